@@ -1,0 +1,42 @@
+// Typed errors of the isa subsystem. Each says what is wrong and where.
+
+/** An instruction value that cannot be encoded (a field out of range). */
+export class EncodeError extends Error {
+  override readonly name = 'EncodeError';
+  constructor(
+    readonly reason: string,
+    /** Index of the instruction in the encoded sequence. */
+    readonly index: number,
+  ) {
+    super(`instruction ${index}: ${reason}`);
+  }
+}
+
+/** Bytes that are not a valid instruction. */
+export class DecodeError extends Error {
+  override readonly name = 'DecodeError';
+  constructor(
+    readonly reason: string,
+    /** Slot index of the offending instruction. */
+    readonly index: number,
+    /** Byte offset of the offending instruction in the decoded buffer. */
+    readonly byteOffset: number,
+  ) {
+    super(`instruction ${index} (byte offset ${byteOffset}): ${reason}`);
+  }
+}
+
+/** Malformed assembly text. Rendered as `file:line:col: error: message`. */
+export class AsmError extends Error {
+  override readonly name = 'AsmError';
+  constructor(
+    readonly reason: string,
+    readonly file: string,
+    /** 1-based line. */
+    readonly line: number,
+    /** 1-based column. */
+    readonly column: number,
+  ) {
+    super(`${file}:${line}:${column}: error: ${reason}`);
+  }
+}

@@ -1,0 +1,9 @@
+// Public surface of tsbpf/isa: the instruction model, its codec, and the
+// assembly syntaxes (LLVM and the conformance suite's) in both directions.
+
+export * from './instruction.js';
+export * from './errors.js';
+export { type ByteOrder, type RawSlot, SLOT_SIZE, readSlot, writeSlot } from './slot.js';
+export { encodeInstruction, encodeInstructions, encodedLength, toRawSlot, writeInstruction } from './encode.js';
+export { decodeInstructions, decodeRawSlot, type DecodeOptions } from './decode.js';
+export * from './asm-object.js';

@@ -1,0 +1,27 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig([
+  {
+    // The library: one entry per public subsystem surface (subpath exports).
+    entry: {
+      index: 'src/index.ts',
+      isa: 'isa/index.ts',
+      elf: 'elf/index.ts',
+    },
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    target: 'node20',
+    sourcemap: false,
+    splitting: true,
+  },
+  {
+    // The CLI is a single ESM file so that process start-up loads one module.
+    entry: { cli: 'src/cli/main.ts' },
+    format: ['esm'],
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    clean: false,
+    splitting: false,
+  },
+]);
