@@ -1,0 +1,12 @@
+// Typed errors of the elf subsystem: what is wrong and at which byte offset.
+
+export class ElfError extends Error {
+  override readonly name = 'ElfError';
+  constructor(
+    readonly reason: string,
+    /** Byte offset in the file where the problem was found. */
+    readonly byteOffset: number,
+  ) {
+    super(`byte offset ${byteOffset}: ${reason}`);
+  }
+}

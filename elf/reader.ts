@@ -1,0 +1,180 @@
+// Reads a relocatable ELF64 object: sections, symbols and REL relocations.
+// Every size and offset read from the file is checked against the file length
+// before use, so a lying header gives an ElfError, never a huge allocation.
+
+import {
+  ELF_HEADER_SIZE, REL_SIZE, type RelocationTypeName, relocationTypeName, SECTION_HEADER_SIZE, SHT, SYMBOL_SIZE,
+} from './constants.js';
+import { ElfError } from './errors.js';
+
+export type ByteOrder = 'le' | 'be';
+
+export interface ElfSectionHeader {
+  readonly index: number;
+  readonly name: string;
+  readonly type: number;
+  readonly flags: number;
+  readonly offset: number;
+  readonly size: number;
+  readonly link: number;
+  readonly info: number;
+  readonly addralign: number;
+  readonly entsize: number;
+  /** Section content (empty for SHT_NOBITS); a view into the file bytes. */
+  readonly data: Uint8Array;
+}
+
+export interface ElfSymbol {
+  readonly index: number;
+  readonly name: string;
+  readonly value: number;
+  readonly size: number;
+  /** STT_* */
+  readonly type: number;
+  /** STB_* */
+  readonly binding: number;
+  readonly other: number;
+  readonly shndx: number;
+}
+
+export interface ElfRelocation {
+  readonly offset: number;
+  readonly type: number;
+  /** Name of the BPF relocation type, undefined for a type BPF does not define. */
+  readonly typeName: RelocationTypeName | undefined;
+  readonly symbol: number;
+}
+
+export interface ElfFile {
+  readonly byteOrder: ByteOrder;
+  readonly type: number;
+  readonly machine: number;
+  readonly flags: number;
+  readonly sections: readonly ElfSectionHeader[];
+  readonly symbols: readonly ElfSymbol[];
+  /** REL sections keyed by the index of the section they apply to. */
+  readonly relocations: ReadonlyMap<number, readonly ElfRelocation[]>;
+}
+
+/** True when the bytes start with the ELF magic. */
+export function isElf(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
+}
+
+class Cursor {
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array, readonly le: boolean) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  need(pos: number, len: number, what: string): void {
+    if (pos < 0 || len < 0 || pos + len > this.bytes.length) {
+      throw new ElfError(`${what} (${len} bytes at ${pos}) lies outside the file of ${this.bytes.length} bytes`, pos);
+    }
+  }
+
+  u16(p: number): number { return this.view.getUint16(p, this.le); }
+  u32(p: number): number { return this.view.getUint32(p, this.le); }
+  /** 64-bit field as a number; values beyond 2^53 cannot be valid offsets in a file we can hold. */
+  u64(p: number, what: string): number {
+    const v = this.view.getBigUint64(p, this.le);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`${what} ${v} is too large`, p);
+    return Number(v);
+  }
+}
+
+function cString(bytes: Uint8Array, start: number, end: number, what: string): string {
+  if (start >= end) throw new ElfError(`${what}: string offset outside its string table`, start);
+  let i = start;
+  while (i < end && bytes[i] !== 0) i++;
+  if (i === end) throw new ElfError(`${what}: string is not NUL-terminated`, start);
+  return new TextDecoder().decode(bytes.subarray(start, i));
+}
+
+export function readElf(bytes: Uint8Array): ElfFile {
+  if (bytes.length < ELF_HEADER_SIZE) throw new ElfError(`file of ${bytes.length} bytes is shorter than an ELF header`, 0);
+  if (!isElf(bytes)) throw new ElfError('not an ELF file (bad magic)', 0);
+  if (bytes[4] !== 2) throw new ElfError(`ELF class ${bytes[4]} is not ELFCLASS64`, 4);
+  if (bytes[5] !== 1 && bytes[5] !== 2) throw new ElfError(`bad ELF data encoding ${bytes[5]}`, 5);
+  const c = new Cursor(bytes, bytes[5] === 1);
+  const type = c.u16(16);
+  const machine = c.u16(18);
+  const flags = c.u32(48);
+  const shoff = c.u64(40, 'section header offset');
+  const shentsize = c.u16(58);
+  let shnum = c.u16(60);
+  let shstrndx = c.u16(62);
+  if (shoff === 0) {
+    return { byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections: [], symbols: [], relocations: new Map() };
+  }
+  if (shentsize !== SECTION_HEADER_SIZE) throw new ElfError(`section header size ${shentsize} is not 64`, 58);
+  c.need(shoff, SECTION_HEADER_SIZE, 'section header table');
+  // Extended numbering: counts too large for the header live in section 0.
+  if (shnum === 0) shnum = c.u64(shoff + 32, 'section count');
+  if (shstrndx === 0xffff) shstrndx = c.u32(shoff + 40);
+  c.need(shoff, shnum * SECTION_HEADER_SIZE, 'section header table');
+
+  const raw = [];
+  for (let i = 0; i < shnum; i++) {
+    const p = shoff + i * SECTION_HEADER_SIZE;
+    const shType = c.u32(p + 4);
+    const offset = c.u64(p + 24, 'section offset');
+    const size = c.u64(p + 32, 'section size');
+    if (shType !== SHT.NOBITS && shType !== SHT.NULL) c.need(offset, size, `section ${i} content`);
+    raw.push({
+      nameOff: c.u32(p), type: shType, flags: c.u64(p + 8, 'section flags'), offset, size,
+      link: c.u32(p + 40), info: c.u32(p + 44), addralign: c.u64(p + 48, 'section alignment'),
+      entsize: c.u64(p + 56, 'section entry size'), headerPos: p,
+    });
+  }
+  const shstr = raw[shstrndx];
+  if (shnum > 0 && (shstr === undefined || shstr.type !== SHT.STRTAB)) {
+    throw new ElfError(`section name table index ${shstrndx} is not a string table`, 62);
+  }
+  const sections: ElfSectionHeader[] = raw.map((s, index) => ({
+    index,
+    name: index === 0 ? '' : cString(bytes, shstr!.offset + s.nameOff, shstr!.offset + shstr!.size, `name of section ${index}`),
+    type: s.type, flags: s.flags, offset: s.offset, size: s.size, link: s.link, info: s.info,
+    addralign: s.addralign, entsize: s.entsize,
+    data: s.type === SHT.NOBITS || s.type === SHT.NULL ? new Uint8Array(0) : bytes.subarray(s.offset, s.offset + s.size),
+  }));
+
+  const symbols = readSymbols(c, sections);
+  const relocations = new Map<number, ElfRelocation[]>();
+  for (const s of sections) {
+    if (s.type !== SHT.REL) continue;
+    if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, s.offset);
+    if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, s.offset);
+    const list: ElfRelocation[] = [];
+    for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
+      const info = c.view.getBigUint64(p + 8, c.le);
+      const sym = Number(info >> 32n);
+      const relType = Number(info & 0xffffffffn);
+      if (sym >= symbols.length) throw new ElfError(`relocation names symbol ${sym} of ${symbols.length}`, p + 8);
+      list.push({ offset: c.u64(p, 'relocation offset'), type: relType, typeName: relocationTypeName(relType), symbol: sym });
+    }
+    relocations.set(s.info, list);
+  }
+  return { byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections, symbols, relocations };
+}
+
+function readSymbols(c: Cursor, sections: ElfSectionHeader[]): ElfSymbol[] {
+  const symtab = sections.find((s) => s.type === SHT.SYMTAB);
+  if (symtab === undefined) return [];
+  if (symtab.size % SYMBOL_SIZE !== 0) throw new ElfError(`symbol table size ${symtab.size} is not a multiple of 24`, symtab.offset);
+  const strtab = sections[symtab.link];
+  if (strtab === undefined || strtab.type !== SHT.STRTAB) {
+    throw new ElfError(`symbol table links to section ${symtab.link}, not a string table`, symtab.offset);
+  }
+  const out: ElfSymbol[] = [];
+  for (let p = symtab.offset, i = 0; p < symtab.offset + symtab.size; p += SYMBOL_SIZE, i++) {
+    const info = c.bytes[p + 4]!;
+    out.push({
+      index: i,
+      name: cString(c.bytes, strtab.offset + c.u32(p), strtab.offset + strtab.size, `name of symbol ${i}`),
+      type: info & 0xf, binding: info >> 4, other: c.bytes[p + 5]!, shndx: c.u16(p + 6),
+      value: c.u64(p + 8, 'symbol value'), size: c.u64(p + 16, 'symbol size'),
+    });
+  }
+  return out;
+}
