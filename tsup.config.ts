@@ -7,6 +7,7 @@ export default defineConfig([
       index: 'src/index.ts',
       isa: 'isa/index.ts',
       elf: 'elf/index.ts',
+      loader: 'loader/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -17,7 +18,7 @@ export default defineConfig([
   },
   {
     // The CLI is a single ESM file so that process start-up loads one module.
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },

@@ -2,6 +2,6 @@
 
 export * from './constants.js';
 export * from './errors.js';
-export { type ByteOrder, type ElfFile, type ElfRelocation, type ElfSectionHeader, type ElfSymbol, isElf, readElf } from './reader.js';
+export { type ElfFile, type ElfRelocation, type ElfSectionHeader, type ElfSymbol, isElf, readElf } from './reader.js';
 export { type ObjectRelocation, type ObjectSection, type ObjectSymbol, type RelocatableObject, writeElf } from './writer.js';
 export { toRelocatableObject } from './relocatable.js';

@@ -7,7 +7,7 @@ import {
 } from './constants.js';
 import { ElfError } from './errors.js';
 
-export type ByteOrder = 'le' | 'be';
+import type { ByteOrder } from '../isa/index.js';
 
 export interface ElfSectionHeader {
   readonly index: number;

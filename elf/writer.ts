@@ -7,7 +7,7 @@ import {
   STT, SYMBOL_SIZE,
 } from './constants.js';
 import { ElfError } from './errors.js';
-import type { ByteOrder } from './reader.js';
+import type { ByteOrder } from '../isa/index.js';
 
 export interface ObjectRelocation {
   readonly offset: number;

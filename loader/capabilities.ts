@@ -1,0 +1,38 @@
+// Whether this process can use bpf(2) at all, and if not, what is missing.
+// Plain file reads only: importing tsbpf works on any platform.
+
+import { readFileSync } from 'node:fs';
+
+/** Capability numbers from linux/capability.h that bpf(2) cares about. */
+export const Capability = { CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
+
+export type BpfAccess =
+  | { readonly available: true }
+  | { readonly available: false; readonly reason: string };
+
+/** Effective capability set from the text of /proc/<pid>/status. */
+export function effectiveCapabilities(statusText: string): bigint | undefined {
+  const m = /^CapEff:\s*([0-9a-fA-F]+)\s*$/m.exec(statusText);
+  return m === null ? undefined : BigInt(`0x${m[1]}`);
+}
+
+const has = (caps: bigint, cap: number): boolean => ((caps >> BigInt(cap)) & 1n) === 1n;
+
+/** Decides from the platform and the effective capabilities; pure, for tests. */
+export function assessBpfAccess(platform: string, statusText: string | undefined): BpfAccess {
+  if (platform !== 'linux') return { available: false, reason: `bpf(2) needs Linux; this is ${platform}` };
+  const caps = statusText === undefined ? undefined : effectiveCapabilities(statusText);
+  if (caps === undefined) return { available: false, reason: 'cannot read the effective capabilities from /proc/self/status' };
+  if (has(caps, Capability.CAP_BPF) || has(caps, Capability.CAP_SYS_ADMIN)) return { available: true };
+  return { available: false, reason: 'loading BPF programs needs CAP_BPF (or CAP_SYS_ADMIN); this process has neither' };
+}
+
+export function bpfAccess(): BpfAccess {
+  let status: string | undefined;
+  try {
+    status = readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    status = undefined;
+  }
+  return assessBpfAccess(process.platform, status);
+}
