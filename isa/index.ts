@@ -7,3 +7,4 @@ export { type ByteOrder, type RawSlot, SLOT_SIZE, readSlot, writeSlot } from './
 export { encodeInstruction, encodeInstructions, encodedLength, toRawSlot, writeInstruction } from './encode.js';
 export { decodeInstructions, decodeRawSlot, type DecodeOptions } from './decode.js';
 export * from './asm-object.js';
+export { assembleUbpf, formatUbpf, formatUbpfProgram, parseConformanceData, ubpfUnsupportedReason, type ConformanceData, type UbpfAssembleOptions } from './ubpf/index.js';
