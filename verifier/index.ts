@@ -1,0 +1,10 @@
+// Public surface of tsbpf/verifier: a userspace model of the Linux 6.18
+// verifier. This first stage covers the structural checks that run before
+// abstract interpretation.
+
+export { checkStructure, instructionFaultOf, MAX_PROGRAM_SLOTS, MAX_UNPRIVILEGED_PROGRAM_SLOTS } from './check.js';
+export { isKnownOpcode, knownOpcodes } from './opcode-table.js';
+export { BtfKind, type FdKind, type LoadEnvironment, type StructureOptions } from './options.js';
+export { type ProgramInput, toRawSlots } from './slots.js';
+export { MAX_SUBPROGRAMS } from './subprogs.js';
+export * from './verdict.js';

@@ -1,0 +1,80 @@
+// What the structural stage needs to know about the loader and the running
+// kernel, with defaults that describe a privileged loader such as bpftool
+// loading an object that has no maps and no BTF.
+
+/** What a file descriptor number refers to in the loading process. */
+export type FdKind = 'map' | 'btf' | 'other' | 'closed';
+
+/** BTF kinds the structural checks distinguish (uapi BTF_KIND_FUNC, BTF_KIND_VAR). */
+export const BtfKind = { FUNC: 12, VAR: 14 } as const;
+
+/**
+ * The loading environment. The model assumes a load without BTF (no
+ * func_info or line_info), as bpftool does for an object without a .BTF
+ * section; loads with BTF function info check subprograms differently.
+ */
+export interface LoadEnvironment {
+  /**
+   * Classifies fds named by ld_imm64 map references and module BTF fds.
+   * Default: 0, 1 and 2 are open non-map files, every other fd is closed.
+   */
+  readonly fdKind?: (fd: number) => FdKind;
+  /**
+   * The BTF kind of a type id of the running kernel's vmlinux BTF, or
+   * undefined when there is no such id. Without it, kfunc ids and ld_imm64
+   * BTF ids are assumed valid (and the assumption is reported).
+   */
+  readonly kernelBtfKind?: (id: number) => number | undefined;
+  /** Whether the load passes fd_array (libbpf 1.1 and bpftool 7.1 do not). */
+  readonly fdArray?: boolean;
+  /** Whether the program has an arena map (needed by addr_space_cast). */
+  readonly arena?: boolean;
+}
+
+export interface StructureOptions {
+  /**
+   * Program type, as the kernel names it without BPF_PROG_TYPE_ (lower case,
+   * e.g. 'socket_filter', 'sched_cls', 'xdp') or bpftool's 'socket'.
+   * Default 'socket_filter'.
+   */
+  readonly progType?: string;
+  /**
+   * Whether the loader is bpf_capable (CAP_BPF or CAP_SYS_ADMIN); default
+   * true. Unprivileged loads add the CFG back-edge ban and the 4096-slot
+   * limit; this mode has not been checked against a live kernel (the build
+   * machines disable unprivileged BPF).
+   */
+  readonly privileged?: boolean;
+  readonly environment?: LoadEnvironment;
+}
+
+export interface ResolvedOptions {
+  readonly progType: string;
+  readonly privileged: boolean;
+  readonly fdKind: (fd: number) => FdKind;
+  readonly kernelBtfKind: ((id: number) => number | undefined) | undefined;
+  readonly fdArray: boolean;
+  readonly arena: boolean;
+}
+
+const progTypeAliases: Readonly<Record<string, string>> = {
+  socket: 'socket_filter',
+  tc: 'sched_cls',
+  classifier: 'sched_cls',
+  action: 'sched_act',
+};
+
+const defaultFdKind = (fd: number): FdKind => (fd >= 0 && fd <= 2 ? 'other' : 'closed');
+
+export function resolveOptions(options: StructureOptions | undefined): ResolvedOptions {
+  const raw = (options?.progType ?? 'socket_filter').toLowerCase().replace(/^bpf_prog_type_/, '');
+  const env = options?.environment;
+  return {
+    progType: progTypeAliases[raw] ?? raw,
+    privileged: options?.privileged ?? true,
+    fdKind: env?.fdKind ?? defaultFdKind,
+    kernelBtfKind: env?.kernelBtfKind,
+    fdArray: env?.fdArray ?? false,
+    arena: env?.arena ?? false,
+  };
+}
