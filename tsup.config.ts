@@ -8,6 +8,7 @@ export default defineConfig([
       isa: 'isa/index.ts',
       elf: 'elf/index.ts',
       loader: 'loader/index.ts',
+      verifier: 'verifier/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
