@@ -8,3 +8,9 @@ export { encodeInstruction, encodeInstructions, encodedLength, toRawSlot, writeI
 export { decodeInstructions, decodeRawSlot, type DecodeOptions } from './decode.js';
 export * from './asm-object.js';
 export { assembleUbpf, formatUbpf, formatUbpfProgram, parseConformanceData, ubpfUnsupportedReason, type ConformanceData, type UbpfAssembleOptions } from './ubpf/index.js';
+export { assembleLlvm, parseInstructionLlvm, formatAsmLlvm, llvmExpressible, type AssembleOptions } from './asm/index.js';
+export {
+  formatInstructionLlvm, formatInstructionLlvmAsm, llvmAsmUnsupported, type LlvmAsmOptions, formatInstructionKernel,
+  type KernelFormatOptions, KERNEL_HELPER_NAMES, llvmSectionListing, llvmInstructionLines, llvmSlotText, llvmBranchSlots,
+  orderListingSymbols, type ListingRelocation, type ListingSymbol, type SectionListingInput, TextBuffer,
+} from './disasm/index.js';
