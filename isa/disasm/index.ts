@@ -1,0 +1,12 @@
+// Disassembly: llvm-objdump-19's text and listing layout, and the kernel's
+// verifier-log text.
+
+export { formatInstructionLlvm, formatInstructionLlvmAsm, llvmAsmUnsupported, type LlvmAsmOptions } from './llvm-format.js';
+export { llvmSlotText, llvmBranchSlots } from './llvm-text.js';
+export {
+  llvmSectionListing, llvmInstructionLines, orderListingSymbols,
+  type ListingRelocation, type ListingSymbol, type SectionListingInput,
+} from './listing.js';
+export { formatInstructionKernel, type KernelFormatOptions } from './kernel.js';
+export { KERNEL_HELPER_NAMES } from './kernel-helpers.js';
+export { TextBuffer } from './text-buffer.js';
