@@ -28,7 +28,7 @@
 import type { ByteOrder } from '../slot.js';
 import { hexAddress } from './hex.js';
 import { llvmBranchSlots, writeLlvmSlotText } from './llvm-text.js';
-import { TextBuffer } from './text-buffer.js';
+import { HEX_PAIR_HI, HEX_PAIR_LO, TextBuffer } from './text-buffer.js';
 
 export interface ListingSymbol {
   readonly name: string;
@@ -168,9 +168,30 @@ function instructionLine(
     }
     size = 16;
   }
-  lineStart(out, pos);
-  out.hexBytes(bytes, pos, pos + size);
-  out.char(TAB);
+  // Index column, bytes and tab written inline: this is the hot path.
+  out.reserve(64);
+  const buf = out.buf;
+  let len = out.len;
+  let index = pos < 0x80000000 ? pos >>> 3 : Math.floor(pos / 8);
+  let digits = 1;
+  for (let v = index; v >= 10; v = Math.floor(v / 10)) digits++;
+  for (let i = digits; i < 8; i++) buf[len++] = 0x20;
+  for (let i = digits - 1; i >= 0; i--) {
+    const q = Math.floor(index / 10);
+    buf[len + i] = 0x30 + index - q * 10;
+    index = q;
+  }
+  len += digits;
+  buf[len++] = COLON;
+  buf[len++] = TAB;
+  for (let i = pos, e = pos + size; i < e; i++) {
+    const b = bytes[i]!;
+    buf[len++] = HEX_PAIR_HI[b]!;
+    buf[len++] = HEX_PAIR_LO[b]!;
+    buf[len++] = 0x20;
+  }
+  buf[len - 1] = TAB;
+  out.len = len;
   if (size === 16) {
     const p = pos + 8;
     const nextImm = le

@@ -3,15 +3,24 @@
 // of its time in the garbage collector).
 
 const HEX_DIGIT = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** For each byte value, its two hex digits as char codes: [hi, lo]. */
+export const HEX_PAIR_HI: Uint8Array = Uint8Array.from({ length: 256 }, (_, b) => HEX_DIGIT[b >> 4]!);
+export const HEX_PAIR_LO: Uint8Array = Uint8Array.from({ length: 256 }, (_, b) => HEX_DIGIT[b & 15]!);
 const SPACE = 0x20;
 const DECODER = new TextDecoder();
 
-interface NodeBufferLike { latin1Slice(): string }
+interface NodeBufferLike { toString(encoding: 'latin1'): string }
 const NodeBuffer = (globalThis as unknown as { Buffer?: { from(b: ArrayBufferLike, off: number, len: number): NodeBufferLike } }).Buffer;
 
 export class TextBuffer {
-  private buf: Uint8Array;
-  private len = 0;
+  /**
+   * The storage and its fill level, exposed for writers that inline their
+   * output: call `reserve(n)`, write at most n ASCII bytes at `buf[len…]`,
+   * then advance `len`.
+   */
+  buf: Uint8Array;
+  len = 0;
   private ascii = true;
 
   /** `capacity`: initial size in bytes; the buffer grows as needed. */
@@ -25,6 +34,11 @@ export class TextBuffer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+  }
+
+  /** Makes room for `n` more bytes. */
+  reserve(n: number): void {
+    if (this.len + n > this.buf.length) this.grow(n);
   }
 
   /** Appends a string (UTF-8 encoded). */
@@ -115,15 +129,10 @@ export class TextBuffer {
     return this.buf.subarray(0, this.len);
   }
 
-  /** Number of bytes written so far. */
-  get length(): number {
-    return this.len;
-  }
-
   toString(): string {
     const bytes = this.buf.subarray(0, this.len);
     // Node's Buffer turns pure ASCII into a string several times faster than TextDecoder.
-    if (this.ascii && NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).latin1Slice();
+    if (this.ascii && NodeBuffer !== undefined) return NodeBuffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
     return DECODER.decode(bytes);
   }
 }
