@@ -3,6 +3,7 @@
 
 export * from './instruction.js';
 export * from './errors.js';
+export * from './opcodes.js';
 export { type ByteOrder, type RawSlot, SLOT_SIZE, readSlot, writeSlot } from './slot.js';
 export { encodeInstruction, encodeInstructions, encodedLength, toRawSlot, writeInstruction } from './encode.js';
 export { decodeInstructions, decodeRawSlot, type DecodeOptions } from './decode.js';
@@ -10,7 +11,7 @@ export * from './asm-object.js';
 export { assembleUbpf, formatUbpf, formatUbpfProgram, parseConformanceData, ubpfUnsupportedReason, type ConformanceData, type UbpfAssembleOptions } from './ubpf/index.js';
 export { assembleLlvm, parseInstructionLlvm, formatAsmLlvm, llvmExpressible, type AssembleOptions } from './asm/index.js';
 export {
-  formatInstructionLlvm, formatInstructionLlvmAsm, llvmAsmUnsupported, type LlvmAsmOptions, formatInstructionKernel,
+  formatInstructionLlvm, formatInstructionKernel,
   type KernelFormatOptions, KERNEL_HELPER_NAMES, llvmSectionListing, llvmInstructionLines, llvmSlotText, llvmBranchSlots,
   orderListingSymbols, type ListingRelocation, type ListingSymbol, type SectionListingInput, TextBuffer,
 } from './disasm/index.js';

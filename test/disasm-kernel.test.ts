@@ -27,11 +27,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type ObjectRelocation, type RelocatableObject, writeElf } from '../elf/index.js';
-import { decodeInstructions } from '../isa/decode.js';
-import { formatInstructionKernel, KERNEL_HELPER_NAMES } from '../isa/disasm/index.js';
-import { encodeInstructions } from '../isa/encode.js';
-import type { AluOp, AtomicOp, Instruction, JumpOp, Register, Size } from '../isa/instruction.js';
-import { slotCount } from '../isa/instruction.js';
+import { decodeInstructions } from '../isa/index.js';
+import { formatInstructionKernel, KERNEL_HELPER_NAMES } from '../isa/index.js';
+import { encodeInstructions } from '../isa/index.js';
+import type { AluOp, AtomicOp, Instruction, JumpOp, Register, Size } from '../isa/index.js';
+import { slotCount } from '../isa/index.js';
 import { instructionByKind } from './support/arbitraries.js';
 import { inCI, isRoot, requireReferences } from './support/references.js';
 

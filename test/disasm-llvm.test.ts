@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readElf, type RelocatableObject, writeElf } from '../elf/index.js';
-import { formatInstructionLlvm, formatInstructionLlvmAsm, llvmAsmUnsupported } from '../isa/disasm/index.js';
-import { encodeInstructions } from '../isa/encode.js';
-import { type AluOp, type AtomicOp, type Instruction, type JumpOp, type Register, type Size, slotCount } from '../isa/instruction.js';
-import type { ByteOrder } from '../isa/slot.js';
-import { disassembleFile } from '../src/commands/disasm.js';
+import { formatInstructionLlvm, llvmExpressible, parseInstructionLlvm } from '../isa/index.js';
+import { encodeInstructions } from '../isa/index.js';
+import { type AluOp, type AtomicOp, type Instruction, type JumpOp, type Register, type Size, slotCount } from '../isa/index.js';
+import type { ByteOrder } from '../isa/index.js';
+import { disassembleFile } from '../src/index.js';
 import { instruction } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
 
@@ -272,36 +272,34 @@ function llvmMcText(source: string, order: ByteOrder): Uint8Array {
   return elf.sections.find((sec) => sec.name === '.text')!.data;
 }
 
-describe.skipIf(!ok)('formatInstructionLlvmAsm', () => {
+/**
+ * objdump's text is lossless for what LLVM 19 can write as one line, except
+ * ld_pseudo, whose listing drops the second immediate.
+ */
+const losslessText = (i: Instruction): boolean =>
+  llvmExpressible(i) === null && !(i.kind === 'ldImm64' && i.pseudo !== 0 && i.nextImm !== 0);
+
+describe.skipIf(!ok)('objdump text assembles back (parse(print(x)) = x)', () => {
   for (const order of ['le', 'be'] as const) {
-    it(`re-assembles with llvm-mc-19 to the same bytes (${order}, 3 × 4,000 instructions)`, () => {
+    it(`through llvm-mc-19 and through parseInstructionLlvm to the same instruction (${order}, 3 × 4,000 instructions)`, () => {
       assertBatch(
-        fc.property(fc.array(instruction, { minLength: 4000, maxLength: 4000 }), (insns) => {
-          const source = `${insns.map((i) => `\t${formatInstructionLlvmAsm(i, { byteOrder: order })}`).join('\n')}\n`;
-          const got = llvmMcText(source, order);
+        fc.property(fc.array(instruction.filter(losslessText), { minLength: 4000, maxLength: 4000 }), (insns) => {
+          const lines = insns.map((i) => formatInstructionLlvm(i));
+          const got = llvmMcText(`${lines.map((l) => `\t${l}`).join('\n')}\n`, order);
           const want = encodeInstructions(insns, order);
           expect(got.length).toBe(want.length);
           let pos = 0;
-          for (const insn of insns) {
+          insns.forEach((insn, k) => {
             const len = slotCount(insn) * 8;
             const a = Array.from(got.subarray(pos, pos + len));
             const b = Array.from(want.subarray(pos, pos + len));
-            if (a.join() !== b.join()) {
-              throw new Error(`${JSON.stringify(insn)} printed as ${formatInstructionLlvmAsm(insn, { byteOrder: order })}: llvm-mc ${a}, ours ${b}`);
-            }
+            if (a.join() !== b.join()) throw new Error(`${JSON.stringify(insn)} printed as ${lines[k]}: llvm-mc ${a}, ours ${b}`);
+            expect(parseInstructionLlvm(lines[k]!)).toEqual(insn);
             pos += len;
-          }
+          });
         }),
         3,
       );
     });
   }
-
-  it('uses objdump spelling where it round-trips and .byte where it cannot', () => {
-    expect(formatInstructionLlvmAsm({ kind: 'alu', width: 64, op: 'add', dst: 1, src: { kind: 'imm', value: -4 } })).toBe('r1 += -0x4');
-    const local: Instruction = { kind: 'call', callee: 'local', imm: 0x3b, offset: 0 };
-    expect(llvmAsmUnsupported(local)).toMatch(/helper/);
-    expect(formatInstructionLlvmAsm(local)).toBe('.byte 0x85, 0x10, 0x00, 0x00, 0x3b, 0x00, 0x00, 0x00');
-    expect(formatInstructionLlvmAsm(local, { byteOrder: 'be' })).toBe('.byte 0x85, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x3b');
-  });
 });

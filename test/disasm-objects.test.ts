@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ElfError } from '../elf/errors.js';
-import { DecodeError } from '../isa/errors.js';
-import { disassembleFile, disassembleFileBytes } from '../src/commands/disasm.js';
+import { ElfError } from '../elf/index.js';
+import { DecodeError } from '../isa/index.js';
+import { disassembleFile, disassembleFileBytes } from '../src/index.js';
 import { requireReferences } from './support/references.js';
 
 const ok = requireReferences('llvm-objdump-19', 'llvm-mc-19');

@@ -10,7 +10,7 @@
 // error, reported for the first such edge in search order.
 
 import type { RawSlot } from '../isa/index.js';
-import { Class, JmpCode } from '../isa/opcodes.js';
+import { Class, JmpCode } from '../isa/index.js';
 import { fail, type PassFailure } from './failure.js';
 import { classOf, isFunctionReference, isJumpClass, isLdImm64, isLocalCall, opOf, usesSrcReg } from './slots.js';
 

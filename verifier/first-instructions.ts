@@ -11,7 +11,7 @@
 // register (the kernel then reports `R%d !read_ok`), and at a loop.
 
 import type { RawSlot } from '../isa/index.js';
-import { AluCode, Class, JmpCode } from '../isa/opcodes.js';
+import { AluCode, Class, JmpCode } from '../isa/index.js';
 import { isPlainLdImm64, runEntrySteps } from './instruction-faults.js';
 import type { ResolvedOptions } from './options.js';
 import { classOf, opOf, usesSrcReg } from './slots.js';

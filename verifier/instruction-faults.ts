@@ -17,7 +17,7 @@
 // stages model.
 
 import type { RawSlot } from '../isa/index.js';
-import { AluCode, AtomicImm, Class, JmpCode, Mode, PseudoSrc, SizeCode } from '../isa/opcodes.js';
+import { AluCode, AtomicImm, Class, JmpCode, Mode, PseudoSrc, SizeCode } from '../isa/index.js';
 import { isKnownOpcode } from './opcode-table.js';
 import type { ResolvedOptions } from './options.js';
 import { classOf, hex2, modeOf, opOf, sizeBitsOf, usesSrcReg } from './slots.js';

@@ -5,7 +5,7 @@
 // ends the pass, so an unknown opcode after a bad ld_imm64 is never reported.
 
 import type { RawSlot } from '../isa/index.js';
-import { Class, Mode, PseudoSrc } from '../isa/opcodes.js';
+import { Class, Mode, PseudoSrc } from '../isa/index.js';
 import { type Assumptions, fail, type PassFailure } from './failure.js';
 import { isKnownOpcode } from './opcode-table.js';
 import { BtfKind, type ResolvedOptions } from './options.js';

@@ -5,7 +5,7 @@
 // the sweep). It differs from the RFC/LLVM view: no callx (0x8d), no gotox
 // (0x0d), no ALU64 END with the X bit (0xdf), no 32-bit CALL/EXIT/JCOND.
 
-import { AluCode, Class, JmpCode, Mode, SizeCode, SRC_X } from '../isa/opcodes.js';
+import { AluCode, Class, JmpCode, Mode, SizeCode, SRC_X } from '../isa/index.js';
 
 function buildTable(): ReadonlySet<number> {
   const codes = new Set<number>();

@@ -2,7 +2,7 @@
 // validation beyond the field widths of struct bpf_insn.
 
 import { type ByteOrder, type RawSlot, readSlot, SLOT_SIZE } from '../isa/index.js';
-import { Class, JmpCode, LD_IMM64_OPCODE, SRC_X } from '../isa/opcodes.js';
+import { Class, JmpCode, LD_IMM64_OPCODE, SRC_X } from '../isa/index.js';
 
 /** Raw slots of a program: its bytes (a multiple of 8) or already-split slots. */
 export type ProgramInput = Uint8Array | readonly RawSlot[];

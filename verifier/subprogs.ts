@@ -11,7 +11,7 @@
 // than the main one may contain neither legacy packet loads nor tail calls.
 
 import type { RawSlot } from '../isa/index.js';
-import { Class, JmpCode, Mode } from '../isa/opcodes.js';
+import { Class, JmpCode, Mode } from '../isa/index.js';
 import { type Assumptions, fail, type PassFailure } from './failure.js';
 import { BtfKind, type ResolvedOptions } from './options.js';
 import { classOf, isFunctionReference, isJumpClass, isKfuncCall, isLocalCall, modeOf, opOf } from './slots.js';

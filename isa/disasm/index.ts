@@ -1,7 +1,7 @@
 // Disassembly: llvm-objdump-19's text and listing layout, and the kernel's
 // verifier-log text.
 
-export { formatInstructionLlvm, formatInstructionLlvmAsm, llvmAsmUnsupported, type LlvmAsmOptions } from './llvm-format.js';
+export { formatInstructionLlvm } from './llvm-format.js';
 export { llvmSlotText, llvmBranchSlots } from './llvm-text.js';
 export {
   llvmSectionListing, llvmInstructionLines, orderListingSymbols,

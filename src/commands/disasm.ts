@@ -3,13 +3,10 @@
 // format prints `N: (op) text` lines as the verifier log does.
 
 import { type ElfFile, type ElfSectionHeader, EM_BPF, ElfError, isElf, readElf, SHF, SHT, STT } from '../../elf/index.js';
-import { decodeInstructions } from '../../isa/decode.js';
-import { DecodeError } from '../../isa/errors.js';
-import { slotCount } from '../../isa/instruction.js';
-import type { ByteOrder } from '../../isa/slot.js';
 import {
-  formatInstructionKernel, type ListingRelocation, type ListingSymbol, llvmInstructionLines, llvmSectionListing, TextBuffer,
-} from '../../isa/disasm/index.js';
+  type ByteOrder, DecodeError, decodeInstructions, formatInstructionKernel, type ListingRelocation, type ListingSymbol,
+  llvmInstructionLines, llvmSectionListing, slotCount, TextBuffer,
+} from '../../isa/index.js';
 
 export interface DisasmOptions {
   /** Print relocation lines after the instructions they patch (objdump `-r`). */

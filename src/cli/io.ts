@@ -1,0 +1,54 @@
+// File input and atomic output for the CLI.
+
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError } from './usage-error.js';
+
+export function readInput(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
+    throw new UsageError(`${path}: cannot read: ${why}`);
+  }
+}
+
+/**
+ * Writes `data` to `path` atomically: a temporary file beside it, then rename.
+ * A failure leaves no partial output behind.
+ */
+export function writeOutputAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'w', 0o644);
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new UsageError(`${path}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** Writes to stdout without the per-call overhead of console.log on big outputs. */
+export function writeStdout(text: string | Uint8Array): void {
+  writeAllSync(1, typeof text === 'string' ? Buffer.from(text) : text);
+}
+
+function writeAllSync(fd: number, buf: Uint8Array): void {
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (e) {
+      // A non-blocking pipe that is full: wait a moment and go on.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      throw e;
+    }
+  }
+}

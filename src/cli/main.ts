@@ -1,0 +1,120 @@
+// The tsbpf command line. Exit status: 0 success, 1 negative verdict,
+// 2 bad input or usage, 3 internal error. Errors are one line on stderr.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { ElfError } from '../../elf/index.js';
+import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
+import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
+import { disassembleFileBytes } from '../commands/disasm.js';
+import { VERSION } from '../version.js';
+import { readInput, writeOutputAtomic, writeStdout } from './io.js';
+import { UsageError } from './usage-error.js';
+
+const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
+
+Usage:
+  tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
+  tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
+  tsbpf --help | --version
+
+Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
+See docs/cli.md.
+`;
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('\n')[0]!);
+  }
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got ${String(value)})`);
+}
+
+function single(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
+  return positionals[0]!;
+}
+
+function commandAsm(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    output: { type: 'string', short: 'o' },
+    format: { type: 'string' },
+    syntax: { type: 'string' },
+    'byte-order': { type: 'string' },
+  });
+  const file = single(positionals, 'input file');
+  const output = values.output;
+  if (typeof output !== 'string') throw new UsageError('asm needs -o OUT');
+  const source = new TextDecoder().decode(readInput(file));
+  const result = assembleSource(source, file, {
+    format: oneOf<AsmOutputFormat>(values.format, ['elf', 'raw', 'hex'], '--format'),
+    syntax: oneOf<AsmSyntax>(values.syntax, ['llvm', 'ubpf'], '--syntax'),
+    byteOrder: oneOf(values['byte-order'], ['le', 'be'] as const, '--byte-order'),
+  });
+  if (output === '-') writeStdout(result);
+  else writeOutputAtomic(output, result);
+  return 0;
+}
+
+function commandDisasm(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    reloc: { type: 'boolean', short: 'r' },
+    format: { type: 'string' },
+    section: { type: 'string', multiple: true, short: 'j' },
+  });
+  const file = single(positionals, 'input file');
+  const text = disassembleFileBytes(readInput(file), file, {
+    relocations: values.reloc === true,
+    format: oneOf(values.format, ['llvm', 'kernel'] as const, '--format'),
+    sections: values.section as string[] | undefined,
+  });
+  writeStdout(text);
+  return 0;
+}
+
+const commands: Record<string, (args: string[]) => number> = {
+  asm: commandAsm,
+  disasm: commandDisasm,
+};
+
+/** Turns a typed error into the one line the CLI prints, or undefined for a bug. */
+export function describeError(e: unknown, file: string | undefined): string | undefined {
+  const where = file === undefined ? 'tsbpf' : file;
+  if (e instanceof AsmError) return e.message;
+  if (e instanceof UsageError) return `tsbpf: error: ${e.message}`;
+  if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
+  return undefined;
+}
+
+export function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    writeStdout(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    writeStdout(`${VERSION}\n`);
+    return 0;
+  }
+  const run = commands[command];
+  const file = rest.find((a) => !a.startsWith('-'));
+  try {
+    if (run === undefined) throw new UsageError(`unknown command '${command}' (try tsbpf --help)`);
+    return run(rest);
+  } catch (e) {
+    const line = describeError(e, file);
+    if (line !== undefined) {
+      process.stderr.write(`${line}\n`);
+      return 2;
+    }
+    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
+}

@@ -1,0 +1,74 @@
+// `tsbpf asm`: assembly text → relocatable ELF object, raw bytecode or hex.
+
+import { writeElf } from '../../elf/index.js';
+import {
+  type AsmObject, type ByteOrder, type Instruction, assembleLlvm, assembleUbpf, encodeInstructions, parseConformanceData,
+} from '../../isa/index.js';
+import { UsageError } from '../cli/usage-error.js';
+
+export type AsmSyntax = 'llvm' | 'ubpf';
+export type AsmOutputFormat = 'elf' | 'raw' | 'hex';
+
+export interface AsmOptions {
+  syntax?: AsmSyntax;
+  format?: AsmOutputFormat;
+  byteOrder?: ByteOrder;
+}
+
+/**
+ * The conformance suite's files (`-- asm` sections, `%rN` registers) are uBPF
+ * syntax; LLVM syntax never writes `%r`.
+ */
+export function detectSyntax(source: string, file: string): AsmSyntax {
+  if (file.endsWith('.data') || /^\s*--\s*(asm|raw)\b/m.test(source)) return 'ubpf';
+  return /%r\d/.test(source) ? 'ubpf' : 'llvm';
+}
+
+function ubpfObject(insns: Instruction[], byteOrder: ByteOrder): AsmObject {
+  const data = encodeInstructions(insns, byteOrder);
+  return {
+    byteOrder,
+    sections: [{ name: '.text', type: 'progbits', flags: { alloc: true, write: false, exec: true }, align: 8, data, size: data.length, relocations: [] }],
+    symbols: [],
+  };
+}
+
+function assembleUbpfSource(source: string, file: string): Instruction[] {
+  if (!/^\s*--\s*\w/m.test(source)) return assembleUbpf(source, file);
+  const parsed = parseConformanceData(source, file);
+  if (parsed.asm === undefined) throw new UsageError(`${file}: conformance file has no -- asm section`);
+  // Error lines count from the top of the whole file.
+  return assembleUbpf(parsed.asm.text, file, { firstLine: parsed.asm.line });
+}
+
+function hexLines(bytes: Uint8Array): string {
+  const lines: string[] = [];
+  for (let i = 0; i < bytes.length; i += 8) {
+    lines.push(Array.from(bytes.subarray(i, i + 8), (b) => b.toString(16).padStart(2, '0')).join(' '));
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+/** The executable section of an object as bare bytecode; relocations cannot be kept in that form. */
+function bareCode(obj: AsmObject, file: string): Uint8Array {
+  const code = obj.sections.filter((s) => s.flags.exec && s.size > 0);
+  if (code.length !== 1) {
+    throw new UsageError(`${file}: raw output needs exactly one non-empty code section, found ${code.length}`);
+  }
+  const sec = code[0]!;
+  if (sec.relocations.length > 0) {
+    throw new UsageError(`${file}: raw output cannot hold the ${sec.relocations.length} relocation(s) of ${sec.name}; use --format elf`);
+  }
+  return sec.data;
+}
+
+export function assembleSource(source: string, file: string, options: AsmOptions = {}): Uint8Array | string {
+  const syntax = options.syntax ?? detectSyntax(source, file);
+  const byteOrder = options.byteOrder ?? 'le';
+  const obj = syntax === 'llvm' ? assembleLlvm(source, file, { byteOrder }) : ubpfObject(assembleUbpfSource(source, file), byteOrder);
+  switch (options.format ?? 'elf') {
+    case 'elf': return writeElf(obj);
+    case 'raw': return bareCode(obj, file);
+    case 'hex': return hexLines(bareCode(obj, file));
+  }
+}

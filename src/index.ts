@@ -1,0 +1,8 @@
+// Public entry of tsbpf. Subsystems are also reachable as subpaths:
+// tsbpf/isa (instructions, assembler, disassembler), tsbpf/elf (objects).
+
+export * from '../isa/index.js';
+export * from '../elf/index.js';
+export { assembleSource, detectSyntax, type AsmOptions, type AsmOutputFormat, type AsmSyntax } from './commands/asm.js';
+export { disassembleFile, disassembleFileBytes, type DisasmOptions } from './commands/disasm.js';
+export { VERSION } from './version.js';
