@@ -1,6 +1,6 @@
 // File input and atomic output for the CLI.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { UsageError } from './usage-error.js';
 
@@ -24,7 +24,6 @@ export function writeOutputAtomic(path: string, data: Uint8Array | string): void
   try {
     fd = openSync(tmp, 'w', 0o644);
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);
