@@ -3,45 +3,19 @@
 // section followed by its .rel section, .symtab last).
 
 import {
-  EM_BPF, ELF_HEADER_SIZE, ET_REL, R_BPF, REL_SIZE, type RelocationTypeName, SECTION_HEADER_SIZE, SHF, SHN_UNDEF, SHT, STB,
+  EM_BPF, ELF_HEADER_SIZE, ET_REL, R_BPF, REL_SIZE, SECTION_HEADER_SIZE, SHF, SHN_UNDEF, SHT, STB,
   STT, SYMBOL_SIZE,
 } from './constants.js';
 import { ElfError } from './errors.js';
-import type { ByteOrder } from '../isa/index.js';
+import type { AsmObject, AsmRelocation, AsmSection, AsmSymbol } from '../isa/index.js';
 
-export interface ObjectRelocation {
-  readonly offset: number;
-  readonly type: RelocationTypeName;
-  /** Symbol name; a name of a section without a symbol of its own means that section's symbol. */
-  readonly symbol: string;
-}
-
-export interface ObjectSection {
-  readonly name: string;
-  readonly type: 'progbits' | 'nobits';
-  readonly flags: { readonly alloc: boolean; readonly write: boolean; readonly exec: boolean };
-  readonly align: number;
-  readonly data: Uint8Array;
-  /** Length in bytes; for nobits sections the only record of it. */
-  readonly size: number;
-  readonly relocations: readonly ObjectRelocation[];
-}
-
-export interface ObjectSymbol {
-  readonly name: string;
-  readonly section: string | null;
-  readonly value: number;
-  readonly size: number;
-  readonly binding: 'local' | 'global' | 'weak';
-  readonly type: 'notype' | 'func' | 'object' | 'section' | 'file';
-}
-
+// The object content is the one the assembler produces (isa's AsmObject);
+// the ELF names below are that same shape, so an assembled object is written as is.
+export type ObjectRelocation = AsmRelocation;
+export type ObjectSection = AsmSection;
+export type ObjectSymbol = AsmSymbol;
 /** The content of a relocatable object, independent of ELF layout. */
-export interface RelocatableObject {
-  readonly byteOrder: ByteOrder;
-  readonly sections: readonly ObjectSection[];
-  readonly symbols: readonly ObjectSymbol[];
-}
+export type RelocatableObject = AsmObject;
 
 /**
  * A string table laid out like LLVM's StringTableBuilder with tail merging:
