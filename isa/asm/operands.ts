@@ -15,7 +15,8 @@ import {
   KEY_BAD, KEY_COUNT, KEY_IMM, KEY_R, KEY_W, expectedAfter, middleKeywordKeys, startKeywordKeys, tokenKey,
 } from './patterns.js';
 import { FIX } from './sections.js';
-import { type Encodable, FORM_AUTOMATON, type FormOperands } from './statements.js';
+import { type Build, type Encodable, type FormOperands, formAutomaton } from './statements.js';
+import type { PatternAutomaton, PatternEntry } from './patterns.js';
 import { type Const, fitsSigned } from './values.js';
 
 export interface InstructionFixup {
@@ -35,8 +36,22 @@ export const parsed = {
   usesR11: false,
 };
 
-const NEXT = FORM_AUTOMATON.next;
-const ENTRIES = FORM_AUTOMATON.entries;
+// The form automaton and the states after each first word, set up by initForms on first use.
+let FORM_AUTOMATON: PatternAutomaton<Build>;
+let NEXT: Int32Array;
+let ENTRIES: readonly (PatternEntry<Build> | null)[];
+let START_STATES: readonly number[];
+let STAR_STATE = -1;
+
+/** Builds the form automaton (once); every entry point of the instruction parser calls it first. */
+export function initForms(): void {
+  if (STAR_STATE >= 0) return;
+  FORM_AUTOMATON = formAutomaton();
+  NEXT = FORM_AUTOMATON.next;
+  ENTRIES = FORM_AUTOMATON.entries;
+  START_STATES = START_WORDS.map((k) => FORM_AUTOMATON.step(0, startKeywordKeys.get(k)!));
+  STAR_STATE = FORM_AUTOMATON.step(0, tokenKey('*')!);
+}
 
 /** Register number of an operand-position identifier (case-sensitive, as llvm-mc), or -1. */
 export function registerNumber(text: string): number {
@@ -147,6 +162,9 @@ const ops: FormOperands = {
   regs,
   imms,
   failReg: (i, message) => host!.fail(i < MAX_OPERANDS ? regPos[i]! : namePosition, message),
+  tie: (a, b) => {
+    if (regs[a] !== regs[b]) ops.failReg(b, 'this register must be the same as the destination (tied operands)');
+  },
 };
 
 function describeToken(h: ExprHost): string {
@@ -186,8 +204,6 @@ function pushImmediate(h: ExprHost, pos: number, v: ExprValue, bare: boolean): v
 }
 
 const START_WORDS: readonly string[] = [...startKeywordKeys.keys()].filter((k) => k !== '*');
-const START_STATES: readonly number[] = START_WORDS.map((k) => FORM_AUTOMATON.step(0, startKeywordKeys.get(k)!));
-const STAR_STATE = FORM_AUTOMATON.step(0, tokenKey('*')!);
 
 /** State after the first word: a register or an instruction keyword, both case-insensitive. */
 function firstState(h: ExprHost): number {
@@ -316,6 +332,7 @@ function simpleInteger(src: string, p: number): number {
  * lexer and the expression parser, one operand at a time.
  */
 export function parseInstruction(h: ExprHost): Encodable {
+  initForms();
   host = h;
   nRegs = 0;
   nImms = 0;

@@ -36,6 +36,8 @@ export interface FormOperands {
   readonly imms: Const[];
   /** Reports an error at register operand `i`. */
   failReg(i: number, message: string): never;
+  /** Register operand `b` must be the same register as operand `a` (tied operands). */
+  tie(a: number, b: number): void;
 }
 
 export type Build = (o: FormOperands) => Encodable;
@@ -44,9 +46,7 @@ const r = (n: number): Register => n as Register;
 const i32 = (v: Const): number => toInt32(v);
 
 function tied(o: FormOperands, a: number, b: number): void {
-  if (o.regs[a] !== o.regs[b]) {
-    o.failReg(b, 'this register must be the same as the destination (tied operands)');
-  }
+  o.tie(a, b);
 }
 
 const ALU_OPS: readonly (readonly [string, AluOp])[] = [
@@ -166,5 +166,12 @@ function forms(): [string, Build][] {
   return f;
 }
 
-export const FORMS: readonly (readonly [string, Build])[] = forms();
-export const FORM_AUTOMATON: PatternAutomaton<Build> = compilePatterns(FORMS);
+let automaton: PatternAutomaton<Build> | null = null;
+
+/**
+ * The forms compiled into their automaton, built on first use: only the
+ * assembler needs it, and the CLI should not pay for it at start-up.
+ */
+export function formAutomaton(): PatternAutomaton<Build> {
+  return automaton ??= compilePatterns(forms());
+}
