@@ -5,3 +5,4 @@ export * from './errors.js';
 export { type ElfFile, type ElfRelocation, type ElfSectionHeader, type ElfSymbol, isElf, readElf } from './reader.js';
 export { type ObjectRelocation, type ObjectSection, type ObjectSymbol, type RelocatableObject, writeElf } from './writer.js';
 export { toRelocatableObject } from './relocatable.js';
+export * from './btf-ext/index.js';
