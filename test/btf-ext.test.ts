@@ -452,3 +452,301 @@ describe.skipIf(!kernel)('against libbpf and the kernel (bpftool loadall)', () =
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Lying headers, libbpf's acceptance, properties
+
+function decodeError(bytes: Uint8Array, order: ByteOrder = 'le'): BtfExtError {
+  try {
+    decodeBtfExt(bytes, order);
+  } catch (e) {
+    if (e instanceof BtfExtError) return e;
+    throw e;
+  }
+  throw new Error('decoded without error');
+}
+
+function withU32(bytes: Uint8Array, at: number, value: number, order: ByteOrder = 'le'): Uint8Array {
+  const copy = bytes.slice();
+  new DataView(copy.buffer).setUint32(at, value >>> 0, order === 'le');
+  return copy;
+}
+
+/** Hand-made mutations of a clang-19 blob (little-endian, hdr_len 32, func_info at 32). */
+function handMutations(b: Uint8Array): [string, Uint8Array][] {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const funcLen = v.getUint32(12, true);
+  const lineOff = v.getUint32(16, true);
+  const setByte = (at: number, x: number): Uint8Array => { const c = b.slice(); c[at] = x; return c; };
+  return [
+    ['original', b],
+    ['func rec_size 10', withU32(b, 32, 10)],
+    ['func rec_size 4', withU32(b, 32, 4)],
+    ['func rec_size 0', withU32(b, 32, 0)],
+    ['func rec_size 12 (records do not fit)', withU32(b, 32, 12)],
+    ['func num_info 0', withU32(b, 40, 0)],
+    ['func num_info 0x40000000', withU32(b, 40, 0x40000000)],
+    ['func num_info 0xffffffff', withU32(b, 40, 0xffffffff)],
+    ['version 2', setByte(2, 2)],
+    ['flags 1', setByte(3, 1)],
+    ['hdr_len 24', withU32(b, 4, 24)],
+    ['hdr_len 20', withU32(b, 4, 20)],
+    ['hdr_len 28', withU32(b, 4, 28)],
+    ['hdr_len 36', withU32(b, 4, 36)],
+    ['hdr_len 0xffffffff', withU32(b, 4, 0xffffffff)],
+    ['func off 2', withU32(b, 8, 2)],
+    ['func len 4', withU32(b, 12, 4)],
+    ['func len 3', withU32(b, 12, 3)],
+    ['func len 0', withU32(b, 12, 0)],
+    ['func len +4', withU32(b, 12, funcLen + 4)],
+    ['func len 0xfffffffc', withU32(b, 12, 0xfffffffc)],
+    ['line off 0xfffffffc', withU32(b, 16, 0xfffffffc)],
+    ['core len 0, off huge', withU32(withU32(b, 28, 0), 24, 0xfffffff0)],
+    ['line at func (overlap)', withU32(b, 16, 0)],
+    ['line off +4', withU32(b, 16, lineOff + 4)],
+    ['truncated to 7', b.subarray(0, 7)],
+    ['truncated to 20', b.subarray(0, 20)],
+    ['truncated to 31', b.subarray(0, 31)],
+    ['truncated by 1', b.subarray(0, b.length - 1)],
+    ['4 trailing bytes', new Uint8Array([...b, 0, 0, 0, 0])],
+    ['3 trailing bytes', new Uint8Array([...b, 1, 2, 3])],
+    ['bad magic', setByte(0, 0)],
+  ];
+}
+
+describe.skipIf(!ok)('lying headers give a BtfExtError with the byte offset', () => {
+  it('reports where the lie is', () => {
+    const b = objs().prog.ext;
+    expect(decodeError(withU32(b, 32, 10)).byteOffset).toBe(32);
+    expect(decodeError(withU32(b, 40, 0xffffffff)).byteOffset).toBe(40);
+    expect(decodeError(withU32(b, 40, 0)).byteOffset).toBe(40);
+    expect(decodeError(withU32(b, 12, 0xfffffffc)).byteOffset).toBe(8);
+    expect(decodeError(withU32(b, 20, 0xfffffff0)).byteOffset).toBe(16);
+    expect(decodeError(withU32(b, 4, 0xffffffff)).byteOffset).toBe(4);
+    expect(decodeError(withU32(b, 8, 2)).byteOffset).toBe(8);
+    expect(decodeError(b.subarray(0, 5)).byteOffset).toBe(0);
+    const core = objs().core.ext;
+    const coreOff = 32 + new DataView(core.buffer, core.byteOffset).getUint32(24, true);
+    const badKind = withU32(core, coreOff + 4 + 8 + 12, 13);
+    expect(decodeError(badKind).byteOffset).toBe(coreOff + 24);
+    expect(decodeError(badKind).reason).toMatch(/kind 13/);
+  });
+
+  it('a 1 GiB claim is rejected without allocating it', () => {
+    const b = withU32(objs().prog.ext, 40, 0x7fffffff);
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 1000; i++) expect(() => decodeBtfExt(b, 'le')).toThrow(BtfExtError);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 << 20);
+  });
+});
+
+describe.skipIf(!ok)('acceptance agrees with libbpf 1.1 btf_ext__new', () => {
+  const oracle = (): ((blobs: Uint8Array[]) => boolean[]) => {
+    const exe = join(dir, 'extcheck');
+    writeFileSync(`${exe}.c`, EXTCHECK_C);
+    run('cc', ['-O1', `${exe}.c`, '-lbpf', '-o', exe]);
+    return (blobs) => {
+      const files = blobs.map((b, i) => { const f = join(dir, `blob-${i}.ext`); writeFileSync(f, b); return f; });
+      const out: boolean[] = [];
+      for (let i = 0; i < files.length; i += 500) {
+        out.push(...run(exe, files.slice(i, i + 500)).trim().split('\n').map((l) => l === 'ACCEPT'));
+      }
+      for (const f of files) rmSync(f);
+      return out;
+    };
+  };
+  const accepts = (b: Uint8Array): boolean | 'kind' => {
+    try {
+      decodeBtfExt(b, 'le');
+      return true;
+    } catch (e) {
+      if (!(e instanceof BtfExtError)) throw e;
+      return /CO-RE relocation kind/.test(e.reason) ? 'kind' : false;
+    }
+  };
+
+  it('on hand-made mutations', () => {
+    const libbpf = oracle();
+    const cases = [...handMutations(objs().prog.ext), ...handMutations(objs().core.ext)];
+    const verdicts = libbpf(cases.map(([, b]) => b));
+    const table = cases.map(([name], i) => [name, verdicts[i], accepts(cases[i]![1])]);
+    expect(table.filter(([, lib, ours]) => lib !== ours)).toEqual([]);
+    expect(verdicts.filter((x) => x).length).toBeGreaterThanOrEqual(8);
+    console.log(`libbpf hand mutations: ${cases.length} cases, ${verdicts.filter((x) => x).length} accepted by both`);
+  });
+
+  it('records larger than known: libbpf accepts them and the known prefix is read', () => {
+    const libbpf = oracle();
+    const base = decodeBtfExt(objs().core.ext, 'le');
+    const sizes = [
+      { funcInfo: 12, lineInfo: 20, coreRelocation: 20 },
+      { funcInfo: 16, lineInfo: 32, coreRelocation: 24 },
+    ];
+    const blobs = sizes.map((recordSizes) => encodeBtfExt({ ...base, recordSizes }, 'le'));
+    expect(libbpf(blobs)).toEqual([true, true]);
+    blobs.forEach((blob, i) => {
+      const back = decodeBtfExt(blob, 'le');
+      expect(back.recordSizes).toEqual(sizes[i]);
+      expect(entries(back.funcInfo)).toEqual(entries(base.funcInfo));
+      expect(entries(back.lineInfo)).toEqual(entries(base.lineInfo));
+      expect(entries(back.coreRelocations)).toEqual(entries(base.coreRelocations));
+      expect(Buffer.from(encodeBtfExt(back, 'le')).equals(Buffer.from(blob))).toBe(true);
+    });
+    // A short hdr_len (24) without CO-RE is accepted by both.
+    const v1 = encodeBtfExt({ ...base, coreRelocations: new Map(), headerLength: 24 }, 'le');
+    expect(libbpf([v1])).toEqual([true]);
+    expect(decodeBtfExt(v1, 'le').coreRelocations.size).toBe(0);
+  });
+
+  it('on 3,000 random mutations of clang-19 blobs', () => {
+    const libbpf = oracle();
+    const blobs = fc.sample(mutatedBlob([objs().prog.ext, objs().core.ext]), { numRuns: 3000, seed: 20261122 });
+    const verdicts = libbpf(blobs);
+    let accepted = 0;
+    let kindOnly = 0;
+    const disagreements: string[] = [];
+    blobs.forEach((b, i) => {
+      const ours = accepts(b);
+      if (ours === 'kind') {
+        kindOnly++;
+        return; // stricter by design: libbpf checks the kind only when it applies the relocation
+      }
+      if (ours !== verdicts[i]) disagreements.push(`#${i}: libbpf ${verdicts[i]} ours ${ours}`);
+      if (ours) accepted++;
+    });
+    expect(disagreements).toEqual([]);
+    expect(accepted).toBeGreaterThan(100);
+    console.log(`libbpf random mutations: 3000 blobs, ${accepted} accepted by both, ${kindOnly} rejected only for the CO-RE kind`);
+  });
+});
+
+/** Mutations: byte overwrites, u32 overwrites with boundary values at aligned offsets, truncation, extension. */
+function mutatedBlob(seeds: Uint8Array[]): fc.Arbitrary<Uint8Array> {
+  const interesting = fc.constantFrom(0, 1, 2, 3, 4, 8, 12, 16, 20, 24, 28, 32, 36, 0x7fffffff, 0x80000000, 0xfffffffc, 0xffffffff);
+  const edit = fc.oneof(
+    fc.record({ kind: fc.constant('byte' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
+    fc.record({ kind: fc.constant('u32' as const), at: fc.nat(), value: fc.oneof(interesting, fc.nat({ max: 0xffffffff }), fc.integer({ min: -64, max: 64 })) }),
+    fc.record({ kind: fc.constant('cut' as const), at: fc.nat(), value: fc.constant(0) }),
+    fc.record({ kind: fc.constant('grow' as const), at: fc.nat({ max: 16 }), value: fc.constant(0) }),
+  );
+  return fc.tuple(fc.constantFrom(...seeds), fc.array(edit, { minLength: 1, maxLength: 4 })).map(([seed, edits]) => {
+    let b = seed.slice();
+    for (const e of edits) {
+      if (e.kind === 'byte' && b.length > 0) b[e.at % b.length] = e.value;
+      else if (e.kind === 'u32' && b.length >= 4) {
+        const at = (e.at % (b.length >> 2)) * 4;
+        new DataView(b.buffer).setUint32(at, (e.value + (e.value < 0 ? new DataView(b.buffer).getUint32(at, true) : 0)) >>> 0, true);
+      } else if (e.kind === 'cut') b = b.slice(0, e.at % (b.length + 1));
+      else if (e.kind === 'grow') b = new Uint8Array([...b, ...new Uint8Array(e.at)]);
+    }
+    return b;
+  });
+}
+
+// Random BtfExt values.
+const u32 = fc.nat({ max: 0xffffffff });
+const funcInfoArb: fc.Arbitrary<FuncInfo> = fc.record({ insnOffset: u32, typeId: u32 });
+const lineInfoArb: fc.Arbitrary<LineInfo> = fc.record({
+  insnOffset: u32, fileNameOffset: u32, lineOffset: u32,
+  line: fc.nat({ max: 0x3fffff }), column: fc.nat({ max: 0x3ff }),
+});
+const coreArb: fc.Arbitrary<CoreRelocation> = fc.record({
+  insnOffset: u32, typeId: u32, accessStringOffset: u32, kind: fc.constantFrom(...CORE_RELOCATION_KINDS),
+});
+function sectionMap<T>(records: fc.Arbitrary<T>): fc.Arbitrary<Map<number, T[]>> {
+  return fc.uniqueArray(fc.tuple(u32, fc.array(records, { minLength: 1, maxLength: 6 })), { maxLength: 4, selector: ([k]) => k })
+    .map((e) => new Map(e));
+}
+const btfExtArb: fc.Arbitrary<BtfExt> = fc.record({
+  funcInfo: sectionMap(funcInfoArb),
+  lineInfo: sectionMap(lineInfoArb),
+  coreRelocations: sectionMap(coreArb),
+  recordSizes: fc.oneof(
+    fc.constant({ funcInfo: 8, lineInfo: 16, coreRelocation: 16 }),
+    fc.record({
+      funcInfo: fc.integer({ min: 2, max: 6 }).map((n) => n * 4),
+      lineInfo: fc.integer({ min: 4, max: 8 }).map((n) => n * 4),
+      coreRelocation: fc.integer({ min: 4, max: 8 }).map((n) => n * 4),
+    }),
+  ),
+  headerLength: fc.constantFrom(32, 36, 40),
+});
+
+describe('properties', () => {
+  it('encode → decode gives the same value, both byte orders', () => {
+    fc.assert(fc.property(btfExtArb, fc.constantFrom<ByteOrder>('le', 'be'), (ext, order) => {
+      const bytes = encodeBtfExt(ext, order);
+      const back = decodeBtfExt(bytes, order);
+      expect(entries(back.funcInfo)).toEqual(entries(ext.funcInfo));
+      expect(entries(back.lineInfo)).toEqual(entries(ext.lineInfo));
+      expect(entries(back.coreRelocations)).toEqual(entries(ext.coreRelocations));
+      expect(back.headerLength).toBe(ext.headerLength);
+      // An empty sub-section stores no rec_size: the decoder reports the known size for it.
+      const rs = ext.recordSizes!;
+      expect(back.recordSizes).toEqual({
+        funcInfo: count(ext.funcInfo) > 0 ? rs.funcInfo : 8,
+        lineInfo: count(ext.lineInfo) > 0 ? rs.lineInfo : 16,
+        coreRelocation: count(ext.coreRelocations) > 0 ? rs.coreRelocation : 16,
+      });
+      expect(Buffer.from(encodeBtfExt(back, order)).equals(Buffer.from(bytes))).toBe(true);
+    }), { numRuns: 2000 });
+  });
+
+  it('a 24-byte header round-trips without CO-RE and refuses CO-RE records', () => {
+    fc.assert(fc.property(btfExtArb, (ext) => {
+      const v1 = { ...ext, headerLength: 24, coreRelocations: new Map() };
+      const back = decodeBtfExt(encodeBtfExt(v1, 'le'), 'le');
+      expect(entries(back.lineInfo)).toEqual(entries(ext.lineInfo));
+      if (ext.coreRelocations.size > 0) {
+        expect(() => encodeBtfExt({ ...ext, headerLength: 24 }, 'le')).toThrow(BtfExtError);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('the encoder refuses values that do not fit', () => {
+    const sec = (r: LineInfo) => ({ funcInfo: new Map(), lineInfo: new Map([[1, [r]]]), coreRelocations: new Map() });
+    const line = { insnOffset: 0, fileNameOffset: 1, lineOffset: 2, line: 1, column: 1 };
+    expect(() => encodeBtfExt(sec({ ...line, line: 0x400000 }), 'le')).toThrow(BtfExtError);
+    expect(() => encodeBtfExt(sec({ ...line, column: 0x400 }), 'le')).toThrow(BtfExtError);
+    expect(() => encodeBtfExt(sec({ ...line, insnOffset: -8 }), 'le')).toThrow(BtfExtError);
+    expect(() => encodeBtfExt(sec({ ...line, insnOffset: 2 ** 32 }), 'le')).toThrow(BtfExtError);
+    expect(() => encodeBtfExt({ ...sec(line), recordSizes: { funcInfo: 8, lineInfo: 18, coreRelocation: 16 } }, 'le'))
+      .toThrow(BtfExtError);
+    const bad = { insnOffset: 0, typeId: 1, accessStringOffset: 0, kind: 'nope' as CoreRelocationKind };
+    expect(() => encodeBtfExt({ funcInfo: new Map(), lineInfo: new Map(), coreRelocations: new Map([[0, [bad]]]) }, 'le'))
+      .toThrow(BtfExtError);
+  });
+
+  it.skipIf(!ok)('mutated real blobs give a BtfExtError or a value that re-encodes stably, never another exception', () => {
+    const { prog, progEb, core, coreEb } = objs();
+    for (const [order, seeds] of [['le', [prog.ext, core.ext]], ['be', [progEb.ext, coreEb.ext]]] as const) {
+      fc.assert(fc.property(mutatedBlob(seeds.map((s) => s.slice())).map((b) => order === 'be' ? swapU32s(b) : b), (b) => {
+        let ext: BtfExt;
+        try {
+          ext = decodeBtfExt(b, order);
+        } catch (e) {
+          expect(e).toBeInstanceOf(BtfExtError);
+          const { byteOffset } = e as BtfExtError;
+          expect(byteOffset >= 0 && byteOffset <= b.length).toBe(true);
+          return;
+        }
+        const again = encodeBtfExt(ext, order);
+        const back = decodeBtfExt(again, order);
+        expect(Buffer.from(encodeBtfExt(back, order)).equals(Buffer.from(again))).toBe(true);
+        expect(count(back.lineInfo)).toBe(count(ext.lineInfo));
+      }), { numRuns: 3000 });
+    }
+  });
+});
+
+/**
+ * The mutator writes little-endian words; for big-endian seeds, swap every aligned
+ * word before and after so that its boundary values land in the big-endian fields.
+ */
+function swapU32s(b: Uint8Array): Uint8Array {
+  const c = b.slice();
+  for (let i = 0; i + 4 <= c.length; i += 4) {
+    [c[i], c[i + 1], c[i + 2], c[i + 3]] = [c[i + 3]!, c[i + 2]!, c[i + 1]!, c[i]!];
+  }
+  return c;
+}
