@@ -6,3 +6,4 @@ export { type ElfFile, type ElfRelocation, type ElfSectionHeader, type ElfSymbol
 export { type ObjectRelocation, type ObjectSection, type ObjectSymbol, type RelocatableObject, writeElf } from './writer.js';
 export { toRelocatableObject } from './relocatable.js';
 export * from './btf-ext/index.js';
+export * from './btf/index.js';

@@ -1,0 +1,167 @@
+// encodeBtf: Btf → bytes. Layout: header (24 bytes, or 32 with a layout section), then the layout
+// section if any, the type section, the string section. A decoded graph keeps its string section
+// verbatim (every name keeps its offset), so decode → encode is byte-identical for blobs laid out
+// this way; new names are appended, deduplicated.
+
+import type { ByteOrder } from '../../isa/index.js';
+import type { Btf } from './btf.js';
+import { BtfError } from './errors.js';
+import {
+  BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_TYPE_SIZE, BTF_VERSION, KIND_LAYOUT, VLEN_MASK,
+} from './kinds.js';
+import { StringTableBuilder } from './strings.js';
+import { LINKAGES, type BtfType } from './types.js';
+
+export interface EncodeBtfOptions {
+  /** Byte order of the output; default: the graph's. */
+  readonly byteOrder?: ByteOrder | undefined;
+}
+
+function recordSize(t: BtfType): number {
+  switch (t.kind) {
+    case 'STRUCT': case 'UNION': return BTF_TYPE_SIZE + 12 * t.members.length;
+    case 'ENUM': return BTF_TYPE_SIZE + 8 * t.values.length;
+    case 'ENUM64': return BTF_TYPE_SIZE + 12 * t.values.length;
+    case 'FUNC_PROTO': return BTF_TYPE_SIZE + 8 * t.params.length;
+    case 'DATASEC': return BTF_TYPE_SIZE + 12 * t.vars.length;
+    case 'UNKNOWN': return BTF_TYPE_SIZE + t.extra.length;
+    default: return BTF_TYPE_SIZE + KIND_LAYOUT[t.kind].info;
+  }
+}
+
+/** Base strings by value → offset, for a split graph's encoder (built once per base). */
+const baseStringMaps = new WeakMap<Btf, Map<string, number>>();
+function baseStrings(base: Btf): Map<string, number> {
+  let m = baseStringMaps.get(base);
+  if (m === undefined) {
+    m = base.base === undefined ? new Map() : new Map(baseStrings(base.base));
+    if (base.raw !== undefined) for (const [off, s] of base.raw.strings.entries()) if (!m.has(s)) m.set(s, off);
+    baseStringMaps.set(base, m);
+  }
+  return m;
+}
+
+export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array {
+  const le = (options.byteOrder ?? btf.byteOrder) === 'le';
+  const base = btf.base;
+  const strings = new StringTableBuilder(base === undefined ? 0 : base.stringsEnd, base === undefined ? undefined : baseStrings(base));
+  if (btf.raw !== undefined) strings.seed(btf.raw.strings);
+  else if (base === undefined) strings.add('');
+
+  const types: BtfType[] = [];
+  let typeLen = 0;
+  for (const [, t] of btf.types()) {
+    types.push(t);
+    typeLen += recordSize(t);
+  }
+  // Names go into the table in type order (as compilers write them) before sizes are final.
+  const nameOffs = new Uint32Array(types.length);
+  const elemOffs: number[][] = [];
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!;
+    nameOffs[i] = strings.add(t.name);
+    switch (t.kind) {
+      case 'STRUCT': case 'UNION': elemOffs[i] = t.members.map((m) => strings.add(m.name)); break;
+      case 'ENUM': case 'ENUM64': elemOffs[i] = t.values.map((v) => strings.add(v.name)); break;
+      case 'FUNC_PROTO': elemOffs[i] = t.params.map((a) => strings.add(a.name)); break;
+      default: break;
+    }
+  }
+  const layout = btf.layout;
+  const hdrLen = layout === undefined ? BTF_HEADER_SIZE : BTF_HEADER_LAYOUT_SIZE;
+  const layoutLen = layout === undefined ? 0 : layout.length * 4;
+  const strBytes = strings.bytes();
+  const out = new Uint8Array(hdrLen + layoutLen + typeLen + strBytes.length);
+  const v = new DataView(out.buffer);
+  v.setUint16(0, BTF_MAGIC, le);
+  out[2] = BTF_VERSION;
+  out[3] = btf.flags;
+  v.setUint32(4, hdrLen, le);
+  v.setUint32(8, layoutLen, le);
+  v.setUint32(12, typeLen, le);
+  v.setUint32(16, layoutLen + typeLen, le);
+  v.setUint32(20, strBytes.length, le);
+  if (layout !== undefined) {
+    v.setUint32(24, 0, le);
+    v.setUint32(28, layoutLen, le);
+    layout.forEach((l, k) => {
+      const at = hdrLen + 4 * k;
+      out[at] = l.infoSize;
+      out[at + 1] = l.elemSize;
+      v.setUint16(at + 2, l.flags, le);
+    });
+  }
+  out.set(strBytes, hdrLen + layoutLen + typeLen);
+
+  let p = hdrLen + layoutLen;
+  const u32 = (at: number, x: number): void => v.setUint32(at, x >>> 0, le);
+  const head = (t: BtfType, i: number, kind: number, vlen: number, flag: boolean, st: number): void => {
+    if (vlen > VLEN_MASK) throw new BtfError(`${t.kind} '${t.name}' has ${vlen} elements, more than vlen can hold`, p + 4);
+    u32(p, nameOffs[i]!);
+    u32(p + 4, ((flag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0);
+    u32(p + 8, st);
+  };
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!;
+    const q = p + BTF_TYPE_SIZE;
+    const names = elemOffs[i];
+    switch (t.kind) {
+      case 'INT':
+        head(t, i, BTF_KIND.INT, 0, false, t.size);
+        u32(q, ((t.encoding & 0x0f) << 24) | ((t.bitsOffset & 0xff) << 16) | (t.bits & 0xff));
+        break;
+      case 'PTR': case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT':
+        head(t, i, BTF_KIND[t.kind], 0, false, t.type); break;
+      case 'TYPE_TAG': head(t, i, BTF_KIND.TYPE_TAG, 0, t.kindFlag, t.type); break;
+      case 'ARRAY':
+        head(t, i, BTF_KIND.ARRAY, 0, false, 0);
+        u32(q, t.type); u32(q + 4, t.indexType); u32(q + 8, t.nelems);
+        break;
+      case 'STRUCT': case 'UNION':
+        head(t, i, BTF_KIND[t.kind], t.members.length, t.kindFlag, t.size);
+        t.members.forEach((m, k) => {
+          const at = q + 12 * k;
+          u32(at, names![k]!); u32(at + 4, m.type);
+          u32(at + 8, t.kindFlag ? ((m.bitfieldSize << 24) | (m.bitsOffset & 0xffffff)) : m.bitsOffset);
+        });
+        break;
+      case 'ENUM':
+        head(t, i, BTF_KIND.ENUM, t.values.length, t.signed, t.size);
+        t.values.forEach((e, k) => { u32(q + 8 * k, names![k]!); u32(q + 8 * k + 4, e.value); });
+        break;
+      case 'ENUM64':
+        head(t, i, BTF_KIND.ENUM64, t.values.length, t.signed, t.size);
+        t.values.forEach((e, k) => {
+          const x = BigInt.asUintN(64, e.value);
+          u32(q + 12 * k, names![k]!); u32(q + 12 * k + 4, Number(x & 0xffffffffn)); u32(q + 12 * k + 8, Number(x >> 32n));
+        });
+        break;
+      case 'FWD': head(t, i, BTF_KIND.FWD, 0, t.union, 0); break;
+      case 'FUNC': head(t, i, BTF_KIND.FUNC, LINKAGES.indexOf(t.linkage), false, t.type); break;
+      case 'FUNC_PROTO':
+        head(t, i, BTF_KIND.FUNC_PROTO, t.params.length, false, t.returnType);
+        t.params.forEach((a, k) => { u32(q + 8 * k, names![k]!); u32(q + 8 * k + 4, a.type); });
+        break;
+      case 'VAR':
+        head(t, i, BTF_KIND.VAR, 0, false, t.type);
+        u32(q, LINKAGES.indexOf(t.linkage));
+        break;
+      case 'DATASEC':
+        head(t, i, BTF_KIND.DATASEC, t.vars.length, false, t.size);
+        t.vars.forEach((s, k) => { u32(q + 12 * k, s.type); u32(q + 12 * k + 4, s.offset); u32(q + 12 * k + 8, s.size); });
+        break;
+      case 'FLOAT': head(t, i, BTF_KIND.FLOAT, 0, false, t.size); break;
+      case 'DECL_TAG':
+        head(t, i, BTF_KIND.DECL_TAG, 0, t.kindFlag, t.type);
+        v.setInt32(q, t.componentIdx, le);
+        break;
+      case 'UNKNOWN':
+        head(t, i, t.kindNumber, t.vlen, t.kindFlag, t.sizeOrType);
+        if (btf.byteOrder !== (le ? 'le' : 'be')) throw new BtfError(`kind ${t.kindNumber} is opaque and cannot change byte order`, p);
+        out.set(t.extra, q);
+        break;
+    }
+    p += recordSize(t);
+  }
+  return out;
+}

@@ -1,0 +1,12 @@
+// The typed error of the BTF codec: what is wrong and at which byte offset of the BTF blob.
+
+export class BtfError extends Error {
+  override readonly name = 'BtfError';
+  constructor(
+    readonly reason: string,
+    /** Byte offset in the BTF blob (from its header's first byte) where the problem was found. */
+    readonly byteOffset: number,
+  ) {
+    super(`BTF byte offset ${byteOffset}: ${reason}`);
+  }
+}

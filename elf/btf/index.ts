@@ -1,0 +1,10 @@
+// Public surface of the BTF codec (re-exported from tsbpf/elf).
+
+export * from './types.js';
+export { BtfError } from './errors.js';
+export { BTF_KIND, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_MAGIC, type BtfKindName } from './kinds.js';
+export { Btf, type BtfLayoutEntry, type BtfOptions } from './btf.js';
+export { BtfStringTable, StringTableBuilder } from './strings.js';
+export { btfByteOrder, decodeBtf, type DecodeBtfOptions } from './decode.js';
+export { encodeBtf, type EncodeBtfOptions } from './encode.js';
+export { formatBtfRaw, formatTypeRaw } from './format-raw.js';

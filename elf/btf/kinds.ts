@@ -1,0 +1,42 @@
+// BTF kind numbers and names (the uapi's BTF_KIND_* values) and the info-word bit fields.
+
+export const BTF_KIND = {
+  UNKN: 0, INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
+  RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
+} as const;
+
+export type BtfKindName = Exclude<keyof typeof BTF_KIND, 'UNKN'>;
+
+/** Kind name by number; undefined for numbers this codec does not know. */
+export const KIND_NAMES: readonly (BtfKindName | undefined)[] = (() => {
+  const names: (BtfKindName | undefined)[] = [];
+  for (const [name, n] of Object.entries(BTF_KIND)) if (n !== 0) names[n] = name as BtfKindName;
+  return names;
+})();
+
+export const BTF_MAGIC = 0xeb9f;
+export const BTF_VERSION = 1;
+/** The classic header: magic, version, flags, hdr_len, type_off/len, str_off/len. */
+export const BTF_HEADER_SIZE = 24;
+/** The 2026 header with layout_off/layout_len appended. */
+export const BTF_HEADER_LAYOUT_SIZE = 32;
+/** Size of the common struct btf_type record (name_off, info, size/type). */
+export const BTF_TYPE_SIZE = 12;
+/** The info word: vlen in bits 0..23, kind in bits 24..30, kind_flag in bit 31 (the 2026 masks, backward compatible). */
+export const VLEN_MASK = 0xffffff;
+export const KIND_SHIFT = 24;
+export const KIND_MASK = 0x7f;
+
+/** INT encoding bits. */
+export const BTF_INT_SIGNED = 1;
+export const BTF_INT_CHAR = 2;
+export const BTF_INT_BOOL = 4;
+
+/** Extra bytes after the 12-byte record: fixed part and per-vlen element, per kind. */
+export const KIND_LAYOUT: Readonly<Record<BtfKindName, { readonly info: number; readonly elem: number }>> = {
+  INT: { info: 4, elem: 0 }, PTR: { info: 0, elem: 0 }, ARRAY: { info: 12, elem: 0 }, STRUCT: { info: 0, elem: 12 },
+  UNION: { info: 0, elem: 12 }, ENUM: { info: 0, elem: 8 }, FWD: { info: 0, elem: 0 }, TYPEDEF: { info: 0, elem: 0 },
+  VOLATILE: { info: 0, elem: 0 }, CONST: { info: 0, elem: 0 }, RESTRICT: { info: 0, elem: 0 }, FUNC: { info: 0, elem: 0 },
+  FUNC_PROTO: { info: 0, elem: 8 }, VAR: { info: 4, elem: 0 }, DATASEC: { info: 0, elem: 12 }, FLOAT: { info: 0, elem: 0 },
+  DECL_TAG: { info: 4, elem: 0 }, TYPE_TAG: { info: 0, elem: 0 }, ENUM64: { info: 0, elem: 12 },
+};
