@@ -1,0 +1,165 @@
+// The C fixture corpus (fixtures/): the committed objects are what fixtures/build.sh makes from
+// fixtures/src on this toolchain and kernel, every object loads into the running kernel with
+// `bpftool prog loadall` with the programs and types the manifest lists, and the manifest is what
+// bpftool and llvm-readelf-19 say today.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inCI, isRoot, requireReferences, run } from './support/references.js';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures');
+const BUILD = join(FIX, 'build.sh');
+
+interface ManifestProgram { name: string; section: string; type: string | null; insns: number }
+interface ManifestMap { name: string; type: string; key_size: number; value_size: number; max_entries: number | string; flags: number; declared_in: string }
+interface ManifestFixture {
+  name: string;
+  file: string;
+  source: string;
+  programs: ManifestProgram[];
+  subprograms: { name: string; binding: string; insns: number }[];
+  maps: ManifestMap[];
+  globals: Record<string, string[]>;
+  externs: { kconfig: string[]; ksyms: string[]; undefined_symbols: string[] };
+  core: boolean;
+  core_relos: { section: string; insn: number; type: string; access: string; kind: string }[];
+  sections: string[];
+  loads: boolean;
+  load_error?: string[];
+}
+
+const manifest = JSON.parse(readFileSync(join(FIX, 'manifest.json'), 'utf8')) as { fixtures: ManifestFixture[] };
+const toolchain = Object.fromEntries(
+  readFileSync(join(FIX, 'toolchain.txt'), 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+);
+
+const haveTools = requireReferences('clang-19', 'llvm-strip-19', 'llvm-readelf-19', 'bpftool');
+if (inCI && !isRoot()) throw new Error('CI=true requires root to load the fixtures');
+const canLoad = haveTools && (isRoot() || (console.warn('SKIP: loading the fixtures needs root'), false)) && existsSync('/sys/fs/bpf');
+
+// Byte-identical rebuilds need the vmlinux BTF the objects were built against.
+const btfSha = existsSync('/sys/kernel/btf/vmlinux') ? createHash('sha256').update(readFileSync('/sys/kernel/btf/vmlinux')).digest('hex') : 'none';
+const sameKernel = btfSha === toolchain.vmlinux_btf_sha256;
+if (haveTools && !sameKernel) {
+  const msg = `fixtures were built against vmlinux BTF ${toolchain.vmlinux_btf_sha256} (${toolchain.kernel}); this kernel's is ${btfSha}: rerun fixtures/build.sh`;
+  if (inCI) throw new Error(msg);
+  console.warn(`SKIP: ${msg}`);
+}
+const clangVersion = haveTools ? run('clang-19', ['--version']).split('\n')[0] : '';
+const sameClang = clangVersion === toolchain.clang;
+if (haveTools && !sameClang) console.warn(`SKIP: fixtures were built with "${toolchain.clang}", this is "${clangVersion}"`);
+
+// The rebuild (about 20 s of clang on two CPUs) starts as soon as the file is collected, so that
+// it runs while the load tests keep the kernel busy; its test comes last and awaits it.
+const canRebuild = haveTools && sameKernel && sameClang;
+const rebuildDir = mkdtempSync(join(tmpdir(), 'tsbpf-fixtures-'));
+const rebuild = canRebuild
+  ? new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(BUILD, ['--out', join(rebuildDir, 'obj'), '--no-manifest'], {
+        env: { ...process.env, BUILD_DIR: join(rebuildDir, 'build') },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code) => resolve({ code, stderr }));
+    })
+  : undefined;
+
+describe('fixture corpus', () => {
+  it('has one object and one manifest entry per source, and covers what the loader work needs', () => {
+    const sources = readdirSync(join(FIX, 'src')).filter((f) => f.endsWith('.bpf.c')).map((f) => f.slice(0, -6)).sort();
+    const objects = readdirSync(join(FIX, 'obj')).filter((f) => f.endsWith('.bpf.o')).map((f) => f.slice(0, -6)).sort();
+    expect(sources.length).toBeGreaterThanOrEqual(28);
+    expect(objects).toEqual(sources);
+    expect(manifest.fixtures.map((f) => f.name)).toEqual(sources);
+    for (const name of sources) {
+      const text = readFileSync(join(FIX, 'src', `${name}.bpf.c`), 'utf8');
+      expect(text, name).toMatch(/^\/\/ SPDX-License-Identifier: GPL-2.0\n\/\/ \w+: /);
+      expect(text, name).toContain('SEC("license") = "GPL"');
+    }
+
+    const mapTypes = new Set(manifest.fixtures.flatMap((f) => f.maps.map((m) => m.type)));
+    for (const t of ['hash', 'array', 'percpu_hash', 'percpu_array', 'lru_hash', 'lru_percpu_hash', 'ringbuf', 'perf_event_array',
+      'prog_array', 'array_of_maps', 'hash_of_maps', 'stack_trace', 'queue', 'stack', 'bloom_filter']) expect(mapTypes, t).toContain(t);
+    const progTypes = new Set(manifest.fixtures.flatMap((f) => f.programs.map((p) => p.type)));
+    for (const t of ['tracepoint', 'raw_tracepoint', 'tracing', 'kprobe', 'xdp', 'sched_cls', 'socket_filter', 'cgroup_skb']) expect(progTypes, t).toContain(t);
+    const sections = new Set(manifest.fixtures.flatMap((f) => f.programs.map((p) => p.section)));
+    for (const s of ['tracepoint/syscalls/sys_enter_execve', 'tp/sched/sched_process_exec', 'raw_tp/sched_switch', 'tc', 'classifier', 'socket', 'cgroup_skb/ingress'])
+      expect(sections, s).toContain(s);
+    const globals = new Set(manifest.fixtures.flatMap((f) => Object.keys(f.globals)));
+    for (const g of ['.data', '.rodata', '.bss']) expect(globals, g).toContain(g);
+    expect(manifest.fixtures.some((f) => f.externs.kconfig.includes('LINUX_KERNEL_VERSION'))).toBe(true);
+    expect(manifest.fixtures.some((f) => f.externs.ksyms.includes('bpf_task_from_pid'))).toBe(true);
+    const bindings = new Set(manifest.fixtures.flatMap((f) => f.subprograms.map((s) => s.binding)));
+    expect([...bindings].sort()).toEqual(['global', 'local']);
+    const kinds = new Set(manifest.fixtures.flatMap((f) => f.core_relos.map((r) => r.kind)));
+    for (const k of ['field_byte_offset', 'field_byte_size', 'field_exists', 'field_signed', 'field_lshift_u64', 'field_rshift_u64',
+      'type_id_local', 'type_id_target', 'type_exists', 'type_size', 'enumval_exists', 'enumval_value']) expect(kinds, k).toContain(k);
+    expect(manifest.fixtures.some((f) => f.core_relos.some((r) => /___/.test(r.type)))).toBe(true);
+  });
+
+  describe.skipIf(!canLoad)('in the running kernel', () => {
+    const pinRoot = `/sys/fs/bpf/tsbpf-fix-${process.pid}`;
+    afterAll(() => rmSync(pinRoot, { recursive: true, force: true }));
+
+    it('loads every fixture with bpftool prog loadall; every manifest program is pinned with its type', () => {
+      spawnSync('mkdir', ['-p', pinRoot]);
+      for (const f of manifest.fixtures) {
+        const pin = join(pinRoot, f.name);
+        try {
+          const r = spawnSync('bpftool', ['prog', 'loadall', join(FIX, f.file), pin], { encoding: 'utf8' });
+          if (!f.loads) {
+            // Documented refusals on this kernel (see fixtures/README.md): still refused, same reason.
+            expect(r.status, f.name).not.toBe(0);
+            expect(r.stderr, f.name).toMatch(/Operation not permitted/);
+            continue;
+          }
+          expect(r.status, `${f.name}: ${r.stderr}`).toBe(0);
+          expect(readdirSync(pin).sort(), f.name).toEqual(f.programs.map((p) => p.name).sort());
+          for (const p of f.programs) {
+            const shown = JSON.parse(run('bpftool', ['-j', 'prog', 'show', 'pinned', join(pin, p.name)])) as { type: string };
+            expect(shown.type, `${f.name}/${p.name}`).toBe(p.type);
+          }
+        } finally {
+          rmSync(pin, { recursive: true, force: true });
+        }
+      }
+      expect(manifest.fixtures.filter((f) => !f.loads).map((f) => f.name)).toEqual(['prog_fentry', 'prog_lsm']);
+    });
+
+    it('manifest.json is what build.sh derives from bpftool and llvm-readelf-19 now', () => {
+      const out = mkdtempSync(join(tmpdir(), 'tsbpf-manifest-'));
+      try {
+        run(BUILD, ['--manifest-only', '--manifest', join(out, 'manifest.json')]);
+        expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))).toEqual(manifest);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe.skipIf(!canRebuild)('rebuild', () => {
+    afterAll(() => rmSync(rebuildDir, { recursive: true, force: true }));
+
+    it('fixtures/build.sh into a temporary directory gives the committed objects byte for byte', async () => {
+      const { code, stderr } = await rebuild!;
+      const out = rebuildDir;
+      expect(code, stderr).toBe(0);
+      const vmlinuxH = createHash('sha256').update(readFileSync(join(out, 'build', 'vmlinux.h'))).digest('hex');
+      expect(vmlinuxH).toBe(toolchain.vmlinux_h_sha256);
+      const names = readdirSync(join(FIX, 'obj')).filter((f) => f.endsWith('.bpf.o')).sort();
+      expect(readdirSync(join(out, 'obj')).sort()).toEqual(names);
+      const differing = names.filter((n) => !readFileSync(join(out, 'obj', n)).equals(readFileSync(join(FIX, 'obj', n))));
+      expect(differing).toEqual([]);
+      // No build path leaks into the objects.
+      for (const n of names) {
+        const bytes = readFileSync(join(out, 'obj', n));
+        expect(bytes.includes(out) || bytes.includes(FIX), n).toBe(false);
+      }
+    });
+  });
+});
