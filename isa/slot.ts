@@ -36,3 +36,31 @@ export function writeSlot(view: DataView, pos: number, slot: RawSlot, order: Byt
   view.setInt16(pos + 2, slot.offset, le);
   view.setInt32(pos + 4, slot.imm, le);
 }
+
+/**
+ * Writes one slot from its fields straight into a byte array (the layout of
+ * writeSlot, without a RawSlot object or a DataView): for encoders that
+ * produce many slots. off and imm may be given signed or unsigned.
+ */
+export function writeSlotFields(
+  buf: Uint8Array, pos: number, opcode: number, dst: number, src: number, offset: number, imm: number, le: boolean,
+): void {
+  buf[pos] = opcode;
+  if (le) {
+    buf[pos + 1] = (src << 4) | dst;
+    buf[pos + 2] = offset;
+    buf[pos + 3] = offset >> 8;
+    buf[pos + 4] = imm;
+    buf[pos + 5] = imm >> 8;
+    buf[pos + 6] = imm >> 16;
+    buf[pos + 7] = imm >> 24;
+  } else {
+    buf[pos + 1] = (dst << 4) | src;
+    buf[pos + 2] = offset >> 8;
+    buf[pos + 3] = offset;
+    buf[pos + 4] = imm >> 24;
+    buf[pos + 5] = imm >> 16;
+    buf[pos + 6] = imm >> 8;
+    buf[pos + 7] = imm;
+  }
+}

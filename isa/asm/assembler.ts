@@ -9,6 +9,7 @@ import type { Instruction } from '../instruction.js';
 import { type ByteOrder, writeSlot } from '../slot.js';
 import { runDirective } from './directives.js';
 import { type ExprHost, type ExprValue, isConst } from './expressions.js';
+import { fastStatements } from './fast.js';
 import { finish } from './fixups.js';
 import { Lexer, TK, lineColumn } from './lexer.js';
 import { parseInstruction, parsed } from './operands.js';
@@ -55,7 +56,8 @@ export class Assembler implements ExprHost {
   readonly le: boolean;
   /** Source offset of the statement being assembled (for errors without a better place). */
   stmtStart = 0;
-  private insnIndex = 0;
+  /** Instructions emitted so far (EncodeError indices). */
+  insnIndex = 0;
 
   constructor(readonly source: string, readonly file: string, readonly order: ByteOrder) {
     this.lex = new Lexer(source);
@@ -139,10 +141,14 @@ export class Assembler implements ExprHost {
   private statements(): void {
     const lex = this.lex;
     const src = this.source;
-    lex.next();
+    let p = 0;
     for (;;) {
+      // Plain instruction statements take the fast path; it stops before anything else.
+      p = fastStatements(this, src, p);
+      lex.pos = p;
+      lex.next();
       const k = lex.kind;
-      if (k === K_EOS) { lex.next(); continue; }
+      if (k === K_EOS) { p = lex.pos; continue; }
       if (k === K_EOF) break;
       const start = lex.start;
       this.stmtStart = start;
@@ -150,6 +156,7 @@ export class Assembler implements ExprHost {
         if (this.colonFollows(lex.end)) {
           this.defineLabel(this.symbols.get(lex.text()), start);
           lex.next(); lex.next();
+          p = lex.start;
           continue;
         }
         if (src.charCodeAt(start) === 46) runDirective(this, lex.text(), start);
@@ -160,10 +167,12 @@ export class Assembler implements ExprHost {
         const sym = this.symbols.defineNumeric(lex.intValue);
         this.defineLabel(sym, start);
         lex.next(); lex.next();
+        p = lex.start;
         continue;
       } else if (k === K_STRING && this.colonFollows(lex.end)) {
         this.defineLabel(this.symbols.get(src.slice(start + 1, lex.end - 1)), start);
         lex.next(); lex.next();
+        p = lex.start;
         continue;
       } else if (k === K_ERROR) {
         this.fail(start, lex.error);
@@ -173,6 +182,7 @@ export class Assembler implements ExprHost {
       if (lex.kind !== K_EOS && lex.kind !== K_EOF) {
         this.fail(lex.start, lex.kind === K_ERROR ? lex.error : `unexpected '${lex.text()}' at end of statement`);
       }
+      p = lex.start;
     }
   }
 

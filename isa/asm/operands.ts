@@ -38,10 +38,10 @@ export const parsed = {
 
 // The form automaton and the states after each first word, set up by initForms on first use.
 let FORM_AUTOMATON: PatternAutomaton<Build>;
-let NEXT: Int32Array;
-let ENTRIES: readonly (PatternEntry<Build> | null)[];
-let START_STATES: readonly number[];
-let STAR_STATE = -1;
+export let NEXT: Int32Array;
+export let ENTRIES: readonly (PatternEntry<Build> | null)[];
+export let START_STATES: readonly number[];
+export let STAR_STATE = -1;
 
 /** Builds the form automaton (once); every entry point of the instruction parser calls it first. */
 export function initForms(): void {
@@ -59,7 +59,7 @@ export function registerNumber(text: string): number {
 }
 
 /** Register number of the identifier at [start, end) (r0..r11 / w0..w11), or -1. */
-function registerAt(src: string, start: number, end: number): number {
+export function registerAt(src: string, start: number, end: number): number {
   const n = end - start;
   if (n < 2 || n > 3) return -1;
   const c = src.charCodeAt(start);
@@ -72,13 +72,13 @@ function registerAt(src: string, start: number, end: number): number {
   return d2 === 0 || d2 === 1 ? 10 + d2 : -1;
 }
 
-const KEY_EQ = tokenKey('=')!;
-const KEY_EXCL = tokenKey('!')!;
-const KEY_LT = tokenKey('<')!;
-const KEY_GT = tokenKey('>')!;
+export const KEY_EQ = tokenKey('=')!;
+export const KEY_EXCL = tokenKey('!')!;
+export const KEY_LT = tokenKey('<')!;
+export const KEY_GT = tokenKey('>')!;
 
 /** Operator keys of single-character token kinds (-1: not an operand token). */
-const PUNCT_KEY = new Int32Array(64).fill(-1);
+export const PUNCT_KEY = new Int32Array(64).fill(-1);
 for (const [kind, text] of [
   [TK.EQUAL, '='], [TK.GREATER, '>'], [TK.LESS, '<'], [TK.PIPE, '|'], [TK.STAR, '*'], [TK.LPAREN, '('], [TK.RPAREN, ')'],
   [TK.LBRAC, '['], [TK.RBRAC, ']'], [TK.SLASH, '/'], [TK.AMP, '&'], [TK.PERCENT, '%'], [TK.CARET, '^'], [TK.PLUS, '+'],
@@ -95,7 +95,7 @@ PAIR_KEYS[TK.LESSEQ] = [KEY_LT, KEY_EQ];
 PAIR_KEYS[TK.LSHIFT] = [KEY_LT, KEY_LT];
 
 /** Operator keys by character code for the scanner's fast path (-1: not a single-character operand token). */
-const CHAR_KEY = new Int32Array(128).fill(-1);
+export const CHAR_KEY = new Int32Array(128).fill(-1);
 for (const ch of ['*', '(', ')', '[', ']', '%', '^']) CHAR_KEY[ch.charCodeAt(0)] = tokenKey(ch)!;
 
 // Keyword lookup without slicing the source: candidates by lower-cased first letter.
@@ -111,7 +111,7 @@ function sameIgnoringCase(src: string, start: number, text: string): boolean {
 }
 
 /** Token key of a middle keyword at [start, end), KEY_BAD for one in the wrong case, or -1. */
-function keywordKey(src: string, start: number, end: number): number {
+export function keywordKey(src: string, start: number, end: number): number {
   let c = src.charCodeAt(start);
   if (c >= 65 && c <= 90) c += 32;
   const cands = c < 128 ? KEYWORDS_BY_CHAR[c] : undefined;
@@ -127,7 +127,7 @@ function keywordKey(src: string, start: number, end: number): number {
 }
 
 /** Identifier start (1) or continuation only (2); 0 otherwise. */
-const CH_IDENT = new Uint8Array(128);
+export const CH_IDENT = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z_.]/.test(ch)) CH_IDENT[c] = 1;
@@ -203,7 +203,7 @@ function pushImmediate(h: ExprHost, pos: number, v: ExprValue, bare: boolean): v
   immPos[nImms] = pos; immVals[nImms] = v; immBare[nImms] = bare; nImms++;
 }
 
-const START_WORDS: readonly string[] = [...startKeywordKeys.keys()].filter((k) => k !== '*');
+export const START_WORDS: readonly string[] = [...startKeywordKeys.keys()].filter((k) => k !== '*');
 
 /** State after the first word: a register or an instruction keyword, both case-insensitive. */
 function firstState(h: ExprHost): number {
@@ -294,8 +294,8 @@ function lexedOperand(h: ExprHost, state: number): number {
  * identifier other than `b`/`f`. Returns its end offset (the value in
  * `scanValue`), or -1 when the general expression parser must handle it.
  */
-let scanValue = 0;
-function simpleInteger(src: string, p: number): number {
+export let scanValue = 0;
+export function simpleInteger(src: string, p: number): number {
   const n = src.length;
   let q = p;
   let v = 0;
