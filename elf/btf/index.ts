@@ -8,3 +8,4 @@ export { BtfStringTable, StringTableBuilder } from './strings.js';
 export { btfByteOrder, decodeBtf, type DecodeBtfOptions } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';
 export { formatBtfRaw, formatTypeRaw } from './format-raw.js';
+export { formatBtfC } from './format-c.js';
