@@ -47,10 +47,8 @@ class CWriter {
     this.emit = new Uint8Array(n);
     this.fwdDone = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
-    // Types of the base are taken as already declared (the split part is dumped alone).
-    for (let id = 1; id < btf.firstId; id++) { this.order[id] = Order.Done; this.emit[id] = Emit.Done; }
     this.ptrSize = guessPointerSize(btf);
-    for (const [, t] of btf.types()) this.markReferenced(t);
+    for (let id = 1; id <= btf.lastId; id++) this.markReferenced(btf.get(id));
   }
 
   private markReferenced(t: BtfType): void {
@@ -71,7 +69,7 @@ class CWriter {
 
   text(): string {
     const parts = [HEADER];
-    for (let id = this.btf.firstId; id <= this.btf.lastId; id++) {
+    for (let id = 1; id <= this.btf.lastId; id++) {
       this.queue = [];
       this.orderType(id, false);
       for (const q of this.queue) this.emitType(q, 0);
@@ -481,7 +479,7 @@ function guessPointerSize(btf: Btf): number {
   return 8;
 }
 
-/** The C header bpftool's `format c` prints for this graph (only the split part for split BTF). */
+/** The C header bpftool's `format c` prints for this graph (for split BTF: base and split types, as bpftool does). */
 export function formatBtfC(btf: Btf): string {
   return new CWriter(btf).text();
 }
