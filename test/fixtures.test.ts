@@ -56,7 +56,7 @@ if (haveTools && !sameClang) console.warn(`SKIP: fixtures were built with "${too
 // The rebuild (about 20 s of clang on two CPUs) starts as soon as the file is collected, so that
 // it runs while the load tests keep the kernel busy; its test comes last and awaits it.
 const canRebuild = haveTools && sameKernel && sameClang;
-const rebuildDir = mkdtempSync(join(tmpdir(), 'tsbpf-fixtures-'));
+const rebuildDir = canRebuild ? mkdtempSync(join(tmpdir(), 'tsbpf-fixtures-')) : '';
 const rebuild = canRebuild
   ? new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(BUILD, ['--out', join(rebuildDir, 'obj'), '--no-manifest'], {
