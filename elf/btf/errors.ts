@@ -2,6 +2,8 @@
 
 export class BtfError extends Error {
   override readonly name = 'BtfError';
+  /** Set by callers that decode a base and its split BTF, when the base was at fault. */
+  inBase?: boolean;
   constructor(
     readonly reason: string,
     /** Byte offset in the BTF blob (from its header's first byte) where the problem was found. */

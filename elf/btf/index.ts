@@ -9,3 +9,4 @@ export { btfByteOrder, decodeBtf, type DecodeBtfOptions } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';
 export { formatBtfRaw, formatTypeRaw } from './format-raw.js';
 export { formatBtfC } from './format-c.js';
+export { formatBtfJson, formatTypeJson } from './format-json.js';

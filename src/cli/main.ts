@@ -2,10 +2,11 @@
 // 2 bad input or usage, 3 internal error. Errors are one line on stderr.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ElfError } from '../../elf/index.js';
+import { BtfError, ElfError } from '../../elf/index.js';
 import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
+import { type BtfDumpFormat, defaultBasePath, dumpBtf } from '../commands/btf-dump.js';
 import { VERSION } from '../version.js';
 import { readInput, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -15,6 +16,7 @@ const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
 Usage:
   tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
+  tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -79,9 +81,35 @@ function commandDisasm(args: string[]): number {
   return 0;
 }
 
+function commandBtf(args: string[]): number {
+  const [sub, ...rest] = args;
+  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE)`);
+  const { values, positionals } = parse(rest, { format: { type: 'string' }, base: { type: 'string' } });
+  const file = single(positionals, 'input file');
+  const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
+  const format = oneOf<BtfDumpFormat>(values.format, ['raw', 'c', 'json'], '--format');
+  const bytes = readInput(file);
+  const base = basePath === undefined ? undefined : readInput(basePath);
+  let text: string;
+  try {
+    text = dumpBtf(bytes, { format, base });
+  } catch (e) {
+    // Name the file the bad bytes came from (the base or the file itself).
+    if (e instanceof BtfError || e instanceof ElfError) {
+      const where = e instanceof BtfError && e.inBase === true && basePath !== undefined ? basePath : file;
+      process.stderr.write(`${where}: error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  writeStdout(text);
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => number> = {
   asm: commandAsm,
   disasm: commandDisasm,
+  btf: commandBtf,
 };
 
 /** Turns a typed error into the one line the CLI prints, or undefined for a bug. */
