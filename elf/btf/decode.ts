@@ -111,7 +111,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
       case 1: // INT
         extra = 1;
         if (info !== 0x01000000) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
-        else if (q + 1 <= typeEnd && (words[q]! & 0xf0ffff00) >>> 0 !== 0) {
+        else if (q + 1 <= typeEnd && (words[q]! & 0xf000ff00) >>> 0 !== 0) {
           throw new BtfError(`INT data 0x${words[q]!.toString(16)} has unused bits set`, at(q));
         }
         break;

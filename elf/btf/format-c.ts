@@ -4,6 +4,7 @@
 // written out as `long: 64;` style fields and duplicate names suffixed `___N`.
 
 import type { Btf } from './btf.js';
+import { BtfError } from './errors.js';
 import type { BtfArray, BtfEnum, BtfEnum64, BtfFuncProto, BtfStruct, BtfType, BtfUnion } from './types.js';
 
 const HEADER = `#ifndef __VMLINUX_H__
@@ -27,6 +28,10 @@ const enum Emit { None = 0, Busy = 1, Done = 2 }
 type Composite = BtfStruct | BtfUnion;
 
 const tabs = (n: number): string => '\t'.repeat(n);
+/** Reference chains longer than this are loops in a malformed graph. */
+const MAX_DEPTH = 4096;
+/** Gaps beyond this (2 MiB) are written as `long: 64;` lines by bpftool; we refuse them instead. */
+const MAX_PADDING_BITS = 1 << 24;
 
 class CWriter {
   private out: string[] = [];
@@ -39,6 +44,7 @@ class CWriter {
   private readonly typeNames = new Map<string, number>();
   private readonly identNames = new Map<string, number>();
   private queue: number[] = [];
+  private declDepth = 0;
   private readonly ptrSize: number;
 
   constructor(private readonly btf: Btf) {
@@ -84,9 +90,11 @@ class CWriter {
 
   // ---- ordering: returns 1 when the type is fully defined where referenced, 0 when a
   // forward declaration suffices (or the type needs no declaration), -1 on an unbreakable loop.
-  private orderType(id: number, throughPtr: boolean): number {
+  private orderType(id: number, throughPtr: boolean, depth = 0): number {
     // void counts as ordered (and emitted) from the start.
     if (id === 0) return 1;
+    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, 0);
+    const d = depth + 1;
     const t = this.t(id);
     if (t === undefined) return 0;
     const state = this.order[id]!;
@@ -99,12 +107,12 @@ class CWriter {
       case 'INT': case 'FLOAT':
         this.order[id] = Order.Done;
         return 0;
-      case 'PTR': return this.orderType(t.type, true);
-      case 'ARRAY': return this.orderType(t.type, false);
+      case 'PTR': return this.orderType(t.type, true, d);
+      case 'ARRAY': return this.orderType(t.type, false, d);
       case 'STRUCT': case 'UNION': {
         if (throughPtr && t.name !== '') return 0;
         this.order[id] = Order.Busy;
-        for (const m of t.members) if (this.orderType(m.type, false) < 0) return -1;
+        for (const m of t.members) if (this.orderType(m.type, false, d) < 0) return -1;
         if (t.name !== '') this.queue.push(id);
         this.order[id] = Order.Done;
         return 1;
@@ -114,7 +122,7 @@ class CWriter {
         this.order[id] = Order.Done;
         return 1;
       case 'TYPEDEF': {
-        const strong = this.orderType(t.type, throughPtr);
+        const strong = this.orderType(t.type, throughPtr, d);
         if (strong < 0) return strong;
         if (throughPtr && strong === 0) return 0;
         this.queue.push(id);
@@ -122,10 +130,10 @@ class CWriter {
         return 1;
       }
       case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG':
-        return this.orderType(t.type, throughPtr);
+        return this.orderType(t.type, throughPtr, d);
       case 'FUNC_PROTO': {
-        if (this.orderType(t.returnType, throughPtr) < 0) return -1;
-        for (const a of t.params) if (this.orderType(a.type, throughPtr) < 0) return -1;
+        if (this.orderType(t.returnType, throughPtr, d) < 0) return -1;
+        for (const a of t.params) if (this.orderType(a.type, throughPtr, d) < 0) return -1;
         return 1;
       }
       default:
@@ -135,7 +143,9 @@ class CWriter {
   }
 
   // ---- emitting
-  private emitType(id: number, container: number): void {
+  private emitType(id: number, container: number, depth = 0): void {
+    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, 0);
+    const d = depth + 1;
     const t = this.t(id);
     if (t === undefined) return;
     const topLevel = container === 0;
@@ -162,7 +172,7 @@ class CWriter {
         this.emit[id] = Emit.Done;
         break;
       case 'PTR': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': case 'ARRAY':
-        this.emitType(t.type, container);
+        this.emitType(t.type, container, d);
         break;
       case 'FWD':
         this.p(`${t.union ? 'union' : 'struct'} ${this.typeName(id)};\n\n`);
@@ -170,7 +180,7 @@ class CWriter {
         break;
       case 'TYPEDEF':
         this.emit[id] = Emit.Busy;
-        this.emitType(t.type, id);
+        this.emitType(t.type, id, d);
         if (!this.fwdDone[id] && !this.skippedTypedef(id)) this.p(`${this.typedefDef(id, t.type, 0)};\n\n`);
         this.emit[id] = Emit.Done;
         break;
@@ -178,7 +188,7 @@ class CWriter {
         this.emit[id] = Emit.Busy;
         if (topLevel || t.name === '') {
           const inner = t.name === '' ? container : id;
-          for (const m of t.members) this.emitType(m.type, inner);
+          for (const m of t.members) this.emitType(m.type, inner, d);
         } else if (!this.fwdDone[id] && id !== container) {
           this.p(`${this.compositeRef(id, t)};\n\n`);
           this.fwdDone[id] = 1;
@@ -191,8 +201,8 @@ class CWriter {
         }
         break;
       case 'FUNC_PROTO':
-        this.emitType(t.returnType, container);
-        for (const a of t.params) this.emitType(a.type, container);
+        this.emitType(t.returnType, container, d);
+        for (const a of t.params) this.emitType(a.type, container, d);
         break;
       default:
         break;
@@ -256,6 +266,7 @@ class CWriter {
   }
 
   private compositeDef(id: number, t: Composite, lvl: number): string {
+    if (lvl > 256) throw new BtfError(`anonymous type [${id}] nests deeper than 256 levels`, 0);
     const packed = this.isPacked(t);
     let s = `${this.compositeRef(id, t)} {`;
     let off = 0;
@@ -281,6 +292,7 @@ class CWriter {
 
   private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number): string {
     if (cur >= next) return '';
+    if (next - cur > MAX_PADDING_BITS) throw new BtfError(`a padding gap of ${next - cur} bits (bit ${cur} to ${next}) is too large to write out`, 0);
     const pads: [string, number][] = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
     let s = '';
     let padBits = 8;
@@ -328,18 +340,18 @@ class CWriter {
     return t.size % max !== 0;
   }
 
-  private alignOf(id: number): number {
+  private alignOf(id: number, depth = 0): number {
     const t = this.t(id);
-    if (t === undefined) return 0;
+    if (t === undefined || depth > MAX_DEPTH) return 0;
     switch (t.kind) {
       case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': return Math.min(this.ptrSize, t.size);
       case 'PTR': return this.ptrSize;
-      case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': return this.alignOf(t.type);
-      case 'ARRAY': return this.alignOf(t.type);
+      case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': return this.alignOf(t.type, depth + 1);
+      case 'ARRAY': return this.alignOf(t.type, depth + 1);
       case 'STRUCT': case 'UNION': {
         let max = 1;
         for (const m of t.members) {
-          const a = this.alignOf(m.type);
+          const a = this.alignOf(m.type, depth + 1);
           if (a <= 0) return a;
           max = Math.max(max, a);
           if (m.bitfieldSize === 0 && m.bitsOffset % (8 * a) !== 0) return 1;
@@ -352,7 +364,7 @@ class CWriter {
 
   private sizeOf(id: number, depth = 0): number {
     const t = this.t(id);
-    if (t === undefined || depth > 64) return 0;
+    if (t === undefined || depth > MAX_DEPTH) return 0;
     switch (t.kind) {
       case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': case 'STRUCT': case 'UNION': case 'DATASEC': return t.size;
       case 'PTR': return this.ptrSize;
@@ -365,6 +377,16 @@ class CWriter {
 
   // ---- declarators: `decl(type, name)` gives e.g. `const char *name[4]` or `int (*name)(void *)`.
   decl(id: number, name: string, lvl: number): string {
+    if (this.declDepth > 256) throw new BtfError(`declaration of type [${id}] nests deeper than 256 levels`, 0);
+    this.declDepth++;
+    try {
+      return this.declChain(id, name, lvl);
+    } finally {
+      this.declDepth--;
+    }
+  }
+
+  private declChain(id: number, name: string, lvl: number): string {
     const chain: number[] = [];
     for (let cur = id, guard = 0; guard < 1024; guard++) {
       chain.push(cur);
