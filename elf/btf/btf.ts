@@ -101,6 +101,17 @@ export class Btf {
     return t;
   }
 
+  /**
+   * Like type(), but a decoded type that is not cached yet is built without being cached: for one
+   * pass over a big graph (listings), which then leaves nothing behind for the garbage collector.
+   */
+  peek(id: number): BtfType | undefined {
+    if (id < this.firstId) return id >= 1 ? this.base?.peek(id) : undefined;
+    const i = id - this.firstId;
+    if (!(i < this.count) || !Number.isInteger(i)) return undefined;
+    return this.cache[i] ?? this.materialize(i);
+  }
+
   /** Like type() but throws for void or an unknown id. */
   get(id: number): BtfType {
     const t = this.type(id);

@@ -68,10 +68,22 @@ export function formatTypeRaw(btf: Btf, id: number, t: BtfType): string {
   }
 }
 
+/**
+ * The listing in pieces: `write` receives text of about 64 KiB at a time, so that a caller can
+ * stream a vmlinux listing out without holding it (or the types) in memory.
+ */
+export function writeBtfRaw(btf: Btf, write: (text: string) => void): void {
+  let chunk = '';
+  for (let id = btf.firstId; id <= btf.lastId; id++) {
+    chunk += `${formatTypeRaw(btf, id, btf.peek(id)!)}\n`;
+    if (chunk.length > 65536) { write(chunk); chunk = ''; }
+  }
+  if (chunk !== '') write(chunk);
+}
+
 /** The whole listing of the graph's own types (for split BTF, only the split part, as bpftool does). */
 export function formatBtfRaw(btf: Btf): string {
   const out: string[] = [];
-  for (const [id, t] of btf.types()) out.push(formatTypeRaw(btf, id, t));
-  out.push('');
-  return out.join('\n');
+  writeBtfRaw(btf, (s) => out.push(s));
+  return out.join('');
 }

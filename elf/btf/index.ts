@@ -7,6 +7,6 @@ export { Btf, type BtfLayoutEntry, type BtfOptions } from './btf.js';
 export { BtfStringTable, StringTableBuilder } from './strings.js';
 export { btfByteOrder, decodeBtf, type DecodeBtfOptions } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';
-export { formatBtfRaw, formatTypeRaw } from './format-raw.js';
+export { formatBtfRaw, formatTypeRaw, writeBtfRaw } from './format-raw.js';
 export { formatBtfC } from './format-c.js';
 export { formatBtfJson, formatTypeJson } from './format-json.js';

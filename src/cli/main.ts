@@ -6,7 +6,7 @@ import { BtfError, ElfError } from '../../elf/index.js';
 import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
-import { type BtfDumpFormat, defaultBasePath, dumpBtf } from '../commands/btf-dump.js';
+import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { VERSION } from '../version.js';
 import { readInput, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -90,9 +90,9 @@ function commandBtf(args: string[]): number {
   const format = oneOf<BtfDumpFormat>(values.format, ['raw', 'c', 'json'], '--format');
   const bytes = readInput(file);
   const base = basePath === undefined ? undefined : readInput(basePath);
-  let text: string;
   try {
-    text = dumpBtf(bytes, { format, base });
+    // Decoding errors come before the first byte is written: the output is all or nothing.
+    dumpBtfTo(bytes, { format, base }, writeStdout);
   } catch (e) {
     // Name the file the bad bytes came from (the base or the file itself).
     if (e instanceof BtfError || e instanceof ElfError) {
@@ -102,7 +102,6 @@ function commandBtf(args: string[]): number {
     }
     throw e;
   }
-  writeStdout(text);
   return 0;
 }
 

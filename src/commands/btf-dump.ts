@@ -2,7 +2,7 @@
 // .BTF section or of a raw BTF file (e.g. /sys/kernel/btf/vmlinux), as bpftool prints it.
 
 import { basename, dirname, resolve } from 'node:path';
-import { type Btf, BtfError, decodeBtf, formatBtfC, formatBtfJson, formatBtfRaw, isElf, readElf } from '../../elf/index.js';
+import { type Btf, BtfError, decodeBtf, formatBtfC, formatBtfJson, isElf, readElf, writeBtfRaw } from '../../elf/index.js';
 
 export type BtfDumpFormat = 'raw' | 'c' | 'json';
 
@@ -41,11 +41,18 @@ export function loadBtf(bytes: Uint8Array, base?: Uint8Array): Btf {
   return decodeBtf(btfBytesOfFile(bytes), { base: baseBtf });
 }
 
-export function dumpBtf(bytes: Uint8Array, options: BtfDumpOptions = {}): string {
+/** Writes the dump to `write` in pieces (the raw listing streams; C and JSON come in one piece). */
+export function dumpBtfTo(bytes: Uint8Array, options: BtfDumpOptions, write: (text: string) => void): void {
   const btf = loadBtf(bytes, options.base);
   switch (options.format ?? 'raw') {
-    case 'raw': return formatBtfRaw(btf);
-    case 'c': return formatBtfC(btf);
-    case 'json': return formatBtfJson(btf);
+    case 'raw': writeBtfRaw(btf, write); break;
+    case 'c': write(formatBtfC(btf)); break;
+    case 'json': write(formatBtfJson(btf)); break;
   }
+}
+
+export function dumpBtf(bytes: Uint8Array, options: BtfDumpOptions = {}): string {
+  const out: string[] = [];
+  dumpBtfTo(bytes, options, (s) => out.push(s));
+  return out.join('');
 }

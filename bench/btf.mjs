@@ -1,0 +1,90 @@
+// BTF benchmarks, called by bench/run.mjs: `await btfBenchmarks({ runs })` returns rows
+// { what, ours, theirs, target, oursCmd, theirsCmd } (ms, medians). In one run, alternating:
+//  (a) in-process: tsbpf (dist/) reading /sys/kernel/btf/vmlinux, decoding it and building the name
+//      index, against libbpf 1.1 btf__parse on the same file, timed inside a small C program
+//      (bench/btf-parse.c, compiled here with the system cc and -lbpf);
+//  (b) whole process: `tsbpf btf dump vmlinux` against `bpftool btf dump file vmlinux`.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const VMLINUX = '/sys/kernel/btf/vmlinux';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timeProcess(cmd, args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
+  const { decodeBtf } = await import(join(root, 'dist', 'elf.js'));
+  const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
+  const work = mkdtempSync(join(tmpdir(), 'tsbpf-bench-btf-'));
+  const exe = join(work, 'btf-parse');
+  const cc = spawnSync('cc', ['-O2', join(root, 'bench', 'btf-parse.c'), '-o', exe, '-lbpf'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`cc bench/btf-parse.c -lbpf failed: ${cc.stderr}`);
+
+  const ITER = 21;
+  const oursRead = [];
+  const oursMem = [];
+  const theirs = [];
+  const bytesOnce = readFileSync(file);
+  const parseOurs = (bytes) => { const btf = decodeBtf(bytes); btf.buildNameIndex(); return btf; };
+  for (let i = 0; i < 5; i++) parseOurs(readFileSync(file)); // warm-up (JIT)
+  for (let r = 0; r < runs; r++) {
+    const a = [];
+    const b = [];
+    for (let i = 0; i < ITER; i++) {
+      let t = process.hrtime.bigint();
+      parseOurs(readFileSync(file));
+      a.push(Number(process.hrtime.bigint() - t) / 1e6);
+      t = process.hrtime.bigint();
+      parseOurs(bytesOnce);
+      b.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+    oursRead.push(median(a));
+    oursMem.push(median(b));
+    const c = spawnSync(exe, [file, String(ITER)], { encoding: 'utf8' });
+    if (c.status !== 0) throw new Error(`btf-parse failed: ${c.stderr}`);
+    theirs.push(Number(c.stdout.trim()));
+  }
+  const libbpf = median(theirs);
+  const rows = [
+    { what: 'parse vmlinux BTF + name index (in-process, file read included)', ours: median(oursRead), theirs: libbpf, target: 1,
+      oursCmd: 'readFileSync + decodeBtf + buildNameIndex', theirsCmd: 'btf__parse (libbpf 1.1)' },
+    { what: 'parse vmlinux BTF + name index (in-process, bytes already in memory)', ours: median(oursMem), theirs: libbpf, target: 1,
+      oursCmd: 'decodeBtf + buildNameIndex', theirsCmd: 'btf__parse (libbpf 1.1, file read included)' },
+  ];
+
+  const a = [];
+  const b = [];
+  timeProcess('node', [cli, 'btf', 'dump', file]);
+  timeProcess('bpftool', ['btf', 'dump', 'file', file]);
+  for (let r = 0; r < runs; r++) {
+    a.push(timeProcess('node', [cli, 'btf', 'dump', file]));
+    b.push(timeProcess('bpftool', ['btf', 'dump', 'file', file]));
+  }
+  rows.push({ what: 'dump vmlinux BTF (whole process)', ours: median(a), theirs: median(b), target: 1,
+    oursCmd: 'tsbpf btf dump vmlinux', theirsCmd: 'bpftool btf dump file vmlinux' });
+  const c1 = [];
+  const c2 = [];
+  for (let r = 0; r < runs; r++) {
+    c1.push(timeProcess('node', [cli, 'btf', 'dump', file, '--format', 'c']));
+    c2.push(timeProcess('bpftool', ['btf', 'dump', 'file', file, 'format', 'c']));
+  }
+  rows.push({ what: 'vmlinux.h (whole process)', ours: median(c1), theirs: median(c2), target: 1,
+    oursCmd: 'tsbpf btf dump vmlinux --format c', theirsCmd: 'bpftool btf dump file vmlinux format c' });
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  for (const r of await btfBenchmarks({ runs: Number(process.env.BENCH_RUNS ?? 5) })) {
+    console.log(`${r.what}: tsbpf ${r.ours.toFixed(2)} ms, reference ${r.theirs.toFixed(2)} ms (${(r.theirs / r.ours).toFixed(2)}×, target ≥ ${r.target}×)`);
+  }
+}
