@@ -7,3 +7,4 @@ export { type ObjectRelocation, type ObjectSection, type ObjectSymbol, type Relo
 export { toRelocatableObject } from './relocatable.js';
 export * from './btf-ext/index.js';
 export * from './btf/index.js';
+export * from './object/index.js';

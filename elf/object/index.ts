@@ -1,0 +1,8 @@
+// The eBPF object model: readObject / writeObject.
+
+export { ObjectError } from './errors.js';
+export { programSectionEntries, programTypeOf, type ProgramTypeInfo } from './program-types.js';
+export { btfSizeOf, parseMapDef } from './maps.js';
+export { dataSectionKind, readObject } from './read.js';
+export { writeObject } from './write.js';
+export type * from './types.js';

@@ -1,0 +1,132 @@
+// elf/object: readObject decodes every clang-19 fixture as the manifest (bpftool, llvm-readelf-19)
+// says, and writeObject(readObject(x)) loads exactly like x: `bpftool prog loadall` of both, then
+// `bpftool prog dump xlated` of every program is identical (map ids normalised).
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readObject, writeObject } from '../elf/index.js';
+import { isRoot, requireReferences, run } from './support/references.js';
+
+const FIX = join(import.meta.dirname, '..', 'fixtures');
+interface Fixture {
+  name: string; file: string; loads: boolean;
+  programs: { name: string; section: string; type: string | null }[];
+  subprograms: { name: string; binding: string }[];
+  maps: { name: string; type: string; declared_in: string; key_size: number; value_size: number; max_entries: number | string }[];
+  globals: Record<string, string[]>;
+  externs: { kconfig: string[]; ksyms: string[] };
+}
+const manifest = JSON.parse(readFileSync(join(FIX, 'manifest.json'), 'utf8')) as { fixtures: Fixture[] };
+const MAP_TYPES: Record<number, string> = {
+  1: 'hash', 2: 'array', 3: 'prog_array', 4: 'perf_event_array', 5: 'percpu_hash', 6: 'percpu_array', 7: 'stack_trace',
+  9: 'lru_hash', 10: 'lru_percpu_hash', 12: 'array_of_maps', 13: 'hash_of_maps', 14: 'devmap', 15: 'sockmap', 16: 'cpumap',
+  17: 'xskmap', 18: 'sockhash', 22: 'queue', 23: 'stack', 27: 'ringbuf', 29: 'task_storage', 30: 'bloom_filter',
+};
+
+describe('readObject on the clang-19 fixtures', () => {
+  for (const f of manifest.fixtures) {
+    it(f.name, () => {
+      const obj = readObject(readFileSync(join(FIX, f.file)));
+      const entry = obj.programs.filter((p) => !p.subprogram);
+      expect(entry.map((p) => [p.name, p.section]).sort()).toEqual(f.programs.map((p) => [p.name, p.section]).sort());
+      for (const p of f.programs) if (p.type !== null) expect(entry.find((q) => q.name === p.name)?.programType?.type).toBe(p.type);
+      expect(obj.programs.filter((p) => p.subprogram).map((p) => [p.name, p.binding]).sort())
+        .toEqual(f.subprograms.map((p) => [p.name, p.binding]).sort());
+      const declared = f.maps.filter((m) => m.declared_in === '.maps');
+      expect(obj.maps.map((m) => m.name).sort()).toEqual(declared.map((m) => m.name).sort());
+      for (const m of declared) {
+        const o = obj.maps.find((x) => x.name === m.name)!;
+        expect(MAP_TYPES[o.type ?? -1]).toBe(m.type);
+        if (typeof m.max_entries === 'number' && m.type !== 'ringbuf' && !m.type.endsWith('_storage')) expect(o.maxEntries).toBe(m.max_entries);
+        if (!m.type.endsWith('of_maps') && m.type !== 'ringbuf' && m.type !== 'prog_array' && m.type !== 'perf_event_array' && m.key_size > 0) {
+          expect(o.keySize).toBe(m.key_size);
+        }
+      }
+      for (const [sec, names] of Object.entries(f.globals)) {
+        if (sec === '.kconfig' || sec === '.ksyms' || sec === '.maps' || sec === 'license') continue;
+        const g = obj.globals.find((x) => x.name === sec);
+        expect(g, sec).toBeDefined();
+        expect(g!.variables.map((v) => v.name).sort()).toEqual([...names].sort());
+      }
+      expect(obj.externs.filter((x) => x.kind === 'kconfig').map((x) => x.name).sort()).toEqual([...f.externs.kconfig].sort());
+      expect(obj.externs.filter((x) => x.kind === 'kfunc' || x.kind === 'ksym').map((x) => x.name).sort()).toEqual([...f.externs.ksyms].sort());
+      expect(obj.license).toBe('GPL');
+      // The model survives a write: reading the written object gives the same programs and maps.
+      const again = readObject(writeObject(obj));
+      expect(again.programs.map((p) => [p.name, p.section, p.instructions.length])).toEqual(obj.programs.map((p) => [p.name, p.section, p.instructions.length]));
+      expect(again.programs.map((p) => p.instructions)).toEqual(obj.programs.map((p) => p.instructions));
+      expect(again.maps).toEqual(obj.maps);
+    });
+  }
+});
+
+const canLoad = requireReferences('bpftool') && isRoot() && existsSync('/sys/fs/bpf');
+describe.skipIf(!canLoad)('writeObject(readObject(x)) loads like x (bpftool prog loadall + dump xlated)', () => {
+  it('every program of every loadable fixture dumps identical xlated code', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-obj-'));
+    const pins: string[] = [];
+    const norm = (s: string): string => s.replace(/map\[id:\d+\]/g, 'map[id:N]');
+    let identical = 0;
+    const differing: string[] = [];
+    try {
+      for (const f of manifest.fixtures.filter((x) => x.loads)) {
+        const rewritten = join(tmp, `${f.name}.o`);
+        writeFileSync(rewritten, writeObject(readObject(readFileSync(join(FIX, f.file)))));
+        const pinO = `/sys/fs/bpf/tsbpf-obj-${f.name}-orig`;
+        const pinR = `/sys/fs/bpf/tsbpf-obj-${f.name}-rw`;
+        pins.push(pinO, pinR);
+        rmSync(pinO, { recursive: true, force: true }); rmSync(pinR, { recursive: true, force: true });
+        const a = spawnSync('bpftool', ['prog', 'loadall', join(FIX, f.file), pinO], { encoding: 'utf8' });
+        expect(a.status, `${f.name} original: ${a.stderr}`).toBe(0);
+        const b = spawnSync('bpftool', ['prog', 'loadall', rewritten, pinR], { encoding: 'utf8' });
+        expect(b.status, `${f.name} rewritten: ${b.stderr}`).toBe(0);
+        for (const p of f.programs) {
+          const x = norm(run('bpftool', ['prog', 'dump', 'xlated', 'pinned', join(pinO, p.name)]));
+          const y = norm(run('bpftool', ['prog', 'dump', 'xlated', 'pinned', join(pinR, p.name)]));
+          if (x === y) identical++; else differing.push(`${f.name}/${p.name}`);
+        }
+        rmSync(pinO, { recursive: true, force: true }); rmSync(pinR, { recursive: true, force: true });
+      }
+    } finally {
+      for (const p of pins) rmSync(p, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
+    }
+    expect(differing).toEqual([]);
+    expect(identical).toBe(manifest.fixtures.filter((x) => x.loads).reduce((n, f) => n + f.programs.length, 0));
+  }, 120_000);
+});
+
+const canCompile = requireReferences('clang-19', 'bpftool') && existsSync('/sys/kernel/btf/vmlinux');
+describe.skipIf(!canCompile)('big-endian objects (clang-19 -target bpfeb)', () => {
+  for (const name of ['subprog_static', 'map_array_of_maps', 'core_fields']) {
+    it(name, () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-objeb-'));
+      try {
+        const built = join(FIX, 'build', 'vmlinux.h');
+        if (existsSync(built)) writeFileSync(join(tmp, 'vmlinux.h'), readFileSync(built));
+        else writeFileSync(join(tmp, 'vmlinux.h'), run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c']));
+        const out = join(tmp, `${name}.o`);
+        run('clang-19', ['-O2', '-g', '-target', 'bpfeb', '-D__TARGET_ARCH_x86', '-Wall', '-Werror', `-I${tmp}`, '-c', join(FIX, 'src', `${name}.bpf.c`), '-o', out]);
+        const obj = readObject(readFileSync(out));
+        expect(obj.byteOrder).toBe('be');
+        const le = readObject(readFileSync(join(FIX, 'obj', `${name}.bpf.o`)));
+        expect(obj.programs.map((p) => [p.name, p.section, p.instructions.length])).toEqual(le.programs.map((p) => [p.name, p.section, p.instructions.length]));
+        expect(obj.maps.map((m) => [m.name, m.type, m.maxEntries, m.keySize, m.valueSize, m.values]))
+          .toEqual(le.maps.map((m) => [m.name, m.type, m.maxEntries, m.keySize, m.valueSize, m.values]));
+        const written = writeObject(obj);
+        expect(written[5]).toBe(2);
+        const again = readObject(written);
+        expect(again.programs).toEqual(obj.programs);
+        expect(again.maps).toEqual(obj.maps);
+        expect(again.globals.map((g) => [g.name, g.size, g.variables])).toEqual(obj.globals.map((g) => [g.name, g.size, g.variables]));
+        expect(again.externs).toEqual(obj.externs);
+        expect(again.license).toBe(obj.license);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    }, 60_000);
+  }
+});
