@@ -29,7 +29,7 @@ type Composite = BtfStruct | BtfUnion;
 
 const tabs = (n: number): string => '\t'.repeat(n);
 /** Reference chains longer than this are loops in a malformed graph. */
-const MAX_DEPTH = 4096;
+const MAX_DEPTH = 256;
 /** Gaps beyond this (2 MiB) are written as `long: 64;` lines by bpftool; we refuse them instead. */
 const MAX_PADDING_BITS = 1 << 24;
 
