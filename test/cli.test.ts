@@ -70,6 +70,13 @@ describe('tsbpf (built CLI)', () => {
     expect(r.stderr).toMatch(/instruction 1 \(byte offset 8\): unknown opcode 0x8f\n$/);
   });
 
+  it('stops quietly with status 0 when its reader closes the pipe', () => {
+    const big = file('big-for-pipe.bin', new Uint8Array(8 * 200_000).fill(0).map((_, i) => (i % 8 === 0 ? 0xb7 : 0)));
+    const r = spawnSync('bash', ['-c', `node ${bin} disasm ${big} | head -n 1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('status=0');
+    expect(r.stderr).toBe('');
+  });
+
   it('reports a damaged ELF file with a byte offset', () => {
     const obj = file('trunc.o', Uint8Array.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, ...new Array(40).fill(0)]));
     const r = tsbpf('disasm', obj);

@@ -34,6 +34,11 @@ export function writeOutputAtomic(path: string, data: Uint8Array | string): void
   }
 }
 
+/** Stdout was closed by its reader. */
+export class StdoutClosed extends Error {
+  override readonly name = 'StdoutClosed';
+}
+
 /** Writes to stdout without the per-call overhead of console.log on big outputs. */
 export function writeStdout(text: string | Uint8Array): void {
   writeAllSync(1, typeof text === 'string' ? Buffer.from(text) : text);
@@ -46,7 +51,10 @@ function writeAllSync(fd: number, buf: Uint8Array): void {
       off += writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
       // A non-blocking pipe that is full: wait a moment and go on.
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN') continue;
+      // The reader went away (`tsbpf … | head`): nothing more to say, and nothing wrong.
+      if (code === 'EPIPE') throw new StdoutClosed();
       throw e;
     }
   }

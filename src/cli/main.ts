@@ -8,7 +8,7 @@ import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../command
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { VERSION } from '../version.js';
-import { readInput, writeOutputAtomic, writeStdout } from './io.js';
+import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
@@ -136,6 +136,7 @@ export function main(argv: string[]): number {
     if (run === undefined) throw new UsageError(`unknown command '${command}' (try tsbpf --help)`);
     return run(rest);
   } catch (e) {
+    if (e instanceof StdoutClosed) return 0;
     const line = describeError(e, file);
     if (line !== undefined) {
       process.stderr.write(`${line}\n`);
