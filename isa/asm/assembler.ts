@@ -58,6 +58,8 @@ export class Assembler implements ExprHost {
   stmtStart = 0;
   /** Instructions emitted so far (EncodeError indices). */
   insnIndex = 0;
+  /** The source as bytes, for the fast path (see fast.ts). */
+  fastBytes: Uint8Array | null = null;
 
   constructor(readonly source: string, readonly file: string, readonly order: ByteOrder) {
     this.lex = new Lexer(source);

@@ -1,32 +1,35 @@
 // The assembler's fast path: plain instruction statements — registers,
-// keywords, punctuation and decimal integers, no symbols, one form whose
-// slot maps its operands straight into fields — are scanned and encoded here
-// in one loop, without the lexer, the expression parser, an Instruction
+// keywords, punctuation and decimal or hex integers, no symbols, one form
+// whose slot takes its operands straight into fields — are scanned and
+// encoded here, without the lexer, the expression parser, an Instruction
 // object or a RawSlot. Most lines of any BPF assembly file are of this kind.
 //
-// It is the general path (parseInstruction) with every way out removed: the
-// same character scanner, the same keyword and register rules and the same
-// form automaton, but whatever the general path would do more than match
-// tokens — a symbol, an expression, an odd number, a label, a directive, an
-// error of any kind — makes it stop before the statement and hand it to the
-// general path, which then does exactly what it always did. So the fast path
-// never decides anything the general path would decide differently.
+// It follows the general path (parseInstruction and the lexer) rule for rule
+// but has no way out of its own: whatever the general path would do more
+// than match tokens against the form automaton — a symbol, an expression, a
+// number it would have to think about, a label, a directive, an upper-case
+// keyword, an error of any kind — makes it stop before that statement, and
+// the general path assembles it exactly as it always did. So the fast path
+// never decides anything the general path could decide differently.
 //
 // The encoding comes from the one encoder: for each form, its builder is run
 // on two sets of probe operands and encoded with toRawSlot; each field of the
-// slot is then either a constant or one operand copied unchanged. Forms that
-// do not fit that shape (ld_imm64, ld_pseudo, addr_space_cast) keep the
-// general path.
+// slot is then either a constant or one operand copied unchanged (or, for
+// `rN = imm ll`, the two halves of the 64-bit operand in the imm fields of
+// its two slots). Forms that do not fit that shape (ld_pseudo,
+// addr_space_cast) keep the general path.
+//
+// The scanner reads the source as bytes (one per UTF-16 unit, so offsets
+// are the string's): an indexed load is much cheaper than charCodeAt until
+// the JIT has optimized the loop, which is most of the run for a few
+// thousand lines. The code is kept in a few small functions so that each
+// reaches optimized code early.
 
-import { toRawSlot } from '../encode.js';
-import type { RawSlot } from '../slot.js';
+import { encodeInstruction, toRawSlot } from '../encode.js';
+import type { Instruction } from '../instruction.js';
 import { writeSlotFields } from '../slot.js';
-import {
-  CHAR_KEY, CH_IDENT, ENTRIES, KEY_EQ, KEY_EXCL, KEY_GT, KEY_LT, NEXT, PUNCT_KEY, STAR_STATE, START_STATES, START_WORDS,
-  initForms, keywordKey, registerAt, scanValue, simpleInteger,
-} from './operands.js';
-import { KEY_COUNT, KEY_IMM, KEY_R, KEY_W } from './patterns.js';
-import { TK } from './lexer.js';
+import { ENTRIES, NEXT, initForms } from './operands.js';
+import { KEY_COUNT, KEY_IMM, KEY_R, KEY_W, MIDDLE_KEYWORDS, START_KEYWORDS, tokenKey } from './patterns.js';
 import type { Section } from './sections.js';
 import type { Build, FormOperands } from './statements.js';
 
@@ -36,13 +39,99 @@ export interface FastHost {
   readonly le: boolean;
   insnIndex: number;
   stmtStart: number;
+  /** The source as bytes, made by fastStatements on its first call. */
+  fastBytes: Uint8Array | null;
+}
+
+// Character classes of the scanner.
+const C_OTHER = 0; // anything the fast path leaves to the general path
+const C_SPACE = 1; // space, tab, carriage return
+const C_END = 2; // newline, `;`, `#`: the end of the statement
+const C_IDENT = 3; // a letter or `_`: an identifier starts
+const C_DIGIT = 4;
+const C_PUNCT = 5; // an operand token of one character, whatever follows
+const C_COMMA = 6; // skipped
+const C_SIGN = 7; // `+` `-`: a sign before an integer, else an operand token
+const C_LOOK = 8; // `!` `<` `&` `|` `/`: depends on the next character
+
+// Tables, filled by init().
+const CC = new Uint8Array(256);
+/** Identifier characters after the first ([A-Za-z0-9_.$?]). */
+const IDC = new Uint8Array(256);
+/** Identifier start characters as the expression rules see them ([A-Za-z_.]). */
+const IDS = new Uint8Array(256);
+/** Token key of a punctuation character. */
+const PK = new Int32Array(256).fill(-1);
+const HEX = new Int8Array(256).fill(-1);
+
+// Keywords, found by a hash of (first byte, last byte, length) with linear probing.
+const KW_SLOTS = 256;
+/** Keyword index + 1 in each slot (0: empty). */
+const kwSlot = new Int32Array(KW_SLOTS);
+let kwText: Uint8Array[] = [];
+let kwMiddle: number[] = [];
+let kwStart: number[] = [];
+
+function kwHash(first: number, last: number, len: number): number {
+  return (first * 7 + last * 13 + len * 31) & (KW_SLOTS - 1);
+}
+
+let ready = false;
+
+function init(): void {
+  initForms();
+  for (let c = 0; c < 128; c++) {
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    const digit = c >= 48 && c <= 57;
+    if (letter || digit || c === 95 || c === 46 || c === 36 || c === 63) IDC[c] = 1;
+    if (letter || c === 95 || c === 46) IDS[c] = 1;
+    if (letter || c === 95) CC[c] = C_IDENT;
+    else if (digit) CC[c] = C_DIGIT;
+    if (digit) HEX[c] = c - 48;
+    else if ((c >= 65 && c <= 70) || (c >= 97 && c <= 102)) HEX[c] = (c | 32) - 87;
+  }
+  CC[32] = C_SPACE; CC[9] = C_SPACE; CC[13] = C_SPACE;
+  CC[10] = C_END; CC[59] = C_END; CC[35] = C_END;
+  CC[44] = C_COMMA;
+  CC[43] = C_SIGN; CC[45] = C_SIGN;
+  for (const ch of '!<&|/') CC[ch.charCodeAt(0)] = C_LOOK;
+  for (const ch of '=>*()[]%^') CC[ch.charCodeAt(0)] = C_PUNCT;
+  for (const ch of '=!<>+-*/%&|^()[]') PK[ch.charCodeAt(0)] = tokenKey(ch)!;
+  const words = [...new Set<string>([...MIDDLE_KEYWORDS, ...START_KEYWORDS])].filter((w) => w !== '*');
+  kwText = words.map((w) => Uint8Array.from(w, (ch) => ch.charCodeAt(0)));
+  kwMiddle = words.map((w) => ((MIDDLE_KEYWORDS as readonly string[]).includes(w) ? tokenKey(w)! : -1));
+  kwStart = words.map((w) => ((START_KEYWORDS as readonly string[]).includes(w) ? tokenKey(w)! : -1));
+  words.forEach((w, i) => {
+    let h = kwHash(w.charCodeAt(0), w.charCodeAt(w.length - 1), w.length);
+    while (kwSlot[h] !== 0) h = (h + 1) & (KW_SLOTS - 1);
+    kwSlot[h] = i + 1;
+  });
+  ready = true;
+}
+
+/**
+ * The source as bytes at the string's offsets, with a NUL after the end
+ * (so that scans stop without bounds checks). Units above 0x7f become 0x80,
+ * which the scanner leaves to the general path.
+ */
+function sourceBytes(src: string): Uint8Array {
+  const n = src.length;
+  const out = new Uint8Array(n + 8);
+  const ascii = new TextEncoder().encodeInto(src, out.subarray(0, n));
+  if (ascii.read === n && ascii.written === n) return out;
+  for (let i = 0; i < n; i++) {
+    const c = src.charCodeAt(i);
+    out[i] = c < 0x80 ? c : 0x80;
+  }
+  return out;
 }
 
 // Encoding templates by automaton state, T_STRIDE numbers each:
 // status (0 not derived yet, 1 usable, -1 general path only), opcode, then for
 // dst, src (register operands) and off, imm (immediate operands) an operand
-// index (-1: a constant) and the constant, then a tied register pair (-1: none)
-// and a bit mask of the immediates that must fit 16 signed bits.
+// index (-1: a constant) and the constant, then a tied register pair (-1: none),
+// a bit mask of the immediates that must fit 16 signed bits, a bit mask of
+// the registers that must be r0/w0, and 1 for the two-slot `rN = imm ll`.
 const T_STATUS = 0;
 const T_OPCODE = 1;
 const T_DST = 2;
@@ -51,12 +140,14 @@ const T_OFF = 6;
 const T_IMM = 8;
 const T_TIE = 10;
 const T_RANGE = 12;
-const T_STRIDE = 13;
+const T_ZERO = 13;
+const T_WIDE = 14;
+const T_STRIDE = 15;
 let templates = new Int32Array(0);
 
 const PROBE_FAILED = new Error('probe');
 
-function probe(build: Build, regs: number[], imms: number[], ties: number[]): RawSlot | null {
+function probe(build: Build, regs: number[], imms: number[], ties: number[]): Instruction | null {
   const o: FormOperands = {
     regs,
     imms,
@@ -65,12 +156,15 @@ function probe(build: Build, regs: number[], imms: number[], ties: number[]): Ra
   };
   try {
     const insn = build(o);
-    if (insn.kind === 'raw' || insn.kind === 'ldImm64') return null;
-    return toRawSlot(insn);
+    return insn.kind === 'raw' ? null : insn;
   } catch {
     return null;
   }
 }
+
+/** The low and high 32 bits (signed) of a safe integer. */
+const lo32 = (v: number): number => (v >= -0x80000000 && v <= 0x7fffffff ? v : (v % 4294967296) | 0);
+const hi32 = (v: number): number => Math.floor(v / 4294967296) | 0;
 
 /** Operand index whose probe values a field took in both probes, -1 for a constant field, -2 for neither. */
 function binding(fa: number, fb: number, a: readonly number[], b: readonly number[]): number {
@@ -90,23 +184,50 @@ function deriveTemplate(state: number): void {
   const regsB = Array.from({ length: nRegs }, (_, i) => 7 + i);
   const immsA = Array.from({ length: classes.length }, (_, i) => 1000 + i);
   const immsB = Array.from({ length: classes.length }, (_, i) => -2000 - i);
+  // `rN = imm ll`: probe with 64-bit values whose halves differ.
+  const wide = classes === 'l';
+  if (wide) { immsA[0] = 0x123456789; immsB[0] = -0x987654321; }
   const ties: number[] = [];
-  const a = probe(entry.value, regsA, immsA, ties);
-  const b = probe(entry.value, regsB, immsB, []);
-  if (a === null || b === null || a.opcode !== b.opcode || ties.length > 2) return;
+  const ia = probe(entry.value, regsA, immsA, ties);
+  const ib = probe(entry.value, regsB, immsB, []);
+  if (ia === null || ib === null || ties.length > 2) return;
+  if (wide !== (ia.kind === 'ldImm64') || wide !== (ib.kind === 'ldImm64')) return;
+  let a;
+  let b;
+  try {
+    a = toRawSlot(ia);
+    b = toRawSlot(ib);
+  } catch {
+    return;
+  }
+  if (a.opcode !== b.opcode) return;
   const dst = binding(a.dst, b.dst, regsA, regsB);
   const src = binding(a.src, b.src, regsA, regsB);
   const off = binding(a.offset, b.offset, immsA, immsB);
-  const imm = binding(a.imm, b.imm, immsA, immsB);
+  let imm: number;
+  if (wide) {
+    // The second slot must be all zero but for the high half in its imm.
+    const ea = encodeInstruction(ia);
+    const eb = encodeInstruction(ib);
+    const view = (e: Uint8Array): DataView => new DataView(e.buffer, e.byteOffset, e.byteLength);
+    if (ea.length !== 16 || eb.length !== 16 || view(ea).getUint32(8) !== 0 || view(eb).getUint32(8) !== 0
+      || view(ea).getInt32(12, true) !== hi32(immsA[0]!) || view(eb).getInt32(12, true) !== hi32(immsB[0]!)
+      || a.imm !== lo32(immsA[0]!) || b.imm !== lo32(immsB[0]!)) return;
+    imm = 0;
+  } else {
+    imm = binding(a.imm, b.imm, immsA, immsB);
+  }
   if (dst < -1 || src < -1 || off < -1 || imm < -1) return;
   let range = 0;
   for (let i = 0; i < classes.length; i++) {
     const c = classes[i]!;
     if (c === 'o' || c === 'b' || c === 'g') range |= 1 << i;
-    else if (c !== 'i' && c !== 'c') return;
+    else if (c !== 'i' && c !== 'c' && !wide) return;
   }
   // The off field holds 16 bits: only range-checked immediates may go there.
   if (off >= 0 && (range & (1 << off)) === 0) return;
+  let zero = 0;
+  entry.regZero.forEach((z, i) => { if (z !== null) zero |= 1 << i; });
   templates[t + T_OPCODE] = a.opcode;
   templates[t + T_DST] = dst; templates[t + T_DST + 1] = a.dst;
   templates[t + T_SRC] = src; templates[t + T_SRC + 1] = a.src;
@@ -115,13 +236,245 @@ function deriveTemplate(state: number): void {
   templates[t + T_TIE] = ties.length === 2 ? ties[0]! : -1;
   templates[t + T_TIE + 1] = ties.length === 2 ? ties[1]! : -1;
   templates[t + T_RANGE] = range;
+  templates[t + T_ZERO] = zero;
+  templates[t + T_WIDE] = wide ? 1 : 0;
   templates[t + T_STATUS] = 1;
 }
 
-// Operands of the statement being scanned.
-const MAX_OPERANDS = 16;
+// The statement being scanned: its operands, and where it ends.
+const MAX_OPERANDS = 8;
 const regs = new Int32Array(MAX_OPERANDS);
 const imms = new Float64Array(MAX_OPERANDS);
+let nRegs = 0;
+let nImms = 0;
+/** Offset of the character that ended the statement (newline, `;`, `#`, `/` of `//`, or the end). */
+let stmtEnd = 0;
+/** Register number of the identifier identKey just classified. */
+let identReg = 0;
+/** Value of the integer scanInteger just read; for 14 to 16 hex digits (intWide), its halves instead. */
+let intValue = 0;
+let intWide = false;
+let intHi = 0;
+let intLo = 0;
+/** Bit mask of the immediates of the statement that were read as halves (see intWide). */
+let wideImms = 0;
+
+/**
+ * Token key of the identifier at [p, q): KEY_R/KEY_W for a register
+ * (number in identReg), a keyword's key for the first word (`start`) or an
+ * operand, or -1 for anything else.
+ */
+function identKey(b: Uint8Array, p: number, q: number, start: boolean): number {
+  const c = b[p]!;
+  const len = q - p;
+  if ((c === 114 || c === 119) && len <= 3) {
+    const d1 = b[p + 1]! - 48;
+    if (d1 < 0 || d1 > 9) return -1;
+    if (len === 2) identReg = d1;
+    else if (d1 === 1 && (b[p + 2] === 48 || b[p + 2] === 49)) identReg = b[p + 2]! - 38;
+    else return -1;
+    return c === 114 ? KEY_R : KEY_W;
+  }
+  let h = kwHash(c, b[q - 1]!, len);
+  for (;;) {
+    const k = kwSlot[h]! - 1;
+    if (k < 0) return -1;
+    const text = kwText[k]!;
+    if (text.length === len) {
+      let i = 1;
+      while (i < len && b[p + i] === text[i]) i++;
+      if (i === len && c === text[0]) return start ? kwStart[k]! : kwMiddle[k]!;
+    }
+    h = (h + 1) & (KW_SLOTS - 1);
+  }
+}
+
+/**
+ * Reads a decimal (up to 15 digits) or 0x hex (up to 16 digits) integer at p
+ * that the expression parser would take as a lone integer: not followed by
+ * identifier characters, and after blanks by the end of the statement, `)`,
+ * `]`, `,` or an identifier other than `b`/`f` (numeric label references).
+ * Returns its end (the value in intValue, or its halves), or -1.
+ */
+function scanInteger(b: Uint8Array, p: number, n: number): number {
+  let q = p;
+  let v = 0;
+  intWide = false;
+  if (b[p] === 48 && IDC[b[p + 1]!] !== 0) {
+    if (b[p + 1] !== 120 && b[p + 1] !== 88) return -1; // 0b, octal, suffixes
+    q = p + 2;
+    for (let d = HEX[b[q]!]!; d >= 0; d = HEX[b[++q]!]!) v = v * 16 + d;
+    if (q === p + 2 || q - p > 18) return -1;
+    if (q - p > 15) {
+      // Beyond 2^52: exact only as two halves.
+      intWide = true;
+      intHi = 0;
+      intLo = 0;
+      for (let i = p + 2; i < q - 8; i++) intHi = intHi * 16 + HEX[b[i]!]!;
+      for (let i = q - 8; i < q; i++) intLo = intLo * 16 + HEX[b[i]!]!;
+    }
+  } else {
+    for (let c = b[q]!; c >= 48 && c <= 57; c = b[++q]!) v = v * 10 + (c - 48);
+    if (q - p > 15) return -1;
+  }
+  if (IDC[b[q]!] !== 0) return -1;
+  let r = q;
+  let c = b[r]!;
+  while (c === 32 || c === 9 || c === 13) c = b[++r]!;
+  if (r >= n || c === 10 || c === 59 || c === 35 || c === 41 || c === 93 || c === 44
+    || (c === 47 && b[r + 1] === 47)
+    || (IDS[c] !== 0 && !((c === 98 || c === 102) && IDC[b[r + 1]!] === 0))) {
+    intValue = v;
+    return q;
+  }
+  return -1;
+}
+
+/**
+ * Scans the statement at p (its first character, not blank) through the
+ * form automaton; returns the final state, or -1 when the general path must
+ * take it. Operands are left in regs/imms, the end in stmtEnd.
+ */
+function scanStatement(b: Uint8Array, p: number, n: number): number {
+  const next = NEXT;
+  nRegs = 0;
+  nImms = 0;
+  wideImms = 0;
+  let state: number;
+  let c = b[p]!;
+  // The first word: a lower-case register, a lower-case instruction keyword or `*`.
+  if (c === 42) {
+    state = next[PK[42]!]!;
+    p++;
+  } else {
+    if (CC[c] !== C_IDENT) return -1;
+    let q = p + 1;
+    while (IDC[b[q]!] !== 0) q++;
+    const key = identKey(b, p, q, true);
+    if (key < 0) return -1;
+    if (key <= KEY_W) regs[nRegs++] = identReg;
+    state = next[key]!;
+    p = q;
+  }
+  // The operands, as parseInstruction scans them.
+  for (;;) {
+    c = b[p]!;
+    const cls = CC[c]!;
+    let key: number;
+    if (cls === C_SPACE || cls === C_COMMA) {
+      p++;
+      continue;
+    } else if (cls === C_IDENT) {
+      let q = p + 1;
+      while (IDC[b[q]!] !== 0) q++;
+      key = identKey(b, p, q, false);
+      if (key < 0) return -1;
+      if (key <= KEY_W) {
+        if (nRegs === MAX_OPERANDS) return -1;
+        regs[nRegs++] = identReg;
+      }
+      p = q;
+    } else if (cls === C_PUNCT) {
+      key = PK[c]!;
+      p++;
+    } else if (cls === C_DIGIT || cls === C_SIGN) {
+      let q = p;
+      if (cls === C_SIGN) {
+        // A sign directly before an integer (blanks between) starts an immediate; otherwise it is an operator.
+        q = p + 1;
+        let d = b[q]!;
+        while (d === 32 || d === 9) d = b[++q]!;
+        if (d < 48 || d > 57) {
+          if (d === 39) return -1;
+          state = next[state * KEY_COUNT + PK[c]!]!;
+          if (state < 0) return -1;
+          p++;
+          continue;
+        }
+      }
+      const end = scanInteger(b, q, n);
+      if (end < 0 || nImms === MAX_OPERANDS) return -1;
+      if (intWide) {
+        if (c === 45) return -1;
+        wideImms |= 1 << nImms;
+      }
+      imms[nImms++] = c !== 45 ? intValue : intValue === 0 ? 0 : -intValue;
+      key = KEY_IMM;
+      p = end;
+    } else if (cls === C_LOOK) {
+      const d = b[p + 1]!;
+      if (c === 47 && d === 47) break; // `//` comment
+      // `!` only in `!=`; `<>`, `&&`, `||` are tokens no form has.
+      if (c === 33 ? d !== 61 : c === 60 ? d === 62 : c !== 47 && d === c) return -1;
+      key = PK[c]!;
+      p++;
+    } else if (cls === C_END || (c === 0 && p >= n)) {
+      break;
+    } else {
+      return -1;
+    }
+    state = next[state * KEY_COUNT + key]!;
+    if (state < 0) return -1;
+  }
+  stmtEnd = p;
+  return state;
+}
+
+/** Encodes the statement scanStatement left in `state`; false when its form or operands need the general path. */
+function emit(sec: Section, state: number, le: boolean): boolean {
+  const tpl = templates;
+  const t = state * T_STRIDE;
+  if (tpl[t + T_STATUS] === 0) deriveTemplate(state);
+  if (tpl[t + T_STATUS] !== 1) return false;
+  const zero = tpl[t + T_ZERO]!;
+  if (zero !== 0) {
+    for (let i = 0; i < nRegs; i++) if ((zero & (1 << i)) !== 0 && regs[i] !== 0) return false;
+  }
+  const tieA = tpl[t + T_TIE]!;
+  if (tieA >= 0 && regs[tieA] !== regs[tpl[t + T_TIE + 1]!]) return false;
+  const range = tpl[t + T_RANGE]!;
+  if (range !== 0) {
+    for (let i = 0; i < nImms; i++) {
+      if ((range & (1 << i)) !== 0 && (imms[i]! < -32768 || imms[i]! > 32767)) return false;
+    }
+  }
+  const dstIdx = tpl[t + T_DST]!;
+  const srcIdx = tpl[t + T_SRC]!;
+  const offIdx = tpl[t + T_OFF]!;
+  const immIdx = tpl[t + T_IMM]!;
+  const wide = tpl[t + T_WIDE] === 1;
+  let imm: number;
+  let hi = 0;
+  if (wide) {
+    if (wideImms !== 0) {
+      imm = intLo | 0;
+      hi = intHi | 0;
+    } else {
+      imm = lo32(imms[immIdx]!);
+      hi = hi32(imms[immIdx]!);
+    }
+  } else {
+    if (wideImms !== 0) return false;
+    // imm32 operands keep their low 32 bits, as toInt32 does.
+    imm = immIdx >= 0 ? lo32(imms[immIdx]!) : tpl[t + T_IMM + 1]!;
+  }
+  sec.ensure(16);
+  const pos = sec.len;
+  writeSlotFields(
+    sec.buf, pos, tpl[t + T_OPCODE]!,
+    dstIdx >= 0 ? regs[dstIdx]! : tpl[t + T_DST + 1]!,
+    srcIdx >= 0 ? regs[srcIdx]! : tpl[t + T_SRC + 1]!,
+    offIdx >= 0 ? imms[offIdx]! : tpl[t + T_OFF + 1]!,
+    imm, le,
+  );
+  if (wide) {
+    writeSlotFields(sec.buf, pos + 8, 0, 0, 0, 0, hi, le);
+    sec.len = pos + 16;
+  } else {
+    sec.len = pos + 8;
+  }
+  return true;
+}
 
 /**
  * Assembles the statements from source offset `p` on for as long as they
@@ -129,217 +482,39 @@ const imms = new Float64Array(MAX_OPERANDS);
  * (the general path lexes from there), or the source length.
  */
 export function fastStatements(as: FastHost, src: string, p: number): number {
-  initForms();
+  if (!ready) init();
   if (templates.length === 0) templates = new Int32Array(ENTRIES.length * T_STRIDE);
   const sec = as.cur;
   if (sec.type === 'nobits') return p;
+  const b = as.fastBytes ??= sourceBytes(src);
   const le = as.le;
   const n = src.length;
-  const next = NEXT;
-  const tpl = templates;
   let count = 0;
   let lastStart = -1;
-  statements: for (;;) {
+  for (;;) {
     // Between statements: blanks, empty statements and comments.
-    let c = src.charCodeAt(p);
-    while (c === 32 || c === 9 || c === 13) c = src.charCodeAt(++p);
+    let c = b[p]!;
+    while (c === 32 || c === 9 || c === 13) c = b[++p]!;
     if (p >= n) break;
     if (c === 10 || c === 59) { p++; continue; }
-    if (c === 35 || (c === 47 && src.charCodeAt(p + 1) === 47)) {
+    if (c === 35 || (c === 47 && b[p + 1] === 47)) {
       const q = src.indexOf('\n', p);
       if (q < 0) { p = n; break; }
       p = q + 1;
       continue;
     }
-    const start = p;
-    let nRegs = 0;
-    let nImms = 0;
-    let state: number;
-    // The first word: a lower-case register, a lower-case instruction keyword or `*`.
-    if (c === 42) {
-      state = STAR_STATE;
-      p++;
-    } else if (c >= 97 && c <= 122) {
-      let q = p + 1;
-      while (q < n) {
-        const d = src.charCodeAt(q);
-        if (d < 128 && CH_IDENT[d] !== 0) q++;
-        else break;
-      }
-      state = -1;
-      if (c === 114 || c === 119) {
-        const reg = registerAt(src, p, q);
-        if (reg >= 0) {
-          regs[0] = reg;
-          nRegs = 1;
-          state = next[c === 114 ? KEY_R : KEY_W]!;
-        }
-      } else {
-        const len = q - p;
-        for (let i = 0; i < START_WORDS.length; i++) {
-          const kw = START_WORDS[i]!;
-          if (kw.length === len && src.startsWith(kw, p)) { state = START_STATES[i]!; break; }
-        }
-      }
-      if (state < 0) { p = start; break; }
-      p = q;
-    } else {
-      break;
-    }
-    // The operands, as parseInstruction scans them.
-    for (;;) {
-      c = src.charCodeAt(p);
-      while (c === 32 || c === 9 || c === 13) c = src.charCodeAt(++p);
-      if (p >= n || c === 10 || c === 59 || c === 35) break;
-      let key = -1;
-      let after = p + 1;
-      if (c < 128 && CH_IDENT[c] === 1) {
-        let q = p + 1;
-        while (q < n) {
-          const d = src.charCodeAt(q);
-          if (d < 128 && CH_IDENT[d] !== 0) q++;
-          else break;
-        }
-        if (c === 46 && q === p + 1) { p = start; break statements; }
-        key = keywordKey(src, p, q);
-        if (key < 0) {
-          const reg = registerAt(src, p, q);
-          if (reg < 0 || nRegs === MAX_OPERANDS) { p = start; break statements; }
-          state = next[state * KEY_COUNT + (c === 114 ? KEY_R : KEY_W)]!;
-          if (state < 0) { p = start; break statements; }
-          regs[nRegs++] = reg;
-          p = q;
-          continue;
-        }
-        after = q;
-      } else if (c >= 48 && c <= 57) {
-        const end = simpleInteger(src, p);
-        if (end < 0 || nImms === MAX_OPERANDS) { p = start; break statements; }
-        state = next[state * KEY_COUNT + KEY_IMM]!;
-        if (state < 0) { p = start; break statements; }
-        imms[nImms++] = scanValue;
-        p = end;
-        continue;
-      } else {
-        switch (c) {
-          case 61: // =
-            if (src.charCodeAt(p + 1) === 61) {
-              state = next[state * KEY_COUNT + KEY_EQ]!;
-              if (state < 0) { p = start; break statements; }
-              after = p + 2;
-            }
-            key = KEY_EQ;
-            break;
-          case 33: // !
-            if (src.charCodeAt(p + 1) === 61) {
-              state = next[state * KEY_COUNT + KEY_EXCL]!;
-              if (state < 0) { p = start; break statements; }
-              key = KEY_EQ;
-              after = p + 2;
-            }
-            break;
-          case 60: { // <
-            const d = src.charCodeAt(p + 1);
-            if (d === 61 || d === 60) {
-              state = next[state * KEY_COUNT + KEY_LT]!;
-              if (state < 0) { p = start; break statements; }
-              key = d === 61 ? KEY_EQ : KEY_LT;
-              after = p + 2;
-            } else if (d !== 62) {
-              key = KEY_LT;
-            }
-            break;
-          }
-          case 62: { // >
-            const d = src.charCodeAt(p + 1);
-            if (d === 61 || d === 62) {
-              state = next[state * KEY_COUNT + KEY_GT]!;
-              if (state < 0) { p = start; break statements; }
-              key = d === 61 ? KEY_EQ : KEY_GT;
-              after = p + 2;
-            } else {
-              key = KEY_GT;
-            }
-            break;
-          }
-          case 47: // /  (`//` starts a comment)
-            if (src.charCodeAt(p + 1) === 47) break;
-            key = PUNCT_KEY[TK.SLASH]!;
-            break;
-          case 38: if (src.charCodeAt(p + 1) !== 38) key = PUNCT_KEY[TK.AMP]!; break;
-          case 124: if (src.charCodeAt(p + 1) !== 124) key = PUNCT_KEY[TK.PIPE]!; break;
-          case 44: p++; continue;
-          case 43: case 45: { // + -
-            let q = p + 1;
-            let d = src.charCodeAt(q);
-            while (d === 32 || d === 9) d = src.charCodeAt(++q);
-            if (d >= 48 && d <= 57) {
-              const end = simpleInteger(src, q);
-              if (end < 0 || nImms === MAX_OPERANDS) { p = start; break statements; }
-              state = next[state * KEY_COUNT + KEY_IMM]!;
-              if (state < 0) { p = start; break statements; }
-              imms[nImms++] = c === 45 ? (scanValue === 0 ? 0 : -scanValue) : scanValue;
-              p = end;
-              continue;
-            }
-            if (d !== 39) key = PUNCT_KEY[c === 43 ? TK.PLUS : TK.MINUS]!;
-            break;
-          }
-          default:
-            if (c < 128) key = CHAR_KEY[c]!;
-        }
-        // `//` ends the statement.
-        if (c === 47 && key < 0) break;
-      }
-      if (key < 0) { p = start; break statements; }
-      state = next[state * KEY_COUNT + key]!;
-      if (state < 0) { p = start; break statements; }
-      p = after;
-    }
-    // The end of the statement: a complete form with a template and operands it accepts.
-    const t = state * T_STRIDE;
-    if (tpl[t + T_STATUS] === 0) deriveTemplate(state);
-    if (tpl[t + T_STATUS] !== 1) { p = start; break; }
-    const entry = ENTRIES[state]!;
-    if (entry.hasZero) {
-      const zero = entry.regZero;
-      for (let i = 0; i < zero.length; i++) {
-        if (zero[i] !== null && regs[i] !== 0) { p = start; break statements; }
-      }
-    }
-    const tieA = tpl[t + T_TIE]!;
-    if (tieA >= 0 && regs[tieA] !== regs[tpl[t + T_TIE + 1]!]) { p = start; break; }
-    const range = tpl[t + T_RANGE]!;
-    if (range !== 0) {
-      for (let i = 0; i < nImms; i++) {
-        if ((range & (1 << i)) !== 0 && (imms[i]! < -32768 || imms[i]! > 32767)) { p = start; break statements; }
-      }
-    }
-    const dstIdx = tpl[t + T_DST]!;
-    const srcIdx = tpl[t + T_SRC]!;
-    const offIdx = tpl[t + T_OFF]!;
-    const immIdx = tpl[t + T_IMM]!;
-    let imm = immIdx >= 0 ? imms[immIdx]! : tpl[t + T_IMM + 1]!;
-    if (imm < -0x80000000 || imm > 0x7fffffff) imm = (imm % 4294967296) | 0;
-    sec.ensure(8);
-    writeSlotFields(
-      sec.buf, sec.len, tpl[t + T_OPCODE]!,
-      dstIdx >= 0 ? regs[dstIdx]! : tpl[t + T_DST + 1]!,
-      srcIdx >= 0 ? regs[srcIdx]! : tpl[t + T_SRC + 1]!,
-      offIdx >= 0 ? imms[offIdx]! : tpl[t + T_OFF + 1]!,
-      imm, le,
-    );
-    sec.len += 8;
+    const state = scanStatement(b, p, n);
+    if (state < 0 || !emit(sec, state, le)) break;
     count++;
-    lastStart = start;
-    // Past the end of the statement (the scan stopped at a newline, `;`, a comment or the end).
-    if (p < n) {
-      if (c === 10 || c === 59) {
-        p++;
-      } else {
-        const q = src.indexOf('\n', p);
-        p = q < 0 ? n : q + 1;
-      }
+    lastStart = p;
+    // Past the end of the statement (a newline, `;`, a comment or the end of the source).
+    p = stmtEnd;
+    c = b[p]!;
+    if (c === 10 || c === 59) {
+      p++;
+    } else if (p < n) {
+      const q = src.indexOf('\n', p);
+      p = q < 0 ? n : q + 1;
     }
   }
   if (count > 0) {
