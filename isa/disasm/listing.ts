@@ -27,7 +27,7 @@
 
 import type { ByteOrder } from '../slot.js';
 import { hexAddress } from './hex.js';
-import { llvmBranchSlots, writeLlvmSlotText } from './llvm-text.js';
+import { SLOT_TEXT_MAX, llvmBranchSlots, slotText } from './llvm-text.js';
 import { HEX_PAIR_HI, HEX_PAIR_LO, TextBuffer } from './text-buffer.js';
 
 export interface ListingSymbol {
@@ -134,78 +134,169 @@ function unknownLine(out: TextBuffer, bytes: Uint8Array, pos: number, size: numb
   out.text('\t<unknown>\n');
 }
 
+/** Room one instruction line needs before its branch annotation: index, 16 bytes, text, newline. */
+const LINE_MAX = 16 + 48 + SLOT_TEXT_MAX + 16;
+const UNKNOWN = Uint8Array.from('<unknown>', (c) => c.charCodeAt(0));
+const HI = HEX_PAIR_HI;
+const LO = HEX_PAIR_LO;
+/** The index column of the last line, right-aligned in 8 columns (see instructionRun). */
+const indexText = new Uint8Array(8);
+
 /**
- * Decodes and prints one instruction at `pos` the way objdump does; returns
- * its size in bytes (1, 8 or 16). Branches are annotated when `symbols` is
- * given.
+ * Decodes and prints the instructions from `pos` the way objdump does, up to
+ * `end`, skipping runs of zeros up to `zeroLimit`, and stops early after an
+ * instruction that ends past `stopAfter` (a relocation to print); returns
+ * the position reached. Branches are annotated when `symbols` is given.
+ *
+ * This is the hot loop of a listing: it writes straight into the buffer,
+ * with one capacity check a line.
  */
-function instructionLine(
-  bytes: Uint8Array, pos: number, le: boolean, symbols: readonly ListingSymbol[] | undefined, out: TextBuffer,
+function instructionRun(
+  bytes: Uint8Array, pos: number, end: number, zeroLimit: number, stopAfter: number, le: boolean,
+  symbols: readonly ListingSymbol[] | undefined, out: TextBuffer,
 ): number {
-  const left = bytes.length - pos;
-  if (left < 8) {
-    unknownLine(out, bytes, pos, 1);
-    return 1;
-  }
-  const op = bytes[pos]!;
-  const regs = bytes[pos + 1]!;
-  const b2 = bytes[pos + 2]!;
-  const b3 = bytes[pos + 3]!;
-  const b4 = bytes[pos + 4]!;
-  const b5 = bytes[pos + 5]!;
-  const b6 = bytes[pos + 6]!;
-  const b7 = bytes[pos + 7]!;
-  const dst = le ? regs & 0x0f : regs >> 4;
-  const src = le ? regs >> 4 : regs & 0x0f;
-  const off = le ? ((b3 << 24) | (b2 << 16)) >> 16 : ((b2 << 24) | (b3 << 16)) >> 16;
-  const imm = le ? (b7 << 24) | (b6 << 16) | (b5 << 8) | b4 : (b4 << 24) | (b5 << 16) | (b6 << 8) | b7;
-  let size = 8;
-  if (op === 0x18 && off === 0 && dst <= 11) {
-    // A valid first slot: objdump needs the second one, else prints one byte.
-    if (left < 16) {
-      unknownLine(out, bytes, pos, 1);
-      return 1;
-    }
-    size = 16;
-  }
-  // Index column, bytes and tab written inline: this is the hot path.
-  out.reserve(64);
-  const buf = out.buf;
+  const total = bytes.length;
+  let buf = out.buf;
   let len = out.len;
-  let index = pos < 0x80000000 ? pos >>> 3 : Math.floor(pos / 8);
-  let digits = 1;
-  for (let v = index; v >= 10; v = Math.floor(v / 10)) digits++;
-  for (let i = digits; i < 8; i++) buf[len++] = 0x20;
-  for (let i = digits - 1; i >= 0; i--) {
-    const q = Math.floor(index / 10);
-    buf[len + i] = 0x30 + index - q * 10;
-    index = q;
+  /** Index in indexText (-1: none yet). */
+  let shown = -1;
+  while (pos < end) {
+    if (len + LINE_MAX > buf.length) {
+      out.len = len;
+      out.reserve(LINE_MAX);
+      buf = out.buf;
+    }
+    const op = bytes[pos]!;
+    if (op === 0 && zeroLimit - pos >= 8) {
+      const zeros = skippableZeros(bytes, pos, zeroLimit);
+      if (zeros !== 0) {
+        out.len = len;
+        out.text('\t\t...\n');
+        len = out.len;
+        buf = out.buf;
+        pos += zeros;
+        continue;
+      }
+    }
+    const left = total - pos;
+    if (left < 8) {
+      out.len = len;
+      unknownLine(out, bytes, pos, 1);
+      len = out.len;
+      buf = out.buf;
+      pos += 1;
+      if (pos > stopAfter) break;
+      continue;
+    }
+    const regs = bytes[pos + 1]!;
+    const b2 = bytes[pos + 2]!;
+    const b3 = bytes[pos + 3]!;
+    const b4 = bytes[pos + 4]!;
+    const b5 = bytes[pos + 5]!;
+    const b6 = bytes[pos + 6]!;
+    const b7 = bytes[pos + 7]!;
+    const dst = le ? regs & 0x0f : regs >> 4;
+    const src = le ? regs >> 4 : regs & 0x0f;
+    const off = le ? ((b3 << 24) | (b2 << 16)) >> 16 : ((b2 << 24) | (b3 << 16)) >> 16;
+    const imm = le ? (b7 << 24) | (b6 << 16) | (b5 << 8) | b4 : (b4 << 24) | (b5 << 16) | (b6 << 8) | b7;
+    let size = 8;
+    if (op === 0x18 && off === 0 && dst <= 11) {
+      // A valid first slot: objdump needs the second one, else prints one byte.
+      if (left < 16) {
+        out.len = len;
+        unknownLine(out, bytes, pos, 1);
+        len = out.len;
+        buf = out.buf;
+        pos += 1;
+        if (pos > stopAfter) break;
+        continue;
+      }
+      size = 16;
+    }
+    // The index column: floor(address / 8), right-aligned in 8 columns; counted up from the last line's.
+    const index = pos < 0x80000000 ? pos >>> 3 : Math.floor(pos / 8);
+    if (index < 100000000) {
+      const t = indexText;
+      if (shown >= 0 && (index === shown + 1 || index === shown + 2)) {
+        for (; shown < index; shown++) {
+          let i = 7;
+          while (t[i] === 57) t[i--] = 48;
+          t[i] = t[i] === 0x20 ? 49 : t[i]! + 1;
+        }
+      } else {
+        let v = index;
+        let i = 7;
+        do {
+          const q = (v / 10) | 0;
+          t[i--] = 48 + v - q * 10;
+          v = q;
+        } while (v !== 0);
+        while (i >= 0) t[i--] = 0x20;
+        shown = index;
+      }
+      buf[len] = t[0]!; buf[len + 1] = t[1]!; buf[len + 2] = t[2]!; buf[len + 3] = t[3]!;
+      buf[len + 4] = t[4]!; buf[len + 5] = t[5]!; buf[len + 6] = t[6]!; buf[len + 7] = t[7]!;
+      len += 8;
+    } else {
+      out.len = len;
+      out.decimal(index, 8);
+      out.reserve(LINE_MAX);
+      len = out.len;
+      buf = out.buf;
+    }
+    buf[len] = COLON;
+    buf[len + 1] = TAB;
+    // The bytes, `xx ` each, the last space a tab.
+    buf[len + 2] = HI[op]!; buf[len + 3] = LO[op]!; buf[len + 4] = 0x20;
+    buf[len + 5] = HI[regs]!; buf[len + 6] = LO[regs]!; buf[len + 7] = 0x20;
+    buf[len + 8] = HI[b2]!; buf[len + 9] = LO[b2]!; buf[len + 10] = 0x20;
+    buf[len + 11] = HI[b3]!; buf[len + 12] = LO[b3]!; buf[len + 13] = 0x20;
+    buf[len + 14] = HI[b4]!; buf[len + 15] = LO[b4]!; buf[len + 16] = 0x20;
+    buf[len + 17] = HI[b5]!; buf[len + 18] = LO[b5]!; buf[len + 19] = 0x20;
+    buf[len + 20] = HI[b6]!; buf[len + 21] = LO[b6]!; buf[len + 22] = 0x20;
+    buf[len + 23] = HI[b7]!; buf[len + 24] = LO[b7]!; buf[len + 25] = TAB;
+    len += 26;
+    let text: number;
+    if (size === 16) {
+      for (let i = pos + 8; i < pos + 16; i++) {
+        const b = bytes[i]!;
+        buf[len - 1] = 0x20;
+        buf[len] = HI[b]!;
+        buf[len + 1] = LO[b]!;
+        buf[len + 2] = TAB;
+        len += 3;
+      }
+      const p = pos + 8;
+      const nextImm = le
+        ? (bytes[p + 7]! << 24) | (bytes[p + 6]! << 16) | (bytes[p + 5]! << 8) | bytes[p + 4]!
+        : (bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!;
+      text = slotText(buf, len, op, dst, src, off, imm, nextImm);
+      if (text >= 0) len = text;
+    } else {
+      text = slotText(buf, len, op, dst, src, off, imm, 0);
+      if (text < 0) {
+        for (let i = 0; i < 9; i++) buf[len + i] = UNKNOWN[i]!;
+        len += 9;
+      } else {
+        len = text;
+        if (symbols !== undefined) {
+          const disp = llvmBranchSlots(op, off, imm);
+          if (disp !== undefined) {
+            out.len = len;
+            annotate(out, symbols, pos + (disp + 1) * 8);
+            out.reserve(1);
+            len = out.len;
+            buf = out.buf;
+          }
+        }
+      }
+    }
+    buf[len++] = 0x0a;
+    pos += size;
+    if (pos > stopAfter) break;
   }
-  len += digits;
-  buf[len++] = COLON;
-  buf[len++] = TAB;
-  for (let i = pos, e = pos + size; i < e; i++) {
-    const b = bytes[i]!;
-    buf[len++] = HEX_PAIR_HI[b]!;
-    buf[len++] = HEX_PAIR_LO[b]!;
-    buf[len++] = 0x20;
-  }
-  buf[len - 1] = TAB;
   out.len = len;
-  if (size === 16) {
-    const p = pos + 8;
-    const nextImm = le
-      ? (bytes[p + 7]! << 24) | (bytes[p + 6]! << 16) | (bytes[p + 5]! << 8) | bytes[p + 4]!
-      : (bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!;
-    writeLlvmSlotText(out, op, dst, src, off, imm, nextImm);
-  } else if (!writeLlvmSlotText(out, op, dst, src, off, imm)) {
-    out.text('<unknown>');
-  } else if (symbols !== undefined) {
-    const disp = llvmBranchSlots(op, off, imm);
-    if (disp !== undefined) annotate(out, symbols, pos + (disp + 1) * 8);
-  }
-  out.newline();
-  return size;
+  return pos;
 }
 
 function relocationLine(out: TextBuffer, r: ListingRelocation): void {
@@ -260,14 +351,9 @@ export function llvmSectionListing(section: SectionListingInput, out: TextBuffer
     // Relocations before the region (in a data dump) are never printed.
     while (rel < relocs.length && relocs[rel]!.offset < start) rel++;
     for (let pos = start; pos < end;) {
+      // Zero runs stop at the next relocation; after the instruction that reaches past it, it prints.
       const limit = rel < relocs.length && relocs[rel]!.offset < end ? relocs[rel]!.offset : end;
-      const zeros = skippableZeros(bytes, pos, limit);
-      if (zeros !== 0) {
-        out.text('\t\t...\n');
-        pos += zeros;
-        continue;
-      }
-      pos += instructionLine(bytes, pos, le, symbols, out);
+      pos = instructionRun(bytes, pos, end, limit, limit === end ? end : limit, le, symbols, out);
       while (rel < relocs.length && relocs[rel]!.offset < pos) relocationLine(out, relocs[rel++]!);
     }
   }
@@ -287,14 +373,5 @@ function skippableZeros(bytes: Uint8Array, pos: number, limit: number): number {
 
 /** Instruction lines only (no headers, no annotations): the listing of bare bytecode. */
 export function llvmInstructionLines(bytes: Uint8Array, byteOrder: ByteOrder, out: TextBuffer): void {
-  const le = byteOrder === 'le';
-  for (let pos = 0; pos < bytes.length;) {
-    const zeros = skippableZeros(bytes, pos, bytes.length);
-    if (zeros !== 0) {
-      out.text('\t\t...\n');
-      pos += zeros;
-    } else {
-      pos += instructionLine(bytes, pos, le, undefined, out);
-    }
-  }
+  instructionRun(bytes, 0, bytes.length, bytes.length, bytes.length, byteOrder === 'le', undefined, out);
 }

@@ -16,265 +16,382 @@
 //   or a gives `lock ... op= src` whatever the low nibble (so load-acquire,
 //   imm 0x100, prints as `lock ... += src`); B/H atomics are <unknown>.
 //
-// The text is written straight into a TextBuffer: a listing of 200,000
-// instructions then allocates almost nothing per line.
+// The text is written as ASCII bytes straight into a byte array (slotText):
+// a listing of 200,000 instructions then allocates nothing per line, and
+// every piece is a copy from a pre-encoded table, with registers, decimal
+// and hex numbers formatted in place.
 
 import { TextBuffer } from './text-buffer.js';
 
-const ALU_OPS: readonly (string | undefined)[] = [
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const table = (list: readonly (string | undefined)[]): (Uint8Array | null)[] =>
+  list.map((s) => (s === undefined ? null : ascii(s)));
+
+const ALU_OPS = table([
   ' += ', ' -= ', ' *= ', ' /= ', ' |= ', ' &= ', ' <<= ', ' >>= ', undefined, ' %= ', ' ^= ', ' = ', ' s>>= ',
   undefined, undefined, undefined,
-];
-const SALU_OPS: readonly (string | undefined)[] = [
+]);
+const SALU_OPS = table([
   undefined, undefined, undefined, ' s/= ', undefined, undefined, undefined, undefined, undefined, ' s%= ',
-];
-const JMP_OPS: readonly (string | undefined)[] = [
+  undefined, undefined, undefined, undefined, undefined, undefined,
+]);
+const JMP_OPS = table([
   undefined, ' == ', ' > ', ' >= ', ' & ', ' != ', ' s> ', ' s>= ', undefined, undefined, ' < ', ' <= ', ' s< ', ' s<= ',
   undefined, undefined,
-];
+]);
 const LOCK_OPS: readonly (string | undefined)[] = [
   ' += ', undefined, undefined, undefined, ' |= ', ' &= ', undefined, undefined, undefined, undefined, ' ^= ',
   undefined, undefined, undefined, undefined, undefined,
 ];
-const FETCH_OPS: Readonly<Record<number, string>> = {
-  0x01: ' = atomic_fetch_add(', 0x41: ' = atomic_fetch_or(', 0x51: ' = atomic_fetch_and(', 0xa1: ' = atomic_fetch_xor(',
-};
-/** `*(u32 *)(` etc. by size code (W, H, B, DW). */
-const DEREF: readonly string[] = ['*(u32 *)(', '*(u16 *)(', '*(u8 *)(', '*(u64 *)('];
-const SDEREF: readonly string[] = ['*(s32 *)(', '*(s16 *)(', '*(s8 *)('];
+/** `)` and the operator of `lock *(u64 *)(r1 + 0x0) += r2`, by the high nibble of imm's low byte. */
+const LOCK_TAILS = table(LOCK_OPS.map((op) => (op === undefined ? undefined : `)${op}`)));
+const FETCH_NAMES: readonly (readonly [number, string])[] = [
+  [0x01, 'atomic_fetch_add'], [0x41, 'atomic_fetch_or'], [0x51, 'atomic_fetch_and'], [0xa1, 'atomic_fetch_xor'],
+];
+/** `(u32 *)(` etc. by size code (W, H, B, DW). */
 const PTR: readonly string[] = ['(u32 *)(', '(u16 *)(', '(u8 *)(', '(u64 *)('];
-const SKB: readonly string[] = ['r0 = *(u32 *)skb[', 'r0 = *(u16 *)skb[', 'r0 = *(u8 *)skb['];
-const R: readonly string[] = Array.from({ length: 12 }, (_, i) => `r${i}`);
-const W: readonly string[] = Array.from({ length: 12 }, (_, i) => `w${i}`);
+/** ` = atomic_fetch_add((u64 *)(` by the low byte of imm (fetching atomics) and size code (W or DW). */
+const FETCH: (Uint8Array | null)[][] = Array.from({ length: 256 }, () => [null, null, null, null]);
+for (const [low, name] of FETCH_NAMES) for (const size of [0, 3]) FETCH[low]![size] = ascii(` = ${name}(${PTR[size]}`);
+/** `*(u32 *)(` etc. by size code. */
+const DEREF = table(['*(u32 *)(', '*(u16 *)(', '*(u8 *)(', '*(u64 *)(']);
+const EQ_DEREF = table([' = *(u32 *)(', ' = *(u16 *)(', ' = *(u8 *)(', ' = *(u64 *)(']);
+const EQ_SDEREF = table([' = *(s32 *)(', ' = *(s16 *)(', ' = *(s8 *)(', undefined]);
+const LOCK_DEREF = table(['lock *(u32 *)(', 'lock *(u16 *)(', 'lock *(u8 *)(', 'lock *(u64 *)(']);
+const SKB = table(['r0 = *(u32 *)skb[', 'r0 = *(u16 *)skb[', 'r0 = *(u8 *)skb[', undefined]);
+const S_EQ = ascii(' = ');
+const S_NEG = ascii(' = -');
+const S_BSWAP = ascii(' = bswap');
+const S_BE = ascii(' = be');
+const S_LE = ascii(' = le');
+const S_SPACE = ascii(' ');
+const S_SEXT = ascii(' = (s');
+const S_RPAREN = ascii(')');
+const S_RBRACKET = ascii(']');
+const S_CAST = ascii(' = addr_space_cast(');
+const S_COMMA_HEX = ascii(', 0x');
+const S_GOTO = ascii('goto ');
+const S_GOTOL = ascii('gotol ');
+const S_CALLX = ascii('callx ');
+const S_CALL = ascii('call ');
+const S_EXIT = ascii('exit');
+const S_MAY_GOTO = ascii('may_goto ');
+const S_IF = ascii('if ');
+const S_IF_GOTO = ascii(' goto ');
+const S_LL = ascii(' ll');
+const S_LD_PSEUDO = ascii('ld_pseudo\t');
+const S_STORE = ascii(') = ');
+const S_ARGS = ascii('), ');
+const S_COMMA = ascii(', ');
+const S_XCHG64 = ascii(' = xchg_64(');
+const S_XCHG32 = ascii(' = xchg32_32(');
+const S_CMPXCHG64 = ascii('r0 = cmpxchg_64(');
+const S_CMPXCHG32 = ascii('w0 = cmpxchg32_32(');
+const S_R0 = ascii(', r0, ');
+const S_W0 = ascii(', w0, ');
 
+const HEX_DIGITS = ascii('0123456789abcdef');
 const TWO32 = 0x1_0000_0000;
 
-/** `0x7` / `-0x4`. */
-function signedHex(out: TextBuffer, n: number): void {
-  if (n < 0) {
-    out.text('-0x');
-    out.hex(-n, 0);
-  } else {
-    out.text('0x');
-    out.hex(n, 0);
-  }
+// Operand kinds of the text template (see slotText).
+const K_NONE = 0;
+/** An r register (value: number). */
+const K_R = 1;
+/** A w register. */
+const K_W = 2;
+/** `0x7` / `-0x7` of an int32. */
+const K_SHEX = 3;
+/** `+0x3` / `-0x3` of a branch displacement. */
+const K_BRANCH = 4;
+/** Decimal of a small non-negative integer (endian and sign-extension widths). */
+const K_DEC = 5;
+/** `r10 - 0x8`: register value, offset extra. */
+const K_ADDR = 6;
+/** Hex of the 32-bit pattern of the value. */
+const K_HEX = 7;
+/** The signed 64-bit value extra:value (ld_imm64). */
+const K_SHEX64 = 8;
+
+/** Copies an ASCII piece to buf at len; returns the new length. */
+function put(buf: Uint8Array, len: number, s: Uint8Array): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) buf[len + i] = s[i]!;
+  return len + n;
 }
 
-/** `+0x3` / `-0x3` as in `goto +0x3`. */
-function branch(out: TextBuffer, n: number): void {
-  out.text(n < 0 ? '-0x' : '+0x');
-  out.hex(n < 0 ? -n : n, 0);
+/** Lower-case hex of the 32-bit pattern of v, without leading zeros, or zero-padded to `width` digits. */
+function hexDigits(buf: Uint8Array, len: number, v: number, width: number): number {
+  let u = v >>> 0;
+  let n = (35 - Math.clz32(u)) >> 2;
+  if (n < width) n = width;
+  if (n === 0) n = 1;
+  for (let i = len + n - 1; i >= len; i--) {
+    buf[i] = HEX_DIGITS[u & 15]!;
+    u >>>= 4;
+  }
+  return len + n;
 }
 
-/** `r10 - 0x8` / `r1 + 0x0`. */
-function address(out: TextBuffer, reg: number, off: number): void {
-  out.text(R[reg]!);
-  out.text(off < 0 ? ' - 0x' : ' + 0x');
-  out.hex(off < 0 ? -off : off, 0);
-}
-
-/** The signed 64-bit value hi:lo, `-0x1` for all ones. */
-function signedHex64(out: TextBuffer, hi: number, lo: number): void {
-  let h = hi >>> 0;
-  let l = lo >>> 0;
-  if (hi < 0) {
-    out.char(0x2d); // '-'
-    // Two's complement negation of the pair; at most 0x80000000:00000000.
-    if (l === 0) h = TWO32 - h;
-    else { h = ~hi >>> 0; l = TWO32 - l; }
-  }
-  out.text('0x');
-  if (h === 0) out.hex(l, 0);
-  else { out.hex(h, 0); out.hex(l, 8); }
-}
-
-function alu(out: TextBuffer, op: number, dst: number, src: number, off: number, imm: number): boolean {
-  if (dst > 11) return false;
-  const is64 = (op & 0x07) === 0x07;
-  const N = is64 ? R : W;
-  const code = op >> 4;
-  const x = (op & 0x08) !== 0;
-  if (code === 0x8) {
-    if (x) return false;
-    out.text(N[dst]!); out.text(' = -'); out.text(N[dst]!);
-    return true;
-  }
-  if (code === 0xd) {
-    if ((x && is64) || (imm !== 16 && imm !== 32 && imm !== 64)) return false;
-    out.text(R[dst]!);
-    out.text(is64 ? ' = bswap' : x ? ' = be' : ' = le');
-    out.decimal(imm, 0);
-    out.char(0x20);
-    out.text(R[dst]!);
-    return true;
-  }
-  let sym = ALU_OPS[code];
-  if (sym === undefined || (x && src > 11)) return false;
-  if (off !== 0) {
-    if (off === 1 && (code === 0x3 || code === 0x9)) {
-      sym = SALU_OPS[code]!;
-    } else if (code === 0xb && x) {
-      if (off === 8 || off === 16 || (off === 32 && is64)) {
-        out.text(N[dst]!); out.text(' = (s'); out.decimal(off, 0); out.char(0x29); out.text(N[src]!);
-        return true;
+/** Writes one operand of the template; returns the new length. */
+function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: number): number {
+  switch (kind) {
+    case K_R: case K_W:
+      buf[len] = kind === K_R ? 114 : 119;
+      if (v < 10) {
+        buf[len + 1] = 48 + v;
+        return len + 2;
       }
-      if (off !== 1 || !is64) return false;
-      out.text(R[dst]!); out.text(' = addr_space_cast('); out.text(R[src]!); out.text(', 0x');
-      out.hex(imm >>> 16, 0); out.text(', 0x'); out.hex(imm & 0xffff, 0); out.char(0x29);
-      return true;
-    } else {
-      return false;
+      buf[len + 1] = 49;
+      buf[len + 2] = 38 + v;
+      return len + 3;
+    case K_SHEX: case K_BRANCH:
+      if (v < 0) {
+        buf[len++] = 45; // '-'
+        v = -v;
+      } else if (kind === K_BRANCH) {
+        buf[len++] = 43; // '+'
+      }
+      buf[len] = 48;
+      buf[len + 1] = 120;
+      return hexDigits(buf, len + 2, v, 0);
+    case K_DEC:
+      if (v < 10) {
+        buf[len] = 48 + v;
+        return len + 1;
+      } else {
+        const q = (v / 10) | 0;
+        buf[len] = 48 + q;
+        buf[len + 1] = 48 + v - q * 10;
+        return len + 2;
+      }
+    case K_ADDR: {
+      buf[len] = 114;
+      if (v < 10) {
+        buf[len + 1] = 48 + v;
+        len += 2;
+      } else {
+        buf[len + 1] = 49;
+        buf[len + 2] = 38 + v;
+        len += 3;
+      }
+      buf[len] = 0x20;
+      buf[len + 1] = extra < 0 ? 45 : 43;
+      buf[len + 2] = 0x20;
+      buf[len + 3] = 48;
+      buf[len + 4] = 120;
+      return hexDigits(buf, len + 5, extra < 0 ? -extra : extra, 0);
     }
+    case K_HEX:
+      return hexDigits(buf, len, v, 0);
+    case K_SHEX64: {
+      // extra:v as a signed 64-bit value; the two's complement negation of the pair is at most 0x80000000:00000000.
+      let h = extra >>> 0;
+      let l = v >>> 0;
+      if (extra < 0) {
+        buf[len++] = 45;
+        if (l === 0) h = TWO32 - h;
+        else { h = ~extra >>> 0; l = TWO32 - l; }
+      }
+      buf[len] = 48;
+      buf[len + 1] = 120;
+      if (h === 0) return hexDigits(buf, len + 2, l, 0);
+      return hexDigits(buf, hexDigits(buf, len + 2, h, 0), l, 8);
+    }
+    default:
+      return len;
   }
-  out.text(N[dst]!);
-  out.text(sym);
-  if (x) out.text(N[src]!);
-  else signedHex(out, imm);
-  return true;
 }
 
-function jmp(out: TextBuffer, op: number, dst: number, src: number, off: number, imm: number): boolean {
-  const is64 = (op & 0x07) === 0x05;
+/** `r1 = addr_space_cast(r2, 0x1, 0x0)`. */
+function addrSpaceCast(buf: Uint8Array, len: number, dst: number, src: number, imm: number): number {
+  len = operand(buf, put(buf, operand(buf, len, K_R, dst, 0), S_CAST), K_R, src, 0);
+  len = hexDigits(buf, put(buf, len, S_COMMA_HEX), imm >>> 16, 0);
+  len = hexDigits(buf, put(buf, len, S_COMMA_HEX), imm & 0xffff, 0);
+  return put(buf, len, S_RPAREN);
+}
+
+/** Room slotText may need at the end of the buffer. */
+export const SLOT_TEXT_MAX = 96;
+
+/**
+ * Writes the text of the instruction with the given raw fields into `buf`
+ * at `len` (which must have SLOT_TEXT_MAX bytes of room) and returns the
+ * new length, or returns -1 where objdump prints `<unknown>`. `nextImm` is
+ * the imm of the following slot (used only by opcode 0x18). Branch
+ * annotations (` <sym+off>`) are not included.
+ *
+ * Every form is one template — piece, register, piece, operand, piece,
+ * operand, piece — filled in by the decoding below and written by one
+ * shared tail, so that the JIT compiles each formatter once.
+ */
+export function slotText(
+  buf: Uint8Array, len: number, op: number, dst: number, src: number, off: number, imm: number, nextImm: number,
+): number {
+  let a: Uint8Array | null = null;
+  let rk = K_NONE;
+  let b: Uint8Array | null = null;
+  let xk = K_NONE;
+  let xv = 0;
+  let xe = 0;
+  let c: Uint8Array | null = null;
+  let yk = K_NONE;
+  let yv = 0;
+  let d: Uint8Array | null = null;
+  const cls = op & 0x07;
+  const mode = op & 0xe0;
+  const size = (op >> 3) & 3;
   const code = op >> 4;
   const x = (op & 0x08) !== 0;
-  switch (code) {
-    case 0x0:
-      if (x) return false;
-      out.text(is64 ? 'goto ' : 'gotol ');
-      branch(out, is64 ? off : imm);
-      return true;
-    case 0x8:
-      if (!is64) return false;
+  if (cls === 0x04 || cls === 0x07) {
+    // ALU, ALU64
+    if (dst > 11) return -1;
+    const is64 = cls === 0x07;
+    const N = is64 ? K_R : K_W;
+    if (code === 0x8) {
+      if (x) return -1;
+      rk = N; b = S_NEG; xk = N; xv = dst;
+    } else if (code === 0xd) {
+      if ((x && is64) || (imm !== 16 && imm !== 32 && imm !== 64)) return -1;
+      rk = K_R; b = is64 ? S_BSWAP : x ? S_BE : S_LE; xk = K_DEC; xv = imm; c = S_SPACE; yk = K_R; yv = dst;
+    } else {
+      let sym: Uint8Array | null = ALU_OPS[code]!;
+      if (sym === null || (x && src > 11)) return -1;
+      if (off !== 0) {
+        if (off === 1 && (code === 0x3 || code === 0x9)) {
+          sym = SALU_OPS[code]!;
+        } else if (code === 0xb && x) {
+          if (off !== 8 && off !== 16 && !(off === 32 && is64)) {
+            if (off !== 1 || !is64) return -1;
+            return addrSpaceCast(buf, len, dst, src, imm);
+          }
+          sym = null;
+        } else {
+          return -1;
+        }
+      }
+      rk = N;
+      if (sym === null) {
+        // Sign-extending move `r1 = (s8)r2`.
+        b = S_SEXT; xk = K_DEC; xv = off; c = S_RPAREN; yk = N; yv = src;
+      } else {
+        b = sym; xk = x ? N : K_SHEX; xv = x ? src : imm;
+      }
+    }
+  } else if (cls === 0x05 || cls === 0x06) {
+    // JMP, JMP32
+    const is64 = cls === 0x05;
+    if (code === 0x0) {
+      if (x) return -1;
+      a = is64 ? S_GOTO : S_GOTOL; xk = K_BRANCH; xv = is64 ? off : imm;
+    } else if (code === 0x8) {
+      if (!is64) return -1;
       if (x) {
-        if (dst > 11) return false;
-        out.text('callx '); out.text(R[dst]!);
-        return true;
+        if (dst > 11) return -1;
+        a = S_CALLX; xk = K_R; xv = dst;
+      } else {
+        a = S_CALL; xk = K_SHEX; xv = imm;
       }
-      out.text('call ');
-      signedHex(out, imm);
-      return true;
-    case 0x9:
-      if (op !== 0x95 || imm !== 0) return false;
-      out.text('exit');
-      return true;
-    case 0xe:
-      if (op !== 0xe5) return false;
-      out.text('may_goto ');
-      branch(out, off);
-      return true;
-  }
-  const sym = JMP_OPS[code];
-  if (sym === undefined || dst > 11 || (x && src > 11)) return false;
-  const N = is64 ? R : W;
-  out.text('if ');
-  out.text(N[dst]!);
-  out.text(sym);
-  if (x) out.text(N[src]!);
-  else signedHex(out, imm);
-  out.text(' goto ');
-  branch(out, off);
-  return true;
-}
-
-function ld(out: TextBuffer, op: number, dst: number, src: number, off: number, imm: number, nextImm: number): boolean {
-  if (op === 0x18) {
-    if (off !== 0 || dst > 11) return false;
-    if (src === 0) {
-      out.text(R[dst]!); out.text(' = '); signedHex64(out, nextImm, imm); out.text(' ll');
+    } else if (code === 0x9) {
+      if (op !== 0x95 || imm !== 0) return -1;
+      a = S_EXIT;
+    } else if (code === 0xe) {
+      if (op !== 0xe5) return -1;
+      a = S_MAY_GOTO; xk = K_BRANCH; xv = off;
     } else {
-      out.text('ld_pseudo\t'); out.text(R[dst]!); out.text(', 0x'); out.hex(src, 0); out.text(', 0x'); out.hex(imm >>> 0, 0);
+      const sym = JMP_OPS[code]!;
+      if (sym === null || dst > 11 || (x && src > 11)) return -1;
+      const N = is64 ? K_R : K_W;
+      a = S_IF; rk = N; b = sym; xk = x ? N : K_SHEX; xv = x ? src : imm; c = S_IF_GOTO; yk = K_BRANCH; yv = off;
     }
-    return true;
-  }
-  const mode = op & 0xe0;
-  const size = (op >> 3) & 3;
-  if (size === 3) return false;
-  if (mode === 0x20) {
-    out.text(SKB[size]!); signedHex(out, imm); out.char(0x5d);
-    return true;
-  }
-  if (mode !== 0x40 || src > 11) return false;
-  out.text(SKB[size]!); out.text(R[src]!); out.char(0x5d);
-  return true;
-}
-
-function ldx(out: TextBuffer, op: number, dst: number, src: number, off: number): boolean {
-  if (dst > 11 || src > 11) return false;
-  const mode = op & 0xe0;
-  const size = (op >> 3) & 3;
-  if (mode === 0x60) {
-    out.text(size === 3 ? R[dst]! : W[dst]!); out.text(' = '); out.text(DEREF[size]!);
-  } else if (mode === 0x80 && size !== 3) {
-    out.text(R[dst]!); out.text(' = '); out.text(SDEREF[size]!);
+  } else if (cls === 0x00) {
+    // LD: ld_imm64 and the packet loads
+    if (op === 0x18) {
+      if (off !== 0 || dst > 11) return -1;
+      rk = K_R;
+      if (src === 0) {
+        b = S_EQ; xk = K_SHEX64; xv = imm; xe = nextImm; c = S_LL;
+      } else {
+        a = S_LD_PSEUDO; b = S_COMMA_HEX; xk = K_HEX; xv = src; c = S_COMMA_HEX; yk = K_HEX; yv = imm;
+      }
+    } else {
+      if (size === 3) return -1;
+      a = SKB[size]!; c = S_RBRACKET;
+      if (mode === 0x20) {
+        xk = K_SHEX; xv = imm;
+      } else {
+        if (mode !== 0x40 || src > 11) return -1;
+        xk = K_R; xv = src;
+      }
+    }
+  } else if (cls === 0x01) {
+    // LDX
+    if (dst > 11 || src > 11) return -1;
+    if (mode === 0x60) {
+      rk = size === 3 ? K_R : K_W; b = EQ_DEREF[size]!;
+    } else if (mode === 0x80 && size !== 3) {
+      rk = K_R; b = EQ_SDEREF[size]!;
+    } else {
+      return -1;
+    }
+    xk = K_ADDR; xv = src; xe = off; c = S_RPAREN;
+  } else if (cls === 0x02) {
+    // ST
+    if (mode !== 0x60 || dst > 11) return -1;
+    a = DEREF[size]!; xk = K_ADDR; xv = dst; xe = off; c = S_STORE; yk = K_SHEX; yv = imm;
   } else {
-    return false;
+    // STX: stores and atomics
+    if (dst > 11 || src > 11) return -1;
+    const N = size === 3 ? K_R : K_W;
+    xk = K_ADDR; xv = dst; xe = off; yk = N; yv = src;
+    if (mode === 0x60) {
+      a = DEREF[size]!; c = S_STORE;
+    } else {
+      if (mode !== 0xc0 || (size !== 0 && size !== 3)) return -1;
+      const low = imm & 0xff;
+      const fetch = FETCH[low]![size]!;
+      if (fetch !== null) {
+        rk = N; b = fetch; c = S_ARGS; d = S_RPAREN;
+      } else if (low === 0xe1) {
+        rk = N; b = size === 3 ? S_XCHG64 : S_XCHG32; c = S_COMMA; d = S_RPAREN;
+      } else if (low === 0xf1) {
+        a = size === 3 ? S_CMPXCHG64 : S_CMPXCHG32; c = size === 3 ? S_R0 : S_W0; d = S_RPAREN;
+      } else {
+        const tail = LOCK_TAILS[low >> 4]!;
+        if (tail === null) return -1;
+        a = LOCK_DEREF[size]!; c = tail;
+      }
+    }
   }
-  address(out, src, off);
-  out.char(0x29);
-  return true;
-}
-
-function st(out: TextBuffer, op: number, dst: number, off: number, imm: number): boolean {
-  if ((op & 0xe0) !== 0x60 || dst > 11) return false;
-  out.text(DEREF[(op >> 3) & 3]!); address(out, dst, off); out.text(') = '); signedHex(out, imm);
-  return true;
-}
-
-function stx(out: TextBuffer, op: number, dst: number, src: number, off: number, imm: number): boolean {
-  if (dst > 11 || src > 11) return false;
-  const mode = op & 0xe0;
-  const size = (op >> 3) & 3;
-  const N = size === 3 ? R : W;
-  if (mode === 0x60) {
-    out.text(DEREF[size]!); address(out, dst, off); out.text(') = '); out.text(N[src]!);
-    return true;
+  // The register of `rk` is dst, except for the fetching atomics and xchg, which start with src.
+  if (a !== null) len = put(buf, len, a);
+  if (rk !== K_NONE) len = operand(buf, len, rk, cls === 0x03 ? src : dst, 0);
+  if (b !== null) len = put(buf, len, b);
+  for (let k = 0; k < 2; k++) {
+    const kind = k === 0 ? xk : yk;
+    if (kind !== K_NONE) len = operand(buf, len, kind, k === 0 ? xv : yv, xe);
+    const piece = k === 0 ? c : d;
+    if (piece !== null) len = put(buf, len, piece);
   }
-  if (mode !== 0xc0 || (size !== 0 && size !== 3)) return false;
-  const low = imm & 0xff;
-  const fetch = FETCH_OPS[low];
-  if (fetch !== undefined) {
-    out.text(N[src]!); out.text(fetch); out.text(PTR[size]!); address(out, dst, off); out.text('), '); out.text(N[src]!);
-    out.char(0x29);
-    return true;
-  }
-  if (low === 0xe1) {
-    out.text(N[src]!); out.text(size === 3 ? ' = xchg_64(' : ' = xchg32_32('); address(out, dst, off);
-    out.text(', '); out.text(N[src]!); out.char(0x29);
-    return true;
-  }
-  if (low === 0xf1) {
-    out.text(size === 3 ? 'r0 = cmpxchg_64(' : 'w0 = cmpxchg32_32('); address(out, dst, off);
-    out.text(size === 3 ? ', r0, ' : ', w0, '); out.text(N[src]!); out.char(0x29);
-    return true;
-  }
-  const lock = LOCK_OPS[low >> 4];
-  if (lock === undefined) return false;
-  out.text('lock '); out.text(DEREF[size]!); address(out, dst, off); out.char(0x29); out.text(lock); out.text(N[src]!);
-  return true;
+  return len;
 }
 
 /**
- * Writes the text of the instruction with the given raw fields to `out` and
- * returns true, or writes nothing and returns false where objdump prints
- * `<unknown>`. `nextImm` is the imm of the following slot (used only by
- * opcode 0x18). Branch annotations (` <sym+off>`) are not included.
+ * As slotText, into a TextBuffer: writes the text and returns true, or
+ * writes nothing and returns false where objdump prints `<unknown>`.
  */
 export function writeLlvmSlotText(
   out: TextBuffer, op: number, dst: number, src: number, off: number, imm: number, nextImm = 0,
 ): boolean {
-  switch (op & 0x07) {
-    case 0x00: return ld(out, op, dst, src, off, imm, nextImm);
-    case 0x01: return ldx(out, op, dst, src, off);
-    case 0x02: return st(out, op, dst, off, imm);
-    case 0x03: return stx(out, op, dst, src, off, imm);
-    case 0x04: case 0x07: return alu(out, op, dst, src, off, imm);
-    default: return jmp(out, op, dst, src, off, imm);
-  }
+  out.reserve(SLOT_TEXT_MAX);
+  const end = slotText(out.buf, out.len, op, dst, src, off, imm, nextImm);
+  if (end < 0) return false;
+  out.len = end;
+  return true;
 }
 
 /** As writeLlvmSlotText, returning the text, or null for `<unknown>`. */
 export function llvmSlotText(op: number, dst: number, src: number, off: number, imm: number, nextImm = 0): string | null {
-  const out = new TextBuffer(64);
+  const out = new TextBuffer(128);
   return writeLlvmSlotText(out, op, dst, src, off, imm, nextImm) ? out.toString() : null;
 }
 
