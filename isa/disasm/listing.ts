@@ -27,7 +27,7 @@
 
 import type { ByteOrder } from '../slot.js';
 import { hexAddress } from './hex.js';
-import { SLOT_TEXT_MAX, llvmBranchSlots, slotText } from './llvm-text.js';
+import { SLOT_TEXT_MAX, hexDigits, llvmBranchSlots, slotText } from './llvm-text.js';
 import { HEX_PAIR_HI, HEX_PAIR_LO, TextBuffer } from './text-buffer.js';
 
 export interface ListingSymbol {
@@ -74,9 +74,29 @@ export function orderListingSymbols(sectionName: string, symbols: readonly Listi
   return sorted;
 }
 
-/** The symbol objdump names a branch target after: the last one at or below it. */
-function targetSymbol(symbols: readonly ListingSymbol[], target: number): ListingSymbol {
-  if (target < 0) return symbols[symbols.length - 1]!; // wrapped: above every symbol
+/** The symbols that name branch targets, with their names as ASCII bytes (null: not ASCII). */
+interface BranchTargets {
+  readonly symbols: readonly ListingSymbol[];
+  readonly names: readonly (Uint8Array | null)[];
+}
+
+function branchTargets(symbols: readonly ListingSymbol[]): BranchTargets {
+  const names = symbols.map((s) => {
+    const n = s.name;
+    const bytes = new Uint8Array(n.length);
+    for (let i = 0; i < n.length; i++) {
+      const c = n.charCodeAt(i);
+      if (c >= 0x80) return null;
+      bytes[i] = c;
+    }
+    return bytes;
+  });
+  return { symbols, names };
+}
+
+/** Index of the symbol objdump names a branch target after: the last one at or below it. */
+function targetIndex(symbols: readonly ListingSymbol[], target: number): number {
+  if (target < 0) return symbols.length - 1; // wrapped: above every symbol
   let lo = 0;
   let hi = symbols.length; // first index with address > target
   while (lo < hi) {
@@ -84,12 +104,34 @@ function targetSymbol(symbols: readonly ListingSymbol[], target: number): Listin
     if (symbols[mid]!.address <= target) lo = mid + 1;
     else hi = mid;
   }
-  return symbols[lo === 0 ? 0 : lo - 1]!;
+  return lo === 0 ? 0 : lo - 1;
 }
 
-function annotate(out: TextBuffer, symbols: readonly ListingSymbol[], target: number): void {
-  const sym = targetSymbol(symbols, target);
+/** ` <sym+0x10>` after a branch. */
+function annotate(out: TextBuffer, targets: BranchTargets, target: number): void {
+  const i = targetIndex(targets.symbols, target);
+  const sym = targets.symbols[i]!;
+  const name = targets.names[i]!;
   const delta = target - sym.address;
+  if (name !== null && delta >= 0 && delta < 0x1_0000_0000) {
+    out.reserve(name.length + 16);
+    const buf = out.buf;
+    let len = out.len;
+    buf[len] = 0x20; // ' '
+    buf[len + 1] = 0x3c; // '<'
+    len += 2;
+    for (let k = 0; k < name.length; k++) buf[len + k] = name[k]!;
+    len += name.length;
+    if (delta > 0) {
+      buf[len] = 0x2b; // '+'
+      buf[len + 1] = 0x30;
+      buf[len + 2] = 0x78;
+      len = hexDigits(buf, len + 3, delta, 0);
+    }
+    buf[len] = 0x3e; // '>'
+    out.len = len + 1;
+    return;
+  }
   out.text(' <');
   out.text(sym.name);
   if (delta > 0) {
@@ -142,161 +184,147 @@ const LO = HEX_PAIR_LO;
 /** The index column of the last line, right-aligned in 8 columns (see instructionRun). */
 const indexText = new Uint8Array(8);
 
+/** Index shown in indexText (-1: none; instructionRun resets it). */
+let shown = -1;
+
 /**
  * Decodes and prints the instructions from `pos` the way objdump does, up to
  * `end`, skipping runs of zeros up to `zeroLimit`, and stops early after an
  * instruction that ends past `stopAfter` (a relocation to print); returns
- * the position reached. Branches are annotated when `symbols` is given.
- *
- * This is the hot loop of a listing: it writes straight into the buffer,
- * with one capacity check a line.
+ * the position reached. Branches are annotated when `targets` is given.
  */
 function instructionRun(
   bytes: Uint8Array, pos: number, end: number, zeroLimit: number, stopAfter: number, le: boolean,
-  symbols: readonly ListingSymbol[] | undefined, out: TextBuffer,
+  targets: BranchTargets | undefined, out: TextBuffer,
 ): number {
-  const total = bytes.length;
-  let buf = out.buf;
-  let len = out.len;
-  /** Index in indexText (-1: none yet). */
-  let shown = -1;
+  shown = -1;
   while (pos < end) {
-    if (len + LINE_MAX > buf.length) {
-      out.len = len;
-      out.reserve(LINE_MAX);
-      buf = out.buf;
-    }
-    const op = bytes[pos]!;
-    if (op === 0 && zeroLimit - pos >= 8) {
+    if (bytes[pos] === 0 && zeroLimit - pos >= 8) {
       const zeros = skippableZeros(bytes, pos, zeroLimit);
       if (zeros !== 0) {
-        out.len = len;
         out.text('\t\t...\n');
-        len = out.len;
-        buf = out.buf;
         pos += zeros;
         continue;
       }
     }
-    const left = total - pos;
-    if (left < 8) {
-      out.len = len;
-      unknownLine(out, bytes, pos, 1);
-      len = out.len;
-      buf = out.buf;
-      pos += 1;
-      if (pos > stopAfter) break;
-      continue;
-    }
-    const regs = bytes[pos + 1]!;
-    const b2 = bytes[pos + 2]!;
-    const b3 = bytes[pos + 3]!;
-    const b4 = bytes[pos + 4]!;
-    const b5 = bytes[pos + 5]!;
-    const b6 = bytes[pos + 6]!;
-    const b7 = bytes[pos + 7]!;
-    const dst = le ? regs & 0x0f : regs >> 4;
-    const src = le ? regs >> 4 : regs & 0x0f;
-    const off = le ? ((b3 << 24) | (b2 << 16)) >> 16 : ((b2 << 24) | (b3 << 16)) >> 16;
-    const imm = le ? (b7 << 24) | (b6 << 16) | (b5 << 8) | b4 : (b4 << 24) | (b5 << 16) | (b6 << 8) | b7;
-    let size = 8;
-    if (op === 0x18 && off === 0 && dst <= 11) {
-      // A valid first slot: objdump needs the second one, else prints one byte.
-      if (left < 16) {
-        out.len = len;
-        unknownLine(out, bytes, pos, 1);
-        len = out.len;
-        buf = out.buf;
-        pos += 1;
-        if (pos > stopAfter) break;
-        continue;
-      }
-      size = 16;
-    }
-    // The index column: floor(address / 8), right-aligned in 8 columns; counted up from the last line's.
-    const index = pos < 0x80000000 ? pos >>> 3 : Math.floor(pos / 8);
-    if (index < 100000000) {
-      const t = indexText;
-      if (shown >= 0 && (index === shown + 1 || index === shown + 2)) {
-        for (; shown < index; shown++) {
-          let i = 7;
-          while (t[i] === 57) t[i--] = 48;
-          t[i] = t[i] === 0x20 ? 49 : t[i]! + 1;
-        }
-      } else {
-        let v = index;
-        let i = 7;
-        do {
-          const q = (v / 10) | 0;
-          t[i--] = 48 + v - q * 10;
-          v = q;
-        } while (v !== 0);
-        while (i >= 0) t[i--] = 0x20;
-        shown = index;
-      }
-      buf[len] = t[0]!; buf[len + 1] = t[1]!; buf[len + 2] = t[2]!; buf[len + 3] = t[3]!;
-      buf[len + 4] = t[4]!; buf[len + 5] = t[5]!; buf[len + 6] = t[6]!; buf[len + 7] = t[7]!;
-      len += 8;
-    } else {
-      out.len = len;
-      out.decimal(index, 8);
-      out.reserve(LINE_MAX);
-      len = out.len;
-      buf = out.buf;
-    }
-    buf[len] = COLON;
-    buf[len + 1] = TAB;
-    // The bytes, `xx ` each, the last space a tab.
-    buf[len + 2] = HI[op]!; buf[len + 3] = LO[op]!; buf[len + 4] = 0x20;
-    buf[len + 5] = HI[regs]!; buf[len + 6] = LO[regs]!; buf[len + 7] = 0x20;
-    buf[len + 8] = HI[b2]!; buf[len + 9] = LO[b2]!; buf[len + 10] = 0x20;
-    buf[len + 11] = HI[b3]!; buf[len + 12] = LO[b3]!; buf[len + 13] = 0x20;
-    buf[len + 14] = HI[b4]!; buf[len + 15] = LO[b4]!; buf[len + 16] = 0x20;
-    buf[len + 17] = HI[b5]!; buf[len + 18] = LO[b5]!; buf[len + 19] = 0x20;
-    buf[len + 20] = HI[b6]!; buf[len + 21] = LO[b6]!; buf[len + 22] = 0x20;
-    buf[len + 23] = HI[b7]!; buf[len + 24] = LO[b7]!; buf[len + 25] = TAB;
-    len += 26;
-    let text: number;
-    if (size === 16) {
-      for (let i = pos + 8; i < pos + 16; i++) {
-        const b = bytes[i]!;
-        buf[len - 1] = 0x20;
-        buf[len] = HI[b]!;
-        buf[len + 1] = LO[b]!;
-        buf[len + 2] = TAB;
-        len += 3;
-      }
-      const p = pos + 8;
-      const nextImm = le
-        ? (bytes[p + 7]! << 24) | (bytes[p + 6]! << 16) | (bytes[p + 5]! << 8) | bytes[p + 4]!
-        : (bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!;
-      text = slotText(buf, len, op, dst, src, off, imm, nextImm);
-      if (text >= 0) len = text;
-    } else {
-      text = slotText(buf, len, op, dst, src, off, imm, 0);
-      if (text < 0) {
-        for (let i = 0; i < 9; i++) buf[len + i] = UNKNOWN[i]!;
-        len += 9;
-      } else {
-        len = text;
-        if (symbols !== undefined) {
-          const disp = llvmBranchSlots(op, off, imm);
-          if (disp !== undefined) {
-            out.len = len;
-            annotate(out, symbols, pos + (disp + 1) * 8);
-            out.reserve(1);
-            len = out.len;
-            buf = out.buf;
-          }
-        }
-      }
-    }
-    buf[len++] = 0x0a;
-    pos += size;
+    pos += instructionLine(bytes, pos, le, targets, out);
     if (pos > stopAfter) break;
   }
-  out.len = len;
   return pos;
+}
+
+/**
+ * Decodes and prints one instruction at `pos` the way objdump does; returns
+ * its size in bytes (1, 8 or 16). Branches are annotated when `targets` is
+ * given.
+ *
+ * This is the hot path of a listing: it writes straight into the buffer,
+ * with one capacity check a line. (A function called per line rather than
+ * one long loop: the JIT optimizes it as soon as it is hot, without waiting
+ * for on-stack replacement.)
+ */
+function instructionLine(
+  bytes: Uint8Array, pos: number, le: boolean, targets: BranchTargets | undefined, out: TextBuffer,
+): number {
+  const left = bytes.length - pos;
+  if (left < 8) {
+    unknownLine(out, bytes, pos, 1);
+    return 1;
+  }
+  const op = bytes[pos]!;
+  const regs = bytes[pos + 1]!;
+  const b2 = bytes[pos + 2]!;
+  const b3 = bytes[pos + 3]!;
+  const b4 = bytes[pos + 4]!;
+  const b5 = bytes[pos + 5]!;
+  const b6 = bytes[pos + 6]!;
+  const b7 = bytes[pos + 7]!;
+  const dst = le ? regs & 0x0f : regs >> 4;
+  const src = le ? regs >> 4 : regs & 0x0f;
+  const off = le ? ((b3 << 24) | (b2 << 16)) >> 16 : ((b2 << 24) | (b3 << 16)) >> 16;
+  const imm = le ? (b7 << 24) | (b6 << 16) | (b5 << 8) | b4 : (b4 << 24) | (b5 << 16) | (b6 << 8) | b7;
+  let size = 8;
+  if (op === 0x18 && off === 0 && dst <= 11) {
+    // A valid first slot: objdump needs the second one, else prints one byte.
+    if (left < 16) {
+      unknownLine(out, bytes, pos, 1);
+      return 1;
+    }
+    size = 16;
+  }
+  out.reserve(LINE_MAX);
+  let buf = out.buf;
+  let len = out.len;
+  // The index column: floor(address / 8), right-aligned in 8 columns; counted up from the last line's.
+  const index = pos < 0x80000000 ? pos >>> 3 : Math.floor(pos / 8);
+  if (index < 100000000) {
+    const t = indexText;
+    if (shown >= 0 && (index === shown + 1 || index === shown + 2)) {
+      for (; shown < index; shown++) {
+        let i = 7;
+        while (t[i] === 57) t[i--] = 48;
+        t[i] = t[i] === 0x20 ? 49 : t[i]! + 1;
+      }
+    } else {
+      let v = index;
+      let i = 7;
+      do {
+        const q = (v / 10) | 0;
+        t[i--] = 48 + v - q * 10;
+        v = q;
+      } while (v !== 0);
+      while (i >= 0) t[i--] = 0x20;
+      shown = index;
+    }
+    buf[len] = t[0]!; buf[len + 1] = t[1]!; buf[len + 2] = t[2]!; buf[len + 3] = t[3]!;
+    buf[len + 4] = t[4]!; buf[len + 5] = t[5]!; buf[len + 6] = t[6]!; buf[len + 7] = t[7]!;
+    len += 8;
+  } else {
+    out.decimal(index, 8);
+    out.reserve(LINE_MAX);
+    buf = out.buf;
+    len = out.len;
+  }
+  buf[len] = COLON;
+  buf[len + 1] = TAB;
+  len += 2;
+  // The bytes, `xx ` each, the last space a tab.
+  for (let i = pos, e = pos + size; i < e; i++) {
+    const b = bytes[i]!;
+    buf[len] = HI[b]!;
+    buf[len + 1] = LO[b]!;
+    buf[len + 2] = 0x20;
+    len += 3;
+  }
+  buf[len - 1] = TAB;
+  if (size === 16) {
+    const p = pos + 8;
+    const nextImm = le
+      ? (bytes[p + 7]! << 24) | (bytes[p + 6]! << 16) | (bytes[p + 5]! << 8) | bytes[p + 4]!
+      : (bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!;
+    const text = slotText(buf, len, op, dst, src, off, imm, nextImm);
+    if (text >= 0) len = text;
+  } else {
+    const text = slotText(buf, len, op, dst, src, off, imm, 0);
+    if (text < 0) {
+      for (let i = 0; i < 9; i++) buf[len + i] = UNKNOWN[i]!;
+      len += 9;
+    } else {
+      len = text;
+      if (targets !== undefined) {
+        const disp = llvmBranchSlots(op, off, imm);
+        if (disp !== undefined) {
+          out.len = len;
+          annotate(out, targets, pos + (disp + 1) * 8);
+          out.char(0x0a);
+          return size;
+        }
+      }
+    }
+  }
+  buf[len] = 0x0a;
+  out.len = len + 1;
+  return size;
 }
 
 function relocationLine(out: TextBuffer, r: ListingRelocation): void {
@@ -320,6 +348,7 @@ export function llvmSectionListing(section: SectionListingInput, out: TextBuffer
   const le = section.byteOrder === 'le';
   const size = section.nobitsSize ?? bytes.length;
   const symbols = orderListingSymbols(section.name, section.symbols ?? []);
+  let targets: BranchTargets | undefined;
   const relocs = section.relocations === undefined ? [] : [...section.relocations].sort((a, b) => a.offset - b.offset);
   let rel = 0;
   for (let si = 0; si < symbols.length;) {
@@ -348,12 +377,13 @@ export function llvmSectionListing(section: SectionListingInput, out: TextBuffer
       dataLines(bytes, start, end, out);
       continue;
     }
+    targets ??= branchTargets(symbols);
     // Relocations before the region (in a data dump) are never printed.
     while (rel < relocs.length && relocs[rel]!.offset < start) rel++;
     for (let pos = start; pos < end;) {
       // Zero runs stop at the next relocation; after the instruction that reaches past it, it prints.
       const limit = rel < relocs.length && relocs[rel]!.offset < end ? relocs[rel]!.offset : end;
-      pos = instructionRun(bytes, pos, end, limit, limit === end ? end : limit, le, symbols, out);
+      pos = instructionRun(bytes, pos, end, limit, limit === end ? end : limit, le, targets, out);
       while (rel < relocs.length && relocs[rel]!.offset < pos) relocationLine(out, relocs[rel++]!);
     }
   }

@@ -120,7 +120,7 @@ function put(buf: Uint8Array, len: number, s: Uint8Array): number {
 }
 
 /** Lower-case hex of the 32-bit pattern of v, without leading zeros, or zero-padded to `width` digits. */
-function hexDigits(buf: Uint8Array, len: number, v: number, width: number): number {
+export function hexDigits(buf: Uint8Array, len: number, v: number, width: number): number {
   let u = v >>> 0;
   let n = (35 - Math.clz32(u)) >> 2;
   if (n < width) n = width;
@@ -134,6 +134,9 @@ function hexDigits(buf: Uint8Array, len: number, v: number, width: number): numb
 
 /** Writes one operand of the template; returns the new length. */
 function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: number): number {
+  // Most operands end in a hex number, written once at the end.
+  let hex = 0;
+  let width = 0;
   switch (kind) {
     case K_R: case K_W:
       buf[len] = kind === K_R ? 114 : 119;
@@ -144,16 +147,6 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
       buf[len + 1] = 49;
       buf[len + 2] = 38 + v;
       return len + 3;
-    case K_SHEX: case K_BRANCH:
-      if (v < 0) {
-        buf[len++] = 45; // '-'
-        v = -v;
-      } else if (kind === K_BRANCH) {
-        buf[len++] = 43; // '+'
-      }
-      buf[len] = 48;
-      buf[len + 1] = 120;
-      return hexDigits(buf, len + 2, v, 0);
     case K_DEC:
       if (v < 10) {
         buf[len] = 48 + v;
@@ -164,7 +157,19 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
         buf[len + 1] = 48 + v - q * 10;
         return len + 2;
       }
-    case K_ADDR: {
+    case K_SHEX: case K_BRANCH:
+      if (v < 0) {
+        buf[len++] = 45; // '-'
+        v = -v;
+      } else if (kind === K_BRANCH) {
+        buf[len++] = 43; // '+'
+      }
+      buf[len] = 48;
+      buf[len + 1] = 120;
+      len += 2;
+      hex = v;
+      break;
+    case K_ADDR:
       buf[len] = 114;
       if (v < 10) {
         buf[len + 1] = 48 + v;
@@ -179,10 +184,12 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
       buf[len + 2] = 0x20;
       buf[len + 3] = 48;
       buf[len + 4] = 120;
-      return hexDigits(buf, len + 5, extra < 0 ? -extra : extra, 0);
-    }
+      len += 5;
+      hex = extra < 0 ? -extra : extra;
+      break;
     case K_HEX:
-      return hexDigits(buf, len, v, 0);
+      hex = v;
+      break;
     case K_SHEX64: {
       // extra:v as a signed 64-bit value; the two's complement negation of the pair is at most 0x80000000:00000000.
       let h = extra >>> 0;
@@ -194,12 +201,18 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
       }
       buf[len] = 48;
       buf[len + 1] = 120;
-      if (h === 0) return hexDigits(buf, len + 2, l, 0);
-      return hexDigits(buf, hexDigits(buf, len + 2, h, 0), l, 8);
+      len += 2;
+      if (h !== 0) {
+        len = hexDigits(buf, len, h, 0);
+        width = 8;
+      }
+      hex = l;
+      break;
     }
     default:
       return len;
   }
+  return hexDigits(buf, len, hex, width);
 }
 
 /** `r1 = addr_space_cast(r2, 0x1, 0x0)`. */
@@ -362,15 +375,17 @@ export function slotText(
       }
     }
   }
-  // The register of `rk` is dst, except for the fetching atomics and xchg, which start with src.
-  if (a !== null) len = put(buf, len, a);
-  if (rk !== K_NONE) len = operand(buf, len, rk, cls === 0x03 ? src : dst, 0);
-  if (b !== null) len = put(buf, len, b);
-  for (let k = 0; k < 2; k++) {
-    const kind = k === 0 ? xk : yk;
-    if (kind !== K_NONE) len = operand(buf, len, kind, k === 0 ? xv : yv, xe);
-    const piece = k === 0 ? c : d;
-    if (piece !== null) len = put(buf, len, piece);
+  // One loop writes the template (one copy of each writer for the JIT to compile): a, register, b, x, c, y, d.
+  // The register is dst, except for the fetching atomics and xchg, which start with src.
+  for (let k = 0; k < 4; k++) {
+    const piece = k === 0 ? a : k === 1 ? b : k === 2 ? c : d;
+    if (piece !== null) {
+      const n = piece.length;
+      for (let i = 0; i < n; i++) buf[len + i] = piece[i]!;
+      len += n;
+    }
+    const kind = k === 0 ? rk : k === 1 ? xk : k === 2 ? yk : K_NONE;
+    if (kind !== K_NONE) len = operand(buf, len, kind, k === 0 ? (cls === 0x03 ? src : dst) : k === 1 ? xv : yv, xe);
   }
   return len;
 }
