@@ -340,34 +340,22 @@ function scanStatement(b: Uint8Array, p: number, n: number): number {
   nRegs = 0;
   nImms = 0;
   wideImms = 0;
-  let state: number;
-  let c = b[p]!;
-  // The first word: a lower-case register, a lower-case instruction keyword or `*`.
-  if (c === 42) {
-    state = next[PK[42]!]!;
-    p++;
-  } else {
-    if (CC[c] !== C_IDENT) return -1;
-    let q = p + 1;
-    while (IDC[b[q]!] !== 0) q++;
-    const key = identKey(b, p, q, true);
-    if (key < 0) return -1;
-    if (key <= KEY_W) regs[nRegs++] = identReg;
-    state = next[key]!;
-    p = q;
-  }
-  // The operands, as parseInstruction scans them.
+  // The first word is a lower-case register, a lower-case instruction keyword or `*`; then the operands,
+  // as parseInstruction scans them. (One loop for both: one copy of each scanner for the JIT to compile.)
+  let state = 0;
+  let first = true;
   for (;;) {
-    c = b[p]!;
+    const c = b[p]!;
     const cls = CC[c]!;
     let key: number;
+    if (first && cls !== C_IDENT && c !== 42) return -1;
     if (cls === C_SPACE || cls === C_COMMA) {
       p++;
       continue;
     } else if (cls === C_IDENT) {
       let q = p + 1;
       while (IDC[b[q]!] !== 0) q++;
-      key = identKey(b, p, q, false);
+      key = identKey(b, p, q, first);
       if (key < 0) return -1;
       if (key <= KEY_W) {
         if (nRegs === MAX_OPERANDS) return -1;
@@ -415,6 +403,7 @@ function scanStatement(b: Uint8Array, p: number, n: number): number {
     }
     state = next[state * KEY_COUNT + key]!;
     if (state < 0) return -1;
+    first = false;
   }
   stmtEnd = p;
   return state;

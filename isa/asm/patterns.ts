@@ -85,7 +85,8 @@ export class PatternAutomaton<T> {
 }
 
 export function compilePatterns<T>(list: readonly (readonly [string, T])[]): PatternAutomaton<T> {
-  const trans: number[][] = [new Array<number>(KEY_COUNT).fill(-1)];
+  // One flat table, grown as states are added (-1: no transition).
+  let next = new Int32Array(256 * KEY_COUNT).fill(-1);
   const entries: (PatternEntry<T> | null)[] = [null];
   for (const [pattern, value] of list) {
     let state = 0;
@@ -101,21 +102,23 @@ export function compilePatterns<T>(list: readonly (readonly [string, T])[]): Pat
         if (k === undefined) throw new Error(`pattern ${pattern}: unknown token ${word}`);
         key = k;
       }
-      let child = trans[state]![key]!;
+      let child = next[state * KEY_COUNT + key]!;
       if (child < 0) {
-        child = trans.length;
-        trans.push(new Array<number>(KEY_COUNT).fill(-1));
+        child = entries.length;
         entries.push(null);
-        trans[state]![key] = child;
+        if ((child + 1) * KEY_COUNT > next.length) {
+          const grown = new Int32Array(next.length * 2).fill(-1);
+          grown.set(next);
+          next = grown;
+        }
+        next[state * KEY_COUNT + key] = child;
       }
       state = child;
     }
     if (entries[state] !== null) throw new Error(`duplicate pattern ${pattern}`);
     entries[state] = { pattern, immClasses, regZero, hasZero: regZero.some((z) => z !== null), value };
   }
-  const next = new Int32Array(trans.length * KEY_COUNT);
-  trans.forEach((row, s) => next.set(row, s * KEY_COUNT));
-  return new PatternAutomaton(next, entries);
+  return new PatternAutomaton(next.slice(0, entries.length * KEY_COUNT), entries);
 }
 
 /** Human list of what may follow a partial match. */
