@@ -447,8 +447,8 @@ function emit(sec: Section, state: number, le: boolean): boolean {
     // imm32 operands keep their low 32 bits, as toInt32 does.
     imm = immIdx >= 0 ? lo32(imms[immIdx]!) : tpl[t + T_IMM + 1]!;
   }
-  sec.ensure(16);
   const pos = sec.len;
+  if (pos + 16 > sec.buf.length) sec.ensure(16);
   writeSlotFields(
     sec.buf, pos, tpl[t + T_OPCODE]!,
     dstIdx >= 0 ? regs[dstIdx]! : tpl[t + T_DST + 1]!,

@@ -252,7 +252,7 @@ function instructionLine(
     }
     size = 16;
   }
-  out.reserve(LINE_MAX);
+  if (out.len + LINE_MAX > out.buf.length) out.reserve(LINE_MAX);
   let buf = out.buf;
   let len = out.len;
   // The index column: floor(address / 8), right-aligned in 8 columns; counted up from the last line's.
@@ -311,7 +311,8 @@ function instructionLine(
       len += 9;
     } else {
       len = text;
-      if (targets !== undefined) {
+      const cls = op & 0x07;
+      if (targets !== undefined && (cls === 0x05 || cls === 0x06)) {
         const disp = llvmBranchSlots(op, off, imm);
         if (disp !== undefined) {
           out.len = len;
