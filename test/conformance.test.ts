@@ -14,6 +14,7 @@ import {
   AsmError, type ConformanceData, DecodeError, type Instruction, type Register, assembleUbpf, decodeInstructions,
   encodeInstructions, formatUbpfProgram, ldImm64Value, parseConformanceData,
 } from '../isa/index.js';
+import { asmErrorOf } from './support/asm-error.js';
 import { requireReferences, run } from './support/references.js';
 
 const SUITE = fileURLToPath(new URL('../../shared/conformance/', import.meta.url));
@@ -42,16 +43,6 @@ function assembleFile(name: string, data: ConformanceData): Instruction[] {
 
 const hexBytes = (b: Uint8Array): string => [...b].map((x) => x.toString(16).padStart(2, '0')).join(' ');
 
-/** The AsmError an action throws (fails the test when it throws nothing or something else). */
-function asmErrorOf(action: () => unknown): AsmError {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof AsmError) return e;
-    throw e;
-  }
-  throw new Error('expected an AsmError, nothing was thrown');
-}
 
 function decodeErrorOf(bytes: Uint8Array): DecodeError {
   try {

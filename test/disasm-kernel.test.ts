@@ -32,7 +32,7 @@ import { formatInstructionKernel, KERNEL_HELPER_NAMES } from '../isa/index.js';
 import { encodeInstructions } from '../isa/index.js';
 import type { AluOp, AtomicOp, Instruction, JumpOp, Register, Size } from '../isa/index.js';
 import { slotCount } from '../isa/index.js';
-import { instructionByKind } from './support/arbitraries.js';
+import { instructionByKind, aluOps, jumpOps } from './support/arbitraries.js';
 import { inCI, isRoot, requireReferences } from './support/references.js';
 
 function kernelAvailable(): boolean {
@@ -148,8 +148,8 @@ const REGS: Register[] = [0, 1, 6, 10];
 const IMMS = [0, 1, 7, -1, -7, 0x7fffffff, -0x80000000, 4660];
 const OFFS = [0, 4, -8, 0x7fff, -0x8000];
 const SIZES: Size[] = [1, 2, 4, 8];
-const ALU_OPS: AluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
-const JUMP_OPS: JumpOp[] = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
+const ALU_OPS = aluOps;
+const JUMP_OPS = jumpOps;
 
 /** Every instruction form the kernel prints unchanged, laid out so that check_cfg accepts the program. */
 function kernelForms(): Instruction[] {

@@ -16,7 +16,7 @@ import { encodeInstructions } from '../isa/index.js';
 import { type AluOp, type AtomicOp, type Instruction, type JumpOp, type Register, type Size, slotCount } from '../isa/index.js';
 import type { ByteOrder } from '../isa/index.js';
 import { disassembleFile } from '../src/index.js';
-import { instruction } from './support/arbitraries.js';
+import { instruction, aluOps, jumpOps } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
 
 const ok = requireReferences('llvm-objdump-19', 'llvm-mc-19');
@@ -100,8 +100,8 @@ const REGS: Register[] = [0, 1, 5, 10];
 const IMMS = [0, 1, 7, -1, -4, 0x7fffffff, -0x80000000, 0x12345678, -0x12345678, 16, 32, 64];
 const OFFS = [0, 1, -1, 8, -8, 0x7fff, -0x8000, 0x1234];
 const SIZES: Size[] = [1, 2, 4, 8];
-const ALU_OPS: AluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
-const JUMP_OPS: JumpOp[] = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
+const ALU_OPS = aluOps;
+const JUMP_OPS = jumpOps;
 
 /** Every instruction form of the model with edge-case fields (about 5,000 instructions). */
 function allForms(): Instruction[] {

@@ -8,6 +8,7 @@ import {
   AsmError, type Instruction, assembleUbpf, encodeInstructions, formatUbpf, formatUbpfProgram, parseConformanceData,
   ubpfUnsupportedReason,
 } from '../isa/index.js';
+import { asmErrorOf } from './support/asm-error.js';
 import { instruction, instructionByKind } from './support/arbitraries.js';
 
 /**
@@ -37,15 +38,6 @@ const roundTripInstruction = fc.oneof(
     .map(([, a]) => (a as fc.Arbitrary<Instruction>).filter(expressible)),
 );
 
-function asmErrorOf(action: () => unknown): AsmError {
-  try {
-    action();
-  } catch (e) {
-    if (e instanceof AsmError) return e;
-    throw e;
-  }
-  throw new Error('expected an AsmError, nothing was thrown');
-}
 
 const one = (line: string): Instruction => {
   const prog = assembleUbpf(line, 't.s');

@@ -10,8 +10,9 @@ export const int16 = fc.integer({ min: -0x8000, max: 0x7fff });
 export const int32 = fc.integer({ min: -0x80000000, max: 0x7fffffff });
 const width: fc.Arbitrary<Width> = fc.constantFrom(32, 64);
 const size: fc.Arbitrary<Size> = fc.constantFrom(1, 2, 4, 8);
-const aluOps: AluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
-const jumpOps: JumpOp[] = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
+/** Every ALU op and conditional jump op of the model, for tests that enumerate forms. */
+export const aluOps: readonly AluOp[] = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh'];
+export const jumpOps: readonly JumpOp[] = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'];
 const operand = fc.oneof(
   int32.map((value) => ({ kind: 'imm' as const, value })),
   register.map((reg) => ({ kind: 'reg' as const, reg })),
