@@ -67,9 +67,10 @@ class Cursor {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  need(pos: number, len: number, what: string): void {
-    if (pos < 0 || len < 0 || pos + len > this.bytes.length) {
-      throw new ElfError(`${what} (${len} bytes at ${pos}) lies outside the file of ${this.bytes.length} bytes`, pos);
+  /** Checks that `len` bytes at `pos` lie in the file; the error names the header field that said so. */
+  need(pos: number, len: number, what: string, field: number): void {
+    if (pos < 0 || len < 0 || pos > this.bytes.length || len > this.bytes.length - pos) {
+      throw new ElfError(`${what} (${len} bytes at ${pos}) lies outside the file of ${this.bytes.length} bytes`, field);
     }
   }
 
@@ -83,8 +84,9 @@ class Cursor {
   }
 }
 
-function cString(bytes: Uint8Array, start: number, end: number, what: string): string {
-  if (start >= end) throw new ElfError(`${what}: string offset outside its string table`, start);
+/** The NUL-terminated string at `start`; `field` is where its offset was read (for the error). */
+function cString(bytes: Uint8Array, start: number, end: number, what: string, field: number): string {
+  if (start >= end) throw new ElfError(`${what}: string offset outside its string table`, field);
   let i = start;
   while (i < end && bytes[i] !== 0) i++;
   if (i === end) throw new ElfError(`${what}: string is not NUL-terminated`, start);
@@ -108,11 +110,15 @@ export function readElf(bytes: Uint8Array): ElfFile {
     return { byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections: [], symbols: [], relocations: new Map() };
   }
   if (shentsize !== SECTION_HEADER_SIZE) throw new ElfError(`section header size ${shentsize} is not 64`, 58);
-  c.need(shoff, SECTION_HEADER_SIZE, 'section header table');
+  c.need(shoff, SECTION_HEADER_SIZE, 'section header table', 40);
   // Extended numbering: counts too large for the header live in section 0.
-  if (shnum === 0) shnum = c.u64(shoff + 32, 'section count');
+  let shnumField = 60;
+  if (shnum === 0) { shnum = c.u64(shoff + 32, 'section count'); shnumField = shoff + 32; }
   if (shstrndx === 0xffff) shstrndx = c.u32(shoff + 40);
-  c.need(shoff, shnum * SECTION_HEADER_SIZE, 'section header table');
+  // Checked against the bytes after the table start before the loop (no allocation follows a lying count).
+  if (shnum > (bytes.length - shoff) / SECTION_HEADER_SIZE) {
+    throw new ElfError(`${shnum} section headers at ${shoff} do not fit in the file of ${bytes.length} bytes`, shnumField);
+  }
 
   const raw = [];
   for (let i = 0; i < shnum; i++) {
@@ -120,7 +126,7 @@ export function readElf(bytes: Uint8Array): ElfFile {
     const shType = c.u32(p + 4);
     const offset = c.u64(p + 24, 'section offset');
     const size = c.u64(p + 32, 'section size');
-    if (shType !== SHT.NOBITS && shType !== SHT.NULL) c.need(offset, size, `section ${i} content`);
+    if (shType !== SHT.NOBITS && shType !== SHT.NULL) c.need(offset, size, `section ${i} content`, offset > bytes.length ? p + 24 : p + 32);
     raw.push({
       nameOff: c.u32(p), type: shType, flags: c.u64(p + 8, 'section flags'), offset, size,
       link: c.u32(p + 40), info: c.u32(p + 44), addralign: c.u64(p + 48, 'section alignment'),
@@ -133,18 +139,20 @@ export function readElf(bytes: Uint8Array): ElfFile {
   }
   const sections: ElfSectionHeader[] = raw.map((s, index) => ({
     index,
-    name: index === 0 ? '' : cString(bytes, shstr!.offset + s.nameOff, shstr!.offset + shstr!.size, `name of section ${index}`),
+    name: index === 0 ? '' : cString(bytes, shstr!.offset + s.nameOff, shstr!.offset + shstr!.size, `name of section ${index}`, s.headerPos),
     type: s.type, flags: s.flags, offset: s.offset, size: s.size, link: s.link, info: s.info,
     addralign: s.addralign, entsize: s.entsize,
     data: s.type === SHT.NOBITS || s.type === SHT.NULL ? new Uint8Array(0) : bytes.subarray(s.offset, s.offset + s.size),
   }));
 
-  const symbols = readSymbols(c, sections);
+  // Errors about a section's header name the header field (e.g. sh_size at +32, sh_info at +44).
+  const header = (s: ElfSectionHeader, field: number): number => shoff + s.index * SECTION_HEADER_SIZE + field;
+  const symbols = readSymbols(c, sections, header);
   const relocations = new Map<number, ElfRelocation[]>();
   for (const s of sections) {
     if (s.type !== SHT.REL) continue;
-    if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, s.offset);
-    if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, s.offset);
+    if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, header(s, 32));
+    if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, header(s, 44));
     const list: ElfRelocation[] = [];
     for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
       const info = c.view.getBigUint64(p + 8, c.le);
@@ -158,20 +166,20 @@ export function readElf(bytes: Uint8Array): ElfFile {
   return { byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections, symbols, relocations };
 }
 
-function readSymbols(c: Cursor, sections: ElfSectionHeader[]): ElfSymbol[] {
+function readSymbols(c: Cursor, sections: ElfSectionHeader[], header: (s: ElfSectionHeader, field: number) => number): ElfSymbol[] {
   const symtab = sections.find((s) => s.type === SHT.SYMTAB);
   if (symtab === undefined) return [];
-  if (symtab.size % SYMBOL_SIZE !== 0) throw new ElfError(`symbol table size ${symtab.size} is not a multiple of 24`, symtab.offset);
+  if (symtab.size % SYMBOL_SIZE !== 0) throw new ElfError(`symbol table size ${symtab.size} is not a multiple of 24`, header(symtab, 32));
   const strtab = sections[symtab.link];
   if (strtab === undefined || strtab.type !== SHT.STRTAB) {
-    throw new ElfError(`symbol table links to section ${symtab.link}, not a string table`, symtab.offset);
+    throw new ElfError(`symbol table links to section ${symtab.link}, not a string table`, header(symtab, 40));
   }
   const out: ElfSymbol[] = [];
   for (let p = symtab.offset, i = 0; p < symtab.offset + symtab.size; p += SYMBOL_SIZE, i++) {
     const info = c.bytes[p + 4]!;
     out.push({
       index: i,
-      name: cString(c.bytes, strtab.offset + c.u32(p), strtab.offset + strtab.size, `name of symbol ${i}`),
+      name: cString(c.bytes, strtab.offset + c.u32(p), strtab.offset + strtab.size, `name of symbol ${i}`, p),
       type: info & 0xf, binding: info >> 4, other: c.bytes[p + 5]!, shndx: c.u16(p + 6),
       value: c.u64(p + 8, 'symbol value'), size: c.u64(p + 16, 'symbol size'),
     });

@@ -17,7 +17,7 @@ import type { ByteOrder } from '../../isa/index.js';
 import { BtfExtError } from './errors.js';
 import {
   BTF_EXT_HEADER_SIZE, BTF_EXT_HEADER_SIZE_V1, BTF_EXT_MAGIC, BTF_EXT_VERSION, type BtfExt, CORE_RELOCATION_SIZE,
-  type CoreRelocation, coreRelocationKindFromNumber, FUNC_INFO_SIZE, type FuncInfo, LINE_INFO_COLUMN_BITS,
+  type BtfExtRecordSizes, type CoreRelocation, coreRelocationKindFromNumber, FUNC_INFO_SIZE, type FuncInfo, LINE_INFO_COLUMN_BITS,
   LINE_INFO_MAX_COLUMN, LINE_INFO_SIZE, type LineInfo,
 } from './types.js';
 
@@ -64,8 +64,30 @@ const coreSub: SubSection<CoreRelocation> = {
   },
 };
 
+/** Byte offsets in the section of every record decodeBtfExt returns, in the same maps and order. */
+export interface BtfExtRecordOffsets {
+  readonly funcInfo: Map<number, number[]>;
+  readonly lineInfo: Map<number, number[]>;
+  readonly coreRelocations: Map<number, number[]>;
+}
+
+const at = (_v: DataView, p: number): number => p;
+
+/** Where each record of a .BTF.ext section lies (for errors that name a record); same checks as decodeBtfExt. */
+export function btfExtRecordOffsets(bytes: Uint8Array, byteOrder: ByteOrder): BtfExtRecordOffsets {
+  const r = walk(bytes, byteOrder, { ...funcInfoSub, read: at }, { ...lineInfoSub, read: at }, { ...coreSub, read: at });
+  return { funcInfo: r.funcInfo, lineInfo: r.lineInfo, coreRelocations: r.coreRelocations };
+}
+
 /** Decodes a .BTF.ext section. byteOrder is the ELF object's (EI_DATA). */
 export function decodeBtfExt(bytes: Uint8Array, byteOrder: ByteOrder): BtfExt {
+  return walk(bytes, byteOrder, funcInfoSub, lineInfoSub, coreSub);
+}
+
+function walk<F, L, C>(
+  bytes: Uint8Array, byteOrder: ByteOrder, funcInfoSub: SubSection<F>, lineInfoSub: SubSection<L>, coreSub: SubSection<C>,
+): { funcInfo: Map<number, F[]>; lineInfo: Map<number, L[]>; coreRelocations: Map<number, C[]>; headerLength: number;
+  recordSizes: BtfExtRecordSizes } {
   const le = byteOrder === 'le';
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const size = bytes.length;
@@ -134,6 +156,6 @@ export function decodeBtfExt(bytes: Uint8Array, byteOrder: ByteOrder): BtfExt {
   const lineInfo = subSection(lineInfoSub, 16, (n) => { recordSizes.lineInfo = n; });
   const coreRelocations = headerLength >= BTF_EXT_HEADER_SIZE
     ? subSection(coreSub, 24, (n) => { recordSizes.coreRelocation = n; })
-    : new Map<number, CoreRelocation[]>();
+    : new Map<number, C[]>();
   return { funcInfo, lineInfo, coreRelocations, headerLength, recordSizes };
 }

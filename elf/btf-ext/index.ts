@@ -1,7 +1,7 @@
 // .BTF.ext: func_info, line_info and CO-RE relocation records.
 
 export { ACCESS_INDEX_MAX, formatAccessString, parseAccessString } from './access-string.js';
-export { decodeBtfExt } from './decode.js';
+export { btfExtRecordOffsets, type BtfExtRecordOffsets, decodeBtfExt } from './decode.js';
 export { encodeBtfExt } from './encode.js';
 export { BtfExtError } from './errors.js';
 export {

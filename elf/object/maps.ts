@@ -85,6 +85,7 @@ export function parseMapDef(btf: Btf, structId: number, name: string, depth = 0)
       }
       case 'values': {
         if (t?.kind !== 'ARRAY') throw new ObjectError(`map ${name}: values is not an array`, '.maps', 0);
+        if (m.bitsOffset % 8 !== 0) throw new ObjectError(`map ${name}: values is at bit ${m.bitsOffset}, not a whole byte`, '.maps', 0);
         def.valuesOffset = m.bitsOffset / 8;
         const p = btf.type(skipMods(btf, t.type));
         if (p?.kind !== 'PTR') throw new ObjectError(`map ${name}: values is not an array of pointers`, '.maps', 0);

@@ -1,11 +1,10 @@
 // readObject: a clang-style relocatable eBPF object → BpfObject.
 
 import { DecodeError, decodeInstructions, type Instruction } from '../../isa/index.js';
-import { type Btf, BtfError, decodeBtf } from '../btf/index.js';
-import { type BtfExt, BtfExtError, decodeBtfExt } from '../btf-ext/index.js';
+import { type Btf, decodeBtf } from '../btf/index.js';
+import { type BtfExt, btfExtRecordOffsets, type BtfExtRecordOffsets, decodeBtfExt } from '../btf-ext/index.js';
 import { EM_BPF, ET_REL, SHF, SHT, STT } from '../constants.js';
-import { ElfError } from '../errors.js';
-import { type ElfFile, type ElfSectionHeader, readElf } from '../reader.js';
+import { type ElfFile, type ElfSectionHeader, type ElfSymbol, readElf } from '../reader.js';
 import { ObjectError } from './errors.js';
 import { parseMapDef } from './maps.js';
 import { programTypeOf } from './program-types.js';
@@ -30,19 +29,39 @@ export function isProgramSection(s: ElfSectionHeader): boolean {
 }
 
 export function readObject(bytes: Uint8Array): BpfObject {
-  try {
-    return read(bytes);
-  } catch (e) {
-    if (e instanceof ObjectError || e instanceof ElfError || e instanceof BtfError || e instanceof BtfExtError) throw e;
-    if (e instanceof DecodeError) throw new ObjectError(e.reason, '', e.byteOffset, e.index);
-    // A check missing below: still a typed error, never a raw exception.
-    throw new ObjectError(`malformed object (${e instanceof Error ? e.message : String(e)})`, '', 0);
+  return read(bytes);
+}
+
+/** Error locations: a symbol's entry in .symtab, a relocation's entry in its REL section, a .BTF record. */
+class Where {
+  private readonly symtab: string;
+  constructor(private readonly elf: ElfFile, private readonly btf: Btf | undefined) {
+    this.symtab = elf.sections.find((s) => s.type === SHT.SYMTAB)?.name ?? '.symtab';
+  }
+
+  /** An error in field `field` (0 name, 4 info, 6 shndx, 8 value, 16 size) of a symbol's entry. */
+  symbol(reason: string, sym: ElfSymbol, field: number): ObjectError {
+    return new ObjectError(`symbol ${sym.name || sym.index}: ${reason}`, this.symtab, sym.index * 24 + field);
+  }
+
+  /** An error in the k-th relocation applying to section `target` (field 0 offset, 8 type, 12 symbol). */
+  relocation(reason: string, target: ElfSectionHeader, k: number, field: number, insnIndex?: number): ObjectError {
+    const rel = this.elf.sections.filter((s) => s.type === SHT.REL && s.info === target.index).at(-1);
+    return new ObjectError(`relocation of ${target.name}: ${reason}`, rel?.name ?? target.name, k * 16 + field, insnIndex);
+  }
+
+  /** An error in the .BTF record of type `id`. */
+  btfType(reason: string, id: number): ObjectError {
+    const raw = this.btf?.raw;
+    const i = id - (this.btf?.firstId ?? 1);
+    const off = raw !== undefined && i >= 0 && i < raw.offsets.length ? raw.typeOffset + 4 * raw.offsets[i]! : 0;
+    return new ObjectError(reason, '.BTF', off);
   }
 }
 
-function bindingOf(b: number, where: string): SymbolBinding {
-  const r = BINDINGS[b];
-  if (r === undefined) throw new ObjectError(`symbol binding ${b} is not local/global/weak`, where, 0);
+function bindingOf(sym: ElfSymbol, where: Where): SymbolBinding {
+  const r = BINDINGS[sym.binding];
+  if (r === undefined) throw where.symbol(`binding ${sym.binding} is not local/global/weak`, sym, 4);
   return r;
 }
 
@@ -71,24 +90,27 @@ function read(bytes: Uint8Array): BpfObject {
     if (btfSec.type !== SHT.PROGBITS) throw new ObjectError('.BTF is not PROGBITS', '.BTF', 0);
     btf = decodeBtf(btfSec.data);
   }
+  const where = new Where(elf, btf);
   const extSec = byName.get('.BTF.ext');
   let btfExt: BtfExt | undefined;
-  if (extSec !== undefined && btf !== undefined) btfExt = decodeBtfExt(extSec.data, byteOrder);
-  const btfString = (off: number, where: string): string => {
-    try { return btf!.string(off); } catch { throw new ObjectError(`string offset ${off} is outside .BTF strings`, where, 0); }
-  };
-  // DATASEC name → { var name → type id }
+  let extOffsets: BtfExtRecordOffsets | undefined;
+  if (extSec !== undefined && btf !== undefined) {
+    btfExt = decodeBtfExt(extSec.data, byteOrder);
+    extOffsets = btfExtRecordOffsets(extSec.data, byteOrder);
+  }
+  // DATASEC name → { var name → type id }, and the DATASEC's id.
   const datasecs = new Map<string, Map<string, number>>();
+  const datasecIds = new Map<string, number>();
   if (btf !== undefined) {
     for (const [id, t] of btf.types()) {
       if (t.kind !== 'DATASEC') continue;
-      void id;
       const vars = new Map<string, number>();
       for (const v of t.vars) {
-        if (!btf.has(v.type)) throw new ObjectError(`DATASEC ${t.name} names type ${v.type}`, '.BTF', 0);
+        if (!btf.has(v.type)) throw where.btfType(`DATASEC ${t.name} names type ${v.type}, which does not exist`, id);
         vars.set(btf.nameOf(v.type), v.type);
       }
       datasecs.set(t.name, vars);
+      datasecIds.set(t.name, id);
     }
   }
 
@@ -123,7 +145,7 @@ function read(bytes: Uint8Array): BpfObject {
       kind = btf!.kindOf(btfType) === 'FUNC' ? 'kfunc' : 'ksym';
     }
     externKinds.set(sym.name, kind);
-    externs.push({ name: sym.name, kind, binding: bindingOf(sym.binding, '.symtab'), ...(btfType === undefined ? {} : { btfType }) });
+    externs.push({ name: sym.name, kind, binding: bindingOf(sym, where), ...(btfType === undefined ? {} : { btfType }) });
   }
 
   // Maps.
@@ -136,25 +158,26 @@ function read(bytes: Uint8Array): BpfObject {
     const rels = elf.relocations.get(mapsSec.index) ?? [];
     for (const sym of elf.symbols) {
       if (sym.shndx !== mapsSec.index || sym.type === STT.section || sym.name === '') continue;
+      if (sym.value > mapsSec.size) throw where.symbol(`map starts at ${sym.value}, outside .maps (${mapsSec.size} bytes)`, sym, 8);
+      if (sym.size > mapsSec.size - sym.value) throw where.symbol(`map of ${sym.size} bytes at ${sym.value} ends outside .maps`, sym, 16);
       const varId = vars.get(sym.name);
       if (varId === undefined) throw new ObjectError(`map ${sym.name} has no VAR in the .maps DATASEC`, '.maps', sym.value);
       const v = btf.type(varId);
       if (v?.kind !== 'VAR') throw new ObjectError(`map ${sym.name}: DATASEC entry is not a VAR`, '.maps', sym.value);
-      if (sym.value + sym.size > mapsSec.size) throw new ObjectError(`map ${sym.name} lies outside .maps`, '.maps', sym.value);
       const def = parseMapDef(btf, v.type, sym.name);
       const values: (string | null)[] = [];
-      for (const r of rels) {
+      for (const [k, r] of rels.entries()) {
         if (r.offset < sym.value || r.offset >= sym.value + sym.size) continue;
         const base = sym.value + (def.valuesOffset ?? 0);
         if (def.valuesOffset === undefined || r.offset < base || (r.offset - base) % 8 !== 0) {
-          throw new ObjectError(`relocation of map ${sym.name} is not in its values`, '.maps', r.offset);
+          throw where.relocation(`offset ${r.offset} is not a slot of the values of map ${sym.name}`, mapsSec, k, 0);
         }
+        // Within the map's bytes (checked above), so at most size/8 slots.
         const slot = (r.offset - base) / 8;
-        if (slot > 1 << 20) throw new ObjectError('values slot too large', '.maps', r.offset);
         while (values.length <= slot) values.push(null);
         values[slot] = nameOfSym(r.symbol);
       }
-      maps.push({ name: sym.name, binding: bindingOf(sym.binding, '.maps'), offset: sym.value, size: sym.size, btfVar: varId, ...def, values });
+      maps.push({ name: sym.name, binding: bindingOf(sym, where), offset: sym.value, size: sym.size, btfVar: varId, ...def, values });
     }
     maps.sort((a, b) => a.offset - b.offset);
   }
@@ -172,13 +195,14 @@ function read(bytes: Uint8Array): BpfObject {
     const seen = new Set<string>();
     for (const sym of elf.symbols) {
       if (sym.shndx !== s.index || sym.type === STT.section || sym.name === '') continue;
-      if (sym.value + sym.size > s.size) throw new ObjectError(`variable ${sym.name} lies outside its section`, s.name, sym.value);
+      if (sym.value > s.size) throw where.symbol(`variable starts at ${sym.value}, outside ${s.name} (${s.size} bytes)`, sym, 8);
+      if (sym.size > s.size - sym.value) throw where.symbol(`variable of ${sym.size} bytes at ${sym.value} ends outside ${s.name}`, sym, 16);
       seen.add(sym.name);
       const btfVar = vars?.get(sym.name);
-      variables.push({ name: sym.name, offset: sym.value, size: sym.size, binding: bindingOf(sym.binding, s.name), ...(btfVar === undefined ? {} : { btfVar }) });
+      variables.push({ name: sym.name, offset: sym.value, size: sym.size, binding: bindingOf(sym, where), ...(btfVar === undefined ? {} : { btfVar }) });
     }
     if (btf !== undefined && vars !== undefined) {
-      const ds = btf.type(btf.findOne(s.name, 'DATASEC') ?? 0);
+      const ds = btf.type(datasecIds.get(s.name) ?? 0);
       if (ds?.kind === 'DATASEC') {
         for (const v of ds.vars) {
           const n = btf.nameOf(v.type);
@@ -201,7 +225,7 @@ function read(bytes: Uint8Array): BpfObject {
   if (btf?.raw !== undefined) for (const [off, s] of btf.raw.strings.entries()) if (!strOffsetOfSection.has(s)) strOffsetOfSection.set(s, off);
   for (const s of elf.sections) {
     if (!isProgramSection(s)) continue;
-    programs.push(...readSection(elf, s, byteOrder, btf, btfExt, strOffsetOfSection, nameOfSym, mapNames, dataVars, externKinds, btfString));
+    programs.push(...readSection(elf, s, byteOrder, btf, btfExt, extOffsets, strOffsetOfSection, nameOfSym, mapNames, dataVars, externKinds, where));
   }
 
   return {
@@ -214,9 +238,9 @@ function read(bytes: Uint8Array): BpfObject {
 
 function readSection(
   elf: ElfFile, s: ElfSectionHeader, byteOrder: 'le' | 'be', btf: Btf | undefined, btfExt: BtfExt | undefined,
-  strOffsets: Map<string, number>, nameOfSym: (i: number) => string, mapNames: Set<string>,
-  dataVars: Map<string, { section: string; offset: number }>, externKinds: Map<string, ExternKind>,
-  btfString: (off: number, where: string) => string,
+  extOffsets: BtfExtRecordOffsets | undefined, strOffsets: Map<string, number>, nameOfSym: (i: number) => string,
+  mapNames: Set<string>, dataVars: Map<string, { section: string; offset: number }>, externKinds: Map<string, ExternKind>,
+  where: Where,
 ): BpfProgram[] {
   if (s.size % 8 !== 0) throw new ObjectError(`size ${s.size} is not a multiple of 8`, s.name, 0);
   let insns: Instruction[];
@@ -229,17 +253,18 @@ function readSection(
   // Slot index → instruction index.
   const slotToInsn = new Int32Array(s.size / 8).fill(-1);
   { let slot = 0; insns.forEach((insn, i) => { slotToInsn[slot] = i; slot += insn.kind === 'ldImm64' ? 2 : 1; }); }
-  const insnAt = (byteOff: number, what: string): number => {
+  /** Instruction index at a byte offset of the section, undefined when no instruction starts there. */
+  const insnIndexAt = (byteOff: number): number | undefined => {
     const i = byteOff % 8 === 0 ? slotToInsn[byteOff / 8] : undefined;
-    if (i === undefined || i < 0) throw new ObjectError(`${what} at byte ${byteOff} is not at an instruction`, s.name, byteOff);
-    return i;
+    return i === undefined || i < 0 ? undefined : i;
   };
   const relocs = new Map<number, InsnRelocation>();
   const refs = new Map<number, InsnReference>();
-  for (const r of elf.relocations.get(s.index) ?? []) {
-    const i = insnAt(r.offset, 'relocation');
-    if (r.typeName === undefined) throw new ObjectError(`unknown relocation type ${r.type}`, s.name, r.offset, i);
-    if (relocs.has(i)) throw new ObjectError('two relocations on one instruction', s.name, r.offset, i);
+  for (const [k, r] of (elf.relocations.get(s.index) ?? []).entries()) {
+    const i = insnIndexAt(r.offset);
+    if (i === undefined) throw where.relocation(`offset ${r.offset} is not at an instruction`, s, k, 0);
+    if (r.typeName === undefined) throw where.relocation(`unknown relocation type ${r.type}`, s, k, 8, i);
+    if (relocs.has(i)) throw where.relocation(`second relocation of instruction ${i}`, s, k, 0, i);
     const sym = elf.symbols[r.symbol]!;
     const sectionSymbol = sym.type === STT.section;
     const symbol = nameOfSym(r.symbol);
@@ -268,22 +293,36 @@ function readSection(
   const lines = new Map<number, InsnLineInfo>();
   const cores = new Map<number, InsnCoreRelocation[]>();
   const funcInfo = new Map<number, number>();
-  if (btfExt !== undefined && key !== undefined) {
-    for (const f of btfExt.funcInfo.get(key) ?? []) {
-      const i = insnAt(f.insnOffset, 'func_info');
-      if (btf?.kindOf(f.typeId) !== 'FUNC') throw new ObjectError(`func_info names type ${f.typeId}, not a FUNC`, s.name, f.insnOffset, i);
+  if (btfExt !== undefined && extOffsets !== undefined && btf !== undefined && key !== undefined) {
+    // An error in a record names the record: its byte offset in .BTF.ext plus the field's.
+    const recordError = (reason: string, positions: Map<number, number[]>, k: number, field: number): ObjectError =>
+      new ObjectError(`${reason} (records of ${s.name})`, '.BTF.ext', (positions.get(key)?.[k] ?? 0) + field);
+    const insnOf = (off: number, what: string, positions: Map<number, number[]>, k: number): number => {
+      const i = insnIndexAt(off);
+      if (i === undefined) throw recordError(`${what} at byte ${off} is not at an instruction`, positions, k, 0);
+      return i;
+    };
+    const checkString = (off: number, positions: Map<number, number[]>, k: number, field: number): void => {
+      if (off >= btf.stringsEnd) throw recordError(`string offset ${off} lies outside the .BTF strings (${btf.stringsEnd} bytes)`, positions, k, field);
+    };
+    for (const [k, f] of (btfExt.funcInfo.get(key) ?? []).entries()) {
+      insnOf(f.insnOffset, 'func_info', extOffsets.funcInfo, k);
+      if (!btf.has(f.typeId) || btf.kindOf(f.typeId) !== 'FUNC') {
+        throw recordError(`func_info names type ${f.typeId}, not a FUNC`, extOffsets.funcInfo, k, 4);
+      }
       funcInfo.set(f.insnOffset, f.typeId);
     }
-    for (const l of btfExt.lineInfo.get(key) ?? []) {
-      const i = insnAt(l.insnOffset, 'line_info');
-      btfString(l.fileNameOffset, '.BTF.ext'); btfString(l.lineOffset, '.BTF.ext');
+    for (const [k, l] of (btfExt.lineInfo.get(key) ?? []).entries()) {
+      const i = insnOf(l.insnOffset, 'line_info', extOffsets.lineInfo, k);
+      checkString(l.fileNameOffset, extOffsets.lineInfo, k, 4);
+      checkString(l.lineOffset, extOffsets.lineInfo, k, 8);
       const { insnOffset: _, ...rest } = l;
       lines.set(i, rest);
     }
-    for (const c of btfExt.coreRelocations.get(key) ?? []) {
-      const i = insnAt(c.insnOffset, 'CO-RE relocation');
-      if (!btf!.has(c.typeId)) throw new ObjectError(`CO-RE relocation names type ${c.typeId}`, s.name, c.insnOffset, i);
-      btfString(c.accessStringOffset, '.BTF.ext');
+    for (const [k, c] of (btfExt.coreRelocations.get(key) ?? []).entries()) {
+      const i = insnOf(c.insnOffset, 'CO-RE relocation', extOffsets.coreRelocations, k);
+      if (!btf.has(c.typeId)) throw recordError(`CO-RE relocation names type ${c.typeId}, which does not exist`, extOffsets.coreRelocations, k, 4);
+      checkString(c.accessStringOffset, extOffsets.coreRelocations, k, 8);
       const { insnOffset: _, ...rest } = c;
       const list = cores.get(i) ?? [];
       list.push(rest);
@@ -300,10 +339,16 @@ function readSection(
   for (let k = 0; k < funcs.length; k++) {
     const f = funcs[k]!;
     const end = k + 1 < funcs.length ? funcs[k + 1]!.value : s.size;
-    if (f.value !== expect) throw new ObjectError(`bytes ${expect}..${f.value} are outside every function`, s.name, expect);
-    if (f.size !== end - f.value) throw new ObjectError(`function ${f.name} has size ${f.size}, expected ${end - f.value}`, s.name, f.value);
-    const first = insnAt(f.value, `function ${f.name}`);
-    const last = end === s.size ? insns.length : insnAt(end, `end of ${f.name}`);
+    if (f.value !== expect) {
+      throw f.value < s.size
+        ? new ObjectError(`bytes ${expect}..${f.value} are outside every function`, s.name, expect)
+        : where.symbol(`function starts at ${f.value}, outside ${s.name} (${s.size} bytes)`, f, 8);
+    }
+    if (f.size !== end - f.value) throw where.symbol(`function has size ${f.size}, expected ${end - f.value}`, f, 16);
+    const first = insnIndexAt(f.value);
+    if (first === undefined) throw where.symbol(`function starts at byte ${f.value}, not at an instruction`, f, 8);
+    const last = end === s.size ? insns.length : insnIndexAt(end);
+    if (last === undefined) throw where.symbol(`function ends at byte ${end}, not at an instruction`, f, 16);
     const instructions: BpfInstruction[] = [];
     for (let i = first; i < last; i++) {
       const relocation = relocs.get(i); const reference = refs.get(i); const lineInfo = lines.get(i); const coreRelocations = cores.get(i);
@@ -314,7 +359,7 @@ function readSection(
     }
     const fi = funcInfo.get(f.value);
     out.push({
-      name: f.name, section: s.name, subprogram: isText, binding: bindingOf(f.binding, s.name),
+      name: f.name, section: s.name, subprogram: isText, binding: bindingOf(f, where),
       ...(programType === undefined ? {} : { programType }), ...(fi === undefined ? {} : { funcInfo: fi }), instructions,
     });
     expect = end;
