@@ -26,7 +26,7 @@ const mutated = fc.oneof(
   fc.tuple(fc.nat(objects.length - 1), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }))
     .map(([k, flips]) => {
       const b = objects[k]!.slice();
-      for (const [p, x] of flips) b[p % b.length] ^= x;
+      for (const [p, x] of flips) b[p % b.length] = b[p % b.length]! ^ x;
       return { from: files[k]!, bytes: b };
     }),
 );

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readObject, writeObject } from '../elf/index.js';
+import { decodeBtf, readObject, writeObject } from '../elf/index.js';
 import { isRoot, requireReferences, run } from './support/references.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
@@ -36,7 +36,10 @@ describe('readObject on the clang-19 fixtures', () => {
       expect(obj.programs.filter((p) => p.subprogram).map((p) => [p.name, p.binding]).sort())
         .toEqual(f.subprograms.map((p) => [p.name, p.binding]).sort());
       const declared = f.maps.filter((m) => m.declared_in === '.maps');
-      expect(obj.maps.map((m) => m.name).sort()).toEqual(declared.map((m) => m.name).sort());
+      // The manifest's maps come from the loaded object (bpftool map show): none for one that does not load.
+      if (f.loads) expect(obj.maps.map((m) => m.name).sort()).toEqual(declared.map((m) => m.name).sort());
+      expect((obj.structOps ?? []).flatMap((s) => s.maps.map((m) => m.name)).sort())
+        .toEqual(f.maps.filter((m) => m.type === 'struct_ops').map((m) => m.name).sort());
       for (const m of declared) {
         const o = obj.maps.find((x) => x.name === m.name)!;
         expect(MAP_TYPES[o.type ?? -1]).toBe(m.type);
@@ -46,7 +49,7 @@ describe('readObject on the clang-19 fixtures', () => {
         }
       }
       for (const [sec, names] of Object.entries(f.globals)) {
-        if (sec === '.kconfig' || sec === '.ksyms' || sec === '.maps' || sec === 'license') continue;
+        if (sec === '.kconfig' || sec === '.ksyms' || sec === '.maps' || sec === 'license' || sec.startsWith('.struct_ops')) continue;
         const g = obj.globals.find((x) => x.name === sec);
         expect(g, sec).toBeDefined();
         expect(g!.variables.map((v) => v.name).sort()).toEqual([...names].sort());
@@ -59,6 +62,8 @@ describe('readObject on the clang-19 fixtures', () => {
       expect(again.programs.map((p) => [p.name, p.section, p.instructions.length])).toEqual(obj.programs.map((p) => [p.name, p.section, p.instructions.length]));
       expect(again.programs.map((p) => p.instructions)).toEqual(obj.programs.map((p) => p.instructions));
       expect(again.maps).toEqual(obj.maps);
+      expect(again.globals).toEqual(obj.globals);
+      expect(again.structOps).toEqual(obj.structOps);
     });
   }
 });
@@ -129,4 +134,89 @@ describe.skipIf(!canCompile)('big-endian objects (clang-19 -target bpfeb)', () =
       }
     }, 60_000);
   }
+});
+
+const canRead = requireReferences('llvm-readelf-19');
+describe.skipIf(!canRead)('struct_ops and arena objects (checked against llvm-readelf-19 and the kernel)', () => {
+  /** `.rel<section>` entries as llvm-readelf-19 lists them: offset, type, symbol name. */
+  const relocs = (file: string, section: string): { offset: number; type: string; symbol: string }[] => {
+    const out = run('llvm-readelf-19', ['-r', '--wide', file]);
+    const at = out.indexOf(`Relocation section '.rel${section}'`);
+    if (at < 0) return [];
+    const body = out.slice(at).split('\n\n')[0]!.split('\n').slice(2);
+    return body.map((l) => l.trim().split(/\s+/)).map((w) => ({ offset: parseInt(w[0]!, 16), type: w[2]!, symbol: w[4]! }));
+  };
+  const structOpsFixtures = manifest.fixtures.filter((f) => f.maps.some((m) => m.type === 'struct_ops'));
+
+  it('struct_ops maps: one pointer per .rel.struct_ops entry, to the program llvm-readelf names', () => {
+    expect(structOpsFixtures.length).toBeGreaterThan(0);
+    for (const f of structOpsFixtures) {
+      const file = join(FIX, f.file);
+      const obj = readObject(readFileSync(file));
+      for (const sec of obj.structOps ?? []) {
+        const ours = sec.maps.flatMap((m) => m.pointers.map((p) => ({ offset: m.offset + p.offset, type: 'R_BPF_64_ABS64', symbol: p.program })));
+        expect(ours).toEqual(relocs(file, sec.name));
+        for (const m of sec.maps) {
+          // Each pointer names an entry program of type struct_ops, and a member of the struct.
+          for (const p of m.pointers) {
+            expect(obj.programs.find((q) => q.name === p.program)?.programType?.type).toBe('struct_ops');
+            expect(p.member).not.toBe('');
+          }
+          expect(m.structName).not.toBe('');
+        }
+      }
+      // The same after a write.
+      const again = readObject(writeObject(obj));
+      expect(again.structOps).toEqual(obj.structOps);
+    }
+  });
+
+  it('arena: .addr_space.1 is a data section of kind arena; program references to it survive a write', () => {
+    const f = manifest.fixtures.find((x) => Object.keys(x.globals).includes('.addr_space.1'));
+    expect(f, 'a fixture with __arena globals').toBeDefined();
+    const file = join(FIX, f!.file);
+    const obj = readObject(readFileSync(file));
+    const arena = obj.globals.find((g) => g.name === '.addr_space.1');
+    expect(arena?.kind).toBe('arena');
+    expect(arena!.variables.map((v) => v.name).sort()).toEqual([...f!.globals['.addr_space.1']!].sort());
+    // Every program relocation llvm-readelf lists against an arena variable is a 'global' reference to it.
+    const refs = obj.programs.flatMap((p) => p.instructions.filter((i) => i.reference?.kind === 'global' && i.reference.section === '.addr_space.1'));
+    const expected = f!.programs.flatMap((p) => relocs(file, p.section)).filter((r) => f!.globals['.addr_space.1']!.includes(r.symbol));
+    expect(refs.map((i) => (i.reference as { variable?: string }).variable).sort()).toEqual(expected.map((r) => r.symbol).sort());
+    const again = readObject(writeObject(obj));
+    expect(again.globals).toEqual(obj.globals);
+    expect(again.programs).toEqual(obj.programs);
+    // The arena map's type is the kernel's BPF_MAP_TYPE_ARENA (from this kernel's BTF).
+    if (existsSync('/sys/kernel/btf/vmlinux')) {
+      const vmlinux = decodeBtf(readFileSync('/sys/kernel/btf/vmlinux'));
+      const e = vmlinux.type(vmlinux.findOne('bpf_map_type', 'ENUM')!);
+      const arenaType = e?.kind === 'ENUM' ? e.values.find((v) => v.name === 'BPF_MAP_TYPE_ARENA')?.value : undefined;
+      expect(arenaType).toBeDefined();
+      expect(obj.maps.filter((m) => m.type === arenaType)).toHaveLength(1);
+    }
+  });
+});
+
+describe.skipIf(!canLoad)('a rewritten struct_ops object registers (bpftool struct_ops register)', () => {
+  it('every struct_ops fixture, rewritten by writeObject, registers and unregisters', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-structops-'));
+    try {
+      const fixtures = manifest.fixtures.filter((f) => f.loads && f.maps.some((m) => m.type === 'struct_ops'));
+      expect(fixtures.length).toBeGreaterThan(0);
+      for (const f of fixtures) {
+        const obj = readObject(readFileSync(join(FIX, f.file)));
+        const rewritten = join(tmp, `${f.name}.o`);
+        writeFileSync(rewritten, writeObject(obj));
+        const r = spawnSync('bpftool', ['struct_ops', 'register', rewritten], { encoding: 'utf8' });
+        expect(r.status, r.stderr).toBe(0);
+        for (const m of (obj.structOps ?? []).flatMap((s) => s.maps)) {
+          expect(r.stdout + r.stderr).toMatch(new RegExp(`Registered \\S+ ${m.name} id \\d+`));
+          const u = spawnSync('bpftool', ['struct_ops', 'unregister', 'name', m.name], { encoding: 'utf8' });
+          expect(u.status, u.stderr).toBe(0);
+        }
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 });

@@ -337,7 +337,7 @@ export class Btf {
         const l = this.layout?.[kindNumber];
         if (l === undefined) throw new BtfError(`unknown kind ${kindNumber}`, raw.typeOffset + 4 * p + 4);
         const len = l.infoSize + l.elemSize * vlen;
-        return { kind: 'UNKNOWN', name, kindNumber, kindFlag, vlen, sizeOrType: st, extra: raw.bytes.slice(raw.typeOffset + 4 * q, raw.typeOffset + 4 * q + len) };
+        return { kind: 'UNKNOWN', name, kindNumber, kindFlag, vlen, sizeOrType: st, extra: new Uint8Array(raw.bytes.subarray(raw.typeOffset + 4 * q, raw.typeOffset + 4 * q + len)) };
       }
     }
   }

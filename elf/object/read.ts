@@ -6,11 +6,13 @@ import { type BtfExt, btfExtRecordOffsets, type BtfExtRecordOffsets, decodeBtfEx
 import { EM_BPF, ET_REL, SHF, SHT, STT } from '../constants.js';
 import { type ElfFile, type ElfSectionHeader, type ElfSymbol, readElf } from '../reader.js';
 import { ObjectError } from './errors.js';
+import { isStructOpsSection, readStructOps } from './struct-ops.js';
+import { Where } from './where.js';
 import { parseMapDef } from './maps.js';
 import { programTypeOf } from './program-types.js';
 import type {
   BpfInstruction, BpfObject, BpfProgram, BtfMap, DataSection, Extern, ExternKind, GlobalVariable, InsnCoreRelocation,
-  InsnLineInfo, InsnReference, InsnRelocation, SymbolBinding,
+  InsnLineInfo, InsnReference, InsnRelocation, StructOpsSection, SymbolBinding,
 } from './types.js';
 
 /** Largest alignment and data section size accepted (clang uses ≤ 16; a map value is far below 2^28). */
@@ -21,8 +23,12 @@ const BINDINGS: readonly SymbolBinding[] = ['local', 'global', 'weak'];
 
 export function dataSectionKind(name: string): DataSection['kind'] | undefined {
   for (const k of ['data', 'rodata', 'bss'] as const) if (name === `.${k}` || name.startsWith(`.${k}.`)) return k;
+  // clang puts __attribute__((address_space(1))) globals here: the arena's initial content.
+  if (name === ARENA_SECTION) return 'arena';
   return undefined;
 }
+
+export const ARENA_SECTION = '.addr_space.1';
 
 export function isProgramSection(s: ElfSectionHeader): boolean {
   return s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0 && s.size > 0;
@@ -32,34 +38,7 @@ export function readObject(bytes: Uint8Array): BpfObject {
   return read(bytes);
 }
 
-/** Error locations: a symbol's entry in .symtab, a relocation's entry in its REL section, a .BTF record. */
-class Where {
-  private readonly symtab: string;
-  constructor(private readonly elf: ElfFile, private readonly btf: Btf | undefined) {
-    this.symtab = elf.sections.find((s) => s.type === SHT.SYMTAB)?.name ?? '.symtab';
-  }
-
-  /** An error in field `field` (0 name, 4 info, 6 shndx, 8 value, 16 size) of a symbol's entry. */
-  symbol(reason: string, sym: ElfSymbol, field: number): ObjectError {
-    return new ObjectError(`symbol ${sym.name || sym.index}: ${reason}`, this.symtab, sym.index * 24 + field);
-  }
-
-  /** An error in the k-th relocation applying to section `target` (field 0 offset, 8 type, 12 symbol). */
-  relocation(reason: string, target: ElfSectionHeader, k: number, field: number, insnIndex?: number): ObjectError {
-    const rel = this.elf.sections.filter((s) => s.type === SHT.REL && s.info === target.index).at(-1);
-    return new ObjectError(`relocation of ${target.name}: ${reason}`, rel?.name ?? target.name, k * 16 + field, insnIndex);
-  }
-
-  /** An error in the .BTF record of type `id`. */
-  btfType(reason: string, id: number): ObjectError {
-    const raw = this.btf?.raw;
-    const i = id - (this.btf?.firstId ?? 1);
-    const off = raw !== undefined && i >= 0 && i < raw.offsets.length ? raw.typeOffset + 4 * raw.offsets[i]! : 0;
-    return new ObjectError(reason, '.BTF', off);
-  }
-}
-
-function bindingOf(sym: ElfSymbol, where: Where): SymbolBinding {
+export function bindingOf(sym: ElfSymbol, where: Where): SymbolBinding {
   const r = BINDINGS[sym.binding];
   if (r === undefined) throw where.symbol(`binding ${sym.binding} is not local/global/weak`, sym, 4);
   return r;
@@ -213,9 +192,18 @@ function read(bytes: Uint8Array): BpfObject {
     variables.sort((a, b) => a.offset - b.offset);
     globals.push({
       name: s.name, kind, align: s.addralign, writable: (s.flags & SHF.WRITE) !== 0,
-      data: s.type === SHT.NOBITS ? new Uint8Array(0) : s.data.slice(), size: s.size, variables,
+      // A copy, and a plain Uint8Array even when the input is a Buffer (whose slice() is a view, not a copy).
+      data: s.type === SHT.NOBITS ? new Uint8Array(0) : new Uint8Array(s.data), size: s.size, variables,
     });
   }
+  // struct_ops maps.
+  const structOps: StructOpsSection[] = [];
+  for (const s of elf.sections) {
+    if (!isStructOpsSection(s.name) || s.type === SHT.REL) continue;
+    if (s.addralign > MAX_ALIGN || (s.addralign & (s.addralign - 1)) !== 0) throw new ObjectError(`alignment ${s.addralign} is not a power of two up to ${MAX_ALIGN}`, s.name, 0);
+    structOps.push(readStructOps(elf, s, btf, datasecs.get(s.name), where, (sym) => bindingOf(sym, where)));
+  }
+
   const dataVars = new Map<string, { section: string; offset: number }>();
   for (const g of globals) for (const v of g.variables) dataVars.set(v.name, { section: g.name, offset: v.offset });
 
@@ -231,7 +219,7 @@ function read(bytes: Uint8Array): BpfObject {
   return {
     byteOrder, license, ...(licenseSymbol === undefined ? {} : { licenseSymbol }),
     ...(kernelVersion === undefined ? {} : { kernelVersion }),
-    programs, maps, globals, externs,
+    programs, maps, globals, ...(structOps.length === 0 ? {} : { structOps }), externs,
     ...(btf === undefined ? {} : { btf }), ...(btfExt === undefined ? {} : { btfExt }),
   };
 }

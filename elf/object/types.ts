@@ -89,13 +89,48 @@ export interface GlobalVariable {
 
 export interface DataSection {
   readonly name: string;
-  readonly kind: 'data' | 'rodata' | 'bss';
+  /** 'arena': `.addr_space.1`, the __arena globals (address_space(1)) of a BPF_MAP_TYPE_ARENA map. */
+  readonly kind: 'data' | 'rodata' | 'bss' | 'arena';
   readonly align: number;
   readonly writable: boolean;
   /** Content (zeros of `size` for .bss). */
   readonly data: Uint8Array;
   readonly size: number;
   readonly variables: readonly GlobalVariable[];
+}
+
+/** A function pointer member of a struct_ops map set to a program (an R_BPF_64_ABS64 relocation). */
+export interface StructOpsPointer {
+  /** Byte offset in the map's struct. */
+  readonly offset: number;
+  /** Member name, from the struct's BTF; '' when the BTF does not say. */
+  readonly member: string;
+  /** The program (a FUNC symbol of a struct_ops/ section). */
+  readonly program: string;
+}
+
+/** A struct_ops map: a variable of a `.struct_ops*` section whose BTF type is the kernel struct it fills in. */
+export interface StructOpsMap {
+  readonly name: string;
+  readonly binding: SymbolBinding;
+  /** Byte offset and size in its section. */
+  readonly offset: number;
+  readonly size: number;
+  /** BTF VAR id in the section's DATASEC. */
+  readonly btfVar?: number;
+  /** Name of the struct (e.g. tcp_congestion_ops), from BTF; '' without BTF. */
+  readonly structName: string;
+  /** Initial bytes of the struct (function pointer slots as clang wrote them, zero). */
+  readonly data: Uint8Array;
+  readonly pointers: readonly StructOpsPointer[];
+}
+
+/** A `.struct_ops` or `.struct_ops.link` section. */
+export interface StructOpsSection {
+  readonly name: string;
+  readonly align: number;
+  readonly size: number;
+  readonly maps: readonly StructOpsMap[];
 }
 
 export type ExternKind = 'kconfig' | 'ksym' | 'kfunc' | 'unknown';
@@ -118,6 +153,8 @@ export interface BpfObject {
   readonly programs: readonly BpfProgram[];
   readonly maps: readonly BtfMap[];
   readonly globals: readonly DataSection[];
+  /** `.struct_ops*` sections and their maps (absent when the object has none). */
+  readonly structOps?: readonly StructOpsSection[];
   readonly externs: readonly Extern[];
   readonly btf?: Btf;
   readonly btfExt?: BtfExt;

@@ -7,6 +7,7 @@ import { decodeBtf, encodeBtf } from '../btf/index.js';
 import { type BtfExt, type CoreRelocation, encodeBtfExt, type FuncInfo, type LineInfo } from '../btf-ext/index.js';
 import { writeElf, type ObjectRelocation, type ObjectSection, type ObjectSymbol } from '../writer.js';
 import { ObjectError } from './errors.js';
+import { writeStructOps } from './struct-ops.js';
 import { MAX_ALIGN, MAX_DATA_SIZE } from './read.js';
 import type { BpfObject, BpfProgram } from './types.js';
 
@@ -97,6 +98,17 @@ export function writeObject(obj: BpfObject): Uint8Array {
     sections.push({ name: '.maps', type: 'progbits', flags: { alloc: true, write: true, exec: false }, align: 8, data: new Uint8Array(size), size, relocations });
     sectionSizes.set('.maps', size);
     varOffsets.set('.maps', offs);
+  }
+
+  // struct_ops maps.
+  for (const so of obj.structOps ?? []) {
+    if (so.align > MAX_ALIGN || (so.align & (so.align - 1)) !== 0) throw new ObjectError(`alignment ${so.align} is not a power of two up to ${MAX_ALIGN}`, so.name, 0);
+    if (so.size > MAX_DATA_SIZE) throw new ObjectError(`size ${so.size} exceeds ${MAX_DATA_SIZE}`, so.name, 0);
+    const w = writeStructOps(so);
+    sections.push(w.section);
+    symbols.push(...w.symbols);
+    sectionSizes.set(so.name, so.size);
+    varOffsets.set(so.name, w.offsets);
   }
 
   // license, version.
