@@ -80,8 +80,8 @@ describe.skipIf(!canLoad)('writeObject(readObject(x)) loads like x (bpftool prog
       for (const f of manifest.fixtures.filter((x) => x.loads)) {
         const rewritten = join(tmp, `${f.name}.o`);
         writeFileSync(rewritten, writeObject(readObject(readFileSync(join(FIX, f.file)))));
-        const pinO = `/sys/fs/bpf/tsbpf-obj-${f.name}-orig`;
-        const pinR = `/sys/fs/bpf/tsbpf-obj-${f.name}-rw`;
+        const pinO = `/sys/fs/bpf/tsbpf-obj-${process.pid}-${f.name}-orig`;
+        const pinR = `/sys/fs/bpf/tsbpf-obj-${process.pid}-${f.name}-rw`;
         pins.push(pinO, pinR);
         rmSync(pinO, { recursive: true, force: true }); rmSync(pinR, { recursive: true, force: true });
         const a = spawnSync('bpftool', ['prog', 'loadall', join(FIX, f.file), pinO], { encoding: 'utf8' });

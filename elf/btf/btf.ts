@@ -18,6 +18,30 @@ export interface BtfLayoutEntry {
   readonly flags: number;
 }
 
+/**
+ * Own types by name, without decoding a string: a chained hash over the name's string offset
+ * (Fibonacci hashing, bucket = (offset × NAME_HASH) >>> shift). heads[bucket] is the first type
+ * index + 1 (0: empty), next[index] the following one; a lookup compares the name words on its chain.
+ */
+export interface NameIndex {
+  readonly heads: Int32Array;
+  readonly next: Int32Array;
+  readonly shift: number;
+}
+
+export const NAME_HASH = 0x9e3779b1;
+
+/**
+ * An empty index for up to `count` types: one bucket per 32 (an upper bound; vmlinux fills about
+ * half of it), so the bucket heads of vmlinux (8192, 32 KiB) stay in the L1 cache while the decoder
+ * writes them in id order; a lookup walks a chain of about ten, far less than its search of the strings.
+ */
+export function emptyNameIndex(count: number): NameIndex {
+  let bits = 4;
+  while (bits < 30 && 2 ** bits * 32 < count) bits++;
+  return { heads: new Int32Array(2 ** bits), next: new Int32Array(Math.max(count, 1)), shift: 32 - bits };
+}
+
 /** The raw form a decoded Btf keeps: the blob, where each own type starts, and the strings. */
 export interface BtfRaw {
   readonly bytes: Uint8Array;
@@ -31,6 +55,8 @@ export interface BtfRaw {
   readonly strings: BtfStringTable;
   /** Header length as found (24 or 32). */
   readonly headerLength: number;
+  /** The name index, when the decoder built it. */
+  readonly nameIndex?: NameIndex;
 }
 
 export interface BtfOptions {
@@ -51,11 +77,10 @@ export class Btf {
   readonly firstId: number;
   /** Decoded form; undefined for a graph built in memory. */
   readonly raw: BtfRaw | undefined;
-  private readonly cache: (BtfType | undefined)[];
+  /** Built types by id - firstId; allocated on the first type() of a decoded graph (a parse alone never needs it). */
+  private cache: (BtfType | undefined)[] | undefined;
   private readonly count: number;
-  private nameKeys: Int32Array | undefined;
-  private nameHeads: Int32Array | undefined;
-  private nameNext: Int32Array | undefined;
+  private nameIndex: NameIndex | undefined;
   private readonly lookups = new Map<string, readonly number[]>();
   private builtIndex: Map<string, number[]> | undefined;
 
@@ -67,7 +92,7 @@ export class Btf {
     this.firstId = options.base === undefined ? 1 : options.base.lastId + 1;
     this.raw = raw;
     this.count = count;
-    this.cache = types ?? new Array<BtfType | undefined>(count);
+    this.cache = types;
   }
 
   /** A graph built in memory; ids are assigned in array order from firstId. */
@@ -93,10 +118,11 @@ export class Btf {
     if (id < this.firstId) return id >= 1 ? this.base?.type(id) : undefined;
     const i = id - this.firstId;
     if (!(i < this.count) || !Number.isInteger(i)) return undefined;
-    let t = this.cache[i];
+    const cache = this.cache ??= new Array<BtfType | undefined>(this.count);
+    let t = cache[i];
     if (t === undefined) {
       t = this.materialize(i);
-      this.cache[i] = t;
+      cache[i] = t;
     }
     return t;
   }
@@ -109,7 +135,7 @@ export class Btf {
     if (id < this.firstId) return id >= 1 ? this.base?.peek(id) : undefined;
     const i = id - this.firstId;
     if (!(i < this.count) || !Number.isInteger(i)) return undefined;
-    return this.cache[i] ?? this.materialize(i);
+    return this.cache?.[i] ?? this.materialize(i);
   }
 
   /** Like type() but throws for void or an unknown id. */
@@ -125,7 +151,7 @@ export class Btf {
     if (id < this.firstId) return this.base?.kindOf(id) ?? 'VOID';
     const i = id - this.firstId;
     const raw = this.raw;
-    if (raw !== undefined && this.cache[i] === undefined && i < this.count) {
+    if (raw !== undefined && this.cache?.[i] === undefined && i < this.count) {
       const info = raw.words[raw.offsets[i]! + 1]!;
       return KIND_NAMES[(info >>> KIND_SHIFT) & KIND_MASK] ?? 'UNKNOWN';
     }
@@ -138,7 +164,7 @@ export class Btf {
     if (id < this.firstId) return this.base?.nameOf(id) ?? '';
     const i = id - this.firstId;
     const raw = this.raw;
-    if (raw !== undefined && this.cache[i] === undefined && i < this.count) {
+    if (raw !== undefined && this.cache?.[i] === undefined && i < this.count) {
       return this.string(raw.words[raw.offsets[i]!]!);
     }
     return this.get(id).name;
@@ -190,38 +216,31 @@ export class Btf {
   }
 
   /**
-   * Builds the name index now (lookups build it on first use): an open-addressing hash table from
-   * name offset to the chain of own types with that name offset. No string is decoded.
+   * Builds the name index now (lookups build it on first use; decodeBtf builds it while it walks
+   * the records, so for a decoded graph this is free). No string is decoded.
    */
   buildNameIndex(): void {
     if (this.raw === undefined) { this.memoryIndex(); return; }
-    if (this.nameKeys !== undefined) return;
+    if (this.nameIndex !== undefined) return;
+    if (this.raw.nameIndex !== undefined) { this.nameIndex = this.raw.nameIndex; return; }
     const { words, offsets } = this.raw;
-    let cap = 16;
-    while (cap < this.count * 2) cap *= 2;
-    const mask = cap - 1;
-    const keys = new Int32Array(cap);
-    const heads = new Int32Array(cap);
-    const next = new Int32Array(this.count);
+    const index = emptyNameIndex(this.count);
+    const { heads, next, shift } = index;
     for (let i = this.count - 1; i >= 0; i--) {
       const off = words[offsets[i]!]!;
       if (off === 0) continue;
-      let h = Math.imul(off, 0x9e3779b1) >>> 0 & mask;
-      while (keys[h] !== 0 && keys[h] !== off) h = (h + 1) & mask;
-      keys[h] = off;
+      const h = Math.imul(off, NAME_HASH) >>> shift;
       next[i] = heads[h]!;
       heads[h] = i + 1;
     }
-    this.nameKeys = keys;
-    this.nameHeads = heads;
-    this.nameNext = next;
+    this.nameIndex = index;
   }
 
   private memoryIndex(): Map<string, number[]> {
     if (this.builtIndex === undefined) {
       const m = new Map<string, number[]>();
       for (let i = 0; i < this.count; i++) {
-        const t = this.cache[i]!;
+        const t = this.cache![i]!;
         if (t.name === '') continue;
         const list = m.get(t.name);
         if (list === undefined) m.set(t.name, [this.firstId + i]);
@@ -236,20 +255,16 @@ export class Btf {
     if (name === '') return [];
     if (this.raw === undefined) return this.memoryIndex().get(name) ?? [];
     this.buildNameIndex();
-    const keys = this.nameKeys!;
-    const heads = this.nameHeads!;
-    const next = this.nameNext!;
-    const mask = keys.length - 1;
+    const { heads, next, shift } = this.nameIndex!;
+    const { words, offsets } = this.raw;
     const needle = Buffer.from(utf8Bytes(`${name}\0`));
     const ids: number[] = [];
     const collect = (table: BtfStringTable): void => {
       const hay = Buffer.from(table.bytes.buffer, table.bytes.byteOffset, table.bytes.byteLength);
       for (let p = hay.indexOf(needle); p >= 0; p = hay.indexOf(needle, p + 1)) {
         const off = table.start + p;
-        let h = Math.imul(off, 0x9e3779b1) >>> 0 & mask;
-        while (keys[h] !== 0 && keys[h] !== off) h = (h + 1) & mask;
-        if (keys[h] !== off) continue;
-        for (let k = heads[h]!; k !== 0; k = next[k - 1]!) ids.push(this.firstId + k - 1);
+        const h = Math.imul(off, NAME_HASH) >>> shift;
+        for (let k = heads[h]!; k !== 0; k = next[k - 1]!) if (words[offsets[k - 1]!] === off) ids.push(this.firstId + k - 1);
       }
     };
     // Own types may name strings of the base's table (split BTF reuses them).

@@ -3,7 +3,7 @@
 // against the string sections, type ids against the last id. Types become objects lazily.
 
 import type { ByteOrder } from '../../isa/index.js';
-import { Btf, type BtfLayoutEntry } from './btf.js';
+import { Btf, type BtfLayoutEntry, emptyNameIndex, NAME_HASH } from './btf.js';
 import { BtfError } from './errors.js';
 import {
   BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_MAGIC, BTF_TYPE_SIZE, BTF_VERSION, KIND_MASK, KIND_NAMES, KIND_SHIFT,
@@ -84,22 +84,32 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
 
   // The walk, over the type section as 32-bit words in host order (every field of a type record
   // is a 32-bit word): a view when the blob is host-ordered and aligned, else a converted copy.
+  // The hot loop checks string offsets against the (known) end of the strings inline and keeps only
+  // the largest type id referenced; where that id was is found again only when it is bad.
   const words = typeWords(bytes, typeSec.off, typeSec.len, le);
   const typeEnd = typeSec.len >>> 2;
   const at = (word: number): number => typeSec.off + 4 * word;
-  const offsets = new Uint32Array(Math.floor(typeSec.len / BTF_TYPE_SIZE));
+  const badString = (off: number, word: number): BtfError =>
+    new BtfError(`string offset ${off} lies outside the string section (${strEnd} bytes)`, at(word));
+  const maxTypes = Math.floor(typeSec.len / BTF_TYPE_SIZE);
+  const offsets = new Uint32Array(maxTypes);
+  // The name index is built in the same pass (the name word is in hand): see NameIndex in btf.ts.
+  const index = emptyNameIndex(maxTypes);
+  const { heads, next, shift } = index;
   const firstId = base === undefined ? 1 : base.lastId + 1;
   let n = 0;
   let maxRef = 0;
-  let maxRefAt = 0;
-  let maxStr = 0;
-  let maxStrAt = 0;
   let p = 0;
   while (p < typeEnd) {
     if (typeEnd - p < 3) throw new BtfError(`truncated type record (${4 * (typeEnd - p)} bytes left)`, at(p));
-    offsets[n++] = p;
     const nameOff = words[p]!;
-    if (nameOff > maxStr) { maxStr = nameOff; maxStrAt = p; }
+    if (nameOff >= strEnd) throw badString(nameOff, p);
+    if (nameOff !== 0) {
+      const h = Math.imul(nameOff, NAME_HASH) >>> shift;
+      next[n] = heads[h]!;
+      heads[h] = n + 1;
+    }
+    offsets[n++] = p;
     const info = words[p + 1]!;
     const kind = (info >>> KIND_SHIFT) & KIND_MASK;
     const vlen = info & VLEN_MASK;
@@ -118,12 +128,12 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
       case 2: case 8: case 9: case 10: case 11: // PTR TYPEDEF VOLATILE CONST RESTRICT
         extra = 0;
         if ((info & 0x80ffffff) !== 0) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
-        if (st > maxRef) { maxRef = st; maxRefAt = p + 2; }
+        if (st > maxRef) maxRef = st;
         break;
       case 18: // TYPE_TAG
         extra = 0;
         if (vlen !== 0) bad = `vlen ${vlen}`;
-        if (st > maxRef) { maxRef = st; maxRefAt = p + 2; }
+        if (st > maxRef) maxRef = st;
         break;
       case 3: // ARRAY
         extra = 3;
@@ -131,8 +141,8 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         else if (q + 3 <= typeEnd) {
           const a = words[q]!;
           const b = words[q + 1]!;
-          if (a > maxRef) { maxRef = a; maxRefAt = q; }
-          if (b > maxRef) { maxRef = b; maxRefAt = q + 1; }
+          if (a > maxRef) maxRef = a;
+          if (b > maxRef) maxRef = b;
         }
         break;
       case 4: case 5: // STRUCT UNION
@@ -141,8 +151,8 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
           for (let m = q, e = q + extra; m < e; m += 3) {
             const so = words[m]!;
             const t = words[m + 1]!;
-            if (so > maxStr) { maxStr = so; maxStrAt = m; }
-            if (t > maxRef) { maxRef = t; maxRefAt = m + 1; }
+            if (so >= strEnd) throw badString(so, m);
+            if (t > maxRef) maxRef = t;
           }
         }
         break;
@@ -151,7 +161,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         if (extra <= typeEnd - q) {
           for (let m = q, e = q + extra; m < e; m += 2) {
             const so = words[m]!;
-            if (so > maxStr) { maxStr = so; maxStrAt = m; }
+            if (so >= strEnd) throw badString(so, m);
           }
         }
         break;
@@ -160,7 +170,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         if (extra <= typeEnd - q) {
           for (let m = q, e = q + extra; m < e; m += 3) {
             const so = words[m]!;
-            if (so > maxStr) { maxStr = so; maxStrAt = m; }
+            if (so >= strEnd) throw badString(so, m);
           }
         }
         break;
@@ -172,18 +182,18 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         extra = 0;
         if (info >>> 31) bad = 'kind_flag set';
         else if (vlen > 2) bad = `linkage ${vlen} (not static 0, global 1 or extern 2)`;
-        if (st > maxRef) { maxRef = st; maxRefAt = p + 2; }
+        if (st > maxRef) maxRef = st;
         break;
       case 13: // FUNC_PROTO
         extra = 2 * vlen;
         if (info >>> 31) bad = 'kind_flag set';
-        if (st > maxRef) { maxRef = st; maxRefAt = p + 2; }
+        if (st > maxRef) maxRef = st;
         if (extra <= typeEnd - q) {
           for (let m = q, e = q + extra; m < e; m += 2) {
             const so = words[m]!;
             const t = words[m + 1]!;
-            if (so > maxStr) { maxStr = so; maxStrAt = m; }
-            if (t > maxRef) { maxRef = t; maxRefAt = m + 1; }
+            if (so >= strEnd) throw badString(so, m);
+            if (t > maxRef) maxRef = t;
           }
         }
         break;
@@ -193,7 +203,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         else if (q + 1 <= typeEnd && words[q]! > 2) {
           throw new BtfError(`VAR linkage ${words[q]!} is not static (0), global (1) or extern (2)`, at(q));
         }
-        if (st > maxRef) { maxRef = st; maxRefAt = p + 2; }
+        if (st > maxRef) maxRef = st;
         break;
       case 15: // DATASEC
         extra = 3 * vlen;
@@ -201,7 +211,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         if (extra <= typeEnd - q) {
           for (let m = q, e = q + extra; m < e; m += 3) {
             const t = words[m]!;
-            if (t > maxRef) { maxRef = t; maxRefAt = m; }
+            if (t > maxRef) maxRef = t;
           }
         }
         break;
@@ -215,7 +225,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
         else if (q + 1 <= typeEnd && (words[q]! | 0) < -1) {
           throw new BtfError(`DECL_TAG component_idx ${(words[q]! | 0)} is below -1`, at(q));
         }
-        if (st > maxRef) { maxRef = st; maxRefAt = p + 2; }
+        if (st > maxRef) maxRef = st;
         break;
       default: {
         const l = layout?.[kind];
@@ -231,13 +241,36 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
     }
     p = q + extra;
   }
-  if (maxStr >= strEnd) throw new BtfError(`string offset ${maxStr} lies outside the string section (${strEnd} bytes)`, at(maxStrAt));
   const lastId = firstId + n - 1;
-  if (maxRef > lastId) throw new BtfError(`type id ${maxRef} does not exist (last id ${lastId})`, at(maxRefAt));
+  if (maxRef > lastId) {
+    const w = firstBadRef(words, offsets.subarray(0, n), lastId);
+    throw new BtfError(`type id ${words[w]!} does not exist (last id ${lastId})`, at(w));
+  }
   return Btf.fromRaw(
-    { bytes, words, typeOffset: typeSec.off, le, offsets: offsets.slice(0, n), strings, headerLength: hdrLen },
+    { bytes, words, typeOffset: typeSec.off, le, offsets: offsets.subarray(0, n), nameIndex: index, strings, headerLength: hdrLen },
     { base, byteOrder, layout, flags },
   );
+}
+
+/** Word index of the first type reference beyond lastId (the records are known to be well formed). */
+function firstBadRef(words: Uint32Array, offsets: Uint32Array, lastId: number): number {
+  for (const p of offsets) {
+    const info = words[p + 1]!;
+    const kind = (info >>> KIND_SHIFT) & KIND_MASK;
+    const vlen = info & VLEN_MASK;
+    const q = p + 3;
+    const refs: number[] = [];
+    switch (kind) {
+      case 2: case 8: case 9: case 10: case 11: case 12: case 14: case 17: case 18: refs.push(p + 2); break;
+      case 3: refs.push(q, q + 1); break;
+      case 4: case 5: for (let k = 0; k < vlen; k++) refs.push(q + 3 * k + 1); break;
+      case 13: refs.push(p + 2); for (let k = 0; k < vlen; k++) refs.push(q + 2 * k + 1); break;
+      case 15: for (let k = 0; k < vlen; k++) refs.push(q + 3 * k); break;
+      default: break;
+    }
+    for (const w of refs) if (words[w]! > lastId) return w;
+  }
+  return 0;
 }
 
 function hex16(b: Uint8Array): string {
