@@ -102,6 +102,21 @@ describe('BTF codec', () => {
     expect(strings.filter((s) => s === 'node')).toHaveLength(1);
   });
 
+  it('the name index (built while decoding) finds exactly what a scan of every type finds', () => {
+    fc.assert(fc.property(graph, fc.array(name, { maxLength: 4 }), (types, extra) => {
+      const btf = decodeBtf(encodeBtf(Btf.fromTypes(types)));
+      const scan = (n: string, kind?: string): number[] =>
+        types.flatMap((t, i) => (n !== '' && t.name === n && (kind === undefined || t.kind === kind) ? [i + 1] : []));
+      for (const n of [...new Set([...types.map((t) => t.name), ...extra])]) {
+        expect(btf.findByName(n)).toEqual(scan(n));
+        for (const k of ['STRUCT', 'INT', 'FUNC'] as const) expect(btf.findByName(n, k)).toEqual(scan(n, k));
+      }
+      // In-memory graphs answer the same.
+      const mem = Btf.fromTypes(types);
+      for (const t of types) expect(mem.findByName(t.name)).toEqual(scan(t.name));
+    }), { numRuns: 300 });
+  });
+
   it('split BTF continues the base: ids, string offsets, base strings reused', () => {
     const base = decodeBtf(encodeBtf(Btf.fromTypes(SEED)));
     const split = Btf.fromTypes([

@@ -140,6 +140,18 @@ int my_func(struct my_dev *d, enum my_state s) { return d->id + s; }
     expect(btf.length).toBeGreaterThan(100_000);
     expect(Buffer.from(encodeBtf(btf)).equals(Buffer.from(bytes))).toBe(true);
     expect(btf.findByName('task_struct', 'STRUCT').length).toBe(1);
+    // The name index agrees with a scan of every type's name, for a spread of names (incl. every
+    // name shared by several types among them).
+    const byName = new Map<string, number[]>();
+    for (let id = 1; id <= btf.lastId; id++) {
+      const n = btf.nameOf(id);
+      if (n === '') continue;
+      const l = byName.get(n);
+      if (l === undefined) byName.set(n, [id]); else l.push(id);
+    }
+    const names = [...byName.keys()];
+    const sample = names.filter((_, i) => i % Math.ceil(names.length / 200) === 0);
+    for (const n of sample) expect(btf.findByName(n), n).toEqual(byName.get(n));
   });
 
   it('split BTF over vmlinux: raw and C identical, ids continue the base, round trip identical', () => {
