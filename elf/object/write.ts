@@ -68,7 +68,8 @@ export function writeObject(obj: BpfObject): Uint8Array {
   for (const g of obj.globals) {
     if (g.align > MAX_ALIGN || (g.align & (g.align - 1)) !== 0) throw new ObjectError(`alignment ${g.align} is not a power of two up to ${MAX_ALIGN}`, g.name, 0);
     if (g.size > MAX_DATA_SIZE || g.data.length > MAX_DATA_SIZE) throw new ObjectError(`size ${g.size} exceeds ${MAX_DATA_SIZE}`, g.name, 0);
-    const nobits = g.kind === 'bss';
+    // .bss, and any section read as NOBITS (size but no content, e.g. an all-zero .addr_space.1).
+    const nobits = g.kind === 'bss' || (g.data.length === 0 && g.size > 0);
     sections.push({
       name: g.name, type: nobits ? 'nobits' : 'progbits', flags: { alloc: true, write: g.writable, exec: false },
       align: g.align, data: nobits ? new Uint8Array(0) : g.data, size: nobits ? g.size : g.data.length, relocations: [],
