@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BtfType, type BtfTypes, decodeBtf, dedupBtf, LinkError, linkObjects, readElf } from '../elf/index.js';
+import {
+  type BtfType, type BtfTypes, decodeBtf, dedupBtf, LinkError, linkObjects, linkToObject, readElf, readObject, writeObject,
+} from '../elf/index.js';
 import { isRoot, requireReferences, run } from './support/references.js';
 
 const FIX = 'fixtures';
@@ -82,6 +84,20 @@ describe.skipIf(!haveBpftool)('tsbpf link = bpftool gen object (libbpf 1.1 linke
     expect(fixtureFiles.length).toBeGreaterThanOrEqual(47);
   });
 
+  it('links object models (BpfObject) as their writeObject bytes, like bpftool links those bytes', () => {
+    const files = fixtureFiles.filter((f) => /map_hash\.|global_data|core_fields\.|subprog_global/.test(f));
+    expect(files).toHaveLength(4);
+    for (const f of files) {
+      const model = readObject(readFileSync(f));
+      const written = join(tmp, 'model.o');
+      writeFileSync(written, writeObject(model));
+      const ref = bpftoolLink([written], join(tmp, 'model.ref.o'));
+      expect(ref.error, f).toBeUndefined();
+      expect(Buffer.from(linkObjects([model])).equals(ref.bytes!), f).toBe(true);
+      expect(linkToObject([model]).programs.map((p) => p.name)).toEqual(model.programs.map((p) => p.name));
+    }
+  });
+
   it('links groups of fixtures like bpftool, and fails where it fails (duplicate strong symbols)', () => {
     const rng = fc.sample(fc.shuffledSubarray(fixtureFiles, { minLength: 2, maxLength: 6 }), { numRuns: 8, seed: 42 });
     let linked = 0;
@@ -101,6 +117,7 @@ describe.skipIf(!haveBpftool)('tsbpf link = bpftool gen object (libbpf 1.1 linke
       }
     }
     expect(linked + failed).toBe(8);
+    expect(linked).toBeGreaterThan(0);
   });
 });
 
@@ -248,6 +265,31 @@ describe.skipIf(!existsSync(pkg.bin.tsbpf))('tsbpf link (built CLI)', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/nope\.o: cannot read/);
     expect(tsbpf('link', LINK_A).status).toBe(2);
+  });
+});
+
+describe('malformed inputs', () => {
+  it('byte changes and truncations give a LinkError or a link, never another exception', () => {
+    const inputs = [LINK_A, LINK_B, ...fixtureFiles.filter((f) => /core_fields|map_hash_of_maps|ksym_kfunc|kconfig|subprog_static/.test(f))]
+      .map((f) => readFileSync(f));
+    const mutation = fc.record({
+      input: fc.nat({ max: inputs.length - 1 }),
+      truncate: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+      changes: fc.array(fc.tuple(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+    });
+    let linkErrors = 0;
+    fc.assert(fc.property(mutation, ({ input, truncate, changes }) => {
+      let bytes = Uint8Array.from(inputs[input]!);
+      if (truncate !== undefined) bytes = bytes.subarray(0, Math.floor(truncate * bytes.length));
+      else for (const [at, value] of changes) bytes[Math.floor(at * (bytes.length - 1))] = value;
+      try {
+        linkObjects([bytes]);
+      } catch (e) {
+        if (!(e instanceof LinkError)) throw e;
+        linkErrors++;
+      }
+    }), { numRuns: 400, seed: 11 });
+    expect(linkErrors).toBeGreaterThan(0);
   });
 });
 

@@ -412,8 +412,9 @@ export class Linker {
     const section = (nameOff: number): { src: SourceSection; dst: OutputSection } => {
       const name = obj.btfString(nameOff);
       const src = findSection(obj, name);
-      if (src === undefined) throw new LinkError(`can't find section '${name}' referenced from .BTF.ext`, obj.file, name);
-      return { src, dst: this.sections[src.dstId]! };
+      const dst = src === undefined || src.skipped ? undefined : this.sections[src.dstId];
+      if (dst === undefined) throw new LinkError(`can't find section '${name}' referenced from .BTF.ext`, obj.file, name);
+      return { src: src!, dst };
     };
     const checkSize = (dst: OutputSection, key: 'func' | 'line' | 'core', size: number): void => {
       if (dst.recordSizes[key] === 0) dst.recordSizes[key] = size;
