@@ -282,7 +282,7 @@ export class Linker {
     const why = g.secId !== 0 && this.sections[g.secId]!.name === '.maps'
       ? mapDefMismatch(name, this.btf, g.btfId, obj.btf!, btfId)
       : btfMismatch(true, this.btf, g.btfId, obj.btf!, btfId);
-    if (why !== undefined) throw new LinkError(`incompatible declarations of global '${name}': ${why}`, obj.file, name);
+    if (why !== undefined) throw new LinkError(`incompatible declarations: ${why}`, obj.file, name);
   }
 
   /** An extern resolved by a definition: its VAR becomes global, its FUNC gets the parameter names. */
