@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type BpfObject, type BpfProgram, readElf, readObject } from '../elf/index.js';
+import { Btf, type BpfObject, type BpfProgram, readElf, readObject } from '../elf/index.js';
 import { slotCount } from '../isa/index.js';
 import {
   CoreError, type CoreTarget, essentialName, essentialNameLength, flavorOf, loadKernelCoreTarget, parseSpec,
@@ -131,6 +131,32 @@ describe('relocateObjectCore', () => {
       const at = p.instructions.find((i) => { const here = slot; slot += slotCount(i.insn); return here === r.slot; })!;
       expect(at.insn).toEqual({ kind: 'call', callee: 'helper', imm: POISON_HELPER_ID, offset: 0 });
     }
+  });
+});
+
+describe('module BTF candidates', () => {
+  const object = fixture('core_fields');
+  // A "module" split on top of a base: a task_struct with only pid, at offset 0.
+  const moduleOn = (base: Btf): Btf => Btf.fromTypes([
+    { kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 },
+    { kind: 'STRUCT', name: 'task_struct', size: 4, kindFlag: false, members: [{ name: 'pid', type: base.lastId + 1, bitsOffset: 0, bitfieldSize: 0 }] },
+  ], { base });
+
+  it('are searched when vmlinux has none, with ids in the split numbering', () => {
+    const base = fixtureBtfTarget('bpf_loop').btf; // no task_struct
+    const { results } = relocateObjectCore(object, { btf: base, modules: [moduleOn(base)] });
+    const pid = results.find((r) => r.localType === 'struct task_struct' && r.accessString === '0:92')!;
+    expect(pid).toMatchObject({ ok: true, patched: 0, targetTypeId: base.lastId + 2 });
+    expect(pid.targetModule).toBe(0);
+    // Fields the module's task_struct lacks are poisoned.
+    expect(results.some((r) => r.localType === 'struct task_struct' && !r.ok)).toBe(true);
+  });
+
+  it('are ignored when vmlinux has a candidate', () => {
+    const base = fixtureBtfTarget('core_fields').btf;
+    const { results } = relocateObjectCore(object, { btf: base, modules: [moduleOn(base)] });
+    expect(results.every((r) => r.targetModule === undefined && r.ok)).toBe(true);
+    expect(() => JSON.stringify(results)).not.toThrow(); // results are plain JSON data
   });
 });
 
