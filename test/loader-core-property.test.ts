@@ -26,6 +26,7 @@ const CFLAGS = ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu'
 describe.skipIf(!ok)('CO-RE against generated kernel layouts: offline == libbpf 1.1 (btf_custom_path)', () => {
   let dir = '';
   let harness = '';
+  const byKind: Record<string, { same: number; changed: number; poisoned: number }> = {};
   const totals = { batches: 0, cases: 0, relocations: 0, poisoned: 0, refused: 0 };
 
   beforeAll(() => {
@@ -73,11 +74,17 @@ describe.skipIf(!ok)('CO-RE against generated kernel layouts: offline == libbpf 
     if (r instanceof CoreError) { totals.refused++; return; }
     totals.relocations += r.length;
     totals.poisoned += r.filter((x) => !x.ok).length;
+    for (const x of r) {
+      // How often each kind moved, stayed, or was poisoned: the generator must reach every outcome.
+      const outcome = !x.ok ? 'poisoned' : x.original === x.patched ? 'same' : 'changed';
+      const k = (byKind[x.kind] ??= { same: 0, changed: 0, poisoned: 0 });
+      k[outcome]++;
+    }
   }
 
   it('every relocation of generated layouts resolves as libbpf resolves it', () => {
     fc.assert(fc.property(fc.array(coreCase, { minLength: 4, maxLength: 8 }), (cases) => { check(cases); }), { numRuns: 15 });
-    console.log(`CO-RE layout oracle: ${JSON.stringify(totals)}`);
+    console.log(`CO-RE layout oracle: ${JSON.stringify(totals)}\n${JSON.stringify(byKind)}`);
     expect(totals.relocations).toBeGreaterThan(0);
   });
 
