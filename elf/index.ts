@@ -8,3 +8,4 @@ export { toRelocatableObject } from './relocatable.js';
 export * from './btf-ext/index.js';
 export * from './btf/index.js';
 export * from './object/index.js';
+export * from './link/index.js';

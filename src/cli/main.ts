@@ -2,11 +2,12 @@
 // 2 bad input or usage, 3 internal error. Errors are one line on stderr.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BtfError, ElfError } from '../../elf/index.js';
+import { BtfError, ElfError, LinkError } from '../../elf/index.js';
 import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
+import { linkFiles } from '../commands/link.js';
 import { VERSION } from '../version.js';
 import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -17,6 +18,7 @@ Usage:
   tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
+  tsbpf link A.o [B.o ...] -o OUT.o
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -105,10 +107,22 @@ function commandBtf(args: string[]): number {
   return 0;
 }
 
+function commandLink(args: string[]): number {
+  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
+  if (positionals.length === 0) throw new UsageError('link needs at least one input object');
+  const output = values.output;
+  if (typeof output !== 'string') throw new UsageError('link needs -o OUT');
+  const result = linkFiles(positionals);
+  if (output === '-') writeStdout(result);
+  else writeOutputAtomic(output, result);
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => number> = {
   asm: commandAsm,
   disasm: commandDisasm,
   btf: commandBtf,
+  link: commandLink,
 };
 
 /** Turns a typed error into the one line the CLI prints, or undefined for a bug. */
@@ -117,6 +131,7 @@ export function describeError(e: unknown, file: string | undefined): string | un
   if (e instanceof AsmError) return e.message;
   if (e instanceof UsageError) return `tsbpf: error: ${e.message}`;
   if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
+  if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${e.symbol}': `}${e.reason}`;
   return undefined;
 }
 

@@ -1,0 +1,14 @@
+// The typed error of the static linker: which input file and which symbol or section it is about.
+
+export class LinkError extends Error {
+  override readonly name = 'LinkError';
+  constructor(
+    readonly reason: string,
+    /** The input the problem was found in ('' when it concerns the output as a whole). */
+    readonly file: string,
+    /** The symbol or section concerned, when there is one. */
+    readonly symbol?: string,
+  ) {
+    super(`${file === '' ? 'link' : file}: ${symbol === undefined ? '' : `'${symbol}': `}${reason}`);
+  }
+}
