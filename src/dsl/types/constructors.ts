@@ -6,12 +6,12 @@
 
 import {
   type ArrayType, type Bitfield, type CType, CTypeError, type EnumType, type FieldMap, type FieldSpec, type FwdType,
-  type IntType, isAnonKey, type Member, type NormalizeFields, type Placed, type PtrType, type QualType, type StructType,
+  type IntFlavor, type IntType, isAnonKey, type Member, type NormalizeFields, type Placed, type PtrType, type QualType, type StructType,
   type TypedefType, type UnionType, type VoidType,
 } from './descriptors.js';
 
-function int<S extends number, G extends boolean>(name: string, size: S, signed: G, flavor: IntType['flavor'] = 'plain'): IntType<S, G> {
-  return Object.freeze({ kind: 'int', name, size, align: size, signed, flavor });
+function int<S extends number, G extends boolean, F extends IntFlavor = 'plain'>(name: string, size: S, signed: G, flavor?: F): IntType<S, G, F> {
+  return Object.freeze({ kind: 'int', name, size, align: size, signed, flavor: (flavor ?? 'plain') as F });
 }
 
 export const u8 = int('unsigned char', 1, false);
@@ -28,7 +28,7 @@ export const bool = int('_Bool', 1, false, 'bool');
 export const void_: VoidType = Object.freeze({ kind: 'void', name: 'void', size: 0, align: 1 });
 
 /** A named integer type other than the built-ins (e.g. `unsigned long`, 8 bytes on BPF). */
-export function intType<S extends 1 | 2 | 4 | 8 | 16, G extends boolean>(name: string, size: S, signed: G): IntType<S, G> {
+export function intType<S extends 1 | 2 | 4 | 8 | 16, G extends boolean>(name: string, size: S, signed: G): IntType<S, G, 'plain'> {
   return int(name, size, signed);
 }
 

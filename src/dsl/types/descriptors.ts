@@ -3,14 +3,16 @@
 // values, BTF and CO-RE paths can be derived from one declaration.
 
 /** Integer descriptor. `Size` and `Signed` are kept at the type level (64-bit values are bigint). */
-export interface IntType<Size extends number = number, Signed extends boolean = boolean> {
+export type IntFlavor = 'plain' | 'char' | 'bool';
+
+export interface IntType<Size extends number = number, Signed extends boolean = boolean, Flavor extends IntFlavor = IntFlavor> {
   readonly kind: 'int';
   readonly name: string;
   readonly size: Size;
   readonly align: number;
   readonly signed: Signed;
   /** BTF INT encoding flavour: plain, char (`char`) or bool (`_Bool`). */
-  readonly flavor: 'plain' | 'char' | 'bool';
+  readonly flavor: Flavor;
 }
 
 export interface VoidType { readonly kind: 'void'; readonly name: 'void'; readonly size: 0; readonly align: 1 }
