@@ -7,3 +7,4 @@ export { assembleSource, detectSyntax, type AsmOptions, type AsmOutputFormat, ty
 export { disassembleFile, disassembleFileBytes, type DisasmOptions } from './commands/disasm.js';
 export { VERSION } from './version.js';
 export * from './dsl/index.js';
+export { BuildError, buildProgramFile, loadProgramModule } from './commands/build.js';

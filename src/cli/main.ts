@@ -7,6 +7,7 @@ import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
+import { BuildError, buildProgramFile } from '../commands/build.js';
 import { VERSION } from '../version.js';
 import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -17,6 +18,7 @@ Usage:
   tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
+  tsbpf build PROG.ts -o OUT.o
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -116,6 +118,11 @@ export function describeError(e: unknown, file: string | undefined): string | un
   const where = file === undefined ? 'tsbpf' : file;
   if (e instanceof AsmError) return e.message;
   if (e instanceof UsageError) return `tsbpf: error: ${e.message}`;
+  if (e instanceof BuildError) return `${e.message.replace(/^([^ ]*?): /, '$1: error: ')}`;
+  // DSL errors may come from the program module's own copy of tsbpf: match by name.
+  if (e instanceof Error && (e.name === 'DslError' || e.name === 'CTypeError' || e.name === 'ObjectError')) {
+    return /^\S+:\d+:\d+: /.test(e.message) ? e.message.replace(/^(\S+:\d+:\d+): /, '$1: error: ') : `${where}: error: ${e.message}`;
+  }
   if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
   return undefined;
 }
@@ -135,6 +142,36 @@ export function main(argv: string[]): number {
   try {
     if (run === undefined) throw new UsageError(`unknown command '${command}' (try tsbpf --help)`);
     return run(rest);
+  } catch (e) {
+    if (e instanceof StdoutClosed) return 0;
+    const line = describeError(e, file);
+    if (line !== undefined) {
+      process.stderr.write(`${line}\n`);
+      return 2;
+    }
+    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
+}
+
+async function commandBuild(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
+  const file = single(positionals, 'program module (PROG.ts)');
+  const output = values.output;
+  if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o');
+  const bytes = await buildProgramFile(file);
+  if (output === '-') writeStdout(bytes);
+  else writeOutputAtomic(output, bytes);
+  return 0;
+}
+
+/** main, plus the commands that need to wait (build imports the user's module). */
+export async function mainAsync(argv: string[]): Promise<number> {
+  if (argv[0] !== 'build') return main(argv);
+  const rest = argv.slice(1);
+  const file = rest.find((a) => !a.startsWith('-'));
+  try {
+    return await commandBuild(rest);
   } catch (e) {
     if (e instanceof StdoutClosed) return 0;
     const line = describeError(e, file);
