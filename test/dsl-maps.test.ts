@@ -55,7 +55,7 @@ const obj = defineObject({
       b.set(p, zeroed);
       b.store(4, p, 0, R0);
       const key = b.local('key', 4, 0);
-      b.lookup(maps.m_array.def, key, (v) => { b.atomicAdd(8, v, 0, 1); });
+      b.lookup(maps.m_array!.def, key, (v) => { b.atomicAdd(8, v, 0, 1); });
       b.emit(asm.mov(R0, 0));
       b.return(0);
     }),

@@ -6,7 +6,14 @@ import type { CType, ValueOf } from './types/index.js';
 
 export type GlobalSection = 'data' | 'rodata' | 'bss';
 
-export class GlobalDef<T extends CType = CType> implements GlobalRef {
+/** A global variable of any type, as defineObject takes them. */
+export interface GlobalDecl extends GlobalRef {
+  readonly section: GlobalSection;
+  readonly type: CType;
+  readonly init?: unknown;
+}
+
+export class GlobalDef<T extends CType = CType> implements GlobalDecl {
   readonly dslKind = 'global' as const;
   constructor(readonly section: GlobalSection, readonly type: T, readonly init?: ValueOf<T>) {}
   get size(): number { return this.type.size; }

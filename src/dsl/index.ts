@@ -17,8 +17,9 @@ export {
   type MapKind, type MapOptions, mapOfMaps, percpuArrayMap, percpuHashMap, perfEventArrayMap, progArrayMap, queueMap,
   ringBufMap, stackTraceMap,
 } from './maps.js';
-export { constVar, GlobalDef, globalVar, type GlobalSection } from './globals.js';
+export { constVar, GlobalDef, type GlobalDecl, globalVar, type GlobalSection } from './globals.js';
 export { buildBpfObject, defineObject, DSL_OBJECT, type DslObject, isDslObject, type ObjectSpec } from './object.js';
 export { DslError } from './errors.js';
 export { setLineInfoCapture, type SourceLocation } from './line-info.js';
 export * from './types/index.js';
+export { htonl, htons, ntohl, ntohs } from './byte-order.js';

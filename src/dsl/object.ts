@@ -10,7 +10,7 @@ import type { Instruction } from '../../isa/index.js';
 import { resolveLabels } from './asm/labels.js';
 import type { ResolvedInsn } from './asm/items.js';
 import { DslError } from './errors.js';
-import type { GlobalDef, GlobalSection } from './globals.js';
+import type { GlobalDecl, GlobalSection } from './globals.js';
 import { type SourceLocation, sourceLine } from './line-info.js';
 import type { MapDef } from './maps.js';
 import { ProgramBuilder } from './program/builder.js';
@@ -24,7 +24,7 @@ export interface ObjectSpec {
   /** Maps by name. */
   readonly maps?: Readonly<Record<string, MapDef>>;
   /** Global variables by name. */
-  readonly globals?: Readonly<Record<string, GlobalDef>>;
+  readonly globals?: Readonly<Record<string, GlobalDecl>>;
   /** Entry programs by name (the ELF symbol and the name bpftool shows). */
   readonly programs: Readonly<Record<string, ProgramDef>>;
   /** Functions to include even when no program calls them (called ones are included anyway). */
