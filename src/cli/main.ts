@@ -7,6 +7,8 @@ import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
+import { genTsFromBytes } from '../commands/btf-gen-ts.js';
+import { CTypeError, GenTsError } from '../dsl/types/index.js';
 import { VERSION } from '../version.js';
 import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -17,6 +19,7 @@ Usage:
   tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
+  tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -81,9 +84,37 @@ function commandDisasm(args: string[]): number {
   return 0;
 }
 
+function commandBtfGenTs(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    type: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, import: { type: 'string' }, base: { type: 'string' },
+  });
+  const file = single(positionals, 'input file');
+  const types = (values.type as string[] | undefined) ?? [];
+  if (types.length === 0) throw new UsageError('btf gen-ts needs at least one --type NAME');
+  const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
+  let text: string;
+  try {
+    text = genTsFromBytes(readInput(file), {
+      types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined,
+      base: basePath === undefined ? undefined : readInput(basePath),
+    });
+  } catch (e) {
+    if (e instanceof BtfError || e instanceof ElfError || e instanceof GenTsError || e instanceof CTypeError) {
+      process.stderr.write(`${file}: error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const output = values.output;
+  if (typeof output === 'string' && output !== '-') writeOutputAtomic(output, text);
+  else writeStdout(text);
+  return 0;
+}
+
 function commandBtf(args: string[]): number {
   const [sub, ...rest] = args;
-  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE)`);
+  if (sub === 'gen-ts') return commandBtfGenTs(rest);
+  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE or btf gen-ts FILE --type NAME)`);
   const { values, positionals } = parse(rest, { format: { type: 'string' }, base: { type: 'string' } });
   const file = single(positionals, 'input file');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
