@@ -8,6 +8,8 @@ import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../command
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { BuildError, buildProgramFile } from '../commands/build.js';
+import { genTsFromBytes } from '../commands/btf-gen-ts.js';
+import { CTypeError, GenTsError } from '../dsl/types/index.js';
 import { VERSION } from '../version.js';
 import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -19,6 +21,7 @@ Usage:
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
   tsbpf build PROG.ts -o OUT.o
+  tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -83,9 +86,37 @@ function commandDisasm(args: string[]): number {
   return 0;
 }
 
+function commandBtfGenTs(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    type: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, import: { type: 'string' }, base: { type: 'string' },
+  });
+  const file = single(positionals, 'input file');
+  const types = (values.type as string[] | undefined) ?? [];
+  if (types.length === 0) throw new UsageError('btf gen-ts needs at least one --type NAME');
+  const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
+  let text: string;
+  try {
+    text = genTsFromBytes(readInput(file), {
+      types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined,
+      base: basePath === undefined ? undefined : readInput(basePath),
+    });
+  } catch (e) {
+    if (e instanceof BtfError || e instanceof ElfError || e instanceof GenTsError || e instanceof CTypeError) {
+      process.stderr.write(`${file}: error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const output = values.output;
+  if (typeof output === 'string' && output !== '-') writeOutputAtomic(output, text);
+  else writeStdout(text);
+  return 0;
+}
+
 function commandBtf(args: string[]): number {
   const [sub, ...rest] = args;
-  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE)`);
+  if (sub === 'gen-ts') return commandBtfGenTs(rest);
+  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE or btf gen-ts FILE --type NAME)`);
   const { values, positionals } = parse(rest, { format: { type: 'string' }, base: { type: 'string' } });
   const file = single(positionals, 'input file');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);

@@ -15,6 +15,8 @@ export class BtfBuilder {
   private readonly types: BtfType[] = [];
   private readonly ids = new Map<CType, number>();
   private readonly ints = new Map<string, number>();
+  /** Structural memo: one PTR/CONST/VOLATILE per target, one ARRAY per (elem, length), as clang dedups. */
+  private readonly refs = new Map<string, Map<CType, number>>();
   private readonly reserved = new Set<number>();
   private readonly strings = new StringTableBuilder();
   private arrayIndexId = 0;
@@ -83,23 +85,32 @@ export class BtfBuilder {
         return id;
       }
       case 'fwd': {
-        const id = this.addRaw({ kind: 'FWD', name: t.name, union: t.union });
+        const key = `fwd/${t.union}/${t.name}`;
+        const id = this.ints.get(key) ?? this.addRaw({ kind: 'FWD', name: t.name, union: t.union });
+        this.ints.set(key, id);
         this.ids.set(t, id);
         return id;
       }
-      case 'ptr': case 'typedef': case 'const': case 'volatile': {
+      case 'ptr': case 'const': case 'volatile': case 'array': {
+        const target = t.kind === 'ptr' ? t.target : t.kind === 'array' ? t.elem : t.type;
+        const key = t.kind === 'array' ? `array/${t.length}` : t.kind;
+        let byTarget = this.refs.get(key);
+        if (byTarget === undefined) this.refs.set(key, byTarget = new Map());
+        const known2 = byTarget.get(target);
+        if (known2 !== undefined) { this.ids.set(t, known2); return known2; }
         const id = this.reserve();
         this.ids.set(t, id);
-        const target = this.add(t.kind === 'ptr' ? t.target : t.type);
-        const kind = t.kind === 'ptr' ? 'PTR' : t.kind === 'typedef' ? 'TYPEDEF' : t.kind === 'const' ? 'CONST' : 'VOLATILE';
-        this.set(id, { kind, name: t.kind === 'typedef' ? t.name : '', type: target });
+        byTarget.set(target, id);
+        const targetId = this.add(target);
+        if (t.kind === 'array') this.set(id, { kind: 'ARRAY', name: '', type: targetId, indexType: this.arrayIndex(), nelems: t.length });
+        else this.set(id, { kind: t.kind === 'ptr' ? 'PTR' : t.kind === 'const' ? 'CONST' : 'VOLATILE', name: '', type: targetId });
         return id;
       }
-      case 'array': {
+      case 'typedef': {
         const id = this.reserve();
         this.ids.set(t, id);
-        const elem = this.add(t.elem);
-        this.set(id, { kind: 'ARRAY', name: '', type: elem, indexType: this.arrayIndex(), nelems: t.length });
+        const target = this.add(t.type);
+        this.set(id, { kind: 'TYPEDEF', name: t.name, type: target });
         return id;
       }
       case 'struct': case 'union': {

@@ -27,9 +27,14 @@ export const char = int('char', 1, true, 'char');
 export const bool = int('_Bool', 1, false, 'bool');
 export const void_: VoidType = Object.freeze({ kind: 'void', name: 'void', size: 0, align: 1 });
 
-/** A named integer type other than the built-ins (e.g. `unsigned long`, 8 bytes on BPF). */
-export function intType<S extends 1 | 2 | 4 | 8 | 16, G extends boolean>(name: string, size: S, signed: G): IntType<S, G, 'plain'> {
-  return int(name, size, signed);
+/**
+ * A named integer type other than the built-ins (e.g. `long unsigned int`, 8 bytes on BPF), or a
+ * `char` of other signedness (the kernel's BTF has an unsigned `char`).
+ */
+export function intType<S extends 1 | 2 | 4 | 8 | 16, G extends boolean>(name: string, size: S, signed: G): IntType<S, G, 'plain'>;
+export function intType<S extends 1 | 2 | 4 | 8 | 16, G extends boolean, F extends IntFlavor>(name: string, size: S, signed: G, flavor: F): IntType<S, G, F>;
+export function intType(name: string, size: 1 | 2 | 4 | 8 | 16, signed: boolean, flavor: IntFlavor = 'plain'): IntType {
+  return int(name, size, signed, flavor);
 }
 
 /** Strips typedefs and qualifiers. */

@@ -25,3 +25,4 @@ export {
 export type { AnyField, FieldNames, FieldType, Resolved, ValueOf } from './type-level.js';
 export { BtfBuilder } from './btf-builder.js';
 export { decodeValue, encodeValue, type ValueCodecOptions } from './value-codec.js';
+export { GenTsError, generateTypesModule, type GenTsOptions } from './gen-ts.js';
