@@ -19,6 +19,7 @@ import {
   type BuildContext, type FunctionRef, isFunctionRef, isGlobalRef, isMapRef, isStackSlot, type MapRef,
   type PtrArg, type ScalarArg, type StackSlot,
 } from './refs.js';
+import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
 
 /** Anything the builder can put in a register. */
@@ -305,7 +306,7 @@ export class ProgramBuilder {
   /** The finished function: ctx saved at entry when used, `return 0` when the end is reachable. */
   finish(): AsmItem[] {
     if (this.reachable) this.return(0);
-    if (!this.ctxUsed) return this.items;
-    return [A.mov(reg64(6), R1), ...this.items];
+    const body = shareReturns(this.items, () => this.newLabel('ret'));
+    return this.ctxUsed ? [A.mov(reg64(6), R1), ...body] : body;
   }
 }
