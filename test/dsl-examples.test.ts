@@ -39,7 +39,7 @@ function insnCounts(file: string): Map<string, number> {
 
 describe('tsbpf build', () => {
   it('builds every example and refuses a module without a default object (exit 2, one line)', () => {
-    for (const e of ['hello-world', 'net-stats']) expect(readElfOk(build(e))).toBe(true);
+    for (const e of ['hello-world', 'net-stats', 'exec-count']) expect(readElfOk(build(e))).toBe(true);
     const bad = join(dir, 'bad.ts');
     writeFileSync(bad, 'export default 42;\n');
     const r = tsbpf('build', bad, '-o', join(dir, 'bad.o'));
@@ -120,6 +120,10 @@ describe.skipIf(!ok)('examples in the kernel, against their C twins', () => {
     const clang = insnCounts('fixtures/obj/example_netstat.bpf.o').get('count_packets')!;
     console.log(`example 3 net-stats: DSL ${n} instructions, clang-19 -O2 ${clang}`);
     expect(n).toBeLessThanOrEqual(Math.ceil(clang * 1.1));
+  });
+
+  it('the README example (exec-count) loads and passes bpftool btf dump', () => {
+    checkObject(build('exec-count'));
   });
 
   it('line_info: the kernel reports the TypeScript file, line and source text for the instructions', () => {
