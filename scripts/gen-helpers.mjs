@@ -48,7 +48,8 @@ function argKind(param) {
   const pm = /^(.*?)(\w+)$/.exec(param.replace(/\s+/g, ' ').trim());
   const type = pm ? pm[1].trim() : param;
   const name = pm ? pm[2] : '';
-  if (type === 'struct bpf_map *') return { kind: 'map', name, c: type };
+  // Maps: `struct bpf_map *`, and the ring buffer helpers' `void *ringbuf`.
+  if (type === 'struct bpf_map *' || name === 'ringbuf') return { kind: 'map', name, c: type };
   if (/callback_fn|callback_func|^callback$/.test(name)) return { kind: 'func', name, c: type };
   if (type.includes('*')) return { kind: 'ptr', name, c: type };
   return { kind: 'scalar', name, c: type };

@@ -39,7 +39,7 @@ function insnCounts(file: string): Map<string, number> {
 
 describe('tsbpf build', () => {
   it('builds every example and refuses a module without a default object (exit 2, one line)', () => {
-    for (const e of ['hello-world', 'net-stats', 'exec-count']) expect(readElfOk(build(e))).toBe(true);
+    for (const e of ['hello-world', 'net-stats', 'exec-count', 'tcp-states']) expect(readElfOk(build(e))).toBe(true);
     const bad = join(dir, 'bad.ts');
     writeFileSync(bad, 'export default 42;\n');
     const r = tsbpf('build', bad, '-o', join(dir, 'bad.o'));
@@ -119,6 +119,21 @@ describe.skipIf(!ok)('examples in the kernel, against their C twins', () => {
     const n = insnCounts(dsl).get('count_packets')!;
     const clang = insnCounts('fixtures/obj/example_netstat.bpf.o').get('count_packets')!;
     console.log(`example 3 net-stats: DSL ${n} instructions, clang-19 -O2 ${clang}`);
+    expect(n).toBeLessThanOrEqual(Math.ceil(clang * 1.1));
+  });
+
+  it('example 4, TCP state tracer: the same ring buffer events as the C twin for one loopback connection', () => {
+    const dsl = build('tcp-states');
+    checkObject(dsl);
+    const port = String(20000 + (process.pid % 20000) * 2);
+    const ours = run(harness, ['tcp-rb', dsl, 'events', port]);
+    const twin = run(harness, ['tcp-rb', 'fixtures/obj/example_tcpstates.bpf.o', 'events', port]);
+    expect(ours).toBe(twin);
+    // TCP_SYN_SENT → TCP_ESTABLISHED for the client socket: the connection was seen.
+    expect(ours).toContain(`2 1 ${Number(port) + 1} ${port} 2 0100007f 0100007f`);
+    const n = insnCounts(dsl).get('tcp_state')!;
+    const clang = insnCounts('fixtures/obj/example_tcpstates.bpf.o').get('tcp_state')!;
+    console.log(`example 4 tcp-states: DSL ${n} instructions, clang-19 -O2 ${clang}`);
     expect(n).toBeLessThanOrEqual(Math.ceil(clang * 1.1));
   });
 

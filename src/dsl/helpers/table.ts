@@ -268,15 +268,15 @@ export const HELPERS = {
   /** `u64 bpf_sk_ancestor_cgroup_id(void *sk, int ancestor_level)` */
   sk_ancestor_cgroup_id: { id: 129, ret: 'scalar', args: ['ptr', 'scalar'] },
   /** `long bpf_ringbuf_output(void *ringbuf, void *data, u64 size, u64 flags)` */
-  ringbuf_output: { id: 130, ret: 'scalar', args: ['ptr', 'ptr', 'scalar', 'scalar'] },
+  ringbuf_output: { id: 130, ret: 'scalar', args: ['map', 'ptr', 'scalar', 'scalar'] },
   /** `void * bpf_ringbuf_reserve(void *ringbuf, u64 size, u64 flags)` */
-  ringbuf_reserve: { id: 131, ret: 'ptr', args: ['ptr', 'scalar', 'scalar'] },
+  ringbuf_reserve: { id: 131, ret: 'ptr', args: ['map', 'scalar', 'scalar'] },
   /** `void bpf_ringbuf_submit(void *data, u64 flags)` */
   ringbuf_submit: { id: 132, ret: 'void', args: ['ptr', 'scalar'] },
   /** `void bpf_ringbuf_discard(void *data, u64 flags)` */
   ringbuf_discard: { id: 133, ret: 'void', args: ['ptr', 'scalar'] },
   /** `u64 bpf_ringbuf_query(void *ringbuf, u64 flags)` */
-  ringbuf_query: { id: 134, ret: 'scalar', args: ['ptr', 'scalar'] },
+  ringbuf_query: { id: 134, ret: 'scalar', args: ['map', 'scalar'] },
   /** `long bpf_csum_level(struct sk_buff *skb, u64 level)` */
   csum_level: { id: 135, ret: 'scalar', args: ['ptr', 'scalar'] },
   /** `struct tcp6_sock * bpf_skc_to_tcp6_sock(void *sk)` */
@@ -404,7 +404,7 @@ export const HELPERS = {
   /** `long bpf_dynptr_from_mem(void *data, u64 size, u64 flags, struct bpf_dynptr *ptr)` */
   dynptr_from_mem: { id: 197, ret: 'scalar', args: ['ptr', 'scalar', 'scalar', 'ptr'] },
   /** `long bpf_ringbuf_reserve_dynptr(void *ringbuf, u32 size, u64 flags, struct bpf_dynptr *ptr)` */
-  ringbuf_reserve_dynptr: { id: 198, ret: 'scalar', args: ['ptr', 'scalar', 'scalar', 'ptr'] },
+  ringbuf_reserve_dynptr: { id: 198, ret: 'scalar', args: ['map', 'scalar', 'scalar', 'ptr'] },
   /** `void bpf_ringbuf_submit_dynptr(struct bpf_dynptr *ptr, u64 flags)` */
   ringbuf_submit_dynptr: { id: 199, ret: 'void', args: ['ptr', 'scalar'] },
   /** `void bpf_ringbuf_discard_dynptr(struct bpf_dynptr *ptr, u64 flags)` */

@@ -21,6 +21,17 @@ import {
 } from './refs.js';
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
+import { type FieldNames, findField, resolve, type StructType, type UnionType } from '../types/index.js';
+
+/** Offset and access size of a scalar (1, 2, 4, 8-byte, non-bitfield) field. */
+function scalarField(type: StructType | UnionType, field: string): { offset: number; size: Size } {
+  const f = findField(type, field);
+  if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
+  if (f.bitSize !== 0) throw new DslError(`field '${field}' is a bitfield; load its storage unit with load() and shift`, callerLocation());
+  const size = resolve(f.type).size;
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`field '${field}' is ${size} bytes; only 1, 2, 4 and 8-byte fields are loaded whole`, callerLocation());
+  return { offset: f.offset, size };
+}
 
 /** Anything the builder can put in a register. */
 export type Value = ScalarArg | PtrArg | MapRef | FunctionRef;
@@ -148,6 +159,23 @@ export class ProgramBuilder {
     }
     return this.emit(A.stx(size, base, o, value));
   }
+  /** `dst = ptr->field` for a struct or union descriptor (plain loads: no CO-RE relocation). */
+  loadField<S extends StructType | UnionType>(dst: Reg, ptr: Reg | StackSlot, type: S, field: FieldNames<S>): this {
+    const f = scalarField(type, field);
+    return this.load(f.size, dst, ptr, f.offset);
+  }
+  /** `ptr->field = value` for a struct or union descriptor. */
+  storeField<S extends StructType | UnionType>(ptr: Reg | StackSlot, type: S, field: FieldNames<S>, value: Reg | number): this {
+    const f = scalarField(type, field);
+    return this.store(f.size, ptr, f.offset, value);
+  }
+  /** Byte offset of a field (to pass `&ptr->field` on, or for raw access). */
+  offsetOf<S extends StructType | UnionType>(type: S, field: FieldNames<S>): number {
+    const f = findField(type, field);
+    if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
+    return f.offset;
+  }
+
   /** `lock *(uN *)(ptr + off) += value` (value in R1 when constant). */
   atomicAdd(size: 4 | 8, ptr: Reg | StackSlot, off: number, value: Reg | number): this {
     const [base, o] = isStackSlot(ptr) ? [R10, ptr.offset + off] : [ptr, off];
