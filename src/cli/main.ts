@@ -8,6 +8,9 @@ import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../command
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { linkFiles } from '../commands/link.js';
+import { BuildError, buildProgramFile } from '../commands/build.js';
+import { genTsFromBytes } from '../commands/btf-gen-ts.js';
+import { CTypeError, GenTsError } from '../dsl/types/index.js';
 import { VERSION } from '../version.js';
 import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -19,6 +22,8 @@ Usage:
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
   tsbpf link A.o [B.o ...] -o OUT.o
+  tsbpf build PROG.ts -o OUT.o
+  tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -83,9 +88,37 @@ function commandDisasm(args: string[]): number {
   return 0;
 }
 
+function commandBtfGenTs(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    type: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, import: { type: 'string' }, base: { type: 'string' },
+  });
+  const file = single(positionals, 'input file');
+  const types = (values.type as string[] | undefined) ?? [];
+  if (types.length === 0) throw new UsageError('btf gen-ts needs at least one --type NAME');
+  const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
+  let text: string;
+  try {
+    text = genTsFromBytes(readInput(file), {
+      types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined,
+      base: basePath === undefined ? undefined : readInput(basePath),
+    });
+  } catch (e) {
+    if (e instanceof BtfError || e instanceof ElfError || e instanceof GenTsError || e instanceof CTypeError) {
+      process.stderr.write(`${file}: error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const output = values.output;
+  if (typeof output === 'string' && output !== '-') writeOutputAtomic(output, text);
+  else writeStdout(text);
+  return 0;
+}
+
 function commandBtf(args: string[]): number {
   const [sub, ...rest] = args;
-  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE)`);
+  if (sub === 'gen-ts') return commandBtfGenTs(rest);
+  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE or btf gen-ts FILE --type NAME)`);
   const { values, positionals } = parse(rest, { format: { type: 'string' }, base: { type: 'string' } });
   const file = single(positionals, 'input file');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
@@ -130,6 +163,11 @@ export function describeError(e: unknown, file: string | undefined): string | un
   const where = file === undefined ? 'tsbpf' : file;
   if (e instanceof AsmError) return e.message;
   if (e instanceof UsageError) return `tsbpf: error: ${e.message}`;
+  if (e instanceof BuildError) return `${e.message.replace(/^([^ ]*?): /, '$1: error: ')}`;
+  // DSL errors may come from the program module's own copy of tsbpf: match by name.
+  if (e instanceof Error && (e.name === 'DslError' || e.name === 'CTypeError' || e.name === 'ObjectError')) {
+    return /^\S+:\d+:\d+: /.test(e.message) ? e.message.replace(/^(\S+:\d+:\d+): /, '$1: error: ') : `${where}: error: ${e.message}`;
+  }
   if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
   if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${e.symbol}': `}${e.reason}`;
   return undefined;
@@ -150,6 +188,36 @@ export function main(argv: string[]): number {
   try {
     if (run === undefined) throw new UsageError(`unknown command '${command}' (try tsbpf --help)`);
     return run(rest);
+  } catch (e) {
+    if (e instanceof StdoutClosed) return 0;
+    const line = describeError(e, file);
+    if (line !== undefined) {
+      process.stderr.write(`${line}\n`);
+      return 2;
+    }
+    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
+}
+
+async function commandBuild(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
+  const file = single(positionals, 'program module (PROG.ts)');
+  const output = values.output;
+  if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o');
+  const bytes = await buildProgramFile(file);
+  if (output === '-') writeStdout(bytes);
+  else writeOutputAtomic(output, bytes);
+  return 0;
+}
+
+/** main, plus the commands that need to wait (build imports the user's module). */
+export async function mainAsync(argv: string[]): Promise<number> {
+  if (argv[0] !== 'build') return main(argv);
+  const rest = argv.slice(1);
+  const file = rest.find((a) => !a.startsWith('-'));
+  try {
+    return await commandBuild(rest);
   } catch (e) {
     if (e instanceof StdoutClosed) return 0;
     const line = describeError(e, file);

@@ -1,0 +1,98 @@
+// Program structure in the kernel: several programs per object, static and global bpf-to-bpf
+// functions (BTF FUNC + func_info), bpf_loop callbacks, bounded loops, if/else, stack slots,
+// byte order and tail calls through a prog array initialised in .maps. Each program runs with
+// BPF_PROG_TEST_RUN (bpftool prog run) and its return value is checked.
+
+import { rmSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readObject } from '../elf/index.js';
+import { asm, defineObject, fn, progArrayMap, program, R0, R1, R2 } from '../src/dsl/index.js';
+import { bpftoolJson, kernelAvailable, loadAll, tempDir, writeTemp } from './support/dsl-kernel.js';
+
+const dir = tempDir('tsbpf-dsl-progs-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** sum_to(n) = 0 + 1 + … + (n-1), with a bounded loop. */
+const sumTo = fn('sum_to', { params: 1 }, (b) => {
+  const n = b.let(b.param(0));
+  const acc = b.let(0);
+  b.loop(n, (i) => {
+    b.if(i, '==', 100, () => b.break());
+    b.emit(asm.add(acc, i));
+  });
+  b.return(acc);
+});
+/** twice(x) = 2x; global: verified on its own. */
+const twice = fn('twice', { params: 1, linkage: 'global' }, (b) => {
+  b.set(R0, b.param(0)).emit(asm.lsh(R0, 1));
+  b.return(R0);
+});
+/** bpf_loop callback: *(u64 *)ctx += index. */
+const addIndex = fn('add_index', { params: 2 }, (b) => {
+  b.load(8, R0, b.param(1));
+  b.emit(asm.add(R0, b.param(0)));
+  b.store(8, b.param(1), 0, R0);
+  b.return(0);
+});
+
+const jumps = progArrayMap({ maxEntries: 4, values: ['tail_target'] });
+
+const obj = defineObject({
+  license: 'GPL',
+  maps: { jumps },
+  programs: {
+    calls: program('socket', (b) => {
+      b.callFunction(sumTo, 10); // 45
+      b.callFunction(twice, R0); // 90
+      const r = b.let(R0);
+      const acc = b.local('acc', 8, 0);
+      b.bpfLoop(5, addIndex, acc); // acc = 10
+      b.load(8, R0, acc);
+      b.emit(asm.add(R0, r)); // 100
+      b.return(R0);
+    }),
+    branches: program('socket', (b) => {
+      const x = b.let(-5);
+      b.if(x, 's<', 0, () => { b.emit(asm.neg(x)); }, () => { b.set(x, 1000); });
+      // x = 5
+      b.set(R1, 0x1234).ntohs(R1); // 0x3412
+      b.if(R1, '==', 0x3412, () => b.emit(asm.add(x, 10)), () => b.emit(asm.add(x, 20)));
+      b.if(x, '&', 0x10, () => b.emit(asm.add(x, 100)));
+      b.return(x); // 15 has bit 4 clear: 15
+    }),
+    tail_src: program('socket', (b) => {
+      b.helpers.bpf_tail_call(b.ctx, jumps, 0);
+      b.return(1);
+    }),
+    tail_target: program('socket', (b) => { b.set(R2, 7); b.return(R2); }),
+  },
+});
+
+const ok = kernelAvailable();
+describe('program structure', () => {
+  it('emits .text functions with BTF FUNC linkage and func_info', () => {
+    const o = readObject(obj.build());
+    const byName = new Map(o.programs.map((p) => [p.name, p]));
+    expect(byName.get('sum_to')).toMatchObject({ section: '.text', subprogram: true, binding: 'local' });
+    expect(byName.get('twice')).toMatchObject({ section: '.text', subprogram: true, binding: 'global' });
+    expect(byName.get('calls')).toMatchObject({ section: 'socket', subprogram: false, programType: { type: 'socket_filter' } });
+    for (const p of o.programs) {
+      const f = o.btf!.get(p.funcInfo!);
+      expect(f).toMatchObject({ kind: 'FUNC', name: p.name, linkage: p.binding === 'local' ? 'static' : 'global' });
+    }
+    expect(o.maps[0]).toMatchObject({ name: 'jumps', type: 3, values: ['tail_target'] });
+  });
+  it.skipIf(!ok)('runs in the kernel with the expected return values', () => {
+    const file = writeTemp(dir, 'progs.o', obj.build());
+    const loaded = loadAll(file);
+    try {
+      const input = writeTemp(dir, 'pkt.bin', new Uint8Array(64));
+      const runProg = (name: string): number =>
+        (bpftoolJson(['prog', 'run', 'pinned', `${loaded.pin}/${name}`, 'data_in', input, 'repeat', '1']) as { retval: number }).retval;
+      expect(runProg('calls')).toBe(100);
+      expect(runProg('branches')).toBe(15);
+      expect(runProg('tail_target')).toBe(7);
+      expect(runProg('tail_src')).toBe(7);
+    } finally { loaded.cleanup(); }
+  });
+});
