@@ -1,4 +1,6 @@
-// Public surface of tsbpf/loader. For now: whether this process can use
-// bpf(2), and why not. The syscall shim and object loader build on this.
+// Public surface of tsbpf/loader: whether this process can use bpf(2), the syscall shim
+// (loader/sys, the only native code), and the object loader built on it.
 
 export { assessBpfAccess, bpfAccess, type BpfAccess, Capability, effectiveCapabilities } from './capabilities.js';
+export * from './sys/index.js';
+export { ClosedError, OwnedFd } from './fd.js';
