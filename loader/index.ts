@@ -4,3 +4,5 @@
 export { assessBpfAccess, bpfAccess, type BpfAccess, Capability, effectiveCapabilities } from './capabilities.js';
 export * from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
+export * from './attach/index.js';
+export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';

@@ -8,3 +8,4 @@ export {
   address, bpf, bpfRaw, close, ioctl, ioctlBuffer, lastErrno, MapShared, type Mapping, mmap, munmap, nativeAvailable,
   perfEventOpen, Prot,
 } from './native.js';
+export { epollAdd, epollCreate, epollWaitAsync, ifNameToIndex, pageSize, setsockopt } from './native.js';

@@ -149,3 +149,86 @@ export function munmap(m: Mapping): void {
 export function lastErrno(): number {
   return load().errno();
 }
+
+// ---- Attach and event-stream calls (added by the attach work: sockets, epoll, interfaces) ----
+// Kept in one block so that it merges cleanly with the rest of the shim.
+
+interface AttachNative {
+  readonly setsockopt: (fd: number, level: number, name: number, value: Uint8Array, len: number) => number;
+  readonly epollCreate1: (flags: number) => number;
+  readonly epollCtl: (epfd: number, op: number, fd: number, event: Uint8Array) => number;
+  readonly epollWait: ((epfd: number, events: Uint8Array, max: number, timeout: number) => number) & {
+    async: (epfd: number, events: Uint8Array, max: number, timeout: number, cb: (err: unknown, r: number) => void) => void;
+  };
+  readonly ifNametoindex: (name: string) => number;
+  readonly sysconf: (name: number) => number;
+}
+
+let attachNative: AttachNative | undefined;
+
+function loadAttach(): AttachNative {
+  if (attachNative !== undefined) return attachNative;
+  load(); // the platform checks and koffi itself
+  const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  const koffi = req('koffi') as typeof import('koffi');
+  const libc = koffi.load('libc.so.6');
+  attachNative = {
+    setsockopt: libc.func('int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)') as AttachNative['setsockopt'],
+    epollCreate1: libc.func('int epoll_create1(int flags)') as AttachNative['epollCreate1'],
+    epollCtl: libc.func('int epoll_ctl(int epfd, int op, int fd, void *event)') as AttachNative['epollCtl'],
+    epollWait: libc.func('int epoll_wait(int epfd, void *events, int maxevents, int timeout)') as unknown as AttachNative['epollWait'],
+    ifNametoindex: libc.func('unsigned int if_nametoindex(const char *name)') as AttachNative['ifNametoindex'],
+    sysconf: libc.func('long sysconf(int name)') as AttachNative['sysconf'],
+  };
+  return attachNative;
+}
+
+/** setsockopt(fd, level, name, value, value.length) (SO_ATTACH_BPF takes the prog fd as an int). */
+export function setsockopt(fd: number, level: number, name: number, value: Uint8Array): void {
+  const n = loadAttach();
+  if (n.setsockopt(fd, level, name, value, value.length) < 0) throw new SyscallError('setsockopt', lastErrno());
+}
+
+/** epoll_create1(EPOLL_CLOEXEC) → fd. */
+export function epollCreate(): number {
+  const r = loadAttach().epollCreate1(0o2000000);
+  if (r < 0) throw new SyscallError('epoll_create1', lastErrno());
+  return r;
+}
+
+/** epoll_ctl(EPOLL_CTL_ADD, fd) for EPOLLIN, with `data` as the event's user data (u64). */
+export function epollAdd(epfd: number, fd: number, data: number): void {
+  const ev = Buffer.alloc(12); // struct epoll_event is packed on x86-64 (12 bytes); arm64 pads to 16
+  ev.writeUInt32LE(1, 0); // EPOLLIN
+  ev.writeBigUInt64LE(BigInt(data), 4);
+  const arg = process.arch === 'x64' ? ev : Buffer.concat([ev.subarray(0, 4), Buffer.alloc(4), ev.subarray(4)]);
+  if (loadAttach().epollCtl(epfd, 1, fd, arg) < 0) throw new SyscallError('epoll_ctl', lastErrno());
+}
+
+/**
+ * epoll_wait on one of koffi's worker threads, so that waiting does not block the event loop.
+ * Resolves with the number of ready descriptors (0 on timeout, -1 on failure).
+ */
+export function epollWaitAsync(epfd: number, timeoutMs: number): Promise<number> {
+  const n = loadAttach();
+  const events = Buffer.alloc(16 * 16);
+  return new Promise((resolve) => {
+    n.epollWait.async(epfd, events, 16, timeoutMs, (err, r) => {
+      void events; // keeps the buffer alive until the worker is done with it
+      resolve(err !== null && err !== undefined ? -1 : r);
+    });
+  });
+}
+
+/** if_nametoindex(name); throws ENODEV-style SyscallError when there is no such interface. */
+export function ifNameToIndex(name: string): number {
+  const r = loadAttach().ifNametoindex(name);
+  if (r === 0) throw new SyscallError('if_nametoindex', lastErrno() || 19, name);
+  return r;
+}
+
+/** The page size (sysconf(_SC_PAGESIZE)). */
+export function pageSize(): number {
+  return loadAttach().sysconf(30);
+}
+// ---- end of attach block ----
