@@ -6,3 +6,4 @@ export * from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
 export * from './attach/index.js';
 export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';
+export * from './events/index.js';
