@@ -18,3 +18,4 @@ export {
   BpfAccessError, BpfCollection, internalMapName, type LoadedProgramHandle, loadObject, type LoadObjectOptions, objectNameOf,
   PinMismatchError, requireBpfAccess,
 } from './object.js';
+export * from './core/index.js';

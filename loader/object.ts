@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BpfObject, type BpfProgram, type BtfMap, readElf, readObject } from '../elf/index.js';
 import { bpfAccess } from './capabilities.js';
+import { type CoreRelocationResult, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
 import type { OwnedFd } from './fd.js';
@@ -63,6 +64,8 @@ export class BpfCollection {
     readonly maps: ReadonlyMap<string, BpfMap>,
     readonly programs: ReadonlyMap<string, LoadedProgramHandle>,
     private readonly extraFds: readonly OwnedFd[],
+    /** What CO-RE relocation did to each relocated instruction. */
+    readonly coreResults: readonly CoreRelocationResult[] = [],
   ) {}
 
   map(name: string): BpfMap {
@@ -132,6 +135,11 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   let object = readObject(bytes);
   requireBpfAccess();
   if (options.transform !== undefined) object = options.transform(object);
+  let coreResults: CoreRelocationResult[] = [];
+  if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
+    const target = loadKernelCoreTarget(options.btfPath === undefined ? {} : { btfPath: options.btfPath });
+    ({ object, results: coreResults } = relocateObjectCore(object, target));
+  }
 
   const owned: OwnedFd[] = [];
   const maps = new Map<string, BpfMap>();
@@ -241,7 +249,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         maps.get(def.name)!.update(key, val);
       });
     }
-    return new BpfCollection(object, maps, programs, owned);
+    return new BpfCollection(object, maps, programs, owned, coreResults);
   } catch (e) {
     return fail(e);
   }
