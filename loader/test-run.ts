@@ -3,7 +3,7 @@
 // types take only `ctx`.
 
 import { address, bpf, BpfCommand, encodeAttr, readAttr, SyscallError, TestRunAttr } from './sys/index.js';
-import type { ProgramHandle } from './attach/index.js';
+import { type ProgramHandle, programFd } from './attach/index.js';
 
 export interface TestRunOptions {
   /** Packet data in (skb/xdp programs). */
@@ -45,7 +45,7 @@ function once(program: ProgramHandle, o: TestRunOptions, dataOutSize: number): {
   const ctx = o.ctx !== undefined ? Buffer.from(o.ctx) : undefined;
   const ctxOut = ctx !== undefined ? Buffer.alloc(o.ctxOutSize ?? ctx.length) : undefined;
   const attr = encodeAttr(TestRunAttr, {
-    prog_fd: program.fd, repeat: o.repeat ?? 0, flags: o.flags ?? 0, cpu: o.cpu ?? 0,
+    prog_fd: programFd(program), repeat: o.repeat ?? 0, flags: o.flags ?? 0, cpu: o.cpu ?? 0,
     ...(data !== undefined && dataOut !== undefined ? { data_in: address(data), data_size_in: data.length, data_out: address(dataOut), data_size_out: dataOut.length } : {}),
     ...(ctx !== undefined && ctxOut !== undefined ? { ctx_in: address(ctx), ctx_size_in: ctx.length, ctx_out: address(ctxOut), ctx_size_out: ctxOut.length } : {}),
   });
@@ -68,7 +68,7 @@ export function testRun(program: ProgramHandle, options: TestRunOptions = {}): T
   } catch (e) {
     if (e instanceof SyscallError) {
       const hint = e.code === 'ENOTSUPP' || e.code === 'EOPNOTSUPP' ? ' (this program type has no test run)' : e.code === 'EINVAL' ? ' (wrong data/ctx for this program type?)' : '';
-      throw new TestRunError(`test run of ${program.name ?? `fd ${program.fd}`}: ${e.message}${hint}`, e.code);
+      throw new TestRunError(`test run of ${program.name ?? `fd ${programFd(program)}`}: ${e.message}${hint}`, e.code);
     }
     throw e;
   }

@@ -5,7 +5,7 @@ import { closeSync, openSync } from 'node:fs';
 import { OwnedFd } from '../fd.js';
 import { bpf, BpfCommand, encodeAttr, LinkCreateAttr } from '../sys/index.js';
 import { AttachType } from './kernel-enums.js';
-import { AttachError, attachStep, Link, type ProgramHandle } from './link.js';
+import { AttachError, attachStep, Link, type ProgramHandle, programFd } from './link.js';
 
 /** Lower-case BPF_CGROUP_* attach type without the prefix: 'inet_ingress', 'inet_egress', 'inet4_connect' … */
 export type CgroupAttachName = string;
@@ -27,7 +27,7 @@ export function attachCgroup(program: ProgramHandle, cgroupPath: string, attach:
   }
   try {
     const fd = attachStep('cgroup', cgroupPath, 'BPF_LINK_CREATE', () =>
-      bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { prog_fd: program.fd, target_fd: dirFd, attach_type: type })));
+      bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { prog_fd: programFd(program), target_fd: dirFd, attach_type: type })));
     return new Link('cgroup', cgroupPath, new OwnedFd(fd, `cgroup link on ${cgroupPath}`));
   } finally {
     closeSync(dirFd);

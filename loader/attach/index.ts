@@ -1,6 +1,6 @@
 // Attaching programs: one module per attach kind, a Link per attachment.
 
-export { AttachError, Link, type LinkKind, type ProgramHandle } from './link.js';
+export { AttachError, Link, type LinkKind, type ProgramHandle, programFd } from './link.js';
 export { attachTracepoint, tracepointId, TRACEFS } from './tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachUprobe, type UprobeOptions } from './uprobe.js';
@@ -12,4 +12,4 @@ export { attachCgroup, cgroupAttachType } from './cgroup.js';
 export { attachSocketFilter } from './socket-filter.js';
 export { attachPerfEvent, type PerfEventSpec } from './perf-event.js';
 export { type AttachContext, type AttachOptions, attachOptionsForSection, attachProgram } from './attach-program.js';
-export { AttachType, MapType, Perf, ProgType } from './kernel-enums.js';
+export { AttachType, Perf, ProgType } from './kernel-enums.js';

@@ -8,8 +8,13 @@ import { address, bpf, BpfCommand, encodeAttr, ObjAttr, SyscallError } from '../
 
 /** Anything with a program fd: a loaded program, an OwnedFd, or a plain descriptor holder. */
 export interface ProgramHandle {
-  readonly fd: number;
+  readonly fd: number | { readonly fd: number };
   readonly name?: string;
+}
+
+/** The descriptor number of a program handle (loadObject's programs hold an OwnedFd). */
+export function programFd(program: ProgramHandle): number {
+  return typeof program.fd === 'number' ? program.fd : program.fd.fd;
 }
 
 export type LinkKind =

@@ -4,7 +4,7 @@
 import { OwnedFd } from '../fd.js';
 import { bpf, BpfCommand, encodeAttr, LinkCreateAttr, perfEventOpen, PerfEventAttr } from '../sys/index.js';
 import { AttachType, Perf } from './kernel-enums.js';
-import { attachStep, Link, type LinkKind, type ProgramHandle } from './link.js';
+import { attachStep, Link, type LinkKind, type ProgramHandle, programFd } from './link.js';
 
 export interface PerfEventSpec {
   readonly type: number;
@@ -27,7 +27,7 @@ export function attachPerfEvent(program: ProgramHandle, kind: LinkKind, target: 
   const perf = new OwnedFd(perfFd, `perf event for ${kind} ${target}`);
   try {
     const linkFd = attachStep(kind, target, 'BPF_LINK_CREATE', () =>
-      bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { prog_fd: program.fd, target_fd: perfFd, attach_type: AttachType.PERF_EVENT })));
+      bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { prog_fd: programFd(program), target_fd: perfFd, attach_type: AttachType.PERF_EVENT })));
     return new Link(kind, target, new OwnedFd(linkFd, `${kind} link ${target}`), { extra: [perf] });
   } catch (e) {
     perf.close();

@@ -2,7 +2,7 @@
 // SO_DETACH_BPF on close and cannot be pinned.
 
 import { setsockopt, SyscallError } from '../sys/index.js';
-import { AttachError, attachStep, Link, type ProgramHandle } from './link.js';
+import { AttachError, attachStep, Link, type ProgramHandle, programFd } from './link.js';
 
 const SOL_SOCKET = 1;
 const SO_DETACH_FILTER = 27;
@@ -12,7 +12,7 @@ const SO_ATTACH_BPF = 50;
 export function attachSocketFilter(program: ProgramHandle, socketFd: number): Link {
   const target = `socket fd ${socketFd}`;
   const value = Buffer.alloc(4);
-  value.writeInt32LE(program.fd);
+  value.writeInt32LE(programFd(program));
   attachStep('socket_filter', target, 'setsockopt(SO_ATTACH_BPF)', () => setsockopt(socketFd, SOL_SOCKET, SO_ATTACH_BPF, value));
   return new Link('socket_filter', target, undefined, {
     detach: () => {

@@ -4,7 +4,7 @@
 import { OwnedFd } from '../fd.js';
 import { bpf, BpfCommand, encodeAttr, LinkCreateAttr } from '../sys/index.js';
 import { AttachType } from './kernel-enums.js';
-import { attachStep, Link, type ProgramHandle } from './link.js';
+import { attachStep, Link, type ProgramHandle, programFd } from './link.js';
 import { interfaceIndex } from './netdev.js';
 
 export type TcDirection = 'ingress' | 'egress';
@@ -14,7 +14,7 @@ export function attachTcx(program: ProgramHandle, iface: string | number, direct
   const ifindex = interfaceIndex(iface, 'tcx');
   const fd = attachStep('tcx', target, 'BPF_LINK_CREATE', () =>
     bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, {
-      prog_fd: program.fd, target_ifindex: ifindex,
+      prog_fd: programFd(program), target_ifindex: ifindex,
       attach_type: direction === 'ingress' ? AttachType.TCX_INGRESS : AttachType.TCX_EGRESS,
     })));
   return new Link('tcx', target, new OwnedFd(fd, `tcx link on ${target}`));

@@ -3,7 +3,7 @@
 import { OwnedFd } from '../fd.js';
 import { bpf, BpfCommand, encodeAttr, LinkCreateAttr } from '../sys/index.js';
 import { AttachType } from './kernel-enums.js';
-import { attachStep, Link, type ProgramHandle } from './link.js';
+import { attachStep, Link, type ProgramHandle, programFd } from './link.js';
 import { interfaceIndex } from './netdev.js';
 
 /** XDP_FLAGS_* mode bits (include/uapi/linux/if_link.h). */
@@ -15,7 +15,7 @@ export function attachXdp(program: ProgramHandle, iface: string | number, mode?:
   const ifindex = interfaceIndex(iface, 'xdp');
   const fd = attachStep('xdp', target, 'BPF_LINK_CREATE', () =>
     bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, {
-      prog_fd: program.fd, target_ifindex: ifindex, attach_type: AttachType.XDP, flags: mode === undefined ? 0 : XdpMode[mode],
+      prog_fd: programFd(program), target_ifindex: ifindex, attach_type: AttachType.XDP, flags: mode === undefined ? 0 : XdpMode[mode],
     })));
   return new Link('xdp', target, new OwnedFd(fd, `xdp link on ${target}`));
 }

@@ -4,14 +4,15 @@
 // PERF_RECORD_LOST (u64 id, u64 count). The data ring is mapped once, so a record that wraps
 // is copied; the others are views.
 
-import { readFileSync } from 'node:fs';
 import { OwnedFd } from '../fd.js';
 import {
   address, bpf, BpfCommand, encodeAttr, ioctl, MapElemAttr, mmap, type Mapping, MapShared, munmap, pageSize, perfEventOpen,
   PerfEventAttr, Prot,
 } from '../sys/index.js';
-import { MapType, Perf } from '../attach/kernel-enums.js';
-import { mapInfo } from './map-info.js';
+import { Perf } from '../attach/kernel-enums.js';
+import { MapType } from '../map-types.js';
+import { mapInfo } from '../maps.js';
+import { possibleCpus } from '../possible-cpus.js';
 import { EventStreamError, type ReadOptions } from './ring-buffer.js';
 import { Waiter } from './waiter.js';
 
@@ -24,17 +25,6 @@ export interface PerfBufferOptions {
   readonly pages?: number;
   /** CPUs to open (default: every possible CPU that fits in the map). */
   readonly cpus?: readonly number[];
-}
-
-/** CPU numbers from /sys/devices/system/cpu/possible ("0-1", "0,2-3"). */
-export function possibleCpus(): number[] {
-  const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-  const out: number[] = [];
-  for (const part of text.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    for (let c = a!; c <= (b ?? a!); c++) out.push(c);
-  }
-  return out;
 }
 
 // struct perf_event_mmap_page offsets of the ring positions.
@@ -88,7 +78,7 @@ export class PerfBuffer implements AsyncIterable<PerfRecord> {
     const pages = options.pages ?? 8;
     if (pages <= 0 || (pages & (pages - 1)) !== 0) throw new EventStreamError(`pages must be a power of two (got ${pages})`);
     const page = pageSize();
-    const cpus = options.cpus ?? possibleCpus().filter((c) => c < info.maxEntries);
+    const cpus = options.cpus ?? Array.from({ length: Math.min(possibleCpus(), info.maxEntries) }, (_, i) => i);
     try {
       for (const cpu of cpus) {
         const attr = encodeAttr(PerfEventAttr, {

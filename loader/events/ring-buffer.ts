@@ -5,8 +5,8 @@
 // (bit 31) and DISCARD (bit 30) flags, u32 page offset; records are 8-byte aligned.
 
 import { mmap, type Mapping, MapShared, munmap, pageSize, Prot } from '../sys/index.js';
-import { MapType } from '../attach/kernel-enums.js';
-import { mapInfo } from './map-info.js';
+import { MapType } from '../map-types.js';
+import { mapInfo } from '../maps.js';
 import { Waiter } from './waiter.js';
 
 const BUSY = 0x80000000;

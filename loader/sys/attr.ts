@@ -183,3 +183,20 @@ export function objectName(name: string): Uint8Array {
   const bytes = Buffer.from(name, 'utf8').subarray(0, 15);
   return bytes;
 }
+
+/** struct bpf_map_info (OBJ_GET_INFO_BY_FD on a map), the fields the loader reads. */
+export const MapInfoLayout = layout('bpf_map_info', undefined, 88, {
+  type: u32(0), id: u32(4), key_size: u32(8), value_size: u32(12), max_entries: u32(16), map_flags: u32(20),
+  name: { offset: 24, size: 16 }, ifindex: u32(40), btf_vmlinux_value_type_id: u32(44), btf_id: u32(64),
+  btf_key_type_id: u32(68), btf_value_type_id: u32(72), map_extra: u64(80),
+});
+
+/** struct bpf_prog_info, the fields the loader reads. */
+export const ProgInfoLayout = layout('bpf_prog_info', undefined, 232, {
+  type: u32(0), id: u32(4), tag: { offset: 8, size: 8 }, jited_prog_len: u32(16), xlated_prog_len: u32(20),
+  jited_prog_insns: u64(24), xlated_prog_insns: u64(32), load_time: u64(40), created_by_uid: u32(48), nr_map_ids: u32(52),
+  map_ids: u64(56), name: { offset: 64, size: 16 }, ifindex: u32(80), btf_id: u32(128),
+});
+
+/** Info structs checked against kernel BTF like the bpf_attr arms. */
+export const INFO_LAYOUTS: readonly AttrLayout[] = [MapInfoLayout, ProgInfoLayout];
