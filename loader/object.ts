@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BpfObject, type BpfProgram, type BtfMap, readElf, readObject } from '../elf/index.js';
 import { bpfAccess } from './capabilities.js';
-import { type CoreRelocationResult, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
+import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
 import type { OwnedFd } from './fd.js';
@@ -137,7 +137,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   if (options.transform !== undefined) object = options.transform(object);
   let coreResults: CoreRelocationResult[] = [];
   if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
-    const target = loadKernelCoreTarget(options.btfPath === undefined ? {} : { btfPath: options.btfPath });
+    const target = coreTarget(options.btfPath);
     ({ object, results: coreResults } = relocateObjectCore(object, target));
   }
 
@@ -255,6 +255,18 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   }
 }
 
+// The kernel's BTF (and its modules') is decoded once per process and path.
+const coreTargets = new Map<string, CoreTarget>();
+function coreTarget(btfPath: string | undefined): CoreTarget {
+  const key = btfPath ?? '';
+  let t = coreTargets.get(key);
+  if (t === undefined) {
+    t = loadKernelCoreTarget(btfPath === undefined ? {} : { btfPath });
+    coreTargets.set(key, t);
+  }
+  return t;
+}
+
 function sourceLineText(object: BpfObject, rec: LineInfoRecord): string {
   const btf = object.btf;
   if (btf === undefined) return '';
@@ -319,7 +331,8 @@ function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: stri
   };
   if (def.type === MapType.PERF_EVENT_ARRAY) { spec.keySize ||= 4; spec.valueSize ||= 4; }
   // Map-in-map values are fds (4 bytes) whatever the definition says about the inner type.
-  if (isMapOfMaps(def.type)) spec.valueSize = 4;
+  // So are prog-array values; a `values` member implies 4-byte values as in libbpf.
+  if (isMapOfMaps(def.type) || (def.valuesOffset !== undefined && spec.valueSize === 0)) spec.valueSize = 4;
   const pinPath = def.pinning === 1 ? `${pinRoot}/${def.name}` : undefined;
   if (pinPath !== undefined && existsSync(pinPath)) {
     const m = BpfMap.fromPin(pinPath);
