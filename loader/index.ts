@@ -4,7 +4,7 @@
 export { assessBpfAccess, bpfAccess, type BpfAccess, Capability, effectiveCapabilities } from './capabilities.js';
 export * from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
-export { BpfMap, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
+export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
 export { isKeyedMap, isMapOfMaps, isPerCpuMap, MapType, mapTypeName } from './map-types.js';
 export { type BtfJsValue, BtfValueError, decodeValue, encodeValue } from './btf-values.js';
 export { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
@@ -16,7 +16,7 @@ export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
 export {
   BpfAccessError, BpfCollection, internalMapName, type LoadedProgramHandle, loadObject, type LoadObjectOptions, objectNameOf,
-  PinMismatchError, requireBpfAccess,
+  ObjectInputError, PinMismatchError, requireBpfAccess,
 } from './object.js';
 export * from './core/index.js';
 export * from './attach/index.js';

@@ -1,13 +1,13 @@
 // A kernel BPF map: creation, element access (raw bytes, per-CPU slots, or BTF-typed JS values),
 // iteration, batch operations, freeze and pinning.
 
-import type { Btf } from '../elf/index.js';
+import { type Btf, decodeBtf } from '../elf/index.js';
 import { type BtfJsValue, decodeValue, encodeValue } from './btf-values.js';
 import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
 import {
-  address, bpf, BpfCommand, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
+  address, bpf, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
   ObjInfoAttr, objectName, readAttr, SyscallError,
 } from './sys/index.js';
 
@@ -49,6 +49,12 @@ export interface MapTypes {
 
 export class MapError extends Error {
   override readonly name = 'MapError';
+  /** errno name when a system call failed. */
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
 }
 
 export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
@@ -68,13 +74,21 @@ export class BpfMap {
     this.types = types;
   }
 
+  /** MAP_CREATE; a refusal is a MapError naming the map and the errno. */
   static create(spec: MapSpec, types?: MapTypes): BpfMap {
-    const fd = bpf(BpfCommand.MAP_CREATE, encodeAttr(MapCreateAttr, {
+    const attr = encodeAttr(MapCreateAttr, {
       map_type: spec.type, key_size: spec.keySize, value_size: spec.valueSize, max_entries: spec.maxEntries,
       map_flags: spec.flags ?? 0, inner_map_fd: spec.innerMapFd ?? 0, numa_node: spec.numaNode ?? 0,
       map_name: objectName(spec.name), btf_fd: spec.btfFd ?? 0, btf_key_type_id: spec.btfKeyTypeId ?? 0,
       btf_value_type_id: spec.btfValueTypeId ?? 0, map_extra: BigInt(spec.mapExtra ?? 0),
-    }));
+    });
+    let fd: number;
+    try {
+      fd = bpf(BpfCommand.MAP_CREATE, attr);
+    } catch (e) {
+      if (e instanceof SyscallError) throw new MapError(`map ${spec.name}: ${e.message}`, e.code);
+      throw e;
+    }
     return BpfMap.fromFd(new OwnedFd(fd, `map ${spec.name}`), types);
   }
 
@@ -327,6 +341,28 @@ export class BpfMap {
         yield [this.decodeKey(k), Array.from({ length: possibleCpus() }, (_, i) => this.decodeValue(v.subarray(i * slot, i * slot + this.info.valueSize)))];
       } else yield [this.decodeKey(k), this.decodeValue(v)];
     }
+  }
+}
+
+/**
+ * The BTF the kernel holds for a map (its btf_id), for typed access to maps this process did not
+ * create. Undefined when the map has no BTF.
+ */
+export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
+  const i = map.info;
+  if (i.btfId === 0 || (i.btfKeyTypeId === 0 && i.btfValueTypeId === 0)) return undefined;
+  const fd = new OwnedFd(bpf(BpfCommand.BTF_GET_FD_BY_ID, encodeAttr(GetIdAttr, { btf_id: i.btfId })), `BTF id ${i.btfId}`);
+  try {
+    const head = Buffer.alloc(BtfInfoLayout.size);
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.length, info: address(head) }));
+    const size = readAttr(BtfInfoLayout, head, 'btf_size');
+    const blob = Buffer.alloc(size);
+    const info = encodeAttr(BtfInfoLayout, { btf: address(blob), btf_size: size });
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.length, info: address(info) }));
+    const btf = decodeBtf(new Uint8Array(blob.buffer, blob.byteOffset, blob.length));
+    return { btf, ...(i.btfKeyTypeId === 0 ? {} : { key: i.btfKeyTypeId }), ...(i.btfValueTypeId === 0 ? {} : { value: i.btfValueTypeId }) };
+  } finally {
+    fd.close();
   }
 }
 

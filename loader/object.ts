@@ -9,18 +9,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { type BpfObject, type BpfProgram, type BtfMap, readElf, readObject } from '../elf/index.js';
 import { bpfAccess } from './capabilities.js';
-import { type CoreRelocationResult, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
+import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
 import type { OwnedFd } from './fd.js';
 import { attachTypeNumber, kernelBtf, progTypeNumber } from './kernel-btf.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
 import { isMapOfMaps, MapType } from './map-types.js';
-import { BpfMap, pinFd } from './maps.js';
+import { BpfMap, MapError, pinFd } from './maps.js';
 import { possibleCpus } from './possible-cpus.js';
 import { type LineInfoRecord, loadProgram } from './program-load.js';
 import { relocateProgram } from './relocate.js';
-import { MapFlag, ProgFlag, SyscallError } from './sys/index.js';
+import { MapFlag, ProgFlag } from './sys/index.js';
 
 export interface LoadObjectOptions {
   /** Object name for internal map names (`<name>.rodata`); default: the file name up to its first dot. */
@@ -40,6 +40,11 @@ export interface LoadObjectOptions {
 /** The loader cannot run here: not Linux, no CAP_BPF, no koffi. */
 export class BpfAccessError extends Error {
   override readonly name = 'BpfAccessError';
+}
+
+/** The object file cannot be read. */
+export class ObjectInputError extends Error {
+  override readonly name = 'ObjectInputError';
 }
 
 /** A map pinned by name exists with a different definition. */
@@ -127,7 +132,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     try {
       bytes = new Uint8Array(readFileSync(input));
     } catch (e) {
-      throw new Error(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new ObjectInputError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   } else bytes = input;
   const objName = options.name ?? (typeof input === 'string' ? objectNameOf(input) : 'obj');
@@ -137,7 +142,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   if (options.transform !== undefined) object = options.transform(object);
   let coreResults: CoreRelocationResult[] = [];
   if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
-    const target = loadKernelCoreTarget(options.btfPath === undefined ? {} : { btfPath: options.btfPath });
+    const target = coreTarget(options.btfPath);
     ({ object, results: coreResults } = relocateObjectCore(object, target));
   }
 
@@ -204,7 +209,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     const entries = object.programs.filter((p) => !p.subprogram && (wanted === undefined || wanted.includes(p.name)));
     if (wanted !== undefined) {
       const missing = wanted.filter((n) => !entries.some((p) => p.name === n));
-      if (missing.length > 0) throw new Error(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
+      if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
     }
     const kfuncIds = new Map<string, number>();
     for (const entry of entries) {
@@ -226,7 +231,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       });
       const info = programSetup(entry, options.btfPath);
       const loaded = loadProgram({
-        name: entry.name.slice(0, NAME_LEN - 1), section: entry.section, type: info.type, insns: linked.insns, license: object.license,
+        name: entry.name, section: entry.section, type: info.type, insns: linked.insns, license: object.license,
         ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
         flags: info.flags, kernVersion: object.kernelVersion ?? 0,
         ...(btfFd === undefined ? {} : { btfFd: btfFd.fd, funcInfo: linked.funcInfo, lineInfo: linked.lineInfo }),
@@ -253,6 +258,18 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   } catch (e) {
     return fail(e);
   }
+}
+
+// The kernel's BTF (and its modules') is decoded once per process and path.
+const coreTargets = new Map<string, CoreTarget>();
+function coreTarget(btfPath: string | undefined): CoreTarget {
+  const key = btfPath ?? '';
+  let t = coreTargets.get(key);
+  if (t === undefined) {
+    t = loadKernelCoreTarget(btfPath === undefined ? {} : { btfPath });
+    coreTargets.set(key, t);
+  }
+  return t;
 }
 
 function sourceLineText(object: BpfObject, rec: LineInfoRecord): string {
@@ -302,7 +319,7 @@ function createWithBtfFallback(
       return BpfMap.create({ ...spec, btfFd: btfFd.fd, btfKeyTypeId: keyType, btfValueTypeId: valueType }, types);
     } catch (e) {
       // libbpf retries without BTF types when the kernel refuses them for this map.
-      if (!(e instanceof SyscallError)) throw e;
+      if (!(e instanceof MapError)) throw e;
     }
   }
   return BpfMap.create(spec, types);
@@ -319,7 +336,8 @@ function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: stri
   };
   if (def.type === MapType.PERF_EVENT_ARRAY) { spec.keySize ||= 4; spec.valueSize ||= 4; }
   // Map-in-map values are fds (4 bytes) whatever the definition says about the inner type.
-  if (isMapOfMaps(def.type)) spec.valueSize = 4;
+  // So are prog-array values; a `values` member implies 4-byte values as in libbpf.
+  if (isMapOfMaps(def.type) || (def.valuesOffset !== undefined && spec.valueSize === 0)) spec.valueSize = 4;
   const pinPath = def.pinning === 1 ? `${pinRoot}/${def.name}` : undefined;
   if (pinPath !== undefined && existsSync(pinPath)) {
     const m = BpfMap.fromPin(pinPath);

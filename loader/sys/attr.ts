@@ -198,5 +198,10 @@ export const ProgInfoLayout = layout('bpf_prog_info', undefined, 232, {
   map_ids: u64(56), name: { offset: 64, size: 16 }, ifindex: u32(80), btf_id: u32(128),
 });
 
+/** struct bpf_btf_info. */
+export const BtfInfoLayout = layout('bpf_btf_info', undefined, 32, {
+  btf: u64(0), btf_size: u32(8), id: u32(12), name: u64(16), name_len: u32(24), kernel_btf: u32(28),
+});
+
 /** Info structs checked against kernel BTF like the bpf_attr arms. */
-export const INFO_LAYOUTS: readonly AttrLayout[] = [MapInfoLayout, ProgInfoLayout];
+export const INFO_LAYOUTS: readonly AttrLayout[] = [MapInfoLayout, ProgInfoLayout, BtfInfoLayout];

@@ -7,6 +7,13 @@ import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
+import { loadCommand } from '../commands/load.js';
+import { dumpMap } from '../commands/maps.js';
+import {
+  BpfAccessError, BtfLoadError, CoreError, ExternError, KernelBtfError, LinkError, LoadError, MapError, NativeUnavailableError,
+  ObjectInputError, PinMismatchError, RelocationError, SyscallError,
+} from '../../loader/index.js';
+import { ObjectError } from '../../elf/index.js';
 import { VERSION } from '../version.js';
 import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
 import { UsageError } from './usage-error.js';
@@ -17,6 +24,8 @@ Usage:
   tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
+  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log]
+  tsbpf maps dump PIN_OR_ID
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -105,10 +114,54 @@ function commandBtf(args: string[]): number {
   return 0;
 }
 
+function commandLoad(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    prog: { type: 'string', multiple: true },
+    btf: { type: 'string' },
+    pin: { type: 'string' },
+    'print-log': { type: 'boolean' },
+  });
+  const file = single(positionals, 'object file');
+  const bytes = readInput(file);
+  const printLog = values['print-log'] === true;
+  try {
+    const result = loadCommand(bytes, file, {
+      ...(values.prog === undefined ? {} : { programs: values.prog as string[] }),
+      ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
+      ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
+      printLog,
+    });
+    for (const l of result.logs) process.stderr.write(`--- verifier log of ${l.program} ---\n${l.log}${l.log.endsWith('\n') ? '' : '\n'}`);
+    writeStdout(result.lines.map((l) => `${l}\n`).join(''));
+    return 0;
+  } catch (e) {
+    if (e instanceof LoadError) {
+      // A negative verdict: one line; the whole verifier log only when asked for.
+      if (printLog) process.stderr.write(`--- verifier log of ${e.program} ---\n${e.log}${e.log.endsWith('\n') ? '' : '\n'}`);
+      process.stderr.write(`${file}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function commandMaps(args: string[]): number {
+  const [sub, ...rest] = args;
+  if (sub !== 'dump') throw new UsageError(`unknown maps subcommand '${sub ?? ''}' (expected: maps dump PIN_OR_ID)`);
+  const { positionals } = parse(rest, {});
+  const target = single(positionals, 'pinned map path or map id');
+  const lines: string[] = [];
+  dumpMap(target, (l) => lines.push(l));
+  writeStdout(lines.join(''));
+  return 0;
+}
+
 const commands: Record<string, (args: string[]) => number> = {
   asm: commandAsm,
   disasm: commandDisasm,
   btf: commandBtf,
+  load: commandLoad,
+  maps: commandMaps,
 };
 
 /** Turns a typed error into the one line the CLI prints, or undefined for a bug. */
@@ -117,6 +170,11 @@ export function describeError(e: unknown, file: string | undefined): string | un
   if (e instanceof AsmError) return e.message;
   if (e instanceof UsageError) return `tsbpf: error: ${e.message}`;
   if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
+  // Loader: no access to bpf(2) here, or the object/kernel refused something other than a program.
+  if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return `tsbpf: error: ${e.message}`;
+  if (e instanceof ObjectError || e instanceof ObjectInputError || e instanceof MapError || e instanceof BtfLoadError || e instanceof ExternError
+    || e instanceof RelocationError || e instanceof LinkError || e instanceof PinMismatchError || e instanceof KernelBtfError
+    || e instanceof CoreError || e instanceof SyscallError) return `${where}: error: ${e.message}`;
   return undefined;
 }
 
