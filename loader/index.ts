@@ -23,3 +23,4 @@ export * from './attach/index.js';
 export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';
 export * from './events/index.js';
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
+export * from './skeleton/index.js';

@@ -1,4 +1,6 @@
 // Entry point of the `tsbpf` executable.
-import { main } from './main.js';
+import { mainAsync } from './main.js';
 
-process.exitCode = main(process.argv.slice(2));
+void mainAsync(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -9,6 +9,11 @@ import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { loadCommand } from '../commands/load.js';
 import { dumpMap } from '../commands/maps.js';
+import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
+import { formatReport, probeAll, probeOne } from '../commands/probe.js';
+import { traceCommand } from '../commands/trace.js';
+import { generateSkeletonFile } from '../commands/gen-skeleton.js';
+import { AttachError, TestRunError } from '../../loader/index.js';
 import {
   BpfAccessError, BtfLoadError, CoreError, ExternError, KernelBtfError, LinkError, LoadError, MapError, NativeUnavailableError,
   ObjectInputError, PinMismatchError, RelocationError, SyscallError,
@@ -26,6 +31,10 @@ Usage:
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
   tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log]
   tsbpf maps dump PIN_OR_ID
+  tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--json]
+  tsbpf trace [--json] [--timeout MS] [--count N]
+  tsbpf probe [--helpers] [--json] | --prog-type T | --map-type T | --helper H --prog-type T
+  tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]
   tsbpf --help | --version
 
 Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
@@ -156,7 +165,88 @@ function commandMaps(args: string[]): number {
   return 0;
 }
 
+function positiveInt(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be a non-negative integer (got ${String(v)})`);
+  return n;
+}
+
+function commandRun(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    prog: { type: 'string' }, data: { type: 'string' }, ctx: { type: 'string' }, repeat: { type: 'string' },
+    btf: { type: 'string' }, json: { type: 'boolean' },
+  });
+  const file = single(positionals, 'object file');
+  if (typeof values.prog !== 'string') throw new UsageError('run needs --prog NAME');
+  const bytes = readInput(file);
+  const data = typeof values.data === 'string' ? readInput(values.data) : undefined;
+  const ctx = typeof values.ctx === 'string' ? readInput(values.ctx) : undefined;
+  const repeat = positiveInt(values.repeat, '--repeat');
+  try {
+    const r = runCommand(bytes, file, {
+      program: values.prog, ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }),
+      ...(repeat === undefined ? {} : { repeat }), ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
+    });
+    writeStdout(values.json === true ? runResultJson(r) : formatRunResult(r));
+    return 0;
+  } catch (e) {
+    if (e instanceof LoadError) {
+      process.stderr.write(`${file}: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function commandProbe(args: string[]): number {
+  const { values, positionals } = parse(args, {
+    helpers: { type: 'boolean' }, json: { type: 'boolean' }, 'prog-type': { type: 'string' }, 'map-type': { type: 'string' },
+    helper: { type: 'string' },
+  });
+  if (positionals.length > 0) throw new UsageError(`probe takes no arguments (got ${positionals[0]})`);
+  const q = { progType: values['prog-type'], mapType: values['map-type'], helper: values.helper } as Record<string, string | undefined>;
+  if (q.progType !== undefined || q.mapType !== undefined || q.helper !== undefined) {
+    const r = probeOne({ ...(q.progType === undefined ? {} : { progType: q.progType }), ...(q.mapType === undefined ? {} : { mapType: q.mapType }), ...(q.helper === undefined ? {} : { helper: q.helper }) });
+    writeStdout(values.json === true ? `${JSON.stringify(r)}\n` : `${r.feature}: ${r.supported ? 'yes' : 'no'}${r.detail === 'ok' ? '' : ` (${r.detail})`}\n`);
+    return r.supported ? 0 : 1;
+  }
+  const report = probeAll(values.helpers === true);
+  writeStdout(values.json === true ? `${JSON.stringify(report)}\n` : formatReport(report));
+  return 0;
+}
+
+function commandGen(args: string[]): number {
+  const [sub, ...rest] = args;
+  if (sub !== 'skeleton') throw new UsageError(`unknown gen subcommand '${sub ?? ''}' (expected: gen skeleton OBJ.o)`);
+  const { values, positionals } = parse(rest, { name: { type: 'string' }, import: { type: 'string' } });
+  const file = single(positionals, 'object file');
+  writeStdout(generateSkeletonFile(readInput(file), file, {
+    ...(typeof values.name === 'string' ? { name: values.name } : {}),
+    ...(typeof values.import === 'string' ? { importFrom: values.import } : {}),
+  }));
+  return 0;
+}
+
+async function commandTrace(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, timeout: { type: 'string' }, count: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`trace takes no arguments (got ${positionals[0]})`);
+  const timeout = positiveInt(values.timeout, '--timeout');
+  const count = positiveInt(values.count, '--count');
+  return traceCommand({
+    json: values.json === true, ...(timeout === undefined ? {} : { idleTimeoutMs: timeout }), ...(count === undefined ? {} : { count }),
+  }, (t) => writeStdout(t));
+}
+
+/** Commands that stream and so finish asynchronously (run through mainAsync). */
+const asyncCommands: Record<string, (args: string[]) => Promise<number>> = {
+  trace: commandTrace,
+};
+
 const commands: Record<string, (args: string[]) => number> = {
+  run: commandRun,
+  probe: commandProbe,
+  gen: commandGen,
   asm: commandAsm,
   disasm: commandDisasm,
   btf: commandBtf,
@@ -175,6 +265,7 @@ export function describeError(e: unknown, file: string | undefined): string | un
   if (e instanceof ObjectError || e instanceof ObjectInputError || e instanceof MapError || e instanceof BtfLoadError || e instanceof ExternError
     || e instanceof RelocationError || e instanceof LinkError || e instanceof PinMismatchError || e instanceof KernelBtfError
     || e instanceof CoreError || e instanceof SyscallError) return `${where}: error: ${e.message}`;
+  if (e instanceof TestRunError || e instanceof AttachError) return `${where}: error: ${e.message}`;
   return undefined;
 }
 
@@ -196,6 +287,25 @@ export function main(argv: string[]): number {
   } catch (e) {
     if (e instanceof StdoutClosed) return 0;
     const line = describeError(e, file);
+    if (line !== undefined) {
+      process.stderr.write(`${line}\n`);
+      return 2;
+    }
+    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
+}
+
+/** main, plus the streaming commands; the executable calls this. */
+export async function mainAsync(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const run = command === undefined ? undefined : asyncCommands[command];
+  if (run === undefined) return main(argv);
+  try {
+    return await run(rest);
+  } catch (e) {
+    if (e instanceof StdoutClosed) return 0;
+    const line = describeError(e, undefined) ?? ((e as NodeJS.ErrnoException).code !== undefined ? `tsbpf: error: ${(e as Error).message}` : undefined);
     if (line !== undefined) {
       process.stderr.write(`${line}\n`);
       return 2;
