@@ -96,6 +96,16 @@ export function decodeValue(btf: Btf, id: number, bytes: Uint8Array, depth = 0):
       });
       return out;
     }
+    case 'DATASEC': {
+      // A global data map's value: its variables by name.
+      const out: { [k: string]: BtfJsValue } = {};
+      for (const v of t.vars) {
+        const vt = btf.type(v.type);
+        if (vt?.kind !== 'VAR') continue;
+        out[vt.name] = decodeValue(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1);
+      }
+      return out;
+    }
     default: throw new BtfValueError(`cannot decode a ${t.kind}`);
   }
 }

@@ -350,7 +350,7 @@ export class BpfMap {
  */
 export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
   const i = map.info;
-  if (i.btfId === 0 || (i.btfKeyTypeId === 0 && i.btfValueTypeId === 0)) return undefined;
+  if (i.btfId === 0 || i.btfValueTypeId === 0) return undefined;
   const fd = new OwnedFd(bpf(BpfCommand.BTF_GET_FD_BY_ID, encodeAttr(GetIdAttr, { btf_id: i.btfId })), `BTF id ${i.btfId}`);
   try {
     const head = Buffer.alloc(BtfInfoLayout.size);

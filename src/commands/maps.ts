@@ -1,6 +1,7 @@
 // tsbpf maps dump PIN_OR_ID: the entries of a kernel map, one JSON object per line:
 // {"key": K, "value": V}. With BTF (the map's btf_id), keys and values are decoded into plain
-// values (see docs/loader.md, typed values); without it they are arrays of byte values.
+// values (see docs/loader.md, typed values; a global data map's value is an object of its
+// variables); without it they are arrays of byte values.
 // Per-CPU maps give an array with one value per possible CPU. Integers beyond 2^53 are strings.
 
 import { type BpfMap, BpfMap as Map_, type BtfJsValue, isKeyedMap, kernelMapTypes } from '../../loader/index.js';
@@ -34,14 +35,17 @@ export function dumpMap(target: string, write: (line: string) => void): number {
     if (!isKeyedMap(map.info.type)) throw new UsageError(`${target}: a ${map.typeName} map has no keys to dump`);
     const types = kernelMapTypes(map);
     if (types !== undefined) map.types = types;
-    const typed = types?.key !== undefined && types.value !== undefined;
+    // Global data maps have a value type (the DATASEC) but no key type: their key is a u32 index.
+    const typed = types?.value !== undefined;
+    const decodeKey = (k: Uint8Array): unknown =>
+      types?.key !== undefined ? jsonable(map.decodeKey(k)) : k.length === 4 ? new DataView(k.buffer, k.byteOffset).getUint32(0, true) : [...k];
     const slot = (map.info.valueSize + 7) & ~7;
     let n = 0;
     for (const [k, v] of map.entries()) {
       let key: unknown;
       let value: unknown;
       if (typed) {
-        key = jsonable(map.decodeKey(k));
+        key = decodeKey(k);
         value = map.perCpu
           ? Array.from({ length: v.length / slot }, (_, i) => jsonable(map.decodeValue(v.subarray(i * slot, i * slot + map.info.valueSize))))
           : jsonable(map.decodeValue(v));
