@@ -67,7 +67,7 @@ export function testRun(program: ProgramHandle, options: TestRunOptions = {}): T
     }
   } catch (e) {
     if (e instanceof SyscallError) {
-      const hint = e.code === 'ENOTSUPP' || e.code === 'EOPNOTSUPP' ? ' (this program type has no test run)' : e.code === 'EINVAL' ? ' (wrong data/ctx for this program type?)' : '';
+      const hint = e.code === 'ENOTSUPP' || e.code === 'EOPNOTSUPP' ? ' (this program type has no test run)' : e.code !== 'EINVAL' ? '' : options.data === undefined && options.ctx === undefined ? ' (this program type needs data in (a packet) or a ctx)' : ' (wrong data/ctx for this program type?)';
       throw new TestRunError(`test run of ${program.name ?? `fd ${programFd(program)}`}: ${e.message}${hint}`, e.code);
     }
     throw e;

@@ -2,6 +2,8 @@
 // BPF_PROG_TEST_RUN: each record carries a sequence number taken from an array map, so the
 // reader's output can be checked for count, order, contents, wrap-around and losses.
 
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MapType, PerfBuffer, ProgType, RingBuffer, readTracePipe, testRun } from '../loader/index.js';
 import { createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
@@ -150,6 +152,38 @@ describe.skipIf(!ok)('event streams on the live kernel', () => {
       }
       await lines.return(undefined);
       expect(found).toBe(tag);
+    } finally {
+      prog.close();
+    }
+  });
+
+  it('tsbpf trace --json prints the bpf_printk line as JSON (same file as the other trace_pipe reader: tests here run one at a time)', async () => {
+    if (!existsSync('dist/cli.js')) throw new Error('dist/cli.js is missing: npm test builds it first');
+    const tag = `tsbcli${process.pid}`.slice(0, 12).padEnd(12, 'y');
+    const bytes = Buffer.alloc(16);
+    bytes.write(`${tag}\n`);
+    const prog = loadRaw(ProgType.XDP, [
+      `r1 = ${bytes.readBigUInt64LE(0)} ll`, '*(u64 *)(r10 - 16) = r1', `r1 = ${bytes.readBigUInt64LE(8)} ll`, '*(u64 *)(r10 - 8) = r1',
+      'r1 = r10', 'r1 += -16', `r2 = ${tag.length + 2}`, 'call 6', 'r0 = 2', 'exit',
+    ]);
+    try {
+      const child = spawn(process.execPath, ['dist/cli.js', 'trace', '--json', '--timeout', '5000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const found = new Promise<string>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const line = out.split('\n').find((l) => l.includes(tag));
+          if (line !== undefined) resolve(line);
+        });
+      });
+      await new Promise((r) => setTimeout(r, 500)); // the child opens trace_pipe
+      testRun(prog, { data: PACKET });
+      const line = JSON.parse(await found) as { message: string; pid: number | null };
+      child.kill('SIGINT');
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      expect(line.message).toBe(tag);
+      expect(line.pid).toBe(process.pid);
+      expect(code).toBe(0);
     } finally {
       prog.close();
     }

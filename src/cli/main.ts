@@ -29,7 +29,7 @@ Usage:
   tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
   tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
   tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
-  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log]
+  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
   tsbpf maps dump PIN_OR_ID
   tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--json]
   tsbpf trace [--json] [--timeout MS] [--count N]
@@ -129,6 +129,9 @@ function commandLoad(args: string[]): number {
     btf: { type: 'string' },
     pin: { type: 'string' },
     'print-log': { type: 'boolean' },
+    attach: { type: 'boolean' },
+    iface: { type: 'string' },
+    cgroup: { type: 'string' },
   });
   const file = single(positionals, 'object file');
   const bytes = readInput(file);
@@ -139,6 +142,12 @@ function commandLoad(args: string[]): number {
       ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
       ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
       printLog,
+      ...(values.attach === true ? {
+        attach: {
+          ...(typeof values.iface === 'string' ? { interface: values.iface } : {}),
+          ...(typeof values.cgroup === 'string' ? { cgroup: values.cgroup } : {}),
+        },
+      } : {}),
     });
     for (const l of result.logs) process.stderr.write(`--- verifier log of ${l.program} ---\n${l.log}${l.log.endsWith('\n') ? '' : '\n'}`);
     writeStdout(result.lines.map((l) => `${l}\n`).join(''));

@@ -5,7 +5,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadObject, objectNameOf } from '../../loader/index.js';
+import { type AttachContext, attachOptionsForSection, attachProgram, loadObject, objectNameOf } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
 export interface LoadCommandOptions {
@@ -14,6 +14,8 @@ export interface LoadCommandOptions {
   readonly pinDir?: string;
   /** Keep the verifier log of successful loads too (log level 1). */
   readonly printLog?: boolean;
+  /** Attach every program by its section (needs pinDir: each link is pinned as DIR/<program>_link). */
+  readonly attach?: AttachContext;
 }
 
 export interface LoadCommandResult {
@@ -50,6 +52,20 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
       }
     }
     const lines = [...c.programs.values()].map((p) => `${p.name}\t${p.section}\t${p.insnCount} insns${options.pinDir === undefined ? '' : `\tpinned ${join(options.pinDir, p.name)}`}`);
+    if (options.attach !== undefined) {
+      // Links are pinned so the attachments outlive this command (closing an unpinned link detaches it).
+      if (options.pinDir === undefined) throw new UsageError('--attach needs --pin DIR (the links are pinned there)');
+      for (const p of c.programs.values()) {
+        const link = attachProgram(p, attachOptionsForSection(p.section, options.attach));
+        try {
+          const path = join(options.pinDir, `${p.name}_link`);
+          link.pin(path);
+          lines.push(`${p.name}\tattached ${link.kind} ${link.target}\tlink pinned ${path}`);
+        } finally {
+          link.close();
+        }
+      }
+    }
     const logs = options.printLog === true ? [...c.programs.values()].map((p) => ({ program: p.name, log: p.log })) : [];
     return { lines, logs };
   } finally {
