@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { btfBenchmarks } from './btf.mjs';
+import { mapLookupBenchmarks } from './map-lookup.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
@@ -74,6 +75,7 @@ results.push({
 });
 
 results.push(...await btfBenchmarks({ runs: RUNS }));
+results.push(...await mapLookupBenchmarks({ runs: RUNS }));
 
 // Static linking of the two-file fixture (each half ~30 KB, mostly BTF: the dedup dominates).
 const linkIn = ['a', 'b'].map((h) => join(root, 'fixtures', 'obj', 'link', `link_${h}.bpf.o`));
