@@ -26,3 +26,7 @@ export type { AnyField, FieldNames, FieldType, Resolved, ValueOf } from './type-
 export { BtfBuilder } from './btf-builder.js';
 export { decodeValue, encodeValue, type ValueCodecOptions } from './value-codec.js';
 export { GenTsError, generateTypesModule, type GenTsOptions } from './gen-ts.js';
+export {
+  type CoreAccess, coreEnumValue, coreField, corePath, type CorePath, type CoreRelocationWithValue, type FieldRelocationValues,
+  type PathElement, type PathKey, type PathNext, type PathResult, resolvePath, type TypeRelocationKind, coreType, type ValidPath,
+} from './core-path.js';
