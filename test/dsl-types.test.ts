@@ -2,7 +2,8 @@
 // BtfBuilder emits has the same kinds, names, sizes, member offsets and bitfield encoding as the
 // .BTF clang-19 -g writes (compared as canonical text, independent of ids), for a hand-written
 // struct covering every descriptor and for random structs/unions/arrays/bitfields (fast-check,
-// one clang run per batch). encodeValue/decodeValue round-trip.
+// one clang run per batch), and for each random type clang's bytes for a random C initialiser equal
+// encodeValue's for the same value. encodeValue/decodeValue round-trip.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import {
   array, bitfield, bool, BtfBuilder, char, type CType, decodeValue, encodeValue, enumType, fieldOf, fwd, ptr, s16, s32, s64, s8,
-  struct, type StructType, typedef, u16, u32, u64, u8, union, type UnionType, type ValueOf, void_,
+  type IntType, struct, type StructType, typedef, u16, u32, u64, u8, union, type UnionType, type ValueOf, void_,
 } from '../src/dsl/types/index.js';
-import { canonical, cDeclarator, cDefinition, clangBtf, idByName } from './support/c-types.js';
+import { canonical, cDeclarator, cDefinition, clangBtf, clangObject, globalBytes, idByName } from './support/c-types.js';
 import { requireReferences, run } from './support/references.js';
 
 const haveClang = requireReferences('clang-19');
@@ -124,9 +125,88 @@ function cBodyWithPacked(t: StructType | UnionType, packed: (x: StructType | Uni
   return `${t.kind}${t.name === '' ? '' : ` ${t.name}`} { ${lines.join(' ')} }${packed(t) ? ' __attribute__((packed))' : ''};\n`;
 }
 
-describe.skipIf(!haveClang)('random declarations: our layout and BTF equal clang-19\'s', () => {
+function hasUnion(t: CType): boolean {
+  if (t.kind === 'union') return true;
+  if (t.kind === 'array') return hasUnion(t.elem);
+  return t.kind === 'struct' && t.members.some((m) => hasUnion(m.type));
+}
+
+/** A small deterministic PRNG (mulberry32), seeded by fast-check, for values of a random type. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBits(rnd: () => number, bits: number, signed: boolean): bigint {
+  let x = 0n;
+  for (let i = 0; i < bits; i += 16) x |= BigInt(Math.floor(rnd() * 65536)) << BigInt(i);
+  // Bias towards small values and the extremes too.
+  const r = rnd();
+  if (r < 0.2) x = BigInt(Math.floor(rnd() * 4));
+  else if (r < 0.3) x = (1n << BigInt(bits)) - 1n;
+  x = BigInt.asUintN(bits, x);
+  return signed ? BigInt.asIntN(bits, x) : x;
+}
+
+const cInt = (v: bigint): string => (v >= 0n ? `${v}ULL` : `(-${-(v + 1n)}LL - 1)`);
+
+/** A random JS value of a type and the C initializer for the same value. */
+function randomValue(t: CType, rnd: () => number): { js: unknown; c: string } {
+  switch (t.kind) {
+    case 'int': {
+      if (t.flavor === 'bool') { const b = rnd() < 0.5; return { js: b, c: b ? '1' : '0' }; }
+      const v = randomBits(rnd, t.size * 8, t.signed);
+      return { js: t.size === 8 ? v : Number(v), c: `(${t.name})${cInt(v)}` };
+    }
+    case 'ptr': return { js: 0n, c: '0' };
+    case 'array': {
+      if (t.elem.kind === 'int' && t.elem.flavor === 'char') {
+        const n = Math.floor(rnd() * (t.length + 1));
+        const str = Array.from({ length: n }, () => String.fromCharCode(97 + Math.floor(rnd() * 26))).join('');
+        return { js: str, c: `"${str}"` };
+      }
+      const items = Array.from({ length: t.length }, () => randomValue(t.elem, rnd));
+      return { js: items.map((x) => x.js), c: `{ ${items.map((x) => x.c).join(', ')} }` };
+    }
+    case 'struct': case 'union': {
+      const { js, designators } = compositeValue(t, rnd);
+      return { js, c: `{ ${designators.join(', ')} }` };
+    }
+    default: throw new Error(`no random value for ${t.kind}`);
+  }
+}
+
+/** Members' values; anonymous members' designators are flattened into the parent's, as C allows. A union gets its first member. */
+function compositeValue(t: StructType | UnionType, rnd: () => number): { js: Record<string, unknown>; designators: string[] } {
+  const js: Record<string, unknown> = {};
+  const designators: string[] = [];
+  for (const m of t.kind === 'union' ? t.members.slice(0, 1) : t.members) {
+    if (m.name === '') {
+      const inner = compositeValue(m.type as StructType | UnionType, rnd);
+      js[m.key] = inner.js;
+      designators.push(...inner.designators);
+    } else if (m.bitSize !== 0) {
+      const base = m.type as IntType;
+      const v = randomBits(rnd, m.bitSize, base.signed);
+      js[m.key] = base.size === 8 ? v : Number(v);
+      designators.push(`.${m.name} = ${cInt(v)}`);
+    } else {
+      const v = randomValue(m.type, rnd);
+      js[m.key] = v.js;
+      designators.push(`.${m.name} = ${v.c}`);
+    }
+  }
+  return { js, designators };
+}
+
+describe.skipIf(!haveClang)('random declarations: our layout, BTF and value bytes equal clang-19\'s', () => {
   it('structs, unions, arrays, bitfields, packed (batches of 40, one clang run each)', () => {
-    fc.assert(fc.property(fc.array(topShape, { minLength: 40, maxLength: 40 }), (shapes) => {
+    fc.assert(fc.property(fc.array(topShape, { minLength: 40, maxLength: 40 }), fc.integer(), (shapes, seed) => {
       const types = shapes.map((s, i) => build(s, `t${i}`));
       // Nested descriptors carry their own packed flag only through layout; record which are packed.
       const packedOf = new Map<StructType | UnionType, boolean>();
@@ -139,13 +219,22 @@ describe.skipIf(!haveClang)('random declarations: our layout and BTF equal clang
         }
       };
       shapes.forEach((s, i) => mark(s, types[i]!));
+      const rnd = prng(seed);
+      const values = types.map((t) => randomValue(t, rnd));
       const src = types.map((t) => cDefinitions(t, (x) => packedOf.get(x) === true)).join('')
-        + types.map((t, i) => `${t.kind} t${i} g${i};\n`).join('');
-      const theirs = clangBtf(src);
+        + types.map((t, i) => `${t.kind} t${i} g${i} = ${values[i]!.c};\n`).join('');
+      const obj = clangObject(src);
+      const theirs = obj.btf!;
       types.forEach((t, i) => {
         expect(ours(t), src).toBe(canonical(theirs, idByName(theirs, `t${i}`, t.kind === 'struct' ? 'STRUCT' : 'UNION')));
+        // The bytes clang initialised g_i with are the bytes encodeValue writes, and decode → encode keeps them.
+        const bytes = globalBytes(obj, `g${i}`);
+        const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
+        expect(hex(encodeValue(t, values[i]!.js as never)), `g${i} = ${values[i]!.c}`).toBe(hex(bytes));
+        // (Not through unions: a _Bool member decodes the shared byte as true/false, losing the rest.)
+        if (!hasUnion(t)) expect(hex(encodeValue(t, decodeValue(t, bytes) as never)), `decode/encode g${i}`).toBe(hex(bytes));
       });
-    }), { numRuns: 6 });
+    }), { numRuns: 10 });
   });
 });
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Btf, readObject } from '../../elf/index.js';
+import { type BpfObject, type Btf, readObject } from '../../elf/index.js';
 import type { CType, StructType, UnionType } from '../../src/dsl/types/index.js';
 import { run } from './references.js';
 
@@ -41,18 +41,32 @@ function cBody(t: StructType | UnionType): string {
   return `${t.kind}${t.name === '' ? '' : ` ${t.name}`} {\n${lines.join('\n')}\n}`;
 }
 
-/** Compiles C with clang-19 -g -target bpf and returns the object's BTF. */
-export function clangBtf(source: string): Btf {
+/** Compiles C with clang-19 -g -O2 -target bpf and returns the object. */
+export function clangObject(source: string): BpfObject {
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-ctypes-'));
   try {
     writeFileSync(join(dir, 'a.c'), source);
     run('clang-19', ['-g', '-O2', '-target', 'bpf', '-c', join(dir, 'a.c'), '-o', join(dir, 'a.o')]);
-    const obj = readObject(readFileSync(join(dir, 'a.o')));
-    if (obj.btf === undefined) throw new Error('clang-19 emitted no .BTF');
-    return obj.btf;
+    return readObject(readFileSync(join(dir, 'a.o')));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The object's BTF. */
+export function clangBtf(source: string): Btf {
+  const obj = clangObject(source);
+  if (obj.btf === undefined) throw new Error('clang-19 emitted no .BTF');
+  return obj.btf;
+}
+
+/** The bytes of a global variable of a compiled object (.data, .rodata or .bss). */
+export function globalBytes(obj: BpfObject, name: string): Uint8Array {
+  for (const sec of obj.globals) {
+    const v = sec.variables.find((x) => x.name === name);
+    if (v !== undefined) return sec.kind === 'bss' ? new Uint8Array(v.size) : sec.data.subarray(v.offset, v.offset + v.size);
+  }
+  throw new Error(`no global '${name}' in the object`);
 }
 
 /**

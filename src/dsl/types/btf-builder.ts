@@ -102,7 +102,7 @@ export class BtfBuilder {
         this.ids.set(t, id);
         byTarget.set(target, id);
         const targetId = this.add(target);
-        if (t.kind === 'array') this.set(id, { kind: 'ARRAY', name: '', type: targetId, indexType: this.arrayIndex(), nelems: t.length });
+        if (t.kind === 'array') this.set(id, { kind: 'ARRAY', name: '', type: targetId, indexType: this.arrayIndexType(), nelems: t.length });
         else this.set(id, { kind: t.kind === 'ptr' ? 'PTR' : t.kind === 'const' ? 'CONST' : 'VOLATILE', name: '', type: targetId });
         return id;
       }
@@ -134,8 +134,8 @@ export class BtfBuilder {
   /** Encoded .BTF bytes (little-endian). */
   encode(): Uint8Array { return encodeBtf(this.build()); }
 
-  /** The INT clang uses as every array's index type. */
-  private arrayIndex(): number {
+  /** Id of the INT clang uses as every array's index type (`__ARRAY_SIZE_TYPE__`), added on first use. */
+  arrayIndexType(): number {
     if (this.arrayIndexId === 0) {
       this.arrayIndexId = this.addRaw({ kind: 'INT', name: '__ARRAY_SIZE_TYPE__', size: 4, encoding: 0, bitsOffset: 0, bits: 32 });
     }

@@ -221,12 +221,18 @@ export interface FieldInfo {
   readonly type: CType;
   /** Member indices from the struct to the field (through anonymous members), for CO-RE access strings. */
   readonly path: readonly number[];
+  /** The struct or union that declares the field (an anonymous member's type, or the owner). */
+  readonly parent: StructType | UnionType;
+  /** Offset of the field in bits from the start of `parent`. */
+  readonly memberBitOffset: number;
 }
 
 export function findField(owner: StructType | UnionType, name: string): FieldInfo | undefined {
   for (let i = 0; i < owner.members.length; i++) {
     const m = owner.members[i]!;
-    if (m.name === name) return { offset: Math.floor(m.bitOffset / 8), bitOffset: m.bitOffset, bitSize: m.bitSize, type: m.type, path: [i] };
+    if (m.name === name) {
+      return { offset: Math.floor(m.bitOffset / 8), bitOffset: m.bitOffset, bitSize: m.bitSize, type: m.type, path: [i], parent: owner, memberBitOffset: m.bitOffset };
+    }
     if (m.name === '') {
       const inner = resolve(m.type) as StructType | UnionType;
       const f = findField(inner, name);

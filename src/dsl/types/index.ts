@@ -13,9 +13,16 @@
 //   for _Bool, string for char[N], arrays, objects). encodeValue / decodeValue convert (LE default).
 // - fieldOf(struct, name) → { offset, bitOffset, bitSize, type, path }; FieldNames<S> / FieldType<S, K>.
 // - BtfBuilder: add(type) → memoised BTF id of the whole graph (as clang-19 emits it); addRaw(t),
+//   arrayIndexType() (the `__ARRAY_SIZE_TYPE__` INT for hand-made ARRAY records),
 //   reserve()/set(id, t) for FUNC/FUNC_PROTO/VAR/DATASEC/map structs; string(s) → final offset in
 //   the built string table (for .BTF.ext); build() → Btf (decoded, its string table holds them).
-// - CO-RE typed paths: see core-path.ts.
+// - CO-RE: corePath(builder, struct, 'field', 'ptrField', 'field', index, …) — tsc checks the names
+//   (ValidPath) — → { steps: CoreAccess[] (one per read; a new step after each pointer), result };
+//   each CoreAccess has rootId, accessString/accessStringOffset, byte offset/size, signedness,
+//   bitfield shifts (`values`, the immediates clang-19 writes), `relocations` (kinds a read carries)
+//   and relocation(kind) → the InsnCoreRelocation record. resolvePath is the unchecked form.
+//   coreField / coreType / coreEnumValue: bpf_core_field_*, bpf_core_type_*, bpf_core_enum_value*.
+// - generateTypesModule(btf, names): the text of a `tsbpf btf gen-ts` module.
 
 export * from './descriptors.js';
 export {
@@ -26,3 +33,7 @@ export type { AnyField, FieldNames, FieldType, Resolved, ValueOf } from './type-
 export { BtfBuilder } from './btf-builder.js';
 export { decodeValue, encodeValue, type ValueCodecOptions } from './value-codec.js';
 export { GenTsError, generateTypesModule, type GenTsOptions } from './gen-ts.js';
+export {
+  type CoreAccess, coreEnumValue, coreField, corePath, type CorePath, type CoreRelocationWithValue, type FieldRelocationValues,
+  type PathElement, type PathKey, type PathNext, type PathResult, resolvePath, type TypeRelocationKind, coreType, type ValidPath,
+} from './core-path.js';

@@ -9,7 +9,8 @@ import type {
 type AnonKey = `#${number}`;
 
 /** Strips typedefs and qualifiers at the type level. */
-export type Resolved<T> = T extends TypedefType<infer U> ? Resolved<U> : T extends QualType<infer U> ? Resolved<U> : T;
+export type Resolved<T> = [CType] extends [T] ? CType : ResolvedNarrow<T>;
+type ResolvedNarrow<T> = T extends TypedefType<infer U> ? Resolved<U> : T extends QualType<infer U> ? Resolved<U> : T;
 
 type IntValue<S> = S extends 8 | 16 ? bigint : number;
 
@@ -37,13 +38,15 @@ type FieldsOf<T> = Resolved<T> extends StructType<infer F> | UnionType<infer F> 
 /** Field names reachable from a struct or union: named members and those of anonymous members. */
 export type FieldNames<T> = FieldNamesOf<FieldsOf<T>>;
 type FieldNamesOf<F> = F extends FieldMap
-  ? { [K in keyof F & string]: K extends AnonKey ? FieldNames<F[K]> : K }[keyof F & string]
+  ? string extends keyof F ? string // a descriptor whose fields are not known statically
+  : { [K in keyof F & string]: K extends AnonKey ? FieldNames<F[K]> : K }[keyof F & string]
   : never;
 
 /** Type of the field `K` of struct `T` (looked up through anonymous members). */
 export type FieldType<T, K extends string> = FieldTypeOf<FieldsOf<T>, K>;
 type FieldTypeOf<F, K extends string> = F extends FieldMap
-  ? K extends keyof F ? F[K] : { [A in keyof F & AnonKey]: FieldTypeOf<FieldsOf<F[A]>, K> }[keyof F & AnonKey]
+  ? string extends keyof F ? F[string]
+  : K extends keyof F ? F[K] : { [A in keyof F & AnonKey]: FieldTypeOf<FieldsOf<F[A]>, K> }[keyof F & AnonKey]
   : never;
 
 /** Any descriptor or bitfield (for generic code). */
