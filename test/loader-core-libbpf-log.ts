@@ -54,7 +54,7 @@ export function parseLibbpfCoreLog(log: string): Map<string, LibbpfRelo> {
 export function expectSameAsLibbpf(results: readonly CoreRelocationResult[], log: Map<string, LibbpfRelo>, where: string): number {
   const ours = results.map((r) => {
     const o: Record<string, unknown> = { key: `${r.program}#${r.relocationIndex}`, slot: r.slot, ok: r.ok };
-    if (r.ok) { o.from = r.originalValue; o.to = r.patchedValue; o.memSize = r.newSize; }
+    if (r.ok) { o.from = BigInt(r.originalValue); o.to = BigInt(r.patchedValue); o.memSize = r.newSize; }
     return o;
   });
   const theirs = results.map((r) => {

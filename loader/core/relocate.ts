@@ -29,14 +29,15 @@ export interface CoreRelocationResult {
   readonly original: number;
   /** Value written (signed); 0xbad2310, the poison call's helper id, when !ok. */
   readonly patched: number;
-  /** Exact u64 forms, as libbpf's log prints them. */
-  readonly originalValue: bigint;
-  readonly patchedValue: bigint;
+  /** Exact u64 forms in decimal, as libbpf's log prints them (strings so that results stay JSON). */
+  readonly originalValue: string;
+  readonly patchedValue: string;
   /** Load/store access size after patching, when it changed. */
   readonly newSize?: number;
-  /** Root type id of the chosen candidate (in `targetBtf`), absent when none matched. */
+  /** Root type id of the chosen candidate, absent when none matched. */
   readonly targetTypeId?: number;
-  readonly targetBtf?: Btf;
+  /** Index in `target.modules` of the module BTF holding it; absent for vmlinux (or the named file). */
+  readonly targetModule?: number;
   readonly message?: string;
 }
 
@@ -134,9 +135,10 @@ export function relocateObjectCore(object: BpfObject, target: CoreTarget): { obj
         relocationIndex: location.relocationIndex, kind: record.kind, accessString, localTypeId: record.typeId,
         localType: describeType(local, record.typeId), ok: !out.poisoned,
         original: Number(BigInt.asIntN(64, out.original)), patched: Number(BigInt.asIntN(64, patchedValue)),
-        originalValue: out.original, patchedValue,
+        originalValue: out.original.toString(), patchedValue: patchedValue.toString(),
         ...(out.newSize === undefined ? {} : { newSize: out.newSize }),
-        ...(res.target === undefined ? {} : { targetTypeId: res.target.rootTypeId, targetBtf: res.target.btf }),
+        ...(res.target === undefined ? {} : { targetTypeId: res.target.rootTypeId }),
+        ...(res.target === undefined || res.target.btf === target.btf ? {} : { targetModule: target.modules?.indexOf(res.target.btf) ?? -1 }),
         ...(out.poisoned ? { message: res.poison ? 'no target has this field/enumerator' : 'load/store size cannot be adjusted for this field type' } : {}),
       });
     } catch (e) {
