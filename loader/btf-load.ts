@@ -46,7 +46,8 @@ class Patcher {
 export function kernelReadyBtf(btf: Btf, elf: ElfFile, externs: ExternLayout): Uint8Array {
   const raw = btf.raw;
   if (raw === undefined || !raw.le) throw new BtfLoadError('object BTF must be little-endian raw BTF', 'EINVAL', '');
-  const bytes = raw.bytes.slice();
+  // A copy (Buffer#slice would share memory with the caller's bytes).
+  const bytes = new Uint8Array(raw.bytes);
   const p = new Patcher(bytes, raw.typeOffset, raw.offsets);
   const sections = new Map(elf.sections.map((s) => [s.name, s]));
   let dummyNeeded = false;
@@ -119,7 +120,7 @@ export function kernelReadyBtf(btf: Btf, elf: ElfFile, externs: ExternLayout): U
 
 /** The kernel wants DATASEC members in offset order; kconfig placement may reorder them. */
 function sortSecinfo(bytes: Uint8Array, start: number, n: number): void {
-  const recs = Array.from({ length: n }, (_, k) => bytes.slice(start + k * 12, start + k * 12 + 12));
+  const recs = Array.from({ length: n }, (_, k) => Uint8Array.from(bytes.subarray(start + k * 12, start + k * 12 + 12)));
   recs.sort((a, b) => new DataView(a.buffer).getUint32(4, true) - new DataView(b.buffer).getUint32(4, true));
   recs.forEach((r, k) => bytes.set(r, start + k * 12));
 }

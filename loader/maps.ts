@@ -287,34 +287,35 @@ export class BpfMap {
 
   // Typed access through the map's BTF.
 
-  #types(): { btf: Btf; key: number; value: number } {
+  #type(which: 'key' | 'value'): { btf: Btf; id: number } {
     const t = this.types;
-    if (t?.key === undefined || t.value === undefined) throw new MapError(`map ${this.name} has no BTF key/value types`);
-    return { btf: t.btf, key: t.key, value: t.value };
+    const id = t?.[which];
+    if (t === undefined || id === undefined) throw new MapError(`map ${this.name} has no BTF ${which} type`);
+    return { btf: t.btf, id };
   }
 
   encodeKey(key: BtfJsValue): Uint8Array {
-    const t = this.#types();
+    const t = this.#type('key');
     const out = new Uint8Array(this.info.keySize);
-    encodeValue(t.btf, t.key, key, out, 'key');
+    encodeValue(t.btf, t.id, key, out, 'key');
     return out;
   }
 
   encodeValue(value: BtfJsValue): Uint8Array {
-    const t = this.#types();
+    const t = this.#type('value');
     const out = new Uint8Array(this.info.valueSize);
-    encodeValue(t.btf, t.value, value, out, 'value');
+    encodeValue(t.btf, t.id, value, out, 'value');
     return out;
   }
 
   decodeKey(key: Uint8Array): BtfJsValue {
-    const t = this.#types();
-    return decodeValue(t.btf, t.key, key);
+    const t = this.#type('key');
+    return decodeValue(t.btf, t.id, key);
   }
 
   decodeValue(value: Uint8Array): BtfJsValue {
-    const t = this.#types();
-    return decodeValue(t.btf, t.value, value);
+    const t = this.#type('value');
+    return decodeValue(t.btf, t.id, value);
   }
 
   /** Typed lookup; per-CPU maps give an array with one decoded value per CPU. */

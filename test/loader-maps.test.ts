@@ -18,6 +18,7 @@ import { inCI, isRoot, requireReferences, run } from './support/references.js';
 const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the loader tests');
 
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 const PIN = `/sys/fs/bpf/tsbpf-test-maps-${process.pid}`;
 afterAll(() => rmSync(PIN, { recursive: true, force: true }));
@@ -144,6 +145,26 @@ describe.skipIf(!ok)('BpfMap against a JS Map model', () => {
     }
   });
 
+  it('tsbpf maps dump: a pinned global data map decodes to its variables; bad targets are one line, exit 2', () => {
+    const c = loadObject(join(FIX, 'obj/global_data.bpf.o'));
+    try {
+      mkdirSync(PIN, { recursive: true });
+      const path = join(PIN, 'data');
+      c.map('.data').pin(path);
+      const shown = bpftoolJson(['-j', 'map', 'dump', 'pinned', path]) as { formatted: { value: Record<string, Record<string, unknown>[]> } }[];
+      const ours = JSON.parse(run(process.execPath, [CLI, 'maps', 'dump', path])) as { key: number; value: Record<string, unknown> };
+      expect(ours.key).toBe(0);
+      // bpftool writes a DATASEC value as {".data": [{var: value}, ...]}; tsbpf as {var: value, ...}.
+      expect(canon(ours.value)).toEqual(Object.assign({}, ...shown[0]!.formatted.value['.data']!));
+      rmSync(path);
+    } finally {
+      c.close();
+    }
+    const missing = spawnSync(process.execPath, [CLI, 'maps', 'dump', join(PIN, 'nope')], { encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toBe(`tsbpf: error: ${join(PIN, 'nope')}: no such map (not a pinned map path or a map id)\n`);
+  });
+
   it('array-of-maps from a fixture: slots hold the inner maps, as bpftool sees them', () => {
     const c = loadObject(join(FIX, 'obj/map_array_of_maps.bpf.o'));
     try {
@@ -205,7 +226,7 @@ const fixtures = (JSON.parse(readFileSync(join(FIX, 'manifest.json'), 'utf8')) a
 const TYPED = new Set<number>([MapType.HASH, MapType.ARRAY, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
 
 describe.skipIf(!ok)('typed keys and values (BTF) against bpftool\'s formatted dump', () => {
-  it('every BTF-typed hash/array map of the fixtures: set random values, read them back', () => {
+  it('every BTF-typed hash/array map of the fixtures: set random values, read them back (API, bpftool, tsbpf maps dump)', () => {
     let maps = 0;
     for (const f of fixtures) {
       const c = loadObject(join(FIX, f.file));
@@ -233,6 +254,11 @@ describe.skipIf(!ok)('typed keys and values (BTF) against bpftool\'s formatted d
             const value = perCpu ? hit!.formatted.values!.map((x) => x.value) : hit!.formatted.value;
             expect(value, `${f.name}/${m.name}`).toEqual(canon(v));
           }
+          // tsbpf maps dump prints the same entries as bpftool's formatted dump.
+          const lines = run(process.execPath, [CLI, 'maps', 'dump', String(m.info.id)]).trim().split('\n').map((l) => JSON.parse(l) as { key: unknown; value: unknown });
+          expect(lines.map((l) => canon(l)), `tsbpf maps dump ${f.name}/${m.name}`).toEqual(shown.map((e) => ({
+            key: e.formatted.key, value: perCpu ? e.formatted.values!.map((x) => x.value) : e.formatted.value,
+          })));
         }
       } finally {
         c.close();

@@ -1,10 +1,11 @@
-// loadObject against libbpf: every fixture the manifest marks loadable is loaded by tsbpf and by
-// `bpftool prog loadall` (libbpf 1.1); for each program the kernel's xlated code must be
-// identical once map ids are replaced by map names (test/support/xlated.ts). This covers BTF
+// loadObject against libbpf: every fixture the manifest marks loadable is loaded by
+// `tsbpf load --pin DIR` (the CLI over loadObject) and by `bpftool prog loadall` (libbpf 1.1); for
+// each program the kernel's xlated code must be identical once map ids are replaced by map
+// names (test/support/xlated.ts). loadObject itself is checked for the map names and programs. This covers BTF
 // fixups, map creation, global data and kconfig maps, subprogram linking order, map/data/kfunc
 // relocation and CO-RE (via loader/core) at once: any difference shows in the xlated text.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +20,7 @@ const FIX = join(import.meta.dirname, '..', 'fixtures');
 interface Fixture { name: string; file: string; loads: boolean; programs: { name: string }[]; maps: { name: string; declared_in: string }[] }
 const manifest = JSON.parse(readFileSync(join(FIX, 'manifest.json'), 'utf8')) as { fixtures: Fixture[] };
 const loadable = manifest.fixtures.filter((f) => f.loads);
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const ROOT = `/sys/fs/bpf/tsbpf-test-object-${process.pid}`;
 
 afterAll(() => {
@@ -32,24 +34,26 @@ describe.skipIf(!ok)('loadObject: xlated code identical to libbpf 1.1 (bpftool p
     const lib = join(ROOT, `${f.name}-libbpf`);
     const ours = join(ROOT, `${f.name}-tsbpf`);
     mkdirSync(ROOT, { recursive: true });
-    mkdirSync(ours, { recursive: true });
     execFileSync('bpftool', ['prog', 'loadall', obj, lib], { stdio: 'pipe' });
-    const c = loadObject(obj);
     try {
-      // Internal maps carry libbpf's names; .maps maps their own.
-      for (const m of f.maps) {
-        const kernelNames = [...c.maps.values()].map((x) => x.name);
-        expect(kernelNames).toContain(m.name);
-      }
       const libProgs = readdirSync(lib).sort();
-      expect([...c.programs.keys()].sort()).toEqual(libProgs);
+      const c = loadObject(obj);
+      try {
+        // Internal maps carry libbpf's names; .maps maps their own.
+        const kernelNames = [...c.maps.values()].map((x) => x.name).sort();
+        expect(kernelNames).toEqual(f.maps.map((m) => m.name).sort());
+        expect([...c.programs.keys()].sort()).toEqual(libProgs);
+      } finally {
+        c.close();
+      }
+      const out = execFileSync(process.execPath, [CLI, 'load', obj, '--pin', ours], { encoding: 'utf8' });
+      expect(out.trim().split('\n').map((l) => l.split('\t')[0]).sort()).toEqual(libProgs);
+      expect(readdirSync(ours).sort()).toEqual(libProgs);
       for (const name of libProgs) {
-        c.pinProgram(name, join(ours, name));
         expect(normalizedXlated(join(ours, name)), `${f.name}/${name}`).toBe(normalizedXlated(join(lib, name)));
         programs++;
       }
     } finally {
-      c.close();
       rmSync(lib, { recursive: true, force: true });
       rmSync(ours, { recursive: true, force: true });
     }
@@ -73,4 +77,3 @@ describe('internalMapName', () => {
   });
 });
 
-void spawnSync;

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Btf, btfSizeOf, decodeBtf } from '../elf/index.js';
-import { type AttrLayout, BPF_ATTR_LAYOUTS, PerfEventAttr, PerfEventFlag, encodeAttr, MapCreateAttr } from '../loader/sys/index.js';
+import { type AttrLayout, BPF_ATTR_LAYOUTS, INFO_LAYOUTS, PerfEventAttr, PerfEventFlag, encodeAttr, MapCreateAttr } from '../loader/sys/index.js';
 import { inCI } from './support/references.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -78,6 +78,16 @@ describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () 
     const end = Math.max(...Object.values(l.fields).map((f) => f.offset + f.size));
     expect(l.size).toBeGreaterThanOrEqual(end);
     expect(l.size).toBeLessThanOrEqual(arm.size);
+  });
+
+  it.each(INFO_LAYOUTS.map((l) => [l.name, l] as const))('struct %s: every field has the kernel offset and size', (_n, l) => {
+    const id = btf!.findOne(l.name, 'STRUCT')!;
+    const fields = new Map<string, Flat[]>();
+    flatten(btf!, id, '', 0, fields);
+    const bad = Object.entries(l.fields).filter(([n, f]) => !fields.get(n)?.some((k) => k.offset === f.offset && k.size === f.size));
+    expect(bad.map(([n]) => n)).toEqual([]);
+    const t = btf!.get(id);
+    expect(l.size).toBeLessThanOrEqual(t.kind === 'STRUCT' ? t.size : 0);
   });
 
   it('perf_event_attr: fields and flag bits match struct perf_event_attr', () => {
