@@ -15,11 +15,10 @@ import { describe, expect, it } from 'vitest';
 import { tcpEvent } from '../examples/tcp-states.js';
 import { protoStat } from '../examples/net-stats.js';
 import {
-  type AttachContext, attachOptionsForSection, attachProgram, type BpfCollection, type Link, loadObject, readTracePipe, RingBuffer,
-  type TraceLine,
+  type AttachContext, attachOptionsForSection, attachProgram, type BpfCollection, type Link, loadObject, RingBuffer,
 } from '../loader/index.js';
 import { buildProgramFile, decodeValue } from '../src/index.js';
-import { e2eAvailable, ntop4, ntop6, traceInstance, vethNamespace } from './support/e2e-kernel.js';
+import { e2eAvailable, findTraceLine, ntop4, ntop6, traceInstance, vethNamespace } from './support/e2e-kernel.js';
 import { run } from './support/references.js';
 
 interface Running { readonly c: BpfCollection; readonly links: readonly Link[]; close(): void }
@@ -41,11 +40,6 @@ function loadAndAttach(input: Uint8Array | string, name: string, context: Attach
 const u32 = (n: number): Uint8Array => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The first trace line that satisfies `want`, or undefined once the pipe stays empty for a second. */
-async function findTraceLine(pipe: string, want: (l: TraceLine) => boolean): Promise<TraceLine | undefined> {
-  for await (const l of readTracePipe({ path: pipe, idleTimeoutMs: 1000 })) if (want(l)) return l;
-  return undefined;
-}
 
 describe('inet_ntop-style formatting (the decoder of example 4)', () => {
   it('agrees with glibc inet_ntop (through python3) on random IPv6 addresses with zero runs', () => {

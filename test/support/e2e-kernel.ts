@@ -4,6 +4,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readTracePipe, type TraceLine } from '../../loader/index.js';
 import { inCI, isRoot } from './references.js';
 
 function skip(msg: string): false {
@@ -39,6 +40,15 @@ export function traceInstance(tag: string): TraceInstance {
     dir, pipe: `${dir}/trace_pipe`,
     remove: () => { writeFileSync(enable, '0'); rmdirSync(dir); },
   };
+}
+
+/**
+ * The first line of a trace pipe that satisfies `want`; undefined after `waitMs` (other programs'
+ * lines may keep the pipe busy, so the limit is on the whole search, not on idleness).
+ */
+export async function findTraceLine(pipe: string, want: (l: TraceLine) => boolean, waitMs = 5000): Promise<TraceLine | undefined> {
+  for await (const l of readTracePipe({ path: pipe, signal: AbortSignal.timeout(waitMs), pollMs: 20 })) if (want(l)) return l;
+  return undefined;
 }
 
 /** A veth pair: `host` in this namespace, `peer` in a new namespace `ns`, with a /30 between them. */
