@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { btfBenchmarks } from './btf.mjs';
 import { mapLookupBenchmarks } from './map-lookup.mjs';
+import { loadBenchmarks } from './load.mjs';
+import { dslSizeSection } from './dsl-size.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
@@ -76,6 +78,8 @@ results.push({
 
 results.push(...await btfBenchmarks({ runs: RUNS }));
 results.push(...await mapLookupBenchmarks({ runs: RUNS }));
+const load = await loadBenchmarks({ runs: RUNS });
+results.push(...load.rows);
 
 // Static linking of the two-file fixture (each half ~30 KB, mostly BTF: the dedup dominates).
 const linkIn = ['a', 'b'].map((h) => join(root, 'fixtures', 'obj', 'link', `link_${h}.bpf.o`));
@@ -131,6 +135,8 @@ out.push('', 'Agreement, checked in the same run:', '',
   `- the .text bytes of the two objects are ${sameBytes ? 'identical' : '**different**'};`,
   `- the two listings of the reference object are ${agree ? 'identical line for line' : '**different**'} (after the file-name line);`,
   `- the two linked objects are ${sameLink ? 'identical byte for byte' : '**different**'}.`, '');
+// Sections below the table: load time per fixture, and the DSL's output size against clang.
+out.push(...load.section, ...await dslSizeSection());
 writeFileSync(join(root, 'docs', 'benchmarks.md'), out.join('\n'));
 process.stdout.write(out.join('\n'));
 if (!sameBytes || !agree || !sameLink) process.exitCode = 1;
