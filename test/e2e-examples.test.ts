@@ -7,11 +7,12 @@
 // results.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { tcpEvent } from '../examples/tcp-states.js';
 import { protoStat } from '../examples/net-stats.js';
 import {
@@ -61,6 +62,23 @@ describe('inet_ntop-style formatting (the decoder of example 4)', () => {
 const ok = e2eAvailable();
 
 describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach → workload → results', () => {
+  it('docs/loader.md, "From the DSL to the kernel": the snippet runs as written and prints one execve for the child', async () => {
+    const doc = readFileSync('docs/loader.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## From the DSL to the kernel'));
+    const code = /```ts\n([\s\S]*?)```/.exec(section)![1]!;
+    // The package's own imports resolve to the sources here; everything else is the text of the doc.
+    const file = `test/.doc-snippet-${process.pid}.ts`;
+    writeFileSync(file, code.replace("from 'tsbpf/loader'", "from '../loader/index.js'").replace("from 'tsbpf'", "from '../src/index.js'"));
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      await import(/* @vite-ignore */ `./.doc-snippet-${process.pid}.ts`);
+      expect(log.mock.calls.map((c) => String(c[0]))).toEqual([expect.stringMatching(/^pid \d+ called execve 1 time\(s\)$/)]);
+    } finally {
+      log.mockRestore();
+      rmSync(file, { force: true });
+    }
+  });
+
   it('example 1, hello world: each execve prints the line, read with readTracePipe (DSL and C twin)', async () => {
     const dsl = await buildProgramFile('examples/hello-world.ts');
     const inst = traceInstance('e2e-hello');
