@@ -3,7 +3,7 @@
 // (an unused @ts-expect-error fails it, so a wrong call that type-checks fails the suite).
 
 import { describe, expect, it } from 'vitest';
-import { arrayMap, buildBpfObject, defineObject, DslError, HELPER_TABLE_KERNEL, HELPERS, program, u32, u64 } from '../src/dsl/index.js';
+import { arrayMap, buildBpfObject, defineObject, DslError, HELPER_TABLE_KERNEL, HELPERS, program, R1, u32, u64 } from '../src/dsl/index.js';
 import { requireReferences, run } from './support/references.js';
 
 const counts = arrayMap({ key: u32, value: u64, maxEntries: 4 });
@@ -72,5 +72,12 @@ describe('helper table', () => {
     });
     expect(() => buildBpfObject(obj.spec)).toThrow(DslError);
     expect(() => buildBpfObject(obj.spec)).toThrow(/takes 2 arguments, got 1/);
+  });
+  it('refuses an argument register that an earlier argument overwrites, naming the line', () => {
+    const obj = defineObject({
+      license: 'GPL', maps: { counts },
+      programs: { p: program('tp/x/y', (b) => { const key = b.local('k', 4, 0); b.call('map_update_elem', counts, key, R1, 0); }) },
+    });
+    expect(() => buildBpfObject(obj.spec)).toThrow(/dsl-helpers\.test\.ts:\d+:\d+: bpf_map_update_elem: argument 3 is in R1, which argument 1 overwrites/);
   });
 });

@@ -6,7 +6,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
-import { asm, defineObject, fn, progArrayMap, program, R0, R1, R2 } from '../src/dsl/index.js';
+import { asm, constVar, defineObject, fn, globalVar, progArrayMap, program, R0, R1, R2, u32, u64 } from '../src/dsl/index.js';
+import { readdirSync } from 'node:fs';
 import { bpftoolJson, kernelAvailable, loadAll, tempDir, writeTemp } from './support/dsl-kernel.js';
 
 const dir = tempDir('tsbpf-dsl-progs-');
@@ -35,12 +36,24 @@ const addIndex = fn('add_index', { params: 2 }, (b) => {
   b.return(0);
 });
 
+const counter = globalVar(u64, 5n);
+const lastLimit = globalVar(u32);
+const limit = constVar(u32, 10);
+
 const jumps = progArrayMap({ maxEntries: 4, values: ['tail_target'] });
 
 const obj = defineObject({
   license: 'GPL',
   maps: { jumps },
+  globals: { counter, lastLimit, limit },
   programs: {
+    globals: program('socket', (b) => {
+      const p = b.let(counter);
+      b.atomicAdd(8, p, 0, 1); // .data: counter += 1
+      b.set(R1, limit).load(4, R0, R1); // .rodata
+      b.set(R1, lastLimit).store(4, R1, 0, R0); // .bss
+      b.return(R0);
+    }),
     calls: program('socket', (b) => {
       b.callFunction(sumTo, 10); // 45
       b.callFunction(twice, R0); // 90
@@ -93,6 +106,12 @@ describe('program structure', () => {
       expect(runProg('branches')).toBe(15);
       expect(runProg('tail_target')).toBe(7);
       expect(runProg('tail_src')).toBe(7);
+      expect(runProg('globals')).toBe(10);
+      expect(runProg('globals')).toBe(10);
+      const pins = readdirSync(loaded.maps);
+      const dump = (suffix: RegExp): string => JSON.stringify(bpftoolJson(['map', 'dump', 'pinned', `${loaded.maps}/${pins.find((n) => suffix.test(n))!}`]));
+      expect(dump(/[._]data$/)).toContain('"counter":7');
+      expect(dump(/[._]bss$/)).toContain('"lastLimit":10');
     } finally { loaded.cleanup(); }
   });
 });

@@ -69,7 +69,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   const num = (n: number): number => {
     let id = arrPtr.get(n);
     if (id === undefined) {
-      const arr = btf.addRaw({ kind: 'ARRAY', name: '', type: intId(), indexType: arrayIndexOf(btf), nelems: n });
+      const arr = btf.addRaw({ kind: 'ARRAY', name: '', type: intId(), indexType: btf.arrayIndexType(), nelems: n });
       id = btf.addRaw({ kind: 'PTR', name: '', type: arr });
       arrPtr.set(n, id);
     }
@@ -105,7 +105,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
       }
       const p = btf.addRaw({ kind: 'PTR', name: '', type: target });
       valuesOffset = members.length * 8;
-      put('values', btf.addRaw({ kind: 'ARRAY', name: '', type: p, indexType: arrayIndexOf(btf), nelems: 0 }));
+      put('values', btf.addRaw({ kind: 'ARRAY', name: '', type: p, indexType: btf.arrayIndexType(), nelems: 0 }));
     }
     const size = valuesOffset ?? members.length * 8;
     const id = btf.addRaw({ kind: 'STRUCT', name, size, kindFlag: false, members });
@@ -169,6 +169,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   };
   for (const f of spec.functions ?? []) addFunction(f);
   const context: BuildContext = {
+    btf,
     mapName: (m) => mapNames.get(m) ?? missingMap(),
     global: (g) => {
       const p = placed.get(g);
@@ -230,6 +231,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
         out.reference = { kind: 'subprogram', section: '.text', target: ref.function };
       }
       out.insn = insn;
+      if (r.core !== undefined && r.core.length > 0) (out as { coreRelocations?: BpfInstruction['coreRelocations'] }).coreRelocations = r.core;
       // line_info: one record where the line changes, and one at the function's first instruction.
       const loc = r.loc ?? (k === 0 ? firstLoc : undefined);
       if (loc !== undefined && (k === 0 || prev === undefined || loc.file !== prev.file || loc.line !== prev.line || loc.column !== prev.column)) {
@@ -291,14 +293,4 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
 
 function missingMap(): never {
   throw new DslError('a map used by a program is not in defineObject({ maps })');
-}
-
-/** The `__ARRAY_SIZE_TYPE__` id the builder uses as every array's index type. */
-function arrayIndexOf(btf: BtfBuilder): number {
-  for (let id = 1; id <= btf.length; id++) {
-    const t = btf.type(id);
-    if (t?.kind === 'INT' && t.name === '__ARRAY_SIZE_TYPE__') return id;
-  }
-  btf.add(array(s32, 1));
-  return arrayIndexOf(btf);
 }

@@ -1,6 +1,8 @@
 // Runs a DSL example object (or its C twin) through libbpf and a fixed workload.
-//   dsl-run exec OBJ          load, attach every program (by section), fork+exec /bin/true,
-//                             print "child PID" of the process that called execve
+//   dsl-run exec OBJ [MAP]    load, attach every program (by section), fork+exec /bin/true,
+//                             print "child PID" of the process that called execve and
+//                             "parent PID"; with MAP (a u32 → u64 hash), "entry KEY VALUE" for
+//                             the slot of this process's tgid
 //   dsl-run tcp-rb OBJ MAP PORT  in a new network namespace: load, attach every program, make one
 //                             TCP connection on 127.0.0.1 (server PORT, client PORT+1, aborted
 //                             with RST), print the ring buffer MAP's events of those two ports as
@@ -37,7 +39,7 @@ static struct bpf_object *load(const char *path)
 	return obj;
 }
 
-static int run_exec(const char *path)
+static int run_exec(const char *path, const char *map)
 {
 	struct bpf_object *obj = load(path);
 	struct bpf_program *prog;
@@ -52,7 +54,14 @@ static int run_exec(const char *path)
 	}
 	int status;
 	waitpid(pid, &status, 0);
-	printf("child %d\n", (int)pid);
+	printf("child %d\nparent %d\n", (int)pid, (int)getpid());
+	if (map) {
+		int fd = bpf_object__find_map_fd_by_name(obj, map);
+		if (fd < 0) die("map");
+		__u32 key = (__u32)getpid();
+		__u64 value = 0;
+		if (bpf_map_lookup_elem(fd, &key, &value) == 0) printf("entry %u %llu\n", key, (unsigned long long)value);
+	}
 	return 0;
 }
 
@@ -180,7 +189,7 @@ static int run_tcp_rb(const char *path, const char *map, int port)
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "tcp-rb")) return run_tcp_rb(argv[2], argv[3], atoi(argv[4]));
-	if (argc == 3 && !strcmp(argv[1], "exec")) return run_exec(argv[2]);
+	if ((argc == 3 || argc == 4) && !strcmp(argv[1], "exec")) return run_exec(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 4 && !strcmp(argv[1], "xdp-lo")) return run_xdp_lo(argv[2], argv[3]);
 	fprintf(stderr, "usage: dsl-run exec OBJ | dsl-run xdp-lo OBJ MAP | dsl-run tcp-rb OBJ MAP PORT\n");
 	return 2;

@@ -1,6 +1,7 @@
 // What an instruction-layer program is made of: instructions (maybe jumping to a label by name,
 // maybe referring to a map, global or function the object writer relocates) and labels.
 
+import type { InsnCoreRelocation } from '../../../elf/index.js';
 import type { Instruction } from '../../../isa/index.js';
 import type { SourceLocation } from '../line-info.js';
 
@@ -21,6 +22,8 @@ export interface AsmInsn {
   /** Label a jump goes to; its offset is filled in when labels are resolved. */
   readonly target?: string;
   readonly ref?: AsmReference;
+  /** CO-RE relocations libbpf applies to this instruction's offset or immediate. */
+  readonly core?: readonly InsnCoreRelocation[];
   readonly loc?: SourceLocation;
 }
 
@@ -32,5 +35,6 @@ export type AsmItem = AsmInsn | AsmLabel;
 export interface ResolvedInsn {
   readonly insn: Instruction;
   readonly ref?: AsmReference;
+  readonly core?: readonly InsnCoreRelocation[];
   readonly loc?: SourceLocation;
 }

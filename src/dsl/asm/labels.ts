@@ -27,7 +27,7 @@ export function resolveLabels(items: readonly AsmItem[]): ResolvedInsn[] {
         insn = { ...insn, offset };
       } else throw new DslError(`a ${insn.kind} instruction cannot jump to a label`, it.loc);
     }
-    out.push({ insn, ...(it.ref === undefined ? {} : { ref: it.ref }), ...(it.loc === undefined ? {} : { loc: it.loc }) });
+    out.push({ insn, ...(it.ref === undefined ? {} : { ref: it.ref }), ...(it.core === undefined ? {} : { core: it.core }), ...(it.loc === undefined ? {} : { loc: it.loc }) });
     slot += insn.kind === 'ldImm64' ? 2 : 1;
   }
   return out;

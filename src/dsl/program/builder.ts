@@ -21,7 +21,11 @@ import {
 } from './refs.js';
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
-import { type FieldNames, findField, resolve, type StructType, type UnionType } from '../types/index.js';
+import {
+  type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
+} from '../types/index.js';
+
+const R3x = reg64(3);
 
 /** Offset and access size of a scalar (1, 2, 4, 8-byte, non-bitfield) field. */
 function scalarField(type: StructType | UnionType, field: string): { offset: number; size: Size } {
@@ -174,6 +178,36 @@ export class ProgramBuilder {
     const f = findField(type, field);
     if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
     return f.offset;
+  }
+
+  /**
+   * `dst = BPF_CORE_READ(ptr, path…)`: a CO-RE read through kernel memory. Each step (a new one
+   * after every pointer field) is a bpf_probe_read_kernel of the field at an offset libbpf
+   * relocates for the running kernel (field_byte_offset on the `add`). `ptr` holds a pointer to
+   * `root` (a struct descriptor, e.g. a minimal local `task_struct` or one from `tsbpf btf gen-ts`);
+   * the result is zero-extended into `dst` (1, 2, 4 or 8-byte scalar fields or pointers).
+   * Uses R0–R5 and an 8-byte stack slot.
+   */
+  coreRead<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
+    dst: Reg, ptr: Reg, root: T, ...path: P & ValidPath<T, P>
+  ): this {
+    const cp = resolvePath(this.context.btf, root, path as unknown as readonly PathElement[]);
+    const tmp = this.stack.get('__core_read') ?? this.stack.alloc('__core_read', 8);
+    let src: Reg = ptr;
+    cp.steps.forEach((step, k) => {
+      const last = k === cp.steps.length - 1;
+      if (step.bitSize !== 0) throw new DslError('coreRead of a bitfield is not supported yet', callerLocation());
+      const size = last ? resolve(cp.result).size : 8;
+      if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreRead of a ${size}-byte field: read it with bpf_probe_read_kernel into a slot`, callerLocation());
+      if (src.n !== 3) this.emit(A.mov(R3x, src));
+      const add = A.add(R3x, step.values.field_byte_offset);
+      this.emit({ ...add, core: [step.relocation('field_byte_offset')] });
+      this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), A.mov(reg64(2), size), A.call(HELPERS.probe_read_kernel.id));
+      const into = last ? dst : R3x;
+      this.emit(A.ldx(size as Size, into, R10, tmp.offset));
+      src = into;
+    });
+    return this;
   }
 
   /** `lock *(uN *)(ptr + off) += value` (value in R1 when constant). */

@@ -2,6 +2,7 @@
 // the object and stack slots. The object (object.ts) owns the names; BuildContext resolves them.
 
 import type { Reg } from '../asm/registers.js';
+import type { BtfBuilder } from '../types/index.js';
 
 export interface MapRef { readonly dslKind: 'map' }
 export interface GlobalRef { readonly dslKind: 'global'; readonly size: number }
@@ -22,6 +23,8 @@ export type ScalarArg = Reg | number | bigint;
 
 /** Resolution of object-level names while a program body is built. */
 export interface BuildContext {
+  /** The object's BTF: CO-RE relocations name local types and access strings in it. */
+  readonly btf: BtfBuilder;
   mapName(map: MapRef): string;
   global(ref: GlobalRef): { readonly section: string; readonly variable: string; readonly offset: number };
   functionName(fn: FunctionRef): string;
