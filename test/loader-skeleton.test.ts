@@ -4,7 +4,8 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSkeleton, tsTypeOf } from '../loader/index.js';
 import { readObject } from '../elf/index.js';
@@ -69,7 +70,7 @@ if (inCI && !isRoot()) throw new Error('CI=true requires root for the skeleton e
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnySkeletonClass = { open(): any; openAndLoad(): any };
 async function skeleton(name: string): Promise<Record<string, AnySkeletonClass>> {
-  return await import(`./${relative('test', generateInto(name))}`) as Record<string, AnySkeletonClass>;
+  return await import(/* @vite-ignore */ pathToFileURL(resolve(generateInto(name))).href) as Record<string, AnySkeletonClass>;
 }
 
 describe.skipIf(!live)('generated skeletons end to end', () => {
