@@ -1,6 +1,7 @@
 // The DSL's output size against clang-19 -O2, for docs/benchmarks.md: every examples/*.ts is built
 // with buildProgramFile (what `tsbpf build` runs) and each of its programs is matched by name with
-// the program of its C twin among fixtures/obj/example_*.bpf.o (built by fixtures/build.sh).
+// the program of its C twin: the fixtures/src/example_*.bpf.c whose header says "C twin of
+// examples/X.ts", built by fixtures/build.sh into fixtures/obj/.
 // Instructions are counted as the kernel counts them (ld_imm64 = 2). Not timed.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -12,13 +13,17 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export async function dslSizeSection() {
   const { buildProgramFile, readObject } = await import(join(root, 'dist', 'index.js'));
   const count = (bytes) => new Map(readObject(bytes).programs.map((p) => [p.name, p.instructions.reduce((n, i) => n + (i.insn.kind === 'ldImm64' ? 2 : 1), 0)]));
-  const twins = readdirSync(join(root, 'fixtures', 'obj')).filter((f) => /^example_.*\.bpf\.o$/.test(f))
-    .map((f) => ({ file: f, counts: count(readFileSync(join(root, 'fixtures', 'obj', f))) }));
+  // A twin names its example in its header: "C twin of examples/X.ts".
+  const twins = readdirSync(join(root, 'fixtures', 'src')).filter((f) => /^example_.*\.bpf\.c$/.test(f)).map((f) => {
+    const example = /C twin of examples\/([\w.-]+\.ts)/.exec(readFileSync(join(root, 'fixtures', 'src', f), 'utf8'))?.[1];
+    const file = f.replace(/\.c$/, '.o');
+    return { example, file, counts: count(readFileSync(join(root, 'fixtures', 'obj', file))) };
+  });
   const rows = [];
   for (const ex of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort()) {
     const ours = count(await buildProgramFile(join(root, 'examples', ex)));
     for (const [prog, n] of ours) {
-      const twin = twins.find((t) => t.counts.has(prog));
+      const twin = twins.find((t) => t.example === ex && t.counts.has(prog));
       rows.push(`| examples/${ex} | ${prog} | ${n} | ${twin === undefined ? '— (no C twin)' : `${twin.counts.get(prog)} (${twin.file})`} |`);
     }
   }

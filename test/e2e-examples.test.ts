@@ -101,7 +101,37 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
     }
   });
 
-  it('example 2, exec counter: the hash map counts one execve for each /bin/true this test spawned', async () => {
+  it('example 2, exec counter with CO-RE: execsByParent[this process] counts the execs of its N children (DSL = C twin)', async () => {
+    const dsl = await buildProgramFile('examples/exec-parents.ts');
+    const N = 5;
+    const patched: string[][] = [];
+    for (const obj of [dsl, 'fixtures/obj/example_execparents.bpf.o']) {
+      const r = loadAndAttach(obj, 'exec_parents');
+      try {
+        expect(r.links.map((l) => `${l.kind} ${l.target}`)).toEqual(['tracepoint sched/sched_process_exec']);
+        const children: number[] = [];
+        for (let i = 0; i < N; i++) children.push(spawnSync('/bin/true').pid!);
+        const m = r.c.map('execsByParent');
+        // Each child's parent is this process: one entry for our tgid, N execs.
+        expect(m.get(process.pid)).toBe(BigInt(N));
+        const raw = m.lookup(u32(process.pid))!;
+        expect(new DataView(raw.buffer, raw.byteOffset).getBigUint64(0, true)).toBe(BigInt(N));
+        // task->real_parent and ->tgid: two field offsets relocated against the kernel's BTF.
+        const core = r.c.coreResults.filter((x) => x.program === 'count_exec');
+        expect(core.every((x) => x.ok)).toBe(true);
+        patched.push(core.map((x) => `${x.kind} ${x.accessString} → ${x.patchedValue}`));
+        console.log(`example 2 (${typeof obj === 'string' ? 'C twin' : 'DSL'}): execsByParent[${process.pid}] = ${N} after execs by ${children.join(', ')}; CO-RE: ${patched.at(-1)!.join(', ')}`);
+      } finally {
+        r.close();
+      }
+    }
+    // Both objects read the same two kernel offsets (real_parent in task_struct, tgid in task_struct).
+    const offsets = (xs: string[]): string[] => xs.map((x) => x.split(' → ')[1]!).sort();
+    expect(offsets(patched[0]!)).toEqual(offsets(patched[1]!));
+    expect(patched[0]).toHaveLength(2);
+  });
+
+  it('the README example (exec-count): the hash map counts one execve for each /bin/true this test spawned', async () => {
     const dsl = await buildProgramFile('examples/exec-count.ts');
     const r = loadAndAttach(dsl, 'exec_count');
     const pids: number[] = [];
@@ -112,12 +142,10 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
         const v = execs.lookup(u32(pid));
         expect(v, `no entry for pid ${pid}`).toBeDefined();
         expect(new DataView(v!.buffer, v!.byteOffset).getBigUint64(0, true)).toBe(1n);
-        // The same value decoded through the map's BTF.
         expect(execs.get(pid)).toBe(1n);
       }
       // This process did not exec while attached.
       expect(execs.lookup(u32(process.pid))).toBeUndefined();
-      console.log(`example 2: execs[${pids.join(', ')}] = 1 each`);
     } finally {
       r.close();
     }
