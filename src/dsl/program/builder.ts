@@ -22,7 +22,8 @@ import {
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
 import {
-  type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
+  coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
+  coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
 } from '../types/index.js';
 
 const R3x = reg64(3);
@@ -208,6 +209,32 @@ export class ProgramBuilder {
       src = into;
     });
     return this;
+  }
+
+  /**
+   * `dst = bpf_core_field_exists/size/offset/signed(root->path…)`: the local value, relocated by
+   * libbpf to the running kernel's (0 for a field the kernel does not have).
+   */
+  coreField<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
+    dst: Reg, kind: 'field_exists' | 'field_byte_size' | 'field_byte_offset' | 'field_signed', root: T, ...path: P & ValidPath<T, P>
+  ): this {
+    const p = resolvePath(this.context.btf, root, path as unknown as readonly PathElement[]);
+    const a = p.steps[0]!;
+    if (p.steps.length !== 1) throw new DslError('a field relocation cannot go through a pointer', callerLocation());
+    return this.emitCoreConstant(dst, { ...a.relocation(kind), accessString: a.accessString, value: a.values[kind] });
+  }
+  /** `dst = bpf_core_type_exists/size/matches, bpf_core_type_id_local/kernel(type)`. */
+  coreType(dst: Reg, kind: TypeRelocationKind, type: CType): this {
+    return this.emitCoreConstant(dst, coreTypeRelocation(this.context.btf, kind, type));
+  }
+  /** `dst = bpf_core_enum_value(_exists)(enum, NAME)`. */
+  coreEnumValue<V extends Record<string, number | bigint>>(dst: Reg, kind: 'enumval_exists' | 'enumval_value', type: EnumType<V>, name: keyof V & string): this {
+    return this.emitCoreConstant(dst, coreEnumRelocation(this.context.btf, kind, type, name));
+  }
+  private emitCoreConstant(dst: Reg, r: CoreRelocationWithValue): this {
+    const { accessString: _a, value, ...relocation } = r;
+    const insn = A.mov(dst, value);
+    return this.emit({ ...insn, core: [relocation] });
   }
 
   /** `lock *(uN *)(ptr + off) += value` (value in R1 when constant). */
