@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { asm, constVar, defineObject, enumType, fn, globalVar, progArrayMap, program, R0, R1, R2, s32, struct, u32, u64 } from '../src/dsl/index.js';
 import { run } from './support/references.js';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { bpftoolJson, kernelAvailable, loadAll, tempDir, writeTemp } from './support/dsl-kernel.js';
 
 const dir = tempDir('tsbpf-dsl-progs-');
@@ -150,5 +150,35 @@ describe('CO-RE constants', () => {
       const kernelValue = Number(/'BPF_MAP_TYPE_RINGBUF' val=(\d+)/.exec(raw)![1]);
       expect(runProg('ringbuf_value')).toBe(kernelValue);
     } finally { loaded.cleanup(); }
+  });
+});
+
+describe('bpf_printk with more than three arguments', () => {
+  it.skipIf(!ok)('goes through bpf_trace_vprintk and prints every value', () => {
+    const tag = process.pid;
+    const obj = defineObject({
+      license: 'GPL',
+      programs: {
+        say: program('socket', (b) => {
+          const x = b.let(42);
+          b.printk('tsbpf-vprintk %d %d %d %d %llx', tag, x, 3, -4, 0x1234567890n);
+          b.return(0);
+        }),
+      },
+    });
+    const file = writeTemp(dir, 'vprintk.o', obj.build());
+    const loaded = loadAll(file);
+    const inst = `/sys/kernel/tracing/instances/tsbpf-dsl-vp-${process.pid}`;
+    mkdirSync(inst);
+    try {
+      writeFileSync(`${inst}/events/bpf_trace/bpf_trace_printk/enable`, '1');
+      const input = writeTemp(dir, 'pkt3.bin', new Uint8Array(64));
+      bpftoolJson(['prog', 'run', 'pinned', `${loaded.pin}/say`, 'data_in', input, 'repeat', '1']);
+      expect(readFileSync(`${inst}/trace`, 'utf8')).toContain(`tsbpf-vprintk ${tag} 42 3 -4 1234567890`);
+    } finally {
+      writeFileSync(`${inst}/events/bpf_trace/bpf_trace_printk/enable`, '0');
+      rmdirSync(inst);
+      loaded.cleanup();
+    }
   });
 });

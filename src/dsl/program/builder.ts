@@ -362,10 +362,27 @@ export class ProgramBuilder {
 
   // ---- output and conversions -------------------------------------------------------------
 
-  /** `bpf_printk(fmt, …)`: the format goes to .rodata; at most three arguments. */
+  /**
+   * `bpf_printk(fmt, …)`: the format goes to .rodata. Up to three arguments: bpf_trace_printk;
+   * four to twelve: bpf_trace_vprintk with the values in a stack array (as libbpf's macro does).
+   */
   printk(fmt: string, ...args: ScalarArg[]): Reg64 {
-    if (args.length > 3) throw new DslError('bpf_printk takes at most 3 arguments (bpf_trace_vprintk is not wrapped)', callerLocation());
+    if (args.length > 12) throw new DslError('bpf_printk takes at most 12 arguments', callerLocation());
     const s = this.context.rodataString(fmt);
+    if (args.length > 3) {
+      const slot = this.stack.get('__printk_args') ?? this.stack.alloc('__printk_args', 8 * 12, 8);
+      // Registers first: a 64-bit constant is stored through R1.
+      args.forEach((a, i) => { if (isReg(a)) this.emit(A.stx(8, R10, slot.offset + 8 * i, reg64(a.n))); });
+      args.forEach((a, i) => {
+        if (isReg(a)) return;
+        const v = BigInt(a);
+        if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(A.st(8, R10, slot.offset + 8 * i, Number(v)));
+        else { this.set(R1, v); this.emit(A.stx(8, R10, slot.offset + 8 * i, R1)); }
+      });
+      this.emit(A.ldGlobal(reg64(1), s.section, s.offset), A.mov(reg64(2), s.size), A.mov(reg64(3), R10), A.add(reg64(3), slot.offset));
+      this.emit(A.mov(reg64(4), 8 * args.length), A.call(HELPERS.trace_vprintk.id));
+      return R0;
+    }
     // The format's address, then its size (with the NUL), then the values.
     args.forEach((a, i) => {
       if (isReg(a) && a.n >= 1 && a.n <= i + 2) throw new DslError(`bpf_printk: argument ${i + 1} is in R${a.n}, which the call overwrites; keep it in a reg() register`, callerLocation());
