@@ -6,8 +6,9 @@
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
-import { asm, constVar, defineObject, fn, globalVar, progArrayMap, program, R0, R1, R2, u32, u64 } from '../src/dsl/index.js';
-import { readdirSync } from 'node:fs';
+import { asm, constVar, defineObject, enumType, fn, globalVar, progArrayMap, program, R0, R1, R2, s32, struct, u32, u64 } from '../src/dsl/index.js';
+import { run } from './support/references.js';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { bpftoolJson, kernelAvailable, loadAll, tempDir, writeTemp } from './support/dsl-kernel.js';
 
 const dir = tempDir('tsbpf-dsl-progs-');
@@ -113,5 +114,71 @@ describe('program structure', () => {
       expect(dump(/[._]data$/)).toContain('"counter":7');
       expect(dump(/[._]bss$/)).toContain('"lastLimit":10');
     } finally { loaded.cleanup(); }
+  });
+});
+
+describe('CO-RE constants', () => {
+  // Local views: task_struct.tgid exists in the kernel; a field named no_such_field does not.
+  const task = struct('task_struct', { tgid: s32, no_such_field: u64 });
+  const missing = struct('no_such_struct___tsbpf', { x: u32 });
+  const mapType = enumType('bpf_map_type', { BPF_MAP_TYPE_HASH: 1, BPF_MAP_TYPE_RINGBUF: 99 });
+  const core = defineObject({
+    license: 'GPL',
+    programs: {
+      // Each program returns one relocated constant; libbpf computes it from the kernel's BTF.
+      tgid_exists: program('socket', (b) => { b.coreField(R0, 'field_exists', task, 'tgid').return(R0); }),
+      bogus_exists: program('socket', (b) => { b.coreField(R0, 'field_exists', task, 'no_such_field').return(R0); }),
+      tgid_size: program('socket', (b) => { b.coreField(R0, 'field_byte_size', task, 'tgid').return(R0); }),
+      type_missing: program('socket', (b) => { b.coreType(R0, 'type_exists', missing).return(R0); }),
+      ringbuf_value: program('socket', (b) => { b.coreEnumValue(R0, 'enumval_value', mapType, 'BPF_MAP_TYPE_RINGBUF').return(R0); }),
+    },
+  });
+  it.skipIf(!ok)('are relocated by libbpf to the running kernel\'s values', () => {
+    const file = writeTemp(dir, 'core.o', core.build());
+    const loaded = loadAll(file);
+    try {
+      const input = writeTemp(dir, 'pkt2.bin', new Uint8Array(64));
+      const runProg = (name: string): number =>
+        (bpftoolJson(['prog', 'run', 'pinned', `${loaded.pin}/${name}`, 'data_in', input, 'repeat', '1']) as { retval: number }).retval;
+      expect(runProg('tgid_exists')).toBe(1);
+      expect(runProg('bogus_exists')).toBe(0);
+      // pid_t tgid: 4 bytes in the kernel's BTF too.
+      expect(runProg('tgid_size')).toBe(4);
+      expect(runProg('type_missing')).toBe(0);
+      // The kernel's enum bpf_map_type says RINGBUF = 27, not the local 99.
+      const raw = run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'raw']);
+      const kernelValue = Number(/'BPF_MAP_TYPE_RINGBUF' val=(\d+)/.exec(raw)![1]);
+      expect(runProg('ringbuf_value')).toBe(kernelValue);
+    } finally { loaded.cleanup(); }
+  });
+});
+
+describe('bpf_printk with more than three arguments', () => {
+  it.skipIf(!ok)('goes through bpf_trace_vprintk and prints every value', () => {
+    const tag = process.pid;
+    const obj = defineObject({
+      license: 'GPL',
+      programs: {
+        say: program('socket', (b) => {
+          const x = b.let(42);
+          b.printk('tsbpf-vprintk %d %d %d %d %llx', tag, x, 3, -4, 0x1234567890n);
+          b.return(0);
+        }),
+      },
+    });
+    const file = writeTemp(dir, 'vprintk.o', obj.build());
+    const loaded = loadAll(file);
+    const inst = `/sys/kernel/tracing/instances/tsbpf-dsl-vp-${process.pid}`;
+    mkdirSync(inst);
+    try {
+      writeFileSync(`${inst}/events/bpf_trace/bpf_trace_printk/enable`, '1');
+      const input = writeTemp(dir, 'pkt3.bin', new Uint8Array(64));
+      bpftoolJson(['prog', 'run', 'pinned', `${loaded.pin}/say`, 'data_in', input, 'repeat', '1']);
+      expect(readFileSync(`${inst}/trace`, 'utf8')).toContain(`tsbpf-vprintk ${tag} 42 3 -4 1234567890`);
+    } finally {
+      writeFileSync(`${inst}/events/bpf_trace/bpf_trace_printk/enable`, '0');
+      rmdirSync(inst);
+      loaded.cleanup();
+    }
   });
 });

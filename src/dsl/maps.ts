@@ -4,7 +4,7 @@
 
 import { DslError } from './errors.js';
 import { callerLocation } from './line-info.js';
-import type { FunctionRef, MapRef } from './program/refs.js';
+import type { MapRef } from './program/refs.js';
 import type { CType } from './types/index.js';
 
 /** BPF_MAP_TYPE_* numbers of Linux 6.18 (enum bpf_map_type). */
@@ -116,6 +116,3 @@ export function bloomFilterMap<V extends CType>(spec: { readonly value: V; reado
   need(spec.maxEntries, 'maxEntries');
   return new MapDef('bloom_filter', undefined, spec.value, { ...spec, ...(spec.hashes === undefined ? {} : { mapExtra: spec.hashes }) });
 }
-
-/** Helper functions take maps as MapRef; a map used as a callback target is a FunctionRef. */
-export type { FunctionRef };

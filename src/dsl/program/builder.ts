@@ -22,7 +22,8 @@ import {
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
 import {
-  type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
+  coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
+  coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
 } from '../types/index.js';
 
 const R3x = reg64(3);
@@ -210,6 +211,32 @@ export class ProgramBuilder {
     return this;
   }
 
+  /**
+   * `dst = bpf_core_field_exists/size/offset/signed(root->path…)`: the local value, relocated by
+   * libbpf to the running kernel's (0 for a field the kernel does not have).
+   */
+  coreField<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
+    dst: Reg, kind: 'field_exists' | 'field_byte_size' | 'field_byte_offset' | 'field_signed', root: T, ...path: P & ValidPath<T, P>
+  ): this {
+    const p = resolvePath(this.context.btf, root, path as unknown as readonly PathElement[]);
+    const a = p.steps[0]!;
+    if (p.steps.length !== 1) throw new DslError('a field relocation cannot go through a pointer', callerLocation());
+    return this.emitCoreConstant(dst, { ...a.relocation(kind), accessString: a.accessString, value: a.values[kind] });
+  }
+  /** `dst = bpf_core_type_exists/size/matches, bpf_core_type_id_local/kernel(type)`. */
+  coreType(dst: Reg, kind: TypeRelocationKind, type: CType): this {
+    return this.emitCoreConstant(dst, coreTypeRelocation(this.context.btf, kind, type));
+  }
+  /** `dst = bpf_core_enum_value(_exists)(enum, NAME)`. */
+  coreEnumValue<V extends Record<string, number | bigint>>(dst: Reg, kind: 'enumval_exists' | 'enumval_value', type: EnumType<V>, name: keyof V & string): this {
+    return this.emitCoreConstant(dst, coreEnumRelocation(this.context.btf, kind, type, name));
+  }
+  private emitCoreConstant(dst: Reg, r: CoreRelocationWithValue): this {
+    const { accessString: _a, value, ...relocation } = r;
+    const insn = A.mov(dst, value);
+    return this.emit({ ...insn, core: [relocation] });
+  }
+
   /** `lock *(uN *)(ptr + off) += value` (value in R1 when constant). */
   atomicAdd(size: 4 | 8, ptr: Reg | StackSlot, off: number, value: Reg | number): this {
     const [base, o] = isStackSlot(ptr) ? [R10, ptr.offset + off] : [ptr, off];
@@ -335,10 +362,27 @@ export class ProgramBuilder {
 
   // ---- output and conversions -------------------------------------------------------------
 
-  /** `bpf_printk(fmt, …)`: the format goes to .rodata; at most three arguments. */
+  /**
+   * `bpf_printk(fmt, …)`: the format goes to .rodata. Up to three arguments: bpf_trace_printk;
+   * four to twelve: bpf_trace_vprintk with the values in a stack array (as libbpf's macro does).
+   */
   printk(fmt: string, ...args: ScalarArg[]): Reg64 {
-    if (args.length > 3) throw new DslError('bpf_printk takes at most 3 arguments (bpf_trace_vprintk is not wrapped)', callerLocation());
+    if (args.length > 12) throw new DslError('bpf_printk takes at most 12 arguments', callerLocation());
     const s = this.context.rodataString(fmt);
+    if (args.length > 3) {
+      const slot = this.stack.get('__printk_args') ?? this.stack.alloc('__printk_args', 8 * 12, 8);
+      // Registers first: a 64-bit constant is stored through R1.
+      args.forEach((a, i) => { if (isReg(a)) this.emit(A.stx(8, R10, slot.offset + 8 * i, reg64(a.n))); });
+      args.forEach((a, i) => {
+        if (isReg(a)) return;
+        const v = BigInt(a);
+        if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(A.st(8, R10, slot.offset + 8 * i, Number(v)));
+        else { this.set(R1, v); this.emit(A.stx(8, R10, slot.offset + 8 * i, R1)); }
+      });
+      this.emit(A.ldGlobal(reg64(1), s.section, s.offset), A.mov(reg64(2), s.size), A.mov(reg64(3), R10), A.add(reg64(3), slot.offset));
+      this.emit(A.mov(reg64(4), 8 * args.length), A.call(HELPERS.trace_vprintk.id));
+      return R0;
+    }
     // The format's address, then its size (with the NUL), then the values.
     args.forEach((a, i) => {
       if (isReg(a) && a.n >= 1 && a.n <= i + 2) throw new DslError(`bpf_printk: argument ${i + 1} is in R${a.n}, which the call overwrites; keep it in a reg() register`, callerLocation());
