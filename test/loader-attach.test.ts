@@ -235,6 +235,12 @@ describe.skipIf(!ok)('attach on the live kernel', () => {
         sendFromNs(2);
         expect(lookupU64(map, 0)).toBe(6n);
         expect(run('ip', ['-j', 'link', 'show', host])).not.toContain('"xdp"');
+        // Generic (skb) mode is what `ip` calls xdpgeneric; it counts the same traffic.
+        const generic = attachXdp(prog, host, 'skb');
+        expect(run('ip', ['-d', 'link', 'show', host])).toContain('xdpgeneric');
+        sendFromNs(3);
+        generic.close();
+        expect(lookupU64(map, 0)).toBe(9n);
       } finally {
         link.close(); prog.close(); map.close();
       }
