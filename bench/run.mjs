@@ -131,6 +131,11 @@ out.push('',
   `Ceiling set by Node.js itself: \`node -e 0\` takes ${startup.ours.toFixed(0)} ms here, so no Node program can be more than`,
   `${(startup.theirs / startup.ours).toFixed(2)}× faster than llvm-mc-19 or ${(startupObjdump.theirs / startupObjdump.ours).toFixed(2)}× faster than llvm-objdump-19 on this input, whole process.`,
   `Without start-up, tsbpf's own work is ${(results[0].ours - startup.ours).toFixed(0)} ms (asm) and ${(results[1].ours - startupObjdump.ours).toFixed(0)} ms (disasm).`);
+if (results.some((r) => r.what.includes('map lookups'))) {
+  out.push('',
+    'Map lookups: the bare row is one koffi variadic `syscall()` with an attr encoded once; `BpfMap.lookup` also',
+    'checks the key, encodes the attr, takes two `koffi.address()` calls and allocates the value on every call.');
+}
 out.push('', 'Agreement, checked in the same run:', '',
   `- the .text bytes of the two objects are ${sameBytes ? 'identical' : '**different**'};`,
   `- the two listings of the reference object are ${agree ? 'identical line for line' : '**different**'} (after the file-name line);`,

@@ -27,6 +27,11 @@ export function kernelBtf(path = VMLINUX_BTF): Btf {
   return btf;
 }
 
+/** Shares a BTF already decoded from `path` (the CO-RE target's vmlinux) instead of decoding it again. */
+export function seedKernelBtf(path: string, btf: Btf): void {
+  if (cached === undefined) cached = { path, btf };
+}
+
 const enumCache = new Map<string, Map<string, number>>();
 
 /** Values of a kernel enum by enumerator name (e.g. bpf_prog_type → BPF_PROG_TYPE_XDP → 6). */

@@ -13,7 +13,7 @@ import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, reloc
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
 import type { OwnedFd } from './fd.js';
-import { attachTypeNumber, kernelBtf, progTypeNumber } from './kernel-btf.js';
+import { attachTypeNumber, kernelBtf, progTypeNumber, seedKernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
 import { isMapOfMaps, MapType } from './map-types.js';
 import { BpfMap, MapError, pinFd } from './maps.js';
@@ -268,6 +268,7 @@ function coreTarget(btfPath: string | undefined): CoreTarget {
   if (t === undefined) {
     t = loadKernelCoreTarget(btfPath === undefined ? {} : { btfPath });
     coreTargets.set(key, t);
+    if (btfPath === undefined) seedKernelBtf(VMLINUX_BTF, t.btf);
   }
   return t;
 }

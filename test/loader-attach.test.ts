@@ -159,6 +159,22 @@ describe.skipIf(!ok)('attach on the live kernel', () => {
     });
   });
 
+  it('uprobe on libc\'s getppid (a .dynsym symbol) for this process only counts exactly its calls', () => {
+    const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+    if (process.arch !== 'x64') return;
+    const map = createMap(MapType.ARRAY, 4, 8, 1);
+    const prog = loadRaw(ProgType.KPROBE, [...countInto(map.fd), 'r0 = 0', 'exit']);
+    const link = attachUprobe(prog, { binary: libc, symbol: 'getppid', pid: PID });
+    try {
+      getppidTimes(12);
+      // Other processes calling getppid are not counted: the perf event is for this pid only.
+      execFileSync('sh', ['-c', 'echo $PPID > /dev/null']);
+      expect(lookupU64(map, 0)).toBe(12n);
+    } finally {
+      link.close(); prog.close(); map.close();
+    }
+  });
+
   it('kprobe: this kernel has no kprobes, and the error says so', () => {
     const p = loadRaw(ProgType.KPROBE, ['r0 = 0', 'exit']);
     try {
@@ -219,6 +235,12 @@ describe.skipIf(!ok)('attach on the live kernel', () => {
         sendFromNs(2);
         expect(lookupU64(map, 0)).toBe(6n);
         expect(run('ip', ['-j', 'link', 'show', host])).not.toContain('"xdp"');
+        // Generic (skb) mode is what `ip` calls xdpgeneric; it counts the same traffic.
+        const generic = attachXdp(prog, host, 'skb');
+        expect(run('ip', ['-d', 'link', 'show', host])).toContain('xdpgeneric');
+        sendFromNs(3);
+        generic.close();
+        expect(lookupU64(map, 0)).toBe(9n);
       } finally {
         link.close(); prog.close(); map.close();
       }
