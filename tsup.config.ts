@@ -16,6 +16,8 @@ export default defineConfig([
     target: 'node20',
     sourcemap: false,
     splitting: true,
+    // import.meta.url in the CJS build (the syscall shim's createRequire of koffi).
+    shims: true,
   },
   {
     // The CLI is a single ESM file so that process start-up loads one module.

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { btfBenchmarks } from './btf.mjs';
+import { mapLookupBenchmarks } from './map-lookup.mjs';
+import { loadBenchmarks } from './load.mjs';
+import { dslSizeSection } from './dsl-size.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
@@ -74,6 +77,9 @@ results.push({
 });
 
 results.push(...await btfBenchmarks({ runs: RUNS }));
+results.push(...await mapLookupBenchmarks({ runs: RUNS }));
+const load = await loadBenchmarks({ runs: RUNS });
+results.push(...load.rows);
 
 // Static linking of the two-file fixture (each half ~30 KB, mostly BTF: the dedup dominates).
 const linkIn = ['a', 'b'].map((h) => join(root, 'fixtures', 'obj', 'link', `link_${h}.bpf.o`));
@@ -125,10 +131,17 @@ out.push('',
   `Ceiling set by Node.js itself: \`node -e 0\` takes ${startup.ours.toFixed(0)} ms here, so no Node program can be more than`,
   `${(startup.theirs / startup.ours).toFixed(2)}× faster than llvm-mc-19 or ${(startupObjdump.theirs / startupObjdump.ours).toFixed(2)}× faster than llvm-objdump-19 on this input, whole process.`,
   `Without start-up, tsbpf's own work is ${(results[0].ours - startup.ours).toFixed(0)} ms (asm) and ${(results[1].ours - startupObjdump.ours).toFixed(0)} ms (disasm).`);
+if (results.some((r) => r.what.includes('map lookups'))) {
+  out.push('',
+    'Map lookups: the bare row is one koffi variadic `syscall()` with an attr encoded once; `BpfMap.lookup` also',
+    'checks the key, encodes the attr, takes two `koffi.address()` calls and allocates the value on every call.');
+}
 out.push('', 'Agreement, checked in the same run:', '',
   `- the .text bytes of the two objects are ${sameBytes ? 'identical' : '**different**'};`,
   `- the two listings of the reference object are ${agree ? 'identical line for line' : '**different**'} (after the file-name line);`,
   `- the two linked objects are ${sameLink ? 'identical byte for byte' : '**different**'}.`, '');
+// Sections below the table: load time per fixture, and the DSL's output size against clang.
+out.push(...load.section, ...await dslSizeSection());
 writeFileSync(join(root, 'docs', 'benchmarks.md'), out.join('\n'));
 process.stdout.write(out.join('\n'));
 if (!sameBytes || !agree || !sameLink) process.exitCode = 1;

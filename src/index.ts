@@ -6,3 +6,5 @@ export * from '../elf/index.js';
 export { assembleSource, detectSyntax, type AsmOptions, type AsmOutputFormat, type AsmSyntax } from './commands/asm.js';
 export { disassembleFile, disassembleFileBytes, type DisasmOptions } from './commands/disasm.js';
 export { VERSION } from './version.js';
+export * from './dsl/index.js';
+export { BuildError, buildProgramFile, loadProgramModule } from './commands/build.js';

@@ -1,4 +1,4 @@
 // Entry point of the `tsbpf` executable.
-import { main } from './main.js';
+import { mainAsync } from './main.js';
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await mainAsync(process.argv.slice(2));

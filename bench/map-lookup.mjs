@@ -1,0 +1,56 @@
+// Per-call cost of a map lookup through tsbpf's syscall shim (koffi) against libbpf's
+// bpf_map_lookup_elem from C (bench/map-lookup.c), both on a one-element array map, in one run,
+// alternating. Returns a row for bench/run.mjs with the time of N lookups in ms, or [] when this
+// process cannot use bpf(2).
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
+  const loader = await import(join(root, 'dist', 'loader.js'));
+  if (!loader.bpfAccess().available) return [];
+  const work = mkdtempSync(join(tmpdir(), 'tsbpf-bench-map-'));
+  const exe = join(work, 'map-lookup');
+  const cc = spawnSync('cc', ['-O2', join(root, 'bench', 'map-lookup.c'), '-o', exe, '-lbpf'], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`cc bench/map-lookup.c -lbpf failed: ${cc.stderr}`);
+  const map = loader.BpfMap.create({ name: 'bench_ts', type: loader.MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+  const key = new Uint8Array(4);
+  // The bare syscall: an attr encoded once, as a caller that reuses buffers would do.
+  const value = new Uint8Array(8);
+  const attr = loader.encodeAttr(loader.MapElemAttr, { map_fd: map.fd, key: loader.address(key), value: loader.address(value) });
+  try {
+    for (let i = 0; i < n; i++) { map.lookup(key); loader.bpf(loader.BpfCommand.MAP_LOOKUP_ELEM, attr); } // warm-up (JIT)
+    const ours = [];
+    const bare = [];
+    const theirs = [];
+    for (let r = 0; r < runs; r++) {
+      let t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) map.lookup(key);
+      ours.push(Number(process.hrtime.bigint() - t) / n);
+      t = process.hrtime.bigint();
+      for (let i = 0; i < n; i++) loader.bpf(loader.BpfCommand.MAP_LOOKUP_ELEM, attr);
+      bare.push(Number(process.hrtime.bigint() - t) / n);
+      const c = spawnSync(exe, [String(n), '3'], { encoding: 'utf8' });
+      if (c.status !== 0) throw new Error(`map-lookup failed: ${c.stderr}`);
+      theirs.push(Number(c.stdout.trim()));
+    }
+    const ns = { ours: median(ours), bare: median(bare), theirs: median(theirs) };
+    return [{
+      what: `${n.toLocaleString('en')} array map lookups, bare syscall (in-process; ${ns.bare.toFixed(0)} vs ${ns.theirs.toFixed(0)} ns per call)`,
+      ours: (ns.bare * n) / 1e6, theirs: (ns.theirs * n) / 1e6, target: undefined,
+      oursCmd: 'bpf(MAP_LOOKUP_ELEM, prepared attr) (koffi)', theirsCmd: 'bpf_map_lookup_elem (libbpf 1.1, C)',
+    }, {
+      what: `${n.toLocaleString('en')} array map lookups (in-process; ${ns.ours.toFixed(0)} vs ${ns.theirs.toFixed(0)} ns per call)`,
+      ours: (ns.ours * n) / 1e6, theirs: (ns.theirs * n) / 1e6, target: undefined,
+      oursCmd: 'BpfMap.lookup (koffi syscall)', theirsCmd: 'bpf_map_lookup_elem (libbpf 1.1, C)',
+    }];
+  } finally {
+    map.close();
+  }
+}

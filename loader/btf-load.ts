@@ -1,0 +1,179 @@
+// Preparing an object's .BTF for the kernel and loading it (BPF_BTF_LOAD).
+// clang leaves DATASEC sizes (and sometimes VAR offsets) at 0 and marks extern VARs/FUNCs in
+// .kconfig/.ksyms as extern, which the kernel rejects. As libbpf does, the blob is patched in
+// place: string offsets are kept, so func_info/line_info records stay valid. Only .ksyms with
+// extern functions needs a new type (a dummy VAR), appended at the end of the type section.
+
+import type { Btf, ElfFile } from '../elf/index.js';
+import { OwnedFd } from './fd.js';
+import { address, bpf, BpfCommand, BtfLoadAttr, encodeAttr, SyscallError } from './sys/index.js';
+
+export class BtfLoadError extends Error {
+  override readonly name = 'BtfLoadError';
+  constructor(message: string, readonly code: string, readonly log: string) {
+    super(message);
+  }
+}
+
+const KIND = { INT: 1, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15 } as const;
+const VAR_GLOBAL_ALLOCATED = 1;
+const FUNC_GLOBAL = 1;
+
+/** Where each extern lives in its DATASEC (from externs.ts), by name. */
+export interface ExternLayout {
+  readonly kconfig: ReadonlyMap<string, { offset: number; size: number }>;
+  readonly kconfigSize: number;
+}
+
+class Patcher {
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array, readonly typeStart: number, readonly offsets: Uint32Array) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  rec(id: number): number {
+    return this.typeStart + this.offsets[id - 1]! * 4;
+  }
+  u32(pos: number): number { return this.view.getUint32(pos, true); }
+  set(pos: number, v: number): void { this.view.setUint32(pos, v >>> 0, true); }
+  kind(id: number): number { return (this.u32(this.rec(id) + 4) >>> 24) & 0x1f; }
+  vlen(id: number): number { return this.u32(this.rec(id) + 4) & 0xffff; }
+}
+
+/**
+ * The BTF blob to load for an object: DATASEC sizes from section headers, VAR offsets from symbol
+ * values, extern VARs allocated, .ksyms FUNCs replaced by a dummy VAR (as libbpf does).
+ */
+export function kernelReadyBtf(btf: Btf, elf: ElfFile, externs: ExternLayout): Uint8Array {
+  const raw = btf.raw;
+  if (raw === undefined || !raw.le) throw new BtfLoadError('object BTF must be little-endian raw BTF', 'EINVAL', '');
+  // A copy (Buffer#slice would share memory with the caller's bytes).
+  const bytes = new Uint8Array(raw.bytes);
+  const p = new Patcher(bytes, raw.typeOffset, raw.offsets);
+  const sections = new Map(elf.sections.map((s) => [s.name, s]));
+  let dummyNeeded = false;
+  const ksymFuncSlots: number[] = [];
+  const ksymParamSlots: number[] = [];
+  for (let id = 1; id <= raw.offsets.length; id++) {
+    if (p.kind(id) !== KIND.DATASEC) continue;
+    const name = btf.nameOf(id);
+    const r = p.rec(id);
+    const n = p.vlen(id);
+    if (name === '.kconfig') {
+      for (let k = 0; k < n; k++) {
+        const vs = r + 12 + k * 12;
+        const varId = p.u32(vs);
+        const place = externs.kconfig.get(btf.nameOf(varId));
+        if (place !== undefined) { p.set(vs + 4, place.offset); p.set(vs + 8, place.size); }
+        if (p.kind(varId) === KIND.VAR) p.set(p.rec(varId) + 12, VAR_GLOBAL_ALLOCATED);
+      }
+      p.set(r + 8, externs.kconfigSize);
+      sortSecinfo(bytes, r + 12, n);
+      continue;
+    }
+    if (name === '.ksyms') {
+      const intId = findInt(btf, raw.offsets.length);
+      for (let k = 0; k < n; k++) {
+        const vs = r + 12 + k * 12;
+        const t = p.u32(vs);
+        if (p.kind(t) === KIND.FUNC) {
+          // A FUNC is not a valid DATASEC member; libbpf points the slot at a dummy VAR and makes
+          // the FUNC global, naming unnamed parameters so the kernel accepts the prototype.
+          dummyNeeded = true;
+          ksymFuncSlots.push(vs);
+          const info = p.u32(p.rec(t) + 4);
+          p.set(p.rec(t) + 4, (info & ~0xffff) | FUNC_GLOBAL);
+          const proto = p.u32(p.rec(t) + 8);
+          if (p.kind(proto) === KIND.FUNC_PROTO) {
+            for (let a = 0; a < p.vlen(proto); a++) {
+              const param = p.rec(proto) + 12 + a * 8;
+              if (p.u32(param) === 0 && p.u32(param + 4) !== 0) ksymParamSlots.push(param);
+            }
+          }
+        } else if (p.kind(t) === KIND.VAR) {
+          p.set(p.rec(t) + 8, intId);
+          p.set(p.rec(t) + 12, VAR_GLOBAL_ALLOCATED);
+        }
+        p.set(vs + 4, k * 4);
+        p.set(vs + 8, 4);
+      }
+      p.set(r + 8, n * 4);
+      continue;
+    }
+    const sec = sections.get(name);
+    if (sec === undefined) continue;
+    p.set(r + 8, sec.size);
+    for (let k = 0; k < n; k++) {
+      const vs = r + 12 + k * 12;
+      const varName = btf.nameOf(p.u32(vs));
+      const sym = elf.symbols.find((s) => s.name === varName && s.shndx === sec.index);
+      if (sym !== undefined) p.set(vs + 4, sym.value);
+    }
+  }
+  const out = dummyNeeded ? appendDummyVar(bytes, raw.typeOffset, raw.offsets.length, findInt(btf, raw.offsets.length)) : { bytes, nameOff: 0, id: 0 };
+  if (dummyNeeded) {
+    const v = new DataView(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
+    for (const slot of ksymFuncSlots) v.setUint32(slot, out.id, true);
+    for (const param of ksymParamSlots) v.setUint32(param, out.nameOff, true);
+  }
+  return out.bytes;
+}
+
+/** The kernel wants DATASEC members in offset order; kconfig placement may reorder them. */
+function sortSecinfo(bytes: Uint8Array, start: number, n: number): void {
+  const recs = Array.from({ length: n }, (_, k) => Uint8Array.from(bytes.subarray(start + k * 12, start + k * 12 + 12)));
+  recs.sort((a, b) => new DataView(a.buffer).getUint32(4, true) - new DataView(b.buffer).getUint32(4, true));
+  recs.forEach((r, k) => bytes.set(r, start + k * 12));
+}
+
+function findInt(btf: Btf, count: number): number {
+  for (let id = 1; id <= count; id++) {
+    const t = btf.type(id);
+    if (t?.kind === 'INT' && t.size === 4) return id;
+  }
+  return 0;
+}
+
+/** Appends `VAR dummy_ksym type=int linkage=allocated` and its name; returns the new blob. */
+function appendDummyVar(bytes: Uint8Array, typeOffset: number, count: number, intId: number): { bytes: Uint8Array; nameOff: number; id: number } {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hdrLen = v.getUint32(4, true);
+  const typeLen = v.getUint32(12, true);
+  const strOff = v.getUint32(16, true);
+  const strLen = v.getUint32(20, true);
+  const name = Buffer.from('dummy_ksym\0', 'latin1');
+  const rec = new Uint8Array(16);
+  const rv = new DataView(rec.buffer);
+  rv.setUint32(0, strLen, true);
+  rv.setUint32(4, KIND.VAR << 24, true);
+  rv.setUint32(8, intId, true);
+  rv.setUint32(12, VAR_GLOBAL_ALLOCATED, true);
+  const typesEnd = typeOffset + typeLen;
+  const strStart = hdrLen + strOff;
+  const out = new Uint8Array(bytes.length + 16 + name.length);
+  out.set(bytes.subarray(0, typesEnd), 0);
+  out.set(rec, typesEnd);
+  // Strings follow the types in clang's output; keep everything between in place after the record.
+  out.set(bytes.subarray(typesEnd), typesEnd + 16);
+  out.set(name, bytes.length + 16);
+  const ov = new DataView(out.buffer);
+  ov.setUint32(12, typeLen + 16, true);
+  ov.setUint32(16, strStart < typesEnd ? strOff : strOff + 16, true);
+  ov.setUint32(20, strLen + name.length, true);
+  return { bytes: out, nameOff: strLen, id: count + 1 };
+}
+
+/** BPF_BTF_LOAD; on failure retries with a verbose log and puts it in the error. */
+export function loadBtf(blob: Uint8Array): OwnedFd {
+  try {
+    return new OwnedFd(bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length })), 'BTF');
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+    const log = Buffer.alloc(1 << 20);
+    try {
+      bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length, btf_log_buf: address(log), btf_log_size: log.length, btf_log_level: 1 }));
+    } catch { /* the log is what we want */ }
+    const text = log.subarray(0, Math.max(0, log.indexOf(0))).toString('utf8');
+    const last = text.trim().split('\n').pop() ?? '';
+    throw new BtfLoadError(`the kernel rejected the object's BTF: ${e.code}${last === '' ? '' : ` (${last})`}`, e.code, text);
+  }
+}

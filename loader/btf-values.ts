@@ -1,0 +1,179 @@
+// Map keys and values as plain JS objects, following their BTF type: integers of up to 4 bytes
+// and floats are numbers, 8-byte integers and pointers bigints, bool booleans, char arrays
+// strings (up to the first NUL), other arrays arrays, structs/unions objects by member name,
+// enums numbers. encodeValue is the inverse (missing members and elements are zero).
+
+import { type Btf, BTF_INT_BOOL, BTF_INT_SIGNED } from '../elf/index.js';
+
+export type BtfJsValue = number | bigint | boolean | string | BtfJsValue[] | { [member: string]: BtfJsValue };
+
+export class BtfValueError extends Error {
+  override readonly name = 'BtfValueError';
+}
+
+const MAX_DEPTH = 64;
+
+function resolve(btf: Btf, id: number): number {
+  for (let i = 0; i < MAX_DEPTH; i++) {
+    const t = btf.type(id);
+    if (t === undefined) return id;
+    if (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG') id = t.type;
+    else return id;
+  }
+  throw new BtfValueError(`type ${id}: modifier chain too long`);
+}
+
+function isChar(btf: Btf, id: number): boolean {
+  const t = btf.type(resolve(btf, id));
+  return t?.kind === 'INT' && t.size === 1 && (t.name === 'char' || t.name === 'signed char' || t.name === 'unsigned char');
+}
+
+function readBits(view: DataView, bitOff: number, bits: number, signed: boolean): bigint {
+  let v = 0n;
+  for (let i = 0; i < bits; i++) {
+    const b = bitOff + i;
+    if ((view.getUint8(b >> 3) >> (b & 7)) & 1) v |= 1n << BigInt(i);
+  }
+  if (signed && bits > 0 && (v >> BigInt(bits - 1)) & 1n) v -= 1n << BigInt(bits);
+  return v;
+}
+
+function writeBits(view: DataView, bitOff: number, bits: number, value: bigint): void {
+  const u = BigInt.asUintN(bits, value);
+  for (let i = 0; i < bits; i++) {
+    const b = bitOff + i;
+    const byte = view.getUint8(b >> 3);
+    const bit = 1 << (b & 7);
+    view.setUint8(b >> 3, (u >> BigInt(i)) & 1n ? byte | bit : byte & ~bit);
+  }
+}
+
+function intValue(v: bigint, size: number, isBool: boolean): BtfJsValue {
+  if (isBool) return v !== 0n;
+  return size <= 4 ? Number(v) : v;
+}
+
+/** Decodes `bytes` (little-endian, as the kernel returns them) as BTF type `id`. */
+export function decodeValue(btf: Btf, id: number, bytes: Uint8Array, depth = 0): BtfJsValue {
+  if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const t = btf.type(resolve(btf, id));
+  if (t === undefined) throw new BtfValueError(`no type ${id}`);
+  switch (t.kind) {
+    case 'INT': {
+      const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
+      return intValue(readBits(view, t.bitsOffset, t.bits, signed), t.size, (t.encoding & BTF_INT_BOOL) !== 0);
+    }
+    case 'ENUM': return Number(readBits(view, 0, t.size * 8, t.signed));
+    case 'ENUM64': return readBits(view, 0, t.size * 8, t.signed);
+    case 'PTR': return view.getBigUint64(0, true);
+    case 'FLOAT': return t.size === 4 ? view.getFloat32(0, true) : view.getFloat64(0, true);
+    case 'ARRAY': {
+      const esize = sizeOf(btf, t.type);
+      if (isChar(btf, t.type)) {
+        const end = bytes.subarray(0, t.nelems).indexOf(0);
+        return Buffer.from(bytes.subarray(0, end < 0 ? t.nelems : end)).toString('latin1');
+      }
+      const out: BtfJsValue[] = [];
+      for (let i = 0; i < t.nelems; i++) out.push(decodeValue(btf, t.type, bytes.subarray(i * esize, (i + 1) * esize), depth + 1));
+      return out;
+    }
+    case 'STRUCT': case 'UNION': {
+      const out: { [k: string]: BtfJsValue } = {};
+      t.members.forEach((m, i) => {
+        const name = m.name === '' ? `__anon${i}` : m.name;
+        if (m.bitfieldSize > 0) {
+          const mt = btf.type(resolve(btf, m.type));
+          const signed = mt?.kind === 'INT' && (mt.encoding & BTF_INT_SIGNED) !== 0;
+          out[name] = intValue(readBits(view, m.bitsOffset, m.bitfieldSize, signed), m.bitfieldSize <= 32 ? 4 : 8, false);
+          return;
+        }
+        const off = m.bitsOffset / 8;
+        const v = decodeValue(btf, m.type, bytes.subarray(off, off + sizeOf(btf, m.type)), depth + 1);
+        // Anonymous struct/union members are merged into the parent, as C accesses them.
+        if (m.name === '' && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
+        else out[name] = v;
+      });
+      return out;
+    }
+    case 'DATASEC': {
+      // A global data map's value: its variables by name.
+      const out: { [k: string]: BtfJsValue } = {};
+      for (const v of t.vars) {
+        const vt = btf.type(v.type);
+        if (vt?.kind !== 'VAR') continue;
+        out[vt.name] = decodeValue(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1);
+      }
+      return out;
+    }
+    default: throw new BtfValueError(`cannot decode a ${t.kind}`);
+  }
+}
+
+/** Byte size of a type (0 when it has none). */
+export function sizeOf(btf: Btf, id: number, depth = 0): number {
+  if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
+  const t = btf.type(resolve(btf, id));
+  if (t === undefined) return 0;
+  switch (t.kind) {
+    case 'INT': case 'ENUM': case 'ENUM64': case 'STRUCT': case 'UNION': case 'FLOAT': case 'DATASEC': return t.size;
+    case 'PTR': return 8;
+    case 'ARRAY': return t.nelems * sizeOf(btf, t.type, depth + 1);
+    default: return 0;
+  }
+}
+
+function toBig(v: BtfJsValue | undefined, what: string): bigint {
+  if (v === undefined) return 0n;
+  if (typeof v === 'boolean') return v ? 1n : 0n;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw new BtfValueError(`${what}: ${v} is not an integer`);
+    return BigInt(v);
+  }
+  if (typeof v === 'bigint') return v;
+  throw new BtfValueError(`${what}: expected a number, got ${typeof v}`);
+}
+
+/** Encodes a JS value as BTF type `id` into `out` (which must be zeroed and sizeOf(id) long). */
+export function encodeValue(btf: Btf, id: number, value: BtfJsValue | undefined, out: Uint8Array, what = 'value', depth = 0): void {
+  if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const t = btf.type(resolve(btf, id));
+  if (t === undefined) throw new BtfValueError(`no type ${id}`);
+  switch (t.kind) {
+    case 'INT': writeBits(view, t.bitsOffset, t.bits, toBig(value, what)); return;
+    case 'ENUM': case 'ENUM64': writeBits(view, 0, t.size * 8, toBig(value, what)); return;
+    case 'PTR': view.setBigUint64(0, BigInt.asUintN(64, toBig(value, what)), true); return;
+    case 'FLOAT':
+      if (typeof value !== 'number' && value !== undefined) throw new BtfValueError(`${what}: expected a number`);
+      if (t.size === 4) view.setFloat32(0, value ?? 0, true); else view.setFloat64(0, value ?? 0, true);
+      return;
+    case 'ARRAY': {
+      const esize = sizeOf(btf, t.type);
+      if (typeof value === 'string' && isChar(btf, t.type)) {
+        const b = Buffer.from(value, 'latin1');
+        if (b.length > t.nelems) throw new BtfValueError(`${what}: string of ${b.length} bytes does not fit in char[${t.nelems}]`);
+        out.set(b, 0);
+        return;
+      }
+      if (value !== undefined && !Array.isArray(value)) throw new BtfValueError(`${what}: expected an array`);
+      if (value !== undefined && value.length > t.nelems) throw new BtfValueError(`${what}: ${value.length} elements for ${t.nelems}`);
+      for (let i = 0; i < t.nelems; i++) encodeValue(btf, t.type, value?.[i], out.subarray(i * esize, (i + 1) * esize), `${what}[${i}]`, depth + 1);
+      return;
+    }
+    case 'STRUCT': case 'UNION': {
+      if (value !== undefined && (typeof value !== 'object' || Array.isArray(value))) throw new BtfValueError(`${what}: expected an object`);
+      const obj = value as { [k: string]: BtfJsValue } | undefined;
+      t.members.forEach((m, i) => {
+        const off = m.bitsOffset / 8;
+        if (m.bitfieldSize > 0) { writeBits(view, m.bitsOffset, m.bitfieldSize, toBig(obj?.[m.name], `${what}.${m.name}`)); return; }
+        const sub = out.subarray(off, off + sizeOf(btf, m.type));
+        const v = m.name === '' ? obj : obj?.[m.name];
+        if (t.kind === 'UNION' && m.name !== '' && v === undefined) return;
+        encodeValue(btf, m.type, v ?? (m.name === '' ? {} : undefined), sub, m.name === '' ? `${what}.__anon${i}` : `${what}.${m.name}`, depth + 1);
+      });
+      return;
+    }
+    default: throw new BtfValueError(`${what}: cannot encode a ${t.kind}`);
+  }
+}

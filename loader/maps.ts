@@ -1,0 +1,396 @@
+// A kernel BPF map: creation, element access (raw bytes, per-CPU slots, or BTF-typed JS values),
+// iteration, batch operations, freeze and pinning.
+
+import { type Btf, decodeBtf } from '../elf/index.js';
+import { type BtfJsValue, decodeValue, encodeValue } from './btf-values.js';
+import { OwnedFd } from './fd.js';
+import { isPerCpuMap, mapTypeName } from './map-types.js';
+import { possibleCpus } from './possible-cpus.js';
+import {
+  address, bpf, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
+  ObjInfoAttr, objectName, readAttr, SyscallError,
+} from './sys/index.js';
+
+export interface MapSpec {
+  readonly name: string;
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags?: number;
+  readonly numaNode?: number;
+  readonly mapExtra?: number | bigint;
+  readonly innerMapFd?: number;
+  readonly btfFd?: number;
+  readonly btfKeyTypeId?: number;
+  readonly btfValueTypeId?: number;
+}
+
+/** What the kernel reports about a map (OBJ_GET_INFO_BY_FD). */
+export interface MapInfo {
+  readonly id: number;
+  readonly name: string;
+  readonly type: number;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  readonly btfId: number;
+  readonly btfKeyTypeId: number;
+  readonly btfValueTypeId: number;
+}
+
+/** BTF types of a map's key and value, for typed access. */
+export interface MapTypes {
+  readonly btf: Btf;
+  readonly key?: number;
+  readonly value?: number;
+}
+
+export class MapError extends Error {
+  override readonly name = 'MapError';
+  /** errno name when a system call failed. */
+  readonly code: string | undefined;
+  constructor(message: string, code?: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2, LOCK: 4 } as const;
+
+function errnoOf(e: unknown): string | undefined {
+  return e instanceof SyscallError ? e.code : undefined;
+}
+
+export class BpfMap {
+  readonly #fd: OwnedFd;
+  readonly info: MapInfo;
+  types: MapTypes | undefined;
+
+  constructor(fd: OwnedFd, info: MapInfo, types?: MapTypes) {
+    this.#fd = fd;
+    this.info = info;
+    this.types = types;
+  }
+
+  /** MAP_CREATE; a refusal is a MapError naming the map and the errno. */
+  static create(spec: MapSpec, types?: MapTypes): BpfMap {
+    const attr = encodeAttr(MapCreateAttr, {
+      map_type: spec.type, key_size: spec.keySize, value_size: spec.valueSize, max_entries: spec.maxEntries,
+      map_flags: spec.flags ?? 0, inner_map_fd: spec.innerMapFd ?? 0, numa_node: spec.numaNode ?? 0,
+      map_name: objectName(spec.name), btf_fd: spec.btfFd ?? 0, btf_key_type_id: spec.btfKeyTypeId ?? 0,
+      btf_value_type_id: spec.btfValueTypeId ?? 0, map_extra: BigInt(spec.mapExtra ?? 0),
+    });
+    let fd: number;
+    try {
+      fd = bpf(BpfCommand.MAP_CREATE, attr);
+    } catch (e) {
+      if (e instanceof SyscallError) throw new MapError(`map ${spec.name}: ${e.message}`, e.code);
+      throw e;
+    }
+    return BpfMap.fromFd(new OwnedFd(fd, `map ${spec.name}`), types);
+  }
+
+  /** Wraps an fd this map now owns, reading its info from the kernel. */
+  static fromFd(fd: OwnedFd, types?: MapTypes): BpfMap {
+    return new BpfMap(fd, mapInfo(fd.fd), types);
+  }
+
+  /** Opens a map pinned in bpffs. */
+  static fromPin(path: string): BpfMap {
+    const p = Buffer.from(`${path}\0`);
+    return BpfMap.fromFd(new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) })), `map ${path}`));
+  }
+
+  /** Opens a map by its kernel id. */
+  static fromId(id: number): BpfMap {
+    return BpfMap.fromFd(new OwnedFd(bpf(BpfCommand.MAP_GET_FD_BY_ID, encodeAttr(GetIdAttr, { map_id: id })), `map id ${id}`));
+  }
+
+  get fd(): number { return this.#fd.fd; }
+  get name(): string { return this.info.name; }
+  get typeName(): string { return mapTypeName(this.info.type); }
+  get perCpu(): boolean { return isPerCpuMap(this.info.type); }
+  get closed(): boolean { return this.#fd.closed; }
+
+  /** Bytes of one value as the syscalls see it: per-CPU maps hold a slot rounded to 8 per possible CPU. */
+  get valueBufferSize(): number {
+    return this.perCpu ? roundUp8(this.info.valueSize) * possibleCpus() : this.info.valueSize;
+  }
+
+  close(): void { this.#fd.close(); }
+
+  #key(key: Uint8Array): Uint8Array {
+    if (key.length !== this.info.keySize) throw new MapError(`map ${this.name}: key of ${key.length} bytes, expected ${this.info.keySize}`);
+    return key;
+  }
+
+  /** The value for `key`, undefined when absent. Per-CPU maps return all slots concatenated. */
+  lookup(key: Uint8Array, flags = 0): Uint8Array | undefined {
+    const k = this.#key(key);
+    const out = Buffer.alloc(this.valueBufferSize);
+    try {
+      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: this.fd, key: address(k), value: address(out), flags }));
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+  }
+
+  update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
+    const k = this.#key(key);
+    if (value.length !== this.valueBufferSize) throw new MapError(`map ${this.name}: value of ${value.length} bytes, expected ${this.valueBufferSize}`);
+    bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: this.fd, key: address(k), value: address(value), flags }));
+  }
+
+  /** Deletes `key`; false when it was absent. */
+  delete(key: Uint8Array): boolean {
+    const k = this.#key(key);
+    try {
+      bpf(BpfCommand.MAP_DELETE_ELEM, encodeAttr(MapElemAttr, { map_fd: this.fd, key: address(k) }));
+      return true;
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return false;
+      throw e;
+    }
+  }
+
+  /** The key after `key` (the first key when `key` is undefined); undefined at the end. */
+  nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
+    const next = Buffer.alloc(this.info.keySize);
+    try {
+      bpf(BpfCommand.MAP_GET_NEXT_KEY, encodeAttr(MapElemAttr, {
+        map_fd: this.fd, key: key === undefined ? 0n : address(this.#key(key)), next_key: address(next),
+      }));
+    } catch (e) {
+      if (errnoOf(e) === 'ENOENT') return undefined;
+      throw e;
+    }
+    return new Uint8Array(next.buffer, next.byteOffset, next.length);
+  }
+
+  *keys(): IterableIterator<Uint8Array> {
+    let k = this.nextKey(undefined);
+    while (k !== undefined) {
+      yield k;
+      k = this.nextKey(k);
+    }
+  }
+
+  /** Entries in key order of the kernel; an entry deleted between next-key and lookup is skipped. */
+  *entries(): IterableIterator<[Uint8Array, Uint8Array]> {
+    for (const k of this.keys()) {
+      const v = this.lookup(k);
+      if (v !== undefined) yield [k, v];
+    }
+  }
+
+  /** Per-CPU value split into one slot per possible CPU. */
+  lookupPerCpu(key: Uint8Array): Uint8Array[] | undefined {
+    if (!this.perCpu) throw new MapError(`map ${this.name} (${this.typeName}) is not per-CPU`);
+    const v = this.lookup(key);
+    if (v === undefined) return undefined;
+    const slot = roundUp8(this.info.valueSize);
+    return Array.from({ length: possibleCpus() }, (_, i) => v.slice(i * slot, i * slot + this.info.valueSize));
+  }
+
+  /** Writes one value per possible CPU. */
+  updatePerCpu(key: Uint8Array, values: readonly Uint8Array[], flags: number = UpdateFlags.ANY): void {
+    if (!this.perCpu) throw new MapError(`map ${this.name} (${this.typeName}) is not per-CPU`);
+    const n = possibleCpus();
+    if (values.length !== n) throw new MapError(`map ${this.name}: ${values.length} per-CPU values for ${n} CPUs`);
+    const slot = roundUp8(this.info.valueSize);
+    const buf = new Uint8Array(slot * n);
+    values.forEach((v, i) => {
+      if (v.length !== this.info.valueSize) throw new MapError(`map ${this.name}: value of ${v.length} bytes, expected ${this.info.valueSize}`);
+      buf.set(v, i * slot);
+    });
+    this.update(key, buf, flags);
+  }
+
+  /**
+   * Batch lookup (MAP_LOOKUP_BATCH, or MAP_LOOKUP_AND_DELETE_BATCH with `andDelete`): every entry,
+   * `chunk` at a time.
+   */
+  lookupBatch(options: { chunk?: number; andDelete?: boolean } = {}): [Uint8Array, Uint8Array][] {
+    const chunk = options.chunk ?? 64;
+    const ks = this.info.keySize;
+    const vs = this.valueBufferSize;
+    const out: [Uint8Array, Uint8Array][] = [];
+    // Hash maps use a 4-byte bucket cursor, arrays the key size; 8 bytes covers both.
+    const inBatch = Buffer.alloc(Math.max(8, ks));
+    const outBatch = Buffer.alloc(Math.max(8, ks));
+    let first = true;
+    for (;;) {
+      const keys = Buffer.alloc(ks * chunk);
+      const values = Buffer.alloc(vs * chunk);
+      const attr = encodeAttr(MapBatchAttr, {
+        in_batch: first ? 0n : address(inBatch), out_batch: address(outBatch), keys: address(keys), values: address(values),
+        count: chunk, map_fd: this.fd,
+      });
+      let done = false;
+      try {
+        bpf(options.andDelete === true ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH, attr);
+      } catch (e) {
+        if (errnoOf(e) !== 'ENOENT') throw e;
+        done = true;
+      }
+      const n = readAttr(MapBatchAttr, attr, 'count');
+      for (let i = 0; i < n; i++) out.push([keys.subarray(i * ks, (i + 1) * ks), values.subarray(i * vs, (i + 1) * vs)]);
+      if (done) return out;
+      outBatch.copy(inBatch);
+      first = false;
+    }
+  }
+
+  /** MAP_UPDATE_BATCH: all entries in one call; returns how many the kernel applied. */
+  updateBatch(entries: readonly (readonly [Uint8Array, Uint8Array])[], flags: number = UpdateFlags.ANY): number {
+    const ks = this.info.keySize;
+    const vs = this.valueBufferSize;
+    const keys = Buffer.alloc(ks * entries.length);
+    const values = Buffer.alloc(vs * entries.length);
+    entries.forEach(([k, v], i) => {
+      keys.set(this.#key(k), i * ks);
+      if (v.length !== vs) throw new MapError(`map ${this.name}: value of ${v.length} bytes, expected ${vs}`);
+      values.set(v, i * vs);
+    });
+    const attr = encodeAttr(MapBatchAttr, { keys: address(keys), values: address(values), count: entries.length, map_fd: this.fd, elem_flags: flags });
+    bpf(BpfCommand.MAP_UPDATE_BATCH, attr);
+    return readAttr(MapBatchAttr, attr, 'count');
+  }
+
+  /** MAP_DELETE_BATCH; returns how many were deleted (stops at the first absent key with ENOENT). */
+  deleteBatch(keys: readonly Uint8Array[]): number {
+    const ks = this.info.keySize;
+    const buf = Buffer.alloc(ks * keys.length);
+    keys.forEach((k, i) => buf.set(this.#key(k), i * ks));
+    const attr = encodeAttr(MapBatchAttr, { keys: address(buf), count: keys.length, map_fd: this.fd });
+    try {
+      bpf(BpfCommand.MAP_DELETE_BATCH, attr);
+    } catch (e) {
+      if (errnoOf(e) !== 'ENOENT') throw e;
+    }
+    return readAttr(MapBatchAttr, attr, 'count');
+  }
+
+  /** Makes the map read-only for syscalls (programs can still write unless RDONLY_PROG). */
+  freeze(): void {
+    bpf(BpfCommand.MAP_FREEZE, encodeAttr(MapElemAttr, { map_fd: this.fd }));
+  }
+
+  /** Pins the map at `path` in bpffs. */
+  pin(path: string): void {
+    pinFd(this.fd, path);
+  }
+
+  // Typed access through the map's BTF.
+
+  #type(which: 'key' | 'value'): { btf: Btf; id: number } {
+    const t = this.types;
+    const id = t?.[which];
+    if (t === undefined || id === undefined) throw new MapError(`map ${this.name} has no BTF ${which} type`);
+    return { btf: t.btf, id };
+  }
+
+  encodeKey(key: BtfJsValue): Uint8Array {
+    const t = this.#type('key');
+    const out = new Uint8Array(this.info.keySize);
+    encodeValue(t.btf, t.id, key, out, 'key');
+    return out;
+  }
+
+  encodeValue(value: BtfJsValue): Uint8Array {
+    const t = this.#type('value');
+    const out = new Uint8Array(this.info.valueSize);
+    encodeValue(t.btf, t.id, value, out, 'value');
+    return out;
+  }
+
+  decodeKey(key: Uint8Array): BtfJsValue {
+    const t = this.#type('key');
+    return decodeValue(t.btf, t.id, key);
+  }
+
+  decodeValue(value: Uint8Array): BtfJsValue {
+    const t = this.#type('value');
+    return decodeValue(t.btf, t.id, value);
+  }
+
+  /** Typed lookup; per-CPU maps give an array with one decoded value per CPU. */
+  get(key: BtfJsValue): BtfJsValue | undefined {
+    const k = this.encodeKey(key);
+    if (this.perCpu) return this.lookupPerCpu(k)?.map((v) => this.decodeValue(v));
+    const v = this.lookup(k);
+    return v === undefined ? undefined : this.decodeValue(v);
+  }
+
+  set(key: BtfJsValue, value: BtfJsValue, flags: number = UpdateFlags.ANY): void {
+    const k = this.encodeKey(key);
+    if (this.perCpu) {
+      const vals = Array.isArray(value) ? value : Array.from({ length: possibleCpus() }, () => value);
+      this.updatePerCpu(k, vals.map((v) => this.encodeValue(v)), flags);
+    } else this.update(k, this.encodeValue(value), flags);
+  }
+
+  /** Decoded entries (raw bytes when the map has no BTF types). */
+  *typedEntries(): IterableIterator<[BtfJsValue, BtfJsValue]> {
+    for (const [k, v] of this.entries()) {
+      if (this.perCpu) {
+        const slot = roundUp8(this.info.valueSize);
+        yield [this.decodeKey(k), Array.from({ length: possibleCpus() }, (_, i) => this.decodeValue(v.subarray(i * slot, i * slot + this.info.valueSize)))];
+      } else yield [this.decodeKey(k), this.decodeValue(v)];
+    }
+  }
+}
+
+/**
+ * The BTF the kernel holds for a map (its btf_id), for typed access to maps this process did not
+ * create. Undefined when the map has no BTF.
+ */
+export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
+  const i = map.info;
+  if (i.btfId === 0 || i.btfValueTypeId === 0) return undefined;
+  const fd = new OwnedFd(bpf(BpfCommand.BTF_GET_FD_BY_ID, encodeAttr(GetIdAttr, { btf_id: i.btfId })), `BTF id ${i.btfId}`);
+  try {
+    const head = Buffer.alloc(BtfInfoLayout.size);
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.length, info: address(head) }));
+    const size = readAttr(BtfInfoLayout, head, 'btf_size');
+    const blob = Buffer.alloc(size);
+    const info = encodeAttr(BtfInfoLayout, { btf: address(blob), btf_size: size });
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.length, info: address(info) }));
+    const btf = decodeBtf(new Uint8Array(blob.buffer, blob.byteOffset, blob.length));
+    return { btf, ...(i.btfKeyTypeId === 0 ? {} : { key: i.btfKeyTypeId }), ...(i.btfValueTypeId === 0 ? {} : { value: i.btfValueTypeId }) };
+  } finally {
+    fd.close();
+  }
+}
+
+export function pinFd(fd: number, path: string): void {
+  const p = Buffer.from(`${path}\0`);
+  bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: fd }));
+}
+
+/** Removes a pin (an ordinary unlink in bpffs). */
+export { unlinkSync as unpin } from 'node:fs';
+
+function roundUp8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+export function mapInfo(fd: number): MapInfo {
+  const buf = Buffer.alloc(MapInfoLayout.size);
+  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: buf.length, info: address(buf) }));
+  const f = MapInfoLayout.fields;
+  const name = buf.subarray(f.name.offset, f.name.offset + 16);
+  const end = name.indexOf(0);
+  return {
+    id: readAttr(MapInfoLayout, buf, 'id'), name: name.subarray(0, end < 0 ? 16 : end).toString('utf8'),
+    type: readAttr(MapInfoLayout, buf, 'type'), keySize: readAttr(MapInfoLayout, buf, 'key_size'),
+    valueSize: readAttr(MapInfoLayout, buf, 'value_size'), maxEntries: readAttr(MapInfoLayout, buf, 'max_entries'),
+    flags: readAttr(MapInfoLayout, buf, 'map_flags'), btfId: readAttr(MapInfoLayout, buf, 'btf_id'),
+    btfKeyTypeId: readAttr(MapInfoLayout, buf, 'btf_key_type_id'), btfValueTypeId: readAttr(MapInfoLayout, buf, 'btf_value_type_id'),
+  };
+}
+

@@ -1,0 +1,25 @@
+// tsbpf btf gen-ts FILE --type NAME... [-o OUT.ts] [--import MODULE] [--base FILE]: a TypeScript
+// module of DSL type descriptors for kernel types (see src/dsl/types/gen-ts.ts for what is kept).
+
+import { generateTypesModule } from '../dsl/types/index.js';
+import { loadBtf } from './btf-dump.js';
+
+export interface BtfGenTsOptions {
+  /** Type names to declare (struct, union, enum or typedef). */
+  readonly types: readonly string[];
+  /** Module specifier the generated file imports descriptors from (default 'tsbpf'). */
+  readonly importFrom?: string | undefined;
+  /** Bytes of the base BTF (raw or ELF) for split BTF. */
+  readonly base?: Uint8Array | undefined;
+  /** File name, for the header comment. */
+  readonly source?: string | undefined;
+}
+
+/** The generated module's text for a raw BTF file or an ELF object's .BTF. */
+export function genTsFromBytes(bytes: Uint8Array, options: BtfGenTsOptions): string {
+  const btf = loadBtf(bytes, options.base);
+  return generateTypesModule(btf, options.types, {
+    ...(options.importFrom === undefined ? {} : { importFrom: options.importFrom }),
+    ...(options.source === undefined ? {} : { source: options.source }),
+  });
+}

@@ -1,0 +1,118 @@
+// Map declarations: BTF-defined maps in `.maps`, with key/value types, max entries and flags.
+// Each kind states which of key/value it needs as types (emitted as `K *key`) or as sizes only
+// (`int (*key_size)[N]`), as libbpf's bpf_helpers.h macros declare them.
+
+import { DslError } from './errors.js';
+import { callerLocation } from './line-info.js';
+import type { MapRef } from './program/refs.js';
+import type { CType } from './types/index.js';
+
+/** BPF_MAP_TYPE_* numbers of Linux 6.18 (enum bpf_map_type). */
+export const MAP_TYPES = {
+  hash: 1, array: 2, prog_array: 3, perf_event_array: 4, percpu_hash: 5, percpu_array: 6, stack_trace: 7,
+  cgroup_array: 8, lru_hash: 9, lru_percpu_hash: 10, lpm_trie: 11, array_of_maps: 12, hash_of_maps: 13,
+  devmap: 14, sockmap: 15, cpumap: 16, xskmap: 17, sockhash: 18, reuseport_sockarray: 20, queue: 22, stack: 23,
+  sk_storage: 24, devmap_hash: 25, ringbuf: 27, inode_storage: 28, task_storage: 29, bloom_filter: 30,
+  user_ringbuf: 31, cgrp_storage: 32,
+} as const;
+export type MapKind = keyof typeof MAP_TYPES;
+
+/** BPF_F_* map flags the DSL names. */
+export const MAP_FLAGS = {
+  noPrealloc: 1 << 0, noCommonLru: 1 << 1, numaNode: 1 << 2, rdonly: 1 << 3, wronly: 1 << 4, stackBuildId: 1 << 5,
+  zeroSeed: 1 << 6, rdonlyProg: 1 << 7, wronlyProg: 1 << 8, clone: 1 << 9, mmapable: 1 << 10, preserveElems: 1 << 11,
+  innerMap: 1 << 12,
+} as const;
+
+export interface MapOptions {
+  readonly maxEntries?: number;
+  readonly flags?: number;
+  readonly numaNode?: number;
+  /** LIBBPF_PIN_BY_NAME. */
+  readonly pinByName?: boolean;
+  /** map_extra (bloom filter: number of hash functions). */
+  readonly mapExtra?: number;
+}
+
+/** A declared map; pass it to defineObject({ maps }) under its name, and to helpers in programs. */
+export class MapDef<K extends CType | undefined = CType | undefined, V extends CType | undefined = CType | undefined> implements MapRef {
+  readonly dslKind = 'map' as const;
+  constructor(
+    readonly kind: MapKind,
+    readonly key: K,
+    readonly value: V,
+    readonly options: MapOptions & {
+      readonly keySize?: number; readonly valueSize?: number;
+      /** Inner map template of a map-in-map. */
+      readonly inner?: MapDef;
+      /** Initial slots of a map-in-map (maps) or prog array (functions/programs by name). */
+      readonly values?: readonly (MapDef | string | null)[];
+    },
+  ) {}
+  get type(): number { return MAP_TYPES[this.kind]; }
+}
+
+function need(v: number | undefined, what: string): number {
+  if (v === undefined || !Number.isInteger(v) || v <= 0) throw new DslError(`${what} must be a positive integer`, callerLocation());
+  return v;
+}
+
+type KV<K extends CType, V extends CType> = { readonly key: K; readonly value: V; readonly maxEntries: number } & MapOptions;
+
+/** BPF_MAP_TYPE_HASH (and the other key/value kinds through `kind`). */
+export function hashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> {
+  return keyValue('hash', spec);
+}
+export function arrayMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('array', spec); }
+export function percpuHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('percpu_hash', spec); }
+export function percpuArrayMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('percpu_array', spec); }
+export function lruHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('lru_hash', spec); }
+export function lruPercpuHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('lru_percpu_hash', spec); }
+export function lpmTrieMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> {
+  return keyValue('lpm_trie', { ...spec, flags: (spec.flags ?? 0) | MAP_FLAGS.noPrealloc });
+}
+/** Any kind that takes a key and a value type (task/sk/inode/cgrp storage need flags: noPrealloc). */
+export function keyValueMap<K extends CType, V extends CType>(kind: MapKind, spec: Omit<KV<K, V>, 'maxEntries'> & { maxEntries?: number }): MapDef<K, V> {
+  return new MapDef(kind, spec.key, spec.value, spec);
+}
+function keyValue<K extends CType, V extends CType>(kind: MapKind, spec: KV<K, V>): MapDef<K, V> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef(kind, spec.key, spec.value, spec);
+}
+
+/** BPF_MAP_TYPE_RINGBUF: maxEntries is the buffer size in bytes (a power of two, a page multiple). */
+export function ringBufMap(spec: { readonly maxEntries: number } & MapOptions): MapDef<undefined, undefined> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef('ringbuf', undefined, undefined, spec);
+}
+/** BPF_MAP_TYPE_PERF_EVENT_ARRAY (key and value are 4-byte sizes; max entries default to the CPU count). */
+export function perfEventArrayMap(spec: MapOptions = {}): MapDef<undefined, undefined> {
+  return new MapDef('perf_event_array', undefined, undefined, { ...spec, keySize: 4, valueSize: 4 });
+}
+/** BPF_MAP_TYPE_PROG_ARRAY for tail calls; `values` names programs to put in the first slots. */
+export function progArrayMap(spec: { readonly maxEntries: number; readonly values?: readonly (string | null)[] } & MapOptions): MapDef<undefined, undefined> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef('prog_array', undefined, undefined, { ...spec, keySize: 4, valueSize: 4 });
+}
+/** BPF_MAP_TYPE_ARRAY_OF_MAPS / HASH_OF_MAPS with an inner map template and optional initial maps. */
+export function mapOfMaps<K extends CType>(kind: 'array_of_maps' | 'hash_of_maps', spec: {
+  readonly key: K; readonly maxEntries: number; readonly inner: MapDef; readonly values?: readonly (MapDef | null)[];
+} & MapOptions): MapDef<K, undefined> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef(kind, spec.key, undefined, spec);
+}
+/** BPF_MAP_TYPE_STACK_TRACE: u32 stack id → `depth` 8-byte addresses. */
+export function stackTraceMap(spec: { readonly maxEntries: number; readonly depth?: number } & MapOptions): MapDef<undefined, undefined> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef('stack_trace', undefined, undefined, { ...spec, keySize: 4, valueSize: 8 * (spec.depth ?? 127) });
+}
+/** BPF_MAP_TYPE_QUEUE / STACK: values only. */
+export function queueMap<V extends CType>(kind: 'queue' | 'stack', spec: { readonly value: V; readonly maxEntries: number } & MapOptions): MapDef<undefined, V> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef(kind, undefined, spec.value, spec);
+}
+/** BPF_MAP_TYPE_BLOOM_FILTER: values only; `hashes` (map_extra) functions, 1–15. */
+export function bloomFilterMap<V extends CType>(spec: { readonly value: V; readonly maxEntries: number; readonly hashes?: number } & MapOptions): MapDef<undefined, V> {
+  need(spec.maxEntries, 'maxEntries');
+  return new MapDef('bloom_filter', undefined, spec.value, { ...spec, ...(spec.hashes === undefined ? {} : { mapExtra: spec.hashes }) });
+}

@@ -1,0 +1,35 @@
+// Entry programs (a section name libbpf understands + a body) and bpf-to-bpf functions.
+
+import type { ProgramBuilder } from './builder.js';
+import type { FunctionRef } from './refs.js';
+
+export type Body = (b: ProgramBuilder) => void;
+
+export interface ProgramDef {
+  readonly dslKind: 'program';
+  /** ELF section: the program type and attach point as libbpf reads them (`tracepoint/syscalls/sys_enter_execve`, `xdp`, `socket` …). */
+  readonly section: string;
+  readonly body: Body;
+}
+
+/** An entry program for `section`. */
+export function program(section: string, body: Body): ProgramDef {
+  return { dslKind: 'program', section, body };
+}
+
+export class FunctionDef implements FunctionRef {
+  readonly dslKind = 'function' as const;
+  constructor(
+    readonly name: string,
+    /** static: verified in the caller's context; global: verified once on its own (BTF-typed). */
+    readonly linkage: 'static' | 'global',
+    /** Number of (u64) arguments, 0–5. */
+    readonly params: number,
+    readonly body: Body,
+  ) {}
+}
+
+/** A bpf-to-bpf function in .text, callable with b.callFunction(fn, …) or as a callback. */
+export function fn(name: string, opts: { params?: number; linkage?: 'static' | 'global' }, body: Body): FunctionDef {
+  return new FunctionDef(name, opts.linkage ?? 'static', opts.params ?? 0, body);
+}

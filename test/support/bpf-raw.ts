@@ -1,0 +1,70 @@
+// Minimal program and map creation for loader tests that do not go through an ELF object:
+// LLVM-syntax instruction lines (one per line), plus `rN = map_fd(FD)` for map references.
+
+import { encodeInstructions, type Instruction, parseInstructionLlvm, type Register } from '../../isa/index.js';
+import {
+  address, bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, OwnedFd, ProgLoadAttr, SyscallError,
+} from '../../loader/index.js';
+
+export function createMap(type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0, name = 'tsbpf_t'): OwnedFd {
+  const fd = bpf(BpfCommand.MAP_CREATE, encodeAttr(MapCreateAttr, {
+    map_type: type, key_size: keySize, value_size: valueSize, max_entries: maxEntries, map_flags: flags, map_name: objectName(name),
+  }));
+  return new OwnedFd(fd, `map ${name}`);
+}
+
+export function assemble(lines: readonly string[]): Instruction[] {
+  return lines.map((l) => {
+    const m = /^r(\d+) = map_fd\((\d+)\)$/.exec(l.trim());
+    if (m !== null) return { kind: 'ldImm64', dst: Number(m[1]) as Register, pseudo: 1, imm: Number(m[2]), nextImm: 0 };
+    return parseInstructionLlvm(l);
+  });
+}
+
+export interface RawProgram {
+  readonly fd: number;
+  readonly name: string;
+  close(): void;
+}
+
+export function loadRaw(type: number, lines: readonly string[], options: { expectedAttachType?: number; name?: string; license?: string } = {}): RawProgram {
+  const insns = Buffer.from(encodeInstructions(assemble(lines)));
+  const license = Buffer.from(`${options.license ?? 'GPL'}\0`);
+  const log = Buffer.alloc(64 * 1024);
+  const name = options.name ?? 'tsbpf_test';
+  let fd: number;
+  try {
+    fd = bpf(BpfCommand.PROG_LOAD, encodeAttr(ProgLoadAttr, {
+      prog_type: type, insn_cnt: insns.length / 8, insns: address(insns), license: address(license),
+      log_level: 1, log_size: log.length, log_buf: address(log), prog_name: objectName(name),
+      expected_attach_type: options.expectedAttachType ?? 0,
+    }));
+  } catch (e) {
+    if (e instanceof SyscallError) throw new Error(`${e.message}\n${log.toString('utf8').replace(/\0.*$/s, '')}`);
+    throw e;
+  }
+  const owned = new OwnedFd(fd, `program ${name}`);
+  return { get fd() { return owned.fd; }, name, close: () => owned.close() };
+}
+
+export function lookupU64(map: OwnedFd, key: number): bigint {
+  const k = Buffer.alloc(4); k.writeUInt32LE(key);
+  const v = Buffer.alloc(8);
+  bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v) }));
+  return v.readBigUInt64LE(0);
+}
+
+export function updateU32(map: OwnedFd, key: number, value: number): void {
+  const k = Buffer.alloc(4); k.writeUInt32LE(key);
+  const v = Buffer.alloc(4); v.writeUInt32LE(value);
+  bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v), flags: 0 }));
+}
+
+/** Instructions (9 slots: ld_imm64 takes two) that add 1 to element KEY (u32) of the u64 array MAPFD; clobbers r0-r5; leaves r6-r9. */
+export function countInto(mapFd: number, key = 0): string[] {
+  return [
+    `*(u32 *)(r10 - 4) = ${key}`,
+    'r2 = r10', 'r2 += -4', `r1 = map_fd(${mapFd})`, 'call 1',
+    'if r0 == 0 goto +2', 'r1 = 1', 'lock *(u64 *)(r0 + 0) += r1',
+  ];
+}
