@@ -29,6 +29,9 @@ describe('CO-RE paths are checked by tsc', () => {
     corePath(b, outer, 'self', 'back', 'more');
     corePath(b, task, 'comm', 3);
     coreEnumValue(b, 'enumval_value', color, 'GREEN');
+    // clang-19 refuses these too ("Invalid field expression").
+    expect(() => coreField(b, 'field_signed', task, 'real_parent')).toThrow(/integer or enum/);
+    expect(() => coreField(b, 'field_lshift_u64', task, 'comm')).toThrow(/at most 8 bytes/);
     // @ts-expect-error misspelt field
     expect(() => corePath(b, outer, 'hdrr')).toThrow(CTypeError);
     // @ts-expect-error a field of the wrong struct after a pointer hop

@@ -148,12 +148,18 @@ function layout(kind: 'struct' | 'union', name: string, spec: FieldSpec, opts: C
 
 export function struct<const F extends FieldSpec>(name: string, fields: F, opts: CompositeOptions = {}): StructType<NormalizeFields<F>> {
   const l = layout('struct', name, fields, opts);
-  return Object.freeze({ kind: 'struct', name, size: l.size, align: l.align, fields: l.fields as NormalizeFields<F>, members: Object.freeze(l.members) });
+  return Object.freeze({
+    kind: 'struct', name, size: l.size, align: l.align, ...(opts.packed === true ? { packed: true } : {}),
+    fields: l.fields as NormalizeFields<F>, members: Object.freeze(l.members),
+  });
 }
 
 export function union<const F extends FieldSpec>(name: string, fields: F, opts: CompositeOptions = {}): UnionType<NormalizeFields<F>> {
   const l = layout('union', name, fields, opts);
-  return Object.freeze({ kind: 'union', name, size: l.size, align: l.align, fields: l.fields as NormalizeFields<F>, members: Object.freeze(l.members) });
+  return Object.freeze({
+    kind: 'union', name, size: l.size, align: l.align, ...(opts.packed === true ? { packed: true } : {}),
+    fields: l.fields as NormalizeFields<F>, members: Object.freeze(l.members),
+  });
 }
 
 export function array<E extends CType, const N extends number>(elem: E, length: N): ArrayType<E, N> {

@@ -76,7 +76,11 @@ export interface CoreAccess {
   /** Bit offset of the field from the start of root, and its bitfield width (0: not a bitfield). */
   readonly bitOffset: number;
   readonly bitSize: number;
-  /** Local values, as libbpf computes them for the target. */
+  /**
+   * Local values (the immediates clang-19 writes). Signedness is meaningful for integer and enum
+   * fields and the shifts for fields of at most 8 bytes only (clang refuses the others; coreField
+   * does too).
+   */
   readonly values: FieldRelocationValues;
   /** Relocations a read of this access carries, in clang's order (byte offset; bitfields add size, shifts, signedness). */
   readonly relocations: readonly CoreRelocationKind[];
@@ -145,11 +149,28 @@ export function resolvePath(builder: BtfBuilder, root: CType, path: readonly Pat
     bitOffset += f.bitOffset;
     bitSize = f.bitSize;
     fieldType = f.type;
-    parentAlign = f.parent.align;
+    parentAlign = recordAlign(f.parent);
     memberBitOffset = f.memberBitOffset;
   }
   close();
   return { steps, result: fieldType };
+}
+
+/**
+ * The alignment clang's BPF backend sees for a record: its LLVM IR type's. A packed record keeps
+ * its members' natural alignment in IR when its layout is the natural one anyway (every plain
+ * member at a multiple of its alignment, size a multiple of the largest); otherwise the IR type
+ * is packed, alignment 1.
+ */
+function recordAlign(r: StructType | UnionType): number {
+  if (r.packed !== true) return r.align;
+  let natural = 1;
+  for (const m of r.members) {
+    if (m.bitSize !== 0) continue;
+    if (m.bitOffset % (m.type.align * 8) !== 0) return 1;
+    natural = Math.max(natural, m.type.align);
+  }
+  return r.size % natural === 0 ? natural : 1;
 }
 
 function describe(t: CType): string {
@@ -220,13 +241,24 @@ export interface CoreRelocationWithValue extends InsnCoreRelocation {
   readonly value: number;
 }
 
-/** bpf_core_field_exists/size/offset/signed and the shifts: one field of a struct, no pointer hops. */
+/**
+ * bpf_core_field_exists/size/offset/signed and the shifts: one field of a struct, no pointer hops.
+ * As clang-19, refuses signedness of a field that is not an integer or enum, and the shifts of a
+ * field wider than 8 bytes.
+ */
 export function coreField<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
   builder: BtfBuilder, kind: keyof FieldRelocationValues, root: T, ...path: P & ValidPath<T, P>
 ): CoreRelocationWithValue {
   const p = resolvePath(builder, root, path as unknown as readonly PathElement[]);
   if (p.steps.length !== 1) throw new CTypeError('a field relocation cannot go through a pointer');
   const a = p.steps[0]!;
+  const rt = resolve(a.type);
+  if (kind === 'field_signed' && rt.kind !== 'int' && rt.kind !== 'enum') {
+    throw new CTypeError(`field_signed needs an integer or enum field, not ${describe(rt)}`);
+  }
+  if ((kind === 'field_lshift_u64' || kind === 'field_rshift_u64') && a.bitSize === 0 && rt.size > 8) {
+    throw new CTypeError(`${kind} needs a field of at most 8 bytes, not ${rt.size}`);
+  }
   return { ...a.relocation(kind), accessString: a.accessString, value: a.values[kind] };
 }
 

@@ -114,6 +114,8 @@ export interface StructType<F extends FieldMap = FieldMap> {
   readonly name: string;
   readonly size: number;
   readonly align: number;
+  /** Declared `packed` (layout at alignment 1). */
+  readonly packed?: boolean;
   readonly fields: F;
   readonly members: readonly Member[];
 }
@@ -123,6 +125,8 @@ export interface UnionType<F extends FieldMap = FieldMap> {
   readonly name: string;
   readonly size: number;
   readonly align: number;
+  /** Declared `packed` (layout at alignment 1). */
+  readonly packed?: boolean;
   readonly fields: F;
   readonly members: readonly Member[];
 }
