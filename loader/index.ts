@@ -13,6 +13,7 @@ export { LinkError, type LinkedProgram, linkProgram } from './link-subprograms.j
 export { RelocationError, relocateProgram, type RelocationTargets } from './relocate.js';
 export { ExternError, kernelVersionCode, parseKconfig, readKernelConfig, resolveKconfig, resolveKsym } from './externs.js';
 export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
+export { type KernelBtfBytes, type KernelBtfSource, readKernelBtfBytes } from './kernel-btf-bytes.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
 export {
   BpfAccessError, BpfCollection, internalMapName, type LoadedProgramHandle, loadObject, type LoadObjectOptions, objectNameOf,

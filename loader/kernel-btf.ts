@@ -2,8 +2,8 @@
 // enum values (program, attach and map types) and BTF ids (attach targets, kfuncs, ksyms) from it,
 // so these numbers always agree with the kernel in use.
 
-import { readFileSync } from 'node:fs';
 import { type Btf, decodeBtf } from '../elf/index.js';
+import { readKernelBtfBytes } from './kernel-btf-bytes.js';
 
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
@@ -15,13 +15,13 @@ let cached: { path: string; btf: Btf } | undefined;
 
 export function kernelBtf(path = VMLINUX_BTF): Btf {
   if (cached?.path === path) return cached.btf;
-  let bytes: Buffer;
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = readKernelBtfBytes(path).bytes;
   } catch (e) {
     throw new KernelBtfError(`cannot read kernel BTF ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const btf = decodeBtf(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length));
+  const btf = decodeBtf(bytes);
   btf.buildNameIndex();
   cached = { path, btf };
   return btf;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { type Btf, BtfError, decodeBtf, ElfError, isElf, readElf } from '../../elf/index.js';
 import type { CoreTarget } from './candidates.js';
 import { CoreError } from './errors.js';
+import { readKernelBtfBytes } from '../kernel-btf-bytes.js';
 
 export const KERNEL_BTF_DIR = '/sys/kernel/btf';
 
@@ -19,6 +20,13 @@ export interface KernelCoreTargetOptions {
 
 function readFile(path: string): Uint8Array {
   try { return readFileSync(path); } catch (e) {
+    throw new CoreError(`cannot read BTF file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+/** A file of /sys/kernel/btf, mapped where the kernel allows (see kernel-btf-bytes.ts). */
+function readKernelFile(path: string): Uint8Array {
+  try { return readKernelBtfBytes(path).bytes; } catch (e) {
     throw new CoreError(`cannot read BTF file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
@@ -42,13 +50,13 @@ export function loadKernelCoreTarget(options: KernelCoreTargetOptions = {}): Cor
   if (options.btfPath !== undefined) return { btf: decodeBtfFile(options.btfPath, readFile(options.btfPath)) };
   const vmlinuxPath = join(KERNEL_BTF_DIR, 'vmlinux');
   if (!existsSync(vmlinuxPath)) throw new CoreError(`${vmlinuxPath} does not exist: the kernel has no BTF (CONFIG_DEBUG_INFO_BTF); name a BTF file instead`);
-  const btf = decodeBtfFile(vmlinuxPath, readFile(vmlinuxPath));
+  const btf = decodeBtfFile(vmlinuxPath, readKernelFile(vmlinuxPath));
   if (options.modules === false) return { btf };
   const modules: Btf[] = [];
   for (const name of readdirSync(KERNEL_BTF_DIR).sort()) {
     if (name === 'vmlinux') continue;
     const path = join(KERNEL_BTF_DIR, name);
-    modules.push(decodeBtfFile(path, readFile(path), btf));
+    modules.push(decodeBtfFile(path, readKernelFile(path), btf));
   }
   return { btf, modules };
 }
