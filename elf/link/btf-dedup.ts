@@ -3,8 +3,9 @@
 // unions by type-graph equivalence, which also resolves a FWD met inside an equivalent graph to
 // the full STRUCT/UNION; then reference types (pointers, qualifiers, typedefs, arrays, FUNCs,
 // FUNC_PROTOs, tags) bottom-up once what they point to is canonical. VARs and DATASECs are never
-// merged. A FWD left over whose name has exactly one struct or union resolves to it. The first
-// type of each class is kept, and kept types stay in their original order.
+// merged. A FWD left over stays a FWD even when its name has exactly one struct: that pass
+// (btf_dedup_resolve_fwds) came with Linux 6.2's libbpf, after the one bpftool 7.1 is built with.
+// The first type of each class is kept, and kept types stay in their original order.
 
 import type { BtfType } from '../btf/index.js';
 import { type BtfTypes, mapTypeIds } from './btf-ids.js';
@@ -206,22 +207,6 @@ export function dedupBtf(input: BtfTypes): DedupResult {
     clearHypot();
     map[id] = next;
     if (next === id) structs.add(key, id);
-  }
-
-  // A canonical FWD whose name belongs to exactly one canonical struct or union (of its kind)
-  // resolves to it.
-  const byName = new Map<string, number>();
-  for (let id = 1; id <= n; id++) {
-    const t = types[id]!;
-    if ((t.kind !== 'STRUCT' && t.kind !== 'UNION') || map[id] !== id) continue;
-    byName.set(t.name, byName.has(t.name) ? 0 : id);
-  }
-  for (let id = 1; id <= n; id++) {
-    const t = types[id]!;
-    if (t.kind !== 'FWD' || map[id] !== id) continue;
-    const c = byName.get(t.name);
-    if (c === undefined || c === 0) continue;
-    if ((types[c]!.kind === 'UNION') === t.union) map[id] = c;
   }
 
   // Reference types, bottom-up.
