@@ -24,6 +24,8 @@ function timeProcess(cmd, args) {
 
 export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
   const { decodeBtf } = await import(join(root, 'dist', 'elf.js'));
+  // How the loader gets kernel BTF: mapped from /sys/kernel/btf (Linux >= 6.15), read otherwise.
+  const { readKernelBtfBytes } = await import(join(root, 'dist', 'loader.js'));
   const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
   const work = mkdtempSync(join(tmpdir(), 'tsbpf-bench-btf-'));
   const exe = join(work, 'btf-parse');
@@ -33,6 +35,8 @@ export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
   const ITER = 21;
   const oursRead = [];
   const oursMem = [];
+  const oursMapped = [];
+  let mappedSource;
   const theirs = [];
   const bytesOnce = readFileSync(file);
   const parseOurs = (bytes) => { const btf = decodeBtf(bytes); btf.buildNameIndex(); return btf; };
@@ -40,6 +44,7 @@ export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
   for (let r = 0; r < runs; r++) {
     const a = [];
     const b = [];
+    const m = [];
     for (let i = 0; i < ITER; i++) {
       let t = process.hrtime.bigint();
       parseOurs(readFileSync(file));
@@ -47,15 +52,23 @@ export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
       t = process.hrtime.bigint();
       parseOurs(bytesOnce);
       b.push(Number(process.hrtime.bigint() - t) / 1e6);
+      t = process.hrtime.bigint();
+      const k = readKernelBtfBytes(file);
+      parseOurs(k.bytes);
+      m.push(Number(process.hrtime.bigint() - t) / 1e6);
+      mappedSource = k.source;
     }
     oursRead.push(median(a));
     oursMem.push(median(b));
+    oursMapped.push(median(m));
     const c = spawnSync(exe, [file, String(ITER)], { encoding: 'utf8' });
     if (c.status !== 0) throw new Error(`btf-parse failed: ${c.stderr}`);
     theirs.push(Number(c.stdout.trim()));
   }
   const libbpf = median(theirs);
   const rows = [
+    { what: `parse vmlinux BTF + name index (in-process, the loader's way: file ${mappedSource === 'mmap' ? 'mapped' : 'read'})`, ours: median(oursMapped), theirs: libbpf, target: 1,
+      oursCmd: 'readKernelBtfBytes + decodeBtf + buildNameIndex', theirsCmd: 'btf__parse (libbpf 1.1)' },
     { what: 'parse vmlinux BTF + name index (in-process, file read included)', ours: median(oursRead), theirs: libbpf, target: 1,
       oursCmd: 'readFileSync + decodeBtf + buildNameIndex', theirsCmd: 'btf__parse (libbpf 1.1)' },
     { what: 'parse vmlinux BTF + name index (in-process, bytes already in memory)', ours: median(oursMem), theirs: libbpf, target: 1,

@@ -7,6 +7,8 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { mmap, nativeAvailable, Prot } from './sys/index.js';
 
 const MAP_PRIVATE = 2;
+// Fault every page in during mmap: one pass in the kernel instead of ~1,350 page faults on first touch.
+const MAP_POPULATE = 0x8000;
 const PAGE = 4096;
 
 /** How the bytes were obtained, for tests and benchmarks. */
@@ -38,7 +40,7 @@ function tryMap(path: string): Uint8Array | undefined {
   try {
     const size = fstatSync(fd).size;
     if (size === 0) return undefined;
-    const m = mmap(Math.ceil(size / PAGE) * PAGE, Prot.READ, MAP_PRIVATE, fd, 0);
+    const m = mmap(Math.ceil(size / PAGE) * PAGE, Prot.READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     return new Uint8Array(m.buffer, 0, size);
   } catch {
     return undefined;
