@@ -15,6 +15,7 @@ import {
   type BtfType, type BtfTypes, decodeBtf, dedupBtf, LinkError, linkObjects, linkToObject, readElf, readObject, writeObject,
 } from '../elf/index.js';
 import { isRoot, requireReferences, run } from './support/references.js';
+import { vmlinuxHeaderDir } from './support/vmlinux-h.js';
 
 const FIX = 'fixtures';
 const LINK_A = join(FIX, 'obj/link/link_a.bpf.o');
@@ -167,13 +168,13 @@ describe.skipIf(!canLoad)('linked objects load like bpftool\'s (bpftool prog loa
   }, 120_000);
 });
 
-const canCompile = haveBpftool && requireReferences('clang-19') && existsSync(join(FIX, 'build/vmlinux.h'));
+const canCompile = haveBpftool && requireReferences('clang-19');
 describe.skipIf(!canCompile)('link errors (typed, and where libbpf fails too)', () => {
   function compile(name: string, source: string): string {
     const src = join(tmp, `${name}.bpf.c`);
     const obj = join(tmp, `${name}.bpf.o`);
     writeFileSync(src, source);
-    run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', `-I${join(FIX, 'build')}`, '-c', src, '-o', obj]);
+    run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', `-I${vmlinuxHeaderDir()}`, '-c', src, '-o', obj]);
     return obj;
   }
   const header = '#include "vmlinux.h"\n#include <bpf/bpf_helpers.h>\nchar LICENSE[] SEC("license") = "GPL";\n';
