@@ -115,6 +115,42 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
     const vlen = info & VLEN_MASK;
     const st = words[p + 2]!;
     const q = p + 3;
+    // The common well-formed records first, FUNC (45% of vmlinux's records), PTR, CONST, TYPEDEF
+    // (17%) by one comparison of the info word, then FUNC_PROTO (23%) and STRUCT/UNION (10%). The
+    // switch below (a jump table that mispredicts on every change of kind) is left for the rest and
+    // for every fault: these paths make the checks of its cases and fall through to it when one fails.
+    if ((info - 0x0c000000) >>> 0 <= 2 || info === 0x02000000 || info === 0x0a000000 || info === 0x08000000) {
+      if (st > maxRef) maxRef = st;
+      p = q;
+      continue;
+    }
+    if ((info >>> 24) === 13) {
+      const e = q + 2 * vlen;
+      if (e <= typeEnd) {
+        for (let m = q; m < e; m += 2) {
+          const so = words[m]!;
+          const t = words[m + 1]!;
+          if (so >= strEnd) throw badString(so, m);
+          if (t > maxRef) maxRef = t;
+        }
+        if (st > maxRef) maxRef = st;
+        p = e;
+        continue;
+      }
+    }
+    if (kind - 4 >>> 0 <= 1) { // STRUCT, UNION
+      const e = q + 3 * vlen;
+      if (e <= typeEnd) {
+        for (let m = q; m < e; m += 3) {
+          const so = words[m]!;
+          const t = words[m + 1]!;
+          if (so >= strEnd) throw badString(so, m);
+          if (t > maxRef) maxRef = t;
+        }
+        p = e;
+        continue;
+      }
+    }
     let extra: number;
     let bad: string | undefined;
     switch (kind) {
