@@ -6,9 +6,10 @@
 // Register convention: values that must survive a helper call live in registers from reg()/let()
 // (R6–R9, callee-saved). R0–R5 are scratch: helper calls and some builders overwrite them.
 
+import type { CoreRelocationKind } from '../../../elf/index.js';
 import type { Register, Size } from '../../../isa/index.js';
 import * as A from '../asm/builders.js';
-import type { AsmItem } from '../asm/items.js';
+import type { AsmInsn, AsmItem } from '../asm/items.js';
 import { isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
 import { DslError } from '../errors.js';
 import type { HelperArgKind, HelperArgs, HelperFunctions, HelperName } from '../helpers/signatures.js';
@@ -22,7 +23,7 @@ import {
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
 import {
-  coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
+  type CoreAccess, coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
   coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
 } from '../types/index.js';
 
@@ -186,7 +187,10 @@ export class ProgramBuilder {
    * after every pointer field) is a bpf_probe_read_kernel of the field at an offset libbpf
    * relocates for the running kernel (field_byte_offset on the `add`). `ptr` holds a pointer to
    * `root` (a struct descriptor, e.g. a minimal local `task_struct` or one from `tsbpf btf gen-ts`);
-   * the result is zero-extended into `dst` (1, 2, 4 or 8-byte scalar fields or pointers).
+   * the result is zero-extended into `dst` (1, 2, 4 or 8-byte scalar fields or pointers). A path
+   * ending in a bitfield reads it as `BPF_CORE_READ_BITFIELD_PROBED` does: the storage unit at a
+   * relocated byte offset and size, then shifts relocated for the kernel's layout (arithmetic
+   * right shift when the kernel's field is signed, so `dst` holds the sign-extended value).
    * Uses R0–R5 and an 8-byte stack slot.
    */
   coreRead<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
@@ -197,10 +201,13 @@ export class ProgramBuilder {
     let src: Reg = ptr;
     cp.steps.forEach((step, k) => {
       const last = k === cp.steps.length - 1;
-      if (step.bitSize !== 0) throw new DslError('coreRead of a bitfield is not supported yet', callerLocation());
+      if (src.n !== 3) this.emit(A.mov(R3x, src));
+      if (step.bitSize !== 0) {
+        this.coreReadBitfield(dst, step, tmp);
+        return;
+      }
       const size = last ? resolve(cp.result).size : 8;
       if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreRead of a ${size}-byte field: read it with bpf_probe_read_kernel into a slot`, callerLocation());
-      if (src.n !== 3) this.emit(A.mov(R3x, src));
       const add = A.add(R3x, step.values.field_byte_offset);
       this.emit({ ...add, core: [step.relocation('field_byte_offset')] });
       this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), A.mov(reg64(2), size), A.call(HELPERS.probe_read_kernel.id));
@@ -209,6 +216,29 @@ export class ProgramBuilder {
       src = into;
     });
     return this;
+  }
+
+  /**
+   * The bitfield at the struct R3 points to, as libbpf's BPF_CORE_READ_BITFIELD_PROBED: zero an
+   * 8-byte slot, probe-read BYTE_SIZE bytes at BYTE_OFFSET into it, then `<<= LSHIFT_U64` and
+   * `>>= RSHIFT_U64` (arithmetic when SIGNED). Every immediate is relocated; the signedness test
+   * stays a run-time branch because only the loader knows the kernel's type.
+   */
+  private coreReadBitfield(dst: Reg, step: CoreAccess, tmp: StackSlot): void {
+    const v = step.values;
+    const core = (insn: AsmInsn, kind: CoreRelocationKind): AsmInsn => ({ ...insn, core: [step.relocation(kind)] });
+    const d = reg64(dst.n);
+    const flag = reg64(dst.n === 1 ? 2 : 1);
+    this.emit(A.st(8, R10, tmp.offset, 0));
+    this.emit(core(A.add(R3x, v.field_byte_offset), 'field_byte_offset'));
+    this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), core(A.mov(reg64(2), v.field_byte_size), 'field_byte_size'));
+    this.emit(A.call(HELPERS.probe_read_kernel.id));
+    this.emit(A.ldx(8, d, R10, tmp.offset), core(A.lsh(d, v.field_lshift_u64), 'field_lshift_u64'));
+    const unsigned = this.newLabel('bf_unsigned');
+    const end = this.newLabel('bf_end');
+    this.emit(core(A.mov(flag, v.field_signed), 'field_signed'), A.jeq(flag, 0, unsigned));
+    this.emit(core(A.arsh(d, v.field_rshift_u64), 'field_rshift_u64'), A.ja(end));
+    this.emit(A.label(unsigned), core(A.rsh(d, v.field_rshift_u64), 'field_rshift_u64'), A.label(end));
   }
 
   /**
