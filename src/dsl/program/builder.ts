@@ -12,6 +12,7 @@ import * as A from '../asm/builders.js';
 import type { AsmInsn, AsmItem } from '../asm/items.js';
 import { isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
 import { DslError } from '../errors.js';
+import { type ExternRef, isExternRef, type KfuncRef } from '../externs.js';
 import type { HelperArgKind, HelperArgs, HelperFunctions, HelperName } from '../helpers/signatures.js';
 import { HELPERS } from '../helpers/table.js';
 import { callerLocation } from '../line-info.js';
@@ -40,7 +41,7 @@ function scalarField(type: StructType | UnionType, field: string): { offset: num
 }
 
 /** Anything the builder can put in a register. */
-export type Value = ScalarArg | PtrArg | MapRef | FunctionRef;
+export type Value = ScalarArg | PtrArg | MapRef | FunctionRef | ExternRef;
 
 const CALLEE_SAVED: readonly Register[] = [7, 8, 9, 6];
 
@@ -124,6 +125,7 @@ export class ProgramBuilder {
     if (isGlobalRef(value)) { const g = this.context.global(value); return this.emit(A.ldGlobal(d64, g.section, g.offset, g.variable)); }
     if (isMapRef(value)) return this.emit(A.ldMap(d64, this.context.mapName(value)));
     if (isFunctionRef(value)) return this.emit(A.ldFunc(d64, this.context.functionName(value)));
+    if (isExternRef(value)) return this.emit(A.ldExtern(d64, this.context.extern(value), value.section));
     throw new DslError(`cannot put ${String(value)} in a register`, callerLocation());
   }
 
@@ -165,6 +167,18 @@ export class ProgramBuilder {
     }
     return this.emit(A.stx(size, base, o, value));
   }
+  /**
+   * `dst = NAME` for a scalar `.kconfig` extern (1, 2, 4 or 8 bytes): its address from the
+   * loader's .kconfig map, then a load. For strings, `set(reg, ref)` and read the bytes.
+   */
+  loadExtern(dst: Reg, ref: ExternRef): this {
+    const size = resolve(ref.type).size;
+    if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`extern ${ref.name} is ${size} bytes; set() its address and read it`, callerLocation());
+    const d64 = reg64(dst.n);
+    this.set(d64, ref);
+    return this.emit(A.ldx(size, dst, d64, 0));
+  }
+
   /** `dst = ptr->field` for a struct or union descriptor (plain loads: no CO-RE relocation). */
   loadField<S extends StructType | UnionType>(dst: Reg, ptr: Reg | StackSlot, type: S, field: FieldNames<S>): this {
     const f = scalarField(type, field);
@@ -213,6 +227,30 @@ export class ProgramBuilder {
       this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), A.mov(reg64(2), size), A.call(HELPERS.probe_read_kernel.id));
       const into = last ? dst : R3x;
       this.emit(A.ldx(size as Size, into, R10, tmp.offset));
+      src = into;
+    });
+    return this;
+  }
+
+  /**
+   * `dst = ptr->path…` as clang compiles it for a BTF-typed pointer (fentry, tp_btf, kfunc
+   * results, typed ksyms — memory the verifier lets a program load from directly): one `ldx` per
+   * step with its offset relocated by libbpf (field_byte_offset on the load); a pointer field
+   * starts the next step from the loaded pointer. Scalar fields and pointers of 1–8 bytes; read
+   * bitfields with coreRead.
+   */
+  coreLoad<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
+    dst: Reg, ptr: Reg, root: T, ...path: P & ValidPath<T, P>
+  ): this {
+    const cp = resolvePath(this.context.btf, root, path as unknown as readonly PathElement[]);
+    let src: Reg = ptr;
+    cp.steps.forEach((step, k) => {
+      const last = k === cp.steps.length - 1;
+      if (step.bitSize !== 0) throw new DslError('coreLoad of a bitfield: use coreRead (BPF_CORE_READ_BITFIELD_PROBED)', callerLocation());
+      const size = last ? resolve(cp.result).size : 8;
+      if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreLoad of a ${size}-byte field: only 1, 2, 4 and 8-byte fields are loaded whole`, callerLocation());
+      const into = last ? dst : reg64(dst.n);
+      this.emit({ ...A.ldx(size, into, src, step.values.field_byte_offset), core: [step.relocation('field_byte_offset')] });
       src = into;
     });
     return this;
@@ -293,6 +331,17 @@ export class ProgramBuilder {
     return R0;
   }
 
+  /**
+   * Calls a kfunc by name (declared with `kfunc(name, { params, returns })`): the arguments go to
+   * R1–R5, the loader resolves the kernel's BTF id; the result is in R0.
+   */
+  callKfunc(k: KfuncRef, ...args: Value[]): Reg64 {
+    if (args.length !== k.params.length) throw new DslError(`${k.name} takes ${k.params.length} arguments, got ${args.length}`, callerLocation());
+    this.marshal(k.name, args, () => 'scalar');
+    this.emit(A.callKfuncByName(this.context.extern(k)));
+    return R0;
+  }
+
   /** bpf-to-bpf call of a function of the object; the result is in R0. */
   callFunction(fn: FunctionRef, ...args: Value[]): Reg64 {
     if (args.length > 5) throw new DslError(`${fn.name}: at most 5 arguments`, callerLocation());
@@ -311,8 +360,8 @@ export class ProgramBuilder {
     args.forEach((a, i) => {
       const k = kind(i);
       const ok = k === 'map' ? isMapRef(a) : k === 'func' ? isFunctionRef(a)
-        : k === 'ptr' ? isReg(a) || isStackSlot(a) || isGlobalRef(a) || isMapRef(a)
-          : isReg(a) || typeof a === 'number' || typeof a === 'bigint' || isStackSlot(a) || isGlobalRef(a);
+        : k === 'ptr' ? isReg(a) || isStackSlot(a) || isGlobalRef(a) || isMapRef(a) || isExternRef(a)
+          : isReg(a) || typeof a === 'number' || typeof a === 'bigint' || isStackSlot(a) || isGlobalRef(a) || isExternRef(a);
       if (!ok) throw new DslError(`${what}: argument ${i + 1} must be a ${k}`, callerLocation());
       const dst = reg64((i + 1) as Register);
       this.set(isReg(a) ? (a.width === 32 ? { ...dst, width: 32 } as Reg : dst) : dst, a as Value);
