@@ -1,6 +1,7 @@
 // CO-RE bitfield reads from the structured layer (`b.coreRead` through a bitfield member) against
 // clang-19's BPF_CORE_READ_BITFIELD_PROBED on the same kernel bitfields (sk_buff.pkt_type, and
-// net_device.lltx through the skb->dev pointer): the same CO-RE records in instruction order
+// net_device.lltx through the skb->dev pointer, the signed bpf_reg_state.iter.depth): the same CO-RE
+// records, and the same values after tsbpf's CO-RE relocation against this kernel's BTF in instruction order
 // (kind, root type, access string), and, loaded by tsbpf's loader (CO-RE relocated against
 // /sys/kernel/btf/vmlinux) and run with BPF_PROG_TEST_RUN, the same values — which for pkt_type
 // are also what the kernel itself reports as __sk_buff.pkt_type for the packet's destination MAC.
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BpfObject, decodeBtf, readObject } from '../elf/index.js';
-import { loadObject, testRun } from '../loader/index.js';
+import { loadKernelCoreTarget, loadObject, relocateObjectCore, testRun } from '../loader/index.js';
 import { defineObject, program, type ProgramBuilder, R0, R7, type Reg, type StructType } from '../src/dsl/index.js';
 import { generateTypesModule } from '../src/dsl/types/index.js';
 import { kernelAvailable } from './support/dsl-kernel.js';
@@ -36,6 +37,12 @@ int read_lltx(struct __sk_buff *ctx)
 	struct sk_buff *skb = (struct sk_buff *)ctx;
 	struct net_device *dev = BPF_CORE_READ(skb, dev);
 	return BPF_CORE_READ_BITFIELD_PROBED(dev, lltx);
+}
+SEC("tc")
+int read_iter_depth(struct __sk_buff *ctx)
+{
+	struct bpf_reg_state *reg = (struct bpf_reg_state *)ctx;
+	return BPF_CORE_READ_BITFIELD_PROBED(reg, iter.depth);
 }
 char LICENSE[] SEC("license") = "GPL";
 `;
@@ -79,7 +86,7 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
 
     const kernel = decodeBtf(new Uint8Array(readFileSync(VMLINUX)));
     writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
-    writeFileSync(join(dir, 'kernel.ts'), generateTypesModule(kernel, ['sk_buff', 'net_device'], { importFrom: resolve('src/dsl/types/index.js') }));
+    writeFileSync(join(dir, 'kernel.ts'), generateTypesModule(kernel, ['sk_buff', 'net_device', 'bpf_reg_state'], { importFrom: resolve('src/dsl/types/index.js') }));
     const k = await import(join(dir, 'kernel.ts')) as Record<string, StructType>;
     const skb = k.sk_buff!;
     dsl = defineObject({
@@ -87,6 +94,8 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
       programs: {
         read_pkt_type: program('tc', (b) => { untypedRead(b, R0, b.ctx, skb, 'pkt_type'); b.return(R0); }),
         read_lltx: program('tc', (b) => { untypedRead(b, R7, b.ctx, skb, 'dev', 'lltx'); b.return(R7); }),
+        // A signed bitfield (int depth : 30): read only for its relocations (the data is not a bpf_reg_state).
+        read_iter_depth: program('tc', (b) => { untypedRead(b, R0, b.ctx, k.bpf_reg_state!, 'iter', 'depth'); b.return(R0); }),
         // The kernel's own view of the same field, through the context rewrite (__sk_buff.pkt_type at 4).
         ctx_pkt_type: program('tc', (b) => { b.load(4, R0, b.ctx, 4); b.return(R0); }),
       },
@@ -94,9 +103,27 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
 
     const ours = coreRecords(readObject(dsl));
     const theirs = coreRecords(readObject(c));
-    for (const name of ['read_pkt_type', 'read_lltx']) {
+    for (const name of ['read_pkt_type', 'read_lltx', 'read_iter_depth']) {
       expect(ours.get(name), name).toEqual(theirs.get(name));
     }
+    // Relocated against this kernel's BTF by tsbpf's CO-RE step: the same values before and after.
+    const target = loadKernelCoreTarget({ modules: false });
+    const patched = (bytes: Uint8Array): Map<string, string[]> => {
+      const m = new Map<string, string[]>();
+      for (const r of relocateObjectCore(readObject(bytes), target).results) {
+        const list = m.get(r.program) ?? [];
+        list.push(`${r.kind} ${r.accessString} ${r.ok ? `${r.original} -> ${r.patched}` : 'failed'}`);
+        m.set(r.program, list);
+      }
+      return m;
+    };
+    const ourPatch = patched(dsl);
+    const theirPatch = patched(c);
+    for (const name of ['read_pkt_type', 'read_lltx', 'read_iter_depth']) expect(ourPatch.get(name), name).toEqual(theirPatch.get(name));
+    // The signed field: FIELD_SIGNED is 1 and the arithmetic shift extracts 30 bits.
+    expect(theirPatch.get('read_iter_depth')!.filter((r) => r.startsWith('field_signed') || r.startsWith('field_rshift'))).toEqual([
+      expect.stringMatching(/ -> 1$/), expect.stringMatching(/ -> 34$/), expect.stringMatching(/ -> 34$/),
+    ]);
     // The bitfield access carries all five kinds, the right shift twice (logical and arithmetic).
     expect(theirs.get('read_pkt_type')!.map((r) => r.split(' ')[0])).toEqual([
       'field_byte_offset', 'field_byte_size', 'field_lshift_u64', 'field_signed', 'field_rshift_u64', 'field_rshift_u64',
