@@ -1,10 +1,10 @@
 // CO-RE bitfield reads from the structured layer (`b.coreRead` through a bitfield member) against
-// clang-19's BPF_CORE_READ_BITFIELD_PROBED on the same kernel bitfields (sk_buff.pkt_type, and
-// net_device.lltx through the skb->dev pointer, the signed bpf_reg_state.iter.depth): the same CO-RE
-// records, and the same values after tsbpf's CO-RE relocation against this kernel's BTF in instruction order
-// (kind, root type, access string), and, loaded by tsbpf's loader (CO-RE relocated against
-// /sys/kernel/btf/vmlinux) and run with BPF_PROG_TEST_RUN, the same values — which for pkt_type
-// are also what the kernel itself reports as __sk_buff.pkt_type for the packet's destination MAC.
+// clang-19's BPF_CORE_READ_BITFIELD_PROBED on the same kernel bitfields (sk_buff.pkt_type,
+// net_device.lltx through the skb->dev pointer, and the signed bpf_reg_state.iter.depth): the same
+// CO-RE records in instruction order (kind, root type, access string); the same values after
+// tsbpf's CO-RE relocation against this kernel's BTF; and, loaded by tsbpf's loader and run with
+// BPF_PROG_TEST_RUN, the same values read — which for pkt_type are also what the kernel itself
+// reports as __sk_buff.pkt_type for the packet's destination MAC.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
