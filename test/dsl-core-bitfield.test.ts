@@ -1,6 +1,8 @@
-// CO-RE bitfield reads from the structured layer (`b.coreRead` through a bitfield member) against
-// clang-19's BPF_CORE_READ_BITFIELD_PROBED on the same kernel bitfields (sk_buff.pkt_type,
-// net_device.lltx through the skb->dev pointer, and the signed bpf_reg_state.iter.depth): the same
+// CO-RE bitfield reads from the structured layer (`b.coreRead` through a bitfield member, and
+// `b.coreLoad` through a BTF pointer) against clang-19's BPF_CORE_READ_BITFIELD_PROBED and
+// BPF_CORE_READ_BITFIELD on the same kernel bitfields (sk_buff.pkt_type — also through the
+// trusted pointer of the bpf_cast_to_kern_ctx kfunc —, net_device.lltx through the skb->dev
+// pointer, and the signed bpf_reg_state.iter.depth): the same
 // CO-RE records in instruction order (kind, root type, access string); the same values after
 // tsbpf's CO-RE relocation against this kernel's BTF; and, loaded by tsbpf's loader and run with
 // BPF_PROG_TEST_RUN, the same values read — which for pkt_type are also what the kernel itself
@@ -12,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BpfObject, decodeBtf, readObject } from '../elf/index.js';
 import { loadKernelCoreTarget, loadObject, relocateObjectCore, testRun } from '../loader/index.js';
-import { defineObject, program, type ProgramBuilder, R0, R7, type Reg, type StructType } from '../src/dsl/index.js';
+import { defineObject, kfunc, program, type ProgramBuilder, ptr, void_, R0, R7, type Reg, type StructType } from '../src/dsl/index.js';
 import { generateTypesModule } from '../src/dsl/types/index.js';
 import { kernelAvailable } from './support/dsl-kernel.js';
 import { requireReferences, run } from './support/references.js';
@@ -38,6 +40,13 @@ int read_lltx(struct __sk_buff *ctx)
 	struct net_device *dev = BPF_CORE_READ(skb, dev);
 	return BPF_CORE_READ_BITFIELD_PROBED(dev, lltx);
 }
+extern void *bpf_cast_to_kern_ctx(void *obj) __ksym;
+SEC("tc")
+int load_pkt_type(struct __sk_buff *ctx)
+{
+	struct sk_buff *skb = bpf_cast_to_kern_ctx(ctx);
+	return BPF_CORE_READ_BITFIELD(skb, pkt_type);
+}
 SEC("tc")
 int read_iter_depth(struct __sk_buff *ctx)
 {
@@ -60,6 +69,10 @@ function coreRecords(obj: BpfObject): Map<string, string[]> {
 /** b.coreRead on descriptors imported at run time (their field names are not known to tsc here). */
 function untypedRead(b: ProgramBuilder, dst: Reg, ptr: Reg, root: StructType, ...path: string[]): void {
   (b.coreRead as unknown as (...a: unknown[]) => ProgramBuilder).call(b, dst, ptr, root, ...path);
+}
+
+function untypedLoad(b: ProgramBuilder, dst: Reg, p: Reg, root: StructType, ...path: string[]): void {
+  (b.coreLoad as unknown as (...a: unknown[]) => ProgramBuilder).call(b, dst, p, root, ...path);
 }
 
 /** An Ethernet frame to `dst` (the kernel's eth_type_trans sets pkt_type from it). */
@@ -89,11 +102,14 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
     writeFileSync(join(dir, 'kernel.ts'), generateTypesModule(kernel, ['sk_buff', 'net_device', 'bpf_reg_state'], { importFrom: resolve('src/dsl/types/index.js') }));
     const k = await import(join(dir, 'kernel.ts')) as Record<string, StructType>;
     const skb = k.sk_buff!;
+    const castToKernCtx = kfunc('bpf_cast_to_kern_ctx', { params: [ptr(void_)], returns: ptr(void_) });
     dsl = defineObject({
       license: 'GPL',
       programs: {
         read_pkt_type: program('tc', (b) => { untypedRead(b, R0, b.ctx, skb, 'pkt_type'); b.return(R0); }),
         read_lltx: program('tc', (b) => { untypedRead(b, R7, b.ctx, skb, 'dev', 'lltx'); b.return(R7); }),
+        // Direct loads through the kfunc's trusted sk_buff pointer (BPF_CORE_READ_BITFIELD).
+        load_pkt_type: program('tc', (b) => { b.callKfunc(castToKernCtx, b.ctx); untypedLoad(b, R0, R0, skb, 'pkt_type'); b.return(R0); }),
         // A signed bitfield (int depth : 30): read only for its relocations (the data is not a bpf_reg_state).
         read_iter_depth: program('tc', (b) => { untypedRead(b, R0, b.ctx, k.bpf_reg_state!, 'iter', 'depth'); b.return(R0); }),
         // The kernel's own view of the same field, through the context rewrite (__sk_buff.pkt_type at 4).
@@ -103,7 +119,7 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
 
     const ours = coreRecords(readObject(dsl));
     const theirs = coreRecords(readObject(c));
-    for (const name of ['read_pkt_type', 'read_lltx', 'read_iter_depth']) {
+    for (const name of ['read_pkt_type', 'read_lltx', 'load_pkt_type', 'read_iter_depth']) {
       expect(ours.get(name), name).toEqual(theirs.get(name));
     }
     // Relocated against this kernel's BTF by tsbpf's CO-RE step: the same values before and after.
@@ -119,7 +135,7 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
     };
     const ourPatch = patched(dsl);
     const theirPatch = patched(c);
-    for (const name of ['read_pkt_type', 'read_lltx', 'read_iter_depth']) expect(ourPatch.get(name), name).toEqual(theirPatch.get(name));
+    for (const name of ['read_pkt_type', 'read_lltx', 'load_pkt_type', 'read_iter_depth']) expect(ourPatch.get(name), name).toEqual(theirPatch.get(name));
     // The signed field: FIELD_SIGNED is 1 and the arithmetic shift extracts 30 bits.
     expect(theirPatch.get('read_iter_depth')!.filter((r) => r.startsWith('field_signed') || r.startsWith('field_rshift'))).toEqual([
       expect.stringMatching(/ -> 1$/), expect.stringMatching(/ -> 34$/), expect.stringMatching(/ -> 34$/),
@@ -149,6 +165,8 @@ describe.skipIf(!ok)('coreRead of a bitfield equals clang-19\'s BPF_CORE_READ_BI
         const b = testRun(twin.program('read_pkt_type'), { data }).retval;
         expect([what, a]).toEqual([what, kernelView]);
         expect([what, a]).toEqual([what, b]);
+        expect([what, testRun(ours.program('load_pkt_type'), { data }).retval]).toEqual([what, kernelView]);
+        expect([what, testRun(twin.program('load_pkt_type'), { data }).retval]).toEqual([what, kernelView]);
         seen.add(a);
         // The loopback device of test runs is lockless (lltx = 1); both read it through skb->dev.
         expect(testRun(ours.program('read_lltx'), { data }).retval).toBe(testRun(twin.program('read_lltx'), { data }).retval);

@@ -236,8 +236,9 @@ export class ProgramBuilder {
    * `dst = ptr->path…` as clang compiles it for a BTF-typed pointer (fentry, tp_btf, kfunc
    * results, typed ksyms — memory the verifier lets a program load from directly): one `ldx` per
    * step with its offset relocated by libbpf (field_byte_offset on the load); a pointer field
-   * starts the next step from the loaded pointer. Scalar fields and pointers of 1–8 bytes; read
-   * bitfields with coreRead.
+   * starts the next step from the loaded pointer. Scalar fields and pointers of 1–8 bytes, and
+   * bitfields as `BPF_CORE_READ_BITFIELD` (a load of the relocated byte size, then the shifts).
+   * A bitfield uses two of R1–R5 besides `dst` and `ptr`.
    */
   coreLoad<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
     dst: Reg, ptr: Reg, root: T, ...path: P & ValidPath<T, P>
@@ -246,7 +247,10 @@ export class ProgramBuilder {
     let src: Reg = ptr;
     cp.steps.forEach((step, k) => {
       const last = k === cp.steps.length - 1;
-      if (step.bitSize !== 0) throw new DslError('coreLoad of a bitfield: use coreRead (BPF_CORE_READ_BITFIELD_PROBED)', callerLocation());
+      if (step.bitSize !== 0) {
+        this.coreLoadBitfield(dst, src, step);
+        return;
+      }
       const size = last ? resolve(cp.result).size : 8;
       if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreLoad of a ${size}-byte field: only 1, 2, 4 and 8-byte fields are loaded whole`, callerLocation());
       const into = last ? dst : reg64(dst.n);
@@ -254,6 +258,27 @@ export class ProgramBuilder {
       src = into;
     });
     return this;
+  }
+
+  /**
+   * A bitfield through a BTF pointer, as libbpf's BPF_CORE_READ_BITFIELD: p = ptr + BYTE_OFFSET,
+   * a load of BYTE_SIZE bytes (1, 2, 4 or 8: a branch per size, on the relocated constant, which
+   * the verifier follows only one way), then the shifts of coreReadBitfield.
+   */
+  private coreLoadBitfield(dst: Reg, ptr: Reg, step: CoreAccess): void {
+    const v = step.values;
+    const core = (insn: AsmInsn, kind: CoreRelocationKind): AsmInsn => ({ ...insn, core: [step.relocation(kind)] });
+    const d = reg64(dst.n);
+    const [p, size] = ([1, 2, 3, 4, 5] as const).filter((n) => n !== dst.n && n !== ptr.n).map((n) => reg64(n));
+    this.emit(A.mov(p!, reg64(ptr.n)), core(A.add(p!, v.field_byte_offset), 'field_byte_offset'));
+    this.emit(core(A.mov(size!, v.field_byte_size), 'field_byte_size'), A.mov(d, 0));
+    const loaded = this.newLabel('bf_loaded');
+    for (const n of [1, 2, 4, 8] as const) {
+      const next = this.newLabel('bf_size');
+      this.emit(A.jne(size!, n, next), A.ldx(n, d, p!, 0), A.ja(loaded), A.label(next));
+    }
+    this.emit(A.label(loaded));
+    this.emitBitfieldShifts(d, step, p!);
   }
 
   /**
@@ -271,7 +296,15 @@ export class ProgramBuilder {
     this.emit(core(A.add(R3x, v.field_byte_offset), 'field_byte_offset'));
     this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), core(A.mov(reg64(2), v.field_byte_size), 'field_byte_size'));
     this.emit(A.call(HELPERS.probe_read_kernel.id));
-    this.emit(A.ldx(8, d, R10, tmp.offset), core(A.lsh(d, v.field_lshift_u64), 'field_lshift_u64'));
+    this.emit(A.ldx(8, d, R10, tmp.offset));
+    this.emitBitfieldShifts(d, step, flag);
+  }
+
+  /** `d <<= LSHIFT_U64; d = SIGNED ? (s64)d >> RSHIFT_U64 : d >> RSHIFT_U64`, every immediate relocated. */
+  private emitBitfieldShifts(d: Reg64, step: CoreAccess, flag: Reg64): void {
+    const v = step.values;
+    const core = (insn: AsmInsn, kind: CoreRelocationKind): AsmInsn => ({ ...insn, core: [step.relocation(kind)] });
+    this.emit(core(A.lsh(d, v.field_lshift_u64), 'field_lshift_u64'));
     const unsigned = this.newLabel('bf_unsigned');
     const end = this.newLabel('bf_end');
     this.emit(core(A.mov(flag, v.field_signed), 'field_signed'), A.jeq(flag, 0, unsigned));
