@@ -4,7 +4,8 @@
 // BTF records for them (VAR/FUNC with extern linkage, FUNC_PROTO signatures, the .kconfig/.ksyms
 // DATASECs), the same ELF relocations and CO-RE records per program in instruction order. Then
 // the kconfig/kfunc object is loaded by libbpf (bpftool prog loadall) and by tsbpf's loader and
-// run with BPF_PROG_TEST_RUN: the kernel version from uname, CONFIG_* from /proc/config.gz, and
+// run with BPF_PROG_TEST_RUN: the kernel version from uname, CONFIG_* (bool, tristate, int, string)
+// from /proc/config.gz, and
 // the caller's tgid through bpf_task_acquire on bpf_get_current_task_btf().
 // (The typed ksym is compared statically only: this kernel has no CONFIG_KALLSYMS_ALL, so the
 // kernel cannot find a data symbol's address, and neither libbpf nor tsbpf can load it here.)
@@ -18,7 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Btf, type BpfObject, decodeBtf, readObject } from '../elf/index.js';
 import { address, bpf, BpfCommand, encodeAttr, loadObject, ObjAttr, testRun } from '../loader/index.js';
 import {
-  asm, bool, constOf, defineObject, type DslObject, kconfig, kfunc, ksym, program, type ProgramBuilder, ptr, R0, R1, type Reg, s32, type StructType,
+  array, asm, bool, char, constOf, defineObject, type DslObject, kconfig, kfunc, ksym, program, type ProgramBuilder, ptr, R0, R1, type Reg, s32, type StructType,
   tristate, u32, void_,
 } from '../src/dsl/index.js';
 import { generateTypesModule } from '../src/dsl/types/index.js';
@@ -35,6 +36,7 @@ extern unsigned int LINUX_KERNEL_VERSION __kconfig;
 extern int CONFIG_HZ __kconfig;
 extern _Bool CONFIG_BPF_SYSCALL __kconfig;
 extern enum libbpf_tristate CONFIG_IPV6 __kconfig __weak;
+extern char CONFIG_DEFAULT_HOSTNAME[16] __kconfig __weak;
 extern struct task_struct *bpf_task_acquire(struct task_struct *p) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
 extern void bpf_rcu_read_lock(void) __ksym;
@@ -43,6 +45,8 @@ SEC("syscall")
 int kver(void *ctx) { return LINUX_KERNEL_VERSION; }
 SEC("syscall")
 int hz(void *ctx) { return CONFIG_HZ + CONFIG_BPF_SYSCALL * 100000 + CONFIG_IPV6 * 1000000; }
+SEC("syscall")
+int hostname_char(void *ctx) { return CONFIG_DEFAULT_HOSTNAME[1]; }
 SEC("syscall")
 int my_tgid(void *ctx)
 {
@@ -130,6 +134,7 @@ function dslObjects(k: Record<string, StructType>): { kconfigObj: DslObject; ksy
   const CONFIG_HZ = kconfig('CONFIG_HZ', s32);
   const CONFIG_BPF_SYSCALL = kconfig('CONFIG_BPF_SYSCALL', bool);
   const CONFIG_IPV6 = kconfig('CONFIG_IPV6', tristate, { weak: true });
+  const CONFIG_DEFAULT_HOSTNAME = kconfig('CONFIG_DEFAULT_HOSTNAME', array(char, 16), { weak: true });
   const taskAcquire = kfunc('bpf_task_acquire', { params: [ptr(task)], returns: ptr(task) });
   const taskRelease = kfunc('bpf_task_release', { params: [ptr(task)], returns: void_ });
   const rcuLock = kfunc('bpf_rcu_read_lock');
@@ -146,6 +151,11 @@ function dslObjects(k: Record<string, StructType>): { kconfigObj: DslObject; ksy
         b.emit(asm.mul(R0, 100000), asm.add(R0, R1));
         b.loadExtern(r2, CONFIG_IPV6);
         b.emit(asm.mul(r2, 1000000), asm.add(R0, r2));
+        b.return(R0);
+      }),
+      hostname_char: program('syscall', (b) => {
+        b.set(R1, CONFIG_DEFAULT_HOSTNAME);
+        b.emit(asm.ldxs(1, R0, R1, 1));   // char is signed, as clang loads it
         b.return(R0);
       }),
       my_tgid: program('syscall', (b) => {
@@ -213,6 +223,8 @@ describe.skipIf(!ok)('DSL externs equal clang-19\'s __kconfig / __ksym declarati
     const config = kernelConfig();
     const expectedHz = Number(config.get('CONFIG_HZ')) + (config.get('CONFIG_BPF_SYSCALL') === 'y' ? 100000 : 0)
       + ({ y: 1, m: 2 }[config.get('CONFIG_IPV6') ?? 'n'] ?? 0) * 1000000;
+    // The second character of the string option (0 when unset, the extern being weak).
+    const expectedHostnameChar = JSON.parse(config.get('CONFIG_DEFAULT_HOSTNAME') ?? '""').charCodeAt(1) || 0;
 
     // libbpf: bpftool resolves the externs and loads the programs.
     const file = join(dir, 'dsl-kconfig.o');
@@ -226,6 +238,7 @@ describe.skipIf(!ok)('DSL externs equal clang-19\'s __kconfig / __ksym declarati
       };
       expect(runPinned('kver')).toBe(unameVersion());
       expect(runPinned('hz')).toBe(expectedHz);
+      expect(runPinned('hostname_char')).toBe(expectedHostnameChar);
       expect(runPinned('my_tgid')).toBe(process.pid);
     } finally { pinned.cleanup(); }
 
@@ -234,6 +247,7 @@ describe.skipIf(!ok)('DSL externs equal clang-19\'s __kconfig / __ksym declarati
     try {
       expect(testRun(c.program('kver')).retval).toBe(unameVersion());
       expect(testRun(c.program('hz')).retval).toBe(expectedHz);
+      expect(testRun(c.program('hostname_char')).retval).toBe(expectedHostnameChar);
       expect(testRun(c.program('my_tgid')).retval).toBe(process.pid);
     } finally { c.close(); }
   });
