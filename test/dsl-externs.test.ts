@@ -5,8 +5,7 @@
 // DATASECs), the same ELF relocations and CO-RE records per program in instruction order. Then
 // the kconfig/kfunc object is loaded by libbpf (bpftool prog loadall) and by tsbpf's loader and
 // run with BPF_PROG_TEST_RUN: the kernel version from uname, CONFIG_* (bool, tristate, int, string)
-// from /proc/config.gz, and
-// the caller's tgid through bpf_task_acquire on bpf_get_current_task_btf().
+// from /proc/config.gz, and the caller's tgid through bpf_task_acquire on bpf_get_current_task_btf().
 // (The typed ksym is compared statically only: this kernel has no CONFIG_KALLSYMS_ALL, so the
 // kernel cannot find a data symbol's address, and neither libbpf nor tsbpf can load it here.)
 
