@@ -251,3 +251,18 @@ describe.skipIf(!ok)('DSL externs equal clang-19\'s __kconfig / __ksym declarati
     } finally { c.close(); }
   });
 });
+
+describe('extern declarations refused at build time', () => {
+  it('refuses two different externs of one name and a kfunc called with the wrong argument count', () => {
+    const a = kconfig('CONFIG_HZ', s32);
+    const b2 = kconfig('CONFIG_HZ', u32);
+    const twice = defineObject({ license: 'GPL', programs: { p: program('syscall', (b) => { b.loadExtern(R0, a); b.loadExtern(R1, b2); }) } });
+    expect(() => twice.build()).toThrow(/two different externs are named 'CONFIG_HZ'/);
+    const k = kfunc('bpf_rcu_read_lock');
+    const wrong = defineObject({ license: 'GPL', programs: { p: program('syscall', (b) => { b.callKfunc(k, R1); }) } });
+    expect(() => wrong.build()).toThrow(/bpf_rcu_read_lock takes 0 arguments, got 1/);
+    // The same declaration used twice is one extern.
+    const once = defineObject({ license: 'GPL', programs: { p: program('syscall', (b) => { b.loadExtern(R0, a); b.loadExtern(R1, a); }) } });
+    expect(readObject(once.build()).externs.map((x) => x.name)).toEqual(['CONFIG_HZ']);
+  });
+});
