@@ -1,14 +1,17 @@
 // tsbpf build: load a TypeScript program module (compiled on the fly with esbuild, no separate
 // step for the user) and write the object its default export describes.
 //
-// The module's contract: `export default defineObject({ ... })`. It is bundled to one ESM file
-// next to the source (so that its `tsbpf` import resolves as it would for the user), imported
-// with source maps on (so line_info names the .ts lines), and deleted again.
+// The module's contract: `export default defineObject({ ... })`. It is bundled in memory to one
+// ESM file (its own relative imports included; packages stay external, `tsbpf` being the running
+// tsbpf), written to a temporary directory, imported with source maps on (so line_info names the
+// .ts lines), and deleted again. Nothing is written next to the module.
 
-import { randomBytes } from 'node:crypto';
-import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
 import { type DslObject, isDslObject } from '../dsl/object.js';
 
 /** A module that does not compile, throws while loading, or exports no object. */
@@ -19,39 +22,76 @@ export class BuildError extends Error {
   }
 }
 
+/**
+ * What `tsbpf` and `tsbpf/SUB` mean inside a program module: the running tsbpf's own files (the
+ * built library next to this bundle, or the sources when run from them), so that the module
+ * uses the same tsbpf as the command that builds it, wherever the module is.
+ */
+function selfModule(specifier: string): string | undefined {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const sub = specifier === 'tsbpf' ? 'index' : specifier.slice('tsbpf/'.length);
+  const candidates = [join(here, `${sub}.js`), sub === 'index' ? join(here, '..', 'index.ts') : join(here, '..', '..', sub, 'index.ts')];
+  return candidates.find((c) => existsSync(c));
+}
+
+/**
+ * Imports from packages are not bundled: each resolves as Node would from the importing file
+ * (esbuild's resolver with the `import` condition) and stays external as an absolute file URL,
+ * so that the bundle runs from a temporary directory.
+ */
+const externalPackages: Plugin = {
+  name: 'tsbpf-external-packages',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === SKIP || isBuiltin(args.path)) return undefined;
+      if (/^tsbpf(?:\/|$)/.test(args.path)) {
+        const self = selfModule(args.path);
+        if (self !== undefined) return { path: pathToFileURL(self).href, external: true };
+      }
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: SKIP });
+      if (r.errors.length > 0) return { errors: r.errors };
+      return { path: r.external ? r.path : pathToFileURL(r.path).href, external: true };
+    });
+  },
+};
+const SKIP = Symbol('skip');
+
 /** Compiles and imports a program module; returns its default export. */
 export async function loadProgramModule(file: string): Promise<DslObject> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new BuildError(file, 'no such file');
   const { build } = await import('esbuild');
-  const out = join(dirname(abs), `.${basename(abs)}.tsbpf-${process.pid}-${randomBytes(4).toString('hex')}.mjs`);
-  let code: string;
+  // The bundle goes to a fresh temporary directory: the module's own directory may be read-only.
+  const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-build-'));
+  const out = join(tmp, `${basename(abs)}.mjs`);
   try {
-    const r = await build({
-      entryPoints: [abs], bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'inline',
-      write: false, outfile: out, external: ['tsbpf', 'tsbpf/*', 'esbuild'], logLevel: 'silent', absWorkingDir: dirname(abs),
-      packages: 'external',
-    });
-    code = r.outputFiles[0]!.text;
-  } catch (e) {
-    const first = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
-    if (first === undefined) throw e;
-    const loc = first.location;
-    throw new BuildError(loc == null || loc.file === basename(abs) ? file : resolve(dirname(abs), loc.file), first.text, loc?.line, loc == null ? undefined : loc.column + 1);
-  }
-  process.setSourceMapsEnabled(true);
-  writeFileSync(out, code);
-  let mod: { default?: unknown };
-  try {
-    mod = await import(pathToFileURL(out).href) as { default?: unknown };
-  } catch (e) {
-    if (e instanceof Error && (e.name === 'DslError' || e.name === 'CTypeError')) throw e;
-    throw new BuildError(file, `the module threw while loading: ${e instanceof Error ? e.message : String(e)}`);
+    let code: string;
+    try {
+      const r = await build({
+        entryPoints: [abs], bundle: true, platform: 'node', format: 'esm', target: 'node20', sourcemap: 'inline',
+        write: false, outfile: out, logLevel: 'silent', absWorkingDir: dirname(abs), plugins: [externalPackages],
+      });
+      code = r.outputFiles[0]!.text;
+    } catch (e) {
+      const first = (e as { errors?: { text: string; location?: { file: string; line: number; column: number } | null }[] }).errors?.[0];
+      if (first === undefined) throw e;
+      const loc = first.location;
+      throw new BuildError(loc == null || loc.file === basename(abs) ? file : resolve(dirname(abs), loc.file), first.text, loc?.line, loc == null ? undefined : loc.column + 1);
+    }
+    process.setSourceMapsEnabled(true);
+    writeFileSync(out, code);
+    let mod: { default?: unknown };
+    try {
+      mod = await import(pathToFileURL(out).href) as { default?: unknown };
+    } catch (e) {
+      if (e instanceof Error && (e.name === 'DslError' || e.name === 'CTypeError')) throw e;
+      throw new BuildError(file, `the module threw while loading: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!isDslObject(mod.default)) throw new BuildError(file, 'the module must `export default defineObject({ ... })`');
+    return mod.default;
   } finally {
-    try { unlinkSync(out); } catch { /* already gone */ }
+    rmSync(tmp, { recursive: true, force: true });
   }
-  if (!isDslObject(mod.default)) throw new BuildError(file, 'the module must `export default defineObject({ ... })`');
-  return mod.default;
 }
 
 /** `tsbpf build FILE.ts`: the object's ELF bytes. */

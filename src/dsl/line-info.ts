@@ -3,6 +3,7 @@
 // at the user's program (bpftool prog dump xlated linum, verifier logs).
 
 import { readFileSync } from 'node:fs';
+import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface SourceLocation {
@@ -13,8 +14,35 @@ export interface SourceLocation {
   readonly column: number;
 }
 
-/** Frames inside the DSL itself (sources or the built library) are not the user's line. */
-const INTERNAL = /[/\\]src[/\\]dsl[/\\]|[/\\]dist[/\\](?:index|chunk-[\w-]+|cli)\.c?js$|[/\\]node_modules[/\\]|^node:|^internal[/\\]/;
+/** A stack frame's file and position, or undefined for a frame without one. */
+function parseFrame(line: string): SourceLocation | undefined {
+  const m = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?\s*$/.exec(line);
+  if (m === null) return undefined;
+  let file = m[1]!;
+  if (file.startsWith('file://')) file = fileURLToPath(file);
+  return { file, line: Number(m[2]), column: Number(m[3]) };
+}
+
+/**
+ * tsbpf's own code: the directory this module is in as stack traces show it (taken from a
+ * stack trace, so that it is the same path — source-mapped or not — as later frames): the DSL's
+ * sources (`…/src/dsl/`, which holds this file) or the built library (`…/dist/`, where the
+ * bundles are). Frames there are not the user's line, whatever the user's own folders are called.
+ */
+function ownDirectory(): string | undefined {
+  const here = (new Error().stack ?? '').split('\n').slice(1).map(parseFrame).find((f) => f !== undefined);
+  let file = here?.file;
+  if (file === undefined) {
+    try { file = fileURLToPath(import.meta.url); } catch { return undefined; }
+  }
+  return dirname(file) + sep;
+}
+const OWN = ownDirectory();
+const RUNTIME = /^node:|^internal[/\\]/;
+
+function isInternal(file: string): boolean {
+  return RUNTIME.test(file) || (OWN !== undefined && file.startsWith(OWN));
+}
 
 let enabled = true;
 /** Turns stack capture off (faster builds, no line_info). */
@@ -28,12 +56,9 @@ export function callerLocation(): SourceLocation | undefined {
   const stack = new Error().stack ?? '';
   Error.stackTraceLimit = saved;
   for (const line of stack.split('\n').slice(1)) {
-    const m = /\(?((?:file:\/\/)?[^()\s]+?):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (m === null) continue;
-    let file = m[1]!;
-    if (file.startsWith('file://')) file = fileURLToPath(file);
-    if (INTERNAL.test(file)) continue;
-    return { file, line: Number(m[2]), column: Number(m[3]) };
+    const loc = parseFrame(line);
+    if (loc === undefined || isInternal(loc.file)) continue;
+    return loc;
   }
   return undefined;
 }

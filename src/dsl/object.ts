@@ -4,12 +4,13 @@
 
 import {
   type BpfInstruction, type BpfObject, type BpfProgram, type BtfMap, type BtfMember, type BtfVarSecinfo, type DataSection,
-  type GlobalVariable, programTypeOf, writeObject,
+  type Extern, type GlobalVariable, programTypeOf, writeObject,
 } from '../../elf/index.js';
 import type { Instruction } from '../../isa/index.js';
 import { resolveLabels } from './asm/labels.js';
 import type { ResolvedInsn } from './asm/items.js';
 import { DslError } from './errors.js';
+import type { ExternRef, KfuncRef } from './externs.js';
 import type { GlobalDecl, GlobalSection } from './globals.js';
 import { type SourceLocation, sourceLine } from './line-info.js';
 import type { MapDef } from './maps.js';
@@ -168,6 +169,8 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     return f.name;
   };
   for (const f of spec.functions ?? []) addFunction(f);
+  // Externs in order of first use; one declaration per name.
+  const externs = new Map<string, ExternRef | KfuncRef>();
   const context: BuildContext = {
     btf,
     mapName: (m) => mapNames.get(m) ?? missingMap(),
@@ -177,6 +180,12 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
       return p;
     },
     functionName: (f) => addFunction(f as FunctionDef),
+    extern: (ref) => {
+      const known = externs.get(ref.name);
+      if (known === undefined) externs.set(ref.name, ref);
+      else if (known !== ref && !sameExtern(known, ref)) throw new DslError(`two different externs are named '${ref.name}'`);
+      return ref.name;
+    },
     rodataString: (text) => {
       let s = strings.get(text);
       if (s === undefined) {
@@ -223,6 +232,12 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
       } else if (ref?.kind === 'call') {
         out.relocation = { type: 'R_BPF_64_32', symbol: ref.function, sectionSymbol: false };
         out.reference = { kind: 'subprogram', section: '.text', target: ref.function };
+      } else if (ref?.kind === 'extern') {
+        out.relocation = { type: 'R_BPF_64_64', symbol: ref.name, sectionSymbol: false };
+        out.reference = { kind: 'extern', name: ref.name, externKind: ref.section === '.kconfig' ? 'kconfig' : 'ksym' };
+      } else if (ref?.kind === 'kfunc') {
+        out.relocation = { type: 'R_BPF_64_32', symbol: ref.name, sectionSymbol: false };
+        out.reference = { kind: 'kfunc', name: ref.name };
       } else if (ref?.kind === 'func') {
         const off = textOffset.get(ref.function);
         if (off === undefined) throw new DslError(`function '${ref.function}' is not in the object`, r.loc);
@@ -265,6 +280,26 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     });
   }
 
+  // Externs: FUNC (kfuncs) and VAR records with extern linkage in the .ksyms/.kconfig DATASECs
+  // (size 0, every entry at offset 0, as clang-19 writes them), undefined ELF symbols.
+  const externList: Extern[] = [];
+  const datasec: Record<'.kconfig' | '.ksyms', BtfVarSecinfo[]> = { '.kconfig': [], '.ksyms': [] };
+  for (const x of externs.values()) {
+    let id: number;
+    if (x.dslKind === 'kfunc') {
+      const proto = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: btf.add(x.returns), params: x.params.map((t) => ({ name: '', type: btf.add(t) })) });
+      id = btf.addRaw({ kind: 'FUNC', name: x.name, type: proto, linkage: 'extern' });
+      datasec['.ksyms'].push({ type: id, offset: 0, size: 0 });
+    } else {
+      id = btf.addRaw({ kind: 'VAR', name: x.name, type: btf.add(x.type), linkage: 'extern' });
+      datasec[x.section].push({ type: id, offset: 0, size: x.type.size });
+    }
+    externList.push({ name: x.name, kind: x.dslKind === 'kfunc' ? 'kfunc' : x.section === '.kconfig' ? 'kconfig' : 'ksym', binding: x.weak ? 'weak' : 'global', btfType: id });
+  }
+  for (const name of ['.kconfig', '.ksyms'] as const) {
+    if (datasec[name].length > 0) btf.addRaw({ kind: 'DATASEC', name, size: 0, vars: datasec[name] });
+  }
+
   // Data sections, license, DATASECs.
   const globals: DataSection[] = [];
   for (const s of ['data', 'rodata', 'bss'] as const) {
@@ -287,8 +322,16 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
 
   // Entry programs after .text, as the writer lays .text out first anyway.
   return {
-    byteOrder: 'le', license: spec.license, licenseSymbol: 'LICENSE', programs, maps, globals, externs: [], btf: btf.build(),
+    byteOrder: 'le', license: spec.license, licenseSymbol: 'LICENSE', programs, maps, globals, externs: externList, btf: btf.build(),
   };
+}
+
+function sameExtern(a: ExternRef | KfuncRef, b: ExternRef | KfuncRef): boolean {
+  if (a.dslKind === 'kfunc' || b.dslKind === 'kfunc') {
+    if (a.dslKind !== 'kfunc' || b.dslKind !== 'kfunc') return false;
+    return a.returns === b.returns && a.weak === b.weak && a.params.length === b.params.length && a.params.every((t, i) => t === b.params[i]);
+  }
+  return a.section === b.section && a.type === b.type && a.weak === b.weak;
 }
 
 function missingMap(): never {

@@ -138,6 +138,16 @@ export const call = (helper: HelperName | number): AsmInsn => {
 /** `call fn` — bpf-to-bpf call of a function of the object. */
 export const callFunction = (fn: string): AsmInsn =>
   item({ kind: 'call', callee: 'local', imm: -1, offset: 0 }, { ref: { kind: 'call', function: fn } });
+/**
+ * `call kfunc` by name: as clang-19 emits a call of an `extern … __ksym` function (src_reg 1,
+ * imm -1, an R_BPF_64_32 relocation against the extern), which the loader turns into
+ * src_reg BPF_PSEUDO_KFUNC_CALL with the kernel's BTF id. The object declares the extern.
+ */
+export const callKfuncByName = (name: string): AsmInsn =>
+  item({ kind: 'call', callee: 'local', imm: -1, offset: 0 }, { ref: { kind: 'kfunc', name } });
+/** `dst = extern ll` — a `.kconfig` value's address or a `.ksyms` variable, resolved by the loader. */
+export const ldExtern = (dst: Reg64, name: string, section: '.kconfig' | '.ksyms'): AsmInsn =>
+  item({ kind: 'ldImm64', dst: dst.n, pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'extern', name, section } });
 /** `call kfunc` by BTF id (`offset` indexes fd_array, 0 = vmlinux). */
 export const callKfunc = (btfId: number, offset = 0): AsmInsn => item({ kind: 'call', callee: 'kfunc', imm: btfId, offset });
 /** `exit` */

@@ -14,7 +14,11 @@ export type AsmReference =
   /** `call fn` — a bpf-to-bpf call of a function of the object. */
   | { readonly kind: 'call'; readonly function: string }
   /** `ld_imm64 rX, fn` — address of a function (bpf_loop and other callbacks). */
-  | { readonly kind: 'func'; readonly function: string };
+  | { readonly kind: 'func'; readonly function: string }
+  /** `ld_imm64 rX, extern` — a `.kconfig` value's address or a `.ksyms` variable (by symbol name). */
+  | { readonly kind: 'extern'; readonly name: string; readonly section: '.kconfig' | '.ksyms' }
+  /** `call kfunc` — a kernel function by name (an extern FUNC in `.ksyms`). */
+  | { readonly kind: 'kfunc'; readonly name: string };
 
 export interface AsmInsn {
   readonly kind: 'insn';

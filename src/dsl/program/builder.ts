@@ -6,11 +6,13 @@
 // Register convention: values that must survive a helper call live in registers from reg()/let()
 // (R6–R9, callee-saved). R0–R5 are scratch: helper calls and some builders overwrite them.
 
+import type { CoreRelocationKind } from '../../../elf/index.js';
 import type { Register, Size } from '../../../isa/index.js';
 import * as A from '../asm/builders.js';
-import type { AsmItem } from '../asm/items.js';
+import type { AsmInsn, AsmItem } from '../asm/items.js';
 import { isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
 import { DslError } from '../errors.js';
+import { type ExternRef, isExternRef, type KfuncRef } from '../externs.js';
 import type { HelperArgKind, HelperArgs, HelperFunctions, HelperName } from '../helpers/signatures.js';
 import { HELPERS } from '../helpers/table.js';
 import { callerLocation } from '../line-info.js';
@@ -22,7 +24,7 @@ import {
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
 import {
-  coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
+  type CoreAccess, coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
   coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
 } from '../types/index.js';
 
@@ -39,7 +41,7 @@ function scalarField(type: StructType | UnionType, field: string): { offset: num
 }
 
 /** Anything the builder can put in a register. */
-export type Value = ScalarArg | PtrArg | MapRef | FunctionRef;
+export type Value = ScalarArg | PtrArg | MapRef | FunctionRef | ExternRef;
 
 const CALLEE_SAVED: readonly Register[] = [7, 8, 9, 6];
 
@@ -123,6 +125,7 @@ export class ProgramBuilder {
     if (isGlobalRef(value)) { const g = this.context.global(value); return this.emit(A.ldGlobal(d64, g.section, g.offset, g.variable)); }
     if (isMapRef(value)) return this.emit(A.ldMap(d64, this.context.mapName(value)));
     if (isFunctionRef(value)) return this.emit(A.ldFunc(d64, this.context.functionName(value)));
+    if (isExternRef(value)) return this.emit(A.ldExtern(d64, this.context.extern(value), value.section));
     throw new DslError(`cannot put ${String(value)} in a register`, callerLocation());
   }
 
@@ -164,6 +167,18 @@ export class ProgramBuilder {
     }
     return this.emit(A.stx(size, base, o, value));
   }
+  /**
+   * `dst = NAME` for a scalar `.kconfig` extern (1, 2, 4 or 8 bytes): its address from the
+   * loader's .kconfig map, then a load. For strings, `set(reg, ref)` and read the bytes.
+   */
+  loadExtern(dst: Reg, ref: ExternRef): this {
+    const size = resolve(ref.type).size;
+    if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`extern ${ref.name} is ${size} bytes; set() its address and read it`, callerLocation());
+    const d64 = reg64(dst.n);
+    this.set(d64, ref);
+    return this.emit(A.ldx(size, dst, d64, 0));
+  }
+
   /** `dst = ptr->field` for a struct or union descriptor (plain loads: no CO-RE relocation). */
   loadField<S extends StructType | UnionType>(dst: Reg, ptr: Reg | StackSlot, type: S, field: FieldNames<S>): this {
     const f = scalarField(type, field);
@@ -186,7 +201,10 @@ export class ProgramBuilder {
    * after every pointer field) is a bpf_probe_read_kernel of the field at an offset libbpf
    * relocates for the running kernel (field_byte_offset on the `add`). `ptr` holds a pointer to
    * `root` (a struct descriptor, e.g. a minimal local `task_struct` or one from `tsbpf btf gen-ts`);
-   * the result is zero-extended into `dst` (1, 2, 4 or 8-byte scalar fields or pointers).
+   * the result is zero-extended into `dst` (1, 2, 4 or 8-byte scalar fields or pointers). A path
+   * ending in a bitfield reads it as `BPF_CORE_READ_BITFIELD_PROBED` does: the storage unit at a
+   * relocated byte offset and size, then shifts relocated for the kernel's layout (arithmetic
+   * right shift when the kernel's field is signed, so `dst` holds the sign-extended value).
    * Uses R0–R5 and an 8-byte stack slot.
    */
   coreRead<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
@@ -197,10 +215,13 @@ export class ProgramBuilder {
     let src: Reg = ptr;
     cp.steps.forEach((step, k) => {
       const last = k === cp.steps.length - 1;
-      if (step.bitSize !== 0) throw new DslError('coreRead of a bitfield is not supported yet', callerLocation());
+      if (src.n !== 3) this.emit(A.mov(R3x, src));
+      if (step.bitSize !== 0) {
+        this.coreReadBitfield(dst, step, tmp);
+        return;
+      }
       const size = last ? resolve(cp.result).size : 8;
       if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreRead of a ${size}-byte field: read it with bpf_probe_read_kernel into a slot`, callerLocation());
-      if (src.n !== 3) this.emit(A.mov(R3x, src));
       const add = A.add(R3x, step.values.field_byte_offset);
       this.emit({ ...add, core: [step.relocation('field_byte_offset')] });
       this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), A.mov(reg64(2), size), A.call(HELPERS.probe_read_kernel.id));
@@ -209,6 +230,86 @@ export class ProgramBuilder {
       src = into;
     });
     return this;
+  }
+
+  /**
+   * `dst = ptr->path…` as clang compiles it for a BTF-typed pointer (fentry, tp_btf, kfunc
+   * results, typed ksyms — memory the verifier lets a program load from directly): one `ldx` per
+   * step with its offset relocated by libbpf (field_byte_offset on the load); a pointer field
+   * starts the next step from the loaded pointer. Scalar fields and pointers of 1–8 bytes, and
+   * bitfields as `BPF_CORE_READ_BITFIELD` (a load of the relocated byte size, then the shifts).
+   * A bitfield uses two of R1–R5 besides `dst` and `ptr`.
+   */
+  coreLoad<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
+    dst: Reg, ptr: Reg, root: T, ...path: P & ValidPath<T, P>
+  ): this {
+    const cp = resolvePath(this.context.btf, root, path as unknown as readonly PathElement[]);
+    let src: Reg = ptr;
+    cp.steps.forEach((step, k) => {
+      const last = k === cp.steps.length - 1;
+      if (step.bitSize !== 0) {
+        this.coreLoadBitfield(dst, src, step);
+        return;
+      }
+      const size = last ? resolve(cp.result).size : 8;
+      if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreLoad of a ${size}-byte field: only 1, 2, 4 and 8-byte fields are loaded whole`, callerLocation());
+      const into = last ? dst : reg64(dst.n);
+      this.emit({ ...A.ldx(size, into, src, step.values.field_byte_offset), core: [step.relocation('field_byte_offset')] });
+      src = into;
+    });
+    return this;
+  }
+
+  /**
+   * A bitfield through a BTF pointer, as libbpf's BPF_CORE_READ_BITFIELD: p = ptr + BYTE_OFFSET,
+   * a load of BYTE_SIZE bytes (1, 2, 4 or 8: a branch per size, on the relocated constant, which
+   * the verifier follows only one way), then the shifts of coreReadBitfield.
+   */
+  private coreLoadBitfield(dst: Reg, ptr: Reg, step: CoreAccess): void {
+    const v = step.values;
+    const core = (insn: AsmInsn, kind: CoreRelocationKind): AsmInsn => ({ ...insn, core: [step.relocation(kind)] });
+    const d = reg64(dst.n);
+    const [p, size] = ([1, 2, 3, 4, 5] as const).filter((n) => n !== dst.n && n !== ptr.n).map((n) => reg64(n));
+    this.emit(A.mov(p!, reg64(ptr.n)), core(A.add(p!, v.field_byte_offset), 'field_byte_offset'));
+    this.emit(core(A.mov(size!, v.field_byte_size), 'field_byte_size'), A.mov(d, 0));
+    const loaded = this.newLabel('bf_loaded');
+    for (const n of [1, 2, 4, 8] as const) {
+      const next = this.newLabel('bf_size');
+      this.emit(A.jne(size!, n, next), A.ldx(n, d, p!, 0), A.ja(loaded), A.label(next));
+    }
+    this.emit(A.label(loaded));
+    this.emitBitfieldShifts(d, step, p!);
+  }
+
+  /**
+   * The bitfield at the struct R3 points to, as libbpf's BPF_CORE_READ_BITFIELD_PROBED: zero an
+   * 8-byte slot, probe-read BYTE_SIZE bytes at BYTE_OFFSET into it, then `<<= LSHIFT_U64` and
+   * `>>= RSHIFT_U64` (arithmetic when SIGNED). Every immediate is relocated; the signedness test
+   * stays a run-time branch because only the loader knows the kernel's type.
+   */
+  private coreReadBitfield(dst: Reg, step: CoreAccess, tmp: StackSlot): void {
+    const v = step.values;
+    const core = (insn: AsmInsn, kind: CoreRelocationKind): AsmInsn => ({ ...insn, core: [step.relocation(kind)] });
+    const d = reg64(dst.n);
+    const flag = reg64(dst.n === 1 ? 2 : 1);
+    this.emit(A.st(8, R10, tmp.offset, 0));
+    this.emit(core(A.add(R3x, v.field_byte_offset), 'field_byte_offset'));
+    this.emit(A.mov(R1, R10), A.add(R1, tmp.offset), core(A.mov(reg64(2), v.field_byte_size), 'field_byte_size'));
+    this.emit(A.call(HELPERS.probe_read_kernel.id));
+    this.emit(A.ldx(8, d, R10, tmp.offset));
+    this.emitBitfieldShifts(d, step, flag);
+  }
+
+  /** `d <<= LSHIFT_U64; d = SIGNED ? (s64)d >> RSHIFT_U64 : d >> RSHIFT_U64`, every immediate relocated. */
+  private emitBitfieldShifts(d: Reg64, step: CoreAccess, flag: Reg64): void {
+    const v = step.values;
+    const core = (insn: AsmInsn, kind: CoreRelocationKind): AsmInsn => ({ ...insn, core: [step.relocation(kind)] });
+    this.emit(core(A.lsh(d, v.field_lshift_u64), 'field_lshift_u64'));
+    const unsigned = this.newLabel('bf_unsigned');
+    const end = this.newLabel('bf_end');
+    this.emit(core(A.mov(flag, v.field_signed), 'field_signed'), A.jeq(flag, 0, unsigned));
+    this.emit(core(A.arsh(d, v.field_rshift_u64), 'field_rshift_u64'), A.ja(end));
+    this.emit(A.label(unsigned), core(A.rsh(d, v.field_rshift_u64), 'field_rshift_u64'), A.label(end));
   }
 
   /**
@@ -263,6 +364,17 @@ export class ProgramBuilder {
     return R0;
   }
 
+  /**
+   * Calls a kfunc by name (declared with `kfunc(name, { params, returns })`): the arguments go to
+   * R1–R5, the loader resolves the kernel's BTF id; the result is in R0.
+   */
+  callKfunc(k: KfuncRef, ...args: Value[]): Reg64 {
+    if (args.length !== k.params.length) throw new DslError(`${k.name} takes ${k.params.length} arguments, got ${args.length}`, callerLocation());
+    this.marshal(k.name, args, () => 'scalar');
+    this.emit(A.callKfuncByName(this.context.extern(k)));
+    return R0;
+  }
+
   /** bpf-to-bpf call of a function of the object; the result is in R0. */
   callFunction(fn: FunctionRef, ...args: Value[]): Reg64 {
     if (args.length > 5) throw new DslError(`${fn.name}: at most 5 arguments`, callerLocation());
@@ -281,8 +393,8 @@ export class ProgramBuilder {
     args.forEach((a, i) => {
       const k = kind(i);
       const ok = k === 'map' ? isMapRef(a) : k === 'func' ? isFunctionRef(a)
-        : k === 'ptr' ? isReg(a) || isStackSlot(a) || isGlobalRef(a) || isMapRef(a)
-          : isReg(a) || typeof a === 'number' || typeof a === 'bigint' || isStackSlot(a) || isGlobalRef(a);
+        : k === 'ptr' ? isReg(a) || isStackSlot(a) || isGlobalRef(a) || isMapRef(a) || isExternRef(a)
+          : isReg(a) || typeof a === 'number' || typeof a === 'bigint' || isStackSlot(a) || isGlobalRef(a) || isExternRef(a);
       if (!ok) throw new DslError(`${what}: argument ${i + 1} must be a ${k}`, callerLocation());
       const dst = reg64((i + 1) as Register);
       this.set(isReg(a) ? (a.width === 32 ? { ...dst, width: 32 } as Reg : dst) : dst, a as Value);

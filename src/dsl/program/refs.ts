@@ -1,6 +1,7 @@
 // What programs refer to, seen from the structured layer: maps, global variables, functions of
 // the object and stack slots. The object (object.ts) owns the names; BuildContext resolves them.
 
+import type { ExternRef, KfuncRef } from '../externs.js';
 import type { Reg } from '../asm/registers.js';
 import type { BtfBuilder } from '../types/index.js';
 
@@ -17,7 +18,7 @@ export interface StackSlot {
 }
 
 /** A pointer argument: a register holding one, a stack slot, a global variable, a function. */
-export type PtrArg = Reg | StackSlot | GlobalRef;
+export type PtrArg = Reg | StackSlot | GlobalRef | ExternRef;
 /** A scalar argument: a register or a constant. */
 export type ScalarArg = Reg | number | bigint;
 
@@ -30,6 +31,8 @@ export interface BuildContext {
   functionName(fn: FunctionRef): string;
   /** Places a NUL-terminated string in .rodata (deduplicated); returns its offset there. */
   rodataString(text: string): { readonly section: string; readonly offset: number; readonly size: number };
+  /** Declares an extern (kconfig, ksym, kfunc) in the object; returns its symbol name. */
+  extern(ref: ExternRef | KfuncRef): string;
 }
 
 export function isStackSlot(v: unknown): v is StackSlot {
