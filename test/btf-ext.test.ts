@@ -13,27 +13,14 @@ import {
   encodeBtfExt, type FuncInfo, formatAccessString, type LineInfo, parseAccessString, readElf, resolveBtfExt,
 } from '../elf/index.js';
 import type { ByteOrder } from '../isa/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { kernelAvailable } from './support/dsl-kernel.js';
+import { requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('clang-19', 'bpftool', 'cc');
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-btf-ext-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function kernelAvailable(): boolean {
-  if (!ok) return false;
-  if (!isRoot()) {
-    const msg = 'loading BPF programs needs root (CAP_BPF)';
-    if (inCI) throw new Error(`${msg}; CI=true requires it`);
-    console.warn(`SKIP: ${msg}`);
-    return false;
-  }
-  if (!/ \/sys\/fs\/bpf bpf /.test(readFileSync('/proc/mounts', 'utf8'))) {
-    const r = spawnSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`cannot mount bpffs on /sys/fs/bpf: ${r.stderr}`);
-  }
-  return true;
-}
-const kernel = kernelAvailable();
+const kernel = ok && kernelAvailable();
 
 // ---------------------------------------------------------------------------------------------
 // C sources
