@@ -24,6 +24,8 @@ export interface MapSpec {
   readonly btfFd?: number;
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
+  /** struct_ops maps: the kernel's `bpf_struct_ops_<name>` type id in vmlinux BTF. */
+  readonly btfVmlinuxValueTypeId?: number;
 }
 
 /** What the kernel reports about a map (OBJ_GET_INFO_BY_FD). */
@@ -80,7 +82,7 @@ export class BpfMap {
       map_type: spec.type, key_size: spec.keySize, value_size: spec.valueSize, max_entries: spec.maxEntries,
       map_flags: spec.flags ?? 0, inner_map_fd: spec.innerMapFd ?? 0, numa_node: spec.numaNode ?? 0,
       map_name: objectName(spec.name), btf_fd: spec.btfFd ?? 0, btf_key_type_id: spec.btfKeyTypeId ?? 0,
-      btf_value_type_id: spec.btfValueTypeId ?? 0, map_extra: BigInt(spec.mapExtra ?? 0),
+      btf_value_type_id: spec.btfValueTypeId ?? 0, map_extra: BigInt(spec.mapExtra ?? 0), btf_vmlinux_value_type_id: spec.btfVmlinuxValueTypeId ?? 0,
     });
     let fd: number;
     try {

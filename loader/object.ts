@@ -12,7 +12,7 @@ import { bpfAccess } from './capabilities.js';
 import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
-import type { OwnedFd } from './fd.js';
+import { OwnedFd } from './fd.js';
 import { attachTypeNumber, kernelBtf, progTypeNumber, seedKernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
 import { isMapOfMaps, MapType } from './map-types.js';
@@ -20,7 +20,9 @@ import { BpfMap, MapError, pinFd } from './maps.js';
 import { possibleCpus } from './possible-cpus.js';
 import { type LineInfoRecord, loadProgram } from './program-load.js';
 import { relocateProgram } from './relocate.js';
-import { MapFlag, ProgFlag } from './sys/index.js';
+import { Link } from './attach/link.js';
+import { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, structOpsValue } from './struct-ops.js';
+import { BpfCommand, bpf, encodeAttr, LinkCreateAttr, MapFlag, ProgFlag, SyscallError } from './sys/index.js';
 
 export interface LoadObjectOptions {
   /** Object name for internal map names (`<name>.rodata`); default: the file name up to its first dot. */
@@ -71,7 +73,37 @@ export class BpfCollection {
     private readonly extraFds: readonly OwnedFd[],
     /** What CO-RE relocation did to each relocated instruction. */
     readonly coreResults: readonly CoreRelocationResult[] = [],
+    /** struct_ops maps (by variable name; their BpfMap is in `maps` under the same name). */
+    readonly structOps: ReadonlyMap<string, StructOpsPlan> = new Map(),
   ) {}
+
+  /**
+   * Registers a struct_ops map (e.g. a TCP congestion control) with the kernel, as libbpf's
+   * bpf_map__attach_struct_ops: the kernel value with the program fds is written at key 0; a
+   * `.struct_ops.link` map is then registered through a bpf_link (BPF_LINK_CREATE). Closing the
+   * Link unregisters it (deletes key 0, or closes the bpf_link unless it is pinned).
+   */
+  registerStructOps(name: string): Link {
+    const plan = this.structOps.get(name);
+    if (plan === undefined) throw new StructOpsError(`no struct_ops map ${name}; the object has ${[...this.structOps.keys()].join(', ') || 'none'}`);
+    const map = this.map(name);
+    const value = structOpsValue(plan, (prog) => this.program(prog).fd.fd);
+    const key = new Uint8Array(4);
+    try {
+      map.update(key, value);
+    } catch (e) {
+      // A link map keeps its value once a link used it (EBUSY); that value is this one.
+      if (!(plan.link && e instanceof SyscallError && e.code === 'EBUSY')) throw structOpsFailure(name, 'register', e);
+    }
+    if (!plan.link) return new Link('struct_ops', name, undefined, { detach: () => { map.delete(key); } });
+    let fd: number;
+    try {
+      fd = bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { map_fd: map.fd, attach_type: attachTypeNumber('struct_ops') }));
+    } catch (e) {
+      throw structOpsFailure(name, 'BPF_LINK_CREATE', e);
+    }
+    return new Link('struct_ops', name, new OwnedFd(fd, `struct_ops link ${name}`));
+  }
 
   map(name: string): BpfMap {
     const m = this.maps.get(name);
@@ -188,6 +220,21 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       m.freeze();
       maps.set('.kconfig', m);
     }
+    // struct_ops maps: the kernel's bpf_struct_ops_<struct> value, data copied into its layout.
+    const structOps = new Map<string, StructOpsPlan>();
+    const structOpsProgram = new Map<string, { plan: StructOpsPlan; memberIndex: number }>();
+    if (object.structOps !== undefined && object.structOps.length > 0) {
+      if (btf === undefined) throw new StructOpsError('struct_ops maps need the object\'s BTF');
+      for (const plan of planStructOps(object.structOps, btf, kernelBtf(options.btfPath))) {
+        const m = BpfMap.create({
+          name: plan.name.slice(0, NAME_LEN - 1), type: MapType.STRUCT_OPS, keySize: 4, valueSize: plan.value.length, maxEntries: 1,
+          flags: plan.link ? STRUCT_OPS_LINK_FLAG : 0, ...(btfFd === undefined ? {} : { btfFd: btfFd.fd }), btfVmlinuxValueTypeId: plan.valueTypeId,
+        });
+        maps.set(plan.name, m);
+        structOps.set(plan.name, plan);
+        for (const slot of plan.slots) structOpsProgram.set(slot.program, { plan, memberIndex: slot.memberIndex });
+      }
+    }
     // Map-in-map slots named in `.values`.
     for (const def of object.maps) {
       if (!isMapOfMaps(def.type ?? 0)) continue;
@@ -206,7 +253,9 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     // Programs.
     const starts = sectionStarts(object);
     const wanted = options.programs;
-    const entries = object.programs.filter((p) => !p.subprogram && (wanted === undefined || wanted.includes(p.name)));
+    // A struct_ops program no struct_ops map points at has no attach target; libbpf ≥ 1.3 does not load it either.
+    const entries = object.programs.filter((p) => !p.subprogram && (wanted === undefined || wanted.includes(p.name))
+      && (p.programType?.type !== 'struct_ops' || structOpsProgram.has(p.name)));
     if (wanted !== undefined) {
       const missing = wanted.filter((n) => !entries.some((p) => p.name === n));
       if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
@@ -230,6 +279,8 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
       });
       const info = programSetup(entry, options.btfPath);
+      const ops = structOpsProgram.get(entry.name);
+      if (ops !== undefined) { info.attachBtfId = ops.plan.structTypeId; info.attachType = ops.memberIndex; }
       const loaded = loadProgram({
         name: entry.name, section: entry.section, type: info.type, insns: linked.insns, license: object.license,
         ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
@@ -254,7 +305,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         maps.get(def.name)!.update(key, val);
       });
     }
-    return new BpfCollection(object, maps, programs, owned, coreResults);
+    return new BpfCollection(object, maps, programs, owned, coreResults, structOps);
   } catch (e) {
     return fail(e);
   }
@@ -368,3 +419,8 @@ function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: stri
 }
 
 export { BtfLoadError, ExternError };
+
+function structOpsFailure(name: string, step: string, e: unknown): Error {
+  if (e instanceof SyscallError || e instanceof MapError) return new StructOpsError(`struct_ops map ${name}: ${step}: ${e.message}`);
+  return e as Error;
+}

@@ -1,0 +1,82 @@
+// struct_ops through loadObject: fixtures/obj/struct_ops_tcp_cc.bpf.o (a TCP congestion control)
+// is registered with the kernel, which then lists it (tcp_available_congestion_control, and
+// `bpftool struct_ops dump` says INUSE), runs its programs for a TCP connection that selects it (the
+// program counts acked segments in .bss), and forgets it when the Link is closed. The xlated code of
+// its programs against libbpf's load is in test/loader-object.test.ts.
+
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadObject, StructOpsError } from '../loader/index.js';
+import { inCI, isRoot, requireReferences, run } from './support/references.js';
+
+const ok = requireReferences('bpftool', 'python3') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
+const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'struct_ops_tcp_cc.bpf.o');
+const available = (): string[] => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
+// The kernel's state of the struct_ops map as `bpftool struct_ops dump` reports it (INIT, INUSE, TOBEFREE).
+const state = (id: number): string | undefined => /"state":"BPF_STRUCT_OPS_STATE_(\w+)"/.exec(run('bpftool', ['-j', 'struct_ops', 'dump', 'id', String(id)]))?.[1];
+
+// A loopback connection that selects the congestion control with TCP_CONGESTION and sends 1 MiB.
+const TRANSFER = `
+import socket, threading
+srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+def serve():
+    c, _ = srv.accept(); n = 0
+    while n < 1 << 20:
+        d = c.recv(65536)
+        if not d: break
+        n += len(d)
+    c.close()
+t = threading.Thread(target=serve); t.start()
+s = socket.socket(); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'tsbpf_cc')
+s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20))
+print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b'\\0').decode())
+s.close(); t.join()
+`;
+
+describe.skipIf(!ok)('struct_ops maps', () => {
+  it('loads the maps and programs of a struct_ops object', () => {
+    const c = loadObject(OBJ);
+    try {
+      expect([...c.programs.keys()].sort()).toEqual(['tsbpf_cc_cong_avoid', 'tsbpf_cc_init', 'tsbpf_cc_ssthresh', 'tsbpf_cc_undo_cwnd']);
+      const m = c.map('tsbpf_cc');
+      expect(m.typeName).toBe('struct_ops');
+      // The value is the kernel's struct bpf_struct_ops_tcp_congestion_ops, as bpftool reports for libbpf's map.
+      const info = JSON.parse(run('bpftool', ['-j', 'map', 'show', 'id', String(m.info.id)])) as { bytes_value: number; bytes_key: number };
+      expect(info.bytes_value).toBe(m.info.valueSize);
+      const plan = c.structOps.get('tsbpf_cc')!;
+      expect(plan.structName).toBe('tcp_congestion_ops');
+      expect(plan.slots.map((s) => s.member).sort()).toEqual(['cong_avoid', 'init', 'ssthresh', 'undo_cwnd']);
+      expect(() => c.registerStructOps('nope')).toThrow(StructOpsError);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('registers the congestion control, runs it for a connection, and unregisters it on close', () => {
+    const c = loadObject(OBJ);
+    try {
+      const id = c.map('tsbpf_cc').info.id;
+      expect(available()).not.toContain('tsbpf_cc');
+      expect(state(id)).toBe('INIT');
+      const link = c.registerStructOps('tsbpf_cc');
+      try {
+        expect(available()).toContain('tsbpf_cc');
+        expect(state(id)).toBe('INUSE');
+        const bss = c.map('.bss');
+        const acks = (): number => (bss.decodeValue(bss.lookup(new Uint8Array(4))!) as { acks_seen: number }).acks_seen;
+        const before = acks();
+        expect(run('python3', ['-c', TRANSFER]).trim()).toBe('tsbpf_cc');
+        const after = acks();
+        // cong_avoid adds the segments each ACK acknowledged: 1 MiB over loopback is acked in > 0 segments.
+        expect(after).toBeGreaterThan(before);
+      } finally {
+        link.close();
+      }
+      expect(available()).not.toContain('tsbpf_cc');
+      expect(state(id)).toBe('TOBEFREE');
+    } finally {
+      c.close();
+    }
+  });
+});
