@@ -4,13 +4,14 @@
 // program counts acked segments in .bss), and forgets it when the Link is closed. The xlated code of
 // its programs against libbpf's load is in test/loader-object.test.ts.
 
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadObject, StructOpsError } from '../loader/index.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
-const ok = requireReferences('bpftool', 'python3') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
+const ok = requireReferences('bpftool', 'python3', 'clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
 const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'struct_ops_tcp_cc.bpf.o');
 const available = (): string[] => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
 // The kernel's state of the struct_ops map as `bpftool struct_ops dump` reports it (INIT, INUSE, TOBEFREE).
@@ -77,6 +78,32 @@ describe.skipIf(!ok)('struct_ops maps', () => {
       expect(state(id)).toBe('TOBEFREE');
     } finally {
       c.close();
+    }
+  });
+
+  it('registers a .struct_ops.link map through a bpf_link (BPF_F_LINK), unregistered when the link closes', () => {
+    // The fixture's source with its map moved to .struct_ops.link (and renamed, so both can coexist).
+    const dir = mkdtempSync(join(tmpdir(), 'tsbpf-struct-ops-link-'));
+    try {
+      writeFileSync(join(dir, 'vmlinux.h'), run('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c']));
+      const src = readFileSync(OBJ.replace('/obj/', '/src/').replace(/\.o$/, '.c'), 'utf8')
+        .replaceAll('SEC(".struct_ops")', 'SEC(".struct_ops.link")').replace('.name = "tsbpf_cc"', '.name = "tsbpf_cl"').replace('tsbpf_cc =', 'tsbpf_cl =');
+      writeFileSync(join(dir, 'link.bpf.c'), src);
+      run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', dir, '-c', join(dir, 'link.bpf.c'), '-o', join(dir, 'link.bpf.o')]);
+      const c = loadObject(join(dir, 'link.bpf.o'));
+      try {
+        expect(c.structOps.get('tsbpf_cl')?.link).toBe(true);
+        expect(c.map('tsbpf_cl').info.flags).toBe(1 << 13); // BPF_F_LINK
+        const link = c.registerStructOps('tsbpf_cl');
+        expect(link.fd).toBeGreaterThan(0);
+        expect(available()).toContain('tsbpf_cl');
+        link.close();
+        expect(available()).not.toContain('tsbpf_cl');
+      } finally {
+        c.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
