@@ -23,6 +23,7 @@ export {
   ObjectInputError, PinMismatchError, requireBpfAccess,
 } from './object.js';
 export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
+export { Arena, ARENA_SECTION, mapArena } from './arena.js';
 export * from './core/index.js';
 export * from './attach/index.js';
 export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';

@@ -21,6 +21,7 @@ import { possibleCpus } from './possible-cpus.js';
 import { type LineInfoRecord, loadProgram } from './program-load.js';
 import { relocateProgram } from './relocate.js';
 import { Link } from './attach/link.js';
+import { Arena, ARENA_SECTION, mapArena } from './arena.js';
 import { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, structOpsValue } from './struct-ops.js';
 import { BpfCommand, bpf, encodeAttr, LinkCreateAttr, MapFlag, ProgFlag, SyscallError } from './sys/index.js';
 
@@ -75,7 +76,16 @@ export class BpfCollection {
     readonly coreResults: readonly CoreRelocationResult[] = [],
     /** struct_ops maps (by variable name; their BpfMap is in `maps` under the same name). */
     readonly structOps: ReadonlyMap<string, StructOpsPlan> = new Map(),
+    /** Arena maps, mapped into this process (by map name). */
+    readonly arenas: ReadonlyMap<string, Arena> = new Map(),
   ) {}
+
+  /** An arena map's memory (the only one when no name is given). */
+  arena(name?: string): Arena {
+    const a = name === undefined ? (this.arenas.size === 1 ? [...this.arenas.values()][0] : undefined) : this.arenas.get(name);
+    if (a === undefined) throw new Error(`no arena${name === undefined ? ' (or several)' : ` ${name}`}; the object has ${[...this.arenas.keys()].join(', ') || 'none'}`);
+    return a;
+  }
 
   /**
    * Registers a struct_ops map (e.g. a TCP congestion control) with the kernel, as libbpf's
@@ -124,6 +134,7 @@ export class BpfCollection {
 
   /** Closes every fd (kernel objects live on while pinned or attached). */
   close(): void {
+    for (const a of this.arenas.values()) a.unmap();
     for (const p of this.programs.values()) p.fd.close();
     for (const m of this.maps.values()) m.close();
     for (const f of this.extraFds) f.close();
@@ -181,7 +192,9 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   const owned: OwnedFd[] = [];
   const maps = new Map<string, BpfMap>();
   const programs = new Map<string, LoadedProgramHandle>();
+  const arenas = new Map<string, Arena>();
   const fail = (e: unknown): never => {
+    for (const a of arenas.values()) a.unmap();
     for (const p of programs.values()) p.fd.close();
     for (const m of maps.values()) m.close();
     for (const f of owned) f.close();
@@ -203,8 +216,20 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     const pinRoot = options.pinRoot ?? '/sys/fs/bpf';
     const byName = new Map(object.maps.map((m) => [m.name, m]));
     for (const def of object.maps) maps.set(def.name, createDefinedMap(def, btfFd, pinRoot, btf));
+    // Arenas are mapped now, before any program is loaded, with the __arena globals at their end.
+    const arenaData = object.globals.find((g) => g.kind === 'arena');
+    const arenaDefs = object.maps.filter((d) => d.type === MapType.ARENA);
+    if (arenaData !== undefined && arenaDefs.length !== 1) {
+      throw new ObjectInputError(`${ARENA_SECTION} (__arena globals) needs exactly one arena map; the object has ${arenaDefs.length}`);
+    }
+    for (const def of arenaDefs) {
+      const data = arenaData !== undefined && def === arenaDefs[0] ? arenaData : undefined;
+      arenas.set(def.name, mapArena(maps.get(def.name)!, BigInt(def.mapExtra ?? 0), data?.data, data?.size ?? 0));
+    }
+    const globalsArena = arenaDefs.length === 1 ? arenas.get(arenaDefs[0]!.name) : undefined;
     // Data sections and .kconfig.
     for (const g of object.globals) {
+      if (g.kind === 'arena') continue;
       const flags = MapFlag.MMAPABLE | (g.kind === 'rodata' ? MapFlag.RDONLY_PROG : 0);
       const name = internalMapName(objName, g.name);
       const m = createWithBtfFallback({ name, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags }, btfFd, 0, datasecId(g.name), btf);
@@ -265,7 +290,8 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const linked = linkProgram(object, entry, starts);
       relocateProgram(linked, {
         mapFd: (n) => maps.get(n)?.fd,
-        dataMapFd: (s) => maps.get(s)?.fd,
+        dataMapFd: (s) => (s === ARENA_SECTION ? globalsArena?.map.fd : maps.get(s)?.fd),
+        dataOffset: (s) => (s === ARENA_SECTION ? globalsArena?.globalsOffset ?? 0 : 0),
         kconfig: (n) => {
           const k = kconfig?.placement.get(n);
           const m = maps.get('.kconfig');
@@ -305,7 +331,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         maps.get(def.name)!.update(key, val);
       });
     }
-    return new BpfCollection(object, maps, programs, owned, coreResults, structOps);
+    return new BpfCollection(object, maps, programs, owned, coreResults, structOps, arenas);
   } catch (e) {
     return fail(e);
   }

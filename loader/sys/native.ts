@@ -18,7 +18,7 @@ interface Native {
   readonly syscall: (...args: unknown[]) => number;
   readonly ioctl: (...args: unknown[]) => number;
   readonly close: (fd: number) => number;
-  readonly mmap: (addr: null, len: number, prot: number, flags: number, fd: number, off: number) => bigint;
+  readonly mmap: (addr: bigint, len: number, prot: number, flags: number, fd: number, off: number) => bigint;
   readonly munmap: (addr: bigint, len: number) => number;
   readonly errno: () => number;
   readonly address: (buf: Uint8Array) => bigint;
@@ -50,7 +50,8 @@ function load(): Native {
       syscall: libc.func('long syscall(long number, ...)') as (...args: unknown[]) => number,
       ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)') as (...args: unknown[]) => number,
       close: libc.func('int close(int fd)') as (fd: number) => number,
-      mmap: libc.func('void *mmap(void *addr, size_t length, int prot, int flags, int fd, long offset)') as Native['mmap'],
+      // addr as an integer: arenas must be mapped at the address they were created for.
+      mmap: libc.func('void *mmap(unsigned long addr, size_t length, int prot, int flags, int fd, long offset)') as Native['mmap'],
       munmap: libc.func('int munmap(void *addr, size_t length)') as Native['munmap'],
       errno: () => koffi.errno(),
       address: (buf) => koffi.address(buf),
@@ -124,6 +125,8 @@ export function close(fd: number): void {
 
 export const Prot = { READ: 1, WRITE: 2 } as const;
 export const MapShared = 1;
+/** MAP_FIXED_NOREPLACE: map exactly at the address given, failing (EEXIST) rather than replacing a mapping. */
+export const MapFixedNoReplace = 0x100000;
 
 /** A mapping: its address and an ArrayBuffer over it (invalid after munmap). */
 export interface Mapping {
@@ -132,10 +135,10 @@ export interface Mapping {
   readonly buffer: ArrayBuffer;
 }
 
-/** mmap(NULL, length, prot, flags, fd, offset). */
-export function mmap(length: number, prot: number, flags: number, fd: number, offset = 0): Mapping {
+/** mmap(addr, length, prot, flags, fd, offset); addr 0 (the default) lets the kernel choose. */
+export function mmap(length: number, prot: number, flags: number, fd: number, offset = 0, addr: bigint = 0n): Mapping {
   const n = load();
-  const p = n.mmap(null, length, prot, flags, fd, offset);
+  const p = n.mmap(addr, length, prot, flags, fd, offset);
   if (p === 0xffffffffffffffffn || p === -1n) throw new SyscallError('mmap', n.errno());
   return { address: p, length, buffer: n.view(p, length) };
 }
