@@ -44,7 +44,7 @@ export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
     return [{
       what: `${n.toLocaleString('en')} array map lookups, bare syscall (in-process; ${ns.bare.toFixed(0)} vs ${ns.theirs.toFixed(0)} ns per call)`,
       ours: (ns.bare * n) / 1e6, theirs: (ns.theirs * n) / 1e6, target: undefined,
-      oursCmd: 'bpf(MAP_LOOKUP_ELEM, prepared attr) (koffi)', theirsCmd: 'bpf_map_lookup_elem (libbpf 1.1, C)',
+      oursCmd: 'sys.bpf(MAP_LOOKUP_ELEM, prepared attr) (koffi)', theirsCmd: 'bpf_map_lookup_elem (libbpf 1.1, C)',
     }, {
       what: `${n.toLocaleString('en')} array map lookups (in-process; ${ns.ours.toFixed(0)} vs ${ns.theirs.toFixed(0)} ns per call)`,
       ours: (ns.ours * n) / 1e6, theirs: (ns.theirs * n) / 1e6, target: undefined,

@@ -16,6 +16,7 @@ const SYSCALLS: Readonly<Record<string, { bpf: number; perfEventOpen: number }>>
 interface Native {
   readonly nr: { bpf: number; perfEventOpen: number };
   readonly syscall: (...args: unknown[]) => number;
+  readonly bpf: (nr: number, cmd: number, attr: Uint8Array, size: number) => number;
   readonly ioctl: (...args: unknown[]) => number;
   readonly close: (fd: number) => number;
   readonly mmap: (addr: bigint, len: number, prot: number, flags: number, fd: number, off: number) => bigint;
@@ -48,6 +49,10 @@ function load(): Native {
     native = {
       nr,
       syscall: libc.func('long syscall(long number, ...)') as (...args: unknown[]) => number,
+      // bpf(2) through a fixed prototype of syscall(): a third cheaper per call than the variadic
+      // one. Sound on Linux x86-64 and arm64, where variadic integer and pointer arguments travel in
+      // the same registers as fixed ones (and glibc's syscall() only moves registers).
+      bpf: libc.func('long syscall(long number, int cmd, void *attr, unsigned int size)') as Native['bpf'],
       ioctl: libc.func('int ioctl(int fd, unsigned long request, ...)') as (...args: unknown[]) => number,
       close: libc.func('int close(int fd)') as (fd: number) => number,
       // addr as an integer: arenas must be mapped at the address they were created for.
@@ -82,7 +87,7 @@ export function address(buf: Uint8Array): bigint {
 /** bpf(cmd, attr, attr.length). Returns the result (an fd for creating commands, else 0); throws SyscallError. */
 export function bpf(cmd: number, attr: Uint8Array): number {
   const n = load();
-  const r = n.syscall(n.nr.bpf, 'int', cmd, 'void *', attr, 'uint', attr.length);
+  const r = n.bpf(n.nr.bpf, cmd, attr, attr.length);
   if (r < 0) throw new SyscallError('bpf', n.errno(), bpfCommandName(cmd));
   return r;
 }
@@ -90,7 +95,7 @@ export function bpf(cmd: number, attr: Uint8Array): number {
 /** bpf() without throwing: the result or minus the errno (for probes and loops that expect failures). */
 export function bpfRaw(cmd: number, attr: Uint8Array): number {
   const n = load();
-  const r = n.syscall(n.nr.bpf, 'int', cmd, 'void *', attr, 'uint', attr.length);
+  const r = n.bpf(n.nr.bpf, cmd, attr, attr.length);
   return r < 0 ? -n.errno() : r;
 }
 
