@@ -106,4 +106,22 @@ describe.skipIf(!ok)('struct_ops maps', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('tsbpf load --pin DIR --attach registers the struct_ops map and pins it; bpftool unregisters it', () => {
+    const dir = `/sys/fs/bpf/tsbpf-test-struct-ops-${process.pid}`;
+    let id: number | undefined;
+    try {
+      const out = run(process.execPath, [join(import.meta.dirname, '..', 'dist', 'cli.js'), 'load', OBJ, '--pin', dir, '--attach']);
+      expect(out).toContain(`tsbpf_cc\tregistered struct_ops tcp_congestion_ops\tmap pinned ${dir}/tsbpf_cc`);
+      expect(available()).toContain('tsbpf_cc'); // still registered after the command exited
+      ({ id } = JSON.parse(run('bpftool', ['-j', 'map', 'show', 'pinned', join(dir, 'tsbpf_cc')])) as { id: number });
+      run('bpftool', ['struct_ops', 'unregister', 'id', String(id)]);
+      id = undefined;
+      expect(available()).not.toContain('tsbpf_cc');
+    } finally {
+      // Never leave the congestion control registered (the kernel would keep it after this test).
+      if (id !== undefined) run('bpftool', ['struct_ops', 'unregister', 'id', String(id)]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
