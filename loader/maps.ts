@@ -77,6 +77,9 @@ class ElemScratch {
   readonly key: Buffer;
   readonly value: Buffer;
   readonly next: Buffer;
+  /** Plain Uint8Array views of exactly the value and next-key bytes: their slice() is one copy. */
+  readonly valueOut: Uint8Array;
+  readonly nextOut: Uint8Array;
   readonly lookup: Buffer;
   readonly update: Buffer;
   readonly del: Buffer;
@@ -88,6 +91,8 @@ class ElemScratch {
     this.key = Buffer.alloc(Math.max(8, keySize));
     this.value = Buffer.alloc(Math.max(8, valueSize));
     this.next = Buffer.alloc(Math.max(8, keySize));
+    this.valueOut = new Uint8Array(this.value.buffer, this.value.byteOffset, valueSize);
+    this.nextOut = new Uint8Array(this.next.buffer, this.next.byteOffset, keySize);
     const k = address(this.key);
     const v = address(this.value);
     const n = address(this.next);
@@ -194,7 +199,7 @@ export class BpfMap {
     s.key.set(k);
     setFlags(s.lookup, flags);
     if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, s.lookup) === undefined) return undefined;
-    return new Uint8Array(s.value.subarray(0, s.valueSize)); // a copy the caller owns
+    return s.valueOut.slice(); // a copy the caller owns
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
@@ -225,7 +230,7 @@ export class BpfMap {
       attr = s.nextKey;
     }
     if (this.#call(BpfCommand.MAP_GET_NEXT_KEY, attr) === undefined) return undefined;
-    return new Uint8Array(s.next.subarray(0, s.keySize));
+    return s.nextOut.slice();
   }
 
   *keys(): IterableIterator<Uint8Array> {
