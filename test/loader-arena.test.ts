@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attachOptionsForSection, attachProgram, loadObject } from '../loader/index.js';
+import { attachOptionsForSection, attachProgram, kernelBtf, loadObject } from '../loader/index.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('bpftool', 'llvm-objdump-19', 'llvm-readelf-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
@@ -94,5 +94,19 @@ describe.skipIf(!ok)('arena maps', () => {
     }
     // Closing the collection unmaps the arena.
     expect(() => c.arena().bytes).toThrow(/unmapped/);
+  });
+
+  it('tsbpf load --pin DIR loads it (libbpf 1.1 cannot open it)', () => {
+    const dir = join(PIN, 'cli');
+    const out = run(process.execPath, [join(import.meta.dirname, '..', 'dist', 'cli.js'), 'load', OBJ, '--pin', dir]);
+    expect(out.trim().split('\t')[0]).toBe('count_exec');
+    const info = JSON.parse(run('bpftool', ['-j', 'prog', 'show', 'pinned', join(dir, 'count_exec')])) as { map_ids: number[] };
+    const maps = info.map_ids.map((id) => JSON.parse(run('bpftool', ['-j', 'map', 'show', 'id', String(id)])) as { type: string | number; name: string });
+    // bpftool 7.1 predates arenas and prints the type as its number: the kernel's BPF_MAP_TYPE_ARENA.
+    const btf = kernelBtf();
+    const mapTypes = btf.get(btf.findOne('bpf_map_type', 'ENUM')!);
+    const arenaType = mapTypes.kind === 'ENUM' ? mapTypes.values.find((v) => v.name === 'BPF_MAP_TYPE_ARENA')?.value : undefined;
+    expect(arenaType).toBeDefined();
+    expect(maps).toEqual([expect.objectContaining({ type: arenaType, name: 'arena' })]);
   });
 });
