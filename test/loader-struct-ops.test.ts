@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadObject, StructOpsError } from '../loader/index.js';
+import { readObject } from '../elf/index.js';
+import { kernelBtf, loadObject, planStructOps, StructOpsError } from '../loader/index.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('bpftool', 'python3', 'clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
@@ -34,6 +35,38 @@ s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20))
 print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b'\\0').decode())
 s.close(); t.join()
 `;
+
+/** Members of a kernel struct as pahole prints them: name, byte offset, in declaration order. */
+function paholeMembers(struct: string): { name: string; offset: number }[] {
+  const out: { name: string; offset: number }[] = [];
+  for (const line of run('pahole', ['-C', struct, '/sys/kernel/btf/vmlinux']).split('\n')) {
+    const m = /^\t(.+?);\s+\/\*\s+(\d+)\s+\d+\s+\*\//.exec(line);
+    if (m === null) continue;
+    const decl = m[1]!.replace(/__attribute__\(\(.*\)\)/, '').trim();
+    const name = /\(\*(\w+)\)/.exec(decl)?.[1] ?? /(\w+)(\[\d+\])*$/.exec(decl)![1]!;
+    out.push({ name, offset: Number(m[2]) });
+  }
+  return out;
+}
+
+describe.skipIf(!requireReferences('pahole'))('struct_ops layout (no kernel calls)', () => {
+  it('places data and function pointers where pahole says the kernel value has them', () => {
+    const object = readObject(new Uint8Array(readFileSync(OBJ)));
+    const [plan] = planStructOps(object.structOps!, object.btf!, kernelBtf());
+    const value = paholeMembers('bpf_struct_ops_tcp_congestion_ops');
+    const data = value.find((m) => m.name === 'data')!;
+    const ops = paholeMembers('tcp_congestion_ops');
+    expect(plan!.value.length).toBe(Number(/size: (\d+)/.exec(run('pahole', ['-C', 'bpf_struct_ops_tcp_congestion_ops', '/sys/kernel/btf/vmlinux']))![1]));
+    const expected = ['cong_avoid', 'init', 'ssthresh', 'undo_cwnd'].map((member) => {
+      const index = ops.findIndex((m) => m.name === member);
+      return { member, program: `tsbpf_cc_${member}`, valueOffset: data.offset + ops[index]!.offset, memberIndex: index };
+    });
+    expect([...plan!.slots].sort((a, b) => a.member.localeCompare(b.member))).toEqual(expected);
+    // The name member (".name = \"tsbpf_cc\"") copied into the kernel's layout.
+    const nameAt = data.offset + ops.find((m) => m.name === 'name')!.offset;
+    expect(Buffer.from(plan!.value.subarray(nameAt, nameAt + 9)).toString('latin1')).toBe('tsbpf_cc\0');
+  });
+});
 
 describe.skipIf(!ok)('struct_ops maps', () => {
   it('loads the maps and programs of a struct_ops object', () => {
