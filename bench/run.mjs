@@ -133,8 +133,9 @@ out.push('',
   `Without start-up, tsbpf's own work is ${(results[0].ours - startup.ours).toFixed(0)} ms (asm) and ${(results[1].ours - startupObjdump.ours).toFixed(0)} ms (disasm).`);
 if (results.some((r) => r.what.includes('map lookups'))) {
   out.push('',
-    'Map lookups: the bare row is one koffi variadic `syscall()` with an attr encoded once; `BpfMap.lookup` also',
-    'checks the key, encodes the attr, takes two `koffi.address()` calls and allocates the value on every call.');
+    'Map lookups: the bare row is one koffi call of `syscall()` (fixed prototype) with an attr encoded once; `BpfMap.lookup`',
+    'uses the same call on a per-map attr prepared once (fd and scratch addresses written at first use), and per call only',
+    'checks the key, copies it into the scratch key and copies the value out (the one allocation: the returned copy).');
 }
 out.push('', 'Agreement, checked in the same run:', '',
   `- the .text bytes of the two objects are ${sameBytes ? 'identical' : '**different**'};`,

@@ -2,7 +2,10 @@
 // (loader/sys, the only native code), and the object loader built on it.
 
 export { assessBpfAccess, bpfAccess, type BpfAccess, Capability, effectiveCapabilities } from './capabilities.js';
-export * from './sys/index.js';
+// The syscall shim stays reachable for advanced use, under a namespace (`sys.bpf`, `sys.close` …);
+// only the errors a caller catches are top-level.
+export * as sys from './sys/index.js';
+export { NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
 export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
 export { isKeyedMap, isMapOfMaps, isPerCpuMap, MapType, mapTypeName } from './map-types.js';
@@ -19,6 +22,8 @@ export {
   BpfAccessError, BpfCollection, internalMapName, type LoadedProgramHandle, loadObject, type LoadObjectOptions, objectNameOf,
   ObjectInputError, PinMismatchError, requireBpfAccess,
 } from './object.js';
+export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
+export { Arena, ARENA_SECTION, mapArena } from './arena.js';
 export * from './core/index.js';
 export * from './attach/index.js';
 export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';

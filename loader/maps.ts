@@ -7,7 +7,7 @@ import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
 import {
-  address, bpf, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
+  address, bpf, bpfCommandName, bpfRaw, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
   ObjInfoAttr, objectName, readAttr, SyscallError,
 } from './sys/index.js';
 
@@ -24,6 +24,8 @@ export interface MapSpec {
   readonly btfFd?: number;
   readonly btfKeyTypeId?: number;
   readonly btfValueTypeId?: number;
+  /** struct_ops maps: the kernel's `bpf_struct_ops_<name>` type id in vmlinux BTF. */
+  readonly btfVmlinuxValueTypeId?: number;
 }
 
 /** What the kernel reports about a map (OBJ_GET_INFO_BY_FD). */
@@ -63,10 +65,58 @@ function errnoOf(e: unknown): string | undefined {
   return e instanceof SyscallError ? e.code : undefined;
 }
 
+const ENOENT = 2;
+
+/**
+ * Preallocated memory for the element calls of one map: a bpf_attr per command with the map fd
+ * and the scratch addresses written once, and key/value scratch buffers whose addresses stay valid
+ * because this object keeps them referenced (Buffer.alloc memory does not move). A call then only
+ * copies the caller's bytes in and the result out.
+ */
+class ElemScratch {
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly next: Buffer;
+  /** Plain Uint8Array views of exactly the value and next-key bytes: their slice() is one copy. */
+  readonly valueOut: Uint8Array;
+  readonly nextOut: Uint8Array;
+  readonly lookup: Buffer;
+  readonly update: Buffer;
+  readonly del: Buffer;
+  readonly nextKey: Buffer;
+  readonly firstKey: Buffer;
+
+  constructor(fd: number, readonly keySize: number, readonly valueSize: number) {
+    // At least 8 bytes each, so that even size-0 maps get real addresses.
+    this.key = Buffer.alloc(Math.max(8, keySize));
+    this.value = Buffer.alloc(Math.max(8, valueSize));
+    this.next = Buffer.alloc(Math.max(8, keySize));
+    this.valueOut = new Uint8Array(this.value.buffer, this.value.byteOffset, valueSize);
+    this.nextOut = new Uint8Array(this.next.buffer, this.next.byteOffset, keySize);
+    const k = address(this.key);
+    const v = address(this.value);
+    const n = address(this.next);
+    this.lookup = encodeAttr(MapElemAttr, { map_fd: fd, key: k, value: v });
+    this.update = encodeAttr(MapElemAttr, { map_fd: fd, key: k, value: v });
+    this.del = encodeAttr(MapElemAttr, { map_fd: fd, key: k });
+    this.nextKey = encodeAttr(MapElemAttr, { map_fd: fd, key: k, next_key: n });
+    this.firstKey = encodeAttr(MapElemAttr, { map_fd: fd, key: 0n, next_key: n });
+  }
+}
+
+const FLAGS_OFFSET = MapElemAttr.fields.flags.offset;
+
+/** Writes the u64 flags of a MapElemAttr buffer (numbers up to 2^53). */
+function setFlags(attr: Buffer, flags: number): void {
+  attr.writeUInt32LE(flags >>> 0, FLAGS_OFFSET);
+  attr.writeUInt32LE(Math.floor(flags / 0x1_0000_0000) >>> 0, FLAGS_OFFSET + 4);
+}
+
 export class BpfMap {
   readonly #fd: OwnedFd;
   readonly info: MapInfo;
   types: MapTypes | undefined;
+  #scratch: ElemScratch | undefined;
 
   constructor(fd: OwnedFd, info: MapInfo, types?: MapTypes) {
     this.#fd = fd;
@@ -80,7 +130,7 @@ export class BpfMap {
       map_type: spec.type, key_size: spec.keySize, value_size: spec.valueSize, max_entries: spec.maxEntries,
       map_flags: spec.flags ?? 0, inner_map_fd: spec.innerMapFd ?? 0, numa_node: spec.numaNode ?? 0,
       map_name: objectName(spec.name), btf_fd: spec.btfFd ?? 0, btf_key_type_id: spec.btfKeyTypeId ?? 0,
-      btf_value_type_id: spec.btfValueTypeId ?? 0, map_extra: BigInt(spec.mapExtra ?? 0),
+      btf_value_type_id: spec.btfValueTypeId ?? 0, map_extra: BigInt(spec.mapExtra ?? 0), btf_vmlinux_value_type_id: spec.btfVmlinuxValueTypeId ?? 0,
     });
     let fd: number;
     try {
@@ -119,7 +169,23 @@ export class BpfMap {
     return this.perCpu ? roundUp8(this.info.valueSize) * possibleCpus() : this.info.valueSize;
   }
 
-  close(): void { this.#fd.close(); }
+  close(): void {
+    this.#fd.close();
+    this.#scratch = undefined;
+  }
+
+  #elem(): ElemScratch {
+    // Created on first use: its fd is checked here, so a closed map throws ClosedError as before.
+    return this.#scratch ??= new ElemScratch(this.#fd.fd, this.info.keySize, this.valueBufferSize);
+  }
+
+  /** bpf() on a prepared attr: the result, undefined for ENOENT, a SyscallError otherwise. */
+  #call(cmd: number, attr: Buffer): number | undefined {
+    const r = bpfRaw(cmd, attr);
+    if (r >= 0) return r;
+    if (r === -ENOENT) return undefined;
+    throw new SyscallError('bpf', -r, bpfCommandName(cmd));
+  }
 
   #key(key: Uint8Array): Uint8Array {
     if (key.length !== this.info.keySize) throw new MapError(`map ${this.name}: key of ${key.length} bytes, expected ${this.info.keySize}`);
@@ -129,46 +195,42 @@ export class BpfMap {
   /** The value for `key`, undefined when absent. Per-CPU maps return all slots concatenated. */
   lookup(key: Uint8Array, flags = 0): Uint8Array | undefined {
     const k = this.#key(key);
-    const out = Buffer.alloc(this.valueBufferSize);
-    try {
-      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: this.fd, key: address(k), value: address(out), flags }));
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') return undefined;
-      throw e;
-    }
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    const s = this.#elem();
+    s.key.set(k);
+    setFlags(s.lookup, flags);
+    if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, s.lookup) === undefined) return undefined;
+    return s.valueOut.slice(); // a copy the caller owns
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
     const k = this.#key(key);
-    if (value.length !== this.valueBufferSize) throw new MapError(`map ${this.name}: value of ${value.length} bytes, expected ${this.valueBufferSize}`);
-    bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: this.fd, key: address(k), value: address(value), flags }));
+    const s = this.#elem();
+    if (value.length !== s.valueSize) throw new MapError(`map ${this.name}: value of ${value.length} bytes, expected ${s.valueSize}`);
+    s.key.set(k);
+    s.value.set(value);
+    setFlags(s.update, flags);
+    const r = bpfRaw(BpfCommand.MAP_UPDATE_ELEM, s.update);
+    if (r < 0) throw new SyscallError('bpf', -r, bpfCommandName(BpfCommand.MAP_UPDATE_ELEM));
   }
 
   /** Deletes `key`; false when it was absent. */
   delete(key: Uint8Array): boolean {
     const k = this.#key(key);
-    try {
-      bpf(BpfCommand.MAP_DELETE_ELEM, encodeAttr(MapElemAttr, { map_fd: this.fd, key: address(k) }));
-      return true;
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') return false;
-      throw e;
-    }
+    const s = this.#elem();
+    s.key.set(k);
+    return this.#call(BpfCommand.MAP_DELETE_ELEM, s.del) !== undefined;
   }
 
   /** The key after `key` (the first key when `key` is undefined); undefined at the end. */
   nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
-    const next = Buffer.alloc(this.info.keySize);
-    try {
-      bpf(BpfCommand.MAP_GET_NEXT_KEY, encodeAttr(MapElemAttr, {
-        map_fd: this.fd, key: key === undefined ? 0n : address(this.#key(key)), next_key: address(next),
-      }));
-    } catch (e) {
-      if (errnoOf(e) === 'ENOENT') return undefined;
-      throw e;
+    const s = this.#elem();
+    let attr = s.firstKey;
+    if (key !== undefined) {
+      s.key.set(this.#key(key));
+      attr = s.nextKey;
     }
-    return new Uint8Array(next.buffer, next.byteOffset, next.length);
+    if (this.#call(BpfCommand.MAP_GET_NEXT_KEY, attr) === undefined) return undefined;
+    return s.nextOut.slice();
   }
 
   *keys(): IterableIterator<Uint8Array> {

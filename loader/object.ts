@@ -12,7 +12,7 @@ import { bpfAccess } from './capabilities.js';
 import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
-import type { OwnedFd } from './fd.js';
+import { OwnedFd } from './fd.js';
 import { attachTypeNumber, kernelBtf, progTypeNumber, seedKernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
 import { isMapOfMaps, MapType } from './map-types.js';
@@ -20,7 +20,10 @@ import { BpfMap, MapError, pinFd } from './maps.js';
 import { possibleCpus } from './possible-cpus.js';
 import { type LineInfoRecord, loadProgram } from './program-load.js';
 import { relocateProgram } from './relocate.js';
-import { MapFlag, ProgFlag } from './sys/index.js';
+import { Link } from './attach/link.js';
+import { Arena, ARENA_SECTION, mapArena } from './arena.js';
+import { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, structOpsValue } from './struct-ops.js';
+import { BpfCommand, bpf, encodeAttr, LinkCreateAttr, MapFlag, ProgFlag, SyscallError } from './sys/index.js';
 
 export interface LoadObjectOptions {
   /** Object name for internal map names (`<name>.rodata`); default: the file name up to its first dot. */
@@ -71,7 +74,46 @@ export class BpfCollection {
     private readonly extraFds: readonly OwnedFd[],
     /** What CO-RE relocation did to each relocated instruction. */
     readonly coreResults: readonly CoreRelocationResult[] = [],
+    /** struct_ops maps (by variable name; their BpfMap is in `maps` under the same name). */
+    readonly structOps: ReadonlyMap<string, StructOpsPlan> = new Map(),
+    /** Arena maps, mapped into this process (by map name). */
+    readonly arenas: ReadonlyMap<string, Arena> = new Map(),
   ) {}
+
+  /** An arena map's memory (the only one when no name is given). */
+  arena(name?: string): Arena {
+    const a = name === undefined ? (this.arenas.size === 1 ? [...this.arenas.values()][0] : undefined) : this.arenas.get(name);
+    if (a === undefined) throw new Error(`no arena${name === undefined ? ' (or several)' : ` ${name}`}; the object has ${[...this.arenas.keys()].join(', ') || 'none'}`);
+    return a;
+  }
+
+  /**
+   * Registers a struct_ops map (e.g. a TCP congestion control) with the kernel, as libbpf's
+   * bpf_map__attach_struct_ops: the kernel value with the program fds is written at key 0; a
+   * `.struct_ops.link` map is then registered through a bpf_link (BPF_LINK_CREATE). Closing the
+   * Link unregisters it (deletes key 0, or closes the bpf_link unless it is pinned).
+   */
+  registerStructOps(name: string): Link {
+    const plan = this.structOps.get(name);
+    if (plan === undefined) throw new StructOpsError(`no struct_ops map ${name}; the object has ${[...this.structOps.keys()].join(', ') || 'none'}`);
+    const map = this.map(name);
+    const value = structOpsValue(plan, (prog) => this.program(prog).fd.fd);
+    const key = new Uint8Array(4);
+    try {
+      map.update(key, value);
+    } catch (e) {
+      // A link map keeps its value once a link used it (EBUSY); that value is this one.
+      if (!(plan.link && e instanceof SyscallError && e.code === 'EBUSY')) throw structOpsFailure(name, 'register', e);
+    }
+    if (!plan.link) return new Link('struct_ops', name, undefined, { detach: () => { map.delete(key); } });
+    let fd: number;
+    try {
+      fd = bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { map_fd: map.fd, attach_type: attachTypeNumber('struct_ops') }));
+    } catch (e) {
+      throw structOpsFailure(name, 'BPF_LINK_CREATE', e);
+    }
+    return new Link('struct_ops', name, new OwnedFd(fd, `struct_ops link ${name}`));
+  }
 
   map(name: string): BpfMap {
     const m = this.maps.get(name);
@@ -92,6 +134,7 @@ export class BpfCollection {
 
   /** Closes every fd (kernel objects live on while pinned or attached). */
   close(): void {
+    for (const a of this.arenas.values()) a.unmap();
     for (const p of this.programs.values()) p.fd.close();
     for (const m of this.maps.values()) m.close();
     for (const f of this.extraFds) f.close();
@@ -149,7 +192,9 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   const owned: OwnedFd[] = [];
   const maps = new Map<string, BpfMap>();
   const programs = new Map<string, LoadedProgramHandle>();
+  const arenas = new Map<string, Arena>();
   const fail = (e: unknown): never => {
+    for (const a of arenas.values()) a.unmap();
     for (const p of programs.values()) p.fd.close();
     for (const m of maps.values()) m.close();
     for (const f of owned) f.close();
@@ -171,8 +216,20 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     const pinRoot = options.pinRoot ?? '/sys/fs/bpf';
     const byName = new Map(object.maps.map((m) => [m.name, m]));
     for (const def of object.maps) maps.set(def.name, createDefinedMap(def, btfFd, pinRoot, btf));
+    // Arenas are mapped now, before any program is loaded, with the __arena globals at their end.
+    const arenaData = object.globals.find((g) => g.kind === 'arena');
+    const arenaDefs = object.maps.filter((d) => d.type === MapType.ARENA);
+    if (arenaData !== undefined && arenaDefs.length !== 1) {
+      throw new ObjectInputError(`${ARENA_SECTION} (__arena globals) needs exactly one arena map; the object has ${arenaDefs.length}`);
+    }
+    for (const def of arenaDefs) {
+      const data = arenaData !== undefined && def === arenaDefs[0] ? arenaData : undefined;
+      arenas.set(def.name, mapArena(maps.get(def.name)!, BigInt(def.mapExtra ?? 0), data?.data, data?.size ?? 0));
+    }
+    const globalsArena = arenaDefs.length === 1 ? arenas.get(arenaDefs[0]!.name) : undefined;
     // Data sections and .kconfig.
     for (const g of object.globals) {
+      if (g.kind === 'arena') continue;
       const flags = MapFlag.MMAPABLE | (g.kind === 'rodata' ? MapFlag.RDONLY_PROG : 0);
       const name = internalMapName(objName, g.name);
       const m = createWithBtfFallback({ name, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags }, btfFd, 0, datasecId(g.name), btf);
@@ -187,6 +244,21 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       m.update(new Uint8Array(4), kconfig.data);
       m.freeze();
       maps.set('.kconfig', m);
+    }
+    // struct_ops maps: the kernel's bpf_struct_ops_<struct> value, data copied into its layout.
+    const structOps = new Map<string, StructOpsPlan>();
+    const structOpsProgram = new Map<string, { plan: StructOpsPlan; memberIndex: number }>();
+    if (object.structOps !== undefined && object.structOps.length > 0) {
+      if (btf === undefined) throw new StructOpsError('struct_ops maps need the object\'s BTF');
+      for (const plan of planStructOps(object.structOps, btf, kernelBtf(options.btfPath))) {
+        const m = BpfMap.create({
+          name: plan.name.slice(0, NAME_LEN - 1), type: MapType.STRUCT_OPS, keySize: 4, valueSize: plan.value.length, maxEntries: 1,
+          flags: plan.link ? STRUCT_OPS_LINK_FLAG : 0, ...(btfFd === undefined ? {} : { btfFd: btfFd.fd }), btfVmlinuxValueTypeId: plan.valueTypeId,
+        });
+        maps.set(plan.name, m);
+        structOps.set(plan.name, plan);
+        for (const slot of plan.slots) structOpsProgram.set(slot.program, { plan, memberIndex: slot.memberIndex });
+      }
     }
     // Map-in-map slots named in `.values`.
     for (const def of object.maps) {
@@ -206,7 +278,9 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     // Programs.
     const starts = sectionStarts(object);
     const wanted = options.programs;
-    const entries = object.programs.filter((p) => !p.subprogram && (wanted === undefined || wanted.includes(p.name)));
+    // A struct_ops program no struct_ops map points at has no attach target; libbpf ≥ 1.3 does not load it either.
+    const entries = object.programs.filter((p) => !p.subprogram && (wanted === undefined || wanted.includes(p.name))
+      && (p.programType?.type !== 'struct_ops' || structOpsProgram.has(p.name)));
     if (wanted !== undefined) {
       const missing = wanted.filter((n) => !entries.some((p) => p.name === n));
       if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
@@ -216,7 +290,8 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const linked = linkProgram(object, entry, starts);
       relocateProgram(linked, {
         mapFd: (n) => maps.get(n)?.fd,
-        dataMapFd: (s) => maps.get(s)?.fd,
+        dataMapFd: (s) => (s === ARENA_SECTION ? globalsArena?.map.fd : maps.get(s)?.fd),
+        dataOffset: (s) => (s === ARENA_SECTION ? globalsArena?.globalsOffset ?? 0 : 0),
         kconfig: (n) => {
           const k = kconfig?.placement.get(n);
           const m = maps.get('.kconfig');
@@ -230,6 +305,8 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
       });
       const info = programSetup(entry, options.btfPath);
+      const ops = structOpsProgram.get(entry.name);
+      if (ops !== undefined) { info.attachBtfId = ops.plan.structTypeId; info.attachType = ops.memberIndex; }
       const loaded = loadProgram({
         name: entry.name, section: entry.section, type: info.type, insns: linked.insns, license: object.license,
         ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
@@ -254,7 +331,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         maps.get(def.name)!.update(key, val);
       });
     }
-    return new BpfCollection(object, maps, programs, owned, coreResults);
+    return new BpfCollection(object, maps, programs, owned, coreResults, structOps, arenas);
   } catch (e) {
     return fail(e);
   }
@@ -368,3 +445,8 @@ function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: stri
 }
 
 export { BtfLoadError, ExternError };
+
+function structOpsFailure(name: string, step: string, e: unknown): Error {
+  if (e instanceof SyscallError || e instanceof MapError) return new StructOpsError(`struct_ops map ${name}: ${step}: ${e.message}`);
+  return e as Error;
+}

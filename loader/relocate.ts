@@ -15,6 +15,8 @@ export interface RelocationTargets {
   mapFd(name: string): number | undefined;
   /** fd of the internal map of a data section (.data, .rodata.str1.1, …). */
   dataMapFd(section: string): number | undefined;
+  /** Where a data section starts in its map's value (the arena's `.addr_space.1` sits at its end); default 0. */
+  dataOffset?(section: string): number;
   kconfig(name: string): { fd: number; offset: number } | undefined;
   kfunc(name: string): number;
   ksym(name: string): number;
@@ -52,7 +54,7 @@ export function relocateProgram(linked: LinkedProgram, targets: RelocationTarget
         if (fd === undefined) throw new RelocationError(`${where}: no map for data section ${ref.section}`);
         setSrc(view, slot, Pseudo.MAP_VALUE);
         view.setInt32(slot * 8 + 4, fd, true);
-        view.setInt32(slot * 8 + 12, ref.offset, true);
+        view.setInt32(slot * 8 + 12, ref.offset + (targets.dataOffset?.(ref.section) ?? 0), true);
         note(fd);
         break;
       }

@@ -9,11 +9,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AttachError, attachCgroup, attachKprobe, attachOptionsForSection, attachProgram, attachRawTracepoint, attachSocketFilter,
-  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, address, bpf, BpfCommand, encodeAttr, Link, MapType,
-  ObjInfoAttr, ProgType, symbolFileOffset,
+  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, symbolFileOffset, sys,
 } from '../loader/index.js';
+
 import { countInto, createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
+
+const { address, bpf, BpfCommand, encodeAttr, ObjInfoAttr } = sys;
 
 const ok = requireReferences('bpftool', 'gcc') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the attach tests');

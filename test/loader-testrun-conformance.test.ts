@@ -8,9 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assembleUbpf, encodeInstructions, type Instruction, parseConformanceData } from '../isa/index.js';
-import { address, bpf, BpfCommand, encodeAttr, MapElemAttr, MapType, objectName, OwnedFd, ProgLoadAttr, ProgType, SyscallError, testRun } from '../loader/index.js';
+import { MapType, OwnedFd, ProgType, SyscallError, sys, testRun } from '../loader/index.js';
+
 import { createMap } from './support/bpf-raw.js';
 import { inCI, isRoot } from './support/references.js';
+
+const { address, bpf, BpfCommand, encodeAttr, MapElemAttr, objectName, ProgLoadAttr } = sys;
 
 const ok = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the in-kernel conformance runs');

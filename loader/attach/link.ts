@@ -19,7 +19,7 @@ export function programFd(program: ProgramHandle): number {
 
 export type LinkKind =
   | 'tracepoint' | 'raw_tracepoint' | 'uprobe' | 'uretprobe' | 'kprobe' | 'kretprobe' | 'xdp' | 'tcx' | 'cgroup'
-  | 'socket_filter' | 'pinned';
+  | 'socket_filter' | 'struct_ops' | 'pinned';
 
 /** Attaching failed: which kind, to what, and the kernel's reason. */
 export class AttachError extends Error {

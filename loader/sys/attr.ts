@@ -196,6 +196,8 @@ export const ProgInfoLayout = layout('bpf_prog_info', undefined, 232, {
   type: u32(0), id: u32(4), tag: { offset: 8, size: 8 }, jited_prog_len: u32(16), xlated_prog_len: u32(20),
   jited_prog_insns: u64(24), xlated_prog_insns: u64(32), load_time: u64(40), created_by_uid: u32(48), nr_map_ids: u32(52),
   map_ids: u64(56), name: { offset: 64, size: 16 }, ifindex: u32(80), btf_id: u32(128),
+  func_info_rec_size: u32(132), func_info: u64(136), nr_func_info: u32(144), nr_line_info: u32(148), line_info: u64(152),
+  line_info_rec_size: u32(172), verified_insns: u32(216),
 });
 
 /** struct bpf_btf_info. */

@@ -5,7 +5,7 @@ export * from './commands.js';
 export { errnoMessage, errnoName, errnoNumber } from './errno.js';
 export { NativeUnavailableError, SyscallError } from './errors.js';
 export {
-  address, bpf, bpfRaw, close, ioctl, ioctlBuffer, lastErrno, MapShared, type Mapping, mmap, munmap, nativeAvailable,
+  address, bpf, bpfRaw, close, ioctl, ioctlBuffer, lastErrno, MapFixedNoReplace, MapShared, type Mapping, mmap, munmap, nativeAvailable,
   perfEventOpen, Prot,
 } from './native.js';
 export { epollAdd, epollCreate, epollWaitAsync, ifNameToIndex, pageSize, setsockopt } from './native.js';

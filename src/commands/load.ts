@@ -56,6 +56,8 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
       // Links are pinned so the attachments outlive this command (closing an unpinned link detaches it).
       if (options.pinDir === undefined) throw new UsageError('--attach needs --pin DIR (the links are pinned there)');
       for (const p of c.programs.values()) {
+        // struct_ops programs are not attached one by one: their struct_ops map is registered below.
+        if (p.section.startsWith('struct_ops')) continue;
         const link = attachProgram(p, attachOptionsForSection(p.section, options.attach));
         try {
           const path = join(options.pinDir, `${p.name}_link`);
@@ -63,6 +65,28 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
           lines.push(`${p.name}\tattached ${link.kind} ${link.target}\tlink pinned ${path}`);
         } finally {
           link.close();
+        }
+      }
+    }
+    if (options.attach !== undefined && options.pinDir !== undefined) {
+      for (const plan of c.structOps.values()) {
+        const link = c.registerStructOps(plan.name);
+        if (plan.link) {
+          // A .struct_ops.link map stays registered while its bpf_link is pinned.
+          const path = join(options.pinDir, `${plan.name}_link`);
+          try {
+            link.pin(path);
+          } finally {
+            link.close();
+          }
+          lines.push(`${plan.name}\tregistered struct_ops ${plan.structName}\tlink pinned ${path}`);
+        } else {
+          // The kernel keeps a registered struct_ops map alive by itself; pinning the map lets
+          // `bpftool struct_ops unregister` (or a map delete of key 0) find it later. The Link is
+          // dropped without close(), which would unregister it.
+          const path = join(options.pinDir, plan.name);
+          c.map(plan.name).pin(path);
+          lines.push(`${plan.name}\tregistered struct_ops ${plan.structName}\tmap pinned ${path}`);
         }
       }
     }

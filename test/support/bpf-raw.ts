@@ -2,9 +2,9 @@
 // LLVM-syntax instruction lines (one per line), plus `rN = map_fd(FD)` for map references.
 
 import { encodeInstructions, type Instruction, parseInstructionLlvm, type Register } from '../../isa/index.js';
-import {
-  address, bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, OwnedFd, ProgLoadAttr, SyscallError,
-} from '../../loader/index.js';
+import { OwnedFd, SyscallError, sys } from '../../loader/index.js';
+
+const { address, bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, ProgLoadAttr } = sys;
 
 export function createMap(type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0, name = 'tsbpf_t'): OwnedFd {
   const fd = bpf(BpfCommand.MAP_CREATE, encodeAttr(MapCreateAttr, {
