@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Btf, type BpfObject, decodeBtf, readObject } from '../elf/index.js';
-import { address, bpf, BpfCommand, encodeAttr, loadObject, ObjAttr, testRun } from '../loader/index.js';
+import { loadObject, sys, testRun } from '../loader/index.js';
 import {
   array, asm, bool, char, constOf, defineObject, type DslObject, kconfig, kfunc, ksym, program, type ProgramBuilder, ptr, R0, R1, type Reg, s32, type StructType,
   tristate, u32, void_,
@@ -232,7 +232,7 @@ describe.skipIf(!ok)('DSL externs equal clang-19\'s __kconfig / __ksym declarati
     try {
       // bpftool prog run always asks for repeat, which syscall programs refuse: run the pinned program here.
       const runPinned = (name: string): number => {
-        const fd = bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(Buffer.from(`${join(pinned.pin, name)}\0`)) }));
+        const fd = sys.bpf(sys.BpfCommand.OBJ_GET, sys.encodeAttr(sys.ObjAttr, { pathname: sys.address(Buffer.from(`${join(pinned.pin, name)}\0`)) }));
         try { return testRun({ fd }).retval; } finally { closeSync(fd); }
       };
       expect(runPinned('kver')).toBe(unameVersion());
