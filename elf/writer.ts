@@ -8,6 +8,7 @@ import {
 } from './constants.js';
 import { ElfError } from './errors.js';
 import type { AsmObject, AsmRelocation, AsmSection, AsmSymbol } from '../isa/index.js';
+import { writeSectionHeader } from './section-header.js';
 
 // The object content is the one the assembler produces (isa's AsmObject);
 // the ELF names below are that same shape, so an assembled object is written as is.
@@ -207,16 +208,7 @@ export function writeElf(obj: RelocatableObject): Uint8Array {
   }
   out.set(strBytes, headers[strtabIndex]!.offset);
   headers.forEach((h, i) => {
-    const p = shoff + i * SECTION_HEADER_SIZE;
-    v.setUint32(p, strtab.offset(h.name), le);
-    v.setUint32(p + 4, h.type, le);
-    v.setBigUint64(p + 8, BigInt(h.flags), le);
-    v.setBigUint64(p + 24, BigInt(h.offset), le);
-    v.setBigUint64(p + 32, BigInt(h.size), le);
-    v.setUint32(p + 40, h.link, le);
-    v.setUint32(p + 44, h.info, le);
-    v.setBigUint64(p + 48, BigInt(h.addralign), le);
-    v.setBigUint64(p + 56, BigInt(h.entsize), le);
+    writeSectionHeader(v, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: strtab.offset(h.name) }, le);
   });
   return out;
 }

@@ -8,6 +8,7 @@ import { dedupBtf } from './btf-dedup.js';
 import { withStringSection } from './btf-strings.js';
 import { LinkError } from './errors.js';
 import type { Linker, OutputSection } from './linker.js';
+import { writeSectionHeader } from '../section-header.js';
 
 const SHF_STRINGS = 0x20;
 
@@ -131,16 +132,7 @@ export function emitElf(linker: Linker): Uint8Array {
   v.setUint16(62, sections.find((s) => s.id === linker.strtabId)!.elfIndex, true);
   headers.forEach((h, i) => {
     if (h.data !== undefined) out.set(h.data.subarray(0, h.size), h.offset);
-    const p = shoff + i * SECTION_HEADER_SIZE;
-    v.setUint32(p, h.nameOff, true);
-    v.setUint32(p + 4, h.type, true);
-    v.setBigUint64(p + 8, BigInt(h.flags), true);
-    v.setBigUint64(p + 24, BigInt(h.offset), true);
-    v.setBigUint64(p + 32, BigInt(h.size), true);
-    v.setUint32(p + 40, h.link, true);
-    v.setUint32(p + 44, h.info, true);
-    v.setBigUint64(p + 48, BigInt(h.align), true);
-    v.setBigUint64(p + 56, BigInt(h.entsize), true);
+    writeSectionHeader(v, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: h.nameOff, addralign: h.align }, true);
   });
   return out;
 }
