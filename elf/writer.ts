@@ -3,12 +3,12 @@
 // section followed by its .rel section, .symtab last).
 
 import {
-  EM_BPF, ELF_HEADER_SIZE, ET_REL, R_BPF, REL_SIZE, SECTION_HEADER_SIZE, SHF, SHN_UNDEF, SHT, STB,
+  ELF_HEADER_SIZE, R_BPF, REL_SIZE, SECTION_HEADER_SIZE, SHF, SHN_UNDEF, SHT, STB,
   STT, SYMBOL_SIZE,
 } from './constants.js';
 import { ElfError } from './errors.js';
 import type { AsmObject, AsmRelocation, AsmSection, AsmSymbol } from '../isa/index.js';
-import { writeSectionHeader } from './section-header.js';
+import { writeElfHeader, writeSectionHeader } from './headers.js';
 
 // The object content is the one the assembler produces (isa's AsmObject);
 // the ELF names below are that same shape, so an assembled object is written as is.
@@ -172,15 +172,7 @@ export function writeElf(obj: RelocatableObject): Uint8Array {
 
   const out = new Uint8Array(total);
   const v = new DataView(out.buffer);
-  out.set([0x7f, 0x45, 0x4c, 0x46, 2, le ? 1 : 2, 1, 0]);
-  v.setUint16(16, ET_REL, le);
-  v.setUint16(18, EM_BPF, le);
-  v.setUint32(20, 1, le);
-  v.setBigUint64(40, BigInt(shoff), le);
-  v.setUint16(52, ELF_HEADER_SIZE, le);
-  v.setUint16(58, SECTION_HEADER_SIZE, le);
-  v.setUint16(60, headers.length, le);
-  v.setUint16(62, strtabIndex, le);
+  writeElfHeader(out, v, shoff, headers.length, strtabIndex, le);
 
   for (const { header, section } of contentHeaders) if (section.type !== 'nobits') out.set(section.data, header.offset);
   symbols.forEach((s, i) => {

@@ -1,14 +1,14 @@
 // The end of a link (bpf_linker__finalize): one DATASEC per output section that had BTF, the
 // merged .BTF.ext, BTF deduplication (with .BTF.ext type ids remapped), then the ELF file.
 
-import { ELF_HEADER_SIZE, EM_BPF, ET_REL, SECTION_HEADER_SIZE, SHT, SYMBOL_SIZE } from '../constants.js';
+import { ELF_HEADER_SIZE, SECTION_HEADER_SIZE, SHT, SYMBOL_SIZE } from '../constants.js';
 import { Btf, encodeBtf, type BtfType } from '../btf/index.js';
 import { type BtfExt, type CoreRelocation, encodeBtfExt, type FuncInfo, type LineInfo } from '../btf-ext/index.js';
 import { dedupBtf } from './btf-dedup.js';
 import { withStringSection } from './btf-strings.js';
 import { LinkError } from './errors.js';
 import type { Linker, OutputSection } from './linker.js';
-import { writeSectionHeader } from '../section-header.js';
+import { writeElfHeader, writeSectionHeader } from '../headers.js';
 
 const SHF_STRINGS = 0x20;
 
@@ -121,15 +121,7 @@ export function emitElf(linker: Linker): Uint8Array {
   const shoff = Math.ceil(pos / 8) * 8;
   const out = new Uint8Array(shoff + headers.length * SECTION_HEADER_SIZE);
   const v = new DataView(out.buffer);
-  out.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]);
-  v.setUint16(16, ET_REL, true);
-  v.setUint16(18, EM_BPF, true);
-  v.setUint32(20, 1, true);
-  v.setBigUint64(40, BigInt(shoff), true);
-  v.setUint16(52, ELF_HEADER_SIZE, true);
-  v.setUint16(58, SECTION_HEADER_SIZE, true);
-  v.setUint16(60, headers.length, true);
-  v.setUint16(62, sections.find((s) => s.id === linker.strtabId)!.elfIndex, true);
+  writeElfHeader(out, v, shoff, headers.length, sections.find((s) => s.id === linker.strtabId)!.elfIndex, true);
   headers.forEach((h, i) => {
     if (h.data !== undefined) out.set(h.data.subarray(0, h.size), h.offset);
     writeSectionHeader(v, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: h.nameOff, addralign: h.align }, true);
