@@ -57,6 +57,8 @@ export interface BtfRaw {
   readonly headerLength: number;
   /** The name index, when the decoder built it. */
   readonly nameIndex?: NameIndex;
+  /** How much the decoder checked (DecodeBtfOptions.validation); 'full' when absent. */
+  readonly validation?: 'full' | 'structure';
 }
 
 export interface BtfOptions {
