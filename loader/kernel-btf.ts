@@ -21,7 +21,9 @@ export function kernelBtf(path = VMLINUX_BTF): Btf {
   } catch (e) {
     throw new KernelBtfError(`cannot read kernel BTF ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const btf = decodeBtf(bytes);
+  // The structural check suffices for the kernel's own files: it validated them at boot (libbpf trusts
+  // them too); a file the user names gets the full check.
+  const btf = decodeBtf(bytes, { validation: path.startsWith('/sys/kernel/btf/') ? 'structure' : 'full' });
   btf.buildNameIndex();
   cached = { path, btf };
   return btf;

@@ -4,7 +4,7 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Btf, BtfError, decodeBtf, ElfError, isElf, readElf } from '../../elf/index.js';
+import { type Btf, BtfError, type BtfValidation, decodeBtf, ElfError, isElf, readElf } from '../../elf/index.js';
 import type { CoreTarget } from './candidates.js';
 import { CoreError } from './errors.js';
 import { readKernelBtfBytes } from '../kernel-btf-bytes.js';
@@ -31,15 +31,18 @@ function readKernelFile(path: string): Uint8Array {
   }
 }
 
-/** Decodes raw BTF or the .BTF section of an ELF file; `base` for split (module) BTF. */
-export function decodeBtfFile(path: string, bytes: Uint8Array, base?: Btf): Btf {
+/**
+ * Decodes raw BTF or the .BTF section of an ELF file; `base` for split (module) BTF. The kernel's own
+ * files need only the structural check (the kernel validated them when it booted or loaded the module).
+ */
+export function decodeBtfFile(path: string, bytes: Uint8Array, base?: Btf, validation: BtfValidation = 'full'): Btf {
   try {
     if (isElf(bytes)) {
       const sec = readElf(bytes).sections.find((s) => s.name === '.BTF');
       if (sec === undefined) throw new CoreError(`${path}: ELF file has no .BTF section`);
-      return decodeBtf(sec.data, { base });
+      return decodeBtf(sec.data, { base, validation });
     }
-    return decodeBtf(bytes, { base });
+    return decodeBtf(bytes, { base, validation });
   } catch (e) {
     if (e instanceof BtfError || e instanceof ElfError) throw new CoreError(`${path}: ${e.message}`);
     throw e;
@@ -50,13 +53,13 @@ export function loadKernelCoreTarget(options: KernelCoreTargetOptions = {}): Cor
   if (options.btfPath !== undefined) return { btf: decodeBtfFile(options.btfPath, readFile(options.btfPath)) };
   const vmlinuxPath = join(KERNEL_BTF_DIR, 'vmlinux');
   if (!existsSync(vmlinuxPath)) throw new CoreError(`${vmlinuxPath} does not exist: the kernel has no BTF (CONFIG_DEBUG_INFO_BTF); name a BTF file instead`);
-  const btf = decodeBtfFile(vmlinuxPath, readKernelFile(vmlinuxPath));
+  const btf = decodeBtfFile(vmlinuxPath, readKernelFile(vmlinuxPath), undefined, 'structure');
   if (options.modules === false) return { btf };
   const modules: Btf[] = [];
   for (const name of readdirSync(KERNEL_BTF_DIR).sort()) {
     if (name === 'vmlinux') continue;
     const path = join(KERNEL_BTF_DIR, name);
-    modules.push(decodeBtfFile(path, readKernelFile(path), btf));
+    modules.push(decodeBtfFile(path, readKernelFile(path), btf, 'structure'));
   }
   return { btf, modules };
 }
