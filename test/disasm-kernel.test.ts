@@ -33,23 +33,7 @@ import { encodeInstructions } from '../isa/index.js';
 import type { AluOp, AtomicOp, Instruction, JumpOp, Register, Size } from '../isa/index.js';
 import { slotCount } from '../isa/index.js';
 import { instructionByKind, aluOps, jumpOps } from './support/arbitraries.js';
-import { inCI, isRoot, requireReferences } from './support/references.js';
-
-function kernelAvailable(): boolean {
-  if (!requireReferences('bpftool')) return false;
-  if (!isRoot()) {
-    const msg = 'loading BPF programs needs root (CAP_BPF)';
-    if (inCI) throw new Error(`${msg}; CI=true requires it`);
-    console.warn(`SKIP: ${msg}`);
-    return false;
-  }
-  const mounts = readFileSync('/proc/mounts', 'utf8');
-  if (!/ \/sys\/fs\/bpf bpf /.test(mounts)) {
-    const r = spawnSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf'], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`cannot mount bpffs on /sys/fs/bpf: ${r.stderr}`);
-  }
-  return true;
-}
+import { kernelAvailable } from './support/dsl-kernel.js';
 
 const ok = kernelAvailable();
 
