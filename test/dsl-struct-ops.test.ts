@@ -1,0 +1,301 @@
+// struct_ops maps from the DSL (structOps(…) in defineObject({ maps })): examples/tcp-cc.ts, the
+// TypeScript port of fixtures/src/struct_ops_tcp_cc.bpf.c, against the clang-19 object (the same
+// .struct_ops section, relocations, bytes and BTF shape as llvm-readelf-19 and bpftool read them),
+// then in the kernel: registered by libbpf (`bpftool struct_ops register`) and by tsbpf's loader
+// (a map update, and a bpf_link for `.struct_ops.link`), it is listed in
+// tcp_available_congestion_control, runs for a loopback connection that selects it (acks_seen in
+// .bss grows) and is gone after unregistering. Bad declarations fail at tsc (@ts-expect-error,
+// npm test runs tsc over test/) and with a DslError at build time; `tsbpf build` prints one line.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readObject } from '../elf/index.js';
+import { loadObject } from '../loader/index.js';
+import { defineObject, DslError, program, ptr, struct, structOps, u32, void_ } from '../src/index.js';
+import { tcp_congestion_ops } from '../examples/kernel/tcp-cc-types.js';
+import { tcpCongestionControl } from '../examples/tcp-cc.js';
+import { kernelAvailable, tempDir, writeTemp } from './support/dsl-kernel.js';
+import { requireReferences, run } from './support/references.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLANG_OBJ = join(ROOT, 'fixtures', 'obj', 'struct_ops_tcp_cc.bpf.o');
+const dir = tempDir('tsbpf-dsl-struct-ops-');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const available = (): string[] => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
+
+// A loopback connection that selects congestion control argv[1] with TCP_CONGESTION and sends 1 MiB.
+const TRANSFER = `
+import socket, sys, threading
+srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+def serve():
+    c, _ = srv.accept(); n = 0
+    while n < 1 << 20:
+        d = c.recv(65536)
+        if not d: break
+        n += len(d)
+    c.close()
+t = threading.Thread(target=serve); t.start()
+s = socket.socket(); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[1].encode())
+s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20))
+print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b'\\0').decode())
+s.close(); t.join()
+`;
+const transfer = (name: string): string => run('python3', ['-c', TRANSFER, name]).trim();
+
+/** One section header line of `llvm-readelf -S`: type, flags, alignment, size. */
+function sectionOf(file: string, name: string): { type: string; size: number; flags: string; align: number } {
+  for (const line of run('llvm-readelf-19', ['-S', '-W', file]).split('\n')) {
+    const m = /\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+([0-9a-f]+)\s+[0-9a-f]+\s+(\S*)\s+\d+\s+\d+\s+(\d+)$/.exec(line);
+    if (m !== null && m[1] === name) return { type: m[2]!, size: parseInt(m[3]!, 16), flags: m[4]!, align: Number(m[5]) };
+  }
+  throw new Error(`${file}: no section ${name}`);
+}
+
+/** Relocations of one relocation section as `llvm-readelf -r` prints them: offset, type, symbol. */
+function relocationsOf(file: string, section: string): string[] {
+  const out: string[] = [];
+  let inside = false;
+  for (const line of run('llvm-readelf-19', ['-r', '-W', file]).split('\n')) {
+    if (line.startsWith('Relocation section')) { inside = line.includes(`'${section}'`); continue; }
+    const m = /^([0-9a-f]{16})\s+[0-9a-f]+\s+(\S+)\s+[0-9a-f]+\s+(\S+)/.exec(line);
+    if (inside && m !== null) out.push(`${parseInt(m[1]!, 16)} ${m[2]} ${m[3]}`);
+  }
+  return out;
+}
+
+interface BtfLine { kind: string; name: string; head: string; body: string[] }
+/** `bpftool btf dump file` parsed: id → record (head line and indented member lines). */
+function btfDump(file: string): Map<number, BtfLine> {
+  const types = new Map<number, BtfLine>();
+  let cur: BtfLine | undefined;
+  for (const line of run('bpftool', ['btf', 'dump', 'file', file]).split('\n')) {
+    const m = /^\[(\d+)\] (\S+) '([^']*)'(.*)$/.exec(line);
+    if (m !== null) { cur = { kind: m[2]!, name: m[3]!, head: m[4]!, body: [] }; types.set(Number(m[1]), cur); } else if (line.startsWith('\t') && cur !== undefined) cur.body.push(line.trim());
+  }
+  return types;
+}
+const typeId = (s: string): number => Number(/type_id=(\d+)/.exec(s)![1]);
+/** A type as a short description: kinds down a pointer chain to a named type (`PTR FUNC_PROTO`, `PTR INT 'unsigned long long'`). */
+function chain(types: Map<number, BtfLine>, id: number): string {
+  const t = types.get(id);
+  if (t === undefined) return 'void';
+  if (t.kind === 'PTR' || t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE') return `${t.kind} ${chain(types, typeId(t.head))}`;
+  return t.kind === 'FUNC_PROTO' ? t.kind : `${t.kind} '${t.name}'`;
+}
+function findType(types: Map<number, BtfLine>, kind: string, name: string): BtfLine {
+  const t = [...types.values()].find((x) => x.kind === kind && x.name === name);
+  if (t === undefined) throw new Error(`no ${kind} '${name}'`);
+  return t;
+}
+
+describe.skipIf(!requireReferences('llvm-readelf-19', 'bpftool'))('struct_ops maps against clang-19 (no kernel calls)', () => {
+  const dsl = writeTemp(dir, 'tcp-cc.o', tcpCongestionControl('tsbpf_cc').build());
+
+  it('has the .struct_ops section, relocations and initial bytes of the clang object', () => {
+    const ours = sectionOf(dsl, '.struct_ops');
+    const theirs = sectionOf(CLANG_OBJ, '.struct_ops');
+    expect(ours).toEqual(theirs);
+    expect(ours.size).toBe(tcp_congestion_ops.size);
+    const relocs = relocationsOf(dsl, '.rel.struct_ops');
+    expect(relocs).toEqual(relocationsOf(CLANG_OBJ, '.rel.struct_ops'));
+    expect(relocs).toHaveLength(4);
+    // The bytes (the name member, every other byte zero) and the symbol of the variable.
+    const a = readObject(readFileSync(dsl)).structOps![0]!.maps[0]!;
+    const b = readObject(readFileSync(CLANG_OBJ)).structOps![0]!.maps[0]!;
+    expect(Buffer.from(a.data).equals(Buffer.from(b.data))).toBe(true);
+    expect({ ...a, btfVar: 0, data: 0 }).toEqual({ ...b, btfVar: 0, data: 0 });
+    const sym = (f: string): string | undefined => run('llvm-readelf-19', ['-s', '-W', f]).split('\n').find((l) => / tsbpf_cc$/.test(l))?.replace(/^\s*\d+:/, '');
+    expect(sym(dsl)).toBe(sym(CLANG_OBJ));
+  });
+
+  it('has the BTF libbpf reads: VAR in a .struct_ops DATASEC, program slots as function pointers, BPF_PROG ctx', () => {
+    const ours = btfDump(dsl);
+    const theirs = btfDump(CLANG_OBJ);
+    for (const types of [ours, theirs]) {
+      const sec = findType(types, 'DATASEC', '.struct_ops');
+      // clang-19 leaves DATASEC sizes 0 for libbpf to fill in from the section; ours are final.
+      expect(sec.head.trim()).toBe(`size=${types === ours ? tcp_congestion_ops.size : 0} vlen=1`);
+      expect(sec.body[0]).toMatch(new RegExp(`offset=0 size=${tcp_congestion_ops.size} \\(VAR 'tsbpf_cc'\\)$`));
+      const v = types.get(typeId(sec.body[0]!))!;
+      expect(v.head).toContain('linkage=global');
+      expect(chain(types, typeId(v.head))).toBe("STRUCT 'tcp_congestion_ops'");
+    }
+    const members = (types: Map<number, BtfLine>): { name: string; offset: string; type: string }[] =>
+      findType(types, 'STRUCT', 'tcp_congestion_ops').body.map((l) => {
+        const m = /^'(\w+)' type_id=(\d+) bits_offset=(\d+)/.exec(l)!;
+        return { name: m[1]!, offset: m[3]!, type: chain(types, Number(m[2])) };
+      });
+    const mine = members(ours);
+    const clang = members(theirs);
+    expect(mine.map((m) => [m.name, m.offset])).toEqual(clang.map((m) => [m.name, m.offset]));
+    for (const slot of ['init', 'ssthresh', 'cong_avoid', 'undo_cwnd']) {
+      expect(mine.find((m) => m.name === slot)!.type).toBe('PTR FUNC_PROTO');
+      expect(clang.find((m) => m.name === slot)!.type).toBe('PTR FUNC_PROTO');
+    }
+    // Each program's FUNC takes BPF_PROG's `unsigned long long *ctx`.
+    for (const p of ['init', 'ssthresh', 'cong_avoid', 'undo_cwnd']) {
+      const param = (types: Map<number, BtfLine>): string => {
+        const proto = types.get(typeId(findType(types, 'FUNC', `tsbpf_cc_${p}`).head))!;
+        expect(proto.body).toHaveLength(1);
+        return `${/^'(\w+)'/.exec(proto.body[0]!)![1]} ${chain(types, typeId(proto.body[0]!))}`;
+      };
+      expect(param(ours)).toBe("ctx PTR INT 'unsigned long long'");
+      expect(param(ours)).toBe(param(theirs));
+    }
+  });
+});
+
+describe('bad struct_ops declarations', () => {
+  const ok = program('struct_ops/ok', (b) => b.return(0));
+  const build = (maps: Parameters<typeof defineObject>[0]['maps'], programs: Record<string, ReturnType<typeof program>> = { ok }): (() => unknown) =>
+    () => defineObject({ license: 'GPL', maps, programs }).toBpfObject();
+
+  it('are refused by tsc and by the build with a DslError naming the member', () => {
+    // @ts-expect-error no such member
+    const unknown = structOps(tcp_congestion_ops, { ssthreshold: ok });
+    expect(build({ cc: unknown })).toThrow(DslError);
+    expect(build({ cc: unknown })).toThrow(/struct_ops map 'cc': struct tcp_congestion_ops has no member 'ssthreshold'/);
+    // @ts-expect-error a program in a data member
+    const inData = structOps(tcp_congestion_ops, { flags: ok });
+    expect(build({ cc: inData })).toThrow(/member 'flags' is not a function pointer/);
+    // @ts-expect-error a program in a pointer member that is not a function pointer
+    const inOwner = structOps(tcp_congestion_ops, { owner: ok });
+    expect(build({ cc: inOwner })).toThrow(/member 'owner' is not a function pointer/);
+    const xdp = program('xdp', (b) => b.return(0));
+    // @ts-expect-error a program of another program type
+    const wrongType = structOps(tcp_congestion_ops, { init: xdp });
+    expect(build({ cc: wrongType }, { xdp })).toThrow(/member 'init': program of section 'xdp' is not a struct_ops program/);
+    // @ts-expect-error a number where a program belongs
+    const number = structOps(tcp_congestion_ops, { init: 1 });
+    expect(build({ cc: number })).toThrow(/member 'init' is a function pointer: give it a program/);
+    // @ts-expect-error a value of the wrong type
+    const badValue = structOps(tcp_congestion_ops, { name: 42 });
+    expect(build({ cc: badValue })).toThrow(/member 'name': /);
+    expect(build({ cc: structOps(tcp_congestion_ops, { name: 'x'.repeat(17) }) })).toThrow(/member 'name': string of 17 bytes does not fit char\[16\]/);
+    // Only tsc-unchecked mistakes left: a program that is not in the object.
+    const other = program('struct_ops/other', (b) => b.return(0));
+    expect(build({ cc: structOps(tcp_congestion_ops, { init: other }) })).toThrow(/member 'init': its program is not in defineObject\(\{ programs \}\)/);
+    // The error names the line of the structOps() call.
+    try { build({ cc: unknown })(); } catch (e) { expect((e as DslError).location?.file).toMatch(/dsl-struct-ops\.test\.ts$/); }
+  });
+
+  it('needs a named struct type; a hand-written descriptor works as a generated one', () => {
+    const anon = struct('', { f: ptr(void_) });
+    expect(build({ cc: structOps(anon, { f: ok }) })).toThrow(/struct type must be named/);
+    const ops = struct('my_ops', { f: ptr(void_), g: ptr(void_), n: u32 });
+    const obj = build({ cc: structOps(ops, { g: ok, n: 7 }, { link: true }) })() as ReturnType<ReturnType<typeof defineObject>['toBpfObject']>;
+    expect(obj.structOps).toEqual([{
+      name: '.struct_ops.link', align: 8, size: 24,
+      maps: [{ name: 'cc', binding: 'global', offset: 0, size: 24, btfVar: expect.any(Number), structName: 'my_ops', data: Uint8Array.from([...new Array(16).fill(0), 7, 0, 0, 0, 0, 0, 0, 0]), pointers: [{ offset: 8, member: 'g', program: 'ok' }] }],
+    }]);
+  });
+
+  it('tsbpf build prints one line naming the structOps() call and exits 2', () => {
+    const src = join(dir, 'bad-cc.ts');
+    writeFileSync(src, [
+      `import { defineObject, program, structOps } from ${JSON.stringify(join(ROOT, 'src', 'index.js'))};`,
+      `import { tcp_congestion_ops } from ${JSON.stringify(join(ROOT, 'examples', 'kernel', 'tcp-cc-types.js'))};`,
+      "const init = program('kprobe/tcp_init', (b) => b.return(0));",
+      'export default defineObject({ license: \'GPL\', programs: { init }, maps: {',
+      '  cc: structOps(tcp_congestion_ops, { init: init as never, name: \'bad\' }),',
+      '} });',
+      '',
+    ].join('\n'));
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'build', src, '-o', join(dir, 'bad-cc.o')], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bad-cc\.ts:5:\d+: error: struct_ops map 'cc': member 'init': program of section 'kprobe\/tcp_init' is not a struct_ops program/);
+  });
+});
+
+/** Id of the registered struct_ops map whose congestion control is called `name` (bpftool struct_ops dump). */
+function registeredId(name: string): number | undefined {
+  for (const m of JSON.parse(run('bpftool', ['-j', 'struct_ops', 'show'])) as { id: number }[]) {
+    if (run('bpftool', ['-j', 'struct_ops', 'dump', 'id', String(m.id)]).includes(`"name":"${name}"`)) return m.id;
+  }
+  return undefined;
+}
+
+describe.skipIf(!kernelAvailable('python3'))('struct_ops maps in the kernel', () => {
+  const acks = (c: ReturnType<typeof loadObject>): number => {
+    const bss = c.map('.bss');
+    return (bss.decodeValue(bss.lookup(new Uint8Array(4))!) as { acks_seen: number }).acks_seen;
+  };
+
+  it('bpftool struct_ops register (libbpf) registers it; a connection runs it; unregister removes it', () => {
+    const name = 'tsbpf_dsl_lb';
+    const obj = writeTemp(dir, 'dslcc.o', tcpCongestionControl(name).build());
+    expect(available()).not.toContain(name);
+    const r = spawnSync('bpftool', ['struct_ops', 'register', obj], { encoding: 'utf8' });
+    const id = registeredId(name);
+    try {
+      expect(r.status).toBe(0);
+      expect(`${r.stdout}${r.stderr}`).toContain(`Registered tcp_congestion_ops tsbpf_cc id ${id}`);
+      expect(available()).toContain(name);
+      // libbpf names the .bss map after the object file ("dslcc.bss").
+      const bss = (JSON.parse(run('bpftool', ['-j', 'map', 'show'])) as { id: number; name?: string }[]).filter((m) => m.name === 'dslcc.bss');
+      const count = (): number => Math.max(...bss.map((m) => {
+        const dump = JSON.parse(run('bpftool', ['-j', 'map', 'dump', 'id', String(m.id)])) as { formatted: { value: { '.bss': { acks_seen: number }[] } } }[];
+        return dump[0]!.formatted.value['.bss'][0]!.acks_seen;
+      }));
+      expect(bss.length).toBeGreaterThan(0);
+      const before = count();
+      expect(transfer(name)).toBe(name);
+      expect(count()).toBeGreaterThan(before);
+    } finally {
+      // Never leave the congestion control registered (the kernel would keep it after this test).
+      if (id !== undefined) run('bpftool', ['struct_ops', 'unregister', 'id', String(id)]);
+    }
+    expect(available()).not.toContain(name);
+  });
+
+  it('tsbpf loadObject registers it with a map update; a connection runs it; closing the link removes it', () => {
+    const name = 'tsbpf_dsl_ts';
+    const c = loadObject(writeTemp(dir, 'dslcc-ts.o', tcpCongestionControl(name).build()));
+    try {
+      const plan = c.structOps.get('tsbpf_cc')!;
+      expect(plan.link).toBe(false);
+      expect(plan.slots.map((s) => `${s.member}=${s.program}`).sort()).toEqual(['cong_avoid', 'init', 'ssthresh', 'undo_cwnd'].map((m) => `${m}=tsbpf_cc_${m}`));
+      expect(available()).not.toContain(name);
+      const link = c.registerStructOps('tsbpf_cc');
+      try {
+        expect(available()).toContain(name);
+        const before = acks(c);
+        expect(transfer(name)).toBe(name);
+        expect(acks(c)).toBeGreaterThan(before);
+      } finally {
+        link.close();
+      }
+      expect(available()).not.toContain(name);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('a .struct_ops.link map (structOps(…, { link: true })) is registered through a bpf_link', () => {
+    const name = 'tsbpf_dsl_ln';
+    const file = writeTemp(dir, 'dslcc-link.o', tcpCongestionControl(name, { link: true }).build());
+    expect(sectionOf(file, '.struct_ops.link').size).toBe(tcp_congestion_ops.size);
+    const c = loadObject(file);
+    try {
+      expect(c.structOps.get('tsbpf_cc')?.link).toBe(true);
+      expect(c.map('tsbpf_cc').info.flags).toBe(1 << 13); // BPF_F_LINK
+      const link = c.registerStructOps('tsbpf_cc');
+      try {
+        expect(link.fd).toBeGreaterThan(0);
+        expect(available()).toContain(name);
+        const before = acks(c);
+        expect(transfer(name)).toBe(name);
+        expect(acks(c)).toBeGreaterThan(before);
+      } finally {
+        link.close();
+      }
+      expect(available()).not.toContain(name);
+    } finally {
+      c.close();
+    }
+  });
+});
