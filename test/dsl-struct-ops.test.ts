@@ -13,9 +13,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { loadObject } from '../loader/index.js';
-import { defineObject, DslError, program, ptr, struct, structOps, u32, void_ } from '../src/index.js';
+import {
+  array, BtfBuilder, char, constOf, defineObject, DslError, enumType, funcPtr, fwd, program, ptr, s32, s64, struct, structOps, typedef, u32,
+  u64, u8, void_,
+} from '../src/index.js';
 import { tcp_congestion_ops } from '../examples/kernel/tcp-cc-types.js';
 import { tcpCongestionControl } from '../examples/tcp-cc.js';
+import { canonical, cDefinition, clangBtf, idByName } from './support/c-types.js';
 import { kernelAvailable, tempDir, writeTemp } from './support/dsl-kernel.js';
 import { requireReferences, run } from './support/references.js';
 
@@ -78,12 +82,23 @@ function btfDump(file: string): Map<number, BtfLine> {
   return types;
 }
 const typeId = (s: string): number => Number(/type_id=(\d+)/.exec(s)![1]);
-/** A type as a short description: kinds down a pointer chain to a named type (`PTR FUNC_PROTO`, `PTR INT 'unsigned long long'`). */
+/**
+ * A type as text: kinds down to a named type (`PTR INT 'unsigned long long'`), a function
+ * prototype with its return and parameter types; a struct and its forward declaration read alike.
+ */
 function chain(types: Map<number, BtfLine>, id: number): string {
   const t = types.get(id);
   if (t === undefined) return 'void';
-  if (t.kind === 'PTR' || t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE') return `${t.kind} ${chain(types, typeId(t.head))}`;
-  return t.kind === 'FUNC_PROTO' ? t.kind : `${t.kind} '${t.name}'`;
+  if (t.kind === 'PTR' || t.kind === 'CONST' || t.kind === 'VOLATILE') return `${t.kind} ${chain(types, typeId(t.head))}`;
+  if (t.kind === 'TYPEDEF') return `TYPEDEF '${t.name}' ${chain(types, typeId(t.head))}`;
+  if (t.kind === 'FUNC_PROTO') {
+    const ret = Number(/ret_type_id=(\d+)/.exec(t.head)![1]);
+    return `FUNC_PROTO(${[ret, ...t.body.map(typeId)].map((x) => chain(types, x)).join(', ')})`;
+  }
+  if (t.kind === 'FWD' || t.kind === 'STRUCT' || t.kind === 'UNION') return `${t.kind === 'UNION' || /fwd_kind=union/.test(t.head) ? 'union' : 'struct'} '${t.name}'`;
+  // pahole names integers as gcc does ('long unsigned int'), clang as C spells them ('unsigned long').
+  if (t.kind === 'INT') return `INT '${t.name.split(' ').filter((w, _, all) => w !== 'int' || all.length === 1).sort().join(' ')}'`;
+  return `${t.kind} '${t.name}'`;
 }
 function findType(types: Map<number, BtfLine>, kind: string, name: string): BtfLine {
   const t = [...types.values()].find((x) => x.kind === kind && x.name === name);
@@ -121,20 +136,20 @@ describe.skipIf(!requireReferences('llvm-readelf-19', 'bpftool'))('struct_ops ma
       expect(sec.body[0]).toMatch(new RegExp(`offset=0 size=${tcp_congestion_ops.size} \\(VAR 'tsbpf_cc'\\)$`));
       const v = types.get(typeId(sec.body[0]!))!;
       expect(v.head).toContain('linkage=global');
-      expect(chain(types, typeId(v.head))).toBe("STRUCT 'tcp_congestion_ops'");
+      const st = types.get(typeId(v.head))!;
+      expect(`${st.kind} ${st.name}`).toBe('STRUCT tcp_congestion_ops');
     }
     const members = (types: Map<number, BtfLine>): { name: string; offset: string; type: string }[] =>
       findType(types, 'STRUCT', 'tcp_congestion_ops').body.map((l) => {
         const m = /^'(\w+)' type_id=(\d+) bits_offset=(\d+)/.exec(l)!;
         return { name: m[1]!, offset: m[3]!, type: chain(types, Number(m[2])) };
       });
+    // Every member (function pointers with the kernel's prototypes, from gen-ts) as clang declares it.
     const mine = members(ours);
-    const clang = members(theirs);
-    expect(mine.map((m) => [m.name, m.offset])).toEqual(clang.map((m) => [m.name, m.offset]));
-    for (const slot of ['init', 'ssthresh', 'cong_avoid', 'undo_cwnd']) {
-      expect(mine.find((m) => m.name === slot)!.type).toBe('PTR FUNC_PROTO');
-      expect(clang.find((m) => m.name === slot)!.type).toBe('PTR FUNC_PROTO');
-    }
+    expect(mine).toEqual(members(theirs));
+    expect(mine.find((m) => m.name === 'cong_avoid')!.type)
+      .toBe("PTR FUNC_PROTO(void, PTR struct 'sock', TYPEDEF 'u32' TYPEDEF '__u32' INT 'unsigned', TYPEDEF 'u32' TYPEDEF '__u32' INT 'unsigned')");
+    expect(mine.filter((m) => m.type.startsWith('PTR FUNC_PROTO'))).toHaveLength(13);
     // Each program's FUNC takes BPF_PROG's `unsigned long long *ctx`.
     for (const p of ['init', 'ssthresh', 'cong_avoid', 'undo_cwnd']) {
       const param = (types: Map<number, BtfLine>): string => {
@@ -142,9 +157,26 @@ describe.skipIf(!requireReferences('llvm-readelf-19', 'bpftool'))('struct_ops ma
         expect(proto.body).toHaveLength(1);
         return `${/^'(\w+)'/.exec(proto.body[0]!)![1]} ${chain(types, typeId(proto.body[0]!))}`;
       };
-      expect(param(ours)).toBe("ctx PTR INT 'unsigned long long'");
+      expect(param(ours)).toBe("ctx PTR INT 'long long unsigned'");
       expect(param(ours)).toBe(param(theirs));
     }
+  });
+});
+
+describe.skipIf(!requireReferences('clang-19'))('function pointer descriptors', () => {
+  it('emit the BTF clang-19 emits for the same C declarations', () => {
+    const sk = fwd('sock');
+    const state = enumType('ca_state', { OPEN: 0, LOSS: 4 });
+    const ops = struct('fp_ops', {
+      f: funcPtr(void_, [ptr(sk)]), g: funcPtr(typedef('__u32', u32), [ptr(sk), u32, s32]), h: funcPtr(s64, []),
+      i: funcPtr(u8, [ptr(constOf(sk)), state, ptr(funcPtr(s32, [u64]).target)]), n: array(char, 16),
+    });
+    const c = `struct sock;\nenum ca_state { OPEN = 0, LOSS = 4 };\ntypedef unsigned int __u32;\n${cDefinition(ops)}struct fp_ops g;\n`;
+    const theirs = clangBtf(c);
+    const b = new BtfBuilder();
+    const id = b.add(ops);
+    expect(canonical(b.build(), id)).toBe(canonical(theirs, idByName(theirs, 'fp_ops')));
+    expect(() => struct('bad', { f: funcPtr(s32, []).target })).toThrow(/only a pointer's target/);
   });
 });
 
@@ -183,13 +215,15 @@ describe('bad struct_ops declarations', () => {
   });
 
   it('needs a named struct type; a hand-written descriptor works as a generated one', () => {
-    const anon = struct('', { f: ptr(void_) });
+    const anon = struct('', { f: funcPtr(s32, []) });
     expect(build({ cc: structOps(anon, { f: ok }) })).toThrow(/struct type must be named/);
-    const ops = struct('my_ops', { f: ptr(void_), g: ptr(void_), n: u32 });
+    const ops = struct('my_ops', { f: funcPtr(void_, [ptr(u32)]), g: funcPtr(s32, [u32]), n: u32, data: ptr(void_) });
+    // @ts-expect-error a `void *` member is data, not a function pointer
+    expect(build({ cc: structOps(ops, { data: ok }) })).toThrow(/member 'data' is not a function pointer/);
     const obj = build({ cc: structOps(ops, { g: ok, n: 7 }, { link: true }) })() as ReturnType<ReturnType<typeof defineObject>['toBpfObject']>;
     expect(obj.structOps).toEqual([{
-      name: '.struct_ops.link', align: 8, size: 24,
-      maps: [{ name: 'cc', binding: 'global', offset: 0, size: 24, btfVar: expect.any(Number), structName: 'my_ops', data: Uint8Array.from([...new Array(16).fill(0), 7, 0, 0, 0, 0, 0, 0, 0]), pointers: [{ offset: 8, member: 'g', program: 'ok' }] }],
+      name: '.struct_ops.link', align: 8, size: 32,
+      maps: [{ name: 'cc', binding: 'global', offset: 0, size: 32, btfVar: expect.any(Number), structName: 'my_ops', data: Uint8Array.from([...new Array(16).fill(0), 7, ...new Array(15).fill(0)]), pointers: [{ offset: 8, member: 'g', program: 'ok' }] }],
     }]);
   });
 

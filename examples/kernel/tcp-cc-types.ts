@@ -15,46 +15,55 @@ export const list_head: t.StructType<list_head$fields> = t.struct('list_head', {
 }, { size: 16 });
 export const __u32 = t.typedef('__u32', t.u32);
 export const u32 = t.typedef('u32', __u32);
+export const __u8 = t.typedef('__u8', t.u8);
+export const u8 = t.typedef('u8', __u8);
+export const tcp_ca_event = t.enumType('tcp_ca_event', { 'CA_EVENT_TX_START': 0, 'CA_EVENT_CWND_RESTART': 1, 'CA_EVENT_COMPLETE_CWR': 2, 'CA_EVENT_LOSS': 3, 'CA_EVENT_ECN_NO_CE': 4, 'CA_EVENT_ECN_IS_CE': 5 }, 4);
+export const fwd$ack_sample = t.fwd('ack_sample');
+export const fwd$rate_sample = t.fwd('rate_sample');
+export const __kernel_ulong_t = t.typedef('__kernel_ulong_t', t.intType('long unsigned int', 8, false));
+export const __kernel_size_t = t.typedef('__kernel_size_t', __kernel_ulong_t);
+export const size_t = t.typedef('size_t', __kernel_size_t);
+export const fwd$tcp_cc_info$union = t.fwd('tcp_cc_info', { union: true });
 export const fwd$module = t.fwd('module');
 export type tcp_congestion_ops$fields = {
-  readonly 'ssthresh': t.PtrType<t.VoidType>;
-  readonly 'cong_avoid': t.PtrType<t.VoidType>;
-  readonly 'set_state': t.PtrType<t.VoidType>;
-  readonly 'cwnd_event': t.PtrType<t.VoidType>;
-  readonly 'in_ack_event': t.PtrType<t.VoidType>;
-  readonly 'pkts_acked': t.PtrType<t.VoidType>;
-  readonly 'min_tso_segs': t.PtrType<t.VoidType>;
-  readonly 'cong_control': t.PtrType<t.VoidType>;
-  readonly 'undo_cwnd': t.PtrType<t.VoidType>;
-  readonly 'sndbuf_expand': t.PtrType<t.VoidType>;
-  readonly 'get_info': t.PtrType<t.VoidType>;
+  readonly 'ssthresh': t.PtrType<t.FuncProtoType>;
+  readonly 'cong_avoid': t.PtrType<t.FuncProtoType>;
+  readonly 'set_state': t.PtrType<t.FuncProtoType>;
+  readonly 'cwnd_event': t.PtrType<t.FuncProtoType>;
+  readonly 'in_ack_event': t.PtrType<t.FuncProtoType>;
+  readonly 'pkts_acked': t.PtrType<t.FuncProtoType>;
+  readonly 'min_tso_segs': t.PtrType<t.FuncProtoType>;
+  readonly 'cong_control': t.PtrType<t.FuncProtoType>;
+  readonly 'undo_cwnd': t.PtrType<t.FuncProtoType>;
+  readonly 'sndbuf_expand': t.PtrType<t.FuncProtoType>;
+  readonly 'get_info': t.PtrType<t.FuncProtoType>;
   readonly 'name': t.ArrayType<t.IntType<1, false, 'char'>, 16>;
   readonly 'owner': t.PtrType<t.FwdType<'module'>>;
   readonly 'list': t.StructType<list_head$fields>;
   readonly 'key': typeof u32;
   readonly 'flags': typeof u32;
-  readonly 'init': t.PtrType<t.VoidType>;
-  readonly 'release': t.PtrType<t.VoidType>;
+  readonly 'init': t.PtrType<t.FuncProtoType>;
+  readonly 'release': t.PtrType<t.FuncProtoType>;
 };
 export const tcp_congestion_ops: t.StructType<tcp_congestion_ops$fields> = t.struct('tcp_congestion_ops', {
-  'ssthresh': t.at(0, t.ptr(t.void_)),
-  'cong_avoid': t.at(64, t.ptr(t.void_)),
-  'set_state': t.at(128, t.ptr(t.void_)),
-  'cwnd_event': t.at(192, t.ptr(t.void_)),
-  'in_ack_event': t.at(256, t.ptr(t.void_)),
-  'pkts_acked': t.at(320, t.ptr(t.void_)),
-  'min_tso_segs': t.at(384, t.ptr(t.void_)),
-  'cong_control': t.at(448, t.ptr(t.void_)),
-  'undo_cwnd': t.at(512, t.ptr(t.void_)),
-  'sndbuf_expand': t.at(576, t.ptr(t.void_)),
-  'get_info': t.at(640, t.ptr(t.void_)),
+  'ssthresh': t.at(0, t.ptr(t.funcProto(u32, [t.ptr(() => sock)]))),
+  'cong_avoid': t.at(64, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock), u32, u32]))),
+  'set_state': t.at(128, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock), u8]))),
+  'cwnd_event': t.at(192, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock), tcp_ca_event]))),
+  'in_ack_event': t.at(256, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock), u32]))),
+  'pkts_acked': t.at(320, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock), t.ptr(t.constOf(fwd$ack_sample))]))),
+  'min_tso_segs': t.at(384, t.ptr(t.funcProto(u32, [t.ptr(() => sock)]))),
+  'cong_control': t.at(448, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock), u32, t.s32, t.ptr(t.constOf(fwd$rate_sample))]))),
+  'undo_cwnd': t.at(512, t.ptr(t.funcProto(u32, [t.ptr(() => sock)]))),
+  'sndbuf_expand': t.at(576, t.ptr(t.funcProto(u32, [t.ptr(() => sock)]))),
+  'get_info': t.at(640, t.ptr(t.funcProto(size_t, [t.ptr(() => sock), u32, t.ptr(t.s32), t.ptr(fwd$tcp_cc_info$union)]))),
   'name': t.at(704, t.array(t.intType('char', 1, false, 'char'), 16)),
   'owner': t.at(832, t.ptr(fwd$module)),
   'list': t.at(896, list_head),
   'key': t.at(1024, u32),
   'flags': t.at(1056, u32),
-  'init': t.at(1088, t.ptr(t.void_)),
-  'release': t.at(1152, t.ptr(t.void_)),
+  'init': t.at(1088, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
+  'release': t.at(1152, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
 }, { size: 192 });
 export const __u64 = t.typedef('__u64', t.intType('long long unsigned int', 8, false));
 export const __addrpair = t.typedef('__addrpair', __u64);
@@ -126,7 +135,6 @@ export const anon$3136: t.StructType<anon$3136$fields> = t.struct('', {
   'net': t.at(0, t.ptr(fwd$net)),
 }, { size: 8 });
 export const possible_net_t = t.typedef('possible_net_t', anon$3136);
-export const __u8 = t.typedef('__u8', t.u8);
 export type anon$2603$fields = {
   readonly 'u6_addr8': t.ArrayType<typeof __u8, 16>;
   readonly 'u6_addr16': t.ArrayType<typeof __be16, 8>;
@@ -294,7 +302,6 @@ export const anon$3124: t.UnionType<anon$3124$fields> = t.union('', {
   '#0': t.at(0, anon$3122),
   'list': t.at(0, sk_buff_list),
 }, { size: 16 });
-export const u8 = t.typedef('u8', __u8);
 export type anon$132$fields = {
   readonly 'locked': typeof u8;
   readonly 'pending': typeof u8;
@@ -427,13 +434,13 @@ export const page_frag: t.StructType<page_frag$fields> = t.struct('page_frag', {
 export type timer_list$fields = {
   readonly 'entry': t.StructType<hlist_node$fields>;
   readonly 'expires': t.IntType<8, false, 'plain'>;
-  readonly 'function': t.PtrType<t.VoidType>;
+  readonly 'function': t.PtrType<t.FuncProtoType>;
   readonly 'flags': typeof u32;
 };
 export const timer_list: t.StructType<timer_list$fields> = t.struct('timer_list', {
   'entry': t.at(0, hlist_node),
   'expires': t.at(128, t.intType('long unsigned int', 8, false)),
-  'function': t.at(192, t.ptr(t.void_)),
+  'function': t.at(192, t.ptr(t.funcProto(t.void_, [t.ptr(() => timer_list)]))),
   'flags': t.at(256, u32),
 }, { size: 40 });
 export const __kernel_uid32_t = t.typedef('__kernel_uid32_t', t.u32);
@@ -519,11 +526,11 @@ export const sock_cgroup_data: t.StructType<sock_cgroup_data$fields> = t.struct(
 }, { size: 16 });
 export type callback_head$fields = {
   readonly 'next': t.PtrType<t.StructType<callback_head$fields>>;
-  readonly 'func': t.PtrType<t.VoidType>;
+  readonly 'func': t.PtrType<t.FuncProtoType>;
 };
 export const callback_head: t.StructType<callback_head$fields> = t.struct('callback_head', {
   'next': t.at(0, t.ptr(() => callback_head)),
-  'func': t.at(64, t.ptr(t.void_)),
+  'func': t.at(64, t.ptr(t.funcProto(t.void_, [t.ptr(() => callback_head)]))),
 }, { size: 16 });
 export type anon$1710$fields = {
 
@@ -573,7 +580,7 @@ export type sock$fields = {
   readonly 'sk_rcvbuf': typeof t.s32;
   readonly 'sk_filter': t.PtrType<t.FwdType<'sk_filter'>>;
   readonly '#0': t.UnionType<anon$3781$fields>;
-  readonly 'sk_data_ready': t.PtrType<t.VoidType>;
+  readonly 'sk_data_ready': t.PtrType<t.FuncProtoType>;
   readonly 'sk_rcvtimeo': t.IntType<8, true, 'plain'>;
   readonly 'sk_rcvlowat': typeof t.s32;
   readonly '__cacheline_group_end__sock_read_rx': t.ArrayType<typeof __u8, 0>;
@@ -651,11 +658,11 @@ export type sock$fields = {
   readonly 'sk_user_data': t.PtrType<t.VoidType>;
   readonly 'sk_security': t.PtrType<t.VoidType>;
   readonly 'sk_cgrp_data': t.StructType<sock_cgroup_data$fields>;
-  readonly 'sk_state_change': t.PtrType<t.VoidType>;
-  readonly 'sk_write_space': t.PtrType<t.VoidType>;
-  readonly 'sk_error_report': t.PtrType<t.VoidType>;
-  readonly 'sk_backlog_rcv': t.PtrType<t.VoidType>;
-  readonly 'sk_destruct': t.PtrType<t.VoidType>;
+  readonly 'sk_state_change': t.PtrType<t.FuncProtoType>;
+  readonly 'sk_write_space': t.PtrType<t.FuncProtoType>;
+  readonly 'sk_error_report': t.PtrType<t.FuncProtoType>;
+  readonly 'sk_backlog_rcv': t.PtrType<t.FuncProtoType>;
+  readonly 'sk_destruct': t.PtrType<t.FuncProtoType>;
   readonly 'sk_reuseport_cb': t.PtrType<t.FwdType<'sock_reuseport'>>;
   readonly 'sk_bpf_storage': t.PtrType<t.FwdType<'bpf_local_storage'>>;
   readonly 'sk_drop_counters': t.PtrType<t.FwdType<'numa_drop_counters'>>;
@@ -684,7 +691,7 @@ export const sock: t.StructType<sock$fields> = t.struct('sock', {
   'sk_rcvbuf': t.at(1952, t.s32),
   'sk_filter': t.at(1984, t.ptr(fwd$sk_filter)),
   '#0': t.at(2048, anon$3781),
-  'sk_data_ready': t.at(2112, t.ptr(t.void_)),
+  'sk_data_ready': t.at(2112, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
   'sk_rcvtimeo': t.at(2176, t.intType('long int', 8, true)),
   'sk_rcvlowat': t.at(2240, t.s32),
   '__cacheline_group_end__sock_read_rx': t.at(2272, t.array(__u8, 0)),
@@ -762,11 +769,11 @@ export const sock: t.StructType<sock$fields> = t.struct('sock', {
   'sk_user_data': t.at(5248, t.ptr(t.void_)),
   'sk_security': t.at(5312, t.ptr(t.void_)),
   'sk_cgrp_data': t.at(5376, sock_cgroup_data),
-  'sk_state_change': t.at(5504, t.ptr(t.void_)),
-  'sk_write_space': t.at(5568, t.ptr(t.void_)),
-  'sk_error_report': t.at(5632, t.ptr(t.void_)),
-  'sk_backlog_rcv': t.at(5696, t.ptr(t.void_)),
-  'sk_destruct': t.at(5760, t.ptr(t.void_)),
+  'sk_state_change': t.at(5504, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
+  'sk_write_space': t.at(5568, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
+  'sk_error_report': t.at(5632, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
+  'sk_backlog_rcv': t.at(5696, t.ptr(t.funcProto(t.s32, [t.ptr(() => sock), t.ptr(fwd$sk_buff)]))),
+  'sk_destruct': t.at(5760, t.ptr(t.funcProto(t.void_, [t.ptr(() => sock)]))),
   'sk_reuseport_cb': t.at(5824, t.ptr(fwd$sock_reuseport)),
   'sk_bpf_storage': t.at(5888, t.ptr(fwd$bpf_local_storage)),
   'sk_drop_counters': t.at(5952, t.ptr(fwd$numa_drop_counters)),
@@ -1078,7 +1085,7 @@ export type inet_connection_sock$fields = {
   readonly 'icsk_af_ops': t.PtrType<t.QualType<t.FwdType<'inet_connection_sock_af_ops'>>>;
   readonly 'icsk_ulp_ops': t.PtrType<t.QualType<t.FwdType<'tcp_ulp_ops'>>>;
   readonly 'icsk_ulp_data': t.PtrType<t.VoidType>;
-  readonly 'icsk_sync_mss': t.PtrType<t.VoidType>;
+  readonly 'icsk_sync_mss': t.PtrType<t.FuncProtoType>;
   readonly 'icsk_ca_state': t.Bitfield<typeof __u8>;
   readonly 'icsk_ca_initialized': t.Bitfield<typeof __u8>;
   readonly 'icsk_ca_setsockopt': t.Bitfield<typeof __u8>;
@@ -1111,7 +1118,7 @@ export const inet_connection_sock: t.StructType<inet_connection_sock$fields> = t
   'icsk_af_ops': t.at(9728, t.ptr(t.constOf(fwd$inet_connection_sock_af_ops))),
   'icsk_ulp_ops': t.at(9792, t.ptr(t.constOf(fwd$tcp_ulp_ops))),
   'icsk_ulp_data': t.at(9856, t.ptr(t.void_)),
-  'icsk_sync_mss': t.at(9920, t.ptr(t.void_)),
+  'icsk_sync_mss': t.at(9920, t.ptr(t.funcProto(t.u32, [t.ptr(() => sock), u32]))),
   'icsk_ca_state': t.at(9984, t.bitfield(__u8, 5)),
   'icsk_ca_initialized': t.at(9989, t.bitfield(__u8, 1)),
   'icsk_ca_setsockopt': t.at(9990, t.bitfield(__u8, 1)),
@@ -1240,11 +1247,12 @@ export const timerqueue_node: t.StructType<timerqueue_node$fields> = t.struct('t
   'node': t.at(0, rb_node),
   'expires': t.at(192, ktime_t),
 }, { size: 32 });
+export const hrtimer_restart = t.enumType('hrtimer_restart', { 'HRTIMER_NORESTART': 0, 'HRTIMER_RESTART': 1 }, 4);
 export const fwd$hrtimer_clock_base = t.fwd('hrtimer_clock_base');
 export type hrtimer$fields = {
   readonly 'node': t.StructType<timerqueue_node$fields>;
   readonly '_softexpires': typeof ktime_t;
-  readonly 'function': t.PtrType<t.VoidType>;
+  readonly 'function': t.PtrType<t.FuncProtoType>;
   readonly 'base': t.PtrType<t.FwdType<'hrtimer_clock_base'>>;
   readonly 'state': typeof u8;
   readonly 'is_rel': typeof u8;
@@ -1254,7 +1262,7 @@ export type hrtimer$fields = {
 export const hrtimer: t.StructType<hrtimer$fields> = t.struct('hrtimer', {
   'node': t.at(0, timerqueue_node),
   '_softexpires': t.at(256, ktime_t),
-  'function': t.at(320, t.ptr(t.void_)),
+  'function': t.at(320, t.ptr(t.funcProto(hrtimer_restart, [t.ptr(() => hrtimer)]))),
   'base': t.at(384, t.ptr(fwd$hrtimer_clock_base)),
   'state': t.at(448, u8),
   'is_rel': t.at(456, u8),

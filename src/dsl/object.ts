@@ -17,7 +17,7 @@ import type { MapDef } from './maps.js';
 import { ProgramBuilder } from './program/builder.js';
 import type { Body, FunctionDef, ProgramDef } from './program/definitions.js';
 import type { BuildContext, FunctionRef, GlobalRef, MapRef } from './program/refs.js';
-import { isFunctionSlot, isStructOpsDef, isStructOpsSection, layoutStructOps, type StructOpsDef, type StructOpsLayout } from './struct-ops.js';
+import { isStructOpsDef, isStructOpsSection, layoutStructOps, type StructOpsDef } from './struct-ops.js';
 import { array, BtfBuilder, type CType, char, encodeValue, resolve, s32, type StructType, u64 } from './types/index.js';
 
 export interface ObjectSpec {
@@ -136,9 +136,8 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     mapsOffset += size;
   }
 
-  // struct_ops maps: laid out and typed before the programs, so that a program's BTF that reaches
-  // the same struct (tcp_sock → icsk_ca_ops) shares the record whose program slots are function
-  // pointers. Every struct_ops program and slot has the type clang gives BPF_PROG functions.
+  // struct_ops maps (their struct's BTF has the kernel's function pointer types, as clang's does).
+  // struct_ops programs get the prototype clang gives BPF_PROG functions: `int (unsigned long long *ctx)`.
   let ctxProtoId = 0;
   const ctxProto = (): number => {
     if (ctxProtoId === 0) {
@@ -150,19 +149,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   const programNames = new Map<ProgramDef, string>();
   for (const [name, p] of Object.entries(spec.programs)) if (!programNames.has(p)) programNames.set(p, name);
   const structOpsMaps = mapEntries.filter((e): e is [string, StructOpsDef] => isStructOpsDef(e[1]))
-    .map(([name, def]) => ({ name, def, layout: layoutStructOps(name, def, (p) => programNames.has(p)) as StructOpsLayout }));
-  const slotOffsets = new Map<StructType, Set<number>>();
-  for (const m of structOpsMaps) {
-    const t = resolve(m.def.type) as StructType;
-    const offs = slotOffsets.get(t) ?? new Set<number>();
-    for (const p of m.layout.pointers) offs.add(p.offset);
-    slotOffsets.set(t, offs);
-  }
-  const structOpsTypes = new Map<StructType, number>();
-  for (const [t, offs] of slotOffsets) {
-    const funcPtr = offs.size === 0 ? 0 : btf.addRaw({ kind: 'PTR', name: '', type: ctxProto() });
-    structOpsTypes.set(t, btf.addVariant(t, (m) => (m.bitSize === 0 && offs.has(m.bitOffset / 8) && isFunctionSlot(m.type) ? funcPtr : undefined)));
-  }
+    .map(([name, def]) => ({ name, def, layout: layoutStructOps(name, def, (p) => programNames.has(p)) }));
   const structOpsSections = new Map<string, { size: number; align: number; maps: StructOpsMap[]; vars: BtfVarSecinfo[] }>();
   for (const m of structOpsMaps) {
     const t = resolve(m.def.type) as StructType;
@@ -170,7 +157,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     structOpsSections.set(m.def.section, sec);
     const align = Math.max(8, t.align);
     const offset = Math.ceil(sec.size / align) * align;
-    const btfVar = btf.addRaw({ kind: 'VAR', name: m.name, type: structOpsTypes.get(t)!, linkage: 'global' });
+    const btfVar = btf.addRaw({ kind: 'VAR', name: m.name, type: btf.add(t), linkage: 'global' });
     sec.vars.push({ type: btfVar, offset, size: t.size });
     sec.maps.push({
       name: m.name, binding: 'global', offset, size: t.size, btfVar, structName: t.name, data: m.layout.data,

@@ -1,14 +1,14 @@
 // struct_ops maps: a kernel ops struct (tcp_congestion_ops, …) as a variable of `.struct_ops` or
 // `.struct_ops.link` whose function-pointer members are programs of the same object (in C:
 // `SEC(".struct_ops") struct tcp_congestion_ops cc = { .init = (void *)cc_init, .name = "cc" };`).
-// `btf gen-ts` writes function pointers as `void *`, so the `void *` members are the program slots.
+// The program slots are the function pointer members (funcPtr(…), as `btf gen-ts` writes them).
 
 import { DslError } from './errors.js';
 import { callerLocation, type SourceLocation } from './line-info.js';
 import type { ProgramDef } from './program/definitions.js';
 import {
-  type CType, CTypeError, encodeValue, type FieldNames, type FieldType, findField, type PtrType, resolve, type Resolved,
-  type StructType, type ValueOf, type VoidType,
+  type CType, CTypeError, encodeValue, type FieldNames, type FieldType, findField, type FuncProtoType, type PtrType, resolve,
+  type Resolved, type StructType, type ValueOf,
 } from './types/index.js';
 
 /** Sections of libbpf's table whose programs are BPF_PROG_TYPE_STRUCT_OPS (`struct_ops+`, `struct_ops.s+`). */
@@ -17,8 +17,8 @@ export type StructOpsProgramSection = 'struct_ops' | `struct_ops/${string}` | 's
 /** A program a function-pointer member can point to. */
 export type StructOpsProgram = ProgramDef<StructOpsProgramSection>;
 
-/** Members of `S` that hold a program: its `void *` members (function pointers as gen-ts writes them). */
-export type StructOpsSlot<S> = { [K in FieldNames<S>]: Resolved<FieldType<S, K>> extends PtrType<VoidType> ? K : never }[FieldNames<S>];
+/** Members of `S` that hold a program: its function pointers. */
+export type StructOpsSlot<S> = { [K in FieldNames<S>]: Resolved<FieldType<S, K>> extends PtrType<FuncProtoType> ? K : never }[FieldNames<S>];
 
 /**
  * Initialiser of a struct_ops map: each member by name (also those of anonymous members), a
@@ -75,10 +75,10 @@ function isProgram(v: unknown): v is ProgramDef {
   return typeof v === 'object' && v !== null && (v as ProgramDef).dslKind === 'program';
 }
 
-/** Whether a member type is a program slot: a pointer to void (what gen-ts makes of a function pointer). */
+/** Whether a member type is a program slot: a function pointer. */
 export function isFunctionSlot(t: CType): boolean {
   const r = resolve(t);
-  return r.kind === 'ptr' && resolve(r.target).kind === 'void';
+  return r.kind === 'ptr' && resolve(r.target).kind === 'func_proto';
 }
 
 /**

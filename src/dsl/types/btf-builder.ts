@@ -6,7 +6,7 @@
 import {
   Btf, BTF_INT_BOOL, BTF_INT_SIGNED, type BtfMember, type BtfType, decodeBtf, encodeBtf, StringTableBuilder,
 } from '../../../elf/index.js';
-import { type CType, CTypeError, type Member, type StructType, type UnionType } from './descriptors.js';
+import { type CType, CTypeError } from './descriptors.js';
 
 /** Placeholder for an id reserved before its record is known (recursive graphs). */
 const RESERVED: BtfType = Object.freeze({ kind: 'PTR', name: '', type: 0 });
@@ -113,6 +113,14 @@ export class BtfBuilder {
         this.set(id, { kind: 'TYPEDEF', name: t.name, type: target });
         return id;
       }
+      case 'func_proto': {
+        const id = this.reserve();
+        this.ids.set(t, id);
+        const returnType = this.add(t.returns);
+        const params = t.params.map((p) => ({ name: '', type: this.add(p) }));
+        this.set(id, { kind: 'FUNC_PROTO', name: '', returnType, params });
+        return id;
+      }
       case 'struct': case 'union': {
         const id = this.reserve();
         this.ids.set(t, id);
@@ -122,20 +130,6 @@ export class BtfBuilder {
         return id;
       }
     }
-  }
-
-  /**
-   * Adds struct or union `t` with some members' types replaced: `memberType` returns a BTF id, or
-   * undefined to keep the descriptor's (struct_ops: `void *` slots holding programs become function
-   * pointers). If `t` was not added yet, later add(t) returns this record.
-   */
-  addVariant(t: StructType | UnionType, memberType: (m: Member) => number | undefined): number {
-    const id = this.reserve();
-    if (!this.ids.has(t)) this.ids.set(t, id);
-    const members: BtfMember[] = t.members.map((m) => ({ name: m.name, type: memberType(m) ?? this.add(m.type), bitsOffset: m.bitOffset, bitfieldSize: m.bitSize }));
-    const kindFlag = t.members.some((m) => m.bitSize !== 0);
-    this.set(id, { kind: t.kind === 'struct' ? 'STRUCT' : 'UNION', name: t.name, size: t.size, kindFlag, members });
-    return id;
   }
 
   /** The graph, decoded from its encoding so that its string table holds every string() offset. */
