@@ -137,19 +137,26 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   }
 
   // struct_ops maps (their struct's BTF has the kernel's function pointer types, as clang's does).
-  // struct_ops programs get the prototype clang gives BPF_PROG functions: `int (unsigned long long *ctx)`.
-  let ctxProtoId = 0;
-  const ctxProto = (): number => {
-    if (ctxProtoId === 0) {
+  // A struct_ops program gets the prototype clang gives a BPF_PROG function: the return type of the
+  // first slot it fills (int when it fills none), and `unsigned long long *ctx`.
+  const ctxProtos = new Map<CType, number>();
+  const ctxProto = (returns: CType): number => {
+    let id = ctxProtos.get(returns);
+    if (id === undefined) {
       const ctx = btf.addRaw({ kind: 'PTR', name: '', type: btf.add(u64) });
-      ctxProtoId = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: intId(), params: [{ name: 'ctx', type: ctx }] });
+      id = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: btf.add(returns), params: [{ name: 'ctx', type: ctx }] });
+      ctxProtos.set(returns, id);
     }
-    return ctxProtoId;
+    return id;
   };
   const programNames = new Map<ProgramDef, string>();
   for (const [name, p] of Object.entries(spec.programs)) if (!programNames.has(p)) programNames.set(p, name);
   const structOpsMaps = mapEntries.filter((e): e is [string, StructOpsDef] => isStructOpsDef(e[1]))
     .map(([name, def]) => ({ name, def, layout: layoutStructOps(name, def, (p) => programNames.has(p)) }));
+  const slotReturns = new Map<ProgramDef, CType>();
+  for (const m of structOpsMaps) for (const p of m.layout.pointers) if (!slotReturns.has(p.program)) slotReturns.set(p.program, p.returns);
+  const taken = new Set([...Object.keys(spec.programs), ...Object.keys(spec.globals ?? {}), ...plainMaps.map(([n]) => n)]);
+  for (const m of structOpsMaps) if (taken.has(m.name)) throw new DslError(`struct_ops map '${m.name}': a program, map or global variable has the same name (one ELF symbol each)`, m.def.location);
   const structOpsSections = new Map<string, { size: number; align: number; maps: StructOpsMap[]; vars: BtfVarSecinfo[] }>();
   for (const m of structOpsMaps) {
     const t = resolve(m.def.type) as StructType;
@@ -306,7 +313,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   }
   for (const e of entries) {
     // struct_ops programs are called with their arguments in a u64 array, as BPF_PROG declares them.
-    const proto = isStructOpsSection(e.def.section) ? ctxProto()
+    const proto = isStructOpsSection(e.def.section) ? ctxProto(slotReturns.get(e.def) ?? s32)
       : btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: intId(), params: [{ name: 'ctx', type: voidPtr }] });
     const func = btf.addRaw({ kind: 'FUNC', name: e.name, type: proto, linkage: 'global' });
     const programType = programTypeOf(e.def.section);

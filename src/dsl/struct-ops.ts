@@ -66,7 +66,13 @@ export function isStructOpsSection(section: string): boolean {
 }
 
 /** A member of a struct_ops map set to a program. */
-export interface StructOpsPointerSlot { readonly member: string; readonly offset: number; readonly program: ProgramDef }
+export interface StructOpsPointerSlot {
+  readonly member: string;
+  readonly offset: number;
+  readonly program: ProgramDef;
+  /** The return type of the member's prototype. */
+  readonly returns: CType;
+}
 
 /** The bytes of a struct_ops map (program slots zero) and its program slots, by byte offset. */
 export interface StructOpsLayout { readonly data: Uint8Array; readonly pointers: readonly StructOpsPointerSlot[] }
@@ -79,6 +85,13 @@ function isProgram(v: unknown): v is ProgramDef {
 export function isFunctionSlot(t: CType): boolean {
   const r = resolve(t);
   return r.kind === 'ptr' && resolve(r.target).kind === 'func_proto';
+}
+
+function slotPrototype(t: CType): FuncProtoType {
+  const r = resolve(t);
+  const p = r.kind === 'ptr' ? resolve(r.target) : r;
+  if (p.kind !== 'func_proto') throw new DslError('not a function pointer');
+  return p;
 }
 
 /**
@@ -101,7 +114,7 @@ export function layoutStructOps(name: string, def: StructOpsDef, isInObject: (p:
       if (!isFunctionSlot(f.type)) return fail(`member '${member}' is not a function pointer, so it cannot point to a program`);
       if (!isStructOpsSection(value.section)) return fail(`member '${member}': program of section '${value.section}' is not a struct_ops program (section struct_ops/NAME)`);
       if (!isInObject(value)) return fail(`member '${member}': its program is not in defineObject({ programs })`);
-      pointers.push({ member, offset: f.offset, program: value });
+      pointers.push({ member, offset: f.offset, program: value, returns: slotPrototype(f.type).returns });
       continue;
     }
     if (isFunctionSlot(f.type)) return fail(`member '${member}' is a function pointer: give it a program, not ${typeof value}`);
