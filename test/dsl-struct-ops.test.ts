@@ -13,9 +13,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { loadObject } from '../loader/index.js';
+import fc from 'fast-check';
 import {
-  array, BtfBuilder, char, constOf, defineObject, DslError, enumType, funcPtr, fwd, program, ptr, s32, s64, struct, structOps, typedef, u32,
-  u64, u8, void_,
+  array, BtfBuilder, char, constOf, type CType, defineObject, DslError, enumType, funcPtr, fwd, program, ptr, s32, s64, struct, structOps, type StructType,
+  typedef, u32, u64, u8, void_,
 } from '../src/index.js';
 import { tcp_congestion_ops } from '../examples/kernel/tcp-cc-types.js';
 import { tcpCongestionControl } from '../examples/tcp-cc.js';
@@ -342,5 +343,78 @@ describe.skipIf(!kernelAvailable('python3'))('struct_ops maps in the kernel', ()
     } finally {
       c.close();
     }
+  });
+});
+
+// Random ops structs (function pointers, integers, char arrays, padding) and random initialisers,
+// in `.struct_ops` or `.struct_ops.link`: the DSL's sections equal clang-19's for the same C
+// declarations (section sizes and bytes, variable symbols, relocations), one clang run per batch.
+interface RandomMember { readonly kind: 'fp' | 'u8' | 'u32' | 'u64' | 'chars'; readonly len: number; readonly set: boolean; readonly value: number | bigint | string }
+interface RandomOps { readonly members: readonly RandomMember[]; readonly link: boolean }
+const randomMember: fc.Arbitrary<RandomMember> = fc.oneof(
+  fc.record({ kind: fc.constant('fp' as const), len: fc.constant(0), set: fc.boolean(), value: fc.constant(0) }),
+  fc.record({ kind: fc.constant('u8' as const), len: fc.constant(0), set: fc.boolean(), value: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ kind: fc.constant('u32' as const), len: fc.constant(0), set: fc.boolean(), value: fc.integer({ min: 0, max: 0xffffffff }) }),
+  fc.record({ kind: fc.constant('u64' as const), len: fc.constant(0), set: fc.boolean(), value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }) }),
+  fc.integer({ min: 1, max: 20 }).chain((len) => fc.record({
+    kind: fc.constant('chars' as const), len: fc.constant(len), set: fc.boolean(), value: fc.stringMatching(new RegExp(`^[a-z0-9_]{0,${len}}$`)),
+  })),
+);
+const randomOps: fc.Arbitrary<RandomOps> = fc.record({ members: fc.array(randomMember, { minLength: 1, maxLength: 8 }), link: fc.boolean() });
+
+/** `llvm-readelf -x SECTION` as bytes (undefined when the object has no such section). */
+function sectionBytes(file: string, section: string): string | undefined {
+  const r = spawnSync('llvm-readelf-19', ['-x', section, file], { encoding: 'utf8' });
+  if (!r.stdout.includes('Hex dump')) return undefined;
+  return r.stdout.split('\n').map((l) => /^\s*0x[0-9a-f]+ ((?:[0-9a-f]{2,8} ?){1,4})/.exec(l)?.[1]?.replace(/\s/g, '') ?? '').join('');
+}
+
+describe.skipIf(!requireReferences('clang-19', 'llvm-readelf-19'))('struct_ops sections of random declarations equal clang-19\'s', () => {
+  it('bytes, symbols and relocations', () => {
+    let batch = 0;
+    fc.assert(fc.property(fc.array(randomOps, { minLength: 6, maxLength: 6 }), (all) => {
+      batch++;
+      const c = ['#define SEC(n) __attribute__((section(n), used))', ''];
+      const programs: Record<string, ReturnType<typeof program>> = {};
+      const maps: Record<string, ReturnType<typeof structOps>> = {};
+      all.forEach((ops, k) => {
+        const fields: Record<string, CType> = {};
+        const init: Record<string, unknown> = {};
+        const cInit: string[] = [];
+        ops.members.forEach((m, i) => {
+          const name = `m${i}`;
+          fields[name] = m.kind === 'fp' ? funcPtr(i % 2 === 0 ? s32 : void_, i % 2 === 0 ? [u64] : [ptr(void_)])
+            : m.kind === 'u8' ? u8 : m.kind === 'u32' ? u32 : m.kind === 'u64' ? u64 : array(char, m.len);
+          if (!m.set) return;
+          if (m.kind === 'fp') {
+            const p = `p${batch}_${k}_${i}`;
+            programs[p] = program(`struct_ops/${p}`, (b) => b.return(0));
+            init[name] = programs[p];
+            c.push(`SEC("struct_ops/${p}") int ${p}(unsigned long long *ctx) { return 0; }`);
+            cInit.push(`.${name} = (void *)${p}`);
+          } else {
+            init[name] = m.value;
+            cInit.push(`.${name} = ${typeof m.value === 'string' ? JSON.stringify(m.value) : typeof m.value === 'bigint' ? `${m.value}ULL` : `${m.value}U`}`);
+          }
+        });
+        const t = struct(`ops${k}`, fields);
+        c.push(cDefinition(t));
+        c.push(`SEC("${ops.link ? '.struct_ops.link' : '.struct_ops'}") struct ops${k} v${k} = { ${cInit.join(', ')} };`);
+        maps[`v${k}`] = structOps(t as StructType, init, { link: ops.link });
+      });
+      c.push('char LICENSE[] SEC("license") = "GPL";', '');
+      const src = writeTemp(dir, `rand${batch}.c`, new TextEncoder().encode(c.join('\n')));
+      const theirs = src.replace(/\.c$/, '.clang.o');
+      run('clang-19', ['-g', '-O2', '-target', 'bpf', '-c', src, '-o', theirs]);
+      const ours = writeTemp(dir, `rand${batch}.o`, defineObject({ license: 'GPL', programs, maps }).build());
+      // Value, size, type, binding, visibility and name of each variable (section indexes may differ).
+      const symbols = (f: string): string[] => run('llvm-readelf-19', ['-s', '-W', f]).split('\n').filter((l) => / v\d+$/.test(l))
+        .map((l) => l.replace(/^\s*\d+:\s*/, '').replace(/\s+\d+\s+(v\d+)$/, ' $1')).sort();
+      expect(symbols(ours)).toEqual(symbols(theirs));
+      for (const sec of ['.struct_ops', '.struct_ops.link']) {
+        expect(sectionBytes(ours, sec), sec).toBe(sectionBytes(theirs, sec));
+        expect(relocationsOf(ours, `.rel${sec}`), sec).toEqual(relocationsOf(theirs, `.rel${sec}`));
+      }
+    }), { numRuns: 6 });
   });
 });

@@ -57,8 +57,9 @@ export function structOps<S extends StructType>(type: S, init: StructOpsInit<S>,
   return new StructOpsDef(type, init, options, callerLocation());
 }
 
+/** By its kind tag rather than instanceof, as for programs: a module may hold another copy of tsbpf. */
 export function isStructOpsDef(v: unknown): v is StructOpsDef {
-  return v instanceof StructOpsDef;
+  return typeof v === 'object' && v !== null && (v as StructOpsDef).dslKind === 'struct_ops';
 }
 
 export function isStructOpsSection(section: string): boolean {
