@@ -412,6 +412,9 @@ describe.skipIf(!requireReferences('clang-19', 'llvm-readelf-19'))('struct_ops s
         .map((l) => l.replace(/^\s*\d+:\s*/, '').replace(/\s+\d+\s+(v\d+)$/, ' $1')).sort();
       expect(symbols(ours)).toEqual(symbols(theirs));
       for (const sec of ['.struct_ops', '.struct_ops.link']) {
+        const present = sectionBytes(theirs, sec) !== undefined;
+        expect(sectionBytes(ours, sec) !== undefined, sec).toBe(present);
+        if (present) expect(sectionOf(ours, sec), sec).toEqual(sectionOf(theirs, sec));
         expect(sectionBytes(ours, sec), sec).toBe(sectionBytes(theirs, sec));
         expect(relocationsOf(ours, `.rel${sec}`), sec).toEqual(relocationsOf(theirs, `.rel${sec}`));
       }

@@ -160,9 +160,10 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   const structOpsSections = new Map<string, { size: number; align: number; maps: StructOpsMap[]; vars: BtfVarSecinfo[] }>();
   for (const m of structOpsMaps) {
     const t = resolve(m.def.type) as StructType;
-    const sec = structOpsSections.get(m.def.section) ?? { size: 0, align: 8, maps: [], vars: [] };
+    const sec = structOpsSections.get(m.def.section) ?? { size: 0, align: 1, maps: [], vars: [] };
     structOpsSections.set(m.def.section, sec);
-    const align = Math.max(8, t.align);
+    // Each variable at its struct's alignment, the section at the largest, as clang lays them out.
+    const align = t.align;
     const offset = Math.ceil(sec.size / align) * align;
     const btfVar = btf.addRaw({ kind: 'VAR', name: m.name, type: btf.add(t), linkage: 'global' });
     sec.vars.push({ type: btfVar, offset, size: t.size });
