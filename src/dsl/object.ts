@@ -18,7 +18,7 @@ import { ProgramBuilder } from './program/builder.js';
 import type { Body, FunctionDef, ProgramDef } from './program/definitions.js';
 import type { BuildContext, FunctionRef, GlobalRef, MapRef } from './program/refs.js';
 import { isStructOpsDef, isStructOpsSection, layoutStructOps, type StructOpsDef } from './struct-ops.js';
-import { array, BtfBuilder, type CType, char, encodeValue, resolve, s32, type StructType, u64 } from './types/index.js';
+import { array, BtfBuilder, type CType, char, encodeValue, ptr, resolve, s32, type StructType, u64 } from './types/index.js';
 
 export interface ObjectSpec {
   /** The license string (GPL-compatible to use GPL-only helpers such as bpf_trace_printk). */
@@ -143,8 +143,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   const ctxProto = (returns: CType): number => {
     let id = ctxProtos.get(returns);
     if (id === undefined) {
-      const ctx = btf.addRaw({ kind: 'PTR', name: '', type: btf.add(u64) });
-      id = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: btf.add(returns), params: [{ name: 'ctx', type: ctx }] });
+      id = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: btf.add(returns), params: [{ name: 'ctx', type: btf.add(ptr(u64)) }] });
       ctxProtos.set(returns, id);
     }
     return id;
