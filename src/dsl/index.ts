@@ -17,6 +17,10 @@ export {
   type MapKind, type MapOptions, mapOfMaps, percpuArrayMap, percpuHashMap, perfEventArrayMap, progArrayMap, queueMap,
   ringBufMap, stackTraceMap,
 } from './maps.js';
+export {
+  isStructOpsDef, structOps, StructOpsDef, type StructOpsInit, type StructOpsOptions, type StructOpsProgram, type StructOpsProgramSection,
+  type StructOpsSlot,
+} from './struct-ops.js';
 export { constVar, GlobalDef, type GlobalDecl, globalVar, type GlobalSection } from './globals.js';
 export { buildBpfObject, defineObject, DSL_OBJECT, type DslObject, isDslObject, type ObjectSpec } from './object.js';
 export { DslError } from './errors.js';

@@ -4,7 +4,7 @@
 
 import {
   type BpfInstruction, type BpfObject, type BpfProgram, type BtfMap, type BtfMember, type BtfVarSecinfo, type DataSection,
-  type Extern, type GlobalVariable, programTypeOf, writeObject,
+  type Extern, type GlobalVariable, programTypeOf, type StructOpsMap, type StructOpsSection, writeObject,
 } from '../../elf/index.js';
 import type { Instruction } from '../../isa/index.js';
 import { resolveLabels } from './asm/labels.js';
@@ -17,13 +17,14 @@ import type { MapDef } from './maps.js';
 import { ProgramBuilder } from './program/builder.js';
 import type { Body, FunctionDef, ProgramDef } from './program/definitions.js';
 import type { BuildContext, FunctionRef, GlobalRef, MapRef } from './program/refs.js';
-import { array, BtfBuilder, type CType, char, encodeValue, s32, u64 } from './types/index.js';
+import { isStructOpsDef, isStructOpsSection, layoutStructOps, type StructOpsDef } from './struct-ops.js';
+import { array, BtfBuilder, type CType, char, encodeValue, ptr, resolve, s32, type StructType, u64 } from './types/index.js';
 
 export interface ObjectSpec {
   /** The license string (GPL-compatible to use GPL-only helpers such as bpf_trace_printk). */
   readonly license: string;
-  /** Maps by name. */
-  readonly maps?: Readonly<Record<string, MapDef>>;
+  /** Maps by name: BTF-defined maps (`.maps`) and struct_ops maps (`structOps(…)`). */
+  readonly maps?: Readonly<Record<string, MapDef | StructOpsDef>>;
   /** Global variables by name. */
   readonly globals?: Readonly<Record<string, GlobalDecl>>;
   /** Entry programs by name (the ELF symbol and the name bpftool shows). */
@@ -112,11 +113,13 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     const id = btf.addRaw({ kind: 'STRUCT', name, size, kindFlag: false, members });
     return { id, size, ...(valuesOffset === undefined ? {} : { valuesOffset }) };
   };
-  for (const [name, m] of Object.entries(spec.maps ?? {})) {
+  const mapEntries = Object.entries(spec.maps ?? {});
+  const plainMaps = mapEntries.filter((e): e is [string, MapDef] => !isStructOpsDef(e[1]));
+  for (const [name, m] of plainMaps) {
     if (mapNames.has(m)) throw new DslError(`map '${name}' is the same MapDef as '${mapNames.get(m)}'`);
     mapNames.set(m, name);
   }
-  for (const [name, m] of Object.entries(spec.maps ?? {})) {
+  for (const [name, m] of plainMaps) {
     const s = mapStruct(m, '');
     const values = (m.options.values ?? []).map((v) => (v === null ? null : typeof v === 'string' ? v : mapNames.get(v) ?? missingMap()));
     const size = s.size + 8 * values.length;
@@ -131,6 +134,44 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
       values,
     });
     mapsOffset += size;
+  }
+
+  // struct_ops maps (their struct's BTF has the kernel's function pointer types, as clang's does).
+  // A struct_ops program gets the prototype clang gives a BPF_PROG function: the return type of the
+  // first slot it fills (int when it fills none), and `unsigned long long *ctx`.
+  const ctxProtos = new Map<CType, number>();
+  const ctxProto = (returns: CType): number => {
+    let id = ctxProtos.get(returns);
+    if (id === undefined) {
+      id = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: btf.add(returns), params: [{ name: 'ctx', type: btf.add(ptr(u64)) }] });
+      ctxProtos.set(returns, id);
+    }
+    return id;
+  };
+  const programNames = new Map<ProgramDef, string>();
+  for (const [name, p] of Object.entries(spec.programs)) if (!programNames.has(p)) programNames.set(p, name);
+  const structOpsMaps = mapEntries.filter((e): e is [string, StructOpsDef] => isStructOpsDef(e[1]))
+    .map(([name, def]) => ({ name, def, layout: layoutStructOps(name, def, (p) => programNames.has(p)) }));
+  const slotReturns = new Map<ProgramDef, CType>();
+  for (const m of structOpsMaps) for (const p of m.layout.pointers) if (!slotReturns.has(p.program)) slotReturns.set(p.program, p.returns);
+  const taken = new Set([...Object.keys(spec.programs), ...Object.keys(spec.globals ?? {}), ...plainMaps.map(([n]) => n)]);
+  for (const m of structOpsMaps) if (taken.has(m.name)) throw new DslError(`struct_ops map '${m.name}': a program, map or global variable has the same name (one ELF symbol each)`, m.def.location);
+  const structOpsSections = new Map<string, { size: number; align: number; maps: StructOpsMap[]; vars: BtfVarSecinfo[] }>();
+  for (const m of structOpsMaps) {
+    const t = resolve(m.def.type) as StructType;
+    const sec = structOpsSections.get(m.def.section) ?? { size: 0, align: 1, maps: [], vars: [] };
+    structOpsSections.set(m.def.section, sec);
+    // Each variable at its struct's alignment, the section at the largest, as clang lays them out.
+    const align = t.align;
+    const offset = Math.ceil(sec.size / align) * align;
+    const btfVar = btf.addRaw({ kind: 'VAR', name: m.name, type: btf.add(t), linkage: 'global' });
+    sec.vars.push({ type: btfVar, offset, size: t.size });
+    sec.maps.push({
+      name: m.name, binding: 'global', offset, size: t.size, btfVar, structName: t.name, data: m.layout.data,
+      pointers: m.layout.pointers.map((p) => ({ offset: p.offset, member: p.member, program: programNames.get(p.program)! })),
+    });
+    sec.size = offset + t.size;
+    sec.align = Math.max(sec.align, align);
   }
 
   // Globals: laid out now so that programs know their offsets; .rodata strings are appended.
@@ -271,7 +312,9 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     });
   }
   for (const e of entries) {
-    const proto = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: intId(), params: [{ name: 'ctx', type: voidPtr }] });
+    // struct_ops programs are called with their arguments in a u64 array, as BPF_PROG declares them.
+    const proto = isStructOpsSection(e.def.section) ? ctxProto(slotReturns.get(e.def) ?? s32)
+      : btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: intId(), params: [{ name: 'ctx', type: voidPtr }] });
     const func = btf.addRaw({ kind: 'FUNC', name: e.name, type: proto, linkage: 'global' });
     const programType = programTypeOf(e.def.section);
     programs.push({
@@ -317,12 +360,18 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   const licVar = btf.addRaw({ kind: 'VAR', name: 'LICENSE', type: btf.add(licType), linkage: 'global' });
   btf.addRaw({ kind: 'DATASEC', name: 'license', size: licType.size, vars: [{ type: licVar, offset: 0, size: licType.size }] });
   if (maps.length > 0) btf.addRaw({ kind: 'DATASEC', name: '.maps', size: mapsOffset, vars: mapsSec });
+  const structOps: StructOpsSection[] = [];
+  for (const [name, sec] of structOpsSections) {
+    btf.addRaw({ kind: 'DATASEC', name, size: sec.size, vars: sec.vars });
+    structOps.push({ name, align: sec.align, size: sec.size, maps: sec.maps });
+  }
   // Section names must be in the string table for .BTF.ext.
   for (const p of programs) btf.string(p.section);
 
   // Entry programs after .text, as the writer lays .text out first anyway.
   return {
-    byteOrder: 'le', license: spec.license, licenseSymbol: 'LICENSE', programs, maps, globals, externs: externList, btf: btf.build(),
+    byteOrder: 'le', license: spec.license, licenseSymbol: 'LICENSE', programs, maps, globals, externs: externList,
+    ...(structOps.length === 0 ? {} : { structOps }), btf: btf.build(),
   };
 }
 

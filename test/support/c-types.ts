@@ -21,8 +21,9 @@ export function cDeclarator(t: CType, inner: string): string {
     case 'const': case 'volatile': return cDeclarator(t.type, `${t.kind} ${inner}`);
     case 'ptr': {
       const tk = t.target.kind;
-      return cDeclarator(t.target, tk === 'array' ? `(*${inner})` : `*${inner}`);
+      return cDeclarator(t.target, tk === 'array' || tk === 'func_proto' ? `(*${inner})` : `*${inner}`);
     }
+    case 'func_proto': return cDeclarator(t.returns, `${inner}(${t.params.length === 0 ? 'void' : t.params.map((p) => cDeclarator(p, '')).join(', ')})`);
     case 'array': return cDeclarator(t.elem, `${inner}[${t.length}]`);
   }
 }
@@ -83,6 +84,7 @@ export function canonical(btf: Btf, id: number, seen = new Set<string>()): strin
     case 'CONST': case 'VOLATILE': case 'RESTRICT': return `${t.kind}(${canonical(btf, t.type, seen)})`;
     case 'ARRAY': return `ARRAY[${t.nelems}] idx=${canonical(btf, t.indexType, seen)} of ${canonical(btf, t.type, seen)}`;
     case 'FWD': return `FWD '${t.name}' union=${t.union}`;
+    case 'FUNC_PROTO': return `FUNC_PROTO(${[t.returnType, ...t.params.map((p) => p.type)].map((x) => canonical(btf, x, seen)).join(', ')})`;
     case 'ENUM': case 'ENUM64': {
       const key = `enum ${t.name}`;
       if (t.name !== '' && seen.has(key)) return key;

@@ -5,15 +5,15 @@ import type { FunctionRef } from './refs.js';
 
 export type Body = (b: ProgramBuilder) => void;
 
-export interface ProgramDef {
+export interface ProgramDef<S extends string = string> {
   readonly dslKind: 'program';
   /** ELF section: the program type and attach point as libbpf reads them (`tracepoint/syscalls/sys_enter_execve`, `xdp`, `socket` …). */
-  readonly section: string;
+  readonly section: S;
   readonly body: Body;
 }
 
-/** An entry program for `section`. */
-export function program(section: string, body: Body): ProgramDef {
+/** An entry program for `section` (kept as a literal type, so struct_ops members can require `struct_ops/…`). */
+export function program<S extends string>(section: S, body: Body): ProgramDef<S> {
   return { dslKind: 'program', section, body };
 }
 

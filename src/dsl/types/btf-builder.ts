@@ -113,6 +113,14 @@ export class BtfBuilder {
         this.set(id, { kind: 'TYPEDEF', name: t.name, type: target });
         return id;
       }
+      case 'func_proto': {
+        const id = this.reserve();
+        this.ids.set(t, id);
+        const returnType = this.add(t.returns);
+        const params = t.params.map((p) => ({ name: '', type: this.add(p) }));
+        this.set(id, { kind: 'FUNC_PROTO', name: '', returnType, params });
+        return id;
+      }
       case 'struct': case 'union': {
         const id = this.reserve();
         this.ids.set(t, id);

@@ -1,11 +1,11 @@
-// Descriptor constructors: the integer singletons and struct/union/array/ptr/enum/typedef/fwd.
+// Descriptor constructors: the integer singletons and struct/union/array/ptr/enum/typedef/fwd/funcProto.
 // Struct layout follows the SysV rules clang applies for the BPF target: each member at the next
 // multiple of its alignment; a bitfield goes at the current bit unless it would straddle a
 // storage unit of its base type, then at the next unit; named bitfields give the struct their
 // base type's alignment; zero-width bitfields are not supported (clang emits none to BTF).
 
 import {
-  type ArrayType, type Bitfield, type CType, CTypeError, type EnumType, type FieldMap, type FieldSpec, type FwdType,
+  type ArrayType, type Bitfield, type CType, CTypeError, type EnumType, type FieldMap, type FieldSpec, type FuncProtoType, type FwdType,
   type IntFlavor, type IntType, isAnonKey, type Member, type NormalizeFields, type Placed, type PtrType, type QualType, type StructType,
   type TypedefType, type UnionType, type VoidType,
 } from './descriptors.js';
@@ -72,6 +72,7 @@ const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 function checkComplete(owner: string, key: string, t: CType): void {
   if (t.kind === 'fwd' || t.kind === 'void') throw new CTypeError(`${owner}.${key}: member of incomplete type ${t.kind === 'fwd' ? t.name : 'void'}`);
+  if (t.kind === 'func_proto') throw new CTypeError(`${owner}.${key}: a function prototype is only a pointer's target (use funcPtr)`);
 }
 
 function layout(kind: 'struct' | 'union', name: string, spec: FieldSpec, opts: CompositeOptions): { fields: FieldMap; members: Member[]; size: number; align: number } {
@@ -214,6 +215,20 @@ export function volatileOf<T extends CType>(type: T): QualType<T> {
 
 export function fwd<const N extends string>(name: N, opts: { union?: boolean } = {}): FwdType<N> {
   return Object.freeze({ kind: 'fwd', name, size: 0, align: 1, union: opts.union === true });
+}
+
+/** A function prototype `returns (P…)`: the target of a function pointer (parameters unnamed). */
+export function funcProto<R extends CType, const P extends readonly CType[]>(returns: R, params: P): FuncProtoType<R, P> {
+  for (const [i, p] of params.entries()) {
+    if (p.kind === 'void' || p.kind === 'func_proto') throw new CTypeError(`function prototype: parameter ${i} cannot be ${p.kind === 'void' ? 'void' : 'a function'}`);
+  }
+  if (returns.kind === 'func_proto' || returns.kind === 'array') throw new CTypeError(`function prototype: cannot return ${returns.kind === 'array' ? 'an array' : 'a function'}`);
+  return Object.freeze({ kind: 'func_proto', name: '', size: 0, align: 1, returns, params: Object.freeze([...params]) as unknown as P });
+}
+
+/** A function pointer `returns (*)(P…)`: the member type of a kernel ops struct's callbacks. */
+export function funcPtr<R extends CType, const P extends readonly CType[]>(returns: R, params: P): PtrType<FuncProtoType<R, P>> {
+  return ptr(funcProto(returns, params));
 }
 
 /** Where a field lives. Searches anonymous members too (C's transparent access). */

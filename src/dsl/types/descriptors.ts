@@ -71,6 +71,19 @@ export interface FwdType<N extends string = string> {
   readonly union: boolean;
 }
 
+/**
+ * A function prototype, only ever the target of a pointer (`R (*)(P…)`: a function pointer member
+ * of a kernel ops struct). Parameters are unnamed, as in kernel BTF.
+ */
+export interface FuncProtoType<R extends CType = CType, P extends readonly CType[] = readonly CType[]> {
+  readonly kind: 'func_proto';
+  readonly name: '';
+  readonly size: 0;
+  readonly align: 1;
+  readonly returns: R;
+  readonly params: P;
+}
+
 /** A bitfield member: `base name : bits`. Not a type of its own; only a struct/union field. */
 export interface Bitfield<B extends IntType | EnumType | TypedefType = IntType | EnumType | TypedefType> {
   readonly kind: 'bitfield';
@@ -132,7 +145,7 @@ export interface UnionType<F extends FieldMap = FieldMap> {
 }
 
 export type CType =
-  | IntType | VoidType | EnumType | PtrType | ArrayType | TypedefType | QualType | FwdType | StructType | UnionType;
+  | IntType | VoidType | EnumType | PtrType | ArrayType | TypedefType | QualType | FwdType | StructType | UnionType | FuncProtoType;
 export type CKind = CType['kind'];
 export type Composite = StructType | UnionType;
 

@@ -7,8 +7,9 @@
 //   transitively — an embedded struct is part of the layout;
 // - a pointer to a struct/union that is emitted in full stays typed (task->real_parent when
 //   task_struct is asked for); a pointer to any other struct/union becomes a pointer to a forward
-//   declaration (ask for the pointee with another --type to walk through it); pointers to
-//   function prototypes become `void *`;
+//   declaration (ask for the pointee with another --type to walk through it); a function pointer
+//   becomes t.ptr(t.funcProto(returns, [params])) (struct_ops slots), its parts declared by the same
+//   rules, or `void *` when one is a struct, union or array by value or the prototype is variadic;
 // - layouts are explicit: every member is placed at its BTF bit offset with at(), and each
 //   composite carries its BTF size, so the descriptors match the kernel even where C layout rules
 //   would not (packed or hand-aligned structs); BTF FLOATs become byte arrays; type tags are dropped.
@@ -151,7 +152,11 @@ class Generator {
       }
       case 'TYPEDEF':
         this.emit(t.type);
-        this.out.push(`export const ${this.ident(x)} = t.typedef('${t.name}', ${this.value(t.type)});`);
+        const value = this.value(t.type);
+        // A function pointer's parameters may point back to the struct that uses the typedef: the
+        // annotation keeps tsc from inferring the type through that cycle.
+        const annotation = value.includes('t.funcProto(') ? `: t.TypedefType<${this.type(t.type)}>` : '';
+        this.out.push(`export const ${this.ident(x)}${annotation} = t.typedef('${t.name}', ${value});`);
         break;
       case 'STRUCT': case 'UNION': {
         for (const m of t.members) this.emit(m.type);
@@ -203,7 +208,8 @@ class Generator {
     const x = this.untag(id);
     const t = this.t(x);
     const voidTarget = { type: 't.VoidType', body: 't.void_', lazy: false };
-    if (t === undefined || t.kind === 'FUNC_PROTO') return voidTarget;
+    if (t === undefined) return voidTarget;
+    if (t.kind === 'FUNC_PROTO') return this.proto(t) ?? voidTarget;
     switch (t.kind) {
       case 'CONST': case 'VOLATILE': case 'RESTRICT': {
         const inner = this.pointee(t.type);
@@ -220,7 +226,8 @@ class Generator {
         const r = this.stripToDecl(this.resolveTypedef(x));
         const rt = this.t(r);
         if (rt !== undefined && COMPOSITE.has(rt.kind)) return this.pointee(r);
-        if (rt?.kind === 'FUNC_PROTO' || rt === undefined) return voidTarget;
+        if (rt === undefined) return voidTarget;
+        if (rt.kind === 'FUNC_PROTO') return this.pointee(r);
         // A typedef of a scalar: define it in full (cheap, keeps the name).
         this.closure(x);
         this.emit(x);
@@ -231,6 +238,39 @@ class Generator {
         this.closure(x);
         this.emit(x);
         return { type: this.type(x), body: this.value(x), lazy: false };
+    }
+  }
+
+  /** A function prototype as t.funcProto(…), or undefined when a part has no cheap declaration. */
+  private proto(t: Extract<BtfType, { kind: 'FUNC_PROTO' }>): { type: string; body: string; lazy: boolean } | undefined {
+    if (t.params.length > 0 && t.params[t.params.length - 1]!.type === 0) return undefined; // variadic
+    const ret = this.protoPart(t.returnType);
+    const params = t.params.map((p) => this.protoPart(p.type));
+    if (ret === undefined || params.some((p) => p === undefined)) return undefined;
+    return { type: 't.FuncProtoType', body: `t.funcProto(${ret}, [${params.join(', ')}])`, lazy: false };
+  }
+
+  /** The descriptor of a prototype's return or parameter type: scalars, enums, typedefs of those, pointers. */
+  private protoPart(id: number): string | undefined {
+    const x = this.untag(id);
+    const t = this.t(x);
+    if (t === undefined) return 't.void_';
+    switch (t.kind) {
+      case 'INT': return this.int(t).value;
+      case 'PTR': return this.pointer(t.type);
+      case 'RESTRICT': return this.protoPart(t.type);
+      case 'CONST': case 'VOLATILE': {
+        const inner = this.protoPart(t.type);
+        return inner === undefined ? undefined : `t.${t.kind === 'CONST' ? 'constOf' : 'volatileOf'}(${inner})`;
+      }
+      case 'ENUM': case 'ENUM64': case 'TYPEDEF': {
+        const r = this.t(this.stripToDecl(this.resolveTypedef(x)));
+        if (r === undefined || COMPOSITE.has(r.kind) || r.kind === 'ARRAY' || r.kind === 'FUNC_PROTO' || r.kind === 'FLOAT') return undefined;
+        this.closure(x);
+        this.emit(x);
+        return this.ident(x);
+      }
+      default: return undefined;
     }
   }
 

@@ -7,7 +7,8 @@
 //   the BPF target, bitfields included; opts.packed, opts.align), or an explicit layout when every
 //   field is at(bitOffset, type) and opts.size is given (generated kernel types),
 //   array(elem, n), ptr(target | () => target), enumType(name, values, size?), bitfield(base, bits),
-//   typedef(name, type), constOf(type), volatileOf(type), fwd(name, { union? }).
+//   typedef(name, type), constOf(type), volatileOf(type), fwd(name, { union? }),
+//   funcProto(returns, params) / funcPtr(returns, params) (function pointers: struct_ops slots).
 //   Keys `#0`, `#1`, … in a field map are anonymous members; their fields are reachable by name.
 // - ValueOf<T>: the JS value of a type (number ≤ 32 bits, bigint for 64-bit and pointers, boolean
 //   for _Bool, string for char[N], arrays, objects). encodeValue / decodeValue convert (LE default).
@@ -26,7 +27,7 @@
 
 export * from './descriptors.js';
 export {
-  array, at, bitfield, bool, char, constOf, type CompositeOptions, enumType, fieldOf, type FieldInfo, findField, fwd, intType,
+  array, at, bitfield, bool, char, constOf, type CompositeOptions, enumType, fieldOf, type FieldInfo, findField, funcProto, funcPtr, fwd, intType,
   ptr, resolve, s16, s32, s64, s8, struct, typedef, u16, u32, u64, u8, union, void_, volatileOf,
 } from './constructors.js';
 export type { AnyField, FieldNames, FieldType, Resolved, ValueOf } from './type-level.js';

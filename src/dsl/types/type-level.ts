@@ -2,7 +2,7 @@
 // exposes (its own plus those of its anonymous members, as C allows).
 
 import type {
-  ArrayType, Bitfield, CType, EnumType, FieldMap, FwdType, IntType, PtrType, QualType, StructType, TypedefType, UnionType,
+  ArrayType, Bitfield, CType, EnumType, FieldMap, FuncProtoType, FwdType, IntType, PtrType, QualType, StructType, TypedefType, UnionType,
   VoidType,
 } from './descriptors.js';
 
@@ -29,7 +29,7 @@ type ValueOfNarrow<T> =
   : T extends PtrType ? bigint
   : T extends ArrayType<infer E> ? (Resolved<E> extends { flavor: 'char' } ? string : ValueOf<E>[])
   : T extends StructType<infer F> | UnionType<infer F> ? { -readonly [K in keyof F]: ValueOf<F[K]> }
-  : T extends VoidType | FwdType ? never
+  : T extends VoidType | FwdType | FuncProtoType ? never
   : unknown;
 
 /** A struct's field map with typedefs/qualifiers stripped, or never. */
