@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
+import { parseCpuList } from '../loader/index.js';
 import { kernelAvailable, loadAll, tempDir } from './support/dsl-kernel.js';
 import { requireReferences, run } from './support/references.js';
 
@@ -149,15 +150,42 @@ describe.skipIf(!ok)('examples in the kernel, against their C twins', () => {
     expect(n).toBeLessThanOrEqual(Math.ceil(clang * 1.1));
   });
 
-  it('example 4, TCP state tracer: the same ring buffer events as the C twin for one loopback connection', () => {
+  it('example 4, TCP state tracer: the same ring buffer events as the C twin for IPv4 and IPv6 loopback connections', () => {
     const dsl = build('tcp-states');
     checkObject(dsl);
-    const port = String(20000 + (process.pid % 20000) * 2);
-    const ours = run(harness, ['tcp-rb', dsl, 'events', port]);
-    const twin = run(harness, ['tcp-rb', 'fixtures/obj/example_tcpstates.bpf.o', 'events', port]);
-    expect(ours).toBe(twin);
-    // TCP_SYN_SENT → TCP_ESTABLISHED for the client socket: the connection was seen.
-    expect(ours).toContain(`2 1 ${Number(port) + 1} ${port} 2 0100007f 0100007f`);
+    const port = 20000 + (process.pid % 10000) * 4;
+    const ours = parseTcpRun(run(harness, ['tcp-rb', dsl, 'events', String(port)]));
+    const twin = parseTcpRun(run(harness, ['tcp-rb', 'fixtures/obj/example_tcpstates.bpf.o', 'events', String(port)]));
+    const online = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')); // highest online CPU + 1
+    for (const r of [ours, twin]) {
+      for (const [p, family] of [[port, AF_INET], [port + 2, AF_INET6]] as const) {
+        const conn = (role: 'client' | 'server'): Endpoints => r.conns.find((c) => c.role === role && c.local.port === (role === 'client' ? p + 1 : p))!;
+        const evs = r.events.filter((e) => e.sport === p || e.sport === p + 1);
+        // The client socket (P+1 → P): CLOSE → SYN_SENT → ESTABLISHED → CLOSE (RST).
+        expect(evs.filter((e) => e.sport === p + 1).map((e) => `${e.oldstate}>${e.newstate}`))
+          .toEqual([`${TCP.CLOSE}>${TCP.SYN_SENT}`, `${TCP.SYN_SENT}>${TCP.ESTABLISHED}`, `${TCP.ESTABLISHED}>${TCP.CLOSE}`]);
+        for (const e of evs) {
+          expect(e).toMatchObject({ family, protocol: IPPROTO_TCP });
+          expect(e.cpu).toBeLessThan(online);
+          // Addresses and ports as getsockname/getpeername + inet_ntop report the connected sockets;
+          // the listener's events (dport 0) carry only the local side.
+          const [src, dst] = family === AF_INET ? [e.saddr, e.daddr] : [e.saddr6, e.daddr6];
+          const c = conn(e.sport === p + 1 ? 'client' : 'server');
+          expect({ addr: src, port: e.sport }).toEqual(c.local);
+          if (e.dport !== 0) expect({ addr: dst, port: e.dport }).toEqual(c.remote);
+          // An IPv4 socket's IPv6 fields hold its addresses IPv4-mapped.
+          if (family === AF_INET) expect([e.saddr6, e.daddr6]).toEqual([`::ffff:${e.saddr}`, `::ffff:${e.daddr}`]);
+        }
+        // listen() and connect() change the state in the calling process: the harness's tgid.
+        const inProcess = evs.filter((e) => e.oldstate === TCP.CLOSE && (e.newstate === TCP.SYN_SENT || e.newstate === TCP.LISTEN));
+        expect(inProcess).toHaveLength(2);
+        for (const e of inProcess) expect(e.pid).toBe(r.self);
+      }
+    }
+    // Same events from both objects, but for the CPU and the PID of softirq-context transitions.
+    const comparable = (r: TcpRun): string[] => r.events.map((e) => JSON.stringify({ ...e, cpu: undefined, pid: undefined })).sort();
+    expect(comparable(ours)).toEqual(comparable(twin));
+    expect(ours.conns).toEqual(twin.conns);
     const n = insnCounts(dsl).get('tcp_state')!;
     const clang = insnCounts('fixtures/obj/example_tcpstates.bpf.o').get('tcp_state')!;
     console.log(`example 4 tcp-states: DSL ${n} instructions, clang-19 -O2 ${clang}`);
@@ -185,3 +213,32 @@ describe.skipIf(!ok)('examples in the kernel, against their C twins', () => {
     } finally { loaded.cleanup(); }
   });
 });
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const IPPROTO_TCP = 6;
+/** include/net/tcp_states.h */
+const TCP = { ESTABLISHED: 1, SYN_SENT: 2, CLOSE: 7, LISTEN: 10 } as const;
+
+interface Endpoints { role: string; local: { addr: string; port: number }; remote: { addr: string; port: number } }
+interface HarnessTcpEvent {
+  pid: number; cpu: number; oldstate: number; newstate: number; sport: number; dport: number; family: number; protocol: number;
+  saddr: string; daddr: string; saddr6: string; daddr6: string;
+}
+interface TcpRun { self: number; conns: Endpoints[]; events: HarnessTcpEvent[] }
+
+/** The output of `dsl-run tcp-rb` (see test/harness/dsl-run.c). */
+function parseTcpRun(out: string): TcpRun {
+  const r: TcpRun = { self: -1, conns: [], events: [] };
+  for (const line of out.trim().split('\n')) {
+    const [kind, ...w] = line.split(' ');
+    if (kind === 'self') r.self = Number(w[0]);
+    else if (kind === 'conn') r.conns.push({ role: w[0]!, local: { addr: w[1]!, port: Number(w[2]) }, remote: { addr: w[3]!, port: Number(w[4]) } });
+    else if (kind === 'event') {
+      const [pid, cpu, oldstate, newstate, sport, dport, family, protocol] = w.slice(0, 8).map(Number) as [number, number, number, number, number, number, number, number];
+      const [saddr, daddr, saddr6, daddr6] = w.slice(8) as [string, string, string, string];
+      r.events.push({ pid, cpu, oldstate, newstate, sport, dport, family, protocol, saddr, daddr, saddr6, daddr6 });
+    }
+  }
+  return r;
+}

@@ -1,6 +1,6 @@
 // Shared by the end-to-end tests (test/e2e-*.test.ts): gating on root and the tools they use,
-// a private tracefs instance for bpf_printk lines, a veth pair into a fresh network namespace,
-// and inet_ntop-style address formatting. Nothing here uses libbpf or bpftool.
+// a private tracefs instance for bpf_printk lines and a veth pair into a fresh network namespace.
+// Nothing here uses libbpf or bpftool. (Addresses in events: inetNtop of tsbpf/loader.)
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -89,30 +89,4 @@ export function vethNamespace(tag: string): VethNs {
     throw e;
   }
   return v;
-}
-
-/** inet_ntop(AF_INET, …): the 4 bytes in network order. */
-export function ntop4(bytes: Uint8Array): string {
-  return [...bytes.subarray(0, 4)].join('.');
-}
-
-/**
- * inet_ntop(AF_INET6, …) as glibc writes it: lower-case hex groups, the first longest run (≥ 2) of
- * zero groups as `::`, and a dotted IPv4 tail after `::` (IPv4-compatible) or `::ffff:` (IPv4-mapped).
- */
-export function ntop6(bytes: Uint8Array): string {
-  const g = Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!);
-  let best = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) { best = i; bestLen = j - i; }
-    i = j;
-  }
-  if (best === 0 && (bestLen === 6 || (bestLen === 5 && g[5] === 0xffff))) return `::${bestLen === 5 ? 'ffff:' : ''}${ntop4(bytes.subarray(12))}`;
-  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
-  if (bestLen < 2) return hex(g);
-  return `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
 }
