@@ -6,7 +6,8 @@
 //   tsbpf build examples/tcp-cc.ts -o tcp-cc.o
 // C twin: fixtures/src/struct_ops_tcp_cc.bpf.c. Types: examples/kernel/tcp-cc-types.ts, written by
 //   tsbpf btf gen-ts /sys/kernel/btf/vmlinux --type tcp_congestion_ops --type tcp_sock --type sock
-// (tcp_sock fields are read and written at that kernel's offsets: regenerate it for another kernel).
+// tcp_sock's fields are read and written with CO-RE relocations (coreLoad/coreStore), as clang does
+// through vmlinux.h, so libbpf and tsbpf's loader move the offsets to the running kernel's layout.
 import { asm, defineObject, type DslObject, globalVar, program, R0, R2, R3, R4, R5, structOps, u32, W0, W3, W4, W5 } from '../src/index.js';
 import { tcp_congestion_ops, tcp_sock } from './kernel/tcp-cc-types.js';
 
@@ -27,7 +28,7 @@ export function tcpCongestionControl(name: string, options: { link?: boolean } =
   // BPF_PROG(ssthresh, struct sock *sk): half the window, at least 2.
   const ssthresh = program('struct_ops/tsbpf_cc_ssthresh', (b) => {
     b.load(8, R2, b.ctx, 0); // sk = ctx[0]
-    b.loadField(R0, R2, tcp_sock, 'snd_cwnd');
+    b.coreLoad(R0, R2, tcp_sock, 'snd_cwnd');
     b.emit(asm.rsh(R0, 1));
     b.if(R0, '<', 3, () => b.return(2));
     b.return(R0);
@@ -41,19 +42,19 @@ export function tcpCongestionControl(name: string, options: { link?: boolean } =
     b.load(4, R5, R4, 0);
     b.emit(asm.add(W5, W3));
     b.store(4, R4, 0, R5); // acks_seen += acked
-    b.loadField(R4, R2, tcp_sock, 'snd_cwnd');
-    b.loadField(R5, R2, tcp_sock, 'snd_ssthresh');
+    b.coreLoad(R4, R2, tcp_sock, 'snd_cwnd');
+    b.coreLoad(R5, R2, tcp_sock, 'snd_ssthresh');
     b.if(R4, '<', R5, () => {
       b.emit(asm.add(W4, W3));
-      b.storeField(R2, tcp_sock, 'snd_cwnd', R4); // slow start: cwnd += acked
+      b.coreStore(R2, R4, tcp_sock, 'snd_cwnd'); // slow start: cwnd += acked
     }, () => {
-      b.loadField(R5, R2, tcp_sock, 'snd_cwnd_cnt');
+      b.coreLoad(R5, R2, tcp_sock, 'snd_cwnd_cnt');
       b.emit(asm.mov(R0, R5), asm.add(W0, 1));
-      b.storeField(R2, tcp_sock, 'snd_cwnd_cnt', R0); // snd_cwnd_cnt++
+      b.coreStore(R2, R0, tcp_sock, 'snd_cwnd_cnt'); // snd_cwnd_cnt++
       b.if(R5, '>=', R4, () => {
-        b.storeField(R2, tcp_sock, 'snd_cwnd_cnt', 0);
+        b.coreStore(R2, 0, tcp_sock, 'snd_cwnd_cnt');
         b.emit(asm.add(W4, 1));
-        b.storeField(R2, tcp_sock, 'snd_cwnd', R4); // one more segment per window
+        b.coreStore(R2, R4, tcp_sock, 'snd_cwnd'); // one more segment per window
       });
     });
     b.return(0);
@@ -62,7 +63,7 @@ export function tcpCongestionControl(name: string, options: { link?: boolean } =
   // BPF_PROG(undo_cwnd, struct sock *sk): keep the current window.
   const undoCwnd = program('struct_ops/tsbpf_cc_undo_cwnd', (b) => {
     b.load(8, R2, b.ctx, 0);
-    b.loadField(R0, R2, tcp_sock, 'snd_cwnd');
+    b.coreLoad(R0, R2, tcp_sock, 'snd_cwnd');
     b.return(R0);
   });
 

@@ -127,6 +127,25 @@ describe.skipIf(!requireReferences('llvm-readelf-19', 'bpftool'))('struct_ops ma
     expect(sym(dsl)).toBe(sym(CLANG_OBJ));
   });
 
+  it('reads and writes tcp_sock with the CO-RE relocations clang-19 emits through vmlinux.h (coreLoad/coreStore)', () => {
+    // Per program, the distinct `kind type access` of its CO-RE records (clang may share one
+    // record between a load and a store of the same field; the set of fields relocated is the same).
+    const records = (f: string): Record<string, string[]> => {
+      const obj = readObject(readFileSync(f));
+      const btf = obj.btf!;
+      return Object.fromEntries(obj.programs.map((p) => [p.name, [...new Set(p.instructions.flatMap((i) => (i.coreRelocations ?? [])
+        .map((r) => `${r.kind} ${btf.nameOf(r.typeId)} ${btf.string(r.accessStringOffset)}`)))].sort()]));
+    };
+    const ours = records(dsl);
+    expect(ours).toEqual(records(CLANG_OBJ));
+    expect(ours.tsbpf_cc_cong_avoid!.length).toBeGreaterThanOrEqual(3);
+    // Every store into tcp_sock carries its relocation (a store without one would not move with the layout).
+    const obj = readObject(readFileSync(dsl));
+    const stores = obj.programs.find((p) => p.name === 'tsbpf_cc_cong_avoid')!.instructions.filter((i) => (i.insn.kind === 'st' || i.insn.kind === 'stx') && i.insn.dst === 2);
+    expect(stores.length).toBeGreaterThanOrEqual(3);
+    for (const st of stores) expect(st.coreRelocations?.map((r) => r.kind)).toEqual(['field_byte_offset']);
+  });
+
   it('tsbpf build examples/tcp-cc.ts writes the same .struct_ops section', () => {
     const out = join(dir, 'tcp-cc-cli.o');
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'build', join(ROOT, 'examples', 'tcp-cc.ts'), '-o', out], { encoding: 'utf8' });

@@ -261,6 +261,37 @@ export class ProgramBuilder {
   }
 
   /**
+   * `ptr->path… = value` as clang compiles it for a BTF-typed pointer the verifier lets a program
+   * write through (struct_ops arguments such as `struct sock *`, BPF_PROG_TYPE_TRACING writes it
+   * allows): the steps before the last load pointers as coreLoad does, the last is one `stx`/`st`
+   * with its offset relocated (field_byte_offset on the store). Scalar fields of 1–8 bytes; a
+   * multi-step path uses one of R1–R5 other than `ptr` and `value` for the pointers on the way.
+   */
+  coreStore<T extends StructType | UnionType | PtrType, const P extends readonly PathElement[]>(
+    ptr: Reg, value: Reg | number, root: T, ...path: P & ValidPath<T, P>
+  ): this {
+    const cp = resolvePath(this.context.btf, root, path as unknown as readonly PathElement[]);
+    const last = cp.steps[cp.steps.length - 1]!;
+    if (last.bitSize !== 0) throw new DslError('coreStore of a bitfield: load the storage unit, change its bits and store it', callerLocation());
+    const size = resolve(cp.result).size;
+    if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`coreStore of a ${size}-byte field: only 1, 2, 4 and 8-byte fields are stored whole`, callerLocation());
+    let base: Reg = reg64(ptr.n);
+    if (cp.steps.length > 1) {
+      const scratch = ([1, 2, 3, 4, 5] as const).find((n) => n !== ptr.n && (typeof value === 'number' || n !== value.n))!;
+      const via = reg64(scratch);
+      for (const step of cp.steps.slice(0, -1)) {
+        if (step.bitSize !== 0) throw new DslError('coreStore through a bitfield', callerLocation());
+        this.emit({ ...A.ldx(8, via, base, step.values.field_byte_offset), core: [step.relocation('field_byte_offset')] });
+        base = via;
+      }
+    }
+    const off = last.values.field_byte_offset;
+    const insn = typeof value === 'number' ? A.st(size, base, off, value) : A.stx(size, base, off, reg64(value.n));
+    this.emit({ ...insn, core: [last.relocation('field_byte_offset')] });
+    return this;
+  }
+
+  /**
    * A bitfield through a BTF pointer, as libbpf's BPF_CORE_READ_BITFIELD: p = ptr + BYTE_OFFSET,
    * a load of BYTE_SIZE bytes (1, 2, 4 or 8: a branch per size, on the relocated constant, which
    * the verifier follows only one way), then the shifts of coreReadBitfield.
