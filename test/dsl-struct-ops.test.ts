@@ -23,6 +23,7 @@ import { tcpCongestionControl } from '../examples/tcp-cc.js';
 import { canonical, cDefinition, clangBtf, idByName } from './support/c-types.js';
 import { kernelAvailable, tempDir, writeTemp } from './support/dsl-kernel.js';
 import { requireReferences, run } from './support/references.js';
+import { transferWithCongestionControl } from './support/tcp-transfer.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLANG_OBJ = join(ROOT, 'fixtures', 'obj', 'struct_ops_tcp_cc.bpf.o');
@@ -31,24 +32,6 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const available = (): string[] => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
 
-// A loopback connection that selects congestion control argv[1] with TCP_CONGESTION and sends 1 MiB.
-const TRANSFER = `
-import socket, sys, threading
-srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
-def serve():
-    c, _ = srv.accept(); n = 0
-    while n < 1 << 20:
-        d = c.recv(65536)
-        if not d: break
-        n += len(d)
-    c.close()
-t = threading.Thread(target=serve); t.start()
-s = socket.socket(); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, sys.argv[1].encode())
-s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20))
-print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b'\\0').decode())
-s.close(); t.join()
-`;
-const transfer = (name: string): string => run('python3', ['-c', TRANSFER, name]).trim();
 
 /** One section header line of `llvm-readelf -S`: type, flags, alignment, size. */
 function sectionOf(file: string, name: string): { type: string; size: number; flags: string; align: number } {
@@ -289,6 +272,20 @@ describe.skipIf(!kernelAvailable('python3'))('struct_ops maps in the kernel', ()
     const bss = c.map('.bss');
     return (bss.decodeValue(bss.lookup(new Uint8Array(4))!) as { acks_seen: number }).acks_seen;
   };
+  /** Registers the loaded map: listed, run by a connection (acks counted), gone once its Link is closed. */
+  const registerRunAndClose = (c: ReturnType<typeof loadObject>, name: string, viaBpfLink: boolean): void => {
+    const link = c.registerStructOps('tsbpf_cc');
+    try {
+      if (viaBpfLink) expect(link.fd).toBeGreaterThan(0);
+      expect(available()).toContain(name);
+      const before = acks(c);
+      expect(transferWithCongestionControl(name)).toBe(name);
+      expect(acks(c)).toBeGreaterThan(before);
+    } finally {
+      link.close();
+    }
+    expect(available()).not.toContain(name);
+  };
 
   it('bpftool struct_ops register (libbpf) registers it; a connection runs it; unregister removes it', () => {
     const name = 'tsbpf_dsl_lb';
@@ -308,7 +305,7 @@ describe.skipIf(!kernelAvailable('python3'))('struct_ops maps in the kernel', ()
       }));
       expect(bss.length).toBeGreaterThan(0);
       const before = count();
-      expect(transfer(name)).toBe(name);
+      expect(transferWithCongestionControl(name)).toBe(name);
       expect(count()).toBeGreaterThan(before);
     } finally {
       // Never leave the congestion control registered (the kernel would keep it after this test).
@@ -325,16 +322,7 @@ describe.skipIf(!kernelAvailable('python3'))('struct_ops maps in the kernel', ()
       expect(plan.link).toBe(false);
       expect(plan.slots.map((s) => `${s.member}=${s.program}`).sort()).toEqual(['cong_avoid', 'init', 'ssthresh', 'undo_cwnd'].map((m) => `${m}=tsbpf_cc_${m}`));
       expect(available()).not.toContain(name);
-      const link = c.registerStructOps('tsbpf_cc');
-      try {
-        expect(available()).toContain(name);
-        const before = acks(c);
-        expect(transfer(name)).toBe(name);
-        expect(acks(c)).toBeGreaterThan(before);
-      } finally {
-        link.close();
-      }
-      expect(available()).not.toContain(name);
+      registerRunAndClose(c, name, false);
     } finally {
       c.close();
     }
@@ -348,17 +336,7 @@ describe.skipIf(!kernelAvailable('python3'))('struct_ops maps in the kernel', ()
     try {
       expect(c.structOps.get('tsbpf_cc')?.link).toBe(true);
       expect(c.map('tsbpf_cc').info.flags).toBe(1 << 13); // BPF_F_LINK
-      const link = c.registerStructOps('tsbpf_cc');
-      try {
-        expect(link.fd).toBeGreaterThan(0);
-        expect(available()).toContain(name);
-        const before = acks(c);
-        expect(transfer(name)).toBe(name);
-        expect(acks(c)).toBeGreaterThan(before);
-      } finally {
-        link.close();
-      }
-      expect(available()).not.toContain(name);
+      registerRunAndClose(c, name, true);
     } finally {
       c.close();
     }

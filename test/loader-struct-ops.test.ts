@@ -11,30 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { kernelBtf, loadObject, planStructOps, StructOpsError } from '../loader/index.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { transferWithCongestionControl } from './support/tcp-transfer.js';
 
 const ok = requireReferences('bpftool', 'python3', 'clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
 const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'struct_ops_tcp_cc.bpf.o');
 const available = (): string[] => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
 // The kernel's state of the struct_ops map as `bpftool struct_ops dump` reports it (INIT, INUSE, TOBEFREE).
 const state = (id: number): string | undefined => /"state":"BPF_STRUCT_OPS_STATE_(\w+)"/.exec(run('bpftool', ['-j', 'struct_ops', 'dump', 'id', String(id)]))?.[1];
-
-// A loopback connection that selects the congestion control with TCP_CONGESTION and sends 1 MiB.
-const TRANSFER = `
-import socket, threading
-srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
-def serve():
-    c, _ = srv.accept(); n = 0
-    while n < 1 << 20:
-        d = c.recv(65536)
-        if not d: break
-        n += len(d)
-    c.close()
-t = threading.Thread(target=serve); t.start()
-s = socket.socket(); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, b'tsbpf_cc')
-s.connect(srv.getsockname()); s.sendall(b'x' * (1 << 20))
-print(s.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b'\\0').decode())
-s.close(); t.join()
-`;
 
 /** Members of a kernel struct as pahole prints them: name, byte offset, in declaration order. */
 function paholeMembers(struct: string): { name: string; offset: number }[] {
@@ -100,7 +83,7 @@ describe.skipIf(!ok)('struct_ops maps', () => {
         const bss = c.map('.bss');
         const acks = (): number => (bss.decodeValue(bss.lookup(new Uint8Array(4))!) as { acks_seen: number }).acks_seen;
         const before = acks();
-        expect(run('python3', ['-c', TRANSFER]).trim()).toBe('tsbpf_cc');
+        expect(transferWithCongestionControl('tsbpf_cc')).toBe('tsbpf_cc');
         const after = acks();
         // cong_avoid adds the segments each ACK acknowledged: 1 MiB over loopback is acked in > 0 segments.
         expect(after).toBeGreaterThan(before);
