@@ -1,7 +1,8 @@
 // The DSL's output size against clang-19 -O2, for docs/benchmarks.md: every examples/*.ts is built
 // with buildProgramFile (what `tsbpf build` runs) and each of its programs is matched by name with
 // the program of its C twin: the fixtures/src/example_*.bpf.c whose header says "C twin of
-// examples/X.ts", built by fixtures/build.sh into fixtures/obj/.
+// examples/X.ts", or the fixture the example's header names ("C twin: fixtures/src/X.bpf.c"),
+// built by fixtures/build.sh into fixtures/obj/.
 // Instructions are counted as the kernel counts them (ld_imm64 = 2). Not timed.
 
 import { readdirSync, readFileSync } from 'node:fs';
@@ -13,14 +14,16 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export async function dslSizeSection() {
   const { buildProgramFile, readObject } = await import(join(root, 'dist', 'index.js'));
   const count = (bytes) => new Map(readObject(bytes).programs.map((p) => [p.name, p.instructions.reduce((n, i) => n + (i.insn.kind === 'ldImm64' ? 2 : 1), 0)]));
-  // A twin names its example in its header: "C twin of examples/X.ts".
-  const twins = readdirSync(join(root, 'fixtures', 'src')).filter((f) => /^example_.*\.bpf\.c$/.test(f)).map((f) => {
-    const example = /C twin of examples\/([\w.-]+\.ts)/.exec(readFileSync(join(root, 'fixtures', 'src', f), 'utf8'))?.[1];
+  // A twin names its example in its header ("C twin of examples/X.ts"), or the example names its twin.
+  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort();
+  const named = new Map(examples.map((ex) => [/C twin: fixtures\/src\/([\w.-]+\.bpf\.c)/.exec(readFileSync(join(root, 'examples', ex), 'utf8'))?.[1], ex]));
+  const twins = readdirSync(join(root, 'fixtures', 'src')).filter((f) => f.endsWith('.bpf.c')).map((f) => {
+    const example = /C twin of examples\/([\w.-]+\.ts)/.exec(readFileSync(join(root, 'fixtures', 'src', f), 'utf8'))?.[1] ?? named.get(f);
     const file = f.replace(/\.c$/, '.o');
-    return { example, file, counts: count(readFileSync(join(root, 'fixtures', 'obj', file))) };
-  });
+    return example === undefined ? undefined : { example, file, counts: count(readFileSync(join(root, 'fixtures', 'obj', file))) };
+  }).filter((t) => t !== undefined);
   const rows = [];
-  for (const ex of readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort()) {
+  for (const ex of examples) {
     const ours = count(await buildProgramFile(join(root, 'examples', ex)));
     for (const [prog, n] of ours) {
       const twin = twins.find((t) => t.example === ex && t.counts.has(prog));
@@ -31,7 +34,7 @@ export async function dslSizeSection() {
     '## DSL output size against clang-19 -O2',
     '',
     'Instructions per program of each DSL example (examples/*.ts, built with `buildProgramFile`, as `tsbpf build`)',
-    'and of the program of the same name in its C twin (fixtures/src/example_*.bpf.c, built by fixtures/build.sh',
+    'and of the program of the same name in its C twin (fixtures/src/*.bpf.c, built by fixtures/build.sh',
     'with clang-19 -O2). Counted as the kernel counts them (ld_imm64 is two). Not timed; test/dsl-examples.test.ts',
     'fails when the DSL needs more than 10% more instructions than clang.',
     '',
