@@ -8,6 +8,8 @@ import { KIND_MASK, KIND_NAMES, KIND_SHIFT, VLEN_MASK } from './kinds.js';
 import type { BtfStringTable } from './strings.js';
 import { LINKAGES, type BtfKind, type BtfMember, type BtfType } from './types.js';
 import { utf8Bytes } from './strings.js';
+import { emptyNameIndex, NAME_HASH, type NameIndex } from './name-index.js';
+import { walkTypesFull } from './walk-full.js';
 
 /** One entry of the 2026 layout section: how long a kind's records are. Indexed by kind number. */
 export interface BtfLayoutEntry {
@@ -16,30 +18,6 @@ export interface BtfLayoutEntry {
   /** Bytes per vlen element. */
   readonly elemSize: number;
   readonly flags: number;
-}
-
-/**
- * Own types by name, without decoding a string: a chained hash over the name's string offset
- * (Fibonacci hashing, bucket = (offset × NAME_HASH) >>> shift). heads[bucket] is the first type
- * index + 1 (0: empty), next[index] the following one; a lookup compares the name words on its chain.
- */
-export interface NameIndex {
-  readonly heads: Int32Array;
-  readonly next: Int32Array;
-  readonly shift: number;
-}
-
-export const NAME_HASH = 0x9e3779b1;
-
-/**
- * An empty index for up to `count` types: one bucket per 32 (an upper bound; vmlinux fills about
- * half of it), so the bucket heads of vmlinux (8192, 32 KiB) stay in the L1 cache while the decoder
- * writes them in id order; a lookup walks a chain of about ten, far less than its search of the strings.
- */
-export function emptyNameIndex(count: number): NameIndex {
-  let bits = 4;
-  while (bits < 30 && 2 ** bits * 32 < count) bits++;
-  return { heads: new Int32Array(2 ** bits), next: new Int32Array(Math.max(count, 1)), shift: 32 - bits };
 }
 
 /** The raw form a decoded Btf keeps: the blob, where each own type starts, and the strings. */
@@ -275,10 +253,26 @@ export class Btf {
     return ids.sort((a, b) => a - b);
   }
 
+  /**
+   * The full check of one record of a graph decoded with the structural check, before it becomes
+   * an object: a fault the decoder did not look at is a BtfError (at its byte offset) here, the
+   * error a full decode gives, rather than an object with an undefined linkage or a dangling id.
+   */
+  private checkRecord(i: number): void {
+    const raw = this.raw!;
+    const p = raw.offsets[i]!;
+    const end = i + 1 < this.count ? raw.offsets[i + 1]! : raw.words.length;
+    walkTypesFull({
+      words: raw.words.subarray(p, end), typeOffset: raw.typeOffset + 4 * p, strEnd: raw.strings.end,
+      layout: this.layout, firstId: this.firstId + i, lastId: this.lastId,
+    });
+  }
+
   private materialize(i: number): BtfType {
     const raw = this.raw!;
     const { words } = raw;
     const p = raw.offsets[i]!;
+    if (raw.validation === 'structure') this.checkRecord(i);
     const name = this.string(words[p]!);
     const info = words[p + 1]!;
     const kindNumber = (info >>> KIND_SHIFT) & KIND_MASK;

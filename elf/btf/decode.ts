@@ -17,8 +17,9 @@ import { walkTypesStructure } from './walk-structure.js';
  * - 'full' (the default): every record's fields, every string offset and every type id referenced.
  * - 'structure': what libbpf's btf__parse checks — the header and sections, that every record has a
  *   known kind and lies inside the type section — plus every type's name offset. For BTF that the
- *   kernel has already validated (/sys/kernel/btf/*); a fault beyond that surfaces (as a BtfError or
- *   an unknown type id) only when the faulty type is used. validateBtf() makes the full check later.
+ *   kernel has already validated (/sys/kernel/btf/*). A fault beyond that is found when the faulty
+ *   type is built (type(), get(), types() check its record first and throw the BtfError a full decode
+ *   gives); validateBtf() makes the full check of the whole graph later.
  */
 export type BtfValidation = 'full' | 'structure';
 

@@ -2,7 +2,8 @@
 // the word offset of every record and the name index out. Two walks exist (walk-full.ts,
 // walk-structure.ts); decodeBtf picks one by DecodeBtfOptions.validation.
 
-import { type BtfLayoutEntry, emptyNameIndex, type NameIndex } from './btf.js';
+import type { BtfLayoutEntry } from './btf.js';
+import { emptyNameIndex, type NameIndex } from './name-index.js';
 
 export interface TypeWalkInput {
   /** The type section as 32-bit words in host order. */
@@ -15,6 +16,8 @@ export interface TypeWalkInput {
   readonly layout: readonly BtfLayoutEntry[] | undefined;
   /** Id of the first record (1, or the base's last id + 1 for split BTF). */
   readonly firstId: number;
+  /** The last valid type id, when `words` is only part of the graph (one record checked on its own). */
+  readonly lastId?: number;
 }
 
 export interface TypeWalk {

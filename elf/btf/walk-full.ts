@@ -4,7 +4,7 @@
 
 import { BtfError } from './errors.js';
 import { KIND_MASK, KIND_NAMES, KIND_SHIFT, VLEN_MASK } from './kinds.js';
-import { NAME_HASH } from './btf.js';
+import { NAME_HASH } from './name-index.js';
 import { newTypeTables, type TypeWalk, type TypeWalkInput } from './type-walk.js';
 
 export function walkTypesFull(input: TypeWalkInput): TypeWalk {
@@ -195,7 +195,7 @@ export function walkTypesFull(input: TypeWalkInput): TypeWalk {
     }
     p = q + extra;
   }
-  const lastId = firstId + n - 1;
+  const lastId = input.lastId ?? firstId + n - 1;
   if (maxRef > lastId) {
     const w = firstBadRef(words, offsets.subarray(0, n), lastId);
     throw new BtfError(`type id ${words[w]!} does not exist (last id ${lastId})`, at(w));

@@ -7,7 +7,7 @@
 // On any fault the full walk runs, so that the error is the same one the full check gives.
 
 import { BtfError } from './errors.js';
-import { NAME_HASH } from './btf.js';
+import { NAME_HASH } from './name-index.js';
 import { newTypeTables, type TypeWalk, type TypeWalkInput } from './type-walk.js';
 import { walkTypesFull } from './walk-full.js';
 
