@@ -2,8 +2,8 @@
 // btf__parse checks plus every type's name offset; 'full' (the default) also every member, parameter
 // and enumerator name and every type id referenced. Checked here: both give the same graph for every
 // fixture and for vmlinux; a fault the structural check finds gives the very error of the full check;
-// a fault only the full check finds is found by validateBtf later; and which faults libbpf 1.1's
-// btf__new lets through is asked of libbpf itself, not assumed.
+// a fault only the full check finds is found by validateBtf later and when the faulty type is built;
+// and which faults libbpf 1.1's btf__new lets through is asked of libbpf itself, not assumed.
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,6 +93,8 @@ describe('faults: the structural check gives the full check\'s error, or leaves 
         } else {
           structureOnly++;
           expect(errorOf(() => validateBtf(structure.btf))).toBe(full.error);
+          // Building the types finds the fault too: some record's own check throws a BtfError.
+          expect(errorOf(() => { for (const [id] of structure.btf.types()) structure.btf.get(id); })).not.toBe('no error');
         }
       },
     ), { numRuns: 2000 });
@@ -129,7 +131,7 @@ int main(int argc, char **argv) {
 
 type FaultKind = 'member-name' | 'type-ref' | 'record-name' | 'vlen' | 'kind';
 
-interface Fault { readonly kind: FaultKind; readonly blob: Uint8Array; readonly where: string }
+interface Fault { readonly kind: FaultKind; readonly blob: Uint8Array; readonly where: string; readonly word: number }
 
 /** Word positions in a decoded (little-endian) blob where each kind of fault can be planted. */
 function faultSites(btf: Btf): Record<FaultKind, number[]> {
@@ -188,7 +190,7 @@ describe.skipIf(!ok)('what libbpf 1.1 btf__new accepts, against the two levels',
       const sites = faultSites(btf)[kind];
       if (sites.length === 0) return;
       const site = sites[pick % sites.length]!;
-      faults.push({ kind, blob: plant(blob, btf, kind, site, k), where: `${name} ${kind} at word ${site}` });
+      faults.push({ kind, blob: plant(blob, btf, kind, site, k), where: `${name} ${kind} at word ${site}`, word: site });
     }), { numRuns: 400 });
     const files = faults.map((f, i) => { const p = join(dir, `f${i}.btf`); writeFileSync(p, f.blob); return p; });
     const verdicts = run(exe, files).trim().split('\n');
@@ -204,7 +206,16 @@ describe.skipIf(!ok)('what libbpf 1.1 btf__new accepts, against the two levels',
         // Not looked at by libbpf's parse, nor by the structural check; the full check and validateBtf find it.
         expect(libbpf, f.where).toBe('ACCEPT');
         expect('btf' in structure, f.where).toBe(true);
-        if ('btf' in structure && 'error' in full) expect(errorOf(() => validateBtf(structure.btf)), f.where).toBe(full.error);
+        if ('btf' in structure && 'error' in full) {
+          expect(errorOf(() => validateBtf(structure.btf)), f.where).toBe(full.error);
+          // The faulty type, when built, throws the full check's error; the types before it build.
+          const { offsets } = structure.btf.raw!;
+          let i = 0;
+          while (i + 1 < offsets.length && offsets[i + 1]! <= f.word) i++;
+          const id = structure.btf.firstId + i;
+          expect(errorOf(() => structure.btf.get(id)), f.where).toBe(full.error);
+          for (let j = structure.btf.firstId; j < id; j++) structure.btf.get(j);
+        }
       } else if (f.kind === 'record-name') {
         // libbpf's parse does not look at names at all; our name index needs them, so both levels check.
         expect(libbpf, f.where).toBe('ACCEPT');
