@@ -1,6 +1,8 @@
 // The native shim against the live kernel: bpf(2) commands, errno names, mmap of a BPF map,
 // perf_event_open + ioctl + close. Checked against bpftool's view of the same objects.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import {
   address, bpf, BpfCommand, close, encodeAttr, MapCreateAttr, MapElemAttr, MapFlag, MapShared, mmap, munmap,
@@ -27,16 +29,41 @@ describe.skipIf(!ok)('syscall shim on the live kernel', () => {
     try {
       const key = Buffer.alloc(4); key.writeUInt32LE(2);
       const value = Buffer.alloc(8); value.writeBigUInt64LE(0x1122334455667788n);
-      bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(value), flags: 0 }));
+      bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(value), flags: 0 }), [key, value]);
       const out = Buffer.alloc(8);
-      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }));
+      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }), [key, out]);
       expect(out.readBigUInt64LE(0)).toBe(0x1122334455667788n);
       // The map id from OBJ_GET_INFO_BY_FD (struct bpf_map_info: type@0 id@4) names the map bpftool lists.
       const info = Buffer.alloc(88);
-      bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }));
+      bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }), info);
       const id = info.readUInt32LE(4);
       const shown = JSON.parse(run('bpftool', ['-j', 'map', 'dump', 'id', String(id)])) as { key: string[]; value: string[] }[];
       expect(shown[2]!.value.join(' ')).toBe('0x88 0x77 0x66 0x55 0x44 0x33 0x22 0x11');
+    } finally {
+      close(fd);
+    }
+  });
+
+  it('holds a buffer known only by its address until the next system call, then lets it go', async () => {
+    // A full collection on demand (node --expose-gc, enabled at run time for this test).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const fd = createArray('tsbpf_hold');
+    try {
+      // Build the attr in a function, so that the value buffer is reachable only through the
+      // address in the attr (and a WeakRef that says whether it is still alive).
+      const build = (): { attr: Buffer; value: WeakRef<Uint8Array> } => {
+        const value = new Uint8Array(8);
+        return { attr: encodeAttr(MapElemAttr, { map_fd: fd, key: address(new Uint8Array(4)), value: address(value) }), value: new WeakRef(value) };
+      };
+      const { attr, value } = build();
+      await new Promise((r) => setImmediate(r)); // a WeakRef's target is kept for the job that made it
+      gc();
+      expect(value.deref()).toBeDefined(); // held by address() until a system call has used it
+      bpf(BpfCommand.MAP_LOOKUP_ELEM, attr);
+      await new Promise((r) => setImmediate(r));
+      gc();
+      expect(value.deref()).toBeUndefined(); // released after the call: no leak
     } finally {
       close(fd);
     }
@@ -62,7 +89,7 @@ describe.skipIf(!ok)('syscall shim on the live kernel', () => {
       new BigUint64Array(m.buffer)[7] = 77n;
       const key = Buffer.alloc(4); key.writeUInt32LE(7);
       const out = Buffer.alloc(8);
-      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }));
+      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }), [key, out]);
       expect(out.readBigUInt64LE(0)).toBe(77n);
     } finally {
       munmap(m);

@@ -79,30 +79,62 @@ export function nativeAvailable(): { available: true } | { available: false; rea
   }
 }
 
-/** Address of a buffer's first byte, for pointer fields; valid while the buffer is referenced. */
+/**
+ * Address of a buffer's first byte, for pointer fields. An address is a number the garbage
+ * collector does not see, so a buffer reachable only through it could be freed before the system
+ * call that uses it, and a kernel writing into freed memory corrupts the heap. Every buffer given
+ * here is therefore held until the next system call through this module has returned (the usual
+ * address → encodeAttr → bpf() sequence). An attr kept for many calls must keep its buffers
+ * referenced itself, or pass them as the `keep` argument of bpf(), bpfRaw() or perfEventOpen().
+ */
 export function address(buf: Uint8Array): bigint {
+  addressed.push(buf);
   return load().address(buf);
 }
 
-/** bpf(cmd, attr, attr.length). Returns the result (an fd for creating commands, else 0); throws SyscallError. */
-export function bpf(cmd: number, attr: Uint8Array): number {
+/** Buffers given to address() since the last system call returned. */
+let addressed: Uint8Array[] = [];
+
+/**
+ * What the current system call's attr points to (`keep`), held here during the call: a module
+ * variable written before and cleared after the native call, which an optimizer cannot drop.
+ */
+let heldForCall: unknown;
+
+/** After a system call: what address() and `keep` held for it may be collected again. */
+function released(): void {
+  heldForCall = undefined;
+  if (addressed.length !== 0) addressed = [];
+}
+
+/**
+ * bpf(cmd, attr, attr.length). Returns the result (an fd for creating commands, else 0); throws
+ * SyscallError. `keep`: the buffers whose addresses the attr holds (see address()).
+ */
+export function bpf(cmd: number, attr: Uint8Array, keep?: unknown): number {
   const n = load();
+  heldForCall = keep;
   const r = n.bpf(n.nr.bpf, cmd, attr, attr.length);
+  released();
   if (r < 0) throw new SyscallError('bpf', n.errno(), bpfCommandName(cmd));
   return r;
 }
 
 /** bpf() without throwing: the result or minus the errno (for probes and loops that expect failures). */
-export function bpfRaw(cmd: number, attr: Uint8Array): number {
+export function bpfRaw(cmd: number, attr: Uint8Array, keep?: unknown): number {
   const n = load();
+  heldForCall = keep;
   const r = n.bpf(n.nr.bpf, cmd, attr, attr.length);
+  released();
   return r < 0 ? -n.errno() : r;
 }
 
-/** perf_event_open(attr, pid, cpu, group_fd, flags) → fd. */
-export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
+/** perf_event_open(attr, pid, cpu, group_fd, flags) → fd. `keep` as for bpf(). */
+export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, keep?: unknown): number {
   const n = load();
+  heldForCall = keep;
   const r = n.syscall(n.nr.perfEventOpen, 'void *', attr, 'int', pid, 'int', cpu, 'int', groupFd, 'ulong', flags);
+  released();
   if (r < 0) throw new SyscallError('perf_event_open', n.errno());
   return r;
 }
