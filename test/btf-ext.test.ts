@@ -14,6 +14,7 @@ import {
 } from '../elf/index.js';
 import type { ByteOrder } from '../isa/index.js';
 import { kernelAvailable } from './support/dsl-kernel.js';
+import { libbpfParseOracle } from './support/libbpf-parse-oracle.js';
 import { requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('clang-19', 'bpftool', 'cc');
@@ -118,26 +119,6 @@ int core_sub(void *ctx) {
 char LICENSE[] SEC("license") = "GPL";
 `;
 
-/** libbpf 1.1's btf_ext__new as an acceptance oracle: prints ACCEPT/REJECT per file. */
-const EXTCHECK_C = `
-#include <stdio.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
-static unsigned char buf[1 << 22];
-int main(int argc, char **argv) {
-  for (int i = 1; i < argc; i++) {
-    FILE *fp = fopen(argv[i], "rb");
-    if (!fp) return 2;
-    size_t n = fread(buf, 1, sizeof buf, fp);
-    fclose(fp);
-    struct btf_ext *e = btf_ext__new(buf, n);
-    long err = libbpf_get_error(e);
-    printf("%s\\n", err ? "REJECT" : "ACCEPT");
-    if (!err) btf_ext__free(e);
-  }
-  return 0;
-}
-`;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -528,20 +509,7 @@ describe.skipIf(!ok)('lying headers give a BtfExtError with the byte offset', ()
 });
 
 describe.skipIf(!ok)('acceptance agrees with libbpf 1.1 btf_ext__new', () => {
-  const oracle = (): ((blobs: Uint8Array[]) => boolean[]) => {
-    const exe = join(dir, 'extcheck');
-    writeFileSync(`${exe}.c`, EXTCHECK_C);
-    run('cc', ['-O1', `${exe}.c`, '-lbpf', '-o', exe]);
-    return (blobs) => {
-      const files = blobs.map((b, i) => { const f = join(dir, `blob-${i}.ext`); writeFileSync(f, b); return f; });
-      const out: boolean[] = [];
-      for (let i = 0; i < files.length; i += 500) {
-        out.push(...run(exe, files.slice(i, i + 500)).trim().split('\n').map((l) => l === 'ACCEPT'));
-      }
-      for (const f of files) rmSync(f);
-      return out;
-    };
-  };
+  const oracle = (): ((blobs: readonly Uint8Array[]) => boolean[]) => libbpfParseOracle('btf_ext__new');
   const accepts = (b: Uint8Array): boolean | 'kind' => {
     try {
       decodeBtfExt(b, 'le');
