@@ -250,27 +250,31 @@ class Generator {
     return { type: 't.FuncProtoType', body: `t.funcProto(${ret}, [${params.join(', ')}])`, lazy: false };
   }
 
-  /** The descriptor of a prototype's return or parameter type: scalars, enums, typedefs of those, pointers. */
+  /** The descriptor of a prototype's return or parameter type (as a member's, see value()), or undefined when it cannot be one. */
   private protoPart(id: number): string | undefined {
+    return this.declareProtoPart(id) ? this.value(id) : undefined;
+  }
+
+  /**
+   * Whether a type can be a prototype's return or parameter type here — scalars, pointers,
+   * qualifiers of those, enums and typedefs of scalars or pointers — declaring the enums and
+   * typedefs it names when it can.
+   */
+  private declareProtoPart(id: number): boolean {
     const x = this.untag(id);
     const t = this.t(x);
-    if (t === undefined) return 't.void_';
+    if (t === undefined) return true;
     switch (t.kind) {
-      case 'INT': return this.int(t).value;
-      case 'PTR': return this.pointer(t.type);
-      case 'RESTRICT': return this.protoPart(t.type);
-      case 'CONST': case 'VOLATILE': {
-        const inner = this.protoPart(t.type);
-        return inner === undefined ? undefined : `t.${t.kind === 'CONST' ? 'constOf' : 'volatileOf'}(${inner})`;
-      }
+      case 'INT': case 'PTR': return true;
+      case 'RESTRICT': case 'CONST': case 'VOLATILE': return this.declareProtoPart(t.type);
       case 'ENUM': case 'ENUM64': case 'TYPEDEF': {
         const r = this.t(this.stripToDecl(this.resolveTypedef(x)));
-        if (r === undefined || COMPOSITE.has(r.kind) || r.kind === 'ARRAY' || r.kind === 'FUNC_PROTO' || r.kind === 'FLOAT') return undefined;
+        if (r === undefined || COMPOSITE.has(r.kind) || r.kind === 'ARRAY' || r.kind === 'FUNC_PROTO' || r.kind === 'FLOAT') return false;
         this.closure(x);
         this.emit(x);
-        return this.ident(x);
+        return true;
       }
-      default: return undefined;
+      default: return false;
     }
   }
 
