@@ -1,7 +1,7 @@
 // Type-id plumbing over BtfType records: rewriting every type id a record refers to, following
 // modifiers, and type sizes. The linker keeps its BTF as an array indexed by type id.
 
-import type { BtfType } from '../btf/index.js';
+import { type BtfType, resolveTypeSize, skipModifiers } from '../btf/index.js';
 
 /** A BTF under construction: index = type id, index 0 (void) unused. */
 export type BtfTypes = (BtfType | undefined)[];
@@ -27,34 +27,14 @@ export function typeIdsOf(t: BtfType): number[] {
   return out;
 }
 
-const MAX_DEPTH = 64;
-
-/** Follows typedefs and qualifiers (libbpf's skip_mods_and_typedefs). */
+/** Follows typedefs and qualifiers (libbpf's skip_mods_and_typedefs) in the linker's records. */
 export function skipModsAndTypedefs(types: BtfTypes, id: number): number {
-  for (let i = 0; i < MAX_DEPTH; i++) {
-    const t = types[id];
-    if (t === undefined) return id;
-    if (t.kind === 'TYPEDEF' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG') id = t.type;
-    else return id;
-  }
-  return id;
+  return skipModifiers((i) => types[i], id);
 }
 
-/** Byte size of a type (btf__resolve_size); undefined when it has none. */
-export function resolveSize(types: BtfTypes, id: number, depth = 0): number | undefined {
-  if (depth > MAX_DEPTH) return undefined;
-  const t = types[skipModsAndTypedefs(types, id)];
-  if (t === undefined) return undefined;
-  switch (t.kind) {
-    case 'INT': case 'STRUCT': case 'UNION': case 'ENUM': case 'ENUM64': case 'FLOAT': case 'DATASEC': return t.size;
-    case 'PTR': return 8;
-    case 'ARRAY': {
-      const e = resolveSize(types, t.type, depth + 1);
-      return e === undefined ? undefined : e * t.nelems;
-    }
-    case 'VAR': return resolveSize(types, t.type, depth + 1);
-    default: return undefined;
-  }
+/** Byte size of a type (btf__resolve_size) in the linker's records; undefined when it has none. */
+export function resolveSize(types: BtfTypes, id: number): number | undefined {
+  return resolveTypeSize((i) => types[i], id);
 }
 
 /** A VAR or FUNC that is not static (global or extern). */

@@ -2,40 +2,18 @@
 // bpf_helpers.h macros do (__uint: pointer to an array whose length is the value; __type: pointer to
 // the type; __array: array of pointers to the inner definition).
 
-import type { Btf, BtfType } from '../btf/index.js';
+import { type Btf, type BtfType, resolveTypeSize, skipModifiers } from '../btf/index.js';
 import { ObjectError } from './errors.js';
 import type { BtfMap } from './types.js';
 
 type MapDef = Omit<BtfMap, 'name' | 'binding' | 'offset' | 'size' | 'btfVar' | 'values'>;
 
-const MAX_DEPTH = 32;
-
 /** Follows typedefs and qualifiers. */
-function skipMods(btf: Btf, id: number): number {
-  for (let i = 0; i < MAX_DEPTH; i++) {
-    const t = btf.type(id);
-    if (t === undefined) return id;
-    if (t.kind === 'TYPEDEF' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG') id = t.type;
-    else return id;
-  }
-  return id;
-}
+const skipMods = (btf: Btf, id: number): number => skipModifiers((i) => btf.type(i), id);
 
-/** Byte size of a type, undefined when it has none. */
-export function btfSizeOf(btf: Btf, id: number, depth = 0): number | undefined {
-  if (depth > MAX_DEPTH) return undefined;
-  const t = btf.type(skipMods(btf, id));
-  if (t === undefined) return undefined;
-  switch (t.kind) {
-    case 'INT': case 'STRUCT': case 'UNION': case 'ENUM': case 'ENUM64': case 'FLOAT': case 'DATASEC': return t.size;
-    case 'PTR': return 8;
-    case 'ARRAY': {
-      const e = btfSizeOf(btf, t.type, depth + 1);
-      return e === undefined ? undefined : e * t.nelems;
-    }
-    case 'VAR': return btfSizeOf(btf, t.type, depth + 1);
-    default: return undefined;
-  }
+/** Byte size of a type (libbpf's btf__resolve_size), undefined when it has none. */
+export function btfSizeOf(btf: Btf, id: number): number | undefined {
+  return resolveTypeSize((i) => btf.type(i), id);
 }
 
 function uintMember(btf: Btf, t: BtfType | undefined, map: string, member: string): number {

@@ -1,13 +1,12 @@
 // Small walks over a BTF graph that CO-RE needs: stripping modifiers and typedefs, the size of a
-// type, kind classes. Id 0 is void, represented by `undefined` types and the kind 'VOID'.
+// type (elf's skipModifiers/resolveTypeSize over typeAt, so an unknown id is a CoreError), kind
+// classes. Id 0 is void, represented by `undefined` types and the kind 'VOID'.
 
-import type { Btf, BtfKind, BtfType } from '../../elf/index.js';
+import { type Btf, type BtfKind, type BtfType, resolveTypeSize, skipModifiers } from '../../elf/index.js';
 import { CoreError } from './errors.js';
 
 /** Pointer size of the targets CO-RE serves (64-bit kernels). */
 export const POINTER_SIZE = 8;
-/** libbpf's MAX_RESOLVE_DEPTH and the depth of its modifier walks. */
-const MAX_RESOLVE_DEPTH = 32;
 
 export type CoreKind = BtfKind | 'VOID';
 
@@ -29,17 +28,10 @@ export function kindAt(btf: Btf, id: number): CoreKind {
   return typeAt(btf, id)?.kind ?? 'VOID';
 }
 
-const isModifier = (k: CoreKind): boolean =>
-  k === 'VOLATILE' || k === 'CONST' || k === 'RESTRICT' || k === 'TYPE_TAG' || k === 'TYPEDEF';
-
 /** Follows const/volatile/restrict/type_tag/typedef links to the first other type (libbpf's skip_mods_and_typedefs). */
 export function skipModsAndTypedefs(btf: Btf, id: number): Resolved {
-  let t = typeAt(btf, id);
-  while (t !== undefined && isModifier(t.kind)) {
-    id = (t as { type: number }).type;
-    t = typeAt(btf, id);
-  }
-  return { id, type: t };
+  const to = skipModifiers((i) => typeAt(btf, i), id);
+  return { id: to, type: typeAt(btf, to) };
 }
 
 export const isComposite = (t: BtfType | undefined): t is Extract<BtfType, { kind: 'STRUCT' | 'UNION' }> =>
@@ -57,27 +49,7 @@ export function kindsCoreCompatible(a: BtfType | undefined, b: BtfType | undefin
 
 /** Size in bytes of a type as libbpf's btf__resolve_size computes it; undefined when it has none (void, func, ...). */
 export function resolveSize(btf: Btf, id: number): number | undefined {
-  let nelems = 1;
-  let t = typeAt(btf, id);
-  for (let depth = 0; depth < MAX_RESOLVE_DEPTH && t !== undefined; depth++) {
-    switch (t.kind) {
-      case 'INT': case 'STRUCT': case 'UNION': case 'ENUM': case 'ENUM64': case 'DATASEC': case 'FLOAT':
-        return nelems * t.size > 0xffffffff ? undefined : nelems * t.size;
-      case 'PTR':
-        return nelems * POINTER_SIZE;
-      case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'VAR': case 'DECL_TAG': case 'TYPE_TAG':
-        t = typeAt(btf, t.type);
-        break;
-      case 'ARRAY':
-        if (nelems !== 0 && t.nelems > Math.floor(0xffffffff / nelems)) return undefined;
-        nelems *= t.nelems;
-        t = typeAt(btf, t.type);
-        break;
-      default:
-        return undefined;
-    }
-  }
-  return undefined;
+  return resolveTypeSize((i) => typeAt(btf, i), id);
 }
 
 /** Name of a type; '' for void and anonymous types. */

@@ -1,0 +1,53 @@
+// Following modifiers and sizing a type, over any store of BTF records (a decoded Btf, the
+// linker's array of records, a CO-RE target that throws for unknown ids): libbpf's
+// skip_mods_and_typedefs and btf__resolve_size, written once.
+
+import type { BtfType } from './types.js';
+
+/** The record with a type id; undefined for void (0) and for ids the store does not have. */
+export type BtfTypeLookup = (id: number) => BtfType | undefined;
+
+/** libbpf's MAX_RESOLVE_DEPTH: a bound on every walk, so that a reference loop ends. */
+const MAX_RESOLVE_DEPTH = 32;
+
+const isModifier = (t: BtfType): t is Extract<BtfType, { kind: 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT' | 'TYPE_TAG' }> =>
+  t.kind === 'TYPEDEF' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG';
+
+/** Follows typedef, const, volatile, restrict and type_tag links to the first other type's id. */
+export function skipModifiers(typeOf: BtfTypeLookup, id: number): number {
+  for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
+    const t = typeOf(id);
+    if (t === undefined || !isModifier(t)) return id;
+    id = t.type;
+  }
+  return id;
+}
+
+/**
+ * Size in bytes as libbpf's btf__resolve_size computes it: through modifiers, VARs and DECL_TAGs,
+ * arrays multiplied out; undefined for a type without one (void, functions, forward declarations),
+ * a size beyond 32 bits, or a walk deeper than 32.
+ */
+export function resolveTypeSize(typeOf: BtfTypeLookup, id: number): number | undefined {
+  let nelems = 1;
+  let t = typeOf(id);
+  for (let depth = 0; depth < MAX_RESOLVE_DEPTH && t !== undefined; depth++) {
+    switch (t.kind) {
+      case 'INT': case 'STRUCT': case 'UNION': case 'ENUM': case 'ENUM64': case 'DATASEC': case 'FLOAT':
+        return nelems * t.size > 0xffffffff ? undefined : nelems * t.size;
+      case 'PTR':
+        return nelems * 8;
+      case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'VAR': case 'DECL_TAG': case 'TYPE_TAG':
+        t = typeOf(t.type);
+        break;
+      case 'ARRAY':
+        if (nelems !== 0 && t.nelems > Math.floor(0xffffffff / nelems)) return undefined;
+        nelems *= t.nelems;
+        t = typeOf(t.type);
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return undefined;
+}
