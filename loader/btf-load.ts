@@ -165,12 +165,12 @@ function appendDummyVar(bytes: Uint8Array, typeOffset: number, count: number, in
 /** BPF_BTF_LOAD; on failure retries with a verbose log and puts it in the error. */
 export function loadBtf(blob: Uint8Array): OwnedFd {
   try {
-    return new OwnedFd(bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length }), blob), 'BTF');
+    return new OwnedFd(bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length })), 'BTF');
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     const log = Buffer.alloc(1 << 20);
     try {
-      bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length, btf_log_buf: address(log), btf_log_size: log.length, btf_log_level: 1 }), [blob, log]);
+      bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length, btf_log_buf: address(log), btf_log_size: log.length, btf_log_level: 1 }));
     } catch { /* the log is what we want */ }
     const text = log.subarray(0, Math.max(0, log.indexOf(0))).toString('utf8');
     const last = text.trim().split('\n').pop() ?? '';

@@ -150,7 +150,7 @@ export class BpfMap {
   /** Opens a map pinned in bpffs. */
   static fromPin(path: string): BpfMap {
     const p = Buffer.from(`${path}\0`);
-    return BpfMap.fromFd(new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) }), p), `map ${path}`));
+    return BpfMap.fromFd(new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) })), `map ${path}`));
   }
 
   /** Opens a map by its kernel id. */
@@ -294,7 +294,7 @@ export class BpfMap {
       });
       let done = false;
       try {
-        bpf(options.andDelete === true ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH, attr, [inBatch, outBatch, keys, values]);
+        bpf(options.andDelete === true ? BpfCommand.MAP_LOOKUP_AND_DELETE_BATCH : BpfCommand.MAP_LOOKUP_BATCH, attr);
       } catch (e) {
         if (errnoOf(e) !== 'ENOENT') throw e;
         done = true;
@@ -319,7 +319,7 @@ export class BpfMap {
       values.set(v, i * vs);
     });
     const attr = encodeAttr(MapBatchAttr, { keys: address(keys), values: address(values), count: entries.length, map_fd: this.fd, elem_flags: flags });
-    bpf(BpfCommand.MAP_UPDATE_BATCH, attr, [keys, values]);
+    bpf(BpfCommand.MAP_UPDATE_BATCH, attr);
     return readAttr(MapBatchAttr, attr, 'count');
   }
 
@@ -330,7 +330,7 @@ export class BpfMap {
     keys.forEach((k, i) => buf.set(this.#key(k), i * ks));
     const attr = encodeAttr(MapBatchAttr, { keys: address(buf), count: keys.length, map_fd: this.fd });
     try {
-      bpf(BpfCommand.MAP_DELETE_BATCH, attr, buf);
+      bpf(BpfCommand.MAP_DELETE_BATCH, attr);
     } catch (e) {
       if (errnoOf(e) !== 'ENOENT') throw e;
     }
@@ -417,11 +417,11 @@ export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
   const fd = new OwnedFd(bpf(BpfCommand.BTF_GET_FD_BY_ID, encodeAttr(GetIdAttr, { btf_id: i.btfId })), `BTF id ${i.btfId}`);
   try {
     const head = Buffer.alloc(BtfInfoLayout.size);
-    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.length, info: address(head) }), head);
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.length, info: address(head) }));
     const size = readAttr(BtfInfoLayout, head, 'btf_size');
     const blob = Buffer.alloc(size);
     const info = encodeAttr(BtfInfoLayout, { btf: address(blob), btf_size: size });
-    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.length, info: address(info) }), [info, blob]);
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.length, info: address(info) }));
     const btf = decodeBtf(new Uint8Array(blob.buffer, blob.byteOffset, blob.length));
     return { btf, ...(i.btfKeyTypeId === 0 ? {} : { key: i.btfKeyTypeId }), ...(i.btfValueTypeId === 0 ? {} : { value: i.btfValueTypeId }) };
   } finally {
@@ -431,7 +431,7 @@ export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
 
 export function pinFd(fd: number, path: string): void {
   const p = Buffer.from(`${path}\0`);
-  bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: fd }), p);
+  bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: fd }));
 }
 
 /** Removes a pin (an ordinary unlink in bpffs). */
@@ -443,7 +443,7 @@ function roundUp8(n: number): number {
 
 export function mapInfo(fd: number): MapInfo {
   const buf = Buffer.alloc(MapInfoLayout.size);
-  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: buf.length, info: address(buf) }), buf);
+  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: buf.length, info: address(buf) }));
   const f = MapInfoLayout.fields;
   const name = buf.subarray(f.name.offset, f.name.offset + 16);
   const end = name.indexOf(0);

@@ -46,7 +46,7 @@ function tryLoad(type: number, insns: Uint8Array, extra: { expectedAttachType?: 
     prog_type: type, insn_cnt: code.length / 8, insns: address(code), license: address(lic), log_level: 1,
     log_size: log.length, log_buf: address(log), expected_attach_type: extra.expectedAttachType ?? 0,
     prog_flags: extra.flags ?? 0, attach_btf_id: extra.attachBtfId ?? 0,
-  }), [code, lic, log]);
+  }));
   const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0)));
   if (r >= 0) {
     close(r);

@@ -128,7 +128,7 @@ export function loadProgram(spec: ProgramLoadSpec): LoadedProgram {
   let log: Buffer | undefined = wanted > 0 ? Buffer.alloc(logSize) : undefined;
   for (;;) {
     const attr = attrFor(spec, keep, log, wanted > 0 ? wanted : 1);
-    const r = bpfRaw(BpfCommand.PROG_LOAD, attr, [spec.insns, keep, log]);
+    const r = bpfRaw(BpfCommand.PROG_LOAD, attr);
     if (r >= 0) return { fd: new OwnedFd(r, `program ${spec.name}`), log: log === undefined ? '' : cString(log) };
     const errno = -r;
     if (log === undefined) {

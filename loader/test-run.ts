@@ -49,7 +49,7 @@ function once(program: ProgramHandle, o: TestRunOptions, dataOutSize: number): {
     ...(data !== undefined && dataOut !== undefined ? { data_in: address(data), data_size_in: data.length, data_out: address(dataOut), data_size_out: dataOut.length } : {}),
     ...(ctx !== undefined && ctxOut !== undefined ? { ctx_in: address(ctx), ctx_size_in: ctx.length, ctx_out: address(ctxOut), ctx_size_out: ctxOut.length } : {}),
   });
-  bpf(BpfCommand.PROG_TEST_RUN, attr, [data, dataOut, ctx, ctxOut]);
+  bpf(BpfCommand.PROG_TEST_RUN, attr);
   return { attr, ...(dataOut !== undefined ? { dataOut } : {}), ...(ctxOut !== undefined ? { ctxOut } : {}) };
 }
 

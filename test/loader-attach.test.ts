@@ -27,7 +27,7 @@ const onlyThisProcess = (skip: number): string[] => ['call 14', 'r0 >>= 32', `if
 /** The kernel's id of a program (struct bpf_prog_info.id at offset 4). */
 function programId(fd: number): number {
   const info = Buffer.alloc(256);
-  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }), info);
+  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }));
   return info.readUInt32LE(4);
 }
 

@@ -29,13 +29,13 @@ describe.skipIf(!ok)('syscall shim on the live kernel', () => {
     try {
       const key = Buffer.alloc(4); key.writeUInt32LE(2);
       const value = Buffer.alloc(8); value.writeBigUInt64LE(0x1122334455667788n);
-      bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(value), flags: 0 }), [key, value]);
+      bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(value), flags: 0 }));
       const out = Buffer.alloc(8);
-      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }), [key, out]);
+      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }));
       expect(out.readBigUInt64LE(0)).toBe(0x1122334455667788n);
       // The map id from OBJ_GET_INFO_BY_FD (struct bpf_map_info: type@0 id@4) names the map bpftool lists.
       const info = Buffer.alloc(88);
-      bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }), info);
+      bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }));
       const id = info.readUInt32LE(4);
       const shown = JSON.parse(run('bpftool', ['-j', 'map', 'dump', 'id', String(id)])) as { key: string[]; value: string[] }[];
       expect(shown[2]!.value.join(' ')).toBe('0x88 0x77 0x66 0x55 0x44 0x33 0x22 0x11');
@@ -89,7 +89,7 @@ describe.skipIf(!ok)('syscall shim on the live kernel', () => {
       new BigUint64Array(m.buffer)[7] = 77n;
       const key = Buffer.alloc(4); key.writeUInt32LE(7);
       const out = Buffer.alloc(8);
-      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }), [key, out]);
+      bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(key), value: address(out) }));
       expect(out.readBigUInt64LE(0)).toBe(77n);
     } finally {
       munmap(m);

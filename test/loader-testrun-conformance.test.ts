@@ -70,7 +70,7 @@ describe.skipIf(!ok)('conformance programs through testRun', () => {
           testRun({ fd: prog.fd }, { data: new Uint8Array(64) });
           const k = Buffer.alloc(4);
           const v = Buffer.alloc(8);
-          bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v) }), [k, v]);
+          bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v) }));
           expect([name, `0x${v.readBigUInt64LE(0).toString(16)}`]).toEqual([name, `0x${data.result.toString(16)}`]);
           counts.ran++;
         } finally {

@@ -23,6 +23,6 @@ export function attachKprobe(program: ProgramHandle, options: KprobeOptions): Li
   const name = Buffer.from(`${options.function}\0`);
   return attachPerfEvent(program, kind, target, {
     type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: address(name),
-    config2: BigInt(options.offset ?? 0), keep: name,
+    config2: BigInt(options.offset ?? 0),
   });
 }

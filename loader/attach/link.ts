@@ -82,7 +82,7 @@ export class Link {
   pin(path: string): void {
     const p = Buffer.from(`${path}\0`);
     attachStep(this.kind, this.target, `pin at ${path}`, () =>
-      bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: this.fd }), p));
+      bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: this.fd })));
     this.#pinnedAt = path;
   }
 
@@ -109,7 +109,7 @@ export class Link {
   static fromPin(path: string): Link {
     const p = Buffer.from(`${path}\0`);
     const fd = attachStep('pinned', path, 'open pinned link', () =>
-      bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) }), p));
+      bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) })));
     return new Link('pinned', path, new OwnedFd(fd, `link pinned at ${path}`));
   }
 }

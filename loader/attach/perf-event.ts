@@ -13,8 +13,6 @@ export interface PerfEventSpec {
   readonly config2?: bigint;
   /** Process to watch; -1 (the default) for every process. */
   readonly pid?: number;
-  /** The buffer config1 points to (a uprobe's path, a kprobe's function name), held during the call. */
-  readonly keep?: Uint8Array;
 }
 
 /** Opens the perf event and links the program to it. */
@@ -25,7 +23,7 @@ export function attachPerfEvent(program: ProgramHandle, kind: LinkKind, target: 
   });
   const pid = spec.pid ?? -1;
   // A perf event for all processes must name a CPU; the program still runs on every CPU.
-  const perfFd = attachStep(kind, target, 'perf_event_open', () => perfEventOpen(attr, pid, pid === -1 ? 0 : -1, -1, Perf.FLAG_FD_CLOEXEC, spec.keep));
+  const perfFd = attachStep(kind, target, 'perf_event_open', () => perfEventOpen(attr, pid, pid === -1 ? 0 : -1, -1, Perf.FLAG_FD_CLOEXEC));
   const perf = new OwnedFd(perfFd, `perf event for ${kind} ${target}`);
   try {
     const linkFd = attachStep(kind, target, 'BPF_LINK_CREATE', () =>

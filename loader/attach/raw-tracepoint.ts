@@ -8,6 +8,6 @@ import { attachStep, Link, type ProgramHandle, programFd } from './link.js';
 export function attachRawTracepoint(program: ProgramHandle, name: string): Link {
   const n = Buffer.from(`${name}\0`);
   const fd = attachStep('raw_tracepoint', name, 'BPF_RAW_TRACEPOINT_OPEN', () =>
-    bpf(BpfCommand.RAW_TRACEPOINT_OPEN, encodeAttr(RawTracepointAttr, { name: address(n), prog_fd: programFd(program) }), n));
+    bpf(BpfCommand.RAW_TRACEPOINT_OPEN, encodeAttr(RawTracepointAttr, { name: address(n), prog_fd: programFd(program) })));
   return new Link('raw_tracepoint', name, new OwnedFd(fd, `raw_tracepoint link ${name}`));
 }

@@ -53,7 +53,7 @@ export function attachUprobe(program: ProgramHandle, options: UprobeOptions): Li
   const path = Buffer.from(`${options.binary}\0`);
   const link = attachPerfEvent(program, kind, target, {
     type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: address(path),
-    config2: BigInt(offset), ...(options.pid !== undefined ? { pid: options.pid } : {}), keep: path,
+    config2: BigInt(offset), ...(options.pid !== undefined ? { pid: options.pid } : {}),
   });
   return link;
 }

@@ -96,7 +96,7 @@ export class PerfBuffer implements AsyncIterable<PerfRecord> {
         this.#rings.push(new CpuRing(cpu, ev, m, page));
         const k = Buffer.alloc(4); k.writeUInt32LE(cpu);
         const v = Buffer.alloc(4); v.writeUInt32LE(ev.fd);
-        bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(k), value: address(v), flags: 0 }), [k, v]);
+        bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(k), value: address(v), flags: 0 }));
         ioctl(ev.fd, Perf.IOC_ENABLE, 0);
       }
       this.#waiter = new Waiter(this.#rings.map((r) => r.event.fd));
