@@ -79,13 +79,12 @@ export interface LoadedProgram {
 const INITIAL_LOG = 64 * 1024;
 const MAX_LOG = 1 << 30;
 
-function attrFor(spec: ProgramLoadSpec, keep: unknown[], log?: Buffer, level = 0): Buffer {
+/** The PROG_LOAD attr; address() holds the buffers it points to until the load returns. */
+function attrFor(spec: ProgramLoadSpec, log?: Buffer, level = 0): Buffer {
   const lic = Buffer.from(`${spec.license}\0`);
-  keep.push(lic);
   const fi = spec.funcInfo !== undefined && spec.funcInfo.length > 0 ? packFuncInfo(spec.funcInfo) : undefined;
   const li = spec.lineInfo !== undefined && spec.lineInfo.length > 0 ? packLineInfo(spec.lineInfo) : undefined;
   const fda = spec.fdArray !== undefined && spec.fdArray.length > 0 ? Buffer.from(new Int32Array(spec.fdArray).buffer) : undefined;
-  keep.push(fi, li, fda);
   return encodeAttr(ProgLoadAttr, {
     prog_type: spec.type, insn_cnt: spec.insns.length / 8, insns: address(spec.insns), license: address(lic),
     log_level: log === undefined ? 0 : level, log_size: log?.length ?? 0, log_buf: log === undefined ? 0n : address(log),
@@ -122,12 +121,11 @@ function cString(b: Buffer): string {
 /** Loads one program; throws LoadError when the kernel refuses it. */
 export function loadProgram(spec: ProgramLoadSpec): LoadedProgram {
   if (spec.insns.length % 8 !== 0) throw new Error(`program ${spec.name}: ${spec.insns.length} bytes is not a whole number of instructions`);
-  const keep: unknown[] = [];
   const wanted = spec.logLevel ?? 0;
   let logSize = INITIAL_LOG;
   let log: Buffer | undefined = wanted > 0 ? Buffer.alloc(logSize) : undefined;
   for (;;) {
-    const attr = attrFor(spec, keep, log, wanted > 0 ? wanted : 1);
+    const attr = attrFor(spec, log, wanted > 0 ? wanted : 1);
     const r = bpfRaw(BpfCommand.PROG_LOAD, attr);
     if (r >= 0) return { fd: new OwnedFd(r, `program ${spec.name}`), log: log === undefined ? '' : cString(log) };
     const errno = -r;
