@@ -1,6 +1,8 @@
 // Typed errors of the elf subsystem: what is wrong and at which byte offset.
 
-export class ElfError extends Error {
+import { TsbpfError } from '../isa/index.js';
+
+export class ElfError extends TsbpfError {
   override readonly name = 'ElfError';
   constructor(
     readonly reason: string,

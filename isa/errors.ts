@@ -1,7 +1,11 @@
 // Typed errors of the isa subsystem. Each says what is wrong and where.
 
+import { TsbpfError } from './tsbpf-error.js';
+
+export { TsbpfError };
+
 /** An instruction value that cannot be encoded (a field out of range). */
-export class EncodeError extends Error {
+export class EncodeError extends TsbpfError {
   override readonly name = 'EncodeError';
   constructor(
     readonly reason: string,
@@ -13,7 +17,7 @@ export class EncodeError extends Error {
 }
 
 /** Bytes that are not a valid instruction. */
-export class DecodeError extends Error {
+export class DecodeError extends TsbpfError {
   override readonly name = 'DecodeError';
   constructor(
     readonly reason: string,
@@ -27,7 +31,7 @@ export class DecodeError extends Error {
 }
 
 /** Malformed assembly text. Rendered as `file:line:col: error: message`. */
-export class AsmError extends Error {
+export class AsmError extends TsbpfError {
   override readonly name = 'AsmError';
   constructor(
     readonly reason: string,

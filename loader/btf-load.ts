@@ -7,8 +7,9 @@
 import type { Btf, ElfFile } from '../elf/index.js';
 import { OwnedFd } from './fd.js';
 import { address, bpf, BpfCommand, BtfLoadAttr, encodeAttr, SyscallError } from './sys/index.js';
+import { TsbpfError } from '../isa/index.js';
 
-export class BtfLoadError extends Error {
+export class BtfLoadError extends TsbpfError {
   override readonly name = 'BtfLoadError';
   constructor(message: string, readonly code: string, readonly log: string) {
     super(message);

@@ -4,10 +4,11 @@
 // enums numbers. encodeValue is the inverse (missing members and elements are zero).
 
 import { type Btf, BTF_INT_BOOL, BTF_INT_SIGNED } from '../elf/index.js';
+import { TsbpfError } from '../isa/index.js';
 
 export type BtfJsValue = number | bigint | boolean | string | BtfJsValue[] | { [member: string]: BtfJsValue };
 
-export class BtfValueError extends Error {
+export class BtfValueError extends TsbpfError {
   override readonly name = 'BtfValueError';
 }
 

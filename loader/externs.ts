@@ -7,8 +7,9 @@ import { gunzipSync } from 'node:zlib';
 import type { Btf, BpfObject, Extern } from '../elf/index.js';
 import { sizeOf } from './btf-values.js';
 import { kernelBtf } from './kernel-btf.js';
+import { TsbpfError } from '../isa/index.js';
 
-export class ExternError extends Error {
+export class ExternError extends TsbpfError {
   override readonly name = 'ExternError';
 }
 

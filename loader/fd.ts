@@ -1,8 +1,9 @@
 // File descriptors the loader owns: closed once, and reported as closed afterwards.
 
 import { close } from './sys/index.js';
+import { TsbpfError } from '../isa/index.js';
 
-export class ClosedError extends Error {
+export class ClosedError extends TsbpfError {
   override readonly name = 'ClosedError';
 }
 

@@ -4,10 +4,11 @@
 
 import { type Btf, decodeBtf } from '../elf/index.js';
 import { readKernelBtfBytes } from './kernel-btf-bytes.js';
+import { TsbpfError } from '../isa/index.js';
 
 export const VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
-export class KernelBtfError extends Error {
+export class KernelBtfError extends TsbpfError {
   override readonly name = 'KernelBtfError';
 }
 

@@ -6,8 +6,9 @@
 import { encodeInstructions, type Instruction } from '../isa/index.js';
 import type { BpfObject, BpfProgram, InsnReference } from '../elf/index.js';
 import type { FuncInfoRecord, LineInfoRecord } from './program-load.js';
+import { TsbpfError } from '../isa/index.js';
 
-export class LinkError extends Error {
+export class LinkError extends TsbpfError {
   override readonly name = 'LinkError';
 }
 

@@ -10,6 +10,7 @@ import {
   address, bpf, bpfCommandName, bpfRaw, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
   ObjInfoAttr, objectName, readAttr, SyscallError,
 } from './sys/index.js';
+import { TsbpfError } from '../isa/index.js';
 
 export interface MapSpec {
   readonly name: string;
@@ -49,7 +50,7 @@ export interface MapTypes {
   readonly value?: number;
 }
 
-export class MapError extends Error {
+export class MapError extends TsbpfError {
   override readonly name = 'MapError';
   /** errno name when a system call failed. */
   readonly code: string | undefined;

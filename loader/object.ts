@@ -24,6 +24,7 @@ import { Link } from './attach/link.js';
 import { Arena, ARENA_SECTION, mapArena } from './arena.js';
 import { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, structOpsValue } from './struct-ops.js';
 import { BpfCommand, bpf, encodeAttr, LinkCreateAttr, MapFlag, ProgFlag, SyscallError } from './sys/index.js';
+import { TsbpfError } from '../isa/index.js';
 
 export interface LoadObjectOptions {
   /** Object name for internal map names (`<name>.rodata`); default: the file name up to its first dot. */
@@ -41,17 +42,17 @@ export interface LoadObjectOptions {
 }
 
 /** The loader cannot run here: not Linux, no CAP_BPF, no koffi. */
-export class BpfAccessError extends Error {
+export class BpfAccessError extends TsbpfError {
   override readonly name = 'BpfAccessError';
 }
 
 /** The object file cannot be read. */
-export class ObjectInputError extends Error {
+export class ObjectInputError extends TsbpfError {
   override readonly name = 'ObjectInputError';
 }
 
 /** A map pinned by name exists with a different definition. */
-export class PinMismatchError extends Error {
+export class PinMismatchError extends TsbpfError {
   override readonly name = 'PinMismatchError';
 }
 

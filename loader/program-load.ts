@@ -4,6 +4,7 @@
 
 import { OwnedFd } from './fd.js';
 import { address, bpfRaw, BpfCommand, encodeAttr, errnoMessage, errnoName, objectName, ProgLoadAttr, readAttr } from './sys/index.js';
+import { TsbpfError } from '../isa/index.js';
 
 export interface FuncInfoRecord { readonly insnOff: number; readonly typeId: number }
 export interface LineInfoRecord {
@@ -38,7 +39,7 @@ export interface ProgramLoadSpec {
 }
 
 /** The kernel refused the program. */
-export class LoadError extends Error {
+export class LoadError extends TsbpfError {
   override readonly name = 'LoadError';
   constructor(
     readonly program: string,

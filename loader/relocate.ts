@@ -4,10 +4,11 @@
 // imm=vmlinux BTF id; typed ksym → src=BPF_PSEUDO_BTF_ID imm=BTF id.
 
 import type { LinkedProgram } from './link-subprograms.js';
+import { TsbpfError } from '../isa/index.js';
 
 export const Pseudo = { MAP_FD: 1, MAP_VALUE: 2, BTF_ID: 3, FUNC: 4, KFUNC_CALL: 2 } as const;
 
-export class RelocationError extends Error {
+export class RelocationError extends TsbpfError {
   override readonly name = 'RelocationError';
 }
 

@@ -8,11 +8,12 @@
 
 import type { Btf, BtfType, StructOpsMap, StructOpsSection } from '../elf/index.js';
 import { sizeOf } from './btf-values.js';
+import { TsbpfError } from '../isa/index.js';
 
 /** BPF_F_LINK: a `.struct_ops.link` map is registered through a bpf_link instead of a map update. */
 export const STRUCT_OPS_LINK_FLAG = 1 << 13;
 
-export class StructOpsError extends Error {
+export class StructOpsError extends TsbpfError {
   override readonly name = 'StructOpsError';
 }
 

@@ -4,6 +4,7 @@
 
 import { address, bpf, BpfCommand, encodeAttr, readAttr, SyscallError, TestRunAttr } from './sys/index.js';
 import { type ProgramHandle, programFd } from './attach/index.js';
+import { TsbpfError } from '../isa/index.js';
 
 export interface TestRunOptions {
   /** Packet data in (skb/xdp programs). */
@@ -32,7 +33,7 @@ export interface TestRunResult {
   readonly ctxOut?: Uint8Array;
 }
 
-export class TestRunError extends Error {
+export class TestRunError extends TsbpfError {
   override readonly name = 'TestRunError';
   constructor(message: string, readonly code?: string) {
     super(message);

@@ -1,6 +1,8 @@
 // Typed error of the .BTF.ext codec: what is wrong and where.
 
-export class BtfExtError extends Error {
+import { TsbpfError } from '../../isa/index.js';
+
+export class BtfExtError extends TsbpfError {
   override readonly name = 'BtfExtError';
   constructor(
     readonly reason: string,

@@ -1,6 +1,8 @@
 // The typed error of the BTF codec: what is wrong and at which byte offset of the BTF blob.
 
-export class BtfError extends Error {
+import { TsbpfError } from '../../isa/index.js';
+
+export class BtfError extends TsbpfError {
   override readonly name = 'BtfError';
   /** Set by callers that decode a base and its split BTF, when the base was at fault. */
   inBase?: boolean;

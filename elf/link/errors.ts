@@ -1,6 +1,8 @@
 // The typed error of the static linker: which input file and which symbol or section it is about.
 
-export class LinkError extends Error {
+import { TsbpfError } from '../../isa/index.js';
+
+export class LinkError extends TsbpfError {
   override readonly name = 'LinkError';
   constructor(
     readonly reason: string,

@@ -1,6 +1,8 @@
 // The typed error of the object model: what is wrong, in which section, at which byte offset or instruction.
 
-export class ObjectError extends Error {
+import { TsbpfError } from '../../isa/index.js';
+
+export class ObjectError extends TsbpfError {
   override readonly name = 'ObjectError';
   constructor(
     readonly reason: string,

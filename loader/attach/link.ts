@@ -5,6 +5,7 @@
 import { unlinkSync } from 'node:fs';
 import { OwnedFd } from '../fd.js';
 import { address, bpf, BpfCommand, encodeAttr, ObjAttr, SyscallError } from '../sys/index.js';
+import { TsbpfError } from '../../isa/index.js';
 
 /** Anything with a program fd: a loaded program, an OwnedFd, or a plain descriptor holder. */
 export interface ProgramHandle {
@@ -22,7 +23,7 @@ export type LinkKind =
   | 'socket_filter' | 'struct_ops' | 'pinned';
 
 /** Attaching failed: which kind, to what, and the kernel's reason. */
-export class AttachError extends Error {
+export class AttachError extends TsbpfError {
   override readonly name = 'AttachError';
   constructor(
     message: string,

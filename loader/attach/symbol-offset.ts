@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { readElf } from '../../elf/index.js';
+import { TsbpfError } from '../../isa/index.js';
 
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
@@ -11,7 +12,7 @@ const SHT_NOBITS = 8;
 const STT_FUNC = 2;
 const STT_GNU_IFUNC = 10;
 
-export class SymbolNotFoundError extends Error {
+export class SymbolNotFoundError extends TsbpfError {
   override readonly name = 'SymbolNotFoundError';
 }
 

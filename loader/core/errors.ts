@@ -1,6 +1,8 @@
 // Typed error of the CO-RE resolver. The algorithms throw it without a location; relocateObjectCore
 // adds the program, instruction and relocation index before it leaves the module.
 
+import { TsbpfError } from '../../isa/index.js';
+
 /** Where a CO-RE relocation sits: program name, instruction index (our model) and libbpf's slot number. */
 export interface CoreLocation {
   readonly program: string;
@@ -17,7 +19,7 @@ export interface CoreLocation {
  * id, an instruction that does not hold the expected value or cannot be patched, ambiguous
  * candidates. Relocations that merely find no target are not errors: they are poisoned.
  */
-export class CoreError extends Error {
+export class CoreError extends TsbpfError {
   override readonly name = 'CoreError';
   constructor(
     readonly reason: string,

@@ -3,12 +3,14 @@
 // decoded from a ring buffer compares equal to what the OS reports for the socket (Node's
 // socket.remoteAddress, ss, getpeername + inet_ntop).
 
+import { TsbpfError } from '../../isa/index.js';
+
 /** The address families of <sys/socket.h> that inetNtop formats. */
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 
 /** An address that is not 4 (AF_INET) or 16 (AF_INET6) bytes, or a family other than those two. */
-export class InetAddressError extends Error {
+export class InetAddressError extends TsbpfError {
   override readonly name = 'InetAddressError';
 }
 

@@ -8,12 +8,13 @@ import { mmap, type Mapping, MapShared, munmap, pageSize, Prot } from '../sys/in
 import { MapType } from '../map-types.js';
 import { mapInfo } from '../maps.js';
 import { Waiter } from './waiter.js';
+import { TsbpfError } from '../../isa/index.js';
 
 const BUSY = 0x80000000;
 const DISCARD = 0x40000000;
 const HEADER = 8;
 
-export class EventStreamError extends Error {
+export class EventStreamError extends TsbpfError {
   override readonly name = 'EventStreamError';
 }
 

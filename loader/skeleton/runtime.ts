@@ -7,8 +7,9 @@ import { type AttachContext, attachOptionsForSection, attachProgram, type Attach
 import { type BtfJsValue, decodeValue, encodeValue, sizeOf } from '../btf-values.js';
 import type { BpfMap } from '../maps.js';
 import { type BpfCollection, type LoadedProgramHandle, loadObject, type LoadObjectOptions } from '../object.js';
+import { TsbpfError } from '../../isa/index.js';
 
-export class SkeletonError extends Error {
+export class SkeletonError extends TsbpfError {
   override readonly name = 'SkeletonError';
 }
 

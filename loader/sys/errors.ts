@@ -1,9 +1,10 @@
 // Errors raised by the syscall shim.
 
 import { errnoMessage, errnoName } from './errno.js';
+import { TsbpfError } from '../../isa/index.js';
 
 /** A system call returned -1: which call (and bpf command), the errno and its name. */
-export class SyscallError extends Error {
+export class SyscallError extends TsbpfError {
   override readonly name = 'SyscallError';
   /** errno name, e.g. 'EPERM'. */
   readonly code: string;
@@ -21,6 +22,6 @@ export class SyscallError extends Error {
 }
 
 /** The native layer cannot be used here: not Linux, koffi missing, or an unsupported architecture. */
-export class NativeUnavailableError extends Error {
+export class NativeUnavailableError extends TsbpfError {
   override readonly name = 'NativeUnavailableError';
 }

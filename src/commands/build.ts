@@ -13,9 +13,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { type DslObject, isDslObject } from '../dsl/object.js';
+import { TsbpfError } from '../../isa/index.js';
 
 /** A module that does not compile, throws while loading, or exports no object. */
-export class BuildError extends Error {
+export class BuildError extends TsbpfError {
   override readonly name = 'BuildError';
   constructor(readonly file: string, readonly reason: string, readonly line?: number, readonly column?: number) {
     super(`${file}${line === undefined ? '' : `:${line}:${column ?? 1}`}: ${reason}`);

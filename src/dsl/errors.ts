@@ -1,8 +1,9 @@
 // The typed error of the DSL: what is wrong and the TypeScript source location that caused it.
 
 import type { SourceLocation } from './line-info.js';
+import { TsbpfError } from '../../isa/index.js';
 
-export class DslError extends Error {
+export class DslError extends TsbpfError {
   override readonly name = 'DslError';
   constructor(
     readonly reason: string,

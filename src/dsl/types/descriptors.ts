@@ -2,6 +2,8 @@
 // time and its precise shape at the type level (field names, element types, 64-bit-ness), so that
 // values, BTF and CO-RE paths can be derived from one declaration.
 
+import { TsbpfError } from '../../../isa/index.js';
+
 /** Integer descriptor. `Size` and `Signed` are kept at the type level (64-bit values are bigint). */
 export type IntFlavor = 'plain' | 'char' | 'bool';
 
@@ -150,7 +152,7 @@ export type CKind = CType['kind'];
 export type Composite = StructType | UnionType;
 
 /** Error for a descriptor that cannot exist (bad width, unknown field, incomplete member …). */
-export class CTypeError extends Error {
+export class CTypeError extends TsbpfError {
   override readonly name = 'CTypeError';
 }
 

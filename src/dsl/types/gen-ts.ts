@@ -15,6 +15,7 @@
 //   would not (packed or hand-aligned structs); BTF FLOATs become byte arrays; type tags are dropped.
 
 import type { Btf, BtfType } from '../../../elf/index.js';
+import { TsbpfError } from '../../../isa/index.js';
 
 export interface GenTsOptions {
   /** Module the descriptors are imported from (default 'tsbpf'). */
@@ -23,7 +24,7 @@ export interface GenTsOptions {
   readonly source?: string;
 }
 
-export class GenTsError extends Error {
+export class GenTsError extends TsbpfError {
   override readonly name = 'GenTsError';
 }
 
