@@ -70,38 +70,31 @@ describe('readObject on the clang-19 fixtures', () => {
 
 const canLoad = requireReferences('bpftool') && isRoot() && existsSync('/sys/fs/bpf');
 describe.skipIf(!canLoad)('writeObject(readObject(x)) loads like x (bpftool prog loadall + dump xlated)', () => {
-  it('every program of every loadable fixture dumps identical xlated code', () => {
-    const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-obj-'));
-    const pins: string[] = [];
-    const norm = (s: string): string => s.replace(/map\[id:\d+\]/g, 'map[id:N]');
-    let identical = 0;
-    const differing: string[] = [];
-    try {
-      for (const f of manifest.fixtures.filter((x) => x.loads)) {
+  // One test per fixture, so that each stays short on a loaded machine.
+  const norm = (s: string): string => s.replace(/map\[id:\d+\]/g, 'map[id:N]');
+  for (const f of manifest.fixtures.filter((x) => x.loads)) {
+    it(`every program of ${f.name} dumps identical xlated code`, () => {
+      const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-obj-'));
+      const pinO = `/sys/fs/bpf/tsbpf-obj-${process.pid}-${f.name}-orig`;
+      const pinR = `/sys/fs/bpf/tsbpf-obj-${process.pid}-${f.name}-rw`;
+      try {
         const rewritten = join(tmp, `${f.name}.o`);
         writeFileSync(rewritten, writeObject(readObject(readFileSync(join(FIX, f.file)))));
-        const pinO = `/sys/fs/bpf/tsbpf-obj-${process.pid}-${f.name}-orig`;
-        const pinR = `/sys/fs/bpf/tsbpf-obj-${process.pid}-${f.name}-rw`;
-        pins.push(pinO, pinR);
         rmSync(pinO, { recursive: true, force: true }); rmSync(pinR, { recursive: true, force: true });
         const a = spawnSync('bpftool', ['prog', 'loadall', join(FIX, f.file), pinO], { encoding: 'utf8' });
         expect(a.status, `${f.name} original: ${a.stderr}`).toBe(0);
         const b = spawnSync('bpftool', ['prog', 'loadall', rewritten, pinR], { encoding: 'utf8' });
         expect(b.status, `${f.name} rewritten: ${b.stderr}`).toBe(0);
-        for (const p of f.programs) {
-          const x = norm(run('bpftool', ['prog', 'dump', 'xlated', 'pinned', join(pinO, p.name)]));
-          const y = norm(run('bpftool', ['prog', 'dump', 'xlated', 'pinned', join(pinR, p.name)]));
-          if (x === y) identical++; else differing.push(`${f.name}/${p.name}`);
-        }
+        const differing = f.programs.filter((p) =>
+          norm(run('bpftool', ['prog', 'dump', 'xlated', 'pinned', join(pinO, p.name)])) !== norm(run('bpftool', ['prog', 'dump', 'xlated', 'pinned', join(pinR, p.name)])));
+        expect(differing.map((p) => p.name)).toEqual([]);
+        expect(f.programs.length).toBeGreaterThan(0);
+      } finally {
         rmSync(pinO, { recursive: true, force: true }); rmSync(pinR, { recursive: true, force: true });
+        rmSync(tmp, { recursive: true, force: true });
       }
-    } finally {
-      for (const p of pins) rmSync(p, { recursive: true, force: true });
-      rmSync(tmp, { recursive: true, force: true });
-    }
-    expect(differing).toEqual([]);
-    expect(identical).toBe(manifest.fixtures.filter((x) => x.loads).reduce((n, f) => n + f.programs.length, 0));
-  }, 120_000);
+    });
+  }
 });
 
 const canCompile = requireReferences('clang-19', 'bpftool') && existsSync('/sys/kernel/btf/vmlinux');

@@ -10,8 +10,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { attachOptionsForSection, attachProgram, kernelBtf, loadObject } from '../loader/index.js';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { attachOptionsForSection, attachProgram, kernelBtf, loadObject, MapType } from '../loader/index.js';
+import { mapTypeRefusal, notAvailable } from './support/kernel-features.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('bpftool', 'llvm-objdump-19', 'llvm-readelf-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
@@ -40,7 +41,14 @@ function symbolValue(name: string): number {
   return parseInt(line.trim().split(/\s+/)[1]!, 16);
 }
 
+// Some machines refuse arena maps by policy (BPF_MAP_CREATE: EPERM); a probe proves it.
+const refusal = ok ? mapTypeRefusal('arena', MapType.ARENA) : undefined;
+
 describe.skipIf(!ok)('arena maps', () => {
+  beforeEach((ctx) => {
+    if (refusal?.refused === true) ctx.skip(notAvailable('arena maps', refusal));
+  });
+
   it('maps the arena at map_extra with the __arena globals at its end, where the program addresses them', () => {
     const c = loadObject(OBJ);
     try {
