@@ -135,14 +135,14 @@ describe.skipIf(!ok)('tsbpf asm / disasm against llvm-mc-19 and llvm-objdump-19'
   });
 
   it('assembles conformance files (detected uBPF syntax) and names error lines in the whole file', () => {
-    const data = '../shared/conformance/tests/lddw.data';
+    const data = 'test/vendor/bpf-conformance/tests/lddw.data';
     const out = join(dir, 'lddw.bin');
     expect(tsbpf('asm', data, '-o', out, '--format', 'raw').status).toBe(0);
     // The file's own -- raw section is the expected encoding.
     const expected = Buffer.alloc(24);
     [0x5566778800000018n, 0x1122334400000000n, 0x0000000000000095n].forEach((v, i) => expected.writeBigUInt64LE(v, i * 8));
     expect(Buffer.from(readFileSync(out)).equals(expected)).toBe(true);
-    const bad = tsbpf('asm', '../shared/conformance/negative/invalid_register.data', '-o', join(dir, 'y.bin'));
+    const bad = tsbpf('asm', 'test/vendor/bpf-conformance/negative/invalid_register.data', '-o', join(dir, 'y.bin'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/invalid_register\.data:\d+:\d+: error: Invalid register: %r50\n$/);
   });

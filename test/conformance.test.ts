@@ -1,4 +1,4 @@
-// The eBPF conformance suite (bpf_conformance data files, ../shared/conformance)
+// The eBPF conformance suite (bpf_conformance data files, vendored in test/vendor/bpf-conformance)
 // run through our tooling: the `.data` parser, the bpf_conformance-syntax
 // assembler, the codec, and — where the files test an assembler or a decoder —
 // the exact rejections they expect. Cross-checked against llvm-mc-19 and against
@@ -17,8 +17,8 @@ import {
 import { asmErrorOf } from './support/asm-error.js';
 import { requireReferences, run } from './support/references.js';
 
-const SUITE = fileURLToPath(new URL('../../shared/conformance/', import.meta.url));
-const KERNEL_RESULTS = fileURLToPath(new URL('../../shared/research/artifacts/isa/kernel-6.18-conformance.json', import.meta.url));
+const SUITE = fileURLToPath(new URL('./vendor/bpf-conformance/', import.meta.url));
+const KERNEL_RESULTS = fileURLToPath(new URL('./data/isa/kernel-6.18-conformance.json', import.meta.url));
 
 type KernelStatus = [status: 'PASS' | 'FAIL' | 'SKIP', stage: string, detail: string];
 const kernel = JSON.parse(readFileSync(KERNEL_RESULTS, 'utf8')) as Record<string, KernelStatus>;

@@ -69,7 +69,7 @@ function readelf(path: string): ReadelfJson {
 
 const references = ok
   ? [
-      ['all-insns', readFileSync('../shared/research/artifacts/isa/all-insns.s', 'utf8'), 'bpf'],
+      ['all-insns', readFileSync('test/data/isa/all-insns.s', 'utf8'), 'bpf'],
       ['multi', multiSection, 'bpf'],
       ['multi-be', multiSection, 'bpfeb'],
     ].map(([name, src, triple]) => assemble(name!, src!, triple))

@@ -44,7 +44,7 @@ const ok = requireReferences('llvm-mc-19');
 
 describe.skipIf(!ok)('encodings agree with llvm-mc-19 in both byte orders', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-codec-'));
-  const source = readFileSync('../shared/research/artifacts/isa/all-insns.s', 'utf8');
+  const source = readFileSync('test/data/isa/all-insns.s', 'utf8');
   const text = (triple: string): Uint8Array => {
     const s = join(dir, 'all.s');
     const o = join(dir, `${triple}.o`);

@@ -18,8 +18,8 @@ const { address, bpf, BpfCommand, encodeAttr, MapElemAttr, objectName, ProgLoadA
 const ok = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the in-kernel conformance runs');
 
-const SUITE = fileURLToPath(new URL('../../shared/conformance/tests/', import.meta.url));
-const KERNEL = fileURLToPath(new URL('../../shared/research/artifacts/isa/kernel-6.18-conformance.json', import.meta.url));
+const SUITE = fileURLToPath(new URL('./vendor/bpf-conformance/tests/', import.meta.url));
+const KERNEL = fileURLToPath(new URL('./data/isa/kernel-6.18-conformance.json', import.meta.url));
 
 function harness(mapFd: number, test: Instruction[]): Instruction[] {
   return [
