@@ -1,0 +1,234 @@
+// ALU instructions on two scalars: the result's tnum and bounds as the kernel's verifier computes
+// them (adjust_scalar_min_max_vals and its per-operation steps), for 64-bit and 32-bit operations.
+
+import {
+  asS32, asS64, asU32, asU64, cloneScalar, knownScalar, markKnown, markKnown32, markUnbounded32, markUnbounded64, markUnknown,
+  S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Scalar, syncBounds, U32_MAX, U64_MAX, updateBounds, updateBounds32,
+} from './scalar.js';
+import {
+  tnumAdd, tnumAnd, tnumArshift, tnumIsConst, tnumLshift, tnumMul, tnumNeg, tnumOr, tnumRshift, tnumSub, tnumSubreg,
+  tnumSubregIsConst, tnumXor,
+} from './tnum.js';
+
+export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh' | 'arsh' | 'neg';
+
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+
+/** Whether a + b leaves the range [lo, hi] (the kernel's check_*_overflow on its type). */
+const outside = (x: bigint, lo: bigint, hi: bigint): boolean => x < lo || x > hi;
+
+function add64(d: Scalar, s: Scalar): void {
+  const smin = d.smin + s.smin;
+  const smax = d.smax + s.smax;
+  if (outside(smin, S64_MIN, S64_MAX) || outside(smax, S64_MIN, S64_MAX)) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = smin; d.smax = smax; }
+  const umin = d.umin + s.umin;
+  const umax = d.umax + s.umax;
+  // All sums wrap or none does: the wrapped ends still bound the result.
+  if (umin <= U64_MAX && umax > U64_MAX) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = asU64(umin); d.umax = asU64(umax); }
+}
+
+function add32(d: Scalar, s: Scalar): void {
+  const smin = d.s32min + s.s32min;
+  const smax = d.s32max + s.s32max;
+  if (outside(smin, S32_MIN, S32_MAX) || outside(smax, S32_MIN, S32_MAX)) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = smin; d.s32max = smax; }
+  const umin = d.u32min + s.u32min;
+  const umax = d.u32max + s.u32max;
+  if (umin <= U32_MAX && umax > U32_MAX) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = asU32(umin); d.u32max = asU32(umax); }
+}
+
+function sub64(d: Scalar, s: Scalar): void {
+  const smin = d.smin - s.smax;
+  const smax = d.smax - s.smin;
+  if (outside(smin, S64_MIN, S64_MAX) || outside(smax, S64_MIN, S64_MAX)) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = smin; d.smax = smax; }
+  const umin = d.umin - s.umax;
+  const umax = d.umax - s.umin;
+  if (umin < 0n && umax >= 0n) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = asU64(umin); d.umax = asU64(umax); }
+}
+
+function sub32(d: Scalar, s: Scalar): void {
+  const smin = d.s32min - s.s32max;
+  const smax = d.s32max - s.s32min;
+  if (outside(smin, S32_MIN, S32_MAX) || outside(smax, S32_MIN, S32_MAX)) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = smin; d.s32max = smax; }
+  const umin = d.u32min - s.u32max;
+  const umax = d.u32max - s.u32min;
+  if (umin < 0n && umax >= 0n) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = asU32(umin); d.u32max = asU32(umax); }
+}
+
+function mul64(d: Scalar, s: Scalar): void {
+  const umax = d.umax * s.umax;
+  const umin = d.umin * s.umin;
+  if (umax > U64_MAX || umin > U64_MAX) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = umin; d.umax = umax; }
+  const products = [d.smin * s.smin, d.smin * s.smax, d.smax * s.smin, d.smax * s.smax];
+  if (products.some((p) => outside(p, S64_MIN, S64_MAX))) { d.smin = S64_MIN; d.smax = S64_MAX; } else {
+    d.smin = products.reduce((a, b) => (a < b ? a : b));
+    d.smax = products.reduce((a, b) => (a > b ? a : b));
+  }
+}
+
+function mul32(d: Scalar, s: Scalar): void {
+  const umax = d.u32max * s.u32max;
+  const umin = d.u32min * s.u32min;
+  if (umax > U32_MAX || umin > U32_MAX) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = umin; d.u32max = umax; }
+  const products = [d.s32min * s.s32min, d.s32min * s.s32max, d.s32max * s.s32min, d.s32max * s.s32max];
+  if (products.some((p) => outside(p, S32_MIN, S32_MAX))) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else {
+    d.s32min = products.reduce((a, b) => (a < b ? a : b));
+    d.s32max = products.reduce((a, b) => (a > b ? a : b));
+  }
+}
+
+/** Signed bounds from unsigned ones when the unsigned range does not cross the sign bit. */
+function signedFromUnsigned64(d: Scalar): void {
+  if (asS64(d.umin) <= asS64(d.umax)) { d.smin = asS64(d.umin); d.smax = asS64(d.umax); } else { d.smin = S64_MIN; d.smax = S64_MAX; }
+}
+
+function signedFromUnsigned32(d: Scalar): void {
+  if (asS32(d.u32min) <= asS32(d.u32max)) { d.s32min = asS32(d.u32min); d.s32max = asS32(d.u32max); } else { d.s32min = S32_MIN; d.s32max = S32_MAX; }
+}
+
+type Bitwise = 'and' | 'or' | 'xor';
+
+function bitwise64(op: Bitwise, d: Scalar, s: Scalar, srcKnown: boolean, dstKnown: boolean): void {
+  if (srcKnown && dstKnown) { markKnown(d, d.varOff.value); return; }
+  const t = d.varOff;
+  if (op === 'and') { d.umin = t.value; d.umax = d.umax < s.umax ? d.umax : s.umax; }
+  else if (op === 'or') { d.umin = max(d.umin, s.umin); d.umax = t.value | t.mask; }
+  else { d.umin = t.value; d.umax = t.value | t.mask; }
+  signedFromUnsigned64(d);
+  updateBounds(d);
+}
+
+function bitwise32(op: Bitwise, d: Scalar, s: Scalar, srcKnown: boolean, dstKnown: boolean): void {
+  const t = tnumSubreg(d.varOff);
+  if (srcKnown && dstKnown) { markKnown32(d, t.value); return; }
+  if (op === 'and') { d.u32min = t.value; d.u32max = d.u32max < s.u32max ? d.u32max : s.u32max; }
+  else if (op === 'or') { d.u32min = max(d.u32min, s.u32min); d.u32max = t.value | t.mask; }
+  else { d.u32min = t.value; d.u32max = t.value | t.mask; }
+  signedFromUnsigned32(d);
+}
+
+function lshBounds32(d: Scalar, umin: bigint, umax: bigint): void {
+  d.s32min = S32_MIN; d.s32max = S32_MAX;
+  if (umax > 31n || d.u32max > 1n << (31n - umax)) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = asU32(d.u32min << umin); d.u32max = asU32(d.u32max << umax); }
+}
+
+function lshBounds64(d: Scalar, umin: bigint, umax: bigint): void {
+  // `<< 32` is the first half of the compilers' sign extension: the subregister's signed range moves up.
+  const by32 = umin === 32n && umax === 32n;
+  d.smax = by32 ? d.s32max << 32n : S64_MAX;
+  d.smin = by32 ? d.s32min << 32n : S64_MIN;
+  if (d.umax > 1n << (63n - umax)) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = asU64(d.umin << umin); d.umax = asU64(d.umax << umax); }
+}
+
+/**
+ * Whether the kernel computes a range for this operation at all: shifts need a constant amount
+ * (in the operation's width) below the width — compared with the 64-bit umax even for 32-bit ops.
+ */
+function computable(op: ScalarAluOp, s: Scalar, bits: 32 | 64): boolean {
+  if (op !== 'lsh' && op !== 'rsh' && op !== 'arsh') return true;
+  const known = bits === 32
+    ? tnumSubregIsConst(s.varOff) && s.s32min === s.s32max && s.u32min === s.u32max
+    : tnumIsConst(s.varOff) && s.smin === s.smax && s.umin === s.umax;
+  return known && s.umax < BigInt(bits);
+}
+
+/** Zero-extends a 32-bit result into the register. */
+function zext32(d: Scalar): void {
+  d.varOff = tnumSubreg(d.varOff);
+  d.umin = d.u32min;
+  d.umax = d.u32max;
+  if (d.s32min >= 0n && d.s32max >= 0n) { d.smin = d.s32min; d.smax = d.s32max; } else { d.smin = 0n; d.smax = U32_MAX; }
+}
+
+/**
+ * `dst = dst OP src` on scalars (for 'neg', src is ignored), 64-bit or 32-bit. Returns the new
+ * abstract value of dst; the inputs are not changed.
+ */
+export function scalarAlu(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 64): Scalar {
+  const d = cloneScalar(dst);
+  const s = src;
+  if (!computable(op, s, bits)) {
+    markUnknown(d);
+    return d;
+  }
+  switch (op) {
+    case 'add': add32(d, s); add64(d, s); d.varOff = tnumAdd(d.varOff, s.varOff); break;
+    case 'sub': sub32(d, s); sub64(d, s); d.varOff = tnumSub(d.varOff, s.varOff); break;
+    case 'neg': {
+      const old = cloneScalar(d);
+      markKnown(d, 0n);
+      sub32(d, old); sub64(d, old);
+      d.varOff = tnumNeg(old.varOff);
+      break;
+    }
+    case 'mul': d.varOff = tnumMul(d.varOff, s.varOff); mul32(d, s); mul64(d, s); break;
+    case 'and': case 'or': case 'xor': {
+      const src64 = tnumIsConst(s.varOff);
+      const dst64 = tnumIsConst(d.varOff);
+      const src32 = tnumSubregIsConst(s.varOff);
+      const dst32 = tnumSubregIsConst(d.varOff);
+      d.varOff = op === 'and' ? tnumAnd(d.varOff, s.varOff) : op === 'or' ? tnumOr(d.varOff, s.varOff) : tnumXor(d.varOff, s.varOff);
+      bitwise32(op, d, s, src32, dst32);
+      bitwise64(op, d, s, src64, dst64);
+      break;
+    }
+    case 'lsh':
+      if (bits === 32) {
+        const sub = tnumSubreg(d.varOff);
+        lshBounds32(d, s.u32min, s.u32max);
+        d.varOff = tnumSubreg(tnumLshift(sub, Number(s.u32min)));
+        markUnbounded64(d);
+        updateBounds32(d);
+      } else {
+        lshBounds64(d, s.umin, s.umax);
+        lshBounds32(d, s.umin, s.umax);
+        d.varOff = tnumLshift(d.varOff, Number(s.umin));
+        updateBounds(d);
+      }
+      break;
+    case 'rsh':
+      if (bits === 32) {
+        const sub = tnumSubreg(d.varOff);
+        d.s32min = S32_MIN; d.s32max = S32_MAX;
+        d.varOff = tnumRshift(sub, Number(s.u32min));
+        d.u32min >>= s.u32max;
+        d.u32max >>= s.u32min;
+        markUnbounded64(d);
+        updateBounds32(d);
+      } else {
+        d.smin = S64_MIN; d.smax = S64_MAX;
+        d.varOff = tnumRshift(d.varOff, Number(s.umin));
+        d.umin >>= s.umax;
+        d.umax >>= s.umin;
+        markUnbounded32(d);
+        updateBounds(d);
+      }
+      break;
+    case 'arsh':
+      if (bits === 32) {
+        d.s32min >>= s.u32min;
+        d.s32max >>= s.u32min;
+        d.varOff = tnumArshift(tnumSubreg(d.varOff), Number(s.u32min), 32);
+        d.u32min = 0n; d.u32max = U32_MAX;
+        markUnbounded64(d);
+        updateBounds32(d);
+      } else {
+        d.smin >>= s.umin;
+        d.smax >>= s.umin;
+        d.varOff = tnumArshift(d.varOff, Number(s.umin), 64);
+        d.umin = 0n; d.umax = U64_MAX;
+        markUnbounded32(d);
+        updateBounds(d);
+      }
+      break;
+  }
+  if (bits === 32) zext32(d);
+  syncBounds(d);
+  return d;
+}
+
+/** `dst = imm` (sign-extended 32-bit immediate for a 64-bit move, zero-extended for a 32-bit one). */
+export function scalarMovImm(imm: number, bits: 32 | 64): Scalar {
+  return knownScalar(bits === 64 ? BigInt(imm) : asU32(BigInt(imm)));
+}
+
+export { asS64 };
