@@ -72,6 +72,11 @@ function concreteAlu(op: ScalarAluOp, bits: 32 | 64, a: bigint, b: bigint): bigi
     case 'lsh': return (x << (y & BigInt(bits - 1))) & w;
     case 'rsh': return x >> (y & BigInt(bits - 1));
     case 'arsh': return BigInt.asUintN(bits, signed(x) >> (y & BigInt(bits - 1)));
+    // Division by zero gives 0, modulo by zero leaves the dividend (the kernel's runtime semantics).
+    case 'div': return y === 0n ? 0n : x / y;
+    case 'mod': return y === 0n ? x : x % y;
+    case 'sdiv': return y === 0n ? 0n : BigInt.asUintN(bits, signed(x) / signed(y));
+    case 'smod': return y === 0n ? x : BigInt.asUintN(bits, signed(x) % signed(y));
   }
 }
 
@@ -82,7 +87,7 @@ describe('scalar ALU soundness', () => {
     syncBounds(s);
     return { s, x };
   });
-  const ops: ScalarAluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg'];
+  const ops: ScalarAluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg', 'div', 'sdiv', 'mod', 'smod'];
   it('every operation, 64- and 32-bit: the abstract result contains the concrete one', () => {
     fc.assert(fc.property(arbScalarMember, arbScalarMember, fc.constantFrom(...ops), fc.constantFrom(32 as const, 64 as const), fc.boolean(), fc.integer({ min: 0, max: 63 }),
       (a, b, op, bits, constShift, amount) => {
@@ -101,7 +106,7 @@ describe('scalar ALU soundness', () => {
 const arbImm = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -16, max: 64 }), fc.constantFrom(0x7fffffff, -1, 0xff, 0xffff, 32, 31, 63));
 const arbOp: fc.Arbitrary<Op> = fc.record({
   kind: fc.constant('alu' as const),
-  op: fc.constantFrom<ScalarAluOp>('add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg'),
+  op: fc.constantFrom<ScalarAluOp>('add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg', 'div', 'sdiv', 'mod', 'smod'),
   bits: fc.constantFrom(32 as const, 64 as const),
   dst: fc.constantFrom(6 as const, 7 as const),
   src: fc.oneof(fc.constantFrom(6 as const, 7 as const), arbImm.map((n) => ({ imm: n }))) as fc.Arbitrary<6 | 7 | { imm: number }>,
@@ -109,6 +114,8 @@ const arbOp: fc.Arbitrary<Op> = fc.record({
   let src = typeof o.src === 'object' ? o.src.imm : o.src;
   // The kernel refuses a constant shift outside the operation's width ('invalid shift'): keep it valid.
   if ((o.op === 'lsh' || o.op === 'rsh' || o.op === 'arsh') && src !== 6 && src !== 7) src = ((src % o.bits) + o.bits) % o.bits;
+  // and a constant divisor of 0 ('div by zero').
+  if (['div', 'sdiv', 'mod', 'smod'].includes(o.op) && src === 0) src = 3;
   return { ...o, src } as unknown as Op;
 });
 
@@ -131,7 +138,7 @@ function prologue(reg: Register, shape: Shape): Instruction[] {
 function aluInsn(o: Op): Instruction {
   const src = typeof o.src === 'number' && o.src !== 6 && o.src !== 7 ? { kind: 'imm' as const, value: o.src } : { kind: 'reg' as const, reg: o.src as Register };
   if (o.op === 'neg') return { kind: 'neg', width: o.bits, dst: o.dst };
-  return { kind: 'alu', width: o.bits, op: o.op, dst: o.dst, src } as Instruction;
+  return { kind: 'alu', width: o.bits, op: o.op as 'add', dst: o.dst, src };
 }
 
 function isReg(src: Op['src']): src is 6 | 7 {

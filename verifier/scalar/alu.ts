@@ -10,7 +10,7 @@ import {
   tnumSubregIsConst, tnumXor,
 } from './tnum.js';
 
-export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh' | 'arsh' | 'neg';
+export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh' | 'arsh' | 'neg' | 'div' | 'sdiv' | 'mod' | 'smod';
 
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
@@ -124,6 +124,8 @@ function lshBounds64(d: Scalar, umin: bigint, umax: bigint): void {
  * (in the operation's width) below the width — compared with the 64-bit umax even for 32-bit ops.
  */
 function computable(op: ScalarAluOp, s: Scalar, bits: 32 | 64): boolean {
+  // Division and modulo results are not tracked, even of constants.
+  if (op === 'div' || op === 'sdiv' || op === 'mod' || op === 'smod') return false;
   if (op !== 'lsh' && op !== 'rsh' && op !== 'arsh') return true;
   const known = bits === 32
     ? tnumSubregIsConst(s.varOff) && s.s32min === s.s32max && s.u32min === s.u32max
@@ -203,6 +205,8 @@ export function scalarAlu(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 
         updateBounds(d);
       }
       break;
+    case 'div': case 'sdiv': case 'mod': case 'smod':
+      break; // not computable: handled above
     case 'arsh':
       if (bits === 32) {
         d.s32min >>= s.u32min;
