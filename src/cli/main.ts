@@ -23,7 +23,8 @@ import {
   ObjectInputError, PinMismatchError, RelocationError, SyscallError,
 } from '../../loader/index.js';
 import { VERSION } from '../version.js';
-import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
+import { readInput, StdoutClosed, writeStdout } from './io.js';
+import { writeOutputFile } from './output-file.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
@@ -85,7 +86,7 @@ function commandAsm(args: string[]): number {
     byteOrder: oneOf(values['byte-order'], ['le', 'be'] as const, '--byte-order'),
   });
   if (output === '-') writeStdout(result);
-  else writeOutputAtomic(output, result);
+  else writeOutputFile(output, result);
   return 0;
 }
 
@@ -127,7 +128,7 @@ function commandBtfGenTs(args: string[]): number {
     throw e;
   }
   const output = values.output;
-  if (typeof output === 'string' && output !== '-') writeOutputAtomic(output, text);
+  if (typeof output === 'string' && output !== '-') writeOutputFile(output, text);
   else writeStdout(text);
   return 0;
 }
@@ -164,7 +165,7 @@ function commandLink(args: string[]): number {
   if (typeof output !== 'string') throw new UsageError('link needs -o OUT');
   const result = linkFiles(positionals);
   if (output === '-') writeStdout(result);
-  else writeOutputAtomic(output, result);
+  else writeOutputFile(output, result);
   return 0;
 }
 
@@ -359,7 +360,7 @@ async function commandBuild(args: string[]): Promise<number> {
   if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o');
   const bytes = await buildProgramFile(file);
   if (output === '-') writeStdout(bytes);
-  else writeOutputAtomic(output, bytes);
+  else writeOutputFile(output, bytes);
   return 0;
 }
 
