@@ -36,7 +36,7 @@ Usage:
   tsbpf link A.o [B.o ...] -o OUT.o
   tsbpf build PROG.ts -o OUT.o
   tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
-  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
+  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
   tsbpf maps dump PIN_OR_ID
   tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--json]
   tsbpf trace [--json] [--timeout MS] [--count N]
@@ -174,6 +174,7 @@ function commandLoad(args: string[]): number {
     prog: { type: 'string', multiple: true },
     btf: { type: 'string' },
     pin: { type: 'string' },
+    'pin-reuse': { type: 'boolean' },
     'print-log': { type: 'boolean' },
     attach: { type: 'boolean' },
     iface: { type: 'string' },
@@ -187,6 +188,7 @@ function commandLoad(args: string[]): number {
       ...(values.prog === undefined ? {} : { programs: values.prog as string[] }),
       ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
       ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
+      ...(values['pin-reuse'] === true ? { pinReuse: true } : {}),
       printLog,
       ...(values.attach === true ? {
         attach: {
