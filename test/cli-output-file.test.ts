@@ -211,3 +211,33 @@ describe('-o PATH: signals and kill -9 mid-write', () => {
     expect(readdirSync(d).sort()).toEqual(['big.s', 'in.s']);
   }, 60_000);
 });
+
+describe('-o PATH: the named fallback (TSBPF_OUTPUT_NAMED_TEMP=1, as without O_TMPFILE)', () => {
+  const env = { ...process.env, TSBPF_OUTPUT_NAMED_TEMP: '1' };
+
+  it('writes the bytes through .NAME.PID.tmp and leaves nothing else', () => {
+    const d = caseDir();
+    const r = spawnSync('node', [bin, 'asm', join(d, 'in.s'), '-o', join(d, 'out.o')], { env });
+    expect(r.status).toBe(0);
+    expect(readFileSync(join(d, 'out.o'))).toEqual(expected);
+    expect(readdirSync(d).sort()).toEqual(['in.s', 'out.o']);
+  });
+
+  it('kill -9 mid-write leaves .out.o.PID.tmp (nothing in-process can run); the next write removes it', async () => {
+    const d = caseDir();
+    writeFileSync(join(d, 'big.s'), BIG);
+    writeFileSync(join(d, 'out.o'), 'old');
+    const child = spawn('node', [bin, 'asm', join(d, 'big.s'), '-o', join(d, 'out.o'), '--format', 'raw'], { stdio: 'ignore', env });
+    const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_s, sig) => res(sig)));
+    const temp = `.out.o.${child.pid}.tmp`;
+    for (let i = 0; i < 30_000 && !readdirSync(d).includes(temp); i++) await new Promise((res) => setTimeout(res, 1));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect(readdirSync(d).sort()).toEqual([temp, 'big.s', 'in.s', 'out.o']);
+    expect(readFileSync(join(d, 'out.o'), 'utf8')).toBe('old');
+    const r = spawnSync('node', [bin, 'asm', join(d, 'in.s'), '-o', join(d, 'out.o')], { env });
+    expect(r.status).toBe(0);
+    expect(readdirSync(d).sort()).toEqual(['big.s', 'in.s', 'out.o']);
+    expect(readFileSync(join(d, 'out.o'))).toEqual(expected);
+  }, 60_000);
+});

@@ -121,10 +121,14 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether nameless temporaries can be named here (Linux with /proc and the native layer). */
+/**
+ * Whether nameless temporaries can be named here (Linux with /proc and the native layer).
+ * TSBPF_OUTPUT_NAMED_TEMP=1 forces the named fallback (for a file system that misbehaves, and tests).
+ */
 let tmpfileUsable: boolean | undefined;
 function canUseTmpfile(): boolean {
-  tmpfileUsable ??= process.platform === 'linux' && existsSync('/proc/self/fd') && sys.nativeAvailable().available;
+  tmpfileUsable ??= process.platform === 'linux' && process.env.TSBPF_OUTPUT_NAMED_TEMP !== '1' && existsSync('/proc/self/fd')
+    && sys.nativeAvailable().available;
   return tmpfileUsable;
 }
 
