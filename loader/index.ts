@@ -7,6 +7,7 @@ export { assessBpfAccess, bpfAccess, type BpfAccess, Capability, effectiveCapabi
 export * as sys from './sys/index.js';
 export { NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
+export { UndoLog, withUndone } from './undo.js';
 export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
 export { isKeyedMap, isMapOfMaps, isPerCpuMap, MapType, mapTypeName } from './map-types.js';
 export { type BtfJsValue, BtfValueError, decodeValue, encodeValue } from './btf-values.js';

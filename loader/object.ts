@@ -17,6 +17,7 @@ import { attachTypeNumber, kernelBtf, progTypeNumber, seedKernelBtf, VMLINUX_BTF
 import { linkProgram, sectionStarts } from './link-subprograms.js';
 import { isMapOfMaps, MapType } from './map-types.js';
 import { BpfMap, MapError, pinFd } from './maps.js';
+import { unpinAll, withUndone } from './undo.js';
 import { possibleCpus } from './possible-cpus.js';
 import { type LineInfoRecord, loadProgram } from './program-load.js';
 import { relocateProgram } from './relocate.js';
@@ -79,6 +80,11 @@ export class BpfCollection {
     readonly structOps: ReadonlyMap<string, StructOpsPlan> = new Map(),
     /** Arena maps, mapped into this process (by map name). */
     readonly arenas: ReadonlyMap<string, Arena> = new Map(),
+    /**
+     * The pins this load created (maps with `pinning = LIBBPF_PIN_BY_NAME` that were not pinned
+     * before; reused pins are not listed): what a caller undoes when a later step fails.
+     */
+    readonly pinnedMaps: readonly string[] = [],
   ) {}
 
   /** An arena map's memory (the only one when no name is given). */
@@ -194,12 +200,14 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   const maps = new Map<string, BpfMap>();
   const programs = new Map<string, LoadedProgramHandle>();
   const arenas = new Map<string, Arena>();
+  const pinned: string[] = [];
   const fail = (e: unknown): never => {
     for (const a of arenas.values()) a.unmap();
     for (const p of programs.values()) p.fd.close();
     for (const m of maps.values()) m.close();
     for (const f of owned) f.close();
-    throw e;
+    // All or nothing, as libbpf's bpf_object__load: the pins this load created go too.
+    throw withUndone(e, unpinAll(pinned).map((p) => `unpinned ${p}`));
   };
   try {
     // Externs first: the kconfig layout shapes the .kconfig DATASEC in the BTF we load.
@@ -216,7 +224,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     // .maps definitions.
     const pinRoot = options.pinRoot ?? '/sys/fs/bpf';
     const byName = new Map(object.maps.map((m) => [m.name, m]));
-    for (const def of object.maps) maps.set(def.name, createDefinedMap(def, btfFd, pinRoot, btf));
+    for (const def of object.maps) maps.set(def.name, createDefinedMap(def, btfFd, pinRoot, btf, pinned));
     // Arenas are mapped now, before any program is loaded, with the __arena globals at their end.
     const arenaData = object.globals.find((g) => g.kind === 'arena');
     const arenaDefs = object.maps.filter((d) => d.type === MapType.ARENA);
@@ -332,7 +340,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         maps.get(def.name)!.update(key, val);
       });
     }
-    return new BpfCollection(object, maps, programs, owned, coreResults, structOps, arenas);
+    return new BpfCollection(object, maps, programs, owned, coreResults, structOps, arenas, pinned);
   } catch (e) {
     return fail(e);
   }
@@ -404,7 +412,7 @@ function createWithBtfFallback(
   return BpfMap.create(spec, types);
 }
 
-function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: string, btf: BpfObject['btf']): BpfMap {
+function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: string, btf: BpfObject['btf'], pinned: string[]): BpfMap {
   if (def.type === undefined) throw new Error(`map ${def.name}: definition has no type`);
   let maxEntries = def.maxEntries ?? 0;
   if (def.type === MapType.PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = possibleCpus();
@@ -438,7 +446,15 @@ function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: stri
     const m = createWithBtfFallback({ ...spec, ...(inner === undefined ? {} : { innerMapFd: inner.fd }) }, btfFd,
       noTypes ? 0 : def.keyType ?? 0, noTypes ? 0 : def.valueType ?? 0, btf);
     if (noTypes && btf !== undefined) m.types = { btf, ...(def.keyType === undefined ? {} : { key: def.keyType }), ...(def.valueType === undefined ? {} : { value: def.valueType }) };
-    if (pinPath !== undefined) m.pin(pinPath);
+    if (pinPath !== undefined) {
+      try {
+        m.pin(pinPath);
+      } catch (e) {
+        m.close();
+        throw e;
+      }
+      pinned.push(pinPath);
+    }
     return m;
   } finally {
     inner?.close();

@@ -8,4 +8,4 @@ export {
   address, bpf, bpfRaw, close, ioctl, ioctlBuffer, lastErrno, MapFixedNoReplace, MapShared, type Mapping, mmap, munmap, nativeAvailable,
   perfEventOpen, Prot,
 } from './native.js';
-export { epollAdd, epollCreate, epollWaitAsync, ifNameToIndex, pageSize, setsockopt } from './native.js';
+export { epollAdd, epollCreate, epollWaitAsync, ifNameToIndex, linkFollow, pageSize, setsockopt } from './native.js';

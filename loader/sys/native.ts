@@ -272,3 +272,24 @@ export function pageSize(): number {
   return loadAttach().sysconf(30);
 }
 // ---- end of attach block ----
+
+// ---- File calls Node has no binding for (the CLI's output writer) ----
+
+type Linkat = (oldDir: number, oldPath: string, newDir: number, newPath: string, flags: number) => number;
+let linkatFn: Linkat | undefined;
+
+/**
+ * linkat(AT_FDCWD, oldPath, AT_FDCWD, newPath, AT_SYMLINK_FOLLOW): gives a name to an O_TMPFILE
+ * file through its /proc/self/fd link. Node's fs.link is link(2), which does not follow that link.
+ */
+export function linkFollow(oldPath: string, newPath: string): void {
+  load(); // the platform checks and koffi itself
+  if (linkatFn === undefined) {
+    const req = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+    const koffi = req('koffi') as typeof import('koffi');
+    linkatFn = koffi.load('libc.so.6').func('int linkat(int olddirfd, const char *oldpath, int newdirfd, const char *newpath, int flags)') as Linkat;
+  }
+  const AT_FDCWD = -100;
+  const AT_SYMLINK_FOLLOW = 0x400;
+  if (linkatFn!(AT_FDCWD, oldPath, AT_FDCWD, newPath, AT_SYMLINK_FOLLOW) < 0) throw new SyscallError('linkat', lastErrno(), newPath);
+}

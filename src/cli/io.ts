@@ -1,7 +1,6 @@
-// File input and atomic output for the CLI.
+// File input and stdout output for the CLI (output files: output-file.ts).
 
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync, writeSync } from 'node:fs';
 import { UsageError } from './usage-error.js';
 
 export function readInput(path: string): Uint8Array {
@@ -11,26 +10,6 @@ export function readInput(path: string): Uint8Array {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
     throw new UsageError(`${path}: cannot read: ${why}`);
-  }
-}
-
-/**
- * Writes `data` to `path` atomically: a temporary file beside it, then rename.
- * A failure leaves no partial output behind.
- */
-export function writeOutputAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w', 0o644);
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw new UsageError(`${path}: cannot write: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
 }
 

@@ -23,7 +23,8 @@ import {
   ObjectInputError, PinMismatchError, RelocationError, SyscallError,
 } from '../../loader/index.js';
 import { VERSION } from '../version.js';
-import { readInput, StdoutClosed, writeOutputAtomic, writeStdout } from './io.js';
+import { readInput, StdoutClosed, writeStdout } from './io.js';
+import { writeOutputFile } from './output-file.js';
 import { UsageError } from './usage-error.js';
 
 const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
@@ -35,7 +36,7 @@ Usage:
   tsbpf link A.o [B.o ...] -o OUT.o
   tsbpf build PROG.ts -o OUT.o
   tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
-  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
+  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
   tsbpf maps dump PIN_OR_ID
   tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--json]
   tsbpf trace [--json] [--timeout MS] [--count N]
@@ -85,7 +86,7 @@ function commandAsm(args: string[]): number {
     byteOrder: oneOf(values['byte-order'], ['le', 'be'] as const, '--byte-order'),
   });
   if (output === '-') writeStdout(result);
-  else writeOutputAtomic(output, result);
+  else writeOutputFile(output, result);
   return 0;
 }
 
@@ -127,7 +128,7 @@ function commandBtfGenTs(args: string[]): number {
     throw e;
   }
   const output = values.output;
-  if (typeof output === 'string' && output !== '-') writeOutputAtomic(output, text);
+  if (typeof output === 'string' && output !== '-') writeOutputFile(output, text);
   else writeStdout(text);
   return 0;
 }
@@ -164,7 +165,7 @@ function commandLink(args: string[]): number {
   if (typeof output !== 'string') throw new UsageError('link needs -o OUT');
   const result = linkFiles(positionals);
   if (output === '-') writeStdout(result);
-  else writeOutputAtomic(output, result);
+  else writeOutputFile(output, result);
   return 0;
 }
 
@@ -173,6 +174,7 @@ function commandLoad(args: string[]): number {
     prog: { type: 'string', multiple: true },
     btf: { type: 'string' },
     pin: { type: 'string' },
+    'pin-reuse': { type: 'boolean' },
     'print-log': { type: 'boolean' },
     attach: { type: 'boolean' },
     iface: { type: 'string' },
@@ -186,6 +188,7 @@ function commandLoad(args: string[]): number {
       ...(values.prog === undefined ? {} : { programs: values.prog as string[] }),
       ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
       ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
+      ...(values['pin-reuse'] === true ? { pinReuse: true } : {}),
       printLog,
       ...(values.attach === true ? {
         attach: {
@@ -359,7 +362,7 @@ async function commandBuild(args: string[]): Promise<number> {
   if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o');
   const bytes = await buildProgramFile(file);
   if (output === '-') writeStdout(bytes);
-  else writeOutputAtomic(output, bytes);
+  else writeOutputFile(output, bytes);
   return 0;
 }
 
