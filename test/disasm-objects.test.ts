@@ -414,6 +414,31 @@ describe.skipIf(!ok)('CO-RE relocation lines against llvm-objdump-19 -d -r', () 
     expectSameFile(path);
   });
 
+  it('prints the first record of an instruction only, before its ELF relocation lines; warns on a bad .BTF.ext', () => {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'core_fields.bpf.o')));
+    const elf = readElf(bytes);
+    const ext = elf.sections.find((x) => x.name === '.BTF.ext')!;
+    const at = [...btfExtRecordOffsets(ext.data, 'le').coreRelocations.values()][0]!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + ext.offset, ext.size);
+    view.setUint32(at[1]!, 0x278, true); // onto `r1 = infos ll` (R_BPF_64_64)
+    view.setUint32(at[2]!, 0x278, true); // a second record there: not shown
+    view.setUint32(at[3]!, 0x27c, true); // inside the ld_imm64: not shown
+    const path = join(dir, 'dup.o');
+    writeFileSync(path, bytes);
+    const listing = expectSameFile(path, bytes);
+    expect(listing).toContain('r1 = 0x0 ll\n\t\t0000000000000278:  CO-RE <byte_off> [21] struct task_struct::real_parent (0:95)\n'
+      + '\t\t0000000000000278:  R_BPF_64_64\tinfos\n');
+    expect(coreLines(listing)).toHaveLength(5);
+
+    bytes[ext.offset] = 0; // bad magic: no CO-RE lines, one warning
+    const warnings: string[] = [];
+    const got = disassembleFile(bytes, path, { relocations: true, onWarning: (m) => warnings.push(m) });
+    expect(coreLines(got)).toEqual([]);
+    expect(warnings).toEqual(['CO-RE relocations not shown: .BTF.ext byte offset 0: bad magic 0xeb00, expected 0xeb9f']);
+    writeFileSync(path, bytes);
+    expect(got).toBe(objdumpFile(path));
+  });
+
   it(`every fixture object (${fixturePaths.length}) lists line for line like objdump`, () => {
     let core = 0;
     for (const path of fixturePaths) core += coreLines(expectSameFile(path)).length;
@@ -470,7 +495,7 @@ describe.skipIf(!ok)('CO-RE relocation lines against llvm-objdump-19 -d -r', () 
             const field = next(6);
             if (field === 0) view.setUint32(at + 4, next(btf.lastId + 3), true);
             else if (field === 1) view.setUint32(at + 8, next(3) === 0 ? next(btf.raw!.strings.end + 8) : strings[next(strings.length)]!, true);
-            else if (field === 2) view.setUint32(at + 12, next(13), true);
+            else if (field === 2) view.setUint32(at + 12, next(4) === 0 ? [13, 99, 4000000000][next(3)]! : next(13), true);
             else if (field === 3) view.setUint32(at, next(3) === 0 ? next(code[0]!.size) : next(code[0]!.size >> 3) * 8, true);
           }
         }

@@ -6,7 +6,7 @@
 // both .BTF and .BTF.ext has none.
 
 import { decodeBtf } from '../btf/index.js';
-import { coreRelocationKindNumber, decodeBtfExt } from '../btf-ext/index.js';
+import { btfExtRecordOffsets } from '../btf-ext/index.js';
 import type { ElfFile } from '../reader.js';
 import { TsbpfError } from '../../isa/index.js';
 import { describeCoreRecord } from './describe.js';
@@ -36,7 +36,8 @@ export function coreRelocationNotes(elf: ElfFile): CoreRelocationNotes {
   let ext;
   try {
     btf = decodeBtf(btfSec.data);
-    ext = decodeBtfExt(extSec.data, elf.byteOrder);
+    // Where the records are, read below: unlike decodeBtfExt this keeps a kind outside 0 … 12 (objdump prints those too).
+    ext = btfExtRecordOffsets(extSec.data, elf.byteOrder);
   } catch (e) {
     if (e instanceof TsbpfError) return { notes, warning: `CO-RE relocations not shown: ${e.message}` };
     throw e;
@@ -45,16 +46,18 @@ export function coreRelocationNotes(elf: ElfFile): CoreRelocationNotes {
   const stringAt = (offset: number): string => {
     try { return btf.string(offset); } catch { return ''; }
   };
+  const le = elf.byteOrder === 'le';
+  const view = new DataView(extSec.data.buffer, extSec.data.byteOffset, extSec.data.byteLength);
   for (const [nameOffset, records] of ext.coreRelocations) {
     const section = byName.get(stringAt(nameOffset));
     if (section === undefined) continue;
     let list = notes.get(section);
     if (list === undefined) notes.set(section, list = []);
-    for (const r of records) {
+    for (const at of records) {
       const text = describeCoreRecord(btf, {
-        typeId: r.typeId, kindNumber: coreRelocationKindNumber(r.kind), accessString: stringAt(r.accessStringOffset),
+        typeId: view.getUint32(at + 4, le), kindNumber: view.getUint32(at + 12, le), accessString: stringAt(view.getUint32(at + 8, le)),
       });
-      list.push({ offset: r.insnOffset, text: `CO-RE ${text}` });
+      list.push({ offset: view.getUint32(at, le), text: `CO-RE ${text}` });
     }
   }
   for (const [section, list] of notes) {
