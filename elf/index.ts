@@ -9,3 +9,4 @@ export * from './btf-ext/index.js';
 export * from './btf/index.js';
 export * from './object/index.js';
 export * from './link/index.js';
+export * from './core-text/index.js';

@@ -13,5 +13,5 @@ export { assembleLlvm, parseInstructionLlvm, formatAsmLlvm, llvmExpressible, typ
 export {
   formatInstructionLlvm, formatInstructionKernel,
   type KernelFormatOptions, KERNEL_HELPER_NAMES, llvmSectionListing, llvmInstructionLines, llvmSlotText, llvmBranchSlots,
-  orderListingSymbols, type ListingRelocation, type ListingSymbol, type SectionListingInput, TextBuffer,
+  orderListingSymbols, type ListingNote, type ListingRelocation, type ListingSymbol, type SectionListingInput, TextBuffer,
 } from './disasm/index.js';

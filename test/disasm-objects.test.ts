@@ -3,17 +3,21 @@
 // laid-out objects (symbols of every type at odd, shared and out-of-range
 // addresses, relocations of every type, NOBITS and non-executable sections,
 // zero runs, ragged ends) written by a small ELF builder below, with and
-// without -r and with -j section selections. Also bare bytecode and errors.
+// without -r and with -j section selections. With -r, the CO-RE relocation
+// lines of .BTF.ext: on every fixture object, on random C programs with CO-RE
+// accesses compiled by clang-19, and on real objects whose CO-RE records are
+// mutated into ones objdump cannot symbolize. Also bare bytecode and errors.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ElfError } from '../elf/index.js';
+import { btfExtRecordOffsets, decodeBtf, ElfError, readElf } from '../elf/index.js';
 import { DecodeError } from '../isa/index.js';
 import { disassembleFile, disassembleFileBytes } from '../src/index.js';
+import { randomCoreProgram } from './support/random-core-program.js';
 import { requireReferences } from './support/references.js';
 
 const ok = requireReferences('llvm-objdump-19', 'llvm-mc-19');
@@ -374,6 +378,138 @@ describe.skipIf(!ok)('random object layouts against llvm-objdump-19', () => {
     expectSameListings([text([0x18, 1, 0, 0, 5, 0, 0, 0, 0, 0, 0])], { relocations: false });
     expectSameListings([text([...slot(0x95), 0x07, 0x01, 0x00])], { relocations: false });
   });
+});
+
+// ---------------------------------------------------------------------------
+// CO-RE relocation lines (issue 16).
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'obj');
+const fixturePaths = [FIXTURES, join(FIXTURES, 'link')]
+  .flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.o')).map((f) => join(d, f)));
+
+function objdumpFile(path: string): string {
+  const r = spawnSync('llvm-objdump-19', ['-d', '-r', '--mcpu=v4', path], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`llvm-objdump-19 failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function expectSameFile(path: string, bytes: Uint8Array = new Uint8Array(readFileSync(path))): string {
+  const want = objdumpFile(path);
+  const diff = firstDifference(want, disassembleFile(bytes, path, { relocations: true }));
+  if (diff !== null) throw new Error(`${path}: ${diff}`);
+  return want;
+}
+
+const coreLines = (listing: string): string[] => listing.split('\n').filter((l) => l.includes('CO-RE '));
+
+describe.skipIf(!ok)('CO-RE relocation lines against llvm-objdump-19 -d -r', () => {
+  it('the issue reproducer: core_fields.bpf.o lists its CO-RE records', () => {
+    const path = join(FIXTURES, 'core_fields.bpf.o');
+    const got = disassembleFile(new Uint8Array(readFileSync(path)), path, { relocations: true });
+    expect(got).toContain(
+      '       9:\tb7 01 00 00 f0 04 00 00\tr1 = 0x4f0\n\t\t0000000000000048:  CO-RE <byte_off> [21] struct task_struct::pid (0:92)\n');
+    expect(coreLines(got)).toHaveLength(7);
+    // Without -r there are none, as with objdump -d.
+    expect(coreLines(disassembleFile(new Uint8Array(readFileSync(path)), path))).toEqual([]);
+    expectSameFile(path);
+  });
+
+  it('prints the first record of an instruction only, before its ELF relocation lines; warns on a bad .BTF.ext', () => {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, 'core_fields.bpf.o')));
+    const elf = readElf(bytes);
+    const ext = elf.sections.find((x) => x.name === '.BTF.ext')!;
+    const at = [...btfExtRecordOffsets(ext.data, 'le').coreRelocations.values()][0]!;
+    const view = new DataView(bytes.buffer, bytes.byteOffset + ext.offset, ext.size);
+    view.setUint32(at[1]!, 0x278, true); // onto `r1 = infos ll` (R_BPF_64_64)
+    view.setUint32(at[2]!, 0x278, true); // a second record there: not shown
+    view.setUint32(at[3]!, 0x27c, true); // inside the ld_imm64: not shown
+    const path = join(dir, 'dup.o');
+    writeFileSync(path, bytes);
+    const listing = expectSameFile(path, bytes);
+    expect(listing).toContain('r1 = 0x0 ll\n\t\t0000000000000278:  CO-RE <byte_off> [21] struct task_struct::real_parent (0:95)\n'
+      + '\t\t0000000000000278:  R_BPF_64_64\tinfos\n');
+    expect(coreLines(listing)).toHaveLength(5);
+
+    bytes[ext.offset] = 0; // bad magic: no CO-RE lines, one warning
+    const warnings: string[] = [];
+    const got = disassembleFile(bytes, path, { relocations: true, onWarning: (m) => warnings.push(m) });
+    expect(coreLines(got)).toEqual([]);
+    expect(warnings).toEqual(['CO-RE relocations not shown: .BTF.ext byte offset 0: bad magic 0xeb00, expected 0xeb9f']);
+    writeFileSync(path, bytes);
+    expect(got).toBe(objdumpFile(path));
+  });
+
+  it(`every fixture object (${fixturePaths.length}) lists line for line like objdump`, () => {
+    let core = 0;
+    for (const path of fixturePaths) core += coreLines(expectSameFile(path)).length;
+    expect(core).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('random C programs with CO-RE accesses compiled by clang-19 list like objdump', () => {
+    const seed = Date.now() % 100000;
+    const seeds = fc.sample(fc.integer({ min: 0, max: 0x7fffffff }), { numRuns: 24, seed });
+    let core = 0;
+    const kinds = new Set<string>();
+    for (const s of seeds) {
+      const c = join(dir, `core${s}.c`);
+      const o = join(dir, `core${s}.o`);
+      writeFileSync(c, randomCoreProgram(s));
+      const cc = spawnSync('clang-19', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`,
+        '-c', c, '-o', o], { encoding: 'utf8' });
+      if (cc.status !== 0) throw new Error(`program seed ${s}: clang-19: ${cc.stderr}`);
+      try {
+        const lines = coreLines(expectSameFile(o));
+        core += lines.length;
+        for (const l of lines) kinds.add(/CO-RE (<[a-z_0-9]+>)/.exec(l)![1]!);
+      } catch (e) {
+        throw new Error(`fc.sample seed ${seed}, program seed ${s}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    expect(core).toBeGreaterThan(50);
+    expect(kinds.size).toBeGreaterThanOrEqual(8);
+  }, 120_000);
+
+  it('mutated CO-RE records (any type id, access string, kind, instruction offset) list like objdump', () => {
+    const sources = ['core_types.bpf.o', 'core_enum.bpf.o', 'core_bitfields.bpf.o', 'core_fields.bpf.o', 'core_flavors.bpf.o', 'example_execparents.bpf.o']
+      .map((f) => new Uint8Array(readFileSync(join(FIXTURES, f))));
+    const seed = Date.now() % 100000;
+    const rng = fc.sample(fc.integer({ min: 0, max: 0x7fffffff }), { numRuns: 1, seed })[0]!;
+    let state = rng;
+    const next = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return Math.floor(((state >>> 8) / (1 << 24)) * n);
+    };
+    const texts = new Set<string>();
+    try {
+      for (let round = 0; round < 36; round++) {
+        const bytes = sources[round % sources.length]!.slice();
+        const elf = readElf(bytes);
+        const btfSec = elf.sections.find((x) => x.name === '.BTF')!;
+        const extSec = elf.sections.find((x) => x.name === '.BTF.ext')!;
+        const btf = decodeBtf(btfSec.data);
+        const strings = [...btf.raw!.strings.entries()].map(([off]) => off);
+        const code = elf.sections.filter((x) => (x.flags & 4) !== 0 && x.size > 0);
+        const view = new DataView(bytes.buffer, bytes.byteOffset + extSec.offset, extSec.size);
+        for (const records of btfExtRecordOffsets(extSec.data, 'le').coreRelocations.values()) {
+          for (const at of records) {
+            const field = next(6);
+            if (field === 0) view.setUint32(at + 4, next(btf.lastId + 3), true);
+            else if (field === 1) view.setUint32(at + 8, next(3) === 0 ? next(btf.raw!.strings.end + 8) : strings[next(strings.length)]!, true);
+            else if (field === 2) view.setUint32(at + 12, next(4) === 0 ? [13, 99, 4000000000][next(3)]! : next(13), true);
+            else if (field === 3) view.setUint32(at, next(3) === 0 ? next(code[0]!.size) : next(code[0]!.size >> 3) * 8, true);
+          }
+        }
+        const path = join(dir, `mut${round}.o`);
+        writeFileSync(path, bytes);
+        for (const l of coreLines(expectSameFile(path, bytes))) texts.add(l.replace(/^.*CO-RE /, ''));
+      }
+    } catch (e) {
+      throw new Error(`fc.sample seed ${seed}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // The mutations reach the unsymbolizable forms, not only the good ones.
+    expect([...texts].some((t) => / '[^']*' <.*>$/.test(t))).toBe(true);
+    expect([...texts].some((t) => t.includes('::'))).toBe(true);
+  }, 120_000);
 });
 
 describe.skipIf(!ok)('bare bytecode', () => {

@@ -5,7 +5,7 @@ export { formatInstructionLlvm } from './llvm-format.js';
 export { llvmSlotText, llvmBranchSlots } from './llvm-text.js';
 export {
   llvmSectionListing, llvmInstructionLines, orderListingSymbols,
-  type ListingRelocation, type ListingSymbol, type SectionListingInput,
+  type ListingNote, type ListingRelocation, type ListingSymbol, type SectionListingInput,
 } from './listing.js';
 export { formatInstructionKernel, type KernelFormatOptions } from './kernel.js';
 export { KERNEL_HELPER_NAMES } from './kernel-helpers.js';

@@ -18,6 +18,9 @@
 // * branch targets are address + (displacement + 1) * 8 in unsigned 64-bit
 //   arithmetic, named after the last symbol at or below the target (symbols
 //   past the section end included), so a negative target wraps;
+// * a note (a CO-RE relocation record) prints under the instruction that
+//   starts at its offset, before that instruction's relocations; one that
+//   falls elsewhere never prints;
 // * relocations are sorted by offset and printed after the instruction that
 //   contains or follows them; those in data dumps or past the last
 //   instruction never print;
@@ -47,6 +50,14 @@ export interface ListingRelocation {
   readonly symbol: string;
 }
 
+/** A line objdump prints under one instruction, before its relocations (a CO-RE relocation record). */
+export interface ListingNote {
+  /** Byte offset of the instruction in the section: printed only under an instruction starting there. */
+  readonly offset: number;
+  /** Text after the address column. */
+  readonly text: string;
+}
+
 export interface SectionListingInput {
   readonly name: string;
   readonly bytes: Uint8Array;
@@ -54,6 +65,8 @@ export interface SectionListingInput {
   /** Symbols defined in this section (objdump's filtering already applied). */
   readonly symbols?: readonly ListingSymbol[];
   readonly relocations?: readonly ListingRelocation[];
+  /** Lines under instructions, at most one per offset, in any order. */
+  readonly notes?: readonly ListingNote[];
   /**
    * Size of an SHT_NOBITS section (then `bytes` is ignored): objdump prints
    * `...` for each symbol region instead of instructions.
@@ -186,18 +199,22 @@ const indexText = new Uint8Array(8);
 
 /** Index shown in indexText (-1: none; instructionRun resets it). */
 let shown = -1;
+/** Byte offset of the last instruction instructionRun printed. */
+let lastStart = -1;
 
 /**
  * Decodes and prints the instructions from `pos` the way objdump does, up to
  * `end`, skipping runs of zeros up to `zeroLimit`, and stops early after an
- * instruction that ends past `stopAfter` (a relocation to print); returns
+ * instruction that ends past `stopAfter` (a relocation to print) or past
+ * `noteAt` (a note to print when the instruction starts there); returns
  * the position reached. Branches are annotated when `targets` is given.
  */
 function instructionRun(
-  bytes: Uint8Array, pos: number, end: number, zeroLimit: number, stopAfter: number, le: boolean,
+  bytes: Uint8Array, pos: number, end: number, zeroLimit: number, stopAfter: number, noteAt: number, le: boolean,
   targets: BranchTargets | undefined, out: TextBuffer,
 ): number {
   shown = -1;
+  lastStart = -1;
   while (pos < end) {
     if (bytes[pos] === 0 && zeroLimit - pos >= 8) {
       const zeros = skippableZeros(bytes, pos, zeroLimit);
@@ -207,8 +224,9 @@ function instructionRun(
         continue;
       }
     }
+    lastStart = pos;
     pos += instructionLine(bytes, pos, le, targets, out);
-    if (pos > stopAfter) break;
+    if (pos > stopAfter || pos > noteAt) break;
   }
   return pos;
 }
@@ -339,6 +357,15 @@ function relocationLine(out: TextBuffer, r: ListingRelocation): void {
   out.newline();
 }
 
+function noteLine(out: TextBuffer, n: ListingNote): void {
+  out.char(TAB);
+  out.char(TAB);
+  out.hex(n.offset, 16);
+  out.text(':  ');
+  out.text(n.text);
+  out.newline();
+}
+
 /**
  * Appends the objdump text of one section, from the blank line before its
  * first symbol header on, to `out`. The `Disassembly of section` line is the
@@ -352,6 +379,8 @@ export function llvmSectionListing(section: SectionListingInput, out: TextBuffer
   let targets: BranchTargets | undefined;
   const relocs = section.relocations === undefined ? [] : [...section.relocations].sort((a, b) => a.offset - b.offset);
   let rel = 0;
+  const notes = section.notes === undefined ? [] : [...section.notes].sort((a, b) => a.offset - b.offset);
+  let note = 0;
   for (let si = 0; si < symbols.length;) {
     // Symbols sharing an address: the region belongs to the last code
     // symbol among them, or to the last one when all are data.
@@ -384,7 +413,12 @@ export function llvmSectionListing(section: SectionListingInput, out: TextBuffer
     for (let pos = start; pos < end;) {
       // Zero runs stop at the next relocation; after the instruction that reaches past it, it prints.
       const limit = rel < relocs.length && relocs[rel]!.offset < end ? relocs[rel]!.offset : end;
-      pos = instructionRun(bytes, pos, end, limit, limit === end ? end : limit, le, targets, out);
+      // Notes inside skipped zeros, data dumps or an instruction never print.
+      while (note < notes.length && notes[note]!.offset < pos) note++;
+      const noteAt = note < notes.length ? notes[note]!.offset : Infinity;
+      pos = instructionRun(bytes, pos, end, limit, limit === end ? end : limit, noteAt, le, targets, out);
+      // objdump prints the note under its instruction, then the relocations up to the instruction's end.
+      if (lastStart === noteAt) noteLine(out, notes[note++]!);
       while (rel < relocs.length && relocs[rel]!.offset < pos) relocationLine(out, relocs[rel++]!);
     }
   }
@@ -404,5 +438,5 @@ function skippableZeros(bytes: Uint8Array, pos: number, limit: number): number {
 
 /** Instruction lines only (no headers, no annotations): the listing of bare bytecode. */
 export function llvmInstructionLines(bytes: Uint8Array, byteOrder: ByteOrder, out: TextBuffer): void {
-  instructionRun(bytes, 0, bytes.length, bytes.length, bytes.length, byteOrder === 'le', undefined, out);
+  instructionRun(bytes, 0, bytes.length, bytes.length, bytes.length, Infinity, byteOrder === 'le', undefined, out);
 }

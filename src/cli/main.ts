@@ -101,6 +101,7 @@ function commandDisasm(args: string[]): number {
     relocations: values.reloc === true,
     format: oneOf(values.format, ['llvm', 'kernel'] as const, '--format'),
     sections: values.section as string[] | undefined,
+    onWarning: (message) => process.stderr.write(`tsbpf: warning: ${message}\n`),
   });
   writeStdout(text);
   return 0;

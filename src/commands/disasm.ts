@@ -2,15 +2,23 @@
 // byte-identical to `llvm-objdump-19 -d [-r] --mcpu=v4 FILE`; the kernel
 // format prints `N: (op) text` lines as the verifier log does.
 
-import { type ElfFile, type ElfSectionHeader, EM_BPF, ElfError, isElf, readElf, SHF, SHT, STT } from '../../elf/index.js';
+import {
+  coreRelocationNotes, type ElfFile, type ElfSectionHeader, EM_BPF, ElfError, isElf, readElf, SHF, SHT, STT,
+} from '../../elf/index.js';
 import {
   type ByteOrder, DecodeError, decodeInstructions, formatInstructionKernel, type ListingRelocation, type ListingSymbol,
   llvmInstructionLines, llvmSectionListing, slotCount, TextBuffer,
 } from '../../isa/index.js';
 
 export interface DisasmOptions {
-  /** Print relocation lines after the instructions they patch (objdump `-r`). */
+  /**
+   * Print relocation lines after the instructions they patch (objdump `-r`):
+   * the CO-RE relocation record of .BTF.ext at an instruction, then its ELF
+   * relocations.
+   */
   relocations?: boolean;
+  /** Called with a one-line message when .BTF or .BTF.ext does not decode (the listing then has no CO-RE lines). */
+  onWarning?: (message: string) => void;
   format?: 'llvm' | 'kernel';
   /**
    * Sections to print (objdump `-j`): named sections are printed whatever
@@ -64,6 +72,12 @@ function llvmElf(elf: ElfFile, fileName: string, options: DisasmOptions): TextBu
   // About 7 bytes of text per byte of code; the buffer grows if that is short.
   const out = new TextBuffer(sections.reduce((n, s) => n + s.data.length * 7, 4096));
   out.text(`\n${fileName}:\tfile format elf64-bpf\n`);
+  let notes;
+  if (options.relocations === true) {
+    const core = coreRelocationNotes(elf);
+    if (core.warning !== undefined) options.onWarning?.(core.warning);
+    notes = core.notes;
+  }
   for (const section of sections) {
     out.text(`\nDisassembly of section ${section.name}:\n`);
     const nobits = section.type === SHT.NOBITS;
@@ -73,6 +87,7 @@ function llvmElf(elf: ElfFile, fileName: string, options: DisasmOptions): TextBu
       byteOrder: elf.byteOrder,
       symbols: sectionSymbols(elf, section),
       relocations: options.relocations === true && !nobits ? sectionRelocations(elf, section) : undefined,
+      notes: nobits ? undefined : notes?.get(section.index),
       nobitsSize: nobits ? section.size : undefined,
     }, out);
   }
