@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeInstructions, type Instruction, type Register } from '../isa/index.js';
 import { ProgType, SyscallError, sys } from '../loader/index.js';
-import { scalarAlu, type ScalarAluOp } from '../verifier/scalar/alu.js';
+import { scalarAlu, type ScalarAluOp, scalarEndian } from '../verifier/scalar/alu.js';
 import { formatScalar } from '../verifier/scalar/format.js';
 import { knownScalar, type Scalar, scalarContains, syncBounds, unknownScalar } from '../verifier/scalar/scalar.js';
 import {
@@ -54,7 +54,8 @@ describe('tnum soundness', () => {
 
 // --- the model run over a straight-line program --------------------------------------------------
 
-type Op = { kind: 'alu'; op: ScalarAluOp; bits: 32 | 64; dst: 6 | 7; src: 6 | 7 | number };
+type Op = { kind: 'alu'; op: ScalarAluOp; bits: 32 | 64; dst: 6 | 7; src: 6 | 7 | number }
+  | { kind: 'endian'; order: 'le' | 'be' | 'swap'; width: 16 | 32 | 64; dst: 6 | 7 };
 
 function concreteAlu(op: ScalarAluOp, bits: 32 | 64, a: bigint, b: bigint): bigint {
   const w = bits === 64 ? U64 : 0xffffffffn;
@@ -99,12 +100,26 @@ describe('scalar ALU soundness', () => {
   });
 });
 
+describe('byte-order soundness', () => {
+  const swap = (x: bigint, bytes: number): bigint => { let o = 0n; for (let i = 0; i < bytes; i++) o = (o << 8n) | ((x >> BigInt(i * 8)) & 0xffn); return o; };
+  it('le/be/swap of 16, 32, 64 bits: the abstract result contains the concrete one', () => {
+    fc.assert(fc.property(arbTnumMember, fc.constantFrom('le' as const, 'be' as const, 'swap' as const), fc.constantFrom(16 as const, 32 as const, 64 as const), (a, order, width) => {
+      const s = unknownScalar();
+      s.varOff = a.t;
+      syncBounds(s);
+      const low = a.x & ((1n << BigInt(width)) - 1n);
+      const expected = order === 'le' ? low : swap(low, width / 8);
+      expect(scalarContains(scalarEndian(s, order, width), expected)).toBe(true);
+    }), { numRuns: 3000 });
+  });
+});
+
 // --- against the live kernel ----------------------------------------------------------------------
 
 
 
 const arbImm = fc.oneof(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.integer({ min: -16, max: 64 }), fc.constantFrom(0x7fffffff, -1, 0xff, 0xffff, 32, 31, 63));
-const arbOp: fc.Arbitrary<Op> = fc.record({
+const arbAluOp: fc.Arbitrary<Op> = fc.record({
   kind: fc.constant('alu' as const),
   op: fc.constantFrom<ScalarAluOp>('add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg', 'div', 'sdiv', 'mod', 'smod'),
   bits: fc.constantFrom(32 as const, 64 as const),
@@ -118,6 +133,14 @@ const arbOp: fc.Arbitrary<Op> = fc.record({
   if (['div', 'sdiv', 'mod', 'smod'].includes(o.op) && src === 0) src = 3;
   return { ...o, src } as unknown as Op;
 });
+
+const arbEndian: fc.Arbitrary<Op> = fc.record({
+  kind: fc.constant('endian' as const),
+  order: fc.constantFrom('le' as const, 'be' as const, 'swap' as const),
+  width: fc.constantFrom(16 as const, 32 as const, 64 as const),
+  dst: fc.constantFrom(6 as const, 7 as const),
+});
+const arbOp = fc.oneof({ arbitrary: arbAluOp, weight: 6 }, { arbitrary: arbEndian, weight: 1 });
 
 interface Shape { mask: bigint; value: bigint }
 const arbShape: fc.Arbitrary<Shape> = fc.tuple(arbU64, arbU64).map(([m, v]) => ({ mask: m, value: v & ~m & U64 }));
@@ -136,12 +159,13 @@ function prologue(reg: Register, shape: Shape): Instruction[] {
 }
 
 function aluInsn(o: Op): Instruction {
+  if (o.kind === 'endian') return { kind: 'endian', order: o.order, bits: o.width, dst: o.dst };
   const src = typeof o.src === 'number' && o.src !== 6 && o.src !== 7 ? { kind: 'imm' as const, value: o.src } : { kind: 'reg' as const, reg: o.src as Register };
   if (o.op === 'neg') return { kind: 'neg', width: o.bits, dst: o.dst };
   return { kind: 'alu', width: o.bits, op: o.op as 'add', dst: o.dst, src };
 }
 
-function isReg(src: Op['src']): src is 6 | 7 {
+function isReg(src: number): src is 6 | 7 {
   return src === 6 || src === 7;
 }
 
@@ -155,6 +179,10 @@ function modelStates(shapes: [Shape, Shape], body: Op[]): string[] {
     regs[reg] = r;
   }
   return body.map((o) => {
+    if (o.kind === 'endian') {
+      regs[o.dst] = scalarEndian(regs[o.dst]!, o.order, o.width);
+      return formatScalar(regs[o.dst]!);
+    }
     const src = isReg(o.src) ? regs[o.src]! : knownScalar(BigInt(o.src));
     regs[o.dst] = scalarAlu(o.op, regs[o.dst]!, src, o.bits);
     return formatScalar(regs[o.dst]!);
@@ -223,7 +251,7 @@ describe.skipIf(!canLoad)('scalar states against the live kernel', () => {
         const k = kernelState(log, base + i, o.dst);
         compared++;
         if (process.env.TSBPF_DEBUG_SCALAR && model[i] !== k) console.log(log.split('\n').filter((l) => /^\d+: \(/.test(l)).join('\n'));
-        const what = `${o.op}${o.bits} r${o.dst}, ${isReg(o.src) ? `r${o.src}` : o.src}`;
+        const what = o.kind === 'endian' ? `${o.order}${o.width} r${o.dst}` : `${o.op}${o.bits} r${o.dst}, ${isReg(o.src) ? `r${o.src}` : o.src}`;
         expect({ insn: base + i, op: what, state: model[i] }).toEqual({ insn: base + i, op: what, state: k });
       }
     }), { numRuns: Number(process.env.TSBPF_SCALAR_RUNS ?? 300) });

@@ -2,12 +2,12 @@
 // them (adjust_scalar_min_max_vals and its per-operation steps), for 64-bit and 32-bit operations.
 
 import {
-  asS32, asS64, asU32, asU64, cloneScalar, knownScalar, markKnown, markKnown32, markUnbounded32, markUnbounded64, markUnknown,
+  asS32, asS64, asU32, asU64, cloneScalar, knownScalar, unknownScalar, markKnown, markKnown32, markUnbounded32, markUnbounded64, markUnknown,
   S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Scalar, syncBounds, U32_MAX, U64_MAX, updateBounds, updateBounds32,
 } from './scalar.js';
 import {
   tnumAdd, tnumAnd, tnumArshift, tnumIsConst, tnumLshift, tnumMul, tnumNeg, tnumOr, tnumRshift, tnumSub, tnumSubreg,
-  tnumSubregIsConst, tnumXor,
+  tnumSubregIsConst, tnumXor, tnumCast,
 } from './tnum.js';
 
 export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh' | 'arsh' | 'neg' | 'div' | 'sdiv' | 'mod' | 'smod';
@@ -226,6 +226,34 @@ export function scalarAlu(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 
       break;
   }
   if (bits === 32) zext32(d);
+  syncBounds(d);
+  return d;
+}
+
+/** The low `size` bytes of the scalar (the kernel's coerce_reg_to_size). */
+export function truncateScalar(dst: Scalar, size: 1 | 2 | 4): Scalar {
+  const d = cloneScalar(dst);
+  d.varOff = tnumCast(d.varOff, size);
+  const keep = (1n << BigInt(size * 8)) - 1n;
+  if ((d.umin & ~keep) === (d.umax & ~keep)) { d.umin &= keep; d.umax &= keep; } else { d.umin = 0n; d.umax = keep; }
+  d.smin = d.umin;
+  d.smax = d.umax;
+  if (size < 4) markUnbounded32(d);
+  syncBounds(d);
+  return d;
+}
+
+function swapBytes(x: bigint, bytes: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bytes; i++) out = (out << 8n) | ((x >> BigInt(i * 8)) & 0xffn);
+  return out;
+}
+
+/** A byte-order instruction on a scalar: to little endian, to big endian, or an unconditional swap (little-endian host). */
+export function scalarEndian(dst: Scalar, order: 'le' | 'be' | 'swap', bits: 16 | 32 | 64): Scalar {
+  if (order === 'le') return bits === 64 ? cloneScalar(dst) : truncateScalar(dst, (bits / 8) as 2 | 4);
+  const d = unknownScalar();
+  d.varOff = { value: swapBytes(dst.varOff.value, bits / 8), mask: swapBytes(dst.varOff.mask, bits / 8) };
   syncBounds(d);
   return d;
 }
