@@ -68,6 +68,9 @@ export class Linker {
   readonly sections: (OutputSection | undefined)[] = [undefined];
   readonly symbols: OutputSymbol[] = [{ name: '', type: 0, binding: 0, other: 0, shndx: 0, value: 0, size: 0 }];
   readonly btf: BtfTypes = [undefined];
+  /** The input each merged BTF type came from (by merged id), for errors found after merging. */
+  private readonly extRecordSizes: Partial<Record<'func' | 'line' | 'core', { size: number; file: string }>> = {};
+  readonly btfOrigins: { file: string; id: number }[] = [{ file: '', id: 0 }];
   /** The ELF .strtab and the .BTF strings, filled in libbpf's order. */
   readonly strtab = new StringSet();
   readonly btfStrings = new StringSet();
@@ -359,6 +362,7 @@ export class Linker {
       }
       for (const str of btfStringsOf(t)) this.btfStrings.add(str);
       const id = this.btf.push(t) - 1;
+      this.btfOrigins[id] = { file: obj.file, id: i };
       obj.typeMap[i] = id;
       if (g !== undefined) {
         g.btfId = id;
@@ -419,6 +423,10 @@ export class Linker {
     const checkSize = (dst: OutputSection, key: 'func' | 'line' | 'core', size: number): void => {
       if (dst.recordSizes[key] === 0) dst.recordSizes[key] = size;
       if (dst.recordSizes[key] !== size) throw new LinkError(`incompatible .BTF.ext record sizes for section '${dst.name}'`, obj.file, dst.name);
+      // The output .BTF.ext has one record size per kind: found here, where the input is known.
+      const first = this.extRecordSizes[key];
+      if (first === undefined) this.extRecordSizes[key] = { size, file: obj.file };
+      else if (first.size !== size) throw new LinkError(`${key}_info record size ${size} differs from ${first.size} in ${first.file}`, obj.file, dst.name);
     };
     for (const [nameOff, recs] of ext.funcInfo) {
       const { src, dst } = section(nameOff);
