@@ -3,7 +3,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BtfError, ElfError, LinkError, ObjectError } from '../../elf/index.js';
-import { AsmError, DecodeError, EncodeError, TsbpfError } from '../../isa/index.js';
+import { AsmError, DecodeError, EncodeError, printable, TsbpfError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
@@ -319,7 +319,7 @@ export function describeError(e: unknown, file: string | undefined): string | un
     return /^\S+:\d+:\d+: /.test(e.message) ? e.message.replace(/^(\S+:\d+:\d+): /, '$1: error: ') : `${where}: error: ${e.message}`;
   }
   if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
-  if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${e.symbol}': `}${e.reason}`;
+  if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${printable(e.symbol, 64)}': `}${e.reason}`;
   // Loader: no access to bpf(2) here, or the object/kernel refused something other than a program.
   if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return `tsbpf: error: ${e.message}`;
   if (e instanceof ObjectError || e instanceof ObjectInputError || e instanceof MapError || e instanceof BtfLoadError || e instanceof ExternError
@@ -350,10 +350,11 @@ export function main(argv: string[]): number {
     if (e instanceof StdoutClosed) return 0;
     const line = describeError(e, inputFile);
     if (line !== undefined) {
-      process.stderr.write(`${line}\n`);
+      // Names from a damaged input may hold control bytes (a newline would make two lines).
+      process.stderr.write(`${printable(line)}\n`);
       return 2;
     }
-    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsbpf: internal error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return 3;
   }
 }
@@ -387,10 +388,11 @@ export async function mainAsync(argv: string[]): Promise<number> {
     if (e instanceof StdoutClosed) return 0;
     const line = describeError(e, inputFile) ?? ((e as NodeJS.ErrnoException).code !== undefined ? `tsbpf: error: ${(e as Error).message}` : undefined);
     if (line !== undefined) {
-      process.stderr.write(`${line}\n`);
+      // Names from a damaged input may hold control bytes (a newline would make two lines).
+      process.stderr.write(`${printable(line)}\n`);
       return 2;
     }
-    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsbpf: internal error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return 3;
   }
 }
