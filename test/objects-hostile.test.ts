@@ -155,6 +155,24 @@ describe('the issue\'s reproducers', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^${join(r.dir, 'in.o')}: error: '\\.data': section #\\d+ alignment 3 is not a power of two`));
   });
+  it('names from a damaged input are quoted on one line, control bytes escaped', () => {
+    // The ELF symbol clamp_nr renamed "clamp\n\x11nr" in .strtab: its BTF no longer matches.
+    const o = fixture('subprog_global.bpf.o');
+    const strtab = o.layout.sections.find((x) => x.name === '.strtab')!;
+    const b = o.bytes.slice();
+    const at = Buffer.from(b.subarray(strtab.offset, strtab.offset + strtab.size)).indexOf('\0clamp_nr\0') + strtab.offset + 6;
+    b[at] = 0x0a; b[at + 1] = 0x11;
+    const c = one(['link', '{dir}/in.o', '-o', '{dir}/out.o'], b);
+    const r = run(c);
+    expect(fault(c, r)).toBeUndefined();
+    expect(r.stderr).toBe(`${join(r.dir, 'in.o')}: error: 'clamp\\x0a\\x11r': failed to find BTF info for global/extern symbol\n`);
+  });
+  it('link: a wrong e_type or e_machine names the field', () => {
+    const b = fixture('map_hash.bpf.o').bytes.slice();
+    b[18] = 62; // EM_X86_64
+    const r = run(one(['link', '{dir}/in.o', '-o', '{dir}/out.o'], b));
+    expect(r.stderr).toBe(`${join(r.dir, 'in.o')}: error: byte offset 18: e_machine 62 is not EM_BPF (247)\n`);
+  });
   it('every reproducer of the campaign module passes its own check', () => {
     const bad: string[] = [];
     for (const c of reproducers(fx)) {

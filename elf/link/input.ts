@@ -69,7 +69,8 @@ function wrap<T>(file: string, what: string, f: () => T): T {
 
 export function loadObject(bytes: Uint8Array, file: string): SourceObject {
   const elf = wrap(file, 'bad ELF', () => readElf(bytes));
-  if (elf.type !== ET_REL || elf.machine !== EM_BPF) throw new LinkError('not a relocatable eBPF object (ET_REL, EM_BPF)', file);
+  if (elf.type !== ET_REL) throw new LinkError(`byte offset 16: e_type ${elf.type} is not ET_REL (a relocatable eBPF object)`, file);
+  if (elf.machine !== EM_BPF) throw new LinkError(`byte offset 18: e_machine ${elf.machine} is not EM_BPF (247)`, file);
   if (elf.byteOrder !== 'le') throw new LinkError('big-endian objects are not supported (libbpf links only host byte order)', file);
   const sections: SourceSection[] = [];
   let btfBytes: Uint8Array | undefined;
@@ -116,7 +117,7 @@ export function loadObject(bytes: Uint8Array, file: string): SourceObject {
       }
     }
   }
-  if (extBytes !== undefined && btfGraph === undefined) throw new LinkError('.BTF.ext without .BTF', file);
+  if (extBytes !== undefined && btfGraph === undefined) throw new LinkError('.BTF.ext without .BTF', file, '.BTF.ext');
   const btfExt = extBytes === undefined ? undefined : wrap(file, 'bad .BTF.ext', () => decodeBtfExt(extBytes!, 'le'));
   const btfString = (offset: number): string => wrap(file, 'bad .BTF string offset', () => btfGraph!.string(offset));
   const obj: SourceObject = {

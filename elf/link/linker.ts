@@ -428,10 +428,17 @@ export class Linker {
       if (first === undefined) this.extRecordSizes[key] = { size, file: obj.file };
       else if (first.size !== size) throw new LinkError(`${key}_info record size ${size} differs from ${first.size} in ${first.file}`, obj.file, dst.name);
     };
+    // A record names an instruction of its section: checked here, where the input is known
+    // (a lying offset would otherwise overflow the output's 32-bit field).
+    const insn = (src: SourceSection, what: string, off: number): number => {
+      const size = src.header?.size ?? 0;
+      if (off % 8 !== 0 || off >= size) throw new LinkError(`.BTF.ext ${what} record at byte ${off} is not an instruction of ${src.name} (${size} bytes)`, obj.file, src.name);
+      return off + src.dstOffset;
+    };
     for (const [nameOff, recs] of ext.funcInfo) {
       const { src, dst } = section(nameOff);
       checkSize(dst, 'func', sizes.funcInfo);
-      for (const r of recs) dst.funcInfo.push({ insnOffset: r.insnOffset + src.dstOffset, typeId: obj.typeMap[r.typeId] ?? 0 });
+      for (const r of recs) dst.funcInfo.push({ insnOffset: insn(src, 'func_info', r.insnOffset), typeId: obj.typeMap[r.typeId] ?? 0 });
     }
     for (const [nameOff, recs] of ext.lineInfo) {
       const { src, dst } = section(nameOff);
@@ -440,7 +447,7 @@ export class Linker {
         this.btfStrings.add(obj.btfString(r.fileNameOffset));
         this.btfStrings.add(obj.btfString(r.lineOffset));
         dst.lineInfo.push({
-          insnOffset: r.insnOffset + src.dstOffset, file: obj.btfString(r.fileNameOffset), line: obj.btfString(r.lineOffset),
+          insnOffset: insn(src, 'line_info', r.insnOffset), file: obj.btfString(r.fileNameOffset), line: obj.btfString(r.lineOffset),
           lineNumber: r.line, column: r.column,
         });
       }
@@ -450,7 +457,7 @@ export class Linker {
       checkSize(dst, 'core', sizes.coreRelocation);
       for (const r of recs) {
         this.btfStrings.add(obj.btfString(r.accessStringOffset));
-        dst.coreRelos.push({ insnOffset: r.insnOffset + src.dstOffset, typeId: obj.typeMap[r.typeId] ?? 0, access: obj.btfString(r.accessStringOffset), kind: r.kind });
+        dst.coreRelos.push({ insnOffset: insn(src, 'core_relo', r.insnOffset), typeId: obj.typeMap[r.typeId] ?? 0, access: obj.btfString(r.accessStringOffset), kind: r.kind });
       }
     }
   }
