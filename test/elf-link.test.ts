@@ -152,20 +152,17 @@ describe.skipIf(!canLoad)('linked objects load like bpftool\'s (bpftool prog loa
     expect(y[0]).toMatch(/link_record/);
   });
 
-  it('a single-input link of every loadable fixture loads with the xlated code of the original', () => {
-    let identical = 0;
-    const differing: string[] = [];
-    for (const f of manifest.fixtures.filter((x) => x.loads)) {
-      const ours = join(tmp, `${f.name}.o`);
-      writeFileSync(ours, link([join(FIX, f.file)]));
-      const programs = f.programs.map((p) => p.name);
-      const x = xlatedOf(join(FIX, f.file), `${pinRoot}-orig`, programs);
-      const y = xlatedOf(ours, `${pinRoot}-linked`, programs);
-      programs.forEach((p, i) => { if (x[i] === y[i]) identical++; else differing.push(`${f.name}/${p}`); });
-    }
-    expect(differing).toEqual([]);
-    expect(identical).toBe(manifest.fixtures.filter((x) => x.loads).reduce((n, f) => n + f.programs.length, 0));
-  }, 120_000);
+  // One test per fixture (about 2 s each), so a loaded machine does not push one test past its timeout.
+  const loadable = manifest.fixtures.filter((x) => x.loads);
+  it('every loadable fixture is checked', () => expect(loadable.length).toBeGreaterThan(40));
+  it.each(loadable.map((f) => [f.name, f] as const))('a single-input link of %s loads with the xlated code of the original', (_, f) => {
+    const ours = join(tmp, `${f.name}.o`);
+    writeFileSync(ours, link([join(FIX, f.file)]));
+    const programs = f.programs.map((p) => p.name);
+    const x = xlatedOf(join(FIX, f.file), `${pinRoot}-orig`, programs);
+    const y = xlatedOf(ours, `${pinRoot}-linked`, programs);
+    expect(y).toEqual(x);
+  });
 });
 
 const canCompile = haveBpftool && requireReferences('clang-19');
