@@ -90,7 +90,7 @@ export class BpfCollection {
   /** An arena map's memory (the only one when no name is given). */
   arena(name?: string): Arena {
     const a = name === undefined ? (this.arenas.size === 1 ? [...this.arenas.values()][0] : undefined) : this.arenas.get(name);
-    if (a === undefined) throw new Error(`no arena${name === undefined ? ' (or several)' : ` ${name}`}; the object has ${[...this.arenas.keys()].join(', ') || 'none'}`);
+    if (a === undefined) throw new ObjectInputError(`no arena${name === undefined ? ' (or several)' : ` ${name}`}; the object has ${[...this.arenas.keys()].join(', ') || 'none'}`);
     return a;
   }
 
@@ -124,13 +124,13 @@ export class BpfCollection {
 
   map(name: string): BpfMap {
     const m = this.maps.get(name);
-    if (m === undefined) throw new Error(`no map ${name}; the object has ${[...this.maps.keys()].join(', ') || 'none'}`);
+    if (m === undefined) throw new ObjectInputError(`no map ${name}; the object has ${[...this.maps.keys()].join(', ') || 'none'}`);
     return m;
   }
 
   program(name: string): LoadedProgramHandle {
     const p = this.programs.get(name);
-    if (p === undefined) throw new Error(`no program ${name}; loaded: ${[...this.programs.keys()].join(', ') || 'none'}`);
+    if (p === undefined) throw new ObjectInputError(`no program ${name}; loaded: ${[...this.programs.keys()].join(', ') || 'none'}`);
     return p;
   }
 
@@ -242,9 +242,13 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const flags = MapFlag.MMAPABLE | (g.kind === 'rodata' ? MapFlag.RDONLY_PROG : 0);
       const name = internalMapName(objName, g.name);
       const m = createWithBtfFallback({ name, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags }, btfFd, 0, datasecId(g.name), btf);
-      const value = new Uint8Array(g.size);
-      value.set(g.data.subarray(0, g.size));
-      m.update(new Uint8Array(4), value);
+      // A new array map is all zeros: a .bss (no bytes in the file) or all-zero data needs no
+      // update, so a large .bss costs the kernel's memory only, never this process's.
+      if (g.data.some((b) => b !== 0)) {
+        const value = new Uint8Array(g.size);
+        value.set(g.data.subarray(0, g.size));
+        m.update(new Uint8Array(4), value);
+      }
       if (g.kind === 'rodata') m.freeze();
       maps.set(g.name, m);
     }
@@ -275,7 +279,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       def.values.forEach((v, slot) => {
         if (v === null) return;
         const inner = maps.get(v);
-        if (inner === undefined || !byName.has(v)) throw new Error(`map ${def.name}: slot ${slot} names ${v}, which is not a map`);
+        if (inner === undefined || !byName.has(v)) throw new ObjectInputError(`map ${def.name}: slot ${slot} names ${v}, which is not a map`);
         const key = new Uint8Array(4);
         new DataView(key.buffer).setUint32(0, slot, true);
         const val = new Uint8Array(4);
@@ -372,7 +376,7 @@ interface ProgramSetup { type: number; attachType?: number; flags: number; attac
 /** Program type, expected attach type, flags and BTF attach target from the section name. */
 function programSetup(p: BpfProgram, btfPath: string | undefined): ProgramSetup {
   const info = p.programType;
-  if (info === undefined) throw new Error(`program ${p.name}: section ${p.section} does not name a program type`);
+  if (info === undefined) throw new ObjectInputError(`program ${p.name}: section ${p.section} does not name a program type libbpf knows`);
   const type = progTypeNumber(info.type);
   let flags = 0;
   if (info.sleepable) flags |= ProgFlag.SLEEPABLE;
@@ -381,9 +385,9 @@ function programSetup(p: BpfProgram, btfPath: string | undefined): ProgramSetup 
   if (info.attachType !== undefined) setup.attachType = attachTypeNumber(info.attachType);
   const target = info.target;
   const btfTarget = (prefix: string, kind: 'FUNC' | 'TYPEDEF'): number => {
-    if (target === undefined || target === '') throw new Error(`program ${p.name}: section ${p.section} names no attach target`);
+    if (target === undefined || target === '') throw new ObjectInputError(`program ${p.name}: section ${p.section} names no attach target`);
     const id = kernelBtf(btfPath).findOne(prefix + target, kind);
-    if (id === undefined) throw new Error(`program ${p.name}: attach target ${prefix}${target} is not in the kernel's BTF`);
+    if (id === undefined) throw new ObjectInputError(`program ${p.name}: attach target ${prefix}${target} is not in the kernel's BTF`);
     return id;
   };
   switch (info.attachType) {
@@ -413,7 +417,7 @@ function createWithBtfFallback(
 }
 
 function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: string, btf: BpfObject['btf'], pinned: string[]): BpfMap {
-  if (def.type === undefined) throw new Error(`map ${def.name}: definition has no type`);
+  if (def.type === undefined) throw new ObjectInputError(`map ${def.name}: definition has no type`);
   let maxEntries = def.maxEntries ?? 0;
   if (def.type === MapType.PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = possibleCpus();
   const spec = {

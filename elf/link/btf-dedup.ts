@@ -9,6 +9,7 @@
 
 import type { BtfType } from '../btf/index.js';
 import { type BtfTypes, mapTypeIds } from './btf-ids.js';
+import { LinkError } from './errors.js';
 
 export interface DedupResult {
   /** The deduplicated types; index 0 unused, ids from 1. */
@@ -74,7 +75,8 @@ function compatEnum(a: BtfType, b: BtfType): boolean {
 }
 
 /** Deduplicates `types` (ids 1..types.length-1). The input array is not modified. */
-export function dedupBtf(input: BtfTypes): DedupResult {
+/** `origin` names the input a merged type id came from, for errors about the input's types. */
+export function dedupBtf(input: BtfTypes, origin: (id: number) => { file: string; id: number } = (id) => ({ file: '', id })): DedupResult {
   const types: BtfTypes = [...input];
   const n = types.length - 1;
   const map = new Int32Array(n + 1).fill(UNPROCESSED);
@@ -212,7 +214,10 @@ export function dedupBtf(input: BtfTypes): DedupResult {
   // Reference types, bottom-up.
   const refs = new Candidates();
   const dedupRef = (id: number): number => {
-    if (map[id] === IN_PROGRESS) throw new RangeError(`BTF type ${id} is part of a loop without a struct or union`);
+    if (map[id] === IN_PROGRESS) {
+      const o = origin(id);
+      throw new LinkError(`BTF type ${o.id} is part of a reference loop without a struct or union`, o.file);
+    }
     if (mapped(id)) return resolve(id);
     map[id] = IN_PROGRESS;
     const t = mapTypeIds(types[id]!, dedupRef);

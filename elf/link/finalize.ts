@@ -37,12 +37,7 @@ function finalizeBtf(linker: Linker): Blob[] {
   const lineSize = size('line', (s) => s.lineInfo.length > 0);
   const coreSize = size('core', (s) => s.coreRelos.length > 0);
 
-  let dedup;
-  try {
-    dedup = dedupBtf(types);
-  } catch (e) {
-    throw new LinkError(`BTF dedup failed: ${e instanceof Error ? e.message : String(e)}`, '');
-  }
+  const dedup = dedupBtf(types, (id) => linker.btfOrigins[id] ?? { file: '', id });
   const btf = Btf.fromTypes(dedup.types.slice(1) as BtfType[]);
   const strings = linker.btfStrings;
   for (const s of withExt) if (s.funcInfo.length > 0) strings.add(s.name);

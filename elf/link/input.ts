@@ -8,6 +8,8 @@ import { decodeBtf } from '../btf/index.js';
 import { type BtfExt, decodeBtfExt } from '../btf-ext/index.js';
 import { type BtfTypes, typeIdsOf } from './btf-ids.js';
 import { LinkError } from './errors.js';
+import { MAX_ALIGN, MAX_DATA_SIZE } from '../object/index.js';
+import { TsbpfError } from '../../isa/index.js';
 
 export const SHT_LLVM_ADDRSIG = 0x6fff4c03;
 
@@ -59,14 +61,16 @@ function wrap<T>(file: string, what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
-    if (e instanceof LinkError) throw e;
-    throw new LinkError(`${what}: ${e instanceof Error ? e.message : String(e)}`, file);
+    // Typed errors are about the input: name the file. Anything else is a bug and stays one.
+    if (e instanceof LinkError || !(e instanceof TsbpfError)) throw e;
+    throw new LinkError(`${what}: ${e.message}`, file);
   }
 }
 
 export function loadObject(bytes: Uint8Array, file: string): SourceObject {
   const elf = wrap(file, 'bad ELF', () => readElf(bytes));
-  if (elf.type !== ET_REL || elf.machine !== EM_BPF) throw new LinkError('not a relocatable eBPF object (ET_REL, EM_BPF)', file);
+  if (elf.type !== ET_REL) throw new LinkError(`byte offset 16: e_type ${elf.type} is not ET_REL (a relocatable eBPF object)`, file);
+  if (elf.machine !== EM_BPF) throw new LinkError(`byte offset 18: e_machine ${elf.machine} is not EM_BPF (247)`, file);
   if (elf.byteOrder !== 'le') throw new LinkError('big-endian objects are not supported (libbpf links only host byte order)', file);
   const sections: SourceSection[] = [];
   let btfBytes: Uint8Array | undefined;
@@ -76,6 +80,13 @@ export function loadObject(bytes: Uint8Array, file: string): SourceObject {
     const s: SourceSection = { name: h.name, index: h.index, header: h, ephemeral: false, skipped: false, btfDatasec: 0, dstId: 0, dstOffset: 0 };
     sections.push(s);
     if (ignored(h)) { s.skipped = true; continue; }
+    // Alignment pads the output section and the file: bounded as readObject bounds it (a data
+    // section is one map value, placed by the kernel at a page boundary). libbpf only asks for a
+    // power of two.
+    if (h.addralign > MAX_ALIGN || (h.addralign & (h.addralign - 1)) !== 0) {
+      throw new LinkError(`section #${h.index} alignment ${h.addralign} is not a power of two up to ${MAX_ALIGN}`, file, h.name);
+    }
+    if (h.type === SHT.NOBITS && h.size > MAX_DATA_SIZE) throw new LinkError(`section #${h.index} size ${h.size} exceeds ${MAX_DATA_SIZE}`, file, h.name);
     switch (h.type) {
       case SHT.SYMTAB: symtabs++; break;
       case SHT.PROGBITS:
@@ -106,7 +117,7 @@ export function loadObject(bytes: Uint8Array, file: string): SourceObject {
       }
     }
   }
-  if (extBytes !== undefined && btfGraph === undefined) throw new LinkError('.BTF.ext without .BTF', file);
+  if (extBytes !== undefined && btfGraph === undefined) throw new LinkError('.BTF.ext without .BTF', file, '.BTF.ext');
   const btfExt = extBytes === undefined ? undefined : wrap(file, 'bad .BTF.ext', () => decodeBtfExt(extBytes!, 'le'));
   const btfString = (offset: number): string => wrap(file, 'bad .BTF string offset', () => btfGraph!.string(offset));
   const obj: SourceObject = {

@@ -68,6 +68,9 @@ export class Linker {
   readonly sections: (OutputSection | undefined)[] = [undefined];
   readonly symbols: OutputSymbol[] = [{ name: '', type: 0, binding: 0, other: 0, shndx: 0, value: 0, size: 0 }];
   readonly btf: BtfTypes = [undefined];
+  /** The input each merged BTF type came from (by merged id), for errors found after merging. */
+  private readonly extRecordSizes: Partial<Record<'func' | 'line' | 'core', { size: number; file: string }>> = {};
+  readonly btfOrigins: { file: string; id: number }[] = [{ file: '', id: 0 }];
   /** The ELF .strtab and the .BTF strings, filled in libbpf's order. */
   readonly strtab = new StringSet();
   readonly btfStrings = new StringSet();
@@ -359,6 +362,7 @@ export class Linker {
       }
       for (const str of btfStringsOf(t)) this.btfStrings.add(str);
       const id = this.btf.push(t) - 1;
+      this.btfOrigins[id] = { file: obj.file, id: i };
       obj.typeMap[i] = id;
       if (g !== undefined) {
         g.btfId = id;
@@ -419,11 +423,22 @@ export class Linker {
     const checkSize = (dst: OutputSection, key: 'func' | 'line' | 'core', size: number): void => {
       if (dst.recordSizes[key] === 0) dst.recordSizes[key] = size;
       if (dst.recordSizes[key] !== size) throw new LinkError(`incompatible .BTF.ext record sizes for section '${dst.name}'`, obj.file, dst.name);
+      // The output .BTF.ext has one record size per kind: found here, where the input is known.
+      const first = this.extRecordSizes[key];
+      if (first === undefined) this.extRecordSizes[key] = { size, file: obj.file };
+      else if (first.size !== size) throw new LinkError(`${key}_info record size ${size} differs from ${first.size} in ${first.file}`, obj.file, dst.name);
+    };
+    // A record names an instruction of its section: checked here, where the input is known
+    // (a lying offset would otherwise overflow the output's 32-bit field).
+    const insn = (src: SourceSection, what: string, off: number): number => {
+      const size = src.header?.size ?? 0;
+      if (off % 8 !== 0 || off >= size) throw new LinkError(`.BTF.ext ${what} record at byte ${off} is not an instruction of ${src.name} (${size} bytes)`, obj.file, src.name);
+      return off + src.dstOffset;
     };
     for (const [nameOff, recs] of ext.funcInfo) {
       const { src, dst } = section(nameOff);
       checkSize(dst, 'func', sizes.funcInfo);
-      for (const r of recs) dst.funcInfo.push({ insnOffset: r.insnOffset + src.dstOffset, typeId: obj.typeMap[r.typeId] ?? 0 });
+      for (const r of recs) dst.funcInfo.push({ insnOffset: insn(src, 'func_info', r.insnOffset), typeId: obj.typeMap[r.typeId] ?? 0 });
     }
     for (const [nameOff, recs] of ext.lineInfo) {
       const { src, dst } = section(nameOff);
@@ -432,7 +447,7 @@ export class Linker {
         this.btfStrings.add(obj.btfString(r.fileNameOffset));
         this.btfStrings.add(obj.btfString(r.lineOffset));
         dst.lineInfo.push({
-          insnOffset: r.insnOffset + src.dstOffset, file: obj.btfString(r.fileNameOffset), line: obj.btfString(r.lineOffset),
+          insnOffset: insn(src, 'line_info', r.insnOffset), file: obj.btfString(r.fileNameOffset), line: obj.btfString(r.lineOffset),
           lineNumber: r.line, column: r.column,
         });
       }
@@ -442,7 +457,7 @@ export class Linker {
       checkSize(dst, 'core', sizes.coreRelocation);
       for (const r of recs) {
         this.btfStrings.add(obj.btfString(r.accessStringOffset));
-        dst.coreRelos.push({ insnOffset: r.insnOffset + src.dstOffset, typeId: obj.typeMap[r.typeId] ?? 0, access: obj.btfString(r.accessStringOffset), kind: r.kind });
+        dst.coreRelos.push({ insnOffset: insn(src, 'core_relo', r.insnOffset), typeId: obj.typeMap[r.typeId] ?? 0, access: obj.btfString(r.accessStringOffset), kind: r.kind });
       }
     }
   }

@@ -3,7 +3,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BtfError, ElfError, LinkError, ObjectError } from '../../elf/index.js';
-import { AsmError, DecodeError, EncodeError } from '../../isa/index.js';
+import { AsmError, DecodeError, EncodeError, printable, TsbpfError } from '../../isa/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
@@ -64,9 +64,13 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
   throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got ${String(value)})`);
 }
 
+/** The input file the running command read (set by single()); errors from its bytes name it. */
+let inputFile: string | undefined;
+
 function single(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
-  return positionals[0]!;
+  inputFile = positionals[0]!;
+  return inputFile;
 }
 
 function commandAsm(args: string[]): number {
@@ -319,13 +323,15 @@ export function describeError(e: unknown, file: string | undefined): string | un
     return /^\S+:\d+:\d+: /.test(e.message) ? e.message.replace(/^(\S+:\d+:\d+): /, '$1: error: ') : `${where}: error: ${e.message}`;
   }
   if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
-  if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${e.symbol}': `}${e.reason}`;
+  if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${printable(e.symbol, 64)}': `}${e.reason}`;
   // Loader: no access to bpf(2) here, or the object/kernel refused something other than a program.
   if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return `tsbpf: error: ${e.message}`;
   if (e instanceof ObjectError || e instanceof ObjectInputError || e instanceof MapError || e instanceof BtfLoadError || e instanceof ExternError
     || e instanceof RelocationError || e instanceof ProgramLinkError || e instanceof PinMismatchError || e instanceof KernelBtfError
     || e instanceof CoreError || e instanceof SyscallError) return `${where}: error: ${e.message}`;
   if (e instanceof TestRunError || e instanceof AttachError) return `${where}: error: ${e.message}`;
+  // Any other typed error (BtfError, BtfExtError, ...) is about the input; only other exceptions are bugs.
+  if (e instanceof TsbpfError) return `${where}: error: ${e.message}`;
   return undefined;
 }
 
@@ -340,18 +346,19 @@ export function main(argv: string[]): number {
     return 0;
   }
   const run = commands[command];
-  const file = rest.find((a) => !a.startsWith('-'));
+  inputFile = undefined;
   try {
     if (run === undefined) throw new UsageError(`unknown command '${command}' (try tsbpf --help)`);
     return run(rest);
   } catch (e) {
     if (e instanceof StdoutClosed) return 0;
-    const line = describeError(e, file);
+    const line = describeError(e, inputFile);
     if (line !== undefined) {
-      process.stderr.write(`${line}\n`);
+      // Names from a damaged input may hold control bytes (a newline would make two lines).
+      process.stderr.write(`${printable(line)}\n`);
       return 2;
     }
-    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsbpf: internal error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return 3;
   }
 }
@@ -378,17 +385,18 @@ export async function mainAsync(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const run = command === undefined ? undefined : asyncCommands[command];
   if (run === undefined) return main(argv);
-  const file = rest.find((a) => !a.startsWith('-'));
+  inputFile = undefined;
   try {
     return await run(rest);
   } catch (e) {
     if (e instanceof StdoutClosed) return 0;
-    const line = describeError(e, file) ?? ((e as NodeJS.ErrnoException).code !== undefined ? `tsbpf: error: ${(e as Error).message}` : undefined);
+    const line = describeError(e, inputFile) ?? ((e as NodeJS.ErrnoException).code !== undefined ? `tsbpf: error: ${(e as Error).message}` : undefined);
     if (line !== undefined) {
-      process.stderr.write(`${line}\n`);
+      // Names from a damaged input may hold control bytes (a newline would make two lines).
+      process.stderr.write(`${printable(line)}\n`);
       return 2;
     }
-    process.stderr.write(`tsbpf: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.stderr.write(`tsbpf: internal error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
     return 3;
   }
 }
