@@ -7,7 +7,7 @@ import { splitImm64 } from '../../../isa/index.js';
 import { DslError } from '../errors.js';
 import type { HelperName } from '../helpers/signatures.js';
 import { HELPERS } from '../helpers/table.js';
-import { callerLocation } from '../line-info.js';
+import { callerLocation, instructionLocation } from '../line-info.js';
 import type { AsmInsn, AsmItem, AsmLabel, AsmReference } from './items.js';
 import type { Reg, Reg64 } from './registers.js';
 
@@ -15,8 +15,9 @@ import type { Reg, Reg64 } from './registers.js';
 export type Target = string | number;
 export type Src = Reg | number;
 
-function item(insn: Instruction, extra: { target?: string; ref?: AsmReference } = {}): AsmInsn {
-  const loc = callerLocation();
+function item(insn: Instruction, extra?: { target?: string; ref?: AsmReference }): AsmInsn {
+  const loc = instructionLocation();
+  if (extra === undefined) return loc === undefined ? { kind: 'insn', insn } : { kind: 'insn', insn, loc };
   return { kind: 'insn', insn, ...extra, ...(loc === undefined ? {} : { loc }) };
 }
 function checkInt32(v: number, what: string): number {

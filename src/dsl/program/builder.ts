@@ -23,6 +23,8 @@ import {
 } from './refs.js';
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
+import { MAX_INSNS, MAX_NESTING } from './limits.js';
+import { quoted } from '../quote.js';
 import {
   type CoreAccess, coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
   coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
@@ -43,6 +45,13 @@ function scalarField(type: StructType | UnionType, field: string): { offset: num
 /** Anything the builder can put in a register. */
 export type Value = ScalarArg | PtrArg | MapRef | FunctionRef | ExternRef;
 
+/** The message for a helper name that is not in the helper table. */
+function unknownHelper(name: unknown): string {
+  const bare = String(name).replace(/^bpf_/, '');
+  const hint = typeof name === 'string' && name.startsWith('bpf_') && Object.hasOwn(HELPERS, bare) ? ` (call('${bare}') or helpers.${name}())` : '';
+  return `unknown helper '${quoted(name)}'${hint}`;
+}
+
 const CALLEE_SAVED: readonly Register[] = [7, 8, 9, 6];
 
 export class ProgramBuilder {
@@ -55,25 +64,57 @@ export class ProgramBuilder {
   private readonly inUse = new Set<Register>();
   private ctxUsed = false;
   private readonly loops: { readonly top: string; readonly end: string }[] = [];
+  /** Instruction slots emitted so far (a 64-bit immediate load takes 2). */
+  private slots = 0;
+  /** Blocks (if/else, loop bodies) open around the current instruction. */
+  private depth = 0;
 
   constructor(readonly context: BuildContext, private readonly prefix = '') {
     const helpers: Record<string, (...args: never[]) => Reg64> = {};
     for (const name of Object.keys(HELPERS) as HelperName[]) {
       helpers[`bpf_${name}`] = (...args: never[]) => this.callHelper(name, args as unknown as readonly unknown[]);
     }
-    this.helpers = helpers as unknown as HelperFunctions;
+    // An unknown name (a typo, a helper this tsbpf does not know, a cast away from the types) is
+    // a DslError at the call, not "is not a function".
+    this.helpers = new Proxy(helpers, {
+      get: (target, prop, receiver) => {
+        if (typeof prop !== 'string' || Object.hasOwn(target, prop) || !prop.startsWith('bpf_')) return Reflect.get(target, prop, receiver) as unknown;
+        return () => { throw new DslError(unknownHelper(prop), callerLocation()); };
+      },
+    }) as unknown as HelperFunctions;
   }
 
   // ---- raw access -------------------------------------------------------------------------
 
   /** Appends instruction-layer items (the escape hatch to the metal). */
   emit(...items: (AsmItem | readonly AsmItem[])[]): this {
-    for (const it of items.flat() as AsmItem[]) {
+    for (const it of (items.some(Array.isArray) ? items.flat() : items) as AsmItem[]) {
+      if (it === null || typeof it !== 'object' || (it.kind !== 'label' && it.kind !== 'insn')) {
+        throw new DslError(`emit: ${it === null ? 'null' : typeof it} is not an instruction or label (use the asm builders)`, callerLocation());
+      }
+      if (it.kind === 'insn') {
+        // Refused at the instruction that crosses the kernel's limit: the time and memory spent
+        // stay proportional to the limit, whatever the program's loops would go on to emit.
+        this.slots += it.insn.kind === 'ldImm64' ? 2 : 1;
+        if (this.slots > MAX_INSNS) {
+          throw new DslError(`'${this.prefix}' is longer than ${MAX_INSNS.toLocaleString('en-US')} instructions, the kernel's limit (BPF_PROG_LOAD refuses it with E2BIG)`, it.loc ?? callerLocation());
+        }
+      }
       this.items.push(it);
       if (it.kind === 'label') this.reachable = true;
       else if (it.insn.kind === 'exit' || it.insn.kind === 'ja' || it.insn.kind === 'gotol') this.reachable = false;
     }
     return this;
+  }
+
+  /** Instruction slots emitted so far. */
+  get instructionCount(): number { return this.slots; }
+
+  /** Runs a block's body one level deeper, refusing nesting past MAX_NESTING. */
+  private nested(body: () => void): void {
+    if (this.depth >= MAX_NESTING) throw new DslError(`blocks nested more than ${MAX_NESTING} deep (clang's bracket depth limit)`, callerLocation());
+    this.depth++;
+    try { body(); } finally { this.depth--; }
   }
 
   /** A fresh label name, unique in the function. */
@@ -385,7 +426,8 @@ export class ProgramBuilder {
   }
 
   private callHelper(name: HelperName, args: readonly unknown[]): Reg64 {
-    const h = HELPERS[name] as { readonly id: number; readonly args: readonly HelperArgKind[]; readonly variadic?: boolean };
+    const h = (Object.hasOwn(HELPERS, name) ? HELPERS[name] : undefined) as { readonly id: number; readonly args: readonly HelperArgKind[]; readonly variadic?: boolean } | undefined;
+    if (h === undefined) throw new DslError(unknownHelper(name), callerLocation());
     const max = h.variadic === true ? 5 : h.args.length;
     if (args.length < h.args.length || args.length > max) {
       throw new DslError(`bpf_${name} takes ${h.args.length}${h.variadic === true ? '–5' : ''} arguments, got ${args.length}`, callerLocation());
@@ -458,12 +500,12 @@ export class ProgramBuilder {
       const thenL = this.newLabel('then');
       this.emit(A.jmpOp(JUMP_OF[op])(lhs, rhs, thenL), A.ja(orElse === undefined ? endL : elseL), A.label(thenL));
     }
-    then();
+    this.nested(then);
     const thenFalls = this.reachable;
     if (orElse !== undefined) {
       if (thenFalls) this.emit(A.ja(endL));
       this.emit(A.label(elseL));
-      orElse();
+      this.nested(orElse);
       const elseFalls = this.reachable;
       this.emit(A.label(endL));
       this.reachable = thenFalls || elseFalls;
@@ -482,8 +524,7 @@ export class ProgramBuilder {
     const end = this.newLabel('endloop');
     this.emit(A.label(top), A.jge(i, count, end));
     this.loops.push({ top: next, end });
-    body(i);
-    this.loops.pop();
+    try { this.nested(() => body(i)); } finally { this.loops.pop(); }
     this.emit(A.label(next), A.add(i, 1), A.ja(top), A.label(end));
     this.release(i);
     return this;
