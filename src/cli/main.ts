@@ -6,7 +6,7 @@ import { BtfError, LinkError } from '../../elf/index.js';
 import { AsmError, TsbpfError } from '../../isa/index.js';
 import { BpfAccessError, LoadError, NativeUnavailableError } from '../../loader/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
-import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
+import { btfBytesOfFile, type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { genTsFromBytes } from '../commands/btf-gen-ts.js';
 import { buildProgramFile } from '../commands/build.js';
 import { BuildError } from '../commands/build-error.js';
@@ -41,6 +41,18 @@ let inputFile: string | undefined;
 function readInput(path: string): Uint8Array {
   inputFile = path;
   return readFile(path);
+}
+
+/**
+ * The base BTF file of `btf dump`/`btf gen-ts`: read, and its ELF container checked now, so that
+ * an error in it names it (a BtfError of its types says inBase).
+ */
+function readBase(path: string | undefined): Uint8Array | undefined {
+  if (path === undefined) return undefined;
+  const bytes = readInput(path);
+  btfBytesOfFile(bytes);
+  baseFile = path;
+  return bytes;
 }
 
 /** `CMD --help`: not an error; main prints the usage and exits 0. */
@@ -129,9 +141,8 @@ function commandBtfGenTs(args: string[]): number {
   const types = (values.type as string[] | undefined) ?? [];
   if (types.length === 0) throw new UsageError('btf gen-ts needs at least one --type NAME');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
-  const base = basePath === undefined ? undefined : readInput(basePath);
+  const base = readBase(basePath);
   const bytes = readInput(file);
-  baseFile = basePath;
   const text = genTsFromBytes(bytes, {
     types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined, base,
   });
@@ -148,9 +159,8 @@ function commandBtf(args: string[]): number {
   const file = single(positionals, 'input file');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
   const format = oneOf<BtfDumpFormat>(values.format, ['raw', 'c', 'json'], '--format');
-  const base = basePath === undefined ? undefined : readInput(basePath);
+  const base = readBase(basePath);
   const bytes = readInput(file);
-  baseFile = basePath;
   // Decoding errors come before the first byte is written: the output is all or nothing.
   dumpBtfTo(bytes, { format, base }, out);
   return 0;

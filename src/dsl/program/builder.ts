@@ -97,7 +97,7 @@ export class ProgramBuilder {
         // stay proportional to the limit, whatever the program's loops would go on to emit.
         this.slots += it.insn.kind === 'ldImm64' ? 2 : 1;
         if (this.slots > MAX_INSNS) {
-          throw new DslError(`'${this.prefix}' is longer than ${MAX_INSNS.toLocaleString('en-US')} instructions, the kernel's limit (BPF_PROG_LOAD refuses it with E2BIG)`, it.loc ?? callerLocation());
+          throw new DslError(`'${this.prefix}' is longer than ${MAX_INSNS.toLocaleString('en-US')} instructions, the kernel's limit (BPF_PROG_LOAD refuses it with E2BIG)`, callerLocation() ?? it.loc);
         }
       }
       this.items.push(it);
