@@ -10,7 +10,7 @@ import type { CoreRelocationKind } from '../../../elf/index.js';
 import type { Register, Size } from '../../../isa/index.js';
 import * as A from '../asm/builders.js';
 import type { AsmInsn, AsmItem } from '../asm/items.js';
-import { isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
+import { checkReg, isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
 import { DslError } from '../errors.js';
 import { type ExternRef, isExternRef, type KfuncRef } from '../externs.js';
 import type { HelperArgKind, HelperArgs, HelperFunctions, HelperName } from '../helpers/signatures.js';
@@ -25,6 +25,7 @@ import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
 import { MAX_INSNS, MAX_NESTING } from './limits.js';
 import { quoted } from '../quote.js';
+import { integer } from '../integer.js';
 import {
   type CoreAccess, coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
   coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
@@ -144,7 +145,7 @@ export class ProgramBuilder {
     this.inUse.add(n);
     return reg64(n);
   }
-  release(r: Reg): void { if (!(r.n === 6 && this.ctxUsed)) this.inUse.delete(r.n); }
+  release(r: Reg): void { checkReg(r); if (!(r.n === 6 && this.ctxUsed)) this.inUse.delete(r.n); }
   /** A callee-saved register holding `init`. */
   let(init: Value): Reg64 {
     const r = this.reg();
@@ -154,9 +155,10 @@ export class ProgramBuilder {
 
   /** `dst = value`: a register, constant, stack slot address, global address, map or function. */
   set(dst: Reg, value: Value): this {
+    checkReg(dst);
     if (isReg(value)) { if (value.n !== dst.n || value.width !== dst.width) this.emit(A.mov(dst, value)); return this; }
     if (typeof value === 'number' || typeof value === 'bigint') {
-      const v = BigInt(value);
+      const v = integer(value);
       if (v >= -(1n << 31n) && v < 1n << 31n) return this.emit(A.mov(dst, Number(v)));
       if (dst.width === 32) return this.emit(A.mov(dst, Number(BigInt.asIntN(32, v))));
       return this.emit(A.lddw(reg64(dst.n), v));
@@ -197,10 +199,14 @@ export class ProgramBuilder {
   }
   /** `dst = *(uN *)(ptr + off)` where ptr is a register or stack slot. */
   load(size: Size, dst: Reg, ptr: Reg | StackSlot, off = 0): this {
+    checkReg(dst);
+    if (!isStackSlot(ptr)) checkReg(ptr);
     return isStackSlot(ptr) ? this.emit(A.ldx(size, dst, R10, ptr.offset + off)) : this.emit(A.ldx(size, dst, ptr, off));
   }
   /** `*(uN *)(ptr + off) = value` where ptr is a register or stack slot. */
   store(size: Size, ptr: Reg | StackSlot, off: number, value: Reg | number): this {
+    if (!isStackSlot(ptr)) checkReg(ptr);
+    if (typeof value !== 'number') checkReg(value);
     const [base, o] = isStackSlot(ptr) ? [R10, ptr.offset + off] : [ptr, off];
     if (typeof value === 'number') {
       if (size === 8 && (value < -0x80000000 || value > 0x7fffffff)) { this.set(R1, value); return this.emit(A.stx(size, base, o, R1)); }
@@ -412,6 +418,7 @@ export class ProgramBuilder {
 
   /** `lock *(uN *)(ptr + off) += value` (value in R1 when constant). */
   atomicAdd(size: 4 | 8, ptr: Reg | StackSlot, off: number, value: Reg | number): this {
+    if (!isStackSlot(ptr)) checkReg(ptr);
     const [base, o] = isStackSlot(ptr) ? [R10, ptr.offset + off] : [ptr, off];
     let src: Reg;
     if (typeof value === 'number') { this.set(R1, value); src = R1; } else src = value;
@@ -491,6 +498,10 @@ export class ProgramBuilder {
 
   /** `if (lhs OP rhs) then() else orElse()`. */
   if(lhs: Reg, op: CompareOp, rhs: Reg | number, then: () => void, orElse?: () => void): this {
+    checkReg(lhs);
+    if (typeof rhs !== 'number') checkReg(rhs);
+    if (!Object.hasOwn(JUMP_OF, op)) throw new DslError(`unknown comparison '${quoted(op)}'`, callerLocation());
+    if (typeof then !== 'function' || (orElse !== undefined && typeof orElse !== 'function')) throw new DslError('if: then and else must be functions', callerLocation());
     const elseL = this.newLabel('else');
     const endL = this.newLabel('endif');
     const inv = INVERSE[op];
@@ -518,6 +529,8 @@ export class ProgramBuilder {
 
   /** A bounded loop: `for (i = 0; i < count; i++) body(i)`, with break()/continue(). */
   loop(count: number | Reg, body: (i: Reg64) => void): this {
+    if (typeof count !== 'number') checkReg(count);
+    if (typeof body !== 'function') throw new DslError('loop: the body must be a function', callerLocation());
     const i = this.let(0);
     const top = this.newLabel('loop');
     const next = this.newLabel('next');
@@ -559,7 +572,7 @@ export class ProgramBuilder {
       args.forEach((a, i) => { if (isReg(a)) this.emit(A.stx(8, R10, slot.offset + 8 * i, reg64(a.n))); });
       args.forEach((a, i) => {
         if (isReg(a)) return;
-        const v = BigInt(a);
+        const v = integer(a, `bpf_printk argument ${i + 1}`);
         if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(A.st(8, R10, slot.offset + 8 * i, Number(v)));
         else { this.set(R1, v); this.emit(A.stx(8, R10, slot.offset + 8 * i, R1)); }
       });
