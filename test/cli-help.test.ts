@@ -136,3 +136,42 @@ describe('errors name the input file', () => {
     expect(r.stderr).toBe(`${prog}: error: the module must \`export default defineObject({ ... })\`\n`);
   });
 });
+
+describe('the exit status follows the class of the error', () => {
+  // The io target is where a command's output goes: a target that throws stands in for a failure
+  // anywhere in a command.
+  const run = (thrown: unknown, env: string | undefined): { status: number; stderr: string } => {
+    let stderr = '';
+    const saved = process.env.TSBPF_DEBUG;
+    if (env === undefined) delete process.env.TSBPF_DEBUG; else process.env.TSBPF_DEBUG = env;
+    try {
+      const status = main(['--version'], { stdout: () => { throw thrown; }, stderr: (t) => { stderr += t; } });
+      return { status, stderr };
+    } finally {
+      if (saved === undefined) delete process.env.TSBPF_DEBUG; else process.env.TSBPF_DEBUG = saved;
+    }
+  };
+
+  it('a TsbpfError is bad input (2), a LoadError a verdict (1), whatever their messages say', async () => {
+    const { TsbpfError } = await import('../isa/index.js');
+    const { LoadError } = await import('../loader/index.js');
+    class SomeInputError extends TsbpfError { override readonly name = 'SomeInputError'; }
+    const bad = run(new SomeInputError('internal error: looks like a bug but is not'), undefined);
+    expect(bad).toEqual({ status: 2, stderr: 'tsbpf: error: internal error: looks like a bug but is not\n' });
+    const verdict = Object.create(LoadError.prototype) as Error;
+    Object.defineProperty(verdict, 'message', { value: 'program p (section xdp) rejected: EACCES' });
+    expect(run(verdict, undefined).status).toBe(1);
+  });
+
+  it('anything else is an internal error (3) on one line; TSBPF_DEBUG=1 adds the stack', () => {
+    const plain = run(new TypeError("Cannot read properties of undefined (reading 'variadic')"), undefined);
+    expect(plain.status).toBe(3);
+    expect(plain.stderr).toBe("tsbpf: internal error: TypeError: Cannot read properties of undefined (reading 'variadic') (please report it; TSBPF_DEBUG=1 shows where)\n");
+    const nul = run(null, undefined);
+    expect(nul).toEqual({ status: 3, stderr: 'tsbpf: internal error: null (please report it; TSBPF_DEBUG=1 shows where)\n' });
+    const debug = run(new RangeError('x\ny'), '1');
+    expect(debug.status).toBe(3);
+    expect(debug.stderr.split('\n')[0]).toBe('tsbpf: internal error: RangeError: x\\x0ay (please report it; TSBPF_DEBUG=1 shows where)');
+    expect(debug.stderr).toMatch(/\n\s+at .*cli-help\.test\.ts/);
+  });
+});
