@@ -3,9 +3,10 @@
 
 import { DslError } from './errors.js';
 import { callerLocation } from './line-info.js';
+import { quoted } from './quote.js';
 
 export function integer(value: number | bigint, what = 'constant'): bigint {
   if (typeof value === 'bigint') return value;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new DslError(`${what} ${String(value)} is not an integer`, callerLocation());
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new DslError(`${what} ${quoted(value)} is not an integer`, callerLocation());
   return BigInt(value);
 }

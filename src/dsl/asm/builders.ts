@@ -11,6 +11,7 @@ import { callerLocation, instructionLocation } from '../line-info.js';
 import { integer } from '../integer.js';
 import type { AsmInsn, AsmItem, AsmLabel, AsmReference } from './items.js';
 import { checkReg, type Reg, type Reg64 } from './registers.js';
+import { quoted } from '../quote.js';
 
 /** A jump destination: a label name, or a raw offset in slots. */
 export type Target = string | number;
@@ -23,15 +24,20 @@ function item(insn: Instruction, extra?: { target?: string; ref?: AsmReference }
 }
 const rn = (r: Reg): Register => checkReg(r).n;
 const rw = (r: Reg): 32 | 64 => checkReg(r).width;
+/** An access size, checked. */
+function checkSize<S extends number>(size: S, allowed: readonly number[] = [1, 2, 4, 8]): S {
+  if (typeof size !== 'number' || !allowed.includes(size)) throw new DslError(`access size ${quoted(size)} is not one of ${allowed.join(', ')} bytes`, callerLocation());
+  return size;
+}
 function checkInt32(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) throw new DslError(`${what} ${v} is not a 32-bit integer`, callerLocation());
+  if (!Number.isInteger(v) || v < -0x80000000 || v > 0xffffffff) throw new DslError(`${what} ${quoted(v)} is not a 32-bit integer`, callerLocation());
   return v | 0;
 }
 function operand(src: Src): Operand {
   return typeof src === 'number' ? { kind: 'imm', value: checkInt32(src, 'immediate') } : { kind: 'reg', reg: rn(src) };
 }
 function checkOff(off: number): number {
-  if (!Number.isInteger(off) || off < -0x8000 || off > 0x7fff) throw new DslError(`offset ${off} is not a 16-bit integer`, callerLocation());
+  if (!Number.isInteger(off) || off < -0x8000 || off > 0x7fff) throw new DslError(`offset ${quoted(off)} is not a 16-bit integer`, callerLocation());
   return off;
 }
 
@@ -65,19 +71,19 @@ export const bswap = (dst: Reg, bits: 16 | 32 | 64): AsmInsn => item({ kind: 'en
 
 /** `dst = *(uN *)(src + off)` */
 export const ldx = (size: Size, dst: Reg, src: Reg, off = 0): AsmInsn =>
-  item({ kind: 'ldx', size, signed: false, dst: rn(dst), src: rn(src), offset: checkOff(off) });
+  item({ kind: 'ldx', size: checkSize(size), signed: false, dst: rn(dst), src: rn(src), offset: checkOff(off) });
 /** `dst = *(sN *)(src + off)` (sign-extending, cpu v4) */
 export const ldxs = (size: 1 | 2 | 4, dst: Reg, src: Reg, off = 0): AsmInsn =>
-  item({ kind: 'ldx', size, signed: true, dst: rn(dst), src: rn(src), offset: checkOff(off) });
+  item({ kind: 'ldx', size: checkSize(size), signed: true, dst: rn(dst), src: rn(src), offset: checkOff(off) });
 /** `*(uN *)(dst + off) = imm` */
 export const st = (size: Size, dst: Reg, off: number, imm: number): AsmInsn =>
-  item({ kind: 'st', size, dst: rn(dst), offset: checkOff(off), imm: checkInt32(imm, 'immediate') });
+  item({ kind: 'st', size: checkSize(size), dst: rn(dst), offset: checkOff(off), imm: checkInt32(imm, 'immediate') });
 /** `*(uN *)(dst + off) = src` */
 export const stx = (size: Size, dst: Reg, off: number, src: Reg): AsmInsn =>
-  item({ kind: 'stx', size, dst: rn(dst), src: rn(src), offset: checkOff(off) });
+  item({ kind: 'stx', size: checkSize(size), dst: rn(dst), src: rn(src), offset: checkOff(off) });
 
 const atomicRmw = (op: AtomicOp) => (size: 4 | 8, dst: Reg, off: number, src: Reg, fetch = false): AsmInsn =>
-  item({ kind: 'atomic', size, op, fetch: fetch || op === 'xchg' || op === 'cmpxchg', dst: rn(dst), src: rn(src), offset: checkOff(off) });
+  item({ kind: 'atomic', size: checkSize(size, [4, 8]), op, fetch: fetch || op === 'xchg' || op === 'cmpxchg', dst: rn(dst), src: rn(src), offset: checkOff(off) });
 /** `lock *(uN *)(dst + off) += src`; fetch: src receives the old value. */ export const atomicAdd = atomicRmw('add');
 /** `lock *(uN *)(dst + off) |= src` */ export const atomicOr = atomicRmw('or');
 /** `lock *(uN *)(dst + off) &= src` */ export const atomicAnd = atomicRmw('and');
@@ -108,14 +114,22 @@ export const ldGlobal = (dst: Reg64, section: string, offset: number, variable?:
 export const ldFunc = (dst: Reg64, fn: string): AsmInsn =>
   item({ kind: 'ldImm64', dst: rn(dst), pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'func', function: fn } });
 
+/** A jump target: a label name or a slot offset (anything else is the user's mistake). */
+function checkTarget(target: Target): Target {
+  if (typeof target !== 'string' && typeof target !== 'number') throw new DslError(`jump target ${quoted(target)} is not a label name or an offset`, callerLocation());
+  return target;
+}
 function jumpTo(insn: Instruction, target: Target): AsmInsn {
+  checkTarget(target);
   return typeof target === 'number' ? item({ ...insn, offset: checkOff(target) } as Instruction) : item(insn, { target });
 }
 /** `goto target` */
 export const ja = (target: Target): AsmInsn => jumpTo({ kind: 'ja', offset: 0 }, target);
 /** `gotol target` (32-bit offset, cpu v4) */
-export const gotol = (target: Target): AsmInsn =>
-  typeof target === 'number' ? item({ kind: 'gotol', imm: checkInt32(target, 'offset') }) : item({ kind: 'gotol', imm: 0 }, { target });
+export const gotol = (target: Target): AsmInsn => {
+  checkTarget(target);
+  return typeof target === 'number' ? item({ kind: 'gotol', imm: checkInt32(target, 'offset') }) : item({ kind: 'gotol', imm: 0 }, { target });
+};
 /** `may_goto target` */
 export const mayGoto = (target: Target): AsmInsn => jumpTo({ kind: 'mayGoto', offset: 0 }, target);
 /** The conditional jump builder of a JumpOp. */
@@ -162,7 +176,10 @@ export const ldAbs = (size: 1 | 2 | 4, imm: number): AsmInsn => item({ kind: 'ld
 export const ldInd = (size: 1 | 2 | 4, src: Reg, imm: number): AsmInsn => item({ kind: 'ldInd', size, src: rn(src), imm: checkInt32(imm, 'immediate') });
 
 /** A jump destination. */
-export const label = (name: string): AsmLabel => ({ kind: 'label', name });
+export const label = (name: string): AsmLabel => {
+  if (typeof name !== 'string') throw new DslError(`label name ${quoted(name)} is not a string`, callerLocation());
+  return { kind: 'label', name };
+};
 /** Any instruction of the tsbpf/isa model, as is (the escape hatch). */
 export const raw = (insn: Instruction, ref?: AsmReference): AsmInsn => item(insn, ref === undefined ? {} : { ref });
 /** Flattens nested instruction lists (for building programs from helper functions). */

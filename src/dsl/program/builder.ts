@@ -12,7 +12,7 @@ import * as A from '../asm/builders.js';
 import type { AsmInsn, AsmItem } from '../asm/items.js';
 import { checkReg, isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
 import { DslError } from '../errors.js';
-import { type ExternRef, isExternRef, type KfuncRef } from '../externs.js';
+import { type ExternRef, isExternRef, isKfuncRef, type KfuncRef } from '../externs.js';
 import type { HelperArgKind, HelperArgs, HelperFunctions, HelperName } from '../helpers/signatures.js';
 import { HELPERS } from '../helpers/table.js';
 import { callerLocation } from '../line-info.js';
@@ -35,12 +35,18 @@ const R3x = reg64(3);
 
 /** Offset and access size of a scalar (1, 2, 4, 8-byte, non-bitfield) field. */
 function scalarField(type: StructType | UnionType, field: string): { offset: number; size: Size } {
+  checkComposite(type);
   const f = findField(type, field);
   if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
   if (f.bitSize !== 0) throw new DslError(`field '${field}' is a bitfield; load its storage unit with load() and shift`, callerLocation());
   const size = resolve(f.type).size;
   if (size !== 1 && size !== 2 && size !== 4 && size !== 8) throw new DslError(`field '${field}' is ${size} bytes; only 1, 2, 4 and 8-byte fields are loaded whole`, callerLocation());
   return { offset: f.offset, size };
+}
+
+/** A struct or union descriptor, checked (a value cast past the types is a DslError). */
+function checkComposite(type: StructType | UnionType): void {
+  if (type === null || typeof type !== 'object' || !Array.isArray((type as { members?: unknown }).members)) throw new DslError('a struct or union type descriptor is needed (struct(…), union(…))', callerLocation());
 }
 
 /** Anything the builder can put in a register. */
@@ -136,7 +142,10 @@ export class ProgramBuilder {
     return reg64(6);
   }
   /** Argument `i` (0-based) of a function, in R1–R5 at entry; copy it with let() before any call. */
-  param(i: 0 | 1 | 2 | 3 | 4): Reg64 { return reg64((i + 1) as Register); }
+  param(i: 0 | 1 | 2 | 3 | 4): Reg64 {
+    if (i !== 0 && i !== 1 && i !== 2 && i !== 3 && i !== 4) throw new DslError(`param(${quoted(i)}): a function has arguments 0 to 4`, callerLocation());
+    return reg64((i + 1) as Register);
+  }
 
   /** A callee-saved register (R6–R9) that survives helper calls; release() gives it back. */
   reg(): Reg64 {
@@ -169,7 +178,7 @@ export class ProgramBuilder {
     if (isMapRef(value)) return this.emit(A.ldMap(d64, this.context.mapName(value)));
     if (isFunctionRef(value)) return this.emit(A.ldFunc(d64, this.context.functionName(value)));
     if (isExternRef(value)) return this.emit(A.ldExtern(d64, this.context.extern(value), value.section));
-    throw new DslError(`cannot put ${String(value)} in a register`, callerLocation());
+    throw new DslError(`cannot put ${quoted(value)} in a register`, callerLocation());
   }
 
   // ---- memory -----------------------------------------------------------------------------
@@ -182,6 +191,7 @@ export class ProgramBuilder {
   }
   /** Zero-fills a stack slot (8, 4, 2, 1-byte stores). */
   zero(slot: StackSlot): this {
+    if (!isStackSlot(slot)) throw new DslError('zero() takes a stack slot', callerLocation());
     let off = 0;
     while (off < slot.size) {
       const left = slot.size - off;
@@ -238,6 +248,7 @@ export class ProgramBuilder {
   }
   /** Byte offset of a field (to pass `&ptr->field` on, or for raw access). */
   offsetOf<S extends StructType | UnionType>(type: S, field: FieldNames<S>): number {
+    checkComposite(type);
     const f = findField(type, field);
     if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
     return f.offset;
@@ -449,6 +460,7 @@ export class ProgramBuilder {
    * R1–R5, the loader resolves the kernel's BTF id; the result is in R0.
    */
   callKfunc(k: KfuncRef, ...args: Value[]): Reg64 {
+    if (!isKfuncRef(k)) throw new DslError('callKfunc() takes a kfunc(name, { params, returns })', callerLocation());
     if (args.length !== k.params.length) throw new DslError(`${k.name} takes ${k.params.length} arguments, got ${args.length}`, callerLocation());
     this.marshal(k.name, args, () => 'scalar');
     this.emit(A.callKfuncByName(this.context.extern(k)));
@@ -457,6 +469,7 @@ export class ProgramBuilder {
 
   /** bpf-to-bpf call of a function of the object; the result is in R0. */
   callFunction(fn: FunctionRef, ...args: Value[]): Reg64 {
+    if (!isFunctionRef(fn) || typeof (fn as { body?: unknown }).body !== 'function') throw new DslError('callFunction() takes a function made by fn(name, options, body)', callerLocation());
     if (args.length > 5) throw new DslError(`${fn.name}: at most 5 arguments`, callerLocation());
     this.marshal(fn.name, args, () => 'scalar');
     this.emit(A.callFunction(this.context.functionName(fn)));
@@ -500,7 +513,7 @@ export class ProgramBuilder {
   if(lhs: Reg, op: CompareOp, rhs: Reg | number, then: () => void, orElse?: () => void): this {
     checkReg(lhs);
     if (typeof rhs !== 'number') checkReg(rhs);
-    if (!Object.hasOwn(JUMP_OF, op)) throw new DslError(`unknown comparison '${quoted(op)}'`, callerLocation());
+    if (typeof op !== 'string' || !Object.hasOwn(JUMP_OF, op)) throw new DslError(`unknown comparison '${quoted(op)}'`, callerLocation());
     if (typeof then !== 'function' || (orElse !== undefined && typeof orElse !== 'function')) throw new DslError('if: then and else must be functions', callerLocation());
     const elseL = this.newLabel('else');
     const endL = this.newLabel('endif');
@@ -564,6 +577,7 @@ export class ProgramBuilder {
    * four to twelve: bpf_trace_vprintk with the values in a stack array (as libbpf's macro does).
    */
   printk(fmt: string, ...args: ScalarArg[]): Reg64 {
+    if (typeof fmt !== 'string') throw new DslError(`bpf_printk: the format must be a string (got ${quoted(fmt)})`, callerLocation());
     if (args.length > 12) throw new DslError('bpf_printk takes at most 12 arguments', callerLocation());
     const s = this.context.rodataString(fmt);
     if (args.length > 3) {
