@@ -5,7 +5,7 @@
 // tsbpf's own code (exit 3).
 import { expect, it } from 'vitest';
 import { TsbpfError } from '../isa/index.js';
-import { asm, defineObject, hashMap, program, R0, R1, u32, u64 } from '../src/dsl/index.js';
+import { array, asm, defineObject, hashMap, program, R0, R1, struct, u32, u64 } from '../src/dsl/index.js';
 const BAD: unknown[] = [null, undefined, 'str', {}, -1, 1e20, NaN, 0.5, [], () => 1, 12345678901234567890n, Symbol('s'), Object.create(null)];
 it('every builder refuses values of the wrong kind with a TsbpfError', () => {
   const m = hashMap({ key: u32, value: u64, maxEntries: 16 });
@@ -26,6 +26,12 @@ it('every builder refuses values of the wrong kind with a TsbpfError', () => {
       defineObject({ license: 'GPL', maps: { m }, programs: { p: program('xdp', (b) => { f(b, x); }) } }).build();
     } catch (e) {
       if (!(e instanceof TsbpfError)) bad.push(`${name} ${typeof x === "symbol" ? "sym" : typeof x === "object" && x !== null ? "obj" : String(x)}: ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    }
+  }
+  // Type descriptors of bad parts (found by the campaign: array(undefined, 4), struct('t', null)).
+  for (const x of BAD) {
+    for (const [name, make] of [['array', () => array(x as never, 4)], ['struct', () => struct('t', x as never)], ['struct field', () => struct('t', { a: x as never })]] as const) {
+      try { make(); } catch (e) { if (!(e instanceof TsbpfError)) bad.push(`${name} ${typeof x}: ${(e as Error)?.name}: ${(e as Error)?.message}`); }
     }
   }
   expect(bad).toEqual([]);
