@@ -1,4 +1,6 @@
 // Entry point of the `tsbpf` executable.
 import { mainAsync } from './main.js';
 
-process.exitCode = await mainAsync(process.argv.slice(2));
+// Exit as soon as the command is done: a program module (tsbpf build) may have left timers
+// or handles behind that would keep the process alive.
+process.exit(await mainAsync(process.argv.slice(2)));

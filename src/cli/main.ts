@@ -2,60 +2,88 @@
 // 2 bad input or usage, 3 internal error. Errors are one line on stderr.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BtfError, ElfError, LinkError, ObjectError } from '../../elf/index.js';
-import { AsmError, DecodeError, EncodeError, printable, TsbpfError } from '../../isa/index.js';
+import { BtfError, LinkError } from '../../elf/index.js';
+import { AsmError, printable, TsbpfError } from '../../isa/index.js';
+import { BpfAccessError, LoadError, NativeUnavailableError } from '../../loader/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
-import { disassembleFileBytes } from '../commands/disasm.js';
-import { type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
-import { linkFiles } from '../commands/link.js';
-import { BuildError, buildProgramFile } from '../commands/build.js';
+import { btfBytesOfFile, type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
 import { genTsFromBytes } from '../commands/btf-gen-ts.js';
-import { CTypeError, GenTsError } from '../dsl/types/index.js';
+import { buildProgramFile } from '../commands/build.js';
+import { BuildError } from '../commands/build-error.js';
+import { guardBuild } from '../commands/build-guard.js';
+import { disassembleFileBytes } from '../commands/disasm.js';
+import { generateSkeletonFile } from '../commands/gen-skeleton.js';
+import { linkFiles } from '../commands/link.js';
 import { loadCommand } from '../commands/load.js';
 import { dumpMap } from '../commands/maps.js';
-import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
 import { formatReport, probeAll, probeOne } from '../commands/probe.js';
+import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
 import { traceCommand } from '../commands/trace.js';
-import { generateSkeletonFile } from '../commands/gen-skeleton.js';
-import { AttachError, TestRunError } from '../../loader/index.js';
-import {
-  BpfAccessError, BtfLoadError, CoreError, ExternError, KernelBtfError, LinkError as ProgramLinkError, LoadError, MapError, NativeUnavailableError,
-  ObjectInputError, PinMismatchError, RelocationError, SyscallError,
-} from '../../loader/index.js';
+import { DslError } from '../dsl/errors.js';
+import { quoted } from '../dsl/quote.js';
 import { VERSION } from '../version.js';
-import { readInput, StdoutClosed, writeStdout } from './io.js';
+import { readInput as readFile, StdoutClosed, writeStdout } from './io.js';
 import { writeOutputFile } from './output-file.js';
+import { groupUsage, HELP, SUBCOMMANDS, USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 
-const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
+/** Where the CLI writes: the process's stdout and stderr, or a test's buffers (main's `io`). */
+export interface CliIo {
+  stdout(text: string | Uint8Array): void;
+  stderr(text: string): void;
+}
+const processIo: CliIo = { stdout: writeStdout, stderr: (t) => { process.stderr.write(t); } };
+let io: CliIo = processIo;
+const out = (t: string | Uint8Array): void => io.stdout(t);
+const err = (t: string): void => io.stderr(t);
 
-Usage:
-  tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
-  tsbpf disasm FILE [-r] [--format llvm|kernel] [--section NAME]...
-  tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
-  tsbpf link A.o [B.o ...] -o OUT.o
-  tsbpf build PROG.ts -o OUT.o
-  tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
-  tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
-  tsbpf maps dump PIN_OR_ID
-  tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--json]
-  tsbpf trace [--json] [--timeout MS] [--count N]
-  tsbpf probe [--helpers] [--json] | --prog-type T | --map-type T | --helper H --prog-type T
-  tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]
-  tsbpf --help | --version
+/** The input an error is about: the file the running command was reading when it failed. */
+let inputFile: string | undefined;
+function readInput(path: string): Uint8Array {
+  inputFile = path;
+  return readFile(path);
+}
 
-Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
-See docs/cli.md.
-`;
+/**
+ * The base BTF file of `btf dump`/`btf gen-ts`: read, and its ELF container checked now, so that
+ * an error in it names it (a BtfError of its types says inBase).
+ */
+function readBase(path: string | undefined): Uint8Array | undefined {
+  if (path === undefined) return undefined;
+  const bytes = readInput(path);
+  btfBytesOfFile(bytes);
+  baseFile = path;
+  return bytes;
+}
+
+/** `CMD --help`: not an error; main prints the usage and exits 0. */
+class HelpRequest {
+  constructor(readonly text: string) {}
+}
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+/** The command's flags and operands; `--help`/`-h` anywhere asks for the command's usage. */
+function parse(command: string, args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  let r: { values: Values; positionals: string[] };
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
+    r = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }) as { values: Values; positionals: string[] };
   } catch (e) {
-    throw new UsageError((e as Error).message.split('\n')[0]!);
+    if (args.includes('--help') || args.includes('-h')) throw new HelpRequest(USAGE[command]!);
+    throw new UsageError(`${(e as Error).message.split('\n')[0]!} (try tsbpf ${command} --help)`);
   }
+  if (r.values.help === true) throw new HelpRequest(USAGE[command]!);
+  return r;
+}
+
+/** The subcommand of `btf`, `maps` or `gen`; `--help` or none lists them. */
+function subcommand(command: string, args: string[]): [string, string[]] {
+  const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h') throw new HelpRequest(groupUsage(command));
+  if (sub === undefined || !SUBCOMMANDS[command]!.includes(sub)) {
+    throw new UsageError(`unknown ${command} subcommand '${quoted(sub ?? '')}' (expected: ${SUBCOMMANDS[command]!.map((c) => `${command} ${c}`).join(', ')}; try tsbpf ${command} --help)`);
+  }
+  return [sub, rest];
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string): T | undefined {
@@ -64,17 +92,13 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: st
   throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got ${String(value)})`);
 }
 
-/** The input file the running command read (set by single()); errors from its bytes name it. */
-let inputFile: string | undefined;
-
 function single(positionals: string[], what: string): string {
   if (positionals.length !== 1) throw new UsageError(`expected one ${what}, got ${positionals.length}`);
-  inputFile = positionals[0]!;
-  return inputFile;
+  return positionals[0]!;
 }
 
 function commandAsm(args: string[]): number {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('asm', args, {
     output: { type: 'string', short: 'o' },
     format: { type: 'string' },
     syntax: { type: 'string' },
@@ -82,20 +106,20 @@ function commandAsm(args: string[]): number {
   });
   const file = single(positionals, 'input file');
   const output = values.output;
-  if (typeof output !== 'string') throw new UsageError('asm needs -o OUT');
+  if (typeof output !== 'string') throw new UsageError('asm needs -o OUT (try tsbpf asm --help)');
   const source = new TextDecoder().decode(readInput(file));
   const result = assembleSource(source, file, {
     format: oneOf<AsmOutputFormat>(values.format, ['elf', 'raw', 'hex'], '--format'),
     syntax: oneOf<AsmSyntax>(values.syntax, ['llvm', 'ubpf'], '--syntax'),
     byteOrder: oneOf(values['byte-order'], ['le', 'be'] as const, '--byte-order'),
   });
-  if (output === '-') writeStdout(result);
+  if (output === '-') out(result);
   else writeOutputFile(output, result);
   return 0;
 }
 
 function commandDisasm(args: string[]): number {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('disasm', args, {
     reloc: { type: 'boolean', short: 'r' },
     format: { type: 'string' },
     section: { type: 'string', multiple: true, short: 'j' },
@@ -107,75 +131,57 @@ function commandDisasm(args: string[]): number {
     sections: values.section as string[] | undefined,
     onWarning: (message) => process.stderr.write(`tsbpf: warning: ${message}\n`),
   });
-  writeStdout(text);
+  out(text);
   return 0;
 }
 
 function commandBtfGenTs(args: string[]): number {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('btf gen-ts', args, {
     type: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, import: { type: 'string' }, base: { type: 'string' },
   });
   const file = single(positionals, 'input file');
   const types = (values.type as string[] | undefined) ?? [];
   if (types.length === 0) throw new UsageError('btf gen-ts needs at least one --type NAME');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
-  let text: string;
-  try {
-    text = genTsFromBytes(readInput(file), {
-      types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined,
-      base: basePath === undefined ? undefined : readInput(basePath),
-    });
-  } catch (e) {
-    if (e instanceof BtfError || e instanceof ElfError || e instanceof GenTsError || e instanceof CTypeError) {
-      process.stderr.write(`${file}: error: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const base = readBase(basePath);
+  const bytes = readInput(file);
+  const text = genTsFromBytes(bytes, {
+    types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined, base,
+  });
   const output = values.output;
   if (typeof output === 'string' && output !== '-') writeOutputFile(output, text);
-  else writeStdout(text);
+  else out(text);
   return 0;
 }
 
 function commandBtf(args: string[]): number {
-  const [sub, ...rest] = args;
+  const [sub, rest] = subcommand('btf', args);
   if (sub === 'gen-ts') return commandBtfGenTs(rest);
-  if (sub !== 'dump') throw new UsageError(`unknown btf subcommand '${sub ?? ''}' (expected: btf dump FILE or btf gen-ts FILE --type NAME)`);
-  const { values, positionals } = parse(rest, { format: { type: 'string' }, base: { type: 'string' } });
+  const { values, positionals } = parse('btf dump', rest, { format: { type: 'string' }, base: { type: 'string' } });
   const file = single(positionals, 'input file');
   const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
   const format = oneOf<BtfDumpFormat>(values.format, ['raw', 'c', 'json'], '--format');
+  const base = readBase(basePath);
   const bytes = readInput(file);
-  const base = basePath === undefined ? undefined : readInput(basePath);
-  try {
-    // Decoding errors come before the first byte is written: the output is all or nothing.
-    dumpBtfTo(bytes, { format, base }, writeStdout);
-  } catch (e) {
-    // Name the file the bad bytes came from (the base or the file itself).
-    if (e instanceof BtfError || e instanceof ElfError) {
-      const where = e instanceof BtfError && e.inBase === true && basePath !== undefined ? basePath : file;
-      process.stderr.write(`${where}: error: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  // Decoding errors come before the first byte is written: the output is all or nothing.
+  dumpBtfTo(bytes, { format, base }, out);
   return 0;
 }
 
 function commandLink(args: string[]): number {
-  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
-  if (positionals.length === 0) throw new UsageError('link needs at least one input object');
+  const { values, positionals } = parse('link', args, { output: { type: 'string', short: 'o' } });
+  if (positionals.length === 0) throw new UsageError('link needs at least one input object (try tsbpf link --help)');
   const output = values.output;
-  if (typeof output !== 'string') throw new UsageError('link needs -o OUT');
+  if (typeof output !== 'string') throw new UsageError('link needs -o OUT (try tsbpf link --help)');
+  // A LinkError names the input it is about itself.
   const result = linkFiles(positionals);
-  if (output === '-') writeStdout(result);
+  if (output === '-') out(result);
   else writeOutputFile(output, result);
   return 0;
 }
 
 function commandLoad(args: string[]): number {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('load', args, {
     prog: { type: 'string', multiple: true },
     btf: { type: 'string' },
     pin: { type: 'string' },
@@ -202,88 +208,75 @@ function commandLoad(args: string[]): number {
         },
       } : {}),
     });
-    for (const l of result.logs) process.stderr.write(`--- verifier log of ${l.program} ---\n${l.log}${l.log.endsWith('\n') ? '' : '\n'}`);
-    writeStdout(result.lines.map((l) => `${l}\n`).join(''));
+    for (const l of result.logs) err(`--- verifier log of ${l.program} ---\n${l.log}${l.log.endsWith('\n') ? '' : '\n'}`);
+    out(result.lines.map((l) => `${l}\n`).join(''));
     return 0;
   } catch (e) {
-    if (e instanceof LoadError) {
-      // A negative verdict: one line; the whole verifier log only when asked for.
-      if (printLog) process.stderr.write(`--- verifier log of ${e.program} ---\n${e.log}${e.log.endsWith('\n') ? '' : '\n'}`);
-      process.stderr.write(`${file}: ${e.message}\n`);
-      return 1;
-    }
+    // A negative verdict: one line; the whole verifier log only when asked for.
+    if (e instanceof LoadError && printLog) err(`--- verifier log of ${e.program} ---\n${e.log}${e.log.endsWith('\n') ? '' : '\n'}`);
     throw e;
   }
 }
 
 function commandMaps(args: string[]): number {
-  const [sub, ...rest] = args;
-  if (sub !== 'dump') throw new UsageError(`unknown maps subcommand '${sub ?? ''}' (expected: maps dump PIN_OR_ID)`);
-  const { positionals } = parse(rest, {});
+  const [, rest] = subcommand('maps', args);
+  const { positionals } = parse('maps dump', rest, {});
   const target = single(positionals, 'pinned map path or map id');
+  inputFile = target;
   const lines: string[] = [];
   dumpMap(target, (l) => lines.push(l));
-  writeStdout(lines.join(''));
+  out(lines.join(''));
   return 0;
 }
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be a non-negative integer (got ${String(v)})`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new UsageError(`${flag} must be a non-negative integer (got ${quoted(v)})`);
   return n;
 }
 
 function commandRun(args: string[]): number {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('run', args, {
     prog: { type: 'string' }, data: { type: 'string' }, ctx: { type: 'string' }, repeat: { type: 'string' },
     btf: { type: 'string' }, json: { type: 'boolean' },
   });
   const file = single(positionals, 'object file');
-  if (typeof values.prog !== 'string') throw new UsageError('run needs --prog NAME');
-  const bytes = readInput(file);
+  if (typeof values.prog !== 'string') throw new UsageError('run needs --prog NAME (try tsbpf run --help)');
   const data = typeof values.data === 'string' ? readInput(values.data) : undefined;
   const ctx = typeof values.ctx === 'string' ? readInput(values.ctx) : undefined;
   const repeat = positiveInt(values.repeat, '--repeat');
-  try {
-    const r = runCommand(bytes, file, {
-      program: values.prog, ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }),
-      ...(repeat === undefined ? {} : { repeat }), ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
-    });
-    writeStdout(values.json === true ? runResultJson(r) : formatRunResult(r));
-    return 0;
-  } catch (e) {
-    if (e instanceof LoadError) {
-      process.stderr.write(`${file}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const bytes = readInput(file);
+  const r = runCommand(bytes, file, {
+    program: values.prog, ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }),
+    ...(repeat === undefined ? {} : { repeat }), ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
+  });
+  out(values.json === true ? runResultJson(r) : formatRunResult(r));
+  return 0;
 }
 
 function commandProbe(args: string[]): number {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parse('probe', args, {
     helpers: { type: 'boolean' }, json: { type: 'boolean' }, 'prog-type': { type: 'string' }, 'map-type': { type: 'string' },
     helper: { type: 'string' },
   });
-  if (positionals.length > 0) throw new UsageError(`probe takes no arguments (got ${positionals[0]})`);
+  if (positionals.length > 0) throw new UsageError(`probe takes no arguments (got ${quoted(positionals[0])})`);
   const q = { progType: values['prog-type'], mapType: values['map-type'], helper: values.helper } as Record<string, string | undefined>;
   if (q.progType !== undefined || q.mapType !== undefined || q.helper !== undefined) {
     const r = probeOne({ ...(q.progType === undefined ? {} : { progType: q.progType }), ...(q.mapType === undefined ? {} : { mapType: q.mapType }), ...(q.helper === undefined ? {} : { helper: q.helper }) });
-    writeStdout(values.json === true ? `${JSON.stringify(r)}\n` : `${r.feature}: ${r.supported ? 'yes' : 'no'}${r.detail === 'ok' ? '' : ` (${r.detail})`}\n`);
+    out(values.json === true ? `${JSON.stringify(r)}\n` : `${r.feature}: ${r.supported ? 'yes' : 'no'}${r.detail === 'ok' ? '' : ` (${r.detail})`}\n`);
     return r.supported ? 0 : 1;
   }
   const report = probeAll(values.helpers === true);
-  writeStdout(values.json === true ? `${JSON.stringify(report)}\n` : formatReport(report));
+  out(values.json === true ? `${JSON.stringify(report)}\n` : formatReport(report));
   return 0;
 }
 
 function commandGen(args: string[]): number {
-  const [sub, ...rest] = args;
-  if (sub !== 'skeleton') throw new UsageError(`unknown gen subcommand '${sub ?? ''}' (expected: gen skeleton OBJ.o)`);
-  const { values, positionals } = parse(rest, { name: { type: 'string' }, import: { type: 'string' } });
+  const [, rest] = subcommand('gen', args);
+  const { values, positionals } = parse('gen skeleton', rest, { name: { type: 'string' }, import: { type: 'string' } });
   const file = single(positionals, 'object file');
-  writeStdout(generateSkeletonFile(readInput(file), file, {
+  out(generateSkeletonFile(readInput(file), file, {
     ...(typeof values.name === 'string' ? { name: values.name } : {}),
     ...(typeof values.import === 'string' ? { importFrom: values.import } : {}),
   }));
@@ -291,112 +284,158 @@ function commandGen(args: string[]): number {
 }
 
 async function commandTrace(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { json: { type: 'boolean' }, timeout: { type: 'string' }, count: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`trace takes no arguments (got ${positionals[0]})`);
+  const { values, positionals } = parse('trace', args, { json: { type: 'boolean' }, timeout: { type: 'string' }, count: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`trace takes no arguments (got ${quoted(positionals[0])})`);
   const timeout = positiveInt(values.timeout, '--timeout');
   const count = positiveInt(values.count, '--count');
   return traceCommand({
     json: values.json === true, ...(timeout === undefined ? {} : { idleTimeoutMs: timeout }), ...(count === undefined ? {} : { count }),
-  }, (t) => writeStdout(t));
+  }, (t) => out(t));
 }
 
-const commands: Record<string, (args: string[]) => number> = {
-  run: commandRun,
-  probe: commandProbe,
-  gen: commandGen,
+async function commandBuild(args: string[]): Promise<number> {
+  const { values, positionals } = parse('build', args, { output: { type: 'string', short: 'o' } });
+  const file = single(positionals, 'program module (PROG.ts)');
+  const output = values.output;
+  if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o (try tsbpf build --help)');
+  inputFile = file;
+  // Until the object is written, the module ending the process or never finishing is reported.
+  const done = guardBuild(file);
+  try {
+    const bytes = await buildProgramFile(file);
+    if (output === '-') out(bytes);
+    else writeOutputFile(output, bytes);
+  } finally {
+    done();
+  }
+  return 0;
+}
+
+const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   asm: commandAsm,
   disasm: commandDisasm,
   btf: commandBtf,
   link: commandLink,
+  build: commandBuild,
   load: commandLoad,
   maps: commandMaps,
+  run: commandRun,
+  trace: commandTrace,
+  probe: commandProbe,
+  gen: commandGen,
 };
 
-/** Turns a typed error into the one line the CLI prints, or undefined for a bug. */
-export function describeError(e: unknown, file: string | undefined): string | undefined {
-  const where = file === undefined ? 'tsbpf' : file;
-  if (e instanceof AsmError) return e.message;
-  if (e instanceof UsageError) return `tsbpf: error: ${e.message}`;
-  if (e instanceof BuildError) return `${e.message.replace(/^([^ ]*?): /, '$1: error: ')}`;
-  // DSL errors may come from the program module's own copy of tsbpf: match by name.
-  if (e instanceof Error && (e.name === 'DslError' || e.name === 'CTypeError' || e.name === 'ObjectError')) {
-    return /^\S+:\d+:\d+: /.test(e.message) ? e.message.replace(/^(\S+:\d+:\d+): /, '$1: error: ') : `${where}: error: ${e.message}`;
+/** The base BTF file of `btf dump`/`btf gen-ts`, to blame when the error is in the base. */
+let baseFile: string | undefined;
+
+/**
+ * The one line for a typed error and the exit status it means: 1 for a verdict (the kernel
+ * refused a program), 2 for bad input or usage. Decided by the error's class, never its text.
+ */
+export function describeError(e: TsbpfError, file: string | undefined): { line: string; status: 1 | 2 } {
+  const where = file ?? 'tsbpf';
+  if (e instanceof LoadError) return { line: `${where}: ${e.message}`, status: 1 };
+  if (e instanceof UsageError) return { line: `tsbpf: error: ${e.message}`, status: 2 };
+  // These carry their own location.
+  if (e instanceof AsmError) return { line: e.message, status: 2 };
+  if (e instanceof BuildError) return { line: e.line1, status: 2 };
+  if (e instanceof DslError) {
+    const loc = e.location;
+    return { line: loc === undefined ? `${where}: error: ${e.reason}` : `${loc.file}:${loc.line}:${loc.column}: error: ${e.reason}`, status: 2 };
   }
-  if (e instanceof DecodeError || e instanceof EncodeError || e instanceof ElfError) return `${where}: error: ${e.message}`;
-  if (e instanceof LinkError) return `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${printable(e.symbol, 64)}': `}${e.reason}`;
-  // Loader: no access to bpf(2) here, or the object/kernel refused something other than a program.
-  if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return `tsbpf: error: ${e.message}`;
-  if (e instanceof ObjectError || e instanceof ObjectInputError || e instanceof MapError || e instanceof BtfLoadError || e instanceof ExternError
-    || e instanceof RelocationError || e instanceof ProgramLinkError || e instanceof PinMismatchError || e instanceof KernelBtfError
-    || e instanceof CoreError || e instanceof SyscallError) return `${where}: error: ${e.message}`;
-  if (e instanceof TestRunError || e instanceof AttachError) return `${where}: error: ${e.message}`;
-  // Any other typed error (BtfError, BtfExtError, ...) is about the input; only other exceptions are bugs.
-  if (e instanceof TsbpfError) return `${where}: error: ${e.message}`;
+  if (e instanceof LinkError) return { line: `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${printable(e.symbol, 64)}': `}${e.reason}`, status: 2 };
+  if (e instanceof BtfError && e.inBase === true && baseFile !== undefined) return { line: `${baseFile}: error: ${e.message}`, status: 2 };
+  // No access to bpf(2) here: about the machine, not a file.
+  if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return { line: `tsbpf: error: ${e.message}`, status: 2 };
+  return { line: `${where}: error: ${e.message}`, status: 2 };
+}
+
+/** Exit status and stderr for whatever a command threw. */
+function failure(e: unknown): number {
+  if (e instanceof StdoutClosed) return 0;
+  if (e instanceof HelpRequest) {
+    out(e.text);
+    return 0;
+  }
+  if (e instanceof TsbpfError) {
+    const { line, status } = describeError(e, inputFile);
+    err(`${oneLine(line)}\n`);
+    return status;
+  }
+  // Anything else is a bug in tsbpf: one line, and the stack with TSBPF_DEBUG=1.
+  let text: string;
+  try { text = e instanceof Error ? `${e.name}: ${e.message}` : String(e); } catch { text = 'an unprintable value'; }
+  err(`tsbpf: internal error: ${oneLine(text)} (please report it; TSBPF_DEBUG=1 shows where)\n`);
+  if (process.env.TSBPF_DEBUG === '1' && e instanceof Error && typeof e.stack === 'string') err(`${e.stack}\n`);
+  return 3;
+}
+
+/** Control bytes escaped, so that an error is one line whatever the input holds. */
+function oneLine(text: string): string {
+  return printable(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}
+
+function topLevel(argv: string[]): number | undefined {
+  const [command, next] = argv;
+  if (command === undefined || command === '--help' || command === '-h') {
+    out(HELP);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === 'help') {
+    if (next !== undefined && USAGE[next] !== undefined) out(USAGE[next]!);
+    else if (next !== undefined && SUBCOMMANDS[next] !== undefined) out(groupUsage(next));
+    else out(HELP);
+    return 0;
+  }
+  if (command === '--version' || command === '-V') {
+    out(`${VERSION}\n`);
+    return 0;
+  }
   return undefined;
 }
 
-export function main(argv: string[]): number {
+/**
+ * The CLI without the asynchronous commands (build, trace): returns the exit status. `target`
+ * replaces stdout and stderr (tests run the CLI in-process with it).
+ */
+export function main(argv: string[], target: CliIo = processIo): number {
   const [command, ...rest] = argv;
-  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    writeStdout(HELP);
-    return command === undefined ? 2 : 0;
-  }
-  if (command === '--version' || command === '-V') {
-    writeStdout(`${VERSION}\n`);
-    return 0;
-  }
-  const run = commands[command];
+  const run = command === undefined ? undefined : commands[command];
+  const result = withIo(target, () => {
+    const early = topLevel(argv);
+    if (early !== undefined) return early;
+    if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
+    if (command === 'build' || command === 'trace') throw new UsageError(`${command} runs asynchronously: call mainAsync`);
+    return run(rest) as number;
+  });
+  return result as number;
+}
+
+function withIo(target: CliIo, body: () => number | Promise<number>): number | Promise<number> {
+  io = target;
   inputFile = undefined;
+  baseFile = undefined;
+  const finish = (): void => { io = processIo; };
+  let r: number | Promise<number>;
   try {
-    if (run === undefined) throw new UsageError(`unknown command '${command}' (try tsbpf --help)`);
-    return run(rest);
+    r = body();
   } catch (e) {
-    if (e instanceof StdoutClosed) return 0;
-    const line = describeError(e, inputFile);
-    if (line !== undefined) {
-      // Names from a damaged input may hold control bytes (a newline would make two lines).
-      process.stderr.write(`${printable(line)}\n`);
-      return 2;
-    }
-    process.stderr.write(`tsbpf: internal error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
-    return 3;
+    const status = failure(e);
+    finish();
+    return status;
   }
+  if (typeof r === 'number') { finish(); return r; }
+  return r.then((s) => { finish(); return s; }, (e: unknown) => { const status = failure(e); finish(); return status; });
 }
-
-async function commandBuild(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { output: { type: 'string', short: 'o' } });
-  const file = single(positionals, 'program module (PROG.ts)');
-  const output = values.output;
-  if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o');
-  const bytes = await buildProgramFile(file);
-  if (output === '-') writeStdout(bytes);
-  else writeOutputFile(output, bytes);
-  return 0;
-}
-
-/** Commands that finish asynchronously: build imports the user's module, trace streams. */
-const asyncCommands: Record<string, (args: string[]) => Promise<number>> = {
-  build: commandBuild,
-  trace: commandTrace,
-};
 
 /** main, plus the asynchronous commands; the executable calls this. */
-export async function mainAsync(argv: string[]): Promise<number> {
+export async function mainAsync(argv: string[], target: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
-  const run = command === undefined ? undefined : asyncCommands[command];
-  if (run === undefined) return main(argv);
-  inputFile = undefined;
-  try {
-    return await run(rest);
-  } catch (e) {
-    if (e instanceof StdoutClosed) return 0;
-    const line = describeError(e, inputFile) ?? ((e as NodeJS.ErrnoException).code !== undefined ? `tsbpf: error: ${(e as Error).message}` : undefined);
-    if (line !== undefined) {
-      // Names from a damaged input may hold control bytes (a newline would make two lines).
-      process.stderr.write(`${printable(line)}\n`);
-      return 2;
-    }
-    process.stderr.write(`tsbpf: internal error: ${printable(e instanceof Error ? e.message : String(e))}\n`);
-    return 3;
-  }
+  const run = command === undefined ? undefined : commands[command];
+  return withIo(target, () => {
+    const early = topLevel(argv);
+    if (early !== undefined) return early;
+    if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
+    return run(rest);
+  });
 }

@@ -13,15 +13,11 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { type DslObject, isDslObject } from '../dsl/object.js';
-import { TsbpfError } from '../../isa/index.js';
+import { BuildError } from './build-error.js';
+import { pendingTemps } from './build-guard.js';
+import { moduleFailure } from './module-failure.js';
 
-/** A module that does not compile, throws while loading, or exports no object. */
-export class BuildError extends TsbpfError {
-  override readonly name = 'BuildError';
-  constructor(readonly file: string, readonly reason: string, readonly line?: number, readonly column?: number) {
-    super(`${file}${line === undefined ? '' : `:${line}:${column ?? 1}`}: ${reason}`);
-  }
-}
+export { BuildError } from './build-error.js';
 
 /**
  * What `tsbpf` and `tsbpf/SUB` mean inside a program module: the running tsbpf's own files (the
@@ -64,6 +60,7 @@ export async function loadProgramModule(file: string): Promise<DslObject> {
   const { build } = await import('esbuild');
   // The bundle goes to a fresh temporary directory: the module's own directory may be read-only.
   const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-build-'));
+  pendingTemps.add(tmp);
   const out = join(tmp, `${basename(abs)}.mjs`);
   try {
     let code: string;
@@ -85,17 +82,31 @@ export async function loadProgramModule(file: string): Promise<DslObject> {
     try {
       mod = await import(pathToFileURL(out).href) as { default?: unknown };
     } catch (e) {
-      if (e instanceof Error && (e.name === 'DslError' || e.name === 'CTypeError')) throw e;
-      throw new BuildError(file, `the module threw while loading: ${e instanceof Error ? e.message : String(e)}`);
+      throw moduleFailure(e, file, 'loading') ?? e;
     }
-    if (!isDslObject(mod.default)) throw new BuildError(file, 'the module must `export default defineObject({ ... })`');
-    return mod.default;
+    let value: unknown;
+    try {
+      value = mod.default;
+      if (!isDslObject(value)) throw new BuildError(file, 'the module must `export default defineObject({ ... })`');
+    } catch (e) {
+      throw moduleFailure(e, file, 'loading') ?? e;
+    }
+    return value;
   } finally {
+    pendingTemps.delete(tmp);
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** `tsbpf build FILE.ts`: the object's ELF bytes. */
+/**
+ * `tsbpf build FILE.ts`: the object's ELF bytes. Whatever the module's code throws while its
+ * programs are built is the module's failure (exit 2), unless tsbpf's own code threw it.
+ */
 export async function buildProgramFile(file: string): Promise<Uint8Array> {
-  return (await loadProgramModule(file)).build();
+  const object = await loadProgramModule(file);
+  try {
+    return object.build();
+  } catch (e) {
+    throw moduleFailure(e, file, 'building') ?? e;
+  }
 }

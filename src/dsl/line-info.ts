@@ -3,6 +3,7 @@
 // at the user's program (bpftool prog dump xlated linum, verifier logs).
 
 import { readFileSync } from 'node:fs';
+import { findSourceMap } from 'node:module';
 import { dirname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,19 +49,87 @@ let enabled = true;
 /** Turns stack capture off (faster builds, no line_info). */
 export function setLineInfoCapture(on: boolean): void { enabled = on; }
 
-/** The first stack frame outside the DSL: the user's call. */
-export function callerLocation(): SourceLocation | undefined {
-  if (!enabled) return undefined;
-  const saved = Error.stackTraceLimit;
-  Error.stackTraceLimit = 40;
-  const stack = new Error().stack ?? '';
-  Error.stackTraceLimit = saved;
-  for (const line of stack.split('\n').slice(1)) {
-    const loc = parseFrame(line);
-    if (loc === undefined || isInternal(loc.file)) continue;
+/**
+ * Instructions of one function that get their source location (line_info): each costs a stack
+ * capture (~10 µs), which past this many would make a program near the kernel's 1,000,000
+ * instruction limit take tens of seconds to build. Later instructions have no line record of
+ * their own (docs/dsl.md). Errors always name their line.
+ */
+export const LINE_INFO_INSNS = 100_000;
+let located = 0;
+/** Starts a function: its instructions get locations again. */
+export function startLineInfo(): void { located = 0; }
+/** The user's call that emits an instruction, within the per-function budget. */
+export function instructionLocation(): SourceLocation | undefined {
+  if (!enabled || located >= LINE_INFO_INSNS) return undefined;
+  located++;
+  return callerLocation();
+}
+
+type Prepare = (error: Error, sites: NodeJS.CallSite[]) => unknown;
+
+/**
+ * A call site's original position: through the source map Node loaded with the file (tsbpf
+ * build's bundles), else through the stack formatter installed (a test runner's), else as it is.
+ * Cached: a builder call in a loop asks for the same position each time.
+ */
+const mapped = new Map<string, SourceLocation>();
+function mapPosition(site: NodeJS.CallSite, file: string, line: number, column: number, prepare: Prepare | undefined): SourceLocation {
+  const key = `${file}:${line}:${column}`;
+  let loc = mapped.get(key);
+  if (loc !== undefined) return loc;
+  const origin = findSourceMap(file)?.findOrigin(line, column) as { fileName?: string; lineNumber?: number; columnNumber?: number } | undefined;
+  if (origin?.fileName !== undefined && origin.lineNumber !== undefined && origin.columnNumber !== undefined) {
+    loc = { file: origin.fileName.startsWith('file://') ? fileURLToPath(origin.fileName) : origin.fileName, line: origin.lineNumber, column: origin.columnNumber };
+  } else if (prepare !== undefined) {
+    try {
+      const text = prepare(new Error(), [site]);
+      if (typeof text === 'string') loc = parseFrame(text.split('\n').at(-1) ?? '');
+    } catch { /* the formatter failed: the raw position */ }
+  }
+  loc ??= { file: pathOf(file), line, column };
+  if (mapped.size < 100_000) mapped.set(key, loc);
+  return loc;
+}
+
+/** A frame's file as a path (ESM frames name file: URLs), cached. */
+const paths = new Map<string, string>();
+function pathOf(file: string): string {
+  if (!file.startsWith('file://')) return file;
+  let p = paths.get(file);
+  if (p === undefined) { p = fileURLToPath(file); if (paths.size < 10_000) paths.set(file, p); }
+  return p;
+}
+
+function userFrame(depth: number): SourceLocation | undefined {
+  // V8's call sites, not the formatted stack: every emitted instruction asks, and formatting
+  // (with source maps) the whole stack each time cost ~80 µs an instruction.
+  const prepare = Error.prepareStackTrace as Prepare | undefined;
+  const savedLimit = Error.stackTraceLimit;
+  Error.prepareStackTrace = (_e, sites) => sites;
+  Error.stackTraceLimit = depth;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  Error.captureStackTrace(holder, callerLocation);
+  const sites = holder.stack ?? [];
+  (Error as { prepareStackTrace?: Prepare }).prepareStackTrace = prepare;
+  Error.stackTraceLimit = savedLimit;
+  for (const site of sites) {
+    const file = site.getFileName() ?? site.getScriptNameOrSourceURL();
+    const line = site.getLineNumber();
+    const column = site.getColumnNumber();
+    if (file == null || line == null || column == null || isInternal(pathOf(file))) continue;
+    const loc = mapPosition(site, file, line, column, prepare);
+    if (isInternal(loc.file)) continue;
     return loc;
   }
   return undefined;
+}
+
+/** The first stack frame outside the DSL: the user's call. */
+export function callerLocation(): SourceLocation | undefined {
+  if (!enabled) return undefined;
+  // The user's frame is a few frames up; a short capture is much cheaper than a long one.
+  return userFrame(8) ?? userFrame(40);
 }
 
 const sources = new Map<string, readonly string[] | null>();

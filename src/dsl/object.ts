@@ -12,9 +12,10 @@ import type { ResolvedInsn } from './asm/items.js';
 import { DslError } from './errors.js';
 import type { ExternRef, KfuncRef } from './externs.js';
 import type { GlobalDecl, GlobalSection } from './globals.js';
-import { type SourceLocation, sourceLine } from './line-info.js';
+import { type SourceLocation, sourceLine, startLineInfo } from './line-info.js';
 import type { MapDef } from './maps.js';
 import { ProgramBuilder } from './program/builder.js';
+import { MAX_INSNS } from './program/limits.js';
 import type { Body, FunctionDef, ProgramDef } from './program/definitions.js';
 import type { BuildContext, FunctionRef, GlobalRef, MapRef } from './program/refs.js';
 import { isStructOpsDef, isStructOpsSection, layoutStructOps, type StructOpsDef } from './struct-ops.js';
@@ -240,6 +241,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   };
   const build = (body: Body, prefix: string): ResolvedInsn[] => {
     const b = new ProgramBuilder(context, prefix);
+    startLineInfo();
     body(b);
     return resolveLabels(b.finish());
   };
@@ -248,6 +250,7 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
   for (const [name, def] of Object.entries(spec.programs)) entries.push({ name, def, insns: build(def.body, name) });
   const text: { def: FunctionDef; insns: ResolvedInsn[] }[] = [];
   for (let i = 0; i < queue.length; i++) text.push({ def: queue[i]!, insns: build(queue[i]!.body, queue[i]!.name) });
+  refuseOversized(entries, text);
   const textOffset = new Map<string, number>();
   let slot = 0;
   for (const t of text) {
@@ -373,6 +376,38 @@ export function buildBpfObject(spec: ObjectSpec): BpfObject {
     byteOrder: 'le', license: spec.license, licenseSymbol: 'LICENSE', programs, maps, globals, externs: externList,
     ...(structOps.length === 0 ? {} : { structOps }), btf: btf.build(),
   };
+}
+
+/** Instruction slots of a function. */
+function slotsOf(insns: readonly ResolvedInsn[]): number {
+  let n = 0;
+  for (const r of insns) n += r.insn.kind === 'ldImm64' ? 2 : 1;
+  return n;
+}
+
+/**
+ * Each entry program as the loader hands it to the kernel — with every function it calls,
+ * directly or through others, appended — must stay within the kernel's instruction limit.
+ */
+function refuseOversized(entries: readonly { name: string; insns: readonly ResolvedInsn[] }[], text: readonly { def: FunctionDef; insns: readonly ResolvedInsn[] }[]): void {
+  const byName = new Map(text.map((t) => [t.def.name, t.insns]));
+  const callees = (insns: readonly ResolvedInsn[]): string[] => insns.flatMap((r) => (r.ref?.kind === 'call' || r.ref?.kind === 'func' ? [r.ref.function] : []));
+  for (const e of entries) {
+    const seen = new Set<string>();
+    const queue = callees(e.insns);
+    let total = slotsOf(e.insns);
+    while (queue.length > 0) {
+      const f = queue.pop()!;
+      const insns = byName.get(f);
+      if (seen.has(f) || insns === undefined) continue;
+      seen.add(f);
+      total += slotsOf(insns);
+      for (const c of callees(insns)) if (!seen.has(c)) queue.push(c);
+    }
+    if (total > MAX_INSNS) {
+      throw new DslError(`program '${e.name}' is ${total.toLocaleString('en-US')} instructions with the functions it calls; the kernel's limit is ${MAX_INSNS.toLocaleString('en-US')} (BPF_PROG_LOAD refuses it with E2BIG)`);
+    }
+  }
 }
 
 function sameExtern(a: ExternRef | KfuncRef, b: ExternRef | KfuncRef): boolean {

@@ -1,6 +1,9 @@
 // Typed registers: R0–R10 as 64-bit operands and W0–W10 as their 32-bit views (ALU32/JMP32).
 
 import type { Register } from '../../../isa/index.js';
+import { DslError } from '../errors.js';
+import { callerLocation } from '../line-info.js';
+import { quoted } from '../quote.js';
 
 export interface Reg64 { readonly kind: 'reg'; readonly n: Register; readonly width: 64 }
 export interface Reg32 { readonly kind: 'reg'; readonly n: Register; readonly width: 32 }
@@ -27,4 +30,13 @@ export function w(r: Reg): Reg32 { return REGS32[r.n]; }
 export function x(r: Reg): Reg64 { return REGS64[r.n]; }
 export function isReg(v: unknown): v is Reg {
   return typeof v === 'object' && v !== null && (v as Reg).kind === 'reg' && typeof (v as Reg).n === 'number';
+}
+
+/** `r`, checked: a value cast past the types is a DslError at the user's line, not a TypeError. */
+export function checkReg(r: Reg): Reg {
+  if (!isReg(r) || !Number.isInteger(r.n) || r.n < 0 || r.n > 10 || (r.width !== 32 && r.width !== 64)) {
+    const what = r !== null && typeof r === 'object' ? 'an object' : typeof r === 'string' ? `'${quoted(r)}'` : quoted(String(r));
+    throw new DslError(`${what} is not a register (R0–R10 or W0–W10)`, callerLocation());
+  }
+  return r;
 }

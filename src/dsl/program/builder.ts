@@ -10,9 +10,9 @@ import type { CoreRelocationKind } from '../../../elf/index.js';
 import type { Register, Size } from '../../../isa/index.js';
 import * as A from '../asm/builders.js';
 import type { AsmInsn, AsmItem } from '../asm/items.js';
-import { isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
+import { checkReg, isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
 import { DslError } from '../errors.js';
-import { type ExternRef, isExternRef, type KfuncRef } from '../externs.js';
+import { type ExternRef, isExternRef, isKfuncRef, type KfuncRef } from '../externs.js';
 import type { HelperArgKind, HelperArgs, HelperFunctions, HelperName } from '../helpers/signatures.js';
 import { HELPERS } from '../helpers/table.js';
 import { callerLocation } from '../line-info.js';
@@ -23,6 +23,9 @@ import {
 } from './refs.js';
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
+import { MAX_INSNS, MAX_NESTING } from './limits.js';
+import { quoted } from '../quote.js';
+import { integer } from '../integer.js';
 import {
   type CoreAccess, coreEnumValue as coreEnumRelocation, type CoreRelocationWithValue,
   coreType as coreTypeRelocation, type CType, type EnumType, type TypeRelocationKind, type FieldNames, findField, type PathElement, type PtrType, resolve, resolvePath, type StructType, type UnionType, type ValidPath,
@@ -32,6 +35,7 @@ const R3x = reg64(3);
 
 /** Offset and access size of a scalar (1, 2, 4, 8-byte, non-bitfield) field. */
 function scalarField(type: StructType | UnionType, field: string): { offset: number; size: Size } {
+  checkComposite(type);
   const f = findField(type, field);
   if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
   if (f.bitSize !== 0) throw new DslError(`field '${field}' is a bitfield; load its storage unit with load() and shift`, callerLocation());
@@ -40,8 +44,20 @@ function scalarField(type: StructType | UnionType, field: string): { offset: num
   return { offset: f.offset, size };
 }
 
+/** A struct or union descriptor, checked (a value cast past the types is a DslError). */
+function checkComposite(type: StructType | UnionType): void {
+  if (type === null || typeof type !== 'object' || !Array.isArray((type as { members?: unknown }).members)) throw new DslError('a struct or union type descriptor is needed (struct(…), union(…))', callerLocation());
+}
+
 /** Anything the builder can put in a register. */
 export type Value = ScalarArg | PtrArg | MapRef | FunctionRef | ExternRef;
+
+/** The message for a helper name that is not in the helper table. */
+function unknownHelper(name: unknown): string {
+  const bare = String(name).replace(/^bpf_/, '');
+  const hint = typeof name === 'string' && name.startsWith('bpf_') && Object.hasOwn(HELPERS, bare) ? ` (call('${bare}') or helpers.${name}())` : '';
+  return `unknown helper '${quoted(name)}'${hint}`;
+}
 
 const CALLEE_SAVED: readonly Register[] = [7, 8, 9, 6];
 
@@ -55,25 +71,57 @@ export class ProgramBuilder {
   private readonly inUse = new Set<Register>();
   private ctxUsed = false;
   private readonly loops: { readonly top: string; readonly end: string }[] = [];
+  /** Instruction slots emitted so far (a 64-bit immediate load takes 2). */
+  private slots = 0;
+  /** Blocks (if/else, loop bodies) open around the current instruction. */
+  private depth = 0;
 
   constructor(readonly context: BuildContext, private readonly prefix = '') {
     const helpers: Record<string, (...args: never[]) => Reg64> = {};
     for (const name of Object.keys(HELPERS) as HelperName[]) {
       helpers[`bpf_${name}`] = (...args: never[]) => this.callHelper(name, args as unknown as readonly unknown[]);
     }
-    this.helpers = helpers as unknown as HelperFunctions;
+    // An unknown name (a typo, a helper this tsbpf does not know, a cast away from the types) is
+    // a DslError at the call, not "is not a function".
+    this.helpers = new Proxy(helpers, {
+      get: (target, prop, receiver) => {
+        if (typeof prop !== 'string' || Object.hasOwn(target, prop) || !prop.startsWith('bpf_')) return Reflect.get(target, prop, receiver) as unknown;
+        return () => { throw new DslError(unknownHelper(prop), callerLocation()); };
+      },
+    }) as unknown as HelperFunctions;
   }
 
   // ---- raw access -------------------------------------------------------------------------
 
   /** Appends instruction-layer items (the escape hatch to the metal). */
   emit(...items: (AsmItem | readonly AsmItem[])[]): this {
-    for (const it of items.flat() as AsmItem[]) {
+    for (const it of (items.some(Array.isArray) ? items.flat() : items) as AsmItem[]) {
+      if (it === null || typeof it !== 'object' || (it.kind !== 'label' && it.kind !== 'insn')) {
+        throw new DslError(`emit: ${it === null ? 'null' : typeof it} is not an instruction or label (use the asm builders)`, callerLocation());
+      }
+      if (it.kind === 'insn') {
+        // Refused at the instruction that crosses the kernel's limit: the time and memory spent
+        // stay proportional to the limit, whatever the program's loops would go on to emit.
+        this.slots += it.insn.kind === 'ldImm64' ? 2 : 1;
+        if (this.slots > MAX_INSNS) {
+          throw new DslError(`'${this.prefix}' is longer than ${MAX_INSNS.toLocaleString('en-US')} instructions, the kernel's limit (BPF_PROG_LOAD refuses it with E2BIG)`, callerLocation() ?? it.loc);
+        }
+      }
       this.items.push(it);
       if (it.kind === 'label') this.reachable = true;
       else if (it.insn.kind === 'exit' || it.insn.kind === 'ja' || it.insn.kind === 'gotol') this.reachable = false;
     }
     return this;
+  }
+
+  /** Instruction slots emitted so far. */
+  get instructionCount(): number { return this.slots; }
+
+  /** Runs a block's body one level deeper, refusing nesting past MAX_NESTING. */
+  private nested(body: () => void): void {
+    if (this.depth >= MAX_NESTING) throw new DslError(`blocks nested more than ${MAX_NESTING} deep (clang's bracket depth limit)`, callerLocation());
+    this.depth++;
+    try { body(); } finally { this.depth--; }
   }
 
   /** A fresh label name, unique in the function. */
@@ -94,7 +142,10 @@ export class ProgramBuilder {
     return reg64(6);
   }
   /** Argument `i` (0-based) of a function, in R1–R5 at entry; copy it with let() before any call. */
-  param(i: 0 | 1 | 2 | 3 | 4): Reg64 { return reg64((i + 1) as Register); }
+  param(i: 0 | 1 | 2 | 3 | 4): Reg64 {
+    if (i !== 0 && i !== 1 && i !== 2 && i !== 3 && i !== 4) throw new DslError(`param(${quoted(i)}): a function has arguments 0 to 4`, callerLocation());
+    return reg64((i + 1) as Register);
+  }
 
   /** A callee-saved register (R6–R9) that survives helper calls; release() gives it back. */
   reg(): Reg64 {
@@ -103,7 +154,7 @@ export class ProgramBuilder {
     this.inUse.add(n);
     return reg64(n);
   }
-  release(r: Reg): void { if (!(r.n === 6 && this.ctxUsed)) this.inUse.delete(r.n); }
+  release(r: Reg): void { checkReg(r); if (!(r.n === 6 && this.ctxUsed)) this.inUse.delete(r.n); }
   /** A callee-saved register holding `init`. */
   let(init: Value): Reg64 {
     const r = this.reg();
@@ -113,9 +164,10 @@ export class ProgramBuilder {
 
   /** `dst = value`: a register, constant, stack slot address, global address, map or function. */
   set(dst: Reg, value: Value): this {
+    checkReg(dst);
     if (isReg(value)) { if (value.n !== dst.n || value.width !== dst.width) this.emit(A.mov(dst, value)); return this; }
     if (typeof value === 'number' || typeof value === 'bigint') {
-      const v = BigInt(value);
+      const v = integer(value);
       if (v >= -(1n << 31n) && v < 1n << 31n) return this.emit(A.mov(dst, Number(v)));
       if (dst.width === 32) return this.emit(A.mov(dst, Number(BigInt.asIntN(32, v))));
       return this.emit(A.lddw(reg64(dst.n), v));
@@ -126,7 +178,7 @@ export class ProgramBuilder {
     if (isMapRef(value)) return this.emit(A.ldMap(d64, this.context.mapName(value)));
     if (isFunctionRef(value)) return this.emit(A.ldFunc(d64, this.context.functionName(value)));
     if (isExternRef(value)) return this.emit(A.ldExtern(d64, this.context.extern(value), value.section));
-    throw new DslError(`cannot put ${String(value)} in a register`, callerLocation());
+    throw new DslError(`cannot put ${quoted(value)} in a register`, callerLocation());
   }
 
   // ---- memory -----------------------------------------------------------------------------
@@ -139,6 +191,7 @@ export class ProgramBuilder {
   }
   /** Zero-fills a stack slot (8, 4, 2, 1-byte stores). */
   zero(slot: StackSlot): this {
+    if (!isStackSlot(slot)) throw new DslError('zero() takes a stack slot', callerLocation());
     let off = 0;
     while (off < slot.size) {
       const left = slot.size - off;
@@ -156,10 +209,14 @@ export class ProgramBuilder {
   }
   /** `dst = *(uN *)(ptr + off)` where ptr is a register or stack slot. */
   load(size: Size, dst: Reg, ptr: Reg | StackSlot, off = 0): this {
+    checkReg(dst);
+    if (!isStackSlot(ptr)) checkReg(ptr);
     return isStackSlot(ptr) ? this.emit(A.ldx(size, dst, R10, ptr.offset + off)) : this.emit(A.ldx(size, dst, ptr, off));
   }
   /** `*(uN *)(ptr + off) = value` where ptr is a register or stack slot. */
   store(size: Size, ptr: Reg | StackSlot, off: number, value: Reg | number): this {
+    if (!isStackSlot(ptr)) checkReg(ptr);
+    if (typeof value !== 'number') checkReg(value);
     const [base, o] = isStackSlot(ptr) ? [R10, ptr.offset + off] : [ptr, off];
     if (typeof value === 'number') {
       if (size === 8 && (value < -0x80000000 || value > 0x7fffffff)) { this.set(R1, value); return this.emit(A.stx(size, base, o, R1)); }
@@ -191,6 +248,7 @@ export class ProgramBuilder {
   }
   /** Byte offset of a field (to pass `&ptr->field` on, or for raw access). */
   offsetOf<S extends StructType | UnionType>(type: S, field: FieldNames<S>): number {
+    checkComposite(type);
     const f = findField(type, field);
     if (f === undefined) throw new DslError(`${type.name || 'the struct'} has no field '${field}'`, callerLocation());
     return f.offset;
@@ -371,6 +429,7 @@ export class ProgramBuilder {
 
   /** `lock *(uN *)(ptr + off) += value` (value in R1 when constant). */
   atomicAdd(size: 4 | 8, ptr: Reg | StackSlot, off: number, value: Reg | number): this {
+    if (!isStackSlot(ptr)) checkReg(ptr);
     const [base, o] = isStackSlot(ptr) ? [R10, ptr.offset + off] : [ptr, off];
     let src: Reg;
     if (typeof value === 'number') { this.set(R1, value); src = R1; } else src = value;
@@ -385,7 +444,8 @@ export class ProgramBuilder {
   }
 
   private callHelper(name: HelperName, args: readonly unknown[]): Reg64 {
-    const h = HELPERS[name] as { readonly id: number; readonly args: readonly HelperArgKind[]; readonly variadic?: boolean };
+    const h = (Object.hasOwn(HELPERS, name) ? HELPERS[name] : undefined) as { readonly id: number; readonly args: readonly HelperArgKind[]; readonly variadic?: boolean } | undefined;
+    if (h === undefined) throw new DslError(unknownHelper(name), callerLocation());
     const max = h.variadic === true ? 5 : h.args.length;
     if (args.length < h.args.length || args.length > max) {
       throw new DslError(`bpf_${name} takes ${h.args.length}${h.variadic === true ? '–5' : ''} arguments, got ${args.length}`, callerLocation());
@@ -400,6 +460,7 @@ export class ProgramBuilder {
    * R1–R5, the loader resolves the kernel's BTF id; the result is in R0.
    */
   callKfunc(k: KfuncRef, ...args: Value[]): Reg64 {
+    if (!isKfuncRef(k)) throw new DslError('callKfunc() takes a kfunc(name, { params, returns })', callerLocation());
     if (args.length !== k.params.length) throw new DslError(`${k.name} takes ${k.params.length} arguments, got ${args.length}`, callerLocation());
     this.marshal(k.name, args, () => 'scalar');
     this.emit(A.callKfuncByName(this.context.extern(k)));
@@ -408,6 +469,7 @@ export class ProgramBuilder {
 
   /** bpf-to-bpf call of a function of the object; the result is in R0. */
   callFunction(fn: FunctionRef, ...args: Value[]): Reg64 {
+    if (!isFunctionRef(fn) || typeof (fn as { body?: unknown }).body !== 'function') throw new DslError('callFunction() takes a function made by fn(name, options, body)', callerLocation());
     if (args.length > 5) throw new DslError(`${fn.name}: at most 5 arguments`, callerLocation());
     this.marshal(fn.name, args, () => 'scalar');
     this.emit(A.callFunction(this.context.functionName(fn)));
@@ -449,6 +511,10 @@ export class ProgramBuilder {
 
   /** `if (lhs OP rhs) then() else orElse()`. */
   if(lhs: Reg, op: CompareOp, rhs: Reg | number, then: () => void, orElse?: () => void): this {
+    checkReg(lhs);
+    if (typeof rhs !== 'number') checkReg(rhs);
+    if (typeof op !== 'string' || !Object.hasOwn(JUMP_OF, op)) throw new DslError(`unknown comparison '${quoted(op)}'`, callerLocation());
+    if (typeof then !== 'function' || (orElse !== undefined && typeof orElse !== 'function')) throw new DslError('if: then and else must be functions', callerLocation());
     const elseL = this.newLabel('else');
     const endL = this.newLabel('endif');
     const inv = INVERSE[op];
@@ -458,12 +524,12 @@ export class ProgramBuilder {
       const thenL = this.newLabel('then');
       this.emit(A.jmpOp(JUMP_OF[op])(lhs, rhs, thenL), A.ja(orElse === undefined ? endL : elseL), A.label(thenL));
     }
-    then();
+    this.nested(then);
     const thenFalls = this.reachable;
     if (orElse !== undefined) {
       if (thenFalls) this.emit(A.ja(endL));
       this.emit(A.label(elseL));
-      orElse();
+      this.nested(orElse);
       const elseFalls = this.reachable;
       this.emit(A.label(endL));
       this.reachable = thenFalls || elseFalls;
@@ -476,14 +542,15 @@ export class ProgramBuilder {
 
   /** A bounded loop: `for (i = 0; i < count; i++) body(i)`, with break()/continue(). */
   loop(count: number | Reg, body: (i: Reg64) => void): this {
+    if (typeof count !== 'number') checkReg(count);
+    if (typeof body !== 'function') throw new DslError('loop: the body must be a function', callerLocation());
     const i = this.let(0);
     const top = this.newLabel('loop');
     const next = this.newLabel('next');
     const end = this.newLabel('endloop');
     this.emit(A.label(top), A.jge(i, count, end));
     this.loops.push({ top: next, end });
-    body(i);
-    this.loops.pop();
+    try { this.nested(() => body(i)); } finally { this.loops.pop(); }
     this.emit(A.label(next), A.add(i, 1), A.ja(top), A.label(end));
     this.release(i);
     return this;
@@ -510,6 +577,7 @@ export class ProgramBuilder {
    * four to twelve: bpf_trace_vprintk with the values in a stack array (as libbpf's macro does).
    */
   printk(fmt: string, ...args: ScalarArg[]): Reg64 {
+    if (typeof fmt !== 'string') throw new DslError(`bpf_printk: the format must be a string (got ${quoted(fmt)})`, callerLocation());
     if (args.length > 12) throw new DslError('bpf_printk takes at most 12 arguments', callerLocation());
     const s = this.context.rodataString(fmt);
     if (args.length > 3) {
@@ -518,7 +586,7 @@ export class ProgramBuilder {
       args.forEach((a, i) => { if (isReg(a)) this.emit(A.stx(8, R10, slot.offset + 8 * i, reg64(a.n))); });
       args.forEach((a, i) => {
         if (isReg(a)) return;
-        const v = BigInt(a);
+        const v = integer(a, `bpf_printk argument ${i + 1}`);
         if (v >= -(1n << 31n) && v < 1n << 31n) this.emit(A.st(8, R10, slot.offset + 8 * i, Number(v)));
         else { this.set(R1, v); this.emit(A.stx(8, R10, slot.offset + 8 * i, R1)); }
       });

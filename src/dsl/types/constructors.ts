@@ -71,13 +71,20 @@ export interface CompositeOptions {
 const alignUp = (x: number, a: number): number => Math.ceil(x / a) * a;
 
 function checkComplete(owner: string, key: string, t: CType): void {
+  // A value cast past the types (undefined, a number) is the user's mistake, not a TypeError here.
+  if (t === null || typeof t !== 'object' || typeof (t as { kind?: unknown }).kind !== 'string') throw new CTypeError(`${owner}.${key}: not a type descriptor`);
   if (t.kind === 'fwd' || t.kind === 'void') throw new CTypeError(`${owner}.${key}: member of incomplete type ${t.kind === 'fwd' ? t.name : 'void'}`);
   if (t.kind === 'func_proto') throw new CTypeError(`${owner}.${key}: a function prototype is only a pointer's target (use funcPtr)`);
 }
 
 function layout(kind: 'struct' | 'union', name: string, spec: FieldSpec, opts: CompositeOptions): { fields: FieldMap; members: Member[]; size: number; align: number } {
   const owner = `${kind} ${name || '(anonymous)'}`;
+  if (spec === null || typeof spec !== 'object') throw new CTypeError(`${owner}: the fields must be an object of name: type`);
   const keys = Object.keys(spec);
+  for (const k of keys) {
+    const f = spec[k] as unknown;
+    if (f === null || typeof f !== 'object') throw new CTypeError(`${owner}.${k}: not a type descriptor`);
+  }
   const placed = keys.map((k) => spec[k]!.kind === 'placed');
   const explicit = placed.some(Boolean);
   if (explicit && !placed.every(Boolean)) throw new CTypeError(`${owner}: either every field or none is placed with at()`);

@@ -1,0 +1,119 @@
+// The usage text of each command and subcommand: what `tsbpf CMD --help` prints (and the
+// synopsis lines of `tsbpf --help`). docs/cli.md has the long form.
+
+import { VERSION } from '../version.js';
+
+/** Usage of one command: its synopsis line(s), then its flags. */
+export const USAGE: Readonly<Record<string, string>> = {
+  asm: `Usage: tsbpf asm FILE.s -o OUT [--format elf|raw|hex] [--syntax llvm|ubpf] [--byte-order le|be]
+
+Assembles FILE.s (LLVM BPF or uBPF syntax) into an ELF object, raw bytecode or hex.
+  -o, --output PATH|-     output file (required; - for stdout)
+  --format elf|raw|hex    output form (default elf)
+  --syntax llvm|ubpf      input syntax (default: detected)
+  --byte-order le|be      byte order of the object (default le)
+`,
+  disasm: `Usage: tsbpf disasm FILE [-r] [--format llvm|kernel] [-j|--section NAME]...
+
+Disassembles an ELF object or raw bytecode.
+  -r, --reloc             interleave relocations
+  --format llvm|kernel    llvm-objdump's form (default) or the verifier log's
+  -j, --section NAME      only this code section (repeatable)
+`,
+  'btf dump': `Usage: tsbpf btf dump FILE [--format raw|c|json] [--base FILE]
+
+Prints the BTF of an ELF object or a raw BTF file (as bpftool btf dump file).
+  --format raw|c|json     bpftool's raw text (default), a C header, or JSON
+  --base FILE             base BTF of split BTF
+`,
+  'btf gen-ts': `Usage: tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
+
+Writes TypeScript type descriptors of BTF types.
+  --type NAME             a struct, union, enum or typedef (repeatable, at least one)
+  -o, --output PATH|-     output file (default stdout)
+  --import MODULE         where the descriptors are imported from (default tsbpf)
+  --base FILE             base BTF of split BTF
+`,
+  link: `Usage: tsbpf link A.o [B.o ...] -o OUT.o
+
+Links BPF objects into one, as bpftool gen object.
+  -o, --output PATH|-     output object (required)
+`,
+  build: `Usage: tsbpf build PROG.ts -o OUT.o
+
+Builds an eBPF object from a TypeScript program module (export default defineObject({...})).
+  -o, --output PATH|-     output object (required)
+`,
+  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
+
+Loads an object's maps and programs into the kernel (exit 1 when the verifier refuses a program).
+  --prog NAME             load only this program (repeatable)
+  --btf FILE              target BTF for CO-RE (default the running kernel's)
+  --pin DIR               pin each program as DIR/NAME
+  --print-log             print the verifier log of each program
+  --attach                attach each program where its section says
+  --iface IF              network interface for xdp/tc programs
+  --cgroup PATH           cgroup for cgroup programs
+`,
+  'maps dump': `Usage: tsbpf maps dump PIN_OR_ID
+
+Prints the entries of a map given by its bpffs pin path or its id.
+`,
+  run: `Usage: tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--btf FILE] [--json]
+
+Runs a program once with BPF_PROG_TEST_RUN.
+  --prog NAME             the program (required)
+  --data FILE             packet data
+  --ctx FILE              context
+  --repeat N              repetitions (the duration is their mean)
+  --btf FILE              target BTF for CO-RE
+  --json                  print the result as JSON
+`,
+  trace: `Usage: tsbpf trace [--json] [--timeout MS] [--count N]
+
+Streams the kernel's trace pipe (bpf_printk output).
+  --json                  one JSON object per line
+  --timeout MS            stop after MS milliseconds without a line
+  --count N               stop after N lines
+`,
+  probe: `Usage: tsbpf probe [--helpers] [--json] | --prog-type T | --map-type T | --helper H --prog-type T
+
+Reports which program types, map types and helpers the running kernel supports.
+  --helpers               also list the helpers of each program type
+  --json                  print JSON
+  --prog-type T           one program type (exit 1 when unsupported)
+  --map-type T            one map type (exit 1 when unsupported)
+  --helper H              one helper, with --prog-type (exit 1 when unsupported)
+`,
+  'gen skeleton': `Usage: tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]
+
+Prints a TypeScript skeleton module for an object.
+  --name NAME             the skeleton's name (default from the file name)
+  --import SPEC           where the loader is imported from (default tsbpf/loader)
+`,
+};
+
+/** Commands with subcommands: `tsbpf btf --help` lists them. */
+export const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
+  btf: ['dump', 'gen-ts'],
+  maps: ['dump'],
+  gen: ['skeleton'],
+};
+
+/** The usage of a command with subcommands: each subcommand's synopsis. */
+export function groupUsage(command: string): string {
+  return `${SUBCOMMANDS[command]!.map((s) => USAGE[`${command} ${s}`]!.split('\n')[0]).join('\n')}\n\nRun tsbpf ${command} SUBCOMMAND --help for its flags.\n`;
+}
+
+const ORDER = ['asm', 'disasm', 'btf dump', 'link', 'build', 'btf gen-ts', 'load', 'maps dump', 'run', 'trace', 'probe', 'gen skeleton'];
+
+export const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
+
+Usage:
+${ORDER.map((c) => `  ${USAGE[c]!.split('\n')[0]!.slice('Usage: '.length)}`).join('\n')}
+  tsbpf --help | --version
+  tsbpf COMMAND --help
+
+Exit status: 0 success, 1 negative verdict, 2 bad input or usage, 3 internal error.
+See docs/cli.md.
+`;
