@@ -93,8 +93,11 @@ describe('faults: the structural check gives the full check\'s error, or leaves 
         } else {
           structureOnly++;
           expect(errorOf(() => validateBtf(structure.btf))).toBe(full.error);
-          // Building the types finds the fault too: some record's own check throws a BtfError.
-          expect(errorOf(() => { for (const [id] of structure.btf.types()) structure.btf.get(id); })).not.toBe('no error');
+          // Building the types finds the fault too: some record's own check throws a BtfError —
+          // unless the fault is a reference loop, which is a property of the graph, not of a record.
+          if (!/: (Loop detected|Exceeded max resolving depth:32) /.test(full.error)) {
+            expect(errorOf(() => { for (const [id] of structure.btf.types()) structure.btf.get(id); })).not.toBe('no error');
+          }
         }
       },
     ), { numRuns: 2000 });

@@ -150,6 +150,18 @@ export class Btf {
     return this.get(id).name;
   }
 
+  /**
+   * Byte offset of a type's record in the blob it was decoded from (its base's for a base type), for
+   * errors; 0 for a graph built in memory, void or an unknown id.
+   */
+  byteOffsetOf(id: number): number {
+    if (id < this.firstId) return id >= 1 ? this.base?.byteOffsetOf(id) ?? 0 : 0;
+    const raw = this.raw;
+    const i = id - this.firstId;
+    if (raw === undefined || !(i < this.count) || !Number.isInteger(i)) return 0;
+    return raw.typeOffset + 4 * raw.offsets[i]!;
+  }
+
   /** Own types in id order. */
   *types(): IterableIterator<[id: number, type: BtfType]> {
     for (let i = 0; i < this.count; i++) yield [this.firstId + i, this.type(this.firstId + i)!];

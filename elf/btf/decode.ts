@@ -7,6 +7,7 @@ import type { ByteOrder } from '../../isa/index.js';
 import { Btf, type BtfLayoutEntry } from './btf.js';
 import { BtfError } from './errors.js';
 import { BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION } from './kinds.js';
+import { checkResolveLoops } from './resolve-check.js';
 import { BtfStringTable } from './strings.js';
 import type { TypeWalkInput } from './type-walk.js';
 import { walkTypesFull } from './walk-full.js';
@@ -14,7 +15,8 @@ import { walkTypesStructure } from './walk-structure.js';
 
 /**
  * How much decodeBtf checks before it returns.
- * - 'full' (the default): every record's fields, every string offset and every type id referenced.
+ * - 'full' (the default): every record's fields, every string offset and every type id referenced,
+ *   and the reference loops the kernel refuses (resolve-check.ts).
  * - 'structure': what libbpf's btf__parse checks — the header and sections, that every record has a
  *   known kind and lies inside the type section — plus every type's name offset. For BTF that the
  *   kernel has already validated (/sys/kernel/btf/*). A fault beyond that is found when the faulty
@@ -101,10 +103,12 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
   const input: TypeWalkInput = { words, typeOffset: typeSec.off, strEnd, layout, firstId: base === undefined ? 1 : base.lastId + 1 };
   const validation = options.validation ?? 'full';
   const { offsets, index } = validation === 'full' ? walkTypesFull(input) : walkTypesStructure(input);
-  return Btf.fromRaw(
+  const btf = Btf.fromRaw(
     { bytes, words, typeOffset: typeSec.off, le, offsets, nameIndex: index, strings, headerLength: hdrLen, validation },
     { base, byteOrder, layout, flags },
   );
+  if (validation === 'full') checkResolveLoops({ words, offsets, typeOffset: typeSec.off, firstId: btf.firstId, nameOf: (id) => btf.nameOf(id) });
+  return btf;
 }
 
 /**

@@ -44,6 +44,8 @@ class CWriter {
   private readonly typeNames = new Map<string, number>();
   private readonly identNames = new Map<string, number>();
   private queue: number[] = [];
+  /** The type where orderType found an unsatisfiable cycle. */
+  private cycleAt = 0;
   private declDepth = 0;
   private readonly ptrSize: number;
 
@@ -77,7 +79,14 @@ class CWriter {
     const parts = [HEADER];
     for (let id = 1; id <= this.btf.lastId; id++) {
       this.queue = [];
-      this.orderType(id, false);
+      // libbpf (btf_dump_order_type) refuses a type that contains itself other than through a
+      // pointer to a named struct or union; bpftool then prints nothing. So do we, rather than
+      // leave out every type that depends on it.
+      if (this.orderType(id, false) < 0) {
+        const at = this.cycleAt;
+        throw new BtfError(`unsatisfiable type cycle, id:[${at}] (${this.btf.kindOf(at)} '${this.btf.nameOf(at)}': C cannot declare it before itself)`,
+          this.btf.byteOffsetOf(at));
+      }
       for (const q of this.queue) this.emitType(q, 0);
       parts.push(this.out.join(''));
       this.out = [];
@@ -93,7 +102,7 @@ class CWriter {
   private orderType(id: number, throughPtr: boolean, depth = 0): number {
     // void counts as ordered (and emitted) from the start.
     if (id === 0) return 1;
-    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, 0);
+    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, this.btf.byteOffsetOf(id));
     const d = depth + 1;
     const t = this.t(id);
     if (t === undefined) return 0;
@@ -101,6 +110,7 @@ class CWriter {
     if (state === Order.Done) return 1;
     if (state === Order.Busy) {
       if ((t.kind === 'STRUCT' || t.kind === 'UNION') && throughPtr && t.name !== '') return 0;
+      this.cycleAt = id;
       return -1;
     }
     switch (t.kind) {
@@ -144,7 +154,7 @@ class CWriter {
 
   // ---- emitting
   private emitType(id: number, container: number, depth = 0): void {
-    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, 0);
+    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, this.btf.byteOffsetOf(id));
     const d = depth + 1;
     const t = this.t(id);
     if (t === undefined) return;
@@ -266,14 +276,14 @@ class CWriter {
   }
 
   private compositeDef(id: number, t: Composite, lvl: number): string {
-    if (lvl > 256) throw new BtfError(`anonymous type [${id}] nests deeper than 256 levels`, 0);
+    if (lvl > 256) throw new BtfError(`anonymous type [${id}] nests deeper than 256 levels`, this.btf.byteOffsetOf(id));
     const packed = this.isPacked(t);
     let s = `${this.compositeRef(id, t)} {`;
     let off = 0;
     const isStruct = t.kind === 'STRUCT';
     for (const m of t.members) {
       const align = packed ? 1 : this.alignOf(m.type);
-      s += this.padding(off, m.bitsOffset, m.bitfieldSize !== 0, align, lvl + 1);
+      s += this.padding(off, m.bitsOffset, m.bitfieldSize !== 0, align, lvl + 1, id);
       s += `\n${tabs(lvl + 1)}${this.decl(m.type, m.name, lvl + 1)}`;
       if (m.bitfieldSize !== 0) {
         s += `: ${m.bitfieldSize}`;
@@ -283,16 +293,16 @@ class CWriter {
       }
       s += ';';
     }
-    if (isStruct) s += this.padding(off, t.size * 8, false, packed ? 1 : this.alignOf(id), lvl + 1);
+    if (isStruct) s += this.padding(off, t.size * 8, false, packed ? 1 : this.alignOf(id), lvl + 1, id);
     if (t.members.length > 0 || t.size > 0) s += `\n${tabs(lvl)}`;
     s += '}';
     if (packed) s += ' __attribute__((packed))';
     return s;
   }
 
-  private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number): string {
+  private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number, id: number): string {
     if (cur >= next) return '';
-    if (next - cur > MAX_PADDING_BITS) throw new BtfError(`a padding gap of ${next - cur} bits (bit ${cur} to ${next}) is too large to write out`, 0);
+    if (next - cur > MAX_PADDING_BITS) throw new BtfError(`a padding gap of ${next - cur} bits (bit ${cur} to ${next}) in type [${id}] is too large to write out`, this.btf.byteOffsetOf(id));
     const pads: [string, number][] = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
     let s = '';
     let padBits = 8;
@@ -377,7 +387,7 @@ class CWriter {
 
   // ---- declarators: `decl(type, name)` gives e.g. `const char *name[4]` or `int (*name)(void *)`.
   decl(id: number, name: string, lvl: number): string {
-    if (this.declDepth > 256) throw new BtfError(`declaration of type [${id}] nests deeper than 256 levels`, 0);
+    if (this.declDepth > 256) throw new BtfError(`declaration of type [${id}] nests deeper than 256 levels`, this.btf.byteOffsetOf(id));
     this.declDepth++;
     try {
       return this.declChain(id, name, lvl);

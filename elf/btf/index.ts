@@ -5,7 +5,7 @@ export { BtfError } from './errors.js';
 export { BTF_KIND, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_MAGIC, type BtfKindName } from './kinds.js';
 export { Btf, type BtfLayoutEntry, type BtfOptions } from './btf.js';
 export { BtfStringTable, StringTableBuilder } from './strings.js';
-export { type BtfTypeLookup, resolveTypeSize, skipModifiers } from './type-size.js';
+export { type BtfTypeLookup, MAX_RESOLVE_DEPTH, resolveTypeSize, skipModifiers } from './type-size.js';
 export { btfByteOrder, type BtfValidation, decodeBtf, type DecodeBtfOptions, validateBtf } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';
 export { formatBtfRaw, formatTypeRaw, writeBtfRaw } from './format-raw.js';

@@ -8,7 +8,7 @@ import type { BtfType } from './types.js';
 export type BtfTypeLookup = (id: number) => BtfType | undefined;
 
 /** libbpf's MAX_RESOLVE_DEPTH: a bound on every walk, so that a reference loop ends. */
-const MAX_RESOLVE_DEPTH = 32;
+export const MAX_RESOLVE_DEPTH = 32;
 
 const isModifier = (t: BtfType): t is Extract<BtfType, { kind: 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT' | 'TYPE_TAG' }> =>
   t.kind === 'TYPEDEF' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG';

@@ -14,7 +14,7 @@
 //   composite carries its BTF size, so the descriptors match the kernel even where C layout rules
 //   would not (packed or hand-aligned structs); BTF FLOATs become byte arrays; type tags are dropped.
 
-import type { Btf, BtfType } from '../../../elf/index.js';
+import { type Btf, type BtfType, MAX_RESOLVE_DEPTH, skipModifiers } from '../../../elf/index.js';
 import { TsbpfError } from '../../../isa/index.js';
 
 export interface GenTsOptions {
@@ -39,6 +39,15 @@ const BUILTINS: readonly (readonly [string, number, boolean, string])[] = [
 ];
 
 const COMPOSITE = new Set(['STRUCT', 'UNION']);
+const TAGS = new Set(['TYPE_TAG']);
+const QUALIFIERS = new Set(['CONST', 'VOLATILE', 'RESTRICT', 'TYPE_TAG']);
+const MODIFIERS = new Set(['TYPEDEF', ...QUALIFIERS]);
+/**
+ * Nested calls of the generator's walks (closure, emit, pointee, type, value) before it gives up: a
+ * reference loop that no emitted declaration breaks (a pointer to itself, an array of itself) would
+ * recurse for ever. vmlinux (6.18) needs fewer than 60; the kernel's own walks stop at 32 types.
+ */
+const MAX_NESTING = 512;
 
 export function generateTypesModule(btf: Btf, names: readonly string[], options: GenTsOptions = {}): string {
   return new Generator(btf, options).run(names);
@@ -52,6 +61,11 @@ class Generator {
   private readonly out: string[] = [];
   private readonly emitted = new Set<number>();
   private readonly fwds = new Map<string, string>();
+  /** Full declarations whose emit() has begun but not ended: meeting one again is a by-value loop. */
+  private readonly inProgress = new Set<number>();
+  private depth = 0;
+  /** Prototypes being declared, for a function pointer that takes itself. */
+  private readonly protosInProgress = new Set<number>();
 
   constructor(private readonly btf: Btf, private readonly options: GenTsOptions) {}
 
@@ -80,15 +94,55 @@ class Generator {
 
   private t(id: number): BtfType | undefined { return id === 0 ? undefined : this.btf.get(id); }
 
+  /** A typed error naming a type. */
+  private fault(id: number, what: string): GenTsError {
+    const t = this.btf.type(id);
+    return new GenTsError(`type [${id}]${t === undefined ? '' : ` ${t.kind}${t.name === '' ? '' : ` '${t.name}'`}`}: ${what}`);
+  }
+
+  /** Runs one step of a walk, bounded (MAX_NESTING). */
+  private nested<T>(id: number, step: () => T): T {
+    if (++this.depth > MAX_NESTING) {
+      this.depth = 0;
+      throw this.fault(id, `the types it refers to nest deeper than ${MAX_NESTING} levels (a reference loop)`);
+    }
+    try {
+      return step();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Follows the links of the given modifier kinds from id, at most MAX_RESOLVE_DEPTH of them. */
+  private skip(id: number, kinds: ReadonlySet<string>): number {
+    let x = id;
+    for (let depth = 0; ; depth++) {
+      const t = this.t(x);
+      if (t === undefined || !kinds.has(t.kind)) return x;
+      if (depth === MAX_RESOLVE_DEPTH) throw this.fault(id, `a chain of more than ${MAX_RESOLVE_DEPTH} modifiers (a reference loop)`);
+      x = (t as Extract<BtfType, { type: number }>).type;
+    }
+  }
+
+  /** The type under every typedef, qualifier and tag (the shared skipModifiers), refusing a loop. */
+  private underModifiers(id: number): number {
+    const x = skipModifiers((i) => this.t(i), id);
+    const t = this.t(x);
+    if (t !== undefined && MODIFIERS.has(t.kind)) throw this.fault(id, `a chain of more than ${MAX_RESOLVE_DEPTH} modifiers (a reference loop)`);
+    return x;
+  }
+
   /** Skips type tags (kernel `__rcu`, `__user` …), which carry no layout. */
   private untag(id: number): number {
-    let x = id;
-    for (let t = this.t(x); t?.kind === 'TYPE_TAG'; t = this.t(x)) x = t.type;
-    return x;
+    return this.skip(id, TAGS);
   }
 
   /** Marks what must be defined in full: the type and everything it holds by value. */
   private closure(id: number): void {
+    return this.nested(id, () => this.closureStep(id));
+  }
+
+  private closureStep(id: number): void {
     const x = this.untag(id);
     const t = this.t(x);
     if (t === undefined || this.full.has(x)) return;
@@ -132,7 +186,14 @@ class Generator {
 
   /** Emits the declaration of a full type after what it holds by value. */
   private emit(id: number): void {
+    return this.nested(id, () => this.emitStep(id));
+  }
+
+  private emitStep(id: number): void {
     const x = this.untag(id);
+    // A declaration that needs itself before it is written (a struct holding itself by value, a
+    // typedef of itself) would be a module that throws ReferenceError when imported.
+    if (this.inProgress.has(x)) throw this.fault(x, 'contains itself by value (a reference loop no pointer breaks)');
     if (this.emitted.has(x)) return;
     const t = this.t(x);
     if (t === undefined) return;
@@ -144,46 +205,52 @@ class Generator {
       return;
     }
     this.emitted.add(x);
-    switch (t.kind) {
-      case 'ENUM': case 'ENUM64': {
-        const vals = t.values.map((v) => `'${v.name}': ${typeof v.value === 'bigint' ? `${v.value}n` : v.value}`);
-        const size = t.size === 1 || t.size === 2 || t.size === 4 || t.size === 8 ? t.size : 4;
-        this.out.push(`export const ${this.ident(x)} = t.enumType('${t.name}', { ${vals.join(', ')} }, ${size});`);
-        break;
-      }
-      case 'TYPEDEF':
-        this.emit(t.type);
-        const value = this.value(t.type);
-        // A function pointer's parameters may point back to the struct that uses the typedef: the
-        // annotation keeps tsc from inferring the type through that cycle.
-        const annotation = value.includes('t.funcProto(') ? `: t.TypedefType<${this.type(t.type)}>` : '';
-        this.out.push(`export const ${this.ident(x)}${annotation} = t.typedef('${t.name}', ${value});`);
-        break;
-      case 'STRUCT': case 'UNION': {
-        for (const m of t.members) this.emit(m.type);
-        const ident = this.ident(x);
-        const fn = t.kind === 'STRUCT' ? 'struct' : 'union';
-        const typeName = t.kind === 'STRUCT' ? 'StructType' : 'UnionType';
-        const fieldsType: string[] = [];
-        const fieldsValue: string[] = [];
-        let anon = 0;
-        for (const m of t.members) {
-          const mt = this.t(this.untag(m.type));
-          if (m.name === '' && (mt === undefined || !COMPOSITE.has(mt.kind))) continue; // unnamed padding
-          const key = m.name === '' ? `#${anon++}` : m.name;
-          const bits = t.kindFlag ? m.bitfieldSize : 0;
-          const ty = bits === 0 ? this.type(m.type) : `t.Bitfield<${this.type(m.type)}>`;
-          const val = bits === 0 ? this.value(m.type) : `t.bitfield(${this.value(m.type)}, ${bits})`;
-          fieldsType.push(`  readonly '${key}': ${ty};`);
-          fieldsValue.push(`  '${key}': t.at(${m.bitsOffset}, ${val}),`);
+    this.inProgress.add(x);
+    try {
+      switch (t.kind) {
+        case 'ENUM': case 'ENUM64': {
+          const vals = t.values.map((v) => `'${v.name}': ${typeof v.value === 'bigint' ? `${v.value}n` : v.value}`);
+          const size = t.size === 1 || t.size === 2 || t.size === 4 || t.size === 8 ? t.size : 4;
+          this.out.push(`export const ${this.ident(x)} = t.enumType('${t.name}', { ${vals.join(', ')} }, ${size});`);
+          break;
         }
-        this.out.push(
-          `export type ${ident}$fields = {\n${fieldsType.join('\n')}\n};`,
-          `export const ${ident}: t.${typeName}<${ident}$fields> = t.${fn}('${t.name}', {\n${fieldsValue.join('\n')}\n}, { size: ${t.size} });`,
-        );
-        break;
+        case 'TYPEDEF':
+          this.emit(t.type);
+          const value = this.value(t.type);
+          // Annotated: a struct that uses the typedef (through a pointer, a function pointer's
+          // parameters, or by value when the typedef names it) may lead back here, and tsc does not
+          // infer a type through such a cycle.
+          const annotation = `: t.TypedefType<${this.type(t.type)}>`;
+          this.out.push(`export const ${this.ident(x)}${annotation} = t.typedef('${t.name}', ${value});`);
+          break;
+        case 'STRUCT': case 'UNION': {
+          for (const m of t.members) this.emit(m.type);
+          const ident = this.ident(x);
+          const fn = t.kind === 'STRUCT' ? 'struct' : 'union';
+          const typeName = t.kind === 'STRUCT' ? 'StructType' : 'UnionType';
+          const fieldsType: string[] = [];
+          const fieldsValue: string[] = [];
+          let anon = 0;
+          for (const m of t.members) {
+            const mt = this.t(this.untag(m.type));
+            if (m.name === '' && (mt === undefined || !COMPOSITE.has(mt.kind))) continue; // unnamed padding
+            const key = m.name === '' ? `#${anon++}` : m.name;
+            const bits = t.kindFlag ? m.bitfieldSize : 0;
+            const ty = bits === 0 ? this.type(m.type) : `t.Bitfield<${this.type(m.type)}>`;
+            const val = bits === 0 ? this.value(m.type) : `t.bitfield(${this.value(m.type)}, ${bits})`;
+            fieldsType.push(`  readonly '${key}': ${ty};`);
+            fieldsValue.push(`  '${key}': t.at(${m.bitsOffset}, ${val}),`);
+          }
+          this.out.push(
+            `export type ${ident}$fields = {\n${fieldsType.join('\n')}\n};`,
+            `export const ${ident}: t.${typeName}<${ident}$fields> = t.${fn}('${t.name}', {\n${fieldsValue.join('\n')}\n}, { size: ${t.size} });`,
+          );
+          break;
+        }
+        default: break;
       }
-      default: break;
+    } finally {
+      this.inProgress.delete(x);
     }
   }
 
@@ -195,9 +262,7 @@ class Generator {
 
   /** A pointee with tags and qualifiers removed. */
   private stripToDecl(id: number): number {
-    let x = this.untag(id);
-    for (let t = this.t(x); t !== undefined && (t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG'); t = this.t(x)) x = t.type;
-    return x;
+    return this.skip(id, QUALIFIERS);
   }
 
   /**
@@ -206,11 +271,25 @@ class Generator {
    * (the pointer then takes a thunk).
    */
   private pointee(id: number): { type: string; body: string; lazy: boolean } {
+    return this.nested(id, () => this.pointeeStep(id));
+  }
+
+  private pointeeStep(id: number): { type: string; body: string; lazy: boolean } {
     const x = this.untag(id);
     const t = this.t(x);
     const voidTarget = { type: 't.VoidType', body: 't.void_', lazy: false };
     if (t === undefined) return voidTarget;
-    if (t.kind === 'FUNC_PROTO') return this.proto(t) ?? voidTarget;
+    if (t.kind === 'FUNC_PROTO') {
+      // A prototype whose parameters lead back to itself (legal BTF: a function pointer taking one of
+      // its own kind) has no finite descriptor: the inner reference becomes void *.
+      if (this.protosInProgress.has(x)) return voidTarget;
+      this.protosInProgress.add(x);
+      try {
+        return this.proto(t) ?? voidTarget;
+      } finally {
+        this.protosInProgress.delete(x);
+      }
+    }
     switch (t.kind) {
       case 'CONST': case 'VOLATILE': case 'RESTRICT': {
         const inner = this.pointee(t.type);
@@ -224,7 +303,7 @@ class Generator {
       case 'FWD': return { type: `t.FwdType<'${t.name}'>`, body: this.fwd(t.name, t.union), lazy: false };
       case 'TYPEDEF': {
         if (this.full.has(x)) return { type: this.type(x), body: this.ident(x), lazy: true };
-        const r = this.stripToDecl(this.resolveTypedef(x));
+        const r = this.underModifiers(x);
         const rt = this.t(r);
         if (rt !== undefined && COMPOSITE.has(rt.kind)) return this.pointee(r);
         if (rt === undefined) return voidTarget;
@@ -262,6 +341,10 @@ class Generator {
    * typedefs it names when it can.
    */
   private declareProtoPart(id: number): boolean {
+    return this.nested(id, () => this.declareProtoPartStep(id));
+  }
+
+  private declareProtoPartStep(id: number): boolean {
     const x = this.untag(id);
     const t = this.t(x);
     if (t === undefined) return true;
@@ -269,7 +352,7 @@ class Generator {
       case 'INT': case 'PTR': return true;
       case 'RESTRICT': case 'CONST': case 'VOLATILE': return this.declareProtoPart(t.type);
       case 'ENUM': case 'ENUM64': case 'TYPEDEF': {
-        const r = this.t(this.stripToDecl(this.resolveTypedef(x)));
+        const r = this.t(this.underModifiers(x));
         if (r === undefined || COMPOSITE.has(r.kind) || r.kind === 'ARRAY' || r.kind === 'FUNC_PROTO' || r.kind === 'FLOAT') return false;
         this.closure(x);
         this.emit(x);
@@ -282,12 +365,6 @@ class Generator {
   private pointer(target: number): string {
     const p = this.pointee(target);
     return p.lazy ? `t.ptr(() => ${p.body})` : `t.ptr(${p.body})`;
-  }
-
-  private resolveTypedef(id: number): number {
-    let x = id;
-    for (let t = this.t(x); t?.kind === 'TYPEDEF'; t = this.t(x)) x = t.type;
-    return x;
   }
 
   private int(t: Extract<BtfType, { kind: 'INT' }>): { type: string; value: string } {
@@ -305,6 +382,10 @@ class Generator {
 
   /** TS type expression of a member type. */
   private type(id: number): string {
+    return this.nested(id, () => this.typeStep(id));
+  }
+
+  private typeStep(id: number): string {
     const x = this.untag(id);
     const t = this.t(x);
     if (t === undefined) return 't.VoidType';
@@ -325,6 +406,10 @@ class Generator {
 
   /** TS value expression of a member type. */
   private value(id: number): string {
+    return this.nested(id, () => this.valueStep(id));
+  }
+
+  private valueStep(id: number): string {
     const x = this.untag(id);
     const t = this.t(x);
     if (t === undefined) return 't.void_';
