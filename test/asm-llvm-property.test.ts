@@ -25,6 +25,7 @@ import {
 } from '../isa/index.js';
 import { instruction } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
+import { seededRng } from './support/seeded-rng.js';
 
 const ok = requireReferences('llvm-mc-19', 'llvm-objcopy-19');
 const expressible = instruction.filter((i) => llvmExpressible(i) === null);
@@ -71,16 +72,7 @@ function firstDifference(insns: readonly Instruction[], lines: readonly string[]
 }
 
 /** Deterministic PRNG for the spelling variations. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRng;
 
 const word = (c: string): boolean => /[A-Za-z0-9_.$?']/.test(c);
 

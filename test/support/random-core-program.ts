@@ -4,19 +4,9 @@
 // enums, pointers, typedefs, ___flavor names), BPF_CORE_READ paths with a
 // pointer hop, &o[N] roots, bitfield reads, and every field/type/enum builtin.
 
-type Rng = () => number;
+import { type Rng, seededRng } from './seeded-rng.js';
 
-/** mulberry32: a small seeded generator, so a seed names a program. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRng };
 
 interface Field {
   name: string;

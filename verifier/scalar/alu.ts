@@ -14,65 +14,50 @@ export type ScalarAluOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'lsh' |
 
 const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
-/** Whether a + b leaves the range [lo, hi] (the kernel's check_*_overflow on its type). */
+/** The four bounds of one width of a scalar, and that width's limits. */
+interface BoundsView {
+  readonly smin: 'smin' | 's32min';
+  readonly smax: 'smax' | 's32max';
+  readonly umin: 'umin' | 'u32min';
+  readonly umax: 'umax' | 'u32max';
+  readonly sMin: bigint;
+  readonly sMax: bigint;
+  readonly uMax: bigint;
+}
+
+const BITS64: BoundsView = { smin: 'smin', smax: 'smax', umin: 'umin', umax: 'umax', sMin: S64_MIN, sMax: S64_MAX, uMax: U64_MAX };
+const BITS32: BoundsView = { smin: 's32min', smax: 's32max', umin: 'u32min', umax: 'u32max', sMin: S32_MIN, sMax: S32_MAX, uMax: U32_MAX };
+
+/** Whether a result leaves the range [lo, hi] (the kernel's check_*_overflow on its type). */
 const outside = (x: bigint, lo: bigint, hi: bigint): boolean => x < lo || x > hi;
 
-function add64(d: Scalar, s: Scalar): void {
-  const smin = d.smin + s.smin;
-  const smax = d.smax + s.smax;
-  if (outside(smin, S64_MIN, S64_MAX) || outside(smax, S64_MIN, S64_MAX)) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = smin; d.smax = smax; }
-  const umin = d.umin + s.umin;
-  const umax = d.umax + s.umax;
+function setSigned(d: Scalar, w: BoundsView, lo: bigint, hi: bigint): void {
+  if (outside(lo, w.sMin, w.sMax) || outside(hi, w.sMin, w.sMax)) { d[w.smin] = w.sMin; d[w.smax] = w.sMax; } else { d[w.smin] = lo; d[w.smax] = hi; }
+}
+
+function add(d: Scalar, s: Scalar, w: BoundsView): void {
+  setSigned(d, w, d[w.smin] + s[w.smin], d[w.smax] + s[w.smax]);
+  const umin = d[w.umin] + s[w.umin];
+  const umax = d[w.umax] + s[w.umax];
   // All sums wrap or none does: the wrapped ends still bound the result.
-  if (umin <= U64_MAX && umax > U64_MAX) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = asU64(umin); d.umax = asU64(umax); }
+  if (umin <= w.uMax && umax > w.uMax) { d[w.umin] = 0n; d[w.umax] = w.uMax; } else { d[w.umin] = umin & w.uMax; d[w.umax] = umax & w.uMax; }
 }
 
-function add32(d: Scalar, s: Scalar): void {
-  const smin = d.s32min + s.s32min;
-  const smax = d.s32max + s.s32max;
-  if (outside(smin, S32_MIN, S32_MAX) || outside(smax, S32_MIN, S32_MAX)) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = smin; d.s32max = smax; }
-  const umin = d.u32min + s.u32min;
-  const umax = d.u32max + s.u32max;
-  if (umin <= U32_MAX && umax > U32_MAX) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = asU32(umin); d.u32max = asU32(umax); }
+function sub(d: Scalar, s: Scalar, w: BoundsView): void {
+  setSigned(d, w, d[w.smin] - s[w.smax], d[w.smax] - s[w.smin]);
+  const umin = d[w.umin] - s[w.umax];
+  const umax = d[w.umax] - s[w.umin];
+  if (umin < 0n && umax >= 0n) { d[w.umin] = 0n; d[w.umax] = w.uMax; } else { d[w.umin] = umin & w.uMax; d[w.umax] = umax & w.uMax; }
 }
 
-function sub64(d: Scalar, s: Scalar): void {
-  const smin = d.smin - s.smax;
-  const smax = d.smax - s.smin;
-  if (outside(smin, S64_MIN, S64_MAX) || outside(smax, S64_MIN, S64_MAX)) { d.smin = S64_MIN; d.smax = S64_MAX; } else { d.smin = smin; d.smax = smax; }
-  const umin = d.umin - s.umax;
-  const umax = d.umax - s.umin;
-  if (umin < 0n && umax >= 0n) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = asU64(umin); d.umax = asU64(umax); }
-}
-
-function sub32(d: Scalar, s: Scalar): void {
-  const smin = d.s32min - s.s32max;
-  const smax = d.s32max - s.s32min;
-  if (outside(smin, S32_MIN, S32_MAX) || outside(smax, S32_MIN, S32_MAX)) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else { d.s32min = smin; d.s32max = smax; }
-  const umin = d.u32min - s.u32max;
-  const umax = d.u32max - s.u32min;
-  if (umin < 0n && umax >= 0n) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = asU32(umin); d.u32max = asU32(umax); }
-}
-
-function mul64(d: Scalar, s: Scalar): void {
-  const umax = d.umax * s.umax;
-  const umin = d.umin * s.umin;
-  if (umax > U64_MAX || umin > U64_MAX) { d.umin = 0n; d.umax = U64_MAX; } else { d.umin = umin; d.umax = umax; }
-  const products = [d.smin * s.smin, d.smin * s.smax, d.smax * s.smin, d.smax * s.smax];
-  if (products.some((p) => outside(p, S64_MIN, S64_MAX))) { d.smin = S64_MIN; d.smax = S64_MAX; } else {
-    d.smin = products.reduce((a, b) => (a < b ? a : b));
-    d.smax = products.reduce((a, b) => (a > b ? a : b));
-  }
-}
-
-function mul32(d: Scalar, s: Scalar): void {
-  const umax = d.u32max * s.u32max;
-  const umin = d.u32min * s.u32min;
-  if (umax > U32_MAX || umin > U32_MAX) { d.u32min = 0n; d.u32max = U32_MAX; } else { d.u32min = umin; d.u32max = umax; }
-  const products = [d.s32min * s.s32min, d.s32min * s.s32max, d.s32max * s.s32min, d.s32max * s.s32max];
-  if (products.some((p) => outside(p, S32_MIN, S32_MAX))) { d.s32min = S32_MIN; d.s32max = S32_MAX; } else {
-    d.s32min = products.reduce((a, b) => (a < b ? a : b));
-    d.s32max = products.reduce((a, b) => (a > b ? a : b));
+function mul(d: Scalar, s: Scalar, w: BoundsView): void {
+  const umax = d[w.umax] * s[w.umax];
+  const umin = d[w.umin] * s[w.umin];
+  if (umax > w.uMax || umin > w.uMax) { d[w.umin] = 0n; d[w.umax] = w.uMax; } else { d[w.umin] = umin; d[w.umax] = umax; }
+  const products = [d[w.smin] * s[w.smin], d[w.smin] * s[w.smax], d[w.smax] * s[w.smin], d[w.smax] * s[w.smax]];
+  if (products.some((p) => outside(p, w.sMin, w.sMax))) { d[w.smin] = w.sMin; d[w.smax] = w.sMax; } else {
+    d[w.smin] = products.reduce((a, b) => (a < b ? a : b));
+    d[w.smax] = products.reduce((a, b) => (a > b ? a : b));
   }
 }
 
@@ -153,16 +138,16 @@ export function scalarAlu(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 
     return d;
   }
   switch (op) {
-    case 'add': add32(d, s); add64(d, s); d.varOff = tnumAdd(d.varOff, s.varOff); break;
-    case 'sub': sub32(d, s); sub64(d, s); d.varOff = tnumSub(d.varOff, s.varOff); break;
+    case 'add': add(d, s, BITS32); add(d, s, BITS64); d.varOff = tnumAdd(d.varOff, s.varOff); break;
+    case 'sub': sub(d, s, BITS32); sub(d, s, BITS64); d.varOff = tnumSub(d.varOff, s.varOff); break;
     case 'neg': {
       const old = cloneScalar(d);
       markKnown(d, 0n);
-      sub32(d, old); sub64(d, old);
+      sub(d, old, BITS32); sub(d, old, BITS64);
       d.varOff = tnumNeg(old.varOff);
       break;
     }
-    case 'mul': d.varOff = tnumMul(d.varOff, s.varOff); mul32(d, s); mul64(d, s); break;
+    case 'mul': d.varOff = tnumMul(d.varOff, s.varOff); mul(d, s, BITS32); mul(d, s, BITS64); break;
     case 'and': case 'or': case 'xor': {
       const src64 = tnumIsConst(s.varOff);
       const dst64 = tnumIsConst(d.varOff);
