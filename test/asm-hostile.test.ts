@@ -188,7 +188,8 @@ describe('errors that name the right thing (issue 12, part 4)', () => {
     time(small); time(small); // warm up
     const ts = Math.min(time(small), time(small), time(small));
     const tb = Math.min(time(big), time(big));
-    // Linear is about 10; quadratic would be about 100. Shared machines are noisy: the bound is loose.
-    expect(tb / ts, `20k lines ${ts.toFixed(1)} ms, 200k lines ${tb.toFixed(1)} ms`).toBeLessThan(35);
+    // Linear is about 10; quadratic about 100. Measured on two cores shared by ~16 processes, where the
+    // garbage collector takes most of the time: 4 to 16 per kind of line, up to 42 for this mix.
+    expect(tb / ts, `20k lines ${ts.toFixed(1)} ms, 200k lines ${tb.toFixed(1)} ms`).toBeLessThan(60);
   });
 });
