@@ -156,7 +156,8 @@ function withSafeComments(rng, text) {
     if (r < 0.45) return `/* before */${line}`;
     if (r < 0.55) return `/* multi\n   line */\n${line}`;
     if (r < 0.65) return `# own line\n${line}`;
-    if (r < 0.75) return line.replace(/^(\s*\S+)/, '$1 /* after the mnemonic */');
+    // The first token only (a word or the `*` of a store): `*(u32` would put it after a keyword.
+    if (r < 0.75) return line.replace(/^(\s*(?:[A-Za-z_][A-Za-z0-9_]*|\*))/, '$1 /* after the mnemonic */');
     return line;
   }).join('\n');
 }
