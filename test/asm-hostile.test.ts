@@ -48,9 +48,9 @@ describe('bounded work on hostile assembly (issue 12, part 3)', () => {
     ['zero', '\t.data\n\t.zero 2000000000\n', '2:2', /section '\.data' would grow to 2000000000 bytes, over the limit of 16777216 bytes/],
     ['fill', '\t.data\n\t.fill 100000000, 8, 1\n', '2:2', /would grow to 800000000 bytes/],
     ['space', '\t.data\n\t.space 300000000\n', '2:2', /would grow to 300000000 bytes/],
-    ['p2align', '\t.data\n\t.byte 1\n\t.p2align 30\n', '3:2', /would grow to 1073741824 bytes/],
+    ['p2align', '\t.data\n\t.byte 1\n\t.p2align 30\n', '3:11', /alignment 1073741824 is over the limit of 4096/],
     ['bss-zero', '\t.bss\n\t.zero 2000000000\n', '2:2', /section '\.bss' would grow to 2000000000 bytes/],
-    ['text-p2align', '\texit\n\t.p2align 30\n', '2:2', /section '\.text' would grow to 1073741824 bytes/],
+    ['text-p2align', '\texit\n\t.p2align 30\n', '2:11', /alignment 1073741824 is over the limit of 4096/],
     ['lcomm', '\t.lcomm buf, 2000000000\n', '1:2', /section '\.bss' would grow/],
     ['skip-many', `\t.data\n${'\t.skip 1000000\n'.repeat(17)}`, '18:2', /would grow to 17000000 bytes/],
     ['object', `${['a', 'b', 'c'].map((s) => `\t.section .${s},"aw"\n\t.zero 12000000\n`).join('')}`, '6:2',
@@ -76,9 +76,16 @@ describe('bounded work on hostile assembly (issue 12, part 3)', () => {
     expect(asmErrorOf(() => assembleLlvm('\tr0 = sym ll\n'.repeat(1024 * 1024 + 1), 'big.s')).line).toBe(1024 * 1024 + 1);
   });
 
-  it('an empty section may be aligned to 2^30 (as llvm-mc-19: nothing to pad)', () => {
-    const text = assembleLlvm('\t.p2align 30\n', 'a.s').sections.find((s) => s.name === '.text')!;
-    expect([text.size, text.align]).toEqual([0, 2 ** 30]);
+  it('alignment stops at a page: the ELF file pads each section to it (found by the campaign)', () => {
+    // `.align 1073741824` in an empty .rodata wrote a 1 GB object through the ELF writer's padding.
+    for (const [source, where] of [['\t.p2align 30\n', '1:11'], ['\t.section .rodata,"a"\n\t.align 1073741824\n\texit\n', '2:9'],
+      ['\t.balign 8192\n', '1:10'], ['\t.comm x, 4, 8192\n', '1:14']] as const) {
+      const e = asmErrorOf(() => assembleLlvm(source, 'a.s'));
+      expect(`${e.line}:${e.column}`, source).toBe(where);
+      expect(e.reason).toMatch(/alignment \d+ is over the limit of 4096 \(a page\)/);
+    }
+    expectOneLineError(cliAsm('align.s', '\t.section .rodata,"a"\n\t.align 1073741824\n\texit\n'), 'align.s', '2:9', /over the limit of 4096/);
+    expect(assembleLlvm('\t.data\n\t.byte 1\n\t.p2align 12\n', 'a.s').sections.find((s) => s.name === '.data')!.size).toBe(4096);
   });
 
   it.each([

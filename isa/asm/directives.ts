@@ -15,7 +15,7 @@ import { shown } from '../quote-source.js';
 import type { Assembler, SectionSpec } from './assembler.js';
 import { type ExprValue, parseExpression } from './expressions.js';
 import { TK, decodeStringBytes } from './lexer.js';
-import type { Section } from './sections.js';
+import { MAX_ALIGNMENT, type Section } from './sections.js';
 import type { Sym } from './symbols.js';
 import * as V from './values.js';
 import type { Const } from './values.js';
@@ -317,6 +317,7 @@ function alignDirective(kind: 'p2' | 'bytes'): Handler {
         max = parseSmallInt(as, `${name} maximum`).value;
       }
     }
+    if (align > MAX_ALIGNMENT) as.fail(pos, `alignment ${align} is over the limit of ${MAX_ALIGNMENT} (a page)`);
     const sec = as.cur;
     if (align > sec.align) sec.align = align;
     const pad = (align - (sec.len % align)) % align;
@@ -411,6 +412,7 @@ function commonDirective(as: Assembler, name: string, pos: number): void {
     align = a.value;
     if (align < 0 || (align !== 0 && (align & (align - 1)) !== 0)) as.fail(a.pos, 'alignment must be a power of 2');
     if (align === 0) align = 1;
+    if (align > MAX_ALIGNMENT) as.fail(a.pos, `alignment ${align} is over the limit of ${MAX_ALIGNMENT} (a page)`);
   }
   const s = as.symbols.get(symName);
   as.symbols.register(s);

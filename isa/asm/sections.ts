@@ -13,6 +13,11 @@ import type { SymExpr } from './expressions.js';
 export const MAX_SECTION_SIZE = 16 * 1024 * 1024;
 /** Largest sum of the sizes of an object's sections. */
 export const MAX_OBJECT_SIZE = 32 * 1024 * 1024;
+/**
+ * Largest section alignment: a page. The ELF file pads each section to its
+ * alignment, so `.p2align 30` on an empty section would still write 1 GB.
+ */
+export const MAX_ALIGNMENT = 4096;
 
 /** A section or the object would outgrow its limit; the assembler reports it at the statement. */
 export class SizeLimitError extends Error {
