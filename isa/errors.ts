@@ -1,5 +1,6 @@
 // Typed errors of the isa subsystem. Each says what is wrong and where.
 
+import { escapeControls } from './quote-source.js';
 import { TsbpfError } from './tsbpf-error.js';
 
 export { TsbpfError };
@@ -30,17 +31,26 @@ export class DecodeError extends TsbpfError {
   }
 }
 
-/** Malformed assembly text. Rendered as `file:line:col: error: message`. */
+/** Longest reason an AsmError keeps (a backstop: messages quote input through shown()). */
+const REASON_MAX = 300;
+
+/**
+ * Malformed assembly text. Rendered as `file:line:col: error: message`, always
+ * one line: control characters in the reason and file name are escaped.
+ */
 export class AsmError extends TsbpfError {
   override readonly name = 'AsmError';
+  readonly reason: string;
   constructor(
-    readonly reason: string,
+    reason: string,
     readonly file: string,
     /** 1-based line. */
     readonly line: number,
     /** 1-based column. */
     readonly column: number,
   ) {
-    super(`${file}:${line}:${column}: error: ${reason}`);
+    const why = escapeControls(reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX)}…` : reason);
+    super(`${escapeControls(file)}:${line}:${column}: error: ${why}`);
+    this.reason = why;
   }
 }

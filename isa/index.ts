@@ -3,6 +3,7 @@
 
 export * from './instruction.js';
 export * from './errors.js';
+export { QUOTE_MAX, escapeControls, shown } from './quote-source.js';
 export * from './opcodes.js';
 export { type ByteOrder, type RawSlot, SLOT_SIZE, readSlot, writeSlot } from './slot.js';
 export { encodeInstruction, encodeInstructions, encodedLength, toRawSlot, writeInstruction } from './encode.js';

@@ -2,6 +2,7 @@
 // instructions and data straight into section buffers, then a pass over the
 // recorded fixups once every label is known (see fixups.ts).
 
+import { shown } from '../quote-source.js';
 import type { AsmObject } from '../asm-object.js';
 import { toRawSlot, writeInstruction } from '../encode.js';
 import { AsmError } from '../errors.js';
@@ -14,7 +15,7 @@ import { finish } from './fixups.js';
 import { Lexer, TK, lineColumn } from './lexer.js';
 import { parseInstruction, parsed } from './operands.js';
 import type { Encodable } from './statements.js';
-import { FIX, Section } from './sections.js';
+import { FIX, Section, SizeBudget } from './sections.js';
 import { Sym, SymbolTable } from './symbols.js';
 import * as V from './values.js';
 import type { Const } from './values.js';
@@ -47,6 +48,7 @@ export class Assembler implements ExprHost {
   readonly symbols = new SymbolTable();
   readonly sections: Section[] = [];
   private readonly sectionMap = new Map<string, Section>();
+  private readonly budget = new SizeBudget();
   cur: Section;
   /** Section before the last switch (for `.previous`). */
   prev: Section | null = null;
@@ -85,7 +87,7 @@ export class Assembler implements ExprHost {
   section(name: string, spec: SectionSpec, align = 1): Section {
     let s = this.sectionMap.get(name);
     if (s === undefined) {
-      s = new Section(name, spec.type, spec.alloc, spec.write, spec.exec, spec.merge, this.sections.length, align);
+      s = new Section(name, spec.type, spec.alloc, spec.write, spec.exec, spec.merge, this.sections.length, this.budget, align);
       this.sections.push(s);
       this.sectionMap.set(name, s);
       // As in llvm-mc, the section's name also names its section symbol (unless a label took it).
@@ -112,7 +114,7 @@ export class Assembler implements ExprHost {
   }
 
   defineLabel(sym: Sym, pos: number): void {
-    if (sym.defined || sym.constValue !== null) this.fail(pos, `symbol '${sym.name}' is already defined`);
+    if (sym.defined || sym.constValue !== null) this.fail(pos, `symbol '${shown(sym.name)}' is already defined`);
     sym.defined = true;
     sym.section = this.cur;
     sym.offset = this.cur.len;
@@ -120,12 +122,22 @@ export class Assembler implements ExprHost {
     this.symbols.register(sym);
   }
 
-  /** True when a `:` follows source offset `p` on the same line (a label definition). */
+  /** True when a `:` follows source offset `p` (after blanks and block comments: a label definition). */
   private colonFollows(p: number): boolean {
     const src = this.source;
     let c = src.charCodeAt(p);
-    while (c === 32 || c === 9) c = src.charCodeAt(++p);
-    return c === 58;
+    for (;;) {
+      if (c === 32 || c === 9) {
+        c = src.charCodeAt(++p);
+      } else if (c === 47 && src.charCodeAt(p + 1) === 42) {
+        const q = src.indexOf('*/', p + 2);
+        if (q < 0) return false;
+        p = q + 2;
+        c = src.charCodeAt(p);
+      } else {
+        return c === 58;
+      }
+    }
   }
 
   run(): AsmObject {
@@ -179,10 +191,10 @@ export class Assembler implements ExprHost {
       } else if (k === K_ERROR) {
         this.fail(start, lex.error);
       } else {
-        this.fail(start, `unexpected '${lex.text()}' at start of statement`);
+        this.fail(start, `unexpected '${shown(lex.text())}' at start of statement`);
       }
       if (lex.kind !== K_EOS && lex.kind !== K_EOF) {
-        this.fail(lex.start, lex.kind === K_ERROR ? lex.error : `unexpected '${lex.text()}' at end of statement`);
+        this.fail(lex.start, lex.kind === K_ERROR ? lex.error : `unexpected '${shown(lex.text())}' at end of statement`);
       }
       p = lex.start;
     }
@@ -191,9 +203,9 @@ export class Assembler implements ExprHost {
   /** Encodes the instruction parseInstruction just returned (with its fixups in `parsed`). */
   emitInstruction(insn: Encodable): void {
     const sec = this.cur;
-    if (sec.type === 'nobits') this.fail(this.stmtStart, `section '${sec.name}' is nobits and cannot hold instructions`);
+    if (sec.type === 'nobits') this.fail(this.stmtStart, `section '${shown(sec.name)}' is nobits and cannot hold instructions`);
     const off = sec.len;
-    sec.ensure(16);
+    sec.ensure(insn.kind === 'ldImm64' || insn.kind === 'raw' ? 16 : 8);
     if (insn.kind === 'raw') {
       let pos = off;
       for (const slot of insn.slots) { writeSlot(sec.view, pos, slot, this.order); pos += 8; }
@@ -240,7 +252,8 @@ export class Assembler implements ExprHost {
     if (c !== null) {
       if (!V.fitsData(c, size * 8)) this.fail(pos, `value ${V.constToString(c)} does not fit in ${size} byte${size > 1 ? 's' : ''}`);
       if (sec.type === 'nobits') {
-        if (!V.isZero(c)) this.fail(pos, `section '${sec.name}' is nobits and cannot hold non-zero data`);
+        if (!V.isZero(c)) this.fail(pos, `section '${shown(sec.name)}' is nobits and cannot hold non-zero data`);
+        sec.ensure(size);
         sec.len += size;
         return;
       }
@@ -249,7 +262,7 @@ export class Assembler implements ExprHost {
       sec.len += size;
       return;
     }
-    if (sec.type === 'nobits') this.fail(pos, `section '${sec.name}' is nobits and cannot hold relocated data`);
+    if (sec.type === 'nobits') this.fail(pos, `section '${shown(sec.name)}' is nobits and cannot hold relocated data`);
     const e = v as Exclude<ExprValue, Const>;
     this.registerExpr(e);
     sec.ensure(size);
@@ -303,7 +316,7 @@ export function parseInstructionLlvm(text: string): Instruction {
     lex.next();
     while (lex.kind === TK.EOS) lex.next();
     if (lex.kind !== TK.IDENT && lex.kind !== TK.STAR) {
-      as.fail(lex.start, lex.kind === TK.EOF ? 'expected an instruction' : `unexpected '${lex.text()}' at start of instruction`);
+      as.fail(lex.start, lex.kind === TK.EOF ? 'expected an instruction' : `unexpected '${shown(lex.text())}' at start of instruction`);
     }
     if (lex.kind === TK.IDENT && lex.src.charCodeAt(lex.start) === 46) as.fail(lex.start, 'expected an instruction, not a directive');
     const start = lex.start;

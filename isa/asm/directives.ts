@@ -11,10 +11,11 @@
 // M/S/R section flags and the entity size (the model has no field for them).
 // `.set`/`.equ` symbols act as constants but are not put in the symbol table.
 
+import { shown } from '../quote-source.js';
 import type { Assembler, SectionSpec } from './assembler.js';
 import { type ExprValue, parseExpression } from './expressions.js';
 import { TK, decodeStringBytes } from './lexer.js';
-import type { Section } from './sections.js';
+import { MAX_ALIGNMENT, type Section } from './sections.js';
 import type { Sym } from './symbols.js';
 import * as V from './values.js';
 import type { Const } from './values.js';
@@ -71,7 +72,7 @@ function hasPrefix(name: string, prefix: string): boolean {
 
 /** Flags llvm-mc gives a section named without a flags string. */
 function defaultSpec(as: Assembler, name: string, pos: number): { alloc: boolean; write: boolean; exec: boolean } {
-  if (hasPrefix(name, '.tdata') || hasPrefix(name, '.tbss')) as.fail(pos, `thread-local section '${name}' is not supported`);
+  if (hasPrefix(name, '.tdata') || hasPrefix(name, '.tbss')) as.fail(pos, `thread-local section '${shown(name)}' is not supported`);
   if (hasPrefix(name, '.rodata') || name === '.rodata1') return { alloc: true, write: false, exec: false };
   if (hasPrefix(name, '.text') || name === '.init' || name === '.fini') return { alloc: true, write: false, exec: true };
   if (hasPrefix(name, '.data') || name === '.data1' || hasPrefix(name, '.bss') || hasPrefix(name, '.init_array')
@@ -145,7 +146,7 @@ function parseSectionDirective(as: Assembler): Section {
       }
       if (tname === 'progbits') type = 'progbits';
       else if (tname === 'nobits') type = 'nobits';
-      else as.fail(tpos, `unsupported section type '${tname}' (only @progbits and @nobits)`);
+      else as.fail(tpos, `unsupported section type '${shown(tname)}' (only @progbits and @nobits)`);
       lex.next();
       if (f.merge) {
         expectComma(as, 'and the entity size of a mergeable section');
@@ -159,9 +160,9 @@ function parseSectionDirective(as: Assembler): Section {
   const existing = as.lookupSection(name);
   if (existing !== undefined) {
     if (flags !== null && (flags.alloc !== existing.alloc || flags.write !== existing.write || flags.exec !== existing.exec)) {
-      as.fail(pos, `changed section flags for ${name}`);
+      as.fail(pos, `changed section flags for ${shown(name)}`);
     }
-    if (type !== null && type !== existing.type) as.fail(pos, `changed section type for ${name}`);
+    if (type !== null && type !== existing.type) as.fail(pos, `changed section type for ${shown(name)}`);
     return existing;
   }
   const spec: SectionSpec = {
@@ -197,7 +198,7 @@ function asciiDirective(zero: boolean): Handler {
     const lex = as.lex;
     if (atEnd(as)) return;
     for (;;) {
-      if (lex.kind !== TK.STRING) as.fail(lex.start, `expected a string after ${name}`);
+      if (lex.kind !== TK.STRING) as.fail(lex.start, `expected a string after ${shown(name)}`);
       const r = decodeStringBytes(lex.src, lex.start, lex.end);
       if ('error' in r) return as.fail(r.at, r.error);
       const bytes = r.bytes;
@@ -213,7 +214,8 @@ function asciiDirective(zero: boolean): Handler {
 function emitBytes(as: Assembler, bytes: readonly number[], pos: number): void {
   const sec = as.cur;
   if (sec.type === 'nobits') {
-    if (bytes.some((b) => b !== 0)) as.fail(pos, `section '${sec.name}' is nobits and cannot hold non-zero data`);
+    if (bytes.some((b) => b !== 0)) as.fail(pos, `section '${shown(sec.name)}' is nobits and cannot hold non-zero data`);
+    sec.ensure(bytes.length);
     sec.len += bytes.length;
     return;
   }
@@ -229,7 +231,7 @@ function zeroDirective(as: Assembler, name: string): void {
     as.lex.next();
     fill = V.toInt32(parseAbsolute(as, `${name} fill value`).value) & 0xff;
   }
-  if (V.compare(count, 0) < 0 || typeof count !== 'number') as.fail(pos, `invalid number of bytes for ${name}`);
+  if (V.compare(count, 0) < 0 || typeof count !== 'number') as.fail(pos, `invalid number of bytes for ${shown(name)}`);
   as.cur.fill(count, fill);
 }
 
@@ -255,7 +257,8 @@ function fillDirective(as: Assembler): void {
   const pattern = V.toInt32(value) >>> 0;
   const patternSize = Math.min(size, 4);
   if (sec.type === 'nobits') {
-    if (pattern !== 0) as.fail(pos, `section '${sec.name}' is nobits and cannot hold non-zero data`);
+    if (pattern !== 0) as.fail(pos, `section '${shown(sec.name)}' is nobits and cannot hold non-zero data`);
+    sec.ensure(repeat * size);
     sec.len += repeat * size;
     return;
   }
@@ -314,6 +317,7 @@ function alignDirective(kind: 'p2' | 'bytes'): Handler {
         max = parseSmallInt(as, `${name} maximum`).value;
       }
     }
+    if (align > MAX_ALIGNMENT) as.fail(pos, `alignment ${align} is over the limit of ${MAX_ALIGNMENT} (a page)`);
     const sec = as.cur;
     if (align > sec.align) sec.align = align;
     const pad = (align - (sec.len % align)) % align;
@@ -336,7 +340,7 @@ function symbolList(as: Assembler, name: string, apply: (s: Sym) => void): void 
   for (;;) {
     const { name: sym, pos } = parseSymbolName(as, name);
     const s = as.symbols.get(sym);
-    if (s.constValue !== null) as.fail(pos, `'${sym}' is an absolute (.set) symbol`);
+    if (s.constValue !== null) as.fail(pos, `'${shown(sym)}' is an absolute (.set) symbol`);
     as.symbols.register(s);
     apply(s);
     if (atEnd(as)) return;
@@ -367,7 +371,7 @@ function typeDirective(as: Assembler): void {
     case 'function': case 'STT_FUNC': type = 'func'; break;
     case 'object': case 'STT_OBJECT': type = 'object'; break;
     case 'notype': case 'STT_NOTYPE': type = 'notype'; break;
-    default: return as.fail(tpos, `unsupported symbol type '${t}'`);
+    default: return as.fail(tpos, `unsupported symbol type '${shown(t)}'`);
   }
   const s = as.symbols.get(name);
   as.symbols.register(s);
@@ -388,8 +392,8 @@ function setDirective(as: Assembler, name: string): void {
   expectComma(as, `after the symbol name of ${name}`);
   const { value } = parseAbsolute(as, `${name} value`);
   const s = as.symbols.get(sym);
-  if (s.defined) as.fail(pos, `symbol '${sym}' is already defined`);
-  if (name === '.equiv' && s.constValue !== null) as.fail(pos, `symbol '${sym}' is already defined`);
+  if (s.defined) as.fail(pos, `symbol '${shown(sym)}' is already defined`);
+  if (name === '.equiv' && s.constValue !== null) as.fail(pos, `symbol '${shown(sym)}' is already defined`);
   s.constValue = value;
 }
 
@@ -399,7 +403,7 @@ function commonDirective(as: Assembler, name: string, pos: number): void {
   const { name: symName, pos: symPos } = parseSymbolName(as, name);
   expectComma(as, `after the symbol name of ${name}`);
   const { value: size, pos: sizePos } = parseSmallInt(as, `${name} size`);
-  if (size < 0) as.fail(sizePos, `${name} size must not be negative`);
+  if (size < 0) as.fail(sizePos, `${shown(name)} size must not be negative`);
   let align = 1;
   if (lex.kind === TK.COMMA) {
     lex.next();
@@ -408,22 +412,23 @@ function commonDirective(as: Assembler, name: string, pos: number): void {
     align = a.value;
     if (align < 0 || (align !== 0 && (align & (align - 1)) !== 0)) as.fail(a.pos, 'alignment must be a power of 2');
     if (align === 0) align = 1;
+    if (align > MAX_ALIGNMENT) as.fail(a.pos, `alignment ${align} is over the limit of ${MAX_ALIGNMENT} (a page)`);
   }
   const s = as.symbols.get(symName);
   as.symbols.register(s);
   if (name === '.lcomm') s.binding = 'local';
   if (s.binding !== 'local') {
-    as.fail(pos, `common symbol '${symName}' is not supported (the object model has no SHN_COMMON); declare it .local or put it in .bss`);
+    as.fail(pos, `common symbol '${shown(symName)}' is not supported (the object model has no SHN_COMMON); declare it .local or put it in .bss`);
   }
-  if (s.defined) as.fail(symPos, `symbol '${symName}' is already defined`);
+  if (s.defined) as.fail(symPos, `symbol '${shown(symName)}' is already defined`);
   const saved = as.cur;
   const bss = as.lookupSection('.bss') ?? as.section('.bss', { type: 'nobits', alloc: true, write: true, exec: false, merge: false });
   if (align > bss.align) bss.align = align;
-  bss.len += (align - (bss.len % align)) % align;
+  bss.fill((align - (bss.len % align)) % align, 0);
   as.cur = bss;
   as.defineLabel(s, symPos);
   as.cur = saved;
-  bss.len += size;
+  bss.fill(size, 0);
   s.type = 'object';
   s.size = size;
 }
@@ -525,7 +530,7 @@ export function runDirective(as: Assembler, name: string, pos: number): void {
     const lower = name.toLowerCase();
     h = GENERIC_DIRECTIVES.get(lower);
     if (h === undefined && lower.startsWith('.cfi_')) h = ignore;
-    if (h === undefined) return as.fail(pos, `unknown directive '${name}'`);
+    if (h === undefined) return as.fail(pos, `unknown directive '${shown(name)}'`);
     name = lower;
   }
   h(as, name, pos);

@@ -5,6 +5,7 @@
 // numeric label references `1b`/`1f`. The result is either a constant or
 // `a - b + c` over symbols, resolved when the assembly is finished.
 
+import { shown } from '../quote-source.js';
 import { type Lexer, TK } from './lexer.js';
 import type { Sym, SymbolTable } from './symbols.js';
 import * as V from './values.js';
@@ -47,9 +48,20 @@ function precedence(kind: number): number {
   }
 }
 
+/**
+ * Deepest nesting of parentheses and unary operators (docs/isa.md): llvm-mc-19
+ * takes about 20,000 levels and then crashes with a stack overflow; nothing
+ * written by hand or by a compiler comes near this.
+ */
+export const MAX_EXPRESSION_DEPTH = 1000;
+
+/** Nesting depth of the primary being parsed. */
+let depth = 0;
+
 /** Parses an expression starting at the current token; leaves the lexer on the first token after it. */
 export function parseExpression(h: ExprHost): ExprValue {
   const lex = h.lex;
+  depth = 0;
   // Fast path: a lone integer followed by a token that cannot continue an expression.
   if (lex.kind === TK.INT && lex.bigValue === null) {
     const start = lex.start;
@@ -104,10 +116,22 @@ function finishInteger(h: ExprHost, value: number, pos: number): ExprValue {
 }
 
 function parsePrimary(h: ExprHost): ExprValue {
+  // No finally: an error abandons the expression, and parseExpression starts again from 0.
+  depth++;
+  const v = primary(h);
+  depth--;
+  return v;
+}
+
+function primary(h: ExprHost): ExprValue {
   const lex = h.lex;
   primaryWasSymbol = false;
   const pos = lex.start;
-  switch (lex.kind) {
+  const k = lex.kind;
+  if (depth > MAX_EXPRESSION_DEPTH && (k === TK.LPAREN || k === TK.MINUS || k === TK.PLUS || k === TK.TILDE || k === TK.EXCL)) {
+    h.fail(pos, `expression nested more than ${MAX_EXPRESSION_DEPTH} levels deep`);
+  }
+  switch (k) {
     case TK.INT: {
       if (lex.bigValue !== null) {
         const v = lex.bigValue;
@@ -126,7 +150,7 @@ function parsePrimary(h: ExprHost): ExprValue {
       const nameEnd = lex.end;
       lex.next();
       if (lex.kind === TK.AT && lex.start === nameEnd) {
-        h.fail(lex.start, `symbol variants ('${name}@...') are not supported by the BPF target`);
+        h.fail(lex.start, `symbol variants ('${shown(name)}@...') are not supported by the BPF target`);
       }
       const sym = h.symbols.get(name);
       if (sym.firstRef < 0) sym.firstRef = pos;
@@ -175,7 +199,7 @@ function parsePrimary(h: ExprHost): ExprValue {
     case TK.EOS: case TK.EOF:
       return h.fail(pos, 'expected an expression');
     default:
-      return h.fail(pos, `unexpected '${lex.text()}' in expression`);
+      return h.fail(pos, `unexpected '${shown(lex.text())}' in expression`);
   }
 }
 

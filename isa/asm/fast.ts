@@ -392,6 +392,7 @@ function scanStatement(b: Uint8Array, p: number, n: number): number {
     } else if (cls === C_LOOK) {
       const d = b[p + 1]!;
       if (c === 47 && d === 47) break; // `//` comment
+      if (c === 47 && d === 42) return -1; // `/*`: where a comment may stand is the general path's business
       // `!` only in `!=`; `<>`, `&&`, `||` are tokens no form has.
       if (c === 33 ? d !== 61 : c === 60 ? d === 62 : c !== 47 && d === c) return -1;
       key = PK[c]!;
@@ -448,7 +449,8 @@ function emit(sec: Section, state: number, le: boolean): boolean {
     imm = immIdx >= 0 ? lo32(imms[immIdx]!) : tpl[t + T_IMM + 1]!;
   }
   const pos = sec.len;
-  if (pos + 16 > sec.buf.length) sec.ensure(16);
+  const size = wide ? 16 : 8;
+  if (pos + size > sec.room) sec.ensure(size);
   writeSlotFields(
     sec.buf, pos, tpl[t + T_OPCODE]!,
     dstIdx >= 0 ? regs[dstIdx]! : tpl[t + T_DST + 1]!,
@@ -493,7 +495,10 @@ export function fastStatements(as: FastHost, src: string, p: number): number {
       continue;
     }
     const state = scanStatement(b, p, n);
-    if (state < 0 || !emit(sec, state, le)) break;
+    if (state < 0) break;
+    // For an error from emit (the section's size limit), as for any other statement.
+    as.stmtStart = p;
+    if (!emit(sec, state, le)) break;
     count++;
     lastStart = p;
     // Past the end of the statement (a newline, `;`, a comment or the end of the source).

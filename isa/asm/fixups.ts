@@ -17,6 +17,7 @@
 // * jumps (and `gotol`) need a local label in the same section: BPF has no
 //   16-bit relocation (llvm-mc crashes there; we report an error).
 
+import { shown } from '../quote-source.js';
 import type { AsmObject, AsmSection, AsmSymbol, BpfRelocationType } from '../asm-object.js';
 import type { Assembler } from './assembler.js';
 import type { SymExpr } from './expressions.js';
@@ -27,11 +28,11 @@ import type { Const } from './values.js';
 
 function displayName(s: Sym): string {
   const i = s.name.indexOf('\u0002');
-  return i >= 0 ? `numeric label ${s.name.slice(0, i)}` : `'${s.name}'`;
+  return i >= 0 ? `numeric label ${s.name.slice(0, i)}` : `'${shown(s.name)}'`;
 }
 
 function undefinedMessage(s: Sym): string {
-  if (/^[rRwW]\d+$/.test(s.name)) return `'${s.name}' is not a register here (registers are lower-case r0-r11/w0-w11) and no symbol of that name is defined`;
+  if (/^[rRwW]\d+$/.test(s.name)) return `'${shown(s.name)}' is not a register here (registers are lower-case r0-r11/w0-w11) and no symbol of that name is defined`;
   return `undefined ${s.temporary ? 'temporary ' : ''}symbol ${displayName(s)}`;
 }
 
@@ -45,7 +46,7 @@ function resolve(as: Assembler, e: SymExpr, pos: number): Resolved {
     if (!a.defined) as.fail(pos, undefinedMessage(a));
     if (!b.defined) as.fail(pos, undefinedMessage(b));
     if (a.section !== b.section) {
-      as.fail(pos, `cannot represent a difference across sections (${displayName(a)} in ${a.section!.name}, ${displayName(b)} in ${b.section!.name})`);
+      as.fail(pos, `cannot represent a difference across sections (${displayName(a)} in ${shown(a.section!.name)}, ${displayName(b)} in ${shown(b.section!.name)})`);
     }
     return { abs: V.add(V.sub(a.offset, b.offset), c) };
   }
@@ -85,7 +86,7 @@ function localTarget(as: Assembler, sec: Section, f: Fixup, what: string): Const
     as.fail(f.pos, `${what} ${displayName(sym)} is ${sym.binding}: a jump needs a local label (BPF has no relocation for jumps)`);
   }
   if (sym.section !== sec) {
-    as.fail(f.pos, `${what} ${displayName(sym)} is in section ${sym.section!.name}, not in ${sec.name} (BPF has no relocation for jumps)`);
+    as.fail(f.pos, `${what} ${displayName(sym)} is in section ${shown(sym.section!.name)}, not in ${shown(sec.name)} (BPF has no relocation for jumps)`);
   }
   return V.sub(V.add(sym.offset, r.addend), f.offset);
 }
@@ -179,7 +180,7 @@ export function finish(as: Assembler): AsmObject {
       let c: Const;
       if (typeof v === 'object') {
         const r = resolve(as, v, s.sizePos);
-        if (!('abs' in r)) return as.fail(s.sizePos, `.size of '${s.name}' must be a constant or a difference of labels`);
+        if (!('abs' in r)) return as.fail(s.sizePos, `.size of '${shown(s.name)}' must be a constant or a difference of labels`);
         c = r.abs;
       } else {
         c = v;

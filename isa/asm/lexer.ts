@@ -1,6 +1,7 @@
 // A hand-rolled scanner over the whole source string, modelled on the token
 // rules of LLVM's MC assembly lexer as the BPF target configures it: `#` and
-// `//` comment to the end of the line (there are no block comments), `;` and
+// `//` comment to the end of the line, `/* */` comments (which may span lines
+// without ending the statement) are skipped like blanks, `;` and
 // newlines end a statement, integers may be decimal, 0x hex, 0b binary or
 // leading-0 octal with ignored U/L suffixes, and `1b`/`1f` lex as an integer
 // followed by an identifier. The scanner keeps the current token in fields
@@ -40,6 +41,7 @@ const C_TAB = 9;
 const C_HASH = 35;
 const C_SEMI = 59;
 const C_SLASH = 47;
+const C_STAR = 42;
 const C_QUOTE = 34;
 const C_APOS = 39;
 const C_BSLASH = 92;
@@ -127,11 +129,19 @@ export class Lexer {
     const n = this.length;
     let p = this.pos;
     let c = 0;
-    // Whitespace (a carriage return counts as whitespace; the newline ends the statement).
+    // Whitespace (a carriage return counts as whitespace; the newline ends the statement) and
+    // /* */ comments. (Where llvm-mc's own operand loop lexes, it rejects a comment: operands.ts.)
     while (p < n) {
       c = src.charCodeAt(p);
-      if (c === C_SP || c === C_TAB || c === C_CR || c === 11 || c === 12) p++;
-      else break;
+      if (c === C_SP || c === C_TAB || c === C_CR || c === 11 || c === 12) {
+        p++;
+      } else if (c === C_SLASH && src.charCodeAt(p + 1) === C_STAR) {
+        const q = src.indexOf('*/', p + 2);
+        if (q < 0) return this.fail(p, n, 'unterminated comment');
+        p = q + 2;
+      } else {
+        break;
+      }
     }
     this.start = p;
     if (p >= n) {

@@ -9,6 +9,7 @@
 // other identifier, integer or string starts an immediate expression. The
 // first word is lower-cased: a register or one of the start keywords.
 
+import { shown } from '../quote-source.js';
 import { type ExprHost, type ExprValue, type SymExpr, lastExprWasBareSymbol, parseExpression } from './expressions.js';
 import { TK } from './lexer.js';
 import {
@@ -170,7 +171,7 @@ const ops: FormOperands = {
 function describeToken(h: ExprHost): string {
   const lex = h.lex;
   const t = lex.text();
-  return lex.kind === TK.IDENT && registerNumber(t) >= 0 ? `register ${t}` : `'${t}'`;
+  return lex.kind === TK.IDENT && registerNumber(t) >= 0 ? `register ${t}` : `'${shown(t)}'`;
 }
 
 /** Reports an operand that no pattern accepts after `state` (re-lexing the token at `pos` to name it). */
@@ -179,8 +180,8 @@ function mismatch(h: ExprHost, state: number, key: number, pos: number, found?: 
   if (found === undefined) {
     lex.pos = pos;
     lex.next();
-    found = key === KEY_BAD ? `'${lex.text()}' (keywords are lower case)`
-      : key === KEY_IMM ? (lex.kind === TK.IDENT ? `symbol '${lex.text()}'` : `an immediate (${lex.text()})`)
+    found = key === KEY_BAD ? `'${shown(lex.text())}' (keywords are lower case)`
+      : key === KEY_IMM ? (lex.kind === TK.IDENT ? `symbol '${shown(lex.text())}'` : `an immediate (${shown(lex.text())})`)
         : describeToken(h);
   }
   return h.fail(pos, `invalid operand for instruction: expected ${expectedAfter(FORM_AUTOMATON, state)}, found ${found}`);
@@ -228,8 +229,8 @@ function firstState(h: ExprHost): number {
       const key = startKeywordKeys.get(lower);
       if (key === undefined) {
         return h.fail(namePos, /^[rw]\d+$/i.test(name)
-          ? `invalid register '${name}' (registers are r0-r11 and w0-w11)`
-          : `unknown instruction '${name}'`);
+          ? `invalid register '${shown(name)}' (registers are r0-r11 and w0-w11)`
+          : `unknown instruction '${shown(name)}'`);
       }
       return FORM_AUTOMATON.step(0, key);
     }
@@ -238,7 +239,19 @@ function firstState(h: ExprHost): number {
   return FORM_AUTOMATON.step(0, isW ? KEY_W : KEY_R);
 }
 
-/** The general path: consumes one operand (or a comma) at the lexer's current token; returns the next state. */
+/**
+ * End of the token lexedOperand took as an operator, keyword, register or
+ * comma (tokens llvm-mc's BPF operand loop lexes itself, so that a block
+ * comment right after one is an error there), or -1 after an immediate
+ * expression (whose parser skips comments).
+ */
+let rawEnd = -1;
+
+/**
+ * The general path: takes one operand (or a comma) at the lexer's current
+ * token and returns the next state. After an immediate the lexer is left on
+ * the next token; after anything else the caller resumes at rawEnd.
+ */
 function lexedOperand(h: ExprHost, state: number): number {
   const lex = h.lex;
   const src = lex.src;
@@ -252,12 +265,12 @@ function lexedOperand(h: ExprHost, state: number): number {
       if (reg >= 0) {
         state = advance(h, state, src.charCodeAt(pos) === 114 ? KEY_R : KEY_W, pos);
         pushRegister(h, reg, pos);
-        lex.next();
+        rawEnd = lex.end;
         return state;
       }
     }
   } else if (k === TK.COMMA) {
-    lex.next();
+    rawEnd = lex.end;
     return state;
   } else if (k === TK.MINUS || k === TK.PLUS) {
     // A sign directly before an integer starts an immediate; otherwise it is an operator token.
@@ -267,24 +280,25 @@ function lexedOperand(h: ExprHost, state: number): number {
     if (key < 0) {
       const pair = k < 64 ? PAIR_KEYS[k] : undefined;
       if (pair === undefined) {
-        return h.fail(pos, k === TK.ERROR ? lex.error : `unexpected '${lex.text()}' in instruction`);
+        return h.fail(pos, k === TK.ERROR ? lex.error : `unexpected '${shown(lex.text())}' in instruction`);
       }
       state = advance(h, state, pair[0], pos);
       state = advance(h, state, pair[1], pos + 1);
-      lex.next();
+      rawEnd = lex.end;
       return state;
     }
   }
   if (key >= 0) {
     state = advance(h, state, key, pos);
-    lex.next();
+    rawEnd = lex.end;
     return state;
   }
   // An immediate expression.
   const nx = NEXT[state * KEY_COUNT + KEY_IMM]!;
-  if (nx < 0) mismatch(h, state, KEY_IMM, pos, k === TK.IDENT ? `symbol '${lex.text()}'` : 'an immediate');
+  if (nx < 0) mismatch(h, state, KEY_IMM, pos, k === TK.IDENT ? `symbol '${shown(lex.text())}'` : 'an immediate');
   const v = parseExpression(h);
   pushImmediate(h, pos, v, lastExprWasBareSymbol);
+  rawEnd = -1;
   return nx;
 }
 
@@ -342,10 +356,22 @@ export function parseInstruction(h: ExprHost): Encodable {
   const n = src.length;
   let state = firstState(h);
   let p = lex.end;
+  // The last token was one llvm-mc's operand loop lexes itself (not the mnemonic, not an immediate).
+  let afterRaw = false;
   scan: for (;;) {
     let c = src.charCodeAt(p);
     while (c === 32 || c === 9 || c === 13) c = src.charCodeAt(++p);
     if (p >= n || c === 10 || c === 59 || c === 35) break;
+    if (c === 47 && src.charCodeAt(p + 1) === 42) {
+      // llvm-mc skips a /* */ comment after the mnemonic and after an expression (its parser's
+      // lexer does), but after a token of the operand loop it is an unexpected token.
+      if (afterRaw) h.fail(p, 'unexpected comment: llvm-mc takes /* */ after the mnemonic or an expression, not after a register, keyword or punctuation');
+      const q = src.indexOf('*/', p + 2);
+      if (q < 0) h.fail(p, 'unterminated comment');
+      p = q + 2;
+      continue;
+    }
+    afterRaw = true;
     let key = -1;
     let next = p + 1;
     if (c < 128 && CH_IDENT[c] === 1) {
@@ -375,6 +401,7 @@ export function parseInstruction(h: ExprHost): Encodable {
         state = advance(h, state, KEY_IMM, p);
         pushImmediate(h, p, scanValue, false);
         p = end;
+        afterRaw = false;
         continue;
       }
     } else {
@@ -417,6 +444,7 @@ export function parseInstruction(h: ExprHost): Encodable {
               state = advance(h, state, KEY_IMM, p);
               pushImmediate(h, p, c === 45 ? (scanValue === 0 ? 0 : -scanValue) : scanValue, false);
               p = end;
+              afterRaw = false;
               continue;
             }
           } else if (d !== 39) {
@@ -437,7 +465,8 @@ export function parseInstruction(h: ExprHost): Encodable {
     lex.pos = p;
     lex.next();
     state = lexedOperand(h, state);
-    p = lex.start;
+    afterRaw = rawEnd >= 0;
+    p = afterRaw ? rawEnd : lex.start;
   }
   lex.pos = p;
   lex.next();

@@ -2,7 +2,36 @@
 // into relocations once every label is known, and the ELF attributes.
 
 import type { AsmRelocation } from '../asm-object.js';
+import { shown } from '../quote-source.js';
 import type { SymExpr } from './expressions.js';
+
+// Size limits (docs/isa.md): the kernel loads at most 1,000,000 instructions
+// (8 MB of code) per program and a global-data map value is at most
+// KMALLOC_MAX_SIZE (4 MiB), so no loadable section comes near these; they stop
+// `.zero 2000000000` and its kind after the statement that asks, not 2 GB later.
+/** Largest section (2 × the kernel's largest program). */
+export const MAX_SECTION_SIZE = 16 * 1024 * 1024;
+/** Largest sum of the sizes of an object's sections. */
+export const MAX_OBJECT_SIZE = 32 * 1024 * 1024;
+/**
+ * Largest section alignment: a page. The ELF file pads each section to its
+ * alignment, so `.p2align 30` on an empty section would still write 1 GB.
+ */
+export const MAX_ALIGNMENT = 4096;
+
+/** A section or the object would outgrow its limit; the assembler reports it at the statement. */
+export class SizeLimitError extends Error {
+  override readonly name = 'SizeLimitError';
+}
+
+/**
+ * The object's size budget, shared by its sections: `used` is the sum of their
+ * rooms (bytes each may reach without asking again), never above MAX_OBJECT_SIZE.
+ */
+export class SizeBudget {
+  used = 0;
+  readonly sections: Section[] = [];
+}
 
 /** What a fixup patches, named after the LLVM fixup kinds the BPF backend uses. */
 export const FIX = {
@@ -44,6 +73,12 @@ export class Section {
   readonly relocations: AsmRelocation[] = [];
   /** Index among the object's sections, in order of creation. */
   readonly index: number;
+  /**
+   * Size the section may reach without calling ensure() (its share of the
+   * budget); writers that add a few bytes at a time compare against it.
+   */
+  room = 0;
+  private readonly budget: SizeBudget;
 
   constructor(
     readonly name: string,
@@ -54,30 +89,60 @@ export class Section {
     /** SHF_MERGE (kept for relocation decisions; the object model has no field for it). */
     public merge: boolean,
     index: number,
+    budget: SizeBudget,
     align = 1,
   ) {
     this.index = index;
+    this.budget = budget;
+    budget.sections.push(this);
     this.align = align;
     this.buf = new Uint8Array(type === 'nobits' ? 0 : 256);
     this.view = new DataView(this.buf.buffer);
   }
 
-  /** Makes room for `n` more bytes. */
+  /**
+   * Makes room for `n` more bytes (for nobits sections: checks the size only).
+   * Throws SizeLimitError past MAX_SECTION_SIZE or MAX_OBJECT_SIZE.
+   */
   ensure(n: number): void {
     const need = this.len + n;
-    if (need <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < need) size *= 2;
-    const nb = new Uint8Array(size);
-    nb.set(this.buf.subarray(0, this.len));
-    this.buf = nb;
-    this.view = new DataView(nb.buffer);
+    if (need <= this.room) return;
+    this.reserve(need);
+  }
+
+  private reserve(need: number): void {
+    if (need > MAX_SECTION_SIZE) {
+      throw new SizeLimitError(`section '${shown(this.name)}' would grow to ${need} bytes, over the limit of ${MAX_SECTION_SIZE} bytes (16 MiB) for a section`);
+    }
+    const b = this.budget;
+    if (b.used - this.room + need > MAX_OBJECT_SIZE) {
+      // Take back the room other sections hold but have not used, then check again.
+      for (const s of b.sections) { b.used -= s.room - s.len; s.room = s.len; }
+      if (b.used - this.room + need > MAX_OBJECT_SIZE) {
+        throw new SizeLimitError(`the sections would grow to ${b.used - this.room + need} bytes together, over the limit of ${MAX_OBJECT_SIZE} bytes (32 MiB) for an object`);
+      }
+    }
+    let capacity = need;
+    if (this.type !== 'nobits') {
+      if (need > this.buf.length) {
+        let size = Math.max(this.buf.length * 2, 256);
+        while (size < need) size *= 2;
+        const nb = new Uint8Array(Math.min(size, MAX_SECTION_SIZE));
+        nb.set(this.buf.subarray(0, this.len));
+        this.buf = nb;
+        this.view = new DataView(nb.buffer);
+      }
+      capacity = this.buf.length;
+    }
+    const room = Math.min(capacity, MAX_OBJECT_SIZE - (b.used - this.room));
+    b.used += room - this.room;
+    this.room = room;
   }
 
   /** Appends `count` copies of byte `value`. */
   fill(count: number, value: number): void {
-    if (this.type === 'nobits') { this.len += count; return; }
     this.ensure(count);
+    if (this.type === 'nobits') { this.len += count; return; }
     if (value !== 0) this.buf.fill(value, this.len, this.len + count);
     this.len += count;
   }

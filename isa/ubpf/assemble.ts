@@ -14,6 +14,7 @@
 // `lock fetch xchg/cmpxchg` (fetch is implied), and the legacy packet loads
 // `ldabs{b,h,w} imm` / `ldind{b,h,w} %rS, imm` (rbpf's spelling).
 
+import { shown } from '../quote-source.js';
 import { AsmError } from '../errors.js';
 import type { AluOp, Instruction, JumpOp, Operand, Register, Size, Width } from '../instruction.js';
 import { splitImm64 } from '../instruction.js';
@@ -98,7 +99,7 @@ class LineAssembler {
     throw new AsmError(reason, this.file, this.line, col);
   }
 
-  count(n: number, what = `mnemonic: ${this.mn.text}`): void {
+  count(n: number, what = `mnemonic: ${shown(this.mn.text)}`): void {
     if (this.ops.length !== n) this.fail(`Invalid number of operands for ${what}`, this.mn.col);
     for (const op of this.ops) if (op.text === '') this.fail('Empty operand', op.col);
   }
@@ -110,23 +111,23 @@ class LineAssembler {
   reg(tok: Tok): Register {
     const m = /^%r(0|[1-9][0-9]?)$/.exec(tok.text);
     const n = m === null ? NaN : Number(m[1]);
-    if (!(n >= 0 && n <= 10)) this.fail(`Invalid register: ${tok.text}`, tok.col);
+    if (!(n >= 0 && n <= 10)) this.fail(`Invalid register: ${shown(tok.text)}`, tok.col);
     return n as Register;
   }
 
   imm32(tok: Tok): number {
     const v = parseInt64(tok.text);
-    if (v === undefined) this.fail(`Invalid immediate: ${tok.text}`, tok.col);
+    if (v === undefined) this.fail(`Invalid immediate: ${shown(tok.text)}`, tok.col);
     const max = v.hex ? 0xffffffffn : 0x7fffffffn;
-    if (v.value > max || v.value < -0x80000000n) this.fail(`Immediate out of 32-bit range: ${tok.text}`, tok.col);
+    if (v.value > max || v.value < -0x80000000n) this.fail(`Immediate out of 32-bit range: ${shown(tok.text)}`, tok.col);
     return Number(BigInt.asIntN(32, v.value));
   }
 
   imm64(tok: Tok): { imm: number; nextImm: number } {
     const v = parseInt64(tok.text);
-    if (v === undefined) this.fail(`Invalid immediate: ${tok.text}`, tok.col);
+    if (v === undefined) this.fail(`Invalid immediate: ${shown(tok.text)}`, tok.col);
     const max = v.hex ? (1n << 64n) - 1n : (1n << 63n) - 1n;
-    if (v.value > max || v.value < -(1n << 63n)) this.fail(`Immediate out of 64-bit range: ${tok.text}`, tok.col);
+    if (v.value > max || v.value < -(1n << 63n)) this.fail(`Immediate out of 64-bit range: ${shown(tok.text)}`, tok.col);
     return splitImm64(v.value);
   }
 
@@ -137,7 +138,7 @@ class LineAssembler {
   /** `[%rN]`, `[%rN+off]` or `[%rN-off]`. */
   mem(tok: Tok): { reg: Register; offset: number } {
     const m = /^\[(\s*)([^\s+\-\]]+)\s*(?:([+-])\s*([^\s\]]+)\s*)?\]$/.exec(tok.text);
-    if (m === null) this.fail(`Failed to decode register and offset: ${tok.text}`, tok.col);
+    if (m === null) this.fail(`Failed to decode register and offset: ${shown(tok.text)}`, tok.col);
     const reg = this.reg({ text: m[2]!, col: tok.col + 1 + m[1]!.length });
     if (m[3] === undefined) return { reg, offset: 0 };
     const text = `${m[3]}${m[4]!}`;
@@ -147,8 +148,8 @@ class LineAssembler {
 
   offset16(tok: Tok): number {
     const v = parseInt64(tok.text);
-    if (v === undefined) this.fail(`Invalid offset: ${tok.text}`, tok.col);
-    if (v.value > 0x7fffn || v.value < -0x8000n) this.fail(`Offset out of 16-bit range: ${tok.text}`, tok.col);
+    if (v === undefined) this.fail(`Invalid offset: ${shown(tok.text)}`, tok.col);
+    if (v.value > 0x7fffn || v.value < -0x8000n) this.fail(`Offset out of 16-bit range: ${shown(tok.text)}`, tok.col);
     return Number(v.value);
   }
 
@@ -157,11 +158,11 @@ class LineAssembler {
     if (/^[+-]/.test(tok.text)) {
       if (bits === 16) return { offset: this.offset16(tok) };
       const v = parseInt64(tok.text);
-      if (v === undefined) this.fail(`Invalid offset: ${tok.text}`, tok.col);
-      if (v.value > 0x7fffffffn || v.value < -0x80000000n) this.fail(`Offset out of 32-bit range: ${tok.text}`, tok.col);
+      if (v === undefined) this.fail(`Invalid offset: ${shown(tok.text)}`, tok.col);
+      if (v.value > 0x7fffffffn || v.value < -0x80000000n) this.fail(`Offset out of 32-bit range: ${shown(tok.text)}`, tok.col);
       return { offset: Number(v.value) };
     }
-    if (!LABEL_RE.test(tok.text)) this.fail(`Invalid label: ${tok.text}`, tok.col);
+    if (!LABEL_RE.test(tok.text)) this.fail(`Invalid label: ${shown(tok.text)}`, tok.col);
     return { label: tok };
   }
 
@@ -255,7 +256,7 @@ function assembleLine(file: string, line: number, body: string): Instruction | F
     a.count(0);
     return { kind: 'exit' };
   }
-  return a.fail(`Invalid mnemonic: ${m}`, mn.col);
+  return a.fail(`Invalid mnemonic: ${shown(m)}`, mn.col);
 }
 
 /** `lock [fetch] {add,or,and,xor}[32] [%rD+off], %rS`, `lock xchg[32] …`, `lock cmpxchg[32] …`. */
@@ -270,7 +271,7 @@ function assembleLock(file: string, line: number, body: string, mn: Tok, end: nu
     word = nextWord(body, word.end) ?? invalidCount();
   }
   const r = lockRe.exec(word.tok.text);
-  if (r === null) throw new AsmError(`Invalid atomic operation: ${word.tok.text}`, file, line, word.tok.col);
+  if (r === null) throw new AsmError(`Invalid atomic operation: ${shown(word.tok.text)}`, file, line, word.tok.col);
   const a = new LineAssembler(file, line, mn, splitOperands(body, word.end));
   a.count(2, 'lock');
   const op = r[1] as LockOp;
@@ -317,8 +318,8 @@ export function assembleUbpf(source: string, file: string, options: UbpfAssemble
     if (text.endsWith(':')) {
       const name = text.slice(0, -1);
       const col = body.indexOf(text) + 1;
-      if (!LABEL_RE.test(name)) throw new AsmError(`Invalid label: ${name}`, file, line, col);
-      if (labels.has(name)) throw new AsmError(`Duplicate label: ${name}`, file, line, col);
+      if (!LABEL_RE.test(name)) throw new AsmError(`Invalid label: ${shown(name)}`, file, line, col);
+      if (labels.has(name)) throw new AsmError(`Duplicate label: ${shown(name)}`, file, line, col);
       labels.set(name, pc);
       return;
     }
@@ -331,11 +332,11 @@ export function assembleUbpf(source: string, file: string, options: UbpfAssemble
   return pending.map(({ pc: at, insn }) => {
     if ('kind' in insn) return insn;
     const target = labels.get(insn.name) ?? (insn.name === 'exit' ? firstExit : undefined);
-    if (target === undefined) throw new AsmError(`Invalid label: ${insn.name}`, file, insn.line, insn.col);
+    if (target === undefined) throw new AsmError(`Invalid label: ${shown(insn.name)}`, file, insn.line, insn.col);
     const offset = target - (at + 1);
     const limit = insn.bits === 16 ? 0x8000 : 0x80000000;
     if (offset >= limit || offset < -limit) {
-      throw new AsmError(`Jump to ${insn.name} out of ${insn.bits}-bit offset range: ${offset}`, file, insn.line, insn.col);
+      throw new AsmError(`Jump to ${shown(insn.name)} out of ${insn.bits}-bit offset range: ${offset}`, file, insn.line, insn.col);
     }
     return insn.make(offset);
   });

@@ -1,6 +1,7 @@
 // Parser of the conformance suite's `.data` files (the bpf_conformance test
 // format): line-oriented sections introduced by `-- name` lines.
 
+import { shown } from '../quote-source.js';
 import { AsmError } from '../errors.js';
 
 /** The sections of one `.data` file that carry meaning. */
@@ -52,13 +53,13 @@ function parseRaw(words: readonly Word[], file: string): Uint8Array {
   for (const w of words) {
     if (u64Form) {
       if (!/^0x[0-9a-f]{1,16}$/i.test(w.text)) {
-        throw new AsmError(`Invalid raw instruction (expected a 64-bit hex value): ${w.text}`, file, w.line, w.column);
+        throw new AsmError(`Invalid raw instruction (expected a 64-bit hex value): ${shown(w.text)}`, file, w.line, w.column);
       }
       let v = BigInt(w.text);
       for (let i = 0; i < 8; i++) { bytes.push(Number(v & 0xffn)); v >>= 8n; }
     } else {
       if (!/^[0-9a-f]{2}$/i.test(w.text)) {
-        throw new AsmError(`Invalid raw byte (expected two hex digits): ${w.text}`, file, w.line, w.column);
+        throw new AsmError(`Invalid raw byte (expected two hex digits): ${shown(w.text)}`, file, w.line, w.column);
       }
       bytes.push(parseInt(w.text, 16));
     }
@@ -69,7 +70,7 @@ function parseRaw(words: readonly Word[], file: string): Uint8Array {
 function parseMem(words: readonly Word[], file: string): Uint8Array {
   return Uint8Array.from(words.map((w) => {
     if (!/^[0-9a-f]{2}$/i.test(w.text)) {
-      throw new AsmError(`Invalid memory byte (expected two hex digits): ${w.text}`, file, w.line, w.column);
+      throw new AsmError(`Invalid memory byte (expected two hex digits): ${shown(w.text)}`, file, w.line, w.column);
     }
     return parseInt(w.text, 16);
   }));
@@ -78,13 +79,13 @@ function parseMem(words: readonly Word[], file: string): Uint8Array {
 function parseResult(words: readonly Word[], file: string, headerLine: number): bigint {
   const [first, second] = words;
   if (first === undefined) throw new AsmError('Empty result section', file, headerLine, 1);
-  if (second !== undefined) throw new AsmError(`Unexpected text in result section: ${second.text}`, file, second.line, second.column);
+  if (second !== undefined) throw new AsmError(`Unexpected text in result section: ${shown(second.text)}`, file, second.line, second.column);
   const m = /^(-?)(0x[0-9a-f]+|[0-9]+)$/i.exec(first.text);
-  if (m === null) throw new AsmError(`Invalid result value: ${first.text}`, file, first.line, first.column);
+  if (m === null) throw new AsmError(`Invalid result value: ${shown(first.text)}`, file, first.line, first.column);
   const mag = BigInt(m[2]!);
   const value = m[1] === '-' ? -mag : mag;
   if (value >= 1n << 64n || value < -(1n << 63n)) {
-    throw new AsmError(`Result out of 64-bit range: ${first.text}`, file, first.line, first.column);
+    throw new AsmError(`Result out of 64-bit range: ${shown(first.text)}`, file, first.line, first.column);
   }
   return BigInt.asUintN(64, value);
 }
@@ -101,13 +102,15 @@ export function parseConformanceData(text: string, file: string): ConformanceDat
   let current: { text: string; line: number }[] | undefined;
   lines.forEach((raw, i) => {
     const line = i + 1;
-    const header = /^(\s*)--\s*(.*?)\s*$/.exec(stripComment(raw));
+    // Anchored and without nested repetition: linear on a line of any length.
+    const body = stripComment(raw);
+    const header = /^(\s*)--/.exec(body);
     if (header !== null) {
-      const name = header[2]!;
+      const name = body.slice(header[0].length).trim();
       if (INFORMATIONAL.has(name)) { current = undefined; return; }
       const column = header[1]!.length + 1;
-      if (!KNOWN.has(name)) throw new AsmError(`Unknown section: -- ${name}`, file, line, column);
-      if (sections.has(name)) throw new AsmError(`Duplicate section: -- ${name}`, file, line, column);
+      if (!KNOWN.has(name)) throw new AsmError(`Unknown section: -- ${shown(name)}`, file, line, column);
+      if (sections.has(name)) throw new AsmError(`Duplicate section: -- ${shown(name)}`, file, line, column);
       current = [];
       sections.set(name, { header: line, lines: current });
       return;

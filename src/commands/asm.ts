@@ -17,15 +17,30 @@ export interface AsmOptions {
 
 const DETECT_BYTES = 64 * 1024;
 
+/** A `-- asm` / `-- raw` section header of a conformance `.data` file. */
+const DATA_HEADER = /^[ \t]*--[ \t]*(asm|raw)\b/m;
+/** A line in uBPF syntax: a lower-case mnemonic, then operands naming a `%rN` register. */
+const UBPF_LINE = /^[ \t]*[a-z][a-z0-9]*[ \t]+[^=#]*%r\d/;
+/** A line only LLVM syntax writes: an assignment to a register, a directive, or if/goto/lock/a store. */
+const LLVM_LINE = /^[ \t]*(?:\.[A-Za-z_]|(?:if|goto|gotol|may_goto|lock)\b|\*|[rw]\d+[ \t]*[^ \t\w]*=)/;
+
 /**
  * The conformance suite's files (`-- asm` sections, `%rN` registers) are uBPF
- * syntax; LLVM syntax never writes `%r`.
+ * syntax. Otherwise the lines of the file's head vote: a file is uBPF only when
+ * more of its lines read as uBPF than as LLVM syntax, so that one stray `%r1`
+ * in an LLVM file is reported where it is, not taken as the file's syntax.
  */
 export function detectSyntax(source: string, file: string): AsmSyntax {
-  // The head of the file decides; scanning megabytes of LLVM assembly for `%r` is wasted work.
+  // The head of the file decides; scanning megabytes of assembly is wasted work.
   const head = source.length > DETECT_BYTES ? source.slice(0, DETECT_BYTES) : source;
-  if (file.endsWith('.data') || /^\s*--\s*(asm|raw)\b/m.test(head)) return 'ubpf';
-  return /%r\d/.test(head) ? 'ubpf' : 'llvm';
+  if (file.endsWith('.data') || DATA_HEADER.test(head)) return 'ubpf';
+  if (!head.includes('%r')) return 'llvm';
+  let votes = 0;
+  for (const line of head.split('\n')) {
+    if (UBPF_LINE.test(line)) votes++;
+    else if (LLVM_LINE.test(line)) votes--;
+  }
+  return votes > 0 ? 'ubpf' : 'llvm';
 }
 
 function ubpfObject(insns: Instruction[], byteOrder: ByteOrder): AsmObject {
@@ -38,7 +53,7 @@ function ubpfObject(insns: Instruction[], byteOrder: ByteOrder): AsmObject {
 }
 
 function assembleUbpfSource(source: string, file: string): Instruction[] {
-  if (!/^\s*--\s*\w/m.test(source)) return assembleUbpf(source, file);
+  if (!/^[ \t]*--[ \t]*\w/m.test(source)) return assembleUbpf(source, file);
   const parsed = parseConformanceData(source, file);
   if (parsed.asm === undefined) throw new UsageError(`${file}: conformance file has no -- asm section`);
   // Error lines count from the top of the whole file.
