@@ -16,4 +16,3 @@ export {
   type KernelFormatOptions, KERNEL_HELPER_NAMES, llvmSectionListing, llvmInstructionLines, llvmSlotText, llvmBranchSlots,
   orderListingSymbols, type ListingNote, type ListingRelocation, type ListingSymbol, type SectionListingInput, TextBuffer,
 } from './disasm/index.js';
-export { printable } from './printable.js';

@@ -1,6 +1,6 @@
 // The typed error of the static linker: which input file and which symbol or section it is about.
 
-import { printable, TsbpfError } from '../../isa/index.js';
+import { shown, TsbpfError } from '../../isa/index.js';
 
 export class LinkError extends TsbpfError {
   override readonly name = 'LinkError';
@@ -11,6 +11,6 @@ export class LinkError extends TsbpfError {
     /** The symbol or section concerned, when there is one. */
     readonly symbol?: string,
   ) {
-    super(`${file === '' ? 'link' : file}: ${symbol === undefined ? '' : `'${printable(symbol, 64)}': `}${reason}`);
+    super(`${file === '' ? 'link' : file}: ${symbol === undefined ? '' : `'${shown(symbol, 64)}': `}${reason}`);
   }
 }

@@ -3,7 +3,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BtfError, LinkError } from '../../elf/index.js';
-import { AsmError, printable, TsbpfError } from '../../isa/index.js';
+import { AsmError, escapeControls, shown, TsbpfError } from '../../isa/index.js';
 import { BpfAccessError, LoadError, NativeUnavailableError } from '../../loader/index.js';
 import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
 import { btfBytesOfFile, type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
@@ -343,7 +343,7 @@ export function describeError(e: TsbpfError, file: string | undefined): { line: 
     const loc = e.location;
     return { line: loc === undefined ? `${where}: error: ${e.reason}` : `${loc.file}:${loc.line}:${loc.column}: error: ${e.reason}`, status: 2 };
   }
-  if (e instanceof LinkError) return { line: `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${printable(e.symbol, 64)}': `}${e.reason}`, status: 2 };
+  if (e instanceof LinkError) return { line: `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${shown(e.symbol, 64)}': `}${e.reason}`, status: 2 };
   if (e instanceof BtfError && e.inBase === true && baseFile !== undefined) return { line: `${baseFile}: error: ${e.message}`, status: 2 };
   // No access to bpf(2) here: about the machine, not a file.
   if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return { line: `tsbpf: error: ${e.message}`, status: 2 };
@@ -372,7 +372,7 @@ function failure(e: unknown): number {
 
 /** Control bytes escaped, so that an error is one line whatever the input holds. */
 function oneLine(text: string): string {
-  return printable(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+  return escapeControls(text);
 }
 
 function topLevel(argv: string[]): number | undefined {
