@@ -162,13 +162,14 @@ describe('-o PATH: devices, FIFOs, symlinks', () => {
 
 // Signals during a large write: the child is signalled while it holds its nameless temporary
 // (seen in /proc/PID/fd as `DIR/#INODE (deleted)`), that is, mid-write.
-const BIG = '.zero 64000000\n';
+// The largest object the assembler writes (two sections of 16 MB; docs/isa.md limits).
+const BIG = '.section .data.a\n.zero 16000000\n.section .data.b\n.zero 16000000\n';
 
 async function signalMidWrite(signal: NodeJS.Signals): Promise<{ dir: string; status: number | null; signal: NodeJS.Signals | null; caught: boolean }> {
   const d = caseDir();
   writeFileSync(join(d, 'big.s'), BIG);
   writeFileSync(join(d, 'out.o'), 'old');
-  const child: ChildProcess = spawn('node', [bin, 'asm', join(d, 'big.s'), '-o', join(d, 'out.o'), '--format', 'raw'], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('node', [bin, 'asm', join(d, 'big.s'), '-o', join(d, 'out.o')], { stdio: 'ignore' });
   const exited = new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (status, sig) => res({ status, signal: sig })));
   let running = true;
   void exited.then(() => { running = false; });
@@ -203,7 +204,7 @@ describe('-o PATH: signals and kill -9 mid-write', () => {
     const d = caseDir();
     writeFileSync(join(d, 'big.s'), BIG);
     // The shell starts the writer, signals it once its nameless temporary is open, reports $?.
-    const script = `node ${bin} asm ${d}/big.s -o ${d}/out.o --format raw & p=$!
+    const script = `node ${bin} asm ${d}/big.s -o ${d}/out.o & p=$!
       while ! ls -l /proc/$p/fd 2>/dev/null | grep -q '${d}/#'; do kill -0 $p 2>/dev/null || break; done
       kill -TERM $p; wait $p; echo $?`;
     const r = spawnSync('bash', ['-c', script], { encoding: 'utf8' });
@@ -227,7 +228,7 @@ describe('-o PATH: the named fallback (TSBPF_OUTPUT_NAMED_TEMP=1, as without O_T
     const d = caseDir();
     writeFileSync(join(d, 'big.s'), BIG);
     writeFileSync(join(d, 'out.o'), 'old');
-    const child = spawn('node', [bin, 'asm', join(d, 'big.s'), '-o', join(d, 'out.o'), '--format', 'raw'], { stdio: 'ignore', env });
+    const child = spawn('node', [bin, 'asm', join(d, 'big.s'), '-o', join(d, 'out.o')], { stdio: 'ignore', env });
     const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_s, sig) => res(sig)));
     const temp = `.out.o.${child.pid}.tmp`;
     for (let i = 0; i < 30_000 && !readdirSync(d).includes(temp); i++) await new Promise((res) => setTimeout(res, 1));
