@@ -5,7 +5,7 @@
 import { shown } from '../quote-source.js';
 import type { AsmObject } from '../asm-object.js';
 import { toRawSlot, writeInstruction } from '../encode.js';
-import { AsmError } from '../errors.js';
+import { AsmError, TsbpfError } from '../errors.js';
 import type { Instruction } from '../instruction.js';
 import { type ByteOrder, writeSlot } from '../slot.js';
 import { runDirective } from './directives.js';
@@ -146,9 +146,10 @@ export class Assembler implements ExprHost {
       return finish(this);
     } catch (e) {
       if (e instanceof AsmError) throw e;
-      // Anything else (an EncodeError, a bug) still reports a source position.
-      const msg = e instanceof Error ? e.message : String(e);
-      this.fail(this.stmtStart, msg);
+      // A typed error about the input (an EncodeError) gets the statement's position; anything
+      // else is a bug in tsbpf and must stay one (exit 3), not pass for bad input.
+      if (!(e instanceof TsbpfError)) throw e;
+      this.fail(this.stmtStart, e.message);
     }
   }
 
@@ -328,7 +329,7 @@ export function parseInstructionLlvm(text: string): Instruction {
     if (parsed.usesR11) as.fail(start, 'register 11 is not representable in the instruction model');
     return insn;
   } catch (e) {
-    if (e instanceof AsmError) throw e;
-    return as.fail(0, e instanceof Error ? e.message : String(e));
+    if (e instanceof AsmError || !(e instanceof TsbpfError)) throw e;
+    return as.fail(0, e.message);
   }
 }

@@ -1,6 +1,7 @@
 // Sections under assembly: a growing byte buffer, the fixups to patch or turn
 // into relocations once every label is known, and the ELF attributes.
 
+import { TsbpfError } from '../tsbpf-error.js';
 import type { AsmRelocation } from '../asm-object.js';
 import { shown } from '../quote-source.js';
 import type { SymExpr } from './expressions.js';
@@ -20,7 +21,7 @@ export const MAX_OBJECT_SIZE = 32 * 1024 * 1024;
 export const MAX_ALIGNMENT = 4096;
 
 /** A section or the object would outgrow its limit; the assembler reports it at the statement. */
-export class SizeLimitError extends Error {
+export class SizeLimitError extends TsbpfError {
   override readonly name = 'SizeLimitError';
 }
 
