@@ -5,7 +5,7 @@
 // tsbpf's own code (exit 3).
 import { expect, it } from 'vitest';
 import { TsbpfError } from '../isa/index.js';
-import { array, asm, defineObject, hashMap, program, R0, R1, struct, u32, u64 } from '../src/dsl/index.js';
+import { array, asm, defineObject, hashMap, htonl, htons, program, R0, R1, struct, u32, u64 } from '../src/dsl/index.js';
 const BAD: unknown[] = [null, undefined, 'str', {}, -1, 1e20, NaN, 0.5, [], () => 1, 12345678901234567890n, Symbol('s'), Object.create(null)];
 it('every builder refuses values of the wrong kind with a TsbpfError', () => {
   const m = hashMap({ key: u32, value: u64, maxEntries: 16 });
@@ -18,6 +18,7 @@ it('every builder refuses values of the wrong kind with a TsbpfError', () => {
     ['lookup', (b, x) => b.lookup(m, x, () => {})], ['lookup map', (b, x) => b.lookup(x, R1 as any, () => {})], ['atomicAdd', (b, x) => b.atomicAdd(8, R1, 0, x)], ['atomicAdd size', (b, x) => b.atomicAdd(x, R1, 0, 1)],
     ['emit', (b, x) => b.emit(x)], ['ntohs', (b, x) => b.ntohs(x)], ['mov', (b, x) => b.emit(asm.mov(R0, x))], ['jeq', (b, x) => b.emit(asm.jeq(R0, 1, x))], ['ldx', (b, x) => b.emit(asm.ldx(x, R0, R1, 0))],
     ['lddw', (b, x) => b.emit(asm.lddw(R0, x))], ['callFunction', (b, x) => b.callFunction(x)], ['let', (b, x) => b.let(x)], ['release', (b, x) => b.release(x)], ['param', (b, x) => b.set(R0, b.param(x))],
+    ['htons', (b, x) => b.set(R0, htons(x))], ['htonl', (b, x) => b.set(R0, htonl(x))],
     ['callKfunc', (b, x) => b.callKfunc(x)], ['zero', (b, x) => b.zero(x)], ['bpfLoop', (b, x) => b.bpfLoop(1, x)], ['loadField', (b, x) => b.loadField(R0, R1, x, 'a')], ['label', (b, x) => b.emit(asm.label(x))], ['ja', (b, x) => b.emit(asm.ja(x))],
   ];
   const bad: string[] = [];
