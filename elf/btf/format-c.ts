@@ -277,7 +277,8 @@ class CWriter {
 
   private compositeDef(id: number, t: Composite, lvl: number): string {
     if (lvl > 256) throw new BtfError(`anonymous type [${id}] nests deeper than 256 levels`, this.btf.byteOffsetOf(id));
-    const packed = this.isPacked(t);
+    // libbpf asks only of a struct whether it is packed; a union never gets the attribute.
+    const packed = t.kind === 'STRUCT' && this.isPacked(t);
     let s = `${this.compositeRef(id, t)} {`;
     let off = 0;
     const isStruct = t.kind === 'STRUCT';
@@ -466,7 +467,9 @@ class CWriter {
         case 'FUNC_PROTO':
           return s + this.proto(t, chain, name, lvl, lastPtr);
         default:
-          s += `/* unexpected ${t.kind} */`; break;
+          // A kind that cannot stand in a declarator (VAR, DATASEC, FUNC …): libbpf abandons the
+          // declaration here, name included, and bpftool prints what it had (`;` for a member).
+          return s;
       }
       lastPtr = t.kind === 'PTR';
     }

@@ -56,7 +56,7 @@ export function formatTypeRaw(btf: Btf, id: number, t: BtfType): string {
       s += ` size=${t.size} vlen=${t.vars.length}`;
       for (const v of t.vars) {
         const k = btf.kindOf(v.type);
-        s += `\n\ttype_id=${v.type} offset=${v.offset} size=${v.size} (${k === 'VOID' ? 'UNKN' : k} '${btf.nameOf(v.type)}')`;
+        s += `\n\ttype_id=${v.type} offset=${v.offset} size=${v.size} (${k === 'VOID' ? 'UNKNOWN' : k} ${quoted(btf.nameOf(v.type))})`;
       }
       return s;
     case 'FLOAT':
