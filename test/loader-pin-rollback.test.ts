@@ -149,3 +149,14 @@ describe.skipIf(!ok)('loadObject: pins by name are all or nothing', () => {
     expect(mapId(join(root, 'tsbpf_rb_map'))).toBe(id);
   });
 });
+
+describe.skipIf(!ok)('load --pin into a directory that cannot be made', () => {
+  it('a pin directory under /proc: one line and exit 2 at once (Node\'s recursive mkdir would retry for ever)', () => {
+    const started = Date.now();
+    const r = spawnSync('node', [CLI, 'load', join(import.meta.dirname, '..', 'fixtures', 'obj', 'map_hash.bpf.o'), '--pin', '/proc/tsbpf-no/such'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('tsbpf: error: /proc/tsbpf-no/such: cannot create the pin directory: ENOENT\n');
+    expect(Date.now() - started).toBeLessThan(60_000);
+  });
+});

@@ -3,7 +3,7 @@
 // is pinned as DIR/<program name>, as `bpftool prog loadall` does; without it the programs are
 // released when the command exits (a load check). Pinning and attaching are all or nothing.
 
-import { mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type AttachContext, attachOptionsForSection, attachProgram, loadObject, objectNameOf, UndoLog, withUndone } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
@@ -48,7 +48,7 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
   try {
     if (pinDir !== undefined) {
       try {
-        createdDir = mkdirSync(pinDir, { recursive: true });
+        createdDir = makeDirectories(pinDir);
       } catch (e) {
         throw new UsageError(`${pinDir}: cannot create the pin directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
       }
@@ -132,6 +132,25 @@ function checkPinDir(dir: string, reuse: boolean): void {
   const shown = names.sort().slice(0, 3).map((n) => JSON.stringify(n.length > 40 ? `${n.slice(0, 40)}…` : n)).join(', ');
   throw new UsageError(`${dir}: already holds ${shown}${names.length > 3 ? ` and ${names.length - 3} more` : ''}; `
     + 'nothing was loaded or pinned (pass --pin-reuse to pin beside what is there)');
+}
+
+/**
+ * mkdir -p that stops at the first refusal: Node's recursive mkdir retries for ever where a
+ * parent exists but refuses new entries with ENOENT (under /proc, say). Returns the first
+ * directory it created, as mkdirSync's recursive form does.
+ */
+function makeDirectories(dir: string): string | undefined {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) {
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  let first: string | undefined;
+  for (const d of missing.reverse()) {
+    mkdirSync(d);
+    first ??= d;
+  }
+  return first;
 }
 
 /** Removes the directories mkdir -p created, from `dir` up to `created`, while they are empty. */
