@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Case, cases, fixtures, reproducers, withSectionField } from '../scripts/reliability/objects.mjs';
+import { seededRng } from './support/seeded-rng.js';
 
 const stdout: string[] = [];
 vi.mock('../src/cli/io.js', async (original) => ({
@@ -185,16 +186,8 @@ describe('the issue\'s reproducers', () => {
   });
 });
 
-/** mulberry32: a small seeded generator, so a failure names a seed that reproduces it. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, so a failure names a seed that reproduces it. */
+const seeded = seededRng;
 
 describe('a seeded slice of the mutation campaign (scripts/reliability/objects.mjs)', () => {
   const SEED = Number(process.env.TSBPF_OBJECTS_SEED ?? 20261206);

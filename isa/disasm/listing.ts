@@ -346,11 +346,16 @@ function instructionLine(
   return size;
 }
 
-function relocationLine(out: TextBuffer, r: ListingRelocation): void {
+/** An annotation under an instruction: `\t\t<offset>:  TEXT`, as llvm-objdump -r indents them. */
+function annotationStart(out: TextBuffer, offset: number): void {
   out.char(TAB);
   out.char(TAB);
-  out.hex(r.offset, 16);
+  out.hex(offset, 16);
   out.text(':  ');
+}
+
+function relocationLine(out: TextBuffer, r: ListingRelocation): void {
+  annotationStart(out, r.offset);
   out.text(r.type);
   out.char(TAB);
   out.text(r.symbol);
@@ -358,10 +363,7 @@ function relocationLine(out: TextBuffer, r: ListingRelocation): void {
 }
 
 function noteLine(out: TextBuffer, n: ListingNote): void {
-  out.char(TAB);
-  out.char(TAB);
-  out.hex(n.offset, 16);
-  out.text(':  ');
+  annotationStart(out, n.offset);
   out.text(n.text);
   out.newline();
 }

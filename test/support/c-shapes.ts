@@ -6,6 +6,7 @@ import {
   array, bitfield, bool, char, type CType, ptr, s16, s32, s64, s8, struct, type StructType, u16, u32, u64, u8, union, type UnionType, void_,
 } from '../../src/dsl/types/index.js';
 import { cDeclarator } from './c-types.js';
+import { seededRng } from './seeded-rng.js';
 
 // Random declarations: scalars, arrays, bitfields, pointers, nested structs and unions.
 export const scalars = [u8, u16, u32, u64, s8, s16, s32, s64, char, bool] as const;
@@ -95,13 +96,5 @@ export function randomTypes(shapes: readonly Shape[]): { types: (StructType | Un
 }
 
 /** A small deterministic PRNG (mulberry32), seeded by fast-check, for values of a random type. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = seededRng;
 
