@@ -37,3 +37,10 @@ it('every builder refuses values of the wrong kind with a TsbpfError', () => {
   }
   expect(bad).toEqual([]);
 });
+
+it('an object spec past the types (no programs, a misspelt key, maps of the wrong kind) is a DslError', () => {
+  // Found by the campaign (dsl area, seed 2: hello-world.ts with `programs` misspelt was exit 3).
+  for (const spec of [{ license: 'GPL', prog0ams: {} }, { license: 'GPL', programs: null }, { license: 'GPL', programs: {}, maps: 5 }, { license: 'GPL', programs: {}, globals: 'x' }]) {
+    expect(() => defineObject(spec as any).build(), JSON.stringify(spec)).toThrow(TsbpfError);
+  }
+});

@@ -65,6 +65,13 @@ interface DataLayout { size: number; align: number; bytes: number[]; vars: { nam
 const SECTION_NAME: Record<GlobalSection, string> = { data: '.data', rodata: '.rodata', bss: '.bss' };
 
 export function buildBpfObject(spec: ObjectSpec): BpfObject {
+  // A module past the TypeScript types (a misspelt key, a cast) must fail as bad input, not as a TypeError.
+  const given = spec as unknown as Record<string, unknown>;
+  if (given.programs === null || typeof given.programs !== 'object') throw new DslError('defineObject needs programs: { name: program(…) }');
+  for (const key of ['maps', 'globals'] as const) {
+    const v = given[key];
+    if (v !== undefined && (v === null || typeof v !== 'object')) throw new DslError(`defineObject: ${key} must be an object`);
+  }
   const btf = new BtfBuilder();
   const intId = (): number => btf.add(s32);
   const arrPtr = new Map<number, number>();
