@@ -23,14 +23,12 @@ export function goldenRecords() {
     const obj = join(dir, 'all-insns.o');
     execFileSync('llvm-mc-19', ['-triple=bpfel', '-mcpu=v4', '-filetype=obj', '-o', obj, SOURCE]);
     const listing = execFileSync('llvm-objdump-19', ['-d', '--mcpu=v4', obj], { encoding: 'utf8' });
-    // Slots as llvm-objdump prints them; a slot with no text continues the previous instruction.
+    // One line per instruction; llvm-objdump prints an ld_imm64's 16 bytes on one line.
     const insns = [];
     for (const line of listing.split('\n')) {
       const m = /^\s+(\d+):\t((?:[0-9a-f]{2} ){7}[0-9a-f]{2}(?: (?:[0-9a-f]{2} ){7}[0-9a-f]{2})?)(?:\t(.*))?$/.exec(line);
       if (m === null) continue;
-      const text = (m[3] ?? '').trim();
-      if (text === '') insns[insns.length - 1].bytes += ` ${m[2]}`;
-      else insns.push({ slot: Number(m[1]), bytes: m[2], objdump: text });
+      insns.push({ slot: Number(m[1]), bytes: m[2], objdump: (m[3] ?? '').trim() });
     }
     const sources = readFileSync(SOURCE, 'utf8').split('\n').map((l) => l.replace(/#.*/, '').trim())
       .filter((l) => l !== '' && !l.startsWith('.') && !l.endsWith(':'));

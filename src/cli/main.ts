@@ -359,20 +359,15 @@ function failure(e: unknown): number {
   }
   if (e instanceof TsbpfError) {
     const { line, status } = describeError(e, inputFile);
-    err(`${oneLine(line)}\n`);
+    err(`${escapeControls(line)}\n`);
     return status;
   }
   // Anything else is a bug in tsbpf: one line, and the stack with TSBPF_DEBUG=1.
   let text: string;
   try { text = e instanceof Error ? `${e.name}: ${e.message}` : String(e); } catch { text = 'an unprintable value'; }
-  err(`tsbpf: internal error: ${oneLine(text)} (please report it; TSBPF_DEBUG=1 shows where)\n`);
+  err(`tsbpf: internal error: ${escapeControls(text)} (please report it; TSBPF_DEBUG=1 shows where)\n`);
   if (process.env.TSBPF_DEBUG === '1' && e instanceof Error && typeof e.stack === 'string') err(`${e.stack}\n`);
   return 3;
-}
-
-/** Control bytes escaped, so that an error is one line whatever the input holds. */
-function oneLine(text: string): string {
-  return escapeControls(text);
 }
 
 function topLevel(argv: string[]): number | undefined {

@@ -2,7 +2,7 @@
 // them (adjust_scalar_min_max_vals and its per-operation steps), for 64-bit and 32-bit operations.
 
 import {
-  asS32, asS64, asU32, asU64, cloneScalar, knownScalar, unknownScalar, markKnown, markKnown32, markUnbounded32, markUnbounded64, markUnknown,
+  asS32, asS64, asU32, asU64, cloneScalar, unknownScalar, markKnown, markKnown32, markUnbounded32, markUnbounded64, markUnknown,
   S32_MAX, S32_MIN, S64_MAX, S64_MIN, type Scalar, syncBounds, U32_MAX, U64_MAX, updateBounds, updateBounds32,
 } from './scalar.js';
 import {
@@ -242,10 +242,3 @@ export function scalarEndian(dst: Scalar, order: 'le' | 'be' | 'swap', bits: 16 
   syncBounds(d);
   return d;
 }
-
-/** `dst = imm` (sign-extended 32-bit immediate for a 64-bit move, zero-extended for a 32-bit one). */
-export function scalarMovImm(imm: number, bits: 32 | 64): Scalar {
-  return knownScalar(bits === 64 ? BigInt(imm) : asU32(BigInt(imm)));
-}
-
-export { asS64 };

@@ -191,10 +191,6 @@ export function syncBounds(s: Scalar): void {
   updateBounds(s);
 }
 
-export function isConstScalar(s: Scalar): boolean {
-  return tnumIsConst(s.varOff);
-}
-
 /** Whether concrete `x` (as a 64-bit pattern) is described by `s`. */
 export function scalarContains(s: Scalar, x: bigint): boolean {
   const u = asU64(x);
