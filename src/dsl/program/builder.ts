@@ -7,7 +7,7 @@
 // (R6–R9, callee-saved). R0–R5 are scratch: helper calls and some builders overwrite them.
 
 import type { CoreRelocationKind } from '../../../elf/index.js';
-import type { Register, Size } from '../../../isa/index.js';
+import { EncodeError, type Register, type Size } from '../../../isa/index.js';
 import * as A from '../asm/builders.js';
 import type { AsmInsn, AsmItem } from '../asm/items.js';
 import { checkReg, isReg, R0, R1, R10, type Reg, type Reg64, reg64 } from '../asm/registers.js';
@@ -23,6 +23,7 @@ import {
 } from './refs.js';
 import { shareReturns } from './peephole.js';
 import { StackFrame } from './stack.js';
+import { InstructionStream } from './instruction-stream.js';
 import { MAX_INSNS, MAX_NESTING } from './limits.js';
 import { quoted } from '../quote.js';
 import { integer } from '../integer.js';
@@ -62,7 +63,7 @@ function unknownHelper(name: unknown): string {
 const CALLEE_SAVED: readonly Register[] = [7, 8, 9, 6];
 
 export class ProgramBuilder {
-  readonly items: AsmItem[] = [];
+  private readonly stream = new InstructionStream();
   readonly stack = new StackFrame();
   /** Every helper by its C name: `b.helpers.bpf_get_current_pid_tgid()`. Each returns R0. */
   readonly helpers: HelperFunctions;
@@ -107,12 +108,25 @@ export class ProgramBuilder {
           throw new DslError(`'${this.prefix}' is longer than ${MAX_INSNS.toLocaleString('en-US')} instructions, the kernel's limit (BPF_PROG_LOAD refuses it with E2BIG)`, callerLocation() ?? it.loc);
         }
       }
-      this.items.push(it);
+      if (it.kind === 'label') this.stream.label(it.name);
+      else this.push(it);
       if (it.kind === 'label') this.reachable = true;
       else if (it.insn.kind === 'exit' || it.insn.kind === 'ja' || it.insn.kind === 'gotol') this.reachable = false;
     }
     return this;
   }
+
+  private push(it: AsmInsn): void {
+    try {
+      this.stream.push(it);
+    } catch (e) {
+      if (e instanceof EncodeError) throw new DslError(`emit: ${e.reason}`, callerLocation() ?? it.loc);
+      throw e;
+    }
+  }
+
+  /** The items emitted so far, labels in place. */
+  get items(): readonly AsmItem[] { return this.stream.items(); }
 
   /** Instruction slots emitted so far. */
   get instructionCount(): number { return this.slots; }
@@ -623,7 +637,7 @@ export class ProgramBuilder {
   /** The finished function: ctx saved at entry when used, `return 0` when the end is reachable. */
   finish(): AsmItem[] {
     if (this.reachable) this.return(0);
-    const body = shareReturns(this.items, () => this.newLabel('ret'));
+    const body = shareReturns(this.stream.items(), () => this.newLabel('ret'));
     return this.ctxUsed ? [A.mov(reg64(6), R1), ...body] : body;
   }
 }
