@@ -23,14 +23,14 @@ const HEAD = "import { defineObject, program, R0 } from 'tsbpf';\n";
 const object = (body: string): string => `export default defineObject({ license: 'GPL', programs: { p: program('xdp', (b) => {\n${body}\n}) } });\n`;
 
 /** Builds `source` with a private TMPDIR (to see what the build leaves there). */
-function build(name: string, source: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stderr: string; stdout: string; temps: string[]; out: boolean } {
+function build(name: string, source: string, flags: string[] = []): { status: number | null; stderr: string; stdout: string; temps: string[]; out: boolean } {
   const dir = join(root, name);
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp, { recursive: true });
   const file = join(dir, 'prog.ts');
   writeFileSync(file, source);
   const out = join(dir, 'prog.o');
-  const r = spawnSync('node', [bin, 'build', file, '-o', out], { encoding: 'utf8', env: { ...process.env, ...env, TMPDIR: tmp }, timeout: 60_000 });
+  const r = spawnSync('node', [bin, 'build', file, '-o', out, ...flags], { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp }, timeout: 60_000 });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout, temps: readdirSync(tmp), out: existsSync(out) };
 }
 
@@ -97,6 +97,18 @@ describe('tsbpf build of hostile program modules', () => {
     expect(r.out).toBe(true);
   });
 
+  it('a module waiting on a long timer, or looping forever, is stopped at --timeout: one line, exit 2, nothing left', () => {
+    const timer = build('long-timer', `${HEAD}await new Promise((r) => setTimeout(r, 1e9));\n${object('  b.return(0);')}`, ['--timeout', '2']);
+    expectRefused(timer, /prog\.ts: error: the module did not finish loading or building within 2 s \(a timer or a loop that does not end; --timeout SECONDS allows longer\)\n$/);
+    const loop = build('endless-loop', HEAD + object('  for (;;) { /* never ends */ }'), ['--timeout', '2']);
+    expectRefused(loop, /prog\.ts: error: the module did not finish loading or building within 2 s/);
+  }, 60_000);
+
+  it('a module whose heap grows without end is stopped at --max-heap: one line, exit 2', () => {
+    const r = build('heap-bomb', `${HEAD}const keep: number[][] = [];\nfor (;;) keep.push(new Array(1e6).fill(1));\n${object('  b.return(0);')}`, ['--max-heap', '128']);
+    expectRefused(r, /prog\.ts: error: the module needed more than 128 MB of heap while loading or building \(--max-heap MB allows more\)\n$/);
+  }, 60_000);
+
   it('a program past the instruction limit: refused at the line of the instruction that crosses it', () => {
     const src = `import { asm, defineObject, program, R0 } from 'tsbpf';
 const insn = asm.mov(R0, 0);
@@ -111,14 +123,14 @@ export default defineObject({ license: 'GPL', programs: { p: program('xdp', (b) 
 
   it('a program of 1.1 million distinct instructions is refused within a 96 MB heap', () => {
     // Each emitted instruction is a new object: the builder must not keep them all (they took
-    // ~160 bytes each, 266 MB at the limit). V8 aborts the build if the heap outgrows the cap.
+    // ~160 bytes each, 266 MB at the limit). The build stops if the heap outgrows the cap.
     const src = `import { asm, defineObject, program, R0 } from 'tsbpf';
 export default defineObject({ license: 'GPL', programs: { p: program('xdp', (b) => {
   for (let i = 0; i < 1_100_000; i++) b.emit(asm.add(R0, i & 0xff));
   b.return(0);
 }) } });
 `;
-    const r = build('too-long-distinct', src, { NODE_OPTIONS: '--max-old-space-size=96' });
+    const r = build('too-long-distinct', src, ['--max-heap', '96']);
     expectRefused(r, /prog\.ts:3:\d+: error: 'p' is longer than 1,000,000 instructions, the kernel's limit \(BPF_PROG_LOAD refuses it with E2BIG\)\n$/);
   }, 120_000);
 });

@@ -1,6 +1,12 @@
-// Entry point of the `tsbpf` executable.
-import { mainAsync } from './main.js';
+// Entry point of the `tsbpf` executable, and of the worker thread tsbpf build runs a program
+// module in (the same bundle started again).
+import { isBuildWorker, serveBuild, useBuildWorker } from '../commands/build-worker.js';
+import { describeFailure, mainAsync } from './main.js';
 
-// Exit as soon as the command is done: a program module (tsbpf build) may have left timers
-// or handles behind that would keep the process alive.
-process.exit(await mainAsync(process.argv.slice(2)));
+if (isBuildWorker()) {
+  await serveBuild(describeFailure);
+} else {
+  useBuildWorker(new URL(import.meta.url));
+  // Exit as soon as the command is done: nothing of the program module's may keep it alive.
+  process.exit(await mainAsync(process.argv.slice(2)));
+}

@@ -11,6 +11,7 @@ import { genTsFromBytes } from '../commands/btf-gen-ts.js';
 import { buildProgramFile } from '../commands/build.js';
 import { BuildError } from '../commands/build-error.js';
 import { guardBuild } from '../commands/build-guard.js';
+import { buildInWorker, buildWorkerScript, DEFAULT_BUILD_BUDGET, WorkerBuildFailure } from '../commands/build-worker.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { generateSkeletonFile } from '../commands/gen-skeleton.js';
 import { linkFiles } from '../commands/link.js';
@@ -294,20 +295,31 @@ async function commandTrace(args: string[]): Promise<number> {
 }
 
 async function commandBuild(args: string[]): Promise<number> {
-  const { values, positionals } = parse('build', args, { output: { type: 'string', short: 'o' } });
+  const { values, positionals } = parse('build', args, {
+    output: { type: 'string', short: 'o' }, timeout: { type: 'string' }, 'max-heap': { type: 'string' },
+  });
   const file = single(positionals, 'program module (PROG.ts)');
   const output = values.output;
   if (typeof output !== 'string') throw new UsageError('build needs -o OUT.o (try tsbpf build --help)');
+  const seconds = positiveInt(values.timeout, '--timeout');
+  const heap = positiveInt(values['max-heap'], '--max-heap');
+  if (seconds === 0 || heap === 0) throw new UsageError(`${seconds === 0 ? '--timeout' : '--max-heap'} must be at least 1`);
   inputFile = file;
-  // Until the object is written, the module ending the process or never finishing is reported.
-  const done = guardBuild(file);
-  try {
-    const bytes = await buildProgramFile(file);
-    if (output === '-') out(bytes);
-    else writeOutputFile(output, bytes);
-  } finally {
-    done();
+  const script = buildWorkerScript();
+  let bytes: Uint8Array;
+  if (script !== undefined) {
+    bytes = await buildInWorker(script, file, {
+      timeoutMs: seconds === undefined ? DEFAULT_BUILD_BUDGET.timeoutMs : seconds * 1000,
+      maxHeapMb: heap ?? DEFAULT_BUILD_BUDGET.maxHeapMb,
+    });
+  } else {
+    // In-process (the CLI run from its sources): the module ending the process or never
+    // finishing is still reported; there is no time or heap budget.
+    const done = guardBuild(file);
+    try { bytes = await buildProgramFile(file); } finally { done(); }
   }
+  if (output === '-') out(bytes);
+  else writeOutputFile(output, bytes);
   return 0;
 }
 
@@ -350,6 +362,21 @@ export function describeError(e: TsbpfError, file: string | undefined): { line: 
   return { line: `${where}: error: ${e.message}`, status: 2 };
 }
 
+/** The one line (controls escaped) and exit status for a failure; the stack of a bug in tsbpf. */
+export function describeFailure(e: unknown, file: string | undefined): { line: string; status: number; stack?: string } {
+  if (e instanceof WorkerBuildFailure) return { line: e.line, status: e.status, ...(e.workerStack === undefined ? {} : { stack: e.workerStack }) };
+  if (e instanceof TsbpfError) {
+    const { line, status } = describeError(e, file);
+    return { line: escapeControls(line), status };
+  }
+  // Anything else is a bug in tsbpf: one line, and the stack with TSBPF_DEBUG=1.
+  let text: string;
+  try { text = e instanceof Error ? `${e.name}: ${e.message}` : String(e); } catch { text = 'an unprintable value'; }
+  let stack: string | undefined;
+  try { stack = e instanceof Error && typeof e.stack === 'string' ? e.stack : undefined; } catch { /* no stack */ }
+  return { line: `tsbpf: internal error: ${escapeControls(text)} (please report it; TSBPF_DEBUG=1 shows where)`, status: 3, ...(stack === undefined ? {} : { stack }) };
+}
+
 /** Exit status and stderr for whatever a command threw. */
 function failure(e: unknown): number {
   if (e instanceof StdoutClosed) return 0;
@@ -357,17 +384,10 @@ function failure(e: unknown): number {
     out(e.text);
     return 0;
   }
-  if (e instanceof TsbpfError) {
-    const { line, status } = describeError(e, inputFile);
-    err(`${escapeControls(line)}\n`);
-    return status;
-  }
-  // Anything else is a bug in tsbpf: one line, and the stack with TSBPF_DEBUG=1.
-  let text: string;
-  try { text = e instanceof Error ? `${e.name}: ${e.message}` : String(e); } catch { text = 'an unprintable value'; }
-  err(`tsbpf: internal error: ${escapeControls(text)} (please report it; TSBPF_DEBUG=1 shows where)\n`);
-  if (process.env.TSBPF_DEBUG === '1' && e instanceof Error && typeof e.stack === 'string') err(`${e.stack}\n`);
-  return 3;
+  const { line, status, stack } = describeFailure(e, inputFile);
+  err(`${line}\n`);
+  if (status === 3 && process.env.TSBPF_DEBUG === '1' && stack !== undefined) err(`${stack}\n`);
+  return status;
 }
 
 function topLevel(argv: string[]): number | undefined {

@@ -39,10 +39,12 @@ Writes TypeScript type descriptors of BTF types.
 Links BPF objects into one, as bpftool gen object.
   -o, --output PATH|-     output object (required)
 `,
-  build: `Usage: tsbpf build PROG.ts -o OUT.o
+  build: `Usage: tsbpf build PROG.ts -o OUT.o [--timeout SECONDS] [--max-heap MB]
 
 Builds an eBPF object from a TypeScript program module (export default defineObject({...})).
   -o, --output PATH|-     output object (required)
+  --timeout SECONDS       stop a module that has not built its object by then (default 120)
+  --max-heap MB           stop a module whose heap grows past this (default 1024)
 `,
   load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
 

@@ -54,13 +54,14 @@ const externalPackages: Plugin = {
 const SKIP = Symbol('skip');
 
 /** Compiles and imports a program module; returns its default export. */
-export async function loadProgramModule(file: string): Promise<DslObject> {
+export async function loadProgramModule(file: string, tmpDir?: string): Promise<DslObject> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new BuildError(file, 'no such file');
   const { build } = await import('esbuild');
   // The bundle goes to a fresh temporary directory: the module's own directory may be read-only.
-  const tmp = mkdtempSync(join(tmpdir(), 'tsbpf-build-'));
-  pendingTemps.add(tmp);
+  // (Or the directory the caller made and removes: the build worker's, which may be stopped midway.)
+  const tmp = tmpDir ?? mkdtempSync(join(tmpdir(), 'tsbpf-build-'));
+  if (tmpDir === undefined) pendingTemps.add(tmp);
   const out = join(tmp, `${basename(abs)}.mjs`);
   try {
     let code: string;
@@ -93,8 +94,10 @@ export async function loadProgramModule(file: string): Promise<DslObject> {
     }
     return value;
   } finally {
-    pendingTemps.delete(tmp);
-    rmSync(tmp, { recursive: true, force: true });
+    if (tmpDir === undefined) {
+      pendingTemps.delete(tmp);
+      rmSync(tmp, { recursive: true, force: true });
+    } else rmSync(out, { force: true });
   }
 }
 
@@ -102,8 +105,8 @@ export async function loadProgramModule(file: string): Promise<DslObject> {
  * `tsbpf build FILE.ts`: the object's ELF bytes. Whatever the module's code throws while its
  * programs are built is the module's failure (exit 2), unless tsbpf's own code threw it.
  */
-export async function buildProgramFile(file: string): Promise<Uint8Array> {
-  const object = await loadProgramModule(file);
+export async function buildProgramFile(file: string, tmpDir?: string): Promise<Uint8Array> {
+  const object = await loadProgramModule(file, tmpDir);
   try {
     return object.build();
   } catch (e) {
