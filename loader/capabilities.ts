@@ -2,6 +2,7 @@
 // Plain file reads only: importing tsbpf works on any platform.
 
 import { readFileSync } from 'node:fs';
+import { TsbpfError } from '../isa/index.js';
 
 /** Capability numbers from linux/capability.h that bpf(2) cares about. */
 export const Capability = { CAP_SYS_ADMIN: 21, CAP_PERFMON: 38, CAP_BPF: 39 } as const;
@@ -35,4 +36,15 @@ export function bpfAccess(): BpfAccess {
     status = undefined;
   }
   return assessBpfAccess(process.platform, status);
+}
+
+/** The loader cannot run here: not Linux, no CAP_BPF, no koffi. */
+export class BpfAccessError extends TsbpfError {
+  override readonly name = 'BpfAccessError';
+}
+
+/** Throws BpfAccessError unless this process can use bpf(2). */
+export function requireBpfAccess(): void {
+  const a = bpfAccess();
+  if (!a.available) throw new BpfAccessError(a.reason);
 }

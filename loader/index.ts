@@ -1,7 +1,9 @@
 // Public surface of tsbpf/loader: whether this process can use bpf(2), the syscall shim
 // (loader/sys, the only native code), and the object loader built on it.
 
-export { assessBpfAccess, bpfAccess, type BpfAccess, Capability, effectiveCapabilities } from './capabilities.js';
+export {
+  assessBpfAccess, bpfAccess, type BpfAccess, BpfAccessError, Capability, effectiveCapabilities, requireBpfAccess,
+} from './capabilities.js';
 // The syscall shim stays reachable for advanced use, under a namespace (`sys.bpf`, `sys.close` …);
 // only the errors a caller catches are top-level.
 export * as sys from './sys/index.js';
@@ -19,10 +21,11 @@ export { ExternError, kernelVersionCode, parseKconfig, readKernelConfig, resolve
 export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 export { type KernelBtfBytes, type KernelBtfSource, readKernelBtfBytes } from './kernel-btf-bytes.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
-export {
-  BpfAccessError, BpfCollection, internalMapName, type LoadedProgramHandle, loadObject, type LoadObjectOptions, objectNameOf,
-  ObjectInputError, PinMismatchError, requireBpfAccess,
-} from './object.js';
+export { loadObject, type LoadObjectOptions } from './object.js';
+export { BpfCollection, type LoadedProgramHandle } from './collection.js';
+export { ObjectInputError, PinMismatchError } from './object-errors.js';
+export { objectNameOf } from './object-input.js';
+export { internalMapName } from './object-maps.js';
 export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
 export { Arena, ARENA_SECTION, mapArena } from './arena.js';
 export * from './core/index.js';

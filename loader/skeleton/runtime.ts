@@ -6,7 +6,8 @@ import { type BpfObject, type Btf, type DataSection, readObject } from '../../el
 import { type AttachContext, attachOptionsForSection, attachProgram, type AttachOptions, AttachError, type Link } from '../attach/index.js';
 import { type BtfJsValue, decodeValue, encodeValue, sizeOf } from '../btf-values.js';
 import type { BpfMap } from '../maps.js';
-import { type BpfCollection, type LoadedProgramHandle, loadObject, type LoadObjectOptions } from '../object.js';
+import type { BpfCollection, LoadedProgramHandle } from '../collection.js';
+import { loadObject, type LoadObjectOptions } from '../object.js';
 import { TsbpfError } from '../../isa/index.js';
 
 export class SkeletonError extends TsbpfError {

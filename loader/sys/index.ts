@@ -4,8 +4,10 @@ export * from './attr.js';
 export * from './commands.js';
 export { errnoMessage, errnoName, errnoNumber } from './errno.js';
 export { NativeUnavailableError, SyscallError } from './errors.js';
-export {
-  address, bpf, bpfRaw, close, ioctl, ioctlBuffer, lastErrno, MapFixedNoReplace, MapShared, type Mapping, mmap, munmap, nativeAvailable,
-  perfEventOpen, Prot,
-} from './native.js';
-export { epollAdd, epollCreate, epollWaitAsync, ifNameToIndex, linkFollow, pageSize, setsockopt } from './native.js';
+export { lastErrno, nativeAvailable } from './libc.js';
+export { address } from './address.js';
+export { bpf, bpfRaw, close, ioctl, ioctlBuffer, perfEventOpen } from './syscalls.js';
+export { MapFixedNoReplace, MapShared, type Mapping, mmap, munmap, pageSize, Prot } from './mmap.js';
+export { epollAdd, epollCreate, epollWaitAsync } from './epoll.js';
+export { ifNameToIndex, setsockopt } from './net.js';
+export { linkFollow } from './link-follow.js';

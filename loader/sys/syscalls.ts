@@ -1,0 +1,82 @@
+// bpf(2), perf_event_open(2), ioctl(2) and close(2): each returns its result or throws SyscallError.
+
+import { holdForCall, released } from './address.js';
+import { bpfCommandName } from './commands.js';
+import { SyscallError } from './errors.js';
+import { type Libc, libc, libcFunction } from './libc.js';
+
+interface Calls {
+  readonly libc: Libc;
+  readonly syscall: (...args: unknown[]) => number;
+  readonly bpf: (nr: number, cmd: number, attr: Uint8Array, size: number) => number;
+  readonly ioctl: (...args: unknown[]) => number;
+  readonly close: (fd: number) => number;
+}
+
+let bound: Calls | undefined;
+
+function calls(): Calls {
+  return bound ??= {
+    libc: libc(),
+    syscall: libcFunction('long syscall(long number, ...)'),
+    // bpf(2) through a fixed prototype of syscall(): a third cheaper per call than the variadic
+    // one. Sound on Linux x86-64 and arm64, where variadic integer and pointer arguments travel in
+    // the same registers as fixed ones (and glibc's syscall() only moves registers).
+    bpf: libcFunction('long syscall(long number, int cmd, void *attr, unsigned int size)'),
+    ioctl: libcFunction('int ioctl(int fd, unsigned long request, ...)'),
+    close: libcFunction('int close(int fd)'),
+  };
+}
+
+/**
+ * bpf(cmd, attr, attr.length). Returns the result (an fd for creating commands, else 0); throws
+ * SyscallError. `keep`: the buffers whose addresses the attr holds (see address()).
+ */
+export function bpf(cmd: number, attr: Uint8Array, keep?: unknown): number {
+  const n = calls();
+  holdForCall(keep);
+  const r = n.bpf(n.libc.nr.bpf, cmd, attr, attr.length);
+  released();
+  if (r < 0) throw new SyscallError('bpf', n.libc.koffi.errno(), bpfCommandName(cmd));
+  return r;
+}
+
+/** bpf() without throwing: the result or minus the errno (for probes and loops that expect failures). */
+export function bpfRaw(cmd: number, attr: Uint8Array, keep?: unknown): number {
+  const n = calls();
+  holdForCall(keep);
+  const r = n.bpf(n.libc.nr.bpf, cmd, attr, attr.length);
+  released();
+  return r < 0 ? -n.libc.koffi.errno() : r;
+}
+
+/** perf_event_open(attr, pid, cpu, group_fd, flags) → fd. `keep` as for bpf(). */
+export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, keep?: unknown): number {
+  const n = calls();
+  holdForCall(keep);
+  const r = n.syscall(n.libc.nr.perfEventOpen, 'void *', attr, 'int', pid, 'int', cpu, 'int', groupFd, 'ulong', flags);
+  released();
+  if (r < 0) throw new SyscallError('perf_event_open', n.libc.koffi.errno());
+  return r;
+}
+
+/** ioctl(fd, request, arg) with an integer argument (PERF_EVENT_IOC_SET_BPF takes the prog fd). */
+export function ioctl(fd: number, request: number, arg: number | bigint = 0): number {
+  const n = calls();
+  const r = n.ioctl(fd, request, 'ulong', arg);
+  if (r < 0) throw new SyscallError('ioctl', n.libc.koffi.errno(), `ioctl 0x${request.toString(16)}`);
+  return r;
+}
+
+/** ioctl(fd, request, pointer to buf). */
+export function ioctlBuffer(fd: number, request: number, buf: Uint8Array): number {
+  const n = calls();
+  const r = n.ioctl(fd, request, 'void *', buf);
+  if (r < 0) throw new SyscallError('ioctl', n.libc.koffi.errno(), `ioctl 0x${request.toString(16)}`);
+  return r;
+}
+
+export function close(fd: number): void {
+  const n = calls();
+  if (n.close(fd) < 0) throw new SyscallError('close', n.libc.koffi.errno());
+}
