@@ -3,13 +3,13 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AttachError, attachCgroup, attachKprobe, attachOptionsForSection, attachProgram, attachRawTracepoint, attachSocketFilter,
-  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, symbolFileOffset, sys,
+  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, resolveBinaryPath, symbolFileOffset, sys,
 } from '../loader/index.js';
 
 import { countInto, createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
@@ -177,17 +177,45 @@ describe.skipIf(!ok)('attach on the live kernel', () => {
     }
   });
 
-  it('kprobe: this kernel has no kprobes, and the error says so', () => {
+  it('uprobe on a library named without a path (libc.so.6:getppid) resolves it as the dynamic loader does', () => {
+    if (process.arch !== 'x64') return;
+    // The reference: ldconfig's cache entry for this architecture.
+    const cache = run('ldconfig', ['-p']).split('\n').find((l) => /^\s*libc\.so\.6 \(libc6,x86-64\) => /.test(l));
+    expect(cache).toBeDefined();
+    expect(realpathSync(resolveBinaryPath('libc.so.6')!)).toBe(realpathSync(cache!.split('=> ')[1]!.trim()));
+    // An executable along PATH, as `command -v` finds it; a missing name is undefined.
+    expect(resolveBinaryPath('sh')).toBe(run('sh', ['-c', 'command -v sh']).trim());
+    expect(resolveBinaryPath('libtsbpf-none.so.1')).toBeUndefined();
+    const map = createMap(MapType.ARRAY, 4, 8, 1);
+    const prog = loadRaw(ProgType.KPROBE, [...countInto(map.fd), 'r0 = 0', 'exit']);
+    const link = attachUprobe(prog, { binary: 'libc.so.6', symbol: 'getppid', pid: PID });
+    try {
+      getppidTimes(7);
+      expect(lookupU64(map, 0)).toBe(7n);
+    } finally {
+      link.close(); prog.close(); map.close();
+    }
+    expect(() => attachUprobe(prog, { binary: 'libtsbpf-none.so.1', symbol: 'f' })).toThrow(/attach uprobe libtsbpf-none\.so\.1:f: no 'libtsbpf-none\.so\.1' on the dynamic loader's search path/);
+  });
+
+  it('kprobe: attaches where the kernel has a kprobe PMU, and where it has none the error says so', () => {
+    const hasKprobes = existsSync('/sys/bus/event_source/devices/kprobe/type');
     const p = loadRaw(ProgType.KPROBE, ['r0 = 0', 'exit']);
     try {
       let err: unknown;
+      let link: Link | undefined;
       try {
-        attachKprobe(p, { function: 'do_sys_openat2' });
+        link = attachKprobe(p, { function: 'do_sys_openat2' });
       } catch (e) {
         err = e;
       }
-      expect(err).toBeInstanceOf(AttachError);
-      expect((err as Error).message).toMatch(/^attach kprobe do_sys_openat2: this kernel has no kprobe support/);
+      link?.close();
+      if (hasKprobes) {
+        expect(err).toBeUndefined();
+      } else {
+        expect(err).toBeInstanceOf(AttachError);
+        expect((err as Error).message).toMatch(/^attach kprobe do_sys_openat2: this kernel has no kprobe support/);
+      }
     } finally {
       p.close();
     }

@@ -4,6 +4,7 @@ export { AttachError, Link, type LinkKind, type ProgramHandle, programFd } from 
 export { attachTracepoint, tracepointId, TRACEFS } from './tracepoint.js';
 export { attachRawTracepoint } from './raw-tracepoint.js';
 export { attachUprobe, type UprobeOptions } from './uprobe.js';
+export { librarySearchPath, resolveBinaryPath } from './binary-path.js';
 export { symbolFileOffset, SymbolNotFoundError } from './symbol-offset.js';
 export { attachKprobe, type KprobeOptions } from './kprobe.js';
 export { attachXdp, XdpMode, type XdpModeName } from './xdp.js';

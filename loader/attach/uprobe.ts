@@ -4,12 +4,16 @@
 
 import { readFileSync } from 'node:fs';
 import { address } from '../sys/index.js';
+import { resolveBinaryPath } from './binary-path.js';
 import { AttachError, type Link, type ProgramHandle } from './link.js';
 import { attachPerfEvent } from './perf-event.js';
 import { SymbolNotFoundError, symbolFileOffset } from './symbol-offset.js';
 
 export interface UprobeOptions {
-  /** Path of the executable or library. */
+  /**
+   * Path of the executable or library; a name without a '/' is looked up as libbpf does (a
+   * library `NAME.so…` on the dynamic loader's search path, an executable along PATH).
+   */
   readonly binary: string;
   /** Function to probe; its file offset is looked up in the binary's symbol tables. */
   readonly symbol?: string;
@@ -39,10 +43,15 @@ export function attachUprobe(program: ProgramHandle, options: UprobeOptions): Li
   const target = `${options.binary}:${options.symbol ?? ''}${options.offset !== undefined ? `+0x${options.offset.toString(16)}` : ''}`;
   const pmu = pmuInfo('uprobe');
   if (pmu === undefined) throw new AttachError('this kernel has no uprobe PMU (/sys/bus/event_source/devices/uprobe)', kind, target);
+  const binary = resolveBinaryPath(options.binary);
+  if (binary === undefined) {
+    const where = options.binary.includes('.so') ? "the dynamic loader's search path (LD_LIBRARY_PATH, /etc/ld.so.conf, /lib, /usr/lib)" : 'PATH';
+    throw new AttachError(`no '${options.binary}' on ${where}`, kind, target, 'ENOENT');
+  }
   let offset = options.offset ?? 0;
   if (options.symbol !== undefined) {
     try {
-      offset += symbolFileOffset(options.binary, options.symbol);
+      offset += symbolFileOffset(binary, options.symbol);
     } catch (e) {
       if (e instanceof SymbolNotFoundError || (e as NodeJS.ErrnoException).code !== undefined || (e as Error).name === 'ElfError') {
         throw new AttachError((e as Error).message, kind, target);
@@ -50,7 +59,7 @@ export function attachUprobe(program: ProgramHandle, options: UprobeOptions): Li
       throw e;
     }
   }
-  const path = Buffer.from(`${options.binary}\0`);
+  const path = Buffer.from(`${binary}\0`);
   const link = attachPerfEvent(program, kind, target, {
     type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: address(path),
     config2: BigInt(offset), ...(options.pid !== undefined ? { pid: options.pid } : {}),
