@@ -32,5 +32,6 @@ export * from './core/index.js';
 export * from './attach/index.js';
 export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';
 export * from './events/index.js';
+export { ATTACH_PROBE_NAMES, type AttachProbeName, probeAttach } from './attach-probes.js';
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
 export * from './skeleton/index.js';

@@ -4,6 +4,7 @@
 // or compiled-out types are refused before verification with an empty log.
 
 import { KERNEL_HELPER_NAMES } from '../isa/index.js';
+import { ATTACH_PROBE_NAMES, probeAttach } from './attach-probes.js';
 import { AttachType, ProgType } from './attach/kernel-enums.js';
 import { OwnedFd } from './fd.js';
 import { kernelBtf } from './kernel-btf.js';
@@ -22,6 +23,8 @@ export interface ProbeResult {
 export interface FeatureReport {
   readonly programTypes: Record<string, boolean>;
   readonly mapTypes: Record<string, boolean>;
+  /** Attachment kind → whether a minimal program attaches (kprobe, uprobe, tracepoint …). */
+  readonly attach: Record<string, boolean>;
   /** Program type name → names of the helpers it may call (when helpers were probed). */
   readonly helpers?: Record<string, string[]>;
 }
@@ -170,7 +173,9 @@ export function probeKernel(options: { helpers?: boolean } = {}): FeatureReport 
   for (const [name, t] of PROGRAM_TYPE_NAMES) programTypes[name] = probeProgramType(t).supported;
   const mapTypes: Record<string, boolean> = {};
   for (const [name, t] of MAP_TYPE_NAMES) mapTypes[name] = probeMapType(t).supported;
-  if (options.helpers !== true) return { programTypes, mapTypes };
+  const attach: Record<string, boolean> = {};
+  for (const name of ATTACH_PROBE_NAMES) attach[name] = probeAttach(name).supported;
+  if (options.helpers !== true) return { programTypes, mapTypes, attach };
   const helpers: Record<string, string[]> = {};
   for (const [name, t] of PROGRAM_TYPE_NAMES) {
     helpers[name] = [];
@@ -178,5 +183,5 @@ export function probeKernel(options: { helpers?: boolean } = {}): FeatureReport 
     if (probeProgramType(t).detail !== 'ok') continue;
     for (let h = 1; h < KERNEL_HELPER_NAMES.length; h++) if (probeHelper(t, h).supported) helpers[name].push(KERNEL_HELPER_NAMES[h]!);
   }
-  return { programTypes, mapTypes, helpers };
+  return { programTypes, mapTypes, attach, helpers };
 }

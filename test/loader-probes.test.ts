@@ -1,5 +1,8 @@
 // Feature probes against the live kernel and against bpftool's probe of the same kernel.
 
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KERNEL_HELPER_NAMES } from '../isa/index.js';
 import { MapType, probeHelper, probeKernel, probeMapType, probeProgramType, ProgType } from '../loader/index.js';
@@ -10,6 +13,8 @@ import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the probe tests');
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 
 interface BpftoolFeatures {
   program_types: Record<string, boolean>;
@@ -25,6 +30,23 @@ describe.skipIf(!ok)('feature probes', () => {
     const theirs = Object.entries(bpftool!.program_types).map(([k, v]) => [/^have_(.+)_prog_type$/.exec(k)![1]!, v] as const);
     expect(theirs.length).toBeGreaterThan(25);
     for (const [name, v] of theirs) expect([name, report!.programTypes[name]]).toEqual([name, v]);
+  });
+
+  it('attach probes: a program type that loads is not an attachment that works (kprobe PMU, uprobe PMU, tracefs)', () => {
+    // The kernel's own evidence for each kind, read from sysfs and tracefs rather than attached.
+    const pmu = (name: string): boolean => existsSync(`/sys/bus/event_source/devices/${name}/type`);
+    const tracefs = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'].find((d) => existsSync(`${d}/events`));
+    const event = (path: string): boolean => tracefs !== undefined && existsSync(`${tracefs}/events/${path}/id`);
+    expect(report!.attach).toEqual({
+      kprobe: pmu('kprobe'), kretprobe: pmu('kprobe'), uprobe: pmu('uprobe'), uretprobe: pmu('uprobe'),
+      tracepoint: event('syscalls/sys_enter_getpid'), raw_tracepoint: event('raw_syscalls/sys_enter'),
+    });
+    // The program type loads either way: that is what the report used to give for "kprobe".
+    expect(report!.programTypes.kprobe).toBe(true);
+    const cli = spawnSync('node', [CLI, 'probe', '--attach', 'kprobe'], { encoding: 'utf8' });
+    expect(cli.status).toBe(pmu('kprobe') ? 0 : 1);
+    expect(cli.stdout).toMatch(pmu('kprobe') ? /^attach kprobe: yes\n$/ : /^attach kprobe: no \(attach kprobe do_sys_openat2: this kernel has no kprobe support/);
+    expect(spawnSync('node', [CLI, 'probe', '--attach', 'kprob'], { encoding: 'utf8' }).stderr).toBe('tsbpf: error: unknown attach kind \'kprob\' (known: kprobe, kretprobe, uprobe, uretprobe, tracepoint, raw_tracepoint)\n');
   });
 
   it('agrees with bpftool on every map type bpftool knows', () => {

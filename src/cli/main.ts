@@ -259,12 +259,15 @@ function commandRun(args: string[]): number {
 function commandProbe(args: string[]): number {
   const { values, positionals } = parse('probe', args, {
     helpers: { type: 'boolean' }, json: { type: 'boolean' }, 'prog-type': { type: 'string' }, 'map-type': { type: 'string' },
-    helper: { type: 'string' },
+    helper: { type: 'string' }, attach: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`probe takes no arguments (got ${quoted(positionals[0])})`);
-  const q = { progType: values['prog-type'], mapType: values['map-type'], helper: values.helper } as Record<string, string | undefined>;
-  if (q.progType !== undefined || q.mapType !== undefined || q.helper !== undefined) {
-    const r = probeOne({ ...(q.progType === undefined ? {} : { progType: q.progType }), ...(q.mapType === undefined ? {} : { mapType: q.mapType }), ...(q.helper === undefined ? {} : { helper: q.helper }) });
+  const q = { progType: values['prog-type'], mapType: values['map-type'], helper: values.helper, attach: values.attach } as Record<string, string | undefined>;
+  if (q.progType !== undefined || q.mapType !== undefined || q.helper !== undefined || q.attach !== undefined) {
+    const r = probeOne({
+      ...(q.progType === undefined ? {} : { progType: q.progType }), ...(q.mapType === undefined ? {} : { mapType: q.mapType }),
+      ...(q.helper === undefined ? {} : { helper: q.helper }), ...(q.attach === undefined ? {} : { attach: q.attach }),
+    });
     out(values.json === true ? `${JSON.stringify(r)}\n` : `${r.feature}: ${r.supported ? 'yes' : 'no'}${r.detail === 'ok' ? '' : ` (${r.detail})`}\n`);
     return r.supported ? 0 : 1;
   }

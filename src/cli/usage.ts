@@ -78,14 +78,16 @@ Streams the kernel's trace pipe (bpf_printk output).
   --timeout MS            stop after MS milliseconds without a line
   --count N               stop after N lines
 `,
-  probe: `Usage: tsbpf probe [--helpers] [--json] | --prog-type T | --map-type T | --helper H --prog-type T
+  probe: `Usage: tsbpf probe [--helpers] [--json] | --prog-type T | --map-type T | --helper H --prog-type T | --attach K
 
-Reports which program types, map types and helpers the running kernel supports.
+Reports which program types, map types, attachments and helpers the running kernel supports.
   --helpers               also list the helpers of each program type
   --json                  print JSON
   --prog-type T           one program type (exit 1 when unsupported)
   --map-type T            one map type (exit 1 when unsupported)
   --helper H              one helper, with --prog-type (exit 1 when unsupported)
+  --attach K              one attachment kind: kprobe, kretprobe, uprobe, uretprobe, tracepoint,
+                          raw_tracepoint (a real attach; exit 1 when it fails)
 `,
   'gen skeleton': `Usage: tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]
 
