@@ -3,7 +3,7 @@
 // definition under the same name is refused and leaves the pin alone.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 let dir = '';
 const ROOT = `/sys/fs/bpf/tsbpf-test-pinning-${process.pid}`;
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const objs: string[] = [];
 
 beforeAll(() => {
@@ -72,5 +73,25 @@ describe.skipIf(!ok)('pinning by name', () => {
 
     expect(() => loadObject(objs[1]!, { pinRoot: ROOT })).toThrow(PinMismatchError);
     expect(spawnSync('bpftool', ['map', 'show', 'pinned', path]).status).toBe(0);
+  });
+
+  it('tsbpf load --pin-maps DIR pins by-name maps in DIR, and a failed load leaves nothing there', () => {
+    const root = `${ROOT}-cli`;
+    mkdirSync(root, { recursive: true });
+    try {
+      const r = spawnSync('node', [CLI, 'load', objs[0]!, '--pin-maps', root], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const shown = JSON.parse(run('bpftool', ['-j', 'map', 'show', 'pinned', join(root, 'tsbpf_pinned')])) as { name: string };
+      expect(shown.name).toBe('tsbpf_pinned');
+      expect(existsSync('/sys/fs/bpf/tsbpf_pinned')).toBe(false);
+      // The other definition of the same name is refused against the pin in DIR.
+      const bad = spawnSync('node', [CLI, 'load', objs[1]!, '--pin-maps', root], { encoding: 'utf8' });
+      expect(bad.status).toBe(2);
+      expect(bad.stderr.split('\n').filter((l) => l !== '')).toHaveLength(1);
+      expect(readdirSync(root)).toEqual(['tsbpf_pinned']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -186,6 +186,7 @@ function commandLoad(args: string[]): number {
     prog: { type: 'string', multiple: true },
     btf: { type: 'string' },
     pin: { type: 'string' },
+    'pin-maps': { type: 'string' },
     'pin-reuse': { type: 'boolean' },
     'print-log': { type: 'boolean' },
     attach: { type: 'boolean' },
@@ -200,6 +201,7 @@ function commandLoad(args: string[]): number {
       ...(values.prog === undefined ? {} : { programs: values.prog as string[] }),
       ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
       ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
+      ...(typeof values['pin-maps'] === 'string' ? { pinMapsDir: values['pin-maps'] } : {}),
       ...(values['pin-reuse'] === true ? { pinReuse: true } : {}),
       printLog,
       ...(values.attach === true ? {

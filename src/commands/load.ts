@@ -12,6 +12,8 @@ export interface LoadCommandOptions {
   readonly programs?: readonly string[];
   readonly btfPath?: string;
   readonly pinDir?: string;
+  /** Directory for maps marked `pinning = LIBBPF_PIN_BY_NAME` (default /sys/fs/bpf). */
+  readonly pinMapsDir?: string;
   /** Pin beside what pinDir already holds (another object's pins); without it a non-empty pinDir is refused. */
   readonly pinReuse?: boolean;
   /** Keep the verifier log of successful loads too (log level 1). */
@@ -38,6 +40,7 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
     name: objectNameOf(file),
     ...(options.programs === undefined ? {} : { programs: options.programs }),
     ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
+    ...(options.pinMapsDir === undefined ? {} : { pinRoot: options.pinMapsDir }),
     logLevel: options.printLog === true ? 1 : 0,
   });
   // All or nothing: every pin, attachment and registration this call makes is undone when a later
