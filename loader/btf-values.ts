@@ -3,7 +3,7 @@
 // strings (up to the first NUL), other arrays arrays, structs/unions objects by member name,
 // enums numbers. encodeValue is the inverse (missing members and elements are zero).
 
-import { type Btf, BTF_INT_BOOL, BTF_INT_SIGNED } from '../elf/index.js';
+import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED } from '../elf/index.js';
 import { TsbpfError } from '../isa/index.js';
 
 export type BtfJsValue = number | bigint | boolean | string | BtfJsValue[] | { [member: string]: BtfJsValue };
@@ -24,9 +24,15 @@ function resolve(btf: Btf, id: number): number {
   throw new BtfValueError(`type ${id}: modifier chain too long`);
 }
 
-function isChar(btf: Btf, id: number): boolean {
-  const t = btf.type(resolve(btf, id));
-  return t?.kind === 'INT' && t.size === 1 && (t.name === 'char' || t.name === 'signed char' || t.name === 'unsigned char');
+/**
+ * A `char` element: an array of it is text. As bpftool decides it, the element type itself (past
+ * const/volatile, not past a typedef) is a 1-byte INT named `char` or encoded CHAR; `u8`,
+ * `__u8`, `unsigned char` and `signed char` arrays are bytes (an IPv4 address is not text).
+ */
+export function isChar(btf: Btf, id: number): boolean {
+  let t = btf.type(id);
+  for (let i = 0; i < 32 && t !== undefined && (t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG'); i++) t = btf.type(t.type);
+  return t?.kind === 'INT' && t.size === 1 && (t.name === 'char' || (t.encoding & BTF_INT_CHAR) !== 0);
 }
 
 function readBits(view: DataView, bitOff: number, bits: number, signed: boolean): bigint {

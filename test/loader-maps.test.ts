@@ -13,6 +13,8 @@ import { type Btf } from '../elf/index.js';
 import {
   BpfMap, type BtfJsValue, isPerCpuMap, loadObject, MapType, possibleCpus, SyscallError, UpdateFlags,
 } from '../loader/index.js';
+import { array, char, defineObject, hashMap, program, u8 as u8DSL } from '../src/index.js';
+import { inetNtop4 } from '../loader/index.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
 const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
@@ -195,8 +197,9 @@ function valueArb(btf: Btf, id: number): fc.Arbitrary<BtfJsValue> {
     }
     case 'ENUM': return fc.constantFrom(...t.values.map((v) => v.value));
     case 'ARRAY': {
-      const e = btf.get(t.type);
-      if (e.kind === 'INT' && e.size === 1) return fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'), maxLength: t.nelems - 1 });
+      let e = btf.get(t.type);
+      while (e.kind === 'CONST' || e.kind === 'VOLATILE') e = btf.get(e.type);
+      if (e.kind === 'INT' && e.size === 1 && (e.name === 'char' || (e.encoding & 2) !== 0)) return fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'), maxLength: t.nelems - 1 });
       return fc.array(valueArb(btf, t.type), { minLength: t.nelems, maxLength: t.nelems });
     }
     case 'STRUCT': {
@@ -226,6 +229,24 @@ const fixtures = (JSON.parse(readFileSync(join(FIX, 'manifest.json'), 'utf8')) a
 const TYPED = new Set<number>([MapType.HASH, MapType.ARRAY, MapType.LRU_HASH, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_PERCPU_HASH]);
 
 describe.skipIf(!ok)('typed keys and values (BTF) against bpftool\'s formatted dump', () => {
+  it('a u8[4] key is bytes and a char[8] value text, as bpftool formats them (the trial\'s 10.99.0.1 and 10.99.0.3)', () => {
+    const hosts = hashMap({ key: array(u8DSL, 4), value: array(char, 8), maxEntries: 4 });
+    const obj = defineObject({ license: 'GPL', maps: { hosts }, programs: { p: program('xdp', (b) => { b.return(2); }) } });
+    const c = loadObject(obj.build());
+    try {
+      const m = c.map('hosts');
+      m.update(new Uint8Array([10, 99, 0, 1]), new TextEncoder().encode('alpha\0\0\0'));
+      m.set([10, 99, 0, 3], 'beta');
+      const entries = [...m.typedEntries()].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+      expect(entries).toEqual([[[10, 99, 0, 1], 'alpha'], [[10, 99, 0, 3], 'beta']]);
+      expect(entries.map(([k]) => inetNtop4(k as number[]))).toEqual(['10.99.0.1', '10.99.0.3']);
+      const shown = bpftoolJson(['-j', 'map', 'dump', 'id', String(m.info.id)]) as { formatted: { key: unknown; value: unknown } }[];
+      expect(shown.map((e) => e.formatted).sort((a, b) => JSON.stringify(a.key).localeCompare(JSON.stringify(b.key)))).toEqual(entries.map(([k, v]) => ({ key: canon(k), value: v })));
+    } finally {
+      c.close();
+    }
+  });
+
   it('every BTF-typed hash/array map of the fixtures: set random values, read them back (API, bpftool, tsbpf maps dump)', () => {
     let maps = 0;
     for (const f of fixtures) {

@@ -2,6 +2,7 @@
 // maps, programs and global variables become typed members named as in the C source.
 
 import { type BpfObject, type Btf, readObject } from '../../elf/index.js';
+import { isChar } from '../btf-values.js';
 
 export interface SkeletonOptions {
   /** Class name stem; default from the file name (prog_xdp → ProgXdp). */
@@ -33,9 +34,8 @@ export function tsTypeOf(btf: Btf, id: number, depth = 0): string {
     case 'PTR': return 'bigint';
     case 'FLOAT': return 'number';
     case 'ARRAY': {
-      let e = btf.type(t.type);
-      while (e !== undefined && (e.kind === 'TYPEDEF' || e.kind === 'CONST' || e.kind === 'VOLATILE')) e = btf.type(e.type);
-      if (e?.kind === 'INT' && e.size === 1 && /char/.test(e.name)) return 'string';
+      // Text exactly where the typed map API decodes a string.
+      if (isChar(btf, t.type)) return 'string';
       return `${wrap(tsTypeOf(btf, t.type, depth + 1))}[]`;
     }
     case 'STRUCT': case 'UNION': {
