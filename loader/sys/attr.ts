@@ -141,43 +141,6 @@ export const PerfEventFlag = {
   mmap: 8, comm: 9, freq: 10, inherit_stat: 11, enable_on_exec: 12, task: 13, watermark: 14,
 } as const;
 
-export type AttrValue = number | bigint | Uint8Array;
-
-/**
- * Encodes a layout: numbers and bigints little/host-endian into their field, Uint8Array copied
- * into a byte field (map_name, prog_name). Pointers are bigints the caller got from the shim's
- * `address()`. Unset fields are zero, as the kernel requires of unused bytes.
- */
-export function encodeAttr<F extends string>(l: AttrLayout<F>, values: Partial<Record<F, AttrValue>>): Buffer {
-  const buf = Buffer.alloc(l.size);
-  for (const [name, v] of Object.entries(values) as [F, AttrValue | undefined][]) {
-    if (v === undefined) continue;
-    const f = l.fields[name];
-    if (f === undefined) throw new Error(`${l.name}: no field ${name}`);
-    if (v instanceof Uint8Array) {
-      if (v.length > f.size) throw new Error(`${l.name}.${name}: ${v.length} bytes do not fit in ${f.size}`);
-      buf.set(v, f.offset);
-    } else if (f.size === 2) {
-      buf.writeUInt16LE(Number(v), f.offset);
-    } else if (f.size === 4) {
-      const n = Number(v);
-      if (n < 0) buf.writeInt32LE(n, f.offset);
-      else buf.writeUInt32LE(n, f.offset);
-    } else if (f.size === 8) {
-      const n = BigInt(v);
-      if (n < 0n) buf.writeBigInt64LE(n, f.offset);
-      else buf.writeBigUInt64LE(n, f.offset);
-    } else throw new Error(`${l.name}.${name}: a ${f.size}-byte field takes bytes`);
-  }
-  return buf;
-}
-
-/** Reads a u32/u64 field back (the kernel writes retval, log_true_size, count, next_id …). */
-export function readAttr<F extends string>(l: AttrLayout<F>, buf: Buffer, name: F): number {
-  const f = l.fields[name];
-  return f.size === 2 ? buf.readUInt16LE(f.offset) : f.size === 4 ? buf.readUInt32LE(f.offset) : Number(buf.readBigUInt64LE(f.offset));
-}
-
 /** Object names (map_name/prog_name) as the kernel accepts them: at most 15 bytes, NUL-terminated. */
 export function objectName(name: string): Uint8Array {
   const bytes = Buffer.from(name, 'utf8').subarray(0, 15);
