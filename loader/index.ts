@@ -7,7 +7,7 @@ export {
 // The syscall shim stays reachable for advanced use, under a namespace (`sys.bpf`, `sys.close` …);
 // only the errors a caller catches are top-level.
 export * as sys from './sys/index.js';
-export { NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
+export { AttrValueError, NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
 export { UndoLog, withUndone } from './undo.js';
 export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';

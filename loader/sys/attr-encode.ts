@@ -5,7 +5,8 @@
 // pointee, nested ones included — is alive for the call whatever else is collected: no buffer is
 // known only by its address, and nothing needs holding.
 
-import type { AttrLayout } from './attr.js';
+import type { AttrField, AttrLayout } from './attr.js';
+import { AttrValueError } from './errors.js';
 
 /**
  * Memory a pointer field points to: `pointee(bytes)` (a copy the kernel reads), `pointee(size)`
@@ -118,27 +119,38 @@ function writeFields(
 ): void {
   for (const [name, v] of Object.entries(values)) {
     if (v === undefined) continue;
-    const f = (l.fields as Readonly<Record<string, AttrLayout['fields'][string]>>)[name];
-    if (f === undefined) throw new Error(`${l.name}: no field ${name}`);
+    const f = (l.fields as Readonly<Record<string, AttrField>>)[name];
+    if (f === undefined) throw new AttrValueError(l.name, name, v, `${l.name} has no field ${name}`);
     const at = base + f.offset;
     if (v instanceof Pointee) {
-      if (f.size !== 8) throw new Error(`${l.name}.${name}: a ${f.size}-byte field cannot hold a pointer`);
+      if (f.size !== 8) throw new AttrValueError(l.name, name, v, `a ${f.size}-byte field cannot hold a pointer`);
       pointers.push(at, offsets.get(v)!);
     } else if (v instanceof Uint8Array) {
-      if (v.length > f.size) throw new Error(`${l.name}.${name}: ${v.length} bytes do not fit in ${f.size}`);
+      if (v.length > f.size) throw new AttrValueError(l.name, name, v, `${v.length} bytes do not fit in ${f.size}`);
       buf.set(v, at);
-    } else if (f.size === 2) {
-      buf.writeUInt16LE(Number(v), at);
-    } else if (f.size === 4) {
-      const n = Number(v);
-      if (n < 0) buf.writeInt32LE(n, at);
-      else buf.writeUInt32LE(n, at);
-    } else if (f.size === 8) {
-      const n = BigInt(v);
-      if (n < 0n) buf.writeBigInt64LE(n, at);
-      else buf.writeBigUInt64LE(n, at);
-    } else throw new Error(`${l.name}.${name}: a ${f.size}-byte field takes bytes`);
+    } else {
+      const n = fieldInteger(l, name, f, v);
+      if (f.size === 2) buf.writeUInt16LE(Number(n & 0xffffn), at);
+      else if (f.size === 4) buf.writeUInt32LE(Number(n & 0xffff_ffffn), at);
+      else buf.writeBigUInt64LE(BigInt.asUintN(64, n), at);
+    }
   }
+}
+
+/** The integer `v` as a bigint, when it is one and fits the field (signed or unsigned, 2, 4 or 8 bytes). */
+function fieldInteger(l: AttrLayout, name: string, f: AttrField, v: number | bigint): bigint {
+  const fail = (reason: string): never => { throw new AttrValueError(l.name, name, v, reason); };
+  if (f.size === 16) fail('a 16-byte field takes bytes');
+  if (typeof v === 'number' && !Number.isInteger(v)) fail(`${v} is not an integer`);
+  // Beyond 2^53 a number may already have been rounded: such values come as bigints.
+  if (typeof v === 'number' && !Number.isSafeInteger(v)) fail(`${v} is beyond 2^53; pass a bigint`);
+  const n = BigInt(v);
+  const bits = BigInt(f.size * 8);
+  const [min, max] = f.signed === true ? [-(1n << (bits - 1n)), (1n << (bits - 1n)) - 1n] : [0n, (1n << bits) - 1n];
+  const type = `${f.signed === true ? 's' : 'u'}${bits}`;
+  if (n < min) fail(f.signed === true ? `${v} is below the ${type} minimum ${min}` : `${v} is negative; the field is ${type}`);
+  if (n > max) fail(`${v} does not fit in ${type} (max ${max})`);
+  return n;
 }
 
 /** Reads a u32/u64 field back (the kernel writes retval, log_true_size, count, next_id …). */
