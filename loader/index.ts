@@ -22,6 +22,7 @@ export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 export { type KernelBtfBytes, type KernelBtfSource, readKernelBtfBytes } from './kernel-btf-bytes.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
 export { loadObject, type LoadObjectOptions } from './object.js';
+export { type LoaderLog, type LoaderLogLevel, setLoaderLog } from './log.js';
 export { BpfCollection, type LoadedProgramHandle } from './collection.js';
 export { ObjectInputError, PinMismatchError } from './object-errors.js';
 export { objectNameOf } from './object-input.js';

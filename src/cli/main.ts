@@ -187,6 +187,7 @@ function commandLoad(args: string[]): number {
     pin: { type: 'string' },
     'pin-reuse': { type: 'boolean' },
     'print-log': { type: 'boolean' },
+    verbose: { type: 'boolean' },
     attach: { type: 'boolean' },
     iface: { type: 'string' },
     cgroup: { type: 'string' },
@@ -201,6 +202,7 @@ function commandLoad(args: string[]): number {
       ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
       ...(values['pin-reuse'] === true ? { pinReuse: true } : {}),
       printLog,
+      ...(values.verbose === true ? { log: (level: string, message: string) => err(`tsbpf: ${level}: ${message}\n`) } : {}),
       ...(values.attach === true ? {
         attach: {
           ...(typeof values.iface === 'string' ? { interface: values.iface } : {}),
