@@ -21,15 +21,13 @@ export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
   if (cc.status !== 0) throw new Error(`cc bench/map-lookup.c -lbpf failed: ${cc.stderr}`);
   const map = loader.BpfMap.create({ name: 'bench_ts', type: loader.MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
   const key = new Uint8Array(4);
-  // The bare syscall: an attr encoded once, as a caller that reuses buffers would do. The attr's
-  // buffers go with every call (`keep`): only their addresses are in the attr, and a buffer the
-  // collector frees while the kernel keeps writing the value into it corrupts the heap (this bench
-  // aborted with "malloc(): unaligned fastbin chunk detected" before it passed them).
-  const value = new Uint8Array(8);
-  const held = [key, value];
-  const attr = loader.sys.encodeAttr(loader.sys.MapElemAttr, { map_fd: map.fd, key: loader.sys.address(key), value: loader.sys.address(value) });
+  // The bare syscall: an attr encoded once, as a caller that reuses buffers would do. Its key and
+  // value are pointees in the attr's own buffer, so nothing the kernel writes into can be collected
+  // while the attr is used (this bench aborted with "malloc(): unaligned fastbin chunk detected"
+  // when the attr held bare addresses of separate buffers).
+  const attr = loader.sys.encodeAttr(loader.sys.MapElemAttr, { map_fd: map.fd, key: loader.sys.pointee(key), value: loader.sys.pointee(8) });
   try {
-    for (let i = 0; i < n; i++) { map.lookup(key); loader.sys.bpf(loader.sys.BpfCommand.MAP_LOOKUP_ELEM, attr, held); } // warm-up (JIT)
+    for (let i = 0; i < n; i++) { map.lookup(key); loader.sys.bpf(loader.sys.BpfCommand.MAP_LOOKUP_ELEM, attr); } // warm-up (JIT)
     const ours = [];
     const bare = [];
     const theirs = [];
@@ -38,7 +36,7 @@ export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
       for (let i = 0; i < n; i++) map.lookup(key);
       ours.push(Number(process.hrtime.bigint() - t) / n);
       t = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) loader.sys.bpf(loader.sys.BpfCommand.MAP_LOOKUP_ELEM, attr, held);
+      for (let i = 0; i < n; i++) loader.sys.bpf(loader.sys.BpfCommand.MAP_LOOKUP_ELEM, attr);
       bare.push(Number(process.hrtime.bigint() - t) / n);
       const c = spawnSync(exe, [String(n), '3'], { encoding: 'utf8' });
       if (c.status !== 0) throw new Error(`map-lookup failed: ${c.stderr}`);
@@ -48,7 +46,7 @@ export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
     return [{
       what: `${n.toLocaleString('en')} array map lookups, bare syscall (in-process; ${ns.bare.toFixed(0)} vs ${ns.theirs.toFixed(0)} ns per call)`,
       ours: (ns.bare * n) / 1e6, theirs: (ns.theirs * n) / 1e6, target: undefined,
-      oursCmd: 'sys.bpf(MAP_LOOKUP_ELEM, prepared attr, keep) (koffi)', theirsCmd: 'bpf_map_lookup_elem (libbpf 1.1, C)',
+      oursCmd: 'sys.bpf(MAP_LOOKUP_ELEM, prepared attr) (koffi)', theirsCmd: 'bpf_map_lookup_elem (libbpf 1.1, C)',
     }, {
       what: `${n.toLocaleString('en')} array map lookups (in-process; ${ns.ours.toFixed(0)} vs ${ns.theirs.toFixed(0)} ns per call)`,
       ours: (ns.ours * n) / 1e6, theirs: (ns.theirs * n) / 1e6, target: undefined,

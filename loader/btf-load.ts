@@ -6,7 +6,7 @@
 
 import type { Btf, ElfFile } from '../elf/index.js';
 import { OwnedFd } from './fd.js';
-import { address, bpf, BpfCommand, BtfLoadAttr, encodeAttr, SyscallError } from './sys/index.js';
+import { bpf, BpfCommand, BtfLoadAttr, encodeAttr, pointee, SyscallError } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
 
 export class BtfLoadError extends TsbpfError {
@@ -166,14 +166,14 @@ function appendDummyVar(bytes: Uint8Array, typeOffset: number, count: number, in
 /** BPF_BTF_LOAD; on failure retries with a verbose log and puts it in the error. */
 export function loadBtf(blob: Uint8Array): OwnedFd {
   try {
-    return new OwnedFd(bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length })), 'BTF');
+    return new OwnedFd(bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: pointee(blob), btf_size: blob.length })), 'BTF');
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
-    const log = Buffer.alloc(1 << 20);
+    const log = pointee(1 << 20);
     try {
-      bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: address(blob), btf_size: blob.length, btf_log_buf: address(log), btf_log_size: log.length, btf_log_level: 1 }));
+      bpf(BpfCommand.BTF_LOAD, encodeAttr(BtfLoadAttr, { btf: pointee(blob), btf_size: blob.length, btf_log_buf: log, btf_log_size: log.size, btf_log_level: 1 }));
     } catch { /* the log is what we want */ }
-    const text = log.subarray(0, Math.max(0, log.indexOf(0))).toString('utf8');
+    const text = log.cString();
     const last = text.trim().split('\n').pop() ?? '';
     throw new BtfLoadError(`the kernel rejected the object's BTF: ${e.code}${last === '' ? '' : ` (${last})`}`, e.code, text);
   }

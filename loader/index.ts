@@ -7,7 +7,7 @@ export {
 // The syscall shim stays reachable for advanced use, under a namespace (`sys.bpf`, `sys.close` …);
 // only the errors a caller catches are top-level.
 export * as sys from './sys/index.js';
-export { NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
+export { AttrValueError, NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
 export { UndoLog, withUndone } from './undo.js';
 export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
@@ -22,6 +22,7 @@ export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 export { type KernelBtfBytes, type KernelBtfSource, readKernelBtfBytes } from './kernel-btf-bytes.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
 export { loadObject, type LoadObjectOptions } from './object.js';
+export { type LoaderLog, type LoaderLogLevel, setLoaderLog } from './log.js';
 export { BpfCollection, type LoadedProgramHandle } from './collection.js';
 export { ObjectInputError, PinMismatchError } from './object-errors.js';
 export { objectNameOf } from './object-input.js';

@@ -7,8 +7,8 @@ import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
 import {
-  address, bpf, bpfCommandName, bpfRaw, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
-  ObjInfoAttr, objectName, readAttr, SyscallError,
+  bpf, bpfCommandName, bpfRaw, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
+  ObjInfoAttr, objectName, pointee, pointeeStruct, readAttr, SyscallError,
 } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
 
@@ -68,40 +68,38 @@ function errnoOf(e: unknown): string | undefined {
 
 const ENOENT = 2;
 
+/** One element command's attr, encoded once, and the key/value memory in its buffer. */
+interface ElemCall {
+  readonly attr: Buffer;
+  readonly key: Uint8Array;
+  /** The value (lookup, update) or next key (get_next_key). */
+  readonly value: Uint8Array;
+}
+
 /**
  * Preallocated memory for the element calls of one map: a bpf_attr per command with the map fd
- * and the scratch addresses written once, and key/value scratch buffers whose addresses stay valid
- * because this object keeps them referenced (Buffer.alloc memory does not move). A call then only
- * copies the caller's bytes in and the result out.
+ * written once and its key/value memory in the attr's own buffer (see encodeAttr). A call then
+ * only copies the caller's bytes in and the result out.
  */
 class ElemScratch {
-  readonly key: Buffer;
-  readonly value: Buffer;
-  readonly next: Buffer;
-  /** Plain Uint8Array views of exactly the value and next-key bytes: their slice() is one copy. */
-  readonly valueOut: Uint8Array;
-  readonly nextOut: Uint8Array;
-  readonly lookup: Buffer;
-  readonly update: Buffer;
-  readonly del: Buffer;
-  readonly nextKey: Buffer;
-  readonly firstKey: Buffer;
+  readonly lookup: ElemCall;
+  readonly update: ElemCall;
+  readonly del: ElemCall;
+  readonly nextKey: ElemCall;
+  readonly firstKey: ElemCall;
 
   constructor(fd: number, readonly keySize: number, readonly valueSize: number) {
-    // At least 8 bytes each, so that even size-0 maps get real addresses.
-    this.key = Buffer.alloc(Math.max(8, keySize));
-    this.value = Buffer.alloc(Math.max(8, valueSize));
-    this.next = Buffer.alloc(Math.max(8, keySize));
-    this.valueOut = new Uint8Array(this.value.buffer, this.value.byteOffset, valueSize);
-    this.nextOut = new Uint8Array(this.next.buffer, this.next.byteOffset, keySize);
-    const k = address(this.key);
-    const v = address(this.value);
-    const n = address(this.next);
-    this.lookup = encodeAttr(MapElemAttr, { map_fd: fd, key: k, value: v });
-    this.update = encodeAttr(MapElemAttr, { map_fd: fd, key: k, value: v });
-    this.del = encodeAttr(MapElemAttr, { map_fd: fd, key: k });
-    this.nextKey = encodeAttr(MapElemAttr, { map_fd: fd, key: k, next_key: n });
-    this.firstKey = encodeAttr(MapElemAttr, { map_fd: fd, key: 0n, next_key: n });
+    const call = (field: 'value' | 'next_key' | undefined, withKey = true): ElemCall => {
+      const key = pointee(keySize);
+      const value = pointee(field === 'next_key' ? keySize : valueSize);
+      const attr = encodeAttr(MapElemAttr, { map_fd: fd, key: withKey ? key : 0n, ...(field === undefined ? {} : { [field]: value }) });
+      return { attr, key: withKey ? key.bytes : new Uint8Array(0), value: field === undefined ? new Uint8Array(0) : value.bytes };
+    };
+    this.lookup = call('value');
+    this.update = call('value');
+    this.del = call(undefined);
+    this.nextKey = call('next_key');
+    this.firstKey = call('next_key', false);
   }
 }
 
@@ -151,7 +149,7 @@ export class BpfMap {
   /** Opens a map pinned in bpffs. */
   static fromPin(path: string): BpfMap {
     const p = Buffer.from(`${path}\0`);
-    return BpfMap.fromFd(new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) })), `map ${path}`));
+    return BpfMap.fromFd(new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: pointee(p) })), `map ${path}`));
   }
 
   /** Opens a map by its kernel id. */
@@ -197,20 +195,20 @@ export class BpfMap {
   lookup(key: Uint8Array, flags = 0): Uint8Array | undefined {
     const k = this.#key(key);
     const s = this.#elem();
-    s.key.set(k);
-    setFlags(s.lookup, flags);
-    if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, s.lookup) === undefined) return undefined;
-    return s.valueOut.slice(); // a copy the caller owns
+    s.lookup.key.set(k);
+    setFlags(s.lookup.attr, flags);
+    if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, s.lookup.attr) === undefined) return undefined;
+    return s.lookup.value.slice(); // a copy the caller owns
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
     const k = this.#key(key);
     const s = this.#elem();
     if (value.length !== s.valueSize) throw new MapError(`map ${this.name}: value of ${value.length} bytes, expected ${s.valueSize}`);
-    s.key.set(k);
-    s.value.set(value);
-    setFlags(s.update, flags);
-    const r = bpfRaw(BpfCommand.MAP_UPDATE_ELEM, s.update);
+    s.update.key.set(k);
+    s.update.value.set(value);
+    setFlags(s.update.attr, flags);
+    const r = bpfRaw(BpfCommand.MAP_UPDATE_ELEM, s.update.attr);
     if (r < 0) throw new SyscallError('bpf', -r, bpfCommandName(BpfCommand.MAP_UPDATE_ELEM));
   }
 
@@ -218,20 +216,20 @@ export class BpfMap {
   delete(key: Uint8Array): boolean {
     const k = this.#key(key);
     const s = this.#elem();
-    s.key.set(k);
-    return this.#call(BpfCommand.MAP_DELETE_ELEM, s.del) !== undefined;
+    s.del.key.set(k);
+    return this.#call(BpfCommand.MAP_DELETE_ELEM, s.del.attr) !== undefined;
   }
 
   /** The key after `key` (the first key when `key` is undefined); undefined at the end. */
   nextKey(key: Uint8Array | undefined): Uint8Array | undefined {
     const s = this.#elem();
-    let attr = s.firstKey;
+    let call = s.firstKey;
     if (key !== undefined) {
-      s.key.set(this.#key(key));
-      attr = s.nextKey;
+      s.nextKey.key.set(this.#key(key));
+      call = s.nextKey;
     }
-    if (this.#call(BpfCommand.MAP_GET_NEXT_KEY, attr) === undefined) return undefined;
-    return s.nextOut.slice();
+    if (this.#call(BpfCommand.MAP_GET_NEXT_KEY, call.attr) === undefined) return undefined;
+    return call.value.slice();
   }
 
   *keys(): IterableIterator<Uint8Array> {
@@ -283,15 +281,14 @@ export class BpfMap {
     const vs = this.valueBufferSize;
     const out: [Uint8Array, Uint8Array][] = [];
     // Hash maps use a 4-byte bucket cursor, arrays the key size; 8 bytes covers both.
-    const inBatch = Buffer.alloc(Math.max(8, ks));
-    const outBatch = Buffer.alloc(Math.max(8, ks));
+    const inBatch = new Uint8Array(Math.max(8, ks));
     let first = true;
     for (;;) {
-      const keys = Buffer.alloc(ks * chunk);
-      const values = Buffer.alloc(vs * chunk);
+      const outBatch = pointee(inBatch.length);
+      const keys = pointee(ks * chunk);
+      const values = pointee(vs * chunk);
       const attr = encodeAttr(MapBatchAttr, {
-        in_batch: first ? 0n : address(inBatch), out_batch: address(outBatch), keys: address(keys), values: address(values),
-        count: chunk, map_fd: this.fd,
+        in_batch: first ? 0n : pointee(inBatch), out_batch: outBatch, keys, values, count: chunk, map_fd: this.fd,
       });
       let done = false;
       try {
@@ -301,9 +298,9 @@ export class BpfMap {
         done = true;
       }
       const n = readAttr(MapBatchAttr, attr, 'count');
-      for (let i = 0; i < n; i++) out.push([keys.subarray(i * ks, (i + 1) * ks), values.subarray(i * vs, (i + 1) * vs)]);
+      for (let i = 0; i < n; i++) out.push([keys.bytes.subarray(i * ks, (i + 1) * ks), values.bytes.subarray(i * vs, (i + 1) * vs)]);
       if (done) return out;
-      outBatch.copy(inBatch);
+      inBatch.set(outBatch.bytes);
       first = false;
     }
   }
@@ -312,14 +309,14 @@ export class BpfMap {
   updateBatch(entries: readonly (readonly [Uint8Array, Uint8Array])[], flags: number = UpdateFlags.ANY): number {
     const ks = this.info.keySize;
     const vs = this.valueBufferSize;
-    const keys = Buffer.alloc(ks * entries.length);
-    const values = Buffer.alloc(vs * entries.length);
+    const keys = pointee(ks * entries.length);
+    const values = pointee(vs * entries.length);
+    const attr = encodeAttr(MapBatchAttr, { keys, values, count: entries.length, map_fd: this.fd, elem_flags: flags });
     entries.forEach(([k, v], i) => {
-      keys.set(this.#key(k), i * ks);
+      keys.bytes.set(this.#key(k), i * ks);
       if (v.length !== vs) throw new MapError(`map ${this.name}: value of ${v.length} bytes, expected ${vs}`);
-      values.set(v, i * vs);
+      values.bytes.set(v, i * vs);
     });
-    const attr = encodeAttr(MapBatchAttr, { keys: address(keys), values: address(values), count: entries.length, map_fd: this.fd, elem_flags: flags });
     bpf(BpfCommand.MAP_UPDATE_BATCH, attr);
     return readAttr(MapBatchAttr, attr, 'count');
   }
@@ -327,9 +324,9 @@ export class BpfMap {
   /** MAP_DELETE_BATCH; returns how many were deleted (stops at the first absent key with ENOENT). */
   deleteBatch(keys: readonly Uint8Array[]): number {
     const ks = this.info.keySize;
-    const buf = Buffer.alloc(ks * keys.length);
-    keys.forEach((k, i) => buf.set(this.#key(k), i * ks));
-    const attr = encodeAttr(MapBatchAttr, { keys: address(buf), count: keys.length, map_fd: this.fd });
+    const buf = pointee(ks * keys.length);
+    const attr = encodeAttr(MapBatchAttr, { keys: buf, count: keys.length, map_fd: this.fd });
+    keys.forEach((k, i) => buf.bytes.set(this.#key(k), i * ks));
     try {
       bpf(BpfCommand.MAP_DELETE_BATCH, attr);
     } catch (e) {
@@ -417,13 +414,13 @@ export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
   if (i.btfId === 0 || i.btfValueTypeId === 0) return undefined;
   const fd = new OwnedFd(bpf(BpfCommand.BTF_GET_FD_BY_ID, encodeAttr(GetIdAttr, { btf_id: i.btfId })), `BTF id ${i.btfId}`);
   try {
-    const head = Buffer.alloc(BtfInfoLayout.size);
-    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.length, info: address(head) }));
-    const size = readAttr(BtfInfoLayout, head, 'btf_size');
-    const blob = Buffer.alloc(size);
-    const info = encodeAttr(BtfInfoLayout, { btf: address(blob), btf_size: size });
-    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.length, info: address(info) }));
-    const btf = decodeBtf(new Uint8Array(blob.buffer, blob.byteOffset, blob.length));
+    const head = pointee(BtfInfoLayout.size);
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.size, info: head }));
+    const size = readAttr(BtfInfoLayout, head.bytes, 'btf_size');
+    const blob = pointee(size);
+    const info = pointeeStruct(BtfInfoLayout, { btf: blob, btf_size: size });
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.size, info }));
+    const btf = decodeBtf(blob.bytes);
     return { btf, ...(i.btfKeyTypeId === 0 ? {} : { key: i.btfKeyTypeId }), ...(i.btfValueTypeId === 0 ? {} : { value: i.btfValueTypeId }) };
   } finally {
     fd.close();
@@ -432,7 +429,7 @@ export function kernelMapTypes(map: BpfMap): MapTypes | undefined {
 
 export function pinFd(fd: number, path: string): void {
   const p = Buffer.from(`${path}\0`);
-  bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: fd }));
+  bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: pointee(p), bpf_fd: fd }));
 }
 
 /** Removes a pin (an ordinary unlink in bpffs). */
@@ -443,8 +440,9 @@ function roundUp8(n: number): number {
 }
 
 export function mapInfo(fd: number): MapInfo {
-  const buf = Buffer.alloc(MapInfoLayout.size);
-  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: buf.length, info: address(buf) }));
+  const info = pointee(MapInfoLayout.size);
+  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.size, info }));
+  const buf = Buffer.from(info.bytes.buffer, info.bytes.byteOffset, info.size);
   const f = MapInfoLayout.fields;
   const name = buf.subarray(f.name.offset, f.name.offset + 16);
   const end = name.indexOf(0);

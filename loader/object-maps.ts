@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { BpfObject, BtfMap } from '../elf/index.js';
 import type { KconfigLayout } from './externs.js';
+import type { LoaderLog } from './log.js';
 import type { OwnedFd } from './fd.js';
 import { isMapOfMaps, MapType } from './map-types.js';
 import { BpfMap, MapError } from './maps.js';
@@ -31,25 +32,33 @@ const NO_BTF_TYPES = new Set<number>([
 
 function createWithBtfFallback(
   spec: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number; flags: number; numaNode?: number; mapExtra?: number; innerMapFd?: number },
-  btfFd: OwnedFd | undefined, keyType: number, valueType: number, btf: BpfObject['btf'],
+  btfFd: OwnedFd | undefined, keyType: number, valueType: number, btf: BpfObject['btf'], log: LoaderLog,
 ): BpfMap {
   const types = btf === undefined ? undefined : { btf, ...(keyType === 0 ? {} : { key: keyType }), ...(valueType === 0 ? {} : { value: valueType }) };
   if (btfFd !== undefined && (keyType !== 0 || valueType !== 0)) {
     try {
-      return BpfMap.create({ ...spec, btfFd: btfFd.fd, btfKeyTypeId: keyType, btfValueTypeId: valueType }, types);
+      const m = BpfMap.create({ ...spec, btfFd: btfFd.fd, btfKeyTypeId: keyType, btfValueTypeId: valueType }, types);
+      log('debug', `map '${spec.name}': created with BTF key type [${keyType}] and value type [${valueType}], fd=${m.fd}`);
+      return m;
     } catch (e) {
       // libbpf retries without BTF types when the kernel refuses them for this map.
       if (!(e instanceof MapError)) throw e;
+      log('warn', `map '${spec.name}': the kernel refused its BTF key/value types (${e.message}); retrying without BTF`);
     }
   }
-  return BpfMap.create(spec, types);
+  const m = BpfMap.create(spec, types);
+  log('debug', `map '${spec.name}': created without BTF types, fd=${m.fd}`);
+  return m;
 }
 
 /** Creates (or reuses the pin of) one `.maps` definition; a pin this call creates is pushed on `pinned`. */
-export function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: string, btf: BpfObject['btf'], pinned: string[]): BpfMap {
+export function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoot: string, btf: BpfObject['btf'], pinned: string[], log: LoaderLog): BpfMap {
   if (def.type === undefined) throw new ObjectInputError(`map ${def.name}: definition has no type`);
   let maxEntries = def.maxEntries ?? 0;
-  if (def.type === MapType.PERF_EVENT_ARRAY && maxEntries === 0) maxEntries = possibleCpus();
+  if (def.type === MapType.PERF_EVENT_ARRAY && maxEntries === 0) {
+    maxEntries = possibleCpus();
+    log('debug', `map '${def.name}': perf event array sized to the ${maxEntries} possible CPUs`);
+  }
   const spec = {
     name: def.name.slice(0, NAME_LEN - 1), type: def.type, keySize: def.keySize ?? 0, valueSize: def.valueSize ?? 0,
     maxEntries, flags: def.flags ?? 0, ...(def.numaNode === undefined ? {} : { numaNode: def.numaNode }),
@@ -67,6 +76,7 @@ export function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoo
       m.close();
       throw new PinMismatchError(`map ${def.name}: the map pinned at ${pinPath} has a different definition`);
     }
+    log('info', `map '${def.name}': reused the map pinned at ${pinPath}`);
     if (btf !== undefined) m.types = { btf, ...(def.keyType === undefined ? {} : { key: def.keyType }), ...(def.valueType === undefined ? {} : { value: def.valueType }) };
     return m;
   }
@@ -77,8 +87,9 @@ export function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoo
   }
   try {
     const noTypes = NO_BTF_TYPES.has(def.type);
+    if (noTypes && (def.keyType !== undefined || def.valueType !== undefined)) log('debug', `map '${def.name}': type ${def.type} takes no BTF key/value types; dropped, as libbpf does`);
     const m = createWithBtfFallback({ ...spec, ...(inner === undefined ? {} : { innerMapFd: inner.fd }) }, btfFd,
-      noTypes ? 0 : def.keyType ?? 0, noTypes ? 0 : def.valueType ?? 0, btf);
+      noTypes ? 0 : def.keyType ?? 0, noTypes ? 0 : def.valueType ?? 0, btf, log);
     if (noTypes && btf !== undefined) m.types = { btf, ...(def.keyType === undefined ? {} : { key: def.keyType }), ...(def.valueType === undefined ? {} : { value: def.valueType }) };
     if (pinPath !== undefined) {
       try {
@@ -88,6 +99,7 @@ export function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoo
         throw e;
       }
       pinned.push(pinPath);
+      log('info', `map '${def.name}': pinned at ${pinPath}`);
     }
     return m;
   } finally {
@@ -100,7 +112,7 @@ export function createDefinedMap(def: BtfMap, btfFd: OwnedFd | undefined, pinRoo
  * under the section name as each is created: initial data written, .rodata and .kconfig frozen.
  */
 export function createDataMaps(
-  object: BpfObject, objName: string, btfFd: OwnedFd | undefined, kconfig: KconfigLayout | undefined, maps: Map<string, BpfMap>,
+  object: BpfObject, objName: string, btfFd: OwnedFd | undefined, kconfig: KconfigLayout | undefined, maps: Map<string, BpfMap>, log: LoaderLog,
 ): void {
   const btf = object.btf;
   const datasecId = (name: string): number => btf?.findOne(name, 'DATASEC') ?? 0;
@@ -108,7 +120,7 @@ export function createDataMaps(
     if (g.kind === 'arena') continue;
     const flags = MapFlag.MMAPABLE | (g.kind === 'rodata' ? MapFlag.RDONLY_PROG : 0);
     const name = internalMapName(objName, g.name);
-    const m = createWithBtfFallback({ name, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags }, btfFd, 0, datasecId(g.name), btf);
+    const m = createWithBtfFallback({ name, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags }, btfFd, 0, datasecId(g.name), btf, log);
     // A new array map is all zeros: a .bss (no bytes in the file) or all-zero data needs no
     // update, so a large .bss costs the kernel's memory only, never this process's.
     if (g.data.some((b) => b !== 0)) {
@@ -120,7 +132,7 @@ export function createDataMaps(
     maps.set(g.name, m);
   }
   if (kconfig !== undefined) {
-    const m = createWithBtfFallback({ name: internalMapName(objName, '.kconfig'), type: MapType.ARRAY, keySize: 4, valueSize: kconfig.size, maxEntries: 1, flags: MapFlag.MMAPABLE | MapFlag.RDONLY_PROG }, btfFd, 0, datasecId('.kconfig'), btf);
+    const m = createWithBtfFallback({ name: internalMapName(objName, '.kconfig'), type: MapType.ARRAY, keySize: 4, valueSize: kconfig.size, maxEntries: 1, flags: MapFlag.MMAPABLE | MapFlag.RDONLY_PROG }, btfFd, 0, datasecId('.kconfig'), btf, log);
     m.update(new Uint8Array(4), kconfig.data);
     m.freeze();
     maps.set('.kconfig', m);

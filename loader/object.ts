@@ -13,10 +13,12 @@ import { kernelReadyBtf, loadBtf } from './btf-load.js';
 import { requireBpfAccess } from './capabilities.js';
 import { BpfCollection, type LoadedProgramHandle } from './collection.js';
 import { type CoreRelocationResult, relocateObjectCore } from './core/index.js';
+import { reportCoreRelocations } from './core-log.js';
 import { coreTarget } from './core-target.js';
 import { resolveKconfig, resolveKsym } from './externs.js';
 import type { OwnedFd } from './fd.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
+import { type LoaderLog, loaderLog } from './log.js';
 import type { BpfMap } from './maps.js';
 import { mapObjectArenas } from './object-arenas.js';
 import { ObjectInputError } from './object-errors.js';
@@ -41,11 +43,14 @@ export interface LoadObjectOptions {
   readonly logLevel?: number;
   /** Rewrites the object before loading (the CO-RE step plugs in here). */
   readonly transform?: (object: BpfObject) => BpfObject;
+  /** Where the loader reports its decisions (see setLoaderLog); default: the process-wide log, else none. */
+  readonly log?: LoaderLog;
 }
 
 export function loadObject(input: Uint8Array | string, options: LoadObjectOptions = {}): BpfCollection {
   const bytes = readObjectBytes(input);
   const objName = options.name ?? (typeof input === 'string' ? objectNameOf(input) : 'obj');
+  const log = loaderLog(options.log);
   const elf = readElf(bytes);
   let object = readObject(bytes);
   requireBpfAccess();
@@ -54,6 +59,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
     const target = coreTarget(options.btfPath);
     ({ object, results: coreResults } = relocateObjectCore(object, target));
+    reportCoreRelocations(log, object, target, coreResults);
   }
 
   const owned: OwnedFd[] = [];
@@ -77,13 +83,14 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const blob = kernelReadyBtf(object.btf, elf, { kconfig: kconfig?.placement ?? new Map(), kconfigSize: kconfig?.size ?? 0 });
       btfFd = loadBtf(blob);
       owned.push(btfFd);
+      log('debug', `object '${objName}': BTF loaded (${blob.length} bytes${kconfig === undefined ? '' : `, .kconfig laid out in ${kconfig.size} bytes`}), fd=${btfFd.fd}`);
     }
 
     const pinRoot = options.pinRoot ?? '/sys/fs/bpf';
-    for (const def of object.maps) maps.set(def.name, createDefinedMap(def, btfFd, pinRoot, object.btf, pinned));
+    for (const def of object.maps) maps.set(def.name, createDefinedMap(def, btfFd, pinRoot, object.btf, pinned, log));
     // Arenas are mapped now, before any program is loaded, with the __arena globals at their end.
     const globalsArena = mapObjectArenas(object, maps, arenas);
-    createDataMaps(object, objName, btfFd, kconfig, maps);
+    createDataMaps(object, objName, btfFd, kconfig, maps, log);
     const structOps = createStructOpsMaps(object, btfFd, options.btfPath, maps);
     fillMapOfMapsSlots(object, maps);
 
@@ -91,8 +98,12 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     const starts = sectionStarts(object);
     const wanted = options.programs;
     // A struct_ops program no struct_ops map points at has no attach target; libbpf ≥ 1.3 does not load it either.
-    const entries = object.programs.filter((p) => !p.subprogram && (wanted === undefined || wanted.includes(p.name))
-      && (p.programType?.type !== 'struct_ops' || structOps.programs.has(p.name)));
+    const entries = object.programs.filter((p) => {
+      if (p.subprogram || (wanted !== undefined && !wanted.includes(p.name))) return false;
+      if (p.programType?.type !== 'struct_ops' || structOps.programs.has(p.name)) return true;
+      log('info', `prog '${p.name}': no struct_ops map points at it; not loaded`);
+      return false;
+    });
     if (wanted !== undefined) {
       const missing = wanted.filter((n) => !entries.some((p) => p.name === n));
       if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
@@ -129,6 +140,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         sourceLine: (rec: LineInfoRecord) => sourceLineText(object, rec),
       });
       programs.set(entry.name, { name: entry.name, section: entry.section, type: info.type, fd: loaded.fd, log: loaded.log, insnCount: linked.insns.length / 8 });
+      log('debug', `prog '${entry.name}': loaded (section ${entry.section}, ${linked.insns.length / 8} insns), fd=${loaded.fd.fd}`);
     }
     fillProgArraySlots(object, maps, (name) => programs.get(name)?.fd.fd);
     return new BpfCollection(object, maps, programs, owned, coreResults, structOps.plans, arenas, pinned);

@@ -11,7 +11,7 @@ import { kernelBtf } from './kernel-btf.js';
 import { loadBtf } from './btf-load.js';
 import { MapType } from './map-types.js';
 import {
-  address, bpfRaw, BpfCommand, close, encodeAttr, errnoName, MapCreateAttr, MapFlag, pageSize, ProgFlag, ProgLoadAttr,
+  bpfRaw, BpfCommand, close, encodeAttr, errnoName, MapCreateAttr, MapFlag, pageSize, pointee, ProgFlag, ProgLoadAttr,
 } from './sys/index.js';
 
 export interface ProbeResult {
@@ -42,15 +42,13 @@ interface LoadTry {
 }
 
 function tryLoad(type: number, insns: Uint8Array, extra: { expectedAttachType?: number; flags?: number; attachBtfId?: number } = {}): LoadTry {
-  const lic = Buffer.from('GPL\0');
-  const log = Buffer.alloc(4096);
-  const code = Buffer.from(insns);
+  const log = pointee(4096);
   const r = bpfRaw(BpfCommand.PROG_LOAD, encodeAttr(ProgLoadAttr, {
-    prog_type: type, insn_cnt: code.length / 8, insns: address(code), license: address(lic), log_level: 1,
-    log_size: log.length, log_buf: address(log), expected_attach_type: extra.expectedAttachType ?? 0,
+    prog_type: type, insn_cnt: insns.length / 8, insns: pointee(insns), license: pointee(Buffer.from('GPL\0')), log_level: 1,
+    log_size: log.size, log_buf: log, expected_attach_type: extra.expectedAttachType ?? 0,
     prog_flags: extra.flags ?? 0, attach_btf_id: extra.attachBtfId ?? 0,
   }));
-  const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0)));
+  const text = log.cString();
   if (r >= 0) {
     close(r);
     return { fd: r, errno: 0, log: text };

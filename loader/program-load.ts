@@ -3,7 +3,7 @@
 // LoadError carrying errno, program, section, the log and the failing source line.
 
 import { OwnedFd } from './fd.js';
-import { address, bpfRaw, BpfCommand, encodeAttr, errnoMessage, errnoName, objectName, ProgLoadAttr, readAttr } from './sys/index.js';
+import { bpfRaw, BpfCommand, encodeAttr, errnoMessage, errnoName, objectName, type Pointee, pointee, ProgLoadAttr, readAttr } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
 
 export interface FuncInfoRecord { readonly insnOff: number; readonly typeId: number }
@@ -80,22 +80,22 @@ export interface LoadedProgram {
 const INITIAL_LOG = 64 * 1024;
 const MAX_LOG = 1 << 30;
 
-/** The PROG_LOAD attr; address() holds the buffers it points to until the load returns. */
-function attrFor(spec: ProgramLoadSpec, log?: Buffer, level = 0): Buffer {
+/** The PROG_LOAD attr, with the instructions, license, func/line info and fd array in its buffer. */
+function attrFor(spec: ProgramLoadSpec, log?: Pointee, level = 0): Buffer {
   const lic = Buffer.from(`${spec.license}\0`);
   const fi = spec.funcInfo !== undefined && spec.funcInfo.length > 0 ? packFuncInfo(spec.funcInfo) : undefined;
   const li = spec.lineInfo !== undefined && spec.lineInfo.length > 0 ? packLineInfo(spec.lineInfo) : undefined;
   const fda = spec.fdArray !== undefined && spec.fdArray.length > 0 ? Buffer.from(new Int32Array(spec.fdArray).buffer) : undefined;
   return encodeAttr(ProgLoadAttr, {
-    prog_type: spec.type, insn_cnt: spec.insns.length / 8, insns: address(spec.insns), license: address(lic),
-    log_level: log === undefined ? 0 : level, log_size: log?.length ?? 0, log_buf: log === undefined ? 0n : address(log),
+    prog_type: spec.type, insn_cnt: spec.insns.length / 8, insns: pointee(spec.insns), license: pointee(lic),
+    log_level: log === undefined ? 0 : level, log_size: log?.size ?? 0, log_buf: log ?? 0n,
     kern_version: spec.kernVersion ?? 0, prog_flags: spec.flags ?? 0, prog_name: objectName(spec.name),
     expected_attach_type: spec.expectedAttachType ?? 0, prog_btf_fd: spec.btfFd ?? 0,
-    ...(fi === undefined ? {} : { func_info_rec_size: 8, func_info: address(fi), func_info_cnt: spec.funcInfo!.length }),
-    ...(li === undefined ? {} : { line_info_rec_size: 16, line_info: address(li), line_info_cnt: spec.lineInfo!.length }),
+    ...(fi === undefined ? {} : { func_info_rec_size: 8, func_info: pointee(fi), func_info_cnt: spec.funcInfo!.length }),
+    ...(li === undefined ? {} : { line_info_rec_size: 16, line_info: pointee(li), line_info_cnt: spec.lineInfo!.length }),
     attach_btf_id: spec.attachBtfId ?? 0,
     ...(spec.attachProgFd !== undefined ? { attach_prog_fd: spec.attachProgFd } : spec.attachBtfObjFd !== undefined ? { attach_btf_obj_fd: spec.attachBtfObjFd } : {}),
-    ...(fda === undefined ? {} : { fd_array: address(fda) }),
+    ...(fda === undefined ? {} : { fd_array: pointee(fda) }),
   });
 }
 
@@ -114,35 +114,30 @@ function packLineInfo(recs: readonly LineInfoRecord[]): Buffer {
   return b;
 }
 
-function cString(b: Buffer): string {
-  const end = b.indexOf(0);
-  return b.subarray(0, end < 0 ? b.length : end).toString('utf8');
-}
-
 /** Loads one program; throws LoadError when the kernel refuses it. */
 export function loadProgram(spec: ProgramLoadSpec): LoadedProgram {
   if (spec.insns.length % 8 !== 0) throw new Error(`program ${spec.name}: ${spec.insns.length} bytes is not a whole number of instructions`);
   const wanted = spec.logLevel ?? 0;
   let logSize = INITIAL_LOG;
-  let log: Buffer | undefined = wanted > 0 ? Buffer.alloc(logSize) : undefined;
+  let log: Pointee | undefined = wanted > 0 ? pointee(logSize) : undefined;
   for (;;) {
     const attr = attrFor(spec, log, wanted > 0 ? wanted : 1);
     const r = bpfRaw(BpfCommand.PROG_LOAD, attr);
-    if (r >= 0) return { fd: new OwnedFd(r, `program ${spec.name}`), log: log === undefined ? '' : cString(log) };
+    if (r >= 0) return { fd: new OwnedFd(r, `program ${spec.name}`), log: log === undefined ? '' : log.cString() };
     const errno = -r;
     if (log === undefined) {
       // First failure without a log: load again with one.
-      log = Buffer.alloc(logSize);
+      log = pointee(logSize);
       continue;
     }
     // ENOSPC: the log did not fit. log_true_size (5.x+) says how big it must be.
     const trueSize = readAttr(ProgLoadAttr, attr, 'log_true_size');
     if (errno === 28 && logSize < MAX_LOG) {
       logSize = Math.min(MAX_LOG, Math.max(logSize * 4, trueSize + 1));
-      log = Buffer.alloc(logSize);
+      log = pointee(logSize);
       continue;
     }
-    const text = cString(log);
+    const text = log.cString();
     const insnIndex = failingInsn(text);
     let source: string | undefined;
     if (insnIndex !== undefined && spec.lineInfo !== undefined && spec.sourceLine !== undefined) {

@@ -2,7 +2,7 @@
 // without attaching it. Networking programs take `data`; raw tracepoint, syscall and some other
 // types take only `ctx`.
 
-import { address, bpf, BpfCommand, encodeAttr, readAttr, SyscallError, TestRunAttr } from './sys/index.js';
+import { bpf, BpfCommand, encodeAttr, type Pointee, pointee, readAttr, SyscallError, TestRunAttr } from './sys/index.js';
 import { type ProgramHandle, programFd } from './attach/index.js';
 import { TsbpfError } from '../isa/index.js';
 
@@ -40,15 +40,15 @@ export class TestRunError extends TsbpfError {
   }
 }
 
-function once(program: ProgramHandle, o: TestRunOptions, dataOutSize: number): { attr: Buffer; dataOut?: Buffer; ctxOut?: Buffer } {
-  const data = o.data !== undefined ? Buffer.from(o.data) : undefined;
-  const dataOut = data !== undefined ? Buffer.alloc(dataOutSize) : undefined;
-  const ctx = o.ctx !== undefined ? Buffer.from(o.ctx) : undefined;
-  const ctxOut = ctx !== undefined ? Buffer.alloc(o.ctxOutSize ?? ctx.length) : undefined;
+function once(program: ProgramHandle, o: TestRunOptions, dataOutSize: number): { attr: Buffer; dataOut?: Pointee; ctxOut?: Pointee } {
+  const data = o.data;
+  const dataOut = data !== undefined ? pointee(dataOutSize) : undefined;
+  const ctx = o.ctx;
+  const ctxOut = ctx !== undefined ? pointee(o.ctxOutSize ?? ctx.length) : undefined;
   const attr = encodeAttr(TestRunAttr, {
     prog_fd: programFd(program), repeat: o.repeat ?? 0, flags: o.flags ?? 0, cpu: o.cpu ?? 0,
-    ...(data !== undefined && dataOut !== undefined ? { data_in: address(data), data_size_in: data.length, data_out: address(dataOut), data_size_out: dataOut.length } : {}),
-    ...(ctx !== undefined && ctxOut !== undefined ? { ctx_in: address(ctx), ctx_size_in: ctx.length, ctx_out: address(ctxOut), ctx_size_out: ctxOut.length } : {}),
+    ...(data !== undefined && dataOut !== undefined ? { data_in: pointee(data), data_size_in: data.length, data_out: dataOut, data_size_out: dataOut.size } : {}),
+    ...(ctx !== undefined && ctxOut !== undefined ? { ctx_in: pointee(ctx), ctx_size_in: ctx.length, ctx_out: ctxOut, ctx_size_out: ctxOut.size } : {}),
   });
   bpf(BpfCommand.PROG_TEST_RUN, attr);
   return { attr, ...(dataOut !== undefined ? { dataOut } : {}), ...(ctxOut !== undefined ? { ctxOut } : {}) };
@@ -78,7 +78,7 @@ export function testRun(program: ProgramHandle, options: TestRunOptions = {}): T
   return {
     retval: readAttr(TestRunAttr, r.attr, 'retval'),
     durationNs: readAttr(TestRunAttr, r.attr, 'duration'),
-    ...(r.dataOut !== undefined ? { dataOut: new Uint8Array(r.dataOut.subarray(0, dataLen)) } : {}),
-    ...(r.ctxOut !== undefined ? { ctxOut: new Uint8Array(r.ctxOut.subarray(0, ctxLen)) } : {}),
+    ...(r.dataOut !== undefined ? { dataOut: r.dataOut.bytes.slice(0, dataLen) } : {}),
+    ...(r.ctxOut !== undefined ? { ctxOut: r.ctxOut.bytes.slice(0, ctxLen) } : {}),
   };
 }

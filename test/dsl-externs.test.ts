@@ -233,7 +233,7 @@ describe.skipIf(!ok)('DSL externs equal clang-19\'s __kconfig / __ksym declarati
       // bpftool prog run always asks for repeat, which syscall programs refuse: run the pinned program here.
       const runPinned = (name: string): number => {
         const path = Buffer.from(`${join(pinned.pin, name)}\0`);
-        const fd = sys.bpf(sys.BpfCommand.OBJ_GET, sys.encodeAttr(sys.ObjAttr, { pathname: sys.address(path) }));
+        const fd = sys.bpf(sys.BpfCommand.OBJ_GET, sys.encodeAttr(sys.ObjAttr, { pathname: sys.pointee(path) }));
         try { return testRun({ fd }).retval; } finally { closeSync(fd); }
       };
       expect(runPinned('kver')).toBe(unameVersion());

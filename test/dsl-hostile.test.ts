@@ -184,7 +184,7 @@ describe.skipIf(!isRoot())('the kernel agrees on the limit (BPF_PROG_LOAD)', () 
     const license = Buffer.from('GPL\0');
     try {
       const fd = sys.bpf(sys.BpfCommand.PROG_LOAD, sys.encodeAttr(sys.ProgLoadAttr, {
-        prog_type: 6 /* XDP */, insn_cnt: count, insns: sys.address(code), license: sys.address(license),
+        prog_type: 6 /* XDP */, insn_cnt: count, insns: sys.pointee(code), license: sys.pointee(license),
       }));
       sys.close(fd);
       return 'OK';

@@ -15,7 +15,7 @@ import {
 import { countInto, createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
 
-const { address, bpf, BpfCommand, encodeAttr, ObjInfoAttr } = sys;
+const { bpf, BpfCommand, encodeAttr, ObjInfoAttr, pointee } = sys;
 
 const ok = requireReferences('bpftool', 'gcc') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the attach tests');
@@ -26,9 +26,9 @@ const onlyThisProcess = (skip: number): string[] => ['call 14', 'r0 >>= 32', `if
 
 /** The kernel's id of a program (struct bpf_prog_info.id at offset 4). */
 function programId(fd: number): number {
-  const info = Buffer.alloc(256);
-  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }));
-  return info.readUInt32LE(4);
+  const info = pointee(256);
+  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.size, info }));
+  return Buffer.from(info.bytes).readUInt32LE(4);
 }
 
 function getppidTimes(n: number): void {

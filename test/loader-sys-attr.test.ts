@@ -1,5 +1,6 @@
 // Every bpf_attr (and perf_event_attr) field the syscall shim defines has the offset and size the
-// running kernel's BTF (/sys/kernel/btf/vmlinux) gives it, read with tsbpf's own BTF decoder.
+// running kernel's BTF (/sys/kernel/btf/vmlinux) gives it, read with tsbpf's own BTF decoder; an
+// integer field is signed (encodeAttr's range for it) exactly when the kernel's type is.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ const haveBtf = existsSync(VMLINUX);
 if (!haveBtf && inCI) throw new Error(`CI=true requires ${VMLINUX}`);
 if (!haveBtf) console.warn(`SKIP: no ${VMLINUX}`);
 
-interface Flat { offset: number; size: number; bitOffset: number; bits: number }
+interface Flat { offset: number; size: number; bitOffset: number; bits: number; signed: boolean }
 
 /** Flattens a struct/union: anonymous members inline, named composite members as `name.field`. */
 function flatten(btf: Btf, id: number, prefix: string, baseBits: number, out: Map<string, Flat[]>): void {
@@ -29,7 +30,7 @@ function flatten(btf: Btf, id: number, prefix: string, baseBits: number, out: Ma
     const name = prefix + m.name;
     const size = btfSizeOf(btf, m.type) ?? 0;
     const list = out.get(name) ?? [];
-    list.push({ offset: bits / 8, size, bitOffset: bits, bits: m.bitfieldSize });
+    list.push({ offset: bits / 8, size, bitOffset: bits, bits: m.bitfieldSize, signed: mt.kind === 'INT' && (mt.encoding & 1) === 1 });
     out.set(name, list);
     if (mt.kind === 'STRUCT' || mt.kind === 'UNION') flatten(btf, inner, `${name}.`, bits, out);
   }
@@ -55,8 +56,11 @@ function arms(btf: Btf): { name: string; size: number; fields: Map<string, Flat[
   });
 }
 
+/** Offset, size and (for an integer) signedness as the kernel has them. */
+const same = (k: Flat, f: AttrLayout['fields'][string]): boolean => k.offset === f.offset && k.size === f.size && k.signed === (f.signed === true);
+
 function matches(l: AttrLayout, fields: Map<string, Flat[]>): boolean {
-  return Object.entries(l.fields).every(([name, f]) => fields.get(name)?.some((k) => k.offset === f.offset && k.size === f.size) === true);
+  return Object.entries(l.fields).every(([name, f]) => fields.get(name)?.some((k) => same(k, f)) === true);
 }
 
 describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () => {
@@ -69,7 +73,7 @@ describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () 
     const arm = candidates.find((a) => matches(l, a.fields));
     if (arm === undefined) {
       // Say which field is off, against the arm that has most of them.
-      const best = candidates.map((a) => ({ a, bad: Object.entries(l.fields).filter(([n, f]) => !a.fields.get(n)?.some((k) => k.offset === f.offset && k.size === f.size)) }))
+      const best = candidates.map((a) => ({ a, bad: Object.entries(l.fields).filter(([n, f]) => !a.fields.get(n)?.some((k) => same(k, f))) }))
         .sort((x, y) => x.bad.length - y.bad.length)[0]!;
       expect(best.bad.map(([n, f]) => `${n}@${f.offset}/${f.size} kernel ${JSON.stringify(best.a.fields.get(n))}`)).toEqual([]);
       return;
@@ -84,7 +88,7 @@ describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () 
     const id = btf!.findOne(l.name, 'STRUCT')!;
     const fields = new Map<string, Flat[]>();
     flatten(btf!, id, '', 0, fields);
-    const bad = Object.entries(l.fields).filter(([n, f]) => !fields.get(n)?.some((k) => k.offset === f.offset && k.size === f.size));
+    const bad = Object.entries(l.fields).filter(([n, f]) => !fields.get(n)?.some((k) => same(k, f)));
     expect(bad.map(([n]) => n)).toEqual([]);
     const t = btf!.get(id);
     expect(l.size).toBeLessThanOrEqual(t.kind === 'STRUCT' ? t.size : 0);
@@ -95,7 +99,7 @@ describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () 
     const fields = new Map<string, Flat[]>();
     flatten(btf!, id, '', 0, fields);
     // `flags` is the u64 holding the single-bit fields; its bits are checked below.
-    const bad = Object.entries(PerfEventAttr.fields).filter(([n]) => n !== 'flags').filter(([n, f]) => !fields.get(n)?.some((k) => k.offset === f.offset && k.size === f.size));
+    const bad = Object.entries(PerfEventAttr.fields).filter(([n]) => n !== 'flags').filter(([n, f]) => !fields.get(n)?.some((k) => same(k, f)));
     expect(bad.map(([n]) => n)).toEqual([]);
     for (const [name, bit] of Object.entries(PerfEventFlag)) {
       expect(fields.get(name)?.[0], name).toMatchObject({ bitOffset: PerfEventAttr.fields.flags.offset * 8 + bit, bits: 1 });
@@ -113,6 +117,6 @@ describe('encodeAttr', () => {
     expect(b.subarray(28, 32).toString('latin1')).toBe('abc\0');
     expect(b.readBigUInt64LE(64)).toBe(1n << 40n);
     expect(() => encodeAttr(MapCreateAttr, { map_name: new Uint8Array(17) })).toThrow(/do not fit/);
-    expect(() => encodeAttr(MapCreateAttr, { nope: 1 } as never)).toThrow(/no field nope/);
+    expect(() => encodeAttr(MapCreateAttr, { nope: 1 } as never)).toThrow(/has no field nope/);
   });
 });

@@ -13,7 +13,7 @@ import { MapType, OwnedFd, ProgType, SyscallError, sys, testRun } from '../loade
 import { createMap } from './support/bpf-raw.js';
 import { inCI, isRoot } from './support/references.js';
 
-const { address, bpf, BpfCommand, encodeAttr, MapElemAttr, objectName, ProgLoadAttr } = sys;
+const { bpf, BpfCommand, encodeAttr, MapElemAttr, objectName, pointee, ProgLoadAttr } = sys;
 
 const ok = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the in-kernel conformance runs');
@@ -32,16 +32,15 @@ function harness(mapFd: number, test: Instruction[]): Instruction[] {
 }
 
 function load(insns: Instruction[]): OwnedFd {
-  const code = Buffer.from(encodeInstructions(insns));
-  const lic = Buffer.from('GPL\0');
-  const log = Buffer.alloc(1 << 16);
+  const code = encodeInstructions(insns);
+  const log = pointee(1 << 16);
   try {
     return new OwnedFd(bpf(BpfCommand.PROG_LOAD, encodeAttr(ProgLoadAttr, {
-      prog_type: ProgType.XDP, insn_cnt: code.length / 8, insns: address(code), license: address(lic),
-      log_level: 1, log_size: log.length, log_buf: address(log), prog_name: objectName('conformance'),
+      prog_type: ProgType.XDP, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(Buffer.from('GPL\0')),
+      log_level: 1, log_size: log.size, log_buf: log, prog_name: objectName('conformance'),
     })), 'conformance program');
   } catch (e) {
-    if (e instanceof SyscallError) throw new Error(`${e.code}: ${log.toString('utf8', 0, Math.max(0, log.indexOf(0))).trim().split('\n').filter((l) => !/^processed \d+ insns/.test(l)).pop()}`);
+    if (e instanceof SyscallError) throw new Error(`${e.code}: ${log.cString().trim().split('\n').filter((l) => !/^processed \d+ insns/.test(l)).pop()}`);
     throw e;
   }
 }
@@ -68,10 +67,9 @@ describe.skipIf(!ok)('conformance programs through testRun', () => {
         }
         try {
           testRun({ fd: prog.fd }, { data: new Uint8Array(64) });
-          const k = Buffer.alloc(4);
-          const v = Buffer.alloc(8);
-          bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v) }));
-          expect([name, `0x${v.readBigUInt64LE(0).toString(16)}`]).toEqual([name, `0x${data.result.toString(16)}`]);
+          const v = pointee(8);
+          bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: pointee(4), value: v }));
+          expect([name, `0x${Buffer.from(v.bytes).readBigUInt64LE(0).toString(16)}`]).toEqual([name, `0x${data.result.toString(16)}`]);
           counts.ran++;
         } finally {
           prog.close();

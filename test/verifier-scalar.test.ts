@@ -18,7 +18,7 @@ import {
 import { inCI, isRoot } from './support/references.js';
 
 const U64 = (1n << 64n) - 1n;
-const { address, bpf, BpfCommand, encodeAttr, ProgLoadAttr } = sys;
+const { bpf, BpfCommand, encodeAttr, pointee, ProgLoadAttr } = sys;
 
 // --- generators -------------------------------------------------------------------------------
 
@@ -209,21 +209,20 @@ function kernelState(log: string, index: number, reg: number): string | undefine
 }
 
 function loadWithLog(insns: Instruction[]): { ok: boolean; log: string } {
-  const code = Buffer.from(encodeInstructions(insns));
-  const lic = Buffer.from('GPL\0');
-  const log = Buffer.alloc(1 << 20);
+  const code = encodeInstructions(insns);
+  const log = pointee(1 << 20);
   let ok = true;
   try {
     const fd = bpf(BpfCommand.PROG_LOAD, encodeAttr(ProgLoadAttr, {
-      prog_type: ProgType.SOCKET_FILTER, insn_cnt: code.length / 8, insns: address(code), license: address(lic),
-      log_level: 2, log_size: log.length, log_buf: address(log),
+      prog_type: ProgType.SOCKET_FILTER, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(Buffer.from('GPL\0')),
+      log_level: 2, log_size: log.size, log_buf: log,
     }));
     sys.close(fd);
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     ok = false;
   }
-  return { ok, log: log.toString('utf8', 0, Math.max(0, log.indexOf(0))) };
+  return { ok, log: log.cString() };
 }
 
 const canLoad = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));

@@ -1,7 +1,7 @@
 // Kprobes through the kprobe PMU (config1 = function name, config2 = offset). Kernels built
 // without CONFIG_KPROBES have no such PMU; the error says so instead of a bare errno.
 
-import { address } from '../sys/index.js';
+import { pointee } from '../sys/index.js';
 import { AttachError, type Link, type ProgramHandle } from './link.js';
 import { attachPerfEvent } from './perf-event.js';
 import { pmuInfo } from './uprobe.js';
@@ -22,7 +22,7 @@ export function attachKprobe(program: ProgramHandle, options: KprobeOptions): Li
   }
   const name = Buffer.from(`${options.function}\0`);
   return attachPerfEvent(program, kind, target, {
-    type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: address(name),
+    type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: pointee(name),
     config2: BigInt(options.offset ?? 0),
   });
 }

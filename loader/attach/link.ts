@@ -4,7 +4,7 @@
 
 import { unlinkSync } from 'node:fs';
 import { OwnedFd } from '../fd.js';
-import { address, bpf, BpfCommand, encodeAttr, ObjAttr, SyscallError } from '../sys/index.js';
+import { pointee, bpf, BpfCommand, encodeAttr, ObjAttr, SyscallError } from '../sys/index.js';
 import { TsbpfError } from '../../isa/index.js';
 
 /** Anything with a program fd: a loaded program, an OwnedFd, or a plain descriptor holder. */
@@ -83,7 +83,7 @@ export class Link {
   pin(path: string): void {
     const p = Buffer.from(`${path}\0`);
     attachStep(this.kind, this.target, `pin at ${path}`, () =>
-      bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: address(p), bpf_fd: this.fd })));
+      bpf(BpfCommand.OBJ_PIN, encodeAttr(ObjAttr, { pathname: pointee(p), bpf_fd: this.fd })));
     this.#pinnedAt = path;
   }
 
@@ -110,7 +110,7 @@ export class Link {
   static fromPin(path: string): Link {
     const p = Buffer.from(`${path}\0`);
     const fd = attachStep('pinned', path, 'open pinned link', () =>
-      bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) })));
+      bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: pointee(p) })));
     return new Link('pinned', path, new OwnedFd(fd, `link pinned at ${path}`));
   }
 }

@@ -2,14 +2,15 @@
 // attach type BPF_PERF_EVENT (Linux ≥ 5.15). The link owns the perf event fd as well.
 
 import { OwnedFd } from '../fd.js';
-import { bpf, BpfCommand, encodeAttr, LinkCreateAttr, perfEventOpen, PerfEventAttr } from '../sys/index.js';
+import { bpf, BpfCommand, encodeAttr, LinkCreateAttr, perfEventOpen, PerfEventAttr, type Pointee } from '../sys/index.js';
 import { AttachType, Perf } from './kernel-enums.js';
 import { attachStep, Link, type LinkKind, type ProgramHandle, programFd } from './link.js';
 
 export interface PerfEventSpec {
   readonly type: number;
   readonly config?: number | bigint;
-  readonly config1?: bigint;
+  /** A value, or the memory it points to (the kprobe function name, the uprobe path). */
+  readonly config1?: bigint | Pointee;
   readonly config2?: bigint;
   /** Process to watch; -1 (the default) for every process. */
   readonly pid?: number;

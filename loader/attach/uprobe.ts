@@ -3,7 +3,7 @@
 // from the PMU's format directory.
 
 import { readFileSync } from 'node:fs';
-import { address } from '../sys/index.js';
+import { pointee } from '../sys/index.js';
 import { resolveBinaryPath } from './binary-path.js';
 import { AttachError, type Link, type ProgramHandle } from './link.js';
 import { attachPerfEvent } from './perf-event.js';
@@ -61,7 +61,7 @@ export function attachUprobe(program: ProgramHandle, options: UprobeOptions): Li
   }
   const path = Buffer.from(`${binary}\0`);
   const link = attachPerfEvent(program, kind, target, {
-    type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: address(path),
+    type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: pointee(path),
     config2: BigInt(offset), ...(options.pid !== undefined ? { pid: options.pid } : {}),
   });
   return link;

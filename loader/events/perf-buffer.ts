@@ -6,7 +6,7 @@
 
 import { OwnedFd } from '../fd.js';
 import {
-  address, bpf, BpfCommand, encodeAttr, ioctl, MapElemAttr, mmap, type Mapping, MapShared, munmap, pageSize, perfEventOpen,
+  pointee, bpf, BpfCommand, encodeAttr, ioctl, MapElemAttr, mmap, type Mapping, MapShared, munmap, pageSize, perfEventOpen,
   PerfEventAttr, Prot,
 } from '../sys/index.js';
 import { Perf } from '../attach/kernel-enums.js';
@@ -96,7 +96,7 @@ export class PerfBuffer implements AsyncIterable<PerfRecord> {
         this.#rings.push(new CpuRing(cpu, ev, m, page));
         const k = Buffer.alloc(4); k.writeUInt32LE(cpu);
         const v = Buffer.alloc(4); v.writeUInt32LE(ev.fd);
-        bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: address(k), value: address(v), flags: 0 }));
+        bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: fd, key: pointee(k), value: pointee(v), flags: 0 }));
         ioctl(ev.fd, Perf.IOC_ENABLE, 0);
       }
       this.#waiter = new Waiter(this.#rings.map((r) => r.event.fd));

@@ -7,6 +7,8 @@
 export interface AttrField {
   readonly offset: number;
   readonly size: 2 | 4 | 8 | 16;
+  /** A signed integer in the kernel (__s32 token fds, clockid …); the others are unsigned. */
+  readonly signed?: true;
 }
 
 export interface AttrLayout<F extends string = string> {
@@ -21,6 +23,7 @@ export interface AttrLayout<F extends string = string> {
 
 const u32 = (offset: number): AttrField => ({ offset, size: 4 });
 const u64 = (offset: number): AttrField => ({ offset, size: 8 });
+const s32 = (offset: number): AttrField => ({ offset, size: 4, signed: true });
 
 function layout<F extends string>(name: string, arm: string | undefined, size: number, fields: Record<F, AttrField>): AttrLayout<F> {
   return arm === undefined ? { name, size, fields } : { name, arm, size, fields };
@@ -30,7 +33,7 @@ export const MapCreateAttr = layout('map_create', undefined, 80, {
   map_type: u32(0), key_size: u32(4), value_size: u32(8), max_entries: u32(12), map_flags: u32(16),
   inner_map_fd: u32(20), numa_node: u32(24), map_name: { offset: 28, size: 16 }, map_ifindex: u32(44), btf_fd: u32(48),
   btf_key_type_id: u32(52), btf_value_type_id: u32(56), btf_vmlinux_value_type_id: u32(60), map_extra: u64(64),
-  value_type_btf_obj_fd: u32(72), map_token_fd: u32(76),
+  value_type_btf_obj_fd: s32(72), map_token_fd: s32(76),
 });
 
 /** MAP_LOOKUP_ELEM, MAP_UPDATE_ELEM, MAP_DELETE_ELEM, MAP_GET_NEXT_KEY, MAP_LOOKUP_AND_DELETE_ELEM, MAP_FREEZE. */
@@ -50,11 +53,11 @@ export const ProgLoadAttr = layout('prog_load', undefined, 152, {
   func_info: u64(80), func_info_cnt: u32(88), line_info_rec_size: u32(92), line_info: u64(96), line_info_cnt: u32(104),
   attach_btf_id: u32(108), attach_prog_fd: u32(112), attach_btf_obj_fd: u32(112), core_relo_cnt: u32(116),
   fd_array: u64(120), core_relos: u64(128), core_relo_rec_size: u32(136), log_true_size: u32(140),
-  prog_token_fd: u32(144), fd_array_cnt: u32(148),
+  prog_token_fd: s32(144), fd_array_cnt: u32(148),
 });
 
 /** OBJ_PIN, OBJ_GET. */
-export const ObjAttr = layout('obj', undefined, 24, { pathname: u64(0), bpf_fd: u32(8), file_flags: u32(12), path_fd: u32(16) });
+export const ObjAttr = layout('obj', undefined, 24, { pathname: u64(0), bpf_fd: u32(8), file_flags: u32(12), path_fd: s32(16) });
 
 /** PROG_ATTACH, PROG_DETACH. */
 export const ProgAttachAttr = layout('prog_attach', undefined, 32, {
@@ -71,7 +74,7 @@ export const TestRunAttr = layout('test', 'test', 80, {
 /** *_GET_NEXT_ID and *_GET_FD_BY_ID. */
 export const GetIdAttr = layout('get_id', undefined, 16, {
   start_id: u32(0), prog_id: u32(0), map_id: u32(0), btf_id: u32(0), link_id: u32(0), next_id: u32(4), open_flags: u32(8),
-  fd_by_id_token_fd: u32(12),
+  fd_by_id_token_fd: s32(12),
 });
 
 export const ObjInfoAttr = layout('info', 'info', 16, { bpf_fd: u32(0), info_len: u32(4), info: u64(8) });
@@ -86,7 +89,7 @@ export const RawTracepointAttr = layout('raw_tracepoint', 'raw_tracepoint', 24, 
 
 export const BtfLoadAttr = layout('btf_load', undefined, 40, {
   btf: u64(0), btf_log_buf: u64(8), btf_size: u32(16), btf_log_size: u32(20), btf_log_level: u32(24),
-  btf_log_true_size: u32(28), btf_flags: u32(32), btf_token_fd: u32(36),
+  btf_log_true_size: u32(28), btf_flags: u32(32), btf_token_fd: s32(36),
 });
 
 export const TaskFdQueryAttr = layout('task_fd_query', 'task_fd_query', 48, {
@@ -99,7 +102,7 @@ export const LinkCreateAttr = layout('link_create', 'link_create', 64, {
   target_btf_id: u32(16), iter_info: u64(16), iter_info_len: u32(24), 'perf_event.bpf_cookie': u64(16),
   'kprobe_multi.flags': u32(16), 'kprobe_multi.cnt': u32(20), 'kprobe_multi.syms': u64(24), 'kprobe_multi.addrs': u64(32),
   'kprobe_multi.cookies': u64(40), 'tracing.target_btf_id': u32(16), 'tracing.cookie': u64(24),
-  'netfilter.pf': u32(16), 'netfilter.hooknum': u32(20), 'netfilter.priority': u32(24), 'netfilter.flags': u32(28),
+  'netfilter.pf': u32(16), 'netfilter.hooknum': u32(20), 'netfilter.priority': s32(24), 'netfilter.flags': u32(28),
   'tcx.relative_fd': u32(16), 'tcx.relative_id': u32(16), 'tcx.expected_revision': u64(24),
   'uprobe_multi.path': u64(16), 'uprobe_multi.offsets': u64(24), 'uprobe_multi.ref_ctr_offsets': u64(32),
   'uprobe_multi.cookies': u64(40), 'uprobe_multi.cnt': u32(48), 'uprobe_multi.flags': u32(52), 'uprobe_multi.pid': u32(56),
@@ -130,7 +133,7 @@ export const PerfEventAttr = layout('perf_event_attr', undefined, 136, {
   read_format: u64(32), flags: u64(40), wakeup_events: u32(48), wakeup_watermark: u32(48), bp_type: u32(52),
   config1: u64(56), bp_addr: u64(56), kprobe_func: u64(56), uprobe_path: u64(56),
   config2: u64(64), bp_len: u64(64), kprobe_addr: u64(64), probe_offset: u64(64),
-  branch_sample_type: u64(72), sample_regs_user: u64(80), sample_stack_user: u32(88), clockid: u32(92),
+  branch_sample_type: u64(72), sample_regs_user: u64(80), sample_stack_user: u32(88), clockid: s32(92),
   sample_regs_intr: u64(96), aux_watermark: u32(104), sample_max_stack: { offset: 108, size: 2 }, aux_sample_size: u32(112),
   sig_data: u64(120), config3: u64(128),
 });
@@ -140,43 +143,6 @@ export const PerfEventFlag = {
   disabled: 0, inherit: 1, pinned: 2, exclusive: 3, exclude_user: 4, exclude_kernel: 5, exclude_hv: 6, exclude_idle: 7,
   mmap: 8, comm: 9, freq: 10, inherit_stat: 11, enable_on_exec: 12, task: 13, watermark: 14,
 } as const;
-
-export type AttrValue = number | bigint | Uint8Array;
-
-/**
- * Encodes a layout: numbers and bigints little/host-endian into their field, Uint8Array copied
- * into a byte field (map_name, prog_name). Pointers are bigints the caller got from the shim's
- * `address()`. Unset fields are zero, as the kernel requires of unused bytes.
- */
-export function encodeAttr<F extends string>(l: AttrLayout<F>, values: Partial<Record<F, AttrValue>>): Buffer {
-  const buf = Buffer.alloc(l.size);
-  for (const [name, v] of Object.entries(values) as [F, AttrValue | undefined][]) {
-    if (v === undefined) continue;
-    const f = l.fields[name];
-    if (f === undefined) throw new Error(`${l.name}: no field ${name}`);
-    if (v instanceof Uint8Array) {
-      if (v.length > f.size) throw new Error(`${l.name}.${name}: ${v.length} bytes do not fit in ${f.size}`);
-      buf.set(v, f.offset);
-    } else if (f.size === 2) {
-      buf.writeUInt16LE(Number(v), f.offset);
-    } else if (f.size === 4) {
-      const n = Number(v);
-      if (n < 0) buf.writeInt32LE(n, f.offset);
-      else buf.writeUInt32LE(n, f.offset);
-    } else if (f.size === 8) {
-      const n = BigInt(v);
-      if (n < 0n) buf.writeBigInt64LE(n, f.offset);
-      else buf.writeBigUInt64LE(n, f.offset);
-    } else throw new Error(`${l.name}.${name}: a ${f.size}-byte field takes bytes`);
-  }
-  return buf;
-}
-
-/** Reads a u32/u64 field back (the kernel writes retval, log_true_size, count, next_id …). */
-export function readAttr<F extends string>(l: AttrLayout<F>, buf: Buffer, name: F): number {
-  const f = l.fields[name];
-  return f.size === 2 ? buf.readUInt16LE(f.offset) : f.size === 4 ? buf.readUInt32LE(f.offset) : Number(buf.readBigUInt64LE(f.offset));
-}
 
 /** Object names (map_name/prog_name) as the kernel accepts them: at most 15 bytes, NUL-terminated. */
 export function objectName(name: string): Uint8Array {

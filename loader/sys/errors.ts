@@ -21,6 +21,24 @@ export class SyscallError extends TsbpfError {
   }
 }
 
+/**
+ * A value that does not fit the attr field it was given for: not an integer (NaN, 1.5, Infinity),
+ * negative for an unsigned field, or beyond the field's width. Raised before anything reaches the
+ * kernel, instead of writing NaN as 0 or 1.5 as 1.
+ */
+export class AttrValueError extends TsbpfError {
+  override readonly name = 'AttrValueError';
+  constructor(
+    /** The layout (bpf_attr arm or struct), e.g. 'map_create'. */
+    readonly attr: string,
+    readonly field: string,
+    readonly value: unknown,
+    reason: string,
+  ) {
+    super(`${attr}.${field}: ${reason}`);
+  }
+}
+
 /** The native layer cannot be used here: not Linux, koffi missing, or an unsupported architecture. */
 export class NativeUnavailableError extends TsbpfError {
   override readonly name = 'NativeUnavailableError';

@@ -1,11 +1,11 @@
 // The syscall shim: the only part of tsbpf that touches native calls (through koffi, loaded lazily).
 
 export * from './attr.js';
+export { type AttrValue, encodeAttr, Pointee, pointee, pointeeStruct, readAttr } from './attr-encode.js';
 export * from './commands.js';
 export { errnoMessage, errnoName, errnoNumber } from './errno.js';
-export { NativeUnavailableError, SyscallError } from './errors.js';
+export { AttrValueError, NativeUnavailableError, SyscallError } from './errors.js';
 export { lastErrno, nativeAvailable } from './libc.js';
-export { address } from './address.js';
 export { bpf, bpfRaw, close, ioctl, ioctlBuffer, perfEventOpen } from './syscalls.js';
 export { MapFixedNoReplace, MapShared, type Mapping, mmap, munmap, pageSize, Prot } from './mmap.js';
 export { epollAdd, epollCreate, epollWaitAsync } from './epoll.js';

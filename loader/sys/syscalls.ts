@@ -1,6 +1,6 @@
 // bpf(2), perf_event_open(2), ioctl(2) and close(2): each returns its result or throws SyscallError.
 
-import { holdForCall, released } from './address.js';
+import { attrPointers } from './attr-encode.js';
 import { bpfCommandName } from './commands.js';
 import { SyscallError } from './errors.js';
 import { type Libc, libc, libcFunction } from './libc.js';
@@ -14,6 +14,19 @@ interface Calls {
 }
 
 let bound: Calls | undefined;
+
+/**
+ * Writes the addresses of an attr's pointees (encodeAttr placed them in the attr's own buffer)
+ * into its pointer fields. The buffer never moves, so this is done once per attr.
+ */
+function writePointers(n: Calls, attr: Uint8Array): void {
+  const p = attrPointers(attr);
+  if (p === undefined || p.written) return;
+  const base = n.libc.koffi.address(attr);
+  const view = new DataView(attr.buffer, attr.byteOffset);
+  for (let i = 0; i < p.offsets.length; i += 2) view.setBigUint64(p.offsets[i]!, base + BigInt(p.offsets[i + 1]!), true);
+  p.written = true;
+}
 
 function calls(): Calls {
   return bound ??= {
@@ -29,33 +42,30 @@ function calls(): Calls {
 }
 
 /**
- * bpf(cmd, attr, attr.length). Returns the result (an fd for creating commands, else 0); throws
- * SyscallError. `keep`: the buffers whose addresses the attr holds (see address()).
+ * bpf(cmd, attr, attr.length), the attr from encodeAttr (its pointees in its own buffer). Returns
+ * the result (an fd for creating commands, else 0); throws SyscallError.
  */
-export function bpf(cmd: number, attr: Uint8Array, keep?: unknown): number {
+export function bpf(cmd: number, attr: Uint8Array): number {
   const n = calls();
-  holdForCall(keep);
+  writePointers(n, attr);
   const r = n.bpf(n.libc.nr.bpf, cmd, attr, attr.length);
-  released();
   if (r < 0) throw new SyscallError('bpf', n.libc.koffi.errno(), bpfCommandName(cmd));
   return r;
 }
 
 /** bpf() without throwing: the result or minus the errno (for probes and loops that expect failures). */
-export function bpfRaw(cmd: number, attr: Uint8Array, keep?: unknown): number {
+export function bpfRaw(cmd: number, attr: Uint8Array): number {
   const n = calls();
-  holdForCall(keep);
+  writePointers(n, attr);
   const r = n.bpf(n.libc.nr.bpf, cmd, attr, attr.length);
-  released();
   return r < 0 ? -n.libc.koffi.errno() : r;
 }
 
-/** perf_event_open(attr, pid, cpu, group_fd, flags) → fd. `keep` as for bpf(). */
-export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number, keep?: unknown): number {
+/** perf_event_open(attr, pid, cpu, group_fd, flags) → fd; the attr from encodeAttr, as for bpf(). */
+export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
   const n = calls();
-  holdForCall(keep);
+  writePointers(n, attr);
   const r = n.syscall(n.libc.nr.perfEventOpen, 'void *', attr, 'int', pid, 'int', cpu, 'int', groupFd, 'ulong', flags);
-  released();
   if (r < 0) throw new SyscallError('perf_event_open', n.libc.koffi.errno());
   return r;
 }

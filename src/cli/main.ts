@@ -189,6 +189,7 @@ function commandLoad(args: string[]): number {
     'pin-maps': { type: 'string' },
     'pin-reuse': { type: 'boolean' },
     'print-log': { type: 'boolean' },
+    verbose: { type: 'boolean' },
     attach: { type: 'boolean' },
     iface: { type: 'string' },
     cgroup: { type: 'string' },
@@ -204,6 +205,7 @@ function commandLoad(args: string[]): number {
       ...(typeof values['pin-maps'] === 'string' ? { pinMapsDir: values['pin-maps'] } : {}),
       ...(values['pin-reuse'] === true ? { pinReuse: true } : {}),
       printLog,
+      ...(values.verbose === true ? { log: (level: string, message: string) => err(`tsbpf: ${level}: ${message}\n`) } : {}),
       ...(values.attach === true ? {
         attach: {
           ...(typeof values.iface === 'string' ? { interface: values.iface } : {}),

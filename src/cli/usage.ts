@@ -46,7 +46,7 @@ Builds an eBPF object from a TypeScript program module (export default defineObj
   --timeout SECONDS       stop a module that has not built its object by then (default 120)
   --max-heap MB           stop a module whose heap grows past this (default 1024)
 `,
-  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
+  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--attach [--iface IF] [--cgroup PATH]]
 
 Loads an object's maps and programs into the kernel (exit 1 when the verifier refuses a program).
   --prog NAME             load only this program (repeatable)
@@ -54,6 +54,7 @@ Loads an object's maps and programs into the kernel (exit 1 when the verifier re
   --pin DIR               pin each program as DIR/NAME
   --pin-maps DIR          where maps marked pinning by name go (default /sys/fs/bpf)
   --print-log             print the verifier log of each program
+  --verbose               print the loader's decisions (CO-RE candidates, maps, pins) on stderr
   --attach                attach each program where its section says
   --iface IF              network interface for xdp/tc programs
   --cgroup PATH           cgroup for cgroup programs

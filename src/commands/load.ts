@@ -1,11 +1,13 @@
-// tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log]: loads an
+// tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log] [--verbose]: loads an
 // object's programs (and its maps) into the kernel through tsbpf's loader. With --pin, each program
 // is pinned as DIR/<program name>, as `bpftool prog loadall` does; without it the programs are
 // released when the command exits (a load check). Pinning and attaching are all or nothing.
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type AttachContext, attachOptionsForSection, attachProgram, loadObject, objectNameOf, UndoLog, withUndone } from '../../loader/index.js';
+import {
+  type AttachContext, attachOptionsForSection, attachProgram, loadObject, type LoaderLog, objectNameOf, UndoLog, withUndone,
+} from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
 export interface LoadCommandOptions {
@@ -18,6 +20,8 @@ export interface LoadCommandOptions {
   readonly pinReuse?: boolean;
   /** Keep the verifier log of successful loads too (log level 1). */
   readonly printLog?: boolean;
+  /** Receives the loader's decisions (--verbose). */
+  readonly log?: LoaderLog;
   /** Attach every program by its section (needs pinDir: each link is pinned as DIR/<program>_link). */
   readonly attach?: AttachContext;
 }
@@ -42,6 +46,7 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
     ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
     ...(options.pinMapsDir === undefined ? {} : { pinRoot: options.pinMapsDir }),
     logLevel: options.printLog === true ? 1 : 0,
+    ...(options.log === undefined ? {} : { log: options.log }),
   });
   // All or nothing: every pin, attachment and registration this call makes is undone when a later
   // step fails, with the maps the load pinned by name and the directory it created.

@@ -4,7 +4,7 @@
 import { encodeInstructions, type Instruction, parseInstructionLlvm, type Register } from '../../isa/index.js';
 import { OwnedFd, SyscallError, sys } from '../../loader/index.js';
 
-const { address, bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, ProgLoadAttr } = sys;
+const { bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, pointee, ProgLoadAttr } = sys;
 
 export function createMap(type: number, keySize: number, valueSize: number, maxEntries: number, flags = 0, name = 'tsbpf_t'): OwnedFd {
   const fd = bpf(BpfCommand.MAP_CREATE, encodeAttr(MapCreateAttr, {
@@ -28,19 +28,19 @@ export interface RawProgram {
 }
 
 export function loadRaw(type: number, lines: readonly string[], options: { expectedAttachType?: number; name?: string; license?: string } = {}): RawProgram {
-  const insns = Buffer.from(encodeInstructions(assemble(lines)));
+  const insns = encodeInstructions(assemble(lines));
   const license = Buffer.from(`${options.license ?? 'GPL'}\0`);
-  const log = Buffer.alloc(64 * 1024);
+  const log = pointee(64 * 1024);
   const name = options.name ?? 'tsbpf_test';
   let fd: number;
   try {
     fd = bpf(BpfCommand.PROG_LOAD, encodeAttr(ProgLoadAttr, {
-      prog_type: type, insn_cnt: insns.length / 8, insns: address(insns), license: address(license),
-      log_level: 1, log_size: log.length, log_buf: address(log), prog_name: objectName(name),
+      prog_type: type, insn_cnt: insns.length / 8, insns: pointee(insns), license: pointee(license),
+      log_level: 1, log_size: log.size, log_buf: log, prog_name: objectName(name),
       expected_attach_type: options.expectedAttachType ?? 0,
     }));
   } catch (e) {
-    if (e instanceof SyscallError) throw new Error(`${e.message}\n${log.toString('utf8').replace(/\0.*$/s, '')}`);
+    if (e instanceof SyscallError) throw new Error(`${e.message}\n${log.cString()}`);
     throw e;
   }
   const owned = new OwnedFd(fd, `program ${name}`);
@@ -49,15 +49,15 @@ export function loadRaw(type: number, lines: readonly string[], options: { expec
 
 export function lookupU64(map: OwnedFd, key: number): bigint {
   const k = Buffer.alloc(4); k.writeUInt32LE(key);
-  const v = Buffer.alloc(8);
-  bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v) }));
-  return v.readBigUInt64LE(0);
+  const v = pointee(8);
+  bpf(BpfCommand.MAP_LOOKUP_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: pointee(k), value: v }));
+  return Buffer.from(v.bytes).readBigUInt64LE(0);
 }
 
 export function updateU32(map: OwnedFd, key: number, value: number): void {
   const k = Buffer.alloc(4); k.writeUInt32LE(key);
   const v = Buffer.alloc(4); v.writeUInt32LE(value);
-  bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: address(k), value: address(v), flags: 0 }));
+  bpf(BpfCommand.MAP_UPDATE_ELEM, encodeAttr(MapElemAttr, { map_fd: map.fd, key: pointee(k), value: pointee(v), flags: 0 }));
 }
 
 /** Instructions (9 slots: ld_imm64 takes two) that add 1 to element KEY (u32) of the u64 array MAPFD; clobbers r0-r5; leaves r6-r9. */

@@ -9,7 +9,7 @@
 import { decodeBtf } from '../../elf/index.js';
 import { BpfMap, OwnedFd, sys } from '../../loader/index.js';
 
-const { address, bpf, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, ObjAttr, ObjInfoAttr, ProgInfoLayout, readAttr } = sys;
+const { bpf, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, ObjAttr, ObjInfoAttr, pointee, pointeeStruct, ProgInfoLayout, readAttr } = sys;
 
 const mapNames = new Map<number, string>();
 function mapName(id: number): string {
@@ -23,21 +23,21 @@ function mapName(id: number): string {
   return n;
 }
 
-function progInfo(fd: number, fields: Record<string, number | bigint> = {}): Buffer {
-  const info = encodeAttr(ProgInfoLayout, fields);
-  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.length, info: address(info) }));
-  return info;
+function progInfo(fd: number, fields: Partial<Record<keyof typeof ProgInfoLayout.fields, sys.AttrValue>> = {}): Uint8Array {
+  const info = pointeeStruct(ProgInfoLayout, fields);
+  bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd, info_len: info.size, info }));
+  return info.bytes;
 }
 
 function programBtf(btfId: number): ReturnType<typeof decodeBtf> {
   const fd = new OwnedFd(bpf(BpfCommand.BTF_GET_FD_BY_ID, encodeAttr(GetIdAttr, { btf_id: btfId })), `BTF ${btfId}`);
   try {
-    const head = Buffer.alloc(BtfInfoLayout.size);
-    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.length, info: address(head) }));
-    const blob = Buffer.alloc(readAttr(BtfInfoLayout, head, 'btf_size'));
-    const info = encodeAttr(BtfInfoLayout, { btf: address(blob), btf_size: blob.length });
-    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.length, info: address(info) }));
-    return decodeBtf(new Uint8Array(blob.buffer, blob.byteOffset, blob.length));
+    const head = pointee(BtfInfoLayout.size);
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: head.size, info: head }));
+    const blob = pointee(readAttr(BtfInfoLayout, head.bytes, 'btf_size'));
+    const info = pointeeStruct(BtfInfoLayout, { btf: blob, btf_size: blob.size });
+    bpf(BpfCommand.OBJ_GET_INFO_BY_FD, encodeAttr(ObjInfoAttr, { bpf_fd: fd.fd, info_len: info.size, info }));
+    return decodeBtf(blob.bytes);
   } finally {
     fd.close();
   }
@@ -46,7 +46,7 @@ function programBtf(btfId: number): ReturnType<typeof decodeBtf> {
 /** Comparable xlated text of the program pinned at `pin`. */
 export function xlatedInfo(pin: string): string {
   const p = Buffer.from(`${pin}\0`);
-  const fd = new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: address(p) })), `program ${pin}`);
+  const fd = new OwnedFd(bpf(BpfCommand.OBJ_GET, encodeAttr(ObjAttr, { pathname: pointee(p) })), `program ${pin}`);
   try {
     const counts = progInfo(fd.fd);
     const len = readAttr(ProgInfoLayout, counts, 'xlated_prog_len');
@@ -54,14 +54,17 @@ export function xlatedInfo(pin: string): string {
     const funcRec = readAttr(ProgInfoLayout, counts, 'func_info_rec_size');
     const nLine = readAttr(ProgInfoLayout, counts, 'nr_line_info');
     const lineRec = readAttr(ProgInfoLayout, counts, 'line_info_rec_size');
-    const insns = Buffer.alloc(len);
-    const funcs = Buffer.alloc(nFunc * funcRec);
-    const lines = Buffer.alloc(nLine * lineRec);
+    const insnsOut = pointee(len);
+    const funcsOut = pointee(nFunc * funcRec);
+    const linesOut = pointee(nLine * lineRec);
     const info = progInfo(fd.fd, {
-      xlated_prog_len: len, xlated_prog_insns: address(insns),
-      nr_func_info: nFunc, func_info_rec_size: funcRec, func_info: nFunc === 0 ? 0n : address(funcs),
-      nr_line_info: nLine, line_info_rec_size: lineRec, line_info: nLine === 0 ? 0n : address(lines),
+      xlated_prog_len: len, xlated_prog_insns: insnsOut,
+      nr_func_info: nFunc, func_info_rec_size: funcRec, func_info: nFunc === 0 ? 0n : funcsOut,
+      nr_line_info: nLine, line_info_rec_size: lineRec, line_info: nLine === 0 ? 0n : linesOut,
     });
+    const insns = Buffer.from(insnsOut.bytes);
+    const funcs = Buffer.from(funcsOut.bytes);
+    const lines = Buffer.from(linesOut.bytes);
     const out: string[] = [];
     for (let i = 0; i < len; i += 8) {
       const src = insns[i + 1]! >> 4;
