@@ -1,7 +1,7 @@
 // epoll, for waiting on ring and perf buffers without blocking the event loop.
 
 import { SyscallError } from './errors.js';
-import { lastErrno, libcFunction } from './libc.js';
+import { lastErrno, libcFunctions } from './libc.js';
 
 interface Calls {
   readonly epollCreate1: (flags: number) => number;
@@ -11,15 +11,11 @@ interface Calls {
   };
 }
 
-let bound: Calls | undefined;
-
-function calls(): Calls {
-  return bound ??= {
-    epollCreate1: libcFunction('int epoll_create1(int flags)'),
-    epollCtl: libcFunction('int epoll_ctl(int epfd, int op, int fd, void *event)'),
-    epollWait: libcFunction('int epoll_wait(int epfd, void *events, int maxevents, int timeout)'),
-  };
-}
+const calls = libcFunctions<Calls>({
+  epollCreate1: 'int epoll_create1(int flags)',
+  epollCtl: 'int epoll_ctl(int epfd, int op, int fd, void *event)',
+  epollWait: 'int epoll_wait(int epfd, void *events, int maxevents, int timeout)',
+});
 
 /** epoll_create1(EPOLL_CLOEXEC) → fd. */
 export function epollCreate(): number {

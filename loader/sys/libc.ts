@@ -55,6 +55,12 @@ export function libcFunction<F>(prototype: string): F {
   return libc().lib.func(prototype) as unknown as F;
 }
 
+/** A getter for a set of libc functions (name → prototype), bound together on first use. */
+export function libcFunctions<T>(prototypes: { readonly [K in keyof T]: string }): () => T {
+  let bound: T | undefined;
+  return () => bound ??= Object.fromEntries(Object.entries<string>(prototypes).map(([name, p]) => [name, libcFunction(p)])) as T;
+}
+
 /** Whether the native layer loads here (does not say whether bpf(2) is permitted: see bpfAccess). */
 export function nativeAvailable(): { available: true } | { available: false; reason: string } {
   try {

@@ -1,7 +1,7 @@
 // Memory mappings of bpf objects (mmapable array maps, arenas, ring and perf buffers).
 
 import { SyscallError } from './errors.js';
-import { libc, libcFunction } from './libc.js';
+import { libc, libcFunctions } from './libc.js';
 
 export const Prot = { READ: 1, WRITE: 2 } as const;
 export const MapShared = 1;
@@ -21,16 +21,12 @@ interface Calls {
   readonly sysconf: (name: number) => number;
 }
 
-let bound: Calls | undefined;
-
-function calls(): Calls {
-  return bound ??= {
-    // addr as an integer: arenas must be mapped at the address they were created for.
-    mmap: libcFunction('void *mmap(unsigned long addr, size_t length, int prot, int flags, int fd, long offset)'),
-    munmap: libcFunction('int munmap(void *addr, size_t length)'),
-    sysconf: libcFunction('long sysconf(int name)'),
-  };
-}
+const calls = libcFunctions<Calls>({
+  // addr as an integer: arenas must be mapped at the address they were created for.
+  mmap: 'void *mmap(unsigned long addr, size_t length, int prot, int flags, int fd, long offset)',
+  munmap: 'int munmap(void *addr, size_t length)',
+  sysconf: 'long sysconf(int name)',
+});
 
 /** mmap(addr, length, prot, flags, fd, offset); addr 0 (the default) lets the kernel choose. */
 export function mmap(length: number, prot: number, flags: number, fd: number, offset = 0, addr: bigint = 0n): Mapping {

@@ -1,21 +1,17 @@
 // Socket and network-interface calls the attach code needs.
 
 import { SyscallError } from './errors.js';
-import { lastErrno, libcFunction } from './libc.js';
+import { lastErrno, libcFunctions } from './libc.js';
 
 interface Calls {
   readonly setsockopt: (fd: number, level: number, name: number, value: Uint8Array, len: number) => number;
   readonly ifNametoindex: (name: string) => number;
 }
 
-let bound: Calls | undefined;
-
-function calls(): Calls {
-  return bound ??= {
-    setsockopt: libcFunction('int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)'),
-    ifNametoindex: libcFunction('unsigned int if_nametoindex(const char *name)'),
-  };
-}
+const calls = libcFunctions<Calls>({
+  setsockopt: 'int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)',
+  ifNametoindex: 'unsigned int if_nametoindex(const char *name)',
+});
 
 /** setsockopt(fd, level, name, value, value.length) (SO_ATTACH_BPF takes the prog fd as an int). */
 export function setsockopt(fd: number, level: number, name: number, value: Uint8Array): void {
