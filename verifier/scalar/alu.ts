@@ -119,7 +119,7 @@ function computable(op: ScalarAluOp, s: Scalar, bits: 32 | 64): boolean {
 }
 
 /** Zero-extends a 32-bit result into the register. */
-function zext32(d: Scalar): void {
+export function zext32(d: Scalar): void {
   d.varOff = tnumSubreg(d.varOff);
   d.umin = d.u32min;
   d.umax = d.u32max;
