@@ -9,7 +9,7 @@ import { asS32, asS64, asU32, cloneScalar, knownScalar, type Scalar, syncBounds,
 import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
 import { type Env, readReg, regs } from './env.js';
 import { reject } from './outcome.js';
-import { AT_PKT_END, BEYOND_PKT_END, cloneReg, isPktAny, isPointer, type RegState } from './reg.js';
+import { AT_PKT_END, BEYOND_PKT_END, constReg, isPktAny, isPointer, type RegState } from './reg.js';
 import { cloneState, curFrame, forEachReg, type VerifierState } from './state.js';
 
 type Op = JumpOp | 'jset_not';
@@ -283,7 +283,7 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   const rs = regs(env);
   const dst = rs[insn.dst]!;
   const srcNo = insn.src.kind === 'reg' ? insn.src.reg : -1;
-  const src = srcNo >= 0 ? rs[srcNo]! : { ...cloneReg(rs[0]!), type: 'scalar' as const, s: knownScalar(BigInt.asUintN(64, BigInt((insn.src as { value: number }).value))), id: 0 };
+  const src = srcNo >= 0 ? rs[srcNo]! : constReg(BigInt.asUintN(64, BigInt((insn.src as { value: number }).value)));
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
   const pred = branchTaken(dst, src, insn.op, is32);

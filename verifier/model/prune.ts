@@ -12,8 +12,8 @@ import { Byte, type FrameState, SLOT_BYTES, slotAt, type VerifierState } from '.
 
 /** A bijection between the ids of the old state and the current one (check_ids). */
 class IdMap {
-  private readonly fwd = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private fwd: Map<number, number> | undefined;
+  private back: Map<number, number> | undefined;
   private tmp = -1;
 
   check(oldId: number, curId: number): boolean {
@@ -21,6 +21,8 @@ class IdMap {
     // Unlinked registers get fresh ids, so that they cannot be matched with linked ones.
     const o = oldId === 0 ? this.tmp-- : oldId;
     const c = curId === 0 ? this.tmp-- : curId;
+    this.fwd ??= new Map();
+    this.back ??= new Map();
     const f = this.fwd.get(o);
     const b = this.back.get(c);
     if (f === undefined && b === undefined) { this.fwd.set(o, c); this.back.set(c, o); return true; }
