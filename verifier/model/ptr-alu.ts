@@ -59,7 +59,6 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
     const flowKeys = ptr.type === 'flow_keys' && known;
     if (!mapPtrAddZero && !flowKeys) reject('EACCES', `R${dstNo} pointer arithmetic on ${typeText} prohibited`);
   }
-  if (insn.op === 'sub' && swapped) reject('EACCES', `R${dstNo} tried to subtract pointer from scalar`);
   checkSaneOffset(off, typeText);
   checkSaneOffset(ptr, typeText);
   const d = cloneReg(ptr);
@@ -87,6 +86,7 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
       break;
     }
     case 'sub': {
+      if (swapped) reject('EACCES', `R${dstNo} tried to subtract pointer from scalar`);
       if (ptr.type === 'stack') reject('EACCES', `R${dstNo} subtraction from stack pointer prohibited`);
       const diff = ptr.off - Number(o.smin);
       if (known && BigInt(diff) === asS32(BigInt(diff))) {
