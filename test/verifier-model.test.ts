@@ -8,12 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInstructions } from '../isa/index.js';
 import { verifyProgram } from '../verifier/index.js';
-import { assemble } from './support/bpf-raw.js';
+
 import { inCI, isRoot } from './support/references.js';
 import { seededRng } from './support/seeded-rng.js';
 import { modelCases } from './support/verifier-cases.js';
 import { randomProgram } from './support/verifier-random.js';
-import { createLiveMaps, kernelVerify, type KernelVerdict } from './support/verifier-live.js';
+import { assembleCase as assemble, createLiveMaps, kernelVerify, type KernelVerdict } from './support/verifier-live.js';
 
 const canLoad = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
 if (inCI && !isRoot()) throw new Error('CI=true requires root for the kernel comparisons');

@@ -62,9 +62,6 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
   if (!resolved.privileged) {
     return { verdict: 'unknown', notModelled: 'unprivileged loads', log: [], assumptions: structure.assumptions };
   }
-  if (structure.subprograms.length > 1) {
-    return { verdict: 'unknown', notModelled: 'bpf-to-bpf calls', log: [], assumptions: structure.assumptions };
-  }
   const progType = resolved.progType;
   const opts: ModelOptions = {
     progType,
@@ -77,7 +74,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     helperAvailable: (id) => helperAvailable(progType, id),
   };
   const level = options.logLevel ?? 1;
-  const result = walk({ slots: toRawSlots(input), faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });
+  const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });
   const trace = level >= 2 ? result.trace : [];
   if (result.verdict === 'unknown') {
     return { verdict: 'unknown', notModelled: result.notModelled, insnIndex: result.insnIndex, log: trace, assumptions: structure.assumptions };
@@ -88,7 +85,8 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
   }
   const message = result.lines[result.lines.length - 1];
   return {
-    verdict: 'reject', errno: result.errno, insnIndex: result.insnIndex, insnsProcessed: result.insnsProcessed,
+    verdict: 'reject', errno: result.errno, insnsProcessed: result.insnsProcessed,
+    ...(result.insnIndex === undefined ? {} : { insnIndex: result.insnIndex }),
     log: level >= 1 ? [...trace, ...result.lines] : [],
     ...(message === undefined ? {} : { message }),
     assumptions: structure.assumptions,

@@ -6,7 +6,7 @@
 import { encodeInstructions, type Instruction } from '../../isa/index.js';
 import { sys } from '../../loader/index.js';
 import type { MapInfo } from '../../verifier/index.js';
-import { createMap } from './bpf-raw.js';
+import { assemble, createMap } from './bpf-raw.js';
 
 const { address, bpfRaw, BpfCommand, encodeAttr, errnoName, ProgLoadAttr } = sys;
 
@@ -68,4 +68,16 @@ export function kernelVerify(progType: string, insns: readonly Instruction[], op
   const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0)));
   if (fd >= 0) { sys.close(fd); return parseKernelLog(text, true); }
   return parseKernelLog(text, false, errnoName(-fd));
+}
+
+/**
+ * LLVM-syntax lines as test/support/bpf-raw.ts assembles them, plus `call_local +N`
+ * (a bpf-to-bpf call N slots ahead, which LLVM syntax writes only with a label).
+ */
+export function assembleCase(lines: readonly string[]): Instruction[] {
+  return lines.flatMap((l) => {
+    const m = /^call_local ([+-]\d+)$/.exec(l.trim());
+    if (m !== null) return [{ kind: 'call', callee: 'local', imm: Number(m[1]), offset: 0 } as Instruction];
+    return assemble([l]);
+  });
 }

@@ -54,6 +54,7 @@ function scrubbed(slot: StackSlot): Byte[] {
  * stored register (undefined for BPF_ST and helper writes); `stImm` the immediate of a BPF_ST.
  */
 export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: number, value: RegState | undefined, stImm: number | undefined, link: (r: RegState) => void): void {
+  const foreign = frame !== env.state.frames[env.state.frames.length - 1];
   const { spi, idx } = slotOf(off);
   const aligned = off % SLOT_BYTES === 0;
   if (value !== undefined && aligned && value.type === 'scalar') {
@@ -69,6 +70,7 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
   }
   if (value !== undefined && isSpillable(value)) {
     if (size !== SLOT_BYTES) reject('EACCES', 'invalid size of register spill');
+    if (foreign && value.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
     saveRegister(frame, spi, value, size);
     return;
   }

@@ -11,6 +11,7 @@ import { checkAlu } from './alu.js';
 import { checkCondJump } from './branch.js';
 import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env.js';
 import { checkMainExit } from './exit.js';
+import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
 import { checkHelperCall } from './helper-call.js';
 import { constReg, pointerReg, regStr, type RegState } from './reg.js';
 import { checkMemAccess } from './memory.js';
@@ -25,7 +26,7 @@ export const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 
 export type WalkResult =
   | { readonly verdict: 'accept'; readonly insnsProcessed: number; readonly stats: WalkStats }
-  | { readonly verdict: 'reject'; readonly errno: ModelErrno; readonly lines: readonly string[]; readonly insnIndex: number; readonly insnsProcessed: number; readonly stats: WalkStats }
+  | { readonly verdict: 'reject'; readonly errno: ModelErrno; readonly lines: readonly string[]; readonly insnIndex?: number; readonly insnsProcessed: number; readonly stats: WalkStats }
   | { readonly verdict: 'unknown'; readonly notModelled: string; readonly insnIndex: number; readonly insnsProcessed: number };
 
 export interface WalkStats {
@@ -130,6 +131,8 @@ function loadImm64(env: Env, insn: Extract<Instruction, { kind: 'ldImm64' }>): v
 
 export interface WalkInput {
   readonly slots: readonly RawSlot[];
+  /** Start slots of the subprograms, the main program's 0 first. */
+  readonly subprograms: readonly number[];
   readonly faults: readonly InstructionFault[];
   readonly options: ModelOptions;
   /** Log lines for each processed instruction (log level 2 without states). */
@@ -156,6 +159,24 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   let cur: Path = { state: initialState(), insn: 0, parent: undefined };
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l),
+  };
+  // The deepest stack each subprogram used, and the calls each one makes, for the combined check.
+  const subprogOf = (slot: number): number => {
+    let s = 0;
+    input.subprograms.forEach((start, i) => { if (start <= slot) s = i; });
+    return s;
+  };
+  const depth = input.subprograms.map(() => 0);
+  const calls: number[][] = input.subprograms.map(() => []);
+  insns.forEach((insn, i) => {
+    if (insn?.kind === 'call' && insn.callee === 'local') calls[subprogOf(i)]!.push(subprogOf(i + insn.imm + 1));
+  });
+  const noteStack = (state: VerifierState): void => {
+    for (const f of state.frames) depth[f.subprog] = Math.max(depth[f.subprog]!, f.allocated);
+  };
+  const checkStack = (): void => {
+    env.insnIdx = -1;
+    checkCombinedStack(input.options.progType, input.subprograms, depth, calls);
   };
   const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn });
 
@@ -210,6 +231,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       env.insnIdx = idx;
       if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
       if (prune[idx] === 1 && visit(idx)) {
+        noteStack(cur.state);
         if (!finishPath()) break;
         continue;
       }
@@ -262,13 +284,21 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         }
         case 'call':
           jmpsProcessed++;
-          if (insn.callee !== 'helper') notModelled(insn.callee === 'local' ? 'bpf-to-bpf calls' : 'kfunc calls');
+          if (insn.callee === 'local') {
+            const target = idx + insn.imm + 1;
+            enterSubprogram(env, idx, target, input.subprograms.indexOf(target));
+            next = target;
+            break;
+          }
+          if (insn.callee !== 'helper') notModelled('kfunc calls');
           checkHelperCall(env, insn.imm);
           break;
         case 'exit':
           jmpsProcessed++;
+          if (cur.state.frames.length > 1) { noteStack(cur.state); next = exitSubprogram(cur.state); break; }
           checkMainExit(env);
-          if (!finishPath()) return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
+          noteStack(cur.state);
+          if (!finishPath()) { checkStack(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': notModelled('may_goto');
         case 'callx': notModelled('callx');
@@ -276,10 +306,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       }
       cur.insn = next;
     }
+    checkStack();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {
     if (e instanceof Rejection) {
-      return { verdict: 'reject', errno: e.errno, lines: e.lines, insnIndex: env.insnIdx, insnsProcessed: processed, stats: stats(), trace };
+      return { verdict: 'reject', errno: e.errno, lines: e.lines, ...(env.insnIdx >= 0 ? { insnIndex: env.insnIdx } : {}), insnsProcessed: processed, stats: stats(), trace } as WalkResult & { trace: string[] };
     }
     if (e instanceof NotModelled) return { verdict: 'unknown', notModelled: e.what, insnIndex: env.insnIdx, insnsProcessed: processed, trace };
     throw e;
