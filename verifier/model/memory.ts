@@ -173,6 +173,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
     }
     case 'ctx': {
       checkPtrOffReg(reg, regno, false);
+      if (o.signExtend) notModelled('sign-extending ctx loads');
       const decision = env.opts.ctx?.decide(off, size, kind);
       if (decision === undefined) notModelled(`ctx access off=${off} size=${size} for program type ${env.opts.progType}`);
       if (!decision.allowed) reject('EACCES', `invalid bpf_context access off=${off} size=${size}`);

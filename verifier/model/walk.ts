@@ -13,8 +13,8 @@ import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env
 import { checkMainExit } from './exit.js';
 import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
 import { checkHelperCall } from './helper-call.js';
-import { constReg, pointerReg, regStr, type RegState } from './reg.js';
-import { checkMemAccess } from './memory.js';
+import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
+import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
 import { statesEqual } from './prune.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
@@ -110,6 +110,20 @@ function checkAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): 
   checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: -1, strictAlignment: true });
   if (loadReg >= 0) checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: loadReg, strictAlignment: true });
   checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: -1, strictAlignment: true });
+}
+
+/** check_ld_abs: legacy packet loads through the skb in R6. */
+function checkLdAbs(env: Env, insn: Extract<Instruction, { kind: 'ldAbs' | 'ldInd' }>): void {
+  if (!['socket_filter', 'sched_cls', 'sched_act'].includes(env.opts.progType)) reject('EINVAL', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
+  readReg(env, 6);
+  const leak = env.state.refs[0];
+  if (leak !== undefined) reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'BPF_LD_[ABS|IND] would lead to reference leak');
+  const rs = regs(env);
+  if (rs[6]!.type !== 'ctx') reject('EINVAL', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+  if (insn.kind === 'ldInd') readReg(env, insn.src);
+  checkPtrOffReg(rs[6]!, 6, false);
+  for (let r = 0; r <= 5; r++) rs[r] = notInit();
+  rs[0] = unknownReg();
 }
 
 function loadImm64(env: Env, insn: Extract<Instruction, { kind: 'ldImm64' }>): void {
@@ -302,7 +316,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           continue;
         case 'mayGoto': notModelled('may_goto');
         case 'callx': notModelled('callx');
-        case 'ldAbs': case 'ldInd': notModelled('legacy packet loads');
+        case 'ldAbs': case 'ldInd': checkLdAbs(env, insn); break;
       }
       cur.insn = next;
     }

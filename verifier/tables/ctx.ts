@@ -50,6 +50,27 @@ const socketFilter: CtxTable = {
   },
 };
 
+/** tc classifiers and actions: packet pointers, and writes to a few fields (tc_cls_act_is_valid_access). */
+function tcTable(progType: string): CtxTable {
+  const writable = (off: number): boolean => within(off, SKB.mark, 4) || within(off, SKB.tc_index, 4) || within(off, SKB.priority, 4)
+    || within(off, SKB.tc_classid, 4) || within(off, SKB.cb0, 20) || within(off, SKB.tstamp, 8) || within(off, SKB.queue_mapping, 4);
+  return {
+    progType,
+    structName: '__sk_buff',
+    decide(off, size, kind) {
+      if (kind === 'write' && !writable(off)) return deny;
+      if (off >= SKB.family && off < SKB.localPortEnd) return deny;
+      if (off === SKB.tstamp_type) return size === 1 ? allow() : deny;
+      const d = skbCommon(off, size, kind);
+      if (d === undefined || !d.allowed) return d;
+      if (within(off, SKB.data, 4)) return allow('pkt');
+      if (within(off, SKB.data_meta, 4)) return allow('pkt_meta');
+      if (within(off, SKB.data_end, 4)) return allow('pkt_end');
+      return d;
+    },
+  };
+}
+
 /** struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex. */
 const xdp: CtxTable = {
   progType: 'xdp',
@@ -87,7 +108,7 @@ const kprobe: CtxTable = {
   },
 };
 
-const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe].map((t) => [t.progType, t]));
+const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
 
 export function ctxTable(progType: string): CtxTable | undefined {
   return tables.get(progType);
