@@ -30,10 +30,14 @@ export function parseKernelLog(log: string, accepted: boolean, errno?: string): 
   const m = statsAt >= 0 ? /^processed (\d+) insns/.exec(lines[statsAt]!) : null;
   const insnsProcessed = m ? Number(m[1]) : undefined;
   if (accepted) return { accepted, log, ...(insnsProcessed === undefined ? {} : { insnsProcessed }) };
-  const before = statsAt >= 0 ? lines.slice(0, statsAt) : lines;
+  let before = statsAt >= 0 ? lines.slice(0, statsAt) : lines;
+  // After `infinite loop detected` the kernel dumps both states (`cur state:`, `old state:`),
+  // which the model does not print: the message is the line before the dumps.
+  const loopAt = before.findIndex((l) => /^infinite loop detected at insn \d+$/.test(l));
+  if (loopAt >= 0) before = before.slice(0, loopAt + 1);
   const message = before[before.length - 1];
-  let insnIndex: number | undefined;
-  for (let i = before.length - 2; i >= 0; i--) {
+  let insnIndex: number | undefined = loopAt >= 0 ? Number(/\d+$/.exec(before[loopAt]!)![0]) : undefined;
+  if (insnIndex === undefined) for (let i = before.length - 2; i >= 0; i--) {
     const x = /^(\d+): \(/.exec(before[i]!);
     if (x) { insnIndex = Number(x[1]); break; }
   }

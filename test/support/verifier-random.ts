@@ -82,7 +82,13 @@ export function randomProgram(rng: Rng): RandomProgram {
   const n = int(rng, 3, 14);
   const body: string[] = [];
   while (body.length < n) body.push(...bodyInsn(rng, n - body.length + 2, valueSize, type));
-  asm.push(...body);
+  // Sometimes a bounded loop around the body, counting in r9 (the body rarely writes r9).
+  if (rng() < 0.3) {
+    const slots = body.reduce((k, l) => k + (/map_fd/.test(l) ? 2 : 1), 0);
+    asm.push('r9 = 0', ...body, 'r9 += 1', `if r9 < ${int(rng, 2, 6)} goto -${slots + 2}`);
+  } else {
+    asm.push(...body);
+  }
   asm.push(rng() < 0.9 ? 'r0 = 0' : 'r0 = r8', 'exit');
   // Early exits jump to the final `r0 = 0; exit`.
   const last = asm.length - 2;

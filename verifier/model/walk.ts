@@ -51,16 +51,17 @@ interface Path {
   parent: Checkpoint | undefined;
 }
 
-/** Prune points: conditional jumps, targets of `goto`, and the instruction after each call (the kernel's check_cfg marks). */
+/** Prune points: conditional jumps and their targets, targets of `goto` and of calls, and the instruction after each call (the kernel's check_cfg marks). */
 function prunePoints(insns: readonly (Instruction | undefined)[]): Uint8Array {
   const marks = new Uint8Array(insns.length + 1);
   insns.forEach((insn, t) => {
     if (insn === undefined) return;
     switch (insn.kind) {
-      case 'jump': case 'mayGoto': marks[t] = 1; break;
+      // Both the branching instruction and its target (every BRANCH edge of check_cfg).
+      case 'jump': case 'mayGoto': marks[t] = 1; marks[t + insn.offset + 1] = 1; break;
       case 'ja': marks[t + insn.offset + 1] = 1; break;
       case 'gotol': marks[t + insn.imm + 1] = 1; break;
-      case 'call': marks[t + 1] = 1; if (insn.callee === 'local') marks[t] = 1; break;
+      case 'call': marks[t + 1] = 1; if (insn.callee === 'local') { marks[t] = 1; marks[t + insn.imm + 1] = 1; } break;
       default: break;
     }
   });
