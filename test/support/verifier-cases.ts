@@ -149,7 +149,6 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'tc write len', type: 'sched_cls', asm: ['r2 = 3', '*(u32 *)(r1 + 0) = r2', 'r0 = 0', 'exit'] },
   { name: 'tc read family', type: 'sched_cls', asm: ['r0 = *(u32 *)(r1 + 88)', 'exit'] },
   { name: 'tc read tstamp narrow', type: 'sched_cls', asm: ['r0 = *(u32 *)(r1 + 152)', 'exit'] },
-  { name: 'tc read sk and null check', type: 'sched_cls', asm: ['r2 = *(u64 *)(r1 + 168)', 'if r2 == 0 goto +1', 'r0 = *(u32 *)(r2 + 0)', 'r0 = 0', 'exit'] },
   { name: 'tc skb_load_bytes', type: 'sched_cls', asm: ['r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'call 26', 'r0 = *(u64 *)(r10 - 8)', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
 ];
