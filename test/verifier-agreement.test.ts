@@ -25,6 +25,12 @@ describe('the verifier agreement corpus', () => {
     expect(r.status).toBe(0);
   }, 300_000);
 
+  it.skipIf(!existsSync(TARBALL) && !inCI)('progs/*.o are what clang-19 makes of linux-source-6.12 progs/verifier_*.c (--check)', () => {
+    const r = spawnSync('node', [join(import.meta.dirname, '../scripts/verifier-corpus/build-progs.mjs'), '--check'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 600_000);
+
   it.skipIf(!isRoot() && !inCI)('the model never accepts what the live kernel rejects, and agrees at least as often as recorded', () => {
     const corpus = sliceCorpus();
     expect(corpus.length).toBe(recorded.slice.programs);

@@ -2,7 +2,8 @@
 // loads it with BPF_PROG_LOAD at log level 1 (default flags otherwise, as root) and keeps the
 // verdict, errno, final log line, failing instruction and `processed N insns`.
 
-import { BpfMap, failingInsn, kernelBtf, lastLogLine, LoadError, loadBtf, loadProgram, type OwnedFd, sys } from '../../../loader/index.js';
+import { BpfMap, failingInsn, kernelBtf, lastLogLine, LoadError, loadBtf, loadObject, loadProgram, type OwnedFd, sys } from '../../../loader/index.js';
+import type { ObjectProgram } from './object-corpus.js';
 import type { CorpusMap, CorpusProgram } from './corpus.js';
 
 export type KernelOutcome =
@@ -24,6 +25,8 @@ export type KernelOutcome =
 export interface PreparedProgram {
   readonly insns: Uint8Array;
   readonly maps: ReadonlyMap<number, CorpusMap>;
+  /** Loaded with BTF func_info (objects with .BTF.ext; test_verifier cases with func_info). */
+  readonly withFuncInfo?: boolean;
 }
 
 const PROCESSED = /^processed (\d+) insns/m;
@@ -70,7 +73,7 @@ export function withPrepared<T>(p: CorpusProgram, use: (prepared: PreparedProgra
       if (id === undefined) return use({ reason: `kfunc ${k.name} is not in this kernel's BTF` });
       patchImm(insns, k.insn, id);
     }
-    return use({ insns, maps });
+    return use({ insns, maps, withFuncInfo: p.funcInfo !== undefined });
   } finally {
     for (const o of owned.reverse()) o.close();
   }
@@ -104,11 +107,7 @@ export function labelWithKernel(p: CorpusProgram, prepared: PreparedProgram, log
       return { kind: 'verdict', verdict: 'accept', errno: null, message: null, insnIndex: null, insnsProcessed: processed(loaded.log), log: loaded.log };
     } catch (e) {
       if (!(e instanceof LoadError)) throw e;
-      const name = sys.errnoName(e.errno);
-      if (name === 'EPERM' && e.log.trim() === '') return { kind: 'refused', errno: name };
-      const message = lastLogLine(e.log);
-      return { kind: 'verdict', verdict: 'reject', errno: name, message: message === '' ? null : message,
-        insnIndex: failingInsn(e.log) ?? null, insnsProcessed: processed(e.log), log: e.log };
+      return rejection(e);
     }
   } finally {
     btfFd?.close();
@@ -131,4 +130,30 @@ function attachTarget(name: string, attachType: number): number | undefined {
   if (attachType === BPF_LSM_MAC) return btf.findByName(`bpf_lsm_${name}`, 'FUNC')[0];
   if (attachType === BPF_TRACE_ITER) return btf.findByName(`bpf_iter_${name}`, 'FUNC')[0];
   return btf.findByName(name, 'FUNC')[0];
+}
+
+function rejection(e: LoadError): KernelOutcome {
+  const name = sys.errnoName(e.errno);
+  if (name === 'EPERM' && e.log.trim() === '') return { kind: 'refused', errno: name };
+  const message = lastLogLine(e.log);
+  return { kind: 'verdict', verdict: 'reject', errno: name, message: message === '' ? null : message,
+    insnIndex: failingInsn(e.log) ?? null, insnsProcessed: processed(e.log), log: e.log };
+}
+
+/**
+ * Loads one program of an object the way `tsbpf load` does (its maps, BTF, CO-RE and
+ * subprograms), at log level 1. Failures before BPF_PROG_LOAD (a map or BTF the kernel refuses,
+ * an extern it lacks) are not verifier verdicts: the program is not replayed.
+ */
+export function labelObjectProgram(p: ObjectProgram, pinRoot: string): KernelOutcome {
+  try {
+    const c = loadObject(p.objectPath, { programs: [p.program], logLevel: 1, pinRoot });
+    const h = c.programs.get(p.program)!;
+    const log = h.log;
+    c.close();
+    return { kind: 'verdict', verdict: 'accept', errno: null, message: null, insnIndex: null, insnsProcessed: processed(log), log };
+  } catch (e) {
+    if (e instanceof LoadError && e.program === p.program) return rejection(e);
+    return { kind: 'not-replayed', reason: (e as Error).message.split('\n')[0] ?? '' };
+  }
 }

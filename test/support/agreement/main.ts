@@ -4,7 +4,7 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CORPUS_DIR, type CorpusProgram } from './corpus.js';
+import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
 import { agreementTable, disagreements, driftList } from './report.js';
@@ -16,7 +16,7 @@ const END = '<!-- agreement:end -->';
 
 function main(): void {
   const write = process.argv.includes('--write-docs');
-  const corpus: CorpusProgram[] = fullCorpus();
+  const corpus = fullCorpus();
   const t0 = performance.now();
   const run = runAgreement(corpus);
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);

@@ -3,7 +3,6 @@
 
 import { PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import { checkStructure, type FdKind } from '../../../verifier/index.js';
-import type { CorpusProgram } from './corpus.js';
 import type { PreparedProgram } from './kernel-label.js';
 
 export type ModelOutcome =
@@ -24,10 +23,15 @@ export function progTypeName(type: number): string {
   return typeNames.get(type) ?? `type ${type}`;
 }
 
-export function runModel(p: CorpusProgram, prepared: PreparedProgram): ModelOutcome {
+export function runModel(p: { readonly progType: number }, prepared: PreparedProgram): ModelOutcome {
   const fdKind = (fd: number): FdKind => (prepared.maps.has(fd) ? 'map' : fd >= 0 && fd <= 2 ? 'other' : 'closed');
   try {
     const r = checkStructure(prepared.insns, { progType: progTypeName(p.progType), environment: { fdKind } });
+    // The structural stage assumes a load without BTF func_info; with it the kernel lets
+    // subprograms use LD_ABS and tail calls, so that check does not apply.
+    if (r.verdict === 'reject' && r.pass === 'subprogram-contents' && prepared.withFuncInfo === true) {
+      return { kind: 'not-modelled', reason: 'the structural stage does not model loads with BTF func_info' };
+    }
     if (r.verdict === 'reject') {
       return { kind: 'verdict', verdict: 'reject', errno: r.errno, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: null };
     }

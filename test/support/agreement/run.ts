@@ -3,8 +3,12 @@
 
 import type { CorpusProgram } from './corpus.js';
 import { addTo, compare, type Comparison, emptyFigures, type Figures } from './compare.js';
-import { labelWithKernel, withPrepared } from './kernel-label.js';
-import { runModel } from './model-run.js';
+import { labelObjectProgram, labelWithKernel, withPrepared } from './kernel-label.js';
+import { type ObjectProgram, prepareObjectProgram } from './object-corpus.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type ModelOutcome, runModel } from './model-run.js';
 
 export interface AgreementRun {
   readonly comparisons: readonly Comparison[];
@@ -14,10 +18,27 @@ export interface AgreementRun {
   readonly modelMs: number;
 }
 
-export function runAgreement(corpus: readonly CorpusProgram[]): AgreementRun {
+export type CorpusEntry = CorpusProgram | ObjectProgram;
+
+export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
   const comparisons: Comparison[] = [];
   let modelMs = 0;
+  // Maps with pinning by name must not meet the system's pins.
+  const pinRoot = mkdtempSync(join(tmpdir(), 'tsbpf-agreement-pins-'));
   for (const p of corpus) {
+    if ('objectPath' in p) {
+      const kernel = labelObjectProgram(p, pinRoot);
+      const t0 = performance.now();
+      let model: ModelOutcome;
+      try {
+        model = runModel(p, prepareObjectProgram(p));
+      } catch (e) {
+        model = { kind: 'not-modelled', reason: `preparation: ${(e as Error).message}` };
+      }
+      modelMs += performance.now() - t0;
+      comparisons.push(compare(p.name, p.area, kernel, model));
+      continue;
+    }
     comparisons.push(withPrepared(p, (prepared) => {
       if ('reason' in prepared) {
         return compare(p.name, p.area, { kind: 'not-replayed', reason: prepared.reason }, { kind: 'not-modelled', reason: 'not replayed' });
@@ -29,6 +50,7 @@ export function runAgreement(corpus: readonly CorpusProgram[]): AgreementRun {
       return compare(p.name, p.area, kernel, model, p.annotation);
     }));
   }
+  rmSync(pinRoot, { recursive: true, force: true });
   const total = emptyFigures();
   const byArea = new Map<string, Figures>();
   for (const c of comparisons) {
