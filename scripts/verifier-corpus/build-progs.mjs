@@ -41,13 +41,15 @@ export function build(tree, outDir) {
   mkdirSync(outDir, { recursive: true });
   const failed = [];
   for (const file of listDir(join(st, 'progs'), '.c').filter((f) => f.startsWith('verifier_'))) {
-    const obj = join(outDir, file.replace(/\.c$/, '.o'));
+    // Always compiled at the same path, then copied: clang's output path must not vary either.
+    const obj = join(tree, 'tsbpf-gen', file.replace(/\.c$/, '.o'));
     const flags = ['-g', '-Wall', NO_WERROR.has(file) ? '-Wno-error' : '-Werror', '-D__TARGET_ARCH_x86', '-mlittle-endian', `-I${inc}`, '-I.',
       `-I${join(tree, 'tools/include/uapi')}`, '-Wno-compare-distinct-pointer-types', ...sys.flatMap((d) => ['-idirafter', d]),
       '-fdebug-compilation-dir=.', '-O2', '--target=bpf', '-mcpu=v3'];
     try {
       execFileSync('clang-19', [...flags, '-c', `progs/${file}`, '-o', obj], { cwd: st, stdio: ['ignore', 'ignore', 'pipe'] });
       execFileSync('llvm-strip-19', ['-g', obj]);
+      copyFileSync(obj, join(outDir, file.replace(/\.c$/, '.o')));
     } catch (e) {
       failed.push(`${file}: ${String(e.stderr ?? e.message).split('\n')[0]}`);
     }
