@@ -8,3 +8,8 @@ export { BtfKind, type FdKind, type LoadEnvironment, type StructureOptions } fro
 export { type ProgramInput, toRawSlots } from './slots.js';
 export { MAX_SUBPROGRAMS } from './subprogs.js';
 export * from './verdict.js';
+export { verifyProgram, type VerifyOptions, type VerifyResult } from './verify.js';
+export { type MapInfo, MapType } from './model/map-info.js';
+export type * from './tables/types.js';
+export { helperPrototype } from './tables/helpers.js';
+export { ctxTable } from './tables/ctx.js';

@@ -119,7 +119,7 @@ function computable(op: ScalarAluOp, s: Scalar, bits: 32 | 64): boolean {
 }
 
 /** Zero-extends a 32-bit result into the register. */
-function zext32(d: Scalar): void {
+export function zext32(d: Scalar): void {
   d.varOff = tnumSubreg(d.varOff);
   d.umin = d.u32min;
   d.umax = d.u32max;
@@ -131,6 +131,8 @@ function zext32(d: Scalar): void {
  * abstract value of dst; the inputs are not changed.
  */
 export function scalarAlu(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 64): Scalar {
+  const folded = foldConstants(op, dst, src, bits);
+  if (folded !== undefined) return folded;
   const d = cloneScalar(dst);
   const s = src;
   if (!computable(op, s, bits)) {
@@ -213,6 +215,34 @@ export function scalarAlu(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 
   if (bits === 32) zext32(d);
   syncBounds(d);
   return d;
+}
+
+/**
+ * Two constants give a constant: every view of the result is exact, as the kernel's bounds
+ * become once its tnum is constant. Division and modulo are not tracked, so not folded.
+ */
+function foldConstants(op: ScalarAluOp, dst: Scalar, src: Scalar, bits: 32 | 64): Scalar | undefined {
+  if (!tnumIsConst(dst.varOff) || (op !== 'neg' && !tnumIsConst(src.varOff))) return undefined;
+  const w = bits === 64 ? U64_MAX : U32_MAX;
+  const a = dst.varOff.value & w;
+  const b = src.varOff.value & w;
+  let r: bigint;
+  switch (op) {
+    case 'add': r = a + b; break;
+    case 'sub': r = a - b; break;
+    case 'mul': r = a * b; break;
+    case 'and': r = a & b; break;
+    case 'or': r = a | b; break;
+    case 'xor': r = a ^ b; break;
+    case 'neg': r = -a; break;
+    case 'lsh': if (src.varOff.value >= BigInt(bits)) return undefined; r = a << b; break;
+    case 'rsh': if (src.varOff.value >= BigInt(bits)) return undefined; r = a >> b; break;
+    case 'arsh': if (src.varOff.value >= BigInt(bits)) return undefined; r = BigInt.asIntN(bits, a) >> b; break;
+    default: return undefined;
+  }
+  const out = unknownScalar();
+  markKnown(out, r & w);
+  return out;
 }
 
 /** The low `size` bytes of the scalar (the kernel's coerce_reg_to_size). */

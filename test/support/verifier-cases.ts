@@ -1,0 +1,130 @@
+// Hand-written programs for the verifier model's differential test: each
+// exercises one rule of the kernel's verifier, in both directions where it
+// matters (accepted, and rejected by one step). Expected outcomes are never
+// written here: the live kernel labels them when the test runs.
+// `map_fd(N)` names the Nth map of the case.
+
+import type { MapInfo } from '../../verifier/index.js';
+
+export interface ModelCase {
+  readonly name: string;
+  readonly type: string;
+  readonly maps?: readonly MapInfo[];
+  readonly asm: readonly string[];
+  readonly expectedAttachType?: number;
+}
+
+const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
+const ARRAY_4_48: MapInfo = { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 };
+const RINGBUF: MapInfo = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 };
+
+const lookup = (mapIndex = 0, key = 0): string[] => [
+  `*(u32 *)(r10 - 4) = ${key}`, 'r2 = r10', 'r2 += -4', `r1 = map_fd(${mapIndex})`, 'call 1',
+];
+
+export const modelCases: readonly ModelCase[] = [
+  { name: 'return 0', type: 'socket_filter', asm: ['r0 = 0', 'exit'] },
+  { name: 'exit without r0', type: 'socket_filter', asm: ['exit'] },
+  { name: 'read uninit r2', type: 'socket_filter', asm: ['r0 = r2', 'exit'] },
+  { name: 'write r10', type: 'socket_filter', asm: ['r10 = 0', 'r0 = 0', 'exit'] },
+  { name: 'deref scalar', type: 'socket_filter', asm: ['r1 = 0', 'r0 = *(u64 *)(r1 + 0)', 'exit'] },
+  { name: 'stack write and read', type: 'socket_filter', asm: ['r1 = 7', '*(u64 *)(r10 - 8) = r1', 'r0 = *(u64 *)(r10 - 8)', 'exit'] },
+  { name: 'stack below 512', type: 'socket_filter', asm: ['r0 = 0', '*(u64 *)(r10 - 520) = r0', 'exit'] },
+  { name: 'stack at fp+0', type: 'socket_filter', asm: ['r0 = 0', '*(u64 *)(r10 + 0) = r0', 'exit'] },
+  { name: 'stack straddles fp', type: 'socket_filter', asm: ['r0 = 0', '*(u32 *)(r10 - 2) = r0', 'exit'] },
+  { name: 'misaligned stack', type: 'socket_filter', asm: ['r0 = 0', '*(u32 *)(r10 - 6) = r0', 'exit'] },
+  { name: 'uninit stack read (root)', type: 'socket_filter', asm: ['r0 = *(u64 *)(r10 - 16)', 'exit'] },
+  { name: 'spill ctx and fill', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r2 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r2 + 0)', 'exit'] },
+  { name: 'partial fill of spilled ptr', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r2 = *(u32 *)(r10 - 8)', 'r0 = 0', 'exit'] },
+  { name: 'narrow spill of ptr', type: 'socket_filter', asm: ['*(u32 *)(r10 - 8) = r1', 'r0 = 0', 'exit'] },
+  { name: 'spill const, fill, ptr arith', type: 'socket_filter', asm: ['r1 = 4', '*(u64 *)(r10 - 8) = r1', 'r2 = *(u64 *)(r10 - 8)', 'r3 = r10', 'r3 += -16', 'r3 += r2', 'r0 = *(u32 *)(r3 + 0)', 'exit'] },
+  { name: 'ctx read len', type: 'socket_filter', asm: ['r0 = *(u32 *)(r1 + 0)', 'exit'] },
+  { name: 'ctx read out of range', type: 'socket_filter', asm: ['r0 = *(u32 *)(r1 + 1000)', 'exit'] },
+  { name: 'ctx read data in socket filter', type: 'socket_filter', asm: ['r0 = *(u32 *)(r1 + 76)', 'exit'] },
+  { name: 'ctx write cb', type: 'socket_filter', asm: ['r2 = 1', '*(u32 *)(r1 + 48) = r2', 'r0 = 0', 'exit'] },
+  { name: 'ctx write mark', type: 'socket_filter', asm: ['r2 = 1', '*(u32 *)(r1 + 8) = r2', 'r0 = 0', 'exit'] },
+  { name: 'ctx narrow read', type: 'socket_filter', asm: ['r0 = *(u8 *)(r1 + 1)', 'exit'] },
+  { name: 'ctx 8-byte read of u32', type: 'socket_filter', asm: ['r0 = *(u64 *)(r1 + 0)', 'exit'] },
+  { name: 'ctx misaligned read', type: 'socket_filter', asm: ['r0 = *(u16 *)(r1 + 1)', 'exit'] },
+  { name: 'modified ctx deref', type: 'socket_filter', asm: ['r1 += 4', 'r0 = *(u32 *)(r1 + 0)', 'exit'] },
+  { name: 'ctx st imm to cb', type: 'socket_filter', asm: ['*(u32 *)(r1 + 52) = 3', 'r0 = 0', 'exit'] },
+  { name: 'lookup and deref without null check', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookup(), 'r0 = *(u64 *)(r0 + 0)', 'exit'] },
+  { name: 'lookup, null check, deref', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookup(), 'if r0 == 0 goto +1', 'r0 = *(u64 *)(r0 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'lookup, null check, off by one', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookup(), 'if r0 == 0 goto +1', 'r0 = *(u64 *)(r0 + 1)', 'r0 = 0', 'exit'] },
+  { name: 'lookup, arith before null check', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookup(), 'r0 += 8', 'r0 = 0', 'exit'] },
+  { name: 'lookup, null check via copy', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookup(), 'r6 = r0', 'if r0 != 0 goto +2', 'r0 = 0', 'exit', 'r0 = *(u64 *)(r6 + 0)', 'exit'] },
+  { name: 'lookup with fp as map', type: 'socket_filter', maps: [HASH_4_8], asm: ['r2 = r10', 'r2 += -4', 'r1 = r10', 'call 1', 'r0 = 0', 'exit'] },
+  { name: 'lookup key uninit (root)', type: 'socket_filter', maps: [HASH_4_8], asm: ['r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'] },
+  { name: 'lookup key out of stack', type: 'socket_filter', maps: [HASH_4_8], asm: ['r2 = r10', 'r2 += -2', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'] },
+  { name: 'lookup key scalar', type: 'socket_filter', maps: [HASH_4_8], asm: ['r2 = 0', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'] },
+  { name: 'update elem', type: 'socket_filter', maps: [HASH_4_8], asm: ['*(u32 *)(r10 - 4) = 0', 'r1 = 0', '*(u64 *)(r10 - 16) = r1', 'r2 = r10', 'r2 += -4', 'r3 = r10', 'r3 += -16', 'r4 = 0', 'r1 = map_fd(0)', 'call 2', 'r0 = 0', 'exit'] },
+  { name: 'update elem value too close to fp', type: 'socket_filter', maps: [HASH_4_8], asm: ['*(u32 *)(r10 - 4) = 0', 'r2 = r10', 'r2 += -4', 'r3 = r10', 'r3 += -4', 'r4 = 0', 'r1 = map_fd(0)', 'call 2', 'r0 = 0', 'exit'] },
+  { name: 'array lookup constant key elides null', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(0, 1), 'r0 = *(u64 *)(r0 + 40)', 'exit'] },
+  { name: 'array lookup key out of range keeps null', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(0, 9), 'r0 = *(u64 *)(r0 + 0)', 'exit'] },
+  { name: 'map value bounded index', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +6', 'r6 = r0', 'call 7', 'r0 &= 31', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'map value index one too far', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +6', 'r6 = r0', 'call 7', 'r0 &= 63', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'map value unbounded index', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +5', 'r6 = r0', 'call 7', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'map value signed index', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +8', 'r6 = r0', 'call 7', 'r0 <<= 32', 'r0 s>>= 32', 'if r0 s> 40 goto +2', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'map value branch-bounded index', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +7', 'r6 = r0', 'call 7', 'if r0 > 40 goto +3', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'r0 = 0', 'exit'] },
+  { name: 'map value branch-bounded index off by one', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +7', 'r6 = r0', 'call 7', 'if r0 > 41 goto +3', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'r0 = 0', 'exit'] },
+  { name: 'map value 32-bit bounded', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +7', 'r6 = r0', 'call 7', 'if w0 > 40 goto +3', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'r0 = 0', 'exit'] },
+  { name: 'map value write', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +2', 'r1 = 5', '*(u64 *)(r0 + 40) = r1', 'r0 = 0', 'exit'] },
+  { name: 'map value atomic add', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +2', 'r1 = 5', 'lock *(u64 *)(r0 + 8) += r1', 'r0 = 0', 'exit'] },
+  { name: 'map value atomic misaligned', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +2', 'r1 = 5', 'lock *(u64 *)(r0 + 4) += r1', 'r0 = 0', 'exit'] },
+  { name: 'atomic on ctx', type: 'socket_filter', asm: ['r2 = 1', 'lock *(u32 *)(r1 + 48) += r2', 'r0 = 0', 'exit'] },
+  { name: 'ptr mul', type: 'socket_filter', asm: ['r1 = r10', 'r1 *= 2', 'r0 = 0', 'exit'] },
+  { name: 'ptr plus ptr', type: 'socket_filter', asm: ['r2 = r10', 'r2 += r1', 'r0 = 0', 'exit'] },
+  { name: 'ptr 32-bit add', type: 'socket_filter', asm: ['r2 = r10', 'w2 += 1', 'r0 = 0', 'exit'] },
+  { name: 'scalar minus ptr', type: 'socket_filter', asm: ['r0 = 0', 'r0 -= r10', 'exit'] },
+  { name: 'fp minus scalar reg', type: 'socket_filter', asm: ['r0 = 8', 'r2 = r10', 'r2 -= r0', 'r0 = 0', 'exit'] },
+  { name: 'ptr minus ptr', type: 'socket_filter', asm: ['r2 = r10', 'r2 -= r1', 'r0 = r2', 'exit'] },
+  { name: 'ptr and', type: 'socket_filter', asm: ['r2 = r10', 'r2 &= 7', 'r0 = 0', 'exit'] },
+  { name: 'unbounded ptr add', type: 'socket_filter', asm: ['call 7', 'r0 <<= 32', 'r0 s>>= 32', 'r1 += r0', 'r0 = 0', 'exit'] },
+  { name: 'fp var off read', type: 'socket_filter', asm: ['call 7', 'r0 &= 7', 'r2 = r10', 'r2 += -16', 'r2 += r0', 'r0 = *(u8 *)(r2 + 0)', 'exit'] },
+  { name: 'fp var off read beyond', type: 'socket_filter', asm: ['call 7', 'r0 &= 15', 'r2 = r10', 'r2 += -8', 'r2 += r0', 'r0 = *(u8 *)(r2 + 0)', 'exit'] },
+  { name: 'branch both, r0 set on one', type: 'socket_filter', asm: ['call 7', 'if r0 > 5 goto +1', 'r0 = 0', 'exit'] },
+  { name: 'branch, uninit on one path', type: 'socket_filter', asm: ['call 7', 'if r0 > 5 goto +2', 'r3 = 1', 'goto +0', 'r0 = r3', 'exit'] },
+  { name: 'known branch skips bad code', type: 'socket_filter', asm: ['r1 = 3', 'if r1 > 5 goto +2', 'r0 = 0', 'exit', 'r0 = *(u64 *)(r1 + 0)', 'exit'] },
+  { name: 'bounded loop', type: 'socket_filter', asm: ['r1 = 0', 'r1 += 1', 'if r1 < 100 goto -2', 'r0 = 0', 'exit'] },
+  { name: 'infinite loop', type: 'socket_filter', asm: ['r0 = 0', 'goto -1', 'exit'] },
+  { name: 'loop too long', type: 'socket_filter', asm: ['r1 = 0', 'r1 += 1', 'if r1 < 10000000 goto -2', 'r0 = 0', 'exit'] },
+  { name: 'jset refinement', type: 'socket_filter', asm: ['call 7', 'r0 &= 3', 'if r0 & 4 goto +1', 'r0 = 0', 'exit'] },
+  { name: 'jne constant edge', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +7', 'r6 = r0', 'call 7', 'r0 &= 41', 'if r0 == 41 goto +2', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'signed compare bounds', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +8', 'r6 = r0', 'call 7', 'if r0 s> 40 goto +4', 'if r0 s< 0 goto +3', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'r0 = 0', 'exit'] },
+  { name: 'linked scalars', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +7', 'r6 = r0', 'call 7', 'r1 = r0', 'if r1 > 40 goto +3', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'r0 = 0', 'exit'] },
+  { name: 'helper unknown id', type: 'socket_filter', asm: ['call 10000', 'r0 = 0', 'exit'] },
+  { name: 'helper not for type', type: 'socket_filter', asm: ['call 14', 'r0 = 0', 'exit'] },
+  { name: 'probe_read_kernel to stack', type: 'socket_filter', asm: ['r1 = r10', 'r1 += -16', 'r2 = 16', 'r3 = 0', 'call 113', 'r0 = *(u64 *)(r10 - 16)', 'exit'] },
+  { name: 'probe_read_kernel size too big', type: 'socket_filter', asm: ['r1 = r10', 'r1 += -16', 'r2 = 17', 'r3 = 0', 'call 113', 'r0 = 0', 'exit'] },
+  { name: 'probe_read_kernel negative size', type: 'socket_filter', asm: ['call 7', 'r2 = r0', 'r2 <<= 32', 'r2 s>>= 32', 'r1 = r10', 'r1 += -16', 'r3 = 0', 'call 113', 'r0 = 0', 'exit'] },
+  { name: 'probe_read_kernel bounded size', type: 'socket_filter', asm: ['call 7', 'r2 = r0', 'r2 &= 15', 'r1 = r10', 'r1 += -16', 'r3 = 0', 'call 113', 'r0 = 0', 'exit'] },
+  { name: 'probe_read_kernel scalar dst', type: 'socket_filter', asm: ['r1 = 0', 'r2 = 8', 'r3 = 0', 'call 113', 'r0 = 0', 'exit'] },
+  { name: 'ringbuf reserve submit', type: 'socket_filter', maps: [RINGBUF], asm: ['r1 = map_fd(0)', 'r2 = 16', 'r3 = 0', 'call 131', 'if r0 == 0 goto +5', 'r1 = 1', '*(u64 *)(r0 + 8) = r1', 'r1 = r0', 'r2 = 0', 'call 132', 'r0 = 0', 'exit'] },
+  { name: 'ringbuf reserve leak', type: 'socket_filter', maps: [RINGBUF], asm: ['r1 = map_fd(0)', 'r2 = 16', 'r3 = 0', 'call 131', 'if r0 == 0 goto +1', 'r0 = 0', 'r0 = 0', 'exit'] },
+  { name: 'ringbuf write past size', type: 'socket_filter', maps: [RINGBUF], asm: ['r1 = map_fd(0)', 'r2 = 16', 'r3 = 0', 'call 131', 'if r0 == 0 goto +5', 'r1 = 1', '*(u64 *)(r0 + 12) = r1', 'r1 = r0', 'r2 = 0', 'call 132', 'r0 = 0', 'exit'] },
+  { name: 'lookup on ringbuf', type: 'socket_filter', maps: [RINGBUF], asm: [...lookup(), 'r0 = 0', 'exit'] },
+  { name: 'xdp packet read unchecked', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r0 = *(u8 *)(r2 + 0)', 'exit'] },
+  { name: 'xdp packet read checked', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +2', 'r0 = *(u16 *)(r2 + 12)', 'exit', 'r0 = 2', 'exit'] },
+  { name: 'xdp packet read past check', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +2', 'r0 = *(u16 *)(r2 + 13)', 'exit', 'r0 = 2', 'exit'] },
+  { name: 'xdp packet write', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +2', 'r5 = 0', '*(u32 *)(r2 + 4) = r5', 'r0 = 2', 'exit'] },
+  { name: 'xdp reversed compare', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 >= r4 goto +2', 'r0 = 2', 'exit', 'r0 = *(u64 *)(r2 + 0)', 'exit'] },
+  { name: 'xdp variable packet offset', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r5 = *(u32 *)(r1 + 12)', 'r5 &= 15', 'r2 += r5', 'r4 = r2', 'r4 += 4', 'if r4 > r3 goto +2', 'r0 = *(u32 *)(r2 + 0)', 'exit', 'r0 = 2', 'exit'] },
+  { name: 'xdp unbounded packet offset', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r5 = *(u32 *)(r1 + 12)', 'r5 <<= 32', 'r5 s>>= 32', 'r2 += r5', 'r0 = 2', 'exit'] },
+  { name: 'xdp ctx write', type: 'xdp', asm: ['r2 = 0', '*(u32 *)(r1 + 12) = r2', 'r0 = 2', 'exit'] },
+  { name: 'xdp deref pkt_end', type: 'xdp', asm: ['r3 = *(u32 *)(r1 + 4)', 'r0 = *(u8 *)(r3 + 0)', 'exit'] },
+  { name: 'xdp returns pointer', type: 'xdp', asm: ['r0 = r10', 'exit'] },
+  { name: 'cgroup_skb return 7', type: 'cgroup_skb', asm: ['r0 = 7', 'exit'] },
+  { name: 'cgroup_skb return 1', type: 'cgroup_skb', asm: ['r0 = 1', 'exit'] },
+  { name: 'cgroup_skb return unknown', type: 'cgroup_skb', asm: ['call 7', 'exit'] },
+  { name: 'cgroup_skb return bounded', type: 'cgroup_skb', asm: ['call 7', 'r0 &= 1', 'exit'] },
+  { name: 'tracepoint ctx read', type: 'tracepoint', asm: ['r0 = *(u64 *)(r1 + 8)', 'exit'] },
+  { name: 'tracepoint ctx read header', type: 'tracepoint', asm: ['r0 = *(u64 *)(r1 + 0)', 'exit'] },
+  { name: 'tracepoint get_current_comm', type: 'tracepoint', asm: ['r1 = r10', 'r1 += -16', 'r2 = 16', 'call 16', 'r0 = 0', 'exit'] },
+  { name: 'tracepoint pid_tgid', type: 'tracepoint', asm: ['call 14', 'r0 >>= 32', 'exit'] },
+  { name: 'kprobe ctx read', type: 'kprobe', asm: ['r0 = *(u64 *)(r1 + 112)', 'exit'] },
+  { name: 'kprobe ctx write', type: 'kprobe', asm: ['r2 = 0', '*(u64 *)(r1 + 112) = r2', 'r0 = 0', 'exit'] },
+  { name: 'kprobe ctx read past end', type: 'kprobe', asm: ['r0 = *(u64 *)(r1 + 168)', 'exit'] },
+  { name: 'movsx', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +6', 'r6 = r0', 'call 7', 'r0 = (s8)r0', 'r0 &= 31', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'ldsx from stack', type: 'socket_filter', asm: ['r1 = -3', '*(u64 *)(r10 - 8) = r1', 'r0 = *(s8 *)(r10 - 8)', 'exit'] },
+  { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
+];

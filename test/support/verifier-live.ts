@@ -1,0 +1,71 @@
+// The live kernel's verdict on a raw program, in the shape the verifier model
+// reports it: accepted or not, errno name, the final log line (the last one
+// before the statistics) and the failing instruction (the last instruction
+// line the log printed before the message).
+
+import { encodeInstructions, type Instruction } from '../../isa/index.js';
+import { sys } from '../../loader/index.js';
+import type { MapInfo } from '../../verifier/index.js';
+import { createMap } from './bpf-raw.js';
+
+const { address, bpfRaw, BpfCommand, encodeAttr, errnoName, ProgLoadAttr } = sys;
+
+/** uapi bpf_prog_type numbers of the types the model tests use. */
+export const PROG_TYPE_NUMBER: Readonly<Record<string, number>> = {
+  socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7, cgroup_skb: 8,
+};
+
+export interface KernelVerdict {
+  readonly accepted: boolean;
+  readonly errno?: string;
+  readonly message?: string;
+  readonly insnIndex?: number;
+  readonly insnsProcessed?: number;
+  readonly log: string;
+}
+
+export function parseKernelLog(log: string, accepted: boolean, errno?: string): KernelVerdict {
+  const lines = log.split('\n').filter((l) => l !== '');
+  const statsAt = lines.findIndex((l) => l.startsWith('processed '));
+  const m = statsAt >= 0 ? /^processed (\d+) insns/.exec(lines[statsAt]!) : null;
+  const insnsProcessed = m ? Number(m[1]) : undefined;
+  if (accepted) return { accepted, log, ...(insnsProcessed === undefined ? {} : { insnsProcessed }) };
+  const before = statsAt >= 0 ? lines.slice(0, statsAt) : lines;
+  const message = before[before.length - 1];
+  let insnIndex: number | undefined;
+  for (let i = before.length - 2; i >= 0; i--) {
+    const x = /^(\d+): \(/.exec(before[i]!);
+    if (x) { insnIndex = Number(x[1]); break; }
+  }
+  return {
+    accepted, log, ...(errno === undefined ? {} : { errno }), ...(message === undefined ? {} : { message }),
+    ...(insnIndex === undefined ? {} : { insnIndex }), ...(insnsProcessed === undefined ? {} : { insnsProcessed }),
+  };
+}
+
+export interface LiveMaps {
+  readonly fds: number[];
+  readonly info: Record<number, MapInfo>;
+  close(): void;
+}
+
+export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
+  const owned = maps.map((m) => createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0));
+  const info: Record<number, MapInfo> = {};
+  owned.forEach((o, i) => { info[o.fd] = maps[i]!; });
+  return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
+}
+
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean } = {}): KernelVerdict {
+  const code = Buffer.from(encodeInstructions(insns));
+  const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
+  const log = Buffer.alloc(4 << 20);
+  const attr = encodeAttr(ProgLoadAttr, {
+    prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: address(code), license: address(license),
+    log_level: 1, log_size: log.length, log_buf: address(log), expected_attach_type: options.expectedAttachType ?? 0,
+  });
+  const fd = bpfRaw(BpfCommand.PROG_LOAD, attr, [code, license, log]);
+  const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0)));
+  if (fd >= 0) { sys.close(fd); return parseKernelLog(text, true); }
+  return parseKernelLog(text, false, errnoName(-fd));
+}

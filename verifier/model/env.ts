@@ -1,0 +1,43 @@
+// What every check of the path walk can see: the current state, the
+// instruction being checked, the id generator and the load's options.
+
+import type { CtxTable, HelperPrototype } from '../tables/types.js';
+import type { MapInfo } from './map-info.js';
+import { reject } from './outcome.js';
+import type { RegState } from './reg.js';
+import { curFrame, type VerifierState } from './state.js';
+
+export interface ModelOptions {
+  readonly progType: string;
+  readonly privileged: boolean;
+  readonly gpl: boolean;
+  readonly expectedAttachType: number;
+  readonly map: (fd: number) => MapInfo | undefined;
+  readonly ctx: CtxTable | undefined;
+  readonly helper: (id: number) => HelperPrototype | undefined;
+  /** Whether helper `id` is available to the program type: undefined when not known. */
+  readonly helperAvailable: (id: number) => boolean | undefined;
+}
+
+export interface Env {
+  state: VerifierState;
+  insnIdx: number;
+  readonly opts: ModelOptions;
+  nextId(): number;
+  /** Log lines the checks add before a rejection (context for the final message). */
+  note(line: string): void;
+}
+
+export const regs = (env: Env): RegState[] => curFrame(env.state).regs;
+
+/** check_reg_arg(SRC_OP): the register must hold a value. */
+export function readReg(env: Env, r: number): RegState {
+  const reg = regs(env)[r]!;
+  if (reg.type === 'not_init') reject('EACCES', `R${r} !read_ok`);
+  return reg;
+}
+
+/** check_reg_arg(DST_OP): r10 is read only. */
+export function checkWritable(r: number): void {
+  if (r === 10) reject('EACCES', 'frame pointer is read only');
+}

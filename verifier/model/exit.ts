@@ -1,0 +1,44 @@
+// BPF_EXIT of the main program: no reference may be held, R0 must be set,
+// and some program types bound the value R0 may hold (check_return_code).
+
+import { S64_MAX, S64_MIN } from '../scalar/scalar.js';
+import { type Env, readReg } from './env.js';
+import { notModelled, reject } from './outcome.js';
+import { regStr } from './reg.js';
+
+/** BPF_CGROUP_INET_EGRESS attach type. */
+const CGROUP_INET_EGRESS = 1;
+
+/** The range R0 must lie in at exit, or null when any value (even a pointer, for root) is accepted. */
+function returnRange(progType: string, attach: number): [number, number] | null | undefined {
+  switch (progType) {
+    case 'socket_filter': case 'sched_cls': case 'sched_act': case 'xdp': case 'tracepoint': case 'kprobe': case 'perf_event':
+    case 'raw_tracepoint': case 'lwt_in': case 'lwt_out': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'flow_dissector':
+      return null;
+    case 'cgroup_skb': return attach === CGROUP_INET_EGRESS ? [0, 3] : [0, 1];
+    case 'cgroup_sock': case 'sock_ops': case 'cgroup_device': case 'cgroup_sysctl': case 'cgroup_sockopt': case 'sk_lookup':
+      return [0, 1];
+    default: return undefined;
+  }
+}
+
+/** check_reference_leak and check_return_code at the main program's exit. */
+export function checkMainExit(env: Env): void {
+  const leak = env.state.refs[0];
+  if (leak !== undefined) {
+    reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'BPF_EXIT instruction in main prog would lead to reference leak');
+  }
+  const r0 = readReg(env, 0);
+  if (r0.type !== 'scalar' && !env.opts.privileged) reject('EACCES', 'R0 leaks addr as return value');
+  const range = returnRange(env.opts.progType, env.opts.expectedAttachType);
+  if (range === undefined) notModelled(`the return code of program type ${env.opts.progType}`);
+  if (range === null) return;
+  if (r0.type !== 'scalar') reject('EINVAL', `At program exit the register R0 is not a known value (${regStr(r0)})`);
+  const [lo, hi] = range;
+  if (BigInt(lo) <= r0.s.smin && r0.s.smax <= BigInt(hi)) return;
+  const parts = ['At program exit the register R0 has'];
+  if (r0.s.smin > S64_MIN) parts.push(` smin=${r0.s.smin}`);
+  if (r0.s.smax < S64_MAX) parts.push(` smax=${r0.s.smax}`);
+  if (parts.length === 1) parts.push(' unknown scalar value');
+  reject('EINVAL', `${parts.join('')} should have been in [${lo}, ${hi}]`);
+}

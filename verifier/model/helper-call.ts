@@ -1,0 +1,224 @@
+// Helper calls (check_helper_call): availability, each argument against its
+// prototype in order, the memory a pointer argument names, then the caller-saved
+// registers are clobbered and R0 takes the return type.
+
+import { S64_MIN } from '../scalar/scalar.js';
+import { tnumIsConst } from '../scalar/tnum.js';
+import type { HelperArgType, HelperPrototype } from '../tables/types.js';
+import { HELPER_ID_LIMIT } from '../tables/helpers.js';
+import { type Env, readReg, regs } from './env.js';
+import { MapType } from './map-info.js';
+import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg, mayAccessPacket } from './memory.js';
+import { notModelled, reject } from './outcome.js';
+import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
+import { isNullScalar, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
+import { checkStackBounds } from './memory.js';
+import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
+
+/** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
+const memTypes: [RegType, string][] = [
+  ['stack', 'fp'], ['pkt', 'pkt'], ['pkt_meta', 'pkt_meta'], ['map_key', 'map_key'], ['map_value', 'map_value'], ['mem', 'mem'],
+  ['mem', 'ringbuf_mem'], ['mem', 'buf'], ['mem', 'trusted_ptr_'],
+];
+
+interface Meta {
+  map?: NonNullable<RegState['map']>;
+  constMapKey?: bigint;
+  rawMode: boolean;
+  memSize?: number;
+  refObjId: number;
+  /** Uninitialised memory the helper writes: [regno, size]. */
+  rawAccess?: { regno: number; size: number };
+}
+
+function typeMismatch(regno: number, reg: RegState, expected: string[]): never {
+  reject('EACCES', `R${regno} type=${regStr(reg)} expected=${expected.join(', ')}`);
+}
+
+/** check_reg_type for the argument kinds the model knows. */
+function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
+  const mem = (): void => {
+    const ok = (['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value'] as RegType[]).includes(reg.type) && !reg.flags.maybeNull
+      || (reg.type === 'mem' && !reg.flags.maybeNull && (!reg.flags.rdonly || arg === 'mem' || arg === 'mem_or_null'));
+    if (!ok) typeMismatch(regno, reg, memTypes.map(([, n]) => n));
+  };
+  switch (arg) {
+    case 'const_map_ptr': if (reg.type !== 'map_ptr') typeMismatch(regno, reg, ['map_ptr']); return;
+    case 'ctx': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
+    case 'const_size': case 'const_size_or_zero': case 'const_alloc_size_or_zero':
+      if (reg.type !== 'scalar') typeMismatch(regno, reg, ['scalar']); return;
+    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem':
+      mem(); return;
+    case 'ringbuf_mem_release':
+      if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
+      return;
+    case 'stack': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    default: notModelled(`helper argument kind ${arg}`);
+  }
+}
+
+/** check_func_arg_reg_off: pointers other than memory-like ones must be unmodified. */
+function checkArgRegOff(regno: number, reg: RegState, arg: HelperArgType): void {
+  if (arg === 'ringbuf_mem_release') {
+    if (reg.off !== 0) reject('EACCES', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+    checkPtrOffReg(reg, regno, false);
+    return;
+  }
+  if (['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'scalar'].includes(reg.type)) return;
+  checkPtrOffReg(reg, regno, false);
+}
+
+/** check_helper_mem_access: `size` bytes at the pointer in `regno` for a helper. */
+function helperMemAccess(env: Env, regno: number, size: number, write: boolean, zeroOk: boolean, meta: Meta | undefined): void {
+  const reg = regs(env)[regno]!;
+  switch (reg.type) {
+    case 'pkt': case 'pkt_meta':
+      checkPacketAccess(reg, regno, reg.off, size, zeroOk); return;
+    case 'map_key':
+      if (write) reject('EACCES', `R${regno} cannot write into ${regStr(reg)}`);
+      checkMemRegion(reg, regno, reg.off, size, reg.map!.keySize, false); return;
+    case 'map_value':
+      checkMapAccessType(reg, reg.off, size, write ? 'write' : 'read');
+      checkMemRegion(reg, regno, reg.off, size, reg.map!.valueSize, zeroOk); return;
+    case 'mem':
+      if (reg.flags.rdonly && write) reject('EACCES', `R${regno} cannot write into ${regStr(reg)}`);
+      checkMemRegion(reg, regno, reg.off, size, reg.memSize, zeroOk); return;
+    case 'stack': {
+      if (size === 0 && !zeroOk) reject('EACCES', 'invalid zero-sized read');
+      const { min, max } = checkStackBounds(env, reg, regno, reg.off, size, write ? ' write to' : ' read from');
+      const frame = env.state.frames[reg.frameno]!;
+      if (meta?.rawMode && tnumIsConst(reg.s.varOff)) { meta.rawAccess = { regno, size }; return; }
+      stackHelperAccess(frame, min, tnumIsConst(reg.s.varOff) ? max : max, write);
+      return;
+    }
+    default:
+      if (zeroOk && size === 0 && isNullScalar(reg)) return;
+      reject('EACCES', `R${regno} type=${regStr(reg)} expected=${regTypeStr('stack')}`);
+  }
+}
+
+/** check_mem_size_reg: the size argument bounds the previous argument's access. */
+function checkMemSize(env: Env, regno: number, reg: RegState, write: boolean, zeroOk: boolean, meta: Meta): void {
+  const m = tnumIsConst(reg.s.varOff) ? meta : undefined;
+  if (reg.s.smin < 0n) reject('EACCES', `R${regno} min value is negative, either use unsigned or 'var &= const'`);
+  if (reg.s.umin === 0n && !zeroOk) reject('EACCES', `R${regno} invalid zero-sized read: u64=[${reg.s.umin},${reg.s.umax}]`);
+  if (reg.s.umax >= BPF_MAX_VAR_OFF) reject('EACCES', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+  helperMemAccess(env, regno - 1, Number(reg.s.umax), write, zeroOk, m);
+}
+
+function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
+  const arg = fn.args[i] ?? 'dontcare';
+  const regno = i + 1;
+  if (arg === 'dontcare') return;
+  if (arg === 'unmodelled') notModelled(`an argument of ${fn.name}`);
+  const reg = readReg(env, regno);
+  if (arg === 'anything') return;
+  if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayAccessPacket(env.opts.progType, 'read')) reject('EACCES', 'helper access to the packet is not allowed');
+  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null';
+  if (!(isNullScalar(reg) && nullable)) {
+    checkRegType(regno, reg, arg);
+    checkArgRegOff(regno, reg, arg);
+  }
+  if (reg.refObjId !== 0) meta.refObjId = reg.refObjId;
+  switch (arg) {
+    case 'const_map_ptr': meta.map = reg.map; break;
+    case 'map_key': {
+      if (meta.map === undefined) reject('EACCES', 'invalid map_ptr to access map->key');
+      helperMemAccess(env, regno, meta.map.keySize, false, false, undefined);
+      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && env.opts.privileged && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
+        meta.constMapKey = constantStackValue(env.state.frames[reg.frameno]!, reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value)), meta.map.keySize);
+      }
+      break;
+    }
+    case 'map_value': case 'map_value_or_null': case 'uninit_map_value':
+      if (nullable && isNullScalar(reg)) return;
+      if (meta.map === undefined) reject('EACCES', 'invalid map_ptr to access map->value');
+      meta.rawMode = arg === 'uninit_map_value';
+      helperMemAccess(env, regno, meta.map.valueSize, arg === 'uninit_map_value', false, meta);
+      break;
+    case 'mem': case 'mem_or_null': case 'uninit_mem':
+      meta.rawMode = arg === 'uninit_mem';
+      break;
+    case 'const_size': case 'const_size_or_zero':
+      checkMemSize(env, regno, reg, fn.args[i - 1] === 'uninit_mem', arg === 'const_size_or_zero', meta);
+      break;
+    case 'const_alloc_size_or_zero':
+      if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);
+      meta.memSize = Number(reg.s.varOff.value);
+      break;
+    default: break;
+  }
+}
+
+/** check_map_func_compatibility for the map types the model knows. */
+function checkMapCompat(fn: HelperPrototype, meta: Meta): void {
+  if (meta.map === undefined) return;
+  const t = meta.map.type;
+  const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY] as number[];
+  if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
+  if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
+  if ((t === MapType.RINGBUF || t === MapType.PERF_EVENT_ARRAY || t === MapType.PROG_ARRAY) && fn.mapTypes === undefined) {
+    reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
+  }
+}
+
+/** check_helper_call for `call id`. */
+export function checkHelperCall(env: Env, id: number): void {
+  if (id < 0 || id >= HELPER_ID_LIMIT) reject('EINVAL', `invalid func unknown#${id}`);
+  const fn = env.opts.helper(id);
+  const available = env.opts.helperAvailable(id);
+  if (fn === undefined || available === undefined) notModelled(`helper #${id} for program type ${env.opts.progType}`);
+  if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
+  if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
+  if (fn.changesPktData) notModelled(`${fn.name}, which changes packet data`);
+  const meta: Meta = { rawMode: false, refObjId: 0 };
+  for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
+  checkMapCompat(fn, meta);
+  const rs = regs(env);
+  if (meta.rawAccess !== undefined) {
+    const ptr = rs[meta.rawAccess.regno]!;
+    const frame = env.state.frames[ptr.frameno]!;
+    const base = ptr.off + Number(BigInt.asIntN(64, ptr.s.varOff.value));
+    for (let b = 0; b < meta.rawAccess.size; b++) stackWriteFixed(env, frame, base + b, 1, undefined, undefined, () => {});
+  }
+  if (fn.releasesArg !== undefined) {
+    const ref = meta.refObjId;
+    if (ref === 0) reject('EINVAL', `R${fn.releasesArg + 1} must be referenced when passed to release function`);
+    releaseReference(env, ref);
+  }
+  for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
+  switch (fn.ret) {
+    case 'integer': rs[0] = unknownReg(); break;
+    case 'void': rs[0] = notInit(); break;
+    case 'map_value_or_null': {
+      const map = meta.map!;
+      const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
+      rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
+      if (!elide) rs[0].id = env.nextId();
+      break;
+    }
+    case 'ringbuf_mem_or_null': {
+      const r = pointerReg('mem', { memSize: meta.memSize ?? 0, flags: { maybeNull: true, rdonly: false, ringbuf: true } });
+      r.id = env.nextId();
+      r.refObjId = r.id;
+      env.state.refs = [...env.state.refs, { id: r.id, insn: env.insnIdx }];
+      rs[0] = r;
+      break;
+    }
+    default: notModelled(`the return type of ${fn.name}`);
+  }
+  void S64_MIN;
+}
+
+/** release_reference: the reference is gone and every pointer holding it is invalidated. */
+function releaseReference(env: Env, ref: number): void {
+  const before = env.state.refs.length;
+  env.state.refs = env.state.refs.filter((r) => r.id !== ref);
+  if (env.state.refs.length === before) notModelled('releasing an unknown reference');
+  for (const f of env.state.frames) {
+    f.regs.forEach((r, i) => { if (r.refObjId === ref) f.regs[i] = unknownReg(); });
+    f.stack.forEach((slot, spi) => {
+      if (slot?.spilled?.refObjId === ref) f.stack[spi] = { bytes: slot.bytes, spilled: unknownReg() };
+    });
+  }
+}

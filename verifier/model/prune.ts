@@ -1,0 +1,107 @@
+// State equivalence for pruning (states_equal, regsafe, stacksafe): a path
+// that reaches an instruction in a state contained in one already verified
+// from there is safe. The model has no liveness or precision marks, so it
+// compares every register and stack byte — stricter than the kernel (it
+// prunes less, never more).
+
+import type { Scalar } from '../scalar/scalar.js';
+import { tnumIn } from '../scalar/tnum.js';
+import type { RegState } from './reg.js';
+import { isSpilledSlot } from './stack.js';
+import { Byte, type FrameState, SLOT_BYTES, slotAt, type VerifierState } from './state.js';
+
+/** A bijection between the ids of the old state and the current one (check_ids). */
+class IdMap {
+  private fwd: Map<number, number> | undefined;
+  private back: Map<number, number> | undefined;
+  private tmp = -1;
+
+  check(oldId: number, curId: number): boolean {
+    if (oldId === 0 && curId === 0) return true;
+    // Unlinked registers get fresh ids, so that they cannot be matched with linked ones.
+    const o = oldId === 0 ? this.tmp-- : oldId;
+    const c = curId === 0 ? this.tmp-- : curId;
+    this.fwd ??= new Map();
+    this.back ??= new Map();
+    const f = this.fwd.get(o);
+    const b = this.back.get(c);
+    if (f === undefined && b === undefined) { this.fwd.set(o, c); this.back.set(c, o); return true; }
+    return f === c && b === o;
+  }
+}
+
+const rangeWithin = (o: Scalar, c: Scalar): boolean =>
+  o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax
+  && o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
+
+const scalarEqual = (a: Scalar, b: Scalar): boolean =>
+  a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax
+  && a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
+
+const sameFlags = (a: RegState, b: RegState): boolean =>
+  a.flags.maybeNull === b.flags.maybeNull && a.flags.rdonly === b.flags.rdonly && a.flags.ringbuf === b.flags.ringbuf;
+
+function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
+  return o.type === c.type && sameFlags(o, c) && o.off === c.off && scalarEqual(o.s, c.s) && o.map === c.map && o.range === c.range
+    && o.memSize === c.memSize && o.frameno === c.frameno && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+}
+
+function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
+  if (exact) return regsExact(o, c, ids);
+  if (o.type === 'not_init') return true;
+  if (o.type !== c.type || !sameFlags(o, c)) return false;
+  switch (o.type) {
+    case 'scalar':
+      return rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff) && ids.check(o.id, c.id);
+    case 'map_value': case 'map_key': case 'mem':
+      return o.off === c.off && o.map === c.map && o.memSize === c.memSize && rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff)
+        && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+    case 'pkt': case 'pkt_meta':
+      return o.range <= c.range && o.off === c.off && ids.check(o.id, c.id) && rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff);
+    default:
+      return regsExact(o, c, ids);
+  }
+}
+
+function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean): boolean {
+  for (let i = 0; i < o.allocated; i++) {
+    const spi = Math.floor(i / SLOT_BYTES);
+    const idx = i % SLOT_BYTES;
+    const os = slotAt(o, spi);
+    const cs = slotAt(c, spi);
+    const ob = os.bytes[idx]!;
+    const cb = cs.bytes[idx]!;
+    if (exact && (i >= c.allocated || ob !== cb)) return false;
+    if (!exact) {
+      if (ob === Byte.Invalid) continue;
+      // Root may read anything: old misc data covers whatever the current stack holds.
+      if (ob === Byte.Misc) continue;
+    }
+    if (i >= c.allocated) return false;
+    if (ob !== cb) return false;
+    if (idx !== SLOT_BYTES - 1) continue;
+    if (ob === Byte.Spill) {
+      if (!isSpilledSlot(os) || !isSpilledSlot(cs)) return false;
+      if (!regSafe(os.spilled!, cs.spilled!, ids, exact)) return false;
+      // The other bytes of a spill slot must be spilled alike.
+      for (let k = 0; k < SLOT_BYTES; k++) if (os.bytes[k] !== cs.bytes[k] && os.bytes[k] !== Byte.Invalid && os.bytes[k] !== Byte.Misc) return false;
+    }
+  }
+  return true;
+}
+
+/** Whether `cur` is covered by the verified `old` (exact: identical, for loop detection). */
+export function statesEqual(old: VerifierState, cur: VerifierState, exact: boolean): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  const ids = new IdMap();
+  for (let f = 0; f < old.frames.length; f++) {
+    const of = old.frames[f]!;
+    const cf = cur.frames[f]!;
+    if (of.callsite !== cf.callsite) return false;
+    for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
+    if (!stackSafe(of, cf, ids, exact)) return false;
+  }
+  if (old.refs.length !== cur.refs.length) return false;
+  for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  return true;
+}

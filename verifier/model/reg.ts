@@ -1,0 +1,100 @@
+// One register's abstract state, as the kernel's struct bpf_reg_state holds it:
+// a type with flags, a fixed offset for pointers, a scalar part (tnum and
+// bounds: the value of a scalar, the variable offset of a pointer), ids that
+// link registers (null checks, packet ranges) and the object a pointer points
+// into (map, packet range, memory size).
+
+import { cloneScalar, knownScalar, type Scalar, unknownScalar } from '../scalar/scalar.js';
+import type { MapInfo } from './map-info.js';
+
+export type RegType =
+  | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'stack'
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys';
+
+/** Type flags that the model tracks (a subset of the kernel's bpf_type_flag). */
+export interface RegFlags {
+  maybeNull: boolean;
+  rdonly: boolean;
+  ringbuf: boolean;
+}
+
+export interface RegState {
+  type: RegType;
+  flags: RegFlags;
+  /** Fixed offset of a pointer. */
+  off: number;
+  /** A scalar's value, or a pointer's variable offset. */
+  s: Scalar;
+  /** Shared identity: registers with the same id are the same pointer (null checks, packet ranges) or equal scalars. */
+  id: number;
+  /** Id of the reference this pointer holds (0 = none). */
+  refObjId: number;
+  /** For map_ptr, map_value, map_key. */
+  map?: MapInfo;
+  /** Packet pointers: bytes known to be in the packet from the variable base (negative: AT/BEYOND pkt_end). */
+  range: number;
+  /** mem pointers: size of the memory. */
+  memSize: number;
+  /** Stack pointers: the frame they point into. */
+  frameno: number;
+}
+
+/** Packet pointer range markers: the pointer equals pkt_end, or is beyond it (the kernel's AT_PKT_END, BEYOND_PKT_END). */
+export const AT_PKT_END = -1;
+export const BEYOND_PKT_END = -2;
+
+const noFlags = (): RegFlags => ({ maybeNull: false, rdonly: false, ringbuf: false });
+
+export function notInit(): RegState {
+  return { type: 'not_init', flags: noFlags(), off: 0, s: unknownScalar(), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
+}
+
+export function unknownReg(): RegState {
+  return { ...notInit(), type: 'scalar' };
+}
+
+export function constReg(value: bigint): RegState {
+  return { ...notInit(), type: 'scalar', s: knownScalar(value) };
+}
+
+export function scalarReg(s: Scalar): RegState {
+  return { ...notInit(), type: 'scalar', s };
+}
+
+/** A pointer of `type` at offset 0 with no variable part. */
+export function pointerReg(type: RegType, extra: Partial<RegState> = {}): RegState {
+  return { ...notInit(), type, s: knownScalar(0n), ...extra, flags: { ...noFlags(), ...extra.flags } };
+}
+
+export function cloneReg(r: RegState): RegState {
+  return { ...r, flags: { ...r.flags }, s: cloneScalar(r.s) };
+}
+
+export const isPointer = (r: RegState): boolean => r.type !== 'scalar' && r.type !== 'not_init';
+export const isPktPointer = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta';
+export const isPktAny = (r: RegState): boolean => r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'pkt_end';
+
+/** A scalar whose value is the constant 0 (register_is_null). */
+export const isNullScalar = (r: RegState): boolean =>
+  r.type === 'scalar' && r.s.varOff.mask === 0n && r.s.varOff.value === 0n;
+
+const baseName: Record<RegType, string> = {
+  not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key', stack: 'fp',
+  pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock',
+  flow_keys: 'flow_keys',
+};
+
+/** The kernel's reg_type_str: flag prefixes, the base name, `_or_null`. */
+export function regTypeStr(type: RegType, flags: Partial<RegFlags> = {}): string {
+  let prefix = '';
+  if (flags.rdonly) prefix += 'rdonly_';
+  if (flags.ringbuf) prefix += 'ringbuf_';
+  return `${prefix}${baseName[type]}${flags.maybeNull ? '_or_null' : ''}`;
+}
+
+export const regStr = (r: RegState): string => regTypeStr(r.type, r.flags);
+
+/** Pointer types that a register may spill to the stack (is_spillable_regtype). */
+export function isSpillable(r: RegState): boolean {
+  return r.type !== 'scalar' && r.type !== 'not_init';
+}

@@ -1,0 +1,83 @@
+// The verifier state of one path: registers and the 512-byte stack of each
+// frame, and the references the path holds. Stack slots are immutable objects
+// replaced on write, so that copying a state at a branch is cheap.
+
+import { cloneReg, notInit, pointerReg, type RegState } from './reg.js';
+
+/** MAX_BPF_STACK: bytes of stack per frame. */
+export const MAX_BPF_STACK = 512;
+export const SLOT_BYTES = 8;
+export const SLOTS = MAX_BPF_STACK / SLOT_BYTES;
+
+/** Per-byte kinds of a stack slot (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO). */
+export const enum Byte { Invalid = 0, Spill = 1, Misc = 2, Zero = 3 }
+
+/**
+ * One 8-byte slot. `bytes[i]` describes the byte at offset `-(spi*8) - 1 - i`
+ * from the frame top... that is, the kernel's slot_type[i]: index 7 is the
+ * lowest address (the slot's start), index 0 the highest.
+ */
+export interface StackSlot {
+  readonly bytes: readonly Byte[];
+  /** The spilled register when bytes[7] is Spill. */
+  readonly spilled?: RegState;
+}
+
+export const EMPTY_SLOT: StackSlot = { bytes: [0, 0, 0, 0, 0, 0, 0, 0] };
+
+export interface FrameState {
+  regs: RegState[];
+  /** Index spi covers bytes [-(spi+1)*8, -spi*8). */
+  stack: (StackSlot | undefined)[];
+  /** Bytes of stack the frame has touched (the kernel's allocated_stack). */
+  allocated: number;
+  frameno: number;
+  /** The call instruction that created this frame (-1 for the main program). */
+  callsite: number;
+  subprog: number;
+}
+
+export interface Reference {
+  readonly id: number;
+  readonly insn: number;
+}
+
+export interface VerifierState {
+  frames: FrameState[];
+  refs: Reference[];
+}
+
+export function initialState(): VerifierState {
+  const regs = Array.from({ length: 11 }, () => notInit());
+  regs[1] = pointerReg('ctx');
+  regs[10] = pointerReg('stack');
+  return { frames: [{ regs, stack: [], allocated: 0, frameno: 0, callsite: -1, subprog: 0 }], refs: [] };
+}
+
+export function cloneFrame(f: FrameState): FrameState {
+  return { ...f, regs: f.regs.map(cloneReg), stack: [...f.stack] };
+}
+
+export function cloneState(s: VerifierState): VerifierState {
+  return { frames: s.frames.map(cloneFrame), refs: [...s.refs] };
+}
+
+export const curFrame = (s: VerifierState): FrameState => s.frames[s.frames.length - 1]!;
+
+export function slotAt(f: FrameState, spi: number): StackSlot {
+  return f.stack[spi] ?? EMPTY_SLOT;
+}
+
+/** Every register of every frame, and every spilled register, of a state (bpf_for_each_reg_in_vstate). */
+export function forEachReg(s: VerifierState, fn: (r: RegState) => void): void {
+  for (const f of s.frames) {
+    for (const r of f.regs) fn(r);
+    f.stack.forEach((slot, spi) => {
+      if (slot?.spilled !== undefined) {
+        const copy = cloneReg(slot.spilled);
+        fn(copy);
+        f.stack[spi] = { bytes: slot.bytes, spilled: copy };
+      }
+    });
+  }
+}

@@ -1,0 +1,289 @@
+// The path walk (do_check): depth first from instruction 0 with R1 = ctx and
+// R10 = fp, one instruction at a time; at an undecided conditional jump the
+// jump target's state is pushed and the fall-through continues; a path ends at
+// the main program's exit or when pruned, and the walk resumes with the state
+// pushed last. At prune points the current state is compared with the states
+// already seen there (prune.ts), and some are kept for later comparisons.
+
+import { type Instruction, decodeRawSlot, type RawSlot, formatInstructionKernel } from '../../isa/index.js';
+import type { InstructionFault } from '../verdict.js';
+import { checkAlu } from './alu.js';
+import { checkCondJump } from './branch.js';
+import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env.js';
+import { checkMainExit } from './exit.js';
+import { checkHelperCall } from './helper-call.js';
+import { constReg, pointerReg, regStr, type RegState } from './reg.js';
+import { checkMemAccess } from './memory.js';
+import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
+import { statesEqual } from './prune.js';
+import { cloneState, type VerifierState, initialState } from './state.js';
+
+/** BPF_COMPLEXITY_LIMIT_INSNS. */
+export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches. */
+export const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+
+export type WalkResult =
+  | { readonly verdict: 'accept'; readonly insnsProcessed: number; readonly stats: WalkStats }
+  | { readonly verdict: 'reject'; readonly errno: ModelErrno; readonly lines: readonly string[]; readonly insnIndex: number; readonly insnsProcessed: number; readonly stats: WalkStats }
+  | { readonly verdict: 'unknown'; readonly notModelled: string; readonly insnIndex: number; readonly insnsProcessed: number };
+
+export interface WalkStats {
+  readonly totalStates: number;
+  readonly peakStates: number;
+  readonly maxStatesPerInsn: number;
+}
+
+/** A state kept at a prune point, and how many paths from it are still being explored. */
+interface Checkpoint {
+  readonly insn: number;
+  readonly state: VerifierState;
+  branches: number;
+  readonly parent: Checkpoint | undefined;
+  hits: number;
+  misses: number;
+}
+
+interface Path {
+  state: VerifierState;
+  insn: number;
+  parent: Checkpoint | undefined;
+}
+
+/** Prune points: conditional jumps, targets of `goto`, and the instruction after each call (the kernel's check_cfg marks). */
+function prunePoints(insns: readonly (Instruction | undefined)[]): Uint8Array {
+  const marks = new Uint8Array(insns.length + 1);
+  insns.forEach((insn, t) => {
+    if (insn === undefined) return;
+    switch (insn.kind) {
+      case 'jump': case 'mayGoto': marks[t] = 1; break;
+      case 'ja': marks[t + insn.offset + 1] = 1; break;
+      case 'gotol': marks[t + insn.imm + 1] = 1; break;
+      case 'call': marks[t + 1] = 1; if (insn.callee === 'local') marks[t] = 1; break;
+      default: break;
+    }
+  });
+  return marks;
+}
+
+function decodeAll(slots: readonly RawSlot[], faults: ReadonlyMap<number, InstructionFault>): (Instruction | undefined)[] {
+  const out: (Instruction | undefined)[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    if (faults.has(i)) { out.push(undefined); continue; }
+    try {
+      out.push(decodeRawSlot(slots[i]!, slots[i + 1], i, i * 8));
+    } catch {
+      out.push(undefined);
+    }
+    if (slots[i]!.opcode === 0x18) { out.push(undefined); i++; }
+  }
+  return out;
+}
+
+/** The fields of a fault the structural stage found, checked when the walk reaches it. */
+function applyFault(env: Env, fault: InstructionFault): never {
+  for (const p of fault.preconditions) {
+    if (p.kind === 'initialised') readReg(env, p.reg);
+    else {
+      const r = regs(env)[p.reg]!;
+      if (r.type === 'ctx' || r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'flow_keys' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock') {
+        reject('EACCES', `BPF_ATOMIC stores into R${p.reg} ${regStr(r)} is not allowed`);
+      }
+    }
+  }
+  reject(fault.errno, fault.message);
+}
+
+/** check_atomic for the read-modify-write operations. */
+function checkAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): void {
+  if (insn.op === 'loadAcquire' || insn.op === 'storeRelease') notModelled('load-acquire and store-release');
+  readReg(env, insn.src);
+  readReg(env, insn.dst);
+  if (insn.op === 'cmpxchg') readReg(env, 0);
+  const r = regs(env)[insn.dst]!;
+  if (['ctx', 'pkt', 'pkt_meta', 'flow_keys', 'sock', 'sock_common', 'tcp_sock'].includes(r.type)) {
+    reject('EACCES', `BPF_ATOMIC stores into R${insn.dst} ${regStr(r)} is not allowed`);
+  }
+  const loadReg = insn.fetch ? (insn.op === 'cmpxchg' ? 0 : insn.src) : -1;
+  if (loadReg >= 0) checkWritable(loadReg);
+  checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: -1, strictAlignment: true });
+  if (loadReg >= 0) checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: loadReg, strictAlignment: true });
+  checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: -1, strictAlignment: true });
+}
+
+function loadImm64(env: Env, insn: Extract<Instruction, { kind: 'ldImm64' }>): void {
+  checkWritable(insn.dst);
+  const rs = regs(env);
+  switch (insn.pseudo) {
+    case 0: rs[insn.dst] = constReg((BigInt(insn.nextImm >>> 0) << 32n) | BigInt(insn.imm >>> 0)); return;
+    case 1: case 2: {
+      const map = env.opts.map(insn.imm);
+      if (map === undefined) notModelled(`map fd ${insn.imm} without a description`);
+      if (insn.pseudo === 1) { rs[insn.dst] = pointerReg('map_ptr', { map }); return; }
+      if (map.type !== 2) notModelled('direct value access to a map that is not an array');
+      rs[insn.dst] = pointerReg('map_value', { map, off: insn.nextImm });
+      return;
+    }
+    default: notModelled(`ld_imm64 with src_reg ${insn.pseudo}`);
+  }
+}
+
+export interface WalkInput {
+  readonly slots: readonly RawSlot[];
+  readonly faults: readonly InstructionFault[];
+  readonly options: ModelOptions;
+  /** Log lines for each processed instruction (log level 2 without states). */
+  readonly traceInstructions?: boolean;
+}
+
+/** Runs the path walk over a structurally valid program. */
+export function walk(input: WalkInput): WalkResult & { trace: string[] } {
+  const faults = new Map(input.faults.map((f) => [f.insnIndex, f]));
+  const insns = decodeAll(input.slots, faults);
+  const prune = prunePoints(insns);
+  const explored = new Map<number, Checkpoint[]>();
+  let idGen = 0;
+  let processed = 0;
+  let jmpsProcessed = 0;
+  let prevJmps = 0;
+  let prevInsns = 0;
+  let totalStates = 0;
+  let liveStates = 0;
+  let peakStates = 0;
+  let maxPerInsn = 0;
+  const trace: string[] = [];
+  const pending: Path[] = [];
+  let cur: Path = { state: initialState(), insn: 0, parent: undefined };
+  const env: Env = {
+    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l),
+  };
+  const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn });
+
+  const finishPath = (): boolean => {
+    for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {
+      if (--cp.branches > 0) break;
+    }
+    const next = pending.pop();
+    if (next === undefined) return false;
+    cur = next;
+    env.state = cur.state;
+    return true;
+  };
+
+  /** is_state_visited: true when the current path is pruned. */
+  const visit = (idx: number): boolean => {
+    let add = false;
+    if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
+    const list = explored.get(idx) ?? [];
+    for (let k = 0; k < list.length; k++) {
+      const sl = list[k]!;
+      let hit = false;
+      if (sl.branches > 0) {
+        if (statesEqual(sl.state, cur.state, true)) {
+          reject('EINVAL', `infinite loop detected at insn ${idx}`);
+        }
+        if (jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
+      } else if (statesEqual(sl.state, cur.state, false)) {
+        hit = true;
+      }
+      if (hit) { sl.hits++; return true; }
+      if (add) sl.misses++;
+      if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
+    }
+    if (!add) return false;
+    const cp: Checkpoint = { insn: idx, state: cloneState(cur.state), branches: 1, parent: cur.parent, hits: 0, misses: 0 };
+    list.unshift(cp);
+    explored.set(idx, list);
+    cur.parent = cp;
+    totalStates++;
+    liveStates++;
+    peakStates = Math.max(peakStates, liveStates);
+    maxPerInsn = Math.max(maxPerInsn, list.length);
+    prevJmps = jmpsProcessed;
+    prevInsns = processed;
+    return false;
+  };
+
+  try {
+    for (;;) {
+      const idx = cur.insn;
+      env.insnIdx = idx;
+      if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
+      if (prune[idx] === 1 && visit(idx)) {
+        if (!finishPath()) break;
+        continue;
+      }
+      const fault = faults.get(idx);
+      if (fault !== undefined) applyFault(env, fault);
+      const insn = insns[idx];
+      if (insn === undefined) notModelled(`instruction ${idx}`);
+      if (input.traceInstructions) trace.push(formatInstructionKernel(insn, idx));
+      let next = idx + 1;
+      switch (insn.kind) {
+        case 'alu': case 'neg': case 'movsx': case 'endian': case 'addrSpaceCast':
+          checkAlu(env, insn);
+          break;
+        case 'ldImm64':
+          loadImm64(env, insn);
+          next = idx + 2;
+          break;
+        case 'ldx': {
+          readReg(env, insn.src);
+          checkWritable(insn.dst);
+          checkMemAccess(env, insn.src, insn.offset, insn.size, 'read', { valueRegno: insn.dst, signExtend: insn.signed });
+          break;
+        }
+        case 'stx': {
+          readReg(env, insn.src);
+          readReg(env, insn.dst);
+          const link = (r: RegState): void => { if (r.type === 'scalar' && r.id === 0 && r.s.varOff.mask !== 0n) r.id = env.nextId(); };
+          checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: insn.src, link });
+          break;
+        }
+        case 'st':
+          readReg(env, insn.dst);
+          checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: -1, stImm: insn.imm });
+          break;
+        case 'atomic':
+          checkAtomic(env, insn);
+          break;
+        case 'ja': jmpsProcessed++; next = idx + insn.offset + 1; break;
+        case 'gotol': jmpsProcessed++; next = idx + insn.imm + 1; break;
+        case 'jump': {
+          jmpsProcessed++;
+          const out = checkCondJump(env, insn);
+          if (out.kind === 'jump') next = idx + insn.offset + 1;
+          else if (out.kind === 'both') {
+            if (cur.parent !== undefined) cur.parent.branches++;
+            pending.push({ state: out.jumpState, insn: idx + insn.offset + 1, parent: cur.parent });
+            if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+          }
+          break;
+        }
+        case 'call':
+          jmpsProcessed++;
+          if (insn.callee !== 'helper') notModelled(insn.callee === 'local' ? 'bpf-to-bpf calls' : 'kfunc calls');
+          checkHelperCall(env, insn.imm);
+          break;
+        case 'exit':
+          jmpsProcessed++;
+          checkMainExit(env);
+          if (!finishPath()) return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
+          continue;
+        case 'mayGoto': notModelled('may_goto');
+        case 'callx': notModelled('callx');
+        case 'ldAbs': case 'ldInd': notModelled('legacy packet loads');
+      }
+      cur.insn = next;
+    }
+    return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
+  } catch (e) {
+    if (e instanceof Rejection) {
+      return { verdict: 'reject', errno: e.errno, lines: e.lines, insnIndex: env.insnIdx, insnsProcessed: processed, stats: stats(), trace };
+    }
+    if (e instanceof NotModelled) return { verdict: 'unknown', notModelled: e.what, insnIndex: env.insnIdx, insnsProcessed: processed, trace };
+    throw e;
+  }
+}
+
+

@@ -1,0 +1,94 @@
+// Context access tables for the program types the model knows: the struct
+// the program sees as ctx, and for each access the kernel's is_valid_access
+// decision (net/core/filter.c, kernel/trace/bpf_trace.c behaviour on 6.18).
+
+import type { AccessKind, CtxAccessDecision, CtxFieldType, CtxTable } from './types.js';
+
+const deny: CtxAccessDecision = { allowed: false };
+const allow = (type: CtxFieldType = 'scalar'): CtxAccessDecision => ({ allowed: true, type });
+
+/** struct __sk_buff field offsets (uapi). */
+const SKB = {
+  len: 0, mark: 8, queue_mapping: 12, priority: 32, tc_index: 44, cb0: 48, cbEnd: 68, tc_classid: 72, data: 76, data_end: 80,
+  family: 88, remote_ip4: 92, local_ip4: 96, remote_ip6: 100, local_ip6: 116, local_port: 136, localPortEnd: 140,
+  data_meta: 140, flow_keys: 144, tstamp: 152, wire_len: 160, sk: 168, tstamp_type: 180, hwtstamp: 184, size: 192,
+} as const;
+
+const within = (off: number, start: number, len: number): boolean => off >= start && off < start + len;
+
+/** bpf_skb_is_valid_access: the checks every __sk_buff program type shares. */
+function skbCommon(off: number, size: number, kind: AccessKind): CtxAccessDecision | undefined {
+  if (off < 0 || off >= SKB.size) return deny;
+  if (off % size !== 0) return deny;
+  if (within(off, SKB.cb0, 20)) return off + size > SKB.cbEnd ? deny : allow();
+  if (within(off, SKB.remote_ip6, 16) || within(off, SKB.local_ip6, 16) || within(off, SKB.remote_ip4, 4) || within(off, SKB.local_ip4, 4)
+    || within(off, SKB.data, 4) || within(off, SKB.data_meta, 4) || within(off, SKB.data_end, 4)) {
+    return size === 4 ? allow() : deny;
+  }
+  if (within(off, SKB.flow_keys, 8)) return deny;
+  if (within(off, SKB.hwtstamp, 8)) return kind === 'write' || size !== 8 ? deny : allow();
+  if (within(off, SKB.tstamp, 8)) return size !== 8 ? deny : allow();
+  if (off === SKB.sk) return kind === 'write' || size !== 8 ? deny : allow('sock_common_or_null');
+  if (within(off, SKB.sk, 8)) return undefined;
+  if (off === SKB.tstamp_type) return deny;
+  if (off > SKB.tstamp_type && off < SKB.hwtstamp) return deny;
+  if (kind === 'write') return size === 4 ? allow() : deny;
+  // Narrow reads of a u32 field: 1, 2 or 4 bytes.
+  return size <= 4 ? allow() : deny;
+}
+
+const socketFilter: CtxTable = {
+  progType: 'socket_filter',
+  structName: '__sk_buff',
+  decide(off, size, kind) {
+    if (within(off, SKB.tc_classid, 4) || within(off, SKB.data, 4) || within(off, SKB.data_meta, 4) || within(off, SKB.data_end, 4)
+      || (off >= SKB.family && off < SKB.localPortEnd) || within(off, SKB.tstamp, 8) || within(off, SKB.wire_len, 4) || within(off, SKB.hwtstamp, 8)) {
+      return deny;
+    }
+    if (kind === 'write' && !within(off, SKB.cb0, 20)) return deny;
+    return skbCommon(off, size, kind);
+  },
+};
+
+/** struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex. */
+const xdp: CtxTable = {
+  progType: 'xdp',
+  structName: 'xdp_md',
+  decide(off, size, kind) {
+    if (off === 20) return deny; // egress_ifindex: devmap programs only
+    if (kind === 'write') return deny;
+    if (off < 0 || off >= 24 || off % size !== 0 || size !== 4) return deny;
+    return allow(off === 0 ? 'pkt' : off === 4 ? 'pkt_end' : off === 8 ? 'pkt_meta' : 'scalar');
+  },
+};
+
+/** Tracepoint programs read their raw record: any aligned read past the common header pointer, below PERF_MAX_TRACE_SIZE. */
+const tracepoint: CtxTable = {
+  progType: 'tracepoint',
+  structName: 'trace_event_raw',
+  decide(off, size, kind) {
+    if (off < 8 || off >= 8192) return deny;
+    if (kind !== 'read') return deny;
+    if (off % size !== 0) return deny;
+    return allow();
+  },
+};
+
+/** kprobe programs read struct pt_regs (168 bytes on x86-64). */
+const kprobe: CtxTable = {
+  progType: 'kprobe',
+  structName: 'pt_regs',
+  decide(off, size, kind) {
+    if (off < 0 || off >= 168) return deny;
+    if (kind !== 'read') return deny;
+    if (off % size !== 0) return deny;
+    if (off + size > 168) return deny;
+    return allow();
+  },
+};
+
+const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe].map((t) => [t.progType, t]));
+
+export function ctxTable(progType: string): CtxTable | undefined {
+  return tables.get(progType);
+}

@@ -1,0 +1,73 @@
+// Helper prototypes the model knows (the kernel's bpf_func_proto for Linux
+// 6.18), by helper id. A helper missing here is 'not modelled'.
+
+import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
+import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
+
+const M = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, RINGBUF: 27 };
+const plainMaps = [M.HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_HASH, M.LRU_PERCPU_HASH, M.LPM_TRIE];
+
+function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: Partial<HelperPrototype> = {}): HelperPrototype {
+  return { id, name: KERNEL_HELPER_NAMES[id] ?? `unknown`, ret, args, ...extra };
+}
+
+const list: HelperPrototype[] = [
+  proto(1, 'map_value_or_null', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps }),
+  proto(2, 'integer', ['const_map_ptr', 'map_key', 'map_value', 'anything'], { mapTypes: plainMaps }),
+  proto(3, 'integer', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps }),
+  proto(4, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], { gplOnly: true }),
+  proto(5, 'integer', []),
+  proto(6, 'integer', ['mem', 'const_size'], { gplOnly: true }),
+  proto(7, 'integer', []),
+  proto(8, 'integer', []),
+  proto(14, 'integer', []),
+  proto(15, 'integer', []),
+  proto(16, 'integer', ['uninit_mem', 'const_size']),
+  proto(25, 'integer', ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], { gplOnly: true, mapTypes: [M.PERF_EVENT_ARRAY] }),
+  proto(26, 'integer', ['ctx', 'anything', 'uninit_mem', 'const_size']),
+  proto(35, 'integer', [], { gplOnly: true }),
+  proto(42, 'integer', []),
+  proto(112, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], { gplOnly: true }),
+  proto(113, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], { gplOnly: true }),
+  proto(125, 'integer', []),
+  proto(130, 'integer', ['const_map_ptr', 'mem', 'const_size_or_zero', 'anything'], { mapTypes: [M.RINGBUF] }),
+  proto(131, 'ringbuf_mem_or_null', ['const_map_ptr', 'const_alloc_size_or_zero', 'anything'], { mapTypes: [M.RINGBUF] }),
+  proto(132, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
+  proto(133, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
+  proto(160, 'integer', []),
+];
+
+const byId = new Map(list.map((p) => [p.id, p]));
+
+/** The prototype of helper `id`, if the model knows it. */
+export function helperPrototype(id: number): HelperPrototype | undefined {
+  return byId.get(id);
+}
+
+/**
+ * Helpers of the table available to each program type for a root loader on 6.18
+ * (read from the kernel: a call of each id, refused with `program of this type cannot use helper` or not).
+ */
+const available: Readonly<Record<string, readonly number[]>> = {
+  socket_filter: [1, 2, 3, 5, 6, 7, 8, 14, 15, 16, 25, 26, 35, 42, 112, 113, 125, 130, 131, 132, 133, 160],
+  kprobe: [1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 25, 35, 42, 112, 113, 125, 130, 131, 132, 133],
+  sched_cls: [1, 2, 3, 5, 6, 7, 8, 14, 15, 16, 25, 26, 35, 42, 112, 113, 125, 130, 131, 132, 133, 160],
+  sched_act: [1, 2, 3, 5, 6, 7, 8, 14, 15, 16, 25, 26, 35, 42, 112, 113, 125, 130, 131, 132, 133, 160],
+  tracepoint: [1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 25, 35, 42, 112, 113, 125, 130, 131, 132, 133],
+  xdp: [1, 2, 3, 5, 6, 7, 8, 14, 15, 16, 25, 35, 42, 112, 113, 125, 130, 131, 132, 133, 160],
+  perf_event: [1, 2, 3, 4, 5, 6, 7, 8, 14, 15, 16, 25, 35, 42, 112, 113, 125, 130, 131, 132, 133],
+  cgroup_skb: [1, 2, 3, 5, 6, 7, 8, 14, 15, 16, 25, 26, 35, 42, 112, 113, 125, 130, 131, 132, 133, 160],
+};
+
+/** __BPF_FUNC_MAX_ID on 6.18: ids from here on are `invalid func unknown#N`. */
+export const HELPER_ID_LIMIT = KERNEL_HELPER_NAMES.length;
+
+/**
+ * Whether `id` is available to `progType` (for a root loader), as far as the model knows:
+ * undefined when it does not.
+ */
+export function helperAvailable(progType: string, id: number): boolean | undefined {
+  const list = available[progType];
+  if (list === undefined || !byId.has(id)) return undefined;
+  return list.includes(id);
+}

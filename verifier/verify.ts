@@ -1,0 +1,96 @@
+// verifyProgram: the whole model — the structural stage, then the path walk —
+// with the kernel's verdict, errno, final message and failing instruction.
+
+import { checkStructure } from './check.js';
+import type { ModelOptions } from './model/env.js';
+import type { MapInfo } from './model/map-info.js';
+import type { ModelErrno } from './model/outcome.js';
+import { walk } from './model/walk.js';
+import { resolveOptions, type StructureOptions } from './options.js';
+import { type ProgramInput, toRawSlots } from './slots.js';
+import { ctxTable } from './tables/ctx.js';
+import { helperAvailable, helperPrototype } from './tables/helpers.js';
+
+export type { MapInfo } from './model/map-info.js';
+
+export interface VerifyOptions extends StructureOptions {
+  /** Maps the program's ld_imm64 instructions name, by fd. */
+  readonly maps?: Readonly<Record<number, MapInfo>> | ((fd: number) => MapInfo | undefined);
+  /** Whether the license is GPL-compatible (default true). */
+  readonly gpl?: boolean;
+  /** expected_attach_type of the load (default 0). */
+  readonly expectedAttachType?: number;
+  /** 0, 1 or 2: which log lines to produce (default 1). */
+  readonly logLevel?: number;
+}
+
+export interface VerifyResult {
+  /** 'unknown': the program uses something the model does not model (see `notModelled`). */
+  readonly verdict: 'accept' | 'reject' | 'unknown';
+  readonly errno?: ModelErrno;
+  /** The kernel's final log line (the last one before the statistics). */
+  readonly message?: string;
+  readonly insnIndex?: number;
+  readonly log: readonly string[];
+  readonly insnsProcessed?: number;
+  readonly notModelled?: string;
+  /** Facts about the loading environment that were assumed rather than known. */
+  readonly assumptions: readonly string[];
+}
+
+function mapLookup(maps: VerifyOptions['maps']): (fd: number) => MapInfo | undefined {
+  if (maps === undefined) return () => undefined;
+  if (typeof maps === 'function') return maps;
+  return (fd) => maps[fd];
+}
+
+export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}): VerifyResult {
+  const map = mapLookup(options.maps);
+  const environment = {
+    ...options.environment,
+    fdKind: options.environment?.fdKind ?? ((fd: number) => (map(fd) !== undefined ? 'map' : fd >= 0 && fd <= 2 ? 'other' : 'closed')),
+  };
+  const structure = checkStructure(input, { ...options, environment });
+  if (structure.verdict === 'reject') {
+    return {
+      verdict: 'reject', errno: structure.errno, log: structure.log, assumptions: structure.assumptions,
+      ...(structure.message === undefined ? {} : { message: structure.message }),
+      ...(structure.insnIndex === undefined ? {} : { insnIndex: structure.insnIndex }),
+    };
+  }
+  const resolved = resolveOptions(options);
+  if (!resolved.privileged) {
+    return { verdict: 'unknown', notModelled: 'unprivileged loads', log: [], assumptions: structure.assumptions };
+  }
+  if (structure.subprograms.length > 1) {
+    return { verdict: 'unknown', notModelled: 'bpf-to-bpf calls', log: [], assumptions: structure.assumptions };
+  }
+  const progType = resolved.progType;
+  const opts: ModelOptions = {
+    progType,
+    privileged: resolved.privileged,
+    gpl: options.gpl ?? true,
+    expectedAttachType: options.expectedAttachType ?? 0,
+    map,
+    ctx: ctxTable(progType),
+    helper: helperPrototype,
+    helperAvailable: (id) => helperAvailable(progType, id),
+  };
+  const level = options.logLevel ?? 1;
+  const result = walk({ slots: toRawSlots(input), faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });
+  const trace = level >= 2 ? result.trace : [];
+  if (result.verdict === 'unknown') {
+    return { verdict: 'unknown', notModelled: result.notModelled, insnIndex: result.insnIndex, log: trace, assumptions: structure.assumptions };
+  }
+  if (result.verdict === 'accept') {
+    const stats = `processed ${result.insnsProcessed} insns (limit 1000000) max_states_per_insn ${result.stats.maxStatesPerInsn} total_states ${result.stats.totalStates} peak_states ${result.stats.peakStates} mark_read 0`;
+    return { verdict: 'accept', log: level >= 1 ? [...trace, stats] : [], insnsProcessed: result.insnsProcessed, assumptions: structure.assumptions };
+  }
+  const message = result.lines[result.lines.length - 1];
+  return {
+    verdict: 'reject', errno: result.errno, insnIndex: result.insnIndex, insnsProcessed: result.insnsProcessed,
+    log: level >= 1 ? [...trace, ...result.lines] : [],
+    ...(message === undefined ? {} : { message }),
+    assumptions: structure.assumptions,
+  };
+}
