@@ -332,7 +332,9 @@ async function commandVerify(args: string[]): Promise<number> {
     ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
   });
   out(values.json === true ? verifyJson(file, reports) : formatVerifyReports(reports));
-  return reports.every((r) => r.verdict === 'accept') ? 0 : 1;
+  // 1 when any program is rejected; 2 when none is but the model cannot decide one.
+  if (reports.some((r) => r.verdict === 'reject')) return 1;
+  return reports.some((r) => r.verdict === 'unknown') ? 2 : 0;
 }
 
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {

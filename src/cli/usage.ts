@@ -93,6 +93,7 @@ FILE is an object (.o), a DSL program (.ts) or raw bytecode (.bin, needs --type)
   --type TYPE             program type (socket_filter, xdp, sched_cls, …)
   --btf FILE              target BTF for CO-RE (default the running kernel's)
   --json                  print JSON: { file, programs: [{ program, verdict, errno, message, insnIndex, log }] }
+Exit status: 0 all accepted, 1 any rejected, 2 bad input or a program the model cannot decide.
   --log-level 0|1|2       how much log to print (default 1: the path to a rejection)
 `,
   'gen skeleton': `Usage: tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]

@@ -7,7 +7,7 @@ import { extname } from 'node:path';
 import { isElf } from '../../elf/index.js';
 import { TsbpfError } from '../../isa/index.js';
 import { type PreparedMap, prepareObjectPrograms } from '../../loader/index.js';
-import { checkStructure, type FdKind } from '../../verifier/index.js';
+import { verifyProgram } from '../../verifier/index.js';
 
 /** An input `tsbpf verify` cannot take (raw bytecode of a bad length, no program type). */
 export class VerifyInputError extends TsbpfError {
@@ -17,7 +17,8 @@ export class VerifyInputError extends TsbpfError {
 export interface VerifyReport {
   /** The program's function name (libbpf's name), or the file name for raw bytecode. */
   readonly program: string;
-  readonly verdict: 'accept' | 'reject';
+  /** 'unknown': the program uses something the model does not model yet (`message` says what). */
+  readonly verdict: 'accept' | 'reject' | 'unknown';
   /** errno name of a rejection ('EACCES', 'EINVAL', …), null on accept. */
   readonly errno: string | null;
   /** The kernel's final log line for a rejection, null on accept. */
@@ -37,16 +38,18 @@ export interface VerifyCommandOptions {
   readonly btfPath?: string;
 }
 
-/** What the model can say today: the structural stage (abstract interpretation is built on branch verifier-core). */
-const STRUCTURE_ONLY = 'structural checks passed; abstract interpretation is not modelled in this build';
+/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
+const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
 
 function modelVerdict(program: string, insns: Uint8Array, type: string, maps: ReadonlyMap<number, PreparedMap>, withFuncInfo: boolean, logLevel: number): VerifyReport {
-  const fdKind = (fd: number): FdKind => (maps.has(fd) ? 'map' : fd >= 0 && fd <= 2 ? 'other' : 'closed');
-  const r = checkStructure(insns, { progType: type, environment: { fdKind } });
-  if (r.verdict === 'reject' && !(r.pass === 'subprogram-contents' && withFuncInfo)) {
-    return { program, verdict: 'reject', errno: r.errno, message: r.message ?? null, insnIndex: r.insnIndex ?? null, log: logLevel > 0 ? r.log : [] };
+  const r = verifyProgram(insns, { progType: type, maps: (fd) => maps.get(fd), logLevel });
+  if (r.verdict === 'unknown' || (r.verdict === 'reject' && withFuncInfo && NO_BTF_SUBPROG.test(r.message ?? ''))) {
+    const why = r.verdict === 'unknown' ? r.notModelled ?? 'not modelled' : 'loads with BTF func_info';
+    return { program, verdict: 'unknown', errno: null, message: `not modelled yet: ${why}`, insnIndex: null, log: [] };
   }
-  return { program, verdict: 'accept', errno: null, message: null, insnIndex: null, log: logLevel > 0 ? [STRUCTURE_ONLY] : [] };
+  const log = logLevel > 0 ? r.log : [];
+  if (r.verdict === 'accept') return { program, verdict: 'accept', errno: null, message: null, insnIndex: null, log };
+  return { program, verdict: 'reject', errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, log };
 }
 
 /** Verifies the programs of `bytes` (an object, or raw bytecode named by `file`). */
@@ -75,7 +78,7 @@ export function formatVerifyReports(reports: readonly VerifyReport[]): string {
   return reports.map((r) => {
     const head = r.verdict === 'accept'
       ? `${r.program}: accept`
-      : `${r.program}: reject (${r.errno ?? '?'})${r.insnIndex === null ? '' : ` at insn ${r.insnIndex}`}: ${r.message ?? ''}`;
+      : r.verdict === 'unknown' ? `${r.program}: unknown (${r.message ?? ''})` : `${r.program}: reject (${r.errno ?? '?'})${r.insnIndex === null ? '' : ` at insn ${r.insnIndex}`}: ${r.message ?? ''}`;
     return [head, ...r.log.map((l) => `  ${l}`)].join('\n');
   }).join('\n') + '\n';
 }

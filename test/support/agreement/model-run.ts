@@ -2,7 +2,7 @@
 // described to it by fd, as the harness created them for the kernel.
 
 import { PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
-import { checkStructure, type FdKind } from '../../../verifier/index.js';
+import { verifyProgram } from '../../../verifier/index.js';
 import type { PreparedProgram } from './kernel-label.js';
 
 export type ModelOutcome =
@@ -23,19 +23,24 @@ export function progTypeName(type: number): string {
   return typeNames.get(type) ?? `type ${type}`;
 }
 
-export function runModel(p: { readonly progType: number }, prepared: PreparedProgram): ModelOutcome {
-  const fdKind = (fd: number): FdKind => (prepared.maps.has(fd) ? 'map' : fd >= 0 && fd <= 2 ? 'other' : 'closed');
+/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
+const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
+
+export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number }, prepared: PreparedProgram): ModelOutcome {
   try {
-    const r = checkStructure(prepared.insns, { progType: progTypeName(p.progType), environment: { fdKind } });
-    // The structural stage assumes a load without BTF func_info; with it the kernel lets
-    // subprograms use LD_ABS and tail calls, so that check does not apply.
-    if (r.verdict === 'reject' && r.pass === 'subprogram-contents' && prepared.withFuncInfo === true) {
-      return { kind: 'not-modelled', reason: 'the structural stage does not model loads with BTF func_info' };
+    const r = verifyProgram(prepared.insns, {
+      progType: progTypeName(p.progType),
+      maps: (fd) => prepared.maps.get(fd),
+      expectedAttachType: p.expectedAttachType ?? 0,
+      logLevel: 1,
+    });
+    if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
+    // The model assumes a load without BTF func_info; with it the kernel lets subprograms use
+    // LD_ABS and tail calls, so that rejection does not apply.
+    if (r.verdict === 'reject' && prepared.withFuncInfo === true && NO_BTF_SUBPROG.test(r.message ?? '')) {
+      return { kind: 'not-modelled', reason: 'loads with BTF func_info are not modelled' };
     }
-    if (r.verdict === 'reject') {
-      return { kind: 'verdict', verdict: 'reject', errno: r.errno, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: null };
-    }
-    return { kind: 'not-modelled', reason: 'passes the structural stage; abstract interpretation is not in this build' };
+    return { kind: 'verdict', verdict: r.verdict, errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: r.insnsProcessed ?? null };
   } catch (e) {
     return { kind: 'not-modelled', reason: `model error: ${(e as Error).message}` };
   }
