@@ -7,15 +7,11 @@ import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './cor
 import { resolveKsym } from './externs.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
+import type { MapSpec } from './maps.js';
 import { type RelocationTargets, relocateProgram } from './relocate.js';
 
 /** A map as the program sees it (what BPF_MAP_CREATE would be given). */
-export interface PreparedMap {
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
+export interface PreparedMap extends Pick<MapSpec, 'name' | 'type' | 'keySize' | 'valueSize' | 'maxEntries'> {
   readonly flags: number;
   /** Contents of a frozen read-only data section (.rodata), which the verifier may read. */
   readonly frozenValue?: Uint8Array;

@@ -5,18 +5,12 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { MapType } from '../../../loader/index.js';
+import { MapType, type PreparedMap } from '../../../loader/index.js';
 
 export const CORPUS_DIR = join(import.meta.dirname, '../../data/verifier-corpus');
 
 /** A map the program references: which ld_imm64 slots get its fd, and how it is created. */
-export interface CorpusMap {
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags: number;
+export interface CorpusMap extends Omit<PreparedMap, 'frozenValue'> {
   /** For a map of maps: the inner map's shape. */
   readonly inner?: Omit<CorpusMap, 'name' | 'slots' | 'inner'>;
   /** Slots whose imm is the map's fd (ld_imm64 with src BPF_PSEUDO_MAP_FD or MAP_VALUE). */

@@ -4,18 +4,11 @@
 
 import { BpfMap, failingInsn, kernelBtf, lastLogLine, LoadError, loadBtf, loadObject, loadProgram, type OwnedFd, sys } from '../../../loader/index.js';
 import type { ObjectProgram } from './object-corpus.js';
+import type { Verdict } from './model-run.js';
 import type { CorpusMap, CorpusProgram } from './corpus.js';
 
 export type KernelOutcome =
-  | {
-      readonly kind: 'verdict';
-      readonly verdict: 'accept' | 'reject';
-      readonly errno: string | null;
-      readonly message: string | null;
-      readonly insnIndex: number | null;
-      readonly insnsProcessed: number | null;
-      readonly log: string;
-    }
+  | (Verdict & { readonly log: string })
   /** Refused before the verifier ran (EPERM with an empty log: this machine's policy). */
   | { readonly kind: 'refused'; readonly errno: string }
   /** The harness could not set the program up here (a map it cannot create, a missing kfunc). */

@@ -5,15 +5,18 @@ import { PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import { verifyProgram } from '../../../verifier/index.js';
 import type { PreparedProgram } from './kernel-label.js';
 
+/** A verdict, from the kernel or the model. */
+export interface Verdict {
+  readonly kind: 'verdict';
+  readonly verdict: 'accept' | 'reject';
+  readonly errno: string | null;
+  readonly message: string | null;
+  readonly insnIndex: number | null;
+  readonly insnsProcessed: number | null;
+}
+
 export type ModelOutcome =
-  | {
-      readonly kind: 'verdict';
-      readonly verdict: 'accept' | 'reject';
-      readonly errno: string | null;
-      readonly message: string | null;
-      readonly insnIndex: number | null;
-      readonly insnsProcessed: number | null;
-    }
+  | Verdict
   /** The model has no verdict for this program (a stage that is not built yet, or a bug it reports). */
   | { readonly kind: 'not-modelled'; readonly reason: string };
 

@@ -10,17 +10,10 @@ import { join } from 'node:path';
 import { probeHelper } from '../../../loader/index.js';
 import { HELPERS } from '../../../src/dsl/helpers/table.js';
 import { CTX_PROG_TYPES } from './ctx-probe.js';
+import type { HelperProto } from '../../../verifier/tables/helpers.generated.js';
 
-export interface FuncProto {
-  /** The C variable (`bpf_map_lookup_elem_proto`). */
-  readonly proto: string;
-  readonly file: string;
-  readonly gplOnly: boolean;
-  readonly ret: string;
-  /** arg1_type … arg5_type as written (`ARG_PTR_TO_MEM | MEM_RDONLY`); absent ones are ARG_DONTCARE. */
-  readonly args: readonly string[];
-  readonly mightSleep: boolean;
-}
+/** One bpf_func_proto: the shape the generated table stores. */
+export type FuncProto = HelperProto;
 
 /** The extracted 6.12 tree (scripts/verifier-corpus/kernel-tree.mjs puts it here). */
 export function kernelSourceTree(): string {
