@@ -40,7 +40,7 @@ function main(): void {
       '',
       table,
       '',
-      `Unsound accepts: ${t.unsound}. The model spent ${(run.modelMs / 1000).toFixed(2)} s on the corpus.`,
+      `Unsound accepts: ${t.unsound}. \`processed N insns\` within ±10 % of the kernel's: ${t.processedWithin10} of ${t.processedCompared} programs both accept (${pct(t.processedWithin10, t.processedCompared)}). The model spent ${(run.modelMs / 1000).toFixed(2)} s on the corpus (preparation of objects included).`,
       '',
       `Where the live kernel differs from the 6.12 selftest annotations (${drift.length} programs):`,
       '',
