@@ -36,3 +36,4 @@ export * from './events/index.js';
 export { ATTACH_PROBE_NAMES, type AttachProbeName, probeAttach } from './attach-probes.js';
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
 export * from './skeleton/index.js';
+export { type PreparedMap, type PreparedProgram, type PrepareOptions, prepareObjectPrograms, STAND_IN_FD } from './prepare.js';

@@ -28,7 +28,7 @@ function file(name: string, content: string | Uint8Array): string {
 }
 
 const COMMANDS: readonly string[][] = [
-  ['asm'], ['disasm'], ['btf', 'dump'], ['btf', 'gen-ts'], ['link'], ['build'], ['load'], ['maps', 'dump'], ['run'], ['trace'], ['probe'], ['gen', 'skeleton'],
+  ['asm'], ['disasm'], ['btf', 'dump'], ['btf', 'gen-ts'], ['link'], ['build'], ['load'], ['maps', 'dump'], ['run'], ['trace'], ['probe'], ['gen', 'skeleton'], ['verify'],
 ];
 
 describe('--help of every command', () => {

@@ -20,6 +20,7 @@ import { dumpMap } from '../commands/maps.js';
 import { formatReport, probeAll, probeOne } from '../commands/probe.js';
 import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
 import { traceCommand } from '../commands/trace.js';
+import { formatVerifyReports, verifyBytes, verifyJson } from '../commands/verify.js';
 import { DslError } from '../dsl/errors.js';
 import { quoted } from '../dsl/quote.js';
 import { VERSION } from '../version.js';
@@ -330,6 +331,31 @@ async function commandBuild(args: string[]): Promise<number> {
   return 0;
 }
 
+async function commandVerify(args: string[]): Promise<number> {
+  const { values, positionals } = parse('verify', args, {
+    prog: { type: 'string' },
+    type: { type: 'string' },
+    btf: { type: 'string' },
+    json: { type: 'boolean' },
+    'log-level': { type: 'string' },
+  });
+  const file = single(positionals, 'program file');
+  const level = values['log-level'] === undefined ? 1 : Number(values['log-level']);
+  if (!Number.isInteger(level) || level < 0 || level > 2) throw new UsageError(`--log-level must be 0, 1 or 2 (got '${quoted(String(values['log-level']))}')`);
+  // A DSL program is built first (in memory), then verified like any object.
+  const bytes = /\.[cm]?ts$/.test(file) ? (inputFile = file, await buildProgramFile(file)) : readInput(file);
+  const reports = verifyBytes(bytes, file, {
+    logLevel: level,
+    ...(typeof values.prog === 'string' ? { program: values.prog } : {}),
+    ...(typeof values.type === 'string' ? { type: values.type } : {}),
+    ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
+  });
+  out(values.json === true ? verifyJson(file, reports) : formatVerifyReports(reports));
+  // 1 when any program is rejected; 2 when none is but the model cannot decide one.
+  if (reports.some((r) => r.verdict === 'reject')) return 1;
+  return reports.some((r) => r.verdict === 'unknown') ? 2 : 0;
+}
+
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   asm: commandAsm,
   disasm: commandDisasm,
@@ -342,6 +368,7 @@ const commands: Record<string, (args: string[]) => number | Promise<number>> = {
   trace: commandTrace,
   probe: commandProbe,
   gen: commandGen,
+  verify: commandVerify,
 };
 
 /** The base BTF file of `btf dump`/`btf gen-ts`, to blame when the error is in the base. */
@@ -427,7 +454,7 @@ export function main(argv: string[], target: CliIo = processIo): number {
     const early = topLevel(argv);
     if (early !== undefined) return early;
     if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
-    if (command === 'build' || command === 'trace') throw new UsageError(`${command} runs asynchronously: call mainAsync`);
+    if (command === 'build' || command === 'trace' || command === 'verify') throw new UsageError(`${command} runs asynchronously: call mainAsync`);
     return run(rest) as number;
   });
   return result as number;

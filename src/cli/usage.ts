@@ -91,6 +91,17 @@ Reports which program types, map types, attachments and helpers the running kern
   --attach K              one attachment kind: kprobe, kretprobe, uprobe, uretprobe, tracepoint,
                           raw_tracepoint (a real attach; exit 1 when it fails)
 `,
+  verify: `Usage: tsbpf verify FILE [--prog NAME] [--type TYPE] [--btf FILE] [--json] [--log-level 0|1|2]
+
+Predicts the kernel verifier's verdict without a kernel (exit 0 accept, 1 reject).
+FILE is an object (.o), a DSL program (.ts) or raw bytecode (.bin, needs --type).
+  --prog NAME             only this program of an object
+  --type TYPE             program type (socket_filter, xdp, sched_cls, …)
+  --btf FILE              target BTF for CO-RE (default the running kernel's)
+  --json                  print JSON: { file, programs: [{ program, verdict, errno, message, insnIndex, log }] }
+Exit status: 0 all accepted, 1 any rejected, 2 bad input or a program the model cannot decide.
+  --log-level 0|1|2       how much log to print (default 1: the path to a rejection)
+`,
   'gen skeleton': `Usage: tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]
 
 Prints a TypeScript skeleton module for an object.
@@ -111,7 +122,7 @@ export function groupUsage(command: string): string {
   return `${SUBCOMMANDS[command]!.map((s) => USAGE[`${command} ${s}`]!.split('\n')[0]).join('\n')}\n\nRun tsbpf ${command} SUBCOMMAND --help for its flags.\n`;
 }
 
-const ORDER = ['asm', 'disasm', 'btf dump', 'link', 'build', 'btf gen-ts', 'load', 'maps dump', 'run', 'trace', 'probe', 'gen skeleton'];
+const ORDER = ['asm', 'disasm', 'btf dump', 'link', 'build', 'btf gen-ts', 'load', 'maps dump', 'run', 'trace', 'probe', 'gen skeleton', 'verify'];
 
 export const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
 

@@ -1,0 +1,101 @@
+// An object's programs as the loader would hand them to BPF_PROG_LOAD, with no system call: CO-RE
+// relocated against a BTF file, subprograms linked, and every map, data section and .kconfig named
+// by a stand-in fd, described so that a model of the verifier can stand in for the kernel.
+
+import { type BpfObject, readObject } from '../elf/index.js';
+import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
+import { resolveKsym } from './externs.js';
+import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
+import { MapType } from './map-types.js';
+import type { MapSpec } from './maps.js';
+import { type RelocationTargets, relocateProgram } from './relocate.js';
+
+/** A map as the program sees it (what BPF_MAP_CREATE would be given). */
+export interface PreparedMap extends Pick<MapSpec, 'name' | 'type' | 'keySize' | 'valueSize' | 'maxEntries'> {
+  readonly flags: number;
+  /** Contents of a frozen read-only data section (.rodata), which the verifier may read. */
+  readonly frozenValue?: Uint8Array;
+}
+
+export interface PreparedProgram {
+  readonly name: string;
+  readonly section: string;
+  /** Program type as bpftool names it ('socket_filter', 'xdp', …); undefined for an unknown section. */
+  readonly type: string | undefined;
+  readonly attachType: string | undefined;
+  readonly sleepable: boolean;
+  readonly license: string;
+  readonly insns: Uint8Array;
+  /** The stand-in fds the instructions carry, and their maps. */
+  readonly maps: ReadonlyMap<number, PreparedMap>;
+  /** BTF func_info/line_info of the linked program (empty without .BTF.ext): the kernel checks subprograms differently with them. */
+  readonly funcInfo: LinkedProgram['funcInfo'];
+  readonly lineInfo: LinkedProgram['lineInfo'];
+}
+
+/** First stand-in fd: far above what a process has open, so it never names a real file. */
+export const STAND_IN_FD = 1_000_000;
+
+const BPF_F_RDONLY_PROG = 0x80;
+const BPF_F_MMAPABLE = 0x400;
+
+export interface PrepareOptions {
+  /** BTF for CO-RE and kfuncs (default the running kernel's /sys/kernel/btf/vmlinux). */
+  readonly btfPath?: string;
+  /** Only these entry programs. */
+  readonly programs?: readonly string[];
+}
+
+const targets = new Map<string, CoreTarget>();
+
+/** Prepares the object's entry programs; throws the loader's typed errors on what cannot be prepared. */
+export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions = {}): PreparedProgram[] {
+  let object: BpfObject = readObject(bytes);
+  if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
+    const key = options.btfPath ?? '';
+    let target = targets.get(key);
+    if (target === undefined) {
+      target = loadKernelCoreTarget(options.btfPath === undefined ? {} : { btfPath: options.btfPath });
+      targets.set(key, target);
+    }
+    object = relocateObjectCore(object, target).object;
+  }
+  const starts = sectionStarts(object);
+  const out: PreparedProgram[] = [];
+  for (const entry of object.programs) {
+    if (entry.subprogram || (options.programs !== undefined && !options.programs.includes(entry.name))) continue;
+    const maps = new Map<number, PreparedMap>();
+    const fds = new Map<string, number>();
+    const fdOf = (key: string, map: PreparedMap): number => {
+      let fd = fds.get(key);
+      if (fd === undefined) {
+        fd = STAND_IN_FD + fds.size;
+        fds.set(key, fd);
+        maps.set(fd, map);
+      }
+      return fd;
+    };
+    const relocation: RelocationTargets = {
+      mapFd: (n) => {
+        const d = object.maps.find((m) => m.name === n);
+        return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0 });
+      },
+      dataMapFd: (s) => {
+        const g = object.globals.find((x) => x.name === s);
+        if (g === undefined) return undefined;
+        const rodata = g.kind === 'rodata';
+        return fdOf(s, { name: s, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags: BPF_F_MMAPABLE | (rodata ? BPF_F_RDONLY_PROG : 0),
+          ...(rodata ? { frozenValue: g.data.subarray(0, g.size) } : {}) });
+      },
+      kconfig: () => ({ fd: fdOf('.kconfig', { name: '.kconfig', type: MapType.ARRAY, keySize: 4, valueSize: 0, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG }), offset: 0 }),
+      kfunc: (n) => resolveKsym(n, 'kfunc', options.btfPath),
+      ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
+    };
+    const linked = linkProgram(object, entry, starts);
+    relocateProgram(linked, relocation);
+    out.push({ name: entry.name, section: entry.section, type: entry.programType?.type, attachType: entry.programType?.attachType,
+      sleepable: entry.programType?.sleepable ?? false, license: object.license, insns: linked.insns, maps,
+      funcInfo: object.btf === undefined ? [] : linked.funcInfo, lineInfo: object.btf === undefined ? [] : linked.lineInfo });
+  }
+  return out;
+}

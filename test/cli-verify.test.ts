@@ -1,0 +1,90 @@
+// tsbpf verify: the model's verdict without a kernel. The exit status and JSON contract of
+// docs/cli.md; the same verdict, errno, message and insn as the live kernel on programs the
+// structural stage decides; and no bpf(2): it runs as an unprivileged user the kernel refuses.
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lastLogLine, LoadError, loadProgram, sys } from '../loader/index.js';
+import { isRoot } from './support/references.js';
+
+const CLI = join(import.meta.dirname, '../dist/cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-verify-'));
+chmodSync(dir, 0o755);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const tsbpf = (...args: string[]) => spawnSync('node', [CLI, 'verify', ...args], { encoding: 'utf8' });
+
+function bin(name: string, slots: readonly [number, number, number, number, number][]): string {
+  const b = Buffer.alloc(slots.length * 8);
+  slots.forEach(([op, dst, src, off, imm], i) => {
+    b.writeUInt8(op, i * 8); b.writeUInt8((src << 4) | dst, i * 8 + 1); b.writeInt16LE(off, i * 8 + 2); b.writeInt32LE(imm, i * 8 + 4);
+  });
+  const p = join(dir, name);
+  writeFileSync(p, b);
+  chmodSync(p, 0o644);
+  return p;
+}
+
+const EXIT: [number, number, number, number, number] = [0x95, 0, 0, 0, 0];
+const MOV0: [number, number, number, number, number] = [0xb7, 0, 0, 0, 0];
+const cases = {
+  accepted: bin('ok.bin', [MOV0, EXIT]),
+  outOfRange: bin('range.bin', [MOV0, [0x05, 0, 0, 5, 0], EXIT]),
+  unreachable: bin('unreach.bin', [MOV0, EXIT, EXIT]),
+  unknownOpcode: bin('opcode.bin', [MOV0, [0xff, 0, 0, 0, 0], EXIT]),
+};
+
+describe('tsbpf verify', () => {
+  it('exit 0 on accept, 1 on reject, 2 on bad input (one line on stderr)', () => {
+    expect(tsbpf(cases.accepted, '--type', 'xdp').status).toBe(0);
+    expect(tsbpf(cases.outOfRange, '--type', 'xdp').status).toBe(1);
+    const noType = tsbpf(cases.accepted);
+    expect(noType.status).toBe(2);
+    expect(noType.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noType.stderr).toContain('needs --type');
+    const odd = join(dir, 'odd.bin');
+    writeFileSync(odd, Buffer.alloc(12));
+    const r = tsbpf(odd, '--type', 'xdp');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('12 bytes is not a whole number of 8-byte instructions');
+    expect(tsbpf(join(import.meta.dirname, '../fixtures/obj/prog_xdp.bpf.o'), '--prog', 'nope').status).toBe(2);
+    expect(tsbpf(cases.accepted, '--type', 'xdp', '--log-level', '7').status).toBe(2);
+  });
+
+  it('--json has the documented shape, one entry per program of an object', () => {
+    const r = tsbpf(join(import.meta.dirname, '../fixtures/obj/prog_xdp.bpf.o'), '--json');
+    const j = JSON.parse(r.stdout) as { file: string; programs: Record<string, unknown>[] };
+    expect(j.programs.map((p) => p.program)).toEqual(['xdp_count', 'xdp_frags_pass']);
+    for (const p of j.programs) expect(Object.keys(p).sort()).toEqual(['errno', 'insnIndex', 'log', 'message', 'program', 'verdict']);
+    const rej = JSON.parse(tsbpf(cases.outOfRange, '--type', 'xdp', '--json', '--log-level', '0').stdout) as { programs: Record<string, unknown>[] };
+    expect(rej.programs[0]).toMatchObject({ program: cases.outOfRange, verdict: 'reject', log: [] });
+  });
+
+  it.skipIf(!isRoot())('says what the live kernel says on programs the model decides', () => {
+    for (const [name, file] of Object.entries(cases)) {
+      const bytes = new Uint8Array(spawnSync('cat', [file]).stdout);
+      let kernel: { verdict: string; errno: string | null; message: string | null };
+      try {
+        loadProgram({ name: 'verify_test', section: 'xdp', type: 6, insns: bytes, license: 'GPL' }).fd.close();
+        kernel = { verdict: 'accept', errno: null, message: null };
+      } catch (e) {
+        if (!(e instanceof LoadError)) throw e;
+        kernel = { verdict: 'reject', errno: sys.errnoName(e.errno), message: lastLogLine(e.log) };
+      }
+      const model = (JSON.parse(tsbpf(file, '--type', 'xdp', '--json').stdout) as { programs: { verdict: string; errno: string | null; message: string | null }[] }).programs[0]!;
+      expect({ name, ...model }, name).toMatchObject({ name, ...kernel });
+    }
+  });
+
+  it.skipIf(!isRoot())('runs where bpf(2) is refused: as an unprivileged user', () => {
+    // unprivileged_bpf_disabled and no CAP_BPF: this user cannot call bpf(2) at all.
+    const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', CLI, 'verify', cases.unreachable, '--type', 'socket_filter', '--json'],
+      { encoding: 'utf8', cwd: dir });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout).programs[0]).toMatchObject({ verdict: 'reject', errno: 'EINVAL', message: 'unreachable insn 2', insnIndex: 2 });
+  });
+});

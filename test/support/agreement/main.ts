@@ -1,0 +1,77 @@
+// `npm run verifier:agreement`: labels the whole corpus with the live kernel, runs the model on
+// it, prints the table by area and the disagreements, and with --write-docs puts the table into
+// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json.
+
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CORPUS_DIR } from './corpus.js';
+import { fullCorpus, SLICE_SUITES } from './suites.js';
+import { pct } from './compare.js';
+import { agreementTable, disagreements, driftList } from './report.js';
+import { runAgreement } from './run.js';
+
+const REPO = join(CORPUS_DIR, '../../..');
+const BEGIN = '<!-- agreement:begin (written by npm run verifier:agreement) -->';
+const END = '<!-- agreement:end -->';
+
+function main(): void {
+  const write = process.argv.includes('--write-docs');
+  const corpus = fullCorpus();
+  const t0 = performance.now();
+  const run = runAgreement(corpus);
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1);
+  const table = agreementTable(run);
+  const t = run.total;
+  console.log(table);
+  console.log(`\n${t.programs} programs in ${seconds} s (model ${(run.modelMs / 1000).toFixed(2)} s); accept agreement ${pct(t.acceptAgree, t.kernelAccepts)}, reject agreement ${pct(t.rejectAgree, t.kernelRejects)}, unsound accepts ${t.unsound}`);
+  const dis = disagreements(run);
+  if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
+  if (dis.length > 0) console.log(`\n${dis.length} disagreements:\n${dis.slice(0, 200).join('\n')}`);
+  const drift = driftList(run);
+  if (write) {
+    const slice = runAgreementFiguresOf(run, SLICE_SUITES);
+    writeFileSync(join(CORPUS_DIR, 'agreement.json'), `${JSON.stringify({ kernel: kernelRelease(), slice }, null, 2)}\n`);
+    const docs = join(REPO, 'docs/verifier.md');
+    const text = readFileSync(docs, 'utf8');
+    const body = [
+      BEGIN,
+      '',
+      `Measured on Linux ${kernelRelease()} as root, ${t.programs} programs (${new Date().toISOString().slice(0, 10)}):`,
+      '',
+      table,
+      '',
+      `Unsound accepts: ${t.unsound}. \`processed N insns\` within ±10 % of the kernel's: ${t.processedWithin10} of ${t.processedCompared} programs both accept (${pct(t.processedWithin10, t.processedCompared)}). The model spent ${(run.modelMs / 1000).toFixed(2)} s on the corpus (preparation of objects included).`,
+      '',
+      `Where the live kernel differs from the 6.12 selftest annotations (${drift.length} programs):`,
+      '',
+      ...drift.map((d) => `- ${d.replaceAll('|', '\\|')}`),
+      '',
+      END,
+    ].join('\n');
+    const start = text.indexOf(BEGIN);
+    const end = text.indexOf(END);
+    const next = start >= 0 && end > start ? `${text.slice(0, start)}${body}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n${body}\n`;
+    writeFileSync(docs, next);
+    console.log(`\nwrote docs/verifier.md and ${join('test/data/verifier-corpus', 'agreement.json')}`);
+  }
+}
+
+function runAgreementFiguresOf(run: ReturnType<typeof runAgreement>, suites: readonly string[]) {
+  const names = new Set(run.comparisons.filter((c) => suites.some((s) => c.name.startsWith(`${s}/`))).map((c) => c.name));
+  const cs = run.comparisons.filter((c) => names.has(c.name));
+  const acc = cs.filter((c) => c.kernel.kind === 'verdict' && c.kernel.verdict === 'accept');
+  const rej = cs.filter((c) => c.kernel.kind === 'verdict' && c.kernel.verdict === 'reject');
+  return {
+    suites,
+    programs: cs.length,
+    acceptAgreement: acc.filter((c) => c.model.kind === 'verdict' && c.model.verdict === 'accept').length / Math.max(1, acc.length),
+    rejectAgreement: rej.filter((c) => c.model.kind === 'verdict' && c.model.verdict === 'reject').length / Math.max(1, rej.length),
+    sameMessage: rej.filter((c) => c.sameMessage === true).length / Math.max(1, rej.length),
+  };
+}
+
+function kernelRelease(): string {
+  return readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+}
+
+main();

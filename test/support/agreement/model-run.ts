@@ -1,0 +1,50 @@
+// Runs the verifier model on a prepared corpus program, with no system call: the maps are
+// described to it by fd, as the harness created them for the kernel.
+
+import { PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
+import { verifyProgram } from '../../../verifier/index.js';
+import type { PreparedProgram } from './kernel-label.js';
+
+/** A verdict, from the kernel or the model. */
+export interface Verdict {
+  readonly kind: 'verdict';
+  readonly verdict: 'accept' | 'reject';
+  readonly errno: string | null;
+  readonly message: string | null;
+  readonly insnIndex: number | null;
+  readonly insnsProcessed: number | null;
+}
+
+export type ModelOutcome =
+  | Verdict
+  /** The model has no verdict for this program (a stage that is not built yet, or a bug it reports). */
+  | { readonly kind: 'not-modelled'; readonly reason: string };
+
+const typeNames = new Map(PROGRAM_TYPE_NAMES.map(([name, n]) => [n, name]));
+
+export function progTypeName(type: number): string {
+  return typeNames.get(type) ?? `type ${type}`;
+}
+
+/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
+const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
+
+export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number }, prepared: PreparedProgram): ModelOutcome {
+  try {
+    const r = verifyProgram(prepared.insns, {
+      progType: progTypeName(p.progType),
+      maps: (fd) => prepared.maps.get(fd),
+      expectedAttachType: p.expectedAttachType ?? 0,
+      logLevel: 1,
+    });
+    if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
+    // The model assumes a load without BTF func_info; with it the kernel lets subprograms use
+    // LD_ABS and tail calls, so that rejection does not apply.
+    if (r.verdict === 'reject' && prepared.withFuncInfo === true && NO_BTF_SUBPROG.test(r.message ?? '')) {
+      return { kind: 'not-modelled', reason: 'loads with BTF func_info are not modelled' };
+    }
+    return { kind: 'verdict', verdict: r.verdict, errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: r.insnsProcessed ?? null };
+  } catch (e) {
+    return { kind: 'not-modelled', reason: `model error: ${(e as Error).message}` };
+  }
+}

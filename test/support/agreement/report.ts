@@ -1,0 +1,34 @@
+// The agreement table for docs/verifier.md, and the list of disagreements (unsound ones first).
+
+import type { Comparison, Figures } from './compare.js';
+import { pct } from './compare.js';
+import type { AgreementRun } from './run.js';
+
+const row = (label: string, f: Figures): string =>
+  `| ${label} | ${f.programs} | ${f.kernelAccepts} / ${f.kernelRejects} | ${f.refused + f.notReplayed} | ${pct(f.acceptAgree, f.kernelAccepts)} | ${pct(f.rejectAgree, f.kernelRejects)} | ${f.unsound} | ${f.falseReject} | ${f.notModelledAccepts + f.notModelledRejects} | ${pct(f.sameMessage, f.jointRejects)} | ${pct(f.sameInsn, f.jointRejects)} |`;
+
+export function agreementTable(run: AgreementRun): string {
+  const lines = [
+    '| area | programs | kernel accepts / rejects | left out (refused, not replayed) | accept agreement | reject agreement | unsound accepts | false rejects | no model verdict | same final message (joint rejects) | same insn (joint rejects) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...[...run.byArea].map(([area, f]) => row(area, f)),
+    row('**all**', run.total),
+  ];
+  return lines.join('\n');
+}
+
+const describe = (c: Comparison): string => {
+  const k = c.kernel.kind === 'verdict' ? `kernel ${c.kernel.verdict}${c.kernel.message === null ? '' : `: ${c.kernel.message}`}` : c.kernel.kind;
+  const m = c.model.kind === 'verdict' ? `model ${c.model.verdict}${c.model.message === null ? '' : `: ${c.model.message}`}` : `model: ${c.model.reason}`;
+  return `${c.name} — ${k}; ${m}`;
+};
+
+/** Disagreements, unsound accepts first, then false rejects, then other messages. */
+export function disagreements(run: AgreementRun): string[] {
+  const order = ['unsound', 'false-reject', 'other-message'] as const;
+  return order.flatMap((cat) => run.comparisons.filter((c) => c.category === cat).map((c) => `${cat.toUpperCase()}: ${describe(c)}`));
+}
+
+export function driftList(run: AgreementRun): string[] {
+  return run.comparisons.filter((c) => c.annotationDrift !== undefined).map((c) => `${c.name}: ${c.annotationDrift}`);
+}

@@ -1,0 +1,45 @@
+// The verifier model's tables against the running kernel: the context access tables
+// (verifier/tables/ctx-access.generated.ts) are re-measured by loading one tiny program per access
+// and must be what is stored (npm run verifier:tables -- --check).
+
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { CTX_ACCESS } from '../verifier/tables/ctx-access.generated.js';
+import { HELPER_TABLE } from '../verifier/tables/helpers.generated.js';
+import { isRoot } from './support/references.js';
+
+const REPO = join(import.meta.dirname, '..');
+
+describe('verifier tables', () => {
+  it('ctx access: every probed program type has reads, and the known anchors hold', () => {
+    expect(Object.keys(CTX_ACCESS).length).toBeGreaterThanOrEqual(20);
+    // xdp_md: data, data_end, data_meta are packet pointers; __sk_buff of tc: data at 76.
+    expect(CTX_ACCESS.xdp!.reads.find(([o, s]) => o === 0 && s === 4)?.[2]).toBe('pkt(r=0)');
+    expect(CTX_ACCESS.xdp!.reads.find(([o, s]) => o === 4 && s === 4)?.[2]).toBe('pkt_end()');
+    expect(CTX_ACCESS.sched_cls!.reads.find(([o, s]) => o === 76 && s === 4)?.[2]).toBe('pkt(r=0)');
+    // socket filters may not read packet pointers directly.
+    expect(CTX_ACCESS.socket_filter!.reads.some(([o]) => o === 76)).toBe(false);
+  });
+
+  it.skipIf(!isRoot())('ctx access tables are what the live kernel accepts (--check)', () => {
+    const r = spawnSync('node', [join(REPO, 'scripts/run-ts.mjs'), 'test/support/tables/main.ts', '--check', '--only=ctx-access'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 300_000);
+
+  it('helpers: 6.12 prototypes and live availability anchors', () => {
+    expect(HELPER_TABLE.map_lookup_elem!.protos[0]).toMatchObject({ gplOnly: false, ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL', args: ['ARG_CONST_MAP_PTR', 'ARG_PTR_TO_MAP_KEY'] });
+    // The research run's live table: bpf_redirect is refused in kprobe programs, allowed in tc and xdp.
+    expect(HELPER_TABLE.redirect!.programTypes).not.toContain('kprobe');
+    expect(HELPER_TABLE.redirect!.programTypes).toEqual(expect.arrayContaining(['sched_cls', 'xdp']));
+    expect(HELPER_TABLE.probe_read_kernel!.protos[0]?.gplOnly).toBe(true);
+  });
+
+  it.skipIf(!isRoot() || !existsSync('/tmp/tsbpf-linux-source-6.12/linux-source-6.12/kernel/bpf/verifier.c'))('helper table is what the 6.12 source and the live kernel give (--check)', () => {
+    const r = spawnSync('node', [join(REPO, 'scripts/run-ts.mjs'), 'test/support/tables/main.ts', '--check', '--only=helpers'], { cwd: REPO, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  }, 300_000);
+});
