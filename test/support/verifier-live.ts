@@ -8,7 +8,7 @@ import { sys } from '../../loader/index.js';
 import type { MapInfo } from '../../verifier/index.js';
 import { assemble, createMap } from './bpf-raw.js';
 
-const { address, bpfRaw, BpfCommand, encodeAttr, errnoName, ProgLoadAttr } = sys;
+const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys;
 
 /** uapi bpf_prog_type numbers of the types the model tests use. */
 export const PROG_TYPE_NUMBER: Readonly<Record<string, number>> = {
@@ -63,13 +63,13 @@ export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
 export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
-  const log = Buffer.alloc(4 << 20);
+  const log = pointee(4 << 20);
   const attr = encodeAttr(ProgLoadAttr, {
-    prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: address(code), license: address(license),
-    log_level: 1, log_size: log.length, log_buf: address(log), expected_attach_type: options.expectedAttachType ?? 0,
+    prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
+    log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
   });
-  const fd = bpfRaw(BpfCommand.PROG_LOAD, attr, [code, license, log]);
-  const text = log.toString('utf8', 0, Math.max(0, log.indexOf(0)));
+  const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);
+  const text = log.cString();
   if (fd >= 0) { sys.close(fd); return parseKernelLog(text, true); }
   return parseKernelLog(text, false, errnoName(-fd));
 }

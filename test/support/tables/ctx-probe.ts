@@ -6,7 +6,7 @@
 
 import { OwnedFd, ProgType, sys } from '../../../loader/index.js';
 
-const { address, bpfRaw, BpfCommand, encodeAttr, ProgLoadAttr } = sys;
+const { bpfRaw, BpfCommand, encodeAttr, pointee, ProgLoadAttr } = sys;
 
 /** Program types probed, with the expected attach type their load needs (0: none). */
 export const CTX_PROG_TYPES: readonly [string, number, number][] = [
@@ -37,15 +37,14 @@ function slot(b: Buffer, i: number, op: number, dst: number, src: number, off: n
   b.writeUInt8(op, i * 8); b.writeUInt8((src << 4) | dst, i * 8 + 1); b.writeInt16LE(off, i * 8 + 2); b.writeInt32LE(imm, i * 8 + 4);
 }
 
-const log = Buffer.alloc(1 << 16);
 
 function load(type: number, attach: number, insns: Buffer): { ok: boolean; log: string } {
-  log.fill(0, 0, 4096);
+  const log = pointee(1 << 16);
   const lic = Buffer.from('GPL\0');
-  const attr = encodeAttr(ProgLoadAttr, { prog_type: type, insn_cnt: insns.length / 8, insns: address(insns), license: address(lic),
-    log_level: 2, log_size: log.length, log_buf: address(log), expected_attach_type: attach });
+  const attr = encodeAttr(ProgLoadAttr, { prog_type: type, insn_cnt: insns.length / 8, insns: pointee(insns), license: pointee(lic),
+    log_level: 2, log_size: log.size, log_buf: log, expected_attach_type: attach });
   const r = bpfRaw(BpfCommand.PROG_LOAD, attr);
-  const text = log.subarray(0, Math.max(0, log.indexOf(0))).toString('utf8');
+  const text = log.cString();
   if (r >= 0) {
     // Close the program at once: thousands of probes must not pile up fds.
     new OwnedFd(r, 'ctx probe').close();
