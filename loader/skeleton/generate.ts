@@ -1,7 +1,7 @@
 // `tsbpf gen skeleton`: TypeScript source for one object. The object's bytes are embedded (base64);
 // maps, programs and global variables become typed members named as in the C source.
 
-import { type BpfObject, type Btf, readObject } from '../../elf/index.js';
+import { type BpfObject, type Btf, MAX_RESOLVE_DEPTH, readObject, skipModifiers } from '../../elf/index.js';
 
 export interface SkeletonOptions {
   /** Class name stem; default from the file name (prog_xdp → ProgXdp). */
@@ -10,7 +10,7 @@ export interface SkeletonOptions {
   readonly importFrom?: string;
 }
 
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_RESOLVE_DEPTH;
 
 function pascal(s: string): string {
   return s.split(/[^A-Za-z0-9]+/).filter((p) => p !== '').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('') || 'Object';
@@ -33,8 +33,7 @@ export function tsTypeOf(btf: Btf, id: number, depth = 0): string {
     case 'PTR': return 'bigint';
     case 'FLOAT': return 'number';
     case 'ARRAY': {
-      let e = btf.type(t.type);
-      while (e !== undefined && (e.kind === 'TYPEDEF' || e.kind === 'CONST' || e.kind === 'VOLATILE')) e = btf.type(e.type);
+      const e = btf.type(skipModifiers((i) => btf.type(i), t.type));
       if (e?.kind === 'INT' && e.size === 1 && /char/.test(e.name)) return 'string';
       return `${wrap(tsTypeOf(btf, t.type, depth + 1))}[]`;
     }
