@@ -4,7 +4,7 @@
 // place: string offsets are kept, so func_info/line_info records stay valid. Only .ksyms with
 // extern functions needs a new type (a dummy VAR), appended at the end of the type section.
 
-import type { Btf, ElfFile } from '../elf/index.js';
+import { type Btf, BTF_KIND, type ElfFile, infoKind, infoVlen } from '../elf/index.js';
 import { OwnedFd } from './fd.js';
 import { bpf, BpfCommand, BtfLoadAttr, encodeAttr, pointee, SyscallError } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
@@ -16,7 +16,7 @@ export class BtfLoadError extends TsbpfError {
   }
 }
 
-const KIND = { INT: 1, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15 } as const;
+const KIND = BTF_KIND;
 const VAR_GLOBAL_ALLOCATED = 1;
 const FUNC_GLOBAL = 1;
 
@@ -36,8 +36,10 @@ class Patcher {
   }
   u32(pos: number): number { return this.view.getUint32(pos, true); }
   set(pos: number, v: number): void { this.view.setUint32(pos, v >>> 0, true); }
-  kind(id: number): number { return (this.u32(this.rec(id) + 4) >>> 24) & 0x1f; }
-  vlen(id: number): number { return this.u32(this.rec(id) + 4) & 0xffff; }
+  // The 2026 uapi's masks (kind 7 bits, vlen 24), as the decoder that made `offsets` uses them: the
+  // same values as 6.18's (5 and 16 bits) for every blob 6.18 accepts, which has the bits between 0.
+  kind(id: number): number { return infoKind(this.u32(this.rec(id) + 4)); }
+  vlen(id: number): number { return infoVlen(this.u32(this.rec(id) + 4)); }
 }
 
 /**

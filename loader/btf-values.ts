@@ -3,7 +3,7 @@
 // strings (up to the first NUL), other arrays arrays, structs/unions objects by member name,
 // enums numbers. encodeValue is the inverse (missing members and elements are zero).
 
-import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED } from '../elf/index.js';
+import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, isModifier, MAX_RESOLVE_DEPTH, skipModifiers } from '../elf/index.js';
 import { TsbpfError } from '../isa/index.js';
 
 export type BtfJsValue = number | bigint | boolean | string | BtfJsValue[] | { [member: string]: BtfJsValue };
@@ -12,16 +12,13 @@ export class BtfValueError extends TsbpfError {
   override readonly name = 'BtfValueError';
 }
 
-const MAX_DEPTH = 64;
+/** How deep values nest: the one BTF walk limit (libbpf's MAX_RESOLVE_DEPTH). */
+const MAX_DEPTH = MAX_RESOLVE_DEPTH;
 
 function resolve(btf: Btf, id: number): number {
-  for (let i = 0; i < MAX_DEPTH; i++) {
-    const t = btf.type(id);
-    if (t === undefined) return id;
-    if (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG') id = t.type;
-    else return id;
-  }
-  throw new BtfValueError(`type ${id}: modifier chain too long`);
+  const to = skipModifiers((i) => btf.type(i), id);
+  if (isModifier(btf.type(to))) throw new BtfValueError(`type ${id}: modifier chain too long`);
+  return to;
 }
 
 /**
@@ -29,9 +26,9 @@ function resolve(btf: Btf, id: number): number {
  * const/volatile, not past a typedef) is a 1-byte INT named `char` or encoded CHAR; `u8`,
  * `__u8`, `unsigned char` and `signed char` arrays are bytes (an IPv4 address is not text).
  */
+const QUALIFIERS: ReadonlySet<string> = new Set(['CONST', 'VOLATILE', 'RESTRICT', 'TYPE_TAG']);
 export function isChar(btf: Btf, id: number): boolean {
-  let t = btf.type(id);
-  for (let i = 0; i < 32 && t !== undefined && (t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG'); i++) t = btf.type(t.type);
+  const t = btf.type(skipModifiers((i) => btf.type(i), id, QUALIFIERS));
   return t?.kind === 'INT' && t.size === 1 && (t.name === 'char' || (t.encoding & BTF_INT_CHAR) !== 0);
 }
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { gunzipSync } from 'node:zlib';
-import type { Btf, BpfObject, Extern } from '../elf/index.js';
+import { type Btf, type BpfObject, type Extern, MAX_RESOLVE_DEPTH, skipModifiers } from '../elf/index.js';
 import { sizeOf } from './btf-values.js';
 import { kernelBtf } from './kernel-btf.js';
 import { TsbpfError } from '../isa/index.js';
@@ -53,11 +53,10 @@ export interface KconfigLayout {
 }
 
 function alignOf(btf: Btf, id: number): number {
-  for (let i = 0; i < 32; i++) {
-    const t = btf.type(id);
+  for (let i = 0; i < MAX_RESOLVE_DEPTH; i++) {
+    const t = btf.type(skipModifiers((i) => btf.type(i), id));
     if (t === undefined) return 1;
-    if (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'VAR') { id = t.type; continue; }
-    if (t.kind === 'ARRAY') { id = t.type; continue; }
+    if (t.kind === 'VAR' || t.kind === 'ARRAY') { id = t.type; continue; }
     if (t.kind === 'INT' || t.kind === 'ENUM' || t.kind === 'ENUM64' || t.kind === 'FLOAT') return Math.min(t.size, 8);
     if (t.kind === 'PTR') return 8;
     return 1;
@@ -68,10 +67,11 @@ function alignOf(btf: Btf, id: number): number {
 type ValueKind = 'bool' | 'tristate' | 'char-array' | 'int';
 
 function valueKind(btf: Btf, id: number): { kind: ValueKind; size: number; signed: boolean } {
-  for (let i = 0; i < 32; i++) {
+  for (let i = 0; i < MAX_RESOLVE_DEPTH; i++) {
+    id = skipModifiers((i) => btf.type(i), id);
     const t = btf.type(id);
     if (t === undefined) break;
-    if (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'VAR') { id = t.type; continue; }
+    if (t.kind === 'VAR') { id = t.type; continue; }
     if (t.kind === 'INT') return { kind: (t.encoding & 4) !== 0 ? 'bool' : 'int', size: t.size, signed: (t.encoding & 1) !== 0 };
     if (t.kind === 'ENUM' && t.name === 'libbpf_tristate') return { kind: 'tristate', size: t.size, signed: false };
     if (t.kind === 'ENUM') return { kind: 'int', size: t.size, signed: t.signed };

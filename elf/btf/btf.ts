@@ -10,6 +10,7 @@ import { LINKAGES, type BtfKind, type BtfMember, type BtfType } from './types.js
 import { utf8Bytes } from './strings.js';
 import { emptyNameIndex, NAME_HASH, type NameIndex } from './name-index.js';
 import { walkTypesFull } from './walk-full.js';
+import { LAYOUT_BY_KIND } from './fields.js';
 
 /** One entry of the 2026 layout section: how long a kind's records are. Indexed by kind number. */
 export interface BtfLayoutEntry {
@@ -292,6 +293,8 @@ export class Btf {
     const vlen = info & VLEN_MASK;
     const st = words[p + 2]!;
     const q = p + 3;
+    /** Words per element (member, enumerator, parameter, section entry). */
+    const stride = LAYOUT_BY_KIND[kindNumber]?.elemWords ?? 0;
     switch (KIND_NAMES[kindNumber]) {
       case 'INT': {
         const d = words[q]!;
@@ -309,7 +312,7 @@ export class Btf {
       case 'UNION': {
         const members: BtfMember[] = new Array(vlen);
         for (let k = 0; k < vlen; k++) {
-          const m = q + k * 3;
+          const m = q + k * stride;
           const off = words[m + 2]!;
           members[k] = {
             name: this.string(words[m]!), type: words[m + 1]!,
@@ -321,7 +324,7 @@ export class Btf {
       case 'ENUM': {
         const values = new Array(vlen);
         for (let k = 0; k < vlen; k++) {
-          const m = q + k * 2;
+          const m = q + k * stride;
           values[k] = { name: this.string(words[m]!), value: kindFlag ? (words[m + 1]! | 0) : words[m + 1]! };
         }
         return { kind: 'ENUM', name, size: st, signed: kindFlag, values };
@@ -329,7 +332,7 @@ export class Btf {
       case 'ENUM64': {
         const values = new Array(vlen);
         for (let k = 0; k < vlen; k++) {
-          const m = q + k * 3;
+          const m = q + k * stride;
           const v = (BigInt(words[m + 2]!) << 32n) | BigInt(words[m + 1]!);
           values[k] = { name: this.string(words[m]!), value: kindFlag ? BigInt.asIntN(64, v) : v };
         }
@@ -340,7 +343,7 @@ export class Btf {
       case 'FUNC_PROTO': {
         const params = new Array(vlen);
         for (let k = 0; k < vlen; k++) {
-          const m = q + k * 2;
+          const m = q + k * stride;
           params[k] = { name: this.string(words[m]!), type: words[m + 1]! };
         }
         return { kind: 'FUNC_PROTO', name, returnType: st, params };
@@ -349,7 +352,7 @@ export class Btf {
       case 'DATASEC': {
         const vars = new Array(vlen);
         for (let k = 0; k < vlen; k++) {
-          const m = q + k * 3;
+          const m = q + k * stride;
           vars[k] = { type: words[m]!, offset: words[m + 1]!, size: words[m + 2]! };
         }
         return { kind: 'DATASEC', name, size: st, vars };

@@ -7,26 +7,15 @@ import type { ByteOrder } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
 import {
-  BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_TYPE_SIZE, BTF_VERSION, KIND_LAYOUT, VLEN_MASK,
+  BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_TYPE_SIZE, BTF_VERSION, VLEN_MASK,
 } from './kinds.js';
+import { RECORD_LAYOUT, recordBytes, stringsOf } from './fields.js';
 import { StringTableBuilder } from './strings.js';
 import { LINKAGES, type BtfType } from './types.js';
 
 export interface EncodeBtfOptions {
   /** Byte order of the output; default: the graph's. */
   readonly byteOrder?: ByteOrder | undefined;
-}
-
-function recordSize(t: BtfType): number {
-  switch (t.kind) {
-    case 'STRUCT': case 'UNION': return BTF_TYPE_SIZE + 12 * t.members.length;
-    case 'ENUM': return BTF_TYPE_SIZE + 8 * t.values.length;
-    case 'ENUM64': return BTF_TYPE_SIZE + 12 * t.values.length;
-    case 'FUNC_PROTO': return BTF_TYPE_SIZE + 8 * t.params.length;
-    case 'DATASEC': return BTF_TYPE_SIZE + 12 * t.vars.length;
-    case 'UNKNOWN': return BTF_TYPE_SIZE + t.extra.length;
-    default: return BTF_TYPE_SIZE + KIND_LAYOUT[t.kind].info;
-  }
 }
 
 /** Base strings by value → offset, for a split graph's encoder (built once per base). */
@@ -52,21 +41,11 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
   let typeLen = 0;
   for (const [, t] of btf.types()) {
     types.push(t);
-    typeLen += recordSize(t);
+    typeLen += recordBytes(t);
   }
-  // Names go into the table in type order (as compilers write them) before sizes are final.
-  const nameOffs = new Uint32Array(types.length);
-  const elemOffs: number[][] = [];
-  for (let i = 0; i < types.length; i++) {
-    const t = types[i]!;
-    nameOffs[i] = strings.add(t.name);
-    switch (t.kind) {
-      case 'STRUCT': case 'UNION': elemOffs[i] = t.members.map((m) => strings.add(m.name)); break;
-      case 'ENUM': case 'ENUM64': elemOffs[i] = t.values.map((v) => strings.add(v.name)); break;
-      case 'FUNC_PROTO': elemOffs[i] = t.params.map((a) => strings.add(a.name)); break;
-      default: break;
-    }
-  }
+  // Names go into the table in type order (as compilers write them) before sizes are final: each
+  // record's strings, its name first, then its elements'.
+  const stringOffs = types.map((t) => stringsOf(t).map((s) => strings.add(s)));
   const layout = btf.layout;
   const hdrLen = layout === undefined ? BTF_HEADER_SIZE : BTF_HEADER_LAYOUT_SIZE;
   const layoutLen = layout === undefined ? 0 : layout.length * 4;
@@ -97,14 +76,15 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
   const u32 = (at: number, x: number): void => v.setUint32(at, x >>> 0, le);
   const head = (t: BtfType, i: number, kind: number, vlen: number, flag: boolean, st: number): void => {
     if (vlen > VLEN_MASK) throw new BtfError(`${t.kind} '${t.name}' has ${vlen} elements, more than vlen can hold`, p + 4);
-    u32(p, nameOffs[i]!);
+    u32(p, stringOffs[i]![0]!);
     u32(p + 4, ((flag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0);
     u32(p + 8, st);
   };
   for (let i = 0; i < types.length; i++) {
     const t = types[i]!;
     const q = p + BTF_TYPE_SIZE;
-    const names = elemOffs[i];
+    const names = stringOffs[i]!; // names[k + 1]: element k's
+    const stride = t.kind === 'UNKNOWN' ? 0 : 4 * RECORD_LAYOUT[t.kind].elemWords; // bytes per element
     switch (t.kind) {
       case 'INT':
         head(t, i, BTF_KIND.INT, 0, false, t.size);
@@ -120,27 +100,27 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
       case 'STRUCT': case 'UNION':
         head(t, i, BTF_KIND[t.kind], t.members.length, t.kindFlag, t.size);
         t.members.forEach((m, k) => {
-          const at = q + 12 * k;
-          u32(at, names![k]!); u32(at + 4, m.type);
+          const at = q + stride * k;
+          u32(at, names[k + 1]!); u32(at + 4, m.type);
           u32(at + 8, t.kindFlag ? ((m.bitfieldSize << 24) | (m.bitsOffset & 0xffffff)) : m.bitsOffset);
         });
         break;
       case 'ENUM':
         head(t, i, BTF_KIND.ENUM, t.values.length, t.signed, t.size);
-        t.values.forEach((e, k) => { u32(q + 8 * k, names![k]!); u32(q + 8 * k + 4, e.value); });
+        t.values.forEach((e, k) => { u32(q + stride * k, names[k + 1]!); u32(q + stride * k + 4, e.value); });
         break;
       case 'ENUM64':
         head(t, i, BTF_KIND.ENUM64, t.values.length, t.signed, t.size);
         t.values.forEach((e, k) => {
           const x = BigInt.asUintN(64, e.value);
-          u32(q + 12 * k, names![k]!); u32(q + 12 * k + 4, Number(x & 0xffffffffn)); u32(q + 12 * k + 8, Number(x >> 32n));
+          u32(q + stride * k, names[k + 1]!); u32(q + stride * k + 4, Number(x & 0xffffffffn)); u32(q + stride * k + 8, Number(x >> 32n));
         });
         break;
       case 'FWD': head(t, i, BTF_KIND.FWD, 0, t.union, 0); break;
       case 'FUNC': head(t, i, BTF_KIND.FUNC, LINKAGES.indexOf(t.linkage), false, t.type); break;
       case 'FUNC_PROTO':
         head(t, i, BTF_KIND.FUNC_PROTO, t.params.length, false, t.returnType);
-        t.params.forEach((a, k) => { u32(q + 8 * k, names![k]!); u32(q + 8 * k + 4, a.type); });
+        t.params.forEach((a, k) => { u32(q + stride * k, names[k + 1]!); u32(q + stride * k + 4, a.type); });
         break;
       case 'VAR':
         head(t, i, BTF_KIND.VAR, 0, false, t.type);
@@ -148,7 +128,7 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
         break;
       case 'DATASEC':
         head(t, i, BTF_KIND.DATASEC, t.vars.length, false, t.size);
-        t.vars.forEach((s, k) => { u32(q + 12 * k, s.type); u32(q + 12 * k + 4, s.offset); u32(q + 12 * k + 8, s.size); });
+        t.vars.forEach((s, k) => { u32(q + stride * k, s.type); u32(q + stride * k + 4, s.offset); u32(q + stride * k + 8, s.size); });
         break;
       case 'FLOAT': head(t, i, BTF_KIND.FLOAT, 0, false, t.size); break;
       case 'DECL_TAG':
@@ -161,7 +141,7 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
         out.set(t.extra, q);
         break;
     }
-    p += recordSize(t);
+    p += recordBytes(t);
   }
   return out;
 }

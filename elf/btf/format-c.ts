@@ -5,6 +5,7 @@
 
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
+import { typeIdsOf } from './fields.js';
 import type { BtfArray, BtfEnum, BtfEnum64, BtfFuncProto, BtfStruct, BtfType, BtfUnion } from './types.js';
 
 const HEADER = `#ifndef __VMLINUX_H__
@@ -60,17 +61,7 @@ class CWriter {
   }
 
   private markReferenced(t: BtfType): void {
-    const mark = (id: number): void => { this.referenced[id] = 1; };
-    switch (t.kind) {
-      case 'PTR': case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': case 'FUNC':
-      case 'VAR': case 'DECL_TAG':
-        mark(t.type); break;
-      case 'ARRAY': mark(t.type); mark(t.indexType); break;
-      case 'STRUCT': case 'UNION': for (const m of t.members) mark(m.type); break;
-      case 'FUNC_PROTO': mark(t.returnType); for (const p of t.params) mark(p.type); break;
-      case 'DATASEC': for (const v of t.vars) mark(v.type); break;
-      default: break;
-    }
+    for (const id of typeIdsOf(t)) this.referenced[id] = 1;
   }
 
   private t(id: number): BtfType | undefined { return this.btf.type(id); }

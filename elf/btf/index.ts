@@ -5,9 +5,13 @@ export { BtfError } from './errors.js';
 export { BTF_KIND, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_MAGIC, type BtfKindName } from './kinds.js';
 export { Btf, type BtfLayoutEntry, type BtfOptions } from './btf.js';
 export { BtfStringTable, StringTableBuilder } from './strings.js';
-export { type BtfTypeLookup, MAX_RESOLVE_DEPTH, resolveTypeSize, skipModifiers } from './type-size.js';
+export {
+  type BtfModifierKind, type BtfTypeLookup, isModifier, MAX_RESOLVE_DEPTH, MODIFIER_KINDS, resolveTypeSize, skipModifiers,
+} from './type-size.js';
 export { btfByteOrder, type BtfValidation, decodeBtf, type DecodeBtfOptions, validateBtf } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';
+export { forEachField, type BtfFieldSet, infoKind, infoVlen, mapTypeIds, RECORD_LAYOUT, type RecordLayout, recordWords, stringsOf, typeIdsOf } from './fields.js';
+export { type StringSection, withStringSection } from './restring.js';
 export { formatBtfRaw, formatTypeRaw, writeBtfRaw } from './format-raw.js';
 export { formatBtfC } from './format-c.js';
 export { formatBtfJson, formatTypeJson } from './format-json.js';

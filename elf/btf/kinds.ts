@@ -31,12 +31,3 @@ export const KIND_MASK = 0x7f;
 export const BTF_INT_SIGNED = 1;
 export const BTF_INT_CHAR = 2;
 export const BTF_INT_BOOL = 4;
-
-/** Extra bytes after the 12-byte record: fixed part and per-vlen element, per kind. */
-export const KIND_LAYOUT: Readonly<Record<BtfKindName, { readonly info: number; readonly elem: number }>> = {
-  INT: { info: 4, elem: 0 }, PTR: { info: 0, elem: 0 }, ARRAY: { info: 12, elem: 0 }, STRUCT: { info: 0, elem: 12 },
-  UNION: { info: 0, elem: 12 }, ENUM: { info: 0, elem: 8 }, FWD: { info: 0, elem: 0 }, TYPEDEF: { info: 0, elem: 0 },
-  VOLATILE: { info: 0, elem: 0 }, CONST: { info: 0, elem: 0 }, RESTRICT: { info: 0, elem: 0 }, FUNC: { info: 0, elem: 0 },
-  FUNC_PROTO: { info: 0, elem: 8 }, VAR: { info: 4, elem: 0 }, DATASEC: { info: 0, elem: 12 }, FLOAT: { info: 0, elem: 0 },
-  DECL_TAG: { info: 4, elem: 0 }, TYPE_TAG: { info: 0, elem: 0 }, ENUM64: { info: 0, elem: 12 },
-};

@@ -13,7 +13,8 @@
 // checks the kernel makes while resolving (member sizes, array index types, …) are not made here.
 
 import { BtfError } from './errors.js';
-import { KIND_MASK, KIND_NAMES, KIND_SHIFT, VLEN_MASK } from './kinds.js';
+import { RECORD_LAYOUT } from './fields.js';
+import { BTF_KIND, KIND_MASK, KIND_NAMES, KIND_SHIFT, VLEN_MASK } from './kinds.js';
 
 /** The kernel's MAX_RESOLVE_DEPTH. */
 const MAX_RESOLVE_DEPTH = 32;
@@ -23,10 +24,9 @@ const NOT_VISITED = 0;
 const VISITED = 1;
 const RESOLVED = 2;
 
-// Kind numbers (uapi BTF_KIND_*).
-const PTR = 2; const ARRAY = 3; const STRUCT = 4; const UNION = 5; const TYPEDEF = 8; const VOLATILE = 9;
-const CONST = 10; const RESTRICT = 11; const FUNC = 12; const FUNC_PROTO = 13; const VAR = 14; const DATASEC = 15; const DECL_TAG = 17;
-const TYPE_TAG = 18;
+const { PTR, ARRAY, STRUCT, UNION, TYPEDEF, RESTRICT, FUNC, FUNC_PROTO, VAR, DATASEC, DECL_TAG, TYPE_TAG } = BTF_KIND;
+
+const PROTO = RECORD_LAYOUT.FUNC_PROTO;
 
 const isModifier = (k: number): boolean => (k >= TYPEDEF && k <= RESTRICT) || k === TYPE_TAG;
 const isAggregate = (k: number): boolean => k === STRUCT || k === UNION || k === ARRAY;
@@ -120,8 +120,9 @@ export function checkResolveLoops(input: ResolveCheckInput): void {
         case STRUCT: case UNION: case DATASEC: {
           // One reference per member (the member's type) or per section entry (the VAR).
           const vlen = info & VLEN_MASK;
-          const stride = 3;
-          const field = kind === DATASEC ? 0 : 1;
+          const l = kind === DATASEC ? RECORD_LAYOUT.DATASEC : RECORD_LAYOUT.STRUCT;
+          const stride = l.elemWords;
+          const field = l.elemType;
           let e = stackNext[top - 1]!;
           if (kind === DATASEC) mode = Mode.Tbd; // each VAR of a section is resolved on its own
           for (; e < vlen; e++) {
@@ -134,8 +135,9 @@ export function checkResolveLoops(input: ResolveCheckInput): void {
         case ARRAY: {
           // The index type first, then the element type.
           let e = stackNext[top - 1]!;
-          if (e === 0) { e = 1; if (follows(words[p + 4]!)) next = words[p + 4]!; }
-          if (next === 0 && e === 1) { e = 2; if (follows(words[p + 3]!)) next = words[p + 3]!; }
+          const [elemWord, indexWord] = RECORD_LAYOUT.ARRAY.typeWords as [number, number];
+          if (e === 0) { e = 1; if (follows(words[p + indexWord]!)) next = words[p + indexWord]!; }
+          if (next === 0 && e === 1) { e = 2; if (follows(words[p + elemWord]!)) next = words[p + elemWord]!; }
           stackNext[top - 1] = e;
           break;
         }
@@ -177,7 +179,7 @@ export function checkResolveLoops(input: ResolveCheckInput): void {
       // A prototype's check resolves its return type, then each parameter's, each from its own id.
       const p = offsets[i]!;
       resolveIfNeeded(words[p + 2]!);
-      for (let k = 0, vlen = words[p + 1]! & VLEN_MASK; k < vlen; k++) resolveIfNeeded(words[p + 4 + 2 * k]!);
+      for (let m = p + 3 + PROTO.elemType, e = m + PROTO.elemWords * (words[p + 1]! & VLEN_MASK); m < e; m += PROTO.elemWords) resolveIfNeeded(words[m]!);
       continue;
     }
     resolveIfNeeded(firstId + i);

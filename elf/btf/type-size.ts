@@ -10,14 +10,23 @@ export type BtfTypeLookup = (id: number) => BtfType | undefined;
 /** libbpf's MAX_RESOLVE_DEPTH: a bound on every walk, so that a reference loop ends. */
 export const MAX_RESOLVE_DEPTH = 32;
 
-const isModifier = (t: BtfType): t is Extract<BtfType, { kind: 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT' | 'TYPE_TAG' }> =>
-  t.kind === 'TYPEDEF' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG';
+/** The kinds that only qualify or rename the type they refer to. */
+export type BtfModifierKind = 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT' | 'TYPE_TAG';
+export const MODIFIER_KINDS: ReadonlySet<BtfModifierKind> = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
 
-/** Follows typedef, const, volatile, restrict and type_tag links to the first other type's id. */
-export function skipModifiers(typeOf: BtfTypeLookup, id: number): number {
+/** True for a typedef, const, volatile, restrict or type_tag record. */
+export const isModifier = (t: BtfType | undefined): t is Extract<BtfType, { kind: BtfModifierKind }> =>
+  t !== undefined && MODIFIER_KINDS.has(t.kind as BtfModifierKind);
+
+/**
+ * Follows modifier links (by default every modifier kind; `kinds` for a subset, such as only the
+ * qualifiers) to the first other type's id, at most MAX_RESOLVE_DEPTH links: a caller that must
+ * refuse a longer chain (a reference loop) checks whether the id it gets is still a modifier.
+ */
+export function skipModifiers(typeOf: BtfTypeLookup, id: number, kinds: ReadonlySet<string> = MODIFIER_KINDS): number {
   for (let depth = 0; depth < MAX_RESOLVE_DEPTH; depth++) {
     const t = typeOf(id);
-    if (t === undefined || !isModifier(t)) return id;
+    if (t === undefined || !kinds.has(t.kind) || !isModifier(t)) return id;
     id = t.type;
   }
   return id;

@@ -3,9 +3,14 @@
 // every type id referenced. The name index is built in the same pass (the name word is in hand).
 
 import { BtfError } from './errors.js';
+import { forEachField, LAYOUT_BY_KIND, RECORD_LAYOUT } from './fields.js';
 import { KIND_MASK, KIND_NAMES, KIND_SHIFT, VLEN_MASK } from './kinds.js';
 import { NAME_HASH } from './name-index.js';
 import { newTypeTables, type TypeWalk, type TypeWalkInput } from './type-walk.js';
+
+// The fast paths' element strides (FUNC_PROTO: name, type; STRUCT/UNION: name, type, offset).
+const PROTO_STRIDE = RECORD_LAYOUT.FUNC_PROTO.elemWords;
+const MEMBER_STRIDE = RECORD_LAYOUT.STRUCT.elemWords;
 
 export function walkTypesFull(input: TypeWalkInput): TypeWalk {
   const { words, typeOffset, strEnd, layout, firstId } = input;
@@ -43,9 +48,9 @@ export function walkTypesFull(input: TypeWalkInput): TypeWalk {
       continue;
     }
     if ((info >>> 24) === 13) {
-      const e = q + 2 * vlen;
+      const e = q + PROTO_STRIDE * vlen;
       if (e <= typeEnd) {
-        for (let m = q; m < e; m += 2) {
+        for (let m = q; m < e; m += PROTO_STRIDE) {
           const so = words[m]!;
           const t = words[m + 1]!;
           if (so >= strEnd) throw badString(so, m);
@@ -57,9 +62,9 @@ export function walkTypesFull(input: TypeWalkInput): TypeWalk {
       }
     }
     if (kind - 4 >>> 0 <= 1) { // STRUCT, UNION
-      const e = q + 3 * vlen;
+      const e = q + MEMBER_STRIDE * vlen;
       if (e <= typeEnd) {
-        for (let m = q; m < e; m += 3) {
+        for (let m = q; m < e; m += MEMBER_STRIDE) {
           const so = words[m]!;
           const t = words[m + 1]!;
           if (so >= strEnd) throw badString(so, m);
@@ -69,127 +74,66 @@ export function walkTypesFull(input: TypeWalkInput): TypeWalk {
         continue;
       }
     }
-    let extra: number;
+    // The checks of each kind's own fields; the fields' places and the string and id checks come
+    // from the record layout below.
     let bad: string | undefined;
     switch (kind) {
       case 1: // INT
-        extra = 1;
         if (info !== 0x01000000) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
         else if (q + 1 <= typeEnd && (words[q]! & 0xf000ff00) >>> 0 !== 0) {
           throw new BtfError(`INT data 0x${words[q]!.toString(16)} has unused bits set`, at(q));
         }
         break;
-      case 2: case 8: case 9: case 10: case 11: // PTR TYPEDEF VOLATILE CONST RESTRICT
-        extra = 0;
+      case 2: case 3: case 8: case 9: case 10: case 11: case 16: // PTR ARRAY TYPEDEF VOLATILE CONST RESTRICT FLOAT
         if ((info & 0x80ffffff) !== 0) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
-        if (st > maxRef) maxRef = st;
         break;
-      case 18: // TYPE_TAG
-        extra = 0;
-        if (vlen !== 0) bad = `vlen ${vlen}`;
-        if (st > maxRef) maxRef = st;
-        break;
-      case 3: // ARRAY
-        extra = 3;
-        if ((info & 0x80ffffff) !== 0) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
-        else if (q + 3 <= typeEnd) {
-          const a = words[q]!;
-          const b = words[q + 1]!;
-          if (a > maxRef) maxRef = a;
-          if (b > maxRef) maxRef = b;
-        }
-        break;
-      case 4: case 5: // STRUCT UNION
-        extra = 3 * vlen;
-        if (extra <= typeEnd - q) {
-          for (let m = q, e = q + extra; m < e; m += 3) {
-            const so = words[m]!;
-            const t = words[m + 1]!;
-            if (so >= strEnd) throw badString(so, m);
-            if (t > maxRef) maxRef = t;
-          }
-        }
-        break;
-      case 6: // ENUM
-        extra = 2 * vlen;
-        if (extra <= typeEnd - q) {
-          for (let m = q, e = q + extra; m < e; m += 2) {
-            const so = words[m]!;
-            if (so >= strEnd) throw badString(so, m);
-          }
-        }
-        break;
-      case 19: // ENUM64
-        extra = 3 * vlen;
-        if (extra <= typeEnd - q) {
-          for (let m = q, e = q + extra; m < e; m += 3) {
-            const so = words[m]!;
-            if (so >= strEnd) throw badString(so, m);
-          }
-        }
-        break;
-      case 7: // FWD
-        extra = 0;
+      case 7: case 18: // FWD TYPE_TAG
         if (vlen !== 0) bad = `vlen ${vlen}`;
         break;
       case 12: // FUNC
-        extra = 0;
         if (info >>> 31) bad = 'kind_flag set';
         else if (vlen > 2) bad = `linkage ${vlen} (not static 0, global 1 or extern 2)`;
-        if (st > maxRef) maxRef = st;
         break;
-      case 13: // FUNC_PROTO
-        extra = 2 * vlen;
+      case 13: case 15: // FUNC_PROTO DATASEC
         if (info >>> 31) bad = 'kind_flag set';
-        if (st > maxRef) maxRef = st;
-        if (extra <= typeEnd - q) {
-          for (let m = q, e = q + extra; m < e; m += 2) {
-            const so = words[m]!;
-            const t = words[m + 1]!;
-            if (so >= strEnd) throw badString(so, m);
-            if (t > maxRef) maxRef = t;
-          }
-        }
         break;
       case 14: // VAR
-        extra = 1;
         if ((info & 0x80ffffff) !== 0) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
         else if (q + 1 <= typeEnd && words[q]! > 2) {
           throw new BtfError(`VAR linkage ${words[q]!} is not static (0), global (1) or extern (2)`, at(q));
         }
-        if (st > maxRef) maxRef = st;
-        break;
-      case 15: // DATASEC
-        extra = 3 * vlen;
-        if (info >>> 31) bad = 'kind_flag set';
-        if (extra <= typeEnd - q) {
-          for (let m = q, e = q + extra; m < e; m += 3) {
-            const t = words[m]!;
-            if (t > maxRef) maxRef = t;
-          }
-        }
-        break;
-      case 16: // FLOAT
-        extra = 0;
-        if ((info & 0x80ffffff) !== 0) bad = info >>> 31 ? 'kind_flag set' : `vlen ${vlen}`;
         break;
       case 17: // DECL_TAG
-        extra = 1;
         if (vlen !== 0) bad = `vlen ${vlen}`;
         else if (q + 1 <= typeEnd && (words[q]! | 0) < -1) {
           throw new BtfError(`DECL_TAG component_idx ${(words[q]! | 0)} is below -1`, at(q));
         }
-        if (st > maxRef) maxRef = st;
         break;
-      default: {
-        const l = layout?.[kind];
-        if (l === undefined) throw new BtfError(`unknown kind ${kind}${layout === undefined ? '' : ' (not in the layout section)'}`, at(p + 1));
-        const bytesExtra = l.infoSize + l.elemSize * vlen;
-        if (bytesExtra % 4 !== 0) throw new BtfError(`layout of kind ${kind} gives a record of ${bytesExtra} bytes, not whole words`, at(p + 1));
-        extra = bytesExtra / 4;
-      }
+      default: break; // STRUCT UNION ENUM ENUM64, and kinds of the layout section
     }
     if (bad !== undefined) throw new BtfError(`${KIND_NAMES[kind]} with ${bad}`, at(p + 1));
+    const l = LAYOUT_BY_KIND[kind];
+    let extra: number;
+    if (l === undefined) {
+      const u = layout?.[kind];
+      if (u === undefined) throw new BtfError(`unknown kind ${kind}${layout === undefined ? '' : ' (not in the layout section)'}`, at(p + 1));
+      const bytesExtra = u.infoSize + u.elemSize * vlen;
+      if (bytesExtra % 4 !== 0) throw new BtfError(`layout of kind ${kind} gives a record of ${bytesExtra} bytes, not whole words`, at(p + 1));
+      extra = bytesExtra / 4;
+    } else {
+      extra = l.infoWords + l.elemWords * vlen;
+      if (extra <= typeEnd - q) {
+        for (const w of l.typeWords) if (words[p + w]! > maxRef) maxRef = words[p + w]!;
+        const stride = l.elemWords;
+        const e = q + extra;
+        if (l.elemName >= 0) {
+          for (let m = q + l.infoWords + l.elemName; m < e; m += stride) if (words[m]! >= strEnd) throw badString(words[m]!, m);
+        }
+        if (l.elemType >= 0) {
+          for (let m = q + l.infoWords + l.elemType; m < e; m += stride) if (words[m]! > maxRef) maxRef = words[m]!;
+        }
+      }
+    }
     if (extra > typeEnd - q) {
       throw new BtfError(`${KIND_NAMES[kind] ?? `kind ${kind}`} record with vlen ${vlen} needs ${4 * extra} bytes after its header, ${4 * (typeEnd - q)} left`, at(p + 1));
     }
@@ -205,21 +149,10 @@ export function walkTypesFull(input: TypeWalkInput): TypeWalk {
 
 /** Word index of the first type reference beyond lastId (the records are known to be well formed). */
 function firstBadRef(words: Uint32Array, offsets: Uint32Array, lastId: number): number {
+  let bad = -1;
   for (const p of offsets) {
-    const info = words[p + 1]!;
-    const kind = (info >>> KIND_SHIFT) & KIND_MASK;
-    const vlen = info & VLEN_MASK;
-    const q = p + 3;
-    const refs: number[] = [];
-    switch (kind) {
-      case 2: case 8: case 9: case 10: case 11: case 12: case 14: case 17: case 18: refs.push(p + 2); break;
-      case 3: refs.push(q, q + 1); break;
-      case 4: case 5: for (let k = 0; k < vlen; k++) refs.push(q + 3 * k + 1); break;
-      case 13: refs.push(p + 2); for (let k = 0; k < vlen; k++) refs.push(q + 2 * k + 1); break;
-      case 15: for (let k = 0; k < vlen; k++) refs.push(q + 3 * k); break;
-      default: break;
-    }
-    for (const w of refs) if (words[w]! > lastId) return w;
+    forEachField(words, p, 'ids', (w) => { if (bad < 0 && words[w]! > lastId) bad = w; });
+    if (bad >= 0) return bad;
   }
   return 0;
 }

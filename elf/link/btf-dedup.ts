@@ -7,8 +7,8 @@
 // (btf_dedup_resolve_fwds) came with Linux 6.2's libbpf, after the one bpftool 7.1 is built with.
 // The first type of each class is kept, and kept types stay in their original order.
 
-import type { BtfType } from '../btf/index.js';
-import { type BtfTypes, mapTypeIds } from './btf-ids.js';
+import { type BtfType, mapTypeIds } from '../btf/index.js';
+import type { BtfTypes } from './btf-ids.js';
 import { LinkError } from './errors.js';
 
 export interface DedupResult {

@@ -2,10 +2,9 @@
 // merged .BTF.ext, BTF deduplication (with .BTF.ext type ids remapped), then the ELF file.
 
 import { ELF_HEADER_SIZE, SECTION_HEADER_SIZE, SHT, SYMBOL_SIZE } from '../constants.js';
-import { Btf, encodeBtf, type BtfType } from '../btf/index.js';
+import { Btf, encodeBtf, type BtfType, withStringSection } from '../btf/index.js';
 import { type BtfExt, type CoreRelocation, encodeBtfExt, type FuncInfo, type LineInfo } from '../btf-ext/index.js';
 import { dedupBtf } from './btf-dedup.js';
-import { withStringSection } from './btf-strings.js';
 import { LinkError } from './errors.js';
 import type { Linker, OutputSection } from './linker.js';
 import { writeElfHeader, writeSectionHeader } from '../headers.js';

@@ -4,9 +4,9 @@
 
 import { EM_BPF, ET_REL, SHT, STT } from '../constants.js';
 import { type ElfFile, type ElfSectionHeader, readElf } from '../reader.js';
-import { decodeBtf } from '../btf/index.js';
+import { decodeBtf, typeIdsOf } from '../btf/index.js';
 import { type BtfExt, decodeBtfExt } from '../btf-ext/index.js';
-import { type BtfTypes, typeIdsOf } from './btf-ids.js';
+import type { BtfTypes } from './btf-ids.js';
 import { LinkError } from './errors.js';
 import { MAX_ALIGN, MAX_DATA_SIZE } from '../object/index.js';
 import { TsbpfError } from '../../isa/index.js';

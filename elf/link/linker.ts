@@ -3,13 +3,13 @@
 // then BTF types and DATASEC variables, then .BTF.ext records.
 
 import { SHF, SHT, STB, STT } from '../constants.js';
-import type { BtfType, BtfVarSecinfo } from '../btf/index.js';
+import { type BtfType, type BtfVarSecinfo, mapTypeIds, stringsOf } from '../btf/index.js';
 import type { CoreRelocationKind } from '../btf-ext/index.js';
 import { btfMismatch, mapDefMismatch } from './btf-compat.js';
-import { type BtfTypes, isNonStatic, mapTypeIds, resolveSize } from './btf-ids.js';
+import { type BtfTypes, isNonStatic, resolveSize } from './btf-ids.js';
 import { LinkError } from './errors.js';
 import { findSection, type SourceObject, type SourceSection } from './input.js';
-import { btfStringsOf, StringSet } from './strings.js';
+import { StringSet } from './strings.js';
 
 const SHN_LORESERVE = 0xff00;
 const INSN_SIZE = 8;
@@ -360,7 +360,7 @@ export class Linker {
         if (g.underlying === 0) g.underlying = -(t as { type: number }).type;
         if (g.btfId !== 0) { obj.typeMap[i] = g.btfId; continue; }
       }
-      for (const str of btfStringsOf(t)) this.btfStrings.add(str);
+      for (const str of stringsOf(t)) this.btfStrings.add(str);
       const id = this.btf.push(t) - 1;
       this.btfOrigins[id] = { file: obj.file, id: i };
       obj.typeMap[i] = id;

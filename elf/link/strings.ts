@@ -2,7 +2,6 @@
 // added, offset 0 the empty string. The ELF .strtab and the linked .BTF string section are built
 // this way, in the order libbpf adds to them, so the output matches `bpftool gen object`'s.
 
-import type { BtfType } from '../btf/index.js';
 const encoder = new TextEncoder();
 const utf8 = (s: string): Uint8Array => encoder.encode(s);
 
@@ -36,15 +35,5 @@ export class StringSet {
     let p = 0;
     for (const c of this.parts) { out.set(c, p); p += c.length; }
     return out;
-  }
-}
-
-/** The strings of a BTF record in libbpf's visiting order (name, then member/value/param names). */
-export function btfStringsOf(t: BtfType): string[] {
-  switch (t.kind) {
-    case 'STRUCT': case 'UNION': return [t.name, ...t.members.map((m) => m.name)];
-    case 'ENUM': case 'ENUM64': return [t.name, ...t.values.map((v) => v.name)];
-    case 'FUNC_PROTO': return [t.name, ...t.params.map((p) => p.name)];
-    default: return [t.name];
   }
 }

@@ -2,7 +2,7 @@
 // struct (e.g. tcp_congestion_ops) whose function pointer members clang fills with R_BPF_64_ABS64
 // relocations against programs of struct_ops/ sections; the rest is the struct's initial bytes.
 
-import type { Btf } from '../btf/index.js';
+import { type Btf, skipModifiers } from '../btf/index.js';
 import { SHT, STT } from '../constants.js';
 import type { ElfFile, ElfSectionHeader } from '../reader.js';
 import type { ObjectRelocation, ObjectSection, ObjectSymbol } from '../writer.js';
@@ -19,15 +19,10 @@ function structOf(btf: Btf | undefined, varId: number | undefined): { name: stri
   const members = new Map<number, string>();
   if (btf === undefined || varId === undefined) return { name: '', members };
   const v = btf.type(varId);
-  let id = v?.kind === 'VAR' ? v.type : 0;
-  for (let i = 0; i < 32; i++) {
-    const t = btf.type(id);
-    if (t === undefined) break;
-    if (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG') { id = t.type; continue; }
-    if (t.kind === 'STRUCT') for (const m of t.members) if (m.bitsOffset % 8 === 0) members.set(m.bitsOffset / 8, m.name);
-    return { name: t.kind === 'STRUCT' ? t.name : '', members };
-  }
-  return { name: '', members };
+  const t = btf.type(skipModifiers((i) => btf.type(i), v?.kind === 'VAR' ? v.type : 0));
+  if (t?.kind !== 'STRUCT') return { name: '', members };
+  for (const m of t.members) if (m.bitsOffset % 8 === 0) members.set(m.bitsOffset / 8, m.name);
+  return { name: t.name, members };
 }
 
 export function readStructOps(

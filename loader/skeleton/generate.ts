@@ -1,7 +1,7 @@
 // `tsbpf gen skeleton`: TypeScript source for one object. The object's bytes are embedded (base64);
 // maps, programs and global variables become typed members named as in the C source.
 
-import { type BpfObject, type Btf, readObject } from '../../elf/index.js';
+import { type BpfObject, type Btf, MAX_RESOLVE_DEPTH, readObject } from '../../elf/index.js';
 import { isChar } from '../btf-values.js';
 
 export interface SkeletonOptions {
@@ -11,7 +11,7 @@ export interface SkeletonOptions {
   readonly importFrom?: string;
 }
 
-const MAX_DEPTH = 32;
+const MAX_DEPTH = MAX_RESOLVE_DEPTH;
 
 function pascal(s: string): string {
   return s.split(/[^A-Za-z0-9]+/).filter((p) => p !== '').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('') || 'Object';

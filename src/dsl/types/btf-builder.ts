@@ -4,7 +4,8 @@
 // records (section names, access strings, file names) can refer to them before build().
 
 import {
-  Btf, BTF_INT_BOOL, BTF_INT_SIGNED, type BtfMember, type BtfType, decodeBtf, encodeBtf, StringTableBuilder,
+  Btf, BTF_INT_BOOL, BTF_INT_SIGNED, type BtfMember, type BtfType, decodeBtf, encodeBtf, StringTableBuilder, stringsOf,
+  withStringSection,
 } from '../../../elf/index.js';
 import { type CType, CTypeError } from './descriptors.js';
 
@@ -136,7 +137,14 @@ export class BtfBuilder {
   build(): Btf {
     if (this.reserved.size > 0) throw new CTypeError(`BTF ids ${[...this.reserved].join(', ')} were reserved but never set`);
     const blob = encodeBtf(Btf.fromTypes(this.types));
-    return decodeBtf(withStrings(blob, this.strings));
+    const table = this.strings.bytes();
+    // Every name of the blob is in the table already (names() adds them as records arrive).
+    const offset = (s: string): number => {
+      const off = this.strings.add(s);
+      if (off >= table.length) throw new CTypeError(`BtfBuilder: the name '${s}' was missing from the string table`);
+      return off;
+    };
+    return decodeBtf(withStringSection(blob, { bytes: () => table, offset }));
   }
 
   /** Encoded .BTF bytes (little-endian). */
@@ -151,55 +159,6 @@ export class BtfBuilder {
   }
 
   private names(t: BtfType): void {
-    this.strings.add(t.name);
-    switch (t.kind) {
-      case 'STRUCT': case 'UNION': for (const m of t.members) this.strings.add(m.name); break;
-      case 'ENUM': case 'ENUM64': for (const v of t.values) this.strings.add(v.name); break;
-      case 'FUNC_PROTO': for (const p of t.params) this.strings.add(p.name); break;
-      default: break;
-    }
+    for (const s of stringsOf(t)) this.strings.add(s);
   }
-}
-
-/**
- * Re-targets an encoded little-endian blob's name offsets to `table` and replaces its string
- * section with it. Every name of the blob is in `table` (the builder adds them as records arrive).
- */
-function withStrings(blob: Uint8Array, table: StringTableBuilder): Uint8Array {
-  const v = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-  const hdr = v.getUint32(4, true);
-  const typeOff = hdr + v.getUint32(8, true);
-  const typeLen = v.getUint32(12, true);
-  const strOff = hdr + v.getUint32(16, true);
-  const strLen = v.getUint32(20, true);
-  const old = Buffer.from(blob.buffer, blob.byteOffset + strOff, strLen);
-  const name = (off: number): string => old.toString('utf8', off, old.indexOf(0, off));
-  const strBytes = table.bytes();
-  const out = new Uint8Array(24 + typeLen + strBytes.length);
-  out.set(blob.subarray(0, 24));
-  out.set(blob.subarray(typeOff, typeOff + typeLen), 24);
-  out.set(strBytes, 24 + typeLen);
-  const o = new DataView(out.buffer);
-  o.setUint32(8, 0, true);
-  o.setUint32(16, typeLen, true);
-  o.setUint32(20, strBytes.length, true);
-  const fix = (at: number): void => { o.setUint32(at, table.add(name(o.getUint32(at, true))), true); };
-  let p = 24;
-  while (p < 24 + typeLen) {
-    const info = o.getUint32(p + 4, true);
-    const kind = (info >>> 24) & 0x7f;
-    const vlen = info & 0xffff;
-    fix(p);
-    p += 12;
-    switch (kind) {
-      case 1: case 14: case 17: p += 4; break; // INT, VAR, DECL_TAG
-      case 3: p += 12; break; // ARRAY
-      case 4: case 5: case 19: for (let k = 0; k < vlen; k++, p += 12) fix(p); break; // STRUCT, UNION, ENUM64
-      case 6: case 13: for (let k = 0; k < vlen; k++, p += 8) fix(p); break; // ENUM, FUNC_PROTO
-      case 15: p += 12 * vlen; break; // DATASEC
-      default: break;
-    }
-  }
-  if (table.bytes().length !== strBytes.length) throw new CTypeError('BtfBuilder: a type name was missing from the string table');
-  return out;
 }

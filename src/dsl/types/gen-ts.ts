@@ -114,22 +114,17 @@ class Generator {
   }
 
   /** Follows the links of the given modifier kinds from id, at most MAX_RESOLVE_DEPTH of them. */
+  /** The type under the modifiers of `kinds` (the shared skipModifiers), refusing a loop. */
   private skip(id: number, kinds: ReadonlySet<string>): number {
-    let x = id;
-    for (let depth = 0; ; depth++) {
-      const t = this.t(x);
-      if (t === undefined || !kinds.has(t.kind)) return x;
-      if (depth === MAX_RESOLVE_DEPTH) throw this.fault(id, `a chain of more than ${MAX_RESOLVE_DEPTH} modifiers (a reference loop)`);
-      x = (t as Extract<BtfType, { type: number }>).type;
-    }
+    const x = skipModifiers((i) => this.t(i), id, kinds);
+    const t = this.t(x);
+    if (t !== undefined && kinds.has(t.kind)) throw this.fault(id, `a chain of more than ${MAX_RESOLVE_DEPTH} modifiers (a reference loop)`);
+    return x;
   }
 
-  /** The type under every typedef, qualifier and tag (the shared skipModifiers), refusing a loop. */
+  /** The type under every typedef, qualifier and tag. */
   private underModifiers(id: number): number {
-    const x = skipModifiers((i) => this.t(i), id);
-    const t = this.t(x);
-    if (t !== undefined && MODIFIERS.has(t.kind)) throw this.fault(id, `a chain of more than ${MAX_RESOLVE_DEPTH} modifiers (a reference loop)`);
-    return x;
+    return this.skip(id, MODIFIERS);
   }
 
   /** Skips type tags (kernel `__rcu`, `__user` …), which carry no layout. */
