@@ -1,0 +1,2 @@
+import type { HelperImpl } from "../machine.js";
+export const packetHelpers: Record<string, HelperImpl> = {};
