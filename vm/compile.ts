@@ -116,6 +116,9 @@ function cond32(op: JumpOp, d: Register, b: string): string {
   return `(${cmp[op]})`;
 }
 
+/** data, data_end, data_meta of xdp_md (0, 4, 8) and __sk_buff (76, 80, 140). */
+const CTX_POINTER_OFFSETS = new Set([0, 4, 8, 76, 80, 140]);
+
 const i32 = (v: bigint): number => Number(BigInt.asIntN(32, v));
 
 function generate(prog: PreparedProgram): string {
@@ -258,6 +261,8 @@ h8 = frames[t + 6]; l8 = frames[t + 7]; h9 = frames[t + 8]; l9 = frames[t + 9]; 
       const a = address(insn.src, insn.offset);
       if (insn.size === 8) return `${a} ld8(ah, al, ${pc}); ${L(d)} = O[0]; ${H(d)} = O[1];`;
       const load = `ld${insn.size}(ah, al, ${pc})`;
+      // 4-byte loads at the offsets of context pointer fields may yield a 64-bit pointer.
+      if (insn.size === 4 && !insn.signed && CTX_POINTER_OFFSETS.has(insn.offset)) return `${a} ${L(d)} = ld4x(ah, al, ${pc}); ${H(d)} = O[1];`;
       if (!insn.signed) return `${a} ${L(d)} = ${load}; ${H(d)} = 0;`;
       const v = insn.size === 4 ? load : `((${load} << ${32 - insn.size * 8}) >> ${32 - insn.size * 8})`;
       return `${a} ${L(d)} = ${v}; ${H(d)} = ${L(d)} >> 31;`;
@@ -295,11 +300,10 @@ h8 = frames[t + 6]; l8 = frames[t + 7]; h9 = frames[t + 8]; l9 = frames[t + 9]; 
 
 // --- the runtime the generated code calls --------------------------------------------------
 
-function region(m: Machine, hi: number, lo: number, size: number, pc: number, write: boolean): { bytes: Uint8Array; view: DataView } {
+/** The plain region holding the access, or undefined for the slow path (Memory: hooks and faults). */
+function region(m: Machine, hi: number, lo: number, size: number, write: boolean): { bytes: Uint8Array; view: DataView } | undefined {
   const r = hi > 0 ? m.mem.regions[hi] : undefined;
-  const o = lo >>> 0;
-  if (r !== undefined && o + size <= r.bytes.length && (!write || r.writable)) return r;
-  return m.mem.at(hi, lo, size, pc, write);
+  return r !== undefined && (lo >>> 0) + size <= r.bytes.length && (!write || r.writable) ? r : undefined;
 }
 
 const runtime = {
@@ -343,7 +347,7 @@ const runtime = {
   },
 };
 
-const FACTORY_PARAMS = ['slots', 'O', 'FaultSignal', 'mul64', 'divmod64', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'callFault', 'kfuncFault', 'helper', 'atomic', 'ldAbs', 'ld1', 'ld2', 'ld4', 'ld8', 'st1', 'st2', 'st4', 'st8', 'mref', 'resume'];
+const FACTORY_PARAMS = ['slots', 'O', 'FaultSignal', 'mul64', 'divmod64', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'callFault', 'kfuncFault', 'helper', 'atomic', 'ldAbs', 'ld1', 'ld2', 'ld4', 'ld8', 'st1', 'st2', 'st4', 'st8', 'mref', 'resume', 'ld4x'];
 
 /**
  * The last steps before the instruction limit run in the interpreter, which stops at exactly the
@@ -378,26 +382,53 @@ function compile(prog: PreparedProgram): Compiled {
   // Memory accessors close over a per-compilation reference to the running machine (set per run),
   // so that the generated code passes only (hi, lo, pc).
   const mref: { m: Machine | undefined } = { m: undefined };
-  const ld1 = (hi: number, lo: number, pc: number): number => region(mref.m!, hi, lo, 1, pc, false).bytes[lo >>> 0]!;
-  const ld2 = (hi: number, lo: number, pc: number): number => region(mref.m!, hi, lo, 2, pc, false).view.getUint16(lo >>> 0, true);
-  const ld4 = (hi: number, lo: number, pc: number): number => region(mref.m!, hi, lo, 4, pc, false).view.getInt32(lo >>> 0, true);
-  const ld8 = (hi: number, lo: number, pc: number): void => {
-    const v = region(mref.m!, hi, lo, 8, pc, false).view;
-    OUT[0] = v.getInt32(lo >>> 0, true);
-    OUT[1] = v.getInt32((lo >>> 0) + 4, true);
+  const ld1 = (hi: number, lo: number, pc: number): number => {
+    const r = region(mref.m!, hi, lo, 1, false);
+    return r !== undefined ? r.bytes[lo >>> 0]! : mref.m!.mem.load(hi, lo, 1, pc);
   };
-  const st1 = (hi: number, lo: number, x: number, pc: number): void => { region(mref.m!, hi, lo, 1, pc, true).bytes[lo >>> 0] = x; };
-  const st2 = (hi: number, lo: number, x: number, pc: number): void => { region(mref.m!, hi, lo, 2, pc, true).view.setUint16(lo >>> 0, x & 0xffff, true); };
-  const st4 = (hi: number, lo: number, x: number, pc: number): void => { region(mref.m!, hi, lo, 4, pc, true).view.setInt32(lo >>> 0, x, true); };
+  const ld2 = (hi: number, lo: number, pc: number): number => {
+    const r = region(mref.m!, hi, lo, 2, false);
+    return r !== undefined ? r.view.getUint16(lo >>> 0, true) : mref.m!.mem.load(hi, lo, 2, pc);
+  };
+  const ld4 = (hi: number, lo: number, pc: number): number => {
+    const r = region(mref.m!, hi, lo, 4, false);
+    return r !== undefined ? r.view.getInt32(lo >>> 0, true) : mref.m!.mem.load(hi, lo, 4, pc);
+  };
+  const ld4x = (hi: number, lo: number, pc: number): number => {
+    const r = region(mref.m!, hi, lo, 4, false);
+    if (r !== undefined) { OUT[1] = 0; return r.view.getInt32(lo >>> 0, true); }
+    const v = mref.m!.mem.loadWide(hi, lo, pc);
+    OUT[1] = Number(BigInt.asIntN(32, v >> 32n));
+    return Number(BigInt.asIntN(32, v));
+  };
+  const ld8 = (hi: number, lo: number, pc: number): void => {
+    const r = region(mref.m!, hi, lo, 8, false);
+    if (r === undefined) { const t = mref.m!.mem; t.load64(hi, lo, pc); OUT[0] = t.t[0]!; OUT[1] = t.t[1]!; return; }
+    OUT[0] = r.view.getInt32(lo >>> 0, true);
+    OUT[1] = r.view.getInt32((lo >>> 0) + 4, true);
+  };
+  const st1 = (hi: number, lo: number, x: number, pc: number): void => {
+    const r = region(mref.m!, hi, lo, 1, true);
+    if (r !== undefined) r.bytes[lo >>> 0] = x; else mref.m!.mem.store(hi, lo, 1, x & 0xff, pc);
+  };
+  const st2 = (hi: number, lo: number, x: number, pc: number): void => {
+    const r = region(mref.m!, hi, lo, 2, true);
+    if (r !== undefined) r.view.setUint16(lo >>> 0, x & 0xffff, true); else mref.m!.mem.store(hi, lo, 2, x & 0xffff, pc);
+  };
+  const st4 = (hi: number, lo: number, x: number, pc: number): void => {
+    const r = region(mref.m!, hi, lo, 4, true);
+    if (r !== undefined) r.view.setInt32(lo >>> 0, x, true); else mref.m!.mem.store(hi, lo, 4, x, pc);
+  };
   const st8 = (hi: number, lo: number, xl: number, xh: number, pc: number): void => {
-    const v = region(mref.m!, hi, lo, 8, pc, true).view;
-    v.setInt32(lo >>> 0, xl, true);
-    v.setInt32((lo >>> 0) + 4, xh, true);
+    const r = region(mref.m!, hi, lo, 8, true);
+    if (r === undefined) { mref.m!.mem.store64(hi, lo, xl, xh, pc); return; }
+    r.view.setInt32(lo >>> 0, xl, true);
+    r.view.setInt32((lo >>> 0) + 4, xh, true);
   };
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of this engine
   const factory = new Function(...FACTORY_PARAMS, generate(prog)) as (...a: unknown[]) => Compiled;
   const inner = factory(prog.slots, runtime.O, runtime.FaultSignal, runtime.mul64, runtime.divmod64, runtime.lsh64, runtime.rsh64, runtime.arsh64,
-    runtime.bswap32, runtime.callFault, runtime.kfuncFault, runtime.helper, runtime.atomic, runtime.ldAbs, ld1, ld2, ld4, ld8, st1, st2, st4, st8, mref, resumeIn(prog));
+    runtime.bswap32, runtime.callFault, runtime.kfuncFault, runtime.helper, runtime.atomic, runtime.ldAbs, ld1, ld2, ld4, ld8, st1, st2, st4, st8, mref, resumeIn(prog), ld4x);
   const fn: Compiled = (m, entry, args, depth) => {
     const saved = mref.m;
     mref.m = m;
