@@ -7,8 +7,8 @@ import { fault, VmError } from './fault.js';
 import type { Machine } from './machine.js';
 import type { RegionHook } from './memory.js';
 
-export type VmProgramType = 'socket_filter' | 'sched_cls' | 'sched_act' | 'xdp' | 'raw_tracepoint' | 'syscall' | 'raw';
-export const VM_PROGRAM_TYPES: readonly VmProgramType[] = ['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'raw_tracepoint', 'syscall', 'raw'];
+export type VmProgramType = 'socket_filter' | 'sched_cls' | 'sched_act' | 'xdp' | 'raw_tracepoint' | 'tracepoint' | 'kprobe' | 'tracing' | 'perf_event' | 'syscall' | 'raw';
+export const VM_PROGRAM_TYPES: readonly VmProgramType[] = ['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'raw_tracepoint', 'tracepoint', 'kprobe', 'tracing', 'perf_event', 'syscall', 'raw'];
 
 /** XDP_PACKET_HEADROOM and the room the kernel keeps for struct xdp_frame / skb_shared_info. */
 export const XDP_HEADROOM = 256;
@@ -93,7 +93,9 @@ export function setUpContext(m: Machine, type: VmProgramType, input: ContextInpu
   switch (type) {
     case 'xdp': return xdpContext(m, input);
     case 'socket_filter': case 'sched_cls': case 'sched_act': return skbContext(m, type, input);
-    case 'raw_tracepoint': {
+    // Tracing contexts: the bytes the test supplies (raw tracepoint and fentry u64 arguments, a
+    // tracepoint's record, kprobe pt_regs), read-only; the kernel's test run covers only the first two.
+    case 'raw_tracepoint': case 'tracepoint': case 'kprobe': case 'tracing': case 'perf_event': {
       const args = new Uint8Array(input.ctx ?? new Uint8Array(0));
       const hi = m.mem.map('ctx', args, false);
       return { args: [m.mem.base(hi)], finish: () => ({}) };
@@ -106,7 +108,7 @@ export function setUpContext(m: Machine, type: VmProgramType, input: ContextInpu
     case 'raw': {
       const mem = new Uint8Array(input.data ?? new Uint8Array(0));
       const hi = m.mem.map('mem', mem);
-      return { args: [m.mem.base(hi), BigInt(mem.length)], finish: () => ({ dataOut: new Uint8Array(mem) }) };
+      return { args: [m.mem.base(hi), BigInt(mem.length)], finish: () => (input.data === undefined ? {} : { dataOut: new Uint8Array(mem) }) };
     }
   }
 }
