@@ -89,9 +89,14 @@ export interface ContextInput {
   readonly ctx?: Uint8Array;
 }
 
-export function setUpContext(m: Machine, type: VmProgramType, input: ContextInput): ContextRun {
+/** Buffers a caller reuses across runs (allocating ArrayBuffers per run costs more than the run). */
+export interface ContextScratch {
+  xdpBuffer?: Uint8Array;
+}
+
+export function setUpContext(m: Machine, type: VmProgramType, input: ContextInput, scratch: ContextScratch = {}): ContextRun {
   switch (type) {
-    case 'xdp': return xdpContext(m, input);
+    case 'xdp': return xdpContext(m, input, scratch);
     case 'socket_filter': case 'sched_cls': case 'sched_act': return skbContext(m, type, input);
     // Tracing contexts: the bytes the test supplies (raw tracepoint and fentry u64 arguments, a
     // tracepoint's record, kprobe pt_regs), read-only; the kernel's test run covers only the first two.
@@ -113,7 +118,7 @@ export function setUpContext(m: Machine, type: VmProgramType, input: ContextInpu
   }
 }
 
-function xdpContext(m: Machine, input: ContextInput): ContextRun {
+function xdpContext(m: Machine, input: ContextInput, scratch: ContextScratch): ContextRun {
   const data = input.data ?? new Uint8Array(0);
   if (data.length < ETH_HLEN) throw new VmError(`xdp: the packet must be at least ${ETH_HLEN} bytes (is ${data.length})`);
   if (input.ctx !== undefined && input.ctx.length !== XDP_MD_SIZE) throw new VmError(`xdp: the context must be struct xdp_md (${XDP_MD_SIZE} bytes; is ${input.ctx.length})`);
@@ -123,7 +128,7 @@ function xdpContext(m: Machine, input: ContextInput): ContextRun {
   if (metaLen < 0 || metaLen > 32 || metaLen % 4 !== 0 || metaLen > data.length) throw new VmError(`xdp: bad metadata length ${metaLen} in the context (data - data_meta)`);
   const limit = PACKET_BUFFER - SHARED_INFO;
   if (XDP_HEADROOM + data.length > limit) throw new VmError(`xdp: the packet is larger than ${limit - XDP_HEADROOM} bytes`);
-  const buffer = new Uint8Array(PACKET_BUFFER);
+  const buffer = scratch.xdpBuffer?.fill(0) ?? new Uint8Array(PACKET_BUFFER);
   buffer.set(data, XDP_HEADROOM);
   const hi = m.mem.map('packet', buffer);
   const p: PacketState = { hi, buffer, meta: XDP_HEADROOM, start: XDP_HEADROOM + metaLen, end: XDP_HEADROOM + data.length, limit, floor: XDP_FRAME_SIZE, type: 'xdp' };

@@ -61,14 +61,16 @@ export class Machine {
   /** State the helpers keep per run (packet bounds, maps, redirect target …), set up by the runner. */
   readonly state: Record<string, unknown> = {};
 
-  constructor(o: { mem: Memory; helpers: ReadonlyMap<number, HelperImpl>; maxInsns: number; unknownHelper: (id: number, insn: number) => never; env: VmEnvironment; arenaHi?: number }) {
+  constructor(o: { mem: Memory; helpers: ReadonlyMap<number, HelperImpl>; maxInsns: number; unknownHelper: (id: number, insn: number) => never; env: VmEnvironment; arenaHi?: number; stack?: Uint8Array }) {
     this.mem = o.mem;
     this.helpers = o.helpers;
     this.maxInsns = o.maxInsns;
     this.unknownHelper = o.unknownHelper;
     this.env = o.env;
     this.arenaHi = o.arenaHi ?? 0;
-    this.stackHi = o.mem.map('stack', new Uint8Array(FRAME_SIZE * MAX_FRAMES));
+    // A caller running many times passes its own stack (zeroed here) to spare the allocation.
+    const stack = o.stack?.length === FRAME_SIZE * MAX_FRAMES ? o.stack.fill(0) : new Uint8Array(FRAME_SIZE * MAX_FRAMES);
+    this.stackHi = o.mem.map('stack', stack);
   }
 
   /** r10 of the frame at `depth` (0 is the program's own frame): the top of its 512 bytes. */

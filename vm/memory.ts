@@ -26,6 +26,9 @@ export interface Region {
 const hex64 = (hi: number, lo: number): string =>
   `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`.replace(/^0x0+(?=[0-9a-f])/, '0x');
 
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+
 export class Memory {
   readonly regions: (Region | undefined)[] = [undefined]; // region 0 would hold NULL: never mapped
   /** Scratch for 64-bit loads: [lo, hi]. */
@@ -41,15 +44,15 @@ export class Memory {
   /** Maps a hooked region of `size` bytes. */
   mapHooked(name: string, size: number, hook: RegionHook): number {
     const index = this.regions.length;
-    const bytes = new Uint8Array(0);
-    this.regions.push({ name, bytes, view: new DataView(bytes.buffer), writable: true, index, hook, hookSize: size });
+    this.regions.push({ name, bytes: EMPTY, view: EMPTY_VIEW, writable: true, index, hook, hookSize: size });
     return index;
   }
 
   /** Replaces a region's bytes (the packet after bpf_xdp_adjust_head/tail). */
   remap(index: number, bytes: Uint8Array): void {
     const r = this.regions[index]!;
-    this.regions[index] = { ...r, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+    // The same shape as map()'s regions, so that the engines' region lookups stay monomorphic.
+    this.regions[index] = { name: r.name, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), writable: r.writable, index };
   }
 
   base(index: number): bigint {

@@ -3,14 +3,14 @@
 // the fault, instruction count, printk lines and anything emitted.
 
 import type { Instruction } from '../isa/index.js';
-import { type ContextInput, setUpContext, type VmProgramType, VM_PROGRAM_TYPES, packetOf } from './context.js';
+import { type ContextInput, PACKET_BUFFER, setUpContext, type VmProgramType, VM_PROGRAM_TYPES, packetOf } from './context.js';
 import { compiledEngine } from './compile.js';
 import { type Engine, execute } from './execute.js';
 import { VmError, type VmFault } from './fault.js';
 import { DEFAULT_HELPERS } from './helpers/index.js';
 import { mapState, valueAddress } from './helpers/maps.js';
 import { interpret } from './interpreter.js';
-import { DEFAULT_ENVIRONMENT, Machine, type VmEnvironment } from './machine.js';
+import { DEFAULT_ENVIRONMENT, FRAME_SIZE, Machine, MAX_FRAMES, type VmEnvironment } from './machine.js';
 import { VmMap, type VmMapSpec } from './maps.js';
 import { Memory } from './memory.js';
 import { MAP_HI, type PreparedProgram, prepareProgram } from './program.js';
@@ -62,6 +62,9 @@ export class Vm {
   readonly env: VmEnvironment;
   private readonly engine: Engine;
   private readonly maxInstructions: number;
+  // Reused by every run (nothing of them outlives a run: data out and ctx out are copies).
+  private readonly stack = new Uint8Array(FRAME_SIZE * MAX_FRAMES);
+  private readonly scratch = { xdpBuffer: new Uint8Array(PACKET_BUFFER) };
 
   constructor(options: VmOptions = {}) {
     this.env = { ...DEFAULT_ENVIRONMENT, ...options.env };
@@ -120,13 +123,13 @@ export class Vm {
     if (index < 0) throw new VmError(`no program named ${name} (programs: ${this.programNames().join(', ') || 'none'})`);
     const prog = this.programs[index]!;
     const mem = new Memory();
-    const m = new Machine({ mem, helpers: DEFAULT_HELPERS, maxInsns: this.maxInstructions, unknownHelper, env: this.env });
+    const m = new Machine({ mem, helpers: DEFAULT_HELPERS, maxInsns: this.maxInstructions, unknownHelper, env: this.env, stack: this.stack });
     const s = mapState(m);
     s.maps = this.mapList;
     s.programIndex = new Map(this.programs.map((p, i) => [p.name, i]));
     const regions: Record<string, bigint> = {};
     for (const [k, bytes] of Object.entries(input.memory ?? {})) regions[k] = mem.base(mem.map(k, bytes));
-    const ctx = setUpContext(m, prog.type, input);
+    const ctx = setUpContext(m, prog.type, input, this.scratch);
     // Map value references: the address of the array map's first value, plus the offset.
     const programs = this.programs.map((p) => resolveValueRefs(p.prepared, (idx, off) => valueAddress(m, this.mapList[idx]!, this.mapList[idx]!.lookup(new Uint8Array(4))!) + BigInt(off)));
     const r = execute(programs, index, m, ctx.args, this.engine);
