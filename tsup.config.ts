@@ -9,6 +9,7 @@ export default defineConfig([
       elf: 'elf/index.ts',
       loader: 'loader/index.ts',
       verifier: 'verifier/index.ts',
+      vm: 'vm/index.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

@@ -7,6 +7,7 @@ import * as isa from '../isa/index.js';
 import * as loader from '../loader/index.js';
 import * as root from '../src/index.js';
 import * as verifier from '../verifier/index.js';
+import * as vm from '../vm/index.js';
 import { SizeLimitError } from '../isa/asm/sections.js';
 
 const { TsbpfError } = isa;
@@ -17,7 +18,7 @@ function errorClasses(mod: Record<string, unknown>): [string, Function][] {
 
 describe('TsbpfError', () => {
   it('is the base of every exported error class of every entry point', () => {
-    const all = [isa, elf, loader, verifier, root].flatMap((m) => errorClasses(m as Record<string, unknown>));
+    const all = [isa, elf, loader, verifier, vm, root].flatMap((m) => errorClasses(m as Record<string, unknown>));
     expect(all.length).toBeGreaterThan(25);
     const outside = all.filter(([name, cls]) => cls !== TsbpfError && !(cls.prototype instanceof TsbpfError)).map(([name]) => name);
     expect(outside).toEqual([]);

@@ -19,6 +19,7 @@ import { loadCommand } from '../commands/load.js';
 import { dumpMap } from '../commands/maps.js';
 import { formatReport, probeAll, probeOne } from '../commands/probe.js';
 import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
+import { formatVmRunResult, runVmCommand, type VmRunCommandResult, vmRunJson } from '../commands/run-vm.js';
 import { traceCommand } from '../commands/trace.js';
 import { formatVerifyReports, verifyBytes, verifyJson } from '../commands/verify.js';
 import { DslError } from '../dsl/errors.js';
@@ -242,16 +243,36 @@ function positiveInt(v: unknown, flag: string): number | undefined {
   return n;
 }
 
-function commandRun(args: string[]): number {
+function commandRun(args: string[]): number | Promise<number> {
   const { values, positionals } = parse('run', args, {
     prog: { type: 'string' }, data: { type: 'string' }, ctx: { type: 'string' }, repeat: { type: 'string' },
-    btf: { type: 'string' }, json: { type: 'boolean' },
+    btf: { type: 'string' }, json: { type: 'boolean' }, interp: { type: 'boolean' }, type: { type: 'string' },
+    engine: { type: 'string' },
   });
   const file = single(positionals, 'object file');
-  if (typeof values.prog !== 'string') throw new UsageError('run needs --prog NAME (try tsbpf run --help)');
   const data = typeof values.data === 'string' ? readInput(values.data) : undefined;
   const ctx = typeof values.ctx === 'string' ? readInput(values.ctx) : undefined;
   const repeat = positiveInt(values.repeat, '--repeat');
+  if (values.interp === true) {
+    if (typeof values.btf === 'string') throw new UsageError('--btf is not supported with --interp (CO-RE relocations are not resolved by the vm yet)');
+    const engine = values.engine === undefined ? undefined : oneOf(values.engine, ['compiled', 'interpreter'] as const, '--engine');
+    const options = {
+      ...(typeof values.prog === 'string' ? { program: values.prog } : {}), ...(typeof values.type === 'string' ? { type: values.type } : {}),
+      ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }), ...(repeat === undefined ? {} : { repeat }),
+      ...(engine === undefined ? {} : { engine }),
+    };
+    const report = (r: VmRunCommandResult): number => {
+      out(values.json === true ? vmRunJson(r) : formatVmRunResult(r));
+      return r.fault === null ? 0 : 1;
+    };
+    if (/\.(ts|mts|js|mjs)$/.test(file)) {
+      inputFile = file;
+      return buildProgramFile(file).then((bytes) => report(runVmCommand(bytes, file, options)));
+    }
+    return report(runVmCommand(readInput(file), file, options));
+  }
+  if (typeof values.type === 'string' || values.engine !== undefined) throw new UsageError('--type and --engine need --interp (the kernel test run takes the type from the object)');
+  if (typeof values.prog !== 'string') throw new UsageError('run needs --prog NAME (try tsbpf run --help)');
   const bytes = readInput(file);
   const r = runCommand(bytes, file, {
     program: values.prog, ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }),
@@ -455,7 +476,9 @@ export function main(argv: string[], target: CliIo = processIo): number {
     if (early !== undefined) return early;
     if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
     if (command === 'build' || command === 'trace' || command === 'verify') throw new UsageError(`${command} runs asynchronously: call mainAsync`);
-    return run(rest) as number;
+    const status = run(rest);
+    if (typeof status !== 'number') throw new UsageError(`${command} of a DSL program runs asynchronously: call mainAsync`);
+    return status;
   });
   return result as number;
 }

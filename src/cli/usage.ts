@@ -64,9 +64,16 @@ Loads an object's maps and programs into the kernel (exit 1 when the verifier re
 Prints the entries of a map given by its bpffs pin path or its id.
 `,
   run: `Usage: tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--btf FILE] [--json]
+       tsbpf run FILE --interp [--prog NAME] [--type TYPE] [--data FILE] [--ctx FILE] [--repeat N] [--json]
 
-Runs a program once with BPF_PROG_TEST_RUN.
-  --prog NAME             the program (required)
+Runs a program once with BPF_PROG_TEST_RUN, or with --interp in tsbpf's vm (no root needed;
+FILE is an object, a DSL program or raw bytecode .bin). With --interp the exit status is 0
+after a run, 1 when the run faulted, 2 for bad input.
+  --prog NAME             the program (required without --interp)
+  --interp                run in the vm instead of the kernel
+  --type TYPE             program type (for .bin; overrides the section's): xdp, sched_cls,
+                          sched_act, socket_filter, raw_tracepoint, syscall, raw
+  --engine ENGINE         vm engine: compiled (default) or interpreter
   --data FILE             packet data
   --ctx FILE              context
   --repeat N              repetitions (the duration is their mean)

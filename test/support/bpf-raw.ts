@@ -27,10 +27,10 @@ export interface RawProgram {
   close(): void;
 }
 
-export function loadRaw(type: number, lines: readonly string[], options: { expectedAttachType?: number; name?: string; license?: string } = {}): RawProgram {
-  const insns = encodeInstructions(assemble(lines));
+export function loadRaw(type: number, lines: readonly string[], options: { expectedAttachType?: number; name?: string; license?: string; insns?: readonly Instruction[]; logSize?: number } = {}): RawProgram {
+  const insns = encodeInstructions(options.insns ?? assemble(lines));
   const license = Buffer.from(`${options.license ?? 'GPL'}\0`);
-  const log = pointee(64 * 1024);
+  const log = pointee(options.logSize ?? 64 * 1024);
   const name = options.name ?? 'tsbpf_test';
   let fd: number;
   try {

@@ -1,0 +1,215 @@
+// Contexts per program type as BPF_PROG_TEST_RUN presents them: the packet in a buffer with the
+// kernel's headroom, `struct xdp_md` / `struct __sk_buff` whose data, data_end and data_meta read
+// as pointers into the packet, raw tracepoint arguments, and the syscall program's buffer. After
+// the run, `finish` gives the data out and context out as the test run returns them.
+
+import { fault, VmError } from './fault.js';
+import type { Machine } from './machine.js';
+import type { RegionHook } from './memory.js';
+
+export type VmProgramType = 'socket_filter' | 'sched_cls' | 'sched_act' | 'xdp' | 'raw_tracepoint' | 'tracepoint' | 'kprobe' | 'tracing' | 'perf_event' | 'syscall' | 'raw';
+export const VM_PROGRAM_TYPES: readonly VmProgramType[] = ['socket_filter', 'sched_cls', 'sched_act', 'xdp', 'raw_tracepoint', 'tracepoint', 'kprobe', 'tracing', 'perf_event', 'syscall', 'raw'];
+
+/** XDP_PACKET_HEADROOM and the room the kernel keeps for struct xdp_frame / skb_shared_info. */
+export const XDP_HEADROOM = 256;
+export const XDP_FRAME_SIZE = 40;
+export const PACKET_BUFFER = 4096;
+export const SHARED_INFO = 320;
+export const ETH_HLEN = 14;
+/** NET_SKB_PAD + NET_IP_ALIGN: the headroom of a test-run skb. */
+export const SKB_HEADROOM = 64 + 2;
+
+export const XDP_MD_SIZE = 24;
+export const SK_BUFF_SIZE = 192;
+
+/** The packet as helpers see it: offsets into `buffer` of data_meta, data and data_end. */
+export interface PacketState {
+  readonly hi: number;
+  buffer: Uint8Array;
+  meta: number;
+  start: number;
+  end: number;
+  /** Where the packet may grow to (adjust_tail / skb_change_tail). */
+  readonly limit: number;
+  /** Lowest data_meta / data may go (adjust_head / adjust_meta). */
+  readonly floor: number;
+  readonly type: VmProgramType;
+  /** Set by bpf_redirect. */
+  redirect?: { ifindex: number; flags: number };
+}
+
+export interface ContextRun {
+  /** r1 at entry (and r2 for 'raw'). */
+  readonly args: readonly bigint[];
+  finish(): { dataOut?: Uint8Array; ctxOut?: Uint8Array };
+}
+
+export function packetOf(m: Machine): PacketState | undefined {
+  return m.state.packet as PacketState | undefined;
+}
+
+function setPacket(m: Machine, p: PacketState): void {
+  m.state.packet = p;
+  syncPacket(m, p);
+}
+
+/** After the packet's bounds change: the region ends at data_end, so reads past it fault. */
+export function syncPacket(m: Machine, p: PacketState): void {
+  m.mem.remap(p.hi, p.buffer.subarray(0, p.end));
+}
+
+const pointer = (m: Machine, p: PacketState, off: number): bigint => m.mem.base(p.hi) + BigInt(off);
+
+function u32At(b: Uint8Array, off: number): number {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(off, true);
+}
+
+/** A context region whose pointer fields read from `pointers` and whose other bytes are `bytes`. */
+function contextHook(bytes: Uint8Array, pointers: Record<number, () => bigint>, writable: (off: number, size: number) => boolean, name: string): RegionHook {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    load(off, size) {
+      const ptr = pointers[off];
+      if (ptr !== undefined && size === 4) return ptr();
+      if (size === 8) return dv.getBigUint64(off, true);
+      return BigInt(size === 1 ? bytes[off]! : size === 2 ? dv.getUint16(off, true) : dv.getUint32(off, true));
+    },
+    store(off, size, value, insn) {
+      if (!writable(off, size)) fault('memory', insn, `write of ${size} bytes to ${name}+${off}, a field programs may not write`, { region: 'ctx' });
+      if (size === 8) dv.setBigUint64(off, value, true);
+      else if (size === 4) dv.setUint32(off, Number(value), true);
+      else if (size === 2) dv.setUint16(off, Number(value), true);
+      else bytes[off] = Number(value);
+    },
+  };
+}
+
+export interface ContextInput {
+  readonly data?: Uint8Array;
+  readonly ctx?: Uint8Array;
+}
+
+/** Buffers a caller reuses across runs (allocating ArrayBuffers per run costs more than the run). */
+export interface ContextScratch {
+  xdpBuffer?: Uint8Array;
+}
+
+export function setUpContext(m: Machine, type: VmProgramType, input: ContextInput, scratch: ContextScratch = {}): ContextRun {
+  switch (type) {
+    case 'xdp': return xdpContext(m, input, scratch);
+    case 'socket_filter': case 'sched_cls': case 'sched_act': return skbContext(m, type, input);
+    // Tracing contexts: the bytes the test supplies (raw tracepoint and fentry u64 arguments, a
+    // tracepoint's record, kprobe pt_regs), read-only; the kernel's test run covers only the first two.
+    case 'raw_tracepoint': case 'tracepoint': case 'kprobe': case 'tracing': case 'perf_event': {
+      const args = new Uint8Array(input.ctx ?? new Uint8Array(0));
+      const hi = m.mem.map('ctx', args, false);
+      return { args: [m.mem.base(hi)], finish: () => ({}) };
+    }
+    case 'syscall': {
+      const ctx = new Uint8Array(input.ctx ?? new Uint8Array(0));
+      const hi = m.mem.map('ctx', ctx);
+      return { args: [input.ctx === undefined ? 0n : m.mem.base(hi)], finish: () => (input.ctx === undefined ? {} : { ctxOut: new Uint8Array(ctx) }) };
+    }
+    case 'raw': {
+      const mem = new Uint8Array(input.data ?? new Uint8Array(0));
+      const hi = m.mem.map('mem', mem);
+      return { args: [m.mem.base(hi), BigInt(mem.length)], finish: () => (input.data === undefined ? {} : { dataOut: new Uint8Array(mem) }) };
+    }
+  }
+}
+
+function xdpContext(m: Machine, input: ContextInput, scratch: ContextScratch): ContextRun {
+  const data = input.data ?? new Uint8Array(0);
+  if (data.length < ETH_HLEN) throw new VmError(`xdp: the packet must be at least ${ETH_HLEN} bytes (is ${data.length})`);
+  if (input.ctx !== undefined && input.ctx.length !== XDP_MD_SIZE) throw new VmError(`xdp: the context must be struct xdp_md (${XDP_MD_SIZE} bytes; is ${input.ctx.length})`);
+  const ctx = new Uint8Array(input.ctx ?? new Uint8Array(XDP_MD_SIZE));
+  // ctx in: data - data_meta is the metadata length at the front of the data in.
+  const metaLen = input.ctx === undefined ? 0 : u32At(ctx, 0) - u32At(ctx, 8);
+  if (metaLen < 0 || metaLen > 32 || metaLen % 4 !== 0 || metaLen > data.length) throw new VmError(`xdp: bad metadata length ${metaLen} in the context (data - data_meta)`);
+  const limit = PACKET_BUFFER - SHARED_INFO;
+  if (XDP_HEADROOM + data.length > limit) throw new VmError(`xdp: the packet is larger than ${limit - XDP_HEADROOM} bytes`);
+  const buffer = scratch.xdpBuffer?.fill(0) ?? new Uint8Array(PACKET_BUFFER);
+  buffer.set(data, XDP_HEADROOM);
+  const hi = m.mem.map('packet', buffer);
+  const p: PacketState = { hi, buffer, meta: XDP_HEADROOM, start: XDP_HEADROOM + metaLen, end: XDP_HEADROOM + data.length, limit, floor: XDP_FRAME_SIZE, type: 'xdp' };
+  setPacket(m, p);
+  // The test run's device is loopback (ifindex 1) unless the context names one.
+  if (u32At(ctx, 12) === 0) new DataView(ctx.buffer).setUint32(12, 1, true);
+  const ctxHi = m.mem.mapHooked('ctx', XDP_MD_SIZE, contextHook(ctx, { 0: () => pointer(m, p, p.start), 4: () => pointer(m, p, p.end), 8: () => pointer(m, p, p.meta) }, () => false, 'xdp_md'));
+  return {
+    args: [m.mem.base(ctxHi)],
+    finish: () => {
+      const dataOut = new Uint8Array(p.buffer.subarray(p.meta, p.end));
+      if (input.ctx === undefined) return { dataOut };
+      const out = new Uint8Array(input.ctx);
+      const dv = new DataView(out.buffer);
+      dv.setUint32(0, p.start - p.meta, true);
+      dv.setUint32(4, p.end - p.meta, true);
+      return { dataOut, ctxOut: out };
+    },
+  };
+}
+
+/** __sk_buff fields a program may write (tc: also tc_index and tc_classid; all: mark, priority, cb[]). */
+function skbWritable(type: VmProgramType): (off: number, size: number) => boolean {
+  return (off, size) => {
+    if (off >= 48 && off + size <= 68) return true; // cb[5]
+    if (off === 8 || off === 32) return type !== 'socket_filter'; // mark, priority
+    if (type !== 'socket_filter' && (off === 44 || off === 72 || off === 152)) return true; // tc_index, tc_classid, tstamp
+    return false;
+  };
+}
+
+/** [offset, length] of the __sk_buff fields BPF_PROG_TEST_RUN copies back: mark, priority, ifindex, cb[], tstamp, wire_len, gso_segs, gso_size, hwtstamp. */
+const SKB_OUT_FIELDS: readonly [number, number][] = [[8, 4], [32, 4], [40, 4], [48, 20], [152, 8], [160, 4], [164, 4], [176, 4], [184, 8]];
+
+function skbContext(m: Machine, type: VmProgramType, input: ContextInput): ContextRun {
+  const data = input.data ?? new Uint8Array(0);
+  if (data.length < ETH_HLEN) throw new VmError(`${type}: the packet must be at least ${ETH_HLEN} bytes (is ${data.length})`);
+  if (input.ctx !== undefined && input.ctx.length > SK_BUFF_SIZE) throw new VmError(`${type}: the context is larger than struct __sk_buff (${SK_BUFF_SIZE} bytes)`);
+  const ctx = new Uint8Array(SK_BUFF_SIZE);
+  if (input.ctx !== undefined) ctx.set(input.ctx);
+  const l2 = type !== 'socket_filter';
+  const buffer = new Uint8Array(SKB_HEADROOM + data.length + SHARED_INFO);
+  buffer.set(data, SKB_HEADROOM);
+  const hi = m.mem.map('packet', buffer);
+  const start = SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
+  const p: PacketState = { hi, buffer, meta: start, start, end: SKB_HEADROOM + data.length, limit: buffer.length - SHARED_INFO, floor: 0, type };
+  setPacket(m, p);
+  const dv = new DataView(ctx.buffer);
+  // What the kernel fills in: len, pkt_type (eth_type_trans on a loopback device), protocol, ifindex.
+  const dst = data.subarray(0, 6);
+  const pktType = (dst[0]! & 1) !== 0 ? (dst.every((b) => b === 0xff) ? 1 : 2) : dst.every((b) => b === 0) ? 0 : 3;
+  dv.setUint32(4, pktType, true);
+  const proto = (data[12]! << 8) | data[13]!;
+  dv.setUint32(16, ((proto & 0xff) << 8) | (proto >> 8), true); // __be16 in a u32, as the kernel stores it
+  if (dv.getUint32(40, true) === 0) dv.setUint32(40, 1, true);
+  const hook = contextHook(ctx, { 76: () => pointer(m, p, p.start), 80: () => pointer(m, p, p.end), 140: () => pointer(m, p, p.meta) }, skbWritable(type), '__sk_buff');
+  const load = hook.load.bind(hook);
+  hook.load = (off, size, insn) => (off === 0 && size === 4 ? BigInt(p.end - p.start) : load(off, size, insn));
+  const ctxHi = m.mem.mapHooked('ctx', SK_BUFF_SIZE, hook);
+  m.ldAbs = (off, size) => {
+    if (off < 0 || p.start + off + size > p.end) return undefined;
+    let v = 0n;
+    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(p.buffer[p.start + off + i]!);
+    return v;
+  };
+  return {
+    args: [m.mem.base(ctxHi)],
+    finish: () => {
+      // Non-L2 types run with data at the network header; the kernel pushes back a zeroed L2 header for data out.
+      const head = l2 ? new Uint8Array(0) : new Uint8Array(ETH_HLEN);
+      const body = p.buffer.subarray(p.start, p.end);
+      const dataOut = new Uint8Array(head.length + body.length);
+      dataOut.set(head);
+      dataOut.set(body, head.length);
+      if (input.ctx === undefined) return { dataOut };
+      // The kernel writes back only these fields of __sk_buff (the rest of ctx out is zero).
+      const out = new Uint8Array(SK_BUFF_SIZE);
+      for (const [off, len] of SKB_OUT_FIELDS) out.set(ctx.subarray(off, off + len), off);
+      const odv = new DataView(out.buffer);
+      if (odv.getUint32(160, true) === 0) odv.setUint32(160, data.length, true); // wire_len: the packet as it came in
+      return { dataOut, ctxOut: out.slice(0, input.ctx.length) };
+    },
+  };
+}
