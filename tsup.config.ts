@@ -9,6 +9,8 @@ export default defineConfig([
       elf: 'elf/index.ts',
       loader: 'loader/index.ts',
       verifier: 'verifier/index.ts',
+      // The program language's declarations (tsbpf/lang), also read by tsbpf build's type check.
+      lang: 'src/compiler/lang.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
