@@ -11,13 +11,13 @@ import { BOOL, commonType, INT_TYPES, type IntType, isFreeConversion, S64, U32, 
 import type { IrFunction, Located, Op, Operand, Size, VReg } from './ir.js';
 import { intTypeOf, locOf, type MapDecl, type ModuleInfo, type ProgramDecl } from './module.js';
 import { foldBinary, type BinaryOp } from './fold.js';
-import { pruneUnreachable } from './prune.js';
+import { pruneUnreachable, removeDeadValues } from './prune.js';
 
 type Hdr = 'eth' | 'ipv4' | 'udp' | 'tcp';
 type Val =
   | { readonly k: 'const'; readonly type: IntType; readonly c: bigint; readonly lit?: boolean }
   /** owned: a fresh temporary nobody else names (a local may take it over). */
-  | { readonly k: 'reg'; readonly type: IntType; readonly v: VReg; readonly owned: boolean }
+  | { readonly k: 'reg'; readonly type: IntType; readonly v: VReg; readonly owned: boolean; readonly fits?: number }
   | { readonly k: 'cell'; readonly v: VReg; readonly type: IntType; readonly map: MapDecl }
   | { readonly k: 'hdr'; readonly v: VReg; readonly hdr: Hdr }
   | { readonly k: 'pkt' }
@@ -76,6 +76,11 @@ class Lowering {
   private readonly inlines: InlineFrame[] = [];
   private ctxV = -1;
   private readonly retType: IntType;
+  /** Shared `return K` blocks at the end of the program (as clang merges early returns). */
+  private readonly sharedReturns = new Map<bigint, string>();
+  /** A header accessor whose null path is not placed yet (see header()). */
+  private pendingHeader: { readonly v: VReg; readonly none: string; readonly from: number } | undefined;
+  private bounds: { data: VReg; end: VReg } | undefined;
 
   constructor(private readonly m: ModuleInfo, private readonly prog: ProgramDecl) {
     this.ts = m.ts;
@@ -88,6 +93,7 @@ class Lowering {
     this.loc = this.at(fn);
     this.ctxV = this.newV();
     this.emit({ op: 'ctx', d: this.ctxV });
+    this.ops.length = 0; // put back at the start once the body is known to use the context
     const scope = new Map<string, Binding>();
     this.scopes.push(scope);
     if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
@@ -100,8 +106,10 @@ class Lowering {
     if (ts.isBlock(fn.body)) this.block(fn.body.statements);
     else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
     if (this.reachable) this.emit({ op: 'ret', s: { imm: 0n } });
+    for (const [c, label] of this.sharedReturns) { this.place(label); this.emit({ op: 'ret', s: { imm: c } }); }
+    if (this.ops.some((o) => 'base' in o && o.base === this.ctxV)) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
-    return { ops: pruneUnreachable(this.ops), vregs: this.vregs, frame: this.frame };
+    return { ops: removeDeadValues(pruneUnreachable(this.ops)), vregs: this.vregs, frame: this.frame };
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
@@ -111,12 +119,34 @@ class Lowering {
   private newV(): VReg { return this.vregs++; }
   private label(hint: string): string { return `${this.prog.name}.${hint}${this.labels++}`; }
   private emit(o: Op): void {
+    if (this.pendingHeader !== undefined) this.flushHeader();
     if (o.op === 'label') this.reachable = true;
     else if (!this.reachable) return;
     this.ops.push(this.loc === undefined ? o : { ...o, loc: this.loc });
     if (o.op === 'jmp' || o.op === 'ret') this.reachable = false;
   }
   private place(name: string): void { this.emit({ op: 'label', name }); }
+
+  /** The pending header's null path, placed: `d = 0` where its checks failed. */
+  private flushHeader(): void {
+    const h = this.pendingHeader!;
+    this.pendingHeader = undefined;
+    const done = this.label('hdr');
+    this.emit({ op: 'jmp', target: done });
+    this.place(h.none);
+    this.emit({ op: 'mov', d: h.v, s: { imm: 0n } });
+    this.place(done);
+  }
+
+  /** Sends the pending header's null path to `target` (its checks jump there directly). */
+  private retargetHeader(target: string): void {
+    const h = this.pendingHeader!;
+    this.pendingHeader = undefined;
+    for (let i = h.from; i < this.ops.length; i++) {
+      const o = this.ops[i]!;
+      if ((o.op === 'br' || o.op === 'jmp') && o.target === h.none) this.ops[i] = { ...o, target };
+    }
+  }
   private slot(size: number): number {
     this.frame = (this.frame + size + 7) & ~7;
     return -this.frame;
@@ -150,7 +180,7 @@ class Lowering {
       return;
     }
     if (ts.isIfStatement(s)) {
-      const jump = s.elseStatement === undefined ? this.jumpOnly(s.thenStatement) : undefined;
+      const jump = s.elseStatement === undefined ? this.jumpOnly(s.thenStatement) ?? this.constantReturn(s.thenStatement) : undefined;
       if (jump !== undefined) { this.branch(s.expression, true, jump); return; }
       const els = this.label('else'), end = this.label('endif');
       this.branch(s.expression, false, s.elseStatement === undefined ? end : els);
@@ -213,6 +243,21 @@ class Lowering {
   }
 
   private scoped(s: TS.Statement): void { this.block([s]); }
+
+  /** The shared return block's label when a statement only returns a constant from the program. */
+  private constantReturn(s: TS.Statement): string | undefined {
+    const ts = this.ts;
+    if (ts.isBlock(s) && s.statements.length === 1) return this.constantReturn(s.statements[0]!);
+    if (!ts.isReturnStatement(s) || s.expression === undefined || this.inlines.length > 0) return undefined;
+    const e = s.expression;
+    if (!ts.isNumericLiteral(e) && !(ts.isIdentifier(e) && this.lookupName(e.text) === undefined)) return undefined;
+    const v = this.expr(e);
+    if (v.k !== 'const') return undefined;
+    const c = this.convert(v, this.retType, e) as Val & { k: 'const' };
+    let label = this.sharedReturns.get(c.c);
+    if (label === undefined) { label = this.label(`ret${c.c}_`); this.sharedReturns.set(c.c, label); }
+    return label;
+  }
 
   /** The label a statement only jumps to (break, continue), if that is all it does. */
   private jumpOnly(s: TS.Statement): string | undefined {
@@ -341,6 +386,15 @@ class Lowering {
       }
     }
     const v = this.expr(e);
+    if (v.k === 'hdr' && this.pendingHeader?.v === v.v) {
+      if (!when) { this.retargetHeader(target); return; }
+      const none = this.pendingHeader.none;
+      this.pendingHeader = undefined;
+      this.emit({ op: 'jmp', target });
+      this.place(none);
+      this.emit({ op: 'mov', d: v.v, s: { imm: 0n } });
+      return;
+    }
     if (v.k === 'const') { if ((v.c !== 0n) === when) this.emit({ op: 'jmp', target }); return; }
     if (v.k === 'null') { if (!when) this.emit({ op: 'jmp', target }); return; }
     if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr') {
@@ -426,6 +480,8 @@ class Lowering {
       return { k: 'const', type: t, c: wrap(v.c, t) };
     }
     if (v.type === t || isFreeConversion(v.type, t)) return { ...v, type: t };
+    // A value known to fit (a shifted-down or masked one) needs no truncation.
+    if (v.fits !== undefined && t.bool !== true && (t.signed ? v.fits < t.bits : v.fits <= t.bits)) return { k: 'reg', v: v.v, type: t, owned: v.owned, fits: v.fits };
     const d = this.newV();
     if (t.bool === true) {
       const end = this.label('tobool');
@@ -608,7 +664,10 @@ class Lowering {
     this.emit({ op: 'alu', code, w, d, a: ar.v, b: bo });
     const canonical = w === 32 || t.bits === 64 || op === 'and' || op === 'or' || op === 'xor' || code === 'arsh' || (!t.signed && (op === 'div' || op === 'mod' || op === 'rsh'));
     if (!canonical) this.narrow(d, d, t);
-    return { k: 'reg', v: d, type: t, owned: true };
+    let fits: number | undefined;
+    if (!t.signed && op === 'rsh' && b.k === 'const') fits = t.bits - Number(BigInt.asUintN(64, b.c) & BigInt(t.bits - 1));
+    if (op === 'and' && b.k === 'const' && b.c >= 0n) fits = b.c.toString(2).length;
+    return { k: 'reg', v: d, type: t, owned: true, ...(fits === undefined ? {} : { fits }) };
   }
 
   /** target = f(current value); the result is the new value (or the old one). */
@@ -673,11 +732,15 @@ class Lowering {
   }
 
   private packetBounds(): { data: VReg; end: VReg } {
+    // Loaded once: no helper of the language moves the packet.
+    if (this.bounds !== undefined) return this.bounds;
     const xdp = this.prog.kind === 'xdp';
     const data = this.newV(), end = this.newV();
-    this.emit({ op: 'ld', size: 4, d: data, base: this.ctxV, off: xdp ? 0 : 76 });
-    this.emit({ op: 'ld', size: 4, d: end, base: this.ctxV, off: xdp ? 4 : 80 });
-    return { data, end };
+    // At the program's entry, so that they dominate every later use.
+    const loc = this.at(this.prog.body);
+    this.ops.unshift({ op: 'ld', size: 4, d: data, base: this.ctxV, off: xdp ? 0 : 76, loc }, { op: 'ld', size: 4, d: end, base: this.ctxV, off: xdp ? 4 : 80, loc });
+    this.bounds = { data, end };
+    return this.bounds;
   }
 
   // ---- calls --------------------------------------------------------------------------------
@@ -733,7 +796,8 @@ class Lowering {
     if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc') this.fail(e, `packet headers are read directly in xdp and tc programs only (not ${this.prog.kind})`);
     if (e.arguments.length > 0) this.fail(e, `${kind}() takes no arguments`);
     const d = this.newV();
-    const none = this.label('short'), done = this.label('hdr');
+    const none = this.label('short');
+    const from = this.ops.length;
     const { data, end } = this.packetBounds();
     let start: VReg;
     let need: number;
@@ -759,10 +823,9 @@ class Lowering {
     const skip = kind === 'eth' ? 0 : kind === 'ipv4' ? 14 : 20;
     if (skip === 0) this.emit({ op: 'mov', d, s: { reg: start } });
     else this.emit({ op: 'alu', code: 'add', w: 64, d, a: start, b: { imm: BigInt(skip) } });
-    this.emit({ op: 'jmp', target: done });
-    this.place(none);
-    this.emit({ op: 'mov', d, s: { imm: 0n } });
-    this.place(done);
+    // The null path (d = 0) is placed by the next operation, unless the next thing is the null
+    // check itself: then the failed checks jump straight to where the check would go.
+    this.pendingHeader = { v: d, none, from };
     return { k: 'hdr', v: d, hdr: kind };
   }
 
@@ -789,15 +852,16 @@ class Lowering {
       return this.intVal(this.expr(a), a);
     };
     const mapV = (): VReg => { const v = this.newV(); this.emit({ op: 'ldmap', d: v, map: map.name }); return v; };
-    /** The address of a stack slot holding v as type t. */
-    const onStack = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): VReg => {
+    const address = (off: number): VReg => { const p = this.newV(); this.emit({ op: 'addrfp', d: p, off }); return p; };
+    /** A stack slot holding v as type t. */
+    const store = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): number => {
       const size = (t.bits / 8) as Size;
       const off = this.slot(size);
       this.emit({ op: 'st', size, base: 'fp', off, s: this.operand(this.convert(v, t, n)) });
-      const p = this.newV();
-      this.emit({ op: 'addrfp', d: p, off });
-      return p;
+      return off;
     };
+    /** The address of a stack slot holding v as type t. */
+    const onStack = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): VReg => address(store(v, t, n));
     if (map.kind === 'ringBuf') {
       if (method !== 'output') this.fail(e.expression, `a ring buffer has output(value) (not ${method})`);
       const v = arg(0, 'a value');
@@ -838,10 +902,10 @@ class Lowering {
       case 'increment': {
         const key = this.convert(arg(0, 'a key'), kt, args[0]);
         const by = args[1] === undefined ? { k: 'const' as const, type: vt, c: 1n } : this.convert(arg(1, 'an amount'), vt, args[1]);
-        const keyReg = key.k === 'reg' ? key : undefined;
-        const k = onStack(key, kt, undefined);
+        // The key's slot serves the lookup and, on a miss, the update (helpers do not write it).
+        const keySlot = store(key, kt, undefined);
         const cell = this.newV();
-        this.emit({ op: 'call', helper: 1, args: [{ reg: mapV() }, { reg: k }], d: cell });
+        this.emit({ op: 'call', helper: 1, args: [{ reg: mapV() }, { reg: address(keySlot) }], d: cell });
         const miss = this.label('miss'), done = this.label('incd');
         this.emit({ op: 'br', cmp: 'jeq', w: 64, a: cell, b: { imm: 0n }, target: miss });
         const size = vt.bits / 8;
@@ -856,9 +920,8 @@ class Lowering {
         this.emit({ op: 'jmp', target: done });
         this.place(miss);
         if (map.kind === 'hashMap' || map.kind === 'lruHashMap' || map.kind === 'perCpuHashMap') {
-          const k2 = keyReg === undefined ? k : onStack(keyReg, kt, undefined);
           const v = onStack(by, vt, undefined);
-          this.emit({ op: 'call', helper: 2, args: [{ reg: mapV() }, { reg: k2 }, { reg: v }, { imm: 1n }] });
+          this.emit({ op: 'call', helper: 2, args: [{ reg: mapV() }, { reg: address(keySlot) }, { reg: v }, { imm: 1n }] });
         }
         this.place(done);
         void discard;

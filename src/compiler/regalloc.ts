@@ -108,6 +108,8 @@ function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; sp
   // A value that ends as a helper's argument k would rather be in R(k+1): no move at the call.
   const hints = new Map<VReg, Register>();
   f.ops.forEach((o, i) => {
+    // The context arrives in R1: left there, no move.
+    if (o.op === 'ctx') hints.set(o.d, 1);
     if (o.op !== 'call') return;
     o.args.forEach((a, k) => {
       const r = 'reg' in a ? iv[a.reg] : undefined;
