@@ -122,6 +122,48 @@ describe('tsbpf build', () => {
   });
 });
 
+describe.skipIf(!kernel)('statements beyond the property test, against the same code run as JavaScript', () => {
+  // Small values: JavaScript's numbers and the language's integers agree, so the body itself is
+  // the reference (run by new Function).
+  const fns = `function clamp(x: u64, hi: u64): u64 { if (x > hi) return hi; return x; }
+function score(k: u64): u64 {
+  switch (k % 4) {
+    case 0: return 10;
+    case 1:
+    case 2: return 20 + k;
+    default: break;
+  }
+  return 7;
+}`;
+  const body = `let acc: u64 = 0;
+  let i: u64 = 0;
+  while (i < 20) {
+    i++;
+    if (i % 3 === 0) continue;
+    if (i > 15) break;
+    acc += score(i) + clamp(a1, 5);
+  }
+  let j: u64 = 0;
+  do { j += 2; } while (j < a2 && j < 40);
+  const r = acc * 3 + j + (a0 > 2 && a1 < 9 ? 100 : 1) + (a0 === 0 || a1 === 0 ? 1000 : 0);`;
+  it('while, do-while, continue, break, switch with fallthrough, inlined functions, && || ?:', () => {
+    const src = `${HEAD}${ARGS}${fns}\nexport const prog = socketFilter((pkt) => {
+  const p0 = args.lookup(0); const p1 = args.lookup(1); const p2 = args.lookup(2);
+  if (!p0 || !p1 || !p2) return 1;
+  const a0: u64 = p0.value, a1: u64 = p1.value, a2: u64 = p2.value;
+  ${body}
+  const c = out.lookup(0);
+  if (c) { c.value = r; c.value += 1; c.value *= 2; }
+  return 0;
+});\n`;
+    const js = ts.transpile(`${fns}\nfunction run(a0: number, a1: number, a2: number) { ${body}\n return (r + 1) * 2; }\nreturn run;`);
+    const run = new Function(js) as () => (a: number, b: number, c: number) => number;
+    const vectors = [[0n, 0n, 0n], [3n, 4n, 7n], [5n, 11n, 1n], [2n, 8n, 30n]];
+    const want = vectors.map(([a, b, c]) => BigInt(run()(Number(a), Number(b), Number(c))));
+    expect(runArgsProgram(src, vectors.map((v) => [...v, 0n]))).toEqual(want);
+  });
+});
+
 describe.skipIf(!kernel)('disagreements the property test found, fixed', () => {
   it('a let initialised from a const local gets its own register (the const kept its value)', () => {
     // Found: `let v0: u64 = a0;` took over a0's register, so assigning v0 changed a0.
