@@ -9,7 +9,7 @@ import { INT_TYPES, type IntType } from './int-type.js';
 
 /** Module specifiers whose names are the language's. */
 export function isLangSpecifier(spec: string): boolean {
-  return spec === 'tsbpf/lang' || spec === 'tsbpf' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec) || /(^|\/)compiler\/lang\.js$/.test(spec);
+  return spec === 'tsbpf/lang' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec);
 }
 
 export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf';
