@@ -10,6 +10,8 @@ export default defineConfig([
       loader: 'loader/index.ts',
       verifier: 'verifier/index.ts',
       vm: 'vm/index.ts',
+      // The program language's declarations (tsbpf/lang), also read by tsbpf build's type check.
+      lang: 'src/compiler/lang.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,

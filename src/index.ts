@@ -8,3 +8,4 @@ export { disassembleFile, disassembleFileBytes, type DisasmOptions } from './com
 export { VERSION } from './version.js';
 export * from './dsl/index.js';
 export { BuildError, buildProgramFile, loadProgramModule } from './commands/build.js';
+export { CompileError, compileFile, compileSource, typeCheck, usesLanguage } from './compiler/index.js';

@@ -51,7 +51,7 @@ describe('the published package', () => {
       expect(r.status, `${kind} ${spec}: ${r.out}`).toBe(0);
       return JSON.parse(r.out) as string[];
     };
-    expect(SUBPATHS).toEqual(['tsbpf', 'tsbpf/isa', 'tsbpf/elf', 'tsbpf/loader', 'tsbpf/verifier', 'tsbpf/vm']);
+    expect(SUBPATHS).toEqual(['tsbpf', 'tsbpf/isa', 'tsbpf/elf', 'tsbpf/loader', 'tsbpf/verifier', 'tsbpf/vm', 'tsbpf/lang']);
     for (const spec of SUBPATHS) {
       const esm = names('esm', spec);
       expect(esm.length, spec).toBeGreaterThan(0);

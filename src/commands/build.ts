@@ -6,13 +6,14 @@
 // tsbpf), written to a temporary directory, imported with source maps on (so line_info names the
 // .ts lines), and deleted again. Nothing is written next to the module.
 
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { type DslObject, isDslObject } from '../dsl/object.js';
+import { CompileError, compileFile, usesLanguage } from '../compiler/index.js';
 import { BuildError } from './build-error.js';
 import { pendingTemps } from './build-guard.js';
 import { moduleFailure } from './module-failure.js';
@@ -106,6 +107,17 @@ export async function loadProgramModule(file: string, tmpDir?: string): Promise<
  * programs are built is the module's failure (exit 2), unless tsbpf's own code threw it.
  */
 export async function buildProgramFile(file: string, tmpDir?: string): Promise<Uint8Array> {
+  // A module in the language (it imports tsbpf/lang) is compiled, not run.
+  let source: string | undefined;
+  try { source = readFileSync(file, 'utf8'); } catch { /* loadProgramModule reports it */ }
+  if (source !== undefined && usesLanguage(source)) {
+    try {
+      return await compileFile(file);
+    } catch (e) {
+      if (e instanceof CompileError) throw new BuildError(e.location.file, e.reason, e.location.line, e.location.column);
+      throw e;
+    }
+  }
   const object = await loadProgramModule(file, tmpDir);
   try {
     return object.build();

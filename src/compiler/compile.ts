@@ -1,0 +1,109 @@
+// The compiler's entry: a program module's source → a DslObject (tsbpf's object model with BTF
+// and line_info at the TypeScript lines), after tsc has type-checked it against tsbpf/lang.
+// TypeScript is loaded on first use: the CLI's other commands do not pay for it.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type TS from 'typescript';
+import {
+  arrayMap, type CType, defineObject, type DslObject, hashMap, lruHashMap, type MapDef, percpuArrayMap, percpuHashMap, program,
+  type ProgramDef, ringBufMap, s16, s32, s64, s8, u16, u32, u64, u8,
+} from '../dsl/index.js';
+import { emit } from './emit.js';
+import { CompileError } from './errors.js';
+import type { IntType } from './int-type.js';
+import { lowerProgram } from './lower.js';
+import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
+import { locOf, type MapDecl, readModule } from './module.js';
+import { allocate } from './regalloc.js';
+
+const STACK_LIMIT = 512;
+
+/** TypeScript through require: an ESM import of its 9 MB CommonJS file scans it for export names first. */
+function typescript(): typeof TS {
+  return createRequire(import.meta.url)('typescript') as typeof TS;
+}
+
+/** True when a module's source is written in the language (it imports tsbpf/lang). */
+export function usesLanguage(source: string): boolean {
+  return /\bfrom\s+['"]tsbpf\/lang['"]/.test(source);
+}
+
+/** The declarations file of tsbpf/lang next to this code (built library or sources). */
+function langDeclarations(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const found = [join(here, 'lang.d.ts'), join(here, 'lang.ts'), join(here, '..', 'src', 'compiler', 'lang.ts'), join(here, '..', 'compiler', 'lang.ts')].find((p) => existsSync(p));
+  if (found === undefined) throw new Error('internal: tsbpf/lang declarations not found next to the compiler');
+  return found;
+}
+
+/** tsc's first error in the module (against tsbpf/lang and a minimal global library), as a CompileError. */
+export function typeCheck(ts: typeof TS, file: string): void {
+  const lang = langDeclarations();
+  const options: TS.CompilerOptions = {
+    strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+    noLib: true, types: [], skipLibCheck: true, paths: { 'tsbpf/lang': [lang] }, allowUnreachableCode: true,
+  };
+  const host = ts.createCompilerHost(options);
+  // The minimal library is a virtual root file: no lib.*.d.ts is read.
+  const libPath = join(dirname(lang), MINIMAL_LIB_NAME);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, lv, onError, create) => (resolve(name) === libPath ? ts.createSourceFile(name, MINIMAL_LIB, lv) : getSourceFile(name, lv, onError, create));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => resolve(name) === libPath || fileExists(name);
+  const p = ts.createProgram({ rootNames: [file, libPath], options, host });
+  const diags = [...p.getSyntacticDiagnostics(), ...p.getSemanticDiagnostics()].filter((d) => d.category === ts.DiagnosticCategory.Error);
+  const first = diags.find((d) => d.file !== undefined && resolve(d.file.fileName) === resolve(file)) ?? diags[0];
+  if (first === undefined) return;
+  const text = ts.flattenDiagnosticMessageText(first.messageText, ' ');
+  if (first.file === undefined || first.start === undefined) throw new CompileError(text, { file, line: 1, column: 1 });
+  const pos = first.file.getLineAndCharacterOfPosition(first.start);
+  throw new CompileError(text, { file: resolve(first.file.fileName) === resolve(file) ? file : first.file.fileName, line: pos.line + 1, column: pos.character + 1 });
+}
+
+const CTYPES: Record<string, CType> = { u8, u16, u32, u64, s8, s16, s32, s64, bool: u8 };
+const ctype = (t: IntType): CType => CTYPES[t.name]!;
+
+function mapDef(m: MapDecl): MapDef {
+  const kv = { key: ctype(m.key ?? { name: 'u32', bits: 32, signed: false }), value: ctype(m.value ?? { name: 'u32', bits: 32, signed: false }), maxEntries: m.maxEntries };
+  switch (m.kind) {
+    case 'hashMap': return hashMap(kv);
+    case 'lruHashMap': return lruHashMap(kv);
+    case 'perCpuHashMap': return percpuHashMap(kv);
+    case 'arrayMap': return arrayMap(kv);
+    case 'perCpuArrayMap': return percpuArrayMap(kv);
+    case 'ringBuf': return ringBufMap({ maxEntries: m.maxEntries });
+  }
+}
+
+/** Compiles a program module's source text (no type check: see typeCheck). */
+export function compileSource(ts: typeof TS, source: string, file: string): DslObject {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  // Syntax errors first (the type check reports them too; compileSource alone must not miss them).
+  const syntax = (sf as TS.SourceFile & { parseDiagnostics?: readonly TS.Diagnostic[] }).parseDiagnostics?.[0];
+  if (syntax !== undefined) {
+    const pos = sf.getLineAndCharacterOfPosition(syntax.start ?? 0);
+    throw new CompileError(ts.flattenDiagnosticMessageText(syntax.messageText, ' '), { file, line: pos.line + 1, column: pos.character + 1 });
+  }
+  const m = readModule(ts, sf, file);
+  const programs: Record<string, ProgramDef> = {};
+  for (const prog of m.programs) {
+    const ir = lowerProgram(m, prog);
+    const alloc = allocate(ir);
+    if (alloc.frame > STACK_LIMIT) throw new CompileError(`the program needs ${alloc.frame} bytes of stack (with spills); eBPF allows ${STACK_LIMIT}`, locOf(ts, sf, file, prog.body));
+    programs[prog.name] = program(prog.section, (b) => { b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text))); });
+  }
+  const maps: Record<string, MapDef> = {};
+  for (const [name, decl] of m.maps) maps[name] = mapDef(decl);
+  return defineObject({ license: m.license, maps, programs });
+}
+
+/** `tsbpf build` of a module in the language: type check, compile, the object's ELF bytes. */
+export async function compileFile(file: string, options: { typeCheck?: boolean } = {}): Promise<Uint8Array> {
+  const ts = typescript();
+  const source = readFileSync(file, 'utf8');
+  if (options.typeCheck !== false) typeCheck(ts, file);
+  return compileSource(ts, source, file).build();
+}

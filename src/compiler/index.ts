@@ -1,0 +1,4 @@
+// The TypeScript-to-eBPF compiler (tsbpf/lang programs): see docs/dsl.md.
+
+export { compileFile, compileSource, typeCheck, usesLanguage } from './compile.js';
+export { CompileError } from './errors.js';

@@ -1,0 +1,79 @@
+// The compiler's intermediate form: a linear list of operations on virtual registers (numbered
+// from 0, each holding one 64-bit value), with labels and jumps. The frontend (lower-*.ts) makes
+// it, the register allocator (regalloc.ts) maps virtual registers to R0–R9 or stack slots, and
+// emit.ts writes the instructions.
+
+import type { AluOp, JumpOp } from '../../isa/index.js';
+import type { SourceLocation } from '../dsl/index.js';
+
+export type VReg = number;
+/** A virtual register or a constant (any 64-bit value; emit picks imm32 or ld_imm64). */
+export type Operand = { readonly reg: VReg } | { readonly imm: bigint };
+export type Size = 1 | 2 | 4 | 8;
+
+export type Op =
+  /** d = s; w 32: the low 32 bits, zero-extended. */
+  | { readonly op: 'mov'; readonly d: VReg; readonly s: Operand; readonly w?: 32 }
+  /** d = a op b in 64 or 32 bits (32: the result is zero-extended). */
+  | { readonly op: 'alu'; readonly code: AluOp; readonly w: 32 | 64; readonly d: VReg; readonly a: VReg; readonly b: Operand }
+  | { readonly op: 'neg'; readonly d: VReg; readonly a: VReg }
+  /** d = sign extension of a's low `bits` bits. */
+  | { readonly op: 'movsx'; readonly d: VReg; readonly a: VReg; readonly bits: 8 | 16 | 32 }
+  /** d = byte swap to big endian of a's low `bits` bits. */
+  | { readonly op: 'be'; readonly d: VReg; readonly a: VReg; readonly bits: 16 | 32 | 64 }
+  | { readonly op: 'ld'; readonly size: Size; readonly d: VReg; readonly base: VReg | 'fp'; readonly off: number; readonly signed?: boolean }
+  | { readonly op: 'st'; readonly size: Size; readonly base: VReg | 'fp'; readonly off: number; readonly s: Operand }
+  | { readonly op: 'atomicAdd'; readonly size: 4 | 8; readonly base: VReg; readonly off: number; readonly s: VReg }
+  /** d = address of the map (ld_imm64 with a map relocation). */
+  | { readonly op: 'ldmap'; readonly d: VReg; readonly map: string }
+  /** d = address of a global in a data section. */
+  | { readonly op: 'ldglobal'; readonly d: VReg; readonly section: string; readonly offset: number; readonly variable?: string }
+  /** d = address of a NUL-terminated string in .rodata (printk formats). */
+  | { readonly op: 'ldstr'; readonly d: VReg; readonly text: string }
+  /** d = fp + off. */
+  | { readonly op: 'addrfp'; readonly d: VReg; readonly off: number }
+  /** A helper call: arguments into R1–R5, the result (R0) into d. Clobbers R0–R5. */
+  | { readonly op: 'call'; readonly helper: number; readonly args: readonly Operand[]; readonly d?: VReg }
+  | { readonly op: 'jmp'; readonly target: string }
+  | { readonly op: 'br'; readonly cmp: JumpOp; readonly w: 32 | 64; readonly a: VReg; readonly b: Operand; readonly target: string }
+  | { readonly op: 'label'; readonly name: string }
+  | { readonly op: 'ret'; readonly s: Operand }
+  /** d = the context pointer (R1 at entry); only as the first operation. */
+  | { readonly op: 'ctx'; readonly d: VReg };
+
+export type Located = Op & { readonly loc?: SourceLocation };
+
+export interface IrFunction {
+  readonly ops: Located[];
+  readonly vregs: number;
+  /** Bytes of stack used by the frontend (keys, values); spill slots go below. */
+  readonly frame: number;
+}
+
+/** Virtual registers an operation reads. */
+export function uses(o: Op): VReg[] {
+  const r: VReg[] = [];
+  const opnd = (x: Operand): void => { if ('reg' in x) r.push(x.reg); };
+  switch (o.op) {
+    case 'mov': opnd(o.s); break;
+    case 'alu': r.push(o.a); opnd(o.b); break;
+    case 'neg': case 'movsx': case 'be': r.push(o.a); break;
+    case 'ld': if (o.base !== 'fp') r.push(o.base); break;
+    case 'st': if (o.base !== 'fp') r.push(o.base); opnd(o.s); break;
+    case 'atomicAdd': r.push(o.base, o.s); break;
+    case 'call': for (const a of o.args) opnd(a); break;
+    case 'br': r.push(o.a); opnd(o.b); break;
+    case 'ret': opnd(o.s); break;
+    default: break;
+  }
+  return r;
+}
+
+/** The virtual register an operation writes, if any. */
+export function def(o: Op): VReg | undefined {
+  switch (o.op) {
+    case 'mov': case 'alu': case 'neg': case 'movsx': case 'be': case 'ld': case 'ldmap': case 'ldglobal': case 'ldstr': case 'addrfp': case 'ctx': return o.d;
+    case 'call': return o.d;
+    default: return undefined;
+  }
+}

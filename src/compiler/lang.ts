@@ -1,0 +1,167 @@
+// The language of `tsbpf build`: eBPF programs as plain TypeScript. A program module imports
+// these declarations (`import { xdp, hashMap, u32 } from 'tsbpf/lang'`) so that tsc type-checks
+// it; `tsbpf build` then compiles the module's source — these functions never run. Each type and
+// function here is what the compiler (src/compiler/) recognises by name; docs/dsl.md describes
+// what each construct becomes.
+
+/* eslint-disable @typescript-eslint/no-unused-vars */
+
+// ---- integers -----------------------------------------------------------------------------
+// Plain `number` aliases for tsc; the compiler gives each its width and signedness, with
+// wrap-around arithmetic, and converts on assignment and with `as` (truncation, sign extension).
+export type u8 = number;
+export type u16 = number;
+export type u32 = number;
+export type u64 = number;
+export type s8 = number;
+export type s16 = number;
+export type s32 = number;
+export type s64 = number;
+export type bool = boolean;
+
+// ---- maps ---------------------------------------------------------------------------------
+
+/** A map value of integer type through a checked pointer (a lookup that was not null). */
+export interface Cell<V extends number> {
+  /** Loads or stores the value. */
+  value: V;
+  /** `lock *value += n` (4- and 8-byte values). */
+  atomicAdd(n: V): void;
+}
+
+/** How update() treats an existing key: BPF_ANY, BPF_NOEXIST, BPF_EXIST. */
+export type UpdateMode = 'any' | 'noexist' | 'exist';
+
+export interface MapOptions {
+  readonly maxEntries: number;
+}
+
+/** A key/value map of integer keys and values. */
+export interface HashMap<K extends number, V extends number> {
+  /** The value's cell, or null when the key is absent (check it before use: tsc refuses otherwise). */
+  lookup(key: K): Cell<V> | null;
+  /** Stores value under key; 0 or a negative errno. */
+  update(key: K, value: V, mode?: UpdateMode): s64;
+  /** Removes key; 0 or a negative errno. */
+  delete(key: K): s64;
+  /** Adds `by` (default 1) to the value under key, creating it when absent (lookup, atomic add, update). */
+  increment(key: K, by?: V): void;
+}
+
+/** An array of values indexed by u32 (every entry exists, zero at first). */
+export interface ArrayMap<V extends number> {
+  lookup(index: u32): Cell<V> | null;
+  update(index: u32, value: V, mode?: UpdateMode): s64;
+  increment(index: u32, by?: V): void;
+}
+
+/** A ring buffer of integer records shared with user space. */
+export interface RingBuf {
+  /** Copies the value (its type's size) into the buffer; 0 or a negative errno. */
+  output<V extends number>(value: V): s64;
+}
+
+function compiled(): never {
+  throw new Error('tsbpf/lang declarations describe programs for `tsbpf build`; they do not run in JavaScript');
+}
+
+/** BPF_MAP_TYPE_HASH. */
+export function hashMap<K extends number, V extends number>(options: MapOptions): HashMap<K, V> { return compiled(); }
+/** BPF_MAP_TYPE_LRU_HASH. */
+export function lruHashMap<K extends number, V extends number>(options: MapOptions): HashMap<K, V> { return compiled(); }
+/** BPF_MAP_TYPE_PERCPU_HASH (lookup sees this CPU's value). */
+export function perCpuHashMap<K extends number, V extends number>(options: MapOptions): HashMap<K, V> { return compiled(); }
+/** BPF_MAP_TYPE_ARRAY. */
+export function arrayMap<V extends number>(options: MapOptions): ArrayMap<V> { return compiled(); }
+/** BPF_MAP_TYPE_PERCPU_ARRAY. */
+export function perCpuArrayMap<V extends number>(options: MapOptions): ArrayMap<V> { return compiled(); }
+/** BPF_MAP_TYPE_RINGBUF; maxEntries is the size in bytes (a power of two, a page multiple). */
+export function ringBuf(options: MapOptions): RingBuf { return compiled(); }
+
+// ---- programs -----------------------------------------------------------------------------
+
+declare const programBrand: unique symbol;
+/** An entry program (its ELF section is the program type and attach point). */
+export interface Program { readonly [programBrand]: true }
+
+/** An XDP or tc frame: header accessors check the frame is long enough and return null when not. */
+export interface Packet {
+  /** Bytes in the frame. */
+  readonly length: u32;
+  /** The Ethernet header (14 bytes), or null on a shorter frame. */
+  eth(): EthHeader | null;
+  /** The IPv4 header after an Ethernet header with type 0x0800, or null. */
+  ipv4(): Ipv4Header | null;
+}
+export interface EthHeader {
+  /** EtherType, in network order (compare with htons(0x0800)). */
+  readonly proto: u16;
+}
+export interface Ipv4Header {
+  /** Fields in network order, as in the frame. */
+  readonly saddr: u32;
+  readonly daddr: u32;
+  readonly protocol: u8;
+  readonly ttl: u8;
+  readonly totLen: u16;
+  /** The UDP header after this (option-less) IPv4 header, or null. */
+  udp(): UdpHeader | null;
+  /** The TCP header after this (option-less) IPv4 header, or null. */
+  tcp(): TcpHeader | null;
+}
+export interface UdpHeader { readonly source: u16; readonly dest: u16; readonly len: u16 }
+export interface TcpHeader { readonly source: u16; readonly dest: u16; readonly seq: u32 }
+
+/** The context of a tracing program (tracepoint, kprobe): opaque here. */
+export interface TraceContext { readonly [programBrand]?: never }
+
+/** An XDP program: returns an XDP_* action. */
+export function xdp(body: (pkt: Packet) => u32): Program { return compiled(); }
+/** A socket filter ("socket"): returns how many bytes of the packet to keep (0 drops it). */
+export function socketFilter(body: (pkt: Packet) => u32): Program { return compiled(); }
+/** A tc classifier ("tc"): returns a TC_ACT_* verdict. */
+export function tc(body: (pkt: Packet) => s32): Program { return compiled(); }
+/** A tracepoint program: `tracepoint('syscalls/sys_enter_execve', (ctx) => { … })`. */
+export function tracepoint(name: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
+/** A kprobe on a kernel function. */
+export function kprobe(fn: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
+/** A kretprobe on a kernel function. */
+export function kretprobe(fn: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
+/** A uprobe: `uprobe('/usr/lib/libc.so.6:getpid', …)`. */
+export function uprobe(target: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
+/** A uretprobe. */
+export function uretprobe(target: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
+
+// ---- constants ----------------------------------------------------------------------------
+
+export const XDP_ABORTED = 0;
+export const XDP_DROP = 1;
+export const XDP_PASS = 2;
+export const XDP_TX = 3;
+export const XDP_REDIRECT = 4;
+export const TC_ACT_OK = 0;
+export const TC_ACT_SHOT = 2;
+
+// ---- helpers (each a kernel helper call; named parameters in their documentation) ---------
+
+/** bpf_get_current_pid_tgid: the thread group id (the process id) << 32 | the thread id. */
+export function getCurrentPidTgid(): u64 { return compiled(); }
+/** bpf_get_current_uid_gid: gid << 32 | uid. */
+export function getCurrentUidGid(): u64 { return compiled(); }
+/** bpf_ktime_get_ns: nanoseconds since boot (CLOCK_MONOTONIC). */
+export function ktimeGetNs(): u64 { return compiled(); }
+/** bpf_get_smp_processor_id: the CPU running the program. */
+export function getSmpProcessorId(): u32 { return compiled(); }
+/** bpf_get_prandom_u32: a pseudo-random number. */
+export function getPrandomU32(): u32 { return compiled(); }
+/**
+ * bpf_trace_printk (GPL only): a line to /sys/kernel/tracing/trace_pipe. `format` is a string
+ * literal with at most three conversions (%d %u %x %ld %lu %lx %llu …), one per argument.
+ */
+export function printk(format: string, ...args: number[]): void { return compiled(); }
+
+/** Host to network order (big endian), 16 and 32 bits; constants are folded. */
+export function htons(x: u16): u16 { return compiled(); }
+export function htonl(x: u32): u32 { return compiled(); }
+export function ntohs(x: u16): u16 { return compiled(); }
+export function ntohl(x: u32): u32 { return compiled(); }

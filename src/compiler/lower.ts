@@ -1,0 +1,1006 @@
+// TypeScript function bodies → IR. Each expression becomes a typed value (a folded constant, or
+// a virtual register holding the value in its type's canonical form: int-type.ts), each
+// statement control flow over labels. Module functions are inlined. Whatever is outside the
+// language is a CompileError at its line.
+
+import type TS from 'typescript';
+import type { JumpOp } from '../../isa/index.js';
+import type { SourceLocation } from '../dsl/index.js';
+import { CompileError } from './errors.js';
+import { BOOL, commonType, INT_TYPES, type IntType, isFreeConversion, S64, U32, U64, wrap } from './int-type.js';
+import type { IrFunction, Located, Op, Operand, Size, VReg } from './ir.js';
+import { intTypeOf, locOf, type MapDecl, type ModuleInfo, type ProgramDecl } from './module.js';
+import { foldBinary, type BinaryOp } from './fold.js';
+import { pruneUnreachable, removeDeadValues } from './prune.js';
+
+type Hdr = 'eth' | 'ipv4' | 'udp' | 'tcp';
+type Val =
+  | { readonly k: 'const'; readonly type: IntType; readonly c: bigint; readonly lit?: boolean }
+  /** owned: a fresh temporary nobody else names (a local may take it over). */
+  | { readonly k: 'reg'; readonly type: IntType; readonly v: VReg; readonly owned: boolean; readonly fits?: number }
+  | { readonly k: 'cell'; readonly v: VReg; readonly type: IntType; readonly map: MapDecl }
+  | { readonly k: 'hdr'; readonly v: VReg; readonly hdr: Hdr }
+  | { readonly k: 'pkt' }
+  | { readonly k: 'ctx' }
+  | { readonly k: 'map'; readonly map: MapDecl }
+  | { readonly k: 'null' };
+
+type Binding = { readonly kind: 'local'; readonly v: VReg; readonly type: IntType } | { readonly kind: 'value'; readonly val: Val };
+
+const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
+  eth: { proto: { off: 12, type: INT_TYPES.u16! } },
+  ipv4: {
+    saddr: { off: 12, type: U32 }, daddr: { off: 16, type: U32 }, protocol: { off: 9, type: INT_TYPES.u8! },
+    ttl: { off: 8, type: INT_TYPES.u8! }, totLen: { off: 2, type: INT_TYPES.u16! },
+  },
+  udp: { source: { off: 0, type: INT_TYPES.u16! }, dest: { off: 2, type: INT_TYPES.u16! }, len: { off: 4, type: INT_TYPES.u16! } },
+  tcp: { source: { off: 0, type: INT_TYPES.u16! }, dest: { off: 2, type: INT_TYPES.u16! }, seq: { off: 4, type: U32 } },
+};
+const HEADER_SIZE: Record<Hdr, number> = { eth: 14, ipv4: 20, udp: 8, tcp: 20 };
+
+/** Helpers callable by their language name: id, result type, GPL only. */
+const HELPER_CALLS: Record<string, { id: number; ret: IntType }> = {
+  getCurrentPidTgid: { id: 14, ret: U64 }, getCurrentUidGid: { id: 15, ret: U64 }, ktimeGetNs: { id: 5, ret: U64 },
+  getSmpProcessorId: { id: 8, ret: U32 }, getPrandomU32: { id: 7, ret: U32 },
+};
+const CONSTANTS: Record<string, bigint> = {
+  XDP_ABORTED: 0n, XDP_DROP: 1n, XDP_PASS: 2n, XDP_TX: 3n, XDP_REDIRECT: 4n, TC_ACT_OK: 0n, TC_ACT_SHOT: 2n,
+};
+const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
+const MAX_INLINE_DEPTH = 8;
+const STACK_LIMIT = 512;
+
+const MIRROR: Record<JumpOp, JumpOp> = {
+  jeq: 'jeq', jne: 'jne', jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge', jset: 'jset',
+};
+const NEGATE: Record<JumpOp, JumpOp> = {
+  jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge', jsgt: 'jsle', jsle: 'jsgt', jsge: 'jslt', jslt: 'jsge', jset: 'jset',
+};
+
+export function lowerProgram(m: ModuleInfo, prog: ProgramDecl): IrFunction {
+  return new Lowering(m, prog).run();
+}
+
+interface InlineFrame { readonly result?: VReg; readonly type?: IntType; readonly end: string }
+
+class Lowering {
+  private readonly ts: typeof TS;
+  private readonly ops: Located[] = [];
+  private vregs = 0;
+  private frame = 0;
+  private labels = 0;
+  private loc: SourceLocation | undefined;
+  private reachable = true;
+  private readonly scopes: Map<string, Binding>[] = [];
+  private readonly loops: { brk: string; cont?: string }[] = [];
+  private readonly inlines: InlineFrame[] = [];
+  private ctxV = -1;
+  private readonly retType: IntType;
+  /** Shared `return K` blocks at the end of the program (as clang merges early returns). */
+  private readonly sharedReturns = new Map<bigint, string>();
+  /** A header accessor whose null path is not placed yet (see header()). */
+  private pendingHeader: { readonly v: VReg; readonly none: string; readonly from: number } | undefined;
+  private bounds: { data: VReg; end: VReg } | undefined;
+
+  constructor(private readonly m: ModuleInfo, private readonly prog: ProgramDecl) {
+    this.ts = m.ts;
+    this.retType = prog.kind === 'xdp' || prog.kind === 'socketFilter' ? U32 : INT_TYPES.s32!;
+  }
+
+  run(): IrFunction {
+    const ts = this.ts;
+    const fn = this.prog.body;
+    this.loc = this.at(fn);
+    this.ctxV = this.newV();
+    this.emit({ op: 'ctx', d: this.ctxV });
+    this.ops.length = 0; // put back at the start once the body is known to use the context
+    const scope = new Map<string, Binding>();
+    this.scopes.push(scope);
+    if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
+    const p = fn.parameters[0];
+    if (p !== undefined) {
+      if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
+      const packet = this.prog.kind === 'xdp' || this.prog.kind === 'tc' || this.prog.kind === 'socketFilter';
+      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: packet ? { k: 'pkt' } : { k: 'ctx' } });
+    }
+    if (ts.isBlock(fn.body)) this.block(fn.body.statements);
+    else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
+    if (this.reachable) this.emit({ op: 'ret', s: { imm: 0n } });
+    for (const [c, label] of this.sharedReturns) { this.place(label); this.emit({ op: 'ret', s: { imm: c } }); }
+    if (this.ops.some((o) => 'base' in o && o.base === this.ctxV)) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
+    if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
+    return { ops: removeDeadValues(pruneUnreachable(this.ops)), vregs: this.vregs, frame: this.frame };
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  private at(n: TS.Node): SourceLocation { return locOf(this.ts, this.m.sf, this.m.file, n); }
+  private fail(n: TS.Node, msg: string): never { throw new CompileError(msg, this.at(n)); }
+  private newV(): VReg { return this.vregs++; }
+  private label(hint: string): string { return `${this.prog.name}.${hint}${this.labels++}`; }
+  private emit(o: Op): void {
+    if (this.pendingHeader !== undefined) this.flushHeader();
+    if (o.op === 'label') this.reachable = true;
+    else if (!this.reachable) return;
+    this.ops.push(this.loc === undefined ? o : { ...o, loc: this.loc });
+    if (o.op === 'jmp' || o.op === 'ret') this.reachable = false;
+  }
+  private place(name: string): void { this.emit({ op: 'label', name }); }
+
+  /** The pending header's null path, placed: `d = 0` where its checks failed. */
+  private flushHeader(): void {
+    const h = this.pendingHeader!;
+    this.pendingHeader = undefined;
+    const done = this.label('hdr');
+    this.emit({ op: 'jmp', target: done });
+    this.place(h.none);
+    this.emit({ op: 'mov', d: h.v, s: { imm: 0n } });
+    this.place(done);
+  }
+
+  /** Sends the pending header's null path to `target` (its checks jump there directly). */
+  private retargetHeader(target: string): void {
+    const h = this.pendingHeader!;
+    this.pendingHeader = undefined;
+    for (let i = h.from; i < this.ops.length; i++) {
+      const o = this.ops[i]!;
+      if ((o.op === 'br' || o.op === 'jmp') && o.target === h.none) this.ops[i] = { ...o, target };
+    }
+  }
+  private slot(size: number): number {
+    this.frame = (this.frame + size + 7) & ~7;
+    return -this.frame;
+  }
+  private lookupName(name: string): Binding | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) { const b = this.scopes[i]!.get(name); if (b !== undefined) return b; }
+    return undefined;
+  }
+  private operand(v: Val & { k: 'const' | 'reg' }): Operand { return v.k === 'const' ? { imm: v.c } : { reg: v.v }; }
+
+  // ---- statements ---------------------------------------------------------------------------
+
+  private block(stmts: readonly TS.Statement[]): void {
+    this.scopes.push(new Map());
+    try { for (const s of stmts) this.stmt(s); } finally { this.scopes.pop(); }
+  }
+
+  private stmt(s: TS.Statement): void {
+    const ts = this.ts;
+    this.loc = this.at(s);
+    if (ts.isBlock(s)) return this.block(s.statements);
+    if (ts.isEmptyStatement(s)) return;
+    if (ts.isExpressionStatement(s)) { this.expr(s.expression, true); return; }
+    if (ts.isVariableStatement(s)) return this.varDecl(s.declarationList);
+    if (ts.isReturnStatement(s)) {
+      if (s.expression === undefined) {
+        if (this.inlines.length > 0) { this.emit({ op: 'jmp', target: this.inlines.at(-1)!.end }); return; }
+        return this.fail(s, 'a program returns a value');
+      }
+      this.ret(this.expr(s.expression), s.expression);
+      return;
+    }
+    if (ts.isIfStatement(s)) {
+      const jump = s.elseStatement === undefined ? this.jumpOnly(s.thenStatement) ?? this.constantReturn(s.thenStatement) : undefined;
+      if (jump !== undefined) { this.branch(s.expression, true, jump); return; }
+      const els = this.label('else'), end = this.label('endif');
+      this.branch(s.expression, false, s.elseStatement === undefined ? end : els);
+      this.scoped(s.thenStatement);
+      if (s.elseStatement !== undefined) {
+        this.emit({ op: 'jmp', target: end });
+        this.place(els);
+        this.scoped(s.elseStatement);
+      }
+      this.place(end);
+      return;
+    }
+    if (ts.isWhileStatement(s)) {
+      const top = this.label('while'), end = this.label('wend');
+      this.place(top);
+      this.branch(s.expression, false, end);
+      this.loopBody(s.statement, end, top);
+      this.emit({ op: 'jmp', target: top });
+      this.place(end);
+      return;
+    }
+    if (ts.isDoStatement(s)) {
+      const top = this.label('do'), cont = this.label('dcont'), end = this.label('dend');
+      this.place(top);
+      this.loopBody(s.statement, end, cont);
+      this.place(cont);
+      this.branch(s.expression, true, top);
+      this.place(end);
+      return;
+    }
+    if (ts.isForStatement(s)) {
+      this.scopes.push(new Map());
+      try {
+        const init = s.initializer;
+        if (init !== undefined) {
+          if (ts.isVariableDeclarationList(init)) this.varDecl(init); else this.expr(init, true);
+        }
+        const top = this.label('for'), cont = this.label('fcont'), end = this.label('fend');
+        this.place(top);
+        if (s.condition !== undefined) { this.loc = this.at(s.condition); this.branch(s.condition, false, end); }
+        this.loopBody(s.statement, end, cont);
+        this.place(cont);
+        if (s.incrementor !== undefined) { this.loc = this.at(s.incrementor); this.expr(s.incrementor, true); }
+        this.emit({ op: 'jmp', target: top });
+        this.place(end);
+      } finally { this.scopes.pop(); }
+      return;
+    }
+    if (ts.isBreakStatement(s) || ts.isContinueStatement(s)) {
+      if (s.label !== undefined) this.fail(s, 'labelled break and continue are not supported');
+      const isBreak = ts.isBreakStatement(s);
+      const loop = [...this.loops].reverse().find((l) => isBreak || l.cont !== undefined);
+      if (loop === undefined) this.fail(s, `${isBreak ? 'break' : 'continue'} outside a loop`);
+      this.emit({ op: 'jmp', target: isBreak ? loop!.brk : loop!.cont! });
+      return;
+    }
+    if (ts.isSwitchStatement(s)) return this.switchStmt(s);
+    if (ts.isFunctionDeclaration(s)) this.fail(s, 'functions inside a program are not supported: declare them at the module level');
+    return this.fail(s, `${ts.SyntaxKind[s.kind]} is not supported in eBPF programs`);
+  }
+
+  private scoped(s: TS.Statement): void { this.block([s]); }
+
+  /** The shared return block's label when a statement only returns a constant from the program. */
+  private constantReturn(s: TS.Statement): string | undefined {
+    const ts = this.ts;
+    if (ts.isBlock(s) && s.statements.length === 1) return this.constantReturn(s.statements[0]!);
+    if (!ts.isReturnStatement(s) || s.expression === undefined || this.inlines.length > 0) return undefined;
+    const e = s.expression;
+    if (!ts.isNumericLiteral(e) && !(ts.isIdentifier(e) && this.lookupName(e.text) === undefined)) return undefined;
+    const v = this.expr(e);
+    if (v.k !== 'const') return undefined;
+    const c = this.convert(v, this.retType, e) as Val & { k: 'const' };
+    let label = this.sharedReturns.get(c.c);
+    if (label === undefined) { label = this.label(`ret${c.c}_`); this.sharedReturns.set(c.c, label); }
+    return label;
+  }
+
+  /** The label a statement only jumps to (break, continue), if that is all it does. */
+  private jumpOnly(s: TS.Statement): string | undefined {
+    const ts = this.ts;
+    if (ts.isBlock(s) && s.statements.length === 1) return this.jumpOnly(s.statements[0]!);
+    if ((ts.isBreakStatement(s) || ts.isContinueStatement(s)) && s.label === undefined) {
+      const isBreak = ts.isBreakStatement(s);
+      const loop = [...this.loops].reverse().find((l) => isBreak || l.cont !== undefined);
+      return loop === undefined ? undefined : isBreak ? loop.brk : loop.cont;
+    }
+    return undefined;
+  }
+
+  private loopBody(body: TS.Statement, brk: string, cont: string): void {
+    this.loops.push({ brk, cont });
+    try { this.scoped(body); } finally { this.loops.pop(); }
+  }
+
+  private switchStmt(s: TS.SwitchStatement): void {
+    const ts = this.ts;
+    const x = this.intVal(this.expr(s.expression), s.expression);
+    const xv = this.toReg(x);
+    const end = this.label('swend');
+    const targets = s.caseBlock.clauses.map(() => this.label('case'));
+    let deflt: string | undefined;
+    const seen = new Set<bigint>();
+    s.caseBlock.clauses.forEach((c, i) => {
+      if (ts.isDefaultClause(c)) { deflt = targets[i]; return; }
+      this.loc = this.at(c);
+      const v = this.expr(c.expression);
+      if (v.k !== 'const') this.fail(c.expression, 'a case label must be a constant');
+      const k = wrap(v.c, x.type);
+      if (seen.has(k)) this.fail(c.expression, `duplicate case ${k}`);
+      seen.add(k);
+      this.emit({ op: 'br', cmp: 'jeq', w: 64, a: xv.v, b: { imm: k }, target: targets[i]! });
+    });
+    this.emit({ op: 'jmp', target: deflt ?? end });
+    this.loops.push({ brk: end });
+    try {
+      s.caseBlock.clauses.forEach((c, i) => {
+        this.place(targets[i]!);
+        this.block(c.statements);
+      });
+    } finally { this.loops.pop(); }
+    this.place(end);
+  }
+
+  private varDecl(list: TS.VariableDeclarationList): void {
+    const ts = this.ts;
+    const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
+    if ((list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) this.fail(list, 'use let or const (var is not supported)');
+    for (const d of list.declarations) {
+      if (!ts.isIdentifier(d.name)) this.fail(d, 'destructuring is not supported in eBPF programs');
+      const name = (d.name as TS.Identifier).text;
+      const declared = d.type === undefined ? undefined : (intTypeOf(ts, this.m.imports, d.type) ?? this.fail(d.type, 'a local is an integer type (u8 … u64, s8 … s64, bool)'));
+      this.loc = this.at(d);
+      const scope = this.scopes.at(-1)!;
+      if (d.initializer === undefined) {
+        if (declared === undefined) this.fail(d, `'${name}' needs a type or an initial value`);
+        const v = this.newV();
+        this.emit({ op: 'mov', d: v, s: { imm: 0n } });
+        scope.set(name, { kind: 'local', v, type: declared! });
+        continue;
+      }
+      const init = this.expr(d.initializer);
+      if (init.k !== 'const' && init.k !== 'reg') {
+        if (!isConst) this.fail(d, 'pointers, maps and headers are held in const locals');
+        if (declared !== undefined) this.fail(d.type!, 'this value is not an integer');
+        scope.set(name, { kind: 'value', val: init });
+        continue;
+      }
+      let val: Val = declared === undefined ? (init.k === 'const' && init.lit === true ? { ...init, type: S64, lit: false } : init) : this.convert(init, declared, d.initializer);
+      // A const names the temporary itself (no copy); it is no longer anyone's to take over.
+      if (isConst && (val.k === 'const' || val.owned)) { scope.set(name, { kind: 'value', val: val.k === 'reg' ? { ...val, owned: false } : val }); continue; }
+      if (val.k === 'reg' && val.owned) { scope.set(name, { kind: 'local', v: val.v, type: val.type }); continue; }
+      const v = this.newV();
+      this.emit({ op: 'mov', d: v, s: this.operand(val) });
+      val = { k: 'reg', v, type: val.type, owned: false };
+      scope.set(name, isConst ? { kind: 'value', val } : { kind: 'local', v, type: val.type });
+    }
+  }
+
+  private ret(v: Val, node?: TS.Node): void {
+    const frame = this.inlines.at(-1);
+    if (frame !== undefined) {
+      if (frame.result !== undefined) {
+        const r = this.convert(this.intVal(v, node), frame.type!, node);
+        this.emit({ op: 'mov', d: frame.result, s: this.operand(r) });
+      }
+      this.emit({ op: 'jmp', target: frame.end });
+      return;
+    }
+    const r = this.convert(this.intVal(v, node), this.retType, node);
+    this.emit({ op: 'ret', s: this.operand(r) });
+  }
+
+  // ---- conditions ---------------------------------------------------------------------------
+
+  /** Jumps to `target` when e's truth is `when`; falls through otherwise. */
+  private branch(e: TS.Expression, when: boolean, target: string): void {
+    const ts = this.ts;
+    if (ts.isParenthesizedExpression(e)) return this.branch(e.expression, when, target);
+    if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return this.branch(e.operand, !when, target);
+    if (ts.isBinaryExpression(e)) {
+      const op = e.operatorToken.kind;
+      if (op === ts.SyntaxKind.AmpersandAmpersandToken || op === ts.SyntaxKind.BarBarToken) {
+        const and = op === ts.SyntaxKind.AmpersandAmpersandToken;
+        if (and !== when) { this.branch(e.left, when, target); this.branch(e.right, when, target); return; }
+        const skip = this.label('sc');
+        this.branch(e.left, !when, skip);
+        this.branch(e.right, when, target);
+        this.place(skip);
+        return;
+      }
+      const cmp = this.comparison(e);
+      if (cmp !== undefined) {
+        const { a, b, op: jop } = cmp;
+        const j = when ? jop : NEGATE[jop];
+        if (a.k === 'const' && b.k === 'const') {
+          if (evalJump(j, a.c, b.c)) this.emit({ op: 'jmp', target });
+          return;
+        }
+        if (a.k === 'const') this.emit({ op: 'br', cmp: MIRROR[j], w: 64, a: (b as Val & { k: 'reg' }).v, b: { imm: a.c }, target });
+        else this.emit({ op: 'br', cmp: j, w: 64, a: a.v, b: this.operand(b), target });
+        return;
+      }
+    }
+    const v = this.expr(e);
+    if (v.k === 'hdr' && this.pendingHeader?.v === v.v) {
+      if (!when) { this.retargetHeader(target); return; }
+      const none = this.pendingHeader.none;
+      this.pendingHeader = undefined;
+      this.emit({ op: 'jmp', target });
+      this.place(none);
+      this.emit({ op: 'mov', d: v.v, s: { imm: 0n } });
+      return;
+    }
+    if (v.k === 'const') { if ((v.c !== 0n) === when) this.emit({ op: 'jmp', target }); return; }
+    if (v.k === 'null') { if (!when) this.emit({ op: 'jmp', target }); return; }
+    if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr') {
+      this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
+      return;
+    }
+    this.fail(e, 'this value is not a condition');
+  }
+
+  /** A comparison's operands in their common type and its jump. */
+  private comparison(e: TS.BinaryExpression): { a: Val & { k: 'const' | 'reg' }; b: Val & { k: 'const' | 'reg' }; op: JumpOp } | undefined {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    const ops: Partial<Record<TS.SyntaxKind, [JumpOp, JumpOp]>> = {
+      [K.EqualsEqualsEqualsToken]: ['jeq', 'jeq'], [K.ExclamationEqualsEqualsToken]: ['jne', 'jne'],
+      [K.EqualsEqualsToken]: ['jeq', 'jeq'], [K.ExclamationEqualsToken]: ['jne', 'jne'],
+      [K.LessThanToken]: ['jlt', 'jslt'], [K.LessThanEqualsToken]: ['jle', 'jsle'],
+      [K.GreaterThanToken]: ['jgt', 'jsgt'], [K.GreaterThanEqualsToken]: ['jge', 'jsge'],
+    };
+    const pair = ops[e.operatorToken.kind];
+    if (pair === undefined) return undefined;
+    const l = this.expr(e.left), r = this.expr(e.right);
+    // A pointer against null: its null check.
+    const ptr = (x: Val): x is Val & { k: 'cell' | 'hdr' } => x.k === 'cell' || x.k === 'hdr';
+    if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) && r.k === 'null' || l.k === 'null' && ptr(r))) {
+      const p = ptr(l) ? l : r as Val & { k: 'cell' | 'hdr' };
+      return { a: { k: 'reg', v: p.v, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
+    }
+    const a0 = this.intVal(l, e.left), b0 = this.intVal(r, e.right);
+    const t = this.operandType(a0, b0, e);
+    const a = this.convert(a0, t, e.left), b = this.convert(b0, t, e.right);
+    return { a, b, op: t.signed ? pair[1] : pair[0] };
+  }
+
+  /** A condition's value as a bool register (or constant). */
+  private boolOf(e: TS.Expression): Val {
+    const d = this.newV();
+    const end = this.label('bool');
+    const before = this.ops.length;
+    this.emit({ op: 'mov', d, s: { imm: 1n } });
+    this.branch(e, true, end);
+    // A condition folded to a constant jumped (true) or emitted nothing (false).
+    if (this.ops.length === before + 1) return { k: 'const', type: BOOL, c: 0n };
+    this.emit({ op: 'mov', d, s: { imm: 0n } });
+    this.place(end);
+    return { k: 'reg', type: BOOL, v: d, owned: true };
+  }
+
+  // ---- expressions --------------------------------------------------------------------------
+
+  /** An integer value (or a fail at n). */
+  private intVal(v: Val, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
+    if (v.k === 'const' || v.k === 'reg') return v;
+    const what = v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
+    return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
+  }
+
+  private toReg(v: Val & { k: 'const' | 'reg' }): Val & { k: 'reg' } {
+    if (v.k === 'reg') return v;
+    const d = this.newV();
+    this.emit({ op: 'mov', d, s: { imm: v.c } });
+    return { k: 'reg', v: d, type: v.type, owned: true };
+  }
+
+  /** The type two operands meet in; a literal takes the other operand's type. */
+  private operandType(a: Val & { k: 'const' | 'reg' }, b: Val & { k: 'const' | 'reg' }, n: TS.Node): IntType {
+    const litA = a.k === 'const' && a.lit === true, litB = b.k === 'const' && b.lit === true;
+    if (litA && !litB) { this.fits(a.c, b.type, n); return b.type; }
+    if (litB && !litA) { this.fits(b.c, a.type, n); return a.type; }
+    return commonType(a.type, b.type);
+  }
+
+  private fits(c: bigint, t: IntType, n: TS.Node): void {
+    if (t.bool === true) return;
+    const lo = -(1n << BigInt(t.bits - 1)), hi = (1n << BigInt(t.bits)) - 1n;
+    if (c < lo || c > hi) this.fail(n, `the constant ${c} does not fit in ${t.name}`);
+  }
+
+  /** v in type t: folded, free (same register), or truncated/extended into a new register. */
+  private convert(v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
+    if (v.k === 'const') {
+      if (v.lit === true && n !== undefined) this.fits(v.c, t, n);
+      return { k: 'const', type: t, c: wrap(v.c, t) };
+    }
+    if (v.type === t || isFreeConversion(v.type, t)) return { ...v, type: t };
+    // A value known to fit (a shifted-down or masked one) needs no truncation.
+    if (v.fits !== undefined && t.bool !== true && (t.signed ? v.fits < t.bits : v.fits <= t.bits)) return { k: 'reg', v: v.v, type: t, owned: v.owned, fits: v.fits };
+    const d = this.newV();
+    if (t.bool === true) {
+      const end = this.label('tobool');
+      this.emit({ op: 'mov', d, s: { imm: 1n } });
+      this.emit({ op: 'br', cmp: 'jne', w: 64, a: v.v, b: { imm: 0n }, target: end });
+      this.emit({ op: 'mov', d, s: { imm: 0n } });
+      this.place(end);
+    } else this.narrow(d, v.v, t);
+    return { k: 'reg', v: d, type: t, owned: true };
+  }
+
+  /** d = a brought to t's canonical form (t narrower than 64 bits). */
+  private narrow(d: VReg, a: VReg, t: IntType): void {
+    if (t.bits === 64) { if (d !== a) this.emit({ op: 'mov', d, s: { reg: a } }); return; }
+    if (t.signed) this.emit({ op: 'movsx', d, a, bits: t.bits as 8 | 16 | 32 });
+    else if (t.bits === 32) this.emit({ op: 'mov', d, s: { reg: a }, w: 32 });
+    else this.emit({ op: 'alu', code: 'and', w: 64, d, a, b: { imm: (1n << BigInt(t.bits)) - 1n } });
+  }
+
+  /** `discard`: the value is not used (expression statements). */
+  private expr(e: TS.Expression, discard = false): Val {
+    const ts = this.ts;
+    const K = ts.SyntaxKind;
+    if (ts.isParenthesizedExpression(e)) return this.expr(e.expression, discard);
+    if (ts.isNumericLiteral(e)) return { k: 'const', type: S64, c: parseInteger(e.getText(this.m.sf)) ?? this.fail(e, `${e.getText(this.m.sf)} is not an integer`), lit: true };
+    if (ts.isBigIntLiteral(e)) return { k: 'const', type: S64, c: parseInteger(e.text.slice(0, -1)) ?? this.fail(e, 'bad bigint literal'), lit: true };
+    if (e.kind === K.TrueKeyword) return { k: 'const', type: BOOL, c: 1n };
+    if (e.kind === K.FalseKeyword) return { k: 'const', type: BOOL, c: 0n };
+    if (e.kind === K.NullKeyword) return { k: 'null' };
+    if (ts.isIdentifier(e)) return this.identifier(e);
+    if (ts.isAsExpression(e)) {
+      if (e.type.kind === K.ConstKeyword) return this.expr(e.expression);
+      const t = intTypeOf(ts, this.m.imports, e.type) ?? this.fail(e.type, 'as converts to an integer type (u8 … u64, s8 … s64, bool)');
+      const v = this.intVal(this.expr(e.expression), e.expression);
+      if (v.k === 'const') return { k: 'const', type: t, c: wrap(v.c, t) };
+      return this.convert(v, t, undefined);
+    }
+    if (ts.isNonNullExpression(e)) this.fail(e, 'a non-null assertion (!) is not a null check: test the value with if before using it');
+    if (ts.isPrefixUnaryExpression(e)) return this.prefix(e);
+    if (ts.isPostfixUnaryExpression(e)) return this.increment(e.operand, e.operator === K.PlusPlusToken ? 'add' : 'sub', !discard, e);
+    if (ts.isConditionalExpression(e)) return this.conditional(e);
+    if (ts.isBinaryExpression(e)) return this.binaryExpr(e, discard);
+    if (ts.isCallExpression(e)) return this.call(e, discard);
+    if (ts.isPropertyAccessExpression(e)) return this.property(e);
+    if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) this.fail(e, 'closures are not supported in eBPF programs');
+    if (ts.isStringLiteral(e) || ts.isTemplateExpression(e) || ts.isNoSubstitutionTemplateLiteral(e)) this.fail(e, 'strings are only printk formats');
+    return this.fail(e, `${K[e.kind]} is not supported in eBPF programs`);
+  }
+
+  private identifier(e: TS.Identifier): Val {
+    const b = this.lookupName(e.text);
+    if (b !== undefined) return b.kind === 'local' ? { k: 'reg', v: b.v, type: b.type, owned: false } : b.val;
+    const map = this.m.maps.get(e.text);
+    if (map !== undefined) return { k: 'map', map };
+    const imported = this.m.imports.get(e.text);
+    if (imported !== undefined && Object.hasOwn(CONSTANTS, imported)) return { k: 'const', type: U32, c: CONSTANTS[imported]!, lit: true };
+    const c = this.m.constants.get(e.text);
+    if (c !== undefined) {
+      const v = this.expr(c);
+      if (v.k !== 'const') this.fail(e, `module constant '${e.text}' is not a constant integer`);
+      return v;
+    }
+    if (e.text === 'undefined') this.fail(e, 'undefined is not a value in eBPF programs (use null or 0)');
+    return this.fail(e, `'${e.text}' is not a local, map, module constant or tsbpf/lang name`);
+  }
+
+  private prefix(e: TS.PrefixUnaryExpression): Val {
+    const K = this.ts.SyntaxKind;
+    if (e.operator === K.PlusPlusToken || e.operator === K.MinusMinusToken) return this.increment(e.operand, e.operator === K.PlusPlusToken ? 'add' : 'sub', false, e);
+    if (e.operator === K.ExclamationToken) return this.boolOf(e);
+    const v = this.intVal(this.expr(e.operand), e.operand);
+    if (e.operator === K.PlusToken) return v;
+    if (v.k === 'const') {
+      const c = e.operator === K.MinusToken ? -v.c : ~v.c;
+      return v.lit === true ? { k: 'const', type: S64, c, lit: true } : { k: 'const', type: v.type, c: wrap(c, v.type) };
+    }
+    const d = this.newV();
+    if (e.operator === K.MinusToken) {
+      this.emit({ op: 'neg', d, a: v.v });
+      if (v.type.bits < 64) this.narrow(d, d, v.type);
+    } else if (e.operator === K.TildeToken) {
+      const mask = v.type.signed || v.type.bits === 64 ? -1n : (1n << BigInt(v.type.bits)) - 1n;
+      this.emit({ op: 'alu', code: 'xor', w: 64, d, a: v.v, b: { imm: mask } });
+    } else return this.fail(e, 'unsupported unary operator');
+    return { k: 'reg', v: d, type: v.type, owned: true };
+  }
+
+  /** x++ / x-- / ++x / --x on a local or a map value; `old`: the value before. */
+  private increment(target: TS.Expression, code: 'add' | 'sub', old: boolean, n: TS.Node): Val {
+    const one: Val = { k: 'const', type: S64, c: 1n, lit: true };
+    return this.assign(target, (cur) => this.arith(code, cur(), one, n), old);
+  }
+
+  private conditional(e: TS.ConditionalExpression): Val {
+    const els = this.label('celse'), end = this.label('cend');
+    const d = this.newV();
+    this.branch(e.condition, false, els);
+    // Both arms are evaluated once to learn the result type; constants cost nothing to redo.
+    const a = this.intVal(this.expr(e.whenTrue), e.whenTrue);
+    const start = this.ops.length;
+    const reach = this.reachable;
+    this.reachable = false;
+    const probe = this.intVal(this.expr(e.whenFalse), e.whenFalse);
+    this.ops.length = start;
+    this.reachable = reach;
+    const t = this.operandType(a, probe, e);
+    this.emit({ op: 'mov', d, s: this.operand(this.convert(a, t, e.whenTrue)) });
+    this.emit({ op: 'jmp', target: end });
+    this.place(els);
+    const b = this.intVal(this.expr(e.whenFalse), e.whenFalse);
+    this.emit({ op: 'mov', d, s: this.operand(this.convert(b, t, e.whenFalse)) });
+    this.place(end);
+    return { k: 'reg', v: d, type: t, owned: true };
+  }
+
+  private binaryExpr(e: TS.BinaryExpression, discard: boolean): Val {
+    const K = this.ts.SyntaxKind;
+    const op = e.operatorToken.kind;
+    const compound: Partial<Record<TS.SyntaxKind, BinaryOp>> = {
+      [K.PlusEqualsToken]: 'add', [K.MinusEqualsToken]: 'sub', [K.AsteriskEqualsToken]: 'mul', [K.SlashEqualsToken]: 'div',
+      [K.PercentEqualsToken]: 'mod', [K.AmpersandEqualsToken]: 'and', [K.BarEqualsToken]: 'or', [K.CaretEqualsToken]: 'xor',
+      [K.LessThanLessThanEqualsToken]: 'lsh', [K.GreaterThanGreaterThanEqualsToken]: 'rsh', [K.GreaterThanGreaterThanGreaterThanEqualsToken]: 'rsh',
+    };
+    if (op === K.EqualsToken) {
+      const rhs = this.expr(e.right);
+      return this.assign(e.left, () => this.intVal(rhs, e.right), false, discard);
+    }
+    const cop = compound[op];
+    if (cop !== undefined) {
+      const rhs = this.intVal(this.expr(e.right), e.right);
+      return this.assign(e.left, (cur) => this.arith(cop, cur(), rhs, e), false, discard);
+    }
+    if (op === K.AmpersandAmpersandToken || op === K.BarBarToken || this.comparisonToken(op)) return this.boolOf(e);
+    if (op === K.QuestionQuestionToken) this.fail(e, '?? is not supported yet: test the value with ?: or if');
+    const arith: Partial<Record<TS.SyntaxKind, BinaryOp>> = {
+      [K.PlusToken]: 'add', [K.MinusToken]: 'sub', [K.AsteriskToken]: 'mul', [K.SlashToken]: 'div', [K.PercentToken]: 'mod',
+      [K.AmpersandToken]: 'and', [K.BarToken]: 'or', [K.CaretToken]: 'xor', [K.LessThanLessThanToken]: 'lsh',
+      [K.GreaterThanGreaterThanToken]: 'rsh', [K.GreaterThanGreaterThanGreaterThanToken]: 'rsh',
+    };
+    const aop = arith[op];
+    if (aop === undefined) return this.fail(e.operatorToken, `operator ${e.operatorToken.getText(this.m.sf)} is not supported`);
+    const a = this.intVal(this.expr(e.left), e.left);
+    const b = this.intVal(this.expr(e.right), e.right);
+    return this.arith(aop, a, b, e);
+  }
+
+  private comparisonToken(op: TS.SyntaxKind): boolean {
+    const K = this.ts.SyntaxKind;
+    return [K.EqualsEqualsEqualsToken, K.ExclamationEqualsEqualsToken, K.EqualsEqualsToken, K.ExclamationEqualsToken,
+      K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken].includes(op);
+  }
+
+  /** a op b with the language's integer semantics (folded when both are constants). */
+  private arith(op: BinaryOp, a0: Val & { k: 'const' | 'reg' }, b0: Val & { k: 'const' | 'reg' }, n: TS.Node): Val & { k: 'const' | 'reg' } {
+    const shift = op === 'lsh' || op === 'rsh';
+    const t = shift ? (a0.k === 'const' && a0.lit === true && b0.k === 'reg' ? S64 : a0.type) : this.operandType(a0, b0, n);
+    if (t.bool === true) this.fail(n, 'arithmetic on bool: convert with as first');
+    const a = this.convert(a0, t, n);
+    const b = shift ? b0 : this.convert(b0, t, n);
+    if (a.k === 'const' && b.k === 'const') {
+      const c = foldBinary(op, a.c, b.c, t);
+      return a0.k === 'const' && a0.lit === true && b0.k === 'const' && b0.lit === true ? { k: 'const', type: S64, c, lit: true } : { k: 'const', type: t, c };
+    }
+    // The kernel refuses a constant zero divisor: x / 0 is 0 and x % 0 is x, as at run time.
+    if (b.k === 'const' && b.c === 0n && (op === 'div' || op === 'mod')) return op === 'div' ? { k: 'const', type: t, c: 0n } : a;
+    const ar = this.toReg(a);
+    let bo: Operand;
+    if (shift) {
+      if (b.k === 'const') bo = { imm: BigInt.asUintN(64, b.c) & BigInt(t.bits - 1) };
+      else {
+        const m = this.newV();
+        this.emit({ op: 'alu', code: 'and', w: 64, d: m, a: b.v, b: { imm: BigInt(t.bits - 1) } });
+        bo = { reg: m };
+      }
+    } else bo = this.operand(b);
+    const d = this.newV();
+    const code = t.signed && op === 'div' ? 'sdiv' : t.signed && op === 'mod' ? 'smod' : t.signed && op === 'rsh' ? 'arsh' : op;
+    // Unsigned 32-bit arithmetic in ALU32 is canonical as it stands (zero-extended).
+    const w = t.bits === 32 && !t.signed ? 32 : 64;
+    this.emit({ op: 'alu', code, w, d, a: ar.v, b: bo });
+    const canonical = w === 32 || t.bits === 64 || op === 'and' || op === 'or' || op === 'xor' || code === 'arsh' || (!t.signed && (op === 'div' || op === 'mod' || op === 'rsh'));
+    if (!canonical) this.narrow(d, d, t);
+    let fits: number | undefined;
+    if (!t.signed && op === 'rsh' && b.k === 'const') fits = t.bits - Number(BigInt.asUintN(64, b.c) & BigInt(t.bits - 1));
+    if (op === 'and' && b.k === 'const' && b.c >= 0n) fits = b.c.toString(2).length;
+    return { k: 'reg', v: d, type: t, owned: true, ...(fits === undefined ? {} : { fits }) };
+  }
+
+  /** target = f(current value); the result is the new value (or the old one). */
+  private assign(target: TS.Expression, f: (cur: () => Val & { k: 'const' | 'reg' }) => Val & { k: 'const' | 'reg' }, old: boolean, discard = false): Val {
+    const ts = this.ts;
+    if (ts.isParenthesizedExpression(target)) return this.assign(target.expression, f, old, discard);
+    if (ts.isIdentifier(target)) {
+      const b = this.lookupName(target.text);
+      if (b === undefined || b.kind !== 'local') this.fail(target, `'${target.text}' is not a let local`);
+      const loc = b as Binding & { kind: 'local' };
+      const cur: Val & { k: 'reg' } = { k: 'reg', v: loc.v, type: loc.type, owned: false };
+      let before: Val | undefined;
+      if (old && !discard) { const c = this.newV(); this.emit({ op: 'mov', d: c, s: { reg: loc.v } }); before = { k: 'reg', v: c, type: loc.type, owned: true }; }
+      const nv = this.convert(f(() => cur), loc.type, target);
+      // The value was just computed into a fresh register: compute it into the local instead.
+      const last = this.ops.at(-1);
+      if (nv.k === 'reg' && nv.owned && last !== undefined && 'd' in last && last.d === nv.v && last.op !== 'call' && last.op !== 'ctx') {
+        this.ops[this.ops.length - 1] = { ...last, d: loc.v } as Located;
+      } else this.emit({ op: 'mov', d: loc.v, s: this.operand(nv) });
+      return before ?? cur;
+    }
+    if (ts.isPropertyAccessExpression(target) && target.name.text === 'value') {
+      const cell = this.expr(target.expression);
+      if (cell.k !== 'cell') this.fail(target, 'only a map value (.value of a lookup result) and let locals can be assigned');
+      const c = cell as Val & { k: 'cell' };
+      const size = (c.type.bits / 8) as Size;
+      let cur: (Val & { k: 'reg' }) | undefined;
+      const read = (): Val & { k: 'reg' } => (cur ??= this.loadCell(c));
+      const nv = this.convert(f(read), c.type, target);
+      this.emit({ op: 'st', size, base: c.v, off: 0, s: this.operand(nv) });
+      return old ? read() : nv;
+    }
+    return this.fail(target, 'only let locals and map values (.value) can be assigned');
+  }
+
+  private loadCell(c: Val & { k: 'cell' }): Val & { k: 'reg' } {
+    const d = this.newV();
+    this.emit({ op: 'ld', size: (c.type.bits / 8) as Size, d, base: c.v, off: 0, ...(c.type.signed && c.type.bits < 64 ? { signed: true } : {}) });
+    return { k: 'reg', v: d, type: c.type, owned: true };
+  }
+
+  private property(e: TS.PropertyAccessExpression): Val {
+    if (e.questionDotToken !== undefined) this.fail(e, 'optional chaining (?.) is not supported: test the value with if');
+    const obj = this.expr(e.expression);
+    const name = e.name.text;
+    if (obj.k === 'cell' && name === 'value') return this.loadCell(obj);
+    if (obj.k === 'hdr') {
+      const f = HEADER_FIELDS[obj.hdr][name] ?? this.fail(e.name, `the ${obj.hdr} header has no field '${name}'`);
+      const d = this.newV();
+      this.emit({ op: 'ld', size: (f.type.bits / 8) as Size, d, base: obj.v, off: f.off });
+      return { k: 'reg', v: d, type: f.type, owned: true };
+    }
+    if (obj.k === 'pkt' && name === 'length') {
+      const d = this.newV();
+      if (this.prog.kind === 'xdp') {
+        const { data, end } = this.packetBounds();
+        this.emit({ op: 'alu', code: 'sub', w: 64, d, a: end, b: { reg: data } });
+      } else this.emit({ op: 'ld', size: 4, d, base: this.ctxV, off: 0 });
+      return { k: 'reg', v: d, type: U32, owned: true };
+    }
+    return this.fail(e, `'${name}' is not a property this value has in eBPF programs`);
+  }
+
+  private packetBounds(): { data: VReg; end: VReg } {
+    // Loaded once: no helper of the language moves the packet.
+    if (this.bounds !== undefined) return this.bounds;
+    const xdp = this.prog.kind === 'xdp';
+    const data = this.newV(), end = this.newV();
+    // At the program's entry, so that they dominate every later use.
+    const loc = this.at(this.prog.body);
+    this.ops.unshift({ op: 'ld', size: 4, d: data, base: this.ctxV, off: xdp ? 0 : 76, loc }, { op: 'ld', size: 4, d: end, base: this.ctxV, off: xdp ? 4 : 80, loc });
+    this.bounds = { data, end };
+    return this.bounds;
+  }
+
+  // ---- calls --------------------------------------------------------------------------------
+
+  private call(e: TS.CallExpression, discard: boolean): Val {
+    const ts = this.ts;
+    const callee = e.expression;
+    if (ts.isIdentifier(callee)) {
+      const fn = this.m.functions.get(callee.text);
+      if (fn !== undefined && this.lookupName(callee.text) === undefined) return this.inline(fn, e, discard);
+      const name = this.m.imports.get(callee.text);
+      if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
+      const helper = HELPER_CALLS[name];
+      if (helper !== undefined) {
+        if (e.arguments.length > 0) this.fail(e, `${name} takes no arguments`);
+        const d = this.newV();
+        this.emit({ op: 'call', helper: helper.id, args: [], d });
+        return { k: 'reg', v: d, type: helper.ret, owned: true };
+      }
+      if (name === 'htons' || name === 'ntohs' || name === 'htonl' || name === 'ntohl') {
+        const t = name.endsWith('s') ? INT_TYPES.u16! : U32;
+        const arg = e.arguments[0] ?? this.fail(e, `${name} takes one argument`);
+        const v = this.convert(this.intVal(this.expr(arg), arg), t, arg);
+        if (v.k === 'const') return { k: 'const', type: t, c: swapBytes(v.c, t.bits / 8) };
+        const d = this.newV();
+        this.emit({ op: 'be', d, a: v.v, bits: t.bits as 16 | 32 });
+        return { k: 'reg', v: d, type: t, owned: true };
+      }
+      if (name === 'printk') return this.printk(e);
+      return this.fail(callee, `${name} cannot be called in a program`);
+    }
+    if (ts.isPropertyAccessExpression(callee)) {
+      const obj = this.expr(callee.expression);
+      const method = callee.name.text;
+      if (obj.k === 'map') return this.mapMethod(obj.map, method, e, discard);
+      if (obj.k === 'cell' && method === 'atomicAdd') {
+        const size = obj.type.bits / 8;
+        if (size !== 4 && size !== 8) this.fail(e, `atomicAdd needs a 4- or 8-byte value (${obj.type.name} is ${size})`);
+        const arg = e.arguments[0] ?? this.fail(e, 'atomicAdd takes the amount');
+        const v = this.toReg(this.convert(this.intVal(this.expr(arg), arg), obj.type, arg));
+        this.emit({ op: 'atomicAdd', size: size as 4 | 8, base: obj.v, off: 0, s: v.v });
+        return { k: 'const', type: S64, c: 0n };
+      }
+      if (obj.k === 'pkt' && (method === 'eth' || method === 'ipv4')) return this.header(method, undefined, e);
+      if (obj.k === 'hdr' && obj.hdr === 'ipv4' && (method === 'udp' || method === 'tcp')) return this.header(method, obj.v, e);
+      return this.fail(callee.name, `'${method}' is not a method this value has in eBPF programs`);
+    }
+    return this.fail(callee, 'only module functions, tsbpf/lang helpers and methods of maps, values and packets can be called');
+  }
+
+  /** A header accessor: the header's pointer after the bounds (and protocol) checks, else 0. */
+  private header(kind: Hdr, base: VReg | undefined, e: TS.CallExpression): Val {
+    if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc') this.fail(e, `packet headers are read directly in xdp and tc programs only (not ${this.prog.kind})`);
+    if (e.arguments.length > 0) this.fail(e, `${kind}() takes no arguments`);
+    const d = this.newV();
+    const none = this.label('short');
+    const from = this.ops.length;
+    const { data, end } = this.packetBounds();
+    let start: VReg;
+    let need: number;
+    if (kind === 'eth' || kind === 'ipv4') {
+      start = data;
+      need = kind === 'eth' ? 14 : 14 + 20;
+    } else {
+      start = base!;
+      need = 20 + HEADER_SIZE[kind];
+    }
+    const limit = this.newV();
+    this.emit({ op: 'alu', code: 'add', w: 64, d: limit, a: start, b: { imm: BigInt(need) } });
+    this.emit({ op: 'br', cmp: 'jgt', w: 64, a: limit, b: { reg: end }, target: none });
+    if (kind === 'ipv4') {
+      const proto = this.newV();
+      this.emit({ op: 'ld', size: 2, d: proto, base: data, off: 12 });
+      this.emit({ op: 'br', cmp: 'jne', w: 64, a: proto, b: { imm: swapBytes(0x0800n, 2) }, target: none });
+    } else if (kind === 'udp' || kind === 'tcp') {
+      const proto = this.newV();
+      this.emit({ op: 'ld', size: 1, d: proto, base: start, off: 9 });
+      this.emit({ op: 'br', cmp: 'jne', w: 64, a: proto, b: { imm: kind === 'udp' ? 17n : 6n }, target: none });
+    }
+    const skip = kind === 'eth' ? 0 : kind === 'ipv4' ? 14 : 20;
+    if (skip === 0) this.emit({ op: 'mov', d, s: { reg: start } });
+    else this.emit({ op: 'alu', code: 'add', w: 64, d, a: start, b: { imm: BigInt(skip) } });
+    // The null path (d = 0) is placed by the next operation, unless the next thing is the null
+    // check itself: then the failed checks jump straight to where the check would go.
+    this.pendingHeader = { v: d, none, from };
+    return { k: 'hdr', v: d, hdr: kind };
+  }
+
+  private printk(e: TS.CallExpression): Val {
+    const ts = this.ts;
+    if (!GPL_COMPATIBLE.has(this.m.license)) this.fail(e, `printk (bpf_trace_printk) is GPL-only; this program's license is '${this.m.license}'`);
+    const fmt = e.arguments[0];
+    if (fmt === undefined || !(ts.isStringLiteral(fmt) || ts.isNoSubstitutionTemplateLiteral(fmt))) return this.fail(e, 'printk takes a string literal format first');
+    const args = e.arguments.slice(1);
+    if (args.length > 3) this.fail(args[3]!, 'printk takes at most three values');
+    const conversions = (fmt.text.replace(/%%/g, '').match(/%/g) ?? []).length;
+    if (conversions !== args.length) this.fail(fmt, `the format has ${conversions} conversion${conversions === 1 ? '' : 's'} and ${args.length} value${args.length === 1 ? '' : 's'} follow`);
+    const vals = args.map((a) => this.operand(this.intVal(this.expr(a), a)));
+    const s = this.newV();
+    this.emit({ op: 'ldstr', d: s, text: fmt.text });
+    this.emit({ op: 'call', helper: 6, args: [{ reg: s }, { imm: BigInt(new TextEncoder().encode(fmt.text).length + 1) }, ...vals] });
+    return { k: 'const', type: S64, c: 0n };
+  }
+
+  private mapMethod(map: MapDecl, method: string, e: TS.CallExpression, discard: boolean): Val {
+    const args = e.arguments;
+    const arg = (i: number, what: string): Val & { k: 'const' | 'reg' } => {
+      const a = args[i] ?? this.fail(e, `${method} needs ${what}`);
+      return this.intVal(this.expr(a), a);
+    };
+    const mapV = (): VReg => { const v = this.newV(); this.emit({ op: 'ldmap', d: v, map: map.name }); return v; };
+    const address = (off: number): VReg => { const p = this.newV(); this.emit({ op: 'addrfp', d: p, off }); return p; };
+    /** A stack slot holding v as type t. */
+    const store = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): number => {
+      const size = (t.bits / 8) as Size;
+      const off = this.slot(size);
+      this.emit({ op: 'st', size, base: 'fp', off, s: this.operand(this.convert(v, t, n)) });
+      return off;
+    };
+    /** The address of a stack slot holding v as type t. */
+    const onStack = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): VReg => address(store(v, t, n));
+    if (map.kind === 'ringBuf') {
+      if (method !== 'output') this.fail(e.expression, `a ring buffer has output(value) (not ${method})`);
+      const v = arg(0, 'a value');
+      const t = v.k === 'const' && v.lit === true ? S64 : v.type;
+      const p = onStack(v, t, args[0]);
+      const d = this.newV();
+      this.emit({ op: 'call', helper: 130, args: [{ reg: mapV() }, { reg: p }, { imm: BigInt(t.bits / 8) }, { imm: 0n }], d });
+      return { k: 'reg', v: d, type: S64, owned: true };
+    }
+    const kt = map.key!, vt = map.value!;
+    switch (method) {
+      case 'lookup': {
+        const k = onStack(arg(0, 'a key'), kt, args[0]);
+        const d = this.newV();
+        this.emit({ op: 'call', helper: 1, args: [{ reg: mapV() }, { reg: k }], d });
+        return { k: 'cell', v: d, type: vt, map };
+      }
+      case 'update': {
+        const k = onStack(arg(0, 'a key'), kt, args[0]);
+        const v = onStack(arg(1, 'a value'), vt, args[1]);
+        let flags = 0n;
+        const mode = args[2];
+        if (mode !== undefined) {
+          if (!this.ts.isStringLiteral(mode) || !['any', 'noexist', 'exist'].includes(mode.text)) this.fail(mode, "the update mode is 'any', 'noexist' or 'exist'");
+          flags = BigInt(['any', 'noexist', 'exist'].indexOf((mode as TS.StringLiteral).text));
+        }
+        const d = this.newV();
+        this.emit({ op: 'call', helper: 2, args: [{ reg: mapV() }, { reg: k }, { reg: v }, { imm: flags }], d });
+        return { k: 'reg', v: d, type: S64, owned: true };
+      }
+      case 'delete': {
+        if (map.kind === 'arrayMap' || map.kind === 'perCpuArrayMap') this.fail(e.expression, 'array entries cannot be deleted');
+        const k = onStack(arg(0, 'a key'), kt, args[0]);
+        const d = this.newV();
+        this.emit({ op: 'call', helper: 3, args: [{ reg: mapV() }, { reg: k }], d });
+        return { k: 'reg', v: d, type: S64, owned: true };
+      }
+      case 'increment': {
+        const key = this.convert(arg(0, 'a key'), kt, args[0]);
+        const by = args[1] === undefined ? { k: 'const' as const, type: vt, c: 1n } : this.convert(arg(1, 'an amount'), vt, args[1]);
+        // The key's slot serves the lookup and, on a miss, the update (helpers do not write it).
+        const keySlot = store(key, kt, undefined);
+        const cell = this.newV();
+        this.emit({ op: 'call', helper: 1, args: [{ reg: mapV() }, { reg: address(keySlot) }], d: cell });
+        const miss = this.label('miss'), done = this.label('incd');
+        this.emit({ op: 'br', cmp: 'jeq', w: 64, a: cell, b: { imm: 0n }, target: miss });
+        const size = vt.bits / 8;
+        if (size === 4 || size === 8) {
+          const b = this.toReg(by);
+          this.emit({ op: 'atomicAdd', size, base: cell, off: 0, s: b.v });
+        } else {
+          const cur = this.loadCell({ k: 'cell', v: cell, type: vt, map });
+          const nv = this.arith('add', cur, by, e);
+          this.emit({ op: 'st', size: size as Size, base: cell, off: 0, s: this.operand(nv) });
+        }
+        this.emit({ op: 'jmp', target: done });
+        this.place(miss);
+        if (map.kind === 'hashMap' || map.kind === 'lruHashMap' || map.kind === 'perCpuHashMap') {
+          const v = onStack(by, vt, undefined);
+          this.emit({ op: 'call', helper: 2, args: [{ reg: mapV() }, { reg: address(keySlot) }, { reg: v }, { imm: 1n }] });
+        }
+        this.place(done);
+        void discard;
+        return { k: 'const', type: S64, c: 0n };
+      }
+      default:
+        return this.fail(e.expression, `maps have lookup, update, delete and increment (not ${method})`);
+    }
+  }
+
+  private inline(fn: TS.FunctionDeclaration, e: TS.CallExpression, discard: boolean): Val {
+    const ts = this.ts;
+    if (this.inlines.length >= MAX_INLINE_DEPTH) this.fail(e, `calls nested deeper than ${MAX_INLINE_DEPTH} (recursion is not supported in eBPF programs)`);
+    if (fn.parameters.length !== e.arguments.length) this.fail(e, `${fn.name!.text} takes ${fn.parameters.length} arguments`);
+    const params = new Map<string, Binding>();
+    fn.parameters.forEach((p, i) => {
+      if (!ts.isIdentifier(p.name)) this.fail(p, 'parameters are plain names');
+      const t = intTypeOf(ts, this.m.imports, p.type);
+      const arg = this.expr(e.arguments[i]!);
+      if (t === undefined) {
+        if (p.type !== undefined || arg.k === 'const' || arg.k === 'reg') this.fail(p, 'a parameter is an integer type (u8 … u64, s8 … s64, bool) or a map, value or header with its type left to the caller');
+        params.set((p.name as TS.Identifier).text, { kind: 'value', val: arg });
+        return;
+      }
+      const v = this.convert(this.intVal(arg, e.arguments[i]), t, e.arguments[i]);
+      // A parameter the function assigns gets its own register.
+      const d = this.newV();
+      this.emit({ op: 'mov', d, s: this.operand(v) });
+      params.set((p.name as TS.Identifier).text, { kind: 'local', v: d, type: t });
+    });
+    const rt = fn.type === undefined || fn.type.kind === ts.SyntaxKind.VoidKeyword ? undefined : (intTypeOf(ts, this.m.imports, fn.type) ?? this.fail(fn.type, 'a function returns an integer type or void'));
+    const result = rt === undefined || discard ? undefined : this.newV();
+    const end = this.label(`${fn.name!.text}.end`);
+    const savedScopes = this.scopes.splice(1);
+    const savedLoops = this.loops.splice(0);
+    const savedLoc = this.loc;
+    this.scopes.push(params);
+    this.inlines.push({ ...(result === undefined ? {} : { result, type: rt! }), end });
+    try {
+      this.block(fn.body!.statements);
+      if (this.reachable && rt !== undefined && result !== undefined) this.fail(fn, `${fn.name!.text} can end without returning a value`);
+    } finally {
+      this.inlines.pop();
+      this.scopes.pop();
+      this.scopes.push(...savedScopes);
+      this.loops.push(...savedLoops);
+      this.loc = savedLoc;
+    }
+    this.place(end);
+    return result === undefined ? { k: 'const', type: S64, c: 0n } : { k: 'reg', v: result, type: rt!, owned: true };
+  }
+}
+
+function evalJump(op: JumpOp, a: bigint, b: bigint): boolean {
+  const ua = BigInt.asUintN(64, a), ub = BigInt.asUintN(64, b), sa = BigInt.asIntN(64, a), sb = BigInt.asIntN(64, b);
+  switch (op) {
+    case 'jeq': return ua === ub;
+    case 'jne': return ua !== ub;
+    case 'jgt': return ua > ub;
+    case 'jge': return ua >= ub;
+    case 'jlt': return ua < ub;
+    case 'jle': return ua <= ub;
+    case 'jsgt': return sa > sb;
+    case 'jsge': return sa >= sb;
+    case 'jslt': return sa < sb;
+    case 'jsle': return sa <= sb;
+    case 'jset': return (ua & ub) !== 0n;
+  }
+}
+
+function swapBytes(v: bigint, bytes: number): bigint {
+  let r = 0n;
+  for (let i = 0; i < bytes; i++) r = (r << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
+  return r;
+}
+
+/** An integer literal's exact value from its source text (beyond 2^53 too), or undefined. */
+export function parseInteger(text: string): bigint | undefined {
+  const t = text.replace(/_/g, '');
+  if (/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)$/.test(t)) return BigInt(t);
+  return undefined;
+}

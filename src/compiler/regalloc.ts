@@ -1,0 +1,157 @@
+// Linear-scan register allocation over the linear IR: each virtual register gets one live
+// interval (the hull of the positions where it is defined, used or live across a block edge,
+// from a liveness analysis of the control-flow graph) and keeps one place for its whole life — a
+// register or an 8-byte stack slot — so that the verifier follows a pointer through every copy,
+// spill and fill (its register ids survive mov and an 8-byte aligned spill).
+//
+// Helper calls clobber R0–R5: an interval that a call crosses lives in R6–R9 (callee-saved) or
+// on the stack. R0 is never allocated: emit.ts uses it as the scratch register (and R5 too when
+// anything was spilled).
+
+import type { Register } from '../../isa/index.js';
+import { def, type IrFunction, uses, type VReg } from './ir.js';
+
+export type Place = { readonly reg: Register } | { readonly slot: number };
+
+export interface Allocation {
+  readonly place: readonly (Place | undefined)[];
+  /** Stack bytes in all (frontend's plus spill slots). */
+  readonly frame: number;
+  /** The second scratch register when something is spilled. */
+  readonly scratch2?: Register;
+}
+
+export interface Block { readonly start: number; readonly end: number; readonly succ: number[] }
+
+/** Basic blocks of the linear IR (op index ranges) and their successors. */
+export function blocks(f: Pick<IrFunction, 'ops'>): Block[] {
+  const starts = new Set<number>([0]);
+  f.ops.forEach((o, i) => {
+    if (o.op === 'label') starts.add(i);
+    if (o.op === 'jmp' || o.op === 'br' || o.op === 'ret') starts.add(i + 1);
+  });
+  const sorted = [...starts].filter((s) => s < f.ops.length).sort((a, b) => a - b);
+  const labelAt = new Map<string, number>();
+  f.ops.forEach((o, i) => { if (o.op === 'label') labelAt.set(o.name, i); });
+  const blockOf = new Map<number, number>(sorted.map((s, k) => [s, k]));
+  return sorted.map((start, k) => {
+    const end = (sorted[k + 1] ?? f.ops.length) - 1;
+    const last = f.ops[end]!;
+    const succ: number[] = [];
+    const to = (name: string): void => { succ.push(blockOf.get(labelAt.get(name)!)!); };
+    if (last.op === 'jmp') to(last.target);
+    else if (last.op === 'br') { to(last.target); if (k + 1 < sorted.length) succ.push(k + 1); } else if (last.op !== 'ret' && k + 1 < sorted.length) succ.push(k + 1);
+    return { start, end, succ };
+  });
+}
+
+/** [start, end] position of each virtual register (undefined: never used). */
+export function liveIntervals(f: IrFunction): ([number, number] | undefined)[] {
+  const bs = blocks(f);
+  const gen = bs.map(() => new Set<VReg>());
+  const kill = bs.map(() => new Set<VReg>());
+  bs.forEach((b, k) => {
+    for (let i = b.start; i <= b.end; i++) {
+      const o = f.ops[i]!;
+      for (const u of uses(o)) if (!kill[k]!.has(u)) gen[k]!.add(u);
+      const d = def(o);
+      if (d !== undefined) kill[k]!.add(d);
+    }
+  });
+  const liveIn = bs.map(() => new Set<VReg>());
+  const liveOut = bs.map(() => new Set<VReg>());
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let k = bs.length - 1; k >= 0; k--) {
+      const out = liveOut[k]!;
+      for (const s of bs[k]!.succ) for (const v of liveIn[s]!) if (!out.has(v)) { out.add(v); changed = true; }
+      const inn = liveIn[k]!;
+      for (const v of gen[k]!) if (!inn.has(v)) { inn.add(v); changed = true; }
+      for (const v of out) if (!kill[k]!.has(v) && !inn.has(v)) { inn.add(v); changed = true; }
+    }
+  }
+  const iv: ([number, number] | undefined)[] = new Array(f.vregs).fill(undefined);
+  const touch = (v: VReg, p: number): void => {
+    const cur = iv[v];
+    iv[v] = cur === undefined ? [p, p] : [Math.min(cur[0], p), Math.max(cur[1], p)];
+  };
+  f.ops.forEach((o, i) => {
+    for (const u of uses(o)) touch(u, i);
+    const d = def(o);
+    if (d !== undefined) touch(d, i);
+  });
+  bs.forEach((b, k) => {
+    for (const v of liveIn[k]!) touch(v, b.start);
+    for (const v of liveOut[k]!) touch(v, b.end);
+  });
+  return iv;
+}
+
+const CALLER_SAVED: readonly Register[] = [1, 2, 3, 4, 5];
+const CALLEE_SAVED: readonly Register[] = [6, 7, 8, 9];
+
+export function allocate(f: IrFunction): Allocation {
+  const first = scan(f, [...CALLER_SAVED, ...CALLEE_SAVED]);
+  if (!first.spilled) return first.alloc;
+  // Spills need a second scratch register: give up R5.
+  const second = scan(f, [1, 2, 3, 4, ...CALLEE_SAVED]);
+  return { ...second.alloc, scratch2: 5 };
+}
+
+function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; spilled: boolean } {
+  const iv = liveIntervals(f);
+  const calls: number[] = [];
+  f.ops.forEach((o, i) => { if (o.op === 'call') calls.push(i); });
+  const crosses = (s: number, e: number): boolean => calls.some((p) => s < p && e > p);
+  const order = iv.map((r, v) => ({ v, r })).filter((x): x is { v: number; r: [number, number] } => x.r !== undefined)
+    .sort((a, b) => a.r[0] - b.r[0] || a.v - b.v);
+  // A value that ends as a helper's argument k would rather be in R(k+1): no move at the call.
+  const hints = new Map<VReg, Register>();
+  f.ops.forEach((o, i) => {
+    // The context arrives in R1: left there, no move.
+    if (o.op === 'ctx') hints.set(o.d, 1);
+    if (o.op !== 'call') return;
+    o.args.forEach((a, k) => {
+      const r = 'reg' in a ? iv[a.reg] : undefined;
+      if ('reg' in a && r !== undefined && r[1] === i && !hints.has(a.reg)) hints.set(a.reg, (k + 1) as Register);
+    });
+  });
+  // Registers some value is hinted to: others take them last.
+  const hinted = new Set<Register>(hints.values());
+  const place: (Place | undefined)[] = new Array(f.vregs).fill(undefined);
+  const active: { v: number; end: number; reg: Register }[] = [];
+  const free = new Set<Register>(pool);
+  let frame = f.frame;
+  let spilled = false;
+  const spillSlot = (): number => { frame = (frame + 8 + 7) & ~7; return -frame; };
+  for (const { v, r: [start, end] } of order) {
+    for (let k = active.length - 1; k >= 0; k--) {
+      // A register whose value dies at this position may be the result's: emit handles `d = a op d`.
+      if (active[k]!.end <= start) { free.add(active[k]!.reg); active.splice(k, 1); }
+    }
+    const allowed = crosses(start, end) ? CALLEE_SAVED : pool;
+    const hint = hints.get(v);
+    const reg = hint !== undefined && allowed.includes(hint) && free.has(hint) && pool.includes(hint)
+      ? hint : allowed.find((r) => free.has(r) && pool.includes(r) && !hinted.has(r)) ?? allowed.find((r) => free.has(r) && pool.includes(r));
+    if (reg !== undefined) {
+      free.delete(reg);
+      active.push({ v, end, reg });
+      place[v] = { reg };
+      continue;
+    }
+    spilled = true;
+    // Spill the interval that ends last among those holding an allowed register (or this one).
+    let victim = -1;
+    for (let k = 0; k < active.length; k++) {
+      const a = active[k]!;
+      if (allowed.includes(a.reg) && a.end > end && (victim < 0 || a.end > active[victim]!.end)) victim = k;
+    }
+    if (victim < 0) { place[v] = { slot: spillSlot() }; continue; }
+    const a = active[victim]!;
+    place[a.v] = { slot: spillSlot() };
+    active.splice(victim, 1);
+    active.push({ v, end, reg: a.reg });
+    place[v] = { reg: a.reg };
+  }
+  return { alloc: { place, frame }, spilled };
+}
