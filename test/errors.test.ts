@@ -7,7 +7,7 @@ import * as isa from '../isa/index.js';
 import * as loader from '../loader/index.js';
 import * as root from '../src/index.js';
 import * as verifier from '../verifier/index.js';
-import { SizeLimitError } from '../isa/asm/sections.js';
+import { SizeLimitError } from '../elf/asm/sections.js';
 
 const { TsbpfError } = isa;
 
