@@ -11,7 +11,8 @@ export default defineConfig([
       verifier: 'verifier/index.ts',
     },
     format: ['esm', 'cjs'],
-    dts: true,
+    // Declarations tagged @internal (used across tsbpf's own modules) stay out of the published types.
+    dts: { compilerOptions: { stripInternal: true } },
     clean: true,
     target: 'node20',
     sourcemap: false,

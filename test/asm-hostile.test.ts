@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AsmError, assembleUbpf } from '../isa/index.js';
 import { assembleLlvm } from '../elf/index.js';
-import { assembleSource, detectSyntax } from '../src/index.js';
+import { assembleSource, detectSyntax } from '../src/commands/asm.js';
 import { asmErrorOf } from './support/asm-error.js';
 import { requireReferences } from './support/references.js';
 

@@ -15,7 +15,7 @@ import { formatInstructionLlvm, llvmExpressible } from '../isa/index.js';
 import { encodeInstructions } from '../isa/index.js';
 import { type AluOp, type AtomicOp, type Instruction, type JumpOp, type Register, type Size, slotCount } from '../isa/index.js';
 import type { ByteOrder } from '../isa/index.js';
-import { disassembleFile } from '../src/index.js';
+import { disassembleFile } from '../src/commands/disasm.js';
 import { instruction, aluOps, jumpOps } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
 

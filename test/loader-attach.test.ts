@@ -7,10 +7,8 @@ import { mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AttachError, attachCgroup, attachKprobe, attachOptionsForSection, attachProgram, attachRawTracepoint, attachSocketFilter,
-  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, symbolFileOffset, sys,
-} from '../loader/index.js';
+import { AttachError, attachCgroup, attachKprobe, attachOptionsForSection, attachProgram, attachRawTracepoint, attachSocketFilter, attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, symbolFileOffset } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 
 import { countInto, createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';

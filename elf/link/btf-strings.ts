@@ -21,7 +21,7 @@ export function withStringSection(blob: Uint8Array, strings: StringSet): Uint8Ar
   ov.setUint32(16, typeOff + typeLen, true);
   ov.setUint32(20, table.length, true);
   for (let i = 0; i < raw.offsets.length; i++) {
-    const t = btf.get(btf.firstId + i);
+    const t = btf.requireType(btf.firstId + i);
     const p = raw.offsets[i]!;
     const names = btfStringsOf(t);
     ov.setUint32(raw.typeOffset + 4 * p, strings.offset(names[0]!), true);

@@ -3,7 +3,8 @@
 
 import { encodeInstructions, type Instruction, type Register } from '../../isa/index.js';
 import { parseInstructionLlvm } from '../../elf/index.js';
-import { OwnedFd, SyscallError, sys } from '../../loader/index.js';
+import { OwnedFd, SyscallError } from '../../loader/index.js';
+import { sys } from '../../src/internal.js';
 
 const { address, bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, ProgLoadAttr } = sys;
 
