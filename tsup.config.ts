@@ -9,10 +9,16 @@ export default defineConfig([
       elf: 'elf/index.ts',
       loader: 'loader/index.ts',
       verifier: 'verifier/index.ts',
+      // Not in package.json "exports" and without declarations: what tests and benches reach
+      // beyond the API (src/internal.ts).
+      internal: 'src/internal.ts',
     },
     format: ['esm', 'cjs'],
     // Declarations tagged @internal (used across tsbpf's own modules) stay out of the published types.
-    dts: { compilerOptions: { stripInternal: true } },
+    dts: {
+      entry: { index: 'src/index.ts', isa: 'isa/index.ts', elf: 'elf/index.ts', loader: 'loader/index.ts', verifier: 'verifier/index.ts' },
+      compilerOptions: { stripInternal: true },
+    },
     clean: true,
     target: 'node20',
     sourcemap: false,

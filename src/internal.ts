@@ -1,6 +1,7 @@
-// The internal entry: what tsbpf's tests and its own CLI reach that the published package does
-// not offer. It is not in package.json "exports" and not built as a library entry, so nothing
-// here is in the published types; a name moves to a subsystem's index.ts when it becomes API.
+// The internal entry: what tsbpf's tests, benches and its own CLI reach that the published package
+// does not offer. It is built (dist/internal.js, for the benches) but not in package.json
+// "exports" and without declarations, so nothing here is in the published types; a name moves to
+// a subsystem's index.ts when it becomes API.
 
 /** The bpf(2)/mmap/epoll shim: raw attrs and addresses, no lifetime checks. */
 export * as sys from '../loader/sys/index.js';
