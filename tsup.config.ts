@@ -12,9 +12,19 @@ export default defineConfig([
       vm: 'vm/index.ts',
       // The program language's declarations (tsbpf/lang), also read by tsbpf build's type check.
       lang: 'src/compiler/lang.ts',
+      // Not in package.json "exports" and without declarations: what tests and benches reach
+      // beyond the API (src/internal.ts).
+      internal: 'src/internal.ts',
     },
     format: ['esm', 'cjs'],
-    dts: true,
+    // Declarations tagged @internal (used across tsbpf's own modules) stay out of the published types.
+    dts: {
+      entry: {
+        index: 'src/index.ts', isa: 'isa/index.ts', elf: 'elf/index.ts', loader: 'loader/index.ts', verifier: 'verifier/index.ts',
+        vm: 'vm/index.ts', lang: 'src/compiler/lang.ts',
+      },
+      compilerOptions: { stripInternal: true },
+    },
     clean: true,
     target: 'node20',
     sourcemap: false,

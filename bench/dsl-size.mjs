@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export async function dslSizeSection() {
-  const { buildProgramFile, readObject } = await import(join(root, 'dist', 'index.js'));
+  const { buildProgramFile } = await import(join(root, 'dist', 'index.js'));
+  const { readObject } = await import(join(root, 'dist', 'elf.js'));
   const count = (bytes) => new Map(readObject(bytes).programs.map((p) => [p.name, p.instructions.reduce((n, i) => n + (i.insn.kind === 'ldImm64' ? 2 : 1), 0)]));
   // A twin names its example in its header ("C twin of examples/X.ts"), or the example names its twin.
   const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort();

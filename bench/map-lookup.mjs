@@ -14,6 +14,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
   const loader = await import(join(root, 'dist', 'loader.js'));
+  // The raw shim is internal (src/internal.ts, built as dist/internal.js outside "exports").
+  const { sys } = await import(join(root, 'dist', 'internal.js'));
   if (!loader.bpfAccess().available) return [];
   const work = mkdtempSync(join(tmpdir(), 'tsbpf-bench-map-'));
   const exe = join(work, 'map-lookup');
@@ -25,9 +27,9 @@ export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
   // value are pointees in the attr's own buffer, so nothing the kernel writes into can be collected
   // while the attr is used (this bench aborted with "malloc(): unaligned fastbin chunk detected"
   // when the attr held bare addresses of separate buffers).
-  const attr = loader.sys.encodeAttr(loader.sys.MapElemAttr, { map_fd: map.fd, key: loader.sys.pointee(key), value: loader.sys.pointee(8) });
+  const attr = sys.encodeAttr(sys.MapElemAttr, { map_fd: map.fd, key: sys.pointee(key), value: sys.pointee(8) });
   try {
-    for (let i = 0; i < n; i++) { map.lookup(key); loader.sys.bpf(loader.sys.BpfCommand.MAP_LOOKUP_ELEM, attr); } // warm-up (JIT)
+    for (let i = 0; i < n; i++) { map.lookup(key); sys.bpf(sys.BpfCommand.MAP_LOOKUP_ELEM, attr); } // warm-up (JIT)
     const ours = [];
     const bare = [];
     const theirs = [];
@@ -36,7 +38,7 @@ export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
       for (let i = 0; i < n; i++) map.lookup(key);
       ours.push(Number(process.hrtime.bigint() - t) / n);
       t = process.hrtime.bigint();
-      for (let i = 0; i < n; i++) loader.sys.bpf(loader.sys.BpfCommand.MAP_LOOKUP_ELEM, attr);
+      for (let i = 0; i < n; i++) sys.bpf(sys.BpfCommand.MAP_LOOKUP_ELEM, attr);
       bare.push(Number(process.hrtime.bigint() - t) / n);
       const c = spawnSync(exe, [String(n), '3'], { encoding: 'utf8' });
       if (c.status !== 0) throw new Error(`map-lookup failed: ${c.stderr}`);

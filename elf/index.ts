@@ -3,7 +3,12 @@
 export * from './constants.js';
 export * from './errors.js';
 export { type ElfFile, type ElfRelocation, type ElfSectionHeader, type ElfSymbol, isElf, readElf } from './reader.js';
-export { type ObjectRelocation, type ObjectSection, type ObjectSymbol, type RelocatableObject, writeElf } from './writer.js';
+export {
+  type ObjectRelocation, type ObjectSection, type ObjectSymbol, type RelocatableObject, type SymbolBinding, type SymbolType,
+  symbolBindingName, symbolTypeName,
+} from './object-model.js';
+export { writeElf } from './writer.js';
+export { assembleLlvm, parseInstructionLlvm, type AssembleOptions } from './asm/index.js';
 export { toRelocatableObject } from './relocatable.js';
 export * from './btf-ext/index.js';
 export * from './btf/index.js';

@@ -4,17 +4,14 @@
 import { relocationTypeName, SHF, SHT, STT } from './constants.js';
 import { ElfError } from './errors.js';
 import type { ElfFile } from './reader.js';
-import type { ObjectSection, ObjectSymbol, RelocatableObject } from './writer.js';
-
-const bindings = ['local', 'global', 'weak'] as const;
-const types = ['notype', 'object', 'func', 'section', 'file'] as const;
+import { type ObjectSection, type ObjectSymbol, type RelocatableObject, symbolBindingName, symbolTypeName } from './object-model.js';
 
 export function toRelocatableObject(elf: ElfFile): RelocatableObject {
   const kept = elf.sections.filter((s) => s.type === SHT.PROGBITS || s.type === SHT.NOBITS);
   const symbols: ObjectSymbol[] = [];
   for (const sym of elf.symbols.slice(1)) {
-    const binding = bindings[sym.binding];
-    const type = types[sym.type];
+    const binding = symbolBindingName(sym.binding);
+    const type = symbolTypeName(sym.type);
     if (binding === undefined || type === undefined) throw new ElfError(`symbol ${sym.name} has unsupported binding or type`, 0);
     const section = sym.shndx === 0 ? null : elf.sections[sym.shndx]?.name ?? null;
     // Section symbols are re-created by the writer from the relocations that need them.

@@ -7,16 +7,8 @@ import {
   STT, SYMBOL_SIZE,
 } from './constants.js';
 import { ElfError } from './errors.js';
-import type { AsmObject, AsmRelocation, AsmSection, AsmSymbol } from '../isa/index.js';
 import { writeElfHeader, writeSectionHeader } from './headers.js';
-
-// The object content is the one the assembler produces (isa's AsmObject);
-// the ELF names below are that same shape, so an assembled object is written as is.
-export type ObjectRelocation = AsmRelocation;
-export type ObjectSection = AsmSection;
-export type ObjectSymbol = AsmSymbol;
-/** The content of a relocatable object, independent of ELF layout. */
-export type RelocatableObject = AsmObject;
+import type { ObjectRelocation, ObjectSection, ObjectSymbol, RelocatableObject } from './object-model.js';
 
 /**
  * A string table laid out like LLVM's StringTableBuilder with tail merging:

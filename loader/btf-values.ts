@@ -1,7 +1,7 @@
 // Map keys and values as plain JS objects, following their BTF type: integers of up to 4 bytes
 // and floats are numbers, 8-byte integers and pointers bigints, bool booleans, char arrays
 // strings (up to the first NUL), other arrays arrays, structs/unions objects by member name,
-// enums numbers. encodeValue is the inverse (missing members and elements are zero).
+// enums numbers. encodeBtfValue is the inverse (missing members and elements are zero).
 
 import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, isModifier, MAX_RESOLVE_DEPTH, skipModifiers } from '../elf/index.js';
 import { TsbpfError } from '../isa/index.js';
@@ -58,7 +58,11 @@ function intValue(v: bigint, size: number, isBool: boolean): BtfJsValue {
 }
 
 /** Decodes `bytes` (little-endian, as the kernel returns them) as BTF type `id`. */
-export function decodeValue(btf: Btf, id: number, bytes: Uint8Array, depth = 0): BtfJsValue {
+export function decodeBtfValue(btf: Btf, id: number, bytes: Uint8Array): BtfJsValue {
+  return decodeAt(btf, id, bytes, 0);
+}
+
+function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number): BtfJsValue {
   if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const t = btf.type(resolve(btf, id));
@@ -79,7 +83,7 @@ export function decodeValue(btf: Btf, id: number, bytes: Uint8Array, depth = 0):
         return Buffer.from(bytes.subarray(0, end < 0 ? t.nelems : end)).toString('latin1');
       }
       const out: BtfJsValue[] = [];
-      for (let i = 0; i < t.nelems; i++) out.push(decodeValue(btf, t.type, bytes.subarray(i * esize, (i + 1) * esize), depth + 1));
+      for (let i = 0; i < t.nelems; i++) out.push(decodeAt(btf, t.type, bytes.subarray(i * esize, (i + 1) * esize), depth + 1));
       return out;
     }
     case 'STRUCT': case 'UNION': {
@@ -93,7 +97,7 @@ export function decodeValue(btf: Btf, id: number, bytes: Uint8Array, depth = 0):
           return;
         }
         const off = m.bitsOffset / 8;
-        const v = decodeValue(btf, m.type, bytes.subarray(off, off + sizeOf(btf, m.type)), depth + 1);
+        const v = decodeAt(btf, m.type, bytes.subarray(off, off + sizeOf(btf, m.type)), depth + 1);
         // Anonymous struct/union members are merged into the parent, as C accesses them.
         if (m.name === '' && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
         else out[name] = v;
@@ -106,7 +110,7 @@ export function decodeValue(btf: Btf, id: number, bytes: Uint8Array, depth = 0):
       for (const v of t.vars) {
         const vt = btf.type(v.type);
         if (vt?.kind !== 'VAR') continue;
-        out[vt.name] = decodeValue(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1);
+        out[vt.name] = decodeAt(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1);
       }
       return out;
     }
@@ -138,8 +142,15 @@ function toBig(v: BtfJsValue | undefined, what: string): bigint {
   throw new BtfValueError(`${what}: expected a number, got ${typeof v}`);
 }
 
-/** Encodes a JS value as BTF type `id` into `out` (which must be zeroed and sizeOf(id) long). */
-export function encodeValue(btf: Btf, id: number, value: BtfJsValue | undefined, out: Uint8Array, what = 'value', depth = 0): void {
+/**
+ * Encodes a JS value as BTF type `id` into `out` (which must be zeroed and sizeOf(id) long);
+ * `what` names the value in errors ('key', 'value', a variable's name).
+ */
+export function encodeBtfValue(btf: Btf, id: number, value: BtfJsValue | undefined, out: Uint8Array, what = 'value'): void {
+  encodeAt(btf, id, value, out, what, 0);
+}
+
+function encodeAt(btf: Btf, id: number, value: BtfJsValue | undefined, out: Uint8Array, what: string, depth: number): void {
   if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const t = btf.type(resolve(btf, id));
@@ -162,7 +173,7 @@ export function encodeValue(btf: Btf, id: number, value: BtfJsValue | undefined,
       }
       if (value !== undefined && !Array.isArray(value)) throw new BtfValueError(`${what}: expected an array`);
       if (value !== undefined && value.length > t.nelems) throw new BtfValueError(`${what}: ${value.length} elements for ${t.nelems}`);
-      for (let i = 0; i < t.nelems; i++) encodeValue(btf, t.type, value?.[i], out.subarray(i * esize, (i + 1) * esize), `${what}[${i}]`, depth + 1);
+      for (let i = 0; i < t.nelems; i++) encodeAt(btf, t.type, value?.[i], out.subarray(i * esize, (i + 1) * esize), `${what}[${i}]`, depth + 1);
       return;
     }
     case 'STRUCT': case 'UNION': {
@@ -174,7 +185,7 @@ export function encodeValue(btf: Btf, id: number, value: BtfJsValue | undefined,
         const sub = out.subarray(off, off + sizeOf(btf, m.type));
         const v = m.name === '' ? obj : obj?.[m.name];
         if (t.kind === 'UNION' && m.name !== '' && v === undefined) return;
-        encodeValue(btf, m.type, v ?? (m.name === '' ? {} : undefined), sub, m.name === '' ? `${what}.__anon${i}` : `${what}.${m.name}`, depth + 1);
+        encodeAt(btf, m.type, v ?? (m.name === '' ? {} : undefined), sub, m.name === '' ? `${what}.__anon${i}` : `${what}.${m.name}`, depth + 1);
       });
       return;
     }

@@ -34,6 +34,6 @@ export function reportCoreRelocations(log: LoaderLog, object: BpfObject, target:
 
 /** libbpf's btf_kind_str and the name: "struct task_struct", "typedef pid_t", "enum64 x". */
 function kindAndName(btf: Btf, id: number): string {
-  const t = btf.get(id);
+  const t = btf.requireType(id);
   return `${t.kind.toLowerCase()} ${t.name}`;
 }

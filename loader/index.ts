@@ -1,21 +1,19 @@
-// Public surface of tsbpf/loader: whether this process can use bpf(2), the syscall shim
-// (loader/sys, the only native code), and the object loader built on it.
+// Public surface of tsbpf/loader: whether this process can use bpf(2), and the object loader
+// built on the syscall shim (loader/sys, the only native code; internal: src/internal.ts).
 
 export {
   assessBpfAccess, bpfAccess, type BpfAccess, BpfAccessError, Capability, effectiveCapabilities, requireBpfAccess,
 } from './capabilities.js';
-// The syscall shim stays reachable for advanced use, under a namespace (`sys.bpf`, `sys.close` …);
-// only the errors a caller catches are top-level.
-export * as sys from './sys/index.js';
+// Of the syscall shim, only what a caller checks or catches.
 export { AttrValueError, NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';
 export { ClosedError, OwnedFd } from './fd.js';
 export { UndoLog, withUndone } from './undo.js';
 export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
 export { isKeyedMap, isMapOfMaps, isPerCpuMap, MapType, mapTypeName } from './map-types.js';
-export { type BtfJsValue, BtfValueError, decodeValue, encodeValue } from './btf-values.js';
+export { type BtfJsValue, BtfValueError, decodeBtfValue, encodeBtfValue } from './btf-values.js';
 export { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 export { failingInsn, lastLogLine, LoadError, type LoadedProgram, loadProgram, type ProgramLoadSpec } from './program-load.js';
-export { LinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
+export { SubprogramLinkError as LinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
 export { RelocationError, relocateProgram, type RelocationTargets } from './relocate.js';
 export { ExternError, kernelVersionCode, parseKconfig, readKernelConfig, resolveKconfig, resolveKsym } from './externs.js';
 export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
@@ -29,7 +27,10 @@ export { objectNameOf } from './object-input.js';
 export { internalMapName } from './object-maps.js';
 export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
 export { Arena, ARENA_SECTION, mapArena } from './arena.js';
-export * from './core/index.js';
+export {
+  CoreError, type CoreLocation, type CoreRelocationResult, type CoreTarget, KERNEL_BTF_DIR, type KernelCoreTargetOptions,
+  loadKernelCoreTarget, POISON_HELPER_ID, relocateObjectCore,
+} from './core/index.js';
 export * from './attach/index.js';
 export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from './test-run.js';
 export * from './events/index.js';

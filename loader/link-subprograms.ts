@@ -8,8 +8,8 @@ import type { BpfObject, BpfProgram, InsnReference } from '../elf/index.js';
 import type { FuncInfoRecord, LineInfoRecord } from './program-load.js';
 import { TsbpfError } from '../isa/index.js';
 
-export class LinkError extends TsbpfError {
-  override readonly name = 'LinkError';
+export class SubprogramLinkError extends TsbpfError {
+  override readonly name = 'SubprogramLinkError';
 }
 
 export interface LinkedProgram {
@@ -50,7 +50,7 @@ export function linkProgram(object: BpfObject, entry: BpfProgram, starts = secti
   const text = object.programs.filter((p) => p.section === '.text');
   const textAt = (slot: number, from: string): BpfProgram => {
     const p = text.find((q) => starts.get(q) === slot);
-    if (p === undefined) throw new LinkError(`${from}: no .text function starts at instruction ${slot}`);
+    if (p === undefined) throw new SubprogramLinkError(`${from}: no .text function starts at instruction ${slot}`);
     return p;
   };
   const chunks: Uint8Array[] = [];
@@ -98,7 +98,7 @@ export function linkProgram(object: BpfObject, entry: BpfProgram, starts = secti
           const base = rel.sectionSymbol ? 0 : starts.get(text.find((p) => p.name === rel.symbol) ?? textAt(-1, where))!;
           target = isLocalCall ? base + insn.imm + 1 : base + Math.trunc(insn.imm / 8);
         } else {
-          if (program.section !== '.text') throw new LinkError(`${where}: call without relocation outside .text`);
+          if (program.section !== '.text') throw new SubprogramLinkError(`${where}: call without relocation outside .text`);
           target = own + slot + insn.imm + 1;
         }
         const callee = textAt(target, where);

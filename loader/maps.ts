@@ -2,7 +2,7 @@
 // iteration, batch operations, freeze and pinning.
 
 import { type Btf, decodeBtf } from '../elf/index.js';
-import { type BtfJsValue, decodeValue, encodeValue } from './btf-values.js';
+import { type BtfJsValue, decodeBtfValue, encodeBtfValue } from './btf-values.js';
 import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
@@ -357,25 +357,25 @@ export class BpfMap {
   encodeKey(key: BtfJsValue): Uint8Array {
     const t = this.#type('key');
     const out = new Uint8Array(this.info.keySize);
-    encodeValue(t.btf, t.id, key, out, 'key');
+    encodeBtfValue(t.btf, t.id, key, out, 'key');
     return out;
   }
 
   encodeValue(value: BtfJsValue): Uint8Array {
     const t = this.#type('value');
     const out = new Uint8Array(this.info.valueSize);
-    encodeValue(t.btf, t.id, value, out, 'value');
+    encodeBtfValue(t.btf, t.id, value, out, 'value');
     return out;
   }
 
   decodeKey(key: Uint8Array): BtfJsValue {
     const t = this.#type('key');
-    return decodeValue(t.btf, t.id, key);
+    return decodeBtfValue(t.btf, t.id, key);
   }
 
   decodeValue(value: Uint8Array): BtfJsValue {
     const t = this.#type('value');
-    return decodeValue(t.btf, t.id, value);
+    return decodeBtfValue(t.btf, t.id, value);
   }
 
   /** Typed lookup; per-CPU maps give an array with one decoded value per CPU. */

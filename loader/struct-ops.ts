@@ -85,8 +85,8 @@ function planOne(sec: StructOpsSection, map: StructOpsMap, btf: Btf, kernel: Btf
   const valueName = `bpf_struct_ops_${structName}`;
   const valueTypeId = kernel.findOne(valueName, 'STRUCT');
   if (valueTypeId === undefined) throw new StructOpsError(`${where}: the kernel has no ${valueName}, so it does not support this struct_ops type`);
-  const kstruct = kernel.get(structTypeId);
-  const vtype = kernel.get(valueTypeId);
+  const kstruct = kernel.requireType(structTypeId);
+  const vtype = kernel.requireType(valueTypeId);
   if (kstruct.kind !== 'STRUCT' || vtype.kind !== 'STRUCT') throw new StructOpsError(`${where}: unexpected kernel BTF kinds`);
   // The member of bpf_struct_ops_<name> that holds the struct itself.
   const dataMember = vtype.members.find((m) => skipModifiers(kernel, m.type).id === structTypeId);

@@ -1,11 +1,9 @@
-// Public entry of tsbpf. Subsystems are also reachable as subpaths:
-// tsbpf/isa (instructions, assembler, disassembler), tsbpf/elf (objects).
+// Public entry of tsbpf: what a user writing eBPF programs in TypeScript needs — the DSL
+// (programs, maps, globals, C types, defineObject) and buildProgramFile, the library call
+// behind `tsbpf build`. Each subsystem is its own subpath: tsbpf/isa (instructions),
+// tsbpf/elf (objects, BTF, linking), tsbpf/loader (the kernel), tsbpf/verifier.
 
-export * from '../isa/index.js';
-export * from '../elf/index.js';
-export { assembleSource, detectSyntax, type AsmOptions, type AsmOutputFormat, type AsmSyntax } from './commands/asm.js';
-export { disassembleFile, disassembleFileBytes, type DisasmOptions } from './commands/disasm.js';
-export { VERSION } from './version.js';
 export * from './dsl/index.js';
-export { BuildError, buildProgramFile, loadProgramModule } from './commands/build.js';
+export { BuildError, buildProgramFile } from './commands/build.js';
 export { CompileError, compileFile, compileSource, typeCheck, usesLanguage } from './compiler/index.js';
+export { VERSION } from './version.js';

@@ -10,8 +10,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AsmError, assembleLlvm, assembleUbpf } from '../isa/index.js';
-import { assembleSource, detectSyntax } from '../src/index.js';
+import { AsmError, assembleUbpf } from '../isa/index.js';
+import { assembleLlvm } from '../elf/index.js';
+import { assembleSource, detectSyntax } from '../src/commands/asm.js';
 import { asmErrorOf } from './support/asm-error.js';
 import { requireReferences } from './support/references.js';
 

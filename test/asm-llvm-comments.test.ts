@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AsmError, assembleLlvm, formatAsmLlvm, llvmExpressible } from '../isa/index.js';
+import { AsmError, formatAsmLlvm, llvmExpressible } from '../isa/index.js';
+import { assembleLlvm } from '../elf/index.js';
 import { instruction } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
 

@@ -5,7 +5,8 @@
 
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { AsmError, assembleLlvm } from '../isa/index.js';
+import { AsmError } from '../isa/index.js';
+import { assembleLlvm } from '../elf/index.js';
 import { requireReferences } from './support/references.js';
 
 const ok = requireReferences('llvm-mc-19');

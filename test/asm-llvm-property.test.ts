@@ -3,7 +3,7 @@
 // llvm-mc-19 produces for the same text (one batched llvm-mc call per run).
 //
 // Exclusions — instructions LLVM 19 cannot write as one line of assembly
-// (see llvmExpressible in isa/asm/format.ts, found with llvm-mc-19):
+// (see llvmExpressible in isa/asm-format.ts, found with llvm-mc-19):
 // * local calls with a raw imm (src_reg=1): only `call label` makes them;
 //   `call N` is always a helper call;
 // * kfunc calls (src_reg=2) and helper calls with a non-zero offset;
@@ -20,9 +20,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type Instruction, assembleLlvm, encodeInstructions, formatAsmLlvm, llvmExpressible, parseInstructionLlvm, slotCount,
-} from '../isa/index.js';
+import { type Instruction, encodeInstructions, formatAsmLlvm, llvmExpressible, slotCount } from '../isa/index.js';
+import { assembleLlvm, parseInstructionLlvm } from '../elf/index.js';
 import { instruction } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
 import { seededRng } from './support/seeded-rng.js';

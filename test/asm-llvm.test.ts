@@ -8,9 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  type AsmObject, AsmError, assembleLlvm, decodeInstructions, encodeInstructions, parseInstructionLlvm,
-} from '../isa/index.js';
+import { AsmError, decodeInstructions, encodeInstructions } from '../isa/index.js';
+import { assembleLlvm, parseInstructionLlvm, type RelocatableObject } from '../elf/index.js';
 import { requireReferences } from './support/references.js';
 
 const ok = requireReferences('llvm-mc-19', 'llvm-objcopy-19', 'llvm-readobj-19', 'clang-19');
@@ -90,7 +89,7 @@ function llvmObject(source: string, triple = 'bpfel'): NormObject {
     target.relocations = rel.Relocs.map((r) => ({ offset: r.Relocation.Offset, type: r.Relocation.Type.Name, symbol: r.Relocation.Symbol.Name }));
   }
   const types: Record<string, string> = { None: 'notype', Function: 'func', Object: 'object', Section: 'section', File: 'file' };
-  // Section symbols are implied by relocations in AsmObject; absolute (.set) symbols have no representation.
+  // Section symbols are implied by relocations in RelocatableObject; absolute (.set) symbols have no representation.
   const symbols: NormSymbol[] = json.Symbols.slice(1)
     .filter((x) => x.Symbol.Type.Name !== 'Section' && !(x.Symbol.Section.Name === 'Absolute' && x.Symbol.Type.Name !== 'File'))
     .map(({ Symbol: y }) => ({
@@ -105,7 +104,7 @@ function llvmObject(source: string, triple = 'bpfel'): NormObject {
 }
 
 /** Our object in the same shape; symbols ordered as ELF orders them (locals, then the rest, each in order). */
-function ourObject(obj: AsmObject): NormObject {
+function ourObject(obj: RelocatableObject): NormObject {
   const sections = obj.sections.filter((s) => !GENERATED_ONLY_BY_LLVM.has(s.name)).map((s) => ({
     name: s.name, type: s.type, flags: { ...s.flags }, align: s.align, size: s.size,
     data: s.type === 'nobits' ? '' : hex(s.data),
@@ -118,7 +117,7 @@ function ourObject(obj: AsmObject): NormObject {
 }
 
 /** Assembles with both and expects identical sections, relocations and symbols. */
-function expectSameAsLlvm(source: string, byteOrder: 'le' | 'be' = 'le'): AsmObject {
+function expectSameAsLlvm(source: string, byteOrder: 'le' | 'be' = 'le'): RelocatableObject {
   const ours = assembleLlvm(source, 'test.s', { byteOrder });
   const ref = llvmObject(source, byteOrder === 'le' ? 'bpfel' : 'bpfeb');
   const mine = ourObject(ours);
@@ -130,7 +129,7 @@ function expectSameAsLlvm(source: string, byteOrder: 'le' | 'be' = 'le'): AsmObj
   return ours;
 }
 
-function textBytes(obj: AsmObject): Uint8Array {
+function textBytes(obj: RelocatableObject): Uint8Array {
   return obj.sections.find((s) => s.name === '.text')!.data;
 }
 

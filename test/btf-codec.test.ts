@@ -1,4 +1,4 @@
-// The BTF codec on its own: random well-formed graphs round-trip (both byte orders), the 2026
+// The BTF codec on its own: random well-formed graphs round-trip (both byte orders), the extended
 // header with a layout section (a blob built here by hand: this 6.18 kernel does not emit it),
 // lying lengths/offsets/counts give a BtfError naming the byte offset, and mutated blobs give a
 // BtfError or a graph every formatter can print — never another exception.
@@ -51,7 +51,7 @@ describe('BTF codec', () => {
 
   it('looks types up by id and by name and kind, and strings are deduplicated', () => {
     const btf = decodeBtf(encodeBtf(Btf.fromTypes([...SEED, { kind: 'STRUCT', name: 'node', size: 0, kindFlag: false, members: [] }])));
-    expect(btf.get(3).name).toBe('node');
+    expect(btf.requireType(3).name).toBe('node');
     expect(btf.type(0)).toBeUndefined();
     expect(btf.type(999)).toBeUndefined();
     expect(btf.findByName('node')).toEqual([3, 20]);
@@ -87,14 +87,14 @@ describe('BTF codec', () => {
     const bytes = encodeBtf(split);
     const back = decodeBtf(bytes, { base });
     expect(back.firstId).toBe(SEED.length + 1);
-    expect(back.get(SEED.length + 2).name).toBe('node');
+    expect(back.requireType(SEED.length + 2).name).toBe('node');
     expect(back.findByName('node', 'STRUCT')).toEqual([3, SEED.length + 2]);
     // 'node' is the base's string; only 'brand_new' is new.
     expect(new TextDecoder().decode(back.raw!.strings.bytes)).toBe('brand_new\0');
     expect(() => decodeBtf(bytes)).toThrow(BtfError);
   });
 
-  it('reads the 2026 header with a layout section, keeping a kind it does not know', () => {
+  it('reads the extended header with a kind layout section, keeping a kind it does not know', () => {
     // Hand-built: 32-byte header, layout for kinds 0..20 (kind 20 unknown: 4 info bytes + 8 per vlen),
     // then types [1] INT 'int', [2] kind 20 'new' vlen 2, then strings.
     const le = true;
@@ -117,8 +117,8 @@ describe('BTF codec', () => {
 
     const btf = decodeBtf(blob);
     expect(btf.layout).toHaveLength(21);
-    expect(btf.get(1)).toEqual({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
-    const t = btf.get(2);
+    expect(btf.requireType(1)).toEqual({ kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+    const t = btf.requireType(2);
     expect(t.kind).toBe('UNKNOWN');
     if (t.kind === 'UNKNOWN') {
       expect([t.name, t.kindNumber, t.vlen, t.sizeOrType, t.extra.length]).toEqual(['new', 20, 2, 1, 20]);
@@ -126,7 +126,7 @@ describe('BTF codec', () => {
     expect(Buffer.from(encodeBtf(btf)).equals(Buffer.from(blob))).toBe(true);
     expect(formatBtfRaw(btf)).toContain("[2] UNKNOWN(20) 'new' vlen=2");
     // Without the layout section kind 20 is an error at its info word.
-    const old = Btf.fromTypes([btf.get(1)]);
+    const old = Btf.fromTypes([btf.requireType(1)]);
     const noLayout = encodeBtf(old);
     const patched = new Uint8Array(noLayout.length + 12);
     patched.set(noLayout.subarray(0, 24 + 16));
@@ -180,7 +180,7 @@ describe('BTF codec', () => {
           return;
         }
         parsed++;
-        for (const [id] of btf.types()) btf.get(id);
+        for (const [id] of btf.types()) btf.requireType(id);
         formatBtfRaw(btf);
         formatBtfJson(btf);
         try { formatBtfC(btf); } catch (e) { if (!(e instanceof BtfError)) throw e; }

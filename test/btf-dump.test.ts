@@ -168,8 +168,8 @@ int my_func(struct my_dev *d, enum my_state s) { return d->id + s; }
     const dev = btf.findOne('my_dev', 'STRUCT');
     expect(dev).toBeGreaterThan(base.lastId);
     // A member refers into the base: struct task_struct * resolves there.
-    const t = btf.get(dev!);
-    expect(t.kind === 'STRUCT' && btf.nameOf(btf.get(t.members[4]!.type).kind === 'PTR' ? (btf.get(t.members[4]!.type) as { type: number }).type : 0)).toBe('task_struct');
+    const t = btf.requireType(dev!);
+    expect(t.kind === 'STRUCT' && btf.nameOf(btf.requireType(t.members[4]!.type).kind === 'PTR' ? (btf.requireType(t.members[4]!.type) as { type: number }).type : 0)).toBe('task_struct');
   });
 
   it('clang-19 objects (bpfel and bpfeb): raw, C and JSON as bpftool; round trip byte-identical', () => {

@@ -29,7 +29,7 @@ function tsbpf(...args: string[]): { status: number | null; stdout: string; stde
 /** Canonical text with pointers as bare PTR and type tags skipped (what gen-ts keeps). */
 function shallow(btf: Btf, id: number, seen: Set<string>): string {
   if (id === 0) return 'void';
-  const t = btf.get(id);
+  const t = btf.requireType(id);
   switch (t.kind) {
     case 'INT': return `INT '${t.name}' ${t.size} enc=${t.encoding} bits=${t.bits}`;
     case 'PTR': return 'PTR';

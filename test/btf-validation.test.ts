@@ -96,7 +96,7 @@ describe('faults: the structural check gives the full check\'s error, or leaves 
           // Building the types finds the fault too: some record's own check throws a BtfError —
           // unless the fault is a reference loop, which is a property of the graph, not of a record.
           if (!/: (Loop detected|Exceeded max resolving depth:32) /.test(full.error)) {
-            expect(errorOf(() => { for (const [id] of structure.btf.types()) structure.btf.get(id); })).not.toBe('no error');
+            expect(errorOf(() => { for (const [id] of structure.btf.types()) structure.btf.requireType(id); })).not.toBe('no error');
           }
         }
       },
@@ -188,8 +188,8 @@ describe.skipIf(!ok)('what libbpf 1.1 btf__new accepts, against the two levels',
           let i = 0;
           while (i + 1 < offsets.length && offsets[i + 1]! <= f.word) i++;
           const id = structure.btf.firstId + i;
-          expect(errorOf(() => structure.btf.get(id)), f.where).toBe(full.error);
-          for (let j = structure.btf.firstId; j < id; j++) structure.btf.get(j);
+          expect(errorOf(() => structure.btf.requireType(id)), f.where).toBe(full.error);
+          for (let j = structure.btf.firstId; j < id; j++) structure.btf.requireType(j);
         }
       } else if (f.kind === 'record-name') {
         // libbpf's parse does not look at names at all; our name index needs them, so both levels check.

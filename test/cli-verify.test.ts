@@ -7,7 +7,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lastLogLine, LoadError, loadProgram, sys } from '../loader/index.js';
+import { lastLogLine, LoadError, loadProgram } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 import { isRoot } from './support/references.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli.js');

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readElf, type RelocatableObject, writeElf } from '../elf/index.js';
-import { formatInstructionLlvm, llvmExpressible, parseInstructionLlvm } from '../isa/index.js';
+import { parseInstructionLlvm, readElf, type RelocatableObject, writeElf } from '../elf/index.js';
+import { formatInstructionLlvm, llvmExpressible } from '../isa/index.js';
 import { encodeInstructions } from '../isa/index.js';
 import { type AluOp, type AtomicOp, type Instruction, type JumpOp, type Register, type Size, slotCount } from '../isa/index.js';
 import type { ByteOrder } from '../isa/index.js';
-import { disassembleFile } from '../src/index.js';
+import { disassembleFile } from '../src/commands/disasm.js';
 import { instruction, aluOps, jumpOps } from './support/arbitraries.js';
 import { requireReferences } from './support/references.js';
 

@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { btfExtRecordOffsets, decodeBtf, ElfError, readElf } from '../elf/index.js';
 import { DecodeError } from '../isa/index.js';
-import { disassembleFile, disassembleFileBytes } from '../src/index.js';
+import { disassembleFile, disassembleFileBytes } from '../src/commands/disasm.js';
 import { randomCoreProgram } from './support/random-core-program.js';
 import { requireReferences } from './support/references.js';
 

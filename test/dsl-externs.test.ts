@@ -16,7 +16,8 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Btf, type BpfObject, decodeBtf, readObject } from '../elf/index.js';
-import { loadObject, sys, testRun } from '../loader/index.js';
+import { loadObject, testRun } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 import {
   array, asm, bool, char, constOf, defineObject, type DslObject, kconfig, kfunc, ksym, program, type ProgramBuilder, ptr, R0, R1, type Reg, s32, type StructType,
   tristate, u32, void_,
@@ -82,7 +83,7 @@ function compile(name: string, vmlinuxH: string, body: string): BpfObject {
 /** A BTF type as text, through pointers, qualifiers and typedefs, by name. */
 function typeText(btf: Btf, id: number): string {
   if (id === 0) return 'void';
-  const t = btf.get(id);
+  const t = btf.requireType(id);
   switch (t.kind) {
     case 'PTR': return `${typeText(btf, t.type)} *`;
     case 'CONST': return `const ${typeText(btf, t.type)}`;
@@ -100,7 +101,7 @@ function externShape(obj: BpfObject): { externs: string[]; datasecs: string[]; p
   const externs = obj.externs.map((x) => `${x.name} ${x.kind} ${x.binding} ${typeText(btf, x.btfType!)}`).sort();
   const datasecs: string[] = [];
   for (let id = 1; id <= btf.lastId; id++) {
-    const t = btf.get(id);
+    const t = btf.requireType(id);
     if (t.kind === 'DATASEC' && (t.name === '.kconfig' || t.name === '.ksyms')) {
       for (const v of t.vars) datasecs.push(`${t.name} size ${t.size}: ${btf.nameOf(v.type)} at ${v.offset} size ${v.size}`);
     }

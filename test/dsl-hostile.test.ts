@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeInstructions, type Instruction } from '../isa/index.js';
-import { SyscallError, sys } from '../loader/index.js';
-import { asm, defineObject, DslError, fn, program, R0, setLineInfoCapture } from '../src/dsl/index.js';
+import { SyscallError } from '../loader/index.js';
+import { sys } from '../src/internal.js';
+import { asm, defineObject, DslError, fn, program, R0 } from '../src/dsl/index.js';
 import { MAX_INSNS, MAX_NESTING } from '../src/dsl/program/limits.js';
 import { isRoot } from './support/references.js';
 
@@ -136,41 +137,27 @@ export default defineObject({ license: 'GPL', programs: { p: program('xdp', (b) 
 });
 
 describe('the instruction limit in the DSL', () => {
+  const NO_LINES = { lineInfo: false };
   const insn = asm.mov(R0, 0);
   const straight = (n: number) => program('xdp', (b) => { for (let i = 0; i < n; i++) b.emit(insn); b.emit(asm.exit()); });
 
   it(`builds a program of exactly ${MAX_INSNS} instructions and refuses one more`, () => {
-    setLineInfoCapture(false);
-    try {
-      const ok = defineObject({ license: 'GPL', programs: { p: straight(MAX_INSNS - 1) } }).toBpfObject();
-      expect(ok.programs[0]!.instructions).toHaveLength(MAX_INSNS);
-      expect(() => defineObject({ license: 'GPL', programs: { p: straight(MAX_INSNS) } }).toBpfObject()).toThrow(DslError);
-    } finally {
-      setLineInfoCapture(true);
-    }
+    const ok = defineObject({ license: 'GPL', programs: { p: straight(MAX_INSNS - 1) } }).toBpfObject(NO_LINES);
+    expect(ok.programs[0]!.instructions).toHaveLength(MAX_INSNS);
+    expect(() => defineObject({ license: 'GPL', programs: { p: straight(MAX_INSNS) } }).toBpfObject(NO_LINES)).toThrow(DslError);
   }, 120_000);
 
   it('counts a 64-bit immediate load as two instructions', () => {
-    setLineInfoCapture(false);
-    try {
-      const wide = asm.lddw(R0, 0x1122334455667788n);
-      const p = program('xdp', (b) => { for (let i = 0; i < MAX_INSNS / 2; i++) b.emit(wide); b.emit(asm.exit()); });
-      expect(() => defineObject({ license: 'GPL', programs: { p } }).toBpfObject()).toThrow(/longer than 1,000,000 instructions/);
-    } finally {
-      setLineInfoCapture(true);
-    }
+    const wide = asm.lddw(R0, 0x1122334455667788n);
+    const p = program('xdp', (b) => { for (let i = 0; i < MAX_INSNS / 2; i++) b.emit(wide); b.emit(asm.exit()); });
+    expect(() => defineObject({ license: 'GPL', programs: { p } }).toBpfObject(NO_LINES)).toThrow(/longer than 1,000,000 instructions/);
   }, 120_000);
 
   it('counts the functions an entry program calls, as the loader appends them', () => {
-    setLineInfoCapture(false);
-    try {
-      const half = fn('half', {}, (b) => { for (let i = 0; i < MAX_INSNS / 2; i++) b.emit(insn); b.emit(asm.exit()); });
-      const p = program('xdp', (b) => { b.callFunction(half); for (let i = 0; i < MAX_INSNS / 2; i++) b.emit(insn); b.emit(asm.exit()); });
-      expect(() => defineObject({ license: 'GPL', programs: { p } }).toBpfObject())
-        .toThrow(/program 'p' is 1,000,003 instructions with the functions it calls; the kernel's limit is 1,000,000/);
-    } finally {
-      setLineInfoCapture(true);
-    }
+    const half = fn('half', {}, (b) => { for (let i = 0; i < MAX_INSNS / 2; i++) b.emit(insn); b.emit(asm.exit()); });
+    const p = program('xdp', (b) => { b.callFunction(half); for (let i = 0; i < MAX_INSNS / 2; i++) b.emit(insn); b.emit(asm.exit()); });
+    expect(() => defineObject({ license: 'GPL', programs: { p } }).toBpfObject(NO_LINES))
+      .toThrow(/program 'p' is 1,000,003 instructions with the functions it calls; the kernel's limit is 1,000,000/);
   }, 120_000);
 });
 

@@ -91,7 +91,7 @@ describe('program structure', () => {
     expect(byName.get('twice')).toMatchObject({ section: '.text', subprogram: true, binding: 'global' });
     expect(byName.get('calls')).toMatchObject({ section: 'socket', subprogram: false, programType: { type: 'socket_filter' } });
     for (const p of o.programs) {
-      const f = o.btf!.get(p.funcInfo!);
+      const f = o.btf!.requireType(p.funcInfo!);
       expect(f).toMatchObject({ kind: 'FUNC', name: p.name, linkage: p.binding === 'local' ? 'static' : 'global' });
     }
     expect(o.maps[0]).toMatchObject({ name: 'jumps', type: 3, values: ['tail_target'] });

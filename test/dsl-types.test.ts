@@ -199,7 +199,7 @@ describe('BtfBuilder', () => {
     const btf = b.build();
     expect(btf.string(early)).toBe('tracepoint/syscalls/sys_enter_execve');
     expect(btf.string(late)).toBe('0:1');
-    expect(btf.get(id)).toMatchObject({ kind: 'STRUCT', name: 'k', size: 16 });
+    expect(btf.requireType(id)).toMatchObject({ kind: 'STRUCT', name: 'k', size: 16 });
     expect(b.add(u32)).toBe(b.add(u32));
   });
 });

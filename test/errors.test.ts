@@ -8,7 +8,7 @@ import * as loader from '../loader/index.js';
 import * as root from '../src/index.js';
 import * as verifier from '../verifier/index.js';
 import * as vm from '../vm/index.js';
-import { SizeLimitError } from '../isa/asm/sections.js';
+import { SizeLimitError } from '../elf/asm/sections.js';
 
 const { TsbpfError } = isa;
 

@@ -112,7 +112,7 @@ describe.skipIf(!ok)('arena maps', () => {
     const maps = info.map_ids.map((id) => JSON.parse(run('bpftool', ['-j', 'map', 'show', 'id', String(id)])) as { type: string | number; name: string });
     // bpftool 7.1 predates arenas and prints the type as its number: the kernel's BPF_MAP_TYPE_ARENA.
     const btf = kernelBtf();
-    const mapTypes = btf.get(btf.findOne('bpf_map_type', 'ENUM')!);
+    const mapTypes = btf.requireType(btf.findOne('bpf_map_type', 'ENUM')!);
     const arenaType = mapTypes.kind === 'ENUM' ? mapTypes.values.find((v) => v.name === 'BPF_MAP_TYPE_ARENA')?.value : undefined;
     expect(arenaType).toBeDefined();
     expect(maps).toEqual([expect.objectContaining({ type: arenaType, name: 'arena' })]);

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AttachError, attachCgroup, attachKprobe, attachOptionsForSection, attachProgram, attachRawTracepoint, attachSocketFilter,
-  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, resolveBinaryPath, symbolFileOffset, sys,
+  attachTcx, attachTracepoint, attachUprobe, attachXdp, AttachType, Link, MapType, ProgType, resolveBinaryPath, symbolFileOffset,
 } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 
 import { countInto, createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';

@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { Btf, type BpfObject, type BpfProgram, readElf, readObject } from '../elf/index.js';
 import { slotCount } from '../isa/index.js';
 import {
-  CoreError, type CoreTarget, essentialName, essentialNameLength, flavorOf, loadKernelCoreTarget, parseSpec,
-  POISON_HELPER_ID, relocateObjectCore,
+  CoreError, type CoreTarget, loadKernelCoreTarget, POISON_HELPER_ID, relocateObjectCore,
 } from '../loader/index.js';
+import { essentialName, essentialNameLength, flavorOf, parseSpec } from '../src/internal.js';
 
 const fixture = (name: string): BpfObject => readObject(readFileSync(new URL(`../fixtures/obj/${name}.bpf.o`, import.meta.url)));
 const fixtureBtfTarget = (name: string): CoreTarget => loadKernelCoreTarget({ btfPath: new URL(`../fixtures/obj/${name}.bpf.o`, import.meta.url).pathname });

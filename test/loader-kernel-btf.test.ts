@@ -38,7 +38,7 @@ describe.skipIf(!hasKernelBtf)('kernel BTF bytes', () => {
     // A spread of types by their bpftool text (the whole dump is compared with bpftool elsewhere).
     for (let i = 0; i < 500; i++) {
       const id = 1 + Math.floor((i * (read.length - 1)) / 500);
-      expect(formatTypeRaw(mapped, id, mapped.get(id))).toBe(formatTypeRaw(read, id, read.get(id)));
+      expect(formatTypeRaw(mapped, id, mapped.requireType(id))).toBe(formatTypeRaw(read, id, read.requireType(id)));
     }
   });
 });

@@ -185,8 +185,8 @@ describe.skipIf(!ok)('BpfMap against a JS Map model', () => {
 // Typed values: an arbitrary of a BTF type's JS value (strings of letters for char arrays, so
 // bpftool prints them as strings too).
 function valueArb(btf: Btf, id: number): fc.Arbitrary<BtfJsValue> {
-  let t = btf.get(id);
-  while (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE') t = btf.get(t.type);
+  let t = btf.requireType(id);
+  while (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE') t = btf.requireType(t.type);
   switch (t.kind) {
     case 'INT': {
       if ((t.encoding & 4) !== 0) return fc.boolean();
@@ -197,8 +197,8 @@ function valueArb(btf: Btf, id: number): fc.Arbitrary<BtfJsValue> {
     }
     case 'ENUM': return fc.constantFrom(...t.values.map((v) => v.value));
     case 'ARRAY': {
-      let e = btf.get(t.type);
-      while (e.kind === 'CONST' || e.kind === 'VOLATILE') e = btf.get(e.type);
+      let e = btf.requireType(t.type);
+      while (e.kind === 'CONST' || e.kind === 'VOLATILE') e = btf.requireType(e.type);
       if (e.kind === 'INT' && e.size === 1 && (e.name === 'char' || (e.encoding & 2) !== 0)) return fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz'), maxLength: t.nelems - 1 });
       return fc.array(valueArb(btf, t.type), { minLength: t.nelems, maxLength: t.nelems });
     }

@@ -17,12 +17,12 @@ interface Flat { offset: number; size: number; bitOffset: number; bits: number; 
 
 /** Flattens a struct/union: anonymous members inline, named composite members as `name.field`. */
 function flatten(btf: Btf, id: number, prefix: string, baseBits: number, out: Map<string, Flat[]>): void {
-  const t = btf.get(id);
+  const t = btf.requireType(id);
   if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return;
   for (const m of t.members) {
     const bits = baseBits + m.bitsOffset;
     const inner = resolve(btf, m.type);
-    const mt = btf.get(inner);
+    const mt = btf.requireType(inner);
     if (m.name === '' && (mt.kind === 'STRUCT' || mt.kind === 'UNION')) {
       flatten(btf, inner, prefix, bits, out);
       continue;
@@ -38,7 +38,7 @@ function flatten(btf: Btf, id: number, prefix: string, baseBits: number, out: Ma
 
 function resolve(btf: Btf, id: number): number {
   for (;;) {
-    const t = btf.get(id);
+    const t = btf.requireType(id);
     if (t.kind === 'TYPEDEF' || t.kind === 'CONST' || t.kind === 'VOLATILE') id = t.type;
     else return id;
   }
@@ -47,7 +47,7 @@ function resolve(btf: Btf, id: number): number {
 /** The arms of union bpf_attr: named ones by name, anonymous ones in order. */
 function arms(btf: Btf): { name: string; size: number; fields: Map<string, Flat[]> }[] {
   const id = btf.findOne('bpf_attr', 'UNION')!;
-  const u = btf.get(id);
+  const u = btf.requireType(id);
   if (u.kind !== 'UNION') throw new Error('bpf_attr is not a union');
   return u.members.map((m) => {
     const fields = new Map<string, Flat[]>();
@@ -90,7 +90,7 @@ describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () 
     flatten(btf!, id, '', 0, fields);
     const bad = Object.entries(l.fields).filter(([n, f]) => !fields.get(n)?.some((k) => same(k, f)));
     expect(bad.map(([n]) => n)).toEqual([]);
-    const t = btf!.get(id);
+    const t = btf!.requireType(id);
     expect(l.size).toBeLessThanOrEqual(t.kind === 'STRUCT' ? t.size : 0);
   });
 
@@ -104,7 +104,7 @@ describe.skipIf(!haveBtf)('bpf_attr layouts against the running kernel BTF', () 
     for (const [name, bit] of Object.entries(PerfEventFlag)) {
       expect(fields.get(name)?.[0], name).toMatchObject({ bitOffset: PerfEventAttr.fields.flags.offset * 8 + bit, bits: 1 });
     }
-    expect(PerfEventAttr.size).toBeLessThanOrEqual(btf!.get(id).kind === 'STRUCT' ? (btf!.get(id) as { size: number }).size : 0);
+    expect(PerfEventAttr.size).toBeLessThanOrEqual(btf!.requireType(id).kind === 'STRUCT' ? (btf!.requireType(id) as { size: number }).size : 0);
   });
 });
 

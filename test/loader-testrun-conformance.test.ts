@@ -8,7 +8,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { assembleUbpf, encodeInstructions, type Instruction, parseConformanceData } from '../isa/index.js';
-import { MapType, OwnedFd, ProgType, SyscallError, sys, testRun } from '../loader/index.js';
+import {
+  MapType, OwnedFd, ProgType, SyscallError, testRun,
+} from '../loader/index.js';
+import { sys } from '../src/internal.js';
 
 import { createMap } from './support/bpf-raw.js';
 import { inCI, isRoot } from './support/references.js';

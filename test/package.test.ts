@@ -3,7 +3,7 @@
 // by tsc with moduleResolution node16 (ESM and CJS files) and bundler.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,15 @@ describe('the published package', () => {
     const r = sh(join(dir, 'node_modules', '.bin', 'tsbpf'), ['--version']);
     expect(r.status).toBe(0);
     expect(r.out).toContain(pkg.version);
+  });
+
+  it('installs without esbuild (an optional peer), and then `tsbpf build` says so in one line, exit 2', () => {
+    expect(existsSync(join(dir, 'node_modules', 'esbuild'))).toBe(false);
+    writeFileSync(join(dir, 'prog.ts'), "import { defineObject } from 'tsbpf';\nexport default defineObject({ programs: {} });\n");
+    const r = spawnSync(join(dir, 'node_modules', '.bin', 'tsbpf'), ['build', 'prog.ts', '-o', 'prog.o'], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toMatch(/^prog\.ts: error: .*needs esbuild.*npm install esbuild\n$/);
+    expect(r.status).toBe(2);
+    expect(existsSync(join(dir, 'prog.o'))).toBe(false);
   });
 
   it('type-checks with moduleResolution node16 (ESM and CJS files) and bundler', () => {

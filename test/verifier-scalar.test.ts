@@ -8,7 +8,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeInstructions, type Instruction, type Register } from '../isa/index.js';
-import { ProgType, SyscallError, sys } from '../loader/index.js';
+import { ProgType, SyscallError } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 import { scalarAlu, type ScalarAluOp, scalarEndian } from '../verifier/scalar/alu.js';
 import { formatScalar } from '../verifier/scalar/format.js';
 import { knownScalar, type Scalar, scalarContains, syncBounds, unknownScalar } from '../verifier/scalar/scalar.js';

@@ -7,7 +7,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeInstructions, parseInstructionLlvm } from '../isa/index.js';
+import { parseInstructionLlvm } from '../elf/index.js';
+import { encodeInstructions } from '../isa/index.js';
 import { inCI, isRoot } from './support/references.js';
 
 const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { tsbpf: string } }).bin.tsbpf;

@@ -7,7 +7,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { type AluOp, type Instruction, type JumpOp, type Register, splitImm64 } from '../isa/index.js';
-import { MapType, ProgType, sys, testRun } from '../loader/index.js';
+import { MapType, ProgType, testRun } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 import { compiledEngine, interpret, runRaw } from '../vm/index.js';
 import { createMap, loadRaw } from './support/bpf-raw.js';
 import { inCI, isRoot } from './support/references.js';

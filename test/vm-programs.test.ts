@@ -4,7 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { type Instruction } from '../isa/index.js';
-import { MapType, ProgType, sys, testRun } from '../loader/index.js';
+import { MapType, ProgType, testRun } from '../loader/index.js';
+import { sys } from '../src/internal.js';
 import { Vm, type VmMapSpec, type VmProgramType } from '../vm/index.js';
 import { assemble, createMap, loadRaw } from './support/bpf-raw.js';
 import { inCI, isRoot } from './support/references.js';

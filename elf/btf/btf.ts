@@ -12,7 +12,7 @@ import { emptyNameIndex, NAME_HASH, type NameIndex } from './name-index.js';
 import { walkTypesFull } from './walk-full.js';
 import { LAYOUT_BY_KIND } from './fields.js';
 
-/** One entry of the 2026 layout section: how long a kind's records are. Indexed by kind number. */
+/** One entry of the kind layout section (the extended header's layout_off/len): how long a kind's records are. Indexed by kind number. */
 export interface BtfLayoutEntry {
   /** Bytes after the 12-byte record. */
   readonly infoSize: number;
@@ -21,7 +21,10 @@ export interface BtfLayoutEntry {
   readonly flags: number;
 }
 
-/** The raw form a decoded Btf keeps: the blob, where each own type starts, and the strings. */
+/**
+ * The raw form a decoded Btf keeps: the blob, where each own type starts, and the strings.
+ * @internal the decoder's and the BTF sanitiser's; not in the published types.
+ */
 export interface BtfRaw {
   readonly bytes: Uint8Array;
   /** The type section as 32-bit words in host order. */
@@ -43,7 +46,7 @@ export interface BtfRaw {
 export interface BtfOptions {
   readonly base?: Btf | undefined;
   readonly byteOrder?: ByteOrder | undefined;
-  /** Layout section to emit (2026 header). */
+  /** Kind layout section to emit (makes the header the 32-byte extended one). */
   readonly layout?: readonly BtfLayoutEntry[] | undefined;
   /** Header flags byte. */
   readonly flags?: number | undefined;
@@ -56,7 +59,7 @@ export class Btf {
   readonly flags: number;
   /** Id of the first own type: 1, or the base's lastId + 1. */
   readonly firstId: number;
-  /** Decoded form; undefined for a graph built in memory. */
+  /** @internal Decoded form; undefined for a graph built in memory. */
   readonly raw: BtfRaw | undefined;
   /** Built types by id - firstId; allocated on the first type() of a decoded graph (a parse alone never needs it). */
   private cache: (BtfType | undefined)[] | undefined;
@@ -81,7 +84,7 @@ export class Btf {
     return new Btf(options, types.length, undefined, [...types]);
   }
 
-  /** @internal used by decodeBtf. */
+  /** @internal used by decodeBtf; not in the published types. */
   static fromRaw(raw: BtfRaw, options: BtfOptions): Btf {
     return new Btf(options, raw.offsets.length, raw, undefined);
   }
@@ -94,33 +97,25 @@ export class Btf {
   /** True when id names a type of this graph or its base (0, void, is not a type). */
   has(id: number): boolean { return Number.isInteger(id) && id >= 1 && id <= this.lastId; }
 
-  /** The type with this id, from this graph or its base; undefined for void (0) or an unknown id. */
-  type(id: number): BtfType | undefined {
-    if (id < this.firstId) return id >= 1 ? this.base?.type(id) : undefined;
+  /**
+   * The type with this id, from this graph or its base; undefined for void (0) or an unknown id.
+   * A decoded type is built on first use and kept; `{ cache: false }` builds it without keeping it,
+   * for one pass over a big graph (listings) that should leave nothing for the garbage collector.
+   */
+  type(id: number, options?: { readonly cache?: boolean }): BtfType | undefined {
+    if (id < this.firstId) return id >= 1 ? this.base?.type(id, options) : undefined;
     const i = id - this.firstId;
     if (!(i < this.count) || !Number.isInteger(i)) return undefined;
-    const cache = this.cache ??= new Array<BtfType | undefined>(this.count);
-    let t = cache[i];
+    let t = this.cache?.[i];
     if (t === undefined) {
       t = this.materialize(i);
-      cache[i] = t;
+      if (options?.cache !== false) (this.cache ??= new Array<BtfType | undefined>(this.count))[i] = t;
     }
     return t;
   }
 
-  /**
-   * Like type(), but a decoded type that is not cached yet is built without being cached: for one
-   * pass over a big graph (listings), which then leaves nothing behind for the garbage collector.
-   */
-  peek(id: number): BtfType | undefined {
-    if (id < this.firstId) return id >= 1 ? this.base?.peek(id) : undefined;
-    const i = id - this.firstId;
-    if (!(i < this.count) || !Number.isInteger(i)) return undefined;
-    return this.cache?.[i] ?? this.materialize(i);
-  }
-
-  /** Like type() but throws for void or an unknown id. */
-  get(id: number): BtfType {
+  /** Like type(), but throws (RangeError) for void or an unknown id. */
+  requireType(id: number): BtfType {
     const t = this.type(id);
     if (t === undefined) throw new RangeError(`no BTF type with id ${id} (ids run 1..${this.lastId})`);
     return t;
@@ -136,7 +131,7 @@ export class Btf {
       const info = raw.words[raw.offsets[i]! + 1]!;
       return KIND_NAMES[(info >>> KIND_SHIFT) & KIND_MASK] ?? 'UNKNOWN';
     }
-    return this.get(id).kind;
+    return this.requireType(id).kind;
   }
 
   /** Name of a type without building it ('' for anonymous types and void). */
@@ -148,7 +143,7 @@ export class Btf {
     if (raw !== undefined && this.cache?.[i] === undefined && i < this.count) {
       return this.string(raw.words[raw.offsets[i]!]!);
     }
-    return this.get(id).name;
+    return this.requireType(id).name;
   }
 
   /**

@@ -57,7 +57,7 @@ class CWriter {
     this.fwdDone = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
     this.ptrSize = guessPointerSize(btf);
-    for (let id = 1; id <= btf.lastId; id++) this.markReferenced(btf.get(id));
+    for (let id = 1; id <= btf.lastId; id++) this.markReferenced(btf.requireType(id));
   }
 
   private markReferenced(t: BtfType): void {

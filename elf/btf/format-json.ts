@@ -50,6 +50,6 @@ export function formatTypeJson(id: number, t: BtfType): string {
 /** The graph's own types as bpftool -j prints them, with a trailing newline. */
 export function formatBtfJson(btf: Btf): string {
   const parts: string[] = [];
-  for (let id = btf.firstId; id <= btf.lastId; id++) parts.push(formatTypeJson(id, btf.peek(id)!));
+  for (let id = btf.firstId; id <= btf.lastId; id++) parts.push(formatTypeJson(id, btf.type(id, { cache: false })!));
   return `{"types":[${parts.join(',')}]}\n`;
 }

@@ -75,7 +75,7 @@ export function formatTypeRaw(btf: Btf, id: number, t: BtfType): string {
 export function writeBtfRaw(btf: Btf, write: (text: string) => void): void {
   let chunk = '';
   for (let id = btf.firstId; id <= btf.lastId; id++) {
-    chunk += `${formatTypeRaw(btf, id, btf.peek(id)!)}\n`;
+    chunk += `${formatTypeRaw(btf, id, btf.type(id, { cache: false })!)}\n`;
     if (chunk.length > 65536) { write(chunk); chunk = ''; }
   }
   if (chunk !== '') write(chunk);

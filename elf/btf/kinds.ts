@@ -18,11 +18,11 @@ export const BTF_MAGIC = 0xeb9f;
 export const BTF_VERSION = 1;
 /** The classic header: magic, version, flags, hdr_len, type_off/len, str_off/len. */
 export const BTF_HEADER_SIZE = 24;
-/** The 2026 header with layout_off/layout_len appended. */
+/** The extended header: the classic one with layout_off/layout_len (the kind layout section) appended. */
 export const BTF_HEADER_LAYOUT_SIZE = 32;
 /** Size of the common struct btf_type record (name_off, info, size/type). */
 export const BTF_TYPE_SIZE = 12;
-/** The info word: vlen in bits 0..23, kind in bits 24..30, kind_flag in bit 31 (the 2026 masks, backward compatible). */
+/** The info word: vlen in bits 0..23, kind in bits 24..30, kind_flag in bit 31 (the extended kind/vlen masks, backward compatible). */
 export const VLEN_MASK = 0xffffff;
 export const KIND_SHIFT = 24;
 export const KIND_MASK = 0x7f;

@@ -12,7 +12,7 @@ export interface TypeWalkInput {
   readonly typeOffset: number;
   /** One past the last valid (global) string offset. */
   readonly strEnd: number;
-  /** The layout section of a 2026 header: lengths of kinds this codec does not know. */
+  /** The kind layout section of an extended header: lengths of kinds this codec does not know. */
   readonly layout: readonly BtfLayoutEntry[] | undefined;
   /** Id of the first record (1, or the base's last id + 1 for split BTF). */
   readonly firstId: number;

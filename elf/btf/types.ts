@@ -144,7 +144,7 @@ export interface BtfTypeTag {
 
 /**
  * A kind this codec does not know, kept opaque so that it round-trips. Only possible when the
- * blob has a layout section (2026 header) saying how long such a record is.
+ * blob has a kind layout section (extended header) saying how long such a record is.
  */
 export interface BtfUnknown {
   readonly kind: 'UNKNOWN';

@@ -34,7 +34,12 @@ function typeMember(btf: Btf, t: BtfType | undefined, map: string, member: strin
 }
 
 /** Parses a map definition STRUCT. */
-export function parseMapDef(btf: Btf, structId: number, name: string, depth = 0): MapDef {
+export function parseMapDef(btf: Btf, structId: number, name: string): MapDef {
+  return parseMapDefAt(btf, structId, name, 0);
+}
+
+/** parseMapDef at a nesting depth (an inner map's definition is one level down). */
+function parseMapDefAt(btf: Btf, structId: number, name: string, depth: number): MapDef {
   const st = btf.type(skipMods(btf, structId));
   if (st?.kind !== 'STRUCT') throw new ObjectError(`map ${name}: definition is not a struct`, '.maps', 0);
   const def: { -readonly [K in keyof MapDef]: MapDef[K] } = {};
@@ -70,7 +75,7 @@ export function parseMapDef(btf: Btf, structId: number, name: string, depth = 0)
         const target = btf.type(skipMods(btf, p.type));
         if (target?.kind === 'STRUCT') {
           if (depth > 0) throw new ObjectError(`map ${name}: nested map-in-map definition`, '.maps', 0);
-          def.inner = parseMapDef(btf, p.type, `${name}.inner`, depth + 1);
+          def.inner = parseMapDefAt(btf, p.type, `${name}.inner`, depth + 1);
         }
         break;
       }

@@ -12,14 +12,13 @@ import { parseMapDef } from './maps.js';
 import { programTypeOf } from './program-types.js';
 import type {
   BpfInstruction, BpfObject, BpfProgram, BtfMap, DataSection, Extern, ExternKind, GlobalVariable, InsnCoreRelocation,
-  InsnLineInfo, InsnReference, InsnRelocation, StructOpsSection, SymbolBinding,
+  InsnLineInfo, InsnReference, InsnRelocation, StructOpsSection,
 } from './types.js';
+import { type SymbolBinding, symbolBindingName } from '../object-model.js';
 
 /** Largest alignment and data section size accepted (clang uses ≤ 16; a map value is far below 2^28). */
 export const MAX_ALIGN = 4096;
 export const MAX_DATA_SIZE = 1 << 28;
-
-const BINDINGS: readonly SymbolBinding[] = ['local', 'global', 'weak'];
 
 export function dataSectionKind(name: string): DataSection['kind'] | undefined {
   for (const k of ['data', 'rodata', 'bss'] as const) if (name === `.${k}` || name.startsWith(`.${k}.`)) return k;
@@ -39,7 +38,7 @@ export function readObject(bytes: Uint8Array): BpfObject {
 }
 
 export function bindingOf(sym: ElfSymbol, where: Where): SymbolBinding {
-  const r = BINDINGS[sym.binding];
+  const r = symbolBindingName(sym.binding);
   if (r === undefined) throw where.symbol(`binding ${sym.binding} is not local/global/weak`, sym, 4);
   return r;
 }

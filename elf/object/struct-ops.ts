@@ -5,7 +5,7 @@
 import { type Btf, skipModifiers } from '../btf/index.js';
 import { SHT, STT } from '../constants.js';
 import type { ElfFile, ElfSectionHeader } from '../reader.js';
-import type { ObjectRelocation, ObjectSection, ObjectSymbol } from '../writer.js';
+import type { ObjectRelocation, ObjectSection, ObjectSymbol } from '../object-model.js';
 import { ObjectError } from './errors.js';
 import type { StructOpsMap, StructOpsPointer, StructOpsSection } from './types.js';
 import type { Where } from './where.js';

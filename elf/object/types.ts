@@ -4,9 +4,8 @@ import type { ByteOrder, Instruction } from '../../isa/index.js';
 import type { Btf } from '../btf/index.js';
 import type { BtfExt, CoreRelocation, LineInfo } from '../btf-ext/index.js';
 import type { RelocationTypeName } from '../constants.js';
+import type { SymbolBinding } from '../object-model.js';
 import type { ProgramTypeInfo } from './program-types.js';
-
-export type SymbolBinding = 'local' | 'global' | 'weak';
 
 /** The ELF relocation an instruction carries, exactly as written: against a named symbol or a section symbol. */
 export interface InsnRelocation {

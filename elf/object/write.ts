@@ -5,7 +5,8 @@
 import { encodeInstructions, EncodeError, type Instruction } from '../../isa/index.js';
 import { decodeBtf, encodeBtf } from '../btf/index.js';
 import { type BtfExt, type CoreRelocation, encodeBtfExt, type FuncInfo, type LineInfo } from '../btf-ext/index.js';
-import { writeElf, type ObjectRelocation, type ObjectSection, type ObjectSymbol } from '../writer.js';
+import type { ObjectRelocation, ObjectSection, ObjectSymbol } from '../object-model.js';
+import { writeElf } from '../writer.js';
 import { ObjectError } from './errors.js';
 import { writeStructOps } from './struct-ops.js';
 import { MAX_ALIGN, MAX_DATA_SIZE } from './read.js';

@@ -7,7 +7,7 @@ import { BTF_INT_SIGNED } from '../../elf/index.js';
 import { CoreError } from './errors.js';
 import { type CoreSpec, matchSpec, parseSpec } from './field-spec.js';
 import { kindFamily } from './kinds.js';
-import { isAnyEnum, isComposite, resolveSize, skipModsAndTypedefs, typeAt } from './type-walk.js';
+import { isAnyEnum, isComposite, resolveSize, skipModsAndTypedefs, typeAt } from './type-queries.js';
 
 /** A candidate root type in a target BTF. */
 export interface CoreCandidate {

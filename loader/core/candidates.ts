@@ -6,7 +6,7 @@ import type { Btf } from '../../elf/index.js';
 import type { CoreCandidate } from './calc.js';
 import { CoreError } from './errors.js';
 import { essentialName } from './names.js';
-import { kindsCoreCompatible, typeAt } from './type-walk.js';
+import { kindsCoreCompatible, typeAt } from './type-queries.js';
 
 /** vmlinux BTF and the split BTFs of modules (on top of it). */
 export interface CoreTarget {

@@ -8,7 +8,7 @@ import type { Btf, BtfEnum, BtfEnum64, BtfStruct, BtfUnion } from '../../elf/ind
 import { BTF_INT_SIGNED } from '../../elf/index.js';
 import { CoreError } from './errors.js';
 import { essentialNameLength } from './names.js';
-import { isAnyEnum, isComposite, kindsCoreCompatible, nameAt, skipModsAndTypedefs, typeAt } from './type-walk.js';
+import { isAnyEnum, isComposite, kindsCoreCompatible, nameAt, skipModsAndTypedefs, typeAt } from './type-queries.js';
 
 /** libbpf's recursion budgets: 32 loop steps per call, 32 levels of nested calls. */
 const MAX_DEPTH = 32;

@@ -7,7 +7,7 @@ import { CoreError } from './errors.js';
 import { fieldsAreCompatible, typesAreCompatible, typesMatch } from './compat.js';
 import { kindFamily } from './kinds.js';
 import { essentialNameLength } from './names.js';
-import { isAnyEnum, isComposite, resolveSize, skipModsAndTypedefs, typeAt } from './type-walk.js';
+import { isAnyEnum, isComposite, resolveSize, skipModsAndTypedefs, typeAt } from './type-queries.js';
 
 /** libbpf's BPF_CORE_SPEC_MAX_LEN. */
 export const CORE_SPEC_MAX_LEN = 64;

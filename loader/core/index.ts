@@ -4,7 +4,7 @@
 export { CoreError, type CoreLocation } from './errors.js';
 export { essentialName, essentialNameLength, essentialNamesEqual, flavorOf } from './names.js';
 export { type CoreKindFamily, kindFamily, LIBBPF_KIND_NAMES } from './kinds.js';
-export { resolveSize, skipModsAndTypedefs } from './type-walk.js';
+export { resolveSize, skipModsAndTypedefs } from './type-queries.js';
 export { fieldsAreCompatible, typesAreCompatible, typesMatch } from './compat.js';
 export { CORE_SPEC_MAX_LEN, type CoreAccessor, type CoreSpec, matchSpec, parseSpec } from './field-spec.js';
 export { calcRelocation, type CoreCandidate, type CoreResolution, resolveRelocation } from './calc.js';

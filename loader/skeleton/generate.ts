@@ -22,12 +22,16 @@ function ident(s: string): string {
 }
 
 /** The TypeScript type of a BTF type's JS value, as loader/btf-values decodes it. */
-export function tsTypeOf(btf: Btf, id: number, depth = 0): string {
+export function tsTypeOf(btf: Btf, id: number): string {
+  return tsTypeAt(btf, id, 0);
+}
+
+function tsTypeAt(btf: Btf, id: number, depth: number): string {
   if (depth > MAX_DEPTH) return 'unknown';
   const t = btf.type(id);
   if (t === undefined) return 'unknown';
   switch (t.kind) {
-    case 'TYPEDEF': case 'CONST': case 'VOLATILE': case 'RESTRICT': case 'TYPE_TAG': return tsTypeOf(btf, t.type, depth + 1);
+    case 'TYPEDEF': case 'CONST': case 'VOLATILE': case 'RESTRICT': case 'TYPE_TAG': return tsTypeAt(btf, t.type, depth + 1);
     case 'INT': return (t.encoding & 4) !== 0 ? 'boolean' : t.size <= 4 ? 'number' : 'bigint';
     case 'ENUM': return 'number';
     case 'ENUM64': return 'bigint';
@@ -36,16 +40,16 @@ export function tsTypeOf(btf: Btf, id: number, depth = 0): string {
     case 'ARRAY': {
       // Text exactly where the typed map API decodes a string.
       if (isChar(btf, t.type)) return 'string';
-      return `${wrap(tsTypeOf(btf, t.type, depth + 1))}[]`;
+      return `${wrap(tsTypeAt(btf, t.type, depth + 1))}[]`;
     }
     case 'STRUCT': case 'UNION': {
       const fields: string[] = [];
       t.members.forEach((m, i) => {
         if (m.name === '') {
-          const inner = tsTypeOf(btf, m.type, depth + 1);
+          const inner = tsTypeAt(btf, m.type, depth + 1);
           if (inner.startsWith('{')) fields.push(inner.slice(2, -2)); // anonymous members are merged into the parent
           else fields.push(`__anon${i}: ${inner}`);
-        } else fields.push(`${ident(m.name)}: ${m.bitfieldSize > 32 ? 'bigint' : m.bitfieldSize > 0 ? 'number' : tsTypeOf(btf, m.type, depth + 1)}`);
+        } else fields.push(`${ident(m.name)}: ${m.bitfieldSize > 32 ? 'bigint' : m.bitfieldSize > 0 ? 'number' : tsTypeAt(btf, m.type, depth + 1)}`);
       });
       return `{ ${fields.filter((f) => f !== '').join('; ')} }`;
     }

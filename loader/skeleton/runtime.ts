@@ -4,7 +4,7 @@
 
 import { type BpfObject, type Btf, type DataSection, readObject } from '../../elf/index.js';
 import { type AttachContext, attachOptionsForSection, attachProgram, type AttachOptions, AttachError, type Link } from '../attach/index.js';
-import { type BtfJsValue, decodeValue, encodeValue, sizeOf } from '../btf-values.js';
+import { type BtfJsValue, decodeBtfValue, encodeBtfValue, sizeOf } from '../btf-values.js';
 import type { BpfMap } from '../maps.js';
 import type { BpfCollection, LoadedProgramHandle } from '../collection.js';
 import { loadObject, type LoadObjectOptions } from '../object.js';
@@ -62,14 +62,14 @@ export class SkeletonRuntime {
 
   getGlobal(section: string, name: string): BtfJsValue {
     const v = this.#variable(section, name);
-    return decodeValue(this.#btf, v.type, this.#image(section).subarray(v.offset, v.offset + v.size));
+    return decodeBtfValue(this.#btf, v.type, this.#image(section).subarray(v.offset, v.offset + v.size));
   }
 
   /** Before load: changes the initial value. After load: writes the map (not for .rodata, frozen by the loader). */
   setGlobal(section: string, name: string, value: BtfJsValue): void {
     const v = this.#variable(section, name);
     const bytes = new Uint8Array(v.size);
-    encodeValue(this.#btf, v.type, value, bytes, name);
+    encodeBtfValue(this.#btf, v.type, value, bytes, name);
     const img = this.#image(section);
     img.set(bytes, v.offset);
     if (this.#collection !== undefined) {

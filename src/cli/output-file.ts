@@ -15,7 +15,7 @@ import {
   type Stats, statSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { sys } from '../../loader/index.js';
+import { sys } from '../internal.js';
 import { UsageError } from './usage-error.js';
 
 /** O_TMPFILE: __O_TMPFILE (the same bit on every Linux architecture) | O_DIRECTORY. */

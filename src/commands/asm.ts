@@ -1,9 +1,7 @@
 // `tsbpf asm`: assembly text → relocatable ELF object, raw bytecode or hex.
 
-import { writeElf } from '../../elf/index.js';
-import {
-  type AsmObject, type ByteOrder, type Instruction, assembleLlvm, assembleUbpf, encodeInstructions, parseConformanceData,
-} from '../../isa/index.js';
+import { assembleLlvm, type RelocatableObject, writeElf } from '../../elf/index.js';
+import { type ByteOrder, type Instruction, assembleUbpf, encodeInstructions, parseConformanceData } from '../../isa/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
 export type AsmSyntax = 'llvm' | 'ubpf';
@@ -43,7 +41,7 @@ export function detectSyntax(source: string, file: string): AsmSyntax {
   return votes > 0 ? 'ubpf' : 'llvm';
 }
 
-function ubpfObject(insns: Instruction[], byteOrder: ByteOrder): AsmObject {
+function ubpfObject(insns: Instruction[], byteOrder: ByteOrder): RelocatableObject {
   const data = encodeInstructions(insns, byteOrder);
   return {
     byteOrder,
@@ -69,7 +67,7 @@ function hexLines(bytes: Uint8Array): string {
 }
 
 /** The executable section of an object as bare bytecode; relocations cannot be kept in that form. */
-function bareCode(obj: AsmObject, file: string): Uint8Array {
+function bareCode(obj: RelocatableObject, file: string): Uint8Array {
   const code = obj.sections.filter((s) => s.flags.exec && s.size > 0);
   if (code.length !== 1) {
     throw new UsageError(`${file}: raw output needs exactly one non-empty code section, found ${code.length}`);

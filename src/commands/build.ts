@@ -54,11 +54,27 @@ const externalPackages: Plugin = {
 };
 const SKIP = Symbol('skip');
 
+/**
+ * esbuild, loaded only here: it is an optional peer dependency (11 MB), so that a user of
+ * tsbpf/isa or tsbpf/loader does not install it; without it `tsbpf build` is one line, exit 2.
+ */
+async function loadEsbuild(file: string): Promise<typeof import('esbuild')> {
+  try {
+    return await import('esbuild');
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new BuildError(file, 'building a TypeScript program needs esbuild, an optional peer dependency of tsbpf: npm install esbuild');
+    }
+    throw e;
+  }
+}
+
 /** Compiles and imports a program module; returns its default export. */
 export async function loadProgramModule(file: string, tmpDir?: string): Promise<DslObject> {
   const abs = resolve(file);
   if (!existsSync(abs)) throw new BuildError(file, 'no such file');
-  const { build } = await import('esbuild');
+  const { build } = await loadEsbuild(file);
   // The bundle goes to a fresh temporary directory: the module's own directory may be read-only.
   // (Or the directory the caller made and removes: the build worker's, which may be stopped midway.)
   const tmp = tmpDir ?? mkdtempSync(join(tmpdir(), 'tsbpf-build-'));

@@ -21,9 +21,18 @@ import { allocate } from './regalloc.js';
 
 const STACK_LIMIT = 512;
 
-/** TypeScript through require: an ESM import of its 9 MB CommonJS file scans it for export names first. */
-function typescript(): typeof TS {
-  return createRequire(import.meta.url)('typescript') as typeof TS;
+/**
+ * TypeScript through require: an ESM import of its 9 MB CommonJS file scans it for export names
+ * first. An optional peer dependency (22 MB), loaded only to compile the language: without it
+ * the build of such a module is one line, exit 2.
+ */
+function typescript(file: string): typeof TS {
+  try {
+    return createRequire(import.meta.url)('typescript') as typeof TS;
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new CompileError('compiling a tsbpf/lang program needs typescript, an optional peer dependency of tsbpf: npm install typescript', { file, line: 1, column: 1 });
+  }
 }
 
 /** True when a module's source is written in the language (it imports tsbpf/lang). */
@@ -102,7 +111,7 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
 
 /** `tsbpf build` of a module in the language: type check, compile, the object's ELF bytes. */
 export async function compileFile(file: string, options: { typeCheck?: boolean } = {}): Promise<Uint8Array> {
-  const ts = typescript();
+  const ts = typescript(file);
   const source = readFileSync(file, 'utf8');
   if (options.typeCheck !== false) typeCheck(ts, file);
   return compileSource(ts, source, file).build();

@@ -22,9 +22,9 @@ export {
   type StructOpsSlot,
 } from './struct-ops.js';
 export { constVar, GlobalDef, type GlobalDecl, globalVar, type GlobalSection } from './globals.js';
-export { buildBpfObject, defineObject, DSL_OBJECT, type DslObject, isDslObject, type ObjectSpec } from './object.js';
+export { buildBpfObject, type BuildOptions, defineObject, DSL_OBJECT, type DslObject, isDslObject, type ObjectSpec } from './object.js';
 export { DslError } from './errors.js';
 export { type ExternOptions, type ExternRef, isExternRef, isKfuncRef, kconfig, kfunc, type KfuncRef, ksym, tristate } from './externs.js';
-export { setLineInfoCapture, type SourceLocation } from './line-info.js';
+export type { SourceLocation } from './line-info.js';
 export * from './types/index.js';
 export { htonl, htons, ntohl, ntohs } from './byte-order.js';

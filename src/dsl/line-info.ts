@@ -46,8 +46,12 @@ function isInternal(file: string): boolean {
 }
 
 let enabled = true;
-/** Turns stack capture off (faster builds, no line_info). */
-export function setLineInfoCapture(on: boolean): void { enabled = on; }
+/** Runs `f` (one object build) with stack capture on or off (off: faster builds, no line_info). */
+export function withLineInfoCapture<T>(on: boolean, f: () => T): T {
+  const was = enabled;
+  enabled = on;
+  try { return f(); } finally { enabled = was; }
+}
 
 /**
  * Instructions of one function that get their source location (line_info): each costs a stack

@@ -12,7 +12,7 @@ import type { ResolvedInsn } from './asm/items.js';
 import { DslError } from './errors.js';
 import type { ExternRef, KfuncRef } from './externs.js';
 import type { GlobalDecl, GlobalSection } from './globals.js';
-import { type SourceLocation, sourceLine, startLineInfo } from './line-info.js';
+import { type SourceLocation, sourceLine, startLineInfo, withLineInfoCapture } from './line-info.js';
 import type { MapDef } from './maps.js';
 import { ProgramBuilder } from './program/builder.js';
 import { MAX_INSNS } from './program/limits.js';
@@ -41,17 +41,25 @@ export interface DslObject {
   readonly [DSL_OBJECT]: true;
   readonly spec: ObjectSpec;
   /** The object model (programs, maps, globals, BTF). */
-  toBpfObject(): BpfObject;
+  toBpfObject(options?: BuildOptions): BpfObject;
   /** The ELF bytes `tsbpf build` writes. */
-  build(): Uint8Array;
+  build(options?: BuildOptions): Uint8Array;
+}
+
+export interface BuildOptions {
+  /**
+   * Record the TypeScript line of each instruction in line_info (default true). Each costs a
+   * stack capture; false builds a big program faster, without line_info.
+   */
+  readonly lineInfo?: boolean;
 }
 
 export function defineObject(spec: ObjectSpec): DslObject {
   return {
     [DSL_OBJECT]: true,
     spec,
-    toBpfObject: () => buildBpfObject(spec),
-    build: () => writeObject(buildBpfObject(spec)),
+    toBpfObject: (options) => buildBpfObject(spec, options),
+    build: (options) => writeObject(buildBpfObject(spec, options)),
   };
 }
 
@@ -64,7 +72,11 @@ interface DataLayout { size: number; align: number; bytes: number[]; vars: { nam
 
 const SECTION_NAME: Record<GlobalSection, string> = { data: '.data', rodata: '.rodata', bss: '.bss' };
 
-export function buildBpfObject(spec: ObjectSpec): BpfObject {
+export function buildBpfObject(spec: ObjectSpec, options: BuildOptions = {}): BpfObject {
+  return withLineInfoCapture(options.lineInfo ?? true, () => buildObject(spec));
+}
+
+function buildObject(spec: ObjectSpec): BpfObject {
   // A module past the TypeScript types (a misspelt key, a cast) must fail as bad input, not as a TypeError.
   const given = spec as unknown as Record<string, unknown>;
   if (given.programs === null || typeof given.programs !== 'object') throw new DslError('defineObject needs programs: { name: program(…) }');

@@ -1,8 +1,10 @@
 // Minimal program and map creation for loader tests that do not go through an ELF object:
 // LLVM-syntax instruction lines (one per line), plus `rN = map_fd(FD)` for map references.
 
-import { encodeInstructions, type Instruction, parseInstructionLlvm, type Register } from '../../isa/index.js';
-import { OwnedFd, SyscallError, sys } from '../../loader/index.js';
+import { encodeInstructions, type Instruction, type Register } from '../../isa/index.js';
+import { parseInstructionLlvm } from '../../elf/index.js';
+import { OwnedFd, SyscallError } from '../../loader/index.js';
+import { sys } from '../../src/internal.js';
 
 const { bpf, BpfCommand, encodeAttr, MapCreateAttr, MapElemAttr, objectName, pointee, ProgLoadAttr } = sys;
 

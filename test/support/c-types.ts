@@ -76,7 +76,7 @@ export function globalBytes(obj: BpfObject, name: string): Uint8Array {
  */
 export function canonical(btf: Btf, id: number, seen = new Set<string>()): string {
   if (id === 0) return 'void';
-  const t = btf.get(id);
+  const t = btf.requireType(id);
   switch (t.kind) {
     case 'INT': return `INT '${t.name}' ${t.size} enc=${t.encoding} bits=${t.bitsOffset}+${t.bits}`;
     case 'PTR': return `PTR(${canonical(btf, t.type, seen)})`;

@@ -7,7 +7,8 @@
 // /proc/kallsyms for every dump (~0.2 s each).
 
 import { decodeBtf } from '../../elf/index.js';
-import { BpfMap, OwnedFd, sys } from '../../loader/index.js';
+import { BpfMap, OwnedFd } from '../../loader/index.js';
+import { sys } from '../../src/internal.js';
 
 const { bpf, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, ObjAttr, ObjInfoAttr, pointee, pointeeStruct, ProgInfoLayout, readAttr } = sys;
 

@@ -4,7 +4,7 @@
 // line the log printed before the message).
 
 import { encodeInstructions, type Instruction } from '../../isa/index.js';
-import { sys } from '../../loader/index.js';
+import { sys } from '../../src/internal.js';
 import type { MapInfo } from '../../verifier/index.js';
 import { assemble, createMap } from './bpf-raw.js';
 

@@ -92,7 +92,7 @@ class Generator {
     return `${head.join('\n')}\n${this.out.join('\n')}`;
   }
 
-  private t(id: number): BtfType | undefined { return id === 0 ? undefined : this.btf.get(id); }
+  private t(id: number): BtfType | undefined { return id === 0 ? undefined : this.btf.requireType(id); }
 
   /** A typed error naming a type. */
   private fault(id: number, what: string): GenTsError {
@@ -157,7 +157,7 @@ class Generator {
   private ident(id: number): string {
     const known = this.idents.get(id);
     if (known !== undefined) return known;
-    const t = this.btf.get(id);
+    const t = this.btf.requireType(id);
     let base = t.name === '' ? `anon$${id}` : t.name;
     if (RESERVED.has(base)) base = `${base}_`;
     let name = base;

@@ -2,7 +2,8 @@
 // loads it with BPF_PROG_LOAD at log level 1 (default flags otherwise, as root) and keeps the
 // verdict, errno, final log line, failing instruction and `processed N insns`.
 
-import { BpfMap, failingInsn, kernelBtf, lastLogLine, LoadError, loadBtf, loadObject, loadProgram, type OwnedFd, sys } from '../../../loader/index.js';
+import { BpfMap, failingInsn, kernelBtf, lastLogLine, LoadError, loadBtf, loadObject, loadProgram, type OwnedFd } from '../../../loader/index.js';
+import { sys } from '../../../src/internal.js';
 import type { ObjectProgram } from './object-corpus.js';
 import type { Verdict } from './model-run.js';
 import type { CorpusMap, CorpusProgram } from './corpus.js';

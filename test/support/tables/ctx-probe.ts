@@ -4,7 +4,8 @@
 // level 2), and whether `*(uN *)(r1 + off) = r2` is accepted. This is the ground truth the model's
 // ctx tables are made from (verifier/tables/ctx-access.generated.ts).
 
-import { OwnedFd, ProgType, sys } from '../../../loader/index.js';
+import { OwnedFd, ProgType } from '../../../loader/index.js';
+import { sys } from '../../../src/internal.js';
 
 const { bpfRaw, BpfCommand, encodeAttr, pointee, ProgLoadAttr } = sys;
 

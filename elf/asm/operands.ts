@@ -9,7 +9,7 @@
 // other identifier, integer or string starts an immediate expression. The
 // first word is lower-cased: a register or one of the start keywords.
 
-import { shown } from '../quote-source.js';
+import { shown } from '../../isa/index.js';
 import { type ExprHost, type ExprValue, type SymExpr, lastExprWasBareSymbol, parseExpression } from './expressions.js';
 import { TK } from './lexer.js';
 import {

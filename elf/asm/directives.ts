@@ -11,7 +11,7 @@
 // M/S/R section flags and the entity size (the model has no field for them).
 // `.set`/`.equ` symbols act as constants but are not put in the symbol table.
 
-import { shown } from '../quote-source.js';
+import { shown } from '../../isa/index.js';
 import type { Assembler, SectionSpec } from './assembler.js';
 import { type ExprValue, parseExpression } from './expressions.js';
 import { TK, decodeStringBytes } from './lexer.js';

@@ -15,9 +15,7 @@
 //   p  ld_pseudo source: low 4 bits → src_reg, bits 32..63 → next imm (llvm-mc's encoding)
 //   a  address space of addr_space_cast: low 16 bits
 
-import type { AluOp, Instruction, JumpOp, Register, Size } from '../instruction.js';
-import type { RawSlot } from '../slot.js';
-import { LD_IMM64_OPCODE } from '../opcodes.js';
+import { type AluOp, type Instruction, type JumpOp, LD_IMM64_OPCODE, type RawSlot, type Register, type Size } from '../../isa/index.js';
 import { type PatternAutomaton, compilePatterns } from './patterns.js';
 import { type Const, toBig, toInt32 } from './values.js';
 

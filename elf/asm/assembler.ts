@@ -2,12 +2,8 @@
 // instructions and data straight into section buffers, then a pass over the
 // recorded fixups once every label is known (see fixups.ts).
 
-import { shown } from '../quote-source.js';
-import type { AsmObject } from '../asm-object.js';
-import { toRawSlot, writeInstruction } from '../encode.js';
-import { AsmError, TsbpfError } from '../errors.js';
-import type { Instruction } from '../instruction.js';
-import { type ByteOrder, writeSlot } from '../slot.js';
+import { AsmError, type ByteOrder, type Instruction, shown, toRawSlot, TsbpfError, writeInstruction, writeSlot } from '../../isa/index.js';
+import type { RelocatableObject } from '../object-model.js';
 import { runDirective } from './directives.js';
 import { type ExprHost, type ExprValue, isConst } from './expressions.js';
 import { fastStatements } from './fast.js';
@@ -140,7 +136,7 @@ export class Assembler implements ExprHost {
     }
   }
 
-  run(): AsmObject {
+  run(): RelocatableObject {
     try {
       this.statements();
       return finish(this);
@@ -301,7 +297,7 @@ function writeWithR11(view: DataView, off: number, insn: Instruction, order: Byt
  * accepts and `clang -S -target bpf` emits) into sections, symbols and
  * relocations. Throws AsmError (`file:line:col: error: ...`) on bad input.
  */
-export function assembleLlvm(source: string, file: string, options: AssembleOptions = {}): AsmObject {
+export function assembleLlvm(source: string, file: string, options: AssembleOptions = {}): RelocatableObject {
   return new Assembler(source, file, options.byteOrder ?? 'le').run();
 }
 

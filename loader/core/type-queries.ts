@@ -1,4 +1,4 @@
-// Small walks over a BTF graph that CO-RE needs: stripping modifiers and typedefs, the size of a
+// Type queries CO-RE needs over a BTF graph: stripping modifiers and typedefs, the size of a
 // type (elf's skipModifiers/resolveTypeSize over typeAt, so an unknown id is a CoreError), kind
 // classes. Id 0 is void, represented by `undefined` types and the kind 'VOID'.
 

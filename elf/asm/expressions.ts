@@ -5,7 +5,7 @@
 // numeric label references `1b`/`1f`. The result is either a constant or
 // `a - b + c` over symbols, resolved when the assembly is finished.
 
-import { shown } from '../quote-source.js';
+import { shown } from '../../isa/index.js';
 import { type Lexer, TK } from './lexer.js';
 import type { Sym, SymbolTable } from './symbols.js';
 import * as V from './values.js';

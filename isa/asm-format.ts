@@ -2,7 +2,7 @@
 // with decimal immediates — the inverse of parseInstructionLlvm for the
 // forms LLVM 19 can express (see `llvmExpressible`).
 
-import type { AluOp, Instruction, JumpOp, Size } from '../instruction.js';
+import type { AluOp, Instruction, JumpOp, Size } from './instruction.js';
 
 const ALU_TOKENS: Record<AluOp, string> = {
   add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',

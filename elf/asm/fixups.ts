@@ -1,6 +1,6 @@
 // The second pass: once every label is known, patch fixups that resolve
 // inside their section and turn the others into relocations the way llvm-mc
-// does, evaluate `.size`, and lay out the AsmObject.
+// does, evaluate `.size`, and lay out the RelocatableObject.
 //
 // Relocation rules (checked against llvm-mc-19):
 // * a relocation names the symbol itself when it is undefined, global or weak
@@ -17,8 +17,9 @@
 // * jumps (and `gotol`) need a local label in the same section: BPF has no
 //   16-bit relocation (llvm-mc crashes there; we report an error).
 
-import { shown } from '../quote-source.js';
-import type { AsmObject, AsmSection, AsmSymbol, BpfRelocationType } from '../asm-object.js';
+import { shown } from '../../isa/index.js';
+import type { RelocationTypeName } from '../constants.js';
+import type { ObjectSection, ObjectSymbol, RelocatableObject } from '../object-model.js';
 import type { Assembler } from './assembler.js';
 import type { SymExpr } from './expressions.js';
 import { FIX, type Fixup, type Section } from './sections.js';
@@ -152,14 +153,14 @@ function applyFixup(as: Assembler, sec: Section, f: Fixup): void {
   }
 }
 
-function data4Type(sym: Sym): BpfRelocationType {
+function data4Type(sym: Sym): RelocationTypeName {
   const s = sym.section;
   if (!sym.defined || s === null) return 'R_BPF_64_ABS32';
   if (sym.temporary) return s.alloc && s.exec ? 'R_BPF_64_NODYLD32' : 'R_BPF_64_ABS32';
   return s.alloc && s.write ? 'R_BPF_64_NODYLD32' : 'R_BPF_64_ABS32';
 }
 
-export function finish(as: Assembler): AsmObject {
+export function finish(as: Assembler): RelocatableObject {
   for (const s of as.symbols.pendingForward) {
     if (!s.defined) as.fail(s.firstRef, `${displayName(s)} is referenced forward ('f') but never defined after`);
   }
@@ -167,7 +168,7 @@ export function finish(as: Assembler): AsmObject {
     for (const f of sec.fixups) applyFixup(as, sec, f);
   }
 
-  const symbols: AsmSymbol[] = [];
+  const symbols: ObjectSymbol[] = [];
   for (const name of as.fileSymbols) {
     symbols.push({ name, section: null, value: 0, size: 0, binding: 'local', type: 'file' });
   }
@@ -198,7 +199,7 @@ export function finish(as: Assembler): AsmObject {
     });
   }
 
-  const sections: AsmSection[] = as.sections.map((sec) => ({
+  const sections: ObjectSection[] = as.sections.map((sec) => ({
     name: sec.name,
     type: sec.type,
     flags: { alloc: sec.alloc, write: sec.write, exec: sec.exec },

@@ -1,9 +1,8 @@
 // Sections under assembly: a growing byte buffer, the fixups to patch or turn
 // into relocations once every label is known, and the ELF attributes.
 
-import { TsbpfError } from '../tsbpf-error.js';
-import type { AsmRelocation } from '../asm-object.js';
-import { shown } from '../quote-source.js';
+import { shown, TsbpfError } from '../../isa/index.js';
+import type { ObjectRelocation } from '../object-model.js';
 import type { SymExpr } from './expressions.js';
 
 // Size limits (docs/isa.md): the kernel loads at most 1,000,000 instructions
@@ -71,7 +70,7 @@ export class Section {
   len = 0;
   align: number;
   readonly fixups: Fixup[] = [];
-  readonly relocations: AsmRelocation[] = [];
+  readonly relocations: ObjectRelocation[] = [];
   /** Index among the object's sections, in order of creation. */
   readonly index: number;
   /**

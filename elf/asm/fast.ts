@@ -25,9 +25,7 @@
 // thousand lines. The code is kept in a few small functions so that each
 // reaches optimized code early.
 
-import { encodeInstruction, toRawSlot } from '../encode.js';
-import type { Instruction } from '../instruction.js';
-import { writeSlotFields } from '../slot.js';
+import { encodeInstruction, type Instruction, toRawSlot, writeSlotFields } from '../../isa/index.js';
 import { ENTRIES, NEXT, initForms } from './operands.js';
 import { KEY_COUNT, KEY_IMM, KEY_R, KEY_W, MIDDLE_KEYWORDS, START_KEYWORDS, tokenKey } from './patterns.js';
 import type { Section } from './sections.js';
