@@ -11,6 +11,7 @@ import { type BpfObject, type BpfProgram, type BtfMap, readElf, readObject } fro
 import { bpfAccess } from './capabilities.js';
 import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
+import { hiddenSubprograms, markHiddenSubprogramsStatic } from './hidden-linkage.js';
 import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
 import { OwnedFd } from './fd.js';
 import { attachTypeNumber, kernelBtf, progTypeNumber, seedKernelBtf, VMLINUX_BTF } from './kernel-btf.js';
@@ -215,6 +216,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     let btfFd: OwnedFd | undefined;
     if (object.btf !== undefined) {
       const blob = kernelReadyBtf(object.btf, elf, { kconfig: kconfig?.placement ?? new Map(), kconfigSize: kconfig?.size ?? 0 });
+      markHiddenSubprogramsStatic(blob, object.btf, hiddenSubprograms(elf));
       btfFd = loadBtf(blob);
       owned.push(btfFd);
     }
