@@ -12,7 +12,7 @@ import { bpfAccess } from './capabilities.js';
 import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { hiddenSubprograms, markHiddenSubprogramsStatic } from './hidden-linkage.js';
-import { ExternError, resolveKconfig, resolveKsym } from './externs.js';
+import { ExternError, kfuncResolver, resolveKconfig, resolveKsym } from './externs.js';
 import { OwnedFd } from './fd.js';
 import { attachTypeNumber, kernelBtf, progTypeNumber, seedKernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
@@ -300,7 +300,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const missing = wanted.filter((n) => !entries.some((p) => p.name === n));
       if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
     }
-    const kfuncIds = new Map<string, number>();
+    const kfuncIds = kfuncResolver(object, options.btfPath);
     for (const entry of entries) {
       const linked = linkProgram(object, entry, starts);
       relocateProgram(linked, {
@@ -312,11 +312,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
           const m = maps.get('.kconfig');
           return k === undefined || m === undefined ? undefined : { fd: m.fd, offset: k.offset };
         },
-        kfunc: (n) => {
-          let id = kfuncIds.get(n);
-          if (id === undefined) { id = resolveKsym(n, 'kfunc', options.btfPath); kfuncIds.set(n, id); }
-          return id;
-        },
+        kfunc: kfuncIds,
         ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
       });
       const info = programSetup(entry, options.btfPath);
