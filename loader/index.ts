@@ -23,6 +23,7 @@ export {
   BpfAccessError, BpfCollection, internalMapName, type LoadedProgramHandle, loadObject, type LoadObjectOptions, objectNameOf,
   ObjectInputError, PinMismatchError, requireBpfAccess,
 } from './object.js';
+export { type InnerMapSpec, type MapSizing, MapSizingError, sizeMaps } from './map-sizing.js';
 export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
 export { Arena, ARENA_SECTION, mapArena } from './arena.js';
 export * from './core/index.js';

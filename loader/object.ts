@@ -11,6 +11,7 @@ import { type BpfObject, type BpfProgram, type BtfMap, readElf, readObject } fro
 import { bpfAccess } from './capabilities.js';
 import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
+import { type MapSizing, sizeMaps } from './map-sizing.js';
 import { hiddenSubprograms, markHiddenSubprogramsStatic } from './hidden-linkage.js';
 import { ExternError, kfuncResolver, resolveKconfig, resolveKsym } from './externs.js';
 import { OwnedFd } from './fd.js';
@@ -41,6 +42,8 @@ export interface LoadObjectOptions {
   readonly logLevel?: number;
   /** Rewrites the object before loading (the CO-RE step plugs in here). */
   readonly transform?: (object: BpfObject) => BpfObject;
+  /** Sizes, flags and inner maps of `.maps` maps, set before load (by map name; see map-sizing.ts). */
+  readonly maps?: Readonly<Record<string, MapSizing>>;
 }
 
 /** The loader cannot run here: not Linux, no CAP_BPF, no koffi. */
@@ -191,6 +194,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   let object = readObject(bytes);
   requireBpfAccess();
   if (options.transform !== undefined) object = options.transform(object);
+  object = sizeMaps(object, options.maps);
   let coreResults: CoreRelocationResult[] = [];
   if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
     const target = coreTarget(options.btfPath);

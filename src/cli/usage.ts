@@ -44,10 +44,12 @@ Links BPF objects into one, as bpftool gen object.
 Builds an eBPF object from a TypeScript program module (export default defineObject({...})).
   -o, --output PATH|-     output object (required)
 `,
-  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
+  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR] [--print-log] [--attach [--iface IF] [--cgroup PATH]]
 
 Loads an object's maps and programs into the kernel (exit 1 when the verifier refuses a program).
   --prog NAME             load only this program (repeatable)
+  --max-entries MAP=N     create map MAP with N entries (repeatable; for maps declared without a size)
+  --value-size MAP=N      create map MAP with N-byte values (repeatable)
   --btf FILE              target BTF for CO-RE (default the running kernel's)
   --pin DIR               pin each program as DIR/NAME
   --print-log             print the verifier log of each program

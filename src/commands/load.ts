@@ -1,15 +1,19 @@
-// tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log]: loads an
+// tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log]: loads an
 // object's programs (and its maps) into the kernel through tsbpf's loader. With --pin, each program
 // is pinned as DIR/<program name>, as `bpftool prog loadall` does; without it the programs are
 // released when the command exits (a load check). Pinning and attaching are all or nothing.
 
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { type AttachContext, attachOptionsForSection, attachProgram, loadObject, objectNameOf, UndoLog, withUndone } from '../../loader/index.js';
+import { type AttachContext, attachOptionsForSection, attachProgram, loadObject, type MapSizing, objectNameOf, UndoLog, withUndone } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
 export interface LoadCommandOptions {
   readonly programs?: readonly string[];
+  /** max_entries of `.maps` maps by name, set before load (`--max-entries MAP=N`). */
+  readonly maxEntries?: Readonly<Record<string, number>>;
+  /** Value sizes of `.maps` maps by name, set before load (`--value-size MAP=N`). */
+  readonly valueSizes?: Readonly<Record<string, number>>;
   readonly btfPath?: string;
   readonly pinDir?: string;
   /** Pin beside what pinDir already holds (another object's pins); without it a non-empty pinDir is refused. */
@@ -28,6 +32,13 @@ export interface LoadCommandResult {
 }
 
 
+function mapSizings(options: LoadCommandOptions): Record<string, MapSizing> {
+  const maps: Record<string, MapSizing> = {};
+  for (const [n, v] of Object.entries(options.maxEntries ?? {})) maps[n] = { ...maps[n], maxEntries: v };
+  for (const [n, v] of Object.entries(options.valueSizes ?? {})) maps[n] = { ...maps[n], valueSize: v };
+  return maps;
+}
+
 export function loadCommand(bytes: Uint8Array, file: string, options: LoadCommandOptions): LoadCommandResult {
   const pinDir = options.pinDir;
   // Links are pinned so the attachments outlive this command (closing an unpinned link detaches it).
@@ -37,6 +48,7 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
   const c = loadObject(bytes, {
     name: objectNameOf(file),
     ...(options.programs === undefined ? {} : { programs: options.programs }),
+    maps: mapSizings(options),
     ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
     logLevel: options.printLog === true ? 1 : 0,
   });
