@@ -32,3 +32,4 @@ export { testRun, TestRunError, type TestRunOptions, type TestRunResult } from '
 export * from './events/index.js';
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
 export * from './skeleton/index.js';
+export * from './usdt/index.js';

@@ -113,10 +113,15 @@ export class SkeletonRuntime {
     return this.#loadedCollection().program(name);
   }
 
+  #withMaps(context: AttachContext): AttachContext {
+    const c = this.#loadedCollection();
+    return { maps: (n) => c.maps.get(n), ...context };
+  }
+
   /** Attaches one program with explicit options (or its section's), keeping the link. */
   attachProgram(name: string, options?: AttachOptions, context: AttachContext = {}): Link {
     const p = this.program(name);
-    const link = attachProgram(p, options ?? attachOptionsForSection(p.section, context));
+    const link = attachProgram(p, options ?? attachOptionsForSection(p.section, this.#withMaps(context)));
     this.#links.push(link);
     return link;
   }
@@ -131,7 +136,7 @@ export class SkeletonRuntime {
     for (const p of this.#loadedCollection().programs.values()) {
       let options: AttachOptions;
       try {
-        options = attachOptionsForSection(p.section, context);
+        options = attachOptionsForSection(p.section, this.#withMaps(context));
       } catch (e) {
         if (e instanceof AttachError) continue;
         throw e;

@@ -82,13 +82,17 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
       for (const p of c.programs.values()) {
         // struct_ops programs are not attached one by one: their struct_ops map is registered below.
         if (p.section.startsWith('struct_ops')) continue;
-        const link = attachProgram(p, attachOptionsForSection(p.section, options.attach));
+        const link = attachProgram(p, attachOptionsForSection(p.section, { ...options.attach, maps: (n) => c.maps.get(n) }));
         try {
           const path = join(pinDir, `${p.name}_link`);
-          link.pin(path);
-          // The link's fd is closed below: removing the pin detaches.
-          undo.add(`unpinned ${path} (detached)`, () => unlinkSync(path));
-          lines.push(`${p.name}\tattached ${link.kind} ${link.target}\tlink pinned ${path}`);
+          // An attachment of several bpf_links (a USDT probe's call sites) pins each as PATH.N.
+          const parts = link.parts.length === 0 ? [{ l: link, at: path }] : link.parts.map((l, i) => ({ l, at: `${path}.${i}` }));
+          for (const { l, at } of parts) {
+            l.pin(at);
+            // The link's fd is closed below: removing the pin detaches.
+            undo.add(`unpinned ${at} (detached)`, () => unlinkSync(at));
+          }
+          lines.push(`${p.name}\tattached ${link.kind} ${link.target}\tlink pinned ${parts.map((x) => x.at).join(' ')}`);
         } finally {
           link.close();
         }
