@@ -104,7 +104,8 @@ describe('fixture corpus', () => {
     expect(manifest.fixtures.some((f) => f.externs.kconfig.includes('LINUX_KERNEL_VERSION'))).toBe(true);
     expect(manifest.fixtures.some((f) => f.externs.ksyms.includes('bpf_task_from_pid'))).toBe(true);
     const bindings = new Set(manifest.fixtures.flatMap((f) => f.subprograms.map((s) => s.binding)));
-    expect([...bindings].sort()).toEqual(['global', 'local']);
+    // weak: usdt.bpf.h's __weak __hidden bpf_usdt_arg and friends (usdt_args).
+    expect([...bindings].sort()).toEqual(['global', 'local', 'weak']);
     const kinds = new Set(manifest.fixtures.flatMap((f) => f.core_relos.map((r) => r.kind)));
     for (const k of ['field_byte_offset', 'field_byte_size', 'field_exists', 'field_signed', 'field_lshift_u64', 'field_rshift_u64',
       'type_id_local', 'type_id_target', 'type_exists', 'type_size', 'enumval_exists', 'enumval_value']) expect(kinds, k).toContain(k);
