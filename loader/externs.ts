@@ -161,3 +161,23 @@ export function resolveKsym(name: string, kind: 'kfunc' | 'ksym', btfPath?: stri
   if (id === undefined) throw new ExternError(`${kind === 'kfunc' ? 'kernel function' : 'kernel symbol'} ${name} is not in the kernel's BTF`);
   return id;
 }
+
+/**
+ * The kfunc resolver relocation uses for one object: each kfunc's vmlinux BTF id, looked up once;
+ * a `__weak` kfunc the kernel lacks resolves to undefined (libbpf writes 0 for it), any other
+ * missing one is an ExternError.
+ */
+export function kfuncResolver(object: BpfObject, btfPath?: string): (name: string) => number | undefined {
+  const ids = new Map<string, number | undefined>();
+  return (name) => {
+    if (ids.has(name)) return ids.get(name);
+    let id: number | undefined;
+    try {
+      id = resolveKsym(name, 'kfunc', btfPath);
+    } catch (e) {
+      if (!(e instanceof ExternError) || object.externs.find((x) => x.name === name)?.binding !== 'weak') throw e;
+    }
+    ids.set(name, id);
+    return id;
+  };
+}

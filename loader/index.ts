@@ -25,6 +25,7 @@ export { BpfCollection, type LoadedProgramHandle } from './collection.js';
 export { ObjectInputError, PinMismatchError } from './object-errors.js';
 export { objectNameOf } from './object-input.js';
 export { internalMapName } from './object-maps.js';
+export { type InnerMapSpec, type MapSizing, MapSizingError, sizeMaps } from './map-sizing.js';
 export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
 export { Arena, ARENA_SECTION, mapArena } from './arena.js';
 export {
@@ -38,3 +39,4 @@ export { ATTACH_PROBE_NAMES, type AttachProbeName, probeAttach } from './attach-
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
 export * from './skeleton/index.js';
 export { type PreparedMap, type PreparedProgram, type PrepareOptions, prepareObjectPrograms, STAND_IN_FD } from './prepare.js';
+export * from './usdt/index.js';

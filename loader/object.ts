@@ -15,7 +15,9 @@ import { BpfCollection, type LoadedProgramHandle } from './collection.js';
 import { type CoreRelocationResult, relocateObjectCore } from './core/index.js';
 import { reportCoreRelocations } from './core-log.js';
 import { coreTarget } from './core-target.js';
-import { resolveKconfig, resolveKsym } from './externs.js';
+import { kfuncResolver, resolveKconfig, resolveKsym } from './externs.js';
+import { hiddenSubprograms, markHiddenSubprogramsStatic } from './hidden-linkage.js';
+import { type MapSizing, sizeMaps } from './map-sizing.js';
 import type { OwnedFd } from './fd.js';
 import { linkProgram, sectionStarts } from './link-subprograms.js';
 import { type LoaderLog, loaderLog } from './log.js';
@@ -45,6 +47,8 @@ export interface LoadObjectOptions {
   readonly transform?: (object: BpfObject) => BpfObject;
   /** Where the loader reports its decisions (see setLoaderLog); default: the process-wide log, else none. */
   readonly log?: LoaderLog;
+  /** Sizes, flags and inner maps of `.maps` maps, set before load (by map name; see map-sizing.ts). */
+  readonly maps?: Readonly<Record<string, MapSizing>>;
 }
 
 export function loadObject(input: Uint8Array | string, options: LoadObjectOptions = {}): BpfCollection {
@@ -55,6 +59,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   let object = readObject(bytes);
   requireBpfAccess();
   if (options.transform !== undefined) object = options.transform(object);
+  object = sizeMaps(object, options.maps);
   let coreResults: CoreRelocationResult[] = [];
   if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
     const target = coreTarget(options.btfPath);
@@ -81,6 +86,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     let btfFd: OwnedFd | undefined;
     if (object.btf !== undefined) {
       const blob = kernelReadyBtf(object.btf, elf, { kconfig: kconfig?.placement ?? new Map(), kconfigSize: kconfig?.size ?? 0 });
+      markHiddenSubprogramsStatic(blob, object.btf, hiddenSubprograms(elf));
       btfFd = loadBtf(blob);
       owned.push(btfFd);
       log('debug', `object '${objName}': BTF loaded (${blob.length} bytes${kconfig === undefined ? '' : `, .kconfig laid out in ${kconfig.size} bytes`}), fd=${btfFd.fd}`);
@@ -108,7 +114,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const missing = wanted.filter((n) => !entries.some((p) => p.name === n));
       if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
     }
-    const kfuncIds = new Map<string, number>();
+    const kfuncIds = kfuncResolver(object, options.btfPath);
     for (const entry of entries) {
       const linked = linkProgram(object, entry, starts);
       relocateProgram(linked, {
@@ -120,11 +126,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
           const m = maps.get('.kconfig');
           return k === undefined || m === undefined ? undefined : { fd: m.fd, offset: k.offset };
         },
-        kfunc: (n) => {
-          let id = kfuncIds.get(n);
-          if (id === undefined) { id = resolveKsym(n, 'kfunc', options.btfPath); kfuncIds.set(n, id); }
-          return id;
-        },
+        kfunc: kfuncIds,
         ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
       });
       const info = programSetup(entry, options.btfPath);

@@ -1,7 +1,9 @@
 // Relocation of a linked program's remaining references, as libbpf writes them:
 // map → ld_imm64 src=BPF_PSEUDO_MAP_FD imm=fd; global data and kconfig → src=BPF_PSEUDO_MAP_VALUE
 // imm=fd of the internal map, second imm = offset; kfunc call → src=BPF_PSEUDO_KFUNC_CALL
-// imm=vmlinux BTF id; typed ksym → src=BPF_PSEUDO_BTF_ID imm=BTF id.
+// imm=vmlinux BTF id; typed ksym, and a kfunc's address taken by ld_imm64 (bpf_ksym_exists) →
+// src=BPF_PSEUDO_BTF_ID imm=BTF id, second imm = BTF object fd (0: vmlinux). A __weak kfunc the
+// kernel lacks is 0: an ld_imm64 of 0, a call with imm 0 (dead code the verifier removes).
 
 import type { LinkedProgram } from './link-subprograms.js';
 import { TsbpfError } from '../isa/index.js';
@@ -19,7 +21,8 @@ export interface RelocationTargets {
   /** Where a data section starts in its map's value (the arena's `.addr_space.1` sits at its end); default 0. */
   dataOffset?(section: string): number;
   kconfig(name: string): { fd: number; offset: number } | undefined;
-  kfunc(name: string): number;
+  /** A kfunc's vmlinux BTF id; undefined for a __weak one the kernel does not have. */
+  kfunc(name: string): number | undefined;
   ksym(name: string): number;
 }
 
@@ -76,9 +79,16 @@ export function relocateProgram(linked: LinkedProgram, targets: RelocationTarget
         break;
       }
       case 'kfunc': {
+        const id = targets.kfunc(ref.name);
+        if (isLd) {
+          if (id !== undefined) setSrc(view, slot, Pseudo.BTF_ID);
+          view.setInt32(slot * 8 + 4, id ?? 0, true);
+          view.setInt32(slot * 8 + 12, 0, true);
+          break;
+        }
         if (insn.kind !== 'call') throw new RelocationError(`${where}: kfunc ${ref.name} referenced by a ${insn.kind}`);
         setSrc(view, slot, Pseudo.KFUNC_CALL);
-        view.setInt32(slot * 8 + 4, targets.kfunc(ref.name), true);
+        view.setInt32(slot * 8 + 4, id ?? 0, true);
         view.setInt16(slot * 8 + 2, 0, true);
         break;
       }

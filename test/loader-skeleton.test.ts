@@ -35,20 +35,24 @@ describe('gen skeleton', () => {
       `import { MapHashSkeleton } from './map_hash.skel.js';`,
       'export function f(s: GlobalDataSkeleton, m: MapHashSkeleton): [bigint, number[], number, bigint | undefined] {',
       '  s.data.exec_count = 5n;',
+      '  m.sizeMap(\'execs_by_tgid\', { maxEntries: 64, flags: 1 });',
       '  return [s.data.exec_count, s.data.buckets, s.data.state.generation, m.maps.execs_by_tgid.get(1)];',
       '}',
     ].join('\n'));
     writeFileSync(join(dir, 'bad.ts'), [
       `import { GlobalDataSkeleton } from './global_data.skel.js';`,
+      `import { MapHashSkeleton } from './map_hash.skel.js';`,
       'export function g(s: GlobalDataSkeleton): void { s.data.exec_count = "x"; }',
+      'export function h(m: MapHashSkeleton): void { m.sizeMap(\'no_such_map\', { maxEntries: 1 }); }',
     ].join('\n'));
     const tsc = (...f: string[]): ReturnType<typeof spawnSync> => spawnSync('npx', ['tsc', '--noEmit', '--strict', '--noUncheckedIndexedAccess',
       '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', '--skipLibCheck', ...f], { encoding: 'utf8' });
     // One tsc run (it is slow to start): the only errors must be the deliberate one in bad.ts.
     const r = tsc(...files, join(dir, 'use.ts'), join(dir, 'bad.ts'));
     const errors = `${r.stdout}`.split('\n').filter((l) => /error TS/.test(l));
-    expect(errors).toHaveLength(1);
+    expect(errors).toHaveLength(2);
     expect(errors[0]).toMatch(/bad\.ts.*Type 'string' is not assignable to type 'bigint'/);
+    expect(errors[1]).toMatch(/bad\.ts.*'"no_such_map"' is not assignable to parameter of type '"execs_by_tgid"'/);
   }, 180_000);
 
   it('maps BTF types to the TS types the map codec uses', () => {
@@ -119,6 +123,31 @@ describe.skipIf(!live)('generated skeletons end to end', () => {
       expect(loud.maps.last_label.get(0)).toBe('verbose');
     } finally {
       loud.close();
+    }
+  });
+
+  it('map_sized: maps declared without a size are sized before load through sizeMap', async () => {
+    const MapSizedSkeleton = (await skeleton('map_sized')).MapSizedSkeleton!;
+    const unsized = MapSizedSkeleton.open();
+    try {
+      expect(() => unsized.load()).toThrow(/map stacks \(stack_trace\): max_entries is 0/);
+    } finally {
+      unsized.close();
+    }
+    const s = MapSizedSkeleton.open();
+    try {
+      s.sizeMap('stack_counts', { maxEntries: 64 }).sizeMap('stacks', { maxEntries: 32 }).sizeMap('stacks', { valueSize: 127 * 8 });
+      s.sizeMap('events', { maxEntries: 4096 });
+      s.load();
+      const info = (n: string): number[] => { const i = s.maps[n].raw.info; return [i.maxEntries, i.keySize, i.valueSize]; };
+      expect([info('stack_counts'), info('stacks'), info('events')]).toEqual([[64, 4, 8], [32, 4, 1016], [4096, 0, 0]]);
+      expect(() => s.sizeMap('events', { maxEntries: 1 })).toThrow(/cannot be sized after load/);
+      s.attach();
+      execFileSync('/bin/true');
+      // Each exec counted one user stack: the sized maps are the ones the program uses.
+      expect([...s.maps.stack_counts.raw.keys()].length).toBeGreaterThan(0);
+    } finally {
+      s.close();
     }
   });
 

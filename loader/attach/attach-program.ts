@@ -11,6 +11,8 @@ import { attachTcx, type TcDirection } from './tc.js';
 import { attachTracepoint } from './tracepoint.js';
 import { attachUprobe } from './uprobe.js';
 import { attachXdp, type XdpModeName } from './xdp.js';
+import type { BpfMap } from '../maps.js';
+import { attachUsdt, USDT_SPECS_MAP } from '../usdt/attach.js';
 
 export type AttachOptions =
   | { readonly kind: 'tracepoint'; readonly category: string; readonly name: string }
@@ -20,7 +22,8 @@ export type AttachOptions =
   | { readonly kind: 'xdp'; readonly interface: string | number; readonly mode?: XdpModeName }
   | { readonly kind: 'tcx'; readonly interface: string | number; readonly direction: TcDirection }
   | { readonly kind: 'cgroup'; readonly cgroup: string; readonly attachType: string }
-  | { readonly kind: 'socket_filter'; readonly socketFd: number };
+  | { readonly kind: 'socket_filter'; readonly socketFd: number }
+  | { readonly kind: 'usdt'; readonly binary: string; readonly provider: string; readonly name: string; readonly specs: BpfMap; readonly pid?: number; readonly cookie?: bigint };
 
 export function attachProgram(program: ProgramHandle, options: AttachOptions): Link {
   switch (options.kind) {
@@ -32,6 +35,7 @@ export function attachProgram(program: ProgramHandle, options: AttachOptions): L
     case 'tcx': return attachTcx(program, options.interface, options.direction);
     case 'cgroup': return attachCgroup(program, options.cgroup, options.attachType);
     case 'socket_filter': return attachSocketFilter(program, options.socketFd);
+    case 'usdt': return attachUsdt(program, options.specs, options);
   }
 }
 
@@ -40,6 +44,8 @@ export interface AttachContext {
   readonly interface?: string | number;
   readonly cgroup?: string;
   readonly socketFd?: number;
+  /** The loaded object's maps by name (a `usdt/…` program's `__bpf_usdt_specs`). */
+  readonly maps?: (name: string) => BpfMap | undefined;
 }
 
 const CGROUP_SECTIONS: Readonly<Record<string, string>> = {
@@ -56,7 +62,8 @@ const CGROUP_SECTIONS: Readonly<Record<string, string>> = {
  * Attach options for a program from its ELF section name (libbpf's conventions), or an
  * AttachError saying what is missing. `uprobe/PATH:FUNC`, `uretprobe/PATH:FUNC`, `kprobe/FUNC`,
  * `tracepoint/CAT/NAME` (`tp/`), `raw_tracepoint/NAME` (`raw_tp/`), `xdp`, `tc`/`tcx/ingress|egress`,
- * `cgroup_skb/ingress|egress` and the other cgroup sections, `socket`.
+ * `cgroup_skb/ingress|egress` and the other cgroup sections, `socket`, `usdt/PATH:PROVIDER:NAME`
+ * (with the object's maps in the context).
  */
 export function attachOptionsForSection(section: string, context: AttachContext = {}): AttachOptions {
   const [head = '', ...rest] = section.split('/');
@@ -88,6 +95,12 @@ export function attachOptionsForSection(section: string, context: AttachContext 
       return { kind: 'tcx', interface: need(context.interface, 'an interface (--iface)'), direction: tail === 'egress' ? 'egress' : 'ingress' };
     case 'socket':
       return { kind: 'socket_filter', socketFd: need(context.socketFd, 'a socket') };
+    case 'usdt': {
+      const m = /^(.+):([^:/]+):([^:/]+)$/.exec(tail);
+      if (m === null) throw new AttachError('expected usdt/PATH:PROVIDER:NAME', 'usdt', section);
+      const specs = need(context.maps?.(USDT_SPECS_MAP), `the object's ${USDT_SPECS_MAP} map (include <bpf/usdt.bpf.h>)`);
+      return { kind: 'usdt', binary: m[1]!, provider: m[2]!, name: m[3]!, specs };
+    }
     default: {
       const cg = CGROUP_SECTIONS[section];
       if (cg !== undefined) return { kind: 'cgroup', cgroup: need(context.cgroup, 'a cgroup path (--cgroup)'), attachType: cg };

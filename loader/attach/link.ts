@@ -20,7 +20,7 @@ export function programFd(program: ProgramHandle): number {
 
 export type LinkKind =
   | 'tracepoint' | 'raw_tracepoint' | 'uprobe' | 'uretprobe' | 'kprobe' | 'kretprobe' | 'xdp' | 'tcx' | 'cgroup'
-  | 'socket_filter' | 'struct_ops' | 'pinned';
+  | 'socket_filter' | 'struct_ops' | 'pinned' | 'usdt';
 
 /** Attaching failed: which kind, to what, and the kernel's reason. */
 export class AttachError extends TsbpfError {
@@ -48,6 +48,8 @@ export function attachStep<T>(kind: LinkKind, target: string, step: string, f: (
 
 export class Link {
   readonly #link: OwnedFd | undefined;
+  /** The bpf_links of an attachment made of several (a USDT probe's call sites); each can be pinned. */
+  readonly parts: readonly Link[];
   readonly #extra: OwnedFd[];
   #detach: (() => void) | undefined;
   #pinnedAt: string | undefined;
@@ -57,8 +59,9 @@ export class Link {
     /** What the program is attached to, as given ("syscalls/sys_enter_execve", "veth0", a cgroup path). */
     readonly target: string,
     link: OwnedFd | undefined,
-    options: { extra?: OwnedFd[]; detach?: () => void } = {},
+    options: { extra?: OwnedFd[]; detach?: () => void; parts?: readonly Link[] } = {},
   ) {
+    this.parts = options.parts ?? [];
     this.#link = link;
     this.#extra = options.extra ?? [];
     this.#detach = options.detach;

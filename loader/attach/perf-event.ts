@@ -14,6 +14,8 @@ export interface PerfEventSpec {
   readonly config2?: bigint;
   /** Process to watch; -1 (the default) for every process. */
   readonly pid?: number;
+  /** BPF cookie the program reads with bpf_get_attach_cookie (Linux ≥ 5.15). */
+  readonly cookie?: bigint;
 }
 
 /** Opens the perf event and links the program to it. */
@@ -28,7 +30,7 @@ export function attachPerfEvent(program: ProgramHandle, kind: LinkKind, target: 
   const perf = new OwnedFd(perfFd, `perf event for ${kind} ${target}`);
   try {
     const linkFd = attachStep(kind, target, 'BPF_LINK_CREATE', () =>
-      bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { prog_fd: programFd(program), target_fd: perfFd, attach_type: AttachType.PERF_EVENT })));
+      bpf(BpfCommand.LINK_CREATE, encodeAttr(LinkCreateAttr, { prog_fd: programFd(program), target_fd: perfFd, attach_type: AttachType.PERF_EVENT, 'perf_event.bpf_cookie': spec.cookie ?? 0n })));
     return new Link(kind, target, new OwnedFd(linkFd, `${kind} link ${target}`), { extra: [perf] });
   } catch (e) {
     perf.close();

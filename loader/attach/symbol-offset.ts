@@ -30,7 +30,7 @@ function cString(data: Uint8Array, at: number): string {
 }
 
 /** Section virtual addresses (sh_addr), which the shared ELF reader does not keep. */
-function sectionAddresses(bytes: Uint8Array): bigint[] {
+export function sectionAddresses(bytes: Uint8Array): bigint[] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const shoff = Number(v.getBigUint64(0x28, true));
   const shnum = v.getUint16(0x3c, true);

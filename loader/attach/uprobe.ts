@@ -23,6 +23,10 @@ export interface UprobeOptions {
   readonly retprobe?: boolean;
   /** Only this process (-1 or absent: every process running the binary). */
   readonly pid?: number;
+  /** File offset of a USDT semaphore the kernel increments while the probe is attached. */
+  readonly refCtrOffset?: number;
+  /** BPF cookie (bpf_get_attach_cookie). */
+  readonly cookie?: bigint;
 }
 
 /** Reads a dynamic PMU's type and (optionally) the bit of a format field such as `retprobe`. */
@@ -61,8 +65,9 @@ export function attachUprobe(program: ProgramHandle, options: UprobeOptions): Li
   }
   const path = Buffer.from(`${binary}\0`);
   const link = attachPerfEvent(program, kind, target, {
-    type: pmu.type, config: options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n, config1: pointee(path),
-    config2: BigInt(offset), ...(options.pid !== undefined ? { pid: options.pid } : {}),
+    // The semaphore's offset rides in the top 32 bits of config (PERF_UPROBE_REF_CTR_OFFSET_SHIFT).
+    type: pmu.type, config: (options.retprobe === true ? 1n << BigInt(pmu.retprobeBit) : 0n) | (BigInt(options.refCtrOffset ?? 0) << 32n), config1: pointee(path),
+    config2: BigInt(offset), ...(options.pid !== undefined ? { pid: options.pid } : {}), ...(options.cookie !== undefined ? { cookie: options.cookie } : {}),
   });
   return link;
 }

@@ -8,6 +8,7 @@ import { type BtfJsValue, decodeBtfValue, encodeBtfValue, sizeOf } from '../btf-
 import type { BpfMap } from '../maps.js';
 import type { BpfCollection, LoadedProgramHandle } from '../collection.js';
 import { loadObject, type LoadObjectOptions } from '../object.js';
+import type { MapSizing } from '../map-sizing.js';
 import { TsbpfError } from '../../isa/index.js';
 
 export class SkeletonError extends TsbpfError {
@@ -19,6 +20,7 @@ export class SkeletonRuntime {
   readonly #btf: Btf;
   readonly #bytes: Uint8Array;
   readonly #initial = new Map<string, Uint8Array>();
+  readonly #sizing = new Map<string, MapSizing>();
   #collection: BpfCollection | undefined;
   readonly #links: Link[] = [];
 
@@ -78,11 +80,23 @@ export class SkeletonRuntime {
     }
   }
 
+  /**
+   * Before load: a map's max_entries, key/value size, flags or inner map (as libbpf's
+   * bpf_map__set_max_entries …); later calls for one map add to earlier ones.
+   */
+  sizeMap(name: string, sizing: MapSizing): void {
+    if (this.#collection !== undefined) throw new SkeletonError(`${this.name}: map ${name} cannot be sized after load`);
+    if (!this.object.maps.some((m) => m.name === name)) throw new SkeletonError(`${this.name}: no map ${name} to size`);
+    this.#sizing.set(name, { ...this.#sizing.get(name), ...sizing });
+  }
+
   load(options: Omit<LoadObjectOptions, 'transform' | 'name'> = {}): void {
     if (this.#collection !== undefined) throw new SkeletonError(`${this.name}: already loaded`);
     const initial = this.#initial;
+    const maps: Record<string, MapSizing> = { ...options.maps };
+    for (const [n, z] of this.#sizing) maps[n] = { ...z, ...maps[n] };
     this.#collection = loadObject(this.#bytes, {
-      ...options, name: this.name,
+      ...options, name: this.name, maps,
       transform: (o) => ({ ...o, globals: o.globals.map((g) => { const img = initial.get(g.name); return img === undefined ? g : { ...g, data: img }; }) }),
     });
   }
@@ -100,10 +114,15 @@ export class SkeletonRuntime {
     return this.#loadedCollection().program(name);
   }
 
+  #withMaps(context: AttachContext): AttachContext {
+    const c = this.#loadedCollection();
+    return { maps: (n) => c.maps.get(n), ...context };
+  }
+
   /** Attaches one program with explicit options (or its section's), keeping the link. */
   attachProgram(name: string, options?: AttachOptions, context: AttachContext = {}): Link {
     const p = this.program(name);
-    const link = attachProgram(p, options ?? attachOptionsForSection(p.section, context));
+    const link = attachProgram(p, options ?? attachOptionsForSection(p.section, this.#withMaps(context)));
     this.#links.push(link);
     return link;
   }
@@ -118,7 +137,7 @@ export class SkeletonRuntime {
     for (const p of this.#loadedCollection().programs.values()) {
       let options: AttachOptions;
       try {
-        options = attachOptionsForSection(p.section, context);
+        options = attachOptionsForSection(p.section, this.#withMaps(context));
       } catch (e) {
         if (e instanceof AttachError) continue;
         throw e;

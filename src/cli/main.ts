@@ -186,6 +186,8 @@ function commandLink(args: string[]): number {
 function commandLoad(args: string[]): number {
   const { values, positionals } = parse('load', args, {
     prog: { type: 'string', multiple: true },
+    'max-entries': { type: 'string', multiple: true },
+    'value-size': { type: 'string', multiple: true },
     btf: { type: 'string' },
     pin: { type: 'string' },
     'pin-maps': { type: 'string' },
@@ -202,6 +204,8 @@ function commandLoad(args: string[]): number {
   try {
     const result = loadCommand(bytes, file, {
       ...(values.prog === undefined ? {} : { programs: values.prog as string[] }),
+      ...(values['max-entries'] === undefined ? {} : { maxEntries: mapSizeOption('--max-entries', values['max-entries'] as string[]) }),
+      ...(values['value-size'] === undefined ? {} : { valueSizes: mapSizeOption('--value-size', values['value-size'] as string[]) }),
       ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
       ...(typeof values.pin === 'string' ? { pinDir: values.pin } : {}),
       ...(typeof values['pin-maps'] === 'string' ? { pinMapsDir: values['pin-maps'] } : {}),
@@ -223,6 +227,20 @@ function commandLoad(args: string[]): number {
     if (e instanceof LoadError && printLog) err(`--- verifier log of ${e.program} ---\n${e.log}${e.log.endsWith('\n') ? '' : '\n'}`);
     throw e;
   }
+}
+
+/** `--max-entries MAP=N` or `--value-size MAP=N` (repeatable) as a map name → number record. */
+function mapSizeOption(flag: string, specs: readonly string[]): Record<string, number> {
+  const sizes: Record<string, number> = {};
+  for (const spec of specs) {
+    const m = /^([^=]+)=(\d+)$/.exec(spec);
+    const n = m === null ? NaN : Number(m[2]);
+    if (m === null || !Number.isSafeInteger(n) || n < 1 || n > 0xffffffff) {
+      throw new UsageError(`${flag} wants MAP=N with N from 1 to 4294967295 (got ${quoted(spec)})`);
+    }
+    sizes[m[1]!] = n;
+  }
+  return sizes;
 }
 
 function commandMaps(args: string[]): number {

@@ -46,10 +46,12 @@ Builds an eBPF object from a TypeScript program module (export default defineObj
   --timeout SECONDS       stop a module that has not built its object by then (default 120)
   --max-heap MB           stop a module whose heap grows past this (default 1024)
 `,
-  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--attach [--iface IF] [--cgroup PATH]]
+  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--attach [--iface IF] [--cgroup PATH]]
 
 Loads an object's maps and programs into the kernel (exit 1 when the verifier refuses a program).
   --prog NAME             load only this program (repeatable)
+  --max-entries MAP=N     create map MAP with N entries (repeatable; for maps declared without a size)
+  --value-size MAP=N      create map MAP with N-byte values (repeatable)
   --btf FILE              target BTF for CO-RE (default the running kernel's)
   --pin DIR               pin each program as DIR/NAME
   --pin-maps DIR          where maps marked pinning by name go (default /sys/fs/bpf)

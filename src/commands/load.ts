@@ -1,4 +1,4 @@
-// tsbpf load OBJ.o [--prog NAME]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log] [--verbose]: loads an
+// tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR [--pin-reuse]] [--print-log] [--verbose]: loads an
 // object's programs (and its maps) into the kernel through tsbpf's loader. With --pin, each program
 // is pinned as DIR/<program name>, as `bpftool prog loadall` does; without it the programs are
 // released when the command exits (a load check). Pinning and attaching are all or nothing.
@@ -6,12 +6,16 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import {
-  type AttachContext, attachOptionsForSection, attachProgram, loadObject, type LoaderLog, objectNameOf, UndoLog, withUndone,
+  type AttachContext, attachOptionsForSection, attachProgram, loadObject, type LoaderLog, type MapSizing, objectNameOf, UndoLog, withUndone,
 } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
 export interface LoadCommandOptions {
   readonly programs?: readonly string[];
+  /** max_entries of `.maps` maps by name, set before load (`--max-entries MAP=N`). */
+  readonly maxEntries?: Readonly<Record<string, number>>;
+  /** Value sizes of `.maps` maps by name, set before load (`--value-size MAP=N`). */
+  readonly valueSizes?: Readonly<Record<string, number>>;
   readonly btfPath?: string;
   readonly pinDir?: string;
   /** Directory for maps marked `pinning = LIBBPF_PIN_BY_NAME` (default /sys/fs/bpf). */
@@ -34,6 +38,13 @@ export interface LoadCommandResult {
 }
 
 
+function mapSizings(options: LoadCommandOptions): Record<string, MapSizing> {
+  const maps: Record<string, MapSizing> = {};
+  for (const [n, v] of Object.entries(options.maxEntries ?? {})) maps[n] = { ...maps[n], maxEntries: v };
+  for (const [n, v] of Object.entries(options.valueSizes ?? {})) maps[n] = { ...maps[n], valueSize: v };
+  return maps;
+}
+
 export function loadCommand(bytes: Uint8Array, file: string, options: LoadCommandOptions): LoadCommandResult {
   const pinDir = options.pinDir;
   // Links are pinned so the attachments outlive this command (closing an unpinned link detaches it).
@@ -43,6 +54,7 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
   const c = loadObject(bytes, {
     name: objectNameOf(file),
     ...(options.programs === undefined ? {} : { programs: options.programs }),
+    maps: mapSizings(options),
     ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
     ...(options.pinMapsDir === undefined ? {} : { pinRoot: options.pinMapsDir }),
     logLevel: options.printLog === true ? 1 : 0,
@@ -78,13 +90,17 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
       for (const p of c.programs.values()) {
         // struct_ops programs are not attached one by one: their struct_ops map is registered below.
         if (p.section.startsWith('struct_ops')) continue;
-        const link = attachProgram(p, attachOptionsForSection(p.section, options.attach));
+        const link = attachProgram(p, attachOptionsForSection(p.section, { ...options.attach, maps: (n) => c.maps.get(n) }));
         try {
           const path = join(pinDir, `${p.name}_link`);
-          link.pin(path);
-          // The link's fd is closed below: removing the pin detaches.
-          undo.add(`unpinned ${path} (detached)`, () => unlinkSync(path));
-          lines.push(`${p.name}\tattached ${link.kind} ${link.target}\tlink pinned ${path}`);
+          // An attachment of several bpf_links (a USDT probe's call sites) pins each as PATH.N.
+          const parts = link.parts.length === 0 ? [{ l: link, at: path }] : link.parts.map((l, i) => ({ l, at: `${path}.${i}` }));
+          for (const { l, at } of parts) {
+            l.pin(at);
+            // The link's fd is closed below: removing the pin detaches.
+            undo.add(`unpinned ${at} (detached)`, () => unlinkSync(at));
+          }
+          lines.push(`${p.name}\tattached ${link.kind} ${link.target}\tlink pinned ${parts.map((x) => x.at).join(' ')}`);
         } finally {
           link.close();
         }
