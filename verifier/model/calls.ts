@@ -49,7 +49,12 @@ export function checkCombinedStack(progType: string, starts: readonly number[], 
   const visit = (sub: number, sum: number, frame: number): void => {
     const total = sum + round(depth[sub] ?? 0);
     if (total > MAX_BPF_STACK) reject('EACCES', `combined stack size of ${frame + 1} calls is ${total}. Too large`);
-    for (const callee of calls[sub] ?? []) visit(callee, total, frame + 1);
+    for (const callee of calls[sub] ?? []) {
+      // The static call graph, dead calls included: a chain deeper than MAX_CALL_FRAMES is refused
+      // even where no path reaches it.
+      if (frame + 1 >= MAX_CALL_FRAMES) reject('E2BIG', `the call stack of ${frame + 1} frames is too deep !`);
+      visit(callee, total, frame + 1);
+    }
   };
   visit(0, 0, 0);
 }

@@ -4,6 +4,7 @@
 import type { CtxTable, HelperPrototype } from '../tables/types.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
+import type { InsnPointerTypes } from './insn-pointer-type.js';
 import type { RegState } from './reg.js';
 import { curFrame, type VerifierState } from './state.js';
 
@@ -26,6 +27,8 @@ export interface Env {
   nextId(): number;
   /** Log lines the checks add before a rejection (context for the final message). */
   note(line: string): void;
+  /** The first pointer type each load/store was verified with, across all paths. */
+  readonly pointerTypes: InsnPointerTypes;
 }
 
 export const regs = (env: Env): RegState[] => curFrame(env.state).regs;

@@ -12,6 +12,7 @@ import { checkCondJump } from './branch.js';
 import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env.js';
 import { checkMainExit } from './exit.js';
 import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
+import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
@@ -144,6 +145,25 @@ function loadImm64(env: Env, insn: Extract<Instruction, { kind: 'ldImm64' }>): v
   }
 }
 
+/** BPF_MAX_VAR_OFF: the largest offset a map value address may carry. */
+const MAX_VAR_OFF = 1 << 29;
+
+/**
+ * Before the walk, as the kernel resolves every ld_imm64 of a map value address (reached or
+ * not): the offset is below BPF_MAX_VAR_OFF and inside an array map's value.
+ */
+function checkDirectValueOffsets(insns: readonly (Instruction | undefined)[], options: ModelOptions): void {
+  for (const insn of insns) {
+    if (insn?.kind !== 'ldImm64' || insn.pseudo !== 2) continue;
+    const off = insn.nextImm >>> 0;
+    if (off >= MAX_VAR_OFF) reject('EINVAL', `direct value offset of ${off} is not allowed`);
+    const map = options.map(insn.imm);
+    if (map === undefined) notModelled(`map fd ${insn.imm} without a description`);
+    if (map.type !== 2) notModelled('direct value access to a map that is not an array');
+    if (off >= map.valueSize) reject('EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
+  }
+}
+
 export interface WalkInput {
   readonly slots: readonly RawSlot[];
   /** Start slots of the subprograms, the main program's 0 first. */
@@ -173,7 +193,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const pending: Path[] = [];
   let cur: Path = { state: initialState(), insn: 0, parent: undefined };
   const env: Env = {
-    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l),
+    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(),
   };
   // The deepest stack each subprogram used, and the calls each one makes, for the combined check.
   const subprogOf = (slot: number): number => {
@@ -241,6 +261,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
 
   try {
+    env.insnIdx = -1;
+    checkDirectValueOffsets(insns, input.options);
     for (;;) {
       const idx = cur.insn;
       env.insnIdx = idx;
@@ -265,22 +287,26 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           next = idx + 2;
           break;
         case 'ldx': {
-          readReg(env, insn.src);
+          const seen = pointerTypeOf(readReg(env, insn.src));
           checkWritable(insn.dst);
           checkMemAccess(env, insn.src, insn.offset, insn.size, 'read', { valueRegno: insn.dst, signExtend: insn.signed });
+          savePointerType(env.pointerTypes, idx, seen);
           break;
         }
         case 'stx': {
           readReg(env, insn.src);
-          readReg(env, insn.dst);
+          const seen = pointerTypeOf(readReg(env, insn.dst));
           const link = (r: RegState): void => { if (r.type === 'scalar' && r.id === 0 && r.s.varOff.mask !== 0n) r.id = env.nextId(); };
           checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: insn.src, link });
+          savePointerType(env.pointerTypes, idx, seen);
           break;
         }
-        case 'st':
-          readReg(env, insn.dst);
+        case 'st': {
+          const seen = pointerTypeOf(readReg(env, insn.dst));
           checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: -1, stImm: insn.imm });
+          savePointerType(env.pointerTypes, idx, seen);
           break;
+        }
         case 'atomic':
           checkAtomic(env, insn);
           break;
