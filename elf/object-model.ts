@@ -44,6 +44,8 @@ export interface ObjectSymbol {
   readonly size: number;
   readonly binding: SymbolBinding;
   readonly type: SymbolType;
+  /** st_other's visibility (STV_*), when not default: 1 internal, 2 hidden, 3 protected. */
+  readonly visibility?: number;
 }
 
 /** The content of a relocatable object, independent of ELF layout. */

@@ -177,6 +177,7 @@ export function writeElf(obj: RelocatableObject): Uint8Array {
     }
     v.setUint32(p, strtab.offset(symNames[i]!), le);
     out[p + 4] = (STB[s.binding] << 4) | STT[s.type];
+    out[p + 5] = (s.visibility ?? 0) & 3;
     v.setUint16(p + 6, shndx, le);
     v.setBigUint64(p + 8, BigInt(s.value), le);
     v.setBigUint64(p + 16, BigInt(s.size), le);

@@ -57,12 +57,25 @@ function intValue(v: bigint, size: number, isBool: boolean): BtfJsValue {
   return size <= 4 ? Number(v) : v;
 }
 
-/** Decodes `bytes` (little-endian, as the kernel returns them) as BTF type `id`. */
-export function decodeBtfValue(btf: Btf, id: number, bytes: Uint8Array): BtfJsValue {
-  return decodeAt(btf, id, bytes, 0);
+export interface DecodeOptions {
+  /** An enum value that has an enumerator as its name (as bpftool's formatted dump prints it), else its number. */
+  readonly enumNames?: boolean;
 }
 
-function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number): BtfJsValue {
+/** Decodes `bytes` (little-endian, as the kernel returns them) as BTF type `id`. */
+export function decodeBtfValue(btf: Btf, id: number, bytes: Uint8Array, options: DecodeOptions = {}): BtfJsValue {
+  return decodeAt(btf, id, bytes, 0, options);
+}
+
+function enumValue(t: { readonly values: readonly { readonly name: string; readonly value: number | bigint }[] }, v: bigint, options: DecodeOptions, wide: boolean): BtfJsValue {
+  if (options.enumNames === true) {
+    const hit = t.values.find((e) => BigInt(e.value) === v);
+    if (hit !== undefined) return hit.name;
+  }
+  return wide ? v : Number(v);
+}
+
+function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number, options: DecodeOptions): BtfJsValue {
   if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const t = btf.type(resolve(btf, id));
@@ -72,8 +85,8 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number): BtfJs
       const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
       return intValue(readBits(view, t.bitsOffset, t.bits, signed), t.size, (t.encoding & BTF_INT_BOOL) !== 0);
     }
-    case 'ENUM': return Number(readBits(view, 0, t.size * 8, t.signed));
-    case 'ENUM64': return readBits(view, 0, t.size * 8, t.signed);
+    case 'ENUM': return enumValue(t, readBits(view, 0, t.size * 8, t.signed), options, false);
+    case 'ENUM64': return enumValue(t, readBits(view, 0, t.size * 8, t.signed), options, true);
     case 'PTR': return view.getBigUint64(0, true);
     case 'FLOAT': return t.size === 4 ? view.getFloat32(0, true) : view.getFloat64(0, true);
     case 'ARRAY': {
@@ -83,7 +96,7 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number): BtfJs
         return Buffer.from(bytes.subarray(0, end < 0 ? t.nelems : end)).toString('latin1');
       }
       const out: BtfJsValue[] = [];
-      for (let i = 0; i < t.nelems; i++) out.push(decodeAt(btf, t.type, bytes.subarray(i * esize, (i + 1) * esize), depth + 1));
+      for (let i = 0; i < t.nelems; i++) out.push(decodeAt(btf, t.type, bytes.subarray(i * esize, (i + 1) * esize), depth + 1, options));
       return out;
     }
     case 'STRUCT': case 'UNION': {
@@ -97,7 +110,7 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number): BtfJs
           return;
         }
         const off = m.bitsOffset / 8;
-        const v = decodeAt(btf, m.type, bytes.subarray(off, off + sizeOf(btf, m.type)), depth + 1);
+        const v = decodeAt(btf, m.type, bytes.subarray(off, off + sizeOf(btf, m.type)), depth + 1, options);
         // Anonymous struct/union members are merged into the parent, as C accesses them.
         if (m.name === '' && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, v);
         else out[name] = v;
@@ -110,7 +123,7 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number): BtfJs
       for (const v of t.vars) {
         const vt = btf.type(v.type);
         if (vt?.kind !== 'VAR') continue;
-        out[vt.name] = decodeAt(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1);
+        out[vt.name] = decodeAt(btf, vt.type, bytes.subarray(v.offset, v.offset + v.size), depth + 1, options);
       }
       return out;
     }

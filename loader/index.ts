@@ -10,7 +10,7 @@ export { ClosedError, OwnedFd } from './fd.js';
 export { UndoLog, withUndone } from './undo.js';
 export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapError, mapInfo, pinFd, unpin, UpdateFlags } from './maps.js';
 export { isKeyedMap, isMapOfMaps, isPerCpuMap, MapType, mapTypeName } from './map-types.js';
-export { type BtfJsValue, BtfValueError, decodeBtfValue, encodeBtfValue } from './btf-values.js';
+export { type BtfJsValue, BtfValueError, decodeBtfValue, type DecodeOptions as BtfDecodeOptions, encodeBtfValue } from './btf-values.js';
 export { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 export { failingInsn, lastLogLine, LoadError, type LoadedProgram, loadProgram, type ProgramLoadSpec } from './program-load.js';
 export { SubprogramLinkError as LinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';

@@ -5,8 +5,7 @@
 // checked so that a size still 0 is an error naming the map instead of the kernel's EINVAL.
 
 import type { BpfObject, BtfMap } from '../elf/index.js';
-import { TsbpfError } from '../isa/index.js';
-import type { BpfMap } from './maps.js';
+import { type BpfMap, MapError } from './maps.js';
 import { MapType, mapTypeName } from './map-types.js';
 
 /** A map definition's template for its inner maps (a map-in-map's `__array(values, …)`). */
@@ -32,8 +31,9 @@ export interface MapSizing {
 }
 
 /** A map size edit names no map, or a size is still 0 at load. */
-export class MapSizingError extends TsbpfError {
-  override readonly name = 'MapSizingError';
+/** A map definition still unsized at load (refused before BPF_MAP_CREATE, which would say EINVAL). */
+export class MapSizingError extends MapError {
+  override readonly name: string = 'MapSizingError';
 }
 
 const U32_FIELDS = ['maxEntries', 'keySize', 'valueSize', 'flags', 'numaNode', 'mapExtra'] as const;

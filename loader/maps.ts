@@ -2,7 +2,7 @@
 // iteration, batch operations, freeze and pinning.
 
 import { type Btf, decodeBtf } from '../elf/index.js';
-import { type BtfJsValue, decodeBtfValue, encodeBtfValue } from './btf-values.js';
+import { type BtfJsValue, decodeBtfValue, type DecodeOptions, encodeBtfValue } from './btf-values.js';
 import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
@@ -51,7 +51,7 @@ export interface MapTypes {
 }
 
 export class MapError extends TsbpfError {
-  override readonly name = 'MapError';
+  override readonly name: string = 'MapError';
   /** errno name when a system call failed. */
   readonly code: string | undefined;
   constructor(message: string, code?: string) {
@@ -368,14 +368,14 @@ export class BpfMap {
     return out;
   }
 
-  decodeKey(key: Uint8Array): BtfJsValue {
+  decodeKey(key: Uint8Array, options?: DecodeOptions): BtfJsValue {
     const t = this.#type('key');
-    return decodeBtfValue(t.btf, t.id, key);
+    return decodeBtfValue(t.btf, t.id, key, options);
   }
 
-  decodeValue(value: Uint8Array): BtfJsValue {
+  decodeValue(value: Uint8Array, options?: DecodeOptions): BtfJsValue {
     const t = this.#type('value');
-    return decodeBtfValue(t.btf, t.id, value);
+    return decodeBtfValue(t.btf, t.id, value, options);
   }
 
   /** Typed lookup; per-CPU maps give an array with one decoded value per CPU. */

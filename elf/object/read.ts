@@ -346,7 +346,7 @@ function readSection(
     }
     const fi = funcInfo.get(f.value);
     out.push({
-      name: f.name, section: s.name, subprogram: isText, binding: bindingOf(f, where),
+      name: f.name, section: s.name, subprogram: isText, binding: bindingOf(f, where), ...((f.other & 3) === 0 ? {} : { visibility: f.other & 3 }),
       ...(programType === undefined ? {} : { programType }), ...(fi === undefined ? {} : { funcInfo: fi }), instructions,
     });
     expect = end;

@@ -43,6 +43,8 @@ export interface BpfProgram {
   /** True for functions in .text (bpf-to-bpf callees), false for entry programs. */
   readonly subprogram: boolean;
   readonly binding: SymbolBinding;
+  /** st_other's visibility when not default (2: hidden, as libbpf's `__hidden`): libbpf makes hidden global subprograms static in the BTF. */
+  readonly visibility?: number;
   /** Derived from the section name for entry programs; undefined for .text and unknown sections. */
   readonly programType?: ProgramTypeInfo;
   /** BTF FUNC type id from func_info. */

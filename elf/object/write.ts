@@ -50,7 +50,7 @@ export function writeObject(obj: BpfObject): Uint8Array {
         for (const c of bi.coreRelocations ?? []) cr.push({ insnOffset: off, ...c });
         slot += slots(bi.insn);
       }
-      symbols.push({ name: p.name, section: name, value: start, size: slot * 8 - start, binding: p.binding, type: 'func' });
+      symbols.push({ name: p.name, section: name, value: start, size: slot * 8 - start, binding: p.binding, type: 'func', ...(p.visibility === undefined ? {} : { visibility: p.visibility }) });
     }
     let data: Uint8Array;
     try {

@@ -7,6 +7,9 @@
 import { type BpfMap, BpfMap as Map_, type BtfJsValue, isKeyedMap, kernelMapTypes } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
+/** Enum values by enumerator name, as bpftool's formatted dump prints them. */
+const AS_BPFTOOL = { enumNames: true } as const;
+
 function openMap(target: string): BpfMap {
   if (/^\d+$/.test(target)) return Map_.fromId(Number(target));
   if (target.startsWith('id:')) return Map_.fromId(Number(target.slice(3)));
@@ -38,7 +41,7 @@ export function dumpMap(target: string, write: (line: string) => void): number {
     // Global data maps have a value type (the DATASEC) but no key type: their key is a u32 index.
     const typed = types?.value !== undefined;
     const decodeKey = (k: Uint8Array): unknown =>
-      types?.key !== undefined ? jsonable(map.decodeKey(k)) : k.length === 4 ? new DataView(k.buffer, k.byteOffset).getUint32(0, true) : [...k];
+      types?.key !== undefined ? jsonable(map.decodeKey(k, AS_BPFTOOL)) : k.length === 4 ? new DataView(k.buffer, k.byteOffset).getUint32(0, true) : [...k];
     const slot = (map.info.valueSize + 7) & ~7;
     let n = 0;
     for (const [k, v] of map.entries()) {
@@ -47,8 +50,8 @@ export function dumpMap(target: string, write: (line: string) => void): number {
       if (typed) {
         key = decodeKey(k);
         value = map.perCpu
-          ? Array.from({ length: v.length / slot }, (_, i) => jsonable(map.decodeValue(v.subarray(i * slot, i * slot + map.info.valueSize))))
-          : jsonable(map.decodeValue(v));
+          ? Array.from({ length: v.length / slot }, (_, i) => jsonable(map.decodeValue(v.subarray(i * slot, i * slot + map.info.valueSize), AS_BPFTOOL)))
+          : jsonable(map.decodeValue(v, AS_BPFTOOL));
       } else {
         key = [...k];
         value = map.perCpu ? Array.from({ length: v.length / slot }, (_, i) => [...v.subarray(i * slot, i * slot + map.info.valueSize)]) : [...v];
