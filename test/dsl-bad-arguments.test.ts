@@ -6,6 +6,7 @@
 import { expect, it } from 'vitest';
 import { TsbpfError } from '../isa/index.js';
 import { array, asm, defineObject, hashMap, htonl, htons, program, R0, R1, struct, u32, u64 } from '../src/dsl/index.js';
+import * as D from '../src/dsl/index.js';
 const BAD: unknown[] = [null, undefined, 'str', {}, -1, 1e20, NaN, 0.5, [], () => 1, 12345678901234567890n, Symbol('s'), Object.create(null)];
 it('every builder refuses values of the wrong kind with a TsbpfError', () => {
   const m = hashMap({ key: u32, value: u64, maxEntries: 16 });
@@ -42,5 +43,21 @@ it('an object spec past the types (no programs, a misspelt key, maps of the wron
   // Found by the campaign (dsl area, seed 2: hello-world.ts with `programs` misspelt was exit 3).
   for (const spec of [{ license: 'GPL', prog0ams: {} }, { license: 'GPL', programs: null }, { license: 'GPL', programs: {}, maps: 5 }, { license: 'GPL', programs: {}, globals: 'x' }]) {
     expect(() => defineObject(spec as any).build(), JSON.stringify(spec)).toThrow(TsbpfError);
+  }
+});
+
+it('every map constructor given a spec that is not an object is a DslError naming it', () => {
+  // Found by the campaign (dsl area, seed 3: tcp-states.ts with ringBufMap(null) was exit 3).
+  const constructors: [string, (spec: any) => unknown][] = [
+    ['hashMap', D.hashMap], ['arrayMap', D.arrayMap], ['percpuHashMap', D.percpuHashMap], ['percpuArrayMap', D.percpuArrayMap],
+    ['lruHashMap', D.lruHashMap], ['lruPercpuHashMap', D.lruPercpuHashMap], ['lpmTrieMap', D.lpmTrieMap], ['ringBufMap', D.ringBufMap],
+    ['progArrayMap', D.progArrayMap], ['stackTraceMap', D.stackTraceMap], ['bloomFilterMap', D.bloomFilterMap],
+    ['keyValueMap', (s) => D.keyValueMap('hash', s)], ['queueMap', (s) => D.queueMap('queue', s)], ['mapOfMaps', (s) => D.mapOfMaps('array_of_maps', s)],
+  ];
+  for (const [name, make] of constructors) {
+    for (const bad of [null, undefined, 5, 'x']) {
+      expect(() => make(bad), `${name}(${String(bad)})`).toThrow(new RegExp(`${name} needs a spec object`));
+      try { make(bad); } catch (e) { expect(e, `${name}(${String(bad)})`).toBeInstanceOf(TsbpfError); }
+    }
   }
 });

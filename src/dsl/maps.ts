@@ -52,6 +52,14 @@ export class MapDef<K extends CType | undefined = CType | undefined, V extends C
   get type(): number { return MAP_TYPES[this.kind]; }
 }
 
+/** A map constructor's spec: past the types (null, a number) it is a DslError at the call, not a TypeError. */
+function specOf<T>(spec: T, constructor: string): T {
+  if (spec === null || typeof spec !== 'object') {
+    throw new DslError(`${constructor} needs a spec object ({ maxEntries, … }), not ${spec === null ? 'null' : typeof spec}`, callerLocation());
+  }
+  return spec;
+}
+
 function need(v: number | undefined, what: string): number {
   if (v === undefined || !Number.isInteger(v) || v <= 0) throw new DslError(`${what} must be a positive integer`, callerLocation());
   return v;
@@ -61,18 +69,21 @@ type KV<K extends CType, V extends CType> = { readonly key: K; readonly value: V
 
 /** BPF_MAP_TYPE_HASH (and the other key/value kinds through `kind`). */
 export function hashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> {
+  spec = specOf(spec, 'hashMap');
   return keyValue('hash', spec);
 }
-export function arrayMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('array', spec); }
-export function percpuHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('percpu_hash', spec); }
-export function percpuArrayMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('percpu_array', spec); }
-export function lruHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('lru_hash', spec); }
-export function lruPercpuHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { return keyValue('lru_percpu_hash', spec); }
+export function arrayMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { spec = specOf(spec, 'arrayMap'); return keyValue('array', spec); }
+export function percpuHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { spec = specOf(spec, 'percpuHashMap'); return keyValue('percpu_hash', spec); }
+export function percpuArrayMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { spec = specOf(spec, 'percpuArrayMap'); return keyValue('percpu_array', spec); }
+export function lruHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { spec = specOf(spec, 'lruHashMap'); return keyValue('lru_hash', spec); }
+export function lruPercpuHashMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> { spec = specOf(spec, 'lruPercpuHashMap'); return keyValue('lru_percpu_hash', spec); }
 export function lpmTrieMap<K extends CType, V extends CType>(spec: KV<K, V>): MapDef<K, V> {
+  spec = specOf(spec, 'lpmTrieMap');
   return keyValue('lpm_trie', { ...spec, flags: (spec.flags ?? 0) | MAP_FLAGS.noPrealloc });
 }
 /** Any kind that takes a key and a value type (task/sk/inode/cgrp storage need flags: noPrealloc). */
 export function keyValueMap<K extends CType, V extends CType>(kind: MapKind, spec: Omit<KV<K, V>, 'maxEntries'> & { maxEntries?: number }): MapDef<K, V> {
+  spec = specOf(spec, 'keyValueMap');
   return new MapDef(kind, spec.key, spec.value, spec);
 }
 function keyValue<K extends CType, V extends CType>(kind: MapKind, spec: KV<K, V>): MapDef<K, V> {
@@ -82,6 +93,7 @@ function keyValue<K extends CType, V extends CType>(kind: MapKind, spec: KV<K, V
 
 /** BPF_MAP_TYPE_RINGBUF: maxEntries is the buffer size in bytes (a power of two, a page multiple). */
 export function ringBufMap(spec: { readonly maxEntries: number } & MapOptions): MapDef<undefined, undefined> {
+  spec = specOf(spec, 'ringBufMap');
   need(spec.maxEntries, 'maxEntries');
   return new MapDef('ringbuf', undefined, undefined, spec);
 }
@@ -91,6 +103,7 @@ export function perfEventArrayMap(spec: MapOptions = {}): MapDef<undefined, unde
 }
 /** BPF_MAP_TYPE_PROG_ARRAY for tail calls; `values` names programs to put in the first slots. */
 export function progArrayMap(spec: { readonly maxEntries: number; readonly values?: readonly (string | null)[] } & MapOptions): MapDef<undefined, undefined> {
+  spec = specOf(spec, 'progArrayMap');
   need(spec.maxEntries, 'maxEntries');
   return new MapDef('prog_array', undefined, undefined, { ...spec, keySize: 4, valueSize: 4 });
 }
@@ -98,21 +111,25 @@ export function progArrayMap(spec: { readonly maxEntries: number; readonly value
 export function mapOfMaps<K extends CType>(kind: 'array_of_maps' | 'hash_of_maps', spec: {
   readonly key: K; readonly maxEntries: number; readonly inner: MapDef; readonly values?: readonly (MapDef | null)[];
 } & MapOptions): MapDef<K, undefined> {
+  spec = specOf(spec, 'mapOfMaps');
   need(spec.maxEntries, 'maxEntries');
   return new MapDef(kind, spec.key, undefined, spec);
 }
 /** BPF_MAP_TYPE_STACK_TRACE: u32 stack id → `depth` 8-byte addresses. */
 export function stackTraceMap(spec: { readonly maxEntries: number; readonly depth?: number } & MapOptions): MapDef<undefined, undefined> {
+  spec = specOf(spec, 'stackTraceMap');
   need(spec.maxEntries, 'maxEntries');
   return new MapDef('stack_trace', undefined, undefined, { ...spec, keySize: 4, valueSize: 8 * (spec.depth ?? 127) });
 }
 /** BPF_MAP_TYPE_QUEUE / STACK: values only. */
 export function queueMap<V extends CType>(kind: 'queue' | 'stack', spec: { readonly value: V; readonly maxEntries: number } & MapOptions): MapDef<undefined, V> {
+  spec = specOf(spec, 'queueMap');
   need(spec.maxEntries, 'maxEntries');
   return new MapDef(kind, undefined, spec.value, spec);
 }
 /** BPF_MAP_TYPE_BLOOM_FILTER: values only; `hashes` (map_extra) functions, 1–15. */
 export function bloomFilterMap<V extends CType>(spec: { readonly value: V; readonly maxEntries: number; readonly hashes?: number } & MapOptions): MapDef<undefined, V> {
+  spec = specOf(spec, 'bloomFilterMap');
   need(spec.maxEntries, 'maxEntries');
   return new MapDef('bloom_filter', undefined, spec.value, { ...spec, ...(spec.hashes === undefined ? {} : { mapExtra: spec.hashes }) });
 }
