@@ -34,7 +34,7 @@ describe.skipIf(!canLoad)('verifier model against the live kernel', () => {
     it(`${c.type}: ${c.name}`, () => {
       const maps = createLiveMaps(c.maps ?? []);
       try {
-        const insns = assemble(c.asm.map((l) => l.replace(/map_fd\((\d+)\)/, (_, i: string) => `map_fd(${maps.fds[Number(i)]})`)));
+        const insns = assemble(c.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
         const k = kernelVerify(c.type, insns, c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType });
         const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }) });
         expect(m.verdict === 'accept' && !k.accepted, `unsound accept; kernel: ${k.message}`).toBe(false);
@@ -63,7 +63,7 @@ describe.skipIf(!canLoad)('verifier model on random programs against the live ke
       const p = randomProgram(seededRng(seed));
       const maps = createLiveMaps(p.maps);
       try {
-        const insns = assemble(p.asm.map((l) => l.replace(/map_fd\((\d+)\)/, (_, i: string) => `map_fd(${maps.fds[Number(i)]})`)));
+        const insns = assemble(p.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
         const k = kernelVerify(p.type, insns);
         const m = verifyProgram(encodeInstructions(insns), { progType: p.type, maps: maps.info });
         const where = `seed ${seed}:\n${p.asm.join('\n')}\nkernel: ${k.message ?? 'accept'}`;

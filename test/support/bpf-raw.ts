@@ -1,5 +1,6 @@
 // Minimal program and map creation for loader tests that do not go through an ELF object:
-// LLVM-syntax instruction lines (one per line), plus `rN = map_fd(FD)` for map references.
+// LLVM-syntax instruction lines (one per line), plus `rN = map_fd(FD)` for map references and
+// `rN = map_value(FD) + OFF` for an array map value's address.
 
 import { encodeInstructions, type Instruction, type Register } from '../../isa/index.js';
 import { parseInstructionLlvm } from '../../elf/index.js';
@@ -17,8 +18,9 @@ export function createMap(type: number, keySize: number, valueSize: number, maxE
 
 export function assemble(lines: readonly string[]): Instruction[] {
   return lines.map((l) => {
-    const m = /^r(\d+) = map_fd\((\d+)\)$/.exec(l.trim());
-    if (m !== null) return { kind: 'ldImm64', dst: Number(m[1]) as Register, pseudo: 1, imm: Number(m[2]), nextImm: 0 };
+    // `rN = map_value(FD) + OFF`: the address of an array map's value (BPF_PSEUDO_MAP_VALUE).
+    const m = /^r(\d+) = map_(fd|value)\((\d+)\)(?: \+ (\d+))?$/.exec(l.trim());
+    if (m !== null) return { kind: 'ldImm64', dst: Number(m[1]) as Register, pseudo: m[2] === 'fd' ? 1 : 2, imm: Number(m[3]), nextImm: Number(m[4] ?? 0) };
     return parseInstructionLlvm(l);
   });
 }

@@ -16,6 +16,7 @@ export interface ModelCase {
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
 const ARRAY_4_48: MapInfo = { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 };
+const ARRAY_1_48: MapInfo = { type: 2, keySize: 4, valueSize: 48, maxEntries: 1 };
 const RINGBUF: MapInfo = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 };
 
 const lookup = (mapIndex = 0, key = 0): string[] => [
@@ -126,6 +127,12 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'kprobe ctx read past end', type: 'kprobe', asm: ['r0 = *(u64 *)(r1 + 168)', 'exit'] },
   { name: 'movsx', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +6', 'r6 = r0', 'call 7', 'r0 = (s8)r0', 'r0 &= 31', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },
   { name: 'ldsx from stack', type: 'socket_filter', asm: ['r1 = -3', '*(u64 *)(r10 - 8) = r1', 'r0 = *(s8 *)(r10 - 8)', 'exit'] },
+  { name: 'direct map value address, in range', type: 'socket_filter', maps: [ARRAY_1_48], asm: ['r1 = map_value(0) + 40', 'r0 = *(u64 *)(r1 + 0)', 'exit'] },
+  { name: 'direct map value address at the value size', type: 'socket_filter', maps: [ARRAY_1_48], asm: ['r1 = map_value(0) + 48', 'r0 = 0', 'exit'] },
+  { name: 'direct map value address of a 4-element array', type: 'socket_filter', maps: [ARRAY_4_48], asm: ['r1 = map_value(0) + 40', 'r0 = *(u64 *)(r1 + 0)', 'exit'] },
+  { name: 'direct map value offset past BPF_MAX_VAR_OFF', type: 'socket_filter', maps: [ARRAY_4_48], asm: ['r1 = map_value(0) + 536870912', 'r0 = 0', 'exit'] },
+  { name: 'one load sees ctx and stack pointers', type: 'socket_filter', asm: ['r2 = r10', 'r2 += -8', 'r3 = 0', '*(u64 *)(r10 - 8) = r3', 'r0 = *(u32 *)(r1 + 0)', 'if r0 == 0 goto +1', 'r2 = r1', 'r0 = *(u32 *)(r2 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'call chain too deep in dead code', type: 'socket_filter', asm: ['r1 = 0', 'call_local +1', 'exit', 'if r1 == 0 goto +1', 'call_local +2', 'r0 = 0', 'exit', 'call_local +1', 'exit', 'call_local +1', 'exit', 'call_local +1', 'exit', 'call_local +1', 'exit', 'call_local +1', 'exit', 'call_local +1', 'exit', 'r0 = 0', 'exit'] },
   { name: 'subprog returns a value', type: 'socket_filter', asm: ['r1 = 5', 'call_local +2', 'r0 += 1', 'exit', 'r0 = r1', 'exit'] },
   { name: 'subprog without r0, caller reads it', type: 'socket_filter', asm: ['r1 = 5', 'call_local +2', 'r0 += 1', 'exit', 'r2 = r1', 'exit'] },
   { name: 'subprog without r0, caller ignores it', type: 'socket_filter', asm: ['r1 = 5', 'call_local +2', 'r0 = 0', 'exit', 'r2 = r1', 'exit'] },

@@ -150,7 +150,9 @@ const MAX_VAR_OFF = 1 << 29;
 
 /**
  * Before the walk, as the kernel resolves every ld_imm64 of a map value address (reached or
- * not): the offset is below BPF_MAX_VAR_OFF and inside an array map's value.
+ * not): the offset is below BPF_MAX_VAR_OFF, the map a one-element array, the offset inside its
+ * value. (The kernel does this before check_cfg; here it follows the structural stage, so an
+ * unreachable instruction is reported first where the kernel names the offset.)
  */
 function checkDirectValueOffsets(insns: readonly (Instruction | undefined)[], options: ModelOptions): void {
   for (const insn of insns) {
@@ -160,7 +162,10 @@ function checkDirectValueOffsets(insns: readonly (Instruction | undefined)[], op
     const map = options.map(insn.imm);
     if (map === undefined) notModelled(`map fd ${insn.imm} without a description`);
     if (map.type !== 2) notModelled('direct value access to a map that is not an array');
-    if (off >= map.valueSize) reject('EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
+    // Only a single-element array hands out a value address (ENOTSUPP otherwise), in range (EINVAL).
+    const bad = `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`;
+    if (map.maxEntries !== 1) reject('ENOTSUPP', bad);
+    if (off >= map.valueSize) reject('EINVAL', bad);
   }
 }
 
