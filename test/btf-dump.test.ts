@@ -40,6 +40,27 @@ int glob(struct all *p) {
   return helper(p->s, &b) + (int)p->bg + gvar + rodata_str[0] + (rp ? 1 : 0) + cvi + p->u.x + ext_func(1) + p->ar->m[0][0] + *p->q;
 }
 `,
+  // libbpf's btf_dump order: a pointer already walked is a strong link (so a typedef of it is
+  // queued where first met), and a function prototype is strong only when a return or parameter
+  // type is; each changes where forward declarations and typedefs land.
+  fwdorder: `
+typedef long long __kernel_loff_t;
+typedef __kernel_loff_t loff_t;
+struct address_space { int n; };
+struct a { struct address_space *m; };
+typedef struct address_space *as_p;
+struct b { as_p *pp; loff_t q; };
+struct zz { int q; };
+typedef unsigned int __kernel_mode_t;
+typedef __kernel_mode_t mode_t2;
+typedef short (*seek_fn)(struct zz *);
+struct c { seek_fn *s; mode_t2 mode; };
+struct a va;
+struct b vb;
+struct c vc;
+struct address_space vas;
+struct zz vzz;
+`,
   maps: `
 #define SEC(n) __attribute__((section(n), used))
 #define __uint(name, val) int (*name)[val]

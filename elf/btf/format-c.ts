@@ -108,7 +108,13 @@ class CWriter {
       case 'INT': case 'FLOAT':
         this.order[id] = Order.Done;
         return 0;
-      case 'PTR': return this.orderType(t.type, true, d);
+      case 'PTR': {
+        // Once walked, a pointer counts as ordered: reaching it again is a strong link, which is
+        // what makes a typedef of it a queued definition (libbpf's btf_dump order).
+        const r = this.orderType(t.type, true, d);
+        this.order[id] = Order.Done;
+        return r;
+      }
       case 'ARRAY': return this.orderType(t.type, false, d);
       case 'STRUCT': case 'UNION': {
         if (throughPtr && t.name !== '') return 0;
@@ -133,9 +139,15 @@ class CWriter {
       case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG':
         return this.orderType(t.type, throughPtr, d);
       case 'FUNC_PROTO': {
-        if (this.orderType(t.returnType, throughPtr, d) < 0) return -1;
-        for (const a of t.params) if (this.orderType(a.type, throughPtr, d) < 0) return -1;
-        return 1;
+        // Strong when its return type or any parameter is.
+        let strong = this.orderType(t.returnType, throughPtr, d);
+        if (strong < 0) return -1;
+        for (const a of t.params) {
+          const r = this.orderType(a.type, throughPtr, d);
+          if (r < 0) return -1;
+          if (r > 0) strong = 1;
+        }
+        return strong;
       }
       default:
         this.order[id] = Order.Done;
