@@ -7,6 +7,7 @@
 import type { BpfObject, BtfMap } from '../elf/index.js';
 import { type BpfMap, MapError } from './maps.js';
 import { MapType, mapTypeName } from './map-types.js';
+import { isRingbufType, ringbufMaxEntries } from './ringbuf-size.js';
 
 /** A map definition's template for its inner maps (a map-in-map's `__array(values, …)`). */
 export interface InnerMapSpec {
@@ -98,7 +99,8 @@ function sized(def: BtfMap, edit: MapSizing): BtfMap {
 /**
  * The object with the edits applied to its `.maps` definitions (keyed by map name), then checked:
  * a MapSizingError names a map the edits name but the object lacks, and a map whose max_entries,
- * key size or value size is still 0 where its type needs one.
+ * key size or value size is still 0 where its type needs one. A ring buffer's size is rounded up to
+ * a power-of-2 multiple of the page size, as libbpf does.
  */
 export function sizeMaps(object: BpfObject, edits: Readonly<Record<string, MapSizing>> = {}): BpfObject {
   const names = new Set(object.maps.map((m) => m.name));
@@ -108,9 +110,14 @@ export function sizeMaps(object: BpfObject, edits: Readonly<Record<string, MapSi
       throw new MapSizingError(`no map ${name} to size${data ? ' (the maps of data sections are sized by their variables)' : ''}; the object's .maps are ${[...names].join(', ') || 'none'}`);
     }
   }
-  const maps = Object.keys(edits).length === 0 ? object.maps : object.maps.map((m) => (edits[m.name] === undefined ? m : sized(m, edits[m.name]!)));
+  let maps = Object.keys(edits).length === 0 ? object.maps : object.maps.map((m) => (edits[m.name] === undefined ? m : sized(m, edits[m.name]!)));
   for (const m of maps) checkSized(m);
+  if (maps.some(needsRounding)) maps = maps.map((m) => (needsRounding(m) ? { ...m, maxEntries: ringbufMaxEntries(m.maxEntries!) } : m));
   return maps === object.maps ? object : { ...object, maps };
+}
+
+function needsRounding(m: BtfMap): boolean {
+  return isRingbufType(m.type ?? 0) && m.maxEntries !== undefined && m.maxEntries !== ringbufMaxEntries(m.maxEntries);
 }
 
 function checkSized(m: BtfMap): void {

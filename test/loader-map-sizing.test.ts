@@ -9,8 +9,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadObject, MapSizingError, MapType, sizeMaps } from '../loader/index.js';
+import { ringbufMaxEntries } from '../loader/ringbuf-size.js';
 import { readObject } from '../elf/index.js';
 import { readFileSync } from 'node:fs';
 import { inCI, isRoot, requireReferences, run } from './support/references.js';
@@ -46,6 +48,25 @@ describe('sizeMaps (no kernel)', () => {
     expect(() => sizeMaps(object, { ...SIZES, nope: { maxEntries: 1 } })).toThrow(/^no map nope to size; the object's \.maps are stacks, stack_counts, events$/);
     expect(() => sizeMaps(object, { ...SIZES, events: { maxEntries: -1 } })).toThrow(/^map events: maxEntries must be an integer/);
     expect(() => sizeMaps(object, { ...SIZES, events: { maxEntries: 4096, inner: { maxEntries: 1 } } })).toThrow(/^map events: an inner map is for map-in-maps, not a ringbuf map/);
+  });
+
+  it('rounds a ring buffer up to a power-of-2 multiple of the page, as libbpf does', () => {
+    const def = (edits: Record<string, { maxEntries: number }>) => sizeMaps(object, { ...SIZES, ...edits }).maps.find((m) => m.name === 'events')!.maxEntries;
+    expect(ringbufMaxEntries(5000, 4096)).toBe(8192);
+    expect(ringbufMaxEntries(12288, 4096)).toBe(16384);
+    expect(ringbufMaxEntries(16384, 4096)).toBe(16384);
+    expect(ringbufMaxEntries(1, 65536)).toBe(65536);
+    expect(ringbufMaxEntries(0xffffffff, 4096)).toBe(0xffffffff); // no such product below 2^32: left to the kernel
+    fc.assert(fc.property(fc.integer({ min: 1, max: 0xffffffff }), fc.constantFrom(4096, 16384, 65536), (size, page) => {
+      const r = ringbufMaxEntries(size, page);
+      const pages = r / page;
+      const valid = Number.isInteger(pages) && (pages & (pages - 1)) === 0;
+      if (r === size) return valid || size >= 0x80000000;
+      // A power-of-2 number of pages above the size, and the smallest such.
+      return valid && r > size && (r === page || r / 2 <= size);
+    }));
+    expect(def({ events: { maxEntries: 5000 } })).toBe(ringbufMaxEntries(5000)); // with the machine's page size
+    expect(def({ events: { maxEntries: 4096 * 4 } })).toBe(4096 * 4);
   });
 
   it('sets the inner map template of a map-in-map', () => {
@@ -84,6 +105,19 @@ describe.skipIf(!live)('maps sized before load: same maps and xlated code as lib
       c.close();
     }
     expect(xlatedInfo(join(root, 'tsbpf', 'count_stacks'))).toBe(xlatedInfo(join(root, 'libbpf', 'count_stacks')));
+  });
+
+  it('a ring buffer sized to no power-of-2 multiple of the page: the same map as libbpf', () => {
+    const ref = run(harness, [OBJ, join(root, 'libbpf-odd'), 'stack_counts.max_entries=64', 'stacks.max_entries=32', 'stacks.value_size=1016', 'events.max_entries=5000'])
+      .trim().split('\n').sort();
+    const c = loadObject(OBJ, { maps: { ...SIZES, events: { maxEntries: 5000 } } });
+    try {
+      const ours = [...c.maps.values()].map((m) => { const i = m.info; return `map ${m.name} ${i.maxEntries} ${i.keySize} ${i.valueSize} ${i.flags}`; }).sort();
+      expect(ours).toEqual(ref);
+      expect(c.maps.get('events')!.info.maxEntries).toBeGreaterThan(5000);
+    } finally {
+      c.close();
+    }
   });
 
   it('tsbpf load --max-entries/--value-size; one error line naming the map when a size is missing', () => {
