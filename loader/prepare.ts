@@ -31,6 +31,8 @@ export interface PreparedProgram {
   /** BTF func_info/line_info of the linked program (empty without .BTF.ext): the kernel checks subprograms differently with them. */
   readonly funcInfo: LinkedProgram['funcInfo'];
   readonly lineInfo: LinkedProgram['lineInfo'];
+  /** The object's BTF string at an offset (a line_info record's file name or line text); '' without BTF. */
+  readonly lineSource: (offset: number) => string;
 }
 
 /** First stand-in fd: far above what a process has open, so it never names a real file. */
@@ -95,7 +97,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     relocateProgram(linked, relocation);
     out.push({ name: entry.name, section: entry.section, type: entry.programType?.type, attachType: entry.programType?.attachType,
       sleepable: entry.programType?.sleepable ?? false, license: object.license, insns: linked.insns, maps,
-      funcInfo: object.btf === undefined ? [] : linked.funcInfo, lineInfo: object.btf === undefined ? [] : linked.lineInfo });
+      funcInfo: object.btf === undefined ? [] : linked.funcInfo, lineInfo: object.btf === undefined ? [] : linked.lineInfo,
+      lineSource: (offset) => object.btf?.string(offset) ?? '' });
   }
   return out;
 }

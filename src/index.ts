@@ -7,3 +7,6 @@ export * from './dsl/index.js';
 export { BuildError, buildProgramFile } from './commands/build.js';
 export { CompileError, compileFile, usesLanguage } from './compiler/index.js';
 export { VERSION } from './version.js';
+export {
+  type ObjectProgramVerdict, type SourceLocation, type VerifyCaps, VerifyInputError, verifyObject, type VerifyObjectOptions,
+} from './verify-object.js';

@@ -55,13 +55,32 @@ describe('tsbpf verify', () => {
     expect(tsbpf(cases.accepted, '--type', 'xdp', '--log-level', '7').status).toBe(2);
   });
 
-  it('--json has the documented shape, one entry per program of an object', () => {
-    const r = tsbpf(join(import.meta.dirname, '../fixtures/obj/prog_xdp.bpf.o'), '--json');
-    const j = JSON.parse(r.stdout) as { file: string; programs: Record<string, unknown>[] };
-    expect(j.programs.map((p) => p.program)).toEqual(['xdp_count', 'xdp_frags_pass']);
-    for (const p of j.programs) expect(Object.keys(p).sort()).toEqual(['errno', 'insnIndex', 'log', 'message', 'program', 'verdict']);
+  it('--json has the contract shape, one entry per program of each file', () => {
+    const xdp = join(import.meta.dirname, '../fixtures/obj/prog_xdp.bpf.o');
+    const r = tsbpf(xdp, cases.accepted, '--type', 'xdp', '--json');
+    const j = JSON.parse(r.stdout) as { programs: Record<string, unknown>[] };
+    expect(Object.keys(j)).toEqual(['programs']);
+    expect(j.programs.map((p) => [p.file, p.name, p.section])).toEqual([[xdp, 'xdp_count', 'xdp'], [xdp, 'xdp_frags_pass', 'xdp.frags'], [cases.accepted, cases.accepted, null]]);
+    for (const p of j.programs) {
+      expect(Object.keys(p).sort()).toEqual(['accepted', 'errno', 'error', 'file', 'insnsProcessed', 'log', 'name', 'notModelled', 'section', 'source', 'type']);
+    }
+    expect(j.programs[0]).toMatchObject({ type: 'xdp', accepted: true, errno: null, error: null });
+    expect(j.programs[0]!.insnsProcessed).toBeGreaterThan(0);
     const rej = JSON.parse(tsbpf(cases.outOfRange, '--type', 'xdp', '--json', '--log-level', '0').stdout) as { programs: Record<string, unknown>[] };
-    expect(rej.programs[0]).toMatchObject({ program: cases.outOfRange, verdict: 'reject', log: [] });
+    expect(rej.programs[0]).toMatchObject({ file: cases.outOfRange, name: cases.outOfRange, accepted: false, errno: 'EINVAL', error: { insn: 1, message: 'jump out of range from insn 1 to 7' }, log: [] });
+  });
+
+  it('--caps: unprivileged and CAP_BPF-only loads are not modelled yet (exit 2); bad values are usage errors', () => {
+    const r = tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'unpriv', '--json');
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stdout).programs[0]).toMatchObject({ accepted: null, notModelled: 'unprivileged loads' });
+    expect(tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'bpf').status).toBe(2);
+    expect(tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'root').status).toBe(0);
+    const bad = tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'admin');
+    expect([bad.status, bad.stderr.trim().split('\n').length]).toEqual([2, 1]);
+    expect(tsbpf(cases.accepted, '--type', 'xdp', '--reporter', 'html').status).toBe(2);
+    expect(tsbpf(cases.accepted, '--type', 'xdp', '--reporter', 'sarif', '--json').status).toBe(2);
+    expect(tsbpf('--type', 'xdp').status).toBe(2);
   });
 
   it.skipIf(!isRoot())('says what the live kernel says on programs the model decides', () => {
@@ -75,8 +94,9 @@ describe('tsbpf verify', () => {
         if (!(e instanceof LoadError)) throw e;
         kernel = { verdict: 'reject', errno: sys.errnoName(e.errno), message: lastLogLine(e.log) };
       }
-      const model = (JSON.parse(tsbpf(file, '--type', 'xdp', '--json').stdout) as { programs: { verdict: string; errno: string | null; message: string | null }[] }).programs[0]!;
-      expect({ name, ...model }, name).toMatchObject({ name, ...kernel });
+      const p = (JSON.parse(tsbpf(file, '--type', 'xdp', '--json').stdout) as { programs: { accepted: boolean | null; errno: string | null; error: { message: string } | null }[] }).programs[0]!;
+      const model = { verdict: p.accepted === true ? 'accept' : p.accepted === false ? 'reject' : 'unknown', errno: p.errno, message: p.error?.message ?? null };
+      expect({ name, ...model }, name).toEqual({ name, ...kernel });
     }
   });
 
@@ -86,6 +106,6 @@ describe('tsbpf verify', () => {
       { encoding: 'utf8', cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(1);
-    expect(JSON.parse(r.stdout).programs[0]).toMatchObject({ verdict: 'reject', errno: 'EINVAL', message: 'unreachable insn 2', insnIndex: 2 });
+    expect(JSON.parse(r.stdout).programs[0]).toMatchObject({ accepted: false, errno: 'EINVAL', error: { insn: 2, message: 'unreachable insn 2' } });
   });
 });

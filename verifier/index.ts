@@ -9,6 +9,8 @@ export { type ProgramInput, toRawSlots } from './slots.js';
 export { MAX_SUBPROGRAMS } from './subprogs.js';
 export * from './verdict.js';
 export { verifyProgram, type VerifyOptions, type VerifyResult } from './verify.js';
+export { type ProgramVerdict, verify, type VerifierStats } from './program-verdict.js';
+export { isGplCompatible } from './gpl-license.js';
 export { type MapInfo, MapType } from './model/map-info.js';
 export type * from './tables/types.js';
 export { helperPrototype } from './tables/helpers.js';

@@ -5,7 +5,7 @@ import { checkStructure } from './check.js';
 import type { ModelOptions } from './model/env.js';
 import type { MapInfo } from './model/map-info.js';
 import type { ModelErrno } from './model/outcome.js';
-import { walk } from './model/walk.js';
+import { walk, type WalkStats } from './model/walk.js';
 import { resolveOptions, type StructureOptions } from './options.js';
 import { type ProgramInput, toRawSlots } from './slots.js';
 import { ctxTable } from './tables/ctx.js';
@@ -33,6 +33,8 @@ export interface VerifyResult {
   readonly insnIndex?: number;
   readonly log: readonly string[];
   readonly insnsProcessed?: number;
+  /** The walk's statistics (absent when the structural stage decided or the model could not). */
+  readonly stats?: WalkStats;
   readonly notModelled?: string;
   /** Facts about the loading environment that were assumed rather than known. */
   readonly assumptions: readonly string[];
@@ -81,11 +83,11 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
   }
   if (result.verdict === 'accept') {
     const stats = `processed ${result.insnsProcessed} insns (limit 1000000) max_states_per_insn ${result.stats.maxStatesPerInsn} total_states ${result.stats.totalStates} peak_states ${result.stats.peakStates} mark_read 0`;
-    return { verdict: 'accept', log: level >= 1 ? [...trace, stats] : [], insnsProcessed: result.insnsProcessed, assumptions: structure.assumptions };
+    return { verdict: 'accept', log: level >= 1 ? [...trace, stats] : [], insnsProcessed: result.insnsProcessed, stats: result.stats, assumptions: structure.assumptions };
   }
   const message = result.lines[result.lines.length - 1];
   return {
-    verdict: 'reject', errno: result.errno, insnsProcessed: result.insnsProcessed,
+    verdict: 'reject', errno: result.errno, insnsProcessed: result.insnsProcessed, stats: result.stats,
     ...(result.insnIndex === undefined ? {} : { insnIndex: result.insnIndex }),
     log: level >= 1 ? [...trace, ...result.lines] : [],
     ...(message === undefined ? {} : { message }),

@@ -21,7 +21,10 @@ import { formatReport, probeAll, probeOne } from '../commands/probe.js';
 import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
 import { formatVmRunResult, runVmCommand, type VmRunCommandResult, vmRunJson } from '../commands/run-vm.js';
 import { traceCommand } from '../commands/trace.js';
-import { formatVerifyReports, verifyBytes, verifyJson } from '../commands/verify.js';
+import { formatVerifyRecords, verifyBytes, verifyExitStatus, verifyJson, type VerifyRecord } from '../commands/verify.js';
+import { verifyJunit } from '../commands/verify-junit.js';
+import { buildRejections } from '../commands/build-verify.js';
+import { verifySarif } from '../commands/verify-sarif.js';
 import { DslError } from '../dsl/errors.js';
 import { quoted } from '../dsl/quote.js';
 import { VERSION } from '../version.js';
@@ -343,7 +346,7 @@ async function commandTrace(args: string[]): Promise<number> {
 
 async function commandBuild(args: string[]): Promise<number> {
   const { values, positionals } = parse('build', args, {
-    output: { type: 'string', short: 'o' }, timeout: { type: 'string' }, 'max-heap': { type: 'string' },
+    output: { type: 'string', short: 'o' }, timeout: { type: 'string' }, 'max-heap': { type: 'string' }, 'no-verify': { type: 'boolean' },
   });
   const file = single(positionals, 'program module (PROG.ts)');
   const output = values.output;
@@ -365,6 +368,13 @@ async function commandBuild(args: string[]): Promise<number> {
     const done = guardBuild(file);
     try { bytes = await buildProgramFile(file); } finally { done(); }
   }
+  if (values['no-verify'] !== true) {
+    const rejections = buildRejections(bytes, file);
+    if (rejections.length > 0) {
+      err(`${rejections.join('\n')}\n`);
+      return 1;
+    }
+  }
   if (output === '-') out(bytes);
   else writeOutputFile(output, bytes);
   return 0;
@@ -375,24 +385,34 @@ async function commandVerify(args: string[]): Promise<number> {
     prog: { type: 'string' },
     type: { type: 'string' },
     btf: { type: 'string' },
+    caps: { type: 'string' },
     json: { type: 'boolean' },
+    reporter: { type: 'string' },
     'log-level': { type: 'string' },
   });
-  const file = single(positionals, 'program file');
+  if (positionals.length === 0) throw new UsageError('verify needs at least one FILE (try tsbpf verify --help)');
   const level = values['log-level'] === undefined ? 1 : Number(values['log-level']);
   if (!Number.isInteger(level) || level < 0 || level > 2) throw new UsageError(`--log-level must be 0, 1 or 2 (got '${quoted(String(values['log-level']))}')`);
-  // A DSL program is built first (in memory), then verified like any object.
-  const bytes = /\.[cm]?ts$/.test(file) ? (inputFile = file, await buildProgramFile(file)) : readInput(file);
-  const reports = verifyBytes(bytes, file, {
-    logLevel: level,
-    ...(typeof values.prog === 'string' ? { program: values.prog } : {}),
-    ...(typeof values.type === 'string' ? { type: values.type } : {}),
-    ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
-  });
-  out(values.json === true ? verifyJson(file, reports) : formatVerifyReports(reports));
-  // 1 when any program is rejected; 2 when none is but the model cannot decide one.
-  if (reports.some((r) => r.verdict === 'reject')) return 1;
-  return reports.some((r) => r.verdict === 'unknown') ? 2 : 0;
+  const caps = values.caps;
+  if (caps !== undefined && caps !== 'root' && caps !== 'bpf' && caps !== 'unpriv') throw new UsageError(`--caps must be root, bpf or unpriv (got '${quoted(caps)}')`);
+  const reporter = values.reporter;
+  if (reporter !== undefined && reporter !== 'sarif' && reporter !== 'junit') throw new UsageError(`--reporter must be sarif or junit (got '${quoted(reporter)}')`);
+  if (reporter !== undefined && values.json === true) throw new UsageError('--json and --reporter are exclusive');
+  const records: VerifyRecord[] = [];
+  for (const file of positionals) {
+    inputFile = file;
+    // A DSL program is built first (in memory), then verified like any object.
+    const bytes = /\.[cm]?ts$/.test(file) ? await buildProgramFile(file) : readInput(file);
+    records.push(...verifyBytes(bytes, file, {
+      logLevel: level,
+      ...(typeof values.prog === 'string' ? { program: values.prog } : {}),
+      ...(typeof values.type === 'string' ? { type: values.type } : {}),
+      ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
+      ...(caps === undefined ? {} : { caps }),
+    }));
+  }
+  out(reporter === 'sarif' ? verifySarif(records) : reporter === 'junit' ? verifyJunit(records) : values.json === true ? verifyJson(records) : formatVerifyRecords(records));
+  return verifyExitStatus(records);
 }
 
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {

@@ -39,12 +39,15 @@ Writes TypeScript type descriptors of BTF types.
 Links BPF objects into one, as bpftool gen object.
   -o, --output PATH|-     output object (required)
 `,
-  build: `Usage: tsbpf build PROG.ts -o OUT.o [--timeout SECONDS] [--max-heap MB]
+  build: `Usage: tsbpf build PROG.ts -o OUT.o [--timeout SECONDS] [--max-heap MB] [--no-verify]
 
 Builds an eBPF object from a TypeScript program module (export default defineObject({...})).
+The verifier model checks each program first: a program the kernel would reject is reported
+at its TypeScript line (exit 1) and nothing is written.
   -o, --output PATH|-     output object (required)
   --timeout SECONDS       stop a module that has not built its object by then (default 120)
   --max-heap MB           stop a module whose heap grows past this (default 1024)
+  --no-verify             write the object without running the verifier model
 `,
   load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--attach [--iface IF] [--cgroup PATH]]
 
@@ -100,17 +103,20 @@ Reports which program types, map types, attachments and helpers the running kern
   --attach K              one attachment kind: kprobe, kretprobe, uprobe, uretprobe, tracepoint,
                           raw_tracepoint (a real attach; exit 1 when it fails)
 `,
-  verify: `Usage: tsbpf verify FILE [--prog NAME] [--type TYPE] [--btf FILE] [--json] [--log-level 0|1|2]
+  verify: `Usage: tsbpf verify FILE... [--prog NAME] [--type TYPE] [--btf FILE] [--caps root|bpf|unpriv]
+                    [--log-level 0|1|2] [--json] [--reporter sarif|junit]
 
 Predicts the kernel verifier's verdict without a kernel (exit 0 accept, 1 reject).
-FILE is an object (.o), a DSL program (.ts) or raw bytecode (.bin, needs --type).
-  --prog NAME             only this program of an object
+Each FILE is an object (.o), a DSL program (.ts) or raw bytecode (.bin, needs --type).
+  --prog NAME             only this program of each object
   --type TYPE             program type (socket_filter, xdp, sched_cls, …)
   --btf FILE              target BTF for CO-RE (default the running kernel's)
-  --json                  print JSON: { file, programs: [{ program, verdict, errno, message, insnIndex, log }] }
-Exit status: 0 all accepted, 1 any rejected, 2 bad input or a program the model cannot decide.
+  --caps C                the loader's privileges: root (default), bpf (CAP_BPF only), unpriv
   --log-level 0|1|2       how much log to print (default 1: the path to a rejection)
-`,
+  --json                  print JSON: { programs: [{ file, name, section, type, accepted, errno,
+                          error: { insn, message } | null, insnsProcessed, source, notModelled, log }] }
+  --reporter R            sarif (SARIF 2.1.0) or junit (JUnit XML), for CI annotations
+Exit status: 0 all accepted, 1 any rejected, 2 bad input or a program the model cannot decide.`,
   'gen skeleton': `Usage: tsbpf gen skeleton OBJ.o [--name NAME] [--import SPEC]
 
 Prints a TypeScript skeleton module for an object.

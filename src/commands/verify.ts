@@ -1,30 +1,34 @@
-// tsbpf verify: the verifier model's verdict on every program of an object, a DSL program or raw
+// tsbpf verify: the verifier model's verdict on every program of objects, DSL programs or raw
 // bytecode, without a kernel (no bpf(2) call; works as any user and where bpf(2) does not exist).
-// An object is prepared as the loader prepares it (CO-RE, subprograms, relocations) with stand-in
-// map fds the model is told about.
+// Each file's programs become one record of the JSON contract (docs/cli.md); the SARIF and JUnit
+// reporters are built from the same records.
 
 import { extname } from 'node:path';
 import { isElf } from '../../elf/index.js';
-import { TsbpfError } from '../../isa/index.js';
-import { type PreparedMap, prepareObjectPrograms } from '../../loader/index.js';
-import { verifyProgram } from '../../verifier/index.js';
+import { type SourceLocation, type VerifyCaps, VerifyInputError, verifyObject, verifyWithCaps } from '../verify-object.js';
 
-/** An input `tsbpf verify` cannot take (raw bytecode of a bad length, no program type). */
-export class VerifyInputError extends TsbpfError {
-  override readonly name = 'VerifyInputError';
-}
+export { VerifyInputError } from '../verify-object.js';
 
-export interface VerifyReport {
-  /** The program's function name (libbpf's name), or the file name for raw bytecode. */
-  readonly program: string;
-  /** 'unknown': the program uses something the model does not model yet (`message` says what). */
-  readonly verdict: 'accept' | 'reject' | 'unknown';
-  /** errno name of a rejection ('EACCES', 'EINVAL', …), null on accept. */
+/** One program's verdict: the `--json` contract's entry. */
+export interface VerifyRecord {
+  /** The file as given on the command line. */
+  readonly file: string;
+  /** The program's function name (libbpf's name); for raw bytecode the file as given. */
+  readonly name: string;
+  /** The ELF section (null for raw bytecode). */
+  readonly section: string | null;
+  readonly type: string;
+  /** true accept, false reject, null: the model cannot tell yet (`notModelled` says why). */
+  readonly accepted: boolean | null;
+  /** Errno name of a rejection ('EACCES', 'EINVAL', …), null otherwise. */
   readonly errno: string | null;
-  /** The kernel's final log line for a rejection, null on accept. */
-  readonly message: string | null;
-  /** The instruction the rejection is about, when there is one. */
-  readonly insnIndex: number | null;
+  /** The rejected instruction (null when the message is about no one instruction) and the kernel's final log line. */
+  readonly error: { readonly insn: number | null; readonly message: string } | null;
+  /** The kernel's `processed N insns`, as the model counts it; null when no walk ran. */
+  readonly insnsProcessed: number | null;
+  /** The source line of the rejected instruction (BTF line_info), null without one. */
+  readonly source: SourceLocation | null;
+  readonly notModelled: string | null;
   /** The log at the requested level (empty at level 0). */
   readonly log: readonly string[];
 }
@@ -36,53 +40,58 @@ export interface VerifyCommandOptions {
   readonly logLevel: number;
   /** BTF for CO-RE and kfuncs (default the running kernel's). */
   readonly btfPath?: string;
-}
-
-/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
-const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
-
-function modelVerdict(program: string, insns: Uint8Array, type: string, maps: ReadonlyMap<number, PreparedMap>, withFuncInfo: boolean, logLevel: number): VerifyReport {
-  const r = verifyProgram(insns, { progType: type, maps: (fd) => maps.get(fd), logLevel });
-  if (r.verdict === 'unknown' || (r.verdict === 'reject' && withFuncInfo && NO_BTF_SUBPROG.test(r.message ?? ''))) {
-    const why = r.verdict === 'unknown' ? r.notModelled ?? 'not modelled' : 'loads with BTF func_info';
-    return { program, verdict: 'unknown', errno: null, message: `not modelled yet: ${why}`, insnIndex: null, log: [] };
-  }
-  const log = logLevel > 0 ? r.log : [];
-  if (r.verdict === 'accept') return { program, verdict: 'accept', errno: null, message: null, insnIndex: null, log };
-  return { program, verdict: 'reject', errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, log };
+  readonly caps?: VerifyCaps;
 }
 
 /** Verifies the programs of `bytes` (an object, or raw bytecode named by `file`). */
-export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyCommandOptions): VerifyReport[] {
+export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyCommandOptions): VerifyRecord[] {
+  const caps = options.caps === undefined ? {} : { caps: options.caps };
   if (isElf(bytes)) {
-    const prepared = prepareObjectPrograms(bytes, {
+    return verifyObject(bytes, {
+      ...caps, logLevel: options.logLevel,
       ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
       ...(options.program === undefined ? {} : { programs: [options.program] }),
-    });
-    if (options.program !== undefined && prepared.length === 0) throw new VerifyInputError(`no program ${options.program}`);
-    if (prepared.length === 0) throw new VerifyInputError(`the object has no programs`);
-    return prepared.map((p) => {
-      const type = options.type ?? p.type;
-      if (type === undefined) throw new VerifyInputError(`program ${p.name}: section ${p.section} names no program type (give --type)`);
-      return modelVerdict(p.name, p.insns, type, p.maps, p.funcInfo.length > 0, options.logLevel);
-    });
+      ...(options.type === undefined ? {} : { type: options.type }),
+    }).map((v) => ({
+      file, name: v.name, section: v.section, type: v.type, accepted: v.accepted, errno: v.errno, error: v.error,
+      insnsProcessed: v.stats?.insnsProcessed ?? null, source: v.source, notModelled: v.notModelled, log: options.logLevel > 0 ? v.log : [],
+    }));
   }
   if (extname(file) !== '.bin') throw new VerifyInputError(`not an ELF object, a DSL program (.ts) or raw bytecode (.bin)`);
   if (options.type === undefined) throw new VerifyInputError(`raw bytecode needs --type (e.g. --type xdp)`);
   if (bytes.length === 0 || bytes.length % 8 !== 0) throw new VerifyInputError(`${bytes.length} bytes is not a whole number of 8-byte instructions`);
-  return [modelVerdict(file, bytes, options.type, new Map(), false, options.logLevel)];
+  const v = verifyWithCaps(bytes, options.type, { ...caps, logLevel: options.logLevel });
+  return [{
+    file, name: file, section: null, type: options.type, accepted: v.accepted, errno: v.errno, error: v.error,
+    insnsProcessed: v.stats?.insnsProcessed ?? null, source: null, notModelled: v.notModelled, log: options.logLevel > 0 ? v.log : [],
+  }];
+}
+
+/** `file:line:col` of a source location. */
+export function formatSource(s: SourceLocation): string {
+  return `${s.file}:${s.line}:${s.column}`;
 }
 
 /** The text output: one verdict line per program, then its log lines. */
-export function formatVerifyReports(reports: readonly VerifyReport[]): string {
-  return reports.map((r) => {
-    const head = r.verdict === 'accept'
-      ? `${r.program}: accept`
-      : r.verdict === 'unknown' ? `${r.program}: unknown (${r.message ?? ''})` : `${r.program}: reject (${r.errno ?? '?'})${r.insnIndex === null ? '' : ` at insn ${r.insnIndex}`}: ${r.message ?? ''}`;
+export function formatVerifyRecords(records: readonly VerifyRecord[]): string {
+  const files = new Set(records.map((r) => r.file));
+  return records.map((r) => {
+    const who = files.size > 1 && r.name !== r.file ? `${r.file}: ${r.name}` : r.name;
+    const at = r.error?.insn === null || r.error === null ? '' : ` at insn ${r.error.insn}${r.source === null ? '' : ` (${formatSource(r.source)})`}`;
+    const head = r.accepted === true
+      ? `${who}: accept`
+      : r.accepted === null ? `${who}: unknown (not modelled yet: ${r.notModelled ?? ''})` : `${who}: reject (${r.errno ?? '?'})${at}: ${r.error?.message ?? ''}`;
     return [head, ...r.log.map((l) => `  ${l}`)].join('\n');
   }).join('\n') + '\n';
 }
 
-export function verifyJson(file: string, reports: readonly VerifyReport[]): string {
-  return `${JSON.stringify({ file, programs: reports }, null, 2)}\n`;
+/** The `--json` output: `{ "programs": [ … ] }`. */
+export function verifyJson(records: readonly VerifyRecord[]): string {
+  return `${JSON.stringify({ programs: records }, null, 2)}\n`;
+}
+
+/** Exit status: 1 when any program is rejected; 2 when none is but the model cannot decide one; else 0. */
+export function verifyExitStatus(records: readonly VerifyRecord[]): number {
+  if (records.some((r) => r.accepted === false)) return 1;
+  return records.some((r) => r.accepted === null) ? 2 : 0;
 }

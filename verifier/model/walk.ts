@@ -34,6 +34,8 @@ export interface WalkStats {
   readonly totalStates: number;
   readonly peakStates: number;
   readonly maxStatesPerInsn: number;
+  /** Bytes of stack each subprogram used (the kernel's `stack depth` line, slots of 8). */
+  readonly stackDepth: readonly number[];
 }
 
 /** A state kept at a prune point, and how many paths from it are still being explored. */
@@ -218,7 +220,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     env.insnIdx = -1;
     checkCombinedStack(input.options.progType, input.subprograms, depth, calls);
   };
-  const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn });
+  const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn, stackDepth: [...depth] });
 
   const finishPath = (): boolean => {
     for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {

@@ -1,0 +1,93 @@
+// verifyObject: the verifier model's verdict on every entry program of an ELF object, prepared as
+// the loader prepares it for BPF_PROG_LOAD (CO-RE, subprograms, relocations) but with no system
+// call: maps and global data get stand-in fds the model is told about.
+
+import { TsbpfError } from '../isa/index.js';
+import { type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
+import { isGplCompatible, type ProgramVerdict, verify } from '../verifier/index.js';
+
+/** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
+export class VerifyInputError extends TsbpfError {
+  override readonly name = 'VerifyInputError';
+}
+
+/** The privileges of the loading process: root (all capabilities), CAP_BPF alone, or none. */
+export type VerifyCaps = 'root' | 'bpf' | 'unpriv';
+
+export interface VerifyObjectOptions {
+  /** Target BTF for CO-RE and kfuncs (default the running kernel's /sys/kernel/btf/vmlinux). */
+  readonly btfPath?: string;
+  /** Only these entry programs (by function name). */
+  readonly programs?: readonly string[];
+  /** Program type (bpftool's name) for every program, instead of the one its section gives. */
+  readonly type?: string;
+  readonly caps?: VerifyCaps;
+  /** 0, 1 or 2 (default 1). */
+  readonly logLevel?: number;
+}
+
+/** A source position from the program's BTF line_info. */
+export interface SourceLocation {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ObjectProgramVerdict extends ProgramVerdict {
+  /** The program's function name, as libbpf names it. */
+  readonly name: string;
+  readonly section: string;
+  /** The program type the model verified it as (bpftool's name). */
+  readonly type: string;
+  /** Where the rejected instruction came from (line_info), null when unknown or not rejected. */
+  readonly source: SourceLocation | null;
+}
+
+/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
+const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
+
+/** The model's verdict on one program with the given privileges. */
+export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap> }): ProgramVerdict {
+  const caps = options.caps ?? 'root';
+  if (caps === 'bpf') return notModelled('loads with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN');
+  const maps = options.maps;
+  return verify(insns, {
+    progType: type, privileged: caps === 'root', logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
+    ...(maps === undefined ? {} : { maps: (fd: number) => maps.get(fd) }),
+  });
+}
+
+function notModelled(what: string): ProgramVerdict {
+  return { accepted: null, errno: null, error: null, log: [], stats: null, notModelled: what, assumptions: [] };
+}
+
+/** The line_info record at or before an instruction, as a source position. */
+export function sourceAt(program: Pick<PreparedProgram, 'lineInfo' | 'lineSource'>, insn: number): SourceLocation | null {
+  let best: PreparedProgram['lineInfo'][number] | undefined;
+  for (const l of program.lineInfo) if (l.insnOff <= insn && (best === undefined || l.insnOff >= best.insnOff)) best = l;
+  if (best === undefined) return null;
+  const file = program.lineSource(best.fileNameOff);
+  return file === '' ? null : { file, line: best.lineCol >>> 10, column: best.lineCol & 0x3ff };
+}
+
+/** Verifies every entry program of an object (or those named in `options.programs`). */
+export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {}): ObjectProgramVerdict[] {
+  const prepared = prepareObjectPrograms(bytes, {
+    ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
+    ...(options.programs === undefined ? {} : { programs: options.programs }),
+  });
+  for (const name of options.programs ?? []) {
+    if (!prepared.some((p) => p.name === name)) throw new VerifyInputError(`no program ${name}`);
+  }
+  if (prepared.length === 0) throw new VerifyInputError('the object has no programs');
+  return prepared.map((p) => {
+    const type = options.type ?? p.type;
+    if (type === undefined) throw new VerifyInputError(`program ${p.name}: section ${p.section} names no program type (give a type)`);
+    let v = verifyWithCaps(p.insns, type, {
+      ...(options.caps === undefined ? {} : { caps: options.caps }), logLevel: options.logLevel ?? 1, gpl: isGplCompatible(p.license), maps: p.maps,
+    });
+    if (v.accepted === false && p.funcInfo.length > 0 && NO_BTF_SUBPROG.test(v.error?.message ?? '')) v = notModelled('loads with BTF func_info');
+    const insn = v.error?.insn;
+    return { ...v, name: p.name, section: p.section, type, source: insn === undefined || insn === null ? null : sourceAt(p, insn) };
+  });
+}
