@@ -40,3 +40,4 @@ export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapT
 export * from './skeleton/index.js';
 export { type PreparedMap, type PreparedProgram, type PrepareOptions, prepareObjectPrograms, STAND_IN_FD } from './prepare.js';
 export * from './usdt/index.js';
+export { type KernelVerdict, type Preverifier, type PreverifyProgram, type PreverifyVerdict, setDefaultPreverifier } from './preverify.js';

@@ -29,6 +29,8 @@ import { createDataMaps, createDefinedMap, fillMapOfMapsSlots, fillProgArraySlot
 import { createStructOpsMaps } from './object-struct-ops.js';
 import { type LineInfoRecord, loadProgram } from './program-load.js';
 import { programSetup, sourceLineText } from './program-setup.js';
+import { loadComparing, preparedMaps } from './preverify-load.js';
+import { preverifierFor, type Preverifier, type PreverifyProgram, runPreverifier } from './preverify.js';
 import { relocateProgram } from './relocate.js';
 import { unpinAll, withUndone } from './undo.js';
 
@@ -49,6 +51,14 @@ export interface LoadObjectOptions {
   readonly log?: LoaderLog;
   /** Sizes, flags and inner maps of `.maps` maps, set before load (by map name; see map-sizing.ts). */
   readonly maps?: Readonly<Record<string, MapSizing>>;
+  /**
+   * A verifier model run on each program before BPF_PROG_LOAD (default: the one the `tsbpf` entry
+   * registers, the verifier model; false: none). Its prediction is compared with the kernel's
+   * verdict; a disagreement is reported (a warning, or the LoadError's message) with a report file.
+   */
+  readonly preverify?: Preverifier | false;
+  /** Where disagreement reports go (default the system's temporary directory). */
+  readonly mismatchDir?: string;
 }
 
 export function loadObject(input: Uint8Array | string, options: LoadObjectOptions = {}): BpfCollection {
@@ -132,7 +142,13 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const info = programSetup(entry, options.btfPath);
       const ops = structOps.programs.get(entry.name);
       if (ops !== undefined) { info.attachBtfId = ops.plan.structTypeId; info.attachType = ops.memberIndex; }
-      const loaded = loadProgram({
+      const preverifier = preverifierFor(options.preverify);
+      const candidate: PreverifyProgram | undefined = preverifier === undefined ? undefined : {
+        name: entry.name, section: entry.section, type: entry.programType?.type ?? '', insns: linked.insns, license: object.license,
+        maps: preparedMaps(object, maps),
+      };
+      const predicted = preverifier === undefined || candidate === undefined || candidate.type === '' ? undefined : runPreverifier(preverifier, candidate, log);
+      const loaded = loadComparing(candidate, predicted, options.mismatchDir, log, () => loadProgram({
         name: entry.name, section: entry.section, type: info.type, insns: linked.insns, license: object.license,
         ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
         flags: info.flags, kernVersion: object.kernelVersion ?? 0,
@@ -140,7 +156,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         ...(info.attachBtfId === undefined ? {} : { attachBtfId: info.attachBtfId }),
         logLevel: options.logLevel ?? 0,
         sourceLine: (rec: LineInfoRecord) => sourceLineText(object, rec),
-      });
+      }));
       programs.set(entry.name, { name: entry.name, section: entry.section, type: info.type, fd: loaded.fd, log: loaded.log, insnCount: linked.insns.length / 8 });
       log('debug', `prog '${entry.name}': loaded (section ${entry.section}, ${linked.insns.length / 8} insns), fd=${loaded.fd.fd}`);
     }

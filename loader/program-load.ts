@@ -2,6 +2,7 @@
 // loads again with log level 1 in a buffer that grows until the whole log fits, and throws a
 // LoadError carrying errno, program, section, the log and the failing source line.
 
+import type { PreverifyVerdict } from './preverify.js';
 import { OwnedFd } from './fd.js';
 import { bpfRaw, BpfCommand, encodeAttr, errnoMessage, errnoName, objectName, type Pointee, pointee, ProgLoadAttr, readAttr } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
@@ -57,6 +58,11 @@ export class LoadError extends TsbpfError {
     super(`program ${program} (section ${section}) rejected: ${code} (${errnoMessage(errno)})${last === '' ? '' : `: ${last}`}${sourceLine === undefined ? '' : ` at ${sourceLine}`}`);
   }
   get code(): string { return errnoName(this.errno); }
+
+  /** The verifier model's prediction for this program, when one ran (LoadObjectOptions.preverify). */
+  model?: PreverifyVerdict;
+  /** The disagreement report written when the model had accepted the program. */
+  mismatchReport?: string;
 }
 
 /** The verifier's verdict line: the last line that is not a statistics line. */

@@ -197,6 +197,7 @@ function commandLoad(args: string[]): number {
     'pin-reuse': { type: 'boolean' },
     'print-log': { type: 'boolean' },
     verbose: { type: 'boolean' },
+    'no-preverify': { type: 'boolean' },
     attach: { type: 'boolean' },
     iface: { type: 'string' },
     cgroup: { type: 'string' },
@@ -214,7 +215,9 @@ function commandLoad(args: string[]): number {
       ...(typeof values['pin-maps'] === 'string' ? { pinMapsDir: values['pin-maps'] } : {}),
       ...(values['pin-reuse'] === true ? { pinReuse: true } : {}),
       printLog,
-      ...(values.verbose === true ? { log: (level: string, message: string) => err(`tsbpf: ${level}: ${message}\n`) } : {}),
+      // Warnings always (a disagreement with the verifier model, a map retried without BTF), as libbpf prints them.
+      log: (level: string, message: string) => { if (level === 'warn' || values.verbose === true) err(`tsbpf: ${level}: ${message}\n`); },
+      preverify: values['no-preverify'] !== true,
       ...(values.attach === true ? {
         attach: {
           ...(typeof values.iface === 'string' ? { interface: values.iface } : {}),

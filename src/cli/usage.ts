@@ -49,7 +49,7 @@ at its TypeScript line (exit 1) and nothing is written.
   --max-heap MB           stop a module whose heap grows past this (default 1024)
   --no-verify             write the object without running the verifier model
 `,
-  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--attach [--iface IF] [--cgroup PATH]]
+  load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--no-preverify] [--attach [--iface IF] [--cgroup PATH]]
 
 Loads an object's maps and programs into the kernel (exit 1 when the verifier refuses a program).
   --prog NAME             load only this program (repeatable)
@@ -60,6 +60,7 @@ Loads an object's maps and programs into the kernel (exit 1 when the verifier re
   --pin-maps DIR          where maps marked pinning by name go (default /sys/fs/bpf)
   --print-log             print the verifier log of each program
   --verbose               print the loader's decisions (CO-RE candidates, maps, pins) on stderr
+  --no-preverify          do not run the verifier model before each program's load
   --attach                attach each program where its section says
   --iface IF              network interface for xdp/tc programs
   --cgroup PATH           cgroup for cgroup programs

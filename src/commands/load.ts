@@ -9,6 +9,7 @@ import {
   type AttachContext, attachOptionsForSection, attachProgram, loadObject, type LoaderLog, type MapSizing, objectNameOf, UndoLog, withUndone,
 } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
+import { modelPreverifier } from '../preverify.js';
 
 export interface LoadCommandOptions {
   readonly programs?: readonly string[];
@@ -26,6 +27,8 @@ export interface LoadCommandOptions {
   readonly printLog?: boolean;
   /** Receives the loader's decisions (--verbose). */
   readonly log?: LoaderLog;
+  /** Run the verifier model before each load and compare (default true; --no-preverify). */
+  readonly preverify?: boolean;
   /** Attach every program by its section (needs pinDir: each link is pinned as DIR/<program>_link). */
   readonly attach?: AttachContext;
 }
@@ -59,6 +62,7 @@ export function loadCommand(bytes: Uint8Array, file: string, options: LoadComman
     ...(options.pinMapsDir === undefined ? {} : { pinRoot: options.pinMapsDir }),
     logLevel: options.printLog === true ? 1 : 0,
     ...(options.log === undefined ? {} : { log: options.log }),
+    preverify: options.preverify === false ? false : modelPreverifier,
   });
   // All or nothing: every pin, attachment and registration this call makes is undone when a later
   // step fails, with the maps the load pinned by name and the directory it created.

@@ -5,6 +5,8 @@
 
 import { extname } from 'node:path';
 import { isElf } from '../../elf/index.js';
+import { isGplCompatible } from '../../verifier/index.js';
+import { isMismatchReport, readMismatchReport } from './verify-report.js';
 import { type SourceLocation, type VerifyCaps, VerifyInputError, verifyObject, verifyWithCaps } from '../verify-object.js';
 
 export { VerifyInputError } from '../verify-object.js';
@@ -57,7 +59,15 @@ export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyComm
       insnsProcessed: v.stats?.insnsProcessed ?? null, source: v.source, notModelled: v.notModelled, log: options.logLevel > 0 ? v.log : [],
     }));
   }
-  if (extname(file) !== '.bin') throw new VerifyInputError(`not an ELF object, a DSL program (.ts) or raw bytecode (.bin)`);
+  if (isMismatchReport(bytes)) {
+    const c = readMismatchReport(bytes, file);
+    const v = verifyWithCaps(c.insns, options.type ?? c.type, { ...caps, logLevel: options.logLevel, gpl: isGplCompatible(c.license), maps: c.maps });
+    return [{
+      file, name: c.name, section: c.section, type: options.type ?? c.type, accepted: v.accepted, errno: v.errno, error: v.error,
+      insnsProcessed: v.stats?.insnsProcessed ?? null, source: null, notModelled: v.notModelled, log: options.logLevel > 0 ? v.log : [],
+    }];
+  }
+  if (extname(file) !== '.bin') throw new VerifyInputError(`not an ELF object, a DSL program (.ts), raw bytecode (.bin) or a verifier mismatch report (.json)`);
   if (options.type === undefined) throw new VerifyInputError(`raw bytecode needs --type (e.g. --type xdp)`);
   if (bytes.length === 0 || bytes.length % 8 !== 0) throw new VerifyInputError(`${bytes.length} bytes is not a whole number of 8-byte instructions`);
   const v = verifyWithCaps(bytes, options.type, { ...caps, logLevel: options.logLevel });

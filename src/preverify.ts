@@ -1,0 +1,12 @@
+// The verifier model as the loader's preverifier: loadObject (through the `tsbpf` entry) and
+// `tsbpf load` predict each program's verdict before BPF_PROG_LOAD and compare it with the kernel's.
+
+import type { Preverifier } from '../loader/index.js';
+import { isGplCompatible } from '../verifier/index.js';
+import { verifyWithCaps } from './verify-object.js';
+
+/** The verifier model, run as a privileged load would be verified. */
+export const modelPreverifier: Preverifier = (p) => {
+  const v = verifyWithCaps(p.insns, p.type, { gpl: isGplCompatible(p.license), maps: p.maps, logLevel: 1 });
+  return { accepted: v.accepted, errno: v.errno, message: v.error?.message ?? null, insn: v.error?.insn ?? null, log: v.log };
+};
