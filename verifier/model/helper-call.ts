@@ -2,7 +2,6 @@
 // prototype in order, the memory a pointer argument names, then the caller-saved
 // registers are clobbered and R0 takes the return type.
 
-import { S64_MIN } from '../scalar/scalar.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import { HELPER_ID_LIMIT } from '../tables/helpers.js';
@@ -14,6 +13,8 @@ import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
 import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
+import { acquireReference, releaseReference } from './references.js';
+import { checkSockArg, sockReturn } from './sock.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -53,13 +54,14 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
       return;
     case 'stack': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    case 'sock_common': case 'btf_id_sock_common': checkSockArg(regno, reg, arg); return;
     default: notModelled(`helper argument kind ${arg}`);
   }
 }
 
 /** check_func_arg_reg_off: pointers other than memory-like ones must be unmodified. */
-function checkArgRegOff(regno: number, reg: RegState, arg: HelperArgType): void {
-  if (arg === 'ringbuf_mem_release') {
+function checkArgRegOff(regno: number, reg: RegState, arg: HelperArgType, release: boolean): void {
+  if (release) {
     if (reg.off !== 0) reject('EACCES', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
     checkPtrOffReg(reg, regno, false);
     return;
@@ -117,8 +119,9 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null';
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(regno, reg, arg);
-    checkArgRegOff(regno, reg, arg);
+    checkArgRegOff(regno, reg, arg, fn.releasesArg === i);
   }
+  if (fn.releasesArg === i && reg.refObjId === 0 && !isNullScalar(reg)) reject('EINVAL', `R${regno} must be referenced when passed to release function`);
   if (reg.refObjId !== 0) meta.refObjId = reg.refObjId;
   switch (arg) {
     case 'const_map_ptr': meta.map = reg.map; break;
@@ -181,11 +184,7 @@ export function checkHelperCall(env: Env, id: number): void {
     const base = ptr.off + Number(BigInt.asIntN(64, ptr.s.varOff.value));
     for (let b = 0; b < meta.rawAccess.size; b++) stackWriteFixed(env, frame, base + b, 1, undefined, undefined, () => {});
   }
-  if (fn.releasesArg !== undefined) {
-    const ref = meta.refObjId;
-    if (ref === 0) reject('EINVAL', `R${fn.releasesArg + 1} must be referenced when passed to release function`);
-    releaseReference(env, ref);
-  }
+  if (fn.releasesArg !== undefined && meta.refObjId !== 0) releaseReference(env, meta.refObjId);
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
   switch (fn.ret) {
     case 'integer': rs[0] = unknownReg(); break;
@@ -200,25 +199,16 @@ export function checkHelperCall(env: Env, id: number): void {
     case 'ringbuf_mem_or_null': {
       const r = pointerReg('mem', { memSize: meta.memSize ?? 0, flags: { maybeNull: true, rdonly: false, ringbuf: true } });
       r.id = env.nextId();
-      r.refObjId = r.id;
-      env.state.refs = [...env.state.refs, { id: r.id, insn: env.insnIdx }];
       rs[0] = r;
       break;
     }
-    default: notModelled(`the return type of ${fn.name}`);
+    default: rs[0] = sockReturn(env, fn.ret) ?? notModelled(`the return type of ${fn.name}`);
   }
-  void S64_MIN;
-}
-
-/** release_reference: the reference is gone and every pointer holding it is invalidated. */
-function releaseReference(env: Env, ref: number): void {
-  const before = env.state.refs.length;
-  env.state.refs = env.state.refs.filter((r) => r.id !== ref);
-  if (env.state.refs.length === before) notModelled('releasing an unknown reference');
-  for (const f of env.state.frames) {
-    f.regs.forEach((r, i) => { if (r.refObjId === ref) f.regs[i] = unknownReg(); });
-    f.stack.forEach((slot, spi) => {
-      if (slot?.spilled?.refObjId === ref) f.stack[spi] = { bytes: slot.bytes, spilled: unknownReg() };
-    });
+  // The cast's result holds its argument's reference; an acquired object gets a new one.
+  if (fn.castsPointer) rs[0].refObjId = meta.refObjId;
+  else if (fn.acquires) {
+    const ref = acquireReference(env);
+    rs[0].id = ref;
+    rs[0].refObjId = ref;
   }
 }

@@ -10,6 +10,9 @@ export interface MapInfo {
   readonly flags?: number;
   /** Name for messages (optional). */
   readonly name?: string;
+  /** Offsets in the value of the special fields its BTF declares (the kernel's btf_record). */
+  readonly spinLockOff?: number;
+  readonly timerOff?: number;
 }
 
 /** uapi map type numbers the checks name. */

@@ -13,6 +13,7 @@ import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-i
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
+import { checkSockAccess } from './sock.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -214,6 +215,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       }
       notModelled('reads through a map pointer');
     }
+    case 'sock': case 'sock_common': case 'tcp_sock':
+      if (reg.flags.maybeNull) { handled = false; break; }
+      loaded = checkSockAccess(reg, regno, off, size, kind);
+      break;
     case 'scalar': case 'pkt_end': case 'not_init':
       handled = false;
       break;

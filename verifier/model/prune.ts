@@ -102,6 +102,10 @@ export function statesEqual(old: VerifierState, cur: VerifierState, exact: boole
     if (!stackSafe(of, cf, ids, exact)) return false;
   }
   if (old.refs.length !== cur.refs.length) return false;
-  for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  for (let i = 0; i < old.refs.length; i++) {
+    const o = old.refs[i]!;
+    const c = cur.refs[i]!;
+    if (o.kind !== c.kind || o.ptr !== c.ptr || !ids.check(o.id, c.id)) return false;
+  }
   return true;
 }

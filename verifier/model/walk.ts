@@ -18,6 +18,7 @@ import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
 import { statesEqual } from './prune.js';
+import { checkResourceLeak } from './references.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
 
 /** BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -118,8 +119,7 @@ function checkAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): 
 function checkLdAbs(env: Env, insn: Extract<Instruction, { kind: 'ldAbs' | 'ldInd' }>): void {
   if (!['socket_filter', 'sched_cls', 'sched_act'].includes(env.opts.progType)) reject('EINVAL', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
   readReg(env, 6);
-  const leak = env.state.refs[0];
-  if (leak !== undefined) reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'BPF_LD_[ABS|IND] would lead to reference leak');
+  checkResourceLeak(env, 'BPF_LD_[ABS|IND]', true);
   const rs = regs(env);
   if (rs[6]!.type !== 'ctx') reject('EINVAL', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if (insn.kind === 'ldInd') readReg(env, insn.src);

@@ -1,0 +1,22 @@
+// Prototypes of the socket helpers (net/core/filter.c on 6.18): the lookups
+// acquire a reference that bpf_sk_release gives back; bpf_sk_fullsock and
+// bpf_tcp_sock return a view of their argument that carries its reference.
+
+import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
+import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
+
+function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: Partial<HelperPrototype> = {}): HelperPrototype {
+  return { id, name: KERNEL_HELPER_NAMES[id] ?? 'unknown', ret, args, ...extra };
+}
+
+const lookupArgs: HelperArgType[] = ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'];
+
+export const SOCKET_HELPERS: readonly HelperPrototype[] = [
+  proto(84, 'socket_or_null', lookupArgs, { acquires: true }),
+  proto(85, 'socket_or_null', lookupArgs, { acquires: true }),
+  proto(86, 'integer', ['btf_id_sock_common'], { releasesArg: 0 }),
+  proto(95, 'socket_or_null', ['sock_common'], { castsPointer: true }),
+  proto(96, 'tcp_sock_or_null', ['sock_common'], { castsPointer: true }),
+  proto(98, 'socket_or_null', ['sock_common']),
+  proto(99, 'sock_common_or_null', lookupArgs, { acquires: true }),
+];
