@@ -15,6 +15,8 @@ import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
 import { acquireReference, releaseReference } from './references.js';
 import { checkSockArg, sockReturn } from './sock.js';
+import { BPF_FUNC_SPIN_LOCK, checkSpinLockArg, processSpinLock } from './spin-lock.js';
+import { checkMapFieldAccess } from './map-fields.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -55,6 +57,7 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
       return;
     case 'stack': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
     case 'sock_common': case 'btf_id_sock_common': checkSockArg(regno, reg, arg); return;
+    case 'spin_lock': checkSpinLockArg(regno, reg); return;
     default: notModelled(`helper argument kind ${arg}`);
   }
 }
@@ -81,7 +84,9 @@ function helperMemAccess(env: Env, regno: number, size: number, write: boolean, 
       checkMemRegion(reg, regno, reg.off, size, reg.map!.keySize, false); return;
     case 'map_value':
       checkMapAccessType(reg, reg.off, size, write ? 'write' : 'read');
-      checkMemRegion(reg, regno, reg.off, size, reg.map!.valueSize, zeroOk); return;
+      checkMemRegion(reg, regno, reg.off, size, reg.map!.valueSize, zeroOk);
+      checkMapFieldAccess(reg, reg.off, size);
+      return;
     case 'mem':
       if (reg.flags.rdonly && write) reject('EACCES', `R${regno} cannot write into ${regStr(reg)}`);
       checkMemRegion(reg, regno, reg.off, size, reg.memSize, zeroOk); return;
@@ -145,6 +150,9 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
     case 'const_size': case 'const_size_or_zero':
       checkMemSize(env, regno, reg, fn.args[i - 1] === 'uninit_mem', arg === 'const_size_or_zero', meta);
       break;
+    case 'spin_lock':
+      processSpinLock(env, regno, reg, fn.id === BPF_FUNC_SPIN_LOCK);
+      break;
     case 'const_alloc_size_or_zero':
       if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);
       meta.memSize = Number(reg.s.varOff.value);
@@ -193,7 +201,8 @@ export function checkHelperCall(env: Env, id: number): void {
       const map = meta.map!;
       const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
       rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
-      if (!elide) rs[0].id = env.nextId();
+      // A value that may hold a spin lock keeps an id even when it cannot be NULL.
+      if (!elide || map.spinLockOff !== undefined) rs[0].id = env.nextId();
       break;
     }
     case 'ringbuf_mem_or_null': {

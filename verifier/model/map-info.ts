@@ -10,6 +10,8 @@ export interface MapInfo {
   readonly flags?: number;
   /** Name for messages (optional). */
   readonly name?: string;
+  /** The map has BTF for its value, so the special fields below are known (absent: none). */
+  readonly valueFieldsKnown?: boolean;
   /** Offsets in the value of the special fields its BTF declares (the kernel's btf_record). */
   readonly spinLockOff?: number;
   readonly timerOff?: number;

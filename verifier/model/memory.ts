@@ -14,6 +14,7 @@ import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { checkSockAccess } from './sock.js';
+import { checkMapFieldAccess } from './map-fields.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -156,6 +157,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       if (reg.flags.maybeNull) { handled = false; break; }
       checkMapAccessType(reg, off, size, kind);
       checkMemRegion(reg, regno, off, size, reg.map!.valueSize, false);
+      checkMapFieldAccess(reg, off, size);
       if (kind === 'read') loaded = unknownReg();
       break;
     }

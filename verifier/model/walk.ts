@@ -19,6 +19,8 @@ import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
 import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
+import { checkMapProgCompat } from './map-fields.js';
+import { checkCallUnderLock } from './spin-lock.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
 
 /** BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -156,10 +158,12 @@ const MAX_VAR_OFF = 1 << 29;
  */
 function checkDirectValueOffsets(insns: readonly (Instruction | undefined)[], options: ModelOptions): void {
   for (const insn of insns) {
-    if (insn?.kind !== 'ldImm64' || insn.pseudo !== 2) continue;
+    if (insn?.kind !== 'ldImm64' || (insn.pseudo !== 1 && insn.pseudo !== 2)) continue;
+    const map = options.map(insn.imm);
+    if (map !== undefined) checkMapProgCompat(map, options.progType);
+    if (insn.pseudo !== 2) continue;
     const off = insn.nextImm >>> 0;
     if (off >= MAX_VAR_OFF) reject('EINVAL', `direct value offset of ${off} is not allowed`);
-    const map = options.map(insn.imm);
     if (map === undefined) notModelled(`map fd ${insn.imm} without a description`);
     if (map.type !== 2) notModelled('direct value access to a map that is not an array');
     // Only a single-element array hands out a value address (ENOTSUPP otherwise), in range (EINVAL).
@@ -330,6 +334,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         }
         case 'call':
           jmpsProcessed++;
+          checkCallUnderLock(env, insn.callee, insn.imm);
           if (insn.callee === 'local') {
             const target = idx + insn.imm + 1;
             enterSubprogram(env, idx, target, input.subprograms.indexOf(target));

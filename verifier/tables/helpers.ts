@@ -39,6 +39,8 @@ const list: HelperPrototype[] = [
   proto(160, 'integer', []),
   proto(28, 'integer', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything']),
   proto(34, 'integer', ['ctx']),
+  proto(93, 'void', ['spin_lock']),
+  proto(94, 'void', ['spin_lock']),
   ...SOCKET_HELPERS,
 ];
 
