@@ -4,7 +4,18 @@
 // LD_ABS, pointer casts that carry the reference, loads through socket
 // pointers. The live kernel labels them when the test runs.
 
+import type { MapInfo } from '../../verifier/index.js';
 import type { ModelCase } from './verifier-cases.js';
+
+const SOCKMAP: MapInfo = { type: 15, keySize: 4, valueSize: 8, maxEntries: 4 };
+const SOCKHASH: MapInfo = { type: 18, keySize: 4, valueSize: 8, maxEntries: 4 };
+
+/** bpf_map_lookup_elem(map_fd(0), &(u32)0). */
+const mapLookup = ['r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 1'];
+/** bpf_map_update_elem(map_fd(0), &(u32)0, value in r7, 0). */
+const mapUpdate = ['r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r3 = r7', 'r4 = 0', 'r1 = map_fd(0)', 'call 2'];
+/** bpf_map_delete_elem(map_fd(0), &(u32)0). */
+const mapDelete = ['r1 = 0', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 3'];
 
 /** sk = bpf_sk_lookup_tcp(ctx, &tuple, sizeof(struct bpf_sock_tuple), 0, 0) with a zeroed tuple at fp-48 (`helper` 85: udp, 99: skc). */
 const skLookup = (helper = 84): string[] => [
@@ -77,6 +88,14 @@ export const referenceCases: readonly ModelCase[] = [
     name: 'get_listener_sock result released', type: 'sched_cls',
     asm: [...skLookup(), ...checked, 'r1 = r7', 'call 98', 'if r0 != 0 goto +3', ...release(), ...done, 'r1 = r0', 'call 86', ...release(), ...done],
   },
+  { name: 'sockmap lookup leaked', type: 'sched_cls', maps: [SOCKMAP], asm: [...mapLookup, ...done] },
+  { name: 'sockhash lookup, read, release', type: 'sched_cls', maps: [SOCKHASH], asm: [...mapLookup, ...checked, 'r0 = *(u32 *)(r7 + 8)', ...release(), ...done] },
+  { name: 'sockmap lookup deref before null check', type: 'sched_cls', maps: [SOCKMAP], asm: [...mapLookup, 'r1 = *(u32 *)(r0 + 4)', ...done] },
+  { name: 'sockmap update with a looked-up socket', type: 'sched_cls', maps: [SOCKMAP], asm: [...skLookup(), ...checked, ...mapUpdate, ...release(), ...done] },
+  { name: 'sockmap update with a stack value', type: 'sched_cls', maps: [SOCKMAP], asm: ['r7 = r10', 'r7 += -16', 'r1 = 0', '*(u64 *)(r10 - 16) = r1', ...mapUpdate, ...done] },
+  { name: 'sockmap update in cgroup_skb', type: 'cgroup_skb', maps: [SOCKMAP], asm: [...skLookup(), ...checked, ...mapUpdate, ...release(), 'r0 = 1', 'exit'] },
+  { name: 'sockmap delete in socket_filter', type: 'socket_filter', maps: [SOCKMAP], asm: [...mapDelete, ...done] },
+  { name: 'sockmap delete in kprobe', type: 'kprobe', maps: [SOCKMAP], asm: [...mapDelete, ...done] },
   { name: 'sk_lookup_tcp in xdp', type: 'xdp', asm: [...skLookup(), ...checked, ...release(), ...done] },
   { name: 'sk_lookup_tcp in socket_filter', type: 'socket_filter', asm: [...skLookup(), ...checked, ...release(), ...done] },
 ];

@@ -17,6 +17,7 @@ import { acquireReference, releaseReference } from './references.js';
 import { checkSockArg, sockReturn } from './sock.js';
 import { BPF_FUNC_SPIN_LOCK, checkSpinLockArg, processSpinLock } from './spin-lock.js';
 import { checkMapFieldAccess } from './map-fields.js';
+import { acquiresFromMap, checkSockmapCompat, isSockmap, sockmapValueArg } from './sockmap.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -114,13 +115,14 @@ function checkMemSize(env: Env, regno: number, reg: RegState, write: boolean, ze
 }
 
 function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
-  const arg = fn.args[i] ?? 'dontcare';
+  let arg = fn.args[i] ?? 'dontcare';
   const regno = i + 1;
   if (arg === 'dontcare') return;
   if (arg === 'unmodelled') notModelled(`an argument of ${fn.name}`);
   const reg = readReg(env, regno);
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayAccessPacket(env.opts.progType, 'read')) reject('EACCES', 'helper access to the packet is not allowed');
+  if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
   const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null';
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(regno, reg, arg);
@@ -162,8 +164,9 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
 }
 
 /** check_map_func_compatibility for the map types the model knows. */
-function checkMapCompat(fn: HelperPrototype, meta: Meta): void {
+function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (meta.map === undefined) return;
+  if (isSockmap(meta.map)) { checkSockmapCompat(env, fn, meta.map); return; }
   const t = meta.map.type;
   const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY] as number[];
   if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
@@ -184,7 +187,7 @@ export function checkHelperCall(env: Env, id: number): void {
   if (fn.changesPktData) notModelled(`${fn.name}, which changes packet data`);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
-  checkMapCompat(fn, meta);
+  checkMapCompat(env, fn, meta);
   const rs = regs(env);
   if (meta.rawAccess !== undefined) {
     const ptr = rs[meta.rawAccess.regno]!;
@@ -199,6 +202,7 @@ export function checkHelperCall(env: Env, id: number): void {
     case 'void': rs[0] = notInit(); break;
     case 'map_value_or_null': {
       const map = meta.map!;
+      if (isSockmap(map)) { rs[0] = sockReturn(env, 'socket_or_null')!; break; }
       const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
       rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
       // A value that may hold a spin lock keeps an id even when it cannot be NULL.
@@ -215,7 +219,7 @@ export function checkHelperCall(env: Env, id: number): void {
   }
   // The cast's result holds its argument's reference; an acquired object gets a new one.
   if (fn.castsPointer) rs[0].refObjId = meta.refObjId;
-  else if (fn.acquires) {
+  else if (fn.acquires || acquiresFromMap(fn, meta.map)) {
     const ref = acquireReference(env);
     rs[0].id = ref;
     rs[0].refObjId = ref;
