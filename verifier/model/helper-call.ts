@@ -5,6 +5,7 @@
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import { HELPER_ID_LIMIT } from '../tables/helpers.js';
+import { otherSocketHelperVariant } from '../tables/socket-helpers.js';
 import { type Env, readReg, regs } from './env.js';
 import { MapType } from './map-info.js';
 import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg, mayAccessPacket } from './memory.js';
@@ -168,7 +169,7 @@ function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (meta.map === undefined) return;
   if (isSockmap(meta.map)) { checkSockmapCompat(env, fn, meta.map); return; }
   const t = meta.map.type;
-  const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY] as number[];
+  const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY, MapType.SK_STORAGE] as number[];
   if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
   if ((t === MapType.RINGBUF || t === MapType.PERF_EVENT_ARRAY || t === MapType.PROG_ARRAY) && fn.mapTypes === undefined) {
@@ -181,7 +182,7 @@ export function checkHelperCall(env: Env, id: number): void {
   if (id < 0 || id >= HELPER_ID_LIMIT) reject('EINVAL', `invalid func unknown#${id}`);
   const fn = env.opts.helper(id);
   const available = env.opts.helperAvailable(id);
-  if (fn === undefined || available === undefined) notModelled(`helper #${id} for program type ${env.opts.progType}`);
+  if (fn === undefined || available === undefined || otherSocketHelperVariant(id, env.opts.progType)) notModelled(`helper #${id} for program type ${env.opts.progType}`);
   if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
   if (fn.changesPktData) notModelled(`${fn.name}, which changes packet data`);

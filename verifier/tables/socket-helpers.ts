@@ -9,6 +9,9 @@ function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: 
   return { id, name: KERNEL_HELPER_NAMES[id] ?? 'unknown', ret, args, ...extra };
 }
 
+/** BPF_MAP_TYPE_SK_STORAGE. */
+const SK_STORAGE = 24;
+
 const lookupArgs: HelperArgType[] = ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'];
 
 export const SOCKET_HELPERS: readonly HelperPrototype[] = [
@@ -19,4 +22,14 @@ export const SOCKET_HELPERS: readonly HelperPrototype[] = [
   proto(96, 'tcp_sock_or_null', ['sock_common'], { castsPointer: true }),
   proto(98, 'socket_or_null', ['sock_common']),
   proto(99, 'sock_common_or_null', lookupArgs, { acquires: true }),
+  proto(107, 'map_value_or_null', ['const_map_ptr', 'btf_id_sock_common', 'map_value_or_null', 'anything'], { mapTypes: [SK_STORAGE] }),
+  proto(108, 'integer', ['const_map_ptr', 'btf_id_sock_common'], { mapTypes: [SK_STORAGE] }),
 ];
+
+/**
+ * Program types where a helper of this table has another prototype than the one above
+ * (bpf_sk_storage_get_cg_sock_proto takes the ctx): the model has no verdict there.
+ */
+export function otherSocketHelperVariant(id: number, progType: string): boolean {
+  return id === 107 && progType === 'cgroup_sock';
+}
