@@ -221,6 +221,9 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       if (reg.flags.maybeNull) { handled = false; break; }
       loaded = checkSockAccess(reg, regno, off, size, kind);
       break;
+    case 'ptr':
+      if (reg.flags.maybeNull) { handled = false; break; }
+      notModelled('loads through BTF pointers');
     case 'scalar': case 'pkt_end': case 'not_init':
       handled = false;
       break;

@@ -16,6 +16,8 @@ export const isSockPointer = (t: RegType): boolean => SOCK_TYPES.includes(t);
 /** check_reg_type for ARG_PTR_TO_SOCK_COMMON and ARG_PTR_TO_BTF_ID_SOCK_COMMON. */
 export function checkSockArg(regno: number, reg: RegState, arg: HelperArgType): void {
   if (isSockPointer(reg.type) && !reg.flags.maybeNull) return;
+  // The BTF pointers the model makes are sockets (struct sock_common comes first in each).
+  if (arg === 'btf_id_sock_common' && reg.type === 'ptr' && !reg.flags.maybeNull && reg.btfName !== undefined) return;
   const expected = ['sock_common', 'sock', 'tcp_sock', 'xdp_sock'];
   if (arg === 'btf_id_sock_common') expected.push('ptr_', 'trusted_ptr_');
   reject('EACCES', `R${regno} type=${regStr(reg)} expected=${expected.join(', ')}`);
@@ -23,6 +25,9 @@ export function checkSockArg(regno: number, reg: RegState, arg: HelperArgType): 
 
 /** R0 of a helper returning a socket pointer that may be NULL (a fresh id for the null check). */
 export function sockReturn(env: Env, ret: HelperReturnType): RegState | undefined {
+  if (ret.startsWith('btf_id_or_null:')) {
+    return pointerReg('ptr', { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId(), btfName: ret.slice('btf_id_or_null:'.length) });
+  }
   const type: RegType | undefined = ret === 'socket_or_null' ? 'sock' : ret === 'tcp_sock_or_null' ? 'tcp_sock' : ret === 'sock_common_or_null' ? 'sock_common' : undefined;
   if (type === undefined) return undefined;
   return pointerReg(type, { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId() });

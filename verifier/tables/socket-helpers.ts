@@ -22,6 +22,12 @@ export const SOCKET_HELPERS: readonly HelperPrototype[] = [
   proto(96, 'tcp_sock_or_null', ['sock_common'], { castsPointer: true }),
   proto(98, 'socket_or_null', ['sock_common']),
   proto(99, 'sock_common_or_null', lookupArgs, { acquires: true }),
+  // The bpf_skc_to_* casts: a BTF pointer to a socket struct (all begin with struct sock_common).
+  proto(136, 'btf_id_or_null:tcp6_sock', ['btf_id_sock_common'], { castsPointer: true }),
+  proto(137, 'btf_id_or_null:tcp_sock', ['btf_id_sock_common'], { castsPointer: true }),
+  proto(138, 'btf_id_or_null:tcp_timewait_sock', ['btf_id_sock_common'], { castsPointer: true }),
+  proto(139, 'btf_id_or_null:tcp_request_sock', ['btf_id_sock_common'], { castsPointer: true }),
+  proto(140, 'btf_id_or_null:udp6_sock', ['btf_id_sock_common'], { castsPointer: true }),
   proto(107, 'map_value_or_null', ['const_map_ptr', 'btf_id_sock_common', 'map_value_or_null', 'anything'], { mapTypes: [SK_STORAGE] }),
   proto(108, 'integer', ['const_map_ptr', 'btf_id_sock_common'], { mapTypes: [SK_STORAGE] }),
 ];

@@ -42,6 +42,7 @@ export type HelperReturnType =
   | 'socket_or_null'        // RET_PTR_TO_SOCKET_OR_NULL
   | 'tcp_sock_or_null'      // RET_PTR_TO_TCP_SOCK_OR_NULL
   | 'sock_common_or_null'   // RET_PTR_TO_SOCK_COMMON_OR_NULL
+  | `btf_id_or_null:${string}` // RET_PTR_TO_BTF_ID_OR_NULL to the named kernel struct
   | 'unmodelled';
 
 export interface HelperPrototype {
