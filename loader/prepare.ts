@@ -7,6 +7,7 @@ import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './cor
 import { resolveKsym } from './externs.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
+import { mapValueFields } from './map-value-fields.js';
 import type { MapSpec } from './maps.js';
 import { type RelocationTargets, relocateProgram } from './relocate.js';
 
@@ -15,6 +16,10 @@ export interface PreparedMap extends Pick<MapSpec, 'name' | 'type' | 'keySize' |
   readonly flags: number;
   /** Contents of a frozen read-only data section (.rodata), which the verifier may read. */
   readonly frozenValue?: Uint8Array;
+  /** The map is created with BTF for its value: the value's special fields are known. */
+  readonly valueFieldsKnown?: boolean;
+  readonly spinLockOff?: number;
+  readonly timerOff?: number;
 }
 
 export interface PreparedProgram {
@@ -80,7 +85,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     const relocation: RelocationTargets = {
       mapFd: (n) => {
         const d = object.maps.find((m) => m.name === n);
-        return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0 });
+        const fields = d?.valueType === undefined || object.btf === undefined ? {} : { valueFieldsKnown: true, ...mapValueFields(object.btf, d.valueType) };
+        return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0, ...fields });
       },
       dataMapFd: (s) => {
         const g = object.globals.find((x) => x.name === s);

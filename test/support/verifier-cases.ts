@@ -5,6 +5,7 @@
 // `map_fd(N)` names the Nth map of the case.
 
 import type { MapInfo } from '../../verifier/index.js';
+import { referenceCases } from './verifier-cases-references.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -158,4 +159,5 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'tc read tstamp narrow', type: 'sched_cls', asm: ['r0 = *(u32 *)(r1 + 152)', 'exit'] },
   { name: 'tc skb_load_bytes', type: 'sched_cls', asm: ['r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'call 26', 'r0 = *(u64 *)(r10 - 8)', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
+  ...referenceCases,
 ];

@@ -223,7 +223,8 @@ function markPtrOrNull(state: VerifierState, id: number, isNull: boolean): void 
       Object.assign(r, { type: 'scalar', id: 0, refObjId: 0, flags: { maybeNull: false, rdonly: false, ringbuf: false }, s: knownScalar(0n), map: undefined });
     } else {
       r.flags.maybeNull = false;
-      if (r.type === 'map_value' || r.type === 'mem') r.id = 0;
+      // The id stays only where a spin lock may be taken through the pointer (reg_may_point_to_spin_lock).
+      if (!(r.type === 'map_value' && r.map?.spinLockOff !== undefined)) r.id = 0;
     }
   });
   if (isNull) state.refs = state.refs.filter((ref) => ref.id !== id);

@@ -5,6 +5,7 @@ import { S64_MAX, S64_MIN } from '../scalar/scalar.js';
 import { type Env, readReg } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { regStr } from './reg.js';
+import { checkResourceLeak } from './references.js';
 
 /** BPF_CGROUP_INET_EGRESS attach type. */
 const CGROUP_INET_EGRESS = 1;
@@ -24,10 +25,7 @@ function returnRange(progType: string, attach: number): [number, number] | null 
 
 /** check_reference_leak and check_return_code at the main program's exit. */
 export function checkMainExit(env: Env): void {
-  const leak = env.state.refs[0];
-  if (leak !== undefined) {
-    reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'BPF_EXIT instruction in main prog would lead to reference leak');
-  }
+  checkResourceLeak(env, 'BPF_EXIT instruction in main prog', true);
   const r0 = readReg(env, 0);
   if (r0.type !== 'scalar' && !env.opts.privileged) reject('EACCES', 'R0 leaks addr as return value');
   const range = returnRange(env.opts.progType, env.opts.expectedAttachType);

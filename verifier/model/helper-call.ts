@@ -2,10 +2,10 @@
 // prototype in order, the memory a pointer argument names, then the caller-saved
 // registers are clobbered and R0 takes the return type.
 
-import { S64_MIN } from '../scalar/scalar.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import { HELPER_ID_LIMIT } from '../tables/helpers.js';
+import { otherSocketHelperVariant } from '../tables/socket-helpers.js';
 import { type Env, readReg, regs } from './env.js';
 import { MapType } from './map-info.js';
 import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg, mayAccessPacket } from './memory.js';
@@ -14,6 +14,11 @@ import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
 import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
+import { acquireReference, releaseReference } from './references.js';
+import { checkSockArg, sockReturn } from './sock.js';
+import { BPF_FUNC_SPIN_LOCK, checkSpinLockArg, processSpinLock } from './spin-lock.js';
+import { checkMapFieldAccess } from './map-fields.js';
+import { acquiresFromMap, checkSockmapCompat, isSockmap, sockmapValueArg } from './sockmap.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -53,13 +58,15 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
       return;
     case 'stack': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    case 'sock_common': case 'btf_id_sock_common': checkSockArg(regno, reg, arg); return;
+    case 'spin_lock': checkSpinLockArg(regno, reg); return;
     default: notModelled(`helper argument kind ${arg}`);
   }
 }
 
 /** check_func_arg_reg_off: pointers other than memory-like ones must be unmodified. */
-function checkArgRegOff(regno: number, reg: RegState, arg: HelperArgType): void {
-  if (arg === 'ringbuf_mem_release') {
+function checkArgRegOff(regno: number, reg: RegState, arg: HelperArgType, release: boolean): void {
+  if (release) {
     if (reg.off !== 0) reject('EACCES', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
     checkPtrOffReg(reg, regno, false);
     return;
@@ -79,7 +86,9 @@ function helperMemAccess(env: Env, regno: number, size: number, write: boolean, 
       checkMemRegion(reg, regno, reg.off, size, reg.map!.keySize, false); return;
     case 'map_value':
       checkMapAccessType(reg, reg.off, size, write ? 'write' : 'read');
-      checkMemRegion(reg, regno, reg.off, size, reg.map!.valueSize, zeroOk); return;
+      checkMemRegion(reg, regno, reg.off, size, reg.map!.valueSize, zeroOk);
+      checkMapFieldAccess(reg, reg.off, size);
+      return;
     case 'mem':
       if (reg.flags.rdonly && write) reject('EACCES', `R${regno} cannot write into ${regStr(reg)}`);
       checkMemRegion(reg, regno, reg.off, size, reg.memSize, zeroOk); return;
@@ -107,18 +116,20 @@ function checkMemSize(env: Env, regno: number, reg: RegState, write: boolean, ze
 }
 
 function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
-  const arg = fn.args[i] ?? 'dontcare';
+  let arg = fn.args[i] ?? 'dontcare';
   const regno = i + 1;
   if (arg === 'dontcare') return;
   if (arg === 'unmodelled') notModelled(`an argument of ${fn.name}`);
   const reg = readReg(env, regno);
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayAccessPacket(env.opts.progType, 'read')) reject('EACCES', 'helper access to the packet is not allowed');
+  if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
   const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null';
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(regno, reg, arg);
-    checkArgRegOff(regno, reg, arg);
+    checkArgRegOff(regno, reg, arg, fn.releasesArg === i);
   }
+  if (fn.releasesArg === i && reg.refObjId === 0 && !isNullScalar(reg)) reject('EINVAL', `R${regno} must be referenced when passed to release function`);
   if (reg.refObjId !== 0) meta.refObjId = reg.refObjId;
   switch (arg) {
     case 'const_map_ptr': meta.map = reg.map; break;
@@ -142,6 +153,9 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
     case 'const_size': case 'const_size_or_zero':
       checkMemSize(env, regno, reg, fn.args[i - 1] === 'uninit_mem', arg === 'const_size_or_zero', meta);
       break;
+    case 'spin_lock':
+      processSpinLock(env, regno, reg, fn.id === BPF_FUNC_SPIN_LOCK);
+      break;
     case 'const_alloc_size_or_zero':
       if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);
       meta.memSize = Number(reg.s.varOff.value);
@@ -151,10 +165,11 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
 }
 
 /** check_map_func_compatibility for the map types the model knows. */
-function checkMapCompat(fn: HelperPrototype, meta: Meta): void {
+function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (meta.map === undefined) return;
+  if (isSockmap(meta.map)) { checkSockmapCompat(env, fn, meta.map); return; }
   const t = meta.map.type;
-  const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY] as number[];
+  const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY, MapType.SK_STORAGE] as number[];
   if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
   if ((t === MapType.RINGBUF || t === MapType.PERF_EVENT_ARRAY || t === MapType.PROG_ARRAY) && fn.mapTypes === undefined) {
@@ -167,13 +182,13 @@ export function checkHelperCall(env: Env, id: number): void {
   if (id < 0 || id >= HELPER_ID_LIMIT) reject('EINVAL', `invalid func unknown#${id}`);
   const fn = env.opts.helper(id);
   const available = env.opts.helperAvailable(id);
-  if (fn === undefined || available === undefined) notModelled(`helper #${id} for program type ${env.opts.progType}`);
+  if (fn === undefined || available === undefined || otherSocketHelperVariant(id, env.opts.progType)) notModelled(`helper #${id} for program type ${env.opts.progType}`);
   if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
   if (fn.changesPktData) notModelled(`${fn.name}, which changes packet data`);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
-  checkMapCompat(fn, meta);
+  checkMapCompat(env, fn, meta);
   const rs = regs(env);
   if (meta.rawAccess !== undefined) {
     const ptr = rs[meta.rawAccess.regno]!;
@@ -181,44 +196,33 @@ export function checkHelperCall(env: Env, id: number): void {
     const base = ptr.off + Number(BigInt.asIntN(64, ptr.s.varOff.value));
     for (let b = 0; b < meta.rawAccess.size; b++) stackWriteFixed(env, frame, base + b, 1, undefined, undefined, () => {});
   }
-  if (fn.releasesArg !== undefined) {
-    const ref = meta.refObjId;
-    if (ref === 0) reject('EINVAL', `R${fn.releasesArg + 1} must be referenced when passed to release function`);
-    releaseReference(env, ref);
-  }
+  if (fn.releasesArg !== undefined && meta.refObjId !== 0) releaseReference(env, meta.refObjId);
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
   switch (fn.ret) {
     case 'integer': rs[0] = unknownReg(); break;
     case 'void': rs[0] = notInit(); break;
     case 'map_value_or_null': {
       const map = meta.map!;
+      if (isSockmap(map)) { rs[0] = sockReturn(env, 'socket_or_null')!; break; }
       const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
       rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
-      if (!elide) rs[0].id = env.nextId();
+      // A value that may hold a spin lock keeps an id even when it cannot be NULL.
+      if (!elide || map.spinLockOff !== undefined) rs[0].id = env.nextId();
       break;
     }
     case 'ringbuf_mem_or_null': {
       const r = pointerReg('mem', { memSize: meta.memSize ?? 0, flags: { maybeNull: true, rdonly: false, ringbuf: true } });
       r.id = env.nextId();
-      r.refObjId = r.id;
-      env.state.refs = [...env.state.refs, { id: r.id, insn: env.insnIdx }];
       rs[0] = r;
       break;
     }
-    default: notModelled(`the return type of ${fn.name}`);
+    default: rs[0] = sockReturn(env, fn.ret) ?? notModelled(`the return type of ${fn.name}`);
   }
-  void S64_MIN;
-}
-
-/** release_reference: the reference is gone and every pointer holding it is invalidated. */
-function releaseReference(env: Env, ref: number): void {
-  const before = env.state.refs.length;
-  env.state.refs = env.state.refs.filter((r) => r.id !== ref);
-  if (env.state.refs.length === before) notModelled('releasing an unknown reference');
-  for (const f of env.state.frames) {
-    f.regs.forEach((r, i) => { if (r.refObjId === ref) f.regs[i] = unknownReg(); });
-    f.stack.forEach((slot, spi) => {
-      if (slot?.spilled?.refObjId === ref) f.stack[spi] = { bytes: slot.bytes, spilled: unknownReg() };
-    });
+  // The cast's result holds its argument's reference; an acquired object gets a new one.
+  if (fn.castsPointer) rs[0].refObjId = meta.refObjId;
+  else if (fn.acquires || acquiresFromMap(fn, meta.map)) {
+    const ref = acquireReference(env);
+    rs[0].id = ref;
+    rs[0].refObjId = ref;
   }
 }

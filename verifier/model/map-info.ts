@@ -10,13 +10,18 @@ export interface MapInfo {
   readonly flags?: number;
   /** Name for messages (optional). */
   readonly name?: string;
+  /** The map has BTF for its value, so the special fields below are known (absent: none). */
+  readonly valueFieldsKnown?: boolean;
+  /** Offsets in the value of the special fields its BTF declares (the kernel's btf_record). */
+  readonly spinLockOff?: number;
+  readonly timerOff?: number;
 }
 
 /** uapi map type numbers the checks name. */
 export const MapType = {
   HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7,
   CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13,
-  QUEUE: 22, STACK: 23, RINGBUF: 27,
+  QUEUE: 22, STACK: 23, SK_STORAGE: 24, RINGBUF: 27,
 } as const;
 
 /** BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG map flags. */

@@ -13,6 +13,8 @@ import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-i
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
+import { checkSockAccess } from './sock.js';
+import { checkMapFieldAccess } from './map-fields.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -155,6 +157,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       if (reg.flags.maybeNull) { handled = false; break; }
       checkMapAccessType(reg, off, size, kind);
       checkMemRegion(reg, regno, off, size, reg.map!.valueSize, false);
+      checkMapFieldAccess(reg, off, size);
       if (kind === 'read') loaded = unknownReg();
       break;
     }
@@ -214,6 +217,13 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       }
       notModelled('reads through a map pointer');
     }
+    case 'sock': case 'sock_common': case 'tcp_sock':
+      if (reg.flags.maybeNull) { handled = false; break; }
+      loaded = checkSockAccess(reg, regno, off, size, kind);
+      break;
+    case 'ptr':
+      if (reg.flags.maybeNull) { handled = false; break; }
+      notModelled('loads through BTF pointers');
     case 'scalar': case 'pkt_end': case 'not_init':
       handled = false;
       break;

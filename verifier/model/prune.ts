@@ -43,7 +43,7 @@ const sameFlags = (a: RegState, b: RegState): boolean =>
 
 function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
   return o.type === c.type && sameFlags(o, c) && o.off === c.off && scalarEqual(o.s, c.s) && o.map === c.map && o.range === c.range
-    && o.memSize === c.memSize && o.frameno === c.frameno && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+    && o.memSize === c.memSize && o.frameno === c.frameno && o.btfName === c.btfName && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
 function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
@@ -102,6 +102,10 @@ export function statesEqual(old: VerifierState, cur: VerifierState, exact: boole
     if (!stackSafe(of, cf, ids, exact)) return false;
   }
   if (old.refs.length !== cur.refs.length) return false;
-  for (let i = 0; i < old.refs.length; i++) if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  for (let i = 0; i < old.refs.length; i++) {
+    const o = old.refs[i]!;
+    const c = cur.refs[i]!;
+    if (o.kind !== c.kind || o.ptr !== c.ptr || !ids.check(o.id, c.id)) return false;
+  }
   return true;
 }

@@ -6,7 +6,7 @@ import type { AluInstruction } from '../../isa/index.js';
 import { asS32, S64_MAX, S64_MIN, syncBounds, U64_MAX, markUnbounded32 } from '../scalar/scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from '../scalar/tnum.js';
 import { type Env, regs } from './env.js';
-import { reject } from './outcome.js';
+import { notModelled, reject } from './outcome.js';
 import { cloneReg, isPktPointer, type RegState, regStr, unknownReg } from './reg.js';
 
 /** BPF_MAX_VAR_OFF: bounds of a pointer's offsets. */
@@ -53,6 +53,7 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
     reject('EACCES', `R${dstNo} 32-bit pointer arithmetic prohibited`);
   }
   if (ptr.flags.maybeNull) reject('EACCES', `R${dstNo} pointer arithmetic on ${regStr(ptr)} prohibited, null-check it first`);
+  if (ptr.type === 'ptr') notModelled('arithmetic on BTF pointers');
   const typeText = regStr(ptr);
   if (!movable.has(ptr.type)) {
     const mapPtrAddZero = ptr.type === 'map_ptr' && known && o.smin === 0n && insn.op === 'add';

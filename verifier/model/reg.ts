@@ -9,7 +9,9 @@ import type { MapInfo } from './map-info.js';
 
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'stack'
-  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys';
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys'
+  /** PTR_TO_BTF_ID: a kernel object of the struct `btfName`. */
+  | 'ptr';
 
 /** Type flags that the model tracks (a subset of the kernel's bpf_type_flag). */
 export interface RegFlags {
@@ -37,6 +39,8 @@ export interface RegState {
   memSize: number;
   /** Stack pointers: the frame they point into. */
   frameno: number;
+  /** ptr (PTR_TO_BTF_ID): the kernel struct it points to. */
+  btfName?: string;
 }
 
 /** Packet pointer range markers: the pointer equals pkt_end, or is beyond it (the kernel's AT_PKT_END, BEYOND_PKT_END). */
@@ -81,7 +85,7 @@ export const isNullScalar = (r: RegState): boolean =>
 const baseName: Record<RegType, string> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key', stack: 'fp',
   pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock',
-  flow_keys: 'flow_keys',
+  flow_keys: 'flow_keys', ptr: 'ptr_',
 };
 
 /** The kernel's reg_type_str: flag prefixes, the base name, `_or_null`. */
@@ -89,7 +93,9 @@ export function regTypeStr(type: RegType, flags: Partial<RegFlags> = {}): string
   let prefix = '';
   if (flags.rdonly) prefix += 'rdonly_';
   if (flags.ringbuf) prefix += 'ringbuf_';
-  return `${prefix}${baseName[type]}${flags.maybeNull ? '_or_null' : ''}`;
+  // A BTF pointer's base name ends in '_': its null form is ptr_or_null_.
+  const postfix = flags.maybeNull ? (type === 'ptr' ? 'or_null_' : '_or_null') : '';
+  return `${prefix}${baseName[type]}${postfix}`;
 }
 
 export const regStr = (r: RegState): string => regTypeStr(r.type, r.flags);

@@ -40,6 +40,10 @@ export interface FrameState {
 export interface Reference {
   readonly id: number;
   readonly insn: number;
+  /** A held spin lock (the kernel's REF_TYPE_LOCK, id of the map value pointer) rather than an object reference. */
+  readonly kind?: 'lock';
+  /** For a lock: the map whose value holds it. */
+  readonly ptr?: object;
 }
 
 export interface VerifierState {

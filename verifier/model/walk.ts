@@ -18,6 +18,9 @@ import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
 import { statesEqual } from './prune.js';
+import { checkResourceLeak } from './references.js';
+import { checkMapProgCompat } from './map-fields.js';
+import { checkCallUnderLock } from './spin-lock.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
 
 /** BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -120,8 +123,7 @@ function checkAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): 
 function checkLdAbs(env: Env, insn: Extract<Instruction, { kind: 'ldAbs' | 'ldInd' }>): void {
   if (!['socket_filter', 'sched_cls', 'sched_act'].includes(env.opts.progType)) reject('EINVAL', 'BPF_LD_[ABS|IND] instructions not allowed for this program type');
   readReg(env, 6);
-  const leak = env.state.refs[0];
-  if (leak !== undefined) reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'BPF_LD_[ABS|IND] would lead to reference leak');
+  checkResourceLeak(env, 'BPF_LD_[ABS|IND]', true);
   const rs = regs(env);
   if (rs[6]!.type !== 'ctx') reject('EINVAL', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if (insn.kind === 'ldInd') readReg(env, insn.src);
@@ -158,10 +160,12 @@ const MAX_VAR_OFF = 1 << 29;
  */
 function checkDirectValueOffsets(insns: readonly (Instruction | undefined)[], options: ModelOptions): void {
   for (const insn of insns) {
-    if (insn?.kind !== 'ldImm64' || insn.pseudo !== 2) continue;
+    if (insn?.kind !== 'ldImm64' || (insn.pseudo !== 1 && insn.pseudo !== 2)) continue;
+    const map = options.map(insn.imm);
+    if (map !== undefined) checkMapProgCompat(map, options.progType);
+    if (insn.pseudo !== 2) continue;
     const off = insn.nextImm >>> 0;
     if (off >= MAX_VAR_OFF) reject('EINVAL', `direct value offset of ${off} is not allowed`);
-    const map = options.map(insn.imm);
     if (map === undefined) notModelled(`map fd ${insn.imm} without a description`);
     if (map.type !== 2) notModelled('direct value access to a map that is not an array');
     // Only a single-element array hands out a value address (ENOTSUPP otherwise), in range (EINVAL).
@@ -332,6 +336,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         }
         case 'call':
           jmpsProcessed++;
+          checkCallUnderLock(env, insn.callee, insn.imm);
           if (insn.callee === 'local') {
             const target = idx + insn.imm + 1;
             enterSubprogram(env, idx, target, input.subprograms.indexOf(target));

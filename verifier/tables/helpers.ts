@@ -3,6 +3,8 @@
 
 import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
 import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
+import { HELPER_TABLE } from './helpers.generated.js';
+import { SOCKET_HELPERS } from './socket-helpers.js';
 
 const M = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, RINGBUF: 27 };
 const plainMaps = [M.HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_HASH, M.LRU_PERCPU_HASH, M.LPM_TRIE];
@@ -31,10 +33,15 @@ const list: HelperPrototype[] = [
   proto(113, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], { gplOnly: true }),
   proto(125, 'integer', []),
   proto(130, 'integer', ['const_map_ptr', 'mem', 'const_size_or_zero', 'anything'], { mapTypes: [M.RINGBUF] }),
-  proto(131, 'ringbuf_mem_or_null', ['const_map_ptr', 'const_alloc_size_or_zero', 'anything'], { mapTypes: [M.RINGBUF] }),
+  proto(131, 'ringbuf_mem_or_null', ['const_map_ptr', 'const_alloc_size_or_zero', 'anything'], { mapTypes: [M.RINGBUF], acquires: true }),
   proto(132, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(133, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(160, 'integer', []),
+  proto(28, 'integer', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything']),
+  proto(34, 'integer', ['ctx']),
+  proto(93, 'void', ['spin_lock']),
+  proto(94, 'void', ['spin_lock']),
+  ...SOCKET_HELPERS,
 ];
 
 const byId = new Map(list.map((p) => [p.id, p]));
@@ -68,6 +75,12 @@ export const HELPER_ID_LIMIT = KERNEL_HELPER_NAMES.length;
  */
 export function helperAvailable(progType: string, id: number): boolean | undefined {
   const list = available[progType];
-  if (list === undefined || !byId.has(id)) return undefined;
-  return list.includes(id);
+  if (!byId.has(id)) return undefined;
+  if (list?.includes(id) === true) return true;
+  // Otherwise the program types measured live for the generated table.
+  const measured = measuredProgramTypes.get(id);
+  if (measured !== undefined) return measured.includes(progType);
+  return list === undefined ? undefined : false;
 }
+
+const measuredProgramTypes = new Map(Object.values(HELPER_TABLE).map((e) => [e.id, e.programTypes]));

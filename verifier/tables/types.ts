@@ -29,6 +29,8 @@ export type HelperArgType =
   | 'sock_common'         // ARG_PTR_TO_SOCK_COMMON
   | 'socket'              // ARG_PTR_TO_SOCKET
   | 'btf_id'              // ARG_PTR_TO_BTF_ID
+  | 'btf_id_sock_common'  // ARG_PTR_TO_BTF_ID_SOCK_COMMON: a socket of any kind, or a BTF pointer to one
+  | 'spin_lock'           // ARG_PTR_TO_SPIN_LOCK: the bpf_spin_lock of a map value
   | 'unmodelled';         // any other kind: the model reports 'not modelled'
 
 /** What R0 holds after the call (the kernel's enum bpf_return_type). */
@@ -37,7 +39,10 @@ export type HelperReturnType =
   | 'void'                  // RET_VOID: R0 not initialised
   | 'map_value_or_null'     // RET_PTR_TO_MAP_VALUE_OR_NULL
   | 'ringbuf_mem_or_null'   // RET_PTR_TO_RINGBUF_MEM_OR_NULL, size from the alloc-size argument
-  | 'socket_or_null'        // RET_PTR_TO_SOCKET_OR_NULL (acquires a reference)
+  | 'socket_or_null'        // RET_PTR_TO_SOCKET_OR_NULL
+  | 'tcp_sock_or_null'      // RET_PTR_TO_TCP_SOCK_OR_NULL
+  | 'sock_common_or_null'   // RET_PTR_TO_SOCK_COMMON_OR_NULL
+  | `btf_id_or_null:${string}` // RET_PTR_TO_BTF_ID_OR_NULL to the named kernel struct
   | 'unmodelled';
 
 export interface HelperPrototype {
@@ -54,6 +59,8 @@ export interface HelperPrototype {
   readonly progTypes?: readonly string[];
   /** The returned reference must be released (is_acquire_function). */
   readonly acquires?: boolean;
+  /** R0 carries the reference of its argument (is_ptr_cast_function). */
+  readonly castsPointer?: boolean;
   /** Argument index (0-based) of the reference this helper releases. */
   readonly releasesArg?: number;
   /** Map types (uapi numbers) this helper accepts for its const_map_ptr argument; undefined = any. */
