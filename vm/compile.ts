@@ -55,7 +55,7 @@ function alu64(op: AluOp, d: Register, bh: string, bl: string, immShift: number 
         const s = immShift & 63;
         if (s === 0) return '';
         if (op === 'lsh') return s < 32 ? `${dh} = (${dh} << ${s}) | (${dl} >>> ${32 - s}); ${dl} = ${dl} << ${s};` : `${dh} = ${dl} << ${s - 32}; ${dl} = 0;`;
-        if (op === 'rsh') return s < 32 ? `${dl} = (${dl} >>> ${s}) | (${dh} << ${32 - s}); ${dh} = ${dh} >>> ${s};` : `${dl} = ${dh} >>> ${s - 32}; ${dh} = 0;`;
+        if (op === 'rsh') return s < 32 ? `${dl} = (${dl} >>> ${s}) | (${dh} << ${32 - s}); ${dh} = ${dh} >>> ${s};` : `${dl} = (${dh} >>> ${s - 32}) | 0; ${dh} = 0;`;
         return s < 32 ? `${dl} = (${dl} >>> ${s}) | (${dh} << ${32 - s}); ${dh} = ${dh} >> ${s};` : `${dl} = ${dh} >> ${s - 32}; ${dh} = ${dh} >> 31;`;
       }
       return `${op}64(${dh}, ${dl}, ${bl}); ${dl} = O[0]; ${dh} = O[1];`;
@@ -75,7 +75,8 @@ function alu32(op: AluOp, d: Register, b: string): string {
     case 'or': return set(`${dl} | ${b}`);
     case 'xor': return set(`${dl} ^ ${b}`);
     case 'lsh': return set(`${dl} << ${b}`);
-    case 'rsh': return set(`${dl} >>> ${b}`);
+    // `| 0`: registers hold int32 halves; a bare >>> leaves a uint32 that later ops misread (found by the differential campaign).
+    case 'rsh': return set(`(${dl} >>> ${b}) | 0`);
     case 'arsh': return set(`${dl} >> ${b}`);
     case 'div': return `t = ${b}; ${set(`t === 0 ? 0 : ((${dl} >>> 0) / (t >>> 0)) | 0`)}`;
     case 'mod': return `t = ${b}; ${set(`t === 0 ? ${dl} : ((${dl} >>> 0) % (t >>> 0)) | 0`)}`;

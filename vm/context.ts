@@ -20,6 +20,8 @@ export const ETH_HLEN = 14;
 export const SKB_HEADROOM = 64 + 2;
 
 export const XDP_MD_SIZE = 24;
+/** Most metadata XDP may carry: skb_shared_info's u8 meta_len (xdp_metalen_invalid; 32 before Linux 6.x, found by the differential campaign). */
+export const XDP_META_MAX = 255;
 export const SK_BUFF_SIZE = 192;
 
 /** The packet as helpers see it: offsets into `buffer` of data_meta, data and data_end. */
@@ -125,13 +127,17 @@ function xdpContext(m: Machine, input: ContextInput, scratch: ContextScratch): C
   const ctx = new Uint8Array(input.ctx ?? new Uint8Array(XDP_MD_SIZE));
   // ctx in: data - data_meta is the metadata length at the front of the data in.
   const metaLen = input.ctx === undefined ? 0 : u32At(ctx, 0) - u32At(ctx, 8);
-  if (metaLen < 0 || metaLen > 32 || metaLen % 4 !== 0 || metaLen > data.length) throw new VmError(`xdp: bad metadata length ${metaLen} in the context (data - data_meta)`);
+  if (metaLen < 0 || metaLen > XDP_META_MAX || metaLen % 4 !== 0 || metaLen > data.length) throw new VmError(`xdp: bad metadata length ${metaLen} in the context (data - data_meta)`);
+  // The test run wants an Ethernet header after the metadata (found by the differential campaign).
+  if (data.length - metaLen < ETH_HLEN) throw new VmError(`xdp: the packet after ${metaLen} bytes of metadata must be at least ${ETH_HLEN} bytes (is ${data.length - metaLen})`);
   const limit = PACKET_BUFFER - SHARED_INFO;
-  if (XDP_HEADROOM + data.length > limit) throw new VmError(`xdp: the packet is larger than ${limit - XDP_HEADROOM} bytes`);
+  // The metadata comes out of the headroom: data stays at XDP_HEADROOM (found by the differential campaign).
+  const meta = XDP_HEADROOM - metaLen;
+  if (meta + data.length > limit) throw new VmError(`xdp: the packet is larger than ${limit - meta} bytes`);
   const buffer = scratch.xdpBuffer?.fill(0) ?? new Uint8Array(PACKET_BUFFER);
-  buffer.set(data, XDP_HEADROOM);
+  buffer.set(data, meta);
   const hi = m.mem.map('packet', buffer);
-  const p: PacketState = { hi, buffer, meta: XDP_HEADROOM, start: XDP_HEADROOM + metaLen, end: XDP_HEADROOM + data.length, limit, floor: XDP_FRAME_SIZE, type: 'xdp' };
+  const p: PacketState = { hi, buffer, meta, start: XDP_HEADROOM, end: meta + data.length, limit, floor: XDP_FRAME_SIZE, type: 'xdp' };
   setPacket(m, p);
   // The test run's device is loopback (ifindex 1) unless the context names one.
   if (u32At(ctx, 12) === 0) new DataView(ctx.buffer).setUint32(12, 1, true);
@@ -169,6 +175,10 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
   if (input.ctx !== undefined && input.ctx.length > SK_BUFF_SIZE) throw new VmError(`${type}: the context is larger than struct __sk_buff (${SK_BUFF_SIZE} bytes)`);
   const ctx = new Uint8Array(SK_BUFF_SIZE);
   if (input.ctx !== undefined) ctx.set(input.ctx);
+  // The test run refuses IPv4 and IPv6 packets whose network header is cut short (found by the differential campaign).
+  const etherType = (data[12]! << 8) | data[13]!;
+  const netHeader = etherType === 0x0800 ? 20 : etherType === 0x86dd ? 40 : 0;
+  if (data.length < ETH_HLEN + netHeader) throw new VmError(`${type}: an ${netHeader === 20 ? 'IPv4' : 'IPv6'} packet needs its ${netHeader}-byte header (the packet is ${data.length} bytes)`);
   const l2 = type !== 'socket_filter';
   const buffer = new Uint8Array(SKB_HEADROOM + data.length + SHARED_INFO);
   buffer.set(data, SKB_HEADROOM);
@@ -181,9 +191,14 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
   const dst = data.subarray(0, 6);
   const pktType = (dst[0]! & 1) !== 0 ? (dst.every((b) => b === 0xff) ? 1 : 2) : dst.every((b) => b === 0) ? 0 : 3;
   dv.setUint32(4, pktType, true);
-  const proto = (data[12]! << 8) | data[13]!;
+  // eth_type_trans: an EtherType below 0x600 is an 802.3 length; the protocol is then raw 802.3
+  // (payload starting 0xffff) or 802.2 LLC (found by the differential campaign).
+  const proto = etherType >= 0x600 ? etherType : data.length >= ETH_HLEN + 2 && data[14] === 0xff && data[15] === 0xff ? 0x0001 : 0x0004;
   dv.setUint32(16, ((proto & 0xff) << 8) | (proto >> 8), true); // __be16 in a u32, as the kernel stores it
   if (dv.getUint32(40, true) === 0) dv.setUint32(40, 1, true);
+  // wire_len (qdisc_skb_cb's pkt_len): skb->len when the test run sets the skb up, i.e. without
+  // the L2 header for the types that run at the network header.
+  if (dv.getUint32(160, true) === 0) dv.setUint32(160, p.end - p.start, true);
   const hook = contextHook(ctx, { 76: () => pointer(m, p, p.start), 80: () => pointer(m, p, p.end), 140: () => pointer(m, p, p.meta) }, skbWritable(type), '__sk_buff');
   const load = hook.load.bind(hook);
   hook.load = (off, size, insn) => (off === 0 && size === 4 ? BigInt(p.end - p.start) : load(off, size, insn));
@@ -207,8 +222,6 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
       // The kernel writes back only these fields of __sk_buff (the rest of ctx out is zero).
       const out = new Uint8Array(SK_BUFF_SIZE);
       for (const [off, len] of SKB_OUT_FIELDS) out.set(ctx.subarray(off, off + len), off);
-      const odv = new DataView(out.buffer);
-      if (odv.getUint32(160, true) === 0) odv.setUint32(160, data.length, true); // wire_len: the packet as it came in
       return { dataOut, ctxOut: out.slice(0, input.ctx.length) };
     },
   };

@@ -278,12 +278,11 @@ function commandRun(args: string[]): number | Promise<number> {
   const ctx = typeof values.ctx === 'string' ? readInput(values.ctx) : undefined;
   const repeat = positiveInt(values.repeat, '--repeat');
   if (values.interp === true) {
-    if (typeof values.btf === 'string') throw new UsageError('--btf is not supported with --interp (CO-RE relocations are not resolved by the vm yet)');
     const engine = values.engine === undefined ? undefined : oneOf(values.engine, ['compiled', 'interpreter'] as const, '--engine');
     const options = {
       ...(typeof values.prog === 'string' ? { program: values.prog } : {}), ...(typeof values.type === 'string' ? { type: values.type } : {}),
       ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }), ...(repeat === undefined ? {} : { repeat }),
-      ...(engine === undefined ? {} : { engine }),
+      ...(engine === undefined ? {} : { engine }), ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
     };
     const report = (r: VmRunCommandResult): number => {
       out(values.json === true ? vmRunJson(r) : formatVmRunResult(r));

@@ -70,7 +70,7 @@ Loads an object's maps and programs into the kernel (exit 1 when the verifier re
 Prints the entries of a map given by its bpffs pin path or its id.
 `,
   run: `Usage: tsbpf run OBJ.o --prog NAME [--data FILE] [--ctx FILE] [--repeat N] [--btf FILE] [--json]
-       tsbpf run FILE --interp [--prog NAME] [--type TYPE] [--data FILE] [--ctx FILE] [--repeat N] [--json]
+       tsbpf run FILE --interp [--prog NAME] [--type TYPE] [--data FILE] [--ctx FILE] [--repeat N] [--btf FILE] [--json]
 
 Runs a program once with BPF_PROG_TEST_RUN, or with --interp in tsbpf's vm (no root needed;
 FILE is an object, a DSL program or raw bytecode .bin). With --interp the exit status is 0
@@ -83,7 +83,7 @@ after a run, 1 when the run faulted, 2 for bad input.
   --data FILE             packet data
   --ctx FILE              context
   --repeat N              repetitions (the duration is their mean)
-  --btf FILE              target BTF for CO-RE
+  --btf FILE              target BTF for CO-RE (default the running kernel's; also with --interp)
   --json                  print the result as JSON
 `,
   trace: `Usage: tsbpf trace [--json] [--timeout MS] [--count N]

@@ -4,7 +4,7 @@
 // (.bin, little-endian slots, with --type).
 
 import { type BpfObject, readObject } from '../../elf/index.js';
-import { linkProgram, relocateProgram } from '../../loader/index.js';
+import { type CoreTarget, linkProgram, loadKernelCoreTarget, relocateObjectCore, relocateProgram } from '../../loader/index.js';
 import { Vm, VM_PROGRAM_TYPES, VmError, VmMapType, type VmProgramType, type VmRunResult } from '../../vm/index.js';
 
 export interface VmRunOptions {
@@ -14,6 +14,8 @@ export interface VmRunOptions {
   readonly ctx?: Uint8Array;
   readonly repeat?: number;
   readonly engine?: 'compiled' | 'interpreter';
+  /** BTF to resolve CO-RE relocations against (default the running kernel's /sys/kernel/btf/vmlinux). */
+  readonly btfPath?: string;
 }
 
 export interface VmRunCommandResult extends VmRunResult {
@@ -27,8 +29,26 @@ function programType(type: string | undefined, what: string): VmProgramType {
   return type as VmProgramType;
 }
 
-/** A Vm holding every entry program of the object, its maps and its global data. */
-export function vmFromObject(object: BpfObject, options: { engine?: 'compiled' | 'interpreter'; type?: string } = {}): Vm {
+const coreTargets = new Map<string, CoreTarget>();
+
+/**
+ * The object with its CO-RE relocations resolved, as the loader resolves them before loading
+ * (the same pure step, against `btfPath` or the running kernel's BTF); unchanged without any.
+ */
+export function resolveObjectCore(object: BpfObject, btfPath?: string): BpfObject {
+  if (!object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) return object;
+  const key = btfPath ?? '';
+  let target = coreTargets.get(key);
+  if (target === undefined) {
+    target = loadKernelCoreTarget(btfPath === undefined ? {} : { btfPath });
+    coreTargets.set(key, target);
+  }
+  return relocateObjectCore(object, target).object;
+}
+
+/** A Vm holding every entry program of the object (CO-RE relocated), its maps and its global data. */
+export function vmFromObject(original: BpfObject, options: { engine?: 'compiled' | 'interpreter'; type?: string; btfPath?: string } = {}): Vm {
+  const object = resolveObjectCore(original, options.btfPath);
   const vm = new Vm({ ...(options.engine === undefined ? {} : { engine: options.engine }) });
   const unsupported = new Map<string, string>();
   for (const m of object.maps) {
@@ -84,7 +104,10 @@ export function runVmCommand(bytes: Uint8Array, file: string, options: VmRunOpti
     program = options.program ?? 'program';
     vm.addProgram(program, programType(options.type, 'raw bytecode'), bytes);
   } else {
-    vm = vmFromObject(readObject(bytes), { ...(options.engine === undefined ? {} : { engine: options.engine }), ...(options.type === undefined ? {} : { type: options.type }) });
+    vm = vmFromObject(readObject(bytes), {
+      ...(options.engine === undefined ? {} : { engine: options.engine }), ...(options.type === undefined ? {} : { type: options.type }),
+      ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
+    });
     const names = vm.programNames();
     if (options.program !== undefined) program = options.program;
     else if (names.length === 1) program = names[0]!;

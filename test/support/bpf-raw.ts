@@ -31,7 +31,7 @@ export interface RawProgram {
   close(): void;
 }
 
-export function loadRaw(type: number, lines: readonly string[], options: { expectedAttachType?: number; name?: string; license?: string; insns?: readonly Instruction[]; logSize?: number } = {}): RawProgram {
+export function loadRaw(type: number, lines: readonly string[], options: { expectedAttachType?: number; name?: string; license?: string; insns?: readonly Instruction[]; logSize?: number; progFlags?: number } = {}): RawProgram {
   const insns = encodeInstructions(options.insns ?? assemble(lines));
   const license = Buffer.from(`${options.license ?? 'GPL'}\0`);
   const log = pointee(options.logSize ?? 64 * 1024);
@@ -41,7 +41,7 @@ export function loadRaw(type: number, lines: readonly string[], options: { expec
     fd = bpf(BpfCommand.PROG_LOAD, encodeAttr(ProgLoadAttr, {
       prog_type: type, insn_cnt: insns.length / 8, insns: pointee(insns), license: pointee(license),
       log_level: 1, log_size: log.size, log_buf: log, prog_name: objectName(name),
-      expected_attach_type: options.expectedAttachType ?? 0,
+      expected_attach_type: options.expectedAttachType ?? 0, prog_flags: options.progFlags ?? 0,
     }));
   } catch (e) {
     if (e instanceof SyscallError) throw new Error(`${e.message}\n${log.cString()}`);

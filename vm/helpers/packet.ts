@@ -1,7 +1,7 @@
 // Packet helpers of XDP and tc programs: head/tail/meta adjustment, skb byte loads and stores,
 // incremental checksum updates (RFC 1624) and csum_diff, and redirect (recorded, not sent).
 
-import { type PacketState, packetOf, syncPacket } from '../context.js';
+import { type PacketState, packetOf, syncPacket, XDP_META_MAX } from '../context.js';
 import { fault } from '../fault.js';
 import type { HelperImpl, Machine } from '../machine.js';
 
@@ -32,7 +32,7 @@ const adjustMeta: HelperImpl = (m, a, insn) => {
   const meta = p.meta + Number(BigInt.asIntN(32, a[1]!));
   const len = p.start - meta;
   if (meta < p.floor || meta > p.start) return EINVAL;
-  if (len % 4 !== 0 || len > 32) return EACCES;
+  if (len % 4 !== 0 || len > XDP_META_MAX) return EACCES;
   p.meta = meta;
   return 0n;
 };
@@ -67,16 +67,6 @@ const skbStoreBytes: HelperImpl = (m, a, insn) => {
   return 0n;
 };
 
-/** One's complement sum of 16-bit big-endian words (odd byte padded), folded into 32 bits. */
-function sum16(bytes: Uint8Array, seed: number): number {
-  let s = seed >>> 0;
-  for (let i = 0; i < bytes.length; i += 2) {
-    s += (bytes[i]! << 8) | (bytes[i + 1] ?? 0);
-    if (s > 0xffffffff) s -= 0xffffffff;
-  }
-  return s >>> 0;
-}
-
 const fold = (s: number): number => {
   let x = s >>> 0;
   while (x > 0xffff) x = (x & 0xffff) + (x >>> 16);
@@ -89,7 +79,8 @@ const fold = (s: number): number => {
  */
 function replaceChecksum(p: PacketState, off: number, from: bigint, to: bigint, size: number, diff: number | undefined, mangled0: boolean): bigint {
   const at = p.start + off;
-  if (off < 0 || at + 2 > p.end) return EFAULT;
+  // The kernel refuses odd offsets (the field is a __sum16) with -EFAULT (found by the differential campaign).
+  if (off < 0 || off % 2 !== 0 || at + 2 > p.end) return EFAULT;
   const hc = p.buffer[at]! | (p.buffer[at + 1]! << 8);
   if (mangled0 && hc === 0) return 0n;
   let s = (~hc) & 0xffff;
@@ -122,16 +113,44 @@ const l4CsumReplace: HelperImpl = (m, a, insn) => {
   return replaceChecksum(p, Number(a[1]! & 0xffffffffn), a[2]!, a[3]!, size, size === 0 ? Number(a[3]! & 0xffffffffn) : undefined, (flags & 0x20) !== 0);
 };
 
-/** bpf_csum_diff(from, from_size, to, to_size, seed): the sum of ~from and to, 4-byte words. */
+/**
+ * x86-64's csum_partial: a ones' complement sum of little-endian 64-bit words (carry added back),
+ * the 4-, 2- and 1-byte tail, folded to 32 bits as (sum + ror64(sum, 32)) >> 32. The 32-bit
+ * representation (0 or 0xffffffff) matters to bpf_csum_diff, which complements it.
+ */
+function csumPartial(bytes: Uint8Array, seed: number): number {
+  const M64 = (1n << 64n) - 1n;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let t = BigInt(seed >>> 0);
+  const add = (w: bigint): void => { t += w; if (t > M64) t = (t & M64) + 1n; };
+  let i = 0;
+  for (; i + 8 <= bytes.length; i += 8) add(dv.getBigUint64(i, true));
+  if (bytes.length & 4) { add(BigInt(dv.getUint32(i, true))); i += 4; }
+  if (bytes.length & 2) { add(BigInt(dv.getUint16(i, true))); i += 2; }
+  if (bytes.length & 1) add(BigInt(bytes[i]!));
+  const ror = ((t >> 32n) | (t << 32n)) & M64;
+  return Number(((t + ror) & M64) >> 32n);
+}
+
+/** csum_add on 32-bit sums: add, then the carry back in. */
+const csumAdd = (a: number, b: number): number => { const r = (a + b) >>> 0; return (r + (r < b ? 1 : 0)) >>> 0; };
+/** from32to16: two 16-bit folds, no complement. */
+const from32to16 = (x: number): number => { let y = (x & 0xffff) + (x >>> 16); y = (y & 0xffff) + (y >>> 16); return y; };
+
+/**
+ * bpf_csum_diff(from, from_size, to, to_size, seed), as the kernel computes it since its result
+ * stopped depending on the architecture: folded to 16 bits; from only: ~csum(from, ~seed);
+ * neither: the seed, folded. (The old 32-bit result was found different by the differential campaign.)
+ */
 const csumDiff: HelperImpl = (m, a, insn) => {
   const fromSize = Number(a[1]! & 0xffffffffn), toSize = Number(a[3]! & 0xffffffffn);
-  if (fromSize % 4 !== 0 || toSize % 4 !== 0 || fromSize > 512 || toSize > 512) return EINVAL;
+  const seed = Number(a[4]! & 0xffffffffn);
+  if (fromSize % 4 !== 0 || toSize % 4 !== 0) return EINVAL;
   const from = m.mem.slice(a[0]!, fromSize, insn, false), to = m.mem.slice(a[2]!, toSize, insn, false);
-  const inv = from.map((b) => ~b & 0xff);
-  // Summed as the bytes sit in memory (little-endian 16-bit words), as the kernel's csum_partial does on x86.
-  const le = (b: Uint8Array): Uint8Array => { const c = new Uint8Array(b.length); for (let i = 0; i < b.length; i += 2) { c[i] = b[i + 1] ?? 0; c[i + 1] = b[i]!; } return c; };
-  const s = sum16(le(to), sum16(le(inv), Number(a[4]! & 0xffffffffn)));
-  return BigInt(s >>> 0);
+  if (fromSize !== 0 && toSize !== 0) return BigInt(from32to16(csumAdd(csumPartial(to, seed), ~csumPartial(from, 0) >>> 0)));
+  if (toSize !== 0) return BigInt(from32to16(csumPartial(to, seed)));
+  if (fromSize !== 0) return BigInt(from32to16(~csumPartial(from, ~seed >>> 0) >>> 0));
+  return BigInt(from32to16(seed));
 };
 
 const redirect: HelperImpl = (m, a) => {
