@@ -52,7 +52,8 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
     case 'ringbuf_mem_release':
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
       return;
-    case 'stack': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    case 'stack': case 'stack_or_null': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    case 'func': if (reg.type !== 'func') typeMismatch(regno, reg, ['func']); return;
     default: notModelled(`helper argument kind ${arg}`);
   }
 }
@@ -114,7 +115,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   const reg = readReg(env, regno);
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayAccessPacket(env.opts.progType, 'read')) reject('EACCES', 'helper access to the packet is not allowed');
-  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null';
+  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null';
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(regno, reg, arg);
     checkArgRegOff(regno, reg, arg);

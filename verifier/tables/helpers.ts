@@ -2,6 +2,7 @@
 // 6.18), by helper id. A helper missing here is 'not modelled'.
 
 import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
+import { HELPER_TABLE } from './helpers.generated.js';
 import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 
 const M = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, RINGBUF: 27 };
@@ -35,7 +36,16 @@ const list: HelperPrototype[] = [
   proto(132, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(133, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(160, 'integer', []),
+  // Helpers of bpf-to-bpf calls and callbacks; available where the generated table measured them.
+  proto(17, 'integer', ['ctx']),
+  proto(118, 'integer', []),
+  proto(164, 'integer', ['const_map_ptr', 'func', 'stack_or_null', 'anything']),
+  proto(181, 'integer', ['anything', 'func', 'stack_or_null', 'anything']),
 ];
+
+/** Ids whose availability per program type comes from the generated (live-measured) table. */
+const measuredIds = new Set([17, 118, 164, 181]);
+const measuredTypes = new Map(Object.values(HELPER_TABLE).map((e) => [e.id, e.programTypes]));
 
 const byId = new Map(list.map((p) => [p.id, p]));
 
@@ -69,5 +79,6 @@ export const HELPER_ID_LIMIT = KERNEL_HELPER_NAMES.length;
 export function helperAvailable(progType: string, id: number): boolean | undefined {
   const list = available[progType];
   if (list === undefined || !byId.has(id)) return undefined;
+  if (measuredIds.has(id)) return measuredTypes.get(id)?.includes(progType);
   return list.includes(id);
 }
