@@ -13,6 +13,7 @@ import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env
 import { checkMainExit } from './exit.js';
 import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
 import { callbackEntry, callsCallback, exitCallback, loadFuncPointer } from './callbacks.js';
+import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
@@ -214,12 +215,14 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     // Function references count as calls: a callback runs on top of the frame that names it.
     if ((insn?.kind === 'call' && insn.callee === 'local') || (insn?.kind === 'ldImm64' && insn.pseudo === 4)) calls[subprogOf(i)]!.push(subprogOf(i + insn.imm + 1));
   });
+  const tailCalls = input.subprograms.map(() => false);
+  insns.forEach((insn, i) => { if (isTailCall(insn)) tailCalls[subprogOf(i)] = true; });
   const noteStack = (state: VerifierState): void => {
     for (const f of state.frames) depth[f.subprog] = Math.max(depth[f.subprog]!, f.allocated);
   };
   const checkStack = (): void => {
     env.insnIdx = -1;
-    checkCombinedStack(input.options.progType, input.subprograms, depth, calls);
+    checkCombinedStack(input.options.progType, input.subprograms, depth, calls, tailCalls);
   };
   const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn });
 
@@ -370,6 +373,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             break;
           }
           checkHelperCall(env, insn.imm);
+          if (insn.imm === TAIL_CALL) checkTailCall(env);
           break;
         case 'exit':
           jmpsProcessed++;

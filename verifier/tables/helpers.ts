@@ -37,6 +37,7 @@ const list: HelperPrototype[] = [
   proto(133, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(160, 'integer', []),
   // Helpers of bpf-to-bpf calls and callbacks; available where the generated table measured them.
+  proto(12, 'void', ['ctx', 'const_map_ptr', 'anything'], { mapTypes: [M.PROG_ARRAY] }),
   proto(17, 'integer', ['ctx']),
   proto(118, 'integer', []),
   proto(164, 'integer', ['const_map_ptr', 'func', 'stack_or_null', 'anything']),
@@ -44,7 +45,7 @@ const list: HelperPrototype[] = [
 ];
 
 /** Ids whose availability per program type comes from the generated (live-measured) table. */
-const measuredIds = new Set([17, 118, 164, 181]);
+const measuredIds = new Set([12, 17, 118, 164, 181]);
 const measuredTypes = new Map(Object.values(HELPER_TABLE).map((e) => [e.id, e.programTypes]));
 
 const byId = new Map(list.map((p) => [p.id, p]));
