@@ -288,6 +288,15 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return exitSubprogram(cur.state);
   };
 
+  /** An instruction that may also leave the subprogram: the path going on is queued, this one returns `r0`. */
+  const exitEarly = (idx: number, r0: RegState): number => {
+    if (cur.parent !== undefined) cur.parent.branches++;
+    pending.push({ state: cloneState(cur.state), insn: idx + 1, parent: cur.parent });
+    if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+    regs(env)[0] = r0;
+    return leaveFrame();
+  };
+
   try {
     env.insnIdx = -1;
     checkDirectValueOffsets(insns, input.options);
@@ -373,7 +382,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             break;
           }
           checkHelperCall(env, insn.imm);
-          if (insn.imm === TAIL_CALL) checkTailCall(env);
+          if (insn.imm === TAIL_CALL) {
+            checkTailCall(env);
+            // In a subprogram the called program returns to this one's caller: explored first, with an unknown R0.
+            if (cur.state.frames.length > 1) next = exitEarly(idx, unknownReg());
+          }
           break;
         case 'exit':
           jmpsProcessed++;
@@ -386,14 +399,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         case 'callx': notModelled('callx');
         case 'ldAbs': case 'ldInd':
           checkLdAbs(env, insn);
-          if (cur.state.frames.length > 1) {
-            // In a subprogram a failed load returns 0 from it (the hidden exit of bpf_gen_ld_abs); the loaded path goes on.
-            if (cur.parent !== undefined) cur.parent.branches++;
-            pending.push({ state: cloneState(cur.state), insn: idx + 1, parent: cur.parent });
-            if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
-            regs(env)[0] = constReg(0n);
-            next = leaveFrame();
-          }
+          // In a subprogram a failed load returns 0 from it (the hidden exit of bpf_gen_ld_abs); the loaded path goes on.
+          if (cur.state.frames.length > 1) next = exitEarly(idx, constReg(0n));
           break;
       }
       cur.insn = next;
