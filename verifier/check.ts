@@ -2,6 +2,7 @@
 // kernel's passes in the kernel's order and stopping at the first failure.
 
 import type { RawSlot } from '../isa/index.js';
+import { checkAttachBtfId, checkSleepable } from './attach.js';
 import { checkControlFlow } from './cfg.js';
 import { Assumptions, type PassFailure } from './failure.js';
 import { firstReachedFault } from './first-instructions.js';
@@ -9,7 +10,7 @@ import { instructionFault } from './instruction-faults.js';
 import { checkInstructionTable } from './instruction-table.js';
 import { resolveOptions, type StructureOptions } from './options.js';
 import { type ProgramInput, isLdImm64, toRawSlots } from './slots.js';
-import { checkJumpRanges, checkSubprogramContents, findSubprograms } from './subprogs.js';
+import { checkFunctionReturns, checkJumpRanges, checkSubprogramContents, findSubprograms } from './subprogs.js';
 import type { InstructionFault, StructuralPass, StructureRejection, StructureResult } from './verdict.js';
 
 /** BPF_COMPLEXITY_LIMIT_INSNS: the most slots a bpf_capable loader may pass. */
@@ -52,13 +53,17 @@ export function checkStructure(input: ProgramInput, options?: StructureOptions):
   const limit = resolved.privileged ? MAX_PROGRAM_SLOTS : MAX_UNPRIVILEGED_PROGRAM_SLOTS;
   if (slots.length === 0 || slots.length > limit) return reject('program-size', { errno: 'E2BIG', log: [] }, assumptions);
 
+  const attachId = checkAttachBtfId(resolved.progType, options?.attachBtfId);
+  if (attachId !== undefined) return reject('attach', attachId, assumptions);
+
   const subprograms = findSubprograms(slots, resolved, assumptions);
   if ('errno' in subprograms) return reject('subprograms', subprograms, assumptions);
 
   const ranges = checkJumpRanges(slots, subprograms.starts);
   if (ranges !== undefined) return reject('jump-ranges', ranges, assumptions);
 
-  const contents = checkSubprogramContents(slots, subprograms.starts);
+  const functions = options?.functions;
+  const contents = functions === undefined ? checkSubprogramContents(slots, subprograms.starts) : checkFunctionReturns(slots, subprograms.starts, functions);
   if (contents !== undefined) return reject('subprogram-contents', contents, assumptions);
 
   const table = checkInstructionTable(slots, resolved, assumptions);
@@ -66,6 +71,9 @@ export function checkStructure(input: ProgramInput, options?: StructureOptions):
 
   const cfg = checkControlFlow(slots, resolved.privileged);
   if (cfg !== undefined) return reject('control-flow', cfg, assumptions);
+
+  const sleepable = checkSleepable(resolved.progType, options?.expectedAttachType ?? 0, options?.sleepable ?? false);
+  if (sleepable !== undefined) return reject('attach', sleepable, assumptions);
 
   const first = firstReachedFault(slots, resolved);
   if (first !== undefined) {

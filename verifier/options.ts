@@ -46,6 +46,28 @@ export interface StructureOptions {
    */
   readonly privileged?: boolean;
   readonly environment?: LoadEnvironment;
+  /**
+   * The load's BTF func_info, one entry per subprogram in slot order (main first): with it the
+   * kernel lets subprograms use LD_ABS and tail calls, and verifies global functions on their own.
+   */
+  readonly functions?: readonly FunctionInfo[];
+  /** expected_attach_type of the load (default 0). */
+  readonly expectedAttachType?: number;
+  /** attach_btf_id of the load (default none). */
+  readonly attachBtfId?: number;
+  /** BPF_F_SLEEPABLE (default false). */
+  readonly sleepable?: boolean;
+}
+
+/** A subprogram as the load's BTF func_info describes it. */
+export interface FunctionInfo {
+  /** First slot. */
+  readonly start: number;
+  readonly name: string;
+  /** BTF_FUNC_GLOBAL linkage: verified separately, against its BTF prototype. */
+  readonly global: boolean;
+  /** The BTF prototype returns an integer or enum (default true): only such subprograms may use LD_ABS or tail calls. */
+  readonly scalarReturn?: boolean;
 }
 
 export interface ResolvedOptions {

@@ -13,7 +13,7 @@
 import type { RawSlot } from '../isa/index.js';
 import { Class, JmpCode, Mode } from '../isa/index.js';
 import { type Assumptions, fail, type PassFailure } from './failure.js';
-import { BtfKind, type ResolvedOptions } from './options.js';
+import { BtfKind, type FunctionInfo, type ResolvedOptions } from './options.js';
 import { classOf, isFunctionReference, isJumpClass, isKfuncCall, isLocalCall, modeOf, opOf } from './slots.js';
 
 /** BPF_MAX_SUBPROGS: the main program counts as one. */
@@ -128,6 +128,21 @@ export function checkSubprogramContents(slots: readonly RawSlot[], starts: reado
     if (packetLoad >= 0) return fail('EINVAL', 'LD_ABS is not allowed in subprogs without BTF', starts[sub]! + packetLoad);
     const tailCall = body.findIndex(isTailCall);
     if (tailCall >= 0) return fail('EINVAL', 'tail_call is not allowed in subprogs without BTF', starts[sub]! + tailCall);
+  }
+  return undefined;
+}
+
+/**
+ * With BTF function info (check_btf_func), a subprogram whose prototype does not return an
+ * integer may use neither legacy packet loads nor tail calls: the kernel's hidden early exit
+ * returns 0 from it.
+ */
+export function checkFunctionReturns(slots: readonly RawSlot[], starts: readonly number[], functions: readonly FunctionInfo[]): PassFailure | undefined {
+  for (let sub = 1; sub < starts.length; sub++) {
+    if (functions.find((f) => f.start === starts[sub])?.scalarReturn !== false) continue;
+    const body = slots.slice(starts[sub], starts[sub + 1] ?? slots.length);
+    if (body.some(isLegacyPacketLoad)) return fail('EINVAL', "LD_ABS is only allowed in functions that return 'int'.");
+    if (body.some(isTailCall)) return fail('EINVAL', "tail_call is only allowed in functions that return 'int'.");
   }
   return undefined;
 }

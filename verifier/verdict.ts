@@ -32,6 +32,7 @@ export const ERRNO_NUMBER: Readonly<Record<Errno, number>> = {
  */
 export type StructuralPass =
   | 'program-size'
+  | 'attach'
   | 'subprograms'
   | 'jump-ranges'
   | 'subprogram-contents'

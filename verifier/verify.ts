@@ -18,8 +18,6 @@ export interface VerifyOptions extends StructureOptions {
   readonly maps?: Readonly<Record<number, MapInfo>> | ((fd: number) => MapInfo | undefined);
   /** Whether the license is GPL-compatible (default true). */
   readonly gpl?: boolean;
-  /** expected_attach_type of the load (default 0). */
-  readonly expectedAttachType?: number;
   /** 0, 1 or 2: which log lines to produce (default 1). */
   readonly logLevel?: number;
 }
@@ -74,6 +72,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     ctx: ctxTable(progType),
     helper: helperPrototype,
     helperAvailable: (id) => helperAvailable(progType, id),
+    ...(options.functions === undefined ? {} : { functions: options.functions }),
   };
   const level = options.logLevel ?? 1;
   const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });

@@ -13,12 +13,15 @@ export interface ModelCase {
   readonly maps?: readonly MapInfo[];
   readonly asm: readonly string[];
   readonly expectedAttachType?: number;
+  /** Load with BTF func_info naming these subprograms (main first at slot 0). */
+  readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
 const ARRAY_4_48: MapInfo = { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 };
 const ARRAY_1_48: MapInfo = { type: 2, keySize: 4, valueSize: 48, maxEntries: 1 };
 const RINGBUF: MapInfo = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 };
+const PROG_ARRAY: MapInfo = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 };
 
 const lookup = (mapIndex = 0, key = 0): string[] => [
   `*(u32 *)(r10 - 4) = ${key}`, 'r2 = r10', 'r2 += -4', `r1 = map_fd(${mapIndex})`, 'call 1',
@@ -145,6 +148,46 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'combined stack too large', type: 'socket_filter', asm: ['r1 = 0', '*(u64 *)(r10 - 512) = r1', 'call_local +2', 'r0 = 0', 'exit', 'r1 = 0', '*(u64 *)(r10 - 16) = r1', 'r0 = 0', 'exit'] },
   { name: 'recursion too deep', type: 'socket_filter', asm: ['call_local +2', 'r0 = 0', 'exit', 'call_local -1', 'r0 = 0', 'exit'] },
   { name: 'subprog called twice with different args', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +9', 'r6 = r0', 'r1 = r6', 'r2 = 8', 'call_local +6', 'r1 = r6', 'r2 = 44', 'call_local +3', 'r0 = 0', 'exit', 'r0 = 0', 'exit', 'r1 += r2', 'r0 = *(u32 *)(r1 + 0)', 'exit'] },
+  // Callbacks: bpf_loop (181) and bpf_for_each_map_elem (164) with a static subprogram loaded by ld_imm64 (func_info needed).
+  ...[
+    { name: 'bpf_loop callback', body: ['r0 = 0', 'exit'] },
+    { name: 'bpf_loop callback returns 2', body: ['r0 = 2', 'exit'] },
+    { name: 'bpf_loop callback returns its index', body: ['r0 = r1', 'exit'] },
+    { name: 'bpf_loop callback without r0', body: ['r2 = 0', 'exit'] },
+    { name: 'bpf_loop callback returns its null ctx', body: ['r0 = r2', 'exit'] },
+    { name: 'bpf_loop callback returns its ctx pointer', body: ['r0 = r2', 'exit'], ctx: true },
+    { name: 'bpf_loop callback reads its ctx', body: ['r0 = *(u64 *)(r2 + 0)', 'r0 = 0', 'exit'], ctx: true },
+    { name: 'bpf_loop callback reads past its ctx', body: ['r0 = *(u64 *)(r2 + 8)', 'r0 = 0', 'exit'], ctx: true },
+    { name: 'bpf_loop callback reads r3', body: ['r0 = r3', 'exit'] },
+  ].map((c): ModelCase => ({
+    name: c.name, type: 'tracepoint', functions: [{ start: 0 }, { start: c.ctx === true ? 11 : 8 }],
+    asm: [...(c.ctx === true ? ['r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r3 = r10', 'r3 += -8'] : ['r3 = 0']), 'r1 = 3',
+      'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', ...c.body],
+  })),
+  { name: 'bpf_loop without func_info', type: 'tracepoint', asm: ['r3 = 0', 'r1 = 3', 'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', 'r0 = 0', 'exit'] },
+  { name: 'bpf_loop with a global callback', type: 'tracepoint', functions: [{ start: 0 }, { start: 8, global: true }], asm: ['r3 = 0', 'r1 = 3', 'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', 'r0 = 0', 'exit'] },
+  { name: 'bpf_loop with a scalar callback', type: 'tracepoint', functions: [{ start: 0 }], asm: ['r3 = 0', 'r1 = 3', 'r2 = 0', 'r4 = 0', 'call 181', 'r0 = 0', 'exit'] },
+  { name: 'bpf_loop with a scalar ctx', type: 'tracepoint', functions: [{ start: 0 }, { start: 8 }], asm: ['r3 = 7', 'r1 = 3', 'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', 'r0 = 0', 'exit'] },
+  { name: 'bpf_loop zero iterations skip the callback', type: 'tracepoint', functions: [{ start: 0 }, { start: 8 }], asm: ['r3 = 0', 'r1 = 0', 'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', 'r0 = 2', 'exit'] },
+  { name: 'bpf_loop result is a scalar', type: 'tracepoint', functions: [{ start: 0 }, { start: 8 }], asm: ['r3 = 0', 'r1 = 3', 'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 += 1', 'exit', 'r0 = 0', 'exit'] },
+  { name: 'for_each_map_elem reads the value', type: 'tracepoint', maps: [ARRAY_4_48], functions: [{ start: 0 }, { start: 9 }], asm: ['r1 = map_fd(0)', 'r2 = func_ref(+6)', 'r3 = 0', 'r4 = 0', 'call 164', 'r0 = 0', 'exit', 'r0 = *(u64 *)(r3 + 40)', 'r0 = 0', 'exit'] },
+  { name: 'for_each_map_elem reads past the value', type: 'tracepoint', maps: [ARRAY_4_48], functions: [{ start: 0 }, { start: 9 }], asm: ['r1 = map_fd(0)', 'r2 = func_ref(+6)', 'r3 = 0', 'r4 = 0', 'call 164', 'r0 = 0', 'exit', 'r0 = *(u64 *)(r3 + 44)', 'r0 = 0', 'exit'] },
+  { name: 'for_each_map_elem writes the key', type: 'tracepoint', maps: [ARRAY_4_48], functions: [{ start: 0 }, { start: 9 }], asm: ['r1 = map_fd(0)', 'r2 = func_ref(+6)', 'r3 = 0', 'r4 = 0', 'call 164', 'r0 = 0', 'exit', 'r0 = 0', '*(u32 *)(r2 + 0) = r0', 'exit'] },
+  { name: 'bpf_loop callback stack adds to the caller', type: 'socket_filter', functions: [{ start: 0 }, { start: 9 }], asm: ['r3 = 0', '*(u64 *)(r10 - 384) = r3', 'r1 = 3', 'r2 = func_ref(+5)', 'r4 = 0', 'call 181', 'r0 = 0', 'exit', 'r0 = 0', '*(u64 *)(r10 - 160) = r0', 'exit'] },
+  // bpf_tail_call (12): a prog array, no reference held, and at most 256 bytes of callers' stack under a subprogram that tail calls.
+  { name: 'tail call', type: 'socket_filter', maps: [PROG_ARRAY], asm: ['r2 = map_fd(0)', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'] },
+  { name: 'tail call r0 after a failed call', type: 'socket_filter', maps: [PROG_ARRAY], asm: ['r2 = map_fd(0)', 'r3 = 0', 'call 12', 'exit'] },
+  { name: 'tail call without ctx', type: 'socket_filter', maps: [PROG_ARRAY], asm: ['r1 = 0', 'r2 = map_fd(0)', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'] },
+  { name: 'tail call holding a ringbuf reference', type: 'socket_filter', maps: [RINGBUF, PROG_ARRAY], asm: ['r6 = r1', 'r1 = map_fd(0)', 'r2 = 8', 'r3 = 0', 'call 131', 'if r0 == 0 goto +6', 'r7 = r0', 'r1 = r6', 'r2 = map_fd(1)', 'r3 = 0', 'call 12', 'r1 = r7', 'r2 = 0', 'call 133', 'r0 = 0', 'exit'] },
+  { name: 'subprog tail call under a small stack', type: 'socket_filter', maps: [PROG_ARRAY], functions: [{ start: 0 }, { start: 5 }], asm: ['r2 = 0', '*(u64 *)(r10 - 64) = r2', 'call_local +2', 'r0 = 0', 'exit', 'r2 = map_fd(0)', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'] },
+  { name: 'subprog tail call under 256 bytes of stack', type: 'socket_filter', maps: [PROG_ARRAY], functions: [{ start: 0 }, { start: 5 }], asm: ['r2 = 0', '*(u64 *)(r10 - 256) = r2', 'call_local +2', 'r0 = 0', 'exit', 'r2 = map_fd(0)', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'] },
+  { name: 'subprog tail call in a void function', type: 'socket_filter', maps: [PROG_ARRAY], functions: [{ start: 0 }, { start: 3, scalarReturn: false }], asm: ['call_local +2', 'r0 = 0', 'exit', 'r2 = map_fd(0)', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'] },
+  { name: 'subprog tail call returns what the called program returns', type: 'socket_filter', maps: [PROG_ARRAY], functions: [{ start: 0 }, { start: 5 }], asm: ['call_local +4', 'if r0 == 0 goto +1', 'r0 = r9', 'r0 = 0', 'exit', 'r2 = map_fd(0)', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'] },
+  // LD_ABS in a subprogram loaded with func_info: a failed load returns 0 from the subprogram.
+  { name: 'ld_abs in a subprogram exits early', type: 'socket_filter', functions: [{ start: 0 }, { start: 5 }], asm: ['call_local +4', 'if r0 != 0 goto +1', 'r0 = r9', 'r0 = 0', 'exit', 'r6 = r1', 'r0 = *(u16 *)skb[12]', 'r0 = 1', 'exit'] },
+  { name: 'ld_abs in a subprogram, both paths safe', type: 'socket_filter', functions: [{ start: 0 }, { start: 3 }], asm: ['call_local +2', 'r0 = 0', 'exit', 'r6 = r1', 'r0 = *(u16 *)skb[12]', 'r0 = 1', 'exit'] },
+  { name: 'ld_abs in a void subprogram', type: 'socket_filter', functions: [{ start: 0 }, { start: 3, scalarReturn: false }], asm: ['call_local +2', 'r0 = 0', 'exit', 'r6 = r1', 'r0 = *(u16 *)skb[12]', 'r0 = 1', 'exit'] },
+  { name: 'ld_abs in a subprogram without func_info', type: 'socket_filter', asm: ['call_local +2', 'r0 = 0', 'exit', 'r6 = r1', 'r0 = *(u16 *)skb[12]', 'r0 = 1', 'exit'] },
   { name: 'ld_abs', type: 'socket_filter', asm: ['r6 = r1', 'r0 = *(u16 *)skb[12]', 'exit'] },
   { name: 'ld_abs without r6', type: 'socket_filter', asm: ['r0 = *(u16 *)skb[12]', 'exit'] },
   { name: 'ld_abs r6 not ctx', type: 'socket_filter', asm: ['r6 = r10', 'r0 = *(u16 *)skb[12]', 'exit'] },

@@ -6,6 +6,7 @@
 import { encodeInstructions, type Instruction } from '../../isa/index.js';
 import { sys } from '../../src/internal.js';
 import type { MapInfo } from '../../verifier/index.js';
+import { loadBtf } from '../../loader/index.js';
 import { assemble, createMap } from './bpf-raw.js';
 
 const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys;
@@ -60,28 +61,66 @@ export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
   return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
 }
 
-export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean } = {}): KernelVerdict {
+/** A subprogram of a case loaded with BTF func_info: its first slot and whether it is global. */
+export interface CaseFunction { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }
+
+const BTF_KIND_INT = 1;
+const BTF_KIND_FUNC = 12;
+const BTF_KIND_FUNC_PROTO = 13;
+
+/**
+ * Raw BTF for func_info: `int`, prototypes `int (void)` and `void (void)`, and one FUNC per
+ * function (f0, f1, …), static or global, returning int unless `scalarReturn` is false; function
+ * i is type 4 + i.
+ */
+export function functionsBtf(functions: readonly CaseFunction[]): Uint8Array {
+  const names = functions.map((_, i) => `f${i}`);
+  const strings = `\0int\0${names.join('\0')}\0`;
+  const words: number[] = [1, BTF_KIND_INT << 24, 4, (1 << 24) | 32, 0, BTF_KIND_FUNC_PROTO << 24, 1, 0, BTF_KIND_FUNC_PROTO << 24, 0];
+  let off = 5;
+  functions.forEach((f, i) => { words.push(off, (BTF_KIND_FUNC << 24) | (f.global === true ? 1 : 0), f.scalarReturn === false ? 3 : 2); off += names[i]!.length + 1; });
+  const types = Buffer.alloc(words.length * 4);
+  words.forEach((w, i) => types.writeUInt32LE(w >>> 0, i * 4));
+  const header = Buffer.alloc(24);
+  header.writeUInt16LE(0xeb9f, 0); header.writeUInt8(1, 2); header.writeUInt32LE(24, 4);
+  header.writeUInt32LE(0, 8); header.writeUInt32LE(types.length, 12); header.writeUInt32LE(types.length, 16); header.writeUInt32LE(strings.length, 20);
+  return new Uint8Array(Buffer.concat([header, types, Buffer.from(strings, 'latin1')]));
+}
+
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean; functions?: readonly CaseFunction[] } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
   const log = pointee(4 << 20);
-  const attr = encodeAttr(ProgLoadAttr, {
-    prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
-    log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
-  });
-  const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);
-  const text = log.cString();
-  if (fd >= 0) { sys.close(fd); return parseKernelLog(text, true); }
-  return parseKernelLog(text, false, errnoName(-fd));
+  const functions = options.functions;
+  const btf = functions === undefined ? undefined : loadBtf(functionsBtf(functions));
+  try {
+    const funcInfo = functions === undefined ? undefined : Buffer.alloc(functions.length * 8);
+    functions?.forEach((f, i) => { funcInfo!.writeUInt32LE(f.start, i * 8); funcInfo!.writeUInt32LE(4 + i, i * 8 + 4); });
+    const attr = encodeAttr(ProgLoadAttr, {
+      prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
+      log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
+      ...(btf === undefined ? {} : { prog_btf_fd: btf.fd, func_info_rec_size: 8, func_info: pointee(funcInfo!), func_info_cnt: functions!.length }),
+    });
+    const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);
+    const text = log.cString();
+    if (fd >= 0) { sys.close(fd); return parseKernelLog(text, true); }
+    return parseKernelLog(text, false, errnoName(-fd));
+  } finally {
+    btf?.close();
+  }
 }
 
 /**
  * LLVM-syntax lines as test/support/bpf-raw.ts assembles them, plus `call_local +N`
- * (a bpf-to-bpf call N slots ahead, which LLVM syntax writes only with a label).
+ * (a bpf-to-bpf call N slots ahead, which LLVM syntax writes only with a label) and
+ * `rN = func_ref(+K)` (ld_imm64 of the subprogram K + 1 slots after the ld_imm64's first slot).
  */
 export function assembleCase(lines: readonly string[]): Instruction[] {
   return lines.flatMap((l) => {
     const m = /^call_local ([+-]\d+)$/.exec(l.trim());
     if (m !== null) return [{ kind: 'call', callee: 'local', imm: Number(m[1]), offset: 0 } as Instruction];
+    const f = /^r(\d+) = func_ref\(([+-]\d+)\)$/.exec(l.trim());
+    if (f !== null) return [{ kind: 'ldImm64', dst: Number(f[1]), pseudo: 4, imm: Number(f[2]), nextImm: 0 } as Instruction];
     return assemble([l]);
   });
 }

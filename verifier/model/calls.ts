@@ -39,14 +39,17 @@ const TRACING_TYPES = new Set(['kprobe', 'tracepoint', 'perf_event', 'raw_tracep
 
 /**
  * check_max_stack_depth over the static call graph: the stack of each chain of calls (each
- * subprogram's deepest stack, rounded up to 16 bytes) must fit in 512 bytes.
+ * subprogram's deepest stack, rounded up to 16 bytes) must fit in 512 bytes, and a subprogram that
+ * tail calls may not be called with 256 bytes or more of stack below it.
  */
-export function checkCombinedStack(progType: string, starts: readonly number[], depth: readonly number[], calls: readonly (readonly number[])[]): void {
+export function checkCombinedStack(progType: string, starts: readonly number[], depth: readonly number[], calls: readonly (readonly number[])[], tailCalls: readonly boolean[] = []): void {
   const round = (d: number): number => Math.ceil(d / 16) * 16;
   if (TRACING_TYPES.has(progType) && starts.length > 1 && depth.some((d) => round(d) >= 64)) {
     notModelled('private stacks of tracing programs with subprograms');
   }
   const visit = (sub: number, sum: number, frame: number): void => {
+    // A subprogram that tail calls may have at most 256 bytes of callers' stack (32 tail calls stay within 8 KiB).
+    if (sub !== 0 && tailCalls[sub] === true && sum >= 256) reject('EACCES', `tail_calls are not allowed when call stack of previous frames is ${sum} bytes. Too large`);
     const total = sum + round(depth[sub] ?? 0);
     if (total > MAX_BPF_STACK) reject('EACCES', `combined stack size of ${frame + 1} calls is ${total}. Too large`);
     for (const callee of calls[sub] ?? []) {

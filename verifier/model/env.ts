@@ -1,6 +1,7 @@
 // What every check of the path walk can see: the current state, the
 // instruction being checked, the id generator and the load's options.
 
+import type { FunctionInfo } from '../options.js';
 import type { CtxTable, HelperPrototype } from '../tables/types.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
@@ -18,6 +19,8 @@ export interface ModelOptions {
   readonly helper: (id: number) => HelperPrototype | undefined;
   /** Whether helper `id` is available to the program type: undefined when not known. */
   readonly helperAvailable: (id: number) => boolean | undefined;
+  /** The load's BTF func_info by subprogram (undefined: a load without it). */
+  readonly functions?: readonly FunctionInfo[];
 }
 
 export interface Env {

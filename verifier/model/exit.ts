@@ -4,7 +4,7 @@
 import { S64_MAX, S64_MIN } from '../scalar/scalar.js';
 import { type Env, readReg } from './env.js';
 import { notModelled, reject } from './outcome.js';
-import { regStr } from './reg.js';
+import { type RegState, regStr } from './reg.js';
 import { checkResourceLeak } from './references.js';
 
 /** BPF_CGROUP_INET_EGRESS attach type. */
@@ -34,9 +34,14 @@ export function checkMainExit(env: Env): void {
   if (r0.type !== 'scalar') reject('EINVAL', `At program exit the register R0 is not a known value (${regStr(r0)})`);
   const [lo, hi] = range;
   if (BigInt(lo) <= r0.s.smin && r0.s.smax <= BigInt(hi)) return;
-  const parts = ['At program exit the register R0 has'];
-  if (r0.s.smin > S64_MIN) parts.push(` smin=${r0.s.smin}`);
-  if (r0.s.smax < S64_MAX) parts.push(` smax=${r0.s.smax}`);
+  reject('EINVAL', invalidScalar('At program exit', 'R0', r0, lo, hi));
+}
+
+/** The kernel's verbose_invalid_scalar: a register outside the range it must return in. */
+export function invalidScalar(where: string, name: string, r: RegState, lo: number, hi: number): string {
+  const parts = [`${where} the register ${name} has`];
+  if (r.s.smin > S64_MIN) parts.push(` smin=${r.s.smin}`);
+  if (r.s.smax < S64_MAX) parts.push(` smax=${r.s.smax}`);
   if (parts.length === 1) parts.push(' unknown scalar value');
-  reject('EINVAL', `${parts.join('')} should have been in [${lo}, ${hi}]`);
+  return `${parts.join('')} should have been in [${lo}, ${hi}]`;
 }

@@ -57,7 +57,8 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
     case 'ringbuf_mem_release':
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
       return;
-    case 'stack': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    case 'stack': case 'stack_or_null': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
+    case 'func': if (reg.type !== 'func') typeMismatch(regno, reg, ['func']); return;
     case 'sock_common': case 'btf_id_sock_common': checkSockArg(regno, reg, arg); return;
     case 'spin_lock': checkSpinLockArg(regno, reg); return;
     default: notModelled(`helper argument kind ${arg}`);
@@ -124,7 +125,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayAccessPacket(env.opts.progType, 'read')) reject('EACCES', 'helper access to the packet is not allowed');
   if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
-  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null';
+  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null';
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(regno, reg, arg);
     checkArgRegOff(regno, reg, arg, fn.releasesArg === i);

@@ -43,7 +43,7 @@ const sameFlags = (a: RegState, b: RegState): boolean =>
 
 function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
   return o.type === c.type && sameFlags(o, c) && o.off === c.off && scalarEqual(o.s, c.s) && o.map === c.map && o.range === c.range
-    && o.memSize === c.memSize && o.frameno === c.frameno && o.btfName === c.btfName && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+    && o.memSize === c.memSize && o.frameno === c.frameno && o.btfName === c.btfName && o.subprog === c.subprog && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
 function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {

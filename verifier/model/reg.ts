@@ -9,7 +9,7 @@ import type { MapInfo } from './map-info.js';
 
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'stack'
-  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys'
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys' | 'func'
   /** PTR_TO_BTF_ID: a kernel object of the struct `btfName`. */
   | 'ptr';
 
@@ -41,6 +41,8 @@ export interface RegState {
   frameno: number;
   /** ptr (PTR_TO_BTF_ID): the kernel struct it points to. */
   btfName?: string;
+  /** Function pointers (ld_imm64 of a subprogram): the subprogram's index. */
+  subprog?: number;
 }
 
 /** Packet pointer range markers: the pointer equals pkt_end, or is beyond it (the kernel's AT_PKT_END, BEYOND_PKT_END). */
@@ -85,7 +87,7 @@ export const isNullScalar = (r: RegState): boolean =>
 const baseName: Record<RegType, string> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key', stack: 'fp',
   pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock',
-  flow_keys: 'flow_keys', ptr: 'ptr_',
+  flow_keys: 'flow_keys', ptr: 'ptr_', func: 'func',
 };
 
 /** The kernel's reg_type_str: flag prefixes, the base name, `_or_null`. */

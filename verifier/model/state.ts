@@ -35,6 +35,10 @@ export interface FrameState {
   /** The call instruction that created this frame (-1 for the main program). */
   callsite: number;
   subprog: number;
+  /** Callback iterations this frame has started from its current call (the kernel's callback_depth). */
+  callbackDepth?: number;
+  /** Set for a callback's frame: the range R0 must return in, and the references held on entry. */
+  callback?: { readonly retMin: number; readonly retMax: number; readonly refs: number };
 }
 
 export interface Reference {
@@ -49,6 +53,8 @@ export interface Reference {
 export interface VerifierState {
   frames: FrameState[];
   refs: Reference[];
+  /** Callback bodies entered on this path (the kernel's callback_unroll_depth). */
+  callbackUnrollDepth?: number;
 }
 
 export function initialState(): VerifierState {
@@ -63,7 +69,7 @@ export function cloneFrame(f: FrameState): FrameState {
 }
 
 export function cloneState(s: VerifierState): VerifierState {
-  return { frames: s.frames.map(cloneFrame), refs: [...s.refs] };
+  return { ...s, frames: s.frames.map(cloneFrame), refs: [...s.refs] };
 }
 
 export const curFrame = (s: VerifierState): FrameState => s.frames[s.frames.length - 1]!;

@@ -12,6 +12,8 @@ import { checkCondJump } from './branch.js';
 import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env.js';
 import { checkMainExit } from './exit.js';
 import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
+import { callbackEntry, callsCallback, exitCallback, loadFuncPointer } from './callbacks.js';
+import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
@@ -67,7 +69,8 @@ function prunePoints(insns: readonly (Instruction | undefined)[]): Uint8Array {
       case 'jump': case 'mayGoto': marks[t] = 1; marks[t + insn.offset + 1] = 1; break;
       case 'ja': marks[t + insn.offset + 1] = 1; break;
       case 'gotol': marks[t + insn.imm + 1] = 1; break;
-      case 'call': marks[t + 1] = 1; if (insn.callee === 'local') { marks[t] = 1; marks[t + insn.imm + 1] = 1; } break;
+      case 'call': marks[t + 1] = 1; if (insn.callee === 'local') { marks[t] = 1; marks[t + insn.imm + 1] = 1; } if (callsCallback(insn)) marks[t] = 1; break;
+      case 'ldImm64': if (insn.pseudo === 4) { marks[t] = 1; marks[t + 2] = 1; marks[t + insn.imm + 1] = 1; } break;
       default: break;
     }
   });
@@ -215,14 +218,17 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const depth = input.subprograms.map(() => 0);
   const calls: number[][] = input.subprograms.map(() => []);
   insns.forEach((insn, i) => {
-    if (insn?.kind === 'call' && insn.callee === 'local') calls[subprogOf(i)]!.push(subprogOf(i + insn.imm + 1));
+    // Function references count as calls: a callback runs on top of the frame that names it.
+    if ((insn?.kind === 'call' && insn.callee === 'local') || (insn?.kind === 'ldImm64' && insn.pseudo === 4)) calls[subprogOf(i)]!.push(subprogOf(i + insn.imm + 1));
   });
+  const tailCalls = input.subprograms.map(() => false);
+  insns.forEach((insn, i) => { if (isTailCall(insn)) tailCalls[subprogOf(i)] = true; });
   const noteStack = (state: VerifierState): void => {
     for (const f of state.frames) depth[f.subprog] = Math.max(depth[f.subprog]!, f.allocated);
   };
   const checkStack = (): void => {
     env.insnIdx = -1;
-    checkCombinedStack(input.options.progType, input.subprograms, depth, calls);
+    checkCombinedStack(input.options.progType, input.subprograms, depth, calls, tailCalls);
   };
   const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn, stackDepth: [...depth] });
 
@@ -239,17 +245,21 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
 
   /** is_state_visited: true when the current path is pruned. */
   const visit = (idx: number): boolean => {
-    let add = false;
+    // A call that calls a callback always keeps a state: the callback's iterations converge there.
+    const force = callsCallback(insns[idx]);
+    let add = force;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
     for (let k = 0; k < list.length; k++) {
       const sl = list[k]!;
       let hit = false;
       if (sl.branches > 0) {
-        if (statesEqual(sl.state, cur.state, true)) {
+        // The kernel compares RANGE_WITHIN here; identical states are a stricter test.
+        if (force && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
+        if (!force && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)) {
           reject('EINVAL', `infinite loop detected at insn ${idx}`);
         }
-        if (jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
+        if (!force && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
       } else if (statesEqual(sl.state, cur.state, false)) {
         hit = true;
       }
@@ -269,6 +279,28 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     prevJmps = jmpsProcessed;
     prevInsns = processed;
     return false;
+  };
+
+  /** find_prev_entry: the latest state kept at `at` on the current path, with the same call stack. */
+  const findPrevEntry = (s: VerifierState, at: number): VerifierState | undefined => {
+    const same = (o: VerifierState): boolean => o.frames.length === s.frames.length && o.frames.every((f, i) => f.callsite === s.frames[i]!.callsite);
+    return explored.get(at)?.find((cp) => cp.branches > 0 && same(cp.state))?.state;
+  };
+
+  /** prepare_func_exit: back to the caller (after the call) or, from a callback, to the call itself. */
+  const leaveFrame = (): number => {
+    noteStack(cur.state);
+    if (cur.state.frames[cur.state.frames.length - 1]!.callback !== undefined) return exitCallback(cur.state, (s, at) => findPrevEntry(s, at));
+    return exitSubprogram(cur.state);
+  };
+
+  /** An instruction that may also leave the subprogram: the path going on is queued, this one returns `r0`. */
+  const exitEarly = (idx: number, r0: RegState): number => {
+    if (cur.parent !== undefined) cur.parent.branches++;
+    pending.push({ state: cloneState(cur.state), insn: idx + 1, parent: cur.parent });
+    if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+    regs(env)[0] = r0;
+    return leaveFrame();
   };
 
   try {
@@ -294,7 +326,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           checkAlu(env, insn);
           break;
         case 'ldImm64':
-          loadImm64(env, insn);
+          if (insn.pseudo === 4) { checkWritable(insn.dst); loadFuncPointer(env, insn.dst, idx + insn.imm + 1, input.subprograms); } else loadImm64(env, insn);
           next = idx + 2;
           break;
         case 'ldx': {
@@ -339,23 +371,44 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           checkCallUnderLock(env, insn.callee, insn.imm);
           if (insn.callee === 'local') {
             const target = idx + insn.imm + 1;
+            if (input.options.functions?.find((f) => f.start === target)?.global === true) notModelled('calls of global functions');
             enterSubprogram(env, idx, target, input.subprograms.indexOf(target));
             next = target;
             break;
           }
           if (insn.callee !== 'helper') notModelled('kfunc calls');
+          if (callsCallback(insn)) {
+            const before = cloneState(cur.state);
+            checkHelperCall(env, insn.imm);
+            const cb = callbackEntry(env, before, insn.imm, idx, (sub) => input.subprograms[sub]!);
+            if (cb !== undefined) {
+              if (cur.parent !== undefined) cur.parent.branches++;
+              pending.push({ state: cb.state, insn: cb.insn, parent: cur.parent });
+              if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+            }
+            break;
+          }
           checkHelperCall(env, insn.imm);
+          if (insn.imm === TAIL_CALL) {
+            checkTailCall(env);
+            // In a subprogram the called program returns to this one's caller: explored first, with an unknown R0.
+            if (cur.state.frames.length > 1) next = exitEarly(idx, unknownReg());
+          }
           break;
         case 'exit':
           jmpsProcessed++;
-          if (cur.state.frames.length > 1) { noteStack(cur.state); next = exitSubprogram(cur.state); break; }
+          if (cur.state.frames.length > 1) { next = leaveFrame(); break; }
           checkMainExit(env);
           noteStack(cur.state);
           if (!finishPath()) { checkStack(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': notModelled('may_goto');
         case 'callx': notModelled('callx');
-        case 'ldAbs': case 'ldInd': checkLdAbs(env, insn); break;
+        case 'ldAbs': case 'ldInd':
+          checkLdAbs(env, insn);
+          // In a subprogram a failed load returns 0 from it (the hidden exit of bpf_gen_ld_abs); the loaded path goes on.
+          if (cur.state.frames.length > 1) next = exitEarly(idx, constReg(0n));
+          break;
       }
       cur.insn = next;
     }

@@ -42,6 +42,12 @@ const list: HelperPrototype[] = [
   proto(93, 'void', ['spin_lock']),
   proto(94, 'void', ['spin_lock']),
   ...SOCKET_HELPERS,
+  // Helpers of bpf-to-bpf calls and callbacks; available where the generated table measured them.
+  proto(12, 'void', ['ctx', 'const_map_ptr', 'anything'], { mapTypes: [M.PROG_ARRAY] }),
+  proto(17, 'integer', ['ctx']),
+  proto(118, 'integer', []),
+  proto(164, 'integer', ['const_map_ptr', 'func', 'stack_or_null', 'anything']),
+  proto(181, 'integer', ['anything', 'func', 'stack_or_null', 'anything']),
 ];
 
 const byId = new Map(list.map((p) => [p.id, p]));

@@ -22,6 +22,7 @@ export type HelperArgType =
   | 'ctx'                 // ARG_PTR_TO_CTX
   | 'ringbuf_mem_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
   | 'stack'               // ARG_PTR_TO_STACK
+  | 'stack_or_null'       // ARG_PTR_TO_STACK | PTR_MAYBE_NULL
   | 'long'                // ARG_PTR_TO_LONG (8 bytes written, aligned)
   | 'int'                 // ARG_PTR_TO_INT
   | 'const_str'           // ARG_PTR_TO_CONST_STR

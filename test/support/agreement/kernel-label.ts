@@ -7,6 +7,8 @@ import { sys } from '../../../src/internal.js';
 import type { ObjectProgram } from './object-corpus.js';
 import type { Verdict } from './model-run.js';
 import type { CorpusMap, CorpusProgram } from './corpus.js';
+import type { FunctionInfo } from '../../../verifier/index.js';
+import { rawFunctions } from './functions.js';
 
 export type KernelOutcome =
   | (Verdict & { readonly log: string })
@@ -21,6 +23,10 @@ export interface PreparedProgram {
   readonly maps: ReadonlyMap<number, CorpusMap>;
   /** Loaded with BTF func_info (objects with .BTF.ext; test_verifier cases with func_info). */
   readonly withFuncInfo?: boolean;
+  /** The func_info's subprograms (names, global linkage), for the model. */
+  readonly functions?: readonly FunctionInfo[];
+  /** Loaded with BPF_F_SLEEPABLE (objects: a `.s` section). */
+  readonly sleepable?: boolean;
 }
 
 const PROCESSED = /^processed (\d+) insns/m;
@@ -67,7 +73,8 @@ export function withPrepared<T>(p: CorpusProgram, use: (prepared: PreparedProgra
       if (id === undefined) return use({ reason: `kfunc ${k.name} is not in this kernel's BTF` });
       patchImm(insns, k.insn, id);
     }
-    return use({ insns, maps, withFuncInfo: p.funcInfo !== undefined });
+    const functions = p.funcInfo !== undefined && p.btf !== undefined ? rawFunctions(p.btf, p.funcInfo) : undefined;
+    return use({ insns, maps, withFuncInfo: p.funcInfo !== undefined, ...(functions === undefined ? {} : { functions }) });
   } finally {
     for (const o of owned.reverse()) o.close();
   }

@@ -26,23 +26,22 @@ export function progTypeName(type: number): string {
   return typeNames.get(type) ?? `type ${type}`;
 }
 
-/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
-const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
+/** BPF_F_SLEEPABLE. */
+const SLEEPABLE = 16;
 
-export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number }, prepared: PreparedProgram): ModelOutcome {
+export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number; readonly attachTo?: string }, prepared: PreparedProgram): ModelOutcome {
   try {
     const r = verifyProgram(prepared.insns, {
       progType: progTypeName(p.progType),
       maps: (fd) => prepared.maps.get(fd),
       expectedAttachType: p.expectedAttachType ?? 0,
       logLevel: 1,
+      ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
+      sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
+      // The model only asks whether the load names an attach target; the kernel's id is resolved at labelling.
+      ...(p.attachTo === undefined ? {} : { attachBtfId: 1 }),
     });
     if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
-    // The model assumes a load without BTF func_info; with it the kernel lets subprograms use
-    // LD_ABS and tail calls, so that rejection does not apply.
-    if (r.verdict === 'reject' && prepared.withFuncInfo === true && NO_BTF_SUBPROG.test(r.message ?? '')) {
-      return { kind: 'not-modelled', reason: 'loads with BTF func_info are not modelled' };
-    }
     return { kind: 'verdict', verdict: r.verdict, errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: r.insnsProcessed ?? null };
   } catch (e) {
     return { kind: 'not-modelled', reason: `model error: ${(e as Error).message}` };

@@ -5,8 +5,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BpfObject, readObject } from '../../../elf/index.js';
-import { prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
+import { kernelBtf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import type { CorpusMap } from './corpus.js';
+import type { FunctionInfo } from '../../../verifier/index.js';
+import { objectFunctions } from './functions.js';
 
 export interface ObjectProgram {
   readonly name: string;
@@ -41,8 +43,22 @@ export function objectCorpus(dir: string, suite: string, areaOf: (file: string, 
 }
 
 /** The program as the loader would pass it to BPF_PROG_LOAD, with stand-in map fds. */
-export function prepareObjectProgram(p: ObjectProgram): { insns: Uint8Array; maps: Map<number, CorpusMap>; withFuncInfo: boolean } {
-  const prepared = prepareObjectPrograms(new Uint8Array(readFileSync(p.objectPath)), { programs: [p.program] })[0];
+export function prepareObjectProgram(p: ObjectProgram): { insns: Uint8Array; maps: Map<number, CorpusMap>; withFuncInfo: boolean; functions?: readonly FunctionInfo[]; sleepable: boolean; expectedAttachType: number } {
+  const bytes = new Uint8Array(readFileSync(p.objectPath));
+  const prepared = prepareObjectPrograms(bytes, { programs: [p.program] })[0];
   if (prepared === undefined) throw new Error(`no program ${p.program}`);
-  return { insns: prepared.insns, maps: new Map([...prepared.maps].map(([fd, m]) => [fd, { ...m, slots: [] }])), withFuncInfo: prepared.funcInfo.length > 0 };
+  const functions = objectFunctions(bytes, prepared.funcInfo);
+  return { insns: prepared.insns, maps: new Map([...prepared.maps].map(([fd, m]) => [fd, { ...m, slots: [] }])), withFuncInfo: prepared.funcInfo.length > 0, sleepable: prepared.sleepable,
+    expectedAttachType: prepared.attachType === undefined ? 0 : attachTypeNumber(prepared.attachType),
+    ...(functions === undefined ? {} : { functions }) };
+}
+
+/** The running kernel's number for an attach type name ('trace_iter'), as the loader passes it. */
+function attachTypeNumber(name: string): number {
+  const btf = kernelBtf();
+  const id = btf.findOne('bpf_attach_type', 'ENUM');
+  const t = id === undefined ? undefined : btf.type(id);
+  const v = t?.kind === 'ENUM' ? t.values.find((e) => e.name === `BPF_${name.toUpperCase()}`) : undefined;
+  if (v === undefined) throw new Error(`this kernel has no attach type ${name}`);
+  return v.value;
 }
