@@ -69,7 +69,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     gpl: options.gpl ?? true,
     expectedAttachType: options.expectedAttachType ?? 0,
     map,
-    ctx: ctxTable(progType),
+    ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: helperPrototype,
     helperAvailable: (id) => helperAvailable(progType, id),
   };

@@ -12,7 +12,8 @@ import { type Env, regs } from './env.js';
 import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-info.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
-import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
+import { checkCtxAccess, checkFlowKeysAccess, checkSockAccess } from './ctx-access.js';
+import { type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -129,15 +130,6 @@ function checkAlignment(reg: RegState, off: number, size: number, strict: boolea
   }
 }
 
-function ctxLoadResult(type: string, env: Env): RegState {
-  switch (type) {
-    case 'scalar': return unknownReg();
-    case 'pkt': case 'pkt_meta': case 'pkt_end': return pointerReg(type);
-    case 'sock_common_or_null': return pointerReg('sock_common', { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId() });
-    default: notModelled(`a ctx field of type ${type}`);
-  }
-}
-
 /**
  * check_mem_access: `size` bytes at `insnOff` from the pointer in `regno`, read or written.
  * A read with a value register sets it.
@@ -173,11 +165,18 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
     }
     case 'ctx': {
       checkPtrOffReg(reg, regno, false);
-      if (o.signExtend) notModelled('sign-extending ctx loads');
-      const decision = env.opts.ctx?.decide(off, size, kind);
-      if (decision === undefined) notModelled(`ctx access off=${off} size=${size} for program type ${env.opts.progType}`);
-      if (!decision.allowed) reject('EACCES', `invalid bpf_context access off=${off} size=${size}`);
-      if (kind === 'read') loaded = ctxLoadResult(decision.type, env);
+      loaded = checkCtxAccess(env, off, size, kind, o.signExtend ?? false);
+      break;
+    }
+    case 'flow_keys': {
+      checkFlowKeysAccess(reg, off, size);
+      if (kind === 'read') loaded = unknownReg();
+      break;
+    }
+    case 'sock': case 'sock_common': case 'tcp_sock': {
+      if (reg.flags.maybeNull) { handled = false; break; }
+      checkSockAccess(reg, regno, off, size, kind);
+      loaded = unknownReg();
       break;
     }
     case 'stack': {

@@ -2,6 +2,7 @@
 // the program sees as ctx, and for each access the kernel's is_valid_access
 // decision (net/core/filter.c, kernel/trace/bpf_trace.c behaviour on 6.18).
 
+import { probedCtxTable } from './ctx-probed.js';
 import type { AccessKind, CtxAccessDecision, CtxFieldType, CtxTable } from './types.js';
 
 const deny: CtxAccessDecision = { allowed: false };
@@ -110,6 +111,11 @@ const kprobe: CtxTable = {
 
 const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
 
-export function ctxTable(progType: string): CtxTable | undefined {
-  return tables.get(progType);
+/**
+ * The context table of a load: the live kernel's measured table where there is one for the program
+ * type and expected attach type (the hand table decides beyond the measured bytes), else the hand table.
+ */
+export function ctxTable(progType: string, expectedAttachType = 0): CtxTable | undefined {
+  const hand = tables.get(progType);
+  return probedCtxTable(progType, expectedAttachType, hand) ?? hand;
 }

@@ -61,7 +61,7 @@ export interface HelperPrototype {
 }
 
 /** Register types a ctx load can produce (the kernel's bpf_insn_access_aux.reg_type). */
-export type CtxFieldType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock_common_or_null' | 'sock_or_null' | 'flow_keys' | 'unmodelled';
+export type CtxFieldType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_common_or_null' | 'sock_or_null' | 'flow_keys' | 'unmodelled';
 
 export type AccessKind = 'read' | 'write';
 
@@ -79,5 +79,6 @@ export interface CtxTable {
   readonly progType: string;
   /** The C struct the program sees (`__sk_buff`, `xdp_md`, ...). */
   readonly structName: string;
-  decide(off: number, size: 1 | 2 | 4 | 8, kind: AccessKind): CtxAccessDecision | undefined;
+  /** `signExtend`: a BPF_MEMSX load (the kernel refuses it for the fields it cannot convert). */
+  decide(off: number, size: 1 | 2 | 4 | 8, kind: AccessKind, signExtend?: boolean): CtxAccessDecision | undefined;
 }

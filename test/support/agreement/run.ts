@@ -31,7 +31,8 @@ export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
       const t0 = performance.now();
       let model: ModelOutcome;
       try {
-        model = runModel(p, prepareObjectProgram(p));
+        const prepared = prepareObjectProgram(p);
+        model = runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared);
       } catch (e) {
         model = { kind: 'not-modelled', reason: `preparation: ${(e as Error).message}` };
       }
