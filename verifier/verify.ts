@@ -71,7 +71,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     map,
     ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: helperPrototype,
-    helperAvailable: (id) => helperAvailable(progType, id),
+    helperAvailable: (id) => helperAvailable(progType, id, options.expectedAttachType ?? 0),
   };
   const level = options.logLevel ?? 1;
   const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });

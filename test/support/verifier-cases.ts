@@ -180,5 +180,12 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'raw_tracepoint arg read', type: 'raw_tracepoint', asm: ['r0 = *(u64 *)(r1 + 88)', 'r0 = 0', 'exit'] },
   { name: 'raw_tracepoint arg read past args', type: 'raw_tracepoint', asm: ['r0 = *(u64 *)(r1 + 96)', 'r0 = 0', 'exit'] },
   { name: 'sock_ops packet pointer', type: 'sock_ops', asm: ['r2 = *(u64 *)(r1 + 192)', 'r3 = *(u64 *)(r1 + 200)', 'r4 = r2', 'r4 += 1', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 0)', 'r0 = 1', 'exit'] },
+  // Unsound accept found by the agreement run (verifier_helper_packet_access test12): a packet pointer
+  // is a helper's memory only for helpers whose prototype has pkt_access.
+  { name: 'packet pointer to skb_load_bytes', type: 'sched_cls', asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r3 = r6', 'r6 += 8', 'if r6 > r7 goto +3', 'r2 = 0', 'r4 = 4', 'call 26', 'r0 = 0', 'exit'] },
+  { name: 'packet pointer as map key', type: 'sched_cls', maps: [HASH_4_8], asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r2 = r6', 'r6 += 8', 'if r6 > r7 goto +2', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'] },
+  { name: 'packet pointer as map key in cgroup_skb', type: 'cgroup_skb', maps: [HASH_4_8], asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r2 = r6', 'r6 += 8', 'if r6 > r7 goto +2', 'r1 = map_fd(0)', 'call 1', 'r0 = 1', 'exit'] },
+  { name: 'raw_tracepoint helper availability', type: 'raw_tracepoint', asm: ['call 8', 'r0 = 0', 'exit'] },
+  { name: 'sk_lookup skb_load_bytes unavailable', type: 'sk_lookup', expectedAttachType: 36, asm: ['r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'call 26', 'r0 = 0', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
 ];

@@ -48,6 +48,8 @@ export interface HelperPrototype {
   /** Up to five arguments, R1 first; missing ones are 'dontcare'. */
   readonly args: readonly HelperArgType[];
   readonly gplOnly?: boolean;
+  /** The prototype's pkt_access: packet pointers may be passed as memory arguments. */
+  readonly pktAccess?: boolean;
   /** The helper invalidates packet pointers (bpf_helper_changes_pkt_data). */
   readonly changesPktData?: boolean;
   /** Program types (kernel names without BPF_PROG_TYPE_, lower case) the helper is available to; undefined = not known. */
