@@ -187,5 +187,8 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'packet pointer as map key in cgroup_skb', type: 'cgroup_skb', maps: [HASH_4_8], asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r2 = r6', 'r6 += 8', 'if r6 > r7 goto +2', 'r1 = map_fd(0)', 'call 1', 'r0 = 1', 'exit'] },
   { name: 'raw_tracepoint helper availability', type: 'raw_tracepoint', asm: ['call 8', 'r0 = 0', 'exit'] },
   { name: 'sk_lookup skb_load_bytes unavailable', type: 'sk_lookup', expectedAttachType: 36, asm: ['r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'call 26', 'r0 = 0', 'exit'] },
+  // A narrow fill of a value that fits keeps the spilled register's id (coerce_reg_to_size keeps it).
+  { name: '32-bit fill keeps the scalar id', type: 'xdp', asm: ['call 7', 'w0 &= 0x80000000', '*(u32 *)(r10 - 8) = r0', 'r1 = *(u32 *)(r10 - 8)', 'r2 = 0', 'if r1 != r2 goto +2', 'if r0 == r2 goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'] },
+  { name: '8-bit fill of a 32-bit value drops the id', type: 'xdp', asm: ['call 7', 'w0 &= 0x80000100', '*(u32 *)(r10 - 8) = r0', 'r1 = *(u8 *)(r10 - 8)', 'r2 = 0', 'if r1 != r2 goto +2', 'if r0 == r2 goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
 ];

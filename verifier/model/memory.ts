@@ -222,7 +222,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
   if (!handled) reject('EACCES', `R${regno} invalid mem access '${regStr(reg)}'`);
   if (kind === 'read' && o.valueRegno >= 0) {
     let r = loaded ?? unknownReg();
-    if (r.type === 'scalar' && size < 8) r = scalarReg(o.signExtend ? signExtend64(r.s, size as 1 | 2 | 4) : truncateScalar(r.s, size as 1 | 2 | 4));
+    // coerce_reg_to_size keeps the id a narrow fill kept (the value fits in `size` bytes).
+    if (r.type === 'scalar' && size < 8) r = o.signExtend ? scalarReg(signExtend64(r.s, size as 1 | 2 | 4)) : { ...scalarReg(truncateScalar(r.s, size as 1 | 2 | 4)), id: r.id };
     else if (r.type === 'scalar' && o.signExtend) r = scalarReg(r.s);
     rs[o.valueRegno] = r;
   }
