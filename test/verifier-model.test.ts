@@ -35,8 +35,9 @@ describe.skipIf(!canLoad)('verifier model against the live kernel', () => {
       const maps = createLiveMaps(c.maps ?? []);
       try {
         const insns = assemble(c.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
-        const k = kernelVerify(c.type, insns, c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType });
-        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }) });
+        const extra = { ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }), ...(c.strictAlignment === true ? { strictAlignment: true } : {}) };
+        const k = kernelVerify(c.type, insns, extra);
+        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, ...extra });
         expect(m.verdict === 'accept' && !k.accepted, `unsound accept; kernel: ${k.message}`).toBe(false);
         const want = comparable(k);
         const got: Record<string, unknown> = { verdict: m.verdict };

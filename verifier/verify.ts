@@ -20,6 +20,8 @@ export interface VerifyOptions extends StructureOptions {
   readonly gpl?: boolean;
   /** expected_attach_type of the load (default 0). */
   readonly expectedAttachType?: number;
+  /** The load's BPF_F_STRICT_ALIGNMENT flag: every pointer's accesses are checked for alignment. */
+  readonly strictAlignment?: boolean;
   /** 0, 1 or 2: which log lines to produce (default 1). */
   readonly logLevel?: number;
 }
@@ -68,6 +70,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     privileged: resolved.privileged,
     gpl: options.gpl ?? true,
     expectedAttachType: options.expectedAttachType ?? 0,
+    strictAlignment: options.strictAlignment ?? false,
     map,
     ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: helperPrototype,

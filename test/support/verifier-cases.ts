@@ -12,6 +12,8 @@ export interface ModelCase {
   readonly maps?: readonly MapInfo[];
   readonly asm: readonly string[];
   readonly expectedAttachType?: number;
+  /** Loaded with BPF_F_STRICT_ALIGNMENT. */
+  readonly strictAlignment?: boolean;
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
@@ -190,5 +192,10 @@ export const modelCases: readonly ModelCase[] = [
   // A narrow fill of a value that fits keeps the spilled register's id (coerce_reg_to_size keeps it).
   { name: '32-bit fill keeps the scalar id', type: 'xdp', asm: ['call 7', 'w0 &= 0x80000000', '*(u32 *)(r10 - 8) = r0', 'r1 = *(u32 *)(r10 - 8)', 'r2 = 0', 'if r1 != r2 goto +2', 'if r0 == r2 goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'] },
   { name: '8-bit fill of a 32-bit value drops the id', type: 'xdp', asm: ['call 7', 'w0 &= 0x80000100', '*(u32 *)(r10 - 8) = r0', 'r1 = *(u8 *)(r10 - 8)', 'r2 = 0', 'if r1 != r2 goto +2', 'if r0 == r2 goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'] },
+  // BPF_F_STRICT_ALIGNMENT: every pointer, packets as if 2 bytes past an aligned address (NET_IP_ALIGN).
+  { name: 'strict: misaligned cb read', type: 'socket_filter', strictAlignment: true, asm: ['r0 = *(u16 *)(r1 + 49)', 'exit'] },
+  { name: 'strict: packet u32 at 2', type: 'sched_cls', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 2)', 'r0 = 0', 'exit'] },
+  { name: 'strict: packet u32 at 4', type: 'sched_cls', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 0', 'exit'] },
+  { name: 'strict: packet u16 at offset 1 of a moved pointer', type: 'xdp', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r2 += 3', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u16 *)(r2 + 1)', 'r0 = 2', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
 ];

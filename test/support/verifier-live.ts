@@ -62,13 +62,14 @@ export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
   return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
 }
 
-export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean } = {}): KernelVerdict {
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean; strictAlignment?: boolean } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
   const log = pointee(4 << 20);
   const attr = encodeAttr(ProgLoadAttr, {
     prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
     log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
+    prog_flags: options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0,
   });
   const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);
   const text = log.cString();

@@ -12,6 +12,7 @@ import { type Env, regs } from './env.js';
 import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-info.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
+import { checkPacketAlignment } from './packet-access.js';
 import { checkCtxAccess, checkFlowKeysAccess, checkSockAccess } from './ctx-access.js';
 import { type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
@@ -114,7 +115,7 @@ export function checkStackBounds(env: Env, reg: RegState, regno: number, off: nu
 }
 
 /** How the 6.18 kernel prints a variable offset in messages: a constant as a number. */
-function tnumText(t: { value: bigint; mask: bigint }): string {
+export function tnumText(t: { value: bigint; mask: bigint }): string {
   return t.mask === 0n ? BigInt.asIntN(64, t.value).toString() : formatTnum(t);
 }
 
@@ -122,8 +123,11 @@ const alignDesc: Partial<Record<RegType, string>> = { map_key: 'key ', map_value
 
 /** check_ptr_alignment without BPF_F_STRICT_ALIGNMENT on an efficient-unaligned-access host: only the stack is strict. */
 function checkAlignment(reg: RegState, off: number, size: number, strict: boolean): void {
+  if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
+    if (strict) checkPacketAlignment(reg, off, size);
+    return;
+  }
   if ((reg.type !== 'stack' && !strict) || size === 1) return;
-  if (reg.type === 'pkt' || reg.type === 'pkt_meta') notModelled('strict alignment of packet pointers');
   const at = tnumAdd(reg.s.varOff, tnumConst(BigInt.asUintN(64, BigInt(reg.off + off))));
   if (!tnumIsAligned(at, BigInt(size))) {
     reject('EACCES', `misaligned ${alignDesc[reg.type] ?? ''}access off ${tnumText(reg.s.varOff)}+${reg.off}+${off} size ${size}`);
@@ -137,7 +141,7 @@ function checkAlignment(reg: RegState, off: number, size: number, strict: boolea
 export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1 | 2 | 4 | 8, kind: AccessKind, o: AccessOptions): void {
   const rs = regs(env);
   const reg = rs[regno]!;
-  checkAlignment(reg, insnOff, size, o.strictAlignment ?? false);
+  checkAlignment(reg, insnOff, size, (o.strictAlignment ?? false) || (env.opts.strictAlignment ?? false));
   const off = insnOff + reg.off;
   const value = o.valueRegno >= 0 ? rs[o.valueRegno] : undefined;
   let loaded: RegState | undefined;

@@ -20,6 +20,8 @@ export type ModelOutcome =
   /** The model has no verdict for this program (a stage that is not built yet, or a bug it reports). */
   | { readonly kind: 'not-modelled'; readonly reason: string };
 
+const BPF_F_STRICT_ALIGNMENT = 1;
+
 const typeNames = new Map(PROGRAM_TYPE_NAMES.map(([name, n]) => [n, name]));
 
 export function progTypeName(type: number): string {
@@ -29,12 +31,13 @@ export function progTypeName(type: number): string {
 /** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
 const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
 
-export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number }, prepared: PreparedProgram): ModelOutcome {
+export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number }, prepared: PreparedProgram): ModelOutcome {
   try {
     const r = verifyProgram(prepared.insns, {
       progType: progTypeName(p.progType),
       maps: (fd) => prepared.maps.get(fd),
       expectedAttachType: p.expectedAttachType ?? 0,
+      strictAlignment: ((p.progFlags ?? 0) & BPF_F_STRICT_ALIGNMENT) !== 0,
       logLevel: 1,
     });
     if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
