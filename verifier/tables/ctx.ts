@@ -109,7 +109,18 @@ const kprobe: CtxTable = {
   },
 };
 
-const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
+/** struct bpf_nf_ctx: two read-only BTF pointers, state at 0 and skb at 8 (nf_is_valid_access). */
+const netfilter: CtxTable = {
+  progType: 'netfilter',
+  structName: 'bpf_nf_ctx',
+  decide(off, size, kind) {
+    if (off < 0 || off >= 16 || kind === 'write' || size !== 8) return deny;
+    // The loaded trusted BTF pointers (nf_hook_state, sk_buff) are not modelled.
+    return off === 0 || off === 8 ? allow('unmodelled') : undefined;
+  },
+};
+
+const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, netfilter, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
 
 /**
  * The context table of a load: the live kernel's measured table where there is one for the program
