@@ -25,6 +25,25 @@ const lookup = (mapIndex = 0, key = 0): string[] => [
   `*(u32 *)(r10 - 4) = ${key}`, 'r2 = r10', 'r2 += -4', `r1 = map_fd(${mapIndex})`, 'call 1',
 ];
 
+/**
+ * Packet range from a comparison with data_end in each form: both operand orders, each outcome,
+ * 32-bit and signed jumps (which give no range), == and !=; then reads that end at, and past, 8 bytes.
+ */
+function pktRangeCases(): ModelCase[] {
+  const branches: readonly [string, string[]][] = [
+    ['r4 > r3 goto exit', ['if r4 > r3 goto +1']], ['r3 < r4 goto exit', ['if r3 < r4 goto +1']],
+    ['r3 >= r4 reads in branch', ['if r3 >= r4 goto +1', 'goto +1']], ['r4 <= r3 reads in branch', ['if r4 <= r3 goto +1', 'goto +1']],
+    ['r4 >= r3 goto exit', ['if r4 >= r3 goto +1']], ['r3 > r4 reads in branch', ['if r3 > r4 goto +1', 'goto +1']],
+    ['w4 > w3 goto exit', ['if w4 > w3 goto +1']], ['r4 s> r3 goto exit', ['if r4 s> r3 goto +1']],
+    ['r4 == r3 goto exit', ['if r4 == r3 goto +1']], ['r4 != r3 reads in branch', ['if r4 != r3 goto +1', 'goto +1']],
+  ];
+  const reads = ['r0 = *(u64 *)(r2 + 0)', 'r0 = *(u32 *)(r2 + 4)', 'r0 = *(u8 *)(r2 + 8)'];
+  return branches.flatMap(([name, jump]) => reads.map((read) => ({
+    name: `pkt range: ${name}, ${read.slice(5)}`, type: 'xdp',
+    asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', ...jump, read, 'r0 = 2', 'exit'],
+  })));
+}
+
 export const modelCases: readonly ModelCase[] = [
   { name: 'return 0', type: 'socket_filter', asm: ['r0 = 0', 'exit'] },
   { name: 'exit without r0', type: 'socket_filter', asm: ['exit'] },
@@ -197,37 +216,7 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'strict: packet u32 at 2', type: 'sched_cls', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 2)', 'r0 = 0', 'exit'] },
   { name: 'strict: packet u32 at 4', type: 'sched_cls', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 0', 'exit'] },
   { name: 'strict: packet u16 at offset 1 of a moved pointer', type: 'xdp', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r2 += 3', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u16 *)(r2 + 1)', 'r0 = 2', 'exit'] },
-  // Packet range from comparisons with data_end in each form (64/32-bit, either operand order, each outcome).
-  { name: 'pkt range: r4 > r3 goto exit, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 > r3 goto exit, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 > r3 goto exit, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 < r4 goto exit, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 < r4 goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 < r4 goto exit, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 < r4 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 < r4 goto exit, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 < r4 goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 >= r4 fallthrough exits, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 >= r4 goto +1', 'goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 >= r4 fallthrough exits, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 >= r4 goto +1', 'goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 >= r4 fallthrough exits, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 >= r4 goto +1', 'goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 <= r3 reads in branch, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 <= r3 goto +1', 'goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 <= r3 reads in branch, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 <= r3 goto +1', 'goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 <= r3 reads in branch, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 <= r3 goto +1', 'goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 >= r3 goto exit (one short), u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 >= r3 goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 >= r3 goto exit (one short), u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 >= r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 >= r3 goto exit (one short), u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 >= r3 goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 > r4 reads in branch, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 > r4 goto +1', 'goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 > r4 reads in branch, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 > r4 goto +1', 'goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r3 > r4 reads in branch, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r3 > r4 goto +1', 'goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: w4 > w3 (jmp32) goto exit, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if w4 > w3 goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: w4 > w3 (jmp32) goto exit, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if w4 > w3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: w4 > w3 (jmp32) goto exit, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if w4 > w3 goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 s> r3 goto exit, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 s> r3 goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 s> r3 goto exit, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 s> r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 s> r3 goto exit, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 s> r3 goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 == r3 goto exit, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 == r3 goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 == r3 goto exit, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 == r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 == r3 goto exit, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 == r3 goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 != r3 reads in branch, u64 0', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 != r3 goto +1', 'goto +1', 'r0 = *(u64 *)(r2 + 0)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 != r3 reads in branch, u32 4', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 != r3 goto +1', 'goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 2', 'exit'] },
-  { name: 'pkt range: r4 != r3 reads in branch, u8 8', type: 'xdp', asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', 'if r4 != r3 goto +1', 'goto +1', 'r0 = *(u8 *)(r2 + 8)', 'r0 = 2', 'exit'] },
+  ...pktRangeCases(),
   { name: 'netfilter ctx narrow read', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = *(u32 *)(r1 + 8)', 'r0 = 1', 'exit'] },
   { name: 'netfilter ctx write', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = 0', '*(u64 *)(r1 + 0) = r2', 'r0 = 1', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
