@@ -41,9 +41,20 @@ function measured(progType: string, attach: number): CtxAccessTable | undefined 
 
 const key = (off: number, size: number): number => off * 16 + size;
 
+/** Tables made once per measured table (and hand table beyond it). */
+const made = new Map<CtxAccessTable, Map<CtxTable | undefined, CtxTable>>();
+
 export function probedCtxTable(progType: string, attach: number, beyond?: CtxTable): CtxTable | undefined {
   const t = measured(progType, attach);
   if (t === undefined) return undefined;
+  let byBeyond = made.get(t);
+  if (byBeyond === undefined) made.set(t, (byBeyond = new Map()));
+  let table = byBeyond.get(beyond);
+  if (table === undefined) byBeyond.set(beyond, (table = makeTable(progType, t, beyond)));
+  return table;
+}
+
+function makeTable(progType: string, t: CtxAccessTable, beyond: CtxTable | undefined): CtxTable {
   const reads = new Map(t.reads.map(([o, s, st]) => [key(o, s), fieldType(st)]));
   const writes = new Set(t.writes.map(([o, s]) => key(o, s)));
   const sx = new Set(t.signExtendingReads.map(([o, s]) => key(o, s)));
