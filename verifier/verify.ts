@@ -18,6 +18,8 @@ export interface VerifyOptions extends StructureOptions {
   readonly maps?: Readonly<Record<number, MapInfo>> | ((fd: number) => MapInfo | undefined);
   /** Whether the license is GPL-compatible (default true). */
   readonly gpl?: boolean;
+  /** The load's BPF_F_STRICT_ALIGNMENT flag: every pointer's accesses are checked for alignment. */
+  readonly strictAlignment?: boolean;
   /** 0, 1 or 2: which log lines to produce (default 1). */
   readonly logLevel?: number;
 }
@@ -68,10 +70,11 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     privileged: resolved.privileged,
     gpl: options.gpl ?? true,
     expectedAttachType: options.expectedAttachType ?? 0,
+    strictAlignment: options.strictAlignment ?? false,
     map,
-    ctx: ctxTable(progType),
+    ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: helperPrototype,
-    helperAvailable: (id) => helperAvailable(progType, id),
+    helperAvailable: (id) => helperAvailable(progType, id, options.expectedAttachType ?? 0),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
   };
   const level = options.logLevel ?? 1;

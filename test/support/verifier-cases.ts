@@ -15,6 +15,8 @@ export interface ModelCase {
   readonly expectedAttachType?: number;
   /** Load with BTF func_info naming these subprograms (main first at slot 0). */
   readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
+  /** Loaded with BPF_F_STRICT_ALIGNMENT. */
+  readonly strictAlignment?: boolean;
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
@@ -26,6 +28,25 @@ const PROG_ARRAY: MapInfo = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 }
 const lookup = (mapIndex = 0, key = 0): string[] => [
   `*(u32 *)(r10 - 4) = ${key}`, 'r2 = r10', 'r2 += -4', `r1 = map_fd(${mapIndex})`, 'call 1',
 ];
+
+/**
+ * Packet range from a comparison with data_end in each form: both operand orders, each outcome,
+ * 32-bit and signed jumps (which give no range), == and !=; then reads that end at, and past, 8 bytes.
+ */
+function pktRangeCases(): ModelCase[] {
+  const branches: readonly [string, string[]][] = [
+    ['r4 > r3 goto exit', ['if r4 > r3 goto +1']], ['r3 < r4 goto exit', ['if r3 < r4 goto +1']],
+    ['r3 >= r4 reads in branch', ['if r3 >= r4 goto +1', 'goto +1']], ['r4 <= r3 reads in branch', ['if r4 <= r3 goto +1', 'goto +1']],
+    ['r4 >= r3 goto exit', ['if r4 >= r3 goto +1']], ['r3 > r4 reads in branch', ['if r3 > r4 goto +1', 'goto +1']],
+    ['w4 > w3 goto exit', ['if w4 > w3 goto +1']], ['r4 s> r3 goto exit', ['if r4 s> r3 goto +1']],
+    ['r4 == r3 goto exit', ['if r4 == r3 goto +1']], ['r4 != r3 reads in branch', ['if r4 != r3 goto +1', 'goto +1']],
+  ];
+  const reads = ['r0 = *(u64 *)(r2 + 0)', 'r0 = *(u32 *)(r2 + 4)', 'r0 = *(u8 *)(r2 + 8)'];
+  return branches.flatMap(([name, jump]) => reads.map((read) => ({
+    name: `pkt range: ${name}, ${read.slice(5)}`, type: 'xdp',
+    asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r4 = r2', 'r4 += 8', ...jump, read, 'r0 = 2', 'exit'],
+  })));
+}
 
 export const modelCases: readonly ModelCase[] = [
   { name: 'return 0', type: 'socket_filter', asm: ['r0 = 0', 'exit'] },
@@ -201,6 +222,47 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'tc read family', type: 'sched_cls', asm: ['r0 = *(u32 *)(r1 + 88)', 'exit'] },
   { name: 'tc read tstamp narrow', type: 'sched_cls', asm: ['r0 = *(u32 *)(r1 + 152)', 'exit'] },
   { name: 'tc skb_load_bytes', type: 'sched_cls', asm: ['r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'call 26', 'r0 = *(u64 *)(r10 - 8)', 'exit'] },
+  // ctx tables measured on the live kernel, per program type and attach type; sign-extending loads.
+  { name: 'ldsx of xdp data', type: 'xdp', asm: ['r2 = *(s32 *)(r1 + 0)', 'r0 = 2', 'exit'] },
+  { name: 'ldsx of tc data_end', type: 'sched_cls', asm: ['r2 = *(s32 *)(r1 + 80)', 'r0 = 0', 'exit'] },
+  { name: 'ldsx of tc mark', type: 'sched_cls', asm: ['r2 = *(s32 *)(r1 + 8)', 'r0 = 0', 'exit'] },
+  { name: 'ldsx narrow of socket len', type: 'socket_filter', asm: ['r0 = *(s8 *)(r1 + 1)', 'exit'] },
+  { name: 'cgroup_skb data read', type: 'cgroup_skb', asm: ['r2 = *(u32 *)(r1 + 76)', 'r0 = 1', 'exit'] },
+  { name: 'cgroup_skb data write', type: 'cgroup_skb', asm: ['r2 = 0', '*(u32 *)(r1 + 76) = r2', 'r0 = 1', 'exit'] },
+  { name: 'sock_addr user_ip6 in connect4', type: 'cgroup_sock_addr', expectedAttachType: 10, asm: ['r2 = *(u32 *)(r1 + 8)', 'r0 = 1', 'exit'] },
+  { name: 'sock_addr user_ip6 in connect6', type: 'cgroup_sock_addr', expectedAttachType: 11, asm: ['r2 = *(u32 *)(r1 + 8)', 'r0 = 1', 'exit'] },
+  { name: 'sock_addr user_ip6 write in connect6', type: 'cgroup_sock_addr', expectedAttachType: 11, asm: ['*(u32 *)(r1 + 8) = 7', 'r0 = 1', 'exit'] },
+  { name: 'cgroup_sock src_port in sock_create', type: 'cgroup_sock', expectedAttachType: 2, asm: ['r2 = *(u32 *)(r1 + 44)', 'r0 = 1', 'exit'] },
+  { name: 'cgroup_sock src_port in post_bind4', type: 'cgroup_sock', expectedAttachType: 12, asm: ['r2 = *(u32 *)(r1 + 44)', 'r0 = 1', 'exit'] },
+  { name: 'sk_lookup narrow misaligned', type: 'sk_lookup', expectedAttachType: 36, asm: ['r2 = *(u32 *)(r1 + 2)', 'r0 = 0', 'exit'] },
+  { name: 'sk_lookup sk or null deref', type: 'sk_lookup', expectedAttachType: 36, asm: ['r2 = *(u64 *)(r1 + 0)', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 0', 'exit'] },
+  { name: 'sk_lookup sk checked read family', type: 'sk_lookup', expectedAttachType: 36, asm: ['r2 = *(u64 *)(r1 + 0)', 'if r2 == 0 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 0', 'exit'] },
+  { name: 'skb sk_common read type', type: 'cgroup_skb', asm: ['r2 = *(u64 *)(r1 + 168)', 'if r2 == 0 goto +1', 'r0 = *(u32 *)(r2 + 8)', 'r0 = 1', 'exit'] },
+  { name: 'skb sk_common read family', type: 'cgroup_skb', asm: ['r2 = *(u64 *)(r1 + 168)', 'if r2 == 0 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 1', 'exit'] },
+  { name: 'skb sk_common write', type: 'cgroup_skb', asm: ['r2 = *(u64 *)(r1 + 168)', 'if r2 == 0 goto +2', 'r3 = 0', '*(u32 *)(r2 + 4) = r3', 'r0 = 1', 'exit'] },
+  { name: 'flow keys read past end', type: 'flow_dissector', asm: ['r2 = *(u64 *)(r1 + 144)', 'r0 = *(u32 *)(r2 + 56)', 'r0 = 0', 'exit'] },
+  { name: 'flow keys write', type: 'flow_dissector', asm: ['r2 = *(u64 *)(r1 + 144)', 'r3 = 0', '*(u32 *)(r2 + 52) = r3', 'r0 = 0', 'exit'] },
+  { name: 'raw_tracepoint arg read', type: 'raw_tracepoint', asm: ['r0 = *(u64 *)(r1 + 88)', 'r0 = 0', 'exit'] },
+  { name: 'raw_tracepoint arg read past args', type: 'raw_tracepoint', asm: ['r0 = *(u64 *)(r1 + 96)', 'r0 = 0', 'exit'] },
+  { name: 'sock_ops packet pointer', type: 'sock_ops', asm: ['r2 = *(u64 *)(r1 + 192)', 'r3 = *(u64 *)(r1 + 200)', 'r4 = r2', 'r4 += 1', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 0)', 'r0 = 1', 'exit'] },
+  // Unsound accept found by the agreement run (verifier_helper_packet_access test12): a packet pointer
+  // is a helper's memory only for helpers whose prototype has pkt_access.
+  { name: 'packet pointer to skb_load_bytes', type: 'sched_cls', asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r3 = r6', 'r6 += 8', 'if r6 > r7 goto +3', 'r2 = 0', 'r4 = 4', 'call 26', 'r0 = 0', 'exit'] },
+  { name: 'packet pointer as map key', type: 'sched_cls', maps: [HASH_4_8], asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r2 = r6', 'r6 += 8', 'if r6 > r7 goto +2', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'] },
+  { name: 'packet pointer as map key in cgroup_skb', type: 'cgroup_skb', maps: [HASH_4_8], asm: ['r6 = *(u32 *)(r1 + 76)', 'r7 = *(u32 *)(r1 + 80)', 'r2 = r6', 'r6 += 8', 'if r6 > r7 goto +2', 'r1 = map_fd(0)', 'call 1', 'r0 = 1', 'exit'] },
+  { name: 'raw_tracepoint helper availability', type: 'raw_tracepoint', asm: ['call 8', 'r0 = 0', 'exit'] },
+  { name: 'sk_lookup skb_load_bytes unavailable', type: 'sk_lookup', expectedAttachType: 36, asm: ['r2 = 0', 'r3 = r10', 'r3 += -8', 'r4 = 8', 'call 26', 'r0 = 0', 'exit'] },
+  // A narrow fill of a value that fits keeps the spilled register's id (coerce_reg_to_size keeps it).
+  { name: '32-bit fill keeps the scalar id', type: 'xdp', asm: ['call 7', 'w0 &= 0x80000000', '*(u32 *)(r10 - 8) = r0', 'r1 = *(u32 *)(r10 - 8)', 'r2 = 0', 'if r1 != r2 goto +2', 'if r0 == r2 goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'] },
+  { name: '8-bit fill of a 32-bit value drops the id', type: 'xdp', asm: ['call 7', 'w0 &= 0x80000100', '*(u32 *)(r10 - 8) = r0', 'r1 = *(u8 *)(r10 - 8)', 'r2 = 0', 'if r1 != r2 goto +2', 'if r0 == r2 goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'] },
+  // BPF_F_STRICT_ALIGNMENT: every pointer, packets as if 2 bytes past an aligned address (NET_IP_ALIGN).
+  { name: 'strict: misaligned cb read', type: 'socket_filter', strictAlignment: true, asm: ['r0 = *(u16 *)(r1 + 49)', 'exit'] },
+  { name: 'strict: packet u32 at 2', type: 'sched_cls', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 2)', 'r0 = 0', 'exit'] },
+  { name: 'strict: packet u32 at 4', type: 'sched_cls', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 14', 'if r4 > r3 goto +1', 'r0 = *(u32 *)(r2 + 4)', 'r0 = 0', 'exit'] },
+  { name: 'strict: packet u16 at offset 1 of a moved pointer', type: 'xdp', strictAlignment: true, asm: ['r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r2 += 3', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u16 *)(r2 + 1)', 'r0 = 2', 'exit'] },
+  ...pktRangeCases(),
+  { name: 'netfilter ctx narrow read', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = *(u32 *)(r1 + 8)', 'r0 = 1', 'exit'] },
+  { name: 'netfilter ctx write', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = 0', '*(u64 *)(r1 + 0) = r2', 'r0 = 1', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
   ...referenceCases,
 ];

@@ -14,6 +14,8 @@ export interface ModelOptions {
   readonly privileged: boolean;
   readonly gpl: boolean;
   readonly expectedAttachType: number;
+  /** BPF_F_STRICT_ALIGNMENT (the host itself allows unaligned access). */
+  readonly strictAlignment?: boolean;
   readonly map: (fd: number) => MapInfo | undefined;
   readonly ctx: CtxTable | undefined;
   readonly helper: (id: number) => HelperPrototype | undefined;

@@ -7,8 +7,14 @@ import { notModelled, reject } from './outcome.js';
 import { type RegState, regStr } from './reg.js';
 import { checkResourceLeak } from './references.js';
 
-/** BPF_CGROUP_INET_EGRESS attach type. */
+/** Attach types (enum bpf_attach_type) that change a program type's return range. */
 const CGROUP_INET_EGRESS = 1;
+const SOCK_ADDR_BIND = new Set([8, 9]); // inet4/6 bind
+const SOCK_ADDR_RETURN_ONE = new Set([19, 20, 51, 29, 30, 52, 31, 32, 53]); // recvmsg, getpeername, getsockname (inet4, inet6, unix)
+const TRACE_FENTRY = 24;
+const TRACE_FEXIT = 25;
+const TRACE_ITER = 28;
+const TRACE_KPROBE_SESSION = 56;
 
 /** The range R0 must lie in at exit, or null when any value (even a pointer, for root) is accepted. */
 function returnRange(progType: string, attach: number): [number, number] | null | undefined {
@@ -16,7 +22,15 @@ function returnRange(progType: string, attach: number): [number, number] | null 
     case 'socket_filter': case 'sched_cls': case 'sched_act': case 'xdp': case 'tracepoint': case 'kprobe': case 'perf_event':
     case 'raw_tracepoint': case 'lwt_in': case 'lwt_out': case 'lwt_xmit': case 'sk_skb': case 'sk_msg': case 'flow_dissector':
       return null;
+    case 'sk_reuseport': case 'lwt_seg6local': case 'raw_tracepoint_writable': case 'syscall': case 'ext':
+      return null;
+    case 'kprobe_session': return [0, 1];
     case 'cgroup_skb': return attach === CGROUP_INET_EGRESS ? [0, 3] : [0, 1];
+    case 'cgroup_sock_addr': return SOCK_ADDR_RETURN_ONE.has(attach) ? [1, 1] : SOCK_ADDR_BIND.has(attach) ? [0, 3] : [0, 1];
+    case 'netfilter': return [0, 1]; // NF_DROP, NF_ACCEPT
+    case 'tracing':
+      if (attach === TRACE_FENTRY || attach === TRACE_FEXIT) return [0, 0];
+      return attach === TRACE_ITER ? [0, 1] : undefined;
     case 'cgroup_sock': case 'sock_ops': case 'cgroup_device': case 'cgroup_sysctl': case 'cgroup_sockopt': case 'sk_lookup':
       return [0, 1];
     default: return undefined;
@@ -28,7 +42,8 @@ export function checkMainExit(env: Env): void {
   checkResourceLeak(env, 'BPF_EXIT instruction in main prog', true);
   const r0 = readReg(env, 0);
   if (r0.type !== 'scalar' && !env.opts.privileged) reject('EACCES', 'R0 leaks addr as return value');
-  const range = returnRange(env.opts.progType, env.opts.expectedAttachType);
+  const session = env.opts.progType === 'kprobe' && env.opts.expectedAttachType === TRACE_KPROBE_SESSION;
+  const range = returnRange(session ? 'kprobe_session' : env.opts.progType, env.opts.expectedAttachType);
   if (range === undefined) notModelled(`the return code of program type ${env.opts.progType}`);
   if (range === null) return;
   if (r0.type !== 'scalar') reject('EINVAL', `At program exit the register R0 is not a known value (${regStr(r0)})`);

@@ -8,7 +8,8 @@ import { HELPER_ID_LIMIT } from '../tables/helpers.js';
 import { otherSocketHelperVariant } from '../tables/socket-helpers.js';
 import { type Env, readReg, regs } from './env.js';
 import { MapType } from './map-info.js';
-import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg, mayAccessPacket } from './memory.js';
+import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
+import { mayHelperAccessPacket } from './packet-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
@@ -123,7 +124,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (arg === 'unmodelled') notModelled(`an argument of ${fn.name}`);
   const reg = readReg(env, regno);
   if (arg === 'anything') return;
-  if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayAccessPacket(env.opts.progType, 'read')) reject('EACCES', 'helper access to the packet is not allowed');
+  if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayHelperAccessPacket(env.opts.progType, fn)) reject('EACCES', 'helper access to the packet is not allowed');
   if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
   const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null';
   if (!(isNullScalar(reg) && nullable)) {

@@ -15,6 +15,8 @@ import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { checkSockAccess } from './sock.js';
 import { checkMapFieldAccess } from './map-fields.js';
+import { checkPacketAlignment } from './packet-access.js';
+import { checkCtxAccess, checkFlowKeysAccess } from './ctx-access.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -115,7 +117,7 @@ export function checkStackBounds(env: Env, reg: RegState, regno: number, off: nu
 }
 
 /** How the 6.18 kernel prints a variable offset in messages: a constant as a number. */
-function tnumText(t: { value: bigint; mask: bigint }): string {
+export function tnumText(t: { value: bigint; mask: bigint }): string {
   return t.mask === 0n ? BigInt.asIntN(64, t.value).toString() : formatTnum(t);
 }
 
@@ -123,20 +125,14 @@ const alignDesc: Partial<Record<RegType, string>> = { map_key: 'key ', map_value
 
 /** check_ptr_alignment without BPF_F_STRICT_ALIGNMENT on an efficient-unaligned-access host: only the stack is strict. */
 function checkAlignment(reg: RegState, off: number, size: number, strict: boolean): void {
+  if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
+    if (strict) checkPacketAlignment(reg, off, size);
+    return;
+  }
   if ((reg.type !== 'stack' && !strict) || size === 1) return;
-  if (reg.type === 'pkt' || reg.type === 'pkt_meta') notModelled('strict alignment of packet pointers');
   const at = tnumAdd(reg.s.varOff, tnumConst(BigInt.asUintN(64, BigInt(reg.off + off))));
   if (!tnumIsAligned(at, BigInt(size))) {
     reject('EACCES', `misaligned ${alignDesc[reg.type] ?? ''}access off ${tnumText(reg.s.varOff)}+${reg.off}+${off} size ${size}`);
-  }
-}
-
-function ctxLoadResult(type: string, env: Env): RegState {
-  switch (type) {
-    case 'scalar': return unknownReg();
-    case 'pkt': case 'pkt_meta': case 'pkt_end': return pointerReg(type);
-    case 'sock_common_or_null': return pointerReg('sock_common', { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId() });
-    default: notModelled(`a ctx field of type ${type}`);
   }
 }
 
@@ -147,7 +143,7 @@ function ctxLoadResult(type: string, env: Env): RegState {
 export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1 | 2 | 4 | 8, kind: AccessKind, o: AccessOptions): void {
   const rs = regs(env);
   const reg = rs[regno]!;
-  checkAlignment(reg, insnOff, size, o.strictAlignment ?? false);
+  checkAlignment(reg, insnOff, size, (o.strictAlignment ?? false) || (env.opts.strictAlignment ?? false));
   const off = insnOff + reg.off;
   const value = o.valueRegno >= 0 ? rs[o.valueRegno] : undefined;
   let loaded: RegState | undefined;
@@ -176,11 +172,12 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
     }
     case 'ctx': {
       checkPtrOffReg(reg, regno, false);
-      if (o.signExtend) notModelled('sign-extending ctx loads');
-      const decision = env.opts.ctx?.decide(off, size, kind);
-      if (decision === undefined) notModelled(`ctx access off=${off} size=${size} for program type ${env.opts.progType}`);
-      if (!decision.allowed) reject('EACCES', `invalid bpf_context access off=${off} size=${size}`);
-      if (kind === 'read') loaded = ctxLoadResult(decision.type, env);
+      loaded = checkCtxAccess(env, off, size, kind, o.signExtend ?? false);
+      break;
+    }
+    case 'flow_keys': {
+      checkFlowKeysAccess(reg, off, size);
+      if (kind === 'read') loaded = unknownReg();
       break;
     }
     case 'stack': {
@@ -233,7 +230,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
   if (!handled) reject('EACCES', `R${regno} invalid mem access '${regStr(reg)}'`);
   if (kind === 'read' && o.valueRegno >= 0) {
     let r = loaded ?? unknownReg();
-    if (r.type === 'scalar' && size < 8) r = scalarReg(o.signExtend ? signExtend64(r.s, size as 1 | 2 | 4) : truncateScalar(r.s, size as 1 | 2 | 4));
+    // coerce_reg_to_size keeps the id a narrow fill kept (the value fits in `size` bytes).
+    if (r.type === 'scalar' && size < 8) r = o.signExtend ? scalarReg(signExtend64(r.s, size as 1 | 2 | 4)) : { ...scalarReg(truncateScalar(r.s, size as 1 | 2 | 4)), id: r.id };
     else if (r.type === 'scalar' && o.signExtend) r = scalarReg(r.s);
     rs[o.valueRegno] = r;
   }

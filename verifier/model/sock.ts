@@ -4,6 +4,7 @@
 // through a socket pointer (check_sock_access with the uapi struct layouts
 // bpf_sock and bpf_tcp_sock).
 
+import { sockReadAllowed } from '../tables/ctx-probed.js';
 import type { AccessKind, HelperArgType, HelperReturnType } from '../tables/types.js';
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
@@ -36,22 +37,6 @@ export function sockReturn(env: Env, ret: HelperReturnType): RegState | undefine
 /** bpf_ctx_narrow_access_ok: a power-of-two size no wider than the field. */
 const narrowOk = (size: number, field: number): boolean => size <= field && (size & (size - 1)) === 0;
 
-/** bpf_sock_is_valid_access over struct bpf_sock (80 bytes). */
-function sockValid(off: number, size: number): boolean {
-  if (off < 0 || off >= 80 || off % size !== 0) return false;
-  // state, family, type, protocol, src_port, rx_queue_mapping: narrow loads at the field start.
-  if ([72, 4, 8, 12, 44, 76].includes(off)) return narrowOk(size, 4);
-  // src_ip4, src_ip6[4], dst_ip4, dst_ip6[4]: narrow loads anywhere inside.
-  if ((off >= 24 && off < 44) || (off >= 52 && off < 72)) return narrowOk(size, 4);
-  // dst_port (a __be16 read as 2 bytes, or 4 with the padding).
-  if (off === 48 || off === 49) return narrowOk(size, size === 4 ? 4 : 2);
-  if (off === 50 || off === 51) return false;
-  return size === 4;
-}
-
-/** bpf_sock_common_is_valid_access: type through priority are not in sock_common. */
-const sockCommonValid = (off: number, size: number): boolean => !(off >= 8 && off < 24) && sockValid(off, size);
-
 /** bpf_tcp_sock_is_valid_access over struct bpf_tcp_sock (112 bytes; bytes_received and bytes_acked are u64). */
 function tcpSockValid(off: number, size: number): boolean {
   if (off < 0 || off >= 112 || off % size !== 0) return false;
@@ -64,8 +49,7 @@ export function checkSockAccess(reg: RegState, regno: number, off: number, size:
   if (reg.s.smin < 0n) reject('EACCES', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   let valid: boolean;
   switch (reg.type) {
-    case 'sock_common': valid = sockCommonValid(off, size); break;
-    case 'sock': valid = sockValid(off, size); break;
+    case 'sock_common': case 'sock': valid = sockReadAllowed(reg.type, off, size); break;
     case 'tcp_sock': valid = tcpSockValid(off, size); break;
     default: notModelled(`loads through ${regStr(reg)}`);
   }

@@ -2,6 +2,7 @@
 // the program sees as ctx, and for each access the kernel's is_valid_access
 // decision (net/core/filter.c, kernel/trace/bpf_trace.c behaviour on 6.18).
 
+import { probedCtxTable } from './ctx-probed.js';
 import type { AccessKind, CtxAccessDecision, CtxFieldType, CtxTable } from './types.js';
 
 const deny: CtxAccessDecision = { allowed: false };
@@ -108,8 +109,24 @@ const kprobe: CtxTable = {
   },
 };
 
-const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
+/** struct bpf_nf_ctx: two read-only BTF pointers, state at 0 and skb at 8 (nf_is_valid_access). */
+const netfilter: CtxTable = {
+  progType: 'netfilter',
+  structName: 'bpf_nf_ctx',
+  decide(off, size, kind) {
+    if (off < 0 || off >= 16 || kind === 'write' || size !== 8) return deny;
+    // The loaded trusted BTF pointers (nf_hook_state, sk_buff) are not modelled.
+    return off === 0 || off === 8 ? allow('unmodelled') : undefined;
+  },
+};
 
-export function ctxTable(progType: string): CtxTable | undefined {
-  return tables.get(progType);
+const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, netfilter, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
+
+/**
+ * The context table of a load: the live kernel's measured table where there is one for the program
+ * type and expected attach type (the hand table decides beyond the measured bytes), else the hand table.
+ */
+export function ctxTable(progType: string, expectedAttachType = 0): CtxTable | undefined {
+  const hand = tables.get(progType);
+  return probedCtxTable(progType, expectedAttachType, hand) ?? hand;
 }

@@ -2,8 +2,8 @@
 // 6.18), by helper id. A helper missing here is 'not modelled'.
 
 import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
-import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 import { HELPER_TABLE } from './helpers.generated.js';
+import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 import { SOCKET_HELPERS } from './socket-helpers.js';
 
 const M = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, RINGBUF: 27 };
@@ -14,9 +14,9 @@ function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: 
 }
 
 const list: HelperPrototype[] = [
-  proto(1, 'map_value_or_null', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps }),
-  proto(2, 'integer', ['const_map_ptr', 'map_key', 'map_value', 'anything'], { mapTypes: plainMaps }),
-  proto(3, 'integer', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps }),
+  proto(1, 'map_value_or_null', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps, pktAccess: true }),
+  proto(2, 'integer', ['const_map_ptr', 'map_key', 'map_value', 'anything'], { mapTypes: plainMaps, pktAccess: true }),
+  proto(3, 'integer', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps, pktAccess: true }),
   proto(4, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], { gplOnly: true }),
   proto(5, 'integer', []),
   proto(6, 'integer', ['mem', 'const_size'], { gplOnly: true }),
@@ -79,14 +79,27 @@ export const HELPER_ID_LIMIT = KERNEL_HELPER_NAMES.length;
  * Whether `id` is available to `progType` (for a root loader), as far as the model knows:
  * undefined when it does not.
  */
-export function helperAvailable(progType: string, id: number): boolean | undefined {
-  const list = available[progType];
+export function helperAvailable(progType: string, id: number, expectedAttachType = 0): boolean | undefined {
   if (!byId.has(id)) return undefined;
+  const list = available[progType];
   if (list?.includes(id) === true) return true;
   // Otherwise the program types measured live for the generated table.
-  const measured = measuredProgramTypes.get(id);
-  if (measured !== undefined) return measured.includes(progType);
+  const measured = measuredAvailability(progType, id, expectedAttachType);
+  if (measured !== undefined) return measured;
   return list === undefined ? undefined : false;
 }
 
-const measuredProgramTypes = new Map(Object.values(HELPER_TABLE).map((e) => [e.id, e.programTypes]));
+/** The live measurement of npm run verifier:tables (helpers.generated.ts), for the program types it probed. */
+const measuredById = new Map(Object.values(HELPER_TABLE).map((h) => [h.id, h.programTypes]));
+const measuredTypes = new Set([...measuredById.values()].flat());
+/** The attach type the measurement loaded these types with: their helpers depend on it (*_func_proto). */
+const measuredAttach: Readonly<Record<string, number>> = { cgroup_sock_addr: 10, cgroup_sockopt: 21, sk_lookup: 36 };
+const ATTACH_DEPENDENT_HELPERS = new Set(['cgroup_sock_addr', 'cgroup_sockopt', 'cgroup_sock']);
+
+function measuredAvailability(progType: string, id: number, attach: number): boolean | undefined {
+  if (!measuredTypes.has(progType)) return undefined;
+  if (ATTACH_DEPENDENT_HELPERS.has(progType) && attach !== (measuredAttach[progType] ?? 0)) return undefined;
+  const types = measuredById.get(id);
+  return types === undefined ? undefined : types.includes(progType);
+}
+

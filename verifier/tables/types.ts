@@ -54,6 +54,8 @@ export interface HelperPrototype {
   /** Up to five arguments, R1 first; missing ones are 'dontcare'. */
   readonly args: readonly HelperArgType[];
   readonly gplOnly?: boolean;
+  /** The prototype's pkt_access: packet pointers may be passed as memory arguments. */
+  readonly pktAccess?: boolean;
   /** The helper invalidates packet pointers (bpf_helper_changes_pkt_data). */
   readonly changesPktData?: boolean;
   /** Program types (kernel names without BPF_PROG_TYPE_, lower case) the helper is available to; undefined = not known. */
@@ -69,7 +71,7 @@ export interface HelperPrototype {
 }
 
 /** Register types a ctx load can produce (the kernel's bpf_insn_access_aux.reg_type). */
-export type CtxFieldType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock_common_or_null' | 'sock_or_null' | 'flow_keys' | 'unmodelled';
+export type CtxFieldType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_common_or_null' | 'sock_or_null' | 'flow_keys' | 'unmodelled';
 
 export type AccessKind = 'read' | 'write';
 
@@ -87,5 +89,6 @@ export interface CtxTable {
   readonly progType: string;
   /** The C struct the program sees (`__sk_buff`, `xdp_md`, ...). */
   readonly structName: string;
-  decide(off: number, size: 1 | 2 | 4 | 8, kind: AccessKind): CtxAccessDecision | undefined;
+  /** `signExtend`: a BPF_MEMSX load (the kernel refuses it for the fields it cannot convert). */
+  decide(off: number, size: 1 | 2 | 4 | 8, kind: AccessKind, signExtend?: boolean): CtxAccessDecision | undefined;
 }

@@ -20,6 +20,8 @@ export type ModelOutcome =
   /** The model has no verdict for this program (a stage that is not built yet, or a bug it reports). */
   | { readonly kind: 'not-modelled'; readonly reason: string };
 
+const BPF_F_STRICT_ALIGNMENT = 1;
+
 const typeNames = new Map(PROGRAM_TYPE_NAMES.map(([name, n]) => [n, name]));
 
 export function progTypeName(type: number): string {
@@ -35,6 +37,7 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
       progType: progTypeName(p.progType),
       maps: (fd) => prepared.maps.get(fd),
       expectedAttachType: p.expectedAttachType ?? 0,
+      strictAlignment: ((p.progFlags ?? 0) & BPF_F_STRICT_ALIGNMENT) !== 0,
       logLevel: 1,
       ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,

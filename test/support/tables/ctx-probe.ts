@@ -22,6 +22,19 @@ export const CTX_PROG_TYPES: readonly [string, number, number][] = [
   ['sk_lookup', ProgType.SK_LOOKUP, 36 /* BPF_SK_LOOKUP */],
 ];
 
+/**
+ * The other expected attach types of the program types whose context depends on it (the
+ * is_valid_access callbacks of cgroup_sock, cgroup_sock_addr, cgroup_sockopt and xdp look at
+ * prog->expected_attach_type). Their tables are stored as `type@attach`.
+ */
+export const CTX_ATTACH_VARIANTS: readonly [string, number, number][] = [
+  ...[12, 13, 34].map((a): [string, number, number] => ['cgroup_sock', ProgType.CGROUP_SOCK, a]), // post_bind4/6, sock_release
+  // bind4/6, connect6, sendmsg4/6, recvmsg4/6, getpeername4/6, getsockname4/6
+  ...[8, 9, 11, 14, 15, 19, 20, 29, 30, 31, 32].map((a): [string, number, number] => ['cgroup_sock_addr', ProgType.CGROUP_SOCK_ADDR, a]),
+  ['cgroup_sockopt', ProgType.CGROUP_SOCKOPT, 22 /* BPF_CGROUP_SETSOCKOPT */],
+  ['xdp', ProgType.XDP, 33 /* BPF_XDP_DEVMAP */], ['xdp', ProgType.XDP, 35 /* BPF_XDP_CPUMAP */],
+];
+
 export const PROBED_BYTES = 256;
 const SIZES: readonly [number, number][] = [[1, 0x10], [2, 0x08], [4, 0x00], [8, 0x18]]; // bytes, BPF_B/H/W/DW
 
@@ -32,6 +45,8 @@ export interface CtxAccessProbe {
   readonly reads: readonly (readonly [number, number, string])[];
   /** Allowed writes of a scalar register: offset, size. */
   readonly writes: readonly (readonly [number, number])[];
+  /** Allowed sign-extending reads (ldsx, sizes 1, 2, 4): offset, size. */
+  readonly signExtendingReads: readonly (readonly [number, number])[];
 }
 
 function slot(b: Buffer, i: number, op: number, dst: number, src: number, off: number, imm: number): void {
@@ -70,23 +85,29 @@ export function stateOfR0(text: string): string {
 }
 
 export function probeCtx(name: string, type: number, attach: number): CtxAccessProbe {
+  // recvmsg, getpeername and getsockname programs must return 1; every sock_addr program may.
+  const ret = type === ProgType.CGROUP_SOCK_ADDR ? 1 : 0;
   const reads: [number, number, string][] = [];
   const writes: [number, number][] = [];
+  const signExtendingReads: [number, number][] = [];
   for (const [bytes, sizeBits] of SIZES) {
     for (let off = 0; off < PROBED_BYTES; off += bytes) {
       const r = Buffer.alloc(24);
       slot(r, 0, 0x61 | sizeBits, 0, 1, off, 0); // r0 = *(uN *)(r1 + off)
-      slot(r, 1, 0xb7, 0, 0, 0, 0); // r0 = 0
+      slot(r, 1, 0xb7, 0, 0, 0, ret); // r0 = ret
       slot(r, 2, 0x95, 0, 0, 0, 0);
       const rr = load(type, attach, r);
       if (rr.ok) reads.push([off, bytes, stateOfR0(rr.log)]);
       const w = Buffer.alloc(32);
       slot(w, 0, 0xb7, 2, 0, 0, 0); // r2 = 0
       slot(w, 1, 0x63 | sizeBits, 1, 2, off, 0); // *(uN *)(r1 + off) = r2
-      slot(w, 2, 0xb7, 0, 0, 0, 0);
+      slot(w, 2, 0xb7, 0, 0, 0, ret);
       slot(w, 3, 0x95, 0, 0, 0, 0);
       if (load(type, attach, w).ok) writes.push([off, bytes]);
+      if (bytes === 8) continue;
+      slot(r, 0, 0x81 | sizeBits, 0, 1, off, 0); // r0 = *(sN *)(r1 + off)
+      if (load(type, attach, r).ok) signExtendingReads.push([off, bytes]);
     }
   }
-  return { progType: name, expectedAttachType: attach, reads, writes };
+  return { progType: name, expectedAttachType: attach, reads, writes, signExtendingReads };
 }
