@@ -12,6 +12,8 @@ export default defineConfig([
       vm: 'vm/index.ts',
       // The program language's declarations (tsbpf/lang), also read by tsbpf build's type check.
       lang: 'src/compiler/lang.ts',
+      // The property-testing kit (tsbpf/testing): the only entry that imports fast-check.
+      testing: 'src/testing/index.ts',
       // Not in package.json "exports" and without declarations: what tests and benches reach
       // beyond the API (src/internal.ts).
       internal: 'src/internal.ts',
@@ -21,7 +23,7 @@ export default defineConfig([
     dts: {
       entry: {
         index: 'src/index.ts', isa: 'isa/index.ts', elf: 'elf/index.ts', loader: 'loader/index.ts', verifier: 'verifier/index.ts',
-        vm: 'vm/index.ts', lang: 'src/compiler/lang.ts',
+        vm: 'vm/index.ts', lang: 'src/compiler/lang.ts', testing: 'src/testing/index.ts',
       },
       compilerOptions: { stripInternal: true },
     },
