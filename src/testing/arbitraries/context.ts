@@ -35,7 +35,7 @@ export function arbContext(type: VmProgramType, options: ContextOptions = {}): f
     case 'raw_tracepoint': return words(0, 12).map((ctx) => ({ ctx }));
     case 'kprobe': return fc.uint8Array({ minLength: 168, maxLength: 168 }).map((ctx) => ({ ctx }));
     case 'tracepoint': case 'perf_event': case 'tracing': return words(8, 8).map((ctx) => ({ ctx }));
-    case 'syscall': return fc.uint8Array({ minLength: 0, maxLength: 256 }).map((ctx) => ({ ctx }));
+    case 'syscall': return fc.uint8Array({ minLength: 8, maxLength: 256 }).map((ctx) => ({ ctx }));
     case 'raw': return fc.uint8Array({ maxLength: 256 }).map((data) => ({ data }));
     default: throw new TestingError(`arbContext: program type ${String(type)} is not one the vm runs`);
   }

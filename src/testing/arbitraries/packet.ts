@@ -17,6 +17,8 @@ export interface PacketOptions {
   readonly transport?: readonly TransportLayer[];
   /** 'never' (default): lengths and checksums right; 'sometimes'; 'always': at least one is wrong, or the frame is cut short. */
   readonly corrupt?: 'never' | 'sometimes' | 'always';
+  /** Whether IPv4 headers may carry options (IHL above 5); default true. */
+  readonly ipv4Options?: boolean;
   /** Largest payload after the headers; default 64. */
   readonly maxPayload?: number;
 }
@@ -49,12 +51,14 @@ export interface GeneratedPacket {
   readonly networkChecksumValid?: boolean;
   /** TCP/UDP/ICMP checksum right over the bytes as they are. */
   readonly transportChecksumValid?: boolean;
-  /** The frame was cut inside its headers: fields past `bytes.length` are not there. */
+  /** The frame was cut inside its headers (never below 14 bytes): fields past `bytes.length` are not there. */
   readonly truncated: boolean;
   /** The frame length before it was cut. */
   readonly fullLength: number;
 }
 
+/** The shortest frame BPF_PROG_TEST_RUN takes (ETH_HLEN). */
+const MIN_FRAME = 14;
 const ETH_P_IP = 0x0800, ETH_P_IPV6 = 0x86dd, ETH_P_8021Q = 0x8100;
 const PROTO: Record<'ipv4' | 'ipv6', Record<TransportLayer, number>> = {
   ipv4: { tcp: 6, udp: 17, icmp: 1, other: 47 },
@@ -173,9 +177,10 @@ function build(d: Draw): GeneratedPacket {
 function finish(bytes: Uint8Array, p: Omit<GeneratedPacket, 'bytes' | 'truncated' | 'fullLength'>, d: Draw, headerEnd: number[]): GeneratedPacket {
   const end = headerEnd[0] ?? p.networkOffset;
   const cut = d.corruption.cut;
-  if (cut === null) return { ...p, bytes, truncated: false, fullLength: bytes.length };
-  // Cut inside the headers (at least one header byte missing).
-  const at = Math.min(end - 1, Math.floor(cut * end));
+  // Cut inside the headers (at least one header byte missing), after the first 14 bytes: a
+  // test run takes no shorter frame.
+  if (cut === null || end <= MIN_FRAME) return { ...p, bytes, truncated: false, fullLength: bytes.length };
+  const at = MIN_FRAME + Math.min(end - 1 - MIN_FRAME, Math.floor(cut * (end - MIN_FRAME)));
   return { ...p, bytes: bytes.slice(0, at), truncated: true, fullLength: bytes.length };
 }
 
@@ -203,7 +208,7 @@ export function arbPacket(options: PacketOptions = {}): fc.Arbitrary<GeneratedPa
     network: fc.constantFrom(...networks), transport: fc.constantFrom(...transports),
     ipSrc: fc.uint8Array({ minLength: 16, maxLength: 16 }), ipDst: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     ttl: fc.integer({ min: 1, max: 255 }), tos: fc.integer({ min: 0, max: 255 }), id: fc.integer({ min: 0, max: 0xffff }),
-    ipOptionWords: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 10 }) }),
+    ipOptionWords: options.ipv4Options === false ? fc.constant(0) : fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 10 }) }),
     sport: fc.integer({ min: 0, max: 0xffff }), dport: fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(53, 80, 443, 9999)),
     seq: fc.integer({ min: 0, max: 0xffffffff }), tcpFlags: fc.integer({ min: 0, max: 255 }),
     tcpOptionWords: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 10 }) }),
@@ -212,7 +217,7 @@ export function arbPacket(options: PacketOptions = {}): fc.Arbitrary<GeneratedPa
     corruption,
   });
   return draw
+    .map((d) => build({ ...d, corruption: d.network === 'other' ? { ...d.corruption, length: false, networkChecksum: false, transportChecksum: false } : d.network === 'ipv6' ? { ...d.corruption, networkChecksum: false, ...(d.transport === 'other' ? { transportChecksum: false } : {}) } : d.transport === 'other' ? { ...d.corruption, transportChecksum: false } : d.corruption }))
     // 'always': at least one thing wrong.
-    .filter((d) => corrupt !== 'always' || d.corruption.cut !== null || (d.network !== 'other' && (d.corruption.length || d.corruption.transportChecksum && d.transport !== 'other' || d.corruption.networkChecksum && d.network === 'ipv4')))
-    .map((d) => build({ ...d, corruption: d.network === 'other' ? { ...d.corruption, length: false, networkChecksum: false, transportChecksum: false } : d.network === 'ipv6' ? { ...d.corruption, networkChecksum: false, ...(d.transport === 'other' ? { transportChecksum: false } : {}) } : d.transport === 'other' ? { ...d.corruption, transportChecksum: false } : d.corruption }));
+    .filter((p) => corrupt !== 'always' || p.truncated || !p.lengthsValid || p.networkChecksumValid === false || p.transportChecksumValid === false);
 }

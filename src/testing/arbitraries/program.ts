@@ -219,9 +219,8 @@ export function arbProgram(options: ProgramOptions): fc.Arbitrary<GeneratedProgr
 
 function generated(type: GeneratedProgramType, insns: Instruction[], maps: readonly VmMapSpec[]): GeneratedProgram {
   const p: GeneratedProgram = { type, insns, maps, name: 'generated' };
-  Object.defineProperty(p, fc.toStringMethod, {
-    value: () => `${type} program (${insns.length} instructions):\n${insns.map((i, n) => `  ${String(n).padStart(3)}: ${formatInstructionLlvm(i)}`).join('\n')}`,
-    enumerable: false,
-  });
+  const listing = (): string => `${type} program (${insns.length} instructions):\n${insns.map((i, n) => `  ${String(n).padStart(3)}: ${formatInstructionLlvm(i)}`).join('\n')}`;
+  Object.defineProperty(p, fc.toStringMethod, { value: listing, enumerable: false });
+  Object.defineProperty(p, 'toString', { value: listing, enumerable: false });
   return p;
 }
