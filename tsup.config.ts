@@ -23,7 +23,7 @@ export default defineConfig([
     dts: {
       entry: {
         index: 'src/index.ts', isa: 'isa/index.ts', elf: 'elf/index.ts', loader: 'loader/index.ts', verifier: 'verifier/index.ts',
-        vm: 'vm/index.ts', lang: 'src/compiler/lang.ts', testing: 'src/testing/index.ts',
+        vm: 'vm/index.ts', lang: 'src/compiler/lang.ts',
       },
       compilerOptions: { stripInternal: true },
     },
@@ -33,6 +33,15 @@ export default defineConfig([
     splitting: true,
     // import.meta.url in the CJS build (the syscall shim's createRequire of koffi).
     shims: true,
+  },
+  {
+    // tsbpf/testing's declarations, rolled up on their own: in the library's declaration build
+    // this entry made the root's `asm` namespace lose its `type` re-export modifiers.
+    entry: { testing: 'src/testing/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { only: true, compilerOptions: { stripInternal: true } },
+    clean: false,
+    target: 'node20',
   },
   {
     // The CLI is a single ESM file so that process start-up loads one module.
