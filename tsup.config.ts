@@ -12,6 +12,8 @@ export default defineConfig([
       vm: 'vm/index.ts',
       // The program language's declarations (tsbpf/lang), also read by tsbpf build's type check.
       lang: 'src/compiler/lang.ts',
+      // The property-testing kit (tsbpf/testing): the only entry that imports fast-check.
+      testing: 'src/testing/index.ts',
       // Not in package.json "exports" and without declarations: what tests and benches reach
       // beyond the API (src/internal.ts).
       internal: 'src/internal.ts',
@@ -31,6 +33,15 @@ export default defineConfig([
     splitting: true,
     // import.meta.url in the CJS build (the syscall shim's createRequire of koffi).
     shims: true,
+  },
+  {
+    // tsbpf/testing's declarations, rolled up on their own: in the library's declaration build
+    // this entry made the root's `asm` namespace lose its `type` re-export modifiers.
+    entry: { testing: 'src/testing/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: { only: true, compilerOptions: { stripInternal: true } },
+    clean: false,
+    target: 'node20',
   },
   {
     // The CLI is a single ESM file so that process start-up loads one module.

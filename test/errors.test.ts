@@ -8,6 +8,7 @@ import * as loader from '../loader/index.js';
 import * as root from '../src/index.js';
 import * as verifier from '../verifier/index.js';
 import * as vm from '../vm/index.js';
+import * as testing from '../src/testing/index.js';
 import { SizeLimitError } from '../elf/asm/sections.js';
 
 const { TsbpfError } = isa;
@@ -18,7 +19,7 @@ function errorClasses(mod: Record<string, unknown>): [string, Function][] {
 
 describe('TsbpfError', () => {
   it('is the base of every exported error class of every entry point', () => {
-    const all = [isa, elf, loader, verifier, vm, root].flatMap((m) => errorClasses(m as Record<string, unknown>));
+    const all = [isa, elf, loader, verifier, vm, root, testing].flatMap((m) => errorClasses(m as Record<string, unknown>));
     expect(all.length).toBeGreaterThan(25);
     const outside = all.filter(([name, cls]) => cls !== TsbpfError && !(cls.prototype instanceof TsbpfError)).map(([name]) => name);
     expect(outside).toEqual([]);

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
-const SUBPATHS = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'tsbpf' : `tsbpf/${k.slice(2)}`));
+const ALL_SUBPATHS = Object.keys(pkg.exports).filter((k) => k !== './package.json').map((k) => (k === '.' ? 'tsbpf' : `tsbpf/${k.slice(2)}`));
+// tsbpf/testing needs its optional peers (fast-check, vitest): checked last, once they are installed.
+const SUBPATHS = ALL_SUBPATHS.filter((s) => s !== 'tsbpf/testing');
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 let dir = '';
@@ -51,7 +53,7 @@ describe('the published package', () => {
       expect(r.status, `${kind} ${spec}: ${r.out}`).toBe(0);
       return JSON.parse(r.out) as string[];
     };
-    expect(SUBPATHS).toEqual(['tsbpf', 'tsbpf/isa', 'tsbpf/elf', 'tsbpf/loader', 'tsbpf/verifier', 'tsbpf/vm', 'tsbpf/lang']);
+    expect(ALL_SUBPATHS).toEqual(['tsbpf', 'tsbpf/isa', 'tsbpf/elf', 'tsbpf/loader', 'tsbpf/verifier', 'tsbpf/vm', 'tsbpf/lang', 'tsbpf/testing']);
     for (const spec of SUBPATHS) {
       const esm = names('esm', spec);
       expect(esm.length, spec).toBeGreaterThan(0);
@@ -97,5 +99,28 @@ describe('the published package', () => {
     // The check can fail: a wrong use is an error under both resolutions.
     writeFileSync(join(dir, 'bundler.ts'), `${body}\nexport const wrong: string = encodeInstructions([insn]);\n`);
     expect(sh('node', [TSC, '-p', 'tsconfig.bundler.json']).status).not.toBe(0);
+  });
+
+  it('tsbpf/testing needs fast-check (an optional peer): without it the import names it; with it and vitest it imports and type-checks', () => {
+    expect(existsSync(join(dir, 'node_modules', 'fast-check'))).toBe(false);
+    const before = sh('node', ['--input-type=module', '-e', "import 'tsbpf/testing';"]);
+    expect(before.status).not.toBe(0);
+    expect(before.out).toMatch(/Cannot find package 'fast-check'/);
+    const r = sh('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', 'fast-check', 'vitest']);
+    expect(r.status, r.out).toBe(0);
+    const esm = sh('node', ['--input-type=module', '-e', "import * as m from 'tsbpf/testing'; console.log(JSON.stringify(Object.keys(m).sort()));"]);
+    expect(esm.status, esm.out).toBe(0);
+    const cjs = sh('node', ['-e', "console.log(JSON.stringify(Object.keys(require('tsbpf/testing')).sort()));"]);
+    expect(cjs.out).toBe(esm.out);
+    expect(JSON.parse(esm.out)).toEqual(expect.arrayContaining(['arbPacket', 'arbProgram', 'bpfMatchers', 'MapHarness']));
+    // The matchers' declarations extend vitest's expect: a use type-checks, a wrong one does not.
+    const use = "import { expect } from 'vitest';\nimport { bpfMatchers, type RawTestProgram } from 'tsbpf/testing';\nexpect.extend(bpfMatchers);\nconst p: RawTestProgram = { type: 'xdp', insns: [{ kind: 'exit' }] };\nexpect(p).toBeRejectedWith('R0 !read_ok');\nexpect(p).toReturn(2, { data: new Uint8Array(14) });\nexport {};\n";
+    writeFileSync(join(dir, 'kit.mts'), use);
+    const types = join(ROOT, 'node_modules', '@types');
+    writeFileSync(join(dir, 'tsconfig.kit.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: true, target: 'es2022', module: 'node16', moduleResolution: 'node16', typeRoots: [types], types: ['node'] }, files: ['kit.mts'] }));
+    const ok = sh('node', [TSC, '-p', 'tsconfig.kit.json']);
+    expect(ok.out).toBe('');
+    writeFileSync(join(dir, 'kit.mts'), `${use}expect(p).toBeRejectedWith(42);\n`);
+    expect(sh('node', [TSC, '-p', 'tsconfig.kit.json']).status).not.toBe(0);
   });
 });
