@@ -33,12 +33,14 @@ export default defineConfig([
     shims: true,
   },
   {
-    // The CLI is a single ESM file so that process start-up loads one module.
+    // The CLI: dist/cli.js and its chunks (dist/cli/), one per set of command modules it imports
+    // when a command runs, so that start-up reads and compiles only what the command uses.
     entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     clean: false,
-    splitting: false,
+    splitting: true,
+    esbuildOptions(options) { options.chunkNames = 'cli/[name]-[hash]'; },
   },
 ]);
