@@ -52,13 +52,12 @@ function vmRate(vmlib, insns, type, input, engine, runs) {
   return rates.sort((a, b) => a.ips - b.ips)[Math.floor(rates.length / 2)];
 }
 
-function kernelRate(isa, loader, insns, input, runs) {
+function kernelRate(isa, loader, sys, insns, input, runs) {
   if (!loader.bpfAccess().available) return undefined;
-  const { sys } = loader;
   const code = Buffer.from(isa.encodeInstructions(insns));
   const lic = Buffer.from('GPL\0');
   const fd = sys.bpf(sys.BpfCommand.PROG_LOAD, sys.encodeAttr(sys.ProgLoadAttr, {
-    prog_type: loader.ProgType.XDP, insn_cnt: code.length / 8, insns: sys.address(code), license: sys.address(lic), prog_name: sys.objectName('vm_bench'),
+    prog_type: loader.ProgType.XDP, insn_cnt: code.length / 8, insns: sys.pointee(code), license: sys.pointee(lic), prog_name: sys.objectName('vm_bench'),
   }));
   const prog = new loader.OwnedFd(fd, 'vm bench program');
   try {
@@ -73,8 +72,12 @@ function kernelRate(isa, loader, insns, input, runs) {
 export async function vmSection({ runs = 5 } = {}) {
   const vmlib = await import(join(root, 'dist', 'vm.js'));
   const isa = await import(join(root, 'dist', 'isa.js'));
+  // The LLVM-syntax parser lives in elf/ (with the assembler), not isa/.
+  const elf = await import(join(root, 'dist', 'elf.js'));
   const loader = await import(join(root, 'dist', 'loader.js'));
-  const asm = (lines) => lines.map((l) => isa.parseInstructionLlvm(l));
+  // The raw bpf(2) shim is internal (dist/internal.js, outside "exports").
+  const { sys } = await import(join(root, 'dist', 'internal.js'));
+  const asm = (lines) => lines.map((l) => elf.parseInstructionLlvm(l));
   const loop = asm(loopLines);
   const parser = asm(parserLines);
   const rows = [];
@@ -86,7 +89,7 @@ export async function vmSection({ runs = 5 } = {}) {
     const c = vmRate(vmlib, insns, 'xdp', input, 'compiled', runs);
     const i = vmRate(vmlib, insns, 'xdp', input, 'interpreter', Math.min(3, runs));
     let kernelNs;
-    try { kernelNs = kernelRate(isa, loader, insns, input, runs); } catch (e) { kernelNs = `refused: ${String(e.message).split('\n')[0]}`; }
+    try { kernelNs = kernelRate(isa, loader, sys, insns, input, runs); } catch (e) { kernelNs = `refused: ${String(e.message).split('\n')[0]}`; }
     rows.push({ what, c, i, kernelNs });
   }
   const M = (x) => (x / 1e6).toFixed(1);
