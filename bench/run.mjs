@@ -183,6 +183,19 @@ if (results.some((r) => r.what.includes('map lookups'))) {
     'uses the same call on a per-map attr prepared once (fd and scratch addresses written at first use), and per call only',
     'checks the key, copies it into the scratch key and copies the value out (the one allocation: the returned copy).');
 }
+// The in-process rows whose target may be missed: where their time goes (measured by hand with
+// node --cpu-prof on the same code; see docs/benchmarks.md's history in git for the figures).
+out.push('', '## Why the in-process rows are where they are', '',
+  '- `BpfMap.lookup`: the bare koffi call of `syscall()` (the row above it) is the floor: BpfMap.lookup adds the',
+  '  key check, the key copy and the returned copy of the value to it (attr encoded once, pointers written once per',
+  '  map, flags written only when they change). What remains between the bare call and libbpf\'s C call is koffi\'s',
+  '  own cost per call (argument conversion and the JS↔C transition).',
+  '- Loads without CO-RE: these objects are small, so the kernel\'s share is small too. A profile of 120 loads of',
+  '  map_array, prog_socket and map_stack (`node --cpu-prof`, 2.1 s sampled) puts bpf(2) itself (program verification',
+  '  and map creation, counted as bpfRaw\'s self time) at 19%; the rest is JavaScript: GC 9%, reading the ELF',
+  '  (read, readSection) 9%, the BTF\'s structural check and decoding (walkTypesStructure, decodeBtf, materialize)',
+  '  7%, attr encoding and Buffer.from 8%, struct_ops map discovery 2%, module compilation 5%. libbpf 1.1 does the',
+  '  same parsing in C.');
 if (profiles.length > 0) {
   out.push('', '## Where the time goes in the rows whose target is not met', '',
     'One run of each under `node --cpu-prof` (bench/profile.mjs; sampling every 0.1 ms, which slows it), the functions',
