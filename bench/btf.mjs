@@ -10,17 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, timeProcess } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const VMLINUX = '/sys/kernel/btf/vmlinux';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function timeProcess(cmd, args) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
 
 export async function btfBenchmarks({ runs = 7, file = VMLINUX, profileIfUnmet } = {}) {
   const { decodeBtf } = await import(join(root, 'dist', 'elf.js'));

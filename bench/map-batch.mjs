@@ -4,20 +4,12 @@
 // (4-byte keys, 8-byte values), filled once with MAP_UPDATE_BATCH, is read by all three,
 // alternating. Returns rows for bench/run.mjs, or [] when this process cannot use bpf(2).
 
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, timeProcess } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function timeProcess(cmd, args) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
 
 export async function mapBatchBenchmarks({ runs = 7, n = 100_000 } = {}) {
   const loader = await import(join(root, 'dist', 'loader.js'));
