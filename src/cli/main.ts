@@ -16,7 +16,7 @@ import { groupUsage, HELP, SUBCOMMANDS, USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 
 // Each command's modules are imported when the command runs (tsup puts them in chunks of their
-// own): start-up reads and compiles only what the command uses, not the whole toolchain.
+// own, dist/cli-*.js): start-up reads and compiles only what the command uses, not the whole toolchain.
 const lazyModules = {
   asm: () => import('../commands/asm.js'),
   btfDump: () => import('../commands/btf-dump.js'),
