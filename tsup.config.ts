@@ -44,12 +44,16 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    // The CLI is a single ESM file so that process start-up loads one module.
+    // The CLI: dist/cli.js and its chunks (dist/cli-*.js), one per set of command modules it imports
+    // when a command runs, so that start-up reads and compiles only what the command uses. The
+    // chunks stay in dist/ itself: build, line info and failure reports find tsbpf's own files
+    // from import.meta.url (the directory of the code), which must be dist/.
     entry: { cli: 'src/cli/bin.ts' },
     format: ['esm'],
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
     clean: false,
-    splitting: false,
+    splitting: true,
+    esbuildOptions(options) { options.chunkNames = 'cli-[name]-[hash]'; },
   },
 ]);

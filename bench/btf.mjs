@@ -10,19 +10,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median, timeProcess } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const VMLINUX = '/sys/kernel/btf/vmlinux';
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function timeProcess(cmd, args) {
-  const start = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return Number(process.hrtime.bigint() - start) / 1e6;
-}
-
-export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
+export async function btfBenchmarks({ runs = 7, file = VMLINUX, profileIfUnmet } = {}) {
   const { decodeBtf } = await import(join(root, 'dist', 'elf.js'));
   // How the loader gets kernel BTF: mapped from /sys/kernel/btf (Linux >= 6.15), read otherwise.
   const { readKernelBtfBytes } = await import(join(root, 'dist', 'loader.js'));
@@ -76,24 +69,28 @@ export async function btfBenchmarks({ runs = 7, file = VMLINUX } = {}) {
       oursCmd: "readFileSync + decodeBtf({ validation: 'structure' }) + buildNameIndex", theirsCmd: 'btf__parse (libbpf 1.1)' },
   ];
 
-  const a = [];
-  const b = [];
-  timeProcess('node', [cli, 'btf', 'dump', file]);
-  timeProcess('bpftool', ['btf', 'dump', 'file', file]);
-  for (let r = 0; r < runs; r++) {
-    a.push(timeProcess('node', [cli, 'btf', 'dump', file]));
-    b.push(timeProcess('bpftool', ['btf', 'dump', 'file', file]));
+  // Whole process, each format against bpftool's, alternating; `node -e 0` in the same rotation.
+  const formats = [
+    { what: 'dump vmlinux BTF, raw (whole process)', ours: [], theirs: [], oursCmd: 'tsbpf btf dump vmlinux', theirsCmd: 'bpftool btf dump file vmlinux' },
+    { what: 'vmlinux.h (whole process)', ours: ['--format', 'c'], theirs: ['format', 'c'], oursCmd: 'tsbpf btf dump vmlinux --format c', theirsCmd: 'bpftool btf dump file vmlinux format c' },
+    { what: 'dump vmlinux BTF as JSON (whole process)', ours: ['--format', 'json'], theirs: [], json: true, oursCmd: 'tsbpf btf dump vmlinux --format json', theirsCmd: 'bpftool -j btf dump file vmlinux' },
+  ];
+  for (const f of formats) {
+    const oursArgs = ['btf', 'dump', file, ...f.ours];
+    const theirsArgs = [...(f.json ? ['-j'] : []), 'btf', 'dump', 'file', file, ...f.theirs];
+    const a = [];
+    const b = [];
+    const z = [];
+    timeProcess('node', [cli, ...oursArgs]);
+    timeProcess('bpftool', theirsArgs);
+    for (let r = 0; r < runs; r++) {
+      a.push(timeProcess('node', [cli, ...oursArgs]));
+      b.push(timeProcess('bpftool', theirsArgs));
+      z.push(timeProcess('node', ['-e', '0']));
+    }
+    const row = { what: f.what, ours: median(a), theirs: median(b), node: median(z), target: 1, oursCmd: f.oursCmd, theirsCmd: f.theirsCmd };
+    rows.push(profileIfUnmet ? profileIfUnmet(row, oursArgs) : row);
   }
-  rows.push({ what: 'dump vmlinux BTF (whole process)', ours: median(a), theirs: median(b), target: 1,
-    oursCmd: 'tsbpf btf dump vmlinux', theirsCmd: 'bpftool btf dump file vmlinux' });
-  const c1 = [];
-  const c2 = [];
-  for (let r = 0; r < runs; r++) {
-    c1.push(timeProcess('node', [cli, 'btf', 'dump', file, '--format', 'c']));
-    c2.push(timeProcess('bpftool', ['btf', 'dump', 'file', file, 'format', 'c']));
-  }
-  rows.push({ what: 'vmlinux.h (whole process)', ours: median(c1), theirs: median(c2), target: 1,
-    oursCmd: 'tsbpf btf dump vmlinux --format c', theirsCmd: 'bpftool btf dump file vmlinux format c' });
   return rows;
 }
 

@@ -59,13 +59,13 @@ export async function loadBenchmarks({ runs = 7 } = {}) {
   const withoutCore = split(false);
   const g = { ours: geomean(measured.map((m) => m.ours)), theirs: geomean(measured.map((m) => m.theirs)) };
   const fmt = (ms) => (ms < 1 ? ms.toFixed(3) : ms < 20 ? ms.toFixed(2) : ms.toFixed(1));
-  const row = (what, x) => ({
-    what, ours: x.ours, theirs: x.theirs, target: undefined,
+  const row = (what, x, target) => ({
+    what, ours: x.ours, theirs: x.theirs, target,
     oursCmd: 'loadObject(path).close()', theirsCmd: 'bpf_object__open_file + bpf_object__load + bpf_object__close (libbpf 1.1, C)',
   });
   const rows = [
     row(`load ${measured.length} fixtures: geometric mean of per-fixture medians (in-process; see the per-fixture table)`, g),
-    row(`load the ${withoutCore.n} fixtures without CO-RE relocations (geometric mean)`, withoutCore),
+    row(`load the ${withoutCore.n} fixtures without CO-RE relocations (geometric mean)`, withoutCore, 1),
     row(`load the ${withCore.n} fixtures with CO-RE relocations (geometric mean; libbpf re-parses vmlinux BTF per object)`, withCore),
   ];
   const section = [

@@ -72,9 +72,9 @@ function kernelRate(isa, loader, sys, insns, input, runs) {
 export async function vmSection({ runs = 5 } = {}) {
   const vmlib = await import(join(root, 'dist', 'vm.js'));
   const isa = await import(join(root, 'dist', 'isa.js'));
-  const loader = await import(join(root, 'dist', 'loader.js'));
-  // The LLVM-syntax parser is elf's (the assembler's); isa has only the codecs.
+  // The LLVM-syntax parser lives in elf/ (with the assembler), not isa/.
   const elf = await import(join(root, 'dist', 'elf.js'));
+  const loader = await import(join(root, 'dist', 'loader.js'));
   // The raw bpf(2) shim is internal (not in the published exports).
   const { sys } = await import(join(root, 'dist', 'internal.js'));
   const asm = (lines) => lines.map((l) => elf.parseInstructionLlvm(l));

@@ -7,8 +7,8 @@ import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
 import {
-  bpf, bpfCommandName, bpfRaw, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
-  ObjInfoAttr, objectName, pointee, pointeeStruct, readAttr, SyscallError,
+  bpf, bpfCommandName, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
+  ObjInfoAttr, objectName, pointee, pointeeStruct, type PreparedBpf, preparedBpf, readAttr, SyscallError,
 } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
 
@@ -74,6 +74,10 @@ interface ElemCall {
   readonly key: Uint8Array;
   /** The value (lookup, update) or next key (get_next_key). */
   readonly value: Uint8Array;
+  /** bpf() on this attr (pointers written once). */
+  readonly call: PreparedBpf;
+  /** The flags the attr holds now (written only when they change). */
+  flags: number;
 }
 
 /**
@@ -93,7 +97,10 @@ class ElemScratch {
       const key = pointee(keySize);
       const value = pointee(field === 'next_key' ? keySize : valueSize);
       const attr = encodeAttr(MapElemAttr, { map_fd: fd, key: withKey ? key : 0n, ...(field === undefined ? {} : { [field]: value }) });
-      return { attr, key: withKey ? key.bytes : new Uint8Array(0), value: field === undefined ? new Uint8Array(0) : value.bytes };
+      return {
+        attr, key: withKey ? key.bytes : new Uint8Array(0), value: field === undefined ? new Uint8Array(0) : value.bytes,
+        call: preparedBpf(attr), flags: 0,
+      };
     };
     this.lookup = call('value');
     this.update = call('value');
@@ -105,10 +112,19 @@ class ElemScratch {
 
 const FLAGS_OFFSET = MapElemAttr.fields.flags.offset;
 
-/** Writes the u64 flags of a MapElemAttr buffer (numbers up to 2^53). */
-function setFlags(attr: Buffer, flags: number): void {
-  attr.writeUInt32LE(flags >>> 0, FLAGS_OFFSET);
-  attr.writeUInt32LE(Math.floor(flags / 0x1_0000_0000) >>> 0, FLAGS_OFFSET + 4);
+/** Writes the u64 flags of a MapElemAttr buffer (numbers up to 2^53) when they differ from the last ones. */
+function setFlags(c: ElemCall, flags: number): void {
+  if (flags === c.flags) return;
+  c.attr.writeUInt32LE(flags >>> 0, FLAGS_OFFSET);
+  c.attr.writeUInt32LE(Math.floor(flags / 0x1_0000_0000) >>> 0, FLAGS_OFFSET + 4);
+  c.flags = flags;
+}
+
+/** Copies a key into an element call's key memory: a loop for the usual small keys (TypedArray.set costs more). */
+function copyKey(to: Uint8Array, from: Uint8Array): void {
+  const n = from.length;
+  if (n > 16) { to.set(from); return; }
+  for (let i = 0; i < n; i++) to[i] = from[i]!;
 }
 
 export class BpfMap {
@@ -178,9 +194,9 @@ export class BpfMap {
     return this.#scratch ??= new ElemScratch(this.#fd.fd, this.info.keySize, this.valueBufferSize);
   }
 
-  /** bpf() on a prepared attr: the result, undefined for ENOENT, a SyscallError otherwise. */
-  #call(cmd: number, attr: Buffer): number | undefined {
-    const r = bpfRaw(cmd, attr);
+  /** bpf() on an element call's attr: the result, undefined for ENOENT, a SyscallError otherwise. */
+  #call(cmd: number, c: ElemCall): number | undefined {
+    const r = c.call(cmd);
     if (r >= 0) return r;
     if (r === -ENOENT) return undefined;
     throw new SyscallError('bpf', -r, bpfCommandName(cmd));
@@ -194,30 +210,31 @@ export class BpfMap {
   /** The value for `key`, undefined when absent. Per-CPU maps return all slots concatenated. */
   lookup(key: Uint8Array, flags = 0): Uint8Array | undefined {
     const k = this.#key(key);
-    const s = this.#elem();
-    s.lookup.key.set(k);
-    setFlags(s.lookup.attr, flags);
-    if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, s.lookup.attr) === undefined) return undefined;
-    return s.lookup.value.slice(); // a copy the caller owns
+    const c = this.#elem().lookup;
+    copyKey(c.key, k);
+    setFlags(c, flags);
+    if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, c) === undefined) return undefined;
+    return c.value.slice(); // a copy the caller owns
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {
     const k = this.#key(key);
     const s = this.#elem();
     if (value.length !== s.valueSize) throw new MapError(`map ${this.name}: value of ${value.length} bytes, expected ${s.valueSize}`);
-    s.update.key.set(k);
-    s.update.value.set(value);
-    setFlags(s.update.attr, flags);
-    const r = bpfRaw(BpfCommand.MAP_UPDATE_ELEM, s.update.attr);
+    const c = s.update;
+    copyKey(c.key, k);
+    c.value.set(value);
+    setFlags(c, flags);
+    const r = c.call(BpfCommand.MAP_UPDATE_ELEM);
     if (r < 0) throw new SyscallError('bpf', -r, bpfCommandName(BpfCommand.MAP_UPDATE_ELEM));
   }
 
   /** Deletes `key`; false when it was absent. */
   delete(key: Uint8Array): boolean {
     const k = this.#key(key);
-    const s = this.#elem();
-    s.del.key.set(k);
-    return this.#call(BpfCommand.MAP_DELETE_ELEM, s.del.attr) !== undefined;
+    const c = this.#elem().del;
+    copyKey(c.key, k);
+    return this.#call(BpfCommand.MAP_DELETE_ELEM, c) !== undefined;
   }
 
   /** The key after `key` (the first key when `key` is undefined); undefined at the end. */
@@ -225,10 +242,10 @@ export class BpfMap {
     const s = this.#elem();
     let call = s.firstKey;
     if (key !== undefined) {
-      s.nextKey.key.set(this.#key(key));
+      copyKey(s.nextKey.key, this.#key(key));
       call = s.nextKey;
     }
-    if (this.#call(BpfCommand.MAP_GET_NEXT_KEY, call.attr) === undefined) return undefined;
+    if (this.#call(BpfCommand.MAP_GET_NEXT_KEY, call) === undefined) return undefined;
     return call.value.slice();
   }
 

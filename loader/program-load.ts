@@ -120,17 +120,23 @@ function packLineInfo(recs: readonly LineInfoRecord[]): Buffer {
   return b;
 }
 
+const EAGAIN = 11;
+
 /** Loads one program; throws LoadError when the kernel refuses it. */
 export function loadProgram(spec: ProgramLoadSpec): LoadedProgram {
   if (spec.insns.length % 8 !== 0) throw new Error(`program ${spec.name}: ${spec.insns.length} bytes is not a whole number of instructions`);
   const wanted = spec.logLevel ?? 0;
   let logSize = INITIAL_LOG;
   let log: Pointee | undefined = wanted > 0 ? pointee(logSize) : undefined;
+  let interrupted = 0;
   for (;;) {
     const attr = attrFor(spec, log, wanted > 0 ? wanted : 1);
     const r = bpfRaw(BpfCommand.PROG_LOAD, attr);
     if (r >= 0) return { fd: new OwnedFd(r, `program ${spec.name}`), log: log === undefined ? '' : log.cString() };
     const errno = -r;
+    // EAGAIN: the verifier stopped for a pending signal (a profiler's SIGPROF, a child's SIGCHLD);
+    // libbpf retries 5 times, and so do we.
+    if (errno === EAGAIN && ++interrupted < 5) continue;
     if (log === undefined) {
       // First failure without a log: load again with one.
       log = pointee(logSize);

@@ -6,12 +6,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIo, main, mainAsync } from '../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliIo, loadCommands, main, mainAsync } from '../src/cli/main.js';
 import { USAGE } from '../src/cli/usage.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// The synchronous main runs only commands whose modules are loaded (mainAsync loads its own).
+beforeAll(() => loadCommands());
 
 async function cli(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = '';

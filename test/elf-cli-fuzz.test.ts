@@ -6,12 +6,12 @@
 // go through the built executable too. A fresh sample each run (fast-check's seed, printed on failure).
 
 import { spawn } from 'node:child_process';
-import { main } from '../src/cli/main.js';
+import { loadCommands, main } from '../src/cli/main.js';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldsOf, lie, withLies } from './support/object-mutations.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { tsbpf: string } };
@@ -57,6 +57,9 @@ function tsbpf(args: string[]): Promise<Outcome> {
 
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The synchronous main runs only commands whose modules are loaded.
+beforeAll(() => loadCommands());
 
 describe('the CLI on mutated objects', () => {
   it(`${OBJECTS} mutated objects × ${COMMANDS.length} commands: exit 0, or exit 2 with one line`, async () => {

@@ -61,6 +61,27 @@ export function bpfRaw(cmd: number, attr: Uint8Array): number {
   return r < 0 ? -n.libc.koffi.errno() : r;
 }
 
+/** A bpf() call bound to one attr whose pointers are written now: `(cmd) => result or -errno`. */
+export type PreparedBpf = (cmd: number) => number;
+
+/**
+ * bpfRaw for an attr called many times (a map's element calls): the pointers are written once,
+ * here, and each call is the koffi call alone — no pointer lookup, no property chain. The attr
+ * must not be re-encoded while the returned function is used.
+ */
+export function preparedBpf(attr: Uint8Array): PreparedBpf {
+  const n = calls();
+  writePointers(n, attr);
+  const call = n.bpf;
+  const nr = n.libc.nr.bpf;
+  const size = attr.length;
+  const { koffi } = n.libc;
+  return (cmd) => {
+    const r = call(nr, cmd, attr, size);
+    return r < 0 ? -koffi.errno() : r;
+  };
+}
+
 /** perf_event_open(attr, pid, cpu, group_fd, flags) → fd; the attr from encodeAttr, as for bpf(). */
 export function perfEventOpen(attr: Uint8Array, pid: number, cpu: number, groupFd: number, flags: number): number {
   const n = calls();

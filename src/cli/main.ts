@@ -2,36 +2,84 @@
 // 2 bad input or usage, 3 internal error. Errors are one line on stderr.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BtfError, LinkError } from '../../elf/index.js';
 import { AsmError, escapeControls, shown, TsbpfError } from '../../isa/index.js';
-import { BpfAccessError, LoadError, NativeUnavailableError } from '../../loader/index.js';
-import { type AsmOutputFormat, type AsmSyntax, assembleSource } from '../commands/asm.js';
-import { btfBytesOfFile, type BtfDumpFormat, defaultBasePath, dumpBtfTo } from '../commands/btf-dump.js';
-import { genTsFromBytes } from '../commands/btf-gen-ts.js';
-import { buildProgramFile } from '../commands/build.js';
+import type { AsmOutputFormat, AsmSyntax } from '../commands/asm.js';
+import type { BtfDumpFormat } from '../commands/btf-dump.js';
 import { BuildError } from '../commands/build-error.js';
-import { guardBuild } from '../commands/build-guard.js';
-import { buildInWorker, buildWorkerScript, DEFAULT_BUILD_BUDGET, WorkerBuildFailure } from '../commands/build-worker.js';
-import { disassembleFileBytes } from '../commands/disasm.js';
-import { generateSkeletonFile } from '../commands/gen-skeleton.js';
-import { linkFiles } from '../commands/link.js';
-import { loadCommand } from '../commands/load.js';
-import { dumpMap } from '../commands/maps.js';
-import { formatReport, probeAll, probeOne } from '../commands/probe.js';
-import { formatRunResult, runCommand, runResultJson } from '../commands/run.js';
-import { formatVmRunResult, runVmCommand, type VmRunCommandResult, vmRunJson } from '../commands/run-vm.js';
-import { traceCommand } from '../commands/trace.js';
-import { formatVerifyRecords, verifyBytes, verifyExitStatus, verifyJson, type VerifyRecord } from '../commands/verify.js';
-import { verifyJunit } from '../commands/verify-junit.js';
-import { buildRejections } from '../commands/build-verify.js';
-import { verifySarif } from '../commands/verify-sarif.js';
+import { WorkerBuildFailure } from '../commands/build-worker.js';
+import type { VmRunCommandResult } from '../commands/run-vm.js';
 import { DslError } from '../dsl/errors.js';
 import { quoted } from '../dsl/quote.js';
 import { VERSION } from '../version.js';
 import { readInput as readFile, StdoutClosed, writeStdout } from './io.js';
-import { writeOutputFile } from './output-file.js';
 import { groupUsage, HELP, SUBCOMMANDS, USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
+
+// Each command's modules are imported when the command runs (tsup puts them in chunks of their
+// own, dist/cli-*.js): start-up reads and compiles only what the command uses, not the whole toolchain.
+const lazyModules = {
+  asm: () => import('../commands/asm.js'),
+  btfDump: () => import('../commands/btf-dump.js'),
+  btfGenTs: () => import('../commands/btf-gen-ts.js'),
+  build: () => import('../commands/build.js'),
+  buildGuard: () => import('../commands/build-guard.js'),
+  buildWorker: () => import('../commands/build-worker.js'),
+  disasm: () => import('../commands/disasm.js'),
+  errors: () => import('./error-classes.js'),
+  genSkeleton: () => import('../commands/gen-skeleton.js'),
+  link: () => import('../commands/link.js'),
+  load: () => import('../commands/load.js'),
+  maps: () => import('../commands/maps.js'),
+  outputFile: () => import('./output-file.js'),
+  probe: () => import('../commands/probe.js'),
+  run: () => import('../commands/run.js'),
+  runVm: () => import('../commands/run-vm.js'),
+  trace: () => import('../commands/trace.js'),
+  verify: () => import('../commands/verify.js'),
+  verifyJunit: () => import('../commands/verify-junit.js'),
+  verifySarif: () => import('../commands/verify-sarif.js'),
+  buildVerify: () => import('../commands/build-verify.js'),
+};
+type LazyName = keyof typeof lazyModules;
+type Loaded = { -readonly [K in LazyName]?: Awaited<ReturnType<(typeof lazyModules)[K]>> };
+const loaded: Loaded = {};
+
+/** The modules each command uses. */
+const commandModules: Record<string, readonly LazyName[]> = {
+  asm: ['asm', 'outputFile'],
+  disasm: ['disasm'],
+  btf: ['btfDump', 'btfGenTs', 'outputFile'],
+  link: ['link', 'outputFile'],
+  build: ['build', 'buildGuard', 'buildWorker', 'buildVerify', 'outputFile'],
+  load: ['load', 'errors'],
+  maps: ['maps'],
+  run: ['run', 'runVm', 'build'],
+  trace: ['trace'],
+  probe: ['probe'],
+  gen: ['genSkeleton'],
+  verify: ['verify', 'verifyJunit', 'verifySarif', 'build'],
+};
+
+async function loadModules(names: readonly LazyName[]): Promise<void> {
+  await Promise.all(names.map(async (n) => {
+    if (loaded[n] === undefined) (loaded as Record<string, unknown>)[n] = await lazyModules[n]();
+  }));
+}
+
+/**
+ * Loads the modules of `commands` (all by default) and the error classes: the synchronous `main`
+ * runs only commands whose modules are loaded (mainAsync loads them itself).
+ */
+export async function loadCommands(commands: readonly string[] = Object.keys(commandModules)): Promise<void> {
+  await loadModules(['errors', ...commands.flatMap((c) => commandModules[c] ?? [])]);
+}
+
+/** A loaded command module (loadCommands or mainAsync loaded it). */
+function use<K extends LazyName>(name: K): NonNullable<Loaded[K]> {
+  const m = loaded[name];
+  if (m === undefined) throw new Error(`module ${name} is not loaded (call loadCommands before main)`);
+  return m as NonNullable<Loaded[K]>;
+}
 
 /** Where the CLI writes: the process's stdout and stderr, or a test's buffers (main's `io`). */
 export interface CliIo {
@@ -57,7 +105,7 @@ function readInput(path: string): Uint8Array {
 function readBase(path: string | undefined): Uint8Array | undefined {
   if (path === undefined) return undefined;
   const bytes = readInput(path);
-  btfBytesOfFile(bytes);
+  use('btfDump').btfBytesOfFile(bytes);
   baseFile = path;
   return bytes;
 }
@@ -114,13 +162,13 @@ function commandAsm(args: string[]): number {
   const output = values.output;
   if (typeof output !== 'string') throw new UsageError('asm needs -o OUT (try tsbpf asm --help)');
   const source = new TextDecoder().decode(readInput(file));
-  const result = assembleSource(source, file, {
+  const result = use('asm').assembleSource(source, file, {
     format: oneOf<AsmOutputFormat>(values.format, ['elf', 'raw', 'hex'], '--format'),
     syntax: oneOf<AsmSyntax>(values.syntax, ['llvm', 'ubpf'], '--syntax'),
     byteOrder: oneOf(values['byte-order'], ['le', 'be'] as const, '--byte-order'),
   });
   if (output === '-') out(result);
-  else writeOutputFile(output, result);
+  else use('outputFile').writeOutputFile(output, result);
   return 0;
 }
 
@@ -131,7 +179,7 @@ function commandDisasm(args: string[]): number {
     section: { type: 'string', multiple: true, short: 'j' },
   });
   const file = single(positionals, 'input file');
-  const text = disassembleFileBytes(readInput(file), file, {
+  const text = use('disasm').disassembleFileBytes(readInput(file), file, {
     relocations: values.reloc === true,
     format: oneOf(values.format, ['llvm', 'kernel'] as const, '--format'),
     sections: values.section as string[] | undefined,
@@ -148,14 +196,14 @@ function commandBtfGenTs(args: string[]): number {
   const file = single(positionals, 'input file');
   const types = (values.type as string[] | undefined) ?? [];
   if (types.length === 0) throw new UsageError('btf gen-ts needs at least one --type NAME');
-  const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
+  const basePath = typeof values.base === 'string' ? values.base : use('btfDump').defaultBasePath(file);
   const base = readBase(basePath);
   const bytes = readInput(file);
-  const text = genTsFromBytes(bytes, {
+  const text = use('btfGenTs').genTsFromBytes(bytes, {
     types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined, base,
   });
   const output = values.output;
-  if (typeof output === 'string' && output !== '-') writeOutputFile(output, text);
+  if (typeof output === 'string' && output !== '-') use('outputFile').writeOutputFile(output, text);
   else out(text);
   return 0;
 }
@@ -165,12 +213,12 @@ function commandBtf(args: string[]): number {
   if (sub === 'gen-ts') return commandBtfGenTs(rest);
   const { values, positionals } = parse('btf dump', rest, { format: { type: 'string' }, base: { type: 'string' } });
   const file = single(positionals, 'input file');
-  const basePath = typeof values.base === 'string' ? values.base : defaultBasePath(file);
+  const basePath = typeof values.base === 'string' ? values.base : use('btfDump').defaultBasePath(file);
   const format = oneOf<BtfDumpFormat>(values.format, ['raw', 'c', 'json'], '--format');
   const base = readBase(basePath);
   const bytes = readInput(file);
   // Decoding errors come before the first byte is written: the output is all or nothing.
-  dumpBtfTo(bytes, { format, base }, out);
+  use('btfDump').dumpBtfTo(bytes, { format, base }, out);
   return 0;
 }
 
@@ -180,9 +228,9 @@ function commandLink(args: string[]): number {
   const output = values.output;
   if (typeof output !== 'string') throw new UsageError('link needs -o OUT (try tsbpf link --help)');
   // A LinkError names the input it is about itself.
-  const result = linkFiles(positionals);
+  const result = use('link').linkFiles(positionals);
   if (output === '-') out(result);
-  else writeOutputFile(output, result);
+  else use('outputFile').writeOutputFile(output, result);
   return 0;
 }
 
@@ -206,7 +254,7 @@ function commandLoad(args: string[]): number {
   const bytes = readInput(file);
   const printLog = values['print-log'] === true;
   try {
-    const result = loadCommand(bytes, file, {
+    const result = use('load').loadCommand(bytes, file, {
       ...(values.prog === undefined ? {} : { programs: values.prog as string[] }),
       ...(values['max-entries'] === undefined ? {} : { maxEntries: mapSizeOption('--max-entries', values['max-entries'] as string[]) }),
       ...(values['value-size'] === undefined ? {} : { valueSizes: mapSizeOption('--value-size', values['value-size'] as string[]) }),
@@ -230,7 +278,7 @@ function commandLoad(args: string[]): number {
     return 0;
   } catch (e) {
     // A negative verdict: one line; the whole verifier log only when asked for.
-    if (e instanceof LoadError && printLog) err(`--- verifier log of ${e.program} ---\n${e.log}${e.log.endsWith('\n') ? '' : '\n'}`);
+    if (e instanceof use('errors').LoadError && printLog) err(`--- verifier log of ${e.program} ---\n${e.log}${e.log.endsWith('\n') ? '' : '\n'}`);
     throw e;
   }
 }
@@ -255,7 +303,7 @@ function commandMaps(args: string[]): number {
   const target = single(positionals, 'pinned map path or map id');
   inputFile = target;
   const lines: string[] = [];
-  dumpMap(target, (l) => lines.push(l));
+  use('maps').dumpMap(target, (l) => lines.push(l));
   out(lines.join(''));
   return 0;
 }
@@ -285,23 +333,23 @@ function commandRun(args: string[]): number | Promise<number> {
       ...(engine === undefined ? {} : { engine }), ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
     };
     const report = (r: VmRunCommandResult): number => {
-      out(values.json === true ? vmRunJson(r) : formatVmRunResult(r));
+      out(values.json === true ? use('runVm').vmRunJson(r) : use('runVm').formatVmRunResult(r));
       return r.fault === null ? 0 : 1;
     };
     if (/\.(ts|mts|js|mjs)$/.test(file)) {
       inputFile = file;
-      return buildProgramFile(file).then((bytes) => report(runVmCommand(bytes, file, options)));
+      return use('build').buildProgramFile(file).then((bytes) => report(use('runVm').runVmCommand(bytes, file, options)));
     }
-    return report(runVmCommand(readInput(file), file, options));
+    return report(use('runVm').runVmCommand(readInput(file), file, options));
   }
   if (typeof values.type === 'string' || values.engine !== undefined) throw new UsageError('--type and --engine need --interp (the kernel test run takes the type from the object)');
   if (typeof values.prog !== 'string') throw new UsageError('run needs --prog NAME (try tsbpf run --help)');
   const bytes = readInput(file);
-  const r = runCommand(bytes, file, {
+  const r = use('run').runCommand(bytes, file, {
     program: values.prog, ...(data === undefined ? {} : { data }), ...(ctx === undefined ? {} : { ctx }),
     ...(repeat === undefined ? {} : { repeat }), ...(typeof values.btf === 'string' ? { btfPath: values.btf } : {}),
   });
-  out(values.json === true ? runResultJson(r) : formatRunResult(r));
+  out(values.json === true ? use('run').runResultJson(r) : use('run').formatRunResult(r));
   return 0;
 }
 
@@ -313,15 +361,15 @@ function commandProbe(args: string[]): number {
   if (positionals.length > 0) throw new UsageError(`probe takes no arguments (got ${quoted(positionals[0])})`);
   const q = { progType: values['prog-type'], mapType: values['map-type'], helper: values.helper, attach: values.attach } as Record<string, string | undefined>;
   if (q.progType !== undefined || q.mapType !== undefined || q.helper !== undefined || q.attach !== undefined) {
-    const r = probeOne({
+    const r = use('probe').probeOne({
       ...(q.progType === undefined ? {} : { progType: q.progType }), ...(q.mapType === undefined ? {} : { mapType: q.mapType }),
       ...(q.helper === undefined ? {} : { helper: q.helper }), ...(q.attach === undefined ? {} : { attach: q.attach }),
     });
     out(values.json === true ? `${JSON.stringify(r)}\n` : `${r.feature}: ${r.supported ? 'yes' : 'no'}${r.detail === 'ok' ? '' : ` (${r.detail})`}\n`);
     return r.supported ? 0 : 1;
   }
-  const report = probeAll(values.helpers === true);
-  out(values.json === true ? `${JSON.stringify(report)}\n` : formatReport(report));
+  const report = use('probe').probeAll(values.helpers === true);
+  out(values.json === true ? `${JSON.stringify(report)}\n` : use('probe').formatReport(report));
   return 0;
 }
 
@@ -329,7 +377,7 @@ function commandGen(args: string[]): number {
   const [, rest] = subcommand('gen', args);
   const { values, positionals } = parse('gen skeleton', rest, { name: { type: 'string' }, import: { type: 'string' } });
   const file = single(positionals, 'object file');
-  out(generateSkeletonFile(readInput(file), file, {
+  out(use('genSkeleton').generateSkeletonFile(readInput(file), file, {
     ...(typeof values.name === 'string' ? { name: values.name } : {}),
     ...(typeof values.import === 'string' ? { importFrom: values.import } : {}),
   }));
@@ -341,7 +389,7 @@ async function commandTrace(args: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`trace takes no arguments (got ${quoted(positionals[0])})`);
   const timeout = positiveInt(values.timeout, '--timeout');
   const count = positiveInt(values.count, '--count');
-  return traceCommand({
+  return use('trace').traceCommand({
     json: values.json === true, ...(timeout === undefined ? {} : { idleTimeoutMs: timeout }), ...(count === undefined ? {} : { count }),
   }, (t) => out(t));
 }
@@ -357,28 +405,28 @@ async function commandBuild(args: string[]): Promise<number> {
   const heap = positiveInt(values['max-heap'], '--max-heap');
   if (seconds === 0 || heap === 0) throw new UsageError(`${seconds === 0 ? '--timeout' : '--max-heap'} must be at least 1`);
   inputFile = file;
-  const script = buildWorkerScript();
+  const script = use('buildWorker').buildWorkerScript();
   let bytes: Uint8Array;
   if (script !== undefined) {
-    bytes = await buildInWorker(script, file, {
-      timeoutMs: seconds === undefined ? DEFAULT_BUILD_BUDGET.timeoutMs : seconds * 1000,
-      maxHeapMb: heap ?? DEFAULT_BUILD_BUDGET.maxHeapMb,
+    bytes = await use('buildWorker').buildInWorker(script, file, {
+      timeoutMs: seconds === undefined ? use('buildWorker').DEFAULT_BUILD_BUDGET.timeoutMs : seconds * 1000,
+      maxHeapMb: heap ?? use('buildWorker').DEFAULT_BUILD_BUDGET.maxHeapMb,
     });
   } else {
     // In-process (the CLI run from its sources): the module ending the process or never
     // finishing is still reported; there is no time or heap budget.
-    const done = guardBuild(file);
-    try { bytes = await buildProgramFile(file); } finally { done(); }
+    const done = use('buildGuard').guardBuild(file);
+    try { bytes = await use('build').buildProgramFile(file); } finally { done(); }
   }
   if (values['no-verify'] !== true) {
-    const rejections = buildRejections(bytes, file);
+    const rejections = use('buildVerify').buildRejections(bytes, file);
     if (rejections.length > 0) {
       err(`${rejections.join('\n')}\n`);
       return 1;
     }
   }
   if (output === '-') out(bytes);
-  else writeOutputFile(output, bytes);
+  else use('outputFile').writeOutputFile(output, bytes);
   return 0;
 }
 
@@ -400,12 +448,13 @@ async function commandVerify(args: string[]): Promise<number> {
   const reporter = values.reporter;
   if (reporter !== undefined && reporter !== 'sarif' && reporter !== 'junit') throw new UsageError(`--reporter must be sarif or junit (got '${quoted(reporter)}')`);
   if (reporter !== undefined && values.json === true) throw new UsageError('--json and --reporter are exclusive');
-  const records: VerifyRecord[] = [];
+  const verify = use('verify');
+  const records: ReturnType<typeof verify.verifyBytes> = [];
   for (const file of positionals) {
     inputFile = file;
     // A DSL program is built first (in memory), then verified like any object.
-    const bytes = /\.[cm]?ts$/.test(file) ? await buildProgramFile(file) : readInput(file);
-    records.push(...verifyBytes(bytes, file, {
+    const bytes = /\.[cm]?ts$/.test(file) ? await use('build').buildProgramFile(file) : readInput(file);
+    records.push(...verify.verifyBytes(bytes, file, {
       logLevel: level,
       ...(typeof values.prog === 'string' ? { program: values.prog } : {}),
       ...(typeof values.type === 'string' ? { type: values.type } : {}),
@@ -413,8 +462,9 @@ async function commandVerify(args: string[]): Promise<number> {
       ...(caps === undefined ? {} : { caps }),
     }));
   }
-  out(reporter === 'sarif' ? verifySarif(records) : reporter === 'junit' ? verifyJunit(records) : values.json === true ? verifyJson(records) : formatVerifyRecords(records));
-  return verifyExitStatus(records);
+  out(reporter === 'sarif' ? use('verifySarif').verifySarif(records) : reporter === 'junit' ? use('verifyJunit').verifyJunit(records)
+    : values.json === true ? verify.verifyJson(records) : verify.formatVerifyRecords(records));
+  return verify.verifyExitStatus(records);
 }
 
 const commands: Record<string, (args: string[]) => number | Promise<number>> = {
@@ -441,7 +491,6 @@ let baseFile: string | undefined;
  */
 export function describeError(e: TsbpfError, file: string | undefined): { line: string; status: 1 | 2 } {
   const where = file ?? 'tsbpf';
-  if (e instanceof LoadError) return { line: `${where}: ${e.message}`, status: 1 };
   if (e instanceof UsageError) return { line: `tsbpf: error: ${e.message}`, status: 2 };
   // These carry their own location.
   if (e instanceof AsmError) return { line: e.message, status: 2 };
@@ -450,10 +499,12 @@ export function describeError(e: TsbpfError, file: string | undefined): { line: 
     const loc = e.location;
     return { line: loc === undefined ? `${where}: error: ${e.reason}` : `${loc.file}:${loc.line}:${loc.column}: error: ${e.reason}`, status: 2 };
   }
-  if (e instanceof LinkError) return { line: `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${shown(e.symbol, 64)}': `}${e.reason}`, status: 2 };
-  if (e instanceof BtfError && e.inBase === true && baseFile !== undefined) return { line: `${baseFile}: error: ${e.message}`, status: 2 };
+  const c = use('errors');
+  if (e instanceof c.LoadError) return { line: `${where}: ${e.message}`, status: 1 };
+  if (e instanceof c.LinkError) return { line: `${e.file === '' ? 'tsbpf link' : e.file}: error: ${e.symbol === undefined ? '' : `'${shown(e.symbol, 64)}': `}${e.reason}`, status: 2 };
+  if (e instanceof c.BtfError && e.inBase === true && baseFile !== undefined) return { line: `${baseFile}: error: ${e.message}`, status: 2 };
   // No access to bpf(2) here: about the machine, not a file.
-  if (e instanceof BpfAccessError || e instanceof NativeUnavailableError) return { line: `tsbpf: error: ${e.message}`, status: 2 };
+  if (e instanceof c.BpfAccessError || e instanceof c.NativeUnavailableError) return { line: `tsbpf: error: ${e.message}`, status: 2 };
   return { line: `${where}: error: ${e.message}`, status: 2 };
 }
 
@@ -537,17 +588,24 @@ function withIo(target: CliIo, body: () => number | Promise<number>): number | P
     return status;
   }
   if (typeof r === 'number') { finish(); return r; }
-  return r.then((s) => { finish(); return s; }, (e: unknown) => { const status = failure(e); finish(); return status; });
+  // The error classes are loaded before a failure is described (they decide its exit status).
+  return r.then((s) => { finish(); return s; }, async (e: unknown) => {
+    if (e instanceof TsbpfError) await loadModules(['errors']);
+    const status = failure(e);
+    finish();
+    return status;
+  });
 }
 
-/** main, plus the asynchronous commands; the executable calls this. */
+/** main, plus the asynchronous commands; the executable calls this. Loads what the command uses. */
 export async function mainAsync(argv: string[], target: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
   const run = command === undefined ? undefined : commands[command];
-  return withIo(target, () => {
+  return withIo(target, async () => {
     const early = topLevel(argv);
     if (early !== undefined) return early;
     if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
+    await loadModules(commandModules[command!] ?? []);
     return run(rest);
   });
 }

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { TsbpfError } from '../../isa/index.js';
 import { BuildError } from './build-error.js';
-import { buildProgramFile } from './build.js';
 
 export interface BuildBudget {
   /** Milliseconds from the start of the module's bundling to the object's bytes. */
@@ -45,6 +44,8 @@ export async function serveBuild(describe: FailureLine): Promise<void> {
   process.on('beforeExit', () => { Atomics.store(drained, 0, 1); });
   let reply: Reply;
   try {
+    // Imported here: the CLI's start-up does not load the compiler for the other commands.
+    const { buildProgramFile } = await import('./build.js');
     const bytes = await buildProgramFile(file, tmp);
     reply = { bytes };
   } catch (e) {

@@ -4,7 +4,7 @@
 import { encodeInstructions } from '../../isa/index.js';
 import { lastLogLine, LoadError } from '../../loader/index.js';
 import { verifyProgram } from '../../verifier/index.js';
-import { verifyBytes } from '../commands/verify.js';
+import { verifyObject } from '../verify-object.js';
 import { type BackendName, loadIntoKernel } from './backends.js';
 import { isObjectProgram, type TestSubject } from './subject.js';
 
@@ -19,10 +19,11 @@ export interface Verdict {
 
 export function modelVerdict(subject: TestSubject): Verdict {
   if (isObjectProgram(subject)) {
-    const [r] = verifyBytes(subject.elf, 'object.o', { program: subject.program, logLevel: 1 });
+    const [r] = verifyObject(subject.elf, { programs: [subject.program], logLevel: 1 });
+    const message = r!.accepted === null ? `not modelled yet: ${r!.notModelled ?? 'not modelled'}` : r!.error?.message;
     return {
-      by: 'model', verdict: r!.verdict, ...(r!.message === null ? {} : { message: r!.message }),
-      ...(r!.errno === null ? {} : { errno: r!.errno }), ...(r!.insnIndex === null ? {} : { insnIndex: r!.insnIndex }),
+      by: 'model', verdict: r!.accepted === true ? 'accept' : r!.accepted === false ? 'reject' : 'unknown', ...(message === undefined ? {} : { message }),
+      ...(r!.errno === null ? {} : { errno: r!.errno }), ...(r!.error === null || r!.error.insn === null ? {} : { insnIndex: r!.error.insn }),
     };
   }
   const maps = subject.maps ?? [];
