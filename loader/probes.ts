@@ -32,7 +32,7 @@ export interface FeatureReport {
 
 const lower = (o: Record<string, number>): [string, number][] => Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]);
 export const PROGRAM_TYPE_NAMES: readonly [string, number][] = lower(ProgType).filter(([, v]) => v !== 0);
-export const MAP_TYPE_NAMES: readonly [string, number][] = lower(MapType);
+export const MAP_TYPE_NAMES: readonly [string, number][] = lower(MapType).filter(([, v]) => v !== 0);
 
 interface LoadTry {
   readonly fd: number;

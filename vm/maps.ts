@@ -2,12 +2,15 @@
 // reads it back), with the kernel's map semantics and error codes. A run maps value storage into
 // its address space when a helper hands a value pointer to the program.
 
+import { BPF_MAP_TYPE } from '../elf/index.js';
 import { VmError } from './fault.js';
 
-/** Map type numbers (enum bpf_map_type). */
+const T = BPF_MAP_TYPE;
+/** The map types the vm implements (numbers: the kernel's enum bpf_map_type). */
 export const VmMapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10, LPM_TRIE: 11, QUEUE: 22, STACK: 23, RINGBUF: 27,
+  HASH: T.HASH, ARRAY: T.ARRAY, PROG_ARRAY: T.PROG_ARRAY, PERF_EVENT_ARRAY: T.PERF_EVENT_ARRAY, PERCPU_HASH: T.PERCPU_HASH,
+  PERCPU_ARRAY: T.PERCPU_ARRAY, LRU_HASH: T.LRU_HASH, LRU_PERCPU_HASH: T.LRU_PERCPU_HASH, LPM_TRIE: T.LPM_TRIE, QUEUE: T.QUEUE,
+  STACK: T.STACK, RINGBUF: T.RINGBUF,
 } as const;
 
 export interface VmMapSpec {
