@@ -2,7 +2,7 @@
 // reads it back), with the kernel's map semantics and error codes. A run maps value storage into
 // its address space when a helper hands a value pointer to the program.
 
-import { BPF_MAP_TYPE } from '../elf/index.js';
+import { BPF_MAP_TYPE, type MapSpec } from '../elf/index.js';
 import { VmError } from './fault.js';
 
 const T = BPF_MAP_TYPE;
@@ -13,14 +13,8 @@ export const VmMapType = {
   STACK: T.STACK, RINGBUF: T.RINGBUF,
 } as const;
 
-export interface VmMapSpec {
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags?: number;
-}
+/** What the vm creates a map from: elf's MapSpec (the vm reads name, type, sizes and flags). */
+export type VmMapSpec = MapSpec;
 
 const E2BIG = -7, EEXIST = -17, ENOENT = -2, EINVAL = -22, ENOMEM = -12;
 export const BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2;
@@ -55,7 +49,7 @@ export class VmMap {
   /** Prog array: program name by index. */
   readonly programs = new Map<number, string>();
 
-  constructor(spec: VmMapSpec, readonly cpus: number) {
+  constructor(spec: MapSpec, readonly cpus: number) {
     this.name = spec.name;
     this.type = spec.type;
     this.keySize = spec.keySize;

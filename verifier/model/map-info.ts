@@ -1,15 +1,10 @@
 // What the verifier knows of a map that a program references: the fields of
 // BPF_MAP_CREATE that its checks read.
 
-import { BPF_MAP_TYPE } from '../../elf/index.js';
+import { BPF_MAP_TYPE, type MapSpec } from '../../elf/index.js';
 
-export interface MapInfo {
-  /** uapi enum bpf_map_type number (1 hash, 2 array, 27 ringbuf, ...). */
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags?: number;
+/** elf's MapSpec as the checks read it: the kind and sizes; the name only for messages. */
+export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'flags'> {
   /** Name for messages (optional). */
   readonly name?: string;
 }
