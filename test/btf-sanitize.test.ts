@@ -33,6 +33,21 @@ function refused(types: readonly BtfType[], f: BtfFeatures): string[] {
   return out;
 }
 
+/** Every kind and form a feature brings, in one graph the kernel validates. */
+const EVERY_FEATURE: BtfType[] = [
+  { kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 },
+  { kind: 'VAR', name: 'counter', type: 1, linkage: 'global' },
+  { kind: 'DATASEC', name: '.data?', size: 4, vars: [{ type: 2, offset: 0, size: 4 }] },
+  { kind: 'FUNC_PROTO', name: '', returnType: 1, params: [{ name: 'x', type: 1 }] },
+  { kind: 'FUNC', name: 'f', type: 4, linkage: 'global' },
+  { kind: 'FLOAT', name: 'double', size: 8 },
+  { kind: 'TYPE_TAG', name: 'user', type: 1, kindFlag: false },
+  { kind: 'PTR', name: '', type: 7 },
+  { kind: 'DECL_TAG', name: 'tag', type: 5, componentIdx: -1, kindFlag: false },
+  { kind: 'ENUM64', name: 'big', size: 8, signed: false, values: [{ name: 'A', value: 1n << 40n }] },
+  { kind: 'ENUM', name: 'e', size: 4, signed: true, values: [{ name: 'M', value: -1 }] },
+];
+
 describe('BTF sanitising (elf)', () => {
   it('random graphs and feature sets: no kind the kernel lacks, ids and record lengths kept, and it round-trips', () => {
     fc.assert(fc.property(btfGraph, features, (types, f) => {
@@ -57,18 +72,7 @@ describe('BTF sanitising (elf)', () => {
   });
 
   it('rewrites each kind as libbpf does', () => {
-    const types: BtfType[] = [
-      { kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 },
-      { kind: 'VAR', name: 'counter', type: 1, linkage: 'global' },
-      { kind: 'DATASEC', name: '.data?', size: 4, vars: [{ type: 2, offset: 0, size: 4 }] },
-      { kind: 'FUNC_PROTO', name: '', returnType: 1, params: [{ name: 'x', type: 1 }] },
-      { kind: 'FUNC', name: 'f', type: 4, linkage: 'global' },
-      { kind: 'FLOAT', name: 'double', size: 8 },
-      { kind: 'TYPE_TAG', name: 'user', type: 1, kindFlag: false },
-      { kind: 'DECL_TAG', name: 'tag', type: 5, componentIdx: -1, kindFlag: false },
-      { kind: 'ENUM64', name: 'big', size: 8, signed: false, values: [{ name: 'A', value: 1n << 40n }] },
-      { kind: 'ENUM', name: 'e', size: 4, signed: true, values: [{ name: 'M', value: -1 }] },
-    ];
+    const types = EVERY_FEATURE;
     const none = Object.fromEntries(FEATURES.map((f) => [f, false])) as unknown as BtfFeatures;
     expect(sanitizeBtf(types, none)).toEqual([
       types[0],
@@ -78,8 +82,9 @@ describe('BTF sanitising (elf)', () => {
       { kind: 'TYPEDEF', name: 'f', type: 4 },
       { kind: 'STRUCT', name: '', size: 8, kindFlag: false, members: [] },
       { kind: 'CONST', name: '', type: 1 },
+      types[7],
       { kind: 'INT', name: 'tag', size: 1, encoding: 0, bitsOffset: 0, bits: 8 },
-      { kind: 'UNION', name: 'big', size: 8, kindFlag: false, members: [{ name: 'A', type: 11, bitsOffset: 0, bitfieldSize: 0 }] },
+      { kind: 'UNION', name: 'big', size: 8, kindFlag: false, members: [{ name: 'A', type: 12, bitsOffset: 0, bitfieldSize: 0 }] },
       { kind: 'ENUM', name: 'e', size: 4, signed: false, values: [{ name: 'M', value: 0xffffffff }] },
       { kind: 'INT', name: ENUM64_PLACEHOLDER, size: 1, encoding: 0, bitsOffset: 0, bits: 8 },
     ]);
@@ -103,21 +108,6 @@ describe('BTF sanitising (elf)', () => {
     expect(sanitizedForKernel(blob, ALL_BTF_FEATURES).blob).toBe(blob);
   });
 });
-
-/** Every kind and form a feature brings, in one graph the kernel validates. */
-const EVERY_FEATURE: BtfType[] = [
-  { kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 },
-  { kind: 'VAR', name: 'counter', type: 1, linkage: 'global' },
-  { kind: 'DATASEC', name: '.data?', size: 4, vars: [{ type: 2, offset: 0, size: 4 }] },
-  { kind: 'FUNC_PROTO', name: '', returnType: 1, params: [{ name: 'x', type: 1 }] },
-  { kind: 'FUNC', name: 'f', type: 4, linkage: 'global' },
-  { kind: 'FLOAT', name: 'double', size: 8 },
-  { kind: 'TYPE_TAG', name: 'user', type: 1, kindFlag: false },
-  { kind: 'PTR', name: '', type: 7 },
-  { kind: 'DECL_TAG', name: 'tag', type: 5, componentIdx: -1, kindFlag: false },
-  { kind: 'ENUM64', name: 'big', size: 8, signed: false, values: [{ name: 'A', value: 1n << 40n }] },
-  { kind: 'ENUM', name: 'e', size: 4, signed: true, values: [{ name: 'M', value: -1 }] },
-];
 
 describe.skipIf(!isRoot())('BTF sanitising against the live kernel', () => {
   const live = isRoot() ? kernelBtfFeatures() : ALL_BTF_FEATURES;
