@@ -15,3 +15,4 @@ export * from './btf/index.js';
 export * from './object/index.js';
 export * from './link/index.js';
 export * from './core-text/index.js';
+export * from './kernel/index.js';

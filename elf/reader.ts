@@ -7,7 +7,7 @@ import {
 } from './constants.js';
 import { ElfError } from './errors.js';
 
-import type { ByteOrder } from '../isa/index.js';
+import { type ByteOrder, ByteRangeError, ByteReader } from '../isa/index.js';
 
 export interface ElfSectionHeader {
   readonly index: number;
@@ -61,36 +61,30 @@ export function isElf(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
 }
 
-class Cursor {
-  readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, readonly le: boolean) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-
+/** The file's reader, with the checks that name the ELF header field an error comes from. */
+class Cursor extends ByteReader {
   /** Checks that `len` bytes at `pos` lie in the file; the error names the header field that said so. */
-  need(pos: number, len: number, what: string, field: number): void {
-    if (pos < 0 || len < 0 || pos > this.bytes.length || len > this.bytes.length - pos) {
-      throw new ElfError(`${what} (${len} bytes at ${pos}) lies outside the file of ${this.bytes.length} bytes`, field);
-    }
+  within(pos: number, len: number, what: string, field: number): void {
+    if (!this.fits(pos, len)) throw new ElfError(`${what} (${len} bytes at ${pos}) lies outside the file of ${this.length} bytes`, field);
   }
 
-  u16(p: number): number { return this.view.getUint16(p, this.le); }
-  u32(p: number): number { return this.view.getUint32(p, this.le); }
   /** 64-bit field as a number; values beyond 2^53 cannot be valid offsets in a file we can hold. */
-  u64(p: number, what: string): number {
-    const v = this.view.getBigUint64(p, this.le);
+  u64Safe(p: number, what: string): number {
+    const v = this.u64(p);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`${what} ${v} is too large`, p);
     return Number(v);
   }
-}
 
-/** The NUL-terminated string at `start`; `field` is where its offset was read (for the error). */
-function cString(bytes: Uint8Array, start: number, end: number, what: string, field: number): string {
-  if (start >= end) throw new ElfError(`${what}: string offset outside its string table`, field);
-  let i = start;
-  while (i < end && bytes[i] !== 0) i++;
-  if (i === end) throw new ElfError(`${what}: string is not NUL-terminated`, start);
-  return new TextDecoder().decode(bytes.subarray(start, i));
+  /** The NUL-terminated string at `start`, before `end`; `field` is where its offset was read (for the error). */
+  string(start: number, end: number, what: string, field: number): string {
+    if (start >= end) throw new ElfError(`${what}: string offset outside its string table`, field);
+    try {
+      return this.cstring(start, end);
+    } catch (e) {
+      if (e instanceof ByteRangeError) throw new ElfError(`${what}: string is not NUL-terminated`, start);
+      throw e;
+    }
+  }
 }
 
 export function readElf(bytes: Uint8Array): ElfFile {
@@ -98,11 +92,11 @@ export function readElf(bytes: Uint8Array): ElfFile {
   if (!isElf(bytes)) throw new ElfError('not an ELF file (bad magic)', 0);
   if (bytes[4] !== 2) throw new ElfError(`ELF class ${bytes[4]} is not ELFCLASS64`, 4);
   if (bytes[5] !== 1 && bytes[5] !== 2) throw new ElfError(`bad ELF data encoding ${bytes[5]}`, 5);
-  const c = new Cursor(bytes, bytes[5] === 1);
+  const c = new Cursor(bytes, bytes[5] === 1 ? 'le' : 'be');
   const type = c.u16(16);
   const machine = c.u16(18);
   const flags = c.u32(48);
-  const shoff = c.u64(40, 'section header offset');
+  const shoff = c.u64Safe(40, 'section header offset');
   const shentsize = c.u16(58);
   let shnum = c.u16(60);
   let shstrndx = c.u16(62);
@@ -110,10 +104,10 @@ export function readElf(bytes: Uint8Array): ElfFile {
     return { byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections: [], symbols: [], relocations: new Map() };
   }
   if (shentsize !== SECTION_HEADER_SIZE) throw new ElfError(`section header size ${shentsize} is not 64`, 58);
-  c.need(shoff, SECTION_HEADER_SIZE, 'section header table', 40);
+  c.within(shoff, SECTION_HEADER_SIZE, 'section header table', 40);
   // Extended numbering: counts too large for the header live in section 0.
   let shnumField = 60;
-  if (shnum === 0) { shnum = c.u64(shoff + 32, 'section count'); shnumField = shoff + 32; }
+  if (shnum === 0) { shnum = c.u64Safe(shoff + 32, 'section count'); shnumField = shoff + 32; }
   if (shstrndx === 0xffff) shstrndx = c.u32(shoff + 40);
   // Checked against the bytes after the table start before the loop (no allocation follows a lying count).
   if (shnum > (bytes.length - shoff) / SECTION_HEADER_SIZE) {
@@ -124,13 +118,13 @@ export function readElf(bytes: Uint8Array): ElfFile {
   for (let i = 0; i < shnum; i++) {
     const p = shoff + i * SECTION_HEADER_SIZE;
     const shType = c.u32(p + 4);
-    const offset = c.u64(p + 24, 'section offset');
-    const size = c.u64(p + 32, 'section size');
-    if (shType !== SHT.NOBITS && shType !== SHT.NULL) c.need(offset, size, `section ${i} content`, offset > bytes.length ? p + 24 : p + 32);
+    const offset = c.u64Safe(p + 24, 'section offset');
+    const size = c.u64Safe(p + 32, 'section size');
+    if (shType !== SHT.NOBITS && shType !== SHT.NULL) c.within(offset, size, `section ${i} content`, offset > bytes.length ? p + 24 : p + 32);
     raw.push({
-      nameOff: c.u32(p), type: shType, flags: c.u64(p + 8, 'section flags'), offset, size,
-      link: c.u32(p + 40), info: c.u32(p + 44), addralign: c.u64(p + 48, 'section alignment'),
-      entsize: c.u64(p + 56, 'section entry size'), headerPos: p,
+      nameOff: c.u32(p), type: shType, flags: c.u64Safe(p + 8, 'section flags'), offset, size,
+      link: c.u32(p + 40), info: c.u32(p + 44), addralign: c.u64Safe(p + 48, 'section alignment'),
+      entsize: c.u64Safe(p + 56, 'section entry size'), headerPos: p,
     });
   }
   const shstr = raw[shstrndx];
@@ -139,7 +133,7 @@ export function readElf(bytes: Uint8Array): ElfFile {
   }
   const sections: ElfSectionHeader[] = raw.map((s, index) => ({
     index,
-    name: index === 0 ? '' : cString(bytes, shstr!.offset + s.nameOff, shstr!.offset + shstr!.size, `name of section ${index}`, s.headerPos),
+    name: index === 0 ? '' : c.string(shstr!.offset + s.nameOff, shstr!.offset + shstr!.size, `name of section ${index}`, s.headerPos),
     type: s.type, flags: s.flags, offset: s.offset, size: s.size, link: s.link, info: s.info,
     addralign: s.addralign, entsize: s.entsize,
     data: s.type === SHT.NOBITS || s.type === SHT.NULL ? new Uint8Array(0) : bytes.subarray(s.offset, s.offset + s.size),
@@ -155,11 +149,11 @@ export function readElf(bytes: Uint8Array): ElfFile {
     if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, header(s, 44));
     const list: ElfRelocation[] = [];
     for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
-      const info = c.view.getBigUint64(p + 8, c.le);
+      const info = c.u64(p + 8);
       const sym = Number(info >> 32n);
       const relType = Number(info & 0xffffffffn);
       if (sym >= symbols.length) throw new ElfError(`relocation names symbol ${sym} of ${symbols.length}`, p + 8);
-      list.push({ offset: c.u64(p, 'relocation offset'), type: relType, typeName: relocationTypeName(relType), symbol: sym });
+      list.push({ offset: c.u64Safe(p, 'relocation offset'), type: relType, typeName: relocationTypeName(relType), symbol: sym });
     }
     relocations.set(s.info, list);
   }
@@ -176,12 +170,12 @@ function readSymbols(c: Cursor, sections: ElfSectionHeader[], header: (s: ElfSec
   }
   const out: ElfSymbol[] = [];
   for (let p = symtab.offset, i = 0; p < symtab.offset + symtab.size; p += SYMBOL_SIZE, i++) {
-    const info = c.bytes[p + 4]!;
+    const info = c.u8(p + 4);
     out.push({
       index: i,
-      name: cString(c.bytes, strtab.offset + c.u32(p), strtab.offset + strtab.size, `name of symbol ${i}`, p),
-      type: info & 0xf, binding: info >> 4, other: c.bytes[p + 5]!, shndx: c.u16(p + 6),
-      value: c.u64(p + 8, 'symbol value'), size: c.u64(p + 16, 'symbol size'),
+      name: c.string(strtab.offset + c.u32(p), strtab.offset + strtab.size, `name of symbol ${i}`, p),
+      type: info & 0xf, binding: info >> 4, other: c.u8(p + 5), shndx: c.u16(p + 6),
+      value: c.u64Safe(p + 8, 'symbol value'), size: c.u64Safe(p + 16, 'symbol size'),
     });
   }
   return out;

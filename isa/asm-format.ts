@@ -2,18 +2,8 @@
 // with decimal immediates — the inverse of parseInstructionLlvm for the
 // forms LLVM 19 can express (see `llvmExpressible`).
 
-import type { AluOp, Instruction, JumpOp, Size } from './instruction.js';
-
-const ALU_TOKENS: Record<AluOp, string> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
-  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
-};
-
-const JUMP_TOKENS: Record<JumpOp, string> = {
-  jeq: '==', jne: '!=', jgt: '>', jge: '>=', jlt: '<', jle: '<=', jsgt: 's>', jsge: 's>=', jslt: 's<', jsle: 's<=', jset: '&',
-};
-
-const U: Record<Size, string> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
+import type { Instruction } from './instruction.js';
+import { ALU_TOKENS, JUMP_TOKENS, UNSIGNED_TYPES as U } from './operator-tokens.js';
 
 const rel = (n: number): string => (n < 0 ? `-${-n}` : `+${n}`);
 const mem = (reg: number, off: number): string => `r${reg} ${off < 0 ? '-' : '+'} ${Math.abs(off)}`;

@@ -7,6 +7,7 @@ export * from './instruction.js';
 export * from './errors.js';
 export { QUOTE_MAX, escapeControls, shown } from './quote-source.js';
 export * from './opcodes.js';
+export { ByteRangeError, ByteReader, ByteWriter } from './bytes.js';
 export { type ByteOrder, type RawSlot, SLOT_SIZE, readSlot, writeSlot, writeSlotFields } from './slot.js';
 export { encodeInstruction, encodeInstructions, encodedLength, toRawSlot, writeInstruction } from './encode.js';
 export { decodeInstructions, decodeRawSlot, type DecodeOptions } from './decode.js';

@@ -4,9 +4,8 @@
 
 import { AttachError, attachKprobe, attachRawTracepoint, attachTracepoint, attachUprobe, type Link, ProgType } from './attach/index.js';
 import { LoadError, loadProgram } from './program-load.js';
+import { RETURN_ZERO } from './probe-program.js';
 import type { ProbeResult } from './probes.js';
-
-const EXIT0 = new Uint8Array([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]); // r0 = 0; exit
 
 interface AttachProbe {
   readonly programType: number;
@@ -31,7 +30,7 @@ export function probeAttach(kind: AttachProbeName): ProbeResult {
   const probe: AttachProbe = PROBES[kind];
   let loaded;
   try {
-    loaded = loadProgram({ name: 'tsbpf_probe', section: kind, type: probe.programType, insns: EXIT0, license: 'GPL' });
+    loaded = loadProgram({ name: 'tsbpf_probe', section: kind, type: probe.programType, insns: RETURN_ZERO, license: 'GPL' });
   } catch (e) {
     if (e instanceof LoadError) return { supported: false, detail: `program load: ${e.message}` };
     throw e;

@@ -4,9 +4,8 @@
 // loading the BTF. The kernel then verifies it in each caller's context instead of on its own
 // against its prototype, where a pointer argument may be NULL.
 
-import { type Btf, type ElfFile, STB, STT } from '../elf/index.js';
+import { type Btf, BTF_KIND, type ElfFile, infoKind, infoVlen, STB, STT } from '../elf/index.js';
 
-const KIND_FUNC = 12;
 const LINKAGE_GLOBAL = 1;
 const STV_INTERNAL = 1;
 const STV_HIDDEN = 2;
@@ -34,8 +33,8 @@ export function markHiddenSubprogramsStatic(blob: Uint8Array, btf: Btf, names: r
     for (let id = 1; id <= raw.offsets.length; id++) {
       const infoAt = raw.typeOffset + raw.offsets[id - 1]! * 4 + 4;
       const info = view.getUint32(infoAt, true);
-      if (((info >>> 24) & 0x1f) !== KIND_FUNC || (info & 0xffff) !== LINKAGE_GLOBAL || btf.nameOf(id) !== name) continue;
-      view.setUint32(infoAt, KIND_FUNC << 24, true);
+      if (infoKind(info) !== BTF_KIND.FUNC || infoVlen(info) !== LINKAGE_GLOBAL || btf.nameOf(id) !== name) continue;
+      view.setUint32(infoAt, BTF_KIND.FUNC << 24, true);
       changed.push(name);
       break;
     }

@@ -12,6 +12,7 @@ export { BpfMap, kernelMapTypes, type MapInfo, type MapSpec, type MapTypes, MapE
 export { isKeyedMap, isMapOfMaps, isPerCpuMap, MapType, mapTypeName } from './map-types.js';
 export { type BtfJsValue, BtfValueError, decodeBtfValue, type DecodeOptions as BtfDecodeOptions, encodeBtfValue } from './btf-values.js';
 export { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
+export { kernelBtfFeatures, probeBtfFeature, sanitizedForKernel } from './btf-features.js';
 export { failingInsn, lastLogLine, LoadError, type LoadedProgram, loadProgram, type ProgramLoadSpec } from './program-load.js';
 export { SubprogramLinkError as LinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
 export { RelocationError, relocateProgram, type RelocationTargets } from './relocate.js';

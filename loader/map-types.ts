@@ -1,14 +1,12 @@
-// BPF_MAP_TYPE_* numbers (enum bpf_map_type, stable UAPI) the Map API treats specially.
+// The map types the Map API treats specially. The numbers are the kernel's (enum bpf_map_type,
+// generated into elf/kernel/map-type.generated.ts).
 
-export const MapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7,
-  CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13, DEVMAP: 14,
-  SOCKMAP: 15, CPUMAP: 16, XSKMAP: 17, SOCKHASH: 18, CGROUP_STORAGE: 19, REUSEPORT_SOCKARRAY: 20,
-  PERCPU_CGROUP_STORAGE: 21, QUEUE: 22, STACK: 23, SK_STORAGE: 24, DEVMAP_HASH: 25, STRUCT_OPS: 26, RINGBUF: 27,
-  INODE_STORAGE: 28, TASK_STORAGE: 29, BLOOM_FILTER: 30, USER_RINGBUF: 31, CGRP_STORAGE: 32, ARENA: 33,
-} as const;
+import { BPF_MAP_TYPE } from '../elf/index.js';
 
-const NAMES = new Map<number, string>(Object.entries(MapType).map(([k, v]) => [v, k.toLowerCase()]));
+/** BPF_MAP_TYPE_* numbers by name (the generated enum under the loader's name). */
+export const MapType = BPF_MAP_TYPE;
+
+const NAMES = new Map<number, string>(Object.entries(MapType).filter(([, v]) => v !== 0).map(([k, v]) => [v, k.toLowerCase()]));
 
 /** bpftool's name for a map type ('lru_percpu_hash'). */
 export function mapTypeName(type: number): string {

@@ -1,7 +1,7 @@
 // A kernel BPF map: creation, element access (raw bytes, per-CPU slots, or BTF-typed JS values),
 // iteration, batch operations, freeze and pinning.
 
-import { type Btf, decodeBtf } from '../elf/index.js';
+import { type Btf, decodeBtf, type MapSpec } from '../elf/index.js';
 import { type BtfJsValue, decodeBtfValue, type DecodeOptions, encodeBtfValue } from './btf-values.js';
 import { OwnedFd } from './fd.js';
 import { isPerCpuMap, mapTypeName } from './map-types.js';
@@ -12,22 +12,7 @@ import {
 } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
 
-export interface MapSpec {
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags?: number;
-  readonly numaNode?: number;
-  readonly mapExtra?: number | bigint;
-  readonly innerMapFd?: number;
-  readonly btfFd?: number;
-  readonly btfKeyTypeId?: number;
-  readonly btfValueTypeId?: number;
-  /** struct_ops maps: the kernel's `bpf_struct_ops_<name>` type id in vmlinux BTF. */
-  readonly btfVmlinuxValueTypeId?: number;
-}
+export type { MapSpec };
 
 /** What the kernel reports about a map (OBJ_GET_INFO_BY_FD). */
 export interface MapInfo {

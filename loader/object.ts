@@ -10,6 +10,7 @@ import { type BpfObject, readElf, readObject } from '../elf/index.js';
 import type { Arena } from './arena.js';
 import { ARENA_SECTION } from './arena.js';
 import { kernelReadyBtf, loadBtf } from './btf-load.js';
+import { sanitizedForKernel } from './btf-features.js';
 import { requireBpfAccess } from './capabilities.js';
 import { BpfCollection, type LoadedProgramHandle } from './collection.js';
 import { type CoreRelocationResult, relocateObjectCore } from './core/index.js';
@@ -95,8 +96,10 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     const kconfig = resolveKconfig(object);
     let btfFd: OwnedFd | undefined;
     if (object.btf !== undefined) {
-      const blob = kernelReadyBtf(object.btf, elf, { kconfig: kconfig?.placement ?? new Map(), kconfigSize: kconfig?.size ?? 0 });
-      markHiddenSubprogramsStatic(blob, object.btf, hiddenSubprograms(elf));
+      const ready = kernelReadyBtf(object.btf, elf, { kconfig: kconfig?.placement ?? new Map(), kconfigSize: kconfig?.size ?? 0 });
+      markHiddenSubprogramsStatic(ready, object.btf, hiddenSubprograms(elf));
+      const { blob, rewritten } = sanitizedForKernel(ready);
+      if (rewritten.length > 0) log('info', `object '${objName}': BTF sanitised for this kernel, which lacks ${rewritten.join(', ')}`);
       btfFd = loadBtf(blob);
       owned.push(btfFd);
       log('debug', `object '${objName}': BTF loaded (${blob.length} bytes${kconfig === undefined ? '' : `, .kconfig laid out in ${kconfig.size} bytes`}), fd=${btfFd.fd}`);

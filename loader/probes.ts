@@ -7,6 +7,7 @@ import { KERNEL_HELPER_NAMES } from '../isa/index.js';
 import { ATTACH_PROBE_NAMES, probeAttach } from './attach-probes.js';
 import { AttachType, ProgType } from './attach/kernel-enums.js';
 import { OwnedFd } from './fd.js';
+import { RETURN_ZERO } from './probe-program.js';
 import { kernelBtf } from './kernel-btf.js';
 import { loadBtf } from './btf-load.js';
 import { MapType } from './map-types.js';
@@ -31,9 +32,7 @@ export interface FeatureReport {
 
 const lower = (o: Record<string, number>): [string, number][] => Object.entries(o).map(([k, v]) => [k.toLowerCase(), v]);
 export const PROGRAM_TYPE_NAMES: readonly [string, number][] = lower(ProgType).filter(([, v]) => v !== 0);
-export const MAP_TYPE_NAMES: readonly [string, number][] = lower(MapType);
-
-const EXIT0 = Buffer.from([0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0]); // r0 = 0; exit
+export const MAP_TYPE_NAMES: readonly [string, number][] = lower(MapType).filter(([, v]) => v !== 0);
 
 interface LoadTry {
   readonly fd: number;
@@ -85,7 +84,7 @@ function loadExtras(type: number): { expectedAttachType?: number; flags?: number
 }
 
 export function probeProgramType(type: number): ProbeResult {
-  const r = tryLoad(type, EXIT0, loadExtras(type));
+  const r = tryLoad(type, RETURN_ZERO, loadExtras(type));
   if (r.errno === 0) return { supported: true, detail: 'ok' };
   // Refused after verification started (e.g. EXT and STRUCT_OPS need a target program or struct): the type exists.
   if (r.log.trim() !== '') return { supported: true, detail: `${errnoName(r.errno)}: ${lastLine(r.log)}` };
@@ -152,7 +151,7 @@ export function probeMapType(type: number): ProbeResult {
 export function probeHelper(progType: number, helper: number): ProbeResult {
   const call = Buffer.alloc(24);
   call.writeUInt8(0x85, 0); call.writeInt32LE(helper, 4); // call helper
-  EXIT0.copy(call, 8);
+  call.set(RETURN_ZERO, 8);
   const r = tryLoad(progType, call, loadExtras(progType));
   if (r.errno === 0) return { supported: true, detail: 'ok' };
   const last = lastLine(r.log);

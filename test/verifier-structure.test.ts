@@ -11,10 +11,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ObjectRelocation, type ObjectSection, writeElf } from '../elf/index.js';
+import { BTF_KIND, type ObjectRelocation, type ObjectSection, writeElf } from '../elf/index.js';
 import { type Instruction, type RawSlot, toRawSlot, writeSlot } from '../isa/index.js';
 import {
-  BtfKind, checkStructure, ERRNO_NUMBER, type Errno, instructionFaultOf, isKnownOpcode, knownOpcodes, MAX_PROGRAM_SLOTS,
+  checkStructure, ERRNO_NUMBER, type Errno, instructionFaultOf, isKnownOpcode, knownOpcodes, MAX_PROGRAM_SLOTS,
   type StructureOptions, type StructureResult,
 } from '../verifier/index.js';
 import { instruction } from './support/arbitraries.js';
@@ -374,8 +374,8 @@ const p = (...slots: (RawSlot | RawSlot[])[]): TestProgram => ({ slots: slots.fl
 const withSubprograms = (subprograms: number[], ...slots: (RawSlot | RawSlot[])[]): TestProgram => ({ slots: slots.flat(), subprograms });
 
 function cases(kernelBtf: KernelBtf | undefined): Case[] {
-  const varId = kernelBtf?.firstOfKind(BtfKind.VAR) ?? 1;
-  const kfuncId = kernelBtf?.idOf(BtfKind.FUNC, 'bpf_task_acquire') ?? 1;
+  const varId = kernelBtf?.firstOfKind(BTF_KIND.VAR) ?? 1;
+  const kfuncId = kernelBtf?.idOf(BTF_KIND.FUNC, 'bpf_task_acquire') ?? 1;
   const maxSubprograms = (extra: number): TestProgram => p(Array.from({ length: extra }, () => RAW_CALL(extra)), EXIT, Array.from({ length: extra }, () => EXIT));
   const big = (n: number, last: RawSlot): TestProgram => ({ slots: Array.from({ length: n }, (_, i) => (i === n - 1 ? last : MOV(0, 0))) });
   return [

@@ -4,7 +4,7 @@
 
 export { checkStructure, instructionFaultOf, MAX_PROGRAM_SLOTS, MAX_UNPRIVILEGED_PROGRAM_SLOTS } from './check.js';
 export { isKnownOpcode, knownOpcodes } from './opcode-table.js';
-export { BtfKind, type FdKind, type FunctionInfo, type LoadEnvironment, type StructureOptions } from './options.js';
+export { type FdKind, type FunctionInfo, type LoadEnvironment, type StructureOptions } from './options.js';
 export { type ProgramInput, toRawSlots } from './slots.js';
 export { MAX_SUBPROGRAMS } from './subprogs.js';
 export * from './verdict.js';

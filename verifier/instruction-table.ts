@@ -4,11 +4,12 @@
 // indices), skipping the second slot, (3) the opcode table. The first failure
 // ends the pass, so an unknown opcode after a bad ld_imm64 is never reported.
 
+import { BTF_KIND } from '../elf/index.js';
 import type { RawSlot } from '../isa/index.js';
 import { Class, Mode, PseudoSrc } from '../isa/index.js';
 import { type Assumptions, fail, type PassFailure } from './failure.js';
 import { isKnownOpcode } from './opcode-table.js';
-import { BtfKind, type ResolvedOptions } from './options.js';
+import { type ResolvedOptions } from './options.js';
 import { classOf, hex2, isLdImm64, modeOf } from './slots.js';
 
 function checkLdxFields(slot: RawSlot, index: number): PassFailure | undefined {
@@ -31,7 +32,7 @@ function checkBtfReference(first: RawSlot, second: RawSlot, index: number, optio
   }
   const kind = options.kernelBtfKind(first.imm >>> 0);
   if (kind === undefined) return fail('ENOENT', `ldimm64 insn specifies invalid btf_id ${first.imm}.`, index);
-  if (kind !== BtfKind.VAR && kind !== BtfKind.FUNC) {
+  if (kind !== BTF_KIND.VAR && kind !== BTF_KIND.FUNC) {
     return fail('EINVAL', `pseudo btf_id ${first.imm} in ldimm64 isn't KIND_VAR or KIND_FUNC`, index);
   }
   assumptions.add(`the kernel symbol of BTF id ${first.imm >>> 0} has an address`);

@@ -5,9 +5,6 @@
 /** What a file descriptor number refers to in the loading process. */
 export type FdKind = 'map' | 'btf' | 'other' | 'closed';
 
-/** BTF kinds the structural checks distinguish (uapi BTF_KIND_FUNC, BTF_KIND_VAR). */
-export const BtfKind = { FUNC: 12, VAR: 14 } as const;
-
 /**
  * The loading environment. The model assumes a load without BTF (no
  * func_info or line_info), as bpftool does for an object without a .BTF
@@ -20,7 +17,7 @@ export interface LoadEnvironment {
    */
   readonly fdKind?: (fd: number) => FdKind;
   /**
-   * The BTF kind of a type id of the running kernel's vmlinux BTF, or
+   * The BTF kind number (tsbpf/elf BTF_KIND) of a type id of the running kernel's vmlinux BTF, or
    * undefined when there is no such id. Without it, kfunc ids and ld_imm64
    * BTF ids are assumed valid (and the assumption is reported).
    */

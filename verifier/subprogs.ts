@@ -10,10 +10,11 @@
 // Then, for a program loaded without BTF function info, subprograms other
 // than the main one may contain neither legacy packet loads nor tail calls.
 
+import { BTF_KIND } from '../elf/index.js';
 import type { RawSlot } from '../isa/index.js';
 import { Class, JmpCode, Mode } from '../isa/index.js';
 import { type Assumptions, fail, type PassFailure } from './failure.js';
-import { BtfKind, type FunctionInfo, type ResolvedOptions } from './options.js';
+import { type FunctionInfo, type ResolvedOptions } from './options.js';
 import { classOf, isFunctionReference, isJumpClass, isKfuncCall, isLocalCall, modeOf, opOf } from './slots.js';
 
 /** BPF_MAX_SUBPROGS: the main program counts as one. */
@@ -42,7 +43,7 @@ function checkKfuncCall(slot: RawSlot, index: number, options: ResolvedOptions, 
     assumptions.add(`kernel BTF id ${id} is a callable kernel function`);
     return undefined;
   }
-  if (options.kernelBtfKind(id) !== BtfKind.FUNC) return fail('EINVAL', `kernel btf_id ${id} is not a function`, index);
+  if (options.kernelBtfKind(id) !== BTF_KIND.FUNC) return fail('EINVAL', `kernel btf_id ${id} is not a function`, index);
   assumptions.add(`kernel function with BTF id ${id} has an address and a valid prototype`);
   return undefined;
 }

@@ -2,22 +2,19 @@
 // reads it back), with the kernel's map semantics and error codes. A run maps value storage into
 // its address space when a helper hands a value pointer to the program.
 
+import { BPF_MAP_TYPE, type MapSpec } from '../elf/index.js';
 import { VmError } from './fault.js';
 
-/** Map type numbers (enum bpf_map_type). */
+const T = BPF_MAP_TYPE;
+/** The map types the vm implements (numbers: the kernel's enum bpf_map_type). */
 export const VmMapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9,
-  LRU_PERCPU_HASH: 10, LPM_TRIE: 11, QUEUE: 22, STACK: 23, RINGBUF: 27,
+  HASH: T.HASH, ARRAY: T.ARRAY, PROG_ARRAY: T.PROG_ARRAY, PERF_EVENT_ARRAY: T.PERF_EVENT_ARRAY, PERCPU_HASH: T.PERCPU_HASH,
+  PERCPU_ARRAY: T.PERCPU_ARRAY, LRU_HASH: T.LRU_HASH, LRU_PERCPU_HASH: T.LRU_PERCPU_HASH, LPM_TRIE: T.LPM_TRIE, QUEUE: T.QUEUE,
+  STACK: T.STACK, RINGBUF: T.RINGBUF,
 } as const;
 
-export interface VmMapSpec {
-  readonly name: string;
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags?: number;
-}
+/** What the vm creates a map from: elf's MapSpec (the vm reads name, type, sizes and flags). */
+export type VmMapSpec = MapSpec;
 
 const E2BIG = -7, EEXIST = -17, ENOENT = -2, EINVAL = -22, ENOMEM = -12;
 export const BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2;
@@ -52,7 +49,7 @@ export class VmMap {
   /** Prog array: program name by index. */
   readonly programs = new Map<number, string>();
 
-  constructor(spec: VmMapSpec, readonly cpus: number) {
+  constructor(spec: MapSpec, readonly cpus: number) {
     this.name = spec.name;
     this.type = spec.type;
     this.keySize = spec.keySize;

@@ -2,6 +2,7 @@
 // and/or context that return what BPF_PROG_TEST_RUN returns (retval, data out, ctx out) plus
 // the fault, instruction count, printk lines and anything emitted.
 
+import type { MapSpec } from '../elf/index.js';
 import type { Instruction } from '../isa/index.js';
 import { type ContextInput, PACKET_BUFFER, setUpContext, type VmProgramType, VM_PROGRAM_TYPES, packetOf } from './context.js';
 import { compiledEngine } from './compile.js';
@@ -11,7 +12,7 @@ import { DEFAULT_HELPERS } from './helpers/index.js';
 import { mapState, valueAddress } from './helpers/maps.js';
 import { interpret } from './interpreter.js';
 import { DEFAULT_ENVIRONMENT, FRAME_SIZE, Machine, MAX_FRAMES, type VmEnvironment } from './machine.js';
-import { VmMap, type VmMapSpec } from './maps.js';
+import { VmMap } from './maps.js';
 import { Memory } from './memory.js';
 import { MAP_HI, type PreparedProgram, prepareProgram } from './program.js';
 import { DEFAULT_MAX_INSTRUCTIONS, unknownHelper } from './raw.js';
@@ -76,7 +77,7 @@ export class Vm {
   }
 
   /** Creates a map; its index (order of creation) is what ld_imm64 map references carry as the "fd". */
-  addMap(spec: VmMapSpec): VmMap {
+  addMap(spec: MapSpec): VmMap {
     if (this.maps.has(spec.name)) throw new VmError(`map ${spec.name} exists already`);
     const map = new VmMap(spec, this.env.cpus);
     this.maps.set(spec.name, map);

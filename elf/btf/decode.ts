@@ -3,7 +3,7 @@
 // validated) checks them and builds the offset table and the name index before anything is built.
 // Types become objects lazily.
 
-import type { ByteOrder } from '../../isa/index.js';
+import { type ByteOrder, ByteReader } from '../../isa/index.js';
 import { Btf, type BtfLayoutEntry } from './btf.js';
 import { BtfError } from './errors.js';
 import { BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_MAGIC, BTF_VERSION } from './kinds.js';
@@ -48,10 +48,11 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
   if (byteOrder === undefined) throw new BtfError(`bad magic 0x${hex16(bytes)} (expected 0xeb9f)`, 0);
   if (base !== undefined && base.byteOrder !== byteOrder) throw new BtfError(`split BTF is ${byteOrder} but its base is ${base.byteOrder}`, 0);
   const le = byteOrder === 'le';
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // The header's fields lie in its first 24 (or 32) bytes, checked above or before each read.
+  const r = new ByteReader(bytes, byteOrder);
   if (bytes[2] !== BTF_VERSION) throw new BtfError(`unsupported BTF version ${bytes[2]}`, 2);
   const flags = bytes[3]!;
-  const hdrLen = view.getUint32(4, le);
+  const hdrLen = r.u32(4);
   if (hdrLen < BTF_HEADER_SIZE) throw new BtfError(`header length ${hdrLen} is shorter than 24`, 4);
   if (hdrLen > bytes.length) throw new BtfError(`header length ${hdrLen} exceeds the blob of ${bytes.length} bytes`, 4);
   // A longer header than we know must be zero beyond the fields we read (as the kernel demands).
@@ -60,8 +61,8 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
   for (let i = known; i < hdrLen; i++) if (bytes[i] !== 0) throw new BtfError('unknown non-zero header field', i);
   const dataLen = bytes.length - hdrLen;
   const section = (offField: number, what: string): Section => {
-    const off = view.getUint32(offField, le);
-    const len = view.getUint32(offField + 4, le);
+    const off = r.u32(offField);
+    const len = r.u32(offField + 4);
     if (off > dataLen || len > dataLen - off) {
       throw new BtfError(`${what} section (${len} bytes at ${off} after the header) lies outside the ${dataLen} bytes after the header`, offField);
     }
@@ -93,7 +94,7 @@ export function decodeBtf(bytes: Uint8Array, options: DecodeBtfOptions = {}): Bt
     if (layoutSec.len % 4 !== 0) throw new BtfError(`layout section length ${layoutSec.len} is not a multiple of 4`, 28);
     layout = [];
     for (let p = layoutSec.off; p < layoutSec.off + layoutSec.len; p += 4) {
-      layout.push({ infoSize: bytes[p]!, elemSize: bytes[p + 1]!, flags: view.getUint16(p + 2, le) });
+      layout.push({ infoSize: r.u8(p), elemSize: r.u8(p + 1), flags: r.u16(p + 2) });
     }
   }
 
@@ -132,7 +133,7 @@ function typeWords(bytes: Uint8Array, off: number, len: number, le: boolean): Ui
   const count = len >>> 2;
   if (le === hostLE && (bytes.byteOffset + off) % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset + off, count);
   const out = new Uint32Array(count);
-  const v = new DataView(bytes.buffer, bytes.byteOffset + off, len);
-  for (let i = 0; i < count; i++) out[i] = v.getUint32(4 * i, le);
+  const r = new ByteReader(bytes, le ? 'le' : 'be');
+  for (let i = 0; i < count; i++) out[i] = r.u32(off + 4 * i);
   return out;
 }

@@ -10,12 +10,18 @@ import {
   BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_TYPE_SIZE, BTF_VERSION, VLEN_MASK,
 } from './kinds.js';
 import { RECORD_LAYOUT, recordBytes, stringsOf } from './fields.js';
-import { StringTableBuilder } from './strings.js';
+import { type BtfStringTable, StringTableBuilder } from './strings.js';
 import { LINKAGES, type BtfType } from './types.js';
 
 export interface EncodeBtfOptions {
   /** Byte order of the output; default: the graph's. */
   readonly byteOrder?: ByteOrder | undefined;
+  /**
+   * The string section to start from, every string keeping its offset (a decoded graph's own is
+   * the default): for a graph built from a decoded one's types, whose string offsets other
+   * sections hold (line_info's file and line names).
+   */
+  readonly strings?: BtfStringTable | undefined;
 }
 
 /** Base strings by value → offset, for a split graph's encoder (built once per base). */
@@ -34,7 +40,8 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
   const le = (options.byteOrder ?? btf.byteOrder) === 'le';
   const base = btf.base;
   const strings = new StringTableBuilder(base === undefined ? 0 : base.stringsEnd, base === undefined ? undefined : baseStrings(base));
-  if (btf.raw !== undefined) strings.seed(btf.raw.strings);
+  const seed = options.strings ?? btf.raw?.strings;
+  if (seed !== undefined) strings.seed(seed);
   else if (base === undefined) strings.add('');
 
   const types: BtfType[] = [];

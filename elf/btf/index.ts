@@ -10,6 +10,9 @@ export {
 } from './type-size.js';
 export { btfByteOrder, type BtfValidation, decodeBtf, type DecodeBtfOptions, validateBtf } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';
+export {
+  ALL_BTF_FEATURES, type BtfFeature, type BtfFeatures, ENUM64_PLACEHOLDER, FEATURE_KINDS, needsSanitizing, sanitizeBtf,
+} from './sanitize.js';
 export { forEachField, type BtfFieldSet, infoKind, infoVlen, mapTypeIds, RECORD_LAYOUT, type RecordLayout, recordWords, stringsOf, typeIdsOf } from './fields.js';
 export { type StringSection, withStringSection } from './restring.js';
 export { formatBtfRaw, formatTypeRaw, writeBtfRaw } from './format-raw.js';

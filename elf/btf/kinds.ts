@@ -1,9 +1,9 @@
-// BTF kind numbers and names (the uapi's BTF_KIND_* values) and the info-word bit fields.
+// BTF kind names (the uapi's BTF_KIND_* values, generated from the kernel's BTF in
+// kind.generated.ts) and the info-word bit fields.
 
-export const BTF_KIND = {
-  UNKN: 0, INT: 1, PTR: 2, ARRAY: 3, STRUCT: 4, UNION: 5, ENUM: 6, FWD: 7, TYPEDEF: 8, VOLATILE: 9, CONST: 10,
-  RESTRICT: 11, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15, FLOAT: 16, DECL_TAG: 17, TYPE_TAG: 18, ENUM64: 19,
-} as const;
+import { BTF_KIND } from './kind.generated.js';
+
+export { BTF_KIND };
 
 export type BtfKindName = Exclude<keyof typeof BTF_KIND, 'UNKN'>;
 

@@ -6,8 +6,9 @@
 // hex jump immediates, `%+d` memory offsets, `r` registers for every load,
 // store and atomic, unsigned 64-bit hex for ld_imm64.
 
-import type { AluOp, Instruction, JumpOp, Size } from '../instruction.js';
+import type { Instruction, Size } from '../instruction.js';
 import { toRawSlot } from '../encode.js';
+import { ALU_TOKENS as ALU, JUMP_TOKENS as JMP, UNSIGNED_TYPES as U } from '../operator-tokens.js';
 import { HEX_BYTE, hex64 } from './hex.js';
 import { KERNEL_HELPER_NAMES } from './kernel-helpers.js';
 
@@ -22,16 +23,6 @@ export interface KernelFormatOptions {
   readonly kfuncName?: (btfId: number, offset: number) => string | undefined;
 }
 
-const ALU: Record<AluOp, string> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
-  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
-};
-
-const JMP: Record<JumpOp, string> = {
-  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
-};
-
-const U: Record<Size, string> = { 1: 'u8', 2: 'u16', 4: 'u32', 8: 'u64' };
 const S: Record<Size, string> = { 1: 's8', 2: 's16', 4: 's32', 8: 's64' };
 
 const pcRel = (n: number): string => (n < 0 ? `pc${n}` : `pc+${n}`);

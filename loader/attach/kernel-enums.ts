@@ -1,23 +1,13 @@
-// Kernel enum values the attach code passes (include/uapi/linux/bpf.h; checked against the
-// running kernel's BTF by test/loader-attach.test.ts).
+// Kernel enum values the attach code passes: the program and attach types are the kernel's
+// (generated from its BTF into elf/kernel/), the perf ones are include/uapi/linux/perf_event.h's.
 
-/** enum bpf_attach_type (the subset tsbpf attaches with). */
-export const AttachType = {
-  CGROUP_INET_INGRESS: 0, CGROUP_INET_EGRESS: 1, CGROUP_INET_SOCK_CREATE: 2, CGROUP_SOCK_OPS: 3, CGROUP_DEVICE: 6,
-  CGROUP_INET4_BIND: 8, CGROUP_INET6_BIND: 9, CGROUP_INET4_CONNECT: 10, CGROUP_INET6_CONNECT: 11,
-  CGROUP_INET4_POST_BIND: 12, CGROUP_INET6_POST_BIND: 13, CGROUP_UDP4_SENDMSG: 14, CGROUP_UDP6_SENDMSG: 15,
-  CGROUP_SYSCTL: 18, CGROUP_UDP4_RECVMSG: 19, CGROUP_UDP6_RECVMSG: 20, CGROUP_GETSOCKOPT: 21, CGROUP_SETSOCKOPT: 22,
-  TRACE_RAW_TP: 23, CGROUP_INET_SOCK_RELEASE: 34, XDP: 37, PERF_EVENT: 41, TCX_INGRESS: 46, TCX_EGRESS: 47,
-} as const;
+import { BPF_ATTACH_TYPE, BPF_PROG_TYPE } from '../../elf/index.js';
 
-/** enum bpf_prog_type. */
-export const ProgType = {
-  UNSPEC: 0, SOCKET_FILTER: 1, KPROBE: 2, SCHED_CLS: 3, SCHED_ACT: 4, TRACEPOINT: 5, XDP: 6, PERF_EVENT: 7,
-  CGROUP_SKB: 8, CGROUP_SOCK: 9, LWT_IN: 10, LWT_OUT: 11, LWT_XMIT: 12, SOCK_OPS: 13, SK_SKB: 14, CGROUP_DEVICE: 15,
-  SK_MSG: 16, RAW_TRACEPOINT: 17, CGROUP_SOCK_ADDR: 18, LWT_SEG6LOCAL: 19, LIRC_MODE2: 20, SK_REUSEPORT: 21,
-  FLOW_DISSECTOR: 22, CGROUP_SYSCTL: 23, RAW_TRACEPOINT_WRITABLE: 24, CGROUP_SOCKOPT: 25, TRACING: 26, STRUCT_OPS: 27,
-  EXT: 28, LSM: 29, SK_LOOKUP: 30, SYSCALL: 31, NETFILTER: 32,
-} as const;
+/** enum bpf_attach_type, by name without BPF_. */
+export const AttachType = BPF_ATTACH_TYPE;
+
+/** enum bpf_prog_type, by name without BPF_PROG_TYPE_. */
+export const ProgType = BPF_PROG_TYPE;
 
 /** perf_event_attr.type values and ioctls the perf-event paths use. */
 export const Perf = {

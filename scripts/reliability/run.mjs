@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { seededRng } from './seeded-rng.mjs';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -32,18 +33,6 @@ ru = resource.getrusage(resource.RUSAGE_CHILDREN)
 sys.stdout.write(json.dumps({"code": p.returncode, "hung": hung, "rss": ru.ru_maxrss,
   "stdout": out[:4096].decode("utf8", "replace"), "stderr": err[:65536].decode("utf8", "replace"), "stderrBytes": len(err)}))
 `;
-
-/** A seeded generator (mulberry32): the same seed gives the same cases. */
-export function seeded(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function runOne(cli, c, { timeoutMs }) {
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-rel-'));
@@ -89,7 +78,7 @@ export function classify(r, { memoryMB }) {
 export async function campaign({ areas, cases, seed, jobs, timeoutMs, memoryMB, cli, log = () => {} }) {
   const report = [];
   for (const mod of areas) {
-    const rng = seeded(seed);
+    const rng = seededRng(seed);
     const list = [...mod.cases(rng, cases, REPO)];
     const stats = { area: mod.area, description: mod.description, cases: list.length, exit0: 0, exit1: 0, exit2: 0, problems: {}, failures: [], maxMs: 0, maxRssMB: 0, totalMs: 0 };
     let next = 0;

@@ -2,18 +2,22 @@
 // Each kind states which of key/value it needs as types (emitted as `K *key`) or as sizes only
 // (`int (*key_size)[N]`), as libbpf's bpf_helpers.h macros declare them.
 
+import { BPF_MAP_TYPE } from '../../elf/index.js';
 import { DslError } from './errors.js';
 import { callerLocation } from './line-info.js';
 import type { MapRef } from './program/refs.js';
 import type { CType } from './types/index.js';
 
-/** BPF_MAP_TYPE_* numbers of Linux 6.18 (enum bpf_map_type). */
+const T = BPF_MAP_TYPE;
+/** The map types the DSL declares, by libbpf's lower-case name (numbers: the kernel's enum bpf_map_type). */
 export const MAP_TYPES = {
-  hash: 1, array: 2, prog_array: 3, perf_event_array: 4, percpu_hash: 5, percpu_array: 6, stack_trace: 7,
-  cgroup_array: 8, lru_hash: 9, lru_percpu_hash: 10, lpm_trie: 11, array_of_maps: 12, hash_of_maps: 13,
-  devmap: 14, sockmap: 15, cpumap: 16, xskmap: 17, sockhash: 18, reuseport_sockarray: 20, queue: 22, stack: 23,
-  sk_storage: 24, devmap_hash: 25, ringbuf: 27, inode_storage: 28, task_storage: 29, bloom_filter: 30,
-  user_ringbuf: 31, cgrp_storage: 32,
+  hash: T.HASH, array: T.ARRAY, prog_array: T.PROG_ARRAY, perf_event_array: T.PERF_EVENT_ARRAY, percpu_hash: T.PERCPU_HASH,
+  percpu_array: T.PERCPU_ARRAY, stack_trace: T.STACK_TRACE, cgroup_array: T.CGROUP_ARRAY, lru_hash: T.LRU_HASH,
+  lru_percpu_hash: T.LRU_PERCPU_HASH, lpm_trie: T.LPM_TRIE, array_of_maps: T.ARRAY_OF_MAPS, hash_of_maps: T.HASH_OF_MAPS,
+  devmap: T.DEVMAP, sockmap: T.SOCKMAP, cpumap: T.CPUMAP, xskmap: T.XSKMAP, sockhash: T.SOCKHASH,
+  reuseport_sockarray: T.REUSEPORT_SOCKARRAY, queue: T.QUEUE, stack: T.STACK, sk_storage: T.SK_STORAGE,
+  devmap_hash: T.DEVMAP_HASH, ringbuf: T.RINGBUF, inode_storage: T.INODE_STORAGE, task_storage: T.TASK_STORAGE,
+  bloom_filter: T.BLOOM_FILTER, user_ringbuf: T.USER_RINGBUF, cgrp_storage: T.CGRP_STORAGE,
 } as const;
 export type MapKind = keyof typeof MAP_TYPES;
 

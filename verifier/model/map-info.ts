@@ -1,13 +1,10 @@
 // What the verifier knows of a map that a program references: the fields of
 // BPF_MAP_CREATE that its checks read.
 
-export interface MapInfo {
-  /** uapi enum bpf_map_type number (1 hash, 2 array, 27 ringbuf, ...). */
-  readonly type: number;
-  readonly keySize: number;
-  readonly valueSize: number;
-  readonly maxEntries: number;
-  readonly flags?: number;
+import { BPF_MAP_TYPE, type MapSpec } from '../../elf/index.js';
+
+/** elf's MapSpec as the checks read it: the kind and sizes; the name only for messages. */
+export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'flags'> {
   /** Name for messages (optional). */
   readonly name?: string;
   /** The map has BTF for its value, so the special fields below are known (absent: none). */
@@ -17,12 +14,8 @@ export interface MapInfo {
   readonly timerOff?: number;
 }
 
-/** uapi map type numbers the checks name. */
-export const MapType = {
-  HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, STACK_TRACE: 7,
-  CGROUP_ARRAY: 8, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, ARRAY_OF_MAPS: 12, HASH_OF_MAPS: 13,
-  QUEUE: 22, STACK: 23, SK_STORAGE: 24, RINGBUF: 27,
-} as const;
+/** uapi map type numbers (enum bpf_map_type, generated from the kernel's BTF). */
+export const MapType = BPF_MAP_TYPE;
 
 /** BPF_F_RDONLY_PROG and BPF_F_WRONLY_PROG map flags. */
 export const BPF_F_RDONLY_PROG = 1 << 7;

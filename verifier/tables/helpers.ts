@@ -1,12 +1,12 @@
 // Helper prototypes the model knows (the kernel's bpf_func_proto for Linux
 // 6.18), by helper id. A helper missing here is 'not modelled'.
 
+import { BPF_MAP_TYPE as M } from '../../elf/index.js';
 import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
 import { HELPER_TABLE } from './helpers.generated.js';
 import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 import { SOCKET_HELPERS } from './socket-helpers.js';
 
-const M = { HASH: 1, ARRAY: 2, PROG_ARRAY: 3, PERF_EVENT_ARRAY: 4, PERCPU_HASH: 5, PERCPU_ARRAY: 6, LRU_HASH: 9, LRU_PERCPU_HASH: 10, LPM_TRIE: 11, RINGBUF: 27 };
 const plainMaps = [M.HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_HASH, M.LRU_PERCPU_HASH, M.LPM_TRIE];
 
 function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: Partial<HelperPrototype> = {}): HelperPrototype {
