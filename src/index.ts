@@ -5,5 +5,5 @@
 
 export * from './dsl/index.js';
 export { BuildError, buildProgramFile } from './commands/build.js';
-export { CompileError, compileFile, usesLanguage } from './compiler/index.js';
+export { CompileError, compileFile, generateTracepointType, TracepointFormatError, usesLanguage } from './compiler/index.js';
 export { VERSION } from './version.js';
