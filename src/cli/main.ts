@@ -14,6 +14,7 @@ import { guardBuild } from '../commands/build-guard.js';
 import { buildInWorker, buildWorkerScript, DEFAULT_BUILD_BUDGET, WorkerBuildFailure } from '../commands/build-worker.js';
 import { disassembleFileBytes } from '../commands/disasm.js';
 import { generateSkeletonFile } from '../commands/gen-skeleton.js';
+import { generateTracepointType } from '../compiler/tracepoint-format.js';
 import { linkFiles } from '../commands/link.js';
 import { loadCommand } from '../commands/load.js';
 import { dumpMap } from '../commands/maps.js';
@@ -321,7 +322,14 @@ function commandProbe(args: string[]): number {
 }
 
 function commandGen(args: string[]): number {
-  const [, rest] = subcommand('gen', args);
+  const [sub, rest] = subcommand('gen', args);
+  if (sub === 'tracepoint') {
+    const { values, positionals } = parse('gen tracepoint', rest, { output: { type: 'string', short: 'o' } });
+    const text = generateTracepointType(single(positionals, 'tracepoint (CATEGORY/NAME)'));
+    if (typeof values.output === 'string' && values.output !== '-') writeOutputFile(values.output, text);
+    else out(text);
+    return 0;
+  }
   const { values, positionals } = parse('gen skeleton', rest, { name: { type: 'string' }, import: { type: 'string' } });
   const file = single(positionals, 'object file');
   out(generateSkeletonFile(readInput(file), file, {

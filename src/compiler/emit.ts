@@ -79,8 +79,10 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
     switch (o.op) {
       case 'label': out.push({ kind: 'label', name: o.name }); break;
       case 'jmp': {
-        const next = ops[i + 1];
-        if (next?.op === 'label' && next.name === o.target) break;
+        // A jump to a label among the ones that follow it is a fall-through.
+        let k = i + 1;
+        while (ops[k]?.op === 'label' && (ops[k] as { name: string }).name !== o.target) k++;
+        if (ops[k]?.op === 'label') break;
         put({ kind: 'ja', offset: 0 }, { target: o.target });
         break;
       }

@@ -26,8 +26,6 @@ export function globalWrite(L: Lowering, g: GlobalVarDecl, target: TS.Expression
   if (g.section === 'rodata') L.fail(target, `'${g.name}' is an exported constant (.rodata): programs cannot write it; declare it with let`);
   let cur: (Val & { k: 'reg' }) | undefined;
   const read = (): Val & { k: 'reg' } => (cur ??= globalRead(L, g));
-  const nv = L.convert(f(read), g.type, target);
-  const p = addressOf(L, g);
-  L.emit({ op: 'st', size: (g.type.bits / 8) as Size, base: p, off: 0, s: L.operand(nv) });
+  const nv = L.storedValue(f(read), g.type, target, (v) => L.emit({ op: 'st', size: (g.type.bits / 8) as Size, base: addressOf(L, g), off: 0, s: v }));
   return old ? read() : nv;
 }

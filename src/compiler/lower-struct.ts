@@ -128,8 +128,7 @@ export function assignPlace(L: Lowering, p: IntPlace | Mem, target: TS.Expressio
   if ('k' in p) return L.fail(target, `assign a ${typeName(p.ty)} to this member (or its fields one by one)`);
   let cur: (Val & { k: 'reg' }) | undefined;
   const read = (): Val & { k: 'reg' } => (cur ??= load(L, p));
-  const nv = L.convert(f(read), p.t.int, target);
-  L.emit({ op: 'st', size: p.t.size as Size, base: p.base, off: p.off, s: L.operand(nv) });
+  const nv = L.storedValue(f(read), p.t.int, target, (v) => L.emit({ op: 'st', size: p.t.size as Size, base: p.base, off: p.off, s: v }));
   if (p.skip !== undefined) L.place(p.skip);
   return old ? read() : nv;
 }

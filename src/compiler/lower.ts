@@ -11,6 +11,7 @@ import { BOOL, commonType, INT_TYPES, type IntType, isFreeConversion, parseInteg
 import { type IrFunction, type Located, type Op, type Operand, type Size, uses, type VReg } from './ir.js';
 import { intTypeOf, locOf, type MapDecl, type ModuleInfo, type ProgramDecl } from './module.js';
 import { foldBinary, type BinaryOp } from './fold.js';
+import { dropStoreConversions, sinkStackAddresses } from './peephole.js';
 import { pruneUnreachable, removeDeadValues } from './prune.js';
 
 import type { Binding, Hdr, Val } from './values.js';
@@ -97,11 +98,11 @@ export class Lowering {
     }
     if (ts.isBlock(fn.body)) this.block(fn.body.statements);
     else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
-    if (this.reachable) this.emit({ op: 'ret', s: { imm: 0n } });
+    if (this.reachable) this.ret({ k: 'const', type: this.retType, c: 0n });
     for (const [c, label] of this.sharedReturns) { this.place(label); this.emit({ op: 'ret', s: { imm: c } }); }
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
-    return { ops: removeDeadValues(pruneUnreachable(this.ops)), vregs: this.vregs, frame: this.frame };
+    return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
@@ -343,7 +344,10 @@ export class Lowering {
       return;
     }
     const r = this.convert(this.intVal(v, node), this.retType, node);
-    this.emit({ op: 'ret', s: this.operand(r) });
+    // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
+    const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
+    if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
+    else this.emit({ op: 'ret', s: this.operand(r) });
   }
 
   // ---- conditions ---------------------------------------------------------------------------
@@ -487,6 +491,18 @@ export class Lowering {
       this.place(end);
     } else this.narrow(d, v.v, t);
     return { k: 'reg', v: d, type: t, owned: true };
+  }
+
+  /**
+   * Stores v as an integer of type t (`store` emits the store of an operand) and returns v in t.
+   * A store of t's width keeps only t's bits: a register is stored as it is, and the conversion
+   * (for a use of the assignment's value) is dead code unless something reads it.
+   */
+  storedValue(v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node, store: (s: Operand) => void): Val & { k: 'const' | 'reg' } {
+    if (v.k === 'reg' && t.bool !== true) { store({ reg: v.v }); return this.convert(v, t, n); }
+    const nv = this.convert(v, t, n);
+    store(this.operand(nv));
+    return nv;
   }
 
   /** d = a brought to t's canonical form (t narrower than 64 bits). */
@@ -699,8 +715,7 @@ export class Lowering {
       const size = (c.type.bits / 8) as Size;
       let cur: (Val & { k: 'reg' }) | undefined;
       const read = (): Val & { k: 'reg' } => (cur ??= this.loadCell(c));
-      const nv = this.convert(f(read), c.type, target);
-      this.emit({ op: 'st', size, base: c.v, off: 0, s: this.operand(nv) });
+      const nv = this.storedValue(f(read), c.type, target, (v) => this.emit({ op: 'st', size, base: c.v, off: 0, s: v }));
       return old ? read() : nv;
     }
     const p = placeOf(this, target);

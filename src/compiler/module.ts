@@ -163,6 +163,23 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
   if (programs.length === 0) throw new CompileError("the module exports no program (export const prog = xdp((pkt) => { … }))", at(sf));
   return { ts, sf, file, imports, maps, programs, constants, functions, license, layouts, globals };
 
+  /** `256 * 1024`: numbers of literals and + - * << (map sizes). */
+  function literalArithmetic(e: TS.Expression): number | undefined {
+    if (ts.isParenthesizedExpression(e)) return literalArithmetic(e.expression);
+    if (ts.isNumericLiteral(e)) { const v = parseInteger(e.getText(sf)); return v === undefined ? undefined : Number(v); }
+    if (ts.isIdentifier(e)) { const c = constants.get(e.text); return c === undefined ? undefined : literalArithmetic(c); }
+    if (!ts.isBinaryExpression(e)) return undefined;
+    const a = literalArithmetic(e.left), b = literalArithmetic(e.right);
+    if (a === undefined || b === undefined) return undefined;
+    switch (e.operatorToken.kind) {
+      case ts.SyntaxKind.PlusToken: return a + b;
+      case ts.SyntaxKind.MinusToken: return a - b;
+      case ts.SyntaxKind.AsteriskToken: return a * b;
+      case ts.SyntaxKind.LessThanLessThanToken: return a * 2 ** b;
+      default: return undefined;
+    }
+  }
+
   /** A module `let` (.data, or .bss when zero) or an exported `const` (.rodata, settable before load). */
   function readGlobal(d: TS.VariableDeclaration, how: 'let' | 'const'): void {
     if (!ts.isIdentifier(d.name)) fail(d, 'destructuring is not supported in eBPF programs');
@@ -195,8 +212,8 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     if (opts === undefined || !ts.isObjectLiteralExpression(opts)) return fail(call, `${kind} takes { maxEntries: N }`);
     let maxEntries: number | undefined;
     for (const p of opts.properties) {
-      if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name) || p.name.text !== 'maxEntries' || !ts.isNumericLiteral(p.initializer)) fail(p, 'the only map option is maxEntries: a number literal');
-      maxEntries = Number((p as TS.PropertyAssignment & { initializer: TS.NumericLiteral }).initializer.text.replace(/_/g, ''));
+      if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name) || p.name.text !== 'maxEntries') return fail(p, 'the only map option is maxEntries: a number (literals, module constants, + - * <<)');
+      maxEntries = literalArithmetic(p.initializer) ?? fail(p.initializer, 'maxEntries is a number (literals, module constants, + - * <<)');
     }
     if (maxEntries === undefined || !Number.isInteger(maxEntries) || maxEntries <= 0) fail(opts, 'maxEntries must be a positive integer');
     const key = needs === 2 ? ty(targs[0]!) : needs === 1 ? intLType(INT_TYPES.u32!) : undefined;
