@@ -17,6 +17,7 @@ import { pruneUnreachable, removeDeadValues } from './prune.js';
 import type { Binding, Hdr, Val } from './values.js';
 import { globalRead, globalWrite } from './lower-global.js';
 import { mapMethod } from './lower-map.js';
+import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
 
@@ -631,7 +632,7 @@ export class Lowering {
       return this.assign(e.left, (cur) => this.arith(cop, cur(), rhs, e), false, discard);
     }
     if (op === K.AmpersandAmpersandToken || op === K.BarBarToken || this.comparisonToken(op)) return this.boolOf(e);
-    if (op === K.QuestionQuestionToken) this.fail(e, '?? is not supported yet: test the value with ?: or if');
+    if (op === K.QuestionQuestionToken) return nullish(this, e);
     const arith: Partial<Record<TS.SyntaxKind, BinaryOp>> = {
       [K.PlusToken]: 'add', [K.MinusToken]: 'sub', [K.AsteriskToken]: 'mul', [K.SlashToken]: 'div', [K.PercentToken]: 'mod',
       [K.AmpersandToken]: 'and', [K.BarToken]: 'or', [K.CaretToken]: 'xor', [K.LessThanLessThanToken]: 'lsh',
@@ -708,10 +709,9 @@ export class Lowering {
       } else this.emit({ op: 'mov', d: loc.v, s: this.operand(nv) });
       return before ?? cur;
     }
-    if (ts.isPropertyAccessExpression(target) && target.name.text === 'value') {
-      const cell = this.expr(target.expression);
-      if (cell.k !== 'cell') this.fail(target, 'only a map value (.value of a lookup result) and let locals can be assigned');
-      const c = cell as Val & { k: 'cell' };
+    const cell = ts.isPropertyAccessExpression(target) && target.name.text === 'value' ? this.expr(target.expression) : undefined;
+    if (cell?.k === 'cell') {
+      const c = cell;
       const size = (c.type.bits / 8) as Size;
       let cur: (Val & { k: 'reg' }) | undefined;
       const read = (): Val & { k: 'reg' } => (cur ??= this.loadCell(c));
@@ -730,7 +730,7 @@ export class Lowering {
   }
 
   property(e: TS.PropertyAccessExpression): Val {
-    if (e.questionDotToken !== undefined) this.fail(e, 'optional chaining (?.) is not supported: test the value with if');
+    if (e.questionDotToken !== undefined) this.fail(e, 'optional chaining (?.) is a read with a fallback: p?.value ?? 0 (or test the value with if)');
     const obj = this.expr(e.expression);
     const name = e.name.text;
     if (obj.k === 'mem') return member(this, obj, name, e.name);

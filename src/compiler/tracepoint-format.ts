@@ -91,7 +91,9 @@ export function generateRecordType(tracepoint: string, fields: readonly FormatFi
       const t = intName(f.size, f.signed);
       if (t === undefined) { type = `Arr<u8, ${f.size}>`; fieldAlign = 1; used.add('Arr').add('u8'); } else { type = t; fieldAlign = f.size; }
     }
-    if (type === 'u32' || !type.startsWith('Arr')) used.add(type);
+    // A field off its natural alignment (packed records): its bytes.
+    if (f.offset % fieldAlign !== 0) { type = `Arr<u8, ${f.size}>`; fieldAlign = 1; used.add('Arr').add('u8'); }
+    if (!type.startsWith('Arr')) used.add(type);
     // C would place this field at the next multiple of its alignment: padding covers any other gap.
     const natural = Math.ceil(at / fieldAlign) * fieldAlign;
     if (natural !== f.offset) pad(f.offset);
