@@ -7,6 +7,8 @@ import type { Arena } from './arena.js';
 import { Link } from './attach/link.js';
 import type { CoreRelocationResult } from './core/index.js';
 import { OwnedFd } from './fd.js';
+import { globalVariables } from './globals.js';
+import type { BtfJsValue } from './btf-values.js';
 import { attachTypeNumber } from './kernel-btf.js';
 import { type BpfMap, MapError, pinFd } from './maps.js';
 import { ObjectInputError } from './object-errors.js';
@@ -42,6 +44,14 @@ export class BpfCollection {
      */
     readonly pinnedMaps: readonly string[] = [],
   ) {}
+
+  /**
+   * Global variables by name (`c.globals.counter`, `c.globals.limit = 5`): decoded from and encoded
+   * to their data section's map with the object's BTF; .rodata is read-only once loaded.
+   */
+  get globals(): Record<string, BtfJsValue> {
+    return globalVariables(this.object, (section) => this.map(section));
+  }
 
   /** An arena map's memory (the only one when no name is given). */
   arena(name?: string): Arena {

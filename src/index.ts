@@ -8,7 +8,7 @@ import { modelPreverifier } from './preverify.js';
 
 export * from './dsl/index.js';
 export { BuildError, buildProgramFile } from './commands/build.js';
-export { CompileError, compileFile, usesLanguage } from './compiler/index.js';
+export { CompileError, compileFile, generateTracepointType, TracepointFormatError, usesLanguage } from './compiler/index.js';
 export { VERSION } from './version.js';
 export {
   type ObjectProgramVerdict, type SourceLocation, type VerifyCaps, VerifyInputError, verifyObject, type VerifyObjectOptions,

@@ -2,13 +2,13 @@
 // type check included) → loadObject → a workload → the maps; and their size against their C
 // twins (examples/lang/c/*.bpf.c) compiled here with clang-19 -O2.
 
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
-import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
+import { attachOptionsForSection, attachProgram, loadObject, RingBuffer, testRun } from '../loader/index.js';
 import { buildProgramFile } from '../src/index.js';
 import { e2eAvailable } from './support/e2e-kernel.js';
 import { requireReferences, run } from './support/references.js';
@@ -64,6 +64,71 @@ describe.skipIf(!e2eAvailable())('examples/lang in the kernel', () => {
   });
 });
 
+/** A host program built with clang-19 into the test's folder (the workloads the probes watch). */
+function hostProgram(name: string, source: string, flags: string[] = []): string {
+  const c = join(dir, `${name}.c`), exe = join(dir, name);
+  writeFileSync(c, source);
+  run('clang-19', ['-O1', ...flags, c, '-o', exe]);
+  return exe;
+}
+const cstr = (b: Uint8Array): string => Buffer.from(b.subarray(0, b.indexOf(0) < 0 ? b.length : b.indexOf(0))).toString();
+
+describe.skipIf(!e2eAvailable() || !requireReferences('clang-19'))('the trial programs (examples/lang) in the kernel', () => {
+  it.skipIf(process.arch !== 'x64')('syscall-count: a process that execs a static program counts exactly its 6 system calls under its new name', async () => {
+    // No libc: five getppid (110) and exit_group (231), nothing else after the exec.
+    const exe = hostProgram('sc-work', `static long sys(long n, long a) { long r; __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a) : "rcx", "r11", "memory"); return r; }
+void _start(void) { for (int i = 0; i < 5; i++) sys(110, 0); sys(231, 0); for (;;) {} }
+`, ['-static', '-nostdlib', '-ffreestanding', '-fno-stack-protector']);
+    const c = loadObject(await buildProgramFile('examples/lang/syscall-count.ts'), { name: 'syscall_count' });
+    const prog = c.programs.get('count_syscalls')!;
+    const link = attachProgram(prog, attachOptionsForSection(prog.section, {}));
+    try {
+      const pids = [spawnSync(exe).pid!, spawnSync(exe).pid!];
+      const counts = [...c.maps.get('syscalls')!.typedEntries()] as [{ tgid: number; comm: string }, bigint][];
+      for (const pid of pids) expect(counts.filter(([k]) => k.tgid === pid && k.comm === 'sc-work').map(([, n]) => n), `pid ${pid}`).toEqual([6n]);
+    } finally { link.close(); c.close(); }
+  });
+
+  it('openat-snoop: the ring buffer carries the pid, name and path of a cat that opens a unique path', async () => {
+    const c = loadObject(await buildProgramFile('examples/lang/openat-snoop.ts'), { name: 'openat_snoop' });
+    const prog = c.programs.get('snoop_openat')!;
+    const link = attachProgram(prog, attachOptionsForSection(prog.section, {}));
+    const ring = new RingBuffer(c.maps.get('events')!);
+    try {
+      const path = join(dir, `no-such-file-${process.pid}-${Date.now()}`);
+      const pid = spawnSync('cat', [path]).pid!;
+      const seen: { pid: number; flags: number; comm: string; filename: string }[] = [];
+      ring.drain((r) => {
+        const b = Buffer.from(r);
+        seen.push({ pid: b.readUInt32LE(0), flags: b.readUInt32LE(4), comm: cstr(r.subarray(8, 24)), filename: cstr(r.subarray(24, 280)) });
+      });
+      // O_RDONLY (0): cat opens the file it prints read-only.
+      expect(seen.filter((e) => e.filename === path)).toEqual([{ pid, flags: 0, comm: 'cat', filename: path }]);
+    } finally { await ring.close(); link.close(); c.close(); }
+  });
+
+  it('call-latency: the histogram holds exactly the 25 getpid calls of one process (uprobe + uretprobe on libc, pid-filtered)', async () => {
+    const exe = hostProgram('getpid-work', `#include <unistd.h>
+int main(void) { char b; if (read(0, &b, 1) != 1) return 1; for (int i = 0; i < 25; i++) getpid(); return 0; }
+`);
+    const c = loadObject(await buildProgramFile('examples/lang/call-latency.ts'), { name: 'call_latency' });
+    const child = spawn(exe, [], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const links = [];
+    try {
+      for (const name of ['call_enter', 'call_return']) {
+        const prog = c.programs.get(name)!;
+        links.push(attachProgram(prog, { ...attachOptionsForSection(prog.section, {}), pid: child.pid! } as Parameters<typeof attachProgram>[1]));
+      }
+      const exited = new Promise<number | null>((res) => child.on('exit', res));
+      child.stdin!.end('x');
+      expect(await exited).toBe(0);
+      const hist = [...c.maps.get('latency')!.typedEntries()].map(([, n]) => n as bigint);
+      expect(hist.reduce((a, b) => a + b, 0n)).toBe(25n);
+      expect([...c.maps.get('starts')!.keys()]).toEqual([]);
+    } finally { child.kill(); for (const l of links) l.close(); c.close(); }
+  });
+});
+
 /** Instruction slots of a program as the kernel counts them (ld_imm64 is two). */
 function slots(bytes: Uint8Array, name: string): number {
   const p = readObject(bytes).programs.find((x) => x.name === name);
@@ -72,11 +137,14 @@ function slots(bytes: Uint8Array, name: string): number {
 }
 
 describe.skipIf(!requireReferences('clang-19'))('examples/lang against clang-19 -O2 on their C twins', () => {
-  const examples: [string, string][] = [['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall']];
+  const examples: [string, string][] = [
+    ['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall'], ['syscall-count', 'count_syscalls'],
+    ['openat-snoop', 'snoop_openat'], ['call-latency', 'call_enter'], ['call-latency', 'call_return'],
+  ];
   for (const [example, program] of examples) {
-    it(`${example}: at most clang's instruction count + 10%`, async () => {
+    it(`${example} ${program}: at most clang's instruction count + 10%`, async () => {
       const ours = slots(await buildProgramFile(`examples/lang/${example}.ts`), program);
-      const out = join(dir, `${example}.o`);
+      const out = join(dir, `${example}-${program}.o`);
       run('clang-19', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-c', `examples/lang/c/${example}.bpf.c`, '-o', out]);
       const theirs = slots(new Uint8Array(readFileSync(out)), program);
       console.log(`${example} ${program}: tsbpf ${ours}, clang-19 -O2 ${theirs}`);

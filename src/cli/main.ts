@@ -39,6 +39,7 @@ const lazyModules = {
   verifyJunit: () => import('../commands/verify-junit.js'),
   verifySarif: () => import('../commands/verify-sarif.js'),
   buildVerify: () => import('../commands/build-verify.js'),
+  tracepointFormat: () => import('../compiler/tracepoint-format.js'),
 };
 type LazyName = keyof typeof lazyModules;
 type Loaded = { -readonly [K in LazyName]?: Awaited<ReturnType<(typeof lazyModules)[K]>> };
@@ -56,7 +57,7 @@ const commandModules: Record<string, readonly LazyName[]> = {
   run: ['run', 'runVm', 'build'],
   trace: ['trace'],
   probe: ['probe'],
-  gen: ['genSkeleton'],
+  gen: ['genSkeleton', 'tracepointFormat', 'outputFile'],
   verify: ['verify', 'verifyJunit', 'verifySarif', 'build'],
 };
 
@@ -374,7 +375,14 @@ function commandProbe(args: string[]): number {
 }
 
 function commandGen(args: string[]): number {
-  const [, rest] = subcommand('gen', args);
+  const [sub, rest] = subcommand('gen', args);
+  if (sub === 'tracepoint') {
+    const { values, positionals } = parse('gen tracepoint', rest, { output: { type: 'string', short: 'o' } });
+    const text = use('tracepointFormat').generateTracepointType(single(positionals, 'tracepoint (CATEGORY/NAME)'));
+    if (typeof values.output === 'string' && values.output !== '-') use('outputFile').writeOutputFile(values.output, text);
+    else out(text);
+    return 0;
+  }
   const { values, positionals } = parse('gen skeleton', rest, { name: { type: 'string' }, import: { type: 'string' } });
   const file = single(positionals, 'object file');
   out(use('genSkeleton').generateSkeletonFile(readInput(file), file, {

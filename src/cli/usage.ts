@@ -124,13 +124,20 @@ Prints a TypeScript skeleton module for an object.
   --name NAME             the skeleton's name (default from the file name)
   --import SPEC           where the loader is imported from (default tsbpf/loader)
 `,
+  'gen tracepoint': `Usage: tsbpf gen tracepoint CATEGORY/NAME [-o FILE]
+
+Prints the record of a tracepoint as a TypeScript interface of tsbpf/lang, from this machine's
+tracefs format file (/sys/kernel/tracing/events/CATEGORY/NAME/format), for
+tracepoint('CATEGORY/NAME', (ctx: Record) => …).
+  -o, --output FILE       write the module to FILE (default stdout)
+`,
 };
 
 /** Commands with subcommands: `tsbpf btf --help` lists them. */
 export const SUBCOMMANDS: Readonly<Record<string, readonly string[]>> = {
   btf: ['dump', 'gen-ts'],
   maps: ['dump'],
-  gen: ['skeleton'],
+  gen: ['skeleton', 'tracepoint'],
 };
 
 /** The usage of a command with subcommands: each subcommand's synopsis. */
@@ -138,7 +145,7 @@ export function groupUsage(command: string): string {
   return `${SUBCOMMANDS[command]!.map((s) => USAGE[`${command} ${s}`]!.split('\n')[0]).join('\n')}\n\nRun tsbpf ${command} SUBCOMMAND --help for its flags.\n`;
 }
 
-const ORDER = ['asm', 'disasm', 'btf dump', 'link', 'build', 'btf gen-ts', 'load', 'maps dump', 'run', 'trace', 'probe', 'gen skeleton', 'verify'];
+const ORDER = ['asm', 'disasm', 'btf dump', 'link', 'build', 'btf gen-ts', 'load', 'maps dump', 'run', 'trace', 'probe', 'gen skeleton', 'gen tracepoint', 'verify'];
 
 export const HELP = `tsbpf ${VERSION} — a pure-TypeScript eBPF toolchain
 

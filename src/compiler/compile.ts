@@ -8,12 +8,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type TS from 'typescript';
 import {
-  arrayMap, type CType, defineObject, type DslObject, hashMap, lruHashMap, type MapDef, percpuArrayMap, percpuHashMap, program,
-  type ProgramDef, ringBufMap, s16, s32, s64, s8, u16, u32, u64, u8,
+  arrayMap, constVar, defineObject, type DslObject, type GlobalDef, globalVar, hashMap, lruHashMap, type MapDef, percpuArrayMap, percpuHashMap,
+  perfEventArrayMap, program, type ProgramDef, ringBufMap, u32,
 } from '../dsl/index.js';
 import { emit } from './emit.js';
 import { CompileError } from './errors.js';
-import type { IntType } from './int-type.js';
+import { intLType } from './layout.js';
 import { lowerProgram } from './lower.js';
 import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
 import { locOf, type MapDecl, readModule } from './module.js';
@@ -72,11 +72,8 @@ export function typeCheck(ts: typeof TS, file: string): void {
   throw new CompileError(text, { file: resolve(first.file.fileName) === resolve(file) ? file : first.file.fileName, line: pos.line + 1, column: pos.character + 1 });
 }
 
-const CTYPES: Record<string, CType> = { u8, u16, u32, u64, s8, s16, s32, s64, bool: u8 };
-const ctype = (t: IntType): CType => CTYPES[t.name]!;
-
 function mapDef(m: MapDecl): MapDef {
-  const kv = { key: ctype(m.key ?? { name: 'u32', bits: 32, signed: false }), value: ctype(m.value ?? { name: 'u32', bits: 32, signed: false }), maxEntries: m.maxEntries };
+  const kv = { key: m.key?.ctype ?? u32, value: m.value?.ctype ?? u32, maxEntries: m.maxEntries };
   switch (m.kind) {
     case 'hashMap': return hashMap(kv);
     case 'lruHashMap': return lruHashMap(kv);
@@ -84,6 +81,7 @@ function mapDef(m: MapDecl): MapDef {
     case 'arrayMap': return arrayMap(kv);
     case 'perCpuArrayMap': return percpuArrayMap(kv);
     case 'ringBuf': return ringBufMap({ maxEntries: m.maxEntries });
+    case 'perfEventArray': return perfEventArrayMap();
   }
 }
 
@@ -97,16 +95,24 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     throw new CompileError(ts.flattenDiagnosticMessageText(syntax.messageText, ' '), { file, line: pos.line + 1, column: pos.character + 1 });
   }
   const m = readModule(ts, sf, file);
+  const globals: Record<string, GlobalDef> = {};
+  for (const [name, g] of m.globals) {
+    const t = intLType(g.type).ctype;
+    const init = g.type.bits === 64 ? g.init : Number(g.init);
+    globals[name] = g.section === 'rodata' ? constVar(t, init as never) : globalVar(t, g.section === 'bss' ? undefined : init as never);
+  }
   const programs: Record<string, ProgramDef> = {};
   for (const prog of m.programs) {
     const ir = lowerProgram(m, prog);
     const alloc = allocate(ir);
     if (alloc.frame > STACK_LIMIT) throw new CompileError(`the program needs ${alloc.frame} bytes of stack (with spills); eBPF allows ${STACK_LIMIT}`, locOf(ts, sf, file, prog.body));
-    programs[prog.name] = program(prog.section, (b) => { b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text))); });
+    programs[prog.name] = program(prog.section, (b) => {
+      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!)));
+    });
   }
   const maps: Record<string, MapDef> = {};
   for (const [name, decl] of m.maps) maps[name] = mapDef(decl);
-  return defineObject({ license: m.license, maps, programs });
+  return defineObject({ license: m.license, maps, globals, programs });
 }
 
 /** `tsbpf build` of a module in the language: type check, compile, the object's ELF bytes. */

@@ -16,7 +16,10 @@ const COMMUTATIVE = new Set<AluOp>(['add', 'mul', 'and', 'or', 'xor']);
 /** Places a string in .rodata (the object's BuildContext.rodataString). */
 export type StringPlacer = (text: string) => { readonly section: string; readonly offset: number };
 
-export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer): AsmItem[] {
+/** Where a global variable is (the object's BuildContext.global). */
+export type GlobalPlacer = (name: string) => { readonly section: string; readonly offset: number; readonly variable?: string };
+
+export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer): AsmItem[] {
   const out: AsmItem[] = [];
   let loc: SourceLocation | undefined;
   const put = (insn: Instruction, extra: { target?: string; ref?: AsmReference } = {}): void => {
@@ -76,8 +79,10 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
     switch (o.op) {
       case 'label': out.push({ kind: 'label', name: o.name }); break;
       case 'jmp': {
-        const next = ops[i + 1];
-        if (next?.op === 'label' && next.name === o.target) break;
+        // A jump to a label among the ones that follow it is a fall-through.
+        let k = i + 1;
+        while (ops[k]?.op === 'label' && (ops[k] as { name: string }).name !== o.target) k++;
+        if (ops[k]?.op === 'label') break;
         put({ kind: 'ja', offset: 0 }, { target: o.target });
         break;
       }
@@ -150,7 +155,8 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       case 'ldmap': { const t = target(o.d); put({ kind: 'ldImm64', dst: t.r, pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'map', map: o.map } }); t.done(); break; }
       case 'ldglobal': {
         const t = target(o.d);
-        put({ kind: 'ldImm64', dst: t.r, pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'global', section: o.section, offset: o.offset, ...(o.variable === undefined ? {} : { variable: o.variable }) } });
+        const g = globals(o.name);
+        put({ kind: 'ldImm64', dst: t.r, pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'global', section: g.section, offset: g.offset, ...(g.variable === undefined ? {} : { variable: g.variable }) } });
         t.done();
         break;
       }

@@ -49,3 +49,10 @@ export function isFreeConversion(from: IntType, to: IntType): boolean {
   if (!from.signed) return to.signed ? to.bits > from.bits : to.bits >= from.bits;
   return to.signed && to.bits >= from.bits;
 }
+
+/** An integer literal's exact value from its source text (beyond 2^53 too), or undefined. */
+export function parseInteger(text: string): bigint | undefined {
+  const t = text.replace(/_/g, '');
+  if (/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)$/.test(t)) return BigInt(t);
+  return undefined;
+}

@@ -26,8 +26,8 @@ export type Op =
   | { readonly op: 'atomicAdd'; readonly size: 4 | 8; readonly base: VReg; readonly off: number; readonly s: VReg }
   /** d = address of the map (ld_imm64 with a map relocation). */
   | { readonly op: 'ldmap'; readonly d: VReg; readonly map: string }
-  /** d = address of a global in a data section. */
-  | { readonly op: 'ldglobal'; readonly d: VReg; readonly section: string; readonly offset: number; readonly variable?: string }
+  /** d = address of a global variable (placed in its data section by the object writer). */
+  | { readonly op: 'ldglobal'; readonly d: VReg; readonly name: string }
   /** d = address of a NUL-terminated string in .rodata (printk formats). */
   | { readonly op: 'ldstr'; readonly d: VReg; readonly text: string }
   /** d = fp + off. */

@@ -18,6 +18,19 @@ export type s16 = number;
 export type s32 = number;
 export type s64 = number;
 export type bool = boolean;
+/** A C `char` (a byte that user space decodes as text: `comm: Arr<char, 16>`). */
+export type char = number;
+
+// ---- structs and arrays -------------------------------------------------------------------
+// A struct is an interface of the module whose fields are integers, chars, Arr<T, N> or structs,
+// laid out as C lays them out. Structs and arrays live on the stack (`zero<T>()`), in map values
+// and ring buffer records; fields are read and written as properties, elements by index.
+
+/** A fixed array of N elements of T (N a number literal). */
+export type Arr<T, N extends number> = T[] & { readonly length: N };
+
+/** A zero-initialised struct or array on the stack: `const e = zero<Event>()`. */
+export function zero<T extends object>(): T { return compiled(); }
 
 // ---- maps ---------------------------------------------------------------------------------
 
@@ -36,29 +49,46 @@ export interface MapOptions {
   readonly maxEntries: number;
 }
 
-/** A key/value map of integer keys and values. */
-export interface HashMap<K extends number, V extends number> {
-  /** The value's cell, or null when the key is absent (check it before use: tsc refuses otherwise). */
-  lookup(key: K): Cell<V> | null;
+/** What a lookup gives: an integer value's Cell, or the struct or array itself (in the map, by reference). */
+export type Ref<V> = V extends number ? Cell<V> : V;
+/** A map key or value: an integer, a struct or an array. */
+export type Storable = number | object;
+
+/** A key/value map; keys and values are integers, structs or arrays. */
+export interface HashMap<K extends Storable, V extends Storable> {
+  /** The value (a Cell for integers), or null when the key is absent (check it before use: tsc refuses otherwise). */
+  lookup(key: K): Ref<V> | null;
   /** Stores value under key; 0 or a negative errno. */
   update(key: K, value: V, mode?: UpdateMode): s64;
   /** Removes key; 0 or a negative errno. */
   delete(key: K): s64;
-  /** Adds `by` (default 1) to the value under key, creating it when absent (lookup, atomic add, update). */
-  increment(key: K, by?: V): void;
+  /** Adds `by` (default 1) to the integer value under key, creating it when absent (lookup, atomic add, update). */
+  increment(key: K, by?: V extends number ? V : never): void;
 }
 
 /** An array of values indexed by u32 (every entry exists, zero at first). */
-export interface ArrayMap<V extends number> {
-  lookup(index: u32): Cell<V> | null;
+export interface ArrayMap<V extends Storable> {
+  lookup(index: u32): Ref<V> | null;
   update(index: u32, value: V, mode?: UpdateMode): s64;
-  increment(index: u32, by?: V): void;
+  increment(index: u32, by?: V extends number ? V : never): void;
 }
 
-/** A ring buffer of integer records shared with user space. */
+/** A ring buffer of records shared with user space. */
 export interface RingBuf {
-  /** Copies the value (its type's size) into the buffer; 0 or a negative errno. */
-  output<V extends number>(value: V): s64;
+  /** Copies the value (an integer, struct or array: its size) into the buffer; 0 or a negative errno. */
+  output<V extends Storable>(value: V): s64;
+  /** Room for a T in the buffer, written in place, or null when the buffer is full; submit or discard it on every path. */
+  reserve<T extends object>(): T | null;
+  /** Hands a reserved record to user space. */
+  submit(record: object): void;
+  /** Gives a reserved record back unsent. */
+  discard(record: object): void;
+}
+
+/** A perf event array: one perf buffer per CPU. */
+export interface PerfEventArray {
+  /** Copies the record into this CPU's buffer (bpf_perf_event_output); ctx is the program's parameter. */
+  output<V extends Storable>(ctx: object, value: V): s64;
 }
 
 function compiled(): never {
@@ -66,17 +96,19 @@ function compiled(): never {
 }
 
 /** BPF_MAP_TYPE_HASH. */
-export function hashMap<K extends number, V extends number>(options: MapOptions): HashMap<K, V> { return compiled(); }
+export function hashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_LRU_HASH. */
-export function lruHashMap<K extends number, V extends number>(options: MapOptions): HashMap<K, V> { return compiled(); }
+export function lruHashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_PERCPU_HASH (lookup sees this CPU's value). */
-export function perCpuHashMap<K extends number, V extends number>(options: MapOptions): HashMap<K, V> { return compiled(); }
+export function perCpuHashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_ARRAY. */
-export function arrayMap<V extends number>(options: MapOptions): ArrayMap<V> { return compiled(); }
+export function arrayMap<V extends Storable>(options: MapOptions): ArrayMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
-export function perCpuArrayMap<V extends number>(options: MapOptions): ArrayMap<V> { return compiled(); }
+export function perCpuArrayMap<V extends Storable>(options: MapOptions): ArrayMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_RINGBUF; maxEntries is the size in bytes (a power of two, a page multiple). */
 export function ringBuf(options: MapOptions): RingBuf { return compiled(); }
+/** BPF_MAP_TYPE_PERF_EVENT_ARRAY (the loader sizes it to the CPUs). */
+export function perfEventArray(): PerfEventArray { return compiled(); }
 
 // ---- programs -----------------------------------------------------------------------------
 
@@ -112,8 +144,15 @@ export interface Ipv4Header {
 export interface UdpHeader { readonly source: u16; readonly dest: u16; readonly len: u16 }
 export interface TcpHeader { readonly source: u16; readonly dest: u16; readonly seq: u32 }
 
-/** The context of a tracing program (tracepoint, kprobe): opaque here. */
+/** The context of an untyped tracepoint program: opaque. */
 export interface TraceContext { readonly [programBrand]?: never }
+/** The registers of a kprobe or uprobe (pt_regs). */
+export interface ProbeContext {
+  /** Argument n (0–5) of the probed function (PT_REGS_PARMn+1), in a kprobe or uprobe. */
+  arg(n: number): u64;
+  /** The return value (PT_REGS_RC), in a kretprobe or uretprobe. */
+  ret(): u64;
+}
 
 /** An XDP program: returns an XDP_* action. */
 export function xdp(body: (pkt: Packet) => u32): Program { return compiled(); }
@@ -121,16 +160,19 @@ export function xdp(body: (pkt: Packet) => u32): Program { return compiled(); }
 export function socketFilter(body: (pkt: Packet) => u32): Program { return compiled(); }
 /** A tc classifier ("tc"): returns a TC_ACT_* verdict. */
 export function tc(body: (pkt: Packet) => s32): Program { return compiled(); }
-/** A tracepoint program: `tracepoint('syscalls/sys_enter_execve', (ctx) => { … })`. */
-export function tracepoint(name: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
-/** A kprobe on a kernel function. */
-export function kprobe(fn: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
-/** A kretprobe on a kernel function. */
-export function kretprobe(fn: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
-/** A uprobe: `uprobe('/usr/lib/libc.so.6:getpid', …)`. */
-export function uprobe(target: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
-/** A uretprobe. */
-export function uretprobe(target: string, body: (ctx: TraceContext) => s32): Program { return compiled(); }
+/**
+ * A tracepoint program: `tracepoint('syscalls/sys_enter_openat', (ctx: SysEnterOpenat) => { … })`
+ * with the record type `tsbpf gen tracepoint` writes (or no parameter type: an opaque context).
+ */
+export function tracepoint<C extends object = TraceContext>(name: string, body: (ctx: C) => s32): Program { return compiled(); }
+/** A kprobe on a kernel function: `ctx.arg(n)`. */
+export function kprobe(fn: string, body: (ctx: ProbeContext) => s32): Program { return compiled(); }
+/** A kretprobe on a kernel function: `ctx.ret()`. */
+export function kretprobe(fn: string, body: (ctx: ProbeContext) => s32): Program { return compiled(); }
+/** A uprobe: `uprobe('/usr/lib/libc.so.6:getpid', …)`; `ctx.arg(n)`. */
+export function uprobe(target: string, body: (ctx: ProbeContext) => s32): Program { return compiled(); }
+/** A uretprobe; `ctx.ret()`. */
+export function uretprobe(target: string, body: (ctx: ProbeContext) => s32): Program { return compiled(); }
 
 // ---- constants ----------------------------------------------------------------------------
 
@@ -159,6 +201,17 @@ export function getPrandomU32(): u32 { return compiled(); }
  * literal with at most three conversions (%d %u %x %ld %lu %lx %llu …), one per argument.
  */
 export function printk(format: string, ...args: number[]): void { return compiled(); }
+
+/** bpf_get_current_comm: the current task's name into buf (a char array; up to 16 bytes, NUL-terminated); 0 or a negative errno. */
+export function getCurrentComm(buf: number[]): s64 { return compiled(); }
+/** bpf_probe_read_user: sizeof(dst) bytes from a user-space address; 0 or a negative errno (dst zeroed). */
+export function probeReadUser(dst: object, src: u64): s64 { return compiled(); }
+/** bpf_probe_read_kernel: sizeof(dst) bytes from a kernel address; 0 or a negative errno (dst zeroed). */
+export function probeReadKernel(dst: object, src: u64): s64 { return compiled(); }
+/** bpf_probe_read_user_str: a NUL-terminated string from user space into dst; its length with the NUL, or a negative errno. */
+export function probeReadUserStr(dst: number[], src: u64): s64 { return compiled(); }
+/** bpf_probe_read_kernel_str: a NUL-terminated string from kernel memory into dst; its length with the NUL, or a negative errno. */
+export function probeReadKernelStr(dst: number[], src: u64): s64 { return compiled(); }
 
 /** Host to network order (big endian), 16 and 32 bits; constants are folded. */
 export function htons(x: u16): u16 { return compiled(); }

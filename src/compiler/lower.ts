@@ -3,29 +3,24 @@
 // statement control flow over labels. Module functions are inlined. Whatever is outside the
 // language is a CompileError at its line.
 
+import { isGplCompatible } from '../../verifier/index.js';
 import type TS from 'typescript';
 import type { JumpOp } from '../../isa/index.js';
 import type { SourceLocation } from '../dsl/index.js';
 import { CompileError } from './errors.js';
-import { BOOL, commonType, INT_TYPES, type IntType, isFreeConversion, S64, U32, U64, wrap } from './int-type.js';
-import type { IrFunction, Located, Op, Operand, Size, VReg } from './ir.js';
+import { BOOL, commonType, INT_TYPES, type IntType, isFreeConversion, parseInteger, S64, U32, U64, wrap } from './int-type.js';
+import { type IrFunction, type Located, type Op, type Operand, type Size, uses, type VReg } from './ir.js';
 import { intTypeOf, locOf, type MapDecl, type ModuleInfo, type ProgramDecl } from './module.js';
 import { foldBinary, type BinaryOp } from './fold.js';
+import { dropStoreConversions, sinkStackAddresses } from './peephole.js';
 import { pruneUnreachable, removeDeadValues } from './prune.js';
 
-type Hdr = 'eth' | 'ipv4' | 'udp' | 'tcp';
-type Val =
-  | { readonly k: 'const'; readonly type: IntType; readonly c: bigint; readonly lit?: boolean }
-  /** owned: a fresh temporary nobody else names (a local may take it over). */
-  | { readonly k: 'reg'; readonly type: IntType; readonly v: VReg; readonly owned: boolean; readonly fits?: number }
-  | { readonly k: 'cell'; readonly v: VReg; readonly type: IntType; readonly map: MapDecl }
-  | { readonly k: 'hdr'; readonly v: VReg; readonly hdr: Hdr }
-  | { readonly k: 'pkt' }
-  | { readonly k: 'ctx' }
-  | { readonly k: 'map'; readonly map: MapDecl }
-  | { readonly k: 'null' };
-
-type Binding = { readonly kind: 'local'; readonly v: VReg; readonly type: IntType } | { readonly kind: 'value'; readonly val: Val };
+import type { Binding, Hdr, Val } from './values.js';
+import { globalRead, globalWrite } from './lower-global.js';
+import { mapMethod } from './lower-map.js';
+import { nullish } from './lower-nullish.js';
+import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
+import { contextParam, helperCall, probeMethod } from './lower-call.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -46,7 +41,6 @@ const HELPER_CALLS: Record<string, { id: number; ret: IntType }> = {
 const CONSTANTS: Record<string, bigint> = {
   XDP_ABORTED: 0n, XDP_DROP: 1n, XDP_PASS: 2n, XDP_TX: 3n, XDP_REDIRECT: 4n, TC_ACT_OK: 0n, TC_ACT_SHOT: 2n,
 };
-const GPL_COMPATIBLE = new Set(['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']);
 const MAX_INLINE_DEPTH = 8;
 const STACK_LIMIT = 512;
 
@@ -63,26 +57,27 @@ export function lowerProgram(m: ModuleInfo, prog: ProgramDecl): IrFunction {
 
 interface InlineFrame { readonly result?: VReg; readonly type?: IntType; readonly end: string }
 
-class Lowering {
-  private readonly ts: typeof TS;
-  private readonly ops: Located[] = [];
-  private vregs = 0;
-  private frame = 0;
-  private labels = 0;
-  private loc: SourceLocation | undefined;
-  private reachable = true;
-  private readonly scopes: Map<string, Binding>[] = [];
-  private readonly loops: { brk: string; cont?: string }[] = [];
-  private readonly inlines: InlineFrame[] = [];
-  private ctxV = -1;
-  private readonly retType: IntType;
+/** One program's lowering; its members are shared with lower-*.ts (not an API). */
+export class Lowering {
+  readonly ts: typeof TS;
+  readonly ops: Located[] = [];
+  vregs = 0;
+  frame = 0;
+  labels = 0;
+  loc: SourceLocation | undefined;
+  reachable = true;
+  readonly scopes: Map<string, Binding>[] = [];
+  readonly loops: { brk: string; cont?: string }[] = [];
+  readonly inlines: InlineFrame[] = [];
+  ctxV = -1;
+  readonly retType: IntType;
   /** Shared `return K` blocks at the end of the program (as clang merges early returns). */
-  private readonly sharedReturns = new Map<bigint, string>();
+  readonly sharedReturns = new Map<bigint, string>();
   /** A header accessor whose null path is not placed yet (see header()). */
-  private pendingHeader: { readonly v: VReg; readonly none: string; readonly from: number } | undefined;
-  private bounds: { data: VReg; end: VReg } | undefined;
+  pendingHeader: { readonly v: VReg; readonly none: string; readonly from: number } | undefined;
+  bounds: { data: VReg; end: VReg } | undefined;
 
-  constructor(private readonly m: ModuleInfo, private readonly prog: ProgramDecl) {
+  constructor(readonly m: ModuleInfo, readonly prog: ProgramDecl) {
     this.ts = m.ts;
     this.retType = prog.kind === 'xdp' || prog.kind === 'socketFilter' ? U32 : INT_TYPES.s32!;
   }
@@ -100,35 +95,34 @@ class Lowering {
     const p = fn.parameters[0];
     if (p !== undefined) {
       if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
-      const packet = this.prog.kind === 'xdp' || this.prog.kind === 'tc' || this.prog.kind === 'socketFilter';
-      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: packet ? { k: 'pkt' } : { k: 'ctx' } });
+      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: contextParam(this, p) });
     }
     if (ts.isBlock(fn.body)) this.block(fn.body.statements);
     else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
-    if (this.reachable) this.emit({ op: 'ret', s: { imm: 0n } });
+    if (this.reachable) this.ret({ k: 'const', type: this.retType, c: 0n });
     for (const [c, label] of this.sharedReturns) { this.place(label); this.emit({ op: 'ret', s: { imm: c } }); }
-    if (this.ops.some((o) => 'base' in o && o.base === this.ctxV)) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
+    if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
-    return { ops: removeDeadValues(pruneUnreachable(this.ops)), vregs: this.vregs, frame: this.frame };
+    return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
 
   // ---- plumbing -----------------------------------------------------------------------------
 
-  private at(n: TS.Node): SourceLocation { return locOf(this.ts, this.m.sf, this.m.file, n); }
-  private fail(n: TS.Node, msg: string): never { throw new CompileError(msg, this.at(n)); }
-  private newV(): VReg { return this.vregs++; }
-  private label(hint: string): string { return `${this.prog.name}.${hint}${this.labels++}`; }
-  private emit(o: Op): void {
+  at(n: TS.Node): SourceLocation { return locOf(this.ts, this.m.sf, this.m.file, n); }
+  fail(n: TS.Node, msg: string): never { throw new CompileError(msg, this.at(n)); }
+  newV(): VReg { return this.vregs++; }
+  label(hint: string): string { return `${this.prog.name}.${hint}${this.labels++}`; }
+  emit(o: Op): void {
     if (this.pendingHeader !== undefined) this.flushHeader();
     if (o.op === 'label') this.reachable = true;
     else if (!this.reachable) return;
     this.ops.push(this.loc === undefined ? o : { ...o, loc: this.loc });
     if (o.op === 'jmp' || o.op === 'ret') this.reachable = false;
   }
-  private place(name: string): void { this.emit({ op: 'label', name }); }
+  place(name: string): void { this.emit({ op: 'label', name }); }
 
   /** The pending header's null path, placed: `d = 0` where its checks failed. */
-  private flushHeader(): void {
+  flushHeader(): void {
     const h = this.pendingHeader!;
     this.pendingHeader = undefined;
     const done = this.label('hdr');
@@ -139,7 +133,7 @@ class Lowering {
   }
 
   /** Sends the pending header's null path to `target` (its checks jump there directly). */
-  private retargetHeader(target: string): void {
+  retargetHeader(target: string): void {
     const h = this.pendingHeader!;
     this.pendingHeader = undefined;
     for (let i = h.from; i < this.ops.length; i++) {
@@ -147,24 +141,24 @@ class Lowering {
       if ((o.op === 'br' || o.op === 'jmp') && o.target === h.none) this.ops[i] = { ...o, target };
     }
   }
-  private slot(size: number): number {
+  slot(size: number): number {
     this.frame = (this.frame + size + 7) & ~7;
     return -this.frame;
   }
-  private lookupName(name: string): Binding | undefined {
+  lookupName(name: string): Binding | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) { const b = this.scopes[i]!.get(name); if (b !== undefined) return b; }
     return undefined;
   }
-  private operand(v: Val & { k: 'const' | 'reg' }): Operand { return v.k === 'const' ? { imm: v.c } : { reg: v.v }; }
+  operand(v: Val & { k: 'const' | 'reg' }): Operand { return v.k === 'const' ? { imm: v.c } : { reg: v.v }; }
 
   // ---- statements ---------------------------------------------------------------------------
 
-  private block(stmts: readonly TS.Statement[]): void {
+  block(stmts: readonly TS.Statement[]): void {
     this.scopes.push(new Map());
     try { for (const s of stmts) this.stmt(s); } finally { this.scopes.pop(); }
   }
 
-  private stmt(s: TS.Statement): void {
+  stmt(s: TS.Statement): void {
     const ts = this.ts;
     this.loc = this.at(s);
     if (ts.isBlock(s)) return this.block(s.statements);
@@ -242,10 +236,10 @@ class Lowering {
     return this.fail(s, `${ts.SyntaxKind[s.kind]} is not supported in eBPF programs`);
   }
 
-  private scoped(s: TS.Statement): void { this.block([s]); }
+  scoped(s: TS.Statement): void { this.block([s]); }
 
   /** The shared return block's label when a statement only returns a constant from the program. */
-  private constantReturn(s: TS.Statement): string | undefined {
+  constantReturn(s: TS.Statement): string | undefined {
     const ts = this.ts;
     if (ts.isBlock(s) && s.statements.length === 1) return this.constantReturn(s.statements[0]!);
     if (!ts.isReturnStatement(s) || s.expression === undefined || this.inlines.length > 0) return undefined;
@@ -260,7 +254,7 @@ class Lowering {
   }
 
   /** The label a statement only jumps to (break, continue), if that is all it does. */
-  private jumpOnly(s: TS.Statement): string | undefined {
+  jumpOnly(s: TS.Statement): string | undefined {
     const ts = this.ts;
     if (ts.isBlock(s) && s.statements.length === 1) return this.jumpOnly(s.statements[0]!);
     if ((ts.isBreakStatement(s) || ts.isContinueStatement(s)) && s.label === undefined) {
@@ -271,12 +265,12 @@ class Lowering {
     return undefined;
   }
 
-  private loopBody(body: TS.Statement, brk: string, cont: string): void {
+  loopBody(body: TS.Statement, brk: string, cont: string): void {
     this.loops.push({ brk, cont });
     try { this.scoped(body); } finally { this.loops.pop(); }
   }
 
-  private switchStmt(s: TS.SwitchStatement): void {
+  switchStmt(s: TS.SwitchStatement): void {
     const ts = this.ts;
     const x = this.intVal(this.expr(s.expression), s.expression);
     const xv = this.toReg(x);
@@ -305,7 +299,7 @@ class Lowering {
     this.place(end);
   }
 
-  private varDecl(list: TS.VariableDeclarationList): void {
+  varDecl(list: TS.VariableDeclarationList): void {
     const ts = this.ts;
     const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
     if ((list.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const)) === 0) this.fail(list, 'use let or const (var is not supported)');
@@ -324,7 +318,7 @@ class Lowering {
       }
       const init = this.expr(d.initializer);
       if (init.k !== 'const' && init.k !== 'reg') {
-        if (!isConst) this.fail(d, 'pointers, maps and headers are held in const locals');
+        if (!isConst) this.fail(d, 'structs, arrays, pointers, maps and headers are held in const locals');
         if (declared !== undefined) this.fail(d.type!, 'this value is not an integer');
         scope.set(name, { kind: 'value', val: init });
         continue;
@@ -340,7 +334,7 @@ class Lowering {
     }
   }
 
-  private ret(v: Val, node?: TS.Node): void {
+  ret(v: Val, node?: TS.Node): void {
     const frame = this.inlines.at(-1);
     if (frame !== undefined) {
       if (frame.result !== undefined) {
@@ -351,13 +345,16 @@ class Lowering {
       return;
     }
     const r = this.convert(this.intVal(v, node), this.retType, node);
-    this.emit({ op: 'ret', s: this.operand(r) });
+    // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
+    const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
+    if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
+    else this.emit({ op: 'ret', s: this.operand(r) });
   }
 
   // ---- conditions ---------------------------------------------------------------------------
 
   /** Jumps to `target` when e's truth is `when`; falls through otherwise. */
-  private branch(e: TS.Expression, when: boolean, target: string): void {
+  branch(e: TS.Expression, when: boolean, target: string): void {
     const ts = this.ts;
     if (ts.isParenthesizedExpression(e)) return this.branch(e.expression, when, target);
     if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return this.branch(e.operand, !when, target);
@@ -397,6 +394,11 @@ class Lowering {
     }
     if (v.k === 'const') { if ((v.c !== 0n) === when) this.emit({ op: 'jmp', target }); return; }
     if (v.k === 'null') { if (!when) this.emit({ op: 'jmp', target }); return; }
+    if (v.k === 'mem') {
+      if (v.base === 'fp' || v.off !== 0) { if (when) this.emit({ op: 'jmp', target }); return; }
+      this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.base, b: { imm: 0n }, target });
+      return;
+    }
     if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr') {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
@@ -405,7 +407,7 @@ class Lowering {
   }
 
   /** A comparison's operands in their common type and its jump. */
-  private comparison(e: TS.BinaryExpression): { a: Val & { k: 'const' | 'reg' }; b: Val & { k: 'const' | 'reg' }; op: JumpOp } | undefined {
+  comparison(e: TS.BinaryExpression): { a: Val & { k: 'const' | 'reg' }; b: Val & { k: 'const' | 'reg' }; op: JumpOp } | undefined {
     const ts = this.ts;
     const K = ts.SyntaxKind;
     const ops: Partial<Record<TS.SyntaxKind, [JumpOp, JumpOp]>> = {
@@ -418,10 +420,9 @@ class Lowering {
     if (pair === undefined) return undefined;
     const l = this.expr(e.left), r = this.expr(e.right);
     // A pointer against null: its null check.
-    const ptr = (x: Val): x is Val & { k: 'cell' | 'hdr' } => x.k === 'cell' || x.k === 'hdr';
-    if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) && r.k === 'null' || l.k === 'null' && ptr(r))) {
-      const p = ptr(l) ? l : r as Val & { k: 'cell' | 'hdr' };
-      return { a: { k: 'reg', v: p.v, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
+    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
+    if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) !== undefined && r.k === 'null' || l.k === 'null' && ptr(r) !== undefined)) {
+      return { a: { k: 'reg', v: ptr(l) ?? ptr(r)!, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
     }
     const a0 = this.intVal(l, e.left), b0 = this.intVal(r, e.right);
     const t = this.operandType(a0, b0, e);
@@ -430,7 +431,7 @@ class Lowering {
   }
 
   /** A condition's value as a bool register (or constant). */
-  private boolOf(e: TS.Expression): Val {
+  boolOf(e: TS.Expression): Val {
     const d = this.newV();
     const end = this.label('bool');
     const before = this.ops.length;
@@ -446,13 +447,13 @@ class Lowering {
   // ---- expressions --------------------------------------------------------------------------
 
   /** An integer value (or a fail at n). */
-  private intVal(v: Val, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
+  intVal(v: Val, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
     if (v.k === 'const' || v.k === 'reg') return v;
-    const what = v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
+    const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
     return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
   }
 
-  private toReg(v: Val & { k: 'const' | 'reg' }): Val & { k: 'reg' } {
+  toReg(v: Val & { k: 'const' | 'reg' }): Val & { k: 'reg' } {
     if (v.k === 'reg') return v;
     const d = this.newV();
     this.emit({ op: 'mov', d, s: { imm: v.c } });
@@ -460,21 +461,21 @@ class Lowering {
   }
 
   /** The type two operands meet in; a literal takes the other operand's type. */
-  private operandType(a: Val & { k: 'const' | 'reg' }, b: Val & { k: 'const' | 'reg' }, n: TS.Node): IntType {
+  operandType(a: Val & { k: 'const' | 'reg' }, b: Val & { k: 'const' | 'reg' }, n: TS.Node): IntType {
     const litA = a.k === 'const' && a.lit === true, litB = b.k === 'const' && b.lit === true;
     if (litA && !litB) { this.fits(a.c, b.type, n); return b.type; }
     if (litB && !litA) { this.fits(b.c, a.type, n); return a.type; }
     return commonType(a.type, b.type);
   }
 
-  private fits(c: bigint, t: IntType, n: TS.Node): void {
+  fits(c: bigint, t: IntType, n: TS.Node): void {
     if (t.bool === true) return;
     const lo = -(1n << BigInt(t.bits - 1)), hi = (1n << BigInt(t.bits)) - 1n;
     if (c < lo || c > hi) this.fail(n, `the constant ${c} does not fit in ${t.name}`);
   }
 
   /** v in type t: folded, free (same register), or truncated/extended into a new register. */
-  private convert(v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
+  convert(v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
     if (v.k === 'const') {
       if (v.lit === true && n !== undefined) this.fits(v.c, t, n);
       return { k: 'const', type: t, c: wrap(v.c, t) };
@@ -493,8 +494,20 @@ class Lowering {
     return { k: 'reg', v: d, type: t, owned: true };
   }
 
+  /**
+   * Stores v as an integer of type t (`store` emits the store of an operand) and returns v in t.
+   * A store of t's width keeps only t's bits: a register is stored as it is, and the conversion
+   * (for a use of the assignment's value) is dead code unless something reads it.
+   */
+  storedValue(v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node, store: (s: Operand) => void): Val & { k: 'const' | 'reg' } {
+    if (v.k === 'reg' && t.bool !== true) { store({ reg: v.v }); return this.convert(v, t, n); }
+    const nv = this.convert(v, t, n);
+    store(this.operand(nv));
+    return nv;
+  }
+
   /** d = a brought to t's canonical form (t narrower than 64 bits). */
-  private narrow(d: VReg, a: VReg, t: IntType): void {
+  narrow(d: VReg, a: VReg, t: IntType): void {
     if (t.bits === 64) { if (d !== a) this.emit({ op: 'mov', d, s: { reg: a } }); return; }
     if (t.signed) this.emit({ op: 'movsx', d, a, bits: t.bits as 8 | 16 | 32 });
     else if (t.bits === 32) this.emit({ op: 'mov', d, s: { reg: a }, w: 32 });
@@ -502,7 +515,7 @@ class Lowering {
   }
 
   /** `discard`: the value is not used (expression statements). */
-  private expr(e: TS.Expression, discard = false): Val {
+  expr(e: TS.Expression, discard = false): Val {
     const ts = this.ts;
     const K = ts.SyntaxKind;
     if (ts.isParenthesizedExpression(e)) return this.expr(e.expression, discard);
@@ -526,18 +539,21 @@ class Lowering {
     if (ts.isBinaryExpression(e)) return this.binaryExpr(e, discard);
     if (ts.isCallExpression(e)) return this.call(e, discard);
     if (ts.isPropertyAccessExpression(e)) return this.property(e);
+    if (ts.isElementAccessExpression(e)) return element(this, e);
     if (ts.isArrowFunction(e) || ts.isFunctionExpression(e)) this.fail(e, 'closures are not supported in eBPF programs');
     if (ts.isStringLiteral(e) || ts.isTemplateExpression(e) || ts.isNoSubstitutionTemplateLiteral(e)) this.fail(e, 'strings are only printk formats');
     return this.fail(e, `${K[e.kind]} is not supported in eBPF programs`);
   }
 
-  private identifier(e: TS.Identifier): Val {
+  identifier(e: TS.Identifier): Val {
     const b = this.lookupName(e.text);
     if (b !== undefined) return b.kind === 'local' ? { k: 'reg', v: b.v, type: b.type, owned: false } : b.val;
     const map = this.m.maps.get(e.text);
     if (map !== undefined) return { k: 'map', map };
     const imported = this.m.imports.get(e.text);
     if (imported !== undefined && Object.hasOwn(CONSTANTS, imported)) return { k: 'const', type: U32, c: CONSTANTS[imported]!, lit: true };
+    const g = this.m.globals.get(e.text);
+    if (g !== undefined) return globalRead(this, g);
     const c = this.m.constants.get(e.text);
     if (c !== undefined) {
       const v = this.expr(c);
@@ -548,7 +564,7 @@ class Lowering {
     return this.fail(e, `'${e.text}' is not a local, map, module constant or tsbpf/lang name`);
   }
 
-  private prefix(e: TS.PrefixUnaryExpression): Val {
+  prefix(e: TS.PrefixUnaryExpression): Val {
     const K = this.ts.SyntaxKind;
     if (e.operator === K.PlusPlusToken || e.operator === K.MinusMinusToken) return this.increment(e.operand, e.operator === K.PlusPlusToken ? 'add' : 'sub', false, e);
     if (e.operator === K.ExclamationToken) return this.boolOf(e);
@@ -570,12 +586,12 @@ class Lowering {
   }
 
   /** x++ / x-- / ++x / --x on a local or a map value; `old`: the value before. */
-  private increment(target: TS.Expression, code: 'add' | 'sub', old: boolean, n: TS.Node): Val {
+  increment(target: TS.Expression, code: 'add' | 'sub', old: boolean, n: TS.Node): Val {
     const one: Val = { k: 'const', type: S64, c: 1n, lit: true };
     return this.assign(target, (cur) => this.arith(code, cur(), one, n), old);
   }
 
-  private conditional(e: TS.ConditionalExpression): Val {
+  conditional(e: TS.ConditionalExpression): Val {
     const els = this.label('celse'), end = this.label('cend');
     const d = this.newV();
     this.branch(e.condition, false, els);
@@ -597,7 +613,7 @@ class Lowering {
     return { k: 'reg', v: d, type: t, owned: true };
   }
 
-  private binaryExpr(e: TS.BinaryExpression, discard: boolean): Val {
+  binaryExpr(e: TS.BinaryExpression, discard: boolean): Val {
     const K = this.ts.SyntaxKind;
     const op = e.operatorToken.kind;
     const compound: Partial<Record<TS.SyntaxKind, BinaryOp>> = {
@@ -607,6 +623,7 @@ class Lowering {
     };
     if (op === K.EqualsToken) {
       const rhs = this.expr(e.right);
+      if (rhs.k === 'mem') return assignCopy(this, e.left, rhs, e.right);
       return this.assign(e.left, () => this.intVal(rhs, e.right), false, discard);
     }
     const cop = compound[op];
@@ -615,7 +632,7 @@ class Lowering {
       return this.assign(e.left, (cur) => this.arith(cop, cur(), rhs, e), false, discard);
     }
     if (op === K.AmpersandAmpersandToken || op === K.BarBarToken || this.comparisonToken(op)) return this.boolOf(e);
-    if (op === K.QuestionQuestionToken) this.fail(e, '?? is not supported yet: test the value with ?: or if');
+    if (op === K.QuestionQuestionToken) return nullish(this, e);
     const arith: Partial<Record<TS.SyntaxKind, BinaryOp>> = {
       [K.PlusToken]: 'add', [K.MinusToken]: 'sub', [K.AsteriskToken]: 'mul', [K.SlashToken]: 'div', [K.PercentToken]: 'mod',
       [K.AmpersandToken]: 'and', [K.BarToken]: 'or', [K.CaretToken]: 'xor', [K.LessThanLessThanToken]: 'lsh',
@@ -628,14 +645,14 @@ class Lowering {
     return this.arith(aop, a, b, e);
   }
 
-  private comparisonToken(op: TS.SyntaxKind): boolean {
+  comparisonToken(op: TS.SyntaxKind): boolean {
     const K = this.ts.SyntaxKind;
     return [K.EqualsEqualsEqualsToken, K.ExclamationEqualsEqualsToken, K.EqualsEqualsToken, K.ExclamationEqualsToken,
       K.LessThanToken, K.LessThanEqualsToken, K.GreaterThanToken, K.GreaterThanEqualsToken].includes(op);
   }
 
   /** a op b with the language's integer semantics (folded when both are constants). */
-  private arith(op: BinaryOp, a0: Val & { k: 'const' | 'reg' }, b0: Val & { k: 'const' | 'reg' }, n: TS.Node): Val & { k: 'const' | 'reg' } {
+  arith(op: BinaryOp, a0: Val & { k: 'const' | 'reg' }, b0: Val & { k: 'const' | 'reg' }, n: TS.Node): Val & { k: 'const' | 'reg' } {
     const shift = op === 'lsh' || op === 'rsh';
     const t = shift ? (a0.k === 'const' && a0.lit === true && b0.k === 'reg' ? S64 : a0.type) : this.operandType(a0, b0, n);
     if (t.bool === true) this.fail(n, 'arithmetic on bool: convert with as first');
@@ -671,9 +688,12 @@ class Lowering {
   }
 
   /** target = f(current value); the result is the new value (or the old one). */
-  private assign(target: TS.Expression, f: (cur: () => Val & { k: 'const' | 'reg' }) => Val & { k: 'const' | 'reg' }, old: boolean, discard = false): Val {
+  assign(target: TS.Expression, f: (cur: () => Val & { k: 'const' | 'reg' }) => Val & { k: 'const' | 'reg' }, old: boolean, discard = false): Val {
     const ts = this.ts;
     if (ts.isParenthesizedExpression(target)) return this.assign(target.expression, f, old, discard);
+    if (ts.isIdentifier(target) && this.lookupName(target.text) === undefined && this.m.globals.has(target.text)) {
+      return globalWrite(this, this.m.globals.get(target.text)!, target, f, old);
+    }
     if (ts.isIdentifier(target)) {
       const b = this.lookupName(target.text);
       if (b === undefined || b.kind !== 'local') this.fail(target, `'${target.text}' is not a let local`);
@@ -689,30 +709,31 @@ class Lowering {
       } else this.emit({ op: 'mov', d: loc.v, s: this.operand(nv) });
       return before ?? cur;
     }
-    if (ts.isPropertyAccessExpression(target) && target.name.text === 'value') {
-      const cell = this.expr(target.expression);
-      if (cell.k !== 'cell') this.fail(target, 'only a map value (.value of a lookup result) and let locals can be assigned');
-      const c = cell as Val & { k: 'cell' };
+    const cell = ts.isPropertyAccessExpression(target) && target.name.text === 'value' ? this.expr(target.expression) : undefined;
+    if (cell?.k === 'cell') {
+      const c = cell;
       const size = (c.type.bits / 8) as Size;
       let cur: (Val & { k: 'reg' }) | undefined;
       const read = (): Val & { k: 'reg' } => (cur ??= this.loadCell(c));
-      const nv = this.convert(f(read), c.type, target);
-      this.emit({ op: 'st', size, base: c.v, off: 0, s: this.operand(nv) });
+      const nv = this.storedValue(f(read), c.type, target, (v) => this.emit({ op: 'st', size, base: c.v, off: 0, s: v }));
       return old ? read() : nv;
     }
-    return this.fail(target, 'only let locals and map values (.value) can be assigned');
+    const p = placeOf(this, target);
+    if (p !== undefined) return assignPlace(this, p, target, f, old);
+    return this.fail(target, 'only let locals, global variables, map values (.value), struct fields and array elements can be assigned');
   }
 
-  private loadCell(c: Val & { k: 'cell' }): Val & { k: 'reg' } {
+  loadCell(c: Val & { k: 'cell' }): Val & { k: 'reg' } {
     const d = this.newV();
     this.emit({ op: 'ld', size: (c.type.bits / 8) as Size, d, base: c.v, off: 0, ...(c.type.signed && c.type.bits < 64 ? { signed: true } : {}) });
     return { k: 'reg', v: d, type: c.type, owned: true };
   }
 
-  private property(e: TS.PropertyAccessExpression): Val {
-    if (e.questionDotToken !== undefined) this.fail(e, 'optional chaining (?.) is not supported: test the value with if');
+  property(e: TS.PropertyAccessExpression): Val {
+    if (e.questionDotToken !== undefined) this.fail(e, 'optional chaining (?.) is a read with a fallback: p?.value ?? 0 (or test the value with if)');
     const obj = this.expr(e.expression);
     const name = e.name.text;
+    if (obj.k === 'mem') return member(this, obj, name, e.name);
     if (obj.k === 'cell' && name === 'value') return this.loadCell(obj);
     if (obj.k === 'hdr') {
       const f = HEADER_FIELDS[obj.hdr][name] ?? this.fail(e.name, `the ${obj.hdr} header has no field '${name}'`);
@@ -731,7 +752,7 @@ class Lowering {
     return this.fail(e, `'${name}' is not a property this value has in eBPF programs`);
   }
 
-  private packetBounds(): { data: VReg; end: VReg } {
+  packetBounds(): { data: VReg; end: VReg } {
     // Loaded once: no helper of the language moves the packet.
     if (this.bounds !== undefined) return this.bounds;
     const xdp = this.prog.kind === 'xdp';
@@ -745,7 +766,7 @@ class Lowering {
 
   // ---- calls --------------------------------------------------------------------------------
 
-  private call(e: TS.CallExpression, discard: boolean): Val {
+  call(e: TS.CallExpression, discard: boolean): Val {
     const ts = this.ts;
     const callee = e.expression;
     if (ts.isIdentifier(callee)) {
@@ -753,6 +774,9 @@ class Lowering {
       if (fn !== undefined && this.lookupName(callee.text) === undefined) return this.inline(fn, e, discard);
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
+      if (name === 'zero') return zeroed(this, e);
+      const withMemory = helperCall(this, name, e);
+      if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];
       if (helper !== undefined) {
         if (e.arguments.length > 0) this.fail(e, `${name} takes no arguments`);
@@ -775,7 +799,8 @@ class Lowering {
     if (ts.isPropertyAccessExpression(callee)) {
       const obj = this.expr(callee.expression);
       const method = callee.name.text;
-      if (obj.k === 'map') return this.mapMethod(obj.map, method, e, discard);
+      if (obj.k === 'map') return mapMethod(this, obj.map, method, e);
+      if (obj.k === 'ctx') return probeMethod(this, method, e);
       if (obj.k === 'cell' && method === 'atomicAdd') {
         const size = obj.type.bits / 8;
         if (size !== 4 && size !== 8) this.fail(e, `atomicAdd needs a 4- or 8-byte value (${obj.type.name} is ${size})`);
@@ -792,7 +817,7 @@ class Lowering {
   }
 
   /** A header accessor: the header's pointer after the bounds (and protocol) checks, else 0. */
-  private header(kind: Hdr, base: VReg | undefined, e: TS.CallExpression): Val {
+  header(kind: Hdr, base: VReg | undefined, e: TS.CallExpression): Val {
     if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc') this.fail(e, `packet headers are read directly in xdp and tc programs only (not ${this.prog.kind})`);
     if (e.arguments.length > 0) this.fail(e, `${kind}() takes no arguments`);
     const d = this.newV();
@@ -829,9 +854,9 @@ class Lowering {
     return { k: 'hdr', v: d, hdr: kind };
   }
 
-  private printk(e: TS.CallExpression): Val {
+  printk(e: TS.CallExpression): Val {
     const ts = this.ts;
-    if (!GPL_COMPATIBLE.has(this.m.license)) this.fail(e, `printk (bpf_trace_printk) is GPL-only; this program's license is '${this.m.license}'`);
+    if (!isGplCompatible(this.m.license)) this.fail(e, `printk (bpf_trace_printk) is GPL-only; this program's license is '${this.m.license}'`);
     const fmt = e.arguments[0];
     if (fmt === undefined || !(ts.isStringLiteral(fmt) || ts.isNoSubstitutionTemplateLiteral(fmt))) return this.fail(e, 'printk takes a string literal format first');
     const args = e.arguments.slice(1);
@@ -845,94 +870,7 @@ class Lowering {
     return { k: 'const', type: S64, c: 0n };
   }
 
-  private mapMethod(map: MapDecl, method: string, e: TS.CallExpression, discard: boolean): Val {
-    const args = e.arguments;
-    const arg = (i: number, what: string): Val & { k: 'const' | 'reg' } => {
-      const a = args[i] ?? this.fail(e, `${method} needs ${what}`);
-      return this.intVal(this.expr(a), a);
-    };
-    const mapV = (): VReg => { const v = this.newV(); this.emit({ op: 'ldmap', d: v, map: map.name }); return v; };
-    const address = (off: number): VReg => { const p = this.newV(); this.emit({ op: 'addrfp', d: p, off }); return p; };
-    /** A stack slot holding v as type t. */
-    const store = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): number => {
-      const size = (t.bits / 8) as Size;
-      const off = this.slot(size);
-      this.emit({ op: 'st', size, base: 'fp', off, s: this.operand(this.convert(v, t, n)) });
-      return off;
-    };
-    /** The address of a stack slot holding v as type t. */
-    const onStack = (v: Val & { k: 'const' | 'reg' }, t: IntType, n: TS.Node | undefined): VReg => address(store(v, t, n));
-    if (map.kind === 'ringBuf') {
-      if (method !== 'output') this.fail(e.expression, `a ring buffer has output(value) (not ${method})`);
-      const v = arg(0, 'a value');
-      const t = v.k === 'const' && v.lit === true ? S64 : v.type;
-      const p = onStack(v, t, args[0]);
-      const d = this.newV();
-      this.emit({ op: 'call', helper: 130, args: [{ reg: mapV() }, { reg: p }, { imm: BigInt(t.bits / 8) }, { imm: 0n }], d });
-      return { k: 'reg', v: d, type: S64, owned: true };
-    }
-    const kt = map.key!, vt = map.value!;
-    switch (method) {
-      case 'lookup': {
-        const k = onStack(arg(0, 'a key'), kt, args[0]);
-        const d = this.newV();
-        this.emit({ op: 'call', helper: 1, args: [{ reg: mapV() }, { reg: k }], d });
-        return { k: 'cell', v: d, type: vt, map };
-      }
-      case 'update': {
-        const k = onStack(arg(0, 'a key'), kt, args[0]);
-        const v = onStack(arg(1, 'a value'), vt, args[1]);
-        let flags = 0n;
-        const mode = args[2];
-        if (mode !== undefined) {
-          if (!this.ts.isStringLiteral(mode) || !['any', 'noexist', 'exist'].includes(mode.text)) this.fail(mode, "the update mode is 'any', 'noexist' or 'exist'");
-          flags = BigInt(['any', 'noexist', 'exist'].indexOf((mode as TS.StringLiteral).text));
-        }
-        const d = this.newV();
-        this.emit({ op: 'call', helper: 2, args: [{ reg: mapV() }, { reg: k }, { reg: v }, { imm: flags }], d });
-        return { k: 'reg', v: d, type: S64, owned: true };
-      }
-      case 'delete': {
-        if (map.kind === 'arrayMap' || map.kind === 'perCpuArrayMap') this.fail(e.expression, 'array entries cannot be deleted');
-        const k = onStack(arg(0, 'a key'), kt, args[0]);
-        const d = this.newV();
-        this.emit({ op: 'call', helper: 3, args: [{ reg: mapV() }, { reg: k }], d });
-        return { k: 'reg', v: d, type: S64, owned: true };
-      }
-      case 'increment': {
-        const key = this.convert(arg(0, 'a key'), kt, args[0]);
-        const by = args[1] === undefined ? { k: 'const' as const, type: vt, c: 1n } : this.convert(arg(1, 'an amount'), vt, args[1]);
-        // The key's slot serves the lookup and, on a miss, the update (helpers do not write it).
-        const keySlot = store(key, kt, undefined);
-        const cell = this.newV();
-        this.emit({ op: 'call', helper: 1, args: [{ reg: mapV() }, { reg: address(keySlot) }], d: cell });
-        const miss = this.label('miss'), done = this.label('incd');
-        this.emit({ op: 'br', cmp: 'jeq', w: 64, a: cell, b: { imm: 0n }, target: miss });
-        const size = vt.bits / 8;
-        if (size === 4 || size === 8) {
-          const b = this.toReg(by);
-          this.emit({ op: 'atomicAdd', size, base: cell, off: 0, s: b.v });
-        } else {
-          const cur = this.loadCell({ k: 'cell', v: cell, type: vt, map });
-          const nv = this.arith('add', cur, by, e);
-          this.emit({ op: 'st', size: size as Size, base: cell, off: 0, s: this.operand(nv) });
-        }
-        this.emit({ op: 'jmp', target: done });
-        this.place(miss);
-        if (map.kind === 'hashMap' || map.kind === 'lruHashMap' || map.kind === 'perCpuHashMap') {
-          const v = onStack(by, vt, undefined);
-          this.emit({ op: 'call', helper: 2, args: [{ reg: mapV() }, { reg: address(keySlot) }, { reg: v }, { imm: 1n }] });
-        }
-        this.place(done);
-        void discard;
-        return { k: 'const', type: S64, c: 0n };
-      }
-      default:
-        return this.fail(e.expression, `maps have lookup, update, delete and increment (not ${method})`);
-    }
-  }
-
-  private inline(fn: TS.FunctionDeclaration, e: TS.CallExpression, discard: boolean): Val {
+  inline(fn: TS.FunctionDeclaration, e: TS.CallExpression, discard: boolean): Val {
     const ts = this.ts;
     if (this.inlines.length >= MAX_INLINE_DEPTH) this.fail(e, `calls nested deeper than ${MAX_INLINE_DEPTH} (recursion is not supported in eBPF programs)`);
     if (fn.parameters.length !== e.arguments.length) this.fail(e, `${fn.name!.text} takes ${fn.parameters.length} arguments`);
@@ -996,11 +934,4 @@ function swapBytes(v: bigint, bytes: number): bigint {
   let r = 0n;
   for (let i = 0; i < bytes; i++) r = (r << 8n) | ((v >> BigInt(8 * i)) & 0xffn);
   return r;
-}
-
-/** An integer literal's exact value from its source text (beyond 2^53 too), or undefined. */
-export function parseInteger(text: string): bigint | undefined {
-  const t = text.replace(/_/g, '');
-  if (/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)$/.test(t)) return BigInt(t);
-  return undefined;
 }

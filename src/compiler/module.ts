@@ -2,24 +2,27 @@
 // constants and functions it declares, and the license. Anything else at the top level is a
 // compile error at its line.
 
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type TS from 'typescript';
 import type { SourceLocation } from '../dsl/index.js';
 import { CompileError } from './errors.js';
-import { INT_TYPES, type IntType } from './int-type.js';
+import { INT_TYPES, type IntType, parseInteger, wrap } from './int-type.js';
+import { intLType, Layouts, type LType, type TypeDeclaration } from './layout.js';
 
 /** Module specifiers whose names are the language's. */
 export function isLangSpecifier(spec: string): boolean {
   return spec === 'tsbpf/lang' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec);
 }
 
-export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf';
-export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf']);
+export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray';
+export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray']);
 
 export interface MapDecl {
   readonly name: string;
   readonly kind: MapKindName;
-  readonly key?: IntType;
-  readonly value?: IntType;
+  readonly key?: LType;
+  readonly value?: LType;
   readonly maxEntries: number;
   readonly loc: SourceLocation;
 }
@@ -47,6 +50,18 @@ export interface ModuleInfo {
   readonly constants: ReadonlyMap<string, TS.Expression>;
   readonly functions: ReadonlyMap<string, TS.FunctionDeclaration>;
   readonly license: string;
+  /** Structs and arrays: the module's interfaces (and those of type-only imports) laid out. */
+  readonly layouts: Layouts;
+  /** Global variables: module `let`s (.data/.bss) and exported constants (.rodata). */
+  readonly globals: ReadonlyMap<string, GlobalVarDecl>;
+}
+
+export interface GlobalVarDecl {
+  readonly name: string;
+  readonly section: 'data' | 'rodata' | 'bss';
+  readonly type: IntType;
+  readonly init: bigint;
+  readonly loc: SourceLocation;
 }
 
 export function locOf(ts: typeof TS, sf: TS.SourceFile, file: string, node: TS.Node): SourceLocation {
@@ -62,6 +77,7 @@ export function intTypeOf(ts: typeof TS, imports: ReadonlyMap<string, string>, n
   if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeArguments === undefined) {
     const name = imports.get(node.typeName.text);
     if (name === 'bool') return { ...INT_TYPES.u8!, name: 'bool', bool: true };
+    if (name === 'char') return INT_TYPES.u8;
     if (name !== undefined) return INT_TYPES[name];
   }
   return undefined;
@@ -81,17 +97,32 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
   const programs: ProgramDecl[] = [];
   const constants = new Map<string, TS.Expression>();
   const functions = new Map<string, TS.FunctionDeclaration>();
+  const globals = new Map<string, GlobalVarDecl>();
+  const declarations = new Map<string, TypeDeclaration>();
   let license = 'GPL';
 
+  // Types first: a map or global may name an interface declared further down.
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st)) {
       const spec = (st.moduleSpecifier as TS.StringLiteral).text;
-      if (!isLangSpecifier(spec)) fail(st, `imports from '${spec}': a program module imports only from 'tsbpf/lang'`);
       const named = st.importClause?.namedBindings;
-      if (named === undefined || !ts.isNamedImports(named)) fail(st, "import the language's names by name: import { xdp, u32 } from 'tsbpf/lang'");
+      if (named === undefined || !ts.isNamedImports(named)) fail(st, "import names by name: import { xdp, u32 } from 'tsbpf/lang'");
+      if (!isLangSpecifier(spec)) {
+        if (!spec.startsWith('.')) fail(st, `imports from '${spec}': a program module imports from 'tsbpf/lang' and types from its own files ('./types.js')`);
+        const wanted = (named as TS.NamedImports).elements.map((el) => [el.name.text, (el.propertyName ?? el.name).text] as const);
+        const found = typeModule(ts, resolveTypeModule(file, spec) ?? fail(st.moduleSpecifier, `cannot find '${spec}' next to ${file}`));
+        for (const [local, exported] of wanted) declarations.set(local, found.get(exported) ?? fail(st, `'${spec}' declares no interface or type ${exported}`));
+        continue;
+      }
       for (const el of (named as TS.NamedImports).elements) imports.set(el.name.text, (el.propertyName ?? el.name).text);
-      continue;
     }
+  }
+  const scope = { imports, at };
+  for (const st of sf.statements) if (ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)) declarations.set(st.name.text, { node: st, ...scope });
+  const layouts = new Layouts(ts, scope, declarations);
+
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st)) continue;
     if (ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)) continue;
     if (ts.isFunctionDeclaration(st)) {
       if (st.name === undefined || st.body === undefined) fail(st, 'a module function needs a name and a body');
@@ -100,7 +131,9 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     }
     if (ts.isVariableStatement(st)) {
       const exported = st.modifiers?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword) === true;
-      if ((st.declarationList.flags & ts.NodeFlags.Const) === 0) fail(st, 'module-level variables are not supported yet: use const');
+      const isLet = (st.declarationList.flags & ts.NodeFlags.Let) !== 0;
+      if ((st.declarationList.flags & (ts.NodeFlags.Const | ts.NodeFlags.Let)) === 0) fail(st, 'use const or let (var is not supported)');
+      if (isLet) { for (const d of st.declarationList.declarations) readGlobal(d, 'let'); continue; }
       for (const d of st.declarationList.declarations) {
         if (!ts.isIdentifier(d.name) || d.initializer === undefined) fail(d, 'a module constant needs a name and a value');
         const name = (d.name as TS.Identifier).text;
@@ -117,6 +150,8 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
         } else if (callee !== undefined && PROGRAM_CONSTRUCTORS.has(callee)) {
           if (!exported) fail(d, `program '${name}' must be exported`);
           programs.push(readProgram(init as TS.CallExpression, name, callee as ProgramKind));
+        } else if (exported) {
+          readGlobal(d, 'const');
         } else {
           constants.set(name, init);
         }
@@ -126,22 +161,62 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     fail(st, `${ts.SyntaxKind[st.kind]} is not supported at the top level of a program module`);
   }
   if (programs.length === 0) throw new CompileError("the module exports no program (export const prog = xdp((pkt) => { … }))", at(sf));
-  return { ts, sf, file, imports, maps, programs, constants, functions, license };
+  return { ts, sf, file, imports, maps, programs, constants, functions, license, layouts, globals };
+
+  /** `256 * 1024`: numbers of literals and + - * << (map sizes). */
+  function literalArithmetic(e: TS.Expression): number | undefined {
+    if (ts.isParenthesizedExpression(e)) return literalArithmetic(e.expression);
+    if (ts.isNumericLiteral(e)) { const v = parseInteger(e.getText(sf)); return v === undefined ? undefined : Number(v); }
+    if (ts.isIdentifier(e)) { const c = constants.get(e.text); return c === undefined ? undefined : literalArithmetic(c); }
+    if (!ts.isBinaryExpression(e)) return undefined;
+    const a = literalArithmetic(e.left), b = literalArithmetic(e.right);
+    if (a === undefined || b === undefined) return undefined;
+    switch (e.operatorToken.kind) {
+      case ts.SyntaxKind.PlusToken: return a + b;
+      case ts.SyntaxKind.MinusToken: return a - b;
+      case ts.SyntaxKind.AsteriskToken: return a * b;
+      case ts.SyntaxKind.LessThanLessThanToken: return a * 2 ** b;
+      default: return undefined;
+    }
+  }
+
+  /** A module `let` (.data, or .bss when zero) or an exported `const` (.rodata, settable before load). */
+  function readGlobal(d: TS.VariableDeclaration, how: 'let' | 'const'): void {
+    if (!ts.isIdentifier(d.name)) fail(d, 'destructuring is not supported in eBPF programs');
+    const name = (d.name as TS.Identifier).text;
+    const type = d.type === undefined ? INT_TYPES.s64! : intTypeOf(ts, imports, d.type) ?? fail(d.type, 'a global variable is an integer type (u8 … u64, s8 … s64, bool)');
+    let init = 0n;
+    if (d.initializer !== undefined) {
+      let e = d.initializer;
+      let neg = false;
+      if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.MinusToken) { neg = true; e = e.operand; }
+      const text = ts.isNumericLiteral(e) ? e.getText(sf) : ts.isBigIntLiteral(e) ? e.text.slice(0, -1) : e.kind === ts.SyntaxKind.TrueKeyword ? '1' : e.kind === ts.SyntaxKind.FalseKeyword ? '0' : undefined;
+      const v = text === undefined ? undefined : parseInteger(text);
+      if (v === undefined) fail(d.initializer, 'a global variable starts as an integer literal');
+      init = wrap(neg ? -v! : v!, type);
+    } else if (how === 'const') fail(d, `exported constant '${name}' needs a value`);
+    const section = how === 'const' ? 'rodata' : init === 0n ? 'bss' : 'data';
+    globals.set(name, { name, section, type, init, loc: at(d) });
+  }
 
   function readMap(call: TS.CallExpression, name: string, kind: MapKindName): MapDecl {
     const targs = call.typeArguments ?? ts.factory.createNodeArray();
-    const needs = kind === 'ringBuf' ? 0 : kind === 'arrayMap' || kind === 'perCpuArrayMap' ? 1 : 2;
+    const needs = kind === 'ringBuf' || kind === 'perfEventArray' ? 0 : kind === 'arrayMap' || kind === 'perCpuArrayMap' ? 1 : 2;
     if (targs.length !== needs) fail(call, `${kind} takes ${needs} type argument${needs === 1 ? '' : 's'} (${needs === 2 ? 'key and value types' : needs === 1 ? 'the value type' : 'none'})`);
-    const ty = (n: TS.TypeNode): IntType => intTypeOf(ts, imports, n) ?? fail(n, 'map keys and values are integer types (u8 … u64, s8 … s64)');
+    const ty = (n: TS.TypeNode): LType => layouts.of(n) ?? fail(n, 'map keys and values are integer types (u8 … u64, s8 … s64), structs (interfaces) or Arr<T, N>');
     const opts = call.arguments[0];
+    if (kind === 'perfEventArray') {
+      if (opts !== undefined) fail(opts, 'perfEventArray takes no options (one entry per CPU, set by the loader)');
+      return { name, kind, maxEntries: 0, loc: at(call) };
+    }
     if (opts === undefined || !ts.isObjectLiteralExpression(opts)) return fail(call, `${kind} takes { maxEntries: N }`);
     let maxEntries: number | undefined;
     for (const p of opts.properties) {
-      if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name) || p.name.text !== 'maxEntries' || !ts.isNumericLiteral(p.initializer)) fail(p, 'the only map option is maxEntries: a number literal');
-      maxEntries = Number((p as TS.PropertyAssignment & { initializer: TS.NumericLiteral }).initializer.text.replace(/_/g, ''));
+      if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name) || p.name.text !== 'maxEntries') return fail(p, 'the only map option is maxEntries: a number (literals, module constants, + - * <<)');
+      maxEntries = literalArithmetic(p.initializer) ?? fail(p.initializer, 'maxEntries is a number (literals, module constants, + - * <<)');
     }
     if (maxEntries === undefined || !Number.isInteger(maxEntries) || maxEntries <= 0) fail(opts, 'maxEntries must be a positive integer');
-    const key = needs === 2 ? ty(targs[0]!) : needs === 1 ? INT_TYPES.u32 : undefined;
+    const key = needs === 2 ? ty(targs[0]!) : needs === 1 ? intLType(INT_TYPES.u32!) : undefined;
     const value = needs === 2 ? ty(targs[1]!) : needs === 1 ? ty(targs[0]!) : undefined;
     return { name, kind, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), maxEntries: maxEntries!, loc: at(call) };
   }
@@ -160,4 +235,26 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     if (body === undefined || !(ts.isArrowFunction(body) || ts.isFunctionExpression(body))) return fail(call, `${kind} takes the program as an arrow function`);
     return { name, kind, section: SECTION[kind](target), body, loc: at(call) };
   }
+}
+
+
+/** The file a relative type import names (`./types.js` → ./types.ts). */
+function resolveTypeModule(file: string, spec: string): string | undefined {
+  const base = resolvePath(dirname(file), spec);
+  return [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, base.replace(/\.js$/, '.d.ts')].find((p) => p.endsWith('.ts') && existsSync(p));
+}
+
+/** The interfaces and type aliases of a type-only module (what `tsbpf gen tracepoint` writes). */
+function typeModule(ts: typeof TS, path: string): Map<string, TypeDeclaration> {
+  const sf = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const at = (n: TS.Node): SourceLocation => locOf(ts, sf, path, n);
+  const imports = new Map<string, string>();
+  const out = new Map<string, TypeDeclaration>();
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st) && isLangSpecifier((st.moduleSpecifier as TS.StringLiteral).text) && st.importClause?.namedBindings !== undefined && ts.isNamedImports(st.importClause.namedBindings)) {
+      for (const el of st.importClause.namedBindings.elements) imports.set(el.name.text, (el.propertyName ?? el.name).text);
+    } else if (ts.isInterfaceDeclaration(st) || ts.isTypeAliasDeclaration(st)) out.set(st.name.text, { node: st, imports, at });
+    else throw new CompileError('a module a program imports types from holds only imports from tsbpf/lang, interfaces and type aliases', at(st));
+  }
+  return out;
 }

@@ -9,7 +9,7 @@
 // anything was spilled).
 
 import type { Register } from '../../isa/index.js';
-import { def, type IrFunction, uses, type VReg } from './ir.js';
+import { def, type IrFunction, type Operand, uses, type VReg } from './ir.js';
 
 export type Place = { readonly reg: Register } | { readonly slot: number };
 
@@ -98,6 +98,29 @@ export function allocate(f: IrFunction): Allocation {
   return { ...second.alloc, scratch2: 5 };
 }
 
+const fits32 = (o: Operand): boolean => 'reg' in o || (BigInt.asIntN(64, o.imm) >= -(1n << 31n) && BigInt.asIntN(64, o.imm) < 1n << 31n);
+
+/**
+ * A helper's result may stay in R0 (no move out of it, as clang leaves it) when it dies before
+ * anything that uses R0 as emit's scratch register: straight-line code of operations that never
+ * need it (no label or jump inside, no constant that takes a register, no other call before).
+ */
+function resultInR0(f: IrFunction, v: VReg, start: number, end: number): boolean {
+  if (f.ops[start]?.op !== 'call' || end === start) return false;
+  for (let i = start + 1; i <= end; i++) {
+    const o = f.ops[i]!;
+    switch (o.op) {
+      case 'st': if (!fits32(o.s)) return false; break;
+      case 'br': if (!fits32(o.b) || i !== end) return false; break;
+      case 'alu': if (!fits32(o.b) || ('reg' in o.b && o.b.reg === v && o.a !== v)) return false; break;
+      case 'call': if (i !== end) return false; break;
+      case 'mov': case 'neg': case 'movsx': case 'be': case 'ld': case 'atomicAdd': case 'ldmap': case 'ldglobal': case 'ldstr': case 'addrfp': break;
+      default: return false;
+    }
+  }
+  return true;
+}
+
 function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; spilled: boolean } {
   const iv = liveIntervals(f);
   const calls: number[] = [];
@@ -125,6 +148,7 @@ function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; sp
   let spilled = false;
   const spillSlot = (): number => { frame = (frame + 8 + 7) & ~7; return -frame; };
   for (const { v, r: [start, end] } of order) {
+    if (resultInR0(f, v, start, end)) { place[v] = { reg: 0 }; continue; }
     for (let k = active.length - 1; k >= 0; k--) {
       // A register whose value dies at this position may be the result's: emit handles `d = a op d`.
       if (active[k]!.end <= start) { free.add(active[k]!.reg); active.splice(k, 1); }

@@ -1,0 +1,31 @@
+// What an expression lowers to: a typed value (a folded constant or a virtual register), or a
+// pointer-like thing the language names (a map value, a header, memory of a struct or array, a
+// map, the context). lower.ts and lower-*.ts share these.
+
+import type { Aggregate } from './layout.js';
+import type { IntType } from './int-type.js';
+import type { VReg } from './ir.js';
+import type { MapDecl } from './module.js';
+
+export type Hdr = 'eth' | 'ipv4' | 'udp' | 'tcp';
+export type Val =
+  | { readonly k: 'const'; readonly type: IntType; readonly c: bigint; readonly lit?: boolean }
+  /** owned: a fresh temporary nobody else names (a local may take it over). */
+  | { readonly k: 'reg'; readonly type: IntType; readonly v: VReg; readonly owned: boolean; readonly fits?: number }
+  | { readonly k: 'cell'; readonly v: VReg; readonly type: IntType; readonly map: MapDecl }
+  | { readonly k: 'hdr'; readonly v: VReg; readonly hdr: Hdr }
+  | { readonly k: 'pkt' }
+  | { readonly k: 'ctx' }
+  | { readonly k: 'map'; readonly map: MapDecl }
+  | { readonly k: 'null' }
+  | Mem;
+
+/**
+ * A struct or array in memory: on the stack (`base` 'fp', `off` from R10), or behind a pointer
+ * register (a map value, a ring buffer record, the context) at `off` from it. `nullable`: a
+ * pointer a helper returned, not yet checked (lookup, reserve).
+ */
+export interface Mem { readonly k: 'mem'; readonly base: VReg | 'fp'; readonly off: number; readonly ty: Aggregate; readonly nullable?: true }
+
+export type Binding = { readonly kind: 'local'; readonly v: VReg; readonly type: IntType } | { readonly kind: 'value'; readonly val: Val };
+
