@@ -18,7 +18,8 @@ vi.mock('../src/cli/io.js', async (original) => ({
   ...(await original<typeof import('../src/cli/io.js')>()),
   writeStdout: (t: string | Uint8Array) => { stdout.push(typeof t === 'string' ? t : `<${t.length} bytes>`); },
 }));
-const { main } = await import('../src/cli/main.js');
+const { loadCommands, main } = await import('../src/cli/main.js');
+await loadCommands();
 
 const REPO = join(import.meta.dirname, '..');
 const root = mkdtempSync(join(tmpdir(), 'tsbpf-hostile-'));
