@@ -82,7 +82,12 @@ function valueKind(btf: Btf, id: number): { kind: ValueKind; size: number; signe
 }
 
 /** Lays out and fills the .kconfig map for the object's kconfig externs. */
-export function resolveKconfig(object: BpfObject, config?: () => Map<string, string>): KconfigLayout | undefined {
+/** Where libbpf lays out the `.kconfig` externs (no values): offsets by name and the section's size. */
+export function kconfigPlacement(object: BpfObject): Omit<KconfigLayout, 'data'> | undefined {
+  return kconfigInfo(object)?.layout;
+}
+
+function kconfigInfo(object: BpfObject): { layout: Omit<KconfigLayout, 'data'>; info: { e: Extern; size: number; align: number }[]; btf: Btf } | undefined {
   const btf = object.btf;
   const exts = object.externs.filter((e) => e.kind === 'kconfig');
   if (exts.length === 0 || btf === undefined) return undefined;
@@ -101,6 +106,14 @@ export function resolveKconfig(object: BpfObject, config?: () => Map<string, str
     placement.set(x.e.name, { offset: off, size: x.size });
     off += x.size;
   }
+  return { layout: { size: off, placement }, info, btf };
+}
+
+export function resolveKconfig(object: BpfObject, config?: () => Map<string, string>): KconfigLayout | undefined {
+  const k = kconfigInfo(object);
+  if (k === undefined) return undefined;
+  const { info, btf } = k;
+  const { placement, size: off } = k.layout;
   const data = new Uint8Array(off);
   const view = new DataView(data.buffer);
   let cfg: Map<string, string> | undefined;

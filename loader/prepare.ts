@@ -4,7 +4,7 @@
 
 import { type BpfObject, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
-import { resolveKsym } from './externs.js';
+import { kconfigPlacement, resolveKsym } from './externs.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
 import { mapValueFields } from './map-value-fields.js';
@@ -68,6 +68,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     object = relocateObjectCore(object, target).object;
   }
   const starts = sectionStarts(object);
+  // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
+  const kconfig = kconfigPlacement(object);
   const out: PreparedProgram[] = [];
   for (const entry of object.programs) {
     if (entry.subprogram || (options.programs !== undefined && !options.programs.includes(entry.name))) continue;
@@ -95,7 +97,13 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
         return fdOf(s, { name: s, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags: BPF_F_MMAPABLE | (rodata ? BPF_F_RDONLY_PROG : 0),
           ...(rodata ? { frozenValue: g.data.subarray(0, g.size) } : {}) });
       },
-      kconfig: () => ({ fd: fdOf('.kconfig', { name: '.kconfig', type: MapType.ARRAY, keySize: 4, valueSize: 0, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG }), offset: 0 }),
+      kconfig: (n) => {
+        const k = kconfig?.placement.get(n);
+        return k === undefined ? undefined : {
+          fd: fdOf('.kconfig', { name: '.kconfig', type: MapType.ARRAY, keySize: 4, valueSize: kconfig!.size, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG }),
+          offset: k.offset,
+        };
+      },
       kfunc: (n) => resolveKsym(n, 'kfunc', options.btfPath),
       ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
     };

@@ -15,13 +15,13 @@ const SK_STORAGE = 24;
 const lookupArgs: HelperArgType[] = ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'];
 
 export const SOCKET_HELPERS: readonly HelperPrototype[] = [
-  proto(84, 'socket_or_null', lookupArgs, { acquires: true }),
-  proto(85, 'socket_or_null', lookupArgs, { acquires: true }),
+  proto(84, 'socket_or_null', lookupArgs, { acquires: true, pktAccess: true }),
+  proto(85, 'socket_or_null', lookupArgs, { acquires: true, pktAccess: true }),
   proto(86, 'integer', ['btf_id_sock_common'], { releasesArg: 0 }),
   proto(95, 'socket_or_null', ['sock_common'], { castsPointer: true }),
   proto(96, 'tcp_sock_or_null', ['sock_common'], { castsPointer: true }),
   proto(98, 'socket_or_null', ['sock_common']),
-  proto(99, 'sock_common_or_null', lookupArgs, { acquires: true }),
+  proto(99, 'sock_common_or_null', lookupArgs, { acquires: true, pktAccess: true }),
   // The bpf_skc_to_* casts: a BTF pointer to a socket struct (all begin with struct sock_common).
   proto(136, 'btf_id_or_null:tcp6_sock', ['btf_id_sock_common'], { castsPointer: true }),
   proto(137, 'btf_id_or_null:tcp_sock', ['btf_id_sock_common'], { castsPointer: true }),
