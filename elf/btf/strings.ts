@@ -106,6 +106,13 @@ export class StringTableBuilder {
     return off;
   }
 
+  /** The offset of a string added before (or in the base); a RangeError otherwise. */
+  offset(s: string): number {
+    const o = this.base?.get(s) ?? this.index.get(s) ?? (s === '' ? 0 : undefined);
+    if (o === undefined) throw new RangeError(`string '${s}' is not in the table`);
+    return o;
+  }
+
   /** Map of every string to its offset, for use as a split table's base. */
   offsets(): ReadonlyMap<string, number> { return this.index; }
 

@@ -9,7 +9,7 @@ import { btfMismatch, mapDefMismatch } from './btf-compat.js';
 import { type BtfTypes, isNonStatic, resolveSize } from './btf-ids.js';
 import { LinkError } from './errors.js';
 import { findSection, type SourceObject, type SourceSection } from './input.js';
-import { StringSet } from './strings.js';
+import { StringTableBuilder } from '../btf/strings.js';
 
 const SHN_LORESERVE = 0xff00;
 const INSN_SIZE = 8;
@@ -72,8 +72,10 @@ export class Linker {
   private readonly extRecordSizes: Partial<Record<'func' | 'line' | 'core', { size: number; file: string }>> = {};
   readonly btfOrigins: { file: string; id: number }[] = [{ file: '', id: 0 }];
   /** The ELF .strtab and the .BTF strings, filled in libbpf's order. */
-  readonly strtab = new StringSet();
-  readonly btfStrings = new StringSet();
+  // Ordered string sets (libbpf's strset): each string once, where first added, offset 0 the empty
+  // string; built in libbpf's order so the output matches `bpftool gen object`'s.
+  readonly strtab = stringSet();
+  readonly btfStrings = stringSet();
   private readonly globals = new Map<string, GlobalSymbol>();
   private nextElfIndex = 1;
   readonly strtabId: number;
@@ -461,4 +463,10 @@ export class Linker {
       }
     }
   }
+}
+
+function stringSet(): StringTableBuilder {
+  const t = new StringTableBuilder();
+  t.add('');
+  return t;
 }
