@@ -3,7 +3,8 @@
 // forms LLVM 19 can express (see `llvmExpressible`).
 
 import type { Instruction } from './instruction.js';
-import { ALU_TOKENS, JUMP_TOKENS, UNSIGNED_TYPES as U } from './operator-tokens.js';
+import { JUMP_TOKENS, UNSIGNED_TYPES as U } from './operator-tokens.js';
+import { isRegisterOp, registerOpText } from './register-op-text.js';
 
 const rel = (n: number): string => (n < 0 ? `-${-n}` : `+${n}`);
 const mem = (reg: number, off: number): string => `r${reg} ${off < 0 ? '-' : '+'} ${Math.abs(off)}`;
@@ -36,24 +37,8 @@ export function llvmExpressible(insn: Instruction): string | null {
 export function formatAsmLlvm(insn: Instruction): string {
   const why = llvmExpressible(insn);
   if (why !== null) throw new Error(`not expressible in LLVM 19 assembly: ${why}`);
+  if (isRegisterOp(insn)) return registerOpText(insn);
   switch (insn.kind) {
-    case 'alu': {
-      const p = insn.width === 64 ? 'r' : 'w';
-      const src = insn.src.kind === 'reg' ? `${p}${insn.src.reg}` : String(insn.src.value);
-      return `${p}${insn.dst} ${ALU_TOKENS[insn.op]} ${src}`;
-    }
-    case 'neg': {
-      const p = insn.width === 64 ? 'r' : 'w';
-      return `${p}${insn.dst} = -${p}${insn.dst}`;
-    }
-    case 'movsx': {
-      const p = insn.width === 64 ? 'r' : 'w';
-      return `${p}${insn.dst} = (s${insn.bits})${p}${insn.src}`;
-    }
-    case 'addrSpaceCast':
-      return `r${insn.dst} = addr_space_cast(r${insn.src}, ${insn.dstAddrSpace}, ${insn.srcAddrSpace})`;
-    case 'endian':
-      return `r${insn.dst} = ${insn.order === 'swap' ? 'bswap' : insn.order}${insn.bits} r${insn.dst}`;
     case 'ja':
       return `goto ${rel(insn.offset)}`;
     case 'gotol':

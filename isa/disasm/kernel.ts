@@ -8,7 +8,8 @@
 
 import type { Instruction, Size } from '../instruction.js';
 import { toRawSlot } from '../encode.js';
-import { ALU_TOKENS as ALU, JUMP_TOKENS as JMP, UNSIGNED_TYPES as U } from '../operator-tokens.js';
+import { JUMP_TOKENS as JMP, UNSIGNED_TYPES as U } from '../operator-tokens.js';
+import { isRegisterOp, registerOpText } from '../register-op-text.js';
 import { HEX_BYTE, hex64 } from './hex.js';
 import { KERNEL_HELPER_NAMES } from './kernel-helpers.js';
 
@@ -29,24 +30,8 @@ const pcRel = (n: number): string => (n < 0 ? `pc${n}` : `pc+${n}`);
 const memAt = (reg: number, off: number): string => (off < 0 ? `(r${reg} ${off})` : `(r${reg} +${off})`);
 
 function body(insn: Instruction, options: KernelFormatOptions): string {
+  if (isRegisterOp(insn)) return registerOpText(insn);
   switch (insn.kind) {
-    case 'alu': {
-      const p = insn.width === 64 ? 'r' : 'w';
-      const src = insn.src.kind === 'reg' ? `${p}${insn.src.reg}` : String(insn.src.value);
-      return `${p}${insn.dst} ${ALU[insn.op]} ${src}`;
-    }
-    case 'neg': {
-      const p = insn.width === 64 ? 'r' : 'w';
-      return `${p}${insn.dst} = -${p}${insn.dst}`;
-    }
-    case 'movsx': {
-      const p = insn.width === 64 ? 'r' : 'w';
-      return `${p}${insn.dst} = (s${insn.bits})${p}${insn.src}`;
-    }
-    case 'addrSpaceCast':
-      return `r${insn.dst} = addr_space_cast(r${insn.src}, ${insn.dstAddrSpace}, ${insn.srcAddrSpace})`;
-    case 'endian':
-      return `r${insn.dst} = ${insn.order === 'swap' ? 'bswap' : insn.order}${insn.bits} r${insn.dst}`;
     case 'ja':
       return `goto ${pcRel(insn.offset)}`;
     case 'gotol':

@@ -60,7 +60,7 @@ export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyComm
     }));
   }
   if (isMismatchReport(bytes)) {
-    const c = readMismatchReport(bytes, file);
+    const c = readMismatchReport(bytes);
     const v = verifyWithCaps(c.insns, options.type ?? c.type, { ...caps, logLevel: options.logLevel, gpl: isGplCompatible(c.license), maps: c.maps });
     return [{
       file, name: c.name, section: c.section, type: options.type ?? c.type, accepted: v.accepted, errno: v.errno, error: v.error,
