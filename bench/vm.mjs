@@ -115,7 +115,11 @@ export async function vmSection({ runs = 5 } = {}) {
     const ratio = typeof r.kernelNs !== 'number' || r.kernelNs === 0 ? '–' : `${(r.kernelNs / r.c.nsPerRun).toFixed(3)}`;
     lines.push(`| ${r.what} | ${Math.round(r.c.insnsPerRun)} | ${M(r.c.ips)} | ${M(r.i.ips)} | ${Math.round(r.c.nsPerRun)} | ${k} | ${ratio} |`);
   }
-  lines.push('', 'uBPF\'s interpreter was not measured: it is not packaged for this machine and was not built here.', '');
+  lines.push('',
+    'No uBPF row: uBPF is not packaged for this machine (Debian 12: `apt-cache search ubpf` finds nothing after `apt-get update`,',
+    'and `npm view ubpf` finds no npm package of that name), and the house rule forbids committing a script that builds third-party code or a binary',
+    'built from it, so there is no uBPF interpreter here to run the same programs in. (Debian packages DPDK\'s BPF',
+    'interpreter and JIT, librte-bpf, which is not uBPF.)', '');
   return lines;
 }
 
