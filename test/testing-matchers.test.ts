@@ -22,6 +22,10 @@ const counter = raw('xdp', [
 const printer = raw('socket_filter', [
   'r1 = 0x0a6425', '*(u64 *)(r10 - 8) = r1', 'r1 = r10', 'r1 += -8', 'r2 = 4', 'r3 = 42', 'call 6', 'r0 = 0', 'exit',
 ]);
+const twoLines = raw('socket_filter', [
+  'r1 = 0x0a6425', '*(u64 *)(r10 - 8) = r1', 'r1 = r10', 'r1 += -8', 'r2 = 4', 'r3 = 42', 'call 6',
+  'r1 = r10', 'r1 += -8', 'r2 = 4', 'r3 = -7', 'call 6', 'r0 = 0', 'exit',
+]);
 const frame = new Uint8Array(64);
 
 describe('toBeAcceptedByVerifier', () => {
@@ -113,6 +117,15 @@ describe('toPrintk', () => {
     expect(printer).toPrintk([/\d+/], { data: frame });
     expect(() => expect(printer).toPrintk(['43'], { data: frame })).toThrow('expected prog to print ["43"], but it printed:\n  "42"');
     expect(() => expect(returns2).toPrintk(['x'], { data: frame })).toThrow('but it printed nothing');
+  });
+
+  it('reads the kernel\'s lines of the test run from the trace buffer when asked', (ctx) => {
+    needKernel(ctx);
+    expect(printer).toPrintk(['42'], { data: frame }, { kernel: true });
+    expect(twoLines).toPrintk(['42', '-7'], { data: frame }, { kernel: true });
+    expect(() => expect(printer).toPrintk(['43'], { data: frame }, { kernel: true })).toThrow('expected prog to print ["43"], but the vm printed:\n  "42"; the kernel printed:\n  "42"');
+    // Lines the program did not print in this run (another run's, before it) are not taken.
+    expect(returns2).toPrintk([], { data: frame }, { kernel: true });
   });
 });
 

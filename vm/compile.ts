@@ -160,7 +160,8 @@ return function run(m, entry, a, depth) {
   let ${regs};
   let t = 0, ah = 0, al = 0, n = 0, pc = entry, fp = 0, mayGoto = ${MAY_GOTO_BUDGET};
   let lim = m.maxInsns - m.count;
-  const frames = new Int32Array(${MAX_FRAMES * 12});
+  // Allocated at the first bpf-to-bpf call: most programs make none, and an allocation per run costs more than a short run.
+  let frames = EMPTY_FRAMES;
   l1 = a[0]; h1 = a[1]; l2 = a[2]; h2 = a[3]; l3 = a[4]; h3 = a[5]; l4 = a[6]; h4 = a[7]; l5 = a[8]; h5 = a[9];
   h10 = m.stackHi; l10 = ${FRAME_SIZE} * (${MAX_FRAMES} - depth);
   try {
@@ -238,6 +239,7 @@ function instruction(insn: Instruction, pc: number, next: number, rem: number, j
     case 'callx': {
       if (insn.kind === 'call' && insn.callee === 'local') {
         return `if (depth + fp + 1 >= ${MAX_FRAMES}) callFault(${pc});
+if (fp === 0 && frames.length === 0) frames = new Int32Array(${MAX_FRAMES * 12});
 t = fp * 12; frames[t] = ${next}; frames[t + 1] = mayGoto; frames[t + 2] = h6; frames[t + 3] = l6; frames[t + 4] = h7; frames[t + 5] = l7;
 frames[t + 6] = h8; frames[t + 7] = l8; frames[t + 8] = h9; frames[t + 9] = l9; frames[t + 10] = h10; frames[t + 11] = l10; fp++;
 l10 = (l10 - ${FRAME_SIZE}) | 0; mayGoto = ${MAY_GOTO_BUDGET}; ${jumpTo(next + insn.imm)}`;
@@ -348,7 +350,7 @@ const runtime = {
   },
 };
 
-const FACTORY_PARAMS = ['slots', 'O', 'FaultSignal', 'mul64', 'divmod64', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'callFault', 'kfuncFault', 'helper', 'atomic', 'ldAbs', 'ld1', 'ld2', 'ld4', 'ld8', 'st1', 'st2', 'st4', 'st8', 'mref', 'resume', 'ld4x'];
+const FACTORY_PARAMS = ['slots', 'O', 'FaultSignal', 'mul64', 'divmod64', 'lsh64', 'rsh64', 'arsh64', 'bswap32', 'callFault', 'kfuncFault', 'helper', 'atomic', 'ldAbs', 'ld1', 'ld2', 'ld4', 'ld8', 'st1', 'st2', 'st4', 'st8', 'mref', 'resume', 'ld4x', 'EMPTY_FRAMES'];
 
 /**
  * The last steps before the instruction limit run in the interpreter, which stops at exactly the
@@ -429,7 +431,7 @@ function compile(prog: PreparedProgram): Compiled {
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of this engine
   const factory = new Function(...FACTORY_PARAMS, generate(prog)) as (...a: unknown[]) => Compiled;
   const inner = factory(prog.slots, runtime.O, runtime.FaultSignal, runtime.mul64, runtime.divmod64, runtime.lsh64, runtime.rsh64, runtime.arsh64,
-    runtime.bswap32, runtime.callFault, runtime.kfuncFault, runtime.helper, runtime.atomic, runtime.ldAbs, ld1, ld2, ld4, ld8, st1, st2, st4, st8, mref, resumeIn(prog), ld4x);
+    runtime.bswap32, runtime.callFault, runtime.kfuncFault, runtime.helper, runtime.atomic, runtime.ldAbs, ld1, ld2, ld4, ld8, st1, st2, st4, st8, mref, resumeIn(prog), ld4x, new Int32Array(0));
   const fn: Compiled = (m, entry, args, depth) => {
     const saved = mref.m;
     mref.m = m;
@@ -443,10 +445,14 @@ function compile(prog: PreparedProgram): Compiled {
   return fn;
 }
 
+const ARGS = new Int32Array(10);
+
 /** The compiled engine, with the interpreter's interface. */
 export function compiledEngine(prog: PreparedProgram, m: Machine, entry: number, args: readonly bigint[], depth: number): EngineResult {
   const fn = compile(prog);
-  const a = new Int32Array(10);
+  // The generated function copies the arguments into locals before anything can re-enter it.
+  const a = ARGS;
+  a.fill(0);
   for (let i = 0; i < 5 && i < args.length; i++) {
     const v = BigInt.asUintN(64, args[i]!);
     a[i * 2] = Number(BigInt.asIntN(32, v));

@@ -54,6 +54,8 @@ interface VmProgram {
   readonly name: string;
   readonly type: VmProgramType;
   readonly prepared: PreparedProgram;
+  /** Whether it has map value references, resolved per run. */
+  readonly valueRefs: boolean;
 }
 
 export class Vm {
@@ -112,8 +114,11 @@ export class Vm {
       // A placeholder: the value's address is only known per run (see run()).
       return (BigInt(VALUE_REF) << 32n) | BigInt(insn.imm);
     });
-    this.programs.push({ name, type, prepared });
+    this.programs.push({ name, type, prepared, valueRefs: [...prepared.imm64.values()].some((v) => v >> 32n === BigInt(VALUE_REF)) });
+    this.programIndex = undefined;
   }
+
+  private programIndex: Map<string, number> | undefined;
 
   programNames(): string[] {
     return this.programs.map((p) => p.name);
@@ -127,12 +132,12 @@ export class Vm {
     const m = new Machine({ mem, helpers: DEFAULT_HELPERS, maxInsns: this.maxInstructions, unknownHelper, env: this.env, stack: this.stack });
     const s = mapState(m);
     s.maps = this.mapList;
-    s.programIndex = new Map(this.programs.map((p, i) => [p.name, i]));
+    s.programIndex = this.programIndex ??= new Map(this.programs.map((p, i) => [p.name, i]));
     const regions: Record<string, bigint> = {};
     for (const [k, bytes] of Object.entries(input.memory ?? {})) regions[k] = mem.base(mem.map(k, bytes));
     const ctx = setUpContext(m, prog.type, input, this.scratch);
     // Map value references: the address of the array map's first value, plus the offset.
-    const programs = this.programs.map((p) => resolveValueRefs(p.prepared, (idx, off) => valueAddress(m, this.mapList[idx]!, this.mapList[idx]!.lookup(new Uint8Array(4))!) + BigInt(off)));
+    const programs = this.programs.map((p) => !p.valueRefs ? p.prepared : resolveValueRefs(p.prepared, (idx, off) => valueAddress(m, this.mapList[idx]!, this.mapList[idx]!.lookup(new Uint8Array(4))!) + BigInt(off)));
     const r = execute(programs, index, m, ctx.args, this.engine);
     const out = ctx.finish();
     const redirect = packetOf(m)?.redirect;

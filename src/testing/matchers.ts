@@ -3,8 +3,9 @@
 // with `{ kernel: true }` (or 'auto': when this process may use bpf(2)). Written against the
 // matcher protocol only (`this.isNot`, `{ pass, message }`), so vitest is not imported at run time.
 
-import { backendsFor, type KernelOption, type RunInput, type RunOutcome, wantKernel } from './backends.js';
+import { backendsFor, kernelBackend, type KernelOption, type RunInput, type RunOutcome, wantKernel } from './backends.js';
 import { TestingError } from './errors.js';
+import { kernelPrintk } from './kernel-printk.js';
 import { MapHarness } from './harness.js';
 import { type MapEntries } from './map-values.js';
 import { isTestSubject, subjectName, type TestSubject } from './subject.js';
@@ -35,8 +36,11 @@ export interface BpfMatchers<R = unknown> {
    * these entries (array maps: the indices not listed are zero), in the vm (and the kernel).
    */
   toLeaveMap(map: string, entries: MapEntries, options?: LeaveMapOptions): R;
-  /** The vm's bpf_printk lines of one run, in order (a RegExp matches a whole line). */
-  toPrintk(lines: readonly (string | RegExp)[], input?: RunInput): R;
+  /**
+   * The bpf_printk lines of one run, in order (a RegExp matches a whole line), in the vm (and,
+   * when asked, in the kernel's test run: its lines read from the trace buffer, as root).
+   */
+  toPrintk(lines: readonly (string | RegExp)[], input?: RunInput, options?: KernelOptions): R;
 }
 
 /**
@@ -142,16 +146,30 @@ function toLeaveMap(this: Context, received: unknown, map: string, entries: MapE
   }
 }
 
-function toPrintk(this: Context, received: unknown, lines: readonly (string | RegExp)[], input: RunInput = {}): MatcherResult {
+function toPrintk(this: Context, received: unknown, lines: readonly (string | RegExp)[], input: RunInput = {}, options?: KernelOptions): MatcherResult {
   const s = subjectOf(received, 'toPrintk');
   const [vm] = backendsFor(s, false);
   const o = vm!.run(input);
   vm!.close();
   if (o.fault !== null) return result(this, false, subjectName(s), 'to print the given lines', describeRun(o));
-  const got = o.printk ?? [];
-  const same = got.length === lines.length && lines.every((want, i) => (typeof want === 'string' ? got[i] === want : new RegExp(`^(?:${want.source})$`, want.flags).test(got[i]!)));
-  const shown = got.length === 0 ? 'it printed nothing' : `it printed:\n${got.map((l) => `  ${JSON.stringify(l)}`).join('\n')}`;
-  return result(this, same, subjectName(s), `to print ${JSON.stringify(lines.map(String))}`, shown);
+  const printed: { backend: string; lines: readonly string[] }[] = [{ backend: 'vm', lines: o.printk ?? [] }];
+  if (wantKernel(options?.kernel)) {
+    const k = kernelBackend(s);
+    try {
+      printed.push({ backend: 'kernel', lines: kernelPrintk(() => { k.run(input); }) });
+    } finally {
+      k.close();
+    }
+  }
+  const same = (got: readonly string[]): boolean =>
+    got.length === lines.length && lines.every((want, i) => (typeof want === 'string' ? got[i] === want : new RegExp(`^(?:${want.source})$`, want.flags).test(got[i]!)));
+  const pass = printed.every((p) => same(p.lines));
+  const shown = (p: { backend: string; lines: readonly string[] }): string => {
+    const who = printed.length === 1 ? 'it' : `the ${p.backend}`;
+    return p.lines.length === 0 ? `${who} printed nothing` : `${who} printed:\n${p.lines.map((l) => `  ${JSON.stringify(l)}`).join('\n')}`;
+  };
+  const why = (pass ? printed : printed.filter((p) => !same(p.lines))).map(shown).join('; ');
+  return result(this, pass, subjectName(s), `to print ${JSON.stringify(lines.map(String))}`, why);
 }
 
 /** The matchers for `expect.extend(bpfMatchers)`. */

@@ -1,5 +1,6 @@
 // Whole programs of a program type, built from self-contained pieces (ALU, stack, atomics,
-// forward branches, helper calls, packet and context reads, map lookups and updates) so that
+// forward branches, counted loops, helper calls, bpf-to-bpf calls to a generated subprogram,
+// tail calls, packet and context reads, map lookups and updates) so that
 // every register holds a scalar at each piece boundary and the verifier can accept them; with
 // `accepted: true` (the default) only those the verifier model accepts are kept. A failing
 // property shrinks to fewer and simpler pieces: a minimal program that still fails.
@@ -25,6 +26,12 @@ export interface ProgramOptions {
   readonly maps?: boolean;
   /** Include helper calls (ktime, prandom, CPU id; default true). */
   readonly helpers?: boolean;
+  /** Include bounded loops: a counter to at most 8 around a few ALU instructions (default true). */
+  readonly loops?: boolean;
+  /** Include bpf-to-bpf calls of a generated subprogram after the main program (default true). */
+  readonly calls?: boolean;
+  /** Include bpf_tail_call through the prog array of GENERATED_PROGRAM_MAPS (default true; needs `maps`). It is empty, so the call falls through. */
+  readonly tailCalls?: boolean;
 }
 
 /** A generated program; prints as its LLVM-syntax listing in fast-check's reports. */
@@ -34,11 +41,13 @@ export interface GeneratedProgram extends RawTestProgram {
   readonly maps: readonly VmMapSpec[];
 }
 
-/** The maps a generated program may use: index 0 a hash map, 1 an array map (u32 keys, u64 values). */
+/** The maps a generated program may use: index 0 a hash map, 1 an array map (u32 keys, u64 values), 2 a prog array (tail calls). */
 export const GENERATED_PROGRAM_MAPS: readonly VmMapSpec[] = [
   { name: 'hash', type: VmMapType.HASH, keySize: 4, valueSize: 8, maxEntries: 16 },
   { name: 'array', type: VmMapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 8 },
+  { name: 'progs', type: VmMapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 },
 ];
+const PROG_ARRAY_INDEX = 2;
 
 const SCALARS: Register[] = [0, 1, 2, 3, 4, 5, 7, 8, 9];
 /** Registers a packet read may load into: not r2-r4, which the piece uses for pointers. */
@@ -49,7 +58,10 @@ const JUMP_OPS: JumpOp[] = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 
 const mov = (dst: Register, value: number): Instruction => ({ kind: 'alu', width: 64, op: 'mov', dst, src: { kind: 'imm', value } });
 const reinit = (from: number): Instruction[] => [1, 2, 3, 4, 5].map((r) => mov(r as Register, r * from));
 
-/** One piece: instructions that keep every scalar register a scalar; `skip` pieces are a forward branch. */
+/**
+ * One piece: instructions that keep every scalar register a scalar; `skip` pieces are a forward
+ * branch. A local call's imm is set when the program is laid out (the subprogram follows main).
+ */
 type Piece = { readonly insns: readonly Instruction[]; readonly skip?: undefined } | { readonly branch: Instruction; readonly skip: number };
 
 const scalar = fc.constantFrom(...SCALARS);
@@ -98,6 +110,50 @@ const branchPiece: fc.Arbitrary<Piece> = fc.tuple(width, fc.constantFrom(...JUMP
 const HELPERS = [5 /* ktime_get_ns */, 7 /* get_prandom_u32 */, 8 /* get_smp_processor_id */];
 const helperPiece: fc.Arbitrary<Piece> = fc.tuple(fc.constantFrom(...HELPERS), fc.integer({ min: 1, max: 1000 }))
   .map(([id, k]) => ({ insns: [{ kind: 'call', callee: 'helper', imm: id, offset: 0 } as Instruction, ...reinit(k)] }));
+
+const insnsOf = (p: Piece): Instruction[] => (p.skip === undefined ? [...p.insns] : []);
+
+/** A counted loop: c = 0; a few ALU instructions on the other scalars; c += 1; if c < n goto the body. */
+const loopPiece: fc.Arbitrary<Piece> = fc.tuple(scalar, fc.integer({ min: 1, max: 8 }), fc.array(aluPiece, { minLength: 1, maxLength: 3 }))
+  .map(([c, n, body]) => {
+    // The counter is the loop's own: an instruction that would write it writes r0 (or r1) instead.
+    const ops = body.flatMap(insnsOf).map((i) => (i.kind === 'alu' && i.dst === c ? { ...i, dst: (c === 0 ? 1 : 0) as Register } : i));
+    return {
+      insns: [
+        mov(c, 0), ...ops,
+        { kind: 'alu', width: 64, op: 'add', dst: c, src: { kind: 'imm', value: 1 } },
+        { kind: 'jump', width: 64, op: 'jlt', dst: c, src: { kind: 'imm', value: n }, offset: -(ops.length + 2) },
+      ] as Instruction[],
+    };
+  });
+
+/** A call of the subprogram (r1-r5 its arguments, r0 its result); r1-r5 are set again after it. */
+const callPiece: fc.Arbitrary<Piece> = fc.integer({ min: 1, max: 1000 })
+  .map((k) => ({ insns: [{ kind: 'call', callee: 'local', imm: 0, offset: 0 } as Instruction, ...reinit(k)] }));
+
+/** The subprogram: r0 = r1, then ALU on r0-r5 (what a callee may read), exit. */
+const ARG_REGS: Register[] = [0, 1, 2, 3, 4, 5];
+const subprogram: fc.Arbitrary<Instruction[]> = fc.array(aluPiece, { maxLength: 6 })
+  .map((body) => [
+    { kind: 'alu', width: 64, op: 'mov', dst: 0, src: { kind: 'reg', reg: 1 } } as Instruction,
+    ...body.flatMap(insnsOf).map((i) => {
+      if (i.kind !== 'alu') return i;
+      const dst = ARG_REGS.includes(i.dst) ? i.dst : 0;
+      const src = i.src.kind === 'reg' && !ARG_REGS.includes(i.src.reg) ? { kind: 'reg' as const, reg: 2 as Register } : i.src;
+      return { ...i, dst, src };
+    }),
+    { kind: 'exit' } as Instruction,
+  ]);
+
+/** bpf_tail_call(ctx, the prog array, index): the array is empty, so the program goes on after it. */
+const tailCallPiece: fc.Arbitrary<Piece> = fc.tuple(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 1000 }))
+  .map(([index, k]) => ({
+    insns: [
+      { kind: 'alu', width: 64, op: 'mov', dst: 1, src: { kind: 'reg', reg: 6 } },
+      { kind: 'ldImm64', dst: 2, pseudo: 1, imm: PROG_ARRAY_INDEX, nextImm: 0 },
+      mov(3, index), { kind: 'call', callee: 'helper', imm: 12, offset: 0 }, mov(0, k), ...reinit(k),
+    ] as Instruction[],
+  }));
 
 /** Offsets of the packet pointers in the context: xdp_md data/data_end, __sk_buff data/data_end. */
 const PACKET_POINTERS: Partial<Record<GeneratedProgramType, readonly [number, number]>> = { xdp: [0, 4], sched_cls: [76, 80], sched_act: [76, 80] };
@@ -173,15 +229,21 @@ const mapPiece: fc.Arbitrary<Piece> = fc.tuple(fc.constantFrom(0, 1), fc.integer
 
 const slots = (insns: readonly Instruction[]): number => insns.reduce((n, i) => n + (i.kind === 'ldImm64' ? 2 : 1), 0);
 
-/** Lays the pieces out after a prologue (r6 = ctx, scalars set) and before `exit`, within maxLength slots. */
-export function layoutProgram(pieces: readonly Piece[], inits: readonly number[], maxLength: number): Instruction[] {
+/**
+ * Lays the pieces out after a prologue (r6 = ctx, scalars set) and before `exit`, within maxLength
+ * slots; when a piece calls the subprogram, it follows main's exit (within maxLength too).
+ */
+export function layoutProgram(pieces: readonly Piece[], inits: readonly number[], maxLength: number, sub: readonly Instruction[] = []): Instruction[] {
   const prologue: Instruction[] = [{ kind: 'alu', width: 64, op: 'mov', dst: 6, src: { kind: 'reg', reg: 1 } }, ...SCALARS.map((r, i) => mov(r, inits[i] ?? 0))];
   let budget = maxLength - slots(prologue) - 1;
   const kept: Piece[] = [];
+  const calls = (p: Piece): boolean => p.skip === undefined && p.insns.some((i) => i.kind === 'call' && i.callee === 'local');
+  let withSub = false;
   for (const p of pieces) {
-    const n = p.skip === undefined ? slots(p.insns) : 1;
+    const n = (p.skip === undefined ? slots(p.insns) : 1) + (calls(p) && !withSub ? slots(sub) : 0);
     if (n > budget) break;
     budget -= n;
+    withSub ||= calls(p);
     kept.push(p);
   }
   // Slot where each piece starts, then the branch offsets (forward, to a piece start or the exit).
@@ -194,7 +256,16 @@ export function layoutProgram(pieces: readonly Piece[], inits: readonly number[]
     const target = starts[Math.min(i + 1 + p.skip, kept.length)]!;
     return [{ ...(p.branch as Instruction & { kind: 'jump' }), offset: target - (starts[i]! + 1) }];
   });
-  return [...prologue, ...body, { kind: 'exit' }];
+  const main: Instruction[] = [...prologue, ...body, { kind: 'exit' }];
+  if (!withSub) return main;
+  // Local calls: imm is the subprogram's start relative to the next slot.
+  const subStart = slots(main);
+  let slot = 0;
+  return [...main.map((i) => {
+    const at = slot;
+    slot += i.kind === 'ldImm64' ? 2 : 1;
+    return i.kind === 'call' && i.callee === 'local' ? { ...i, imm: subStart - (at + 1) } : i;
+  }), ...sub];
 }
 
 /** Programs of a type that the verifier model accepts (unless `accepted: false`). */
@@ -208,12 +279,24 @@ export function arbProgram(options: ProgramOptions): fc.Arbitrary<GeneratedProgr
     { weight: 8, arbitrary: aluPiece }, { weight: 2, arbitrary: unaryPiece }, { weight: 3, arbitrary: stackPiece }, { weight: 1, arbitrary: atomicPiece },
     { weight: 3, arbitrary: branchPiece }, { weight: 2, arbitrary: ctxPiece(type) },
   ];
-  const packet = packetPiece(type);
-  if (packet !== undefined) kinds.push({ weight: 2, arbitrary: packet });
+  if (options.loops ?? true) kinds.push({ weight: 1, arbitrary: loopPiece });
   if (options.helpers ?? true) kinds.push({ weight: 1, arbitrary: helperPiece });
   if (withMaps) kinds.push({ weight: 2, arbitrary: mapPiece });
-  const program = fc.tuple(fc.array(fc.oneof(...kinds), { maxLength: Math.ceil(maxLength / 2) }), fc.array(imm32, { minLength: SCALARS.length, maxLength: SCALARS.length }))
-    .map(([pieces, inits]): GeneratedProgram => generated(type, layoutProgram(pieces, inits, maxLength), withMaps ? GENERATED_PROGRAM_MAPS : []));
+  // Without BTF, the kernel refuses ld_abs and tail calls in a program that has subprograms: a
+  // program either calls its subprogram or uses those.
+  const packet = packetPiece(type);
+  const legacyPacket = type === 'socket_filter';
+  const alone: { weight: number; arbitrary: fc.Arbitrary<Piece> }[] = [];
+  if (packet !== undefined) (legacyPacket ? alone : kinds).push({ weight: 2, arbitrary: packet });
+  if (withMaps && (options.tailCalls ?? true)) alone.push({ weight: 1, arbitrary: tailCallPiece });
+  const withCalls = [...kinds, { weight: 3, arbitrary: callPiece }];
+  const withoutCalls = [...kinds, ...alone];
+  const pieces = (ks: typeof kinds): fc.Arbitrary<Piece[]> => fc.array(fc.oneof(...ks), { maxLength: Math.ceil(maxLength / 2) });
+  const body: fc.Arbitrary<[Piece[], Instruction[]]> = (options.calls ?? true)
+    ? fc.oneof(fc.tuple(pieces(withoutCalls), fc.constant<Instruction[]>([])), fc.tuple(pieces(withCalls), subprogram))
+    : fc.tuple(pieces(withoutCalls), fc.constant<Instruction[]>([]));
+  const program = fc.tuple(body, fc.array(imm32, { minLength: SCALARS.length, maxLength: SCALARS.length }))
+    .map(([[ps, sub], inits]): GeneratedProgram => generated(type, layoutProgram(ps, inits, maxLength, sub), withMaps ? GENERATED_PROGRAM_MAPS : []));
   return options.accepted === false ? program : program.filter((p) => modelVerdict(p).verdict === 'accept');
 }
 

@@ -86,17 +86,6 @@ function dumpVmMap(vm: Vm, m: DiffMap): string[] {
 
 const isPerCpu = (m: DiffMap): boolean => m.type === 5 || m.type === 6;
 
-/**
- * A syscall program's test run: the kernel refuses ctx_out (EINVAL) and copies the context back
- * into ctx_in, so loader's testRun (which always asks for ctx out) cannot run it with a context.
- */
-function syscallTestRun(fd: number, ctx: Uint8Array): Observation {
-  const buffer = sys.pointee(Buffer.from(ctx));
-  const attr = sys.encodeAttr(sys.TestRunAttr, { prog_fd: fd, ctx_in: buffer, ctx_size_in: ctx.length });
-  sys.bpf(sys.BpfCommand.PROG_TEST_RUN, attr);
-  return { retval: sys.readAttr(sys.TestRunAttr, attr, 'retval'), ctxOut: hex(buffer.bytes) };
-}
-
 /** The kernel's observations, one per input (undefined: the program was rejected, with the log). */
 export function runInKernel(prog: DiffProgram, insns: readonly Instruction[]): { log: string } | Observation[] {
   const cpus = possibleCpus();
@@ -113,11 +102,8 @@ export function runInKernel(prog: DiffProgram, insns: readonly Instruction[]): {
       return prog.inputs.map((input) => {
         let obs: Observation;
         try {
-          if (prog.type === 'syscall') obs = syscallTestRun(p.fd, input.ctx!);
-          else {
-            const r = testRun({ fd: p.fd }, { ...(input.data ? { data: input.data } : {}), ...(input.ctx ? { ctx: input.ctx } : {}) });
-            obs = { retval: r.retval, dataOut: hex(r.dataOut), ctxOut: hex(r.ctxOut) };
-          }
+          const r = testRun({ fd: p.fd }, { ...(input.data ? { data: input.data } : {}), ...(input.ctx ? { ctx: input.ctx } : {}) });
+          obs = { retval: r.retval, dataOut: hex(r.dataOut), ctxOut: hex(r.ctxOut) };
         } catch (e) {
           if (!(e instanceof TestRunError || e instanceof sys.SyscallError)) throw e;
           obs = { error: `refused (${e.code ?? e.message})` };
