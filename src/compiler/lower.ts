@@ -21,6 +21,7 @@ import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
+import { coreCall, kernelMember } from './lower-core.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -734,6 +735,7 @@ export class Lowering {
     const obj = this.expr(e.expression);
     const name = e.name.text;
     if (obj.k === 'mem') return member(this, obj, name, e.name);
+    if (obj.k === 'kernel') return kernelMember(this, obj, e);
     if (obj.k === 'cell' && name === 'value') return this.loadCell(obj);
     if (obj.k === 'hdr') {
       const f = HEADER_FIELDS[obj.hdr][name] ?? this.fail(e.name, `the ${obj.hdr} header has no field '${name}'`);
@@ -775,7 +777,7 @@ export class Lowering {
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
       if (name === 'zero') return zeroed(this, e);
-      const withMemory = helperCall(this, name, e);
+      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];
       if (helper !== undefined) {
