@@ -91,6 +91,34 @@ function clangAccesses(): Uint8Array {
   return new Uint8Array(readFileSync(join(dir, 'accesses.o')));
 }
 
+const TS_TPBTF = `import { arrayMap, getCurrentTask, tpBtf, type s32, type u64 } from 'tsbpf/lang';
+import type { task_struct } from './vmlinux.js';
+export const out = arrayMap<u64>({ maxEntries: 4 });
+export const exec = tpBtf('sched_process_exec', (p: task_struct, oldPid: s32) => {
+  out.update(0, p.real_parent.tgid);
+  out.update(1, oldPid);
+  out.update(2, getCurrentTask<task_struct>().real_parent.real_parent.tgid);
+  out.update(3, p.pid);
+  return 0;
+});
+`;
+const C_TPBTF = `#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 4); __type(key, __u32); __type(value, __u64); } out SEC(".maps");
+static void put(__u32 k, __u64 v) { bpf_map_update_elem(&out, &k, &v, 0); }
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec, struct task_struct *p, pid_t old_pid)
+{
+	put(0, p->real_parent->tgid);
+	put(1, old_pid);
+	put(2, bpf_get_current_task_btf()->real_parent->real_parent->tgid);
+	put(3, p->pid);
+	return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+
 const clangOk = requireReferences('clang-19', 'bpftool');
 
 describe('kernel structs: declarations and compile errors', () => {
@@ -142,6 +170,18 @@ describe.skipIf(!clangOk)('kernel structs: CO-RE records against clang-19', () =
     console.info(`compiler-core: ${ours.length} distinct CO-RE records equal clang-19's`);
   });
 
+  it('tpBtf: BTF pointer arguments loaded directly, the records of clang for the same C (BPF_PROG, preserve_access_index loads)', () => {
+    clangAccesses();
+    writeFileSync(join(dir, 'tpbtf.bpf.c'), C_TPBTF);
+    run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', `-I${dir}`, '-c', join(dir, 'tpbtf.bpf.c'), '-o', join(dir, 'tpbtf.o')]);
+    const ours = compile(moduleFile('tpbtf', TS_TPBTF));
+    expect(coreRecords(ours)).toEqual(coreRecords(new Uint8Array(readFileSync(join(dir, 'tpbtf.o')))));
+    // No probe read: every kernel access is a relocated ldx.
+    const insns = readObject(ours).programs[0]!.instructions;
+    expect(insns.some((i) => i.insn.kind === 'call' && (i.insn as { imm: number }).imm === 113)).toBe(false);
+    expect(insns.filter((i) => i.coreRelocations !== undefined).every((i) => i.insn.kind === 'ldx')).toBe(true);
+  });
+
   it('examples/lang/exec-parents.ts: the records of its C twin, and at most clang-19 -O2 + 10% instructions', async () => {
     const ours = await buildProgramFile('examples/lang/exec-parents.ts');
     clangAccesses();
@@ -188,6 +228,25 @@ describe.skipIf(!clangOk || !e2eAvailable())('kernel structs on the running kern
       expect(values[0]![0]).toBe(BigInt(process.pid));
       expect(values[0]![3]).toBe(1n);
     } finally { for (const l of links) l.close(); for (const c of objs) c.close(); }
+  });
+
+  it('tpBtf: the exec event\'s task, old pid and parents as /proc shows them', () => {
+    const c = loadObject(compile(moduleFile('tpbtf', TS_TPBTF)), { name: 'core_tpbtf' });
+    const prog = c.programs.get('exec')!;
+    const link = attachProgram(prog, attachOptionsForSection(prog.section, {}));
+    try {
+      const read = (): bigint[] => [0, 1, 2, 3].map((k) => { const b = Buffer.alloc(4); b.writeUInt32LE(k); return Buffer.from(c.maps.get('out')!.lookup(b)!).readBigUInt64LE(0); });
+      // Other processes exec too: retry until the last exec seen is this process's child.
+      let v: bigint[] = [];
+      let child = 0;
+      for (let i = 0; i < 20; i++) {
+        child = spawnSync('/bin/true').pid!;
+        v = read();
+        if (v[3] === BigInt(child)) break;
+      }
+      const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${process.pid}/status`, 'utf8'))![1]);
+      expect(v).toEqual([BigInt(process.pid), BigInt(child), BigInt(ppid), BigInt(child)]);
+    } finally { link.close(); c.close(); }
   });
 
   it('examples/lang/exec-parents.ts counts execs under the parent tgid /proc shows', async () => {

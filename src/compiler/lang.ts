@@ -189,7 +189,13 @@ export type Ptr<T> = T;
 /** An anonymous struct or union member (the Index-th member, at bit offset Bit) whose fields are its parent's. */
 export type Anon<Index extends number, Bit extends number, T> = T;
 
-/** bpf_get_current_task: the current task as a kernel struct: `getCurrentTask<task_struct>()`. */
+/**
+ * A BTF tracepoint (tp_btf/NAME): the tracepoint's arguments as parameters, kernel structs typed
+ * from gen-ts --lang (`tpBtf('sched_process_exec', (p: task_struct, oldPid: s32) => …)`); their
+ * members are loaded directly (relocated loads, no probe reads).
+ */
+export function tpBtf(event: string, body: (...args: never[]) => s32): Program { return compiled(); }
+/** bpf_get_current_task (bpf_get_current_task_btf in tpBtf programs): the current task as a kernel struct: `getCurrentTask<task_struct>()`. */
 export function getCurrentTask<T extends Kernel<'task_struct', number>>(): T { return compiled(); }
 /** A kernel address (a kprobe argument, a u64 read elsewhere) seen as a kernel struct T. */
 export function kernelStruct<T extends Kernel<string, number, boolean>>(address: u64): T { return compiled(); }

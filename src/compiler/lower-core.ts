@@ -12,12 +12,14 @@ import { BOOL, INT_TYPES, type IntType, U32, U64 } from './int-type.js';
 import type { CoreTag, Size, VReg } from './ir.js';
 import { type KernelComposite, kernelTypeOf } from './kernel-types.js';
 import type { Lowering } from './lower.js';
-import type { Kernel, Val } from './values.js';
+import type { Binding, Kernel, Val } from './values.js';
+import { intTypeOf } from './module.js';
 
 const PROBE_READ_KERNEL = 113;
 const GET_CURRENT_TASK = 35;
-/** Program kinds whose kernel memory is read with bpf_probe_read_kernel. */
-const PROBED = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe']);
+const GET_CURRENT_TASK_BTF = 158;
+/** Program kinds that read kernel memory (tpBtf's BTF pointers directly, the others with bpf_probe_read_kernel). */
+const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
 
 /** Per program: a scratch BTF for resolving paths (the object's own is written at emit) and the read buffer's slot. */
 const state = new WeakMap<Lowering, { btf: BtfBuilder; slot?: number }>();
@@ -37,7 +39,7 @@ export function coreCall(L: Lowering, name: string, e: TS.CallExpression): Val |
 }
 
 function tracing(L: Lowering, e: TS.Node, what: string): void {
-  if (!PROBED.has(L.prog.kind)) L.fail(e, `${what} reads kernel memory: tracing programs only (tracepoint, kprobe, uprobe), not ${L.prog.kind}`);
+  if (!TRACING.has(L.prog.kind)) L.fail(e, `${what} reads kernel memory: tracing programs only (tracepoint, tpBtf, kprobe, uprobe), not ${L.prog.kind}`);
 }
 
 function structArg(L: Lowering, e: TS.CallExpression, name: string): KernelComposite {
@@ -50,8 +52,9 @@ function getCurrentTask(L: Lowering, e: TS.CallExpression): Val {
   const ty = structArg(L, e, 'getCurrentTask');
   if (e.arguments.length > 0) L.fail(e, 'getCurrentTask takes no arguments');
   const d = L.newV();
-  L.emit({ op: 'call', helper: GET_CURRENT_TASK, args: [], d });
-  return { k: 'kernel', base: d, root: ty, path: [], ty };
+  const btf = L.prog.kind === 'tpBtf';
+  L.emit({ op: 'call', helper: btf ? GET_CURRENT_TASK_BTF : GET_CURRENT_TASK, args: [], d });
+  return { k: 'kernel', base: d, root: ty, path: [], ty, ...(btf ? { direct: true as const } : {}) };
 }
 
 function kernelStruct(L: Lowering, e: TS.CallExpression): Val {
@@ -112,22 +115,30 @@ function intOf(t: CType): IntType {
 function read(L: Lowering, node: TS.Node, obj: Kernel, path: readonly string[]): Val {
   const s = stateOf(L);
   const cp = corePath(L, node, obj, path);
-  s.slot ??= L.slot(8);
-  const slot = s.slot;
+  const slot = (): number => (s.slot ??= L.slot(8));
   const type = intOf(cp.result);
   let src: VReg = obj.base;
   for (const [k, step] of cp.steps.entries()) {
     const last = k === cp.steps.length - 1;
-    if (step.bitSize !== 0) return { k: 'reg', v: bitfield(L, src, step, slot), type, owned: true };
+    // A bitfield through a BTF pointer too is probe-read (bpf_probe_read_kernel is a tracing helper): one code path.
+    if (step.bitSize !== 0) return { k: 'reg', v: bitfield(L, src, step, slot()), type, owned: true };
     const size = last ? resolve(cp.result).size : 8;
     if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return { k: 'reg', v: 0, type, owned: true }; // intOf gave u64 and resolvePath a scalar: unreachable
+    const signed = last && type.signed && size < 8 ? { signed: true } : {};
+    if (obj.direct === true) {
+      // As clang for a BTF pointer: one load per step, its offset relocated.
+      const d = L.newV();
+      L.emit({ op: 'ld', size: size as Size, d, base: src, off: step.values.field_byte_offset, ...signed, core: tag(step, 'field_byte_offset') });
+      src = d;
+      continue;
+    }
     const addr = L.newV();
     L.emit({ op: 'alu', code: 'add', w: 64, d: addr, a: src, b: { imm: BigInt(step.values.field_byte_offset) }, core: tag(step, 'field_byte_offset') });
     const buf = L.newV();
-    L.emit({ op: 'addrfp', d: buf, off: slot });
+    L.emit({ op: 'addrfp', d: buf, off: slot() });
     L.emit({ op: 'call', helper: PROBE_READ_KERNEL, args: [{ reg: buf }, { imm: BigInt(size) }, { reg: addr }] });
     const d = L.newV();
-    L.emit({ op: 'ld', size: size as Size, d, base: 'fp', off: slot, ...(last && type.signed && size < 8 ? { signed: true } : {}) });
+    L.emit({ op: 'ld', size: size as Size, d, base: 'fp', off: slot(), ...signed });
     src = d;
   }
   return { k: 'reg', v: src, type, owned: true };
@@ -183,4 +194,26 @@ function fieldInfo(L: Lowering, e: TS.CallExpression, what: 'exists' | 'sizeof')
   const kind = what === 'exists' ? 'field_exists' : 'field_byte_size';
   L.emit({ op: 'mov', d, s: { imm: BigInt(step.values[kind]) }, core: tag(step, kind) });
   return { k: 'reg', v: d, type: what === 'exists' ? BOOL : U32, owned: true };
+}
+
+/**
+ * A tpBtf program's parameters: the tracepoint's arguments, each a u64 of the context array
+ * (BPF_PROG's ctx[i]); a kernel struct parameter is a BTF pointer (direct loads), an integer one
+ * is converted to its type.
+ */
+export function btfArgs(L: Lowering, params: readonly TS.ParameterDeclaration[], scope: Map<string, Binding>): void {
+  const ts = L.ts;
+  if (params.length > 12) L.fail(params[12]!, 'a BTF tracepoint has at most 12 arguments');
+  params.forEach((p, i) => {
+    if (!ts.isIdentifier(p.name)) L.fail(p, 'a parameter is a plain name');
+    const name = (p.name as TS.Identifier).text;
+    const kernel = kernelTypeOf(L.m, p.type);
+    const int = kernel === undefined ? intTypeOf(ts, L.m.imports, p.type) : undefined;
+    if (kernel === undefined && int === undefined) L.fail(p.type ?? p, `tpBtf parameter '${name}' needs its type: a kernel struct (from tsbpf btf gen-ts --lang) or an integer type`);
+    const d = L.newV();
+    L.emit({ op: 'ld', size: 8, d, base: L.ctxV, off: 8 * i });
+    if (kernel !== undefined) { scope.set(name, { kind: 'value', val: { k: 'kernel', base: d, root: kernel, path: [], ty: kernel, direct: true } }); return; }
+    const v = L.convert({ k: 'reg', v: d, type: U64, owned: true }, int!, p);
+    scope.set(name, { kind: 'value', val: v.k === 'reg' ? { ...v, owned: false } : v });
+  });
 }

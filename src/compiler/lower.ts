@@ -21,7 +21,7 @@ import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
-import { coreCall, kernelMember } from './lower-core.js';
+import { btfArgs, coreCall, kernelMember } from './lower-core.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -92,9 +92,10 @@ export class Lowering {
     this.ops.length = 0; // put back at the start once the body is known to use the context
     const scope = new Map<string, Binding>();
     this.scopes.push(scope);
-    if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
+    if (this.prog.kind === 'tpBtf') btfArgs(this, fn.parameters, scope);
+    else if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
     const p = fn.parameters[0];
-    if (p !== undefined) {
+    if (p !== undefined && this.prog.kind !== 'tpBtf') {
       if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
       scope.set((p.name as TS.Identifier).text, { kind: 'value', val: contextParam(this, p) });
     }

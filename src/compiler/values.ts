@@ -25,8 +25,11 @@ export type Val =
 /**
  * A kernel struct reached from the pointer in `base` through `path` (fields; pointer hops and
  * embedded structs alike), not read yet: a read happens at a scalar member (lower-core.ts).
+ * `direct`: a BTF pointer the verifier lets the program load through (tp_btf arguments).
  */
-export interface Kernel { readonly k: 'kernel'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly string[]; readonly ty: KernelComposite }
+export interface Kernel {
+  readonly k: 'kernel'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly string[]; readonly ty: KernelComposite; readonly direct?: true;
+}
 
 /**
  * A struct or array in memory: on the stack (`base` 'fp', `off` from R10), or behind a pointer
