@@ -129,6 +129,16 @@ describe('kernel structs: declarations and compile errors', () => {
     expect(() => typeCheck(ts, bad)).toThrow(/misspelt\.ts:6:\d+: error: .*real_parnet/);
   });
 
+  it('examples/lang/vmlinux.ts is what `tsbpf btf gen-ts --lang` writes for the vendored BTF', () => {
+    writeFileSync(join(dir, 'vmlinux.btf'), VENDORED);
+    const r = spawnSync(process.execPath, ['dist/cli.js', 'btf', 'gen-ts', join(dir, 'vmlinux.btf'), '--type', 'task_struct', '--lang'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const body = (text: string): string[] => text.split('\n').filter((l) => !l.startsWith('// Source:'));
+    expect(body(r.stdout)).toEqual(body(readFileSync('examples/lang/vmlinux.ts', 'utf8')));
+    expect(r.stdout).toContain('readonly real_parent: At<10240, Ptr<task_struct>>;');
+  });
+
   const cases: [string, string, RegExp][] = [
     ['an array member read', 'out.update(0, task.comm as u64);', /'comm' is an array: kernel struct arrays are not read/],
     ['sizeof of a non-kernel value', 'out.update(0, sizeof(out));', /sizeof takes a kernel struct member/],
