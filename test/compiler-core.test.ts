@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BpfInstruction, decodeBtf, readObject } from '../elf/index.js';
@@ -139,11 +140,40 @@ describe('kernel structs: declarations and compile errors', () => {
     expect(r.stdout).toContain('readonly real_parent: At<10240, Ptr<task_struct>>;');
   });
 
+  it('property: reads of random task_struct members carry the BTF member index and byte offset (the kernel BTF as oracle)', () => {
+    const btf = decodeBtf(VENDORED);
+    const task = btf.requireType(btf.findByName('task_struct', 'STRUCT')[0]!) as { kindFlag: boolean; members: readonly { name: string; type: number; bitsOffset: number; bitfieldSize: number }[] };
+    const scalar = (id: number): boolean => {
+      let t = btf.requireType(id);
+      while ('type' in t && ['TYPEDEF', 'CONST', 'VOLATILE', 'TYPE_TAG', 'RESTRICT'].includes(t.kind)) t = btf.requireType((t as { type: number }).type);
+      return t.kind === 'INT' || t.kind === 'ENUM' || t.kind === 'PTR';
+    };
+    const members = task.members.map((m, i) => ({ ...m, i })).filter((m) => m.name !== '' && scalar(m.type));
+    fc.assert(fc.property(fc.uniqueArray(fc.constantFrom(...members), { minLength: 1, maxLength: 3, selector: (m) => m.i }), (picked) => {
+      const body = picked.map((m, k) => `  out.update(${k}, task.${m.name} as u64);`).join('\n');
+      const file = moduleFile('prop', `import { arrayMap, getCurrentTask, tracepoint, type u64 } from 'tsbpf/lang';
+import type { task_struct } from './vmlinux.js';
+export const out = arrayMap<u64>({ maxEntries: 4 });
+export const probe = tracepoint('sched/sched_process_exec', () => {
+  const task = getCurrentTask<task_struct>();
+${body}
+  return 0;
+});
+`);
+      const records = coreRecords(compile(file));
+      for (const m of picked) {
+        const mine = records.filter((r) => r.includes(` task_struct 0:${m.i} `));
+        if (m.bitfieldSize === 0) expect(mine).toEqual([`field_byte_offset task_struct 0:${m.i} = ${m.bitsOffset / 8}`]);
+        else expect(mine.map((r) => r.split(' ')[0]).sort()).toEqual(['field_byte_offset', 'field_byte_size', 'field_lshift_u64', 'field_rshift_u64', 'field_signed']);
+      }
+    }), { numRuns: 25 });
+  });
+
   const cases: [string, string, RegExp][] = [
     ['an array member read', 'out.update(0, task.comm as u64);', /'comm' is an array: kernel struct arrays are not read/],
     ['sizeof of a non-kernel value', 'out.update(0, sizeof(out));', /sizeof takes a kernel struct member/],
     ['exists of a whole struct', 'out.update(0, exists(task) ? 1 : 0);', /exists takes a kernel struct member/],
-    ['a kernel struct used as an integer', 'out.update(0, task.real_parent as u64);', /not an integer|integer/],
+    ['an embedded kernel struct used as an integer', 'out.update(0, task.se as u64);', /'se' is a struct sched_entity held inside its parent, not a value: read its members/],
   ];
   for (const [what, stmt, msg] of cases) {
     it(`${what}: a CompileError at file:line:col`, () => {

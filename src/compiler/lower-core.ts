@@ -84,6 +84,19 @@ export function kernelMember(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpre
   return read(L, e, obj, path);
 }
 
+/** A kernel struct used as an integer: its address (a pointer member is read, as C reads `task->real_parent`). */
+export function kernelAddress(L: Lowering, v: Kernel, n: TS.Node): Val & { k: 'reg' } {
+  if (v.path.length === 0) return { k: 'reg', v: v.base, type: U64, owned: false };
+  let owner: CType = v.root;
+  if (v.path.length > 1) owner = resolve(corePath(L, n, v, v.path.slice(0, -1)).result);
+  if (owner.kind === 'ptr') owner = resolve(owner.target);
+  const last = v.path[v.path.length - 1]!;
+  const f = findField(owner as KernelComposite, last);
+  if (f === undefined || resolve(f.type).kind !== 'ptr') L.fail(n, `'${last}' is a ${describe(v.ty)} held inside its parent, not a value: read its members`);
+  tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
+  return read(L, n, v, v.path) as Val & { k: 'reg' };
+}
+
 function describe(t: KernelComposite): string {
   return t.name === '' ? `an anonymous ${t.kind}` : `${t.kind} ${t.name}`;
 }

@@ -21,7 +21,7 @@ import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
-import { btfArgs, coreCall, kernelMember } from './lower-core.js';
+import { btfArgs, coreCall, kernelAddress, kernelMember } from './lower-core.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -451,6 +451,7 @@ export class Lowering {
   /** An integer value (or a fail at n). */
   intVal(v: Val, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
     if (v.k === 'const' || v.k === 'reg') return v;
+    if (v.k === 'kernel') return kernelAddress(this, v, n ?? this.prog.body);
     const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
     return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
   }
