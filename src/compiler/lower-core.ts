@@ -7,7 +7,7 @@
 
 import type TS from 'typescript';
 import type { CoreRelocationKind } from '../../elf/index.js';
-import { BtfBuilder, type CoreAccess, type CorePath, type CType, CTypeError, findField, resolve, resolvePath } from '../dsl/index.js';
+import { type BtfBuilder, type CoreAccess, type CorePath, type CType, CTypeError, findField, resolve, resolvePath } from '../dsl/index.js';
 import { BOOL, INT_TYPES, type IntType, U32, U64 } from './int-type.js';
 import type { CoreTag, Size, VReg } from './ir.js';
 import { type KernelComposite, kernelTypeOf } from './kernel-types.js';
@@ -21,11 +21,16 @@ const GET_CURRENT_TASK_BTF = 158;
 /** Program kinds that read kernel memory (tpBtf's BTF pointers directly, the others with bpf_probe_read_kernel). */
 const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
 
-/** Per program: a scratch BTF for resolving paths (the object's own is written at emit) and the read buffer's slot. */
-const state = new WeakMap<Lowering, { btf: BtfBuilder; slot?: number }>();
-function stateOf(L: Lowering): { btf: BtfBuilder; slot?: number } {
+/**
+ * resolvePath's BTF while lowering: ids and string offsets are given by the object's own BTF at
+ * emit (compile.ts), so here nothing is added (adding task_struct's closure twice costs time).
+ */
+const NO_BTF = { add: () => 0, string: () => 0 } as unknown as BtfBuilder;
+/** Per program: the read buffer's stack slot. */
+const state = new WeakMap<Lowering, { slot?: number }>();
+function stateOf(L: Lowering): { slot?: number } {
   let s = state.get(L);
-  if (s === undefined) { s = { btf: new BtfBuilder() }; state.set(L, s); }
+  if (s === undefined) { s = {}; state.set(L, s); }
   return s;
 }
 
@@ -104,7 +109,7 @@ function describe(t: KernelComposite): string {
 /** resolvePath, its refusals (a bitfield clang could not load either) as errors at the member. */
 function corePath(L: Lowering, node: TS.Node, obj: Kernel, path: readonly string[]): CorePath {
   try {
-    return resolvePath(stateOf(L).btf, obj.root, path);
+    return resolvePath(NO_BTF, obj.root, path);
   } catch (err) {
     if (err instanceof CTypeError) return L.fail(node, err.message);
     throw err;
