@@ -16,7 +16,7 @@ import { attachUsdt, USDT_SPECS_MAP } from '../usdt/attach.js';
 
 export type AttachOptions =
   | { readonly kind: 'tracepoint'; readonly category: string; readonly name: string }
-  | { readonly kind: 'raw_tracepoint'; readonly name: string }
+  | { readonly kind: 'raw_tracepoint'; readonly name: string; readonly btf?: boolean }
   | { readonly kind: 'uprobe'; readonly binary: string; readonly symbol?: string; readonly offset?: number; readonly retprobe?: boolean; readonly pid?: number }
   | { readonly kind: 'kprobe'; readonly function: string; readonly offset?: number; readonly retprobe?: boolean }
   | { readonly kind: 'xdp'; readonly interface: string | number; readonly mode?: XdpModeName }
@@ -28,7 +28,7 @@ export type AttachOptions =
 export function attachProgram(program: ProgramHandle, options: AttachOptions): Link {
   switch (options.kind) {
     case 'tracepoint': return attachTracepoint(program, options.category, options.name);
-    case 'raw_tracepoint': return attachRawTracepoint(program, options.name);
+    case 'raw_tracepoint': return attachRawTracepoint(program, options.name, options.btf === true);
     case 'uprobe': return attachUprobe(program, options);
     case 'kprobe': return attachKprobe(program, options);
     case 'xdp': return attachXdp(program, options.interface, options.mode);
@@ -61,7 +61,7 @@ const CGROUP_SECTIONS: Readonly<Record<string, string>> = {
 /**
  * Attach options for a program from its ELF section name (libbpf's conventions), or an
  * AttachError saying what is missing. `uprobe/PATH:FUNC`, `uretprobe/PATH:FUNC`, `kprobe/FUNC`,
- * `tracepoint/CAT/NAME` (`tp/`), `raw_tracepoint/NAME` (`raw_tp/`), `xdp`, `tc`/`tcx/ingress|egress`,
+ * `tracepoint/CAT/NAME` (`tp/`), `raw_tracepoint/NAME` (`raw_tp/`), `tp_btf/NAME`, `xdp`, `tc`/`tcx/ingress|egress`,
  * `cgroup_skb/ingress|egress` and the other cgroup sections, `socket`, `usdt/PATH:PROVIDER:NAME`
  * (with the object's maps in the context).
  */
@@ -81,6 +81,9 @@ export function attachOptionsForSection(section: string, context: AttachContext 
     case 'raw_tracepoint': case 'raw_tp':
       if (tail === '') throw new AttachError('expected raw_tracepoint/NAME', 'raw_tracepoint', section);
       return { kind: 'raw_tracepoint', name: tail };
+    case 'tp_btf':
+      if (tail === '') throw new AttachError('expected tp_btf/NAME', 'raw_tracepoint', section);
+      return { kind: 'raw_tracepoint', name: tail, btf: true };
     case 'uprobe': case 'uretprobe': {
       const m = /^(.+):([\w.@]+)(?:\+(0x[0-9a-fA-F]+|\d+))?$/.exec(tail);
       if (m === null) throw new AttachError('expected uprobe/PATH:FUNCTION[+OFFSET]', 'uprobe', section);

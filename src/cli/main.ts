@@ -193,6 +193,7 @@ function commandDisasm(args: string[]): number {
 function commandBtfGenTs(args: string[]): number {
   const { values, positionals } = parse('btf gen-ts', args, {
     type: { type: 'string', multiple: true }, output: { type: 'string', short: 'o' }, import: { type: 'string' }, base: { type: 'string' },
+    lang: { type: 'boolean' },
   });
   const file = single(positionals, 'input file');
   const types = (values.type as string[] | undefined) ?? [];
@@ -201,7 +202,7 @@ function commandBtfGenTs(args: string[]): number {
   const base = readBase(basePath);
   const bytes = readInput(file);
   const text = use('btfGenTs').genTsFromBytes(bytes, {
-    types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined, base,
+    types, source: file, importFrom: typeof values.import === 'string' ? values.import : undefined, base, lang: values.lang === true,
   });
   const output = values.output;
   if (typeof output === 'string' && output !== '-') use('outputFile').writeOutputFile(output, text);

@@ -26,10 +26,12 @@ Prints the BTF of an ELF object or a raw BTF file (as bpftool btf dump file).
   --format raw|c|json     bpftool's raw text (default), a C header, or JSON
   --base FILE             base BTF of split BTF
 `,
-  'btf gen-ts': `Usage: tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE]
+  'btf gen-ts': `Usage: tsbpf btf gen-ts FILE --type NAME [--type NAME]... [-o OUT.ts] [--import MODULE] [--base FILE] [--lang]
 
 Writes TypeScript type descriptors of BTF types.
   --type NAME             a struct, union, enum or typedef (repeatable, at least one)
+  --lang                  tsbpf/lang declarations of structs and unions instead (kernel structs
+                          for programs in the language, read with CO-RE); import default tsbpf/lang
   -o, --output PATH|-     output file (default stdout)
   --import MODULE         where the descriptors are imported from (default tsbpf)
   --base FILE             base BTF of split BTF

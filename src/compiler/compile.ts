@@ -11,7 +11,9 @@ import {
   arrayMap, constVar, defineObject, type DslObject, type GlobalDef, globalVar, hashMap, lruHashMap, type MapDef, percpuArrayMap, percpuHashMap,
   perfEventArrayMap, program, type ProgramDef, ringBufMap, u32,
 } from '../dsl/index.js';
+import type { InsnCoreRelocation } from '../../elf/index.js';
 import { emit } from './emit.js';
+import type { CoreTag } from './ir.js';
 import { CompileError } from './errors.js';
 import { intLType } from './layout.js';
 import { lowerProgram } from './lower.js';
@@ -107,7 +109,9 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     const alloc = allocate(ir);
     if (alloc.frame > STACK_LIMIT) throw new CompileError(`the program needs ${alloc.frame} bytes of stack (with spills); eBPF allows ${STACK_LIMIT}`, locOf(ts, sf, file, prog.body));
     programs[prog.name] = program(prog.section, (b) => {
-      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!)));
+      const btf = b.context.btf;
+      const core = (tag: CoreTag): InsnCoreRelocation => ({ typeId: btf.add(tag.root), accessStringOffset: btf.string(tag.access), kind: tag.kind });
+      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), core));
     });
   }
   const maps: Record<string, MapDef> = {};

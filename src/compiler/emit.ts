@@ -5,7 +5,8 @@
 import type { AluOp, Instruction, Register, Size } from '../../isa/index.js';
 import { splitImm64 } from '../../isa/index.js';
 import type { AsmItem, AsmReference, SourceLocation } from '../dsl/index.js';
-import type { Located, Operand, VReg } from './ir.js';
+import type { InsnCoreRelocation } from '../../elf/index.js';
+import type { CoreTag, Located, Operand, VReg } from './ir.js';
 import type { Allocation, Place } from './regalloc.js';
 
 const FP: Register = 10;
@@ -19,11 +20,20 @@ export type StringPlacer = (text: string) => { readonly section: string; readonl
 /** Where a global variable is (the object's BuildContext.global). */
 export type GlobalPlacer = (name: string) => { readonly section: string; readonly offset: number; readonly variable?: string };
 
-export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer): AsmItem[] {
+/** A CO-RE relocation's record in the object's BTF (the object's BtfBuilder). */
+export type CorePlacer = (tag: CoreTag) => InsnCoreRelocation;
+
+export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer, corePlacer?: CorePlacer): AsmItem[] {
   const out: AsmItem[] = [];
   let loc: SourceLocation | undefined;
-  const put = (insn: Instruction, extra: { target?: string; ref?: AsmReference } = {}): void => {
+  const put = (insn: Instruction, extra: { target?: string; ref?: AsmReference; core?: readonly InsnCoreRelocation[] } = {}): void => {
     out.push({ kind: 'insn', insn, ...extra, ...(loc === undefined ? {} : { loc }) });
+  };
+  /** The relocation of an operation, for the one instruction whose imm or offset it patches (not its fills and moves). */
+  const relocation = (tag: CoreTag | undefined): { core?: readonly InsnCoreRelocation[] } => {
+    if (tag === undefined) return {};
+    if (corePlacer === undefined) throw new Error('internal: a CO-RE relocation without a BTF to place it in');
+    return { core: [corePlacer(tag)] };
   };
   const place = (v: VReg): Place => {
     const p = alloc.place[v];
@@ -88,7 +98,8 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
       case 'mov': {
         const t = target(o.d);
-        if ('imm' in o.s) movImm(t.r, o.w === 32 ? BigInt.asUintN(32, o.s.imm) : o.s.imm);
+        if ('imm' in o.s && o.core !== undefined) put({ kind: 'alu', width: 64, op: 'mov', dst: t.r, src: { kind: 'imm', value: Number(BigInt.asIntN(32, o.s.imm)) } }, relocation(o.core));
+        else if ('imm' in o.s) movImm(t.r, o.w === 32 ? BigInt.asUintN(32, o.s.imm) : o.s.imm);
         else {
           const p = place(o.s.reg);
           if ('reg' in p) mov(t.r, p.reg, o.w ?? 64);
@@ -111,7 +122,7 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
           b = { kind: 'reg', reg: 0 };
         }
         into(t.r, o.a);
-        put({ kind: 'alu', width: o.w, op: o.code, dst: t.r, src: b });
+        put({ kind: 'alu', width: o.w, op: o.code, dst: t.r, src: b }, relocation(o.core));
         t.done();
         break;
       }
@@ -132,7 +143,7 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       case 'ld': {
         const t = target(o.d);
         const base = o.base === 'fp' ? FP : inReg(o.base, 0);
-        put({ kind: 'ldx', size: o.size, signed: o.signed === true, dst: t.r, src: base, offset: o.off });
+        put({ kind: 'ldx', size: o.size, signed: o.signed === true, dst: t.r, src: base, offset: o.off }, relocation(o.core));
         t.done();
         break;
       }

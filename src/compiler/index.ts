@@ -3,3 +3,4 @@
 export { compileFile, compileSource, typeCheck, usesLanguage } from './compile.js';
 export { CompileError } from './errors.js';
 export { generateTracepointType, TracepointFormatError } from './tracepoint-format.js';
+export { generateKernelDeclarations } from './kernel-declarations.js';

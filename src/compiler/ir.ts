@@ -4,24 +4,27 @@
 // emit.ts writes the instructions.
 
 import type { AluOp, JumpOp } from '../../isa/index.js';
-import type { SourceLocation } from '../dsl/index.js';
+import type { CoreRelocationKind } from '../../elf/index.js';
+import type { CType, SourceLocation } from '../dsl/index.js';
 
 export type VReg = number;
 /** A virtual register or a constant (any 64-bit value; emit picks imm32 or ld_imm64). */
 export type Operand = { readonly reg: VReg } | { readonly imm: bigint };
 export type Size = 1 | 2 | 4 | 8;
+/** A CO-RE relocation on the instruction an operation becomes (its imm or offset is the local value libbpf patches). */
+export interface CoreTag { readonly root: CType; readonly access: string; readonly kind: CoreRelocationKind }
 
 export type Op =
   /** d = s; w 32: the low 32 bits, zero-extended. */
-  | { readonly op: 'mov'; readonly d: VReg; readonly s: Operand; readonly w?: 32 }
+  | { readonly op: 'mov'; readonly d: VReg; readonly s: Operand; readonly w?: 32; readonly core?: CoreTag }
   /** d = a op b in 64 or 32 bits (32: the result is zero-extended). */
-  | { readonly op: 'alu'; readonly code: AluOp; readonly w: 32 | 64; readonly d: VReg; readonly a: VReg; readonly b: Operand }
+  | { readonly op: 'alu'; readonly code: AluOp; readonly w: 32 | 64; readonly d: VReg; readonly a: VReg; readonly b: Operand; readonly core?: CoreTag }
   | { readonly op: 'neg'; readonly d: VReg; readonly a: VReg }
   /** d = sign extension of a's low `bits` bits. */
   | { readonly op: 'movsx'; readonly d: VReg; readonly a: VReg; readonly bits: 8 | 16 | 32 }
   /** d = byte swap to big endian of a's low `bits` bits. */
   | { readonly op: 'be'; readonly d: VReg; readonly a: VReg; readonly bits: 16 | 32 | 64 }
-  | { readonly op: 'ld'; readonly size: Size; readonly d: VReg; readonly base: VReg | 'fp'; readonly off: number; readonly signed?: boolean }
+  | { readonly op: 'ld'; readonly size: Size; readonly d: VReg; readonly base: VReg | 'fp'; readonly off: number; readonly signed?: boolean; readonly core?: CoreTag }
   | { readonly op: 'st'; readonly size: Size; readonly base: VReg | 'fp'; readonly off: number; readonly s: Operand }
   | { readonly op: 'atomicAdd'; readonly size: 4 | 8; readonly base: VReg; readonly off: number; readonly s: VReg }
   /** d = address of the map (ld_imm64 with a map relocation). */

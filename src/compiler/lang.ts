@@ -174,6 +174,36 @@ export function uprobe(target: string, body: (ctx: ProbeContext) => s32): Progra
 /** A uretprobe; `ctx.ret()`. */
 export function uretprobe(target: string, body: (ctx: ProbeContext) => s32): Program { return compiled(); }
 
+// ---- kernel structs (CO-RE) ---------------------------------------------------------------
+// Interfaces of kernel types as `tsbpf btf gen-ts --lang` writes them: every member read
+// compiles to a load whose offset libbpf relocates to the running kernel's layout (a probe read
+// in kprobe and tracepoint programs). See docs/dsl.md, "Kernel structs".
+
+declare const kernelBrand: unique symbol;
+/** A kernel struct (Union: true for a union) of Size bytes in the BTF it was generated from. */
+export interface Kernel<Name extends string, Size extends number, Union extends boolean = false> { readonly [kernelBrand]?: true }
+/** A member at bit offset Bit of its kernel struct; Bits > 0: a bitfield of that width. */
+export type At<Bit extends number, T, Bits extends number = 0> = T;
+/** A pointer member to a kernel struct (read through it as if it were the struct). */
+export type Ptr<T> = T;
+/** An anonymous struct or union member (the Index-th member, at bit offset Bit) whose fields are its parent's. */
+export type Anon<Index extends number, Bit extends number, T> = T;
+
+/**
+ * A BTF tracepoint (tp_btf/NAME): the tracepoint's arguments as parameters, kernel structs typed
+ * from gen-ts --lang (`tpBtf('sched_process_exec', (p: task_struct, oldPid: s32) => …)`); their
+ * members are loaded directly (relocated loads, no probe reads).
+ */
+export function tpBtf(event: string, body: (...args: never[]) => s32): Program { return compiled(); }
+/** bpf_get_current_task (bpf_get_current_task_btf in tpBtf programs): the current task as a kernel struct: `getCurrentTask<task_struct>()`. */
+export function getCurrentTask<T extends Kernel<'task_struct', number>>(): T { return compiled(); }
+/** A kernel address (a kprobe argument, a u64 read elsewhere) seen as a kernel struct T. */
+export function kernelStruct<T extends Kernel<string, number, boolean>>(address: u64): T { return compiled(); }
+/** Whether the running kernel's struct has the field (`exists(task.loginuid)`; a CO-RE FIELD_EXISTS relocation). */
+export function exists(field: unknown): bool { return compiled(); }
+/** The running kernel's size of a field (`sizeof(task.comm)`) or of a kernel type (`sizeof<task_struct>()`). */
+export function sizeof<T = never>(field?: unknown): u32 { return compiled(); }
+
 // ---- constants ----------------------------------------------------------------------------
 
 export const XDP_ABORTED = 0;

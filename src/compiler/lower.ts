@@ -21,6 +21,7 @@ import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
+import { btfArgs, coreCall, kernelAddress, kernelMember } from './lower-core.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -91,9 +92,10 @@ export class Lowering {
     this.ops.length = 0; // put back at the start once the body is known to use the context
     const scope = new Map<string, Binding>();
     this.scopes.push(scope);
-    if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
+    if (this.prog.kind === 'tpBtf') btfArgs(this, fn.parameters, scope);
+    else if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
     const p = fn.parameters[0];
-    if (p !== undefined) {
+    if (p !== undefined && this.prog.kind !== 'tpBtf') {
       if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
       scope.set((p.name as TS.Identifier).text, { kind: 'value', val: contextParam(this, p) });
     }
@@ -449,6 +451,7 @@ export class Lowering {
   /** An integer value (or a fail at n). */
   intVal(v: Val, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
     if (v.k === 'const' || v.k === 'reg') return v;
+    if (v.k === 'kernel') return kernelAddress(this, v, n ?? this.prog.body);
     const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
     return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
   }
@@ -734,6 +737,7 @@ export class Lowering {
     const obj = this.expr(e.expression);
     const name = e.name.text;
     if (obj.k === 'mem') return member(this, obj, name, e.name);
+    if (obj.k === 'kernel') return kernelMember(this, obj, e);
     if (obj.k === 'cell' && name === 'value') return this.loadCell(obj);
     if (obj.k === 'hdr') {
       const f = HEADER_FIELDS[obj.hdr][name] ?? this.fail(e.name, `the ${obj.hdr} header has no field '${name}'`);
@@ -775,7 +779,7 @@ export class Lowering {
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
       if (name === 'zero') return zeroed(this, e);
-      const withMemory = helperCall(this, name, e);
+      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];
       if (helper !== undefined) {

@@ -27,8 +27,8 @@ export interface MapDecl {
   readonly loc: SourceLocation;
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe';
-export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe']);
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf';
+export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
 
 export interface ProgramDecl {
   readonly name: string;
@@ -86,7 +86,7 @@ export function intTypeOf(ts: typeof TS, imports: ReadonlyMap<string, string>, n
 const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
-  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`,
+  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`,
 };
 
 export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): ModuleInfo {

@@ -3,6 +3,7 @@
 // map, the context). lower.ts and lower-*.ts share these.
 
 import type { Aggregate } from './layout.js';
+import type { KernelComposite } from './kernel-types.js';
 import type { IntType } from './int-type.js';
 import type { VReg } from './ir.js';
 import type { MapDecl } from './module.js';
@@ -18,7 +19,17 @@ export type Val =
   | { readonly k: 'ctx' }
   | { readonly k: 'map'; readonly map: MapDecl }
   | { readonly k: 'null' }
+  | Kernel
   | Mem;
+
+/**
+ * A kernel struct reached from the pointer in `base` through `path` (fields; pointer hops and
+ * embedded structs alike), not read yet: a read happens at a scalar member (lower-core.ts).
+ * `direct`: a BTF pointer the verifier lets the program load through (tp_btf arguments).
+ */
+export interface Kernel {
+  readonly k: 'kernel'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly string[]; readonly ty: KernelComposite; readonly direct?: true;
+}
 
 /**
  * A struct or array in memory: on the stack (`base` 'fp', `off` from R10), or behind a pointer

@@ -1,0 +1,237 @@
+// Kernel structs through CO-RE: `getCurrentTask<task_struct>().real_parent.tgid` walks the
+// path without code until a scalar member, then reads it as BPF_CORE_READ does (one
+// bpf_probe_read_kernel per pointer hop, each at a field_byte_offset-relocated address);
+// bitfields as BPF_CORE_READ_BITFIELD_PROBED (relocated byte offset, size and shifts);
+// `exists(x.f)` and `sizeof(x.f)` / `sizeof<S>()` as relocated constants. The access strings and
+// local values are the DSL's (resolvePath), the ones clang computes for the same path.
+
+import type TS from 'typescript';
+import type { CoreRelocationKind } from '../../elf/index.js';
+import { type BtfBuilder, type CoreAccess, type CorePath, type CType, CTypeError, findField, resolve, resolvePath } from '../dsl/index.js';
+import { BOOL, INT_TYPES, type IntType, U32, U64 } from './int-type.js';
+import type { CoreTag, Size, VReg } from './ir.js';
+import { type KernelComposite, kernelTypeOf } from './kernel-types.js';
+import type { Lowering } from './lower.js';
+import type { Binding, Kernel, Val } from './values.js';
+import { intTypeOf } from './module.js';
+
+const PROBE_READ_KERNEL = 113;
+const GET_CURRENT_TASK = 35;
+const GET_CURRENT_TASK_BTF = 158;
+/** Program kinds that read kernel memory (tpBtf's BTF pointers directly, the others with bpf_probe_read_kernel). */
+const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
+
+/**
+ * resolvePath's BTF while lowering: ids and string offsets are given by the object's own BTF at
+ * emit (compile.ts), so here nothing is added (adding task_struct's closure twice costs time).
+ */
+const NO_BTF = { add: () => 0, string: () => 0 } as unknown as BtfBuilder;
+/** Per program: the read buffer's stack slot. */
+const state = new WeakMap<Lowering, { slot?: number }>();
+function stateOf(L: Lowering): { slot?: number } {
+  let s = state.get(L);
+  if (s === undefined) { s = {}; state.set(L, s); }
+  return s;
+}
+
+type CoreCall = (L: Lowering, e: TS.CallExpression) => Val;
+const CALLS: Record<string, CoreCall> = { getCurrentTask, kernelStruct, exists: (L, e) => fieldInfo(L, e, 'exists'), sizeof: (L, e) => fieldInfo(L, e, 'sizeof') };
+
+/** The language's CO-RE calls (getCurrentTask, kernelStruct, exists, sizeof), or undefined for another name. */
+export function coreCall(L: Lowering, name: string, e: TS.CallExpression): Val | undefined {
+  const f = CALLS[name];
+  return f === undefined ? undefined : f(L, e);
+}
+
+function tracing(L: Lowering, e: TS.Node, what: string): void {
+  if (!TRACING.has(L.prog.kind)) L.fail(e, `${what} reads kernel memory: tracing programs only (tracepoint, tpBtf, kprobe, uprobe), not ${L.prog.kind}`);
+}
+
+function structArg(L: Lowering, e: TS.CallExpression, name: string): KernelComposite {
+  const t = e.typeArguments?.[0];
+  return kernelTypeOf(L.m, t) ?? L.fail(t ?? e, `${name} takes a kernel struct type argument (${name}<task_struct>, from tsbpf btf gen-ts --lang)`);
+}
+
+function getCurrentTask(L: Lowering, e: TS.CallExpression): Val {
+  tracing(L, e, 'getCurrentTask');
+  const ty = structArg(L, e, 'getCurrentTask');
+  if (e.arguments.length > 0) L.fail(e, 'getCurrentTask takes no arguments');
+  const d = L.newV();
+  const btf = L.prog.kind === 'tpBtf';
+  L.emit({ op: 'call', helper: btf ? GET_CURRENT_TASK_BTF : GET_CURRENT_TASK, args: [], d });
+  return { k: 'kernel', base: d, root: ty, path: [], ty, ...(btf ? { direct: true as const } : {}) };
+}
+
+function kernelStruct(L: Lowering, e: TS.CallExpression): Val {
+  tracing(L, e, 'kernelStruct');
+  const ty = structArg(L, e, 'kernelStruct');
+  const a = e.arguments[0];
+  if (a === undefined || e.arguments.length > 1) return L.fail(e, 'kernelStruct takes one address');
+  const v = L.toReg(L.convert(L.intVal(L.expr(a), a), U64, a));
+  return { k: 'kernel', base: v.v, root: ty, path: [], ty };
+}
+
+/** `x.f` on a kernel struct: a further path (a struct, or a pointer to one), else the member read. */
+export function kernelMember(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpression): Val {
+  const name = e.name.text;
+  const f = findField(obj.ty, name) ?? L.fail(e.name, `${describe(obj.ty)} has no member '${name}'`);
+  const t = resolve(f.type);
+  const path = [...obj.path, name];
+  if (f.bitSize === 0) {
+    if (t.kind === 'struct' || t.kind === 'union') return { ...obj, path, ty: t };
+    if (t.kind === 'ptr') {
+      const target = resolve(t.target);
+      if (target.kind === 'struct' || target.kind === 'union') return { ...obj, path, ty: target };
+    }
+    if (t.kind === 'array') L.fail(e, `'${name}' is an array: kernel struct arrays are not read by the language yet (sizeof and exists take it)`);
+  }
+  tracing(L, e, `reading ${describe(obj.ty)}.${name}`);
+  return read(L, e, obj, path);
+}
+
+/** A kernel struct used as an integer: its address (a pointer member is read, as C reads `task->real_parent`). */
+export function kernelAddress(L: Lowering, v: Kernel, n: TS.Node): Val & { k: 'reg' } {
+  if (v.path.length === 0) return { k: 'reg', v: v.base, type: U64, owned: false };
+  let owner: CType = v.root;
+  if (v.path.length > 1) owner = resolve(corePath(L, n, v, v.path.slice(0, -1)).result);
+  if (owner.kind === 'ptr') owner = resolve(owner.target);
+  const last = v.path[v.path.length - 1]!;
+  const f = findField(owner as KernelComposite, last);
+  if (f === undefined || resolve(f.type).kind !== 'ptr') L.fail(n, `'${last}' is a ${describe(v.ty)} held inside its parent, not a value: read its members`);
+  tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
+  return read(L, n, v, v.path) as Val & { k: 'reg' };
+}
+
+function describe(t: KernelComposite): string {
+  return t.name === '' ? `an anonymous ${t.kind}` : `${t.kind} ${t.name}`;
+}
+
+/** resolvePath, its refusals (a bitfield clang could not load either) as errors at the member. */
+function corePath(L: Lowering, node: TS.Node, obj: Kernel, path: readonly string[]): CorePath {
+  try {
+    return resolvePath(NO_BTF, obj.root, path);
+  } catch (err) {
+    if (err instanceof CTypeError) return L.fail(node, err.message);
+    throw err;
+  }
+}
+
+function tag(step: CoreAccess, kind: CoreRelocationKind): CoreTag {
+  return { root: step.root, access: step.accessString, kind };
+}
+
+/** The language's integer type of a scalar kernel member. */
+function intOf(t: CType): IntType {
+  const r = resolve(t);
+  if ((r.kind === 'int' || r.kind === 'enum') && (r.size === 1 || r.size === 2 || r.size === 4 || r.size === 8)) {
+    return INT_TYPES[`${r.signed ? 's' : 'u'}${r.size * 8}`]!;
+  }
+  return U64;
+}
+
+/** BPF_CORE_READ of a path ending at a scalar member or bitfield: its value in a register. */
+function read(L: Lowering, node: TS.Node, obj: Kernel, path: readonly string[]): Val {
+  const s = stateOf(L);
+  const cp = corePath(L, node, obj, path);
+  const slot = (): number => (s.slot ??= L.slot(8));
+  const type = intOf(cp.result);
+  let src: VReg = obj.base;
+  for (const [k, step] of cp.steps.entries()) {
+    const last = k === cp.steps.length - 1;
+    // A bitfield through a BTF pointer too is probe-read (bpf_probe_read_kernel is a tracing helper): one code path.
+    if (step.bitSize !== 0) return { k: 'reg', v: bitfield(L, src, step, slot()), type, owned: true };
+    const size = last ? resolve(cp.result).size : 8;
+    if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return { k: 'reg', v: 0, type, owned: true }; // intOf gave u64 and resolvePath a scalar: unreachable
+    const signed = last && type.signed && size < 8 ? { signed: true } : {};
+    if (obj.direct === true) {
+      // As clang for a BTF pointer: one load per step, its offset relocated.
+      const d = L.newV();
+      L.emit({ op: 'ld', size: size as Size, d, base: src, off: step.values.field_byte_offset, ...signed, core: tag(step, 'field_byte_offset') });
+      src = d;
+      continue;
+    }
+    const addr = L.newV();
+    L.emit({ op: 'alu', code: 'add', w: 64, d: addr, a: src, b: { imm: BigInt(step.values.field_byte_offset) }, core: tag(step, 'field_byte_offset') });
+    const buf = L.newV();
+    L.emit({ op: 'addrfp', d: buf, off: slot() });
+    L.emit({ op: 'call', helper: PROBE_READ_KERNEL, args: [{ reg: buf }, { imm: BigInt(size) }, { reg: addr }] });
+    const d = L.newV();
+    L.emit({ op: 'ld', size: size as Size, d, base: 'fp', off: slot(), ...signed });
+    src = d;
+  }
+  return { k: 'reg', v: src, type, owned: true };
+}
+
+/**
+ * BPF_CORE_READ_BITFIELD_PROBED: the storage unit (relocated offset and size) probe-read into a
+ * zeroed slot, then `<< LSHIFT_U64` and `>> RSHIFT_U64`, arithmetic when the kernel's field is
+ * SIGNED (a relocated constant too, so the test stays a branch, as clang leaves it).
+ */
+function bitfield(L: Lowering, src: VReg, step: CoreAccess, slot: number): VReg {
+  const v = step.values;
+  L.emit({ op: 'st', size: 8, base: 'fp', off: slot, s: { imm: 0n } });
+  const addr = L.newV();
+  L.emit({ op: 'alu', code: 'add', w: 64, d: addr, a: src, b: { imm: BigInt(v.field_byte_offset) }, core: tag(step, 'field_byte_offset') });
+  const buf = L.newV(), size = L.newV();
+  L.emit({ op: 'addrfp', d: buf, off: slot });
+  L.emit({ op: 'mov', d: size, s: { imm: BigInt(v.field_byte_size) }, core: tag(step, 'field_byte_size') });
+  L.emit({ op: 'call', helper: PROBE_READ_KERNEL, args: [{ reg: buf }, { reg: size }, { reg: addr }] });
+  const d = L.newV();
+  L.emit({ op: 'ld', size: 8, d, base: 'fp', off: slot });
+  L.emit({ op: 'alu', code: 'lsh', w: 64, d, a: d, b: { imm: BigInt(v.field_lshift_u64) }, core: tag(step, 'field_lshift_u64') });
+  const signed = L.newV();
+  const unsigned = L.label('bf_unsigned'), end = L.label('bf_end');
+  L.emit({ op: 'mov', d: signed, s: { imm: BigInt(v.field_signed) }, core: tag(step, 'field_signed') });
+  L.emit({ op: 'br', cmp: 'jeq', w: 64, a: signed, b: { imm: 0n }, target: unsigned });
+  L.emit({ op: 'alu', code: 'arsh', w: 64, d, a: d, b: { imm: BigInt(v.field_rshift_u64) }, core: tag(step, 'field_rshift_u64') });
+  L.emit({ op: 'jmp', target: end });
+  L.place(unsigned);
+  L.emit({ op: 'alu', code: 'rsh', w: 64, d, a: d, b: { imm: BigInt(v.field_rshift_u64) }, core: tag(step, 'field_rshift_u64') });
+  L.place(end);
+  return d;
+}
+
+/** exists(x.f) (FIELD_EXISTS), sizeof(x.f) (FIELD_BYTE_SIZE), sizeof<S>() (TYPE_SIZE): relocated constants, never folded. */
+function fieldInfo(L: Lowering, e: TS.CallExpression, what: 'exists' | 'sizeof'): Val {
+  const ts = L.ts;
+  const a = e.arguments[0];
+  const usage = what === 'exists' ? 'exists takes a kernel struct member: exists(task.loginuid)' : 'sizeof takes a kernel struct member (sizeof(task.comm)) or a kernel struct type (sizeof<task_struct>())';
+  const d = L.newV();
+  if (a === undefined && what === 'sizeof' && e.typeArguments?.length === 1) {
+    const ty = structArg(L, e, 'sizeof');
+    L.emit({ op: 'mov', d, s: { imm: BigInt(ty.size) }, core: { root: ty, access: '0', kind: 'type_size' } });
+    return { k: 'reg', v: d, type: U32, owned: true };
+  }
+  if (a === undefined || e.arguments.length > 1 || !ts.isPropertyAccessExpression(a)) return L.fail(a ?? e, usage);
+  const obj = L.expr(a.expression);
+  if (obj.k !== 'kernel') return L.fail(a, usage);
+  const name = a.name.text;
+  if (findField(obj.ty, name) === undefined) L.fail(a.name, `${describe(obj.ty)} has no member '${name}'`);
+  const cp = corePath(L, a, obj, [...obj.path, name]);
+  const step = cp.steps[cp.steps.length - 1]!;
+  const kind = what === 'exists' ? 'field_exists' : 'field_byte_size';
+  L.emit({ op: 'mov', d, s: { imm: BigInt(step.values[kind]) }, core: tag(step, kind) });
+  return { k: 'reg', v: d, type: what === 'exists' ? BOOL : U32, owned: true };
+}
+
+/**
+ * A tpBtf program's parameters: the tracepoint's arguments, each a u64 of the context array
+ * (BPF_PROG's ctx[i]); a kernel struct parameter is a BTF pointer (direct loads), an integer one
+ * is converted to its type.
+ */
+export function btfArgs(L: Lowering, params: readonly TS.ParameterDeclaration[], scope: Map<string, Binding>): void {
+  const ts = L.ts;
+  if (params.length > 12) L.fail(params[12]!, 'a BTF tracepoint has at most 12 arguments');
+  params.forEach((p, i) => {
+    if (!ts.isIdentifier(p.name)) L.fail(p, 'a parameter is a plain name');
+    const name = (p.name as TS.Identifier).text;
+    const kernel = kernelTypeOf(L.m, p.type);
+    const int = kernel === undefined ? intTypeOf(ts, L.m.imports, p.type) : undefined;
+    if (kernel === undefined && int === undefined) L.fail(p.type ?? p, `tpBtf parameter '${name}' needs its type: a kernel struct (from tsbpf btf gen-ts --lang) or an integer type`);
+    const d = L.newV();
+    L.emit({ op: 'ld', size: 8, d, base: L.ctxV, off: 8 * i });
+    if (kernel !== undefined) { scope.set(name, { kind: 'value', val: { k: 'kernel', base: d, root: kernel, path: [], ty: kernel, direct: true } }); return; }
+    const v = L.convert({ k: 'reg', v: d, type: U64, owned: true }, int!, p);
+    scope.set(name, { kind: 'value', val: v.k === 'reg' ? { ...v, owned: false } : v });
+  });
+}
