@@ -5,7 +5,7 @@
 
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
-import { typeIdsOf } from './fields.js';
+import { forEachField, typeIdsOf } from './fields.js';
 import type { BtfArray, BtfEnum, BtfEnum64, BtfFuncProto, BtfStruct, BtfType, BtfUnion } from './types.js';
 
 const HEADER = `#ifndef __VMLINUX_H__
@@ -34,14 +34,24 @@ const MAX_DEPTH = 256;
 /** Gaps beyond this (2 MiB) are written as `long: 64;` lines by bpftool; we refuse them instead. */
 const MAX_PADDING_BITS = 1 << 24;
 
+/** Kinds orderType finishes at once without looking further (its default case): FUNC, VAR, DATASEC, DECL_TAG and unknown kinds. */
+const ORDER_LEAF = new Set(['FUNC', 'VAR', 'DATASEC', 'DECL_TAG', 'UNKNOWN']);
+
 class CWriter {
-  private out: string[] = [];
+  /** The text of the current top-level type (one string: V8 joins the pieces as a rope). */
+  private out = '';
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly fwdDone: Uint8Array;
   private readonly referenced: Uint8Array;
-  private readonly typeNameCache = new Map<number, string>();
-  private readonly identNameCache = new Map<number, string>();
+  private readonly typeNameCache: (string | undefined)[];
+  private readonly identNameCache: (string | undefined)[];
+  /** alignOf's result by id, with the depth its walk went below the id (-1: not yet known). */
+  private readonly alignMemo: Int32Array;
+  private readonly alignHeight: Int32Array;
+  /** The deepest depth the current alignOf walk reached, and whether it hit MAX_DEPTH. */
+  private alignDeepest = 0;
+  private alignCut = false;
   private readonly typeNames = new Map<string, number>();
   private readonly identNames = new Map<string, number>();
   private queue: number[] = [];
@@ -56,20 +66,35 @@ class CWriter {
     this.emit = new Uint8Array(n);
     this.fwdDone = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
+    this.typeNameCache = new Array<string | undefined>(n);
+    this.identNameCache = new Array<string | undefined>(n);
+    this.alignMemo = new Int32Array(n).fill(-1);
+    this.alignHeight = new Int32Array(n);
     this.ptrSize = guessPointerSize(btf);
-    for (let id = 1; id <= btf.lastId; id++) this.markReferenced(btf.requireType(id));
+    for (let g: Btf | undefined = btf; g !== undefined; g = g.base) this.markReferenced(g);
   }
 
-  private markReferenced(t: BtfType): void {
-    for (const id of typeIdsOf(t)) this.referenced[id] = 1;
+  /** Marks the ids the graph's own types refer to: from the records themselves when decoded (no type is built). */
+  private markReferenced(g: Btf): void {
+    const raw = g.raw;
+    if (raw === undefined) {
+      for (let id = g.firstId; id <= g.lastId; id++) for (const r of typeIdsOf(g.requireType(id))) this.referenced[r] = 1;
+      return;
+    }
+    const { words, offsets } = raw;
+    const referenced = this.referenced;
+    const mark = (w: number): void => { referenced[words[w]!] = 1; };
+    for (let i = 0; i < offsets.length; i++) forEachField(words, offsets[i]!, 'ids', mark);
   }
 
   private t(id: number): BtfType | undefined { return this.btf.type(id); }
 
   text(): string {
-    const parts = [HEADER];
+    let text = HEADER;
     for (let id = 1; id <= this.btf.lastId; id++) {
-      this.queue = [];
+      // The kinds orderType settles at once need not be built (FUNC alone is 45% of vmlinux).
+      if (this.order[id] === Order.None && ORDER_LEAF.has(this.btf.kindOf(id))) { this.order[id] = Order.Done; continue; }
+      this.queue.length = 0;
       // libbpf (btf_dump_order_type) refuses a type that contains itself other than through a
       // pointer to a named struct or union; bpftool then prints nothing. So do we, rather than
       // leave out every type that depends on it.
@@ -79,14 +104,13 @@ class CWriter {
           this.btf.byteOffsetOf(at));
       }
       for (const q of this.queue) this.emitType(q, 0);
-      parts.push(this.out.join(''));
-      this.out = [];
+      text += this.out;
+      this.out = '';
     }
-    parts.push(FOOTER);
-    return parts.join('');
+    return text + FOOTER;
   }
 
-  private p(s: string): void { this.out.push(s); }
+  private p(s: string): void { this.out += s; }
 
   // ---- ordering: returns 1 when the type is fully defined where referenced, 0 when a
   // forward declaration suffices (or the type needs no declaration), -1 on an unbreakable loop.
@@ -234,21 +258,21 @@ class CWriter {
   }
 
   private typeName(id: number): string {
-    let s = this.typeNameCache.get(id);
+    let s = this.typeNameCache[id];
     if (s === undefined) {
       const name = this.btf.nameOf(id);
       s = name === '' ? '' : this.dedup(this.typeNames, name);
-      this.typeNameCache.set(id, s);
+      this.typeNameCache[id] = s;
     }
     return s;
   }
 
   private identName(id: number): string {
-    let s = this.identNameCache.get(id);
+    let s = this.identNameCache[id];
     if (s === undefined) {
       const name = this.btf.nameOf(id);
       s = name === '' ? '' : this.dedup(this.identNames, name);
-      this.identNameCache.set(id, s);
+      this.identNameCache[id] = s;
     }
     return s;
   }
@@ -354,9 +378,35 @@ class CWriter {
     return t.size % max !== 0;
   }
 
+  /**
+   * Memoised: a result whose walk did not reach MAX_DEPTH is kept with the depth the walk went
+   * below the id, and reused wherever the same walk would again stay above MAX_DEPTH (struct
+   * members are asked for again and again; the answer is the same unless the depth cut it short).
+   */
   private alignOf(id: number, depth = 0): number {
+    const memo = this.alignMemo[id];
+    if (memo !== undefined && memo >= 0 && depth + this.alignHeight[id]! <= MAX_DEPTH) {
+      if (depth + this.alignHeight[id]! > this.alignDeepest) this.alignDeepest = depth + this.alignHeight[id]!;
+      return memo;
+    }
+    const outerDeepest = this.alignDeepest;
+    const outerCut = this.alignCut;
+    this.alignDeepest = depth;
+    this.alignCut = false;
+    const a = this.alignWalk(id, depth);
+    if (!this.alignCut && memo !== undefined) {
+      this.alignMemo[id] = a;
+      this.alignHeight[id] = this.alignDeepest - depth;
+    }
+    this.alignDeepest = Math.max(outerDeepest, this.alignDeepest);
+    this.alignCut ||= outerCut;
+    return a;
+  }
+
+  private alignWalk(id: number, depth: number): number {
+    if (depth > MAX_DEPTH) { this.alignCut = true; return 0; }
     const t = this.t(id);
-    if (t === undefined || depth > MAX_DEPTH) return 0;
+    if (t === undefined) return 0;
     switch (t.kind) {
       case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': return Math.min(this.ptrSize, t.size);
       case 'PTR': return this.ptrSize;

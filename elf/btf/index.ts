@@ -17,4 +17,4 @@ export { forEachField, type BtfFieldSet, infoKind, infoVlen, mapTypeIds, RECORD_
 export { type StringSection, withStringSection } from './restring.js';
 export { formatBtfRaw, formatTypeRaw, writeBtfRaw } from './format-raw.js';
 export { formatBtfC } from './format-c.js';
-export { formatBtfJson, formatTypeJson } from './format-json.js';
+export { formatBtfJson, formatTypeJson, writeBtfJson } from './format-json.js';
