@@ -3,6 +3,7 @@
 // embeds, with forward declarations where pointers close a cycle, anonymous types inlined, padding
 // written out as `long: 64;` style fields and duplicate names suffixed `___N`.
 
+import { TextBuffer } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
 import { forEachField, typeIdsOf } from './fields.js';
@@ -28,7 +29,8 @@ const enum Emit { None = 0, Busy = 1, Done = 2 }
 
 type Composite = BtfStruct | BtfUnion;
 
-const tabs = (n: number): string => '\t'.repeat(n);
+const TABS = Array.from({ length: 16 }, (_, n) => '\t'.repeat(n));
+const tabs = (n: number): string => TABS[n] ?? '\t'.repeat(n);
 /** Reference chains longer than this are loops in a malformed graph. */
 const MAX_DEPTH = 256;
 /** Gaps beyond this (2 MiB) are written as `long: 64;` lines by bpftool; we refuse them instead. */
@@ -38,8 +40,12 @@ const MAX_PADDING_BITS = 1 << 24;
 const ORDER_LEAF = new Set(['FUNC', 'VAR', 'DATASEC', 'DECL_TAG', 'UNKNOWN']);
 
 class CWriter {
-  /** The text of the current top-level type (one string: V8 joins the pieces as a rope). */
-  private out = '';
+  /**
+   * The header as bytes: each top-level declaration's text is copied in as soon as it is written,
+   * so the strings die young (kept as one rope, every piece survived into the old generation and
+   * the collector's copying of them cost more than writing them).
+   */
+  private readonly out = new TextBuffer(1 << 20);
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly fwdDone: Uint8Array;
@@ -59,6 +65,8 @@ class CWriter {
   private cycleAt = 0;
   private declDepth = 0;
   private readonly ptrSize: number;
+  /** The padding fields' types, widest first, with their sizes in bits. */
+  private readonly pads: readonly (readonly [string, number])[];
 
   constructor(private readonly btf: Btf) {
     const n = btf.lastId + 1;
@@ -71,6 +79,7 @@ class CWriter {
     this.alignMemo = new Int32Array(n).fill(-1);
     this.alignHeight = new Int32Array(n);
     this.ptrSize = guessPointerSize(btf);
+    this.pads = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
     for (let g: Btf | undefined = btf; g !== undefined; g = g.base) this.markReferenced(g);
   }
 
@@ -89,8 +98,8 @@ class CWriter {
 
   private t(id: number): BtfType | undefined { return this.btf.type(id); }
 
-  text(): string {
-    let text = HEADER;
+  text(): TextBuffer {
+    this.out.text(HEADER);
     for (let id = 1; id <= this.btf.lastId; id++) {
       // The kinds orderType settles at once need not be built (FUNC alone is 45% of vmlinux).
       if (this.order[id] === Order.None && ORDER_LEAF.has(this.btf.kindOf(id))) { this.order[id] = Order.Done; continue; }
@@ -104,13 +113,12 @@ class CWriter {
           this.btf.byteOffsetOf(at));
       }
       for (const q of this.queue) this.emitType(q, 0);
-      text += this.out;
-      this.out = '';
     }
-    return text + FOOTER;
+    this.out.text(FOOTER);
+    return this.out;
   }
 
-  private p(s: string): void { this.out += s; }
+  private p(s: string): void { this.out.text(s); }
 
   // ---- ordering: returns 1 when the type is fully defined where referenced, 0 when a
   // forward declaration suffices (or the type needs no declaration), -1 on an unbreakable loop.
@@ -331,7 +339,7 @@ class CWriter {
   private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number, id: number): string {
     if (cur >= next) return '';
     if (next - cur > MAX_PADDING_BITS) throw new BtfError(`a padding gap of ${next - cur} bits (bit ${cur} to ${next}) in type [${id}] is too large to write out`, this.btf.byteOffsetOf(id));
-    const pads: [string, number][] = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
+    const pads = this.pads;
     let s = '';
     let padBits = 8;
     let padType = 'char';
@@ -569,5 +577,10 @@ function guessPointerSize(btf: Btf): number {
 
 /** The C header bpftool's `format c` prints for this graph (for split BTF: base and split types, as bpftool does). */
 export function formatBtfC(btf: Btf): string {
+  return writeBtfC(btf).toString();
+}
+
+/** formatBtfC's text as UTF-8 bytes. */
+export function writeBtfC(btf: Btf): TextBuffer {
   return new CWriter(btf).text();
 }

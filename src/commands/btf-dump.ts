@@ -2,7 +2,7 @@
 // .BTF section or of a raw BTF file (e.g. /sys/kernel/btf/vmlinux), as bpftool prints it.
 
 import { basename, dirname, resolve } from 'node:path';
-import { type Btf, BtfError, decodeBtf, formatBtfC, isElf, readElf, writeBtfJson, writeBtfRaw } from '../../elf/index.js';
+import { type Btf, BtfError, decodeBtf, isElf, readElf, writeBtfC, writeBtfJson, writeBtfRawBytes } from '../../elf/index.js';
 
 export type BtfDumpFormat = 'raw' | 'c' | 'json';
 
@@ -45,8 +45,8 @@ export function loadBtf(bytes: Uint8Array, base?: Uint8Array): Btf {
 export function dumpBtfTo(bytes: Uint8Array, options: BtfDumpOptions, write: (text: string | Uint8Array) => void): void {
   const btf = loadBtf(bytes, options.base);
   switch (options.format ?? 'raw') {
-    case 'raw': writeBtfRaw(btf, write); break;
-    case 'c': write(formatBtfC(btf)); break;
+    case 'raw': writeBtfRawBytes(btf, write); break;
+    case 'c': write(writeBtfC(btf).bytes()); break;
     case 'json': write(writeBtfJson(btf).bytes()); break;
   }
 }
