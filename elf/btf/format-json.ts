@@ -4,8 +4,8 @@
 
 import { TextBuffer } from '../../isa/index.js';
 import type { Btf } from './btf.js';
-import { KIND_NAMES } from './kinds.js';
-import { appendInt, appendName, NameStyle } from './listing-bytes.js';
+import { infoVlen } from './fields.js';
+import { appendInt, appendName, listedKind, NameStyle } from './listing-bytes.js';
 import { LINKAGES, type BtfType } from './types.js';
 
 const str = (s: string): string => JSON.stringify(s === '' ? '(anon)' : s);
@@ -78,14 +78,10 @@ export function writeBtfJson(btf: Btf): TextBuffer {
 /** One record of the common kinds; false (nothing written) for the others. */
 function writeRecordJson(out: TextBuffer, btf: Btf, id: number, words: Uint32Array, p: number): boolean {
   const info = words[p + 1]!;
-  const kind = KIND_NAMES[(info >>> 24) & 0x7f];
-  const vlen = info & 0xffffff;
+  const kind = listedKind(info);
+  if (kind === undefined) return false;
+  const vlen = infoVlen(info);
   const st = words[p + 2]!;
-  switch (kind) {
-    case 'PTR': case 'CONST': case 'VOLATILE': case 'RESTRICT': case 'TYPEDEF': case 'TYPE_TAG': case 'FUNC':
-    case 'FUNC_PROTO': case 'STRUCT': case 'UNION': case 'ARRAY': case 'ENUM': break;
-    default: return false;
-  }
   out.text('{"id":');
   out.decimal(id, 0);
   out.text(',"kind":"');

@@ -4,6 +4,24 @@
 
 import type { TextBuffer } from '../../isa/index.js';
 import type { Btf } from './btf.js';
+import { infoKind } from './fields.js';
+import { KIND_NAMES } from './kinds.js';
+
+/** The kinds the byte-level listings write from the records themselves (the others go through a type object). */
+export type ListedKind = 'PTR' | 'CONST' | 'VOLATILE' | 'RESTRICT' | 'TYPEDEF' | 'TYPE_TAG' | 'FUNC' | 'FUNC_PROTO' | 'STRUCT' | 'UNION' | 'ARRAY' | 'ENUM';
+
+const LISTED: readonly (ListedKind | undefined)[] = KIND_NAMES.map((k) => {
+  switch (k) {
+    case 'PTR': case 'CONST': case 'VOLATILE': case 'RESTRICT': case 'TYPEDEF': case 'TYPE_TAG': case 'FUNC':
+    case 'FUNC_PROTO': case 'STRUCT': case 'UNION': case 'ARRAY': case 'ENUM': return k;
+    default: return undefined;
+  }
+});
+
+/** The kind of a record's info word when it is one the listings write from the record; undefined otherwise. */
+export function listedKind(info: number): ListedKind | undefined {
+  return LISTED[infoKind(info)];
+}
 
 /** How a name is written: as JSON.stringify writes it, or bare. */
 export const enum NameStyle { Json, Bare }
