@@ -196,6 +196,8 @@ out.push('', '## Why the in-process rows are where they are', '',
   '  (read, readSection) 9%, the BTF\'s structural check and decoding (walkTypesStructure, decodeBtf, materialize)',
   '  7%, attr encoding and Buffer.from 8%, struct_ops map discovery 2%, module compilation 5%. libbpf 1.1 does the',
   '  same parsing in C.');
+// The rows whose target is not met, measured by hand in CPU time (wall time under load says little).
+out.push('', ...readFileSync(join(root, 'bench', 'where-the-time-goes.md'), 'utf8').trimEnd().split('\n'));
 if (profiles.length > 0) {
   out.push('', '## Where the time goes in the rows whose target is not met', '',
     'One run of each under `node --cpu-prof` (bench/profile.mjs; sampling every 0.1 ms, which slows it), the functions',

@@ -28,7 +28,21 @@ export function assessBpfAccess(platform: string, statusText: string | undefined
   return { available: false, reason: 'loading BPF programs needs CAP_BPF (or CAP_SYS_ADMIN); this process has neither' };
 }
 
+/** A positive verdict, kept for the process (a load asks for it every time). */
+let granted: BpfAccess | undefined;
+
+/**
+ * Whether this process can use bpf(2). Once it can, that is kept: a process that drops its
+ * capabilities later gets EPERM from bpf(2) itself. A negative verdict is asked again.
+ */
 export function bpfAccess(): BpfAccess {
+  if (granted !== undefined) return granted;
+  const a = readBpfAccess();
+  if (a.available) granted = a;
+  return a;
+}
+
+function readBpfAccess(): BpfAccess {
   let status: string | undefined;
   try {
     status = readFileSync('/proc/self/status', 'utf8');

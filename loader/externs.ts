@@ -25,8 +25,18 @@ export function parseKconfig(text: string): Map<string, string> {
   return m;
 }
 
-/** The running kernel's configuration: /proc/config.gz, else /boot/config-$(uname -r). */
+let kernelConfig: Map<string, string> | undefined;
+
+/**
+ * The running kernel's configuration: /proc/config.gz, else /boot/config-$(uname -r). Read once per
+ * process (it is the running kernel's: it does not change under a process), not once per load.
+ */
 export function readKernelConfig(): Map<string, string> {
+  kernelConfig ??= readKernelConfigFiles();
+  return kernelConfig;
+}
+
+function readKernelConfigFiles(): Map<string, string> {
   try {
     return parseKconfig(gunzipSync(readFileSync('/proc/config.gz')).toString('utf8'));
   } catch { /* fall through */ }

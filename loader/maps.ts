@@ -194,12 +194,21 @@ export class BpfMap {
 
   /** The value for `key`, undefined when absent. Per-CPU maps return all slots concatenated. */
   lookup(key: Uint8Array, flags = 0): Uint8Array | undefined {
-    const k = this.#key(key);
-    const c = this.#elem().lookup;
-    copyKey(c.key, k);
-    setFlags(c, flags);
-    if (this.#call(BpfCommand.MAP_LOOKUP_ELEM, c) === undefined) return undefined;
-    return c.value.slice(); // a copy the caller owns
+    // The hot path of map access, written out: each step below was a call of its own.
+    if (key.length !== this.info.keySize) this.#key(key);
+    const c = (this.#scratch ?? this.#elem()).lookup;
+    copyKey(c.key, key);
+    if (flags !== c.flags) setFlags(c, flags);
+    const r = c.call(BpfCommand.MAP_LOOKUP_ELEM);
+    if (r < 0) {
+      if (r === -ENOENT) return undefined;
+      throw new SyscallError('bpf', -r, bpfCommandName(BpfCommand.MAP_LOOKUP_ELEM));
+    }
+    const v = c.value;
+    if (v.length > 32) return v.slice(); // a copy the caller owns
+    const out = new Uint8Array(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = v[i]!;
+    return out;
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlags.ANY): void {

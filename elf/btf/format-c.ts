@@ -3,9 +3,10 @@
 // embeds, with forward declarations where pointers close a cycle, anonymous types inlined, padding
 // written out as `long: 64;` style fields and duplicate names suffixed `___N`.
 
+import { TextBuffer } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
-import { typeIdsOf } from './fields.js';
+import { forEachField, typeIdsOf } from './fields.js';
 import type { BtfArray, BtfEnum, BtfEnum64, BtfFuncProto, BtfStruct, BtfType, BtfUnion } from './types.js';
 
 const HEADER = `#ifndef __VMLINUX_H__
@@ -28,20 +29,35 @@ const enum Emit { None = 0, Busy = 1, Done = 2 }
 
 type Composite = BtfStruct | BtfUnion;
 
-const tabs = (n: number): string => '\t'.repeat(n);
+const TABS = Array.from({ length: 16 }, (_, n) => '\t'.repeat(n));
+const tabs = (n: number): string => TABS[n] ?? '\t'.repeat(n);
 /** Reference chains longer than this are loops in a malformed graph. */
 const MAX_DEPTH = 256;
 /** Gaps beyond this (2 MiB) are written as `long: 64;` lines by bpftool; we refuse them instead. */
 const MAX_PADDING_BITS = 1 << 24;
 
+/** Kinds orderType finishes at once without looking further (its default case): FUNC, VAR, DATASEC, DECL_TAG and unknown kinds. */
+const ORDER_LEAF = new Set(['FUNC', 'VAR', 'DATASEC', 'DECL_TAG', 'UNKNOWN']);
+
 class CWriter {
-  private out: string[] = [];
+  /**
+   * The header as bytes: each top-level declaration's text is copied in as soon as it is written,
+   * so the strings die young (kept as one rope, every piece survived into the old generation and
+   * the collector's copying of them cost more than writing them).
+   */
+  private readonly out = new TextBuffer(1 << 20);
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly fwdDone: Uint8Array;
   private readonly referenced: Uint8Array;
-  private readonly typeNameCache = new Map<number, string>();
-  private readonly identNameCache = new Map<number, string>();
+  private readonly typeNameCache: (string | undefined)[];
+  private readonly identNameCache: (string | undefined)[];
+  /** alignOf's result by id, with the depth its walk went below the id (-1: not yet known). */
+  private readonly alignMemo: Int32Array;
+  private readonly alignHeight: Int32Array;
+  /** The deepest depth the current alignOf walk reached, and whether it hit MAX_DEPTH. */
+  private alignDeepest = 0;
+  private alignCut = false;
   private readonly typeNames = new Map<string, number>();
   private readonly identNames = new Map<string, number>();
   private queue: number[] = [];
@@ -49,6 +65,8 @@ class CWriter {
   private cycleAt = 0;
   private declDepth = 0;
   private readonly ptrSize: number;
+  /** The padding fields' types, widest first, with their sizes in bits. */
+  private readonly pads: readonly (readonly [string, number])[];
 
   constructor(private readonly btf: Btf) {
     const n = btf.lastId + 1;
@@ -56,20 +74,36 @@ class CWriter {
     this.emit = new Uint8Array(n);
     this.fwdDone = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
+    this.typeNameCache = new Array<string | undefined>(n);
+    this.identNameCache = new Array<string | undefined>(n);
+    this.alignMemo = new Int32Array(n).fill(-1);
+    this.alignHeight = new Int32Array(n);
     this.ptrSize = guessPointerSize(btf);
-    for (let id = 1; id <= btf.lastId; id++) this.markReferenced(btf.requireType(id));
+    this.pads = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
+    for (let g: Btf | undefined = btf; g !== undefined; g = g.base) this.markReferenced(g);
   }
 
-  private markReferenced(t: BtfType): void {
-    for (const id of typeIdsOf(t)) this.referenced[id] = 1;
+  /** Marks the ids the graph's own types refer to: from the records themselves when decoded (no type is built). */
+  private markReferenced(g: Btf): void {
+    const raw = g.raw;
+    if (raw === undefined) {
+      for (let id = g.firstId; id <= g.lastId; id++) for (const r of typeIdsOf(g.requireType(id))) this.referenced[r] = 1;
+      return;
+    }
+    const { words, offsets } = raw;
+    const referenced = this.referenced;
+    const mark = (w: number): void => { referenced[words[w]!] = 1; };
+    for (let i = 0; i < offsets.length; i++) forEachField(words, offsets[i]!, 'ids', mark);
   }
 
   private t(id: number): BtfType | undefined { return this.btf.type(id); }
 
-  text(): string {
-    const parts = [HEADER];
+  text(): TextBuffer {
+    this.out.text(HEADER);
     for (let id = 1; id <= this.btf.lastId; id++) {
-      this.queue = [];
+      // The kinds orderType settles at once need not be built (FUNC alone is 45% of vmlinux).
+      if (this.order[id] === Order.None && ORDER_LEAF.has(this.btf.kindOf(id))) { this.order[id] = Order.Done; continue; }
+      this.queue.length = 0;
       // libbpf (btf_dump_order_type) refuses a type that contains itself other than through a
       // pointer to a named struct or union; bpftool then prints nothing. So do we, rather than
       // leave out every type that depends on it.
@@ -79,14 +113,12 @@ class CWriter {
           this.btf.byteOffsetOf(at));
       }
       for (const q of this.queue) this.emitType(q, 0);
-      parts.push(this.out.join(''));
-      this.out = [];
     }
-    parts.push(FOOTER);
-    return parts.join('');
+    this.out.text(FOOTER);
+    return this.out;
   }
 
-  private p(s: string): void { this.out.push(s); }
+  private p(s: string): void { this.out.text(s); }
 
   // ---- ordering: returns 1 when the type is fully defined where referenced, 0 when a
   // forward declaration suffices (or the type needs no declaration), -1 on an unbreakable loop.
@@ -234,21 +266,21 @@ class CWriter {
   }
 
   private typeName(id: number): string {
-    let s = this.typeNameCache.get(id);
+    let s = this.typeNameCache[id];
     if (s === undefined) {
       const name = this.btf.nameOf(id);
       s = name === '' ? '' : this.dedup(this.typeNames, name);
-      this.typeNameCache.set(id, s);
+      this.typeNameCache[id] = s;
     }
     return s;
   }
 
   private identName(id: number): string {
-    let s = this.identNameCache.get(id);
+    let s = this.identNameCache[id];
     if (s === undefined) {
       const name = this.btf.nameOf(id);
       s = name === '' ? '' : this.dedup(this.identNames, name);
-      this.identNameCache.set(id, s);
+      this.identNameCache[id] = s;
     }
     return s;
   }
@@ -307,7 +339,7 @@ class CWriter {
   private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number, id: number): string {
     if (cur >= next) return '';
     if (next - cur > MAX_PADDING_BITS) throw new BtfError(`a padding gap of ${next - cur} bits (bit ${cur} to ${next}) in type [${id}] is too large to write out`, this.btf.byteOffsetOf(id));
-    const pads: [string, number][] = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
+    const pads = this.pads;
     let s = '';
     let padBits = 8;
     let padType = 'char';
@@ -354,9 +386,35 @@ class CWriter {
     return t.size % max !== 0;
   }
 
+  /**
+   * Memoised: a result whose walk did not reach MAX_DEPTH is kept with the depth the walk went
+   * below the id, and reused wherever the same walk would again stay above MAX_DEPTH (struct
+   * members are asked for again and again; the answer is the same unless the depth cut it short).
+   */
   private alignOf(id: number, depth = 0): number {
+    const memo = this.alignMemo[id];
+    if (memo !== undefined && memo >= 0 && depth + this.alignHeight[id]! <= MAX_DEPTH) {
+      if (depth + this.alignHeight[id]! > this.alignDeepest) this.alignDeepest = depth + this.alignHeight[id]!;
+      return memo;
+    }
+    const outerDeepest = this.alignDeepest;
+    const outerCut = this.alignCut;
+    this.alignDeepest = depth;
+    this.alignCut = false;
+    const a = this.alignWalk(id, depth);
+    if (!this.alignCut && memo !== undefined) {
+      this.alignMemo[id] = a;
+      this.alignHeight[id] = this.alignDeepest - depth;
+    }
+    this.alignDeepest = Math.max(outerDeepest, this.alignDeepest);
+    this.alignCut ||= outerCut;
+    return a;
+  }
+
+  private alignWalk(id: number, depth: number): number {
+    if (depth > MAX_DEPTH) { this.alignCut = true; return 0; }
     const t = this.t(id);
-    if (t === undefined || depth > MAX_DEPTH) return 0;
+    if (t === undefined) return 0;
     switch (t.kind) {
       case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': return Math.min(this.ptrSize, t.size);
       case 'PTR': return this.ptrSize;
@@ -519,5 +577,10 @@ function guessPointerSize(btf: Btf): number {
 
 /** The C header bpftool's `format c` prints for this graph (for split BTF: base and split types, as bpftool does). */
 export function formatBtfC(btf: Btf): string {
+  return writeBtfC(btf).toString();
+}
+
+/** formatBtfC's text as UTF-8 bytes. */
+export function writeBtfC(btf: Btf): TextBuffer {
   return new CWriter(btf).text();
 }

@@ -15,6 +15,6 @@ export {
 } from './sanitize.js';
 export { forEachField, type BtfFieldSet, infoKind, infoVlen, mapTypeIds, RECORD_LAYOUT, type RecordLayout, recordWords, stringsOf, typeIdsOf } from './fields.js';
 export { type StringSection, withStringSection } from './restring.js';
-export { formatBtfRaw, formatTypeRaw, writeBtfRaw } from './format-raw.js';
-export { formatBtfC } from './format-c.js';
-export { formatBtfJson, formatTypeJson } from './format-json.js';
+export { formatBtfRaw, formatTypeRaw, writeBtfRaw, writeBtfRawBytes } from './format-raw.js';
+export { formatBtfC, writeBtfC } from './format-c.js';
+export { formatBtfJson, formatTypeJson, writeBtfJson } from './format-json.js';

@@ -1,5 +1,6 @@
 // File input and stdout output for the CLI (output files: output-file.ts).
 
+import { isAscii } from 'node:buffer';
 import { readFileSync, writeSync } from 'node:fs';
 import { UsageError } from './usage-error.js';
 
@@ -11,6 +12,16 @@ export function readInput(path: string): Uint8Array {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : code;
     throw new UsageError(`${path}: cannot read: ${why}`);
   }
+}
+
+/**
+ * A source file's text (UTF-8, a leading BOM dropped, bad sequences as U+FFFD: TextDecoder's
+ * reading). Plain ASCII, the usual case, is read as Latin-1, which gives the same string several
+ * times faster than the UTF-8 decoder on a large file.
+ */
+export function utf8Text(bytes: Uint8Array): string {
+  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  return new TextDecoder().decode(bytes);
 }
 
 /** Stdout was closed by its reader. */

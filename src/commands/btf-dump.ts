@@ -2,7 +2,7 @@
 // .BTF section or of a raw BTF file (e.g. /sys/kernel/btf/vmlinux), as bpftool prints it.
 
 import { basename, dirname, resolve } from 'node:path';
-import { type Btf, BtfError, decodeBtf, formatBtfC, formatBtfJson, isElf, readElf, writeBtfRaw } from '../../elf/index.js';
+import { type Btf, BtfError, decodeBtf, isElf, readElf, writeBtfC, writeBtfJson, writeBtfRawBytes } from '../../elf/index.js';
 
 export type BtfDumpFormat = 'raw' | 'c' | 'json';
 
@@ -41,18 +41,18 @@ export function loadBtf(bytes: Uint8Array, base?: Uint8Array): Btf {
   return decodeBtf(btfBytesOfFile(bytes), { base: baseBtf });
 }
 
-/** Writes the dump to `write` in pieces (the raw listing streams; C and JSON come in one piece). */
-export function dumpBtfTo(bytes: Uint8Array, options: BtfDumpOptions, write: (text: string) => void): void {
+/** Writes the dump to `write` in pieces (the raw listing streams; C and JSON come in one piece, JSON as UTF-8 bytes). */
+export function dumpBtfTo(bytes: Uint8Array, options: BtfDumpOptions, write: (text: string | Uint8Array) => void): void {
   const btf = loadBtf(bytes, options.base);
   switch (options.format ?? 'raw') {
-    case 'raw': writeBtfRaw(btf, write); break;
-    case 'c': write(formatBtfC(btf)); break;
-    case 'json': write(formatBtfJson(btf)); break;
+    case 'raw': writeBtfRawBytes(btf, write); break;
+    case 'c': write(writeBtfC(btf).bytes()); break;
+    case 'json': write(writeBtfJson(btf).bytes()); break;
   }
 }
 
 export function dumpBtf(bytes: Uint8Array, options: BtfDumpOptions = {}): string {
   const out: string[] = [];
-  dumpBtfTo(bytes, options, (s) => out.push(s));
+  dumpBtfTo(bytes, options, (s) => out.push(typeof s === 'string' ? s : Buffer.from(s.buffer, s.byteOffset, s.length).toString('utf8')));
   return out.join('');
 }
