@@ -1,7 +1,14 @@
 // Hand-written programs for what the verifier infers from comparisons and from the program's
 // context (labelled live by the kernel in test/verifier-model.test.ts).
 
+import type { MapInfo } from '../../verifier/index.js';
 import type { ModelCase } from './verifier-cases.js';
+
+/** A frozen array map, read-only for programs (BPF_F_RDONLY_PROG), as libbpf loads .rodata. */
+const RODATA: MapInfo = { type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0x80,
+  frozenValue: Uint8Array.from([0, 5, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80]) };
+/** `load` from the rodata value into r2, then a read through uninitialised r9 where `deadIf` holds. */
+const rodataBranch = (load: string, deadIf: string): string[] => ['r1 = map_value(0) + 0', load, `${deadIf} goto +1`, 'goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'];
 
 /**
  * r6 = skb->sk (checked), r7 = sk_fullsock(r6) unchecked with a copy in r8, r0 = sk_fullsock(r6)
@@ -21,5 +28,12 @@ export const inferenceCases: readonly ModelCase[] = [
   { name: 'jne false branch: or_null equal to not-null', type: 'cgroup_skb', asm: twoFullsocks(true, jne('r7'), 2) },
   { name: 'jeq true branch: or_null equal to not-null', type: 'cgroup_skb', asm: twoFullsocks(true, jeq('r7'), 3) },
   { name: 'jeq true branch: the copy stays or_null', type: 'cgroup_skb', asm: twoFullsocks(true, jeq('r8'), 3) },
+  // Loads from a frozen read-only map are the constants it holds: branches on them are decided.
+  { name: 'rodata u8 load folded', type: 'socket_filter', maps: [RODATA], asm: rodataBranch('r2 = *(u8 *)(r1 + 0)', 'if r2 != 0') },
+  { name: 'rodata u8 load folded, live branch', type: 'socket_filter', maps: [RODATA], asm: rodataBranch('r2 = *(u8 *)(r1 + 1)', 'if r2 == 5') },
+  { name: 'rodata s8 load sign-extends', type: 'socket_filter', maps: [RODATA], asm: rodataBranch('r2 = *(s8 *)(r1 + 2)', 'if r2 s> -1') },
+  { name: 'rodata u64 load folded', type: 'socket_filter', maps: [RODATA], asm: rodataBranch('r2 = *(u64 *)(r1 + 8)', 'if r2 s> 0') },
+  { name: 'rodata constant as an offset', type: 'socket_filter', maps: [RODATA], asm: ['r1 = map_value(0) + 0', 'r2 = *(u8 *)(r1 + 1)', 'r1 += r2', 'r0 = *(u64 *)(r1 + 4)', 'r0 = 0', 'exit'] },
+  { name: 'rodata variable offset not folded', type: 'socket_filter', maps: [RODATA], asm: ['call 7', 'r0 &= 1', 'r1 = map_value(0) + 0', 'r1 += r0', ...rodataBranch('r2 = *(u8 *)(r1 + 0)', 'if r2 != 0').slice(1)] },
   { name: 'jne false branch: both or_null', type: 'cgroup_skb', asm: twoFullsocks(false, jne('r7'), 2) },
 ];

@@ -6,7 +6,7 @@
 import { encodeInstructions, type Instruction } from '../../isa/index.js';
 import { sys } from '../../src/internal.js';
 import type { MapInfo } from '../../verifier/index.js';
-import { loadBtf } from '../../loader/index.js';
+import { BpfMap, loadBtf } from '../../loader/index.js';
 import { assemble, createMap } from './bpf-raw.js';
 
 const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys;
@@ -57,10 +57,18 @@ export interface LiveMaps {
 }
 
 export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
-  const owned = maps.map((m) => createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0));
+  const owned = maps.map((m) => (m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
   const info: Record<number, MapInfo> = {};
   owned.forEach((o, i) => { info[o.fd] = maps[i]!; });
   return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
+}
+
+/** A map with its value at key 0 written and then frozen, as libbpf loads .rodata. */
+function frozenMap(m: MapInfo, value: Uint8Array): { fd: number; close(): void } {
+  const map = BpfMap.create({ name: 'tsbpf_ro', type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0 });
+  map.update(new Uint8Array(4), value);
+  map.freeze();
+  return map;
 }
 
 /** A subprogram of a case loaded with BTF func_info: its first slot and whether it is global. */

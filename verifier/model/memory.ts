@@ -6,7 +6,7 @@
 import { formatTnum, tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from '../scalar/tnum.js';
 import { truncateScalar } from '../scalar/alu.js';
 import { signExtend64 } from '../scalar/sext.js';
-import { asS32, S64_MIN } from '../scalar/scalar.js';
+import { asS32, knownScalar, S64_MIN } from '../scalar/scalar.js';
 import type { AccessKind } from '../tables/types.js';
 import { type Env, regs } from './env.js';
 import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-info.js';
@@ -17,6 +17,7 @@ import { checkSockAccess } from './sock.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { checkPacketAlignment } from './packet-access.js';
 import { checkCtxAccess, checkFlowKeysAccess } from './ctx-access.js';
+import { frozenMapRead } from './rodata.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -154,7 +155,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       checkMapAccessType(reg, off, size, kind);
       checkMemRegion(reg, regno, off, size, reg.map!.valueSize, false);
       checkMapFieldAccess(reg, off, size);
-      if (kind === 'read') loaded = unknownReg();
+      if (kind === 'read') { const v = frozenMapRead(reg, off, size); loaded = v === undefined ? unknownReg() : scalarReg(knownScalar(v)); }
       break;
     }
     case 'map_key': {
