@@ -5,7 +5,7 @@ import type { MapInfo } from '../../verifier/index.js';
 import type { ModelCase } from './verifier-cases.js';
 
 /** A frozen array map, read-only for programs (BPF_F_RDONLY_PROG), as libbpf loads .rodata. */
-const RODATA: MapInfo = { type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0x80,
+const RODATA: MapInfo = { name: 'tsbpf_ro', type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0x80,
   frozenValue: Uint8Array.from([0, 5, 0xff, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0x80]) };
 /** `load` from the rodata value into r2, then a read through uninitialised r9 where `deadIf` holds. */
 const rodataBranch = (load: string, deadIf: string): string[] => ['r1 = map_value(0) + 0', load, `${deadIf} goto +1`, 'goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit'];
@@ -35,5 +35,9 @@ export const inferenceCases: readonly ModelCase[] = [
   { name: 'rodata u64 load folded', type: 'socket_filter', maps: [RODATA], asm: rodataBranch('r2 = *(u64 *)(r1 + 8)', 'if r2 s> 0') },
   { name: 'rodata constant as an offset', type: 'socket_filter', maps: [RODATA], asm: ['r1 = map_value(0) + 0', 'r2 = *(u8 *)(r1 + 1)', 'r1 += r2', 'r0 = *(u64 *)(r1 + 4)', 'r0 = 0', 'exit'] },
   { name: 'rodata variable offset not folded', type: 'socket_filter', maps: [RODATA], asm: ['call 7', 'r0 &= 1', 'r1 = map_value(0) + 0', 'r1 += r0', ...rodataBranch('r2 = *(u8 *)(r1 + 0)', 'if r2 != 0').slice(1)] },
+  // The loop's final log line is the state it came back to (print_verifier_state): registers, stack slots.
+  { name: 'infinite loop: old state with stack slots', type: 'socket_filter', asm: ['r2 = 5', '*(u64 *)(r10 - 8) = r2', '*(u32 *)(r10 - 16) = 7', 'r3 = r10', 'r3 += -8', 'r4 = r1', 'r4 += 8', 'r0 = 0', 'if r0 > 0 goto +1', 'r0 = 1', 'goto -2'] },
+  { name: 'infinite loop: old state with a map value pointer', type: 'socket_filter', maps: [RODATA], asm: ['r6 = map_value(0) + 4', 'r0 = 0', 'if r0 > 0 goto +1', 'r0 = 1', 'goto -2'] },
+  { name: 'infinite loop: conditional on ctx', type: 'socket_filter', asm: ['r0 = r1', 'r2 = r0', 'r3 = r0', 'if r1 == 0 goto -3', 'r0 = 0', 'exit'] },
   { name: 'jne false branch: both or_null', type: 'cgroup_skb', asm: twoFullsocks(false, jne('r7'), 2) },
 ];
