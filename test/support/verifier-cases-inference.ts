@@ -23,6 +23,16 @@ function twoFullsocks(checkR0: boolean, tail: readonly string[], end: number): s
 const jne = (reg: string): string[] => ['if r0 != r7 goto +1', `r0 = *(u32 *)(${reg} + 8)`, 'r0 = 1', 'exit'];
 const jeq = (reg: string): string[] => ['if r0 == r7 goto +1', 'goto +1', `r0 = *(u32 *)(${reg} + 8)`, 'r0 = 1', 'exit'];
 
+/** XDP: r7 = data checked for 8 bytes, then `call` with the ctx in r1 and r2 = 0, then `after`. */
+const xdpPktThenCall = (call: readonly string[], after: readonly string[]): string[] => [
+  'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r6 = r1', 'r7 = r2', 'r4 = r2', 'r4 += 8', `if r4 > r3 goto +${call.length + after.length + 2}`,
+  'r1 = r6', 'r2 = 0', ...call, ...after, 'r0 = 2', 'exit',
+];
+/** bpf_get_stack(ctx, fp-64, 64, 0), then a read through uninitialised r9 where `deadIf` holds. */
+const getStackThen = (deadIf: string): string[] => [
+  'r2 = r10', 'r2 += -64', 'r3 = 64', 'r4 = 0', 'call 67', `${deadIf} goto +1`, 'goto +1', 'r0 = *(u64 *)(r9 + 0)', 'r0 = 0', 'exit',
+];
+
 export const inferenceCases: readonly ModelCase[] = [
   // jeq/jne between two pointers: a maybe-NULL one equal to a not-NULL one is not NULL either.
   { name: 'jne false branch: or_null equal to not-null', type: 'cgroup_skb', asm: twoFullsocks(true, jne('r7'), 2) },
@@ -39,5 +49,20 @@ export const inferenceCases: readonly ModelCase[] = [
   { name: 'infinite loop: old state with stack slots', type: 'socket_filter', asm: ['r2 = 5', '*(u64 *)(r10 - 8) = r2', '*(u32 *)(r10 - 16) = 7', 'r3 = r10', 'r3 += -8', 'r4 = r1', 'r4 += 8', 'r0 = 0', 'if r0 > 0 goto +1', 'r0 = 1', 'goto -2'] },
   { name: 'infinite loop: old state with a map value pointer', type: 'socket_filter', maps: [RODATA], asm: ['r6 = map_value(0) + 4', 'r0 = 0', 'if r0 > 0 goto +1', 'r0 = 1', 'goto -2'] },
   { name: 'infinite loop: conditional on ctx', type: 'socket_filter', asm: ['r0 = r1', 'r2 = r0', 'r3 = r0', 'if r1 == 0 goto -3', 'r0 = 0', 'exit'] },
+  // Helpers that change packet data invalidate every packet pointer, spilled ones too.
+  { name: 'xdp_adjust_head invalidates packet pointers', type: 'xdp', asm: xdpPktThenCall(['call 44'], ['r0 = *(u8 *)(r7 + 0)']) },
+  { name: 'xdp_adjust_meta invalidates spilled packet pointers', type: 'xdp', asm: xdpPktThenCall(['*(u64 *)(r10 - 8) = r7', 'call 54'], ['r7 = *(u64 *)(r10 - 8)', 'r0 = *(u8 *)(r7 + 0)']) },
+  { name: 'xdp_adjust_head, packet read again after it', type: 'xdp', asm: xdpPktThenCall(['call 44'], ['r2 = *(u32 *)(r6 + 0)', 'r3 = *(u32 *)(r6 + 4)', 'r4 = r2', 'r4 += 1', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 0)']) },
+  { name: 'skb_store_bytes from the packet', type: 'sched_cls', asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +4', 'r3 = r2', 'r2 = 0', 'r4 = 4', 'r5 = 0', 'call 9', 'r0 = 0', 'exit'] },
+  // bpf_get_netns_cookie takes the ctx or NULL; bpf_get_socket_cookie the ctx only.
+  { name: 'get_netns_cookie(NULL) in cgroup_sock_addr', type: 'cgroup_sock_addr', expectedAttachType: 8, asm: ['r1 = 0', 'call 122', 'r0 = 1', 'exit'] },
+  { name: 'get_netns_cookie(1) in cgroup_sock_addr', type: 'cgroup_sock_addr', expectedAttachType: 8, asm: ['r1 = 1', 'call 122', 'r0 = 1', 'exit'] },
+  { name: 'get_socket_cookie(NULL) in cgroup_sock', type: 'cgroup_sock', expectedAttachType: 2, asm: ['r1 = 0', 'call 46', 'r0 = 1', 'exit'] },
+  { name: 'get_socket_cookie(ctx) in socket_filter', type: 'socket_filter', asm: ['call 46', 'r0 = 0', 'exit'] },
+  // bpf_get_stack's result is a length or an error: [-MAX_ERRNO, size].
+  { name: 'get_stack result at most the size', type: 'tracepoint', asm: getStackThen('if r0 s> 64') },
+  { name: 'get_stack result may be the size', type: 'tracepoint', asm: getStackThen('if r0 s> 63') },
+  { name: 'get_stack result at least -MAX_ERRNO', type: 'tracepoint', asm: getStackThen('if r0 s< -4095') },
+  { name: 'get_stack result may be -MAX_ERRNO', type: 'tracepoint', asm: getStackThen('if r0 s< -4094') },
   { name: 'jne false branch: both or_null', type: 'cgroup_skb', asm: twoFullsocks(false, jne('r7'), 2) },
 ];
