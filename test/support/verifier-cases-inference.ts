@@ -23,6 +23,11 @@ function twoFullsocks(checkR0: boolean, tail: readonly string[], end: number): s
 const jne = (reg: string): string[] => ['if r0 != r7 goto +1', `r0 = *(u32 *)(${reg} + 8)`, 'r0 = 1', 'exit'];
 const jeq = (reg: string): string[] => ['if r0 == r7 goto +1', 'goto +1', `r0 = *(u32 *)(${reg} + 8)`, 'r0 = 1', 'exit'];
 
+const QUEUE: MapInfo = { type: 22, keySize: 0, valueSize: 8, maxEntries: 4 };
+const BLOOM: MapInfo = { type: 30, keySize: 0, valueSize: 8, maxEntries: 16 };
+/** `call id` with map 0 in r1, fp-`at` in r2 and 0 in r3, after `before`. */
+const keylessCall = (id: number, at = 8, before: readonly string[] = []): string[] => [...before, 'r2 = r10', `r2 += -${at}`, 'r1 = map_fd(0)', 'r3 = 0', `call ${id}`, 'r0 = 0', 'exit'];
+
 /** XDP: r7 = data checked for 8 bytes, then `call` with the ctx in r1 and r2 = 0, then `after`. */
 const xdpPktThenCall = (call: readonly string[], after: readonly string[]): string[] => [
   'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r6 = r1', 'r7 = r2', 'r4 = r2', 'r4 += 8', `if r4 > r3 goto +${call.length + after.length + 2}`,
@@ -64,5 +69,13 @@ export const inferenceCases: readonly ModelCase[] = [
   { name: 'get_stack result may be the size', type: 'tracepoint', asm: getStackThen('if r0 s> 63') },
   { name: 'get_stack result at least -MAX_ERRNO', type: 'tracepoint', asm: getStackThen('if r0 s< -4095') },
   { name: 'get_stack result may be -MAX_ERRNO', type: 'tracepoint', asm: getStackThen('if r0 s< -4094') },
+  // Queue, stack and bloom filter maps: only push/pop/peek, with the value as the argument.
+  { name: 'queue push', type: 'socket_filter', maps: [QUEUE], asm: keylessCall(87, 8, ['*(u64 *)(r10 - 8) = 0']) },
+  { name: 'queue push of uninitialised stack', type: 'socket_filter', maps: [QUEUE], asm: keylessCall(87) },
+  { name: 'queue push of 4 bytes', type: 'socket_filter', maps: [QUEUE], asm: keylessCall(87, 4, ['*(u32 *)(r10 - 4) = 0']) },
+  { name: 'queue pop into uninitialised stack', type: 'socket_filter', maps: [QUEUE], asm: keylessCall(88) },
+  { name: 'bloom filter peek', type: 'socket_filter', maps: [BLOOM], asm: keylessCall(89, 8, ['*(u64 *)(r10 - 8) = 0']) },
+  { name: 'bloom filter pop', type: 'socket_filter', maps: [BLOOM], asm: keylessCall(88) },
+  { name: 'queue lookup', type: 'socket_filter', maps: [QUEUE], asm: keylessCall(1, 8, ['*(u64 *)(r10 - 8) = 0']) },
   { name: 'jne false branch: both or_null', type: 'cgroup_skb', asm: twoFullsocks(false, jne('r7'), 2) },
 ];

@@ -22,6 +22,7 @@ import { checkMapFieldAccess } from './map-fields.js';
 import { acquiresFromMap, checkSockmapCompat, isSockmap, sockmapValueArg } from './sockmap.js';
 import { SIZE_BOUNDED_RESULT } from '../tables/context-helpers.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
+import { checkKeylessMapHelper, KEYLESS_MAPS } from './queue-maps.js';
 import { sizeBoundedResult } from './helper-result.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
@@ -178,7 +179,8 @@ function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (isSockmap(meta.map)) { checkSockmapCompat(env, fn, meta.map); return; }
   const t = meta.map.type;
   const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY, MapType.SK_STORAGE] as number[];
-  if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
+  if (KEYLESS_MAPS.includes(t)) checkKeylessMapHelper(fn, t);
+  else if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
   if ((t === MapType.RINGBUF || t === MapType.PERF_EVENT_ARRAY || t === MapType.PROG_ARRAY) && fn.mapTypes === undefined) {
     reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);

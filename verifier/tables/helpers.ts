@@ -40,6 +40,10 @@ const list: HelperPrototype[] = [
   proto(160, 'integer', []),
   proto(28, 'integer', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], { pktAccess: true }),
   proto(34, 'integer', ['ctx']),
+  // Queue, stack and bloom filter maps (keyless: the value is the argument).
+  proto(87, 'integer', ['const_map_ptr', 'map_value', 'anything'], { mapTypes: [M.QUEUE, M.STACK, M.BLOOM_FILTER], pktAccess: true }),
+  proto(88, 'integer', ['const_map_ptr', 'uninit_map_value'], { mapTypes: [M.QUEUE, M.STACK] }),
+  proto(89, 'integer', ['const_map_ptr', 'uninit_map_value'], { mapTypes: [M.QUEUE, M.STACK, M.BLOOM_FILTER] }),
   proto(93, 'void', ['spin_lock']),
   proto(94, 'void', ['spin_lock']),
   ...SOCKET_HELPERS,
