@@ -28,6 +28,11 @@ const BLOOM: MapInfo = { type: 30, keySize: 0, valueSize: 8, maxEntries: 16 };
 /** `call id` with map 0 in r1, fp-`at` in r2 and 0 in r3, after `before`. */
 const keylessCall = (id: number, at = 8, before: readonly string[] = []): string[] => [...before, 'r2 = r10', `r2 += -${at}`, 'r1 = map_fd(0)', 'r3 = 0', `call ${id}`, 'r0 = 0', 'exit'];
 
+/** bpf_strtoul("1", 8, 0, fp-`at`) in cgroup_sysctl: the result pointer is ARG_PTR_TO_LONG. */
+const strtoulInto = (at: number): string[] => [
+  '*(u64 *)(r10 - 24) = 49', 'r1 = r10', 'r1 += -24', 'r2 = 8', 'r3 = 0', 'r4 = r10', `r4 += -${at}`, 'call 106', 'r0 = 1', 'exit',
+];
+
 /** XDP: r7 = data checked for 8 bytes, then `call` with the ctx in r1 and r2 = 0, then `after`. */
 const xdpPktThenCall = (call: readonly string[], after: readonly string[]): string[] => [
   'r2 = *(u32 *)(r1 + 0)', 'r3 = *(u32 *)(r1 + 4)', 'r6 = r1', 'r7 = r2', 'r4 = r2', 'r4 += 8', `if r4 > r3 goto +${call.length + after.length + 2}`,
@@ -77,5 +82,9 @@ export const inferenceCases: readonly ModelCase[] = [
   { name: 'bloom filter peek', type: 'socket_filter', maps: [BLOOM], asm: keylessCall(89, 8, ['*(u64 *)(r10 - 8) = 0']) },
   { name: 'bloom filter pop', type: 'socket_filter', maps: [BLOOM], asm: keylessCall(88) },
   { name: 'queue lookup', type: 'socket_filter', maps: [QUEUE], asm: keylessCall(1, 8, ['*(u64 *)(r10 - 8) = 0']) },
+  // ARG_PTR_TO_LONG: 8 bytes the helper writes (uninitialised stack is fine), checked for bounds, then alignment.
+  { name: 'strtoul into a long', type: 'cgroup_sysctl', expectedAttachType: 18, asm: strtoulInto(8) },
+  { name: 'strtoul into 4 bytes', type: 'cgroup_sysctl', expectedAttachType: 18, asm: strtoulInto(4) },
+  { name: 'strtoul into a misaligned long', type: 'cgroup_sysctl', expectedAttachType: 18, asm: strtoulInto(12) },
   { name: 'jne false branch: both or_null', type: 'cgroup_skb', asm: twoFullsocks(false, jne('r7'), 2) },
 ];

@@ -8,7 +8,10 @@ import { HELPER_ID_LIMIT } from '../tables/helpers.js';
 import { otherSocketHelperVariant } from '../tables/socket-helpers.js';
 import { type Env, readReg, regs } from './env.js';
 import { MapType } from './map-info.js';
-import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
+import { checkAlignment, checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
+
+/** The size of ARG_PTR_TO_LONG's memory (sizeof(long)). */
+const LONG_SIZE = 8;
 import { mayHelperAccessPacket } from './packet-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
@@ -59,7 +62,7 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
     case 'ctx': case 'ctx_or_null': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
     case 'const_size': case 'const_size_or_zero': case 'const_alloc_size_or_zero':
       if (reg.type !== 'scalar') typeMismatch(regno, reg, ['scalar']); return;
-    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem':
+    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem': case 'long':
       mem(); return;
     case 'ringbuf_mem_release':
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
@@ -164,6 +167,12 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
       break;
     case 'spin_lock':
       processSpinLock(env, regno, reg, fn.id === BPF_FUNC_SPIN_LOCK);
+      break;
+    case 'long':
+      // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED: 8 aligned bytes the helper writes.
+      meta.rawMode = true;
+      helperMemAccess(env, regno, LONG_SIZE, true, false, meta);
+      checkAlignment(reg, 0, LONG_SIZE, true);
       break;
     case 'const_alloc_size_or_zero':
       if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);

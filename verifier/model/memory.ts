@@ -125,7 +125,7 @@ export function tnumText(t: { value: bigint; mask: bigint }): string {
 const alignDesc: Partial<Record<RegType, string>> = { map_key: 'key ', map_value: 'value ', ctx: 'context ', stack: 'stack ', flow_keys: 'flow keys ', sock: 'sock ' };
 
 /** check_ptr_alignment without BPF_F_STRICT_ALIGNMENT on an efficient-unaligned-access host: only the stack is strict. */
-function checkAlignment(reg: RegState, off: number, size: number, strict: boolean): void {
+export function checkAlignment(reg: RegState, off: number, size: number, strict: boolean): void {
   if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
     if (strict) checkPacketAlignment(reg, off, size);
     return;

@@ -44,6 +44,8 @@ const list: HelperPrototype[] = [
   proto(87, 'integer', ['const_map_ptr', 'map_value', 'anything'], { mapTypes: [M.QUEUE, M.STACK, M.BLOOM_FILTER], pktAccess: true }),
   proto(88, 'integer', ['const_map_ptr', 'uninit_map_value'], { mapTypes: [M.QUEUE, M.STACK] }),
   proto(89, 'integer', ['const_map_ptr', 'uninit_map_value'], { mapTypes: [M.QUEUE, M.STACK, M.BLOOM_FILTER] }),
+  proto(105, 'integer', ['mem', 'const_size', 'anything', 'long']),
+  proto(106, 'integer', ['mem', 'const_size', 'anything', 'long']),
   proto(93, 'void', ['spin_lock']),
   proto(94, 'void', ['spin_lock']),
   ...SOCKET_HELPERS,
