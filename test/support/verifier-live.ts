@@ -6,7 +6,7 @@
 import { encodeInstructions, type Instruction } from '../../isa/index.js';
 import { sys } from '../../src/internal.js';
 import type { MapInfo } from '../../verifier/index.js';
-import { loadBtf } from '../../loader/index.js';
+import { BpfMap, loadBtf } from '../../loader/index.js';
 import { assemble, createMap } from './bpf-raw.js';
 
 const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys;
@@ -33,14 +33,11 @@ export function parseKernelLog(log: string, accepted: boolean, errno?: string): 
   const m = statsAt >= 0 ? /^processed (\d+) insns/.exec(lines[statsAt]!) : null;
   const insnsProcessed = m ? Number(m[1]) : undefined;
   if (accepted) return { accepted, log, ...(insnsProcessed === undefined ? {} : { insnsProcessed }) };
-  let before = statsAt >= 0 ? lines.slice(0, statsAt) : lines;
-  // After `infinite loop detected` the kernel dumps both states (`cur state:`, `old state:`),
-  // which the model does not print: the message is the line before the dumps.
-  const loopAt = before.findIndex((l) => /^infinite loop detected at insn \d+$/.test(l));
-  if (loopAt >= 0) before = before.slice(0, loopAt + 1);
+  const before = statsAt >= 0 ? lines.slice(0, statsAt) : lines;
+  // After `infinite loop detected` the kernel dumps both states; the last (`old state: …`) is the message.
   const message = before[before.length - 1];
-  let insnIndex: number | undefined = loopAt >= 0 ? Number(/\d+$/.exec(before[loopAt]!)![0]) : undefined;
-  if (insnIndex === undefined) for (let i = before.length - 2; i >= 0; i--) {
+  let insnIndex: number | undefined;
+  for (let i = before.length - 2; i >= 0; i--) {
     const x = /^(\d+): \(/.exec(before[i]!);
     if (x) { insnIndex = Number(x[1]); break; }
   }
@@ -50,6 +47,11 @@ export function parseKernelLog(log: string, accepted: boolean, errno?: string): 
   };
 }
 
+/** A loop's `old state:` dump without the kernel's precision marks (`R0=P0`), which the model does not keep. */
+export function withoutPrecisionMarks(message: string | undefined): string | undefined {
+  return message?.startsWith('old state:') === true ? message.replace(/=P/g, '=') : message;
+}
+
 export interface LiveMaps {
   readonly fds: number[];
   readonly info: Record<number, MapInfo>;
@@ -57,10 +59,19 @@ export interface LiveMaps {
 }
 
 export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
-  const owned = maps.map((m) => createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0));
+  const owned = maps.map((m) => (m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
   const info: Record<number, MapInfo> = {};
-  owned.forEach((o, i) => { info[o.fd] = maps[i]!; });
+  // The kernel prints the map's name in state dumps.
+  owned.forEach((o, i) => { info[o.fd] = { name: maps[i]!.frozenValue === undefined ? 'tsbpf_t' : 'tsbpf_ro', ...maps[i]! }; });
   return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
+}
+
+/** A map with its value at key 0 written and then frozen, as libbpf loads .rodata. */
+function frozenMap(m: MapInfo, value: Uint8Array): { fd: number; close(): void } {
+  const map = BpfMap.create({ name: 'tsbpf_ro', type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0 });
+  map.update(new Uint8Array(4), value);
+  map.freeze();
+  return map;
 }
 
 /** A subprogram of a case loaded with BTF func_info: its first slot and whether it is global. */

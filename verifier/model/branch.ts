@@ -11,6 +11,7 @@ import { type Env, readReg, regs } from './env.js';
 import { reject } from './outcome.js';
 import { AT_PKT_END, BEYOND_PKT_END, constReg, isPktAny, isPointer, type RegState } from './reg.js';
 import { cloneState, curFrame, forEachReg, type VerifierState } from './state.js';
+import { inferNotNullFromEquality, notNull } from './null-equality.js';
 
 type Op = JumpOp | 'jset_not';
 
@@ -28,12 +29,6 @@ const negate: Record<Op, Op> = {
 
 const isConst = (s: Scalar, is32: boolean): boolean => (is32 ? tnumIsConst(tnumSubreg(s.varOff)) : tnumIsConst(s.varOff));
 const constValue = (s: Scalar, is32: boolean): bigint => (is32 ? asU32(s.varOff.value) : s.varOff.value);
-
-/** reg_not_null: pointer types that are never NULL. */
-function notNull(r: RegState): boolean {
-  if (r.flags.maybeNull) return false;
-  return r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem';
-}
 
 function pktBranchTaken(dst: RegState, src: RegState, op: Op): -1 | 0 | 1 {
   let pkt: RegState;
@@ -302,6 +297,7 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
     if (srcNo >= 0 && src.id !== 0) { syncLinked(jump, src.id, js); syncLinked(fall, src.id, fs); }
     if (dst.id !== 0) { syncLinked(jump, dst.id, jd); syncLinked(fall, dst.id, fd); }
   }
+  if (!is32 && srcNo >= 0) inferNotNullFromEquality(insn.op, dst, src, insn.op === 'jeq' ? { dst: jr[insn.dst]!, src: jr[srcNo]! } : { dst: rs[insn.dst]!, src: rs[srcNo]! });
   if (!is32 && srcNo < 0 && insn.src.kind === 'imm' && insn.src.value === 0 && (insn.op === 'jeq' || insn.op === 'jne') && dst.flags.maybeNull) {
     const id = dst.id;
     markPtrOrNull(fall, id, insn.op === 'jne');

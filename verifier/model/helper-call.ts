@@ -8,7 +8,10 @@ import { HELPER_ID_LIMIT } from '../tables/helpers.js';
 import { otherSocketHelperVariant } from '../tables/socket-helpers.js';
 import { type Env, readReg, regs } from './env.js';
 import { MapType } from './map-info.js';
-import { checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
+import { checkAlignment, checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
+
+/** The size of ARG_PTR_TO_LONG's memory (sizeof(long)). */
+const LONG_SIZE = 8;
 import { mayHelperAccessPacket } from './packet-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
@@ -20,6 +23,10 @@ import { checkSockArg, sockReturn } from './sock.js';
 import { BPF_FUNC_SPIN_LOCK, checkSpinLockArg, processSpinLock } from './spin-lock.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { acquiresFromMap, checkSockmapCompat, isSockmap, sockmapValueArg } from './sockmap.js';
+import { SIZE_BOUNDED_RESULT } from '../tables/context-helpers.js';
+import { clearAllPktPointers } from './pkt-invalidate.js';
+import { checkKeylessMapHelper, KEYLESS_MAPS } from './queue-maps.js';
+import { sizeBoundedResult } from './helper-result.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -33,6 +40,8 @@ interface Meta {
   rawMode: boolean;
   memSize?: number;
   refObjId: number;
+  /** The size argument's largest value (msize_max_value). */
+  msizeMax?: bigint;
   /** Uninitialised memory the helper writes: [regno, size]. */
   rawAccess?: { regno: number; size: number };
 }
@@ -50,10 +59,10 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
   };
   switch (arg) {
     case 'const_map_ptr': if (reg.type !== 'map_ptr') typeMismatch(regno, reg, ['map_ptr']); return;
-    case 'ctx': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
+    case 'ctx': case 'ctx_or_null': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
     case 'const_size': case 'const_size_or_zero': case 'const_alloc_size_or_zero':
       if (reg.type !== 'scalar') typeMismatch(regno, reg, ['scalar']); return;
-    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem':
+    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem': case 'long':
       mem(); return;
     case 'ringbuf_mem_release':
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
@@ -126,7 +135,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayHelperAccessPacket(env.opts.progType, fn)) reject('EACCES', 'helper access to the packet is not allowed');
   if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
-  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null';
+  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null' || arg === 'ctx_or_null';
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(regno, reg, arg);
     checkArgRegOff(regno, reg, arg, fn.releasesArg === i);
@@ -153,10 +162,17 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
       meta.rawMode = arg === 'uninit_mem';
       break;
     case 'const_size': case 'const_size_or_zero':
+      meta.msizeMax = reg.s.umax;
       checkMemSize(env, regno, reg, fn.args[i - 1] === 'uninit_mem', arg === 'const_size_or_zero', meta);
       break;
     case 'spin_lock':
       processSpinLock(env, regno, reg, fn.id === BPF_FUNC_SPIN_LOCK);
+      break;
+    case 'long':
+      // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED: 8 aligned bytes the helper writes.
+      meta.rawMode = true;
+      helperMemAccess(env, regno, LONG_SIZE, true, false, meta);
+      checkAlignment(reg, 0, LONG_SIZE, true);
       break;
     case 'const_alloc_size_or_zero':
       if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);
@@ -172,7 +188,8 @@ function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (isSockmap(meta.map)) { checkSockmapCompat(env, fn, meta.map); return; }
   const t = meta.map.type;
   const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY, MapType.SK_STORAGE] as number[];
-  if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
+  if (KEYLESS_MAPS.includes(t)) checkKeylessMapHelper(fn, t);
+  else if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
   if ((t === MapType.RINGBUF || t === MapType.PERF_EVENT_ARRAY || t === MapType.PROG_ARRAY) && fn.mapTypes === undefined) {
     reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
@@ -187,7 +204,6 @@ export function checkHelperCall(env: Env, id: number): void {
   if (fn === undefined || available === undefined || otherSocketHelperVariant(id, env.opts.progType)) notModelled(`helper #${id} for program type ${env.opts.progType}`);
   if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
-  if (fn.changesPktData) notModelled(`${fn.name}, which changes packet data`);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
   checkMapCompat(env, fn, meta);
@@ -201,7 +217,7 @@ export function checkHelperCall(env: Env, id: number): void {
   if (fn.releasesArg !== undefined && meta.refObjId !== 0) releaseReference(env, meta.refObjId);
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
   switch (fn.ret) {
-    case 'integer': rs[0] = unknownReg(); break;
+    case 'integer': rs[0] = SIZE_BOUNDED_RESULT.has(fn.id) && meta.msizeMax !== undefined ? sizeBoundedResult(meta.msizeMax) : unknownReg(); break;
     case 'void': rs[0] = notInit(); break;
     case 'map_value_or_null': {
       const map = meta.map!;
@@ -220,6 +236,7 @@ export function checkHelperCall(env: Env, id: number): void {
     }
     default: rs[0] = sockReturn(env, fn.ret) ?? notModelled(`the return type of ${fn.name}`);
   }
+  if (fn.changesPktData) clearAllPktPointers(env.state, env.opts.privileged);
   // The cast's result holds its argument's reference; an acquired object gets a new one.
   if (fn.castsPointer) rs[0].refObjId = meta.refObjId;
   else if (fn.acquires || acquiresFromMap(fn, meta.map)) {

@@ -12,6 +12,8 @@ export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' 
   /** Offsets in the value of the special fields its BTF declares (the kernel's btf_record). */
   readonly spinLockOff?: number;
   readonly timerOff?: number;
+  /** The contents of a map frozen with BPF_F_RDONLY_PROG (.rodata): the kernel folds loads from it. */
+  readonly frozenValue?: Uint8Array;
 }
 
 /** uapi map type numbers (enum bpf_map_type, generated from the kernel's BTF). */

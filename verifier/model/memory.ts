@@ -6,7 +6,7 @@
 import { formatTnum, tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from '../scalar/tnum.js';
 import { truncateScalar } from '../scalar/alu.js';
 import { signExtend64 } from '../scalar/sext.js';
-import { asS32, S64_MIN } from '../scalar/scalar.js';
+import { asS32, knownScalar, S64_MIN } from '../scalar/scalar.js';
 import type { AccessKind } from '../tables/types.js';
 import { type Env, regs } from './env.js';
 import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-info.js';
@@ -17,6 +17,7 @@ import { checkSockAccess } from './sock.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { checkPacketAlignment } from './packet-access.js';
 import { checkCtxAccess, checkFlowKeysAccess } from './ctx-access.js';
+import { frozenMapRead } from './rodata.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
 
@@ -124,7 +125,7 @@ export function tnumText(t: { value: bigint; mask: bigint }): string {
 const alignDesc: Partial<Record<RegType, string>> = { map_key: 'key ', map_value: 'value ', ctx: 'context ', stack: 'stack ', flow_keys: 'flow keys ', sock: 'sock ' };
 
 /** check_ptr_alignment without BPF_F_STRICT_ALIGNMENT on an efficient-unaligned-access host: only the stack is strict. */
-function checkAlignment(reg: RegState, off: number, size: number, strict: boolean): void {
+export function checkAlignment(reg: RegState, off: number, size: number, strict: boolean): void {
   if (reg.type === 'pkt' || reg.type === 'pkt_meta') {
     if (strict) checkPacketAlignment(reg, off, size);
     return;
@@ -154,7 +155,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       checkMapAccessType(reg, off, size, kind);
       checkMemRegion(reg, regno, off, size, reg.map!.valueSize, false);
       checkMapFieldAccess(reg, off, size);
-      if (kind === 'read') loaded = unknownReg();
+      if (kind === 'read') { const v = frozenMapRead(reg, off, size); loaded = v === undefined ? unknownReg() : scalarReg(knownScalar(v)); }
       break;
     }
     case 'map_key': {

@@ -5,6 +5,7 @@
 // pushed last. At prune points the current state is compared with the states
 // already seen there (prune.ts), and some are kept for later comparisons.
 
+import { formatFrameState } from './state-format.js';
 import { type Instruction, decodeRawSlot, type RawSlot, formatInstructionKernel } from '../../isa/index.js';
 import type { InstructionFault } from '../verdict.js';
 import { checkAlu } from './alu.js';
@@ -243,6 +244,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return true;
   };
 
+  let lastProcessed = -1;
   /** is_state_visited: true when the current path is pruned. */
   const visit = (idx: number): boolean => {
     // A call that calls a callback always keeps a state: the callback's iterations converge there.
@@ -257,7 +259,10 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         // The kernel compares RANGE_WITHIN here; identical states are a stricter test.
         if (force && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
         if (!force && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)) {
-          reject('EINVAL', `infinite loop detected at insn ${idx}`);
+          // The kernel's log ends with the instruction processed before the loop closed.
+          if (lastProcessed >= 0) env.insnIdx = lastProcessed;
+          const top = cur.state.frames.length - 1;
+          reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
         if (!force && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
       } else if (statesEqual(sl.state, cur.state, false)) {
@@ -315,6 +320,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         if (!finishPath()) break;
         continue;
       }
+      lastProcessed = idx;
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
       const insn = insns[idx];

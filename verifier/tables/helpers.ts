@@ -6,6 +6,7 @@ import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
 import { HELPER_TABLE } from './helpers.generated.js';
 import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 import { SOCKET_HELPERS } from './socket-helpers.js';
+import { contextHelperPrototype, contextHelperScoped } from './context-helpers.js';
 
 const plainMaps = [M.HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_HASH, M.LRU_PERCPU_HASH, M.LPM_TRIE];
 
@@ -39,6 +40,12 @@ const list: HelperPrototype[] = [
   proto(160, 'integer', []),
   proto(28, 'integer', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], { pktAccess: true }),
   proto(34, 'integer', ['ctx']),
+  // Queue, stack and bloom filter maps (keyless: the value is the argument).
+  proto(87, 'integer', ['const_map_ptr', 'map_value', 'anything'], { mapTypes: [M.QUEUE, M.STACK, M.BLOOM_FILTER], pktAccess: true }),
+  proto(88, 'integer', ['const_map_ptr', 'uninit_map_value'], { mapTypes: [M.QUEUE, M.STACK] }),
+  proto(89, 'integer', ['const_map_ptr', 'uninit_map_value'], { mapTypes: [M.QUEUE, M.STACK, M.BLOOM_FILTER] }),
+  proto(105, 'integer', ['mem', 'const_size', 'anything', 'long']),
+  proto(106, 'integer', ['mem', 'const_size', 'anything', 'long']),
   proto(93, 'void', ['spin_lock']),
   proto(94, 'void', ['spin_lock']),
   ...SOCKET_HELPERS,
@@ -54,7 +61,7 @@ const byId = new Map(list.map((p) => [p.id, p]));
 
 /** The prototype of helper `id`, if the model knows it. */
 export function helperPrototype(id: number): HelperPrototype | undefined {
-  return byId.get(id);
+  return byId.get(id) ?? contextHelperPrototype(id);
 }
 
 /**
@@ -80,7 +87,14 @@ export const HELPER_ID_LIMIT = KERNEL_HELPER_NAMES.length;
  * undefined when it does not.
  */
 export function helperAvailable(progType: string, id: number, expectedAttachType = 0): boolean | undefined {
-  if (!byId.has(id)) return undefined;
+  if (!byId.has(id)) {
+    // A helper of the context table: its prototype is known for the program types it lists.
+    const scoped = contextHelperScoped(id, progType);
+    if (scoped === undefined) return undefined;
+    if (scoped === 'always') return true;
+    const measured = measuredAvailability(progType, id, expectedAttachType);
+    return scoped || measured === false ? measured : undefined;
+  }
   const list = available[progType];
   if (list?.includes(id) === true) return true;
   // Otherwise the program types measured live for the generated table.

@@ -20,6 +20,7 @@ export type HelperArgType =
   | 'const_size_or_zero'  // ARG_CONST_SIZE_OR_ZERO
   | 'const_alloc_size_or_zero' // ARG_CONST_ALLOC_SIZE_OR_ZERO: a known constant
   | 'ctx'                 // ARG_PTR_TO_CTX
+  | 'ctx_or_null'         // ARG_PTR_TO_CTX_OR_NULL
   | 'ringbuf_mem_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
   | 'stack'               // ARG_PTR_TO_STACK
   | 'stack_or_null'       // ARG_PTR_TO_STACK | PTR_MAYBE_NULL

@@ -16,7 +16,9 @@ const END = '<!-- agreement:end -->';
 
 function main(): void {
   const write = process.argv.includes('--write-docs');
-  const corpus = fullCorpus();
+  // --only=TEXT: just the programs whose name contains TEXT (for working on one area; figures are partial).
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  const corpus = fullCorpus().filter((p) => only === undefined || p.name.includes(only));
   const t0 = performance.now();
   const run = runAgreement(corpus);
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
@@ -24,6 +26,7 @@ function main(): void {
   const t = run.total;
   console.log(table);
   console.log(`\n${t.programs} programs in ${seconds} s (model ${(run.modelMs / 1000).toFixed(2)} s); accept agreement ${pct(t.acceptAgree, t.kernelAccepts)}, reject agreement ${pct(t.rejectAgree, t.kernelRejects)}, unsound accepts ${t.unsound}`);
+  if (process.argv.includes('--unknown')) for (const c of run.comparisons) if (c.category === 'not-modelled' && c.model.kind === 'not-modelled') console.log(`UNKNOWN: ${c.area}: ${c.name}: ${c.model.reason}`);
   const dis = disagreements(run);
   if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
   if (dis.length > 0) console.log(`\n${dis.length} disagreements:\n${dis.slice(0, 200).join('\n')}`);
