@@ -1,13 +1,14 @@
 // `npm run verifier:agreement`: labels the whole corpus with the live kernel, runs the model on
 // it, prints the table by area and the disagreements, and with --write-docs puts the table into
-// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json.
+// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json;
+// --unknown lists the programs with no model verdict and the model's reason, by area.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
-import { agreementTable, disagreements, driftList } from './report.js';
+import { agreementTable, disagreements, driftList, unknownList } from './report.js';
 import { runAgreement } from './run.js';
 
 const REPO = join(CORPUS_DIR, '../../..');
@@ -26,6 +27,7 @@ function main(): void {
   console.log(`\n${t.programs} programs in ${seconds} s (model ${(run.modelMs / 1000).toFixed(2)} s); accept agreement ${pct(t.acceptAgree, t.kernelAccepts)}, reject agreement ${pct(t.rejectAgree, t.kernelRejects)}, unsound accepts ${t.unsound}`);
   const dis = disagreements(run);
   if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
+  if (process.argv.includes('--unknown')) for (const l of unknownList(run)) console.log(l);
   if (dis.length > 0) console.log(`\n${dis.length} disagreements:\n${dis.slice(0, 200).join('\n')}`);
   const drift = driftList(run);
   if (write) {
