@@ -6,6 +6,7 @@
 
 import type { MapInfo } from '../../verifier/index.js';
 import { referenceCases } from './verifier-cases-references.js';
+import { kfuncCases } from './verifier-cases-kfuncs.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -265,4 +266,5 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'netfilter ctx write', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = 0', '*(u64 *)(r1 + 0) = r2', 'r0 = 1', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
   ...referenceCases,
+  ...kfuncCases,
 ];

@@ -4,6 +4,7 @@
 // (mark_ptr_or_null_regs) and packet ranges from comparisons with pkt_end
 // (find_good_pkt_pointers).
 
+import { isTrustedReg } from './btf-pointer.js';
 import type { JumpInstruction, JumpOp } from '../../isa/index.js';
 import { asS32, asS64, asU32, cloneScalar, knownScalar, type Scalar, syncBounds, U32_MAX, U64_MAX } from '../scalar/scalar.js';
 import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
@@ -32,7 +33,8 @@ const constValue = (s: Scalar, is32: boolean): bigint => (is32 ? asU32(s.varOff.
 /** reg_not_null: pointer types that are never NULL. */
 function notNull(r: RegState): boolean {
   if (r.flags.maybeNull) return false;
-  return r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem';
+  return r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem'
+    || (r.type === 'ptr' && isTrustedReg(r));
 }
 
 function pktBranchTaken(dst: RegState, src: RegState, op: Op): -1 | 0 | 1 {

@@ -55,6 +55,8 @@ export interface VerifierState {
   refs: Reference[];
   /** Callback bodies entered on this path (the kernel's callback_unroll_depth). */
   callbackUnrollDepth?: number;
+  /** Inside bpf_rcu_read_lock() (the kernel's active_rcu_lock). */
+  activeRcuLock?: boolean;
 }
 
 export function initialState(): VerifierState {

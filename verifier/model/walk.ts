@@ -16,6 +16,8 @@ import { callbackEntry, callsCallback, exitCallback, loadFuncPointer } from './c
 import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
+import { checkKfuncCall } from './kfunc-call.js';
+import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
@@ -230,6 +232,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     env.insnIdx = -1;
     checkCombinedStack(input.options.progType, input.subprograms, depth, calls, tailCalls);
   };
+  let uneliminatedKfunc = false;
+  const checkKfuncsEliminated = (): void => {
+    env.insnIdx = -1;
+    if (uneliminatedKfunc) reject('EINVAL', 'invalid kernel function call not eliminated in verifier pass');
+  };
   const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn, stackDepth: [...depth] });
 
   const finishPath = (): boolean => {
@@ -376,7 +383,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             next = target;
             break;
           }
-          if (insn.callee !== 'helper') notModelled('kfunc calls');
+          if (insn.callee === 'kfunc') {
+            // A call of an unresolved weak kfunc (imm 0) is left for the dead-code pass, which refuses it if reachable.
+            if (insn.imm === 0) uneliminatedKfunc = true; else checkKfuncCall(env, insn.imm, insn.offset);
+            break;
+          }
+          checkHelperInRcu(env, insn.imm);
           if (callsCallback(insn)) {
             const before = cloneState(cur.state);
             checkHelperCall(env, insn.imm);
@@ -400,7 +412,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames.length > 1) { next = leaveFrame(); break; }
           checkMainExit(env);
           noteStack(cur.state);
-          if (!finishPath()) { checkStack(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
+          if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': notModelled('may_goto');
         case 'callx': notModelled('callx');
@@ -413,6 +425,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       cur.insn = next;
     }
     checkStack();
+    checkKfuncsEliminated();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {
     if (e instanceof Rejection) {
