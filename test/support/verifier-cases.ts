@@ -7,6 +7,7 @@
 import type { MapInfo } from '../../verifier/index.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
+import { mayGotoCases } from './verifier-cases-may-goto.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -267,4 +268,5 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
   ...referenceCases,
   ...kfuncCases,
+  ...mayGotoCases,
 ];

@@ -2,6 +2,7 @@
 // domain, and pointer arithmetic (ptr-alu.ts), with the operand checks in the
 // kernel's order.
 
+import { checkDeltaLinkInLoop } from './may-goto.js';
 import type { Instruction } from '../../isa/index.js';
 import { scalarAlu, scalarEndian, type ScalarAluOp, zext32 } from '../scalar/alu.js';
 import { syncBounds, asU64 } from '../scalar/scalar.js';
@@ -112,6 +113,7 @@ export function checkAlu(env: Env, insn: Instruction): void {
     return;
   }
   if (isPointer(dst)) { adjustPointerArithmetic(env, insn, dst, src, false); return; }
+  checkDeltaLinkInLoop(env.state, dst, insn.dst, insn.width === 64 && (insn.op === 'add' || insn.op === 'sub') && insn.src.kind === 'imm');
   const result = scalarReg(scalarAlu(op, dst.s, src.s, insn.width));
   rs[insn.dst] = result;
 }
