@@ -4,7 +4,7 @@
 
 import { type BpfObject, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
-import { kconfigPlacement, resolveKsym } from './externs.js';
+import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
 import { mapValueFields } from './map-value-fields.js';
@@ -70,6 +70,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
   const starts = sectionStarts(object);
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
+  const kfuncIds = kfuncResolver(object, options.btfPath);
   const out: PreparedProgram[] = [];
   for (const entry of object.programs) {
     if (entry.subprogram || (options.programs !== undefined && !options.programs.includes(entry.name))) continue;
@@ -104,7 +105,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
           offset: k.offset,
         };
       },
-      kfunc: (n) => resolveKsym(n, 'kfunc', options.btfPath),
+      // As the loader does: a __weak kfunc the kernel lacks resolves to 0.
+      kfunc: kfuncIds,
       ksym: (n) => resolveKsym(n, 'ksym', options.btfPath),
     };
     const linked = linkProgram(object, entry, starts);

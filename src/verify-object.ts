@@ -3,7 +3,8 @@
 // call: maps and global data get stand-in fds the model is told about.
 
 import { TsbpfError } from '../isa/index.js';
-import { type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
+import type { Btf } from '../elf/index.js';
+import { kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
 import { isGplCompatible, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
@@ -47,11 +48,22 @@ export interface ObjectProgramVerdict extends ProgramVerdict {
 const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
 
 /** The model's verdict on one program with the given privileges. */
-export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap> }): ProgramVerdict {
+/** The target kernel's BTF for kfunc calls and BTF pointers (`path`, or the running kernel's), or undefined when it cannot be read. */
+function targetBtf(path: string | undefined): Btf | undefined {
+  try {
+    return path === undefined ? kernelBtf() : kernelBtf(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string }): ProgramVerdict {
   const caps = options.caps ?? 'root';
   if (caps === 'bpf') return notModelled('loads with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN');
   const maps = options.maps;
+  const btf = targetBtf(options.btfPath);
   return verify(insns, {
+    ...(btf === undefined ? {} : { kernelBtf: btf }),
     progType: type, privileged: caps === 'root', logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
     ...(maps === undefined ? {} : { maps: (fd: number) => maps.get(fd) }),
   });
@@ -85,6 +97,7 @@ export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {
     if (type === undefined) throw new VerifyInputError(`program ${p.name}: section ${p.section} names no program type (give a type)`);
     let v = verifyWithCaps(p.insns, type, {
       ...(options.caps === undefined ? {} : { caps: options.caps }), logLevel: options.logLevel ?? 1, gpl: isGplCompatible(p.license), maps: p.maps,
+      ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
     });
     if (v.accepted === false && p.funcInfo.length > 0 && NO_BTF_SUBPROG.test(v.error?.message ?? '')) v = notModelled('loads with BTF func_info');
     const insn = v.error?.insn;

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInstructions } from '../isa/index.js';
 import { verifyProgram } from '../verifier/index.js';
+import { kernelBtf } from '../loader/index.js';
 
 import { inCI, isRoot } from './support/references.js';
 import { seededRng } from './support/seeded-rng.js';
@@ -38,7 +39,7 @@ describe.skipIf(!canLoad)('verifier model against the live kernel', () => {
         const extra = { ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }), ...(c.strictAlignment === true ? { strictAlignment: true } : {}) };
         const k = kernelVerify(c.type, insns, { ...extra, ...(c.functions === undefined ? {} : { functions: c.functions }) });
         const functions = c.functions?.map((f, i) => ({ start: f.start, name: `f${i}`, global: f.global === true, scalarReturn: f.scalarReturn !== false }));
-        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, ...extra, ...(functions === undefined ? {} : { functions }) });
+        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), ...extra, ...(functions === undefined ? {} : { functions }) });
         expect(m.verdict === 'accept' && !k.accepted, `unsound accept; kernel: ${k.message}`).toBe(false);
         const want = comparable(k);
         const got: Record<string, unknown> = { verdict: m.verdict };

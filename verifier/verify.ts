@@ -1,6 +1,7 @@
 // verifyProgram: the whole model — the structural stage, then the path walk —
 // with the kernel's verdict, errno, final message and failing instruction.
 
+import type { Btf } from '../elf/index.js';
 import { checkStructure } from './check.js';
 import type { ModelOptions } from './model/env.js';
 import type { MapInfo } from './model/map-info.js';
@@ -22,6 +23,8 @@ export interface VerifyOptions extends StructureOptions {
   readonly strictAlignment?: boolean;
   /** 0, 1 or 2: which log lines to produce (default 1). */
   readonly logLevel?: number;
+  /** The target kernel's BTF (tsbpf/elf decodeBtf of /sys/kernel/btf/vmlinux or --btf): kfunc calls and BTF pointers need it. */
+  readonly kernelBtf?: Btf;
 }
 
 export interface VerifyResult {
@@ -76,6 +79,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     helper: helperPrototype,
     helperAvailable: (id) => helperAvailable(progType, id, options.expectedAttachType ?? 0),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
+    ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
   };
   const level = options.logLevel ?? 1;
   const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });

@@ -7,6 +7,8 @@
 import type { MapInfo } from '../../verifier/index.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
+import { kfuncCases } from './verifier-cases-kfuncs.js';
+import { mayGotoCases } from './verifier-cases-may-goto.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -265,6 +267,10 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'netfilter ctx narrow read', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = *(u32 *)(r1 + 8)', 'r0 = 1', 'exit'] },
   { name: 'netfilter ctx write', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = 0', '*(u64 *)(r1 + 0) = r2', 'r0 = 1', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
+  { name: 'neg of a pointer (root)', type: 'socket_filter', asm: ['r0 = r10', 'r0 = -r0', 'r0 = 0', 'exit'] },
+  { name: 'bswap of a pointer (root)', type: 'socket_filter', asm: ['r0 = r1', 'r0 = bswap64 r0', 'r0 = 0', 'exit'] },
   ...referenceCases,
   ...inferenceCases,
+  ...kfuncCases,
+  ...mayGotoCases,
 ];

@@ -6,7 +6,7 @@
 import { encodeInstructions, type Instruction } from '../../isa/index.js';
 import { sys } from '../../src/internal.js';
 import type { MapInfo } from '../../verifier/index.js';
-import { BpfMap, loadBtf } from '../../loader/index.js';
+import { BpfMap, kernelBtf, loadBtf } from '../../loader/index.js';
 import { assemble, createMap } from './bpf-raw.js';
 
 const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys;
@@ -15,7 +15,7 @@ const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys
 export const PROG_TYPE_NUMBER: Readonly<Record<string, number>> = {
   socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7, cgroup_skb: 8,
   cgroup_sock: 9, lwt_in: 10, lwt_out: 11, lwt_xmit: 12, sock_ops: 13, sk_skb: 14, cgroup_device: 15, sk_msg: 16,
-  raw_tracepoint: 17, cgroup_sock_addr: 18, sk_reuseport: 21, flow_dissector: 22, cgroup_sysctl: 23, cgroup_sockopt: 25, sk_lookup: 30, netfilter: 32,
+  raw_tracepoint: 17, cgroup_sock_addr: 18, sk_reuseport: 21, flow_dissector: 22, cgroup_sysctl: 23, cgroup_sockopt: 25, sk_lookup: 30, syscall: 31, netfilter: 32,
 };
 
 export interface KernelVerdict {
@@ -124,8 +124,17 @@ export function kernelVerify(progType: string, insns: readonly Instruction[], op
   }
 }
 
+/** The running kernel's BTF id of the kernel function `name` (0 stays 0: an unresolved weak kfunc). */
+function kfuncId(name: string): number {
+  if (name === '0') return 0;
+  const id = kernelBtf().findByName(name, 'FUNC')[0];
+  if (id === undefined) throw new Error(`kernel BTF has no function ${name}`);
+  return id;
+}
+
 /**
- * LLVM-syntax lines as test/support/bpf-raw.ts assembles them, plus `call_local +N`
+ * LLVM-syntax lines as test/support/bpf-raw.ts assembles them, `call_kfunc NAME` (a kfunc call by
+ * the kernel BTF id of NAME), plus `call_local +N`
  * (a bpf-to-bpf call N slots ahead, which LLVM syntax writes only with a label) and
  * `rN = func_ref(+K)` (ld_imm64 of the subprogram K + 1 slots after the ld_imm64's first slot).
  */
@@ -133,6 +142,8 @@ export function assembleCase(lines: readonly string[]): Instruction[] {
   return lines.flatMap((l) => {
     const m = /^call_local ([+-]\d+)$/.exec(l.trim());
     if (m !== null) return [{ kind: 'call', callee: 'local', imm: Number(m[1]), offset: 0 } as Instruction];
+    const k = /^call_kfunc (\w+)$/.exec(l.trim());
+    if (k !== null) return [{ kind: 'call', callee: 'kfunc', imm: kfuncId(k[1]!), offset: 0 } as Instruction];
     const f = /^r(\d+) = func_ref\(([+-]\d+)\)$/.exec(l.trim());
     if (f !== null) return [{ kind: 'ldImm64', dst: Number(f[1]), pseudo: 4, imm: Number(f[2]), nextImm: 0 } as Instruction];
     return assemble([l]);

@@ -8,8 +8,9 @@ import { syncBounds, asU64 } from '../scalar/scalar.js';
 import { signExtend32, signExtend64 } from '../scalar/sext.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import { checkWritable, type Env, readReg, regs } from './env.js';
-import { notModelled } from './outcome.js';
+import { notModelled, reject } from './outcome.js';
 import { adjustPointerArithmetic, pointerPointerArithmetic } from './ptr-alu.js';
+import { checkDeltaLinkInLoop } from './may-goto.js';
 import { cloneReg, constReg, isPointer, type RegState, scalarReg, unknownReg } from './reg.js';
 
 /** Gives a non-constant scalar an id before it is copied, so that both copies stay linked (assign_scalar_id_before_mov). */
@@ -91,7 +92,12 @@ export function checkAlu(env: Env, insn: Instruction): void {
       readReg(env, insn.dst);
       checkWritable(insn.dst);
       const d = rs[insn.dst]!;
-      if (d.type !== 'scalar') notModelled(`${insn.kind} of a pointer`);
+      // Root may turn a pointer into an unknown scalar this way (is_pointer_value is false with allow_ptr_leaks).
+      if (d.type !== 'scalar') {
+        if (!env.opts.privileged) reject('EACCES', `R${insn.dst} pointer arithmetic prohibited`);
+        rs[insn.dst] = unknownReg();
+        return;
+      }
       const s = insn.kind === 'neg' ? scalarAlu('neg', d.s, d.s, insn.width) : scalarEndian(d.s, insn.order, insn.bits);
       rs[insn.dst] = scalarReg(s);
       return;
@@ -112,6 +118,7 @@ export function checkAlu(env: Env, insn: Instruction): void {
     return;
   }
   if (isPointer(dst)) { adjustPointerArithmetic(env, insn, dst, src, false); return; }
+  checkDeltaLinkInLoop(env.state, dst, insn.dst, insn.width === 64 && (insn.op === 'add' || insn.op === 'sub') && insn.src.kind === 'imm');
   const result = scalarReg(scalarAlu(op, dst.s, src.s, insn.width));
   rs[insn.dst] = result;
 }

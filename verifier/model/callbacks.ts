@@ -115,14 +115,18 @@ export function exitCallback(state: VerifierState, findPrev: (s: VerifierState, 
   if (state.refs.length !== cb.refs) notModelled('references taken inside a callback');
   state.frames.pop();
   const prev = findPrev(state, callee.callsite);
-  if (prev !== undefined) {
-    for (let f = 0; f < prev.frames.length && f < state.frames.length; f++) {
-      const o = prev.frames[f]!;
-      const c = state.frames[f]!;
-      const differ = o.regs.some((r, i) => scalarsDiffer(r, c.regs[i]!))
-        || o.stack.some((s, spi) => s?.spilled !== undefined && c.stack[spi]?.spilled !== undefined && scalarsDiffer(s.spilled, c.stack[spi]!.spilled!));
-      if (differ) notModelled('a callback that changes scalars across iterations (widening needs precision marks)');
-    }
-  }
+  if (prev !== undefined && scalarsChanged(prev, state)) notModelled('a callback that changes scalars across iterations (widening needs precision marks)');
   return callee.callsite;
+}
+
+/** Whether a register or spilled scalar of `prev` differs in `cur` (where widen_imprecise_scalars would widen an imprecise one). */
+export function scalarsChanged(prev: VerifierState, cur: VerifierState): boolean {
+  for (let f = 0; f < prev.frames.length && f < cur.frames.length; f++) {
+    const o = prev.frames[f]!;
+    const c = cur.frames[f]!;
+    const differ = o.regs.some((r, i) => scalarsDiffer(r, c.regs[i]!))
+      || o.stack.some((s, spi) => s?.spilled !== undefined && c.stack[spi]?.spilled !== undefined && scalarsDiffer(s.spilled, c.stack[spi]!.spilled!));
+    if (differ) return true;
+  }
+  return false;
 }

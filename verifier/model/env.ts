@@ -1,6 +1,7 @@
 // What every check of the path walk can see: the current state, the
 // instruction being checked, the id generator and the load's options.
 
+import type { Btf } from '../../elf/index.js';
 import type { FunctionInfo } from '../options.js';
 import type { CtxTable, HelperPrototype } from '../tables/types.js';
 import type { MapInfo } from './map-info.js';
@@ -23,6 +24,8 @@ export interface ModelOptions {
   readonly helperAvailable: (id: number) => boolean | undefined;
   /** The load's BTF func_info by subprogram (undefined: a load without it). */
   readonly functions?: readonly FunctionInfo[];
+  /** The target kernel's BTF (kfunc prototypes, structs behind BTF pointers); without it those are not modelled. */
+  readonly kernelBtf?: Btf;
 }
 
 export interface Env {

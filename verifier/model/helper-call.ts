@@ -20,6 +20,7 @@ import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
 import { acquireReference, releaseReference } from './references.js';
 import { checkSockArg, sockReturn } from './sock.js';
+import { btfHelperReturn } from './btf-pointer.js';
 import { BPF_FUNC_SPIN_LOCK, checkSpinLockArg, processSpinLock } from './spin-lock.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { acquiresFromMap, checkSockmapCompat, isSockmap, sockmapValueArg } from './sockmap.js';
@@ -234,7 +235,7 @@ export function checkHelperCall(env: Env, id: number): void {
       rs[0] = r;
       break;
     }
-    default: rs[0] = sockReturn(env, fn.ret) ?? notModelled(`the return type of ${fn.name}`);
+    default: rs[0] = sockReturn(env, fn.ret) ?? btfHelperReturn(fn.ret) ?? notModelled(`the return type of ${fn.name}`);
   }
   if (fn.changesPktData) clearAllPktPointers(env.state, env.opts.privileged);
   // The cast's result holds its argument's reference; an acquired object gets a new one.

@@ -14,6 +14,7 @@ import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { checkSockAccess } from './sock.js';
+import { checkBtfPointerAccess } from './btf-pointer.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { checkPacketAlignment } from './packet-access.js';
 import { checkCtxAccess, checkFlowKeysAccess } from './ctx-access.js';
@@ -221,7 +222,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       break;
     case 'ptr':
       if (reg.flags.maybeNull) { handled = false; break; }
-      notModelled('loads through BTF pointers');
+      loaded = checkBtfPointerAccess(env, reg, regno, off, size, kind);
+      break;
     case 'scalar': case 'pkt_end': case 'not_init':
       handled = false;
       break;

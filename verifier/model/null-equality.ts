@@ -3,12 +3,14 @@
 // learns it (mark_ptr_not_null_reg), not its copies.
 
 import type { JumpOp } from '../../isa/index.js';
+import { isTrustedReg } from './btf-pointer.js';
 import { isPointer, type RegState } from './reg.js';
 
 /** reg_not_null: pointer types that are never NULL. */
 export function notNull(r: RegState): boolean {
   if (r.flags.maybeNull) return false;
-  return r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem';
+  return r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem'
+    || (r.type === 'ptr' && isTrustedReg(r));
 }
 
 /**

@@ -39,7 +39,8 @@ const scalarEqual = (a: Scalar, b: Scalar): boolean =>
   && a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
 
 const sameFlags = (a: RegState, b: RegState): boolean =>
-  a.flags.maybeNull === b.flags.maybeNull && a.flags.rdonly === b.flags.rdonly && a.flags.ringbuf === b.flags.ringbuf;
+  a.flags.maybeNull === b.flags.maybeNull && a.flags.rdonly === b.flags.rdonly && a.flags.ringbuf === b.flags.ringbuf
+  && !a.flags.trusted === !b.flags.trusted && !a.flags.rcu === !b.flags.rcu && !a.flags.untrusted === !b.flags.untrusted;
 
 function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
   return o.type === c.type && sameFlags(o, c) && o.off === c.off && scalarEqual(o.s, c.s) && o.map === c.map && o.range === c.range
@@ -101,7 +102,7 @@ export function statesEqual(old: VerifierState, cur: VerifierState, exact: boole
     for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
     if (!stackSafe(of, cf, ids, exact)) return false;
   }
-  if (old.refs.length !== cur.refs.length) return false;
+  if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;
   for (let i = 0; i < old.refs.length; i++) {
     const o = old.refs[i]!;
     const c = cur.refs[i]!;

@@ -33,7 +33,7 @@ function checkSaneOffset(reg: RegState, typeText: string): void {
   if (reg.s.smin >= BPF_MAX_VAR_OFF || reg.s.smin <= -BPF_MAX_VAR_OFF) reject('EINVAL', `value ${reg.s.smin} makes ${typeText} pointer be out of bounds`);
 }
 
-const movable = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem']);
+const movable = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem', 'ptr']);
 
 /**
  * `ptr OP off` where `ptr` is the pointer operand and `off` the scalar one;
@@ -53,7 +53,6 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
     reject('EACCES', `R${dstNo} 32-bit pointer arithmetic prohibited`);
   }
   if (ptr.flags.maybeNull) reject('EACCES', `R${dstNo} pointer arithmetic on ${regStr(ptr)} prohibited, null-check it first`);
-  if (ptr.type === 'ptr') notModelled('arithmetic on BTF pointers');
   const typeText = regStr(ptr);
   if (!movable.has(ptr.type)) {
     const mapPtrAddZero = ptr.type === 'map_ptr' && known && o.smin === 0n && insn.op === 'add';

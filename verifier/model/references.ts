@@ -39,6 +39,6 @@ export const heldLock = (env: Env): { readonly id: number; readonly insn: number
 export function checkResourceLeak(env: Env, what: string, checkLock: boolean): void {
   if (checkLock && heldLock(env) !== undefined) reject('EINVAL', `${what} cannot be used inside bpf_spin_lock-ed region`);
   const leaks = env.state.refs.filter((r) => r.kind !== 'lock');
-  if (leaks.length === 0) return;
-  reject('EINVAL', ...leaks.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), `${what} would lead to reference leak`);
+  if (leaks.length > 0) reject('EINVAL', ...leaks.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), `${what} would lead to reference leak`);
+  if (checkLock && env.state.activeRcuLock === true) reject('EINVAL', `${what} cannot be used inside bpf_rcu_read_lock-ed region`);
 }

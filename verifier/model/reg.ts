@@ -18,6 +18,10 @@ export interface RegFlags {
   maybeNull: boolean;
   rdonly: boolean;
   ringbuf: boolean;
+  /** PTR_TO_BTF_ID trust (PTR_TRUSTED, MEM_RCU, PTR_UNTRUSTED): see btf-pointer.ts. */
+  trusted?: boolean;
+  rcu?: boolean;
+  untrusted?: boolean;
 }
 
 export interface RegState {
@@ -95,6 +99,9 @@ export function regTypeStr(type: RegType, flags: Partial<RegFlags> = {}): string
   let prefix = '';
   if (flags.rdonly) prefix += 'rdonly_';
   if (flags.ringbuf) prefix += 'ringbuf_';
+  if (flags.rcu) prefix += 'rcu_';
+  if (flags.untrusted) prefix += 'untrusted_';
+  if (flags.trusted) prefix += 'trusted_';
   // A BTF pointer's base name ends in '_': its null form is ptr_or_null_.
   const postfix = flags.maybeNull ? (type === 'ptr' ? 'or_null_' : '_or_null') : '';
   return `${prefix}${baseName[type]}${postfix}`;

@@ -55,6 +55,10 @@ export interface VerifierState {
   refs: Reference[];
   /** Callback bodies entered on this path (the kernel's callback_unroll_depth). */
   callbackUnrollDepth?: number;
+  /** Inside bpf_rcu_read_lock() (the kernel's active_rcu_lock). */
+  activeRcuLock?: boolean;
+  /** may_goto instructions passed on this path through their fall-through (the kernel's may_goto_depth). */
+  mayGotoDepth?: number;
 }
 
 export function initialState(): VerifierState {

@@ -17,6 +17,9 @@ import { callbackEntry, callsCallback, exitCallback, loadFuncPointer } from './c
 import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
+import { checkKfuncCall } from './kfunc-call.js';
+import { mayGotoFallThrough, otherMayGotoIteration } from './may-goto.js';
+import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
@@ -231,6 +234,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     env.insnIdx = -1;
     checkCombinedStack(input.options.progType, input.subprograms, depth, calls, tailCalls);
   };
+  let uneliminatedKfunc = false;
+  const checkKfuncsEliminated = (): void => {
+    env.insnIdx = -1;
+    if (uneliminatedKfunc) reject('EINVAL', 'invalid kernel function call not eliminated in verifier pass');
+  };
   const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn, stackDepth: [...depth] });
 
   const finishPath = (): boolean => {
@@ -248,7 +256,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   /** is_state_visited: true when the current path is pruned. */
   const visit = (idx: number): boolean => {
     // A call that calls a callback always keeps a state: the callback's iterations converge there.
-    const force = callsCallback(insns[idx]);
+    const mayGoto = insns[idx]?.kind === 'mayGoto';
+    // may_goto instructions are forced checkpoints too (mark_force_checkpoint).
+    const force = callsCallback(insns[idx]) || mayGoto;
     let add = force;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
@@ -257,8 +267,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       let hit = false;
       if (sl.branches > 0) {
         // The kernel compares RANGE_WITHIN here; identical states are a stricter test.
-        if (force && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
-        if (!force && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)) {
+        if (mayGoto) {
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
+        } else if (force && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
+        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
+          && !otherMayGotoIteration(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
           if (lastProcessed >= 0) env.insnIdx = lastProcessed;
           const top = cur.state.frames.length - 1;
@@ -382,7 +395,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             next = target;
             break;
           }
-          if (insn.callee !== 'helper') notModelled('kfunc calls');
+          if (insn.callee === 'kfunc') {
+            // A call of an unresolved weak kfunc (imm 0) is left for the dead-code pass, which refuses it if reachable.
+            if (insn.imm === 0) uneliminatedKfunc = true; else checkKfuncCall(env, insn.imm, insn.offset);
+            break;
+          }
+          checkHelperInRcu(env, insn.imm);
           if (callsCallback(insn)) {
             const before = cloneState(cur.state);
             checkHelperCall(env, insn.imm);
@@ -406,9 +424,20 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames.length > 1) { next = leaveFrame(); break; }
           checkMainExit(env);
           noteStack(cur.state);
-          if (!finishPath()) { checkStack(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
+          if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
-        case 'mayGoto': notModelled('may_goto');
+        case 'mayGoto': {
+          jmpsProcessed++;
+          if (insn.offset === 0) notModelled('may_goto with offset 0');
+          // The state kept here by an earlier iteration of this path (not the one this visit just kept).
+          const same = (o: VerifierState): boolean => o.frames.length === cur.state.frames.length && o.frames.every((f, i) => f.callsite === cur.state.frames[i]!.callsite);
+          const prev = explored.get(idx)?.find((cp) => cp !== cur.parent && cp.branches > 0 && same(cp.state))?.state;
+          if (cur.parent !== undefined) cur.parent.branches++;
+          pending.push({ state: mayGotoFallThrough(cur.state, prev), insn: idx + 1, parent: cur.parent });
+          if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+          next = idx + insn.offset + 1;
+          break;
+        }
         case 'callx': notModelled('callx');
         case 'ldAbs': case 'ldInd':
           checkLdAbs(env, insn);
@@ -419,6 +448,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       cur.insn = next;
     }
     checkStack();
+    checkKfuncsEliminated();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {
     if (e instanceof Rejection) {

@@ -38,6 +38,7 @@ const list: HelperPrototype[] = [
   proto(132, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(133, 'void', ['ringbuf_mem_release', 'anything'], { releasesArg: 0 }),
   proto(160, 'integer', []),
+  proto(158, 'btf_id_trusted:task_struct', [], { gplOnly: true }),
   proto(28, 'integer', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything'], { pktAccess: true }),
   proto(34, 'integer', ['ctx']),
   // Queue, stack and bloom filter maps (keyless: the value is the argument).

@@ -45,6 +45,7 @@ export type HelperReturnType =
   | 'tcp_sock_or_null'      // RET_PTR_TO_TCP_SOCK_OR_NULL
   | 'sock_common_or_null'   // RET_PTR_TO_SOCK_COMMON_OR_NULL
   | `btf_id_or_null:${string}` // RET_PTR_TO_BTF_ID_OR_NULL to the named kernel struct
+  | `btf_id_trusted:${string}` // RET_PTR_TO_BTF_ID_TRUSTED to the named kernel struct
   | 'unmodelled';
 
 export interface HelperPrototype {

@@ -1,13 +1,14 @@
 // `npm run verifier:agreement`: labels the whole corpus with the live kernel, runs the model on
 // it, prints the table by area and the disagreements, and with --write-docs puts the table into
-// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json.
+// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json;
+// --unknown lists the programs with no model verdict and the model's reason, by area.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
-import { agreementTable, disagreements, driftList } from './report.js';
+import { agreementTable, disagreements, driftList, unknownList } from './report.js';
 import { runAgreement } from './run.js';
 
 const REPO = join(CORPUS_DIR, '../../..');
@@ -29,6 +30,7 @@ function main(): void {
   if (process.argv.includes('--unknown')) for (const c of run.comparisons) if (c.category === 'not-modelled' && c.model.kind === 'not-modelled') console.log(`UNKNOWN: ${c.area}: ${c.name}: ${c.model.reason}`);
   const dis = disagreements(run);
   if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
+  if (process.argv.includes('--unknown')) for (const l of unknownList(run)) console.log(l);
   if (dis.length > 0) console.log(`\n${dis.length} disagreements:\n${dis.slice(0, 200).join('\n')}`);
   const drift = driftList(run);
   if (write) {

@@ -1,7 +1,7 @@
 // Runs the verifier model on a prepared corpus program, with no system call: the maps are
 // described to it by fd, as the harness created them for the kernel.
 
-import { PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
+import { kernelBtf, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import { verifyProgram } from '../../../verifier/index.js';
 import type { PreparedProgram } from './kernel-label.js';
 
@@ -39,6 +39,7 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
       expectedAttachType: p.expectedAttachType ?? 0,
       strictAlignment: ((p.progFlags ?? 0) & BPF_F_STRICT_ALIGNMENT) !== 0,
       logLevel: 1,
+      kernelBtf: kernelBtf(),
       ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
       // The model only asks whether the load names an attach target; the kernel's id is resolved at labelling.

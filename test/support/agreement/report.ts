@@ -32,3 +32,10 @@ export function disagreements(run: AgreementRun): string[] {
 export function driftList(run: AgreementRun): string[] {
   return run.comparisons.filter((c) => c.annotationDrift !== undefined).map((c) => `${c.name}: ${c.annotationDrift}`);
 }
+
+/** Programs the kernel labelled but the model has no verdict for, by area, with its notModelled reason. */
+export function unknownList(run: AgreementRun): string[] {
+  const cs = run.comparisons.filter((c) => c.category === 'not-modelled');
+  return [...cs].sort((a, b) => a.area.localeCompare(b.area) || a.name.localeCompare(b.name))
+    .map((c) => `UNKNOWN [${c.area}]: ${describe(c)}`);
+}

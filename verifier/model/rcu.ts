@@ -1,0 +1,28 @@
+// RCU read sections (bpf_rcu_read_lock / bpf_rcu_read_unlock kfuncs): the path holds the section
+// as the kernel's active_rcu_lock; locking twice or unlocking without a lock is refused, and the
+// main program may not exit inside a section (references.ts). Helpers that might sleep inside a
+// section, and MEM_RCU pointers (which the unlock makes untrusted), are not modelled.
+
+import { HELPER_TABLE } from '../tables/helpers.generated.js';
+import type { Env } from './env.js';
+import { notModelled, reject } from './outcome.js';
+
+/** The RCU part of check_kfunc_call, after the arguments are checked. */
+export function rcuLockKfunc(env: Env, name: string): void {
+  const lock = name === 'bpf_rcu_read_lock';
+  const unlock = name === 'bpf_rcu_read_unlock';
+  if (env.state.activeRcuLock === true) {
+    if (lock) reject('EINVAL', `nested rcu read lock (kernel function ${name})`);
+    if (unlock) env.state.activeRcuLock = false;
+    return;
+  }
+  if (lock) env.state.activeRcuLock = true;
+  else if (unlock) reject('EINVAL', `unmatched rcu read unlock (kernel function ${name})`);
+}
+
+const mightSleep = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.some((p) => p.mightSleep)).map((h) => h.id));
+
+/** check_helper_call inside an RCU read section. */
+export function checkHelperInRcu(env: Env, id: number): void {
+  if (env.state.activeRcuLock === true && mightSleep.has(id)) notModelled('a helper that might sleep inside an RCU read section');
+}
