@@ -18,6 +18,7 @@ import { lowerProgram } from './lower.js';
 import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
 import { locOf, type MapDecl, readModule } from './module.js';
 import { allocate } from './regalloc.js';
+import { compileSubprograms } from './subprograms.js';
 
 const STACK_LIMIT = 512;
 
@@ -101,13 +102,15 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     const init = g.type.bits === 64 ? g.init : Number(g.init);
     globals[name] = g.section === 'rodata' ? constVar(t, init as never) : globalVar(t, g.section === 'bss' ? undefined : init as never);
   }
+  const subprograms = compileSubprograms(m, globals);
   const programs: Record<string, ProgramDef> = {};
   for (const prog of m.programs) {
     const ir = lowerProgram(m, prog);
     const alloc = allocate(ir);
     if (alloc.frame > STACK_LIMIT) throw new CompileError(`the program needs ${alloc.frame} bytes of stack (with spills); eBPF allows ${STACK_LIMIT}`, locOf(ts, sf, file, prog.body));
+    subprograms.checkCallChains(prog.name, ir, alloc.frame, locOf(ts, sf, file, prog.body));
     programs[prog.name] = program(prog.section, (b) => {
-      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!)));
+      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), (name) => b.context.functionName(subprograms.def(name))));
     });
   }
   const maps: Record<string, MapDef> = {};

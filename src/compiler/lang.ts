@@ -174,6 +174,15 @@ export function uprobe(target: string, body: (ctx: ProbeContext) => s32): Progra
 /** A uretprobe; `ctx.ret()`. */
 export function uretprobe(target: string, body: (ctx: ProbeContext) => s32): Program { return compiled(); }
 
+// ---- functions ----------------------------------------------------------------------------
+// A module `function` is inlined where it is called. These two compile a function once, as a
+// bpf-to-bpf subprogram the programs call (integer parameters, at most five; an integer or void result).
+
+/** A static subprogram: `const f = subprogram((a: u32): u32 => …)`, verified at each call with the caller's values. */
+export function subprogram<F extends (...args: never[]) => number | boolean | void>(f: F): F { return compiled(); }
+/** A global function: verified once on its own from its BTF prototype (its arguments are any values of their types). */
+export function global<F extends (...args: never[]) => number | boolean | void>(f: F): F { return compiled(); }
+
 // ---- constants ----------------------------------------------------------------------------
 
 export const XDP_ABORTED = 0;
