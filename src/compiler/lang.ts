@@ -32,6 +32,9 @@ export type Arr<T, N extends number> = T[] & { readonly length: N };
 /** A zero-initialised struct or array on the stack: `const e = zero<Event>()`. */
 export function zero<T extends object>(): T { return compiled(); }
 
+/** `lock *(&field) += n` on an integer field or element (4 or 8 bytes) of a map value or record: `atomicAdd(s.packets, 1)`. */
+export function atomicAdd<T extends number>(field: T, n: T): void { return compiled(); }
+
 // ---- maps ---------------------------------------------------------------------------------
 
 /** A map value of integer type through a checked pointer (a lookup that was not null). */

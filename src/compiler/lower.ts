@@ -23,6 +23,7 @@ import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
 import { callSubprogram } from './lower-subprogram-call.js';
+import { atomicAddTo } from './lower-atomic.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -779,6 +780,7 @@ export class Lowering {
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
       if (name === 'zero') return zeroed(this, e);
+      if (name === 'atomicAdd') return atomicAddTo(this, e);
       const withMemory = helperCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];
