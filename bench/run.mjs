@@ -13,6 +13,7 @@ import { loadBenchmarks } from './load.mjs';
 import { dslSizeSection } from './dsl-size.mjs';
 import { vmSection } from './vm.mjs';
 import { mapBatchBenchmarks } from './map-batch.mjs';
+import { langBuildBenchmarks } from './lang-build.mjs';
 import { profileCli, profileLine } from './profile.mjs';
 import { variedSource } from './varied-asm.mjs';
 
@@ -117,6 +118,7 @@ time(...llvmMc(tinySrc, tinyObj));
 results.push(...await btfBenchmarks({ runs: RUNS, profileIfUnmet }));
 results.push(...await mapLookupBenchmarks({ runs: RUNS }));
 results.push(...await mapBatchBenchmarks({ runs: RUNS }));
+results.push(...await langBuildBenchmarks({ runs: RUNS }));
 const load = await loadBenchmarks({ runs: RUNS });
 results.push(...load.rows);
 

@@ -50,6 +50,20 @@ describe.skipIf(!e2eAvailable())('examples/lang in the kernel', () => {
     } finally { c.close(); }
   });
 
+  it('net-stats: packets and bytes per IPv4 protocol; short and non-IPv4 frames pass uncounted (BPF_PROG_TEST_RUN)', async () => {
+    const c = loadObject(await buildProgramFile('examples/lang/net-stats.ts'), { name: 'net_stats' });
+    try {
+      const prog = c.programs.get('count_packets')!;
+      const frames = [frame(17, 1, 53), frame(17, 2, 53), frame(6, 1, 80), frame(17, 1, 9, 0x86dd), frame(6, 1, 80).subarray(0, 30)];
+      // Every frame passes (XDP_PASS is 2).
+      expect(frames.map((f) => testRun(prog, { data: f }).retval)).toEqual([2, 2, 2, 2, 2]);
+      const stats = c.maps.get('stats')!;
+      const stat = (proto: number): [bigint, bigint] => { const v = Buffer.from(stats.lookup(u32(proto))!); return [v.readBigUInt64LE(0), v.readBigUInt64LE(8)]; };
+      // A UDP frame is 14 + 20 + 8 + 4 bytes, a TCP one 14 + 20 + 20 + 4.
+      expect([stat(17), stat(6), stat(1)]).toEqual([[2n, 2n * 46n], [1n, 58n], [0n, 0n]]);
+    } finally { c.close(); }
+  });
+
   it('exec-count: the hash map counts one execve for each /bin/true this test spawned', async () => {
     const c = loadObject(await buildProgramFile('examples/lang/exec-count.ts'), { name: 'exec_count' });
     const prog = c.programs.get('count_exec')!;
@@ -138,7 +152,7 @@ function slots(bytes: Uint8Array, name: string): number {
 
 describe.skipIf(!requireReferences('clang-19'))('examples/lang against clang-19 -O2 on their C twins', () => {
   const examples: [string, string][] = [
-    ['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall'], ['syscall-count', 'count_syscalls'],
+    ['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall'], ['net-stats', 'count_packets'], ['syscall-count', 'count_syscalls'],
     ['openat-snoop', 'snoop_openat'], ['call-latency', 'call_enter'], ['call-latency', 'call_return'],
   ];
   for (const [example, program] of examples) {

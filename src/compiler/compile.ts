@@ -11,15 +11,14 @@ import {
   arrayMap, constVar, defineObject, type DslObject, type GlobalDef, globalVar, hashMap, lruHashMap, type MapDef, percpuArrayMap, percpuHashMap,
   perfEventArrayMap, program, type ProgramDef, ringBufMap, u32,
 } from '../dsl/index.js';
-import type { InsnCoreRelocation } from '../../elf/index.js';
-import { emit } from './emit.js';
-import type { CoreTag } from './ir.js';
+import { corePlacerIn, emit } from './emit.js';
 import { CompileError } from './errors.js';
 import { intLType } from './layout.js';
 import { lowerProgram } from './lower.js';
 import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
 import { locOf, type MapDecl, readModule } from './module.js';
 import { allocate } from './regalloc.js';
+import { compileSubprograms } from './subprograms.js';
 
 const STACK_LIMIT = 512;
 
@@ -103,15 +102,15 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     const init = g.type.bits === 64 ? g.init : Number(g.init);
     globals[name] = g.section === 'rodata' ? constVar(t, init as never) : globalVar(t, g.section === 'bss' ? undefined : init as never);
   }
+  const subprograms = compileSubprograms(m, globals);
   const programs: Record<string, ProgramDef> = {};
   for (const prog of m.programs) {
     const ir = lowerProgram(m, prog);
     const alloc = allocate(ir);
     if (alloc.frame > STACK_LIMIT) throw new CompileError(`the program needs ${alloc.frame} bytes of stack (with spills); eBPF allows ${STACK_LIMIT}`, locOf(ts, sf, file, prog.body));
+    subprograms.checkCallChains(prog.name, ir, alloc.frame, locOf(ts, sf, file, prog.body));
     programs[prog.name] = program(prog.section, (b) => {
-      const btf = b.context.btf;
-      const core = (tag: CoreTag): InsnCoreRelocation => ({ typeId: btf.add(tag.root), accessStringOffset: btf.string(tag.access), kind: tag.kind });
-      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), core));
+      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), (name) => b.context.functionName(subprograms.def(name)), corePlacerIn(b.context.btf)));
     });
   }
   const maps: Record<string, MapDef> = {};

@@ -2,17 +2,16 @@
 // operation, labels resolved later by the object writer). R0 is the scratch register; R5 is the
 // second one when the allocator spilled.
 
-import type { AluOp, Instruction, Register, Size } from '../../isa/index.js';
+import type { Instruction, Register, Size } from '../../isa/index.js';
 import { splitImm64 } from '../../isa/index.js';
 import type { AsmItem, AsmReference, SourceLocation } from '../dsl/index.js';
 import type { InsnCoreRelocation } from '../../elf/index.js';
 import type { CoreTag, Located, Operand, VReg } from './ir.js';
-import type { Allocation, Place } from './regalloc.js';
+import { type Allocation, COMMUTATIVE, type Place } from './regalloc.js';
 
 const FP: Register = 10;
 /** A 64-bit pattern that a sign-extended imm32 can give. */
 const fitsImm32 = (v: bigint): boolean => { const x = BigInt.asIntN(64, v); return x >= -(1n << 31n) && x < 1n << 31n; };
-const COMMUTATIVE = new Set<AluOp>(['add', 'mul', 'and', 'or', 'xor']);
 
 /** Places a string in .rodata (the object's BuildContext.rodataString). */
 export type StringPlacer = (text: string) => { readonly section: string; readonly offset: number };
@@ -22,8 +21,14 @@ export type GlobalPlacer = (name: string) => { readonly section: string; readonl
 
 /** A CO-RE relocation's record in the object's BTF (the object's BtfBuilder). */
 export type CorePlacer = (tag: CoreTag) => InsnCoreRelocation;
+/** The placer that records a relocation in an object's BTF (a BuildContext's `btf`). */
+export function corePlacerIn(btf: { add(t: CoreTag['root']): number; string(s: string): number }): CorePlacer {
+  return (tag) => ({ typeId: btf.add(tag.root), accessStringOffset: btf.string(tag.access), kind: tag.kind });
+}
+/** The object's name of a subprogram of the module (BuildContext.functionName of its FunctionDef). */
+export type FunctionPlacer = (name: string) => string;
 
-export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer, corePlacer?: CorePlacer): AsmItem[] {
+export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer, functions?: FunctionPlacer, corePlacer?: CorePlacer): AsmItem[] {
   const out: AsmItem[] = [];
   let loc: SourceLocation | undefined;
   const put = (insn: Instruction, extra: { target?: string; ref?: AsmReference; core?: readonly InsnCoreRelocation[] } = {}): void => {
@@ -187,7 +192,12 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
       case 'call': {
         callArgs(o.args);
-        put({ kind: 'call', callee: 'helper', imm: o.helper, offset: 0 });
+        if (o.fn === undefined) put({ kind: 'call', callee: 'helper', imm: o.helper, offset: 0 });
+        else {
+          if (functions === undefined) throw new Error(`internal: a call of ${o.fn} with no function placer`);
+          // As clang emits a bpf-to-bpf call: src_reg BPF_PSEUDO_CALL, the offset by relocation.
+          put({ kind: 'call', callee: 'local', imm: -1, offset: 0 }, { ref: { kind: 'call', function: functions(o.fn) } });
+        }
         if (o.d !== undefined) {
           const p = place(o.d);
           if ('reg' in p) mov(p.reg, 0); else spill(p.slot, 0);
@@ -210,13 +220,27 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
         if ('reg' in p) mov(p.reg, 1); else spill(p.slot, 1);
         break;
       }
+      case 'arg': {
+        // The run of arguments at entry as one parallel move out of R1–R5 (none is read after
+        // another's move overwrote its register).
+        const group: { d: VReg; n: number }[] = [];
+        for (; ops[i]?.op === 'arg'; i++) group.push(ops[i] as { d: VReg; n: number });
+        i--;
+        const moves: { dst: Register; src: Register }[] = [];
+        for (const a of group) {
+          const p = place(a.d);
+          if ('slot' in p) spill(p.slot, (a.n + 1) as Register); else moves.push({ dst: p.reg, src: (a.n + 1) as Register });
+        }
+        parallelMove(moves);
+        break;
+      }
     }
   }
   return out;
 
   /** Arguments into R1–R5: register moves as a parallel move (R0 breaks cycles), then fills and constants. */
   function callArgs(args: readonly Operand[]): void {
-    let moves: { dst: Register; src: Register }[] = [];
+    const moves: { dst: Register; src: Register }[] = [];
     const late: (() => void)[] = [];
     args.forEach((a, k) => {
       const dst = (k + 1) as Register;
@@ -224,6 +248,13 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       const p = place(a.reg);
       if ('reg' in p) { if (p.reg !== dst) moves.push({ dst, src: p.reg }); } else late.push(() => load(dst, p.slot));
     });
+    parallelMove(moves);
+    for (const f of late) f();
+  }
+
+  /** Register moves done as if at once (R0 breaks cycles). */
+  function parallelMove(pending: readonly { dst: Register; src: Register }[]): void {
+    let moves = pending.filter((m) => m.dst !== m.src);
     while (moves.length > 0) {
       const k = moves.findIndex((m) => !moves.some((n) => n !== m && n.src === m.dst));
       if (k >= 0) { const m = moves[k]!; mov(m.dst, m.src); moves.splice(k, 1); continue; }
@@ -231,7 +262,6 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       mov(0, src);
       moves = moves.map((m) => (m.src === src ? { dst: m.dst, src: 0 as Register } : m));
     }
-    for (const f of late) f();
   }
 }
 

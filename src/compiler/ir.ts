@@ -35,14 +35,19 @@ export type Op =
   | { readonly op: 'ldstr'; readonly d: VReg; readonly text: string }
   /** d = fp + off. */
   | { readonly op: 'addrfp'; readonly d: VReg; readonly off: number }
-  /** A helper call: arguments into R1–R5, the result (R0) into d. Clobbers R0–R5. */
-  | { readonly op: 'call'; readonly helper: number; readonly args: readonly Operand[]; readonly d?: VReg }
+  /**
+   * A helper call, or with `fn` a bpf-to-bpf call of the module's subprogram of that name:
+   * arguments into R1–R5, the result (R0) into d. Clobbers R0–R5.
+   */
+  | { readonly op: 'call'; readonly helper: number; readonly fn?: string; readonly args: readonly Operand[]; readonly d?: VReg }
   | { readonly op: 'jmp'; readonly target: string }
   | { readonly op: 'br'; readonly cmp: JumpOp; readonly w: 32 | 64; readonly a: VReg; readonly b: Operand; readonly target: string }
   | { readonly op: 'label'; readonly name: string }
   | { readonly op: 'ret'; readonly s: Operand }
   /** d = the context pointer (R1 at entry); only as the first operation. */
-  | { readonly op: 'ctx'; readonly d: VReg };
+  | { readonly op: 'ctx'; readonly d: VReg }
+  /** d = a subprogram's argument n (R(n+1) at entry); only among the first operations. */
+  | { readonly op: 'arg'; readonly d: VReg; readonly n: number };
 
 export type Located = Op & { readonly loc?: SourceLocation };
 
@@ -75,7 +80,7 @@ export function uses(o: Op): VReg[] {
 /** The virtual register an operation writes, if any. */
 export function def(o: Op): VReg | undefined {
   switch (o.op) {
-    case 'mov': case 'alu': case 'neg': case 'movsx': case 'be': case 'ld': case 'ldmap': case 'ldglobal': case 'ldstr': case 'addrfp': case 'ctx': return o.d;
+    case 'mov': case 'alu': case 'neg': case 'movsx': case 'be': case 'ld': case 'ldmap': case 'ldglobal': case 'ldstr': case 'addrfp': case 'ctx': case 'arg': return o.d;
     case 'call': return o.d;
     default: return undefined;
   }

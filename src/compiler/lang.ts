@@ -32,6 +32,9 @@ export type Arr<T, N extends number> = T[] & { readonly length: N };
 /** A zero-initialised struct or array on the stack: `const e = zero<Event>()`. */
 export function zero<T extends object>(): T { return compiled(); }
 
+/** `lock *(&field) += n` on an integer field or element (4 or 8 bytes) of a map value or record: `atomicAdd(s.packets, 1)`. */
+export function atomicAdd<T extends number>(field: T, n: T): void { return compiled(); }
+
 // ---- maps ---------------------------------------------------------------------------------
 
 /** A map value of integer type through a checked pointer (a lookup that was not null). */
@@ -203,6 +206,15 @@ export function kernelStruct<T extends Kernel<string, number, boolean>>(address:
 export function exists(field: unknown): bool { return compiled(); }
 /** The running kernel's size of a field (`sizeof(task.comm)`) or of a kernel type (`sizeof<task_struct>()`). */
 export function sizeof<T = never>(field?: unknown): u32 { return compiled(); }
+
+// ---- functions ----------------------------------------------------------------------------
+// A module `function` is inlined where it is called. These two compile a function once, as a
+// bpf-to-bpf subprogram the programs call (integer parameters, at most five; an integer or void result).
+
+/** A static subprogram: `const f = subprogram((a: u32): u32 => …)`, verified at each call with the caller's values. */
+export function subprogram<F extends (...args: never[]) => number | boolean | void>(f: F): F { return compiled(); }
+/** A global function: verified once on its own from its BTF prototype (its arguments are any values of their types). */
+export function global<F extends (...args: never[]) => number | boolean | void>(f: F): F { return compiled(); }
 
 // ---- constants ----------------------------------------------------------------------------
 

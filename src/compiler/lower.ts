@@ -1,6 +1,7 @@
 // TypeScript function bodies → IR. Each expression becomes a typed value (a folded constant, or
 // a virtual register holding the value in its type's canonical form: int-type.ts), each
-// statement control flow over labels. Module functions are inlined. Whatever is outside the
+// statement control flow over labels. Module functions are inlined, subprograms called
+// (lower-subprogram.ts). Whatever is outside the
 // language is a CompileError at its line.
 
 import { isGplCompatible } from '../../verifier/index.js';
@@ -22,6 +23,8 @@ import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
 import { btfArgs, coreCall, kernelAddress, kernelMember } from './lower-core.js';
+import { callSubprogram } from './lower-subprogram-call.js';
+import { atomicAddTo } from './lower-atomic.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -776,9 +779,12 @@ export class Lowering {
     if (ts.isIdentifier(callee)) {
       const fn = this.m.functions.get(callee.text);
       if (fn !== undefined && this.lookupName(callee.text) === undefined) return this.inline(fn, e, discard);
+      const sub = this.m.subprograms.get(callee.text);
+      if (sub !== undefined && this.lookupName(callee.text) === undefined) return callSubprogram(this, sub, e, discard);
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
       if (name === 'zero') return zeroed(this, e);
+      if (name === 'atomicAdd') return atomicAddTo(this, e);
       const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];

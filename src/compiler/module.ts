@@ -38,6 +38,15 @@ export interface ProgramDecl {
   readonly loc: SourceLocation;
 }
 
+/** A function the module marks as a bpf-to-bpf subprogram: `subprogram(…)` (static) or `global(…)`. */
+export interface SubprogramDecl {
+  readonly name: string;
+  readonly linkage: 'static' | 'global';
+  readonly fn: TS.ArrowFunction | TS.FunctionExpression;
+  readonly loc: SourceLocation;
+}
+export const SUBPROGRAM_MARKERS: ReadonlyMap<string, 'static' | 'global'> = new Map([['subprogram', 'static'], ['global', 'global']]);
+
 export interface ModuleInfo {
   readonly ts: typeof TS;
   readonly sf: TS.SourceFile;
@@ -49,6 +58,8 @@ export interface ModuleInfo {
   /** Module-level integer constants (`const LIMIT = 100`), folded where used. */
   readonly constants: ReadonlyMap<string, TS.Expression>;
   readonly functions: ReadonlyMap<string, TS.FunctionDeclaration>;
+  /** Functions compiled once as bpf-to-bpf subprograms (the others are inlined where called). */
+  readonly subprograms: ReadonlyMap<string, SubprogramDecl>;
   readonly license: string;
   /** Structs and arrays: the module's interfaces (and those of type-only imports) laid out. */
   readonly layouts: Layouts;
@@ -97,6 +108,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
   const programs: ProgramDecl[] = [];
   const constants = new Map<string, TS.Expression>();
   const functions = new Map<string, TS.FunctionDeclaration>();
+  const subprograms = new Map<string, SubprogramDecl>();
   const globals = new Map<string, GlobalVarDecl>();
   const declarations = new Map<string, TypeDeclaration>();
   let license = 'GPL';
@@ -147,6 +159,10 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
         if (callee !== undefined && MAP_CONSTRUCTORS.has(callee)) {
           if (!exported) fail(d, `map '${name}' must be exported (user space finds it by name)`);
           maps.set(name, readMap(init as TS.CallExpression, name, callee as MapKindName));
+        } else if (callee !== undefined && SUBPROGRAM_MARKERS.has(callee)) {
+          const f = (init as TS.CallExpression).arguments[0];
+          if (f === undefined || (init as TS.CallExpression).arguments.length !== 1 || !(ts.isArrowFunction(f) || ts.isFunctionExpression(f))) fail(init, `${callee} takes the function: ${callee}((a: u32, b: u32): u32 => …)`);
+          subprograms.set(name, { name, linkage: SUBPROGRAM_MARKERS.get(callee)!, fn: f as TS.ArrowFunction | TS.FunctionExpression, loc: at(d) });
         } else if (callee !== undefined && PROGRAM_CONSTRUCTORS.has(callee)) {
           if (!exported) fail(d, `program '${name}' must be exported`);
           programs.push(readProgram(init as TS.CallExpression, name, callee as ProgramKind));
@@ -161,7 +177,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     fail(st, `${ts.SyntaxKind[st.kind]} is not supported at the top level of a program module`);
   }
   if (programs.length === 0) throw new CompileError("the module exports no program (export const prog = xdp((pkt) => { … }))", at(sf));
-  return { ts, sf, file, imports, maps, programs, constants, functions, license, layouts, globals };
+  return { ts, sf, file, imports, maps, programs, constants, functions, subprograms, license, layouts, globals };
 
   /** `256 * 1024`: numbers of literals and + - * << (map sizes). */
   function literalArithmetic(e: TS.Expression): number | undefined {

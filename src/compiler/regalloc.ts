@@ -8,7 +8,7 @@
 // on the stack. R0 is never allocated: emit.ts uses it as the scratch register (and R5 too when
 // anything was spilled).
 
-import type { Register } from '../../isa/index.js';
+import type { AluOp, Register } from '../../isa/index.js';
 import { def, type IrFunction, type Operand, uses, type VReg } from './ir.js';
 
 export type Place = { readonly reg: Register } | { readonly slot: number };
@@ -87,14 +87,17 @@ export function liveIntervals(f: IrFunction): ([number, number] | undefined)[] {
   return iv;
 }
 
+/** ALU operations whose operands may swap (emit.ts computes `d = a op d` as `d op= a`). */
+export const COMMUTATIVE: ReadonlySet<AluOp> = new Set<AluOp>(['add', 'mul', 'and', 'or', 'xor']);
 const CALLER_SAVED: readonly Register[] = [1, 2, 3, 4, 5];
 const CALLEE_SAVED: readonly Register[] = [6, 7, 8, 9];
 
 export function allocate(f: IrFunction): Allocation {
-  const first = scan(f, [...CALLER_SAVED, ...CALLEE_SAVED]);
+  const first = scan(f, [...CALLER_SAVED, ...CALLEE_SAVED], true);
   if (!first.spilled) return first.alloc;
-  // Spills need a second scratch register: give up R5.
-  const second = scan(f, [1, 2, 3, 4, ...CALLEE_SAVED]);
+  // Spills need a second scratch register: give up R5. A fill may go through R0, so no value
+  // stays there.
+  const second = scan(f, [1, 2, 3, 4, ...CALLEE_SAVED], false);
   return { ...second.alloc, scratch2: 5 };
 }
 
@@ -112,7 +115,8 @@ function resultInR0(f: IrFunction, v: VReg, start: number, end: number): boolean
     switch (o.op) {
       case 'st': if (!fits32(o.s)) return false; break;
       case 'br': if (!fits32(o.b) || i !== end) return false; break;
-      case 'alu': if (!fits32(o.b) || ('reg' in o.b && o.b.reg === v && o.a !== v)) return false; break;
+      // `d = a op b` with d in b's register moves b through R0 unless the op commutes.
+      case 'alu': if (!fits32(o.b) || ('reg' in o.b && o.b.reg === v && o.a !== v) || ('reg' in o.b && !COMMUTATIVE.has(o.code) && !(o.a === v && o.b.reg === v))) return false; break;
       case 'call': if (i !== end) return false; break;
       case 'mov': case 'neg': case 'movsx': case 'be': case 'ld': case 'atomicAdd': case 'ldmap': case 'ldglobal': case 'ldstr': case 'addrfp': break;
       default: return false;
@@ -121,7 +125,7 @@ function resultInR0(f: IrFunction, v: VReg, start: number, end: number): boolean
   return true;
 }
 
-function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; spilled: boolean } {
+function scan(f: IrFunction, pool: readonly Register[], resultsInR0: boolean): { alloc: Allocation; spilled: boolean } {
   const iv = liveIntervals(f);
   const calls: number[] = [];
   f.ops.forEach((o, i) => { if (o.op === 'call') calls.push(i); });
@@ -133,6 +137,8 @@ function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; sp
   f.ops.forEach((o, i) => {
     // The context arrives in R1: left there, no move.
     if (o.op === 'ctx') hints.set(o.d, 1);
+    // So do a subprogram's arguments, in R1–R5.
+    if (o.op === 'arg') hints.set(o.d, (o.n + 1) as Register);
     if (o.op !== 'call') return;
     o.args.forEach((a, k) => {
       const r = 'reg' in a ? iv[a.reg] : undefined;
@@ -148,7 +154,7 @@ function scan(f: IrFunction, pool: readonly Register[]): { alloc: Allocation; sp
   let spilled = false;
   const spillSlot = (): number => { frame = (frame + 8 + 7) & ~7; return -frame; };
   for (const { v, r: [start, end] } of order) {
-    if (resultInR0(f, v, start, end)) { place[v] = { reg: 0 }; continue; }
+    if (resultsInR0 && resultInR0(f, v, start, end)) { place[v] = { reg: 0 }; continue; }
     for (let k = active.length - 1; k >= 0; k--) {
       // A register whose value dies at this position may be the result's: emit handles `d = a op d`.
       if (active[k]!.end <= start) { free.add(active[k]!.reg); active.splice(k, 1); }

@@ -10,7 +10,7 @@ export { HELPERS, HELPER_TABLE_KERNEL, HELPER_TABLE_SOURCE } from './helpers/tab
 export type { HelperArgs, HelperArgTypes, HelperFunctions, HelperName } from './helpers/signatures.js';
 export { ProgramBuilder, type Value } from './program/builder.js';
 export type { CompareOp } from './program/conditions.js';
-export { fn, FunctionDef, program, type Body, type ProgramDef } from './program/definitions.js';
+export { fn, FunctionDef, type FunctionSignature, program, type Body, type ProgramDef } from './program/definitions.js';
 export type { FunctionRef, GlobalRef, MapRef, PtrArg, ScalarArg, StackSlot } from './program/refs.js';
 export {
   arrayMap, bloomFilterMap, hashMap, keyValueMap, lpmTrieMap, lruHashMap, lruPercpuHashMap, MAP_FLAGS, MAP_TYPES, MapDef,

@@ -325,8 +325,10 @@ function buildObject(spec: ObjectSpec): BpfObject {
 
   const programs: BpfProgram[] = [];
   for (const t of text) {
-    const params = Array.from({ length: t.def.params }, (_, i) => ({ name: `a${i}`, type: btf.add(u64) }));
-    const proto = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: intId(), params });
+    const sig = t.def.signature;
+    const params = sig !== undefined ? sig.params.map((p) => ({ name: p.name, type: btf.add(p.type) }))
+      : Array.from({ length: t.def.params }, (_, i) => ({ name: `a${i}`, type: btf.add(u64) }));
+    const proto = btf.addRaw({ kind: 'FUNC_PROTO', name: '', returnType: sig !== undefined ? btf.add(sig.returns) : intId(), params });
     const func = btf.addRaw({ kind: 'FUNC', name: t.def.name, type: proto, linkage: t.def.linkage === 'static' ? 'static' : 'global' });
     programs.push({
       name: t.def.name, section: '.text', subprogram: true, binding: t.def.linkage === 'static' ? 'local' : 'global',

@@ -1,5 +1,6 @@
 // Random well-typed programs of the tsbpf/lang integer subset (expressions over u8 … s64,
-// locals, branches, bounded loops), printed as TypeScript, and a reference evaluator of the same
+// locals, branches, bounded loops, calls of module functions that are inlined, static
+// subprograms or global functions), printed as TypeScript, and a reference evaluator of the same
 // AST written from docs/dsl.md's integer semantics (independent of src/compiler): the property
 // test compares the kernel's result of the compiled program with it.
 
@@ -16,7 +17,8 @@ export type Expr =
   | { readonly e: 'bin'; readonly op: ArithOp; readonly l: Expr; readonly r: Expr }
   | { readonly e: 'neg' | 'not'; readonly x: Expr }
   | { readonly e: 'cast'; readonly t: TypeName; readonly x: Expr }
-  | { readonly e: 'cond'; readonly c: Cond; readonly a: Expr; readonly b: Expr };
+  | { readonly e: 'cond'; readonly c: Cond; readonly a: Expr; readonly b: Expr }
+  | { readonly e: 'call'; readonly f: string; readonly args: readonly Expr[] };
 export type Cond =
   | { readonly c: 'cmp'; readonly op: CmpOp; readonly l: Expr; readonly r: Expr }
   | { readonly c: 'and' | 'or'; readonly l: Cond; readonly r: Cond }
@@ -27,7 +29,19 @@ export type Stmt =
   | { readonly s: 'if'; readonly c: Cond; readonly then: readonly Stmt[]; readonly els: readonly Stmt[] }
   | { readonly s: 'for'; readonly i: string; readonly n: number; readonly body: readonly Stmt[] }
   | { readonly s: 'break'; readonly c: Cond };
-export interface Program { readonly inputs: readonly TypeName[]; readonly body: readonly Stmt[]; readonly result: Expr }
+/** How a module function is compiled: inlined (a plain function), `subprogram(…)` or `global(…)`. */
+export type FuncMode = 'inline' | 'subprogram' | 'global';
+/** A module function: parameters a0 … (it may assign them), a body, `return result` in `ret`. */
+export interface Func {
+  readonly name: string;
+  readonly mode: FuncMode;
+  readonly params: readonly TypeName[];
+  readonly ret: TypeName;
+  readonly body: readonly Stmt[];
+  readonly result: Expr;
+}
+export interface Program { readonly funcs: readonly Func[]; readonly inputs: readonly TypeName[]; readonly body: readonly Stmt[]; readonly result: Expr }
+type Funcs = ReadonlyMap<string, Func>;
 
 // ---- semantics ----------------------------------------------------------------------------
 
@@ -70,29 +84,39 @@ function arith(op: ArithOp, a: V, b: V): V {
 
 export type Env = Map<string, V>;
 
-export function evalExpr(e: Expr, env: Env): V {
+export function evalExpr(e: Expr, env: Env, fs: Funcs): V {
   switch (e.e) {
     case 'lit': return { v: e.v, t: S64, lit: true };
     case 'var': return env.get(e.name)!;
-    case 'bin': return arith(e.op, evalExpr(e.l, env), evalExpr(e.r, env));
-    case 'neg': { const x = evalExpr(e.x, env); return x.lit === true ? { v: -x.v, t: S64, lit: true } : { v: wrapT(-x.v, x.t), t: x.t }; }
-    case 'not': { const x = evalExpr(e.x, env); return x.lit === true ? { v: ~x.v, t: S64, lit: true } : { v: wrapT(~x.v, x.t), t: x.t }; }
-    case 'cast': { const t = tOf(e.t); return { v: wrapT(evalExpr(e.x, env).v, t), t }; }
+    case 'bin': return arith(e.op, evalExpr(e.l, env, fs), evalExpr(e.r, env, fs));
+    case 'neg': { const x = evalExpr(e.x, env, fs); return x.lit === true ? { v: -x.v, t: S64, lit: true } : { v: wrapT(-x.v, x.t), t: x.t }; }
+    case 'not': { const x = evalExpr(e.x, env, fs); return x.lit === true ? { v: ~x.v, t: S64, lit: true } : { v: wrapT(~x.v, x.t), t: x.t }; }
+    case 'cast': { const t = tOf(e.t); return { v: wrapT(evalExpr(e.x, env, fs).v, t), t }; }
     case 'cond': {
-      const a = evalExpr(e.a, env), b = evalExpr(e.b, env);
+      // Both arms are evaluated (a call in the arm not taken has no effect: functions are pure).
+      const a = evalExpr(e.a, env, fs), b = evalExpr(e.b, env, fs);
       const t = common(a, b);
-      return { v: wrapT(evalCond(e.c, env) ? a.v : b.v, t), t };
+      return { v: wrapT(evalCond(e.c, env, fs) ? a.v : b.v, t), t };
+    }
+    case 'call': {
+      // Arguments converted to the parameters' types, the result to the return type.
+      const f = fs.get(e.f)!;
+      const inner: Env = new Map();
+      f.params.forEach((t, i) => inner.set(`a${i}`, { v: wrapT(evalExpr(e.args[i]!, env, fs).v, tOf(t)), t: tOf(t) }));
+      exec(f.body, inner, fs);
+      const t = tOf(f.ret);
+      return { v: wrapT(evalExpr(f.result, inner, fs).v, t), t };
     }
   }
 }
 
-export function evalCond(c: Cond, env: Env): boolean {
+export function evalCond(c: Cond, env: Env, fs: Funcs): boolean {
   switch (c.c) {
-    case 'and': return evalCond(c.l, env) && evalCond(c.r, env);
-    case 'or': return evalCond(c.l, env) || evalCond(c.r, env);
-    case 'not': return !evalCond(c.x, env);
+    case 'and': return evalCond(c.l, env, fs) && evalCond(c.r, env, fs);
+    case 'or': return evalCond(c.l, env, fs) || evalCond(c.r, env, fs);
+    case 'not': return !evalCond(c.x, env, fs);
     case 'cmp': {
-      const a = evalExpr(c.l, env), b = evalExpr(c.r, env);
+      const a = evalExpr(c.l, env, fs), b = evalExpr(c.r, env, fs);
       const t = common(a, b);
       const x = wrapT(a.v, t), y = wrapT(b.v, t);
       switch (c.op) {
@@ -110,27 +134,27 @@ export function evalCond(c: Cond, env: Env): boolean {
 class Break { }
 
 /** Runs statements; an if/for body's lets vanish after it, its assignments to outer names stay. */
-function exec(stmts: readonly Stmt[], env: Env): void {
+function exec(stmts: readonly Stmt[], env: Env, fs: Funcs): void {
   for (const s of stmts) {
     switch (s.s) {
-      case 'let': { const t = tOf(s.t); env.set(s.name, { v: wrapT(evalExpr(s.init, env).v, t), t }); break; }
+      case 'let': { const t = tOf(s.t); env.set(s.name, { v: wrapT(evalExpr(s.init, env, fs).v, t), t }); break; }
       case 'set': {
         const cur = env.get(s.name)!;
-        const x = evalExpr(s.x, env);
+        const x = evalExpr(s.x, env, fs);
         const nv = s.op === '=' ? x : arith(s.op, cur, x);
         env.set(s.name, { v: wrapT(nv.v, cur.t), t: cur.t });
         break;
       }
       case 'if': {
         const inner: Env = new Map(env);
-        try { exec(evalCond(s.c, env) ? s.then : s.els, inner); } finally { copyBack(env, inner); }
+        try { exec(evalCond(s.c, env, fs) ? s.then : s.els, inner, fs); } finally { copyBack(env, inner); }
         break;
       }
       case 'for':
         for (let i = 0; i < s.n; i++) {
           const inner: Env = new Map(env);
           inner.set(s.i, { v: BigInt(i), t: S64 });
-          try { exec(s.body, inner); } catch (e) {
+          try { exec(s.body, inner, fs); } catch (e) {
             if (!(e instanceof Break)) throw e;
             copyBack(env, inner);
             break;
@@ -138,7 +162,7 @@ function exec(stmts: readonly Stmt[], env: Env): void {
           copyBack(env, inner);
         }
         break;
-      case 'break': if (evalCond(s.c, env)) throw new Break(); break;
+      case 'break': if (evalCond(s.c, env, fs)) throw new Break(); break;
     }
   }
 }
@@ -151,30 +175,39 @@ function copyBack(outer: Env, inner: Env): void {
 /** The program's result (as the u64 the program stores) for the given inputs. */
 export function evaluate(p: Program, inputs: readonly bigint[]): bigint {
   const env: Env = new Map();
+  const fs: Funcs = new Map(p.funcs.map((f) => [f.name, f]));
   p.inputs.forEach((t, i) => env.set(`a${i}`, { v: wrapT(inputs[i]!, tOf(t)), t: tOf(t) }));
-  exec(p.body, env);
-  return BigInt.asUintN(64, evalExpr(p.result, env).v);
+  exec(p.body, env, fs);
+  return BigInt.asUintN(64, evalExpr(p.result, env, fs).v);
 }
 
 // ---- printing -----------------------------------------------------------------------------
 
-export function printExpr(e: Expr): string {
+// tsc reads `a << (x > (y))` as a call with type arguments (`a<(…)>(y)`): under a `<<`, a
+// greater-than comparison is printed mirrored (`(y) < x`, the same value: operands are pure).
+export function printExpr(e: Expr, mirror = false): string {
+  const p = (x: Expr): string => printExpr(x, mirror);
   switch (e.e) {
     case 'lit': return `${e.v}`;
     case 'var': return e.name;
-    case 'bin': return `(${printExpr(e.l)} ${e.op} ${printExpr(e.r)})`;
-    case 'neg': return `(-(${printExpr(e.x)}))`;
-    case 'not': return `(~(${printExpr(e.x)}))`;
-    case 'cast': return `(${printExpr(e.x)} as ${e.t})`;
-    case 'cond': return `(${printCond(e.c)} ? (${printExpr(e.a)}) : (${printExpr(e.b)}))`;
+    case 'bin': return `(${p(e.l)} ${e.op} ${printExpr(e.r, mirror || e.op === '<<')})`;
+    case 'neg': return `(-(${p(e.x)}))`;
+    case 'not': return `(~(${p(e.x)}))`;
+    case 'cast': return `(${p(e.x)} as ${e.t})`;
+    case 'cond': return `(${printCond(e.c, mirror)} ? (${p(e.a)}) : (${p(e.b)}))`;
+    case 'call': return `${e.f}(${e.args.map(p).join(', ')})`;
   }
 }
-export function printCond(c: Cond): string {
+const MIRRORED: Partial<Record<CmpOp, CmpOp>> = { '>': '<', '>=': '<=' };
+export function printCond(c: Cond, mirror = false): string {
   switch (c.c) {
-    case 'cmp': return `(${printExpr(c.l)} ${c.op} ${printExpr(c.r)})`;
-    case 'and': return `(${printCond(c.l)} && ${printCond(c.r)})`;
-    case 'or': return `(${printCond(c.l)} || ${printCond(c.r)})`;
-    case 'not': return `!${printCond(c.x)}`;
+    case 'cmp': {
+      const m = mirror ? MIRRORED[c.op] : undefined;
+      return m === undefined ? `(${printExpr(c.l, mirror)} ${c.op} ${printExpr(c.r, mirror)})` : `(${printExpr(c.r, mirror)} ${m} ${printExpr(c.l, mirror)})`;
+    }
+    case 'and': return `(${printCond(c.l, mirror)} && ${printCond(c.r, mirror)})`;
+    case 'or': return `(${printCond(c.l, mirror)} || ${printCond(c.r, mirror)})`;
+    case 'not': return `!${printCond(c.x, mirror)}`;
   }
 }
 function printStmts(stmts: readonly Stmt[], ind: string): string {
@@ -189,12 +222,20 @@ function printStmts(stmts: readonly Stmt[], ind: string): string {
   }).join('\n');
 }
 
+function printFunc(f: Func): string {
+  const params = f.params.map((t, i) => `a${i}: ${t}`).join(', ');
+  const body = `${printStmts(f.body, '  ')}\n  return ${printExpr(f.result)};`;
+  if (f.mode === 'inline') return `function ${f.name}(${params}): ${f.ret} {\n${body}\n}`;
+  return `const ${f.name} = ${f.mode}((${params}): ${f.ret} => {\n${body}\n});`;
+}
+
 /** The program as a tsbpf/lang module: inputs from the `args` array, the result into `out`. */
 export function printProgram(p: Program): string {
   const lines = [
-    `import { arrayMap, socketFilter, ${TYPE_NAMES.join(', ')} } from 'tsbpf/lang';`,
+    `import { arrayMap, global, socketFilter, subprogram, ${TYPE_NAMES.join(', ')} } from 'tsbpf/lang';`,
     'export const args = arrayMap<u64>({ maxEntries: 4 });',
     'export const out = arrayMap<u64>({ maxEntries: 1 });',
+    ...p.funcs.map(printFunc),
     'export const prog = socketFilter((pkt) => {',
     ...p.inputs.map((t, i) => `  const p${i} = args.lookup(${i});\n  if (!p${i}) return 1;\n  const a${i}: ${t} = p${i}.value as ${t};`),
     printStmts(p.body, '  '),
@@ -213,25 +254,31 @@ const CMP: readonly CmpOp[] = ['===', '!==', '<', '<=', '>', '>='];
 const litArb = fc.oneof(fc.constantFrom(0n, 1n, -1n, 2n, 7n, 8n, 31n, 32n, 63n, 127n, -128n, 255n), fc.bigInt(-128n, 255n)).map((v): Expr => ({ e: 'lit', v }));
 const isLit = (e: Expr): boolean => e.e === 'lit';
 
-function exprArb(vars: readonly string[], depth: number): fc.Arbitrary<Expr> {
+/** Expressions over `vars`, calling the functions `fs` (declared before the code that calls them). */
+function exprArb(vars: readonly string[], depth: number, fs: readonly Func[] = []): fc.Arbitrary<Expr> {
   const leaf = vars.length === 0 ? litArb : fc.oneof({ arbitrary: fc.constantFrom(...vars).map((name): Expr => ({ e: 'var', name })), weight: 3 }, { arbitrary: litArb, weight: 1 });
   if (depth <= 0) return leaf;
-  const sub = exprArb(vars, depth - 1);
+  const sub = exprArb(vars, depth - 1, fs);
+  const call = fs.length === 0 ? [] : [{
+    arbitrary: fc.constantFrom(...fs).chain((f) => fc.tuple(...f.params.map(() => sub)).map((args): Expr => ({ e: 'call', f: f.name, args }))),
+    weight: 2,
+  }];
   return fc.oneof(
+    ...call,
     { arbitrary: leaf, weight: 2 },
     // Never literal op literal: its folded value might not fit the type it meets later.
     { arbitrary: fc.tuple(fc.constantFrom(...ARITH), sub, sub, fc.constantFrom(...TYPE_NAMES)).map(([op, l, r, t]): Expr => ({ e: 'bin', op, l, r: isLit(l) && isLit(r) ? { e: 'cast', t, x: r } : r })), weight: 4 },
     { arbitrary: fc.tuple(fc.constantFrom<'neg' | 'not'>('neg', 'not'), sub, fc.constantFrom(...TYPE_NAMES)).map(([k, x, t]): Expr => ({ e: k, x: isLit(x) ? { e: 'cast', t, x } : x })), weight: 1 },
     { arbitrary: fc.tuple(fc.constantFrom(...TYPE_NAMES), sub).map(([t, x]): Expr => ({ e: 'cast', t, x })), weight: 1 },
-    { arbitrary: fc.tuple(condArb(vars, depth - 1), sub, sub).map(([c, a, b]): Expr => ({ e: 'cond', c, a, b })), weight: 1 },
+    { arbitrary: fc.tuple(condArb(vars, depth - 1, fs), sub, sub).map(([c, a, b]): Expr => ({ e: 'cond', c, a, b })), weight: 1 },
   );
 }
 
-function condArb(vars: readonly string[], depth: number): fc.Arbitrary<Cond> {
-  const sub = exprArb(vars, Math.max(0, depth - 1));
+function condArb(vars: readonly string[], depth: number, fs: readonly Func[] = []): fc.Arbitrary<Cond> {
+  const sub = exprArb(vars, Math.max(0, depth - 1), fs);
   const cmp = fc.tuple(fc.constantFrom(...CMP), sub, sub, fc.constantFrom(...TYPE_NAMES)).map(([op, l, r, t]): Cond => ({ c: 'cmp', op, l, r: isLit(l) && isLit(r) ? { e: 'cast', t, x: r } : r }));
   if (depth <= 0) return cmp;
-  const inner = condArb(vars, depth - 1);
+  const inner = condArb(vars, depth - 1, fs);
   return fc.oneof(
     { arbitrary: cmp, weight: 3 },
     { arbitrary: fc.tuple(fc.constantFrom<'and' | 'or'>('and', 'or'), inner, inner).map(([c, l, r]): Cond => ({ c, l, r })), weight: 1 },
@@ -240,7 +287,7 @@ function condArb(vars: readonly string[], depth: number): fc.Arbitrary<Cond> {
 }
 
 /** Statements over the variables in scope (`assignable`: those a statement may assign). */
-function stmtsArb(scope: { vars: string[]; assignable: string[]; next: number; loopDepth: number }, count: number, depth: number): fc.Arbitrary<Stmt[]> {
+function stmtsArb(scope: { vars: string[]; assignable: string[]; next: number; loopDepth: number; fs: readonly Func[] }, count: number, depth: number): fc.Arbitrary<Stmt[]> {
   // Generated one statement at a time so that later statements see earlier lets.
   if (count === 0) return fc.constant([]);
   return fc.integer({ min: 0, max: 9 }).chain((kind) => {
@@ -248,34 +295,50 @@ function stmtsArb(scope: { vars: string[]; assignable: string[]; next: number; l
     let first: fc.Arbitrary<Stmt>;
     const name = `v${scope.next}`;
     if (kind <= 3 || scope.assignable.length === 0) {
-      first = fc.tuple(fc.constantFrom(...TYPE_NAMES), exprArb(vars, 2)).map(([t, init]): Stmt => ({ s: 'let', name, t, init }));
+      first = fc.tuple(fc.constantFrom(...TYPE_NAMES), exprArb(vars, 2, scope.fs)).map(([t, init]): Stmt => ({ s: 'let', name, t, init }));
       return first.chain((s) => stmtsArb({ ...scope, vars: [...vars, name], assignable: [...scope.assignable, name], next: scope.next + 1 }, count - 1, depth).map((rest) => [s, ...rest]));
     }
     if (kind <= 6 || depth <= 0) {
-      first = fc.tuple(fc.constantFrom(...scope.assignable), fc.constantFrom<ArithOp | '='>('=', ...ARITH), exprArb(vars, 2)).map(([n, op, x]): Stmt => ({ s: 'set', name: n, op, x }));
+      first = fc.tuple(fc.constantFrom(...scope.assignable), fc.constantFrom<ArithOp | '='>('=', ...ARITH), exprArb(vars, 2, scope.fs)).map(([n, op, x]): Stmt => ({ s: 'set', name: n, op, x }));
     } else if (kind === 7 || kind === 8 && scope.loopDepth >= 2) {
       const inner = { ...scope, next: scope.next + 100 };
-      first = fc.tuple(condArb(vars, 1), stmtsArb(inner, 2, depth - 1), stmtsArb({ ...inner, next: inner.next + 50 }, 1, depth - 1))
+      first = fc.tuple(condArb(vars, 1, scope.fs), stmtsArb(inner, 2, depth - 1), stmtsArb({ ...inner, next: inner.next + 50 }, 1, depth - 1))
         .map(([c, then, els]): Stmt => ({ s: 'if', c, then, els }));
     } else if (kind === 8) {
       const i = `i${scope.next}`;
-      const inner = { vars: [...vars, i], assignable: scope.assignable, next: scope.next + 100, loopDepth: scope.loopDepth + 1 };
+      const inner = { vars: [...vars, i], assignable: scope.assignable, next: scope.next + 100, loopDepth: scope.loopDepth + 1, fs: scope.fs };
       first = fc.tuple(fc.integer({ min: 0, max: 4 }), stmtsArb(inner, 2, depth - 1)).map(([n, body]): Stmt => ({ s: 'for', i, n, body }));
     } else {
-      first = scope.loopDepth > 0 ? condArb(vars, 1).map((c): Stmt => ({ s: 'break', c }))
-        : fc.tuple(fc.constantFrom(...scope.assignable), exprArb(vars, 1)).map(([n, x]): Stmt => ({ s: 'set', name: n, op: '=', x }));
+      first = scope.loopDepth > 0 ? condArb(vars, 1, scope.fs).map((c): Stmt => ({ s: 'break', c }))
+        : fc.tuple(fc.constantFrom(...scope.assignable), exprArb(vars, 1, scope.fs)).map(([n, x]): Stmt => ({ s: 'set', name: n, op: '=', x }));
     }
     return first.chain((s) => stmtsArb({ ...scope, next: scope.next + 200 }, count - 1, depth).map((rest) => [s, ...rest]));
   });
 }
 
-export const programArb: fc.Arbitrary<Program> = fc.array(fc.constantFrom(...TYPE_NAMES), { minLength: 1, maxLength: 4 }).chain((inputs) => {
-  const vars = inputs.map((_, i) => `a${i}`);
-  return stmtsArb({ vars, assignable: [], next: 0, loopDepth: 0 }, 4, 2).chain((body) => {
-    const scope = [...vars, ...body.filter((s): s is Stmt & { s: 'let' } => s.s === 'let').map((s) => s.name)];
-    return exprArb(scope, 3).map((result) => ({ inputs, body, result }));
+const FUNC_MODES: readonly FuncMode[] = ['inline', 'subprogram', 'global'];
+
+/** Up to three module functions, each calling only those before it (no recursion). */
+function funcsArb(count: number, before: readonly Func[] = []): fc.Arbitrary<Func[]> {
+  if (count === 0) return fc.constant([...before]);
+  const name = `f${before.length}`;
+  const func = fc.tuple(fc.constantFrom(...FUNC_MODES), fc.array(fc.constantFrom(...TYPE_NAMES), { minLength: 1, maxLength: 5 }), fc.constantFrom(...TYPE_NAMES)).chain(([mode, params, ret]) => {
+    const vars = params.map((_, i) => `a${i}`);
+    return stmtsArb({ vars, assignable: vars, next: 0, loopDepth: 0, fs: before }, 2, 1).chain((body) => {
+      const scope = [...vars, ...body.filter((s): s is Stmt & { s: 'let' } => s.s === 'let').map((s) => s.name)];
+      return exprArb(scope, 2, before).map((result): Func => ({ name, mode, params, ret, body, result }));
+    });
   });
-});
+  return func.chain((f) => funcsArb(count - 1, [...before, f]));
+}
+
+export const programArb: fc.Arbitrary<Program> = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.array(fc.constantFrom(...TYPE_NAMES), { minLength: 1, maxLength: 4 })).chain(([nf, inputs]) => funcsArb(nf).chain((funcs) => {
+  const vars = inputs.map((_, i) => `a${i}`);
+  return stmtsArb({ vars, assignable: [], next: 0, loopDepth: 0, fs: funcs }, 4, 2).chain((body) => {
+    const scope = [...vars, ...body.filter((s): s is Stmt & { s: 'let' } => s.s === 'let').map((s) => s.name)];
+    return exprArb(scope, 3, funcs).map((result) => ({ funcs, inputs, body, result }));
+  });
+}));
 
 /** Interesting 64-bit inputs: edges of every width, and random ones. */
 export const inputArb = fc.oneof(

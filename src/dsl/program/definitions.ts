@@ -1,7 +1,14 @@
 // Entry programs (a section name libbpf understands + a body) and bpf-to-bpf functions.
 
 import type { ProgramBuilder } from './builder.js';
+import type { CType } from '../types/index.js';
 import type { FunctionRef } from './refs.js';
+
+/** A function's BTF prototype, when its arguments are not plain u64s returning int. */
+export interface FunctionSignature {
+  readonly params: readonly { readonly name: string; readonly type: CType }[];
+  readonly returns: CType;
+}
 
 export type Body = (b: ProgramBuilder) => void;
 
@@ -26,10 +33,12 @@ export class FunctionDef implements FunctionRef {
     /** Number of (u64) arguments, 0–5. */
     readonly params: number,
     readonly body: Body,
+    /** Its BTF prototype (default: `params` u64 arguments, an int result). */
+    readonly signature?: FunctionSignature,
   ) {}
 }
 
 /** A bpf-to-bpf function in .text, callable with b.callFunction(fn, …) or as a callback. */
-export function fn(name: string, opts: { params?: number; linkage?: 'static' | 'global' }, body: Body): FunctionDef {
-  return new FunctionDef(name, opts.linkage ?? 'static', opts.params ?? 0, body);
+export function fn(name: string, opts: { params?: number; linkage?: 'static' | 'global'; signature?: FunctionSignature }, body: Body): FunctionDef {
+  return new FunctionDef(name, opts.linkage ?? 'static', opts.signature?.params.length ?? opts.params ?? 0, body, opts.signature);
 }
