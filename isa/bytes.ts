@@ -77,6 +77,8 @@ export class ByteReader {
   i32(at?: number): number { return this.view.getInt32(this.at(at, 4), this.le); }
   u64(at?: number): bigint { return this.view.getBigUint64(this.at(at, 8), this.le); }
   i64(at?: number): bigint { return this.view.getBigInt64(this.at(at, 8), this.le); }
+  f32(at?: number): number { return this.view.getFloat32(this.at(at, 4), this.le); }
+  f64(at?: number): number { return this.view.getFloat64(this.at(at, 8), this.le); }
 
   /** A 64-bit unsigned field as a number; `what` names it when it is beyond 2^53 (no offset or size in a file we hold is). */
   u64n(at?: number, what = '64-bit field'): number {
@@ -184,6 +186,9 @@ export class ByteWriter {
   u64(v: bigint | number): this { const b = this.big(v, 0n, U64_MAX, 'u64', this.length); const at = this.reserve(8); this.view.setBigUint64(at, b, this.le); return this; }
   i64(v: bigint | number): this { const b = this.big(v, I64_MIN, I64_MAX, 'i64', this.length); const at = this.reserve(8); this.view.setBigInt64(at, b, this.le); return this; }
 
+  f32(v: number): this { const at = this.reserve(4); this.view.setFloat32(at, v, this.le); return this; }
+  f64(v: number): this { const at = this.reserve(8); this.view.setFloat64(at, v, this.le); return this; }
+
   private big(v: bigint | number, lo: bigint, hi: bigint, kind: string, at: number): bigint {
     if (typeof v === 'number' && !Number.isSafeInteger(v)) this.refuse(kind, v, at);
     const b = BigInt(v);
@@ -203,6 +208,9 @@ export class ByteWriter {
   setU16(at: number, v: number): this { if (!FITS.u16(v)) this.refuse('u16', v, at); this.view.setUint16(this.field(at, 2), v, this.le); return this; }
   setU32(at: number, v: number): this { if (!FITS.u32(v)) this.refuse('u32', v, at); this.view.setUint32(this.field(at, 4), v, this.le); return this; }
   setI32(at: number, v: number): this { if (!FITS.i32(v)) this.refuse('i32', v, at); this.view.setInt32(this.field(at, 4), v, this.le); return this; }
+  /** A float field: any number (NaN and fractions included) is a value of it. */
+  setF32(at: number, v: number): this { this.view.setFloat32(this.field(at, 4), v, this.le); return this; }
+  setF64(at: number, v: number): this { this.view.setFloat64(this.field(at, 8), v, this.le); return this; }
   setU64(at: number, v: bigint | number): this { this.view.setBigUint64(this.field(at, 8), this.big(v, 0n, U64_MAX, 'u64', at), this.le); return this; }
   setI64(at: number, v: bigint | number): this { this.view.setBigInt64(this.field(at, 8), this.big(v, I64_MIN, I64_MAX, 'i64', at), this.le); return this; }
   /** Copies `b` over the bytes written at `at`. */
