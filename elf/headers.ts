@@ -2,33 +2,37 @@
 // field. Shared by the object writer and the static linker, which lay out their files differently
 // but encode the headers alike.
 
+import type { ByteWriter } from '../isa/index.js';
 import { ELF_HEADER_SIZE, EM_BPF, ET_REL, SECTION_HEADER_SIZE } from './constants.js';
 import type { ElfSectionHeader } from './reader.js';
 
 /** What a section header entry holds: the reader's fields, with the name as its .strtab offset. */
 export type SectionHeaderFields = Omit<ElfSectionHeader, 'index' | 'name' | 'data'> & { readonly nameOffset: number };
 
-/** ELF header of an EM_BPF relocatable object whose section table starts at `shoff`. */
-export function writeElfHeader(out: Uint8Array, v: DataView, shoff: number, shnum: number, shstrndx: number, le: boolean): void {
-  out.set([0x7f, 0x45, 0x4c, 0x46, 2, le ? 1 : 2, 1, 0]);
-  v.setUint16(16, ET_REL, le);
-  v.setUint16(18, EM_BPF, le);
-  v.setUint32(20, 1, le);
-  v.setBigUint64(40, BigInt(shoff), le);
-  v.setUint16(52, ELF_HEADER_SIZE, le);
-  v.setUint16(58, SECTION_HEADER_SIZE, le);
-  v.setUint16(60, shnum, le);
-  v.setUint16(62, shstrndx, le);
+/** ELF header of an EM_BPF relocatable object whose section table starts at `shoff`, at byte 0 of `w`. */
+export function writeElfHeader(w: ByteWriter, shoff: number, shnum: number, shstrndx: number): void {
+  w.setBytes(0, Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 2, w.le ? 1 : 2, 1, 0));
+  w.setU16(16, ET_REL).setU16(18, EM_BPF).setU32(20, 1).setU64(40, shoff)
+    .setU16(52, ELF_HEADER_SIZE).setU16(58, SECTION_HEADER_SIZE).setU16(60, shnum).setU16(62, shstrndx);
 }
 
-export function writeSectionHeader(v: DataView, at: number, h: SectionHeaderFields, le: boolean): void {
-  v.setUint32(at, h.nameOffset, le);
-  v.setUint32(at + 4, h.type, le);
-  v.setBigUint64(at + 8, BigInt(h.flags), le);
-  v.setBigUint64(at + 24, BigInt(h.offset), le);
-  v.setBigUint64(at + 32, BigInt(h.size), le);
-  v.setUint32(at + 40, h.link, le);
-  v.setUint32(at + 44, h.info, le);
-  v.setBigUint64(at + 48, BigInt(h.addralign), le);
-  v.setBigUint64(at + 56, BigInt(h.entsize), le);
+export function writeSectionHeader(w: ByteWriter, at: number, h: SectionHeaderFields): void {
+  w.setU32(at, h.nameOffset).setU32(at + 4, h.type).setU64(at + 8, h.flags).setU64(at + 24, h.offset)
+    .setU64(at + 32, h.size).setU32(at + 40, h.link).setU32(at + 44, h.info).setU64(at + 48, h.addralign).setU64(at + 56, h.entsize);
+}
+
+/** What a symbol table entry holds, the name as its .strtab offset. */
+export interface SymbolEntryFields {
+  readonly nameOffset: number;
+  /** st_info: binding << 4 | type. */
+  readonly info: number;
+  readonly other: number;
+  readonly shndx: number;
+  readonly value: number | bigint;
+  readonly size: number | bigint;
+}
+
+export function writeSymbolEntry(w: ByteWriter, at: number, s: SymbolEntryFields): void {
+  w.setU32(at, s.nameOffset).setU8(at + 4, s.info).setU8(at + 5, s.other).setU16(at + 6, s.shndx)
+    .setU64(at + 8, s.value).setU64(at + 16, s.size);
 }

@@ -7,7 +7,8 @@ import {
   STT, SYMBOL_SIZE,
 } from './constants.js';
 import { ElfError } from './errors.js';
-import { writeElfHeader, writeSectionHeader } from './headers.js';
+import { ByteWriter } from '../isa/index.js';
+import { writeElfHeader, writeSectionHeader, writeSymbolEntry } from './headers.js';
 import type { ObjectRelocation, ObjectSection, ObjectSymbol, RelocatableObject } from './object-model.js';
 
 /**
@@ -102,7 +103,6 @@ function orderSymbols(obj: RelocatableObject): ObjectSymbol[] {
 }
 
 export function writeElf(obj: RelocatableObject): Uint8Array {
-  const le = obj.byteOrder === 'le';
   const strtab = new StringTable();
   const headers: Header[] = [{ name: '', type: SHT.NULL, flags: 0, offset: 0, size: 0, link: 0, info: 0, addralign: 0, entsize: 0 }];
   const strtabIndex = headers.push({ name: '.strtab', type: SHT.STRTAB, flags: 0, offset: 0, size: 0, link: 0, info: 0, addralign: 1, entsize: 0 }) - 1;
@@ -163,10 +163,10 @@ export function writeElf(obj: RelocatableObject): Uint8Array {
   const total = shoff + headers.length * SECTION_HEADER_SIZE;
 
   const out = new Uint8Array(total);
-  const v = new DataView(out.buffer);
-  writeElfHeader(out, v, shoff, headers.length, strtabIndex, le);
+  const w = ByteWriter.over(out, obj.byteOrder);
+  writeElfHeader(w, shoff, headers.length, strtabIndex);
 
-  for (const { header, section } of contentHeaders) if (section.type !== 'nobits') out.set(section.data, header.offset);
+  for (const { header, section } of contentHeaders) if (section.type !== 'nobits') w.setBytes(header.offset, section.data);
   symbols.forEach((s, i) => {
     const p = symtabHeader.offset + (i + 1) * SYMBOL_SIZE;
     let shndx = SHN_UNDEF;
@@ -175,25 +175,22 @@ export function writeElf(obj: RelocatableObject): Uint8Array {
       if (idx === undefined) throw new ElfError(`symbol ${s.name} names missing section ${s.section}`, 0);
       shndx = idx;
     }
-    v.setUint32(p, strtab.offset(symNames[i]!), le);
-    out[p + 4] = (STB[s.binding] << 4) | STT[s.type];
-    out[p + 5] = (s.visibility ?? 0) & 3;
-    v.setUint16(p + 6, shndx, le);
-    v.setBigUint64(p + 8, BigInt(s.value), le);
-    v.setBigUint64(p + 16, BigInt(s.size), le);
+    writeSymbolEntry(w, p, {
+      nameOffset: strtab.offset(symNames[i]!), info: (STB[s.binding] << 4) | STT[s.type], other: (s.visibility ?? 0) & 3,
+      shndx, value: s.value, size: s.size,
+    });
   });
   for (const { header, section } of relHeaders) {
     section.relocations.forEach((r, i) => {
       const sym = symbolIndex.get(r.symbol);
       if (sym === undefined) throw new ElfError(`relocation in ${section.name} names unknown symbol ${r.symbol}`, 0);
       const p = header.offset + i * REL_SIZE;
-      v.setBigUint64(p, BigInt(r.offset), le);
-      v.setBigUint64(p + 8, (BigInt(sym) << 32n) | BigInt(R_BPF[r.type]), le);
+      w.setU64(p, r.offset).setU64(p + 8, (BigInt(sym) << 32n) | BigInt(R_BPF[r.type]));
     });
   }
-  out.set(strBytes, headers[strtabIndex]!.offset);
+  w.setBytes(headers[strtabIndex]!.offset, strBytes);
   headers.forEach((h, i) => {
-    writeSectionHeader(v, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: strtab.offset(h.name) }, le);
+    writeSectionHeader(w, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: strtab.offset(h.name) });
   });
   return out;
 }

@@ -7,7 +7,7 @@
 import { type Btf, BTF_KIND, type ElfFile, infoKind, infoVlen } from '../elf/index.js';
 import { OwnedFd } from './fd.js';
 import { bpf, BpfCommand, BtfLoadAttr, encodeAttr, pointee, SyscallError } from './sys/index.js';
-import { TsbpfError } from '../isa/index.js';
+import { ByteReader, ByteWriter, TsbpfError } from '../isa/index.js';
 
 export class BtfLoadError extends TsbpfError {
   override readonly name = 'BtfLoadError';
@@ -26,18 +26,21 @@ export interface ExternLayout {
   readonly kconfigSize: number;
 }
 
-class Patcher {
-  readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, readonly typeStart: number, readonly offsets: Uint32Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The type section's records in a blob being patched in place: read through `r`, written through `w`. */
+class TypeRecords {
+  readonly r: ByteReader;
+  readonly w: ByteWriter;
+  constructor(bytes: Uint8Array, readonly typeStart: number, readonly offsets: Uint32Array) {
+    this.r = new ByteReader(bytes);
+    this.w = ByteWriter.over(bytes);
   }
   rec(id: number): number {
     return this.typeStart + this.offsets[id - 1]! * 4;
   }
-  u32(pos: number): number { return this.view.getUint32(pos, true); }
-  set(pos: number, v: number): void { this.view.setUint32(pos, v >>> 0, true); }
-  // The 2026 uapi's masks (kind 7 bits, vlen 24), as the decoder that made `offsets` uses them: the
-  // same values as 6.18's (5 and 16 bits) for every blob 6.18 accepts, which has the bits between 0.
+  u32(pos: number): number { return this.r.u32(pos); }
+  set(pos: number, v: number): void { this.w.setU32(pos, v); }
+  // The masks of the BTF layout extension (kind 7 bits, vlen 24), as the decoder that made `offsets`
+  // uses them: the same values as 6.18's (5 and 16 bits) for every blob 6.18 accepts, which has the bits between 0.
   kind(id: number): number { return infoKind(this.u32(this.rec(id) + 4)); }
   vlen(id: number): number { return infoVlen(this.u32(this.rec(id) + 4)); }
 }
@@ -51,7 +54,7 @@ export function kernelReadyBtf(btf: Btf, elf: ElfFile, externs: ExternLayout): U
   if (raw === undefined || !raw.le) throw new BtfLoadError('object BTF must be little-endian raw BTF', 'EINVAL', '');
   // A copy (Buffer#slice would share memory with the caller's bytes).
   const bytes = new Uint8Array(raw.bytes);
-  const p = new Patcher(bytes, raw.typeOffset, raw.offsets);
+  const p = new TypeRecords(bytes, raw.typeOffset, raw.offsets);
   const sections = new Map(elf.sections.map((s) => [s.name, s]));
   let dummyNeeded = false;
   const ksymFuncSlots: number[] = [];
@@ -84,7 +87,7 @@ export function kernelReadyBtf(btf: Btf, elf: ElfFile, externs: ExternLayout): U
           dummyNeeded = true;
           ksymFuncSlots.push(vs);
           const info = p.u32(p.rec(t) + 4);
-          p.set(p.rec(t) + 4, (info & ~0xffff) | FUNC_GLOBAL);
+          p.set(p.rec(t) + 4, ((info & ~0xffff) | FUNC_GLOBAL) >>> 0);
           const proto = p.u32(p.rec(t) + 8);
           if (p.kind(proto) === KIND.FUNC_PROTO) {
             for (let a = 0; a < p.vlen(proto); a++) {
@@ -114,18 +117,19 @@ export function kernelReadyBtf(btf: Btf, elf: ElfFile, externs: ExternLayout): U
   }
   const out = dummyNeeded ? appendDummyVar(bytes, raw.typeOffset, raw.offsets.length, findInt(btf, raw.offsets.length)) : { bytes, nameOff: 0, id: 0 };
   if (dummyNeeded) {
-    const v = new DataView(out.bytes.buffer, out.bytes.byteOffset, out.bytes.byteLength);
-    for (const slot of ksymFuncSlots) v.setUint32(slot, out.id, true);
-    for (const param of ksymParamSlots) v.setUint32(param, out.nameOff, true);
+    const w = ByteWriter.over(out.bytes);
+    for (const slot of ksymFuncSlots) w.setU32(slot, out.id);
+    for (const param of ksymParamSlots) w.setU32(param, out.nameOff);
   }
   return out.bytes;
 }
 
 /** The kernel wants DATASEC members in offset order; kconfig placement may reorder them. */
 function sortSecinfo(bytes: Uint8Array, start: number, n: number): void {
-  const recs = Array.from({ length: n }, (_, k) => Uint8Array.from(bytes.subarray(start + k * 12, start + k * 12 + 12)));
-  recs.sort((a, b) => new DataView(a.buffer).getUint32(4, true) - new DataView(b.buffer).getUint32(4, true));
-  recs.forEach((r, k) => bytes.set(r, start + k * 12));
+  const r = new ByteReader(bytes);
+  const recs = Array.from({ length: n }, (_, k) => ({ offset: r.u32(start + k * 12 + 4), rec: Uint8Array.from(r.bytesAt(start + k * 12, 12)) }));
+  recs.sort((a, b) => a.offset - b.offset);
+  recs.forEach((x, k) => bytes.set(x.rec, start + k * 12));
 }
 
 function findInt(btf: Btf, count: number): number {
@@ -136,33 +140,25 @@ function findInt(btf: Btf, count: number): number {
   return 0;
 }
 
+const DUMMY_NAME = Buffer.from('dummy_ksym\0', 'latin1');
+
 /** Appends `VAR dummy_ksym type=int linkage=allocated` and its name; returns the new blob. */
 function appendDummyVar(bytes: Uint8Array, typeOffset: number, count: number, intId: number): { bytes: Uint8Array; nameOff: number; id: number } {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const hdrLen = v.getUint32(4, true);
-  const typeLen = v.getUint32(12, true);
-  const strOff = v.getUint32(16, true);
-  const strLen = v.getUint32(20, true);
-  const name = Buffer.from('dummy_ksym\0', 'latin1');
-  const rec = new Uint8Array(16);
-  const rv = new DataView(rec.buffer);
-  rv.setUint32(0, strLen, true);
-  rv.setUint32(4, KIND.VAR << 24, true);
-  rv.setUint32(8, intId, true);
-  rv.setUint32(12, VAR_GLOBAL_ALLOCATED, true);
+  const r = new ByteReader(bytes);
+  const hdrLen = r.u32(4);
+  const typeLen = r.u32(12);
+  const strOff = r.u32(16);
+  const strLen = r.u32(20);
   const typesEnd = typeOffset + typeLen;
   const strStart = hdrLen + strOff;
-  const out = new Uint8Array(bytes.length + 16 + name.length);
-  out.set(bytes.subarray(0, typesEnd), 0);
-  out.set(rec, typesEnd);
   // Strings follow the types in clang's output; keep everything between in place after the record.
-  out.set(bytes.subarray(typesEnd), typesEnd + 16);
-  out.set(name, bytes.length + 16);
-  const ov = new DataView(out.buffer);
-  ov.setUint32(12, typeLen + 16, true);
-  ov.setUint32(16, strStart < typesEnd ? strOff : strOff + 16, true);
-  ov.setUint32(20, strLen + name.length, true);
-  return { bytes: out, nameOff: strLen, id: count + 1 };
+  const out = new ByteWriter('le', bytes.length + 16 + DUMMY_NAME.length)
+    .bytes(bytes.subarray(0, typesEnd))
+    .u32(strLen).u32(KIND.VAR << 24).u32(intId).u32(VAR_GLOBAL_ALLOCATED)
+    .bytes(bytes.subarray(typesEnd))
+    .bytes(DUMMY_NAME);
+  out.setU32(12, typeLen + 16).setU32(16, strStart < typesEnd ? strOff : strOff + 16).setU32(20, strLen + DUMMY_NAME.length);
+  return { bytes: out.finish(), nameOff: strLen, id: count + 1 };
 }
 
 /** BPF_BTF_LOAD; on failure retries with a verbose log and puts it in the error. */

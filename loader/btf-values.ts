@@ -4,7 +4,7 @@
 // enums numbers. encodeBtfValue is the inverse (missing members and elements are zero).
 
 import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, isModifier, MAX_RESOLVE_DEPTH, skipModifiers } from '../elf/index.js';
-import { TsbpfError } from '../isa/index.js';
+import { ByteRangeError, ByteReader, ByteWriter, TsbpfError } from '../isa/index.js';
 
 export type BtfJsValue = number | bigint | boolean | string | BtfJsValue[] | { [member: string]: BtfJsValue };
 
@@ -32,23 +32,24 @@ export function isChar(btf: Btf, id: number): boolean {
   return t?.kind === 'INT' && t.size === 1 && (t.name === 'char' || (t.encoding & BTF_INT_CHAR) !== 0);
 }
 
-function readBits(view: DataView, bitOff: number, bits: number, signed: boolean): bigint {
+function readBits(bytes: Uint8Array, bitOff: number, bits: number, signed: boolean): bigint {
   let v = 0n;
   for (let i = 0; i < bits; i++) {
     const b = bitOff + i;
-    if ((view.getUint8(b >> 3) >> (b & 7)) & 1) v |= 1n << BigInt(i);
+    if (b >> 3 >= bytes.length) throw new ByteRangeError(`bit ${b} lies outside the ${bytes.length} bytes`, b >> 3);
+    if ((bytes[b >> 3]! >> (b & 7)) & 1) v |= 1n << BigInt(i);
   }
   if (signed && bits > 0 && (v >> BigInt(bits - 1)) & 1n) v -= 1n << BigInt(bits);
   return v;
 }
 
-function writeBits(view: DataView, bitOff: number, bits: number, value: bigint): void {
+function writeBits(bytes: Uint8Array, bitOff: number, bits: number, value: bigint): void {
   const u = BigInt.asUintN(bits, value);
   for (let i = 0; i < bits; i++) {
     const b = bitOff + i;
-    const byte = view.getUint8(b >> 3);
+    if (b >> 3 >= bytes.length) throw new ByteRangeError(`bit ${b} lies outside the ${bytes.length} bytes`, b >> 3);
     const bit = 1 << (b & 7);
-    view.setUint8(b >> 3, (u >> BigInt(i)) & 1n ? byte | bit : byte & ~bit);
+    bytes[b >> 3] = (u >> BigInt(i)) & 1n ? bytes[b >> 3]! | bit : bytes[b >> 3]! & ~bit;
   }
 }
 
@@ -77,18 +78,18 @@ function enumValue(t: { readonly values: readonly { readonly name: string; reado
 
 function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number, options: DecodeOptions): BtfJsValue {
   if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new ByteReader(bytes);
   const t = btf.type(resolve(btf, id));
   if (t === undefined) throw new BtfValueError(`no type ${id}`);
   switch (t.kind) {
     case 'INT': {
       const signed = (t.encoding & BTF_INT_SIGNED) !== 0;
-      return intValue(readBits(view, t.bitsOffset, t.bits, signed), t.size, (t.encoding & BTF_INT_BOOL) !== 0);
+      return intValue(readBits(bytes, t.bitsOffset, t.bits, signed), t.size, (t.encoding & BTF_INT_BOOL) !== 0);
     }
-    case 'ENUM': return enumValue(t, readBits(view, 0, t.size * 8, t.signed), options, false);
-    case 'ENUM64': return enumValue(t, readBits(view, 0, t.size * 8, t.signed), options, true);
-    case 'PTR': return view.getBigUint64(0, true);
-    case 'FLOAT': return t.size === 4 ? view.getFloat32(0, true) : view.getFloat64(0, true);
+    case 'ENUM': return enumValue(t, readBits(bytes, 0, t.size * 8, t.signed), options, false);
+    case 'ENUM64': return enumValue(t, readBits(bytes, 0, t.size * 8, t.signed), options, true);
+    case 'PTR': return view.u64(0);
+    case 'FLOAT': return t.size === 4 ? view.f32(0) : view.f64(0);
     case 'ARRAY': {
       const esize = sizeOf(btf, t.type);
       if (isChar(btf, t.type)) {
@@ -106,7 +107,7 @@ function decodeAt(btf: Btf, id: number, bytes: Uint8Array, depth: number, option
         if (m.bitfieldSize > 0) {
           const mt = btf.type(resolve(btf, m.type));
           const signed = mt?.kind === 'INT' && (mt.encoding & BTF_INT_SIGNED) !== 0;
-          out[name] = intValue(readBits(view, m.bitsOffset, m.bitfieldSize, signed), m.bitfieldSize <= 32 ? 4 : 8, false);
+          out[name] = intValue(readBits(bytes, m.bitsOffset, m.bitfieldSize, signed), m.bitfieldSize <= 32 ? 4 : 8, false);
           return;
         }
         const off = m.bitsOffset / 8;
@@ -165,16 +166,16 @@ export function encodeBtfValue(btf: Btf, id: number, value: BtfJsValue | undefin
 
 function encodeAt(btf: Btf, id: number, value: BtfJsValue | undefined, out: Uint8Array, what: string, depth: number): void {
   if (depth > MAX_DEPTH) throw new BtfValueError('type nesting too deep');
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const view = ByteWriter.over(out);
   const t = btf.type(resolve(btf, id));
   if (t === undefined) throw new BtfValueError(`no type ${id}`);
   switch (t.kind) {
-    case 'INT': writeBits(view, t.bitsOffset, t.bits, toBig(value, what)); return;
-    case 'ENUM': case 'ENUM64': writeBits(view, 0, t.size * 8, toBig(value, what)); return;
-    case 'PTR': view.setBigUint64(0, BigInt.asUintN(64, toBig(value, what)), true); return;
+    case 'INT': writeBits(out, t.bitsOffset, t.bits, toBig(value, what)); return;
+    case 'ENUM': case 'ENUM64': writeBits(out, 0, t.size * 8, toBig(value, what)); return;
+    case 'PTR': view.setU64(0, BigInt.asUintN(64, toBig(value, what))); return;
     case 'FLOAT':
       if (typeof value !== 'number' && value !== undefined) throw new BtfValueError(`${what}: expected a number`);
-      if (t.size === 4) view.setFloat32(0, value ?? 0, true); else view.setFloat64(0, value ?? 0, true);
+      if (t.size === 4) view.setF32(0, value ?? 0); else view.setF64(0, value ?? 0);
       return;
     case 'ARRAY': {
       const esize = sizeOf(btf, t.type);
@@ -194,7 +195,7 @@ function encodeAt(btf: Btf, id: number, value: BtfJsValue | undefined, out: Uint
       const obj = value as { [k: string]: BtfJsValue } | undefined;
       t.members.forEach((m, i) => {
         const off = m.bitsOffset / 8;
-        if (m.bitfieldSize > 0) { writeBits(view, m.bitsOffset, m.bitfieldSize, toBig(obj?.[m.name], `${what}.${m.name}`)); return; }
+        if (m.bitfieldSize > 0) { writeBits(out, m.bitsOffset, m.bitfieldSize, toBig(obj?.[m.name], `${what}.${m.name}`)); return; }
         const sub = out.subarray(off, off + sizeOf(btf, m.type));
         const v = m.name === '' ? obj : obj?.[m.name];
         if (t.kind === 'UNION' && m.name !== '' && v === undefined) return;

@@ -86,4 +86,30 @@ describe('ByteReader / ByteWriter', () => {
     w.setU32(0, 9);
     expect(new ByteReader(w.finish()).u32(0)).toBe(9);
   });
+
+  it('range checks agree with the fields\' bounds for any number (integers near the limits, NaN, fractions)', () => {
+    const bounds = { u8: [0, 0xff], i8: [-0x80, 0x7f], u16: [0, 0xffff], i16: [-0x8000, 0x7fff], u32: [0, 0xffffffff], i32: [-0x80000000, 0x7fffffff] } as const;
+    const edge = fc.oneof(fc.constantFrom(...Object.values(bounds).flat()).chain((b) => fc.integer({ min: -2, max: 2 }).map((d) => b + d)),
+      fc.double(), fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map((v) => v + 0.5), fc.constantFrom(2 ** 32, 2 ** 32 + 1, -(2 ** 31) - 1));
+    fc.assert(fc.property(fc.constantFrom(...Object.keys(bounds) as (keyof typeof bounds)[]), edge, (kind, v) => {
+      const [lo, hi] = bounds[kind];
+      const fits = Number.isInteger(v) && v >= lo && v <= hi;
+      const w = new ByteWriter();
+      const write = (): unknown => (w[kind] as (x: number) => ByteWriter).call(w, v);
+      if (fits) expect(write).not.toThrow(); else expect(write).toThrow(ByteRangeError);
+    }), { numRuns: 2000 });
+  });
+
+  it('over(bytes) patches the given bytes in place; zeros and set* patch what was written', () => {
+    const backing = new Uint8Array(16);
+    const bytes = backing.subarray(4, 12);
+    const w = ByteWriter.over(bytes, 'be');
+    w.setU32(0, 0x01020304).setI32(4, -2).setU8(0, 0xaa);
+    expect([...backing.subarray(4, 12)]).toEqual([0xaa, 2, 3, 4, 0xff, 0xff, 0xff, 0xfe]);
+    expect([...backing.subarray(0, 4)]).toEqual([0, 0, 0, 0]);
+    expect(() => w.setU32(6, 0)).toThrow(/byte offset 6: field of 4 bytes outside the 8 bytes written/);
+    const z = new ByteWriter('le').u8(1).zeros(5).u16(0x0102);
+    z.setI64(0, -1n).setBytes(1, Uint8Array.of(9, 9));
+    expect([...z.finish()]).toEqual([0xff, 9, 9, 0xff, 0xff, 0xff, 0xff, 0xff]);
+  });
 });

@@ -13,7 +13,7 @@
 // Stricter than libbpf: a CO-RE kind outside 0 … 12 is an error here (libbpf
 // fails on it only when it applies the relocation).
 
-import type { ByteOrder } from '../../isa/index.js';
+import { type ByteOrder, ByteReader } from '../../isa/index.js';
 import { BtfExtError } from './errors.js';
 import {
   BTF_EXT_HEADER_SIZE, BTF_EXT_HEADER_SIZE_V1, BTF_EXT_MAGIC, BTF_EXT_VERSION, type BtfExt, CORE_RELOCATION_SIZE,
@@ -24,24 +24,24 @@ import {
 interface SubSection<T> {
   readonly name: string;
   readonly minRecordSize: number;
-  readonly read: (view: DataView, at: number, le: boolean) => T;
+  readonly read: (r: ByteReader, at: number) => T;
 }
 
 const funcInfoSub: SubSection<FuncInfo> = {
   name: 'func_info',
   minRecordSize: FUNC_INFO_SIZE,
-  read: (v, at, le) => ({ insnOffset: v.getUint32(at, le), typeId: v.getUint32(at + 4, le) }),
+  read: (r, at) => ({ insnOffset: r.u32(at), typeId: r.u32(at + 4) }),
 };
 
 const lineInfoSub: SubSection<LineInfo> = {
   name: 'line_info',
   minRecordSize: LINE_INFO_SIZE,
-  read: (v, at, le) => {
-    const lineCol = v.getUint32(at + 12, le);
+  read: (r, at) => {
+    const lineCol = r.u32(at + 12);
     return {
-      insnOffset: v.getUint32(at, le),
-      fileNameOffset: v.getUint32(at + 4, le),
-      lineOffset: v.getUint32(at + 8, le),
+      insnOffset: r.u32(at),
+      fileNameOffset: r.u32(at + 4),
+      lineOffset: r.u32(at + 8),
       line: lineCol >>> LINE_INFO_COLUMN_BITS,
       column: lineCol & LINE_INFO_MAX_COLUMN,
     };
@@ -51,14 +51,14 @@ const lineInfoSub: SubSection<LineInfo> = {
 const coreSub: SubSection<CoreRelocation> = {
   name: 'core_relo',
   minRecordSize: CORE_RELOCATION_SIZE,
-  read: (v, at, le) => {
-    const value = v.getUint32(at + 12, le);
+  read: (r, at) => {
+    const value = r.u32(at + 12);
     const kind = coreRelocationKindFromNumber(value);
     if (kind === undefined) throw new BtfExtError(`CO-RE relocation kind ${value} is not one of the 13 kinds (0 … 12)`, at + 12);
     return {
-      insnOffset: v.getUint32(at, le),
-      typeId: v.getUint32(at + 4, le),
-      accessStringOffset: v.getUint32(at + 8, le),
+      insnOffset: r.u32(at),
+      typeId: r.u32(at + 4),
+      accessStringOffset: r.u32(at + 8),
       kind,
     };
   },
@@ -71,7 +71,7 @@ export interface BtfExtRecordOffsets {
   readonly coreRelocations: Map<number, number[]>;
 }
 
-const at = (_v: DataView, p: number): number => p;
+const at = (_r: ByteReader, p: number): number => p;
 
 /** Where each record of a .BTF.ext section lies (for errors that name a record); same checks as decodeBtfExt. */
 export function btfExtRecordOffsets(bytes: Uint8Array, byteOrder: ByteOrder): BtfExtRecordOffsets {
@@ -88,11 +88,10 @@ function walk<F, L, C>(
   bytes: Uint8Array, byteOrder: ByteOrder, funcInfoSub: SubSection<F>, lineInfoSub: SubSection<L>, coreSub: SubSection<C>,
 ): { funcInfo: Map<number, F[]>; lineInfo: Map<number, L[]>; coreRelocations: Map<number, C[]>; headerLength: number;
   recordSizes: BtfExtRecordSizes } {
-  const le = byteOrder === 'le';
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new ByteReader(bytes, byteOrder);
   const size = bytes.length;
   if (size < 8) throw new BtfExtError(`section of ${size} bytes is too short for the .BTF.ext header`, 0);
-  const magic = view.getUint16(0, le);
+  const magic = view.u16(0);
   if (magic !== BTF_EXT_MAGIC) {
     const swapped = ((magic & 0xff) << 8) | (magic >>> 8);
     throw new BtfExtError(
@@ -102,11 +101,11 @@ function walk<F, L, C>(
       0,
     );
   }
-  const version = view.getUint8(2);
+  const version = view.u8(2);
   if (version !== BTF_EXT_VERSION) throw new BtfExtError(`unsupported version ${version}`, 2);
-  const flags = view.getUint8(3);
+  const flags = view.u8(3);
   if (flags !== 0) throw new BtfExtError(`unsupported flags 0x${flags.toString(16)}`, 3);
-  const headerLength = view.getUint32(4, le);
+  const headerLength = view.u32(4);
   if (headerLength < BTF_EXT_HEADER_SIZE_V1) throw new BtfExtError(`hdr_len ${headerLength} is below ${BTF_EXT_HEADER_SIZE_V1}`, 4);
   if (headerLength > size) throw new BtfExtError(`hdr_len ${headerLength} exceeds the section size ${size}`, 4);
   const dataSize = size - headerLength;
@@ -115,8 +114,8 @@ function walk<F, L, C>(
 
   function subSection<T>(sub: SubSection<T>, fieldAt: number, setRecordSize: (n: number) => void): Map<number, T[]> {
     const out = new Map<number, T[]>();
-    const off = view.getUint32(fieldAt, le);
-    const len = view.getUint32(fieldAt + 4, le);
+    const off = view.u32(fieldAt);
+    const len = view.u32(fieldAt + 4);
     if (len === 0) return out;
     if (off % 4 !== 0) throw new BtfExtError(`${sub.name} offset ${off} is not aligned to 4 bytes`, fieldAt);
     if (off + len > dataSize) {
@@ -125,7 +124,7 @@ function walk<F, L, C>(
     const start = headerLength + off;
     const end = start + len;
     if (len < 4) throw new BtfExtError(`${sub.name} of ${len} bytes has no record size`, start);
-    const recordSize = view.getUint32(start, le);
+    const recordSize = view.u32(start);
     if (recordSize < sub.minRecordSize || recordSize % 4 !== 0) {
       throw new BtfExtError(`${sub.name} record size ${recordSize} is not a multiple of 4 that is at least ${sub.minRecordSize}`, start);
     }
@@ -134,8 +133,8 @@ function walk<F, L, C>(
     if (at === end) throw new BtfExtError(`${sub.name} has a record size but no blocks`, at);
     while (at < end) {
       if (end - at < 8) throw new BtfExtError(`${sub.name} block header needs 8 bytes, ${end - at} remain`, at);
-      const sectionNameOffset = view.getUint32(at, le);
-      const count = view.getUint32(at + 4, le);
+      const sectionNameOffset = view.u32(at);
+      const count = view.u32(at + 4);
       if (count === 0) throw new BtfExtError(`${sub.name} block has num_info 0`, at + 4);
       const room = end - at - 8;
       if (count > room / recordSize) {
@@ -147,7 +146,7 @@ function walk<F, L, C>(
         list = [];
         out.set(sectionNameOffset, list);
       }
-      for (let i = 0; i < count; i++, at += recordSize) list.push(sub.read(view, at, le));
+      for (let i = 0; i < count; i++, at += recordSize) list.push(sub.read(view, at));
     }
     return out;
   }

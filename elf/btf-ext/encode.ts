@@ -6,7 +6,7 @@
 // with num_info 0 is invalid). Records larger than the known size get a zero
 // tail (the kernel requires unknown trailing bytes to be zero).
 
-import type { ByteOrder } from '../../isa/index.js';
+import { type ByteOrder, ByteWriter } from '../../isa/index.js';
 import { BtfExtError } from './errors.js';
 import {
   BTF_EXT_HEADER_SIZE, BTF_EXT_HEADER_SIZE_V1, BTF_EXT_MAGIC, BTF_EXT_VERSION, type BtfExt, CORE_RELOCATION_SIZE,
@@ -79,7 +79,6 @@ function checkRecordSize(name: string, size: number, min: number): void {
 
 /** Encodes a .BTF.ext section in the given byte order. */
 export function encodeBtfExt(ext: BtfExt, byteOrder: ByteOrder): Uint8Array {
-  const le = byteOrder === 'le';
   const headerLength = ext.headerLength ?? BTF_EXT_HEADER_SIZE;
   if (!Number.isInteger(headerLength) || headerLength < BTF_EXT_HEADER_SIZE_V1 || headerLength > 0xffffffff) {
     throw new BtfExtError(`header length ${headerLength} is not a 32-bit integer of at least ${BTF_EXT_HEADER_SIZE_V1}`, 4);
@@ -100,18 +99,17 @@ export function encodeBtfExt(ext: BtfExt, byteOrder: ByteOrder): Uint8Array {
   const total = headerLength + funcLen + lineLen + coreLen;
   if (total > 0xffffffff) throw new BtfExtError(`section of ${total} bytes exceeds 4 GiB`, 0);
 
+  // Laid out first (zeros: the tails of records longer than known stay zero), then filled in.
   const bytes = new Uint8Array(total);
-  const view = new DataView(bytes.buffer);
+  const w = ByteWriter.over(bytes, byteOrder);
   const put: Put = (at, value, what) => {
     if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
       throw new BtfExtError(`${what} ${value} is not an unsigned 32-bit integer`, at);
     }
-    view.setUint32(at, value, le);
+    w.setU32(at, value);
   };
 
-  view.setUint16(0, BTF_EXT_MAGIC, le);
-  view.setUint8(2, BTF_EXT_VERSION);
-  view.setUint8(3, 0);
+  w.setU16(0, BTF_EXT_MAGIC).setU8(2, BTF_EXT_VERSION).setU8(3, 0);
   put(4, headerLength, 'hdr_len');
   put(8, 0, 'func_info_off');
   put(12, funcLen, 'func_info_len');

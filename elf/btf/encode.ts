@@ -3,13 +3,13 @@
 // verbatim (every name keeps its offset), so decode → encode is byte-identical for blobs laid out
 // this way; new names are appended, deduplicated.
 
-import type { ByteOrder } from '../../isa/index.js';
+import { type ByteOrder, ByteWriter } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
 import {
   BTF_HEADER_LAYOUT_SIZE, BTF_HEADER_SIZE, BTF_KIND, BTF_MAGIC, BTF_TYPE_SIZE, BTF_VERSION, VLEN_MASK,
 } from './kinds.js';
-import { RECORD_LAYOUT, recordBytes, stringsOf } from './fields.js';
+import { recordBytes, stringsOf } from './fields.js';
 import { type BtfStringTable, StringTableBuilder } from './strings.js';
 import { LINKAGES, type BtfType } from './types.js';
 
@@ -57,98 +57,78 @@ export function encodeBtf(btf: Btf, options: EncodeBtfOptions = {}): Uint8Array 
   const hdrLen = layout === undefined ? BTF_HEADER_SIZE : BTF_HEADER_LAYOUT_SIZE;
   const layoutLen = layout === undefined ? 0 : layout.length * 4;
   const strBytes = strings.bytes();
-  const out = new Uint8Array(hdrLen + layoutLen + typeLen + strBytes.length);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, BTF_MAGIC, le);
-  out[2] = BTF_VERSION;
-  out[3] = btf.flags;
-  v.setUint32(4, hdrLen, le);
-  v.setUint32(8, layoutLen, le);
-  v.setUint32(12, typeLen, le);
-  v.setUint32(16, layoutLen + typeLen, le);
-  v.setUint32(20, strBytes.length, le);
+  const w = new ByteWriter(le ? 'le' : 'be', hdrLen + layoutLen + typeLen + strBytes.length);
+  w.u16(BTF_MAGIC).u8(BTF_VERSION).u8(btf.flags).u32(hdrLen)
+    .u32(layoutLen).u32(typeLen).u32(layoutLen + typeLen).u32(strBytes.length);
   if (layout !== undefined) {
-    v.setUint32(24, 0, le);
-    v.setUint32(28, layoutLen, le);
-    layout.forEach((l, k) => {
-      const at = hdrLen + 4 * k;
-      out[at] = l.infoSize;
-      out[at + 1] = l.elemSize;
-      v.setUint16(at + 2, l.flags, le);
-    });
+    w.u32(0).u32(layoutLen);
+    for (const l of layout) w.u8(l.infoSize).u8(l.elemSize).u16(l.flags);
   }
-  out.set(strBytes, hdrLen + layoutLen + typeLen);
 
-  let p = hdrLen + layoutLen;
-  const u32 = (at: number, x: number): void => v.setUint32(at, x >>> 0, le);
   const head = (t: BtfType, i: number, kind: number, vlen: number, flag: boolean, st: number): void => {
-    if (vlen > VLEN_MASK) throw new BtfError(`${t.kind} '${t.name}' has ${vlen} elements, more than vlen can hold`, p + 4);
-    u32(p, stringOffs[i]![0]!);
-    u32(p + 4, ((flag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0);
-    u32(p + 8, st);
+    if (vlen > VLEN_MASK) throw new BtfError(`${t.kind} '${t.name}' has ${vlen} elements, more than vlen can hold`, w.length + 4);
+    w.u32(stringOffs[i]![0]!).u32(((flag ? 0x80000000 : 0) | (kind << 24) | vlen) >>> 0).u32(st);
   };
   for (let i = 0; i < types.length; i++) {
     const t = types[i]!;
-    const q = p + BTF_TYPE_SIZE;
     const names = stringOffs[i]!; // names[k + 1]: element k's
-    const stride = t.kind === 'UNKNOWN' ? 0 : 4 * RECORD_LAYOUT[t.kind].elemWords; // bytes per element
     switch (t.kind) {
       case 'INT':
         head(t, i, BTF_KIND.INT, 0, false, t.size);
-        u32(q, ((t.encoding & 0x0f) << 24) | ((t.bitsOffset & 0xff) << 16) | (t.bits & 0xff));
+        w.u32(((t.encoding & 0x0f) << 24) | ((t.bitsOffset & 0xff) << 16) | (t.bits & 0xff));
         break;
       case 'PTR': case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT':
         head(t, i, BTF_KIND[t.kind], 0, false, t.type); break;
       case 'TYPE_TAG': head(t, i, BTF_KIND.TYPE_TAG, 0, t.kindFlag, t.type); break;
       case 'ARRAY':
         head(t, i, BTF_KIND.ARRAY, 0, false, 0);
-        u32(q, t.type); u32(q + 4, t.indexType); u32(q + 8, t.nelems);
+        w.u32(t.type).u32(t.indexType).u32(t.nelems);
         break;
       case 'STRUCT': case 'UNION':
         head(t, i, BTF_KIND[t.kind], t.members.length, t.kindFlag, t.size);
         t.members.forEach((m, k) => {
-          const at = q + stride * k;
-          u32(at, names[k + 1]!); u32(at + 4, m.type);
-          u32(at + 8, t.kindFlag ? ((m.bitfieldSize << 24) | (m.bitsOffset & 0xffffff)) : m.bitsOffset);
+          w.u32(names[k + 1]!).u32(m.type)
+            .u32(t.kindFlag ? ((m.bitfieldSize << 24) | (m.bitsOffset & 0xffffff)) >>> 0 : m.bitsOffset);
         });
         break;
       case 'ENUM':
         head(t, i, BTF_KIND.ENUM, t.values.length, t.signed, t.size);
-        t.values.forEach((e, k) => { u32(q + stride * k, names[k + 1]!); u32(q + stride * k + 4, e.value); });
+        // A signed enum's negative values are written as their 32-bit two's complement.
+        t.values.forEach((e, k) => { w.u32(names[k + 1]!).u32(e.value >>> 0); });
         break;
       case 'ENUM64':
         head(t, i, BTF_KIND.ENUM64, t.values.length, t.signed, t.size);
         t.values.forEach((e, k) => {
           const x = BigInt.asUintN(64, e.value);
-          u32(q + stride * k, names[k + 1]!); u32(q + stride * k + 4, Number(x & 0xffffffffn)); u32(q + stride * k + 8, Number(x >> 32n));
+          w.u32(names[k + 1]!).u32(Number(x & 0xffffffffn)).u32(Number(x >> 32n));
         });
         break;
       case 'FWD': head(t, i, BTF_KIND.FWD, 0, t.union, 0); break;
       case 'FUNC': head(t, i, BTF_KIND.FUNC, LINKAGES.indexOf(t.linkage), false, t.type); break;
       case 'FUNC_PROTO':
         head(t, i, BTF_KIND.FUNC_PROTO, t.params.length, false, t.returnType);
-        t.params.forEach((a, k) => { u32(q + stride * k, names[k + 1]!); u32(q + stride * k + 4, a.type); });
+        t.params.forEach((a, k) => { w.u32(names[k + 1]!).u32(a.type); });
         break;
       case 'VAR':
         head(t, i, BTF_KIND.VAR, 0, false, t.type);
-        u32(q, LINKAGES.indexOf(t.linkage));
+        w.u32(LINKAGES.indexOf(t.linkage));
         break;
       case 'DATASEC':
         head(t, i, BTF_KIND.DATASEC, t.vars.length, false, t.size);
-        t.vars.forEach((s, k) => { u32(q + stride * k, s.type); u32(q + stride * k + 4, s.offset); u32(q + stride * k + 8, s.size); });
+        for (const s of t.vars) w.u32(s.type).u32(s.offset).u32(s.size);
         break;
       case 'FLOAT': head(t, i, BTF_KIND.FLOAT, 0, false, t.size); break;
       case 'DECL_TAG':
         head(t, i, BTF_KIND.DECL_TAG, 0, t.kindFlag, t.type);
-        v.setInt32(q, t.componentIdx, le);
+        w.i32(t.componentIdx);
         break;
       case 'UNKNOWN':
         head(t, i, t.kindNumber, t.vlen, t.kindFlag, t.sizeOrType);
-        if (btf.byteOrder !== (le ? 'le' : 'be')) throw new BtfError(`kind ${t.kindNumber} is opaque and cannot change byte order`, p);
-        out.set(t.extra, q);
+        if (btf.byteOrder !== (le ? 'le' : 'be')) throw new BtfError(`kind ${t.kindNumber} is opaque and cannot change byte order`, w.length);
+        w.bytes(t.extra);
         break;
     }
-    p += recordBytes(t);
   }
-  return out;
+  w.bytes(strBytes);
+  return w.finish();
 }

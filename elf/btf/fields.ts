@@ -70,7 +70,7 @@ export const infoVlen = (info: number): number => info & VLEN_MASK;
 
 /**
  * Length in words of a record whose info word is `info`: from the uapi layout, or for a kind it does
- * not define from the 2026 layout section; -1 when neither gives one in whole words.
+ * not define from the layout section (the BTF layout extension); -1 when neither gives one in whole words.
  */
 export function recordWords(info: number, layoutSection?: readonly BtfLayoutEntry[]): number {
   const kind = (info >>> KIND_SHIFT) & KIND_MASK;

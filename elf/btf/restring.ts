@@ -3,6 +3,7 @@
 // section is replaced. The linker uses it for libbpf's string order, the DSL's BtfBuilder for the
 // offsets it handed out before the types were encoded.
 
+import { ByteReader, ByteWriter } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { decodeBtf } from './decode.js';
 import { forEachField } from './fields.js';
@@ -26,16 +27,13 @@ export function withStringSection(blob: Uint8Array, strings: StringSection): Uin
   repointStrings(btf, words, (s) => strings.offset(s));
   const table = strings.bytes();
   const typesEnd = raw.typeOffset + 4 * words.length;
-  const out = new Uint8Array(typesEnd + table.length);
-  out.set(blob.subarray(0, typesEnd));
-  out.set(table, typesEnd);
-  const view = new DataView(out.buffer);
-  const { le } = raw;
-  for (let w = 0; w < words.length; w++) view.setUint32(raw.typeOffset + 4 * w, words[w]!, le);
-  const hdrLen = view.getUint32(4, le);
-  view.setUint32(16, typesEnd - hdrLen, le);
-  view.setUint32(20, table.length, le);
-  return out;
+  const order = raw.le ? 'le' : 'be';
+  const out = new ByteWriter(order, typesEnd + table.length).bytes(blob.subarray(0, raw.typeOffset));
+  for (let w = 0; w < words.length; w++) out.u32(words[w]!);
+  out.bytes(table);
+  const hdrLen = new ByteReader(blob, order).u32(4);
+  out.setU32(16, typesEnd - hdrLen).setU32(20, table.length);
+  return out.finish();
 }
 
 /** Rewrites, in `words` (a copy of btf's type words), every string offset to offset(the string). */

@@ -1,13 +1,14 @@
 // The end of a link (bpf_linker__finalize): one DATASEC per output section that had BTF, the
 // merged .BTF.ext, BTF deduplication (with .BTF.ext type ids remapped), then the ELF file.
 
+import { ByteWriter } from '../../isa/index.js';
 import { ELF_HEADER_SIZE, SECTION_HEADER_SIZE, SHT, SYMBOL_SIZE } from '../constants.js';
 import { Btf, encodeBtf, type BtfType, withStringSection } from '../btf/index.js';
 import { type BtfExt, type CoreRelocation, encodeBtfExt, type FuncInfo, type LineInfo } from '../btf-ext/index.js';
 import { dedupBtf } from './btf-dedup.js';
 import { LinkError } from './errors.js';
 import type { Linker, OutputSection } from './linker.js';
-import { writeElfHeader, writeSectionHeader } from '../headers.js';
+import { writeElfHeader, writeSectionHeader, writeSymbolEntry } from '../headers.js';
 
 const SHF_STRINGS = 0x20;
 
@@ -88,16 +89,12 @@ export function emitElf(linker: Linker): Uint8Array {
     headers.push({ nameOff: strtab.add(b.name), type: SHT.PROGBITS, flags: 0, size: b.data.length, link: 0, info: 0, align: 8, entsize: 0, data: b.data, offset: 0 });
   }
   const symtab = new Uint8Array(linker.symbols.length * SYMBOL_SIZE);
-  const sv = new DataView(symtab.buffer);
+  const sw = ByteWriter.over(symtab);
   linker.symbols.forEach((s, i) => {
-    const p = i * SYMBOL_SIZE;
     if (i === 0) return;
-    sv.setUint32(p, strtab.offset(s.name), true);
-    symtab[p + 4] = (s.binding << 4) | s.type;
-    symtab[p + 5] = s.other;
-    sv.setUint16(p + 6, s.shndx, true);
-    sv.setBigUint64(p + 8, BigInt(s.value), true);
-    sv.setBigUint64(p + 16, BigInt(s.size), true);
+    writeSymbolEntry(sw, i * SYMBOL_SIZE, {
+      nameOffset: strtab.offset(s.name), info: (s.binding << 4) | s.type, other: s.other, shndx: s.shndx, value: s.value, size: s.size,
+    });
   });
   const symHeader = headers[sections.findIndex((s) => s.id === linker.symtabId) + 1]!;
   symHeader.data = symtab; symHeader.size = symtab.length; symHeader.link = sections.find((s) => s.id === linker.strtabId)!.elfIndex;
@@ -114,11 +111,11 @@ export function emitElf(linker: Linker): Uint8Array {
   }
   const shoff = Math.ceil(pos / 8) * 8;
   const out = new Uint8Array(shoff + headers.length * SECTION_HEADER_SIZE);
-  const v = new DataView(out.buffer);
-  writeElfHeader(out, v, shoff, headers.length, sections.find((s) => s.id === linker.strtabId)!.elfIndex, true);
+  const w = ByteWriter.over(out);
+  writeElfHeader(w, shoff, headers.length, sections.find((s) => s.id === linker.strtabId)!.elfIndex);
   headers.forEach((h, i) => {
-    if (h.data !== undefined) out.set(h.data.subarray(0, h.size), h.offset);
-    writeSectionHeader(v, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: h.nameOff, addralign: h.align }, true);
+    if (h.data !== undefined) w.setBytes(h.offset, h.data.subarray(0, h.size));
+    writeSectionHeader(w, shoff + i * SECTION_HEADER_SIZE, { ...h, nameOffset: h.nameOff, addralign: h.align });
   });
   return out;
 }

@@ -2,6 +2,7 @@
 // append section data, then symbols (resolving globals, weak and extern), then relocations,
 // then BTF types and DATASEC variables, then .BTF.ext records.
 
+import { ByteReader, ByteWriter } from '../../isa/index.js';
 import { SHF, SHT, STB, STT } from '../constants.js';
 import { type BtfType, type BtfVarSecinfo, mapTypeIds, stringsOf } from '../btf/index.js';
 import type { CoreRelocationKind } from '../btf-ext/index.js';
@@ -323,15 +324,15 @@ export class Linker {
       dst.info = dstLinked.elfIndex;
       relSec.dstId = dst.id;
       this.extend(dst, relSec);
-      const view = new DataView(dst.data.buffer, dst.data.byteOffset, dst.data.byteLength);
-      const code = new DataView(dstLinked.data.buffer, dstLinked.data.byteOffset, dstLinked.data.byteLength);
+      const rel = ByteWriter.over(dst.data);
+      const code = ByteWriter.over(dstLinked.data);
+      const codeIn = new ByteReader(dstLinked.data);
       const rels = obj.elf.relocations.get(linked.index) ?? [];
       rels.forEach((r, j) => {
         const at = relSec.dstOffset + j * 16;
         const srcSym = obj.elf.symbols[r.symbol]!;
         const offset = r.offset + linked.dstOffset;
-        view.setBigUint64(at, BigInt(offset), true);
-        view.setBigUint64(at + 8, (BigInt(obj.symMap[r.symbol]!) << 32n) | BigInt(r.type), true);
+        rel.setU64(at, offset).setU64(at + 8, (BigInt(obj.symMap[r.symbol]!) << 32n) | BigInt(r.type));
         if (srcSym.type !== STT.section) return;
         if ((linked.header!.flags & SHF.EXECINSTR) === 0) {
           throw new LinkError('relocation against STT_SECTION in non-exec section is not supported', obj.file, relSec.name);
@@ -341,8 +342,8 @@ export class Linker {
         const target = this.sectionOfIndex(obj, srcSym.shndx);
         const shift = target?.dstOffset ?? 0;
         const opcode = dstLinked.data[offset]!;
-        const imm = code.getInt32(offset + 4, true);
-        code.setInt32(offset + 4, imm + (opcode === BPF_JMP_CALL ? shift / INSN_SIZE : shift), true);
+        const imm = codeIn.i32(offset + 4);
+        code.setI32(offset + 4, imm + (opcode === BPF_JMP_CALL ? shift / INSN_SIZE : shift));
       });
     }
   }

@@ -1,6 +1,6 @@
 // readObject: a clang-style relocatable eBPF object → BpfObject.
 
-import { DecodeError, decodeInstructions, type Instruction } from '../../isa/index.js';
+import { ByteReader, DecodeError, decodeInstructions, type Instruction } from '../../isa/index.js';
 import { type Btf, decodeBtf } from '../btf/index.js';
 import { type BtfExt, btfExtRecordOffsets, type BtfExtRecordOffsets, decodeBtfExt } from '../btf-ext/index.js';
 import { EM_BPF, ET_REL, SHF, SHT, STT } from '../constants.js';
@@ -105,7 +105,7 @@ function read(bytes: Uint8Array): BpfObject {
   const ver = byName.get('version');
   if (ver !== undefined) {
     if (ver.data.length !== 4) throw new ObjectError(`version section is ${ver.data.length} bytes, not 4`, 'version', 0);
-    kernelVersion = new DataView(ver.data.buffer, ver.data.byteOffset, 4).getUint32(0, byteOrder === 'le');
+    kernelVersion = new ByteReader(ver.data, byteOrder).u32(0);
   }
 
   // Externs: undefined symbols.

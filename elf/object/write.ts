@@ -2,7 +2,7 @@
 // program sections with their relocations, .maps, data sections, license, version, .BTF with
 // DATASEC sizes and VAR offsets filled in, .BTF.ext with offsets for the written layout, .symtab.
 
-import { encodeInstructions, EncodeError, type Instruction } from '../../isa/index.js';
+import { ByteWriter, encodeInstructions, EncodeError, type Instruction } from '../../isa/index.js';
 import { decodeBtf, encodeBtf } from '../btf/index.js';
 import { type BtfExt, type CoreRelocation, encodeBtfExt, type FuncInfo, type LineInfo } from '../btf-ext/index.js';
 import type { ObjectRelocation, ObjectSection, ObjectSymbol } from '../object-model.js';
@@ -15,7 +15,6 @@ import type { BpfObject, BpfProgram } from './types.js';
 const slots = (insn: Instruction): number => (insn.kind === 'ldImm64' ? 2 : 1);
 
 export function writeObject(obj: BpfObject): Uint8Array {
-  const le = obj.byteOrder === 'le';
   const sections: ObjectSection[] = [];
   const symbols: ObjectSymbol[] = [];
   const sectionSizes = new Map<string, number>();
@@ -122,8 +121,7 @@ export function writeObject(obj: BpfObject): Uint8Array {
     varOffsets.set('license', new Map([[obj.licenseSymbol, 0]]));
   }
   if (obj.kernelVersion !== undefined) {
-    const v = new Uint8Array(4);
-    new DataView(v.buffer).setUint32(0, obj.kernelVersion, le);
+    const v = new ByteWriter(obj.byteOrder, 4).u32(obj.kernelVersion).finish();
     sections.push({ name: 'version', type: 'progbits', flags: { alloc: true, write: true, exec: false }, align: 4, data: v, size: 4, relocations: [] });
   }
 
@@ -131,7 +129,7 @@ export function writeObject(obj: BpfObject): Uint8Array {
   if (obj.btf !== undefined) {
     const btfBytes = encodeBtf(obj.btf, { byteOrder: obj.byteOrder }).slice();
     const written = decodeBtf(btfBytes);
-    patchDatasecs(btfBytes, written, sectionSizes, varOffsets, le);
+    patchDatasecs(btfBytes, written, sectionSizes, varOffsets);
     sections.push({ name: '.BTF', type: 'progbits', flags: { alloc: false, write: false, exec: false }, align: 4, data: btfBytes, size: btfBytes.length, relocations: [] });
     if (obj.btfExt !== undefined || funcInfo.size + lineInfo.size + core.size > 0) {
       const strOff = new Map<string, number>();
@@ -159,21 +157,21 @@ export function writeObject(obj: BpfObject): Uint8Array {
 /** Sets DATASEC sizes from the written sections and VAR offsets from the written symbols, in place. */
 function patchDatasecs(
   bytes: Uint8Array, btf: ReturnType<typeof decodeBtf>, sizes: Map<string, number>,
-  offsets: Map<string, Map<string, number>>, le: boolean,
+  offsets: Map<string, Map<string, number>>,
 ): void {
   const raw = btf.raw;
   if (raw === undefined) return;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const w = ByteWriter.over(bytes, btf.byteOrder);
   for (const [id, t] of btf.types()) {
     if (t.kind !== 'DATASEC') continue;
     const size = sizes.get(t.name);
     if (size === undefined) continue;
     const rec = raw.typeOffset + 4 * raw.offsets[id - btf.firstId]!;
-    view.setUint32(rec + 8, size, le);
+    w.setU32(rec + 8, size);
     const offs = offsets.get(t.name);
     t.vars.forEach((v, k) => {
       const o = offs?.get(btf.nameOf(v.type));
-      if (o !== undefined) view.setUint32(rec + 12 + 12 * k + 4, o, le);
+      if (o !== undefined) w.setU32(rec + 12 + 12 * k + 4, o);
     });
   }
 }

@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { readElf } from '../../elf/index.js';
-import { TsbpfError } from '../../isa/index.js';
+import { ByteReader, TsbpfError } from '../../isa/index.js';
 
 const SHT_SYMTAB = 2;
 const SHT_DYNSYM = 11;
@@ -31,11 +31,11 @@ function cString(data: Uint8Array, at: number): string {
 
 /** Section virtual addresses (sh_addr), which the shared ELF reader does not keep. */
 export function sectionAddresses(bytes: Uint8Array): bigint[] {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shoff = Number(v.getBigUint64(0x28, true));
-  const shnum = v.getUint16(0x3c, true);
+  const v = new ByteReader(bytes);
+  const shoff = v.u64n(0x28, 'e_shoff');
+  const shnum = v.u16(0x3c);
   const out: bigint[] = [];
-  for (let i = 0; i < shnum; i++) out.push(v.getBigUint64(shoff + i * 64 + 16, true));
+  for (let i = 0; i < shnum; i++) out.push(v.u64(shoff + i * 64 + 16));
   return out;
 }
 
@@ -49,10 +49,10 @@ export function symbolFileOffset(path: string, symbol: string): number {
     for (const table of elf.sections.filter((s) => s.type === type)) {
       const strtab = elf.sections[table.link];
       if (strtab === undefined) continue;
-      const v = new DataView(table.data.buffer, table.data.byteOffset, table.data.byteLength);
+      const v = new ByteReader(table.data);
       for (let p = 0; p + 24 <= table.data.length; p += 24) {
-        const info = v.getUint8(p + 4);
-        const sym: RawSymbol = { name: cString(strtab.data, v.getUint32(p, true)), type: info & 0xf, shndx: v.getUint16(p + 6, true), value: v.getBigUint64(p + 8, true) };
+        const info = v.u8(p + 4);
+        const sym: RawSymbol = { name: cString(strtab.data, v.u32(p)), type: info & 0xf, shndx: v.u16(p + 6), value: v.u64(p + 8) };
         if (sym.name !== symbol || (sym.type !== STT_FUNC && sym.type !== STT_GNU_IFUNC) || sym.shndx === 0) continue;
         const sec = elf.sections[sym.shndx];
         const base = addrs[sym.shndx];

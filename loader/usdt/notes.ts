@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import { readElf } from '../../elf/index.js';
-import { TsbpfError } from '../../isa/index.js';
+import { ByteReader, TsbpfError } from '../../isa/index.js';
 import { sectionAddresses } from '../attach/symbol-offset.js';
 
 /** The target binary has no such probe, or its notes are malformed. */
@@ -35,16 +35,16 @@ const PF_X = 1;
 interface Segment { readonly vaddr: bigint; readonly memsz: bigint; readonly offset: bigint; readonly flags: number }
 
 function segments(bytes: Uint8Array): Segment[] {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const phoff = Number(v.getBigUint64(0x20, true));
-  const phentsize = v.getUint16(0x36, true);
-  const phnum = v.getUint16(0x38, true);
+  const v = new ByteReader(bytes);
+  const phoff = v.u64n(0x20, 'e_phoff');
+  const phentsize = v.u16(0x36);
+  const phnum = v.u16(0x38);
   const out: Segment[] = [];
   for (let i = 0; i < phnum; i++) {
     const p = phoff + i * phentsize;
     if (p + 56 > bytes.length) throw new UsdtError(`program header ${i} at byte ${p} is past the end of the file`);
-    if (v.getUint32(p, true) !== PT_LOAD) continue;
-    out.push({ flags: v.getUint32(p + 4, true), offset: v.getBigUint64(p + 8, true), vaddr: v.getBigUint64(p + 16, true), memsz: v.getBigUint64(p + 40, true) });
+    if (v.u32(p) !== PT_LOAD) continue;
+    out.push({ flags: v.u32(p + 4), offset: v.u64(p + 8), vaddr: v.u64(p + 16), memsz: v.u64(p + 40) });
   }
   return out;
 }
@@ -72,13 +72,13 @@ export function readUsdtNotes(path: string): UsdtNote[] {
   const baseAddr = baseSec === undefined ? undefined : addrs[baseSec.index]!;
   const segs = segments(bytes);
   const d = notes.data;
-  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const v = new ByteReader(d);
   const out: UsdtNote[] = [];
   for (let p = 0; p + 12 <= d.length;) {
     const where = `${path}: .note.stapsdt byte ${p}`;
-    const namesz = v.getUint32(p, true);
-    const descsz = v.getUint32(p + 4, true);
-    const type = v.getUint32(p + 8, true);
+    const namesz = v.u32(p);
+    const descsz = v.u32(p + 4);
+    const type = v.u32(p + 8);
     const desc = p + 12 + ((namesz + 3) & ~3);
     const next = desc + ((descsz + 3) & ~3);
     if (next > d.length) throw new UsdtError(`${where}: note runs past the section`);
@@ -86,9 +86,9 @@ export function readUsdtNotes(path: string): UsdtNote[] {
     if (owner === 'stapsdt' && type === NT_STAPSDT) {
       if (descsz < 24 + 3) throw new UsdtError(`${where}: descriptor of ${descsz} bytes is too short`);
       const body = d.subarray(desc, desc + descsz);
-      let pc = v.getBigUint64(desc, true);
-      const linkBase = v.getBigUint64(desc + 8, true);
-      const sema = v.getBigUint64(desc + 16, true);
+      let pc = v.u64(desc);
+      const linkBase = v.u64(desc + 8);
+      const sema = v.u64(desc + 16);
       const [provider, a] = cString(body, 24, where);
       const [name, b] = cString(body, a, where);
       const [args] = cString(body, b, where);
