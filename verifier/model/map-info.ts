@@ -12,6 +12,8 @@ export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' 
   /** Offsets in the value of the special fields its BTF declares (the kernel's btf_record). */
   readonly spinLockOff?: number;
   readonly timerOff?: number;
+  /** Special fields the model does not track (kptrs, list/rb-tree roots, refcounts, workqueues). */
+  readonly otherFields?: readonly string[];
 }
 
 /** uapi map type numbers (enum bpf_map_type, generated from the kernel's BTF). */
