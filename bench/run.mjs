@@ -15,6 +15,7 @@ import { vmSection } from './vm.mjs';
 import { mapBatchBenchmarks } from './map-batch.mjs';
 import { profileCli, profileLine } from './profile.mjs';
 import { variedSource } from './varied-asm.mjs';
+import { verifierBenchmarks } from './verifier.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
@@ -119,6 +120,7 @@ results.push(...await mapLookupBenchmarks({ runs: RUNS }));
 results.push(...await mapBatchBenchmarks({ runs: RUNS }));
 const load = await loadBenchmarks({ runs: RUNS });
 results.push(...load.rows);
+results.push(...verifierBenchmarks());
 
 // Static linking of the two-file fixture (each half ~30 KB, mostly BTF: the dedup dominates).
 const linkIn = ['a', 'b'].map((h) => join(root, 'fixtures', 'obj', 'link', `link_${h}.bpf.o`));

@@ -98,6 +98,16 @@ export function updateBounds(s: Scalar): void {
   updateBounds64(s);
 }
 
+/** The 32-bit bounds narrowed to the low halves of a 64-bit range [lo, hi] whose high halves are equal. */
+function boundByLowHalves(s: Scalar, lo: bigint, hi: bigint, loS32: bigint, hiS32: bigint): void {
+  s.u32min = max(s.u32min, asU32(lo));
+  s.u32max = min(s.u32max, asU32(hi));
+  if (loS32 <= hiS32) {
+    s.s32min = max(s.s32min, loS32);
+    s.s32max = min(s.s32max, hiS32);
+  }
+}
+
 /** 32-bit bounds from the 64-bit ones, and signed/unsigned 32-bit bounds from each other. */
 function deduceBounds32(s: Scalar): void {
   // The 64-bit bounds do not change here: their halves are computed once (bigint steps allocate).
@@ -111,22 +121,8 @@ function deduceBounds32(s: Scalar): void {
   const sminS32 = asS32(smin);
   const smaxS32 = asS32(smax);
   // The upper halves of the 64-bit range are equal: its lower halves bound the subregister.
-  if (uminHi === umaxHi) {
-    s.u32min = max(s.u32min, asU32(umin));
-    s.u32max = min(s.u32max, asU32(umax));
-    if (uminS32 <= umaxS32) {
-      s.s32min = max(s.s32min, uminS32);
-      s.s32max = min(s.s32max, umaxS32);
-    }
-  }
-  if (sminHi === smaxHi) {
-    s.u32min = max(s.u32min, asU32(smin));
-    s.u32max = min(s.u32max, asU32(smax));
-    if (sminS32 <= smaxS32) {
-      s.s32min = max(s.s32min, sminS32);
-      s.s32max = min(s.s32max, smaxS32);
-    }
-  }
+  if (uminHi === umaxHi) boundByLowHalves(s, umin, umax, uminS32, umaxS32);
+  if (sminHi === smaxHi) boundByLowHalves(s, smin, smax, sminS32, smaxS32);
   // Upper halves two consecutive numbers, lower halves a signed range through zero.
   if (uminS32 < 0n && umaxS32 >= 0n && asU32(uminHi + 1n) === asU32(umaxHi)) {
     s.s32min = max(s.s32min, uminS32);
