@@ -16,6 +16,7 @@ import { mapBatchBenchmarks } from './map-batch.mjs';
 import { langBuildBenchmarks } from './lang-build.mjs';
 import { profileCli, profileLine } from './profile.mjs';
 import { variedSource } from './varied-asm.mjs';
+import { verifierBenchmarks } from './verifier.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
@@ -121,6 +122,7 @@ results.push(...await mapBatchBenchmarks({ runs: RUNS }));
 results.push(...await langBuildBenchmarks({ runs: RUNS }));
 const load = await loadBenchmarks({ runs: RUNS });
 results.push(...load.rows);
+results.push(...verifierBenchmarks());
 
 // Static linking of the two-file fixture (each half ~30 KB, mostly BTF: the dedup dominates).
 const linkIn = ['a', 'b'].map((h) => join(root, 'fixtures', 'obj', 'link', `link_${h}.bpf.o`));

@@ -1,31 +1,50 @@
 // The special fields of a map value that the verifier tracks (the kernel's btf_record as
 // btf_parse_fields builds it at BPF_MAP_CREATE): where a struct bpf_spin_lock or struct bpf_timer
-// sits in the value type, found through modifiers and nested structs.
+// sits in the value type, found through modifiers and nested structs; and the other special
+// fields (kptrs, graph roots and nodes, refcounts, workqueues), named so that a model that does
+// not track them can say so instead of treating them as plain bytes.
 
 import { type Btf, skipModifiers } from '../elf/index.js';
 
 export interface MapValueFields {
   readonly spinLockOff?: number;
   readonly timerOff?: number;
+  /** Special fields other than the lock and timer, by kind ('kptr', 'bpf_list_head', …), each once. */
+  readonly otherFields?: readonly string[];
 }
 
 const MAX_NESTING = 8;
 
+/** Structs the kernel's btf_parse_fields records besides bpf_spin_lock and bpf_timer. */
+const OTHER_STRUCTS = new Set(['bpf_list_head', 'bpf_list_node', 'bpf_rb_root', 'bpf_rb_node', 'bpf_refcount', 'bpf_wq', 'bpf_res_spin_lock', 'bpf_task_work']);
+/** Type tags on a pointer member that make it a kptr field. */
+const KPTR_TAGS = new Set(['kptr', 'kptr_untrusted', 'percpu_kptr', 'kptr_ref']);
+
 /** The fields of the map value type `valueType` of `btf` (none for a type that is not a struct). */
 export function mapValueFields(btf: Btf, valueType: number): MapValueFields {
   const out: { spinLockOff?: number; timerOff?: number } = {};
-  const visit = (id: number, base: number, depth: number): void => {
-    const t = btf.type(skipModifiers((i) => btf.type(i), id));
-    if (t === undefined || (t.kind !== 'STRUCT' && t.kind !== 'UNION') || depth > MAX_NESTING) return;
-    for (const m of t.members) {
-      const mt = btf.type(skipModifiers((i) => btf.type(i), m.type));
-      if (mt?.kind !== 'STRUCT') continue;
-      const off = base + Math.floor(m.bitsOffset / 8);
+  const other = new Set<string>();
+  const skip = (id: number): number => skipModifiers((i) => btf.type(i), id);
+  // One member (or array element, arrays of fields count as the kernel counts them) at `off`.
+  const field = (typeId: number, off: number, depth: number): void => {
+    const mt = btf.type(skip(typeId));
+    if (mt?.kind === 'PTR') {
+      const tag = btf.type(mt.type);
+      if (tag?.kind === 'TYPE_TAG' && KPTR_TAGS.has(tag.name)) other.add('kptr');
+    } else if (mt?.kind === 'ARRAY') {
+      if (mt.nelems > 0) field(mt.type, off, depth + 1);
+    } else if (mt?.kind === 'STRUCT') {
       if (mt.name === 'bpf_spin_lock') out.spinLockOff ??= off;
       else if (mt.name === 'bpf_timer') out.timerOff ??= off;
-      else visit(m.type, off, depth + 1);
+      else if (OTHER_STRUCTS.has(mt.name)) other.add(mt.name);
+      else visit(typeId, off, depth + 1);
     }
   };
+  const visit = (id: number, base: number, depth: number): void => {
+    const t = btf.type(skip(id));
+    if (t === undefined || (t.kind !== 'STRUCT' && t.kind !== 'UNION') || depth > MAX_NESTING) return;
+    for (const m of t.members) field(m.type, base + Math.floor(m.bitsOffset / 8), depth);
+  };
   visit(valueType, 0, 0);
-  return out;
+  return other.size === 0 ? out : { ...out, otherFields: [...other].sort() };
 }

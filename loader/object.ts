@@ -9,7 +9,7 @@
 import { type BpfObject, readElf, readObject } from '../elf/index.js';
 import type { Arena } from './arena.js';
 import { ARENA_SECTION } from './arena.js';
-import { kernelReadyBtf, loadBtf } from './btf-load.js';
+import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { sanitizedForKernel } from './btf-features.js';
 import { requireBpfAccess } from './capabilities.js';
 import { BpfCollection, type LoadedProgramHandle } from './collection.js';
@@ -38,7 +38,7 @@ import { unpinAll, withUndone } from './undo.js';
 export interface LoadObjectOptions {
   /** Object name for internal map names (`<name>.rodata`); default: the file name up to its first dot. */
   readonly name?: string;
-  /** Load only these entry programs (by name); default all. */
+  /** Load only these entry programs (by name); default all but those in `?` sections (autoload off, as libbpf). */
   readonly programs?: readonly string[];
   /** Directory for maps with `pinning = LIBBPF_PIN_BY_NAME`; default /sys/fs/bpf. */
   readonly pinRoot?: string;
@@ -100,9 +100,15 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       markHiddenSubprogramsStatic(ready, object.btf, hiddenSubprograms(elf));
       const { blob, rewritten } = sanitizedForKernel(ready);
       if (rewritten.length > 0) log('info', `object '${objName}': BTF sanitised for this kernel, which lacks ${rewritten.join(', ')}`);
-      btfFd = loadBtf(blob);
-      owned.push(btfFd);
-      log('debug', `object '${objName}': BTF loaded (${blob.length} bytes${kconfig === undefined ? '' : `, .kconfig laid out in ${kconfig.size} bytes`}), fd=${btfFd.fd}`);
+      try {
+        btfFd = loadBtf(blob);
+        owned.push(btfFd);
+        log('debug', `object '${objName}': BTF loaded (${blob.length} bytes${kconfig === undefined ? '' : `, .kconfig laid out in ${kconfig.size} bytes`}), fd=${btfFd.fd}`);
+      } catch (e) {
+        // libbpf's bpf_object__sanitize_and_load_btf: the BTF is optional unless struct_ops needs it.
+        if (!(e instanceof BtfLoadError) || (object.structOps?.length ?? 0) > 0) throw e;
+        log('warn', `object '${objName}': ${e.message}; loading without BTF, as libbpf does (no func_info/line_info, maps without BTF types)`);
+      }
     }
 
     const pinRoot = options.pinRoot ?? '/sys/fs/bpf';
@@ -119,6 +125,11 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
     // A struct_ops program no struct_ops map points at has no attach target; libbpf ≥ 1.3 does not load it either.
     const entries = object.programs.filter((p) => {
       if (p.subprogram || (wanted !== undefined && !wanted.includes(p.name))) return false;
+      // A `?` section starts with autoload off (libbpf): loaded only when named in `programs`.
+      if (wanted === undefined && p.programType?.autoload === false) {
+        log('info', `prog '${p.name}': section ${p.section} has autoload off; not loaded (name it to load it)`);
+        return false;
+      }
       if (p.programType?.type !== 'struct_ops' || structOps.programs.has(p.name)) return true;
       log('info', `prog '${p.name}': no struct_ops map points at it; not loaded`);
       return false;

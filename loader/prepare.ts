@@ -4,6 +4,7 @@
 
 import { type BpfObject, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
+import { btfKernelRefusal } from './btf-kernel-refusal.js';
 import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
@@ -20,6 +21,8 @@ export interface PreparedMap extends Pick<MapSpec, 'name' | 'type' | 'keySize' |
   readonly valueFieldsKnown?: boolean;
   readonly spinLockOff?: number;
   readonly timerOff?: number;
+  /** Special fields besides the lock and timer (kptrs, graph roots …), by kind. */
+  readonly otherFields?: readonly string[];
 }
 
 export interface PreparedProgram {
@@ -67,6 +70,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     }
     object = relocateObjectCore(object, target).object;
   }
+  // BTF the kernel would refuse is dropped by the loader (as libbpf): no func_info, maps without BTF.
+  const btf = object.btf !== undefined && btfKernelRefusal(object.btf) === undefined ? object.btf : undefined;
   const starts = sectionStarts(object);
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
@@ -88,7 +93,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     const relocation: RelocationTargets = {
       mapFd: (n) => {
         const d = object.maps.find((m) => m.name === n);
-        const fields = d?.valueType === undefined || object.btf === undefined ? {} : { valueFieldsKnown: true, ...mapValueFields(object.btf, d.valueType) };
+        const fields = d?.valueType === undefined || btf === undefined ? {} : { valueFieldsKnown: true, ...mapValueFields(btf, d.valueType) };
         return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0, ...fields });
       },
       dataMapFd: (s) => {
@@ -113,7 +118,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     relocateProgram(linked, relocation);
     out.push({ name: entry.name, section: entry.section, type: entry.programType?.type, attachType: entry.programType?.attachType,
       sleepable: entry.programType?.sleepable ?? false, license: object.license, insns: linked.insns, maps,
-      funcInfo: object.btf === undefined ? [] : linked.funcInfo, lineInfo: object.btf === undefined ? [] : linked.lineInfo,
+      funcInfo: btf === undefined ? [] : linked.funcInfo, lineInfo: btf === undefined ? [] : linked.lineInfo,
       lineSource: (offset) => object.btf?.string(offset) ?? '' });
   }
   return out;

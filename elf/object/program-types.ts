@@ -1,7 +1,10 @@
 // SEC name → program type, expected attach type and attach target, following the section table
-// libbpf 1.1 applies (as observed with `bpftool prog loadall` / `prog show`). Type names are the
-// ones bpftool prints. Matching rules: an entry `p` with mode 'exact' matches only `p`; mode 'plus'
-// matches `p` and `p/…`; mode 'slash' needs `p/…` with a non-empty suffix.
+// libbpf 1.1 applies (as observed with `bpftool prog loadall` / `prog show`), plus the entries of
+// libbpf's current table (libbpf/libbpf src/libbpf.c `section_defs`, 2026) marked newer. Type
+// names are the ones bpftool prints. Matching rules: an entry `p` with mode 'exact' matches only
+// `p`; mode 'plus' matches `p` and `p/…`; mode 'slash' needs `p/…` with a non-empty suffix. A
+// leading `?` (libbpf ≥ 0.8, 1.1 included) is not part of the name: the program starts with
+// autoload off — libbpf opens it but loads it only when asked to.
 
 export interface ProgramTypeInfo {
   /** The table entry that matched, e.g. 'tp+' or 'cgroup/connect4'. */
@@ -18,6 +21,8 @@ export interface ProgramTypeInfo {
   readonly frags: boolean;
   /** Only in libbpf releases newer than 1.1 (matched here for completeness; libbpf 1.1 rejects it). */
   readonly newerThanLibbpf11?: boolean;
+  /** False for a `?` section: loaded only when asked for by name (libbpf's autoload off). */
+  readonly autoload: boolean;
 }
 
 type Mode = 'exact' | 'plus' | 'slash';
@@ -38,12 +43,20 @@ const TABLE: readonly Entry[] = [
   e('uretprobe.s', 'plus', 'kprobe', undefined, { sleepable: true }),
   e('kprobe.multi', 'plus', 'kprobe', 'trace_kprobe_multi'),
   e('kretprobe.multi', 'plus', 'kprobe', 'trace_kprobe_multi'),
+  e('kprobe.session', 'plus', 'kprobe', 'trace_kprobe_session', { newer: true }),
   e('uprobe.multi', 'plus', 'kprobe', 'trace_uprobe_multi', { newer: true }),
   e('uretprobe.multi', 'plus', 'kprobe', 'trace_uprobe_multi', { newer: true }),
+  e('uprobe.session', 'plus', 'kprobe', 'trace_uprobe_session', { newer: true }),
+  e('uprobe.multi.s', 'plus', 'kprobe', 'trace_uprobe_multi', { sleepable: true, newer: true }),
+  e('uretprobe.multi.s', 'plus', 'kprobe', 'trace_uprobe_multi', { sleepable: true, newer: true }),
+  e('uprobe.session.s', 'plus', 'kprobe', 'trace_uprobe_session', { sleepable: true, newer: true }),
   e('ksyscall', 'plus', 'kprobe'),
   e('kretsyscall', 'plus', 'kprobe'),
   e('usdt', 'plus', 'kprobe'),
   e('usdt.s', 'plus', 'kprobe', undefined, { sleepable: true, newer: true }),
+  // tc/ingress and tc/egress are libbpf's aliases of the tcx attach points.
+  e('tc/ingress', 'exact', 'sched_cls', 'tcx_ingress', { newer: true }),
+  e('tc/egress', 'exact', 'sched_cls', 'tcx_egress', { newer: true }),
   e('tc', 'exact', 'sched_cls'),
   e('classifier', 'exact', 'sched_cls'),
   e('action', 'exact', 'sched_act'),
@@ -53,11 +66,16 @@ const TABLE: readonly Entry[] = [
   e('netkit/peer', 'exact', 'sched_cls', 'netkit_peer', { newer: true }),
   e('tracepoint', 'plus', 'tracepoint'),
   e('tp', 'plus', 'tracepoint'),
+  e('tracepoint.s', 'plus', 'tracepoint', undefined, { sleepable: true, newer: true }),
+  e('tp.s', 'plus', 'tracepoint', undefined, { sleepable: true, newer: true }),
   e('raw_tracepoint', 'plus', 'raw_tracepoint'),
   e('raw_tp', 'plus', 'raw_tracepoint'),
+  e('raw_tracepoint.s', 'plus', 'raw_tracepoint', undefined, { sleepable: true, newer: true }),
+  e('raw_tp.s', 'plus', 'raw_tracepoint', undefined, { sleepable: true, newer: true }),
   e('raw_tracepoint.w', 'plus', 'raw_tracepoint_writable'),
   e('raw_tp.w', 'plus', 'raw_tracepoint_writable'),
   e('tp_btf', 'plus', 'tracing', 'trace_raw_tp'),
+  e('tp_btf.s', 'plus', 'tracing', 'trace_raw_tp', { sleepable: true, newer: true }),
   e('fentry', 'plus', 'tracing', 'trace_fentry'),
   e('fmod_ret', 'plus', 'tracing', 'modify_return'),
   e('fexit', 'plus', 'tracing', 'trace_fexit'),
@@ -85,6 +103,7 @@ const TABLE: readonly Entry[] = [
   e('sockops', 'exact', 'sock_ops', 'cgroup_sock_ops'),
   e('sk_skb/stream_parser', 'exact', 'sk_skb', 'sk_skb_stream_parser'),
   e('sk_skb/stream_verdict', 'exact', 'sk_skb', 'sk_skb_stream_verdict'),
+  e('sk_skb/verdict', 'exact', 'sk_skb', 'sk_skb_verdict', { newer: true }),
   e('sk_skb', 'plus', 'sk_skb'),
   e('sk_msg', 'exact', 'sk_msg', 'sk_msg_verdict'),
   e('lirc_mode2', 'exact', 'lirc_mode2', 'lirc_mode2'),
@@ -126,14 +145,16 @@ const TABLE: readonly Entry[] = [
 
 /** The program type libbpf derives from a section name; undefined when no entry matches (libbpf skips it). */
 export function programTypeOf(section: string): ProgramTypeInfo | undefined {
+  const autoload = !section.startsWith('?');
+  const name = autoload ? section : section.slice(1);
   for (const t of TABLE) {
     let target: string | undefined;
     if (t.mode === 'exact') {
-      if (section !== t.prefix) continue;
-    } else if (section === t.prefix) {
+      if (name !== t.prefix) continue;
+    } else if (name === t.prefix) {
       if (t.mode === 'slash') continue;
-    } else if (section.startsWith(`${t.prefix}/`)) {
-      target = section.slice(t.prefix.length + 1);
+    } else if (name.startsWith(`${t.prefix}/`)) {
+      target = name.slice(t.prefix.length + 1);
       if (t.mode === 'slash' && target === '') continue;
     } else continue;
     return {
@@ -144,6 +165,7 @@ export function programTypeOf(section: string): ProgramTypeInfo | undefined {
       sleepable: t.sleepable ?? false,
       frags: t.frags ?? false,
       ...(t.newer ? { newerThanLibbpf11: true } : {}),
+      autoload,
     };
   }
   return undefined;

@@ -91,3 +91,10 @@ export function xlatedInfo(pin: string): string {
     fd.close();
   }
 }
+
+/** What the kernel holds for a loaded program: its type, whether it has BTF, func_info and line_info counts. */
+export function programSummary(fd: number): { type: number; hasBtf: boolean; nrFuncInfo: number; nrLineInfo: number } {
+  const info = progInfo(fd);
+  return { type: readAttr(ProgInfoLayout, info, 'type'), hasBtf: readAttr(ProgInfoLayout, info, 'btf_id') !== 0,
+    nrFuncInfo: readAttr(ProgInfoLayout, info, 'nr_func_info'), nrLineInfo: readAttr(ProgInfoLayout, info, 'nr_line_info') };
+}

@@ -4,7 +4,7 @@
 // (check_map_prog_compatibility, before the walk).
 
 import type { MapInfo } from './map-info.js';
-import { reject } from './outcome.js';
+import { notModelled, reject } from './outcome.js';
 import type { RegState } from './reg.js';
 
 interface Field { readonly name: string; readonly off: number; readonly size: number }
@@ -29,6 +29,9 @@ const TRACING = new Set(['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint',
 
 /** check_map_prog_compatibility for the fields the model knows. */
 export function checkMapProgCompat(map: MapInfo, progType: string): void {
+  // kptrs and the other special fields change what loads, stores and helpers may do with the
+  // value (check_map_kptr_access, …); the model does not track them, so it gives no verdict.
+  if (map.otherFields !== undefined && map.otherFields.length > 0) notModelled(`map values with special fields (${map.otherFields.join(', ')})`);
   if (map.spinLockOff !== undefined) {
     if (progType === 'socket_filter') reject('EINVAL', 'socket filter progs cannot use bpf_spin_lock yet');
     if (TRACING.has(progType)) reject('EINVAL', 'tracing progs cannot use bpf_spin_lock yet');

@@ -14,6 +14,8 @@ export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' 
   readonly timerOff?: number;
   /** The contents of a map frozen with BPF_F_RDONLY_PROG (.rodata): the kernel folds loads from it. */
   readonly frozenValue?: Uint8Array;
+  /** Special fields the model does not track (kptrs, list/rb-tree roots, refcounts, workqueues). */
+  readonly otherFields?: readonly string[];
 }
 
 /** uapi map type numbers (enum bpf_map_type, generated from the kernel's BTF). */

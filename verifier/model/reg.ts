@@ -76,8 +76,18 @@ export function pointerReg(type: RegType, extra: Partial<RegState> = {}): RegSta
   return { ...notInit(), type, s: knownScalar(0n), ...extra, flags: { ...noFlags(), ...extra.flags } };
 }
 
+/** Every field of a RegState, the optional ones too: a field added to RegState must be copied here (tsc says so). */
+type EveryRegField = { [K in keyof Required<RegState>]: RegState[K] };
+
 export function cloneReg(r: RegState): RegState {
-  return { ...r, flags: { ...r.flags }, s: cloneScalar(r.s) };
+  // Field by field, not a spread: every clone has one shape, and copying is several times faster
+  // (states are cloned at every branch and checkpoint, 11 registers each).
+  const f = r.flags;
+  const c: EveryRegField = {
+    type: r.type, flags: { maybeNull: f.maybeNull, rdonly: f.rdonly, ringbuf: f.ringbuf }, off: r.off, s: cloneScalar(r.s), id: r.id,
+    refObjId: r.refObjId, map: r.map, range: r.range, memSize: r.memSize, frameno: r.frameno, btfName: r.btfName, subprog: r.subprog,
+  };
+  return c;
 }
 
 export const isPointer = (r: RegState): boolean => r.type !== 'scalar' && r.type !== 'not_init';

@@ -34,10 +34,19 @@ export function tnumIsUnknown(a: Tnum): boolean {
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const differing = u64(min ^ max);
   if (differing === 0n) return tnumConst(min);
-  const bits = differing.toString(2).length;
+  const bits = bitLength(differing);
   if (bits > 63) return TNUM_UNKNOWN;
-  const low = (1n << BigInt(bits)) - 1n;
+  const low = LOW_BITS[bits]!;
   return { value: u64(min) & ~low & U64, mask: low };
+}
+
+/** LOW_BITS[n]: the n low bits set (n = 0 … 64). */
+const LOW_BITS: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
+
+/** Number of significant bits of a non-zero u64 (fls64), from its two 32-bit halves. */
+function bitLength(x: bigint): number {
+  const hi = Number(x >> 32n);
+  return hi !== 0 ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x & 0xffffffffn));
 }
 
 export function tnumLshift(a: Tnum, shift: number): Tnum {

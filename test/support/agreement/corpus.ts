@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MapType, type PreparedMap } from '../../../loader/index.js';
+import { mapValueFields } from '../../../loader/map-value-fields.js';
+import { TEST_VERIFIER_BTF, TEST_VERIFIER_VALUE_TYPE } from './test-verifier-btf.js';
 
 export const CORPUS_DIR = join(import.meta.dirname, '../../data/verifier-corpus');
 
@@ -17,6 +19,8 @@ export interface CorpusMap extends Omit<PreparedMap, 'frozenValue'> {
   readonly slots: readonly number[];
   /** Set when the map needs BTF the harness cannot make: the program is not replayed. */
   readonly unsupported?: string;
+  /** Created with test_verifier's BTF (test-verifier-btf.ts), key type 1 and this value type. */
+  readonly btfValueType?: number;
 }
 
 export interface CorpusProgram {
@@ -70,9 +74,17 @@ const FIXUP_MAPS: Readonly<Record<string, Shape>> = {
   map_event_output: { type: MapType.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 0 },
   map_reuseport_array: { type: MapType.REUSEPORT_SOCKARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 },
   map_ringbuf: { type: MapType.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
+  // BTF-described values (spin lock, timer, kptrs, socket storage), with test_verifier's BTF.
+  map_spin_lock: withTestBtf({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: 0 }, TEST_VERIFIER_VALUE_TYPE.spinLock),
+  sk_storage_map: withTestBtf({ type: MapType.SK_STORAGE, keySize: 4, valueSize: 8, maxEntries: 0, flags: BPF_F_NO_PREALLOC }, TEST_VERIFIER_VALUE_TYPE.spinLock),
+  map_timer: withTestBtf({ type: MapType.ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0 }, TEST_VERIFIER_VALUE_TYPE.timer),
+  map_kptr: withTestBtf({ type: MapType.ARRAY, keySize: 4, valueSize: 24, maxEntries: 1, flags: 0 }, TEST_VERIFIER_VALUE_TYPE.kptr),
 };
-// These carry BTF-described values (spin lock, timer, kptr, socket storage) test_verifier builds by hand.
-const NEEDS_MAP_BTF = new Set(['map_spin_lock', 'sk_storage_map', 'map_timer', 'map_kptr']);
+
+/** A map created with test_verifier's BTF: the model learns its value's special fields from it. */
+function withTestBtf(shape: Shape, valueType: number): Shape {
+  return { ...shape, btfValueType: valueType, valueFieldsKnown: true, ...mapValueFields(TEST_VERIFIER_BTF, valueType) };
+}
 
 /** The verifier area a test_verifier file exercises (research notes §2.3). */
 export function areaOfFile(file: string): string {
@@ -107,8 +119,7 @@ export function testVerifierCorpus(): CorpusProgram[] {
     const maps: CorpusMap[] = Object.entries(t.fixups).map(([kind, slots]) => {
       const shape = FIXUP_MAPS[kind];
       if (shape === undefined) {
-        return { name: kind, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, slots,
-          unsupported: NEEDS_MAP_BTF.has(kind) ? `map ${kind} needs BTF-described values` : `unknown fixup ${kind}` };
+        return { name: kind, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, slots, unsupported: `unknown fixup ${kind}` };
       }
       return { name: kind, ...shape, slots };
     });

@@ -9,6 +9,7 @@ import type { Verdict } from './model-run.js';
 import type { CorpusMap, CorpusProgram } from './corpus.js';
 import type { FunctionInfo } from '../../../verifier/index.js';
 import { rawFunctions } from './functions.js';
+import { TEST_VERIFIER_BTF_BLOB } from './test-verifier-btf.js';
 
 export type KernelOutcome =
   | (Verdict & { readonly log: string })
@@ -42,8 +43,14 @@ function createMap(m: CorpusMap, owned: { close(): void }[]): number {
     owned.push(inner);
     innerMapFd = inner.fd;
   }
+  let btf: { btfFd: number; btfKeyTypeId: number; btfValueTypeId: number } | undefined;
+  if (m.btfValueType !== undefined) {
+    const fd = loadBtf(TEST_VERIFIER_BTF_BLOB);
+    owned.push(fd);
+    btf = { btfFd: fd.fd, btfKeyTypeId: 1, btfValueTypeId: m.btfValueType };
+  }
   const map = BpfMap.create({ name: m.name.slice(0, 15), type: m.type, keySize: m.keySize, valueSize: m.valueSize,
-    maxEntries: m.maxEntries, flags: m.flags, ...(innerMapFd === undefined ? {} : { innerMapFd }) });
+    maxEntries: m.maxEntries, flags: m.flags, ...(innerMapFd === undefined ? {} : { innerMapFd }), ...btf });
   owned.push(map);
   return map.fd;
 }
@@ -115,6 +122,18 @@ export function labelWithKernel(p: CorpusProgram, prepared: PreparedProgram, log
   }
 }
 
+const VERIFICATION_TIME = /^verification time (\d+) usec$/m;
+
+/** BPF_LOG_STATS: the statistics lines alone, the log level whose time the model is compared with. */
+export const LOG_STATS = 4;
+
+/** The kernel's own `verification time N usec` in a log written with BPF_LOG_STATS. */
+export function verificationUsec(outcome: KernelOutcome): number | undefined {
+  if (outcome.kind !== 'verdict') return undefined;
+  const m = VERIFICATION_TIME.exec(outcome.log);
+  return m === null ? undefined : Number(m[1]);
+}
+
 function processed(log: string): number | null {
   const m = PROCESSED.exec(log);
   return m === null ? null : Number(m[1]);
@@ -146,9 +165,9 @@ function rejection(e: LoadError): KernelOutcome {
  * subprograms), at log level 1. Failures before BPF_PROG_LOAD (a map or BTF the kernel refuses,
  * an extern it lacks) are not verifier verdicts: the program is not replayed.
  */
-export function labelObjectProgram(p: ObjectProgram, pinRoot: string): KernelOutcome {
+export function labelObjectProgram(p: ObjectProgram, pinRoot: string, logLevel = 1): KernelOutcome {
   try {
-    const c = loadObject(p.objectPath, { programs: [p.program], logLevel: 1, pinRoot });
+    const c = loadObject(p.objectPath, { programs: [p.program], logLevel, pinRoot, preverify: false });
     const h = c.programs.get(p.program)!;
     const log = h.log;
     c.close();

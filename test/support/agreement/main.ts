@@ -1,7 +1,9 @@
 // `npm run verifier:agreement`: labels the whole corpus with the live kernel, runs the model on
 // it, prints the table by area and the disagreements, and with --write-docs puts the table into
-// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json;
-// --unknown lists the programs with no model verdict and the model's reason, by area.
+// docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json.
+// --only REGEX runs the programs whose name matches; --verbose lists the ones left out;
+// --unknown lists the programs with no model verdict and the model's reason, by area;
+// --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,16 +12,17 @@ import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
 import { agreementTable, disagreements, driftList, unknownList } from './report.js';
 import { runAgreement } from './run.js';
+import { speedFigures, speedReport } from './speed.js';
 
 const REPO = join(CORPUS_DIR, '../../..');
 const BEGIN = '<!-- agreement:begin (written by npm run verifier:agreement) -->';
 const END = '<!-- agreement:end -->';
 
 function main(): void {
+  const only = optionValue('--only');
   const write = process.argv.includes('--write-docs');
-  // --only=TEXT: just the programs whose name contains TEXT (for working on one area; figures are partial).
-  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  const corpus = fullCorpus().filter((p) => only === undefined || p.name.includes(only));
+  if (write && only !== undefined) throw new Error('--write-docs measures the whole corpus: drop --only');
+  const corpus = only === undefined ? fullCorpus() : fullCorpus().filter((p) => new RegExp(only).test(p.name));
   const t0 = performance.now();
   const run = runAgreement(corpus);
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
@@ -27,7 +30,10 @@ function main(): void {
   const t = run.total;
   console.log(table);
   console.log(`\n${t.programs} programs in ${seconds} s (model ${(run.modelMs / 1000).toFixed(2)} s); accept agreement ${pct(t.acceptAgree, t.kernelAccepts)}, reject agreement ${pct(t.rejectAgree, t.kernelRejects)}, unsound accepts ${t.unsound}`);
-  if (process.argv.includes('--unknown')) for (const c of run.comparisons) if (c.category === 'not-modelled' && c.model.kind === 'not-modelled') console.log(`UNKNOWN: ${c.area}: ${c.name}: ${c.model.reason}`);
+  const speed = speedFigures(run.timings);
+  console.log(`\n${speedReport(speed).join('\n')}`);
+  const speedJson = optionValue('--speed-json');
+  if (speedJson !== undefined) writeFileSync(speedJson, `${JSON.stringify(speed, null, 2)}\n`);
   const dis = disagreements(run);
   if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
   if (process.argv.includes('--unknown')) for (const l of unknownList(run)) console.log(l);
@@ -73,6 +79,12 @@ function runAgreementFiguresOf(run: ReturnType<typeof runAgreement>, suites: rea
     rejectAgreement: rej.filter((c) => c.model.kind === 'verdict' && c.model.verdict === 'reject').length / Math.max(1, rej.length),
     sameMessage: rej.filter((c) => c.sameMessage === true).length / Math.max(1, rej.length),
   };
+}
+
+/** The value after `name` on the command line (`--only REGEX`: only the programs whose name matches). */
+function optionValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 function kernelRelease(): string {

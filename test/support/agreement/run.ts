@@ -3,7 +3,8 @@
 
 import type { CorpusProgram } from './corpus.js';
 import { addTo, compare, type Comparison, emptyFigures, type Figures } from './compare.js';
-import { labelObjectProgram, labelWithKernel, withPrepared } from './kernel-label.js';
+import { type KernelOutcome, labelObjectProgram, labelWithKernel, LOG_STATS, verificationUsec, withPrepared } from './kernel-label.js';
+import type { ProgramTiming } from './speed.js';
 import { type ObjectProgram, prepareObjectProgram } from './object-corpus.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,10 @@ export interface AgreementRun {
   readonly comparisons: readonly Comparison[];
   readonly total: Figures;
   readonly byArea: ReadonlyMap<string, Figures>;
-  /** Milliseconds spent in the model, all programs together. */
+  /** Milliseconds spent in the model, all programs together (object preparation included). */
   readonly modelMs: number;
+  /** Per program with a kernel verdict: the model's time and the kernel's own verification time. */
+  readonly timings: readonly ProgramTiming[];
 }
 
 export type CorpusEntry = CorpusProgram | ObjectProgram;
@@ -23,6 +26,14 @@ export type CorpusEntry = CorpusProgram | ObjectProgram;
 export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
   const comparisons: Comparison[] = [];
   let modelMs = 0;
+  // Programs with a kernel verdict, for the speed pass: the kernel's time from a second load with
+  // BPF_LOG_STATS alone (log level 1 costs it time), and the model's run on the same input.
+  const speedJobs: { name: string; kernelUsec: number; model: () => unknown }[] = [];
+  const timed = (name: string, kernel: KernelOutcome, loadWithStats: () => KernelOutcome, model: () => unknown): void => {
+    if (kernel.kind !== 'verdict') return;
+    const usec = verificationUsec(loadWithStats());
+    if (usec !== undefined) speedJobs.push({ name, kernelUsec: usec, model });
+  };
   // Maps with pinning by name must not meet the system's pins.
   const pinRoot = mkdtempSync(join(tmpdir(), 'tsbpf-agreement-pins-'));
   for (const p of corpus) {
@@ -32,7 +43,9 @@ export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
       let model: ModelOutcome;
       try {
         const prepared = prepareObjectProgram(p);
-        model = runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared);
+        const run = (): ModelOutcome => runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared);
+        model = run();
+        timed(p.name, kernel, () => labelObjectProgram(p, pinRoot, LOG_STATS), run);
       } catch (e) {
         model = { kind: 'not-modelled', reason: `preparation: ${(e as Error).message}` };
       }
@@ -48,9 +61,21 @@ export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
       const t0 = performance.now();
       const model = runModel(p, prepared);
       modelMs += performance.now() - t0;
+      // The model needs no open fd: it reads the map descriptions by number.
+      timed(p.name, kernel, () => labelWithKernel(p, prepared, LOG_STATS), () => runModel(p, prepared));
       return compare(p.name, p.area, kernel, model, p.annotation);
     }));
   }
+  // The speed pass: the model alone over the prepared programs, one after the other in this
+  // process, without the harness's work (loads, object parsing) in between.
+  // CPU time as well as wall time: on a shared machine the wall time is mostly other processes'.
+  const timings: ProgramTiming[] = speedJobs.map((j) => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    j.model();
+    const cpu = process.cpuUsage(c0);
+    return { name: j.name, modelMs: (cpu.user + cpu.system) / 1000, modelWallMs: performance.now() - t0, kernelUsec: j.kernelUsec };
+  });
   rmSync(pinRoot, { recursive: true, force: true });
   const total = emptyFigures();
   const byArea = new Map<string, Figures>();
@@ -60,5 +85,5 @@ export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
     if (f === undefined) byArea.set(c.area, (f = emptyFigures()));
     addTo(f, c);
   }
-  return { comparisons, total, byArea: new Map([...byArea].sort(([a], [b]) => a.localeCompare(b))), modelMs };
+  return { comparisons, total, byArea: new Map([...byArea].sort(([a], [b]) => a.localeCompare(b))), modelMs, timings };
 }
