@@ -25,7 +25,7 @@ export { type LoaderLog, type LoaderLogLevel, setLoaderLog } from './log.js';
 export { BpfCollection, type LoadedProgramHandle } from './collection.js';
 export { ObjectInputError, PinMismatchError } from './object-errors.js';
 export { objectNameOf } from './object-input.js';
-export { internalMapName } from './object-maps.js';
+export { internalMapName } from './internal-map-name.js';
 export { type InnerMapSpec, type MapSizing, MapSizingError, sizeMaps } from './map-sizing.js';
 export { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan, type StructOpsSlot, structOpsValue } from './struct-ops.js';
 export { Arena, ARENA_SECTION, mapArena } from './arena.js';

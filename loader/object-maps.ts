@@ -10,19 +10,11 @@ import type { LoaderLog } from './log.js';
 import type { OwnedFd } from './fd.js';
 import { isMapOfMaps, MapType } from './map-types.js';
 import { BpfMap, MapError } from './maps.js';
+import { internalMapName, NAME_LEN } from './internal-map-name.js';
+
 import { ObjectInputError, PinMismatchError } from './object-errors.js';
 import { possibleCpus } from './possible-cpus.js';
 import { MapFlag } from './sys/index.js';
-
-/** BPF_OBJ_NAME_LEN: kernel object names are at most 15 bytes and a NUL. */
-export const NAME_LEN = 16;
-
-/** libbpf's name for the map of a data section: object-name prefix + section name, 15 bytes, sanitized. */
-export function internalMapName(objectName: string, section: string): string {
-  const sfx = Math.max(7, section.length);
-  const pfx = section.indexOf('.', 1) >= 0 ? 0 : Math.min(NAME_LEN - sfx - 1, objectName.length);
-  return (objectName.slice(0, Math.max(0, pfx)) + section.slice(0, sfx)).slice(0, NAME_LEN - 1).replace(/[^A-Za-z0-9_.]/g, '_');
-}
 
 // Map types whose BTF key/value types libbpf drops before MAP_CREATE.
 const NO_BTF_TYPES = new Set<number>([

@@ -6,7 +6,7 @@ import type { OwnedFd } from './fd.js';
 import { kernelBtf } from './kernel-btf.js';
 import { MapType } from './map-types.js';
 import { BpfMap } from './maps.js';
-import { NAME_LEN } from './object-maps.js';
+import { NAME_LEN } from './internal-map-name.js';
 import { planStructOps, STRUCT_OPS_LINK_FLAG, StructOpsError, type StructOpsPlan } from './struct-ops.js';
 
 /** Where a struct_ops program goes: its map's plan and its member's index in the kernel struct. */

@@ -6,6 +6,7 @@ import { type BpfObject, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { btfKernelRefusal } from './btf-kernel-refusal.js';
 import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
+import { internalMapName } from './internal-map-name.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
 import { mapValueFields } from './map-value-fields.js';
@@ -54,6 +55,8 @@ export interface PrepareOptions {
   readonly btfPath?: string;
   /** Only these entry programs. */
   readonly programs?: readonly string[];
+  /** The object's name as loadObject derives it (objectNameOf): global-data maps are named as the kernel will see them ('prog.bss'). */
+  readonly objectName?: string;
 }
 
 const targets = new Map<string, CoreTarget>();
@@ -76,6 +79,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
   const kfuncIds = kfuncResolver(object, options.btfPath);
+  const kernelName = (section: string): string => (options.objectName === undefined ? section : internalMapName(options.objectName, section));
   const out: PreparedProgram[] = [];
   for (const entry of object.programs) {
     if (entry.subprogram || (options.programs !== undefined && !options.programs.includes(entry.name))) continue;
@@ -100,13 +104,13 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
         const g = object.globals.find((x) => x.name === s);
         if (g === undefined) return undefined;
         const rodata = g.kind === 'rodata';
-        return fdOf(s, { name: s, type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags: BPF_F_MMAPABLE | (rodata ? BPF_F_RDONLY_PROG : 0),
+        return fdOf(s, { name: kernelName(s), type: MapType.ARRAY, keySize: 4, valueSize: g.size, maxEntries: 1, flags: BPF_F_MMAPABLE | (rodata ? BPF_F_RDONLY_PROG : 0),
           ...(rodata ? { frozenValue: g.data.subarray(0, g.size) } : {}) });
       },
       kconfig: (n) => {
         const k = kconfig?.placement.get(n);
         return k === undefined ? undefined : {
-          fd: fdOf('.kconfig', { name: '.kconfig', type: MapType.ARRAY, keySize: 4, valueSize: kconfig!.size, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG }),
+          fd: fdOf('.kconfig', { name: kernelName('.kconfig'), type: MapType.ARRAY, keySize: 4, valueSize: kconfig!.size, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG }),
           offset: k.offset,
         };
       },

@@ -25,6 +25,8 @@ export interface VerifyObjectOptions {
   readonly caps?: VerifyCaps;
   /** 0, 1 or 2 (default 1). */
   readonly logLevel?: number;
+  /** The object's name as the loader derives it from its file (objectNameOf): data-section maps are named as the kernel names them in the log ('prog.bss'). */
+  readonly objectName?: string;
 }
 
 /** A source position from the program's BTF line_info. */
@@ -87,6 +89,7 @@ export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {
   const prepared = prepareObjectPrograms(bytes, {
     ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
     ...(options.programs === undefined ? {} : { programs: options.programs }),
+    ...(options.objectName === undefined ? {} : { objectName: options.objectName }),
   });
   for (const name of options.programs ?? []) {
     if (!prepared.some((p) => p.name === name)) throw new VerifyInputError(`no program ${name}`);

@@ -5,6 +5,7 @@
 
 import { extname } from 'node:path';
 import { isElf } from '../../elf/index.js';
+import { objectNameOf } from '../../loader/index.js';
 import { isGplCompatible } from '../../verifier/index.js';
 import { isMismatchReport, readMismatchReport } from './verify-report.js';
 import { type SourceLocation, type VerifyCaps, VerifyInputError, verifyObject, verifyWithCaps } from '../verify-object.js';
@@ -50,7 +51,7 @@ export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyComm
   const caps = options.caps === undefined ? {} : { caps: options.caps };
   if (isElf(bytes)) {
     return verifyObject(bytes, {
-      ...caps, logLevel: options.logLevel,
+      ...caps, logLevel: options.logLevel, objectName: objectNameOf(file),
       ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
       ...(options.program === undefined ? {} : { programs: [options.program] }),
       ...(options.type === undefined ? {} : { type: options.type }),

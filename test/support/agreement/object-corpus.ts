@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BpfObject, readObject } from '../../../elf/index.js';
-import { kernelBtf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
+import { kernelBtf, objectNameOf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import type { CorpusMap } from './corpus.js';
 import type { FunctionInfo } from '../../../verifier/index.js';
 import { objectFunctions } from './functions.js';
@@ -62,7 +62,7 @@ export function objectCorpus(dir: string, suite: string, areaOf: (file: string, 
 /** The program as the loader would pass it to BPF_PROG_LOAD, with stand-in map fds. */
 export function prepareObjectProgram(p: ObjectProgram): { insns: Uint8Array; maps: Map<number, CorpusMap>; withFuncInfo: boolean; functions?: readonly FunctionInfo[]; sleepable: boolean; expectedAttachType: number } {
   const bytes = new Uint8Array(readFileSync(p.objectPath));
-  const prepared = prepareObjectPrograms(bytes, { programs: [p.program] })[0];
+  const prepared = prepareObjectPrograms(bytes, { programs: [p.program], objectName: objectNameOf(p.objectPath) })[0];
   if (prepared === undefined) throw new Error(`no program ${p.program}`);
   const functions = objectFunctions(bytes, prepared.funcInfo);
   return { insns: prepared.insns, maps: new Map([...prepared.maps].map(([fd, m]) => [fd, { ...m, slots: [] }])), withFuncInfo: prepared.funcInfo.length > 0, sleepable: prepared.sleepable,
