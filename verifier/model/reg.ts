@@ -78,13 +78,16 @@ export function pointerReg(type: RegType, extra: Partial<RegState> = {}): RegSta
 
 /** Every field of a RegState, the optional ones too: a field added to RegState must be copied here (tsc says so). */
 type EveryRegField = { [K in keyof Required<RegState>]: RegState[K] };
+/** The same for the flags: a trust flag dropped by a clone made the current task untrusted. */
+type EveryRegFlag = { [K in keyof Required<RegFlags>]: RegFlags[K] };
 
 export function cloneReg(r: RegState): RegState {
   // Field by field, not a spread: every clone has one shape, and copying is several times faster
   // (states are cloned at every branch and checkpoint, 11 registers each).
   const f = r.flags;
+  const flags: EveryRegFlag = { maybeNull: f.maybeNull, rdonly: f.rdonly, ringbuf: f.ringbuf, trusted: f.trusted, rcu: f.rcu, untrusted: f.untrusted };
   const c: EveryRegField = {
-    type: r.type, flags: { maybeNull: f.maybeNull, rdonly: f.rdonly, ringbuf: f.ringbuf }, off: r.off, s: cloneScalar(r.s), id: r.id,
+    type: r.type, flags, off: r.off, s: cloneScalar(r.s), id: r.id,
     refObjId: r.refObjId, map: r.map, range: r.range, memSize: r.memSize, frameno: r.frameno, btfName: r.btfName, subprog: r.subprog,
   };
   return c;
