@@ -267,6 +267,11 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'netfilter ctx narrow read', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = *(u32 *)(r1 + 8)', 'r0 = 1', 'exit'] },
   { name: 'netfilter ctx write', type: 'netfilter', expectedAttachType: 45, asm: ['r2 = 0', '*(u64 *)(r1 + 0) = r2', 'r0 = 1', 'exit'] },
   { name: 'div by reg', type: 'socket_filter', asm: ['call 7', 'r1 = 5', 'r1 /= r0', 'r0 = r1', 'exit'] },
+  // Signed ranges through the sign boundary meeting one end of the unsigned range (the fall-through writes r10 unless proven dead).
+  { name: 'bounds across the sign boundary, 64-bit positive overlap', type: 'socket_filter', asm: ['call 7', 'r0 = (s8)r0', 'r1 = -256', 'if r0 > r1 goto +2', 'if r0 < 128 goto +1', 'r10 = 0', 'r0 = 0', 'exit'] },
+  { name: 'bounds across the sign boundary, 64-bit negative overlap', type: 'socket_filter', asm: ['call 7', 'r0 = (s8)r0', 'if r0 < 200 goto +2', 'if r0 s> -1 goto +1', 'r10 = 0', 'r0 = 0', 'exit'] },
+  { name: 'bounds across the sign boundary, 32-bit', type: 'socket_filter', asm: ['call 7', 'w0 &= -1', 'if w0 < 3 goto +3', 'if w0 s> 1 goto +2', 'if w0 s< 0 goto +1', 'r10 = 0', 'exit'] },
+  { name: 'bounds across the sign boundary, 32-bit, both ends (not dead)', type: 'socket_filter', asm: ['call 7', 'w0 &= -1', 'if w0 < 3 goto +3', 'if w0 s> 5 goto +2', 'if w0 s< 0 goto +1', 'r0 = 0', 'exit'] },
   { name: 'neg of a pointer (root)', type: 'socket_filter', asm: ['r0 = r10', 'r0 = -r0', 'r0 = 0', 'exit'] },
   { name: 'bswap of a pointer (root)', type: 'socket_filter', asm: ['r0 = r1', 'r0 = bswap64 r0', 'r0 = 0', 'exit'] },
   ...referenceCases,

@@ -139,6 +139,13 @@ function deduceBounds32(s: Scalar): void {
   if (asU32(s.s32min) <= asU32(s.s32max)) {
     s.u32min = max(s.u32min, asU32(s.s32min));
     s.u32max = min(s.u32max, asU32(s.s32max));
+  } else if (s.u32max < asU32(s.s32min)) {
+    // As in 64 bits below: the unsigned range meets one part of a wrapping signed range.
+    s.s32min = asS32(s.u32min);
+    s.u32max = min(s.u32max, asU32(s.s32max));
+  } else if (asU32(s.s32max) < s.u32min) {
+    s.s32max = asS32(s.u32max);
+    s.u32min = max(s.u32min, asU32(s.s32min));
   }
 }
 
@@ -152,12 +159,14 @@ function deduceBounds64(s: Scalar): void {
     s.umin = max(s.umin, asU64(s.smin));
     s.umax = min(s.umax, asU64(s.smax));
   } else if (s.umax < asU64(s.smin)) {
-    // The signed range wraps through the sign boundary; the unsigned one lies in its lower part.
+    // The signed range wraps through the sign boundary and the unsigned one meets only its
+    // non-negative part: both ranges are that part.
     s.smin = asS64(s.umin);
-    s.smax = min(s.smax, asS64(s.umax));
+    s.umax = min(s.umax, asU64(s.smax));
   } else if (asU64(s.smax) < s.umin) {
-    s.smin = max(s.smin, asS64(s.umin));
+    // ... or only its negative part.
     s.smax = asS64(s.umax);
+    s.umin = max(s.umin, asU64(s.smin));
   }
 }
 
