@@ -39,7 +39,13 @@ export interface VmRunResult {
   readonly retval: number;
   /** The full 64-bit r0. */
   readonly r0: bigint;
+  /**
+   * The packet after the run, as the test run's data out: the caller's own copy (no later run
+   * changes it), but when small a view into a buffer shared with other results' copies, so its
+   * `byteOffset` may be non-zero and its `.buffer` larger than it: read it through the view.
+   */
   readonly dataOut?: Uint8Array;
+  /** The context after the run (when one was given), a copy like `dataOut`. */
   readonly ctxOut?: Uint8Array;
   readonly fault: VmFault | null;
   readonly insnsExecuted: number;
