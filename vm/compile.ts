@@ -400,6 +400,9 @@ function compile(prog: PreparedProgram): Compiled {
   const ld4x = (hi: number, lo: number, pc: number): number => {
     const r = region(mref.m!, hi, lo, 4, false);
     if (r !== undefined) { OUT[1] = 0; return r.view.getInt32(lo >>> 0, true); }
+    const hook = hi > 0 ? mref.m!.mem.regions[hi]?.hook : undefined;
+    const at = hook?.pointerAt?.(lo >>> 0) ?? -1;
+    if (at >= 0) { OUT[1] = hook!.pointerHi!; return at; }
     const v = mref.m!.mem.loadWide(hi, lo, pc);
     OUT[1] = Number(BigInt.asIntN(32, v >> 32n));
     return Number(BigInt.asIntN(32, v));

@@ -36,6 +36,8 @@ export interface PacketState {
   /** Lowest data_meta / data may go (adjust_head / adjust_meta). */
   readonly floor: number;
   readonly type: VmProgramType;
+  /** The furthest data_end the packet's region has had in this run: what a reused buffer must zero after it. */
+  reach: number;
   /** Set by bpf_redirect. */
   redirect?: { ifindex: number; flags: number };
 }
@@ -57,6 +59,7 @@ function setPacket(m: Machine, p: PacketState): void {
 
 /** After the packet's bounds change: the region ends at data_end, so reads past it fault. */
 export function syncPacket(m: Machine, p: PacketState): void {
+  if (p.end > p.reach) p.reach = p.end;
   m.mem.remap(p.hi, p.buffer.subarray(0, p.end));
 }
 
@@ -67,23 +70,62 @@ function u32At(b: Uint8Array, off: number): number {
   return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 }
 
-/** A context region whose pointer fields read from `pointers` and whose other bytes are `bytes`. */
-function contextHook(bytes: Uint8Array, pointers: Record<number, () => bigint>, writable: (off: number, size: number) => boolean, name: string): RegionHook {
+function setU32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v; b[off + 1] = v >>> 8; b[off + 2] = v >>> 16; b[off + 3] = v >>> 24;
+}
+
+/**
+ * A context region whose data, data_end and data_meta fields read as pointers into the packet (at
+ * the offsets in `fields`), whose u32 at 0 reads as the packet's length when `lenAt0` (__sk_buff's
+ * len), and whose other bytes are `bytes`. A class rather than closures: one object per run.
+ */
+class PacketContextHook implements RegionHook {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly m: Machine,
+    private readonly p: PacketState,
+    private readonly fields: readonly [data: number, dataEnd: number, dataMeta: number],
+    private readonly lenAt0: boolean,
+    private readonly writable: (off: number, size: number) => boolean,
+    private readonly name: string,
+  ) {}
+
   // Byte by byte rather than through a DataView: a view of a small (on-heap) array moves its
   // bytes off the heap, which made the hook the costliest part of a short run's set-up.
-  return {
-    load(off, size) {
-      const ptr = pointers[off];
-      if (ptr !== undefined && size === 4) return ptr();
-      if (size === 8) return (BigInt(u32At(bytes, off + 4)) << 32n) | BigInt(u32At(bytes, off));
-      return BigInt(size === 1 ? bytes[off]! : size === 2 ? bytes[off]! | (bytes[off + 1]! << 8) : u32At(bytes, off));
-    },
-    store(off, size, value, insn) {
-      if (!writable(off, size)) fault('memory', insn, `write of ${size} bytes to ${name}+${off}, a field programs may not write`, { region: 'ctx' });
-      for (let i = 0; i < size; i++) bytes[off + i] = Number((value >> BigInt(8 * i)) & 0xffn);
-    },
-  };
+  load(off: number, size: 1 | 2 | 4 | 8): bigint {
+    const bytes = this.bytes;
+    if (size === 4) {
+      const f = this.fields;
+      if (off === f[0]) return pointer(this.m, this.p, this.p.start);
+      if (off === f[1]) return pointer(this.m, this.p, this.p.end);
+      if (off === f[2]) return pointer(this.m, this.p, this.p.meta);
+      if (off === 0 && this.lenAt0) return BigInt(this.p.end - this.p.start);
+    }
+    if (size === 8) return (BigInt(u32At(bytes, off + 4)) << 32n) | BigInt(u32At(bytes, off));
+    return BigInt(size === 1 ? bytes[off]! : size === 2 ? bytes[off]! | (bytes[off + 1]! << 8) : u32At(bytes, off));
+  }
+
+  get pointerHi(): number { return this.p.hi; }
+
+  // The packet's region starts at buffer offset 0, so a pointer's low word is its buffer offset.
+  pointerAt(off: number): number {
+    const f = this.fields;
+    return off === f[0] ? this.p.start : off === f[1] ? this.p.end : off === f[2] ? this.p.meta : -1;
+  }
+
+  store(off: number, size: 1 | 2 | 4 | 8, value: bigint, insn: number): void {
+    if (!this.writable(off, size)) fault('memory', insn, `write of ${size} bytes to ${this.name}+${off}, a field programs may not write`, { region: 'ctx' });
+    for (let i = 0; i < size; i++) this.bytes[off + i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  }
 }
+
+const NOT_WRITABLE = (): boolean => false;
+/** Offsets of data, data_end and data_meta. */
+const XDP_MD_POINTERS = [0, 4, 8] as const;
+const SK_BUFF_POINTERS = [76, 80, 140] as const;
+/** xdp_md when the caller gives none: all zero but ingress_ifindex (loopback, as the test run's device). */
+const DEFAULT_XDP_MD = new Uint8Array(XDP_MD_SIZE);
+DEFAULT_XDP_MD[12] = 1;
 
 export interface ContextInput {
   readonly data?: Uint8Array;
@@ -93,6 +135,31 @@ export interface ContextInput {
 /** Buffers a caller reuses across runs (allocating ArrayBuffers per run costs more than the run). */
 export interface ContextScratch {
   xdpBuffer?: Uint8Array;
+  /** The last run's packet in xdpBuffer: the bytes up to its reach are what a new run must zero. */
+  xdpLast?: PacketState;
+  /** The last run's packet region (xdpBuffer up to data_end) and its view, reused when the next packet ends at the same place. */
+  xdpRegion?: { bytes: Uint8Array; view: DataView };
+}
+
+// Data out and ctx out are copies the caller keeps. Copying each into its own ArrayBuffer was a
+// large part of a short run (the allocation, and the garbage collection of external memory), so
+// small ones are copied into a shared slab and handed out as views of it, as Node's Buffer pool
+// does: a result's bytes are its own (no later run writes them), but their `.buffer` is the slab.
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX_COPY = 4096;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
+
+/** A copy of `bytes` that no later run changes: a view into the shared slab when small. */
+export function copyOut(bytes: Uint8Array): Uint8Array {
+  const n = bytes.length;
+  if (n > SLAB_MAX_COPY) return bytes.slice();
+  if (slabUsed + n > SLAB_SIZE) { slab = new Uint8Array(SLAB_SIZE); slabUsed = 0; }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  out.set(bytes);
+  // 8-byte aligned, so that a caller's DataView or typed array over the copy's buffer lines up.
+  slabUsed += (n + 7) & ~7;
+  return out;
 }
 
 export function setUpContext(m: Machine, type: VmProgramType, input: ContextInput, scratch: ContextScratch = {}): ContextRun {
@@ -123,7 +190,8 @@ function xdpContext(m: Machine, input: ContextInput, scratch: ContextScratch): C
   const data = input.data ?? new Uint8Array(0);
   if (data.length < ETH_HLEN) throw new VmError(`xdp: the packet must be at least ${ETH_HLEN} bytes (is ${data.length})`);
   if (input.ctx !== undefined && input.ctx.length !== XDP_MD_SIZE) throw new VmError(`xdp: the context must be struct xdp_md (${XDP_MD_SIZE} bytes; is ${input.ctx.length})`);
-  const ctx = input.ctx === undefined ? new Uint8Array(XDP_MD_SIZE) : new Uint8Array(input.ctx);
+  // xdp_md is read-only to programs (the hook refuses stores), so without a ctx in every run shares one.
+  const ctx = input.ctx === undefined ? DEFAULT_XDP_MD : new Uint8Array(input.ctx);
   // ctx in: data - data_meta is the metadata length at the front of the data in.
   const metaLen = input.ctx === undefined ? 0 : u32At(ctx, 0) - u32At(ctx, 8);
   if (metaLen < 0 || metaLen > XDP_META_MAX || metaLen % 4 !== 0 || metaLen > data.length) throw new VmError(`xdp: bad metadata length ${metaLen} in the context (data - data_meta)`);
@@ -133,24 +201,32 @@ function xdpContext(m: Machine, input: ContextInput, scratch: ContextScratch): C
   // The metadata comes out of the headroom: data stays at XDP_HEADROOM (found by the differential campaign).
   const meta = XDP_HEADROOM - metaLen;
   if (meta + data.length > limit) throw new VmError(`xdp: the packet is larger than ${limit - meta} bytes`);
-  const buffer = scratch.xdpBuffer?.fill(0) ?? new Uint8Array(PACKET_BUFFER);
+  // A reused buffer: only what the last run's packet region could reach was written.
+  const buffer = scratch.xdpBuffer?.fill(0, 0, scratch.xdpLast?.reach ?? PACKET_BUFFER) ?? new Uint8Array(PACKET_BUFFER);
   buffer.set(data, meta);
+  const end = meta + data.length;
   // The region ends at data_end (as syncPacket leaves it), mapped so at once.
-  const hi = m.mem.map('packet', buffer.subarray(0, meta + data.length));
-  const p: PacketState = { hi, buffer, meta, start: XDP_HEADROOM, end: meta + data.length, limit, floor: XDP_FRAME_SIZE, type: 'xdp' };
+  let region = scratch.xdpRegion;
+  if (region === undefined || region.bytes.buffer !== buffer.buffer || region.bytes.length !== end) {
+    const bytes = buffer.subarray(0, end);
+    region = { bytes, view: new DataView(bytes.buffer, bytes.byteOffset, end) };
+    if (scratch.xdpBuffer === buffer) scratch.xdpRegion = region;
+  }
+  const hi = m.mem.map('packet', region.bytes, true, region.view);
+  const p: PacketState = { hi, buffer, meta, start: XDP_HEADROOM, end, limit, floor: XDP_FRAME_SIZE, type: 'xdp', reach: end };
+  if (scratch.xdpBuffer === buffer) scratch.xdpLast = p;
   m.state.packet = p;
   // The test run's device is loopback (ifindex 1) unless the context names one.
   if (u32At(ctx, 12) === 0) ctx[12] = 1;
-  const ctxHi = m.mem.mapHooked('ctx', XDP_MD_SIZE, contextHook(ctx, { 0: () => pointer(m, p, p.start), 4: () => pointer(m, p, p.end), 8: () => pointer(m, p, p.meta) }, () => false, 'xdp_md'));
+  const ctxHi = m.mem.mapHooked('ctx', XDP_MD_SIZE, new PacketContextHook(ctx, m, p, XDP_MD_POINTERS, false, NOT_WRITABLE, 'xdp_md'));
   return {
     args: [m.mem.base(ctxHi)],
     finish: () => {
-      const dataOut = p.buffer.slice(p.meta, p.end);
+      const dataOut = copyOut(p.buffer.subarray(p.meta, p.end));
       if (input.ctx === undefined) return { dataOut };
-      const out = new Uint8Array(input.ctx);
-      const dv = new DataView(out.buffer);
-      dv.setUint32(0, p.start - p.meta, true);
-      dv.setUint32(4, p.end - p.meta, true);
+      const out = copyOut(input.ctx);
+      setU32(out, 0, p.start - p.meta);
+      setU32(out, 4, p.end - p.meta);
       return { dataOut, ctxOut: out };
     },
   };
@@ -184,7 +260,7 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
   buffer.set(data, SKB_HEADROOM);
   const hi = m.mem.map('packet', buffer);
   const start = SKB_HEADROOM + (l2 ? 0 : ETH_HLEN);
-  const p: PacketState = { hi, buffer, meta: start, start, end: SKB_HEADROOM + data.length, limit: buffer.length - SHARED_INFO, floor: 0, type };
+  const p: PacketState = { hi, buffer, meta: start, start, end: SKB_HEADROOM + data.length, limit: buffer.length - SHARED_INFO, floor: 0, type, reach: 0 };
   setPacket(m, p);
   const dv = new DataView(ctx.buffer);
   // What the kernel fills in: len, pkt_type (eth_type_trans on a loopback device), protocol, ifindex.
@@ -199,9 +275,7 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
   // wire_len (qdisc_skb_cb's pkt_len): skb->len when the test run sets the skb up, i.e. without
   // the L2 header for the types that run at the network header.
   if (dv.getUint32(160, true) === 0) dv.setUint32(160, p.end - p.start, true);
-  const hook = contextHook(ctx, { 76: () => pointer(m, p, p.start), 80: () => pointer(m, p, p.end), 140: () => pointer(m, p, p.meta) }, skbWritable(type), '__sk_buff');
-  const load = hook.load.bind(hook);
-  hook.load = (off, size, insn) => (off === 0 && size === 4 ? BigInt(p.end - p.start) : load(off, size, insn));
+  const hook = new PacketContextHook(ctx, m, p, SK_BUFF_POINTERS, true, skbWritable(type), '__sk_buff');
   const ctxHi = m.mem.mapHooked('ctx', SK_BUFF_SIZE, hook);
   m.ldAbs = (off, size) => {
     if (off < 0 || p.start + off + size > p.end) return undefined;
@@ -213,11 +287,10 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
     args: [m.mem.base(ctxHi)],
     finish: () => {
       // Non-L2 types run with data at the network header; the kernel pushes back a zeroed L2 header for data out.
-      const head = l2 ? new Uint8Array(0) : new Uint8Array(ETH_HLEN);
       const body = p.buffer.subarray(p.start, p.end);
-      const dataOut = new Uint8Array(head.length + body.length);
-      dataOut.set(head);
-      dataOut.set(body, head.length);
+      let dataOut: Uint8Array;
+      if (l2) dataOut = copyOut(body);
+      else { dataOut = new Uint8Array(ETH_HLEN + body.length); dataOut.set(body, ETH_HLEN); }
       if (input.ctx === undefined) return { dataOut };
       // The kernel writes back only these fields of __sk_buff (the rest of ctx out is zero).
       const out = new Uint8Array(SK_BUFF_SIZE);

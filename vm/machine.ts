@@ -38,6 +38,8 @@ export const DEFAULT_ENVIRONMENT: VmEnvironment = {
   comm: 'tsbpf-vm', cpu: 0, cpus: 2,
 };
 
+const NO_LD_ABS = (): undefined => undefined;
+
 export type HelperImpl = (m: Machine, args: readonly bigint[], insn: number, depth: number) => bigint;
 
 export class Machine {
@@ -53,7 +55,7 @@ export class Machine {
   readonly maxInsns: number;
   readonly unknownHelper: (id: number, insn: number) => never;
   /** The legacy packet loads: the value at the packet offset, or undefined when out of bounds. */
-  ldAbs: (offset: number, size: 1 | 2 | 4) => bigint | undefined = () => undefined;
+  ldAbs: (offset: number, size: 1 | 2 | 4) => bigint | undefined = NO_LD_ABS;
   /** The high word of the arena's user address space (addr_space_cast 1 → 0); 0 without an arena. */
   readonly arenaHi: number;
   readonly env: VmEnvironment;
@@ -61,16 +63,18 @@ export class Machine {
   /** State the helpers keep per run (packet bounds, maps, redirect target …), set up by the runner. */
   readonly state: Record<string, unknown> = {};
 
-  constructor(o: { mem: Memory; helpers: ReadonlyMap<number, HelperImpl>; maxInsns: number; unknownHelper: (id: number, insn: number) => never; env: VmEnvironment; arenaHi?: number; stack?: Uint8Array }) {
+  constructor(o: { mem: Memory; helpers: ReadonlyMap<number, HelperImpl>; maxInsns: number; unknownHelper: (id: number, insn: number) => never; env: VmEnvironment; arenaHi?: number; stack?: Uint8Array; stackView?: DataView; stackClean?: boolean }) {
     this.mem = o.mem;
     this.helpers = o.helpers;
     this.maxInsns = o.maxInsns;
     this.unknownHelper = o.unknownHelper;
     this.env = o.env;
     this.arenaHi = o.arenaHi ?? 0;
-    // A caller running many times passes its own stack (zeroed here) to spare the allocation.
-    const stack = o.stack?.length === FRAME_SIZE * MAX_FRAMES ? o.stack.fill(0) : new Uint8Array(FRAME_SIZE * MAX_FRAMES);
-    this.stackHi = o.mem.map('stack', stack);
+    // A caller running many times passes its own stack (and a view of it) to spare the allocation;
+    // it is zeroed here unless the caller knows no run wrote to it (no program reads r10).
+    const own = o.stack?.length === FRAME_SIZE * MAX_FRAMES;
+    const stack = own ? (o.stackClean === true ? o.stack! : o.stack!.fill(0)) : new Uint8Array(FRAME_SIZE * MAX_FRAMES);
+    this.stackHi = o.mem.map('stack', stack, true, own && o.stackView?.buffer === stack.buffer ? o.stackView : undefined);
   }
 
   /** r10 of the frame at `depth` (0 is the program's own frame): the top of its 512 bytes. */

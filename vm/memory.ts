@@ -8,6 +8,13 @@ import { fault } from './fault.js';
 export interface RegionHook {
   load(offset: number, size: 1 | 2 | 4 | 8, insn: number): bigint;
   store(offset: number, size: 1 | 2 | 4 | 8, value: bigint, insn: number): void;
+  /**
+   * For a context whose fields read as pointers: the low word of the pointer a 4-byte load at
+   * `offset` yields (its high word is `pointerHi`), or -1 when that field is not a pointer. Lets the
+   * compiled engine read data/data_end without BigInts.
+   */
+  pointerAt?(offset: number): number;
+  readonly pointerHi?: number;
 }
 
 export interface Region {
@@ -27,17 +34,20 @@ const hex64 = (hi: number, lo: number): string =>
   `0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')}`.replace(/^0x0+(?=[0-9a-f])/, '0x');
 
 const EMPTY = new Uint8Array(0);
+// Shared by every Memory: load64 fills it and its caller reads it at once (a per-run Int32Array
+// was an ArrayBuffer allocation per run).
+const T64 = new Int32Array(2);
 const EMPTY_VIEW = new DataView(EMPTY.buffer);
 
 export class Memory {
   readonly regions: (Region | undefined)[] = [undefined]; // region 0 would hold NULL: never mapped
   /** Scratch for 64-bit loads: [lo, hi]. */
-  readonly t = new Int32Array(2);
+  readonly t = T64;
 
-  /** Maps `bytes` as a new region; returns its base's high word. */
-  map(name: string, bytes: Uint8Array, writable = true): number {
+  /** Maps `bytes` as a new region; returns its base's high word. `view`: a DataView of exactly `bytes`, when the caller keeps one. */
+  map(name: string, bytes: Uint8Array, writable = true, view?: DataView): number {
     const index = this.regions.length;
-    this.regions.push({ name, bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), writable, index });
+    this.regions.push({ name, bytes, view: view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), writable, index });
     return index;
   }
 

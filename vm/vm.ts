@@ -4,12 +4,12 @@
 
 import type { MapSpec } from '../elf/index.js';
 import type { Instruction } from '../isa/index.js';
-import { type ContextInput, PACKET_BUFFER, setUpContext, type VmProgramType, VM_PROGRAM_TYPES, packetOf } from './context.js';
+import { type ContextInput, type ContextScratch, PACKET_BUFFER, setUpContext, type VmProgramType, VM_PROGRAM_TYPES, packetOf } from './context.js';
 import { compiledEngine } from './compile.js';
 import { type Engine, execute } from './execute.js';
 import { VmError, type VmFault } from './fault.js';
 import { DEFAULT_HELPERS } from './helpers/index.js';
-import { mapState, valueAddress } from './helpers/maps.js';
+import { setMapState, valueAddress } from './helpers/maps.js';
 import { interpret } from './interpreter.js';
 import { DEFAULT_ENVIRONMENT, FRAME_SIZE, Machine, MAX_FRAMES, type VmEnvironment } from './machine.js';
 import { VmMap } from './maps.js';
@@ -39,7 +39,13 @@ export interface VmRunResult {
   readonly retval: number;
   /** The full 64-bit r0. */
   readonly r0: bigint;
+  /**
+   * The packet after the run, as the test run's data out: the caller's own copy (no later run
+   * changes it), but when small a view into a buffer shared with other results' copies, so its
+   * `byteOffset` may be non-zero and its `.buffer` larger than it: read it through the view.
+   */
   readonly dataOut?: Uint8Array;
+  /** The context after the run (when one was given), a copy like `dataOut`. */
   readonly ctxOut?: Uint8Array;
   readonly fault: VmFault | null;
   readonly insnsExecuted: number;
@@ -56,6 +62,14 @@ interface VmProgram {
   readonly prepared: PreparedProgram;
   /** Whether it has map value references, resolved per run. */
   readonly valueRefs: boolean;
+  /** Whether it reads r10: only then can a run write to the stack (which the next run must see zeroed). */
+  readonly usesStack: boolean;
+}
+
+function readsR10(insn: Instruction | undefined): boolean {
+  if (insn === undefined) return false;
+  const i = insn as { dst?: unknown; src?: unknown };
+  return i.dst === 10 || i.src === 10 || (typeof i.src === 'object' && i.src !== null && (i.src as { reg?: unknown }).reg === 10);
 }
 
 export class Vm {
@@ -67,7 +81,12 @@ export class Vm {
   private readonly maxInstructions: number;
   // Reused by every run (nothing of them outlives a run: data out and ctx out are copies).
   private readonly stack = new Uint8Array(FRAME_SIZE * MAX_FRAMES);
-  private readonly scratch = { xdpBuffer: new Uint8Array(PACKET_BUFFER) };
+  private readonly stackView = new DataView(this.stack.buffer);
+  /** Whether a program of this Vm reads r10 (then each run zeroes the stack first). */
+  private stackUsed = false;
+  private readonly scratch: ContextScratch = { xdpBuffer: new Uint8Array(PACKET_BUFFER) };
+  /** Each program's prepared form, by index, when none has map value references (else resolved per run). */
+  private preparedList: readonly PreparedProgram[] | undefined;
 
   constructor(options: VmOptions = {}) {
     this.env = { ...DEFAULT_ENVIRONMENT, ...options.env };
@@ -114,8 +133,11 @@ export class Vm {
       // A placeholder: the value's address is only known per run (see run()).
       return (BigInt(VALUE_REF) << 32n) | BigInt(insn.imm);
     });
-    this.programs.push({ name, type, prepared, valueRefs: [...prepared.imm64.values()].some((v) => v >> 32n === BigInt(VALUE_REF)) });
+    const usesStack = prepared.slots.some(readsR10);
+    this.programs.push({ name, type, prepared, valueRefs: [...prepared.imm64.values()].some((v) => v >> 32n === BigInt(VALUE_REF)), usesStack });
+    this.stackUsed ||= usesStack;
     this.programIndex = undefined;
+    this.preparedList = undefined;
   }
 
   private programIndex: Map<string, number> | undefined;
@@ -125,26 +147,35 @@ export class Vm {
   }
 
   run(name: string, input: VmRunInput = {}): VmRunResult {
-    const index = this.programs.findIndex((p) => p.name === name);
-    if (index < 0) throw new VmError(`no program named ${name} (programs: ${this.programNames().join(', ') || 'none'})`);
+    const programIndex = this.programIndex ??= new Map(this.programs.map((p, i) => [p.name, i]));
+    const index = programIndex.get(name);
+    if (index === undefined) throw new VmError(`no program named ${name} (programs: ${this.programNames().join(', ') || 'none'})`);
     const prog = this.programs[index]!;
     const mem = new Memory();
-    const m = new Machine({ mem, helpers: DEFAULT_HELPERS, maxInsns: this.maxInstructions, unknownHelper, env: this.env, stack: this.stack });
-    const s = mapState(m);
-    s.maps = this.mapList;
-    s.programIndex = this.programIndex ??= new Map(this.programs.map((p, i) => [p.name, i]));
+    const m = new Machine({ mem, helpers: DEFAULT_HELPERS, maxInsns: this.maxInstructions, unknownHelper, env: this.env, stack: this.stack, stackView: this.stackView, stackClean: !this.stackUsed });
+    setMapState(m, this.mapList, programIndex);
     const regions: Record<string, bigint> = {};
-    for (const [k, bytes] of Object.entries(input.memory ?? {})) regions[k] = mem.base(mem.map(k, bytes));
+    if (input.memory !== undefined) for (const [k, bytes] of Object.entries(input.memory)) regions[k] = mem.base(mem.map(k, bytes));
     const ctx = setUpContext(m, prog.type, input, this.scratch);
     // Map value references: the address of the array map's first value, plus the offset.
-    const programs = this.programs.map((p) => !p.valueRefs ? p.prepared : resolveValueRefs(p.prepared, (idx, off) => valueAddress(m, this.mapList[idx]!, this.mapList[idx]!.lookup(new Uint8Array(4))!) + BigInt(off)));
+    const programs = this.preparedList ?? this.preparedPrograms(m);
     const r = execute(programs, index, m, ctx.args, this.engine);
     const out = ctx.finish();
     const redirect = packetOf(m)?.redirect;
-    return {
-      program: this.programs[r.program]!.name, retval: Number(r.r0 & 0xffffffffn), r0: r.r0, ...out, fault: r.fault,
-      insnsExecuted: r.insnsExecuted, printk: [...m.printk], ...(redirect === undefined ? {} : { redirect }), regions,
+    const result: { -readonly [K in keyof VmRunResult]: VmRunResult[K] } = {
+      program: this.programs[r.program]!.name, retval: Number(r.r0 & 0xffffffffn), r0: r.r0, fault: r.fault,
+      insnsExecuted: r.insnsExecuted, printk: m.printk, regions,
     };
+    if (out.dataOut !== undefined) result.dataOut = out.dataOut;
+    if (out.ctxOut !== undefined) result.ctxOut = out.ctxOut;
+    if (redirect !== undefined) result.redirect = redirect;
+    return result;
+  }
+
+  /** The programs as this run executes them: map value references resolved to this run's addresses. */
+  private preparedPrograms(m: Machine): readonly PreparedProgram[] {
+    if (!this.programs.some((p) => p.valueRefs)) return this.preparedList = this.programs.map((p) => p.prepared);
+    return this.programs.map((p) => !p.valueRefs ? p.prepared : resolveValueRefs(p.prepared, (idx, off) => valueAddress(m, this.mapList[idx]!, this.mapList[idx]!.lookup(new Uint8Array(4))!) + BigInt(off)));
   }
 }
 

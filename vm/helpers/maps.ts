@@ -9,19 +9,36 @@ import { MAP_HI } from '../program.js';
 
 /** Per-run map state the runner sets up in Machine.state. */
 export interface MapRunState {
-  maps: readonly VmMap[];
+  readonly maps: readonly VmMap[];
   /** Index of each program name (prog array targets). */
-  programIndex: ReadonlyMap<string, number>;
-  valueRegions: Map<Uint8Array, number>;
+  readonly programIndex: ReadonlyMap<string, number>;
+  readonly valueRegions: Map<Uint8Array, number>;
   tailCalls: number;
   /** Ring buffer reservations not yet submitted or discarded, by region. */
-  reserved: Map<number, { map: VmMap; bytes: Uint8Array }>;
+  readonly reserved: Map<number, { map: VmMap; bytes: Uint8Array }>;
+}
+
+// Its Maps are made on first use: most runs need neither (two Maps per run were a measurable part of a short run).
+class RunMaps implements MapRunState {
+  tailCalls = 0;
+  private regions: Map<Uint8Array, number> | undefined;
+  private reservations: Map<number, { map: VmMap; bytes: Uint8Array }> | undefined;
+  constructor(readonly maps: readonly VmMap[], readonly programIndex: ReadonlyMap<string, number>) {}
+  get valueRegions(): Map<Uint8Array, number> { return this.regions ??= new Map(); }
+  get reserved(): Map<number, { map: VmMap; bytes: Uint8Array }> { return this.reservations ??= new Map(); }
+}
+
+const NO_PROGRAMS: ReadonlyMap<string, number> = new Map();
+
+/** Sets up a run's map state: the maps (by index) and the programs tail calls may reach. */
+export function setMapState(m: Machine, maps: readonly VmMap[], programIndex: ReadonlyMap<string, number>): void {
+  m.state.maps = new RunMaps(maps, programIndex);
 }
 
 export function mapState(m: Machine): MapRunState {
   let s = m.state.maps as MapRunState | undefined;
   if (s === undefined) {
-    s = { maps: [], programIndex: new Map(), valueRegions: new Map(), tailCalls: 0, reserved: new Map() };
+    s = new RunMaps([], NO_PROGRAMS);
     m.state.maps = s;
   }
   return s;
