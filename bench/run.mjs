@@ -11,6 +11,7 @@ import { btfBenchmarks } from './btf.mjs';
 import { mapLookupBenchmarks } from './map-lookup.mjs';
 import { loadBenchmarks } from './load.mjs';
 import { dslSizeSection } from './dsl-size.mjs';
+import { buildTimeSection } from './build-time.mjs';
 import { vmSection } from './vm.mjs';
 import { mapBatchBenchmarks } from './map-batch.mjs';
 import { profileCli, profileLine } from './profile.mjs';
@@ -207,7 +208,7 @@ out.push('', 'Agreement, checked in the same run:', '',
   `- the two listings of the reference object are ${agree ? 'identical line for line' : '**different**'} (after the file-name line);`,
   `- the two linked objects are ${sameLink ? 'identical byte for byte' : '**different**'}.`, '');
 // Sections below the table: load time per fixture, and the DSL's output size against clang.
-out.push(...load.section, ...await dslSizeSection(), ...await vmSection());
+out.push(...load.section, ...await dslSizeSection(), ...await buildTimeSection({ runs: RUNS }), ...await vmSection());
 writeFileSync(join(root, 'docs', 'benchmarks.md'), out.join('\n'));
 process.stdout.write(out.join('\n'));
 if (!sameBytes || !agree || !sameLink) process.exitCode = 1;
