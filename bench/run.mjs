@@ -11,9 +11,9 @@ import { btfBenchmarks } from './btf.mjs';
 import { mapLookupBenchmarks } from './map-lookup.mjs';
 import { loadBenchmarks } from './load.mjs';
 import { dslSizeSection } from './dsl-size.mjs';
+import { buildTimeSection } from './build-time.mjs';
 import { vmSection } from './vm.mjs';
 import { mapBatchBenchmarks } from './map-batch.mjs';
-import { langBuildBenchmarks } from './lang-build.mjs';
 import { profileCli, profileLine } from './profile.mjs';
 import { variedSource } from './varied-asm.mjs';
 import { verifierBenchmarks } from './verifier.mjs';
@@ -119,7 +119,6 @@ time(...llvmMc(tinySrc, tinyObj));
 results.push(...await btfBenchmarks({ runs: RUNS, profileIfUnmet }));
 results.push(...await mapLookupBenchmarks({ runs: RUNS }));
 results.push(...await mapBatchBenchmarks({ runs: RUNS }));
-results.push(...await langBuildBenchmarks({ runs: RUNS }));
 const load = await loadBenchmarks({ runs: RUNS });
 results.push(...load.rows);
 results.push(...verifierBenchmarks());
@@ -213,7 +212,7 @@ out.push('', 'Agreement, checked in the same run:', '',
   `- the two listings of the reference object are ${agree ? 'identical line for line' : '**different**'} (after the file-name line);`,
   `- the two linked objects are ${sameLink ? 'identical byte for byte' : '**different**'}.`, '');
 // Sections below the table: load time per fixture, and the DSL's output size against clang.
-out.push(...load.section, ...await dslSizeSection(), ...await vmSection());
+out.push(...load.section, ...await dslSizeSection(), ...await buildTimeSection({ runs: RUNS }), ...await vmSection());
 writeFileSync(join(root, 'docs', 'benchmarks.md'), out.join('\n'));
 process.stdout.write(out.join('\n'));
 if (!sameBytes || !agree || !sameLink) process.exitCode = 1;

@@ -416,7 +416,9 @@ async function commandBuild(args: string[]): Promise<number> {
   inputFile = file;
   const script = use('buildWorker').buildWorkerScript();
   let bytes: Uint8Array;
-  if (script !== undefined) {
+  // A module in the language is compiled, never run: no module code needs the worker's budget,
+  // and in-process the build does not pay for a second isolate loading the CLI again.
+  if (script !== undefined && !use('build').isLanguageModule(file)) {
     bytes = await use('buildWorker').buildInWorker(script, file, {
       timeoutMs: seconds === undefined ? use('buildWorker').DEFAULT_BUILD_BUDGET.timeoutMs : seconds * 1000,
       maxHeapMb: heap ?? use('buildWorker').DEFAULT_BUILD_BUDGET.maxHeapMb,

@@ -118,6 +118,11 @@ export async function loadProgramModule(file: string, tmpDir?: string): Promise<
   }
 }
 
+/** True when FILE is a module in the language (it imports tsbpf/lang): compiled, not run. */
+export function isLanguageModule(file: string): boolean {
+  try { return usesLanguage(readFileSync(file, 'utf8')); } catch { return false; }
+}
+
 /**
  * `tsbpf build FILE.ts`: the object's ELF bytes. Whatever the module's code throws while its
  * programs are built is the module's failure (exit 2), unless tsbpf's own code threw it.

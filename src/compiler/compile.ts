@@ -3,7 +3,6 @@
 // TypeScript is loaded on first use: the CLI's other commands do not pay for it.
 
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type TS from 'typescript';
@@ -19,6 +18,7 @@ import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
 import { locOf, type MapDecl, readModule } from './module.js';
 import { allocate } from './regalloc.js';
 import { compileSubprograms } from './subprograms.js';
+import { loadTypeScript, saveTypeScriptCache } from './typescript-loader.js';
 
 const STACK_LIMIT = 512;
 
@@ -29,7 +29,7 @@ const STACK_LIMIT = 512;
  */
 function typescript(file: string): typeof TS {
   try {
-    return createRequire(import.meta.url)('typescript') as typeof TS;
+    return loadTypeScript();
   } catch (e) {
     if ((e as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw e;
     throw new CompileError('compiling a tsbpf/lang program needs typescript, an optional peer dependency of tsbpf: npm install typescript', { file, line: 1, column: 1 });
@@ -122,6 +122,10 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
 export async function compileFile(file: string, options: { typeCheck?: boolean } = {}): Promise<Uint8Array> {
   const ts = typescript(file);
   const source = readFileSync(file, 'utf8');
-  if (options.typeCheck !== false) typeCheck(ts, file);
-  return compileSource(ts, source, file).build();
+  try {
+    if (options.typeCheck !== false) typeCheck(ts, file);
+    return compileSource(ts, source, file).build();
+  } finally {
+    saveTypeScriptCache();
+  }
 }
