@@ -17,6 +17,7 @@ export const ARENA_SECTION = '.addr_space.1';
 export class Arena {
   #mapping: Mapping | undefined;
 
+  /** @internal loadObject's: an arena is mapped when its object loads. */
   constructor(
     readonly map: BpfMap,
     mapping: Mapping,

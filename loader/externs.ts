@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { type Btf, type BpfObject, type Extern, MAX_RESOLVE_DEPTH, skipModifiers } from '../elf/index.js';
 import { sizeOf } from './btf-values.js';
 import { kernelBtf } from './kernel-btf.js';
-import { TsbpfError } from '../isa/index.js';
+import { ByteWriter, TsbpfError } from '../isa/index.js';
 
 export class ExternError extends TsbpfError {
   override readonly name = 'ExternError';
@@ -125,7 +125,7 @@ export function resolveKconfig(object: BpfObject, config?: () => Map<string, str
   const { info, btf } = k;
   const { placement, size: off } = k.layout;
   const data = new Uint8Array(off);
-  const view = new DataView(data.buffer);
+  const view = ByteWriter.over(data);
   let cfg: Map<string, string> | undefined;
   for (const x of info) {
     const { offset } = placement.get(x.e.name)!;
@@ -146,16 +146,16 @@ export function resolveKconfig(object: BpfObject, config?: () => Map<string, str
   return { size: off, placement, data };
 }
 
-function writeKconfig(view: DataView, offset: number, e: Extern, vk: { kind: ValueKind; size: number }, raw: string, data: Uint8Array): void {
+function writeKconfig(view: ByteWriter, offset: number, e: Extern, vk: { kind: ValueKind; size: number }, raw: string, data: Uint8Array): void {
   const tri = raw === 'y' ? 1 : raw === 'n' ? 0 : raw === 'm' ? 2 : undefined;
   if (vk.kind === 'bool') {
     if (tri === undefined || tri === 2) throw new ExternError(`kconfig extern ${e.name}: value '${raw}' for a bool`);
-    view.setUint8(offset, tri);
+    view.setU8(offset, tri);
     return;
   }
   if (vk.kind === 'tristate') {
     if (tri === undefined) throw new ExternError(`kconfig extern ${e.name}: value '${raw}' for a tristate`);
-    view.setUint32(offset, tri, true);
+    view.setU32(offset, tri);
     return;
   }
   if (vk.kind === 'char-array') {
@@ -174,7 +174,7 @@ function writeKconfig(view: DataView, offset: number, e: Extern, vk: { kind: Val
       throw new ExternError(`kconfig extern ${e.name}: value '${raw}' for an integer`);
     }
   }
-  for (let i = 0; i < vk.size; i++) view.setUint8(offset + i, Number((BigInt.asUintN(64, n) >> BigInt(8 * i)) & 0xffn));
+  for (let i = 0; i < vk.size; i++) view.setU8(offset + i, Number((BigInt.asUintN(64, n) >> BigInt(8 * i)) & 0xffn));
 }
 
 /** BTF id of a kernel function (kfunc) or variable (ksym) in vmlinux BTF. */

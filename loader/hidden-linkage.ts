@@ -5,6 +5,7 @@
 // against its prototype, where a pointer argument may be NULL.
 
 import { type Btf, BTF_KIND, type ElfFile, infoKind, infoVlen, STB, STT } from '../elf/index.js';
+import { ByteReader, ByteWriter } from '../isa/index.js';
 
 const LINKAGE_GLOBAL = 1;
 const STV_INTERNAL = 1;
@@ -27,14 +28,15 @@ export function hiddenSubprograms(elf: ElfFile): string[] {
 export function markHiddenSubprogramsStatic(blob: Uint8Array, btf: Btf, names: readonly string[]): string[] {
   const raw = btf.raw;
   if (raw === undefined || names.length === 0) return [];
-  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  const view = ByteWriter.over(blob);
+  const read = new ByteReader(blob);
   const changed: string[] = [];
   for (const name of names) {
     for (let id = 1; id <= raw.offsets.length; id++) {
       const infoAt = raw.typeOffset + raw.offsets[id - 1]! * 4 + 4;
-      const info = view.getUint32(infoAt, true);
+      const info = read.u32(infoAt);
       if (infoKind(info) !== BTF_KIND.FUNC || infoVlen(info) !== LINKAGE_GLOBAL || btf.nameOf(id) !== name) continue;
-      view.setUint32(infoAt, BTF_KIND.FUNC << 24, true);
+      view.setU32(infoAt, BTF_KIND.FUNC << 24);
       changed.push(name);
       break;
     }

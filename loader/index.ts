@@ -14,7 +14,7 @@ export { type BtfJsValue, BtfValueError, decodeBtfValue, type DecodeOptions as B
 export { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 export { kernelBtfFeatures, probeBtfFeature, sanitizedForKernel } from './btf-features.js';
 export { failingInsn, lastLogLine, LoadError, type LoadedProgram, loadProgram, type ProgramLoadSpec } from './program-load.js';
-export { SubprogramLinkError as LinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
+export { SubprogramLinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
 export { RelocationError, relocateProgram, type RelocationTargets } from './relocate.js';
 export { ExternError, kernelVersionCode, parseKconfig, readKernelConfig, resolveKconfig, resolveKsym } from './externs.js';
 export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';

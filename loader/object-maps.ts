@@ -4,6 +4,7 @@
 // map-in-map and prog-array maps.
 
 import { existsSync } from 'node:fs';
+import { ByteWriter } from '../isa/index.js';
 import type { BpfObject, BtfMap } from '../elf/index.js';
 import type { KconfigLayout } from './externs.js';
 import type { LoaderLog } from './log.js';
@@ -132,11 +133,7 @@ export function createDataMaps(
 }
 
 function setFdSlot(map: BpfMap, slot: number, fd: number): void {
-  const key = new Uint8Array(4);
-  new DataView(key.buffer).setUint32(0, slot, true);
-  const val = new Uint8Array(4);
-  new DataView(val.buffer).setUint32(0, fd, true);
-  map.update(key, val);
+  map.update(new ByteWriter('le', 4).u32(slot).finish(), new ByteWriter('le', 4).u32(fd).finish());
 }
 
 /** Map-in-map slots named in `.values`: each names a `.maps` definition. */

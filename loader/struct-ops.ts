@@ -8,7 +8,7 @@
 
 import type { Btf, BtfType, StructOpsMap, StructOpsSection } from '../elf/index.js';
 import { sizeOf } from './btf-values.js';
-import { TsbpfError } from '../isa/index.js';
+import { ByteWriter, TsbpfError } from '../isa/index.js';
 
 /** BPF_F_LINK: a `.struct_ops.link` map is registered through a bpf_link instead of a map update. */
 export const STRUCT_OPS_LINK_FLAG = 1 << 13;
@@ -127,7 +127,7 @@ function planOne(sec: StructOpsSection, map: StructOpsMap, btf: Btf, kernel: Btf
 /** The kernel value with each slot's program fd written in (8-byte little-endian), for registration. */
 export function structOpsValue(plan: StructOpsPlan, progFd: (program: string) => number): Uint8Array {
   const v = new Uint8Array(plan.value);
-  const view = new DataView(v.buffer);
-  for (const s of plan.slots) view.setBigUint64(s.valueOffset, BigInt(progFd(s.program)), true);
+  const w = ByteWriter.over(v);
+  for (const s of plan.slots) w.setU64(s.valueOffset, progFd(s.program));
   return v;
 }

@@ -8,7 +8,7 @@
 import { decodeBtf } from '../btf/index.js';
 import { btfExtRecordOffsets } from '../btf-ext/index.js';
 import type { ElfFile } from '../reader.js';
-import { TsbpfError } from '../../isa/index.js';
+import { ByteReader, TsbpfError } from '../../isa/index.js';
 import { describeCoreRecord } from './describe.js';
 
 export interface CoreRelocationNote {
@@ -46,8 +46,7 @@ export function coreRelocationNotes(elf: ElfFile): CoreRelocationNotes {
   const stringAt = (offset: number): string => {
     try { return btf.string(offset); } catch { return ''; }
   };
-  const le = elf.byteOrder === 'le';
-  const view = new DataView(extSec.data.buffer, extSec.data.byteOffset, extSec.data.byteLength);
+  const view = new ByteReader(extSec.data, elf.byteOrder);
   for (const [nameOffset, records] of ext.coreRelocations) {
     const section = byName.get(stringAt(nameOffset));
     if (section === undefined) continue;
@@ -55,9 +54,9 @@ export function coreRelocationNotes(elf: ElfFile): CoreRelocationNotes {
     if (list === undefined) notes.set(section, list = []);
     for (const at of records) {
       const text = describeCoreRecord(btf, {
-        typeId: view.getUint32(at + 4, le), kindNumber: view.getUint32(at + 12, le), accessString: stringAt(view.getUint32(at + 8, le)),
+        typeId: view.u32(at + 4), kindNumber: view.u32(at + 12), accessString: stringAt(view.u32(at + 8)),
       });
-      list.push({ offset: view.getUint32(at, le), text: `CO-RE ${text}` });
+      list.push({ offset: view.u32(at), text: `CO-RE ${text}` });
     }
   }
   for (const [section, list] of notes) {

@@ -5,6 +5,7 @@
 // size becomes the shift usdt.bpf.h uses to cut the 8 bytes it reads down to the argument's width.
 // x86-64 (AT&T syntax, as gcc and clang write it) and arm64 (`[sp, 8]`, `x0`) are understood.
 
+import { ByteWriter } from '../../isa/index.js';
 import { UsdtError } from './notes.js';
 
 export const USDT_MAX_ARGS = 12;
@@ -83,17 +84,9 @@ export function parseUsdtArgs(args: string, arch: UsdtArch = 'x64', where = 'USD
 
 /** struct __bpf_usdt_spec for these arguments and the user's cookie (little-endian). */
 export function encodeUsdtSpec(args: readonly UsdtArgSpec[], cookie: bigint = 0n): Uint8Array {
-  const out = new Uint8Array(USDT_SPEC_SIZE);
-  const v = new DataView(out.buffer);
-  args.forEach((a, i) => {
-    const p = i * 16;
-    v.setBigUint64(p, BigInt.asUintN(64, a.value), true);
-    v.setUint32(p + 8, KIND_NUMBER[a.kind], true);
-    v.setInt16(p + 12, a.regOffset, true);
-    v.setUint8(p + 14, a.signed ? 1 : 0);
-    v.setInt8(p + 15, 64 - a.size * 8);
-  });
-  v.setBigUint64(192, BigInt.asUintN(64, cookie), true);
-  v.setInt16(200, args.length, true);
-  return out;
+  const w = new ByteWriter('le', USDT_SPEC_SIZE);
+  for (const a of args) w.u64(BigInt.asUintN(64, a.value)).u32(KIND_NUMBER[a.kind]).i16(a.regOffset).u8(a.signed ? 1 : 0).i8(64 - a.size * 8);
+  w.zeros(192 - w.length).u64(BigInt.asUintN(64, cookie)).i16(args.length);
+  w.zeros(USDT_SPEC_SIZE - w.length);
+  return w.finish();
 }

@@ -7,6 +7,7 @@
 // usdt.bpf.h never consults `__bpf_usdt_ip_to_spec_id`.
 
 import { arch } from 'node:os';
+import { ByteWriter } from '../../isa/index.js';
 import { attachUprobe } from '../attach/uprobe.js';
 import { AttachError, Link, type ProgramHandle } from '../attach/link.js';
 import type { BpfMap } from '../maps.js';
@@ -70,9 +71,7 @@ export function attachUsdt(program: ProgramHandle, specs: BpfMap, options: UsdtO
         taken.add(slot);
         mine.push(slot);
         slotOf.set(note.args, slot);
-        const key = new Uint8Array(4);
-        new DataView(key.buffer).setInt32(0, slot, true);
-        specs.update(key, encodeUsdtSpec(args, options.cookie ?? 0n));
+        specs.update(new ByteWriter('le', 4).i32(slot).finish(), encodeUsdtSpec(args, options.cookie ?? 0n));
       }
       links.push(attachUprobe(program, {
         binary: options.binary, offset: note.fileOffset, cookie: BigInt(slot),

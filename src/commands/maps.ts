@@ -4,6 +4,7 @@
 // variables); without it they are arrays of byte values.
 // Per-CPU maps give an array with one value per possible CPU. Integers beyond 2^53 are strings.
 
+import { ByteReader } from '../../isa/index.js';
 import { type BpfMap, BpfMap as Map_, type BtfJsValue, isKeyedMap, kernelMapTypes } from '../../loader/index.js';
 import { UsageError } from '../cli/usage-error.js';
 
@@ -41,7 +42,7 @@ export function dumpMap(target: string, write: (line: string) => void): number {
     // Global data maps have a value type (the DATASEC) but no key type: their key is a u32 index.
     const typed = types?.value !== undefined;
     const decodeKey = (k: Uint8Array): unknown =>
-      types?.key !== undefined ? jsonable(map.decodeKey(k, AS_BPFTOOL)) : k.length === 4 ? new DataView(k.buffer, k.byteOffset).getUint32(0, true) : [...k];
+      types?.key !== undefined ? jsonable(map.decodeKey(k, AS_BPFTOOL)) : k.length === 4 ? new ByteReader(k).u32(0) : [...k];
     const slot = (map.info.valueSize + 7) & ~7;
     let n = 0;
     for (const [k, v] of map.entries()) {

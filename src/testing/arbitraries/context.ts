@@ -3,6 +3,7 @@
 // the buffer of a syscall program.
 
 import fc from 'fast-check';
+import { ByteWriter } from '../../../isa/index.js';
 import type { VmProgramType } from '../../../vm/index.js';
 import type { RunInput } from '../backends.js';
 import { TestingError } from '../errors.js';
@@ -17,10 +18,9 @@ export interface ContextOptions {
 const skBuff = fc.record({ mark: fc.integer({ min: 0, max: 0xffffffff }), priority: fc.integer({ min: 0, max: 0xffffffff }), cb: fc.array(fc.integer({ min: 0, max: 0xffffffff }), { minLength: 5, maxLength: 5 }) })
   .map(({ mark, priority, cb }) => {
     const b = new Uint8Array(192);
-    const v = new DataView(b.buffer);
-    v.setUint32(8, mark, true);
-    v.setUint32(32, priority, true);
-    cb.forEach((x, i) => v.setUint32(48 + i * 4, x, true));
+    const v = ByteWriter.over(b);
+    v.setU32(8, mark).setU32(32, priority);
+    cb.forEach((x, i) => v.setU32(48 + i * 4, x));
     return b;
   });
 

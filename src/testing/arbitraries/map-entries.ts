@@ -2,6 +2,7 @@
 // many as the map holds at most, with values of the map's value size.
 
 import fc from 'fast-check';
+import { ByteWriter } from '../../../isa/index.js';
 import type { MapShape } from '../backends.js';
 
 export interface MapEntriesOptions {
@@ -16,9 +17,7 @@ export interface MapEntriesOptions {
 const ARRAYS = new Set([2, 6]);
 
 function index(i: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, i, true);
-  return b;
+  return new ByteWriter('le', 4).u32(i).finish();
 }
 
 /** Entries for a map of this shape: [key, value] pairs with distinct keys. */

@@ -4,6 +4,7 @@
 // are right — a generated packet may carry wrong ones, or be cut short, when asked.
 
 import fc from 'fast-check';
+import { ByteWriter } from '../../../isa/index.js';
 
 export type NetworkLayer = 'ipv4' | 'ipv6' | 'other';
 export type TransportLayer = 'tcp' | 'udp' | 'icmp' | 'other';
@@ -129,7 +130,7 @@ function build(d: Draw): GeneratedPacket {
     b.set(src, n + 8); b.set(dst, n + 24);
   }
   if (d.transport === 'tcp') {
-    be16(b, t, d.sport); be16(b, t + 2, d.dport); new DataView(b.buffer).setUint32(t + 4, d.seq);
+    be16(b, t, d.sport); be16(b, t + 2, d.dport); ByteWriter.over(b, 'be').setU32(t + 4, d.seq);
     b[t + 12] = (th / 4) << 4; b[t + 13] = d.tcpFlags; be16(b, t + 14, 65535); b.fill(1, t + 20, t + th);
   } else if (d.transport === 'udp') {
     be16(b, t, d.sport); be16(b, t + 2, d.dport); be16(b, t + 4, th + d.payload.length);
