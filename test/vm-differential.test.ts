@@ -119,13 +119,17 @@ const fixedCases: { name: string; program: DiffProgram }[] = [
     ], [{ data: ipv4(40) }], [0n, 0n, 4294967295n, 0n]),
   },
   ...(['sched_cls', 'socket_filter'] as const).map((type) => ({
-    name: `ld_ind (${type}): offsets from SKF_NET_OFF read the network header, from SKF_LL_OFF the MAC header; imm adds to the 64-bit register`,
+    name: `ld_ind (${type}): offsets from SKF_NET_OFF read the network header, from SKF_LL_OFF the MAC header`,
     program: program(type, [
       { p: 'ldInd', size: 1, src: 7, imm: 0 }, { p: 'alu', width: 64, op: 'mov', dst: 9, src: reg(0) },
       { p: 'ldInd', size: 2, src: 8, imm: 2 }, { p: 'alu', width: 64, op: 'lsh', dst: 9, src: imm(16) }, { p: 'alu', width: 64, op: 'add', dst: 9, src: reg(0) },
       { p: 'ldInd', size: 4, src: 7, imm: 12 }, { p: 'alu', width: 64, op: 'lsh', dst: 9, src: imm(32) }, { p: 'alu', width: 64, op: 'add', dst: 9, src: reg(0) },
     ], [{ data: ipv4(54) }], [0n, 0x1fff00000n, 0xffe0000cn, 0n]),
   } as const)),
+  {
+    name: 'ld_ind: the offset is (int)(src + imm), wrapping past INT_MAX',
+    program: program('sched_cls', [{ p: 'ldInd', size: 1, src: 7, imm: 0x7ff00001 }], [{ data: ipv4(54) }], [0n, 0x7fffffffn, 0n, 0n]),
+  },
   {
     name: 'ld_ind: an offset below SKF_LL_OFF ends the program with 0',
     program: program('sched_cls', [{ p: 'alu', width: 64, op: 'mov', dst: 0, src: imm(5) }, { p: 'ldInd', size: 1, src: 7, imm: 0 }], [{ data: ipv4(54) }], [0n, 0xffdfffffn, 0n, 0n]),
