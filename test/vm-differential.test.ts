@@ -100,6 +100,40 @@ const fixedCases: { name: string; program: DiffProgram }[] = [
       { data: new Uint8Array(14) }, { data: new Uint8Array(30) }, { data: Uint8Array.from([...new Uint8Array(12), 0x05, 0xdc, 0xff, 0xff, 1, 2]) }, { data: ipv4(34) },
     ]),
   },
+  {
+    name: '__sk_buff tc_classid and tc_index are u16 in the skb: a 32-bit store keeps the low 16 bits',
+    program: program('sched_cls', [
+      { p: 'loop', count: 1, body: [{ p: 'ctxStore', off: 72, size: 4, src: imm(65536) }] }, { p: 'ctxLoad', off: 72, size: 4, dst: 0 },
+      { p: 'ctxStore', off: 72, size: 4, src: reg(9) }, { p: 'ctxLoad', off: 72, size: 4, dst: 7 },
+      { p: 'ctxStore', off: 44, size: 4, src: reg(9) }, { p: 'ctxLoad', off: 44, size: 4, dst: 8 },
+    ], [{ data: ipv4(54) }], [0n, 0n, 0n, 0xdeadbeefcafef00dn]),
+  },
+  {
+    name: 'ld_ind: a 32-bit lsh makes the offset SKF_NET_OFF, read from the network header',
+    program: program('sched_cls', [
+      { p: 'if', width: 32, op: 'jeq', dst: 0, src: imm(-1), body: [
+        { p: 'if', width: 32, op: 'jeq', dst: 0, src: imm(1), body: [{ p: 'imm64', dst: 7, value: 1968355588373770580n }, { p: 'movsx', width: 32, bits: 8, dst: 0, src: 0 }], orElse: [] },
+        { p: 'loop', count: 1, body: [{ p: 'alu', width: 32, op: 'lsh', dst: 8, src: reg(7) }, { p: 'ldInd', size: 1, src: 8, imm: 0 }] },
+      ], orElse: [{ p: 'if', width: 32, op: 'jeq', dst: 0, src: reg(0), body: [{ p: 'ldInd', size: 1, src: 0, imm: 0 }], orElse: [] }] },
+      { p: 'ctxStore', off: 8, size: 4, src: reg(0) },
+    ], [{ data: ipv4(40) }], [0n, 0n, 4294967295n, 0n]),
+  },
+  ...(['sched_cls', 'socket_filter'] as const).map((type) => ({
+    name: `ld_ind (${type}): offsets from SKF_NET_OFF read the network header, from SKF_LL_OFF the MAC header`,
+    program: program(type, [
+      { p: 'ldInd', size: 1, src: 7, imm: 0 }, { p: 'alu', width: 64, op: 'mov', dst: 9, src: reg(0) },
+      { p: 'ldInd', size: 2, src: 8, imm: 2 }, { p: 'alu', width: 64, op: 'lsh', dst: 9, src: imm(16) }, { p: 'alu', width: 64, op: 'add', dst: 9, src: reg(0) },
+      { p: 'ldInd', size: 4, src: 7, imm: 12 }, { p: 'alu', width: 64, op: 'lsh', dst: 9, src: imm(32) }, { p: 'alu', width: 64, op: 'add', dst: 9, src: reg(0) },
+    ], [{ data: ipv4(54) }], [0n, 0x1fff00000n, 0xffe0000cn, 0n]),
+  } as const)),
+  {
+    name: 'ld_ind: the offset is (int)(src + imm), wrapping past INT_MAX',
+    program: program('sched_cls', [{ p: 'ldInd', size: 1, src: 7, imm: 0x7ff00001 }], [{ data: ipv4(54) }], [0n, 0x7fffffffn, 0n, 0n]),
+  },
+  {
+    name: 'ld_ind: an offset below SKF_LL_OFF ends the program with 0',
+    program: program('sched_cls', [{ p: 'alu', width: 64, op: 'mov', dst: 0, src: imm(5) }, { p: 'ldInd', size: 1, src: 7, imm: 0 }], [{ data: ipv4(54) }], [0n, 0xffdfffffn, 0n, 0n]),
+  },
 ];
 
 describe.skipIf(!ok)('vm against the kernel on random programs', () => {

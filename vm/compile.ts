@@ -295,7 +295,7 @@ h8 = frames[t + 6]; l8 = frames[t + 7]; h9 = frames[t + 8]; l9 = frames[t + 9]; 
     }
     case 'ldAbs':
     case 'ldInd': {
-      const off = insn.kind === 'ldAbs' ? String(insn.imm | 0) : `(${L(insn.src)} + ${insn.imm | 0})`;
+      const off = insn.kind === 'ldAbs' ? String(insn.imm | 0) : `((${L(insn.src)} + ${insn.imm | 0}) | 0)`;
       return `if (!ldAbs(m, ${off}, ${insn.size})) { m.count += n - ${rem}; O[0] = 0; O[1] = 0; return 0; } l0 = O[0]; h0 = O[1];`;
     }
   }

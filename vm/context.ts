@@ -88,6 +88,8 @@ class PacketContextHook implements RegionHook {
     private readonly lenAt0: boolean,
     private readonly writable: (off: number, size: number) => boolean,
     private readonly name: string,
+    /** Fields the kernel keeps in a u16 (a 4-byte store keeps only its low 16 bits). */
+    private readonly u16Fields: readonly number[] = [],
   ) {}
 
   // Byte by byte rather than through a DataView: a view of a small (on-heap) array moves its
@@ -115,7 +117,8 @@ class PacketContextHook implements RegionHook {
 
   store(off: number, size: 1 | 2 | 4 | 8, value: bigint, insn: number): void {
     if (!this.writable(off, size)) fault('memory', insn, `write of ${size} bytes to ${this.name}+${off}, a field programs may not write`, { region: 'ctx' });
-    for (let i = 0; i < size; i++) this.bytes[off + i] = Number((value >> BigInt(8 * i)) & 0xffn);
+    const v = this.u16Fields.includes(off) ? value & 0xffffn : value;
+    for (let i = 0; i < size; i++) this.bytes[off + i] = Number((v >> BigInt(8 * i)) & 0xffn);
   }
 }
 
@@ -123,6 +126,8 @@ const NOT_WRITABLE = (): boolean => false;
 /** Offsets of data, data_end and data_meta. */
 const XDP_MD_POINTERS = [0, 4, 8] as const;
 const SK_BUFF_POINTERS = [76, 80, 140] as const;
+/** tc_index and tc_classid: u16 in the skb (tc_classid in qdisc_skb_cb; found by the differential campaign). */
+const SK_BUFF_U16_FIELDS = [44, 72] as const;
 /** xdp_md when the caller gives none: all zero but ingress_ifindex (loopback, as the test run's device). */
 const DEFAULT_XDP_MD = new Uint8Array(XDP_MD_SIZE);
 DEFAULT_XDP_MD[12] = 1;
@@ -232,6 +237,22 @@ function xdpContext(m: Machine, input: ContextInput, scratch: ContextScratch): C
   };
 }
 
+/** SKF_NET_OFF and SKF_LL_OFF: negative ld_abs/ld_ind offsets relative to the network and the MAC header. */
+const SKF_NET_OFF = -0x100000;
+const SKF_LL_OFF = -0x200000;
+
+/**
+ * The buffer offset an ld_abs/ld_ind offset reads, as the kernel converts it: from data when not
+ * negative, else from the network header (at ETH_HLEN past the MAC header in a test run) for
+ * SKF_NET_OFF up, from the MAC header for SKF_LL_OFF up; undefined below (found by the differential campaign).
+ */
+function ldAbsAddress(p: PacketState, off: number): number | undefined {
+  if (off >= 0) return p.start + off;
+  if (off >= SKF_NET_OFF) return SKB_HEADROOM + ETH_HLEN + (off - SKF_NET_OFF);
+  if (off >= SKF_LL_OFF) return SKB_HEADROOM + (off - SKF_LL_OFF);
+  return undefined;
+}
+
 /** __sk_buff fields a program may write (tc: also tc_index and tc_classid; all: mark, priority, cb[]). */
 function skbWritable(type: VmProgramType): (off: number, size: number) => boolean {
   return (off, size) => {
@@ -275,12 +296,13 @@ function skbContext(m: Machine, type: VmProgramType, input: ContextInput): Conte
   // wire_len (qdisc_skb_cb's pkt_len): skb->len when the test run sets the skb up, i.e. without
   // the L2 header for the types that run at the network header.
   if (dv.getUint32(160, true) === 0) dv.setUint32(160, p.end - p.start, true);
-  const hook = new PacketContextHook(ctx, m, p, SK_BUFF_POINTERS, true, skbWritable(type), '__sk_buff');
+  const hook = new PacketContextHook(ctx, m, p, SK_BUFF_POINTERS, true, skbWritable(type), '__sk_buff', SK_BUFF_U16_FIELDS);
   const ctxHi = m.mem.mapHooked('ctx', SK_BUFF_SIZE, hook);
   m.ldAbs = (off, size) => {
-    if (off < 0 || p.start + off + size > p.end) return undefined;
+    const at = ldAbsAddress(p, off);
+    if (at === undefined || at + size > p.end) return undefined;
     let v = 0n;
-    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(p.buffer[p.start + off + i]!);
+    for (let i = 0; i < size; i++) v = (v << 8n) | BigInt(p.buffer[at + i]!);
     return v;
   };
   return {

@@ -195,7 +195,8 @@ function steps(prog: PreparedProgram, m: Machine, entry: number, args: readonly 
       }
       case 'ldAbs':
       case 'ldInd': {
-        const off = insn.kind === 'ldAbs' ? insn.imm : Number(BigInt.asIntN(32, r[insn.src]!)) + insn.imm;
+        // The kernel adds imm to the 64-bit register, then passes the sum as an int (found by the differential campaign).
+        const off = insn.kind === 'ldAbs' ? insn.imm | 0 : Number(BigInt.asIntN(32, r[insn.src]! + BigInt(insn.imm)));
         const v = m.ldAbs(off, insn.size);
         if (v === undefined) return { r0: 0n, tail: false }; // the kernel ends the program with r0 = 0
         r[0] = v;
