@@ -20,19 +20,5 @@ export function nullish(L: Lowering, e: TS.BinaryExpression): Val {
   const els = L.label('nnull'), end = L.label('nend');
   L.emit({ op: 'br', cmp: 'jeq', w: 64, a: ptr, b: { imm: 0n }, target: els });
   const a = L.intVal(obj.k === 'cell' ? (name === 'value' ? L.loadCell(obj) : L.fail(left.name, "a map value's Cell has .value")) : member(L, obj as Val & { k: 'mem' }, name, left.name), left);
-  // The fallback's type, from a trial lowering that is thrown away (as ?: does).
-  const start = L.ops.length, reach = L.reachable;
-  L.reachable = false;
-  const probe = L.intVal(L.expr(e.right), e.right);
-  L.ops.length = start;
-  L.reachable = reach;
-  const t = L.operandType(a, probe, e);
-  const d = L.newV();
-  L.emit({ op: 'mov', d, s: L.operand(L.convert(a, t, left)) });
-  L.emit({ op: 'jmp', target: end });
-  L.place(els);
-  const b = L.intVal(L.expr(e.right), e.right);
-  L.emit({ op: 'mov', d, s: L.operand(L.convert(b, t, e.right)) });
-  L.place(end);
-  return { k: 'reg', v: d, type: t, owned: true };
+  return L.joinArms(a, left, e.right, els, end, e);
 }

@@ -601,22 +601,32 @@ export class Lowering {
     const els = this.label('celse'), end = this.label('cend');
     const d = this.newV();
     this.branch(e.condition, false, els);
-    // Both arms are evaluated once to learn the result type; constants cost nothing to redo.
     const a = this.intVal(this.expr(e.whenTrue), e.whenTrue);
+    return this.joinArms(a, e.whenTrue, e.whenFalse, els, end, e, d);
+  }
+
+  /**
+   * The value of a two-armed expression (?:, ??) whose first arm `a` was just lowered: the second
+   * arm lowered at `els`, both in one register (`d`, or a new one) in their common type. The
+   * second arm is lowered once first, and thrown away, to learn that type (constants cost nothing
+   * to redo).
+   */
+  joinArms(a: Val & { k: 'const' | 'reg' }, first: TS.Node, second: TS.Expression, els: string, end: string, n: TS.Node, d?: VReg): Val {
     const start = this.ops.length;
     const reach = this.reachable;
     this.reachable = false;
-    const probe = this.intVal(this.expr(e.whenFalse), e.whenFalse);
+    const probe = this.intVal(this.expr(second), second);
     this.ops.length = start;
     this.reachable = reach;
-    const t = this.operandType(a, probe, e);
-    this.emit({ op: 'mov', d, s: this.operand(this.convert(a, t, e.whenTrue)) });
+    const t = this.operandType(a, probe, n);
+    const v = d ?? this.newV();
+    this.emit({ op: 'mov', d: v, s: this.operand(this.convert(a, t, first)) });
     this.emit({ op: 'jmp', target: end });
     this.place(els);
-    const b = this.intVal(this.expr(e.whenFalse), e.whenFalse);
-    this.emit({ op: 'mov', d, s: this.operand(this.convert(b, t, e.whenFalse)) });
+    const b = this.intVal(this.expr(second), second);
+    this.emit({ op: 'mov', d: v, s: this.operand(this.convert(b, t, second)) });
     this.place(end);
-    return { k: 'reg', v: d, type: t, owned: true };
+    return { k: 'reg', v, type: t, owned: true };
   }
 
   binaryExpr(e: TS.BinaryExpression, discard: boolean): Val {
