@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { median } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const BUILD_TIME_TITLE = '## tsbpf build against clang-19 -O2 (CPU time)';
@@ -25,7 +26,6 @@ function cpuSeconds(cmd, args, env) {
   return u + s;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // Measured by hand (2026-12-07, load ~11-20), kept here because the table above only shows the present.
 const NOTES = [

@@ -8,9 +8,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function mapLookupBenchmarks({ runs = 7, n = 100_000 } = {}) {
   const loader = await import(join(root, 'dist', 'loader.js'));

@@ -17,6 +17,7 @@ import { mapBatchBenchmarks } from './map-batch.mjs';
 import { profileCli, profileLine } from './profile.mjs';
 import { variedSource } from './varied-asm.mjs';
 import { verifierBenchmarks } from './verifier.mjs';
+import { median } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).bin.tsbpf);
@@ -50,7 +51,6 @@ function time(cmd, args, stdoutFile) {
   return { ms, stdout: r.stdout };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const NODE0 = ['node', ['-e', '0']];
 
 /**

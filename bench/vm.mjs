@@ -9,13 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { median } from './timing.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // CPU time (user + system) of this process in ns: the cores are shared, so wall time would
 // count other processes' work as ours.
 const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1000; };
 const KERNEL_REPEAT = 2000;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const LOOP = 100_000;
 const loopLines = ['r0 = 0', `r1 = ${LOOP}`, 'r2 = r1', 'r2 *= 3', 'r0 += r2', 'r0 ^= r1', 'r1 += -1', 'if r1 != 0 goto -5', 'exit'];
