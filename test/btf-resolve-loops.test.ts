@@ -7,10 +7,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Btf, BtfError, type BtfType, decodeBtf, encodeBtf } from '../elf/index.js';
 import { BtfLoadError, loadBtf } from '../loader/index.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
-const ok = isRoot() || (!inCI && (console.warn('SKIP: BPF_BTF_LOAD needs root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the BTF loop oracle');
+const ok = requireRoot('BPF_BTF_LOAD needs root');
 
 const INT: BtfType = { kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 };
 const member = (type: number): { name: string; type: number; bitsOffset: number; bitfieldSize: number } => ({ name: 'm', type, bitsOffset: 0, bitfieldSize: 0 });

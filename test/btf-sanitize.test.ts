@@ -12,7 +12,9 @@ import {
 } from '../elf/index.js';
 import { kernelBtfFeatures, kernelReadyBtf, loadBtf, probeBtfFeature, sanitizedForKernel } from '../loader/index.js';
 import { btfGraph } from './support/btf-graph.js';
-import { isRoot } from './support/references.js';
+import { isRoot, requireRoot } from './support/references.js';
+
+const asRoot = requireRoot();
 
 const FEATURES = Object.keys(ALL_BTF_FEATURES) as BtfFeature[];
 const features: fc.Arbitrary<BtfFeatures> = fc.record(Object.fromEntries(FEATURES.map((f) => [f, fc.boolean()])) as Record<BtfFeature, fc.Arbitrary<boolean>>);
@@ -109,7 +111,7 @@ describe('BTF sanitising (elf)', () => {
   });
 });
 
-describe.skipIf(!isRoot())('BTF sanitising against the live kernel', () => {
+describe.skipIf(!asRoot)('BTF sanitising against the live kernel', () => {
   const live = isRoot() ? kernelBtfFeatures() : ALL_BTF_FEATURES;
 
   it('the probes agree with the kernel: a graph using every feature loads as it is exactly when each probe says yes', () => {

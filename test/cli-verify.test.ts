@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lastLogLine, LoadError, loadProgram } from '../loader/index.js';
 import { sys } from '../src/internal.js';
-import { isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
+
+const asRoot = requireRoot();
 
 const CLI = join(import.meta.dirname, '../dist/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-cli-verify-'));
@@ -83,7 +85,7 @@ describe('tsbpf verify', () => {
     expect(tsbpf('--type', 'xdp').status).toBe(2);
   });
 
-  it.skipIf(!isRoot())('says what the live kernel says on programs the model decides', () => {
+  it.skipIf(!asRoot)('says what the live kernel says on programs the model decides', () => {
     for (const [name, file] of Object.entries(cases)) {
       const bytes = new Uint8Array(spawnSync('cat', [file]).stdout);
       let kernel: { verdict: string; errno: string | null; message: string | null };
@@ -100,7 +102,7 @@ describe('tsbpf verify', () => {
     }
   });
 
-  it.skipIf(!isRoot())('runs where bpf(2) is refused: as an unprivileged user', () => {
+  it.skipIf(!asRoot)('runs where bpf(2) is refused: as an unprivileged user', () => {
     // unprivileged_bpf_disabled and no CAP_BPF: this user cannot call bpf(2) at all.
     const r = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'node', CLI, 'verify', cases.unreachable, '--type', 'socket_filter', '--json'],
       { encoding: 'utf8', cwd: dir });

@@ -6,10 +6,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { runArgsProgram } from './support/lang-kernel.js';
 import { evaluate, inputArb, printProgram, programArb } from './support/lang-programs.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
-const ok = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the compiler property test');
+const ok = requireRoot();
 
 describe.skipIf(!ok)('compiled programs agree with the reference evaluator in the kernel', () => {
   it('random programs of the integer subset (expressions, locals, branches, loops)', () => {

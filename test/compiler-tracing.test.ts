@@ -14,9 +14,9 @@ import { readObject } from '../elf/index.js';
 import { CompileError, compileSource } from '../src/compiler/index.js';
 import { eventsRoot, generateRecordType, parseFormat } from '../src/compiler/tracepoint-format.js';
 import { runArgsProgram } from './support/lang-kernel.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const kernel = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
+const kernel = requireRoot();
 const HEAD = "import { arrayMap, hashMap, kprobe, kretprobe, uprobe, uretprobe, ringBuf, socketFilter, tracepoint, zero, type Arr, type char, type u8, type u16, type u32, type u64, type s32, type s64 } from 'tsbpf/lang';\n";
 const ARGS = 'export const args = arrayMap<u64>({ maxEntries: 4 });\nexport const out = arrayMap<u64>({ maxEntries: 1 });\n';
 const program = (decls: string, body: string): string => `${HEAD}${ARGS}${decls}

@@ -11,9 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { CompileError, compileSource, typeCheck } from '../src/compiler/index.js';
 import { runArgsProgram } from './support/lang-kernel.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
-const kernel = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
+const kernel = requireRoot();
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-compiler-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -13,7 +13,9 @@ import { SyscallError } from '../loader/index.js';
 import { sys } from '../src/internal.js';
 import { asm, defineObject, DslError, fn, program, R0 } from '../src/dsl/index.js';
 import { MAX_INSNS, MAX_NESTING } from '../src/dsl/program/limits.js';
-import { isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
+
+const asRoot = requireRoot();
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { tsbpf: string } };
 const bin = resolve(pkg.bin.tsbpf);
@@ -161,7 +163,7 @@ describe('the instruction limit in the DSL', () => {
   }, 120_000);
 });
 
-describe.skipIf(!isRoot())('the kernel agrees on the limit (BPF_PROG_LOAD)', () => {
+describe.skipIf(!asRoot)('the kernel agrees on the limit (BPF_PROG_LOAD)', () => {
   /** errno of loading `count` instructions: `r0 = 0; exit` and then dead code. */
   function loadErrno(count: number): string {
     const insns: Instruction[] = [{ kind: 'alu', op: 'mov', width: 64, dst: 0, src: { kind: 'imm', value: 0 } } as Instruction, { kind: 'exit' } as Instruction];

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   type BtfType, type BtfTypes, decodeBtf, dedupBtf, LinkError, linkObjects, linkToObject, readElf, readObject, writeObject,
 } from '../elf/index.js';
-import { isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 import { vmlinuxHeaderDir } from './support/vmlinux-h.js';
 
 const FIX = 'fixtures';
@@ -122,7 +122,7 @@ describe.skipIf(!haveBpftool)('tsbpf link = bpftool gen object (libbpf 1.1 linke
   });
 });
 
-const canLoad = haveBpftool && isRoot() && existsSync('/sys/fs/bpf');
+const canLoad = haveBpftool && requireRoot() && existsSync('/sys/fs/bpf');
 describe.skipIf(!canLoad)('linked objects load like bpftool\'s (bpftool prog loadall + dump xlated)', () => {
   const norm = (s: string): string => s.replace(/map\[id:\d+\]/g, 'map[id:N]');
   const pinRoot = `/sys/fs/bpf/tsbpf-link-${process.pid}`;

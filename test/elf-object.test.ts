@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decodeBtf, readObject, writeObject } from '../elf/index.js';
-import { isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 interface Fixture {
@@ -68,7 +68,7 @@ describe('readObject on the clang-19 fixtures', () => {
   }
 });
 
-const canLoad = requireReferences('bpftool') && isRoot() && existsSync('/sys/fs/bpf');
+const canLoad = requireReferences('bpftool') && requireRoot() && existsSync('/sys/fs/bpf');
 describe.skipIf(!canLoad)('writeObject(readObject(x)) loads like x (bpftool prog loadall + dump xlated)', () => {
   // One test per fixture, so that each stays short on a loaded machine.
   const norm = (s: string): string => s.replace(/map\[id:\d+\]/g, 'map[id:N]');

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ProgType } from '../loader/index.js';
 import { notAvailable, programTypeRefusal, type Refusal } from './support/kernel-features.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { inCI, requireReferences, requireRoot, run } from './support/references.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 const BUILD = join(FIX, 'build.sh');
@@ -41,8 +41,7 @@ const toolchain = Object.fromEntries(
 );
 
 const haveTools = requireReferences('clang-19', 'llvm-strip-19', 'llvm-readelf-19', 'bpftool');
-if (inCI && !isRoot()) throw new Error('CI=true requires root to load the fixtures');
-const canLoad = haveTools && (isRoot() || (console.warn('SKIP: loading the fixtures needs root'), false)) && existsSync('/sys/fs/bpf');
+const canLoad = haveTools && requireRoot('loading the fixtures needs root') && existsSync('/sys/fs/bpf');
 
 // The objects are compiled against the vendored kernel BTF (fixtures/btf/vmlinux.btf.gz), not the
 // running kernel's, so a byte-identical rebuild needs only the same clang; the objects load on any

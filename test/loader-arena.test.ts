@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { attachOptionsForSection, attachProgram, kernelBtf, loadObject, MapType } from '../loader/index.js';
 import { mapTypeRefusal, notAvailable } from './support/kernel-features.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('bpftool', 'llvm-objdump-19', 'llvm-readelf-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
+const ok = requireReferences('bpftool', 'llvm-objdump-19', 'llvm-readelf-19') && requireRoot();
 const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'arena_counter.bpf.o');
 const PIN = `/sys/fs/bpf/tsbpf-test-arena-${process.pid}`;
 const MAP_EXTRA = 1n << 44n; // __ulong(map_extra, 1ull << 44) in fixtures/src/arena_counter.bpf.c

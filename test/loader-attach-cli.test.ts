@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSkeleton, probeHelper, probeMapType, probeProgramType, ProgType } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { tsbpf: string } };
 const bin = pkg.bin.tsbpf;
@@ -40,8 +40,7 @@ describe('CLI usage errors (no kernel needed)', () => {
   });
 });
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the attach CLI tests');
+const ok = requireReferences('bpftool') && requireRoot();
 
 describe.skipIf(!ok)('CLI on the live kernel', () => {
   it('run: retval, duration and data out match bpftool prog run of the same program', () => {

@@ -14,12 +14,11 @@ import {
 import { sys } from '../src/internal.js';
 
 import { countInto, createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
 const { bpf, BpfCommand, encodeAttr, ObjInfoAttr, pointee } = sys;
 
-const ok = requireReferences('bpftool', 'gcc') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the attach tests');
+const ok = requireReferences('bpftool', 'gcc') && requireRoot();
 
 const PID = process.pid;
 /** r0 = tgid; skip to the end (the last `exit`) unless it is this process. */

@@ -5,10 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assessBpfAccess, bpfAccess, effectiveCapabilities } from '../loader/index.js';
-import { inCI, isRoot, requireReferences } from './support/references.js';
+import { requireReferences, requireRoot } from './support/references.js';
 
-const canDrop = requireReferences('setpriv', 'bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the capability tests');
+const canDrop = requireReferences('setpriv', 'bpftool') && requireRoot();
 
 describe('bpfAccess', () => {
   it('reads the effective set as /proc/self/status shows it', () => {

@@ -20,15 +20,14 @@ import { readObject } from '../elf/index.js';
 import { decodeInstructions, type Instruction } from '../isa/index.js';
 import { type CoreRelocationResult, type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from '../loader/index.js';
 import { expectSameAsLibbpf, parseLibbpfCoreLog } from './loader-core-libbpf-log.js';
-import { inCI, isRoot, requireReferences } from './support/references.js';
+import { requireReferences, requireRoot } from './support/references.js';
 
 interface ManifestFixture { name: string; file: string; core_relos: unknown[]; loads: boolean }
 const manifest = JSON.parse(readFileSync(new URL('../fixtures/manifest.json', import.meta.url), 'utf8')) as { fixtures: ManifestFixture[] };
 const coreFixtures = manifest.fixtures.filter((f) => f.core_relos.length > 0);
 const fixturePath = (f: ManifestFixture): string => new URL(`../fixtures/${f.file}`, import.meta.url).pathname;
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: CO-RE kernel oracle needs root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the CO-RE kernel oracle');
+const ok = requireReferences('bpftool') && requireRoot('CO-RE kernel oracle needs root');
 
 /** UAPI context structs whose loads the verifier rewrites (convert_ctx_accesses). */
 const CTX_TYPES = new Set(['__sk_buff', 'xdp_md', 'bpf_sock_addr', 'bpf_sock_ops', 'sk_msg_md', 'bpf_sk_lookup',

@@ -16,10 +16,9 @@ import { readObject } from '../elf/index.js';
 import { CoreError, type CoreRelocationResult, loadKernelCoreTarget, relocateObjectCore } from '../loader/index.js';
 import { expectSameAsLibbpf, parseLibbpfCoreLog } from './loader-core-libbpf-log.js';
 import { type CoreCase, coreCase, emitLocal, emitTarget } from './loader-core-layouts.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: the libbpf harness creates maps: needs root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the CO-RE layout oracle');
+const ok = requireReferences('clang-19') && requireRoot('the libbpf harness creates maps: needs root');
 
 const CFLAGS = ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', '-Wno-unused-value', '-c'];
 

@@ -7,10 +7,9 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MapType, PerfBuffer, ProgType, RingBuffer, readTracePipe, testRun } from '../loader/index.js';
 import { createMap, loadRaw, lookupU64 } from './support/bpf-raw.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
-const ok = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the event stream tests');
+const ok = requireRoot();
 
 const MAGIC = 0x1122334455667788n;
 const PACKET = new Uint8Array(64);

@@ -8,10 +8,9 @@ import {
   AttachError, attachCgroup, attachRawTracepoint, AttachType, attachTracepoint, loadObject, loadProgram, MapType, ProgType, RingBuffer, testRun,
 } from '../loader/index.js';
 import { assemble, createMap } from './support/bpf-raw.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
-const ok = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the fd leak test');
+const ok = requireRoot();
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
 

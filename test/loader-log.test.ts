@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BpfCollection, loadObject, type LoaderLog, type LoaderLogLevel, setLoaderLog } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('bpftool', 'clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the loader log tests');
+const ok = requireReferences('bpftool', 'clang-19') && requireRoot();
 
 interface ManifestFixture { name: string; file: string; core_relos: unknown[]; loads: boolean }
 const manifest = JSON.parse(readFileSync(new URL('../fixtures/manifest.json', import.meta.url), 'utf8')) as { fixtures: ManifestFixture[] };

@@ -15,13 +15,12 @@ import { loadObject, MapSizingError, MapType, sizeMaps } from '../loader/index.j
 import { ringbufMaxEntries } from '../loader/ringbuf-size.js';
 import { readObject } from '../elf/index.js';
 import { readFileSync } from 'node:fs';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 import { xlatedInfo } from './support/prog-xlated.js';
 
 const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'map_sized.bpf.o');
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
-const live = requireReferences('cc') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the loader tests');
+const live = requireReferences('cc') && requireRoot();
 
 const SIZES = { stack_counts: { maxEntries: 64 }, stacks: { maxEntries: 32, valueSize: 127 * 8 }, events: { maxEntries: 4096 } };
 

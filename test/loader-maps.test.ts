@@ -15,10 +15,9 @@ import {
 } from '../loader/index.js';
 import { array, char, defineObject, hashMap, program, u8 as u8DSL } from '../src/index.js';
 import { inetNtop4 } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the loader tests');
+const ok = requireReferences('bpftool') && requireRoot();
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const FIX = join(import.meta.dirname, '..', 'fixtures');

@@ -18,12 +18,11 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { internalMapName, loadObject } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 import { xlatedInfo } from './support/prog-xlated.js';
 import { normalizedXlatedBatch } from './support/xlated.js';
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the loader tests');
+const ok = requireReferences('bpftool') && requireRoot();
 
 const FIX = join(import.meta.dirname, '..', 'fixtures');
 interface Fixture { name: string; file: string; loads: boolean; programs: { name: string }[]; maps: { name: string; type: string; declared_in: string }[] }

@@ -8,10 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadError, loadObject } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('clang-19', 'bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the loader tests');
+const ok = requireReferences('clang-19', 'bpftool') && requireRoot();
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const ROOT = `/sys/fs/bpf/tsbpf-test-pin-rollback-${process.pid}`;

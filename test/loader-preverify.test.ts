@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadError, loadObject, type Preverifier, type PreverifyVerdict } from '../loader/index.js';
 import { modelPreverifier } from '../src/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-preverify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const live = requireReferences('clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
+const live = requireReferences('clang-19') && requireRoot();
 
 const SOURCE = `#include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>

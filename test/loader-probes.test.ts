@@ -9,10 +9,9 @@ import { MapType, probeHelper, probeKernel, probeMapType, probeProgramType, Prog
 import { createMap, loadRaw } from './support/bpf-raw.js';
 import { notAvailable } from './support/kernel-features.js';
 import { bpfRaw, BpfCommand, close, encodeAttr, errnoName, MapCreateAttr, MapFlag } from '../loader/sys/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the probe tests');
+const ok = requireReferences('bpftool') && requireRoot();
 
 const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
 

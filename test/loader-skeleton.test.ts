@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateSkeleton, tsTypeOf } from '../loader/index.js';
 import { readObject } from '../elf/index.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
 const OBJ = 'fixtures/obj';
 const dir = join('test', `.skel-${process.pid}`);
@@ -67,8 +67,7 @@ describe('gen skeleton', () => {
   });
 });
 
-const live = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the skeleton end-to-end tests');
+const live = requireRoot();
 
 /** Imports a freshly generated skeleton module (its types were checked by tsc above). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { kernelBtf, loadObject, planStructOps, StructOpsError } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 import { transferWithCongestionControl } from './support/tcp-transfer.js';
 
-const ok = requireReferences('bpftool', 'python3', 'clang-19') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
+const ok = requireReferences('bpftool', 'python3', 'clang-19') && requireRoot();
 const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'struct_ops_tcp_cc.bpf.o');
 const available = (): string[] => readFileSync('/proc/sys/net/ipv4/tcp_available_congestion_control', 'utf8').trim().split(/\s+/);
 // The kernel's state of the struct_ops map as `bpftool struct_ops dump` reports it (INIT, INUSE, TOBEFREE).

@@ -11,10 +11,9 @@ import {
 } from '../loader/sys/index.js';
 import { ProgType } from '../loader/index.js';
 import { loadRaw } from './support/bpf-raw.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the syscall shim tests');
+const ok = requireReferences('bpftool') && requireRoot();
 
 function createArray(name: string, flags = 0, entries = 4): number {
   return bpf(BpfCommand.MAP_CREATE, encodeAttr(MapCreateAttr, {

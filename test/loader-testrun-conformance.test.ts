@@ -14,12 +14,11 @@ import {
 import { sys } from '../src/internal.js';
 
 import { createMap } from './support/bpf-raw.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
 const { bpf, BpfCommand, encodeAttr, MapElemAttr, objectName, pointee, ProgLoadAttr } = sys;
 
-const ok = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the in-kernel conformance runs');
+const ok = requireRoot();
 
 const SUITE = fileURLToPath(new URL('./vendor/bpf-conformance/tests/', import.meta.url));
 const KERNEL = fileURLToPath(new URL('./data/isa/kernel-6.18-conformance.json', import.meta.url));

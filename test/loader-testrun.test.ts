@@ -10,10 +10,9 @@ import { sys } from '../src/internal.js';
 import { Vm } from '../vm/index.js';
 import { parseInstructionLlvm } from '../elf/index.js';
 import { loadRaw } from './support/bpf-raw.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
-const ok = requireReferences('bpftool') && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the test-run tests');
+const ok = requireReferences('bpftool') && requireRoot();
 
 function ipv4Udp(dport: number, payload = 'hello'): Uint8Array {
   const b = Buffer.alloc(14 + 20 + 8 + payload.length);

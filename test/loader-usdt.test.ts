@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachOptionsForSection, attachUsdt, encodeUsdtSpec, loadObject, parseUsdtArgs, readUsdtNotes, USDT_SPECS_MAP } from '../loader/index.js';
-import { inCI, isRoot, requireReferences, run } from './support/references.js';
+import { inCI, requireReferences, requireRoot, run } from './support/references.js';
 
 const OBJ = join(import.meta.dirname, '..', 'fixtures', 'obj', 'usdt_args.bpf.o');
 // <sys/sdt.h> is Debian's systemtap-sdt-dev (.ci/install-references installs it with dtrace).
@@ -21,7 +21,7 @@ const hasSdt = ['/usr/include/sys/sdt.h', `/usr/include/${process.arch === 'arm6
 if (!hasSdt && inCI) throw new Error('CI=true requires <sys/sdt.h> (systemtap-sdt-dev)');
 if (!hasSdt) console.warn('SKIP: <sys/sdt.h> missing (apt-get install systemtap-sdt-dev)');
 const ok = requireReferences('cc', 'readelf') && hasSdt;
-const live = ok && process.arch === 'x64' && (isRoot() || (!inCI && (console.warn('SKIP: not root'), false)));
+const live = ok && process.arch === 'x64' && requireRoot();
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-usdt-'));
 const target = join(dir, 'usdt-target');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

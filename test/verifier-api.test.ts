@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { LoadError, loadProgram } from '../loader/index.js';
 import { verify } from '../verifier/index.js';
-import { isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
+
+const asRoot = requireRoot();
 
 type Slot = [number, number, number, number, number];
 function bytes(slots: readonly Slot[]): Uint8Array {
@@ -42,7 +44,7 @@ describe('verify()', () => {
     expect(verify(PROGRAMS['no stack']!, { progType: 'xdp', privileged: false })).toMatchObject({ accepted: null, notModelled: 'unprivileged loads' });
   });
 
-  it.skipIf(!isRoot())('stats: processed insns, states and stack depth as the kernel prints them', () => {
+  it.skipIf(!asRoot)('stats: processed insns, states and stack depth as the kernel prints them', () => {
     for (const [name, insns] of Object.entries(PROGRAMS)) {
       let kernel;
       try {

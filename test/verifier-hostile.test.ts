@@ -10,11 +10,10 @@
 import { describe, expect, it } from 'vitest';
 import { encodeInstructions } from '../isa/index.js';
 import { verifyProgram } from '../verifier/index.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 import { assembleCase as assemble, kernelVerify } from './support/verifier-live.js';
 
-const canLoad = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the kernel comparisons');
+const canLoad = requireRoot();
 
 const BRANCHES = 20;
 const JUMPS = 8200;

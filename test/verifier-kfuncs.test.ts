@@ -7,10 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { Instruction } from '../isa/index.js';
 import { kernelBtf } from '../loader/index.js';
 import { KFUNCS, kfuncAvailable, PROBED_PROG_TYPES } from '../verifier/tables/kfuncs.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 import { kernelVerify } from './support/verifier-live.js';
 
-const canLoad = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
+const canLoad = requireRoot();
 
 describe('kfunc table', () => {
   it('names kernel functions tagged bpf_kfunc', () => {

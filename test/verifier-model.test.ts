@@ -10,14 +10,13 @@ import { encodeInstructions } from '../isa/index.js';
 import { verifyProgram } from '../verifier/index.js';
 import { kernelBtf } from '../loader/index.js';
 
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 import { seededRng } from './support/seeded-rng.js';
 import { modelCases } from './support/verifier-cases.js';
 import { randomProgram } from './support/verifier-random.js';
 import { assembleCase as assemble, createLiveMaps, kernelVerify, type KernelVerdict, withoutPrecisionMarks } from './support/verifier-live.js';
 
-const canLoad = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the kernel comparisons');
+const canLoad = requireRoot();
 
 /** What both must agree on. The kernel prints no instruction for the complexity limit; a truncated log (ENOSPC) hides its errno. */
 function comparable(k: KernelVerdict): Record<string, unknown> {

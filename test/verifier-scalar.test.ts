@@ -16,7 +16,7 @@ import { knownScalar, type Scalar, scalarContains, syncBounds, unknownScalar } f
 import {
   type Tnum, tnumAdd, tnumAnd, tnumContains, tnumMul, tnumOr, tnumSub, tnumXor,
 } from '../verifier/scalar/tnum.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
 const U64 = (1n << 64n) - 1n;
 const { bpf, BpfCommand, encodeAttr, pointee, ProgLoadAttr } = sys;
@@ -226,8 +226,7 @@ function loadWithLog(insns: Instruction[]): { ok: boolean; log: string } {
   return { ok, log: log.cString() };
 }
 
-const canLoad = isRoot() || (!inCI && (console.warn('SKIP: loading programs needs root'), false));
-if (inCI && !isRoot()) throw new Error('CI=true requires root for the kernel comparisons');
+const canLoad = requireRoot();
 
 describe.skipIf(!canLoad)('scalar states against the live kernel', () => {
   it('after every ALU instruction of random programs, the kernel prints the model\'s state', () => {

@@ -11,13 +11,14 @@ import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoadError, loadObject } from '../loader/index.js';
-import { isRoot, requireReferences, run } from './support/references.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-verify-rep-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tsbpf = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 const ok = requireReferences('clang-19', 'python3');
+const asRoot = requireRoot();
 
 // A lookup result dereferenced without a null check (line 17), and a program that is fine.
 const C_SOURCE = `#include <linux/bpf.h>
@@ -120,7 +121,7 @@ for c in d.getElementsByTagName('testcase'):
     expect(summary.trim().split('\n')).toEqual(['peek 17 EACCES', 'fine - pass']);
   });
 
-  it.skipIf(!isRoot())('the line both outputs name is the line the kernel names for the rejection', () => {
+  it.skipIf(!asRoot)('the line both outputs name is the line the kernel names for the rejection', () => {
     let log = '';
     try {
       loadObject(obj, { logLevel: 1 }).close();
@@ -145,7 +146,7 @@ for c in d.getElementsByTagName('testcase'):
     expect(existsSync(out)).toBe(true);
   });
 
-  it.skipIf(!isRoot())('tsbpf build: the kernel refuses that program with the same message at the same line', () => {
+  it.skipIf(!asRoot)('tsbpf build: the kernel refuses that program with the same message at the same line', () => {
     const out = join(dir, 'nullcheck-kernel.o');
     expect(tsbpf('build', tsProg, '-o', out, '--no-verify').status).toBe(0);
     try {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseInstructionLlvm } from '../elf/index.js';
 import { encodeInstructions } from '../isa/index.js';
-import { inCI, isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
 const bin = (JSON.parse(readFileSync('package.json', 'utf8')) as { bin: { tsbpf: string } }).bin.tsbpf;
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-vm-cli-'));
@@ -75,7 +75,7 @@ describe('tsbpf run --interp', () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ retval: 0, fault: null, printk: [expect.stringMatching(/hello/i)] });
   });
 
-  const root = isRoot() || (!inCI && (console.warn('SKIP: not root'), false));
+  const root = requireRoot();
   it.skipIf(!root)('prog_xdp.bpf.o xdp_count: the vm gives the kernel test run\'s retval and data out', () => {
     const data = udp();
     const k = tsbpf('run', 'fixtures/obj/prog_xdp.bpf.o', '--prog', 'xdp_count', '--data', data, '--json');

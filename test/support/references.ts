@@ -15,6 +15,17 @@ export function isRoot(): boolean {
 }
 
 /**
+ * Returns true as root. Otherwise: in CI throws (CI runs as root, so a skip there would hide a
+ * whole file); elsewhere prints why and returns false for `describe.skipIf(!ok)`.
+ */
+export function requireRoot(why = 'loading BPF programs needs root (CAP_BPF)'): boolean {
+  if (isRoot()) return true;
+  if (inCI) throw new Error(`${why}; CI=true requires it`);
+  console.warn(`SKIP: ${why}`);
+  return false;
+}
+
+/**
  * Returns true when every named tool is present. When one is missing: in CI
  * throws (the suite fails); elsewhere prints why and returns false so that the
  * caller can `describe.skipIf(!ok)`.
