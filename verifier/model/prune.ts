@@ -47,6 +47,18 @@ function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
     && o.memSize === c.memSize && o.frameno === c.frameno && o.btfName === c.btfName && o.subprog === c.subprog && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
+function topRegsMayMatch(old: VerifierState, cur: VerifierState): boolean {
+  const o = old.frames[old.frames.length - 1]!.regs;
+  const c = cur.frames[cur.frames.length - 1]!.regs;
+  for (let r = 0; r < o.length; r++) {
+    const a = o[r]!;
+    const b = c[r]!;
+    if (a === b) continue;
+    if (a.type !== b.type || a.off !== b.off || a.s.varOff.value !== b.s.varOff.value || a.s.varOff.mask !== b.s.varOff.mask) return false;
+  }
+  return true;
+}
+
 function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
   if (exact) return regsExact(o, c, ids);
   if (o.type === 'not_init') return true;
@@ -94,6 +106,8 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean): bo
 /** Whether `cur` is covered by the verified `old` (exact: identical, for loop detection). */
 export function statesEqual(old: VerifierState, cur: VerifierState, exact: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
+  // states_maybe_looping's quick test first: most exact comparisons fail on a register's value.
+  if (exact && !topRegsMayMatch(old, cur)) return false;
   const ids = new IdMap();
   for (let f = 0; f < old.frames.length; f++) {
     const of = old.frames[f]!;

@@ -81,7 +81,20 @@ type EveryRegField = { [K in keyof Required<RegState>]: RegState[K] };
 /** The same for the flags: a trust flag dropped by a clone made the current task untrusted. */
 type EveryRegFlag = { [K in keyof Required<RegFlags>]: RegFlags[K] };
 
+/** Every not_init register of a cloned state: nothing reads its fields, and it is frozen, so that
+ * code that writes into a register in place instead of replacing it fails loudly here. */
+const NOT_INIT_SHARED: RegState = (() => {
+  const r = notInit();
+  Object.freeze(r.flags);
+  Object.freeze(r.s.varOff);
+  Object.freeze(r.s);
+  return Object.freeze(r);
+})();
+
 export function cloneReg(r: RegState): RegState {
+  // Most registers of a state are not initialised: clones share one (states are cloned at every
+  // branch and checkpoint, and the copies kept alive dominated the model's garbage collection).
+  if (r.type === 'not_init') return NOT_INIT_SHARED;
   // Field by field, not a spread: every clone has one shape, and copying is several times faster
   // (states are cloned at every branch and checkpoint, 11 registers each).
   const f = r.flags;

@@ -216,8 +216,11 @@ export function syncBounds(s: Scalar): void {
   if (s.varOff.mask === U64_MAX && s.umin === 0n && s.umax === U64_MAX && s.smin === S64_MIN && s.smax === S64_MAX
     && s.u32min === 0n && s.u32max === U32_MAX && s.s32min === S32_MIN && s.s32max === S32_MAX) return;
   updateBounds(s);
+  const { smin, smax, umin, umax, s32min, s32max, u32min, u32max, varOff } = s;
   deduceBounds(s);
-  deduceBounds(s);
+  // The kernel deduces twice; when the first pass changed nothing the second cannot either.
+  if (s.smin !== smin || s.smax !== smax || s.umin !== umin || s.umax !== umax || s.s32min !== s32min
+    || s.s32max !== s32max || s.u32min !== u32min || s.u32max !== u32max || s.varOff !== varOff) deduceBounds(s);
   boundOffset(s);
   updateBounds(s);
 }
