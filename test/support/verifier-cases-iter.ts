@@ -62,6 +62,17 @@ export const iterCases: readonly ModelCase[] = [
   { name: 'iter_num stack read of the iterator', type: 'socket_filter', asm: [...numNew(), 'r0 = *(u64 *)(r10 - 8)', ...numDestroy(), ...done] },
   { name: 'iter_num overwritten, then next', type: 'socket_filter', asm: [...numNew(), 'r1 = 0', '*(u64 *)(r10 - 8) = r1', ...numNext(), ...done] },
   { name: 'iter_num partly overwritten, then destroy', type: 'socket_filter', asm: [...numNew(), 'r1 = 0', '*(u8 *)(r10 - 3) = r1', ...numDestroy(), ...done] },
+  {
+    name: 'iter_num nested loops', type: 'socket_filter',
+    asm: [...numNew(-8), ...numNext(-8), 'if r0 == 0 goto +14', ...numNew(-16), ...numNext(-16), 'if r0 == 0 goto +2', 'r0 = *(u32 *)(r0 + 0)', 'goto -6',
+      ...numDestroy(-16), 'goto -17', ...numDestroy(-8), ...done],
+  },
+  { name: 'iter_num loop broken out of early', type: 'socket_filter', asm: [...numNew(), ...numNext(), 'if r0 == 0 goto +3', 'r1 = *(u32 *)(r0 + 0)', 'if r1 == 5 goto +1', 'goto -7', ...numDestroy(), ...done] },
+  { name: 'iter_num loop that leaks the element pointer past destroy', type: 'socket_filter', asm: ['r6 = 0', ...numNew(), ...numNext(), 'if r0 == 0 goto +2', 'r6 = r0', 'goto -5', ...numDestroy(), 'if r6 == 0 goto +1', 'r0 = *(u32 *)(r6 + 0)', ...done] },
+  {
+    name: 'iter_num on the caller stack, next in a subprogram', type: 'socket_filter', functions: [{ start: 0 }, { start: 13 }],
+    asm: [...numNew(), 'r1 = r10', 'r1 += -8', 'call_local +5', ...numDestroy(), ...done, 'call_kfunc bpf_iter_num_next', 'r0 = 0', 'exit'],
+  },
   { name: 'iter_num in xdp', type: 'xdp', asm: [...numNew(), ...loop(['r0 = *(u32 *)(r0 + 0)']), ...numDestroy(), 'r0 = 2', 'exit'] },
   {
     name: 'iter_bits over a stack word', type: 'tracepoint',
