@@ -10,6 +10,12 @@ import { KFUNCS, kfuncAvailable, PROBED_PROG_TYPES } from '../verifier/tables/kf
 import { requireRoot } from './support/references.js';
 import { kernelVerify } from './support/verifier-live.js';
 
+/** Program types that need an attach type: a tracing program loads as a BPF iterator over tasks (BPF_TRACE_ITER; no fentry needed), a sock_addr program as connect4. */
+const PROBE_ATTACH: Readonly<Record<string, () => { expectedAttachType: number; attachBtfId?: number }>> = {
+  tracing: () => ({ expectedAttachType: 28, attachBtfId: kernelBtf().findByName('bpf_iter_task', 'FUNC')[0]! }),
+  cgroup_sock_addr: () => ({ expectedAttachType: 10 }),
+};
+
 const canLoad = requireRoot();
 
 describe('kfunc table', () => {
@@ -39,7 +45,7 @@ describe('kfunc table', () => {
         { kind: 'exit' } as Instruction,
       ];
       for (const type of PROBED_PROG_TYPES) {
-        const k = kernelVerify(type, insns);
+        const k = kernelVerify(type, insns, PROBE_ATTACH[type]?.());
         if (k.message === `calling kernel function ${name} is not allowed`) refused.push(`${name} ${type}`);
         if (kfuncAvailable(name, type) === false) expected.push(`${name} ${type}`);
       }

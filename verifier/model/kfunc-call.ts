@@ -13,6 +13,9 @@ import { btfPointer, isRcuReg, isTrustedReg } from './btf-pointer.js';
 import { checkPtrOffReg } from './memory.js';
 import { acquireReference, releaseReference } from './references.js';
 import { rcuLockKfunc } from './rcu.js';
+import { type IterArg, iterMethod, iterNextFork, iterNextReturn, processIterArg } from './iterators.js';
+import { castReturn, checkKernCtxArg, constantArg, isCastKfunc } from './casts.js';
+import type { VerifierState } from './state.js';
 
 const resolved = (btf: Btf, id: number): BtfType | undefined => btf.type(skipModifiers((x) => btf.type(x), id));
 
@@ -49,6 +52,10 @@ function isScalarStruct(btf: Btf, t: BtfType | undefined, depth: number): boolea
 interface ArgMeta {
   refObjId: number;
   releaseRegno: number;
+  /** The iterator of a next or destroy method. */
+  iter?: IterArg;
+  /** The value of a `__k` argument. */
+  constant?: bigint;
 }
 
 function checkArgs(env: Env, btf: Btf, name: string, e: KfuncEntry, params: readonly { readonly name: string; readonly type: number }[]): ArgMeta {
@@ -57,9 +64,14 @@ function checkArgs(env: Env, btf: Btf, name: string, e: KfuncEntry, params: read
   const rcu = e.flags.includes('rcu');
   const meta: ArgMeta = { refObjId: 0, releaseRegno: 0 };
   if (params.length > 5) notModelled(`kfunc ${name} with ${params.length} arguments`);
+  const method = iterMethod(e);
   params.forEach((p, i) => {
     const regno = i + 1;
     const reg = regs(env)[regno]!;
+    if (p.name.endsWith('__ign')) return;
+    if (i === 0 && method !== undefined) { meta.iter = processIterArg(env, btf, method, p.type); return; }
+    if (name === 'bpf_cast_to_kern_ctx') { checkKernCtxArg(reg, regno); return; }
+    if (p.name.endsWith('__k') && isCastKfunc(name)) { meta.constant = constantArg(reg, regno); return; }
     // Parameter name suffixes (__k, __sz, __nullable, __ign …) change how an argument is checked.
     if (/__[a-z]+$/.test(p.name) || /buf_size$/.test(p.name)) notModelled(`kfunc argument ${p.name} of ${name}`);
     const t = resolved(btf, p.type);
@@ -123,8 +135,12 @@ function returnReg(env: Env, btf: Btf, name: string, e: KfuncEntry, retType: num
   return r0;
 }
 
-/** check_kfunc_call for a call whose imm is a kernel BTF id (imm 0 is left to the walk). */
-export function checkKfuncCall(env: Env, btfId: number, moduleBtf: number): void {
+/**
+ * check_kfunc_call for a call whose imm is a kernel BTF id (imm 0 is left to the walk). An
+ * iterator's next method returns the state the walk queues (its active iteration); `loopEntry`
+ * gives the state kept at this call by an earlier iteration of the path.
+ */
+export function checkKfuncCall(env: Env, btfId: number, moduleBtf: number, loopEntry?: () => VerifierState | undefined): VerifierState | undefined {
   if (moduleBtf !== 0) notModelled('kfuncs of module BTF');
   const btf = env.opts.kernelBtf;
   if (btf === undefined) notModelled('kfunc calls without the kernel BTF');
@@ -143,5 +159,10 @@ export function checkKfuncCall(env: Env, btfId: number, moduleBtf: number): void
   if (meta.releaseRegno !== 0) releaseReference(env, meta.refObjId);
   const rs = regs(env);
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
-  rs[0] = returnReg(env, btf, name, e, proto.returnType);
+  if (meta.iter !== undefined && e.flags.includes('iterNext')) {
+    rs[0] = iterNextReturn(env, btf, name, proto.returnType, meta.iter);
+    return iterNextFork(env, meta.iter, loopEntry?.());
+  }
+  rs[0] = isCastKfunc(name) ? castReturn(env, btf, name, meta.constant) : returnReg(env, btf, name, e, proto.returnType);
+  return undefined;
 }

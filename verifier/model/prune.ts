@@ -8,6 +8,7 @@ import type { Scalar } from '../scalar/scalar.js';
 import { tnumIn } from '../scalar/tnum.js';
 import type { RegState } from './reg.js';
 import { isSpilledSlot } from './stack.js';
+import { iterSlotsSafe } from './iterators.js';
 import { Byte, type FrameState, SLOT_BYTES, slotAt, type VerifierState } from './state.js';
 
 /** A bijection between the ids of the old state and the current one (check_ids). */
@@ -93,6 +94,7 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean): bo
     if (i >= c.allocated) return false;
     if (ob !== cb) return false;
     if (idx !== SLOT_BYTES - 1) continue;
+    if (ob === Byte.Iter && !iterSlotsSafe(os.iter, cs.iter, (a, b) => ids.check(a, b))) return false;
     if (ob === Byte.Spill) {
       if (!isSpilledSlot(os) || !isSpilledSlot(cs)) return false;
       if (!regSafe(os.spilled!, cs.spilled!, ids, exact)) return false;

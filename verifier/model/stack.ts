@@ -21,6 +21,17 @@ function setSlot(frame: FrameState, spi: number, slot: StackSlot): void {
 
 export const isSpilledSlot = (slot: StackSlot): boolean => slot.bytes[SLOT_BYTES - 1] === Byte.Spill;
 
+/** A spilled register or an iterator (is_stack_slot_special): a partial write scrubs the whole slot. */
+const isSpecialSlot = (slot: StackSlot): boolean => isSpilledSlot(slot) || slot.bytes[SLOT_BYTES - 1] === Byte.Iter;
+
+/** Accesses the model leaves to the kernel: a variable offset or a helper over an iterator's bytes. */
+function checkNoIter(frame: FrameState, minOff: number, maxOff: number, what: string): void {
+  for (let i = minOff; i < maxOff; i++) {
+    const { spi, idx } = slotOf(i);
+    if (slotAt(frame, spi).bytes[idx] === Byte.Iter) notModelled(`${what} over an iterator on the stack`);
+  }
+}
+
 /** The frame grows to cover an access down to `minOff` (grow_stack_state). */
 export function growStack(frame: FrameState, minOff: number): void {
   if (-minOff > frame.allocated) frame.allocated = Math.ceil(-minOff / SLOT_BYTES) * SLOT_BYTES;
@@ -75,7 +86,7 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
     return;
   }
   const old = slotAt(frame, spi);
-  const bytes = isSpilledSlot(old) ? scrubbed(old) : [...old.bytes];
+  const bytes = isSpecialSlot(old) ? scrubbed(old) : [...old.bytes];
   const zero = (value !== undefined && isNullScalar(value)) || (value === undefined && stImm === 0);
   for (let i = 0; i < size; i++) bytes[(idx - i) % SLOT_BYTES] = zero ? Byte.Zero : Byte.Misc;
   setSlot(frame, spi, { bytes });
@@ -83,6 +94,7 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
 
 /** A store at a variable offset covering [minOff, maxOff) (check_stack_write_var_off). */
 export function stackWriteVar(frame: FrameState, minOff: number, maxOff: number, writingZero: boolean): void {
+  checkNoIter(frame, minOff, maxOff, 'a variable-offset stack write');
   for (let i = minOff; i < maxOff; i++) {
     const { spi, idx } = slotOf(i);
     const old = slotAt(frame, spi);
@@ -153,6 +165,7 @@ export function stackReadFixed(env: Env, frame: FrameState, off: number, size: n
 
 /** A load at a variable offset: bytes [minOff, maxOff) may be read (check_stack_read_var_off, privileged). */
 export function stackReadVar(frame: FrameState, minOff: number, maxOff: number): RegState {
+  checkNoIter(frame, minOff, maxOff, 'a variable-offset stack read');
   return readMisc(frame, minOff, maxOff);
 }
 
@@ -161,6 +174,7 @@ export function stackReadVar(frame: FrameState, minOff: number, maxOff: number):
  * everything may be read; a write turns zero and invalid bytes to misc and forgets spilled registers.
  */
 export function stackHelperAccess(frame: FrameState, minOff: number, maxOff: number, clobber: boolean): void {
+  checkNoIter(frame, minOff, maxOff, 'a helper access');
   if (!clobber) return;
   for (let i = minOff; i < maxOff; i++) {
     const { spi, idx } = slotOf(i);

@@ -7,7 +7,7 @@ import { formatTnum, tnumIsConst, tnumIsUnknown } from '../scalar/tnum.js';
 import { type RegState, regStr } from './reg.js';
 import { Byte, type FrameState, SLOT_BYTES, type VerifierState } from './state.js';
 
-const slotChar: Record<Byte, string> = { [Byte.Invalid]: '?', [Byte.Spill]: 'r', [Byte.Misc]: 'm', [Byte.Zero]: '0' };
+const slotChar: Record<Byte, string> = { [Byte.Invalid]: '?', [Byte.Spill]: 'r', [Byte.Misc]: 'm', [Byte.Zero]: '0', [Byte.Iter]: 'i' };
 
 /** print_reg_state: a register of frame `frameno`. */
 export function formatRegState(r: RegState, frameno: number): string {
@@ -46,6 +46,11 @@ export function formatFrameState(state: VerifierState, frame: FrameState): strin
     if (slot === undefined || slot.bytes.every((b) => b === Byte.Invalid)) continue;
     let types = slot.bytes.map((b) => slotChar[b]).join('');
     const at = ` fp${-(spi + 1) * SLOT_BYTES}=`;
+    if (slot.iter !== undefined) {
+      // Only an iterator's first slot prints, as the kernel's print_verifier_state does.
+      if (slot.iter.refObjId !== 0) out += `${at}iter_${slot.iter.type}(ref_id=${slot.iter.refObjId},state=${slot.iter.state},depth=${slot.iter.depth})`;
+      continue;
+    }
     if (slot.bytes[SLOT_BYTES - 1] === Byte.Spill && slot.spilled !== undefined) {
       // The bytes above a narrow spill print before the spilled register.
       types = types.slice(0, slot.bytes.indexOf(Byte.Spill));

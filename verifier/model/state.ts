@@ -9,8 +9,19 @@ export const MAX_BPF_STACK = 512;
 export const SLOT_BYTES = 8;
 export const SLOTS = MAX_BPF_STACK / SLOT_BYTES;
 
-/** Per-byte kinds of a stack slot (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO). */
-export const enum Byte { Invalid = 0, Spill = 1, Misc = 2, Zero = 3 }
+/** Per-byte kinds of a stack slot (the kernel's STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, STACK_ITER). */
+export const enum Byte { Invalid = 0, Spill = 1, Misc = 2, Zero = 3, Iter = 4 }
+
+/** The state of an open-coded iterator in the slots of its struct (iterators.ts; the kernel's spilled_ptr.iter). */
+export interface IterSlot {
+  /** The iterator struct's name without `bpf_iter_` (iter_type_str). */
+  readonly type: string;
+  /** The reference the iterator holds: set in its first (highest) slot only. */
+  readonly refObjId: number;
+  readonly state: 'active' | 'drained';
+  /** Iterations of the loop this state is in (iter.depth): not compared when pruning. */
+  readonly depth: number;
+}
 
 /**
  * One 8-byte slot. `bytes[i]` describes the byte at offset `-(spi*8) - 1 - i`
@@ -21,6 +32,8 @@ export interface StackSlot {
   readonly bytes: readonly Byte[];
   /** The spilled register when bytes[7] is Spill. */
   readonly spilled?: RegState;
+  /** The iterator when the bytes are Iter. */
+  readonly iter?: IterSlot;
 }
 
 export const EMPTY_SLOT: StackSlot = { bytes: [0, 0, 0, 0, 0, 0, 0, 0] };

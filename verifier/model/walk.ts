@@ -18,6 +18,8 @@ import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
 import { checkKfuncCall } from './kfunc-call.js';
+import { isIterNextCall, iterDepthsDiffer, iterLoopConverges } from './iterators.js';
+import { KFUNCS } from '../tables/kfuncs.js';
 import { mayGotoFallThrough, otherMayGotoIteration } from './may-goto.js';
 import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
@@ -197,6 +199,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const faults = new Map(input.faults.map((f) => [f.insnIndex, f]));
   const insns = decodeAll(input.slots, faults);
   const prune = prunePoints(insns);
+  // An iterator's next call is a forced checkpoint, where its loop converges.
+  const iterNext = new Set<number>();
+  insns.forEach((insn, i) => { if (insn?.kind === 'call' && insn.callee === 'kfunc' && insn.offset === 0 && isIterNextCall(input.options.kernelBtf, insn.imm, KFUNCS)) { iterNext.add(i); prune[i] = 1; } });
   const explored = new Map<number, Checkpoint[]>();
   let idGen = 0;
   let processed = 0;
@@ -258,7 +263,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     // A call that calls a callback always keeps a state: the callback's iterations converge there.
     const mayGoto = insns[idx]?.kind === 'mayGoto';
     // may_goto instructions are forced checkpoints too (mark_force_checkpoint).
-    const force = callsCallback(insns[idx]) || mayGoto;
+    const atIterNext = iterNext.size > 0 && iterNext.has(idx);
+    const force = callsCallback(insns[idx]) || mayGoto || atIterNext;
     let add = force;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
@@ -267,11 +273,13 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       let hit = false;
       if (sl.branches > 0) {
         // The kernel compares RANGE_WITHIN here; identical states are a stricter test.
-        if (mayGoto) {
+        if (atIterNext) {
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, false))) { sl.hits++; return true; }
+        } else if (mayGoto) {
           if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
         } else if (force && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
-          && !otherMayGotoIteration(sl.state, cur.state)) {
+          && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
           if (lastProcessed >= 0) env.insnIdx = lastProcessed;
           const top = cur.state.frames.length - 1;
@@ -397,7 +405,18 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           }
           if (insn.callee === 'kfunc') {
             // A call of an unresolved weak kfunc (imm 0) is left for the dead-code pass, which refuses it if reachable.
-            if (insn.imm === 0) uneliminatedKfunc = true; else checkKfuncCall(env, insn.imm, insn.offset);
+            if (insn.imm === 0) { uneliminatedKfunc = true; break; }
+            const active = checkKfuncCall(env, insn.imm, insn.offset, () => {
+              // The state kept here by an earlier iteration of this path (not the one this visit just kept).
+              const same = (o: VerifierState): boolean => o.frames.length === cur.state.frames.length && o.frames.every((f, i) => f.callsite === cur.state.frames[i]!.callsite);
+              return explored.get(idx)?.find((cp) => cp !== cur.parent && cp.branches > 0 && same(cp.state))?.state;
+            });
+            if (active !== undefined) {
+              // The drained path goes on; the active iteration is explored after it (process_iter_next_call).
+              if (cur.parent !== undefined) cur.parent.branches++;
+              pending.push({ state: active, insn: idx + 1, parent: cur.parent });
+              if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+            }
             break;
           }
           checkHelperInRcu(env, insn.imm);

@@ -5,7 +5,9 @@
 // "calling kernel function NAME is not allowed" is not available). A kfunc missing here, or a
 // program type outside PROBED_PROG_TYPES, is 'not modelled'.
 
-export type KfuncFlag = 'acquire' | 'release' | 'retNull' | 'trustedArgs' | 'rcu' | 'sleepable' | 'destructive';
+export type KfuncFlag = 'acquire' | 'release' | 'retNull' | 'trustedArgs' | 'rcu' | 'sleepable' | 'destructive'
+  /** KF_ITER_NEW, KF_ITER_NEXT, KF_ITER_DESTROY: the methods of an open-coded iterator (iterators.ts). */
+  | 'iterNew' | 'iterNext' | 'iterDestroy';
 
 export interface KfuncEntry {
   readonly flags: readonly KfuncFlag[];
@@ -18,12 +20,14 @@ export const PROBED_PROG_TYPES: readonly string[] = [
   'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock',
   'lwt_in', 'lwt_out', 'lwt_xmit', 'sock_ops', 'sk_skb', 'cgroup_device', 'sk_msg', 'raw_tracepoint', 'cgroup_sysctl',
   'sk_reuseport', 'flow_dissector', 'sk_lookup', 'syscall', 'netfilter',
+  // Probed with one attach type each (kfunc sets are per program type): an iterator (BPF_TRACE_ITER), connect4.
+  'tracing', 'cgroup_sock_addr',
 ];
 
 /** generic_kfunc_set (helpers.c): task and cgroup references. */
-const GENERIC = ['sched_cls', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_device', 'cgroup_sysctl', 'sk_lookup', 'syscall', 'netfilter'];
+const GENERIC = ['tracing', 'cgroup_sock_addr', 'sched_cls', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_device', 'cgroup_sysctl', 'sk_lookup', 'syscall', 'netfilter'];
 /** cpumask_kfunc_set (cpumask.c). */
-const CPUMASK = ['tracepoint', 'perf_event', 'sk_lookup', 'syscall', 'netfilter'];
+const CPUMASK = ['tracing', 'tracepoint', 'perf_event', 'sk_lookup', 'syscall', 'netfilter'];
 /** common_kfunc_set: every program type. */
 const COMMON = PROBED_PROG_TYPES;
 
@@ -44,6 +48,15 @@ export const KFUNCS: Readonly<Record<string, KfuncEntry>> = {
   bpf_cpumask_test_cpu: k(CPUMASK, 'rcu'),
   bpf_rcu_read_lock: k(COMMON),
   bpf_rcu_read_unlock: k(COMMON),
+  // common_kfunc_set: open-coded iterators (iterators.ts) and the cast kfuncs (casts.ts).
+  bpf_iter_num_new: k(COMMON, 'iterNew'),
+  bpf_iter_num_next: k(COMMON, 'iterNext', 'retNull'),
+  bpf_iter_num_destroy: k(COMMON, 'iterDestroy'),
+  bpf_iter_bits_new: k(COMMON, 'iterNew'),
+  bpf_iter_bits_next: k(COMMON, 'iterNext', 'retNull'),
+  bpf_iter_bits_destroy: k(COMMON, 'iterDestroy'),
+  bpf_cast_to_kern_ctx: k(COMMON),
+  bpf_rdonly_cast: k(COMMON),
 };
 
 /** Whether `name` is available to `progType`: undefined when the model does not know. */
