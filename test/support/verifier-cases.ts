@@ -8,6 +8,7 @@ import type { MapInfo } from '../../verifier/index.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
+import { kptrCases } from './verifier-cases-kptr.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
 
 export interface ModelCase {
@@ -277,5 +278,6 @@ export const modelCases: readonly ModelCase[] = [
   ...referenceCases,
   ...inferenceCases,
   ...kfuncCases,
+  ...kptrCases,
   ...mayGotoCases,
 ];

@@ -58,12 +58,27 @@ export interface LiveMaps {
   close(): void;
 }
 
+/** A map created with BTF for its key and value (raw BTF and the type ids), as the kernel then knows its special fields. */
+export interface BtfMapInfo extends MapInfo {
+  readonly btf: { readonly blob: Uint8Array; readonly keyType: number; readonly valueType: number };
+}
+
 export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
-  const owned = maps.map((m) => (m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
+  const owned = maps.map((m) => ('btf' in m ? btfMap(m as BtfMapInfo) : m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
   const info: Record<number, MapInfo> = {};
   // The kernel prints the map's name in state dumps.
   owned.forEach((o, i) => { info[o.fd] = { name: maps[i]!.frozenValue === undefined ? 'tsbpf_t' : 'tsbpf_ro', ...maps[i]! }; });
   return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
+}
+
+function btfMap(m: BtfMapInfo): { fd: number; close(): void } {
+  const btf = loadBtf(m.btf.blob);
+  try {
+    return BpfMap.create({ name: 'tsbpf_t', type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0,
+      btfFd: btf.fd, btfKeyTypeId: m.btf.keyType, btfValueTypeId: m.btf.valueType });
+  } finally {
+    btf.close();
+  }
 }
 
 /** A map with its value at key 0 written and then frozen, as libbpf loads .rodata. */

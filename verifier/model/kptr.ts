@@ -102,7 +102,7 @@ export function processKptrFunc(reg: RegState, regno: number): MapKptr {
 /** check_reg_type for bpf_kptr_xchg's destination (ARG_KPTR_XCHG_DEST). */
 export function checkKptrXchgDest(reg: RegState, regno: number): void {
   if (reg.type === 'map_value' && !reg.flags.maybeNull) return;
-  reject('EACCES', `R${regno} type=${regStr(reg)} expected=map_value, ptr_, ptr_, rcu_ptr_`);
+  reject('EACCES', `R${regno} type=${regStr(reg)} expected=map_value, ptr_`);
 }
 
 /** check_reg_type for bpf_kptr_xchg's new value (ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE), NULL aside. */
