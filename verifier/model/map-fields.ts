@@ -11,11 +11,21 @@ import type { RegState } from './reg.js';
 
 interface Field { readonly name: string; readonly off: number; readonly size: number; readonly kptr?: true }
 
-function fieldsOf(map: MapInfo | undefined): Field[] {
+const fieldCache = new WeakMap<MapInfo, readonly Field[]>();
+
+/** The map's special fields by offset (the kernel's btf_record), computed once per map. */
+function fieldsOf(map: MapInfo | undefined): readonly Field[] {
+  if (map === undefined) return [];
+  let fields = fieldCache.get(map);
+  if (fields === undefined) fieldCache.set(map, (fields = recordOf(map)));
+  return fields;
+}
+
+function recordOf(map: MapInfo): Field[] {
   const out: Field[] = [];
-  if (map?.spinLockOff !== undefined) out.push({ name: 'bpf_spin_lock', off: map.spinLockOff, size: 4 });
-  if (map?.timerOff !== undefined) out.push({ name: 'bpf_timer', off: map.timerOff, size: 16 });
-  for (const k of map?.kptrs ?? []) out.push({ name: 'kptr', off: k.off, size: 8, kptr: true });
+  if (map.spinLockOff !== undefined) out.push({ name: 'bpf_spin_lock', off: map.spinLockOff, size: 4 });
+  if (map.timerOff !== undefined) out.push({ name: 'bpf_timer', off: map.timerOff, size: 16 });
+  for (const k of map.kptrs ?? []) out.push({ name: 'kptr', off: k.off, size: 8, kptr: true });
   return out.sort((a, b) => a.off - b.off);
 }
 
