@@ -60,6 +60,8 @@ const nonNull = ['if r0 != 0 goto +2', 'r0 = 0', 'exit'];
 const tc = (name: string, asm: readonly string[], maps: readonly MapInfo[] = [TEST_REF]): ModelCase => ({ name: `kptr: ${name}`, type: 'sched_cls', maps, asm });
 const tp = (name: string, asm: readonly string[], maps: readonly MapInfo[] = [TASK]): ModelCase => ({ name: `kptr: ${name}`, type: 'tracepoint', maps, asm });
 
+const sleepable = (name: string, asm: readonly string[]): ModelCase => ({ name: `kptr: sleepable, ${name}`, type: 'kprobe', sleepable: true, maps: [TASK], asm });
+
 export const kptrCases: readonly ModelCase[] = [
   // Loads.
   tc('untrusted load, null check, read a member', [...value, 'r1 = *(u64 *)(r6 + 0)', 'if r1 == 0 goto +1', `r0 = *(u32 *)(r1 + ${refKfunc('b')})`, ...done]),
@@ -116,4 +118,8 @@ export const kptrCases: readonly ModelCase[] = [
   tp('untrusted task acquired', [...value, 'r1 = *(u64 *)(r6 + 8)', 'if r1 == 0 goto +2', 'call_kfunc bpf_task_acquire', ...nonNull, 'r1 = r0', 'call_kfunc bpf_task_release', ...done]),
   tp('RCU task passed to this_cpu_ptr', [...value, 'r1 = *(u64 *)(r6 + 0)', 'if r1 == 0 goto +1', 'call 154', ...done]),
   tp('NULL passed to per_cpu_ptr', ['r1 = 0', 'r2 = 0', 'call 153', ...done]),
+  // A sleepable program is in an RCU read section only between bpf_rcu_read_lock and unlock.
+  sleepable('referenced load outside a read section', [...value, 'r1 = *(u64 *)(r6 + 0)', 'r0 = *(u32 *)(r1 + 0)', ...done]),
+  sleepable('referenced load inside a read section', [...value, 'call_kfunc bpf_rcu_read_lock', 'r1 = *(u64 *)(r6 + 0)', 'r0 = *(u32 *)(r1 + 0)', ...done]),
+  sleepable('untrusted load inside a read section', [...value, 'call_kfunc bpf_rcu_read_lock', 'r1 = *(u64 *)(r6 + 8)', 'r0 = *(u32 *)(r1 + 0)', ...done]),
 ];

@@ -21,6 +21,8 @@ export interface ModelCase {
   readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
   /** Loaded with BPF_F_STRICT_ALIGNMENT. */
   readonly strictAlignment?: boolean;
+  /** Loaded with BPF_F_SLEEPABLE. */
+  readonly sleepable?: boolean;
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };

@@ -115,7 +115,7 @@ export function functionsBtf(functions: readonly CaseFunction[]): Uint8Array {
   return new Uint8Array(Buffer.concat([header, types, Buffer.from(strings, 'latin1')]));
 }
 
-export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean } = {}): KernelVerdict {
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean; sleepable?: boolean } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
   const log = pointee(4 << 20);
@@ -127,7 +127,7 @@ export function kernelVerify(progType: string, insns: readonly Instruction[], op
     const attr = encodeAttr(ProgLoadAttr, {
       prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
       log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
-      prog_flags: options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0,
+      prog_flags: (options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0) | (options.sleepable === true ? 16 /* BPF_F_SLEEPABLE */ : 0),
       ...(btf === undefined ? {} : { prog_btf_fd: btf.fd, func_info_rec_size: 8, func_info: pointee(funcInfo!), func_info_cnt: functions!.length }),
     });
     const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);
