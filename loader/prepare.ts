@@ -9,7 +9,7 @@ import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
 import { internalMapName } from './internal-map-name.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
-import { mapValueFields } from './map-value-fields.js';
+import { type MapKptrField, mapValueFields } from './map-value-fields.js';
 import type { MapSpec } from './maps.js';
 import { type RelocationTargets, relocateProgram } from './relocate.js';
 
@@ -22,6 +22,7 @@ export interface PreparedMap extends Pick<MapSpec, 'name' | 'type' | 'keySize' |
   readonly valueFieldsKnown?: boolean;
   readonly spinLockOff?: number;
   readonly timerOff?: number;
+  readonly kptrs?: readonly MapKptrField[];
   /** Special fields besides the lock and timer (kptrs, graph roots …), by kind. */
   readonly otherFields?: readonly string[];
 }

@@ -7,7 +7,7 @@ import { kernelBtf } from '../../loader/index.js';
 import type { ModelCase } from './verifier-cases.js';
 
 /** Byte offset and the struct size of `member` of the kernel struct `struct`. */
-function member(struct: string, name: string): { off: number; structSize: number } {
+export function member(struct: string, name: string): { off: number; structSize: number } {
   const btf = kernelBtf();
   const t = btf.type(btf.findByName(struct, 'STRUCT')[0] ?? 0);
   if (t?.kind !== 'STRUCT') throw new Error(`kernel BTF has no struct ${struct}`);

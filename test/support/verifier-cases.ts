@@ -8,6 +8,7 @@ import type { MapInfo } from '../../verifier/index.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
+import { kptrCases } from './verifier-cases-kptr.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
 import { iterCases } from './verifier-cases-iter.js';
 
@@ -21,6 +22,8 @@ export interface ModelCase {
   readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
   /** Loaded with BPF_F_STRICT_ALIGNMENT. */
   readonly strictAlignment?: boolean;
+  /** Loaded with BPF_F_SLEEPABLE. */
+  readonly sleepable?: boolean;
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
@@ -278,6 +281,7 @@ export const modelCases: readonly ModelCase[] = [
   ...referenceCases,
   ...inferenceCases,
   ...kfuncCases,
+  ...kptrCases,
   ...mayGotoCases,
   ...iterCases,
 ];

@@ -58,12 +58,27 @@ export interface LiveMaps {
   close(): void;
 }
 
+/** A map created with BTF for its key and value (raw BTF and the type ids), as the kernel then knows its special fields. */
+export interface BtfMapInfo extends MapInfo {
+  readonly btf: { readonly blob: Uint8Array; readonly keyType: number; readonly valueType: number };
+}
+
 export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
-  const owned = maps.map((m) => (m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
+  const owned = maps.map((m) => ('btf' in m ? btfMap(m as BtfMapInfo) : m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
   const info: Record<number, MapInfo> = {};
   // The kernel prints the map's name in state dumps.
   owned.forEach((o, i) => { info[o.fd] = { name: maps[i]!.frozenValue === undefined ? 'tsbpf_t' : 'tsbpf_ro', ...maps[i]! }; });
   return { fds: owned.map((o) => o.fd), info, close: () => owned.forEach((o) => o.close()) };
+}
+
+function btfMap(m: BtfMapInfo): { fd: number; close(): void } {
+  const btf = loadBtf(m.btf.blob);
+  try {
+    return BpfMap.create({ name: 'tsbpf_t', type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0,
+      btfFd: btf.fd, btfKeyTypeId: m.btf.keyType, btfValueTypeId: m.btf.valueType });
+  } finally {
+    btf.close();
+  }
 }
 
 /** A map with its value at key 0 written and then frozen, as libbpf loads .rodata. */
@@ -100,7 +115,7 @@ export function functionsBtf(functions: readonly CaseFunction[]): Uint8Array {
   return new Uint8Array(Buffer.concat([header, types, Buffer.from(strings, 'latin1')]));
 }
 
-export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; attachBtfId?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean } = {}): KernelVerdict {
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; attachBtfId?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean; sleepable?: boolean } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
   const log = pointee(4 << 20);
@@ -112,7 +127,8 @@ export function kernelVerify(progType: string, insns: readonly Instruction[], op
     const attr = encodeAttr(ProgLoadAttr, {
       prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
       log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
-      prog_flags: options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0, attach_btf_id: options.attachBtfId ?? 0,
+      prog_flags: (options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0) | (options.sleepable === true ? 16 /* BPF_F_SLEEPABLE */ : 0),
+      attach_btf_id: options.attachBtfId ?? 0,
       ...(btf === undefined ? {} : { prog_btf_fd: btf.fd, func_info_rec_size: 8, func_info: pointee(funcInfo!), func_info_cnt: functions!.length }),
     });
     const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);

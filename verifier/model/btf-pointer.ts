@@ -43,8 +43,12 @@ export function checkBtfPointerAccess(env: Env, reg: RegState, regno: number, of
   }
   const id = structId(btf, name);
   if (id === undefined) notModelled(`struct ${name} is not in the kernel BTF`);
-  walkBtfStruct(btf, id, off, size);
-  return unknownReg();
+  const found = walkBtfStruct(btf, id, off, size);
+  if (found === 'scalar') return unknownReg();
+  // A pointer formed by walking an untrusted pointer is untrusted too; other trust rules are not modelled.
+  if (reg.flags.untrusted !== true) notModelled('loads of pointer members through a trusted BTF pointer');
+  if (found.to.kind !== 'STRUCT' || btf.findByName(found.to.name, 'STRUCT').length !== 1) notModelled(`a pointer member to ${found.to.kind} ${found.to.name}`);
+  return btfPointer(found.to.name, { untrusted: true });
 }
 
 /** R0 of a helper returning RET_PTR_TO_BTF_ID_TRUSTED (bpf_get_current_task_btf). */

@@ -2,8 +2,8 @@
 // struct member that holds the accessed bytes, descending into nested structs, unions and arrays;
 // a scalar member gives an unknown scalar. The model walks the kernel's BTF the same way and
 // reports the kernel's messages for an access beyond the struct, beyond a member or into a hole.
-// Pointer members (which give another BTF pointer with trust rules of their own) and flexible
-// arrays are not modelled.
+// A load of a whole pointer member to a struct gives that struct (the caller decides how much it
+// is trusted). Flexible arrays are not modelled.
 
 import { type Btf, type BtfType, resolveTypeSize, skipModifiers } from '../../elf/index.js';
 import { notModelled, reject } from './outcome.js';
@@ -31,8 +31,11 @@ function arrayElement(btf: Btf, id: number): { t: BtfType | undefined; id: numbe
   return { t: r.t, id: r.id, count };
 }
 
-/** What a read of `size` bytes at `off` in the struct `structId` gives: a scalar, or the kernel's refusal. */
-export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): 'scalar' {
+/** What a load through a BTF pointer finds: a scalar, or a pointer member to the struct `to`. */
+export type WalkResult = 'scalar' | { readonly to: BtfType };
+
+/** What a read of `size` bytes at `off` in the struct `structId` gives, or the kernel's refusal. */
+export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): WalkResult {
   let t = resolved(btf, structId).t;
   // Walking a union of several members makes the walk untrusted, which lets a scalar read run past its member.
   let untrusted = false;
@@ -73,8 +76,13 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
         next = { t: mt, off: off - at };
         break;
       }
-      if (mt?.kind === 'PTR') notModelled('loads of pointer members through a BTF pointer');
-      if (!isScalarType(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
+      if (mt?.kind === 'PTR') {
+        if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${s.name} with off ${off} size ${size}`);
+        const to = resolved(btf, mt.type).t;
+        if (to?.kind === 'STRUCT' || to?.kind === 'UNION') return { to };
+      }
+      // A pointer to anything but a struct reads as a scalar.
+      if (!isScalarType(mt) && mt?.kind !== 'PTR') notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
       if (off + size > trueEnd && !untrusted) {
         reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${s.name} with off ${off} size ${size}`);
       }
@@ -85,6 +93,53 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
     off = next.off;
   }
   return notModelled('a BTF struct nested too deeply');
+}
+
+/**
+ * btf_struct_ids_match for kernel structs: `have` at `off` is `want` (strict: only the same struct
+ * at offset 0), or holds `want` as a nested struct member starting at `off`, or at offset 0 of one.
+ */
+export function structIdsMatch(btf: Btf, have: string, off: number, want: string, strict: boolean): boolean {
+  if (off === 0 && have === want) return true;
+  if (strict) return false;
+  let t = resolved(btf, structId(btf, have) ?? 0).t;
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    const next = nestedStructAt(btf, t, off);
+    if (next === undefined) return false;
+    if (next.name === want) return true;
+    t = next;
+    off = 0;
+  }
+  return false;
+}
+
+/** btf_struct_walk of one byte at `off`: the outermost struct or union member that starts there. */
+function nestedStructAt(btf: Btf, t: BtfType | undefined, off: number): Composite | undefined {
+  for (let depth = 0; depth < MAX_DEPTH; depth++) {
+    if ((t?.kind !== 'STRUCT' && t?.kind !== 'UNION') || off + 1 > t.size) return undefined;
+    let next: { t: Composite; at: number } | undefined;
+    for (const m of t.members) {
+      const moff = Math.floor(m.bitsOffset / 8);
+      if (m.bitfieldSize !== 0) continue;
+      const msize = resolveTypeSize((x) => btf.type(x), m.type);
+      if (msize === undefined || off < moff || off >= moff + msize) continue;
+      let mt = resolved(btf, m.type).t;
+      let at = moff;
+      if (mt?.kind === 'ARRAY') {
+        const el = arrayElement(btf, m.type);
+        const esize = Math.floor(msize / el.count);
+        at = moff + Math.floor((off - moff) / esize) * esize;
+        mt = el.t;
+      }
+      if (mt?.kind === 'STRUCT' || mt?.kind === 'UNION') next = { t: mt, at };
+      break;
+    }
+    if (next === undefined) return undefined;
+    if (next.at === off) return next.t;
+    t = next.t;
+    off -= next.at;
+  }
+  return undefined;
 }
 
 /** The kernel BTF id of the struct `name` (the first one of that name). */

@@ -7,7 +7,7 @@ import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import { HELPER_ID_LIMIT } from '../tables/helpers.js';
 import { otherSocketHelperVariant } from '../tables/socket-helpers.js';
 import { type Env, readReg, regs } from './env.js';
-import { MapType } from './map-info.js';
+import { type MapKptr, MapType } from './map-info.js';
 import { checkAlignment, checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
 
 /** The size of ARG_PTR_TO_LONG's memory (sizeof(long)). */
@@ -23,6 +23,7 @@ import { checkSockArg, sockReturn } from './sock.js';
 import { btfHelperReturn } from './btf-pointer.js';
 import { BPF_FUNC_SPIN_LOCK, checkSpinLockArg, processSpinLock } from './spin-lock.js';
 import { checkMapFieldAccess } from './map-fields.js';
+import { checkKptrXchgDest, checkKptrXchgValue, kptrXchgReturn, processKptrFunc } from './kptr.js';
 import { acquiresFromMap, checkSockmapCompat, isSockmap, sockmapValueArg } from './sockmap.js';
 import { SIZE_BOUNDED_RESULT } from '../tables/context-helpers.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
@@ -45,6 +46,8 @@ interface Meta {
   msizeMax?: bigint;
   /** Uninitialised memory the helper writes: [regno, size]. */
   rawAccess?: { regno: number; size: number };
+  /** bpf_kptr_xchg's destination field. */
+  kptr?: MapKptr;
 }
 
 function typeMismatch(regno: number, reg: RegState, expected: string[]): never {
@@ -52,7 +55,7 @@ function typeMismatch(regno: number, reg: RegState, expected: string[]): never {
 }
 
 /** check_reg_type for the argument kinds the model knows. */
-function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
+function checkRegType(env: Env, regno: number, reg: RegState, arg: HelperArgType, meta: Meta): void {
   const mem = (): void => {
     const ok = (['stack', 'pkt', 'pkt_meta', 'map_key', 'map_value'] as RegType[]).includes(reg.type) && !reg.flags.maybeNull
       || (reg.type === 'mem' && !reg.flags.maybeNull && (!reg.flags.rdonly || arg === 'mem' || arg === 'mem_or_null'));
@@ -72,6 +75,10 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
     case 'func': if (reg.type !== 'func') typeMismatch(regno, reg, ['func']); return;
     case 'sock_common': case 'btf_id_sock_common': checkSockArg(regno, reg, arg); return;
     case 'spin_lock': checkSpinLockArg(regno, reg); return;
+    case 'kptr_xchg_dest': checkKptrXchgDest(reg, regno); return;
+    case 'btf_id_or_null_release': checkKptrXchgValue(env, reg, regno, meta.kptr); return;
+    // The model has no percpu BTF pointers (MEM_PERCPU), so no register fits.
+    case 'percpu_btf_id': typeMismatch(regno, reg, ['percpu_ptr_', 'percpu_rcu_ptr_', 'percpu_trusted_ptr_']);
     default: notModelled(`helper argument kind ${arg}`);
   }
 }
@@ -99,7 +106,7 @@ function helperMemAccess(env: Env, regno: number, size: number, write: boolean, 
     case 'map_value':
       checkMapAccessType(reg, reg.off, size, write ? 'write' : 'read');
       checkMemRegion(reg, regno, reg.off, size, reg.map!.valueSize, zeroOk);
-      checkMapFieldAccess(reg, reg.off, size);
+      checkMapFieldAccess(reg, reg.off, size, false);
       return;
     case 'mem':
       if (reg.flags.rdonly && write) reject('EACCES', `R${regno} cannot write into ${regStr(reg)}`);
@@ -136,9 +143,9 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayHelperAccessPacket(env.opts.progType, fn)) reject('EACCES', 'helper access to the packet is not allowed');
   if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
-  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null' || arg === 'ctx_or_null';
+  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null' || arg === 'ctx_or_null' || arg === 'btf_id_or_null_release';
   if (!(isNullScalar(reg) && nullable)) {
-    checkRegType(regno, reg, arg);
+    checkRegType(env, regno, reg, arg, meta);
     checkArgRegOff(regno, reg, arg, fn.releasesArg === i);
   }
   if (fn.releasesArg === i && reg.refObjId === 0 && !isNullScalar(reg)) reject('EINVAL', `R${regno} must be referenced when passed to release function`);
@@ -168,6 +175,9 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
       break;
     case 'spin_lock':
       processSpinLock(env, regno, reg, fn.id === BPF_FUNC_SPIN_LOCK);
+      break;
+    case 'kptr_xchg_dest':
+      meta.kptr = processKptrFunc(reg, regno);
       break;
     case 'long':
       // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED: 8 aligned bytes the helper writes.
@@ -235,6 +245,7 @@ export function checkHelperCall(env: Env, id: number): void {
       rs[0] = r;
       break;
     }
+    case 'kptr_or_null': rs[0] = kptrXchgReturn(env, meta.kptr); break;
     default: rs[0] = sockReturn(env, fn.ret) ?? btfHelperReturn(fn.ret) ?? notModelled(`the return type of ${fn.name}`);
   }
   if (fn.changesPktData) clearAllPktPointers(env.state, env.opts.privileged);

@@ -12,10 +12,20 @@ export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' 
   /** Offsets in the value of the special fields its BTF declares (the kernel's btf_record). */
   readonly spinLockOff?: number;
   readonly timerOff?: number;
+  /** The kptr fields, by offset (loaded as PTR_TO_BTF_ID; see kptr.ts). */
+  readonly kptrs?: readonly MapKptr[];
   /** The contents of a map frozen with BPF_F_RDONLY_PROG (.rodata): the kernel folds loads from it. */
   readonly frozenValue?: Uint8Array;
   /** Special fields the model does not track (kptrs, list/rb-tree roots, refcounts, workqueues). */
   readonly otherFields?: readonly string[];
+}
+
+/** A kptr field of a map value (the kernel's btf_field of type BPF_KPTR_*). */
+export interface MapKptr {
+  readonly off: number;
+  readonly kind: 'unref' | 'ref' | 'percpu';
+  /** The struct it points to, by name (in the kernel's BTF, or the program's for a local type). */
+  readonly target: string;
 }
 
 /** uapi map type numbers (enum bpf_map_type, generated from the kernel's BTF). */

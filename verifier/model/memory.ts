@@ -16,6 +16,7 @@ import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg 
 import { checkSockAccess } from './sock.js';
 import { checkBtfPointerAccess } from './btf-pointer.js';
 import { checkMapFieldAccess } from './map-fields.js';
+import { checkMapKptrAccess, kptrFieldAt } from './kptr.js';
 import { checkPacketAlignment } from './packet-access.js';
 import { checkCtxAccess, checkFlowKeysAccess } from './ctx-access.js';
 import { frozenMapRead } from './rodata.js';
@@ -32,6 +33,8 @@ export interface AccessOptions {
   readonly link?: (r: RegState) => void;
   /** Alignment is checked for every pointer type (atomics). */
   readonly strictAlignment?: boolean;
+  /** The access is part of a BPF_ATOMIC instruction. */
+  readonly atomic?: boolean;
 }
 
 /** Program types whose packet may be written directly (may_access_direct_pkt_data). */
@@ -155,8 +158,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       if (reg.flags.maybeNull) { handled = false; break; }
       checkMapAccessType(reg, off, size, kind);
       checkMemRegion(reg, regno, off, size, reg.map!.valueSize, false);
-      checkMapFieldAccess(reg, off, size);
-      if (kind === 'read') { const v = frozenMapRead(reg, off, size); loaded = v === undefined ? unknownReg() : scalarReg(knownScalar(v)); }
+      checkMapFieldAccess(reg, off, size, true);
+      const kptr = kptrFieldAt(reg, off);
+      if (kptr !== undefined) loaded = checkMapKptrAccess(env, kptr, { kind, ...o }, value);
+      else if (kind === 'read') { const v = frozenMapRead(reg, off, size); loaded = v === undefined ? unknownReg() : scalarReg(knownScalar(v)); }
       break;
     }
     case 'map_key': {

@@ -1,11 +1,12 @@
 // RCU read sections (bpf_rcu_read_lock / bpf_rcu_read_unlock kfuncs): the path holds the section
 // as the kernel's active_rcu_lock; locking twice or unlocking without a lock is refused, and the
 // main program may not exit inside a section (references.ts). Helpers that might sleep inside a
-// section, and MEM_RCU pointers (which the unlock makes untrusted), are not modelled.
+// section are not modelled. The unlock makes MEM_RCU pointers untrusted (kptr.ts).
 
 import { HELPER_TABLE } from '../tables/helpers.generated.js';
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
+import { untrustRcuPointers } from './kptr.js';
 
 /** The RCU part of check_kfunc_call, after the arguments are checked. */
 export function rcuLockKfunc(env: Env, name: string): void {
@@ -13,7 +14,10 @@ export function rcuLockKfunc(env: Env, name: string): void {
   const unlock = name === 'bpf_rcu_read_unlock';
   if (env.state.activeRcuLock === true) {
     if (lock) reject('EINVAL', `nested rcu read lock (kernel function ${name})`);
-    if (unlock) env.state.activeRcuLock = false;
+    if (unlock) {
+      untrustRcuPointers(env);
+      env.state.activeRcuLock = false;
+    }
     return;
   }
   if (lock) env.state.activeRcuLock = true;

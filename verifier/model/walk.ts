@@ -123,9 +123,9 @@ function checkAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): 
   }
   const loadReg = insn.fetch ? (insn.op === 'cmpxchg' ? 0 : insn.src) : -1;
   if (loadReg >= 0) checkWritable(loadReg);
-  checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: -1, strictAlignment: true });
-  if (loadReg >= 0) checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: loadReg, strictAlignment: true });
-  checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: -1, strictAlignment: true });
+  checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: -1, strictAlignment: true, atomic: true });
+  if (loadReg >= 0) checkMemAccess(env, insn.dst, insn.offset, insn.size, 'read', { valueRegno: loadReg, strictAlignment: true, atomic: true });
+  checkMemAccess(env, insn.dst, insn.offset, insn.size, 'write', { valueRegno: -1, strictAlignment: true, atomic: true });
 }
 
 /** check_ld_abs: legacy packet loads through the skb in R6. */

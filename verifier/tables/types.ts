@@ -33,6 +33,9 @@ export type HelperArgType =
   | 'btf_id'              // ARG_PTR_TO_BTF_ID
   | 'btf_id_sock_common'  // ARG_PTR_TO_BTF_ID_SOCK_COMMON: a socket of any kind, or a BTF pointer to one
   | 'spin_lock'           // ARG_PTR_TO_SPIN_LOCK: the bpf_spin_lock of a map value
+  | 'kptr_xchg_dest'      // ARG_KPTR_XCHG_DEST: a map value pointer at a referenced kptr field
+  | 'btf_id_or_null_release' // ARG_PTR_TO_BTF_ID_OR_NULL | OBJ_RELEASE (bpf_kptr_xchg's new value)
+  | 'percpu_btf_id'       // ARG_PTR_TO_PERCPU_BTF_ID
   | 'unmodelled';         // any other kind: the model reports 'not modelled'
 
 /** What R0 holds after the call (the kernel's enum bpf_return_type). */
@@ -46,6 +49,7 @@ export type HelperReturnType =
   | 'sock_common_or_null'   // RET_PTR_TO_SOCK_COMMON_OR_NULL
   | `btf_id_or_null:${string}` // RET_PTR_TO_BTF_ID_OR_NULL to the named kernel struct
   | `btf_id_trusted:${string}` // RET_PTR_TO_BTF_ID_TRUSTED to the named kernel struct
+  | 'kptr_or_null'          // RET_PTR_TO_BTF_ID_OR_NULL to the struct of bpf_kptr_xchg's kptr field
   | 'unmodelled';
 
 export interface HelperPrototype {
