@@ -80,6 +80,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     helperAvailable: (id) => helperAvailable(progType, id, options.expectedAttachType ?? 0),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
+    ...(options.sleepable === true ? { sleepable: true } : {}),
   };
   const level = options.logLevel ?? 1;
   const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });

@@ -24,6 +24,8 @@ export interface ModelOptions {
   readonly helperAvailable: (id: number) => boolean | undefined;
   /** The load's BTF func_info by subprogram (undefined: a load without it). */
   readonly functions?: readonly FunctionInfo[];
+  /** BPF_F_SLEEPABLE: global functions that might sleep may be called. */
+  readonly sleepable?: boolean;
   /** The target kernel's BTF (kfunc prototypes, structs behind BTF pointers); without it those are not modelled. */
   readonly kernelBtf?: Btf;
 }
