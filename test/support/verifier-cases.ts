@@ -5,10 +5,12 @@
 // `map_fd(N)` names the Nth map of the case.
 
 import type { MapInfo } from '../../verifier/index.js';
+import type { CaseFunction } from './verifier-live.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
+import { globalFunctionCases } from './verifier-cases-global.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -17,7 +19,7 @@ export interface ModelCase {
   readonly asm: readonly string[];
   readonly expectedAttachType?: number;
   /** Load with BTF func_info naming these subprograms (main first at slot 0). */
-  readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
+  readonly functions?: readonly CaseFunction[];
   /** Loaded with BPF_F_STRICT_ALIGNMENT. */
   readonly strictAlignment?: boolean;
 }
@@ -278,4 +280,5 @@ export const modelCases: readonly ModelCase[] = [
   ...inferenceCases,
   ...kfuncCases,
   ...mayGotoCases,
+  ...globalFunctionCases,
 ];
