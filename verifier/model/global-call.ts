@@ -5,7 +5,6 @@
 
 import type { Instruction } from '../../isa/index.js';
 import { KFUNCS } from '../tables/kfuncs.js';
-import { HELPER_TABLE } from '../tables/helpers.generated.js';
 import type { FunctionInfo } from '../options.js';
 import { type Env, type ModelOptions, readReg, regs } from './env.js';
 import { btfPointer } from './btf-pointer.js';
@@ -14,12 +13,12 @@ import { helperMemAccess } from './helper-call.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { notModelled, reject, Rejection } from './outcome.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
+import { mightSleep } from './rcu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, regStr, unknownReg } from './reg.js';
 import { checkResourceLeak, heldLock } from './references.js';
 import type { VerifierState } from './state.js';
 
 const TAIL_CALL = 12;
-const mightSleepHelpers = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.some((p) => p.mightSleep)).map((h) => h.id));
 
 /** What running a subprogram may do to its caller, through every subprogram it calls. */
 export interface SubprogEffects {
@@ -41,7 +40,7 @@ export function subprogEffects(insns: readonly (Instruction | undefined)[], star
     if (insn.callee === 'local') calls.push([s, subOf(i + insn.imm + 1)]);
     else if (insn.callee === 'helper') {
       if (insn.imm === TAIL_CALL || opts.helper(insn.imm)?.changesPktData === true) pkt[s] = true;
-      if (mightSleepHelpers.has(insn.imm)) sleep[s] = true;
+      if (mightSleep.has(insn.imm)) sleep[s] = true;
     } else {
       const name = opts.kernelBtf?.nameOf(insn.imm);
       const e = name === undefined ? undefined : KFUNCS[name];
