@@ -105,6 +105,8 @@ function checkArg(env: Env, arg: GlobalArg, i: number): void {
         return;
       }
       if (reg.type === 'ctx') { checkCtxAsMemory(env, regno, arg.size); return; }
+      // The kernel reads a BTF pointer's struct for this (check_ptr_to_btf_access).
+      if (reg.type === 'ptr') notModelled('a kernel struct pointer passed as memory to a global function');
       const saved = reg.flags.maybeNull;
       reg.flags.maybeNull = false;
       try {
