@@ -2,7 +2,7 @@
 // relocated against a BTF file, subprograms linked, and every map, data section and .kconfig named
 // by a stand-in fd, described so that a model of the verifier can stand in for the kernel.
 
-import { type BpfObject, readObject } from '../elf/index.js';
+import { type BpfObject, type Btf, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { btfKernelRefusal } from './btf-kernel-refusal.js';
 import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
@@ -41,6 +41,10 @@ export interface PreparedProgram {
   /** BTF func_info/line_info of the linked program (empty without .BTF.ext): the kernel checks subprograms differently with them. */
   readonly funcInfo: LinkedProgram['funcInfo'];
   readonly lineInfo: LinkedProgram['lineInfo'];
+  /** The BTF the load passes (func_info's type ids name its FUNCs); undefined when the loader drops it. */
+  readonly btf: Btf | undefined;
+  /** Hidden global subprograms, whose FUNCs libbpf marks static before loading the BTF. */
+  readonly staticFunctions: readonly string[];
   /** The object's BTF string at an offset (a line_info record's file name or line text); '' without BTF. */
   readonly lineSource: (offset: number) => string;
 }
@@ -77,6 +81,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
   // BTF the kernel would refuse is dropped by the loader (as libbpf): no func_info, maps without BTF.
   const btf = object.btf !== undefined && btfKernelRefusal(object.btf) === undefined ? object.btf : undefined;
   const starts = sectionStarts(object);
+  // As hiddenSubprograms finds them in the ELF symbols (the loader's markHiddenSubprogramsStatic).
+  const staticFunctions = object.programs.filter((p) => p.subprogram && (p.visibility === 1 || p.visibility === 2)).map((p) => p.name);
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
   const kfuncIds = kfuncResolver(object, options.btfPath);
@@ -123,7 +129,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     relocateProgram(linked, relocation);
     out.push({ name: entry.name, section: entry.section, type: entry.programType?.type, attachType: entry.programType?.attachType,
       sleepable: entry.programType?.sleepable ?? false, license: object.license, insns: linked.insns, maps,
-      funcInfo: btf === undefined ? [] : linked.funcInfo, lineInfo: btf === undefined ? [] : linked.lineInfo,
+      funcInfo: btf === undefined ? [] : linked.funcInfo, lineInfo: btf === undefined ? [] : linked.lineInfo, btf, staticFunctions,
       lineSource: (offset) => object.btf?.string(offset) ?? '' });
   }
   return out;

@@ -5,7 +5,7 @@
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
 import { kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
-import { isGplCompatible, type ProgramVerdict, verify } from '../verifier/index.js';
+import { type FunctionInfo, functionsFromBtf, isGplCompatible, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
 export class VerifyInputError extends TsbpfError {
@@ -46,9 +46,6 @@ export interface ObjectProgramVerdict extends ProgramVerdict {
   readonly source: SourceLocation | null;
 }
 
-/** Messages of the structural stage's no-BTF subprogram rule, which loads with func_info do not get. */
-const NO_BTF_SUBPROG = /^(LD_ABS|tail_call) is not allowed in subprogs without BTF$/;
-
 /** The model's verdict on one program with the given privileges. */
 /** The target kernel's BTF for kfunc calls and BTF pointers (`path`, or the running kernel's), or undefined when it cannot be read. */
 function targetBtf(path: string | undefined): Btf | undefined {
@@ -59,7 +56,10 @@ function targetBtf(path: string | undefined): Btf | undefined {
   }
 }
 
-export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string }): ProgramVerdict {
+export function verifyWithCaps(insns: Uint8Array, type: string, options: {
+  caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[];
+  sleepable?: boolean;
+}): ProgramVerdict {
   const caps = options.caps ?? 'root';
   if (caps === 'bpf') return notModelled('loads with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN');
   const maps = options.maps;
@@ -68,6 +68,8 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?
     ...(btf === undefined ? {} : { kernelBtf: btf }),
     progType: type, privileged: caps === 'root', logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
     ...(maps === undefined ? {} : { maps: (fd: number) => maps.get(fd) }),
+    ...(options.functions === undefined ? {} : { functions: options.functions }),
+    ...(options.sleepable === true ? { sleepable: true } : {}),
   });
 }
 
@@ -98,11 +100,14 @@ export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {
   return prepared.map((p) => {
     const type = options.type ?? p.type;
     if (type === undefined) throw new VerifyInputError(`program ${p.name}: section ${p.section} names no program type (give a type)`);
-    let v = verifyWithCaps(p.insns, type, {
+    // The func_info the loader passes: subprograms may then use LD_ABS and tail calls, and global functions are verified apart.
+    const functions = p.btf === undefined || p.funcInfo.length === 0 ? undefined : functionsFromBtf(p.btf, p.funcInfo, new Set(p.staticFunctions));
+    const v = verifyWithCaps(p.insns, type, {
       ...(options.caps === undefined ? {} : { caps: options.caps }), logLevel: options.logLevel ?? 1, gpl: isGplCompatible(p.license), maps: p.maps,
       ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
+      ...(functions === undefined ? {} : { functions }),
+      ...(p.sleepable ? { sleepable: true } : {}),
     });
-    if (v.accepted === false && p.funcInfo.length > 0 && NO_BTF_SUBPROG.test(v.error?.message ?? '')) v = notModelled('loads with BTF func_info');
     const insn = v.error?.insn;
     return { ...v, name: p.name, section: p.section, type, source: insn === undefined || insn === null ? null : sourceAt(p, insn) };
   });

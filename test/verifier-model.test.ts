@@ -7,14 +7,15 @@
 
 import { describe, expect, it } from 'vitest';
 import { encodeInstructions } from '../isa/index.js';
-import { verifyProgram } from '../verifier/index.js';
+import { functionsFromBtf, verifyProgram } from '../verifier/index.js';
+import { decodeBtf } from '../elf/index.js';
 import { kernelBtf } from '../loader/index.js';
 
 import { requireRoot } from './support/references.js';
 import { seededRng } from './support/seeded-rng.js';
 import { modelCases } from './support/verifier-cases.js';
 import { randomProgram } from './support/verifier-random.js';
-import { assembleCase as assemble, createLiveMaps, kernelVerify, type KernelVerdict, withoutPrecisionMarks } from './support/verifier-live.js';
+import { assembleCase as assemble, createLiveMaps, functionsBtf, kernelVerify, type KernelVerdict, withoutPrecisionMarks } from './support/verifier-live.js';
 
 const canLoad = requireRoot();
 
@@ -37,7 +38,7 @@ describe.skipIf(!canLoad)('verifier model against the live kernel', () => {
         const insns = assemble(c.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
         const extra = { ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }), ...(c.strictAlignment === true ? { strictAlignment: true } : {}), ...(c.sleepable === true ? { sleepable: true } : {}) };
         const k = kernelVerify(c.type, insns, { ...extra, ...(c.functions === undefined ? {} : { functions: c.functions }) });
-        const functions = c.functions?.map((f, i) => ({ start: f.start, name: `f${i}`, global: f.global === true, scalarReturn: f.scalarReturn !== false }));
+        const functions = c.functions === undefined ? undefined : functionsFromBtf(decodeBtf(functionsBtf(c.functions)), c.functions.map((f, i) => ({ insnOff: f.start, typeId: 4 + i })));
         const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), ...extra, ...(functions === undefined ? {} : { functions }) });
         expect(m.verdict === 'accept' && !k.accepted, `unsound accept; kernel: ${k.message}`).toBe(false);
         const want = comparable(k);

@@ -4,6 +4,7 @@
 
 export { checkStructure, instructionFaultOf, MAX_PROGRAM_SLOTS, MAX_UNPRIVILEGED_PROGRAM_SLOTS } from './check.js';
 export { isKnownOpcode, knownOpcodes } from './opcode-table.js';
+export { type FuncInfoRecord, functionsFromBtf } from './function-info.js';
 export { type FdKind, type FunctionInfo, type LoadEnvironment, type StructureOptions } from './options.js';
 export { type ProgramInput, toRawSlots } from './slots.js';
 export { MAX_SUBPROGRAMS } from './subprogs.js';

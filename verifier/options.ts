@@ -2,6 +2,8 @@
 // kernel, with defaults that describe a privileged loader such as bpftool
 // loading an object that has no maps and no BTF.
 
+import type { Btf } from '../elf/index.js';
+
 /** What a file descriptor number refers to in the loading process. */
 export type FdKind = 'map' | 'btf' | 'other' | 'closed';
 
@@ -65,6 +67,8 @@ export interface FunctionInfo {
   readonly global: boolean;
   /** The BTF prototype returns an integer or enum (default true): only such subprograms may use LD_ABS or tail calls. */
   readonly scalarReturn?: boolean;
+  /** The FUNC in the load's BTF (func_info's type id): a global function is checked against its prototype. */
+  readonly prototype?: { readonly btf: Btf; readonly typeId: number };
 }
 
 export interface ResolvedOptions {

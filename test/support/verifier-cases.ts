@@ -5,12 +5,14 @@
 // `map_fd(N)` names the Nth map of the case.
 
 import type { MapInfo } from '../../verifier/index.js';
+import type { CaseFunction } from './verifier-live.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
 import { kptrCases } from './verifier-cases-kptr.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
 import { iterCases } from './verifier-cases-iter.js';
+import { globalFunctionCases } from './verifier-cases-global.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -19,7 +21,7 @@ export interface ModelCase {
   readonly asm: readonly string[];
   readonly expectedAttachType?: number;
   /** Load with BTF func_info naming these subprograms (main first at slot 0). */
-  readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
+  readonly functions?: readonly CaseFunction[];
   /** Loaded with BPF_F_STRICT_ALIGNMENT. */
   readonly strictAlignment?: boolean;
   /** Loaded with BPF_F_SLEEPABLE. */
@@ -284,4 +286,5 @@ export const modelCases: readonly ModelCase[] = [
   ...kptrCases,
   ...mayGotoCases,
   ...iterCases,
+  ...globalFunctionCases,
 ];

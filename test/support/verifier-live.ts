@@ -89,24 +89,58 @@ function frozenMap(m: MapInfo, value: Uint8Array): { fd: number; close(): void }
   return map;
 }
 
-/** A subprogram of a case loaded with BTF func_info: its first slot and whether it is global. */
-export interface CaseFunction { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }
+/**
+ * A parameter of a case function's prototype: `int`, `int *` (4 bytes of memory, maybe NULL),
+ * `int *!` (the same tagged arg:nonnull), `long[2] *` (16 bytes), `__sk_buff *` (the tc context
+ * by name), `void *ctx` (void * tagged arg:ctx), `void *` (memory of no size).
+ */
+export type CaseParam = 'int' | 'int *' | 'int *!' | 'long[2] *' | '__sk_buff *' | 'void *ctx' | 'void *';
+
+/** A subprogram of a case loaded with BTF func_info: its first slot, whether it is global, its prototype (default `int (void)`). */
+export interface CaseFunction { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean; readonly params?: readonly CaseParam[] }
 
 const BTF_KIND_INT = 1;
+const BTF_KIND_PTR = 2;
+const BTF_KIND_ARRAY = 3;
+const BTF_KIND_STRUCT = 4;
 const BTF_KIND_FUNC = 12;
 const BTF_KIND_FUNC_PROTO = 13;
+const BTF_KIND_DECL_TAG = 17;
 
 /**
  * Raw BTF for func_info: `int`, prototypes `int (void)` and `void (void)`, and one FUNC per
  * function (f0, f1, …), static or global, returning int unless `scalarReturn` is false; function
- * i is type 4 + i.
+ * i is type 4 + i. After them the parameter types, one prototype per function with `params`, and
+ * the `arg:` decl tags.
  */
 export function functionsBtf(functions: readonly CaseFunction[]): Uint8Array {
   const names = functions.map((_, i) => `f${i}`);
-  const strings = `\0int\0${names.join('\0')}\0`;
-  const words: number[] = [1, BTF_KIND_INT << 24, 4, (1 << 24) | 32, 0, BTF_KIND_FUNC_PROTO << 24, 1, 0, BTF_KIND_FUNC_PROTO << 24, 0];
-  let off = 5;
-  functions.forEach((f, i) => { words.push(off, (BTF_KIND_FUNC << 24) | (f.global === true ? 1 : 0), f.scalarReturn === false ? 3 : 2); off += names[i]!.length + 1; });
+  const extra = ['long', '__sk_buff', 'p', 'arg:nonnull', 'arg:ctx'];
+  const strings = `\0int\0${names.join('\0')}\0${extra.join('\0')}\0`;
+  const str = (s: string): number => strings.indexOf(`\0${s}\0`) + 1;
+  const base = 4 + functions.length;
+  // base: int *, base+1: long, base+2: long[2], base+3: long[2] *, base+4: struct __sk_buff {}, base+5: its pointer, base+6: void *.
+  const paramType: Record<CaseParam, number> = { 'int': 1, 'int *': base, 'int *!': base, 'long[2] *': base + 3, '__sk_buff *': base + 5, 'void *ctx': base + 6, 'void *': base + 6 };
+  const words: number[] = [str('int'), BTF_KIND_INT << 24, 4, (1 << 24) | 32, 0, BTF_KIND_FUNC_PROTO << 24, 1, 0, BTF_KIND_FUNC_PROTO << 24, 0];
+  let nextProto = base + 7;
+  const protoOf = functions.map((f) => (f.params === undefined ? undefined : nextProto++));
+  functions.forEach((f, i) => { words.push(str(names[i]!), (BTF_KIND_FUNC << 24) | (f.global === true ? 1 : 0), protoOf[i] ?? (f.scalarReturn === false ? 3 : 2)); });
+  words.push(0, BTF_KIND_PTR << 24, 1);
+  words.push(str('long'), BTF_KIND_INT << 24, 8, (1 << 24) | 64);
+  words.push(0, BTF_KIND_ARRAY << 24, 0, base + 1, 1, 2);
+  words.push(0, BTF_KIND_PTR << 24, base + 2);
+  words.push(str('__sk_buff'), BTF_KIND_STRUCT << 24, 0);
+  words.push(0, BTF_KIND_PTR << 24, base + 4);
+  words.push(0, BTF_KIND_PTR << 24, 0);
+  functions.forEach((f) => {
+    if (f.params === undefined) return;
+    words.push(0, (BTF_KIND_FUNC_PROTO << 24) | f.params.length, f.scalarReturn === false ? 0 : 1);
+    for (const p of f.params) words.push(str('p'), paramType[p]);
+  });
+  functions.forEach((f, i) => f.params?.forEach((p, k) => {
+    const tag = p === 'int *!' ? 'arg:nonnull' : p === 'void *ctx' ? 'arg:ctx' : undefined;
+    if (tag !== undefined) words.push(str(tag), (BTF_KIND_DECL_TAG << 24), 4 + i, k);
+  }));
   const types = Buffer.alloc(words.length * 4);
   words.forEach((w, i) => types.writeUInt32LE(w >>> 0, i * 4));
   const header = Buffer.alloc(24);

@@ -24,7 +24,7 @@ export interface ModelOptions {
   readonly helperAvailable: (id: number) => boolean | undefined;
   /** The load's BTF func_info by subprogram (undefined: a load without it). */
   readonly functions?: readonly FunctionInfo[];
-  /** Loaded with BPF_F_SLEEPABLE (outside bpf_rcu_read_lock it is not in an RCU read section). */
+  /** Loaded with BPF_F_SLEEPABLE: outside bpf_rcu_read_lock it is not in an RCU read section, and global functions that might sleep may be called. */
   readonly sleepable?: boolean;
   /** The target kernel's BTF (kfunc prototypes, structs behind BTF pointers); without it those are not modelled. */
   readonly kernelBtf?: Btf;

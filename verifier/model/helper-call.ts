@@ -95,7 +95,7 @@ function checkArgRegOff(regno: number, reg: RegState, arg: HelperArgType, releas
 }
 
 /** check_helper_mem_access: `size` bytes at the pointer in `regno` for a helper. */
-function helperMemAccess(env: Env, regno: number, size: number, write: boolean, zeroOk: boolean, meta: Meta | undefined): void {
+export function helperMemAccess(env: Env, regno: number, size: number, write: boolean, zeroOk: boolean, meta: Meta | undefined): void {
   const reg = regs(env)[regno]!;
   switch (reg.type) {
     case 'pkt': case 'pkt_meta':

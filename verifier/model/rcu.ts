@@ -24,7 +24,7 @@ export function rcuLockKfunc(env: Env, name: string): void {
   else if (unlock) reject('EINVAL', `unmatched rcu read unlock (kernel function ${name})`);
 }
 
-const mightSleep = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.some((p) => p.mightSleep)).map((h) => h.id));
+export const mightSleep = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.some((p) => p.mightSleep)).map((h) => h.id));
 
 /** check_helper_call inside an RCU read section. */
 export function checkHelperInRcu(env: Env, id: number): void {

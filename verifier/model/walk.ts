@@ -30,6 +30,7 @@ import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
 import { checkCallUnderLock } from './spin-lock.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
+import { checkGlobalCall, checkGlobalExit, globalEntryState, type SubprogEffects, subprogEffects } from './global-call.js';
 
 /** BPF_COMPLEXITY_LIMIT_INSNS. */
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -246,11 +247,38 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
   const stats = (): WalkStats => ({ totalStates, peakStates, maxStatesPerInsn: maxPerInsn, stackDepth: [...depth] });
 
+  // Global functions: each one called is verified on its own after the main program, in
+  // passes over the subprograms (do_check_subprogs); the log of a failing one starts 'Validating'.
+  let effects: SubprogEffects[] | undefined;
+  const called = new Set<number>();
+  const verified = new Set<number>();
+  let pass = { at: 0, verified: 0 };
+  let validating: string | undefined;
+  const nextGlobal = (): Path | undefined => {
+    for (;;) {
+      const i = [...called].filter((s) => s > pass.at && !verified.has(s)).sort((a, b) => a - b)[0];
+      if (i === undefined) {
+        if (pass.verified === 0) return undefined;
+        pass = { at: 0, verified: 0 };
+        continue;
+      }
+      pass = { at: i, verified: pass.verified + 1 };
+      verified.add(i);
+      const fn = input.options.functions!.find((f) => f.start === input.subprograms[i])!;
+      explored.clear();
+      validating = `Validating ${fn.name}() func#${i}...`;
+      env.note(validating);
+      env.insnIdx = input.subprograms[i]!;
+      const state = globalEntryState(env, fn, i);
+      return { state, insn: input.subprograms[i]!, parent: undefined };
+    }
+  };
+
   const finishPath = (): boolean => {
     for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {
       if (--cp.branches > 0) break;
     }
-    const next = pending.pop();
+    const next = pending.pop() ?? nextGlobal();
     if (next === undefined) return false;
     cur = next;
     env.state = cur.state;
@@ -398,7 +426,15 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           checkCallUnderLock(env, insn.callee, insn.imm);
           if (insn.callee === 'local') {
             const target = idx + insn.imm + 1;
-            if (input.options.functions?.find((f) => f.start === target)?.global === true) notModelled('calls of global functions');
+            const fn = input.options.functions?.find((f) => f.start === target);
+            if (fn?.global === true) {
+              const sub = input.subprograms.indexOf(target);
+              effects ??= subprogEffects(insns, input.subprograms, input.options);
+              checkGlobalCall(env, fn, sub, effects[sub]!, input.options.sleepable === true);
+              env.note(`Func#${sub} ('${fn.name}') is global and assumed valid.`);
+              called.add(sub);
+              break;
+            }
             enterSubprogram(env, idx, target, input.subprograms.indexOf(target));
             next = target;
             break;
@@ -441,7 +477,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         case 'exit':
           jmpsProcessed++;
           if (cur.state.frames.length > 1) { next = leaveFrame(); break; }
-          checkMainExit(env);
+          if (cur.state.frames[0]!.subprog !== 0) checkGlobalExit(env); else checkMainExit(env);
           noteStack(cur.state);
           if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
@@ -471,7 +507,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {
     if (e instanceof Rejection) {
-      return { verdict: 'reject', errno: e.errno, lines: e.lines, ...(env.insnIdx >= 0 ? { insnIndex: env.insnIdx } : {}), insnsProcessed: processed, stats: stats(), trace } as WalkResult & { trace: string[] };
+      return { verdict: 'reject', errno: e.errno, lines: validating === undefined ? e.lines : [validating, ...e.lines], ...(env.insnIdx >= 0 ? { insnIndex: env.insnIdx } : {}), insnsProcessed: processed, stats: stats(), trace } as WalkResult & { trace: string[] };
     }
     if (e instanceof NotModelled) return { verdict: 'unknown', notModelled: e.what, insnIndex: env.insnIdx, insnsProcessed: processed, trace };
     throw e;

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { type BpfObject, readObject } from '../../../elf/index.js';
 import { kernelBtf, objectNameOf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import type { CorpusMap } from './corpus.js';
-import type { FunctionInfo } from '../../../verifier/index.js';
-import { objectFunctions } from './functions.js';
+import { type FunctionInfo, functionsFromBtf } from '../../../verifier/index.js';
 
 export interface ObjectProgram {
   readonly name: string;
@@ -64,7 +63,7 @@ export function prepareObjectProgram(p: ObjectProgram): { insns: Uint8Array; map
   const bytes = new Uint8Array(readFileSync(p.objectPath));
   const prepared = prepareObjectPrograms(bytes, { programs: [p.program], objectName: objectNameOf(p.objectPath) })[0];
   if (prepared === undefined) throw new Error(`no program ${p.program}`);
-  const functions = objectFunctions(bytes, prepared.funcInfo);
+  const functions = prepared.btf === undefined || prepared.funcInfo.length === 0 ? undefined : functionsFromBtf(prepared.btf, prepared.funcInfo, new Set(prepared.staticFunctions));
   return { insns: prepared.insns, maps: new Map([...prepared.maps].map(([fd, m]) => [fd, { ...m, slots: [] }])), withFuncInfo: prepared.funcInfo.length > 0, sleepable: prepared.sleepable,
     expectedAttachType: prepared.attachType === undefined ? 0 : attachTypeNumber(prepared.attachType),
     ...(functions === undefined ? {} : { functions }) };
