@@ -40,5 +40,6 @@ export { ATTACH_PROBE_NAMES, type AttachProbeName, probeAttach } from './attach-
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
 export * from './skeleton/index.js';
 export { type PreparedMap, type PreparedProgram, type PrepareOptions, prepareObjectPrograms, STAND_IN_FD } from './prepare.js';
+export type { AttachTarget } from './attach-target.js';
 export * from './usdt/index.js';
 export { type KernelVerdict, type Preverifier, type PreverifyProgram, type PreverifyVerdict, setDefaultPreverifier } from './preverify.js';

@@ -4,6 +4,7 @@
 
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { AccessKind, CtxFieldType } from '../tables/types.js';
+import { btfCtxAccess } from './btf-ctx-access.js';
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { pointerReg, type RegState, regStr, unknownReg } from './reg.js';
@@ -24,6 +25,8 @@ function ctxLoadResult(type: CtxFieldType, env: Env): RegState {
 
 /** check_ctx_access: `off` includes the pointer's fixed offset (checked unmodified before). Returns what a read loads. */
 export function checkCtxAccess(env: Env, off: number, size: 1 | 2 | 4 | 8, kind: AccessKind, signExtend: boolean): RegState | undefined {
+  const { attach, kernelBtf } = env.opts;
+  if (attach !== undefined && kernelBtf !== undefined) return btfCtxAccess(env, kernelBtf, attach, off, size, kind);
   const decision = env.opts.ctx?.decide(off, size, kind, signExtend);
   if (decision === undefined) notModelled(`ctx access off=${off} size=${size} for program type ${env.opts.progType}`);
   if (!decision.allowed) reject('EACCES', `invalid bpf_context access off=${off} size=${size}`);
