@@ -31,8 +31,11 @@ function arrayElement(btf: Btf, id: number): { t: BtfType | undefined; id: numbe
   return { t: r.t, id: r.id, count };
 }
 
-/** What a read of `size` bytes at `off` in the struct `structId` gives: a scalar, or the kernel's refusal. */
-export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): 'scalar' {
+/** A pointer member the walk ended on: its name and the id of its PTR type. */
+export interface WalkedPointer { readonly member: string; readonly ptr: number }
+
+/** What a read of `size` bytes at `off` in the struct `structId` gives: a scalar, a pointer member, or the kernel's refusal. */
+export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): 'scalar' | WalkedPointer {
   let t = resolved(btf, structId).t;
   // Walking a union of several members makes the walk untrusted, which lets a scalar read run past its member.
   let untrusted = false;
@@ -60,7 +63,9 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
       if (msize === undefined) notModelled(`a member of struct ${s.name} without a size`);
       const trueEnd = moff + msize;
       if (off >= trueEnd) continue;
-      let mt = resolved(btf, m.type).t;
+      const mr = resolved(btf, m.type);
+      let mt = mr.t;
+      let mid = mr.id;
       let at = moff;
       if (mt?.kind === 'ARRAY') {
         if (moff === trueEnd) continue;
@@ -68,12 +73,16 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
         msize = Math.floor(msize / el.count);
         at = moff + Math.floor((off - moff) / msize) * msize;
         mt = el.t;
+        mid = el.id;
       }
       if (mt?.kind === 'STRUCT' || mt?.kind === 'UNION') {
         next = { t: mt, off: off - at };
         break;
       }
-      if (mt?.kind === 'PTR') notModelled('loads of pointer members through a BTF pointer');
+      if (mt?.kind === 'PTR') {
+        if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${s.name} with off ${off} size ${size}`);
+        return { member: m.name, ptr: mid };
+      }
       if (!isScalarType(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
       if (off + size > trueEnd && !untrusted) {
         reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${s.name} with off ${off} size ${size}`);

@@ -5,6 +5,7 @@
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { AccessKind, CtxFieldType } from '../tables/types.js';
 import { btfCtxAccess } from './btf-ctx-access.js';
+import { btfPointer } from './btf-pointer.js';
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { pointerReg, type RegState, regStr, unknownReg } from './reg.js';
@@ -19,7 +20,9 @@ function ctxLoadResult(type: CtxFieldType, env: Env): RegState {
     case 'pkt': case 'pkt_meta': case 'pkt_end': case 'flow_keys': case 'sock': return pointerReg(type);
     case 'sock_common_or_null': return pointerReg('sock_common', { flags: orNull, id: env.nextId() });
     case 'sock_or_null': return pointerReg('sock', { flags: orNull, id: env.nextId() });
-    default: notModelled(`a ctx field of type ${type}`);
+    default:
+      if (type.startsWith('trusted_ptr:')) return btfPointer(type.slice('trusted_ptr:'.length), { trusted: true });
+      notModelled(`a ctx field of type ${type}`);
   }
 }
 

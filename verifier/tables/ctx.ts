@@ -115,8 +115,8 @@ const netfilter: CtxTable = {
   structName: 'bpf_nf_ctx',
   decide(off, size, kind) {
     if (off < 0 || off >= 16 || kind === 'write' || size !== 8) return deny;
-    // The loaded trusted BTF pointers (nf_hook_state, sk_buff) are not modelled.
-    return off === 0 || off === 8 ? allow('unmodelled') : undefined;
+    // nf_ptr_to_btf_id: trusted BTF pointers to the hook state and the packet.
+    return off === 0 ? allow('trusted_ptr:nf_hook_state') : off === 8 ? allow('trusted_ptr:sk_buff') : undefined;
   },
 };
 
