@@ -8,6 +8,7 @@ import type { MapInfo } from '../../verifier/index.js';
 import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
+import { attachCases } from './verifier-cases-attach.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
 
 export interface ModelCase {
@@ -20,6 +21,8 @@ export interface ModelCase {
   readonly functions?: readonly { readonly start: number; readonly global?: boolean; readonly scalarReturn?: boolean }[];
   /** Loaded with BPF_F_STRICT_ALIGNMENT. */
   readonly strictAlignment?: boolean;
+  /** The load's attach_btf_id: the running kernel's BTF type of this name and kind. */
+  readonly attach?: { readonly name: string; readonly kind: 'FUNC' | 'TYPEDEF' | 'STRUCT' };
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
@@ -277,5 +280,6 @@ export const modelCases: readonly ModelCase[] = [
   ...referenceCases,
   ...inferenceCases,
   ...kfuncCases,
+  ...attachCases,
   ...mayGotoCases,
 ];

@@ -15,7 +15,8 @@ const { bpfRaw, BpfCommand, encodeAttr, errnoName, pointee, ProgLoadAttr } = sys
 export const PROG_TYPE_NUMBER: Readonly<Record<string, number>> = {
   socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7, cgroup_skb: 8,
   cgroup_sock: 9, lwt_in: 10, lwt_out: 11, lwt_xmit: 12, sock_ops: 13, sk_skb: 14, cgroup_device: 15, sk_msg: 16,
-  raw_tracepoint: 17, cgroup_sock_addr: 18, sk_reuseport: 21, flow_dissector: 22, cgroup_sysctl: 23, cgroup_sockopt: 25, sk_lookup: 30, syscall: 31, netfilter: 32,
+  raw_tracepoint: 17, cgroup_sock_addr: 18, sk_reuseport: 21, flow_dissector: 22, cgroup_sysctl: 23, raw_tracepoint_writable: 24, cgroup_sockopt: 25, tracing: 26, struct_ops: 27,
+  sk_lookup: 30, syscall: 31, netfilter: 32,
 };
 
 export interface KernelVerdict {
@@ -100,7 +101,7 @@ export function functionsBtf(functions: readonly CaseFunction[]): Uint8Array {
   return new Uint8Array(Buffer.concat([header, types, Buffer.from(strings, 'latin1')]));
 }
 
-export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean } = {}): KernelVerdict {
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean; attachBtfId?: number } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
   const log = pointee(4 << 20);
@@ -112,7 +113,7 @@ export function kernelVerify(progType: string, insns: readonly Instruction[], op
     const attr = encodeAttr(ProgLoadAttr, {
       prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
       log_level: 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
-      prog_flags: options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0,
+      prog_flags: options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0, attach_btf_id: options.attachBtfId ?? 0,
       ...(btf === undefined ? {} : { prog_btf_fd: btf.fd, func_info_rec_size: 8, func_info: pointee(funcInfo!), func_info_cnt: functions!.length }),
     });
     const fd = bpfRaw(BpfCommand.PROG_LOAD, attr);

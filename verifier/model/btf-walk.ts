@@ -42,12 +42,14 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     if (t?.kind !== 'STRUCT' && t?.kind !== 'UNION') notModelled('a BTF pointer to a type that is not a struct');
     const s: Composite = t;
+    // __btf_name_by_offset names anonymous types '(anon)'.
+    const tname = s.name === '' ? '(anon)' : s.name;
     if (s.kind === 'UNION' && s.members.length !== 1) untrusted = true;
     if (off + size > s.size) {
       const last = s.members[s.members.length - 1];
       const lastT = last === undefined ? undefined : resolved(btf, last.type).t;
       if (lastT?.kind === 'ARRAY' && lastT.nelems === 0) notModelled('loads past a struct into its flexible array');
-      reject('EACCES', `access beyond struct ${s.name} at off ${off} size ${size}`);
+      reject('EACCES', `access beyond struct ${tname} at off ${off} size ${size}`);
     }
     let next: { t: BtfType; off: number } | undefined;
     for (const m of s.members) {
@@ -80,16 +82,16 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
         break;
       }
       if (mt?.kind === 'PTR') {
-        if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${s.name} with off ${off} size ${size}`);
+        if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${tname} with off ${off} size ${size}`);
         return { member: m.name, ptr: mid };
       }
       if (!isScalarType(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
       if (off + size > trueEnd && !untrusted) {
-        reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${s.name} with off ${off} size ${size}`);
+        reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}`);
       }
       return 'scalar';
     }
-    if (next === undefined) reject('EINVAL', `struct ${s.name} doesn't have field at offset ${off}`);
+    if (next === undefined) reject('EINVAL', `struct ${tname} doesn't have field at offset ${off}`);
     t = next.t;
     off = next.off;
   }
