@@ -17,7 +17,7 @@ export { failingInsn, lastLogLine, LoadError, type LoadedProgram, loadProgram, t
 export { SubprogramLinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
 export { RelocationError, relocateProgram, type RelocationTargets } from './relocate.js';
 export { ExternError, kernelVersionCode, parseKconfig, readKernelConfig, resolveKconfig, resolveKsym } from './externs.js';
-export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
+export { attachTypeNumber, KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 export { type KernelBtfBytes, type KernelBtfSource, readKernelBtfBytes } from './kernel-btf-bytes.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
 export { loadObject, type LoadObjectOptions } from './object.js';
