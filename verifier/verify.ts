@@ -81,7 +81,8 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     map,
     ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: helperPrototype,
-    helperAvailable: (id) => helperAvailable(progType, id, options.expectedAttachType ?? 0),
+    // raw_tracepoint_writable programs get raw_tp_prog_func_proto's helpers, as raw_tracepoint ones.
+    helperAvailable: (id) => helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
     ...(attach === undefined ? {} : { attach }),

@@ -74,4 +74,10 @@ export const attachCases: readonly ModelCase[] = [
   cc('cong_avoid', { name: 'struct_ops: cong_avoid sets rcv_nxt', asm: ['r1 = *(u64 *)(r1 + 0)', 'r2 = 1', `*(u32 *)(r1 + ${rcvNxt}) = r2`, 'exit'] }),
   cc('cong_avoid', { name: 'struct_ops: cong_avoid 8-byte store to snd_cwnd', asm: ['r1 = *(u64 *)(r1 + 0)', 'r2 = 1', `*(u64 *)(r1 + ${cwnd}) = r2`, 'exit'] }),
   cc('cong_avoid', { name: 'struct_ops: cong_avoid past its arguments', asm: ['r2 = *(u64 *)(r1 + 24)', 'exit'] }),
+  // raw_tracepoint_writable: ctx slot 0 is the tracepoint's writable buffer (its size is checked at attach).
+  { name: 'writable buffer: store and load', type: 'raw_tracepoint_writable', asm: ['r6 = *(u64 *)(r1 + 0)', 'r2 = 7', '*(u64 *)(r6 + 16) = r2', 'r0 = *(u32 *)(r6 + 4)', ...done] },
+  { name: 'writable buffer: negative offset', type: 'raw_tracepoint_writable', asm: ['r6 = *(u64 *)(r1 + 0)', 'r0 = *(u32 *)(r6 - 4)', ...done] },
+  { name: 'writable buffer: variable offset', type: 'raw_tracepoint_writable', asm: ['r6 = *(u64 *)(r1 + 0)', 'r0 = *(u64 *)(r1 + 8)', 'r0 &= 8', 'r6 += r0', 'r0 = *(u8 *)(r6 + 0)', ...done] },
+  { name: 'writable buffer: narrow read of slot 0', type: 'raw_tracepoint_writable', asm: ['r6 = *(u32 *)(r1 + 0)', ...done] },
+  { name: 'writable buffer: other slots are scalars', type: 'raw_tracepoint_writable', asm: ['r6 = *(u64 *)(r1 + 8)', 'r0 = *(u8 *)(r6 + 0)', ...done] },
 ];
