@@ -18,12 +18,14 @@ export const PROBED_PROG_TYPES: readonly string[] = [
   'socket_filter', 'kprobe', 'sched_cls', 'sched_act', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock',
   'lwt_in', 'lwt_out', 'lwt_xmit', 'sock_ops', 'sk_skb', 'cgroup_device', 'sk_msg', 'raw_tracepoint', 'cgroup_sysctl',
   'sk_reuseport', 'flow_dissector', 'sk_lookup', 'syscall', 'netfilter',
+  // Measured with a tp_btf load (sched_switch): these kfunc sets are registered for the whole program type.
+  'tracing',
 ];
 
 /** generic_kfunc_set (helpers.c): task and cgroup references. */
-const GENERIC = ['sched_cls', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_device', 'cgroup_sysctl', 'sk_lookup', 'syscall', 'netfilter'];
+const GENERIC = ['sched_cls', 'tracepoint', 'xdp', 'perf_event', 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_device', 'cgroup_sysctl', 'sk_lookup', 'syscall', 'netfilter', 'tracing'];
 /** cpumask_kfunc_set (cpumask.c). */
-const CPUMASK = ['tracepoint', 'perf_event', 'sk_lookup', 'syscall', 'netfilter'];
+const CPUMASK = ['tracepoint', 'perf_event', 'sk_lookup', 'syscall', 'netfilter', 'tracing'];
 /** common_kfunc_set: every program type. */
 const COMMON = PROBED_PROG_TYPES;
 
