@@ -62,7 +62,8 @@ export function btfCtxAccess(env: Env, btf: Btf, proto: AttachProto, off: number
   if (size !== 8) refuse(`func '${name}' size ${size} must be 8`);
   if (t.type === 0) return unknownReg();
   const pointee = btf.type(resolve(btf, t.type));
-  if (isScalarKind(pointee?.kind)) return unknownReg();
+  // is_int_ptr: pointers to integers (not enums) read as scalars.
+  if (pointee?.kind === 'INT') return unknownReg();
   // An iterator's registered arguments: NULL-able, trusted as registered, no log line.
   if (proto.kind === 'iter') {
     const registered = ITER_CTX_ARGS[name];

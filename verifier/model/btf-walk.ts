@@ -32,7 +32,7 @@ function arrayElement(btf: Btf, id: number): { t: BtfType | undefined; id: numbe
 }
 
 /** A pointer member the walk ended on: its name and the id of its PTR type. */
-export interface WalkedPointer { readonly member: string; readonly ptr: number }
+export interface WalkedPointer { readonly member: string; readonly ptr: number; readonly throughUnion: boolean }
 
 /** What a read of `size` bytes at `off` in the struct `structId` gives: a scalar, a pointer member, or the kernel's refusal. */
 export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): 'scalar' | WalkedPointer {
@@ -83,7 +83,7 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
       }
       if (mt?.kind === 'PTR') {
         if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${tname} with off ${off} size ${size}`);
-        return { member: m.name, ptr: mid };
+        return { member: m.name, ptr: mid, throughUnion: untrusted };
       }
       if (!isScalarType(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
       if (off + size > trueEnd && !untrusted) {

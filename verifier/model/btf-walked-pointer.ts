@@ -42,6 +42,8 @@ function typeTags(btf: Btf, ptr: number): string[] {
 
 /** The pointer register loaded from `walked` in the struct `parentId` that `reg` points to. */
 export function walkedPointerReg(env: Env, btf: Btf, reg: RegState, parentId: number, walked: WalkedPointer): RegState {
+  // A walk through a union of several members gives PTR_UNTRUSTED mixed with the parent's trust.
+  if (walked.throughUnion) notModelled('pointer members reached through a union');
   const p = btf.type(walked.ptr);
   if (p?.kind !== 'PTR') return notModelled('a pointer member that is not a pointer');
   const pointee = skip(btf, p.type);
