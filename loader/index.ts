@@ -17,7 +17,7 @@ export { failingInsn, lastLogLine, LoadError, type LoadedProgram, loadProgram, t
 export { SubprogramLinkError, type LinkedProgram, linkProgram } from './link-subprograms.js';
 export { RelocationError, relocateProgram, type RelocationTargets } from './relocate.js';
 export { ExternError, kernelVersionCode, parseKconfig, readKernelConfig, resolveKconfig, resolveKsym } from './externs.js';
-export { KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
+export { attachTypeNumber, KernelBtfError, kernelBtf, VMLINUX_BTF } from './kernel-btf.js';
 export { type KernelBtfBytes, type KernelBtfSource, readKernelBtfBytes } from './kernel-btf-bytes.js';
 export { parseCpuList, possibleCpus } from './possible-cpus.js';
 export { loadObject, type LoadObjectOptions } from './object.js';
@@ -40,5 +40,6 @@ export { ATTACH_PROBE_NAMES, type AttachProbeName, probeAttach } from './attach-
 export { type FeatureReport, MAP_TYPE_NAMES, probeHelper, probeKernel, probeMapType, probeProgramType, type ProbeResult, PROGRAM_TYPE_NAMES } from './probes.js';
 export * from './skeleton/index.js';
 export { type PreparedMap, type PreparedProgram, type PrepareOptions, prepareObjectPrograms, STAND_IN_FD } from './prepare.js';
+export type { AttachTarget } from './attach-target.js';
 export * from './usdt/index.js';
 export { type KernelVerdict, type Preverifier, type PreverifyProgram, type PreverifyVerdict, setDefaultPreverifier } from './preverify.js';

@@ -33,6 +33,7 @@ import { programSetup, sourceLineText } from './program-setup.js';
 import { loadComparing, preparedMaps } from './preverify-load.js';
 import { preverifierFor, type Preverifier, type PreverifyProgram, runPreverifier } from './preverify.js';
 import { relocateProgram } from './relocate.js';
+import { ProgFlag } from './sys/index.js';
 import { unpinAll, withUndone } from './undo.js';
 
 export interface LoadObjectOptions {
@@ -160,6 +161,11 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const candidate: PreverifyProgram | undefined = preverifier === undefined ? undefined : {
         name: entry.name, section: entry.section, type: entry.programType?.type ?? '', insns: linked.insns, license: object.license,
         maps: preparedMaps(object, maps),
+        attach: {
+          ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
+          ...(info.attachBtfId === undefined ? {} : { attachBtfId: info.attachBtfId }),
+          sleepable: (info.flags & ProgFlag.SLEEPABLE) !== 0,
+        },
       };
       const predicted = preverifier === undefined || candidate === undefined || candidate.type === '' ? undefined : runPreverifier(preverifier, candidate, log);
       const loaded = loadComparing(candidate, predicted, options.mismatchDir, log, () => loadProgram({

@@ -4,6 +4,7 @@
 
 import { type BpfObject, type Btf, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
+import { type AttachTarget, attachTargets } from './attach-target.js';
 import { btfKernelRefusal } from './btf-kernel-refusal.js';
 import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
 import { internalMapName } from './internal-map-name.js';
@@ -33,6 +34,8 @@ export interface PreparedProgram {
   /** Program type as bpftool names it ('socket_filter', 'xdp', …); undefined for an unknown section. */
   readonly type: string | undefined;
   readonly attachType: string | undefined;
+  /** The BTF attach target the loader would give BPF_PROG_LOAD (tracing, LSM and struct_ops programs). */
+  readonly attachTarget?: AttachTarget;
   readonly sleepable: boolean;
   readonly license: string;
   readonly insns: Uint8Array;
@@ -86,6 +89,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
   const kfuncIds = kfuncResolver(object, options.btfPath);
+  const targetsByProgram = attachTargets(object, options.btfPath);
   const kernelName = (section: string): string => (options.objectName === undefined ? section : internalMapName(options.objectName, section));
   const out: PreparedProgram[] = [];
   for (const entry of object.programs) {
@@ -127,7 +131,9 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
     };
     const linked = linkProgram(object, entry, starts);
     relocateProgram(linked, relocation);
+    const attachTarget = targetsByProgram.get(entry.name);
     out.push({ name: entry.name, section: entry.section, type: entry.programType?.type, attachType: entry.programType?.attachType,
+      ...(attachTarget === undefined ? {} : { attachTarget }),
       sleepable: entry.programType?.sleepable ?? false, license: object.license, insns: linked.insns, maps,
       funcInfo: btf === undefined ? [] : linked.funcInfo, lineInfo: btf === undefined ? [] : linked.lineInfo, btf, staticFunctions,
       lineSource: (offset) => object.btf?.string(offset) ?? '' });

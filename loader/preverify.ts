@@ -21,6 +21,8 @@ export interface PreverifyProgram {
   readonly license: string;
   /** The maps its ld_imm64 instructions name, by fd. */
   readonly maps: ReadonlyMap<number, PreparedMap>;
+  /** expected_attach_type, attach_btf_id (kernel BTF) and BPF_F_SLEEPABLE of the load. */
+  readonly attach?: { readonly expectedAttachType?: number; readonly attachBtfId?: number; readonly sleepable?: boolean };
 }
 
 /** A preverifier's prediction; accepted null: it cannot tell. */

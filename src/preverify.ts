@@ -7,6 +7,6 @@ import { verifyWithCaps } from './verify-object.js';
 
 /** The verifier model, run as a privileged load would be verified. */
 export const modelPreverifier: Preverifier = (p) => {
-  const v = verifyWithCaps(p.insns, p.type, { gpl: isGplCompatible(p.license), maps: p.maps, logLevel: 1 });
+  const v = verifyWithCaps(p.insns, p.type, { gpl: isGplCompatible(p.license), maps: p.maps, logLevel: 1, ...(p.attach === undefined ? {} : { attach: p.attach }) });
   return { accepted: v.accepted, errno: v.errno, message: v.error?.message ?? null, insn: v.error?.insn ?? null, log: v.log };
 };

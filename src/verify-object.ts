@@ -4,7 +4,7 @@
 
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
-import { kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
+import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
 import { type FunctionInfo, functionsFromBtf, isGplCompatible, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
@@ -56,10 +56,14 @@ function targetBtf(path: string | undefined): Btf | undefined {
   }
 }
 
-export function verifyWithCaps(insns: Uint8Array, type: string, options: {
-  caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[];
-  sleepable?: boolean;
-}): ProgramVerdict {
+/** How a program attaches, as the loader would pass it: expected_attach_type, attach_btf_id, BPF_F_SLEEPABLE. */
+export interface VerifyAttach {
+  readonly expectedAttachType?: number;
+  readonly attachBtfId?: number;
+  readonly sleepable?: boolean;
+}
+
+export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach }): ProgramVerdict {
   const caps = options.caps ?? 'root';
   if (caps === 'bpf') return notModelled('loads with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN');
   const maps = options.maps;
@@ -69,7 +73,7 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: {
     progType: type, privileged: caps === 'root', logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
     ...(maps === undefined ? {} : { maps: (fd: number) => maps.get(fd) }),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
-    ...(options.sleepable === true ? { sleepable: true } : {}),
+    ...options.attach,
   });
 }
 
@@ -84,6 +88,29 @@ export function sourceAt(program: Pick<PreparedProgram, 'lineInfo' | 'lineSource
   if (best === undefined) return null;
   const file = program.lineSource(best.fileNameOff);
   return file === '' ? null : { file, line: best.lineCol >>> 10, column: best.lineCol & 0x3ff };
+}
+
+const attachTypeNumbers = new Map<string, number>();
+
+/** The program's attach as BPF_PROG_LOAD would get it: its section's attach type, or its struct_ops member, and its BTF target. */
+function attachOf(p: PreparedProgram): VerifyAttach {
+  const expected = p.attachTarget?.expectedAttachType ?? (p.attachType === undefined ? undefined : attachTypeNumberOf(p.attachType));
+  return {
+    ...(expected === undefined ? {} : { expectedAttachType: expected }),
+    ...(p.attachTarget === undefined ? {} : { attachBtfId: p.attachTarget.btfId }),
+    sleepable: p.sleepable,
+  };
+}
+
+function attachTypeNumberOf(name: string): number | undefined {
+  if (!attachTypeNumbers.has(name)) {
+    try {
+      attachTypeNumbers.set(name, attachTypeNumber(name));
+    } catch {
+      return undefined;
+    }
+  }
+  return attachTypeNumbers.get(name);
 }
 
 /** Verifies every entry program of an object (or those named in `options.programs`). */
@@ -106,7 +133,8 @@ export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {
       ...(options.caps === undefined ? {} : { caps: options.caps }), logLevel: options.logLevel ?? 1, gpl: isGplCompatible(p.license), maps: p.maps,
       ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
       ...(functions === undefined ? {} : { functions }),
-      ...(p.sleepable ? { sleepable: true } : {}),
+      // The attach target the loader would give (ignored when --type overrides the section's type).
+      ...(options.type === undefined ? { attach: attachOf(p) } : p.sleepable ? { attach: { sleepable: true } } : {}),
     });
     const insn = v.error?.insn;
     return { ...v, name: p.name, section: p.section, type, source: insn === undefined || insn === null ? null : sourceAt(p, insn) };

@@ -36,7 +36,12 @@ describe.skipIf(!canLoad)('verifier model against the live kernel', () => {
       const maps = createLiveMaps(c.maps ?? []);
       try {
         const insns = assemble(c.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
-        const extra = { ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }), ...(c.strictAlignment === true ? { strictAlignment: true } : {}), ...(c.sleepable === true ? { sleepable: true } : {}) };
+        const attachBtfId = c.attach === undefined ? undefined : kernelBtf().findOne(c.attach.name, c.attach.kind);
+        if (c.attach !== undefined && attachBtfId === undefined) throw new Error(`kernel BTF has no ${c.attach.kind} ${c.attach.name}`);
+        const extra = {
+          ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }), ...(c.strictAlignment === true ? { strictAlignment: true } : {}),
+          ...(attachBtfId === undefined ? {} : { attachBtfId }), ...(c.sleepable === true ? { sleepable: true } : {}),
+        };
         const k = kernelVerify(c.type, insns, { ...extra, ...(c.functions === undefined ? {} : { functions: c.functions }) });
         const functions = c.functions === undefined ? undefined : functionsFromBtf(decodeBtf(functionsBtf(c.functions)), c.functions.map((f, i) => ({ insnOff: f.start, typeId: 4 + i })));
         const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), ...extra, ...(functions === undefined ? {} : { functions }) });

@@ -3,6 +3,7 @@
 
 import type { Btf } from '../elf/index.js';
 import { checkStructure } from './check.js';
+import { resolveAttachProto } from './model/attach-proto.js';
 import type { ModelOptions } from './model/env.js';
 import type { MapInfo } from './model/map-info.js';
 import type { ModelErrno } from './model/outcome.js';
@@ -68,6 +69,9 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     return { verdict: 'unknown', notModelled: 'unprivileged loads', log: [], assumptions: structure.assumptions };
   }
   const progType = resolved.progType;
+  // Sleepable programs walk pointers outside RCU sections, which the BTF context does not model.
+  const attach = options.kernelBtf === undefined || options.attachBtfId === undefined || options.sleepable === true
+    ? undefined : resolveAttachProto(options.kernelBtf, progType, options.expectedAttachType ?? 0, options.attachBtfId);
   const opts: ModelOptions = {
     progType,
     privileged: resolved.privileged,
@@ -77,10 +81,12 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     map,
     ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: helperPrototype,
-    helperAvailable: (id) => helperAvailable(progType, id, options.expectedAttachType ?? 0),
+    // raw_tracepoint_writable programs get raw_tp_prog_func_proto's helpers, as raw_tracepoint ones.
+    helperAvailable: (id) => helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
     ...(options.sleepable === true ? { sleepable: true } : {}),
+    ...(attach === undefined ? {} : { attach }),
   };
   const level = options.logLevel ?? 1;
   const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });

@@ -10,6 +10,7 @@ import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
 import { kptrCases } from './verifier-cases-kptr.js';
+import { attachCases } from './verifier-cases-attach.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
 import { iterCases } from './verifier-cases-iter.js';
 import { globalFunctionCases } from './verifier-cases-global.js';
@@ -26,6 +27,8 @@ export interface ModelCase {
   readonly strictAlignment?: boolean;
   /** Loaded with BPF_F_SLEEPABLE. */
   readonly sleepable?: boolean;
+  /** The load's attach_btf_id: the running kernel's BTF type of this name and kind. */
+  readonly attach?: { readonly name: string; readonly kind: 'FUNC' | 'TYPEDEF' | 'STRUCT' };
 }
 
 const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
@@ -284,6 +287,7 @@ export const modelCases: readonly ModelCase[] = [
   ...inferenceCases,
   ...kfuncCases,
   ...kptrCases,
+  ...attachCases,
   ...mayGotoCases,
   ...iterCases,
   ...globalFunctionCases,

@@ -8,6 +8,8 @@ import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { pointerReg, type RegFlags, type RegState, unknownReg } from './reg.js';
 import { structId, walkBtfStruct } from './btf-walk.js';
+import { checkTcpCaStore } from './tcp-ca-store.js';
+import { walkedPointerReg } from './btf-walked-pointer.js';
 
 /** is_trusted_reg: a referenced pointer, or one marked trusted with no unsafe modifier (NULL, RCU, untrusted). */
 export function isTrustedReg(r: RegState): boolean {
@@ -39,16 +41,16 @@ export function checkBtfPointerAccess(env: Env, reg: RegState, regno: number, of
   if (kind === 'write') {
     // Only tc and xdp programs have a btf_struct_access of their own for stores (struct_ops is not modelled).
     if (reg.flags.untrusted === true || !STORE_CHECKING_TYPES.has(env.opts.progType)) reject('EACCES', 'only read is supported');
+    if (env.opts.progType === 'struct_ops' && env.opts.attach?.structOps === 'tcp_congestion_ops') {
+      checkTcpCaStore(btf, name, off, size);
+      return unknownReg();
+    }
     notModelled(`stores through BTF pointers in ${env.opts.progType} programs`);
   }
   const id = structId(btf, name);
   if (id === undefined) notModelled(`struct ${name} is not in the kernel BTF`);
-  const found = walkBtfStruct(btf, id, off, size);
-  if (found === 'scalar') return unknownReg();
-  // A pointer formed by walking an untrusted pointer is untrusted too; other trust rules are not modelled.
-  if (reg.flags.untrusted !== true) notModelled('loads of pointer members through a trusted BTF pointer');
-  if (found.to.kind !== 'STRUCT' || btf.findByName(found.to.name, 'STRUCT').length !== 1) notModelled(`a pointer member to ${found.to.kind} ${found.to.name}`);
-  return btfPointer(found.to.name, { untrusted: true });
+  const walked = walkBtfStruct(btf, id, off, size);
+  return walked === 'scalar' ? unknownReg() : walkedPointerReg(env, btf, reg, id, walked);
 }
 
 /** R0 of a helper returning RET_PTR_TO_BTF_ID_TRUSTED (bpf_get_current_task_btf). */

@@ -2,8 +2,8 @@
 // struct member that holds the accessed bytes, descending into nested structs, unions and arrays;
 // a scalar member gives an unknown scalar. The model walks the kernel's BTF the same way and
 // reports the kernel's messages for an access beyond the struct, beyond a member or into a hole.
-// A load of a whole pointer member to a struct gives that struct (the caller decides how much it
-// is trusted). Flexible arrays are not modelled.
+// Pointer members (which give another BTF pointer with trust rules of their own) and flexible
+// arrays are not modelled.
 
 import { type Btf, type BtfType, resolveTypeSize, skipModifiers } from '../../elf/index.js';
 import { notModelled, reject } from './outcome.js';
@@ -31,23 +31,25 @@ function arrayElement(btf: Btf, id: number): { t: BtfType | undefined; id: numbe
   return { t: r.t, id: r.id, count };
 }
 
-/** What a load through a BTF pointer finds: a scalar, or a pointer member to the struct `to`. */
-export type WalkResult = 'scalar' | { readonly to: BtfType };
+/** A pointer member the walk ended on: its name and the id of its PTR type. */
+export interface WalkedPointer { readonly member: string; readonly ptr: number; readonly throughUnion: boolean }
 
-/** What a read of `size` bytes at `off` in the struct `structId` gives, or the kernel's refusal. */
-export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): WalkResult {
+/** What a read of `size` bytes at `off` in the struct `structId` gives: a scalar, a pointer member, or the kernel's refusal. */
+export function walkBtfStruct(btf: Btf, structId: number, off: number, size: number): 'scalar' | WalkedPointer {
   let t = resolved(btf, structId).t;
   // Walking a union of several members makes the walk untrusted, which lets a scalar read run past its member.
   let untrusted = false;
   for (let depth = 0; depth < MAX_DEPTH; depth++) {
     if (t?.kind !== 'STRUCT' && t?.kind !== 'UNION') notModelled('a BTF pointer to a type that is not a struct');
     const s: Composite = t;
+    // __btf_name_by_offset names anonymous types '(anon)'.
+    const tname = s.name === '' ? '(anon)' : s.name;
     if (s.kind === 'UNION' && s.members.length !== 1) untrusted = true;
     if (off + size > s.size) {
       const last = s.members[s.members.length - 1];
       const lastT = last === undefined ? undefined : resolved(btf, last.type).t;
       if (lastT?.kind === 'ARRAY' && lastT.nelems === 0) notModelled('loads past a struct into its flexible array');
-      reject('EACCES', `access beyond struct ${s.name} at off ${off} size ${size}`);
+      reject('EACCES', `access beyond struct ${tname} at off ${off} size ${size}`);
     }
     let next: { t: BtfType; off: number } | undefined;
     for (const m of s.members) {
@@ -63,7 +65,9 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
       if (msize === undefined) notModelled(`a member of struct ${s.name} without a size`);
       const trueEnd = moff + msize;
       if (off >= trueEnd) continue;
-      let mt = resolved(btf, m.type).t;
+      const mr = resolved(btf, m.type);
+      let mt = mr.t;
+      let mid = mr.id;
       let at = moff;
       if (mt?.kind === 'ARRAY') {
         if (moff === trueEnd) continue;
@@ -71,30 +75,30 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
         msize = Math.floor(msize / el.count);
         at = moff + Math.floor((off - moff) / msize) * msize;
         mt = el.t;
+        mid = el.id;
       }
       if (mt?.kind === 'STRUCT' || mt?.kind === 'UNION') {
         next = { t: mt, off: off - at };
         break;
       }
       if (mt?.kind === 'PTR') {
-        if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${s.name} with off ${off} size ${size}`);
-        const to = resolved(btf, mt.type).t;
-        if (to?.kind === 'STRUCT' || to?.kind === 'UNION') return { to };
+        if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${tname} with off ${off} size ${size}`);
+        return { member: m.name, ptr: mid, throughUnion: untrusted };
       }
-      // A pointer to anything but a struct reads as a scalar.
-      if (!isScalarType(mt) && mt?.kind !== 'PTR') notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
+      if (!isScalarType(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
       if (off + size > trueEnd && !untrusted) {
-        reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${s.name} with off ${off} size ${size}`);
+        reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}`);
       }
       return 'scalar';
     }
-    if (next === undefined) reject('EINVAL', `struct ${s.name} doesn't have field at offset ${off}`);
+    if (next === undefined) reject('EINVAL', `struct ${tname} doesn't have field at offset ${off}`);
     t = next.t;
     off = next.off;
   }
   return notModelled('a BTF struct nested too deeply');
 }
 
+/** The kernel BTF id of the struct `name` (the first one of that name). */
 /**
  * btf_struct_ids_match for kernel structs: `have` at `off` is `want` (strict: only the same struct
  * at offset 0), or holds `want` as a nested struct member starting at `off`, or at offset 0 of one.

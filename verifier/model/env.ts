@@ -4,6 +4,7 @@
 import type { Btf } from '../../elf/index.js';
 import type { FunctionInfo } from '../options.js';
 import type { CtxTable, HelperPrototype } from '../tables/types.js';
+import type { AttachProto } from './attach-proto.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
 import type { InsnPointerTypes } from './insn-pointer-type.js';
@@ -28,6 +29,8 @@ export interface ModelOptions {
   readonly sleepable?: boolean;
   /** The target kernel's BTF (kfunc prototypes, structs behind BTF pointers); without it those are not modelled. */
   readonly kernelBtf?: Btf;
+  /** The attach target's prototype, for contexts typed by BTF (tp_btf, iterators, struct_ops); needs kernelBtf. */
+  readonly attach?: AttachProto;
 }
 
 export interface Env {

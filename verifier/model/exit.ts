@@ -13,6 +13,8 @@ const SOCK_ADDR_BIND = new Set([8, 9]); // inet4/6 bind
 const SOCK_ADDR_RETURN_ONE = new Set([19, 20, 51, 29, 30, 52, 31, 32, 53]); // recvmsg, getpeername, getsockname (inet4, inet6, unix)
 const TRACE_FENTRY = 24;
 const TRACE_FEXIT = 25;
+const TRACE_RAW_TP = 23;
+const MODIFY_RETURN = 26;
 const TRACE_ITER = 28;
 const TRACE_KPROBE_SESSION = 56;
 
@@ -28,8 +30,10 @@ function returnRange(progType: string, attach: number): [number, number] | null 
     case 'cgroup_skb': return attach === CGROUP_INET_EGRESS ? [0, 3] : [0, 1];
     case 'cgroup_sock_addr': return SOCK_ADDR_RETURN_ONE.has(attach) ? [1, 1] : SOCK_ADDR_BIND.has(attach) ? [0, 3] : [0, 1];
     case 'netfilter': return [0, 1]; // NF_DROP, NF_ACCEPT
+    case 'struct_ops': return null;
     case 'tracing':
       if (attach === TRACE_FENTRY || attach === TRACE_FEXIT) return [0, 0];
+      if (attach === TRACE_RAW_TP || attach === MODIFY_RETURN) return null;
       return attach === TRACE_ITER ? [0, 1] : undefined;
     case 'cgroup_sock': case 'sock_ops': case 'cgroup_device': case 'cgroup_sysctl': case 'cgroup_sockopt': case 'sk_lookup':
       return [0, 1];
@@ -40,6 +44,11 @@ function returnRange(progType: string, attach: number): [number, number] | null 
 /** check_reference_leak and check_return_code at the main program's exit. */
 export function checkMainExit(env: Env): void {
   checkResourceLeak(env, 'BPF_EXIT instruction in main prog', true);
+  // A struct_ops member's return type decides: void members do not read R0, others return anything.
+  if (env.opts.progType === 'struct_ops') {
+    if (env.opts.attach === undefined) notModelled('the return code of a struct_ops program without its attach prototype');
+    if (env.opts.attach.returnType === 0) return;
+  }
   const r0 = readReg(env, 0);
   if (r0.type !== 'scalar' && !env.opts.privileged) reject('EACCES', 'R0 leaks addr as return value');
   const session = env.opts.progType === 'kprobe' && env.opts.expectedAttachType === TRACE_KPROBE_SESSION;

@@ -18,7 +18,7 @@ import { checkBtfPointerAccess } from './btf-pointer.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { checkMapKptrAccess, kptrFieldAt } from './kptr.js';
 import { checkPacketAlignment } from './packet-access.js';
-import { checkCtxAccess, checkFlowKeysAccess } from './ctx-access.js';
+import { checkCtxAccess, checkFlowKeysAccess, checkTpBufferAccess } from './ctx-access.js';
 import { frozenMapRead } from './rodata.js';
 import { growStack, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar } from './stack.js';
 import { MAX_BPF_STACK } from './state.js';
@@ -182,6 +182,10 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       loaded = checkCtxAccess(env, off, size, kind, o.signExtend ?? false);
       break;
     }
+    case 'tp_buffer':
+      checkTpBufferAccess(reg, regno, off, size);
+      if (kind === 'read') loaded = unknownReg();
+      break;
     case 'flow_keys': {
       checkFlowKeysAccess(reg, off, size);
       if (kind === 'read') loaded = unknownReg();

@@ -33,7 +33,7 @@ function checkSaneOffset(reg: RegState, typeText: string): void {
   if (reg.s.smin >= BPF_MAX_VAR_OFF || reg.s.smin <= -BPF_MAX_VAR_OFF) reject('EINVAL', `value ${reg.s.smin} makes ${typeText} pointer be out of bounds`);
 }
 
-const movable = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem', 'ptr']);
+const movable = new Set(['ctx', 'map_value', 'map_key', 'stack', 'pkt_meta', 'pkt', 'mem', 'ptr', 'tp_buffer']);
 
 /**
  * `ptr OP off` where `ptr` is the pointer operand and `off` the scalar one;

@@ -11,7 +11,9 @@ export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'stack'
   | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys' | 'func'
   /** PTR_TO_BTF_ID: a kernel object of the struct `btfName`. */
-  | 'ptr';
+  | 'ptr'
+  /** PTR_TO_TP_BUFFER: a writable tracepoint's buffer (raw_tracepoint_writable ctx slot 0). */
+  | 'tp_buffer';
 
 /** Type flags that the model tracks (a subset of the kernel's bpf_type_flag). */
 export interface RegFlags {
@@ -117,7 +119,7 @@ export const isNullScalar = (r: RegState): boolean =>
 const baseName: Record<RegType, string> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key', stack: 'fp',
   pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock',
-  flow_keys: 'flow_keys', ptr: 'ptr_', func: 'func',
+  flow_keys: 'flow_keys', ptr: 'ptr_', func: 'func', tp_buffer: 'tp_buffer',
 };
 
 /** The kernel's reg_type_str: flag prefixes, the base name, `_or_null`. */

@@ -115,18 +115,33 @@ const netfilter: CtxTable = {
   structName: 'bpf_nf_ctx',
   decide(off, size, kind) {
     if (off < 0 || off >= 16 || kind === 'write' || size !== 8) return deny;
-    // The loaded trusted BTF pointers (nf_hook_state, sk_buff) are not modelled.
-    return off === 0 || off === 8 ? allow('unmodelled') : undefined;
+    // nf_ptr_to_btf_id: trusted BTF pointers to the hook state and the packet.
+    return off === 0 ? allow('trusted_ptr:nf_hook_state') : off === 8 ? allow('trusted_ptr:sk_buff') : undefined;
   },
 };
 
 const tables = new Map<string, CtxTable>([socketFilter, xdp, tracepoint, kprobe, netfilter, tcTable('sched_cls'), tcTable('sched_act')].map((t) => [t.progType, t]));
+
+/** raw_tp_writable_prog_is_valid_access: slot 0 is the tracepoint's writable buffer; the rest as raw_tracepoint. */
+function rawTracepointWritable(base: CtxTable | undefined): CtxTable | undefined {
+  if (base === undefined) return undefined;
+  return {
+    progType: 'raw_tracepoint_writable',
+    structName: base.structName,
+    decide(off, size, kind, signExtend) {
+      if (off === 0 && (size !== 8 || kind !== 'read')) return deny;
+      const d = base.decide(off, size, kind, signExtend);
+      return off === 0 && d?.allowed === true ? allow('tp_buffer') : d;
+    },
+  };
+}
 
 /**
  * The context table of a load: the live kernel's measured table where there is one for the program
  * type and expected attach type (the hand table decides beyond the measured bytes), else the hand table.
  */
 export function ctxTable(progType: string, expectedAttachType = 0): CtxTable | undefined {
+  if (progType === 'raw_tracepoint_writable') return rawTracepointWritable(ctxTable('raw_tracepoint'));
   const hand = tables.get(progType);
   return probedCtxTable(progType, expectedAttachType, hand) ?? hand;
 }

@@ -77,7 +77,9 @@ export interface HelperPrototype {
 }
 
 /** Register types a ctx load can produce (the kernel's bpf_insn_access_aux.reg_type). */
-export type CtxFieldType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_common_or_null' | 'sock_or_null' | 'flow_keys' | 'unmodelled';
+export type CtxFieldType = 'scalar' | 'pkt' | 'pkt_meta' | 'pkt_end' | 'sock' | 'sock_common_or_null' | 'sock_or_null' | 'flow_keys' | 'tp_buffer' | 'unmodelled'
+  /** PTR_TO_BTF_ID | PTR_TRUSTED to the named kernel struct. */
+  | `trusted_ptr:${string}`;
 
 export type AccessKind = 'read' | 'write';
 

@@ -144,7 +144,7 @@ function processed(log: string): number | null {
 const BPF_TRACE_RAW_TP = 23;
 const BPF_LSM_MAC = 27;
 const BPF_TRACE_ITER = 28;
-function attachTarget(name: string, attachType: number): number | undefined {
+export function attachTarget(name: string, attachType: number): number | undefined {
   const btf = kernelBtf();
   if (attachType === BPF_TRACE_RAW_TP) return btf.findByName(`btf_trace_${name}`, 'TYPEDEF')[0];
   if (attachType === BPF_LSM_MAC) return btf.findByName(`bpf_lsm_${name}`, 'FUNC')[0];

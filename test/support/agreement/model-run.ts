@@ -3,7 +3,7 @@
 
 import { kernelBtf, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import { verifyProgram } from '../../../verifier/index.js';
-import type { PreparedProgram } from './kernel-label.js';
+import { attachTarget, type PreparedProgram } from './kernel-label.js';
 
 /** A verdict, from the kernel or the model. */
 export interface Verdict {
@@ -31,8 +31,10 @@ export function progTypeName(type: number): string {
 /** BPF_F_SLEEPABLE. */
 const SLEEPABLE = 16;
 
-export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number; readonly attachTo?: string }, prepared: PreparedProgram): ModelOutcome {
+export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number; readonly attachTo?: string }, prepared: PreparedProgram & { readonly attachBtfId?: number }): ModelOutcome {
   try {
+    // The attach target as the kernel is given it: the object's (resolved by the loader's preparation) or the corpus entry's named one.
+    const attachBtfId = prepared.attachBtfId ?? (p.attachTo === undefined ? undefined : attachTarget(p.attachTo, p.expectedAttachType ?? 0) ?? 0);
     const r = verifyProgram(prepared.insns, {
       progType: progTypeName(p.progType),
       maps: (fd) => prepared.maps.get(fd),
@@ -42,8 +44,7 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
       kernelBtf: kernelBtf(),
       ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
-      // The model only asks whether the load names an attach target; the kernel's id is resolved at labelling.
-      ...(p.attachTo === undefined ? {} : { attachBtfId: 1 }),
+      ...(attachBtfId === undefined ? {} : { attachBtfId }),
     });
     if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
     return { kind: 'verdict', verdict: r.verdict, errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: r.insnsProcessed ?? null };
