@@ -20,6 +20,8 @@ const CGROUP_ARRAY: MapInfo = { type: 8, keySize: 4, valueSize: 4, maxEntries: 4
 /** An array the program may only read (BPF_F_RDONLY_PROG). */
 const RDONLY_ARRAY: MapInfo = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 1 << 7 };
 const ARRAY: MapInfo = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1 };
+const ARRAY_OF_ARRAYS: MapInfo = { type: 12, keySize: 4, valueSize: 4, maxEntries: 2, inner: { type: 2, keySize: 4, valueSize: 16, maxEntries: 2 } };
+const HASH_OF_HASHES: MapInfo = { type: 13, keySize: 4, valueSize: 4, maxEntries: 2, inner: { type: 1, keySize: 8, valueSize: 8, maxEntries: 2 } };
 
 const done = ['r0 = 0', 'exit'];
 const pass = ['r0 = 1', 'exit'];
@@ -114,4 +116,28 @@ const generated: ModelCase[] = [
   { name: 'send_signal in a kprobe', type: 'kprobe', asm: ['r1 = 9', 'call 109', ...done] },
 ];
 
-export const helperCases: readonly ModelCase[] = [...cgroupStorage, ...stackTrace, ...redirect, ...sockets, ...generated];
+/** r0 = the inner map of map 0 at key 0, null-checked (exit 0 on NULL); then a lookup of key 0 in it, r0 its value. */
+const innerMap = [...firstValue.slice(0, -3), 'if r0 != 0 goto +2', 'r0 = 0', 'exit'];
+const innerLookup = ['r1 = r0', '*(u64 *)(r10 - 16) = 0', 'r2 = r10', 'r2 += -16', 'call 1'];
+
+const mapsOfMaps: ModelCase[] = [
+  { name: 'array of maps: lookup in the inner map, read its value', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, ...innerLookup, 'if r0 == 0 goto +1', 'r0 = *(u64 *)(r0 + 8)', ...done] },
+  { name: 'array of maps: read past the inner value', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, ...innerLookup, 'if r0 == 0 goto +1', 'r0 = *(u64 *)(r0 + 12)', ...done] },
+  { name: 'array of maps: inner value without a null check', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, ...innerLookup, 'r0 = *(u64 *)(r0 + 0)', ...done] },
+  { name: 'array of maps: inner map without a null check', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...firstValue.slice(0, -3), ...innerLookup, ...done] },
+  { name: 'array of maps: arithmetic on the inner map', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, 'r0 += 8', ...innerLookup, ...done] },
+  { name: 'array of maps: arithmetic before the null check', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...firstValue.slice(0, -3), 'r0 += 8', ...done] },
+  { name: 'array of maps: store into the inner map', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, 'r1 = 0', '*(u64 *)(r0 + 0) = r1', ...done] },
+  { name: 'array of maps: read the inner map struct', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, 'r0 = *(u32 *)(r0 + 0)', ...done] },
+  { name: 'array of maps: update of the inner map', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...innerMap, 'r1 = r0', '*(u64 *)(r10 - 16) = 0', 'r2 = r10', 'r2 += -16', 'r3 = r2', 'r4 = 0', 'call 2', ...done] },
+  { name: 'array of maps: update of the outer map', type: 'socket_filter', maps: [ARRAY_OF_ARRAYS], asm: [...stackKey, 'r3 = r2', 'r1 = map_fd(0)', 'r4 = 0', 'call 2', ...done] },
+  { name: 'hash of maps: lookup with the inner key size', type: 'socket_filter', maps: [HASH_OF_HASHES], asm: [...innerMap, ...innerLookup, 'if r0 == 0 goto +1', 'r0 = *(u64 *)(r0 + 0)', ...done] },
+  { name: 'hash of maps: inner key past the stack', type: 'socket_filter', maps: [HASH_OF_HASHES], asm: [...innerMap, 'r1 = r0', 'r2 = r10', 'r2 += -4', 'call 1', ...done] },
+  // Loads through a map pointer walk the map's kernel struct (struct bpf_array, struct bpf_htab).
+  { name: 'map pointer: read at a negative offset', type: 'socket_filter', maps: [ARRAY], asm: ['r1 = map_fd(0)', 'r0 = *(u32 *)(r1 - 8)', ...done] },
+  { name: 'map pointer: store', type: 'socket_filter', maps: [HASH], asm: ['r1 = map_fd(0)', 'r2 = 0', '*(u32 *)(r1 + 0) = r2', ...done] },
+  { name: 'map pointer: store at a negative offset', type: 'socket_filter', maps: [HASH], asm: ['r1 = map_fd(0)', 'r2 = 0', '*(u32 *)(r1 - 4) = r2', ...done] },
+  { name: 'map pointer: read past struct bpf_array', type: 'socket_filter', maps: [ARRAY], asm: ['r1 = map_fd(0)', 'r0 = *(u32 *)(r1 + 4000)', ...done] },
+];
+
+export const helperCases: readonly ModelCase[] = [...cgroupStorage, ...stackTrace, ...redirect, ...sockets, ...generated, ...mapsOfMaps];

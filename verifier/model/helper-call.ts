@@ -30,6 +30,7 @@ import { clearAllPktPointers } from './pkt-invalidate.js';
 import { checkKeylessMapHelper, KEYLESS_MAPS } from './queue-maps.js';
 import { sizeBoundedResult } from './helper-result.js';
 import { checkMapSide, checkReadOnlyMap } from './map-compat.js';
+import { innerMapPointer, isMapOfMaps } from './map-of-maps.js';
 import { checkLocalStorageFlags, GET_LOCAL_STORAGE, localStorageValue } from './local-storage.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
@@ -62,7 +63,7 @@ function checkRegType(regno: number, reg: RegState, arg: HelperArgType): void {
     if (!ok) typeMismatch(regno, reg, memTypes.map(([, n]) => n));
   };
   switch (arg) {
-    case 'const_map_ptr': if (reg.type !== 'map_ptr') typeMismatch(regno, reg, ['map_ptr']); return;
+    case 'const_map_ptr': if (reg.type !== 'map_ptr' || reg.flags.maybeNull) typeMismatch(regno, reg, ['map_ptr']); return;
     case 'ctx': case 'ctx_or_null': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
     case 'const_size': case 'const_size_or_zero': case 'const_alloc_size_or_zero':
       if (reg.type !== 'scalar') typeMismatch(regno, reg, ['scalar']); return;
@@ -231,6 +232,7 @@ export function checkHelperCall(env: Env, id: number): void {
     case 'map_value_or_null': {
       const map = meta.map!;
       if (isSockmap(map)) { rs[0] = sockReturn(env, 'socket_or_null')!; break; }
+      if (isMapOfMaps(map)) { rs[0] = innerMapPointer(env, map); break; }
       const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
       rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
       // A value that may hold a spin lock keeps an id even when it cannot be NULL.

@@ -16,6 +16,8 @@ export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' 
   readonly frozenValue?: Uint8Array;
   /** Special fields the model does not track (kptrs, list/rb-tree roots, refcounts, workqueues). */
   readonly otherFields?: readonly string[];
+  /** A map of maps: its inner map template (the kernel's inner_map_meta). */
+  readonly inner?: MapInfo;
 }
 
 /** uapi map type numbers (enum bpf_map_type, generated from the kernel's BTF). */
