@@ -20,6 +20,7 @@ const CGROUP_ARRAY: MapInfo = { type: 8, keySize: 4, valueSize: 4, maxEntries: 4
 /** An array the program may only read (BPF_F_RDONLY_PROG). */
 const RDONLY_ARRAY: MapInfo = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1, flags: 1 << 7 };
 const ARRAY: MapInfo = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1 };
+const XSKMAP: MapInfo = { type: 17, keySize: 4, valueSize: 4, maxEntries: 4 };
 const ARRAY_OF_ARRAYS: MapInfo = { type: 12, keySize: 4, valueSize: 4, maxEntries: 2, inner: { type: 2, keySize: 4, valueSize: 16, maxEntries: 2 } };
 const HASH_OF_HASHES: MapInfo = { type: 13, keySize: 4, valueSize: 4, maxEntries: 2, inner: { type: 1, keySize: 8, valueSize: 8, maxEntries: 2 } };
 
@@ -140,4 +141,24 @@ const mapsOfMaps: ModelCase[] = [
   { name: 'map pointer: read past struct bpf_array', type: 'socket_filter', maps: [ARRAY], asm: ['r1 = map_fd(0)', 'r0 = *(u32 *)(r1 + 4000)', ...done] },
 ];
 
-export const helperCases: readonly ModelCase[] = [...cgroupStorage, ...stackTrace, ...redirect, ...sockets, ...generated, ...mapsOfMaps];
+/** r0 = bpf_map_lookup_elem(xskmap, &0): an AF_XDP socket or NULL. */
+const xsk = ['*(u32 *)(r10 - 8) = 0', 'r2 = r10', 'r2 += -8', 'r1 = map_fd(0)', 'call 1'];
+
+const xdpSockets: ModelCase[] = [
+  { name: 'xskmap: queue_id of the socket', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'if r0 == 0 goto +1', 'r0 = *(u32 *)(r0 + 0)', ...pass] },
+  { name: 'xskmap: read without a null check', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'r0 = *(u32 *)(r0 + 0)', ...pass] },
+  { name: 'xskmap: read past queue_id', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'if r0 == 0 goto +1', 'r0 = *(u32 *)(r0 + 4)', ...pass] },
+  { name: 'xskmap: narrow read of queue_id', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'if r0 == 0 goto +1', 'r0 = *(u8 *)(r0 + 0)', ...pass] },
+  { name: 'xskmap: store into the socket', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'if r0 == 0 goto +2', 'r1 = 0', '*(u32 *)(r0 + 0) = r1', ...pass] },
+  { name: 'xskmap: arithmetic before the null check', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'r0 += 1', ...pass] },
+  { name: 'xskmap: arithmetic on the socket', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'if r0 == 0 goto +1', 'r0 += 1', ...pass] },
+  { name: 'xskmap: the socket as a map argument', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'if r0 == 0 goto +4', 'r1 = r0', 'r2 = r10', 'r2 += -8', 'call 1', ...pass] },
+  { name: 'xskmap: the socket returned', type: 'xdp', maps: [XSKMAP], asm: [...xsk, 'exit'] },
+  { name: 'xskmap: update from the program', type: 'xdp', maps: [XSKMAP], asm: ['*(u32 *)(r10 - 8) = 0', 'r2 = r10', 'r2 += -8', 'r3 = r2', 'r1 = map_fd(0)', 'r4 = 0', 'call 2', ...pass] },
+  {
+    name: 'xskmap: not NULL when equal to a checked socket', type: 'xdp', maps: [XSKMAP],
+    asm: [...xsk, 'r6 = r0', ...xsk, 'r7 = r0', 'if r6 == 0 goto +2', 'if r6 != r7 goto +1', 'r0 = *(u32 *)(r7 + 0)', ...pass],
+  },
+];
+
+export const helperCases: readonly ModelCase[] = [...cgroupStorage, ...stackTrace, ...redirect, ...sockets, ...generated, ...mapsOfMaps, ...xdpSockets];

@@ -233,6 +233,8 @@ export function checkHelperCall(env: Env, id: number): void {
       const map = meta.map!;
       if (isSockmap(map)) { rs[0] = sockReturn(env, 'socket_or_null')!; break; }
       if (isMapOfMaps(map)) { rs[0] = innerMapPointer(env, map); break; }
+      // 6.18 types an xskmap's element at the call: an AF_XDP socket (struct bpf_xdp_sock).
+      if (map.type === MapType.XSKMAP) { rs[0] = pointerReg('xdp_sock', { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId() }); break; }
       const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
       rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
       // A value that may hold a spin lock keeps an id even when it cannot be NULL.

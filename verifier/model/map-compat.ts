@@ -1,7 +1,7 @@
 // check_map_func_compatibility, the map's side: which helpers a map of each type may be given
 // (the helper's side is the prototype's mapTypes). Sockmaps and sockhashes depend on the program
 // type (sockmap.ts). A map type missing here, or a helper the map allows but whose result the model
-// does not know for that map (lookups in device and xdp socket maps), is 'not modelled'.
+// does not know for that map (lookups in device maps), is 'not modelled'.
 
 import { BPF_MAP_TYPE as M } from '../../elf/index.js';
 import type { HelperPrototype } from '../tables/types.js';
@@ -39,8 +39,8 @@ const MAP_SIDE: ReadonlyMap<number, readonly string[]> = new Map<number, readonl
   [M.CGRP_STORAGE, storage('cgrp')],
 ]);
 
-/** Map types whose map_lookup_elem result the model does not track (xdp sockets, devices). */
-const UNTRACKED_LOOKUP: readonly number[] = [M.DEVMAP, M.DEVMAP_HASH, M.XSKMAP];
+/** Map types whose map_lookup_elem result the model does not track (devices). */
+const UNTRACKED_LOOKUP: readonly number[] = [M.DEVMAP, M.DEVMAP_HASH];
 
 const MAP_LOOKUP_ELEM = 1;
 /**

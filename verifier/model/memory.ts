@@ -213,7 +213,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       if (reg.flags.maybeNull) { handled = false; break; }
       loaded = checkMapPtrAccess(env, reg, regno, off, size, kind);
       break;
-    case 'sock': case 'sock_common': case 'tcp_sock':
+    case 'sock': case 'sock_common': case 'tcp_sock': case 'xdp_sock':
       if (reg.flags.maybeNull) { handled = false; break; }
       loaded = checkSockAccess(reg, regno, off, size, kind);
       break;
