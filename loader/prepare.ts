@@ -26,6 +26,8 @@ export interface PreparedMap extends Pick<MapSpec, 'name' | 'type' | 'keySize' |
   readonly kptrs?: readonly MapKptrField[];
   /** Special fields besides the lock and timer (kptrs, graph roots …), by kind. */
   readonly otherFields?: readonly string[];
+  /** A map of maps: the inner map template the loader creates it with (without BTF). */
+  readonly inner?: Omit<PreparedMap, 'name' | 'inner'>;
 }
 
 export interface PreparedProgram {
@@ -109,7 +111,9 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
       mapFd: (n) => {
         const d = object.maps.find((m) => m.name === n);
         const fields = d?.valueType === undefined || btf === undefined ? {} : { valueFieldsKnown: true, ...mapValueFields(btf, d.valueType) };
-        return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0, ...fields });
+        const i = d?.inner;
+        const inner = i === undefined ? {} : { inner: { type: i.type ?? 0, keySize: i.keySize ?? 0, valueSize: i.valueSize ?? 0, maxEntries: i.maxEntries ?? 0, flags: i.flags ?? 0 } };
+        return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0, ...fields, ...inner });
       },
       dataMapFd: (s) => {
         const g = object.globals.find((x) => x.name === s);

@@ -14,6 +14,7 @@ import { attachCases } from './verifier-cases-attach.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
 import { iterCases } from './verifier-cases-iter.js';
 import { globalFunctionCases } from './verifier-cases-global.js';
+import { helperCases } from './verifier-cases-helpers.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -291,4 +292,5 @@ export const modelCases: readonly ModelCase[] = [
   ...mayGotoCases,
   ...iterCases,
   ...globalFunctionCases,
+  ...helperCases,
 ];

@@ -65,7 +65,7 @@ export interface BtfMapInfo extends MapInfo {
 }
 
 export function createLiveMaps(maps: readonly MapInfo[]): LiveMaps {
-  const owned = maps.map((m) => ('btf' in m ? btfMap(m as BtfMapInfo) : m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
+  const owned = maps.map((m) => ('btf' in m ? btfMap(m as BtfMapInfo) : m.inner !== undefined ? mapOfMaps(m, m.inner) : m.frozenValue === undefined ? createMap(m.type, m.keySize, m.valueSize, m.maxEntries, m.flags ?? 0) : frozenMap(m, m.frozenValue)));
   const info: Record<number, MapInfo> = {};
   // The kernel prints the map's name in state dumps.
   owned.forEach((o, i) => { info[o.fd] = { name: maps[i]!.frozenValue === undefined ? 'tsbpf_t' : 'tsbpf_ro', ...maps[i]! }; });
@@ -80,6 +80,13 @@ function btfMap(m: BtfMapInfo): { fd: number; close(): void } {
   } finally {
     btf.close();
   }
+}
+
+/** A map of maps created with a template of its inner map (closed with it). */
+function mapOfMaps(m: MapInfo, inner: MapInfo): { fd: number; close(): void } {
+  const template = BpfMap.create({ name: 'tsbpf_inner', type: inner.type, keySize: inner.keySize, valueSize: inner.valueSize, maxEntries: inner.maxEntries, flags: inner.flags ?? 0 });
+  const map = BpfMap.create({ name: 'tsbpf_t', type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags ?? 0, innerMapFd: template.fd });
+  return { fd: map.fd, close: () => { map.close(); template.close(); } };
 }
 
 /** A map with its value at key 0 written and then frozen, as libbpf loads .rodata. */

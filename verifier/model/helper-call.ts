@@ -10,8 +10,9 @@ import { type Env, readReg, regs } from './env.js';
 import { type MapKptr, MapType } from './map-info.js';
 import { checkAlignment, checkMapAccessType, checkMemRegion, checkPacketAccess, checkPtrOffReg } from './memory.js';
 
-/** The size of ARG_PTR_TO_LONG's memory (sizeof(long)). */
+/** The size of ARG_PTR_TO_LONG's memory (sizeof(long)), and of the 4-byte fixed-size argument. */
 const LONG_SIZE = 8;
+const INT_SIZE = 4;
 import { mayHelperAccessPacket } from './packet-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
@@ -29,6 +30,9 @@ import { SIZE_BOUNDED_RESULT } from '../tables/context-helpers.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
 import { checkKeylessMapHelper, KEYLESS_MAPS } from './queue-maps.js';
 import { sizeBoundedResult } from './helper-result.js';
+import { checkMapSide, checkReadOnlyMap } from './map-compat.js';
+import { innerMapPointer, isMapOfMaps } from './map-of-maps.js';
+import { checkLocalStorageFlags, GET_LOCAL_STORAGE, localStorageValue } from './local-storage.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -62,11 +66,11 @@ function checkRegType(env: Env, regno: number, reg: RegState, arg: HelperArgType
     if (!ok) typeMismatch(regno, reg, memTypes.map(([, n]) => n));
   };
   switch (arg) {
-    case 'const_map_ptr': if (reg.type !== 'map_ptr') typeMismatch(regno, reg, ['map_ptr']); return;
+    case 'const_map_ptr': if (reg.type !== 'map_ptr' || reg.flags.maybeNull) typeMismatch(regno, reg, ['map_ptr']); return;
     case 'ctx': case 'ctx_or_null': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
     case 'const_size': case 'const_size_or_zero': case 'const_alloc_size_or_zero':
       if (reg.type !== 'scalar') typeMismatch(regno, reg, ['scalar']); return;
-    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem': case 'long':
+    case 'map_key': case 'map_value': case 'map_value_or_null': case 'uninit_map_value': case 'mem': case 'mem_or_null': case 'uninit_mem': case 'long': case 'int':
       mem(); return;
     case 'ringbuf_mem_release':
       if (!(reg.type === 'mem' && reg.flags.ringbuf && !reg.flags.maybeNull)) typeMismatch(regno, reg, ['ringbuf_mem']);
@@ -185,6 +189,12 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
       helperMemAccess(env, regno, LONG_SIZE, true, false, meta);
       checkAlignment(reg, 0, LONG_SIZE, true);
       break;
+    case 'int':
+      // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED: 4 aligned bytes the helper reads and writes.
+      meta.rawMode = false;
+      helperMemAccess(env, regno, INT_SIZE, true, false, meta);
+      checkAlignment(reg, 0, INT_SIZE, true);
+      break;
     case 'const_alloc_size_or_zero':
       if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);
       meta.memSize = Number(reg.s.varOff.value);
@@ -196,15 +206,11 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
 /** check_map_func_compatibility for the map types the model knows. */
 function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (meta.map === undefined) return;
-  if (isSockmap(meta.map)) { checkSockmapCompat(env, fn, meta.map); return; }
   const t = meta.map.type;
-  const known = [MapType.HASH, MapType.ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY, MapType.PROG_ARRAY, MapType.SK_STORAGE] as number[];
-  if (KEYLESS_MAPS.includes(t)) checkKeylessMapHelper(fn, t);
-  else if (!known.includes(t)) notModelled(`map type ${t} with helpers`);
+  if (isSockmap(meta.map)) checkSockmapCompat(env, fn, meta.map);
+  else if (KEYLESS_MAPS.includes(t)) checkKeylessMapHelper(fn, t);
+  else checkMapSide(fn, t);
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
-  if ((t === MapType.RINGBUF || t === MapType.PERF_EVENT_ARRAY || t === MapType.PROG_ARRAY) && fn.mapTypes === undefined) {
-    reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
-  }
 }
 
 /** check_helper_call for `call id`. */
@@ -215,8 +221,11 @@ export function checkHelperCall(env: Env, id: number): void {
   if (fn === undefined || available === undefined || otherSocketHelperVariant(id, env.opts.progType)) notModelled(`helper #${id} for program type ${env.opts.progType}`);
   if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
+  if (!env.opts.gpl && fn.gplVaries === true) notModelled(`${fn.name} in a non-GPL program`);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
+  if (meta.map !== undefined) checkReadOnlyMap(fn, meta.map);
+  if (fn.id === GET_LOCAL_STORAGE) checkLocalStorageFlags(regs(env)[2]!);
   checkMapCompat(env, fn, meta);
   const rs = regs(env);
   if (meta.rawAccess !== undefined) {
@@ -233,12 +242,16 @@ export function checkHelperCall(env: Env, id: number): void {
     case 'map_value_or_null': {
       const map = meta.map!;
       if (isSockmap(map)) { rs[0] = sockReturn(env, 'socket_or_null')!; break; }
+      if (isMapOfMaps(map)) { rs[0] = innerMapPointer(env, map); break; }
+      // 6.18 types an xskmap's element at the call: an AF_XDP socket (struct bpf_xdp_sock).
+      if (map.type === MapType.XSKMAP) { rs[0] = pointerReg('xdp_sock', { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId() }); break; }
       const elide = (map.type === MapType.ARRAY || map.type === MapType.PERCPU_ARRAY) && meta.constMapKey !== undefined && meta.constMapKey >= 0n && meta.constMapKey < BigInt(map.maxEntries);
       rs[0] = pointerReg('map_value', { map, flags: { maybeNull: !elide, rdonly: false, ringbuf: false } });
       // A value that may hold a spin lock keeps an id even when it cannot be NULL.
       if (!elide || map.spinLockOff !== undefined) rs[0].id = env.nextId();
       break;
     }
+    case 'map_value': rs[0] = localStorageValue(env, meta.map!); break;
     case 'ringbuf_mem_or_null': {
       const r = pointerReg('mem', { memSize: meta.memSize ?? 0, flags: { maybeNull: true, rdonly: false, ringbuf: true } });
       r.id = env.nextId();

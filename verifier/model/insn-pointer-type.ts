@@ -7,7 +7,7 @@ import { reject } from './outcome.js';
 import type { RegState } from './reg.js';
 
 /** Pointer kinds whose accesses the kernel rewrites (6.18: ctx, sockets, BTF ids, arena). */
-const REWRITTEN = new Set<string>(['ctx', 'sock', 'sock_common', 'tcp_sock']);
+const REWRITTEN = new Set<string>(['ctx', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock']);
 
 export interface SeenPointerType { readonly key: string; readonly rewritten: boolean }
 

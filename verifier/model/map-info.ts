@@ -18,6 +18,8 @@ export interface MapInfo extends Pick<MapSpec, 'type' | 'keySize' | 'valueSize' 
   readonly frozenValue?: Uint8Array;
   /** Special fields the model does not track (kptrs, list/rb-tree roots, refcounts, workqueues). */
   readonly otherFields?: readonly string[];
+  /** A map of maps: its inner map template (the kernel's inner_map_meta). */
+  readonly inner?: MapInfo;
 }
 
 /** A kptr field of a map value (the kernel's btf_field of type BPF_KPTR_*). */

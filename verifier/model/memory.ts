@@ -9,7 +9,8 @@ import { signExtend64 } from '../scalar/sext.js';
 import { asS32, knownScalar, S64_MIN } from '../scalar/scalar.js';
 import type { AccessKind } from '../tables/types.js';
 import { type Env, regs } from './env.js';
-import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, mapKernelTypeName } from './map-info.js';
+import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from './map-info.js';
+import { checkMapPtrAccess } from './map-ptr-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
@@ -217,15 +218,11 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       if (kind === 'read') loaded = unknownReg();
       break;
     }
-    case 'map_ptr': {
-      if (kind === 'write') {
-        const name = mapKernelTypeName(reg.map!.type);
-        if (name === undefined) notModelled(`map_ptr access to map type ${reg.map!.type}`);
-        reject('EACCES', `only read from ${name} is supported`);
-      }
-      notModelled('reads through a map pointer');
-    }
-    case 'sock': case 'sock_common': case 'tcp_sock':
+    case 'map_ptr':
+      if (reg.flags.maybeNull) { handled = false; break; }
+      loaded = checkMapPtrAccess(env, reg, regno, off, size, kind);
+      break;
+    case 'sock': case 'sock_common': case 'tcp_sock': case 'xdp_sock':
       if (reg.flags.maybeNull) { handled = false; break; }
       loaded = checkSockAccess(reg, regno, off, size, kind);
       break;

@@ -9,7 +9,7 @@ import type { MapInfo } from './map-info.js';
 
 export type RegType =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'stack'
-  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'flow_keys' | 'func'
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'sock' | 'sock_common' | 'tcp_sock' | 'xdp_sock' | 'flow_keys' | 'func'
   /** PTR_TO_BTF_ID: a kernel object of the struct `btfName`. */
   | 'ptr'
   /** PTR_TO_TP_BUFFER: a writable tracepoint's buffer (raw_tracepoint_writable ctx slot 0). */
@@ -118,7 +118,7 @@ export const isNullScalar = (r: RegState): boolean =>
 
 const baseName: Record<RegType, string> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key', stack: 'fp',
-  pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock',
+  pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', sock: 'sock', sock_common: 'sock_common', tcp_sock: 'tcp_sock', xdp_sock: 'xdp_sock',
   flow_keys: 'flow_keys', ptr: 'ptr_', func: 'func', tp_buffer: 'tp_buffer',
 };
 

@@ -1,4 +1,4 @@
-// Socket pointers (sock_common, sock, tcp_sock and their _or_null forms): what
+// Socket pointers (sock_common, sock, tcp_sock, xdp_sock and their _or_null forms): what
 // a helper argument of a socket kind accepts (check_reg_type's sock_types and
 // btf_id_sock_common_types), the pointer a socket helper returns, and loads
 // through a socket pointer (check_sock_access with the uapi struct layouts
@@ -10,7 +10,7 @@ import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { pointerReg, type RegState, type RegType, regStr, unknownReg } from './reg.js';
 
-const SOCK_TYPES: readonly RegType[] = ['sock_common', 'sock', 'tcp_sock'];
+const SOCK_TYPES: readonly RegType[] = ['sock_common', 'sock', 'tcp_sock', 'xdp_sock'];
 
 export const isSockPointer = (t: RegType): boolean => SOCK_TYPES.includes(t);
 
@@ -51,6 +51,8 @@ export function checkSockAccess(reg: RegState, regno: number, off: number, size:
   switch (reg.type) {
     case 'sock_common': case 'sock': valid = sockReadAllowed(reg.type, off, size); break;
     case 'tcp_sock': valid = tcpSockValid(off, size); break;
+    // bpf_xdp_sock_is_valid_access: struct bpf_xdp_sock has one field, the u32 queue_id.
+    case 'xdp_sock': valid = off === 0 && size === 4; break;
     default: notModelled(`loads through ${regStr(reg)}`);
   }
   if (!valid) reject('EACCES', `R${regno} invalid ${regStr(reg)} access off=${off} size=${size}`);

@@ -40,8 +40,12 @@ function mayUpdate(env: Env, id: number): boolean {
   return false;
 }
 
-/** check_map_func_compatibility for a sockmap or sockhash with one of the helpers the model knows. */
+/** The sockmap (or sockhash) helpers: sk_redirect_*, sock_*_update, msg_redirect_*, and sk_select_reuseport for both. */
+const SOCKMAP_HELPERS = [52, 53, 60, 82];
+const SOCKHASH_HELPERS = [72, 70, 71, 82];
+
+/** check_map_func_compatibility, the map's side, for a sockmap or sockhash. */
 export function checkSockmapCompat(env: Env, fn: HelperPrototype, map: MapInfo): void {
-  if (fn.id === LOOKUP || mayUpdate(env, fn.id)) return;
+  if (fn.id === LOOKUP || (map.type === SOCKMAP ? SOCKMAP_HELPERS : SOCKHASH_HELPERS).includes(fn.id) || mayUpdate(env, fn.id)) return;
   reject('EINVAL', `cannot pass map_type ${map.type} into func ${fn.name}#${fn.id}`);
 }

@@ -104,7 +104,7 @@ function applyFault(env: Env, fault: InstructionFault): never {
     if (p.kind === 'initialised') readReg(env, p.reg);
     else {
       const r = regs(env)[p.reg]!;
-      if (r.type === 'ctx' || r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'flow_keys' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock') {
+      if (r.type === 'ctx' || r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'flow_keys' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock' || r.type === 'xdp_sock') {
         reject('EACCES', `BPF_ATOMIC stores into R${p.reg} ${regStr(r)} is not allowed`);
       }
     }
@@ -119,7 +119,7 @@ function checkAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): 
   readReg(env, insn.dst);
   if (insn.op === 'cmpxchg') readReg(env, 0);
   const r = regs(env)[insn.dst]!;
-  if (['ctx', 'pkt', 'pkt_meta', 'flow_keys', 'sock', 'sock_common', 'tcp_sock'].includes(r.type)) {
+  if (['ctx', 'pkt', 'pkt_meta', 'flow_keys', 'sock', 'sock_common', 'tcp_sock', 'xdp_sock'].includes(r.type)) {
     reject('EACCES', `BPF_ATOMIC stores into R${insn.dst} ${regStr(r)} is not allowed`);
   }
   const loadReg = insn.fetch ? (insn.op === 'cmpxchg' ? 0 : insn.src) : -1;

@@ -7,17 +7,17 @@ import { HELPER_TABLE } from './helpers.generated.js';
 import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 import { SOCKET_HELPERS } from './socket-helpers.js';
 import { contextHelperPrototype, contextHelperScoped } from './context-helpers.js';
-
-const plainMaps = [M.HASH, M.ARRAY, M.PERCPU_HASH, M.PERCPU_ARRAY, M.LRU_HASH, M.LRU_PERCPU_HASH, M.LPM_TRIE];
+import { generatedPrototype } from './generated-prototypes.js';
 
 function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: Partial<HelperPrototype> = {}): HelperPrototype {
   return { id, name: KERNEL_HELPER_NAMES[id] ?? `unknown`, ret, args, ...extra };
 }
 
 const list: HelperPrototype[] = [
-  proto(1, 'map_value_or_null', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps, pktAccess: true }),
-  proto(2, 'integer', ['const_map_ptr', 'map_key', 'map_value', 'anything'], { mapTypes: plainMaps, pktAccess: true }),
-  proto(3, 'integer', ['const_map_ptr', 'map_key'], { mapTypes: plainMaps, pktAccess: true }),
+  // Which maps they take is the map's side of check_map_func_compatibility (model/map-compat.ts).
+  proto(1, 'map_value_or_null', ['const_map_ptr', 'map_key'], { pktAccess: true }),
+  proto(2, 'integer', ['const_map_ptr', 'map_key', 'map_value', 'anything'], { pktAccess: true }),
+  proto(3, 'integer', ['const_map_ptr', 'map_key'], { pktAccess: true }),
   proto(4, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], { gplOnly: true }),
   proto(5, 'integer', []),
   proto(6, 'integer', ['mem', 'const_size'], { gplOnly: true }),
@@ -63,9 +63,9 @@ const list: HelperPrototype[] = [
 
 const byId = new Map(list.map((p) => [p.id, p]));
 
-/** The prototype of helper `id`, if the model knows it. */
+/** The prototype of helper `id`, if the model knows it: the hand tables first, then the generated one. */
 export function helperPrototype(id: number): HelperPrototype | undefined {
-  return byId.get(id) ?? contextHelperPrototype(id);
+  return byId.get(id) ?? contextHelperPrototype(id) ?? generatedPrototype(id);
 }
 
 /**
@@ -91,6 +91,10 @@ export const HELPER_ID_LIMIT = KERNEL_HELPER_NAMES.length;
  * undefined when it does not.
  */
 export function helperAvailable(progType: string, id: number, expectedAttachType = 0): boolean | undefined {
+  if (!byId.has(id) && contextHelperPrototype(id) === undefined) {
+    // A generated prototype: available where the live measurement says.
+    return generatedPrototype(id) === undefined ? undefined : measuredAvailability(progType, id, expectedAttachType);
+  }
   if (!byId.has(id)) {
     // A helper of the context table: its prototype is known for the program types it lists.
     const scoped = contextHelperScoped(id, progType);

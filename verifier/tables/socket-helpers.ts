@@ -9,8 +9,10 @@ function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: 
   return { id, name: KERNEL_HELPER_NAMES[id] ?? 'unknown', ret, args, ...extra };
 }
 
-/** BPF_MAP_TYPE_SK_STORAGE. */
+/** BPF_MAP_TYPE_SK_STORAGE, _SOCKMAP, _SOCKHASH. */
 const SK_STORAGE = 24;
+const SOCKMAP = 15;
+const SOCKHASH = 18;
 
 const lookupArgs: HelperArgType[] = ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'];
 
@@ -30,6 +32,13 @@ export const SOCKET_HELPERS: readonly HelperPrototype[] = [
   proto(140, 'btf_id_or_null:udp6_sock', ['btf_id_sock_common'], { castsPointer: true }),
   proto(107, 'map_value_or_null', ['const_map_ptr', 'btf_id_sock_common', 'map_value_or_null', 'anything'], { mapTypes: [SK_STORAGE] }),
   proto(108, 'integer', ['const_map_ptr', 'btf_id_sock_common'], { mapTypes: [SK_STORAGE] }),
+  // Sockmap and sockhash helpers (net/core/sock_map.c, which the generated table does not read).
+  proto(52, 'integer', ['ctx', 'const_map_ptr', 'anything', 'anything'], { mapTypes: [SOCKMAP] }),
+  proto(53, 'integer', ['ctx', 'const_map_ptr', 'map_key', 'anything'], { mapTypes: [SOCKMAP], pktAccess: true }),
+  proto(70, 'integer', ['ctx', 'const_map_ptr', 'map_key', 'anything'], { mapTypes: [SOCKHASH], pktAccess: true }),
+  proto(60, 'integer', ['ctx', 'const_map_ptr', 'anything', 'anything'], { mapTypes: [SOCKMAP] }),
+  proto(71, 'integer', ['ctx', 'const_map_ptr', 'map_key', 'anything'], { mapTypes: [SOCKHASH] }),
+  proto(72, 'integer', ['ctx', 'const_map_ptr', 'map_key', 'anything'], { mapTypes: [SOCKHASH] }),
 ];
 
 /**

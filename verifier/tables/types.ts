@@ -25,7 +25,7 @@ export type HelperArgType =
   | 'stack'               // ARG_PTR_TO_STACK
   | 'stack_or_null'       // ARG_PTR_TO_STACK | PTR_MAYBE_NULL
   | 'long'                // ARG_PTR_TO_LONG (8 bytes written, aligned)
-  | 'int'                 // ARG_PTR_TO_INT
+  | 'int'                 // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED of 4 bytes (was ARG_PTR_TO_INT)
   | 'const_str'           // ARG_PTR_TO_CONST_STR
   | 'func'                // ARG_PTR_TO_FUNC
   | 'sock_common'         // ARG_PTR_TO_SOCK_COMMON
@@ -42,6 +42,7 @@ export type HelperArgType =
 export type HelperReturnType =
   | 'integer'               // RET_INTEGER: unknown scalar (possibly refined, see `retRange`)
   | 'void'                  // RET_VOID: R0 not initialised
+  | 'map_value'             // RET_PTR_TO_MAP_VALUE (bpf_get_local_storage)
   | 'map_value_or_null'     // RET_PTR_TO_MAP_VALUE_OR_NULL
   | 'ringbuf_mem_or_null'   // RET_PTR_TO_RINGBUF_MEM_OR_NULL, size from the alloc-size argument
   | 'socket_or_null'        // RET_PTR_TO_SOCKET_OR_NULL
@@ -60,6 +61,8 @@ export interface HelperPrototype {
   /** Up to five arguments, R1 first; missing ones are 'dontcare'. */
   readonly args: readonly HelperArgType[];
   readonly gplOnly?: boolean;
+  /** gpl_only differs between the program types' prototypes: a non-GPL program's call has no model verdict. */
+  readonly gplVaries?: boolean;
   /** The prototype's pkt_access: packet pointers may be passed as memory arguments. */
   readonly pktAccess?: boolean;
   /** The helper invalidates packet pointers (bpf_helper_changes_pkt_data). */

@@ -2,7 +2,7 @@
 // and writes verifier/tables/ctx-access.generated.ts (--check compares instead).
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CTX_ATTACH_VARIANTS, CTX_PROG_TYPES, PROBED_BYTES, probeCtx } from './ctx-probe.js';
 import { helperTable, kernelSourceTree } from './helper-protos.js';
 
@@ -27,10 +27,20 @@ export interface HelperProto {
   readonly ret: string;
   readonly args: readonly string[];
   readonly mightSleep: boolean;
+  /** argN_size of fixed-size memory arguments, by argument index (-1: a size the generator cannot read). */
+  readonly argSizes?: Readonly<Record<string, number>>;
+  /** pkt_access: packet pointers may be passed as memory arguments. */
+  readonly pktAccess?: boolean;
+  /** The proto has an .allowed callback (an extra check of the program). */
+  readonly allowedCheck?: boolean;
+  /** The proto names the BTF types of its BTF pointer arguments (argN_btf_id). */
+  readonly btfIdArgs?: boolean;
 }
 
 export interface HelperTableEntry {
   readonly id: number;
+  /** The prototypes the kernel's *_func_proto switches return for this helper (\`name()\`: a function returns it). */
+  readonly returned: readonly string[];
   readonly protos: readonly HelperProto[];
   readonly programTypes: readonly string[];
 }
@@ -87,7 +97,7 @@ const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.
 const outputs: [string, () => string][] = [[OUT, ctxAccessSource], [HELPERS_OUT, helpersSource]];
 let failed = false;
 for (const [path, make] of outputs) {
-  if (only !== undefined && !path.includes(only)) continue;
+  if (only !== undefined && !basename(path).includes(only)) continue;
   const text = make();
   if (process.argv.includes('--check')) {
     if (strip(readFileSync(path, 'utf8')) !== strip(text)) {
