@@ -13,7 +13,7 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { protoStat } from '../examples/net-stats.js';
+import { protoStat } from '../examples/register-level/net-stats.js';
 import {
   AF_INET, AF_INET6, type AttachContext, attachOptionsForSection, attachProgram, type BpfCollection, inetNtop4, inetNtop6,
   type Link, loadObject, parseCpuList, RingBuffer,
@@ -61,7 +61,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 1, hello world: each execve prints the line, read with readTracePipe (DSL and C twin)', async () => {
-    const dsl = await buildProgramFile('examples/hello-world.ts');
+    const dsl = await buildProgramFile('examples/register-level/hello-world.ts');
     const inst = traceInstance('e2e-hello');
     try {
       for (const obj of [dsl, 'fixtures/obj/example_hello.bpf.o']) {
@@ -83,7 +83,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 2, exec counter with CO-RE: execsByParent[this process] counts the execs of its N children (DSL = C twin)', async () => {
-    const dsl = await buildProgramFile('examples/exec-parents.ts');
+    const dsl = await buildProgramFile('examples/register-level/exec-parents.ts');
     const N = 5;
     const patched: string[][] = [];
     for (const obj of [dsl, 'fixtures/obj/example_execparents.bpf.o']) {
@@ -113,7 +113,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('the README example (exec-count): the hash map counts one execve for each /bin/true this test spawned', async () => {
-    const dsl = await buildProgramFile('examples/exec-count.ts');
+    const dsl = await buildProgramFile('examples/register-level/exec-count.ts');
     const r = loadAndAttach(dsl, 'exec_count');
     const pids: number[] = [];
     try {
@@ -133,7 +133,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 3, network statistics: per-protocol packets and bytes for UDP and TCP from a netns over a veth (DSL = C twin)', async () => {
-    const dsl = await buildProgramFile('examples/net-stats.ts');
+    const dsl = await buildProgramFile('examples/register-level/net-stats.ts');
     const v = vethNamespace('e2e');
     try {
       const results: { packets: bigint; bytes: bigint; proto: number }[][] = [];
