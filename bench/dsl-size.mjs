@@ -16,8 +16,8 @@ export async function dslSizeSection() {
   const { readObject } = await import(join(root, 'dist', 'elf.js'));
   const count = (bytes) => new Map(readObject(bytes).programs.map((p) => [p.name, p.instructions.reduce((n, i) => n + (i.insn.kind === 'ldImm64' ? 2 : 1), 0)]));
   // A twin names its example in its header ("C twin of examples/X.ts"), or the example names its twin.
-  const examples = readdirSync(join(root, 'examples')).filter((f) => f.endsWith('.ts')).sort();
-  const named = new Map(examples.map((ex) => [/C twin: fixtures\/src\/([\w.-]+\.bpf\.c)/.exec(readFileSync(join(root, 'examples', ex), 'utf8'))?.[1], ex]));
+  const examples = readdirSync(join(root, 'examples', 'register-level')).filter((f) => f.endsWith('.ts')).sort();
+  const named = new Map(examples.map((ex) => [/C twin: fixtures\/src\/([\w.-]+\.bpf\.c)/.exec(readFileSync(join(root, 'examples', 'register-level', ex), 'utf8'))?.[1], ex]));
   const twins = readdirSync(join(root, 'fixtures', 'src')).filter((f) => f.endsWith('.bpf.c')).map((f) => {
     const example = /C twin of examples\/([\w.-]+\.ts)/.exec(readFileSync(join(root, 'fixtures', 'src', f), 'utf8'))?.[1] ?? named.get(f);
     const file = f.replace(/\.c$/, '.o');
@@ -25,10 +25,10 @@ export async function dslSizeSection() {
   }).filter((t) => t !== undefined);
   const rows = [];
   for (const ex of examples) {
-    const ours = count(await buildProgramFile(join(root, 'examples', ex)));
+    const ours = count(await buildProgramFile(join(root, 'examples', 'register-level', ex)));
     for (const [prog, n] of ours) {
       const twin = twins.find((t) => t.example === ex && t.counts.has(prog));
-      rows.push(`| examples/${ex} | ${prog} | ${n} | ${twin === undefined ? '— (no C twin)' : `${twin.counts.get(prog)} (${twin.file})`} |`);
+      rows.push(`| examples/register-level/${ex} | ${prog} | ${n} | ${twin === undefined ? '— (no C twin)' : `${twin.counts.get(prog)} (${twin.file})`} |`);
     }
   }
   return [

@@ -153,7 +153,7 @@ function slots(bytes: Uint8Array, name: string): number {
 describe.skipIf(!requireReferences('clang-19'))('examples/lang against clang-19 -O2 on their C twins', () => {
   const examples: [string, string][] = [
     ['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall'], ['net-stats', 'count_packets'], ['syscall-count', 'count_syscalls'],
-    ['openat-snoop', 'snoop_openat'], ['call-latency', 'call_enter'], ['call-latency', 'call_return'],
+    ['openat-snoop', 'snoop_openat'], ['call-latency', 'call_enter'], ['call-latency', 'call_return'], ['tcp-states', 'tcp_state'],
   ];
   for (const [example, program] of examples) {
     it(`${example} ${program}: at most clang's instruction count + 10%`, async () => {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { readObject } from '../elf/index.js';
 import { loadObject, testRun } from '../loader/index.js';
 import { CompileError, compileSource } from '../src/compiler/index.js';
 import { runArgsProgram } from './support/lang-kernel.js';
@@ -105,6 +106,44 @@ export const prog = socketFilter((pkt) => {
       expect(c.globals.bias).toBe(40);
       expect(() => { c.globals.limit = 1; }).toThrow(/read-only once loaded/);
       expect(() => c.globals.nope).toThrow(/no global variable nope; the object has runs, bias, limit|no global variable nope/);
+    } finally { c.close(); }
+  });
+
+  it('array members copied between map values and the stack in the widest accesses their addresses allow, byte for byte', () => {
+    // Src: b at 1, c at 8, e at 26 (a 2-aligned struct); Dst: b at 4, c at 12, e at 28, y at 34
+    // (4-aligned). Map values and the stack are 8-aligned: b goes byte by byte, c into Dst 4 bytes
+    // at a time, e 2; c onto the stack (at 8 in an 8-aligned slot) 8 at a time, and into y 2.
+    const src = `${HEAD}
+interface Src { a: u8; b: Arr<u8, 7>; c: Arr<u8, 16>; d: u16; e: Arr<u8, 6> }
+interface Dst { x: u32; b: Arr<u8, 7>; pad: u8; c: Arr<u8, 16>; e: Arr<u8, 6>; y: Arr<u8, 16> }
+export const from = arrayMap<Src>({ maxEntries: 1 });
+export const to = arrayMap<Dst>({ maxEntries: 1 });
+export const prog = socketFilter((pkt) => {
+  const s = from.lookup(0);
+  const d = to.lookup(0);
+  if (!s || !d) return 1;
+  d.b = s.b; d.c = s.c; d.e = s.e;
+  const z = zero<Src>();
+  z.c = s.c;
+  d.y = z.c;
+  return 0;
+});
+`;
+    const bytes = compileSource(ts, src, 'copies.ts').build();
+    const insns = readObject(bytes).programs.find((p) => p.name === 'prog')!.instructions.map((i) => i.insn);
+    const widths = (kind: 'ldx' | 'stx'): number[] => insns.flatMap((i) => (i.kind === kind ? [i.size] : []));
+    const sizes = [...Array(7).fill(1), 4, 4, 4, 4, 2, 2, 2, 8, 8, ...Array(8).fill(2)];
+    expect(widths('ldx')).toEqual(sizes);
+    expect(widths('stx')).toEqual(sizes);
+    if (!kernel) return;
+    const c = loadObject(bytes, { name: 'copies' });
+    try {
+      const from = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+      c.maps.get('from')!.update(new Uint8Array(4), from);
+      expect(testRun(c.programs.get('prog')!, { data: new Uint8Array(64) }).retval).toBe(0);
+      const want = new Uint8Array(52);
+      want.set(from.subarray(1, 8), 4); want.set(from.subarray(8, 24), 12); want.set(from.subarray(26, 32), 28); want.set(from.subarray(8, 24), 34);
+      expect([...c.maps.get('to')!.lookup(new Uint8Array(4))!]).toEqual([...want]);
     } finally { c.close(); }
   });
 });

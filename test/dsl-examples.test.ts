@@ -24,7 +24,7 @@ function tsbpf(...args: string[]): { status: number | null; stdout: string; stde
 
 function build(example: string): string {
   const out = join(dir, `${example}.o`);
-  const r = tsbpf('build', `examples/${example}.ts`, '-o', out);
+  const r = tsbpf('build', `examples/register-level/${example}.ts`, '-o', out);
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return out;
@@ -202,11 +202,11 @@ describe.skipIf(!ok)('examples in the kernel, against their C twins', () => {
     const loaded = loadAll(file);
     try {
       const dump = run('bpftool', ['prog', 'dump', 'xlated', 'pinned', `${loaded.pin}/count_packets`, 'linum']);
-      const src = readFileSync('examples/net-stats.ts', 'utf8').split('\n');
+      const src = readFileSync('examples/register-level/net-stats.ts', 'utf8').split('\n');
       const refs = [...dump.matchAll(/^; (.*) \[file:(.*) line_num:(\d+) line_col:(\d+)\]$/gm)];
       expect(refs.length).toBeGreaterThan(8);
       for (const m of refs) {
-        expect(m[2]).toBe(resolve('examples/net-stats.ts'));
+        expect(m[2]).toBe(resolve('examples/register-level/net-stats.ts'));
         expect(src[Number(m[3]) - 1]!.trim()).toBe(m[1]!.trim());
       }
       expect(dump).toContain('b.lookup(stats, key, (stat) => {');

@@ -1,4 +1,4 @@
-// struct_ops maps from the DSL (structOps(…) in defineObject({ maps })): examples/tcp-cc.ts, the
+// struct_ops maps from the DSL (structOps(…) in defineObject({ maps })): examples/register-level/tcp-cc.ts, the
 // TypeScript port of fixtures/src/struct_ops_tcp_cc.bpf.c, against the clang-19 object (the same
 // .struct_ops section, relocations, bytes and BTF shape as llvm-readelf-19 and bpftool read them),
 // then in the kernel: registered by libbpf (`bpftool struct_ops register`) and by tsbpf's loader
@@ -19,7 +19,7 @@ import {
   typedef, u32, u64, u8, void_,
 } from '../src/index.js';
 import { tcp_congestion_ops } from '../examples/kernel/tcp-cc-types.js';
-import { tcpCongestionControl } from '../examples/tcp-cc.js';
+import { tcpCongestionControl } from '../examples/register-level/tcp-cc.js';
 import { canonical, cDefinition, clangBtf, idByName } from './support/c-types.js';
 import { kernelAvailable, tempDir, writeTemp } from './support/dsl-kernel.js';
 import { requireReferences, run } from './support/references.js';
@@ -129,9 +129,9 @@ describe.skipIf(!requireReferences('llvm-readelf-19', 'bpftool'))('struct_ops ma
     for (const st of stores) expect(st.coreRelocations?.map((r) => r.kind)).toEqual(['field_byte_offset']);
   });
 
-  it('tsbpf build examples/tcp-cc.ts writes the same .struct_ops section', () => {
+  it('tsbpf build examples/register-level/tcp-cc.ts writes the same .struct_ops section', () => {
     const out = join(dir, 'tcp-cc-cli.o');
-    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'build', join(ROOT, 'examples', 'tcp-cc.ts'), '-o', out], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'build', join(ROOT, 'examples', 'register-level', 'tcp-cc.ts'), '-o', out], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(sectionOf(out, '.struct_ops')).toEqual(sectionOf(CLANG_OBJ, '.struct_ops'));

@@ -1,4 +1,4 @@
-// The DSL's hello world through the CLI alone: `tsbpf build examples/hello-world.ts -o X.o` then
+// The DSL's hello world through the CLI alone: `tsbpf build examples/register-level/hello-world.ts -o X.o` then
 // `tsbpf load X.o --attach`. The load command is short-lived, so it pins each link (`--pin DIR`
 // is required with `--attach`): the attachment outlives the command and ends when the pins are
 // removed. Checked with bpf_printk lines read through tsbpf's trace_pipe reader.
@@ -25,7 +25,7 @@ const ok = e2eAvailable();
 describe.skipIf(!ok)('tsbpf build → tsbpf load --attach (hello world)', () => {
   it('attaches through pinned links that outlive the command; removing the pins detaches', async () => {
     const obj = join(dir, 'hello-world.o');
-    const b = tsbpf('build', 'examples/hello-world.ts', '-o', obj);
+    const b = tsbpf('build', 'examples/register-level/hello-world.ts', '-o', obj);
     expect(b.stderr).toBe('');
     expect(b.status).toBe(0);
     const insns = readObject(readFileSync(obj)).programs.find((p) => p.name === 'hello')!.instructions

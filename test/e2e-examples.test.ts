@@ -13,13 +13,12 @@ import dgram from 'node:dgram';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
-import { tcpEvent } from '../examples/tcp-states.js';
-import { protoStat } from '../examples/net-stats.js';
+import { protoStat } from '../examples/register-level/net-stats.js';
 import {
   AF_INET, AF_INET6, type AttachContext, attachOptionsForSection, attachProgram, type BpfCollection, inetNtop4, inetNtop6,
   type Link, loadObject, parseCpuList, RingBuffer,
 } from '../loader/index.js';
-import { buildProgramFile, decodeValue } from '../src/index.js';
+import { array, buildProgramFile, decodeValue, s32, struct, u16, u32 as u32t, u8 } from '../src/index.js';
 import { e2eAvailable, findTraceLine, traceInstance, vethNamespace } from './support/e2e-kernel.js';
 
 interface Running { readonly c: BpfCollection; readonly links: readonly Link[]; close(): void }
@@ -62,7 +61,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 1, hello world: each execve prints the line, read with readTracePipe (DSL and C twin)', async () => {
-    const dsl = await buildProgramFile('examples/hello-world.ts');
+    const dsl = await buildProgramFile('examples/register-level/hello-world.ts');
     const inst = traceInstance('e2e-hello');
     try {
       for (const obj of [dsl, 'fixtures/obj/example_hello.bpf.o']) {
@@ -84,7 +83,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 2, exec counter with CO-RE: execsByParent[this process] counts the execs of its N children (DSL = C twin)', async () => {
-    const dsl = await buildProgramFile('examples/exec-parents.ts');
+    const dsl = await buildProgramFile('examples/register-level/exec-parents.ts');
     const N = 5;
     const patched: string[][] = [];
     for (const obj of [dsl, 'fixtures/obj/example_execparents.bpf.o']) {
@@ -114,7 +113,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('the README example (exec-count): the hash map counts one execve for each /bin/true this test spawned', async () => {
-    const dsl = await buildProgramFile('examples/exec-count.ts');
+    const dsl = await buildProgramFile('examples/register-level/exec-count.ts');
     const r = loadAndAttach(dsl, 'exec_count');
     const pids: number[] = [];
     try {
@@ -134,7 +133,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 3, network statistics: per-protocol packets and bytes for UDP and TCP from a netns over a veth (DSL = C twin)', async () => {
-    const dsl = await buildProgramFile('examples/net-stats.ts');
+    const dsl = await buildProgramFile('examples/register-level/net-stats.ts');
     const v = vethNamespace('e2e');
     try {
       const results: { packets: bigint; bytes: bigint; proto: number }[][] = [];
@@ -171,7 +170,7 @@ describe.skipIf(!ok)('examples through tsbpf alone: build → load → attach �
   });
 
   it('example 4, TCP state tracer: ring buffer events decoded in TypeScript for IPv4 and IPv6 loopback connections (DSL = C twin)', async () => {
-    const dsl = await buildProgramFile('examples/tcp-states.ts');
+    const dsl = await buildProgramFile('examples/lang/tcp-states.ts');
     const base = 40000 + (process.pid % 2500) * 8;
     const online = parseCpuList(readFileSync('/sys/devices/system/cpu/online', 'utf8')); // highest online CPU + 1
     const seen: string[][] = [];
@@ -231,7 +230,13 @@ interface TcpEvent {
   saddr: string; daddr: string;
 }
 
-/** A ring buffer record as examples/tcp-states.ts's `tcpEvent` lays it out. */
+/** examples/lang/tcp-states.ts's TcpEvent (and the C twin's struct tcp_event), laid out as C does. */
+const tcpEvent = struct('tcp_event', {
+  pid: u32t, cpu: u32t, oldstate: s32, newstate: s32, sport: u16, dport: u16, family: u16, protocol: u16,
+  saddr: array(u8, 4), daddr: array(u8, 4), saddr_v6: array(u8, 16), daddr_v6: array(u8, 16),
+});
+
+/** A ring buffer record decoded with tcpEvent. */
 function decodeEvent(rec: Uint8Array): TcpEvent {
   const e = decodeValue(tcpEvent, rec);
   const v4 = e.family === AF_INET;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Instruction } from '../isa/index.js';
 import { assemble } from './support/bpf-raw.js';
 import { bpfMatchers, kernelStatus, MapHarness, programOf, type RawTestProgram, TestingError, withMapHarness } from '../src/testing/index.js';
-import netStats from '../examples/net-stats.js';
+import netStats from '../examples/register-level/net-stats.js';
 
 expect.extend(bpfMatchers);
 

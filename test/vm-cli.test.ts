@@ -70,7 +70,7 @@ describe('tsbpf run --interp', () => {
   });
 
   it('a DSL program is built, then run', () => {
-    const r = tsbpf('run', 'examples/hello-world.ts', '--interp', '--json');
+    const r = tsbpf('run', 'examples/register-level/hello-world.ts', '--interp', '--json');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ retval: 0, fault: null, printk: [expect.stringMatching(/hello/i)] });
   });

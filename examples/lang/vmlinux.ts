@@ -365,13 +365,13 @@ export interface sched_dl_entity extends Kernel<'sched_dl_entity', 240> {
   readonly dl_timer: At<704, hrtimer>;
   readonly inactive_timer: At<1216, hrtimer>;
   readonly rq: At<1728, u64>;
-  readonly server_pick_task: At<1792, u64>;
+  readonly server_pick_task: At<1792, (a0: sched_dl_entity) => u64>;
   readonly pi_se: At<1856, Ptr<sched_dl_entity>>;
 }
 export interface hrtimer extends Kernel<'hrtimer', 64> {
   readonly node: At<0, timerqueue_node>;
   readonly _softexpires: At<256, s64>;
-  readonly function: At<320, u64>;
+  readonly function: At<320, (a0: hrtimer) => u32>;
   readonly base: At<384, u64>;
   readonly state: At<448, u8>;
   readonly is_rel: At<456, u8>;
@@ -384,7 +384,7 @@ export interface timerqueue_node extends Kernel<'timerqueue_node', 32> {
 }
 export interface callback_head extends Kernel<'callback_head', 16> {
   readonly next: At<0, Ptr<callback_head>>;
-  readonly func: At<64, u64>;
+  readonly func: At<64, (a0: callback_head) => void>;
 }
 export interface sched_statistics extends Kernel<'sched_statistics', 0> {
 
@@ -420,7 +420,7 @@ export interface plist_node extends Kernel<'plist_node', 40> {
 }
 export interface restart_block extends Kernel<'restart_block', 56>, Anon<2, 128, restart_block$anon> {
   readonly arch_data: At<0, u64>;
-  readonly fn: At<64, u64>;
+  readonly fn: At<64, (a0: restart_block) => s64>;
 }
 export interface restart_block$anon extends Kernel<'', 40, true> {
   readonly futex: At<0, restart_block$anon$anon>;
@@ -587,7 +587,7 @@ export interface kmap_ctrl extends Kernel<'kmap_ctrl', 0> {
 export interface timer_list extends Kernel<'timer_list', 40> {
   readonly entry: At<0, hlist_node>;
   readonly expires: At<128, u64>;
-  readonly function: At<192, u64>;
+  readonly function: At<192, (a0: timer_list) => void>;
   readonly flags: At<256, u32>;
 }
 export interface unwind_task_info extends Kernel<'unwind_task_info', 40> {

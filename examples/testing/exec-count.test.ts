@@ -1,4 +1,4 @@
-// Property test of examples/exec-count.ts: the execs map counts exactly the execve calls it is
+// Property test of examples/register-level/exec-count.ts: the execs map counts exactly the execve calls it is
 // shown, per process. In the vm a "process" is the tgid the run reports (env); in the kernel
 // (as root) the program is attached to syscalls/sys_enter_execve and child processes really
 // exec: each child re-execs itself k times, and its count must be exactly k.
@@ -9,14 +9,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { attachTracepoint, loadObject } from '../../loader/index.js';
 import { bpfMatchers, kernelStatus, MapHarness, programOf } from 'tsbpf/testing';
-import execCount from '../exec-count.js';
+import execCount from '../register-level/exec-count.js';
 
 expect.extend(bpfMatchers);
 
 const prog = programOf(execCount, 'count_exec');
 const TRACEPOINT_ARGS = new Uint8Array(64);
 
-describe('examples/exec-count.ts', () => {
+describe('examples/register-level/exec-count.ts', () => {
   it('counts exactly the execs it is shown, per tgid (vm)', () => {
     // A sequence of execs, each by one of a few processes.
     fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 6 }), { maxLength: 40 }), (tgids) => {

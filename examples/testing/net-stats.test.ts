@@ -1,4 +1,4 @@
-// Property test of examples/net-stats.ts (XDP traffic statistics): after any sequence of
+// Property test of examples/register-level/net-stats.ts (XDP traffic statistics): after any sequence of
 // frames, the stats map holds, per IPv4 protocol, exactly the number of untagged IPv4 frames of
 // that protocol (at least Ethernet + IPv4 long) and the sum of their lengths; nothing else is
 // counted. In the vm always; in the kernel too when this process may use bpf(2).
@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arbPacket, bpfMatchers, type GeneratedPacket, kernelStatus, MapHarness, programOf } from 'tsbpf/testing';
-import netStats from '../net-stats.js';
+import netStats from '../register-level/net-stats.js';
 
 expect.extend(bpfMatchers);
 
@@ -43,7 +43,7 @@ function countsEveryFrameOnce(kernel: boolean, numRuns: number): void {
   }), { numRuns });
 }
 
-describe('examples/net-stats.ts', () => {
+describe('examples/register-level/net-stats.ts', () => {
   it('counts every generated frame exactly once under its protocol (vm)', () => countsEveryFrameOnce(false, 200));
 
   it('counts every generated frame exactly once under its protocol (kernel)', (ctx) => {

@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import type TS from 'typescript';
 import {
   arrayMap, constVar, defineObject, type DslObject, type GlobalDef, globalVar, hashMap, lruHashMap, type MapDef, percpuArrayMap, percpuHashMap,
-  perfEventArrayMap, program, type ProgramDef, ringBufMap, u32,
+  perfEventArrayMap, program, type ProgramDef, ringBufMap, structOps, type StructOpsDef, type StructType, u32,
 } from '../dsl/index.js';
 import { corePlacerIn, emit } from './emit.js';
 import { CompileError } from './errors.js';
+import { kernelTypeOf } from './kernel-types.js';
 import { intLType } from './layout.js';
 import { lowerProgram } from './lower.js';
 import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
@@ -113,8 +114,16 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
       b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), (name) => b.context.functionName(subprograms.def(name)), corePlacerIn(b.context.btf)));
     });
   }
-  const maps: Record<string, MapDef> = {};
+  const maps: Record<string, MapDef | StructOpsDef> = {};
   for (const [name, decl] of m.maps) maps[name] = mapDef(decl);
+  for (const [name, ops] of m.structOps) {
+    const type = kernelTypeOf(m, ops.type);
+    if (type === undefined || type.kind !== 'struct') throw new CompileError('structOps takes a kernel struct (an interface from tsbpf btf gen-ts --lang) as its type argument', locOf(ts, sf, file, ops.type));
+    const init: Record<string, unknown> = {};
+    for (const [member, prog] of ops.programs) init[member] = programs[prog];
+    for (const [member, v] of ops.values) init[member] = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    maps[name] = structOps(type as StructType, init as never, { link: ops.link });
+  }
   return defineObject({ license: m.license, maps, globals, programs });
 }
 

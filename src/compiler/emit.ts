@@ -155,10 +155,10 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       case 'st': {
         const base = o.base === 'fp' ? FP : inReg(o.base, 'reg' in (alloc.place[o.base] ?? { reg: 0 }) ? 0 : s2());
         if ('imm' in o.s && fitsImm32(o.size === 8 ? o.s.imm : BigInt.asIntN(32, o.s.imm))) {
-          put({ kind: 'st', size: o.size as Size, dst: base, offset: o.off, imm: Number(o.size === 8 ? BigInt.asIntN(64, o.s.imm) : BigInt.asIntN(32, o.s.imm)) });
+          put({ kind: 'st', size: o.size as Size, dst: base, offset: o.off, imm: Number(o.size === 8 ? BigInt.asIntN(64, o.s.imm) : BigInt.asIntN(32, o.s.imm)) }, relocation(o.core));
         } else {
           const s = source(o.s, 0, 64);
-          put({ kind: 'stx', size: o.size as Size, dst: base, src: s.kind === 'reg' ? s.reg : 0, offset: o.off });
+          put({ kind: 'stx', size: o.size as Size, dst: base, src: s.kind === 'reg' ? s.reg : 0, offset: o.off }, relocation(o.core));
         }
         break;
       }

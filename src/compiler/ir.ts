@@ -25,7 +25,7 @@ export type Op =
   /** d = byte swap to big endian of a's low `bits` bits. */
   | { readonly op: 'be'; readonly d: VReg; readonly a: VReg; readonly bits: 16 | 32 | 64 }
   | { readonly op: 'ld'; readonly size: Size; readonly d: VReg; readonly base: VReg | 'fp'; readonly off: number; readonly signed?: boolean; readonly core?: CoreTag }
-  | { readonly op: 'st'; readonly size: Size; readonly base: VReg | 'fp'; readonly off: number; readonly s: Operand }
+  | { readonly op: 'st'; readonly size: Size; readonly base: VReg | 'fp'; readonly off: number; readonly s: Operand; readonly core?: CoreTag }
   | { readonly op: 'atomicAdd'; readonly size: 4 | 8; readonly base: VReg; readonly off: number; readonly s: VReg }
   /** d = address of the map (ld_imm64 with a map relocation). */
   | { readonly op: 'ldmap'; readonly d: VReg; readonly map: string }

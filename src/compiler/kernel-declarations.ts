@@ -77,6 +77,8 @@ export function generateKernelDeclarations(btf: Btf, names: readonly string[], o
       case 'ENUM': case 'ENUM64': return INTS[`${m.size}${m.kind === 'ENUM' && m.signed ? 's' : 'u'}`] ?? 'u32';
       case 'PTR': {
         const target = strip(m.type);
+        const proto = t(target);
+        if (proto?.kind === 'FUNC_PROTO') return fnType(proto, owner);
         return full.has(target) ? `Ptr<${name(target, owner)}>` : 'u64';
       }
       case 'ARRAY': return `Arr<${typeOf(m.type, owner)}, ${m.nelems}>`;
@@ -84,6 +86,22 @@ export function generateKernelDeclarations(btf: Btf, names: readonly string[], o
       case 'FLOAT': return `Arr<u8, ${m.size}>`;
       default: return 'u64';
     }
+  };
+  /**
+   * A function pointer (a struct_ops slot): a function type whose struct pointer parameters are
+   * the struct itself (as a tpBtf program's), other pointers u64, `void` when it returns nothing.
+   */
+  const fnType = (proto: Extract<BtfType, { kind: 'FUNC_PROTO' }>, owner: string): string => {
+    if (proto.params.some((p) => p.type === 0)) return 'u64'; // variadic
+    const param = (id: number): string => {
+      const x = strip(id);
+      const pt = t(x);
+      if (pt?.kind === 'PTR') { const target = strip(pt.type); return full.has(target) ? name(target, owner) : 'u64'; }
+      return composite(x) !== undefined ? 'u64' : typeOf(id, owner);
+    };
+    const params = proto.params.map((p, i) => `${/^[A-Za-z_$][\w$]*$/.test(p.name) ? p.name : `a${i}`}: ${param(p.type)}`);
+    const ret = strip(proto.returnType) === 0 ? 'void' : composite(strip(proto.returnType)) !== undefined || t(strip(proto.returnType))?.kind === 'PTR' ? 'u64' : typeOf(proto.returnType, owner);
+    return `(${params.join(', ')}) => ${ret}`;
   };
   const name = (id: number, owner: string): string => ident(id, btf.requireType(id).name === '' ? `${owner}$anon` : btf.requireType(id).name);
 

@@ -5,7 +5,7 @@
 // vmlinux.h.
 
 import type TS from 'typescript';
-import { array, at, bitfield, bool, char, type CType, CTypeError, ptr, s16, s32, s64, s8, struct, type StructType, u16, u32, u64, u8, union, type UnionType } from '../dsl/index.js';
+import { array, at, bitfield, bool, char, type CType, CTypeError, funcPtr, ptr, s16, s32, s64, s8, struct, type StructType, u16, u32, u64, u8, union, type UnionType, void_ } from '../dsl/index.js';
 import { CompileError } from './errors.js';
 import type { TypeDeclaration } from './layout.js';
 import type { ModuleInfo } from './module.js';
@@ -57,6 +57,12 @@ function build(ts: typeof TS, d: TS.InterfaceDeclaration, scope: TypeDeclaration
   const fail = (n: TS.Node, msg: string): never => { throw new CompileError(msg, scope.at(n)); };
   const head = kernelHeader(ts, d, scope) ?? fail(d, `${d.name.text} is not a kernel struct (an interface extending Kernel<'name', size>)`);
   const typeOf = (n: TS.TypeNode | undefined, where: TS.Node): CType => {
+    if (n !== undefined && ts.isFunctionTypeNode(n)) {
+      const slot = slotOf(ts, n, scope);
+      // Struct parameters stay lazy: a struct's own callbacks take pointers to it.
+      const c = (x: (() => KernelComposite) | string): CType => (typeof x === 'string' ? INTS[x]! : ptr(x));
+      return funcPtr(slot.ret === undefined ? void_ : INTS[slot.ret]!, slot.params.map((x) => c(x)));
+    }
     if (n === undefined || !ts.isTypeReferenceNode(n) || !ts.isIdentifier(n.typeName)) return fail(n ?? where, 'a kernel struct member is At<bitOffset, T>: T an integer type, char, bool, Arr<T, N>, Ptr<S> or a kernel struct S');
     const id = n.typeName.text;
     const lang = scope.imports.get(id);
@@ -114,4 +120,40 @@ function build(ts: typeof TS, d: TS.InterfaceDeclaration, scope: TypeDeclaration
   }
   built.set(d, c);
   return c;
+}
+
+/** A function-pointer member (a struct_ops slot): its parameters (kernel structs are BTF pointers; integers by language name) and return type (undefined: void). */
+export interface KernelSlot { readonly params: readonly (KernelComposite | string)[]; readonly ret?: string }
+
+function slotOf(ts: typeof TS, n: TS.FunctionTypeNode, scope: TypeDeclaration): { params: ((() => KernelComposite) | string)[]; ret?: string } {
+  const fail = (x: TS.Node, msg: string): never => { throw new CompileError(msg, scope.at(x)); };
+  const one = (t: TS.TypeNode | undefined, where: TS.Node): (() => KernelComposite) | string => {
+    if (t === undefined || !ts.isTypeReferenceNode(t) || !ts.isIdentifier(t.typeName)) return fail(t ?? where, 'a function pointer member takes integer types and kernel structs');
+    const lang = scope.imports.get(t.typeName.text);
+    if (lang !== undefined && INTS[lang] !== undefined) return lang;
+    if (lang !== undefined) return fail(t, `${t.typeName.text} cannot be a function pointer member's parameter`);
+    const d = sibling(ts, t.typeName.text, t, scope);
+    return () => build(ts, d, scope);
+  };
+  const params = n.parameters.map((p) => one(p.type, p));
+  const ret = n.type.kind === ts.SyntaxKind.VoidKeyword ? undefined : one(n.type, n);
+  if (typeof ret === 'function') fail(n.type, 'a function pointer member returns an integer type or void');
+  return { params, ...(ret === undefined ? {} : { ret: ret as string }) };
+}
+
+/** The function-pointer members of a kernel struct declaration (an interface extending Kernel<…>), by name. */
+export function kernelSlots(m: ModuleInfo, node: TS.TypeNode): Map<string, KernelSlot> {
+  const ts = m.ts;
+  const out = new Map<string, KernelSlot>();
+  if (!ts.isTypeReferenceNode(node) || !ts.isIdentifier(node.typeName)) return out;
+  const decl = m.layouts.declarations.get(node.typeName.text);
+  if (decl === undefined || !ts.isInterfaceDeclaration(decl.node)) return out;
+  for (const mem of decl.node.members) {
+    const t = ts.isPropertySignature(mem) ? mem.type : undefined;
+    const fn = t !== undefined && ts.isTypeReferenceNode(t) ? t.typeArguments?.[1] : undefined;
+    if (fn === undefined || !ts.isFunctionTypeNode(fn) || !ts.isIdentifier(mem.name!)) continue;
+    const slot = slotOf(ts, fn, decl);
+    out.set(mem.name.text, { params: slot.params.map((x) => (typeof x === 'string' ? x : x())), ...(slot.ret === undefined ? {} : { ret: slot.ret }) });
+  }
+  return out;
 }

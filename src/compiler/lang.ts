@@ -202,6 +202,26 @@ export function tpBtf(event: string, body: (...args: never[]) => s32): Program {
 export function getCurrentTask<T extends Kernel<'task_struct', number>>(): T { return compiled(); }
 /** A kernel address (a kprobe argument, a u64 read elsewhere) seen as a kernel struct T. */
 export function kernelStruct<T extends Kernel<string, number, boolean>>(address: u64): T { return compiled(); }
+/**
+ * A kernel struct pointer seen as another kernel struct, as C's cast `(struct tcp_sock *)sk`: reads
+ * and (in struct_ops programs, where the verifier allows them) writes of its members.
+ */
+export function kernelCast<T extends Kernel<string, number, boolean>>(p: Kernel<string, number, boolean>): { -readonly [K in keyof T]: T[K] } { return compiled(); }
+
+// ---- struct_ops ---------------------------------------------------------------------------
+
+/** What a struct_ops map sets: function members as programs (their parameters typed by the slot), integers, a string in a char array. */
+export type StructOpsInit<T> = {
+  readonly [K in keyof T as K extends string ? K : never]?: T[K] extends (...args: never[]) => unknown ? T[K] : T[K] extends number ? T[K] : T[K] extends readonly number[] ? string : never
+};
+export interface StructOpsMap { readonly [programBrand]: true }
+/**
+ * A struct_ops map of the kernel struct T (from gen-ts --lang): each function member given is a
+ * struct_ops program named MAP_MEMBER (`tsbpf_cc_init`), its parameters the slot's (kernel
+ * structs are BTF pointers, read directly); `link: true` registers it through a bpf_link.
+ */
+export function structOps<T extends Kernel<string, number>>(ops: StructOpsInit<T>, options?: { link?: boolean }): StructOpsMap { return compiled(); }
+
 /** Whether the running kernel's struct has the field (`exists(task.loginuid)`; a CO-RE FIELD_EXISTS relocation). */
 export function exists(field: unknown): bool { return compiled(); }
 /** The running kernel's size of a field (`sizeof(task.comm)`) or of a kernel type (`sizeof<task_struct>()`). */

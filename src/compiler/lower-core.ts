@@ -19,7 +19,7 @@ const PROBE_READ_KERNEL = 113;
 const GET_CURRENT_TASK = 35;
 const GET_CURRENT_TASK_BTF = 158;
 /** Program kinds that read kernel memory (tpBtf's BTF pointers directly, the others with bpf_probe_read_kernel). */
-const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
+const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'structOps']);
 
 /**
  * resolvePath's BTF while lowering: ids and string offsets are given by the object's own BTF at
@@ -35,7 +35,7 @@ function stateOf(L: Lowering): { slot?: number } {
 }
 
 type CoreCall = (L: Lowering, e: TS.CallExpression) => Val;
-const CALLS: Record<string, CoreCall> = { getCurrentTask, kernelStruct, exists: (L, e) => fieldInfo(L, e, 'exists'), sizeof: (L, e) => fieldInfo(L, e, 'sizeof') };
+const CALLS: Record<string, CoreCall> = { getCurrentTask, kernelStruct, kernelCast, exists: (L, e) => fieldInfo(L, e, 'exists'), sizeof: (L, e) => fieldInfo(L, e, 'sizeof') };
 
 /** The language's CO-RE calls (getCurrentTask, kernelStruct, exists, sizeof), or undefined for another name. */
 export function coreCall(L: Lowering, name: string, e: TS.CallExpression): Val | undefined {
@@ -69,6 +69,17 @@ function kernelStruct(L: Lowering, e: TS.CallExpression): Val {
   if (a === undefined || e.arguments.length > 1) return L.fail(e, 'kernelStruct takes one address');
   const v = L.toReg(L.convert(L.intVal(L.expr(a), a), U64, a));
   return { k: 'kernel', base: v.v, root: ty, path: [], ty };
+}
+
+/** kernelCast<S>(p): the pointer p (a pointer member is read first) seen as a kernel struct S, as C's cast. */
+function kernelCast(L: Lowering, e: TS.CallExpression): Val {
+  const ty = structArg(L, e, 'kernelCast');
+  const a = e.arguments[0];
+  if (a === undefined || e.arguments.length > 1) return L.fail(e, 'kernelCast takes one kernel struct pointer');
+  const v = L.expr(a);
+  if (v.k !== 'kernel') return L.fail(a, 'kernelCast takes a kernel struct (a parameter, getCurrentTask(), a pointer member); an address is kernelStruct<S>(address)');
+  const base = kernelAddress(L, v, a).v;
+  return { k: 'kernel', base, root: ty, path: [], ty, ...(v.direct === true ? { direct: true as const } : {}) };
 }
 
 /** `x.f` on a kernel struct: a further path (a struct, or a pointer to one), else the member read. */
@@ -215,23 +226,58 @@ function fieldInfo(L: Lowering, e: TS.CallExpression, what: 'exists' | 'sizeof')
 }
 
 /**
- * A tpBtf program's parameters: the tracepoint's arguments, each a u64 of the context array
+ * A tpBtf or struct_ops program's parameters: the arguments, each a u64 of the context array
  * (BPF_PROG's ctx[i]); a kernel struct parameter is a BTF pointer (direct loads), an integer one
- * is converted to its type.
+ * is converted to its type. `types`: each parameter's type (from its annotation or its slot).
  */
-export function btfArgs(L: Lowering, params: readonly TS.ParameterDeclaration[], scope: Map<string, Binding>): void {
+export function btfArgs(L: Lowering, params: readonly TS.ParameterDeclaration[], scope: Map<string, Binding>, types: readonly (KernelComposite | IntType | undefined)[]): void {
   const ts = L.ts;
   if (params.length > 12) L.fail(params[12]!, 'a BTF tracepoint has at most 12 arguments');
   params.forEach((p, i) => {
     if (!ts.isIdentifier(p.name)) L.fail(p, 'a parameter is a plain name');
     const name = (p.name as TS.Identifier).text;
-    const kernel = kernelTypeOf(L.m, p.type);
-    const int = kernel === undefined ? intTypeOf(ts, L.m.imports, p.type) : undefined;
-    if (kernel === undefined && int === undefined) L.fail(p.type ?? p, `tpBtf parameter '${name}' needs its type: a kernel struct (from tsbpf btf gen-ts --lang) or an integer type`);
+    const t = types[i] ?? L.fail(p.type ?? p, `parameter '${name}' needs its type: a kernel struct (from tsbpf btf gen-ts --lang) or an integer type`);
     const d = L.newV();
     L.emit({ op: 'ld', size: 8, d, base: L.ctxV, off: 8 * i });
-    if (kernel !== undefined) { scope.set(name, { kind: 'value', val: { k: 'kernel', base: d, root: kernel, path: [], ty: kernel, direct: true } }); return; }
-    const v = L.convert({ k: 'reg', v: d, type: U64, owned: true }, int!, p);
+    if (!('bits' in t)) { scope.set(name, { kind: 'value', val: { k: 'kernel', base: d, root: t, path: [], ty: t, direct: true } }); return; }
+    const v = L.convert({ k: 'reg', v: d, type: U64, owned: true }, t, p);
     scope.set(name, { kind: 'value', val: v.k === 'reg' ? { ...v, owned: false } : v });
   });
+}
+
+/** A tpBtf parameter's declared type: a kernel struct or an integer type. */
+export function annotatedType(L: Lowering, p: TS.ParameterDeclaration): KernelComposite | IntType | undefined {
+  return kernelTypeOf(L.m, p.type) ?? intTypeOf(L.ts, L.m.imports, p.type);
+}
+
+/**
+ * `x.f = v` (and `+=`, `++`) on a kernel struct a struct_ops program may write (the verifier says
+ * which fields): the pointers on the way loaded, then a store whose offset is relocated, as clang
+ * compiles a store through vmlinux.h. `f` computes the new value from a reader of the current one.
+ */
+export function kernelAssign(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpression, f: (cur: () => Val & { k: 'const' | 'reg' }) => Val & { k: 'const' | 'reg' }, old: boolean): Val {
+  const name = e.name.text;
+  const fld = findField(obj.ty, name) ?? L.fail(e.name, `${describe(obj.ty)} has no member '${name}'`);
+  if (obj.direct !== true || L.prog.kind !== 'structOps') L.fail(e, `a kernel struct is written only by struct_ops programs (through their BTF pointer arguments), not ${L.prog.kind}`);
+  if (fld.bitSize !== 0) L.fail(e.name, `'${name}' is a bitfield: kernel bitfields are not written by the language`);
+  const cp = corePath(L, e, obj, [...obj.path, name]);
+  let src: VReg = obj.base;
+  for (const step of cp.steps.slice(0, -1)) {
+    const d = L.newV();
+    L.emit({ op: 'ld', size: 8, d, base: src, off: step.values.field_byte_offset, core: tag(step, 'field_byte_offset') });
+    src = d;
+  }
+  const last = cp.steps[cp.steps.length - 1]!;
+  const type = intOf(cp.result);
+  const size = resolve(cp.result).size as Size;
+  const off = last.values.field_byte_offset;
+  let cur: (Val & { k: 'reg' }) | undefined;
+  const read = (): Val & { k: 'reg' } => {
+    if (cur !== undefined) return cur;
+    const d = L.newV();
+    L.emit({ op: 'ld', size, d, base: src, off, ...(type.signed && size < 8 ? { signed: true } : {}), core: tag(last, 'field_byte_offset') });
+    return (cur = { k: 'reg', v: d, type, owned: true });
+  };
+  const nv = L.storedValue(f(read), type, e, (s) => L.emit({ op: 'st', size, base: src, off, s, core: tag(last, 'field_byte_offset') }));
+  return old ? read() : nv;
 }

@@ -56,7 +56,7 @@ export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallE
       const k = argAddress(L, args[0], kt, 'the key', e);
       const d = call(1, [{ reg: mapAddress(L, map) }, { reg: k }]).v;
       if (vt.kind === 'int') return { k: 'cell', v: d, type: vt.int, map };
-      return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true };
+      return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true, align: 8 }; // map values are 8-aligned
     }
     case 'update': {
       const k = argAddress(L, args[0], kt, 'the key', e);

@@ -9,7 +9,7 @@ import { S64 } from './int-type.js';
 import type { Aggregate, LType } from './layout.js';
 import type { Size, VReg } from './ir.js';
 import type { Lowering } from './lower.js';
-import type { Mem, Val } from './values.js';
+import { type Mem, memAlign, type Val } from './values.js';
 
 type IntL = LType & { kind: 'int' };
 /** An integer in memory: base + off (a variable index: base is the element's address, `skip` its out-of-bounds exit). */
@@ -37,7 +37,7 @@ export function zeroed(L: Lowering, e: TS.CallExpression): Mem {
   if (ty.kind === 'int') L.fail(e, 'zero<T>() makes a struct or array; an integer local is let x: u32 = 0');
   const off = L.slot(ty.size);
   for (let i = 0; i < ty.size; i += 8) L.emit({ op: 'st', size: 8, base: 'fp', off: off + i, s: { imm: 0n } });
-  return { k: 'mem', base: 'fp', off, ty: ty as Aggregate };
+  return { k: 'mem', base: 'fp', off, ty: ty as Aggregate, align: 8 };
 }
 
 /** The address of memory in a register (R10 + off, or pointer + off). */
@@ -66,7 +66,9 @@ function memberPlace(L: Lowering, obj: Mem, name: string, n: TS.Node): Mem | Int
 
 function at(obj: Mem, off: number, t: LType): Mem | IntPlace {
   if (t.kind === 'int') return { base: obj.base, off: obj.off + off, t };
-  return { k: 'mem', base: obj.base, off: obj.off + off, ty: t as Aggregate };
+  // The member's address is as aligned as the object's, up to the lowest set bit of its offset.
+  const align = Math.min(memAlign(obj), off === 0 ? 8 : off & -off);
+  return { k: 'mem', base: obj.base, off: obj.off + off, ty: t as Aggregate, align };
 }
 
 /** `a[i]`: a constant index is checked here; a variable one at run time (out of bounds: reads 0, writes nothing). */
@@ -142,10 +144,10 @@ export function assignCopy(L: Lowering, target: TS.Expression, src: Mem, n: TS.N
   return { k: 'const', type: S64, c: 0n };
 }
 
-/** dst = src, byte for byte, in the widest accesses both alignments allow. */
+/** dst = src, byte for byte, in the widest accesses both addresses' alignments allow (as clang's memcpy). */
 export function copy(L: Lowering, dst: Mem, src: Mem, n: TS.Node): void {
   const size = dst.ty.size;
-  const align = Math.min(dst.ty.align, src.ty.align, 8);
+  const align = Math.min(memAlign(dst), memAlign(src), 8);
   for (let i = 0; i < size;) {
     let w = align;
     while (w > size - i) w /= 2;

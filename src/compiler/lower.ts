@@ -22,7 +22,8 @@ import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
-import { btfArgs, coreCall, kernelAddress, kernelMember } from './lower-core.js';
+import { annotatedType, btfArgs, coreCall, kernelAddress, kernelAssign, kernelMember } from './lower-core.js';
+import { kernelSlots, type KernelSlot } from './kernel-types.js';
 import { callSubprogram } from './lower-subprogram-call.js';
 import { atomicAddTo } from './lower-atomic.js';
 
@@ -81,9 +82,15 @@ export class Lowering {
   pendingHeader: { readonly v: VReg; readonly none: string; readonly from: number } | undefined;
   bounds: { data: VReg; end: VReg } | undefined;
 
+  /** A struct_ops program's slot (its parameters and return type). */
+  readonly opsSlot: KernelSlot | undefined;
+
   constructor(readonly m: ModuleInfo, readonly prog: ProgramDecl) {
     this.ts = m.ts;
-    this.retType = prog.kind === 'xdp' || prog.kind === 'socketFilter' ? U32 : INT_TYPES.s32!;
+    if (prog.slot !== undefined) {
+      this.opsSlot = kernelSlots(m, prog.slot.type).get(prog.slot.member) ?? this.fail(prog.body, `member '${prog.slot.member}' is not a function pointer of the struct_ops type`);
+    }
+    this.retType = this.opsSlot !== undefined ? INT_TYPES[this.opsSlot.ret ?? 'u32']! : prog.kind === 'xdp' || prog.kind === 'socketFilter' ? U32 : INT_TYPES.s32!;
   }
 
   run(): IrFunction {
@@ -95,10 +102,14 @@ export class Lowering {
     this.ops.length = 0; // put back at the start once the body is known to use the context
     const scope = new Map<string, Binding>();
     this.scopes.push(scope);
-    if (this.prog.kind === 'tpBtf') btfArgs(this, fn.parameters, scope);
+    const btf = this.prog.kind === 'tpBtf' || this.prog.kind === 'structOps';
+    if (this.opsSlot !== undefined) {
+      if (fn.parameters.length > this.opsSlot.params.length) this.fail(fn.parameters[this.opsSlot.params.length]!, `member '${this.prog.slot!.member}' takes ${this.opsSlot.params.length} arguments`);
+      btfArgs(this, fn.parameters, scope, this.opsSlot.params.map((t) => (typeof t === 'string' ? INT_TYPES[t] : t)));
+    } else if (btf) btfArgs(this, fn.parameters, scope, fn.parameters.map((p) => annotatedType(this, p)));
     else if (fn.parameters.length > 1) this.fail(fn.parameters[1]!, 'a program takes one parameter (its context)');
     const p = fn.parameters[0];
-    if (p !== undefined && this.prog.kind !== 'tpBtf') {
+    if (p !== undefined && !btf) {
       if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
       scope.set((p.name as TS.Identifier).text, { kind: 'value', val: contextParam(this, p) });
     }
@@ -173,6 +184,7 @@ export class Lowering {
     if (ts.isReturnStatement(s)) {
       if (s.expression === undefined) {
         if (this.inlines.length > 0) { this.emit({ op: 'jmp', target: this.inlines.at(-1)!.end }); return; }
+        if (this.opsSlot !== undefined && this.opsSlot.ret === undefined) { this.ret({ k: 'const', type: this.retType, c: 0n }); return; }
         return this.fail(s, 'a program returns a value');
       }
       this.ret(this.expr(s.expression), s.expression);
@@ -733,6 +745,10 @@ export class Lowering {
       const read = (): Val & { k: 'reg' } => (cur ??= this.loadCell(c));
       const nv = this.storedValue(f(read), c.type, target, (v) => this.emit({ op: 'st', size, base: c.v, off: 0, s: v }));
       return old ? read() : nv;
+    }
+    if (ts.isPropertyAccessExpression(target)) {
+      const obj = this.expr(target.expression);
+      if (obj.k === 'kernel') return kernelAssign(this, obj, target, f, old);
     }
     const p = placeOf(this, target);
     if (p !== undefined) return assignPlace(this, p, target, f, old);

@@ -27,7 +27,7 @@ export interface MapDecl {
   readonly loc: SourceLocation;
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf';
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps';
 export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
 
 export interface ProgramDecl {
@@ -35,6 +35,20 @@ export interface ProgramDecl {
   readonly kind: ProgramKind;
   readonly section: string;
   readonly body: TS.ArrowFunction | TS.FunctionExpression;
+  readonly loc: SourceLocation;
+  /** A struct_ops program: its map's struct type and the member it fills. */
+  readonly slot?: { readonly type: TS.TypeNode; readonly member: string };
+}
+
+/** `structOps<T>({ member: program | value }, { link })`: a struct_ops map; its programs are in ModuleInfo.programs. */
+export interface StructOpsDecl {
+  readonly name: string;
+  readonly type: TS.TypeNode;
+  /** Member → the program's name (MAP_MEMBER). */
+  readonly programs: ReadonlyMap<string, string>;
+  /** Data members: integer or string literals. */
+  readonly values: ReadonlyMap<string, bigint | string>;
+  readonly link: boolean;
   readonly loc: SourceLocation;
 }
 
@@ -54,6 +68,7 @@ export interface ModuleInfo {
   /** Local name → the language's exported name. */
   readonly imports: ReadonlyMap<string, string>;
   readonly maps: ReadonlyMap<string, MapDecl>;
+  readonly structOps: ReadonlyMap<string, StructOpsDecl>;
   readonly programs: readonly ProgramDecl[];
   /** Module-level integer constants (`const LIMIT = 100`), folded where used. */
   readonly constants: ReadonlyMap<string, TS.Expression>;
@@ -97,7 +112,7 @@ export function intTypeOf(ts: typeof TS, imports: ReadonlyMap<string, string>, n
 const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
-  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`,
+  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, structOps: (a) => `struct_ops/${a}`,
 };
 
 export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): ModuleInfo {
@@ -105,6 +120,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
   const fail = (n: TS.Node, msg: string): never => { throw new CompileError(msg, at(n)); };
   const imports = new Map<string, string>();
   const maps = new Map<string, MapDecl>();
+  const structOps = new Map<string, StructOpsDecl>();
   const programs: ProgramDecl[] = [];
   const constants = new Map<string, TS.Expression>();
   const functions = new Map<string, TS.FunctionDeclaration>();
@@ -163,6 +179,9 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
           const f = (init as TS.CallExpression).arguments[0];
           if (f === undefined || (init as TS.CallExpression).arguments.length !== 1 || !(ts.isArrowFunction(f) || ts.isFunctionExpression(f))) fail(init, `${callee} takes the function: ${callee}((a: u32, b: u32): u32 => …)`);
           subprograms.set(name, { name, linkage: SUBPROGRAM_MARKERS.get(callee)!, fn: f as TS.ArrowFunction | TS.FunctionExpression, loc: at(d) });
+        } else if (callee === 'structOps') {
+          if (!exported) fail(d, `struct_ops map '${name}' must be exported`);
+          structOps.set(name, readStructOps(init as TS.CallExpression, name));
         } else if (callee !== undefined && PROGRAM_CONSTRUCTORS.has(callee)) {
           if (!exported) fail(d, `program '${name}' must be exported`);
           programs.push(readProgram(init as TS.CallExpression, name, callee as ProgramKind));
@@ -177,7 +196,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     fail(st, `${ts.SyntaxKind[st.kind]} is not supported at the top level of a program module`);
   }
   if (programs.length === 0) throw new CompileError("the module exports no program (export const prog = xdp((pkt) => { … }))", at(sf));
-  return { ts, sf, file, imports, maps, programs, constants, functions, subprograms, license, layouts, globals };
+  return { ts, sf, file, imports, maps, structOps, programs, constants, functions, subprograms, license, layouts, globals };
 
   /** `256 * 1024`: numbers of literals and + - * << (map sizes). */
   function literalArithmetic(e: TS.Expression): number | undefined {
@@ -235,6 +254,36 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     const key = needs === 2 ? ty(targs[0]!) : needs === 1 ? intLType(INT_TYPES.u32!) : undefined;
     const value = needs === 2 ? ty(targs[1]!) : needs === 1 ? ty(targs[0]!) : undefined;
     return { name, kind, ...(key === undefined ? {} : { key }), ...(value === undefined ? {} : { value }), maxEntries: maxEntries!, loc: at(call) };
+  }
+
+  function readStructOps(call: TS.CallExpression, name: string): StructOpsDecl {
+    const type = call.typeArguments?.[0] ?? fail(call, 'structOps takes the kernel struct as its type argument: structOps<tcp_congestion_ops>({ … })');
+    const [init, opts] = call.arguments;
+    if (init === undefined || !ts.isObjectLiteralExpression(init)) return fail(call, 'structOps takes an object of members: { init: (sk) => { … }, name: \'my_cc\' }');
+    const progs = new Map<string, string>();
+    const values = new Map<string, bigint | string>();
+    for (const p of init.properties) {
+      if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name)) return fail(p, 'a structOps member is name: program, integer or string');
+      const member = p.name.text;
+      const v = p.initializer;
+      if (ts.isArrowFunction(v) || ts.isFunctionExpression(v)) {
+        const prog = `${name}_${member}`;
+        progs.set(member, prog);
+        programs.push({ name: prog, kind: 'structOps', section: `struct_ops/${prog}`, body: v, loc: at(p), slot: { type, member } });
+      } else if (ts.isStringLiteral(v)) values.set(member, v.text);
+      else {
+        const n = literalArithmetic(v);
+        if (n === undefined) fail(v, 'a structOps data member is an integer or string literal');
+        values.set(member, BigInt(n!));
+      }
+    }
+    let link = false;
+    if (opts !== undefined) {
+      const lp = ts.isObjectLiteralExpression(opts) && opts.properties.length === 1 ? opts.properties[0] : undefined;
+      if (lp === undefined || !ts.isPropertyAssignment(lp) || !ts.isIdentifier(lp.name) || lp.name.text !== 'link' || (lp.initializer.kind !== ts.SyntaxKind.TrueKeyword && lp.initializer.kind !== ts.SyntaxKind.FalseKeyword)) return fail(opts, 'the structOps option is { link: true | false }');
+      link = (lp as TS.PropertyAssignment).initializer.kind === ts.SyntaxKind.TrueKeyword;
+    }
+    return { name, type, programs: progs, values, link, loc: at(call) };
   }
 
   function readProgram(call: TS.CallExpression, name: string, kind: ProgramKind): ProgramDecl {

@@ -56,7 +56,7 @@ export function ringMethod(L: Lowering, map: MapDecl, method: string, e: TS.Call
       if (ty === undefined || ty.kind === 'int') return L.fail(e, 'reserve<T>() takes the record type: a struct (an interface of the module) or Arr<T, N>');
       const d = L.newV();
       L.emit({ op: 'call', helper: BPF_RINGBUF_RESERVE, args: [{ reg: mapAddress(L, map) }, { imm: BigInt(ty.size) }, { imm: 0n }], d });
-      return { k: 'mem', base: d, off: 0, ty: ty as Aggregate, nullable: true };
+      return { k: 'mem', base: d, off: 0, ty: ty as Aggregate, nullable: true, align: 8 }; // samples are 8-aligned
     }
     case 'submit': case 'discard': {
       const a = args[0];

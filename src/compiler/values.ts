@@ -34,9 +34,14 @@ export interface Kernel {
 /**
  * A struct or array in memory: on the stack (`base` 'fp', `off` from R10), or behind a pointer
  * register (a map value, a ring buffer record, the context) at `off` from it. `nullable`: a
- * pointer a helper returned, not yet checked (lookup, reserve).
+ * pointer a helper returned, not yet checked (lookup, reserve). `align`: what the address base + off
+ * is known to be aligned to, when more than its type's alignment (the stack, map values and ring
+ * buffer records are 8-aligned), so copies use the widest accesses (memAlign).
  */
-export interface Mem { readonly k: 'mem'; readonly base: VReg | 'fp'; readonly off: number; readonly ty: Aggregate; readonly nullable?: true }
+export interface Mem { readonly k: 'mem'; readonly base: VReg | 'fp'; readonly off: number; readonly ty: Aggregate; readonly nullable?: true; readonly align?: number }
+
+/** The alignment of a Mem's address: at least its type's (C's rule), more when its origin says so. */
+export function memAlign(m: Mem): number { return Math.max(m.ty.align, m.align ?? 1); }
 
 export type Binding = { readonly kind: 'local'; readonly v: VReg; readonly type: IntType } | { readonly kind: 'value'; readonly val: Val };
 

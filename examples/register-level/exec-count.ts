@@ -1,6 +1,6 @@
 // Counts execve calls per process (tgid) in a hash map — the README's example.
-//   tsbpf build examples/exec-count.ts -o exec-count.o
-import { asm, defineObject, hashMap, program, R0, u32, u64 } from '../src/index.js';
+//   tsbpf build examples/register-level/exec-count.ts -o exec-count.o
+import { asm, defineObject, hashMap, program, R0, u32, u64 } from '../../src/index.js';
 
 const execs = hashMap({ key: u32, value: u64, maxEntries: 1024 });
 

@@ -4,9 +4,9 @@
 // socket's ports), address family, and the IPv4 and IPv6 addresses (network order, as the socket
 // holds them; an IPv4 socket's IPv6 fields are its addresses IPv4-mapped). Decode a record with
 // decodeValue(tcpEvent, bytes) and print the addresses with inetNtop (tsbpf/loader).
-//   tsbpf build examples/tcp-states.ts -o tcp-states.o
+//   tsbpf build examples/register-level/tcp-states.ts -o tcp-states.o
 // C twin: fixtures/src/example_tcpstates.bpf.c.
-import { array, asm, defineObject, program, R0, R1, ringBufMap, s32, struct, u16, u32, u64, u8 } from '../src/index.js';
+import { array, asm, defineObject, program, R0, R1, ringBufMap, s32, struct, u16, u32, u64, u8 } from '../../src/index.js';
 
 const IPPROTO_TCP = 6;
 

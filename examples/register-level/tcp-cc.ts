@@ -3,13 +3,13 @@
 // once registered (`bpftool struct_ops register tcp-cc.o`, or tsbpf's loader) the name is listed in
 // /proc/sys/net/ipv4/tcp_available_congestion_control and a socket selects it with
 // setsockopt(TCP_CONGESTION). `acks_seen` in .bss counts the segments cong_avoid saw acknowledged.
-//   tsbpf build examples/tcp-cc.ts -o tcp-cc.o
+//   tsbpf build examples/register-level/tcp-cc.ts -o tcp-cc.o
 // C twin: fixtures/src/struct_ops_tcp_cc.bpf.c. Types: examples/kernel/tcp-cc-types.ts, written by
 //   tsbpf btf gen-ts /sys/kernel/btf/vmlinux --type tcp_congestion_ops --type tcp_sock --type sock
 // tcp_sock's fields are read and written with CO-RE relocations (coreLoad/coreStore), as clang does
 // through vmlinux.h, so libbpf and tsbpf's loader move the offsets to the running kernel's layout.
-import { asm, defineObject, type DslObject, globalVar, program, R0, R2, R3, R4, R5, structOps, u32, W0, W3, W4, W5 } from '../src/index.js';
-import { tcp_congestion_ops, tcp_sock } from './kernel/tcp-cc-types.js';
+import { asm, defineObject, type DslObject, globalVar, program, R0, R2, R3, R4, R5, structOps, u32, W0, W3, W4, W5 } from '../../src/index.js';
+import { tcp_congestion_ops, tcp_sock } from '../kernel/tcp-cc-types.js';
 
 /**
  * The object with the congestion control called `name` (at most 15 bytes); `link` puts the map

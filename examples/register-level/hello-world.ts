@@ -1,7 +1,7 @@
 // Example 1: hello world. On every execve, print a line to the kernel's trace pipe.
-//   tsbpf build examples/hello-world.ts -o hello-world.o
+//   tsbpf build examples/register-level/hello-world.ts -o hello-world.o
 //   (load it with bpftool or any libbpf loader; read /sys/kernel/tracing/trace_pipe)
-import { defineObject, program } from '../src/index.js';
+import { defineObject, program } from '../../src/index.js';
 
 export default defineObject({
   license: 'GPL',

@@ -2,9 +2,9 @@
 // per parent process, how many of its children exec'ed: the parent's tgid is read as
 // task->real_parent->tgid with CO-RE relocations, so the object runs on kernels whose
 // task_struct is laid out differently.
-//   tsbpf build examples/exec-parents.ts -o exec-parents.o
+//   tsbpf build examples/register-level/exec-parents.ts -o exec-parents.o
 // C twin: fixtures/src/example_execparents.bpf.c (BPF_CORE_READ(task, real_parent, tgid)).
-import { asm, defineObject, hashMap, program, ptr, R0, s32, struct, u32, u64 } from '../src/index.js';
+import { asm, defineObject, hashMap, program, ptr, R0, s32, struct, u32, u64 } from '../../src/index.js';
 
 // Local CO-RE views of task_struct: only the fields read, matched by name against the kernel's
 // BTF at load time (like C's `struct task_struct___local { … } __attribute__((preserve_access_index))`).
