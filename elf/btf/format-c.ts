@@ -2,12 +2,18 @@
 // format c` (bpftool 7.1) prints: every named struct/union/enum/typedef once, after the types it
 // embeds, with forward declarations where pointers close a cycle, anonymous types inlined, padding
 // written out as `long: 64;` style fields and duplicate names suffixed `___N`.
+//
+// The writer reads the records themselves (record-view.ts) and copies names from the string
+// section as bytes: no type object and no string per name (for vmlinux, building and keeping them
+// was most of its time, in the garbage collector).
 
 import { TextBuffer } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
-import { forEachField, typeIdsOf } from './fields.js';
-import type { BtfArray, BtfEnum, BtfEnum64, BtfFuncProto, BtfStruct, BtfType, BtfUnion } from './types.js';
+import { forEachField } from './fields.js';
+import { appendInt } from './listing-bytes.js';
+import { NameCounts } from './name-counts.js';
+import { recordView } from './record-view.js';
 
 const HEADER = `#ifndef __VMLINUX_H__
 #define __VMLINUX_H__
@@ -27,82 +33,132 @@ const FOOTER = `#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
 const enum Order { None = 0, Busy = 1, Done = 2 }
 const enum Emit { None = 0, Busy = 1, Done = 2 }
 
-type Composite = BtfStruct | BtfUnion;
+/** Kind numbers (BTF_KIND). */
+const enum K {
+  INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8, VOLATILE = 9, CONST = 10,
+  RESTRICT = 11, FUNC = 12, FUNC_PROTO = 13, VAR = 14, DATASEC = 15, FLOAT = 16, DECL_TAG = 17, TYPE_TAG = 18, ENUM64 = 19,
+}
 
-const TABS = Array.from({ length: 16 }, (_, n) => '\t'.repeat(n));
-const tabs = (n: number): string => TABS[n] ?? '\t'.repeat(n);
 /** Reference chains longer than this are loops in a malformed graph. */
 const MAX_DEPTH = 256;
 /** Gaps beyond this (2 MiB) are written as `long: 64;` lines by bpftool; we refuse them instead. */
 const MAX_PADDING_BITS = 1 << 24;
 
 /** Kinds orderType finishes at once without looking further (its default case): FUNC, VAR, DATASEC, DECL_TAG and unknown kinds. */
-const ORDER_LEAF = new Set(['FUNC', 'VAR', 'DATASEC', 'DECL_TAG', 'UNKNOWN']);
+const ORDER_LEAF = Uint8Array.from({ length: 128 }, (_, k) => (k === K.FUNC || k === K.VAR || k === K.DATASEC || k === K.DECL_TAG || k === 0 || k > K.ENUM64 ? 1 : 0));
+
+const TAB = 0x09;
+const NL = 0x0a;
+const ASCII = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const GNUC_VA_LIST = ASCII('__gnuc_va_list');
+const BUILTIN_VA_LIST = ASCII('__builtin_va_list');
+const LONG_NAMES = ['long int', 'long unsigned int', 'long', 'unsigned long'].map(ASCII);
 
 class CWriter {
   /**
-   * The header as bytes: each top-level declaration's text is copied in as soon as it is written,
-   * so the strings die young (kept as one rope, every piece survived into the old generation and
-   * the collector's copying of them cost more than writing them).
+   * The header as bytes: each piece of a declaration is copied in as it is written, names straight
+   * from the string section.
    */
-  private readonly out = new TextBuffer(1 << 20);
+  private readonly out: TextBuffer;
+  private readonly btf: Btf;
+  private readonly words: Uint32Array;
+  private readonly rec: Uint32Array;
+  private readonly str: Uint8Array;
+  private readonly lastId: number;
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly fwdDone: Uint8Array;
   private readonly referenced: Uint8Array;
-  private readonly typeNameCache: (string | undefined)[];
-  private readonly identNameCache: (string | undefined)[];
+  /** The use count of each id's name (0: not named yet): `name___N` from the second. */
+  private readonly typeNameCount: Int32Array;
+  private readonly identNameCount: Int32Array;
   /** alignOf's result by id, with the depth its walk went below the id (-1: not yet known). */
   private readonly alignMemo: Int32Array;
   private readonly alignHeight: Int32Array;
   /** The deepest depth the current alignOf walk reached, and whether it hit MAX_DEPTH. */
   private alignDeepest = 0;
   private alignCut = false;
-  private readonly typeNames = new Map<string, number>();
-  private readonly identNames = new Map<string, number>();
+  private readonly typeNames: NameCounts;
+  private readonly identNames: NameCounts;
   private queue: number[] = [];
   /** The type where orderType found an unsatisfiable cycle. */
   private cycleAt = 0;
   private declDepth = 0;
+  /**
+   * The declarator chains being written, one above the other (a declaration inside a declaration:
+   * an anonymous struct's members, a prototype's parameters): each is stack[base..top), base type on
+   * top, consumed from the top.
+   */
+  private stack = new Int32Array(1024);
+  private top = 0;
   private readonly ptrSize: number;
   /** The padding fields' types, widest first, with their sizes in bits. */
   private readonly pads: readonly (readonly [string, number])[];
 
-  constructor(private readonly btf: Btf) {
+  constructor(graph: Btf) {
+    const view = recordView(graph);
+    const btf = view.btf;
+    this.btf = btf;
+    this.words = view.words;
+    this.rec = view.rec;
+    this.str = view.str;
+    this.lastId = btf.lastId;
     const n = btf.lastId + 1;
+    // vmlinux.h (2.8 MB) is a little smaller than vmlinux's type section (3.4 MB): one allocation, no growing.
+    this.out = new TextBuffer(Math.max(1 << 16, view.words.length * 4));
     this.order = new Uint8Array(n);
     this.emit = new Uint8Array(n);
     this.fwdDone = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
-    this.typeNameCache = new Array<string | undefined>(n);
-    this.identNameCache = new Array<string | undefined>(n);
+    this.typeNameCount = new Int32Array(n);
+    this.identNameCount = new Int32Array(n);
     this.alignMemo = new Int32Array(n).fill(-1);
     this.alignHeight = new Int32Array(n);
-    this.ptrSize = guessPointerSize(btf);
+    this.typeNames = new NameCounts(view.str);
+    this.identNames = new NameCounts(view.str);
+    this.ptrSize = this.guessPointerSize();
     this.pads = [['long', this.ptrSize * 8], ['int', 32], ['short', 16], ['char', 8]];
-    for (let g: Btf | undefined = btf; g !== undefined; g = g.base) this.markReferenced(g);
-  }
-
-  /** Marks the ids the graph's own types refer to: from the records themselves when decoded (no type is built). */
-  private markReferenced(g: Btf): void {
-    const raw = g.raw;
-    if (raw === undefined) {
-      for (let id = g.firstId; id <= g.lastId; id++) for (const r of typeIdsOf(g.requireType(id))) this.referenced[r] = 1;
-      return;
-    }
-    const { words, offsets } = raw;
+    const { words, rec } = this;
     const referenced = this.referenced;
     const mark = (w: number): void => { referenced[words[w]!] = 1; };
-    for (let i = 0; i < offsets.length; i++) forEachField(words, offsets[i]!, 'ids', mark);
+    for (let id = 1; id < n; id++) forEachField(words, rec[id]!, 'ids', mark);
   }
 
-  private t(id: number): BtfType | undefined { return this.btf.type(id); }
+  // ---- the records
+  /** Kind number of a type; -1 for void and ids beyond the graph. */
+  private kind(id: number): number {
+    if (id === 0 || id > this.lastId) return -1;
+    return (this.words[this.rec[id]! + 1]! >>> 24) & 0x7f;
+  }
+
+  /** The size/type word of a record. */
+  private st(id: number): number { return this.words[this.rec[id]! + 2]!; }
+  private vlen(id: number): number { return this.words[this.rec[id]! + 1]! & 0xffffff; }
+  private kindFlag(id: number): boolean { return this.words[this.rec[id]! + 1]! >>> 31 === 1; }
+  private nameOff(id: number): number { return this.words[this.rec[id]!]!; }
+  private named(id: number): boolean { return this.str[this.words[this.rec[id]!]!] !== 0; }
+  /** Word offset of element k (a member, enumerator, parameter) of a record whose elements are `stride` words. */
+  private elem(id: number, k: number, stride: number): number { return this.rec[id]! + 3 + k * stride; }
+  /** A member's bit offset and bitfield size, from its offset word. */
+  private bitsOffset(id: number, m: number): number { const off = this.words[m + 2]!; return this.kindFlag(id) ? off & 0xffffff : off; }
+  private bitfieldSize(id: number, m: number): number { return this.kindFlag(id) ? this.words[m + 2]! >>> 24 : 0; }
+
+  /** The size of the first `long` INT of 4 or 8 bytes (libbpf's guess of the pointer size); 8 when none. */
+  private guessPointerSize(): number {
+    for (const name of LONG_NAMES) {
+      for (let id = 1; id <= this.lastId; id++) {
+        if (this.kind(id) !== K.INT || !this.nameIs(this.nameOff(id), name)) continue;
+        const size = this.st(id);
+        if (size === 4 || size === 8) return size;
+      }
+    }
+    return 8;
+  }
 
   text(): TextBuffer {
     this.out.text(HEADER);
-    for (let id = 1; id <= this.btf.lastId; id++) {
-      // The kinds orderType settles at once need not be built (FUNC alone is 45% of vmlinux).
-      if (this.order[id] === Order.None && ORDER_LEAF.has(this.btf.kindOf(id))) { this.order[id] = Order.Done; continue; }
+    for (let id = 1; id <= this.lastId; id++) {
+      if (this.order[id] === Order.None && ORDER_LEAF[this.kind(id)] === 1) { this.order[id] = Order.Done; continue; }
       this.queue.length = 0;
       // libbpf (btf_dump_order_type) refuses a type that contains itself other than through a
       // pointer to a named struct or union; bpftool then prints nothing. So do we, rather than
@@ -119,6 +175,14 @@ class CWriter {
   }
 
   private p(s: string): void { this.out.text(s); }
+  private tabs(n: number): void {
+    const out = this.out;
+    out.reserve(n);
+    out.buf.fill(TAB, out.len, out.len + n);
+    out.len += n;
+  }
+  /** A newline and `lvl` tabs. */
+  private line(lvl: number): void { this.out.char(NL); this.tabs(lvl); }
 
   // ---- ordering: returns 1 when the type is fully defined where referenced, 0 when a
   // forward declaration suffices (or the type needs no declaration), -1 on an unbreakable loop.
@@ -127,55 +191,56 @@ class CWriter {
     if (id === 0) return 1;
     if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, this.btf.byteOffsetOf(id));
     const d = depth + 1;
-    const t = this.t(id);
-    if (t === undefined) return 0;
+    const k = this.kind(id);
+    if (k < 0) return 0;
     const state = this.order[id]!;
     if (state === Order.Done) return 1;
     if (state === Order.Busy) {
-      if ((t.kind === 'STRUCT' || t.kind === 'UNION') && throughPtr && t.name !== '') return 0;
+      if ((k === K.STRUCT || k === K.UNION) && throughPtr && this.named(id)) return 0;
       this.cycleAt = id;
       return -1;
     }
-    switch (t.kind) {
-      case 'INT': case 'FLOAT':
+    switch (k) {
+      case K.INT: case K.FLOAT:
         this.order[id] = Order.Done;
         return 0;
-      case 'PTR': {
+      case K.PTR: {
         // Once walked, a pointer counts as ordered: reaching it again is a strong link, which is
         // what makes a typedef of it a queued definition (libbpf's btf_dump order).
-        const r = this.orderType(t.type, true, d);
+        const r = this.orderType(this.st(id), true, d);
         this.order[id] = Order.Done;
         return r;
       }
-      case 'ARRAY': return this.orderType(t.type, false, d);
-      case 'STRUCT': case 'UNION': {
-        if (throughPtr && t.name !== '') return 0;
+      case K.ARRAY: return this.orderType(this.words[this.rec[id]! + 3]!, false, d);
+      case K.STRUCT: case K.UNION: {
+        const named = this.named(id);
+        if (throughPtr && named) return 0;
         this.order[id] = Order.Busy;
-        for (const m of t.members) if (this.orderType(m.type, false, d) < 0) return -1;
-        if (t.name !== '') this.queue.push(id);
+        for (let i = 0, n = this.vlen(id); i < n; i++) if (this.orderType(this.words[this.elem(id, i, 3) + 1]!, false, d) < 0) return -1;
+        if (named) this.queue.push(id);
         this.order[id] = Order.Done;
         return 1;
       }
-      case 'ENUM': case 'ENUM64': case 'FWD':
-        if (t.name !== '' || this.referenced[id] === 0) this.queue.push(id);
+      case K.ENUM: case K.ENUM64: case K.FWD:
+        if (this.named(id) || this.referenced[id] === 0) this.queue.push(id);
         this.order[id] = Order.Done;
         return 1;
-      case 'TYPEDEF': {
-        const strong = this.orderType(t.type, throughPtr, d);
+      case K.TYPEDEF: {
+        const strong = this.orderType(this.st(id), throughPtr, d);
         if (strong < 0) return strong;
         if (throughPtr && strong === 0) return 0;
         this.queue.push(id);
         this.order[id] = Order.Done;
         return 1;
       }
-      case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG':
-        return this.orderType(t.type, throughPtr, d);
-      case 'FUNC_PROTO': {
+      case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG:
+        return this.orderType(this.st(id), throughPtr, d);
+      case K.FUNC_PROTO: {
         // Strong when its return type or any parameter is.
-        let strong = this.orderType(t.returnType, throughPtr, d);
+        let strong = this.orderType(this.st(id), throughPtr, d);
         if (strong < 0) return -1;
-        for (const a of t.params) {
-          const r = this.orderType(a.type, throughPtr, d);
+        for (let i = 0, n = this.vlen(id); i < n; i++) {
+          const r = this.orderType(this.words[this.elem(id, i, 2) + 1]!, throughPtr, d);
           if (r < 0) return -1;
           if (r > 0) strong = 1;
         }
@@ -191,63 +256,73 @@ class CWriter {
   private emitType(id: number, container: number, depth = 0): void {
     if (depth > MAX_DEPTH) throw new BtfError(`type [${id}] is part of a reference chain deeper than ${MAX_DEPTH}`, this.btf.byteOffsetOf(id));
     const d = depth + 1;
-    const t = this.t(id);
-    if (t === undefined) return;
+    const k = this.kind(id);
+    if (k < 0) return;
     const topLevel = container === 0;
     const state = this.emit[id]!;
     if (state === Emit.Done) return;
     if (state === Emit.Busy) {
       if (this.fwdDone[id]) return;
-      if (t.kind === 'STRUCT' || t.kind === 'UNION') {
-        if (id === container || t.name === '') return;
-        this.p(`${this.compositeRef(id, t)};\n\n`);
+      if (k === K.STRUCT || k === K.UNION) {
+        if (id === container || !this.named(id)) return;
+        this.compositeRef(id);
+        this.p(';\n\n');
         this.fwdDone[id] = 1;
-      } else if (t.kind === 'TYPEDEF') {
-        if (!this.skippedTypedef(id)) this.p(`${this.typedefDef(id, t.type, 0)};\n\n`);
+      } else if (k === K.TYPEDEF) {
+        if (!this.skippedTypedef(id)) { this.typedefDef(id, this.st(id), 0); this.p(';\n\n'); }
         this.fwdDone[id] = 1;
       }
       return;
     }
-    switch (t.kind) {
-      case 'INT': case 'FLOAT':
+    switch (k) {
+      case K.INT: case K.FLOAT:
         this.emit[id] = Emit.Done;
         break;
-      case 'ENUM': case 'ENUM64':
-        if (topLevel) this.p(`${this.enumDef(id, t, 0)};\n\n`);
+      case K.ENUM: case K.ENUM64:
+        if (topLevel) { this.enumDef(id, 0); this.p(';\n\n'); }
         this.emit[id] = Emit.Done;
         break;
-      case 'PTR': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': case 'ARRAY':
-        this.emitType(t.type, container, d);
+      case K.PTR: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG:
+        this.emitType(this.st(id), container, d);
         break;
-      case 'FWD':
-        this.p(`${t.union ? 'union' : 'struct'} ${this.typeName(id)};\n\n`);
+      case K.ARRAY:
+        this.emitType(this.words[this.rec[id]! + 3]!, container, d);
+        break;
+      case K.FWD:
+        this.p(this.kindFlag(id) ? 'union ' : 'struct ');
+        this.typeName(id);
+        this.p(';\n\n');
         this.emit[id] = Emit.Done;
         break;
-      case 'TYPEDEF':
+      case K.TYPEDEF:
         this.emit[id] = Emit.Busy;
-        this.emitType(t.type, id, d);
-        if (!this.fwdDone[id] && !this.skippedTypedef(id)) this.p(`${this.typedefDef(id, t.type, 0)};\n\n`);
+        this.emitType(this.st(id), id, d);
+        if (!this.fwdDone[id] && !this.skippedTypedef(id)) { this.typedefDef(id, this.st(id), 0); this.p(';\n\n'); }
         this.emit[id] = Emit.Done;
         break;
-      case 'STRUCT': case 'UNION':
+      case K.STRUCT: case K.UNION: {
         this.emit[id] = Emit.Busy;
-        if (topLevel || t.name === '') {
-          const inner = t.name === '' ? container : id;
-          for (const m of t.members) this.emitType(m.type, inner, d);
+        const named = this.named(id);
+        if (topLevel || !named) {
+          const inner = named ? id : container;
+          for (let i = 0, n = this.vlen(id); i < n; i++) this.emitType(this.words[this.elem(id, i, 3) + 1]!, inner, d);
         } else if (!this.fwdDone[id] && id !== container) {
-          this.p(`${this.compositeRef(id, t)};\n\n`);
+          this.compositeRef(id);
+          this.p(';\n\n');
           this.fwdDone[id] = 1;
         }
         if (topLevel) {
-          this.p(`${this.compositeDef(id, t, 0)};\n\n`);
+          this.compositeDef(id, 0);
+          this.p(';\n\n');
           this.emit[id] = Emit.Done;
         } else {
           this.emit[id] = Emit.None;
         }
         break;
-      case 'FUNC_PROTO':
-        this.emitType(t.returnType, container, d);
-        for (const a of t.params) this.emitType(a.type, container, d);
+      }
+      case K.FUNC_PROTO:
+        this.emitType(this.st(id), container, d);
+        for (let i = 0, n = this.vlen(id); i < n; i++) this.emitType(this.words[this.elem(id, i, 2) + 1]!, container, d);
         break;
       default:
         break;
@@ -255,135 +330,202 @@ class CWriter {
   }
 
   private skippedTypedef(id: number): boolean {
-    return this.btf.nameOf(id) === '__builtin_va_list';
+    return this.nameIs(this.nameOff(id), BUILTIN_VA_LIST);
   }
 
   // ---- names
-  private dedup(map: Map<string, number>, name: string): string {
-    const n = (map.get(name) ?? 0) + 1;
-    map.set(name, n);
-    return n > 1 ? `${name}___${n}` : name;
+  private nameIs(off: number, bytes: Uint8Array): boolean {
+    const str = this.str;
+    for (let i = 0; i < bytes.length; i++) if (str[off + i] !== bytes[i]) return false;
+    return str[off + bytes.length] === 0;
   }
 
-  private typeName(id: number): string {
-    let s = this.typeNameCache[id];
-    if (s === undefined) {
-      const name = this.btf.nameOf(id);
-      s = name === '' ? '' : this.dedup(this.typeNames, name);
-      this.typeNameCache[id] = s;
+  /**
+   * Writes the name at string offset `off`, with `___count` when count > 1. Plain ASCII is copied
+   * byte for byte; anything else goes through the decoded string (what the string writer wrote).
+   */
+  private name(off: number, count = 1): void {
+    const str = this.str;
+    let end = off;
+    for (let b = str[end]!; b !== 0 && b < 0x80; b = str[++end]!);
+    const out = this.out;
+    if (str[end] === 0) {
+      // Names are short: a loop beats a subarray (an object per name) and set().
+      out.reserve(end - off);
+      const buf = out.buf;
+      let len = out.len;
+      for (let i = off; i < end; i++) buf[len++] = str[i]!;
+      out.len = len;
+    } else {
+      out.text(this.btf.string(off));
     }
-    return s;
+    if (count > 1) { out.text('___'); out.decimal(count, 0); }
   }
 
-  private identName(id: number): string {
-    let s = this.identNameCache[id];
-    if (s === undefined) {
-      const name = this.btf.nameOf(id);
-      s = name === '' ? '' : this.dedup(this.identNames, name);
-      this.identNameCache[id] = s;
+  /** Writes a type's name, numbered by its use among struct, union, enum and forward names. */
+  private typeName(id: number): void {
+    let n = this.typeNameCount[id]!;
+    const off = this.nameOff(id);
+    if (n === 0) {
+      n = this.str[off] === 0 ? 1 : this.typeNames.add(off);
+      this.typeNameCount[id] = n;
     }
-    return s;
+    this.name(off, n);
+  }
+
+  /** The use count of a typedef's name among identifiers (typedefs and enumerators). */
+  private identCount(id: number): number {
+    let n = this.identNameCount[id]!;
+    if (n === 0) {
+      const off = this.nameOff(id);
+      n = this.str[off] === 0 ? 1 : this.identNames.add(off);
+      this.identNameCount[id] = n;
+    }
+    return n;
   }
 
   // ---- definitions
-  private compositeRef(id: number, t: Composite): string {
-    const name = this.typeName(id);
-    return `${t.kind === 'UNION' ? 'union' : 'struct'}${name === '' ? '' : ' '}${name}`;
-  }
-
-  private enumRef(id: number): string { return `enum ${this.typeName(id)}`; }
-
-  private enumDef(id: number, t: BtfEnum | BtfEnum64, lvl: number): string {
-    const name = this.typeName(id);
-    let s = `enum${name === '' ? '' : ' '}${name}`;
-    if (t.values.length === 0) return s;
-    s += ' {';
-    const suffix = t.kind === 'ENUM64' ? (t.signed ? 'LL' : 'ULL') : '';
-    for (const v of t.values) s += `\n${tabs(lvl + 1)}${this.dedup(this.identNames, v.name)} = ${v.value}${suffix},`;
-    s += `\n${tabs(lvl)}}`;
-    return s;
-  }
-
-  private typedefDef(id: number, type: number, lvl: number): string {
-    const name = this.identName(id);
-    if (type === 0 && name === '__gnuc_va_list') return 'typedef __builtin_va_list __gnuc_va_list';
-    return `typedef ${this.decl(type, name, lvl)}`;
-  }
-
-  private compositeDef(id: number, t: Composite, lvl: number): string {
-    if (lvl > 256) throw new BtfError(`anonymous type [${id}] nests deeper than 256 levels`, this.btf.byteOffsetOf(id));
-    // libbpf asks only of a struct whether it is packed; a union never gets the attribute.
-    const packed = t.kind === 'STRUCT' && this.isPacked(t);
-    let s = `${this.compositeRef(id, t)} {`;
-    let off = 0;
-    const isStruct = t.kind === 'STRUCT';
-    for (const m of t.members) {
-      const align = packed ? 1 : this.alignOf(m.type);
-      s += this.padding(off, m.bitsOffset, m.bitfieldSize !== 0, align, lvl + 1, id);
-      s += `\n${tabs(lvl + 1)}${this.decl(m.type, m.name, lvl + 1)}`;
-      if (m.bitfieldSize !== 0) {
-        s += `: ${m.bitfieldSize}`;
-        off = m.bitsOffset + m.bitfieldSize;
-      } else {
-        off = m.bitsOffset + Math.max(0, this.sizeOf(m.type)) * 8;
-      }
-      s += ';';
+  private compositeRef(id: number): void {
+    const union = this.kind(id) === K.UNION;
+    if (this.named(id)) {
+      this.p(union ? 'union ' : 'struct ');
+      this.typeName(id);
+    } else {
+      this.p(union ? 'union' : 'struct');
     }
-    if (isStruct) s += this.padding(off, t.size * 8, false, packed ? 1 : this.alignOf(id), lvl + 1, id);
-    if (t.members.length > 0 || t.size > 0) s += `\n${tabs(lvl)}`;
-    s += '}';
-    if (packed) s += ' __attribute__((packed))';
-    return s;
   }
 
-  private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number, id: number): string {
-    if (cur >= next) return '';
+  private enumRef(id: number): void { this.p('enum '); this.typeName(id); }
+
+  private enumDef(id: number, lvl: number): void {
+    if (this.named(id)) { this.p('enum '); this.typeName(id); } else this.p('enum');
+    const n = this.vlen(id);
+    if (n === 0) return;
+    this.p(' {');
+    const out = this.out;
+    const words = this.words;
+    const signed = this.kindFlag(id);
+    if (this.kind(id) === K.ENUM64) {
+      for (let i = 0; i < n; i++) {
+        const m = this.elem(id, i, 3);
+        this.line(lvl + 1);
+        this.name(words[m]!, this.identNames.add(words[m]!));
+        const v = (BigInt(words[m + 2]!) << 32n) | BigInt(words[m + 1]!);
+        this.p(` = ${signed ? BigInt.asIntN(64, v) : v}${signed ? 'LL' : 'ULL'},`);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const m = this.elem(id, i, 2);
+        this.line(lvl + 1);
+        this.name(words[m]!, this.identNames.add(words[m]!));
+        this.p(' = ');
+        if (signed) appendInt(out, words[m + 1]! | 0); else out.decimal(words[m + 1]!, 0);
+        out.char(0x2c);
+      }
+    }
+    this.line(lvl);
+    out.char(0x7d);
+  }
+
+  private typedefDef(id: number, type: number, lvl: number): void {
+    const count = this.identCount(id);
+    const off = this.nameOff(id);
+    if (type === 0 && count === 1 && this.nameIs(off, GNUC_VA_LIST)) { this.p('typedef __builtin_va_list __gnuc_va_list'); return; }
+    this.p('typedef ');
+    this.decl(type, off, count, lvl);
+  }
+
+  private compositeDef(id: number, lvl: number): void {
+    if (lvl > 256) throw new BtfError(`anonymous type [${id}] nests deeper than 256 levels`, this.btf.byteOffsetOf(id));
+    const isStruct = this.kind(id) === K.STRUCT;
+    // libbpf asks only of a struct whether it is packed; a union never gets the attribute.
+    const packed = isStruct && this.isPacked(id);
+    this.compositeRef(id);
+    this.p(' {');
+    let off = 0;
+    const words = this.words;
+    const n = this.vlen(id);
+    for (let i = 0; i < n; i++) {
+      const m = this.elem(id, i, 3);
+      const type = words[m + 1]!;
+      const bitsOffset = this.bitsOffset(id, m);
+      const bitfieldSize = this.bitfieldSize(id, m);
+      const align = packed ? 1 : this.alignOf(type);
+      this.padding(off, bitsOffset, bitfieldSize !== 0, align, lvl + 1, id);
+      this.line(lvl + 1);
+      this.decl(type, words[m]!, 1, lvl + 1);
+      if (bitfieldSize !== 0) {
+        this.p(': ');
+        this.out.decimal(bitfieldSize, 0);
+        off = bitsOffset + bitfieldSize;
+      } else {
+        off = bitsOffset + Math.max(0, this.sizeOf(type)) * 8;
+      }
+      this.out.char(0x3b);
+    }
+    const size = this.st(id);
+    if (isStruct) this.padding(off, size * 8, false, packed ? 1 : this.alignOf(id), lvl + 1, id);
+    if (n > 0 || size > 0) this.line(lvl);
+    this.out.char(0x7d);
+    if (packed) this.p(' __attribute__((packed))');
+  }
+
+  /** One padding field: `\n<tabs>type: bits;`. */
+  private pad(lvl: number, type: string, bits: number): void {
+    this.line(lvl);
+    this.p(type);
+    this.p(': ');
+    this.out.decimal(bits, 0);
+    this.out.char(0x3b);
+  }
+
+  private padding(cur: number, next: number, bitfield: boolean, nextAlign: number, lvl: number, id: number): void {
+    if (cur >= next) return;
     if (next - cur > MAX_PADDING_BITS) throw new BtfError(`a padding gap of ${next - cur} bits (bit ${cur} to ${next}) in type [${id}] is too large to write out`, this.btf.byteOffsetOf(id));
     const pads = this.pads;
-    let s = '';
     let padBits = 8;
     let padType = 'char';
     let aligned = cur;
-    for (const [name, bits] of pads) {
-      padBits = bits; padType = name;
-      aligned = roundUp(cur, bits);
+    for (let i = 0; i < pads.length; i++) {
+      padType = pads[i]![0];
+      padBits = pads[i]![1];
+      aligned = roundUp(cur, padBits);
       if (aligned <= next) break;
     }
     if (aligned > cur && aligned <= next) {
       if (bitfield) {
-        s += `\n${tabs(lvl)}${padType}: ${aligned - cur};`;
+        this.pad(lvl, padType, aligned - cur);
       } else if ((aligned === next && roundUp(cur, nextAlign * 8) !== aligned) || (aligned !== next && next - aligned < padBits)) {
-        s += `\n${tabs(lvl)}${padType}: 0;`;
+        this.pad(lvl, padType, 0);
       }
       cur = aligned;
     }
     while (cur !== next) {
       const bits = Math.min(next - cur, padBits);
       if (bits === padBits) {
-        s += `\n${tabs(lvl)}${padType}: ${bits};`;
+        this.pad(lvl, padType, bits);
         cur += bits;
         continue;
       }
       for (let i = pads.length - 1; i >= 0; i--) {
-        const [name, pb] = pads[i]!;
-        if (pb < bits) continue;
-        s += `\n${tabs(lvl)}${name}: ${bits};`;
+        if (pads[i]![1] < bits) continue;
+        this.pad(lvl, pads[i]![0], bits);
         cur += bits;
         break;
       }
     }
-    return s;
   }
 
   /** Packed: a plain member off its type's alignment, or a size that is not a multiple of the largest one. */
-  private isPacked(t: Composite): boolean {
+  private isPacked(id: number): boolean {
     let max = 1;
-    for (const m of t.members) {
-      const a = this.alignOf(m.type);
+    for (let i = 0, n = this.vlen(id); i < n; i++) {
+      const m = this.elem(id, i, 3);
+      const a = this.alignOf(this.words[m + 1]!);
       if (a > max) max = a;
-      if (a !== 0 && m.bitfieldSize === 0 && m.bitsOffset % (8 * a) !== 0) return true;
+      if (a !== 0 && this.bitfieldSize(id, m) === 0 && this.bitsOffset(id, m) % (8 * a) !== 0) return true;
     }
-    return t.size % max !== 0;
+    return this.st(id) % max !== 0;
   }
 
   /**
@@ -413,167 +555,196 @@ class CWriter {
 
   private alignWalk(id: number, depth: number): number {
     if (depth > MAX_DEPTH) { this.alignCut = true; return 0; }
-    const t = this.t(id);
-    if (t === undefined) return 0;
-    switch (t.kind) {
-      case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': return Math.min(this.ptrSize, t.size);
-      case 'PTR': return this.ptrSize;
-      case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': return this.alignOf(t.type, depth + 1);
-      case 'ARRAY': return this.alignOf(t.type, depth + 1);
-      case 'STRUCT': case 'UNION': {
+    switch (this.kind(id)) {
+      case K.INT: case K.ENUM: case K.ENUM64: case K.FLOAT: return Math.min(this.ptrSize, this.st(id));
+      case K.PTR: return this.ptrSize;
+      case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG: return this.alignOf(this.st(id), depth + 1);
+      case K.ARRAY: return this.alignOf(this.words[this.rec[id]! + 3]!, depth + 1);
+      case K.STRUCT: case K.UNION: {
         let max = 1;
-        for (const m of t.members) {
-          const a = this.alignOf(m.type, depth + 1);
+        for (let i = 0, n = this.vlen(id); i < n; i++) {
+          const m = this.elem(id, i, 3);
+          const a = this.alignOf(this.words[m + 1]!, depth + 1);
           if (a <= 0) return a;
           max = Math.max(max, a);
-          if (m.bitfieldSize === 0 && m.bitsOffset % (8 * a) !== 0) return 1;
+          if (this.bitfieldSize(id, m) === 0 && this.bitsOffset(id, m) % (8 * a) !== 0) return 1;
         }
-        return t.size % max !== 0 ? 1 : max;
+        return this.st(id) % max !== 0 ? 1 : max;
       }
       default: return 0;
     }
   }
 
   private sizeOf(id: number, depth = 0): number {
-    const t = this.t(id);
-    if (t === undefined || depth > MAX_DEPTH) return 0;
-    switch (t.kind) {
-      case 'INT': case 'ENUM': case 'ENUM64': case 'FLOAT': case 'STRUCT': case 'UNION': case 'DATASEC': return t.size;
-      case 'PTR': return this.ptrSize;
-      case 'TYPEDEF': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': case 'VAR': case 'DECL_TAG':
-        return this.sizeOf(t.type, depth + 1);
-      case 'ARRAY': return t.nelems * this.sizeOf(t.type, depth + 1);
+    if (depth > MAX_DEPTH) return 0;
+    switch (this.kind(id)) {
+      case K.INT: case K.ENUM: case K.ENUM64: case K.FLOAT: case K.STRUCT: case K.UNION: case K.DATASEC: return this.st(id);
+      case K.PTR: return this.ptrSize;
+      case K.TYPEDEF: case K.VOLATILE: case K.CONST: case K.RESTRICT: case K.TYPE_TAG: case K.VAR: case K.DECL_TAG:
+        return this.sizeOf(this.st(id), depth + 1);
+      case K.ARRAY: return this.words[this.rec[id]! + 5]! * this.sizeOf(this.words[this.rec[id]! + 3]!, depth + 1);
       default: return 0;
     }
   }
 
-  // ---- declarators: `decl(type, name)` gives e.g. `const char *name[4]` or `int (*name)(void *)`.
-  decl(id: number, name: string, lvl: number): string {
+  // ---- declarators: `decl(type, name)` writes e.g. `const char *name[4]` or `int (*name)(void *)`.
+  // The name is the one at string offset `nameOff` (none when empty), numbered `___count` when count > 1.
+  private decl(id: number, nameOff: number, count: number, lvl: number): void {
     if (this.declDepth > 256) throw new BtfError(`declaration of type [${id}] nests deeper than 256 levels`, this.btf.byteOffsetOf(id));
     this.declDepth++;
+    const base = this.top;
     try {
-      return this.declChain(id, name, lvl);
+      this.declChain(id, nameOff, count, lvl);
     } finally {
       this.declDepth--;
+      this.top = base;
     }
   }
 
-  private declChain(id: number, name: string, lvl: number): string {
-    const chain: number[] = [];
+  private declChain(id: number, nameOff: number, count: number, lvl: number): void {
+    const base = this.top;
     for (let cur = id, guard = 0; guard < 1024; guard++) {
-      chain.push(cur);
-      const t = this.t(cur);
-      if (t === undefined) break;
-      if (t.kind === 'PTR' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG' || t.kind === 'ARRAY') cur = t.type;
-      else if (t.kind === 'FUNC_PROTO') cur = t.returnType;
+      this.push(cur);
+      const k = this.kind(cur);
+      if (k === K.PTR || k === K.VOLATILE || k === K.CONST || k === K.RESTRICT || k === K.TYPE_TAG || k === K.FUNC_PROTO) cur = this.st(cur);
+      else if (k === K.ARRAY) cur = this.words[this.rec[cur]! + 3]!;
       else break;
     }
-    return this.chain(chain, name, lvl);
+    this.chain(base, nameOff, count, lvl);
+  }
+
+  private push(id: number): void {
+    if (this.top === this.stack.length) {
+      const grown = new Int32Array(this.stack.length * 2);
+      grown.set(this.stack);
+      this.stack = grown;
+    }
+    this.stack[this.top++] = id;
   }
 
   /** Modifiers directly on top of the base type, written before it (`const char`). */
-  private mods(chain: number[]): string {
-    let s = '';
-    while (chain.length > 0) {
-      const t = this.t(chain[chain.length - 1]!);
-      if (t?.kind === 'VOLATILE') s += 'volatile ';
-      else if (t?.kind === 'CONST') s += 'const ';
-      else if (t?.kind === 'RESTRICT') s += 'restrict ';
+  private mods(base: number): void {
+    while (this.top > base) {
+      const k = this.kind(this.stack[this.top - 1]!);
+      if (k === K.VOLATILE) this.p('volatile ');
+      else if (k === K.CONST) this.p('const ');
+      else if (k === K.RESTRICT) this.p('restrict ');
       else break;
-      chain.pop();
-    }
-    return s;
-  }
-
-  private dropMods(chain: number[]): void {
-    while (chain.length > 0) {
-      const k = this.t(chain[chain.length - 1]!)?.kind;
-      if (k !== 'VOLATILE' && k !== 'CONST' && k !== 'RESTRICT') break;
-      chain.pop();
+      this.top--;
     }
   }
 
-  private chain(chain: number[], name: string, lvl: number): string {
+  private dropMods(base: number): void {
+    while (this.top > base) {
+      const k = this.kind(this.stack[this.top - 1]!);
+      if (k !== K.VOLATILE && k !== K.CONST && k !== K.RESTRICT) break;
+      this.top--;
+    }
+  }
+
+  /** The declared name, after a space unless it follows a `*`. */
+  private declName(nameOff: number, count: number, lastPtr: boolean): void {
+    if (this.str[nameOff] === 0) return;
+    if (!lastPtr) this.out.char(0x20);
+    this.name(nameOff, count);
+  }
+
+  private chain(base: number, nameOff: number, count: number, lvl: number): void {
     let lastPtr = true;
-    const named = (s: string): string => (name === '' ? s : `${s}${lastPtr ? '' : ' '}${name}`);
-    if (chain.length === 0) { lastPtr = false; return named('void'); }
-    let s = '';
-    while (chain.length > 0) {
-      const id = chain.pop()!;
-      const t = this.t(id);
-      if (t === undefined) {
-        s += `${this.mods(chain)}void`;
+    if (this.top === base) { this.p('void'); this.declName(nameOff, count, false); return; }
+    while (this.top > base) {
+      const id = this.stack[--this.top]!;
+      const k = this.kind(id);
+      if (k < 0) {
+        this.mods(base);
+        this.p('void');
         lastPtr = false;
         continue;
       }
-      switch (t.kind) {
-        case 'INT': case 'FLOAT':
-          s += this.mods(chain) + t.name; break;
-        case 'STRUCT': case 'UNION':
-          s += this.mods(chain) + (t.name === '' ? this.compositeDef(id, t, lvl) : this.compositeRef(id, t)); break;
-        case 'ENUM': case 'ENUM64':
-          s += this.mods(chain) + (t.name === '' ? this.enumDef(id, t, lvl) : this.enumRef(id)); break;
-        case 'FWD':
-          s += `${this.mods(chain)}${t.union ? 'union' : 'struct'} ${this.typeName(id)}`; break;
-        case 'TYPEDEF':
-          s += this.mods(chain) + this.identName(id); break;
-        case 'PTR': s += lastPtr ? '*' : ' *'; break;
-        case 'VOLATILE': s += ' volatile'; break;
-        case 'CONST': s += ' const'; break;
-        case 'RESTRICT': s += ' restrict'; break;
-        case 'TYPE_TAG':
-          s += `${this.mods(chain)} __attribute__((btf_type_tag("${t.name}")))`; break;
-        case 'ARRAY':
-          return s + this.array(t, chain, name, lvl, lastPtr);
-        case 'FUNC_PROTO':
-          return s + this.proto(t, chain, name, lvl, lastPtr);
+      switch (k) {
+        case K.INT: case K.FLOAT:
+          this.mods(base); this.name(this.nameOff(id)); break;
+        case K.STRUCT: case K.UNION:
+          this.mods(base);
+          if (this.named(id)) this.compositeRef(id); else this.compositeDef(id, lvl);
+          break;
+        case K.ENUM: case K.ENUM64:
+          this.mods(base);
+          if (this.named(id)) this.enumRef(id); else this.enumDef(id, lvl);
+          break;
+        case K.FWD:
+          this.mods(base);
+          this.p(this.kindFlag(id) ? 'union ' : 'struct ');
+          this.typeName(id);
+          break;
+        case K.TYPEDEF:
+          this.mods(base); this.name(this.nameOff(id), this.identCount(id)); break;
+        case K.PTR: this.p(lastPtr ? '*' : ' *'); break;
+        case K.VOLATILE: this.p(' volatile'); break;
+        case K.CONST: this.p(' const'); break;
+        case K.RESTRICT: this.p(' restrict'); break;
+        case K.TYPE_TAG:
+          this.mods(base);
+          this.p(' __attribute__((btf_type_tag("'); this.name(this.nameOff(id)); this.p('")))');
+          break;
+        case K.ARRAY:
+          this.array(id, base, nameOff, count, lvl, lastPtr);
+          return;
+        case K.FUNC_PROTO:
+          this.proto(id, base, nameOff, count, lvl, lastPtr);
+          return;
         default:
           // A kind that cannot stand in a declarator (VAR, DATASEC, FUNC …): libbpf abandons the
           // declaration here, name included, and bpftool prints what it had (`;` for a member).
-          return s;
+          return;
       }
-      lastPtr = t.kind === 'PTR';
+      lastPtr = k === K.PTR;
     }
-    return name === '' ? s : `${s}${lastPtr ? '' : ' '}${name}`;
+    this.declName(nameOff, count, lastPtr);
   }
 
-  private array(t: BtfArray, chain: number[], name: string, lvl: number, lastPtr: boolean): string {
-    this.dropMods(chain);
-    if (chain.length === 0) return `${name === '' ? '' : `${lastPtr ? '' : ' '}${name}`}[${t.nelems}]`;
-    const multi = this.t(chain[chain.length - 1]!)?.kind === 'ARRAY';
-    let s = name !== '' && !lastPtr ? ' ' : '';
-    const inner = this.chain(chain, name, lvl);
-    s += multi ? inner : `(${inner})`;
-    return `${s}[${t.nelems}]`;
+  private array(id: number, base: number, nameOff: number, count: number, lvl: number, lastPtr: boolean): void {
+    const nelems = this.words[this.rec[id]! + 5]!;
+    this.dropMods(base);
+    if (this.top > base) {
+      const multi = this.kind(this.stack[this.top - 1]!) === K.ARRAY;
+      if (this.str[nameOff] !== 0 && !lastPtr) this.out.char(0x20);
+      if (!multi) this.out.char(0x28);
+      this.chain(base, nameOff, count, lvl);
+      if (!multi) this.out.char(0x29);
+    } else {
+      this.declName(nameOff, count, lastPtr);
+    }
+    this.out.char(0x5b);
+    this.out.decimal(nelems, 0);
+    this.out.char(0x5d);
   }
 
-  private proto(t: BtfFuncProto, chain: number[], name: string, lvl: number, lastPtr: boolean): string {
-    this.dropMods(chain);
-    let s = chain.length > 0 ? ` (${this.chain(chain, name, lvl)})` : (name === '' ? '' : `${lastPtr ? '' : ' '}${name}`);
-    s += '(';
-    const ps = t.params;
-    if (ps.length === 0 || (ps.length === 1 && ps[0]!.type === 0)) return `${s}void)`;
-    for (let i = 0; i < ps.length; i++) {
-      if (i > 0) s += ', ';
-      const a = ps[i]!;
-      if (i === ps.length - 1 && a.type === 0) { s += '...'; break; }
-      s += this.decl(a.type, a.name, lvl);
+  private proto(id: number, base: number, nameOff: number, count: number, lvl: number, lastPtr: boolean): void {
+    this.dropMods(base);
+    if (this.top > base) {
+      this.p(' (');
+      this.chain(base, nameOff, count, lvl);
+      this.out.char(0x29);
+    } else {
+      this.declName(nameOff, count, lastPtr);
     }
-    return `${s})`;
+    this.out.char(0x28);
+    const n = this.vlen(id);
+    const words = this.words;
+    if (n === 0 || (n === 1 && words[this.elem(id, 0, 2) + 1] === 0)) { this.p('void)'); return; }
+    for (let i = 0; i < n; i++) {
+      if (i > 0) this.p(', ');
+      const a = this.elem(id, i, 2);
+      if (i === n - 1 && words[a + 1] === 0) { this.p('...'); break; }
+      this.decl(words[a + 1]!, words[a]!, 1, lvl);
+    }
+    this.out.char(0x29);
   }
 }
 
 function roundUp(x: number, to: number): number { return Math.ceil(x / to) * to; }
 
-function guessPointerSize(btf: Btf): number {
-  for (const name of ['long int', 'long unsigned int', 'long', 'unsigned long']) {
-    for (const id of btf.findByName(name, 'INT')) {
-      const t = btf.type(id);
-      if (t?.kind === 'INT' && (t.size === 4 || t.size === 8)) return t.size;
-    }
-  }
-  return 8;
-}
 
 /** The C header bpftool's `format c` prints for this graph (for split BTF: base and split types, as bpftool does). */
 export function formatBtfC(btf: Btf): string {
