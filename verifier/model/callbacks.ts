@@ -17,6 +17,7 @@ import { notInit, pointerReg, type RegState } from './reg.js';
 import { cloneReg } from './reg.js';
 import { MAX_CALL_FRAMES } from './calls.js';
 import { cloneState, curFrame, type FrameState, type VerifierState } from './state.js';
+import { findVmaCallbackArgs, userRingbufCallbackArgs } from './callback-helpers.js';
 
 /** BPF_FUNC_for_each_map_elem, BPF_FUNC_timer_set_callback, BPF_FUNC_find_vma, BPF_FUNC_loop, BPF_FUNC_user_ringbuf_drain. */
 const FOR_EACH_MAP_ELEM = 164;
@@ -48,10 +49,10 @@ const FOR_EACH_MAPS: readonly number[] = [MapType.HASH, MapType.ARRAY, MapType.P
  * that runs the callback body, or undefined when this call starts no iteration. The current
  * state's frame forgets its iterations, as the kernel resets callback_depth.
  */
-export function callbackEntry(env: Env, before: VerifierState, helper: number, callsite: number, subprogStart: (subprog: number) => number): { state: VerifierState; insn: number } | undefined {
-  if (helper !== LOOP && helper !== FOR_EACH_MAP_ELEM) notModelled(`callbacks of helper #${helper}`);
+export function callbackEntry(env: Env, before: VerifierState, helper: number, callsite: number, subprogStart: (subprog: number) => number, body: readonly (Instruction | undefined)[] = []): { state: VerifierState; insn: number } | undefined {
+  if (helper !== LOOP && helper !== FOR_EACH_MAP_ELEM && helper !== FIND_VMA && helper !== USER_RINGBUF_DRAIN) notModelled(`callbacks of helper #${helper}`);
   const caller = curFrame(before);
-  const fn = caller.regs[2]!;
+  const fn = caller.regs[helper === FIND_VMA ? 3 : 2]!;
   if (fn.type !== 'func' || fn.subprog === undefined) notModelled('a callback argument that is not a function pointer');
   if (helper === LOOP) {
     const n = caller.regs[1]!;
@@ -70,6 +71,10 @@ export function callbackEntry(env: Env, before: VerifierState, helper: number, c
   if (helper === LOOP) {
     r[1] = { ...notInit(), type: 'scalar' };
     r[2] = cloneReg(from.regs[3]!);
+  } else if (helper === FIND_VMA) {
+    findVmaCallbackArgs(from.regs, r);
+  } else if (helper === USER_RINGBUF_DRAIN) {
+    userRingbufCallbackArgs(from.regs, r, body, subprogStart(fn.subprog));
   } else {
     const map = from.regs[1]!.map!;
     if (!FOR_EACH_MAPS.includes(map.type)) notModelled(`bpf_for_each_map_elem over map type ${map.type}`);

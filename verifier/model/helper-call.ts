@@ -33,6 +33,7 @@ import { sizeBoundedResult } from './helper-result.js';
 import { checkMapSide, checkReadOnlyMap } from './map-compat.js';
 import { innerMapPointer, isMapOfMaps } from './map-of-maps.js';
 import { checkLocalStorageFlags, GET_LOCAL_STORAGE, localStorageValue } from './local-storage.js';
+import { checkHelperBtfIdArg } from './callback-helpers.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -65,6 +66,7 @@ function checkRegType(env: Env, regno: number, reg: RegState, arg: HelperArgType
       || (reg.type === 'mem' && !reg.flags.maybeNull && (!reg.flags.rdonly || arg === 'mem' || arg === 'mem_or_null'));
     if (!ok) typeMismatch(regno, reg, memTypes.map(([, n]) => n));
   };
+  if (arg.startsWith('btf_id:')) { checkHelperBtfIdArg(regno, reg, arg.slice('btf_id:'.length)); return; }
   switch (arg) {
     case 'const_map_ptr': if (reg.type !== 'map_ptr' || reg.flags.maybeNull) typeMismatch(regno, reg, ['map_ptr']); return;
     case 'ctx': case 'ctx_or_null': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;

@@ -459,7 +459,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (callsCallback(insn)) {
             const before = cloneState(cur.state);
             checkHelperCall(env, insn.imm);
-            const cb = callbackEntry(env, before, insn.imm, idx, (sub) => input.subprograms[sub]!);
+            const cb = callbackEntry(env, before, insn.imm, idx, (sub) => input.subprograms[sub]!, insns);
             if (cb !== undefined) {
               if (cur.parent !== undefined) cur.parent.branches++;
               pending.push({ state: cb.state, insn: cb.insn, parent: cur.parent });

@@ -59,6 +59,8 @@ const list: HelperPrototype[] = [
   proto(118, 'integer', []),
   proto(164, 'integer', ['const_map_ptr', 'func', 'stack_or_null', 'anything']),
   proto(181, 'integer', ['anything', 'func', 'stack_or_null', 'anything']),
+  proto(180, 'integer', ['btf_id:task_struct', 'anything', 'func', 'stack_or_null', 'anything']),
+  proto(209, 'integer', ['const_map_ptr', 'func', 'stack_or_null', 'anything'], { mapTypes: [M.USER_RINGBUF] }),
 ];
 
 const byId = new Map(list.map((p) => [p.id, p]));
