@@ -68,7 +68,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
   const objName = options.name ?? (typeof input === 'string' ? objectNameOf(input) : 'obj');
   const log = loaderLog(options.log);
   const elf = readElf(bytes);
-  let object = readObject(bytes);
+  let object = readObject(bytes, elf);
   requireBpfAccess();
   if (options.transform !== undefined) object = options.transform(object);
   object = sizeMaps(object, options.maps);

@@ -13,7 +13,9 @@
 // array elements print `[I]`. A record that cannot be walked prints
 // `<kind> [id] 'access string' <why>` instead.
 
-import { type Btf, BTF_KIND, type BtfType } from '../btf/index.js';
+import type { Btf } from '../btf/btf.js';
+import { BTF_KIND } from '../btf/kinds.js';
+import type { BtfType } from '../btf/types.js';
 
 /** A CO-RE record with its access string resolved; the kind as stored (it may be outside 0 … 12). */
 export interface CoreRecordText {

@@ -5,8 +5,8 @@
 // offset is shown (records sorted stably by offset), and an object without
 // both .BTF and .BTF.ext has none.
 
-import { decodeBtf } from '../btf/index.js';
-import { btfExtRecordOffsets } from '../btf-ext/index.js';
+import { decodeBtf } from '../btf/decode.js';
+import { btfExtRecordOffsets } from '../btf-ext/decode.js';
 import type { ElfFile } from '../reader.js';
 import { ByteReader, TsbpfError } from '../../isa/index.js';
 import { describeCoreRecord } from './describe.js';

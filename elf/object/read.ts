@@ -33,8 +33,12 @@ export function isProgramSection(s: ElfSectionHeader): boolean {
   return s.type === SHT.PROGBITS && (s.flags & SHF.EXECINSTR) !== 0 && s.size > 0;
 }
 
-export function readObject(bytes: Uint8Array): BpfObject {
-  return read(bytes);
+/**
+ * The object in `bytes`. `elf`, when the caller has already read `bytes` with readElf (the
+ * loader needs both), saves parsing the ELF a second time; it must be readElf(bytes).
+ */
+export function readObject(bytes: Uint8Array, elf: ElfFile = readElf(bytes)): BpfObject {
+  return read(elf);
 }
 
 export function bindingOf(sym: ElfSymbol, where: Where): SymbolBinding {
@@ -43,8 +47,7 @@ export function bindingOf(sym: ElfSymbol, where: Where): SymbolBinding {
   return r;
 }
 
-function read(bytes: Uint8Array): BpfObject {
-  const elf = readElf(bytes);
+function read(elf: ElfFile): BpfObject {
   if (elf.machine !== EM_BPF) throw new ObjectError(`e_machine ${elf.machine} is not EM_BPF (247)`, '', 18);
   if (elf.type !== ET_REL) throw new ObjectError(`e_type ${elf.type} is not ET_REL`, '', 16);
   const byteOrder = elf.byteOrder;

@@ -4,7 +4,7 @@
 
 import {
   coreRelocationNotes, type ElfFile, type ElfSectionHeader, EM_BPF, ElfError, isElf, readElf, SHF, SHT, STT,
-} from '../../elf/index.js';
+} from '../../elf/reading.js';
 import {
   type ByteOrder, DecodeError, decodeInstructions, formatInstructionKernel, type ListingRelocation, type ListingSymbol,
   llvmInstructionLines, llvmSectionListing, slotCount, TextBuffer,
