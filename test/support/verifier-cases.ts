@@ -15,6 +15,7 @@ import { mayGotoCases } from './verifier-cases-may-goto.js';
 import { iterCases } from './verifier-cases-iter.js';
 import { globalFunctionCases } from './verifier-cases-global.js';
 import { helperCases } from './verifier-cases-helpers.js';
+import { restCases } from './verifier-cases-rest.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -293,4 +294,5 @@ export const modelCases: readonly ModelCase[] = [
   ...iterCases,
   ...globalFunctionCases,
   ...helperCases,
+  ...restCases,
 ];
