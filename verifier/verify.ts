@@ -12,7 +12,7 @@ import { resolveOptions, type StructureOptions } from './options.js';
 import { type ProgramInput, toRawSlots } from './slots.js';
 import { ctxTable } from './tables/ctx.js';
 import { helperAvailable, helperPrototype } from './tables/helpers.js';
-import { programHelperAvailable, programHelperPrototype } from './tables/tracing-helpers.js';
+import { programHelperAvailable, programHelperPrototype } from './tables/program-helpers.js';
 
 export type { MapInfo } from './model/map-info.js';
 

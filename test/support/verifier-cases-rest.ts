@@ -46,4 +46,10 @@ export const restCases: readonly ModelCase[] = [
   { name: 'sleepable syscall bpf_get_current_task_btf', type: 'syscall', sleepable: true, asm: currentTask },
   { name: 'syscall map lookup', type: 'syscall', maps: [ARRAY_4_8], asm: lookup },
   { name: 'kprobe bpf_get_current_task_btf', type: 'kprobe', asm: currentTask },
+  // cg_sockopt_func_proto gives perf_event_output to both attach types.
+  ...[21, 22].flatMap((attach) => [8, 9].map((size): ModelCase => ({
+    name: `cgroup_sockopt (attach ${attach}) perf_event_output of ${size} bytes of an 8-byte stack slot`, type: 'cgroup_sockopt', expectedAttachType: attach,
+    maps: [{ type: 4, keySize: 4, valueSize: 4, maxEntries: 1 }],
+    asm: ['*(u64 *)(r10 - 8) = 0', 'r4 = r10', 'r4 += -8', `r5 = ${size}`, 'r2 = map_fd(0)', 'r3 = 0', 'call 25', 'r0 = 1', 'exit'],
+  }))),
 ];
