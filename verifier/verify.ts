@@ -12,6 +12,7 @@ import { resolveOptions, type StructureOptions } from './options.js';
 import { type ProgramInput, toRawSlots } from './slots.js';
 import { ctxTable } from './tables/ctx.js';
 import { helperAvailable, helperPrototype } from './tables/helpers.js';
+import { programHelperAvailable, programHelperPrototype } from './tables/program-helpers.js';
 
 export type { MapInfo } from './model/map-info.js';
 
@@ -80,9 +81,10 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     strictAlignment: options.strictAlignment ?? false,
     map,
     ctx: ctxTable(progType, options.expectedAttachType ?? 0),
-    helper: helperPrototype,
+    helper: (id) => programHelperPrototype(progType, id) ?? helperPrototype(id),
     // raw_tracepoint_writable programs get raw_tp_prog_func_proto's helpers, as raw_tracepoint ones.
-    helperAvailable: (id) => helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0),
+    helperAvailable: (id) => programHelperAvailable(progType, id)
+      ?? helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
     ...(options.sleepable === true ? { sleepable: true } : {}),

@@ -16,6 +16,7 @@ import { iterCases } from './verifier-cases-iter.js';
 import { globalFunctionCases } from './verifier-cases-global.js';
 import { helperCases } from './verifier-cases-helpers.js';
 import { dynptrCases } from './verifier-cases-dynptr.js';
+import { restCases } from './verifier-cases-rest.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -295,4 +296,5 @@ export const modelCases: readonly ModelCase[] = [
   ...globalFunctionCases,
   ...helperCases,
   ...dynptrCases,
+  ...restCases,
 ];

@@ -13,7 +13,7 @@ import { helperMemAccess } from './helper-call.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { notModelled, reject, Rejection } from './outcome.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
-import { mightSleep } from './rcu.js';
+import { helperMightSleep } from './rcu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, regStr, unknownReg } from './reg.js';
 import { checkResourceLeak, heldLock } from './references.js';
 import type { VerifierState } from './state.js';
@@ -40,7 +40,7 @@ export function subprogEffects(insns: readonly (Instruction | undefined)[], star
     if (insn.callee === 'local') calls.push([s, subOf(i + insn.imm + 1)]);
     else if (insn.callee === 'helper') {
       if (insn.imm === TAIL_CALL || opts.helper(insn.imm)?.changesPktData === true) pkt[s] = true;
-      if (mightSleep.has(insn.imm)) sleep[s] = true;
+      if (helperMightSleep(insn.imm, opts.sleepable === true)) sleep[s] = true;
     } else {
       const name = opts.kernelBtf?.nameOf(insn.imm);
       const e = name === undefined ? undefined : KFUNCS[name];
