@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,8 @@ function build(example: string, cacheHome: string, out: string): Buffer {
   return readFileSync(out);
 }
 
-const cacheFiles = (home: string): string[] => readdirSync(join(home, 'tsbpf')).map((f) => join(home, 'tsbpf', f));
+// The code cache's files (the folder also holds the records of clean type checks).
+const cacheFiles = (home: string): string[] => readdirSync(join(home, 'tsbpf')).filter((f) => f.endsWith('.v8cache')).map((f) => join(home, 'tsbpf', f));
 
 describe('the TypeScript code cache of tsbpf build', () => {
   const home = join(dir, 'cache');
@@ -65,4 +66,46 @@ describe('the TypeScript code cache of tsbpf build', () => {
     expect(build('exec-parents', home, join(dir, 'refused.o'))).toEqual(reference);
     expect(readFileSync(file).subarray(keyEnd + 32, keyEnd + 64)).not.toEqual(junk.subarray(0, 32));
   }, 60_000);
+});
+
+describe('the type check of tsbpf build, reused when nothing it depends on changed', () => {
+  const home = join(dir, 'check-cache');
+  const src = join(dir, 'src');
+  mkdirSync(src);
+  for (const f of ['exec-parents.ts', 'vmlinux.ts']) copyFileSync(join('examples', 'lang', f), join(src, f));
+  const vmlinux = readFileSync(join(src, 'vmlinux.ts'), 'utf8');
+
+  /** `tsbpf build --verbose` of the copy of exec-parents: its status, its stderr, the object. */
+  function verbose(out: string, cacheHome = home): { status: number | null; stderr: string; object?: Buffer } {
+    const r = spawnSync('node', ['dist/cli.js', 'build', join(src, 'exec-parents.ts'), '-o', out, '--verbose'], {
+      env: { ...process.env, XDG_CACHE_HOME: cacheHome }, encoding: 'utf8',
+    });
+    return { status: r.status, stderr: r.stderr, ...(r.status === 0 ? { object: readFileSync(out) } : {}) };
+  }
+
+  it('is run, then reused, and the object is the one a build without any cache writes', () => {
+    const reference = verbose(join(dir, 'fresh.o'), join(dir, 'fresh')).object;
+    expect(reference).toBeDefined();
+    const first = verbose(join(dir, 'c1.o'));
+    expect(first.stderr).toBe('type check: run\n');
+    expect(first.object).toEqual(reference);
+    const second = verbose(join(dir, 'c2.o'));
+    expect(second.stderr).toMatch(/^type check: reused /);
+    expect(second.object).toEqual(reference);
+  }, 60_000);
+
+  it('is run again when an imported file changes, and an error is never reused', () => {
+    writeFileSync(join(src, 'vmlinux.ts'), `${vmlinux}\n// changed\n`);
+    expect(verbose(join(dir, 'c3.o')).stderr).toBe('type check: run\n');
+    expect(verbose(join(dir, 'c4.o')).stderr).toMatch(/^type check: reused /);
+    // task_struct loses the member the program reads: the same error every time.
+    writeFileSync(join(src, 'vmlinux.ts'), vmlinux.replaceAll('real_parent', 'real_parnet'));
+    for (let i = 0; i < 2; i++) {
+      const r = verbose(join(dir, 'c5.o'));
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/exec-parents\.ts:\d+:\d+: .*real_parent/);
+    }
+    writeFileSync(join(src, 'vmlinux.ts'), `${vmlinux}\n// changed\n`);
+    expect(verbose(join(dir, 'c6.o')).stderr).toMatch(/^type check: reused /);
+  }, 120_000);
 });

@@ -406,6 +406,7 @@ async function commandTrace(args: string[]): Promise<number> {
 async function commandBuild(args: string[]): Promise<number> {
   const { values, positionals } = parse('build', args, {
     output: { type: 'string', short: 'o' }, timeout: { type: 'string' }, 'max-heap': { type: 'string' }, 'no-verify': { type: 'boolean' },
+    verbose: { type: 'boolean' },
   });
   const file = single(positionals, 'program module (PROG.ts)');
   const output = values.output;
@@ -427,7 +428,10 @@ async function commandBuild(args: string[]): Promise<number> {
     // In-process (the CLI run from its sources): the module ending the process or never
     // finishing is still reported; there is no time or heap budget.
     const done = use('buildGuard').guardBuild(file);
-    try { bytes = await use('build').buildProgramFile(file); } finally { done(); }
+    const report = values.verbose === true
+      ? (how: 'reused' | 'checked') => err(how === 'reused' ? 'type check: reused (every file and path it depends on is as at a clean check)\n' : 'type check: run\n')
+      : undefined;
+    try { bytes = await use('build').buildProgramFile(file, undefined, report); } finally { done(); }
   }
   if (values['no-verify'] !== true) {
     const rejections = use('buildVerify').buildRejections(bytes, file);

@@ -41,7 +41,7 @@ Writes TypeScript type descriptors of BTF types.
 Links BPF objects into one, as bpftool gen object.
   -o, --output PATH|-     output object (required)
 `,
-  build: `Usage: tsbpf build PROG.ts -o OUT.o [--timeout SECONDS] [--max-heap MB] [--no-verify]
+  build: `Usage: tsbpf build PROG.ts -o OUT.o [--timeout SECONDS] [--max-heap MB] [--no-verify] [--verbose]
 
 Builds an eBPF object from a TypeScript program module (export default defineObject({...})).
 The verifier model checks each program first: a program the kernel would reject is reported
@@ -50,6 +50,8 @@ at its TypeScript line (exit 1) and nothing is written.
   --timeout SECONDS       stop a module that has not built its object by then (default 120)
   --max-heap MB           stop a module whose heap grows past this (default 1024)
   --no-verify             write the object without running the verifier model
+  --verbose               say whether the type check ran or a clean one was reused (every file
+                          and path it depends on unchanged; records in ~/.cache/tsbpf)
 `,
   load: `Usage: tsbpf load OBJ.o [--prog NAME]... [--max-entries MAP=N]... [--value-size MAP=N]... [--btf FILE] [--pin DIR] [--pin-maps DIR] [--print-log] [--verbose] [--no-preverify] [--attach [--iface IF] [--cgroup PATH]]
 

@@ -127,13 +127,13 @@ export function isLanguageModule(file: string): boolean {
  * `tsbpf build FILE.ts`: the object's ELF bytes. Whatever the module's code throws while its
  * programs are built is the module's failure (exit 2), unless tsbpf's own code threw it.
  */
-export async function buildProgramFile(file: string, tmpDir?: string): Promise<Uint8Array> {
+export async function buildProgramFile(file: string, tmpDir?: string, onTypeCheck?: (how: 'reused' | 'checked') => void): Promise<Uint8Array> {
   // A module in the language (it imports tsbpf/lang) is compiled, not run.
   let source: string | undefined;
   try { source = readFileSync(file, 'utf8'); } catch { /* loadProgramModule reports it */ }
   if (source !== undefined && usesLanguage(source)) {
     try {
-      return await compileFile(file);
+      return await compileFile(file, onTypeCheck === undefined ? {} : { onTypeCheck });
     } catch (e) {
       if (e instanceof CompileError) throw new BuildError(e.location.file, e.reason, e.location.line, e.location.column);
       throw e;

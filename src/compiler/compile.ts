@@ -19,6 +19,7 @@ import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
 import { locOf, type MapDecl, readModule } from './module.js';
 import { allocate } from './regalloc.js';
 import { compileSubprograms } from './subprograms.js';
+import { checkKey, cleanCheckRecorded, recordCleanCheck, recordQuestions } from './type-check-cache.js';
 import { loadTypeScript, saveTypeScriptCache } from './typescript-loader.js';
 
 const STACK_LIMIT = 512;
@@ -50,21 +51,30 @@ function langDeclarations(): string {
   return found;
 }
 
-/** tsc's first error in the module (against tsbpf/lang and a minimal global library), as a CompileError. */
-export function typeCheck(ts: typeof TS, file: string): void {
+/** The type check's options and compiler host (the minimal library a virtual root file: no lib.*.d.ts is read). */
+function checkSetup(ts: typeof TS, file: string): { options: TS.CompilerOptions; host: TS.CompilerHost; libPath: string } {
   const lang = langDeclarations();
   const options: TS.CompilerOptions = {
     strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
     noLib: true, types: [], skipLibCheck: true, paths: { 'tsbpf/lang': [lang] }, allowUnreachableCode: true,
   };
   const host = ts.createCompilerHost(options);
-  // The minimal library is a virtual root file: no lib.*.d.ts is read.
   const libPath = join(dirname(lang), MINIMAL_LIB_NAME);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, lv, onError, create) => (resolve(name) === libPath ? ts.createSourceFile(name, MINIMAL_LIB, lv) : getSourceFile(name, lv, onError, create));
   const fileExists = host.fileExists.bind(host);
   host.fileExists = (name) => resolve(name) === libPath || fileExists(name);
-  const p = ts.createProgram({ rootNames: [file, libPath], options, host });
+  return { options, host, libPath };
+}
+
+/** tsc's first error in the module (against tsbpf/lang and a minimal global library), as a CompileError. */
+export function typeCheck(ts: typeof TS, file: string): void {
+  const { options, host, libPath } = checkSetup(ts, file);
+  throwFirstError(ts, ts.createProgram({ rootNames: [file, libPath], options, host }), file);
+}
+
+/** The program's first error (in FILE if it has one), as a CompileError. */
+function throwFirstError(ts: typeof TS, p: TS.Program, file: string): void {
   const diags = [...p.getSyntacticDiagnostics(), ...p.getSemanticDiagnostics()].filter((d) => d.category === ts.DiagnosticCategory.Error);
   const first = diags.find((d) => d.file !== undefined && resolve(d.file.fileName) === resolve(file)) ?? diags[0];
   if (first === undefined) return;
@@ -72,6 +82,20 @@ export function typeCheck(ts: typeof TS, file: string): void {
   if (first.file === undefined || first.start === undefined) throw new CompileError(text, { file, line: 1, column: 1 });
   const pos = first.file.getLineAndCharacterOfPosition(first.start);
   throw new CompileError(text, { file: resolve(first.file.fileName) === resolve(file) ? file : first.file.fileName, line: pos.line + 1, column: pos.character + 1 });
+}
+
+/**
+ * typeCheck, unless a clean check of the same file under the same options was recorded and every
+ * file it read and path it asked about is as it was then (src/compiler/type-check-cache.ts).
+ */
+export function typeCheckReusing(ts: typeof TS, file: string): 'reused' | 'checked' {
+  const { options, host, libPath } = checkSetup(ts, file);
+  const key = checkKey(ts, file, options, `${libPath}\n${MINIMAL_LIB}`);
+  if (cleanCheckRecorded(host, key)) return 'reused';
+  const questions = recordQuestions(host);
+  throwFirstError(ts, ts.createProgram({ rootNames: [file, libPath], options, host }), file);
+  recordCleanCheck(key, questions());
+  return 'checked';
 }
 
 function mapDef(m: MapDecl): MapDef {
@@ -128,11 +152,11 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
 }
 
 /** `tsbpf build` of a module in the language: type check, compile, the object's ELF bytes. */
-export async function compileFile(file: string, options: { typeCheck?: boolean } = {}): Promise<Uint8Array> {
+export async function compileFile(file: string, options: { typeCheck?: boolean; onTypeCheck?: (how: 'reused' | 'checked') => void } = {}): Promise<Uint8Array> {
   const ts = typescript(file);
   const source = readFileSync(file, 'utf8');
   try {
-    if (options.typeCheck !== false) typeCheck(ts, file);
+    if (options.typeCheck !== false) options.onTypeCheck?.(typeCheckReusing(ts, file));
     return compileSource(ts, source, file).build();
   } finally {
     saveTypeScriptCache();
