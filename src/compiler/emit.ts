@@ -211,7 +211,8 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
         break;
       }
       case 'ret': {
-        if ('imm' in o.s) movImm(0, o.s.imm); else into(0, o.s.reg);
+        if (o.s !== undefined && 'imm' in o.s) movImm(0, o.s.imm);
+        else if (o.s !== undefined) into(0, o.s.reg);
         put({ kind: 'exit' });
         break;
       }
