@@ -7,6 +7,7 @@ import { splitImm64 } from '../../isa/index.js';
 import type { AsmItem, AsmReference, SourceLocation } from '../dsl/index.js';
 import type { InsnCoreRelocation } from '../../elf/index.js';
 import type { CoreTag, Located, Operand, VReg } from './ir.js';
+import { invertJumpsOverJumps } from './jump-over-jump.js';
 import { type Allocation, COMMUTATIVE, type Place } from './regalloc.js';
 
 const FP: Register = 10;
@@ -237,7 +238,7 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
     }
   }
-  return out;
+  return invertJumpsOverJumps(out);
 
   /** Arguments into R1–R5: register moves as a parallel move (R0 breaks cycles), then fills and constants. */
   function callArgs(args: readonly Operand[]): void {

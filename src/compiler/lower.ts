@@ -52,7 +52,7 @@ const STACK_LIMIT = 512;
 const MIRROR: Record<JumpOp, JumpOp> = {
   jeq: 'jeq', jne: 'jne', jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge', jset: 'jset',
 };
-const NEGATE: Record<JumpOp, JumpOp> = {
+export const NEGATE: Record<JumpOp, JumpOp> = {
   jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge', jsgt: 'jsle', jsle: 'jsgt', jsge: 'jslt', jslt: 'jsge', jset: 'jset',
 };
 
