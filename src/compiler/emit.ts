@@ -7,6 +7,7 @@ import { splitImm64 } from '../../isa/index.js';
 import type { AsmItem, AsmReference, SourceLocation } from '../dsl/index.js';
 import type { InsnCoreRelocation } from '../../elf/index.js';
 import type { CoreTag, Located, Operand, VReg } from './ir.js';
+import { invertJumpsOverJumps } from './jump-over-jump.js';
 import { type Allocation, COMMUTATIVE, type Place } from './regalloc.js';
 
 const FP: Register = 10;
@@ -211,7 +212,8 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
         break;
       }
       case 'ret': {
-        if ('imm' in o.s) movImm(0, o.s.imm); else into(0, o.s.reg);
+        if (o.s !== undefined && 'imm' in o.s) movImm(0, o.s.imm);
+        else if (o.s !== undefined) into(0, o.s.reg);
         put({ kind: 'exit' });
         break;
       }
@@ -236,7 +238,7 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
     }
   }
-  return out;
+  return invertJumpsOverJumps(out);
 
   /** Arguments into R1–R5: register moves as a parallel move (R0 breaks cycles), then fills and constants. */
   function callArgs(args: readonly Operand[]): void {

@@ -43,7 +43,8 @@ export type Op =
   | { readonly op: 'jmp'; readonly target: string }
   | { readonly op: 'br'; readonly cmp: JumpOp; readonly w: 32 | 64; readonly a: VReg; readonly b: Operand; readonly target: string }
   | { readonly op: 'label'; readonly name: string }
-  | { readonly op: 'ret'; readonly s: Operand }
+  /** Exit with s in R0; without s, R0 is left as it is (a void struct_ops member: the kernel does not read it). */
+  | { readonly op: 'ret'; readonly s?: Operand }
   /** d = the context pointer (R1 at entry); only as the first operation. */
   | { readonly op: 'ctx'; readonly d: VReg }
   /** d = a subprogram's argument n (R(n+1) at entry); only among the first operations. */
@@ -71,7 +72,7 @@ export function uses(o: Op): VReg[] {
     case 'atomicAdd': r.push(o.base, o.s); break;
     case 'call': for (const a of o.args) opnd(a); break;
     case 'br': r.push(o.a); opnd(o.b); break;
-    case 'ret': opnd(o.s); break;
+    case 'ret': if (o.s !== undefined) opnd(o.s); break;
     default: break;
   }
   return r;

@@ -52,7 +52,7 @@ const STACK_LIMIT = 512;
 const MIRROR: Record<JumpOp, JumpOp> = {
   jeq: 'jeq', jne: 'jne', jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge', jset: 'jset',
 };
-const NEGATE: Record<JumpOp, JumpOp> = {
+export const NEGATE: Record<JumpOp, JumpOp> = {
   jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge', jsgt: 'jsle', jsle: 'jsgt', jsge: 'jslt', jslt: 'jsge', jset: 'jset',
 };
 
@@ -116,7 +116,7 @@ export class Lowering {
     if (ts.isBlock(fn.body)) this.block(fn.body.statements);
     else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
     if (this.reachable) this.ret({ k: 'const', type: this.retType, c: 0n });
-    for (const [c, label] of this.sharedReturns) { this.place(label); this.emit({ op: 'ret', s: { imm: c } }); }
+    for (const [c, label] of this.sharedReturns) { this.place(label); this.emit(this.retOp({ imm: c })); }
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
@@ -365,8 +365,14 @@ export class Lowering {
     // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
     const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
     if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
-    else this.emit({ op: 'ret', s: this.operand(r) });
+    else this.emit(this.retOp(this.operand(r)));
   }
+
+  /**
+   * The exit returning s; a struct_ops member returning void exits with R0 as it is (the
+   * verifier does not read R0 there, and clang sets nothing).
+   */
+  retOp(s: Operand): Op { return this.opsSlot !== undefined && this.opsSlot.ret === undefined ? { op: 'ret' } : { op: 'ret', s }; }
 
   // ---- conditions ---------------------------------------------------------------------------
 

@@ -5,11 +5,13 @@
 // spill and fill (its register ids survive mov and an 8-byte aligned spill).
 //
 // Helper calls clobber R0–R5: an interval that a call crosses lives in R6–R9 (callee-saved) or
-// on the stack. R0 is never allocated: emit.ts uses it as the scratch register (and R5 too when
-// anything was spilled).
+// on the stack. emit.ts uses R0 as its scratch register (and R5 too when anything was spilled),
+// so R0 holds only a helper's result that dies at once, and a value on its way to the exit (the
+// returned value and the ones it is computed from, as clang computes them in R0) where no
+// operation of its interval writes R0 otherwise.
 
 import type { AluOp, Register } from '../../isa/index.js';
-import { def, type IrFunction, type Operand, uses, type VReg } from './ir.js';
+import { def, type IrFunction, type Op, type Operand, uses, type VReg } from './ir.js';
 
 export type Place = { readonly reg: Register } | { readonly slot: number };
 
@@ -93,11 +95,20 @@ const CALLER_SAVED: readonly Register[] = [1, 2, 3, 4, 5];
 const CALLEE_SAVED: readonly Register[] = [6, 7, 8, 9];
 
 export function allocate(f: IrFunction): Allocation {
-  const first = scan(f, [...CALLER_SAVED, ...CALLEE_SAVED], true);
-  if (!first.spilled) return first.alloc;
+  const iv = liveIntervals(f);
+  let toExit = returnedValues(f, iv);
+  for (;;) {
+    const first = scan(f, iv, [...CALLER_SAVED, ...CALLEE_SAVED], true, toExit);
+    if (first.spilled) break;
+    // A value placed in R0 whose interval holds an operation that writes R0 (known only once
+    // every operand has its place) goes elsewhere: allocate again without it.
+    const clobbered = clobberedInR0(f, iv, first.alloc, toExit);
+    if (clobbered.size === 0) return first.alloc;
+    toExit = new Set([...toExit].filter((v) => !clobbered.has(v)));
+  }
   // Spills need a second scratch register: give up R5. A fill may go through R0, so no value
   // stays there.
-  const second = scan(f, [1, 2, 3, 4, ...CALLEE_SAVED], false);
+  const second = scan(f, iv, [1, 2, 3, 4, ...CALLEE_SAVED], false, new Set());
   return { ...second.alloc, scratch2: 5 };
 }
 
@@ -125,8 +136,69 @@ function resultInR0(f: IrFunction, v: VReg, start: number, end: number): boolean
   return true;
 }
 
-function scan(f: IrFunction, pool: readonly Register[], resultsInR0: boolean): { alloc: Allocation; spilled: boolean } {
-  const iv = liveIntervals(f);
+/**
+ * Values that would rather be in R0, the exit's register: those only the exit reads, and back
+ * from each, the operand it is computed from (`d = a op b`, `d = a`) when that operation is the
+ * operand's last use — no move at the exit, as clang computes a result in R0.
+ */
+function returnedValues(f: IrFunction, iv: readonly ([number, number] | undefined)[]): Set<VReg> {
+  const readers = new Map<VReg, string[]>();
+  const defs = new Map<VReg, number[]>();
+  f.ops.forEach((o, i) => {
+    for (const u of uses(o)) readers.set(u, [...(readers.get(u) ?? []), o.op]);
+    const d = def(o);
+    if (d !== undefined) defs.set(d, [...(defs.get(d) ?? []), i]);
+  });
+  const out = new Set<VReg>();
+  const work = [...readers].filter(([, ops]) => ops.every((op) => op === 'ret')).map(([v]) => v);
+  while (work.length > 0) {
+    const v = work.pop()!;
+    const at = defs.get(v) ?? [];
+    if (out.has(v) || at.some((i) => f.ops[i]!.op === 'ctx' || f.ops[i]!.op === 'arg')) continue;
+    out.add(v);
+    for (const i of at) {
+      const o = f.ops[i]!;
+      const from = o.op === 'mov' ? ('reg' in o.s ? o.s.reg : undefined) : o.op === 'alu' || o.op === 'neg' || o.op === 'be' || o.op === 'movsx' ? o.a : undefined;
+      if (from !== undefined && iv[from]?.[1] === i) work.push(from);
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether emitting o (with no spill) writes R0 other than with its own result: a call, the
+ * entry's argument moves, a constant wider than an imm32, `d = a op d` moving d aside.
+ */
+function writesR0(o: Op, reg: (v: VReg) => Register | undefined): boolean {
+  switch (o.op) {
+    case 'call': case 'arg': return true;
+    case 'st': return 'imm' in o.s && o.size === 8 && !fits32(o.s);
+    case 'br': return o.w === 64 && !fits32(o.b);
+    case 'alu': {
+      if (o.w === 64 && !fits32(o.b)) return true;
+      if (!('reg' in o.b) || reg(o.b.reg) !== reg(o.d) || reg(o.a) === reg(o.d)) return false;
+      // b shares d's register: a commutative op computes `d op= a`; otherwise b goes through R0,
+      // or when d is R0 itself, a's move into R0 overwrites b.
+      return !COMMUTATIVE.has(o.code) || reg(o.d) === 0;
+    }
+    default: return false;
+  }
+}
+
+/** The values of `candidates` placed in R0 whose interval holds an operation that writes R0. */
+function clobberedInR0(f: IrFunction, iv: readonly ([number, number] | undefined)[], alloc: Allocation, candidates: ReadonlySet<VReg>): Set<VReg> {
+  const reg = (v: VReg): Register | undefined => { const p = alloc.place[v]; return p !== undefined && 'reg' in p ? p.reg : undefined; };
+  const out = new Set<VReg>();
+  for (const v of candidates) {
+    const r = iv[v];
+    if (r === undefined || reg(v) !== 0) continue;
+    // An exit writes R0 on its own path only, which ends there.
+    for (let i = r[0]; i <= r[1] && !out.has(v); i++) if (f.ops[i]!.op !== 'ret' && writesR0(f.ops[i]!, reg)) out.add(v);
+  }
+  return out;
+}
+
+function scan(f: IrFunction, iv: readonly ([number, number] | undefined)[], pool: readonly Register[], resultsInR0: boolean, toExit: ReadonlySet<VReg>): { alloc: Allocation; spilled: boolean } {
   const calls: number[] = [];
   f.ops.forEach((o, i) => { if (o.op === 'call') calls.push(i); });
   const crosses = (s: number, e: number): boolean => calls.some((p) => s < p && e > p);
@@ -153,11 +225,20 @@ function scan(f: IrFunction, pool: readonly Register[], resultsInR0: boolean): {
   let frame = f.frame;
   let spilled = false;
   const spillSlot = (): number => { frame = (frame + 8 + 7) & ~7; return -frame; };
+  // R0 is taken only as described above; it is in `active` while a value holds it.
+  let r0Free = true;
   for (const { v, r: [start, end] } of order) {
-    if (resultsInR0 && resultInR0(f, v, start, end)) { place[v] = { reg: 0 }; continue; }
     for (let k = active.length - 1; k >= 0; k--) {
       // A register whose value dies at this position may be the result's: emit handles `d = a op d`.
-      if (active[k]!.end <= start) { free.add(active[k]!.reg); active.splice(k, 1); }
+      if (active[k]!.end > start) continue;
+      if (active[k]!.reg === 0) r0Free = true; else free.add(active[k]!.reg);
+      active.splice(k, 1);
+    }
+    if (r0Free && ((resultsInR0 && resultInR0(f, v, start, end)) || (toExit.has(v) && !crosses(start, end)))) {
+      r0Free = false;
+      active.push({ v, end, reg: 0 });
+      place[v] = { reg: 0 };
+      continue;
     }
     const allowed = crosses(start, end) ? CALLEE_SAVED : pool;
     const hint = hints.get(v);
