@@ -12,6 +12,8 @@ import { isPointer, type RegState } from './reg.js';
 import { isSpilledSlot } from './stack.js';
 import { Byte, MAX_BPF_STACK, SLOT_BYTES, slotAt } from './state.js';
 
+const TAIL_CALL = 12;
+
 /** The guard for one instruction, before the walk checks it. */
 export function guardCapBpfInsn(env: Env, insn: Instruction): void {
   const rs = regs(env);
@@ -52,6 +54,8 @@ export function guardCapBpfInsn(env: Env, insn: Instruction): void {
       return;
     case 'call':
       if (insn.callee !== 'helper') notModelled(`a ${insn.callee === 'local' ? 'bpf-to-bpf' : 'kernel function'} call without CAP_PERFMON`);
+      // A tail call through different maps on different paths is refused after the walk ('tail_call abusing map_ptr').
+      if (insn.imm === TAIL_CALL) notModelled('bpf_tail_call without CAP_PERFMON');
       return;
     case 'ldImm64':
       if (insn.pseudo === 4) notModelled('a callback without CAP_PERFMON');

@@ -372,12 +372,13 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         continue;
       }
       lastProcessed = idx;
+      // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
+      if (capBpfOnly && insns[idx] !== undefined) guardCapBpfInsn(env, insns[idx]);
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
       const insn = insns[idx];
       if (insn === undefined) notModelled(`instruction ${idx}`);
       if (input.traceInstructions) trace.push(formatInstructionKernel(insn, idx));
-      if (capBpfOnly) guardCapBpfInsn(env, insn);
       let next = idx + 1;
       switch (insn.kind) {
         case 'alu': case 'neg': case 'movsx': case 'endian': case 'addrSpaceCast':
