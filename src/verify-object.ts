@@ -2,6 +2,7 @@
 // the loader prepares it for BPF_PROG_LOAD (CO-RE, subprograms, relocations) but with no system
 // call: maps and global data get stand-in fds the model is told about.
 
+import { readFileSync } from 'node:fs';
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
 import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
@@ -65,12 +66,12 @@ export interface VerifyAttach {
 
 export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach }): ProgramVerdict {
   const caps = options.caps ?? 'root';
-  if (caps === 'bpf') return notModelled('loads with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN');
+  if (caps === 'unpriv') return unprivilegedLoad();
   const maps = options.maps;
   const btf = targetBtf(options.btfPath);
   return verify(insns, {
     ...(btf === undefined ? {} : { kernelBtf: btf }),
-    progType: type, privileged: caps === 'root', logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
+    progType: type, logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true, ...(caps === 'bpf' ? { capBpfOnly: true } : {}),
     ...(maps === undefined ? {} : { maps: (fd: number) => maps.get(fd) }),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...options.attach,
@@ -79,6 +80,26 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?
 
 function notModelled(what: string): ProgramVerdict {
   return { accepted: null, errno: null, error: null, log: [], stats: null, notModelled: what, assumptions: [] };
+}
+
+const UNPRIVILEGED_BPF_DISABLED = '/proc/sys/kernel/unprivileged_bpf_disabled';
+
+/**
+ * A loader without CAP_BPF: while kernel.unprivileged_bpf_disabled is set (1 or 2), bpf(2) refuses
+ * BPF_PROG_LOAD with EPERM before the verifier runs; with it 0 the unprivileged verifier is not modelled.
+ */
+function unprivilegedLoad(): ProgramVerdict {
+  let setting: string;
+  try {
+    setting = readFileSync(UNPRIVILEGED_BPF_DISABLED, 'utf8').trim();
+  } catch {
+    return notModelled(`unprivileged loads (${UNPRIVILEGED_BPF_DISABLED} cannot be read)`);
+  }
+  if (setting === '0') return notModelled('unprivileged loads with kernel.unprivileged_bpf_disabled=0');
+  return {
+    accepted: false, errno: 'EPERM', error: null, log: [], stats: null, notModelled: null,
+    assumptions: [`kernel.unprivileged_bpf_disabled=${setting} here: bpf(2) refuses a loader without CAP_BPF`],
+  };
 }
 
 /** The line_info record at or before an instruction, as a source position. */

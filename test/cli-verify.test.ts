@@ -72,11 +72,8 @@ describe('tsbpf verify', () => {
     expect(rej.programs[0]).toMatchObject({ file: cases.outOfRange, name: cases.outOfRange, accepted: false, errno: 'EINVAL', error: { insn: 1, message: 'jump out of range from insn 1 to 7' }, log: [] });
   });
 
-  it('--caps: unprivileged and CAP_BPF-only loads are not modelled yet (exit 2); bad values are usage errors', () => {
-    const r = tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'unpriv', '--json');
-    expect(r.status).toBe(2);
-    expect(JSON.parse(r.stdout).programs[0]).toMatchObject({ accepted: null, notModelled: 'unprivileged loads' });
-    expect(tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'bpf').status).toBe(2);
+  // --caps bpf and unpriv against the kernel: test/verifier-caps.test.ts.
+  it('--caps: root is the default; bad values are usage errors', () => {
     expect(tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'root').status).toBe(0);
     const bad = tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'admin');
     expect([bad.status, bad.stderr.trim().split('\n').length]).toEqual([2, 1]);

@@ -41,7 +41,9 @@ export function verify(program: ProgramInput, options: VerifyOptions = {}): Prog
   }
   if (r.verdict === 'accept') return { accepted: true, errno: null, error: null, log: r.log, stats, notModelled: null, assumptions: r.assumptions };
   return {
-    accepted: false, errno: r.errno ?? null, error: { insn: r.insnIndex ?? null, message: r.message ?? '' },
+    accepted: false, errno: r.errno ?? null,
+    // EPERM without a message: refused before the verifier ran (no log at all).
+    error: r.errno === 'EPERM' && r.message === undefined ? null : { insn: r.insnIndex ?? null, message: r.message ?? '' },
     log: r.log, stats, notModelled: null, assumptions: r.assumptions,
   };
 }

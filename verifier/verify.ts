@@ -13,6 +13,7 @@ import { type ProgramInput, toRawSlots } from './slots.js';
 import { ctxTable } from './tables/ctx.js';
 import { helperAvailable, helperPrototype } from './tables/helpers.js';
 import { programHelperAvailable, programHelperPrototype } from './tables/program-helpers.js';
+import { helperNeedsPerfmon, progTypeNeedsMoreThanCapBpf } from './tables/cap-bpf.js';
 
 export type { MapInfo } from './model/map-info.js';
 
@@ -27,6 +28,11 @@ export interface VerifyOptions extends StructureOptions {
   readonly logLevel?: number;
   /** The target kernel's BTF (tsbpf/elf decodeBtf of /sys/kernel/btf/vmlinux or --btf): kfunc calls and BTF pointers need it. */
   readonly kernelBtf?: Btf;
+  /**
+   * The loader has CAP_BPF but neither CAP_PERFMON nor CAP_SYS_ADMIN (with `privileged` left true:
+   * bpf_capable). Program types that need more are refused with EPERM before the verifier.
+   */
+  readonly capBpfOnly?: boolean;
 }
 
 export interface VerifyResult {
@@ -52,6 +58,8 @@ function mapLookup(maps: VerifyOptions['maps']): (fd: number) => MapInfo | undef
 }
 
 export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}): VerifyResult {
+  const capBpfOnly = options.capBpfOnly === true && (options.privileged ?? true);
+  if (capBpfOnly && progTypeNeedsMoreThanCapBpf(resolveOptions(options).progType)) return { verdict: 'reject', errno: 'EPERM', log: [], assumptions: [] };
   const map = mapLookup(options.maps);
   const environment = {
     ...options.environment,
@@ -75,7 +83,9 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     ? undefined : resolveAttachProto(options.kernelBtf, progType, options.expectedAttachType ?? 0, options.attachBtfId);
   const opts: ModelOptions = {
     progType,
-    privileged: resolved.privileged,
+    // CAP_BPF alone: bpf_capable (the structural stage above) but no pointer leaks, no uninitialised stack reads.
+    privileged: resolved.privileged && !capBpfOnly,
+    ...(capBpfOnly ? { capBpfOnly: true } : {}),
     gpl: options.gpl ?? true,
     expectedAttachType: options.expectedAttachType ?? 0,
     strictAlignment: options.strictAlignment ?? false,
@@ -83,8 +93,9 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     ctx: ctxTable(progType, options.expectedAttachType ?? 0),
     helper: (id) => programHelperPrototype(progType, id) ?? helperPrototype(id),
     // raw_tracepoint_writable programs get raw_tp_prog_func_proto's helpers, as raw_tracepoint ones.
-    helperAvailable: (id) => programHelperAvailable(progType, id)
-      ?? helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0),
+    helperAvailable: (id) => (capBpfOnly && helperNeedsPerfmon(id) ? false
+      : programHelperAvailable(progType, id)
+        ?? helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0)),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
     ...(options.sleepable === true ? { sleepable: true } : {}),

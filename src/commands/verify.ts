@@ -91,7 +91,7 @@ export function formatVerifyRecords(records: readonly VerifyRecord[]): string {
     const at = r.error?.insn === null || r.error === null ? '' : ` at insn ${r.error.insn}${r.source === null ? '' : ` (${formatSource(r.source)})`}`;
     const head = r.accepted === true
       ? `${who}: accept`
-      : r.accepted === null ? `${who}: unknown (not modelled yet: ${r.notModelled ?? ''})` : `${who}: reject (${r.errno ?? '?'})${at}: ${r.error?.message ?? ''}`;
+      : r.accepted === null ? `${who}: unknown (not modelled yet: ${r.notModelled ?? ''})` : `${who}: reject (${r.errno ?? '?'})${at}${r.error === null ? ' before the verifier ran' : `: ${r.error.message}`}`;
     return [head, ...r.log.map((l) => `  ${l}`)].join('\n');
   }).join('\n') + '\n';
 }

@@ -12,6 +12,7 @@ import { kfuncCases } from './verifier-cases-kfuncs.js';
 import { kptrCases } from './verifier-cases-kptr.js';
 import { attachCases } from './verifier-cases-attach.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
+import { capsCases } from './verifier-cases-caps.js';
 import { iterCases } from './verifier-cases-iter.js';
 import { globalFunctionCases } from './verifier-cases-global.js';
 import { helperCases } from './verifier-cases-helpers.js';
@@ -292,6 +293,7 @@ export const modelCases: readonly ModelCase[] = [
   ...kptrCases,
   ...attachCases,
   ...mayGotoCases,
+  ...capsCases,
   ...iterCases,
   ...globalFunctionCases,
   ...helperCases,

@@ -14,6 +14,8 @@ import { curFrame, type VerifierState } from './state.js';
 export interface ModelOptions {
   readonly progType: string;
   readonly privileged: boolean;
+  /** CAP_BPF without CAP_PERFMON: privileged is false, but bpf_capable features stay (cap-bpf.ts). */
+  readonly capBpfOnly?: boolean;
   readonly gpl: boolean;
   readonly expectedAttachType: number;
   /** BPF_F_STRICT_ALIGNMENT (the host itself allows unaligned access). */

@@ -19,6 +19,7 @@ import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
 import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
+import { guardCapBpfHelperArgs, stackHelperReadUnprivileged } from './cap-bpf.js';
 import { acquireReference, releaseReference } from './references.js';
 import { checkSockArg, sockReturn } from './sock.js';
 import { btfHelperReturn } from './btf-pointer.js';
@@ -121,7 +122,9 @@ export function helperMemAccess(env: Env, regno: number, size: number, write: bo
       if (size === 0 && !zeroOk) reject('EACCES', 'invalid zero-sized read');
       const { min, max } = checkStackBounds(env, reg, regno, reg.off, size, write ? ' write to' : ' read from');
       const frame = env.state.frames[reg.frameno]!;
+      if (!env.opts.privileged && !tnumIsConst(reg.s.varOff)) notModelled('a variable-offset stack access by a helper without CAP_PERFMON');
       if (meta?.rawMode && tnumIsConst(reg.s.varOff)) { meta.rawAccess = { regno, size }; return; }
+      if (!env.opts.privileged) stackHelperReadUnprivileged(env, reg.frameno, regno, min, max, write);
       stackHelperAccess(frame, min, tnumIsConst(reg.s.varOff) ? max : max, write);
       return;
     }
@@ -161,7 +164,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
     case 'map_key': {
       if (meta.map === undefined) reject('EACCES', 'invalid map_ptr to access map->key');
       helperMemAccess(env, regno, meta.map.keySize, false, false, undefined);
-      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && env.opts.privileged && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
+      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && (env.opts.privileged || env.opts.capBpfOnly === true) && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
         meta.constMapKey = constantStackValue(env.state.frames[reg.frameno]!, reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value)), meta.map.keySize);
       }
       break;
@@ -224,6 +227,7 @@ export function checkHelperCall(env: Env, id: number): void {
   if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
   if (!env.opts.gpl && fn.gplVaries === true) notModelled(`${fn.name} in a non-GPL program`);
+  if (env.opts.capBpfOnly === true) guardCapBpfHelperArgs(env, fn.args, fn.releasesArg !== undefined);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
   if (meta.map !== undefined) checkReadOnlyMap(fn, meta.map);

@@ -110,8 +110,10 @@ export function checkStackBounds(env: Env, reg: RegState, regno: number, off: nu
   }
   const writeOrRoot = what === ' write to' || env.opts.privileged;
   let errno: 'EACCES' | 'EINVAL' | undefined;
-  if (!writeOrRoot) notModelled('unprivileged stack reads');
-  if (min < -BigInt(MAX_BPF_STACK) || min > -1n) errno = 'EACCES';
+  if (!writeOrRoot && !tnumIsConst(reg.s.varOff)) notModelled('unprivileged variable-offset stack reads');
+  // Without allow_uninit_stack a read must stay within the stack written so far (check_stack_slot_within_bounds).
+  const lowest = writeOrRoot ? -BigInt(MAX_BPF_STACK) : -BigInt(env.state.frames[reg.frameno]!.allocated);
+  if (min < lowest || min > -1n) errno = 'EACCES';
   else if (max > 0n) errno = 'EINVAL';
   if (errno !== undefined) {
     if (tnumIsConst(reg.s.varOff)) reject(errno, `invalid${what} stack R${regno} off=${off} size=${size}`);

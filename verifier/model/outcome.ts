@@ -5,7 +5,7 @@
 
 import type { Errno } from '../verdict.js';
 
-export type ModelErrno = Errno | 'E2BIG' | 'EFAULT' | 'ENOTSUPP';
+export type ModelErrno = Errno | 'E2BIG' | 'EFAULT' | 'ENOTSUPP' | 'EPERM';
 
 export class Rejection {
   constructor(readonly errno: ModelErrno, readonly lines: readonly string[]) {}

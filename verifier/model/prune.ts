@@ -77,7 +77,7 @@ function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean 
   }
 }
 
-function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean): boolean {
+function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, allowUninitStack: boolean): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = Math.floor(i / SLOT_BYTES);
     const idx = i % SLOT_BYTES;
@@ -89,7 +89,9 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean): bo
     if (!exact) {
       if (ob === Byte.Invalid) continue;
       // Root may read anything: old misc data covers whatever the current stack holds.
-      if (ob === Byte.Misc) continue;
+      if (ob === Byte.Misc && allowUninitStack) continue;
+      // Without allow_uninit_stack, old misc data covers misc or zero bytes only.
+      if (ob === Byte.Misc && i < c.allocated && (cb === Byte.Misc || cb === Byte.Zero)) continue;
     }
     if (i >= c.allocated) return false;
     if (ob !== cb) return false;
@@ -106,7 +108,7 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean): bo
 }
 
 /** Whether `cur` is covered by the verified `old` (exact: identical, for loop detection). */
-export function statesEqual(old: VerifierState, cur: VerifierState, exact: boolean): boolean {
+export function statesEqual(old: VerifierState, cur: VerifierState, exact: boolean, allowUninitStack = true): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   // states_maybe_looping's quick test first: most exact comparisons fail on a register's value.
   if (exact && !topRegsMayMatch(old, cur)) return false;
@@ -116,7 +118,7 @@ export function statesEqual(old: VerifierState, cur: VerifierState, exact: boole
     const cf = cur.frames[f]!;
     if (of.callsite !== cf.callsite) return false;
     for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
-    if (!stackSafe(of, cf, ids, exact)) return false;
+    if (!stackSafe(of, cf, ids, exact, allowUninitStack)) return false;
   }
   if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;
   for (let i = 0; i < old.refs.length; i++) {

@@ -29,6 +29,7 @@ import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
 import { checkCallUnderLock } from './spin-lock.js';
+import { guardCapBpfDecidedBranch, guardCapBpfInsn } from './cap-bpf.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
 import { checkGlobalCall, checkGlobalExit, globalEntryState, type SubprogEffects, subprogEffects } from './global-call.js';
 
@@ -314,7 +315,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
         if (!force && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
-      } else if (statesEqual(sl.state, cur.state, false)) {
+      } else if (statesEqual(sl.state, cur.state, false, input.options.privileged)) {
         hit = true;
       }
       if (hit) { sl.hits++; return true; }
@@ -360,6 +361,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   try {
     env.insnIdx = -1;
     checkDirectValueOffsets(insns, input.options);
+    const capBpfOnly = input.options.capBpfOnly === true;
     for (;;) {
       const idx = cur.insn;
       env.insnIdx = idx;
@@ -370,6 +372,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         continue;
       }
       lastProcessed = idx;
+      // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
+      if (capBpfOnly && insns[idx] !== undefined) guardCapBpfInsn(env, insns[idx]);
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
       const insn = insns[idx];
@@ -413,6 +417,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         case 'jump': {
           jmpsProcessed++;
           const out = checkCondJump(env, insn);
+          if (capBpfOnly && out.kind !== 'both') guardCapBpfDecidedBranch();
           if (out.kind === 'jump') next = idx + insn.offset + 1;
           else if (out.kind === 'both') {
             if (cur.parent !== undefined) cur.parent.branches++;

@@ -4,9 +4,12 @@
 // --only REGEX runs the programs whose name matches; --verbose lists the ones left out;
 // --unknown lists the programs with no model verdict and the model's reason, by area;
 // --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs.
+// --caps bpf labels with a loader that has CAP_BPF alone (the harness runs itself again under
+// setpriv) and runs the model with the same privileges.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
@@ -18,13 +21,27 @@ const REPO = join(CORPUS_DIR, '../../..');
 const BEGIN = '<!-- agreement:begin (written by npm run verifier:agreement) -->';
 const END = '<!-- agreement:end -->';
 
+/** Set in the CAP_BPF-only child that --caps bpf starts. */
+const CAPS_CHILD = 'TSBPF_AGREEMENT_CAP_BPF_CHILD';
+
 function main(): void {
   const only = optionValue('--only');
   const write = process.argv.includes('--write-docs');
   if (write && only !== undefined) throw new Error('--write-docs measures the whole corpus: drop --only');
+  const caps = optionValue('--caps') ?? 'root';
+  if (caps !== 'root' && caps !== 'bpf') throw new Error(`--caps must be root or bpf (got ${caps})`);
+  if (write && caps !== 'root') throw new Error('--write-docs measures root loads: drop --caps');
+  if (caps === 'bpf' && process.env[CAPS_CHILD] === undefined) {
+    // process.argv[1] is scripts/run-ts.mjs, which took this file's name out of the arguments.
+    const child = spawnSync('setpriv', ['--inh-caps=-all,+bpf', '--ambient-caps=+bpf', '--bounding-set=-all,+bpf', '--', process.execPath, process.argv[1]!, relative(process.cwd(), join(REPO, 'test/support/agreement/main.ts')), ...process.argv.slice(2)], {
+      stdio: 'inherit', env: { ...process.env, [CAPS_CHILD]: '1' },
+    });
+    process.exitCode = child.status ?? 1;
+    return;
+  }
   const corpus = only === undefined ? fullCorpus() : fullCorpus().filter((p) => new RegExp(only).test(p.name));
   const t0 = performance.now();
-  const run = runAgreement(corpus);
+  const run = runAgreement(corpus, caps === 'bpf' ? { capBpfOnly: true } : {});
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   const table = agreementTable(run);
   const t = run.total;

@@ -31,7 +31,12 @@ export function progTypeName(type: number): string {
 /** BPF_F_SLEEPABLE. */
 const SLEEPABLE = 16;
 
-export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number; readonly attachTo?: string }, prepared: PreparedProgram & { readonly attachBtfId?: number }): ModelOutcome {
+/** The loader's privileges the model assumes (--caps bpf: CAP_BPF alone). */
+export interface ModelProfile {
+  readonly capBpfOnly?: boolean;
+}
+
+export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number; readonly attachTo?: string }, prepared: PreparedProgram & { readonly attachBtfId?: number }, profile: ModelProfile = {}): ModelOutcome {
   try {
     // The attach target as the kernel is given it: the object's (resolved by the loader's preparation) or the corpus entry's named one.
     const attachBtfId = prepared.attachBtfId ?? (p.attachTo === undefined ? undefined : attachTarget(p.attachTo, p.expectedAttachType ?? 0) ?? 0);
@@ -45,6 +50,7 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
       ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
       ...(attachBtfId === undefined ? {} : { attachBtfId }),
+      ...(profile.capBpfOnly === true ? { capBpfOnly: true } : {}),
     });
     if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
     return { kind: 'verdict', verdict: r.verdict, errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: r.insnsProcessed ?? null };

@@ -9,7 +9,7 @@ import { type ObjectProgram, prepareObjectProgram } from './object-corpus.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ModelOutcome, runModel } from './model-run.js';
+import { type ModelOutcome, type ModelProfile, runModel } from './model-run.js';
 
 export interface AgreementRun {
   readonly comparisons: readonly Comparison[];
@@ -23,7 +23,7 @@ export interface AgreementRun {
 
 export type CorpusEntry = CorpusProgram | ObjectProgram;
 
-export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
+export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfile = {}): AgreementRun {
   const comparisons: Comparison[] = [];
   let modelMs = 0;
   // Programs with a kernel verdict, for the speed pass: the kernel's time from a second load with
@@ -43,7 +43,7 @@ export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
       let model: ModelOutcome;
       try {
         const prepared = prepareObjectProgram(p);
-        const run = (): ModelOutcome => runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared);
+        const run = (): ModelOutcome => runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared, profile);
         model = run();
         timed(p.name, kernel, () => labelObjectProgram(p, pinRoot, LOG_STATS), run);
       } catch (e) {
@@ -59,10 +59,10 @@ export function runAgreement(corpus: readonly CorpusEntry[]): AgreementRun {
       }
       const kernel = labelWithKernel(p, prepared);
       const t0 = performance.now();
-      const model = runModel(p, prepared);
+      const model = runModel(p, prepared, profile);
       modelMs += performance.now() - t0;
       // The model needs no open fd: it reads the map descriptions by number.
-      timed(p.name, kernel, () => labelWithKernel(p, prepared, LOG_STATS), () => runModel(p, prepared));
+      timed(p.name, kernel, () => labelWithKernel(p, prepared, LOG_STATS), () => runModel(p, prepared, profile));
       return compare(p.name, p.area, kernel, model, p.annotation);
     }));
   }

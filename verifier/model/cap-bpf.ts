@@ -1,0 +1,119 @@
+// A loader with CAP_BPF but without CAP_PERFMON (allow_ptr_leaks, allow_uninit_stack and
+// bypass_spec_v1/v4 all off, bpf_capable on). The walk runs unprivileged; this module stops it
+// ('not modelled') before each instruction whose unprivileged checks the model does not reproduce
+// exactly: Spectre v1 sanitation of pointer arithmetic with a register, speculative paths of
+// decided branches, pointers stored to memory or passed as plain values, reference release.
+
+import type { Instruction } from '../../isa/index.js';
+import { tnumIsConst } from '../scalar/tnum.js';
+import { type Env, regs } from './env.js';
+import { notModelled, reject } from './outcome.js';
+import { isPointer, type RegState } from './reg.js';
+import { isSpilledSlot } from './stack.js';
+import { Byte, MAX_BPF_STACK, SLOT_BYTES, slotAt } from './state.js';
+
+const TAIL_CALL = 12;
+
+/** The guard for one instruction, before the walk checks it. */
+export function guardCapBpfInsn(env: Env, insn: Instruction): void {
+  const rs = regs(env);
+  switch (insn.kind) {
+    case 'alu': {
+      const src = insn.src.kind === 'reg' ? rs[insn.src.reg]! : undefined;
+      const dst = rs[insn.dst]!;
+      if (insn.op === 'mov') {
+        if (src !== undefined && isPointer(src) && insn.width === 32) notModelled('a 32-bit copy of a pointer without CAP_PERFMON');
+        return;
+      }
+      if (src !== undefined && (isPointer(src) || isPointer(dst))) notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 sanitation)');
+      if (insn.src.kind === 'imm' && isPointer(dst) && insn.width === 64 && (insn.op === 'add' || insn.op === 'sub')) constantPointerMove(dst, insn.op === 'add' ? insn.src.value : -insn.src.value);
+      return;
+    }
+    case 'movsx': case 'addrSpaceCast':
+      if (isPointer(rs[insn.src]!)) notModelled('a sign-extending copy of a pointer without CAP_PERFMON');
+      return;
+    case 'ldx':
+      if (rs[insn.src]!.type === 'ptr') notModelled('a BTF pointer read without CAP_PERFMON');
+      return;
+    case 'st': case 'stx': {
+      const dst = rs[insn.dst]!;
+      const value = insn.kind === 'stx' ? rs[insn.src]! : undefined;
+      if (dst.type !== 'stack') {
+        if (value !== undefined && isPointer(value)) notModelled('a pointer stored to memory without CAP_PERFMON');
+        return;
+      }
+      if (!tnumIsConst(dst.s.varOff)) notModelled('a variable-offset stack write without CAP_PERFMON');
+      const off = dst.off + insn.offset + Number(BigInt.asIntN(64, dst.s.varOff.value));
+      const wholeSlot = insn.size === SLOT_BYTES && off % SLOT_BYTES === 0;
+      if (value !== undefined && isPointer(value) && !wholeSlot) notModelled('a partial spill of a pointer without CAP_PERFMON');
+      if (!wholeSlot && touchesSpilledPointer(env, dst, off, insn.size)) notModelled('a partial write over a spilled pointer without CAP_PERFMON');
+      return;
+    }
+    case 'atomic':
+      notModelled('an atomic operation without CAP_PERFMON');
+      return;
+    case 'call':
+      if (insn.callee !== 'helper') notModelled(`a ${insn.callee === 'local' ? 'bpf-to-bpf' : 'kernel function'} call without CAP_PERFMON`);
+      // A tail call through different maps on different paths is refused after the walk ('tail_call abusing map_ptr').
+      if (insn.imm === TAIL_CALL) notModelled('bpf_tail_call without CAP_PERFMON');
+      return;
+    case 'ldImm64':
+      if (insn.pseudo === 4) notModelled('a callback without CAP_PERFMON');
+      return;
+    default:
+  }
+}
+
+/**
+ * sanitize_check_bounds for pointer += constant: a stack pointer must stay in [-512, 0) and a
+ * map value pointer inside the value (the kernel's messages end "prohibited for !root").
+ */
+function constantPointerMove(ptr: RegState, delta: number): void {
+  if (ptr.type !== 'stack' && ptr.type !== 'map_value') return;
+  if (!tnumIsConst(ptr.s.varOff)) notModelled('variable pointer arithmetic without CAP_PERFMON');
+  const off = ptr.off + delta + Number(BigInt.asIntN(64, ptr.s.varOff.value));
+  const inside = ptr.type === 'stack' ? off >= -MAX_BPF_STACK && off < 0 : ptr.map !== undefined && off >= 0 && off < ptr.map.valueSize;
+  if (!inside) notModelled(`${ptr.type === 'stack' ? 'stack' : 'map value'} pointer arithmetic out of range without CAP_PERFMON`);
+}
+
+function touchesSpilledPointer(env: Env, dst: RegState, off: number, size: number): boolean {
+  const frame = env.state.frames[dst.frameno]!;
+  for (let i = off; i < off + size; i++) {
+    if (i >= 0 || i < -MAX_BPF_STACK) return false;
+    const slot = slotAt(frame, Math.floor((-i - 1) / SLOT_BYTES));
+    if (isSpilledSlot(slot) && slot.spilled!.type !== 'scalar') return true;
+    if (slot.bytes.some((b) => b === Byte.Iter)) return true;
+  }
+  return false;
+}
+
+/** A conditional jump the walk decided: the kernel also walks the other branch speculatively. */
+export function guardCapBpfDecidedBranch(): never {
+  return notModelled('a decided branch without CAP_PERFMON (explored speculatively by the kernel)');
+}
+
+/** A helper call: pointers passed as plain values and released references are not modelled. */
+export function guardCapBpfHelperArgs(env: Env, args: readonly string[], releases: boolean): void {
+  if (releases) notModelled('a helper releasing a reference without CAP_PERFMON');
+  const rs = regs(env);
+  args.forEach((a, i) => {
+    if (a === 'anything' && isPointer(rs[i + 1]!)) notModelled('a pointer passed as a plain helper argument without CAP_PERFMON');
+  });
+}
+
+/**
+ * A helper reads (or, not as uninitialised memory, writes) stack bytes [minOff, maxOff) at a
+ * constant offset (check_stack_range_initialized without allow_uninit_stack): never-written bytes
+ * and spilled pointers are refused.
+ */
+export function stackHelperReadUnprivileged(env: Env, frameno: number, regno: number, minOff: number, maxOff: number, write: boolean): void {
+  const frame = env.state.frames[frameno]!;
+  for (let i = minOff; i < maxOff; i++) {
+    const slot = slotAt(frame, Math.floor((-i - 1) / SLOT_BYTES));
+    const b = slot.bytes[(-i - 1) % SLOT_BYTES];
+    if (b === Byte.Misc || b === Byte.Zero) continue;
+    if (isSpilledSlot(slot) && slot.spilled!.type === 'scalar') continue;
+    if (b === Byte.Iter || write) notModelled('a helper access over unwritten stack or a spilled pointer without CAP_PERFMON');
+    reject('EACCES', `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${maxOff - minOff}`);
+  }
+}
