@@ -33,9 +33,13 @@ export interface PrecisionContext {
   readonly insns: readonly (Instruction | undefined)[];
   /** The current walk step (processed instructions). */
   step: number;
+  /** Instructions backtracking may still walk: past it no more marks are made (fewer marks only widen more, never prune more). */
+  budget?: number;
 }
 
 const MAX_FRAMES = 8;
+/** Backtracked instructions per program before marking stops (a hostile loop must not make it quadratic). */
+const BACKTRACK_BUDGET = 2_000_000;
 const REGS_ARGS = 0b111110;
 
 /** The registers and stack slots still to be found, per frame (struct backtrack_state). */
@@ -61,6 +65,7 @@ export function noteStep(env: Env, idx: number, prevIdx: number): void {
   const ctx = env.precision;
   if (ctx === undefined || idx === prevIdx + 1) return;
   env.state.hist = { idx, prevIdx, older: env.state.hist, step: ctx.step };
+  env.state.histLen = (env.state.histLen ?? 0) + 1;
 }
 
 /** The entry of the current step, made if this step has none yet. */
@@ -69,6 +74,7 @@ function stepEntry(env: Env, ctx: PrecisionContext): HistEntry {
   if (h !== undefined && h.step === ctx.step && h.idx === env.insnIdx) return h;
   const e: HistEntry = { idx: env.insnIdx, prevIdx: env.insnIdx - 1, older: h, step: ctx.step };
   env.state.hist = e;
+  env.state.histLen = (env.state.histLen ?? 0) + 1;
   return e;
 }
 
@@ -188,8 +194,10 @@ function backtrackInsn(insns: PrecisionContext['insns'], idx: number, subseq: nu
 const markedSlot = (slot: StackSlot, precise: boolean): StackSlot => ({ bytes: slot.bytes, spilled: { ...slot.spilled!, precise } });
 
 /** mark_all_scalars_precise: the fallback when backtracking cannot follow the path. */
-function markAllPrecise(cur: VerifierState): void {
+function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
   for (let st = cur.parent; st !== undefined; st = st.parent) {
+    ctx.budget = (ctx.budget ?? BACKTRACK_BUDGET) - 1;
+    if (ctx.budget <= 0) return;
     for (const f of st.frames) {
       for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar') f.regs[r]!.precise = true;
       f.stack.forEach((slot, spi) => {
@@ -222,7 +230,7 @@ function markInState(st: VerifierState, bt: Backtrack): void {
 
 /** __mark_chain_precision from the current instruction with the needs in `bt`. */
 function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
-  if (!env.opts.privileged || bt.empty()) return;
+  if (!env.opts.privileged || bt.empty() || (ctx.budget ?? 1) <= 0) return;
   const cur = env.state;
   let st: VerifierState = cur;
   let last = env.insnIdx;
@@ -238,15 +246,17 @@ function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
     for (let i = last; ;) {
       if (skipFirst) skipFirst = false;
       else {
+        ctx.budget = (ctx.budget ?? BACKTRACK_BUDGET) - 1;
+        if (ctx.budget <= 0) return;
         const hist = inSegment(node) && node.idx === i ? node : undefined;
-        if (backtrackInsn(ctx.insns, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur); return; }
+        if (backtrackInsn(ctx.insns, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur, ctx); return; }
       }
       if (bt.empty()) return;
       subseq = i;
       // get_prev_insn_idx
       if (i === first && (!inSegment(node) || (node.idx === i && !inSegment(node.older)))) break;
       if (inSegment(node) && node.idx === i) { i = node.prevIdx; node = node.older; } else i--;
-      if (i < 0) { markAllPrecise(cur); return; }
+      if (i < 0) { markAllPrecise(cur, ctx); return; }
     }
     const parent = st.parent;
     if (parent === undefined) break;
@@ -257,7 +267,7 @@ function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
     last = st.lastIdx ?? -1;
     first = st.firstIdx ?? 0;
   }
-  if (!bt.empty()) markAllPrecise(cur);
+  if (!bt.empty()) markAllPrecise(cur, ctx);
 }
 
 /** mark_chain_precision(regno) in the current frame. */
@@ -288,4 +298,8 @@ export function propagatePrecision(env: Env, old: VerifierState): void {
 export function startSegment(cur: VerifierState, cp: VerifierState, idx: number): void {
   cur.parent = cp;
   cur.firstIdx = idx;
+  cur.histLen = 0;
 }
+
+/** A path whose history since its checkpoint grew long gets a new one (the kernel's jmp_history_cnt > 40), so that backtracking stays short. */
+export const longHistory = (s: VerifierState): boolean => (s.histLen ?? 0) > 40;

@@ -65,6 +65,7 @@ export interface VerifierState {
   firstIdx?: number;
   lastIdx?: number;
   hist?: HistEntry;
+  histLen?: number;
 }
 
 export function initialState(): VerifierState {

@@ -23,7 +23,7 @@ import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
-import { markPrecise, noteStep, type PrecisionContext, propagatePrecision, startSegment } from './precision.js';
+import { longHistory, markPrecise, noteStep, type PrecisionContext, propagatePrecision, startSegment } from './precision.js';
 import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
@@ -269,7 +269,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     const mayGoto = insns[idx]?.kind === 'mayGoto';
     // may_goto instructions are forced checkpoints too (mark_force_checkpoint).
     const force = callsCallback(insns[idx]) || mayGoto;
-    let add = force;
+    const forceNew = force || longHistory(cur.state);
+    let add = forceNew;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
     for (let k = 0; k < list.length; k++) {
@@ -287,7 +288,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           const top = cur.state.frames.length - 1;
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
-        if (!force && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
+        if (!forceNew && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
       } else if (statesEqual(sl.state, cur.state, false)) {
         hit = true;
       }
