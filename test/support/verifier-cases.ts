@@ -9,6 +9,7 @@ import { referenceCases } from './verifier-cases-references.js';
 import { inferenceCases } from './verifier-cases-inference.js';
 import { kfuncCases } from './verifier-cases-kfuncs.js';
 import { mayGotoCases } from './verifier-cases-may-goto.js';
+import { precisionCases } from './verifier-cases-precision.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -278,4 +279,5 @@ export const modelCases: readonly ModelCase[] = [
   ...inferenceCases,
   ...kfuncCases,
   ...mayGotoCases,
+  ...precisionCases,
 ];
