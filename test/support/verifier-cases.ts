@@ -18,6 +18,7 @@ import { globalFunctionCases } from './verifier-cases-global.js';
 import { helperCases } from './verifier-cases-helpers.js';
 import { dynptrCases } from './verifier-cases-dynptr.js';
 import { restCases } from './verifier-cases-rest.js';
+import { precisionCases } from './verifier-cases-precision.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -299,4 +300,5 @@ export const modelCases: readonly ModelCase[] = [
   ...helperCases,
   ...dynptrCases,
   ...restCases,
+  ...precisionCases,
 ];

@@ -48,11 +48,6 @@ export function parseKernelLog(log: string, accepted: boolean, errno?: string): 
   };
 }
 
-/** A loop's `old state:` dump without the kernel's precision marks (`R0=P0`), which the model does not keep. */
-export function withoutPrecisionMarks(message: string | undefined): string | undefined {
-  return message?.startsWith('old state:') === true ? message.replace(/=P/g, '=') : message;
-}
-
 export interface LiveMaps {
   readonly fds: number[];
   readonly info: Record<number, MapInfo>;

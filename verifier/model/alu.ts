@@ -8,6 +8,7 @@ import { syncBounds, asU64 } from '../scalar/scalar.js';
 import { signExtend32, signExtend64 } from '../scalar/sext.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import { checkWritable, type Env, readReg, regs } from './env.js';
+import { markPrecise } from './precision.js';
 import { notModelled, reject } from './outcome.js';
 import { adjustPointerArithmetic, pointerPointerArithmetic } from './ptr-alu.js';
 import { checkDeltaLinkInLoop } from './may-goto.js';
@@ -114,10 +115,15 @@ export function checkAlu(env: Env, insn: Instruction): void {
   if (insn.src.kind === 'reg' && isPointer(src)) {
     if (isPointer(dst)) { pointerPointerArithmetic(env, insn); return; }
     // scalar += pointer: the pointer's rules, the result in dst.
+    markPrecise(env, insn.dst);
     adjustPointerArithmetic(env, insn, src, dst, true);
     return;
   }
-  if (isPointer(dst)) { adjustPointerArithmetic(env, insn, dst, src, false); return; }
+  if (isPointer(dst)) {
+    if (insn.src.kind === 'reg') markPrecise(env, insn.src.reg);
+    adjustPointerArithmetic(env, insn, dst, src, false);
+    return;
+  }
   checkDeltaLinkInLoop(env.state, dst, insn.dst, insn.width === 64 && (insn.op === 'add' || insn.op === 'sub') && insn.src.kind === 'imm');
   const result = scalarReg(scalarAlu(op, dst.s, src.s, insn.width));
   rs[insn.dst] = result;

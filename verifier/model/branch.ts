@@ -9,6 +9,7 @@ import { asS32, asS64, asU32, cloneScalar, knownScalar, type Scalar, syncBounds,
 import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
 import { type Env, readReg, regs } from './env.js';
 import { reject } from './outcome.js';
+import { markPrecise, noteLinkedRegs } from './precision.js';
 import { AT_PKT_END, BEYOND_PKT_END, constReg, isPktAny, isPointer, type RegState } from './reg.js';
 import { cloneState, curFrame, forEachReg, type VerifierState } from './state.js';
 import { inferNotNullFromEquality, notNull } from './null-equality.js';
@@ -282,7 +283,13 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   const src = srcNo >= 0 ? rs[srcNo]! : constReg(BigInt.asUintN(64, BigInt((insn.src as { value: number }).value)));
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
+  noteLinkedRegs(env, [dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0]);
   const pred = branchTaken(dst, src, insn.op, is32);
+  if (pred >= 0) {
+    // The outcome relied on the compared values.
+    if (dst.type === 'scalar') markPrecise(env, insn.dst);
+    if (srcNo >= 0 && src.type === 'scalar') markPrecise(env, srcNo);
+  }
   if (pred === 1) return { kind: 'jump' };
   if (pred === 0) return { kind: 'fall' };
   const fall = env.state;

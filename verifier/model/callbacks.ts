@@ -16,6 +16,7 @@ import { notModelled, reject } from './outcome.js';
 import { notInit, pointerReg, type RegState } from './reg.js';
 import { cloneReg } from './reg.js';
 import { MAX_CALL_FRAMES } from './calls.js';
+import { widenImpreciseScalars } from './widen.js';
 import { cloneState, curFrame, type FrameState, type VerifierState } from './state.js';
 import { findVmaCallbackArgs, userRingbufCallbackArgs } from './callback-helpers.js';
 
@@ -94,21 +95,11 @@ export function callbackEntry(env: Env, before: VerifierState, helper: number, c
   return { state, insn: subprogStart(fn.subprog) };
 }
 
-/** Whether a scalar differs between two states (the kernel would widen it: regs_exact fails). */
-function scalarsDiffer(o: RegState, c: RegState): boolean {
-  if (o.type !== 'scalar' || c.type !== 'scalar') return false;
-  const a = o.s;
-  const b = c.s;
-  return a.varOff.value !== b.varOff.value || a.varOff.mask !== b.varOff.mask || a.umin !== b.umin || a.umax !== b.umax
-    || a.smin !== b.smin || a.smax !== b.smax || a.u32min !== b.u32min || a.u32max !== b.u32max || a.s32min !== b.s32min || a.s32max !== b.s32max;
-}
-
 /**
  * The callback's exit (prepare_func_exit for a callback frame): R0 a scalar in the helper's
  * range, the references it took released; the path goes back to the call instruction. `prev` is
- * the state kept at the call on this path (find_prev_entry), whose scalars the kernel widens
- * where they changed and are not precise: the model has no precision marks, so it does not
- * guess and reports such a program as not modelled.
+ * the state kept at the call on this path (find_prev_entry), whose scalars are widened where
+ * they changed and are not precise (widen.ts).
  */
 export function exitCallback(state: VerifierState, findPrev: (s: VerifierState, at: number) => VerifierState | undefined): number {
   const callee = curFrame(state);
@@ -120,18 +111,6 @@ export function exitCallback(state: VerifierState, findPrev: (s: VerifierState, 
   if (state.refs.length !== cb.refs) notModelled('references taken inside a callback');
   state.frames.pop();
   const prev = findPrev(state, callee.callsite);
-  if (prev !== undefined && scalarsChanged(prev, state)) notModelled('a callback that changes scalars across iterations (widening needs precision marks)');
+  if (prev !== undefined) widenImpreciseScalars(prev, state);
   return callee.callsite;
-}
-
-/** Whether a register or spilled scalar of `prev` differs in `cur` (where widen_imprecise_scalars would widen an imprecise one). */
-export function scalarsChanged(prev: VerifierState, cur: VerifierState): boolean {
-  for (let f = 0; f < prev.frames.length && f < cur.frames.length; f++) {
-    const o = prev.frames[f]!;
-    const c = cur.frames[f]!;
-    const differ = o.regs.some((r, i) => scalarsDiffer(r, c.regs[i]!))
-      || o.stack.some((s, spi) => s?.spilled !== undefined && c.stack[spi]?.spilled !== undefined && scalarsDiffer(s.spilled, c.stack[spi]!.spilled!));
-    if (differ) return true;
-  }
-  return false;
 }

@@ -8,6 +8,7 @@ import type { AttachProto } from './attach-proto.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
 import type { InsnPointerTypes } from './insn-pointer-type.js';
+import type { PrecisionContext } from './precision.js';
 import type { RegState } from './reg.js';
 import { curFrame, type VerifierState } from './state.js';
 
@@ -44,6 +45,8 @@ export interface Env {
   note(line: string): void;
   /** The first pointer type each load/store was verified with, across all paths. */
   readonly pointerTypes: InsnPointerTypes;
+  /** Precision backtracking over the walk's instructions (precision.ts). */
+  readonly precision?: PrecisionContext;
 }
 
 export const regs = (env: Env): RegState[] => curFrame(env.state).regs;

@@ -1,6 +1,7 @@
 // BPF_EXIT of the main program: no reference may be held, R0 must be set,
 // and some program types bound the value R0 may hold (check_return_code).
 
+import { markPrecise } from './precision.js';
 import { S64_MAX, S64_MIN } from '../scalar/scalar.js';
 import { type Env, readReg } from './env.js';
 import { notModelled, reject } from './outcome.js';
@@ -57,6 +58,7 @@ export function checkMainExit(env: Env): void {
   if (range === null) return;
   if (r0.type !== 'scalar') reject('EINVAL', `At program exit the register R0 is not a known value (${regStr(r0)})`);
   const [lo, hi] = range;
+  markPrecise(env, 0);
   if (BigInt(lo) <= r0.s.smin && r0.s.smax <= BigInt(hi)) return;
   reject('EINVAL', invalidScalar('At program exit', 'R0', r0, lo, hi));
 }

@@ -2,6 +2,7 @@
 // prototype in order, the memory a pointer argument names, then the caller-saved
 // registers are clobbered and R0 takes the return type.
 
+import { markPrecise } from './precision.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import { HELPER_ID_LIMIT } from '../tables/helpers.js';
@@ -141,6 +142,7 @@ function checkMemSize(env: Env, regno: number, reg: RegState, write: boolean, ze
   if (reg.s.umin === 0n && !zeroOk) reject('EACCES', `R${regno} invalid zero-sized read: u64=[${reg.s.umin},${reg.s.umax}]`);
   if (reg.s.umax >= BPF_MAX_VAR_OFF) reject('EACCES', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   helperMemAccess(env, regno - 1, Number(reg.s.umax), write, zeroOk, m);
+  markPrecise(env, regno);
 }
 
 function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
@@ -156,7 +158,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(env, regno, reg, arg, meta);
     checkArgRegOff(regno, reg, arg, fn.releasesArg === i);
-  }
+  } else markPrecise(env, regno);
   if (fn.releasesArg === i && reg.refObjId === 0 && !isNullScalar(reg)) reject('EINVAL', `R${regno} must be referenced when passed to release function`);
   if (reg.refObjId !== 0) meta.refObjId = reg.refObjId;
   switch (arg) {
@@ -203,6 +205,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
     case 'const_alloc_size_or_zero':
       if (!tnumIsConst(reg.s.varOff)) reject('EACCES', `R${regno} is not a known constant'`);
       meta.memSize = Number(reg.s.varOff.value);
+      markPrecise(env, regno);
       break;
     default: break;
   }
@@ -217,6 +220,9 @@ function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   else checkMapSide(fn, t);
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
 }
+
+/** BPF_FUNC_loop. */
+const BPF_FUNC_LOOP = 181;
 
 /** check_helper_call for `call id`. */
 export function checkHelperCall(env: Env, id: number): void {
@@ -241,6 +247,8 @@ export function checkHelperCall(env: Env, id: number): void {
     for (let b = 0; b < meta.rawAccess.size; b++) stackWriteFixed(env, frame, base + b, 1, undefined, undefined, () => {});
   }
   if (fn.releasesArg !== undefined && meta.refObjId !== 0) releaseReference(env, meta.refObjId);
+  // bpf_loop's iterations end by R1's value.
+  if (id === BPF_FUNC_LOOP) markPrecise(env, 1);
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
   switch (fn.ret) {
     case 'integer': rs[0] = SIZE_BOUNDED_RESULT.has(fn.id) && meta.msizeMax !== undefined ? sizeBoundedResult(meta.msizeMax) : unknownReg(); break;

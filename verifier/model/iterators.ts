@@ -12,7 +12,7 @@ import type { Btf, BtfType } from '../../elf/index.js';
 import { skipModifiers } from '../../elf/index.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { KfuncEntry } from '../tables/kfuncs.js';
-import { scalarsChanged } from './callbacks.js';
+import { widenImpreciseScalars } from './widen.js';
 import { type Env, regs } from './env.js';
 import { checkMemAccess } from './memory.js';
 import { notModelled, reject } from './outcome.js';
@@ -129,7 +129,8 @@ export function iterNextFork(env: Env, iter: IterArg, prev: VerifierState | unde
   if (it.state === 'active') {
     queued = cloneState(cur);
     setIter(queued, iter, (x) => ({ ...x, state: 'active', depth: x.depth + 1 }));
-    if (prev !== undefined && scalarsChanged(prev, queued)) notModelled('an iterator loop that changes scalars across iterations (widening needs precision marks)');
+    // widen_imprecise_scalars against the state kept at this call by the previous iteration.
+    if (prev !== undefined) widenImpreciseScalars(prev, queued);
     const r0 = queued.frames[queued.frames.length - 1]!.regs[0]!;
     r0.flags = { ...r0.flags, maybeNull: false };
   }

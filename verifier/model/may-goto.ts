@@ -1,20 +1,19 @@
 // may_goto (BPF_JCOND with BPF_MAY_GOTO): the verifier explores the jump first and queues the
 // fall-through, one may_goto_depth deeper, as another path. A loop guarded by may_goto converges
 // when the loop comes back to the instruction in a state equal to one still being explored there
-// with another depth (walk.ts's visit). The kernel widens the scalars that changed since that
-// state and are not precise (widen_imprecise_scalars); the model has no precision marks, so a
-// loop that changes scalars is not modelled.
+// with another depth (walk.ts's visit). The scalars that changed since the state kept there by the
+// previous iteration and are not precise are widened (widen.ts).
 
-import { scalarsChanged } from './callbacks.js';
 import { notModelled } from './outcome.js';
 import type { RegState } from './reg.js';
 import { cloneState, type VerifierState } from './state.js';
+import { widenImpreciseScalars } from './widen.js';
 
 /** The fall-through state of a may_goto, given the state kept there by an earlier iteration of this path (find_prev_entry). */
 export function mayGotoFallThrough(cur: VerifierState, prev: VerifierState | undefined): VerifierState {
   const queued = cloneState(cur);
   queued.mayGotoDepth = (cur.mayGotoDepth ?? 0) + 1;
-  if (prev !== undefined && scalarsChanged(prev, queued)) notModelled('a may_goto loop that changes scalars across iterations (widening needs precision marks)');
+  if (prev !== undefined) widenImpreciseScalars(prev, queued);
   return queued;
 }
 

@@ -3,6 +3,7 @@
 // and memory within their size, packet bytes within the verified range, the
 // stack with its slots — and the loaded register's value.
 
+import { markPrecise } from './precision.js';
 import { formatTnum, tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from '../scalar/tnum.js';
 import { truncateScalar } from '../scalar/alu.js';
 import { signExtend64 } from '../scalar/sext.js';
@@ -210,7 +211,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
         stackWriteFixed(env, frame, min, size, value, o.stImm, o.link ?? (() => {}));
       } else {
         const zero = (value !== undefined && value.type === 'scalar' && tnumIsConst(value.s.varOff) && value.s.varOff.value === 0n) || (value === undefined && o.stImm === 0);
-        stackWriteVar(frame, min, max, zero);
+        if (stackWriteVar(frame, min, max, zero) && o.valueRegno >= 0) markPrecise(env, o.valueRegno);
       }
       break;
     }

@@ -12,7 +12,7 @@ import { iterSlotsSafe } from './iterators.js';
 import { Byte, type FrameState, SLOT_BYTES, slotAt, type VerifierState } from './state.js';
 
 /** A bijection between the ids of the old state and the current one (check_ids). */
-class IdMap {
+export class IdMap {
   private fwd: Map<number, number> | undefined;
   private back: Map<number, number> | undefined;
   private tmp = -1;
@@ -43,7 +43,7 @@ const sameFlags = (a: RegState, b: RegState): boolean =>
   a.flags.maybeNull === b.flags.maybeNull && a.flags.rdonly === b.flags.rdonly && a.flags.ringbuf === b.flags.ringbuf
   && !a.flags.trusted === !b.flags.trusted && !a.flags.rcu === !b.flags.rcu && !a.flags.untrusted === !b.flags.untrusted;
 
-function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
+export function regsExact(o: RegState, c: RegState, ids: IdMap): boolean {
   return o.type === c.type && sameFlags(o, c) && o.off === c.off && scalarEqual(o.s, c.s) && o.map === c.map && o.range === c.range
     && o.memSize === c.memSize && o.frameno === c.frameno && o.btfName === c.btfName && o.subprog === c.subprog && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
@@ -117,6 +117,8 @@ export function statesEqual(old: VerifierState, cur: VerifierState, exact: boole
     const of = old.frames[f]!;
     const cf = cur.frames[f]!;
     if (of.callsite !== cf.callsite) return false;
+    // A state that has run more of a callback's iterations does not cover one that has run fewer (func_states_equal).
+    if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return false;
     for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
     if (!stackSafe(of, cf, ids, exact, allowUninitStack)) return false;
   }

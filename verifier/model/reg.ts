@@ -49,6 +49,8 @@ export interface RegState {
   btfName?: string;
   /** Function pointers (ld_imm64 of a subprogram): the subprogram's index. */
   subprog?: number;
+  /** A scalar whose exact value a check relied on (precision.ts); printed as `P`. */
+  precise?: boolean;
 }
 
 /** Packet pointer range markers: the pointer equals pkt_end, or is beyond it (the kernel's AT_PKT_END, BEYOND_PKT_END). */
@@ -104,6 +106,7 @@ export function cloneReg(r: RegState): RegState {
   const c: EveryRegField = {
     type: r.type, flags, off: r.off, s: cloneScalar(r.s), id: r.id,
     refObjId: r.refObjId, map: r.map, range: r.range, memSize: r.memSize, frameno: r.frameno, btfName: r.btfName, subprog: r.subprog,
+    precise: r.precise,
   };
   return c;
 }

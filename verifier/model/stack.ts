@@ -7,7 +7,8 @@ import type { Scalar } from '../scalar/scalar.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import { type Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
-import { cloneReg, constReg, isNullScalar, isSpillable, type RegState, unknownReg } from './reg.js';
+import { cloneReg, constReg, isNullScalar, isSpillable, notInit, type RegState, unknownReg } from './reg.js';
+import { noteStackAccess } from './precision.js';
 import { Byte, type FrameState, SLOT_BYTES, slotAt, type StackSlot } from './state.js';
 
 const slotOf = (off: number): { spi: number; idx: number } => {
@@ -73,16 +74,19 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
     if (fits) link(value);
     saveRegister(frame, spi, value, size);
     if (!fits) frame.stack[spi] = { ...frame.stack[spi]!, spilled: { ...frame.stack[spi]!.spilled!, id: 0 } };
+    noteStackAccess(env, frame.frameno, off);
     return;
   }
   if (value === undefined && aligned && stImm !== undefined) {
     saveRegister(frame, spi, constReg(BigInt.asUintN(64, BigInt(stImm))), size);
+    noteStackAccess(env, frame.frameno, off);
     return;
   }
   if (value !== undefined && isSpillable(value)) {
     if (size !== SLOT_BYTES) reject('EACCES', 'invalid size of register spill');
     if (foreign && value.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
     saveRegister(frame, spi, value, size);
+    noteStackAccess(env, frame.frameno, off);
     return;
   }
   const old = slotAt(frame, spi);
@@ -92,19 +96,32 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
   setSlot(frame, spi, { bytes });
 }
 
-/** A store at a variable offset covering [minOff, maxOff) (check_stack_write_var_off). */
-export function stackWriteVar(frame: FrameState, minOff: number, maxOff: number, writingZero: boolean): void {
+/**
+ * A store at a variable offset covering [minOff, maxOff) (check_stack_write_var_off). A spilled
+ * scalar 0 stays when zero is written; other spilled registers in range are forgotten (the bytes
+ * of the slot the store does not reach keep their spill mark over a register that is no longer
+ * there). Returns whether the store relied on writing zero (the kernel marks the value precise).
+ */
+export function stackWriteVar(frame: FrameState, minOff: number, maxOff: number, writingZero: boolean): boolean {
+  let zeroUsed = false;
   checkNoIter(frame, minOff, maxOff, 'a variable-offset stack write');
   for (let i = minOff; i < maxOff; i++) {
     const { spi, idx } = slotOf(i);
     const old = slotAt(frame, spi);
-    if (isSpilledSlot(old)) notModelled('a variable-offset stack write over a spilled register');
+    const b = old.bytes[idx]!;
+    if (writingZero && b === Byte.Spill && isSpilledSlot(old) && old.spilled?.type === 'scalar'
+      && tnumIsConst(old.spilled.s.varOff) && old.spilled.s.varOff.value === 0n) {
+      zeroUsed = true;
+      continue;
+    }
     const bytes = [...old.bytes];
-    const b = bytes[idx]!;
+    if (writingZero && b === Byte.Zero) zeroUsed = true;
     bytes[idx] = writingZero && b === Byte.Zero ? Byte.Zero : Byte.Misc;
-    // Spilled registers in range are forgotten.
+    // The spilled register is gone: the slot's other spill bytes become misc data (scrub_spilled_slot).
+    if (old.spilled !== undefined) for (let k = 0; k < SLOT_BYTES; k++) if (bytes[k] === Byte.Spill) bytes[k] = Byte.Misc;
     setSlot(frame, spi, { bytes });
   }
+  return zeroUsed;
 }
 
 /** Bytes [minOff, maxOff) all zero: the read gives 0, otherwise an unknown scalar (mark_reg_stack_read). */
@@ -134,6 +151,7 @@ export function stackReadFixed(env: Env, frame: FrameState, off: number, size: n
       if (size <= spillSize && off % SLOT_BYTES === 0) {
         const r = cloneReg(reg);
         if (regWidth(reg) > size * 8) r.id = 0;
+        noteStackAccess(env, frame.frameno, off);
         return r;
       }
       let spills = 0;
@@ -146,10 +164,11 @@ export function stackReadFixed(env: Env, frame: FrameState, off: number, size: n
         if (b === Byte.Invalid && privileged) continue;
         reject('EACCES', `invalid read from stack off ${off}+${i} size ${size}`);
       }
-      if (spills === size && tnumIsConst(reg.s.varOff) && reg.s.varOff.value === 0n) return constReg(0n);
+      if (spills === size && tnumIsConst(reg.s.varOff) && reg.s.varOff.value === 0n) { noteStackAccess(env, frame.frameno, off); return constReg(0n); }
       if (zeros === size) return constReg(0n);
       return unknownReg();
     }
+    noteStackAccess(env, frame.frameno, off);
     if (toRegister) return cloneReg(reg);
     if (reg.type !== 'scalar' && !privileged) reject('EACCES', `leaking pointer from stack off ${off}`);
     return undefined;

@@ -1,6 +1,6 @@
 // One frame of a verifier state as the kernel's log prints it (print_verifier_state with
 // print_all, print_reg_state in kernel/bpf/log.c): ` R0=0 R1=ctx() R10=fp0 fp-8=mmmmmmmm`.
-// The model keeps no precision or liveness marks, so no `P` prefix is printed.
+// Precise scalars print with a `P` (precision.ts); the model keeps no liveness marks.
 
 import { formatScalarRanges, formatSigned, formatUnsigned } from '../scalar/format.js';
 import { formatTnum, tnumIsConst, tnumIsUnknown } from '../scalar/tnum.js';
@@ -11,8 +11,9 @@ const slotChar: Record<Byte, string> = { [Byte.Invalid]: '?', [Byte.Spill]: 'r',
 
 /** print_reg_state: a register of frame `frameno`. */
 export function formatRegState(r: RegState, frameno: number): string {
-  if (r.type === 'scalar' && tnumIsConst(r.s.varOff)) return formatSigned(r.s.varOff.value);
-  let out = regStr(r);
+  const p = r.type === 'scalar' && r.precise === true ? 'P' : '';
+  if (r.type === 'scalar' && tnumIsConst(r.s.varOff)) return p + formatSigned(r.s.varOff.value);
+  let out = p + regStr(r);
   if (r.type === 'stack') {
     if (r.frameno !== frameno) out += `[${r.frameno}]`;
     if (tnumIsConst(r.s.varOff)) return `${out}${formatSigned(BigInt.asIntN(64, r.s.varOff.value) + BigInt(r.off))}`;

@@ -2,6 +2,7 @@
 // frame, and the references the path holds. Stack slots are immutable objects
 // replaced on write, so that copying a state at a branch is cheap.
 
+import type { HistEntry } from './precision.js';
 import { cloneReg, notInit, pointerReg, type RegState } from './reg.js';
 
 /** MAX_BPF_STACK: bytes of stack per frame. */
@@ -72,6 +73,12 @@ export interface VerifierState {
   activeRcuLock?: boolean;
   /** may_goto instructions passed on this path through their fall-through (the kernel's may_goto_depth). */
   mayGotoDepth?: number;
+  /** Precision backtracking (precision.ts): the checkpoint this state continues from, the instruction it started at, the last one processed before it, and the path's history. */
+  parent?: VerifierState;
+  firstIdx?: number;
+  lastIdx?: number;
+  hist?: HistEntry;
+  histLen?: number;
 }
 
 export function initialState(): VerifierState {

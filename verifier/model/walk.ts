@@ -25,6 +25,7 @@ import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
+import { longHistory, markPrecise, noteStep, type PrecisionContext, propagatePrecision, startSegment } from './precision.js';
 import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
@@ -65,6 +66,8 @@ interface Path {
   state: VerifierState;
   insn: number;
   parent: Checkpoint | undefined;
+  /** The instruction processed before `insn` on this path (env->prev_insn_idx). */
+  prev: number;
 }
 
 /** Prune points: conditional jumps and their targets, targets of `goto` and of calls, and the instruction after each call (the kernel's check_cfg marks). */
@@ -216,9 +219,10 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   let maxPerInsn = 0;
   const trace: string[] = [];
   const pending: Path[] = [];
-  let cur: Path = { state: initialState(), insn: 0, parent: undefined };
+  let cur: Path = { state: initialState(), insn: 0, parent: undefined, prev: -1 };
+  const precision: PrecisionContext = { insns, step: 0 };
   const env: Env = {
-    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(),
+    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
   };
   // The deepest stack each subprogram used, and the calls each one makes, for the combined check.
   const subprogOf = (slot: number): number => {
@@ -271,7 +275,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       env.note(validating);
       env.insnIdx = input.subprograms[i]!;
       const state = globalEntryState(env, fn, i);
-      return { state, insn: input.subprograms[i]!, parent: undefined };
+      return { state, insn: input.subprograms[i]!, parent: undefined, prev: -1 };
     }
   };
 
@@ -286,6 +290,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return true;
   };
 
+  /** A pruned path: what is precise in the state that covers it must be precise on its path too. */
+  const prunedBy = (idx: number, old: VerifierState): void => {
+    noteStep(env, idx, cur.prev);
+    propagatePrecision(env, old);
+  };
+
   let lastProcessed = -1;
   /** is_state_visited: true when the current path is pruned. */
   const visit = (idx: number): boolean => {
@@ -294,19 +304,20 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     // may_goto instructions are forced checkpoints too (mark_force_checkpoint).
     const atIterNext = iterNext.size > 0 && iterNext.has(idx);
     const force = callsCallback(insns[idx]) || mayGoto || atIterNext;
-    let add = force;
+    const forceNew = force || longHistory(cur.state);
+    let add = forceNew;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
     for (let k = 0; k < list.length; k++) {
       const sl = list[k]!;
       let hit = false;
       if (sl.branches > 0) {
-        // The kernel compares RANGE_WITHIN here; identical states are a stricter test.
+        // The kernel compares RANGE_WITHIN at loop heads: the model's inexact comparison (it has no precision skip).
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, false))) { sl.hits++; return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, false, input.options.privileged))) { sl.hits++; prunedBy(idx, sl.state); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
-        } else if (force && statesEqual(sl.state, cur.state, true)) { sl.hits++; return true; }
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, false, input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, false, input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
@@ -314,16 +325,17 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           const top = cur.state.frames.length - 1;
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
-        if (!force && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
+        if (!forceNew && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
       } else if (statesEqual(sl.state, cur.state, false, input.options.privileged)) {
         hit = true;
       }
-      if (hit) { sl.hits++; return true; }
+      if (hit) { sl.hits++; prunedBy(idx, sl.state); return true; }
       if (add) sl.misses++;
       if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
     }
     if (!add) return false;
     const cp: Checkpoint = { insn: idx, state: cloneState(cur.state), branches: 1, parent: cur.parent, hits: 0, misses: 0 };
+    startSegment(cur.state, cp.state, idx);
     list.unshift(cp);
     explored.set(idx, list);
     cur.parent = cp;
@@ -345,14 +357,17 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   /** prepare_func_exit: back to the caller (after the call) or, from a callback, to the call itself. */
   const leaveFrame = (): number => {
     noteStack(cur.state);
-    if (cur.state.frames[cur.state.frames.length - 1]!.callback !== undefined) return exitCallback(cur.state, (s, at) => findPrevEntry(s, at));
+    const top = cur.state.frames[cur.state.frames.length - 1]!;
+    // The callback's R0 range is relied on.
+    if (top.callback !== undefined && top.regs[0]!.type === 'scalar') markPrecise(env, 0);
+    if (top.callback !== undefined) return exitCallback(cur.state, (s, at) => findPrevEntry(s, at));
     return exitSubprogram(cur.state);
   };
 
   /** An instruction that may also leave the subprogram: the path going on is queued, this one returns `r0`. */
   const exitEarly = (idx: number, r0: RegState): number => {
     if (cur.parent !== undefined) cur.parent.branches++;
-    pending.push({ state: cloneState(cur.state), insn: idx + 1, parent: cur.parent });
+    pending.push({ state: cloneState(cur.state), insn: idx + 1, parent: cur.parent, prev: idx });
     if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
     regs(env)[0] = r0;
     return leaveFrame();
@@ -366,6 +381,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       const idx = cur.insn;
       env.insnIdx = idx;
       if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
+      precision.step = processed;
+      cur.state.lastIdx = cur.prev;
       if (prune[idx] === 1 && visit(idx)) {
         noteStack(cur.state);
         if (!finishPath()) break;
@@ -374,6 +391,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       lastProcessed = idx;
       // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
       if (capBpfOnly && insns[idx] !== undefined) guardCapBpfInsn(env, insns[idx]);
+      noteStep(env, idx, cur.prev);
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
       const insn = insns[idx];
@@ -421,7 +439,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (out.kind === 'jump') next = idx + insn.offset + 1;
           else if (out.kind === 'both') {
             if (cur.parent !== undefined) cur.parent.branches++;
-            pending.push({ state: out.jumpState, insn: idx + insn.offset + 1, parent: cur.parent });
+            pending.push({ state: out.jumpState, insn: idx + insn.offset + 1, parent: cur.parent, prev: idx });
             if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
           }
           break;
@@ -455,7 +473,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             if (active !== undefined) {
               // The drained path goes on; the active iteration is explored after it (process_iter_next_call).
               if (cur.parent !== undefined) cur.parent.branches++;
-              pending.push({ state: active, insn: idx + 1, parent: cur.parent });
+              pending.push({ state: active, insn: idx + 1, parent: cur.parent, prev: idx });
               if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
             }
             break;
@@ -467,7 +485,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             const cb = callbackEntry(env, before, insn.imm, idx, (sub) => input.subprograms[sub]!, insns);
             if (cb !== undefined) {
               if (cur.parent !== undefined) cur.parent.branches++;
-              pending.push({ state: cb.state, insn: cb.insn, parent: cur.parent });
+              pending.push({ state: cb.state, insn: cb.insn, parent: cur.parent, prev: idx });
               if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
             }
             break;
@@ -493,7 +511,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           const same = (o: VerifierState): boolean => o.frames.length === cur.state.frames.length && o.frames.every((f, i) => f.callsite === cur.state.frames[i]!.callsite);
           const prev = explored.get(idx)?.find((cp) => cp !== cur.parent && cp.branches > 0 && same(cp.state))?.state;
           if (cur.parent !== undefined) cur.parent.branches++;
-          pending.push({ state: mayGotoFallThrough(cur.state, prev), insn: idx + 1, parent: cur.parent });
+          pending.push({ state: mayGotoFallThrough(cur.state, prev), insn: idx + 1, parent: cur.parent, prev: idx });
           if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
           next = idx + insn.offset + 1;
           break;
@@ -506,6 +524,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           break;
       }
       cur.insn = next;
+      cur.prev = idx;
     }
     checkStack();
     checkKfuncsEliminated();
