@@ -3,6 +3,7 @@
 // program the kernel struct and the member index its struct_ops map puts it in.
 
 import type { BpfObject, BpfProgram } from '../elf/index.js';
+import { TsbpfError } from '../isa/index.js';
 import { kernelBtf } from './kernel-btf.js';
 import { programSetup } from './program-setup.js';
 import { planStructOps } from './struct-ops.js';
@@ -25,8 +26,9 @@ export function attachTargets(object: BpfObject, btfPath: string | undefined): M
       for (const plan of planStructOps(object.structOps, object.btf, kernelBtf(btfPath))) {
         for (const slot of plan.slots) out.set(slot.program, { btfId: plan.structTypeId, expectedAttachType: slot.memberIndex });
       }
-    } catch {
+    } catch (e) {
       // A struct_ops map this kernel cannot take: its programs get no target.
+      if (!(e instanceof TsbpfError)) throw e;
     }
   }
   for (const p of object.programs) {
@@ -41,7 +43,9 @@ function sectionTarget(p: BpfProgram, btfPath: string | undefined): number | und
   if (p.programType === undefined) return undefined;
   try {
     return programSetup(p, btfPath).attachBtfId;
-  } catch {
+  } catch (e) {
+    // A target this kernel's BTF lacks (the load would fail before the verifier).
+    if (!(e instanceof TsbpfError)) throw e;
     return undefined;
   }
 }

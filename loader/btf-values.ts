@@ -3,7 +3,7 @@
 // strings (up to the first NUL), other arrays arrays, structs/unions objects by member name,
 // enums numbers. encodeBtfValue is the inverse (missing members and elements are zero).
 
-import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, isModifier, MAX_RESOLVE_DEPTH, skipModifiers } from '../elf/index.js';
+import { type Btf, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, isModifier, MAX_RESOLVE_DEPTH, QUALIFIER_KINDS, skipModifiers } from '../elf/index.js';
 import { ByteRangeError, ByteReader, ByteWriter, TsbpfError } from '../isa/index.js';
 
 export type BtfJsValue = number | bigint | boolean | string | BtfJsValue[] | { [member: string]: BtfJsValue };
@@ -26,9 +26,8 @@ function resolve(btf: Btf, id: number): number {
  * const/volatile, not past a typedef) is a 1-byte INT named `char` or encoded CHAR; `u8`,
  * `__u8`, `unsigned char` and `signed char` arrays are bytes (an IPv4 address is not text).
  */
-const QUALIFIERS: ReadonlySet<string> = new Set(['CONST', 'VOLATILE', 'RESTRICT', 'TYPE_TAG']);
 export function isChar(btf: Btf, id: number): boolean {
-  const t = btf.type(skipModifiers((i) => btf.type(i), id, QUALIFIERS));
+  const t = btf.type(skipModifiers((i) => btf.type(i), id, QUALIFIER_KINDS));
   return t?.kind === 'INT' && t.size === 1 && (t.name === 'char' || (t.encoding & BTF_INT_CHAR) !== 0);
 }
 

@@ -157,23 +157,22 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       const info = programSetup(entry, options.btfPath);
       const ops = structOps.programs.get(entry.name);
       if (ops !== undefined) { info.attachBtfId = ops.plan.structTypeId; info.attachType = ops.memberIndex; }
+      // expected_attach_type and attach_btf_id, as the load and the preverifier both get them.
+      const target = {
+        ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
+        ...(info.attachBtfId === undefined ? {} : { attachBtfId: info.attachBtfId }),
+      };
       const preverifier = preverifierFor(options.preverify);
       const candidate: PreverifyProgram | undefined = preverifier === undefined ? undefined : {
         name: entry.name, section: entry.section, type: entry.programType?.type ?? '', insns: linked.insns, license: object.license,
         maps: preparedMaps(object, maps),
-        attach: {
-          ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
-          ...(info.attachBtfId === undefined ? {} : { attachBtfId: info.attachBtfId }),
-          sleepable: (info.flags & ProgFlag.SLEEPABLE) !== 0,
-        },
+        attach: { ...target, sleepable: (info.flags & ProgFlag.SLEEPABLE) !== 0 },
       };
       const predicted = preverifier === undefined || candidate === undefined || candidate.type === '' ? undefined : runPreverifier(preverifier, candidate, log);
       const loaded = loadComparing(candidate, predicted, options.mismatchDir, log, () => loadProgram({
-        name: entry.name, section: entry.section, type: info.type, insns: linked.insns, license: object.license,
-        ...(info.attachType === undefined ? {} : { expectedAttachType: info.attachType }),
+        name: entry.name, section: entry.section, type: info.type, insns: linked.insns, license: object.license, ...target,
         flags: info.flags, kernVersion: object.kernelVersion ?? 0,
         ...(btfFd === undefined ? {} : { btfFd: btfFd.fd, funcInfo: linked.funcInfo, lineInfo: linked.lineInfo }),
-        ...(info.attachBtfId === undefined ? {} : { attachBtfId: info.attachBtfId }),
         logLevel: options.logLevel ?? 0,
         sourceLine: (rec: LineInfoRecord) => sourceLineText(object, rec),
       }));

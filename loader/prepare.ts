@@ -2,10 +2,11 @@
 // relocated against a BTF file, subprograms linked, and every map, data section and .kconfig named
 // by a stand-in fd, described so that a model of the verifier can stand in for the kernel.
 
-import { type BpfObject, type Btf, readObject } from '../elf/index.js';
+import { type BpfObject, type Btf, readElf, readObject } from '../elf/index.js';
 import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './core/index.js';
 import { type AttachTarget, attachTargets } from './attach-target.js';
 import { btfKernelRefusal } from './btf-kernel-refusal.js';
+import { hiddenSubprograms } from './hidden-linkage.js';
 import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
 import { internalMapName } from './internal-map-name.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
@@ -71,9 +72,15 @@ export interface PrepareOptions {
 
 const targets = new Map<string, CoreTarget>();
 
+/** A map definition's shape, with the kernel's defaults for what the object leaves out. */
+function shapeOf(d: { readonly type?: number; readonly keySize?: number; readonly valueSize?: number; readonly maxEntries?: number; readonly flags?: number }) {
+  return { type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0 };
+}
+
 /** Prepares the object's entry programs; throws the loader's typed errors on what cannot be prepared. */
 export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions = {}): PreparedProgram[] {
-  let object: BpfObject = readObject(bytes);
+  const elf = readElf(bytes);
+  let object: BpfObject = readObject(bytes, elf);
   if (object.programs.some((p) => p.instructions.some((i) => i.coreRelocations !== undefined))) {
     const key = options.btfPath ?? '';
     let target = targets.get(key);
@@ -86,8 +93,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
   // BTF the kernel would refuse is dropped by the loader (as libbpf): no func_info, maps without BTF.
   const btf = object.btf !== undefined && btfKernelRefusal(object.btf) === undefined ? object.btf : undefined;
   const starts = sectionStarts(object);
-  // As hiddenSubprograms finds them in the ELF symbols (the loader's markHiddenSubprogramsStatic).
-  const staticFunctions = object.programs.filter((p) => p.subprogram && (p.visibility === 1 || p.visibility === 2)).map((p) => p.name);
+  // The functions the loader marks static in the BTF it loads (markHiddenSubprogramsStatic).
+  const staticFunctions = hiddenSubprograms(elf);
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
   const kfuncIds = kfuncResolver(object, options.btfPath);
@@ -111,9 +118,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
       mapFd: (n) => {
         const d = object.maps.find((m) => m.name === n);
         const fields = d?.valueType === undefined || btf === undefined ? {} : { valueFieldsKnown: true, ...mapValueFields(btf, d.valueType) };
-        const i = d?.inner;
-        const inner = i === undefined ? {} : { inner: { type: i.type ?? 0, keySize: i.keySize ?? 0, valueSize: i.valueSize ?? 0, maxEntries: i.maxEntries ?? 0, flags: i.flags ?? 0 } };
-        return d === undefined ? undefined : fdOf(n, { name: n, type: d.type ?? 0, keySize: d.keySize ?? 0, valueSize: d.valueSize ?? 0, maxEntries: d.maxEntries ?? 0, flags: d.flags ?? 0, ...fields, ...inner });
+        const inner = d?.inner === undefined ? {} : { inner: shapeOf(d.inner) };
+        return d === undefined ? undefined : fdOf(n, { name: n, ...shapeOf(d), ...fields, ...inner });
       },
       dataMapFd: (s) => {
         const g = object.globals.find((x) => x.name === s);

@@ -111,8 +111,6 @@ export function sourceAt(program: Pick<PreparedProgram, 'lineInfo' | 'lineSource
   return file === '' ? null : { file, line: best.lineCol >>> 10, column: best.lineCol & 0x3ff };
 }
 
-const attachTypeNumbers = new Map<string, number>();
-
 /** The program's attach as BPF_PROG_LOAD would get it: its section's attach type, or its struct_ops member, and its BTF target. */
 function attachOf(p: PreparedProgram): VerifyAttach {
   const expected = p.attachTarget?.expectedAttachType ?? (p.attachType === undefined ? undefined : attachTypeNumberOf(p.attachType));
@@ -123,15 +121,13 @@ function attachOf(p: PreparedProgram): VerifyAttach {
   };
 }
 
+/** The attach type's number in the target kernel's enum (cached there); undefined when it has none. */
 function attachTypeNumberOf(name: string): number | undefined {
-  if (!attachTypeNumbers.has(name)) {
-    try {
-      attachTypeNumbers.set(name, attachTypeNumber(name));
-    } catch {
-      return undefined;
-    }
+  try {
+    return attachTypeNumber(name);
+  } catch {
+    return undefined;
   }
-  return attachTypeNumbers.get(name);
 }
 
 /** Verifies every entry program of an object (or those named in `options.programs`). */

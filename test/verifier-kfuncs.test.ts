@@ -35,7 +35,7 @@ describe('kfunc table', () => {
 
   it.skipIf(!canLoad)('says where each kfunc is available, as the live kernel does', () => {
     const btf = kernelBtf();
-    // Tracing programs are probed as tp_btf programs (fentry loads are refused on some machines).
+    // Tracing programs are probed as task iterators (fentry loads are refused on some machines).
     const refused: string[] = [];
     const expected: string[] = [];
     for (const name of Object.keys(KFUNCS)) {

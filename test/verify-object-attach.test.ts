@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { lastLogLine, LoadError, loadObject } from '../loader/index.js';
 import { sys } from '../src/internal.js';
 import { verifyObject } from '../src/verify-object.js';
-import { isRoot } from './support/references.js';
+import { requireRoot } from './support/references.js';
 
 const OBJ = join(import.meta.dirname, '../fixtures/obj');
 const OBJECTS = ['core_btf_direct.bpf.o', 'struct_ops_tcp_cc.bpf.o'];
@@ -24,7 +24,7 @@ function kernelVerdict(path: string, program: string): { verdict: string; errno:
   }
 }
 
-describe.skipIf(!isRoot())('verifyObject of programs attached through BTF', () => {
+describe.skipIf(!requireRoot())('verifyObject of programs attached through BTF', () => {
   for (const file of OBJECTS) {
     it(file, () => {
       const path = join(OBJ, file);

@@ -59,7 +59,8 @@ function mapLookup(maps: VerifyOptions['maps']): (fd: number) => MapInfo | undef
 
 export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}): VerifyResult {
   const capBpfOnly = options.capBpfOnly === true && (options.privileged ?? true);
-  if (capBpfOnly && progTypeNeedsMoreThanCapBpf(resolveOptions(options).progType)) return { verdict: 'reject', errno: 'EPERM', log: [], assumptions: [] };
+  const resolved = resolveOptions(options);
+  if (capBpfOnly && progTypeNeedsMoreThanCapBpf(resolved.progType)) return { verdict: 'reject', errno: 'EPERM', log: [], assumptions: [] };
   const map = mapLookup(options.maps);
   const environment = {
     ...options.environment,
@@ -73,7 +74,6 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
       ...(structure.insnIndex === undefined ? {} : { insnIndex: structure.insnIndex }),
     };
   }
-  const resolved = resolveOptions(options);
   if (!resolved.privileged) {
     return { verdict: 'unknown', notModelled: 'unprivileged loads', log: [], assumptions: structure.assumptions };
   }

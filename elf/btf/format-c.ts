@@ -10,7 +10,8 @@
 import { TextBuffer } from '../../isa/index.js';
 import type { Btf } from './btf.js';
 import { BtfError } from './errors.js';
-import { forEachField } from './fields.js';
+import { forEachField, infoKind, infoVlen } from './fields.js';
+import { BTF_KIND } from './kinds.js';
 import { appendInt } from './listing-bytes.js';
 import { NameCounts } from './name-counts.js';
 import { recordView } from './record-view.js';
@@ -33,11 +34,7 @@ const FOOTER = `#ifndef BPF_NO_PRESERVE_ACCESS_INDEX
 const enum Order { None = 0, Busy = 1, Done = 2 }
 const enum Emit { None = 0, Busy = 1, Done = 2 }
 
-/** Kind numbers (BTF_KIND). */
-const enum K {
-  INT = 1, PTR = 2, ARRAY = 3, STRUCT = 4, UNION = 5, ENUM = 6, FWD = 7, TYPEDEF = 8, VOLATILE = 9, CONST = 10,
-  RESTRICT = 11, FUNC = 12, FUNC_PROTO = 13, VAR = 14, DATASEC = 15, FLOAT = 16, DECL_TAG = 17, TYPE_TAG = 18, ENUM64 = 19,
-}
+const K = BTF_KIND;
 
 /** Reference chains longer than this are loops in a malformed graph. */
 const MAX_DEPTH = 256;
@@ -52,7 +49,7 @@ const NL = 0x0a;
 const ASCII = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const GNUC_VA_LIST = ASCII('__gnuc_va_list');
 const BUILTIN_VA_LIST = ASCII('__builtin_va_list');
-const LONG_NAMES = ['long int', 'long unsigned int', 'long', 'unsigned long'].map(ASCII);
+const LONG_NAMES = ['long int', 'long unsigned int', 'long', 'unsigned long'];
 
 class CWriter {
   /**
@@ -128,12 +125,12 @@ class CWriter {
   /** Kind number of a type; -1 for void and ids beyond the graph. */
   private kind(id: number): number {
     if (id === 0 || id > this.lastId) return -1;
-    return (this.words[this.rec[id]! + 1]! >>> 24) & 0x7f;
+    return infoKind(this.words[this.rec[id]! + 1]!);
   }
 
   /** The size/type word of a record. */
   private st(id: number): number { return this.words[this.rec[id]! + 2]!; }
-  private vlen(id: number): number { return this.words[this.rec[id]! + 1]! & 0xffffff; }
+  private vlen(id: number): number { return infoVlen(this.words[this.rec[id]! + 1]!); }
   private kindFlag(id: number): boolean { return this.words[this.rec[id]! + 1]! >>> 31 === 1; }
   private nameOff(id: number): number { return this.words[this.rec[id]!]!; }
   private named(id: number): boolean { return this.str[this.words[this.rec[id]!]!] !== 0; }
@@ -146,8 +143,7 @@ class CWriter {
   /** The size of the first `long` INT of 4 or 8 bytes (libbpf's guess of the pointer size); 8 when none. */
   private guessPointerSize(): number {
     for (const name of LONG_NAMES) {
-      for (let id = 1; id <= this.lastId; id++) {
-        if (this.kind(id) !== K.INT || !this.nameIs(this.nameOff(id), name)) continue;
+      for (const id of this.btf.findByName(name, 'INT')) {
         const size = this.st(id);
         if (size === 4 || size === 8) return size;
       }
@@ -350,12 +346,7 @@ class CWriter {
     for (let b = str[end]!; b !== 0 && b < 0x80; b = str[++end]!);
     const out = this.out;
     if (str[end] === 0) {
-      // Names are short: a loop beats a subarray (an object per name) and set().
-      out.reserve(end - off);
-      const buf = out.buf;
-      let len = out.len;
-      for (let i = off; i < end; i++) buf[len++] = str[i]!;
-      out.len = len;
+      out.asciiBytes(str, off, end);
     } else {
       out.text(this.btf.string(off));
     }

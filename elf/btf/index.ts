@@ -6,7 +6,7 @@ export { BTF_KIND, BTF_INT_BOOL, BTF_INT_CHAR, BTF_INT_SIGNED, BTF_MAGIC, type B
 export { Btf, type BtfLayoutEntry, type BtfOptions } from './btf.js';
 export { BtfStringTable, StringTableBuilder } from './strings.js';
 export {
-  type BtfModifierKind, type BtfTypeLookup, isModifier, MAX_RESOLVE_DEPTH, MODIFIER_KINDS, resolveTypeSize, skipModifiers,
+  type BtfModifierKind, type BtfTypeLookup, isModifier, MAX_RESOLVE_DEPTH, MODIFIER_KINDS, QUALIFIER_KINDS, resolveTypeSize, skipModifiers,
 } from './type-size.js';
 export { btfByteOrder, type BtfValidation, decodeBtf, type DecodeBtfOptions, validateBtf } from './decode.js';
 export { encodeBtf, type EncodeBtfOptions } from './encode.js';

@@ -46,14 +46,9 @@ export function appendName(out: TextBuffer, btf: Btf, off: number, style: NameSt
     }
     if (plain) {
       if (end === from) { out.text(style === NameStyle.Json ? '"(anon)"' : '(anon)'); return; }
-      out.reserve(end - from + 2);
-      const buf = out.buf;
-      let len = out.len;
-      if (style === NameStyle.Json) buf[len++] = QUOTE;
-      // Names are short: a loop beats a subarray (an object per name, 400,000 for vmlinux) and set().
-      for (let i = from; i < end; i++) buf[len++] = bytes[i]!;
-      if (style === NameStyle.Json) buf[len++] = QUOTE;
-      out.len = len;
+      if (style === NameStyle.Json) out.char(QUOTE);
+      out.asciiBytes(bytes, from, end);
+      if (style === NameStyle.Json) out.char(QUOTE);
       return;
     }
   }

@@ -7,9 +7,12 @@ export class NameCounts {
   private slots: Int32Array;
   private used = 0;
 
-  /** `str`: the string sections, indexed by global string offset (record-view.ts). */
-  constructor(private readonly str: Uint8Array) {
-    this.slots = new Int32Array(2 * 4096);
+  /**
+   * `str`: the string sections, indexed by global string offset (record-view.ts); `capacity`: the
+   * table's first number of slots, a power of two (it doubles when half full).
+   */
+  constructor(private readonly str: Uint8Array, capacity = 4096) {
+    this.slots = new Int32Array(2 * capacity);
   }
 
   /** Counts one more use of the NUL-terminated name at `off`; returns its count (1 the first time). */

@@ -13,6 +13,8 @@ export const MAX_RESOLVE_DEPTH = 32;
 /** The kinds that only qualify or rename the type they refer to. */
 export type BtfModifierKind = 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT' | 'TYPE_TAG';
 export const MODIFIER_KINDS: ReadonlySet<BtfModifierKind> = new Set(['TYPEDEF', 'VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
+/** The modifiers that only qualify (every modifier but a typedef, which names a type). */
+export const QUALIFIER_KINDS: ReadonlySet<BtfModifierKind> = new Set(['VOLATILE', 'CONST', 'RESTRICT', 'TYPE_TAG']);
 
 /** True for a typedef, const, volatile, restrict or type_tag record. */
 export const isModifier = (t: BtfType | undefined): t is Extract<BtfType, { kind: BtfModifierKind }> =>

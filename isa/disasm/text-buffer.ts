@@ -65,6 +65,16 @@ export class TextBuffer {
     this.len = len;
   }
 
+  /** Appends the bytes src[from, end), all ASCII (names copied from a string table). */
+  asciiBytes(src: Uint8Array, from: number, end: number): void {
+    if (this.len + end - from > this.buf.length) this.grow(end - from);
+    // Names are short: a loop beats a subarray (an object per name) and set().
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = from; i < end; i++) buf[len++] = src[i]!;
+    this.len = len;
+  }
+
   /** Appends one ASCII character by code. */
   char(c: number): void {
     if (this.len + 1 > this.buf.length) this.grow(1);

@@ -145,7 +145,7 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     if (type === undefined || type.kind !== 'struct') throw new CompileError('structOps takes a kernel struct (an interface from tsbpf btf gen-ts --lang) as its type argument', locOf(ts, sf, file, ops.type));
     const init: Record<string, unknown> = {};
     for (const [member, prog] of ops.programs) init[member] = programs[prog];
-    for (const [member, v] of ops.values) init[member] = typeof v === 'bigint' && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+    for (const [member, v] of ops.values) init[member] = v;
     maps[name] = structOps(type as StructType, init as never, { link: ops.link });
   }
   return defineObject({ license: m.license, maps, globals, programs });

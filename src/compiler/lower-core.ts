@@ -269,7 +269,10 @@ export function kernelAssign(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpre
   }
   const last = cp.steps[cp.steps.length - 1]!;
   const type = intOf(cp.result);
-  const size = resolve(cp.result).size as Size;
+  const width = resolve(cp.result).size;
+  // Without the type check (compileSource) a struct or array member could get here.
+  if (width !== 1 && width !== 2 && width !== 4 && width !== 8) return L.fail(e.name, `'${name}' is not an integer member: the language writes only the integer members of a kernel struct`);
+  const size: Size = width;
   const off = last.values.field_byte_offset;
   let cur: (Val & { k: 'reg' }) | undefined;
   const read = (): Val & { k: 'reg' } => {

@@ -144,7 +144,7 @@ export function assignCopy(L: Lowering, target: TS.Expression, src: Mem, n: TS.N
   return { k: 'const', type: S64, c: 0n };
 }
 
-/** dst = src, byte for byte, in the widest accesses both addresses' alignments allow (as clang's memcpy). */
+/** dst = src, byte for byte, in the widest accesses both addresses' alignments allow. */
 export function copy(L: Lowering, dst: Mem, src: Mem, n: TS.Node): void {
   const size = dst.ty.size;
   const align = Math.min(memAlign(dst), memAlign(src), 8);

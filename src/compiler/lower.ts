@@ -8,10 +8,11 @@ import { isGplCompatible } from '../../verifier/index.js';
 import type TS from 'typescript';
 import type { JumpOp } from '../../isa/index.js';
 import type { SourceLocation } from '../dsl/index.js';
+import { NEGATED_JUMP } from '../dsl/program/jump-negation.js';
 import { CompileError } from './errors.js';
 import { BOOL, commonType, INT_TYPES, type IntType, isFreeConversion, parseInteger, S64, U32, U64, wrap } from './int-type.js';
 import { type IrFunction, type Located, type Op, type Operand, type Size, uses, type VReg } from './ir.js';
-import { intTypeOf, locOf, type MapDecl, type ModuleInfo, type ProgramDecl } from './module.js';
+import { intTypeOf, locOf, type ModuleInfo, type ProgramDecl } from './module.js';
 import { foldBinary, type BinaryOp } from './fold.js';
 import { dropStoreConversions, sinkStackAddresses } from './peephole.js';
 import { pruneUnreachable, removeDeadValues } from './prune.js';
@@ -51,9 +52,6 @@ const STACK_LIMIT = 512;
 
 const MIRROR: Record<JumpOp, JumpOp> = {
   jeq: 'jeq', jne: 'jne', jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge', jset: 'jset',
-};
-export const NEGATE: Record<JumpOp, JumpOp> = {
-  jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge', jsgt: 'jsle', jsle: 'jsgt', jsge: 'jslt', jslt: 'jsge', jset: 'jset',
 };
 
 export function lowerProgram(m: ModuleInfo, prog: ProgramDecl): IrFunction {
@@ -395,7 +393,8 @@ export class Lowering {
       const cmp = this.comparison(e);
       if (cmp !== undefined) {
         const { a, b, op: jop } = cmp;
-        const j = when ? jop : NEGATE[jop];
+        // Comparisons come from TypeScript's operators: never jset, which has no negation.
+        const j = when ? jop : NEGATED_JUMP[jop]!;
         if (a.k === 'const' && b.k === 'const') {
           if (evalJump(j, a.c, b.c)) this.emit({ op: 'jmp', target });
           return;

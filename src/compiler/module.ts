@@ -47,7 +47,7 @@ export interface StructOpsDecl {
   /** Member → the program's name (MAP_MEMBER). */
   readonly programs: ReadonlyMap<string, string>;
   /** Data members: integer or string literals. */
-  readonly values: ReadonlyMap<string, bigint | string>;
+  readonly values: ReadonlyMap<string, number | string>;
   readonly link: boolean;
   readonly loc: SourceLocation;
 }
@@ -261,7 +261,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
     const [init, opts] = call.arguments;
     if (init === undefined || !ts.isObjectLiteralExpression(init)) return fail(call, 'structOps takes an object of members: { init: (sk) => { … }, name: \'my_cc\' }');
     const progs = new Map<string, string>();
-    const values = new Map<string, bigint | string>();
+    const values = new Map<string, number | string>();
     for (const p of init.properties) {
       if (!ts.isPropertyAssignment(p) || !ts.isIdentifier(p.name)) return fail(p, 'a structOps member is name: program, integer or string');
       const member = p.name.text;
@@ -269,12 +269,12 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       if (ts.isArrowFunction(v) || ts.isFunctionExpression(v)) {
         const prog = `${name}_${member}`;
         progs.set(member, prog);
-        programs.push({ name: prog, kind: 'structOps', section: `struct_ops/${prog}`, body: v, loc: at(p), slot: { type, member } });
+        programs.push({ name: prog, kind: 'structOps', section: SECTION.structOps(prog), body: v, loc: at(p), slot: { type, member } });
       } else if (ts.isStringLiteral(v)) values.set(member, v.text);
       else {
         const n = literalArithmetic(v);
-        if (n === undefined) fail(v, 'a structOps data member is an integer or string literal');
-        values.set(member, BigInt(n!));
+        if (n === undefined || !Number.isInteger(n)) return fail(v, 'a structOps data member is an integer or string literal');
+        values.set(member, n);
       }
     }
     let link = false;

@@ -142,15 +142,18 @@ function resultInR0(f: IrFunction, v: VReg, start: number, end: number): boolean
  * operand's last use — no move at the exit, as clang computes a result in R0.
  */
 function returnedValues(f: IrFunction, iv: readonly ([number, number] | undefined)[]): Set<VReg> {
-  const readers = new Map<VReg, string[]>();
+  /** Whether every reader of a value is the exit. */
+  const onlyReturned = new Map<VReg, boolean>();
   const defs = new Map<VReg, number[]>();
   f.ops.forEach((o, i) => {
-    for (const u of uses(o)) readers.set(u, [...(readers.get(u) ?? []), o.op]);
+    for (const u of uses(o)) onlyReturned.set(u, (onlyReturned.get(u) ?? true) && o.op === 'ret');
     const d = def(o);
-    if (d !== undefined) defs.set(d, [...(defs.get(d) ?? []), i]);
+    if (d === undefined) return;
+    const at = defs.get(d);
+    if (at === undefined) defs.set(d, [i]); else at.push(i);
   });
   const out = new Set<VReg>();
-  const work = [...readers].filter(([, ops]) => ops.every((op) => op === 'ret')).map(([v]) => v);
+  const work = [...onlyReturned].filter(([, only]) => only).map(([v]) => v);
   while (work.length > 0) {
     const v = work.pop()!;
     const at = defs.get(v) ?? [];

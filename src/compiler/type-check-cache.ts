@@ -9,25 +9,36 @@
 // failing to write it is not an error. It lives next to the TypeScript code cache.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type TS from 'typescript';
-import { cacheDirectory } from './typescript-loader.js';
+import { cacheDirectory, writeCacheFile } from './typescript-loader.js';
 
-const MAGIC = 'tsbpf-type-check 1';
+// Bump when the record's form changes, or the rule for what a clean check is (typeCheck's
+// throwFirstError: no error-category diagnostic).
+const MAGIC = 'tsbpf-type-check 2';
 
 /** One question the compiler host answered: its kind, its path, the answer (text read as a hash). */
 type Question = readonly [kind: 'read' | 'exists' | 'dir' | 'list' | 'real', path: string, answer: string];
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** How each kind of answer is written down (a text read: its hash, not its text). */
+const encode = {
+  read: (t: string | undefined): string => (t === undefined ? '-' : sha256(t)),
+  exists: (r: boolean): string => (r ? '1' : '0'),
+  dir: (r: boolean): string => (r ? '1' : '0'),
+  list: (r: string[]): string => JSON.stringify(r),
+  real: (r: string): string => r,
+};
+
 function answer(host: TS.CompilerHost, kind: Question[0], path: string): string {
   switch (kind) {
-    case 'read': { const t = host.readFile(path); return t === undefined ? '-' : sha256(t); }
-    case 'exists': return host.fileExists(path) ? '1' : '0';
-    case 'dir': return host.directoryExists?.(path) === true ? '1' : '0';
-    case 'list': return JSON.stringify(host.getDirectories?.(path) ?? []);
-    case 'real': return host.realpath?.(path) ?? path;
+    case 'read': return encode.read(host.readFile(path));
+    case 'exists': return encode.exists(host.fileExists(path));
+    case 'dir': return encode.dir(host.directoryExists?.(path) === true);
+    case 'list': return encode.list(host.getDirectories?.(path) ?? []);
+    case 'real': return encode.real(host.realpath?.(path) ?? path);
   }
 }
 
@@ -39,15 +50,15 @@ export function recordQuestions(host: TS.CompilerHost): () => Question[] {
   const asked = new Map<string, Question>();
   const note = (kind: Question[0], path: string, a: string): void => { asked.set(`${kind}\0${path}`, [kind, path, a]); };
   const readFile = host.readFile.bind(host);
-  host.readFile = (p) => { const t = readFile(p); note('read', p, t === undefined ? '-' : sha256(t)); return t; };
+  host.readFile = (p) => { const t = readFile(p); note('read', p, encode.read(t)); return t; };
   const fileExists = host.fileExists.bind(host);
-  host.fileExists = (p) => { const r = fileExists(p); note('exists', p, r ? '1' : '0'); return r; };
+  host.fileExists = (p) => { const r = fileExists(p); note('exists', p, encode.exists(r)); return r; };
   const directoryExists = host.directoryExists?.bind(host);
-  if (directoryExists !== undefined) host.directoryExists = (p) => { const r = directoryExists(p); note('dir', p, r ? '1' : '0'); return r; };
+  if (directoryExists !== undefined) host.directoryExists = (p) => { const r = directoryExists(p); note('dir', p, encode.dir(r)); return r; };
   const getDirectories = host.getDirectories?.bind(host);
-  if (getDirectories !== undefined) host.getDirectories = (p) => { const r = getDirectories(p); note('list', p, JSON.stringify(r)); return r; };
+  if (getDirectories !== undefined) host.getDirectories = (p) => { const r = getDirectories(p); note('list', p, encode.list(r)); return r; };
   const realpath = host.realpath?.bind(host);
-  if (realpath !== undefined) host.realpath = (p) => { const r = realpath(p); note('real', p, r); return r; };
+  if (realpath !== undefined) host.realpath = (p) => { const r = realpath(p); note('real', p, encode.real(r)); return r; };
   return () => [...asked.values()];
 }
 
@@ -66,9 +77,10 @@ export function checkKey(ts: typeof TS, file: string, options: TS.CompilerOption
 
 /** True when a clean check under KEY was recorded and HOST answers every one of its questions the same. */
 export function cleanCheckRecorded(host: TS.CompilerHost, key: string): boolean {
-  let record: { key?: unknown; questions?: unknown; sum?: unknown };
+  let record: { key?: unknown; questions?: unknown };
+  // A torn or foreign file fails to parse or has another key (records are renamed into place whole).
   try { record = JSON.parse(readFileSync(recordFile(key), 'utf8')) as typeof record; } catch { return false; }
-  if (record.key !== key || !Array.isArray(record.questions) || record.sum !== sha256(JSON.stringify(record.questions))) return false;
+  if (record.key !== key || !Array.isArray(record.questions)) return false;
   const kinds = new Set(['read', 'exists', 'dir', 'list', 'real']);
   for (const q of record.questions as unknown[]) {
     if (!Array.isArray(q) || q.length !== 3 || !kinds.has(q[0]) || typeof q[1] !== 'string' || typeof q[2] !== 'string') return false;
@@ -80,15 +92,5 @@ export function cleanCheckRecorded(host: TS.CompilerHost, key: string): boolean 
 
 /** Records a clean check under KEY (atomically: a temporary file renamed over the old one). */
 export function recordCleanCheck(key: string, questions: readonly Question[]): void {
-  const file = recordFile(key);
-  const tmp = `${file}.${process.pid}.tmp`;
-  const list = [...questions];
-  try {
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(tmp, JSON.stringify({ key, questions: list, sum: sha256(JSON.stringify(list)) }));
-    renameSync(tmp, file);
-  } catch {
-    // A read-only home or a full disk: the next build checks again, nothing more.
-    try { rmSync(tmp, { force: true }); } catch { /* nothing to remove */ }
-  }
+  writeCacheFile(recordFile(key), JSON.stringify({ key, questions }));
 }

@@ -91,14 +91,22 @@ export function saveTypeScriptCache(): void {
   const p = pending;
   if (p === undefined) return;
   pending = undefined;
-  const tmp = `${p.file}.${process.pid}.tmp`;
+  const data = p.script.createCachedData();
+  writeCacheFile(p.file, Buffer.concat([Buffer.from(p.key), createHash('sha256').update(data).digest(), data]));
+}
+
+/**
+ * Writes a file of the cache directory atomically (a temporary file in the same folder renamed over
+ * the old one). Failing is not an error: with a read-only home or a full disk the next build does
+ * the work again, nothing more.
+ */
+export function writeCacheFile(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    const data = p.script.createCachedData();
-    mkdirSync(dirname(p.file), { recursive: true });
-    writeFileSync(tmp, Buffer.concat([Buffer.from(p.key), createHash('sha256').update(data).digest(), data]));
-    renameSync(tmp, p.file);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
   } catch {
-    // A read-only home or a full disk: the next build compiles TypeScript again, nothing more.
     try { rmSync(tmp, { force: true }); } catch { /* nothing to remove */ }
   }
 }

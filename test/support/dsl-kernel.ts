@@ -5,16 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inCI, isRoot, requireReferences } from './references.js';
+import { requireReferences, requireRoot } from './references.js';
 
 export function kernelAvailable(...tools: string[]): boolean {
   if (!requireReferences('bpftool', ...tools)) return false;
-  if (!isRoot()) {
-    const msg = 'loading BPF programs needs root (CAP_BPF)';
-    if (inCI) throw new Error(`${msg}; CI=true requires it`);
-    console.warn(`SKIP: ${msg}`);
-    return false;
-  }
+  if (!requireRoot()) return false;
   if (!/ \/sys\/fs\/bpf bpf /.test(readFileSync('/proc/mounts', 'utf8'))) {
     const r = spawnSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf'], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cannot mount bpffs on /sys/fs/bpf: ${r.stderr}`);

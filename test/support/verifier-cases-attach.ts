@@ -4,32 +4,23 @@
 // its kernel BTF type; offsets come from the running kernel's BTF, and the live kernel labels
 // every case when the test runs.
 
-import { kernelBtf } from '../../loader/index.js';
+import { kernelStruct, member } from './kernel-struct.js';
 import type { ModelCase } from './verifier-cases.js';
 
-function struct(name: string): Extract<ReturnType<ReturnType<typeof kernelBtf>['type']>, { kind: 'STRUCT' }> {
-  const btf = kernelBtf();
-  const t = btf.type(btf.findByName(name, 'STRUCT')[0] ?? 0);
-  if (t?.kind !== 'STRUCT') throw new Error(`kernel BTF has no struct ${name}`);
-  return t;
-}
-
-/** Byte offset of `member` of the kernel struct `name`. */
-const offsetOf = (name: string, member: string): number => {
-  const m = struct(name).members.find((x) => x.name === member);
-  if (m === undefined) throw new Error(`struct ${name} has no member ${member}`);
-  return m.bitsOffset / 8;
-};
+/** Byte offset of `name` in the kernel struct `struct`. */
+const offsetOf = (struct: string, name: string): number => member(struct, name).off;
 
 /** The index of a tcp_congestion_ops member: the expected_attach_type of its program. */
-const ccMember = (member: string): number => struct('tcp_congestion_ops').members.findIndex((m) => m.name === member);
+const ccMember = (member: string): number => kernelStruct('tcp_congestion_ops').members.findIndex((m) => m.name === member);
 
 const TRACE_RAW_TP = 23;
 const TRACE_ITER = 28;
 
-const tp = (name: string, c: Omit<ModelCase, 'type' | 'attach' | 'expectedAttachType'>): ModelCase =>
+/** A tp_btf program on the tracepoint `name`. */
+export const tp = (name: string, c: Omit<ModelCase, 'type' | 'attach' | 'expectedAttachType'>): ModelCase =>
   ({ ...c, type: 'tracing', expectedAttachType: TRACE_RAW_TP, attach: { name: `btf_trace_${name}`, kind: 'TYPEDEF' } });
-const iter = (c: Omit<ModelCase, 'type' | 'attach' | 'expectedAttachType'>): ModelCase =>
+/** A task iterator program. */
+export const iter = (c: Omit<ModelCase, 'type' | 'attach' | 'expectedAttachType'>): ModelCase =>
   ({ ...c, type: 'tracing', expectedAttachType: TRACE_ITER, attach: { name: 'bpf_iter_task', kind: 'FUNC' } });
 const cc = (member: string, c: Omit<ModelCase, 'type' | 'attach' | 'expectedAttachType'>): ModelCase =>
   ({ ...c, type: 'struct_ops', expectedAttachType: ccMember(member), attach: { name: 'tcp_congestion_ops', kind: 'STRUCT' } });

@@ -2,7 +2,7 @@
 // labels them with a CAP_BPF-only child; test/support/verifier-cases.ts also runs them as root):
 // program types refused before the verifier, CAP_PERFMON helpers, pointer leaks and comparisons,
 // stack reads without allow_uninit_stack, pointer arithmetic the kernel sanitises.
-// `decided`: the model must give a verdict (not 'unknown') on it.
+// `decided`: exactly the cases on which the model gives a verdict (not 'unknown').
 
 import type { MapInfo } from '../../verifier/index.js';
 import type { ModelCase } from './verifier-cases.js';
@@ -28,7 +28,7 @@ export const capsCases: readonly CapsCase[] = [
   { name: 'caps: returning the context leaks it', type: 'socket_filter', asm: ['r0 = r1', 'exit'], decided: true },
   { name: 'caps: returning the frame pointer leaks it', type: 'socket_filter', asm: ['r0 = r10', 'exit'], decided: true },
   { name: 'caps: comparing two pointers', type: 'socket_filter', asm: ['r0 = 0', 'r2 = r10', 'if r1 == r2 goto +1', 'r0 = 1', 'exit'], decided: true },
-  { name: 'caps: comparing a pointer with a constant', type: 'socket_filter', asm: ['r0 = 0', 'if r1 == 0 goto +1', 'r0 = 1', 'exit'] },
+  { name: 'caps: comparing a pointer with a constant', type: 'socket_filter', asm: ['r0 = 0', 'if r1 == 0 goto +1', 'r0 = 1', 'exit'], decided: true },
   { name: 'caps: reading the stack never written', type: 'socket_filter', asm: ['r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
   { name: 'caps: reading below the written stack', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = 0', 'r0 = *(u64 *)(r10 - 16)', 'exit'], decided: true },
   { name: 'caps: reading a half-written slot', type: 'socket_filter', asm: ['*(u32 *)(r10 - 8) = 0', 'r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
@@ -58,7 +58,7 @@ export const capsCases: readonly CapsCase[] = [
   { name: 'caps: bpf_get_prandom_u32 result returned', type: 'socket_filter', asm: ['call 7', 'exit'], decided: true },
   { name: 'caps: bounded loop', type: 'socket_filter', asm: ['r1 = 0', 'r1 += 1', 'if r1 < 4 goto -2', 'r0 = 0', 'exit'] },
   { name: 'caps: cgroup_skb packet read within range', type: 'cgroup_skb',
-    asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 0)', 'r0 = 1', 'exit'] },
+    asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 0)', 'r0 = 1', 'exit'], decided: true },
   { name: 'caps: 32-bit copy of a pointer', type: 'socket_filter', asm: ['w0 = w1', 'r0 = 0', 'exit'] },
   { name: 'caps: ctx pointer into a helper scalar argument', type: 'socket_filter', maps: [HASH_4_8], asm: ['*(u32 *)(r10 - 4) = 0', '*(u64 *)(r10 - 16) = 0', 'r2 = r10', 'r2 += -4', 'r3 = r10', 'r3 += -16', 'r4 = r1', 'r1 = map_fd(0)', 'call 2', 'r0 = 0', 'exit'] },
 ];

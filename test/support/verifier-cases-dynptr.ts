@@ -4,7 +4,7 @@
 
 import type { MapInfo } from '../../verifier/index.js';
 import type { ModelCase } from './verifier-cases.js';
-import { member } from './verifier-cases-kfuncs.js';
+import { member } from './kernel-struct.js';
 
 const USER_RINGBUF: MapInfo = { type: 31, keySize: 0, valueSize: 0, maxEntries: 4096 };
 const RINGBUF: MapInfo = { type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 };

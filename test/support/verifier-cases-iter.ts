@@ -3,27 +3,12 @@
 // NAME by its BTF id in the running kernel. BTF ids and struct offsets come from the running
 // kernel's BTF; the live kernel labels every case when the test runs.
 
-import { kernelBtf } from '../../loader/index.js';
+import { kernelStruct, kernelTypeId, member } from './kernel-struct.js';
 import type { ModelCase } from './verifier-cases.js';
 
-/** The running kernel's BTF id of `name` of `kind`. */
-function typeId(name: string, kind: 'STRUCT' | 'INT' | 'UNION'): number {
-  const id = kernelBtf().findByName(name, kind)[0];
-  if (id === undefined) throw new Error(`kernel BTF has no ${kind} ${name}`);
-  return id;
-}
-
-function struct(name: string): Extract<ReturnType<ReturnType<typeof kernelBtf>['type']>, { kind: 'STRUCT' }> {
-  const t = kernelBtf().type(typeId(name, 'STRUCT'));
-  if (t?.kind !== 'STRUCT') throw new Error(`kernel BTF has no struct ${name}`);
-  return t;
-}
-const memberOffset = (name: string, member: string): number => {
-  const m = struct(name).members.find((x) => x.name === member);
-  if (m === undefined) throw new Error(`struct ${name} has no member ${member}`);
-  return m.bitsOffset / 8;
-};
-const structSize = (name: string): number => struct(name).size;
+const typeId = kernelTypeId;
+const memberOffset = (struct: string, name: string): number => member(struct, name).off;
+const structSize = (name: string): number => kernelStruct(name).size;
 
 /** r1 = &iterator at fp-8 (or `off`). */
 const it = (off = -8): string[] => ['r1 = r10', `r1 += ${off}`];

@@ -3,18 +3,8 @@
 // BTF id in the running kernel (`call_kfunc 0`: an unresolved weak kfunc). Struct member offsets
 // come from the running kernel's BTF; the live kernel labels every case when the test runs.
 
-import { kernelBtf } from '../../loader/index.js';
+import { member } from './kernel-struct.js';
 import type { ModelCase } from './verifier-cases.js';
-
-/** Byte offset and the struct size of `member` of the kernel struct `struct`. */
-export function member(struct: string, name: string): { off: number; structSize: number } {
-  const btf = kernelBtf();
-  const t = btf.type(btf.findByName(struct, 'STRUCT')[0] ?? 0);
-  if (t?.kind !== 'STRUCT') throw new Error(`kernel BTF has no struct ${struct}`);
-  const m = t.members.find((x) => x.name === name);
-  if (m === undefined) throw new Error(`struct ${struct} has no member ${name}`);
-  return { off: m.bitsOffset / 8, structSize: t.size };
-}
 
 const pid = member('task_struct', 'pid');
 /** r0 = bpf_get_current_task_btf(). */

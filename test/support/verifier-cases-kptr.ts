@@ -7,7 +7,7 @@
 
 import { Btf, type BtfMember, type BtfType, encodeBtf } from '../../elf/index.js';
 import { mapValueFields } from '../../loader/map-value-fields.js';
-import { member } from './verifier-cases-kfuncs.js';
+import { member } from './kernel-struct.js';
 import type { MapInfo } from '../../verifier/index.js';
 import type { ModelCase } from './verifier-cases.js';
 import type { BtfMapInfo } from './verifier-live.js';

@@ -2,6 +2,7 @@
 // prototype for this program, not any prototype of its id), and helpers whose prototype or
 // availability depends on the program type or attach type. Labelled by the live kernel at run time.
 
+import { iter, tp } from './verifier-cases-attach.js';
 import type { ModelCase } from './verifier-cases.js';
 
 /** Main calls global f1(ctx), which passes its context and 16 bytes of stack to bpf_get_stack. */
@@ -11,11 +12,9 @@ const getStackInGlobal = (type: string): ModelCase => ({
   asm: ['call_local +2', 'r0 = 0', 'exit', 'r2 = r10', 'r2 += -16', 'r3 = 16', 'r4 = 0', 'call 67', 'r0 = 0', 'exit'],
 });
 
-const TRACE_RAW_TP = 23;
-const TRACE_ITER = 28;
 type Body = Omit<ModelCase, 'type' | 'attach' | 'expectedAttachType'>;
-const tpBtf = (c: Body): ModelCase => ({ ...c, type: 'tracing', expectedAttachType: TRACE_RAW_TP, attach: { name: 'btf_trace_sched_switch', kind: 'TYPEDEF' } });
-const iterTask = (c: Body): ModelCase => ({ ...c, type: 'tracing', expectedAttachType: TRACE_ITER, attach: { name: 'bpf_iter_task', kind: 'FUNC' } });
+const tpBtf = (c: Body): ModelCase => tp('sched_switch', c);
+const iterTask = iter;
 
 /** bpf_get_stack(ctx, fp-16, 16, 0), the buffer written first or not. */
 const getStack = (init: boolean): string[] => [

@@ -4,7 +4,7 @@
 // struct (attach_btf_id the struct, expected_attach_type the member's index). Resolved in the
 // target kernel's BTF; undefined when the load names no such target.
 
-import { type Btf, type BtfType, skipModifiers } from '../../elf/index.js';
+import { BPF_ATTACH_TYPE, type Btf, type BtfType, skipModifiers } from '../../elf/index.js';
 
 export type AttachKind = 'raw_tp' | 'iter' | 'struct_ops';
 
@@ -22,9 +22,7 @@ export interface AttachProto {
   readonly structOps?: string;
 }
 
-/** uapi enum bpf_attach_type. */
-const TRACE_RAW_TP = 23;
-const TRACE_ITER = 28;
+const { TRACE_RAW_TP, TRACE_ITER } = BPF_ATTACH_TYPE;
 
 const RAW_TP_PREFIX = 'btf_trace_';
 

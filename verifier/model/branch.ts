@@ -283,7 +283,7 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   const src = srcNo >= 0 ? rs[srcNo]! : constReg(BigInt.asUintN(64, BigInt((insn.src as { value: number }).value)));
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
-  noteLinkedRegs(env, [dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0]);
+  noteLinkedRegs(env, dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0);
   const pred = branchTaken(dst, src, insn.op, is32);
   if (pred >= 0) {
     // The outcome relied on the compared values.

@@ -5,7 +5,7 @@
 // says so (iterator registrations, tracepoints known to pass NULL). A tcp_congestion_ops
 // member's `struct sock *` is promoted to `struct tcp_sock` (bpf_tcp_ca_is_valid_access).
 
-import { type Btf, skipModifiers } from '../../elf/index.js';
+import type { Btf } from '../../elf/index.js';
 import { ITER_CTX_ARGS, RAW_TP_NULL_ARGS } from '../tables/attach-args.js';
 import type { AccessKind } from '../tables/types.js';
 import type { AttachProto } from './attach-proto.js';
@@ -13,11 +13,12 @@ import { btfPointer } from './btf-pointer.js';
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { type RegState, unknownReg } from './reg.js';
+import { isIntOrEnum, skipTypeModifiers } from './btf-types.js';
 
 /** MAX_BPF_FUNC_ARGS u64 slots. */
 const CTX_SIZE = 8 * 12;
 
-const resolve = (btf: Btf, id: number): number => skipModifiers((x) => btf.type(x), id);
+const resolve = skipTypeModifiers;
 
 /** get_ctx_arg_idx: the argument a slot offset falls in (pointers take 8 bytes, others their size rounded up to 8). */
 function argIndex(btf: Btf, proto: AttachProto, off: number): number {
@@ -37,7 +38,6 @@ function slotSize(btf: Btf, id: number): number {
   return Math.ceil(size / 8) * 8;
 }
 
-const isScalarKind = (kind: string | undefined): boolean => kind === 'INT' || kind === 'ENUM' || kind === 'ENUM64';
 
 /** A read of the context through R1 (check_ctx_access on a BTF-typed context). */
 export function btfCtxAccess(env: Env, btf: Btf, proto: AttachProto, off: number, size: number, kind: AccessKind): RegState {
@@ -54,7 +54,7 @@ export function btfCtxAccess(env: Env, btf: Btf, proto: AttachProto, off: number
   const tid = resolve(btf, proto.params[arg]!.type);
   const t = btf.type(tid);
   if (t === undefined) notModelled(`a void argument of ${name}`);
-  if (isScalarKind(t.kind) || t.kind === 'STRUCT' || t.kind === 'UNION') {
+  if (isIntOrEnum(t) || t.kind === 'STRUCT' || t.kind === 'UNION') {
     if (t.kind === 'INT' && t.size > 8) notModelled(`argument ${arg} of ${name}: an integer wider than 8 bytes`);
     return unknownReg();
   }

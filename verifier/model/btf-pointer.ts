@@ -39,7 +39,8 @@ export function checkBtfPointerAccess(env: Env, reg: RegState, regno: number, of
     reject('EACCES', `R${regno} is ptr_${name} invalid variable offset: off=${off}, var_off=${formatTnum(reg.s.varOff)}`);
   }
   if (kind === 'write') {
-    // Only tc and xdp programs have a btf_struct_access of their own for stores (struct_ops is not modelled).
+    // Only tc, xdp and struct_ops programs have a btf_struct_access of their own for stores
+    // (of struct_ops, tcp_congestion_ops: tcp-ca-store.ts).
     if (reg.flags.untrusted === true || !STORE_CHECKING_TYPES.has(env.opts.progType)) reject('EACCES', 'only read is supported');
     if (env.opts.progType === 'struct_ops' && env.opts.attach?.structOps === 'tcp_congestion_ops') {
       checkTcpCaStore(btf, name, off, size);

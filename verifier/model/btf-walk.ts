@@ -2,10 +2,11 @@
 // struct member that holds the accessed bytes, descending into nested structs, unions and arrays;
 // a scalar member gives an unknown scalar. The model walks the kernel's BTF the same way and
 // reports the kernel's messages for an access beyond the struct, beyond a member or into a hole.
-// Pointer members (which give another BTF pointer with trust rules of their own) and flexible
+// A pointer member ends the walk (btf-walked-pointer.ts gives the pointer it loads); flexible
 // arrays are not modelled.
 
-import { type Btf, type BtfType, resolveTypeSize, skipModifiers } from '../../elf/index.js';
+import { type Btf, type BtfType, resolveTypeSize } from '../../elf/index.js';
+import { isIntOrEnum, skipTypeModifiers } from './btf-types.js';
 import { notModelled, reject } from './outcome.js';
 
 type Composite = Extract<BtfType, { kind: 'STRUCT' | 'UNION' }>;
@@ -14,11 +15,9 @@ type Composite = Extract<BtfType, { kind: 'STRUCT' | 'UNION' }>;
 const MAX_DEPTH = 32;
 
 const resolved = (btf: Btf, id: number): { id: number; t: BtfType | undefined } => {
-  const r = skipModifiers((x) => btf.type(x), id);
+  const r = skipTypeModifiers(btf, id);
   return { id: r, t: btf.type(r) };
 };
-
-const isScalarType = (t: BtfType | undefined): boolean => t?.kind === 'INT' || t?.kind === 'ENUM' || t?.kind === 'ENUM64';
 
 /** The element type of a (possibly multi-dimensional) array, and the number of elements in all. */
 function arrayElement(btf: Btf, id: number): { t: BtfType | undefined; id: number; count: number } {
@@ -85,7 +84,7 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
         if (msize !== size || off !== at) reject('EACCES', `cannot access ptr member ${m.name} with moff ${at} in struct ${tname} with off ${off} size ${size}`);
         return { member: m.name, ptr: mid, throughUnion: untrusted };
       }
-      if (!isScalarType(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
+      if (!isIntOrEnum(mt)) notModelled(`a member of kind ${mt?.kind ?? 'void'} through a BTF pointer`);
       if (off + size > trueEnd && !untrusted) {
         reject('EACCES', `access beyond the end of member ${m.name} (mend:${trueEnd}) in struct ${tname} with off ${off} size ${size}`);
       }
@@ -98,7 +97,6 @@ export function walkBtfStruct(btf: Btf, structId: number, off: number, size: num
   return notModelled('a BTF struct nested too deeply');
 }
 
-/** The kernel BTF id of the struct `name` (the first one of that name). */
 /**
  * btf_struct_ids_match for kernel structs: `have` at `off` is `want` (strict: only the same struct
  * at offset 0), or holds `want` as a nested struct member starting at `off`, or at offset 0 of one.

@@ -4,14 +4,15 @@
 // (and __safe_trusted_or_null, __safe_rcu, __safe_rcu_or_null) name the pointer members that keep
 // their parent's trust (btf_nested_type_is_trusted).
 
-import { type Btf, skipModifiers } from '../../elf/index.js';
+import type { Btf } from '../../elf/index.js';
 import { isRcuReg, isTrustedReg } from './btf-pointer.js';
 import type { Env } from './env.js';
 import { notModelled } from './outcome.js';
 import { pointerReg, type RegFlags, type RegState, unknownReg } from './reg.js';
 import type { WalkedPointer } from './btf-walk.js';
+import { skipTypeModifiers } from './btf-types.js';
 
-const skip = (btf: Btf, id: number): number => skipModifiers((x) => btf.type(x), id);
+const skip = skipTypeModifiers;
 
 /** btf_nested_type_is_trusted: the allow-list struct `<parent><suffix>` has a pointer member `field` to `pointee`. */
 function listed(btf: Btf, parent: number, suffix: string, field: string, pointee: number): boolean {

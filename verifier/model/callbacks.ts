@@ -13,8 +13,7 @@ import { type Env, regs } from './env.js';
 import { invalidScalar } from './exit.js';
 import { MapType } from './map-info.js';
 import { notModelled, reject } from './outcome.js';
-import { notInit, pointerReg, type RegState } from './reg.js';
-import { cloneReg } from './reg.js';
+import { cloneReg, notInit, pointerReg } from './reg.js';
 import { MAX_CALL_FRAMES } from './calls.js';
 import { widenImpreciseScalars } from './widen.js';
 import { cloneState, curFrame, type FrameState, type VerifierState } from './state.js';
@@ -24,13 +23,14 @@ import { findVmaCallbackArgs, userRingbufCallbackArgs } from './callback-helpers
 const FOR_EACH_MAP_ELEM = 164;
 const TIMER_SET_CALLBACK = 170;
 const FIND_VMA = 180;
-const LOOP = 181;
+export const LOOP = 181;
 const USER_RINGBUF_DRAIN = 209;
 
 /** Helpers that call a callback synchronously (is_sync_callback_calling_function) or later (timers). */
+const CALLBACK_HELPERS: ReadonlySet<number> = new Set([FOR_EACH_MAP_ELEM, TIMER_SET_CALLBACK, FIND_VMA, LOOP, USER_RINGBUF_DRAIN]);
+
 export function callsCallback(insn: Instruction | undefined): boolean {
-  if (insn?.kind !== 'call' || insn.callee !== 'helper') return false;
-  return [FOR_EACH_MAP_ELEM, TIMER_SET_CALLBACK, FIND_VMA, LOOP, USER_RINGBUF_DRAIN].includes(insn.imm);
+  return insn?.kind === 'call' && insn.callee === 'helper' && CALLBACK_HELPERS.has(insn.imm);
 }
 
 /** ld_imm64 with BPF_PSEUDO_FUNC: a pointer to the static subprogram at `target`. */
@@ -50,7 +50,7 @@ const FOR_EACH_MAPS: readonly number[] = [MapType.HASH, MapType.ARRAY, MapType.P
  * that runs the callback body, or undefined when this call starts no iteration. The current
  * state's frame forgets its iterations, as the kernel resets callback_depth.
  */
-export function callbackEntry(env: Env, before: VerifierState, helper: number, callsite: number, subprogStart: (subprog: number) => number, body: readonly (Instruction | undefined)[] = []): { state: VerifierState; insn: number } | undefined {
+export function callbackEntry(env: Env, before: VerifierState, helper: number, callsite: number, subprogStart: (subprog: number) => number, body: readonly (Instruction | undefined)[]): { state: VerifierState; insn: number } | undefined {
   if (helper !== LOOP && helper !== FOR_EACH_MAP_ELEM && helper !== FIND_VMA && helper !== USER_RINGBUF_DRAIN) notModelled(`callbacks of helper #${helper}`);
   const caller = curFrame(before);
   const fn = caller.regs[helper === FIND_VMA ? 3 : 2]!;

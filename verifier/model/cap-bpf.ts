@@ -10,7 +10,7 @@ import { type Env, regs } from './env.js';
 import { notModelled, reject } from './outcome.js';
 import { isPointer, type RegState } from './reg.js';
 import { isSpilledSlot } from './stack.js';
-import { Byte, MAX_BPF_STACK, SLOT_BYTES, slotAt } from './state.js';
+import { Byte, MAX_BPF_STACK, SLOT_BYTES, slotAt, spiOf } from './state.js';
 
 const TAIL_CALL = 12;
 
@@ -80,7 +80,7 @@ function touchesSpilledPointer(env: Env, dst: RegState, off: number, size: numbe
   const frame = env.state.frames[dst.frameno]!;
   for (let i = off; i < off + size; i++) {
     if (i >= 0 || i < -MAX_BPF_STACK) return false;
-    const slot = slotAt(frame, Math.floor((-i - 1) / SLOT_BYTES));
+    const slot = slotAt(frame, spiOf(i));
     if (isSpilledSlot(slot) && slot.spilled!.type !== 'scalar') return true;
     if (slot.bytes.some((b) => b === Byte.Iter)) return true;
   }
@@ -109,7 +109,7 @@ export function guardCapBpfHelperArgs(env: Env, args: readonly string[], release
 export function stackHelperReadUnprivileged(env: Env, frameno: number, regno: number, minOff: number, maxOff: number, write: boolean): void {
   const frame = env.state.frames[frameno]!;
   for (let i = minOff; i < maxOff; i++) {
-    const slot = slotAt(frame, Math.floor((-i - 1) / SLOT_BYTES));
+    const slot = slotAt(frame, spiOf(i));
     const b = slot.bytes[(-i - 1) % SLOT_BYTES];
     if (b === Byte.Misc || b === Byte.Zero) continue;
     if (isSpilledSlot(slot) && slot.spilled!.type === 'scalar') continue;

@@ -8,7 +8,7 @@ import { btfCtxAccess } from './btf-ctx-access.js';
 import { btfPointer } from './btf-pointer.js';
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
-import { pointerReg, type RegState, regStr, unknownReg } from './reg.js';
+import { pointerReg, type RegState, unknownReg } from './reg.js';
 
 /** sizeof(struct bpf_flow_keys) (uapi). */
 const FLOW_KEYS_SIZE = 56;

@@ -1,6 +1,7 @@
 // BPF_EXIT of the main program: no reference may be held, R0 must be set,
 // and some program types bound the value R0 may hold (check_return_code).
 
+import { BPF_ATTACH_TYPE } from '../../elf/index.js';
 import { markPrecise } from './precision.js';
 import { S64_MAX, S64_MIN } from '../scalar/scalar.js';
 import { type Env, readReg } from './env.js';
@@ -12,12 +13,7 @@ import { checkResourceLeak } from './references.js';
 const CGROUP_INET_EGRESS = 1;
 const SOCK_ADDR_BIND = new Set([8, 9]); // inet4/6 bind
 const SOCK_ADDR_RETURN_ONE = new Set([19, 20, 51, 29, 30, 52, 31, 32, 53]); // recvmsg, getpeername, getsockname (inet4, inet6, unix)
-const TRACE_FENTRY = 24;
-const TRACE_FEXIT = 25;
-const TRACE_RAW_TP = 23;
-const MODIFY_RETURN = 26;
-const TRACE_ITER = 28;
-const TRACE_KPROBE_SESSION = 56;
+const { TRACE_FENTRY, TRACE_FEXIT, TRACE_RAW_TP, MODIFY_RETURN, TRACE_ITER, TRACE_KPROBE_SESSION } = BPF_ATTACH_TYPE;
 
 /** The range R0 must lie in at exit, or null when any value (even a pointer, for root) is accepted. */
 function returnRange(progType: string, attach: number): [number, number] | null | undefined {

@@ -11,14 +11,14 @@ import { btfPointer } from './btf-pointer.js';
 import { type GlobalArg, globalPrototype } from './global-prototype.js';
 import { helperMemAccess } from './helper-call.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
-import { notModelled, reject, Rejection } from './outcome.js';
+import { TAIL_CALL } from './tail-call.js';
+import { type ModelErrno, notModelled, reject, Rejection } from './outcome.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
 import { helperMightSleep } from './rcu.js';
 import { isNullScalar, notInit, pointerReg, type RegState, regStr, unknownReg } from './reg.js';
 import { checkResourceLeak, heldLock } from './references.js';
 import type { VerifierState } from './state.js';
 
-const TAIL_CALL = 12;
 
 /** What running a subprogram may do to its caller, through every subprogram it calls. */
 export interface SubprogEffects {
@@ -71,19 +71,26 @@ const CONVERTED_CTX = new Set(['socket_filter', 'sched_cls', 'sched_act', 'xdp',
 /** Program types without convert_ctx_access: their context is checked as memory, byte by byte at its last offset. */
 const PLAIN_CTX = new Set(['kprobe', 'tracepoint', 'raw_tracepoint', 'raw_tracepoint_writable', 'tracing', 'syscall']);
 
+/** Runs `check`; a rejection it throws becomes one with `errno` (its own when undefined) and `after` appended. */
+function rejectedAs(errno: ModelErrno | undefined, after: readonly string[], check: () => void): void {
+  try {
+    check();
+  } catch (e) {
+    if (e instanceof Rejection) reject(errno ?? e.errno, ...e.lines, ...after);
+    throw e;
+  }
+}
+
 /** check_helper_mem_access of the context for a memory argument: read, then write, of its last byte. */
 function checkCtxAsMemory(env: Env, regno: number, size: number): void {
   const t = env.opts.progType;
   if (CONVERTED_CTX.has(t)) reject('EINVAL', `R${regno} type=ctx expected=fp`);
   if (!PLAIN_CTX.has(t)) notModelled(`the context of program type ${t} passed as memory`);
   if (size === 0) return;
-  try {
+  rejectedAs('EINVAL', [], () => {
     checkMemAccess(env, regno, size - 1, 1, 'read', { valueRegno: -1 });
     checkMemAccess(env, regno, size - 1, 1, 'write', { valueRegno: -1 });
-  } catch (e) {
-    if (e instanceof Rejection) reject('EINVAL', ...e.lines);
-    throw e;
-  }
+  });
 }
 
 /** btf_check_func_arg_match for one argument; throws the kernel's rejection (its lines, its errno). */
@@ -110,11 +117,10 @@ function checkArg(env: Env, arg: GlobalArg, i: number): void {
       const saved = reg.flags.maybeNull;
       reg.flags.maybeNull = false;
       try {
-        helperMemAccess(env, regno, arg.size, false, true, undefined);
-        helperMemAccess(env, regno, arg.size, true, true, undefined);
-      } catch (e) {
-        if (e instanceof Rejection) reject('EINVAL', ...e.lines);
-        throw e;
+        rejectedAs('EINVAL', [], () => {
+          helperMemAccess(env, regno, arg.size, false, true, undefined);
+          helperMemAccess(env, regno, arg.size, true, true, undefined);
+        });
       } finally {
         reg.flags.maybeNull = saved;
       }
@@ -141,12 +147,7 @@ export function checkGlobalCall(env: Env, fn: FunctionInfo, subprog: number, eff
   const invalid = `Caller passes invalid args into func#${subprog} ('${fn.name}')`;
   const proto = prototypeOf(env, fn);
   if ('refusal' in proto) reject('EINVAL', ...proto.refusal, invalid);
-  try {
-    proto.args.forEach((arg, i) => checkArg(env, arg, i));
-  } catch (e) {
-    if (e instanceof Rejection) reject(e.errno, ...e.lines, invalid);
-    throw e;
-  }
+  rejectedAs(undefined, [invalid], () => proto.args.forEach((arg, i) => checkArg(env, arg, i)));
   if (effects.changesPktData) clearAllPktPointers(env.state, env.opts.privileged);
   const rs = regs(env);
   for (let r = 0; r <= 5; r++) rs[r] = notInit();

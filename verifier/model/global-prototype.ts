@@ -4,9 +4,10 @@
 // once with these arguments and checks every call against them. Prototypes the model does not
 // follow (dynptrs, arenas, sizes of void or incomplete types, unknown tags) are not modelled.
 
-import { type Btf, type BtfType, resolveTypeSize, skipModifiers } from '../../elf/index.js';
+import { BPF_ATTACH_TYPE, type Btf, type BtfType, QUALIFIER_KINDS, resolveTypeSize, skipModifiers } from '../../elf/index.js';
 import type { FunctionInfo } from '../options.js';
 import { notModelled } from './outcome.js';
+import { isIntOrEnum, skipTypeModifiers } from './btf-types.js';
 
 export type GlobalArg =
   | { readonly kind: 'scalar' }
@@ -17,21 +18,15 @@ export type GlobalArg =
 /** The arguments, or the kernel's refusal of the prototype (log lines, errno EINVAL). */
 export type GlobalPrototype = { readonly args: readonly GlobalArg[] } | { readonly refusal: readonly string[] };
 
-/** enum bpf_attach_type values that change which context types `arg:ctx` accepts. */
-const TRACE_RAW_TP = 23;
-const TRACE_FENTRY = 24;
-const TRACE_FEXIT = 25;
-const MODIFY_RETURN = 26;
-const TRACE_ITER = 28;
+/** The attach types that change which context types `arg:ctx` accepts. */
+const { TRACE_RAW_TP, TRACE_FENTRY, TRACE_FEXIT, MODIFY_RETURN, TRACE_ITER } = BPF_ATTACH_TYPE;
 
 /** The kernel's btf_type_str names, by kind. */
 const kindStr = (t: BtfType | undefined): string => (t === undefined ? 'UNKN' : t.kind === 'UNKNOWN' ? 'UNKN' : t.kind);
 
-const typeAt = (btf: Btf, id: number): BtfType | undefined => (id === 0 ? undefined : btf.type(id));
-const skip = (btf: Btf, id: number): number => skipModifiers((x) => typeAt(btf, x), id);
-const isModifierKind = (t: BtfType | undefined): boolean =>
-  t !== undefined && (t.kind === 'TYPEDEF' || t.kind === 'VOLATILE' || t.kind === 'CONST' || t.kind === 'RESTRICT' || t.kind === 'TYPE_TAG');
-const isIntOrEnum = (t: BtfType | undefined): boolean => t?.kind === 'INT' || t?.kind === 'ENUM' || t?.kind === 'ENUM64';
+const skip = skipTypeModifiers;
+/** Past const, volatile, restrict and type tags, not past a typedef. */
+const unqualified = (btf: Btf, id: number): BtfType | undefined => btf.type(skipModifiers((x) => btf.type(x), id, QUALIFIER_KINDS));
 const isStruct = (t: BtfType | undefined): boolean => t?.kind === 'STRUCT' || t?.kind === 'UNION';
 
 /** The `arg:` decl tags of each parameter of the FUNC `fnId`, in BTF order. */
@@ -52,18 +47,17 @@ function canonicalCtx(kernel: Btf, progType: string): { typedef: string | undefi
   if (t?.kind !== 'STRUCT') notModelled('a kernel BTF without bpf_ctx_convert');
   const member = t.members.find((m) => m.name === `BPF_PROG_TYPE_${progType.toUpperCase()}_prog`);
   if (member === undefined) notModelled(`the context type of program type ${progType}`);
-  const first = typeAt(kernel, member.type);
-  return { typedef: first?.kind === 'TYPEDEF' ? first.name : undefined, struct: typeAt(kernel, skip(kernel, member.type)) };
+  const first = kernel.type(member.type);
+  return { typedef: first?.kind === 'TYPEDEF' ? first.name : undefined, struct: kernel.type(skip(kernel, member.type)) };
 }
 
 /** btf_is_prog_ctx_type: an untagged pointer argument that names the program type's context struct. */
 function isProgCtxType(btf: Btf, kernel: Btf, pointee: number, progType: string): boolean {
-  let t = typeAt(btf, pointee);
   if (progType === 'kprobe') {
-    for (let d = 0; d < 32 && isModifierKind(t) && t?.kind !== 'TYPEDEF'; d++) t = typeAt(btf, (t as { type: number }).type);
-    if (t?.kind === 'TYPEDEF' && t.name === 'bpf_user_pt_regs_t') return true;
+    const q = unqualified(btf, pointee);
+    if (q?.kind === 'TYPEDEF' && q.name === 'bpf_user_pt_regs_t') return true;
   }
-  t = typeAt(btf, skip(btf, pointee));
+  const t = btf.type(skip(btf, pointee));
   if (!isStruct(t) || t === undefined) return false;
   // An anonymous struct matches no context name.
   const name = (t as { name: string }).name;
@@ -76,12 +70,11 @@ function isProgCtxType(btf: Btf, kernel: Btf, pointee: number, progType: string)
 
 /** btf_validate_prog_ctx_type: the refusal lines for an `arg:ctx` pointer, or undefined when it is accepted. */
 function validateTaggedCtx(btf: Btf, kernel: Btf, pointee: number, i: number, progType: string, attach: number): string[] | undefined {
-  let t = typeAt(btf, pointee);
   if (progType === 'kprobe' || progType === 'perf_event') {
-    for (let d = 0; d < 32 && isModifierKind(t) && t?.kind !== 'TYPEDEF'; d++) t = typeAt(btf, (t as { type: number }).type);
-    if (t?.kind === 'TYPEDEF' && t.name === 'bpf_user_pt_regs_t') return undefined;
+    const q = unqualified(btf, pointee);
+    if (q?.kind === 'TYPEDEF' && q.name === 'bpf_user_pt_regs_t') return undefined;
   }
-  t = typeAt(btf, skip(btf, pointee));
+  const t = btf.type(skip(btf, pointee));
   if (t === undefined) return undefined; // void *
   const name = (t as { name?: string }).name ?? '';
   if (name === '') return [`arg#${i} type doesn't have a name`];
@@ -106,7 +99,7 @@ function validateTaggedCtx(btf: Btf, kernel: Btf, pointee: number, i: number, pr
 
 /** btf_get_ptr_to_btf_id for `arg:trusted`: the kernel struct the pointer names, its `___flavor` suffix dropped. */
 function trustedTarget(btf: Btf, kernel: Btf, pointee: number): string {
-  const t = typeAt(btf, skip(btf, pointee));
+  const t = btf.type(skip(btf, pointee));
   if (t?.kind !== 'STRUCT' || t.name === '') notModelled('an arg:trusted argument that is not a named struct');
   const name = t.name.replace(/___.*$/, '');
   if (kernel.findOne(name, 'STRUCT') === undefined) notModelled(`an arg:trusted struct ${name} the kernel does not have`);
@@ -114,12 +107,17 @@ function trustedTarget(btf: Btf, kernel: Btf, pointee: number): string {
 }
 
 const cache = new WeakMap<Btf, Map<string, GlobalPrototype>>();
+/** A number per kernel BTF seen: the prototype depends on it (context names, trusted targets). */
+const kernelIds = new WeakMap<Btf, number>();
+let kernelsSeen = 0;
 
 /** btf_prepare_func_args for a global function, for a program of `progType`. */
 export function globalPrototype(fn: FunctionInfo, progType: string, attach: number, kernel: Btf | undefined): GlobalPrototype {
   const proto = fn.prototype;
   if (proto === undefined) notModelled('a global function without its BTF prototype');
-  const key = `${proto.typeId}/${progType}/${attach}`;
+  let kernelId = kernel === undefined ? 0 : kernelIds.get(kernel);
+  if (kernelId === undefined) kernelIds.set(kernel!, (kernelId = ++kernelsSeen));
+  const key = `${proto.typeId}/${progType}/${attach}/${kernelId}`;
   let byKey = cache.get(proto.btf);
   const hit = byKey?.get(key);
   if (hit !== undefined) return hit;
@@ -135,7 +133,7 @@ function prepare(btf: Btf, fnId: number, progType: string, attach: number, kerne
   const protoT = btf.type(fnT.type);
   if (protoT?.kind !== 'FUNC_PROTO') notModelled('a FUNC whose type is not a FUNC_PROTO');
   if (protoT.params.length > 5) return { refusal: [`Global function ${fnT.name}() with ${protoT.params.length} > 5 args. Buggy compiler.`] };
-  if (!isIntOrEnum(typeAt(btf, skip(btf, protoT.returnType)))) {
+  if (!isIntOrEnum(btf.type(skip(btf, protoT.returnType)))) {
     return { refusal: [`Global function ${fnT.name}() doesn't return scalar. Only those are supported.`] };
   }
   const tags = argTags(btf, fnId);
@@ -146,7 +144,7 @@ function prepare(btf: Btf, fnId: number, progType: string, attach: number, kerne
       if (!['ctx', 'trusted', 'nonnull', 'nullable', 'arena'].includes(tag)) notModelled(`the argument tag arg:${tag}`);
       set.add(tag);
     }
-    const t = typeAt(btf, skip(btf, protoT.params[i]!.type));
+    const t = btf.type(skip(btf, protoT.params[i]!.type));
     if (t?.kind === 'PTR') {
       if (kernel === undefined) notModelled('pointer arguments of global functions without the kernel BTF');
       if (set.has('ctx') || isProgCtxType(btf, kernel, t.type, progType)) {
@@ -158,7 +156,7 @@ function prepare(btf: Btf, fnId: number, progType: string, attach: number, kerne
         args.push({ kind: 'ctx' });
         continue;
       }
-      const pointee = typeAt(btf, skip(btf, t.type));
+      const pointee = btf.type(skip(btf, t.type));
       if (pointee?.kind === 'STRUCT' && pointee.name === 'bpf_dynptr') notModelled('dynptr arguments of global functions');
       if (set.has('trusted')) {
         if (set.has('nonnull')) return { refusal: [`arg#${i} has invalid combination of tags`] };
@@ -167,7 +165,7 @@ function prepare(btf: Btf, fnId: number, progType: string, attach: number, kerne
       }
       if (set.has('arena')) notModelled('arena arguments of global functions');
       if (set.has('nullable')) return { refusal: [`arg#${i} has invalid combination of tags`] };
-      const size = resolveTypeSize((x) => typeAt(btf, x), skip(btf, t.type));
+      const size = resolveTypeSize((x) => btf.type(x), skip(btf, t.type));
       if (size === undefined || skip(btf, t.type) === 0) notModelled('a global function argument pointing to a type without a size');
       args.push({ kind: 'mem', size, nullable: !set.has('nonnull') });
       continue;

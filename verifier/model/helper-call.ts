@@ -36,6 +36,7 @@ import { checkMapSide, checkReadOnlyMap } from './map-compat.js';
 import { innerMapPointer, isMapOfMaps } from './map-of-maps.js';
 import { checkLocalStorageFlags, GET_LOCAL_STORAGE, localStorageValue } from './local-storage.js';
 import { checkHelperBtfIdArg } from './callback-helpers.js';
+import { LOOP } from './callbacks.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -221,8 +222,6 @@ function checkMapCompat(env: Env, fn: HelperPrototype, meta: Meta): void {
   if (fn.mapTypes !== undefined && !fn.mapTypes.includes(t)) reject('EINVAL', `cannot pass map_type ${t} into func ${fn.name}#${fn.id}`);
 }
 
-/** BPF_FUNC_loop. */
-const BPF_FUNC_LOOP = 181;
 
 /** check_helper_call for `call id`. */
 export function checkHelperCall(env: Env, id: number): void {
@@ -248,7 +247,7 @@ export function checkHelperCall(env: Env, id: number): void {
   }
   if (fn.releasesArg !== undefined && meta.refObjId !== 0) releaseReference(env, meta.refObjId);
   // bpf_loop's iterations end by R1's value.
-  if (id === BPF_FUNC_LOOP) markPrecise(env, 1);
+  if (id === LOOP) markPrecise(env, 1);
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
   switch (fn.ret) {
     case 'integer': rs[0] = SIZE_BOUNDED_RESULT.has(fn.id) && meta.msizeMax !== undefined ? sizeBoundedResult(meta.msizeMax) : unknownReg(); break;

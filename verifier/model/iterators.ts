@@ -4,21 +4,20 @@
 // releases it. At next the kernel forks the path (process_iter_next_call): the current path goes
 // on with the iterator drained and R0 = NULL, an active copy with R0 not NULL is queued. The
 // loop converges when next is reached again in a state within one still being explored there
-// (is_state_visited). The kernel widens the scalars that changed since that state and are not
-// precise (widen_imprecise_scalars); the model has no precision marks, so such a loop is not
-// modelled.
+// (is_state_visited, RANGE_WITHIN), after the scalars that changed since that state and are not
+// precise are widened (widen_imprecise_scalars, widen.ts).
 
-import type { Btf, BtfType } from '../../elf/index.js';
-import { skipModifiers } from '../../elf/index.js';
+import type { Btf } from '../../elf/index.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { KfuncEntry } from '../tables/kfuncs.js';
 import { widenImpreciseScalars } from './widen.js';
+import { resolvedType } from './btf-types.js';
 import { type Env, regs } from './env.js';
 import { checkMemAccess } from './memory.js';
 import { notModelled, reject } from './outcome.js';
 import { constReg, isNullScalar, pointerReg, type RegState } from './reg.js';
 import { acquireReference, releaseReference } from './references.js';
-import { Byte, cloneState, EMPTY_SLOT, type FrameState, type IterSlot, SLOT_BYTES, slotAt, type VerifierState } from './state.js';
+import { Byte, cloneState, EMPTY_SLOT, type FrameState, type IterSlot, SLOT_BYTES, slotAt, spiOf, type VerifierState } from './state.js';
 
 export type IterMethod = 'new' | 'next' | 'destroy';
 
@@ -35,7 +34,7 @@ export interface IterArg {
   readonly refObjId: number;
 }
 
-const resolved = (btf: Btf, id: number): BtfType | undefined => btf.type(skipModifiers((x) => btf.type(x), id));
+const resolved = resolvedType;
 
 const ITER_PREFIX = 'bpf_iter_';
 
@@ -43,7 +42,7 @@ const ITER_PREFIX = 'bpf_iter_';
 function iterSpi(frame: FrameState, reg: RegState, nrSlots: number): { spi: number } | { line: string } | 'range' {
   const off = reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value));
   if (off % SLOT_BYTES !== 0) return { line: `cannot pass in iter at an offset=${off}` };
-  const spi = Math.floor((-off - 1) / SLOT_BYTES);
+  const spi = spiOf(off);
   if (spi + 1 < nrSlots) return { line: `cannot pass in iter at an offset=${off}` };
   if (!(spi - nrSlots + 1 >= 0 && spi < frame.allocated / SLOT_BYTES)) return 'range';
   return { spi };
@@ -154,12 +153,7 @@ function activeIterAtR1(s: VerifierState): boolean {
   const off = r1.off + Number(BigInt.asIntN(64, r1.s.varOff.value));
   if (off >= 0 || off % SLOT_BYTES !== 0) return false;
   const frame = s.frames[r1.frameno];
-  return frame !== undefined && slotAt(frame, Math.floor((-off - 1) / SLOT_BYTES)).iter?.state === 'active';
-}
-
-/** RANGE_WITHIN keeps registers the old state had not initialised apart from initialised ones. */
-function notInitAlike(old: VerifierState, cur: VerifierState): boolean {
-  return old.frames.every((f, i) => f.regs.every((r, k) => r.type !== 'not_init' || cur.frames[i]!.regs[k]!.type === 'not_init'));
+  return frame !== undefined && slotAt(frame, spiOf(off)).iter?.state === 'active';
 }
 
 /**
@@ -167,7 +161,7 @@ function notInitAlike(old: VerifierState, cur: VerifierState): boolean {
  * being explored there: `within` is the model's range-within comparison of the two.
  */
 export function iterLoopConverges(old: VerifierState, cur: VerifierState, within: (o: VerifierState, c: VerifierState) => boolean): boolean {
-  return notInitAlike(old, cur) && within(old, cur) && activeIterAtR1(cur);
+  return within(old, cur) && activeIterAtR1(cur);
 }
 
 /** iter_active_depths_differ: an active iterator one iteration deeper is not an infinite loop. */

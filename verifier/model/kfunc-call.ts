@@ -4,7 +4,7 @@
 // structs with the trust the flags demand), releases and acquires references, keeps the RCU read
 // section of bpf_rcu_read_lock/unlock, clobbers R1-R5 and gives R0 the return type.
 
-import { type Btf, type BtfType, skipModifiers } from '../../elf/index.js';
+import type { Btf, BtfType } from '../../elf/index.js';
 import { KFUNCS, type KfuncEntry, kfuncAvailable } from '../tables/kfuncs.js';
 import { type Env, regs } from './env.js';
 import { notModelled, reject } from './outcome.js';
@@ -16,8 +16,9 @@ import { rcuLockKfunc } from './rcu.js';
 import { type IterArg, iterMethod, iterNextFork, iterNextReturn, processIterArg } from './iterators.js';
 import { castReturn, checkKernCtxArg, constantArg, isCastKfunc } from './casts.js';
 import type { VerifierState } from './state.js';
+import { isIntOrEnum, resolvedType } from './btf-types.js';
 
-const resolved = (btf: Btf, id: number): BtfType | undefined => btf.type(skipModifiers((x) => btf.type(x), id));
+const resolved = resolvedType;
 
 /** Argument structs the kernel treats specially (dynptrs, iterators, graph nodes, contexts): not modelled. */
 const SPECIAL_STRUCT = /^(bpf_(dynptr|iter_.*|list_head|list_node|rb_root|rb_node|refcount|wq|timer|spin_lock|res_spin_lock)|__sk_buff|sk_buff|xdp_md|xdp_buff|pt_regs|bpf_sock_ops|sk_msg_md|bpf_perf_event_data|bpf_raw_tracepoint_args)$/;
@@ -45,7 +46,7 @@ function isScalarStruct(btf: Btf, t: BtfType | undefined, depth: number): boolea
   return t.members.every((m) => {
     let mt = resolved(btf, m.type);
     for (let d = 0; d < 32 && mt?.kind === 'ARRAY'; d++) mt = resolved(btf, mt.type);
-    return mt?.kind === 'INT' || mt?.kind === 'ENUM' || mt?.kind === 'ENUM64' || (mt?.kind === 'STRUCT' && isScalarStruct(btf, mt, depth + 1));
+    return isIntOrEnum(mt) || (mt?.kind === 'STRUCT' && isScalarStruct(btf, mt, depth + 1));
   });
 }
 
@@ -75,7 +76,7 @@ function checkArgs(env: Env, btf: Btf, name: string, e: KfuncEntry, params: read
     // Parameter name suffixes (__k, __sz, __nullable, __ign …) change how an argument is checked.
     if (/__[a-z]+$/.test(p.name) || /buf_size$/.test(p.name)) notModelled(`kfunc argument ${p.name} of ${name}`);
     const t = resolved(btf, p.type);
-    if (t?.kind === 'INT' || t?.kind === 'ENUM' || t?.kind === 'ENUM64') {
+    if (isIntOrEnum(t)) {
       if (reg.type !== 'scalar') reject('EINVAL', `R${regno} is not a scalar`);
       return;
     }
@@ -118,7 +119,7 @@ function checkArgs(env: Env, btf: Btf, name: string, e: KfuncEntry, params: read
 function returnReg(env: Env, btf: Btf, name: string, e: KfuncEntry, retType: number): RegState {
   const t = resolved(btf, retType);
   if (t === undefined) return notInit();
-  if (t.kind === 'INT' || t.kind === 'ENUM' || t.kind === 'ENUM64') return unknownReg();
+  if (isIntOrEnum(t)) return unknownReg();
   if (t.kind !== 'PTR') notModelled(`the return type of kfunc ${name}`);
   const to = resolved(btf, t.type);
   if (to?.kind !== 'STRUCT') notModelled(`kfunc ${name} returning a pointer to ${to?.kind ?? 'void'}`);

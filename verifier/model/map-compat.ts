@@ -1,6 +1,6 @@
 // check_map_func_compatibility, the map's side: which helpers a map of each type may be given
 // (the helper's side is the prototype's mapTypes). Sockmaps and sockhashes depend on the program
-// type (sockmap.ts). A map type missing here, or a helper the map allows but whose result the model
+// type (sockmap.ts); queues, stacks and bloom filters are checked in queue-maps.ts. A map type missing here, or a helper the map allows but whose result the model
 // does not know for that map (lookups in device maps), is 'not modelled'.
 
 import { BPF_MAP_TYPE as M } from '../../elf/index.js';
@@ -30,9 +30,6 @@ const MAP_SIDE: ReadonlyMap<number, readonly string[]> = new Map<number, readonl
   [M.ARRAY_OF_MAPS, ['map_lookup_elem']],
   [M.HASH_OF_MAPS, ['map_lookup_elem']],
   [M.REUSEPORT_SOCKARRAY, ['sk_select_reuseport']],
-  [M.QUEUE, ['map_peek_elem', 'map_pop_elem', 'map_push_elem']],
-  [M.STACK, ['map_peek_elem', 'map_pop_elem', 'map_push_elem']],
-  [M.BLOOM_FILTER, ['map_peek_elem', 'map_push_elem']],
   [M.SK_STORAGE, storage('sk')],
   [M.INODE_STORAGE, storage('inode')],
   [M.TASK_STORAGE, storage('task')],

@@ -20,6 +20,6 @@ export function checkMapPtrAccess(env: Env, reg: RegState, regno: number, off: n
   if (btf === undefined) notModelled('reads through a map pointer without the kernel BTF');
   const id = structId(btf, name);
   if (id === undefined) notModelled(`struct ${name} is not in the kernel BTF`);
-  walkBtfStruct(btf, id, off, size);
+  if (walkBtfStruct(btf, id, off, size) !== 'scalar') notModelled(`a pointer member of struct ${name} read through a map pointer`);
   return unknownReg();
 }

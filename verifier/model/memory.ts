@@ -14,7 +14,7 @@ import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from './map-info.js';
 import { checkMapPtrAccess } from './map-ptr-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
-import { pointerReg, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
+import { type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { checkSockAccess } from './sock.js';
 import { checkBtfPointerAccess } from './btf-pointer.js';
 import { checkMapFieldAccess } from './map-fields.js';

@@ -10,7 +10,7 @@ import type { Instruction } from '../../isa/index.js';
 import { callsCallback } from './callbacks.js';
 import type { Env } from './env.js';
 import type { RegState } from './reg.js';
-import { type StackSlot, SLOT_BYTES, type VerifierState } from './state.js';
+import { spiOf, spilledScalar, type StackSlot, type VerifierState } from './state.js';
 
 /** One entry of a path's history (bpf_insn_hist_entry), newest first; shared by the paths forked after it. */
 export interface HistEntry {
@@ -33,14 +33,24 @@ export interface PrecisionContext {
   readonly insns: readonly (Instruction | undefined)[];
   /** The current walk step (processed instructions). */
   step: number;
-  /** Instructions backtracking may still walk: past it no more marks are made (fewer marks only widen more, never prune more). */
-  budget?: number;
+  /** First instructions of the global functions: their calls are stepped over, not entered. */
+  readonly globalStarts: ReadonlySet<number>;
+  /**
+   * Instructions backtracking may still walk: past it no more marks are made. Fewer marks widen
+   * more scalars to unknown at loop heads, an over-approximation: it may reject, never accept more.
+   */
+  budget: number;
 }
 
 const MAX_FRAMES = 8;
 /** Backtracked instructions per program before marking stops (a hostile loop must not make it quadratic). */
 const BACKTRACK_BUDGET = 2_000_000;
 const REGS_ARGS = 0b111110;
+
+/** A walk's backtracking context, its budget full. */
+export function precisionContext(insns: PrecisionContext['insns'], globalStarts: ReadonlySet<number>): PrecisionContext {
+  return { insns, step: 0, globalStarts, budget: BACKTRACK_BUDGET };
+}
 
 /** The registers and stack slots still to be found, per frame (struct backtrack_state). */
 class Backtrack {
@@ -82,17 +92,18 @@ function stepEntry(env: Env, ctx: PrecisionContext): HistEntry {
 export function noteStackAccess(env: Env, frame: number, off: number): void {
   const ctx = env.precision;
   if (ctx === undefined) return;
-  stepEntry(env, ctx).stack = { frame, spi: Math.floor((-off - 1) / SLOT_BYTES) };
+  stepEntry(env, ctx).stack = { frame, spi: spiOf(off) };
 }
 
 /** collect_linked_regs at a conditional jump: the scalars that share the compared registers' ids. */
-export function noteLinkedRegs(env: Env, ids: readonly number[]): void {
+export function noteLinkedRegs(env: Env, a: number, b: number): void {
   const ctx = env.precision;
-  if (ctx === undefined || ids.every((id) => id === 0)) return;
+  if (ctx === undefined || (a === 0 && b === 0)) return;
   const linked: LinkedReg[] = [];
+  const isLinked = (id: number): boolean => id !== 0 && (id === a || id === b);
   env.state.frames.forEach((f, fi) => {
-    f.regs.forEach((r, ri) => { if (r.type === 'scalar' && r.id !== 0 && ids.includes(r.id)) linked.push({ frame: fi, reg: ri, spi: -1 }); });
-    f.stack.forEach((s, spi) => { if (s?.spilled?.type === 'scalar' && s.spilled.id !== 0 && ids.includes(s.spilled.id)) linked.push({ frame: fi, reg: -1, spi }); });
+    f.regs.forEach((r, ri) => { if (r.type === 'scalar' && isLinked(r.id)) linked.push({ frame: fi, reg: ri, spi: -1 }); });
+    f.stack.forEach((s, spi) => { const sc = spilledScalar(s); if (sc !== undefined && isLinked(sc.id)) linked.push({ frame: fi, reg: -1, spi }); });
   });
   if (linked.length > 1) stepEntry(env, ctx).linked = linked;
 }
@@ -107,7 +118,8 @@ function syncLinked(bt: Backtrack, hist: HistEntry | undefined): void {
 type Step = 'ok' | 'fallback';
 
 /** backtrack_insn: what instruction `idx` needs precise before it, given what is needed after it. */
-function backtrackInsn(insns: PrecisionContext['insns'], idx: number, subseq: number, hist: HistEntry | undefined, bt: Backtrack): Step {
+function backtrackInsn(ctx: PrecisionContext, idx: number, subseq: number, hist: HistEntry | undefined, bt: Backtrack): Step {
+  const insns = ctx.insns;
   const insn = insns[idx];
   if (insn === undefined) return 'fallback';
   syncLinked(bt, hist);
@@ -144,6 +156,11 @@ function backtrackInsn(insns: PrecisionContext['insns'], idx: number, subseq: nu
     }
     case 'call':
       if (insn.callee === 'local') {
+        // A global function's call is stepped over (verified apart): it clears R1-R5 and sets R0.
+        if (ctx.globalStarts.has(idx + insn.imm + 1)) {
+          bt.clearReg(0);
+          return (bt.regs[bt.frame]! & REGS_ARGS) !== 0 ? 'fallback' : 'ok';
+        }
         // Back from the callee's first instruction to the call: only arguments may be left.
         if ((bt.regs[bt.frame]! & ~REGS_ARGS) !== 0 || bt.slots[bt.frame] !== 0n || bt.frame === 0) return 'fallback';
         for (let r = 1; r <= 5; r++) if (bt.isReg(r)) { bt.clearReg(r); bt.setReg(r, bt.frame - 1); }
@@ -196,12 +213,12 @@ const markedSlot = (slot: StackSlot, precise: boolean): StackSlot => ({ bytes: s
 /** mark_all_scalars_precise: the fallback when backtracking cannot follow the path. */
 function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
   for (let st = cur.parent; st !== undefined; st = st.parent) {
-    ctx.budget = (ctx.budget ?? BACKTRACK_BUDGET) - 1;
-    if (ctx.budget <= 0) return;
+    if (--ctx.budget <= 0) return;
     for (const f of st.frames) {
       for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar') f.regs[r]!.precise = true;
       f.stack.forEach((slot, spi) => {
-        if (slot?.spilled?.type === 'scalar' && slot.bytes[SLOT_BYTES - 1] === 1 && slot.spilled.precise !== true) f.stack[spi] = markedSlot(slot, true);
+        const spilled = spilledScalar(slot);
+        if (spilled !== undefined && spilled.precise !== true) f.stack[spi] = markedSlot(slot!, true);
       });
     }
   }
@@ -222,15 +239,16 @@ function markInState(st: VerifierState, bt: Backtrack): void {
     for (let spi = 0; spi < 64; spi++) {
       if (!bt.isSlot(spi, fr)) continue;
       const slot = f.stack[spi];
-      if (slot?.spilled?.type !== 'scalar' || slot.bytes[SLOT_BYTES - 1] !== 1 || slot.spilled.precise === true) bt.clearSlot(spi, fr);
-      else f.stack[spi] = markedSlot(slot, true);
+      const spilled = spilledScalar(slot);
+      if (spilled === undefined || spilled.precise === true) bt.clearSlot(spi, fr);
+      else f.stack[spi] = markedSlot(slot!, true);
     }
   }
 }
 
 /** __mark_chain_precision from the current instruction with the needs in `bt`. */
 function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
-  if (!env.opts.privileged || bt.empty() || (ctx.budget ?? 1) <= 0) return;
+  if (!env.opts.privileged || bt.empty() || ctx.budget <= 0) return;
   const cur = env.state;
   let st: VerifierState = cur;
   let last = env.insnIdx;
@@ -246,10 +264,9 @@ function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
     for (let i = last; ;) {
       if (skipFirst) skipFirst = false;
       else {
-        ctx.budget = (ctx.budget ?? BACKTRACK_BUDGET) - 1;
-        if (ctx.budget <= 0) return;
+        if (--ctx.budget <= 0) return;
         const hist = inSegment(node) && node.idx === i ? node : undefined;
-        if (backtrackInsn(ctx.insns, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur, ctx); return; }
+        if (backtrackInsn(ctx, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur, ctx); return; }
       }
       if (bt.empty()) return;
       subseq = i;
@@ -289,7 +306,7 @@ export function propagatePrecision(env: Env, old: VerifierState): void {
   const bt = new Backtrack(env.state.frames.length - 1);
   old.frames.forEach((f, fr) => {
     for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar' && f.regs[r]!.precise === true) bt.setReg(r, fr);
-    f.stack.forEach((slot, spi) => { if (slot?.spilled?.type === 'scalar' && slot.bytes[SLOT_BYTES - 1] === 1 && slot.spilled.precise === true) bt.setSlot(spi, fr); });
+    f.stack.forEach((slot, spi) => { if (spilledScalar(slot)?.precise === true) bt.setSlot(spi, fr); });
   });
   markChain(env, ctx, bt);
 }

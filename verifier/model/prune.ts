@@ -60,9 +60,17 @@ function topRegsMayMatch(old: VerifierState, cur: VerifierState): boolean {
   return true;
 }
 
-function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean {
-  if (exact) return regsExact(o, c, ids);
-  if (o.type === 'not_init') return true;
+/**
+ * How closely a current state must match an old one (the kernel's exact_level): 'exact' for the
+ * infinite-loop check, 'range' (RANGE_WITHIN) at loop heads against a state still being explored
+ * (what the old state did not initialise stays uninitialised, stack byte kinds match), 'covers'
+ * (NOT_EXACT) against a state whose exploration is done.
+ */
+export type StateMatch = 'exact' | 'range' | 'covers';
+
+function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch): boolean {
+  if (mode === 'exact') return regsExact(o, c, ids);
+  if (o.type === 'not_init' && (mode === 'covers' || c.type === 'not_init')) return true;
   if (o.type !== c.type || !sameFlags(o, c)) return false;
   switch (o.type) {
     case 'scalar':
@@ -77,7 +85,7 @@ function regSafe(o: RegState, c: RegState, ids: IdMap, exact: boolean): boolean 
   }
 }
 
-function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, allowUninitStack: boolean): boolean {
+function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = Math.floor(i / SLOT_BYTES);
     const idx = i % SLOT_BYTES;
@@ -85,8 +93,8 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
     const cs = slotAt(c, spi);
     const ob = os.bytes[idx]!;
     const cb = cs.bytes[idx]!;
-    if (exact && (i >= c.allocated || ob !== cb)) return false;
-    if (!exact) {
+    if (mode !== 'covers' && (i >= c.allocated || ob !== cb)) return false;
+    if (mode !== 'exact') {
       if (ob === Byte.Invalid) continue;
       // Root may read anything: old misc data covers whatever the current stack holds.
       if (ob === Byte.Misc && allowUninitStack) continue;
@@ -99,7 +107,7 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
     if (ob === Byte.Iter && !iterSlotsSafe(os.iter, cs.iter, (a, b) => ids.check(a, b))) return false;
     if (ob === Byte.Spill) {
       if (!isSpilledSlot(os) || !isSpilledSlot(cs)) return false;
-      if (!regSafe(os.spilled!, cs.spilled!, ids, exact)) return false;
+      if (!regSafe(os.spilled!, cs.spilled!, ids, mode)) return false;
       // The other bytes of a spill slot must be spilled alike.
       for (let k = 0; k < SLOT_BYTES; k++) if (os.bytes[k] !== cs.bytes[k] && os.bytes[k] !== Byte.Invalid && os.bytes[k] !== Byte.Misc) return false;
     }
@@ -107,11 +115,11 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, exact: boolean, all
   return true;
 }
 
-/** Whether `cur` is covered by the verified `old` (exact: identical, for loop detection). */
-export function statesEqual(old: VerifierState, cur: VerifierState, exact: boolean, allowUninitStack = true): boolean {
+/** Whether `cur` matches `old` as closely as `mode` asks (states_equal). */
+export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   // states_maybe_looping's quick test first: most exact comparisons fail on a register's value.
-  if (exact && !topRegsMayMatch(old, cur)) return false;
+  if (mode === 'exact' && !topRegsMayMatch(old, cur)) return false;
   const ids = new IdMap();
   for (let f = 0; f < old.frames.length; f++) {
     const of = old.frames[f]!;
@@ -119,8 +127,8 @@ export function statesEqual(old: VerifierState, cur: VerifierState, exact: boole
     if (of.callsite !== cf.callsite) return false;
     // A state that has run more of a callback's iterations does not cover one that has run fewer (func_states_equal).
     if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return false;
-    for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
-    if (!stackSafe(of, cf, ids, exact, allowUninitStack)) return false;
+    for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, mode)) return false;
+    if (!stackSafe(of, cf, ids, mode, allowUninitStack)) return false;
   }
   if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;
   for (let i = 0; i < old.refs.length; i++) {

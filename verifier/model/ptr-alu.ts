@@ -6,7 +6,7 @@ import type { AluInstruction } from '../../isa/index.js';
 import { asS32, S64_MAX, S64_MIN, syncBounds, U64_MAX, markUnbounded32 } from '../scalar/scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from '../scalar/tnum.js';
 import { type Env, regs } from './env.js';
-import { notModelled, reject } from './outcome.js';
+import { reject } from './outcome.js';
 import { cloneReg, isPktPointer, type RegState, regStr, unknownReg } from './reg.js';
 
 /** BPF_MAX_VAR_OFF: bounds of a pointer's offsets. */

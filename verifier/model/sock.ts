@@ -34,9 +34,6 @@ export function sockReturn(env: Env, ret: HelperReturnType): RegState | undefine
   return pointerReg(type, { flags: { maybeNull: true, rdonly: false, ringbuf: false }, id: env.nextId() });
 }
 
-/** bpf_ctx_narrow_access_ok: a power-of-two size no wider than the field. */
-const narrowOk = (size: number, field: number): boolean => size <= field && (size & (size - 1)) === 0;
-
 /** bpf_tcp_sock_is_valid_access over struct bpf_tcp_sock (112 bytes; bytes_received and bytes_acked are u64). */
 function tcpSockValid(off: number, size: number): boolean {
   if (off < 0 || off >= 112 || off % size !== 0) return false;

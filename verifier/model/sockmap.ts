@@ -5,13 +5,13 @@
 // program types, may use these maps (check_map_func_compatibility,
 // may_update_sockmap).
 
+import { BPF_MAP_TYPE } from '../../elf/index.js';
 import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import type { Env } from './env.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
 
-const SOCKMAP = 15;
-const SOCKHASH = 18;
+const { SOCKMAP, SOCKHASH } = BPF_MAP_TYPE;
 const LOOKUP = 1;
 const UPDATE = 2;
 const DELETE = 3;

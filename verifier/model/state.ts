@@ -98,6 +98,13 @@ export function cloneState(s: VerifierState): VerifierState {
 
 export const curFrame = (s: VerifierState): FrameState => s.frames[s.frames.length - 1]!;
 
+/** The slot (stack[spi]) that holds the byte at `off` from the frame pointer (off < 0). */
+export const spiOf = (off: number): number => Math.floor((-off - 1) / SLOT_BYTES);
+
+/** The scalar spilled in a slot (is_spilled_scalar_reg), or undefined. */
+export const spilledScalar = (slot: StackSlot | undefined): RegState | undefined =>
+  (slot !== undefined && slot.bytes[SLOT_BYTES - 1] === Byte.Spill && slot.spilled?.type === 'scalar' ? slot.spilled : undefined);
+
 export function slotAt(f: FrameState, spi: number): StackSlot {
   return f.stack[spi] ?? EMPTY_SLOT;
 }

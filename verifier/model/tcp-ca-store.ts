@@ -2,7 +2,8 @@
 // into a tcp_sock, and only into the congestion-control fields a CC may set (pacing, the CA's
 // private area, the ack-pending flags, cwnd and ssthresh state), each within its member.
 
-import type { Btf } from '../../elf/index.js';
+import { type Btf, resolveTypeSize } from '../../elf/index.js';
+import { resolvedType } from './btf-types.js';
 import { structId } from './btf-walk.js';
 import { notModelled, reject } from './outcome.js';
 
@@ -18,24 +19,14 @@ function memberSpan(btf: Btf, name: string, path: readonly string[]): Span {
     const m = t.members.find((x) => x.name === field);
     if (m === undefined || m.bitfieldSize !== 0) return notModelled(`struct ${name} member ${path.join('.')} in the kernel BTF`);
     off += m.bitsOffset / 8;
-    let mt = btf.type(m.type);
-    for (let d = 0; d < 32 && mt !== undefined && (mt.kind === 'TYPEDEF' || mt.kind === 'CONST' || mt.kind === 'VOLATILE' || mt.kind === 'TYPE_TAG' || mt.kind === 'RESTRICT'); d++) mt = btf.type(mt.type);
     if (i === path.length - 1) {
-      const size = mt === undefined ? undefined : mt.kind === 'ARRAY' ? arrayBytes(btf, mt) : 'size' in mt ? mt.size : undefined;
+      const size = resolveTypeSize((x) => btf.type(x), m.type);
       if (size === undefined) return notModelled(`the size of ${name}.${path.join('.')}`);
       return { off, end: off + size };
     }
-    t = mt;
+    t = resolvedType(btf, m.type);
   }
   return notModelled('an empty member path');
-}
-
-function arrayBytes(btf: Btf, t: { type: number; nelems: number }): number | undefined {
-  let el = btf.type(t.type);
-  for (let d = 0; d < 32 && el !== undefined && (el.kind === 'TYPEDEF' || el.kind === 'CONST' || el.kind === 'VOLATILE'); d++) el = btf.type(el.type);
-  if (el === undefined) return undefined;
-  if (el.kind === 'ARRAY') { const inner = arrayBytes(btf, el); return inner === undefined ? undefined : inner * t.nelems; }
-  return 'size' in el ? el.size * t.nelems : undefined;
 }
 
 /** The writable members, by the kernel's case order (a sock, inet_connection_sock or tcp_sock member, all at the same offset in tcp_sock). */

@@ -25,7 +25,7 @@ import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
-import { longHistory, markPrecise, noteStep, type PrecisionContext, propagatePrecision, startSegment } from './precision.js';
+import { longHistory, markPrecise, noteStep, precisionContext, propagatePrecision, startSegment } from './precision.js';
 import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
@@ -220,7 +220,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const trace: string[] = [];
   const pending: Path[] = [];
   let cur: Path = { state: initialState(), insn: 0, parent: undefined, prev: -1 };
-  const precision: PrecisionContext = { insns, step: 0 };
+  const precision = precisionContext(insns, new Set((input.options.functions ?? []).filter((f) => f.global).map((f) => f.start)));
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
   };
@@ -312,13 +312,13 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       const sl = list[k]!;
       let hit = false;
       if (sl.branches > 0) {
-        // The kernel compares RANGE_WITHIN at loop heads: the model's inexact comparison (it has no precision skip).
+        // A loop head against a state still being explored: RANGE_WITHIN, as the kernel.
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, false, input.options.privileged))) { sl.hits++; prunedBy(idx, sl.state); return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged))) { sl.hits++; prunedBy(idx, sl.state); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, false, input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
-        } else if (force && statesEqual(sl.state, cur.state, false, input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
-        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, true) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
+        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact') && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
           if (lastProcessed >= 0) env.insnIdx = lastProcessed;
@@ -326,7 +326,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
         if (!forceNew && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
-      } else if (statesEqual(sl.state, cur.state, false, input.options.privileged)) {
+      } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged)) {
         hit = true;
       }
       if (hit) { sl.hits++; prunedBy(idx, sl.state); return true; }
@@ -334,6 +334,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
     }
     if (!add) return false;
+    // Only checkpoints need it: backtracking goes from a checkpoint's state to the instruction before it.
+    cur.state.lastIdx = cur.prev;
     const cp: Checkpoint = { insn: idx, state: cloneState(cur.state), branches: 1, parent: cur.parent, hits: 0, misses: 0 };
     startSegment(cur.state, cp.state, idx);
     list.unshift(cp);
@@ -348,10 +350,20 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return false;
   };
 
-  /** find_prev_entry: the latest state kept at `at` on the current path, with the same call stack. */
-  const findPrevEntry = (s: VerifierState, at: number): VerifierState | undefined => {
+  /**
+   * find_prev_entry: the latest state kept at `at` on the current path, with the same call stack
+   * (`except`: not the checkpoint this visit just kept).
+   */
+  const findPrevEntry = (s: VerifierState, at: number, except?: Checkpoint): VerifierState | undefined => {
     const same = (o: VerifierState): boolean => o.frames.length === s.frames.length && o.frames.every((f, i) => f.callsite === s.frames[i]!.callsite);
-    return explored.get(at)?.find((cp) => cp.branches > 0 && same(cp.state))?.state;
+    return explored.get(at)?.find((cp) => cp !== except && cp.branches > 0 && same(cp.state))?.state;
+  };
+
+  /** Queues another path from the current one (push_stack): it continues at `insn` in `state`. */
+  const fork = (state: VerifierState, insn: number, from: number): void => {
+    if (cur.parent !== undefined) cur.parent.branches++;
+    pending.push({ state, insn, parent: cur.parent, prev: from });
+    if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
   };
 
   /** prepare_func_exit: back to the caller (after the call) or, from a callback, to the call itself. */
@@ -366,9 +378,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
 
   /** An instruction that may also leave the subprogram: the path going on is queued, this one returns `r0`. */
   const exitEarly = (idx: number, r0: RegState): number => {
-    if (cur.parent !== undefined) cur.parent.branches++;
-    pending.push({ state: cloneState(cur.state), insn: idx + 1, parent: cur.parent, prev: idx });
-    if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+    fork(cloneState(cur.state), idx + 1, idx);
     regs(env)[0] = r0;
     return leaveFrame();
   };
@@ -382,7 +392,6 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       env.insnIdx = idx;
       if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
       precision.step = processed;
-      cur.state.lastIdx = cur.prev;
       if (prune[idx] === 1 && visit(idx)) {
         noteStack(cur.state);
         if (!finishPath()) break;
@@ -438,9 +447,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (capBpfOnly && out.kind !== 'both') guardCapBpfDecidedBranch();
           if (out.kind === 'jump') next = idx + insn.offset + 1;
           else if (out.kind === 'both') {
-            if (cur.parent !== undefined) cur.parent.branches++;
-            pending.push({ state: out.jumpState, insn: idx + insn.offset + 1, parent: cur.parent, prev: idx });
-            if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+            fork(out.jumpState, idx + insn.offset + 1, idx);
           }
           break;
         }
@@ -465,17 +472,10 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (insn.callee === 'kfunc') {
             // A call of an unresolved weak kfunc (imm 0) is left for the dead-code pass, which refuses it if reachable.
             if (insn.imm === 0) { uneliminatedKfunc = true; break; }
-            const active = checkKfuncCall(env, insn.imm, insn.offset, () => {
-              // The state kept here by an earlier iteration of this path (not the one this visit just kept).
-              const same = (o: VerifierState): boolean => o.frames.length === cur.state.frames.length && o.frames.every((f, i) => f.callsite === cur.state.frames[i]!.callsite);
-              return explored.get(idx)?.find((cp) => cp !== cur.parent && cp.branches > 0 && same(cp.state))?.state;
-            });
-            if (active !== undefined) {
-              // The drained path goes on; the active iteration is explored after it (process_iter_next_call).
-              if (cur.parent !== undefined) cur.parent.branches++;
-              pending.push({ state: active, insn: idx + 1, parent: cur.parent, prev: idx });
-              if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
-            }
+            // The state kept here by an earlier iteration of this path.
+            const active = checkKfuncCall(env, insn.imm, insn.offset, () => findPrevEntry(cur.state, idx, cur.parent));
+            // The drained path goes on; the active iteration is explored after it (process_iter_next_call).
+            if (active !== undefined) fork(active, idx + 1, idx);
             break;
           }
           checkHelperInRcu(env, insn.imm);
@@ -483,11 +483,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
             const before = cloneState(cur.state);
             checkHelperCall(env, insn.imm);
             const cb = callbackEntry(env, before, insn.imm, idx, (sub) => input.subprograms[sub]!, insns);
-            if (cb !== undefined) {
-              if (cur.parent !== undefined) cur.parent.branches++;
-              pending.push({ state: cb.state, insn: cb.insn, parent: cur.parent, prev: idx });
-              if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
-            }
+            if (cb !== undefined) fork(cb.state, cb.insn, idx);
             break;
           }
           checkHelperCall(env, insn.imm);
@@ -507,12 +503,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         case 'mayGoto': {
           jmpsProcessed++;
           if (insn.offset === 0) notModelled('may_goto with offset 0');
-          // The state kept here by an earlier iteration of this path (not the one this visit just kept).
-          const same = (o: VerifierState): boolean => o.frames.length === cur.state.frames.length && o.frames.every((f, i) => f.callsite === cur.state.frames[i]!.callsite);
-          const prev = explored.get(idx)?.find((cp) => cp !== cur.parent && cp.branches > 0 && same(cp.state))?.state;
-          if (cur.parent !== undefined) cur.parent.branches++;
-          pending.push({ state: mayGotoFallThrough(cur.state, prev), insn: idx + 1, parent: cur.parent, prev: idx });
-          if (pending.length > COMPLEXITY_LIMIT_JMP_SEQ) reject('E2BIG', `The sequence of ${pending.length} jumps is too complex.`);
+          // The state kept here by an earlier iteration of this path.
+          fork(mayGotoFallThrough(cur.state, findPrevEntry(cur.state, idx, cur.parent)), idx + 1, idx);
           next = idx + insn.offset + 1;
           break;
         }

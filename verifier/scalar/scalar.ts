@@ -3,7 +3,7 @@
 // made of). All values are bigint: unsigned fields hold 0 … 2^n−1, signed fields −2^(n−1) … 2^(n−1)−1.
 
 import {
-  type Tnum, TNUM_UNKNOWN, tnumClearSubreg, tnumConst, tnumConstSubreg, tnumIntersect, tnumIsConst, tnumOr, tnumRange, tnumSubreg,
+  type Tnum, TNUM_UNKNOWN, tnumClearSubreg, tnumConst, tnumConstSubreg, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
 } from './tnum.js';
 
 export const U64_MAX = (1n << 64n) - 1n;

@@ -2,6 +2,7 @@
 // acquire a reference that bpf_sk_release gives back; bpf_sk_fullsock and
 // bpf_tcp_sock return a view of their argument that carries its reference.
 
+import { BPF_MAP_TYPE } from '../../elf/index.js';
 import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
 import type { HelperArgType, HelperPrototype, HelperReturnType } from './types.js';
 
@@ -9,10 +10,7 @@ function proto(id: number, ret: HelperReturnType, args: HelperArgType[], extra: 
   return { id, name: KERNEL_HELPER_NAMES[id] ?? 'unknown', ret, args, ...extra };
 }
 
-/** BPF_MAP_TYPE_SK_STORAGE, _SOCKMAP, _SOCKHASH. */
-const SK_STORAGE = 24;
-const SOCKMAP = 15;
-const SOCKHASH = 18;
+const { SK_STORAGE, SOCKMAP, SOCKHASH } = BPF_MAP_TYPE;
 
 const lookupArgs: HelperArgType[] = ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'];
 

@@ -1,13 +1,9 @@
 // Shared returns: `if C goto L; r0 = K; exit; L:` becomes `if !C goto R; L:` where R labels
 // another `r0 = K; exit` of the function — as clang -O2 merges early returns into one block.
 
-import type { JumpOp } from '../../../isa/index.js';
 import type { AsmInsn, AsmItem } from '../asm/items.js';
+import { NEGATED_JUMP } from './jump-negation.js';
 
-const NEGATE: Partial<Record<JumpOp, JumpOp>> = {
-  jeq: 'jne', jne: 'jeq', jgt: 'jle', jle: 'jgt', jge: 'jlt', jlt: 'jge',
-  jsgt: 'jsle', jsle: 'jsgt', jsge: 'jslt', jslt: 'jsge',
-};
 
 /** The constant a `r0 = K; exit` pair at i returns, or undefined. */
 function returnAt(items: readonly AsmItem[], i: number): number | undefined {
@@ -22,7 +18,7 @@ export function shareReturns(input: readonly AsmItem[], newLabel: () => string):
   for (let j = 0; j < items.length; j++) {
     const jmp = items[j];
     if (jmp?.kind !== 'insn' || jmp.insn.kind !== 'jump' || jmp.target === undefined) continue;
-    const neg = NEGATE[jmp.insn.op];
+    const neg = NEGATED_JUMP[jmp.insn.op];
     const k = returnAt(items, j + 1);
     const after = items[j + 3];
     if (neg === undefined || k === undefined || after?.kind !== 'label' || after.name !== jmp.target) continue;

@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BpfObject, readObject } from '../../../elf/index.js';
-import { kernelBtf, objectNameOf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
+import { attachTypeNumber, objectNameOf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import type { CorpusMap } from './corpus.js';
 import { type FunctionInfo, functionsFromBtf } from '../../../verifier/index.js';
 
@@ -19,23 +19,6 @@ export interface ObjectProgram {
 }
 
 const typeNumber = new Map(PROGRAM_TYPE_NAMES);
-
-/** enum bpf_attach_type in uapi order (ABI: the numbers never change), lower case without BPF_. */
-const ATTACH_TYPES: readonly string[] = [
-  'cgroup_inet_ingress', 'cgroup_inet_egress', 'cgroup_inet_sock_create', 'cgroup_sock_ops',
-  'sk_skb_stream_parser', 'sk_skb_stream_verdict', 'cgroup_device', 'sk_msg_verdict', 'cgroup_inet4_bind',
-  'cgroup_inet6_bind', 'cgroup_inet4_connect', 'cgroup_inet6_connect', 'cgroup_inet4_post_bind',
-  'cgroup_inet6_post_bind', 'cgroup_udp4_sendmsg', 'cgroup_udp6_sendmsg', 'lirc_mode2', 'flow_dissector',
-  'cgroup_sysctl', 'cgroup_udp4_recvmsg', 'cgroup_udp6_recvmsg', 'cgroup_getsockopt', 'cgroup_setsockopt',
-  'trace_raw_tp', 'trace_fentry', 'trace_fexit', 'modify_return', 'lsm_mac', 'trace_iter',
-  'cgroup_inet4_getpeername', 'cgroup_inet6_getpeername', 'cgroup_inet4_getsockname',
-  'cgroup_inet6_getsockname', 'xdp_devmap', 'cgroup_inet_sock_release', 'xdp_cpumap', 'sk_lookup', 'xdp',
-  'sk_skb_verdict', 'sk_reuseport_select', 'sk_reuseport_select_or_migrate', 'perf_event',
-  'trace_kprobe_multi', 'lsm_cgroup', 'struct_ops', 'netfilter', 'tcx_ingress', 'tcx_egress',
-  'trace_uprobe_multi', 'cgroup_unix_connect', 'cgroup_unix_sendmsg', 'cgroup_unix_recvmsg',
-  'cgroup_unix_getpeername', 'cgroup_unix_getsockname', 'netkit_primary', 'netkit_peer',
-  'trace_kprobe_session',
-];
 
 /** Every entry program of every object in `dir` (objects tsbpf cannot read are reported). */
 export function objectCorpus(dir: string, suite: string, areaOf: (file: string, program: string) => string): { programs: ObjectProgram[]; unreadable: string[] } {
@@ -68,14 +51,4 @@ export function prepareObjectProgram(p: ObjectProgram): { insns: Uint8Array; map
     expectedAttachType: prepared.attachTarget?.expectedAttachType ?? (prepared.attachType === undefined ? 0 : attachTypeNumber(prepared.attachType)),
     ...(prepared.attachTarget === undefined ? {} : { attachBtfId: prepared.attachTarget.btfId }),
     ...(functions === undefined ? {} : { functions }) };
-}
-
-/** The running kernel's number for an attach type name ('trace_iter'), as the loader passes it. */
-function attachTypeNumber(name: string): number {
-  const btf = kernelBtf();
-  const id = btf.findOne('bpf_attach_type', 'ENUM');
-  const t = id === undefined ? undefined : btf.type(id);
-  const v = t?.kind === 'ENUM' ? t.values.find((e) => e.name === `BPF_${name.toUpperCase()}`) : undefined;
-  if (v === undefined) throw new Error(`this kernel has no attach type ${name}`);
-  return v.value;
 }
