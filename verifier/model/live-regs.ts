@@ -123,9 +123,9 @@ function sccNumbers(succ: readonly (readonly number[] | undefined)[]): Int32Arra
 
 /**
  * The header lines, or none when some instruction did not decode (the kernel prints them only
- * for a program its earlier checks passed).
+ * for a program its earlier checks passed), and each instruction's loop number (0: none).
  */
-export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subprograms: readonly number[], opts: ModelOptions): string[] {
+export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subprograms: readonly number[], opts: ModelOptions): { lines: string[]; scc: Int32Array } {
   const n = insns.length;
   const succ: (number[] | undefined)[] = new Array(n);
   const use = new Int32Array(n);
@@ -134,7 +134,7 @@ export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subp
     const insn = insns[i];
     if (insn === undefined) {
       if (i > 0 && insns[i - 1]?.kind === 'ldImm64') continue;
-      return [];
+      return { lines: [], scc: new Int32Array(n) };
     }
     succ[i] = successors(insn, i);
     const ud = useDef(insn, opts);
@@ -165,5 +165,5 @@ export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subp
     const sccCol = scc[i] !== 0 ? `${String(scc[i]).padStart(3)} ` : '    ';
     lines.push(`${sccCol}${String(i).padStart(3)}: ${regs} ${text}`);
   }
-  return lines;
+  return { lines, scc };
 }

@@ -7,8 +7,22 @@
 // ends with `B: safe`. (print_insn_state, print_verifier_state, do_check.)
 
 import { formatInstructionKernel, type Instruction } from '../../isa/index.js';
+import type { PrecisionLog } from './precision.js';
 import { formatFrameState } from './state-format.js';
 import { SLOT_BYTES, type VerifierState } from './state.js';
+
+/** fmt_reg_mask and fmt_stack_mask: `r1,r6` and `-8,-24`. */
+function regList(mask: number): string {
+  const out: string[] = [];
+  for (let r = 0; r < 32; r++) if ((mask & (1 << r)) !== 0) out.push(`r${r}`);
+  return out.join(',');
+}
+
+function slotList(mask: bigint): string {
+  const out: string[] = [];
+  for (let spi = 0; spi < 64; spi++) if ((mask & (1n << BigInt(spi))) !== 0n) out.push(String(-(spi + 1) * SLOT_BYTES));
+  return out.join(',');
+}
 
 const ALL_REGS = (1 << 11) - 1;
 const ALL_SLOTS = (1n << 64n) - 1n;
@@ -28,10 +42,46 @@ export class LevelTwoLog {
 
   constructor(private readonly lines: string[]) {}
 
+  /** Loop (SCC) numbers of the instructions, and the checkpoint through which the walk entered each loop, by call chain. */
+  private scc: Int32Array = new Int32Array(0);
+  private readonly sccEntries = new Map<string, object>();
+
   /** The start of a walk, after the header (live-regs.ts): every register of the initial state prints before the first instruction. */
-  begin(header: readonly string[]): void {
-    this.lines.push(...header);
+  begin(header: { readonly lines: readonly string[]; readonly scc: Int32Array }): void {
+    this.lines.push(...header.lines);
+    this.scc = header.scc;
     this.scratchAll();
+  }
+
+  /**
+   * compute_scc_callchain: the call sites of the frames up to the first whose instruction is in
+   * a loop, and that loop's number (`(1)`, `(4,2)`); undefined when none is.
+   */
+  private callchain(state: VerifierState, insn: number): string | undefined {
+    const sites: number[] = [];
+    for (let i = 0; i < state.frames.length; i++) {
+      const at = i < state.frames.length - 1 ? state.frames[i + 1]!.callsite : insn;
+      const n = this.scc[at] ?? 0;
+      if (n !== 0) return `(${[...sites, n].join(',')})`;
+      sites.push(at);
+    }
+    return undefined;
+  }
+
+  /** maybe_enter_scc: a checkpoint kept at `insn` is the first of its loop on this call chain. */
+  checkpointKept(insn: number, state: VerifierState, checkpoint: object): void {
+    const chain = this.callchain(state, insn);
+    if (chain === undefined || this.sccEntries.has(chain)) return;
+    this.sccEntries.set(chain, checkpoint);
+    this.lines.push(`SCC enter ${chain}`);
+  }
+
+  /** maybe_exit_scc: every path from a checkpoint is explored; the loop it entered is left. */
+  checkpointDone(insn: number, state: VerifierState, checkpoint: object): void {
+    const chain = this.callchain(state, insn);
+    if (chain === undefined || this.sccEntries.get(chain) !== checkpoint) return;
+    this.sccEntries.delete(chain);
+    this.lines.push(`SCC exit ${chain}`);
   }
 
   private scratchAll(): void {
@@ -68,6 +118,23 @@ export class LevelTwoLog {
   pathEnd(): void {
     this.scratchAll();
     this.popped = true;
+  }
+
+  /** Precision backtracking's lines (mark_precise:, propagating), for the walk's precision context. */
+  precisionLog(insns: readonly (Instruction | undefined)[]): PrecisionLog {
+    const lines = this.lines;
+    return {
+      chain: (frame, last, first, subseq) => { lines.push(`mark_precise: frame${frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} `); },
+      before: (frame, regs, slots, idx) => {
+        const insn = insns[idx];
+        lines.push(`mark_precise: frame${frame}: regs=${regList(regs)} stack=${slotList(slots)} before ${insn === undefined ? `${idx}: ` : formatInstructionKernel(insn, idx)}`);
+      },
+      parent: (fr, regs, slots, st) => {
+        lines.push(`mark_precise: frame${fr}: parent state regs=${regList(regs)} stack=${slotList(slots)}: ${formatFrameState(st, st.frames[fr]!)}`);
+      },
+      fallback: (frame) => { lines.push(`mark_precise: frame${frame}: falling back to forcing all scalars precise`); },
+      propagating: (fr, items) => { if (items.length > 0) lines.push(`frame ${fr}: propagating ${items.join(',')}`); },
+    };
   }
 
   /** A bpf-to-bpf call entered its callee: both frames print whole, and the callee's first instruction prints every register. */

@@ -225,6 +225,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const pending: Path[] = [];
   let cur: Path = { state: initialState(), insn: 0, parent: undefined, prev: -1 };
   const precision = precisionContext(insns, new Set((input.options.functions ?? []).filter((f) => f.global).map((f) => f.start)));
+  if (log2 !== undefined) precision.log = log2.precisionLog(insns);
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
   };
@@ -287,6 +288,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     log2?.pathEnd();
     for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {
       if (--cp.branches > 0) break;
+      log2?.checkpointDone(cp.insn, cp.state, cp);
     }
     const next = pending.pop() ?? nextGlobal();
     if (next === undefined) return false;
@@ -349,6 +351,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     list.unshift(cp);
     explored.set(idx, list);
     cur.parent = cp;
+    log2?.checkpointKept(idx, cp.state, cp);
     totalStates++;
     liveStates++;
     peakStates = Math.max(peakStates, liveStates);
