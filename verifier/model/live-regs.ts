@@ -5,10 +5,14 @@
 // connected component (compute_scc, Tarjan's order: a loop finished first gets the lower number).
 // Built only when the level-2 log is asked for.
 
-import { formatInstructionKernel, type Instruction } from '../../isa/index.js';
+import type { Instruction } from '../../isa/index.js';
+import { callsCallback } from './callbacks.js';
+import { logInsnText } from './log-insn.js';
+import { kfuncAvailable } from '../tables/kfuncs.js';
 import type { ModelOptions } from './env.js';
 
 const CALLER_SAVED = 0b111111;
+const ALL_REGS = 0b1111111111;
 const bit = (r: number): number => 1 << r;
 
 /** The registers the instruction reads and writes (compute_insn_live_regs). */
@@ -28,8 +32,8 @@ function useDef(insn: Instruction, opts: ModelOptions): { use: number; def: numb
       const use = bit(insn.dst) | bit(insn.src) | (cmpxchg ? bit(0) : 0);
       return { use, def: insn.fetch ? (cmpxchg ? bit(0) : bit(insn.src)) : 0 };
     }
-    case 'ldAbs': return { use: bit(6), def: CALLER_SAVED };
-    case 'ldInd': return { use: bit(6) | bit(insn.src), def: CALLER_SAVED };
+    // A legacy packet load may leave the program: every register counts as read.
+    case 'ldAbs': case 'ldInd': return { use: ALL_REGS, def: CALLER_SAVED };
     case 'jump': return { use: bit(insn.dst) | (insn.src.kind === 'reg' ? bit(insn.src.reg) : 0), def: 0 };
     case 'exit': return { use: bit(0), def: 0 };
     case 'call': return { use: callParams(insn, opts), def: CALLER_SAVED };
@@ -41,14 +45,15 @@ function useDef(insn: Instruction, opts: ModelOptions): { use: number; def: numb
 function callParams(insn: Extract<Instruction, { kind: 'call' }>, opts: ModelOptions): number {
   const params = (n: number): number => ((1 << (n + 1)) - 1) & ~1;
   if (insn.callee === 'helper') {
-    const proto = opts.helper(insn.imm);
+    const proto = opts.helperAvailable(insn.imm) === true ? opts.helper(insn.imm) : undefined;
     if (proto === undefined) return params(5);
     const n = proto.args.findIndex((a) => a === 'dontcare');
     return params(n < 0 ? proto.args.length : n);
   }
   if (insn.callee === 'kfunc' && insn.offset === 0 && opts.kernelBtf !== undefined) {
     const fn = opts.kernelBtf.type(insn.imm);
-    const proto = fn?.kind === 'FUNC' ? opts.kernelBtf.type(fn.type) : undefined;
+    // A kfunc the program type may not call has no prototype here either.
+    const proto = fn?.kind === 'FUNC' && kfuncAvailable(fn.name, opts.progType) === true ? opts.kernelBtf.type(fn.type) : undefined;
     if (proto?.kind === 'FUNC_PROTO') return params(proto.params.length);
   }
   return params(5);
@@ -62,6 +67,8 @@ function successors(insn: Instruction, i: number): number[] {
     case 'gotol': return [i + insn.imm + 1];
     case 'jump': case 'mayGoto': return insn.offset === 0 ? [i + 1] : [i + 1, i + insn.offset + 1];
     case 'ldImm64': return [i + 2];
+    // A call of a callback repeats itself (the callback's iterations converge at the call).
+    case 'call': return callsCallback(insn) ? [i + 1, i] : [i + 1];
     default: return [i + 1];
   }
 }
@@ -161,7 +168,7 @@ export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subp
     if (insn === undefined) continue;
     let regs = '';
     for (let r = 0; r < 10; r++) regs += (liveIn[i]! & bit(r)) !== 0 ? String(r) : '.';
-    const text = formatInstructionKernel(insn, i).slice(`${i}: `.length);
+    const text = logInsnText(insn, i, opts.kernelBtf).slice(`${i}: `.length);
     const sccCol = scc[i] !== 0 ? `${String(scc[i]).padStart(3)} ` : '    ';
     lines.push(`${sccCol}${String(i).padStart(3)}: ${regs} ${text}`);
   }

@@ -6,7 +6,9 @@
 // own. A path taken from the stack starts with `from A to B:` and the whole state; a pruned path
 // ends with `B: safe`. (print_insn_state, print_verifier_state, do_check.)
 
-import { formatInstructionKernel, type Instruction } from '../../isa/index.js';
+import type { Btf } from '../../elf/index.js';
+import type { Instruction } from '../../isa/index.js';
+import { logInsnText } from './log-insn.js';
 import type { PrecisionLog } from './precision.js';
 import { formatFrameState } from './state-format.js';
 import { SLOT_BYTES, type VerifierState } from './state.js';
@@ -40,7 +42,7 @@ export class LevelTwoLog {
   /** The path now walked was taken from the stack and has not printed its first line yet. */
   private popped = false;
 
-  constructor(private readonly lines: string[]) {}
+  constructor(private readonly lines: string[], private readonly btf: Btf | undefined) {}
 
   /** Loop (SCC) numbers of the instructions, and the checkpoint through which the walk entered each loop, by call chain. */
   private scc: Int32Array = new Int32Array(0);
@@ -74,6 +76,14 @@ export class LevelTwoLog {
     if (chain === undefined || this.sccEntries.has(chain)) return;
     this.sccEntries.set(chain, checkpoint);
     this.lines.push(`SCC enter ${chain}`);
+  }
+
+  /** A path pruned at `insn` by a state still being explored in a loop (add_scc_backedge): true when it is one. */
+  backedge(insn: number, state: VerifierState, incomplete: boolean): boolean {
+    const chain = incomplete ? this.callchain(state, insn) : undefined;
+    if (chain === undefined) return false;
+    this.lines.push(`SCC backedge ${chain}`);
+    return true;
   }
 
   /** maybe_exit_scc: every path from a checkpoint is explored; the loop it entered is left. */
@@ -127,7 +137,7 @@ export class LevelTwoLog {
       chain: (frame, last, first, subseq) => { lines.push(`mark_precise: frame${frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} `); },
       before: (frame, regs, slots, idx) => {
         const insn = insns[idx];
-        lines.push(`mark_precise: frame${frame}: regs=${regList(regs)} stack=${slotList(slots)} before ${insn === undefined ? `${idx}: ` : formatInstructionKernel(insn, idx)}`);
+        lines.push(`mark_precise: frame${frame}: regs=${regList(regs)} stack=${slotList(slots)} before ${insn === undefined ? `${idx}: ` : logInsnText(insn, idx, this.btf)}`);
       },
       parent: (fr, regs, slots, st) => {
         lines.push(`mark_precise: frame${fr}: parent state regs=${regList(regs)} stack=${slotList(slots)}: ${formatFrameState(st, st.frames[fr]!)}`);
@@ -165,7 +175,7 @@ export class LevelTwoLog {
       this.popped = false;
     }
     if (this.regs !== 0 || this.slots !== 0n) this.insnState(idx, state);
-    this.lines.push(formatInstructionKernel(insn, idx));
+    this.lines.push(logInsnText(insn, idx, this.btf));
     this.insnLine = this.lines.length - 1;
     this.scratchInsn(state, insn);
   }

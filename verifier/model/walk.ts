@@ -220,7 +220,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   let peakStates = 0;
   let maxPerInsn = 0;
   const trace: string[] = [];
-  const log2 = input.traceInstructions === true ? new LevelTwoLog(trace) : undefined;
+  const log2 = input.traceInstructions === true ? new LevelTwoLog(trace, input.options.kernelBtf) : undefined;
   log2?.begin(liveRegsHeader(insns, input.subprograms, input.options));
   const pending: Path[] = [];
   let cur: Path = { state: initialState(), insn: 0, parent: undefined, prev: -1 };
@@ -298,9 +298,17 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
 
   /** A pruned path: what is precise in the state that covers it must be precise on its path too. */
-  const prunedBy = (idx: number, old: VerifierState): void => {
+  const prunedBy = (idx: number, old: Checkpoint): void => {
     noteStep(env, idx, cur.prev);
-    propagatePrecision(env, old);
+    // A loop's back edge: the kernel defers this propagation to the loop's exit, and logs it there.
+    if (log2?.backedge(idx, cur.state, old.branches > 0) === true) {
+      const log = precision.log;
+      precision.log = undefined;
+      propagatePrecision(env, old.state);
+      precision.log = log;
+      return;
+    }
+    propagatePrecision(env, old.state);
   };
 
   let lastProcessed = -1;
@@ -323,10 +331,10 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (sl.branches > 0) {
         // A loop head against a state still being explored: RANGE_WITHIN, as the kernel.
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged))) { sl.hits++; prunedBy(idx, sl.state); return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged))) { sl.hits++; prunedBy(idx, sl); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
-        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl); return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact') && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
@@ -338,7 +346,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged)) {
         hit = true;
       }
-      if (hit) { sl.hits++; prunedBy(idx, sl.state); return true; }
+      if (hit) { sl.hits++; prunedBy(idx, sl); return true; }
       if (add) sl.misses++;
       if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
     }
