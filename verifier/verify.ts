@@ -107,15 +107,16 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
   if (result.verdict === 'unknown') {
     return { verdict: 'unknown', notModelled: result.notModelled, insnIndex: result.insnIndex, log: trace, assumptions: structure.assumptions };
   }
+  const stats = `processed ${result.insnsProcessed} insns (limit 1000000) max_states_per_insn ${result.stats.maxStatesPerInsn} total_states ${result.stats.totalStates} peak_states ${result.stats.peakStates} mark_read 0`;
   if (result.verdict === 'accept') {
-    const stats = `processed ${result.insnsProcessed} insns (limit 1000000) max_states_per_insn ${result.stats.maxStatesPerInsn} total_states ${result.stats.totalStates} peak_states ${result.stats.peakStates} mark_read 0`;
     return { verdict: 'accept', log: level >= 1 ? [...trace, stats] : [], insnsProcessed: result.insnsProcessed, stats: result.stats, assumptions: structure.assumptions };
   }
   const message = result.lines[result.lines.length - 1];
   return {
     verdict: 'reject', errno: result.errno, insnsProcessed: result.insnsProcessed, stats: result.stats,
     ...(result.insnIndex === undefined ? {} : { insnIndex: result.insnIndex }),
-    log: level >= 1 ? [...trace, ...result.lines] : [],
+    // At level 2 the statistics follow the message too (the model's level 1 keeps only the message).
+    log: level >= 2 ? [...trace, ...result.lines, stats] : level >= 1 ? [...trace, ...result.lines] : [],
     ...(message === undefined ? {} : { message }),
     assumptions: structure.assumptions,
   };

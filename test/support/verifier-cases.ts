@@ -19,6 +19,7 @@ import { helperCases } from './verifier-cases-helpers.js';
 import { dynptrCases } from './verifier-cases-dynptr.js';
 import { restCases } from './verifier-cases-rest.js';
 import { precisionCases } from './verifier-cases-precision.js';
+import { log2Cases } from './verifier-cases-log2.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -301,4 +302,5 @@ export const modelCases: readonly ModelCase[] = [
   ...dynptrCases,
   ...restCases,
   ...precisionCases,
+  ...log2Cases,
 ];

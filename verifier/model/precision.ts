@@ -40,6 +40,21 @@ export interface PrecisionContext {
    * more scalars to unknown at loop heads, an over-approximation: it may reject, never accept more.
    */
   budget: number;
+  /** The level-2 log's `mark_precise:` and `propagating` lines (log-level2.ts), when that log is asked for. */
+  log?: PrecisionLog;
+}
+
+/** Where backtracking reports its steps, as the kernel's level-2 log does. */
+export interface PrecisionLog {
+  /** A state's segment of the path is walked back from `last` to `first`. */
+  chain(frame: number, last: number, first: number, subseq: number): void;
+  /** Instruction `idx` is backtracked with these registers and slots (of `frame`) still needed. */
+  before(frame: number, regs: number, slots: bigint, idx: number): void;
+  /** The parent state's frame `fr` after marking, with what is still needed in it. */
+  parent(fr: number, regs: number, slots: bigint, st: VerifierState): void;
+  fallback(frame: number): void;
+  /** Precise registers and slots of a pruning state, carried to the current path. */
+  propagating(fr: number, items: readonly string[]): void;
 }
 
 const MAX_FRAMES = 8;
@@ -212,6 +227,7 @@ const markedSlot = (slot: StackSlot, precise: boolean): StackSlot => ({ bytes: s
 
 /** mark_all_scalars_precise: the fallback when backtracking cannot follow the path. */
 function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
+  ctx.log?.fallback(cur.frames.length - 1);
   for (let st = cur.parent; st !== undefined; st = st.parent) {
     if (--ctx.budget <= 0) return;
     for (const f of st.frames) {
@@ -225,7 +241,7 @@ function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
 }
 
 /** Marks in `st` what `bt` asks for; what was already precise there needs no further search. */
-function markInState(st: VerifierState, bt: Backtrack): void {
+function markInState(st: VerifierState, bt: Backtrack, log: PrecisionLog | undefined): void {
   for (let fr = bt.frame; fr >= 0; fr--) {
     const f = st.frames[fr];
     if (f === undefined) { bt.regs[fr] = 0; bt.slots[fr] = 0n; continue; }
@@ -235,7 +251,7 @@ function markInState(st: VerifierState, bt: Backtrack): void {
       if (reg.type !== 'scalar' || reg.precise === true) bt.clearReg(r, fr);
       else reg.precise = true;
     }
-    if (bt.slots[fr] === 0n) continue;
+    if (bt.slots[fr] === 0n) { log?.parent(fr, bt.regs[fr]!, 0n, st); continue; }
     for (let spi = 0; spi < 64; spi++) {
       if (!bt.isSlot(spi, fr)) continue;
       const slot = f.stack[spi];
@@ -243,6 +259,7 @@ function markInState(st: VerifierState, bt: Backtrack): void {
       if (spilled === undefined || spilled.precise === true) bt.clearSlot(spi, fr);
       else f.stack[spi] = markedSlot(slot!, true);
     }
+    log?.parent(fr, bt.regs[fr]!, bt.slots[fr]!, st);
   }
 }
 
@@ -260,11 +277,13 @@ function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
     const boundary = st.parent?.hist;
     // The entries of this state's own segment: newer than its parent's last one.
     const inSegment = (n: HistEntry | undefined): n is HistEntry => n !== undefined && n !== boundary;
+    ctx.log?.chain(bt.frame, last, first, subseq);
     if (last < 0) return;
     for (let i = last; ;) {
       if (skipFirst) skipFirst = false;
       else {
         if (--ctx.budget <= 0) return;
+        ctx.log?.before(bt.frame, bt.regs[bt.frame]!, bt.slots[bt.frame]!, i);
         const hist = inSegment(node) && node.idx === i ? node : undefined;
         if (backtrackInsn(ctx, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur, ctx); return; }
       }
@@ -278,7 +297,7 @@ function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
     const parent = st.parent;
     if (parent === undefined) break;
     st = parent;
-    markInState(st, bt);
+    markInState(st, bt, ctx.log);
     if (bt.empty()) return;
     subseq = first;
     last = st.lastIdx ?? -1;
@@ -304,11 +323,21 @@ export function propagatePrecision(env: Env, old: VerifierState): void {
   const ctx = env.precision;
   if (ctx === undefined) return;
   const bt = new Backtrack(env.state.frames.length - 1);
-  old.frames.forEach((f, fr) => {
+  for (let fr = old.frames.length - 1; fr >= 0; fr--) {
+    const f = old.frames[fr]!;
     for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar' && f.regs[r]!.precise === true) bt.setReg(r, fr);
     f.stack.forEach((slot, spi) => { if (spilledScalar(slot)?.precise === true) bt.setSlot(spi, fr); });
-  });
+    if (ctx.log !== undefined) ctx.log.propagating(fr, propagated(bt, fr));
+  }
   markChain(env, ctx, bt);
+}
+
+/** The kernel's names of what is needed in frame `fr`: `r1`, `fp-8`. */
+function propagated(bt: Backtrack, fr: number): string[] {
+  const out: string[] = [];
+  for (let r = 0; r < 10; r++) if (bt.isReg(r, fr)) out.push(`r${r}`);
+  for (let spi = 0; spi < 64; spi++) if (bt.isSlot(spi, fr)) out.push(`fp${-(spi + 1) * 8}`);
+  return out;
 }
 
 /** A new checkpoint `cp` (a copy of the current state at `idx`): the current path continues from it. */

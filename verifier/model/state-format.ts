@@ -38,11 +38,18 @@ export function formatRegState(r: RegState, frameno: number): string {
   return `${out}(${fields.join(',')})`;
 }
 
-/** print_verifier_state(…, print_all): the initialised registers, the touched stack slots, the references. */
-export function formatFrameState(state: VerifierState, frame: FrameState): string {
+/** Registers and stack slots (bit i: R`i`, fp-8*(i+1)) an instruction touched, the only ones printed after it (the kernel's scratch marks). */
+export interface Scratched { readonly regs: number; readonly slots: bigint }
+
+/**
+ * print_verifier_state: the initialised registers, the touched stack slots, the references
+ * (print_all, or with `only` the scratched ones).
+ */
+export function formatFrameState(state: VerifierState, frame: FrameState, only?: Scratched): string {
   let out = frame.frameno !== 0 ? ` frame${frame.frameno}:` : '';
-  frame.regs.forEach((r, i) => { if (r.type !== 'not_init') out += ` R${i}=${formatRegState(r, frame.frameno)}`; });
+  frame.regs.forEach((r, i) => { if (r.type !== 'not_init' && (only === undefined || (only.regs & (1 << i)) !== 0)) out += ` R${i}=${formatRegState(r, frame.frameno)}`; });
   for (let spi = 0; spi * SLOT_BYTES < frame.allocated; spi++) {
+    if (only !== undefined && (only.slots & (1n << BigInt(spi))) === 0n) continue;
     const slot = frame.stack[spi];
     if (slot === undefined || slot.bytes.every((b) => b === Byte.Invalid)) continue;
     let types = slot.bytes.map((b) => slotChar[b]).join('');

@@ -6,7 +6,9 @@
 // already seen there (prune.ts), and some are kept for later comparisons.
 
 import { formatFrameState } from './state-format.js';
-import { type Instruction, decodeRawSlot, type RawSlot, formatInstructionKernel } from '../../isa/index.js';
+import { type Instruction, decodeRawSlot, type RawSlot } from '../../isa/index.js';
+import { LevelTwoLog } from './log-level2.js';
+import { liveRegsHeader } from './live-regs.js';
 import type { InstructionFault } from '../verdict.js';
 import { checkAlu } from './alu.js';
 import { checkCondJump } from './branch.js';
@@ -195,7 +197,7 @@ export interface WalkInput {
   readonly subprograms: readonly number[];
   readonly faults: readonly InstructionFault[];
   readonly options: ModelOptions;
-  /** Log lines for each processed instruction (log level 2 without states). */
+  /** The kernel's log at level 2: each processed instruction with register states (log-level2.ts). */
   readonly traceInstructions?: boolean;
 }
 
@@ -218,9 +220,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   let peakStates = 0;
   let maxPerInsn = 0;
   const trace: string[] = [];
+  const log2 = input.traceInstructions === true ? new LevelTwoLog(trace, input.options.kernelBtf) : undefined;
+  log2?.begin(liveRegsHeader(insns, input.subprograms, input.options));
   const pending: Path[] = [];
   let cur: Path = { state: initialState(), insn: 0, parent: undefined, prev: -1 };
   const precision = precisionContext(insns, new Set((input.options.functions ?? []).filter((f) => f.global).map((f) => f.start)));
+  if (log2 !== undefined) precision.log = log2.precisionLog(insns);
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
   };
@@ -280,8 +285,10 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
 
   const finishPath = (): boolean => {
+    log2?.pathEnd();
     for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {
       if (--cp.branches > 0) break;
+      log2?.checkpointDone(cp.insn, cp.state, cp);
     }
     const next = pending.pop() ?? nextGlobal();
     if (next === undefined) return false;
@@ -291,9 +298,17 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
 
   /** A pruned path: what is precise in the state that covers it must be precise on its path too. */
-  const prunedBy = (idx: number, old: VerifierState): void => {
+  const prunedBy = (idx: number, old: Checkpoint): void => {
     noteStep(env, idx, cur.prev);
-    propagatePrecision(env, old);
+    // A loop's back edge: the kernel defers this propagation to the loop's exit, and logs it there.
+    if (log2?.backedge(idx, cur.state, old.branches > 0) === true) {
+      const log = precision.log;
+      precision.log = undefined;
+      propagatePrecision(env, old.state);
+      precision.log = log;
+      return;
+    }
+    propagatePrecision(env, old.state);
   };
 
   let lastProcessed = -1;
@@ -308,16 +323,18 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     let add = forceNew;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
+    // states_cnt: the states kept here before this visit, counted when it is not pruned.
+    const kept = list.length;
     for (let k = 0; k < list.length; k++) {
       const sl = list[k]!;
       let hit = false;
       if (sl.branches > 0) {
         // A loop head against a state still being explored: RANGE_WITHIN, as the kernel.
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged))) { sl.hits++; prunedBy(idx, sl.state); return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged))) { sl.hits++; prunedBy(idx, sl); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
-        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl.state); return true; }
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl); return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact') && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
@@ -329,10 +346,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged)) {
         hit = true;
       }
-      if (hit) { sl.hits++; prunedBy(idx, sl.state); return true; }
+      if (hit) { sl.hits++; prunedBy(idx, sl); return true; }
       if (add) sl.misses++;
       if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
     }
+    maxPerInsn = Math.max(maxPerInsn, kept);
     if (!add) return false;
     // Only checkpoints need it: backtracking goes from a checkpoint's state to the instruction before it.
     cur.state.lastIdx = cur.prev;
@@ -341,10 +359,10 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     list.unshift(cp);
     explored.set(idx, list);
     cur.parent = cp;
+    log2?.checkpointKept(idx, cp.state, cp);
     totalStates++;
     liveStates++;
     peakStates = Math.max(peakStates, liveStates);
-    maxPerInsn = Math.max(maxPerInsn, list.length);
     prevJmps = jmpsProcessed;
     prevInsns = processed;
     return false;
@@ -393,6 +411,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
       precision.step = processed;
       if (prune[idx] === 1 && visit(idx)) {
+        log2?.safe(idx, cur.prev);
         noteStack(cur.state);
         if (!finishPath()) break;
         continue;
@@ -405,7 +424,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (fault !== undefined) applyFault(env, fault);
       const insn = insns[idx];
       if (insn === undefined) notModelled(`instruction ${idx}`);
-      if (input.traceInstructions) trace.push(formatInstructionKernel(insn, idx));
+      if (log2 !== undefined) log2.insn(idx, cur.prev, cur.state, insn);
       let next = idx + 1;
       switch (insn.kind) {
         case 'alu': case 'neg': case 'movsx': case 'endian': case 'addrSpaceCast':
@@ -445,6 +464,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           jmpsProcessed++;
           const out = checkCondJump(env, insn);
           if (capBpfOnly && out.kind !== 'both') guardCapBpfDecidedBranch();
+          log2?.insnState(idx, cur.state);
           if (out.kind === 'jump') next = idx + insn.offset + 1;
           else if (out.kind === 'both') {
             fork(out.jumpState, idx + insn.offset + 1, idx);
@@ -466,6 +486,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
               break;
             }
             enterSubprogram(env, idx, target, input.subprograms.indexOf(target));
+            log2?.entered(cur.state);
             next = target;
             break;
           }
@@ -495,7 +516,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           break;
         case 'exit':
           jmpsProcessed++;
-          if (cur.state.frames.length > 1) { next = leaveFrame(); break; }
+          if (cur.state.frames.length > 1) {
+            const callee = log2?.frameText(cur.state);
+            next = leaveFrame();
+            if (callee !== undefined) log2!.returned(callee, next, cur.state);
+            break;
+          }
           if (cur.state.frames[0]!.subprog !== 0) checkGlobalExit(env); else checkMainExit(env);
           noteStack(cur.state);
           if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
