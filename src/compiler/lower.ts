@@ -27,6 +27,8 @@ import { annotatedType, btfArgs, coreCall, kernelAddress, kernelAssign, kernelMe
 import { kernelSlots, type KernelSlot } from './kernel-types.js';
 import { callSubprogram } from './lower-subprogram-call.js';
 import { atomicAddTo } from './lower-atomic.js';
+import { zeroCell } from './lower-queue.js';
+import { tailCall } from './lower-tail-call.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -814,7 +816,8 @@ export class Lowering {
       if (sub !== undefined && this.lookupName(callee.text) === undefined) return callSubprogram(this, sub, e, discard);
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
-      if (name === 'zero') return zeroed(this, e);
+      if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
+      if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
       const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
