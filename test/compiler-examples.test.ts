@@ -154,6 +154,7 @@ describe.skipIf(!requireReferences('clang-19'))('examples/lang against clang-19 
   const examples: [string, string][] = [
     ['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall'], ['net-stats', 'count_packets'], ['syscall-count', 'count_syscalls'],
     ['openat-snoop', 'snoop_openat'], ['call-latency', 'call_enter'], ['call-latency', 'call_return'], ['tcp-states', 'tcp_state'],
+    ['syscall-trail', 'on_sys_enter'], ['cgroup-firewall', 'egress'], ['tail-calls', 'dispatch'], ['tail-calls', 'on_tcp'], ['tail-calls', 'on_udp'],
   ];
   for (const [example, program] of examples) {
     it(`${example} ${program}: at most clang's instruction count + 10%`, async () => {

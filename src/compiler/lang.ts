@@ -310,8 +310,11 @@ declare const progArrayBrand: unique symbol;
 export interface ProgArray { readonly [progArrayBrand]: true }
 
 export interface ProgArrayOptions extends MapOptions {
-  /** Programs of the module put in slots 0, 1, … at load (null leaves a slot empty), as C's `.values = { [0] = &prog }`. */
-  readonly values?: readonly (Program | null)[];
+  /**
+   * Programs of the module put in the slots at load, as C's `.values = { [6] = &prog }`: by slot
+   * (`{ 6: onTcp, 17: onUdp }`) or in order from slot 0 (`[a, null, b]`; null leaves a slot empty).
+   */
+  readonly values?: readonly (Program | null)[] | { readonly [slot: number]: Program };
 }
 
 /** BPF_MAP_TYPE_QUEUE (first in, first out). */

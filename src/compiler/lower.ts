@@ -29,6 +29,7 @@ import { callSubprogram } from './lower-subprogram-call.js';
 import { atomicAddTo } from './lower-atomic.js';
 import { zeroCell } from './lower-queue.js';
 import { tailCall } from './lower-tail-call.js';
+import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -111,7 +112,7 @@ export class Lowering {
     const p = fn.parameters[0];
     if (p !== undefined && !btf) {
       if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
-      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: contextParam(this, p) });
+      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: programContext(this, p) ?? contextParam(this, p) });
     }
     if (ts.isBlock(fn.body)) this.block(fn.body.statements);
     else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
@@ -844,7 +845,7 @@ export class Lowering {
       const obj = this.expr(callee.expression);
       const method = callee.name.text;
       if (obj.k === 'map') return mapMethod(this, obj.map, method, e);
-      if (obj.k === 'ctx') return probeMethod(this, method, e);
+      if (obj.k === 'ctx') return rawTracepointMethod(this, method, e) ?? probeMethod(this, method, e);
       if (obj.k === 'cell' && method === 'atomicAdd') {
         const size = obj.type.bits / 8;
         if (size !== 4 && size !== 8) this.fail(e, `atomicAdd needs a 4- or 8-byte value (${obj.type.name} is ${size})`);
@@ -853,6 +854,7 @@ export class Lowering {
         this.emit({ op: 'atomicAdd', size: size as 4 | 8, base: obj.v, off: 0, s: v.v });
         return { k: 'const', type: S64, c: 0n };
       }
+      if (obj.k === 'pkt') { const h = skbHeader(this, method, e); if (h !== undefined) return h; }
       if (obj.k === 'pkt' && (method === 'eth' || method === 'ipv4')) return this.header(method, undefined, e);
       if (obj.k === 'hdr' && obj.hdr === 'ipv4' && (method === 'udp' || method === 'tcp')) return this.header(method, obj.v, e);
       return this.fail(callee.name, `'${method}' is not a method this value has in eBPF programs`);
@@ -862,7 +864,7 @@ export class Lowering {
 
   /** A header accessor: the header's pointer after the bounds (and protocol) checks, else 0. */
   header(kind: Hdr, base: VReg | undefined, e: TS.CallExpression): Val {
-    if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc') this.fail(e, `packet headers are read directly in xdp and tc programs only (not ${this.prog.kind})`);
+    if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc' && this.prog.kind !== 'cgroupSkb') this.fail(e, `packet headers are read directly in xdp, tc and cgroup_skb programs only (not ${this.prog.kind})`);
     if (e.arguments.length > 0) this.fail(e, `${kind}() takes no arguments`);
     const d = this.newV();
     const none = this.label('short');

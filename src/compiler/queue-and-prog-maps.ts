@@ -48,18 +48,33 @@ export function readExtraMap(r: MapReading, call: TS.CallExpression, name: strin
       if (key === 'hashes' && (n < 1 || n > 15)) fail(p.initializer, 'a bloom filter has 1 to 15 hash functions');
       if (key === 'maxEntries') maxEntries = n; else hashes = n;
     } else if (key === 'values' && kind === 'progArray') {
-      const list = p.initializer;
-      if (!ts.isArrayLiteralExpression(list)) return fail(list, 'values is an array literal of the module\'s programs (or null for an empty slot)');
-      slots = list.elements.map((el) => {
-        if (el.kind === ts.SyntaxKind.NullKeyword) return { program: null, loc: at(el) };
-        if (!ts.isIdentifier(el)) return fail(el, 'a prog array slot is a program of the module (its exported name) or null');
-        return { program: el.text, loc: at(el) };
-      });
+      slots = progSlots(r, p.initializer);
     } else return fail(p, `the options of ${kind} are ${allowed}`);
   }
   if (maxEntries === undefined || maxEntries <= 0) return fail(opts, 'maxEntries must be a positive integer');
   if (slots !== undefined && slots.length > maxEntries) fail(opts, `values fills ${slots.length} slots of a prog array of ${maxEntries}`);
   return { name, kind, maxEntries, loc: at(call), ...(value === undefined ? {} : { value }), ...(hashes === undefined ? {} : { hashes }), ...(slots === undefined ? {} : { slots }) };
+}
+
+/** `[a, null, b]` (slots in order) or `{ 6: a, 17: b }` (slots by number). */
+function progSlots(r: MapReading, list: TS.Expression): ProgSlot[] {
+  const { ts, at } = r;
+  const fail = (n: TS.Node, msg: string): never => { throw new CompileError(msg, at(n)); };
+  const slot = (el: TS.Expression): ProgSlot => {
+    if (el.kind === ts.SyntaxKind.NullKeyword) return { program: null, loc: at(el) };
+    if (!ts.isIdentifier(el)) return fail(el, 'a prog array slot is a program of the module (its exported name) or null');
+    return { program: el.text, loc: at(el) };
+  };
+  if (ts.isArrayLiteralExpression(list)) return list.elements.map(slot);
+  if (!ts.isObjectLiteralExpression(list)) return fail(list, 'values is { SLOT: program, … } or [program | null, …]');
+  const slots: ProgSlot[] = [];
+  for (const p of list.properties) {
+    const n = ts.isPropertyAssignment(p) && ts.isNumericLiteral(p.name) ? Number(p.name.text) : NaN;
+    if (!Number.isInteger(n) || n < 0) return fail(p, 'a prog array slot is a number literal: { 6: onTcp }');
+    if (slots[n] !== undefined) fail(p, `slot ${n} is given twice`);
+    slots[n] = slot((p as TS.PropertyAssignment).initializer);
+  }
+  return Array.from(slots, (s) => s ?? { program: null, loc: at(list) });
 }
 
 /** The DSL definition of one of these maps; a prog array's slots must name programs of the module. */
