@@ -12,27 +12,20 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
-import { CompileError, compileSource } from '../src/compiler/index.js';
+import { compileSource } from '../src/compiler/index.js';
 import { buildProgramFile } from '../src/index.js';
+import { compileError } from './support/lang-errors.js';
+import { ipv4Frame } from './support/lang-frames.js';
 import { requireReferences, requireRoot, run } from './support/references.js';
 
 const kernel = requireRoot();
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-kinds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const u32 = (n: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+const frame = (proto: 6 | 17, daddr: number, dport: number, ethType?: number): Uint8Array => ipv4Frame({ proto, daddr, dport, ...(ethType === undefined ? {} : { ethType }) });
 const be32 = (n: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
 const args = (...v: bigint[]): Uint8Array => { const b = Buffer.alloc(8 * v.length); v.forEach((x, i) => b.writeBigUInt64LE(BigInt.asUintN(64, x), 8 * i)); return b; };
 
-/** An Ethernet + IPv4 frame carrying a UDP (17) or TCP (6) header to `daddr`:`dport`. */
-function frame(proto: 6 | 17, daddr: number, dport: number, ethType = 0x0800): Uint8Array {
-  const l4 = proto === 17 ? 8 : 20;
-  const b = Buffer.alloc(14 + 20 + l4 + 4);
-  b.writeUInt16BE(ethType, 12);
-  b.writeUInt8(0x45, 14); b.writeUInt16BE(20 + l4 + 4, 16); b.writeUInt8(64, 22); b.writeUInt8(proto, 23);
-  b.writeUInt32BE(0x0a000001, 26); b.writeUInt32BE(daddr, 30);
-  b.writeUInt16BE(40000, 34); b.writeUInt16BE(dport, 36);
-  return b;
-}
 
 describe.skipIf(!kernel)('raw tracepoints', () => {
   it('ctx.arg(n) reads the n-th u64 of the context (BPF_PROG_TEST_RUN with the arguments as ctx)', () => {
@@ -169,10 +162,6 @@ describe.skipIf(!kernel || !requireReferences('bpftool'))('libbpf reads the sect
   }
 });
 
-function compileError(source: string): CompileError {
-  try { compileSource(ts, source, 'prog.ts'); } catch (e) { if (e instanceof CompileError) return e; throw e; }
-  throw new Error('compiled');
-}
 
 describe('the new program kinds outside the language: a CompileError at the TypeScript line', () => {
   const HEAD = "import { cgroupSkb, rawTracepoint, type u32 } from 'tsbpf/lang';\n";

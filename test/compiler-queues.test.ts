@@ -12,7 +12,8 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { loadObject, testRun } from '../loader/index.js';
-import { CompileError, compileSource, typeCheck } from '../src/compiler/index.js';
+import { compileSource } from '../src/compiler/index.js';
+import { compileError, tscError } from './support/lang-errors.js';
 import { requireReferences, requireRoot, run } from './support/references.js';
 
 const kernel = requireRoot();
@@ -173,16 +174,6 @@ export const entry = socketFilter((pkt) => { tailCall(pkt, jumps, 1); return 11;
   });
 });
 
-function compileError(source: string): CompileError {
-  try { compileSource(ts, source, 'prog.ts'); } catch (e) { if (e instanceof CompileError) return e; throw e; }
-  throw new Error('compiled');
-}
-function tscError(source: string): CompileError {
-  const file = join(dir, `t${Math.random().toString(36).slice(2)}.ts`);
-  writeFileSync(file, source);
-  try { typeCheck(ts, file); } catch (e) { if (e instanceof CompileError) return e; throw e; }
-  throw new Error('type-checked');
-}
 
 describe('mistakes: tsc or the compiler at the TypeScript line', () => {
   const HEAD = "import { bloomFilter, progArray, queueMap, socketFilter, stackMap, tailCall, xdp, zero, type Cell, type u32, type u64 } from 'tsbpf/lang';\ninterface Pair { a: u32; b: u64 }\nexport const q = queueMap<u32>({ maxEntries: 4 });\nexport const st = stackMap<Pair>({ maxEntries: 4 });\nexport const bf = bloomFilter<u64>({ maxEntries: 4 });\nexport const progs = progArray({ maxEntries: 4 });\n";
@@ -198,7 +189,7 @@ describe('mistakes: tsc or the compiler at the TypeScript line', () => {
   ];
   for (const [what, stmt, msg] of tsc) {
     it(`tsc: ${what}`, () => {
-      const e = tscError(body(stmt));
+      const e = tscError(dir, body(stmt));
       expect(e.reason).toMatch(msg);
       expect(e.location.line).toBe(8);
     });
