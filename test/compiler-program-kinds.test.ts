@@ -14,7 +14,7 @@ import { readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
 import { compileSource } from '../src/compiler/index.js';
 import { buildProgramFile } from '../src/index.js';
-import { compileError } from './support/lang-errors.js';
+import { compileError, tscError } from './support/lang-errors.js';
 import { ipv4Frame } from './support/lang-frames.js';
 import { requireReferences, requireRoot, run } from './support/references.js';
 
@@ -118,6 +118,39 @@ const next=(i)=>{if(i===ports.length){console.log(JSON.stringify(out));return s.
   });
 });
 
+describe.skipIf(!kernel)('cgroup sock_addr', () => {
+  it('connect4 on a new cgroup: a UDP connect to 9999 fails with EPERM and is counted, one to 9998 goes to 9997, others are left alone', () => {
+    const src = `import { arrayMap, cgroupSockAddr, htons, type u64 } from 'tsbpf/lang';
+export const refused = arrayMap<u64>({ maxEntries: 1 });
+export const redirect = cgroupSockAddr('connect4', (ctx) => {
+  if (ctx.userPort === htons(9999) && ctx.protocol === 17) {
+    refused.increment(0);
+    return 0;
+  }
+  if (ctx.userPort === htons(9998)) ctx.userPort = htons(9997);
+  return 1;
+});
+`;
+    const cg = `/sys/fs/cgroup/unified/tsbpf_connect4_${process.pid}`;
+    mkdirSync(cg);
+    const c = loadObject(compileSource(ts, src, 'connect4.ts').build(), { name: 'connect4' });
+    try {
+      const prog = c.programs.get('redirect')!;
+      expect(prog.section).toBe('cgroup/connect4');
+      const link = attachProgram(prog, attachOptionsForSection(prog.section, { cgroup: cg }));
+      try {
+        const js = `const dgram=require('dgram');const ports=[9999,9998,5353,9999];const out=[];
+const next=(i)=>{if(i===ports.length){console.log(JSON.stringify(out));return;}const s=dgram.createSocket('udp4');let done=false;
+const fin=(v)=>{if(done)return;done=true;out.push(v);s.close();next(i+1);};s.on('error',(e)=>fin(e.code));
+s.connect(ports[i],'127.0.0.1',(e)=>fin(e?e.code:s.remoteAddress().port));};next(0);`;
+        const out = execFileSync('sh', ['-c', `echo $$ > ${cg}/cgroup.procs && exec "$0" -e "$1"`, process.execPath, js], { encoding: 'utf8' });
+        expect(JSON.parse(out)).toEqual(['EPERM', 9997, 5353, 'EPERM']);
+        expect(Buffer.from(c.maps.get('refused')!.lookup(u32(0))!).readBigUInt64LE(0)).toBe(2n);
+      } finally { link.close(); }
+    } finally { c.close(); rmdirSync(cg); }
+  });
+});
+
 describe.skipIf(!kernel)('tail-calls (XDP dispatcher through a prog array the object fills)', () => {
   it('TCP and UDP go to their handler (which decides), other packets pass in the dispatcher (BPF_PROG_TEST_RUN)', async () => {
     const c = loadObject(await buildProgramFile('examples/lang/tail-calls.ts'), { name: 'tails' });
@@ -164,12 +197,13 @@ describe.skipIf(!kernel || !requireReferences('bpftool'))('libbpf reads the sect
 
 
 describe('the new program kinds outside the language: a CompileError at the TypeScript line', () => {
-  const HEAD = "import { cgroupSkb, rawTracepoint, type u32 } from 'tsbpf/lang';\n";
+  const HEAD = "import { cgroupSkb, cgroupSockAddr, rawTracepoint, type u32 } from 'tsbpf/lang';\n";
   const cases: [string, string, number, RegExp][] = [
     ['arg(n) past the 12 arguments', "export const p = rawTracepoint('sys_enter', (ctx) => {\n  const x = ctx.arg(12);\n  return 0;\n});", 3, /arg\(n\) takes a constant n from 0 to 11/],
     ['arg(n) of a variable n', "export const p = rawTracepoint('sys_enter', (ctx) => {\n  let i: u32 = 1;\n  const x = ctx.arg(i);\n  return 0;\n});", 4, /arg\(n\) takes a constant n/],
     ['a raw tracepoint named with a category', "export const p = rawTracepoint('syscalls/sys_enter', (ctx) => 0);", 2, /raw tracepoint 'syscalls\/sys_enter' is a tracepoint's name/],
     ['a cgroup_skb direction that does not exist', "export const p = cgroupSkb('sideways', (pkt) => 1);", 2, /a cgroup_skb program attaches to 'ingress' or 'egress', not 'sideways'/],
+    ['a sock_addr hook the language does not have', "export const p = cgroupSockAddr('connect6', (ctx) => 1);", 2, /a cgroup sock_addr program attaches to 'connect4', 'bind4' or 'sendmsg4', not 'connect6'/],
   ];
   for (const [what, prog, line, msg] of cases) {
     it(what, () => {
@@ -178,4 +212,11 @@ describe('the new program kinds outside the language: a CompileError at the Type
       expect(e.location.line).toBe(line);
     });
   }
+  it('tsc: a write to a read-only field of the sock_addr context, eth() on a cgroup_skb packet', () => {
+    const w = tscError(dir, `${HEAD}export const p = cgroupSockAddr('connect4', (ctx) => {\n  ctx.protocol = 6;\n  return 1;\n});\n`);
+    expect([w.location.line, w.reason]).toEqual([3, "Cannot assign to 'protocol' because it is a read-only property."]);
+    const e = tscError(dir, `${HEAD}export const p = cgroupSkb('egress', (pkt) => {\n  const eth = pkt.eth();\n  return 1;\n});\n`);
+    expect(e.location.line).toBe(3);
+    expect(e.reason).toMatch(/Property 'eth' does not exist on type 'SkbPacket'/);
+  });
 });

@@ -350,3 +350,22 @@ export interface SkbPacket {
 }
 /** A cgroup_skb program on a cgroup's ingress or egress: returns 1 to let the packet through, 0 to drop it. */
 export function cgroupSkb(direction: 'ingress' | 'egress', body: (pkt: SkbPacket) => u32): Program { return compiled(); }
+
+/** What a cgroup sock_addr program sees of a connect(), bind() or sendmsg() (struct bpf_sock_addr). */
+export interface SockAddr {
+  /** AF_INET (2) for these hooks. */
+  readonly userFamily: u32;
+  /** The address the caller gave, in network order; writing it redirects the call. */
+  userIp4: u32;
+  /** The port the caller gave, in network order in the low 16 bits (compare with htons(80)); writable. */
+  userPort: u32;
+  /** The socket's family, type (SOCK_STREAM 1, SOCK_DGRAM 2) and protocol (IPPROTO_TCP 6, IPPROTO_UDP 17). */
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+}
+/**
+ * A cgroup sock_addr program (cgroup/connect4, cgroup/bind4, cgroup/sendmsg4) for the sockets of a
+ * cgroup v2 hierarchy: returns 1 to let the call go on (with the address as the program left it), 0 to fail it with EPERM.
+ */
+export function cgroupSockAddr(hook: 'connect4' | 'bind4' | 'sendmsg4', body: (ctx: SockAddr) => u32): Program { return compiled(); }

@@ -1,10 +1,14 @@
-// The contexts of raw tracepoints and cgroup_skb programs. A raw tracepoint's `ctx.arg(n)` is
+// The contexts of raw tracepoints, cgroup_skb and cgroup sock_addr programs. A raw tracepoint's `ctx.arg(n)` is
 // `ctx->args[n]` (struct bpf_raw_tracepoint_args: one u64 per argument). A cgroup_skb packet
 // starts at the IP header: `pkt.ipv4()` checks skb->protocol (ETH_P_IP) and that 20 bytes are
-// there, and gives the header at `data` itself; ip.udp()/tcp() are then as in xdp and tc.
+// there, and gives the header at `data` itself; ip.udp()/tcp() are then as in xdp and tc. A
+// sock_addr program's context is struct bpf_sock_addr, read and written as the SockAddr struct.
 
 import type TS from 'typescript';
-import { U64 } from './int-type.js';
+import { struct, u32 } from '../dsl/index.js';
+import { U32, U64 } from './int-type.js';
+import type { Operand } from './ir.js';
+import { type Aggregate, intLType } from './layout.js';
 import type { Lowering } from './lower.js';
 import type { Val } from './values.js';
 
@@ -14,15 +18,37 @@ const RAW_TP_MAX_ARGS = 12;
 const SKB_PROTOCOL = 16;
 const ETH_P_IP_BE = 0x0008n;
 
+/** struct bpf_sock_addr's fields the language names (linux/bpf.h), as SockAddr's. */
+const SOCK_ADDR_FIELDS: readonly [string, number][] = [['userFamily', 0], ['userIp4', 4], ['userPort', 24], ['family', 28], ['type', 32], ['protocol', 36]];
+let sockAddr: Aggregate | undefined;
+function sockAddrLayout(): Aggregate {
+  if (sockAddr !== undefined) return sockAddr;
+  const ctype = struct('bpf_sock_addr', { user_family: u32, user_ip4: u32, user_ip6: u32, _ip6_1: u32, _ip6_2: u32, _ip6_3: u32, user_port: u32, family: u32, type: u32, protocol: u32 });
+  const int = intLType(U32);
+  sockAddr = { kind: 'struct', name: 'SockAddr', fields: new Map(SOCK_ADDR_FIELDS.map(([n, off]) => [n, { off, type: int }])), size: ctype.size, align: ctype.align, ctype };
+  return sockAddr;
+}
+
+/** The verifier refuses BPF_ST (a store of an immediate) into the context: a constant goes through a register. */
+export function contextStoreOperand(L: Lowering, s: Operand): Operand {
+  if (!('imm' in s)) return s;
+  const d = L.newV();
+  L.emit({ op: 'mov', d, s });
+  return { reg: d };
+}
+
+const CONTEXT_TYPE: Partial<Record<string, string>> = { rawTracepoint: 'RawTracepointContext', cgroupSkb: 'SkbPacket', cgroupSockAddr: 'SockAddr' };
+
 /** The context parameter of these kinds (undefined for the others). */
 export function programContext(L: Lowering, p: TS.ParameterDeclaration): Val | undefined {
   const kind = L.prog.kind;
-  if (kind !== 'rawTracepoint' && kind !== 'cgroupSkb') return undefined;
-  const want = kind === 'rawTracepoint' ? 'RawTracepointContext' : 'SkbPacket';
+  const want = CONTEXT_TYPE[kind];
+  if (want === undefined) return undefined;
   const t = p.type;
   if (t !== undefined && !(L.ts.isTypeReferenceNode(t) && L.ts.isIdentifier(t.typeName) && L.m.imports.get(t.typeName.text) === want)) {
     L.fail(t, `a ${kind} program's parameter is its ${want} (leave the type out)`);
   }
+  if (kind === 'cgroupSockAddr') return { k: 'mem', base: L.ctxV, off: 0, ty: sockAddrLayout() };
   return kind === 'rawTracepoint' ? { k: 'ctx' } : { k: 'pkt' };
 }
 

@@ -32,8 +32,8 @@ export interface MapDecl {
   readonly slots?: readonly ProgSlot[];
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb';
-export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb']);
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr';
+export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr']);
 
 export interface ProgramDecl {
   readonly name: string;
@@ -118,7 +118,7 @@ const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
   uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, structOps: (a) => `struct_ops/${a}`,
-  rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`,
+  rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`, cgroupSockAddr: (a) => `cgroup/${a}`,
 };
 
 export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): ModuleInfo {
@@ -306,6 +306,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       if (kind === 'tracepoint' && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(target)) fail(t, `tracepoint '${target}' is not CATEGORY/NAME`);
       if (kind === 'rawTracepoint' && !/^[A-Za-z0-9_]+$/.test(target)) fail(t, `raw tracepoint '${target}' is a tracepoint's name (sys_enter, sched_switch)`);
       if (kind === 'cgroupSkb' && target !== 'ingress' && target !== 'egress') fail(t, `a cgroup_skb program attaches to 'ingress' or 'egress', not '${target}'`);
+      if (kind === 'cgroupSockAddr' && !['connect4', 'bind4', 'sendmsg4'].includes(target)) fail(t, `a cgroup sock_addr program attaches to 'connect4', 'bind4' or 'sendmsg4', not '${target}'`);
     }
     if (body === undefined || !(ts.isArrowFunction(body) || ts.isFunctionExpression(body))) return fail(call, `${kind} takes the program as an arrow function`);
     return { name, kind, section: SECTION[kind](target), body, loc: at(call) };
