@@ -11,6 +11,7 @@ import { readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject, RingBuffer, testRun } from '../loader/index.js';
 import { buildProgramFile } from '../src/index.js';
 import { e2eAvailable } from './support/e2e-kernel.js';
+import { ipv4Frame } from './support/lang-frames.js';
 import { requireReferences, run } from './support/references.js';
 
 const u32 = (n: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
@@ -18,15 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tsbpf-lang-examples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** An Ethernet + IPv4 frame carrying a UDP (17) or TCP (6) header to `dport` from `saddr`. */
-function frame(proto: 6 | 17, saddr: number, dport: number, ethType = 0x0800): Uint8Array {
-  const l4 = proto === 17 ? 8 : 20;
-  const b = Buffer.alloc(14 + 20 + l4 + 4);
-  b.writeUInt16BE(ethType, 12);
-  b.writeUInt8(0x45, 14); b.writeUInt16BE(20 + l4 + 4, 16); b.writeUInt8(64, 22); b.writeUInt8(proto, 23);
-  b.writeUInt32BE(saddr, 26); b.writeUInt32BE(0x0a000002, 30);
-  b.writeUInt16BE(40000, 34); b.writeUInt16BE(dport, 36);
-  return b;
-}
+const frame = (proto: 6 | 17, saddr: number, dport: number, ethType?: number): Uint8Array => ipv4Frame({ proto, saddr, dport, ...(ethType === undefined ? {} : { ethType }) });
 
 describe.skipIf(!e2eAvailable())('examples/lang in the kernel', () => {
   it('xdp-firewall: UDP to 9999 dropped and counted per source; everything else passed (BPF_PROG_TEST_RUN)', async () => {
@@ -154,6 +147,7 @@ describe.skipIf(!requireReferences('clang-19'))('examples/lang against clang-19 
   const examples: [string, string][] = [
     ['hello-world', 'hello'], ['exec-count', 'count_exec'], ['xdp-firewall', 'firewall'], ['net-stats', 'count_packets'], ['syscall-count', 'count_syscalls'],
     ['openat-snoop', 'snoop_openat'], ['call-latency', 'call_enter'], ['call-latency', 'call_return'], ['tcp-states', 'tcp_state'],
+    ['syscall-trail', 'on_sys_enter'], ['cgroup-firewall', 'egress'], ['tail-calls', 'dispatch'], ['tail-calls', 'on_tcp'], ['tail-calls', 'on_udp'],
   ];
   for (const [example, program] of examples) {
     it(`${example} ${program}: at most clang's instruction count + 10%`, async () => {

@@ -62,7 +62,7 @@ describe('outside the language: a CompileError at the TypeScript line', () => {
     expect(compileError(`${HEAD}export const prog = socketFilter((pkt) => { return (1 + ; });\n`).message).toMatch(/^prog\.ts:2:\d+: error: Expression expected/);
   });
   it('packet headers in a socket filter (no direct packet access there)', () => {
-    expect(compileError(`${HEAD}export const prog = socketFilter((pkt) => { const ip = pkt.ipv4(); return ip ? 1 : 0; });\n`).message).toMatch(/packet headers are read directly in xdp and tc programs only/);
+    expect(compileError(`${HEAD}export const prog = socketFilter((pkt) => { const ip = pkt.ipv4(); return ip ? 1 : 0; });\n`).message).toMatch(/packet headers are read directly in xdp, tc and cgroup_skb programs only/);
   });
 });
 

@@ -16,7 +16,8 @@ import { kernelTypeOf } from './kernel-types.js';
 import { intLType } from './layout.js';
 import { lowerProgram } from './lower.js';
 import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
-import { locOf, type MapDecl, readModule } from './module.js';
+import { locOf, type MapDecl, type ModuleInfo, readModule } from './module.js';
+import { extraMapDef } from './queue-and-prog-maps.js';
 import { allocate } from './regalloc.js';
 import { compileSubprograms } from './subprograms.js';
 import { checkKey, cleanCheckRecorded, recordCleanCheck, recordQuestions } from './type-check-cache.js';
@@ -98,7 +99,7 @@ export function typeCheckReusing(ts: typeof TS, file: string): 'reused' | 'check
   return 'checked';
 }
 
-function mapDef(m: MapDecl): MapDef {
+function mapDef(m: MapDecl, programs: ModuleInfo['programs']): MapDef {
   const kv = { key: m.key?.ctype ?? u32, value: m.value?.ctype ?? u32, maxEntries: m.maxEntries };
   switch (m.kind) {
     case 'hashMap': return hashMap(kv);
@@ -108,6 +109,7 @@ function mapDef(m: MapDecl): MapDef {
     case 'perCpuArrayMap': return percpuArrayMap(kv);
     case 'ringBuf': return ringBufMap({ maxEntries: m.maxEntries });
     case 'perfEventArray': return perfEventArrayMap();
+    default: return extraMapDef(m, programs);
   }
 }
 
@@ -139,7 +141,7 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     });
   }
   const maps: Record<string, MapDef | StructOpsDef> = {};
-  for (const [name, decl] of m.maps) maps[name] = mapDef(decl);
+  for (const [name, decl] of m.maps) maps[name] = mapDef(decl, m.programs);
   for (const [name, ops] of m.structOps) {
     const type = kernelTypeOf(m, ops.type);
     if (type === undefined || type.kind !== 'struct') throw new CompileError('structOps takes a kernel struct (an interface from tsbpf btf gen-ts --lang) as its type argument', locOf(ts, sf, file, ops.type));

@@ -280,3 +280,92 @@ export function htons(x: u16): u16 { return compiled(); }
 export function htonl(x: u32): u32 { return compiled(); }
 export function ntohs(x: u16): u16 { return compiled(); }
 export function ntohl(x: u32): u32 { return compiled(); }
+
+// ---- queues, stacks, bloom filters, tail calls, raw tracepoints, cgroup programs ----------
+// (src/compiler/lower-queue.ts, lower-tail-call.ts, lower-program-kinds.ts; docs/dsl.md.)
+
+/** How push() treats a full queue or stack: fail with -E2BIG (BPF_ANY), or drop the oldest value (BPF_EXIST). */
+export type PushMode = 'any' | 'exist';
+
+/** A FIFO queue or a LIFO stack of values (no keys). */
+export interface QueueMap<V extends Storable> {
+  /** Adds a copy of value; 0 or a negative errno (-E2BIG when full unless mode is 'exist'). */
+  push(value: V, mode?: PushMode): s64;
+  /** Takes the next value into `out` (a Cell for integers: `zero<Cell<u32>>()`, else a struct or array); 0, or -ENOENT when empty. */
+  pop(out: Ref<V>): s64;
+  /** Copies the next value into `out` without taking it; 0, or -ENOENT when empty. */
+  peek(out: Ref<V>): s64;
+}
+
+/** A bloom filter: values are added, never removed; a test may say "present" for an absent value. */
+export interface BloomFilter<V extends Storable> {
+  /** Adds value; 0 or a negative errno. */
+  push(value: V): s64;
+  /** 0 when value may have been added, -ENOENT when it certainly was not. */
+  peek(value: V): s64;
+}
+
+declare const progArrayBrand: unique symbol;
+/** A program array: the targets of tail calls. */
+export interface ProgArray { readonly [progArrayBrand]: true }
+
+export interface ProgArrayOptions extends MapOptions {
+  /**
+   * Programs of the module put in the slots at load, as C's `.values = { [6] = &prog }`: by slot
+   * (`{ 6: onTcp, 17: onUdp }`) or in order from slot 0 (`[a, null, b]`; null leaves a slot empty).
+   */
+  readonly values?: readonly (Program | null)[] | { readonly [slot: number]: Program };
+}
+
+/** BPF_MAP_TYPE_QUEUE (first in, first out). */
+export function queueMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
+/** BPF_MAP_TYPE_STACK (last in, first out). */
+export function stackMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
+/** BPF_MAP_TYPE_BLOOM_FILTER; hashes: the number of hash functions (1–15, default 5). */
+export function bloomFilter<V extends Storable>(options: MapOptions & { readonly hashes?: number }): BloomFilter<V> { return compiled(); }
+/** BPF_MAP_TYPE_PROG_ARRAY: tail call targets, filled at load from `values` (and by user space). */
+export function progArray(options: ProgArrayOptions): ProgArray { return compiled(); }
+
+/**
+ * bpf_tail_call: jumps to the program in slot `index` of `progs` (same program type) and does not
+ * come back; when the slot is empty (or the chain is 33 calls deep) it returns and the program goes
+ * on. ctx is the program's parameter.
+ */
+export function tailCall(ctx: object, progs: ProgArray, index: u32): void { return compiled(); }
+
+/** The context of a raw tracepoint: the tracepoint's arguments as u64s. */
+export interface RawTracepointContext {
+  /** Argument n (a constant, 0–11) of the tracepoint (`ctx->args[n]`). */
+  arg(n: number): u64;
+}
+/** A raw tracepoint (raw_tp/NAME): `rawTracepoint('sys_enter', (ctx) => …)`; the result is ignored. */
+export function rawTracepoint(name: string, body: (ctx: RawTracepointContext) => s32): Program { return compiled(); }
+
+/** A packet as cgroup_skb programs see it: it starts at the IP header (no Ethernet header). */
+export interface SkbPacket {
+  /** Bytes in the packet. */
+  readonly length: u32;
+  /** The IPv4 header (skb->protocol is ETH_P_IP and the packet holds 20 bytes), or null. */
+  ipv4(): Ipv4Header | null;
+}
+/** A cgroup_skb program on a cgroup's ingress or egress: returns 1 to let the packet through, 0 to drop it. */
+export function cgroupSkb(direction: 'ingress' | 'egress', body: (pkt: SkbPacket) => u32): Program { return compiled(); }
+
+/** What a cgroup sock_addr program sees of a connect(), bind() or sendmsg() (struct bpf_sock_addr). */
+export interface SockAddr {
+  /** AF_INET (2) for these hooks. */
+  readonly userFamily: u32;
+  /** The address the caller gave, in network order; writing it redirects the call. */
+  userIp4: u32;
+  /** The port the caller gave, in network order in the low 16 bits (compare with htons(80)); writable. */
+  userPort: u32;
+  /** The socket's family, type (SOCK_STREAM 1, SOCK_DGRAM 2) and protocol (IPPROTO_TCP 6, IPPROTO_UDP 17). */
+  readonly family: u32;
+  readonly type: u32;
+  readonly protocol: u32;
+}
+/**
+ * A cgroup sock_addr program (cgroup/connect4, cgroup/bind4, cgroup/sendmsg4) for the sockets of a
+ * cgroup v2 hierarchy: returns 1 to let the call go on (with the address as the program left it), 0 to fail it with EPERM.
+ */
+export function cgroupSockAddr(hook: 'connect4' | 'bind4' | 'sendmsg4', body: (ctx: SockAddr) => u32): Program { return compiled(); }

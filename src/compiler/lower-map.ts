@@ -10,6 +10,7 @@ import type { Lowering } from './lower.js';
 import { address, sameType, typeName } from './lower-struct.js';
 import type { MapDecl } from './module.js';
 import { ringMethod } from './ringbuf.js';
+import { VALUE_MAP_KINDS, valueMapMethod } from './lower-queue.js';
 import type { Val } from './values.js';
 
 const HASH_KINDS = new Set(['hashMap', 'lruHashMap', 'perCpuHashMap']);
@@ -44,6 +45,8 @@ export function argAddress(L: Lowering, a: TS.Expression | undefined, t: LType, 
 
 export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallExpression): Val {
   if (map.kind === 'ringBuf' || map.kind === 'perfEventArray') return ringMethod(L, map, method, e);
+  if (VALUE_MAP_KINDS.has(map.kind)) return valueMapMethod(L, map, method, e);
+  if (map.kind === 'progArray') return L.fail(e.expression, `a prog array has no methods: tailCall(ctx, ${map.name}, index) jumps through it`);
   const args = e.arguments;
   const kt = map.key!, vt = map.value!;
   const call = (helper: number, ops: Operand[]): Val & { k: 'reg' } => {

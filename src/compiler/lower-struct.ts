@@ -9,6 +9,7 @@ import { S64 } from './int-type.js';
 import type { Aggregate, LType } from './layout.js';
 import type { Size, VReg } from './ir.js';
 import type { Lowering } from './lower.js';
+import { contextStoreOperand } from './lower-program-kinds.js';
 import { type Mem, memAlign, type Val } from './values.js';
 
 type IntL = LType & { kind: 'int' };
@@ -130,7 +131,7 @@ export function assignPlace(L: Lowering, p: IntPlace | Mem, target: TS.Expressio
   if ('k' in p) return L.fail(target, `assign a ${typeName(p.ty)} to this member (or its fields one by one)`);
   let cur: (Val & { k: 'reg' }) | undefined;
   const read = (): Val & { k: 'reg' } => (cur ??= load(L, p));
-  const nv = L.storedValue(f(read), p.t.int, target, (v) => L.emit({ op: 'st', size: p.t.size as Size, base: p.base, off: p.off, s: v }));
+  const nv = L.storedValue(f(read), p.t.int, target, (v) => L.emit({ op: 'st', size: p.t.size as Size, base: p.base, off: p.off, s: p.base === L.ctxV ? contextStoreOperand(L, v) : v }));
   if (p.skip !== undefined) L.place(p.skip);
   return old ? read() : nv;
 }

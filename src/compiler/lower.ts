@@ -27,6 +27,9 @@ import { annotatedType, btfArgs, coreCall, kernelAddress, kernelAssign, kernelMe
 import { kernelSlots, type KernelSlot } from './kernel-types.js';
 import { callSubprogram } from './lower-subprogram-call.js';
 import { atomicAddTo } from './lower-atomic.js';
+import { zeroCell } from './lower-queue.js';
+import { tailCall } from './lower-tail-call.js';
+import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -109,7 +112,7 @@ export class Lowering {
     const p = fn.parameters[0];
     if (p !== undefined && !btf) {
       if (!ts.isIdentifier(p.name)) this.fail(p, 'the context parameter is a plain name');
-      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: contextParam(this, p) });
+      scope.set((p.name as TS.Identifier).text, { kind: 'value', val: programContext(this, p) ?? contextParam(this, p) });
     }
     if (ts.isBlock(fn.body)) this.block(fn.body.statements);
     else { this.loc = this.at(fn.body); this.ret(this.expr(fn.body)); }
@@ -814,7 +817,8 @@ export class Lowering {
       if (sub !== undefined && this.lookupName(callee.text) === undefined) return callSubprogram(this, sub, e, discard);
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
-      if (name === 'zero') return zeroed(this, e);
+      if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
+      if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
       const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
@@ -841,7 +845,7 @@ export class Lowering {
       const obj = this.expr(callee.expression);
       const method = callee.name.text;
       if (obj.k === 'map') return mapMethod(this, obj.map, method, e);
-      if (obj.k === 'ctx') return probeMethod(this, method, e);
+      if (obj.k === 'ctx') return rawTracepointMethod(this, method, e) ?? probeMethod(this, method, e);
       if (obj.k === 'cell' && method === 'atomicAdd') {
         const size = obj.type.bits / 8;
         if (size !== 4 && size !== 8) this.fail(e, `atomicAdd needs a 4- or 8-byte value (${obj.type.name} is ${size})`);
@@ -850,6 +854,7 @@ export class Lowering {
         this.emit({ op: 'atomicAdd', size: size as 4 | 8, base: obj.v, off: 0, s: v.v });
         return { k: 'const', type: S64, c: 0n };
       }
+      if (obj.k === 'pkt') { const h = skbHeader(this, method, e); if (h !== undefined) return h; }
       if (obj.k === 'pkt' && (method === 'eth' || method === 'ipv4')) return this.header(method, undefined, e);
       if (obj.k === 'hdr' && obj.hdr === 'ipv4' && (method === 'udp' || method === 'tcp')) return this.header(method, obj.v, e);
       return this.fail(callee.name, `'${method}' is not a method this value has in eBPF programs`);
@@ -859,7 +864,7 @@ export class Lowering {
 
   /** A header accessor: the header's pointer after the bounds (and protocol) checks, else 0. */
   header(kind: Hdr, base: VReg | undefined, e: TS.CallExpression): Val {
-    if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc') this.fail(e, `packet headers are read directly in xdp and tc programs only (not ${this.prog.kind})`);
+    if (this.prog.kind !== 'xdp' && this.prog.kind !== 'tc' && this.prog.kind !== 'cgroupSkb') this.fail(e, `packet headers are read directly in xdp, tc and cgroup_skb programs only (not ${this.prog.kind})`);
     if (e.arguments.length > 0) this.fail(e, `${kind}() takes no arguments`);
     const d = this.newV();
     const none = this.label('short');

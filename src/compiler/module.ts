@@ -9,14 +9,15 @@ import type { SourceLocation } from '../dsl/index.js';
 import { CompileError } from './errors.js';
 import { INT_TYPES, type IntType, parseInteger, wrap } from './int-type.js';
 import { intLType, Layouts, type LType, type TypeDeclaration } from './layout.js';
+import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap } from './queue-and-prog-maps.js';
 
 /** Module specifiers whose names are the language's. */
 export function isLangSpecifier(spec: string): boolean {
   return spec === 'tsbpf/lang' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec);
 }
 
-export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray';
-export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray']);
+export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind;
+export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>]);
 
 export interface MapDecl {
   readonly name: string;
@@ -25,10 +26,14 @@ export interface MapDecl {
   readonly value?: LType;
   readonly maxEntries: number;
   readonly loc: SourceLocation;
+  /** A bloom filter's number of hash functions (map_extra). */
+  readonly hashes?: number;
+  /** A prog array's initial slots. */
+  readonly slots?: readonly ProgSlot[];
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps';
-export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf']);
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr';
+export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr']);
 
 export interface ProgramDecl {
   readonly name: string;
@@ -113,6 +118,7 @@ const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
   uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, structOps: (a) => `struct_ops/${a}`,
+  rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`, cgroupSockAddr: (a) => `cgroup/${a}`,
 };
 
 export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): ModuleInfo {
@@ -174,7 +180,9 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
         const callee = ts.isCallExpression(init) && ts.isIdentifier(init.expression) ? imports.get(init.expression.text) : undefined;
         if (callee !== undefined && MAP_CONSTRUCTORS.has(callee)) {
           if (!exported) fail(d, `map '${name}' must be exported (user space finds it by name)`);
-          maps.set(name, readMap(init as TS.CallExpression, name, callee as MapKindName));
+          maps.set(name, EXTRA_MAP_CONSTRUCTORS.has(callee)
+            ? readExtraMap({ ts, layout: (n) => layouts.of(n), number: literalArithmetic, at }, init as TS.CallExpression, name, callee as ExtraMapKind)
+            : readMap(init as TS.CallExpression, name, callee as MapKindName));
         } else if (callee !== undefined && SUBPROGRAM_MARKERS.has(callee)) {
           const f = (init as TS.CallExpression).arguments[0];
           if (f === undefined || (init as TS.CallExpression).arguments.length !== 1 || !(ts.isArrowFunction(f) || ts.isFunctionExpression(f))) fail(init, `${callee} takes the function: ${callee}((a: u32, b: u32): u32 => …)`);
@@ -296,6 +304,9 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       if (t === undefined || !ts.isStringLiteral(t)) return fail(call, `${kind} takes the attach point as a string literal first`);
       target = t.text;
       if (kind === 'tracepoint' && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(target)) fail(t, `tracepoint '${target}' is not CATEGORY/NAME`);
+      if (kind === 'rawTracepoint' && !/^[A-Za-z0-9_]+$/.test(target)) fail(t, `raw tracepoint '${target}' is a tracepoint's name (sys_enter, sched_switch)`);
+      if (kind === 'cgroupSkb' && target !== 'ingress' && target !== 'egress') fail(t, `a cgroup_skb program attaches to 'ingress' or 'egress', not '${target}'`);
+      if (kind === 'cgroupSockAddr' && !['connect4', 'bind4', 'sendmsg4'].includes(target)) fail(t, `a cgroup sock_addr program attaches to 'connect4', 'bind4' or 'sendmsg4', not '${target}'`);
     }
     if (body === undefined || !(ts.isArrowFunction(body) || ts.isFunctionExpression(body))) return fail(call, `${kind} takes the program as an arrow function`);
     return { name, kind, section: SECTION[kind](target), body, loc: at(call) };

@@ -7,6 +7,7 @@ import type { Operand } from './ir.js';
 import type { Aggregate } from './layout.js';
 import type { Lowering } from './lower.js';
 import { mapAddress, storeOnStack } from './lower-map.js';
+import { isContext } from './lower-tail-call.js';
 import { address } from './lower-struct.js';
 import type { MapDecl } from './module.js';
 import type { Val } from './values.js';
@@ -41,8 +42,7 @@ export function ringMethod(L: Lowering, map: MapDecl, method: string, e: TS.Call
   if (map.kind === 'perfEventArray') {
     if (method !== 'output') L.fail(e.expression, `a perf event array has output(ctx, record) (not ${method})`);
     const ctx = args[0] === undefined ? undefined : L.expr(args[0]);
-    const isCtx = ctx !== undefined && (ctx.k === 'ctx' || ctx.k === 'pkt' || (ctx.k === 'mem' && ctx.base === L.ctxV && ctx.off === 0));
-    if (!isCtx) L.fail(args[0] ?? e, "perf output's first argument is the program's context parameter");
+    if (!isContext(L, ctx)) L.fail(args[0] ?? e, "perf output's first argument is the program's context parameter");
     const d = data(L, args[1], e);
     return result(BPF_PERF_EVENT_OUTPUT, [{ reg: L.ctxV }, { reg: mapAddress(L, map) }, { imm: CURRENT_CPU }, d.p, { imm: BigInt(d.size) }]);
   }
