@@ -104,7 +104,9 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
       case 'mov': {
         const t = target(o.d);
-        if ('imm' in o.s && o.core !== undefined) put({ kind: 'alu', width: 64, op: 'mov', dst: t.r, src: { kind: 'imm', value: Number(BigInt.asIntN(32, o.s.imm)) } }, relocation(o.core));
+        // An enum value is relocated in an ld_imm64, as clang emits it (a value may need 64 bits).
+        if ('imm' in o.s && o.core !== undefined && o.core.kind.startsWith('enumval')) put({ kind: 'ldImm64', dst: t.r, pseudo: 0, ...splitImm64(BigInt.asUintN(64, o.s.imm)) }, relocation(o.core));
+        else if ('imm' in o.s && o.core !== undefined) put({ kind: 'alu', width: 64, op: 'mov', dst: t.r, src: { kind: 'imm', value: Number(BigInt.asIntN(32, o.s.imm)) } }, relocation(o.core));
         else if ('imm' in o.s) movImm(t.r, o.w === 32 ? BigInt.asUintN(32, o.s.imm) : o.s.imm);
         else {
           const p = place(o.s.reg);

@@ -208,6 +208,19 @@ export function kernelStruct<T extends Kernel<string, number, boolean>>(address:
  */
 export function kernelCast<T extends Kernel<string, number, boolean>>(p: Kernel<string, number, boolean>): { -readonly [K in keyof T]: T[K] } { return compiled(); }
 
+// ---- kernel enums (CO-RE enum value relocations) ------------------------------------------
+// `tsbpf btf gen-ts --lang --type bpf_map_type` writes an enum as an interface whose members are
+// its enumerators (typed as their values in the BTF it read). See docs/dsl.md, "Kernel enums".
+
+/** A kernel enum of Size bytes (Signed: its values are signed) in the BTF it was generated from. */
+export interface KernelEnum<Name extends string, Size extends number, Signed extends boolean = false> { readonly [kernelBrand]?: true }
+/** An enumerator's name of the kernel enum E. */
+export type EnumeratorOf<E> = keyof E & string;
+/** The running kernel's value of an enumerator: `enumValue<bpf_map_type>('BPF_MAP_TYPE_RINGBUF')` (bpf_core_enum_value, ENUMVAL_VALUE). */
+export function enumValue<E extends KernelEnum<string, number, boolean>>(name: EnumeratorOf<E>): s64 { return compiled(); }
+/** Whether the running kernel's enum has the enumerator (bpf_core_enum_value_exists, ENUMVAL_EXISTS). */
+export function enumValueExists<E extends KernelEnum<string, number, boolean>>(name: EnumeratorOf<E>): bool { return compiled(); }
+
 // ---- struct_ops ---------------------------------------------------------------------------
 
 /** What a struct_ops map sets: function members as programs (their parameters typed by the slot), integers, a string in a char array. */
