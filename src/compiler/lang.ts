@@ -221,6 +221,18 @@ export function enumValue<E extends KernelEnum<string, number, boolean>>(name: E
 /** Whether the running kernel's enum has the enumerator (bpf_core_enum_value_exists, ENUMVAL_EXISTS). */
 export function enumValueExists<E extends KernelEnum<string, number, boolean>>(name: EnumeratorOf<E>): bool { return compiled(); }
 
+// ---- kfuncs -------------------------------------------------------------------------------
+// A kernel function is declared in the module as C declares an `extern … __ksym`:
+//   declare function bpf_task_from_pid(pid: s32): Acquired<task_struct> | null;
+//   declare function bpf_task_release(p: Release<task_struct>): void;
+// and called by name. See docs/dsl.md, "kfuncs".
+
+declare const acquiredBrand: unique symbol;
+/** A kernel struct pointer a kfunc acquired (KF_ACQUIRE): the program owns it until a Release<T> parameter takes it back. */
+export type Acquired<T> = T & { readonly [acquiredBrand]: true };
+/** A kfunc parameter that releases an acquired pointer (KF_RELEASE): tsc accepts only an Acquired<T> there. */
+export type Release<T> = Acquired<T>;
+
 // ---- struct_ops ---------------------------------------------------------------------------
 
 /** What a struct_ops map sets: function members as programs (their parameters typed by the slot), integers, a string in a char array. */

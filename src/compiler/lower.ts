@@ -29,6 +29,7 @@ import { callSubprogram } from './lower-subprogram-call.js';
 import { atomicAddTo } from './lower-atomic.js';
 import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-array.js';
 import { enumCall } from './lower-enum.js';
+import { checkReleased, kfuncCall } from './lower-kfunc.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -119,6 +120,7 @@ export class Lowering {
     for (const [c, label] of this.sharedReturns) { this.place(label); this.emit(this.retOp({ imm: c })); }
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
+    checkReleased(this);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
 
@@ -434,6 +436,8 @@ export class Lowering {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
     }
+    // A kernel struct pointer (a kfunc's result, a pointer member): its null check.
+    if (v.k === 'kernel') { this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: kernelAddress(this, v, e).v, b: { imm: 0n }, target }); return; }
     this.fail(e, 'this value is not a condition');
   }
 
@@ -823,6 +827,8 @@ export class Lowering {
       if (fn !== undefined && this.lookupName(callee.text) === undefined) return this.inline(fn, e, discard);
       const sub = this.m.subprograms.get(callee.text);
       if (sub !== undefined && this.lookupName(callee.text) === undefined) return callSubprogram(this, sub, e, discard);
+      const k = this.lookupName(callee.text) === undefined ? kfuncCall(this, callee.text, e) : undefined;
+      if (k !== undefined) return k;
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
       if (name === 'zero') return zeroed(this, e);
