@@ -170,7 +170,7 @@ ${body}
   });
 
   const cases: [string, string, RegExp][] = [
-    ['an array member read', 'out.update(0, task.comm as u64);', /'comm' is an array: kernel struct arrays are not read/],
+    ['an array member as an integer', 'out.update(0, task.comm as u64);', /a kernel array is not an integer here: read an element/],
     ['sizeof of a non-kernel value', 'out.update(0, sizeof(out));', /sizeof takes a kernel struct member/],
     ['exists of a whole struct', 'out.update(0, exists(task) ? 1 : 0);', /exists takes a kernel struct member/],
     ['an embedded kernel struct used as an integer', 'out.update(0, task.se as u64);', /'se' is a struct sched_entity held inside its parent, not a value: read its members/],

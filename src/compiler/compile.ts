@@ -15,6 +15,7 @@ import { CompileError } from './errors.js';
 import { kernelTypeOf } from './kernel-types.js';
 import { intLType } from './layout.js';
 import { lowerProgram } from './lower.js';
+import { kfuncRef } from './lower-kfunc.js';
 import { MINIMAL_LIB, MINIMAL_LIB_NAME } from './minimal-lib.js';
 import { locOf, type MapDecl, type ModuleInfo, readModule } from './module.js';
 import { extraMapDef } from './queue-and-prog-maps.js';
@@ -137,7 +138,7 @@ export function compileSource(ts: typeof TS, source: string, file: string): DslO
     if (alloc.frame > STACK_LIMIT) throw new CompileError(`the program needs ${alloc.frame} bytes of stack (with spills); eBPF allows ${STACK_LIMIT}`, locOf(ts, sf, file, prog.body));
     subprograms.checkCallChains(prog.name, ir, alloc.frame, locOf(ts, sf, file, prog.body));
     programs[prog.name] = program(prog.section, (b) => {
-      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), (name) => b.context.functionName(subprograms.def(name)), corePlacerIn(b.context.btf)));
+      b.emit(emit(ir.ops, alloc, (text) => b.context.rodataString(text), (name) => b.context.global(globals[name]!), (name) => b.context.functionName(subprograms.def(name)), corePlacerIn(b.context.btf), (name) => b.context.extern(kfuncRef(m, name))));
     });
   }
   const maps: Record<string, MapDef | StructOpsDef> = {};

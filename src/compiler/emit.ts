@@ -29,7 +29,10 @@ export function corePlacerIn(btf: { add(t: CoreTag['root']): number; string(s: s
 /** The object's name of a subprogram of the module (BuildContext.functionName of its FunctionDef). */
 export type FunctionPlacer = (name: string) => string;
 
-export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer, functions?: FunctionPlacer, corePlacer?: CorePlacer): AsmItem[] {
+/** The object's name of a kfunc extern (BuildContext.extern of its KfuncRef). */
+export type KfuncPlacer = (name: string) => string;
+
+export function emit(ops: readonly Located[], alloc: Allocation, strings: StringPlacer, globals: GlobalPlacer, functions?: FunctionPlacer, corePlacer?: CorePlacer, kfuncs?: KfuncPlacer): AsmItem[] {
   const out: AsmItem[] = [];
   let loc: SourceLocation | undefined;
   const put = (insn: Instruction, extra: { target?: string; ref?: AsmReference; core?: readonly InsnCoreRelocation[] } = {}): void => {
@@ -104,7 +107,9 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
       case 'mov': {
         const t = target(o.d);
-        if ('imm' in o.s && o.core !== undefined) put({ kind: 'alu', width: 64, op: 'mov', dst: t.r, src: { kind: 'imm', value: Number(BigInt.asIntN(32, o.s.imm)) } }, relocation(o.core));
+        // An enum value is relocated in an ld_imm64, as clang emits it (a value may need 64 bits).
+        if ('imm' in o.s && o.core !== undefined && o.core.kind.startsWith('enumval')) put({ kind: 'ldImm64', dst: t.r, pseudo: 0, ...splitImm64(BigInt.asUintN(64, o.s.imm)) }, relocation(o.core));
+        else if ('imm' in o.s && o.core !== undefined) put({ kind: 'alu', width: 64, op: 'mov', dst: t.r, src: { kind: 'imm', value: Number(BigInt.asIntN(32, o.s.imm)) } }, relocation(o.core));
         else if ('imm' in o.s) movImm(t.r, o.w === 32 ? BigInt.asUintN(32, o.s.imm) : o.s.imm);
         else {
           const p = place(o.s.reg);
@@ -193,7 +198,11 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
       }
       case 'call': {
         callArgs(o.args);
-        if (o.fn === undefined) put({ kind: 'call', callee: 'helper', imm: o.helper, offset: 0 });
+        if (o.kfunc !== undefined) {
+          if (kfuncs === undefined) throw new Error(`internal: a call of kfunc ${o.kfunc} with no kfunc placer`);
+          // As clang emits a call of an extern kfunc: `call -1`, an R_BPF_64_32 relocation against it.
+          put({ kind: 'call', callee: 'local', imm: -1, offset: 0 }, { ref: { kind: 'kfunc', name: kfuncs(o.kfunc) } });
+        } else if (o.fn === undefined) put({ kind: 'call', callee: 'helper', imm: o.helper, offset: 0 });
         else {
           if (functions === undefined) throw new Error(`internal: a call of ${o.fn} with no function placer`);
           // As clang emits a bpf-to-bpf call: src_reg BPF_PSEUDO_CALL, the offset by relocation.

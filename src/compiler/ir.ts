@@ -36,10 +36,11 @@ export type Op =
   /** d = fp + off. */
   | { readonly op: 'addrfp'; readonly d: VReg; readonly off: number }
   /**
-   * A helper call, or with `fn` a bpf-to-bpf call of the module's subprogram of that name:
+   * A helper call, or with `fn` a bpf-to-bpf call of the module's subprogram of that name (with
+   * `kfunc` a call of the kernel function of that name, lower-kfunc.ts):
    * arguments into R1–R5, the result (R0) into d. Clobbers R0–R5.
    */
-  | { readonly op: 'call'; readonly helper: number; readonly fn?: string; readonly args: readonly Operand[]; readonly d?: VReg }
+  | { readonly op: 'call'; readonly helper: number; readonly fn?: string; readonly kfunc?: string; readonly args: readonly Operand[]; readonly d?: VReg }
   | { readonly op: 'jmp'; readonly target: string }
   | { readonly op: 'br'; readonly cmp: JumpOp; readonly w: 32 | 64; readonly a: VReg; readonly b: Operand; readonly target: string }
   | { readonly op: 'label'; readonly name: string }

@@ -19,7 +19,7 @@ type Composite = Extract<BtfType, { kind: 'STRUCT' | 'UNION' }>;
 export function generateKernelDeclarations(btf: Btf, names: readonly string[], options: { importFrom?: string; source?: string } = {}): string {
   const idents = new Map<number, string>();
   // The language's names are taken: a kernel struct named like one gets a suffix.
-  const used = new Set<string>(['Kernel', 'At', 'Anon', 'Ptr', 'Arr', 'char', 'bool', ...Object.values(INTS)]);
+  const used = new Set<string>(['Kernel', 'KernelEnum', 'At', 'Anon', 'Ptr', 'Arr', 'char', 'bool', ...Object.values(INTS)]);
   const full = new Set<number>();
   const out: string[] = [];
   const langNames = new Set<string>(['Kernel', 'At']);
@@ -41,10 +41,14 @@ export function generateKernelDeclarations(btf: Btf, names: readonly string[], o
   };
 
   const roots: number[] = [];
+  const enums: string[] = [];
   for (const name of names) {
     const ids = btf.findByName(name, 'STRUCT').concat(btf.findByName(name, 'UNION'));
-    if (ids.length === 0) throw new GenTsError(`no struct or union named '${name}' in the BTF`);
-    roots.push(ids[0]!);
+    if (ids.length > 0) { roots.push(ids[0]!); continue; }
+    const e = btf.findByName(name, 'ENUM').concat(btf.findByName(name, 'ENUM64'));
+    if (e.length === 0) throw new GenTsError(`no struct, union or enum named '${name}' in the BTF`);
+    enums.push(kernelEnumDeclaration(btf.requireType(e[0]!) as Extract<BtfType, { kind: 'ENUM' | 'ENUM64' }>, ident(e[0]!, name)));
+    langNames.add('KernelEnum');
   }
   // What is emitted in full: the roots and every composite they hold by value (arrays included).
   const mark = (id: number, depth: number): void => {
@@ -147,6 +151,21 @@ export function generateKernelDeclarations(btf: Btf, names: readonly string[], o
     `import type { ${[...langNames].sort().join(', ')} } from '${options.importFrom ?? 'tsbpf/lang'}';`,
     '',
     ...out,
+    ...enums,
     '',
   ].join('\n');
+}
+
+/**
+ * An enum asked for by name: `interface bpf_map_type extends KernelEnum<'bpf_map_type', 4>` whose
+ * members are its enumerators, in BTF order (their index is the CO-RE access string), each typed
+ * as its value in this BTF (a bigint literal beyond 2^53).
+ */
+function kernelEnumDeclaration(e: Extract<BtfType, { kind: 'ENUM' | 'ENUM64' }>, self: string): string {
+  const fields = e.values.map((v) => {
+    const n = BigInt(v.value);
+    const lit = n >= BigInt(Number.MIN_SAFE_INTEGER) && n <= BigInt(Number.MAX_SAFE_INTEGER) ? String(n) : `${n}n`;
+    return `  readonly ${/^[A-Za-z_$][\w$]*$/.test(v.name) ? v.name : JSON.stringify(v.name)}: ${lit};`;
+  });
+  return `export interface ${self} extends KernelEnum<'${e.name}', ${e.size}${e.signed ? ', true' : ''}> {\n${fields.join('\n')}\n}`;
 }

@@ -208,6 +208,31 @@ export function kernelStruct<T extends Kernel<string, number, boolean>>(address:
  */
 export function kernelCast<T extends Kernel<string, number, boolean>>(p: Kernel<string, number, boolean>): { -readonly [K in keyof T]: T[K] } { return compiled(); }
 
+// ---- kernel enums (CO-RE enum value relocations) ------------------------------------------
+// `tsbpf btf gen-ts --lang --type bpf_map_type` writes an enum as an interface whose members are
+// its enumerators (typed as their values in the BTF it read). See docs/dsl.md, "Kernel enums".
+
+/** A kernel enum of Size bytes (Signed: its values are signed) in the BTF it was generated from. */
+export interface KernelEnum<Name extends string, Size extends number, Signed extends boolean = false> { readonly [kernelBrand]?: true }
+/** An enumerator's name of the kernel enum E. */
+export type EnumeratorOf<E> = keyof E & string;
+/** The running kernel's value of an enumerator: `enumValue<bpf_map_type>('BPF_MAP_TYPE_RINGBUF')` (bpf_core_enum_value, ENUMVAL_VALUE). */
+export function enumValue<E extends KernelEnum<string, number, boolean>>(name: EnumeratorOf<E>): s64 { return compiled(); }
+/** Whether the running kernel's enum has the enumerator (bpf_core_enum_value_exists, ENUMVAL_EXISTS). */
+export function enumValueExists<E extends KernelEnum<string, number, boolean>>(name: EnumeratorOf<E>): bool { return compiled(); }
+
+// ---- kfuncs -------------------------------------------------------------------------------
+// A kernel function is declared in the module as C declares an `extern … __ksym`:
+//   declare function bpf_task_from_pid(pid: s32): Acquired<task_struct> | null;
+//   declare function bpf_task_release(p: Release<task_struct>): void;
+// and called by name. See docs/dsl.md, "kfuncs".
+
+declare const acquiredBrand: unique symbol;
+/** A kernel struct pointer a kfunc acquired (KF_ACQUIRE): the program owns it until a Release<T> parameter takes it back. */
+export type Acquired<T> = T & { readonly [acquiredBrand]: true };
+/** A kfunc parameter that releases an acquired pointer (KF_RELEASE): tsc accepts only an Acquired<T> there. */
+export type Release<T> = Acquired<T>;
+
 // ---- struct_ops ---------------------------------------------------------------------------
 
 /** What a struct_ops map sets: function members as programs (their parameters typed by the slot), integers, a string in a char array. */

@@ -7,7 +7,7 @@
 
 import type TS from 'typescript';
 import type { CoreRelocationKind } from '../../elf/index.js';
-import { type BtfBuilder, type CoreAccess, type CorePath, type CType, CTypeError, findField, resolve, resolvePath } from '../dsl/index.js';
+import { type BtfBuilder, type CoreAccess, type CorePath, type CType, CTypeError, findField, type PathElement, resolve, resolvePath } from '../dsl/index.js';
 import { BOOL, INT_TYPES, type IntType, U32, U64 } from './int-type.js';
 import type { CoreTag, Size, VReg } from './ir.js';
 import { type KernelComposite, kernelTypeOf } from './kernel-types.js';
@@ -94,23 +94,19 @@ export function kernelMember(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpre
       const target = resolve(t.target);
       if (target.kind === 'struct' || target.kind === 'union') return { ...obj, path, ty: target };
     }
-    if (t.kind === 'array') L.fail(e, `'${name}' is an array: kernel struct arrays are not read by the language yet (sizeof and exists take it)`);
+    if (t.kind === 'array') return { k: 'karr', base: obj.base, root: obj.root, path, arr: t, ...(obj.direct === true ? { direct: true as const } : {}) };
   }
   tracing(L, e, `reading ${describe(obj.ty)}.${name}`);
-  return read(L, e, obj, path);
+  return kernelRead(L, e, obj, path);
 }
 
 /** A kernel struct used as an integer: its address (a pointer member is read, as C reads `task->real_parent`). */
 export function kernelAddress(L: Lowering, v: Kernel, n: TS.Node): Val & { k: 'reg' } {
   if (v.path.length === 0) return { k: 'reg', v: v.base, type: U64, owned: false };
-  let owner: CType = v.root;
-  if (v.path.length > 1) owner = resolve(corePath(L, n, v, v.path.slice(0, -1)).result);
-  if (owner.kind === 'ptr') owner = resolve(owner.target);
   const last = v.path[v.path.length - 1]!;
-  const f = findField(owner as KernelComposite, last);
-  if (f === undefined || resolve(f.type).kind !== 'ptr') L.fail(n, `'${last}' is a ${describe(v.ty)} held inside its parent, not a value: read its members`);
+  if (resolve(corePath(L, n, v, v.path).result).kind !== 'ptr') L.fail(n, `'${typeof last === 'number' ? `[${last}]` : last}' is a ${describe(v.ty)} held inside its parent, not a value: read its members`);
   tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
-  return read(L, n, v, v.path) as Val & { k: 'reg' };
+  return kernelRead(L, n, v, v.path) as Val & { k: 'reg' };
 }
 
 function describe(t: KernelComposite): string {
@@ -118,7 +114,7 @@ function describe(t: KernelComposite): string {
 }
 
 /** resolvePath, its refusals (a bitfield clang could not load either) as errors at the member. */
-function corePath(L: Lowering, node: TS.Node, obj: Kernel, path: readonly string[]): CorePath {
+export function corePath(L: Lowering, node: TS.Node, obj: Pick<Kernel, 'root'>, path: readonly PathElement[]): CorePath {
   try {
     return resolvePath(NO_BTF, obj.root, path);
   } catch (err) {
@@ -132,7 +128,7 @@ function tag(step: CoreAccess, kind: CoreRelocationKind): CoreTag {
 }
 
 /** The language's integer type of a scalar kernel member. */
-function intOf(t: CType): IntType {
+export function kernelIntType(t: CType): IntType {
   const r = resolve(t);
   if ((r.kind === 'int' || r.kind === 'enum') && (r.size === 1 || r.size === 2 || r.size === 4 || r.size === 8)) {
     return INT_TYPES[`${r.signed ? 's' : 'u'}${r.size * 8}`]!;
@@ -140,43 +136,61 @@ function intOf(t: CType): IntType {
   return U64;
 }
 
-/** BPF_CORE_READ of a path ending at a scalar member or bitfield: its value in a register. */
-function read(L: Lowering, node: TS.Node, obj: Kernel, path: readonly string[]): Val {
+/** Where a kernel read starts: the root struct's pointer, and whether the verifier lets the program load through it. */
+export type KernelBase = Pick<Kernel, 'base' | 'root' | 'direct'>;
+
+/** The read buffer's stack slot of the program (8 bytes, shared by every probe read). */
+export function readSlot(L: Lowering): number {
   const s = stateOf(L);
+  return (s.slot ??= L.slot(8));
+}
+
+/**
+ * The pointer hops of a path (each step but the last is a pointer member, read as below) and
+ * its last step, whose struct `base` points to.
+ */
+export function kernelHops(L: Lowering, node: TS.Node, obj: KernelBase, path: readonly PathElement[]): { base: VReg; step: CoreAccess; cp: CorePath } {
   const cp = corePath(L, node, obj, path);
-  const slot = (): number => (s.slot ??= L.slot(8));
-  const type = intOf(cp.result);
   let src: VReg = obj.base;
-  for (const [k, step] of cp.steps.entries()) {
-    const last = k === cp.steps.length - 1;
-    // A bitfield through a BTF pointer too is probe-read (bpf_probe_read_kernel is a tracing helper): one code path.
-    if (step.bitSize !== 0) return { k: 'reg', v: bitfield(L, src, step, slot()), type, owned: true };
-    const size = last ? resolve(cp.result).size : 8;
-    if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return { k: 'reg', v: 0, type, owned: true }; // intOf gave u64 and resolvePath a scalar: unreachable
-    const signed = last && type.signed && size < 8 ? { signed: true } : {};
-    if (obj.direct === true) {
-      // As clang for a BTF pointer: one load per step, its offset relocated.
-      const d = L.newV();
-      L.emit({ op: 'ld', size: size as Size, d, base: src, off: step.values.field_byte_offset, ...signed, core: tag(step, 'field_byte_offset') });
-      src = d;
-      continue;
-    }
-    const addr = L.newV();
-    L.emit({ op: 'alu', code: 'add', w: 64, d: addr, a: src, b: { imm: BigInt(step.values.field_byte_offset) }, core: tag(step, 'field_byte_offset') });
-    const buf = L.newV();
-    L.emit({ op: 'addrfp', d: buf, off: slot() });
-    L.emit({ op: 'call', helper: PROBE_READ_KERNEL, args: [{ reg: buf }, { imm: BigInt(size) }, { reg: addr }] });
-    const d = L.newV();
-    L.emit({ op: 'ld', size: size as Size, d, base: 'fp', off: slot(), ...signed });
-    src = d;
+  for (const step of cp.steps.slice(0, -1)) src = readStep(L, obj, src, step, 8, false);
+  return { base: src, step: cp.steps[cp.steps.length - 1]!, cp };
+}
+
+/**
+ * One relocated read of `size` bytes at the step's field from the struct `src` points to: a load
+ * through a BTF pointer (its offset relocated), else bpf_probe_read_kernel at a relocated address.
+ */
+function readStep(L: Lowering, obj: KernelBase, src: VReg, step: CoreAccess, size: Size, signed: boolean): VReg {
+  const sx = signed ? { signed: true } : {};
+  const d = L.newV();
+  if (obj.direct === true) {
+    // As clang for a BTF pointer: one load per step, its offset relocated.
+    L.emit({ op: 'ld', size, d, base: src, off: step.values.field_byte_offset, ...sx, core: tag(step, 'field_byte_offset') });
+    return d;
   }
-  return { k: 'reg', v: src, type, owned: true };
+  const addr = L.newV();
+  L.emit({ op: 'alu', code: 'add', w: 64, d: addr, a: src, b: { imm: BigInt(step.values.field_byte_offset) }, core: tag(step, 'field_byte_offset') });
+  const buf = L.newV();
+  L.emit({ op: 'addrfp', d: buf, off: readSlot(L) });
+  L.emit({ op: 'call', helper: PROBE_READ_KERNEL, args: [{ reg: buf }, { imm: BigInt(size) }, { reg: addr }] });
+  L.emit({ op: 'ld', size, d, base: 'fp', off: readSlot(L), ...sx });
+  return d;
+}
+
+/** BPF_CORE_READ of a path ending at a scalar member or bitfield: its value in a register. */
+export function kernelRead(L: Lowering, node: TS.Node, obj: KernelBase, path: readonly PathElement[]): Val {
+  const { base, step, cp } = kernelHops(L, node, obj, path);
+  const type = kernelIntType(cp.result);
+  // Through a BTF pointer a bitfield is loaded directly, as BPF_CORE_READ_BITFIELD; else probe-read.
+  if (step.bitSize !== 0) return { k: 'reg', v: obj.direct === true ? directBitfield(L, base, step) : bitfield(L, base, step, readSlot(L)), type, owned: true };
+  const size = resolve(cp.result).size;
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return { k: 'reg', v: 0, type, owned: true }; // kernelIntType gave u64 and resolvePath a scalar: unreachable
+  return { k: 'reg', v: readStep(L, obj, base, step, size, type.signed && size < 8), type, owned: true };
 }
 
 /**
  * BPF_CORE_READ_BITFIELD_PROBED: the storage unit (relocated offset and size) probe-read into a
- * zeroed slot, then `<< LSHIFT_U64` and `>> RSHIFT_U64`, arithmetic when the kernel's field is
- * SIGNED (a relocated constant too, so the test stays a branch, as clang leaves it).
+ * zeroed slot, then the shifts.
  */
 function bitfield(L: Lowering, src: VReg, step: CoreAccess, slot: number): VReg {
   const v = step.values;
@@ -189,6 +203,37 @@ function bitfield(L: Lowering, src: VReg, step: CoreAccess, slot: number): VReg 
   L.emit({ op: 'call', helper: PROBE_READ_KERNEL, args: [{ reg: buf }, { reg: size }, { reg: addr }] });
   const d = L.newV();
   L.emit({ op: 'ld', size: 8, d, base: 'fp', off: slot });
+  shifts(L, d, step);
+  return d;
+}
+
+/**
+ * BPF_CORE_READ_BITFIELD through a BTF pointer: p = src + BYTE_OFFSET, a load of BYTE_SIZE
+ * bytes (1, 2, 4 or 8: a branch per size on the relocated constant, which the verifier follows
+ * one way only), then the shifts.
+ */
+function directBitfield(L: Lowering, src: VReg, step: CoreAccess): VReg {
+  const v = step.values;
+  const p = L.newV(), size = L.newV(), d = L.newV();
+  L.emit({ op: 'alu', code: 'add', w: 64, d: p, a: src, b: { imm: BigInt(v.field_byte_offset) }, core: tag(step, 'field_byte_offset') });
+  L.emit({ op: 'mov', d: size, s: { imm: BigInt(v.field_byte_size) }, core: tag(step, 'field_byte_size') });
+  L.emit({ op: 'mov', d, s: { imm: 0n } });
+  const loaded = L.label('bf_loaded');
+  for (const n of [1, 2, 4, 8] as const) {
+    const next = L.label('bf_size');
+    L.emit({ op: 'br', cmp: 'jne', w: 64, a: size, b: { imm: BigInt(n) }, target: next });
+    L.emit({ op: 'ld', size: n, d, base: p, off: 0 });
+    L.emit({ op: 'jmp', target: loaded });
+    L.place(next);
+  }
+  L.place(loaded);
+  shifts(L, d, step);
+  return d;
+}
+
+/** `d <<= LSHIFT_U64; d = SIGNED ? (s64)d >> RSHIFT_U64 : d >> RSHIFT_U64`, every immediate relocated (the test stays a branch, as clang leaves it). */
+function shifts(L: Lowering, d: VReg, step: CoreAccess): void {
+  const v = step.values;
   L.emit({ op: 'alu', code: 'lsh', w: 64, d, a: d, b: { imm: BigInt(v.field_lshift_u64) }, core: tag(step, 'field_lshift_u64') });
   const signed = L.newV();
   const unsigned = L.label('bf_unsigned'), end = L.label('bf_end');
@@ -199,7 +244,6 @@ function bitfield(L: Lowering, src: VReg, step: CoreAccess, slot: number): VReg 
   L.place(unsigned);
   L.emit({ op: 'alu', code: 'rsh', w: 64, d, a: d, b: { imm: BigInt(v.field_rshift_u64) }, core: tag(step, 'field_rshift_u64') });
   L.place(end);
-  return d;
 }
 
 /** exists(x.f) (FIELD_EXISTS), sizeof(x.f) (FIELD_BYTE_SIZE), sizeof<S>() (TYPE_SIZE): relocated constants, never folded. */
@@ -268,7 +312,7 @@ export function kernelAssign(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpre
     src = d;
   }
   const last = cp.steps[cp.steps.length - 1]!;
-  const type = intOf(cp.result);
+  const type = kernelIntType(cp.result);
   const width = resolve(cp.result).size;
   // Without the type check (compileSource) a struct or array member could get here.
   if (width !== 1 && width !== 2 && width !== 4 && width !== 8) return L.fail(e.name, `'${name}' is not an integer member: the language writes only the integer members of a kernel struct`);

@@ -11,6 +11,7 @@ import type { Size, VReg } from './ir.js';
 import type { Lowering } from './lower.js';
 import { contextStoreOperand } from './lower-program-kinds.js';
 import { type Mem, memAlign, type Val } from './values.js';
+import { kernelElement } from './lower-kernel-array.js';
 
 type IntL = LType & { kind: 'int' };
 /** An integer in memory: base + off (a variable index: base is the element's address, `skip` its out-of-bounds exit). */
@@ -73,8 +74,8 @@ function at(obj: Mem, off: number, t: LType): Mem | IntPlace {
 }
 
 /** `a[i]`: a constant index is checked here; a variable one at run time (out of bounds: reads 0, writes nothing). */
-function elementPlace(L: Lowering, e: TS.ElementAccessExpression, beforeCheck?: () => void): Mem | IntPlace {
-  const obj = L.expr(e.expression);
+function elementPlace(L: Lowering, e: TS.ElementAccessExpression, beforeCheck?: () => void, obj: Val = L.expr(e.expression)): Mem | IntPlace {
+  if (obj.k === 'karr') return L.fail(e, 'kernel memory is read-only here: a kernel array is read (task.comm[0]) or copied (e.comm = task.comm)');
   if (obj.k !== 'mem' || obj.ty.kind !== 'array') return L.fail(e.expression, 'only arrays (Arr<T, N>) are indexed');
   const arr = obj.ty;
   const idx = L.intVal(L.expr(e.argumentExpression), e.argumentExpression);
@@ -100,8 +101,10 @@ function elementPlace(L: Lowering, e: TS.ElementAccessExpression, beforeCheck?: 
 
 export function element(L: Lowering, e: TS.ElementAccessExpression): Val {
   // Out of bounds reads 0: the value is 0 before the check and the load is skipped.
+  const obj = L.expr(e.expression);
+  if (obj.k === 'karr') return kernelElement(L, obj, e);
   let d: VReg | undefined;
-  const p = elementPlace(L, e, () => { d = L.newV(); L.emit({ op: 'mov', d, s: { imm: 0n } }); });
+  const p = elementPlace(L, e, () => { d = L.newV(); L.emit({ op: 'mov', d, s: { imm: 0n } }); }, obj);
   if ('k' in p) return p;
   if (p.skip === undefined || d === undefined) return load(L, p);
   L.emit({ op: 'ld', size: p.t.size as Size, d, base: p.base, off: p.off, ...(p.t.int.signed && p.t.size < 8 ? { signed: true } : {}) });
@@ -162,6 +165,7 @@ export function copy(L: Lowering, dst: Mem, src: Mem, n: TS.Node): void {
 /** Memory a helper reads or writes: its address and size (a struct or array, e.g. `e.comm`). */
 export function memArg(L: Lowering, a: TS.Expression, what: string): { p: VReg; size: number; ty: Aggregate } {
   const v = L.expr(a);
+  if (v.k === 'karr') return L.fail(a, `${what} is written: kernel memory is read-only here (copy the kernel array into a local first)`);
   if (v.k !== 'mem') return L.fail(a, `${what} is a struct or array (its size is the argument's)`);
   return { p: address(L, v), size: v.ty.size, ty: v.ty };
 }

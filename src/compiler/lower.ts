@@ -17,7 +17,7 @@ import { foldBinary, type BinaryOp } from './fold.js';
 import { dropStoreConversions, sinkStackAddresses } from './peephole.js';
 import { pruneUnreachable, removeDeadValues } from './prune.js';
 
-import type { Binding, Hdr, Val } from './values.js';
+import type { Binding, Hdr, KernelArray, Val } from './values.js';
 import { globalRead, globalWrite } from './lower-global.js';
 import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
@@ -30,6 +30,9 @@ import { atomicAddTo } from './lower-atomic.js';
 import { zeroCell } from './lower-queue.js';
 import { tailCall } from './lower-tail-call.js';
 import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
+import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-array.js';
+import { enumCall } from './lower-enum.js';
+import { checkReleased, kfuncCall } from './lower-kfunc.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -120,6 +123,7 @@ export class Lowering {
     for (const [c, label] of this.sharedReturns) { this.place(label); this.emit(this.retOp({ imm: c })); }
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
+    checkReleased(this);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
 
@@ -324,9 +328,16 @@ export class Lowering {
     for (const d of list.declarations) {
       if (!ts.isIdentifier(d.name)) this.fail(d, 'destructuring is not supported in eBPF programs');
       const name = (d.name as TS.Identifier).text;
-      const declared = d.type === undefined ? undefined : (intTypeOf(ts, this.m.imports, d.type) ?? this.fail(d.type, 'a local is an integer type (u8 … u64, s8 … s64, bool)'));
+      const declared = d.type === undefined ? undefined : intTypeOf(ts, this.m.imports, d.type);
       this.loc = this.at(d);
       const scope = this.scopes.at(-1)!;
+      if (d.type !== undefined && declared === undefined) {
+        // A kernel array's copy may name its array type (`const comm: Arr<char, 16> = task.comm`).
+        const init = d.initializer === undefined ? undefined : this.expr(d.initializer);
+        if (init?.k !== 'karr') this.fail(d.type, 'a local is an integer type (u8 … u64, s8 … s64, bool)');
+        scope.set(name, { kind: 'value', val: kernelArrayLocal(this, init as KernelArray, d.initializer!, d.type) });
+        continue;
+      }
       if (d.initializer === undefined) {
         if (declared === undefined) this.fail(d, `'${name}' needs a type or an initial value`);
         const v = this.newV();
@@ -334,7 +345,7 @@ export class Lowering {
         scope.set(name, { kind: 'local', v, type: declared! });
         continue;
       }
-      const init = this.expr(d.initializer);
+      const init = asMemory(this, this.expr(d.initializer), d.initializer);
       if (init.k !== 'const' && init.k !== 'reg') {
         if (!isConst) this.fail(d, 'structs, arrays, pointers, maps and headers are held in const locals');
         if (declared !== undefined) this.fail(d.type!, 'this value is not an integer');
@@ -428,6 +439,8 @@ export class Lowering {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
     }
+    // A kernel struct pointer (a kfunc's result, a pointer member): its null check.
+    if (v.k === 'kernel') { this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: kernelAddress(this, v, e).v, b: { imm: 0n }, target }); return; }
     this.fail(e, 'this value is not a condition');
   }
 
@@ -475,6 +488,7 @@ export class Lowering {
   intVal(v: Val, n: TS.Node | undefined): Val & { k: 'const' | 'reg' } {
     if (v.k === 'const' || v.k === 'reg') return v;
     if (v.k === 'kernel') return kernelAddress(this, v, n ?? this.prog.body);
+    if (v.k === 'karr') return this.fail(n ?? this.prog.body, 'a kernel array is not an integer here: read an element (task.comm[0]) or copy it (e.comm = task.comm)');
     const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
     return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
   }
@@ -660,6 +674,7 @@ export class Lowering {
     if (op === K.EqualsToken) {
       const rhs = this.expr(e.right);
       if (rhs.k === 'mem') return assignCopy(this, e.left, rhs, e.right);
+      if (rhs.k === 'karr') return kernelArrayAssign(this, e.left, rhs, e.right);
       return this.assign(e.left, () => this.intVal(rhs, e.right), false, discard);
     }
     const cop = compound[op];
@@ -815,12 +830,14 @@ export class Lowering {
       if (fn !== undefined && this.lookupName(callee.text) === undefined) return this.inline(fn, e, discard);
       const sub = this.m.subprograms.get(callee.text);
       if (sub !== undefined && this.lookupName(callee.text) === undefined) return callSubprogram(this, sub, e, discard);
+      const k = this.lookupName(callee.text) === undefined ? kfuncCall(this, callee.text, e) : undefined;
+      if (k !== undefined) return k;
       const name = this.m.imports.get(callee.text);
       if (name === undefined) return this.fail(callee, `'${callee.text}' is not a module function or tsbpf/lang helper`);
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e);
+      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];
       if (helper !== undefined) {

@@ -10,6 +10,7 @@ import { CompileError } from './errors.js';
 import { INT_TYPES, type IntType, parseInteger, wrap } from './int-type.js';
 import { intLType, Layouts, type LType, type TypeDeclaration } from './layout.js';
 import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap } from './queue-and-prog-maps.js';
+import { isKfuncDeclaration } from './lower-kfunc.js';
 
 /** Module specifiers whose names are the language's. */
 export function isLangSpecifier(spec: string): boolean {
@@ -158,6 +159,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
   for (const st of sf.statements) {
     if (ts.isImportDeclaration(st)) continue;
     if (ts.isTypeAliasDeclaration(st) || ts.isInterfaceDeclaration(st)) continue;
+    if (isKfuncDeclaration(ts, st)) continue; // a kfunc (lower-kfunc.ts)
     if (ts.isFunctionDeclaration(st)) {
       if (st.name === undefined || st.body === undefined) fail(st, 'a module function needs a name and a body');
       functions.set(st.name!.text, st);

@@ -9,6 +9,7 @@ import type { Lowering } from './lower.js';
 import { mapAddress, storeOnStack } from './lower-map.js';
 import { isContext } from './lower-tail-call.js';
 import { address } from './lower-struct.js';
+import { asMemory } from './lower-kernel-array.js';
 import type { MapDecl } from './module.js';
 import type { Val } from './values.js';
 
@@ -20,7 +21,7 @@ const CURRENT_CPU = 0xffffffffn;
 /** The data a record copies: a struct/array's address and size, or an integer stored on the stack. */
 function data(L: Lowering, a: TS.Expression | undefined, e: TS.Node): { p: Operand; size: number } {
   if (a === undefined) return L.fail(e, 'output needs the record to copy');
-  const v = L.expr(a);
+  const v = asMemory(L, L.expr(a), a);
   if (v.k === 'mem') {
     return { p: { reg: address(L, v) }, size: v.ty.size };
   }

@@ -2,6 +2,7 @@
 // pointer-like thing the language names (a map value, a header, memory of a struct or array, a
 // map, the context). lower.ts and lower-*.ts share these.
 
+import type { ArrayType, PathElement } from '../dsl/index.js';
 import type { Aggregate } from './layout.js';
 import type { KernelComposite } from './kernel-types.js';
 import type { IntType } from './int-type.js';
@@ -20,6 +21,7 @@ export type Val =
   | { readonly k: 'map'; readonly map: MapDecl }
   | { readonly k: 'null' }
   | Kernel
+  | KernelArray
   | Mem;
 
 /**
@@ -28,7 +30,12 @@ export type Val =
  * `direct`: a BTF pointer the verifier lets the program load through (tp_btf arguments).
  */
 export interface Kernel {
-  readonly k: 'kernel'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly string[]; readonly ty: KernelComposite; readonly direct?: true;
+  readonly k: 'kernel'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly PathElement[]; readonly ty: KernelComposite; readonly direct?: true;
+}
+
+/** An array member of a kernel struct (`task.comm`), not read yet: an element read, or a copy (lower-kernel-array.ts). */
+export interface KernelArray {
+  readonly k: 'karr'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly PathElement[]; readonly arr: ArrayType; readonly direct?: true;
 }
 
 /**
