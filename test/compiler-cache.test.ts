@@ -41,7 +41,7 @@ describe('the TypeScript code cache of tsbpf build', () => {
     expect(readFileSync(file)).toEqual(intact);
     // Another example with the same cache: the same bytes as with none.
     expect(build('xdp-firewall', home, join(dir, 'x1.o'))).toEqual(build('xdp-firewall', join(dir, 'none'), join(dir, 'x2.o')));
-  }, 60_000);
+  });
 
   it('ignores a truncated or corrupted cache file and writes an intact one again', () => {
     for (const damage of [
@@ -55,7 +55,7 @@ describe('the TypeScript code cache of tsbpf build', () => {
       expect(again.subarray(0, 32)).toEqual(intact.subarray(0, 32));
       expect(build('exec-parents', home, join(dir, 'repaired.o'))).toEqual(reference);
     }
-  }, 120_000);
+  });
 
   it('ignores bytecode V8 refuses even when the file\'s own checksum is right', () => {
     // The file's layout: the key's text, a SHA-256 of the bytecode, the bytecode.
@@ -65,7 +65,7 @@ describe('the TypeScript code cache of tsbpf build', () => {
     writeFileSync(file, Buffer.concat([intact.subarray(0, keyEnd), createHash('sha256').update(junk).digest(), junk]));
     expect(build('exec-parents', home, join(dir, 'refused.o'))).toEqual(reference);
     expect(readFileSync(file).subarray(keyEnd + 32, keyEnd + 64)).not.toEqual(junk.subarray(0, 32));
-  }, 60_000);
+  });
 });
 
 describe('the type check of tsbpf build, reused when nothing it depends on changed', () => {
@@ -92,7 +92,7 @@ describe('the type check of tsbpf build, reused when nothing it depends on chang
     const second = verbose(join(dir, 'c2.o'));
     expect(second.stderr).toMatch(/^type check: reused /);
     expect(second.object).toEqual(reference);
-  }, 60_000);
+  });
 
   it('is run again when an imported file changes, and an error is never reused', () => {
     writeFileSync(join(src, 'vmlinux.ts'), `${vmlinux}\n// changed\n`);
@@ -107,5 +107,5 @@ describe('the type check of tsbpf build, reused when nothing it depends on chang
     }
     writeFileSync(join(src, 'vmlinux.ts'), `${vmlinux}\n// changed\n`);
     expect(verbose(join(dir, 'c6.o')).stderr).toMatch(/^type check: reused /);
-  }, 120_000);
+  });
 });
