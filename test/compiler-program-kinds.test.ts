@@ -5,7 +5,7 @@
 // (bpftool prog loadall); the compile errors of the new constructs at their line.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -212,6 +212,12 @@ describe('the new program kinds outside the language: a CompileError at the Type
       expect(e.location.line).toBe(line);
     });
   }
+  it.skipIf(!existsSync('/sys/kernel/btf/vmlinux'))('checked against the running kernel\'s BTF: a raw tracepoint it does not have, an argument past the tracepoint\'s', () => {
+    expect(compileError(`${HEAD}export const p = rawTracepoint('sys_entr', (ctx) => 0);\n`).message).toMatch(/^prog\.ts:2:\d+: error: no raw tracepoint sys_entr in this kernel/);
+    // sys_enter(struct pt_regs *regs, long id): two arguments.
+    const e = compileError(`${HEAD}export const p = rawTracepoint('sys_enter', (ctx) => {\n  const x = ctx.arg(2);\n  return 0;\n});\n`);
+    expect(e.message).toMatch(/^prog\.ts:3:\d+: error: raw tracepoint sys_enter has 2 arguments in this kernel: arg\(0\) to arg\(1\)/);
+  });
   it('tsc: a write to a read-only field of the sock_addr context, eth() on a cgroup_skb packet', () => {
     const w = tscError(dir, `${HEAD}export const p = cgroupSockAddr('connect4', (ctx) => {\n  ctx.protocol = 6;\n  return 1;\n});\n`);
     expect([w.location.line, w.reason]).toEqual([3, "Cannot assign to 'protocol' because it is a read-only property."]);

@@ -5,7 +5,9 @@
 // sock_addr program's context is struct bpf_sock_addr, read and written as the SockAddr struct.
 
 import type TS from 'typescript';
-import { struct, u32 } from '../dsl/index.js';
+import { kernelBtf } from '../../loader/index.js';
+import { type SourceLocation, struct, u32 } from '../dsl/index.js';
+import { CompileError } from './errors.js';
 import { U32, U64 } from './int-type.js';
 import type { Operand } from './ir.js';
 import { type Aggregate, intLType } from './layout.js';
@@ -52,6 +54,27 @@ export function programContext(L: Lowering, p: TS.ParameterDeclaration): Val | u
   return kind === 'rawTracepoint' ? { k: 'ctx' } : { k: 'pkt' };
 }
 
+/**
+ * How many arguments the running kernel's raw tracepoint NAME has (its `btf_trace_NAME` typedef:
+ * a pointer to `void (void *, args…)`), or undefined when the kernel's BTF cannot be read; a name
+ * the kernel does not have is a compile error at `at`.
+ */
+const rawTracepointArity = new Map<string, number>();
+export function rawTracepointArgs(name: string, at: () => SourceLocation): number | undefined {
+  const known = rawTracepointArity.get(name);
+  if (known !== undefined) return known;
+  let btf;
+  try { btf = kernelBtf(); } catch { return undefined; }
+  const [id] = btf.findByName(`btf_trace_${name}`, 'TYPEDEF');
+  if (id === undefined) throw new CompileError(`no raw tracepoint ${name} in this kernel (its BTF has no btf_trace_${name})`, at());
+  const def = btf.type(id);
+  const ptr = def?.kind === 'TYPEDEF' ? btf.type(def.type) : undefined;
+  const proto = ptr?.kind === 'PTR' ? btf.type(ptr.type) : undefined;
+  if (proto?.kind !== 'FUNC_PROTO') return undefined;
+  rawTracepointArity.set(name, proto.params.length - 1);
+  return proto.params.length - 1;
+}
+
 /** `ctx.arg(n)` in a raw tracepoint (undefined in other kinds). */
 export function rawTracepointMethod(L: Lowering, method: string, e: TS.CallExpression): Val | undefined {
   if (L.prog.kind !== 'rawTracepoint') return undefined;
@@ -59,6 +82,9 @@ export function rawTracepointMethod(L: Lowering, method: string, e: TS.CallExpre
   const a = e.arguments[0];
   const n = a === undefined || e.arguments.length !== 1 ? undefined : L.expr(a);
   if (n === undefined || n.k !== 'const' || n.c < 0n || n.c >= BigInt(RAW_TP_MAX_ARGS)) return L.fail(a ?? e, `arg(n) takes a constant n from 0 to ${RAW_TP_MAX_ARGS - 1}`);
+  const name = L.prog.section.slice('raw_tp/'.length);
+  const has = rawTracepointArgs(name, () => L.at(e));
+  if (has !== undefined && n.c >= BigInt(has)) L.fail(a!, `raw tracepoint ${name} has ${has} argument${has === 1 ? '' : 's'} in this kernel: arg(0) to arg(${has - 1})`);
   const d = L.newV();
   L.emit({ op: 'ld', size: 8, d, base: L.ctxV, off: Number(n.c) * 8 });
   return { k: 'reg', v: d, type: U64, owned: true };

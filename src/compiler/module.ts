@@ -9,6 +9,7 @@ import type { SourceLocation } from '../dsl/index.js';
 import { CompileError } from './errors.js';
 import { INT_TYPES, type IntType, parseInteger, wrap } from './int-type.js';
 import { intLType, Layouts, type LType, type TypeDeclaration } from './layout.js';
+import { rawTracepointArgs } from './lower-program-kinds.js';
 import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap } from './queue-and-prog-maps.js';
 import { isKfuncDeclaration } from './lower-kfunc.js';
 
@@ -307,6 +308,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       target = t.text;
       if (kind === 'tracepoint' && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(target)) fail(t, `tracepoint '${target}' is not CATEGORY/NAME`);
       if (kind === 'rawTracepoint' && !/^[A-Za-z0-9_]+$/.test(target)) fail(t, `raw tracepoint '${target}' is a tracepoint's name (sys_enter, sched_switch)`);
+      if (kind === 'rawTracepoint') rawTracepointArgs(target, () => at(t));
       if (kind === 'cgroupSkb' && target !== 'ingress' && target !== 'egress') fail(t, `a cgroup_skb program attaches to 'ingress' or 'egress', not '${target}'`);
       if (kind === 'cgroupSockAddr' && !['connect4', 'bind4', 'sendmsg4'].includes(target)) fail(t, `a cgroup sock_addr program attaches to 'connect4', 'bind4' or 'sendmsg4', not '${target}'`);
     }
