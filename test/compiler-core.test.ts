@@ -5,32 +5,23 @@
 // examples/lang/exec-parents.ts counting a workload's execs under the parent /proc shows.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BpfInstruction, decodeBtf, readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadKernelCoreTarget, loadObject, relocateObjectCore } from '../loader/index.js';
-import { CompileError, compileSource, generateKernelDeclarations, typeCheck } from '../src/compiler/index.js';
+import { CompileError, typeCheck } from '../src/compiler/index.js';
 import { buildProgramFile } from '../src/index.js';
 import { e2eAvailable } from './support/e2e-kernel.js';
+import { langCoreDir, VENDORED_BTF } from './support/lang-core.js';
 import { requireReferences, run } from './support/references.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tsbpf-lang-core-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const VENDORED = new Uint8Array(gunzipSync(readFileSync('fixtures/btf/vmlinux.btf.gz')));
-
-/** A program module next to declarations generated from the vendored kernel BTF. */
-function moduleFile(name: string, source: string): string {
-  writeFileSync(join(dir, 'vmlinux.ts'), generateKernelDeclarations(decodeBtf(VENDORED), ['task_struct']));
-  const file = join(dir, `${name}.ts`);
-  writeFileSync(file, source);
-  return file;
-}
-const compile = (file: string): Uint8Array => compileSource(ts, readFileSync(file, 'utf8'), file).build();
+const work = langCoreDir('tsbpf-lang-core-', ['task_struct']);
+afterAll(() => work.remove());
+const { dir, moduleFile, compile } = work;
+const VENDORED = VENDORED_BTF;
 
 /** `kind root access = local value` of every CO-RE record of an object. */
 function coreRecords(bytes: Uint8Array): string[] {
@@ -84,13 +75,7 @@ int probe(void *ctx)
 char LICENSE[] SEC("license") = "GPL";
 `;
 
-function clangAccesses(): Uint8Array {
-  writeFileSync(join(dir, 'vmlinux.btf'), VENDORED);
-  writeFileSync(join(dir, 'vmlinux.h'), run('bpftool', ['btf', 'dump', 'file', join(dir, 'vmlinux.btf'), 'format', 'c']));
-  writeFileSync(join(dir, 'accesses.bpf.c'), C_ACCESSES);
-  run('clang-19', ['-O2', '-g', '-target', 'bpf', '-I/usr/include/x86_64-linux-gnu', `-I${dir}`, '-c', join(dir, 'accesses.bpf.c'), '-o', join(dir, 'accesses.o')]);
-  return new Uint8Array(readFileSync(join(dir, 'accesses.o')));
-}
+const clangAccesses = (): Uint8Array => work.clang('accesses', C_ACCESSES);
 
 const TS_TPBTF = `import { arrayMap, getCurrentTask, tpBtf, type s32, type u64 } from 'tsbpf/lang';
 import type { task_struct } from './vmlinux.js';

@@ -4,29 +4,20 @@
 // report the same bytes, and the values are the kernel's (/proc, the kernel's BTF).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type BpfInstruction, decodeBtf, readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject, RingBuffer } from '../loader/index.js';
-import { CompileError, compileSource, generateKernelDeclarations, typeCheck } from '../src/compiler/index.js';
-import { requireReferences, requireRoot, run } from './support/references.js';
+import { CompileError, generateKernelDeclarations, typeCheck } from '../src/compiler/index.js';
+import { langCoreDir, VENDORED_BTF } from './support/lang-core.js';
+import { requireReferences, requireRoot } from './support/references.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tsbpf-lang-kaccess-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const VENDORED = new Uint8Array(gunzipSync(readFileSync('fixtures/btf/vmlinux.btf.gz')));
-const vendored = decodeBtf(VENDORED);
-
-function moduleFile(name: string, source: string): string {
-  writeFileSync(join(dir, 'vmlinux.ts'), generateKernelDeclarations(vendored, ['task_struct', 'bpf_map_type']));
-  const file = join(dir, `${name}.ts`);
-  writeFileSync(file, source);
-  return file;
-}
-const compile = (file: string): Uint8Array => compileSource(ts, readFileSync(file, 'utf8'), file).build();
+const work = langCoreDir('tsbpf-lang-kaccess-', ['task_struct', 'bpf_map_type']);
+afterAll(() => work.remove());
+const { moduleFile, compile } = work;
+const vendored = decodeBtf(VENDORED_BTF);
+const clangObject = (): Uint8Array => work.clang('access', C_SOURCE);
 
 /** `program: kind root access = local value` of every CO-RE record of an object. */
 function coreRecords(bytes: Uint8Array): string[] {
@@ -145,14 +136,6 @@ int BPF_PROG(exec, struct task_struct *t, pid_t old_pid)
 }
 char LICENSE[] SEC("license") = "GPL";
 `;
-
-function clangObject(): Uint8Array {
-  writeFileSync(join(dir, 'vmlinux.btf'), VENDORED);
-  writeFileSync(join(dir, 'vmlinux.h'), run('bpftool', ['btf', 'dump', 'file', join(dir, 'vmlinux.btf'), 'format', 'c']));
-  writeFileSync(join(dir, 'access.bpf.c'), C_SOURCE);
-  run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', `-I${dir}`, '-c', join(dir, 'access.bpf.c'), '-o', join(dir, 'access.o')]);
-  return new Uint8Array(readFileSync(join(dir, 'access.o')));
-}
 
 const clangOk = requireReferences('clang-19', 'bpftool');
 

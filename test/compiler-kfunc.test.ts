@@ -6,28 +6,18 @@
 // running kernel the program finds the exec'ing child's parent by pid, as /proc shows it.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Btf, type BpfObject, decodeBtf, readObject } from '../elf/index.js';
+import { type BpfObject, readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject } from '../loader/index.js';
-import { CompileError, compileSource, generateKernelDeclarations, typeCheck } from '../src/compiler/index.js';
-import { requireReferences, requireRoot, run } from './support/references.js';
+import { CompileError, typeCheck } from '../src/compiler/index.js';
+import { btfTypeText, langCoreDir } from './support/lang-core.js';
+import { requireReferences, requireRoot } from './support/references.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'tsbpf-lang-kfunc-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const VENDORED = new Uint8Array(gunzipSync(readFileSync('fixtures/btf/vmlinux.btf.gz')));
-
-function moduleFile(name: string, source: string): string {
-  writeFileSync(join(dir, 'vmlinux.ts'), generateKernelDeclarations(decodeBtf(VENDORED), ['task_struct']));
-  const file = join(dir, `${name}.ts`);
-  writeFileSync(file, source);
-  return file;
-}
-const compile = (file: string): Uint8Array => compileSource(ts, readFileSync(file, 'utf8'), file).build();
+const work = langCoreDir('tsbpf-lang-kfunc-', ['task_struct']);
+afterAll(() => work.remove());
+const { moduleFile, compile } = work;
+const clangObject = (): Uint8Array => work.clang('kfunc', C_SOURCE);
 
 const TS_SOURCE = `import { arrayMap, tpBtf, type Acquired, type Release, type s32, type u64 } from 'tsbpf/lang';
 import type { task_struct } from './vmlinux.js';
@@ -64,27 +54,6 @@ int BPF_PROG(exec, struct task_struct *p, pid_t old_pid)
 char LICENSE[] SEC("license") = "GPL";
 `;
 
-function clangObject(): Uint8Array {
-  writeFileSync(join(dir, 'vmlinux.btf'), VENDORED);
-  writeFileSync(join(dir, 'vmlinux.h'), run('bpftool', ['btf', 'dump', 'file', join(dir, 'vmlinux.btf'), 'format', 'c']));
-  writeFileSync(join(dir, 'kfunc.bpf.c'), C_SOURCE);
-  run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', `-I${dir}`, '-c', join(dir, 'kfunc.bpf.c'), '-o', join(dir, 'kfunc.o')]);
-  return new Uint8Array(readFileSync(join(dir, 'kfunc.o')));
-}
-
-/** A BTF type as text, through pointers, qualifiers and typedefs. */
-function typeText(btf: Btf, id: number): string {
-  if (id === 0) return 'void';
-  const t = btf.requireType(id);
-  switch (t.kind) {
-    case 'PTR': return `${typeText(btf, t.type)} *`;
-    case 'CONST': return `const ${typeText(btf, t.type)}`;
-    case 'FUNC_PROTO': return `${typeText(btf, t.returnType)} (${t.params.map((p) => typeText(btf, p.type)).join(', ')})`;
-    case 'FUNC': case 'VAR': return `${t.kind} ${t.linkage} ${t.name}: ${typeText(btf, t.type)}`;
-    default: return `${t.kind.toLowerCase()} ${t.name}`;
-  }
-}
-
 /** Externs (symbol, binding, BTF), the .ksyms DATASEC, and each program's relocations and CO-RE records in order. */
 function externShape(obj: BpfObject): { externs: string[]; ksyms: string[]; program: string[] } {
   const btf = obj.btf!;
@@ -95,7 +64,7 @@ function externShape(obj: BpfObject): { externs: string[]; ksyms: string[]; prog
   }
   const p = obj.programs.find((x) => x.name === 'exec')!;
   return {
-    externs: obj.externs.map((x) => `${x.name} ${x.kind} ${x.binding} ${typeText(btf, x.btfType!)}`).sort(),
+    externs: obj.externs.map((x) => `${x.name} ${x.kind} ${x.binding} ${btfTypeText(btf, x.btfType!)}`).sort(),
     ksyms: ksyms.sort(),
     program: p.instructions.flatMap((i) => [
       ...(i.relocation === undefined ? [] : [`${i.insn.kind} ${i.relocation.type} ${i.relocation.symbol}`]),

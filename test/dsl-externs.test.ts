@@ -15,7 +15,7 @@ import { release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Btf, type BpfObject, decodeBtf, readObject } from '../elf/index.js';
+import { type BpfObject, decodeBtf, readObject } from '../elf/index.js';
 import { loadObject, testRun } from '../loader/index.js';
 import { sys } from '../src/internal.js';
 import {
@@ -25,6 +25,7 @@ import {
 import { generateTypesModule } from '../src/dsl/types/index.js';
 import { kernelAvailable, loadAll } from './support/dsl-kernel.js';
 import { requireReferences, run } from './support/references.js';
+import { btfTypeText } from './support/lang-core.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
 const ok = requireReferences('clang-19', 'bpftool') && existsSync(VMLINUX);
@@ -80,25 +81,10 @@ function compile(name: string, vmlinuxH: string, body: string): BpfObject {
   return readObject(readFileSync(join(dir, `${name}.o`)));
 }
 
-/** A BTF type as text, through pointers, qualifiers and typedefs, by name. */
-function typeText(btf: Btf, id: number): string {
-  if (id === 0) return 'void';
-  const t = btf.requireType(id);
-  switch (t.kind) {
-    case 'PTR': return `${typeText(btf, t.type)} *`;
-    case 'CONST': return `const ${typeText(btf, t.type)}`;
-    case 'VOLATILE': return `volatile ${typeText(btf, t.type)}`;
-    case 'TYPEDEF': return t.name;
-    case 'FUNC_PROTO': return `${typeText(btf, t.returnType)} (${t.params.map((p) => typeText(btf, p.type)).join(', ')})`;
-    case 'FUNC': case 'VAR': return `${t.kind} ${t.linkage} ${t.name}: ${typeText(btf, t.type)}`;
-    default: return `${t.kind.toLowerCase()} ${t.name}`;
-  }
-}
-
 /** What must be the same in both objects: externs, their BTF, relocations and CO-RE records. */
 function externShape(obj: BpfObject): { externs: string[]; datasecs: string[]; programs: Record<string, string[]> } {
   const btf = obj.btf!;
-  const externs = obj.externs.map((x) => `${x.name} ${x.kind} ${x.binding} ${typeText(btf, x.btfType!)}`).sort();
+  const externs = obj.externs.map((x) => `${x.name} ${x.kind} ${x.binding} ${btfTypeText(btf, x.btfType!)}`).sort();
   const datasecs: string[] = [];
   for (let id = 1; id <= btf.lastId; id++) {
     const t = btf.requireType(id);
