@@ -52,8 +52,10 @@ export interface FastHost {
  * a string: open addressing over a table of symbols, compared by name.
  */
 export class SymbolCache {
-  private slots = new Int32Array(1024);
+  private slots = new Int32Array(4096);
   private readonly syms: Sym[] = [];
+  /** Hash of each symbol's name, by its index in syms (kept for rehashing). */
+  private hashes = new Int32Array(1024);
 
   constructor(private readonly table: SymbolTable, private readonly src: string) {}
 
@@ -66,18 +68,29 @@ export class SymbolCache {
     for (let k = h & mask; ; k = (k + 1) & mask) {
       const slot = this.slots[k]!;
       if (slot === 0) break;
-      const s = this.syms[slot - 1]!;
-      const name = s.name;
+      if (this.hashes[slot - 1] !== h) continue;
+      const name = this.syms[slot - 1]!.name;
       if (name.length === len) {
         let i = 0;
         while (i < len && name.charCodeAt(i) === b[p + i]) i++;
-        if (i === len) return s;
+        if (i === len) return this.syms[slot - 1]!;
       }
     }
     const s = this.table.get(this.src.slice(p, q));
+    const index = this.syms.length;
     this.syms.push(s);
-    if (this.syms.length * 2 > this.slots.length) this.rehash();
-    else this.place(h, this.syms.length);
+    if (index === this.hashes.length) {
+      const grown = new Int32Array(index * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[index] = h;
+    if ((index + 1) * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let i = 0; i <= index; i++) this.place(this.hashes[i]!, i + 1);
+    } else {
+      this.place(h, index + 1);
+    }
     return s;
   }
 
@@ -86,15 +99,6 @@ export class SymbolCache {
     let k = h & mask;
     while (this.slots[k] !== 0) k = (k + 1) & mask;
     this.slots[k] = slot;
-  }
-
-  private rehash(): void {
-    this.slots = new Int32Array(this.slots.length * 2);
-    this.syms.forEach((s, i) => {
-      let h = 0;
-      for (let j = 0; j < s.name.length; j++) h = (Math.imul(h, 31) + s.name.charCodeAt(j)) | 0;
-      this.place(h, i + 1);
-    });
   }
 }
 
