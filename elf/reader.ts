@@ -70,10 +70,15 @@ class Cursor extends ByteReader {
 
   /** 64-bit field as a number; values beyond 2^53 cannot be valid offsets in a file we can hold. */
   u64Safe(p: number, what: string): number {
-    const v = this.u64(p);
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new ElfError(`${what} ${v} is too large`, p);
-    return Number(v);
+    // As two 32-bit halves: a bigint per field costs more than the rest of reading a relocation.
+    const hi = this.high32(p);
+    if (hi > 0x1fffff) throw new ElfError(`${what} ${this.u64(p)} is too large`, p);
+    return hi * 0x1_0000_0000 + this.low32(p);
   }
+
+  /** The high and low halves of the 64-bit field at p, unsigned. */
+  high32(p: number): number { return this.u32(this.le ? p + 4 : p); }
+  low32(p: number): number { return this.u32(this.le ? p : p + 4); }
 
   /** The NUL-terminated string at `start`, before `end`; `field` is where its offset was read (for the error). */
   string(start: number, end: number, what: string, field: number): string {
@@ -148,12 +153,19 @@ export function readElf(bytes: Uint8Array): ElfFile {
     if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, header(s, 32));
     if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, header(s, 44));
     const list: ElfRelocation[] = [];
+    // The section's bytes were checked to lie in the file: read the fields straight from the view
+    // (a large program has one relocation per map or call reference).
+    const view = c.view;
+    const le = c.le;
+    const lo = le ? 0 : 4;
+    const hi = le ? 4 : 0;
     for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
-      const info = c.u64(p + 8);
-      const sym = Number(info >> 32n);
-      const relType = Number(info & 0xffffffffn);
+      const sym = view.getUint32(p + 8 + hi, le);
+      const relType = view.getUint32(p + 8 + lo, le);
       if (sym >= symbols.length) throw new ElfError(`relocation names symbol ${sym} of ${symbols.length}`, p + 8);
-      list.push({ offset: c.u64Safe(p, 'relocation offset'), type: relType, typeName: relocationTypeName(relType), symbol: sym });
+      const offHi = view.getUint32(p + hi, le);
+      const offset = offHi <= 0x1fffff ? offHi * 0x1_0000_0000 + view.getUint32(p + lo, le) : c.u64Safe(p, 'relocation offset');
+      list.push({ offset, type: relType, typeName: relocationTypeName(relType), symbol: sym });
     }
     relocations.set(s.info, list);
   }

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AsmError, decodeInstructions, encodeInstructions } from '../isa/index.js';
 import { assembleLlvm, parseInstructionLlvm, type RelocatableObject } from '../elf/index.js';
 import { requireReferences } from './support/references.js';
+import { variedSource } from '../bench/varied-asm.mjs';
 
 const ok = requireReferences('llvm-mc-19', 'llvm-objcopy-19', 'llvm-readobj-19', 'clang-19');
 const ARTIFACTS = join(import.meta.dirname, 'data', 'isa');
@@ -204,6 +205,37 @@ back:
 helper:
 	r0 = 1 ; exit
 .Lstatic: exit
+`);
+  });
+
+  it('assembles the varied bench input (every form, labels, symbol operands, 64-bit decimals) like llvm-mc', () => {
+    expectSameAsLlvm(variedSource(3000, 7));
+  });
+
+  it('reads labels and lone symbol operands the way the expression parser does, like llvm-mc', () => {
+    expectSameAsLlvm(`
+	.text
+	.set	K, 5
+	.globl	f
+f:
+a: b:	r0 = 0
+lbl :	r1 = ext_map ll ; r2 = .LBB0_1 ll // two statements
+	r3 = 18446744073709551615 ll
+	r4 = 9223372036854775808 ll
+	r5 = 1234567890123456 ll
+	r6 = 12345678901234567890 ll # a comment
+	r1 = K
+	r1 += K
+	r7 = ext_map+8 ll
+	if r1 == r2 goto .LBB0_1
+	if w1 s< 3 goto lbl
+	call ext_fn
+	call g
+	goto a
+.LBB0_1:
+	exit
+g:	r0 = b
+	exit
 `);
   });
 

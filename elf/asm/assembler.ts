@@ -6,7 +6,7 @@ import { AsmError, type ByteOrder, type Instruction, shown, toRawSlot, TsbpfErro
 import type { RelocatableObject } from '../object-model.js';
 import { runDirective } from './directives.js';
 import { type ExprHost, type ExprValue, isConst } from './expressions.js';
-import { fastStatements } from './fast.js';
+import { fastStatements, type SymbolCache } from './fast.js';
 import { finish } from './fixups.js';
 import { Lexer, TK, lineColumn } from './lexer.js';
 import { parseInstruction, parsed } from './operands.js';
@@ -58,6 +58,7 @@ export class Assembler implements ExprHost {
   insnIndex = 0;
   /** The source as bytes, for the fast path (see fast.ts). */
   fastBytes: Uint8Array | null = null;
+  fastSymbols: SymbolCache | null = null;
 
   constructor(readonly source: string, readonly file: string, readonly order: ByteOrder) {
     this.lex = new Lexer(source);
@@ -217,7 +218,7 @@ export class Assembler implements ExprHost {
     if (fx !== null) {
       for (const f of fx) {
         this.registerExpr(f.expr);
-        sec.fixups.push({ kind: f.kind, offset: off, expr: f.expr, pos: f.pos });
+        sec.fixups.add(f.kind, off, f.expr, f.pos);
       }
     }
   }
@@ -263,7 +264,7 @@ export class Assembler implements ExprHost {
     const e = v as Exclude<ExprValue, Const>;
     this.registerExpr(e);
     sec.ensure(size);
-    sec.fixups.push({ kind: size === 8 ? FIX.DATA8 : FIX.DATA4, offset: sec.len, expr: e, pos });
+    sec.fixups.add(size === 8 ? FIX.DATA8 : FIX.DATA4, sec.len, e, pos);
     sec.len += size;
   }
 

@@ -28,17 +28,78 @@
 import { encodeInstruction, type Instruction, toRawSlot, writeSlotFields } from '../../isa/index.js';
 import { ENTRIES, NEXT, initForms } from './operands.js';
 import { KEY_COUNT, KEY_IMM, KEY_R, KEY_W, MIDDLE_KEYWORDS, START_KEYWORDS, tokenKey } from './patterns.js';
-import type { Section } from './sections.js';
+import { FIX, type Section } from './sections.js';
 import type { Build, FormOperands } from './statements.js';
+import type { Sym, SymbolTable } from './symbols.js';
 
 /** What the fast path needs of the assembler. */
 export interface FastHost {
   readonly cur: Section;
   readonly le: boolean;
+  readonly symbols: SymbolTable;
   insnIndex: number;
   stmtStart: number;
-  /** The source as bytes, made by fastStatements on its first call. */
+  /** The source as bytes, made by fastStatements on its first call (or given with the source). */
   fastBytes: Uint8Array | null;
+  /** Symbols by the bytes of their names (see SymbolCache), made on first use. */
+  fastSymbols: SymbolCache | null;
+  defineLabel(sym: Sym, pos: number): void;
+}
+
+/**
+ * The symbol table's symbols found by the bytes of a name at a source
+ * offset, so that a label or a symbol operand costs a hash of its bytes, not
+ * a string: open addressing over a table of symbols, compared by name.
+ */
+export class SymbolCache {
+  private slots = new Int32Array(4096);
+  private readonly syms: Sym[] = [];
+  /** Hash of each symbol's name, by its index in syms (kept for rehashing). */
+  private hashes = new Int32Array(1024);
+
+  constructor(private readonly table: SymbolTable, private readonly src: string) {}
+
+  /** The symbol named by the bytes [p, q) of the source (created in the table if new). */
+  get(b: Uint8Array, p: number, q: number): Sym {
+    let h = 0;
+    for (let i = p; i < q; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
+    const mask = this.slots.length - 1;
+    const len = q - p;
+    for (let k = h & mask; ; k = (k + 1) & mask) {
+      const slot = this.slots[k]!;
+      if (slot === 0) break;
+      if (this.hashes[slot - 1] !== h) continue;
+      const name = this.syms[slot - 1]!.name;
+      if (name.length === len) {
+        let i = 0;
+        while (i < len && name.charCodeAt(i) === b[p + i]) i++;
+        if (i === len) return this.syms[slot - 1]!;
+      }
+    }
+    const s = this.table.get(this.src.slice(p, q));
+    const index = this.syms.length;
+    this.syms.push(s);
+    if (index === this.hashes.length) {
+      const grown = new Int32Array(index * 2);
+      grown.set(this.hashes);
+      this.hashes = grown;
+    }
+    this.hashes[index] = h;
+    if ((index + 1) * 2 > this.slots.length) {
+      this.slots = new Int32Array(this.slots.length * 2);
+      for (let i = 0; i <= index; i++) this.place(this.hashes[i]!, i + 1);
+    } else {
+      this.place(h, index + 1);
+    }
+    return s;
+  }
+
+  private place(h: number, slot: number): void {
+    const mask = this.slots.length - 1;
+    let k = h & mask;
+    while (this.slots[k] !== 0) k = (k + 1) & mask;
+    this.slots[k] = slot;
+  }
 }
 
 // Character classes of the scanner.
@@ -51,6 +112,7 @@ const C_PUNCT = 5; // an operand token of one character, whatever follows
 const C_COMMA = 6; // skipped
 const C_SIGN = 7; // `+` `-`: a sign before an integer, else an operand token
 const C_LOOK = 8; // `!` `<` `&` `|` `/`: depends on the next character
+const C_DOT = 9; // `.`: a symbol (`.L1`) when an identifier character follows
 
 // Tables, filled by init().
 const CC = new Uint8Array(256);
@@ -91,6 +153,7 @@ function init(): void {
   CC[32] = C_SPACE; CC[9] = C_SPACE; CC[13] = C_SPACE;
   CC[10] = C_END; CC[59] = C_END; CC[35] = C_END;
   CC[44] = C_COMMA;
+  CC[46] = C_DOT;
   CC[43] = C_SIGN; CC[45] = C_SIGN;
   for (const ch of '!<&|/') CC[ch.charCodeAt(0)] = C_LOOK;
   for (const ch of '=>*()[]%^') CC[ch.charCodeAt(0)] = C_PUNCT;
@@ -256,6 +319,18 @@ let intHi = 0;
 let intLo = 0;
 /** Bit mask of the immediates of the statement that were read as halves (see intWide). */
 let wideImms = 0;
+/** Symbol operands of the statement: the symbol, its immediate's index, its source offset. */
+const symOf: (Sym | null)[] = new Array<Sym | null>(MAX_OPERANDS).fill(null);
+const symImm = new Int32Array(MAX_OPERANDS);
+const symPos = new Int32Array(MAX_OPERANDS);
+let nSyms = 0;
+/** Fixup kind of a symbol operand by immediate class (statements.ts), -1 where the general path decides. */
+const SYM_FIXUP = new Int8Array(128).fill(-1);
+SYM_FIXUP[98] = FIX.PCREL16; // b
+SYM_FIXUP[103] = FIX.GOTOL; // g
+SYM_FIXUP[108] = FIX.LDIMM64; // l
+SYM_FIXUP[99] = FIX.CALL; // c
+SYM_FIXUP[105] = FIX.IMM16; // i
 
 /**
  * Token key of the identifier at [p, q): KEY_R/KEY_W for a register
@@ -287,6 +362,27 @@ function identKey(b: Uint8Array, p: number, q: number, start: boolean): number {
   }
 }
 
+/** True when the identifier at [p, q) is an operand keyword in another case (`GOTO`), which the general path reports. */
+function keywordInOtherCase(b: Uint8Array, p: number, q: number): boolean {
+  const len = q - p;
+  let h = kwHash(lower(b[p]!), lower(b[q - 1]!), len);
+  for (;;) {
+    const k = kwSlot[h]! - 1;
+    if (k < 0) return false;
+    const text = kwText[k]!;
+    if (text.length === len && kwMiddle[k]! >= 0) {
+      let i = 0;
+      while (i < len && lower(b[p + i]!) === text[i]) i++;
+      if (i === len) return true;
+    }
+    h = (h + 1) & (KW_SLOTS - 1);
+  }
+}
+
+function lower(c: number): number {
+  return c >= 65 && c <= 90 ? c + 32 : c;
+}
+
 /**
  * Reads a decimal (up to 15 digits) or 0x hex (up to 16 digits) integer at p
  * that the expression parser would take as a lone integer: not followed by
@@ -313,7 +409,20 @@ function scanInteger(b: Uint8Array, p: number, n: number): number {
     }
   } else {
     for (let c = b[q]!; c >= 48 && c <= 57; c = b[++q]!) v = v * 10 + (c - 48);
-    if (q - p > 15) return -1;
+    if (q - p > 15) {
+      // Beyond 2^49: exact only as two halves, up to 2^64 - 1 (above it the general path reports the error).
+      if (q - p > 20) return -1;
+      intWide = true;
+      intHi = 0;
+      intLo = 0;
+      for (let i = p; i < q; i++) {
+        const x = intLo * 10 + (b[i]! - 48);
+        const carry = Math.floor(x / 4294967296);
+        intLo = x - carry * 4294967296;
+        intHi = intHi * 10 + carry;
+      }
+      if (intHi > 0xffffffff) return -1;
+    }
   }
   if (IDC[b[q]!] !== 0) return -1;
   let r = q;
@@ -333,10 +442,11 @@ function scanInteger(b: Uint8Array, p: number, n: number): number {
  * form automaton; returns the final state, or -1 when the general path must
  * take it. Operands are left in regs/imms, the end in stmtEnd.
  */
-function scanStatement(b: Uint8Array, p: number, n: number): number {
+function scanStatement(b: Uint8Array, p: number, n: number, cache: SymbolCache): number {
   const next = NEXT;
   nRegs = 0;
   nImms = 0;
+  nSyms = 0;
   wideImms = 0;
   // The first word is a lower-case register, a lower-case instruction keyword or `*`; then the operands,
   // as parseInstruction scans them. (One loop for both: one copy of each scanner for the JIT to compile.)
@@ -350,12 +460,30 @@ function scanStatement(b: Uint8Array, p: number, n: number): number {
     if (cls === C_SPACE || cls === C_COMMA) {
       p++;
       continue;
-    } else if (cls === C_IDENT) {
+    } else if (cls === C_IDENT || (cls === C_DOT && !first && IDC[b[p + 1]!] !== 0)) {
       let q = p + 1;
       while (IDC[b[q]!] !== 0) q++;
-      key = identKey(b, p, q, first);
-      if (key < 0) return -1;
-      if (key <= KEY_W) {
+      key = cls === C_DOT ? -1 : identKey(b, p, q, first);
+      if (key < 0) {
+        // A symbol operand (`goto .L1`, `call f`, `r1 = map ll`): a name alone, as the general path's
+        // expression parser would read it; a name in another expression, or a keyword in upper case, is its business.
+        if (first || (cls !== C_DOT && keywordInOtherCase(b, p, q))) return -1;
+        let r = q;
+        let d = b[r]!;
+        while (d === 32 || d === 9 || d === 13) d = b[++r]!;
+        if (!(d === 10 || d === 59 || d === 35 || d === 44 || d === 41 || d === 93 || IDS[d] !== 0
+          || (d === 47 && b[r + 1] === 47) || (d === 0 && r >= n))) return -1;
+        if (nImms === MAX_OPERANDS) return -1;
+        const sym = cache.get(b, p, q);
+        if (sym.constValue !== null) return -1;
+        if (sym.firstRef < 0) sym.firstRef = p;
+        symOf[nSyms] = sym;
+        symImm[nSyms] = nImms;
+        symPos[nSyms] = p;
+        nSyms++;
+        imms[nImms++] = 0;
+        key = KEY_IMM;
+      } else if (key <= KEY_W) {
         if (nRegs === MAX_OPERANDS) return -1;
         regs[nRegs++] = identReg;
       }
@@ -409,7 +537,7 @@ function scanStatement(b: Uint8Array, p: number, n: number): number {
 }
 
 /** Encodes the statement scanStatement left in `state`; false when its form or operands need the general path. */
-function emit(sec: Section, state: number, le: boolean): boolean {
+function emit(sec: Section, state: number, le: boolean, symbols: SymbolTable): boolean {
   const tpl = templates;
   const t = state * T_STRIDE;
   if (tpl[t + T_STATUS] === 0) deriveTemplate(state);
@@ -446,6 +574,16 @@ function emit(sec: Section, state: number, le: boolean): boolean {
     // imm32 operands keep their low 32 bits, as toInt32 does.
     imm = immIdx >= 0 ? lo32(imms[immIdx]!) : tpl[t + T_IMM + 1]!;
   }
+  let kinds = 0;
+  if (nSyms !== 0) {
+    // Fixup kinds by the immediates' classes, packed 4 bits each (a memory offset cannot be a symbol: general path).
+    const classes = ENTRIES[state]!.immClasses;
+    for (let i = nSyms - 1; i >= 0; i--) {
+      const kind = SYM_FIXUP[classes.charCodeAt(symImm[i]!) & 127]!;
+      if (kind < 0) return false;
+      kinds = (kinds << 4) | kind;
+    }
+  }
   const pos = sec.len;
   const size = wide ? 16 : 8;
   if (pos + size > sec.room) sec.ensure(size);
@@ -462,6 +600,13 @@ function emit(sec: Section, state: number, le: boolean): boolean {
   } else {
     sec.len = pos + 8;
   }
+  // As emitInstruction: each symbol is registered and its fixup recorded, in operand order.
+  for (let i = 0; i < nSyms; i++) {
+    const sym = symOf[i]!;
+    symbols.register(sym);
+    sec.fixups.add(kinds & 15, pos, sym.ref, symPos[i]!);
+    kinds >>= 4;
+  }
   return true;
 }
 
@@ -476,6 +621,8 @@ export function fastStatements(as: FastHost, src: string, p: number): number {
   const sec = as.cur;
   if (sec.type === 'nobits') return p;
   const b = as.fastBytes ??= sourceBytes(src);
+  const cache = as.fastSymbols ??= new SymbolCache(as.symbols, src);
+  const symbols = as.symbols;
   const le = as.le;
   const n = src.length;
   let count = 0;
@@ -492,11 +639,27 @@ export function fastStatements(as: FastHost, src: string, p: number): number {
       p = q + 1;
       continue;
     }
-    const state = scanStatement(b, p, n);
+    if (IDS[c] !== 0 && (c !== 46 || IDC[b[p + 1]!] !== 0)) {
+      // A label (`name:`, blanks before the colon): defined here unless it is already.
+      let q = p + 1;
+      while (IDC[b[q]!] !== 0) q++;
+      let r = q;
+      let d = b[r]!;
+      while (d === 32 || d === 9 || d === 13) d = b[++r]!;
+      if (d === 58) {
+        const sym = cache.get(b, p, q);
+        if (sym.defined || sym.constValue !== null) break;
+        as.stmtStart = p;
+        as.defineLabel(sym, p);
+        p = r + 1;
+        continue;
+      }
+    }
+    const state = scanStatement(b, p, n, cache);
     if (state < 0) break;
     // For an error from emit (the section's size limit), as for any other statement.
     as.stmtStart = p;
-    if (!emit(sec, state, le)) break;
+    if (!emit(sec, state, le, symbols)) break;
     count++;
     lastStart = p;
     // Past the end of the statement (a newline, `;`, a comment or the end of the source).

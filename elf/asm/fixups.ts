@@ -22,7 +22,7 @@ import type { RelocationTypeName } from '../constants.js';
 import type { ObjectSection, ObjectSymbol, RelocatableObject } from '../object-model.js';
 import type { Assembler } from './assembler.js';
 import type { SymExpr } from './expressions.js';
-import { FIX, type Fixup, type Section } from './sections.js';
+import { FIX, type Section } from './sections.js';
 import type { Sym } from './symbols.js';
 import * as V from './values.js';
 import type { Const } from './values.js';
@@ -78,43 +78,59 @@ function slotsMinusOne(value: Const): number {
   return Number(BigInt.asIntN(32, V.toUint64(v) / 8n));
 }
 
-function localTarget(as: Assembler, sec: Section, f: Fixup, what: string): Const {
-  const r = resolve(as, f.expr, f.pos);
-  if ('abs' in r) return as.fail(f.pos, `${what} must be a label, not a constant expression of labels`);
+function localTarget(as: Assembler, sec: Section, off: number, e: SymExpr, pos: number, what: string): Const {
+  const r = resolve(as, e, pos);
+  if ('abs' in r) return as.fail(pos, `${what} must be a label, not a constant expression of labels`);
   const sym = r.sym;
-  if (!sym.defined) as.fail(f.pos, `${what} ${undefinedMessage(sym)}`);
+  if (!sym.defined) as.fail(pos, `${what} ${undefinedMessage(sym)}`);
   if (sym.external) {
-    as.fail(f.pos, `${what} ${displayName(sym)} is ${sym.binding}: a jump needs a local label (BPF has no relocation for jumps)`);
+    as.fail(pos, `${what} ${displayName(sym)} is ${sym.binding}: a jump needs a local label (BPF has no relocation for jumps)`);
   }
   if (sym.section !== sec) {
-    as.fail(f.pos, `${what} ${displayName(sym)} is in section ${shown(sym.section!.name)}, not in ${shown(sec.name)} (BPF has no relocation for jumps)`);
+    as.fail(pos, `${what} ${displayName(sym)} is in section ${shown(sym.section!.name)}, not in ${shown(sec.name)} (BPF has no relocation for jumps)`);
   }
-  return V.sub(V.add(sym.offset, r.addend), f.offset);
+  return V.sub(V.add(sym.offset, r.addend), off);
 }
 
-function applyFixup(as: Assembler, sec: Section, f: Fixup): void {
+/** Fixup i of a section (see FixupList). */
+function applyFixup(as: Assembler, sec: Section, i: number): void {
   const view = sec.view;
   const le = as.le;
-  const off = f.offset;
-  switch (f.kind) {
+  const list = sec.fixups;
+  const kind = list.kind[i]!;
+  const off = list.offset[i]!;
+  const expr = list.expr[i]!;
+  const pos = list.pos[i]!;
+  // The common case first: a jump to a local label in this section, within reach.
+  if (kind === FIX.PCREL16 && expr.b === null && expr.c === 0) {
+    const s = expr.a;
+    if (s !== null && s.defined && s.section === sec && !s.external) {
+      const d = s.offset - off - 8;
+      if (d >= -32768 * 8 && d <= 32767 * 8 && (d >= 0 || d % 8 === 0)) {
+        view.setInt16(off + 2, d >= 0 ? Math.floor(d / 8) : d / 8, le);
+        return;
+      }
+    }
+  }
+  switch (kind) {
     case FIX.PCREL16: case FIX.IMM16: {
-      const value = localTarget(as, sec, f, f.kind === FIX.PCREL16 ? 'jump target'
+      const value = localTarget(as, sec, off, expr, pos, kind === FIX.PCREL16 ? 'jump target'
         : 'symbol in a 32-bit immediate (llvm-mc stores it as a 16-bit pc-relative offset in the off field)');
       const byteOff = V.sub(value, 8);
       if (V.compare(byteOff, 32767 * 8) > 0 || V.compare(byteOff, -32768 * 8) < 0) {
-        as.fail(f.pos, `jump target is out of range: ${V.constToString(byteOff)} bytes away, a 16-bit offset reaches ±32767 instructions`);
+        as.fail(pos, `jump target is out of range: ${V.constToString(byteOff)} bytes away, a 16-bit offset reaches ±32767 instructions`);
       }
       view.setInt16(off + 2, (slotsMinusOne(value) << 16) >> 16, le);
       return;
     }
     case FIX.GOTOL: {
-      const value = localTarget(as, sec, f, 'gotol target');
+      const value = localTarget(as, sec, off, expr, pos, 'gotol target');
       view.setInt32(off + 4, slotsMinusOne(value), le);
       return;
     }
     case FIX.CALL: {
-      const r = resolve(as, f.expr, f.pos);
-      if ('abs' in r) return as.fail(f.pos, 'call target must be a symbol');
+      const r = resolve(as, expr, pos);
+      if ('abs' in r) return as.fail(pos, 'call target must be a symbol');
       const sym = r.sym;
       view.setUint8(off + 1, le ? 0x10 : 0x01);
       if (sym.defined && !sym.external && sym.section === sec) {
@@ -128,7 +144,7 @@ function applyFixup(as: Assembler, sec: Section, f: Fixup): void {
       return;
     }
     case FIX.LDIMM64: {
-      const r = resolve(as, f.expr, f.pos);
+      const r = resolve(as, expr, pos);
       if ('abs' in r) { view.setInt32(off + 4, V.toInt32(r.abs), le); return; }
       const t = relocationTarget(r.sym, r.addend);
       view.setInt32(off + 4, V.toInt32(t.addend), le);
@@ -136,10 +152,10 @@ function applyFixup(as: Assembler, sec: Section, f: Fixup): void {
       return;
     }
     case FIX.DATA8: case FIX.DATA4: {
-      const size = f.kind === FIX.DATA8 ? 8 : 4;
-      const r = resolve(as, f.expr, f.pos);
+      const size = kind === FIX.DATA8 ? 8 : 4;
+      const r = resolve(as, expr, pos);
       if ('abs' in r) {
-        if (!V.fitsData(r.abs, size * 8)) as.fail(f.pos, `value ${V.constToString(r.abs)} does not fit in ${size} bytes`);
+        if (!V.fitsData(r.abs, size * 8)) as.fail(pos, `value ${V.constToString(r.abs)} does not fit in ${size} bytes`);
         as.writeInt(sec, off, size, r.abs);
         return;
       }
@@ -149,7 +165,7 @@ function applyFixup(as: Assembler, sec: Section, f: Fixup): void {
       return;
     }
     default:
-      as.fail(f.pos, 'internal error: unknown fixup');
+      as.fail(pos, 'internal error: unknown fixup');
   }
 }
 
@@ -165,7 +181,7 @@ export function finish(as: Assembler): RelocatableObject {
     if (!s.defined) as.fail(s.firstRef, `${displayName(s)} is referenced forward ('f') but never defined after`);
   }
   for (const sec of as.sections) {
-    for (const f of sec.fixups) applyFixup(as, sec, f);
+    for (let i = 0; i < sec.fixups.count; i++) applyFixup(as, sec, i);
   }
 
   const symbols: ObjectSymbol[] = [];

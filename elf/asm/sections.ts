@@ -54,13 +54,34 @@ export const FIX = {
   IMM16: 8,
 } as const;
 
-export interface Fixup {
-  readonly kind: number;
-  /** Byte offset of the instruction or datum in its section. */
-  readonly offset: number;
-  readonly expr: SymExpr;
-  /** Source offset of the operand, for error messages. */
-  readonly pos: number;
+/**
+ * A section's fixups in arrays (no object per fixup: a large program has one
+ * per jump): fixup i is kind[i] at byte offset[i] of the section, against
+ * expr[i], written at source offset pos[i] (for error messages).
+ */
+export class FixupList {
+  count = 0;
+  kind = new Uint8Array(64);
+  offset = new Int32Array(64);
+  pos = new Int32Array(64);
+  readonly expr: SymExpr[] = [];
+
+  add(kind: number, offset: number, expr: SymExpr, pos: number): void {
+    const i = this.count;
+    if (i === this.kind.length) this.grow();
+    this.kind[i] = kind;
+    this.offset[i] = offset;
+    this.pos[i] = pos;
+    this.expr.push(expr);
+    this.count = i + 1;
+  }
+
+  private grow(): void {
+    const n = this.kind.length * 2;
+    const kind = new Uint8Array(n); kind.set(this.kind); this.kind = kind;
+    const offset = new Int32Array(n); offset.set(this.offset); this.offset = offset;
+    const pos = new Int32Array(n); pos.set(this.pos); this.pos = pos;
+  }
 }
 
 export class Section {
@@ -69,7 +90,7 @@ export class Section {
   /** Bytes used (for nobits sections: the size). */
   len = 0;
   align: number;
-  readonly fixups: Fixup[] = [];
+  readonly fixups = new FixupList();
   readonly relocations: ObjectRelocation[] = [];
   /** Index among the object's sections, in order of creation. */
   readonly index: number;

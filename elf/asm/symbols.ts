@@ -6,7 +6,7 @@
 
 import type { Const } from './values.js';
 import type { Section } from './sections.js';
-import type { ExprValue } from './expressions.js';
+import type { ExprValue, SymExpr } from './expressions.js';
 
 export class Sym {
   section: Section | null = null;
@@ -30,7 +30,14 @@ export class Sym {
   /** The symbol of a section (named like it): relocations use the section, the table omits it. */
   isSection = false;
 
+  private refExpr: SymExpr | null = null;
+
   constructor(readonly name: string, readonly temporary: boolean) {}
+
+  /** The expression `name` (one object per symbol: expressions are never modified). */
+  get ref(): SymExpr {
+    return this.refExpr ??= { a: this, b: null, c: 0 };
+  }
 
   /** True when relocations against it must name the symbol rather than its section. */
   get external(): boolean {
