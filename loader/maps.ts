@@ -76,9 +76,12 @@ class ElemScratch {
   readonly del: ElemCall;
   readonly nextKey: ElemCall;
   readonly firstKey: ElemCall;
+  readonly lookupAndDelete: ElemCall;
 
   constructor(fd: number, readonly keySize: number, readonly valueSize: number) {
-    const call = (field: 'value' | 'next_key' | undefined, withKey = true): ElemCall => {
+    const call = (field: 'value' | 'next_key' | undefined, keyed = true): ElemCall => {
+      // A map without keys (queue, stack, bloom filter) takes a NULL key: the kernel refuses any other.
+      const withKey = keyed && keySize > 0;
       const key = pointee(keySize);
       const value = pointee(field === 'next_key' ? keySize : valueSize);
       const attr = encodeAttr(MapElemAttr, { map_fd: fd, key: withKey ? key : 0n, ...(field === undefined ? {} : { [field]: value }) });
@@ -92,10 +95,14 @@ class ElemScratch {
     this.del = call(undefined);
     this.nextKey = call('next_key');
     this.firstKey = call('next_key', false);
+    this.lookupAndDelete = call('value');
   }
 }
 
 const FLAGS_OFFSET = MapElemAttr.fields.flags.offset;
+
+/** The key of a map without keys (queue, stack, bloom filter). */
+const NO_KEY = new Uint8Array(0);
 
 /** Writes the u64 flags of a MapElemAttr buffer (numbers up to 2^53) when they differ from the last ones. */
 function setFlags(c: ElemCall, flags: number): void {
@@ -221,6 +228,46 @@ export class BpfMap {
     setFlags(c, flags);
     const r = c.call(BpfCommand.MAP_UPDATE_ELEM);
     if (r < 0) throw new SyscallError('bpf', -r, bpfCommandName(BpfCommand.MAP_UPDATE_ELEM));
+  }
+
+  /**
+   * The value for `key`, deleted in the same call (MAP_LOOKUP_AND_DELETE_ELEM); undefined when absent.
+   * Hash maps (Linux 5.14+) and queues and stacks, whose key is empty: see pop().
+   */
+  lookupAndDelete(key: Uint8Array, flags = 0): Uint8Array | undefined {
+    const k = this.#key(key);
+    const c = this.#elem().lookupAndDelete;
+    copyKey(c.key, k);
+    setFlags(c, flags);
+    return this.#call(BpfCommand.MAP_LOOKUP_AND_DELETE_ELEM, c) === undefined ? undefined : c.value.slice();
+  }
+
+  /** A queue's or stack's next value, removed (its head for a queue, its top for a stack); undefined when empty. */
+  pop(): Uint8Array | undefined {
+    return this.lookupAndDelete(NO_KEY);
+  }
+
+  /** A queue's or stack's next value, left in place; undefined when empty. */
+  peek(): Uint8Array | undefined {
+    return this.lookup(NO_KEY);
+  }
+
+  /**
+   * Adds a value to a queue, stack or bloom filter (`UpdateFlags.EXIST` on a full queue or stack
+   * drops its oldest value to make room; ANY fails with E2BIG).
+   */
+  push(value: Uint8Array, flags: number = UpdateFlags.ANY): void {
+    this.update(NO_KEY, value, flags);
+  }
+
+  /** A bloom filter's answer for `value`: false when certainly absent, true when maybe present. */
+  mayContain(value: Uint8Array): boolean {
+    const s = this.#elem();
+    if (value.length !== s.valueSize) throw new MapError(`map ${this.name}: value of ${value.length} bytes, expected ${s.valueSize}`);
+    const c = s.lookup;
+    c.value.set(value);
+    setFlags(c, 0);
+    return this.#call(BpfCommand.MAP_LOOKUP_ELEM, c) !== undefined;
   }
 
   /** Deletes `key`; false when it was absent. */
