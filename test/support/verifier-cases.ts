@@ -19,6 +19,7 @@ import { helperCases } from './verifier-cases-helpers.js';
 import { dynptrCases } from './verifier-cases-dynptr.js';
 import { restCases } from './verifier-cases-rest.js';
 import { precisionCases } from './verifier-cases-precision.js';
+import { corpusCases } from './verifier-cases-corpus.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -301,4 +302,5 @@ export const modelCases: readonly ModelCase[] = [
   ...dynptrCases,
   ...restCases,
   ...precisionCases,
+  ...corpusCases,
 ];
