@@ -390,6 +390,74 @@ const pruning: Snippet = (b) => {
   return out;
 };
 
+/**
+ * Two unknown values, each bounded a little, combined by register-register ALU operations and
+ * compared with each other (both sides refined), then one used as a map value offset.
+ */
+const boundsPair: Snippet = (b) => {
+  const { index, valueSize } = valueMap(b);
+  const end = b.label();
+  const r = (): string => pick(b.rng, ['r8', 'r9']);
+  const w = (x: string): string => (chance(b.rng, 0.3) ? x.replace('r', 'w') : x);
+  const out = [...lookup(b, index), `if r0 == 0 goto ${end}`, 'r7 = r0', 'call 7', 'r8 = r0', 'call 7', 'r9 = r0'];
+  for (const x of ['r8', 'r9']) out.push(`${x} &= ${pick(b.rng, [1, 3, 7, 15, valueSize - 1, 2 * valueSize - 1])}`);
+  for (let i = int(b.rng, 1, 5); i > 0; i--) {
+    const k = b.rng();
+    const [d, src] = chance(b.rng, 0.5) ? ['r8', 'r9'] : ['r9', 'r8'];
+    if (k < 0.4) {
+      const reg = w(d);
+      out.push(`${reg} ${pick(b.rng, ['+=', '-=', '&=', '|=', '^=', '>>=', '='])} ${reg.startsWith('w') ? src.replace('r', 'w') : src}`);
+    } else {
+      const reg = w(d);
+      out.push(`if ${reg} ${pick(b.rng, CMP)} ${reg.startsWith('w') ? src.replace('r', 'w') : src} goto ${end}`);
+    }
+  }
+  const [size] = sizeWithin(b.rng, pick(b.rng, [1, 4, 8]));
+  out.push(`r7 += ${r()}`, chance(b.rng, 0.5) ? load('r0', size, 'r7', 0) : store(size, 'r7', 0, 0), `${end}:`);
+  return out;
+};
+
+// ---- spills, stale packet pointers, subprograms ----
+
+/**
+ * A pointer or a bounded scalar spilled to the stack, the slot partly overwritten (or not), filled
+ * back with the same or another size, then used: a pointer survives only a whole-slot fill of an
+ * untouched slot, a scalar's bounds only an exact fill.
+ */
+const spill: Snippet = (b, miss) => {
+  const { index, valueSize } = valueMap(b);
+  const end = b.label();
+  const slot = -8 * int(b.rng, 2, 6);
+  const what = pick(b.rng, ['map value', 'or null', 'scalar', 'ctx']);
+  const out = [...lookup(b, index)];
+  if (what === 'map value') out.push(`if r0 == 0 goto ${end}`, store('u64', 'r10', slot, 'r0'));
+  else if (what === 'or null') out.push(store('u64', 'r10', slot, 'r0'), `if r0 == 0 goto ${end}`);
+  else if (what === 'ctx') out.push(store('u64', 'r10', slot, 'r6'));
+  else out.push(`if r0 == 0 goto ${end}`, 'r7 = r0', 'call 7', `r0 &= ${valueSize - 1}`, store('u64', 'r10', slot, 'r0'), 'r0 = r7');
+  if (miss) {
+    out.push(chance(b.rng, 0.5) ? store('u8', 'r10', slot + int(b.rng, 0, 7), 0) : store('u32', 'r10', slot + pick(b.rng, [0, 4]), 1));
+  }
+  const fillSize = miss && chance(b.rng, 0.5) ? pick(b.rng, ['u32', 'u16', 'u8']) : 'u64';
+  out.push(load('r8', fillSize, 'r10', slot));
+  if (what === 'scalar') out.push('r0 += r8', load('r1', 'u8', 'r0', 0));
+  else if (what === 'ctx') out.push(load('r1', 'u32', 'r8', 0));
+  else out.push(load('r1', sizeWithin(b.rng, valueSize)[0], 'r8', 0));
+  out.push(`${end}:`);
+  return out;
+};
+
+/** A packet pointer used after a helper that may move the packet (xdp_adjust_head, skb_pull_data), or re-derived. */
+const stalePacket: Snippet = (b, miss) => {
+  const ctx = PACKET_CTX[b.type] ?? PACKET_CTX.xdp!;
+  const end = b.label();
+  const check = (): string[] => [load('r2', 'u32', 'r6', ctx.data), load('r3', 'u32', 'r6', ctx.end), 'r4 = r2', 'r4 += 8'];
+  const helper = b.type === 'xdp' ? ['r1 = r6', `r2 = ${pick(b.rng, [0, 4, -4])}`, 'call 44'] : ['r1 = r6', `r2 = ${pick(b.rng, [0, 8, 14])}`, 'call 39'];
+  const out = [...check(), `if r4 > r3 goto ${end}`, 'r7 = r2', ...helper];
+  if (!miss) out.push(...check(), `if r4 > r3 goto ${end}`, 'r7 = r2');
+  out.push(load('r0', pick(b.rng, ['u8', 'u32', 'u64']), 'r7', 0), `${end}:`);
+  return out;
+};
+
 /** The kinds of near miss, each an area of the agreement table, with the program types they use. */
 export const NEAR_MISS_KINDS: Readonly<Record<string, { readonly area: string; readonly types: readonly string[]; readonly snippet: Snippet }>> = {
   'oob-map-value': { area: 'near miss: out of bounds (map value)', types: ['socket_filter', 'xdp', 'sched_cls', 'kprobe', 'tracepoint'], snippet: oobMapValue },
@@ -403,6 +471,9 @@ export const NEAR_MISS_KINDS: Readonly<Record<string, { readonly area: string; r
   'loop': { area: 'near miss: unbounded loop', types: ['socket_filter', 'xdp', 'kprobe'], snippet: loop },
   'bounds': { area: 'near miss: scalar bounds', types: ['socket_filter', 'xdp', 'kprobe'], snippet: bounds },
   'pruning': { area: 'near miss: paths joined (pruning)', types: ['socket_filter', 'xdp', 'kprobe'], snippet: pruning },
+  'spill': { area: 'near miss: spill and fill', types: ['socket_filter', 'xdp', 'kprobe'], snippet: spill },
+  'stale-packet': { area: 'near miss: stale packet pointer', types: ['xdp', 'sched_cls'], snippet: stalePacket },
+  'bounds-pair': { area: 'near miss: scalar bounds', types: ['socket_filter', 'xdp', 'kprobe'], snippet: boundsPair },
 };
 
 function finish(b: Builder, body: string[], miss: boolean): NearMissProgram {
@@ -424,7 +495,21 @@ export function nearMissProgram(kind: string, rng: Rng): NearMissProgram {
 
 /** The snippets with a well-formed form (bounds and pruning have none) for a program type. */
 function compatible(type: string): Snippet[] {
-  return Object.values(NEAR_MISS_KINDS).filter((k) => k.types.includes(type) && k.snippet !== bounds && k.snippet !== pruning).map((k) => k.snippet);
+  return Object.values(NEAR_MISS_KINDS).filter((k) => k.types.includes(type) && k.snippet !== bounds && k.snippet !== boundsPair && k.snippet !== pruning && k.snippet !== spill && k.snippet !== stalePacket).map((k) => k.snippet);
+}
+
+/** Two to five snippets of any kind, each missing its rule with probability 0.3. */
+export function mixedProgram(rng: Rng): NearMissProgram {
+  const b = new Builder(rng, pick(rng, ['socket_filter', 'xdp', 'sched_cls', 'kprobe']));
+  const kinds = Object.values(NEAR_MISS_KINDS).filter((k) => k.types.includes(b.type));
+  const body: string[] = [];
+  let miss = false;
+  for (let i = int(rng, 2, 5); i > 0; i--) {
+    const m = chance(rng, 0.3);
+    miss ||= m;
+    body.push(...pick(rng, kinds).snippet(b, m));
+  }
+  return finish(b, body, miss);
 }
 
 /** A program of two to four well-formed snippets, likely accepted. */

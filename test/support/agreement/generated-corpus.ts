@@ -6,7 +6,7 @@
 import { encodeInstructions } from '../../../isa/index.js';
 import type { MapInfo } from '../../../verifier/index.js';
 import { seededRng } from '../seeded-rng.js';
-import { NEAR_MISS_KINDS, nearMissProgram, wellFormedProgram } from '../verifier-near-miss.js';
+import { mixedProgram, NEAR_MISS_KINDS, nearMissProgram, wellFormedProgram } from '../verifier-near-miss.js';
 import { randomProgram } from '../verifier-random.js';
 import { assembleCase, PROG_TYPE_NUMBER } from '../verifier-live.js';
 import type { CorpusMap, CorpusProgram } from './corpus.js';
@@ -15,6 +15,7 @@ import type { CorpusMap, CorpusProgram } from './corpus.js';
 export const GENERATED_KINDS: readonly { readonly kind: string; readonly area: string; readonly make: (seed: number) => { type: string; maps: readonly MapInfo[]; asm: readonly string[] } }[] = [
   ...Object.entries(NEAR_MISS_KINDS).map(([kind, k]) => ({ kind, area: k.area, make: (seed: number) => nearMissProgram(kind, seededRng(seed)) })),
   { kind: 'well-formed', area: 'generated: well-formed', make: (seed: number) => wellFormedProgram(seededRng(seed)) },
+  { kind: 'mixed', area: 'generated: mixed near misses', make: (seed: number) => mixedProgram(seededRng(seed)) },
   { kind: 'random', area: 'generated: random', make: (seed: number) => randomProgram(seededRng(seed)) },
 ];
 

@@ -47,8 +47,8 @@ export function fixturesCorpus(): ObjectProgram[] {
 }
 
 /** Generated programs per kind: all of them in `npm run verifier:agreement`, the first few in `npm test`. */
-export const GENERATED_PER_KIND = 400;
-export const GENERATED_SLICE_PER_KIND = 25;
+export const GENERATED_PER_KIND = 300;
+export const GENERATED_SLICE_PER_KIND = 20;
 
 export function fullCorpus(): CorpusEntry[] {
   return [...testVerifierCorpus(), ...progsCorpus(), ...fixturesCorpus(), ...generatedCorpus(GENERATED_PER_KIND)];
