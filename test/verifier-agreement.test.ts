@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR } from './support/agreement/corpus.js';
 import { runAgreement } from './support/agreement/run.js';
-import { sliceCorpus } from './support/agreement/suites.js';
+import { GENERATED_SLICE_PER_KIND, sliceCorpus } from './support/agreement/suites.js';
+import { generatedCorpus } from './support/agreement/generated-corpus.js';
 import { inCI, isRoot } from './support/references.js';
 
 const TARBALL = '/usr/src/linux-source-6.12.tar.xz';
@@ -46,5 +47,18 @@ describe('the verifier agreement corpus', () => {
     expect(t.acceptAgree / Math.max(1, t.kernelAccepts)).toBeGreaterThanOrEqual(recorded.slice.acceptAgreement - 1e-9);
     expect(t.rejectAgree / Math.max(1, t.kernelRejects)).toBeGreaterThanOrEqual(recorded.slice.rejectAgreement - 1e-9);
     expect(t.sameMessage / Math.max(1, t.kernelRejects)).toBeGreaterThanOrEqual(recorded.slice.sameMessage - 1e-9);
+  }, 120_000);
+
+  // The first seeds of every generated kind (the full set is in npm run verifier:agreement): the
+  // kernel labels each here; the model must give its verdict, final message and instruction.
+  it.skipIf(!isRoot() && !inCI)('generated near misses (first seeds of each kind): the model agrees on every one', () => {
+    const corpus = generatedCorpus(GENERATED_SLICE_PER_KIND);
+    const run = runAgreement(corpus);
+    expect(run.comparisons.filter((c) => c.category === 'unsound').map((c) => c.name)).toEqual([]);
+    const t = run.total;
+    // Both outcomes are reached: the kinds are near misses, not all rejects.
+    expect(t.kernelAccepts).toBeGreaterThan(corpus.length / 5);
+    expect(t.kernelRejects).toBeGreaterThan(corpus.length / 5);
+    expect(run.comparisons.filter((c) => c.category !== 'agree').map((c) => `${c.category}: ${c.name}`)).toEqual([]);
   }, 120_000);
 });

@@ -20,6 +20,7 @@ import { dynptrCases } from './verifier-cases-dynptr.js';
 import { restCases } from './verifier-cases-rest.js';
 import { precisionCases } from './verifier-cases-precision.js';
 import { log2Cases } from './verifier-cases-log2.js';
+import { corpusCases } from './verifier-cases-corpus.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -303,4 +304,5 @@ export const modelCases: readonly ModelCase[] = [
   ...restCases,
   ...precisionCases,
   ...log2Cases,
+  ...corpusCases,
 ];

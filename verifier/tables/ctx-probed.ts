@@ -62,7 +62,8 @@ function makeTable(progType: string, t: CtxAccessTable, beyond: CtxTable | undef
     progType,
     structName: beyond?.structName ?? progType,
     decide(off: number, size: 1 | 2 | 4 | 8, kind: AccessKind, signExtend = false): CtxAccessDecision | undefined {
-      if (off < 0) return deny;
+      // The tracepoint record's hand table decides negative offsets too (they pass its unsigned test).
+      if (off < 0) return LARGER_THAN_PROBED.has(progType) ? beyond?.decide(off, size, kind, signExtend) : deny;
       if (off >= CTX_PROBED_BYTES) return LARGER_THAN_PROBED.has(progType) ? beyond?.decide(off, size, kind, signExtend) : deny;
       if (off % size !== 0) return deny;
       if (kind === 'write') return writes.has(key(off, size)) ? { allowed: true, type: 'scalar' } : deny;

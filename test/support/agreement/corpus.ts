@@ -26,7 +26,7 @@ export interface CorpusMap extends Omit<PreparedMap, 'frozenValue'> {
 export interface CorpusProgram {
   /** Unique name: `<suite>/<file>/<test>`. */
   readonly name: string;
-  readonly suite: 'test_verifier' | 'fixtures';
+  readonly suite: 'test_verifier' | 'fixtures' | 'generated';
   /** The area of the verifier the program exercises (docs/verifier.md's table). */
   readonly area: string;
   readonly progType: number;

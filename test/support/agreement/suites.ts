@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CORPUS_DIR, type CorpusProgram, testVerifierCorpus } from './corpus.js';
 import { objectCorpus, type ObjectProgram } from './object-corpus.js';
 import type { CorpusEntry } from './run.js';
+import { generatedCorpus } from './generated-corpus.js';
 
 /** The CI slice: a few hundred programs that label in seconds. */
 export const SLICE_SUITES = ['test_verifier'] as const;
@@ -45,6 +46,10 @@ export function fixturesCorpus(): ObjectProgram[] {
   return objectCorpus(join(CORPUS_DIR, '../../../fixtures/obj'), 'fixtures', () => 'fixtures / real-world').programs;
 }
 
+/** Generated programs per kind: all of them in `npm run verifier:agreement`, the first few in `npm test`. */
+export const GENERATED_PER_KIND = 300;
+export const GENERATED_SLICE_PER_KIND = 20;
+
 export function fullCorpus(): CorpusEntry[] {
-  return [...testVerifierCorpus(), ...progsCorpus(), ...fixturesCorpus()];
+  return [...testVerifierCorpus(), ...progsCorpus(), ...fixturesCorpus(), ...generatedCorpus(GENERATED_PER_KIND)];
 }
