@@ -30,7 +30,8 @@ import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
 import { checkCallUnderLock } from './spin-lock.js';
-import { guardCapBpfDecidedBranch, guardCapBpfInsn } from './cap-bpf.js';
+import { guardCapBpfInsn } from './cap-bpf.js';
+import { newBarriers, recoverableOnSpeculativePath, speculativeBranchState } from './speculative.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
 import { checkGlobalCall, checkGlobalExit, globalEntryState, type SubprogEffects, subprogEffects } from './global-call.js';
 
@@ -283,7 +284,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {
       if (--cp.branches > 0) break;
     }
-    const next = pending.pop() ?? nextGlobal();
+    const popped = pending.pop();
+    poppedFresh = popped !== undefined;
+    const next = popped ?? nextGlobal();
     if (next === undefined) return false;
     cur = next;
     env.state = cur.state;
@@ -297,6 +300,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
 
   let lastProcessed = -1;
+  /** The current path was popped and has processed nothing yet: the kernel's log was cut back to the instruction that queued it. */
+  let poppedFresh = false;
   /** is_state_visited: true when the current path is pruned. */
   const visit = (idx: number): boolean => {
     // A call that calls a callback always keeps a state: the callback's iterations converge there.
@@ -321,7 +326,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact') && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
-          if (lastProcessed >= 0) env.insnIdx = lastProcessed;
+          if (input.options.capBpfOnly === true && poppedFresh) env.insnIdx = cur.prev;
+          else if (lastProcessed >= 0) env.insnIdx = lastProcessed;
           const top = cur.state.frames.length - 1;
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
@@ -383,23 +389,35 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return leaveFrame();
   };
 
-  try {
-    env.insnIdx = -1;
-    checkDirectValueOffsets(insns, input.options);
-    const capBpfOnly = input.options.capBpfOnly === true;
+  const capBpfOnly = input.options.capBpfOnly === true;
+  const barriers = newBarriers();
+  /** The instruction being checked (a speculative path's recoverable error there ends only that path), or -1. */
+  let checking = -1;
+  let started = false;
+  let walked = false;
+  // The walk is resumed here after a speculative path ended on a recoverable error.
+  for (;;) try {
+    if (!started) {
+      started = true;
+      env.insnIdx = -1;
+      checkDirectValueOffsets(insns, input.options);
+    }
     for (;;) {
+      if (walked) break;
       const idx = cur.insn;
       env.insnIdx = idx;
       if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
       precision.step = processed;
-      if (prune[idx] === 1 && visit(idx)) {
+      if ((prune[idx] === 1 && visit(idx)) || (cur.state.speculative === true && barriers.before.has(idx))) {
         noteStack(cur.state);
         if (!finishPath()) break;
         continue;
       }
       lastProcessed = idx;
+      poppedFresh = false;
+      checking = idx;
       // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
-      if (capBpfOnly && insns[idx] !== undefined) guardCapBpfInsn(env, insns[idx]);
+      if (capBpfOnly && insns[idx] !== undefined && guardCapBpfInsn(env, insns[idx])) barriers.after.add(idx);
       noteStep(env, idx, cur.prev);
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
@@ -444,7 +462,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         case 'jump': {
           jmpsProcessed++;
           const out = checkCondJump(env, insn);
-          if (capBpfOnly && out.kind !== 'both') guardCapBpfDecidedBranch();
+          // Without CAP_PERFMON the side not taken is walked speculatively (sanitize_speculative_path).
+          if (capBpfOnly && out.kind !== 'both') fork(speculativeBranchState(env, insn), out.kind === 'jump' ? idx + 1 : idx + insn.offset + 1, idx);
           if (out.kind === 'jump') next = idx + insn.offset + 1;
           else if (out.kind === 'both') {
             fork(out.jumpState, idx + insn.offset + 1, idx);
@@ -498,6 +517,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames.length > 1) { next = leaveFrame(); break; }
           if (cur.state.frames[0]!.subprog !== 0) checkGlobalExit(env); else checkMainExit(env);
           noteStack(cur.state);
+          checking = -1;
           if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': {
@@ -515,13 +535,29 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames.length > 1) next = exitEarly(idx, constReg(0n));
           break;
       }
+      checking = -1;
+      // A speculative path stops behind a store the kernel fences (nospec_result).
+      if (cur.state.speculative === true && barriers.after.has(idx)) {
+        noteStack(cur.state);
+        if (!finishPath()) break;
+        continue;
+      }
       cur.insn = next;
       cur.prev = idx;
     }
+    checking = -1;
     checkStack();
     checkKfuncsEliminated();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {
+    if (e instanceof Rejection && checking >= 0 && cur.state.speculative === true && recoverableOnSpeculativePath(e.errno)) {
+      // error_recoverable_with_nospec: a barrier before the instruction; the walk goes on with the next path.
+      barriers.before.add(checking);
+      checking = -1;
+      noteStack(cur.state);
+      walked = !finishPath();
+      continue;
+    }
     if (e instanceof Rejection) {
       return { verdict: 'reject', errno: e.errno, lines: validating === undefined ? e.lines : [validating, ...e.lines], ...(env.insnIdx >= 0 ? { insnIndex: env.insnIdx } : {}), insnsProcessed: processed, stats: stats(), trace } as WalkResult & { trace: string[] };
     }
