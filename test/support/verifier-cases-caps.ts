@@ -78,4 +78,10 @@ export const capsCases: readonly CapsCase[] = [
     asm: ['r3 = r10', 'r2 = 0', 'if r2 != 0 goto +2', 'r3 += -600', 'r0 = 1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: map value pointer moved to its last byte', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookupKey('*(u32 *)(r10 - 4) = 0'), 'if r0 == 0 goto +2', 'r0 += 7', 'r1 = *(u8 *)(r0 + 0)', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: map value pointer moved below the value', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookupKey('*(u32 *)(r10 - 4) = 0'), 'if r0 == 0 goto +2', 'r0 += -1', 'r1 = *(u8 *)(r0 + 1)', 'r0 = 0', 'exit'], decided: true },
+  // Spectre v1 sanitation of pointer += register (sanitize_ptr_alu): what it refuses.
+  { name: 'caps: map value pointer plus an offset of either sign', type: 'socket_filter', maps: [HASH_4_8],
+    asm: [...lookupKey('*(u32 *)(r10 - 4) = 0'), 'if r0 == 0 goto +4', 'r1 = *(u8 *)(r0 + 0)', 'r1 -= 4', 'r0 += r1', 'r1 = *(u8 *)(r0 + 0)', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: map value pointer plus an offset past the value', type: 'socket_filter', maps: [HASH_4_8],
+    asm: [...lookupKey('*(u32 *)(r10 - 4) = 0'), 'if r0 == 0 goto +3', 'r1 = *(u8 *)(r0 + 0)', 'r0 += r1', 'r1 = *(u8 *)(r0 + 0)', 'r0 = 0', 'exit'] },
+  { name: 'caps: context pointer plus a register', type: 'socket_filter', asm: ['r2 = 4', 'r1 += r2', 'r0 = 0', 'exit'], decided: true },
 ];

@@ -4,7 +4,7 @@
 // exactly: Spectre v1 sanitation of pointer arithmetic with a register, speculative paths of
 // decided branches, pointers stored to memory or passed as plain values, reference release.
 
-import type { Instruction } from '../../isa/index.js';
+import type { AluInstruction, Instruction } from '../../isa/index.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import { type Env, regs } from './env.js';
 import { touchesMapField } from './map-fields.js';
@@ -20,7 +20,7 @@ const TAIL_CALL = 12;
  * The guard for one instruction, before the walk checks it. True for a stack store after which
  * the kernel places a Spectre v4 barrier (speculative.ts).
  */
-export function guardCapBpfInsn(env: Env, insn: Instruction): boolean {
+export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): boolean {
   const rs = regs(env);
   switch (insn.kind) {
     case 'alu': {
@@ -30,7 +30,8 @@ export function guardCapBpfInsn(env: Env, insn: Instruction): boolean {
         if (src !== undefined && isPointer(src) && insn.width === 32) notModelled('a 32-bit copy of a pointer without CAP_PERFMON');
         return false;
       }
-      if (src !== undefined && (isPointer(src) || isPointer(dst))) notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 sanitation)');
+      // pointer OP= scalar on a real path is checked by sanitizeRegisterOffset (via ptr-alu.ts).
+      if (src !== undefined && (isPointer(src) || isPointer(dst)) && (isPointer(src) || fenced || env.state.speculative === true)) notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 sanitation)');
       if (insn.src.kind === 'imm' && isPointer(dst) && insn.width === 64 && (insn.op === 'add' || insn.op === 'sub')) constantPointerMove(insn.dst, dst, insn.op === 'add' ? insn.src.value : -insn.src.value);
       return false;
     }
@@ -67,6 +68,35 @@ export function guardCapBpfInsn(env: Env, insn: Instruction): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * sanitize_ptr_alu before `ptr += reg` / `ptr -= reg` (the pointer in dst): an offset of unknown
+ * sign, a pointer that is neither stack nor map value, or a masking limit beyond the object are
+ * refused; when none applies the kernel masks the offset and walks the truncated result
+ * speculatively, which the model does not (it gives no verdict).
+ */
+export function sanitizeRegisterOffset(insn: AluInstruction, ptr: RegState, off: RegState): never {
+  if (insn.src.kind !== 'reg') return notModelled('pointer arithmetic without CAP_PERFMON');
+  const why = 'pointer arithmetic with it prohibited for !root';
+  const o = off.s;
+  const offIsNeg = o.smin < 0n;
+  if (!tnumIsConst(o.varOff) && offIsNeg !== o.smax < 0n) reject('EACCES', `R${insn.src.reg} has unknown scalar with mixed signed bounds, ${why}`);
+  const maskToLeft = insn.op === 'add' ? offIsNeg : !offIsNeg;
+  let max: bigint;
+  let limit: bigint;
+  if (ptr.type === 'stack') {
+    max = BigInt(MAX_BPF_STACK + (maskToLeft ? 1 : 0));
+    limit = -(ptr.s.varOff.value + BigInt(ptr.off));
+  } else if (ptr.type === 'map_value' && ptr.map !== undefined) {
+    max = BigInt(ptr.map.valueSize);
+    limit = (maskToLeft ? ptr.s.smin : ptr.s.umax) + BigInt(ptr.off);
+  } else {
+    return reject('EACCES', `R${insn.dst} has pointer with unsupported alu operation, ${why}`);
+  }
+  // The kernel's limits are u32.
+  if (BigInt.asUintN(32, limit) >= max) reject('EACCES', `R${insn.dst} tried to ${insn.op === 'add' ? 'add' : 'sub'} beyond pointer bounds, ${why}`);
+  return notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 masking)');
 }
 
 /** BPF_MAX_VAR_OFF: larger constants are refused by check_reg_sane_offset first. */

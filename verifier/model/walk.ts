@@ -417,7 +417,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       poppedFresh = false;
       checking = idx;
       // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
-      if (capBpfOnly && insns[idx] !== undefined && guardCapBpfInsn(env, insns[idx])) barriers.after.add(idx);
+      if (capBpfOnly && insns[idx] !== undefined && guardCapBpfInsn(env, insns[idx], barriers.before.has(idx))) barriers.after.add(idx);
       noteStep(env, idx, cur.prev);
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
