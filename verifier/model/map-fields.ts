@@ -45,6 +45,10 @@ export function checkMapFieldAccess(reg: RegState, off: number, size: number, di
   }
 }
 
+/** Whether bytes [off, off+size) of the map's value overlap a special field. */
+export const touchesMapField = (map: MapInfo, off: number, size: number): boolean =>
+  fieldsOf(map).some((f) => off < f.off + f.size && f.off < off + size);
+
 const TRACING = new Set(['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint', 'raw_tracepoint_writable']);
 
 /** check_map_prog_compatibility for the fields the model knows. */

@@ -118,6 +118,8 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
 /** Whether `cur` matches `old` as closely as `mode` asks (states_equal). */
 export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true): boolean {
   if (old.frames.length !== cur.frames.length) return false;
+  // A speculative path's state never covers a real one.
+  if (old.speculative === true && cur.speculative !== true) return false;
   // states_maybe_looping's quick test first: most exact comparisons fail on a register's value.
   if (mode === 'exact' && !topRegsMayMatch(old, cur)) return false;
   const ids = new IdMap();

@@ -6,6 +6,7 @@ import type { AluInstruction } from '../../isa/index.js';
 import { asS32, S64_MAX, S64_MIN, syncBounds, U64_MAX, markUnbounded32 } from '../scalar/scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from '../scalar/tnum.js';
 import { type Env, regs } from './env.js';
+import { sanitizeRegisterOffset } from './cap-bpf.js';
 import { reject } from './outcome.js';
 import { cloneReg, isPktPointer, type RegState, regStr, unknownReg } from './reg.js';
 
@@ -61,6 +62,7 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
   }
   checkSaneOffset(off, typeText);
   checkSaneOffset(ptr, typeText);
+  if (env.opts.capBpfOnly === true && insn.src.kind === 'reg' && (insn.op === 'add' || insn.op === 'sub')) sanitizeRegisterOffset(insn, ptr, off);
   const d = cloneReg(ptr);
   d.id = ptr.id;
   markUnbounded32(d.s);

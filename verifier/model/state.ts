@@ -73,6 +73,8 @@ export interface VerifierState {
   activeRcuLock?: boolean;
   /** may_goto instructions passed on this path through their fall-through (the kernel's may_goto_depth). */
   mayGotoDepth?: number;
+  /** A path the kernel walks only to check speculative execution (cap-bpf loads, speculative.ts). */
+  speculative?: boolean;
   /** Precision backtracking (precision.ts): the checkpoint this state continues from, the instruction it started at, the last one processed before it, and the path's history. */
   parent?: VerifierState;
   firstIdx?: number;

@@ -32,7 +32,8 @@ import { statesEqual } from './prune.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
 import { checkCallUnderLock } from './spin-lock.js';
-import { guardCapBpfDecidedBranch, guardCapBpfInsn } from './cap-bpf.js';
+import { guardCapBpfInsn } from './cap-bpf.js';
+import { newBarriers, recoverableOnSpeculativePath, speculativeBranchState } from './speculative.js';
 import { cloneState, type VerifierState, initialState } from './state.js';
 import { checkGlobalCall, checkGlobalExit, globalEntryState, type SubprogEffects, subprogEffects } from './global-call.js';
 
@@ -290,7 +291,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (--cp.branches > 0) break;
       log2?.checkpointDone(cp.insn, cp.state, cp);
     }
-    const next = pending.pop() ?? nextGlobal();
+    const popped = pending.pop();
+    poppedFresh = popped !== undefined;
+    const next = popped ?? nextGlobal();
     if (next === undefined) return false;
     cur = next;
     env.state = cur.state;
@@ -312,6 +315,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   };
 
   let lastProcessed = -1;
+  /** The current path was popped and has processed nothing yet: the kernel's log was cut back to the instruction that queued it. */
+  let poppedFresh = false;
   /** is_state_visited: true when the current path is pruned. */
   const visit = (idx: number): boolean => {
     // A call that calls a callback always keeps a state: the callback's iterations converge there.
@@ -338,7 +343,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact') && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
-          if (lastProcessed >= 0) env.insnIdx = lastProcessed;
+          if (input.options.capBpfOnly === true && poppedFresh) env.insnIdx = cur.prev;
+          else if (lastProcessed >= 0) env.insnIdx = lastProcessed;
           const top = cur.state.frames.length - 1;
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
@@ -401,24 +407,37 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return leaveFrame();
   };
 
-  try {
-    env.insnIdx = -1;
-    checkDirectValueOffsets(insns, input.options);
-    const capBpfOnly = input.options.capBpfOnly === true;
+  const capBpfOnly = input.options.capBpfOnly === true;
+  const barriers = newBarriers();
+  /** The instruction being checked (a speculative path's recoverable error there ends only that path), or -1. */
+  let checking = -1;
+  let started = false;
+  let walked = false;
+  // The walk is resumed here after a speculative path ended on a recoverable error.
+  for (;;) try {
+    if (!started) {
+      started = true;
+      env.insnIdx = -1;
+      checkDirectValueOffsets(insns, input.options);
+    }
     for (;;) {
+      if (walked) break;
       const idx = cur.insn;
       env.insnIdx = idx;
       if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
       precision.step = processed;
-      if (prune[idx] === 1 && visit(idx)) {
-        log2?.safe(idx, cur.prev);
+      const pruned = prune[idx] === 1 && visit(idx);
+      if (pruned || (cur.state.speculative === true && barriers.before.has(idx))) {
+        if (pruned) log2?.safe(idx, cur.prev);
         noteStack(cur.state);
         if (!finishPath()) break;
         continue;
       }
       lastProcessed = idx;
+      poppedFresh = false;
+      checking = idx;
       // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
-      if (capBpfOnly && insns[idx] !== undefined) guardCapBpfInsn(env, insns[idx]);
+      if (capBpfOnly && insns[idx] !== undefined && guardCapBpfInsn(env, insns[idx], barriers.before.has(idx))) barriers.after.add(idx);
       noteStep(env, idx, cur.prev);
       const fault = faults.get(idx);
       if (fault !== undefined) applyFault(env, fault);
@@ -463,7 +482,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         case 'jump': {
           jmpsProcessed++;
           const out = checkCondJump(env, insn);
-          if (capBpfOnly && out.kind !== 'both') guardCapBpfDecidedBranch();
+          // Without CAP_PERFMON the side not taken is walked speculatively (sanitize_speculative_path).
+          if (capBpfOnly && out.kind !== 'both') fork(speculativeBranchState(env, insn), out.kind === 'jump' ? idx + 1 : idx + insn.offset + 1, idx);
           log2?.insnState(idx, cur.state);
           if (out.kind === 'jump') next = idx + insn.offset + 1;
           else if (out.kind === 'both') {
@@ -524,6 +544,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           }
           if (cur.state.frames[0]!.subprog !== 0) checkGlobalExit(env); else checkMainExit(env);
           noteStack(cur.state);
+          checking = -1;
           if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': {
@@ -541,13 +562,29 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames.length > 1) next = exitEarly(idx, constReg(0n));
           break;
       }
+      checking = -1;
+      // A speculative path stops behind a store the kernel fences (nospec_result).
+      if (cur.state.speculative === true && barriers.after.has(idx)) {
+        noteStack(cur.state);
+        if (!finishPath()) break;
+        continue;
+      }
       cur.insn = next;
       cur.prev = idx;
     }
+    checking = -1;
     checkStack();
     checkKfuncsEliminated();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {
+    if (e instanceof Rejection && checking >= 0 && cur.state.speculative === true && recoverableOnSpeculativePath(e.errno)) {
+      // error_recoverable_with_nospec: a barrier before the instruction; the walk goes on with the next path.
+      barriers.before.add(checking);
+      checking = -1;
+      noteStack(cur.state);
+      walked = !finishPath();
+      continue;
+    }
     if (e instanceof Rejection) {
       return { verdict: 'reject', errno: e.errno, lines: validating === undefined ? e.lines : [validating, ...e.lines], ...(env.insnIdx >= 0 ? { insnIndex: env.insnIdx } : {}), insnsProcessed: processed, stats: stats(), trace } as WalkResult & { trace: string[] };
     }
