@@ -6,7 +6,7 @@
 // compilation it would have saved. CommonJS, because the ES module loader alone costs a start-up
 // about 10 ms (bench/where-the-time-goes.md). TSBPF_CODE_CACHE=0 turns the cache off.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Script } from 'node:vm';
@@ -43,6 +43,21 @@ function readCache(name: string): Buffer | undefined {
   try { return readFileSync(join(cacheDir, `${name}.cache`)); } catch { return undefined; }
 }
 
+/**
+ * mkdir -p, one level at a time: Node 20's mkdirSync({ recursive: true }) never returns under
+ * /proc (XDG_CACHE_HOME=/proc/x spun for minutes); here every step fails or succeeds once.
+ */
+function makeDirectories(path: string): void {
+  const missing: string[] = [];
+  for (let p = path; ; p = dirname(p)) {
+    try { statSync(p); break; } catch { missing.push(p); }
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try { mkdirSync(p); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }
+  }
+}
+
 /** Writes the caches of the chunks compiled from source (atomically: other runs may read them now). */
 function saveCaches(): void {
   if (cacheDir === undefined || fresh.length === 0) return;
@@ -50,10 +65,15 @@ function saveCaches(): void {
     const build = dirname(cacheDir);
     let created = false;
     try { readdirSync(build); } catch { created = true; }
-    mkdirSync(cacheDir, { recursive: true });
-    // A new build: the caches of earlier builds of this tsbpf are never read again.
+    makeDirectories(cacheDir);
+    // A new build: the caches of builds not written to for a week go (not all others: several
+    // checkouts of tsbpf may share the directory, each keeping its own).
     if (created) {
-      for (const old of readdirSync(dirname(build))) if (old !== TSBPF_CLI_MAIN.replace(/\.cjs$/, '')) rmSync(join(dirname(build), old), { recursive: true, force: true });
+      const weekAgo = Date.now() - 7 * 24 * 3600 * 1000;
+      for (const other of readdirSync(dirname(build))) {
+        const path = join(dirname(build), other);
+        if (path !== build && statSync(path).mtimeMs < weekAgo) rmSync(path, { recursive: true, force: true });
+      }
     }
     for (const { script, file } of fresh) {
       const target = join(cacheDir, `${file}.cache`);
