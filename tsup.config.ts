@@ -1,4 +1,9 @@
 import { defineConfig } from 'tsup';
+// @ts-expect-error: a build script without declarations
+import { convertCli } from './scripts/cli-cjs.mjs';
+
+/** Where the CLI's ES module build goes before scripts/cli-cjs.mjs makes it CommonJS in dist/. */
+const CLI_ESM = 'dist/.cli-esm';
 
 export default defineConfig([
   {
@@ -44,16 +49,19 @@ export default defineConfig([
     target: 'node20',
   },
   {
-    // The CLI: dist/cli.js and its chunks (dist/cli-*.js), one per set of command modules it imports
-    // when a command runs, so that start-up reads and compiles only what the command uses. The
-    // chunks stay in dist/ itself: build, line info and failure reports find tsbpf's own files
-    // from import.meta.url (the directory of the code), which must be dist/.
+    // The CLI: chunks one per set of command modules it imports when a command runs, so that
+    // start-up reads and compiles only what the command uses. Built as ES modules (esbuild splits
+    // only those), then made CommonJS in dist/ (dist/cli.cjs, the executable, and dist/cli-*.cjs:
+    // scripts/cli-cjs.mjs) so that they load with V8's code cache. The chunks end in dist/ itself:
+    // build, line info and failure reports find tsbpf's own files from import.meta.url (the
+    // directory of the code), which must be dist/.
     entry: { cli: 'src/cli/bin.ts' },
+    outDir: CLI_ESM,
     format: ['esm'],
     target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    clean: false,
+    clean: true,
     splitting: true,
     esbuildOptions(options) { options.chunkNames = 'cli-[name]-[hash]'; },
+    async onSuccess() { convertCli(CLI_ESM, 'dist'); },
   },
 ]);

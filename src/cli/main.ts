@@ -6,7 +6,7 @@ import { AsmError, escapeControls, shown, TsbpfError } from '../../isa/index.js'
 import type { AsmOutputFormat, AsmSyntax } from '../commands/asm.js';
 import type { BtfDumpFormat } from '../commands/btf-dump.js';
 import { BuildError } from '../commands/build-error.js';
-import { WorkerBuildFailure } from '../commands/build-worker.js';
+import { WorkerBuildFailure } from '../commands/build-worker-handle.js';
 import type { VmRunCommandResult } from '../commands/run-vm.js';
 import { DslError } from '../dsl/errors.js';
 import { quoted } from '../dsl/quote.js';
@@ -45,11 +45,13 @@ type LazyName = keyof typeof lazyModules;
 type Loaded = { -readonly [K in LazyName]?: Awaited<ReturnType<(typeof lazyModules)[K]>> };
 const loaded: Loaded = {};
 
-/** The modules each command uses. */
+/** The modules each command (or `btf` subcommand: gen-ts's pull in 1 MB the dump does not need) uses. */
 const commandModules: Record<string, readonly LazyName[]> = {
   asm: ['asm', 'outputFile'],
   disasm: ['disasm'],
-  btf: ['btfDump', 'btfGenTs', 'outputFile'],
+  btf: ['btfDump'],
+  'btf dump': ['btfDump'],
+  'btf gen-ts': ['btfDump', 'btfGenTs', 'outputFile'],
   link: ['link', 'outputFile'],
   build: ['build', 'buildGuard', 'buildWorker', 'buildVerify', 'outputFile'],
   load: ['load', 'errors'],
@@ -620,7 +622,7 @@ export async function mainAsync(argv: string[], target: CliIo = processIo): Prom
     const early = topLevel(argv);
     if (early !== undefined) return early;
     if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
-    await loadModules(commandModules[command!] ?? []);
+    await loadModules(commandModules[`${command} ${rest[0]}`] ?? commandModules[command!] ?? []);
     return run(rest);
   });
 }

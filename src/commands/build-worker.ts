@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { TsbpfError } from '../../isa/index.js';
 import { BuildError } from './build-error.js';
+import { BUILD_WORKER_ARG, WorkerBuildFailure } from './build-worker-handle.js';
+
+export { buildWorkerScript } from './build-worker-handle.js';
 
 export interface BuildBudget {
   /** Milliseconds from the start of the module's bundling to the object's bytes. */
@@ -26,11 +29,6 @@ type Reply = { readonly bytes: Uint8Array } | { readonly line: string; readonly 
 
 /** Formats a failure in the worker as the CLI would print it. */
 export type FailureLine = (e: unknown, file: string) => { line: string; status: number; stack?: string };
-
-let workerScript: URL | undefined;
-/** The executable's own module: build runs it again as the worker (from sources, builds run in-process). */
-export function useBuildWorker(script: URL): void { workerScript = script; }
-export function buildWorkerScript(): URL | undefined { return workerScript; }
 
 /** True in a worker started by buildInWorker. */
 export function isBuildWorker(): boolean {
@@ -54,10 +52,6 @@ export async function serveBuild(describe: FailureLine): Promise<void> {
   parentPort!.postMessage(reply, 'bytes' in reply ? [reply.bytes.buffer as ArrayBuffer] : []);
 }
 
-/** A build failure the worker reported: printed as it is, with its exit status. */
-export class WorkerBuildFailure extends Error {
-  constructor(readonly line: string, readonly status: number, readonly workerStack?: string) { super(line); }
-}
 
 /** The main thread's side: the module's object bytes, or a BuildError saying why there are none. */
 export function buildInWorker(script: URL, file: string, budget: BuildBudget = DEFAULT_BUILD_BUDGET): Promise<Uint8Array> {
@@ -65,6 +59,8 @@ export function buildInWorker(script: URL, file: string, budget: BuildBudget = D
   const drained = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(script, {
     workerData: { tsbpfBuild: { file, tmp, drained } } satisfies Request,
+    // The executable tells a worker from a command by this argument before loading worker_threads.
+    argv: [BUILD_WORKER_ARG],
     resourceLimits: { maxOldGenerationSizeMb: budget.maxHeapMb },
   });
   return new Promise<Uint8Array>((resolve, reject) => {
