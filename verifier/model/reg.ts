@@ -64,6 +64,11 @@ export function notInit(): RegState {
   return { type: 'not_init', flags: noFlags(), off: 0, s: unknownScalar(), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
 
+/** The 11 registers of a new frame, none initialised (a literal: Array.from costs more than the registers). */
+export function notInitRegs(): RegState[] {
+  return [notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit()];
+}
+
 export function unknownReg(): RegState {
   return { type: 'scalar', flags: noFlags(), off: 0, s: unknownScalar(), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
