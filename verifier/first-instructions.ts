@@ -52,7 +52,7 @@ function certainSuccessor(slot: RawSlot, index: number, regs: RegisterState[]): 
 }
 
 export function firstReachedFault(slots: readonly RawSlot[], options: ResolvedOptions): InstructionFault | undefined {
-  const regs: RegisterState[] = Array.from({ length: 11 }, (_, r) => (r === 1 || r === 10 ? 'pointer' : 'uninit'));
+  const regs: RegisterState[] = ['uninit', 'pointer', 'uninit', 'uninit', 'uninit', 'uninit', 'uninit', 'uninit', 'uninit', 'uninit', 'pointer'];
   const visited = new Set<number>();
   let index: number | undefined = 0;
   while (index !== undefined && index >= 0 && index < slots.length && !visited.has(index)) {

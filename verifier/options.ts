@@ -89,11 +89,23 @@ const progTypeAliases: Readonly<Record<string, string>> = {
 
 const defaultFdKind = (fd: number): FdKind => (fd >= 0 && fd <= 2 ? 'other' : 'closed');
 
+/** Program type names as given, normalised (every verification resolves its options; the corpus has a few dozen names). */
+const progTypeNames = new Map<string, string>();
+
+function progTypeName(given: string): string {
+  let name = progTypeNames.get(given);
+  if (name === undefined) {
+    const raw = given.toLowerCase().replace(/^bpf_prog_type_/, '');
+    name = progTypeAliases[raw] ?? raw;
+    progTypeNames.set(given, name);
+  }
+  return name;
+}
+
 export function resolveOptions(options: StructureOptions | undefined): ResolvedOptions {
-  const raw = (options?.progType ?? 'socket_filter').toLowerCase().replace(/^bpf_prog_type_/, '');
   const env = options?.environment;
   return {
-    progType: progTypeAliases[raw] ?? raw,
+    progType: progTypeName(options?.progType ?? 'socket_filter'),
     privileged: options?.privileged ?? true,
     fdKind: env?.fdKind ?? defaultFdKind,
     kernelBtfKind: env?.kernelBtfKind,

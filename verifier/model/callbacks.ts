@@ -13,7 +13,7 @@ import { type Env, regs } from './env.js';
 import { invalidScalar } from './exit.js';
 import { MapType } from './map-info.js';
 import { notModelled, reject } from './outcome.js';
-import { cloneReg, notInit, pointerReg } from './reg.js';
+import { cloneReg, notInit, pointerReg, notInitRegs } from './reg.js';
 import { MAX_CALL_FRAMES } from './calls.js';
 import { widenImpreciseScalars } from './widen.js';
 import { cloneState, curFrame, type FrameState, type VerifierState } from './state.js';
@@ -67,7 +67,7 @@ export function callbackEntry(env: Env, before: VerifierState, helper: number, c
   if (state.frames.length >= MAX_CALL_FRAMES) reject('E2BIG', `the call stack of ${state.frames.length + 1} frames is too deep`);
   const from = curFrame(state);
   const frameno = state.frames.length;
-  const r = Array.from({ length: 11 }, () => notInit());
+  const r = notInitRegs();
   r[10] = pointerReg('stack', { frameno });
   if (helper === LOOP) {
     r[1] = { ...notInit(), type: 'scalar' };

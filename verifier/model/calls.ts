@@ -5,7 +5,7 @@
 
 import { type Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
-import { cloneReg, notInit, pointerReg } from './reg.js';
+import { cloneReg, notInit, pointerReg, notInitRegs } from './reg.js';
 import { curFrame, MAX_BPF_STACK, type VerifierState } from './state.js';
 
 /** MAX_CALL_FRAMES. */
@@ -17,7 +17,7 @@ export function enterSubprogram(env: Env, callsite: number, target: number, subp
   if (state.frames.length >= MAX_CALL_FRAMES) reject('E2BIG', `the call stack of ${state.frames.length + 1} frames is too deep`);
   const caller = curFrame(state);
   const frameno = state.frames.length;
-  const regs = Array.from({ length: 11 }, () => notInit());
+  const regs = notInitRegs();
   for (let r = 1; r <= 5; r++) regs[r] = cloneReg(caller.regs[r]!);
   regs[10] = pointerReg('stack', { frameno });
   for (let r = 0; r <= 5; r++) caller.regs[r] = notInit();

@@ -15,7 +15,7 @@ import { TAIL_CALL } from './tail-call.js';
 import { type ModelErrno, notModelled, reject, Rejection } from './outcome.js';
 import { clearAllPktPointers } from './pkt-invalidate.js';
 import { helperMightSleep } from './rcu.js';
-import { isNullScalar, notInit, pointerReg, type RegState, regStr, unknownReg } from './reg.js';
+import { isNullScalar, notInit, pointerReg, type RegState, regStr, unknownReg, notInitRegs } from './reg.js';
 import { checkResourceLeak, heldLock } from './references.js';
 import type { VerifierState } from './state.js';
 
@@ -159,7 +159,7 @@ export function globalEntryState(env: Env, fn: FunctionInfo, subprog: number): V
   const proto = prototypeOf(env, fn);
   // A refused prototype never reaches here: the call that marked the function called was refused.
   if ('refusal' in proto) notModelled('a global function with a refused prototype');
-  const rs = Array.from({ length: 11 }, () => notInit());
+  const rs = notInitRegs();
   proto.args.forEach((arg, i) => {
     const r = i + 1;
     switch (arg.kind) {

@@ -59,20 +59,26 @@ export const BEYOND_PKT_END = -2;
 
 const noFlags = (): RegFlags => ({ maybeNull: false, rdonly: false, ringbuf: false });
 
+// Literals, not spreads of notInit(): the ALU builds one of these per instruction.
 export function notInit(): RegState {
   return { type: 'not_init', flags: noFlags(), off: 0, s: unknownScalar(), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
 
+/** The 11 registers of a new frame, none initialised (a literal: Array.from costs more than the registers). */
+export function notInitRegs(): RegState[] {
+  return [notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit(), notInit()];
+}
+
 export function unknownReg(): RegState {
-  return { ...notInit(), type: 'scalar' };
+  return { type: 'scalar', flags: noFlags(), off: 0, s: unknownScalar(), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
 
 export function constReg(value: bigint): RegState {
-  return { ...notInit(), type: 'scalar', s: knownScalar(value) };
+  return { type: 'scalar', flags: noFlags(), off: 0, s: knownScalar(value), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
 
 export function scalarReg(s: Scalar): RegState {
-  return { ...notInit(), type: 'scalar', s };
+  return { type: 'scalar', flags: noFlags(), off: 0, s, id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
 
 /** A pointer of `type` at offset 0 with no variable part. */

@@ -3,7 +3,7 @@
 // replaced on write, so that copying a state at a branch is cheap.
 
 import type { HistEntry } from './precision.js';
-import { cloneReg, notInit, pointerReg, type RegState } from './reg.js';
+import { cloneReg, pointerReg, type RegState, notInitRegs } from './reg.js';
 
 /** MAX_BPF_STACK: bytes of stack per frame. */
 export const MAX_BPF_STACK = 512;
@@ -84,7 +84,7 @@ export interface VerifierState {
 }
 
 export function initialState(): VerifierState {
-  const regs = Array.from({ length: 11 }, () => notInit());
+  const regs = notInitRegs();
   regs[1] = pointerReg('ctx');
   regs[10] = pointerReg('stack');
   return { frames: [{ regs, stack: [], allocated: 0, frameno: 0, callsite: -1, subprog: 0 }], refs: [] };

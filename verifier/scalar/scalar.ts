@@ -3,7 +3,7 @@
 // made of). All values are bigint: unsigned fields hold 0 … 2^n−1, signed fields −2^(n−1) … 2^(n−1)−1.
 
 import {
-  type Tnum, TNUM_UNKNOWN, tnumClearSubreg, tnumConst, tnumConstSubreg, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
+  type Tnum, TNUM_UNKNOWN, tnumConst, tnumConstSubreg, tnumIntersect, tnumRange,
 } from './tnum.js';
 
 export const U64_MAX = (1n << 64n) - 1n;
@@ -75,19 +75,28 @@ export function markUnknown(s: Scalar): void {
   Object.assign(s, unknownScalar());
 }
 
+// Constants of the steps below, computed once: every bigint operation allocates, and syncBounds
+// runs after nearly every ALU instruction and branch of the walk.
+const SIGN32 = 1n << 31n;
+const SIGN64 = 1n << 63n;
+const NOT_LOW32 = ~U32_MAX;
+/** The high 32 bits of a u64. */
+const HIGH32 = U64_MAX & ~U32_MAX;
+
 /** Bounds implied by the tnum, 32-bit half. */
 export function updateBounds32(s: Scalar): void {
-  const t = tnumSubreg(s.varOff);
-  s.s32min = max(s.s32min, asS32(t.value | (t.mask & (1n << 31n))));
-  s.s32max = min(s.s32max, asS32(t.value | (t.mask & S32_MAX)));
-  s.u32min = max(s.u32min, t.value);
-  s.u32max = min(s.u32max, t.value | t.mask);
+  const v = s.varOff.value & U32_MAX;
+  const m = s.varOff.mask & U32_MAX;
+  s.s32min = max(s.s32min, asS32(v | (m & SIGN32)));
+  s.s32max = min(s.s32max, asS32(v | (m & S32_MAX)));
+  s.u32min = max(s.u32min, v);
+  s.u32max = min(s.u32max, v | m);
 }
 
 /** Bounds implied by the tnum, 64-bit half. */
 export function updateBounds64(s: Scalar): void {
   const t = s.varOff;
-  s.smin = max(s.smin, asS64(t.value | (t.mask & (1n << 63n))));
+  s.smin = max(s.smin, asS64(t.value | (t.mask & SIGN64)));
   s.smax = min(s.smax, asS64(t.value | (t.mask & S64_MAX)));
   s.umin = max(s.umin, t.value);
   s.umax = min(s.umax, t.value | t.mask);
@@ -132,51 +141,58 @@ function deduceBounds32(s: Scalar): void {
     s.s32min = max(s.s32min, sminS32);
     s.s32max = min(s.s32max, smaxS32);
   }
-  if (asS32(s.u32min) <= asS32(s.u32max)) {
-    s.s32min = max(s.s32min, asS32(s.u32min));
-    s.s32max = min(s.s32max, asS32(s.u32max));
+  const u32minS = asS32(s.u32min);
+  const u32maxS = asS32(s.u32max);
+  if (u32minS <= u32maxS) {
+    s.s32min = max(s.s32min, u32minS);
+    s.s32max = min(s.s32max, u32maxS);
   }
-  if (asU32(s.s32min) <= asU32(s.s32max)) {
-    s.u32min = max(s.u32min, asU32(s.s32min));
-    s.u32max = min(s.u32max, asU32(s.s32max));
-  } else if (s.u32max < asU32(s.s32min)) {
+  const s32minU = asU32(s.s32min);
+  const s32maxU = asU32(s.s32max);
+  if (s32minU <= s32maxU) {
+    s.u32min = max(s.u32min, s32minU);
+    s.u32max = min(s.u32max, s32maxU);
+  } else if (s.u32max < s32minU) {
     // As in 64 bits below: the unsigned range meets one part of a wrapping signed range.
     s.s32min = asS32(s.u32min);
-    s.u32max = min(s.u32max, asU32(s.s32max));
-  } else if (asU32(s.s32max) < s.u32min) {
+    s.u32max = min(s.u32max, s32maxU);
+  } else if (s32maxU < s.u32min) {
     s.s32max = asS32(s.u32max);
-    s.u32min = max(s.u32min, asU32(s.s32min));
+    s.u32min = max(s.u32min, s32minU);
   }
 }
 
 /** Signed and unsigned 64-bit bounds from each other. */
 function deduceBounds64(s: Scalar): void {
-  if (asS64(s.umin) <= asS64(s.umax)) {
-    s.smin = max(s.smin, asS64(s.umin));
-    s.smax = min(s.smax, asS64(s.umax));
+  const uminS = asS64(s.umin);
+  const umaxS = asS64(s.umax);
+  if (uminS <= umaxS) {
+    s.smin = max(s.smin, uminS);
+    s.smax = min(s.smax, umaxS);
   }
-  if (asU64(s.smin) <= asU64(s.smax)) {
-    s.umin = max(s.umin, asU64(s.smin));
-    s.umax = min(s.umax, asU64(s.smax));
-  } else if (s.umax < asU64(s.smin)) {
+  const sminU = asU64(s.smin);
+  const smaxU = asU64(s.smax);
+  if (sminU <= smaxU) {
+    s.umin = max(s.umin, sminU);
+    s.umax = min(s.umax, smaxU);
+  } else if (s.umax < sminU) {
     // The signed range wraps through the sign boundary and the unsigned one meets only its
     // non-negative part: both ranges are that part.
     s.smin = asS64(s.umin);
-    s.umax = min(s.umax, asU64(s.smax));
-  } else if (asU64(s.smax) < s.umin) {
+    s.umax = min(s.umax, smaxU);
+  } else if (smaxU < s.umin) {
     // ... or only its negative part.
     s.smax = asS64(s.umax);
-    s.umin = max(s.umin, asU64(s.smin));
+    s.umin = max(s.umin, sminU);
   }
 }
 
 /** 64-bit bounds tightened with the 32-bit ones. */
 function deduceMixedBounds(s: Scalar): void {
-  const low = U32_MAX;
-  s.umin = max(s.umin, (s.umin & ~low) | s.u32min);
-  s.umax = min(s.umax, (s.umax & ~low) | s.u32max);
-  s.smin = max(s.smin, asS64((asU64(s.smin) & ~low) | s.u32min));
-  s.smax = min(s.smax, asS64((asU64(s.smax) & ~low) | s.u32max));
+  s.umin = max(s.umin, (s.umin & NOT_LOW32) | s.u32min);
+  s.umax = min(s.umax, (s.umax & NOT_LOW32) | s.u32max);
+  s.smin = max(s.smin, asS64((asU64(s.smin) & NOT_LOW32) | s.u32min));
+  s.smax = min(s.smax, asS64((asU64(s.smax) & NOT_LOW32) | s.u32max));
   // A non-negative 32-bit range inside the s32 span of a 64-bit one: the 64-bit value is that range.
   if (s.s32min >= 0n && s.smin >= S32_MIN && s.smax <= S32_MAX) {
     s.smin = s.s32min; s.smax = s.s32max;
@@ -193,9 +209,17 @@ export function deduceBounds(s: Scalar): void {
 
 /** The tnum tightened with the unsigned ranges. */
 export function boundOffset(s: Scalar): void {
-  const t64 = tnumIntersect(s.varOff, tnumRange(s.umin, s.umax));
-  const t32 = tnumIntersect(tnumSubreg(t64), tnumRange(s.u32min, s.u32max));
-  s.varOff = tnumOr(tnumClearSubreg(t64), t32);
+  // tnum_intersect with the 64-bit range, its low half intersected with the 32-bit range, and
+  // the halves put together again (tnum_or of the high half and the low one), without the
+  // intermediate tnums.
+  const r64 = tnumRange(s.umin, s.umax);
+  const m64 = s.varOff.mask & r64.mask;
+  const v64 = (s.varOff.value | r64.value) & ~m64 & U64_MAX;
+  const r32 = tnumRange(s.u32min, s.u32max);
+  const m32 = m64 & U32_MAX & r32.mask;
+  const v32 = ((v64 & U32_MAX) | r32.value) & ~m32 & U64_MAX;
+  const value = (v64 & HIGH32) | v32;
+  s.varOff = { value, mask: ((m64 & HIGH32) | m32) & ~value & U64_MAX };
 }
 
 /** Makes the five views agree: the kernel's reg_bounds_sync. */
