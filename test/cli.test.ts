@@ -37,7 +37,7 @@ describe('tsbpf (built CLI)', () => {
   });
 
   it('exits 2 with one line for usage errors', () => {
-    for (const args of [['frobnicate'], ['asm'], ['asm', 'x.s'], ['asm', '--bogus', 'x.s'], ['disasm', '--format', 'pdp11', 'x.o'], []]) {
+    for (const args of [['frobnicate'], ['constructor'], ['toString'], ['asm'], ['asm', 'x.s'], ['asm', '--bogus', 'x.s'], ['disasm', '--format', 'pdp11', 'x.o'], []]) {
       const r = tsbpf(...args);
       expect(r.status, args.join(' ')).toBe(2);
       if (args.length > 0) expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);

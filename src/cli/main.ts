@@ -572,13 +572,22 @@ function topLevel(argv: string[]): number | undefined {
   return undefined;
 }
 
+/** A table's own entry: a command named `constructor` or `toString` is not one of Object's methods. */
+function ownValue<T>(table: Record<string, T>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+function commandNamed(command: string | undefined): ((args: string[]) => number | Promise<number>) | undefined {
+  return command === undefined ? undefined : ownValue(commands, command);
+}
+
 /**
  * The CLI without the asynchronous commands (build, trace): returns the exit status. `target`
  * replaces stdout and stderr (tests run the CLI in-process with it).
  */
 export function main(argv: string[], target: CliIo = processIo): number {
   const [command, ...rest] = argv;
-  const run = command === undefined ? undefined : commands[command];
+  const run = commandNamed(command);
   const result = withIo(target, () => {
     const early = topLevel(argv);
     if (early !== undefined) return early;
@@ -617,12 +626,12 @@ function withIo(target: CliIo, body: () => number | Promise<number>): number | P
 /** main, plus the asynchronous commands; the executable calls this. Loads what the command uses. */
 export async function mainAsync(argv: string[], target: CliIo = processIo): Promise<number> {
   const [command, ...rest] = argv;
-  const run = command === undefined ? undefined : commands[command];
+  const run = commandNamed(command);
   return withIo(target, async () => {
     const early = topLevel(argv);
     if (early !== undefined) return early;
     if (run === undefined) throw new UsageError(`unknown command '${quoted(command ?? '')}' (try tsbpf --help)`);
-    await loadModules(commandModules[`${command} ${rest[0]}`] ?? commandModules[command!] ?? []);
+    await loadModules(ownValue(commandModules, `${command} ${rest[0]}`) ?? ownValue(commandModules, command!) ?? []);
     return run(rest);
   });
 }
