@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 300_000,
     hookTimeout: 300_000,
     pool: 'forks',
+    // Two files at a time: most tests wait on clang, bpftool or the kernel, so one worker (the
+    // default on 2 cores) leaves a core idle. Kernel objects are named per process (pins, maps).
+    maxWorkers: 2,
   },
 });
