@@ -23,6 +23,18 @@ ${body}
   return 0;
 });
 `;
+describe('struct locals', () => {
+  it('a struct local may name its type instead of zero<T>()', () => {
+    const decls = 'interface Pair { a: u32; b: u64 }';
+    const body = (decl: string): string => `  ${decl}\n  e.a = a0 as u32; e.b = a1;\n  out.update(0, e.b + e.a);`;
+    const named = compileSource(ts, program(decls, body('const e: Pair = zero();')), 'named.ts').build();
+    const inferred = compileSource(ts, program(decls, body('const e = zero<Pair>();')), 'inferred.ts').build();
+    const text = (bytes: Uint8Array): unknown[] => readObject(bytes).programs.map((p) => p.instructions);
+    expect(text(named)).toHaveLength(1);
+    expect(text(named)).toEqual(text(inferred));
+  });
+});
+
 describe.skipIf(!kernel)('structs and arrays in the kernel', () => {
   it('a stack struct, a stack array written and read by constant and variable index (out of bounds reads 0)', () => {
     const src = program('interface Pair { a: u32; b: u64; tag: u8 }', `  const e = zero<Pair>();

@@ -17,7 +17,7 @@ import { foldBinary, type BinaryOp } from './fold.js';
 import { dropStoreConversions, sinkStackAddresses } from './peephole.js';
 import { pruneUnreachable, removeDeadValues } from './prune.js';
 
-import type { Binding, Hdr, KernelArray, Val } from './values.js';
+import type { Binding, Hdr, Val } from './values.js';
 import { globalRead, globalWrite } from './lower-global.js';
 import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
@@ -334,8 +334,14 @@ export class Lowering {
       if (d.type !== undefined && declared === undefined) {
         // A kernel array's copy may name its array type (`const comm: Arr<char, 16> = task.comm`).
         const init = d.initializer === undefined ? undefined : this.expr(d.initializer);
-        if (init?.k !== 'karr') this.fail(d.type, 'a local is an integer type (u8 … u64, s8 … s64, bool)');
-        scope.set(name, { kind: 'value', val: kernelArrayLocal(this, init as KernelArray, d.initializer!, d.type) });
+        if (init?.k === 'karr') {
+          scope.set(name, { kind: 'value', val: kernelArrayLocal(this, init, d.initializer!, d.type) });
+          continue;
+        }
+        // A struct or array may name its type too (`const e: Event = zero()`); tsc checks that it matches.
+        if (init === undefined || init.k === 'const' || init.k === 'reg') this.fail(d.type, 'a local is an integer type (u8 … u64, s8 … s64, bool)');
+        if (!isConst) this.fail(d, 'structs, arrays, pointers, maps and headers are held in const locals');
+        scope.set(name, { kind: 'value', val: init });
         continue;
       }
       if (d.initializer === undefined) {
