@@ -5,7 +5,7 @@
 // (bpftool prog loadall); the compile errors of the new constructs at their line.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -16,7 +16,7 @@ import { compileSource } from '../src/compiler/index.js';
 import { buildProgramFile } from '../src/index.js';
 import { compileError, tscError } from './support/lang-errors.js';
 import { ipv4Frame } from './support/lang-frames.js';
-import { requireReferences, requireRoot, run } from './support/references.js';
+import { requireKernelBtf, requireReferences, requireRoot, run } from './support/references.js';
 
 const kernel = requireRoot();
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-kinds-'));
@@ -193,6 +193,22 @@ describe.skipIf(!kernel || !requireReferences('bpftool'))('libbpf reads the sect
       for (const name of Object.keys(programs)) expect(sections[name]).toBe(want[name]);
     });
   }
+  it('cgroup sock_addr hooks: connect4, bind4, sendmsg4', () => {
+    const hooks = ['connect4', 'bind4', 'sendmsg4'];
+    const src = `import { cgroupSockAddr } from 'tsbpf/lang';\n${hooks.map((h) => `export const on_${h} = cgroupSockAddr('${h}', (ctx) => 1);\n`).join('')}`;
+    const o = join(dir, 'sock-addr-hooks.o');
+    writeFileSync(o, compileSource(ts, src, 'hooks.ts').build());
+    const pin = `/sys/fs/bpf/tsbpf-kinds-hooks-${process.pid}`;
+    try {
+      const r = spawnSync('bpftool', ['prog', 'loadall', o, pin], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      for (const h of hooks) expect((JSON.parse(run('bpftool', ['-j', 'prog', 'show', 'pinned', `${pin}/on_${h}`])) as { type: string }).type, h).toBe('cgroup_sock_addr');
+    } finally { spawnSync('rm', ['-rf', pin]); }
+    const sections = readObject(new Uint8Array(readFileSync(o))).programs.map((p) => p.section);
+    expect(sections).toEqual(hooks.map((h) => `cgroup/${h}`));
+    loadObject(o).close();
+  });
 });
 
 
@@ -212,7 +228,7 @@ describe('the new program kinds outside the language: a CompileError at the Type
       expect(e.location.line).toBe(line);
     });
   }
-  it.skipIf(!existsSync('/sys/kernel/btf/vmlinux'))('checked against the running kernel\'s BTF: a raw tracepoint it does not have, an argument past the tracepoint\'s', () => {
+  it.skipIf(!requireKernelBtf())('checked against the running kernel\'s BTF: a raw tracepoint it does not have, an argument past the tracepoint\'s', () => {
     expect(compileError(`${HEAD}export const p = rawTracepoint('sys_entr', (ctx) => 0);\n`).message).toMatch(/^prog\.ts:2:\d+: error: no raw tracepoint sys_entr in this kernel/);
     // sys_enter(struct pt_regs *regs, long id): two arguments.
     const e = compileError(`${HEAD}export const p = rawTracepoint('sys_enter', (ctx) => {\n  const x = ctx.arg(2);\n  return 0;\n});\n`);

@@ -3,6 +3,7 @@
 // reason; under CI=true it is a failure, never a skip.
 
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 export const inCI = process.env.CI === 'true' || process.env.CI === '1';
 
@@ -20,6 +21,15 @@ export function isRoot(): boolean {
  */
 export function requireRoot(why = 'loading BPF programs needs root (CAP_BPF)'): boolean {
   if (isRoot()) return true;
+  if (inCI) throw new Error(`${why}; CI=true requires it`);
+  console.warn(`SKIP: ${why}`);
+  return false;
+}
+
+/** Whether the running kernel's BTF is readable: required under CI, a printed skip elsewhere. */
+export function requireKernelBtf(): boolean {
+  if (existsSync('/sys/kernel/btf/vmlinux')) return true;
+  const why = 'the running kernel has no BTF at /sys/kernel/btf/vmlinux';
   if (inCI) throw new Error(`${why}; CI=true requires it`);
   console.warn(`SKIP: ${why}`);
   return false;
