@@ -37,6 +37,7 @@ import { innerMapPointer, isMapOfMaps } from './map-of-maps.js';
 import { checkLocalStorageFlags, GET_LOCAL_STORAGE, localStorageValue } from './local-storage.js';
 import { checkHelperBtfIdArg } from './callback-helpers.js';
 import { LOOP } from './callbacks.js';
+import { helperMightSleep } from './rcu.js';
 
 /** Register types an argument kind accepts, in the kernel's order (compatible_reg_types). */
 const memTypes: [RegType, string][] = [
@@ -69,7 +70,13 @@ function checkRegType(env: Env, regno: number, reg: RegState, arg: HelperArgType
       || (reg.type === 'mem' && !reg.flags.maybeNull && (!reg.flags.rdonly || arg === 'mem' || arg === 'mem_or_null'));
     if (!ok) typeMismatch(regno, reg, memTypes.map(([, n]) => n));
   };
-  if (arg.startsWith('btf_id:')) { checkHelperBtfIdArg(regno, reg, arg.slice('btf_id:'.length)); return; }
+  const btfStruct = arg.startsWith('btf_id:') ? arg.slice('btf_id:'.length) : arg.startsWith('btf_id_or_null:') ? arg.slice('btf_id_or_null:'.length) : undefined;
+  if (btfStruct !== undefined) {
+    // btf_ptr_types: anything but a BTF pointer is the wrong type.
+    if (reg.type !== 'ptr') typeMismatch(regno, reg, ['ptr_', 'trusted_ptr_', 'rcu_ptr_']);
+    checkHelperBtfIdArg(regno, reg, btfStruct);
+    return;
+  }
   switch (arg) {
     case 'const_map_ptr': if (reg.type !== 'map_ptr' || reg.flags.maybeNull) typeMismatch(regno, reg, ['map_ptr']); return;
     case 'ctx': case 'ctx_or_null': if (reg.type !== 'ctx') typeMismatch(regno, reg, ['ctx']); return;
@@ -83,6 +90,8 @@ function checkRegType(env: Env, regno: number, reg: RegState, arg: HelperArgType
     case 'stack': case 'stack_or_null': if (reg.type !== 'stack') typeMismatch(regno, reg, ['fp']); return;
     case 'func': if (reg.type !== 'func') typeMismatch(regno, reg, ['func']); return;
     case 'sock_common': case 'btf_id_sock_common': checkSockArg(regno, reg, arg); return;
+    // fullsock_types; a socket that may be NULL fits an argument that may be NULL.
+    case 'socket_or_null': if (reg.type !== 'sock') typeMismatch(regno, reg, ['sock']); return;
     case 'spin_lock': checkSpinLockArg(regno, reg); return;
     case 'kptr_xchg_dest': checkKptrXchgDest(reg, regno); return;
     case 'btf_id_or_null_release': checkKptrXchgValue(env, reg, regno, meta.kptr); return;
@@ -155,7 +164,8 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (arg === 'anything') return;
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayHelperAccessPacket(env.opts.progType, fn)) reject('EACCES', 'helper access to the packet is not allowed');
   if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
-  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null' || arg === 'ctx_or_null' || arg === 'btf_id_or_null_release';
+  const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null' || arg === 'ctx_or_null' || arg === 'btf_id_or_null_release' || arg === 'socket_or_null'
+    || arg.startsWith('btf_id_or_null:');
   if (!(isNullScalar(reg) && nullable)) {
     checkRegType(env, regno, reg, arg, meta);
     checkArgRegOff(regno, reg, arg, fn.releasesArg === i);
@@ -232,6 +242,7 @@ export function checkHelperCall(env: Env, id: number): void {
   if (!available) reject('EINVAL', `program of this type cannot use helper ${fn.name}#${id}`);
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
   if (!env.opts.gpl && fn.gplVaries === true) notModelled(`${fn.name} in a non-GPL program`);
+  if (env.opts.sleepable !== true && helperMightSleep(id, false)) reject('EINVAL', 'helper call might sleep in a non-sleepable prog');
   if (env.opts.capBpfOnly === true) guardCapBpfHelperArgs(env, fn.args, fn.releasesArg !== undefined);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);

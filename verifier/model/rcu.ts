@@ -26,7 +26,7 @@ export function rcuLockKfunc(env: Env, name: string): void {
 
 export const mightSleep = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.some((p) => p.mightSleep)).map((h) => h.id));
 /** Helpers whose every prototype might sleep; the others (get_stack, get_task_stack) get their sleepable prototype only in sleepable programs. */
-const alwaysMightSleep = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.every((p) => p.mightSleep)).map((h) => h.id));
+const alwaysMightSleep = new Set(Object.values(HELPER_TABLE).filter((h) => h.protos.length > 0 && h.protos.every((p) => p.mightSleep)).map((h) => h.id));
 
 /** Whether helper `id`'s prototype for the program (get_func_proto, which reads prog->sleepable) might sleep. */
 export const helperMightSleep = (id: number, sleepable: boolean): boolean => alwaysMightSleep.has(id) || (sleepable && mightSleep.has(id));

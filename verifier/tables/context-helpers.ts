@@ -43,6 +43,12 @@ const list: readonly ScopedPrototype[] = [
   proto(67, 'integer', ['ctx', 'uninit_mem', 'const_size_or_zero', 'anything'], tracing, { gplOnly: true }),
   proto(114, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], ['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint'], { gplOnly: true }),
   proto(115, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything'], ['kprobe', 'tracepoint', 'perf_event', 'raw_tracepoint'], { gplOnly: true }),
+  // bpf_tracing_func_proto's get_task_stack (sleepable programs get a prototype that might sleep: rcu.ts).
+  // sk_lookup's bpf_sk_assign (bpf_sk_lookup_assign_proto): a full socket or NULL.
+  proto(124, 'integer', ['ctx', 'socket_or_null', 'anything'], ['sk_lookup']),
+  // Might sleep: sleepable programs only (check_helper_call).
+  proto(191, 'integer', ['uninit_mem', 'const_size_or_zero', 'anything', 'btf_id:task_struct', 'anything'], [...tracing, 'raw_tracepoint', 'tracing'], { gplOnly: true }, ['tracing']),
+  proto(141, 'integer', ['btf_id:task_struct', 'uninit_mem', 'const_size_or_zero', 'anything'], [...tracing, 'raw_tracepoint', 'tracing'], {}, ['tracing']),
 ];
 
 const byId = new Map(list.map((p) => [p.proto.id, p]));

@@ -49,6 +49,12 @@ const list: HelperPrototype[] = [
   proto(106, 'integer', ['mem', 'const_size', 'anything', 'long']),
   proto(153, 'unmodelled', ['percpu_btf_id', 'anything']),
   proto(154, 'unmodelled', ['percpu_btf_id']),
+  // seq_file output of iterator programs (tracing with BPF_TRACE_ITER: program-helpers.ts).
+  proto(126, 'integer', ['btf_id:seq_file', 'mem', 'const_size', 'mem_or_null', 'const_size_or_zero'], { gplOnly: true }),
+  proto(127, 'integer', ['btf_id:seq_file', 'mem', 'const_size_or_zero'], { gplOnly: true }),
+  // Task local storage: the task may be NULL; the initial value is the map's value or NULL.
+  proto(156, 'map_value_or_null', ['const_map_ptr', 'btf_id_or_null:task_struct', 'map_value_or_null', 'anything'], { mapTypes: [M.TASK_STORAGE] }),
+  proto(157, 'integer', ['const_map_ptr', 'btf_id_or_null:task_struct'], { mapTypes: [M.TASK_STORAGE] }),
   proto(194, 'kptr_or_null', ['kptr_xchg_dest', 'btf_id_or_null_release'], { acquires: true, releasesArg: 1 }),
   proto(93, 'void', ['spin_lock']),
   proto(94, 'void', ['spin_lock']),

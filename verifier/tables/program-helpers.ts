@@ -18,11 +18,14 @@ const GET_STACK_RAW_TP: HelperPrototype = {
 const RAW_TP_STACK = new Set(['raw_tracepoint', 'raw_tracepoint_writable', 'tracing']);
 
 /**
- * map_lookup/update/delete_elem (bpf_base_func_proto), get_current_task_btf (bpf_tracing_func_proto);
+ * map_lookup/update/delete_elem (bpf_base_func_proto); from bpf_tracing_func_proto, whose cases
+ * tracing_prog_func_proto and raw_tp_prog_func_proto do not intercept: ktime_get_ns, trace_printk,
+ * get_prandom_u32, get_smp_processor_id, get_current_pid_tgid/uid_gid/comm/task/task_btf,
+ * probe_read_user/kernel, ktime_get_boot_ns, the ring buffer helpers and task storage;
  * perf_event_output (bpf_event_output_data_proto, the shared prototype's signature) for cgroup_sockopt.
  */
 const ANY_ATTACH: Readonly<Record<string, ReadonlySet<number>>> = {
-  tracing: new Set([1, 2, 3, 67, 158]),
+  tracing: new Set([1, 2, 3, 5, 6, 7, 8, 14, 15, 16, 35, 67, 112, 113, 125, 130, 131, 132, 133, 156, 157, 158]),
   syscall: new Set([1, 2, 3, 158]),
   cgroup_sockopt: new Set([25]),
 };
@@ -32,8 +35,13 @@ export function programHelperPrototype(progType: string, id: number): HelperProt
   return id === 67 && RAW_TP_STACK.has(progType) ? GET_STACK_RAW_TP : undefined;
 }
 
-/** Whether `progType` has helper `id` whatever its attach type: true, or undefined when this table does not say. */
-export function programHelperAvailable(progType: string, id: number): true | undefined {
+/** tracing_prog_func_proto gives seq_printf and seq_write to iterators (BPF_TRACE_ITER) only. */
+const ITER_ONLY = new Set([126, 127]);
+const BPF_TRACE_ITER = 28;
+
+/** Whether `progType` has helper `id`: true, false, or undefined when this table does not say. */
+export function programHelperAvailable(progType: string, id: number, expectedAttachType: number): boolean | undefined {
   if (id === 67 && RAW_TP_STACK.has(progType)) return true;
+  if (progType === 'tracing' && ITER_ONLY.has(id)) return expectedAttachType === BPF_TRACE_ITER;
   return ANY_ATTACH[progType]?.has(id) === true ? true : undefined;
 }

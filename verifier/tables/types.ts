@@ -30,8 +30,10 @@ export type HelperArgType =
   | 'func'                // ARG_PTR_TO_FUNC
   | 'sock_common'         // ARG_PTR_TO_SOCK_COMMON
   | 'socket'              // ARG_PTR_TO_SOCKET
+  | 'socket_or_null'      // ARG_PTR_TO_SOCKET_OR_NULL
   | 'btf_id'              // ARG_PTR_TO_BTF_ID
   | `btf_id:${string}`    // ARG_PTR_TO_BTF_ID with argN_btf_id of the named kernel struct
+  | `btf_id_or_null:${string}` // ARG_PTR_TO_BTF_ID_OR_NULL with argN_btf_id of the named kernel struct
   | 'btf_id_sock_common'  // ARG_PTR_TO_BTF_ID_SOCK_COMMON: a socket of any kind, or a BTF pointer to one
   | 'spin_lock'           // ARG_PTR_TO_SPIN_LOCK: the bpf_spin_lock of a map value
   | 'kptr_xchg_dest'      // ARG_KPTR_XCHG_DEST: a map value pointer at a referenced kptr field
