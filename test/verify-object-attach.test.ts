@@ -12,7 +12,7 @@ import { verifyObject } from '../src/verify-object.js';
 import { requireRoot } from './support/references.js';
 
 const OBJ = join(import.meta.dirname, '../fixtures/obj');
-const OBJECTS = ['core_btf_direct.bpf.o', 'struct_ops_tcp_cc.bpf.o', 'map_task_storage.bpf.o', 'prog_iter.bpf.o'];
+const OBJECTS = ['core_btf_direct.bpf.o', 'struct_ops_tcp_cc.bpf.o', 'map_task_storage.bpf.o', 'prog_iter.bpf.o', 'ksym_exists.bpf.o'];
 
 function kernelVerdict(path: string, program: string): { verdict: string; errno: string | null; message: string | null } {
   try {

@@ -162,6 +162,14 @@ function loadImm64(env: Env, insn: Extract<Instruction, { kind: 'ldImm64' }>): v
       rs[insn.dst] = pointerReg('map_value', { map, off: insn.nextImm });
       return;
     }
+    case 3: {
+      // BPF_PSEUDO_BTF_ID of a kernel function (bpf_ksym_exists on a kfunc): read-only memory of size 0.
+      // Variables (typed and percpu ksyms) and module BTF are not modelled.
+      const kind = insn.nextImm === 0 ? env.opts.kernelBtf?.type(insn.imm)?.kind : undefined;
+      if (kind !== 'FUNC') notModelled('ld_imm64 of a kernel variable or of module BTF (BPF_PSEUDO_BTF_ID)');
+      rs[insn.dst] = pointerReg('mem', { memSize: 0, flags: { maybeNull: false, rdonly: true, ringbuf: false } });
+      return;
+    }
     default: notModelled(`ld_imm64 with src_reg ${insn.pseudo}`);
   }
 }
