@@ -1,0 +1,195 @@
+// The language's generated helpers (src/compiler/lang-helpers.generated.ts, helper-calls.generated.ts):
+// reproducible from the UAPI header by scripts/gen-helpers.mjs, typed for tsc (a wrong argument is
+// a tsc error), refused at the call when the module's license or the program type does not allow
+// them (the kernel's table), compiled like clang-19 compiles the C twin (the same helper calls,
+// at most 10 % more instructions), and run in the kernel (examples/lang/helper-tour.ts on the
+// exec of a program the test names, every value checked against what the machine says).
+
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readObject } from '../elf/index.js';
+import { attachOptionsForSection, attachProgram, loadObject, RingBuffer } from '../loader/index.js';
+import { CompileError, compileSource, typeCheck } from '../src/compiler/index.js';
+import { HELPER_CALLS } from '../src/compiler/helper-calls.generated.js';
+import { buildProgramFile } from '../src/index.js';
+import { HELPER_TABLE } from '../verifier/index.js';
+import { requireReferences, requireRoot, run } from './support/references.js';
+
+const HEADER = '/usr/include/linux/bpf.h';
+const GENERATED = ['lang-helpers.generated.ts', 'helper-calls.generated.ts'];
+const dir = mkdtempSync(join(tmpdir(), 'tsbpf-lang-helpers-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe.skipIf(!existsSync(HEADER))('generated from the UAPI header', () => {
+  it('scripts/gen-helpers.mjs --lang-out writes the committed files from /usr/include/linux/bpf.h', () => {
+    const committed = readFileSync('src/compiler/lang-helpers.generated.ts', 'utf8');
+    const source = /documentation and parameters: (.*);$/m.exec(committed)![1]!;
+    const out = join(dir, 'gen');
+    spawnSync('mkdir', ['-p', out]);
+    const r = spawnSync(process.execPath, ['scripts/gen-helpers.mjs', '--header', HEADER, '--source', source, '--lang-out', out], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const f of GENERATED) expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join('src/compiler', f), 'utf8'));
+  });
+
+  it("each declaration carries its helper's prototype and Description from the header, and the kernel's id", () => {
+    const header = readFileSync(HEADER, 'utf8');
+    const decls = readFileSync('src/compiler/lang-helpers.generated.ts', 'utf8');
+    expect(Object.keys(HELPER_CALLS).length).toBeGreaterThan(100);
+    for (const [lang, h] of Object.entries(HELPER_CALLS)) {
+      const at = decls.indexOf(`export function ${lang}(`);
+      expect(at, lang).toBeGreaterThan(0);
+      const doc = decls.slice(decls.lastIndexOf('/**', at), at);
+      const proto = /`(.*?)` \(helper (\d+)\)/.exec(doc)!;
+      expect(header, lang).toContain(` * ${proto[1]!.replace('(void)', '()')}`.replace('()', proto[1]!.endsWith('(void)') ? '(void)' : '()'));
+      expect(Number(proto[2]), lang).toBe(HELPER_TABLE[h.helper]!.id);
+      expect(h.id).toBe(HELPER_TABLE[h.helper]!.id);
+    }
+    // The Description of bpf_get_current_comm, line for line.
+    const comm = decls.slice(decls.lastIndexOf('/**', decls.indexOf('export function getCurrentComm(')));
+    expect(comm).toContain(' * Copy the **comm** attribute of the current task into *buf* of\n * *size_of_buf*.');
+    expect(comm).toContain('@returns 0 on success, or a negative error in case of failure.');
+  });
+});
+
+const HEAD = "import { hashMap, kprobe, ringBuf, socketFilter, xdp, tracepoint, zero, getCurrentComm, getStack, jiffies64, getNumaNodeId, ringbufOutput, probeReadKernel, snprintf, type Arr, type char, type u32, type u64 } from 'tsbpf/lang';\n";
+const GOOD = `${HEAD}interface E { comm: Arr<char, 16>; t: u64 }
+export const events = ringBuf({ maxEntries: 4096 });
+export const counts = hashMap<u32, u64>({ maxEntries: 4 });
+export const p = tracepoint('sched/sched_process_exec', (ctx) => {
+  const e = zero<E>();
+  getCurrentComm(e.comm);
+  e.t = jiffies64() + getNumaNodeId();
+  ringbufOutput(events, e, 0);
+  return 0;
+});
+`;
+
+function compileError(source: string): CompileError {
+  try { compileSource(ts, source, 'prog.ts'); } catch (e) { if (e instanceof CompileError) return e; throw e; }
+  throw new Error('compiled');
+}
+
+describe('types and compile errors', () => {
+  const check = (name: string, source: string): (() => void) => {
+    const f = join(dir, `${name}.ts`);
+    writeFileSync(f, source);
+    return () => typeCheck(ts, f);
+  };
+  it('tsc accepts the helpers with their inferred sizes', () => {
+    expect(check('good', GOOD)).not.toThrow();
+  });
+  const wrong: [string, string, string, RegExp][] = [
+    ['a number where a buffer goes', 'getCurrentComm(e.comm);', 'getCurrentComm(5);', /good-1\.ts:7:\d+: error: .*'number' is not assignable to parameter of type 'object'/],
+    ['a hash map where a ring buffer goes', 'ringbufOutput(events, e, 0);', 'ringbufOutput(counts, e, 0);', /good-2\.ts:9:\d+: error: .*not assignable to parameter of type 'RingBuf'/],
+    ['an argument too many', 'jiffies64()', 'jiffies64(1)', /good-3\.ts:8:\d+: error: Expected 0 arguments, but got 1/],
+    ['a string for an integer', 'ringbufOutput(events, e, 0);', "ringbufOutput(events, e, 'x');", /good-4\.ts:9:\d+: error: .*'string' is not assignable to parameter of type 'number'/],
+  ];
+  wrong.forEach(([what, from, to, msg], i) => {
+    it(`tsc refuses ${what}`, () => {
+      expect(check(`good-${i + 1}`, GOOD.replace(from, to))).toThrow(msg);
+    });
+  });
+
+  it("a GPL-only helper in a module whose license is not GPL-compatible: an error at the call (the kernel's gpl_only)", () => {
+    expect(HELPER_TABLE.probe_read_kernel!.protos.every((p) => p.gplOnly)).toBe(true);
+    const src = `${HEAD}export const license = 'MIT';\nexport const p = kprobe('f', (ctx) => {\n  const b = zero<Arr<u8x, 8>>();\n  probeReadKernel(b, ctx.arg(0));\n  return 0;\n});\n`.replace('u8x', 'u32');
+    expect(compileError(src).message).toMatch(/^prog\.ts:5:3: error: probeReadKernel \(bpf_probe_read_kernel\) is GPL-only; this module's license is 'MIT'/);
+    // Not GPL-only: compiles under MIT.
+    expect(() => compileSource(ts, GOOD.replace('export const events', "export const license = 'MIT';\nexport const events"), 'prog.ts')).not.toThrow();
+  });
+
+  it('a helper the program type cannot call: an error at the call (program types probed on the kernel)', () => {
+    expect(HELPER_TABLE.get_stack!.programTypes).not.toContain('xdp');
+    const src = `${HEAD}export const p = xdp((pkt) => {\n  const s = zero<Arr<u64, 4>>();\n  getStack(pkt, s, 0);\n  return 2;\n});\n`;
+    expect(compileError(src).message).toMatch(new RegExp(`^prog\\.ts:4:3: error: getStack \\(bpf_get_stack\\) cannot be called from a xdp program \\(xdp\\); the kernel allows it in ${HELPER_TABLE.get_stack!.programTypes.join(', ')}`));
+  });
+
+  it('a buffer that is not a struct or array, a format that is not a literal, a map of another type', () => {
+    const body = (stmt: string): string => `${HEAD}export const counts = hashMap<u32, u64>({ maxEntries: 4 });\nexport const p = kprobe('f', (ctx) => {\n  const s = zero<Arr<char, 16>>(); const d = zero<Arr<u64, 1>>(); const n: u64 = 1;\n  ${stmt}\n  return 0;\n});\n`;
+    expect(compileError(body('snprintf(s, `a${n}`, d);')).message).toMatch(/^prog\.ts:5:\d+: error: argument 2 of snprintf is a string literal/);
+    expect(compileError(body('getCurrentComm(counts);')).message).toMatch(/^prog\.ts:5:\d+: error: argument 1 of getCurrentComm is a struct or array/);
+  });
+});
+
+/** Instruction slots of a program (ld_imm64 is two) and its helper calls in order. */
+function shape(bytes: Uint8Array, name: string): { slots: number; calls: number[] } {
+  const p = readObject(bytes).programs.find((x) => x.name === name)!;
+  const calls = p.instructions.flatMap((i) => (i.insn.kind === 'call' ? [Number((i.insn as unknown as { imm: number }).imm)] : []));
+  return { slots: p.instructions.reduce((n, i) => n + (i.insn.kind === 'ldImm64' ? 2 : 1), 0), calls };
+}
+
+describe.skipIf(!requireReferences('clang-19'))('examples/lang/helper-tour.ts against clang-19 -O2 on its C twin', () => {
+  it('the same helper calls in the same order, at most clang\'s instruction count + 10%', async () => {
+    const ours = shape(await buildProgramFile('examples/lang/helper-tour.ts'), 'onRename');
+    const out = join(dir, 'helper-tour.o');
+    run('clang-19', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I/usr/include/x86_64-linux-gnu', '-c', 'examples/lang/c/helper-tour.bpf.c', '-o', out]);
+    const theirs = shape(new Uint8Array(readFileSync(out)), 'onRename');
+    console.log(`helper-tour onRename: tsbpf ${ours.slots}, clang-19 -O2 ${theirs.slots}`);
+    expect(ours.calls).toEqual(theirs.calls);
+    expect(ours.calls).toEqual([14, 42, 80, 118, 16, 67, 115, 165, 130]);
+    expect(ours.slots).toBeLessThanOrEqual(Math.floor(theirs.slots * 1.1));
+  });
+});
+
+/** The kernel's jiffies (/proc/timer_list, root only). */
+function jiffies(): bigint {
+  return BigInt(/^jiffies: (\d+)$/m.exec(readFileSync('/proc/timer_list', 'utf8'))![1]!);
+}
+
+describe.skipIf(!requireRoot())('examples/lang/helper-tour.ts in the kernel', () => {
+  it('one record for the exec of a program the test names, with the ids, clocks, stack, name and line the machine reports', async () => {
+    const c = loadObject(await buildProgramFile('examples/lang/helper-tour.ts'), { name: 'tour' });
+    const prog = c.programs.get('onRename')!;
+    const ring = new RingBuffer(c.maps.get('events')!);
+    // exec names the process after its file (__set_task_comm: the task_rename tracepoint).
+    const name = `tour-${process.pid % 100000}`;
+    const exe = join(dir, name);
+    copyFileSync('/bin/true', exe);
+    chmodSync(exe, 0o755);
+    const before = jiffies();
+    const link = attachProgram(prog, attachOptionsForSection(prog.section, {}));
+    let child: number;
+    try {
+      const r = spawnSync(exe);
+      expect(r.status).toBe(0);
+      child = r.pid!;
+    } finally { link.close(); }
+    const after = jiffies();
+    const text = (b: Buffer): string => b.toString('latin1').replace(/\0.*$/s, '');
+    const mine: { pid: number; numa: number; cgroup: bigint; jiffies: bigint; stackBytes: bigint; nameLen: bigint; textLen: bigint; comm: string; name: string; text: string; stack0: bigint }[] = [];
+    try {
+      ring.drain((r) => {
+        const b = Buffer.from(r);
+        const rec = {
+          pid: b.readUInt32LE(0), numa: b.readUInt32LE(4), cgroup: b.readBigUInt64LE(8), jiffies: b.readBigUInt64LE(16),
+          stackBytes: b.readBigInt64LE(24), nameLen: b.readBigInt64LE(32), textLen: b.readBigInt64LE(40),
+          comm: text(b.subarray(48, 64)), name: text(b.subarray(64, 128)), text: text(b.subarray(128, 176)), stack0: b.readBigUInt64LE(176),
+        };
+        if (rec.name === name) mine.push(rec);
+      });
+    } finally { await ring.close(); c.close(); }
+    expect(mine).toHaveLength(1);
+    const e = mine[0]!;
+    expect(e.pid).toBe(child);
+    // The cgroup id is the inode of the process's cgroup v2 directory (the child's is the test's).
+    const cg = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))![1]!;
+    expect(e.cgroup).toBe(BigInt(statSync(join('/sys/fs/cgroup', cg)).ino));
+    // Before the rename the child still has the name of the thread that forked it.
+    const comms = readdirSync('/proc/self/task').map((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim());
+    expect(comms).toContain(e.comm);
+    expect(e.jiffies >= before && e.jiffies <= after).toBe(true);
+    const nodes = readFileSync('/sys/devices/system/node/online', 'utf8').trim().split(',').flatMap((r) => { const [a, b] = r.split('-').map(Number); return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i); });
+    expect(nodes).toContain(e.numa);
+    // Four frames of the kernel stack under execve (deeper than four): 32 bytes, kernel addresses.
+    expect(e.stackBytes).toBe(32n);
+    expect(e.stack0 >= 0xffff800000000000n).toBe(true);
+    expect(e.nameLen).toBe(BigInt(name.length + 1));
+    expect(e.text).toBe(`pid ${child} on node ${e.numa}`);
+    expect(e.textLen).toBe(BigInt(e.text.length + 1));
+  });
+});
