@@ -8,9 +8,11 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ldImm64Value, type Register } from '../isa/index.js';
 import { readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject, RingBuffer } from '../loader/index.js';
 import { CompileError, compileSource, typeCheck } from '../src/compiler/index.js';
@@ -113,6 +115,88 @@ describe('types and compile errors', () => {
     const body = (stmt: string): string => `${HEAD}export const counts = hashMap<u32, u64>({ maxEntries: 4 });\nexport const p = kprobe('f', (ctx) => {\n  const s = zero<Arr<char, 16>>(); const d = zero<Arr<u64, 1>>(); const n: u64 = 1;\n  ${stmt}\n  return 0;\n});\n`;
     expect(compileError(body('snprintf(s, `a${n}`, d);')).message).toMatch(/^prog\.ts:5:\d+: error: argument 2 of snprintf is a string literal/);
     expect(compileError(body('getCurrentComm(counts);')).message).toMatch(/^prog\.ts:5:\d+: error: argument 1 of getCurrentComm is a struct or array/);
+  });
+});
+
+describe('an editor sees the documentation', () => {
+  it("hover on a call shows the helper's signature, Description and Return (the TypeScript language service on the built tsbpf/lang)", () => {
+    const lang = ['dist/lang.d.ts', 'src/compiler/lang.ts'].map((f) => resolve(f)).find((f) => existsSync(f))!;
+    const file = join(dir, 'hover.ts');
+    writeFileSync(file, GOOD);
+    // No default library: the hover needs only tsbpf/lang (and is fast without lib.d.ts).
+    const options: ts.CompilerOptions = { noLib: true, strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, paths: { 'tsbpf/lang': [lang] } };
+    const host: ts.LanguageServiceHost = {
+      getScriptFileNames: () => [file], getScriptVersion: () => '1', getCurrentDirectory: () => process.cwd(), getCompilationSettings: () => options,
+      getScriptSnapshot: (f) => (existsSync(f) ? ts.ScriptSnapshot.fromString(readFileSync(f, 'utf8')) : undefined),
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o), fileExists: existsSync, readFile: (f) => readFileSync(f, 'utf8'),
+    };
+    const info = ts.createLanguageService(host).getQuickInfoAtPosition(file, GOOD.indexOf('getCurrentComm(e.comm)') + 3)!;
+    expect(ts.displayPartsToString(info.displayParts)).toContain('getCurrentComm(buf: object): s64');
+    expect(ts.displayPartsToString(info.documentation)).toContain('Copy the **comm** attribute of the current task into *buf* of\n*size_of_buf*.');
+    const tags = (info.tags ?? []).map((t) => `${t.name} ${ts.displayPartsToString(t.text)}`);
+    expect(tags).toContain('returns 0 on success, or a negative error in case of failure.');
+    expect(tags.find((t) => t.startsWith('param buf'))).toMatch(/struct or array .*its address and its size/);
+  });
+});
+
+/** The constant each register holds just before the first helper call of a straight-line program (undefined: not a constant). */
+function registersAtCall(bytes: Uint8Array): { id: number; regs: Map<Register, bigint | undefined> } {
+  const regs = new Map<Register, bigint | undefined>();
+  for (const { insn } of readObject(bytes).programs[0]!.instructions) {
+    if (insn.kind === 'call') return { id: insn.imm, regs };
+    if (insn.kind === 'alu' && insn.op === 'mov') {
+      const v = insn.src.kind === 'imm' ? BigInt(insn.src.value) : regs.get(insn.src.reg);
+      regs.set(insn.dst, v === undefined ? undefined : insn.width === 32 ? BigInt.asUintN(32, v) : BigInt.asUintN(64, v));
+    } else if (insn.kind === 'ldImm64') regs.set(insn.dst, insn.pseudo === 0 ? ldImm64Value(insn) : undefined);
+    else if ('dst' in insn && typeof insn.dst === 'number' && insn.kind !== 'stx' && insn.kind !== 'st') regs.set(insn.dst, undefined);
+  }
+  throw new Error('no call');
+}
+
+describe('property: a declared helper compiles to its id with each argument where the C prototype puts it', () => {
+  // Program kinds the table measured, and how a module writes one.
+  const KINDS: [string, (body: string) => string][] = [
+    ['socket_filter', (b) => `socketFilter((ctx) => {\n${b}\n  return 0;\n})`],
+    ['xdp', (b) => `xdp((ctx) => {\n${b}\n  return 2;\n})`],
+    ['sched_cls', (b) => `tc((ctx) => {\n${b}\n  return 0;\n})`],
+    ['kprobe', (b) => `kprobe('f', (ctx) => {\n${b}\n  return 0;\n})`],
+  ];
+  const candidates = Object.entries(HELPER_CALLS).flatMap(([name, h]) => {
+    const kind = KINDS.find(([t]) => HELPER_TABLE[h.helper]!.programTypes.includes(t));
+    const simple = h.args.every((a) => 'int' in a || 'mem' in a || 'ctx' in a);
+    return kind !== undefined && simple ? [{ name, h, wrap: kind[1] }] : [];
+  });
+  it(`${candidates.length} helpers: integers in R1–R5 converted to the parameter's type, a buffer's size after its address`, () => {
+    expect(candidates.length).toBeGreaterThan(40);
+    const intRange = (t: string): [bigint, bigint] => {
+      const bits = Math.min(Number(t.slice(1)), 52);
+      return t.startsWith('s') ? [-(1n << BigInt(bits - 1)), (1n << BigInt(bits - 1)) - 1n] : [0n, (1n << BigInt(bits)) - 1n];
+    };
+    const arb = fc.constantFrom(...candidates).chain((c) => fc.tuple(fc.constant(c), fc.tuple(...c.h.args.map((a) => ('int' in a ? fc.bigInt(...intRange(a.int)) : fc.integer({ min: 1, max: 64 }).map(BigInt))))));
+    fc.assert(fc.property(arb, ([c, values]) => {
+      const bufs: string[] = [];
+      const args = c.h.args.map((a, i) => {
+        if ('int' in a) return `${values[i]}`;
+        if ('ctx' in a) return 'ctx';
+        bufs.push(`  const b${i} = zero<Arr<u8, ${values[i]}>>();`);
+        return `b${i}`;
+      });
+      const src = `import { socketFilter, xdp, tc, kprobe, zero, ${c.name}, type Arr, type u8 } from 'tsbpf/lang';\nexport const p = ${c.wrap(`${bufs.join('\n')}\n  ${c.name}(${args.join(', ')});`)};\n`;
+      const { id, regs } = registersAtCall(compileSource(ts, src, 'prop.ts').build());
+      expect(id).toBe(c.h.id);
+      let r = 1;
+      c.h.args.forEach((a, i) => {
+        if ('int' in a) {
+          const bits = Number(a.int.slice(1));
+          const got = regs.get(r as Register);
+          expect(got === undefined ? undefined : BigInt.asUintN(bits, got), `${c.name} R${r}\n${src}`).toBe(BigInt.asUintN(bits, values[i]!));
+          r++;
+        } else if ('mem' in a) {
+          expect(regs.get((r + 1) as Register), `${c.name} R${r + 1}\n${src}`).toBe(values[i]);
+          r += 2;
+        } else r++;
+      });
+    }), { numRuns: 150 });
   });
 });
 
