@@ -58,7 +58,7 @@ function scalarOf(type) {
  * the reason it cannot be declared. Kinds: { int }, { mem, write } (a buffer and its size: one
  * argument), { ctx }, { map }, { str } (a string literal), { kernel } (a BTF pointer to a kernel struct).
  */
-function classify(name, kinds, params) {
+function classify(name, kinds, params, sizes = {}) {
   if (kinds.length !== params.length) return `the header's prototype has ${params.length} parameters, the kernel's ${kinds.length}`;
   const args = [];
   for (let i = 0; i < kinds.length; i++) {
@@ -72,6 +72,9 @@ function classify(name, kinds, params) {
       // One argument of struct or array type: its address and its size.
       args.push({ name: p.name, c: `${params[i]}, ${params[i + 1]}`, mem: true, write: !k.includes('MEM_RDONLY') });
       i++;
+    } else if (/^ARG_PTR_TO_FIXED_SIZE_MEM( \||$)/.test(k) && sizes[i] > 0) {
+      // A pointer to memory of a size the kernel fixes (an output integer, a header): a struct or array of that size.
+      args.push({ name: p.name, c: params[i], mem: true, fixed: sizes[i], write: /MEM_WRITE|MEM_UNINIT/.test(k) });
     } else if (k === 'ARG_PTR_TO_CTX') {
       args.push({ name: p.name, c: p.type, ctx: true });
     } else if (k === 'ARG_CONST_MAP_PTR') {
@@ -93,7 +96,7 @@ function langArgs(name, entry, proto) {
   if (entry === undefined) return 'the kernel table has no prototype';
   let out;
   for (const kp of entry.protos) {
-    const a = classify(name, kp.args, proto.params);
+    const a = classify(name, kp.args, proto.params, kp.argSizes);
     if (typeof a === 'string') return a;
     if (out !== undefined && JSON.stringify(out.map((x) => ({ ...x, write: undefined }))) !== JSON.stringify(a.map((x) => ({ ...x, write: undefined })))) return 'its prototypes differ by program type';
     // A buffer one prototype writes is written.
@@ -122,6 +125,7 @@ function tsType(a) {
 }
 
 function paramDoc(a) {
+  if (a.fixed !== undefined) return `a struct or array of ${a.fixed} bytes (\`${a.c}\`: its address)${a.write ? ', written' : ''}`;
   if (a.mem) return `a struct or array (\`${a.c}\`: its address and its size)${a.write ? ', written' : ''}`;
   if (a.ctx) return `the program's context parameter (\`${a.c}\`)`;
   if (a.str) return `a string literal (\`${a.c}\`, in .rodata)`;
@@ -162,7 +166,7 @@ export function writeLangHelpers({ protos, source, outDir }) {
     decls.push(`/**\n${comment(doc.join('\n'))}\n */\nexport function ${lang}(${args.map((a, i) => `${names[i]}: ${tsType(a)}`).join(', ')}): ${ret} { return compiled(); }`);
     const argText = args.map((a) => {
       if (a.int !== undefined) return `{ int: '${a.int}' }`;
-      if (a.mem) return `{ mem: ${a.write ? "'write'" : "'read'"} }`;
+      if (a.mem) return `{ mem: ${a.write ? "'write'" : "'read'"}${a.fixed === undefined ? '' : `, fixed: ${a.fixed}`} }`;
       if (a.ctx) return "{ ctx: true }";
       if (a.map !== undefined) return `{ map: '${a.map}' }`;
       if (a.str) return '{ str: true }';
@@ -189,9 +193,9 @@ ${decls.join('\n\n')}
 `;
   const callText = `${head}
 
-/** An argument: an integer of that type, a buffer and its size (read or written), the context, a map, a string literal, a kernel struct pointer. */
+/** An argument: an integer of that type, a buffer and its size (read or written; fixed: a size the kernel fixes, not passed), the context, a map, a string literal, a kernel struct pointer. */
 export type HelperArg =
-  | { readonly int: string } | { readonly mem: 'read' | 'write' } | { readonly ctx: true }
+  | { readonly int: string } | { readonly mem: 'read' | 'write'; readonly fixed?: number } | { readonly ctx: true }
   | { readonly map: string } | { readonly str: true } | { readonly kernel: string };
 /** A helper the language declares: its C name (without bpf_), id, arguments and result. */
 export interface HelperCall { readonly helper: string; readonly id: number; readonly args: readonly HelperArg[]; readonly ret: string }

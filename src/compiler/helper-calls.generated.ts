@@ -2,9 +2,9 @@
 // Helpers: src/dsl/helpers/table.ts; documentation and parameters: Debian linux-libc-dev 6.1 /usr/include/linux/bpf.h;
 // argument kinds: verifier/tables/helpers.generated.ts (the kernel's bpf_func_proto).
 
-/** An argument: an integer of that type, a buffer and its size (read or written), the context, a map, a string literal, a kernel struct pointer. */
+/** An argument: an integer of that type, a buffer and its size (read or written; fixed: a size the kernel fixes, not passed), the context, a map, a string literal, a kernel struct pointer. */
 export type HelperArg =
-  | { readonly int: string } | { readonly mem: 'read' | 'write' } | { readonly ctx: true }
+  | { readonly int: string } | { readonly mem: 'read' | 'write'; readonly fixed?: number } | { readonly ctx: true }
   | { readonly map: string } | { readonly str: true } | { readonly kernel: string };
 /** A helper the language declares: its C name (without bpf_), id, arguments and result. */
 export interface HelperCall { readonly helper: string; readonly id: number; readonly args: readonly HelperArg[]; readonly ret: string }
@@ -77,6 +77,8 @@ export const HELPER_CALLS: Readonly<Record<string, HelperCall>> = {
   sysctlGetCurrentValue: { helper: 'sysctl_get_current_value', id: 102, args: [{ ctx: true }, { mem: 'write' }], ret: 's64' },
   sysctlGetNewValue: { helper: 'sysctl_get_new_value', id: 103, args: [{ ctx: true }, { mem: 'write' }], ret: 's64' },
   sysctlSetNewValue: { helper: 'sysctl_set_new_value', id: 104, args: [{ ctx: true }, { mem: 'read' }], ret: 's64' },
+  strtol: { helper: 'strtol', id: 105, args: [{ mem: 'read' }, { int: 'u64' }, { mem: 'write', fixed: 8 }], ret: 's64' },
+  strtoul: { helper: 'strtoul', id: 106, args: [{ mem: 'read' }, { int: 'u64' }, { mem: 'write', fixed: 8 }], ret: 's64' },
   sendSignal: { helper: 'send_signal', id: 109, args: [{ int: 'u32' }], ret: 's64' },
   probeReadUser: { helper: 'probe_read_user', id: 112, args: [{ mem: 'write' }, { int: 'u64' }], ret: 's64' },
   probeReadKernel: { helper: 'probe_read_kernel', id: 113, args: [{ mem: 'write' }, { int: 'u64' }], ret: 's64' },
@@ -107,6 +109,7 @@ export const HELPER_CALLS: Readonly<Record<string, HelperCall>> = {
   bprmOptsSet: { helper: 'bprm_opts_set', id: 159, args: [{ kernel: 'linux_binprm' }, { int: 'u64' }], ret: 's64' },
   ktimeGetCoarseNs: { helper: 'ktime_get_coarse_ns', id: 160, args: [], ret: 'u64' },
   imaInodeHash: { helper: 'ima_inode_hash', id: 161, args: [{ kernel: 'inode' }, { mem: 'write' }], ret: 's64' },
+  checkMtu: { helper: 'check_mtu', id: 163, args: [{ ctx: true }, { int: 'u32' }, { mem: 'write', fixed: 4 }, { int: 's32' }, { int: 'u64' }], ret: 's64' },
   snprintf: { helper: 'snprintf', id: 165, args: [{ mem: 'write' }, { str: true }, { mem: 'read' }], ret: 's64' },
   sysBpf: { helper: 'sys_bpf', id: 166, args: [{ int: 'u32' }, { mem: 'read' }], ret: 's64' },
   btfFindByNameKind: { helper: 'btf_find_by_name_kind', id: 167, args: [{ mem: 'read' }, { int: 'u32' }, { int: 's32' }], ret: 's64' },
@@ -114,7 +117,10 @@ export const HELPER_CALLS: Readonly<Record<string, HelperCall>> = {
   getFuncIp: { helper: 'get_func_ip', id: 173, args: [{ ctx: true }], ret: 'u64' },
   getAttachCookie: { helper: 'get_attach_cookie', id: 174, args: [{ ctx: true }], ret: 'u64' },
   traceVprintk: { helper: 'trace_vprintk', id: 177, args: [{ mem: 'read' }, { mem: 'read' }], ret: 's64' },
+  kallsymsLookupName: { helper: 'kallsyms_lookup_name', id: 179, args: [{ mem: 'write' }, { int: 's32' }, { mem: 'write', fixed: 8 }], ret: 's64' },
   strncmp: { helper: 'strncmp', id: 182, args: [{ mem: 'read' }, { str: true }], ret: 's64' },
+  getFuncArg: { helper: 'get_func_arg', id: 183, args: [{ ctx: true }, { int: 'u32' }, { mem: 'write', fixed: 8 }], ret: 's64' },
+  getFuncRet: { helper: 'get_func_ret', id: 184, args: [{ ctx: true }, { mem: 'write', fixed: 8 }], ret: 's64' },
   getFuncArgCnt: { helper: 'get_func_arg_cnt', id: 185, args: [{ ctx: true }], ret: 's64' },
   getRetval: { helper: 'get_retval', id: 186, args: [], ret: 's32' },
   setRetval: { helper: 'set_retval', id: 187, args: [{ int: 's32' }], ret: 's32' },
@@ -123,6 +129,10 @@ export const HELPER_CALLS: Readonly<Record<string, HelperCall>> = {
   copyFromUserTask: { helper: 'copy_from_user_task', id: 191, args: [{ mem: 'write' }, { int: 'u64' }, { kernel: 'task_struct' }, { int: 'u64' }], ret: 's64' },
   skbSetTstamp: { helper: 'skb_set_tstamp', id: 192, args: [{ ctx: true }, { int: 'u64' }, { int: 'u32' }], ret: 's64' },
   imaFileHash: { helper: 'ima_file_hash', id: 193, args: [{ kernel: 'file' }, { mem: 'write' }], ret: 's64' },
+  tcpRawGenSyncookieIpv4: { helper: 'tcp_raw_gen_syncookie_ipv4', id: 204, args: [{ mem: 'read', fixed: 20 }, { mem: 'write' }], ret: 's64' },
+  tcpRawGenSyncookieIpv6: { helper: 'tcp_raw_gen_syncookie_ipv6', id: 205, args: [{ mem: 'read', fixed: 40 }, { mem: 'write' }], ret: 's64' },
+  tcpRawCheckSyncookieIpv4: { helper: 'tcp_raw_check_syncookie_ipv4', id: 206, args: [{ mem: 'read', fixed: 20 }, { mem: 'read', fixed: 20 }], ret: 's64' },
+  tcpRawCheckSyncookieIpv6: { helper: 'tcp_raw_check_syncookie_ipv6', id: 207, args: [{ mem: 'read', fixed: 40 }, { mem: 'read', fixed: 20 }], ret: 's64' },
   ktimeGetTaiNs: { helper: 'ktime_get_tai_ns', id: 208, args: [], ret: 'u64' },
 };
 
@@ -166,8 +176,6 @@ export const UNDECLARED_HELPERS: Readonly<Record<string, string>> = {
   get_listener_sock: "sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON",
   skc_lookup_tcp: "it returns RET_PTR_TO_SOCK_COMMON_OR_NULL",
   tcp_check_syncookie: "sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON",
-  strtol: "res (long *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED",
-  strtoul: "res (unsigned long *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED",
   sk_storage_get: "the kernel table has no prototype",
   sk_storage_delete: "the kernel table has no prototype",
   tcp_gen_syncookie: "sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON",
@@ -194,7 +202,6 @@ export const UNDECLARED_HELPERS: Readonly<Record<string, string>> = {
   task_storage_delete: "map is a map of a type the language does not declare",
   get_current_task_btf: "it returns RET_PTR_TO_BTF_ID_TRUSTED",
   sock_from_file: "it returns RET_PTR_TO_BTF_ID_OR_NULL",
-  check_mtu: "mtu_len (u32 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED",
   for_each_map_elem: "map is a map of a type the language does not declare",
   timer_init: "timer (struct bpf_timer *) is ARG_PTR_TO_TIMER",
   timer_set_callback: "timer (struct bpf_timer *) is ARG_PTR_TO_TIMER",
@@ -203,11 +210,8 @@ export const UNDECLARED_HELPERS: Readonly<Record<string, string>> = {
   task_pt_regs: "it returns RET_PTR_TO_BTF_ID",
   get_branch_snapshot: "the header's prototype has 3 parameters, the kernel's 2",
   skc_to_unix_sock: "sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON",
-  kallsyms_lookup_name: "res (u64 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED",
   find_vma: "callback_fn (void *) is ARG_PTR_TO_FUNC",
   loop: "callback_fn (void *) is ARG_PTR_TO_FUNC",
-  get_func_arg: "value (u64 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED",
-  get_func_ret: "value (u64 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED",
   xdp_get_buff_len: "its prototypes differ by program type",
   kptr_xchg: "map_value (void *) is ARG_KPTR_XCHG_DEST",
   map_lookup_percpu_elem: "map is a map of a type the language does not declare",
@@ -219,10 +223,6 @@ export const UNDECLARED_HELPERS: Readonly<Record<string, string>> = {
   dynptr_read: "src (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY",
   dynptr_write: "dst (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY",
   dynptr_data: "ptr (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY",
-  tcp_raw_gen_syncookie_ipv4: "iph (struct iphdr *) is ARG_PTR_TO_FIXED_SIZE_MEM",
-  tcp_raw_gen_syncookie_ipv6: "iph (struct ipv6hdr *) is ARG_PTR_TO_FIXED_SIZE_MEM",
-  tcp_raw_check_syncookie_ipv4: "iph (struct iphdr *) is ARG_PTR_TO_FIXED_SIZE_MEM",
-  tcp_raw_check_syncookie_ipv6: "iph (struct ipv6hdr *) is ARG_PTR_TO_FIXED_SIZE_MEM",
   user_ringbuf_drain: "map is a map of a type the language does not declare",
   cgrp_storage_get: "not documented in the header",
   cgrp_storage_delete: "not documented in the header",

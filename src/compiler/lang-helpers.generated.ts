@@ -41,8 +41,6 @@
 //   bpf_get_listener_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_skc_lookup_tcp: it returns RET_PTR_TO_SOCK_COMMON_OR_NULL
 //   bpf_tcp_check_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_strtol: res (long *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED
-//   bpf_strtoul: res (unsigned long *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED
 //   bpf_sk_storage_get: the kernel table has no prototype
 //   bpf_sk_storage_delete: the kernel table has no prototype
 //   bpf_tcp_gen_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
@@ -69,7 +67,6 @@
 //   bpf_task_storage_delete: map is a map of a type the language does not declare
 //   bpf_get_current_task_btf: it returns RET_PTR_TO_BTF_ID_TRUSTED
 //   bpf_sock_from_file: it returns RET_PTR_TO_BTF_ID_OR_NULL
-//   bpf_check_mtu: mtu_len (u32 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE | MEM_ALIGNED
 //   bpf_for_each_map_elem: map is a map of a type the language does not declare
 //   bpf_timer_init: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
 //   bpf_timer_set_callback: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
@@ -78,11 +75,8 @@
 //   bpf_task_pt_regs: it returns RET_PTR_TO_BTF_ID
 //   bpf_get_branch_snapshot: the header's prototype has 3 parameters, the kernel's 2
 //   bpf_skc_to_unix_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_kallsyms_lookup_name: res (u64 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED
 //   bpf_find_vma: callback_fn (void *) is ARG_PTR_TO_FUNC
 //   bpf_loop: callback_fn (void *) is ARG_PTR_TO_FUNC
-//   bpf_get_func_arg: value (u64 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED
-//   bpf_get_func_ret: value (u64 *) is ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_WRITE | MEM_ALIGNED
 //   bpf_xdp_get_buff_len: its prototypes differ by program type
 //   bpf_kptr_xchg: map_value (void *) is ARG_KPTR_XCHG_DEST
 //   bpf_map_lookup_percpu_elem: map is a map of a type the language does not declare
@@ -94,10 +88,6 @@
 //   bpf_dynptr_read: src (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
 //   bpf_dynptr_write: dst (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
 //   bpf_dynptr_data: ptr (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
-//   bpf_tcp_raw_gen_syncookie_ipv4: iph (struct iphdr *) is ARG_PTR_TO_FIXED_SIZE_MEM
-//   bpf_tcp_raw_gen_syncookie_ipv6: iph (struct ipv6hdr *) is ARG_PTR_TO_FIXED_SIZE_MEM
-//   bpf_tcp_raw_check_syncookie_ipv4: iph (struct iphdr *) is ARG_PTR_TO_FIXED_SIZE_MEM
-//   bpf_tcp_raw_check_syncookie_ipv6: iph (struct ipv6hdr *) is ARG_PTR_TO_FIXED_SIZE_MEM
 //   bpf_user_ringbuf_drain: map is a map of a type the language does not declare
 //   bpf_cgrp_storage_get: not documented in the header
 //   bpf_cgrp_storage_delete: not documented in the header
@@ -1876,6 +1866,65 @@ export function sysctlGetNewValue(ctx: object, buf: object): s64 { return compil
 export function sysctlSetNewValue(ctx: object, buf: object): s64 { return compiled(); }
 
 /**
+ * `long bpf_strtol(const char *buf, size_t buf_len, u64 flags, long *res)` (helper 105)
+ *
+ * Convert the initial part of the string from buffer *buf* of
+ * size *buf_len* to a long integer according to the given base
+ * and save the result in *res*.
+ *
+ * The string may begin with an arbitrary amount of white space
+ * (as determined by **isspace**\ (3)) followed by a single
+ * optional '**-**' sign.
+ *
+ * Five least significant bits of *flags* encode base, other bits
+ * are currently unused.
+ *
+ * Base must be either 8, 10, 16 or 0 to detect it automatically
+ * similar to user space **strtol**\ (3).
+ *
+ * @param buf a struct or array (`const char *buf, size_t buf_len`: its address and its size)
+ * @param flags `u64`
+ * @param res a struct or array of 8 bytes (`long *res`: its address), written
+ * @returns Number of characters consumed on success. Must be positive but
+ * no more than *buf_len*.
+ *
+ * **-EINVAL** if no valid digits were found or unsupported base
+ * was provided.
+ *
+ * **-ERANGE** if resulting value was out of range.
+ */
+export function strtol(buf: object, flags: u64, res: object): s64 { return compiled(); }
+
+/**
+ * `long bpf_strtoul(const char *buf, size_t buf_len, u64 flags, unsigned long *res)` (helper 106)
+ *
+ * Convert the initial part of the string from buffer *buf* of
+ * size *buf_len* to an unsigned long integer according to the
+ * given base and save the result in *res*.
+ *
+ * The string may begin with an arbitrary amount of white space
+ * (as determined by **isspace**\ (3)).
+ *
+ * Five least significant bits of *flags* encode base, other bits
+ * are currently unused.
+ *
+ * Base must be either 8, 10, 16 or 0 to detect it automatically
+ * similar to user space **strtoul**\ (3).
+ *
+ * @param buf a struct or array (`const char *buf, size_t buf_len`: its address and its size)
+ * @param flags `u64`
+ * @param res a struct or array of 8 bytes (`unsigned long *res`: its address), written
+ * @returns Number of characters consumed on success. Must be positive but
+ * no more than *buf_len*.
+ *
+ * **-EINVAL** if no valid digits were found or unsupported base
+ * was provided.
+ *
+ * **-ERANGE** if resulting value was out of range.
+ */
+export function strtoul(buf: object, flags: u64, res: object): s64 { return compiled(); }
+
+/**
  * `long bpf_send_signal(u32 sig)` (helper 109)
  *
  * Send signal *sig* to the process of the current task.
@@ -2574,6 +2623,80 @@ export function ktimeGetCoarseNs(): u64 { return compiled(); }
 export function imaInodeHash(inode: Kernel<'inode', number>, dst: object): s64 { return compiled(); }
 
 /**
+ * `long bpf_check_mtu(void *ctx, u32 ifindex, u32 *mtu_len, s32 len_diff, u64 flags)` (helper 163)
+ *
+ * Check packet size against exceeding MTU of net device (based
+ * on *ifindex*).  This helper will likely be used in combination
+ * with helpers that adjust/change the packet size.
+ *
+ * The argument *len_diff* can be used for querying with a planned
+ * size change. This allows to check MTU prior to changing packet
+ * ctx. Providing a *len_diff* adjustment that is larger than the
+ * actual packet size (resulting in negative packet size) will in
+ * principle not exceed the MTU, which is why it is not considered
+ * a failure.  Other BPF helpers are needed for performing the
+ * planned size change; therefore the responsibility for catching
+ * a negative packet size belongs in those helpers.
+ *
+ * Specifying *ifindex* zero means the MTU check is performed
+ * against the current net device.  This is practical if this isn't
+ * used prior to redirect.
+ *
+ * On input *mtu_len* must be a valid pointer, else verifier will
+ * reject BPF program.  If the value *mtu_len* is initialized to
+ * zero then the ctx packet size is use.  When value *mtu_len* is
+ * provided as input this specify the L3 length that the MTU check
+ * is done against. Remember XDP and TC length operate at L2, but
+ * this value is L3 as this correlate to MTU and IP-header tot_len
+ * values which are L3 (similar behavior as bpf_fib_lookup).
+ *
+ * The Linux kernel route table can configure MTUs on a more
+ * specific per route level, which is not provided by this helper.
+ * For route level MTU checks use the **bpf_fib_lookup**\ ()
+ * helper.
+ *
+ * *ctx* is either **struct xdp_md** for XDP programs or
+ * **struct sk_buff** for tc cls_act programs.
+ *
+ * The *flags* argument can be a combination of one or more of the
+ * following values:
+ *
+ * **BPF_MTU_CHK_SEGS**
+ * 	This flag will only works for *ctx* **struct sk_buff**.
+ * 	If packet context contains extra packet segment buffers
+ * 	(often knows as GSO skb), then MTU check is harder to
+ * 	check at this point, because in transmit path it is
+ * 	possible for the skb packet to get re-segmented
+ * 	(depending on net device features).  This could still be
+ * 	a MTU violation, so this flag enables performing MTU
+ * 	check against segments, with a different violation
+ * 	return code to tell it apart. Check cannot use len_diff.
+ *
+ * On return *mtu_len* pointer contains the MTU value of the net
+ * device.  Remember the net device configured MTU is the L3 size,
+ * which is returned here and XDP and TC length operate at L2.
+ * Helper take this into account for you, but remember when using
+ * MTU value in your BPF-code.
+ *
+ * @param ctx the program's context parameter (`void *`)
+ * @param ifindex `u32`
+ * @param mtuLen a struct or array of 4 bytes (`u32 *mtu_len`: its address), written
+ * @param lenDiff `s32`
+ * @param flags `u64`
+ * @returns * 0 on success, and populate MTU value in *mtu_len* pointer.
+ *
+ * * < 0 if any input argument is invalid (*mtu_len* not updated)
+ *
+ * MTU violations return positive values, but also populate MTU
+ * value in *mtu_len* pointer, as this can be needed for
+ * implementing PMTU handing:
+ *
+ * * **BPF_MTU_CHK_RET_FRAG_NEEDED**
+ * * **BPF_MTU_CHK_RET_SEGS_TOOBIG**
+ */
+export function checkMtu(ctx: object, ifindex: u32, mtuLen: object, lenDiff: s32, flags: u64): s64 { return compiled(); }
+
+/**
  * `long bpf_snprintf(char *str, u32 str_size, const char *fmt, u64 *data, u32 data_len)` (helper 165)
  *
  * Outputs a string into the **str** buffer of size **str_size**
@@ -2685,6 +2808,27 @@ export function getAttachCookie(ctx: object): u64 { return compiled(); }
 export function traceVprintk(fmt: object, data: object): s64 { return compiled(); }
 
 /**
+ * `long bpf_kallsyms_lookup_name(const char *name, int name_sz, int flags, u64 *res)` (helper 179)
+ *
+ * Get the address of a kernel symbol, returned in *res*. *res* is
+ * set to 0 if the symbol is not found.
+ *
+ * @param name a struct or array (`const char *name, int name_sz`: its address and its size), written
+ * @param flags `int`
+ * @param res a struct or array of 8 bytes (`u64 *res`: its address), written
+ * @returns On success, zero. On error, a negative value.
+ *
+ * **-EINVAL** if *flags* is not zero.
+ *
+ * **-EINVAL** if string *name* is not the same size as *name_sz*.
+ *
+ * **-ENOENT** if symbol is not found.
+ *
+ * **-EPERM** if caller does not have permission to obtain kernel address.
+ */
+export function kallsymsLookupName(name: object, flags: s32, res: object): s64 { return compiled(); }
+
+/**
  * `long bpf_strncmp(const char *s1, u32 s1_sz, const char *s2)` (helper 182)
  *
  * Do strncmp() between **s1** and **s2**. **s1** doesn't need
@@ -2698,6 +2842,33 @@ export function traceVprintk(fmt: object, data: object): s64 { return compiled()
  * less than, to match, or be greater than **s2**.
  */
 export function strncmp(s1: object, s2: string): s64 { return compiled(); }
+
+/**
+ * `long bpf_get_func_arg(void *ctx, u32 n, u64 *value)` (helper 183)
+ *
+ * Get **n**-th argument register (zero based) of the traced function (for tracing programs)
+ * returned in **value**.
+ *
+ * @param ctx the program's context parameter (`void *`)
+ * @param n `u32`
+ * @param value a struct or array of 8 bytes (`u64 *value`: its address), written
+ * @returns 0 on success.
+ * **-EINVAL** if n >= argument register count of traced function.
+ */
+export function getFuncArg(ctx: object, n: u32, value: object): s64 { return compiled(); }
+
+/**
+ * `long bpf_get_func_ret(void *ctx, u64 *value)` (helper 184)
+ *
+ * Get return value of the traced function (for tracing programs)
+ * in **value**.
+ *
+ * @param ctx the program's context parameter (`void *`)
+ * @param value a struct or array of 8 bytes (`u64 *value`: its address), written
+ * @returns 0 on success.
+ * **-EOPNOTSUPP** for tracing programs other than BPF_TRACE_FEXIT or BPF_MODIFY_RETURN.
+ */
+export function getFuncRet(ctx: object, value: object): s64 { return compiled(); }
 
 /**
  * `long bpf_get_func_arg_cnt(void *ctx)` (helper 185)
@@ -2838,6 +3009,100 @@ export function skbSetTstamp(skb: object, tstamp: u64, tstampType: u32): s64 { r
  * invalid arguments are passed.
  */
 export function imaFileHash(file: Kernel<'file', number>, dst: object): s64 { return compiled(); }
+
+/**
+ * `s64 bpf_tcp_raw_gen_syncookie_ipv4(struct iphdr *iph, struct tcphdr *th, u32 th_len)` (helper 204)
+ *
+ * Try to issue a SYN cookie for the packet with corresponding
+ * IPv4/TCP headers, *iph* and *th*, without depending on a
+ * listening socket.
+ *
+ * *iph* points to the IPv4 header.
+ *
+ * *th* points to the start of the TCP header, while *th_len*
+ * contains the length of the TCP header (at least
+ * **sizeof**\ (**struct tcphdr**)).
+ *
+ * @param iph a struct or array of 20 bytes (`struct iphdr *iph`: its address)
+ * @param th a struct or array (`struct tcphdr *th, u32 th_len`: its address and its size), written
+ * @returns On success, lower 32 bits hold the generated SYN cookie in
+ * followed by 16 bits which hold the MSS value for that cookie,
+ * and the top 16 bits are unused.
+ *
+ * On failure, the returned value is one of the following:
+ *
+ * **-EINVAL** if *th_len* is invalid.
+ */
+export function tcpRawGenSyncookieIpv4(iph: object, th: object): s64 { return compiled(); }
+
+/**
+ * `s64 bpf_tcp_raw_gen_syncookie_ipv6(struct ipv6hdr *iph, struct tcphdr *th, u32 th_len)` (helper 205)
+ *
+ * Try to issue a SYN cookie for the packet with corresponding
+ * IPv6/TCP headers, *iph* and *th*, without depending on a
+ * listening socket.
+ *
+ * *iph* points to the IPv6 header.
+ *
+ * *th* points to the start of the TCP header, while *th_len*
+ * contains the length of the TCP header (at least
+ * **sizeof**\ (**struct tcphdr**)).
+ *
+ * @param iph a struct or array of 40 bytes (`struct ipv6hdr *iph`: its address)
+ * @param th a struct or array (`struct tcphdr *th, u32 th_len`: its address and its size), written
+ * @returns On success, lower 32 bits hold the generated SYN cookie in
+ * followed by 16 bits which hold the MSS value for that cookie,
+ * and the top 16 bits are unused.
+ *
+ * On failure, the returned value is one of the following:
+ *
+ * **-EINVAL** if *th_len* is invalid.
+ *
+ * **-EPROTONOSUPPORT** if CONFIG_IPV6 is not builtin.
+ */
+export function tcpRawGenSyncookieIpv6(iph: object, th: object): s64 { return compiled(); }
+
+/**
+ * `long bpf_tcp_raw_check_syncookie_ipv4(struct iphdr *iph, struct tcphdr *th)` (helper 206)
+ *
+ * Check whether *iph* and *th* contain a valid SYN cookie ACK
+ * without depending on a listening socket.
+ *
+ * *iph* points to the IPv4 header.
+ *
+ * *th* points to the TCP header.
+ *
+ * @param iph a struct or array of 20 bytes (`struct iphdr *iph`: its address)
+ * @param th a struct or array of 20 bytes (`struct tcphdr *th`: its address)
+ * @returns 0 if *iph* and *th* are a valid SYN cookie ACK.
+ *
+ * On failure, the returned value is one of the following:
+ *
+ * **-EACCES** if the SYN cookie is not valid.
+ */
+export function tcpRawCheckSyncookieIpv4(iph: object, th: object): s64 { return compiled(); }
+
+/**
+ * `long bpf_tcp_raw_check_syncookie_ipv6(struct ipv6hdr *iph, struct tcphdr *th)` (helper 207)
+ *
+ * Check whether *iph* and *th* contain a valid SYN cookie ACK
+ * without depending on a listening socket.
+ *
+ * *iph* points to the IPv6 header.
+ *
+ * *th* points to the TCP header.
+ *
+ * @param iph a struct or array of 40 bytes (`struct ipv6hdr *iph`: its address)
+ * @param th a struct or array of 20 bytes (`struct tcphdr *th`: its address)
+ * @returns 0 if *iph* and *th* are a valid SYN cookie ACK.
+ *
+ * On failure, the returned value is one of the following:
+ *
+ * **-EACCES** if the SYN cookie is not valid.
+ *
+ * **-EPROTONOSUPPORT** if CONFIG_IPV6 is not builtin.
+ */
+export function tcpRawCheckSyncookieIpv6(iph: object, th: object): s64 { return compiled(); }
 
 /**
  * `u64 bpf_ktime_get_tai_ns(void)` (helper 208)

@@ -60,13 +60,19 @@ function argument(L: Lowering, name: string, k: HelperArg, a: TS.Expression, i: 
   const what = `argument ${i + 1} of ${name}`;
   if ('int' in k) return [L.operand(L.convert(L.intVal(L.expr(a), a), INT_TYPES[k.int]!, a))];
   if ('mem' in k) {
+    let p: Operand, size: number;
     if (k.mem === 'write') {
       const m = memArg(L, a, what);
-      return [{ reg: m.p }, { imm: BigInt(m.size) }];
+      p = { reg: m.p }; size = m.size;
+    } else {
+      const v = asMemory(L, L.expr(a), a);
+      if (v.k !== 'mem') return L.fail(a, `${what} is a struct or array (its size is the argument's)`);
+      p = { reg: address(L, v) }; size = v.ty.size;
     }
-    const v = asMemory(L, L.expr(a), a);
-    if (v.k !== 'mem') return L.fail(a, `${what} is a struct or array (its size is the argument's)`);
-    return [{ reg: address(L, v) }, { imm: BigInt(v.ty.size) }];
+    // A size the kernel fixes is checked here, not passed.
+    if (k.fixed === undefined) return [p, { imm: BigInt(size) }];
+    if (size !== k.fixed) L.fail(a, `${what} is ${k.fixed} bytes (${size} given)`);
+    return [p];
   }
   if ('ctx' in k) {
     if (!isContext(L, L.expr(a))) L.fail(a, `${what} is the program's context parameter`);
