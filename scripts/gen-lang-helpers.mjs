@@ -59,12 +59,15 @@ function scalarOf(type) {
  * argument), { ctx }, { map }, { str } (a string literal), { kernel } (a BTF pointer to a kernel struct).
  */
 function classify(name, kinds, params, sizes = {}) {
-  if (kinds.length !== params.length) return `the header's prototype has ${params.length} parameters, the kernel's ${kinds.length}`;
+  // A trailing integer the kernel's prototype leaves unchecked (ARG_DONTCARE) is still passed.
+  const unchecked = params.slice(kinds.length).every((p) => !cParam(p).type.includes('*'));
+  if (kinds.length > params.length || !unchecked) return `the header's prototype has ${params.length} parameters, the kernel's ${kinds.length}`;
+  kinds = [...kinds, ...params.slice(kinds.length).map(() => 'ARG_DONTCARE')];
   const args = [];
   for (let i = 0; i < kinds.length; i++) {
     const k = kinds[i];
     const p = cParam(params[i]);
-    if (k === 'ARG_ANYTHING' || k === 'ARG_SCALAR') {
+    if (k === 'ARG_ANYTHING' || k === 'ARG_SCALAR' || k === 'ARG_DONTCARE') {
       const t = scalarOf(p.type);
       if (t === undefined) return `${p.name} is a ${p.type}`;
       args.push({ name: p.name, c: p.type, int: t });
@@ -75,7 +78,7 @@ function classify(name, kinds, params, sizes = {}) {
     } else if (/^ARG_PTR_TO_FIXED_SIZE_MEM( \||$)/.test(k) && sizes[i] > 0) {
       // A pointer to memory of a size the kernel fixes (an output integer, a header): a struct or array of that size.
       args.push({ name: p.name, c: params[i], mem: true, fixed: sizes[i], write: /MEM_WRITE|MEM_UNINIT/.test(k) });
-    } else if (k === 'ARG_PTR_TO_CTX') {
+    } else if (k === 'ARG_PTR_TO_CTX' || k === 'ARG_PTR_TO_CTX_OR_NULL') {
       args.push({ name: p.name, c: p.type, ctx: true });
     } else if (k === 'ARG_CONST_MAP_PTR') {
       const t = MAP_TYPES[name];
