@@ -19,6 +19,7 @@ import { CompileError, compileSource, typeCheck } from '../src/compiler/index.js
 import { HELPER_CALLS } from '../src/compiler/helper-calls.generated.js';
 import { buildProgramFile } from '../src/index.js';
 import { HELPER_TABLE } from '../verifier/index.js';
+import { langCoreDir } from './support/lang-core.js';
 import { runArgsProgram } from './support/lang-kernel.js';
 import { requireReferences, requireRoot, run } from './support/references.js';
 
@@ -243,6 +244,39 @@ export const prog = socketFilter((pkt) => {
     expect(got).toEqual([10, 16, 8].map((b) => (5n << 32n) | BigInt.asUintN(32, BigInt(Number.parseInt('-1234x', b)))));
     const wrong = src.replace('zero<Arr<s64, 1>>()', 'zero<Arr<u32, 1>>()').replace('type u64 }', 'type u64, type u32 }');
     expect(compileError(wrong).message).toMatch(/^prog\.ts:10:\d+: error: argument 3 of strtol is 8 bytes \(4 given\)/);
+  });
+});
+
+describe('a kernel struct argument (a BTF pointer: tpBtf)', () => {
+  const work = langCoreDir('tsbpf-lang-helpers-btf-', ['task_struct']);
+  afterAll(() => work.remove());
+  const src = (call: string): string => `import { arrayMap, dPath, getTaskStack, tpBtf, zero, type Arr, type char, type s32, type s64, type u64 } from 'tsbpf/lang';
+import type { task_struct } from './vmlinux.js';
+export const out = arrayMap<s64>({ maxEntries: 2 });
+export const exec = tpBtf('sched_process_exec', (p: task_struct, oldPid: s32) => {
+  const stack = zero<Arr<u64, 4>>();
+  const path = zero<Arr<char, 64>>();
+  ${call}
+  return 0;
+});
+`;
+  it('a struct of another name is a compile error at the argument', () => {
+    try { work.compile(work.moduleFile('wrong', src('dPath(p, path);'))); } catch (e) {
+      expect((e as Error).message).toMatch(/wrong\.ts:7:\d+: error: argument 1 of dPath is a struct path, not struct task_struct/);
+      return;
+    }
+    throw new Error('compiled');
+  });
+  it.skipIf(!requireRoot())("getTaskStack(p, stack, 0) of the exec'ing task: its kernel stack, 4 frames of 8 bytes", () => {
+    const c = loadObject(work.compile(work.moduleFile('stack', src('out.update(0, getTaskStack(p, stack, 0));\n  out.update(1, stack[0] as s64);'))), { name: 'task_stack' });
+    const prog = c.programs.get('exec')!;
+    const link = attachProgram(prog, attachOptionsForSection(prog.section, {}));
+    try { expect(spawnSync('/bin/true').status).toBe(0); } finally { link.close(); }
+    const at = (k: number): bigint => { const b = Buffer.alloc(4); b.writeUInt32LE(k); return Buffer.from(c.maps.get('out')!.lookup(b)!).readBigUInt64LE(0); };
+    try {
+      expect(at(0)).toBe(32n);
+      expect(at(1) >= 0xffff800000000000n).toBe(true);
+    } finally { c.close(); }
   });
 });
 
