@@ -7,12 +7,15 @@
 //
 // Usage: node scripts/gen-helpers.mjs --header PATH --source "WHERE THE HEADER CAME FROM"
 //   [--kernel-version 6.18] [--out src/dsl/helpers/table.ts]
+// With --lang-out DIR it writes the language's helpers instead (scripts/gen-lang-helpers.mjs):
+//   node scripts/gen-helpers.mjs --header /usr/include/linux/bpf.h --source TEXT --lang-out src/compiler
 // The table committed was made from libbpf/libbpf@f7081a6 include/uapi/linux/bpf.h (kernel
 // checkpoint 9a3a07d, newer than v6.18; helpers are frozen since 6.2) checked against Linux 6.18's BTF.
 
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { writeLangHelpers } from './gen-lang-helpers.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     'kernel-version': { type: 'string' },
     vmlinux: { type: 'string', default: '/sys/kernel/btf/vmlinux' },
     out: { type: 'string', default: 'src/dsl/helpers/table.ts' },
+    'lang-out': { type: 'string' },
   },
 });
 if (values.header === undefined || values.source === undefined) {
@@ -29,19 +33,45 @@ if (values.header === undefined || values.source === undefined) {
 }
 const text = readFileSync(values.header, 'utf8');
 
+/**
+ * The doc comment's prototypes (` * RET bpf_NAME(ARGS)`), the first of each name: return type,
+ * parameters, and the Description and Return text under it. Shared with the language's helpers.
+ */
+export function prototypes(header) {
+  const out = new Map();
+  const lines = header.split('\n');
+  const proto = /^ \* ([A-Za-z_][\w ]*?\**)\s*bpf_(\w+)\(([^)]*)\)\s*$/;
+  for (let i = 0; i < lines.length; i++) {
+    const m = proto.exec(lines[i]);
+    if (m === null || out.has(m[2])) continue;
+    const params = m[3].trim() === 'void' || m[3].trim() === '' ? [] : m[3].split(',').map((p) => p.trim());
+    // The doc: lines up to the next prototype or the comment's end; sections by their tab-indented titles.
+    const doc = { Description: [], Return: [] };
+    let section;
+    for (let j = i + 1; j < lines.length && !proto.test(lines[j]) && !/^\s*\*\//.test(lines[j]); j++) {
+      const t = /^ \* ?\t(\w+)\s*$/.exec(lines[j]);
+      if (t !== null) { section = doc[t[1]]; continue; }
+      if (section !== undefined) section.push(lines[j].replace(/^ \* ?(\t\t)?/, '').replace(/^ \*$/, ''));
+    }
+    const tidy = (ls) => ls.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+    out.set(m[2], { ret: m[1].trim(), params, description: tidy(doc.Description), returns: tidy(doc.Return) });
+  }
+  return out;
+}
+
+if (values['lang-out'] !== undefined) {
+  const written = writeLangHelpers({ protos: prototypes(text), source: values.source, outDir: values['lang-out'] });
+  console.log(`${values['lang-out']}: ${written.declared} helpers declared, ${written.undeclared} not`);
+  process.exit(0);
+}
+
 // Ids from the mapper: FN(name, id, ##ctx).
 const ids = new Map();
 for (const m of text.matchAll(/^\s*FN\((\w+),\s*(\d+),/gm)) ids.set(m[1], Number(m[2]));
 if (ids.size === 0) throw new Error('no FN(name, id, …) entries: the header predates numbered ___BPF_FUNC_MAPPER');
 
 // Prototypes from the doc comment.
-const protos = new Map();
-for (const m of text.matchAll(/^ \* ([A-Za-z_][\w ]*?\**)\s*bpf_(\w+)\(([^)]*)\)\s*$/gm)) {
-  const name = m[2];
-  if (!ids.has(name) || protos.has(name)) continue;
-  const params = m[3].trim() === 'void' || m[3].trim() === '' ? [] : m[3].split(',').map((p) => p.trim());
-  protos.set(name, { ret: m[1].trim(), params });
-}
+const protos = new Map([...prototypes(text)].filter(([name]) => ids.has(name)));
 
 /** Kind of a C parameter as the DSL passes it. */
 function argKind(param) {

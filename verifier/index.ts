@@ -15,4 +15,5 @@ export { isGplCompatible } from './gpl-license.js';
 export { type MapInfo, MapType } from './model/map-info.js';
 export type * from './tables/types.js';
 export { helperPrototype } from './tables/helpers.js';
+export { HELPER_TABLE, type HelperTableEntry } from './tables/helpers.generated.js';
 export { ctxTable } from './tables/ctx.js';

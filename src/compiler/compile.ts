@@ -61,6 +61,8 @@ function checkSetup(ts: typeof TS, file: string): { options: TS.CompilerOptions;
     noLib: true, types: [], skipLibCheck: true, paths: { 'tsbpf/lang': [lang] }, allowUnreachableCode: true,
   };
   const host = ts.createCompilerHost(options);
+  // The helpers' documentation (lang-helpers.generated.ts) is for editors: not parsed for a check.
+  if (ts.JSDocParsingMode !== undefined) host.jsDocParsingMode = ts.JSDocParsingMode.ParseForTypeErrors;
   const libPath = join(dirname(lang), MINIMAL_LIB_NAME);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, lv, onError, create) => (resolve(name) === libPath ? ts.createSourceFile(name, MINIMAL_LIB, lv) : getSourceFile(name, lv, onError, create));

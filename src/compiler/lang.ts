@@ -272,33 +272,15 @@ export const TC_ACT_OK = 0;
 export const TC_ACT_SHOT = 2;
 
 // ---- helpers (each a kernel helper call; named parameters in their documentation) ---------
+// Every helper the language can type is generated (scripts/gen-helpers.mjs) from the UAPI
+// header's documentation: `getCurrentComm(e.comm)`, `ktimeGetNs()`, `probeReadKernelStr(buf, p)` …
+export * from './lang-helpers.generated.js';
 
-/** bpf_get_current_pid_tgid: the thread group id (the process id) << 32 | the thread id. */
-export function getCurrentPidTgid(): u64 { return compiled(); }
-/** bpf_get_current_uid_gid: gid << 32 | uid. */
-export function getCurrentUidGid(): u64 { return compiled(); }
-/** bpf_ktime_get_ns: nanoseconds since boot (CLOCK_MONOTONIC). */
-export function ktimeGetNs(): u64 { return compiled(); }
-/** bpf_get_smp_processor_id: the CPU running the program. */
-export function getSmpProcessorId(): u32 { return compiled(); }
-/** bpf_get_prandom_u32: a pseudo-random number. */
-export function getPrandomU32(): u32 { return compiled(); }
 /**
  * bpf_trace_printk (GPL only): a line to /sys/kernel/tracing/trace_pipe. `format` is a string
  * literal with at most three conversions (%d %u %x %ld %lu %lx %llu …), one per argument.
  */
 export function printk(format: string, ...args: number[]): void { return compiled(); }
-
-/** bpf_get_current_comm: the current task's name into buf (a char array; up to 16 bytes, NUL-terminated); 0 or a negative errno. */
-export function getCurrentComm(buf: number[]): s64 { return compiled(); }
-/** bpf_probe_read_user: sizeof(dst) bytes from a user-space address; 0 or a negative errno (dst zeroed). */
-export function probeReadUser(dst: object, src: u64): s64 { return compiled(); }
-/** bpf_probe_read_kernel: sizeof(dst) bytes from a kernel address; 0 or a negative errno (dst zeroed). */
-export function probeReadKernel(dst: object, src: u64): s64 { return compiled(); }
-/** bpf_probe_read_user_str: a NUL-terminated string from user space into dst; its length with the NUL, or a negative errno. */
-export function probeReadUserStr(dst: number[], src: u64): s64 { return compiled(); }
-/** bpf_probe_read_kernel_str: a NUL-terminated string from kernel memory into dst; its length with the NUL, or a negative errno. */
-export function probeReadKernelStr(dst: number[], src: u64): s64 { return compiled(); }
 
 /** Host to network order (big endian), 16 and 32 bits; constants are folded. */
 export function htons(x: u16): u16 { return compiled(); }

@@ -1,35 +1,13 @@
-// Calls with memory and the tracing contexts: helpers whose buffer argument is a struct or array
-// (its address and size from the argument: `getCurrentComm(e.comm)`), a program's context
+// The tracing contexts: a program's context
 // parameter (packet cursor, typed tracepoint record, probe registers), and kprobe/uprobe
 // `ctx.arg(n)` / `ctx.ret()` as PT_REGS_PARMn / PT_REGS_RC.
 
 import type TS from 'typescript';
-import { S64, U64 } from './int-type.js';
+import { U64 } from './int-type.js';
 import type { Lowering } from './lower.js';
-import { memArg } from './lower-struct.js';
 import type { Aggregate } from './layout.js';
 import { checkTracepointRecord } from './tracepoint-format.js';
 import type { Val } from './values.js';
-
-/** Helpers that write a buffer (dst first) and how many more arguments they take (a source address). */
-const MEMORY_HELPERS: Record<string, { id: number; src: boolean }> = {
-  getCurrentComm: { id: 16, src: false },
-  probeReadUser: { id: 112, src: true }, probeReadKernel: { id: 113, src: true },
-  probeReadUserStr: { id: 114, src: true }, probeReadKernelStr: { id: 115, src: true },
-};
-
-export function helperCall(L: Lowering, name: string, e: TS.CallExpression): Val | undefined {
-  const h = MEMORY_HELPERS[name];
-  if (h === undefined) return undefined;
-  const want = h.src ? 2 : 1;
-  if (e.arguments.length !== want) L.fail(e, `${name} takes ${h.src ? 'a destination (struct or array) and a source address' : 'a buffer (struct or array)'}`);
-  const dst = memArg(L, e.arguments[0]!, `${name}'s destination`);
-  const args: ({ reg: number } | { imm: bigint })[] = [{ reg: dst.p }, { imm: BigInt(dst.size) }];
-  if (h.src) args.push(L.operand(L.convert(L.intVal(L.expr(e.arguments[1]!), e.arguments[1]), U64, e.arguments[1])));
-  const d = L.newV();
-  L.emit({ op: 'call', helper: h.id, args, d });
-  return { k: 'reg', v: d, type: S64, owned: true };
-}
 
 /** What a program's parameter is: the packet cursor, a tracepoint's record (when typed), or the context. */
 export function contextParam(L: Lowering, p: TS.ParameterDeclaration): Val {

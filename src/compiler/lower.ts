@@ -22,7 +22,8 @@ import { globalRead, globalWrite } from './lower-global.js';
 import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
 import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
-import { contextParam, helperCall, probeMethod } from './lower-call.js';
+import { contextParam, probeMethod } from './lower-call.js';
+import { declaredHelperCall } from './lower-helper.js';
 import { annotatedType, btfArgs, coreCall, kernelAddress, kernelAssign, kernelMember } from './lower-core.js';
 import { kernelSlots, type KernelSlot } from './kernel-types.js';
 import { callSubprogram } from './lower-subprogram-call.js';
@@ -45,11 +46,6 @@ const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>>
 };
 const HEADER_SIZE: Record<Hdr, number> = { eth: 14, ipv4: 20, udp: 8, tcp: 20 };
 
-/** Helpers callable by their language name: id, result type, GPL only. */
-const HELPER_CALLS: Record<string, { id: number; ret: IntType }> = {
-  getCurrentPidTgid: { id: 14, ret: U64 }, getCurrentUidGid: { id: 15, ret: U64 }, ktimeGetNs: { id: 5, ret: U64 },
-  getSmpProcessorId: { id: 8, ret: U32 }, getPrandomU32: { id: 7, ret: U32 },
-};
 const CONSTANTS: Record<string, bigint> = {
   XDP_ABORTED: 0n, XDP_DROP: 1n, XDP_PASS: 2n, XDP_TX: 3n, XDP_REDIRECT: 4n, TC_ACT_OK: 0n, TC_ACT_SHOT: 2n,
 };
@@ -843,15 +839,8 @@ export class Lowering {
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e);
+      const withMemory = declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e);
       if (withMemory !== undefined) return withMemory;
-      const helper = HELPER_CALLS[name];
-      if (helper !== undefined) {
-        if (e.arguments.length > 0) this.fail(e, `${name} takes no arguments`);
-        const d = this.newV();
-        this.emit({ op: 'call', helper: helper.id, args: [], d });
-        return { k: 'reg', v: d, type: helper.ret, owned: true };
-      }
       if (name === 'htons' || name === 'ntohs' || name === 'htonl' || name === 'ntohl') {
         const t = name.endsWith('s') ? INT_TYPES.u16! : U32;
         const arg = e.arguments[0] ?? this.fail(e, `${name} takes one argument`);
