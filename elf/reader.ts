@@ -147,29 +147,54 @@ export function readElf(bytes: Uint8Array): ElfFile {
   // Errors about a section's header name the header field (e.g. sh_size at +32, sh_info at +44).
   const header = (s: ElfSectionHeader, field: number): number => shoff + s.index * SECTION_HEADER_SIZE + field;
   const symbols = readSymbols(c, sections, header);
+  // Every relocation is checked now (a bad one is an error whatever the caller reads), but the
+  // objects are made on first use: `tsbpf disasm` without -r never reads them, and a large
+  // program has one per map or call reference.
+  const relSections = sections.filter((s) => s.type === SHT.REL);
+  for (const s of relSections) checkRelocations(c, s, sections.length, symbols.length, header);
+  let relocations: Map<number, ElfRelocation[]> | undefined;
+  return {
+    byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections, symbols,
+    get relocations() { return (relocations ??= readRelocations(c, relSections)); },
+  };
+}
+
+/** The checks of one REL section that readRelocations relies on. */
+function checkRelocations(
+  c: Cursor, s: ElfSectionHeader, sectionCount: number, symbolCount: number, header: (s: ElfSectionHeader, field: number) => number,
+): void {
+  if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, header(s, 32));
+  if (s.info >= sectionCount) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, header(s, 44));
+  // The section's bytes were checked to lie in the file: read the fields straight from the view.
+  const view = c.view;
+  const le = c.le;
+  const lo = le ? 0 : 4;
+  const hi = le ? 4 : 0;
+  for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
+    if (view.getUint32(p + 8 + hi, le) >= symbolCount) {
+      throw new ElfError(`relocation names symbol ${view.getUint32(p + 8 + hi, le)} of ${symbolCount}`, p + 8);
+    }
+    if (view.getUint32(p + hi, le) > 0x1fffff) c.u64Safe(p, 'relocation offset');
+  }
+}
+
+/** The relocations of checked REL sections, keyed by the section they apply to. */
+function readRelocations(c: Cursor, relSections: readonly ElfSectionHeader[]): Map<number, ElfRelocation[]> {
   const relocations = new Map<number, ElfRelocation[]>();
-  for (const s of sections) {
-    if (s.type !== SHT.REL) continue;
-    if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, header(s, 32));
-    if (s.info >= sections.length) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, header(s, 44));
+  const view = c.view;
+  const le = c.le;
+  const lo = le ? 0 : 4;
+  const hi = le ? 4 : 0;
+  for (const s of relSections) {
     const list: ElfRelocation[] = [];
-    // The section's bytes were checked to lie in the file: read the fields straight from the view
-    // (a large program has one relocation per map or call reference).
-    const view = c.view;
-    const le = c.le;
-    const lo = le ? 0 : 4;
-    const hi = le ? 4 : 0;
     for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
-      const sym = view.getUint32(p + 8 + hi, le);
       const relType = view.getUint32(p + 8 + lo, le);
-      if (sym >= symbols.length) throw new ElfError(`relocation names symbol ${sym} of ${symbols.length}`, p + 8);
-      const offHi = view.getUint32(p + hi, le);
-      const offset = offHi <= 0x1fffff ? offHi * 0x1_0000_0000 + view.getUint32(p + lo, le) : c.u64Safe(p, 'relocation offset');
-      list.push({ offset, type: relType, typeName: relocationTypeName(relType), symbol: sym });
+      const offset = view.getUint32(p + hi, le) * 0x1_0000_0000 + view.getUint32(p + lo, le);
+      list.push({ offset, type: relType, typeName: relocationTypeName(relType), symbol: view.getUint32(p + 8 + hi, le) });
     }
     relocations.set(s.info, list);
   }
-  return { byteOrder: c.le ? 'le' : 'be', type, machine, flags, sections, symbols, relocations };
+  return relocations;
 }
 
 function readSymbols(c: Cursor, sections: ElfSectionHeader[], header: (s: ElfSectionHeader, field: number) => number): ElfSymbol[] {

@@ -6,7 +6,7 @@ import { AsmError, type ByteOrder, type Instruction, shown, toRawSlot, TsbpfErro
 import type { RelocatableObject } from '../object-model.js';
 import { runDirective } from './directives.js';
 import { type ExprHost, type ExprValue, isConst } from './expressions.js';
-import { fastStatements, type SymbolCache } from './fast.js';
+import { fastStatements, paddedSourceBytes, type SymbolCache } from './fast.js';
 import { finish } from './fixups.js';
 import { Lexer, TK, lineColumn } from './lexer.js';
 import { parseInstruction, parsed } from './operands.js';
@@ -28,6 +28,11 @@ const K_ERROR = TK.ERROR;
 export interface AssembleOptions {
   /** Byte order of the object (llvm-mc's `-triple bpfel`/`bpfeb`); default little endian. */
   readonly byteOrder?: ByteOrder;
+  /**
+   * The source's bytes when they are all ASCII (so one byte per UTF-16 unit of `source`): the
+   * scanner reads these instead of encoding the string back into bytes.
+   */
+  readonly asciiBytes?: Uint8Array;
 }
 
 /** Section attributes as ELF flags + type. */
@@ -59,6 +64,8 @@ export class Assembler implements ExprHost {
   /** The source as bytes, for the fast path (see fast.ts). */
   fastBytes: Uint8Array | null = null;
   fastSymbols: SymbolCache | null = null;
+  /** False: every statement takes the general path (tests compare the two paths). */
+  fastPath = true;
 
   constructor(readonly source: string, readonly file: string, readonly order: ByteOrder) {
     this.lex = new Lexer(source);
@@ -156,7 +163,7 @@ export class Assembler implements ExprHost {
     let p = 0;
     for (;;) {
       // Plain instruction statements take the fast path; it stops before anything else.
-      p = fastStatements(this, src, p);
+      if (this.fastPath) p = fastStatements(this, src, p);
       lex.pos = p;
       lex.next();
       const k = lex.kind;
@@ -299,7 +306,10 @@ function writeWithR11(view: DataView, off: number, insn: Instruction, order: Byt
  * relocations. Throws AsmError (`file:line:col: error: ...`) on bad input.
  */
 export function assembleLlvm(source: string, file: string, options: AssembleOptions = {}): RelocatableObject {
-  return new Assembler(source, file, options.byteOrder ?? 'le').run();
+  const as = new Assembler(source, file, options.byteOrder ?? 'le');
+  const ascii = options.asciiBytes;
+  if (ascii !== undefined && ascii.length === source.length) as.fastBytes = paddedSourceBytes(ascii);
+  return as.run();
 }
 
 /**

@@ -24,6 +24,11 @@ export function utf8Text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
+/** The bytes when they are all ASCII (utf8Text then reads one character per byte), else undefined. */
+export function asciiOnly(bytes: Uint8Array): Uint8Array | undefined {
+  return isAscii(bytes) ? bytes : undefined;
+}
+
 /** Stdout was closed by its reader. */
 export class StdoutClosed extends Error {
   override readonly name = 'StdoutClosed';

@@ -11,7 +11,7 @@ import type { VmRunCommandResult } from '../commands/run-vm.js';
 import { DslError } from '../dsl/errors.js';
 import { quoted } from '../dsl/quote.js';
 import { VERSION } from '../version.js';
-import { readInput as readFile, StdoutClosed, utf8Text, writeStdout } from './io.js';
+import { asciiOnly, readInput as readFile, StdoutClosed, utf8Text, writeStdout } from './io.js';
 import { groupUsage, HELP, SUBCOMMANDS, USAGE } from './usage.js';
 import { UsageError } from './usage-error.js';
 
@@ -164,8 +164,10 @@ function commandAsm(args: string[]): number {
   const file = single(positionals, 'input file');
   const output = values.output;
   if (typeof output !== 'string') throw new UsageError('asm needs -o OUT (try tsbpf asm --help)');
-  const source = utf8Text(readInput(file));
+  const bytes = readInput(file);
+  const source = utf8Text(bytes);
   const result = use('asm').assembleSource(source, file, {
+    asciiBytes: asciiOnly(bytes),
     format: oneOf<AsmOutputFormat>(values.format, ['elf', 'raw', 'hex'], '--format'),
     syntax: oneOf<AsmSyntax>(values.syntax, ['llvm', 'ubpf'], '--syntax'),
     byteOrder: oneOf(values['byte-order'], ['le', 'be'] as const, '--byte-order'),

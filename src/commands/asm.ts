@@ -11,6 +11,8 @@ export interface AsmOptions {
   syntax?: AsmSyntax;
   format?: AsmOutputFormat;
   byteOrder?: ByteOrder;
+  /** The source's bytes when they are all ASCII (the LLVM assembler then scans them, not the string). */
+  asciiBytes?: Uint8Array;
 }
 
 const DETECT_BYTES = 64 * 1024;
@@ -82,7 +84,7 @@ function bareCode(obj: RelocatableObject, file: string): Uint8Array {
 export function assembleSource(source: string, file: string, options: AsmOptions = {}): Uint8Array | string {
   const syntax = options.syntax ?? detectSyntax(source, file);
   const byteOrder = options.byteOrder ?? 'le';
-  const obj = syntax === 'llvm' ? assembleLlvm(source, file, { byteOrder }) : ubpfObject(assembleUbpfSource(source, file), byteOrder);
+  const obj = syntax === 'llvm' ? assembleLlvm(source, file, { byteOrder, asciiBytes: options.asciiBytes }) : ubpfObject(assembleUbpfSource(source, file), byteOrder);
   switch (options.format ?? 'elf') {
     case 'elf': return writeElf(obj);
     case 'raw': return bareCode(obj, file);
