@@ -23,7 +23,7 @@ describe('the API report', () => {
     expect(readdirSync(API).sort()).toEqual(subpaths.map((k) => (k === '.' ? 'tsbpf.api.md' : `tsbpf-${k.slice(2)}.api.md`)).sort());
     const all = readdirSync(API).map((f) => readFileSync(join(API, f), 'utf8')).join('\n');
     // Internals named by issue 14: tagged @internal (stripped) or reachable only from src/internal.ts.
-    for (const internal of ['fromRaw(', 'interface BtfRaw', 'setLineInfoCapture', '## sys', 'function address(', ', depth?: number)']) {
+    for (const internal of ['fromRaw(', 'interface BtfRaw', 'setLineInfoCapture', '## sys\n', 'function address(', ', depth?: number)']) {
       expect(all, internal).not.toContain(internal);
     }
     // The CLI's commands are not library API.
