@@ -83,6 +83,7 @@ function elementPlace(L: Lowering, e: TS.ElementAccessExpression, beforeCheck?: 
     if (idx.c < 0n || idx.c >= BigInt(arr.length)) L.fail(e.argumentExpression, `index ${idx.c} is outside ${typeName(arr)}`);
     return at(obj, Number(idx.c) * arr.elem.size, arr.elem);
   }
+  if (obj.base === L.ctxV) L.fail(e.argumentExpression, 'an array in the context is indexed by a constant (the verifier refuses a variable offset into the context)');
   if (arr.elem.kind !== 'int') L.fail(e.argumentExpression, 'an array of structs or arrays is indexed by a constant');
   const skip = L.label('oob');
   beforeCheck?.();

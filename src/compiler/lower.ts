@@ -30,9 +30,11 @@ import { atomicAddTo } from './lower-atomic.js';
 import { zeroCell } from './lower-queue.js';
 import { tailCall } from './lower-tail-call.js';
 import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
+import { checkSockAddrReturn } from './lower-sock-addr.js';
 import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-array.js';
 import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
+import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -270,6 +272,7 @@ export class Lowering {
     const v = this.expr(e);
     if (v.k !== 'const') return undefined;
     const c = this.convert(v, this.retType, e) as Val & { k: 'const' };
+    checkSockAddrReturn(this, c, e);
     let label = this.sharedReturns.get(c.c);
     if (label === undefined) { label = this.label(`ret${c.c}_`); this.sharedReturns.set(c.c, label); }
     return label;
@@ -380,6 +383,7 @@ export class Lowering {
       return;
     }
     const r = this.convert(this.intVal(v, node), this.retType, node);
+    checkSockAddrReturn(this, r, node);
     // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
     const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
     if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
@@ -778,6 +782,7 @@ export class Lowering {
     if (ts.isPropertyAccessExpression(target)) {
       const obj = this.expr(target.expression);
       if (obj.k === 'kernel') return kernelAssign(this, obj, target, f, old);
+      if (obj.k === 'pkt') { const r = skbFieldAssign(this, target, f, old); if (r !== undefined) return r; }
     }
     const p = placeOf(this, target);
     if (p !== undefined) return assignPlace(this, p, target, f, old);
@@ -811,6 +816,7 @@ export class Lowering {
       } else this.emit({ op: 'ld', size: 4, d, base: this.ctxV, off: 0 });
       return { k: 'reg', v: d, type: U32, owned: true };
     }
+    if (obj.k === 'pkt') { const r = skbFieldRead(this, name, e.name); if (r !== undefined) return r; }
     return this.fail(e, `'${name}' is not a property this value has in eBPF programs`);
   }
 
