@@ -259,6 +259,12 @@ declare const acquiredBrand: unique symbol;
 export type Acquired<T> = T & { readonly [acquiredBrand]: true };
 /** A kfunc parameter that releases an acquired pointer (KF_RELEASE): tsc accepts only an Acquired<T> there. */
 export type Release<T> = Acquired<T>;
+/**
+ * bpf_ksym_exists: whether the running kernel has the kfunc, declared weak as C's `__ksym __weak`
+ * (a JSDoc comment with the tag `@weak` on its `declare function`): the load goes on without it.
+ * Call a weak kfunc only under `if (ksymExists(f))`: the verifier removes that branch when it is missing.
+ */
+export function ksymExists(kfunc: (...args: never[]) => unknown): bool { return compiled(); }
 
 // ---- struct_ops ---------------------------------------------------------------------------
 

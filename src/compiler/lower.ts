@@ -35,6 +35,7 @@ import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-ar
 import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
 import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
+import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -428,6 +429,7 @@ export class Lowering {
         return;
       }
     }
+    if (ksymExistsBranch(this, e, when, target)) return;
     const v = this.expr(e);
     if (v.k === 'hdr' && this.pendingHeader?.v === v.v) {
       if (!when) { this.retargetHeader(target); return; }
@@ -849,7 +851,7 @@ export class Lowering {
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e);
+      const withMemory = helperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
       if (withMemory !== undefined) return withMemory;
       const helper = HELPER_CALLS[name];
       if (helper !== undefined) {
