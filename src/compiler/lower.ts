@@ -21,7 +21,7 @@ import type { Binding, Hdr, Val } from './values.js';
 import { globalRead, globalWrite } from './lower-global.js';
 import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
-import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
+import { assignCopy, assignPlace, element, member, memberPlace, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, helperCall, probeMethod } from './lower-call.js';
 import { annotatedType, btfArgs, coreCall, kernelAddress, kernelAssign, kernelMember } from './lower-core.js';
 import { kernelSlots, type KernelSlot } from './kernel-types.js';
@@ -36,6 +36,7 @@ import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
 import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
 import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
+import { checkSettled } from './lower-struct-elements.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -127,6 +128,7 @@ export class Lowering {
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
     checkReleased(this);
+    checkSettled(this);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
 
@@ -772,7 +774,9 @@ export class Lowering {
       } else this.emit({ op: 'mov', d: loc.v, s: this.operand(nv) });
       return before ?? cur;
     }
-    const cell = ts.isPropertyAccessExpression(target) && target.name.text === 'value' ? this.expr(target.expression) : undefined;
+    // The object is lowered once: an element at a variable index emits its bounds check (lower-struct-elements.ts).
+    const object = ts.isPropertyAccessExpression(target) ? this.expr(target.expression) : undefined;
+    const cell = ts.isPropertyAccessExpression(target) && target.name.text === 'value' ? object : undefined;
     if (cell?.k === 'cell') {
       const c = cell;
       const size = (c.type.bits / 8) as Size;
@@ -781,10 +785,11 @@ export class Lowering {
       const nv = this.storedValue(f(read), c.type, target, (v) => this.emit({ op: 'st', size, base: c.v, off: 0, s: v }));
       return old ? read() : nv;
     }
-    if (ts.isPropertyAccessExpression(target)) {
-      const obj = this.expr(target.expression);
+    if (object !== undefined && ts.isPropertyAccessExpression(target)) {
+      const obj = object;
       if (obj.k === 'kernel') return kernelAssign(this, obj, target, f, old);
       if (obj.k === 'pkt') { const r = skbFieldAssign(this, target, f, old); if (r !== undefined) return r; }
+      if (obj.k === 'mem') return assignPlace(this, memberPlace(this, obj, target.name.text, target.name), target, f, old);
     }
     const p = placeOf(this, target);
     if (p !== undefined) return assignPlace(this, p, target, f, old);
