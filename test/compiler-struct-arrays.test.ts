@@ -17,7 +17,8 @@ const twins = twinsDir('tsbpf-struct-arrays-');
 afterAll(() => twins.remove());
 const clangOk = requireReferences('clang-19');
 
-const tsSource = (index: string): string => `import { arrayMap, ringBuf, socketFilter, zero, type Arr, type u32, type u64 } from 'tsbpf/lang';
+/** The module's maps and types, and the program's map lookups. */
+const TS_HEAD = `import { arrayMap, ringBuf, socketFilter, zero, type Arr, type u32, type u64 } from 'tsbpf/lang';
 interface Item { id: u32; hits: u32; bytes: u64 }
 interface Table { items: Arr<Item, 4> }
 interface Event { slot: u32; item: Item }
@@ -29,7 +30,8 @@ export const prog = socketFilter((pkt) => {
   const a = args.lookup(0);
   const t = tables.lookup(0);
   if (!a || !t) return 0;
-  const i = ${index};
+`;
+const tsSource = (index: string): string => `${TS_HEAD}  const i = ${index};
   const local = zero<Arr<Item, 4>>();
   local[i].id = i + 100;
   local[i].bytes = pkt.length;
@@ -45,20 +47,18 @@ export const prog = socketFilter((pkt) => {
   return local[i].id + t.items[3].hits;
 });
 `;
+const C_HEAD = `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+struct Item { __u32 id; __u32 hits; __u64 bytes; };
+struct Table { struct Item items[4]; };
+struct Event { __u32 slot; struct Item item; };
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u32); } args SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct Table); } tables SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct Item); } last SEC(".maps");
+struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } events SEC(".maps");
+`;
 /** The same with a masked index, as one writes it with references to the elements (a masked element is plain memory). */
-const TS_MASKED = `import { arrayMap, ringBuf, socketFilter, zero, type Arr, type u32, type u64 } from 'tsbpf/lang';
-interface Item { id: u32; hits: u32; bytes: u64 }
-interface Table { items: Arr<Item, 4> }
-interface Event { slot: u32; item: Item }
-export const args = arrayMap<u32>({ maxEntries: 1 });
-export const tables = arrayMap<Table>({ maxEntries: 1 });
-export const last = arrayMap<Item>({ maxEntries: 1 });
-export const events = ringBuf({ maxEntries: 4096 });
-export const prog = socketFilter((pkt) => {
-  const a = args.lookup(0);
-  const t = tables.lookup(0);
-  if (!a || !t) return 0;
-  const i = a.value & 3;
+const TS_MASKED = `${TS_HEAD}  const i = a.value & 3;
   const local = zero<Arr<Item, 4>>();
   const l = local[i];
   l.id = i + 100;
@@ -76,16 +76,7 @@ export const prog = socketFilter((pkt) => {
   return l.id + t.items[3].hits;
 });
 `;
-const C_MASKED = `#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-struct Item { __u32 id; __u32 hits; __u64 bytes; };
-struct Table { struct Item items[4]; };
-struct Event { __u32 slot; struct Item item; };
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u32); } args SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct Table); } tables SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct Item); } last SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } events SEC(".maps");
-SEC("socket") int prog(struct __sk_buff *skb) {
+const C_MASKED = `${C_HEAD}SEC("socket") int prog(struct __sk_buff *skb) {
   __u32 k = 0;
   __u32 *a = bpf_map_lookup_elem(&args, &k);
   struct Table *t = bpf_map_lookup_elem(&tables, &k);
@@ -110,16 +101,7 @@ SEC("socket") int prog(struct __sk_buff *skb) {
 char LICENSE[] SEC("license") = "GPL";
 `;
 /** The C twin; GUARD(x) is the statement x as it runs for an index that may be out of bounds. */
-const cSource = (index: string, guarded: boolean): string => `#include <linux/bpf.h>
-#include <bpf/bpf_helpers.h>
-struct Item { __u32 id; __u32 hits; __u64 bytes; };
-struct Table { struct Item items[4]; };
-struct Event { __u32 slot; struct Item item; };
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, __u32); } args SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct Table); } tables SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, __u32); __type(value, struct Item); } last SEC(".maps");
-struct { __uint(type, BPF_MAP_TYPE_RINGBUF); __uint(max_entries, 4096); } events SEC(".maps");
-#define IN ${guarded ? 'if (i < 4)' : ''}
+const cSource = (index: string, guarded: boolean): string => `${C_HEAD}#define IN ${guarded ? 'if (i < 4)' : ''}
 SEC("socket") int prog(struct __sk_buff *skb) {
   __u32 k = 0;
   __u32 *a = bpf_map_lookup_elem(&args, &k);
