@@ -193,8 +193,8 @@ describe.skipIf(!kernel || !requireReferences('bpftool'))('libbpf reads the sect
       for (const name of Object.keys(programs)) expect(sections[name]).toBe(want[name]);
     });
   }
-  it('cgroup sock_addr hooks: connect4, bind4, sendmsg4', () => {
-    const hooks = ['connect4', 'bind4', 'sendmsg4'];
+  it('cgroup sock_addr hooks: connect, bind, sendmsg, recvmsg, getpeername, getsockname (4 and 6)', () => {
+    const hooks = ['connect4', 'bind4', 'sendmsg4', 'connect6', 'bind6', 'sendmsg6', 'recvmsg4', 'recvmsg6', 'getpeername4', 'getpeername6', 'getsockname4', 'getsockname6'];
     const src = `import { cgroupSockAddr } from 'tsbpf/lang';\n${hooks.map((h) => `export const on_${h} = cgroupSockAddr('${h}', (ctx) => 1);\n`).join('')}`;
     const o = join(dir, 'sock-addr-hooks.o');
     writeFileSync(o, compileSource(ts, src, 'hooks.ts').build());
@@ -219,7 +219,7 @@ describe('the new program kinds outside the language: a CompileError at the Type
     ['arg(n) of a variable n', "export const p = rawTracepoint('sys_enter', (ctx) => {\n  let i: u32 = 1;\n  const x = ctx.arg(i);\n  return 0;\n});", 4, /arg\(n\) takes a constant n/],
     ['a raw tracepoint named with a category', "export const p = rawTracepoint('syscalls/sys_enter', (ctx) => 0);", 2, /raw tracepoint 'syscalls\/sys_enter' is a tracepoint's name/],
     ['a cgroup_skb direction that does not exist', "export const p = cgroupSkb('sideways', (pkt) => 1);", 2, /a cgroup_skb program attaches to 'ingress' or 'egress', not 'sideways'/],
-    ['a sock_addr hook the language does not have', "export const p = cgroupSockAddr('connect6', (ctx) => 1);", 2, /a cgroup sock_addr program attaches to 'connect4', 'bind4' or 'sendmsg4', not 'connect6'/],
+    ['a sock_addr hook the language does not have', "export const p = cgroupSockAddr('connect_unix', (ctx) => 1);", 2, /a cgroup sock_addr program attaches to 'connect4', 'connect6', .* not 'connect_unix'/],
   ];
   for (const [what, prog, line, msg] of cases) {
     it(what, () => {

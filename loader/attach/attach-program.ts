@@ -54,7 +54,8 @@ const CGROUP_SECTIONS: Readonly<Record<string, string>> = {
   'cgroup/post_bind4': 'inet4_post_bind', 'cgroup/post_bind6': 'inet6_post_bind', 'cgroup/bind4': 'inet4_bind',
   'cgroup/bind6': 'inet6_bind', 'cgroup/connect4': 'inet4_connect', 'cgroup/connect6': 'inet6_connect',
   'cgroup/sendmsg4': 'udp4_sendmsg', 'cgroup/sendmsg6': 'udp6_sendmsg', 'cgroup/recvmsg4': 'udp4_recvmsg',
-  'cgroup/recvmsg6': 'udp6_recvmsg', 'cgroup/sysctl': 'sysctl', 'cgroup/getsockopt': 'getsockopt',
+  'cgroup/recvmsg6': 'udp6_recvmsg', 'cgroup/getpeername4': 'inet4_getpeername', 'cgroup/getpeername6': 'inet6_getpeername',
+  'cgroup/getsockname4': 'inet4_getsockname', 'cgroup/getsockname6': 'inet6_getsockname', 'cgroup/sysctl': 'sysctl', 'cgroup/getsockopt': 'getsockopt',
   'cgroup/setsockopt': 'setsockopt', 'cgroup/dev': 'device', sockops: 'sock_ops',
 };
 

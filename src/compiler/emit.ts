@@ -182,6 +182,14 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
         t.done();
         break;
       }
+      case 'ldkfunc': {
+        if (kfuncs === undefined) throw new Error(`internal: the address of kfunc ${o.kfunc} with no kfunc placer`);
+        // As clang emits `bpf_ksym_exists(f)`: ld_imm64 0 with an R_BPF_64_64 relocation against the extern.
+        const t = target(o.d);
+        put({ kind: 'ldImm64', dst: t.r, pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'kfunc', name: kfuncs(o.kfunc) } });
+        t.done();
+        break;
+      }
       case 'ldstr': {
         const t = target(o.d);
         const p = strings(o.text);

@@ -144,6 +144,33 @@ export interface Ipv4Header {
   /** The TCP header after this (option-less) IPv4 header, or null. */
   tcp(): TcpHeader | null;
 }
+/**
+ * struct __sk_buff fields of a tc, cgroup_skb or socket filter packet (4-byte context loads),
+ * read-only unless the program type's packet says otherwise.
+ */
+export interface SkbFields {
+  /** skb->mark. */
+  readonly mark: u32;
+  /** skb->priority (the queueing priority). */
+  readonly priority: u32;
+  /** skb->tc_index. */
+  readonly tcIndex: u32;
+  /** skb->ifindex, skb->ingress_ifindex: the device's and the receiving device's index. */
+  readonly ifindex: u32;
+  readonly ingressIfindex: u32;
+  /** skb->hash (the flow hash). */
+  readonly hash: u32;
+}
+/** A socket filter's packet: the frame's length and the read-only __sk_buff fields. */
+export interface SocketPacket extends Packet, SkbFields {}
+/** A tc packet: mark, priority, tc_index and tc_classid are written in place (`pkt.mark = 7`). */
+export interface TcPacket extends Packet, SkbFields {
+  mark: u32;
+  priority: u32;
+  tcIndex: u32;
+  /** skb->tc_classid (tc only): the class a direct-action classifier gives the packet. */
+  tcClassid: u32;
+}
 export interface UdpHeader { readonly source: u16; readonly dest: u16; readonly len: u16 }
 export interface TcpHeader { readonly source: u16; readonly dest: u16; readonly seq: u32 }
 
@@ -160,9 +187,9 @@ export interface ProbeContext {
 /** An XDP program: returns an XDP_* action. */
 export function xdp(body: (pkt: Packet) => u32): Program { return compiled(); }
 /** A socket filter ("socket"): returns how many bytes of the packet to keep (0 drops it). */
-export function socketFilter(body: (pkt: Packet) => u32): Program { return compiled(); }
+export function socketFilter(body: (pkt: SocketPacket) => u32): Program { return compiled(); }
 /** A tc classifier ("tc"): returns a TC_ACT_* verdict. */
-export function tc(body: (pkt: Packet) => s32): Program { return compiled(); }
+export function tc(body: (pkt: TcPacket) => s32): Program { return compiled(); }
 /**
  * A tracepoint program: `tracepoint('syscalls/sys_enter_openat', (ctx: SysEnterOpenat) => { … })`
  * with the record type `tsbpf gen tracepoint` writes (or no parameter type: an opaque context).
@@ -232,6 +259,12 @@ declare const acquiredBrand: unique symbol;
 export type Acquired<T> = T & { readonly [acquiredBrand]: true };
 /** A kfunc parameter that releases an acquired pointer (KF_RELEASE): tsc accepts only an Acquired<T> there. */
 export type Release<T> = Acquired<T>;
+/**
+ * bpf_ksym_exists: whether the running kernel has the kfunc, declared weak as C's `__ksym __weak`
+ * (a JSDoc comment with the tag `@weak` on its `declare function`): the load goes on without it.
+ * Call a weak kfunc only under `if (ksymExists(f))`: the verifier removes that branch when it is missing.
+ */
+export function ksymExists(kfunc: (...args: never[]) => unknown): bool { return compiled(); }
 
 // ---- struct_ops ---------------------------------------------------------------------------
 
@@ -348,8 +381,10 @@ export interface RawTracepointContext {
 /** A raw tracepoint (raw_tp/NAME): `rawTracepoint('sys_enter', (ctx) => …)`; the result is ignored. */
 export function rawTracepoint(name: string, body: (ctx: RawTracepointContext) => s32): Program { return compiled(); }
 
-/** A packet as cgroup_skb programs see it: it starts at the IP header (no Ethernet header). */
-export interface SkbPacket {
+/** A packet as cgroup_skb programs see it: it starts at the IP header (no Ethernet header); mark and priority are written in place. */
+export interface SkbPacket extends SkbFields {
+  mark: u32;
+  priority: u32;
   /** Bytes in the packet. */
   readonly length: u32;
   /** The IPv4 header (skb->protocol is ETH_P_IP and the packet holds 20 bytes), or null. */
@@ -358,12 +393,10 @@ export interface SkbPacket {
 /** A cgroup_skb program on a cgroup's ingress or egress: returns 1 to let the packet through, 0 to drop it. */
 export function cgroupSkb(direction: 'ingress' | 'egress', body: (pkt: SkbPacket) => u32): Program { return compiled(); }
 
-/** What a cgroup sock_addr program sees of a connect(), bind() or sendmsg() (struct bpf_sock_addr). */
-export interface SockAddr {
-  /** AF_INET (2) for these hooks. */
+/** The fields of struct bpf_sock_addr every sock_addr hook has. */
+export interface SockAddrCommon {
+  /** AF_INET (2) or AF_INET6 (10): the family of the address the caller gave. */
   readonly userFamily: u32;
-  /** The address the caller gave, in network order; writing it redirects the call. */
-  userIp4: u32;
   /** The port the caller gave, in network order in the low 16 bits (compare with htons(80)); writable. */
   userPort: u32;
   /** The socket's family, type (SOCK_STREAM 1, SOCK_DGRAM 2) and protocol (IPPROTO_TCP 6, IPPROTO_UDP 17). */
@@ -371,8 +404,32 @@ export interface SockAddr {
   readonly type: u32;
   readonly protocol: u32;
 }
+/** What an IPv4 hook (connect4, bind4, recvmsg4, getpeername4, getsockname4) sees (struct bpf_sock_addr). */
+export interface SockAddr extends SockAddrCommon {
+  /** The address the caller gave, in network order; writing it redirects the call. */
+  userIp4: u32;
+}
+/** What an IPv6 hook (connect6, bind6, recvmsg6, getpeername6, getsockname6) sees. */
+export interface SockAddr6 extends SockAddrCommon {
+  /** The address, four u32 in network order (`::1` is [0, 0, 0, htonl(1)]); elements by a constant index, written in place or copied whole. */
+  userIp6: Arr<u32, 4>;
+}
+/** sendmsg4 also sees (and may set) the source address of the datagram. */
+export interface SendMsg4Addr extends SockAddr {
+  msgSrcIp4: u32;
+}
+/** sendmsg6 also sees (and may set) the source address of the datagram. */
+export interface SendMsg6Addr extends SockAddr6 {
+  msgSrcIp6: Arr<u32, 4>;
+}
 /**
- * A cgroup sock_addr program (cgroup/connect4, cgroup/bind4, cgroup/sendmsg4) for the sockets of a
- * cgroup v2 hierarchy: returns 1 to let the call go on (with the address as the program left it), 0 to fail it with EPERM.
+ * A cgroup sock_addr program (section cgroup/HOOK) for the sockets of a cgroup v2 hierarchy.
+ * connect, bind and sendmsg return 1 to let the call go on (with the address as the program left it),
+ * 0 to fail it with EPERM; recvmsg (the address recvfrom reports), getpeername and getsockname
+ * rewrite the address user space sees and return 1.
  */
-export function cgroupSockAddr(hook: 'connect4' | 'bind4' | 'sendmsg4', body: (ctx: SockAddr) => u32): Program { return compiled(); }
+export function cgroupSockAddr(hook: 'connect4' | 'bind4' | 'recvmsg4' | 'getpeername4' | 'getsockname4', body: (ctx: SockAddr) => u32): Program;
+export function cgroupSockAddr(hook: 'connect6' | 'bind6' | 'recvmsg6' | 'getpeername6' | 'getsockname6', body: (ctx: SockAddr6) => u32): Program;
+export function cgroupSockAddr(hook: 'sendmsg4', body: (ctx: SendMsg4Addr) => u32): Program;
+export function cgroupSockAddr(hook: 'sendmsg6', body: (ctx: SendMsg6Addr) => u32): Program;
+export function cgroupSockAddr(hook: string, body: (ctx: never) => u32): Program { return compiled(); }

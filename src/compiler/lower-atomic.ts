@@ -6,6 +6,7 @@ import type TS from 'typescript';
 import { S64 } from './int-type.js';
 import type { Lowering } from './lower.js';
 import { placeOf } from './lower-struct.js';
+import { settle } from './lower-struct-elements.js';
 import type { Val } from './values.js';
 
 export function atomicAddTo(L: Lowering, e: TS.CallExpression): Val {
@@ -17,6 +18,6 @@ export function atomicAddTo(L: Lowering, e: TS.CallExpression): Val {
   if (p.t.size !== 4 && p.t.size !== 8) return L.fail(target, `atomicAdd needs a 4- or 8-byte field (${p.t.int.name} is ${p.t.size})`);
   const v = L.toReg(L.convert(L.intVal(L.expr(amount), amount), p.t.int, amount));
   L.emit({ op: 'atomicAdd', size: p.t.size, base: p.base, off: p.off, s: v.v });
-  if (p.skip !== undefined) L.place(p.skip);
+  if (p.skip !== undefined) settle(L, p.skip);
   return { k: 'const', type: S64, c: 0n };
 }

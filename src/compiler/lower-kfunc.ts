@@ -20,6 +20,7 @@ import { kernelAddress } from './lower-core.js';
 import { intTypeOf, locOf, type ModuleInfo } from './module.js';
 import type { VReg } from './ir.js';
 import type { Val } from './values.js';
+import { isWeakDeclaration } from './lower-weak-kfunc.js';
 
 type Slot = { readonly int: IntType } | { readonly struct: KernelComposite; readonly acquired: boolean; readonly release: boolean; readonly nullable: boolean };
 interface KfuncDecl { readonly name: string; readonly params: readonly Slot[]; readonly ret: Slot | undefined; readonly ref: KfuncRef }
@@ -96,7 +97,7 @@ function kfuncOf(m: ModuleInfo, d: TS.FunctionDeclaration): KfuncDecl {
   const params = d.parameters.map((p) => slot(m, p.type, p, false) ?? fail(p, `kfunc ${name}: a parameter is an integer type or a kernel struct`));
   const ret = d.type === undefined || d.type.kind === ts.SyntaxKind.VoidKeyword ? undefined : slot(m, d.type, d, true) ?? fail(d.type, `kfunc ${name} returns void, an integer type or a kernel struct (S | null when it may return NULL)`);
   const ctype = (s: Slot): CType => ('int' in s ? intLType(s.int).ctype : ptr(s.struct));
-  const ref = kfunc(name, { params: params.map(ctype), returns: ret === undefined ? void_ : ctype(ret) });
+  const ref = kfunc(name, { params: params.map(ctype), returns: ret === undefined ? void_ : ctype(ret) }, { weak: isWeakDeclaration(ts, d) });
   const k = { name, params, ret, ref };
   declared.set(d, k);
   return k;

@@ -6,30 +6,19 @@
 
 import type TS from 'typescript';
 import { kernelBtf } from '../../loader/index.js';
-import { type SourceLocation, struct, u32 } from '../dsl/index.js';
+import type { SourceLocation } from '../dsl/index.js';
 import { CompileError } from './errors.js';
-import { U32, U64 } from './int-type.js';
+import { U64 } from './int-type.js';
 import type { Operand } from './ir.js';
-import { type Aggregate, intLType } from './layout.js';
 import type { Lowering } from './lower.js';
 import type { Val } from './values.js';
+import { sockAddrContextType, sockAddrLayout } from './lower-sock-addr.js';
 
 /** The verifier lets a raw tracepoint read args[0..11] (MAX_BPF_FUNC_ARGS); attach checks the tracepoint has them. */
 const RAW_TP_MAX_ARGS = 12;
 /** struct __sk_buff's protocol (the EtherType, network order, in a u32). */
 const SKB_PROTOCOL = 16;
 const ETH_P_IP_BE = 0x0008n;
-
-/** struct bpf_sock_addr's fields the language names (linux/bpf.h), as SockAddr's. */
-const SOCK_ADDR_FIELDS: readonly [string, number][] = [['userFamily', 0], ['userIp4', 4], ['userPort', 24], ['family', 28], ['type', 32], ['protocol', 36]];
-let sockAddr: Aggregate | undefined;
-function sockAddrLayout(): Aggregate {
-  if (sockAddr !== undefined) return sockAddr;
-  const ctype = struct('bpf_sock_addr', { user_family: u32, user_ip4: u32, user_ip6: u32, _ip6_1: u32, _ip6_2: u32, _ip6_3: u32, user_port: u32, family: u32, type: u32, protocol: u32 });
-  const int = intLType(U32);
-  sockAddr = { kind: 'struct', name: 'SockAddr', fields: new Map(SOCK_ADDR_FIELDS.map(([n, off]) => [n, { off, type: int }])), size: ctype.size, align: ctype.align, ctype };
-  return sockAddr;
-}
 
 /** The verifier refuses BPF_ST (a store of an immediate) into the context: a constant goes through a register. */
 export function contextStoreOperand(L: Lowering, s: Operand): Operand {
@@ -39,18 +28,19 @@ export function contextStoreOperand(L: Lowering, s: Operand): Operand {
   return { reg: d };
 }
 
-const CONTEXT_TYPE: Partial<Record<string, string>> = { rawTracepoint: 'RawTracepointContext', cgroupSkb: 'SkbPacket', cgroupSockAddr: 'SockAddr' };
+const CONTEXT_TYPE: Partial<Record<string, string>> = { rawTracepoint: 'RawTracepointContext', cgroupSkb: 'SkbPacket' };
 
 /** The context parameter of these kinds (undefined for the others). */
 export function programContext(L: Lowering, p: TS.ParameterDeclaration): Val | undefined {
   const kind = L.prog.kind;
-  const want = CONTEXT_TYPE[kind];
+  const hook = L.prog.section.slice('cgroup/'.length);
+  const want = kind === 'cgroupSockAddr' ? sockAddrContextType(hook) : CONTEXT_TYPE[kind];
   if (want === undefined) return undefined;
   const t = p.type;
   if (t !== undefined && !(L.ts.isTypeReferenceNode(t) && L.ts.isIdentifier(t.typeName) && L.m.imports.get(t.typeName.text) === want)) {
     L.fail(t, `a ${kind} program's parameter is its ${want} (leave the type out)`);
   }
-  if (kind === 'cgroupSockAddr') return { k: 'mem', base: L.ctxV, off: 0, ty: sockAddrLayout() };
+  if (kind === 'cgroupSockAddr') return { k: 'mem', base: L.ctxV, off: 0, ty: sockAddrLayout(hook) };
   return kind === 'rawTracepoint' ? { k: 'ctx' } : { k: 'pkt' };
 }
 

@@ -12,10 +12,11 @@ import type { Lowering } from './lower.js';
 import { contextStoreOperand } from './lower-program-kinds.js';
 import { type Mem, memAlign, type Val } from './values.js';
 import { kernelElement } from './lower-kernel-array.js';
+import { settle, structElementPlace } from './lower-struct-elements.js';
 
 type IntL = LType & { kind: 'int' };
 /** An integer in memory: base + off (a variable index: base is the element's address, `skip` its out-of-bounds exit). */
-export interface IntPlace { readonly base: VReg | 'fp'; readonly off: number; readonly t: IntL; readonly skip?: string }
+export interface IntPlace { readonly base: VReg | 'fp'; readonly off: number; readonly t: IntL; readonly skip?: string; readonly zero?: VReg }
 
 /** True when two layouts are the same type (structs by declaration, arrays by element and length). */
 export function sameType(a: LType, b: LType): boolean {
@@ -54,10 +55,18 @@ export function address(L: Lowering, m: Mem): VReg {
 /** `obj.name` on memory: an integer field's value, or the member's memory. */
 export function member(L: Lowering, obj: Mem, name: string, n: TS.Node): Val {
   const p = memberPlace(L, obj, name, n);
-  return 'k' in p ? p : load(L, p);
+  return 'k' in p ? p : loadSettled(L, p);
 }
 
-function memberPlace(L: Lowering, obj: Mem, name: string, n: TS.Node): Mem | IntPlace {
+/** A read of an integer place: out of bounds of a variable index (p.skip) it is the register already 0 there. */
+function loadSettled(L: Lowering, p: IntPlace): Val & { k: 'reg' } {
+  if (p.skip === undefined || p.zero === undefined) return load(L, p);
+  L.emit({ op: 'ld', size: p.t.size as Size, d: p.zero, base: p.base, off: p.off, ...(p.t.int.signed && p.t.size < 8 ? { signed: true } : {}) });
+  settle(L, p.skip);
+  return { k: 'reg', v: p.zero, type: p.t.int, owned: true };
+}
+
+export function memberPlace(L: Lowering, obj: Mem, name: string, n: TS.Node): Mem | IntPlace {
   if (obj.ty.kind === 'array') {
     if (name === 'length') L.fail(n, `the length of ${typeName(obj.ty)} is ${obj.ty.length}: write it as a constant`);
     return L.fail(n, `an array has no member '${name}'`);
@@ -67,10 +76,11 @@ function memberPlace(L: Lowering, obj: Mem, name: string, n: TS.Node): Mem | Int
 }
 
 function at(obj: Mem, off: number, t: LType): Mem | IntPlace {
-  if (t.kind === 'int') return { base: obj.base, off: obj.off + off, t };
+  const pending = obj.skip === undefined ? {} : { skip: obj.skip, ...(obj.zero === undefined ? {} : { zero: obj.zero }) };
+  if (t.kind === 'int') return { base: obj.base, off: obj.off + off, t, ...pending };
   // The member's address is as aligned as the object's, up to the lowest set bit of its offset.
   const align = Math.min(memAlign(obj), off === 0 ? 8 : off & -off);
-  return { k: 'mem', base: obj.base, off: obj.off + off, ty: t as Aggregate, align };
+  return { k: 'mem', base: obj.base, off: obj.off + off, ty: t as Aggregate, align, ...pending };
 }
 
 /** `a[i]`: a constant index is checked here; a variable one at run time (out of bounds: reads 0, writes nothing). */
@@ -83,7 +93,9 @@ function elementPlace(L: Lowering, e: TS.ElementAccessExpression, beforeCheck?: 
     if (idx.c < 0n || idx.c >= BigInt(arr.length)) L.fail(e.argumentExpression, `index ${idx.c} is outside ${typeName(arr)}`);
     return at(obj, Number(idx.c) * arr.elem.size, arr.elem);
   }
-  if (arr.elem.kind !== 'int') L.fail(e.argumentExpression, 'an array of structs or arrays is indexed by a constant');
+  if (obj.base === L.ctxV) L.fail(e.argumentExpression, 'an array in the context is indexed by a constant (the verifier refuses a variable offset into the context)');
+  if (obj.skip !== undefined) L.fail(e.argumentExpression, 'one variable index per access: an element of an array at a variable index has its arrays indexed by constants');
+  if (arr.elem.kind !== 'int') return structElementPlace(L, e, obj, arr, idx.v, idx.fits);
   const skip = L.label('oob');
   beforeCheck?.();
   // Unsigned: a negative index is out of bounds too.
@@ -106,7 +118,7 @@ export function element(L: Lowering, e: TS.ElementAccessExpression): Val {
   let d: VReg | undefined;
   const p = elementPlace(L, e, () => { d = L.newV(); L.emit({ op: 'mov', d, s: { imm: 0n } }); }, obj);
   if ('k' in p) return p;
-  if (p.skip === undefined || d === undefined) return load(L, p);
+  if (p.skip === undefined || d === undefined) return loadSettled(L, p);
   L.emit({ op: 'ld', size: p.t.size as Size, d, base: p.base, off: p.off, ...(p.t.int.signed && p.t.size < 8 ? { signed: true } : {}) });
   L.place(p.skip);
   return { k: 'reg', v: d, type: p.t.int, owned: true };
@@ -135,7 +147,7 @@ export function assignPlace(L: Lowering, p: IntPlace | Mem, target: TS.Expressio
   let cur: (Val & { k: 'reg' }) | undefined;
   const read = (): Val & { k: 'reg' } => (cur ??= load(L, p));
   const nv = L.storedValue(f(read), p.t.int, target, (v) => L.emit({ op: 'st', size: p.t.size as Size, base: p.base, off: p.off, s: p.base === L.ctxV ? contextStoreOperand(L, v) : v }));
-  if (p.skip !== undefined) L.place(p.skip);
+  if (p.skip !== undefined) settle(L, p.skip);
   return old ? read() : nv;
 }
 
@@ -145,6 +157,8 @@ export function assignCopy(L: Lowering, target: TS.Expression, src: Mem, n: TS.N
   if (p === undefined || !('k' in p)) return L.fail(target, `a ${typeName(src.ty)} is copied into a struct member or array element of its type`);
   if (!sameType(p.ty, src.ty)) L.fail(n, `a ${typeName(src.ty)} is not a ${typeName(p.ty)}`);
   copy(L, p, src, n);
+  // Out of bounds of a variable index on either side: nothing is copied.
+  for (const s of new Set([p.skip, src.skip])) if (s !== undefined) settle(L, s);
   return { k: 'const', type: S64, c: 0n };
 }
 
@@ -167,5 +181,6 @@ export function memArg(L: Lowering, a: TS.Expression, what: string): { p: VReg; 
   const v = L.expr(a);
   if (v.k === 'karr') return L.fail(a, `${what} is written: kernel memory is read-only here (copy the kernel array into a local first)`);
   if (v.k !== 'mem') return L.fail(a, `${what} is a struct or array (its size is the argument's)`);
+  if (v.skip !== undefined) L.fail(a, `${what} is written: an element at a variable index is read by field (a[i].x) or copied (a[i] = s) — copy it into a local first`);
   return { p: address(L, v), size: v.ty.size, ty: v.ty };
 }

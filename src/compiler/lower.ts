@@ -21,7 +21,7 @@ import type { Binding, Hdr, Val } from './values.js';
 import { globalRead, globalWrite } from './lower-global.js';
 import { mapMethod } from './lower-map.js';
 import { nullish } from './lower-nullish.js';
-import { assignCopy, assignPlace, element, member, placeOf, zeroed } from './lower-struct.js';
+import { assignCopy, assignPlace, element, member, memberPlace, placeOf, zeroed } from './lower-struct.js';
 import { contextParam, probeMethod } from './lower-call.js';
 import { declaredHelperCall } from './lower-helper.js';
 import { annotatedType, btfArgs, coreCall, kernelAddress, kernelAssign, kernelMember } from './lower-core.js';
@@ -31,9 +31,13 @@ import { atomicAddTo } from './lower-atomic.js';
 import { zeroCell } from './lower-queue.js';
 import { tailCall } from './lower-tail-call.js';
 import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
+import { checkSockAddrReturn } from './lower-sock-addr.js';
 import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-array.js';
 import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
+import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
+import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
+import { checkSettled } from './lower-struct-elements.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
   eth: { proto: { off: 12, type: INT_TYPES.u16! } },
@@ -120,6 +124,7 @@ export class Lowering {
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
     checkReleased(this);
+    checkSettled(this);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
 
@@ -266,6 +271,7 @@ export class Lowering {
     const v = this.expr(e);
     if (v.k !== 'const') return undefined;
     const c = this.convert(v, this.retType, e) as Val & { k: 'const' };
+    checkSockAddrReturn(this, c, e);
     let label = this.sharedReturns.get(c.c);
     if (label === undefined) { label = this.label(`ret${c.c}_`); this.sharedReturns.set(c.c, label); }
     return label;
@@ -376,6 +382,7 @@ export class Lowering {
       return;
     }
     const r = this.convert(this.intVal(v, node), this.retType, node);
+    checkSockAddrReturn(this, r, node);
     // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
     const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
     if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
@@ -420,6 +427,7 @@ export class Lowering {
         return;
       }
     }
+    if (ksymExistsBranch(this, e, when, target)) return;
     const v = this.expr(e);
     if (v.k === 'hdr' && this.pendingHeader?.v === v.v) {
       if (!when) { this.retargetHeader(target); return; }
@@ -762,7 +770,9 @@ export class Lowering {
       } else this.emit({ op: 'mov', d: loc.v, s: this.operand(nv) });
       return before ?? cur;
     }
-    const cell = ts.isPropertyAccessExpression(target) && target.name.text === 'value' ? this.expr(target.expression) : undefined;
+    // The object is lowered once: an element at a variable index emits its bounds check (lower-struct-elements.ts).
+    const object = ts.isPropertyAccessExpression(target) ? this.expr(target.expression) : undefined;
+    const cell = ts.isPropertyAccessExpression(target) && target.name.text === 'value' ? object : undefined;
     if (cell?.k === 'cell') {
       const c = cell;
       const size = (c.type.bits / 8) as Size;
@@ -771,9 +781,11 @@ export class Lowering {
       const nv = this.storedValue(f(read), c.type, target, (v) => this.emit({ op: 'st', size, base: c.v, off: 0, s: v }));
       return old ? read() : nv;
     }
-    if (ts.isPropertyAccessExpression(target)) {
-      const obj = this.expr(target.expression);
+    if (object !== undefined && ts.isPropertyAccessExpression(target)) {
+      const obj = object;
       if (obj.k === 'kernel') return kernelAssign(this, obj, target, f, old);
+      if (obj.k === 'pkt') { const r = skbFieldAssign(this, target, f, old); if (r !== undefined) return r; }
+      if (obj.k === 'mem') return assignPlace(this, memberPlace(this, obj, target.name.text, target.name), target, f, old);
     }
     const p = placeOf(this, target);
     if (p !== undefined) return assignPlace(this, p, target, f, old);
@@ -807,6 +819,7 @@ export class Lowering {
       } else this.emit({ op: 'ld', size: 4, d, base: this.ctxV, off: 0 });
       return { k: 'reg', v: d, type: U32, owned: true };
     }
+    if (obj.k === 'pkt') { const r = skbFieldRead(this, name, e.name); if (r !== undefined) return r; }
     return this.fail(e, `'${name}' is not a property this value has in eBPF programs`);
   }
 
@@ -839,7 +852,7 @@ export class Lowering {
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e);
+      const withMemory = declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
       if (withMemory !== undefined) return withMemory;
       if (name === 'htons' || name === 'ntohs' || name === 'htonl' || name === 'ntohl') {
         const t = name.endsWith('s') ? INT_TYPES.u16! : U32;

@@ -12,6 +12,7 @@ import { intLType, Layouts, type LType, type TypeDeclaration } from './layout.js
 import { rawTracepointArgs } from './lower-program-kinds.js';
 import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap } from './queue-and-prog-maps.js';
 import { isKfuncDeclaration } from './lower-kfunc.js';
+import { SOCK_ADDR_HOOKS } from './lower-sock-addr.js';
 
 /** Module specifiers whose names are the language's. */
 export function isLangSpecifier(spec: string): boolean {
@@ -310,7 +311,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       if (kind === 'rawTracepoint' && !/^[A-Za-z0-9_]+$/.test(target)) fail(t, `raw tracepoint '${target}' is a tracepoint's name (sys_enter, sched_switch)`);
       if (kind === 'rawTracepoint') rawTracepointArgs(target, () => at(t));
       if (kind === 'cgroupSkb' && target !== 'ingress' && target !== 'egress') fail(t, `a cgroup_skb program attaches to 'ingress' or 'egress', not '${target}'`);
-      if (kind === 'cgroupSockAddr' && !['connect4', 'bind4', 'sendmsg4'].includes(target)) fail(t, `a cgroup sock_addr program attaches to 'connect4', 'bind4' or 'sendmsg4', not '${target}'`);
+      if (kind === 'cgroupSockAddr' && !(SOCK_ADDR_HOOKS as readonly string[]).includes(target)) fail(t, `a cgroup sock_addr program attaches to ${SOCK_ADDR_HOOKS.map((h) => `'${h}'`).join(', ')}, not '${target}'`);
     }
     if (body === undefined || !(ts.isArrowFunction(body) || ts.isFunctionExpression(body))) return fail(call, `${kind} takes the program as an arrow function`);
     return { name, kind, section: SECTION[kind](target), body, loc: at(call) };

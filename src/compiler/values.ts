@@ -45,7 +45,11 @@ export interface KernelArray {
  * is known to be aligned to, when more than its type's alignment (the stack, map values and ring
  * buffer records are 8-aligned), so copies use the widest accesses (memAlign).
  */
-export interface Mem { readonly k: 'mem'; readonly base: VReg | 'fp'; readonly off: number; readonly ty: Aggregate; readonly nullable?: true; readonly align?: number }
+export interface Mem {
+  readonly k: 'mem'; readonly base: VReg | 'fp'; readonly off: number; readonly ty: Aggregate; readonly nullable?: true; readonly align?: number;
+  /** An element of an array of structs at a variable index (lower-struct-elements.ts): the label its out-of-bounds check jumps to, placed once the access is done, and a register already 0 there. */
+  readonly skip?: string; readonly zero?: VReg;
+}
 
 /** The alignment of a Mem's address: at least its type's (C's rule), more when its origin says so. */
 export function memAlign(m: Mem): number { return Math.max(m.ty.align, m.align ?? 1); }

@@ -299,7 +299,8 @@ function buildObject(spec: ObjectSpec): BpfObject {
         out.relocation = { type: 'R_BPF_64_64', symbol: ref.name, sectionSymbol: false };
         out.reference = { kind: 'extern', name: ref.name, externKind: ref.section === '.kconfig' ? 'kconfig' : 'ksym' };
       } else if (ref?.kind === 'kfunc') {
-        out.relocation = { type: 'R_BPF_64_32', symbol: ref.name, sectionSymbol: false };
+        // A call is R_BPF_64_32; the kfunc's address in an ld_imm64 (bpf_ksym_exists) R_BPF_64_64, as clang writes them.
+        out.relocation = { type: insn.kind === 'ldImm64' ? 'R_BPF_64_64' : 'R_BPF_64_32', symbol: ref.name, sectionSymbol: false };
         out.reference = { kind: 'kfunc', name: ref.name };
       } else if (ref?.kind === 'func') {
         const off = textOffset.get(ref.function);
