@@ -4,11 +4,11 @@
 import { type Btf, decodeBtf, type MapSpec } from '../elf/index.js';
 import { type BtfJsValue, decodeBtfValue, type DecodeOptions, encodeBtfValue } from './btf-values.js';
 import { OwnedFd } from './fd.js';
-import { isPerCpuMap, mapTypeName } from './map-types.js';
+import { isPerCpuMap, MapType, mapTypeName } from './map-types.js';
 import { possibleCpus } from './possible-cpus.js';
 import {
   bpf, bpfCommandName, BpfCommand, BtfInfoLayout, encodeAttr, GetIdAttr, MapBatchAttr, MapCreateAttr, MapElemAttr, MapInfoLayout, ObjAttr,
-  ObjInfoAttr, objectName, pointee, pointeeStruct, type PreparedBpf, preparedBpf, readAttr, SyscallError,
+  MapFlag, ObjInfoAttr, objectName, pointee, pointeeStruct, type PreparedBpf, preparedBpf, readAttr, SyscallError,
 } from './sys/index.js';
 import { TsbpfError } from '../isa/index.js';
 
@@ -71,31 +71,34 @@ interface ElemCall {
  * only copies the caller's bytes in and the result out.
  */
 class ElemScratch {
-  readonly lookup: ElemCall;
-  readonly update: ElemCall;
-  readonly del: ElemCall;
-  readonly nextKey: ElemCall;
-  readonly firstKey: ElemCall;
-  readonly lookupAndDelete: ElemCall;
+  #lookup: ElemCall | undefined;
+  #update: ElemCall | undefined;
+  #del: ElemCall | undefined;
+  #nextKey: ElemCall | undefined;
+  #firstKey: ElemCall | undefined;
+  #lookupAndDelete: ElemCall | undefined;
 
-  constructor(fd: number, readonly keySize: number, readonly valueSize: number) {
-    const call = (field: 'value' | 'next_key' | undefined, keyed = true): ElemCall => {
-      // A map without keys (queue, stack, bloom filter) takes a NULL key: the kernel refuses any other.
-      const withKey = keyed && keySize > 0;
-      const key = pointee(keySize);
-      const value = pointee(field === 'next_key' ? keySize : valueSize);
-      const attr = encodeAttr(MapElemAttr, { map_fd: fd, key: withKey ? key : 0n, ...(field === undefined ? {} : { [field]: value }) });
-      return {
-        attr, key: withKey ? key.bytes : new Uint8Array(0), value: field === undefined ? new Uint8Array(0) : value.bytes,
-        call: preparedBpf(attr), flags: 0,
-      };
+  constructor(readonly fd: number, readonly keySize: number, readonly valueSize: number) {}
+
+  // Each command's attr is encoded on its first use: a loader's single update of a data map
+  // encodes one attr, not six.
+  get lookup(): ElemCall { return this.#lookup ??= this.#call('value'); }
+  get update(): ElemCall { return this.#update ??= this.#call('value'); }
+  get del(): ElemCall { return this.#del ??= this.#call(undefined); }
+  get nextKey(): ElemCall { return this.#nextKey ??= this.#call('next_key'); }
+  get firstKey(): ElemCall { return this.#firstKey ??= this.#call('next_key', false); }
+  get lookupAndDelete(): ElemCall { return this.#lookupAndDelete ??= this.#call('value'); }
+
+  #call(field: 'value' | 'next_key' | undefined, keyed = true): ElemCall {
+    // A map without keys (queue, stack, bloom filter) takes a NULL key: the kernel refuses any other.
+    const withKey = keyed && this.keySize > 0;
+    const key = pointee(this.keySize);
+    const value = pointee(field === 'next_key' ? this.keySize : this.valueSize);
+    const attr = encodeAttr(MapElemAttr, { map_fd: this.fd, key: withKey ? key : 0n, ...(field === undefined ? {} : { [field]: value }) });
+    return {
+      attr, key: withKey ? key.bytes : new Uint8Array(0), value: field === undefined ? new Uint8Array(0) : value.bytes,
+      call: preparedBpf(attr), flags: 0,
     };
-    this.lookup = call('value');
-    this.update = call('value');
-    this.del = call(undefined);
-    this.nextKey = call('next_key');
-    this.firstKey = call('next_key', false);
-    this.lookupAndDelete = call('value');
   }
 }
 
@@ -124,6 +127,8 @@ export class BpfMap {
   readonly info: MapInfo;
   types: MapTypes | undefined;
   #scratch: ElemScratch | undefined;
+  /** The scratch's lookup call, kept here for lookup's hot path. */
+  #lookupCall: ElemCall | undefined;
 
   constructor(fd: OwnedFd, info: MapInfo, types?: MapTypes) {
     this.#fd = fd;
@@ -146,7 +151,8 @@ export class BpfMap {
       if (e instanceof SyscallError) throw new MapError(`map ${spec.name}: ${e.message}`, e.code);
       throw e;
     }
-    return BpfMap.fromFd(new OwnedFd(fd, `map ${spec.name}`), types);
+    const owned = new OwnedFd(fd, `map ${spec.name}`);
+    return new BpfMap(owned, createdMapInfo(owned, spec), types);
   }
 
   /** Wraps an fd this map now owns, reading its info from the kernel. */
@@ -179,6 +185,7 @@ export class BpfMap {
   close(): void {
     this.#fd.close();
     this.#scratch = undefined;
+    this.#lookupCall = undefined;
   }
 
   #elem(): ElemScratch {
@@ -203,7 +210,7 @@ export class BpfMap {
   lookup(key: Uint8Array, flags = 0): Uint8Array | undefined {
     // The hot path of map access, written out: each step below was a call of its own.
     if (key.length !== this.info.keySize) this.#key(key);
-    const c = (this.#scratch ?? this.#elem()).lookup;
+    const c = this.#lookupCall ?? (this.#lookupCall = this.#elem().lookup);
     copyKey(c.key, key);
     if (flags !== c.flags) setFlags(c, flags);
     const r = c.call(BpfCommand.MAP_LOOKUP_ELEM);
@@ -495,6 +502,41 @@ export { unlinkSync as unpin } from 'node:fs';
 
 function roundUp8(n: number): number {
   return (n + 7) & ~7;
+}
+
+// Flags the kernel keeps as given (bpf_map_info reports them back); RDONLY and WRONLY belong to the
+// fd and are not reported. A map created with any other flag has its info read from the kernel.
+const KEPT_FLAGS = 0x1fff & ~(MapFlag.RDONLY | MapFlag.WRONLY);
+const FD_FLAGS = MapFlag.RDONLY | MapFlag.WRONLY;
+// Map types whose creation keeps the spec as it is. Others may change it (a devmap with 4-byte
+// values gains RDONLY_PROG), so their info is read from the kernel. test/loader-map-info.test.ts.
+const SPEC_KEPT = new Set<number>([
+  MapType.HASH, MapType.ARRAY, MapType.PROG_ARRAY, MapType.PERF_EVENT_ARRAY, MapType.PERCPU_HASH, MapType.PERCPU_ARRAY,
+  MapType.STACK_TRACE, MapType.CGROUP_ARRAY, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH, MapType.LPM_TRIE,
+  MapType.ARRAY_OF_MAPS, MapType.HASH_OF_MAPS, MapType.QUEUE, MapType.STACK, MapType.RINGBUF, MapType.BLOOM_FILTER,
+  MapType.TASK_STORAGE,
+]);
+
+/**
+ * The info of a map MAP_CREATE just made from `spec`: what the kernel keeps of the spec, without
+ * OBJ_GET_INFO_BY_FD (libbpf does not ask either). The id and the BTF object's id exist only in
+ * the kernel: they are read on first use, while the map is open.
+ */
+function createdMapInfo(owned: OwnedFd, spec: MapSpec): MapInfo {
+  const flags = spec.flags ?? 0;
+  if ((flags & ~(KEPT_FLAGS | FD_FLAGS)) !== 0 || !SPEC_KEPT.has(spec.type)) return mapInfo(owned.fd);
+  let kernel: MapInfo | undefined;
+  const fromKernel = (): MapInfo => kernel ??= mapInfo(owned.fd);
+  const name = Buffer.from(objectName(spec.name));
+  const end = name.indexOf(0);
+  return {
+    get id() { return fromKernel().id; },
+    name: name.subarray(0, end < 0 ? name.length : end).toString('utf8'),
+    type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: flags & KEPT_FLAGS,
+    // The kernel takes a BTF object only for a map given type ids.
+    get btfId() { return (spec.btfKeyTypeId ?? 0) === 0 && (spec.btfValueTypeId ?? 0) === 0 && (spec.btfVmlinuxValueTypeId ?? 0) === 0 ? 0 : fromKernel().btfId; },
+    btfKeyTypeId: spec.btfKeyTypeId ?? 0, btfValueTypeId: spec.btfValueTypeId ?? 0,
+  };
 }
 
 export function mapInfo(fd: number): MapInfo {

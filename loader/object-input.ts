@@ -8,7 +8,10 @@ import { ObjectInputError } from './object-errors.js';
 export function readObjectBytes(input: Uint8Array | string): Uint8Array {
   if (typeof input !== 'string') return input;
   try {
-    return new Uint8Array(readFileSync(input));
+    const b = readFileSync(input);
+    // A view when the Buffer has its memory to itself (a regular file: fstat gave the size); a
+    // copy when it may share Node's pool (files read in chunks, such as procfs).
+    return b.byteOffset === 0 && b.buffer.byteLength === b.length ? new Uint8Array(b.buffer, 0, b.length) : new Uint8Array(b);
   } catch (e) {
     throw new ObjectInputError(`cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }

@@ -90,7 +90,9 @@ export function encodeAttr<F extends string>(l: AttrLayout<F>, values: Partial<R
   const offsets = new Map<Pointee, number>();
   let end = align8(l.size);
   const place = (vals: Readonly<Record<string, AttrValue | undefined>>): void => {
-    for (const v of Object.values(vals)) {
+    // for…in: no array of values per attr (the loader encodes a dozen attrs per object).
+    for (const k in vals) {
+      const v = vals[k];
       if (!(v instanceof Pointee) || offsets.has(v)) continue;
       offsets.set(v, end);
       // At least 8 bytes, so that even an empty pointee has an address of its own.
@@ -117,7 +119,8 @@ function writeFields(
   buf: Buffer, base: number, l: AttrLayout, values: Readonly<Record<string, AttrValue | undefined>>,
   offsets: ReadonlyMap<Pointee, number>, pointers: number[],
 ): void {
-  for (const [name, v] of Object.entries(values)) {
+  for (const name in values) {
+    const v = values[name];
     if (v === undefined) continue;
     const f = (l.fields as Readonly<Record<string, AttrField>>)[name];
     if (f === undefined) throw new AttrValueError(l.name, name, v, `${l.name} has no field ${name}`);
@@ -128,6 +131,11 @@ function writeFields(
     } else if (v instanceof Uint8Array) {
       if (v.length > f.size) throw new AttrValueError(l.name, name, v, `${v.length} bytes do not fit in ${f.size}`);
       buf.set(v, at);
+    } else if (typeof v === 'number' && numberFits(f, v)) {
+      // Most values are small numbers: written without the bigint checks below.
+      if (f.size === 2) buf.writeUInt16LE(v & 0xffff, at);
+      else if (f.size === 4) buf.writeUInt32LE(v >>> 0, at);
+      else { buf.writeUInt32LE(v % 0x1_0000_0000, at); buf.writeUInt32LE(Math.floor(v / 0x1_0000_0000), at + 4); }
     } else {
       const n = fieldInteger(l, name, f, v);
       if (f.size === 2) buf.writeUInt16LE(Number(n & 0xffffn), at);
@@ -135,6 +143,14 @@ function writeFields(
       else buf.writeBigUInt64LE(BigInt.asUintN(64, n), at);
     }
   }
+}
+
+/** Whether `v` is an integer the field holds, a non-negative safe integer for 8-byte fields (others take fieldInteger's path). */
+function numberFits(f: AttrField, v: number): boolean {
+  if (!Number.isInteger(v)) return false;
+  if (f.size === 4) return f.signed === true ? v >= -0x8000_0000 && v <= 0x7fff_ffff : v >= 0 && v <= 0xffff_ffff;
+  if (f.size === 2) return f.signed === true ? v >= -0x8000 && v <= 0x7fff : v >= 0 && v <= 0xffff;
+  return f.size === 8 && v >= 0 && v <= Number.MAX_SAFE_INTEGER;
 }
 
 /** The integer `v` as a bigint, when it is one and fits the field (signed or unsigned, 2, 4 or 8 bytes). */
