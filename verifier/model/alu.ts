@@ -12,7 +12,7 @@ import { markPrecise } from './precision.js';
 import { notModelled, reject } from './outcome.js';
 import { adjustPointerArithmetic, pointerPointerArithmetic } from './ptr-alu.js';
 import { checkDeltaLinkInLoop } from './may-goto.js';
-import { cloneReg, constReg, isPointer, type RegState, scalarReg, unknownReg } from './reg.js';
+import { cloneReg, constReg, immReg, isPointer, type RegState, scalarReg, unknownReg } from './reg.js';
 
 /** Gives a non-constant scalar an id before it is copied, so that both copies stay linked (assign_scalar_id_before_mov). */
 function linkBeforeCopy(env: Env, src: RegState): void {
@@ -111,7 +111,7 @@ export function checkAlu(env: Env, insn: Instruction): void {
   checkWritable(insn.dst);
   const op = scalarOps[insn.op]!;
   const dst = rs[insn.dst]!;
-  const src = insn.src.kind === 'reg' ? rs[insn.src.reg]! : constReg(BigInt.asUintN(64, BigInt(insn.src.value)));
+  const src = insn.src.kind === 'reg' ? rs[insn.src.reg]! : immReg(insn.src.value);
   if (insn.src.kind === 'reg' && isPointer(src)) {
     if (isPointer(dst)) { pointerPointerArithmetic(env, insn); return; }
     // scalar += pointer: the pointer's rules, the result in dst.

@@ -10,7 +10,7 @@ import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnu
 import { type Env, readReg, regs } from './env.js';
 import { reject } from './outcome.js';
 import { markPrecise, noteLinkedRegs } from './precision.js';
-import { AT_PKT_END, BEYOND_PKT_END, constReg, isPktAny, isPointer, type RegState } from './reg.js';
+import { AT_PKT_END, BEYOND_PKT_END, immReg, isPktAny, isPointer, type RegState } from './reg.js';
 import { cloneState, curFrame, forEachReg, type VerifierState } from './state.js';
 import { inferNotNullFromEquality, notNull } from './null-equality.js';
 
@@ -280,7 +280,7 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   const rs = regs(env);
   const dst = rs[insn.dst]!;
   const srcNo = insn.src.kind === 'reg' ? insn.src.reg : -1;
-  const src = srcNo >= 0 ? rs[srcNo]! : constReg(BigInt.asUintN(64, BigInt((insn.src as { value: number }).value)));
+  const src = srcNo >= 0 ? rs[srcNo]! : immReg((insn.src as { value: number }).value);
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
   noteLinkedRegs(env, dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0);

@@ -77,6 +77,26 @@ export function constReg(value: bigint): RegState {
   return { type: 'scalar', flags: noFlags(), off: 0, s: knownScalar(value), id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
 
+/**
+ * The source operand of an ALU or jump instruction with an immediate: one frozen register per
+ * value, made once (such an instruction made a register, its scalar and its tnum every time the
+ * walk processed it). Only read: frozen so that a write into it fails loudly.
+ */
+const immRegs = new Map<number, RegState>();
+export function immReg(imm: number): RegState {
+  let r = immRegs.get(imm);
+  if (r === undefined) {
+    r = constReg(BigInt.asUintN(64, BigInt(imm)));
+    Object.freeze(r.flags);
+    Object.freeze(r.s);
+    Object.freeze(r);
+    // Bounded: a program cannot make it grow without end across programs.
+    if (immRegs.size >= 4096) immRegs.clear();
+    immRegs.set(imm, r);
+  }
+  return r;
+}
+
 export function scalarReg(s: Scalar): RegState {
   return { type: 'scalar', flags: noFlags(), off: 0, s, id: 0, refObjId: 0, range: 0, memSize: 0, frameno: 0 };
 }
@@ -105,16 +125,34 @@ export function cloneReg(r: RegState): RegState {
   // Most registers of a state are not initialised: clones share one (states are cloned at every
   // branch and checkpoint, and the copies kept alive dominated the model's garbage collection).
   if (r.type === 'not_init') return NOT_INIT_SHARED;
-  // Field by field, not a spread: every clone has one shape, and copying is several times faster
-  // (states are cloned at every branch and checkpoint, 11 registers each).
+  return copyWith(r, cloneScalar(r.s));
+}
+
+/** A register like `r` with scalar `s`: field by field, not a spread, so that every copy has one
+ * shape, and copying is several times faster (states are copied at every branch and checkpoint). */
+function copyWith(r: RegState, s: Scalar): RegState {
   const f = r.flags;
   const flags: EveryRegFlag = { maybeNull: f.maybeNull, rdonly: f.rdonly, ringbuf: f.ringbuf, trusted: f.trusted, rcu: f.rcu, untrusted: f.untrusted };
   const c: EveryRegField = {
-    type: r.type, flags, off: r.off, s: cloneScalar(r.s), id: r.id,
+    type: r.type, flags, off: r.off, s, id: r.id,
     refObjId: r.refObjId, map: r.map, range: r.range, memSize: r.memSize, frameno: r.frameno, btfName: r.btfName, subprog: r.subprog,
     precise: r.precise,
   };
   return c;
+}
+
+/**
+ * A register of a state's copy (cloneFrame): a new register object, but its scalar is shared
+ * with the original. The model never writes into the scalar of a register that is in a state
+ * (it replaces `s`; a register copied to be changed is made with cloneReg), as the spilled
+ * registers of stack slots are already shared between copies. Copying the scalar at every
+ * branch and checkpoint was a third of the objects the walk allocated. The shared scalar is
+ * frozen, so that code writing into it fails loudly (and frozen, the walk measured faster).
+ */
+export function copyRegForState(r: RegState): RegState {
+  if (r.type === 'not_init') return NOT_INIT_SHARED;
+  Object.freeze(r.s);
+  return copyWith(r, r.s);
 }
 
 export const isPointer = (r: RegState): boolean => r.type !== 'scalar' && r.type !== 'not_init';

@@ -3,7 +3,7 @@
 // replaced on write, so that copying a state at a branch is cheap.
 
 import type { HistEntry } from './precision.js';
-import { cloneReg, pointerReg, type RegState, notInitRegs } from './reg.js';
+import { cloneReg, copyRegForState, pointerReg, type RegState, notInitRegs } from './reg.js';
 
 /** MAX_BPF_STACK: bytes of stack per frame. */
 export const MAX_BPF_STACK = 512;
@@ -90,12 +90,33 @@ export function initialState(): VerifierState {
   return { frames: [{ regs, stack: [], allocated: 0, frameno: 0, callsite: -1, subprog: 0 }], refs: [] };
 }
 
+/** Every field of a FrameState and of a VerifierState, the optional ones too: a field added there must be copied below (tsc says so). */
+type EveryFrameField = { [K in keyof Required<FrameState>]: FrameState[K] };
+type EveryStateField = { [K in keyof Required<VerifierState>]: VerifierState[K] };
+
+// Field by field, not spreads: every copy has one shape, and a spread of objects whose optional
+// fields vary was most of the time spent copying (states are copied at every branch and checkpoint).
+// Optional fields absent in the original are undefined in the copy: every reader treats them alike.
 export function cloneFrame(f: FrameState): FrameState {
-  return { ...f, regs: f.regs.map(cloneReg), stack: [...f.stack] };
+  const r = f.regs;
+  const regs = r.length === 11
+    ? [copyRegForState(r[0]!), copyRegForState(r[1]!), copyRegForState(r[2]!), copyRegForState(r[3]!), copyRegForState(r[4]!), copyRegForState(r[5]!), copyRegForState(r[6]!), copyRegForState(r[7]!), copyRegForState(r[8]!), copyRegForState(r[9]!), copyRegForState(r[10]!)]
+    : r.map(copyRegForState);
+  // slice keeps the holes of a sparse stack where a spread made them undefined: every reader treats them alike.
+  const c: EveryFrameField = {
+    regs, stack: f.stack.slice(), allocated: f.allocated, frameno: f.frameno, callsite: f.callsite, subprog: f.subprog,
+    callbackDepth: f.callbackDepth, callback: f.callback,
+  };
+  return c;
 }
 
 export function cloneState(s: VerifierState): VerifierState {
-  return { ...s, frames: s.frames.map(cloneFrame), refs: [...s.refs] };
+  const frames = s.frames.length === 1 ? [cloneFrame(s.frames[0]!)] : s.frames.map(cloneFrame);
+  const c: EveryStateField = {
+    frames, refs: s.refs.slice(), callbackUnrollDepth: s.callbackUnrollDepth, activeRcuLock: s.activeRcuLock, mayGotoDepth: s.mayGotoDepth,
+    speculative: s.speculative, parent: s.parent, firstIdx: s.firstIdx, lastIdx: s.lastIdx, hist: s.hist, histLen: s.histLen,
+  };
+  return c;
 }
 
 export const curFrame = (s: VerifierState): FrameState => s.frames[s.frames.length - 1]!;

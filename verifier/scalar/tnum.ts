@@ -145,6 +145,10 @@ export function tnumIsAligned(a: Tnum, size: bigint): boolean {
 
 /** Whether every member of `b` is a member of `a`. */
 export function tnumIn(a: Tnum, b: Tnum): boolean {
+  // Pruning compares every scalar of a state this way, and bigint steps allocate: the old tnum
+  // unknown or constant first, decided by comparisons alone (what the two steps below give).
+  if (a.mask === U64) return a.value === 0n;
+  if (a.mask === 0n && b.mask === 0n && b.value >= 0n && b.value <= U64) return a.value === b.value;
   if ((b.mask & ~a.mask & U64) !== 0n) return false;
   return a.value === (b.value & ~a.mask & U64);
 }
