@@ -442,7 +442,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (walked) break;
       const idx = cur.insn;
       env.insnIdx = idx;
-      if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
+      if (++processed > COMPLEXITY_LIMIT_INSNS) {
+        // The kernel stops before printing this instruction: its log ends with the one before it on the path.
+        if (cur.prev >= 0) env.insnIdx = cur.prev;
+        reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
+      }
       precision.step = processed;
       const pruned = prune[idx] === 1 && visit(idx);
       if (pruned || (cur.state.speculative === true && barriers.before.has(idx))) {
