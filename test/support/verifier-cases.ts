@@ -19,6 +19,7 @@ import { helperCases } from './verifier-cases-helpers.js';
 import { dynptrCases } from './verifier-cases-dynptr.js';
 import { restCases } from './verifier-cases-rest.js';
 import { precisionCases } from './verifier-cases-precision.js';
+import { livenessCases } from './verifier-cases-liveness.js';
 import { log2Cases } from './verifier-cases-log2.js';
 import { corpusCases } from './verifier-cases-corpus.js';
 
@@ -303,6 +304,7 @@ export const modelCases: readonly ModelCase[] = [
   ...dynptrCases,
   ...restCases,
   ...precisionCases,
+  ...livenessCases,
   ...log2Cases,
   ...corpusCases,
 ];

@@ -8,6 +8,7 @@ import type { AttachProto } from './attach-proto.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
 import type { InsnPointerTypes } from './insn-pointer-type.js';
+import type { StackLiveness } from './liveness.js';
 import type { PrecisionContext } from './precision.js';
 import type { RegState } from './reg.js';
 import { curFrame, type VerifierState } from './state.js';
@@ -47,6 +48,8 @@ export interface Env {
   readonly pointerTypes: InsnPointerTypes;
   /** Precision backtracking over the walk's instructions (precision.ts). */
   readonly precision?: PrecisionContext;
+  /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program is of one frame. */
+  readonly stackLive?: StackLiveness;
 }
 
 export const regs = (env: Env): RegState[] => curFrame(env.state).regs;

@@ -74,7 +74,7 @@ function successors(insn: Instruction, i: number): number[] {
 }
 
 /** Tarjan's strongly connected components; components of one instruction without a self-loop get 0. */
-function sccNumbers(succ: readonly (readonly number[] | undefined)[]): Int32Array {
+export function sccNumbers(succ: readonly (readonly number[] | undefined)[]): Int32Array {
   const n = succ.length;
   const index = new Int32Array(n).fill(-1);
   const low = new Int32Array(n);
@@ -129,10 +129,10 @@ function sccNumbers(succ: readonly (readonly number[] | undefined)[]): Int32Arra
 }
 
 /**
- * The header lines, or none when some instruction did not decode (the kernel prints them only
- * for a program its earlier checks passed), and each instruction's loop number (0: none).
+ * Each instruction's live registers (insn_aux_data.live_regs_before, bit r for Rr) and
+ * successors, or undefined when some instruction did not decode.
  */
-export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subprograms: readonly number[], opts: ModelOptions): { lines: string[]; scc: Int32Array } {
+export function liveRegisters(insns: readonly (Instruction | undefined)[], opts: ModelOptions): { liveIn: Int32Array; succ: (number[] | undefined)[] } | undefined {
   const n = insns.length;
   const succ: (number[] | undefined)[] = new Array(n);
   const use = new Int32Array(n);
@@ -141,7 +141,7 @@ export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subp
     const insn = insns[i];
     if (insn === undefined) {
       if (i > 0 && insns[i - 1]?.kind === 'ldImm64') continue;
-      return { lines: [], scc: new Int32Array(n) };
+      return undefined;
     }
     succ[i] = successors(insn, i);
     const ud = useDef(insn, opts);
@@ -160,6 +160,18 @@ export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subp
       if (inn !== liveIn[i]) { liveIn[i] = inn; changed = true; }
     }
   }
+  return { liveIn, succ };
+}
+
+/**
+ * The header lines, or none when some instruction did not decode (the kernel prints them only
+ * for a program its earlier checks passed), and each instruction's loop number (0: none).
+ */
+export function liveRegsHeader(insns: readonly (Instruction | undefined)[], subprograms: readonly number[], opts: ModelOptions): { lines: string[]; scc: Int32Array } {
+  const n = insns.length;
+  const live = liveRegisters(insns, opts);
+  if (live === undefined) return { lines: [], scc: new Int32Array(n) };
+  const { liveIn, succ } = live;
   const scc = sccNumbers(succ);
   const lines = subprograms.map((start, i) => `func#${i} @${start}`);
   lines.push('Live regs before insn:');

@@ -1,8 +1,8 @@
 // State equivalence for pruning (states_equal, regsafe, stacksafe): a path
 // that reaches an instruction in a state contained in one already verified
-// from there is safe. The model has no liveness or precision marks, so it
-// compares every register and stack byte — stricter than the kernel (it
-// prunes less, never more).
+// from there is safe. Only the registers live at the instruction are compared
+// (liveness.ts); the model has no precision marks in pruning, so it compares
+// every live scalar — stricter than the kernel (it prunes less, never more).
 
 import type { Scalar } from '../scalar/scalar.js';
 import { tnumIn } from '../scalar/tnum.js';
@@ -10,6 +10,7 @@ import type { RegState } from './reg.js';
 import { isSpilledSlot } from './stack.js';
 import { iterSlotsSafe } from './iterators.js';
 import { Byte, type FrameState, SLOT_BYTES, slotAt, type VerifierState } from './state.js';
+import { ALL_REGS, type LiveAt, liveRegsOfFrame } from './liveness.js';
 
 /** A bijection between the ids of the old state and the current one (check_ids). */
 export class IdMap {
@@ -115,8 +116,8 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
   return true;
 }
 
-/** Whether `cur` matches `old` as closely as `mode` asks (states_equal). */
-export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true): boolean {
+/** Whether `cur` matches `old` as closely as `mode` asks (states_equal); `live`: compare only the registers live there (liveness.ts). */
+export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true, live?: LiveAt): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   // A speculative path's state never covers a real one.
   if (old.speculative === true && cur.speculative !== true) return false;
@@ -129,7 +130,8 @@ export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateM
     if (of.callsite !== cf.callsite) return false;
     // A state that has run more of a callback's iterations does not cover one that has run fewer (func_states_equal).
     if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return false;
-    for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, mode)) return false;
+    const liveRegs = live === undefined ? ALL_REGS : liveRegsOfFrame(live, old, f);
+    for (let r = 0; r < of.regs.length; r++) if ((liveRegs & (1 << r)) !== 0 && !regSafe(of.regs[r]!, cf.regs[r]!, ids, mode)) return false;
     if (!stackSafe(of, cf, ids, mode, allowUninitStack)) return false;
   }
   if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;

@@ -8,7 +8,8 @@
 import { formatFrameState } from './state-format.js';
 import { type Instruction, decodeRawSlot, type RawSlot } from '../../isa/index.js';
 import { LevelTwoLog } from './log-level2.js';
-import { liveRegsHeader } from './live-regs.js';
+import { liveRegisters, liveRegsHeader, sccNumbers } from './live-regs.js';
+import { cleanState, StackLiveness } from './liveness.js';
 import type { InstructionFault } from '../verdict.js';
 import { checkAlu } from './alu.js';
 import { checkCondJump } from './branch.js';
@@ -63,6 +64,8 @@ interface Checkpoint {
   readonly parent: Checkpoint | undefined;
   hits: number;
   misses: number;
+  /** Its dead registers and stack slots are forgotten (liveness.ts). */
+  cleaned?: boolean;
 }
 
 interface Path {
@@ -219,6 +222,15 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const iterNext = new Set<number>();
   insns.forEach((insn, i) => { if (insn?.kind === 'call' && insn.callee === 'kfunc' && insn.offset === 0 && isIterNextCall(input.options.kernelBtf, insn.imm, KFUNCS)) { iterNext.add(i); prune[i] = 1; } });
   const explored = new Map<number, Checkpoint[]>();
+  // Pruning compares only live registers and, in a program of one frame, forgets dead stack
+  // slots of fully explored states (liveness.ts); the registers' liveness is computed once.
+  const liveRegs = liveRegisters(insns, input.options);
+  const regsBefore = liveRegs?.liveIn;
+  const oneFrame = input.subprograms.length === 1
+    && !insns.some((insn) => insn?.kind === 'call' && (insn.callee !== 'helper' || callsCallback(insn)));
+  const stackLive = liveRegs !== undefined && oneFrame ? new StackLiveness(liveRegs.succ) : undefined;
+  // States in a loop are not cleaned: the kernel waits for the loop's exploration to end (incomplete_read_marks).
+  const loops = stackLive === undefined ? undefined : sccNumbers(liveRegs!.succ);
   let idGen = 0;
   let processed = 0;
   let jmpsProcessed = 0;
@@ -237,6 +249,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   if (log2 !== undefined) precision.log = log2.precisionLog(insns);
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
+    ...(stackLive === undefined ? {} : { stackLive }),
   };
   // The deepest stack each subprogram used, and the calls each one makes, for the combined check.
   const subprogOf = (slot: number): number => {
@@ -338,17 +351,22 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     const list = explored.get(idx) ?? [];
     // states_cnt: the states kept here before this visit, counted when it is not pruned.
     const kept = list.length;
+    const live = regsBefore === undefined ? undefined : { regsBefore, insn: idx };
+    // clean_live_states: the states here whose paths are all explored lose what is dead.
+    if (stackLive !== undefined && loops![idx] === 0) {
+      for (const sl of list) if (sl.branches === 0 && sl.cleaned !== true) { sl.cleaned = true; cleanState(sl.state, idx, regsBefore!, stackLive); }
+    }
     for (let k = 0; k < list.length; k++) {
       const sl = list[k]!;
       let hit = false;
       if (sl.branches > 0) {
         // A loop head against a state still being explored: RANGE_WITHIN, as the kernel.
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged))) { sl.hits++; prunedBy(idx, sl); return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged, live))) { sl.hits++; prunedBy(idx, sl); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl); return true; }
-        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged)) { sl.hits++; prunedBy(idx, sl); return true; }
-        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact') && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged, live)) { sl.hits++; prunedBy(idx, sl); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, live)) { sl.hits++; prunedBy(idx, sl); return true; }
+        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact', true, live) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
           if (input.options.capBpfOnly === true && poppedFresh) env.insnIdx = cur.prev;
@@ -357,7 +375,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
         if (!forceNew && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
-      } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged)) {
+      } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged, live)) {
         hit = true;
       }
       if (hit) { sl.hits++; prunedBy(idx, sl); return true; }
@@ -432,7 +450,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (walked) break;
       const idx = cur.insn;
       env.insnIdx = idx;
-      if (++processed > COMPLEXITY_LIMIT_INSNS) reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
+      if (++processed > COMPLEXITY_LIMIT_INSNS) {
+        // The kernel stops before printing this instruction: its log ends with the one before it on the path.
+        if (cur.prev >= 0) env.insnIdx = cur.prev;
+        reject('E2BIG', `BPF program is too large. Processed ${processed} insn`);
+      }
       precision.step = processed;
       const pruned = prune[idx] === 1 && visit(idx);
       if (pruned || (cur.state.speculative === true && barriers.before.has(idx))) {
@@ -442,6 +464,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         continue;
       }
       lastProcessed = idx;
+      stackLive?.begin(idx);
       poppedFresh = false;
       checking = idx;
       // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.

@@ -90,7 +90,7 @@ export function addTo(f: Figures, c: Comparison): void {
     f.acceptAgree++;
     if (c.kernel.insnsProcessed !== null && c.model.insnsProcessed !== null) {
       f.processedCompared++;
-      if (Math.abs(c.model.insnsProcessed - c.kernel.insnsProcessed) <= 0.1 * c.kernel.insnsProcessed) f.processedWithin10++;
+      if (processedWithin10(c.kernel.insnsProcessed, c.model.insnsProcessed)) f.processedWithin10++;
     }
   }
   if (!accepted && c.model.verdict === 'reject') {
@@ -102,5 +102,8 @@ export function addTo(f: Figures, c: Comparison): void {
   if (c.category === 'unsound') f.unsound++;
   if (c.category === 'false-reject') f.falseReject++;
 }
+
+/** The model's `processed N insns` is within ±10 % of the kernel's (the issue's target). */
+export const processedWithin10 = (kernel: number, model: number): boolean => Math.abs(model - kernel) <= 0.1 * kernel;
 
 export const pct = (n: number, d: number): string => (d === 0 ? '–' : `${((100 * n) / d).toFixed(1)} %`);

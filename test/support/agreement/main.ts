@@ -2,7 +2,8 @@
 // it, prints the table by area and the disagreements, and with --write-docs puts the table into
 // docs/verifier.md and the CI slice's figures into test/data/verifier-corpus/agreement.json.
 // --only REGEX runs the programs whose name matches; --verbose lists the ones left out;
-// --unknown lists the programs with no model verdict and the model's reason, by area;
+// --unknown lists the programs with no model verdict and the model's reason, by area, then the
+// joint accepts whose `processed N insns` is not within ±10 % of the kernel's;
 // --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs.
 // --caps bpf labels with a loader that has CAP_BPF alone (the harness runs itself again under
 // setpriv) and runs the model with the same privileges.
@@ -13,7 +14,7 @@ import { join, relative } from 'node:path';
 import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
-import { agreementTable, disagreements, driftList, unknownList } from './report.js';
+import { agreementTable, disagreements, driftList, processedMismatches, unknownList } from './report.js';
 import { runAgreement } from './run.js';
 import { speedFigures, speedReport } from './speed.js';
 
@@ -53,7 +54,7 @@ function main(): void {
   if (speedJson !== undefined) writeFileSync(speedJson, `${JSON.stringify(speed, null, 2)}\n`);
   const dis = disagreements(run);
   if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
-  if (process.argv.includes('--unknown')) for (const l of unknownList(run)) console.log(l);
+  if (process.argv.includes('--unknown')) for (const l of [...unknownList(run), ...processedMismatches(run)]) console.log(l);
   if (dis.length > 0) console.log(`\n${dis.length} disagreements:\n${dis.slice(0, 200).join('\n')}`);
   const drift = driftList(run);
   if (write) {

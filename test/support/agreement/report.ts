@@ -1,16 +1,16 @@
 // The agreement table for docs/verifier.md, and the list of disagreements (unsound ones first).
 
 import type { Comparison, Figures } from './compare.js';
-import { pct } from './compare.js';
+import { pct, processedWithin10 } from './compare.js';
 import type { AgreementRun } from './run.js';
 
 const row = (label: string, f: Figures): string =>
-  `| ${label} | ${f.programs} | ${f.kernelAccepts} / ${f.kernelRejects} | ${f.refused + f.notReplayed} | ${pct(f.acceptAgree, f.kernelAccepts)} | ${pct(f.rejectAgree, f.kernelRejects)} | ${f.unsound} | ${f.falseReject} | ${f.notModelledAccepts + f.notModelledRejects} | ${pct(f.sameMessage, f.jointRejects)} | ${pct(f.sameInsn, f.jointRejects)} |`;
+  `| ${label} | ${f.programs} | ${f.kernelAccepts} / ${f.kernelRejects} | ${f.refused + f.notReplayed} | ${pct(f.acceptAgree, f.kernelAccepts)} | ${pct(f.rejectAgree, f.kernelRejects)} | ${f.unsound} | ${f.falseReject} | ${f.notModelledAccepts + f.notModelledRejects} | ${pct(f.sameMessage, f.jointRejects)} | ${pct(f.sameInsn, f.jointRejects)} | ${pct(f.processedWithin10, f.processedCompared)} |`;
 
 export function agreementTable(run: AgreementRun): string {
   const lines = [
-    '| area | programs | kernel accepts / rejects | left out (refused, not replayed) | accept agreement | reject agreement | unsound accepts | false rejects | no model verdict | same final message (joint rejects) | same insn (joint rejects) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| area | programs | kernel accepts / rejects | left out (refused, not replayed) | accept agreement | reject agreement | unsound accepts | false rejects | no model verdict | same final message (joint rejects) | same insn (joint rejects) | processed ±10 % (joint accepts) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...[...run.byArea].map(([area, f]) => row(area, f)),
     row('**all**', run.total),
   ];
@@ -38,4 +38,17 @@ export function unknownList(run: AgreementRun): string[] {
   const cs = run.comparisons.filter((c) => c.category === 'not-modelled');
   return [...cs].sort((a, b) => a.area.localeCompare(b.area) || a.name.localeCompare(b.name))
     .map((c) => `UNKNOWN [${c.area}]: ${describe(c)}`);
+}
+
+/** Programs both accept whose `processed N insns` differs from the kernel's by more than 10 %, by area. */
+export function processedMismatches(run: AgreementRun): string[] {
+  const out: { c: Comparison; k: number; m: number }[] = [];
+  for (const c of run.comparisons) {
+    if (c.category !== 'agree' || c.kernel.kind !== 'verdict' || c.kernel.verdict !== 'accept' || c.model.kind !== 'verdict') continue;
+    const k = c.kernel.insnsProcessed;
+    const m = c.model.insnsProcessed;
+    if (k !== null && m !== null && !processedWithin10(k, m)) out.push({ c, k, m });
+  }
+  return out.sort((a, b) => a.c.area.localeCompare(b.c.area) || a.c.name.localeCompare(b.c.name))
+    .map(({ c, k, m }) => `PROCESSED [${c.area}]: ${c.name} — kernel ${k}; model ${m} (${m > k ? '+' : ''}${(((m - k) / k) * 100).toFixed(0)} %)`);
 }

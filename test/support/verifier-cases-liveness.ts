@@ -1,0 +1,40 @@
+// Hand-written programs for liveness in pruning (verifier/model/liveness.ts): two paths meet
+// at an instruction after enough jumps and instructions for the first to keep a state there,
+// and differ only in a register or stack slot that is dead there (the kernel prunes the second
+// path) or live (it must not: the second path fails further on). Labelled by the live kernel;
+// test/verifier-liveness.test.ts also compares the number of processed instructions.
+
+import type { ModelCase } from './verifier-cases.js';
+
+const ARRAY_4_8_1 = { type: 2, keySize: 4, valueSize: 8, maxEntries: 1 } as const;
+
+/** r2 = an unknown packet length; enough instructions before the branch that the join keeps a state. */
+const PREAMBLE = ['r2 = *(u32 *)(r1 + 0)', 'r6 = r1', 'r3 = 0', 'r4 = 0', 'r5 = 0', 'r0 = 0', 'r0 += 1'];
+
+/** The fall-through path runs `first`, the jump `second` (each of the same length), then both `after`. */
+function join(first: readonly string[], second: readonly string[], after: readonly string[]): string[] {
+  if (first.length !== second.length) throw new Error('both sides must have the same length');
+  // if r2 > 7 goto SECOND; FIRST; goto JOIN; SECOND: …; JOIN: after
+  return [...PREAMBLE, `if r2 > 7 goto +${first.length + 1}`, ...first, `goto +${second.length}`, ...second, ...after];
+}
+
+const TAIL = ['r0 += 1', 'r0 += 2', 'r0 += 3', 'r0 += 4', 'r0 = 0', 'exit'];
+
+export const livenessCases: readonly ModelCase[] = [
+  { name: 'liveness: a register overwritten after the join (pointer or scalar) is dead there', type: 'socket_filter',
+    asm: join(['r3 = r10'], ['r3 = 1'], ['r3 = 2', 'r0 += r3', ...TAIL]) },
+  { name: 'liveness: a register read after the join is live there', type: 'socket_filter',
+    asm: join(['r3 = r10'], ['r3 = 1'], ['r0 = *(u8 *)(r3 - 1)', ...TAIL]) },
+  { name: 'liveness: a stack slot never read again is dead at the join', type: 'socket_filter',
+    asm: join(['*(u64 *)(r10 - 8) = r6'], ['*(u64 *)(r10 - 8) = r2'], TAIL) },
+  { name: 'liveness: a stack slot overwritten whole after the join is dead there', type: 'socket_filter',
+    asm: join(['*(u64 *)(r10 - 8) = r6'], ['*(u64 *)(r10 - 8) = r2'], ['*(u64 *)(r10 - 8) = r6', 'r7 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r7 + 0)', ...TAIL]) },
+  { name: 'liveness: a stack slot filled after the join is live there (the second path fails)', type: 'socket_filter',
+    asm: join(['*(u64 *)(r10 - 8) = r6'], ['*(u64 *)(r10 - 8) = r2'], ['r7 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r7 + 0)', ...TAIL]) },
+  { name: 'liveness: a partial write after the join leaves the slot live', type: 'socket_filter',
+    asm: join(['*(u64 *)(r10 - 8) = r6'], ['*(u64 *)(r10 - 8) = r2'], ['*(u32 *)(r10 - 8) = 0', 'r7 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r7 + 0)', ...TAIL]) },
+  { name: 'liveness: a map key read by the helper after the join is live there (the second path fails)', type: 'socket_filter', maps: [ARRAY_4_8_1],
+    asm: join(['*(u32 *)(r10 - 8) = 0'], ['*(u32 *)(r10 - 8) = 5'], ['r2 = r10', 'r2 += -8', 'r1 = map_fd(0)', 'call 1', 'r0 = *(u64 *)(r0 + 0)', ...TAIL]) },
+  { name: 'liveness: a stack slot of another branch dead at a later join', type: 'socket_filter',
+    asm: join(['*(u64 *)(r10 - 16) = r6', 'r7 = *(u64 *)(r10 - 16)'], ['*(u64 *)(r10 - 16) = r2', 'r7 = 0'], ['r5 = *(u32 *)(r6 + 4)', 'if r5 > 3 goto +1', 'r0 += 1', ...TAIL]) },
+];
