@@ -68,12 +68,14 @@ function topRegsMayMatch(old: VerifierState, cur: VerifierState): boolean {
  */
 export type StateMatch = 'exact' | 'range' | 'covers';
 
-function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch): boolean {
+function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch, exactScalars = false): boolean {
   if (mode === 'exact') return regsExact(o, c, ids);
   if (o.type === 'not_init' && (mode === 'covers' || c.type === 'not_init')) return true;
   if (o.type !== c.type || !sameFlags(o, c)) return false;
   switch (o.type) {
     case 'scalar':
+      // explore_alu_limits (cap-bpf-alu.ts): scalars match exactly.
+      if (exactScalars) return scalarEqual(o.s, c.s) && ids.check(o.id, c.id);
       return rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff) && ids.check(o.id, c.id);
     case 'map_value': case 'map_key': case 'mem':
       return o.off === c.off && o.map === c.map && o.memSize === c.memSize && rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff)
@@ -85,7 +87,7 @@ function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch): boolea
   }
 }
 
-function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean): boolean {
+function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean, exactScalars: boolean): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = Math.floor(i / SLOT_BYTES);
     const idx = i % SLOT_BYTES;
@@ -107,7 +109,7 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
     if (ob === Byte.Iter && !iterSlotsSafe(os.iter, cs.iter, (a, b) => ids.check(a, b))) return false;
     if (ob === Byte.Spill) {
       if (!isSpilledSlot(os) || !isSpilledSlot(cs)) return false;
-      if (!regSafe(os.spilled!, cs.spilled!, ids, mode)) return false;
+      if (!regSafe(os.spilled!, cs.spilled!, ids, mode, exactScalars)) return false;
       // The other bytes of a spill slot must be spilled alike.
       for (let k = 0; k < SLOT_BYTES; k++) if (os.bytes[k] !== cs.bytes[k] && os.bytes[k] !== Byte.Invalid && os.bytes[k] !== Byte.Misc) return false;
     }
@@ -116,7 +118,7 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
 }
 
 /** Whether `cur` matches `old` as closely as `mode` asks (states_equal). */
-export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true): boolean {
+export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true, exactScalars = false): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   // A speculative path's state never covers a real one.
   if (old.speculative === true && cur.speculative !== true) return false;
@@ -129,8 +131,8 @@ export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateM
     if (of.callsite !== cf.callsite) return false;
     // A state that has run more of a callback's iterations does not cover one that has run fewer (func_states_equal).
     if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return false;
-    for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, mode)) return false;
-    if (!stackSafe(of, cf, ids, mode, allowUninitStack)) return false;
+    for (let r = 0; r < of.regs.length; r++) if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, mode, exactScalars)) return false;
+    if (!stackSafe(of, cf, ids, mode, allowUninitStack, exactScalars)) return false;
   }
   if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;
   for (let i = 0; i < old.refs.length; i++) {
