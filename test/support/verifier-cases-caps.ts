@@ -64,7 +64,7 @@ export const capsCases: readonly CapsCase[] = [
   { name: 'caps: bpf_get_current_task needs CAP_PERFMON', type: 'cgroup_skb', asm: ['call 35', 'r0 = 1', 'exit'], decided: true },
   { name: 'caps: bpf_get_current_comm needs CAP_PERFMON', type: 'socket_filter', asm: ['r1 = r10', 'r1 += -16', 'r2 = 16', 'call 16', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: bpf_send_signal needs CAP_PERFMON', type: 'cgroup_skb', asm: ['r1 = 9', 'call 109', 'r0 = 1', 'exit'], decided: true },
-  { name: 'caps: bpf_find_vma needs CAP_PERFMON', type: 'sk_reuseport', asm: ['call 180', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: bpf_send_signal_thread needs CAP_PERFMON', type: 'sk_reuseport', asm: ['r1 = 9', 'call 117', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: bpf_ktime_get_ns is for everyone', type: 'socket_filter', asm: ['call 5', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: bpf_get_prandom_u32 result returned', type: 'socket_filter', asm: ['call 7', 'exit'], decided: true },
   { name: 'caps: bounded loop', type: 'socket_filter', asm: ['r1 = 0', 'r1 += 1', 'if r1 < 4 goto -2', 'r0 = 0', 'exit'], decided: true },
