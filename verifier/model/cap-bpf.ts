@@ -4,7 +4,8 @@
 // exactly: Spectre v1 sanitation of pointer arithmetic with a register, speculative paths of
 // decided branches, pointers stored to memory or passed as plain values, reference release.
 
-import type { AluInstruction, Instruction } from '../../isa/index.js';
+import type { Instruction } from '../../isa/index.js';
+import { sanitizeScalarAlu } from './cap-bpf-alu.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import { type Env, regs } from './env.js';
 import { touchesMapField } from './map-fields.js';
@@ -27,11 +28,14 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       const src = insn.src.kind === 'reg' ? rs[insn.src.reg]! : undefined;
       const dst = rs[insn.dst]!;
       if (insn.op === 'mov') {
-        if (src !== undefined && isPointer(src) && insn.width === 32) notModelled('a 32-bit copy of a pointer without CAP_PERFMON');
+        // R1 = (u32) R2 leaks the pointer's low half (after the operands' checks).
+        if (insn.src.kind === 'reg' && isPointer(src!) && insn.width === 32 && insn.dst !== 10) reject('EACCES', `R${insn.src.reg} partial copy of pointer`);
         return false;
       }
-      // pointer OP= scalar on a real path is checked by sanitizeRegisterOffset (via ptr-alu.ts).
-      if (src !== undefined && (isPointer(src) || isPointer(dst)) && (isPointer(src) || fenced || env.state.speculative === true)) notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 sanitation)');
+      // pointer OP= scalar is sanitised in cap-bpf-alu.ts (via ptr-alu.ts); behind a barrier the kernel may skip that.
+      // pointer OP pointer is refused as for any loader without allow_ptr_leaks (ptr-alu.ts).
+      if (src !== undefined && (isPointer(src) || isPointer(dst)) && !(isPointer(src) && isPointer(dst)) && fenced) notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 sanitation)');
+      if (src !== undefined && src.type === 'scalar' && dst.type === 'scalar') sanitizeScalarAlu(env, insn, fenced);
       if (insn.src.kind === 'imm' && isPointer(dst) && insn.width === 64 && (insn.op === 'add' || insn.op === 'sub')) constantPointerMove(insn.dst, dst, insn.op === 'add' ? insn.src.value : -insn.src.value);
       return false;
     }
@@ -45,7 +49,8 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       const dst = rs[insn.dst]!;
       const value = insn.kind === 'stx' ? rs[insn.src]! : undefined;
       if (dst.type !== 'stack') {
-        if (value !== undefined && isPointer(value)) notModelled('a pointer stored to memory without CAP_PERFMON');
+        // Into a map value it is 'leaks addr into map' (memory.ts).
+        if (value !== undefined && isPointer(value) && !(dst.type === 'map_value' && !dst.flags.maybeNull)) notModelled('a pointer stored to memory without CAP_PERFMON');
         return false;
       }
       if (!tnumIsConst(dst.s.varOff)) notModelled('a variable-offset stack write without CAP_PERFMON');
@@ -56,7 +61,7 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       return storeNeedsBarrier(env, env.state.frames[dst.frameno]!, off, insn.size, insn.kind === 'stx' ? insn.src : -1);
     }
     case 'atomic':
-      return notModelled('an atomic operation without CAP_PERFMON');
+      return guardAtomic(env, insn);
     case 'call':
       if (insn.callee !== 'helper') notModelled(`a ${insn.callee === 'local' ? 'bpf-to-bpf' : 'kernel function'} call without CAP_PERFMON`);
       // A tail call through different maps on different paths is refused after the walk ('tail_call abusing map_ptr').
@@ -71,32 +76,27 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
 }
 
 /**
- * sanitize_ptr_alu before `ptr += reg` / `ptr -= reg` (the pointer in dst): an offset of unknown
- * sign, a pointer that is neither stack nor map value, or a masking limit beyond the object are
- * refused; when none applies the kernel masks the offset and walks the truncated result
- * speculatively, which the model does not (it gives no verdict).
+ * check_atomic_rmw without allow_ptr_leaks: after the operands are read, a pointer to compare
+ * (R0 of cmpxchg) or to store is a leak; a stack operand is a write the Spectre v4 barrier may
+ * follow (check_stack_write_fixed_off with no value register).
  */
-export function sanitizeRegisterOffset(insn: AluInstruction, ptr: RegState, off: RegState): never {
-  if (insn.src.kind !== 'reg') return notModelled('pointer arithmetic without CAP_PERFMON');
-  const why = 'pointer arithmetic with it prohibited for !root';
-  const o = off.s;
-  const offIsNeg = o.smin < 0n;
-  if (!tnumIsConst(o.varOff) && offIsNeg !== o.smax < 0n) reject('EACCES', `R${insn.src.reg} has unknown scalar with mixed signed bounds, ${why}`);
-  const maskToLeft = insn.op === 'add' ? offIsNeg : !offIsNeg;
-  let max: bigint;
-  let limit: bigint;
-  if (ptr.type === 'stack') {
-    max = BigInt(MAX_BPF_STACK + (maskToLeft ? 1 : 0));
-    limit = -(ptr.s.varOff.value + BigInt(ptr.off));
-  } else if (ptr.type === 'map_value' && ptr.map !== undefined) {
-    max = BigInt(ptr.map.valueSize);
-    limit = (maskToLeft ? ptr.s.smin : ptr.s.umax) + BigInt(ptr.off);
-  } else {
-    return reject('EACCES', `R${insn.dst} has pointer with unsupported alu operation, ${why}`);
-  }
-  // The kernel's limits are u32.
-  if (BigInt.asUintN(32, limit) >= max) reject('EACCES', `R${insn.dst} tried to ${insn.op === 'add' ? 'add' : 'sub'} beyond pointer bounds, ${why}`);
-  return notModelled('pointer arithmetic with a register without CAP_PERFMON (Spectre v1 masking)');
+function guardAtomic(env: Env, insn: Extract<Instruction, { kind: 'atomic' }>): boolean {
+  if (insn.op === 'loadAcquire' || insn.op === 'storeRelease') return notModelled('load-acquire and store-release without CAP_PERFMON');
+  const rs = regs(env);
+  const src = rs[insn.src]!;
+  const dst = rs[insn.dst]!;
+  const cmpxchg = insn.op === 'cmpxchg';
+  // An operand never written: the walk refuses it first (check_reg_arg).
+  if (src.type === 'not_init' || dst.type === 'not_init' || (cmpxchg && rs[0]!.type === 'not_init')) return false;
+  if (cmpxchg && isPointer(rs[0]!)) reject('EACCES', 'R0 leaks addr into mem');
+  if (isPointer(src)) reject('EACCES', `R${insn.src} leaks addr into mem`);
+  if (dst.type !== 'stack') return false;
+  if (!tnumIsConst(dst.s.varOff)) notModelled('a variable-offset atomic stack access without CAP_PERFMON');
+  const off = dst.off + insn.offset + Number(BigInt.asIntN(64, dst.s.varOff.value));
+  // Out of the stack or misaligned: the walk refuses it as root would.
+  if (off >= 0 || off < -MAX_BPF_STACK || off % insn.size !== 0) return false;
+  if (touchesSpilledPointer(env, dst, off, insn.size)) notModelled('an atomic operation over a spilled pointer without CAP_PERFMON');
+  return storeNeedsBarrier(env, env.state.frames[dst.frameno]!, off, insn.size, -1);
 }
 
 /** BPF_MAX_VAR_OFF: larger constants are refused by check_reg_sane_offset first. */
@@ -158,4 +158,16 @@ export function stackHelperReadUnprivileged(env: Env, frameno: number, regno: nu
     if (b === Byte.Iter || write) notModelled('a helper access over unwritten stack or a spilled pointer without CAP_PERFMON');
     reject('EACCES', `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${maxOff - minOff}`);
   }
+}
+
+/**
+ * is_branch_taken on 6.18: a map pointer is never NULL (reg_not_null), so `if map_ptr ==/!= 0` is
+ * decided and not refused as a pointer comparison (verifier_unpriv/cmp_map_pointer_with_zero).
+ * Probed for CAP_BPF-only loads; undefined where the usual rule applies.
+ */
+export function mapPointerBranchTaken(dst: RegState, src: RegState, op: string, is32: boolean): 0 | 1 | undefined {
+  if (is32 || (op !== 'jeq' && op !== 'jne')) return undefined;
+  const [p, c] = dst.type === 'map_ptr' ? [dst, src] : [src, dst];
+  if (p.type !== 'map_ptr' || p.flags.maybeNull || c.type !== 'scalar' || !tnumIsConst(c.s.varOff) || c.s.varOff.value !== 0n) return undefined;
+  return op === 'jne' ? 1 : 0;
 }

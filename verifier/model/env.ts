@@ -5,6 +5,7 @@ import type { Btf } from '../../elf/index.js';
 import type { FunctionInfo } from '../options.js';
 import type { CtxTable, HelperPrototype } from '../tables/types.js';
 import type { AttachProto } from './attach-proto.js';
+import type { AluSanitation } from './cap-bpf-alu.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
 import type { InsnPointerTypes } from './insn-pointer-type.js';
@@ -50,6 +51,8 @@ export interface Env {
   readonly precision?: PrecisionContext;
   /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program is of one frame. */
   readonly stackLive?: StackLiveness;
+  /** Without CAP_PERFMON: the Spectre v1 sanitation of pointer arithmetic (cap-bpf-alu.ts). */
+  readonly aluSanitation?: AluSanitation;
 }
 
 export const regs = (env: Env): RegState[] => curFrame(env.state).regs;

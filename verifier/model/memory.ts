@@ -14,7 +14,7 @@ import { BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG } from './map-info.js';
 import { checkMapPtrAccess } from './map-ptr-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
-import { type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
+import { isPointer, type RegState, type RegType, regStr, scalarReg, unknownReg } from './reg.js';
 import { checkSockAccess } from './sock.js';
 import { checkBtfPointerAccess } from './btf-pointer.js';
 import { checkMapFieldAccess } from './map-fields.js';
@@ -160,6 +160,8 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
   switch (reg.type) {
     case 'map_value': {
       if (reg.flags.maybeNull) { handled = false; break; }
+      // Without allow_ptr_leaks (a loader without CAP_PERFMON).
+      if (kind === 'write' && value !== undefined && !env.opts.privileged && isPointer(value)) reject('EACCES', `R${o.valueRegno} leaks addr into map`);
       checkMapAccessType(reg, off, size, kind);
       checkMemRegion(reg, regno, off, size, reg.map!.valueSize, false);
       checkMapFieldAccess(reg, off, size, true);

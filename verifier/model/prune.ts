@@ -69,12 +69,14 @@ function topRegsMayMatch(old: VerifierState, cur: VerifierState): boolean {
  */
 export type StateMatch = 'exact' | 'range' | 'covers';
 
-function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch): boolean {
+function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch, exactScalars = false): boolean {
   if (mode === 'exact') return regsExact(o, c, ids);
   if (o.type === 'not_init' && (mode === 'covers' || c.type === 'not_init')) return true;
   if (o.type !== c.type || !sameFlags(o, c)) return false;
   switch (o.type) {
     case 'scalar':
+      // explore_alu_limits (cap-bpf-alu.ts): scalars match exactly.
+      if (exactScalars) return scalarEqual(o.s, c.s) && ids.check(o.id, c.id);
       return rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff) && ids.check(o.id, c.id);
     case 'map_value': case 'map_key': case 'mem':
       return o.off === c.off && o.map === c.map && o.memSize === c.memSize && rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff)
@@ -86,7 +88,7 @@ function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch): boolea
   }
 }
 
-function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean): boolean {
+function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean, exactScalars: boolean): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = Math.floor(i / SLOT_BYTES);
     const idx = i % SLOT_BYTES;
@@ -108,7 +110,7 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
     if (ob === Byte.Iter && !iterSlotsSafe(os.iter, cs.iter, (a, b) => ids.check(a, b))) return false;
     if (ob === Byte.Spill) {
       if (!isSpilledSlot(os) || !isSpilledSlot(cs)) return false;
-      if (!regSafe(os.spilled!, cs.spilled!, ids, mode)) return false;
+      if (!regSafe(os.spilled!, cs.spilled!, ids, mode, exactScalars)) return false;
       // The other bytes of a spill slot must be spilled alike.
       for (let k = 0; k < SLOT_BYTES; k++) if (os.bytes[k] !== cs.bytes[k] && os.bytes[k] !== Byte.Invalid && os.bytes[k] !== Byte.Misc) return false;
     }
@@ -116,8 +118,11 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
   return true;
 }
 
-/** Whether `cur` matches `old` as closely as `mode` asks (states_equal); `live`: compare only the registers live there (liveness.ts). */
-export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true, live?: LiveAt): boolean {
+/**
+ * Whether `cur` matches `old` as closely as `mode` asks (states_equal); `exactScalars`: scalars
+ * compared exactly (explore_alu_limits); `live`: compare only the registers live there (liveness.ts).
+ */
+export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true, exactScalars = false, live?: LiveAt): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   // A speculative path's state never covers a real one.
   if (old.speculative === true && cur.speculative !== true) return false;
@@ -131,8 +136,8 @@ export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateM
     // A state that has run more of a callback's iterations does not cover one that has run fewer (func_states_equal).
     if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return false;
     const liveRegs = live === undefined ? ALL_REGS : liveRegsOfFrame(live, old, f);
-    for (let r = 0; r < of.regs.length; r++) if ((liveRegs & (1 << r)) !== 0 && !regSafe(of.regs[r]!, cf.regs[r]!, ids, mode)) return false;
-    if (!stackSafe(of, cf, ids, mode, allowUninitStack)) return false;
+    for (let r = 0; r < of.regs.length; r++) if ((liveRegs & (1 << r)) !== 0 && !regSafe(of.regs[r]!, cf.regs[r]!, ids, mode, exactScalars)) return false;
+    if (!stackSafe(of, cf, ids, mode, allowUninitStack, exactScalars)) return false;
   }
   if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;
   for (let i = 0; i < old.refs.length; i++) {

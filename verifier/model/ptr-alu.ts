@@ -6,7 +6,7 @@ import type { AluInstruction } from '../../isa/index.js';
 import { asS32, S64_MAX, S64_MIN, syncBounds, U64_MAX, markUnbounded32 } from '../scalar/scalar.js';
 import { tnumAdd, tnumIsConst, tnumSub } from '../scalar/tnum.js';
 import { type Env, regs } from './env.js';
-import { sanitizeRegisterOffset } from './cap-bpf.js';
+import { commitPointerAlu, sanitizePointerAlu } from './cap-bpf-alu.js';
 import { reject } from './outcome.js';
 import { cloneReg, isPktPointer, type RegState, regStr, unknownReg } from './reg.js';
 
@@ -62,7 +62,7 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
   }
   checkSaneOffset(off, typeText);
   checkSaneOffset(ptr, typeText);
-  if (env.opts.capBpfOnly === true && insn.src.kind === 'reg' && (insn.op === 'add' || insn.op === 'sub')) sanitizeRegisterOffset(insn, ptr, off);
+  const window = env.opts.capBpfOnly === true ? sanitizePointerAlu(env, insn, ptr, off, swapped) : undefined;
   const d = cloneReg(ptr);
   d.id = ptr.id;
   markUnbounded32(d.s);
@@ -113,5 +113,6 @@ export function adjustPointerArithmetic(env: Env, insn: AluInstruction, ptr: Reg
   }
   checkSaneOffset(d, typeText);
   syncBounds(d.s);
+  if (env.opts.capBpfOnly === true) commitPointerAlu(env, insn, d, window);
   regs(env)[dstNo] = d;
 }

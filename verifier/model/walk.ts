@@ -30,6 +30,7 @@ import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
 import { longHistory, markPrecise, noteStep, precisionContext, propagatePrecision, startSegment } from './precision.js';
 import { statesEqual } from './prune.js';
+import { newAluSanitation } from './cap-bpf-alu.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
 import { checkCallUnderLock } from './spin-lock.js';
@@ -250,6 +251,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
     ...(stackLive === undefined ? {} : { stackLive }),
+    ...(input.options.capBpfOnly === true ? { aluSanitation: newAluSanitation((s, at) => fork(s, at, env.insnIdx)) } : {}),
   };
   // The deepest stack each subprogram used, and the calls each one makes, for the combined check.
   const subprogOf = (slot: number): number => {
@@ -362,11 +364,11 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (sl.branches > 0) {
         // A loop head against a state still being explored: RANGE_WITHIN, as the kernel.
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged, live))) { sl.hits++; prunedBy(idx, sl); return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live))) { sl.hits++; prunedBy(idx, sl); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged, live)) { sl.hits++; prunedBy(idx, sl); return true; }
-        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, live)) { sl.hits++; prunedBy(idx, sl); return true; }
-        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact', true, live) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl); return true; }
+        if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact', true, false, live) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed.
           if (input.options.capBpfOnly === true && poppedFresh) env.insnIdx = cur.prev;
@@ -375,7 +377,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
         if (!forceNew && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
-      } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged, live)) {
+      } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) {
         hit = true;
       }
       if (hit) { sl.hits++; prunedBy(idx, sl); return true; }

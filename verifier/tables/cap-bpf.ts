@@ -26,6 +26,9 @@ const PERFMON_HELPER_NAMES = [
   'probe_read_user_str', 'probe_read_kernel_str', 'snprintf_btf', 'snprintf', 'task_pt_regs', 'trace_vprintk',
   'skc_to_tcp6_sock', 'skc_to_tcp_sock', 'skc_to_tcp_timewait_sock', 'skc_to_tcp_request_sock', 'skc_to_udp6_sock',
   'skc_to_unix_sock', 'skc_to_mptcp_sock',
+  // 6.18's bpf_base_func_proto also gives these only to CAP_PERFMON (probed against a CAP_BPF-only load).
+  'get_current_comm', 'perf_event_read', 'perf_event_read_value', 'send_signal', 'send_signal_thread', 'get_task_stack',
+  'copy_from_user', 'per_cpu_ptr', 'this_cpu_ptr', 'get_branch_snapshot', 'find_vma', 'copy_from_user_task',
 ];
 
 const PERFMON_HELPER_IDS: ReadonlySet<number> = new Set(
