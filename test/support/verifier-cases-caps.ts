@@ -36,6 +36,16 @@ export const capsCases: readonly CapsCase[] = [
   { name: 'caps: reading the stack never written', type: 'socket_filter', asm: ['r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
   { name: 'caps: reading below the written stack', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = 0', 'r0 = *(u64 *)(r10 - 16)', 'exit'], decided: true },
   { name: 'caps: reading a half-written slot', type: 'socket_filter', asm: ['*(u32 *)(r10 - 8) = 0', 'r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
+  // Unsound accepts the generated corpus found (generated/uninit/12, generated/null-check/23): a helper
+  // reading a key of which a 4-byte constant store wrote half, and a 32-bit test of a non-null pointer.
+  { name: 'caps: 8-byte map key half written by a 4-byte store', type: 'socket_filter', maps: [{ type: 1, keySize: 8, valueSize: 8, maxEntries: 4 }],
+    asm: ['*(u32 *)(r10 - 8) = 0', 'r2 = r10', 'r2 += -8', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: 8-byte map key written by two 4-byte stores', type: 'socket_filter', maps: [{ type: 1, keySize: 8, valueSize: 8, maxEntries: 4 }],
+    asm: ['*(u32 *)(r10 - 8) = 0', '*(u32 *)(r10 - 4) = 0', 'r2 = r10', 'r2 += -8', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'], decided: true },
+  ...['w0 == 0', 'w0 != 0', 'r0 == 0'].map((test): CapsCase => ({
+    name: `caps: array value (never NULL) tested with ${test}`, type: 'socket_filter', maps: [ARRAY_4_48],
+    asm: [...lookupKey('*(u32 *)(r10 - 4) = 0'), `if ${test} goto +1`, 'r1 = *(u64 *)(r0 + 0)', 'r0 = 0', 'exit'], decided: true,
+  })),
   { name: 'caps: reading the written stack', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = 7', 'r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
   { name: 'caps: spill and fill the context', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r1 + 0)', 'exit'], decided: true },
   { name: 'caps: partial write over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u32 *)(r10 - 8) = 0', 'r0 = 0', 'exit'] },

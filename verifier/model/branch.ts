@@ -96,6 +96,8 @@ function scalarBranchTaken(a: Scalar, b: Scalar, op: Op, is32: boolean): -1 | 0 
 export function branchTaken(dst: RegState, src: RegState, op: Op, is32: boolean): -1 | 0 | 1 {
   if (isPktAny(dst) && isPktAny(src) && !is32) return pktBranchTaken(dst, src, op);
   if (isPointer(dst) || isPointer(src)) {
+    // The low 32 bits of a valid pointer may be zero: a 32-bit comparison decides nothing.
+    if (is32) return -1;
     let p = dst;
     let c = src;
     if (!(c.type === 'scalar' && isConst(c.s, is32))) { op = flip[op]; [p, c] = [c, p]; }

@@ -154,7 +154,8 @@ export function stackHelperReadUnprivileged(env: Env, frameno: number, regno: nu
     const slot = slotAt(frame, spiOf(i));
     const b = slot.bytes[(-i - 1) % SLOT_BYTES];
     if (b === Byte.Misc || b === Byte.Zero) continue;
-    if (isSpilledSlot(slot) && slot.spilled!.type === 'scalar') continue;
+    // Only the bytes a scalar spill wrote count as written (a 4-byte spill leaves the others).
+    if (b === Byte.Spill && isSpilledSlot(slot) && slot.spilled!.type === 'scalar') continue;
     if (b === Byte.Iter || write) notModelled('a helper access over unwritten stack or a spilled pointer without CAP_PERFMON');
     reject('EACCES', `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${maxOff - minOff}`);
   }
