@@ -4,7 +4,6 @@
 // (mark_ptr_or_null_regs) and packet ranges from comparisons with pkt_end
 // (find_good_pkt_pointers).
 
-import { mapPointerBranchTaken } from './cap-bpf.js';
 import type { JumpInstruction, JumpOp } from '../../isa/index.js';
 import { asS32, asS64, asU32, cloneScalar, knownScalar, type Scalar, syncBounds, U32_MAX, U64_MAX } from '../scalar/scalar.js';
 import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
@@ -287,7 +286,7 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
   noteLinkedRegs(env, dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0);
-  const pred = (env.opts.capBpfOnly === true ? mapPointerBranchTaken(dst, src, insn.op, is32) : undefined) ?? branchTaken(dst, src, insn.op, is32);
+  const pred = branchTaken(dst, src, insn.op, is32);
   if (pred >= 0) {
     // The outcome relied on the compared values.
     if (dst.type === 'scalar') markPrecise(env, insn.dst);

@@ -160,15 +160,3 @@ export function stackHelperReadUnprivileged(env: Env, frameno: number, regno: nu
     reject('EACCES', `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${maxOff - minOff}`);
   }
 }
-
-/**
- * is_branch_taken on 6.18: a map pointer is never NULL (reg_not_null), so `if map_ptr ==/!= 0` is
- * decided and not refused as a pointer comparison (verifier_unpriv/cmp_map_pointer_with_zero).
- * Probed for CAP_BPF-only loads; undefined where the usual rule applies.
- */
-export function mapPointerBranchTaken(dst: RegState, src: RegState, op: string, is32: boolean): 0 | 1 | undefined {
-  if (is32 || (op !== 'jeq' && op !== 'jne')) return undefined;
-  const [p, c] = dst.type === 'map_ptr' ? [dst, src] : [src, dst];
-  if (p.type !== 'map_ptr' || p.flags.maybeNull || c.type !== 'scalar' || !tnumIsConst(c.s.varOff) || c.s.varOff.value !== 0n) return undefined;
-  return op === 'jne' ? 1 : 0;
-}

@@ -9,7 +9,8 @@ import { isPointer, type RegState } from './reg.js';
 /** reg_not_null: pointer types that are never NULL. */
 export function notNull(r: RegState): boolean {
   if (r.flags.maybeNull) return false;
-  return r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'xdp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem'
+  // 6.18 counts a map pointer too (verifier_unpriv/cmp_map_pointer_with_zero: `if map_ptr == 0` is decided).
+  return r.type === 'map_ptr' || r.type === 'sock' || r.type === 'tcp_sock' || r.type === 'xdp_sock' || r.type === 'map_value' || r.type === 'map_key' || r.type === 'sock_common' || r.type === 'mem'
     || (r.type === 'ptr' && isTrustedReg(r));
 }
 

@@ -6,6 +6,7 @@
 // the 6.12 sources; each entry is checked against the live kernel by test/support/verifier-cases-rest.ts.
 // Only helpers these switches return whatever the attach type are listed: the others stay unknown.
 
+import { BPF_ATTACH_TYPE } from '../../elf/index.js';
 import { KERNEL_HELPER_NAMES } from '../../isa/index.js';
 import type { HelperPrototype } from './types.js';
 
@@ -37,11 +38,10 @@ export function programHelperPrototype(progType: string, id: number): HelperProt
 
 /** tracing_prog_func_proto gives seq_printf and seq_write to iterators (BPF_TRACE_ITER) only. */
 const ITER_ONLY = new Set([126, 127]);
-const BPF_TRACE_ITER = 28;
 
 /** Whether `progType` has helper `id`: true, false, or undefined when this table does not say. */
 export function programHelperAvailable(progType: string, id: number, expectedAttachType: number): boolean | undefined {
   if (id === 67 && RAW_TP_STACK.has(progType)) return true;
-  if (progType === 'tracing' && ITER_ONLY.has(id)) return expectedAttachType === BPF_TRACE_ITER;
+  if (progType === 'tracing' && ITER_ONLY.has(id)) return expectedAttachType === BPF_ATTACH_TYPE.TRACE_ITER;
   return ANY_ATTACH[progType]?.has(id) === true ? true : undefined;
 }
