@@ -5,7 +5,7 @@
 // (bpftool prog loadall); the compile errors of the new constructs at their line.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -61,6 +61,8 @@ void _start(void) { char b; sys(0, 0, (long)&b, 1); for (int i = 0; i < 5; i++) 
     const child = spawn(exe, [], { stdio: ['pipe', 'ignore', 'ignore'] });
     const link = attachProgram(prog, attachOptionsForSection(prog.section, {}));
     try {
+      // Follow it only once it waits in its read: under load it may reach the read after `target` is set.
+      await blockedInRead(child.pid!, exe);
       c.globals.target = child.pid!;
       const exited = new Promise<number | null>((res) => child.on('exit', res));
       child.stdin!.end('x');
@@ -242,3 +244,14 @@ describe('the new program kinds outside the language: a CompileError at the Type
     expect(e.reason).toMatch(/Property 'eth' does not exist on type 'SkbPacket'/);
   });
 });
+
+/** Resolves once process `pid` runs `exe` and is blocked in read(2) (/proc/PID/syscall names syscall 0 first). */
+async function blockedInRead(pid: number, exe: string): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 5) {
+    let now = '';
+    try { now = readlinkSync(`/proc/${pid}/exe`) === exe ? readFileSync(`/proc/${pid}/syscall`, 'utf8') : ''; } catch { /* not started yet */ }
+    if (now.startsWith('0 ')) return;
+    await new Promise((res) => setTimeout(res, 5));
+  }
+  throw new Error(`process ${pid} did not block in read(2) within 10 s`);
+}

@@ -11,6 +11,7 @@ import { functionsFromBtf, verifyProgram } from '../verifier/index.js';
 import { decodeBtf } from '../elf/index.js';
 import { kernelBtf } from '../loader/index.js';
 
+import { liveHelperAvailable } from './support/kernel-features.js';
 import { requireRoot } from './support/references.js';
 import { seededRng } from './support/seeded-rng.js';
 import { modelCases } from './support/verifier-cases.js';
@@ -18,6 +19,8 @@ import { randomProgram } from './support/verifier-random.js';
 import { assembleCase as assemble, createLiveMaps, functionsBtf, kernelVerify, type KernelVerdict } from './support/verifier-live.js';
 
 const canLoad = requireRoot();
+/** Helpers this kernel build refuses although 6.18 offers them, probed live. */
+const LIVE = { helperAvailable: liveHelperAvailable };
 
 /** What both must agree on. The kernel prints no instruction for the complexity limit; a truncated log (ENOSPC) hides its errno. */
 function comparable(k: KernelVerdict): Record<string, unknown> {
@@ -44,7 +47,7 @@ describe.skipIf(!canLoad)('verifier model against the live kernel', () => {
         };
         const k = kernelVerify(c.type, insns, { ...extra, ...(c.functions === undefined ? {} : { functions: c.functions }) });
         const functions = c.functions === undefined ? undefined : functionsFromBtf(decodeBtf(functionsBtf(c.functions)), c.functions.map((f, i) => ({ insnOff: f.start, typeId: 4 + i })));
-        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), ...extra, ...(functions === undefined ? {} : { functions }) });
+        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), environment: LIVE, ...extra, ...(functions === undefined ? {} : { functions }) });
         expect(m.verdict === 'accept' && !k.accepted, `unsound accept; kernel: ${k.message}`).toBe(false);
         const want = comparable(k);
         const got: Record<string, unknown> = { verdict: m.verdict };
@@ -73,7 +76,7 @@ describe.skipIf(!canLoad)('verifier model on random programs against the live ke
       try {
         const insns = assemble(p.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
         const k = kernelVerify(p.type, insns);
-        const m = verifyProgram(encodeInstructions(insns), { progType: p.type, maps: maps.info });
+        const m = verifyProgram(encodeInstructions(insns), { progType: p.type, maps: maps.info, environment: LIVE });
         const where = `seed ${seed}:\n${p.asm.join('\n')}\nkernel: ${k.message ?? 'accept'}`;
         expect(m.verdict === 'accept' && !k.accepted, `unsound accept, ${where}`).toBe(false);
         if (m.verdict === 'unknown') { tally.unknown++; continue; }

@@ -44,6 +44,8 @@ describe('verifier tables', () => {
   it.skipIf(!asRoot || (!existsSync(TARBALL) && !inCI))('helper table is what the 6.12 source and the live kernel give (--check)', () => {
     const tree = execFileSync('node', ['--input-type=module', '-e', "const m = await import('./scripts/verifier-corpus/kernel-tree.mjs'); process.stdout.write(m.kernelTree())"], { cwd: REPO, encoding: 'utf8' });
     const r = spawnSync('node', [join(REPO, 'scripts/run-ts.mjs'), 'test/support/tables/main.ts', '--check', '--only=helpers'], { cwd: REPO, encoding: 'utf8', env: { ...process.env, TSBPF_KERNEL_SRC: tree } });
+    // Helpers this kernel build refuses where 6.18 offers them (each proven by a probe load) are listed, not failures.
+    if (r.stdout !== '') console.log(r.stdout.trim());
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   }, 300_000);

@@ -28,6 +28,12 @@ export interface LoadEnvironment {
   readonly fdArray?: boolean;
   /** Whether the program has an arena map (needed by addr_space_cast). */
   readonly arena?: boolean;
+  /**
+   * Whether the running kernel lets a program of `progType` call helper number `id`, when the
+   * caller knows better than tsbpf's table of Linux 6.18 (undefined: the table decides). Kernel
+   * builds and security policies differ: one build seen here refuses bpf_xdp_adjust_meta to XDP.
+   */
+  readonly helperAvailable?: (progType: string, id: number) => boolean | undefined;
 }
 
 export interface StructureOptions {

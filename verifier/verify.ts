@@ -98,7 +98,8 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     helper: (id) => programHelperPrototype(progType, id) ?? helperPrototype(id),
     // raw_tracepoint_writable programs get raw_tp_prog_func_proto's helpers, as raw_tracepoint ones.
     helperAvailable: (id) => (capBpfOnly && helperNeedsPerfmon(id) ? false
-      : programHelperAvailable(progType, id, options.expectedAttachType ?? 0)
+      : options.environment?.helperAvailable?.(progType, id)
+        ?? programHelperAvailable(progType, id, options.expectedAttachType ?? 0)
         ?? helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0)),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),

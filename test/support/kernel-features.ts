@@ -4,7 +4,8 @@
 // refusal, with a note that starts with NOT_AVAILABLE; the summary reporter accepts those skips
 // under CI=true (and lists them) and fails every other skip.
 
-import { probeMapType, probeProgramType } from '../../loader/index.js';
+import { probeHelper, probeMapType, probeProgramType, PROGRAM_TYPE_NAMES } from '../../loader/index.js';
+import { HELPER_TABLE, type LoadEnvironment } from '../../verifier/index.js';
 import { NOT_AVAILABLE } from './not-available.js';
 import { isRoot } from './references.js';
 
@@ -34,6 +35,46 @@ export function programTypeRefusal(name: string, type: number): Refusal {
   const r = probeProgramType(type);
   return { refused: !r.supported && r.detail === 'EPERM', detail: `BPF_PROG_LOAD of a minimal ${name} program: ${r.detail} with an empty log` };
 }
+
+const helperRefusals = new Map<string, Refusal>();
+
+/**
+ * Probes whether the running kernel refuses helper `helper` (HELPER_TABLE's name, without bpf_)
+ * to programs of `progType` although tsbpf's table of Linux 6.18 offers it: kernel builds and
+ * policies differ (one build seen here refuses bpf_xdp_adjust_meta to XDP). A real BPF_PROG_LOAD
+ * of a call to the helper, refused with the verifier's 'cannot use helper' (loader/probes.ts).
+ */
+export function helperRefusal(progType: string, helper: string): Refusal {
+  const key = `${progType}/${helper}`;
+  const known = helperRefusals.get(key);
+  if (known !== undefined) return known;
+  const entry = HELPER_TABLE[helper];
+  const type = PROGRAM_TYPE_NAMES.find(([name]) => name === progType)?.[1];
+  if (entry === undefined || type === undefined) throw new Error(`helperRefusal: unknown helper ${helper} or program type ${progType}`);
+  let refusal: Refusal;
+  if (!isRoot()) refusal = { refused: false, detail: 'not root: not probed' };
+  else if (!entry.programTypes.includes(progType)) refusal = { refused: false, detail: `tsbpf's table does not offer bpf_${helper} to ${progType}` };
+  else {
+    const r = probeHelper(type, entry.id);
+    refusal = { refused: !r.supported && /cannot use helper|unknown func/.test(r.detail), detail: `BPF_PROG_LOAD of a ${progType} program calling bpf_${helper}: ${r.detail}` };
+  }
+  helperRefusals.set(key, refusal);
+  return refusal;
+}
+
+/**
+ * The running kernel's refusals of helpers tsbpf's table offers, for the verifier model's
+ * environment (LoadEnvironment.helperAvailable): false where a probe proves the refusal,
+ * undefined (the table decides) everywhere else.
+ */
+export const liveHelperAvailable: NonNullable<LoadEnvironment['helperAvailable']> = (progType, id) => {
+  const helper = HELPER_BY_ID.get(id);
+  if (helper === undefined || !HELPER_TABLE[helper]!.programTypes.includes(progType)) return undefined;
+  if (!PROGRAM_TYPE_NAMES.some(([name]) => name === progType)) return undefined;
+  return helperRefusal(progType, helper).refused ? false : undefined;
+};
+
+const HELPER_BY_ID = new Map(Object.entries(HELPER_TABLE).map(([name, e]) => [e.id, name]));
 
 /** The skip note for a proven refusal. */
 export function notAvailable(feature: string, refusal: Refusal): string {

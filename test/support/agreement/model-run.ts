@@ -3,6 +3,7 @@
 
 import { kernelBtf, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
 import { verifyProgram } from '../../../verifier/index.js';
+import { liveHelperAvailable } from '../kernel-features.js';
 import { attachTarget, type PreparedProgram } from './kernel-label.js';
 
 /** A verdict, from the kernel or the model. */
@@ -47,6 +48,8 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
       strictAlignment: ((p.progFlags ?? 0) & BPF_F_STRICT_ALIGNMENT) !== 0,
       logLevel: 1,
       kernelBtf: kernelBtf(),
+      // The machine's kernel is the label: helpers its build or policy refuses are refused to the model too.
+      environment: { helperAvailable: liveHelperAvailable },
       ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
       ...(attachBtfId === undefined ? {} : { attachBtfId }),

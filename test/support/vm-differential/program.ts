@@ -125,7 +125,7 @@ function arbMaps(): fc.Arbitrary<DiffMap[]> {
   ]);
 }
 
-function arbPieces(type: DiffProgramType, maps: readonly DiffMap[]): fc.Arbitrary<Piece[]> {
+function arbPieces(type: DiffProgramType, maps: readonly DiffMap[], refused: ReadonlySet<string>): fc.Arbitrary<Piece[]> {
   const straight: fc.Arbitrary<Piece>[] = [
     fc.record({ p: fc.constant('alu' as const), width: arbWidth, op: fc.constantFrom(...ALU_OPS), dst: arbS, src: arbSrc }),
     fc.record({ p: fc.constant('alu' as const), width: arbWidth, op: fc.constantFrom(...ALU_OPS), dst: arbS, src: arbSrc }),
@@ -168,7 +168,7 @@ function arbPieces(type: DiffProgramType, maps: readonly DiffMap[]): fc.Arbitrar
   }
   if (type === 'xdp') {
     straight.push(fc.record({ p: fc.constant('xdpAdjust' as const), helper: fc.constantFrom('head' as const, 'tail' as const), delta: fc.integer({ min: -40, max: 40 }) }));
-    straight.push(fc.record({ p: fc.constant('xdpAdjust' as const), helper: fc.constant('meta' as const), delta: fc.constantFrom(-12, -8, -4, 0, 4, 8, 3) }));
+    if (!refused.has('xdp_adjust_meta')) straight.push(fc.record({ p: fc.constant('xdpAdjust' as const), helper: fc.constant('meta' as const), delta: fc.constantFrom(-12, -8, -4, 0, 4, 8, 3) }));
   }
   maps.forEach((m, i) => {
     if (i === 0) return;
@@ -228,10 +228,14 @@ function arbInput(type: DiffProgramType): fc.Arbitrary<DiffInput> {
   });
 }
 
-export function arbDiffProgram(types: readonly DiffProgramType[] = DIFF_PROGRAM_TYPES): fc.Arbitrary<DiffProgram> {
+/**
+ * Random programs of `types`. `refused` names helpers (HELPER_TABLE's names) the running kernel
+ * refuses although Linux 6.18 offers them (a kernel build or policy): no piece calls them.
+ */
+export function arbDiffProgram(types: readonly DiffProgramType[] = DIFF_PROGRAM_TYPES, refused: ReadonlySet<string> = new Set()): fc.Arbitrary<DiffProgram> {
   return fc.constantFrom(...types).chain((type) => arbMaps().chain((maps) => fc.record({
     type: fc.constant(type), maps: fc.constant(maps), init: fc.array(arb64, { minLength: 4, maxLength: 4 }),
-    pieces: arbPieces(type, maps), inputs: fc.array(arbInput(type), { minLength: 1, maxLength: 4 }),
+    pieces: arbPieces(type, maps, refused), inputs: fc.array(arbInput(type), { minLength: 1, maxLength: 4 }),
   })));
 }
 
@@ -401,6 +405,19 @@ function lowerPiece(e: Emitter, x: Piece, prog: DiffProgram, depth: number): voi
  * The program's instructions. ld_imm64 map references carry the map's index in imm (pseudo 1,
  * and pseudo 2 for a map value); the kernel runner replaces the index with the map's fd.
  */
+/** The bpf_xdp_adjust_* helpers a program calls (HELPER_TABLE names): one kernel build was seen refusing adjust_meta. */
+export function xdpAdjustHelpersCalled(pieces: readonly Piece[]): Set<string> {
+  const found = new Set<string>();
+  const visit = (list: readonly Piece[]): void => {
+    for (const x of list) {
+      if (x.p === 'xdpAdjust') found.add(`xdp_adjust_${x.helper}`);
+      else if (x.p === 'if') { visit(x.body); visit(x.orElse); } else if (x.p === 'loop') visit(x.body);
+    }
+  };
+  visit(pieces);
+  return found;
+}
+
 export function lowerProgram(prog: DiffProgram): Instruction[] {
   const e = new Emitter();
   e.emit(movReg(6, 1));
