@@ -62,6 +62,8 @@ export function isElf(bytes: Uint8Array): boolean {
 }
 
 /** The file's reader, with the checks that name the ELF header field an error comes from. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 class Cursor extends ByteReader {
   /** Checks that `len` bytes at `pos` lie in the file; the error names the header field that said so. */
   within(pos: number, len: number, what: string, field: number): void {
@@ -165,17 +167,30 @@ function checkRelocations(
 ): void {
   if (s.size % REL_SIZE !== 0) throw new ElfError(`relocation section ${s.name} size ${s.size} is not a multiple of 16`, header(s, 32));
   if (s.info >= sectionCount) throw new ElfError(`relocation section ${s.name} applies to missing section ${s.info}`, header(s, 44));
-  // The section's bytes were checked to lie in the file: read the fields straight from the view.
-  const view = c.view;
-  const le = c.le;
-  const lo = le ? 0 : 4;
-  const hi = le ? 4 : 0;
-  for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) {
-    if (view.getUint32(p + 8 + hi, le) >= symbolCount) {
-      throw new ElfError(`relocation names symbol ${view.getUint32(p + 8 + hi, le)} of ${symbolCount}`, p + 8);
+  // The section's bytes were checked to lie in the file. When its byte order is the host's and it
+  // is 4-byte aligned, the two fields checked are read as words (a large object has thousands of
+  // relocations, and this loop runs before the JIT has compiled it).
+  const bytes = c.bytes;
+  const at = bytes.byteOffset + s.offset;
+  if (c.le === HOST_LITTLE_ENDIAN && at % 4 === 0) {
+    const words = new Uint32Array(bytes.buffer, at, s.size / 4);
+    const symbolWord = c.le ? 3 : 2;
+    const offsetHighWord = c.le ? 1 : 0;
+    for (let i = 0; i < words.length; i += 4) {
+      if (words[i + symbolWord]! >= symbolCount || words[i + offsetHighWord]! > 0x1fffff) {
+        checkRelocation(c, s.offset + i * 4, symbolCount);
+      }
     }
-    if (view.getUint32(p + hi, le) > 0x1fffff) c.u64Safe(p, 'relocation offset');
+    return;
   }
+  for (let p = s.offset; p < s.offset + s.size; p += REL_SIZE) checkRelocation(c, p, symbolCount);
+}
+
+/** One relocation's symbol index and offset (throws on a bad one). */
+function checkRelocation(c: Cursor, p: number, symbolCount: number): void {
+  const symbol = c.high32(p + 8);
+  if (symbol >= symbolCount) throw new ElfError(`relocation names symbol ${symbol} of ${symbolCount}`, p + 8);
+  if (c.high32(p) > 0x1fffff) c.u64Safe(p, 'relocation offset');
 }
 
 /** The relocations of checked REL sections, keyed by the section they apply to. */

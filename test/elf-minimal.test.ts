@@ -145,6 +145,49 @@ describe('readElf on damaged input', () => {
       { numRuns: 3000 },
     );
   });
+  it.skipIf(!ok)('a relocation naming a missing symbol or a huge offset: the same ElfError read aligned or not', () => {
+    // readElf checks relocations as words when the section is 4-byte aligned in host order, else
+    // field by field: both must name the same field of the same relocation.
+    const outcome = (bytes: Uint8Array): string => {
+      try {
+        readElf(bytes);
+        return 'ok';
+      } catch (e) {
+        if (!(e instanceof ElfError)) throw e;
+        return `${e.byteOffset}: ${e.reason}`;
+      }
+    };
+    const shifted = (bytes: Uint8Array): Uint8Array => {
+      const copy = new Uint8Array(bytes.length + 1).subarray(1);
+      copy.set(bytes);
+      return copy;
+    };
+    const withRelocations = seeds.map((seed) => {
+      const elf = readElf(seed);
+      const rel = elf.sections.filter((s) => s.type === 9 && s.size > 0);
+      return { seed, le: elf.byteOrder === 'le', rel, symbols: elf.symbols.length };
+    }).filter((x) => x.rel.length > 0);
+    expect(withRelocations.map((x) => x.le)).toEqual([true, false]);
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: withRelocations.length - 1 }), fc.nat(), fc.boolean(), fc.integer({ min: 0, max: 0xffffffff }),
+        (which, pick, symbolField, value) => {
+          const { seed, le, rel, symbols } = withRelocations[which]!;
+          const section = rel[pick % rel.length]!;
+          const at = section.offset + 16 * (Math.floor(pick / rel.length) % (section.size / 16));
+          const bytes = new Uint8Array(seed);
+          // The high half of r_info (the symbol) or of r_offset.
+          new DataView(bytes.buffer).setUint32(le ? at + (symbolField ? 12 : 4) : at + (symbolField ? 8 : 0), value, le);
+          const expected = symbolField
+            ? value >= symbols ? `${at + 8}: relocation names symbol ${value} of ${symbols}` : 'ok'
+            : value > 0x1fffff ? `${at}: relocation offset ${BigInt(value) * 2n ** 32n + BigInt(new DataView(bytes.buffer).getUint32(le ? at : at + 4, le))} is too large` : 'ok';
+          expect(outcome(bytes)).toBe(expected);
+          expect(outcome(shifted(bytes))).toBe(expected);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
   it('names the offset of a lying section header table', () => {
     const bytes = new Uint8Array(64);
     bytes.set([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]);

@@ -123,30 +123,35 @@ function targetIndex(symbols: readonly ListingSymbol[], target: number): number 
 /** ` <sym+0x10>` after a branch. */
 function annotate(out: TextBuffer, targets: BranchTargets, target: number): void {
   const i = targetIndex(targets.symbols, target);
-  const sym = targets.symbols[i]!;
+  const address = targets.symbols[i]!.address;
   const name = targets.names[i]!;
-  const delta = target - sym.address;
-  if (name !== null && delta >= 0 && delta < 0x1_0000_0000) {
-    out.reserve(name.length + 16);
-    const buf = out.buf;
-    let len = out.len;
-    buf[len] = 0x20; // ' '
-    buf[len + 1] = 0x3c; // '<'
-    len += 2;
-    for (let k = 0; k < name.length; k++) buf[len + k] = name[k]!;
-    len += name.length;
-    if (delta > 0) {
-      buf[len] = 0x2b; // '+'
-      buf[len + 1] = 0x30;
-      buf[len + 2] = 0x78;
-      len = hexDigits(buf, len + 3, delta, 0);
-    }
-    buf[len] = 0x3e; // '>'
-    out.len = len + 1;
+  const delta = target - address;
+  if (name === null || delta < 0 || delta >= 0x1_0000_0000) {
+    annotateSlowly(out, targets.symbols[i]!.name, delta);
     return;
   }
+  out.reserve(name.length + 16);
+  const buf = out.buf;
+  let len = out.len;
+  buf[len] = 0x20; // ' '
+  buf[len + 1] = 0x3c; // '<'
+  len += 2;
+  for (let k = 0; k < name.length; k++) buf[len + k] = name[k]!;
+  len += name.length;
+  if (delta > 0) {
+    buf[len] = 0x2b; // '+'
+    buf[len + 1] = 0x30;
+    buf[len + 2] = 0x78;
+    len = hexDigits(buf, len + 3, delta, 0);
+  }
+  buf[len] = 0x3e; // '>'
+  out.len = len + 1;
+}
+
+/** annotate's rare cases: a name that is not ASCII, a target below its symbol (wrapped) or 4 GiB past it. */
+function annotateSlowly(out: TextBuffer, name: string, delta: number): void {
   out.text(' <');
-  out.text(sym.name);
+  out.text(name);
   if (delta > 0) {
     out.text('+0x');
     out.hex(delta, 0);
@@ -192,8 +197,8 @@ function unknownLine(out: TextBuffer, bytes: Uint8Array, pos: number, size: numb
 /** Room one instruction line needs before its branch annotation: index, 16 bytes, text, newline. */
 const LINE_MAX = 16 + 48 + SLOT_TEXT_MAX + 16;
 const UNKNOWN = Uint8Array.from('<unknown>', (c) => c.charCodeAt(0));
-const HI = HEX_PAIR_HI;
-const LO = HEX_PAIR_LO;
+/** `xx ` of each byte value as a little-endian 32-bit word (the fourth byte 0). */
+const HEX_SPACE = Uint32Array.from({ length: 256 }, (_, b) => HEX_PAIR_HI[b]! | (HEX_PAIR_LO[b]! << 8) | (0x20 << 16));
 /** The index column of the last line, right-aligned in 8 columns (see instructionRun). */
 const indexText = new Uint8Array(8);
 
@@ -306,12 +311,10 @@ function instructionLine(
   buf[len] = COLON;
   buf[len + 1] = TAB;
   len += 2;
-  // The bytes, `xx ` each, the last space a tab.
+  // The bytes, `xx ` each (one 4-byte store: the fourth byte is overwritten next), the last space a tab.
+  const view = out.view;
   for (let i = pos, e = pos + size; i < e; i++) {
-    const b = bytes[i]!;
-    buf[len] = HI[b]!;
-    buf[len + 1] = LO[b]!;
-    buf[len + 2] = 0x20;
+    view.setUint32(len, HEX_SPACE[bytes[i]!]!, true);
     len += 3;
   }
   buf[len - 1] = TAB;
@@ -320,10 +323,10 @@ function instructionLine(
     const nextImm = le
       ? (bytes[p + 7]! << 24) | (bytes[p + 6]! << 16) | (bytes[p + 5]! << 8) | bytes[p + 4]!
       : (bytes[p + 4]! << 24) | (bytes[p + 5]! << 16) | (bytes[p + 6]! << 8) | bytes[p + 7]!;
-    const text = slotText(buf, len, op, dst, src, off, imm, nextImm);
+    const text = slotText(buf, view, len, op, dst, src, off, imm, nextImm);
     if (text >= 0) len = text;
   } else {
-    const text = slotText(buf, len, op, dst, src, off, imm, 0);
+    const text = slotText(buf, view, len, op, dst, src, off, imm, 0);
     if (text < 0) {
       for (let i = 0; i < 9; i++) buf[len + i] = UNKNOWN[i]!;
       len += 9;

@@ -17,15 +17,26 @@
 //   imm 0x100, prints as `lock ... += src`); B/H atomics are <unknown>.
 //
 // The text is written as ASCII bytes straight into a byte array (slotText):
-// a listing of 200,000 instructions then allocates nothing per line, and
-// every piece is a copy from a pre-encoded table, with registers, decimal
-// and hex numbers formatted in place.
+// a listing of 200,000 instructions then allocates nothing per line; the
+// fixed pieces and the registers are copied from pre-encoded words, four
+// bytes a store, and decimal and hex numbers are formatted in place.
 
 import { TextBuffer } from './text-buffer.js';
 
-const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const table = (list: readonly (string | undefined)[]): (Uint8Array | null)[] =>
-  list.map((s) => (s === undefined ? null : ascii(s)));
+// Every piece of text sits in one pool at a 4-byte-aligned offset, padded to whole words, and is
+// named by a number (word index << 8 | length; 0: none): writing one is a few 4-byte stores, and the
+// templates below hold small integers, not objects.
+const poolBytes: number[] = [0, 0, 0, 0]; // word 0 unused: code 0 means "no piece"
+
+/** The code of a piece of ASCII text (at most 255 bytes). */
+function piece(s: string): number {
+  const word = poolBytes.length >> 2;
+  for (let i = 0; i < s.length; i++) poolBytes.push(s.charCodeAt(i));
+  while ((poolBytes.length & 3) !== 0) poolBytes.push(0);
+  return (word << 8) | s.length;
+}
+const table = (list: readonly (string | undefined)[]): Int32Array =>
+  Int32Array.from(list, (s) => (s === undefined ? 0 : piece(s)));
 
 const ALU_OPS = table([
   ' += ', ' -= ', ' *= ', ' /= ', ' |= ', ' &= ', ' <<= ', ' >>= ', undefined, ' %= ', ' ^= ', ' = ', ' s>>= ',
@@ -50,47 +61,75 @@ const FETCH_NAMES: readonly (readonly [number, string])[] = [
 ];
 /** `(u32 *)(` etc. by size code (W, H, B, DW). */
 const PTR: readonly string[] = ['(u32 *)(', '(u16 *)(', '(u8 *)(', '(u64 *)('];
-/** ` = atomic_fetch_add((u64 *)(` by the low byte of imm (fetching atomics) and size code (W or DW). */
-const FETCH: (Uint8Array | null)[][] = Array.from({ length: 256 }, () => [null, null, null, null]);
-for (const [low, name] of FETCH_NAMES) for (const size of [0, 3]) FETCH[low]![size] = ascii(` = ${name}(${PTR[size]}`);
+/** ` = atomic_fetch_add((u64 *)(` at [low byte of imm * 4 + size code] (fetching atomics, W or DW). */
+const FETCH = new Int32Array(256 * 4);
+for (const [low, name] of FETCH_NAMES) for (const size of [0, 3]) FETCH[low * 4 + size] = piece(` = ${name}(${PTR[size]}`);
 /** `*(u32 *)(` etc. by size code. */
 const DEREF = table(['*(u32 *)(', '*(u16 *)(', '*(u8 *)(', '*(u64 *)(']);
 const EQ_DEREF = table([' = *(u32 *)(', ' = *(u16 *)(', ' = *(u8 *)(', ' = *(u64 *)(']);
 const EQ_SDEREF = table([' = *(s32 *)(', ' = *(s16 *)(', ' = *(s8 *)(', undefined]);
 const LOCK_DEREF = table(['lock *(u32 *)(', 'lock *(u16 *)(', 'lock *(u8 *)(', 'lock *(u64 *)(']);
 const SKB = table(['r0 = *(u32 *)skb[', 'r0 = *(u16 *)skb[', 'r0 = *(u8 *)skb[', undefined]);
-const S_EQ = ascii(' = ');
-const S_NEG = ascii(' = -');
-const S_BSWAP = ascii(' = bswap');
-const S_BE = ascii(' = be');
-const S_LE = ascii(' = le');
-const S_SPACE = ascii(' ');
-const S_SEXT = ascii(' = (s');
-const S_RPAREN = ascii(')');
-const S_RBRACKET = ascii(']');
-const S_CAST = ascii(' = addr_space_cast(');
-const S_COMMA_HEX = ascii(', 0x');
-const S_GOTO = ascii('goto ');
-const S_GOTOL = ascii('gotol ');
-const S_CALLX = ascii('callx ');
-const S_CALL = ascii('call ');
-const S_EXIT = ascii('exit');
-const S_MAY_GOTO = ascii('may_goto ');
-const S_IF = ascii('if ');
-const S_IF_GOTO = ascii(' goto ');
-const S_LL = ascii(' ll');
-const S_LD_PSEUDO = ascii('ld_pseudo\t');
-const S_STORE = ascii(') = ');
-const S_ARGS = ascii('), ');
-const S_COMMA = ascii(', ');
-const S_XCHG64 = ascii(' = xchg_64(');
-const S_XCHG32 = ascii(' = xchg32_32(');
-const S_CMPXCHG64 = ascii('r0 = cmpxchg_64(');
-const S_CMPXCHG32 = ascii('w0 = cmpxchg32_32(');
-const S_R0 = ascii(', r0, ');
-const S_W0 = ascii(', w0, ');
+const S_EQ = piece(' = ');
+const S_NEG = piece(' = -');
+const S_BSWAP = piece(' = bswap');
+const S_BE = piece(' = be');
+const S_LE = piece(' = le');
+const S_SPACE = piece(' ');
+const S_SEXT = piece(' = (s');
+const S_RPAREN = piece(')');
+const S_RBRACKET = piece(']');
+const S_CAST = piece(' = addr_space_cast(');
+const S_COMMA_HEX = piece(', 0x');
+const S_GOTO = piece('goto ');
+const S_GOTOL = piece('gotol ');
+const S_CALLX = piece('callx ');
+const S_CALL = piece('call ');
+const S_EXIT = piece('exit');
+const S_MAY_GOTO = piece('may_goto ');
+const S_IF = piece('if ');
+const S_IF_GOTO = piece(' goto ');
+const S_LL = piece(' ll');
+const S_LD_PSEUDO = piece('ld_pseudo\t');
+const S_STORE = piece(') = ');
+const S_ARGS = piece('), ');
+const S_COMMA = piece(', ');
+const S_XCHG64 = piece(' = xchg_64(');
+const S_XCHG32 = piece(' = xchg32_32(');
+const S_CMPXCHG64 = piece('r0 = cmpxchg_64(');
+const S_CMPXCHG32 = piece('w0 = cmpxchg32_32(');
+const S_R0 = piece(', r0, ');
+const S_W0 = piece(', w0, ');
 
-const HEX_DIGITS = ascii('0123456789abcdef');
+/** The pool as little-endian words (whatever the host's byte order). */
+const POOL = ((): Uint32Array => {
+  const bytes = Uint8Array.from(poolBytes);
+  const view = new DataView(bytes.buffer);
+  return Uint32Array.from({ length: bytes.length >> 2 }, (_, i) => view.getUint32(i * 4, true));
+})();
+
+/** `rN`/`wN` as little-endian words at [kind * 16 + N] (2 bytes below r10, 3 from it). */
+const REGISTERS = new Uint32Array(3 * 16);
+for (let r = 0; r < 12; r++) {
+  for (const [kind, letter] of [[1, 0x72], [2, 0x77]] as const) {
+    REGISTERS[kind * 16 + r] = r < 10 ? letter | ((48 + r) << 8) : letter | (49 << 8) | ((38 + r) << 16);
+  }
+}
+/** ` - 0x` and ` + 0x` without the x, as little-endian words. */
+const MINUS_0 = 0x20 | (45 << 8) | (0x20 << 16) | (48 << 24);
+const PLUS_0 = 0x20 | (43 << 8) | (0x20 << 16) | (48 << 24);
+/** `0x` as a little-endian 16-bit word. */
+const ZERO_X = 48 | (120 << 8);
+
+/** Writes the piece `p` (a code from `piece`) at len; returns the new length. */
+function put(view: DataView, len: number, p: number): number {
+  const n = p & 0xff;
+  let w = p >>> 8;
+  for (let k = 0; k < n; k += 4) view.setUint32(len + k, POOL[w++]!, true);
+  return len + n;
+}
+
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 const TWO32 = 0x1_0000_0000;
 
 // Operand kinds of the text template (see slotText).
@@ -112,13 +151,6 @@ const K_HEX = 7;
 /** The signed 64-bit value extra:value (ld_imm64). */
 const K_SHEX64 = 8;
 
-/** Copies an ASCII piece to buf at len; returns the new length. */
-function put(buf: Uint8Array, len: number, s: Uint8Array): number {
-  const n = s.length;
-  for (let i = 0; i < n; i++) buf[len + i] = s[i]!;
-  return len + n;
-}
-
 /** Lower-case hex of the 32-bit pattern of v, without leading zeros, or zero-padded to `width` digits. */
 export function hexDigits(buf: Uint8Array, len: number, v: number, width: number): number {
   let u = v >>> 0;
@@ -133,20 +165,14 @@ export function hexDigits(buf: Uint8Array, len: number, v: number, width: number
 }
 
 /** Writes one operand of the template; returns the new length. */
-function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: number): number {
+function operand(buf: Uint8Array, view: DataView, len: number, kind: number, v: number, extra: number): number {
   // Most operands end in a hex number, written once at the end.
   let hex = 0;
   let width = 0;
   switch (kind) {
     case K_R: case K_W:
-      buf[len] = kind === K_R ? 114 : 119;
-      if (v < 10) {
-        buf[len + 1] = 48 + v;
-        return len + 2;
-      }
-      buf[len + 1] = 49;
-      buf[len + 2] = 38 + v;
-      return len + 3;
+      view.setUint32(len, REGISTERS[kind * 16 + v]!, true);
+      return len + (v < 10 ? 2 : 3);
     case K_DEC:
       if (v < 10) {
         buf[len] = 48 + v;
@@ -164,26 +190,15 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
       } else if (kind === K_BRANCH) {
         buf[len++] = 43; // '+'
       }
-      buf[len] = 48;
-      buf[len + 1] = 120;
+      view.setUint16(len, ZERO_X, true);
       len += 2;
       hex = v;
       break;
     case K_ADDR:
-      buf[len] = 114;
-      if (v < 10) {
-        buf[len + 1] = 48 + v;
-        len += 2;
-      } else {
-        buf[len + 1] = 49;
-        buf[len + 2] = 38 + v;
-        len += 3;
-      }
-      buf[len] = 0x20;
-      buf[len + 1] = extra < 0 ? 45 : 43;
-      buf[len + 2] = 0x20;
-      buf[len + 3] = 48;
-      buf[len + 4] = 120;
+      view.setUint32(len, REGISTERS[K_R * 16 + v]!, true);
+      len += v < 10 ? 2 : 3;
+      view.setUint32(len, extra < 0 ? MINUS_0 : PLUS_0, true);
+      buf[len + 4] = 120; // 'x'
       len += 5;
       hex = extra < 0 ? -extra : extra;
       break;
@@ -199,8 +214,7 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
         if (l === 0) h = TWO32 - h;
         else { h = ~extra >>> 0; l = TWO32 - l; }
       }
-      buf[len] = 48;
-      buf[len + 1] = 120;
+      view.setUint16(len, ZERO_X, true);
       len += 2;
       if (h !== 0) {
         len = hexDigits(buf, len, h, 0);
@@ -216,11 +230,11 @@ function operand(buf: Uint8Array, len: number, kind: number, v: number, extra: n
 }
 
 /** `r1 = addr_space_cast(r2, 0x1, 0x0)`. */
-function addrSpaceCast(buf: Uint8Array, len: number, dst: number, src: number, imm: number): number {
-  len = operand(buf, put(buf, operand(buf, len, K_R, dst, 0), S_CAST), K_R, src, 0);
-  len = hexDigits(buf, put(buf, len, S_COMMA_HEX), imm >>> 16, 0);
-  len = hexDigits(buf, put(buf, len, S_COMMA_HEX), imm & 0xffff, 0);
-  return put(buf, len, S_RPAREN);
+function addrSpaceCast(buf: Uint8Array, view: DataView, len: number, dst: number, src: number, imm: number): number {
+  len = operand(buf, view, put(view, operand(buf, view, len, K_R, dst, 0), S_CAST), K_R, src, 0);
+  len = hexDigits(buf, put(view, len, S_COMMA_HEX), imm >>> 16, 0);
+  len = hexDigits(buf, put(view, len, S_COMMA_HEX), imm & 0xffff, 0);
+  return put(view, len, S_RPAREN);
 }
 
 /** Room slotText may need at the end of the buffer. */
@@ -228,9 +242,10 @@ export const SLOT_TEXT_MAX = 96;
 
 /**
  * Writes the text of the instruction with the given raw fields into `buf`
- * at `len` (which must have SLOT_TEXT_MAX bytes of room) and returns the
- * new length, or returns -1 where objdump prints `<unknown>`. `nextImm` is
- * the imm of the following slot (used only by opcode 0x18). Branch
+ * (whose DataView is `view`) at `len`, which must have SLOT_TEXT_MAX bytes
+ * of room, and returns the new length, or returns -1 where objdump prints
+ * `<unknown>`. Bytes past the returned length may be overwritten. `nextImm`
+ * is the imm of the following slot (used only by opcode 0x18). Branch
  * annotations (` <sym+off>`) are not included.
  *
  * Every form is one template — piece, register, piece, operand, piece,
@@ -238,18 +253,19 @@ export const SLOT_TEXT_MAX = 96;
  * shared tail, so that the JIT compiles each formatter once.
  */
 export function slotText(
-  buf: Uint8Array, len: number, op: number, dst: number, src: number, off: number, imm: number, nextImm: number,
+  buf: Uint8Array, view: DataView, len: number, op: number, dst: number, src: number, off: number, imm: number,
+  nextImm: number,
 ): number {
-  let a: Uint8Array | null = null;
+  let a = 0;
   let rk = K_NONE;
-  let b: Uint8Array | null = null;
+  let b = 0;
   let xk = K_NONE;
   let xv = 0;
   let xe = 0;
-  let c: Uint8Array | null = null;
+  let c = 0;
   let yk = K_NONE;
   let yv = 0;
-  let d: Uint8Array | null = null;
+  let d = 0;
   const cls = op & 0x07;
   const mode = op & 0xe0;
   const size = (op >> 3) & 3;
@@ -267,23 +283,23 @@ export function slotText(
       if ((x && is64) || (imm !== 16 && imm !== 32 && imm !== 64)) return -1;
       rk = K_R; b = is64 ? S_BSWAP : x ? S_BE : S_LE; xk = K_DEC; xv = imm; c = S_SPACE; yk = K_R; yv = dst;
     } else {
-      let sym: Uint8Array | null = ALU_OPS[code]!;
-      if (sym === null || (x && src > 11)) return -1;
+      let sym = ALU_OPS[code]!;
+      if (sym === 0 || (x && src > 11)) return -1;
       if (off !== 0) {
         if (off === 1 && (code === 0x3 || code === 0x9)) {
           sym = SALU_OPS[code]!;
         } else if (code === 0xb && x) {
           if (off !== 8 && off !== 16 && !(off === 32 && is64)) {
             if (off !== 1 || !is64) return -1;
-            return addrSpaceCast(buf, len, dst, src, imm);
+            return addrSpaceCast(buf, view, len, dst, src, imm);
           }
-          sym = null;
+          sym = 0;
         } else {
           return -1;
         }
       }
       rk = N;
-      if (sym === null) {
+      if (sym === 0) {
         // Sign-extending move `r1 = (s8)r2`.
         b = S_SEXT; xk = K_DEC; xv = off; c = S_RPAREN; yk = N; yv = src;
       } else {
@@ -312,7 +328,7 @@ export function slotText(
       a = S_MAY_GOTO; xk = K_BRANCH; xv = off;
     } else {
       const sym = JMP_OPS[code]!;
-      if (sym === null || dst > 11 || (x && src > 11)) return -1;
+      if (sym === 0 || dst > 11 || (x && src > 11)) return -1;
       const N = is64 ? K_R : K_W;
       a = S_IF; rk = N; b = sym; xk = x ? N : K_SHEX; xv = x ? src : imm; c = S_IF_GOTO; yk = K_BRANCH; yv = off;
     }
@@ -361,8 +377,8 @@ export function slotText(
     } else {
       if (mode !== 0xc0 || (size !== 0 && size !== 3)) return -1;
       const low = imm & 0xff;
-      const fetch = FETCH[low]![size]!;
-      if (fetch !== null) {
+      const fetch = FETCH[low * 4 + size]!;
+      if (fetch !== 0) {
         rk = N; b = fetch; c = S_ARGS; d = S_RPAREN;
       } else if (low === 0xe1) {
         rk = N; b = size === 3 ? S_XCHG64 : S_XCHG32; c = S_COMMA; d = S_RPAREN;
@@ -370,7 +386,7 @@ export function slotText(
         a = size === 3 ? S_CMPXCHG64 : S_CMPXCHG32; c = size === 3 ? S_R0 : S_W0; d = S_RPAREN;
       } else {
         const tail = LOCK_TAILS[low >> 4]!;
-        if (tail === null) return -1;
+        if (tail === 0) return -1;
         a = LOCK_DEREF[size]!; c = tail;
       }
     }
@@ -378,14 +394,10 @@ export function slotText(
   // One loop writes the template (one copy of each writer for the JIT to compile): a, register, b, x, c, y, d.
   // The register is dst, except for the fetching atomics and xchg, which start with src.
   for (let k = 0; k < 4; k++) {
-    const piece = k === 0 ? a : k === 1 ? b : k === 2 ? c : d;
-    if (piece !== null) {
-      const n = piece.length;
-      for (let i = 0; i < n; i++) buf[len + i] = piece[i]!;
-      len += n;
-    }
+    const p = k === 0 ? a : k === 1 ? b : k === 2 ? c : d;
+    if (p !== 0) len = put(view, len, p);
     const kind = k === 0 ? rk : k === 1 ? xk : k === 2 ? yk : K_NONE;
-    if (kind !== K_NONE) len = operand(buf, len, kind, k === 0 ? (cls === 0x03 ? src : dst) : k === 1 ? xv : yv, xe);
+    if (kind !== K_NONE) len = operand(buf, view, len, kind, k === 0 ? (cls === 0x03 ? src : dst) : k === 1 ? xv : yv, xe);
   }
   return len;
 }
@@ -398,7 +410,7 @@ export function writeLlvmSlotText(
   out: TextBuffer, op: number, dst: number, src: number, off: number, imm: number, nextImm = 0,
 ): boolean {
   out.reserve(SLOT_TEXT_MAX);
-  const end = slotText(out.buf, out.len, op, dst, src, off, imm, nextImm);
+  const end = slotText(out.buf, out.view, out.len, op, dst, src, off, imm, nextImm);
   if (end < 0) return false;
   out.len = end;
   return true;

@@ -20,12 +20,15 @@ export class TextBuffer {
    * then advance `len`.
    */
   buf: Uint8Array;
+  /** A DataView of `buf`, for writers that store several ASCII bytes at once (kept in step with `buf`). */
+  view: DataView;
   len = 0;
   private ascii = true;
 
   /** `capacity`: initial size in bytes; the buffer grows as needed. */
   constructor(capacity = 1 << 16) {
     this.buf = new Uint8Array(Math.max(16, capacity));
+    this.view = new DataView(this.buf.buffer);
   }
 
   private grow(need: number): void {
@@ -34,6 +37,7 @@ export class TextBuffer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
+    this.view = new DataView(next.buffer);
   }
 
   /** Makes room for `n` more bytes. */
