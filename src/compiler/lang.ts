@@ -76,6 +76,18 @@ export interface ArrayMap<V extends Storable> {
   increment(index: u32, by?: V extends number ? V : never): void;
 }
 
+/** A per-CPU hash map: lookup sees this CPU's value, lookupOnCpu another CPU's. */
+export interface PerCpuHashMap<K extends Storable, V extends Storable> extends HashMap<K, V> {
+  /** CPU `cpu`'s value under key (bpf_map_lookup_percpu_elem), or null when the key is absent or there is no such CPU. */
+  lookupOnCpu(key: K, cpu: u32): Ref<V> | null;
+}
+
+/** A per-CPU array: lookup sees this CPU's value, lookupOnCpu another CPU's. */
+export interface PerCpuArrayMap<V extends Storable> extends ArrayMap<V> {
+  /** CPU `cpu`'s value at index (bpf_map_lookup_percpu_elem), or null past the array or the CPUs. */
+  lookupOnCpu(index: u32, cpu: u32): Ref<V> | null;
+}
+
 /** A ring buffer of records shared with user space. */
 export interface RingBuf {
   /** Copies the value (an integer, struct or array: its size) into the buffer; 0 or a negative errno. */
@@ -103,11 +115,11 @@ export function hashMap<K extends Storable, V extends Storable>(options: MapOpti
 /** BPF_MAP_TYPE_LRU_HASH. */
 export function lruHashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_PERCPU_HASH (lookup sees this CPU's value). */
-export function perCpuHashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
+export function perCpuHashMap<K extends Storable, V extends Storable>(options: MapOptions): PerCpuHashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_ARRAY. */
 export function arrayMap<V extends Storable>(options: MapOptions): ArrayMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
-export function perCpuArrayMap<V extends Storable>(options: MapOptions): ArrayMap<V> { return compiled(); }
+export function perCpuArrayMap<V extends Storable>(options: MapOptions): PerCpuArrayMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_RINGBUF; maxEntries is the size in bytes (a power of two, a page multiple). */
 export function ringBuf(options: MapOptions): RingBuf { return compiled(); }
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY (the loader sizes it to the CPUs). */
@@ -363,6 +375,55 @@ export function queueMap<V extends Storable>(options: MapOptions): QueueMap<V> {
 export function stackMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_BLOOM_FILTER; hashes: the number of hash functions (1–15, default 5). */
 export function bloomFilter<V extends Storable>(options: MapOptions & { readonly hashes?: number }): BloomFilter<V> { return compiled(); }
+// ---- local storage: a value per kernel object (src/compiler/lower-storage.ts) -------------
+
+/** A task's value in a task storage map (BPF_MAP_TYPE_TASK_STORAGE), held by the task while it lives. */
+export interface TaskStorage<V extends Storable> {
+  /**
+   * The value of `task` (a BTF pointer: a tpBtf argument, getCurrentTask(), a kfunc's result), or
+   * null when it has none; with create, a zeroed value is made for it first (BPF_LOCAL_STORAGE_GET_F_CREATE).
+   */
+  get(task: Kernel<'task_struct', number>, create?: boolean): Ref<V> | null;
+  /** Removes the task's value: 0, or -ENOENT when it had none. */
+  delete(task: Kernel<'task_struct', number>): s64;
+}
+/** BPF_MAP_TYPE_TASK_STORAGE (no maxEntries: one value per task, freed with the task). */
+export function taskStorage<V extends Storable>(): TaskStorage<V> { return compiled(); }
+
+// ---- maps of kernel objects: stack traces, devices, CPUs, AF_XDP sockets, cgroups -------
+// (src/compiler/object-maps.ts.) Programs pass them to helpers; user space fills or reads them.
+
+declare const stackTraceBrand: unique symbol;
+declare const devMapBrand: unique symbol;
+declare const cpuMapBrand: unique symbol;
+declare const xskMapBrand: unique symbol;
+declare const cgroupArrayBrand: unique symbol;
+/** Stack ids → the addresses of a stack: getStackid(ctx, map, flags) records one, user space reads it. */
+export interface StackTraceMap { readonly [stackTraceBrand]: true }
+/** Network devices by slot (u32 ifindex values written by user space): redirectMap's targets in XDP. */
+export interface DevMap { readonly [devMapBrand]: true }
+/** CPUs by slot (u32 queue sizes written by user space): redirectMap hands the frame to that CPU. */
+export interface CpuMap { readonly [cpuMapBrand]: true }
+/** AF_XDP sockets by slot (socket fds written by user space): redirectMap hands the frame to the socket. */
+export interface XskMap { readonly [xskMapBrand]: true }
+/** What redirectMap takes: a device, CPU or AF_XDP socket map. */
+export type RedirectMap = DevMap | CpuMap | XskMap;
+/** Cgroups by slot (cgroup directory fds written by user space): skbUnderCgroup, currentTaskUnderCgroup. */
+export interface CgroupArray { readonly [cgroupArrayBrand]: true }
+
+/** BPF_MAP_TYPE_STACK_TRACE; depth: addresses kept per stack (1–127, default 127). */
+export function stackTraceMap(options: MapOptions & { readonly depth?: number }): StackTraceMap { return compiled(); }
+/** BPF_MAP_TYPE_DEVMAP: slots 0 … maxEntries-1. */
+export function devMap(options: MapOptions): DevMap { return compiled(); }
+/** BPF_MAP_TYPE_DEVMAP_HASH: any u32 key (an ifindex, say), at most maxEntries of them. */
+export function devMapHash(options: MapOptions): DevMap { return compiled(); }
+/** BPF_MAP_TYPE_CPUMAP: slot n is CPU n. */
+export function cpuMap(options: MapOptions): CpuMap { return compiled(); }
+/** BPF_MAP_TYPE_XSKMAP. */
+export function xskMap(options: MapOptions): XskMap { return compiled(); }
+/** BPF_MAP_TYPE_CGROUP_ARRAY. */
+export function cgroupArray(options: MapOptions): CgroupArray { return compiled(); }
+
 /** BPF_MAP_TYPE_PROG_ARRAY: tail call targets, filled at load from `values` (and by user space). */
 export function progArray(options: ProgArrayOptions): ProgArray { return compiled(); }
 

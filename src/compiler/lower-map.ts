@@ -3,7 +3,7 @@
 // ring buffers and perf event arrays are ringbuf.ts's.
 
 import type TS from 'typescript';
-import { type IntType, S64 } from './int-type.js';
+import { type IntType, S64, U32 } from './int-type.js';
 import type { Operand, Size, VReg } from './ir.js';
 import type { Aggregate, LType } from './layout.js';
 import type { Lowering } from './lower.js';
@@ -11,9 +11,13 @@ import { address, sameType, typeName } from './lower-struct.js';
 import type { MapDecl } from './module.js';
 import { ringMethod } from './ringbuf.js';
 import { VALUE_MAP_KINDS, valueMapMethod } from './lower-queue.js';
+import { objectMapUse } from './object-maps.js';
+import { storageMethod } from './lower-storage.js';
 import type { Val } from './values.js';
 
 const HASH_KINDS = new Set(['hashMap', 'lruHashMap', 'perCpuHashMap']);
+const PER_CPU_KINDS = new Set(['perCpuHashMap', 'perCpuArrayMap']);
+const BPF_MAP_LOOKUP_PERCPU_ELEM = 195;
 
 export function mapAddress(L: Lowering, map: MapDecl): VReg {
   const v = L.newV();
@@ -46,6 +50,10 @@ export function argAddress(L: Lowering, a: TS.Expression | undefined, t: LType, 
 export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallExpression): Val {
   if (map.kind === 'ringBuf' || map.kind === 'perfEventArray') return ringMethod(L, map, method, e);
   if (VALUE_MAP_KINDS.has(map.kind)) return valueMapMethod(L, map, method, e);
+  const storage = storageMethod(L, map, method, e);
+  if (storage !== undefined) return storage;
+  const objectMap = objectMapUse(map.kind);
+  if (objectMap !== undefined) return L.fail(e.expression, objectMap);
   if (map.kind === 'progArray') return L.fail(e.expression, `a prog array has no methods: tailCall(ctx, ${map.name}, index) jumps through it`);
   const args = e.arguments;
   const kt = map.key!, vt = map.value!;
@@ -55,9 +63,13 @@ export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallE
     return { k: 'reg', v: d, type: S64, owned: true };
   };
   switch (method) {
-    case 'lookup': {
+    case 'lookup': case 'lookupOnCpu': {
+      const onCpu = method === 'lookupOnCpu';
+      if (onCpu && !PER_CPU_KINDS.has(map.kind)) L.fail(e.expression, `lookupOnCpu reads another CPU's value of a per-CPU map; ${map.name} is a ${map.kind}`);
+      if (args.length !== (onCpu ? 2 : 1)) L.fail(e, onCpu ? 'lookupOnCpu takes the key and the CPU' : 'lookup takes the key');
       const k = argAddress(L, args[0], kt, 'the key', e);
-      const d = call(1, [{ reg: mapAddress(L, map) }, { reg: k }]).v;
+      const cpu = onCpu ? [L.operand(L.convert(L.intVal(L.expr(args[1]!), args[1]), U32, args[1]))] : [];
+      const d = call(onCpu ? BPF_MAP_LOOKUP_PERCPU_ELEM : 1, [{ reg: mapAddress(L, map) }, { reg: k }, ...cpu]).v;
       if (vt.kind === 'int') return { k: 'cell', v: d, type: vt.int, map };
       return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true, align: 8 }; // map values are 8-aligned
     }
@@ -79,7 +91,7 @@ export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallE
     }
     case 'increment': return increment(L, map, e);
     default:
-      return L.fail(e.expression, `maps have lookup, update, delete and increment (not ${method})`);
+      return L.fail(e.expression, `maps have lookup, update, delete and increment${PER_CPU_KINDS.has(map.kind) ? ', lookupOnCpu' : ''} (not ${method})`);
   }
 }
 
