@@ -64,7 +64,8 @@ export function lowerProgram(m: ModuleInfo, prog: ProgramDecl): IrFunction {
   return new Lowering(m, prog).run();
 }
 
-interface InlineFrame { readonly result?: VReg; readonly type?: IntType; readonly end: string }
+/** A module function being inlined: its result, its end, and the call it stands for (where a weak kfunc's guard may be). */
+interface InlineFrame { readonly result?: VReg; readonly type?: IntType; readonly end: string; readonly site: TS.CallExpression }
 
 /** One program's lowering; its members are shared with lower-*.ts (not an API). */
 export class Lowering {
@@ -968,7 +969,7 @@ export class Lowering {
     const savedLoops = this.loops.splice(0);
     const savedLoc = this.loc;
     this.scopes.push(params);
-    this.inlines.push({ ...(result === undefined ? {} : { result, type: rt! }), end });
+    this.inlines.push({ ...(result === undefined ? {} : { result, type: rt! }), end, site: e });
     try {
       this.block(fn.body!.statements);
       if (this.reachable && rt !== undefined && result !== undefined) this.fail(fn, `${fn.name!.text} can end without returning a value`);
