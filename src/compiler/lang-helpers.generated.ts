@@ -23,9 +23,9 @@
 //   bpf_rc_keydown: the kernel table has no prototype
 //   bpf_get_local_storage: map is a map of a type the language does not declare
 //   bpf_sk_select_reuseport: map is a map of a type the language does not declare
-//   bpf_sk_lookup_tcp: it returns RET_PTR_TO_SOCKET_OR_NULL
-//   bpf_sk_lookup_udp: it returns RET_PTR_TO_SOCKET_OR_NULL
-//   bpf_sk_release: sock (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
+//   bpf_sk_lookup_tcp: declared by hand in lang.ts
+//   bpf_sk_lookup_udp: declared by hand in lang.ts
+//   bpf_sk_release: declared by hand in lang.ts
 //   bpf_map_push_elem: a method: QueueMap/BloomFilter push
 //   bpf_map_pop_elem: a method: QueueMap pop
 //   bpf_map_peek_elem: a method: QueueMap/BloomFilter peek
@@ -35,7 +35,7 @@
 //   bpf_sk_fullsock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_tcp_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_get_listener_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
-//   bpf_skc_lookup_tcp: it returns RET_PTR_TO_SOCK_COMMON_OR_NULL
+//   bpf_skc_lookup_tcp: declared by hand in lang.ts
 //   bpf_tcp_check_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_sk_storage_get: the kernel table has no prototype
 //   bpf_sk_storage_delete: the kernel table has no prototype

@@ -375,6 +375,51 @@ export function queueMap<V extends Storable>(options: MapOptions): QueueMap<V> {
 export function stackMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_BLOOM_FILTER; hashes: the number of hash functions (1–15, default 5). */
 export function bloomFilter<V extends Storable>(options: MapOptions & { readonly hashes?: number }): BloomFilter<V> { return compiled(); }
+// ---- sockets (src/compiler/lower-socket.ts, references.ts) --------------------------------
+
+declare const socketBrand: unique symbol;
+/**
+ * A socket a lookup found (struct bpf_sock_common: the fields every socket has, a time-wait or
+ * request socket included). The program holds a reference: skRelease it on every path before the
+ * program returns (a path that returns holding it is a build error at that return).
+ */
+export interface SockCommon {
+  readonly [socketBrand]: true;
+  /** AF_INET (2) or AF_INET6 (10). */
+  readonly family: u32;
+  /** Local address and port (the port in host order). */
+  readonly srcIp4: u32;
+  readonly srcPort: u32;
+  /** Remote address, and port in network order. */
+  readonly dstIp4: u32;
+  readonly dstPort: u16;
+  /** TCP state (TCP_ESTABLISHED 1 … TCP_LISTEN 10; UDP sockets are TCP_CLOSE 7). */
+  readonly state: u32;
+  /** The device the socket is bound to (0: none). */
+  readonly boundDevIf: u32;
+}
+/** A full socket (struct bpf_sock): also its type, protocol, mark and priority. */
+export interface Socket extends SockCommon {
+  /** SOCK_STREAM (1), SOCK_DGRAM (2). */
+  readonly type: u32;
+  /** IPPROTO_TCP (6), IPPROTO_UDP (17). */
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+}
+/**
+ * bpf_sk_lookup_tcp: the TCP socket (listening or established) for `tuple` — a struct of 12 bytes
+ * (IPv4: saddr, daddr: u32, sport, dport: u16, network order) or 36 (IPv6) — in the network
+ * namespace `netns` (0xffffffff: the packet's or socket's own), or null. flags: 0.
+ */
+export function skLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64): Socket | null { return compiled(); }
+/** bpf_sk_lookup_udp: as skLookupTcp, for UDP sockets. */
+export function skLookupUdp(ctx: object, tuple: object, netns: u32, flags: u64): Socket | null { return compiled(); }
+/** bpf_skc_lookup_tcp: as skLookupTcp, but it may also find a time-wait or request socket (a SockCommon). */
+export function skcLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64): SockCommon | null { return compiled(); }
+/** bpf_sk_release: gives back a socket a lookup found. */
+export function skRelease(sk: SockCommon): void { return compiled(); }
+
 // ---- local storage: a value per kernel object (src/compiler/lower-storage.ts) -------------
 
 /** A task's value in a task storage map (BPF_MAP_TYPE_TASK_STORAGE), held by the task while it lives. */

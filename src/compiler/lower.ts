@@ -37,6 +37,8 @@ import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
 import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
 import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
+import { socketCall, socketField } from './lower-socket.js';
+import { checkReferencesReleased } from './references.js';
 import { checkSettled } from './lower-struct-elements.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
@@ -125,6 +127,7 @@ export class Lowering {
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
     checkReleased(this);
+    checkReferencesReleased(this.ops, (loc, msg) => { throw new CompileError(msg, loc ?? this.at(fn)); });
     checkSettled(this);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
@@ -446,7 +449,7 @@ export class Lowering {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.base, b: { imm: 0n }, target });
       return;
     }
-    if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr') {
+    if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr' || v.k === 'sock') {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
     }
@@ -469,7 +472,7 @@ export class Lowering {
     if (pair === undefined) return undefined;
     const l = this.expr(e.left), r = this.expr(e.right);
     // A pointer against null: its null check.
-    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
+    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' || x.k === 'sock' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
     if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) !== undefined && r.k === 'null' || l.k === 'null' && ptr(r) !== undefined)) {
       return { a: { k: 'reg', v: ptr(l) ?? ptr(r)!, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
     }
@@ -500,7 +503,7 @@ export class Lowering {
     if (v.k === 'const' || v.k === 'reg') return v;
     if (v.k === 'kernel') return kernelAddress(this, v, n ?? this.prog.body);
     if (v.k === 'karr') return this.fail(n ?? this.prog.body, 'a kernel array is not an integer here: read an element (task.comm[0]) or copy it (e.comm = task.comm)');
-    const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
+    const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'sock' ? 'a socket (read a field)' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
     return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
   }
 
@@ -806,6 +809,7 @@ export class Lowering {
     if (obj.k === 'mem') return member(this, obj, name, e.name);
     if (obj.k === 'kernel') return kernelMember(this, obj, e);
     if (obj.k === 'cell' && name === 'value') return this.loadCell(obj);
+    if (obj.k === 'sock') return socketField(this, obj, e);
     if (obj.k === 'hdr') {
       const f = HEADER_FIELDS[obj.hdr][name] ?? this.fail(e.name, `the ${obj.hdr} header has no field '${name}'`);
       const d = this.newV();
@@ -853,7 +857,7 @@ export class Lowering {
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
+      const withMemory = socketCall(this, name, e) ?? declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
       if (withMemory !== undefined) return withMemory;
       if (name === 'htons' || name === 'ntohs' || name === 'htonl' || name === 'ntohl') {
         const t = name.endsWith('s') ? INT_TYPES.u16! : U32;

@@ -20,6 +20,8 @@ export type Val =
   | { readonly k: 'ctx' }
   | { readonly k: 'map'; readonly map: MapDecl }
   | { readonly k: 'null' }
+  /** A socket a lookup returned (lower-socket.ts): `full` a struct bpf_sock, else a bpf_sock_common. */
+  | { readonly k: 'sock'; readonly v: VReg; readonly full: boolean }
   | Kernel
   | KernelArray
   | Mem;
