@@ -30,8 +30,8 @@
 //   bpf_map_pop_elem: a method: QueueMap pop
 //   bpf_map_peek_elem: a method: QueueMap/BloomFilter peek
 //   bpf_rc_pointer_rel: the kernel table has no prototype
-//   bpf_spin_lock: lock (struct bpf_spin_lock *) is ARG_PTR_TO_SPIN_LOCK
-//   bpf_spin_unlock: lock (struct bpf_spin_lock *) is ARG_PTR_TO_SPIN_LOCK
+//   bpf_spin_lock: declared by hand in lang.ts
+//   bpf_spin_unlock: declared by hand in lang.ts
 //   bpf_sk_fullsock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_tcp_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_get_listener_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON

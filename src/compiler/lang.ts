@@ -375,6 +375,20 @@ export function queueMap<V extends Storable>(options: MapOptions): QueueMap<V> {
 export function stackMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_BLOOM_FILTER; hashes: the number of hash functions (1–15, default 5). */
 export function bloomFilter<V extends Storable>(options: MapOptions & { readonly hashes?: number }): BloomFilter<V> { return compiled(); }
+// ---- spin locks (src/compiler/lower-spin-lock.ts, references.ts) --------------------------
+
+declare const spinLockBrand: unique symbol;
+/**
+ * struct bpf_spin_lock: a field of a map value's struct (at most one per value) that spinLock and
+ * spinUnlock take. Between them the program may read and write the value but call nothing, and
+ * it must unlock before it returns (both build errors at the line).
+ */
+export interface SpinLock { readonly [spinLockBrand]: true }
+/** bpf_spin_lock: takes the lock of a map value (`spinLock(v.lock)` after a lookup). */
+export function spinLock(lock: SpinLock): void { return compiled(); }
+/** bpf_spin_unlock: releases it. */
+export function spinUnlock(lock: SpinLock): void { return compiled(); }
+
 // ---- sockets (src/compiler/lower-socket.ts, references.ts) --------------------------------
 
 declare const socketBrand: unique symbol;

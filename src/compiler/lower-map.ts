@@ -5,7 +5,8 @@
 import type TS from 'typescript';
 import { type IntType, S64, U32 } from './int-type.js';
 import type { Operand, Size, VReg } from './ir.js';
-import type { Aggregate, LType } from './layout.js';
+import { type Aggregate, type LType, SPIN_LOCK } from './layout.js';
+import { CompileError } from './errors.js';
 import type { Lowering } from './lower.js';
 import { address, sameType, typeName } from './lower-struct.js';
 import type { MapDecl } from './module.js';
@@ -19,7 +20,20 @@ const HASH_KINDS = new Set(['hashMap', 'lruHashMap', 'perCpuHashMap']);
 const PER_CPU_KINDS = new Set(['perCpuHashMap', 'perCpuArrayMap']);
 const BPF_MAP_LOOKUP_PERCPU_ELEM = 195;
 
+/** Program kinds whose kernel program types may not use a map with a spin lock (check_map_prog_compatibility). */
+const NO_SPIN_LOCK: Readonly<Record<string, string>> = {
+  socketFilter: 'socket filter', tracepoint: 'tracing', kprobe: 'tracing', kretprobe: 'tracing', uprobe: 'tracing', uretprobe: 'tracing', rawTracepoint: 'tracing',
+};
+
+function hasSpinLock(t: LType | undefined): boolean {
+  if (t === undefined || t.kind === 'int') return false;
+  if (t === SPIN_LOCK) return true;
+  return t.kind === 'array' ? hasSpinLock(t.elem) : [...t.fields.values()].some((f) => hasSpinLock(f.type));
+}
+
 export function mapAddress(L: Lowering, map: MapDecl): VReg {
+  const refused = NO_SPIN_LOCK[L.prog.kind];
+  if (refused !== undefined && hasSpinLock(map.value)) throw new CompileError(`${map.name}'s values hold a SpinLock: ${refused} programs cannot use such a map (the kernel refuses them; tc, XDP, cgroup programs can)`, L.loc ?? L.at(L.prog.body));
   const v = L.newV();
   L.emit({ op: 'ldmap', d: v, map: map.name });
   return v;
