@@ -211,7 +211,7 @@ export const UNDECLARED_HELPERS: Readonly<Record<string, string>> = {
   task_pt_regs: "it returns RET_PTR_TO_BTF_ID",
   skc_to_unix_sock: "sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON",
   find_vma: "callback_fn (void *) is ARG_PTR_TO_FUNC",
-  loop: "callback_fn (void *) is ARG_PTR_TO_FUNC",
+  loop: "declared by hand in lang.ts",
   xdp_get_buff_len: "its prototypes differ by program type",
   kptr_xchg: "map_value (void *) is ARG_KPTR_XCHG_DEST",
   map_lookup_percpu_elem: "a method: HashMap/ArrayMap lookupOnCpu (per-CPU maps)",

@@ -70,7 +70,7 @@
 //   bpf_task_pt_regs: it returns RET_PTR_TO_BTF_ID
 //   bpf_skc_to_unix_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_find_vma: callback_fn (void *) is ARG_PTR_TO_FUNC
-//   bpf_loop: callback_fn (void *) is ARG_PTR_TO_FUNC
+//   bpf_loop: declared by hand in lang.ts
 //   bpf_xdp_get_buff_len: its prototypes differ by program type
 //   bpf_kptr_xchg: map_value (void *) is ARG_KPTR_XCHG_DEST
 //   bpf_map_lookup_percpu_elem: a method: HashMap/ArrayMap lookupOnCpu (per-CPU maps)

@@ -375,6 +375,16 @@ export function queueMap<V extends Storable>(options: MapOptions): QueueMap<V> {
 export function stackMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_BLOOM_FILTER; hashes: the number of hash functions (1–15, default 5). */
 export function bloomFilter<V extends Storable>(options: MapOptions & { readonly hashes?: number }): BloomFilter<V> { return compiled(); }
+// ---- loops through the kernel (src/compiler/lower-loop.ts) --------------------------------
+
+/**
+ * bpf_loop: calls `body(index)` for index 0, 1, … n-1 (n at most 1 << 23) until it returns 1 (0
+ * goes on); the number of calls made, or a negative errno. `body` is a `subprogram` of the module
+ * taking the index (an integer type) and returning 0 or 1: the verifier checks it once, however
+ * large n is. State goes through maps and global variables.
+ */
+export function loop(n: u32, body: (index: u32) => number): s64 { return compiled(); }
+
 // ---- spin locks (src/compiler/lower-spin-lock.ts, references.ts) --------------------------
 
 declare const spinLockBrand: unique symbol;
