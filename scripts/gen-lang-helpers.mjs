@@ -26,6 +26,7 @@ const METHODS = {
   map_push_elem: 'QueueMap/BloomFilter push', map_pop_elem: 'QueueMap pop', map_peek_elem: 'QueueMap/BloomFilter peek',
   ringbuf_reserve: 'RingBuf reserve', ringbuf_submit: 'RingBuf submit', ringbuf_discard: 'RingBuf discard',
   task_storage_get: 'TaskStorage get', task_storage_delete: 'TaskStorage delete',
+  cgrp_storage_get: 'CgrpStorage get', cgrp_storage_delete: 'CgrpStorage delete',
   map_lookup_percpu_elem: 'HashMap/ArrayMap lookupOnCpu (per-CPU maps)',
 };
 /** C scalar types → the language's integer aliases. */

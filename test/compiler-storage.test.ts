@@ -5,15 +5,15 @@
 // loads the same object; and the mistakes tsc or the compiler catch at their line.
 
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadObject, testRun } from '../loader/index.js';
+import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
 import { langCoreDir } from './support/lang-core.js';
 import { compileError, tscError } from './support/lang-errors.js';
 import { requireReferences, requireRoot } from './support/references.js';
 
-const work = langCoreDir('tsbpf-storage-', ['task_struct', 'sock']);
+const work = langCoreDir('tsbpf-storage-', ['task_struct', 'sock', 'cgroup']);
 afterAll(() => work.remove());
 
 const u32 = (n: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
@@ -81,6 +81,53 @@ describe.skipIf(!requireRoot())('task storage in the kernel', () => {
   });
 });
 
+const CGROUPS = `import { cgrpStorage, tpBtf, type s32, type u32, type u64 } from 'tsbpf/lang';
+import type { cgroup } from './vmlinux.js';
+interface Made { level: s32; order: u32 }
+export const made = cgrpStorage<Made>();
+export let count: u32 = 0;
+export const onMkdir = tpBtf('cgroup_mkdir', (cgrp: cgroup, path: u64) => {
+  const v = made.get(cgrp, true);
+  if (!v) return 0;
+  count += 1;
+  v.level = cgrp.level;
+  v.order = count;
+  return 0;
+});
+export const license = 'GPL';
+`;
+
+/** Where the cgroup2 hierarchy is mounted (/proc/self/mounts), if it is. */
+function cgroup2Root(): string | undefined {
+  return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')?.[1];
+}
+
+describe.skipIf(!requireRoot() || cgroup2Root() === undefined)('cgroup storage in the kernel', () => {
+  it('a tp_btf program on cgroup_mkdir gives each new cgroup a value; user space reads it with the directory fd as the key', () => {
+    const c = loadObject(work.compile(work.moduleFile('cgroups', CGROUPS)), { name: 'cgroups' });
+    const p = c.programs.get('onMkdir')!;
+    const link = attachProgram(p, attachOptionsForSection(p.section, {}));
+    const child = join(cgroup2Root()!, `tsbpf-cgrp-${process.pid}`), grandchild = join(child, 'inner');
+    const fds: number[] = [];
+    try {
+      mkdirSync(child);
+      mkdirSync(grandchild);
+      fds.push(openSync(child, 'r'), openSync(grandchild, 'r'), openSync(cgroup2Root()!, 'r'));
+      const made = c.maps.get('made')!;
+      const value = (fd: number): [number, number] | undefined => { const v = made.lookup(u32(fd)); return v === undefined ? undefined : [Buffer.from(v).readInt32LE(0), Buffer.from(v).readUInt32LE(4)]; };
+      // Other cgroups may be made meanwhile: the order of ours is increasing, their levels the hierarchy's.
+      const [a, b] = [value(fds[0]!), value(fds[1]!)];
+      expect([a?.[0], b?.[0]]).toEqual([1, 2]);
+      expect(b![1]).toBeGreaterThan(a![1]);
+      expect(value(fds[2]!)).toBeUndefined(); // the root was made before the program ran
+    } finally {
+      link.close(); fds.forEach((fd) => closeSync(fd));
+      rmdirSync(grandchild); rmdirSync(child);
+      c.close();
+    }
+  });
+});
+
 describe('task storage mistakes: errors at the TypeScript line', () => {
   const HEAD = `import { getCurrentTask, kprobe, socketFilter, taskStorage, tpBtf, type s32, type u32, type u64 } from 'tsbpf/lang';
 import type { sock, task_struct } from './vmlinux.js';
@@ -100,6 +147,12 @@ export const counts = taskStorage<u64>();
     ['options on taskStorage', "export const more = taskStorage<u32>({ maxEntries: 4 } as never);\nexport const p = socketFilter((pkt) => 0);", 4, /taskStorage takes no options/],
     ['a method storages lack', "export const p = socketFilter((pkt) => {\n  counts.update(1, 2);\n  return 0;\n});", 5, /a taskStorage has get and delete \(not update\)/],
   ];
+  it('a task as the owner of a cgroup storage value', () => {
+    const src = `import { cgrpStorage, tpBtf, type s32, type u64 } from 'tsbpf/lang';\nimport type { task_struct } from './vmlinux.js';\nexport const made = cgrpStorage<u64>();\nexport const p = tpBtf('sched_process_exec', (t: task_struct, pid: s32) => {\n  made.get(t, true);\n  return 0;\n});\n`;
+    const e = compileError(src, work.moduleFile('cgrp-mistake', src));
+    expect(e.message).toMatch(/a cgrpStorage holds values of cgroups, not of struct task_struct/);
+    expect(e.location.line).toBe(5);
+  });
   for (const [what, prog, line, msg] of cases) {
     it(what, () => {
       const e = compileError(`${HEAD}${prog}\n`, work.moduleFile('mistake', `${HEAD}${prog}\n`));

@@ -224,6 +224,6 @@ export const UNDECLARED_HELPERS: Readonly<Record<string, string>> = {
   dynptr_write: "dst (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY",
   dynptr_data: "ptr (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY",
   user_ringbuf_drain: "map is a map of a type the language does not declare",
-  cgrp_storage_get: "not documented in the header",
-  cgrp_storage_delete: "not documented in the header",
+  cgrp_storage_get: "a method: CgrpStorage get",
+  cgrp_storage_delete: "a method: CgrpStorage delete",
 };

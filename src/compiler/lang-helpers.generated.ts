@@ -83,8 +83,8 @@
 //   bpf_dynptr_write: dst (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
 //   bpf_dynptr_data: ptr (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
 //   bpf_user_ringbuf_drain: map is a map of a type the language does not declare
-//   bpf_cgrp_storage_get: not documented in the header
-//   bpf_cgrp_storage_delete: not documented in the header
+//   bpf_cgrp_storage_get: a method: CgrpStorage get
+//   bpf_cgrp_storage_delete: a method: CgrpStorage delete
 
 /* eslint-disable @typescript-eslint/no-unused-vars */
 import type { CgroupArray, Kernel, PerfEventArray, RedirectMap, RingBuf, StackTraceMap, s32, s64, u16, u32, u64 } from './lang.js';

@@ -458,6 +458,15 @@ export interface TaskStorage<V extends Storable> {
 }
 /** BPF_MAP_TYPE_TASK_STORAGE (no maxEntries: one value per task, freed with the task). */
 export function taskStorage<V extends Storable>(): TaskStorage<V> { return compiled(); }
+/** A cgroup's value in a cgroup storage map (BPF_MAP_TYPE_CGRP_STORAGE), held by the cgroup while it lives. */
+export interface CgrpStorage<V extends Storable> {
+  /** The value of `cgroup` (a BTF pointer: a tpBtf argument, a kfunc's result), or null; with create, a zeroed one is made first. */
+  get(cgroup: Kernel<'cgroup', number>, create?: boolean): Ref<V> | null;
+  /** Removes the cgroup's value: 0, or -ENOENT when it had none. */
+  delete(cgroup: Kernel<'cgroup', number>): s64;
+}
+/** BPF_MAP_TYPE_CGRP_STORAGE (user space reads a cgroup's value with the cgroup directory's fd as the key). */
+export function cgrpStorage<V extends Storable>(): CgrpStorage<V> { return compiled(); }
 
 // ---- maps of kernel objects: stack traces, devices, CPUs, AF_XDP sockets, cgroups -------
 // (src/compiler/object-maps.ts.) Programs pass them to helpers; user space fills or reads them.

@@ -1,8 +1,9 @@
-// Local storage maps: a value per kernel object, the object holding it (task storage). `get(task,
-// create)` is bpf_task_storage_get(&map, task, NULL, flags) — a value pointer or NULL, typed as
-// the map's value `| null` so that tsc wants the check the verifier wants; `delete(task)` is
-// bpf_task_storage_delete. The object is a BTF pointer (a tpBtf argument, getCurrentTask(), a
-// kfunc's result): the helper takes nothing else (ARG_PTR_TO_BTF_ID).
+// Local storage maps: a value per kernel object, the object holding it (task and cgroup storage).
+// `get(owner, create)` is bpf_task_storage_get(&map, task, NULL, flags) (bpf_cgrp_storage_get) —
+// a value pointer or NULL, typed as the map's value `| null` so that tsc wants the check the
+// verifier wants; `delete(owner)` is bpf_task_storage_delete (bpf_cgrp_storage_delete). The owner
+// is a BTF pointer (a tpBtf argument, getCurrentTask(), a kfunc's result): the helper takes
+// nothing else (ARG_PTR_TO_BTF_ID).
 
 import type TS from 'typescript';
 import { keyValueMap, MAP_FLAGS, type MapDef, s32 } from '../dsl/index.js';
@@ -16,12 +17,13 @@ import type { MapDecl } from './module.js';
 import type { MapReading } from './queue-and-prog-maps.js';
 import type { Val } from './values.js';
 
-export type StorageMapKind = 'taskStorage';
-export const STORAGE_MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<StorageMapKind>(['taskStorage']);
+export type StorageMapKind = 'taskStorage' | 'cgrpStorage';
+export const STORAGE_MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<StorageMapKind>(['taskStorage', 'cgrpStorage']);
 
 /** Each storage's helpers and the kernel struct that owns a value. */
-const STORAGE: Record<StorageMapKind, { readonly get: number; readonly delete: number; readonly owner: string; readonly type: 'task_storage' }> = {
-  taskStorage: { get: 156, delete: 157, owner: 'task_struct', type: 'task_storage' },
+const STORAGE: Record<StorageMapKind, { readonly get: number; readonly delete: number; readonly owner: string; readonly type: 'task_storage' | 'cgrp_storage'; readonly where: string }> = {
+  taskStorage: { get: 156, delete: 157, owner: 'task_struct', type: 'task_storage', where: "a tpBtf argument, getCurrentTask(), a kfunc's result" },
+  cgrpStorage: { get: 210, delete: 211, owner: 'cgroup', type: 'cgrp_storage', where: "a tpBtf argument, a kfunc's result" },
 };
 /** BPF_LOCAL_STORAGE_GET_F_CREATE. */
 const GET_F_CREATE = 1n;
@@ -48,7 +50,7 @@ export function storageMethod(L: Lowering, map: MapDecl, method: string, e: TS.C
   if (args.length < 1 || args.length > (method === 'get' ? 2 : 1)) L.fail(e, method === 'get' ? `get takes the ${s.owner} and whether to create the value` : `delete takes the ${s.owner}`);
   const a = args[0]!;
   const owner = L.expr(a);
-  if (owner.k !== 'kernel' || owner.direct !== true) return L.fail(a, `the owner is a BTF pointer to a ${s.owner} (a tpBtf argument, getCurrentTask(), a kfunc's result)`);
+  if (owner.k !== 'kernel' || owner.direct !== true) return L.fail(a, `the owner is a BTF pointer to a ${s.owner} (${s.where})`);
   if (owner.ty.name !== s.owner) L.fail(a, `a ${map.kind} holds values of ${s.owner}s, not of ${owner.ty.kind} ${owner.ty.name}`);
   const ptr = kernelAddress(L, owner, a).v;
   const d = L.newV();
