@@ -1,8 +1,9 @@
 // tsbpf/lang maps of kernel objects in the kernel: a stack trace map that getStackid fills (the
 // frames resolved through /proc/kallsyms are the test run's own syscall path), device, CPU and
 // AF_XDP socket maps that redirectMap sends through (XDP_REDIRECT for a filled slot, the
-// fallback action in flags for an empty one), a cgroup array that currentTaskUnderCgroup tests
-// (the cgroup2 root holds this process, a fresh child does not, an empty slot is -EAGAIN);
+// fallback action in flags for an empty one), a cgroup array that currentTaskUnderCgroup and
+// skbUnderCgroup test (the cgroup2 root holds this process and the socket a tc test run gives
+// the packet, a fresh child does not, an empty slot is -EAGAIN);
 // libbpf (bpftool prog loadall) loads the same object; the mistakes tsc or the compiler catch.
 
 import { spawnSync } from 'node:child_process';
@@ -26,7 +27,7 @@ const s64 = (b: Uint8Array | undefined): bigint => Buffer.from(b!).readBigInt64L
 const EAGAIN = 11;
 const XDP_DROP = 1, XDP_PASS = 2, XDP_REDIRECT = 4;
 
-const SOURCE = `import { arrayMap, cgroupArray, cpuMap, currentTaskUnderCgroup, devMap, devMapHash, getStackid, rawTracepoint, redirectMap, stackTraceMap, xdp, xskMap, type s64, type u32 } from 'tsbpf/lang';
+const SOURCE = `import { arrayMap, cgroupArray, cpuMap, currentTaskUnderCgroup, devMap, devMapHash, getStackid, rawTracepoint, redirectMap, skbUnderCgroup, stackTraceMap, tc, xdp, xskMap, type s64, type u32 } from 'tsbpf/lang';
 export const stacks = stackTraceMap({ maxEntries: 16, depth: 20 });
 export const devs = devMap({ maxEntries: 4 });
 export const devsByIndex = devMapHash({ maxEntries: 4 });
@@ -49,6 +50,12 @@ export const redirect = xdp((pkt) => {
   if (which === 1) return redirectMap(devsByIndex, key, XDP_DROP) as u32;
   if (which === 2) return redirectMap(cpus, key, XDP_PASS) as u32;
   return redirectMap(socks, key, XDP_PASS) as u32;
+});
+export const underCgroup = tc((pkt) => {
+  out.update(1, skbUnderCgroup(pkt, cgroups, 0));
+  out.update(2, skbUnderCgroup(pkt, cgroups, 1));
+  out.update(3, skbUnderCgroup(pkt, cgroups, 2));
+  return 0;
 });
 const XDP_PASS = 2;
 const XDP_DROP = 1;
@@ -97,7 +104,7 @@ describe.skipIf(!kernel)('maps of kernel objects in the kernel', () => {
     } finally { c.close(); }
   });
 
-  it.skipIf(cgroup2Root() === undefined)('currentTaskUnderCgroup: 1 under the cgroup2 root, 0 under a child this process is not in, -EAGAIN for an empty slot', () => {
+  it.skipIf(cgroup2Root() === undefined)('currentTaskUnderCgroup and skbUnderCgroup: 1 under the cgroup2 root, 0 under a child this process is not in, -EAGAIN for an empty slot', () => {
     const root = cgroup2Root()!;
     const child = join(root, `tsbpf-object-maps-${process.pid}`);
     mkdirSync(child);
@@ -107,6 +114,10 @@ describe.skipIf(!kernel)('maps of kernel objects in the kernel', () => {
       const cgroups = c.maps.get('cgroups')!;
       fds.forEach((fd, i) => cgroups.update(u32(i), u32(fd)));
       expect(testRun(c.programs.get('trace')!, { ctx: new Uint8Array(16) }).retval).toBe(0);
+      expect([1, 2, 3].map((k) => s64(c.maps.get('out')!.lookup(u32(k))))).toEqual([1n, 0n, BigInt(-EAGAIN)]);
+      // skbUnderCgroup asks of the packet's socket: a tc test run's is one the kernel makes for this process.
+      for (const k of [1, 2, 3]) c.maps.get('out')!.update(u32(k), Buffer.alloc(8, 0x7f));
+      expect(testRun(c.programs.get('underCgroup')!, { data: new Uint8Array(64) }).retval).toBe(0);
       expect([1, 2, 3].map((k) => s64(c.maps.get('out')!.lookup(u32(k))))).toEqual([1n, 0n, BigInt(-EAGAIN)]);
     } finally { c.close(); fds.forEach((fd) => closeSync(fd)); rmdirSync(child); }
   });
