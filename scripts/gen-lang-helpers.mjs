@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Names lang.ts keeps by hand (typed beyond the C prototype): not generated. */
-const HAND = new Set(['getCurrentTask', 'tailCall', 'skLookupTcp', 'skLookupUdp', 'skcLookupTcp', 'skRelease', 'spinLock', 'spinUnlock', 'loop']);
+const HAND = new Set(['getCurrentTask', 'tailCall', 'skLookupTcp', 'skLookupUdp', 'skcLookupTcp', 'skRelease', 'spinLock', 'spinUnlock', 'loop', 'timerInit', 'timerSetCallback', 'timerStart', 'timerCancel']);
 /** Map arguments the language can type: the map interface each helper takes. */
 const MAP_TYPES = {
   ringbuf_output: 'RingBuf', ringbuf_query: 'RingBuf',

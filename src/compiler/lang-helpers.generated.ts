@@ -63,10 +63,10 @@
 //   bpf_get_current_task_btf: it returns RET_PTR_TO_BTF_ID_TRUSTED
 //   bpf_sock_from_file: it returns RET_PTR_TO_BTF_ID_OR_NULL
 //   bpf_for_each_map_elem: map is a map of a type the language does not declare
-//   bpf_timer_init: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
-//   bpf_timer_set_callback: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
-//   bpf_timer_start: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
-//   bpf_timer_cancel: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
+//   bpf_timer_init: declared by hand in lang.ts
+//   bpf_timer_set_callback: declared by hand in lang.ts
+//   bpf_timer_start: declared by hand in lang.ts
+//   bpf_timer_cancel: declared by hand in lang.ts
 //   bpf_task_pt_regs: it returns RET_PTR_TO_BTF_ID
 //   bpf_skc_to_unix_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_find_vma: callback_fn (void *) is ARG_PTR_TO_FUNC

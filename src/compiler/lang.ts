@@ -399,6 +399,22 @@ export function spinLock(lock: SpinLock): void { return compiled(); }
 /** bpf_spin_unlock: releases it. */
 export function spinUnlock(lock: SpinLock): void { return compiled(); }
 
+// ---- timers (src/compiler/lower-timer.ts) -------------------------------------------------
+
+declare const timerBrand: unique symbol;
+/** struct bpf_timer: a field of a map value's struct that the timer functions take (`v.timer` after a lookup). */
+export interface Timer { readonly [timerBrand]: true }
+/** Which clock a timer counts on: CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME. */
+export type TimerClock = 'monotonic' | 'realtime' | 'boottime';
+/** bpf_timer_init: readies the timer of a value of `map` (the map it was looked up in); 0, or -EBUSY when it already was. */
+export function timerInit(timer: Timer, map: object, clock: TimerClock): s64 { return compiled(); }
+/** bpf_timer_set_callback: what runs when it fires — a `subprogram((): u32 => 0)` of the module (no parameters; it returns 0). */
+export function timerSetCallback(timer: Timer, callback: () => number): s64 { return compiled(); }
+/** bpf_timer_start: fires after `nsecs` nanoseconds (flags: 0, or BPF_F_TIMER_ABS 1); 0 or a negative errno. */
+export function timerStart(timer: Timer, nsecs: u64, flags: u64): s64 { return compiled(); }
+/** bpf_timer_cancel: stops it; 1 when it was pending, 0 when not, or a negative errno. */
+export function timerCancel(timer: Timer): s64 { return compiled(); }
+
 // ---- sockets (src/compiler/lower-socket.ts, references.ts) --------------------------------
 
 declare const socketBrand: unique symbol;

@@ -31,6 +31,11 @@ export const SPIN_LOCK: LType & { kind: 'struct' } = (() => {
   const ctype = struct('bpf_spin_lock', { val: u32 });
   return { kind: 'struct', name: 'bpf_spin_lock', fields: new Map(), size: ctype.size, align: ctype.align, ctype };
 })();
+/** The language's Timer: the UAPI struct bpf_timer (16 bytes, 8-aligned; opaque to the program). */
+export const TIMER: LType & { kind: 'struct' } = (() => {
+  const ctype = struct('bpf_timer', { __opaque: array(u64, 2) });
+  return { kind: 'struct', name: 'bpf_timer', fields: new Map(), size: ctype.size, align: ctype.align, ctype };
+})();
 
 /**
  * Resolves the type nodes of a module (and of the type-only modules it imports) to layouts.
@@ -74,6 +79,7 @@ export class Layouts {
     }
     if (lang === 'char') return intLType(INT_TYPES.u8!, true);
     if (lang === 'SpinLock') return SPIN_LOCK;
+    if (lang === 'Timer') return TIMER;
     if (lang === 'bool') return intLType({ ...INT_TYPES.u8!, name: 'bool', bool: true });
     if (lang !== undefined && INT_TYPES[lang] !== undefined) return intLType(INT_TYPES[lang]!);
     if (node.typeArguments !== undefined) return undefined;

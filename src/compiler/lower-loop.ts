@@ -40,7 +40,7 @@ export function loopCall(L: Lowering, name: string, e: TS.CallExpression): Val |
 }
 
 /** The expressions a function returns (its own return statements, or an expression body). */
-function returnedValues(ts: typeof TS, fn: TS.ArrowFunction | TS.FunctionExpression): TS.Expression[] {
+export function returnedValues(ts: typeof TS, fn: TS.ArrowFunction | TS.FunctionExpression): TS.Expression[] {
   if (!ts.isBlock(fn.body)) return [fn.body];
   const out: TS.Expression[] = [];
   const visit = (n: TS.Node): void => {

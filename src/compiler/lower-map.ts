@@ -5,7 +5,7 @@
 import type TS from 'typescript';
 import { type IntType, S64, U32 } from './int-type.js';
 import type { Operand, Size, VReg } from './ir.js';
-import { type Aggregate, type LType, SPIN_LOCK } from './layout.js';
+import { type Aggregate, type LType, SPIN_LOCK, TIMER } from './layout.js';
 import { CompileError } from './errors.js';
 import type { Lowering } from './lower.js';
 import { address, sameType, typeName } from './lower-struct.js';
@@ -25,15 +25,17 @@ const NO_SPIN_LOCK: Readonly<Record<string, string>> = {
   socketFilter: 'socket filter', tracepoint: 'tracing', kprobe: 'tracing', kretprobe: 'tracing', uprobe: 'tracing', uretprobe: 'tracing', rawTracepoint: 'tracing',
 };
 
-function hasSpinLock(t: LType | undefined): boolean {
+/** Whether a value type holds the special struct `special` (a SpinLock, a Timer). */
+export function holds(t: LType | undefined, special: LType): boolean {
   if (t === undefined || t.kind === 'int') return false;
-  if (t === SPIN_LOCK) return true;
-  return t.kind === 'array' ? hasSpinLock(t.elem) : [...t.fields.values()].some((f) => hasSpinLock(f.type));
+  if (t === special) return true;
+  return t.kind === 'array' ? holds(t.elem, special) : [...t.fields.values()].some((f) => holds(f.type, special));
 }
 
 export function mapAddress(L: Lowering, map: MapDecl): VReg {
   const refused = NO_SPIN_LOCK[L.prog.kind];
-  if (refused !== undefined && hasSpinLock(map.value)) throw new CompileError(`${map.name}'s values hold a SpinLock: ${refused} programs cannot use such a map (the kernel refuses them; tc, XDP, cgroup programs can)`, L.loc ?? L.at(L.prog.body));
+  if (refused !== undefined && holds(map.value, SPIN_LOCK)) throw new CompileError(`${map.name}'s values hold a SpinLock: ${refused} programs cannot use such a map (the kernel refuses them; tc, XDP, cgroup programs can)`, L.loc ?? L.at(L.prog.body));
+  if (refused === 'tracing' && holds(map.value, TIMER)) throw new CompileError(`${map.name}'s values hold a Timer: tracing programs cannot use such a map (the kernel refuses them)`, L.loc ?? L.at(L.prog.body));
   const v = L.newV();
   L.emit({ op: 'ldmap', d: v, map: map.name });
   return v;
@@ -85,7 +87,7 @@ export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallE
       const cpu = onCpu ? [L.operand(L.convert(L.intVal(L.expr(args[1]!), args[1]), U32, args[1]))] : [];
       const d = call(onCpu ? BPF_MAP_LOOKUP_PERCPU_ELEM : 1, [{ reg: mapAddress(L, map) }, { reg: k }, ...cpu]).v;
       if (vt.kind === 'int') return { k: 'cell', v: d, type: vt.int, map };
-      return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true, align: 8 }; // map values are 8-aligned
+      return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true, align: 8, map }; // map values are 8-aligned
     }
     case 'update': {
       const k = argAddress(L, args[0], kt, 'the key', e);

@@ -40,6 +40,7 @@ import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
 import { socketCall, socketField } from './lower-socket.js';
 import { spinLockCall } from './lower-spin-lock.js';
 import { loopCall } from './lower-loop.js';
+import { timerCall } from './lower-timer.js';
 import { checkReferencesReleased } from './references.js';
 import { checkSettled } from './lower-struct-elements.js';
 
@@ -859,7 +860,7 @@ export class Lowering {
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = socketCall(this, name, e) ?? spinLockCall(this, name, e) ?? loopCall(this, name, e) ?? declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
+      const withMemory = socketCall(this, name, e) ?? spinLockCall(this, name, e) ?? loopCall(this, name, e) ?? timerCall(this, name, e) ?? declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
       if (withMemory !== undefined) return withMemory;
       if (name === 'htons' || name === 'ntohs' || name === 'htonl' || name === 'ntohl') {
         const t = name.endsWith('s') ? INT_TYPES.u16! : U32;
