@@ -173,15 +173,15 @@ ${body}
     });
   }
 
-  it('kernel memory outside tracing programs: getCurrentTask in an XDP program is refused at its line', () => {
-    const file = moduleFile('xdp', `import { getCurrentTask, xdp, XDP_PASS } from 'tsbpf/lang';
+  it('kernel memory outside tracing programs: getCurrentTask in an XDP program is a BTF pointer (a task storage owner), reading its members is refused at the line', () => {
+    const file = moduleFile('xdp', `import { getCurrentTask, xdp, XDP_PASS, type u32 } from 'tsbpf/lang';
 import type { task_struct } from './vmlinux.js';
 export const p = xdp(() => {
   const t = getCurrentTask<task_struct>();
-  return XDP_PASS;
+  return t.pid as u32;
 });
 `);
-    expect(() => compile(file)).toThrow(/xdp\.ts:4:13: error: getCurrentTask reads kernel memory: tracing programs only/);
+    expect(() => compile(file)).toThrow(/xdp\.ts:5:10: error: reading struct task_struct\.pid reads kernel memory: tracing programs only/);
   });
 });
 

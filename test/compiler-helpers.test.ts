@@ -16,7 +16,7 @@ import { ldImm64Value, type Register } from '../isa/index.js';
 import { readObject } from '../elf/index.js';
 import { attachOptionsForSection, attachProgram, loadObject, RingBuffer } from '../loader/index.js';
 import { CompileError, compileSource, typeCheck } from '../src/compiler/index.js';
-import { HELPER_CALLS } from '../src/compiler/helper-calls.generated.js';
+import { HELPER_CALLS, UNDECLARED_HELPERS } from '../src/compiler/helper-calls.generated.js';
 import { buildProgramFile } from '../src/index.js';
 import { HELPER_TABLE } from '../verifier/index.js';
 import { langCoreDir } from './support/lang-core.js';
@@ -39,6 +39,16 @@ describe('generated from the UAPI header', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     for (const f of GENERATED) expect(readFileSync(join(out, f), 'utf8')).toBe(readFileSync(join('src/compiler', f), 'utf8'));
+  });
+
+  it("docs/dsl.md gives the declared helpers' count and lists every helper the language does not declare", () => {
+    const doc = readFileSync('docs/dsl.md', 'utf8');
+    const count = /`probeReadKernelStr`\): (\d+) of the (\d+) helpers/.exec(doc)!;
+    expect(Number(count[1])).toBe(Object.keys(HELPER_CALLS).length);
+    expect(Number(count[2])).toBe(Object.keys(HELPER_CALLS).length + Object.keys(UNDECLARED_HELPERS).length);
+    const list = doc.slice(doc.indexOf('Not declared yet'), doc.indexOf('### Registers, stack and line_info'));
+    const listed = [...list.matchAll(/`bpf_(\w+)`/g)].map((m) => m[1]!);
+    expect(listed.slice().sort()).toEqual(Object.keys(UNDECLARED_HELPERS).sort());
   });
 
   it("each declaration carries its helper's prototype and Description from the header, and the kernel's id", () => {

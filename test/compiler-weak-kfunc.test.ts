@@ -4,7 +4,10 @@
 // the tests and R_BPF_64_32 for the calls, at most clang -O2 + 10 % instructions. On the running
 // kernel both objects load although one kfunc does not exist (the loader writes 0 for it and the
 // verifier drops its branch) and compute the same result, the one the kernel's BTF predicts.
-// ksymExists of a kfunc that is not weak, or of something else, is an error at its line.
+// ksymExists of a kfunc that is not weak, or of something else, is an error at its line, and so is
+// a call of a weak kfunc outside its ksymExists test — the kernel refuses such a call when the
+// kfunc is missing (clang's object for the same unguarded C, loaded here, is the reference); the
+// guarded forms the compiler accepts all load without the kfunc and return what they should.
 
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { kernelBtf, loadObject, testRun } from '../loader/index.js';
+import ts from 'typescript';
+import { compileSource } from '../src/compiler/index.js';
 import { compileError } from './support/lang-errors.js';
 import { ipv4Frame } from './support/lang-frames.js';
 import { slots, twinsDir } from './support/lang-twins.js';
@@ -33,7 +38,7 @@ export const prog = socketFilter((pkt) => {
   let r: u32 = 7;
   haveMissing = ksymExists(tsbpf_no_such_kfunc);
   if (ksymExists(tsbpf_no_such_kfunc)) r = tsbpf_no_such_kfunc(1);
-  if (ksymExists(bpf_rcu_read_lock)) {
+  if (ksymExists(bpf_rcu_read_lock) && ksymExists(bpf_rcu_read_unlock)) {
     bpf_rcu_read_lock();
     bpf_rcu_read_unlock();
     r += 10;
@@ -55,7 +60,7 @@ SEC("socket") int prog(struct __sk_buff *skb) {
   __u32 r = 7;
   haveMissing = bpf_ksym_exists(tsbpf_no_such_kfunc);
   if (bpf_ksym_exists(tsbpf_no_such_kfunc)) r = tsbpf_no_such_kfunc(1);
-  if (bpf_ksym_exists(bpf_rcu_read_lock)) {
+  if (bpf_ksym_exists(bpf_rcu_read_lock) && bpf_ksym_exists(bpf_rcu_read_unlock)) {
     bpf_rcu_read_lock();
     bpf_rcu_read_unlock();
     r += 10;
@@ -106,11 +111,61 @@ describe.skipIf(!requireRoot() || !clangOk)('weak kfuncs on the running kernel',
   });
 });
 
+const GUARDS = `import { ksymExists, socketFilter, type u32 } from 'tsbpf/lang';
+/** @weak */
+declare function tsbpf_no_such_kfunc(x: u32): u32;
+function viaHelper(): u32 { return tsbpf_no_such_kfunc(2); }
+export const ternary = socketFilter((pkt) => ksymExists(tsbpf_no_such_kfunc) ? tsbpf_no_such_kfunc(1) : 5);
+export const conjunct = socketFilter((pkt) => {
+  let r: u32 = 6;
+  if (pkt.length > 0 && ksymExists(tsbpf_no_such_kfunc)) r = tsbpf_no_such_kfunc(1);
+  const z = ksymExists(tsbpf_no_such_kfunc) && tsbpf_no_such_kfunc(3) > 0;
+  return z ? 0 : r;
+});
+export const early = socketFilter((pkt) => {
+  if (!ksymExists(tsbpf_no_such_kfunc)) { return 7; }
+  let r: u32 = 0;
+  for (let i: u32 = 0; i < 2; i++) r += tsbpf_no_such_kfunc(i);
+  return r;
+});
+export const inlined = socketFilter((pkt) => {
+  if (ksymExists(tsbpf_no_such_kfunc)) return viaHelper();
+  return 8;
+});
+`;
+
+describe.skipIf(!requireRoot())('weak kfunc calls under their test on the running kernel', () => {
+  it('the ternary, && conjunct, early return and inlined-function forms load without the kfunc and take the other way', () => {
+    const c = loadObject(compileSource(ts, GUARDS, 'guards.ts').build(), { name: 'guards' });
+    try {
+      const frame = ipv4Frame({ proto: 17, dport: 53 });
+      expect(['ternary', 'conjunct', 'early', 'inlined'].map((p) => testRun(c.programs.get(p)!, { data: frame }).retval)).toEqual([5, 6, 7, 8]);
+    } finally { c.close(); }
+  });
+  it.skipIf(!clangOk)('the reference: clang\'s object for an unguarded call of a missing weak kfunc is refused by the kernel', () => {
+    const o = twins.c('unguarded', `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+extern __u32 tsbpf_no_such_kfunc(__u32 x) __ksym __weak;
+SEC("socket") int prog(struct __sk_buff *skb) { return tsbpf_no_such_kfunc(1); }
+char LICENSE[] SEC("license") = "GPL";
+`);
+    let log = '';
+    try { loadObject(o, { name: 'unguarded' }).close(); } catch (e) { log = String((e as Error).message); }
+    // 6.18 says `R0 !read_ok` for a call with a result (the call is never made); either way the load fails.
+    expect(log).toMatch(/program prog \(section socket\) rejected: EACCES/);
+  });
+});
+
 describe('weak kfunc mistakes: errors at the TypeScript line', () => {
   const HEAD = "import { ksymExists, socketFilter, type u32 } from 'tsbpf/lang';\ndeclare function bpf_rcu_read_lock(): void;\n/** @weak */\ndeclare function maybe(): void;\nfunction helper(): u32 { return 1; }\n";
   const cases: [string, string, number, RegExp][] = [
     ['ksymExists of a kfunc that is not weak', 'export const p = socketFilter((pkt) => {\n  if (ksymExists(bpf_rcu_read_lock)) return 1;\n  return 0;\n});', 7, /kfunc bpf_rcu_read_lock is not weak: a kernel without it fails the load, so ksymExists would always be true \(mark its declaration \/\*\* @weak \*\/\)/],
     ['ksymExists of a module function', 'export const p = socketFilter((pkt) => {\n  const x = ksymExists(helper);\n  return 0;\n});', 7, /'helper' is not a kfunc of the module/],
+    ['a weak kfunc called without a test', 'export const p = socketFilter((pkt) => {\n  maybe();\n  return 0;\n});', 7, /maybe is a weak kfunc: call it under if \(ksymExists\(maybe\)\) — on a kernel without it the verifier refuses a call it cannot remove/],
+    ['a weak kfunc in the else branch of its test', 'export const p = socketFilter((pkt) => {\n  if (ksymExists(maybe)) return 1;\n  else maybe();\n  return 0;\n});', 8, /maybe is a weak kfunc/],
+    ['a weak kfunc under || with its test', 'export const p = socketFilter((pkt) => {\n  if (ksymExists(maybe) || pkt.length > 3) maybe();\n  return 0;\n});', 7, /maybe is a weak kfunc/],
+    ['a weak kfunc after a test that does not return', 'export const p = socketFilter((pkt) => {\n  let r: u32 = 0;\n  if (!ksymExists(maybe)) r = 1;\n  maybe();\n  return r;\n});', 9, /maybe is a weak kfunc/],
+    ['a weak kfunc in a module function called without the test', 'function callsMaybe(): u32 { maybe(); return 1; }\nexport const p = socketFilter((pkt) => callsMaybe());', 6, /maybe is a weak kfunc/],
     ['ksymExists of an expression', 'export const p = socketFilter((pkt) => {\n  if (ksymExists(() => 1)) return 1;\n  return 0;\n});', 7, /ksymExists takes the name of a kfunc the module declares/],
   ];
   for (const [what, prog, line, msg] of cases) {

@@ -190,6 +190,14 @@ export function emit(ops: readonly Located[], alloc: Allocation, strings: String
         t.done();
         break;
       }
+      case 'ldfunc': {
+        if (functions === undefined) throw new Error(`internal: the address of ${o.fn} with no function placer`);
+        // As clang emits a callback's address: ld_imm64 with a relocation against the function (BPF_PSEUDO_FUNC at load).
+        const t = target(o.d);
+        put({ kind: 'ldImm64', dst: t.r, pseudo: 0, imm: 0, nextImm: 0 }, { ref: { kind: 'func', function: functions(o.fn) } });
+        t.done();
+        break;
+      }
       case 'ldstr': {
         const t = target(o.d);
         const p = strings(o.text);

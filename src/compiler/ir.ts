@@ -33,6 +33,8 @@ export type Op =
   | { readonly op: 'ldglobal'; readonly d: VReg; readonly name: string }
   /** d = address of a kfunc (ld_imm64 against its extern): 0 when a __weak one is missing (bpf_ksym_exists). */
   | { readonly op: 'ldkfunc'; readonly d: VReg; readonly kfunc: string }
+  /** d = address of the module's subprogram `fn` (ld_imm64 BPF_PSEUDO_FUNC): a callback (bpf_loop). */
+  | { readonly op: 'ldfunc'; readonly d: VReg; readonly fn: string }
   /** d = address of a NUL-terminated string in .rodata (printk formats). */
   | { readonly op: 'ldstr'; readonly d: VReg; readonly text: string }
   /** d = fp + off. */
@@ -84,7 +86,7 @@ export function uses(o: Op): VReg[] {
 /** The virtual register an operation writes, if any. */
 export function def(o: Op): VReg | undefined {
   switch (o.op) {
-    case 'mov': case 'alu': case 'neg': case 'movsx': case 'be': case 'ld': case 'ldmap': case 'ldglobal': case 'ldkfunc': case 'ldstr': case 'addrfp': case 'ctx': case 'arg': return o.d;
+    case 'mov': case 'alu': case 'neg': case 'movsx': case 'be': case 'ld': case 'ldmap': case 'ldglobal': case 'ldkfunc': case 'ldfunc': case 'ldstr': case 'addrfp': case 'ctx': case 'arg': return o.d;
     case 'call': return o.d;
     default: return undefined;
   }

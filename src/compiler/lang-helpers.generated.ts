@@ -3,19 +3,15 @@
 // argument kinds: verifier/tables/helpers.generated.ts (the kernel's bpf_func_proto).
 // Each helper under its camelCase name; a `void *buf, u32 size` pair is one struct or array
 // argument (its size inferred). Not declared (docs/dsl.md, "Helpers"):
-//   bpf_map_lookup_elem: map is a map of a type the language does not declare
-//   bpf_map_update_elem: map is a map of a type the language does not declare
-//   bpf_map_delete_elem: map is a map of a type the language does not declare
+//   bpf_map_lookup_elem: a method: HashMap/ArrayMap lookup
+//   bpf_map_update_elem: a method: HashMap/ArrayMap update
+//   bpf_map_delete_elem: a method: HashMap delete
 //   bpf_trace_printk: variadic
 //   bpf_tail_call: declared by hand in lang.ts
 //   bpf_get_cgroup_classid: the header's prototype has 1 parameters, the kernel's 0
-//   bpf_get_stackid: map is a map of a type the language does not declare
-//   bpf_skb_under_cgroup: map is a map of a type the language does not declare
 //   bpf_get_current_task: declared by hand in lang.ts
-//   bpf_current_task_under_cgroup: map is a map of a type the language does not declare
 //   bpf_get_socket_cookie: skb (struct sk_buff *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON | PTR_MAYBE_NULL
 //   bpf_setsockopt: bpf_socket (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_redirect_map: map is a map of a type the language does not declare
 //   bpf_sk_redirect_map: the kernel table has no prototype
 //   bpf_sock_map_update: the kernel table has no prototype
 //   bpf_getsockopt: bpf_socket (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
@@ -27,19 +23,19 @@
 //   bpf_rc_keydown: the kernel table has no prototype
 //   bpf_get_local_storage: map is a map of a type the language does not declare
 //   bpf_sk_select_reuseport: map is a map of a type the language does not declare
-//   bpf_sk_lookup_tcp: it returns RET_PTR_TO_SOCKET_OR_NULL
-//   bpf_sk_lookup_udp: it returns RET_PTR_TO_SOCKET_OR_NULL
-//   bpf_sk_release: sock (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
-//   bpf_map_push_elem: map is a map of a type the language does not declare
-//   bpf_map_pop_elem: map is a map of a type the language does not declare
-//   bpf_map_peek_elem: map is a map of a type the language does not declare
+//   bpf_sk_lookup_tcp: declared by hand in lang.ts
+//   bpf_sk_lookup_udp: declared by hand in lang.ts
+//   bpf_sk_release: declared by hand in lang.ts
+//   bpf_map_push_elem: a method: QueueMap/BloomFilter push
+//   bpf_map_pop_elem: a method: QueueMap pop
+//   bpf_map_peek_elem: a method: QueueMap/BloomFilter peek
 //   bpf_rc_pointer_rel: the kernel table has no prototype
-//   bpf_spin_lock: lock (struct bpf_spin_lock *) is ARG_PTR_TO_SPIN_LOCK
-//   bpf_spin_unlock: lock (struct bpf_spin_lock *) is ARG_PTR_TO_SPIN_LOCK
+//   bpf_spin_lock: declared by hand in lang.ts
+//   bpf_spin_unlock: declared by hand in lang.ts
 //   bpf_sk_fullsock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_tcp_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_get_listener_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
-//   bpf_skc_lookup_tcp: it returns RET_PTR_TO_SOCK_COMMON_OR_NULL
+//   bpf_skc_lookup_tcp: declared by hand in lang.ts
 //   bpf_tcp_check_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_sk_storage_get: the kernel table has no prototype
 //   bpf_sk_storage_delete: the kernel table has no prototype
@@ -50,9 +46,9 @@
 //   bpf_sk_assign: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_sk_cgroup_id: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_sk_ancestor_cgroup_id: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_ringbuf_reserve: ringbuf is a map of a type the language does not declare
-//   bpf_ringbuf_submit: data (void *) is ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
-//   bpf_ringbuf_discard: data (void *) is ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
+//   bpf_ringbuf_reserve: a method: RingBuf reserve
+//   bpf_ringbuf_submit: a method: RingBuf submit
+//   bpf_ringbuf_discard: a method: RingBuf discard
 //   bpf_skc_to_tcp6_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_skc_to_tcp_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_skc_to_tcp_timewait_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
@@ -62,22 +58,22 @@
 //   bpf_inode_storage_delete: map is a map of a type the language does not declare
 //   bpf_per_cpu_ptr: percpu_ptr (const void *) is ARG_PTR_TO_PERCPU_BTF_ID
 //   bpf_this_cpu_ptr: percpu_ptr (const void *) is ARG_PTR_TO_PERCPU_BTF_ID
-//   bpf_task_storage_get: map is a map of a type the language does not declare
-//   bpf_task_storage_delete: map is a map of a type the language does not declare
+//   bpf_task_storage_get: a method: TaskStorage get
+//   bpf_task_storage_delete: a method: TaskStorage delete
 //   bpf_get_current_task_btf: it returns RET_PTR_TO_BTF_ID_TRUSTED
 //   bpf_sock_from_file: it returns RET_PTR_TO_BTF_ID_OR_NULL
 //   bpf_for_each_map_elem: map is a map of a type the language does not declare
-//   bpf_timer_init: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
-//   bpf_timer_set_callback: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
-//   bpf_timer_start: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
-//   bpf_timer_cancel: timer (struct bpf_timer *) is ARG_PTR_TO_TIMER
+//   bpf_timer_init: declared by hand in lang.ts
+//   bpf_timer_set_callback: declared by hand in lang.ts
+//   bpf_timer_start: declared by hand in lang.ts
+//   bpf_timer_cancel: declared by hand in lang.ts
 //   bpf_task_pt_regs: it returns RET_PTR_TO_BTF_ID
 //   bpf_skc_to_unix_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_find_vma: callback_fn (void *) is ARG_PTR_TO_FUNC
-//   bpf_loop: callback_fn (void *) is ARG_PTR_TO_FUNC
+//   bpf_loop: declared by hand in lang.ts
 //   bpf_xdp_get_buff_len: its prototypes differ by program type
 //   bpf_kptr_xchg: map_value (void *) is ARG_KPTR_XCHG_DEST
-//   bpf_map_lookup_percpu_elem: map is a map of a type the language does not declare
+//   bpf_map_lookup_percpu_elem: a method: HashMap/ArrayMap lookupOnCpu (per-CPU maps)
 //   bpf_skc_to_mptcp_sock: sk (void *) is ARG_PTR_TO_SOCK_COMMON
 //   bpf_dynptr_from_mem: ptr (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | DYNPTR_TYPE_LOCAL | MEM_UNINIT | MEM_WRITE
 //   bpf_ringbuf_reserve_dynptr: ringbuf is a map of a type the language does not declare
@@ -87,11 +83,11 @@
 //   bpf_dynptr_write: dst (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
 //   bpf_dynptr_data: ptr (struct bpf_dynptr *) is ARG_PTR_TO_DYNPTR | MEM_RDONLY
 //   bpf_user_ringbuf_drain: map is a map of a type the language does not declare
-//   bpf_cgrp_storage_get: not documented in the header
-//   bpf_cgrp_storage_delete: not documented in the header
+//   bpf_cgrp_storage_get: a method: CgrpStorage get
+//   bpf_cgrp_storage_delete: a method: CgrpStorage delete
 
 /* eslint-disable @typescript-eslint/no-unused-vars */
-import type { Kernel, PerfEventArray, RingBuf, s32, s64, u16, u32, u64 } from './lang.js';
+import type { CgroupArray, Kernel, PerfEventArray, RedirectMap, RingBuf, StackTraceMap, s32, s64, u16, u32, u64 } from './lang.js';
 
 function compiled(): never {
   throw new Error('tsbpf/lang declarations describe programs for `tsbpf build`; they do not run in JavaScript');
@@ -616,6 +612,54 @@ export function perfEventOutput(ctx: object, map: PerfEventArray, flags: u64, da
 export function skbLoadBytes(skb: object, offset: u32, to: object): s64 { return compiled(); }
 
 /**
+ * `long bpf_get_stackid(void *ctx, struct bpf_map *map, u64 flags)` (helper 27)
+ *
+ * Walk a user or a kernel stack and return its id. To achieve
+ * this, the helper needs *ctx*, which is a pointer to the context
+ * on which the tracing program is executed, and a pointer to a
+ * *map* of type **BPF_MAP_TYPE_STACK_TRACE**.
+ *
+ * The last argument, *flags*, holds the number of stack frames to
+ * skip (from 0 to 255), masked with
+ * **BPF_F_SKIP_FIELD_MASK**. The next bits can be used to set
+ * a combination of the following flags:
+ *
+ * **BPF_F_USER_STACK**
+ * 	Collect a user space stack instead of a kernel stack.
+ * **BPF_F_FAST_STACK_CMP**
+ * 	Compare stacks by hash only.
+ * **BPF_F_REUSE_STACKID**
+ * 	If two different stacks hash into the same *stackid*,
+ * 	discard the old one.
+ *
+ * The stack id retrieved is a 32 bit long integer handle which
+ * can be further combined with other data (including other stack
+ * ids) and used as a key into maps. This can be useful for
+ * generating a variety of graphs (such as flame graphs or off-cpu
+ * graphs).
+ *
+ * For walking a stack, this helper is an improvement over
+ * **bpf_probe_read**\ (), which can be used with unrolled loops
+ * but is not efficient and consumes a lot of eBPF instructions.
+ * Instead, **bpf_get_stackid**\ () can collect up to
+ * **PERF_MAX_STACK_DEPTH** both kernel and user frames. Note that
+ * this limit can be controlled with the **sysctl** program, and
+ * that it should be manually increased in order to profile long
+ * user stacks (such as stacks for Java programs). To do so, use:
+ *
+ * ::
+ *
+ * 	# sysctl kernel.perf_event_max_stack=<new value>
+ *
+ * @param ctx the program's context parameter (`void *`)
+ * @param map `struct bpf_map *`
+ * @param flags `u64`
+ * @returns The positive or null stack id on success, or a negative error
+ * in case of failure.
+ */
+export function getStackid(ctx: object, map: StackTraceMap, flags: u64): s64 { return compiled(); }
+
+/**
  * `s64 bpf_csum_diff(__be32 *from, u32 from_size, __be32 *to, u32 to_size, __wsum seed)` (helper 28)
  *
  * Compute a checksum difference, from the raw buffer pointed by
@@ -752,6 +796,23 @@ export function skbChangeProto(skb: object, proto: u16, flags: u64): s64 { retur
 export function skbChangeType(skb: object, type: u32): s64 { return compiled(); }
 
 /**
+ * `long bpf_skb_under_cgroup(struct sk_buff *skb, struct bpf_map *map, u32 index)` (helper 33)
+ *
+ * Check whether *skb* is a descendant of the cgroup2 held by
+ * *map* of type **BPF_MAP_TYPE_CGROUP_ARRAY**, at *index*.
+ *
+ * @param skb the program's context parameter (`struct sk_buff *`)
+ * @param map `struct bpf_map *`
+ * @param index `u32`
+ * @returns The return value depends on the result of the test, and can be:
+ *
+ * * 0, if the *skb* failed the cgroup2 descendant test.
+ * * 1, if the *skb* succeeded the cgroup2 descendant test.
+ * * A negative error code, if an error occurred.
+ */
+export function skbUnderCgroup(skb: object, map: CgroupArray, index: u32): s64 { return compiled(); }
+
+/**
  * `u32 bpf_get_hash_recalc(struct sk_buff *skb)` (helper 34)
  *
  * Retrieve the hash of the packet, *skb*\ **->hash**. If it is
@@ -794,6 +855,23 @@ export function getHashRecalc(skb: object): u32 { return compiled(); }
  * @returns 0 on success, or a negative error in case of failure.
  */
 export function probeWriteUser(dst: u64, src: object): s64 { return compiled(); }
+
+/**
+ * `long bpf_current_task_under_cgroup(struct bpf_map *map, u32 index)` (helper 37)
+ *
+ * Check whether the probe is being run is the context of a given
+ * subset of the cgroup2 hierarchy. The cgroup2 to test is held by
+ * *map* of type **BPF_MAP_TYPE_CGROUP_ARRAY**, at *index*.
+ *
+ * @param map `struct bpf_map *`
+ * @param index `u32`
+ * @returns The return value depends on the result of the test, and can be:
+ *
+ * * 1, if current task belongs to the cgroup2.
+ * * 0, if current task does not belong to the cgroup2.
+ * * A negative error code, if an error occurred.
+ */
+export function currentTaskUnderCgroup(map: CgroupArray, index: u32): s64 { return compiled(); }
 
 /**
  * `long bpf_skb_change_tail(struct sk_buff *skb, u32 len, u64 flags)` (helper 38)
@@ -1060,6 +1138,37 @@ export function setHash(skb: object, hash: u32): s64 { return compiled(); }
  * @returns 0 on success, or a negative error in case of failure.
  */
 export function skbAdjustRoom(skb: object, lenDiff: s32, mode: u32, flags: u64): s64 { return compiled(); }
+
+/**
+ * `long bpf_redirect_map(struct bpf_map *map, u32 key, u64 flags)` (helper 51)
+ *
+ * Redirect the packet to the endpoint referenced by *map* at
+ * index *key*. Depending on its type, this *map* can contain
+ * references to net devices (for forwarding packets through other
+ * ports), or to CPUs (for redirecting XDP frames to another CPU;
+ * but this is only implemented for native XDP (with driver
+ * support) as of this writing).
+ *
+ * The lower two bits of *flags* are used as the return code if
+ * the map lookup fails. This is so that the return value can be
+ * one of the XDP program return codes up to **XDP_TX**, as chosen
+ * by the caller. The higher bits of *flags* can be set to
+ * BPF_F_BROADCAST or BPF_F_EXCLUDE_INGRESS as defined below.
+ *
+ * With BPF_F_BROADCAST the packet will be broadcasted to all the
+ * interfaces in the map, with BPF_F_EXCLUDE_INGRESS the ingress
+ * interface will be excluded when do broadcasting.
+ *
+ * See also **bpf_redirect**\ (), which only supports redirecting
+ * to an ifindex, but doesn't require a map to do so.
+ *
+ * @param map `struct bpf_map *`
+ * @param key `u32`
+ * @param flags `u64`
+ * @returns **XDP_REDIRECT** on success, or the value of the two lower bits
+ * of the *flags* argument on error.
+ */
+export function redirectMap(map: RedirectMap, key: u32, flags: u64): s64 { return compiled(); }
 
 /**
  * `long bpf_xdp_adjust_meta(struct xdp_buff *xdp_md, int delta)` (helper 54)

@@ -76,6 +76,18 @@ export interface ArrayMap<V extends Storable> {
   increment(index: u32, by?: V extends number ? V : never): void;
 }
 
+/** A per-CPU hash map: lookup sees this CPU's value, lookupOnCpu another CPU's. */
+export interface PerCpuHashMap<K extends Storable, V extends Storable> extends HashMap<K, V> {
+  /** CPU `cpu`'s value under key (bpf_map_lookup_percpu_elem), or null when the key is absent or there is no such CPU. */
+  lookupOnCpu(key: K, cpu: u32): Ref<V> | null;
+}
+
+/** A per-CPU array: lookup sees this CPU's value, lookupOnCpu another CPU's. */
+export interface PerCpuArrayMap<V extends Storable> extends ArrayMap<V> {
+  /** CPU `cpu`'s value at index (bpf_map_lookup_percpu_elem), or null past the array or the CPUs. */
+  lookupOnCpu(index: u32, cpu: u32): Ref<V> | null;
+}
+
 /** A ring buffer of records shared with user space. */
 export interface RingBuf {
   /** Copies the value (an integer, struct or array: its size) into the buffer; 0 or a negative errno. */
@@ -103,11 +115,11 @@ export function hashMap<K extends Storable, V extends Storable>(options: MapOpti
 /** BPF_MAP_TYPE_LRU_HASH. */
 export function lruHashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_PERCPU_HASH (lookup sees this CPU's value). */
-export function perCpuHashMap<K extends Storable, V extends Storable>(options: MapOptions): HashMap<K, V> { return compiled(); }
+export function perCpuHashMap<K extends Storable, V extends Storable>(options: MapOptions): PerCpuHashMap<K, V> { return compiled(); }
 /** BPF_MAP_TYPE_ARRAY. */
 export function arrayMap<V extends Storable>(options: MapOptions): ArrayMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_PERCPU_ARRAY. */
-export function perCpuArrayMap<V extends Storable>(options: MapOptions): ArrayMap<V> { return compiled(); }
+export function perCpuArrayMap<V extends Storable>(options: MapOptions): PerCpuArrayMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_RINGBUF; maxEntries is the size in bytes (a power of two, a page multiple). */
 export function ringBuf(options: MapOptions): RingBuf { return compiled(); }
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY (the loader sizes it to the CPUs). */
@@ -363,6 +375,149 @@ export function queueMap<V extends Storable>(options: MapOptions): QueueMap<V> {
 export function stackMap<V extends Storable>(options: MapOptions): QueueMap<V> { return compiled(); }
 /** BPF_MAP_TYPE_BLOOM_FILTER; hashes: the number of hash functions (1–15, default 5). */
 export function bloomFilter<V extends Storable>(options: MapOptions & { readonly hashes?: number }): BloomFilter<V> { return compiled(); }
+// ---- loops through the kernel (src/compiler/lower-loop.ts) --------------------------------
+
+/**
+ * bpf_loop: calls `body(index)` for index 0, 1, … n-1 (n at most 1 << 23) until it returns 1 (0
+ * goes on); the number of calls made, or a negative errno. `body` is a `subprogram` of the module
+ * taking the index (an integer type) and returning 0 or 1: the verifier checks it once, however
+ * large n is. State goes through maps and global variables.
+ */
+export function loop(n: u32, body: (index: u32) => number): s64 { return compiled(); }
+
+// ---- spin locks (src/compiler/lower-spin-lock.ts, references.ts) --------------------------
+
+declare const spinLockBrand: unique symbol;
+/**
+ * struct bpf_spin_lock: a field of a map value's struct (at most one per value) that spinLock and
+ * spinUnlock take. Between them the program may read and write the value but call nothing, and
+ * it must unlock before it returns (both build errors at the line).
+ */
+export interface SpinLock { readonly [spinLockBrand]: true }
+/** bpf_spin_lock: takes the lock of a map value (`spinLock(v.lock)` after a lookup). */
+export function spinLock(lock: SpinLock): void { return compiled(); }
+/** bpf_spin_unlock: releases it. */
+export function spinUnlock(lock: SpinLock): void { return compiled(); }
+
+// ---- timers (src/compiler/lower-timer.ts) -------------------------------------------------
+
+declare const timerBrand: unique symbol;
+/** struct bpf_timer: a field of a map value's struct that the timer functions take (`v.timer` after a lookup). */
+export interface Timer { readonly [timerBrand]: true }
+/** Which clock a timer counts on: CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME. */
+export type TimerClock = 'monotonic' | 'realtime' | 'boottime';
+/** bpf_timer_init: readies the timer of a value of `map` (the map it was looked up in); 0, or -EBUSY when it already was. */
+export function timerInit(timer: Timer, map: object, clock: TimerClock): s64 { return compiled(); }
+/** bpf_timer_set_callback: what runs when it fires — a `subprogram((): u32 => 0)` of the module (no parameters; it returns 0). */
+export function timerSetCallback(timer: Timer, callback: () => number): s64 { return compiled(); }
+/** bpf_timer_start: fires after `nsecs` nanoseconds (flags: 0, or BPF_F_TIMER_ABS 1); 0 or a negative errno. */
+export function timerStart(timer: Timer, nsecs: u64, flags: u64): s64 { return compiled(); }
+/** bpf_timer_cancel: stops it; 1 when it was pending, 0 when not, or a negative errno. */
+export function timerCancel(timer: Timer): s64 { return compiled(); }
+
+// ---- sockets (src/compiler/lower-socket.ts, references.ts) --------------------------------
+
+declare const socketBrand: unique symbol;
+/**
+ * A socket a lookup found (struct bpf_sock_common: the fields every socket has, a time-wait or
+ * request socket included). The program holds a reference: skRelease it on every path before the
+ * program returns (a path that returns holding it is a build error at that return).
+ */
+export interface SockCommon {
+  readonly [socketBrand]: true;
+  /** AF_INET (2) or AF_INET6 (10). */
+  readonly family: u32;
+  /** Local address and port (the port in host order). */
+  readonly srcIp4: u32;
+  readonly srcPort: u32;
+  /** Remote address, and port in network order. */
+  readonly dstIp4: u32;
+  readonly dstPort: u16;
+  /** TCP state (TCP_ESTABLISHED 1 … TCP_LISTEN 10; UDP sockets are TCP_CLOSE 7). */
+  readonly state: u32;
+  /** The device the socket is bound to (0: none). */
+  readonly boundDevIf: u32;
+}
+/** A full socket (struct bpf_sock): also its type, protocol, mark and priority. */
+export interface Socket extends SockCommon {
+  /** SOCK_STREAM (1), SOCK_DGRAM (2). */
+  readonly type: u32;
+  /** IPPROTO_TCP (6), IPPROTO_UDP (17). */
+  readonly protocol: u32;
+  readonly mark: u32;
+  readonly priority: u32;
+}
+/**
+ * bpf_sk_lookup_tcp: the TCP socket (listening or established) for `tuple` — a struct of 12 bytes
+ * (IPv4: saddr, daddr: u32, sport, dport: u16, network order) or 36 (IPv6) — in the network
+ * namespace `netns` (0xffffffff: the packet's or socket's own), or null. flags: 0.
+ */
+export function skLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64): Socket | null { return compiled(); }
+/** bpf_sk_lookup_udp: as skLookupTcp, for UDP sockets. */
+export function skLookupUdp(ctx: object, tuple: object, netns: u32, flags: u64): Socket | null { return compiled(); }
+/** bpf_skc_lookup_tcp: as skLookupTcp, but it may also find a time-wait or request socket (a SockCommon). */
+export function skcLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64): SockCommon | null { return compiled(); }
+/** bpf_sk_release: gives back a socket a lookup found. */
+export function skRelease(sk: SockCommon): void { return compiled(); }
+
+// ---- local storage: a value per kernel object (src/compiler/lower-storage.ts) -------------
+
+/** A task's value in a task storage map (BPF_MAP_TYPE_TASK_STORAGE), held by the task while it lives. */
+export interface TaskStorage<V extends Storable> {
+  /**
+   * The value of `task` (a BTF pointer: a tpBtf argument, getCurrentTask(), a kfunc's result), or
+   * null when it has none; with create, a zeroed value is made for it first (BPF_LOCAL_STORAGE_GET_F_CREATE).
+   */
+  get(task: Kernel<'task_struct', number>, create?: boolean): Ref<V> | null;
+  /** Removes the task's value: 0, or -ENOENT when it had none. */
+  delete(task: Kernel<'task_struct', number>): s64;
+}
+/** BPF_MAP_TYPE_TASK_STORAGE (no maxEntries: one value per task, freed with the task). */
+export function taskStorage<V extends Storable>(): TaskStorage<V> { return compiled(); }
+/** A cgroup's value in a cgroup storage map (BPF_MAP_TYPE_CGRP_STORAGE), held by the cgroup while it lives. */
+export interface CgrpStorage<V extends Storable> {
+  /** The value of `cgroup` (a BTF pointer: a tpBtf argument, a kfunc's result), or null; with create, a zeroed one is made first. */
+  get(cgroup: Kernel<'cgroup', number>, create?: boolean): Ref<V> | null;
+  /** Removes the cgroup's value: 0, or -ENOENT when it had none. */
+  delete(cgroup: Kernel<'cgroup', number>): s64;
+}
+/** BPF_MAP_TYPE_CGRP_STORAGE (user space reads a cgroup's value with the cgroup directory's fd as the key). */
+export function cgrpStorage<V extends Storable>(): CgrpStorage<V> { return compiled(); }
+
+// ---- maps of kernel objects: stack traces, devices, CPUs, AF_XDP sockets, cgroups -------
+// (src/compiler/object-maps.ts.) Programs pass them to helpers; user space fills or reads them.
+
+declare const stackTraceBrand: unique symbol;
+declare const devMapBrand: unique symbol;
+declare const cpuMapBrand: unique symbol;
+declare const xskMapBrand: unique symbol;
+declare const cgroupArrayBrand: unique symbol;
+/** Stack ids → the addresses of a stack: getStackid(ctx, map, flags) records one, user space reads it. */
+export interface StackTraceMap { readonly [stackTraceBrand]: true }
+/** Network devices by slot (u32 ifindex values written by user space): redirectMap's targets in XDP. */
+export interface DevMap { readonly [devMapBrand]: true }
+/** CPUs by slot (u32 queue sizes written by user space): redirectMap hands the frame to that CPU. */
+export interface CpuMap { readonly [cpuMapBrand]: true }
+/** AF_XDP sockets by slot (socket fds written by user space): redirectMap hands the frame to the socket. */
+export interface XskMap { readonly [xskMapBrand]: true }
+/** What redirectMap takes: a device, CPU or AF_XDP socket map. */
+export type RedirectMap = DevMap | CpuMap | XskMap;
+/** Cgroups by slot (cgroup directory fds written by user space): skbUnderCgroup, currentTaskUnderCgroup. */
+export interface CgroupArray { readonly [cgroupArrayBrand]: true }
+
+/** BPF_MAP_TYPE_STACK_TRACE; depth: addresses kept per stack (1–127, default 127). */
+export function stackTraceMap(options: MapOptions & { readonly depth?: number }): StackTraceMap { return compiled(); }
+/** BPF_MAP_TYPE_DEVMAP: slots 0 … maxEntries-1. */
+export function devMap(options: MapOptions): DevMap { return compiled(); }
+/** BPF_MAP_TYPE_DEVMAP_HASH: any u32 key (an ifindex, say), at most maxEntries of them. */
+export function devMapHash(options: MapOptions): DevMap { return compiled(); }
+/** BPF_MAP_TYPE_CPUMAP: slot n is CPU n. */
+export function cpuMap(options: MapOptions): CpuMap { return compiled(); }
+/** BPF_MAP_TYPE_XSKMAP. */
+export function xskMap(options: MapOptions): XskMap { return compiled(); }
+/** BPF_MAP_TYPE_CGROUP_ARRAY. */
+export function cgroupArray(options: MapOptions): CgroupArray { return compiled(); }
+
 /** BPF_MAP_TYPE_PROG_ARRAY: tail call targets, filled at load from `values` (and by user space). */
 export function progArray(options: ProgArrayOptions): ProgArray { return compiled(); }
 

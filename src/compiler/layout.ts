@@ -24,6 +24,20 @@ export function intLType(t: IntType, isChar = false): LType & { kind: 'int' } {
 const MAX_ARRAY = 512;
 
 /**
+ * The language's SpinLock: the UAPI struct bpf_spin_lock (the verifier finds the lock by that BTF
+ * name), with no fields the program may touch (the kernel refuses loads and stores of it).
+ */
+export const SPIN_LOCK: LType & { kind: 'struct' } = (() => {
+  const ctype = struct('bpf_spin_lock', { val: u32 });
+  return { kind: 'struct', name: 'bpf_spin_lock', fields: new Map(), size: ctype.size, align: ctype.align, ctype };
+})();
+/** The language's Timer: the UAPI struct bpf_timer (16 bytes, 8-aligned; opaque to the program). */
+export const TIMER: LType & { kind: 'struct' } = (() => {
+  const ctype = struct('bpf_timer', { __opaque: array(u64, 2) });
+  return { kind: 'struct', name: 'bpf_timer', fields: new Map(), size: ctype.size, align: ctype.align, ctype };
+})();
+
+/**
  * Resolves the type nodes of a module (and of the type-only modules it imports) to layouts.
  * `declarations`: interface and type-alias declarations by name.
  */
@@ -64,6 +78,8 @@ export class Layouts {
       return { kind: 'array', elem, length, size: elem.size * length, align: elem.align, ctype: array(elem.ctype, length) };
     }
     if (lang === 'char') return intLType(INT_TYPES.u8!, true);
+    if (lang === 'SpinLock') return SPIN_LOCK;
+    if (lang === 'Timer') return TIMER;
     if (lang === 'bool') return intLType({ ...INT_TYPES.u8!, name: 'bool', bool: true });
     if (lang !== undefined && INT_TYPES[lang] !== undefined) return intLType(INT_TYPES[lang]!);
     if (node.typeArguments !== undefined) return undefined;

@@ -13,6 +13,7 @@ import type { CoreTag, Size, VReg } from './ir.js';
 import { type KernelComposite, kernelTypeOf } from './kernel-types.js';
 import type { Lowering } from './lower.js';
 import type { Binding, Kernel, Val } from './values.js';
+import { checkAllowed } from './lower-helper.js';
 import { intTypeOf } from './module.js';
 
 const PROBE_READ_KERNEL = 113;
@@ -52,12 +53,17 @@ function structArg(L: Lowering, e: TS.CallExpression, name: string): KernelCompo
   return kernelTypeOf(L.m, t) ?? L.fail(t ?? e, `${name} takes a kernel struct type argument (${name}<task_struct>, from tsbpf btf gen-ts --lang)`);
 }
 
+/**
+ * In tracing programs other than tpBtf an address read with probe reads (bpf_get_current_task);
+ * elsewhere a BTF pointer (bpf_get_current_task_btf) where the kernel allows it: an owner for
+ * task storage, a helper's task argument (its members are read in tracing programs only).
+ */
 function getCurrentTask(L: Lowering, e: TS.CallExpression): Val {
-  tracing(L, e, 'getCurrentTask');
+  if (!TRACING.has(L.prog.kind)) checkAllowed(L, 'getCurrentTask', 'bpf_get_current_task_btf', e);
   const ty = structArg(L, e, 'getCurrentTask');
   if (e.arguments.length > 0) L.fail(e, 'getCurrentTask takes no arguments');
   const d = L.newV();
-  const btf = L.prog.kind === 'tpBtf';
+  const btf = L.prog.kind === 'tpBtf' || !TRACING.has(L.prog.kind);
   L.emit({ op: 'call', helper: btf ? GET_CURRENT_TASK_BTF : GET_CURRENT_TASK, args: [], d });
   return { k: 'kernel', base: d, root: ty, path: [], ty, ...(btf ? { direct: true as const } : {}) };
 }

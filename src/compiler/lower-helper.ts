@@ -17,6 +17,7 @@ import type { Lowering } from './lower.js';
 import { kernelAddress } from './lower-core.js';
 import { asMemory } from './lower-kernel-array.js';
 import { mapAddress } from './lower-map.js';
+import { OBJECT_MAP_INTERFACES } from './object-maps.js';
 import { address, memArg } from './lower-struct.js';
 import { isContext } from './lower-tail-call.js';
 import type { ProgramKind } from './module.js';
@@ -27,8 +28,8 @@ const PROG_TYPE: Partial<Record<ProgramKind, string>> = {
   xdp: 'xdp', socketFilter: 'socket_filter', tc: 'sched_cls', tracepoint: 'tracepoint', kprobe: 'kprobe', kretprobe: 'kprobe',
   uprobe: 'kprobe', uretprobe: 'kprobe', rawTracepoint: 'raw_tracepoint', cgroupSkb: 'cgroup_skb', cgroupSockAddr: 'cgroup_sock_addr',
 };
-/** The language's map interface → the map declaration's kind. */
-const MAP_KIND: Record<string, string> = { RingBuf: 'ringBuf', PerfEventArray: 'perfEventArray' };
+/** The language's map interface → the map declarations' kinds it stands for. */
+const MAP_KINDS: Readonly<Record<string, readonly string[]>> = { RingBuf: ['ringBuf'], PerfEventArray: ['perfEventArray'], ...OBJECT_MAP_INTERFACES };
 
 /** A call of a declared helper, or undefined when `name` is not one. */
 export function declaredHelperCall(L: Lowering, name: string, e: TS.CallExpression): Val | undefined {
@@ -43,7 +44,8 @@ export function declaredHelperCall(L: Lowering, name: string, e: TS.CallExpressi
   return h.ret === 'void' ? { k: 'const', type: U64, c: 0n } : { k: 'reg', v: d, type: INT_TYPES[h.ret]!, owned: true };
 }
 
-function checkAllowed(L: Lowering, name: string, c: string, e: TS.CallExpression): void {
+/** A helper this module's license and program type may call, else an error at the call. */
+export function checkAllowed(L: Lowering, name: string, c: string, e: TS.CallExpression): void {
   const entry = HELPER_TABLE[c.slice(4)];
   if (entry === undefined) return;
   if (entry.protos.length > 0 && entry.protos.every((p) => p.gplOnly) && !isGplCompatible(L.m.license)) {
@@ -80,7 +82,7 @@ function argument(L: Lowering, name: string, k: HelperArg, a: TS.Expression, i: 
   }
   if ('map' in k) {
     const v = L.expr(a);
-    if (v.k !== 'map' || v.map.kind !== MAP_KIND[k.map]) return L.fail(a, `${what} is a ${k.map} map`);
+    if (v.k !== 'map' || !(MAP_KINDS[k.map] ?? []).includes(v.map.kind)) return L.fail(a, `${what} is a ${k.map}${k.map.endsWith('Map') ? '' : ' map'} (${(MAP_KINDS[k.map] ?? []).map((x) => `${x}()`).join(', ')})`);
     return [{ reg: mapAddress(L, v.map) }];
   }
   if ('str' in k) {

@@ -20,7 +20,7 @@ import { kernelAddress } from './lower-core.js';
 import { intTypeOf, locOf, type ModuleInfo } from './module.js';
 import type { VReg } from './ir.js';
 import type { Val } from './values.js';
-import { isWeakDeclaration } from './lower-weak-kfunc.js';
+import { checkWeakCallGuarded, isWeakDeclaration } from './lower-weak-kfunc.js';
 
 type Slot = { readonly int: IntType } | { readonly struct: KernelComposite; readonly acquired: boolean; readonly release: boolean; readonly nullable: boolean };
 interface KfuncDecl { readonly name: string; readonly params: readonly Slot[]; readonly ret: Slot | undefined; readonly ref: KfuncRef }
@@ -46,6 +46,7 @@ export function kfuncCall(L: Lowering, name: string, e: TS.CallExpression): Val 
   const d = declaration(L.m, name);
   if (d === undefined) return undefined;
   const k = kfuncOf(L.m, d);
+  if (k.ref.weak === true) checkWeakCallGuarded(L, name, e);
   if (e.arguments.length !== k.params.length) L.fail(e, `${name} takes ${k.params.length} argument${k.params.length === 1 ? '' : 's'}`);
   const args = e.arguments.map((a, i) => {
     const p = k.params[i]!;

@@ -3,19 +3,39 @@
 // ring buffers and perf event arrays are ringbuf.ts's.
 
 import type TS from 'typescript';
-import { type IntType, S64 } from './int-type.js';
+import { type IntType, S64, U32 } from './int-type.js';
 import type { Operand, Size, VReg } from './ir.js';
-import type { Aggregate, LType } from './layout.js';
+import { type Aggregate, type LType, SPIN_LOCK, TIMER } from './layout.js';
+import { CompileError } from './errors.js';
 import type { Lowering } from './lower.js';
 import { address, sameType, typeName } from './lower-struct.js';
 import type { MapDecl } from './module.js';
 import { ringMethod } from './ringbuf.js';
 import { VALUE_MAP_KINDS, valueMapMethod } from './lower-queue.js';
+import { objectMapUse } from './object-maps.js';
+import { storageMethod } from './lower-storage.js';
 import type { Val } from './values.js';
 
 const HASH_KINDS = new Set(['hashMap', 'lruHashMap', 'perCpuHashMap']);
+const PER_CPU_KINDS = new Set(['perCpuHashMap', 'perCpuArrayMap']);
+const BPF_MAP_LOOKUP_PERCPU_ELEM = 195;
+
+/** Program kinds whose kernel program types may not use a map with a spin lock (check_map_prog_compatibility). */
+const NO_SPIN_LOCK: Readonly<Record<string, string>> = {
+  socketFilter: 'socket filter', tracepoint: 'tracing', kprobe: 'tracing', kretprobe: 'tracing', uprobe: 'tracing', uretprobe: 'tracing', rawTracepoint: 'tracing',
+};
+
+/** Whether a value type holds the special struct `special` (a SpinLock, a Timer). */
+export function holds(t: LType | undefined, special: LType): boolean {
+  if (t === undefined || t.kind === 'int') return false;
+  if (t === special) return true;
+  return t.kind === 'array' ? holds(t.elem, special) : [...t.fields.values()].some((f) => holds(f.type, special));
+}
 
 export function mapAddress(L: Lowering, map: MapDecl): VReg {
+  const refused = NO_SPIN_LOCK[L.prog.kind];
+  if (refused !== undefined && holds(map.value, SPIN_LOCK)) throw new CompileError(`${map.name}'s values hold a SpinLock: ${refused} programs cannot use such a map (the kernel refuses them; tc, XDP, cgroup programs can)`, L.loc ?? L.at(L.prog.body));
+  if (refused === 'tracing' && holds(map.value, TIMER)) throw new CompileError(`${map.name}'s values hold a Timer: tracing programs cannot use such a map (the kernel refuses them)`, L.loc ?? L.at(L.prog.body));
   const v = L.newV();
   L.emit({ op: 'ldmap', d: v, map: map.name });
   return v;
@@ -46,6 +66,10 @@ export function argAddress(L: Lowering, a: TS.Expression | undefined, t: LType, 
 export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallExpression): Val {
   if (map.kind === 'ringBuf' || map.kind === 'perfEventArray') return ringMethod(L, map, method, e);
   if (VALUE_MAP_KINDS.has(map.kind)) return valueMapMethod(L, map, method, e);
+  const storage = storageMethod(L, map, method, e);
+  if (storage !== undefined) return storage;
+  const objectMap = objectMapUse(map.kind);
+  if (objectMap !== undefined) return L.fail(e.expression, objectMap);
   if (map.kind === 'progArray') return L.fail(e.expression, `a prog array has no methods: tailCall(ctx, ${map.name}, index) jumps through it`);
   const args = e.arguments;
   const kt = map.key!, vt = map.value!;
@@ -55,11 +79,15 @@ export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallE
     return { k: 'reg', v: d, type: S64, owned: true };
   };
   switch (method) {
-    case 'lookup': {
+    case 'lookup': case 'lookupOnCpu': {
+      const onCpu = method === 'lookupOnCpu';
+      if (onCpu && !PER_CPU_KINDS.has(map.kind)) L.fail(e.expression, `lookupOnCpu reads another CPU's value of a per-CPU map; ${map.name} is a ${map.kind}`);
+      if (args.length !== (onCpu ? 2 : 1)) L.fail(e, onCpu ? 'lookupOnCpu takes the key and the CPU' : 'lookup takes the key');
       const k = argAddress(L, args[0], kt, 'the key', e);
-      const d = call(1, [{ reg: mapAddress(L, map) }, { reg: k }]).v;
+      const cpu = onCpu ? [L.operand(L.convert(L.intVal(L.expr(args[1]!), args[1]), U32, args[1]))] : [];
+      const d = call(onCpu ? BPF_MAP_LOOKUP_PERCPU_ELEM : 1, [{ reg: mapAddress(L, map) }, { reg: k }, ...cpu]).v;
       if (vt.kind === 'int') return { k: 'cell', v: d, type: vt.int, map };
-      return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true, align: 8 }; // map values are 8-aligned
+      return { k: 'mem', base: d, off: 0, ty: vt as Aggregate, nullable: true, align: 8, map }; // map values are 8-aligned
     }
     case 'update': {
       const k = argAddress(L, args[0], kt, 'the key', e);
@@ -79,7 +107,7 @@ export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallE
     }
     case 'increment': return increment(L, map, e);
     default:
-      return L.fail(e.expression, `maps have lookup, update, delete and increment (not ${method})`);
+      return L.fail(e.expression, `maps have lookup, update, delete and increment${PER_CPU_KINDS.has(map.kind) ? ', lookupOnCpu' : ''} (not ${method})`);
   }
 }
 

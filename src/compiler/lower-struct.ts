@@ -80,7 +80,7 @@ function at(obj: Mem, off: number, t: LType): Mem | IntPlace {
   if (t.kind === 'int') return { base: obj.base, off: obj.off + off, t, ...pending };
   // The member's address is as aligned as the object's, up to the lowest set bit of its offset.
   const align = Math.min(memAlign(obj), off === 0 ? 8 : off & -off);
-  return { k: 'mem', base: obj.base, off: obj.off + off, ty: t as Aggregate, align, ...pending };
+  return { k: 'mem', base: obj.base, off: obj.off + off, ty: t as Aggregate, align, ...pending, ...(obj.map === undefined ? {} : { map: obj.map }) };
 }
 
 /** `a[i]`: a constant index is checked here; a variable one at run time (out of bounds: reads 0, writes nothing). */

@@ -37,6 +37,11 @@ import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
 import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
 import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
+import { socketCall, socketField } from './lower-socket.js';
+import { spinLockCall } from './lower-spin-lock.js';
+import { loopCall } from './lower-loop.js';
+import { timerCall } from './lower-timer.js';
+import { checkReferencesReleased } from './references.js';
 import { checkSettled } from './lower-struct-elements.js';
 
 const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>> = {
@@ -64,7 +69,8 @@ export function lowerProgram(m: ModuleInfo, prog: ProgramDecl): IrFunction {
   return new Lowering(m, prog).run();
 }
 
-interface InlineFrame { readonly result?: VReg; readonly type?: IntType; readonly end: string }
+/** A module function being inlined: its result, its end, and the call it stands for (where a weak kfunc's guard may be). */
+interface InlineFrame { readonly result?: VReg; readonly type?: IntType; readonly end: string; readonly site: TS.CallExpression }
 
 /** One program's lowering; its members are shared with lower-*.ts (not an API). */
 export class Lowering {
@@ -124,6 +130,7 @@ export class Lowering {
     if (this.ops.some((o) => uses(o).includes(this.ctxV))) this.ops.unshift({ op: 'ctx', d: this.ctxV, loc: this.at(fn) });
     if (this.frame > STACK_LIMIT) this.fail(fn, `the program needs ${this.frame} bytes of stack; eBPF allows ${STACK_LIMIT}`);
     checkReleased(this);
+    checkReferencesReleased(this.ops, (loc, msg) => { throw new CompileError(msg, loc ?? this.at(fn)); });
     checkSettled(this);
     return { ops: sinkStackAddresses(dropStoreConversions(removeDeadValues(pruneUnreachable(this.ops)))), vregs: this.vregs, frame: this.frame };
   }
@@ -445,7 +452,7 @@ export class Lowering {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.base, b: { imm: 0n }, target });
       return;
     }
-    if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr') {
+    if (v.k === 'reg' || v.k === 'cell' || v.k === 'hdr' || v.k === 'sock') {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
     }
@@ -468,7 +475,7 @@ export class Lowering {
     if (pair === undefined) return undefined;
     const l = this.expr(e.left), r = this.expr(e.right);
     // A pointer against null: its null check.
-    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
+    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' || x.k === 'sock' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
     if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) !== undefined && r.k === 'null' || l.k === 'null' && ptr(r) !== undefined)) {
       return { a: { k: 'reg', v: ptr(l) ?? ptr(r)!, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
     }
@@ -499,7 +506,7 @@ export class Lowering {
     if (v.k === 'const' || v.k === 'reg') return v;
     if (v.k === 'kernel') return kernelAddress(this, v, n ?? this.prog.body);
     if (v.k === 'karr') return this.fail(n ?? this.prog.body, 'a kernel array is not an integer here: read an element (task.comm[0]) or copy it (e.comm = task.comm)');
-    const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
+    const what = v.k === 'mem' ? `a ${v.ty.kind === 'struct' ? `struct ${v.ty.name}` : 'array'} (read a field)` : v.k === 'cell' ? 'a map value pointer (read .value)' : v.k === 'hdr' ? 'a header pointer' : v.k === 'sock' ? 'a socket (read a field)' : v.k === 'map' ? 'a map' : v.k === 'null' ? 'null' : 'the context';
     return this.fail(n ?? this.prog.body, `${what} is not an integer here`);
   }
 
@@ -805,6 +812,7 @@ export class Lowering {
     if (obj.k === 'mem') return member(this, obj, name, e.name);
     if (obj.k === 'kernel') return kernelMember(this, obj, e);
     if (obj.k === 'cell' && name === 'value') return this.loadCell(obj);
+    if (obj.k === 'sock') return socketField(this, obj, e);
     if (obj.k === 'hdr') {
       const f = HEADER_FIELDS[obj.hdr][name] ?? this.fail(e.name, `the ${obj.hdr} header has no field '${name}'`);
       const d = this.newV();
@@ -852,7 +860,7 @@ export class Lowering {
       if (name === 'zero') return zeroCell(this, e) ?? zeroed(this, e);
       if (name === 'tailCall') return tailCall(this, e);
       if (name === 'atomicAdd') return atomicAddTo(this, e);
-      const withMemory = declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
+      const withMemory = socketCall(this, name, e) ?? spinLockCall(this, name, e) ?? loopCall(this, name, e) ?? timerCall(this, name, e) ?? declaredHelperCall(this, name, e) ?? coreCall(this, name, e) ?? enumCall(this, name, e) ?? ksymExistsValue(this, e);
       if (withMemory !== undefined) return withMemory;
       if (name === 'htons' || name === 'ntohs' || name === 'htonl' || name === 'ntohl') {
         const t = name.endsWith('s') ? INT_TYPES.u16! : U32;
@@ -968,7 +976,7 @@ export class Lowering {
     const savedLoops = this.loops.splice(0);
     const savedLoc = this.loc;
     this.scopes.push(params);
-    this.inlines.push({ ...(result === undefined ? {} : { result, type: rt! }), end });
+    this.inlines.push({ ...(result === undefined ? {} : { result, type: rt! }), end, site: e });
     try {
       this.block(fn.body!.statements);
       if (this.reachable && rt !== undefined && result !== undefined) this.fail(fn, `${fn.name!.text} can end without returning a value`);

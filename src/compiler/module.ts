@@ -11,6 +11,8 @@ import { INT_TYPES, type IntType, parseInteger, wrap } from './int-type.js';
 import { intLType, Layouts, type LType, type TypeDeclaration } from './layout.js';
 import { rawTracepointArgs } from './lower-program-kinds.js';
 import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap } from './queue-and-prog-maps.js';
+import { OBJECT_MAP_CONSTRUCTORS, type ObjectMapKind, readObjectMap } from './object-maps.js';
+import { readStorageMap, STORAGE_MAP_CONSTRUCTORS, type StorageMapKind } from './lower-storage.js';
 import { isKfuncDeclaration } from './lower-kfunc.js';
 import { SOCK_ADDR_HOOKS } from './lower-sock-addr.js';
 
@@ -19,8 +21,8 @@ export function isLangSpecifier(spec: string): boolean {
   return spec === 'tsbpf/lang' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec);
 }
 
-export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind;
-export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>]);
+export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind | ObjectMapKind | StorageMapKind;
+export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>, ...OBJECT_MAP_CONSTRUCTORS as ReadonlySet<ObjectMapKind>, ...STORAGE_MAP_CONSTRUCTORS as ReadonlySet<StorageMapKind>]);
 
 export interface MapDecl {
   readonly name: string;
@@ -33,6 +35,8 @@ export interface MapDecl {
   readonly hashes?: number;
   /** A prog array's initial slots. */
   readonly slots?: readonly ProgSlot[];
+  /** A stack trace map's addresses per stack. */
+  readonly depth?: number;
 }
 
 export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr';
@@ -184,9 +188,11 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
         const callee = ts.isCallExpression(init) && ts.isIdentifier(init.expression) ? imports.get(init.expression.text) : undefined;
         if (callee !== undefined && MAP_CONSTRUCTORS.has(callee)) {
           if (!exported) fail(d, `map '${name}' must be exported (user space finds it by name)`);
-          maps.set(name, EXTRA_MAP_CONSTRUCTORS.has(callee)
-            ? readExtraMap({ ts, layout: (n) => layouts.of(n), number: literalArithmetic, at }, init as TS.CallExpression, name, callee as ExtraMapKind)
-            : readMap(init as TS.CallExpression, name, callee as MapKindName));
+          const reading = { ts, layout: (n: TS.TypeNode) => layouts.of(n), number: literalArithmetic, at };
+          maps.set(name, EXTRA_MAP_CONSTRUCTORS.has(callee) ? readExtraMap(reading, init as TS.CallExpression, name, callee as ExtraMapKind)
+            : OBJECT_MAP_CONSTRUCTORS.has(callee) ? readObjectMap(reading, init as TS.CallExpression, name, callee as ObjectMapKind)
+              : STORAGE_MAP_CONSTRUCTORS.has(callee) ? readStorageMap(reading, init as TS.CallExpression, name, callee as StorageMapKind)
+                : readMap(init as TS.CallExpression, name, callee as MapKindName));
         } else if (callee !== undefined && SUBPROGRAM_MARKERS.has(callee)) {
           const f = (init as TS.CallExpression).arguments[0];
           if (f === undefined || (init as TS.CallExpression).arguments.length !== 1 || !(ts.isArrowFunction(f) || ts.isFunctionExpression(f))) fail(init, `${callee} takes the function: ${callee}((a: u32, b: u32): u32 => …)`);

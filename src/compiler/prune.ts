@@ -15,7 +15,7 @@ export function pruneUnreachable(ops: readonly Located[]): Located[] {
   return out;
 }
 
-const PURE = new Set(['mov', 'alu', 'neg', 'movsx', 'be', 'ld', 'ldmap', 'ldglobal', 'ldkfunc', 'ldstr', 'addrfp', 'arg']);
+const PURE = new Set(['mov', 'alu', 'neg', 'movsx', 'be', 'ld', 'ldmap', 'ldglobal', 'ldkfunc', 'ldfunc', 'ldstr', 'addrfp', 'arg']);
 
 /** Values nobody reads, out: their pure operations go, and a helper call keeps only its effect. */
 export function removeDeadValues(input: readonly Located[]): Located[] {

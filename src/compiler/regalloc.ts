@@ -129,7 +129,7 @@ function resultInR0(f: IrFunction, v: VReg, start: number, end: number): boolean
       // `d = a op b` with d in b's register moves b through R0 unless the op commutes.
       case 'alu': if (!fits32(o.b) || ('reg' in o.b && o.b.reg === v && o.a !== v) || ('reg' in o.b && !COMMUTATIVE.has(o.code) && !(o.a === v && o.b.reg === v))) return false; break;
       case 'call': if (i !== end) return false; break;
-      case 'mov': case 'neg': case 'movsx': case 'be': case 'ld': case 'atomicAdd': case 'ldmap': case 'ldglobal': case 'ldkfunc': case 'ldstr': case 'addrfp': break;
+      case 'mov': case 'neg': case 'movsx': case 'be': case 'ld': case 'atomicAdd': case 'ldmap': case 'ldglobal': case 'ldkfunc': case 'ldfunc': case 'ldstr': case 'addrfp': break;
       default: return false;
     }
   }

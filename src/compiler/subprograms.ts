@@ -21,9 +21,9 @@ const frameBytes = (n: number): number => Math.ceil(Math.max(n, 1) / 32) * 32;
 interface Compiled { readonly ir: IrFunction; readonly frame: number; readonly def: FunctionDef }
 interface Chain { readonly bytes: number; readonly frames: number; readonly path: readonly string[] }
 
-/** The bpf-to-bpf calls a function makes: callee and the call's location. */
+/** The bpf-to-bpf calls a function makes, callbacks it passes included (each runs in a frame of its own): callee and location. */
 function callsOf(ir: IrFunction): { fn: string; loc: SourceLocation | undefined }[] {
-  return ir.ops.flatMap((o) => (o.op === 'call' && o.fn !== undefined ? [{ fn: o.fn, loc: o.loc }] : []));
+  return ir.ops.flatMap((o) => ((o.op === 'call' || o.op === 'ldfunc') && o.fn !== undefined ? [{ fn: o.fn, loc: o.loc }] : []));
 }
 
 export function compileSubprograms(m: ModuleInfo, globals: Readonly<Record<string, GlobalDef>>): {

@@ -20,6 +20,8 @@ export type Val =
   | { readonly k: 'ctx' }
   | { readonly k: 'map'; readonly map: MapDecl }
   | { readonly k: 'null' }
+  /** A socket a lookup returned (lower-socket.ts): `full` a struct bpf_sock, else a bpf_sock_common. */
+  | { readonly k: 'sock'; readonly v: VReg; readonly full: boolean }
   | Kernel
   | KernelArray
   | Mem;
@@ -47,6 +49,8 @@ export interface KernelArray {
  */
 export interface Mem {
   readonly k: 'mem'; readonly base: VReg | 'fp'; readonly off: number; readonly ty: Aggregate; readonly nullable?: true; readonly align?: number;
+  /** A map value (or a member of one): the map it was looked up in (a timer is initialised with it). */
+  readonly map?: MapDecl;
   /** An element of an array of structs at a variable index (lower-struct-elements.ts): the label its out-of-bounds check jumps to, placed once the access is done, and a register already 0 there. */
   readonly skip?: string; readonly zero?: VReg;
 }

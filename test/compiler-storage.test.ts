@@ -1,0 +1,163 @@
+// tsbpf/lang task storage in the kernel: a socket filter keeps a counter in the value of the task
+// running it (getCurrentTask(), a BTF pointer): get without create finds nothing, get with create
+// makes a zeroed value the next runs find and count in, delete takes it away (0, then -ENOENT), all
+// as the kernel's bpf_task_storage_get/delete answer through BPF_PROG_TEST_RUN; libbpf (bpftool)
+// loads the same object; and the mistakes tsc or the compiler catch at their line.
+
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
+import { langCoreDir } from './support/lang-core.js';
+import { compileError, tscError } from './support/lang-errors.js';
+import { requireReferences, requireRoot } from './support/references.js';
+
+const work = langCoreDir('tsbpf-storage-', ['task_struct', 'sock', 'cgroup']);
+afterAll(() => work.remove());
+
+const u32 = (n: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
+/** linux/errno.h. */
+const ENOENT = 2;
+
+const SOURCE = `import { arrayMap, getCurrentTask, socketFilter, taskStorage, type s64, type u32, type u64 } from 'tsbpf/lang';
+import type { task_struct } from './vmlinux.js';
+interface Seen { runs: u64; last: u32 }
+export const counts = taskStorage<u64>();
+export const seen = taskStorage<Seen>();
+export const cmd = arrayMap<u32>({ maxEntries: 1 });
+export const out = arrayMap<s64>({ maxEntries: 2 });
+export const prog = socketFilter((pkt) => {
+  const op = cmd.lookup(0)?.value ?? 0;
+  const me = getCurrentTask<task_struct>();
+  if (op === 0) {
+    const c = counts.get(me);
+    out.update(0, c ? c.value as s64 : -1);
+  } else if (op === 1) {
+    const c = counts.get(me, true);
+    if (c) { c.value += 1; out.update(0, c.value as s64); }
+    const s = seen.get(me, true);
+    if (s) { s.runs += 2; s.last = pkt.length; out.update(1, (s.runs * 1000 + s.last) as s64); }
+  } else {
+    out.update(0, counts.delete(me));
+  }
+  return 0;
+});
+export const license = 'GPL';
+`;
+
+describe.skipIf(!requireRoot())('task storage in the kernel', () => {
+  it('get finds nothing, get with create makes a zeroed value the next runs count in, delete removes it (then -ENOENT)', () => {
+    const c = loadObject(work.compile(work.moduleFile('storage', SOURCE)), { name: 'storage' });
+    try {
+      const run = (op: number, len = 64): [bigint, bigint] => {
+        c.maps.get('cmd')!.update(u32(0), u32(op));
+        expect(testRun(c.programs.get('prog')!, { data: new Uint8Array(len) }).retval).toBe(0);
+        const out = c.maps.get('out')!;
+        return [0, 1].map((k) => Buffer.from(out.lookup(u32(k))!).readBigInt64LE(0)) as [bigint, bigint];
+      };
+      expect(run(0)[0]).toBe(-1n);
+      // A socket filter's test run sees the frame past its Ethernet header: pkt.length is 14 bytes short.
+      expect([run(1, 64), run(1, 80), run(1, 96)]).toEqual([[1n, 2050n], [2n, 4066n], [3n, 6082n]]);
+      expect(run(0)[0]).toBe(3n);
+      expect(run(2)[0]).toBe(0n);
+      expect(run(2)[0]).toBe(BigInt(-ENOENT));
+      expect(run(0)[0]).toBe(-1n);
+      expect(run(1)[0]).toBe(1n); // a fresh, zeroed value
+    } finally { c.close(); }
+  });
+
+  it.skipIf(!requireReferences('bpftool'))('libbpf (bpftool prog loadall) loads the object: task_storage maps with BTF int keys and BPF_F_NO_PREALLOC', () => {
+    const o = join(work.dir, 'storage.o');
+    writeFileSync(o, work.compile(work.moduleFile('storage', SOURCE)));
+    const pin = `/sys/fs/bpf/tsbpf-storage-${process.pid}`, maps = `${pin}-maps`;
+    try {
+      const r = spawnSync('bpftool', ['prog', 'loadall', o, pin, 'pinmaps', maps], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const m = JSON.parse(spawnSync('bpftool', ['-j', 'map', 'show', 'pinned', `${maps}/seen`], { encoding: 'utf8' }).stdout) as { type: string; bytes_key: number; bytes_value: number; flags: number };
+      expect([m.type, m.bytes_key, m.bytes_value, m.flags]).toEqual(['task_storage', 4, 16, 1]);
+    } finally { spawnSync('rm', ['-rf', pin, maps]); }
+  });
+});
+
+const CGROUPS = `import { cgrpStorage, tpBtf, type s32, type u32, type u64 } from 'tsbpf/lang';
+import type { cgroup } from './vmlinux.js';
+interface Made { level: s32; order: u32 }
+export const made = cgrpStorage<Made>();
+export let count: u32 = 0;
+export const onMkdir = tpBtf('cgroup_mkdir', (cgrp: cgroup, path: u64) => {
+  const v = made.get(cgrp, true);
+  if (!v) return 0;
+  count += 1;
+  v.level = cgrp.level;
+  v.order = count;
+  return 0;
+});
+export const license = 'GPL';
+`;
+
+/** Where the cgroup2 hierarchy is mounted (/proc/self/mounts), if it is. */
+function cgroup2Root(): string | undefined {
+  return readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')).find((f) => f[2] === 'cgroup2')?.[1];
+}
+
+describe.skipIf(!requireRoot() || cgroup2Root() === undefined)('cgroup storage in the kernel', () => {
+  it('a tp_btf program on cgroup_mkdir gives each new cgroup a value; user space reads it with the directory fd as the key', () => {
+    const c = loadObject(work.compile(work.moduleFile('cgroups', CGROUPS)), { name: 'cgroups' });
+    const p = c.programs.get('onMkdir')!;
+    const link = attachProgram(p, attachOptionsForSection(p.section, {}));
+    const child = join(cgroup2Root()!, `tsbpf-cgrp-${process.pid}`), grandchild = join(child, 'inner');
+    const fds: number[] = [];
+    try {
+      mkdirSync(child);
+      mkdirSync(grandchild);
+      fds.push(openSync(child, 'r'), openSync(grandchild, 'r'), openSync(cgroup2Root()!, 'r'));
+      const made = c.maps.get('made')!;
+      const value = (fd: number): [number, number] | undefined => { const v = made.lookup(u32(fd)); return v === undefined ? undefined : [Buffer.from(v).readInt32LE(0), Buffer.from(v).readUInt32LE(4)]; };
+      // Other cgroups may be made meanwhile: the order of ours is increasing, their levels the hierarchy's.
+      const [a, b] = [value(fds[0]!), value(fds[1]!)];
+      expect([a?.[0], b?.[0]]).toEqual([1, 2]);
+      expect(b![1]).toBeGreaterThan(a![1]);
+      expect(value(fds[2]!)).toBeUndefined(); // the root was made before the program ran
+    } finally {
+      link.close(); fds.forEach((fd) => closeSync(fd));
+      rmdirSync(grandchild); rmdirSync(child);
+      c.close();
+    }
+  });
+});
+
+describe('task storage mistakes: errors at the TypeScript line', () => {
+  const HEAD = `import { getCurrentTask, kprobe, socketFilter, taskStorage, tpBtf, type s32, type u32, type u64 } from 'tsbpf/lang';
+import type { sock, task_struct } from './vmlinux.js';
+export const counts = taskStorage<u64>();
+`;
+  it('tsc: a value used before its null check', () => {
+    work.moduleFile('unused', ''); // vmlinux.ts next to the file tsc checks
+    const b = tscError(work.dir, `${HEAD}export const p = socketFilter((pkt) => {\n  const c = counts.get(getCurrentTask<task_struct>(), true);\n  return c.value as u32;\n});\n`);
+    expect(b.message).toMatch(/'c' is possibly 'null'/);
+    expect(b.location.line).toBe(6);
+  });
+  const cases: [string, string, number, RegExp][] = [
+    ['an owner read with probe reads (a kprobe\'s getCurrentTask)', "export const p = kprobe('do_nanosleep', (ctx) => {\n  counts.get(getCurrentTask<task_struct>());\n  return 0;\n});", 5, /the owner is a BTF pointer to a task_struct \(a tpBtf argument, getCurrentTask\(\), a kfunc's result\)/],
+    ['a number as the owner (tsc lets any value be a Kernel<…>)', "export const p = socketFilter((pkt) => {\n  counts.get(42);\n  return 0;\n});", 5, /the owner is a BTF pointer to a task_struct/],
+    ['a socket as the owner', "export const p = tpBtf('inet_sock_set_state', (sk: sock, oldstate: s32, newstate: s32) => {\n  counts.delete(sk);\n  return 0;\n});", 5, /a taskStorage holds values of task_structs, not of struct sock/],
+    ['create that is not a literal', "export const p = socketFilter((pkt) => {\n  const yes = pkt.length > 1;\n  counts.get(getCurrentTask<task_struct>(), yes);\n  return 0;\n});", 6, /create is true or false \(a literal\)/],
+    ['options on taskStorage', "export const more = taskStorage<u32>({ maxEntries: 4 } as never);\nexport const p = socketFilter((pkt) => 0);", 4, /taskStorage takes no options/],
+    ['a method storages lack', "export const p = socketFilter((pkt) => {\n  counts.update(1, 2);\n  return 0;\n});", 5, /a taskStorage has get and delete \(not update\)/],
+  ];
+  it('a task as the owner of a cgroup storage value', () => {
+    const src = `import { cgrpStorage, tpBtf, type s32, type u64 } from 'tsbpf/lang';\nimport type { task_struct } from './vmlinux.js';\nexport const made = cgrpStorage<u64>();\nexport const p = tpBtf('sched_process_exec', (t: task_struct, pid: s32) => {\n  made.get(t, true);\n  return 0;\n});\n`;
+    const e = compileError(src, work.moduleFile('cgrp-mistake', src));
+    expect(e.message).toMatch(/a cgrpStorage holds values of cgroups, not of struct task_struct/);
+    expect(e.location.line).toBe(5);
+  });
+  for (const [what, prog, line, msg] of cases) {
+    it(what, () => {
+      const e = compileError(`${HEAD}${prog}\n`, work.moduleFile('mistake', `${HEAD}${prog}\n`));
+      expect(e.message).toMatch(msg);
+      expect(e.location.line).toBe(line);
+    });
+  }
+});
