@@ -224,7 +224,7 @@ function markPtrOrNull(state: VerifierState, id: number, isNull: boolean): void 
     if (isNull) {
       Object.assign(r, { type: 'scalar', id: 0, refObjId: 0, flags: { maybeNull: false, rdonly: false, ringbuf: false }, s: knownScalar(0n), map: undefined });
     } else {
-      r.flags.maybeNull = false;
+      r.flags = { ...r.flags, maybeNull: false };
       // The id stays only where a spin lock may be taken through the pointer (reg_may_point_to_spin_lock).
       if (!(r.type === 'map_value' && r.map?.spinLockOff !== undefined)) r.id = 0;
     }
