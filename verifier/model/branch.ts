@@ -196,12 +196,16 @@ function sane(s: Scalar): Scalar {
   return u;
 }
 
-/** Refines the scalars of one outcome: `op` holds between a and b (copies are refined and returned). */
-function refineOutcome(a: Scalar, b: Scalar, op: Op, is32: boolean): [Scalar, Scalar] {
+/**
+ * Refines the scalars of one outcome: `op` holds between a and b (copies are refined and returned).
+ * `bNeeded` false: b is an immediate, whose refined copy nobody reads (it is returned unsynced).
+ */
+function refineOutcome(a: Scalar, b: Scalar, op: Op, is32: boolean, bNeeded: boolean): [Scalar, Scalar] {
   const x = cloneScalar(a);
   const y = cloneScalar(b);
   refine(x, y, op, is32);
   syncBounds(x);
+  if (!bNeeded) return [sane(x), y];
   syncBounds(y);
   return [sane(x), sane(y)];
 }
@@ -220,7 +224,7 @@ function markPtrOrNull(state: VerifierState, id: number, isNull: boolean): void 
     if (isNull) {
       Object.assign(r, { type: 'scalar', id: 0, refObjId: 0, flags: { maybeNull: false, rdonly: false, ringbuf: false }, s: knownScalar(0n), map: undefined });
     } else {
-      r.flags.maybeNull = false;
+      r.flags = { ...r.flags, maybeNull: false };
       // The id stays only where a spin lock may be taken through the pointer (reg_may_point_to_spin_lock).
       if (!(r.type === 'map_value' && r.map?.spinLockOff !== undefined)) r.id = 0;
     }
@@ -298,8 +302,8 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   const jump = cloneState(fall);
   const jr = curFrame(jump).regs;
   if (dst.type === 'scalar' && src.type === 'scalar' && !(srcNo === insn.dst)) {
-    const [jd, js] = refineOutcome(dst.s, src.s, insn.op, is32);
-    const [fd, fs] = refineOutcome(dst.s, src.s, negate[insn.op], is32);
+    const [jd, js] = refineOutcome(dst.s, src.s, insn.op, is32, srcNo >= 0);
+    const [fd, fs] = refineOutcome(dst.s, src.s, negate[insn.op], is32, srcNo >= 0);
     jr[insn.dst]!.s = jd;
     rs[insn.dst]!.s = fd;
     if (srcNo >= 0) { jr[srcNo]!.s = js; rs[srcNo]!.s = fs; }

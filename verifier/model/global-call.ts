@@ -114,15 +114,15 @@ function checkArg(env: Env, arg: GlobalArg, i: number): void {
       if (reg.type === 'ctx') { checkCtxAsMemory(env, regno, arg.size); return; }
       // The kernel reads a BTF pointer's struct for this (check_ptr_to_btf_access).
       if (reg.type === 'ptr') notModelled('a kernel struct pointer passed as memory to a global function');
-      const saved = reg.flags.maybeNull;
-      reg.flags.maybeNull = false;
+      const saved = reg.flags;
+      reg.flags = { ...saved, maybeNull: false };
       try {
         rejectedAs('EINVAL', [], () => {
           helperMemAccess(env, regno, arg.size, false, true, undefined);
           helperMemAccess(env, regno, arg.size, true, true, undefined);
         });
       } finally {
-        reg.flags.maybeNull = saved;
+        reg.flags = saved;
       }
       if (!arg.nullable && reg.flags.maybeNull) reject('EINVAL', `arg#${i} is expected to be non-NULL`);
       return;

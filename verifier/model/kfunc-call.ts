@@ -125,7 +125,7 @@ function returnReg(env: Env, btf: Btf, name: string, e: KfuncEntry, retType: num
   if (to?.kind !== 'STRUCT') notModelled(`kfunc ${name} returning a pointer to ${to?.kind ?? 'void'}`);
   const r0 = btfPointer(to.name);
   if (e.flags.includes('retNull')) {
-    r0.flags.maybeNull = true;
+    r0.flags = { ...r0.flags, maybeNull: true };
     r0.id = env.nextId();
   }
   if (e.flags.includes('acquire')) {

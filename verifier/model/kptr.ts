@@ -127,9 +127,7 @@ export function kptrXchgReturn(env: Env, field: MapKptr | undefined): RegState {
 export function untrustRcuPointers(env: Env): void {
   forEachReg(env.state, (r) => {
     if (r.flags.rcu === true) {
-      r.flags.rcu = false;
-      r.flags.maybeNull = false;
-      r.flags.untrusted = true;
+      r.flags = { ...r.flags, rcu: false, maybeNull: false, untrusted: true };
     }
   });
 }

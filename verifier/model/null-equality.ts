@@ -22,6 +22,7 @@ export function notNull(r: RegState): boolean {
 export function inferNotNullFromEquality(op: JumpOp, dst: RegState, src: RegState, equalRegs: { dst: RegState; src: RegState } | undefined): void {
   if (equalRegs === undefined || (op !== 'jeq' && op !== 'jne')) return;
   if (!isPointer(dst) || !isPointer(src) || dst.type === 'ptr' || src.type === 'ptr') return;
-  if (notNull(dst) && src.flags.maybeNull) equalRegs.src.flags.maybeNull = false;
-  if (notNull(src) && dst.flags.maybeNull) equalRegs.dst.flags.maybeNull = false;
+  // Flags are replaced, never written: the copies of a state share them (copyRegForState).
+  if (notNull(dst) && src.flags.maybeNull) equalRegs.src.flags = { ...equalRegs.src.flags, maybeNull: false };
+  if (notNull(src) && dst.flags.maybeNull) equalRegs.dst.flags = { ...equalRegs.dst.flags, maybeNull: false };
 }

@@ -70,8 +70,10 @@ export function precisionContext(insns: PrecisionContext['insns'], globalStarts:
 /** The registers and stack slots still to be found, per frame (struct backtrack_state). */
 class Backtrack {
   frame: number;
-  readonly regs = new Array<number>(MAX_FRAMES).fill(0);
-  readonly slots = new Array<bigint>(MAX_FRAMES).fill(0n);
+  // Literals of MAX_FRAMES elements: a Backtrack is made at every decided branch, and a filled
+  // new Array(n) is a slower, holey array.
+  readonly regs: number[] = [0, 0, 0, 0, 0, 0, 0, 0];
+  readonly slots: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n];
   constructor(frame: number) { this.frame = frame; }
   empty(): boolean {
     for (let f = 0; f <= this.frame; f++) if (this.regs[f] !== 0 || this.slots[f] !== 0n) return false;

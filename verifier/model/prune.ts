@@ -32,11 +32,12 @@ export class IdMap {
   }
 }
 
-const rangeWithin = (o: Scalar, c: Scalar): boolean =>
+// A state and its copies share scalars (copyRegForState): the same object is within itself.
+const rangeWithin = (o: Scalar, c: Scalar): boolean => o === c ||
   o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax
   && o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
 
-const scalarEqual = (a: Scalar, b: Scalar): boolean =>
+const scalarEqual = (a: Scalar, b: Scalar): boolean => a === b ||
   a.varOff.value === b.varOff.value && a.varOff.mask === b.varOff.mask && a.umin === b.umin && a.umax === b.umax
   && a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max;
 
@@ -77,7 +78,7 @@ function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch, exactSc
     case 'scalar':
       // explore_alu_limits (cap-bpf-alu.ts): scalars match exactly.
       if (exactScalars) return scalarEqual(o.s, c.s) && ids.check(o.id, c.id);
-      return rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff) && ids.check(o.id, c.id);
+      return (o.s === c.s || (rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff))) && ids.check(o.id, c.id);
     case 'map_value': case 'map_key': case 'mem':
       return o.off === c.off && o.map === c.map && o.memSize === c.memSize && rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff)
         && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);

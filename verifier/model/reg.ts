@@ -28,6 +28,7 @@ export interface RegFlags {
 
 export interface RegState {
   type: RegType;
+  /** Replaced, never written in place: the copies of a state share it (copyRegForState). */
   flags: RegFlags;
   /** Fixed offset of a pointer. */
   off: number;
@@ -152,7 +153,14 @@ function copyWith(r: RegState, s: Scalar): RegState {
 export function copyRegForState(r: RegState): RegState {
   if (r.type === 'not_init') return NOT_INIT_SHARED;
   Object.freeze(r.s);
-  return copyWith(r, r.s);
+  // The flags are shared too, for the same reason (a changed flag replaces the object), and frozen.
+  Object.freeze(r.flags);
+  const c: EveryRegField = {
+    type: r.type, flags: r.flags, off: r.off, s: r.s, id: r.id,
+    refObjId: r.refObjId, map: r.map, range: r.range, memSize: r.memSize, frameno: r.frameno, btfName: r.btfName, subprog: r.subprog,
+    precise: r.precise,
+  };
+  return c;
 }
 
 export const isPointer = (r: RegState): boolean => r.type !== 'scalar' && r.type !== 'not_init';

@@ -5,6 +5,7 @@
 import {
   type Tnum, TNUM_UNKNOWN, tnumConst, tnumConstSubreg, tnumIntersect, tnumRange,
 } from './tnum.js';
+import { syncSmallScalar } from './sync-small.js';
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const U32_MAX = (1n << 32n) - 1n;
@@ -228,9 +229,11 @@ export function syncBounds(s: Scalar): void {
   // the tnum as it is, so say so directly (most scalars the model syncs are constants).
   if (s.varOff.mask === 0n) {
     const v = s.varOff.value;
-    const sv = asS64(v);
-    const v32 = asU32(v);
-    const sv32 = asS32(v);
+    // Most constants are below 2^31, where every view of them is the value itself (no bigint made).
+    const small = v >= 0n && v <= S32_MAX;
+    const sv = small ? v : asS64(v);
+    const v32 = small ? v : asU32(v);
+    const sv32 = small ? v : asS32(v);
     if (s.umin <= v && v <= s.umax && s.smin <= sv && sv <= s.smax && s.u32min <= v32 && v32 <= s.u32max && s.s32min <= sv32 && sv32 <= s.s32max) {
       s.umin = s.umax = v; s.smin = s.smax = sv; s.u32min = s.u32max = v32; s.s32min = s.s32max = sv32;
       return;
@@ -239,6 +242,8 @@ export function syncBounds(s: Scalar): void {
   // Nothing known at all: every step leaves it so.
   if (s.varOff.mask === U64_MAX && s.umin === 0n && s.umax === U64_MAX && s.smin === S64_MIN && s.smax === S64_MAX
     && s.u32min === 0n && s.u32max === U32_MAX && s.s32min === S32_MIN && s.s32max === S32_MAX) return;
+  // Values below 2^53: the same steps in doubles (sync-small.ts), which allocate no bigint per step.
+  if (syncSmallScalar(s)) return;
   updateBounds(s);
   const { smin, smax, umin, umax, s32min, s32max, u32min, u32max, varOff } = s;
   deduceBounds(s);

@@ -5,7 +5,8 @@
 //   node scripts/run-ts.mjs test/support/agreement/model-pass.ts [--only REGEX] [--dump FILE]
 //     [--repeat N] [--profile FILE.cpuprofile] [--heap FILE.heapprofile] [--log-level N] [--times FILE]
 
-import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { kernelBtf } from '../../../loader/index.js';
 import { verifyProgram } from '../../../verifier/index.js';
@@ -57,8 +58,11 @@ for (const p of corpus) {
   });
 }
 
+// Written line by line: at log level 2 the corpus's logs are gigabytes, so a log longer than
+// LOG_INLINE lines is written as its line count and SHA-256 (enough to diff two runs).
+const LOG_INLINE = 2000;
 const dump = opt('--dump');
-const lines: string[] = [];
+const fd = dump === undefined ? undefined : openSync(dump, 'w');
 for (const j of jobs) {
   let r: unknown;
   try {
@@ -66,9 +70,16 @@ for (const j of jobs) {
   } catch (e) {
     r = { error: (e as Error).message };
   }
-  lines.push(JSON.stringify({ name: j.name, ...(r as object) }));
+  if (fd === undefined) continue;
+  const log = (r as { log?: readonly string[] }).log;
+  if (log !== undefined && log.length > LOG_INLINE) {
+    const h = createHash('sha256');
+    for (const l of log) h.update(`${l}\n`);
+    r = { ...(r as object), log: { lines: log.length, sha256: h.digest('hex') } };
+  }
+  writeSync(fd, `${JSON.stringify({ name: j.name, ...(r as object) })}\n`);
 }
-if (dump !== undefined) writeFileSync(dump, `${lines.join('\n')}\n`);
+if (fd !== undefined) closeSync(fd);
 
 const repeat = Number(opt('--repeat') ?? 1);
 const profile = opt('--profile');

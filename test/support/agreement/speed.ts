@@ -7,7 +7,7 @@
 
 export interface ProgramTiming {
   readonly name: string;
-  /** The model's CPU time in the speed pass (run.ts), milliseconds; preparation of objects not included. */
+  /** The model's CPU time in the speed pass (run.ts), milliseconds, the median of its three runs; preparation of objects not included. */
   readonly modelMs: number;
   /** The same run's wall time, milliseconds. */
   readonly modelWallMs: number;
