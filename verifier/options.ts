@@ -38,10 +38,10 @@ export interface StructureOptions {
    */
   readonly progType?: string;
   /**
-   * Whether the loader is bpf_capable (CAP_BPF or CAP_SYS_ADMIN); default
-   * true. Unprivileged loads add the CFG back-edge ban and the 4096-slot
-   * limit; this mode has not been checked against a live kernel (the build
-   * machines disable unprivileged BPF).
+   * Whether the loader is bpf_capable (CAP_BPF or CAP_SYS_ADMIN); default true. Without it
+   * (an ordinary user, with kernel.unprivileged_bpf_disabled 0) only socket filters and
+   * cgroup skb programs of at most 4096 slots load, with no calls, kfuncs or loops, and the
+   * walk has the CAP_BPF-only checks and more (verifier/model/env.ts `unprivileged`).
    */
   readonly privileged?: boolean;
   readonly environment?: LoadEnvironment;

@@ -178,7 +178,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
     case 'map_key': {
       if (meta.map === undefined) reject('EACCES', 'invalid map_ptr to access map->key');
       helperMemAccess(env, regno, meta.map.keySize, false, false, undefined);
-      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && (env.opts.privileged || env.opts.capBpfOnly === true) && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
+      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && (env.opts.privileged || env.opts.capBpfOnly === true) && env.opts.unprivileged !== true && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
         meta.constMapKey = constantStackValue(env.state.frames[reg.frameno]!, reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value)), meta.map.keySize);
       }
       break;

@@ -45,3 +45,12 @@ export function mapKernelTypeName(type: number): string | undefined {
     default: return undefined;
   }
 }
+
+/**
+ * The map as a loader without CAP_BPF creates it: the kernel refuses it BTF, so libbpf (and
+ * tsbpf's loader) create the map without, and the value has no special fields.
+ */
+export function mapWithoutBtf(m: MapInfo): MapInfo {
+  const { valueFieldsKnown: _known, spinLockOff: _lock, timerOff: _timer, kptrs: _kptrs, otherFields: _other, inner, ...rest } = m;
+  return inner === undefined ? rest : { ...rest, inner: mapWithoutBtf(inner) };
+}
