@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
 import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
-import { type FunctionInfo, functionsFromBtf, isGplCompatible, mapWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
+import { type FunctionInfo, functionsFromBtf, isGplCompatible, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
 export class VerifyInputError extends TsbpfError {
@@ -73,7 +73,7 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?
     progType: type, logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
     ...(caps === 'bpf' ? { capBpfOnly: true } : caps === 'unpriv' ? { privileged: false } : {}),
     // Without CAP_BPF the kernel refuses the object's BTF, and libbpf (like tsbpf's loader) goes on without it.
-    ...(maps === undefined ? {} : { maps: (fd: number) => { const m = maps.get(fd); return m !== undefined && caps === 'unpriv' ? mapWithoutBtf(m) : m; } }),
+    ...(maps === undefined ? {} : { maps: caps === 'unpriv' ? mapsWithoutBtf((fd) => maps.get(fd)) : (fd: number) => maps.get(fd) }),
     ...(options.functions === undefined || caps === 'unpriv' ? {} : { functions: options.functions }),
     ...options.attach,
   });

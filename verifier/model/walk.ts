@@ -17,7 +17,7 @@ import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env
 import { checkMainExit } from './exit.js';
 import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
 import { callbackEntry, callsCallback, exitCallback, loadFuncPointer } from './callbacks.js';
-import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
+import { checkTailCall, checkTailCallMaps, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
 import { checkKfuncCall } from './kfunc-call.js';
@@ -581,7 +581,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames[0]!.subprog !== 0) checkGlobalExit(env); else checkMainExit(env);
           noteStack(cur.state);
           checking = -1;
-          if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
+          if (!finishPath()) { checkStack(); checkTailCallMaps(env.aluSanitation); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': {
           jmpsProcessed++;
@@ -610,6 +610,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     }
     checking = -1;
     checkStack();
+    checkTailCallMaps(env.aluSanitation);
     checkKfuncsEliminated();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {

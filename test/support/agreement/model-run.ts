@@ -2,7 +2,7 @@
 // described to it by fd, as the harness created them for the kernel.
 
 import { kernelBtf, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
-import { mapWithoutBtf, verifyProgram } from '../../../verifier/index.js';
+import { mapsWithoutBtf, verifyProgram } from '../../../verifier/index.js';
 import { attachTarget, type PreparedProgram } from './kernel-label.js';
 
 /** A verdict, from the kernel or the model. */
@@ -45,7 +45,7 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
     const unprivileged = profile.unprivileged === true;
     const r = verifyProgram(prepared.insns, {
       progType: progTypeName(p.progType),
-      maps: (fd) => { const m = prepared.maps.get(fd); return m !== undefined && unprivileged ? mapWithoutBtf(m) : m; },
+      maps: unprivileged ? mapsWithoutBtf((fd) => prepared.maps.get(fd)) : (fd) => prepared.maps.get(fd),
       expectedAttachType: p.expectedAttachType ?? 0,
       strictAlignment: ((p.progFlags ?? 0) & BPF_F_STRICT_ALIGNMENT) !== 0,
       logLevel: 1,
