@@ -7,6 +7,12 @@ import type { MapInfo } from '../../verifier/index.js';
 import type { CapsCase } from './verifier-cases-caps.js';
 
 const ARRAY_4_48: MapInfo = { type: 2, keySize: 4, valueSize: 48, maxEntries: 4 };
+const HASH_4_8: MapInfo = { type: 1, keySize: 4, valueSize: 8, maxEntries: 16 };
+const PROG_ARRAY: MapInfo = { type: 3, keySize: 4, valueSize: 4, maxEntries: 4 };
+/** bpf_sk_lookup_tcp with a zeroed IPv4 tuple in the current netns: R0 a socket or NULL. */
+const skLookup = ['*(u64 *)(r10 - 16) = 0', '*(u32 *)(r10 - 8) = 0', 'r2 = r10', 'r2 += -16', 'r3 = 12', 'r4 = -1', 'r5 = 0', 'call 84'];
+/** A tail call through prog array map_fd(0) on one side of a branch and map_fd(`other`) on the other. */
+const tailCall = (other: number): string[] => ['r6 = r1', 'call 7', 'if r0 > 5 goto +3', 'r2 = map_fd(0)', 'goto +2', `r2 = map_fd(${other})`, 'r1 = r6', 'r3 = 0', 'call 12', 'r0 = 0', 'exit'];
 const lookup = (): string[] => ['*(u32 *)(r10 - 4) = 0', 'r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 1'];
 const movs = (n: number): string[] => Array.from({ length: n }, () => 'r0 = 0');
 
@@ -60,4 +66,14 @@ export const unprivCases: readonly CapsCase[] = [
   { name: 'unpriv: spilled context pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r1 + 0)', 'exit'], decided: true },
   { name: 'unpriv: map key from a spilled constant', type: 'socket_filter', maps: [ARRAY_4_48],
     asm: ['r1 = 1', '*(u32 *)(r10 - 4) = r1', 'r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 1', 'r0 = *(u64 *)(r0 + 0)', 'r0 = 0', 'exit'], decided: true },
+  // Released references, plain helper arguments, tail calls, spilled pointers (as with CAP_BPF alone).
+  { name: 'unpriv: socket used after bpf_sk_release', type: 'cgroup_skb',
+    asm: ['r6 = r1', ...skLookup, 'if r0 == 0 goto +4', 'r7 = r0', 'r1 = r0', 'call 86', 'r0 = *(u32 *)(r7 + 0)', 'r0 = 1', 'exit'], decided: true },
+  { name: 'unpriv: socket released', type: 'cgroup_skb', asm: ['r6 = r1', ...skLookup, 'if r0 == 0 goto +2', 'r1 = r0', 'call 86', 'r0 = 1', 'exit'], decided: true },
+  { name: 'unpriv: pointer as the flags of bpf_map_update_elem', type: 'socket_filter', maps: [HASH_4_8],
+    asm: ['*(u32 *)(r10 - 4) = 0', '*(u64 *)(r10 - 16) = 0', 'r2 = r10', 'r2 += -4', 'r3 = r10', 'r3 += -16', 'r4 = r10', 'r1 = map_fd(0)', 'call 2', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: tail calls through two prog arrays at one call', type: 'socket_filter', maps: [PROG_ARRAY, PROG_ARRAY], asm: tailCall(1), decided: true },
+  { name: 'unpriv: tail calls through one prog array on two paths', type: 'socket_filter', maps: [PROG_ARRAY, PROG_ARRAY], asm: tailCall(0), decided: true },
+  { name: 'unpriv: 2-byte write into a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u16 *)(r10 - 6) = 0', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: misaligned write into a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u16 *)(r10 - 7) = 0', 'r0 = 0', 'exit'] },
 ];
