@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeInstructions, KERNEL_HELPER_NAMES } from '../isa/index.js';
+import { kernelBtf } from '../loader/index.js';
 import { verifyProgram } from '../verifier/index.js';
 import { unprivilegedHelperAvailable } from '../verifier/tables/cap-bpf.js';
 import { kernelVerifyUnprivileged } from './support/cap-bpf-live.js';
@@ -42,7 +43,7 @@ function modelVerdict(c: ModelCase) {
   const maps = createLiveMaps(c.maps ?? []);
   try {
     const insns = assembleCase(c.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, kind: string, n: string) => `map_${kind}(${maps.fds[Number(n)]})`)));
-    return verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, privileged: false });
+    return verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, privileged: false, kernelBtf: kernelBtf() });
   } finally {
     maps.close();
   }

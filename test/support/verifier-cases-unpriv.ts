@@ -76,4 +76,10 @@ export const unprivCases: readonly CapsCase[] = [
   { name: 'unpriv: tail calls through one prog array on two paths', type: 'socket_filter', maps: [PROG_ARRAY, PROG_ARRAY], asm: tailCall(0), decided: true },
   { name: 'unpriv: 2-byte write into a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u16 *)(r10 - 6) = 0', 'r0 = 0', 'exit'], decided: true },
   { name: 'unpriv: misaligned write into a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u16 *)(r10 - 7) = 0', 'r0 = 0', 'exit'] },
+  { name: 'unpriv: pointer stored into the context', type: 'socket_filter', asm: ['*(u32 *)(r1 + 48) = r1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: read through a map pointer', type: 'socket_filter', maps: [ARRAY_4_48], asm: ['r1 = map_fd(0)', 'r0 = *(u32 *)(r1 + 0)', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: pointer stored through a map pointer', type: 'socket_filter', maps: [ARRAY_4_48], asm: ['r1 = map_fd(0)', '*(u64 *)(r1 + 0) = r10', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: sign-extending copy of a pointer', type: 'socket_filter', asm: ['r2 = (s16)r10', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: 32-bit sign-extending copy of a pointer', type: 'socket_filter', asm: ['w2 = (s8)w1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'unpriv: 4-byte spill of a pointer', type: 'socket_filter', asm: ['*(u32 *)(r10 - 8) = r1', 'r0 = 0', 'exit'], decided: true },
 ];

@@ -38,7 +38,11 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       if (insn.src.kind === 'imm' && isPointer(dst) && insn.width === 64 && (insn.op === 'add' || insn.op === 'sub')) constantPointerMove(insn.dst, dst, insn.op === 'add' ? insn.src.value : -insn.src.value);
       return false;
     }
-    case 'movsx': case 'addrSpaceCast':
+    case 'movsx':
+      // After the operands' checks (r10 is read only): the 32-bit form is a partial copy.
+      if (isPointer(rs[insn.src]!) && insn.dst !== 10) reject('EACCES', `R${insn.src} ${insn.width === 64 ? 'sign-extension part of pointer' : 'partial copy of pointer'}`);
+      return false;
+    case 'addrSpaceCast':
       if (isPointer(rs[insn.src]!)) notModelled('a sign-extending copy of a pointer without CAP_PERFMON');
       return false;
     case 'ldx':
@@ -48,14 +52,17 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       const dst = rs[insn.dst]!;
       const value = insn.kind === 'stx' ? rs[insn.src]! : undefined;
       if (dst.type !== 'stack') {
-        // Into a map value it is 'leaks addr into map' (memory.ts).
-        if (value !== undefined && isPointer(value) && !(dst.type === 'map_value' && !dst.flags.maybeNull)) notModelled('a pointer stored to memory without CAP_PERFMON');
+        // Into a map value it is 'leaks addr into map' (memory.ts); into the context the first check
+        // after the alignment (which only BPF_F_STRICT_ALIGNMENT makes strict there).
+        if (value !== undefined && isPointer(value) && dst.type === 'ctx' && insn.kind === 'stx' && env.opts.strictAlignment !== true) reject('EACCES', `R${insn.src} leaks addr into ctx`);
+        // Through a map pointer every access is refused (map-ptr-access.ts).
+        if (value !== undefined && isPointer(value) && !(dst.type === 'map_value' && !dst.flags.maybeNull) && dst.type !== 'map_ptr') notModelled('a pointer stored to memory without CAP_PERFMON');
         return false;
       }
       if (!tnumIsConst(dst.s.varOff)) notModelled('a variable-offset stack write without CAP_PERFMON');
       const off = dst.off + insn.offset + Number(BigInt.asIntN(64, dst.s.varOff.value));
       const wholeSlot = insn.size === SLOT_BYTES && off % SLOT_BYTES === 0;
-      if (value !== undefined && isPointer(value) && !wholeSlot) notModelled('a partial spill of a pointer without CAP_PERFMON');
+      // A partial spill of a pointer over anything else is refused by the walk as for root ('invalid size of register spill').
       if (!wholeSlot && touchesSpilledPointer(env, dst, off, insn.size)) {
         // check_stack_write_fixed_off without allow_ptr_leaks, once the operands are read and the access is aligned and inside the stack.
         const frame = env.state.frames[dst.frameno]!;
