@@ -57,8 +57,20 @@ export class BpfAccessError extends TsbpfError {
   override readonly name = 'BpfAccessError';
 }
 
-/** Throws BpfAccessError unless this process can use bpf(2). */
+/**
+ * Whether kernel.unprivileged_bpf_disabled is 0: then a process without CAP_BPF may still create
+ * some maps and load socket filters and cgroup skb programs, and the kernel says what it refuses.
+ */
+function unprivilegedBpfEnabled(): boolean {
+  try {
+    return readFileSync('/proc/sys/kernel/unprivileged_bpf_disabled', 'utf8').trim() === '0';
+  } catch {
+    return false;
+  }
+}
+
+/** Throws BpfAccessError unless this process can use bpf(2) (with CAP_BPF, or unprivileged where the kernel allows it). */
 export function requireBpfAccess(): void {
   const a = bpfAccess();
-  if (!a.available) throw new BpfAccessError(a.reason);
+  if (!a.available && !(process.platform === 'linux' && unprivilegedBpfEnabled())) throw new BpfAccessError(a.reason);
 }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
 import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
-import { type FunctionInfo, functionsFromBtf, isGplCompatible, type ProgramVerdict, verify } from '../verifier/index.js';
+import { type FunctionInfo, functionsFromBtf, isGplCompatible, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
 export class VerifyInputError extends TsbpfError {
@@ -66,40 +66,36 @@ export interface VerifyAttach {
 
 export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach }): ProgramVerdict {
   const caps = options.caps ?? 'root';
-  if (caps === 'unpriv') return unprivilegedLoad();
   const maps = options.maps;
   const btf = targetBtf(options.btfPath);
-  return verify(insns, {
+  const v = verify(insns, {
     ...(btf === undefined ? {} : { kernelBtf: btf }),
-    progType: type, logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true, ...(caps === 'bpf' ? { capBpfOnly: true } : {}),
-    ...(maps === undefined ? {} : { maps: (fd: number) => maps.get(fd) }),
-    ...(options.functions === undefined ? {} : { functions: options.functions }),
+    progType: type, logLevel: options.logLevel ?? 1, gpl: options.gpl ?? true,
+    ...(caps === 'bpf' ? { capBpfOnly: true } : caps === 'unpriv' ? { privileged: false } : {}),
+    // Without CAP_BPF the kernel refuses the object's BTF, and libbpf (like tsbpf's loader) goes on without it.
+    ...(maps === undefined ? {} : { maps: caps === 'unpriv' ? mapsWithoutBtf((fd) => maps.get(fd)) : (fd: number) => maps.get(fd) }),
+    ...(options.functions === undefined || caps === 'unpriv' ? {} : { functions: options.functions }),
     ...options.attach,
   });
-}
-
-function notModelled(what: string): ProgramVerdict {
-  return { accepted: null, errno: null, error: null, log: [], stats: null, notModelled: what, assumptions: [] };
+  const disabled = caps === 'unpriv' ? unprivilegedBpfDisabled() : undefined;
+  return disabled === undefined ? v : { ...v, assumptions: [...v.assumptions, disabled] };
 }
 
 const UNPRIVILEGED_BPF_DISABLED = '/proc/sys/kernel/unprivileged_bpf_disabled';
 
 /**
- * A loader without CAP_BPF: while kernel.unprivileged_bpf_disabled is set (1 or 2), bpf(2) refuses
- * BPF_PROG_LOAD with EPERM before the verifier runs; with it 0 the unprivileged verifier is not modelled.
+ * The verdict of a loader without CAP_BPF is the verifier's with kernel.unprivileged_bpf_disabled
+ * 0: where it is set here, bpf(2) refuses such a loader before the verifier, which the result says.
  */
-function unprivilegedLoad(): ProgramVerdict {
+function unprivilegedBpfDisabled(): string | undefined {
   let setting: string;
   try {
     setting = readFileSync(UNPRIVILEGED_BPF_DISABLED, 'utf8').trim();
   } catch {
-    return notModelled(`unprivileged loads (${UNPRIVILEGED_BPF_DISABLED} cannot be read)`);
+    return undefined;
   }
-  if (setting === '0') return notModelled('unprivileged loads with kernel.unprivileged_bpf_disabled=0');
-  return {
-    accepted: false, errno: 'EPERM', error: null, log: [], stats: null, notModelled: null,
-    assumptions: [`kernel.unprivileged_bpf_disabled=${setting} here: bpf(2) refuses a loader without CAP_BPF`],
-  };
+  if (setting === '0') return undefined;
+  return `kernel.unprivileged_bpf_disabled=${setting} here: bpf(2) refuses a loader without CAP_BPF (EPERM) before the verifier; this is the verdict with it 0`;
 }
 
 /** The line_info record at or before an instruction, as a source position. */

@@ -72,7 +72,7 @@ describe('tsbpf verify', () => {
     expect(rej.programs[0]).toMatchObject({ file: cases.outOfRange, name: cases.outOfRange, accepted: false, errno: 'EINVAL', error: { insn: 1, message: 'jump out of range from insn 1 to 7' }, log: [] });
   });
 
-  // --caps bpf and unpriv against the kernel: test/verifier-caps.test.ts.
+  // --caps bpf and unpriv against the kernel: test/verifier-caps.test.ts, test/verifier-unpriv.test.ts.
   it('--caps: root is the default; bad values are usage errors', () => {
     expect(tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'root').status).toBe(0);
     const bad = tsbpf(cases.accepted, '--type', 'xdp', '--caps', 'admin');

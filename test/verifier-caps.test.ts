@@ -1,6 +1,6 @@
 // The verifier model for a loader with CAP_BPF but without CAP_PERFMON/CAP_SYS_ADMIN (`tsbpf verify
-// --caps bpf`), and for one without CAP_BPF (`--caps unpriv`), against the live kernel: a child whose
-// capabilities setpriv(1) drops loads each program (test/support/cap-bpf-live.ts). Where the model
+// --caps bpf`) against the live kernel: a child whose capabilities setpriv(1) drops loads each
+// program (test/support/cap-bpf-live.ts). Without CAP_BPF (`--caps unpriv`): verifier-unpriv.test.ts. Where the model
 // gives a verdict it must be the kernel's, with its errno, final message and failing instruction;
 // it must never accept what the kernel refuses.
 
@@ -73,23 +73,6 @@ describe.skipIf(!canDrop)('tsbpf verify --caps against the live kernel', () => {
       expect(status, p.name).toBe(k.accepted ? 0 : 1);
       expect(program, p.name).toMatchObject(k.accepted ? { accepted: true } : { accepted: false, errno: k.errno });
       if (!k.accepted) expect(program.error, p.name).toEqual(k.message === undefined ? null : { insn: k.insnIndex, message: k.message });
-    });
-  });
-
-  it('--caps unpriv gives the verdict of a load without capabilities', () => {
-    const kernel = kernelVerifyWithCaps(programs, 'none');
-    // kernel.unprivileged_bpf_disabled set: bpf(2) refuses every load before the verifier (EPERM, no log),
-    // and the CLI must say so; with it 0 the unprivileged verifier runs, which is not modelled ('unknown').
-    const refusedAll = kernel.every((k) => !k.accepted && k.errno === 'EPERM' && k.message === undefined);
-    programs.forEach((p, i) => {
-      const k = kernel[i]!;
-      const { status, program } = verifyCli(p, 'unpriv');
-      if (!refusedAll && status === 2) {
-        expect(program.accepted, p.name).toBe(null);
-        return;
-      }
-      expect(status, p.name).toBe(k.accepted ? 0 : 1);
-      expect(program, p.name).toMatchObject({ accepted: k.accepted, errno: k.accepted ? null : k.errno, error: null });
     });
   });
 });

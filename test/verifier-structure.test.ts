@@ -686,7 +686,7 @@ describe('checkStructure: input and options', () => {
     expect(instructionFaultOf(S(0xff), 0)).toBeUndefined();
   });
 
-  it('bans back-edges only for unprivileged loaders (not checkable here: unprivileged BPF is disabled)', () => {
+  it('bans back-edges only for unprivileged loaders (live: test/verifier-unpriv.test.ts)', () => {
     const loop = [MOV(0, 0), S(0x07, 0, 0, 0, 1), S(0xa5, 0, 0, -2, 10), EXIT];
     expect(checkStructure(loop).verdict).toBe('accept-structure');
     expect(checkStructure(loop, { privileged: false })).toMatchObject({ verdict: 'reject', errno: 'EINVAL', message: 'back-edge from insn 2 to 1' });

@@ -15,7 +15,7 @@ import type { InstructionFault, StructuralPass, StructureRejection, StructureRes
 
 /** BPF_COMPLEXITY_LIMIT_INSNS: the most slots a bpf_capable loader may pass. */
 export const MAX_PROGRAM_SLOTS = 1_000_000;
-/** BPF_MAXINSNS: the most slots an unprivileged loader may pass (not checked live: unprivileged BPF is disabled on the build machines). */
+/** BPF_MAXINSNS: the most slots a loader without CAP_BPF may pass. */
 export const MAX_UNPRIVILEGED_PROGRAM_SLOTS = 4096;
 
 function reject(pass: StructuralPass, failure: PassFailure, assumptions: Assumptions): StructureRejection {

@@ -12,7 +12,7 @@ export * from './verdict.js';
 export { verifyProgram, type VerifyOptions, type VerifyResult } from './verify.js';
 export { type ProgramVerdict, verify, type VerifierStats } from './program-verdict.js';
 export { isGplCompatible } from './gpl-license.js';
-export { type MapInfo, MapType } from './model/map-info.js';
+export { type MapInfo, mapsWithoutBtf, MapType } from './model/map-info.js';
 export type * from './tables/types.js';
 export { helperPrototype } from './tables/helpers.js';
 export { HELPER_TABLE, type HelperTableEntry } from './tables/helpers.generated.js';

@@ -29,9 +29,10 @@ export interface LoadEnvironment {
   /** Whether the program has an arena map (needed by addr_space_cast). */
   readonly arena?: boolean;
   /**
-   * Whether the running kernel lets a program of `progType` call helper number `id`, when the
-   * caller knows better than tsbpf's table of Linux 6.18 (undefined: the table decides). Kernel
-   * builds and security policies differ: one build seen here refuses bpf_xdp_adjust_meta to XDP.
+   * False where the target kernel refuses helper number `id` to programs of `progType` although
+   * tsbpf's table of Linux 6.18 offers it (true or undefined: the table and the privilege profile
+   * decide). Kernel builds and security policies differ: one build seen here refuses
+   * bpf_xdp_adjust_meta to XDP.
    */
   readonly helperAvailable?: (progType: string, id: number) => boolean | undefined;
 }
@@ -44,10 +45,10 @@ export interface StructureOptions {
    */
   readonly progType?: string;
   /**
-   * Whether the loader is bpf_capable (CAP_BPF or CAP_SYS_ADMIN); default
-   * true. Unprivileged loads add the CFG back-edge ban and the 4096-slot
-   * limit; this mode has not been checked against a live kernel (the build
-   * machines disable unprivileged BPF).
+   * Whether the loader is bpf_capable (CAP_BPF or CAP_SYS_ADMIN); default true. Without it
+   * (an ordinary user, with kernel.unprivileged_bpf_disabled 0) only socket filters and
+   * cgroup skb programs of at most 4096 slots load, with no calls, kfuncs or loops, and the
+   * walk has the CAP_BPF-only checks and more (verifier/model/env.ts `unprivileged`).
    */
   readonly privileged?: boolean;
   readonly environment?: LoadEnvironment;

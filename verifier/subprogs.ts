@@ -58,15 +58,17 @@ export function findSubprograms(
   const starts = new Set<number>([0]);
   for (let i = 0; i < slots.length; i++) {
     const slot = slots[i]!;
+    // Without CAP_BPF the first call, function reference or kfunc call ends the load.
+    if (!options.privileged && (isLocalCall(slot) || isFunctionReference(slot) || isKfuncCall(slot))) {
+      return fail('EPERM', 'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
+    }
     if (isLocalCall(slot) || isFunctionReference(slot)) {
-      if (!options.privileged) assumptions.add('an unprivileged loader may use bpf-to-bpf calls (not modelled)');
       const target = (i + slot.imm + 1) | 0;
       if (target < 0 || target >= slots.length) return fail('EINVAL', 'call to invalid destination', i);
       if (starts.has(target)) continue;
       if (starts.size >= MAX_SUBPROGRAMS) return fail('E2BIG', 'too many subprograms', i);
       starts.add(target);
     } else if (isKfuncCall(slot)) {
-      if (!options.privileged) assumptions.add('an unprivileged loader may call kernel functions (not modelled)');
       const failure = checkKfuncCall(slot, i, options, assumptions);
       if (failure !== undefined) return failure;
     }

@@ -4,10 +4,11 @@
 // abstract interpretation reaches an instruction.
 
 /** errno values the kernel returns from BPF_PROG_LOAD in the structural checks. */
-export type Errno = 'EINVAL' | 'EACCES' | 'EBADF' | 'ENOENT' | 'EPROTO' | 'E2BIG';
+export type Errno = 'EPERM' | 'EINVAL' | 'EACCES' | 'EBADF' | 'ENOENT' | 'EPROTO' | 'E2BIG';
 
 /** Linux errno numbers (asm-generic/errno-base.h and errno.h). */
 export const ERRNO_NUMBER: Readonly<Record<Errno, number>> = {
+  EPERM: 1,
   ENOENT: 2,
   E2BIG: 7,
   EBADF: 9,
@@ -18,9 +19,11 @@ export const ERRNO_NUMBER: Readonly<Record<Errno, number>> = {
 
 /**
  * The structural passes, in the order the 6.18 kernel runs them:
- * - `program-size`: BPF_PROG_LOAD refuses 0 or more than 1,000,000 slots (E2BIG, empty log);
+ * - `program-size`: BPF_PROG_LOAD refuses 0 or more than 1,000,000 slots, 4096 without
+ *   CAP_BPF (E2BIG, empty log);
  * - `subprograms`: every bpf-to-bpf call and ld_imm64 function reference names a slot of the
  *   program (`call to invalid destination`), at most 256 subprograms, kfunc ids and offsets;
+ *   without CAP_BPF the first of them is refused (EPERM);
  * - `jump-ranges`: each jump stays inside its subprogram, each subprogram ends in exit or ja;
  * - `subprogram-contents`: without BTF function info, subprograms other than the main one
  *   may not use legacy packet loads (LD_ABS/LD_IND) or tail calls;

@@ -13,7 +13,9 @@ import { type ProgramInput, toRawSlots } from './slots.js';
 import { ctxTable } from './tables/ctx.js';
 import { helperAvailable, helperPrototype } from './tables/helpers.js';
 import { programHelperAvailable, programHelperPrototype } from './tables/program-helpers.js';
-import { helperNeedsPerfmon, progTypeNeedsMoreThanCapBpf } from './tables/cap-bpf.js';
+import { helperNeedsPerfmon, progTypeNeedsMoreThanCapBpf, UNPRIVILEGED_PROG_TYPES, unprivilegedHelperAvailable } from './tables/cap-bpf.js';
+import { unprivilegedCtxTable } from './tables/ctx-unprivileged.js';
+import { MAX_UNPRIVILEGED_PROGRAM_SLOTS } from './check.js';
 
 export type { MapInfo } from './model/map-info.js';
 
@@ -60,7 +62,13 @@ function mapLookup(maps: VerifyOptions['maps']): (fd: number) => MapInfo | undef
 export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}): VerifyResult {
   const capBpfOnly = options.capBpfOnly === true && (options.privileged ?? true);
   const resolved = resolveOptions(options);
+  const unprivileged = !resolved.privileged;
   if (capBpfOnly && progTypeNeedsMoreThanCapBpf(resolved.progType)) return { verdict: 'reject', errno: 'EPERM', log: [], assumptions: [] };
+  if (unprivileged && !UNPRIVILEGED_PROG_TYPES.has(resolved.progType)) {
+    // bpf_prog_load checks the size first.
+    const n = toRawSlots(input).length;
+    return { verdict: 'reject', errno: n === 0 || n > MAX_UNPRIVILEGED_PROGRAM_SLOTS ? 'E2BIG' : 'EPERM', log: [], assumptions: [] };
+  }
   const map = mapLookup(options.maps);
   const environment = {
     ...options.environment,
@@ -78,28 +86,27 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
       ...(structure.insnIndex === undefined ? {} : { insnIndex: structure.insnIndex }),
     };
   }
-  if (!resolved.privileged) {
-    return { verdict: 'unknown', notModelled: 'unprivileged loads', log: [], assumptions: structure.assumptions };
-  }
   const progType = resolved.progType;
   // Sleepable programs walk pointers outside RCU sections, which the BTF context does not model.
   const attach = options.kernelBtf === undefined || options.attachBtfId === undefined || options.sleepable === true
     ? undefined : resolveAttachProto(options.kernelBtf, progType, options.expectedAttachType ?? 0, options.attachBtfId);
   const opts: ModelOptions = {
     progType,
-    // CAP_BPF alone: bpf_capable (the structural stage above) but no pointer leaks, no uninitialised stack reads.
+    // CAP_BPF alone: bpf_capable (the structural stage above) but no pointer leaks, no uninitialised stack reads;
+    // without CAP_BPF, not bpf_capable either.
     privileged: resolved.privileged && !capBpfOnly,
-    ...(capBpfOnly ? { capBpfOnly: true } : {}),
+    ...(capBpfOnly || unprivileged ? { capBpfOnly: true } : {}),
+    ...(unprivileged ? { unprivileged: true } : {}),
     gpl: options.gpl ?? true,
     expectedAttachType: options.expectedAttachType ?? 0,
     strictAlignment: options.strictAlignment ?? false,
     map,
-    ctx: ctxTable(progType, options.expectedAttachType ?? 0),
+    ctx: unprivileged ? unprivilegedCtxTable(ctxTable(progType, options.expectedAttachType ?? 0)) : ctxTable(progType, options.expectedAttachType ?? 0),
     helper: (id) => programHelperPrototype(progType, id) ?? helperPrototype(id),
     // raw_tracepoint_writable programs get raw_tp_prog_func_proto's helpers, as raw_tracepoint ones.
-    helperAvailable: (id) => (capBpfOnly && helperNeedsPerfmon(id) ? false
-      : options.environment?.helperAvailable?.(progType, id)
-        ?? programHelperAvailable(progType, id, options.expectedAttachType ?? 0)
+    helperAvailable: (id) => (options.environment?.helperAvailable?.(progType, id) === false ? false
+      : unprivileged ? unprivilegedHelperAvailable(progType, id) : capBpfOnly && helperNeedsPerfmon(id) ? false
+      : programHelperAvailable(progType, id, options.expectedAttachType ?? 0)
         ?? helperAvailable(progType === 'raw_tracepoint_writable' ? 'raw_tracepoint' : progType, id, options.expectedAttachType ?? 0)),
     ...(options.functions === undefined ? {} : { functions: options.functions }),
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),

@@ -48,7 +48,7 @@ export const capsCases: readonly CapsCase[] = [
   })),
   { name: 'caps: reading the written stack', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = 7', 'r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
   { name: 'caps: spill and fill the context', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r1 + 0)', 'exit'], decided: true },
-  { name: 'caps: partial write over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u32 *)(r10 - 8) = 0', 'r0 = 0', 'exit'] },
+  { name: 'caps: partial write over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', '*(u32 *)(r10 - 8) = 0', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: map key never written', type: 'socket_filter', maps: [ARRAY_4_48], asm: ['r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: map key half written', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookupKey('*(u16 *)(r10 - 4) = 0'), 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: map key written', type: 'socket_filter', maps: [HASH_4_8], asm: [...lookupKey('*(u32 *)(r10 - 4) = 1'), 'r0 = 0', 'exit'], decided: true },
@@ -81,7 +81,7 @@ export const capsCases: readonly CapsCase[] = [
   { name: 'caps: cgroup_skb packet read within range', type: 'cgroup_skb',
     asm: ['r2 = *(u32 *)(r1 + 76)', 'r3 = *(u32 *)(r1 + 80)', 'r4 = r2', 'r4 += 8', 'if r4 > r3 goto +1', 'r0 = *(u8 *)(r2 + 0)', 'r0 = 1', 'exit'], decided: true },
   { name: 'caps: 32-bit copy of a pointer', type: 'socket_filter', asm: ['w0 = w1', 'r0 = 0', 'exit'], decided: true },
-  { name: 'caps: ctx pointer into a helper scalar argument', type: 'socket_filter', maps: [HASH_4_8], asm: ['*(u32 *)(r10 - 4) = 0', '*(u64 *)(r10 - 16) = 0', 'r2 = r10', 'r2 += -4', 'r3 = r10', 'r3 += -16', 'r4 = r1', 'r1 = map_fd(0)', 'call 2', 'r0 = 0', 'exit'] },
+  { name: 'caps: ctx pointer into a helper scalar argument', type: 'socket_filter', maps: [HASH_4_8], asm: ['*(u32 *)(r10 - 4) = 0', '*(u64 *)(r10 - 16) = 0', 'r2 = r10', 'r2 += -4', 'r3 = r10', 'r3 += -16', 'r4 = r1', 'r1 = map_fd(0)', 'call 2', 'r0 = 0', 'exit'], decided: true },
   // Decided branches: the side not taken is walked speculatively, with the compared registers
   // unknown; its EACCES/EINVAL/EPERM errors end only that path (6.18 fences the instruction).
   { name: 'caps: speculative path loads through an unknown register', type: 'socket_filter', asm: ['r2 = 0', 'if r2 != 0 goto +2', 'r0 = 0', 'exit', 'r0 = *(u32 *)(r2 + 0)', 'exit'], decided: true },

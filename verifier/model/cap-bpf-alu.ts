@@ -8,6 +8,7 @@
 import type { AluInstruction } from '../../isa/index.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { Env } from './env.js';
+import type { MapInfo } from './map-info.js';
 import { checkMapFieldAccess } from './map-fields.js';
 import { checkMemRegion, tnumText } from './memory.js';
 import { notModelled, reject, Rejection } from './outcome.js';
@@ -29,9 +30,11 @@ export interface AluSanitation {
   exploreAluLimits: boolean;
   /** push_stack of a speculative path that goes on at `insn`. */
   readonly pushSpeculative: (state: VerifierState, insn: number) => void;
+  /** The prog array of each bpf_tail_call by instruction (tail-call.ts), 'poisoned' once it saw two. */
+  readonly tailCallMaps: Map<number, MapInfo | 'poisoned'>;
 }
 
-export const newAluSanitation = (pushSpeculative: AluSanitation['pushSpeculative']): AluSanitation => ({ aux: new Map(), exploreAluLimits: false, pushSpeculative });
+export const newAluSanitation = (pushSpeculative: AluSanitation['pushSpeculative']): AluSanitation => ({ aux: new Map(), exploreAluLimits: false, pushSpeculative, tailCallMaps: new Map() });
 
 /** The first half's findings, for the check after the move (the kernel's bpf_sanitize_info). */
 export interface SanitationWindow {

@@ -2,7 +2,8 @@
 // bypass_spec_v1/v4 all off, bpf_capable on). The walk runs unprivileged; this module stops it
 // ('not modelled') before each instruction whose unprivileged checks the model does not reproduce
 // exactly: Spectre v1 sanitation of pointer arithmetic with a register, speculative paths of
-// decided branches, pointers stored to memory or passed as plain values, reference release.
+// decided branches, pointers stored to memory or passed as plain values. A loader without CAP_BPF
+// (env.ts `unprivileged`) has the same checks.
 
 import type { Instruction } from '../../isa/index.js';
 import { sanitizeScalarAlu } from './cap-bpf-alu.js';
@@ -14,8 +15,6 @@ import { isPointer, type RegState } from './reg.js';
 import { storeNeedsBarrier } from './speculative.js';
 import { isSpilledSlot } from './stack.js';
 import { Byte, MAX_BPF_STACK, SLOT_BYTES, slotAt, spiOf } from './state.js';
-
-const TAIL_CALL = 12;
 
 /**
  * The guard for one instruction, before the walk checks it. True for a stack store after which
@@ -39,7 +38,11 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       if (insn.src.kind === 'imm' && isPointer(dst) && insn.width === 64 && (insn.op === 'add' || insn.op === 'sub')) constantPointerMove(insn.dst, dst, insn.op === 'add' ? insn.src.value : -insn.src.value);
       return false;
     }
-    case 'movsx': case 'addrSpaceCast':
+    case 'movsx':
+      // After the operands' checks (r10 is read only): the 32-bit form is a partial copy.
+      if (isPointer(rs[insn.src]!) && insn.dst !== 10) reject('EACCES', `R${insn.src} ${insn.width === 64 ? 'sign-extension part of pointer' : 'partial copy of pointer'}`);
+      return false;
+    case 'addrSpaceCast':
       if (isPointer(rs[insn.src]!)) notModelled('a sign-extending copy of a pointer without CAP_PERFMON');
       return false;
     case 'ldx':
@@ -49,23 +52,31 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
       const dst = rs[insn.dst]!;
       const value = insn.kind === 'stx' ? rs[insn.src]! : undefined;
       if (dst.type !== 'stack') {
-        // Into a map value it is 'leaks addr into map' (memory.ts).
-        if (value !== undefined && isPointer(value) && !(dst.type === 'map_value' && !dst.flags.maybeNull)) notModelled('a pointer stored to memory without CAP_PERFMON');
+        // Into a map value it is 'leaks addr into map' (memory.ts); into the context the first check
+        // after the alignment (which only BPF_F_STRICT_ALIGNMENT makes strict there).
+        if (value !== undefined && isPointer(value) && dst.type === 'ctx' && insn.kind === 'stx' && env.opts.strictAlignment !== true) reject('EACCES', `R${insn.src} leaks addr into ctx`);
+        // Through a map pointer every access is refused (map-ptr-access.ts).
+        if (value !== undefined && isPointer(value) && !(dst.type === 'map_value' && !dst.flags.maybeNull) && dst.type !== 'map_ptr') notModelled('a pointer stored to memory without CAP_PERFMON');
         return false;
       }
       if (!tnumIsConst(dst.s.varOff)) notModelled('a variable-offset stack write without CAP_PERFMON');
       const off = dst.off + insn.offset + Number(BigInt.asIntN(64, dst.s.varOff.value));
       const wholeSlot = insn.size === SLOT_BYTES && off % SLOT_BYTES === 0;
-      if (value !== undefined && isPointer(value) && !wholeSlot) notModelled('a partial spill of a pointer without CAP_PERFMON');
-      if (!wholeSlot && touchesSpilledPointer(env, dst, off, insn.size)) notModelled('a partial write over a spilled pointer without CAP_PERFMON');
+      // A partial spill of a pointer over anything else is refused by the walk as for root ('invalid size of register spill').
+      if (!wholeSlot && touchesSpilledPointer(env, dst, off, insn.size)) {
+        // check_stack_write_fixed_off without allow_ptr_leaks, once the operands are read and the access is aligned and inside the stack.
+        const frame = env.state.frames[dst.frameno]!;
+        const slot = slotAt(frame, spiOf(off));
+        const checked = (value === undefined || value.type !== 'not_init') && off % insn.size === 0 && off >= -MAX_BPF_STACK && off + insn.size <= 0;
+        if (checked && isSpilledSlot(slot) && slot.spilled!.type !== 'scalar') reject('EACCES', 'attempt to corrupt spilled pointer on stack');
+        notModelled('a partial write over a spilled pointer without CAP_PERFMON');
+      }
       return storeNeedsBarrier(env, env.state.frames[dst.frameno]!, off, insn.size, insn.kind === 'stx' ? insn.src : -1);
     }
     case 'atomic':
       return guardAtomic(env, insn);
     case 'call':
       if (insn.callee !== 'helper') notModelled(`a ${insn.callee === 'local' ? 'bpf-to-bpf' : 'kernel function'} call without CAP_PERFMON`);
-      // A tail call through different maps on different paths is refused after the walk ('tail_call abusing map_ptr').
-      if (insn.imm === TAIL_CALL) notModelled('bpf_tail_call without CAP_PERFMON');
       return false;
     case 'ldImm64':
       if (insn.pseudo === 4) notModelled('a callback without CAP_PERFMON');
@@ -132,12 +143,10 @@ function touchesSpilledPointer(env: Env, dst: RegState, off: number, size: numbe
   return false;
 }
 
-/** A helper call: pointers passed as plain values and released references are not modelled. */
-export function guardCapBpfHelperArgs(env: Env, args: readonly string[], releases: boolean): void {
-  if (releases) notModelled('a helper releasing a reference without CAP_PERFMON');
+/** A helper call: its stack writes on a speculative path are not modelled. */
+export function guardCapBpfHelperArgs(env: Env, args: readonly string[]): void {
   const rs = regs(env);
   args.forEach((a, i) => {
-    if (a === 'anything' && isPointer(rs[i + 1]!)) notModelled('a pointer passed as a plain helper argument without CAP_PERFMON');
     // The helper's stack writes may want a Spectre v4 barrier after the call (6.18's handling varies by release).
     if (env.state.speculative === true && (a === 'uninit_mem' || a === 'uninit_map_value') && rs[i + 1]!.type === 'stack') notModelled('a helper writing the stack on a speculative path');
   });

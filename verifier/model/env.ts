@@ -17,8 +17,17 @@ import { curFrame, type VerifierState } from './state.js';
 export interface ModelOptions {
   readonly progType: string;
   readonly privileged: boolean;
-  /** CAP_BPF without CAP_PERFMON: privileged is false, but bpf_capable features stay (cap-bpf.ts). */
+  /**
+   * No CAP_PERFMON (CAP_BPF alone, or no capability at all with `unprivileged`): privileged is
+   * false, and the Spectre sanitation and the guards of cap-bpf.ts apply.
+   */
   readonly capBpfOnly?: boolean;
+  /**
+   * No CAP_BPF either (env->bpf_capable off; capBpfOnly is set too): scalar spills are not
+   * tracked, there is no precision tracking (every scalar is precise) and at most 64 states are
+   * kept per instruction. The structural stage refuses calls, kfuncs and loops before the walk.
+   */
+  readonly unprivileged?: boolean;
   readonly gpl: boolean;
   readonly expectedAttachType: number;
   /** BPF_F_STRICT_ALIGNMENT (the host itself allows unaligned access). */

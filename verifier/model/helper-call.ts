@@ -17,7 +17,8 @@ const INT_SIZE = 4;
 import { mayHelperAccessPacket } from './packet-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
-import { isNullScalar, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
+import { recordTailCallMap, TAIL_CALL } from './tail-call.js';
+import { isNullScalar, isPointer, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
 import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
 import { guardCapBpfHelperArgs, stackHelperReadUnprivileged } from './cap-bpf.js';
@@ -162,7 +163,10 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
   if (arg === 'dontcare') return;
   if (arg === 'unmodelled') notModelled(`an argument of ${fn.name}`);
   const reg = readReg(env, regno);
-  if (arg === 'anything') return;
+  if (arg === 'anything') {
+    if (!env.opts.privileged && isPointer(reg)) reject('EACCES', `R${regno} leaks addr into helper function`);
+    return;
+  }
   if ((reg.type === 'pkt' || reg.type === 'pkt_meta') && !mayHelperAccessPacket(env.opts.progType, fn)) reject('EACCES', 'helper access to the packet is not allowed');
   if ((arg === 'map_value' || arg === 'map_value_or_null' || arg === 'uninit_map_value') && isSockmap(meta.map)) arg = sockmapValueArg(arg);
   const nullable = arg === 'mem_or_null' || arg === 'map_value_or_null' || arg === 'stack_or_null' || arg === 'ctx_or_null' || arg === 'btf_id_or_null_release' || arg === 'socket_or_null'
@@ -178,7 +182,7 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
     case 'map_key': {
       if (meta.map === undefined) reject('EACCES', 'invalid map_ptr to access map->key');
       helperMemAccess(env, regno, meta.map.keySize, false, false, undefined);
-      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && (env.opts.privileged || env.opts.capBpfOnly === true) && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
+      if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && (env.opts.privileged || env.opts.capBpfOnly === true) && env.opts.unprivileged !== true && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
         meta.constMapKey = constantStackValue(env.state.frames[reg.frameno]!, reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value)), meta.map.keySize);
       }
       break;
@@ -244,12 +248,13 @@ export function checkHelperCall(env: Env, id: number): void {
   if (!env.opts.gpl && fn.gplOnly) reject('EINVAL', 'cannot call GPL-restricted function from non-GPL compatible program');
   if (!env.opts.gpl && fn.gplVaries === true) notModelled(`${fn.name} in a non-GPL program`);
   if (env.opts.sleepable !== true && helperMightSleep(id, false)) reject('EINVAL', 'helper call might sleep in a non-sleepable prog');
-  if (env.opts.capBpfOnly === true) guardCapBpfHelperArgs(env, fn.args, fn.releasesArg !== undefined);
+  if (env.opts.capBpfOnly === true) guardCapBpfHelperArgs(env, fn.args);
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
   if (meta.map !== undefined) checkReadOnlyMap(fn, meta.map);
   if (fn.id === GET_LOCAL_STORAGE) checkLocalStorageFlags(regs(env)[2]!);
   checkMapCompat(env, fn, meta);
+  if (fn.id === TAIL_CALL && env.aluSanitation !== undefined) recordTailCallMap(env.aluSanitation, env.insnIdx, meta.map);
   const rs = regs(env);
   if (meta.rawAccess !== undefined) {
     const ptr = rs[meta.rawAccess.regno]!;

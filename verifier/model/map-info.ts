@@ -45,3 +45,21 @@ export function mapKernelTypeName(type: number): string | undefined {
     default: return undefined;
   }
 }
+
+/**
+ * The map as a loader without CAP_BPF creates it: the kernel refuses it BTF, so libbpf (and
+ * tsbpf's loader) create the map without, and the value has no special fields.
+ */
+function mapWithoutBtf(m: MapInfo): MapInfo {
+  const { valueFieldsKnown: _known, spinLockOff: _lock, timerOff: _timer, kptrs: _kptrs, otherFields: _other, inner, ...rest } = m;
+  return inner === undefined ? rest : { ...rest, inner: mapWithoutBtf(inner) };
+}
+
+/** The maps of a load by fd, each without BTF (one object per fd: the walk compares maps by identity). */
+export function mapsWithoutBtf(lookup: (fd: number) => MapInfo | undefined): (fd: number) => MapInfo | undefined {
+  const made = new Map<number, MapInfo | undefined>();
+  return (fd) => {
+    if (!made.has(fd)) { const m = lookup(fd); made.set(fd, m === undefined ? undefined : mapWithoutBtf(m)); }
+    return made.get(fd);
+  };
+}

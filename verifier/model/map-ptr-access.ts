@@ -13,7 +13,11 @@ import { structId, walkBtfStruct } from './btf-walk.js';
 export function checkMapPtrAccess(env: Env, reg: RegState, regno: number, off: number, size: number, kind: AccessKind): RegState {
   const name = mapKernelTypeName(reg.map!.type);
   if (name === undefined) notModelled(`map_ptr access to map type ${reg.map!.type}`);
-  if (!env.opts.privileged) notModelled('map_ptr access by an unprivileged loader');
+  if (!env.opts.privileged) {
+    // Refused once the kernel has its BTF (without it: ENOTSUPP first).
+    if (env.opts.kernelBtf === undefined) notModelled('map_ptr access without CAP_PERFMON and without the kernel BTF');
+    reject('EPERM', `'struct ${name}' access is allowed only to CAP_PERFMON and CAP_SYS_ADMIN`);
+  }
   if (off < 0) reject('EACCES', `R${regno} is ${name} invalid negative access: off=${off}`);
   if (kind === 'write') reject('EACCES', `only read from ${name} is supported`);
   const btf = env.opts.kernelBtf;

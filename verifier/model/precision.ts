@@ -268,7 +268,7 @@ function markInState(st: VerifierState, bt: Backtrack, log: PrecisionLog | undef
 /** __mark_chain_precision from the current instruction with the needs in `bt`. */
 function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
   // The kernel tracks precision whenever the loader has CAP_BPF (env->bpf_capable).
-  if (!(env.opts.privileged || env.opts.capBpfOnly === true) || bt.empty() || ctx.budget <= 0) return;
+  if (!(env.opts.privileged || env.opts.capBpfOnly === true) || env.opts.unprivileged === true || bt.empty() || ctx.budget <= 0) return;
   const cur = env.state;
   let st: VerifierState = cur;
   let last = env.insnIdx;

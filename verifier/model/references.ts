@@ -6,7 +6,7 @@
 
 import type { Env } from './env.js';
 import { notModelled, reject } from './outcome.js';
-import { unknownReg } from './reg.js';
+import { notInit, unknownReg } from './reg.js';
 
 /** acquire_reference: a new reference, allocated at the current instruction. */
 export function acquireReference(env: Env): number {
@@ -20,10 +20,14 @@ export function releaseReference(env: Env, ref: number): void {
   const before = env.state.refs.length;
   env.state.refs = env.state.refs.filter((r) => r.id !== ref || r.kind === 'lock');
   if (env.state.refs.length === before) notModelled('releasing an unknown reference');
+  // mark_reg_invalid: without allow_ptr_leaks the copies become uninitialised, not unknown scalars.
+  const invalid = env.opts.privileged ? unknownReg : notInit;
   for (const f of env.state.frames) {
-    f.regs.forEach((r, i) => { if (r.refObjId === ref) f.regs[i] = unknownReg(); });
+    f.regs.forEach((r, i) => { if (r.refObjId === ref) f.regs[i] = invalid(); });
     f.stack.forEach((slot, spi) => {
-      if (slot?.spilled?.refObjId === ref) f.stack[spi] = { bytes: slot.bytes, spilled: unknownReg() };
+      if (slot?.spilled?.refObjId !== ref) return;
+      if (!env.opts.privileged) notModelled('a released reference spilled to the stack without CAP_PERFMON');
+      f.stack[spi] = { bytes: slot.bytes, spilled: unknownReg() };
     });
   }
 }

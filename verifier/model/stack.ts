@@ -66,7 +66,9 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
   const foreign = frame !== env.state.frames[env.state.frames.length - 1];
   const { spi, idx } = slotOf(off);
   const aligned = off % SLOT_BYTES === 0;
-  if (value !== undefined && aligned && value.type === 'scalar') {
+  // Without CAP_BPF a scalar store is plain data, not a spill (the fill reads an unknown or zero).
+  const spillsScalars = env.opts.unprivileged !== true;
+  if (value !== undefined && aligned && value.type === 'scalar' && spillsScalars) {
     const fits = regWidth(value) <= size * 8;
     if (fits) link(value);
     saveRegister(frame, spi, value, size);
@@ -74,7 +76,7 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
     noteStackAccess(env, frame.frameno, off);
     return;
   }
-  if (value === undefined && aligned && stImm !== undefined) {
+  if (value === undefined && aligned && stImm !== undefined && spillsScalars) {
     saveRegister(frame, spi, constReg(BigInt.asUintN(64, BigInt(stImm))), size);
     noteStackAccess(env, frame.frameno, off);
     return;

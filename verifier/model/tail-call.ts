@@ -6,7 +6,9 @@
 // call limit the stack of their callers (checkCombinedStack).
 
 import type { Instruction } from '../../isa/index.js';
+import type { AluSanitation } from './cap-bpf-alu.js';
 import type { Env } from './env.js';
+import type { MapInfo } from './map-info.js';
 import { notModelled, reject } from './outcome.js';
 import { curFrame } from './state.js';
 
@@ -20,4 +22,19 @@ export function checkTailCall(env: Env): void {
   const leak = env.state.refs[0];
   if (leak !== undefined) reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'tail_call would lead to reference leak');
   if (curFrame(env.state).callback !== undefined) notModelled('tail calls inside a callback');
+}
+
+/**
+ * record_func_map without CAP_PERFMON: a tail call remembers its prog array; one that sees
+ * another on some path is poisoned (the map is assumed created by the loader, so not bypass_spec_v1).
+ */
+export function recordTailCallMap(san: AluSanitation, insn: number, map: MapInfo | undefined): void {
+  const old = san.tailCallMaps.get(insn);
+  if (old === undefined) { if (map !== undefined) san.tailCallMaps.set(insn, map); return; }
+  if (old !== 'poisoned' && old !== map) san.tailCallMaps.set(insn, 'poisoned');
+}
+
+/** do_misc_fixups after a walk that passed: a poisoned tail call cannot have its index masked. */
+export function checkTailCallMaps(san: AluSanitation | undefined): void {
+  if (san !== undefined && [...san.tailCallMaps.values()].includes('poisoned')) reject('EINVAL', 'tail_call abusing map_ptr');
 }

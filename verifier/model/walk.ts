@@ -17,7 +17,7 @@ import { type Env, type ModelOptions, readReg, checkWritable, regs } from './env
 import { checkMainExit } from './exit.js';
 import { checkCombinedStack, enterSubprogram, exitSubprogram } from './calls.js';
 import { callbackEntry, callsCallback, exitCallback, loadFuncPointer } from './callbacks.js';
-import { checkTailCall, isTailCall, TAIL_CALL } from './tail-call.js';
+import { checkTailCall, checkTailCallMaps, isTailCall, TAIL_CALL } from './tail-call.js';
 import { pointerTypeOf, savePointerType } from './insn-pointer-type.js';
 import { checkHelperCall } from './helper-call.js';
 import { checkKfuncCall } from './kfunc-call.js';
@@ -43,6 +43,8 @@ import { checkGlobalCall, checkGlobalExit, globalEntryState, type SubprogEffects
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** BPF_COMPLEXITY_LIMIT_JMP_SEQ: pending branches. */
 export const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+/** BPF_COMPLEXITY_LIMIT_STATES: states kept per instruction beyond which a loader without CAP_BPF keeps no more. */
+const UNPRIVILEGED_STATES_PER_INSN = 64;
 
 export type WalkResult =
   | { readonly verdict: 'accept'; readonly insnsProcessed: number; readonly stats: WalkStats }
@@ -385,7 +387,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
       if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
     }
     maxPerInsn = Math.max(maxPerInsn, kept);
-    if (!add) return false;
+    // BPF_COMPLEXITY_LIMIT_STATES: without CAP_BPF no state is kept where 64 are already.
+    if (!add || (input.options.unprivileged === true && kept > UNPRIVILEGED_STATES_PER_INSN)) return false;
     // Only checkpoints need it: backtracking goes from a checkpoint's state to the instruction before it.
     cur.state.lastIdx = cur.prev;
     const cp: Checkpoint = { insn: idx, state: cloneState(cur.state), branches: 1, parent: cur.parent, hits: 0, misses: 0 };
@@ -578,7 +581,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           if (cur.state.frames[0]!.subprog !== 0) checkGlobalExit(env); else checkMainExit(env);
           noteStack(cur.state);
           checking = -1;
-          if (!finishPath()) { checkStack(); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
+          if (!finishPath()) { checkStack(); checkTailCallMaps(env.aluSanitation); checkKfuncsEliminated(); return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace }; }
           continue;
         case 'mayGoto': {
           jmpsProcessed++;
@@ -607,6 +610,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     }
     checking = -1;
     checkStack();
+    checkTailCallMaps(env.aluSanitation);
     checkKfuncsEliminated();
     return { verdict: 'accept', insnsProcessed: processed, stats: stats(), trace };
   } catch (e) {

@@ -6,23 +6,26 @@
 // joint accepts whose `processed N insns` is not within ±10 % of the kernel's;
 // --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs.
 // --caps bpf labels with a loader that has CAP_BPF alone (the harness runs itself again under
-// setpriv) and runs the model with the same privileges.
+// setpriv) and runs the model with the same privileges; --caps unpriv with an ordinary user
+// (nobody, no capability), kernel.unprivileged_bpf_disabled set to 0 for the run (unprivileged-run.ts).
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
 import { agreementTable, disagreements, driftList, processedMismatches, unknownList } from './report.js';
 import { runAgreement } from './run.js';
 import { speedFigures, speedReport } from './speed.js';
+import { runUnprivilegedChild } from './unprivileged-run.js';
 
 const REPO = join(CORPUS_DIR, '../../..');
 const BEGIN = '<!-- agreement:begin (written by npm run verifier:agreement) -->';
 const END = '<!-- agreement:end -->';
 
-/** Set in the CAP_BPF-only child that --caps bpf starts. */
+/** Set in the CAP_BPF-only child that --caps bpf starts (and the unprivileged one of --caps unpriv). */
 const CAPS_CHILD = 'TSBPF_AGREEMENT_CAP_BPF_CHILD';
 
 function main(): void {
@@ -30,7 +33,7 @@ function main(): void {
   const write = process.argv.includes('--write-docs');
   if (write && only !== undefined) throw new Error('--write-docs measures the whole corpus: drop --only');
   const caps = optionValue('--caps') ?? 'root';
-  if (caps !== 'root' && caps !== 'bpf') throw new Error(`--caps must be root or bpf (got ${caps})`);
+  if (caps !== 'root' && caps !== 'bpf' && caps !== 'unpriv') throw new Error(`--caps must be root, bpf or unpriv (got ${caps})`);
   if (write && caps !== 'root') throw new Error('--write-docs measures root loads: drop --caps');
   if (caps === 'bpf' && process.env[CAPS_CHILD] === undefined) {
     // process.argv[1] is scripts/run-ts.mjs, which took this file's name out of the arguments.
@@ -40,9 +43,14 @@ function main(): void {
     process.exitCode = child.status ?? 1;
     return;
   }
+  if (caps === 'unpriv' && process.env[CAPS_CHILD] === undefined) {
+    // This process runs from run-ts.mjs's bundle, which the child (another user) runs directly.
+    runUnprivilegedChild(fileURLToPath(import.meta.url), process.argv.slice(2), { ...process.env, [CAPS_CHILD]: '1' });
+    return;
+  }
   const corpus = only === undefined ? fullCorpus() : fullCorpus().filter((p) => new RegExp(only).test(p.name));
   const t0 = performance.now();
-  const run = runAgreement(corpus, caps === 'bpf' ? { capBpfOnly: true } : {});
+  const run = runAgreement(corpus, caps === 'bpf' ? { capBpfOnly: true } : caps === 'unpriv' ? { unprivileged: true } : {});
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
   const table = agreementTable(run);
   const t = run.total;

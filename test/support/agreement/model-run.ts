@@ -2,7 +2,7 @@
 // described to it by fd, as the harness created them for the kernel.
 
 import { kernelBtf, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
-import { verifyProgram } from '../../../verifier/index.js';
+import { mapsWithoutBtf, verifyProgram } from '../../../verifier/index.js';
 import { liveHelperAvailable } from '../kernel-features.js';
 import { attachTarget, type PreparedProgram } from './kernel-label.js';
 
@@ -32,28 +32,32 @@ export function progTypeName(type: number): string {
 /** BPF_F_SLEEPABLE. */
 const SLEEPABLE = 16;
 
-/** The loader's privileges the model assumes (--caps bpf: CAP_BPF alone). */
+/** The loader's privileges the model assumes (--caps bpf: CAP_BPF alone; --caps unpriv: no capability). */
 export interface ModelProfile {
   readonly capBpfOnly?: boolean;
+  readonly unprivileged?: boolean;
 }
 
 export function runModel(p: { readonly progType: number; readonly expectedAttachType?: number; readonly progFlags?: number; readonly attachTo?: string }, prepared: PreparedProgram & { readonly attachBtfId?: number }, profile: ModelProfile = {}): ModelOutcome {
   try {
     // The attach target as the kernel is given it: the object's (resolved by the loader's preparation) or the corpus entry's named one.
     const attachBtfId = prepared.attachBtfId ?? (p.attachTo === undefined ? undefined : attachTarget(p.attachTo, p.expectedAttachType ?? 0) ?? 0);
+    // Without CAP_BPF the kernel refuses the object's BTF and the loader goes on without it.
+    const unprivileged = profile.unprivileged === true;
     const r = verifyProgram(prepared.insns, {
       progType: progTypeName(p.progType),
-      maps: (fd) => prepared.maps.get(fd),
+      maps: unprivileged ? mapsWithoutBtf((fd) => prepared.maps.get(fd)) : (fd) => prepared.maps.get(fd),
       expectedAttachType: p.expectedAttachType ?? 0,
       strictAlignment: ((p.progFlags ?? 0) & BPF_F_STRICT_ALIGNMENT) !== 0,
       logLevel: 1,
       kernelBtf: kernelBtf(),
       // The machine's kernel is the label: helpers its build or policy refuses are refused to the model too.
       environment: { helperAvailable: liveHelperAvailable },
-      ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
+      ...(prepared.functions === undefined || unprivileged ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
       ...(attachBtfId === undefined ? {} : { attachBtfId }),
       ...(profile.capBpfOnly === true ? { capBpfOnly: true } : {}),
+      ...(profile.unprivileged === true ? { privileged: false } : {}),
     });
     if (r.verdict === 'unknown') return { kind: 'not-modelled', reason: r.notModelled ?? 'not modelled' };
     return { kind: 'verdict', verdict: r.verdict, errno: r.errno ?? null, message: r.message ?? null, insnIndex: r.insnIndex ?? null, insnsProcessed: r.insnsProcessed ?? null };
