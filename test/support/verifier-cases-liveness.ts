@@ -37,4 +37,9 @@ export const livenessCases: readonly ModelCase[] = [
     asm: join(['*(u32 *)(r10 - 8) = 0'], ['*(u32 *)(r10 - 8) = 5'], ['r2 = r10', 'r2 += -8', 'r1 = map_fd(0)', 'call 1', 'r0 = *(u64 *)(r0 + 0)', ...TAIL]) },
   { name: 'liveness: a stack slot of another branch dead at a later join', type: 'socket_filter',
     asm: join(['*(u64 *)(r10 - 16) = r6', 'r7 = *(u64 *)(r10 - 16)'], ['*(u64 *)(r10 - 16) = r2', 'r7 = 0'], ['r5 = *(u32 *)(r6 + 4)', 'if r5 > 3 goto +1', 'r0 += 1', ...TAIL]) },
+  // BPF_F_TEST_STATE_FREQ: every prune point keeps a state, so the jump's target (pc+0) is pruned.
+  ...[false, true].map((testStateFreq): ModelCase => ({
+    name: `liveness: a jump to the next instruction${testStateFreq ? ', with BPF_F_TEST_STATE_FREQ' : ''}`, type: 'socket_filter', testStateFreq,
+    asm: ['r3 = r10', 'if r3 != 0x7b goto +0', '*(u64 *)(r3 - 8) = 0', 'r4 = *(u64 *)(r10 - 8)', 'r0 = -1', 'if r4 > r0 goto +0', 'exit'],
+  })),
 ];

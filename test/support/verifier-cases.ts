@@ -35,6 +35,8 @@ export interface ModelCase {
   readonly strictAlignment?: boolean;
   /** Loaded with BPF_F_SLEEPABLE. */
   readonly sleepable?: boolean;
+  /** Loaded with BPF_F_TEST_STATE_FREQ. */
+  readonly testStateFreq?: boolean;
   /** The load's attach_btf_id: the running kernel's BTF type of this name and kind. */
   readonly attach?: { readonly name: string; readonly kind: 'FUNC' | 'TYPEDEF' | 'STRUCT' };
 }

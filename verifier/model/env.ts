@@ -36,6 +36,8 @@ export interface ModelOptions {
   readonly kernelBtf?: Btf;
   /** The attach target's prototype, for contexts typed by BTF (tp_btf, iterators, struct_ops); needs kernelBtf. */
   readonly attach?: AttachProto;
+  /** BPF_F_TEST_STATE_FREQ: every prune point keeps a state (the kernel's test_state_freq). */
+  readonly testStateFreq?: boolean;
 }
 
 export interface Env {

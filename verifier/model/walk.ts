@@ -347,7 +347,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     // may_goto instructions are forced checkpoints too (mark_force_checkpoint).
     const atIterNext = iterNext.size > 0 && iterNext.has(idx);
     const force = callsCallback(insns[idx]) || mayGoto || atIterNext;
-    const forceNew = force || longHistory(cur.state);
+    const forceNew = force || input.options.testStateFreq === true || longHistory(cur.state);
     let add = forceNew;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
