@@ -51,7 +51,7 @@ export interface Env {
   readonly pointerTypes: InsnPointerTypes;
   /** Precision backtracking over the walk's instructions (precision.ts). */
   readonly precision?: PrecisionContext;
-  /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program is of one frame. */
+  /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program has no callbacks or kfuncs. */
   readonly stackLive?: StackLiveness;
   /** Without CAP_PERFMON: the Spectre v1 sanitation of pointer arithmetic (cap-bpf-alu.ts). */
   readonly aluSanitation?: AluSanitation;
