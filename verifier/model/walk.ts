@@ -378,8 +378,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl); return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact', true, false, live) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
-          // The kernel's log ends with the instruction processed before the loop closed.
-          if (input.options.capBpfOnly === true && poppedFresh) env.insnIdx = cur.prev;
+          // The kernel's log ends with the instruction processed before the loop closed, or, on a
+          // path just taken from the stack, with the jump that queued it (pop_stack cut the log back).
+          if (poppedFresh) env.insnIdx = cur.prev;
           else if (lastProcessed >= 0) env.insnIdx = lastProcessed;
           const top = cur.state.frames.length - 1;
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
