@@ -49,6 +49,10 @@ export const livenessCases: readonly ModelCase[] = [
       'r0 = 1', 'r0 += 1', 'exit']) },
   { name: 'liveness: a callee slot never read again is dead at a join in the callee', type: 'socket_filter',
     asm: ['call_local +2', 'r0 = 0', 'exit', ...join(['*(u64 *)(r10 - 8) = r6'], ['*(u64 *)(r10 - 8) = r2'], TAIL)] },
+  { name: 'liveness: a caller slot read on a callee path that is pruned further on stays live (the second path fails)', type: 'socket_filter',
+    asm: join(['*(u64 *)(r10 - 8) = r6'], ['*(u64 *)(r10 - 8) = r2'], ['r1 = r10', 'r1 += -8', 'r2 = *(u32 *)(r6 + 4)', 'call_local +2', 'r0 = 0', 'exit',
+      'r3 = r2', 'r0 = 0', 'r0 += 1', 'r0 += 1', 'r0 += 1', 'if r3 == 0 goto +3', 'r4 = 0', 'r4 += 1', 'goto +2',
+      'r4 = *(u64 *)(r1 + 0)', 'r4 = *(u32 *)(r4 + 0)', 'r0 = 0', 'exit']) },
   // BPF_F_TEST_STATE_FREQ: every prune point keeps a state, so the jump's target (pc+0) is pruned.
   ...[false, true].map((testStateFreq): ModelCase => ({
     name: `liveness: a jump to the next instruction${testStateFreq ? ', with BPF_F_TEST_STATE_FREQ' : ''}`, type: 'socket_filter', testStateFreq,

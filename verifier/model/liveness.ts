@@ -87,13 +87,19 @@ export class StackLiveness {
     this.cur = undefined;
   }
 
-  /** bpf_update_live_stack: after a pop or at a subprogram's exit, the instances of `state`'s chain, innermost first, are brought up to date. */
+  /**
+   * bpf_update_live_stack: when a path ends or is taken from the stack, and at a subprogram's exit,
+   * instances with new marks are brought up to date, innermost first. The kernel updates the
+   * chains of the states at hand; every instance with new marks is updated here (the same marks,
+   * or more live slots), so that a path pruned inside a callee has its reads of the callers'
+   * frames counted at the call before a caller's state is cleaned.
+   */
   update(state: VerifierState): void {
     this.commitPending();
     this.cur = undefined;
-    for (let f = state.frames.length - 1; f >= 0; f--) {
-      const inst = this.instanceOf(state, f);
-      if (inst.updated) inst.update(this.succ);
+    for (let f = state.frames.length - 1; f >= 0; f--) this.instanceOf(state, f);
+    for (let depth = MAX_FRAMES - 1; depth >= 0; depth--) {
+      for (const inst of this.instances.values()) if (inst.depth === depth && inst.updated) inst.update(this.succ);
     }
   }
 
