@@ -7,7 +7,7 @@ import { type CoreTarget, loadKernelCoreTarget, relocateObjectCore } from './cor
 import { type AttachTarget, attachTargets } from './attach-target.js';
 import { btfKernelRefusal } from './btf-kernel-refusal.js';
 import { hiddenSubprograms } from './hidden-linkage.js';
-import { kconfigPlacement, kfuncResolver, resolveKsym } from './externs.js';
+import { kconfigPlacement, kfuncResolver, resolveKconfig, resolveKsym } from './externs.js';
 import { internalMapName } from './internal-map-name.js';
 import { type LinkedProgram, linkProgram, sectionStarts } from './link-subprograms.js';
 import { MapType } from './map-types.js';
@@ -68,6 +68,12 @@ export interface PrepareOptions {
   readonly programs?: readonly string[];
   /** The object's name as loadObject derives it (objectNameOf): global-data maps are named as the kernel will see them ('prog.bss'). */
   readonly objectName?: string;
+  /**
+   * The target kernel's configuration (readKernelConfig for the running one): the .kconfig map then
+   * holds the values loadObject writes into it, frozen, so that a model reads them as the kernel
+   * does. Without it the values are unknown to the model.
+   */
+  readonly kconfig?: () => Map<string, string>;
 }
 
 const targets = new Map<string, CoreTarget>();
@@ -97,6 +103,7 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
   const staticFunctions = hiddenSubprograms(elf);
   // The .kconfig layout libbpf gives the externs (their values are the kernel's, not needed here).
   const kconfig = kconfigPlacement(object);
+  const kconfigValues = options.kconfig === undefined ? undefined : resolveKconfig(object, options.kconfig)?.data;
   const kfuncIds = kfuncResolver(object, options.btfPath);
   const targetsByProgram = attachTargets(object, options.btfPath);
   const kernelName = (section: string): string => (options.objectName === undefined ? section : internalMapName(options.objectName, section));
@@ -131,7 +138,8 @@ export function prepareObjectPrograms(bytes: Uint8Array, options: PrepareOptions
       kconfig: (n) => {
         const k = kconfig?.placement.get(n);
         return k === undefined ? undefined : {
-          fd: fdOf('.kconfig', { name: kernelName('.kconfig'), type: MapType.ARRAY, keySize: 4, valueSize: kconfig!.size, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG }),
+          fd: fdOf('.kconfig', { name: kernelName('.kconfig'), type: MapType.ARRAY, keySize: 4, valueSize: kconfig!.size, maxEntries: 1, flags: BPF_F_MMAPABLE | BPF_F_RDONLY_PROG,
+            ...(kconfigValues === undefined ? {} : { frozenValue: kconfigValues }) }),
           offset: k.offset,
         };
       },

@@ -18,8 +18,8 @@ describe.skipIf(!canLoad)('liveness in pruning against the live kernel', () => {
       const maps = createLiveMaps(c.maps ?? []);
       try {
         const insns = assemble(c.asm.map((l) => l.replace(/map_fd\((\d+)\)/, (_, i: string) => `map_fd(${maps.fds[Number(i)]})`)));
-        const k = kernelVerify(c.type, insns);
-        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf() });
+        const k = kernelVerify(c.type, insns, { testStateFreq: c.testStateFreq === true });
+        const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), testStateFreq: c.testStateFreq === true });
         expect({ verdict: m.verdict, message: m.verdict === 'reject' ? m.message : undefined, processed: m.insnsProcessed })
           .toEqual({ verdict: k.accepted ? 'accept' : 'reject', message: k.accepted ? undefined : k.message, processed: k.insnsProcessed });
       } finally {

@@ -11,6 +11,7 @@ import { encodeInstructions, type Instruction, type Register } from '../isa/inde
 import { ProgType, SyscallError } from '../loader/index.js';
 import { sys } from '../src/internal.js';
 import { scalarAlu, type ScalarAluOp, scalarEndian } from '../verifier/scalar/alu.js';
+import { signExtend64 } from '../verifier/scalar/sext.js';
 import { formatScalar } from '../verifier/scalar/format.js';
 import { knownScalar, type Scalar, scalarContains, syncBounds, unknownScalar } from '../verifier/scalar/scalar.js';
 import {
@@ -112,6 +113,27 @@ describe('byte-order soundness', () => {
       const expected = order === 'le' ? low : swap(low, width / 8);
       expect(scalarContains(scalarEndian(s, order, width), expected)).toBe(true);
     }), { numRuns: 3000 });
+  });
+});
+
+describe('sign-extension soundness', () => {
+  // A member x and a scalar around it: from a tnum, or with a 32-bit signed range narrowed around x (where 6.18 keeps the subregister's range).
+  const arbAround = fc.oneof(
+    arbTnumMember.map(({ t, x }) => { const s = unknownScalar(); s.varOff = t; syncBounds(s); return { s, x }; }),
+    fc.tuple(arbU64, fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 300 })).map(([x, below, above]) => {
+      const v = BigInt.asIntN(32, x);
+      const s = unknownScalar();
+      s.s32min = v - BigInt(below) < -(1n << 31n) ? -(1n << 31n) : v - BigInt(below);
+      s.s32max = v + BigInt(above) >= 1n << 31n ? (1n << 31n) - 1n : v + BigInt(above);
+      syncBounds(s);
+      return { s, x };
+    }),
+  );
+  it('(s8), (s16), (s32) into 64 bits: the abstract result contains the concrete one', () => {
+    fc.assert(fc.property(arbAround, fc.constantFrom(1 as const, 2 as const, 4 as const), (a, size) => {
+      const expected = BigInt.asUintN(64, BigInt.asIntN(size * 8, a.x));
+      expect(scalarContains(signExtend64(a.s, size), expected)).toBe(true);
+    }), { numRuns: 5000 });
   });
 });
 

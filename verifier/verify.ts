@@ -35,6 +35,8 @@ export interface VerifyOptions extends StructureOptions {
    * bpf_capable). Program types that need more are refused with EPERM before the verifier.
    */
   readonly capBpfOnly?: boolean;
+  /** The load's BPF_F_TEST_STATE_FREQ flag: a state is kept at every prune point. */
+  readonly testStateFreq?: boolean;
 }
 
 export interface VerifyResult {
@@ -112,6 +114,7 @@ export function verifyProgram(input: ProgramInput, options: VerifyOptions = {}):
     ...(options.kernelBtf === undefined ? {} : { kernelBtf: options.kernelBtf }),
     ...(options.sleepable === true ? { sleepable: true } : {}),
     ...(attach === undefined ? {} : { attach }),
+    ...(options.testStateFreq === true ? { testStateFreq: true } : {}),
   };
   const level = options.logLevel ?? 1;
   const result = walk({ slots: toRawSlots(input), subprograms: structure.subprograms, faults: structure.instructionFaults, options: opts, traceInstructions: level >= 2 });

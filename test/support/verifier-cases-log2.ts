@@ -34,4 +34,13 @@ export const log2Cases: readonly ModelCase[] = [
     name: 'log2: map lookup with a null check', type: 'socket_filter', maps: [HASH_4_8],
     asm: ['*(u32 *)(r10 - 4) = 0', 'r2 = r10', 'r2 += -4', 'r1 = map_fd(0)', 'call 1', 'if r0 == 0 goto +1', 'r0 = *(u64 *)(r0 + 0)', 'r0 = 0', 'exit'],
   },
+  // Sign extension of a 32-bit range into 64 bits (6.18 keeps the subregister's range when the narrow type holds it).
+  ...([
+    ['w1 > 2', 'w1 < 1', 'r1 = (s8)r1'], ['w1 s> -3', 'w1 s< -5', 'r1 = (s8)r1'], ['w1 s> 1', 'w1 s< -1', 'r1 = (s32)r1'],
+    ['w1 s> 3', 'w1 s< -3', 'r1 = (s16)r1'], ['w1 s> 130', 'w1 s< 120', 'r1 = (s8)r1'], ['w1 > 0x102', 'w1 < 0x100', 'r1 = (s8)r1'],
+    ['w1 s> 1', 'w1 s< -1', 'w1 = (s8)w1'],
+  ] as const).map(([above, below, ext]): ModelCase => ({
+    name: `log2: ${ext} after ${above} / ${below}`, type: 'socket_filter',
+    asm: ['call 7', 'r1 = r0', 'r0 = 0', `if ${above} goto +2`, `if ${below} goto +1`, ext, 'r0 = 0', 'exit'],
+  })),
 ];

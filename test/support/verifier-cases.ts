@@ -35,6 +35,8 @@ export interface ModelCase {
   readonly strictAlignment?: boolean;
   /** Loaded with BPF_F_SLEEPABLE. */
   readonly sleepable?: boolean;
+  /** Loaded with BPF_F_TEST_STATE_FREQ. */
+  readonly testStateFreq?: boolean;
   /** The load's attach_btf_id: the running kernel's BTF type of this name and kind. */
   readonly attach?: { readonly name: string; readonly kind: 'FUNC' | 'TYPEDEF' | 'STRUCT' };
 }
@@ -133,6 +135,8 @@ export const modelCases: readonly ModelCase[] = [
   { name: 'known branch skips bad code', type: 'socket_filter', asm: ['r1 = 3', 'if r1 > 5 goto +2', 'r0 = 0', 'exit', 'r0 = *(u64 *)(r1 + 0)', 'exit'] },
   { name: 'bounded loop', type: 'socket_filter', asm: ['r1 = 0', 'r1 += 1', 'if r1 < 100 goto -2', 'r0 = 0', 'exit'] },
   { name: 'infinite loop', type: 'socket_filter', asm: ['r0 = 0', 'goto -1', 'exit'] },
+  // Found on a path just taken from the stack: the kernel's log ends with the jump that queued it.
+  { name: 'infinite loop closed by a queued branch', type: 'socket_filter', asm: ['r6 = r1', 'r1 = r6', 'call_local +2', 'if r0 == 0 goto -3', 'exit', 'r0 = *(u32 *)(r1 + 8)', 'exit'] },
   { name: 'loop too long', type: 'socket_filter', asm: ['r1 = 0', 'r1 += 1', 'if r1 < 10000000 goto -2', 'r0 = 0', 'exit'] },
   { name: 'jset refinement', type: 'socket_filter', asm: ['call 7', 'r0 &= 3', 'if r0 & 4 goto +1', 'r0 = 0', 'exit'] },
   { name: 'jne constant edge', type: 'socket_filter', maps: [ARRAY_4_48], asm: [...lookup(), 'if r0 == 0 goto +7', 'r6 = r0', 'call 7', 'r0 &= 41', 'if r0 == 41 goto +2', 'r6 += r0', 'r0 = *(u64 *)(r6 + 0)', 'r0 = 0', 'exit'] },

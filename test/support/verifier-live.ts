@@ -152,7 +152,7 @@ export function functionsBtf(functions: readonly CaseFunction[]): Uint8Array {
   return new Uint8Array(Buffer.concat([header, types, Buffer.from(strings, 'latin1')]));
 }
 
-export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; attachBtfId?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean; sleepable?: boolean; logLevel?: number } = {}): KernelVerdict {
+export function kernelVerify(progType: string, insns: readonly Instruction[], options: { expectedAttachType?: number; attachBtfId?: number; gpl?: boolean; functions?: readonly CaseFunction[]; strictAlignment?: boolean; sleepable?: boolean; testStateFreq?: boolean; logLevel?: number } = {}): KernelVerdict {
   const code = Buffer.from(encodeInstructions(insns));
   const license = Buffer.from(options.gpl === false ? 'MIT\0' : 'GPL\0');
   const log = pointee(4 << 20);
@@ -164,7 +164,8 @@ export function kernelVerify(progType: string, insns: readonly Instruction[], op
     const attr = encodeAttr(ProgLoadAttr, {
       prog_type: PROG_TYPE_NUMBER[progType]!, insn_cnt: code.length / 8, insns: pointee(code), license: pointee(license),
       log_level: options.logLevel ?? 1, log_size: log.size, log_buf: log, expected_attach_type: options.expectedAttachType ?? 0,
-      prog_flags: (options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0) | (options.sleepable === true ? 16 /* BPF_F_SLEEPABLE */ : 0),
+      prog_flags: (options.strictAlignment === true ? 1 /* BPF_F_STRICT_ALIGNMENT */ : 0) | (options.sleepable === true ? 16 /* BPF_F_SLEEPABLE */ : 0)
+        | (options.testStateFreq === true ? 8 /* BPF_F_TEST_STATE_FREQ */ : 0),
       attach_btf_id: options.attachBtfId ?? 0,
       ...(btf === undefined ? {} : { prog_btf_fd: btf.fd, func_info_rec_size: 8, func_info: pointee(funcInfo!), func_info_cnt: functions!.length }),
     });

@@ -45,6 +45,8 @@ export interface ModelOptions {
   readonly kernelBtf?: Btf;
   /** The attach target's prototype, for contexts typed by BTF (tp_btf, iterators, struct_ops); needs kernelBtf. */
   readonly attach?: AttachProto;
+  /** BPF_F_TEST_STATE_FREQ: every prune point keeps a state (the kernel's test_state_freq). */
+  readonly testStateFreq?: boolean;
 }
 
 export interface Env {
@@ -58,7 +60,7 @@ export interface Env {
   readonly pointerTypes: InsnPointerTypes;
   /** Precision backtracking over the walk's instructions (precision.ts). */
   readonly precision?: PrecisionContext;
-  /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program is of one frame. */
+  /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program has no callbacks or kfuncs. */
   readonly stackLive?: StackLiveness;
   /** Without CAP_PERFMON: the Spectre v1 sanitation of pointer arithmetic (cap-bpf-alu.ts). */
   readonly aluSanitation?: AluSanitation;

@@ -136,7 +136,7 @@ export function helperMemAccess(env: Env, regno: number, size: number, write: bo
       const frame = env.state.frames[reg.frameno]!;
       if (!env.opts.privileged && !tnumIsConst(reg.s.varOff)) notModelled('a variable-offset stack access by a helper without CAP_PERFMON');
       if (meta?.rawMode && tnumIsConst(reg.s.varOff)) { meta.rawAccess = { regno, size }; return; }
-      env.stackLive?.read(env.insnIdx, min, max);
+      env.stackLive?.read(reg.frameno, env.insnIdx, min, max);
       if (!env.opts.privileged) stackHelperReadUnprivileged(env, reg.frameno, regno, min, max, write);
       stackHelperAccess(frame, min, tnumIsConst(reg.s.varOff) ? max : max, write);
       return;

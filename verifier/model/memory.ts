@@ -203,7 +203,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
       const frame = env.state.frames[reg.frameno]!;
       const constant = tnumIsConst(reg.s.varOff);
       if (kind === 'read') {
-        env.stackLive?.read(env.insnIdx, min, max);
+        env.stackLive?.read(reg.frameno, env.insnIdx, min, max);
         if (o.valueRegno < 0 && !constant) {
           reject('EACCES', `variable offset stack pointer cannot be passed into helper function; var_off=${formatTnum(reg.s.varOff)} off=${off} size=${size}`);
         }
@@ -211,7 +211,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
           ? stackReadFixed(env, frame, min, size, o.valueRegno >= 0)
           : stackReadVar(frame, min, max);
       } else if (constant) {
-        env.stackLive?.write(min, size);
+        env.stackLive?.write(reg.frameno, min, size);
         stackWriteFixed(env, frame, min, size, value, o.stImm, o.link ?? (() => {}));
       } else {
         const zero = (value !== undefined && value.type === 'scalar' && tnumIsConst(value.s.varOff) && value.s.varOff.value === 0n) || (value === undefined && o.stImm === 0);

@@ -9,7 +9,7 @@ import { formatFrameState } from './state-format.js';
 import { type Instruction, decodeRawSlot, type RawSlot } from '../../isa/index.js';
 import { LevelTwoLog } from './log-level2.js';
 import { liveRegisters, liveRegsHeader, sccNumbers } from './live-regs.js';
-import { cleanState, StackLiveness } from './liveness.js';
+import { cleanState, inLoop, StackLiveness } from './liveness.js';
 import type { InstructionFault } from '../verdict.js';
 import { checkAlu } from './alu.js';
 import { checkCondJump } from './branch.js';
@@ -216,6 +216,10 @@ export interface WalkInput {
   readonly traceInstructions?: boolean;
 }
 
+/** Whether two states are in the same frames of the same calls (same_callsites). */
+const sameCallsites = (a: VerifierState, b: VerifierState): boolean =>
+  a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i]!.callsite);
+
 /** Runs the path walk over a structurally valid program. */
 export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const faults = new Map(input.faults.map((f) => [f.insnIndex, f]));
@@ -225,13 +229,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const iterNext = new Set<number>();
   insns.forEach((insn, i) => { if (insn?.kind === 'call' && insn.callee === 'kfunc' && insn.offset === 0 && isIterNextCall(input.options.kernelBtf, insn.imm, KFUNCS)) { iterNext.add(i); prune[i] = 1; } });
   const explored = new Map<number, Checkpoint[]>();
-  // Pruning compares only live registers and, in a program of one frame, forgets dead stack
-  // slots of fully explored states (liveness.ts); the registers' liveness is computed once.
+  // Pruning compares only live registers and, in a program without callbacks or kfuncs, forgets
+  // dead stack slots of fully explored states (liveness.ts); the registers' liveness is computed once.
   const liveRegs = liveRegisters(insns, input.options);
   const regsBefore = liveRegs?.liveIn;
-  const oneFrame = input.subprograms.length === 1
-    && !insns.some((insn) => insn?.kind === 'call' && (insn.callee !== 'helper' || callsCallback(insn)));
-  const stackLive = liveRegs !== undefined && oneFrame ? new StackLiveness(liveRegs.succ) : undefined;
+  const stackRecorded = !insns.some((insn) => (insn?.kind === 'call' && (insn.callee === 'kfunc' || callsCallback(insn))) || (insn?.kind === 'ldImm64' && insn.pseudo === 4));
+  const stackLive = liveRegs !== undefined && stackRecorded ? new StackLiveness(liveRegs.succ, input.subprograms) : undefined;
   // States in a loop are not cleaned: the kernel waits for the loop's exploration to end (incomplete_read_marks).
   const loops = stackLive === undefined ? undefined : sccNumbers(liveRegs!.succ);
   let idGen = 0;
@@ -322,6 +325,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     if (next === undefined) return false;
     cur = next;
     env.state = cur.state;
+    stackLive?.update(cur.state);
     return true;
   };
 
@@ -349,7 +353,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     // may_goto instructions are forced checkpoints too (mark_force_checkpoint).
     const atIterNext = iterNext.size > 0 && iterNext.has(idx);
     const force = callsCallback(insns[idx]) || mayGoto || atIterNext;
-    const forceNew = force || longHistory(cur.state);
+    const forceNew = force || input.options.testStateFreq === true || longHistory(cur.state);
     let add = forceNew;
     if (jmpsProcessed - prevJmps >= 2 && processed - prevInsns >= 8) add = true;
     const list = explored.get(idx) ?? [];
@@ -357,8 +361,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     const kept = list.length;
     const live = regsBefore === undefined ? undefined : { regsBefore, insn: idx };
     // clean_live_states: the states here whose paths are all explored lose what is dead.
-    if (stackLive !== undefined && loops![idx] === 0) {
-      for (const sl of list) if (sl.branches === 0 && sl.cleaned !== true) { sl.cleaned = true; cleanState(sl.state, idx, regsBefore!, stackLive); }
+    if (stackLive !== undefined) {
+      for (const sl of list) {
+        if (sl.branches !== 0 || sl.cleaned === true || !sameCallsites(sl.state, cur.state) || inLoop(sl.state, idx, loops!)) continue;
+        sl.cleaned = true;
+        cleanState(sl.state, idx, regsBefore!, stackLive);
+      }
     }
     for (let k = 0; k < list.length; k++) {
       const sl = list[k]!;
@@ -372,8 +380,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl); return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact', true, false, live) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
-          // The kernel's log ends with the instruction processed before the loop closed.
-          if (input.options.capBpfOnly === true && poppedFresh) env.insnIdx = cur.prev;
+          // The kernel's log ends with the instruction processed before the loop closed, or, on a
+          // path just taken from the stack, with the jump that queued it (pop_stack cut the log back).
+          if (poppedFresh) env.insnIdx = cur.prev;
           else if (lastProcessed >= 0) env.insnIdx = lastProcessed;
           const top = cur.state.frames.length - 1;
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
@@ -410,8 +419,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
    * (`except`: not the checkpoint this visit just kept).
    */
   const findPrevEntry = (s: VerifierState, at: number, except?: Checkpoint): VerifierState | undefined => {
-    const same = (o: VerifierState): boolean => o.frames.length === s.frames.length && o.frames.every((f, i) => f.callsite === s.frames[i]!.callsite);
-    return explored.get(at)?.find((cp) => cp !== except && cp.branches > 0 && same(cp.state))?.state;
+    return explored.get(at)?.find((cp) => cp !== except && cp.branches > 0 && sameCallsites(cp.state, s))?.state;
   };
 
   /** Queues another path from the current one (push_stack): it continues at `insn` in `state`. */
@@ -424,6 +432,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   /** prepare_func_exit: back to the caller (after the call) or, from a callback, to the call itself. */
   const leaveFrame = (): number => {
     noteStack(cur.state);
+    stackLive?.update(cur.state);
     const top = cur.state.frames[cur.state.frames.length - 1]!;
     // The callback's R0 range is relied on.
     if (top.callback !== undefined && top.regs[0]!.type === 'scalar') markPrecise(env, 0);
@@ -469,7 +478,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         continue;
       }
       lastProcessed = idx;
-      stackLive?.begin(idx);
+      stackLive?.begin(cur.state, idx);
       poppedFresh = false;
       checking = idx;
       // Before the instruction's faults: without CAP_PERFMON the kernel may refuse it differently.
@@ -542,6 +551,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
               break;
             }
             enterSubprogram(env, idx, target, input.subprograms.indexOf(target));
+            stackLive?.enteredSubprogram();
             log2?.entered(cur.state);
             next = target;
             break;

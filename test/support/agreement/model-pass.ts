@@ -41,6 +41,7 @@ for (const p of corpus) {
       kernelBtf: kernelBtf(),
       ...(prepared.functions === undefined ? {} : { functions: prepared.functions }),
       sleepable: (progFlags & SLEEPABLE) !== 0 || prepared.sleepable === true,
+      testStateFreq: (progFlags & 8) !== 0,
       ...(attachBtfId === undefined ? {} : { attachBtfId }),
     };
     jobs.push({ name: p.name, run: () => verifyProgram(prepared.insns, options) });

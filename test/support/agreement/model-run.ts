@@ -29,8 +29,9 @@ export function progTypeName(type: number): string {
   return typeNames.get(type) ?? `type ${type}`;
 }
 
-/** BPF_F_SLEEPABLE. */
+/** BPF_F_SLEEPABLE, BPF_F_TEST_STATE_FREQ. */
 const SLEEPABLE = 16;
+const TEST_STATE_FREQ = 8;
 
 /** The loader's privileges the model assumes (--caps bpf: CAP_BPF alone; --caps unpriv: no capability). */
 export interface ModelProfile {
@@ -55,6 +56,7 @@ export function runModel(p: { readonly progType: number; readonly expectedAttach
       environment: { helperAvailable: liveHelperAvailable },
       ...(prepared.functions === undefined || unprivileged ? {} : { functions: prepared.functions }),
       sleepable: ((p.progFlags ?? 0) & SLEEPABLE) !== 0 || prepared.sleepable === true,
+      testStateFreq: ((p.progFlags ?? 0) & TEST_STATE_FREQ) !== 0,
       ...(attachBtfId === undefined ? {} : { attachBtfId }),
       ...(profile.capBpfOnly === true ? { capBpfOnly: true } : {}),
       ...(profile.unprivileged === true ? { privileged: false } : {}),

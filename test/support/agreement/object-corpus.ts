@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BpfObject, readObject } from '../../../elf/index.js';
-import { attachTypeNumber, objectNameOf, prepareObjectPrograms, PROGRAM_TYPE_NAMES } from '../../../loader/index.js';
+import { attachTypeNumber, objectNameOf, prepareObjectPrograms, PROGRAM_TYPE_NAMES, readKernelConfig } from '../../../loader/index.js';
 import type { CorpusMap } from './corpus.js';
 import { type FunctionInfo, functionsFromBtf } from '../../../verifier/index.js';
 
@@ -44,7 +44,7 @@ export function objectCorpus(dir: string, suite: string, areaOf: (file: string, 
 /** The program as the loader would pass it to BPF_PROG_LOAD, with stand-in map fds. */
 export function prepareObjectProgram(p: ObjectProgram): { insns: Uint8Array; maps: Map<number, CorpusMap>; withFuncInfo: boolean; functions?: readonly FunctionInfo[]; sleepable: boolean; expectedAttachType: number; attachBtfId?: number } {
   const bytes = new Uint8Array(readFileSync(p.objectPath));
-  const prepared = prepareObjectPrograms(bytes, { programs: [p.program], objectName: objectNameOf(p.objectPath) })[0];
+  const prepared = prepareObjectPrograms(bytes, { programs: [p.program], objectName: objectNameOf(p.objectPath), kconfig: readKernelConfig })[0];
   if (prepared === undefined) throw new Error(`no program ${p.program}`);
   const functions = prepared.btf === undefined || prepared.funcInfo.length === 0 ? undefined : functionsFromBtf(prepared.btf, prepared.funcInfo, new Set(prepared.staticFunctions));
   return { insns: prepared.insns, maps: new Map([...prepared.maps].map(([fd, m]) => [fd, { ...m, slots: [] }])), withFuncInfo: prepared.funcInfo.length > 0, sleepable: prepared.sleepable,
