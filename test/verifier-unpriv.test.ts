@@ -8,12 +8,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { encodeInstructions, KERNEL_HELPER_NAMES } from '../isa/index.js';
 import { kernelBtf } from '../loader/index.js';
 import { verifyProgram } from '../verifier/index.js';
 import { unprivilegedHelperAvailable } from '../verifier/tables/cap-bpf.js';
 import { kernelVerifyUnprivileged } from './support/cap-bpf-live.js';
+import { notAvailable, type Refusal } from './support/kernel-features.js';
 import { requireReferences, requireRoot } from './support/references.js';
 import { capsCases, type CapsCase } from './support/verifier-cases-caps.js';
 import { unprivCases } from './support/verifier-cases-unpriv.js';
@@ -22,15 +23,20 @@ import type { ModelCase } from './support/verifier-cases.js';
 
 const canDrop = requireReferences('setpriv') && requireRoot();
 
-/** The kernel's verdicts, or undefined (with the reason printed) when unprivileged BPF cannot be enabled here. */
-function labelled(cases: readonly ModelCase[]): KernelVerdict[] | undefined {
+/**
+ * The kernel's verdicts; undefined without root or setpriv; a refusal when this machine does not
+ * let unprivileged users call bpf(2) (the sysctl is 1 or cannot be written: proven by trying).
+ */
+function labelled(cases: readonly ModelCase[]): KernelVerdict[] | Refusal | undefined {
   if (!canDrop) return undefined;
   const k = kernelVerifyUnprivileged(cases);
-  if ('reason' in k) {
-    console.warn(`skipped: ${k.reason}`);
-    return undefined;
-  }
-  return k;
+  return 'reason' in k ? { refused: true, detail: k.reason } : k;
+}
+
+/** Skips the test with a probe-proven note when unprivileged BPF cannot be enabled here. */
+function verdictsOrSkip(labels: KernelVerdict[] | Refusal | undefined, ctx: TestContext): KernelVerdict[] {
+  if (labels !== undefined && !Array.isArray(labels)) ctx.skip(notAvailable('unprivileged BPF', labels));
+  return labels as KernelVerdict[];
 }
 
 // The failing instruction is the last one the kernel's log printed: structural refusals print none.
@@ -54,8 +60,8 @@ const kernel = labelled(cases);
 
 describe.skipIf(kernel === undefined)('verifier model for an unprivileged loader against the live kernel', () => {
   cases.forEach((c, i) => {
-    it(`${c.type}: ${c.name}`, () => {
-      const k = kernel![i]!;
+    it(`${c.type}: ${c.name}`, (ctx) => {
+      const k = verdictsOrSkip(kernel, ctx)[i]!;
       const m = modelVerdict(c);
       expect(m.verdict === 'accept' && !k.accepted, `unsound accept; kernel: ${k.message}`).toBe(false);
       // The unprivileged cases mark exactly the ones the model decides; the CAP_BPF ones are checked where it does.
@@ -76,9 +82,10 @@ const helperKernel = labelled(helperCases);
 
 describe.skipIf(helperKernel === undefined)('helpers of an unprivileged loader against the live kernel', () => {
   for (const type of HELPER_TYPES) {
-    it(`${type}: the helpers the kernel lets it call`, () => {
+    it(`${type}: the helpers the kernel lets it call`, (ctx) => {
+      const labels = verdictsOrSkip(helperKernel, ctx);
       const refused = /^(program of this type cannot use helper|unknown func) /;
-      const kernelHas = helperCases.flatMap((c, i) => (c.type === type && !refused.test(helperKernel![i]!.message ?? '') ? [KERNEL_HELPER_NAMES[Number(c.name)]] : []));
+      const kernelHas = helperCases.flatMap((c, i) => (c.type === type && !refused.test(labels[i]!.message ?? '') ? [KERNEL_HELPER_NAMES[Number(c.name)]] : []));
       const modelHas = helperCases.flatMap((c) => (c.type === type && unprivilegedHelperAvailable(type, Number(c.name)) ? [KERNEL_HELPER_NAMES[Number(c.name)]] : []));
       expect(modelHas).toEqual(kernelHas);
     });
@@ -101,9 +108,10 @@ describe.skipIf(cliKernel === undefined)('tsbpf verify --caps unpriv against the
   const dir = mkdtempSync(join(tmpdir(), 'tsbpf-verify-unpriv-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('gives the verdict of a load without capabilities', () => {
+  it('gives the verdict of a load without capabilities', (ctx) => {
+    const labels = verdictsOrSkip(cliKernel, ctx);
     cliPrograms.forEach((p, i) => {
-      const k = cliKernel![i]!;
+      const k = labels[i]!;
       const file = join(dir, `${p.name}.bin`);
       writeFileSync(file, encodeInstructions(assembleCase(p.asm)));
       const r = spawnSync(process.execPath, [CLI, 'verify', file, '--type', p.type, '--caps', 'unpriv', '--json', '--log-level', '0'], { encoding: 'utf8' });
