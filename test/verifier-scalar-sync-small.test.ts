@@ -6,19 +6,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scalarAlu, type ScalarAluOp } from '../verifier/scalar/alu.js';
-import { boundOffset, cloneScalar, deduceBounds, knownScalar, type Scalar, unknownScalar, updateBounds } from '../verifier/scalar/scalar.js';
+import { cloneScalar, knownScalar, type Scalar, unknownScalar } from '../verifier/scalar/scalar.js';
 import { syncSmallScalar } from '../verifier/scalar/sync-small.js';
+import { syncBoundsStepByStep } from './support/scalar-sync-steps.js';
 
-/** reg_bounds_sync's steps, in the kernel's order, in bigints. */
-function steps(s: Scalar): Scalar {
-  const x = cloneScalar(s);
-  updateBounds(x);
-  deduceBounds(x);
-  deduceBounds(x);
-  boundOffset(x);
-  updateBounds(x);
-  return x;
-}
+const steps = syncBoundsStepByStep;
 
 const EDGES = [0n, 1n, 0x7fffffffn, 0x80000000n, 0xffffffffn, 1n << 32n, (1n << 32n) + 1n, (1n << 52n) - 1n, (1n << 53n) - 1n, 1n << 53n, (1n << 63n) - 1n];
 /** Near the edges or anywhere in a width of up to 54 bits, either sign. */

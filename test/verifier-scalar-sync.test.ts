@@ -8,18 +8,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scalarAlu, type ScalarAluOp } from '../verifier/scalar/alu.js';
 import { type Tnum, TNUM_UNKNOWN, tnumIn } from '../verifier/scalar/tnum.js';
-import { boundOffset, cloneScalar, deduceBounds, knownScalar, type Scalar, syncBounds, unknownScalar, updateBounds } from '../verifier/scalar/scalar.js';
+import { cloneScalar, knownScalar, type Scalar, syncBounds, unknownScalar } from '../verifier/scalar/scalar.js';
+import { syncBoundsStepByStep } from './support/scalar-sync-steps.js';
 
-/** reg_bounds_sync's steps, in the kernel's order, without shortcuts. */
-function steps(s: Scalar): Scalar {
-  const x = cloneScalar(s);
-  updateBounds(x);
-  deduceBounds(x);
-  deduceBounds(x);
-  boundOffset(x);
-  updateBounds(x);
-  return x;
-}
+const steps = syncBoundsStepByStep;
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const OPS: ScalarAluOp[] = ['add', 'sub', 'and', 'or', 'xor', 'mul', 'lsh', 'rsh'];
