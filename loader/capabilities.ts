@@ -58,19 +58,20 @@ export class BpfAccessError extends TsbpfError {
 }
 
 /**
- * Whether kernel.unprivileged_bpf_disabled is 0: then a process without CAP_BPF may still create
- * some maps and load socket filters and cgroup skb programs, and the kernel says what it refuses.
+ * kernel.unprivileged_bpf_disabled as this machine has it ('0', '1' or '2'), or undefined where it
+ * cannot be read. At 0 a process without CAP_BPF may still create some maps and load socket
+ * filters and cgroup skb programs, and the kernel says what it refuses.
  */
-function unprivilegedBpfEnabled(): boolean {
+export function unprivilegedBpfSetting(): string | undefined {
   try {
-    return readFileSync('/proc/sys/kernel/unprivileged_bpf_disabled', 'utf8').trim() === '0';
+    return readFileSync('/proc/sys/kernel/unprivileged_bpf_disabled', 'utf8').trim();
   } catch {
-    return false;
+    return undefined;
   }
 }
 
 /** Throws BpfAccessError unless this process can use bpf(2) (with CAP_BPF, or unprivileged where the kernel allows it). */
 export function requireBpfAccess(): void {
   const a = bpfAccess();
-  if (!a.available && !(process.platform === 'linux' && unprivilegedBpfEnabled())) throw new BpfAccessError(a.reason);
+  if (!a.available && !(process.platform === 'linux' && unprivilegedBpfSetting() === '0')) throw new BpfAccessError(a.reason);
 }

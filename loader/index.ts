@@ -3,6 +3,7 @@
 
 export {
   assessBpfAccess, bpfAccess, type BpfAccess, BpfAccessError, Capability, effectiveCapabilities, requireBpfAccess,
+  unprivilegedBpfSetting,
 } from './capabilities.js';
 // Of the syscall shim, only what a caller checks or catches.
 export { AttrValueError, NativeUnavailableError, nativeAvailable, SyscallError } from './sys/index.js';

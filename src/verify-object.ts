@@ -2,10 +2,9 @@
 // the loader prepares it for BPF_PROG_LOAD (CO-RE, subprograms, relocations) but with no system
 // call: maps and global data get stand-in fds the model is told about.
 
-import { readFileSync } from 'node:fs';
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
-import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms } from '../loader/index.js';
+import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms, unprivilegedBpfSetting } from '../loader/index.js';
 import { type FunctionInfo, functionsFromBtf, isGplCompatible, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
@@ -81,20 +80,13 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?
   return disabled === undefined ? v : { ...v, assumptions: [...v.assumptions, disabled] };
 }
 
-const UNPRIVILEGED_BPF_DISABLED = '/proc/sys/kernel/unprivileged_bpf_disabled';
-
 /**
  * The verdict of a loader without CAP_BPF is the verifier's with kernel.unprivileged_bpf_disabled
  * 0: where it is set here, bpf(2) refuses such a loader before the verifier, which the result says.
  */
 function unprivilegedBpfDisabled(): string | undefined {
-  let setting: string;
-  try {
-    setting = readFileSync(UNPRIVILEGED_BPF_DISABLED, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-  if (setting === '0') return undefined;
+  const setting = unprivilegedBpfSetting();
+  if (setting === undefined || setting === '0') return undefined;
   return `kernel.unprivileged_bpf_disabled=${setting} here: bpf(2) refuses a loader without CAP_BPF (EPERM) before the verifier; this is the verdict with it 0`;
 }
 
