@@ -9,6 +9,7 @@
 import { type BpfObject, readElf, readObject } from '../elf/index.js';
 import type { Arena } from './arena.js';
 import { ARENA_SECTION } from './arena.js';
+import { bindReadOnlyData, readOnlyDataMaps } from './bind-rodata.js';
 import { BtfLoadError, kernelReadyBtf, loadBtf } from './btf-load.js';
 import { sanitizedForKernel } from './btf-features.js';
 import { requireBpfAccess } from './capabilities.js';
@@ -140,6 +141,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
       if (missing.length > 0) throw new ObjectInputError(`no program ${missing.join(', ')} in the object (it has ${object.programs.filter((p) => !p.subprogram).map((p) => p.name).join(', ')})`);
     }
     const kfuncIds = kfuncResolver(object, options.btfPath);
+    const rodata = readOnlyDataMaps(object, maps);
     for (const entry of entries) {
       const linked = linkProgram(object, entry, starts);
       relocateProgram(linked, {
@@ -176,6 +178,7 @@ export function loadObject(input: Uint8Array | string, options: LoadObjectOption
         logLevel: options.logLevel ?? 0,
         sourceLine: (rec: LineInfoRecord) => sourceLineText(object, rec),
       }));
+      bindReadOnlyData(entry.name, loaded.fd.fd, rodata, log);
       programs.set(entry.name, { name: entry.name, section: entry.section, type: info.type, fd: loaded.fd, log: loaded.log, insnCount: linked.insns.length / 8 });
       log('debug', `prog '${entry.name}': loaded (section ${entry.section}, ${linked.insns.length / 8} insns), fd=${loaded.fd.fd}`);
     }
