@@ -182,6 +182,8 @@ export interface TcPacket extends Packet, SkbFields {
   tcIndex: u32;
   /** skb->tc_classid (tc only): the class a direct-action classifier gives the packet. */
   tcClassid: u32;
+  /** skb->sk: the packet's socket, or null. Not a reference: never skRelease it. */
+  readonly sk: SockCommon | null;
 }
 export interface UdpHeader { readonly source: u16; readonly dest: u16; readonly len: u16 }
 export interface TcpHeader { readonly source: u16; readonly dest: u16; readonly seq: u32 }
@@ -457,8 +459,54 @@ export function skLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64):
 export function skLookupUdp(ctx: object, tuple: object, netns: u32, flags: u64): Socket | null { return compiled(); }
 /** bpf_skc_lookup_tcp: as skLookupTcp, but it may also find a time-wait or request socket (a SockCommon). */
 export function skcLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64): SockCommon | null { return compiled(); }
-/** bpf_sk_release: gives back a socket a lookup found. */
+/** bpf_sk_release: gives back a socket a lookup found (or its full socket, skFullsock). */
 export function skRelease(sk: SockCommon): void { return compiled(); }
+
+declare const tcpSockBrand: unique symbol;
+/** A TCP socket's counters (struct bpf_tcp_sock), as tcp(7)'s TCP_INFO reports them. */
+export interface TcpSock {
+  readonly [tcpSockBrand]: true;
+  readonly sndCwnd: u32; readonly srttUs: u32; readonly rttMin: u32; readonly sndSsthresh: u32;
+  readonly rcvNxt: u32; readonly sndNxt: u32; readonly sndUna: u32; readonly mssCache: u32;
+  readonly ecnFlags: u32; readonly rateDelivered: u32; readonly rateIntervalUs: u32; readonly packetsOut: u32;
+  readonly retransOut: u32; readonly totalRetrans: u32; readonly segsIn: u32; readonly dataSegsIn: u32;
+  readonly segsOut: u32; readonly dataSegsOut: u32; readonly lostOut: u32; readonly sackedOut: u32;
+  /** Bytes received and bytes the peer acknowledged (RFC 4898 tcpEStatsAppHCThruOctets…). */
+  readonly bytesReceived: u64; readonly bytesAcked: u64;
+  readonly dsackDups: u32; readonly delivered: u32; readonly deliveredCe: u32; readonly icskRetransmits: u32;
+}
+// Pointers derived from a socket (skFullsock, tcpSock, skcTo…) point into it: when it was looked
+// up, they die with skRelease (a use after it is a build error at the line, as the verifier
+// invalidates them), and a null result leaves the socket itself held.
+/** bpf_sk_fullsock: the full socket (struct bpf_sock) of sk, or null for a time-wait or request socket. */
+export function skFullsock(sk: SockCommon): Socket | null { return compiled(); }
+/** bpf_tcp_sock: sk's TCP counters, or null when sk is not a TCP socket. */
+export function tcpSock(sk: SockCommon): TcpSock | null { return compiled(); }
+/**
+ * bpf_get_listener_sock: the listener of sk (sk itself when it listens, the listener a request
+ * socket belongs to), or null. Not a reference: never skRelease it.
+ */
+export function getListenerSock(sk: SockCommon): Socket | null { return compiled(); }
+/** What the skcTo… casts take: a socket, its TCP counters or a kernel struct starting with struct sock_common. */
+export type SockPointer = SockCommon | TcpSock | Kernel<string, number>;
+/** bpf_skc_to_tcp_sock: sk as the kernel's struct tcp_sock (its members read directly), or null when sk is not a full TCP socket. */
+export function skcToTcpSock<T extends Kernel<'tcp_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_tcp6_sock: sk as struct tcp6_sock, or null when it is not a full IPv6 TCP socket. */
+export function skcToTcp6Sock<T extends Kernel<'tcp6_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_udp6_sock: sk as struct udp6_sock, or null when it is not an IPv6 UDP socket. */
+export function skcToUdp6Sock<T extends Kernel<'udp6_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_tcp_timewait_sock: sk as struct tcp_timewait_sock, or null when it is not in TIME_WAIT. */
+export function skcToTcpTimewaitSock<T extends Kernel<'tcp_timewait_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_tcp_request_sock: sk as struct tcp_request_sock, or null when it is not a request socket (SYN_RECV). */
+export function skcToTcpRequestSock<T extends Kernel<'tcp_request_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_unix_sock: sk as struct unix_sock, or null when it is not an AF_UNIX socket. */
+export function skcToUnixSock<T extends Kernel<'unix_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/**
+ * bpf_get_socket_cookie: the cookie of the packet's socket (tc, cgroup_skb, socket filter: skb->sk)
+ * or of the context's socket (sock_addr programs), as getsockopt(SO_COOKIE) gives it; made on first
+ * use; 0 when there is no socket. ctx is the program's parameter.
+ */
+export function getSocketCookie(ctx: object): u64 { return compiled(); }
 
 // ---- local storage: a value per kernel object (src/compiler/lower-storage.ts) -------------
 
@@ -542,6 +590,8 @@ export interface SkbPacket extends SkbFields {
   priority: u32;
   /** Bytes in the packet. */
   readonly length: u32;
+  /** skb->sk: the socket sending or receiving the packet, or null. Not a reference: never skRelease it. */
+  readonly sk: SockCommon | null;
   /** The IPv4 header (skb->protocol is ETH_P_IP and the packet holds 20 bytes), or null. */
   ipv4(): Ipv4Header | null;
 }

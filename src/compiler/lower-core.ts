@@ -102,7 +102,7 @@ export function kernelMember(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpre
     }
     if (t.kind === 'array') return { k: 'karr', base: obj.base, root: obj.root, path, arr: t, ...(obj.direct === true ? { direct: true as const } : {}) };
   }
-  tracing(L, e, `reading ${describe(obj.ty)}.${name}`);
+  if (obj.anyProgram !== true) tracing(L, e, `reading ${describe(obj.ty)}.${name}`);
   return kernelRead(L, e, obj, path);
 }
 
@@ -111,7 +111,7 @@ export function kernelAddress(L: Lowering, v: Kernel, n: TS.Node): Val & { k: 'r
   if (v.path.length === 0) return { k: 'reg', v: v.base, type: U64, owned: false };
   const last = v.path[v.path.length - 1]!;
   if (resolve(corePath(L, n, v, v.path).result).kind !== 'ptr') L.fail(n, `'${typeof last === 'number' ? `[${last}]` : last}' is a ${describe(v.ty)} held inside its parent, not a value: read its members`);
-  tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
+  if (v.anyProgram !== true) tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
   return kernelRead(L, n, v, v.path) as Val & { k: 'reg' };
 }
 

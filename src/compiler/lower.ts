@@ -37,7 +37,7 @@ import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
 import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
 import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
-import { socketCall, socketField } from './lower-socket.js';
+import { packetSocket, socketCall, socketField } from './lower-socket.js';
 import { spinLockCall } from './lower-spin-lock.js';
 import { loopCall } from './lower-loop.js';
 import { timerCall } from './lower-timer.js';
@@ -827,6 +827,7 @@ export class Lowering {
       } else this.emit({ op: 'ld', size: 4, d, base: this.ctxV, off: 0 });
       return { k: 'reg', v: d, type: U32, owned: true };
     }
+    if (obj.k === 'pkt' && name === 'sk') return packetSocket(this, e.name);
     if (obj.k === 'pkt') { const r = skbFieldRead(this, name, e.name); if (r !== undefined) return r; }
     return this.fail(e, `'${name}' is not a property this value has in eBPF programs`);
   }
