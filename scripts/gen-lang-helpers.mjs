@@ -28,6 +28,7 @@ const METHODS = {
   ringbuf_reserve: 'RingBuf reserve', ringbuf_submit: 'RingBuf submit', ringbuf_discard: 'RingBuf discard',
   task_storage_get: 'TaskStorage get', task_storage_delete: 'TaskStorage delete',
   cgrp_storage_get: 'CgrpStorage get', cgrp_storage_delete: 'CgrpStorage delete',
+  sk_storage_get: 'SkStorage get', sk_storage_delete: 'SkStorage delete',
   map_lookup_percpu_elem: 'HashMap/ArrayMap lookupOnCpu (per-CPU maps)',
 };
 /** C scalar types → the language's integer aliases. */

@@ -6,6 +6,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Socket as TcpSocket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
@@ -19,6 +20,8 @@ afterAll(() => work.remove());
 const u32 = (n: number): Uint8Array => { const b = Buffer.alloc(4); b.writeUInt32LE(n); return b; };
 /** linux/errno.h. */
 const ENOENT = 2;
+/** linux/tcp_states.h. */
+const TCP_ESTABLISHED = 1;
 
 const SOURCE = `import { arrayMap, getCurrentTask, socketFilter, taskStorage, type s64, type u32, type u64 } from 'tsbpf/lang';
 import type { task_struct } from './vmlinux.js';
@@ -126,6 +129,82 @@ describe.skipIf(!requireRoot() || cgroup2Root() === undefined)('cgroup storage i
       c.close();
     }
   });
+});
+
+const SK_SOURCE = `import { arrayMap, htonl, htons, skLookupTcp, skRelease, skStorage, tc, zero, type u16, type u32 } from 'tsbpf/lang';
+interface Tuple4 { saddr: u32; daddr: u32; sport: u16; dport: u16 }
+interface Note { hits: u32; state: u32 }
+export const notes = skStorage<Note>();
+/** The tuple's ports, then the operation: 0 get, 1 get with create, 2 delete. */
+export const cfg = arrayMap<u32>({ maxEntries: 3 });
+export const prog = tc((pkt) => {
+  const t = zero<Tuple4>();
+  t.saddr = htonl(0x7f000001);
+  t.daddr = htonl(0x7f000001);
+  t.sport = htons((cfg.lookup(0)?.value ?? 0) as u16);
+  t.dport = htons((cfg.lookup(1)?.value ?? 0) as u16);
+  const op = cfg.lookup(2)?.value ?? 0;
+  const sk = skLookupTcp(pkt, t, 0xffffffff, 0);
+  if (!sk) return -100;
+  let r = -1;
+  if (op === 2) r = notes.delete(sk) as s32;
+  else if (op === 1) {
+    const n = notes.get(sk, true);
+    if (n) { n.hits += 1; n.state = sk.state; r = n.hits as s32; }
+  } else {
+    const n = notes.get(sk);
+    if (n) { n.hits += 1; r = n.hits as s32; }
+  }
+  skRelease(sk);
+  return r;
+});
+`.replace('type u32 }', 'type s32, type u32 }');
+
+describe.skipIf(!requireRoot())('socket storage in the kernel', () => {
+  it("a tc program's value per looked-up socket: made, counted and deleted there, read in user space with the socket's fd", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const accepted = new Promise<TcpSocket>((r) => server.once('connection', r));
+    const client = createConnection(port, '127.0.0.1');
+    await new Promise<void>((r) => client.once('connect', r));
+    const peer = await accepted;
+    const c = loadObject(work.compile(work.moduleFile('sk-storage', SK_SOURCE)), { name: 'sk_storage' });
+    try {
+      const run = (op: number): number => {
+        const cfg = c.maps.get('cfg')!;
+        [client.localPort!, port, op].forEach((v, i) => cfg.update(u32(i), u32(v)));
+        return testRun(c.programs.get('prog')!, { data: new Uint8Array(64) }).retval | 0;
+      };
+      // The server's end of the connection, as user space names it: its fd.
+      const fd = (peer as unknown as { _handle: { fd: number } })._handle.fd;
+      const note = (): [number, number] | undefined => { const v = c.maps.get('notes')!.lookup(u32(fd)); return v === undefined ? undefined : [Buffer.from(v).readUInt32LE(0), Buffer.from(v).readUInt32LE(4)]; };
+      expect(run(0)).toBe(-1);
+      expect(note()).toBeUndefined();
+      expect([run(1), run(1), run(0)]).toEqual([1, 2, 3]);
+      expect(note()).toEqual([3, TCP_ESTABLISHED]);
+      expect([run(2), run(2), run(0)]).toEqual([0, -ENOENT, -1]);
+      expect(note()).toBeUndefined();
+    } finally { c.close(); client.destroy(); peer.destroy(); server.close(); }
+  });
+});
+
+describe('socket storage mistakes: errors at the TypeScript line', () => {
+  const HEAD = `import { skStorage, tpBtf, xdp, type s32, type u64 } from 'tsbpf/lang';
+import type { task_struct } from './vmlinux.js';
+export const notes = skStorage<u64>();
+`;
+  const cases: [string, string, number, RegExp][] = [
+    ['a task as the owner', "export const p = tpBtf('sched_process_exec', (t: task_struct, pid: s32) => {\n  notes.get(t, true);\n  return 0;\n});", 5, /a skStorage's owner is a socket \(a lookup's, pkt\.sk, one derived from them\) or a BTF pointer to a kernel struct starting with struct sock_common \(not struct task_struct\)/],
+    ['a program type without bpf_sk_storage_get (the kernel\'s table)', "export const p = xdp((pkt) => {\n  notes.delete(42 as never);\n  return 2;\n});", 5, /notes\.delete \(bpf_sk_storage_delete\) cannot be called from a xdp program \(xdp\)/],
+  ];
+  for (const [what, prog, line, msg] of cases) {
+    it(what, () => {
+      const e = compileError(`${HEAD}${prog}\n`, work.moduleFile('sk-mistake', `${HEAD}${prog}\n`));
+      expect(e.message).toMatch(msg);
+      expect(e.location.line).toBe(line);
+    });
+  }
 });
 
 describe('task storage mistakes: errors at the TypeScript line', () => {

@@ -37,8 +37,8 @@
 //   bpf_get_listener_sock: declared by hand in lang.ts
 //   bpf_skc_lookup_tcp: declared by hand in lang.ts
 //   bpf_tcp_check_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_sk_storage_get: the kernel table has no prototype
-//   bpf_sk_storage_delete: the kernel table has no prototype
+//   bpf_sk_storage_get: a method: SkStorage get
+//   bpf_sk_storage_delete: a method: SkStorage delete
 //   bpf_tcp_gen_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_skb_output: ctx (void *) is ARG_PTR_TO_BTF_ID
 //   bpf_tcp_send_ack: the kernel table has no prototype

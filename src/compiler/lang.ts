@@ -531,6 +531,15 @@ export interface CgrpStorage<V extends Storable> {
 }
 /** BPF_MAP_TYPE_CGRP_STORAGE (user space reads a cgroup's value with the cgroup directory's fd as the key). */
 export function cgrpStorage<V extends Storable>(): CgrpStorage<V> { return compiled(); }
+/** A socket's value in a socket storage map (BPF_MAP_TYPE_SK_STORAGE), held by the socket while it lives. */
+export interface SkStorage<V extends Storable> {
+  /** The value of `sk` (any socket, or a kernel struct starting with struct sock_common), or null; with create, a zeroed one is made first. */
+  get(sk: SockPointer, create?: boolean): Ref<V> | null;
+  /** Removes the socket's value: 0, or -ENOENT when it had none. */
+  delete(sk: SockPointer): s64;
+}
+/** BPF_MAP_TYPE_SK_STORAGE (user space reads a socket's value with the socket's fd as the key). */
+export function skStorage<V extends Storable>(): SkStorage<V> { return compiled(); }
 
 // ---- maps of kernel objects: stack traces, devices, CPUs, AF_XDP sockets, cgroups -------
 // (src/compiler/object-maps.ts.) Programs pass them to helpers; user space fills or reads them.

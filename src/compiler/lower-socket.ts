@@ -11,7 +11,7 @@ import type TS from 'typescript';
 import { type CType, type Member, resolve } from '../dsl/index.js';
 import { isGplCompatible } from '../../verifier/index.js';
 import { INT_TYPES, type IntType, U32, U64 } from './int-type.js';
-import type { Size } from './ir.js';
+import type { Size, VReg } from './ir.js';
 import type { KernelComposite } from './kernel-types.js';
 import { kernelTypeOf } from './kernel-types.js';
 import type { Lowering } from './lower.js';
@@ -78,7 +78,7 @@ export function socketCall(L: Lowering, name: string, e: TS.CallExpression): Val
   const s = SOCKET_TO_SOCKET[name];
   if (s !== undefined) {
     checkAllowed(L, name, s.c, e);
-    const v = socketArg(L, name, e, false);
+    const v = socketArg(L, name, e);
     if (v.shape === 'tcp') L.fail(e.arguments[0]!, `${name} takes a socket, not its TCP counters`);
     const d = L.newV();
     L.emit({ op: 'call', helper: s.id, args: [{ reg: v.v }], d });
@@ -102,19 +102,16 @@ export function socketCall(L: Lowering, name: string, e: TS.CallExpression): Val
 }
 
 /** The one socket argument of `name` (checked not null by tsc). */
-function socketArg(L: Lowering, name: string, e: TS.CallExpression, kernelToo: false): Val & { k: 'sock' };
-function socketArg(L: Lowering, name: string, e: TS.CallExpression, kernelToo: true): Val & { k: 'sock' | 'kernel' };
-function socketArg(L: Lowering, name: string, e: TS.CallExpression, kernelToo: boolean): Val & { k: 'sock' | 'kernel' } {
+function socketArg(L: Lowering, name: string, e: TS.CallExpression): Val & { k: 'sock' } {
   const a = e.arguments[0];
   if (a === undefined || e.arguments.length !== 1) return L.fail(e, `${name} takes one socket`);
   const v = L.expr(a);
-  if (v.k === 'sock' || (kernelToo && v.k === 'kernel')) return v;
-  return L.fail(a, `${name} takes a socket (a lookup's, pkt.sk, or one derived from them)${kernelToo ? ' or a kernel struct starting with struct sock_common' : ''}`);
+  return v.k === 'sock' ? v : L.fail(a, `${name} takes a socket (a lookup's, pkt.sk, or one derived from them)`);
 }
 
 function release(L: Lowering, e: TS.CallExpression): Val {
   checkAllowed(L, 'skRelease', 'bpf_sk_release', e);
-  const v = socketArg(L, 'skRelease', e, false);
+  const v = socketArg(L, 'skRelease', e);
   // The verifier: "must be referenced when passed to release function".
   if (!v.ref) L.fail(e.arguments[0]!, 'skRelease takes a socket a lookup returned: the packet\'s socket (pkt.sk) and a listener (getListenerSock) are not the program\'s to give back');
   if (v.shape === 'tcp') L.fail(e.arguments[0]!, 'skRelease takes the socket, not its TCP counters');
@@ -142,6 +139,19 @@ function startsWithSockCommon(t: KernelComposite): boolean {
   return false;
 }
 
+/**
+ * What ARG_PTR_TO_BTF_ID_SOCK_COMMON takes: any socket of the language, or a BTF pointer to a
+ * kernel struct beginning with struct sock_common; its register.
+ */
+export function socketPointer(L: Lowering, a: TS.Expression, what: string): VReg {
+  const v = L.expr(a);
+  if (v.k === 'sock') return v.v;
+  if (v.k !== 'kernel' || v.direct !== true || !startsWithSockCommon(v.ty)) {
+    return L.fail(a, `${what} is a socket (a lookup's, pkt.sk, one derived from them) or a BTF pointer to a kernel struct starting with struct sock_common${v.k === 'kernel' ? ` (not ${v.ty.kind} ${v.ty.name})` : ''}`);
+  }
+  return kernelAddress(L, v, a).v;
+}
+
 /** skcTo…<S>(sk): a BTF pointer to the kernel struct S, or null; derived from sk's reference (not skcToUnixSock: the kernel does not tie it). */
 function cast(L: Lowering, name: string, c: (typeof CASTS)[string], e: TS.CallExpression): Val {
   checkAllowed(L, name, c.c, e);
@@ -150,13 +160,9 @@ function cast(L: Lowering, name: string, c: (typeof CASTS)[string], e: TS.CallEx
   if (ty.name !== c.struct) L.fail(t!, `${name} gives a struct ${c.struct}, not ${ty.kind} ${ty.name}`);
   // The verifier refuses loads through a kernel BTF pointer in a program that is not GPL-compatible.
   if (!isGplCompatible(L.m.license)) L.fail(e, `${name}'s struct ${c.struct} is read through a BTF pointer: the kernel allows that to GPL-compatible programs only (this module's license is '${L.m.license}')`);
-  const v = socketArg(L, name, e, true);
-  let p;
-  if (v.k === 'sock') p = v.v;
-  else {
-    if (v.direct !== true || !startsWithSockCommon(v.ty)) L.fail(e.arguments[0]!, `${name} takes a socket or a BTF pointer to a kernel struct starting with struct sock_common (not ${v.ty.kind} ${v.ty.name})`);
-    p = kernelAddress(L, v, e.arguments[0]!).v;
-  }
+  const a = e.arguments[0];
+  if (a === undefined || e.arguments.length !== 1) return L.fail(e, `${name} takes one socket`);
+  const p = socketPointer(L, a, name);
   const d = L.newV();
   L.emit({ op: 'call', helper: c.id, args: [{ reg: p }], d });
   return { k: 'kernel', base: d, root: ty, path: [], ty, direct: true, anyProgram: true };
