@@ -125,6 +125,19 @@ export function ringBuf(options: MapOptions): RingBuf { return compiled(); }
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY (the loader sizes it to the CPUs). */
 export function perfEventArray(): PerfEventArray { return compiled(); }
 
+/** An array of maps like its inner template M: lookup gives slot `index`'s map (its methods are M's), or null when the slot is empty. */
+export interface ArrayOfMaps<M extends object> { lookup(index: u32): M | null }
+/** A hash of maps like its inner template M: lookup gives the map under key, or null. */
+export interface HashOfMaps<K extends Storable, M extends object> { lookup(key: K): M | null }
+/**
+ * BPF_MAP_TYPE_ARRAY_OF_MAPS: slots of maps like `inner` (a hash or array map of the module, the
+ * template: the kernel takes only maps of its type, key, value and size). `values` puts maps of
+ * the module in the first slots (`[a, null, b]`); user space puts others (their fds).
+ */
+export function arrayOfMaps<M extends object>(inner: M, options: MapOptions & { readonly values?: readonly (M | null)[] }): ArrayOfMaps<M> { return compiled(); }
+/** BPF_MAP_TYPE_HASH_OF_MAPS: keys of type K → maps like `inner` (`hashOfMaps<u32, typeof inner>(inner, { maxEntries: 8 })`), put by user space. */
+export function hashOfMaps<K extends Storable, M extends object>(inner: M, options: MapOptions): HashOfMaps<K, M> { return compiled(); }
+
 // ---- programs -----------------------------------------------------------------------------
 
 declare const programBrand: unique symbol;

@@ -456,6 +456,8 @@ export class Lowering {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
     }
+    // An inner map a map of maps gave (maps-of-maps.ts): its null check.
+    if (v.k === 'map' && v.map.via !== undefined) { this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.map.via, b: { imm: 0n }, target }); return; }
     // A kernel struct pointer (a kfunc's result, a pointer member): its null check.
     if (v.k === 'kernel') { this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: kernelAddress(this, v, e).v, b: { imm: 0n }, target }); return; }
     this.fail(e, 'this value is not a condition');
@@ -475,7 +477,7 @@ export class Lowering {
     if (pair === undefined) return undefined;
     const l = this.expr(e.left), r = this.expr(e.right);
     // A pointer against null: its null check.
-    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' || x.k === 'sock' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
+    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' || x.k === 'sock' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : x.k === 'map' ? x.map.via : undefined);
     if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) !== undefined && r.k === 'null' || l.k === 'null' && ptr(r) !== undefined)) {
       return { a: { k: 'reg', v: ptr(l) ?? ptr(r)!, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
     }

@@ -14,6 +14,8 @@ import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap 
 import { OBJECT_MAP_CONSTRUCTORS, type ObjectMapKind, readObjectMap } from './object-maps.js';
 import { readStorageMap, STORAGE_MAP_CONSTRUCTORS, type StorageMapKind } from './lower-storage.js';
 import { isKfuncDeclaration } from './lower-kfunc.js';
+import { MAP_OF_MAPS_CONSTRUCTORS, type MapOfMapsKind, readMapOfMaps } from './maps-of-maps.js';
+import type { VReg } from './ir.js';
 import { SOCK_ADDR_HOOKS } from './lower-sock-addr.js';
 
 /** Module specifiers whose names are the language's. */
@@ -21,8 +23,8 @@ export function isLangSpecifier(spec: string): boolean {
   return spec === 'tsbpf/lang' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec);
 }
 
-export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind | ObjectMapKind | StorageMapKind;
-export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>, ...OBJECT_MAP_CONSTRUCTORS as ReadonlySet<ObjectMapKind>, ...STORAGE_MAP_CONSTRUCTORS as ReadonlySet<StorageMapKind>]);
+export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind | ObjectMapKind | StorageMapKind | MapOfMapsKind;
+export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>, ...OBJECT_MAP_CONSTRUCTORS as ReadonlySet<ObjectMapKind>, ...STORAGE_MAP_CONSTRUCTORS as ReadonlySet<StorageMapKind>, ...MAP_OF_MAPS_CONSTRUCTORS as ReadonlySet<MapOfMapsKind>]);
 
 export interface MapDecl {
   readonly name: string;
@@ -37,6 +39,11 @@ export interface MapDecl {
   readonly slots?: readonly ProgSlot[];
   /** A stack trace map's addresses per stack. */
   readonly depth?: number;
+  /** A map of maps: its inner map's template, and the maps of its first slots (by name; null: empty). */
+  readonly inner?: MapDecl;
+  readonly innerSlots?: readonly (string | null)[];
+  /** An inner map a map of maps' lookup gave: the register holding its address (no relocation). */
+  readonly via?: VReg;
 }
 
 export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr';
@@ -192,6 +199,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
           maps.set(name, EXTRA_MAP_CONSTRUCTORS.has(callee) ? readExtraMap(reading, init as TS.CallExpression, name, callee as ExtraMapKind)
             : OBJECT_MAP_CONSTRUCTORS.has(callee) ? readObjectMap(reading, init as TS.CallExpression, name, callee as ObjectMapKind)
               : STORAGE_MAP_CONSTRUCTORS.has(callee) ? readStorageMap(reading, init as TS.CallExpression, name, callee as StorageMapKind)
+                : MAP_OF_MAPS_CONSTRUCTORS.has(callee) ? readMapOfMaps(reading, init as TS.CallExpression, name, callee as MapOfMapsKind, maps)
                 : readMap(init as TS.CallExpression, name, callee as MapKindName));
         } else if (callee !== undefined && SUBPROGRAM_MARKERS.has(callee)) {
           const f = (init as TS.CallExpression).arguments[0];
