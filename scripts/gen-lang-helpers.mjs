@@ -29,6 +29,7 @@ const METHODS = {
   task_storage_get: 'TaskStorage get', task_storage_delete: 'TaskStorage delete',
   cgrp_storage_get: 'CgrpStorage get', cgrp_storage_delete: 'CgrpStorage delete',
   sk_storage_get: 'SkStorage get', sk_storage_delete: 'SkStorage delete',
+  inode_storage_get: 'InodeStorage get', inode_storage_delete: 'InodeStorage delete',
   map_lookup_percpu_elem: 'HashMap/ArrayMap lookupOnCpu (per-CPU maps)',
 };
 /** C scalar types → the language's integer aliases. */

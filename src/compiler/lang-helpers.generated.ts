@@ -54,8 +54,8 @@
 //   bpf_skc_to_tcp_timewait_sock: declared by hand in lang.ts
 //   bpf_skc_to_tcp_request_sock: declared by hand in lang.ts
 //   bpf_skc_to_udp6_sock: declared by hand in lang.ts
-//   bpf_inode_storage_get: map is a map of a type the language does not declare
-//   bpf_inode_storage_delete: map is a map of a type the language does not declare
+//   bpf_inode_storage_get: a method: InodeStorage get
+//   bpf_inode_storage_delete: a method: InodeStorage delete
 //   bpf_per_cpu_ptr: percpu_ptr (const void *) is ARG_PTR_TO_PERCPU_BTF_ID
 //   bpf_this_cpu_ptr: percpu_ptr (const void *) is ARG_PTR_TO_PERCPU_BTF_ID
 //   bpf_task_storage_get: a method: TaskStorage get

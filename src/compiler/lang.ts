@@ -252,6 +252,11 @@ export type Anon<Index extends number, Bit extends number, T> = T;
  * members are loaded directly (relocated loads, no probe reads).
  */
 export function tpBtf(event: string, body: (...args: never[]) => s32): Program { return compiled(); }
+/**
+ * An LSM program (lsm/HOOK): the hook's arguments as parameters, kernel structs from gen-ts --lang
+ * (`lsm('file_open', (file: file) => …)`), read directly; it returns 0 to allow, or a negative errno.
+ */
+export function lsm(hook: string, body: (...args: never[]) => s32): Program { return compiled(); }
 /** bpf_get_current_task (bpf_get_current_task_btf in tpBtf programs): the current task as a kernel struct: `getCurrentTask<task_struct>()`. */
 export function getCurrentTask<T extends Kernel<'task_struct', number>>(): T { return compiled(); }
 /** A kernel address (a kprobe argument, a u64 read elsewhere) seen as a kernel struct T. */
@@ -544,6 +549,15 @@ export interface CgrpStorage<V extends Storable> {
 }
 /** BPF_MAP_TYPE_CGRP_STORAGE (user space reads a cgroup's value with the cgroup directory's fd as the key). */
 export function cgrpStorage<V extends Storable>(): CgrpStorage<V> { return compiled(); }
+/** An inode's value in an inode storage map (BPF_MAP_TYPE_INODE_STORAGE), held by the inode while it lives; LSM programs only. */
+export interface InodeStorage<V extends Storable> {
+  /** The value of `inode` (a BTF pointer: an lsm argument's `f_inode`, …), or null; with create, a zeroed one is made first. */
+  get(inode: Kernel<'inode', number>, create?: boolean): Ref<V> | null;
+  /** Removes the inode's value: 0, or -ENOENT when it had none. */
+  delete(inode: Kernel<'inode', number>): s64;
+}
+/** BPF_MAP_TYPE_INODE_STORAGE (user space reads an inode's value with an fd of the file as the key). */
+export function inodeStorage<V extends Storable>(): InodeStorage<V> { return compiled(); }
 /** A socket's value in a socket storage map (BPF_MAP_TYPE_SK_STORAGE), held by the socket while it lives. */
 export interface SkStorage<V extends Storable> {
   /** The value of `sk` (any socket, or a kernel struct starting with struct sock_common), or null; with create, a zeroed one is made first. */

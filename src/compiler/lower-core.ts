@@ -20,7 +20,7 @@ const PROBE_READ_KERNEL = 113;
 const GET_CURRENT_TASK = 35;
 const GET_CURRENT_TASK_BTF = 158;
 /** Program kinds that read kernel memory (tpBtf's BTF pointers directly, the others with bpf_probe_read_kernel). */
-const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'structOps']);
+const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'structOps', 'lsm']);
 
 /**
  * resolvePath's BTF while lowering: ids and string offsets are given by the object's own BTF at
@@ -63,7 +63,7 @@ function getCurrentTask(L: Lowering, e: TS.CallExpression): Val {
   const ty = structArg(L, e, 'getCurrentTask');
   if (e.arguments.length > 0) L.fail(e, 'getCurrentTask takes no arguments');
   const d = L.newV();
-  const btf = L.prog.kind === 'tpBtf' || !TRACING.has(L.prog.kind);
+  const btf = L.prog.kind === 'tpBtf' || L.prog.kind === 'lsm' || !TRACING.has(L.prog.kind);
   L.emit({ op: 'call', helper: btf ? GET_CURRENT_TASK_BTF : GET_CURRENT_TASK, args: [], d });
   return { k: 'kernel', base: d, root: ty, path: [], ty, ...(btf ? { direct: true as const } : {}) };
 }

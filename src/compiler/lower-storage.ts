@@ -1,8 +1,8 @@
-// Local storage maps: a value per kernel object, the object holding it (task, cgroup and socket
-// storage). `get(owner, create)` is bpf_task_storage_get(&map, task, NULL, flags)
-// (bpf_cgrp_storage_get, bpf_sk_storage_get) — a value pointer or NULL, typed as the map's value
-// `| null` so that tsc wants the check the verifier wants; `delete(owner)` is
-// bpf_task_storage_delete (…). A task or cgroup is a BTF pointer (a tpBtf
+// Local storage maps: a value per kernel object, the object holding it (task, cgroup, socket and
+// inode storage). `get(owner, create)` is bpf_task_storage_get(&map, task, NULL, flags)
+// (bpf_cgrp_storage_get, bpf_sk_storage_get, bpf_inode_storage_get) — a value pointer or NULL,
+// typed as the map's value `| null` so that tsc wants the check the verifier wants;
+// `delete(owner)` is bpf_task_storage_delete (…). A task, cgroup or inode is a BTF pointer (a tpBtf
 // argument, getCurrentTask(), a kfunc's result): the helper takes nothing else (ARG_PTR_TO_BTF_ID).
 // A socket is any socket the language has (a lookup's, pkt.sk, a derived one) or a kernel struct
 // beginning with struct sock_common (ARG_PTR_TO_BTF_ID_SOCK_COMMON).
@@ -22,13 +22,14 @@ import type { VReg } from './ir.js';
 import { checkAllowed } from './lower-helper.js';
 import { socketPointer } from './lower-socket.js';
 
-export type StorageMapKind = 'taskStorage' | 'cgrpStorage' | 'skStorage';
-export const STORAGE_MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<StorageMapKind>(['taskStorage', 'cgrpStorage', 'skStorage']);
+export type StorageMapKind = 'taskStorage' | 'cgrpStorage' | 'skStorage' | 'inodeStorage';
+export const STORAGE_MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<StorageMapKind>(['taskStorage', 'cgrpStorage', 'skStorage', 'inodeStorage']);
 
 /** Each storage's helpers and the kernel struct that owns a value. */
 const STORAGE: Record<StorageMapKind, { readonly get: number; readonly delete: number; readonly owner: string; readonly type: MapKind; readonly where: string; readonly c: string }> = {
   taskStorage: { get: 156, delete: 157, owner: 'task_struct', type: 'task_storage', where: "a tpBtf argument, getCurrentTask(), a kfunc's result", c: 'task_storage' },
   cgrpStorage: { get: 210, delete: 211, owner: 'cgroup', type: 'cgrp_storage', where: "a tpBtf argument, a kfunc's result", c: 'cgrp_storage' },
+  inodeStorage: { get: 145, delete: 146, owner: 'inode', type: 'inode_storage', where: "an lsm program's argument or a member of one (file.f_inode)", c: 'inode_storage' },
   skStorage: { get: 107, delete: 108, owner: 'sock', type: 'sk_storage', where: "a socket: a lookup's, pkt.sk, one derived from them, or a kernel struct starting with struct sock_common", c: 'sk_storage' },
 };
 /** BPF_LOCAL_STORAGE_GET_F_CREATE. */
@@ -54,6 +55,8 @@ export function storageMethod(L: Lowering, map: MapDecl, method: string, e: TS.C
   const args = e.arguments;
   if (method !== 'get' && method !== 'delete') return L.fail(e.expression, `a ${map.kind} has get and delete (not ${method})`);
   if (args.length < 1 || args.length > (method === 'get' ? 2 : 1)) L.fail(e, method === 'get' ? `get takes the ${s.owner} and whether to create the value` : `delete takes the ${s.owner}`);
+  // The kernel gives bpf_inode_storage_* to LSM programs only (bpf_lsm_func_proto).
+  if (map.kind === 'inodeStorage' && L.prog.kind !== 'lsm') L.fail(e, `${map.name}.${method} (bpf_inode_storage_${method}): inode storage is for lsm programs only, not ${L.prog.kind}`);
   checkAllowed(L, `${map.name}.${method}`, `bpf_${s.c}_${method}`, e);
   const a = args[0]!;
   const ptr = map.kind === 'skStorage' ? socketPointer(L, a, `a ${map.kind}'s owner`) : ownerPointer(L, map, s, a);

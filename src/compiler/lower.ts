@@ -112,7 +112,7 @@ export class Lowering {
     this.ops.length = 0; // put back at the start once the body is known to use the context
     const scope = new Map<string, Binding>();
     this.scopes.push(scope);
-    const btf = this.prog.kind === 'tpBtf' || this.prog.kind === 'structOps';
+    const btf = this.prog.kind === 'tpBtf' || this.prog.kind === 'structOps' || this.prog.kind === 'lsm';
     if (this.opsSlot !== undefined) {
       if (fn.parameters.length > this.opsSlot.params.length) this.fail(fn.parameters[this.opsSlot.params.length]!, `member '${this.prog.slot!.member}' takes ${this.opsSlot.params.length} arguments`);
       btfArgs(this, fn.parameters, scope, this.opsSlot.params.map((t) => (typeof t === 'string' ? INT_TYPES[t] : t)));

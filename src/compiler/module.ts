@@ -46,8 +46,8 @@ export interface MapDecl {
   readonly via?: VReg;
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr';
-export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr']);
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr' | 'lsm';
+export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr', 'lsm']);
 
 export interface ProgramDecl {
   readonly name: string;
@@ -131,7 +131,7 @@ export function intTypeOf(ts: typeof TS, imports: ReadonlyMap<string, string>, n
 const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
-  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, structOps: (a) => `struct_ops/${a}`,
+  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, lsm: (a) => `lsm/${a}`, structOps: (a) => `struct_ops/${a}`,
   rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`, cgroupSockAddr: (a) => `cgroup/${a}`,
 };
 
@@ -324,6 +324,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       if (kind === 'tracepoint' && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(target)) fail(t, `tracepoint '${target}' is not CATEGORY/NAME`);
       if (kind === 'rawTracepoint' && !/^[A-Za-z0-9_]+$/.test(target)) fail(t, `raw tracepoint '${target}' is a tracepoint's name (sys_enter, sched_switch)`);
       if (kind === 'rawTracepoint') rawTracepointArgs(target, () => at(t));
+      if (kind === 'lsm' && !/^[a-z0-9_]+$/.test(target)) fail(t, `lsm '${target}' is an LSM hook's name (file_open, bprm_check_security)`);
       if (kind === 'cgroupSkb' && target !== 'ingress' && target !== 'egress') fail(t, `a cgroup_skb program attaches to 'ingress' or 'egress', not '${target}'`);
       if (kind === 'cgroupSockAddr' && !(SOCK_ADDR_HOOKS as readonly string[]).includes(target)) fail(t, `a cgroup sock_addr program attaches to ${SOCK_ADDR_HOOKS.map((h) => `'${h}'`).join(', ')}, not '${target}'`);
     }
