@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
 import { BpfMap, loadObject, MapType, testRun } from '../loader/index.js';
-import { compileError } from './support/lang-errors.js';
+import { compileError, tscError } from './support/lang-errors.js';
 import { slots, twinsDir } from './support/lang-twins.js';
 import { requireReferences, requireRoot } from './support/references.js';
 
@@ -110,6 +110,15 @@ export const q = queueMap<u64>({ maxEntries: 4 });
     ['a method other than lookup', 'export const s = arrayOfMaps(a, { maxEntries: 2 });\nexport const p = socketFilter((pkt) => {\n  s.update(0, 1);\n  return 0;\n});', 7, /a map of maps has lookup \(not update\): user space puts the maps in it/],
     ['hashOfMaps without its key type', 'export const s = hashOfMaps(a, { maxEntries: 2 });', 5, /hashOfMaps takes the key type first/],
   ];
+  it("tsc: the inner map is the template's type (its methods and values), and null until checked", () => {
+    const body = (stmt: string): string => `${HEAD}export const s = arrayOfMaps(a, { maxEntries: 2 });\nexport const p = socketFilter((pkt) => {\n  const m = s.lookup(0);\n  ${stmt}\n  return 0;\n});\n`;
+    const e1 = tscError(twins.dir, body('m.update(0, 1);'));
+    expect([e1.message, e1.location.line]).toEqual([expect.stringMatching(/'m' is possibly 'null'/), 8]);
+    const e2 = tscError(twins.dir, body("if (m) m.update(0, 'x');"));
+    expect([e2.message, e2.location.line]).toEqual([expect.stringMatching(/'string' is not assignable to parameter of type 'number'/), 8]);
+    const e3 = tscError(twins.dir, body('if (m) m.delete(0);'));
+    expect([e3.message, e3.location.line]).toEqual([expect.stringMatching(/Property 'delete' does not exist on type 'ArrayMap<number>'/), 8]);
+  });
   for (const [what, prog, line, msg] of cases) {
     it(what, () => {
       const e = compileError(`${HEAD}${prog}\n`);

@@ -14,6 +14,7 @@ import { createConnection, createServer, type Server, type Socket as TcpSocket }
 import { afterAll, describe, expect, it } from 'vitest';
 import { attachOptionsForSection, attachProgram, loadObject, testRun } from '../loader/index.js';
 import { langCoreDir } from './support/lang-core.js';
+import { tscError } from './support/lang-errors.js';
 import { slots } from './support/lang-twins.js';
 import { requireReferences, requireRoot } from './support/references.js';
 
@@ -302,6 +303,7 @@ export const p = tc((pkt) => {
     ['the socket itself read after skRelease', '  skRelease(sk);\n  out.update(0, sk.state);\n  return 0;', 9, /this pointer points into the socket looked up at line 6, which skRelease at line 8 gave back/],
     ['a null skFullsock returns holding the socket', '  const f = skFullsock(sk);\n  if (!f) return 2;\n  skRelease(f);\n  return 0;', 9, /the socket looked up at line 6 is still held on a path that returns here/],
     ["the listener released", '  const l = getListenerSock(sk);\n  if (l) skRelease(l);\n  skRelease(sk);\n  return 0;', 9, /skRelease takes a socket a lookup returned: the packet's socket \(pkt\.sk\) and a listener \(getListenerSock\) are not the program's to give back/],
+    ['a cast without its struct (tsc infers the bound)', '  const k = skcToTcpSock(sk);\n  skRelease(sk);\n  return k ? 1 : 0;', 8, /skcToTcpSock takes the kernel struct as its type argument: skcToTcpSock<tcp_sock>\(sk\)/],
     ['a cast to another struct than its own', '  const k = skcToTcpSock<unix_sock>(sk);\n  skRelease(sk);\n  return k ? 1 : 0;', 8, /skcToTcpSock gives a struct tcp_sock, not struct unix_sock/],
   ];
   cases.forEach(([what, body, line, msg], i) => {
@@ -310,6 +312,14 @@ export const p = tc((pkt) => {
       expect(e.message).toMatch(msg);
       expect(e.location?.line).toBe(line);
     });
+  });
+  it('tsc: counters read before the null check, the counters released, pkt.sk in XDP', () => {
+    work.moduleFile('unused', ''); // vmlinux.ts next to the files tsc checks
+    const tsc = (body: string, head = HEAD): { message: string; line: number } => { const e = tscError(work.dir, `${head}${body}\n});\n`); return { message: e.message, line: e.location.line }; };
+    expect(tsc('  const tp = tcpSock(sk);\n  out.update(0, tp.sndCwnd);\n  skRelease(sk);\n  return 0;')).toEqual({ message: expect.stringMatching(/'tp' is possibly 'null'/), line: 9 });
+    expect(tsc('  const tp = tcpSock(sk);\n  if (tp) skRelease(tp);\n  skRelease(sk);\n  return 0;')).toEqual({ message: expect.stringMatching(/'TcpSock' is not assignable to parameter of type 'SockCommon'/), line: 9 });
+    const xdpHead = "import { xdp } from 'tsbpf/lang';\nexport const p = xdp((pkt) => {\n";
+    expect(tsc('  return pkt.sk ? 1 : 2;', xdpHead)).toEqual({ message: expect.stringMatching(/Property 'sk' does not exist on type 'Packet'/), line: 3 });
   });
   it("the packet's socket given back: an error at the call (the kernel: must be referenced)", () => {
     const e = error('pktsk', "  skRelease(sk);\n  const s = pkt.sk;\n  if (s) skRelease(s);\n  return 0;") as Error & { location?: { line: number } };
