@@ -283,6 +283,27 @@ describe.skipIf(!requireReferences('clang-19', 'bpftool'))('against clang-19', (
   });
 });
 
+describe.skipIf(!requireRoot() || !requireReferences('clang-19', 'bpftool'))('the kernel refuses what the compiler refuses (clang-19 twins)', () => {
+  it("a cast's struct read in a program whose license is not GPL-compatible", () => {
+    const o = work.clang('mit', `#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+char LICENSE[] SEC("license") = "MIT";
+SEC("tc") int prog(struct __sk_buff *skb) {
+  struct bpf_sock_tuple t = {};
+  struct bpf_sock *sk = bpf_sk_lookup_tcp(skb, &t, sizeof(t.ipv4), -1, 0);
+  if (!sk) return 1;
+  struct tcp_sock *k = bpf_skc_to_tcp_sock(sk);
+  int r = k ? (int)k->bytes_received : 0;
+  bpf_sk_release(sk);
+  return r;
+}
+`);
+    let message = '';
+    try { loadObject(o, { name: 'mit', preverify: false }).close(); } catch (e) { message = (e as Error).message; }
+    expect(message).toMatch(/rejected: EINVAL .*Cannot access kernel 'struct tcp_sock' from non-GPL compatible program/);
+  });
+});
+
 describe('derived pointers: mistakes are errors at their TypeScript line', () => {
   const HEAD = `import { arrayMap, getListenerSock, skcToTcpSock, skFullsock, skLookupTcp, skRelease, tc, tcpSock, zero, type u16, type u32 } from 'tsbpf/lang';
 import type { tcp_sock, unix_sock } from './vmlinux.js';
