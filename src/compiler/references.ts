@@ -3,10 +3,10 @@
 // verifier checks them ("Unreleased reference", "function calls are not allowed while holding a
 // lock"), so that a mistake is an error at its TypeScript line rather than a verifier log. A
 // forward may-analysis: at each operation, which acquisitions may still be held and which
-// virtual registers hold each — the pointer the lookup returned (and its copies), or a pointer
-// derived from it (skFullsock, tcpSock, skcTo…: the verifier gives the result the argument's
-// reference). A null test of the lookup's own pointer drops the acquisition where it is null; a
-// derived pointer's null test only says that pointer is null. A release drops the acquisition,
+// virtual registers hold each — the pointer the lookup returned (and its copies: on every path),
+// or a pointer derived from it (skFullsock, tcpSock, skcTo…: the verifier gives the result the
+// argument's reference; on any path). A null test of the lookup's own pointer drops the
+// acquisition where it is null; a derived pointer's null test leaves it held. A release drops it,
 // and every register that held it points into a socket given back: the verifier invalidates them
 // all, so a later load, store or call through one is an error at its line. A held lock is an
 // acquisition no register holds (keyed by its negated index).
@@ -34,15 +34,17 @@ function copy(s: State): State {
 }
 
 /**
- * Joins b into a (a reference held on either path is held, by the registers that hold it on both;
- * a register dead on either path is dead): whether a changed.
+ * Joins b into a (a reference held on either path is held: by the registers that are its pointer
+ * on both paths, and by every register derived from it on either — a derived pointer that may point
+ * into the socket dies with it; a register dead on either path is dead): whether a changed.
  */
 function join(a: State, b: State): boolean {
   let changed = false;
   for (const [k, regs] of b.held) {
     const mine = a.held.get(k);
     if (mine === undefined) { a.held.set(k, new Map(regs)); changed = true; continue; }
-    for (const r of mine.keys()) if (!regs.has(r)) { mine.delete(r); changed = true; }
+    for (const [r, how] of mine) if (how === 'own' && regs.get(r) !== 'own') { mine.delete(r); changed = true; }
+    for (const [r, how] of regs) if (how === 'derived' && !mine.has(r)) { mine.set(r, how); changed = true; }
   }
   for (const [r, d] of b.dead) if (!a.dead.has(r)) { a.dead.set(r, d); changed = true; }
   return changed;
@@ -55,12 +57,13 @@ function holdsOf(h: Held, r: VReg): [number, Hold][] {
   return out;
 }
 
-/** Register r is null here: an acquisition it is the pointer of is not held; a derived pointer just is not one. */
+/**
+ * Register r is null here: an acquisition it is the pointer of is not held. A derived pointer that
+ * is null leaves the socket held, and stays among its holders: on the paths where it is not null
+ * it points into the socket.
+ */
 function nullAt(h: Held, r: VReg): void {
-  for (const [k, how] of holdsOf(h, r)) {
-    if (how === 'own') h.delete(k);
-    else h.get(k)!.delete(r);
-  }
+  for (const [k, how] of holdsOf(h, r)) if (how === 'own') h.delete(k);
 }
 
 /** The registers a load, store or call reaches memory through (a copy or comparison of a dead pointer is no use). */
