@@ -44,8 +44,8 @@
 //   bpf_tcp_send_ack: the kernel table has no prototype
 //   bpf_xdp_output: ctx (void *) is ARG_PTR_TO_BTF_ID
 //   bpf_sk_assign: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_sk_cgroup_id: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_sk_ancestor_cgroup_id: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
+//   bpf_sk_cgroup_id: declared by hand in lang.ts
+//   bpf_sk_ancestor_cgroup_id: declared by hand in lang.ts
 //   bpf_ringbuf_reserve: a method: RingBuf reserve
 //   bpf_ringbuf_submit: a method: RingBuf submit
 //   bpf_ringbuf_discard: a method: RingBuf discard

@@ -525,6 +525,10 @@ export function skcToUnixSock<T extends Kernel<'unix_sock', number>>(sk: SockPoi
  * use; 0 when there is no socket. ctx is the program's parameter.
  */
 export function getSocketCookie(ctx: object): u64 { return compiled(); }
+/** bpf_sk_cgroup_id (cgroup_skb): the id of the cgroup v2 the socket belongs to (the cgroup directory's inode number). */
+export function skCgroupId(sk: SockPointer): u64 { return compiled(); }
+/** bpf_sk_ancestor_cgroup_id (cgroup_skb): the id of that cgroup's ancestor at `level` (0: the root), or 0 past the cgroup's own level. */
+export function skAncestorCgroupId(sk: SockPointer, level: s32): u64 { return compiled(); }
 
 // ---- local storage: a value per kernel object (src/compiler/lower-storage.ts) -------------
 

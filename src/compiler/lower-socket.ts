@@ -11,7 +11,7 @@ import type TS from 'typescript';
 import { type CType, type Member, resolve } from '../dsl/index.js';
 import { isGplCompatible } from '../../verifier/index.js';
 import { INT_TYPES, type IntType, U32, U64 } from './int-type.js';
-import type { Size, VReg } from './ir.js';
+import type { Operand, Size, VReg } from './ir.js';
 import type { KernelComposite } from './kernel-types.js';
 import { kernelTypeOf } from './kernel-types.js';
 import type { Lowering } from './lower.js';
@@ -33,6 +33,8 @@ export const SOCKET_LOOKUP_IDS: ReadonlySet<number> = new Set(Object.values(LOOK
 /** struct bpf_sock_tuple's sizes: its ipv4 and ipv6 members. */
 const TUPLE_SIZES = [12, 36];
 const GET_SOCKET_COOKIE = 46;
+const SK_CGROUP_ID = 128;
+const SK_ANCESTOR_CGROUP_ID = 129;
 
 /** Calls from a socket to a socket: `derived` results keep the argument's reference (the verifier's ptr-cast helpers). */
 const SOCKET_TO_SOCKET: Record<string, { readonly id: number; readonly c: string; readonly shape: SockShape; readonly derived: boolean }> = {
@@ -75,6 +77,7 @@ const TCP_FIELDS: Record<string, Field> = Object.fromEntries([
 export function socketCall(L: Lowering, name: string, e: TS.CallExpression): Val | undefined {
   if (name === 'skRelease') return release(L, e);
   if (name === 'getSocketCookie') return cookie(L, e);
+  if (name === 'skCgroupId' || name === 'skAncestorCgroupId') return cgroupId(L, name, e);
   const s = SOCKET_TO_SOCKET[name];
   if (s !== undefined) {
     checkAllowed(L, name, s.c, e);
@@ -125,6 +128,19 @@ function cookie(L: Lowering, e: TS.CallExpression): Val {
   if (a === undefined || e.arguments.length !== 1 || !isContext(L, L.expr(a))) return L.fail(a ?? e, "getSocketCookie takes the program's context parameter");
   const d = L.newV();
   L.emit({ op: 'call', helper: GET_SOCKET_COOKIE, args: [{ reg: L.ctxV }], d });
+  return { k: 'reg', v: d, type: U64, owned: true };
+}
+
+/** skCgroupId(sk), skAncestorCgroupId(sk, level): the socket's cgroup v2 id, or its ancestor's. */
+function cgroupId(L: Lowering, name: string, e: TS.CallExpression): Val {
+  const ancestor = name === 'skAncestorCgroupId';
+  checkAllowed(L, name, ancestor ? 'bpf_sk_ancestor_cgroup_id' : 'bpf_sk_cgroup_id', e);
+  const [sk, level] = e.arguments;
+  if (sk === undefined || e.arguments.length !== (ancestor ? 2 : 1)) return L.fail(e, ancestor ? `${name} takes the socket and the level` : `${name} takes the socket`);
+  const args: Operand[] = [{ reg: socketPointer(L, sk, `the socket of ${name}`) }];
+  if (ancestor) args.push(L.operand(L.convert(L.intVal(L.expr(level!), level!), INT_TYPES.s32!, level!)));
+  const d = L.newV();
+  L.emit({ op: 'call', helper: ancestor ? SK_ANCESTOR_CGROUP_ID : SK_CGROUP_ID, args, d });
   return { k: 'reg', v: d, type: U64, owned: true };
 }
 
