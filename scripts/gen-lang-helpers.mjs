@@ -12,7 +12,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Names lang.ts keeps by hand (typed beyond the C prototype): not generated. */
-const HAND = new Set(['getCurrentTask', 'tailCall', 'skLookupTcp', 'skLookupUdp', 'skcLookupTcp', 'skRelease', 'spinLock', 'spinUnlock', 'loop', 'timerInit', 'timerSetCallback', 'timerStart', 'timerCancel']);
+const HAND = new Set(['getCurrentTask', 'tailCall', 'skLookupTcp', 'skLookupUdp', 'skcLookupTcp', 'skRelease', 'spinLock', 'spinUnlock', 'loop', 'timerInit', 'timerSetCallback', 'timerStart', 'timerCancel',
+  'skFullsock', 'tcpSock', 'getListenerSock', 'getSocketCookie', 'skcToTcpSock', 'skcToTcp6Sock', 'skcToUdp6Sock', 'skcToTcpTimewaitSock', 'skcToTcpRequestSock', 'skcToUnixSock', 'skCgroupId', 'skAncestorCgroupId']);
 /** Map arguments the language can type: the map interface each helper takes. */
 const MAP_TYPES = {
   ringbuf_output: 'RingBuf', ringbuf_query: 'RingBuf',
@@ -27,6 +28,8 @@ const METHODS = {
   ringbuf_reserve: 'RingBuf reserve', ringbuf_submit: 'RingBuf submit', ringbuf_discard: 'RingBuf discard',
   task_storage_get: 'TaskStorage get', task_storage_delete: 'TaskStorage delete',
   cgrp_storage_get: 'CgrpStorage get', cgrp_storage_delete: 'CgrpStorage delete',
+  sk_storage_get: 'SkStorage get', sk_storage_delete: 'SkStorage delete',
+  inode_storage_get: 'InodeStorage get', inode_storage_delete: 'InodeStorage delete',
   map_lookup_percpu_elem: 'HashMap/ArrayMap lookupOnCpu (per-CPU maps)',
 };
 /** C scalar types → the language's integer aliases. */

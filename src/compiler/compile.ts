@@ -21,6 +21,7 @@ import { locOf, type MapDecl, type ModuleInfo, readModule } from './module.js';
 import { extraMapDef } from './queue-and-prog-maps.js';
 import { OBJECT_MAP_CONSTRUCTORS, objectMapDef } from './object-maps.js';
 import { STORAGE_MAP_CONSTRUCTORS, storageMapDef } from './lower-storage.js';
+import { mapOfMapsDef } from './maps-of-maps.js';
 import { allocate } from './regalloc.js';
 import { compileSubprograms } from './subprograms.js';
 import { checkKey, cleanCheckRecorded, recordCleanCheck, recordQuestions } from './type-check-cache.js';
@@ -114,6 +115,7 @@ function mapDef(m: MapDecl, programs: ModuleInfo['programs']): MapDef {
     case 'perCpuArrayMap': return percpuArrayMap(kv);
     case 'ringBuf': return ringBufMap({ maxEntries: m.maxEntries });
     case 'perfEventArray': return perfEventArrayMap();
+    case 'arrayOfMaps': case 'hashOfMaps': return mapOfMapsDef(m, (inner) => mapDef(inner, programs));
     default: return OBJECT_MAP_CONSTRUCTORS.has(m.kind) ? objectMapDef(m) : STORAGE_MAP_CONSTRUCTORS.has(m.kind) ? storageMapDef(m) : extraMapDef(m, programs);
   }
 }

@@ -10,7 +10,7 @@
 //   bpf_tail_call: declared by hand in lang.ts
 //   bpf_get_cgroup_classid: the header's prototype has 1 parameters, the kernel's 0
 //   bpf_get_current_task: declared by hand in lang.ts
-//   bpf_get_socket_cookie: skb (struct sk_buff *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON | PTR_MAYBE_NULL
+//   bpf_get_socket_cookie: declared by hand in lang.ts
 //   bpf_setsockopt: bpf_socket (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_sk_redirect_map: the kernel table has no prototype
 //   bpf_sock_map_update: the kernel table has no prototype
@@ -32,30 +32,30 @@
 //   bpf_rc_pointer_rel: the kernel table has no prototype
 //   bpf_spin_lock: declared by hand in lang.ts
 //   bpf_spin_unlock: declared by hand in lang.ts
-//   bpf_sk_fullsock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
-//   bpf_tcp_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
-//   bpf_get_listener_sock: sk (struct bpf_sock *) is ARG_PTR_TO_SOCK_COMMON
+//   bpf_sk_fullsock: declared by hand in lang.ts
+//   bpf_tcp_sock: declared by hand in lang.ts
+//   bpf_get_listener_sock: declared by hand in lang.ts
 //   bpf_skc_lookup_tcp: declared by hand in lang.ts
 //   bpf_tcp_check_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_sk_storage_get: the kernel table has no prototype
-//   bpf_sk_storage_delete: the kernel table has no prototype
+//   bpf_sk_storage_get: a method: SkStorage get
+//   bpf_sk_storage_delete: a method: SkStorage delete
 //   bpf_tcp_gen_syncookie: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
 //   bpf_skb_output: ctx (void *) is ARG_PTR_TO_BTF_ID
 //   bpf_tcp_send_ack: the kernel table has no prototype
 //   bpf_xdp_output: ctx (void *) is ARG_PTR_TO_BTF_ID
 //   bpf_sk_assign: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_sk_cgroup_id: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_sk_ancestor_cgroup_id: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
+//   bpf_sk_cgroup_id: declared by hand in lang.ts
+//   bpf_sk_ancestor_cgroup_id: declared by hand in lang.ts
 //   bpf_ringbuf_reserve: a method: RingBuf reserve
 //   bpf_ringbuf_submit: a method: RingBuf submit
 //   bpf_ringbuf_discard: a method: RingBuf discard
-//   bpf_skc_to_tcp6_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_skc_to_tcp_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_skc_to_tcp_timewait_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_skc_to_tcp_request_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_skc_to_udp6_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
-//   bpf_inode_storage_get: map is a map of a type the language does not declare
-//   bpf_inode_storage_delete: map is a map of a type the language does not declare
+//   bpf_skc_to_tcp6_sock: declared by hand in lang.ts
+//   bpf_skc_to_tcp_sock: declared by hand in lang.ts
+//   bpf_skc_to_tcp_timewait_sock: declared by hand in lang.ts
+//   bpf_skc_to_tcp_request_sock: declared by hand in lang.ts
+//   bpf_skc_to_udp6_sock: declared by hand in lang.ts
+//   bpf_inode_storage_get: a method: InodeStorage get
+//   bpf_inode_storage_delete: a method: InodeStorage delete
 //   bpf_per_cpu_ptr: percpu_ptr (const void *) is ARG_PTR_TO_PERCPU_BTF_ID
 //   bpf_this_cpu_ptr: percpu_ptr (const void *) is ARG_PTR_TO_PERCPU_BTF_ID
 //   bpf_task_storage_get: a method: TaskStorage get
@@ -68,7 +68,7 @@
 //   bpf_timer_start: declared by hand in lang.ts
 //   bpf_timer_cancel: declared by hand in lang.ts
 //   bpf_task_pt_regs: it returns RET_PTR_TO_BTF_ID
-//   bpf_skc_to_unix_sock: sk (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
+//   bpf_skc_to_unix_sock: declared by hand in lang.ts
 //   bpf_find_vma: callback_fn (void *) is ARG_PTR_TO_FUNC
 //   bpf_loop: declared by hand in lang.ts
 //   bpf_xdp_get_buff_len: its prototypes differ by program type

@@ -125,6 +125,19 @@ export function ringBuf(options: MapOptions): RingBuf { return compiled(); }
 /** BPF_MAP_TYPE_PERF_EVENT_ARRAY (the loader sizes it to the CPUs). */
 export function perfEventArray(): PerfEventArray { return compiled(); }
 
+/** An array of maps like its inner template M: lookup gives slot `index`'s map (its methods are M's), or null when the slot is empty. */
+export interface ArrayOfMaps<M extends object> { lookup(index: u32): M | null }
+/** A hash of maps like its inner template M: lookup gives the map under key, or null. */
+export interface HashOfMaps<K extends Storable, M extends object> { lookup(key: K): M | null }
+/**
+ * BPF_MAP_TYPE_ARRAY_OF_MAPS: slots of maps like `inner` (a hash or array map of the module, the
+ * template: the kernel takes only maps of its type, key, value and size). `values` puts maps of
+ * the module in the first slots (`[a, null, b]`); user space puts others (their fds).
+ */
+export function arrayOfMaps<M extends object>(inner: M, options: MapOptions & { readonly values?: readonly (M | null)[] }): ArrayOfMaps<M> { return compiled(); }
+/** BPF_MAP_TYPE_HASH_OF_MAPS: keys of type K → maps like `inner` (`hashOfMaps<u32, typeof inner>(inner, { maxEntries: 8 })`), put by user space. */
+export function hashOfMaps<K extends Storable, M extends object>(inner: M, options: MapOptions): HashOfMaps<K, M> { return compiled(); }
+
 // ---- programs -----------------------------------------------------------------------------
 
 declare const programBrand: unique symbol;
@@ -182,6 +195,8 @@ export interface TcPacket extends Packet, SkbFields {
   tcIndex: u32;
   /** skb->tc_classid (tc only): the class a direct-action classifier gives the packet. */
   tcClassid: u32;
+  /** skb->sk: the packet's socket, or null. Not a reference: never skRelease it. */
+  readonly sk: SockCommon | null;
 }
 export interface UdpHeader { readonly source: u16; readonly dest: u16; readonly len: u16 }
 export interface TcpHeader { readonly source: u16; readonly dest: u16; readonly seq: u32 }
@@ -237,6 +252,11 @@ export type Anon<Index extends number, Bit extends number, T> = T;
  * members are loaded directly (relocated loads, no probe reads).
  */
 export function tpBtf(event: string, body: (...args: never[]) => s32): Program { return compiled(); }
+/**
+ * An LSM program (lsm/HOOK): the hook's arguments as parameters, kernel structs from gen-ts --lang
+ * (`lsm('file_open', (file: file) => …)`), read directly; it returns 0 to allow, or a negative errno.
+ */
+export function lsm(hook: string, body: (...args: never[]) => s32): Program { return compiled(); }
 /** bpf_get_current_task (bpf_get_current_task_btf in tpBtf programs): the current task as a kernel struct: `getCurrentTask<task_struct>()`. */
 export function getCurrentTask<T extends Kernel<'task_struct', number>>(): T { return compiled(); }
 /** A kernel address (a kprobe argument, a u64 read elsewhere) seen as a kernel struct T. */
@@ -457,8 +477,58 @@ export function skLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64):
 export function skLookupUdp(ctx: object, tuple: object, netns: u32, flags: u64): Socket | null { return compiled(); }
 /** bpf_skc_lookup_tcp: as skLookupTcp, but it may also find a time-wait or request socket (a SockCommon). */
 export function skcLookupTcp(ctx: object, tuple: object, netns: u32, flags: u64): SockCommon | null { return compiled(); }
-/** bpf_sk_release: gives back a socket a lookup found. */
+/** bpf_sk_release: gives back a socket a lookup found (or its full socket, skFullsock). */
 export function skRelease(sk: SockCommon): void { return compiled(); }
+
+declare const tcpSockBrand: unique symbol;
+/** A TCP socket's counters (struct bpf_tcp_sock), as tcp(7)'s TCP_INFO reports them. */
+export interface TcpSock {
+  readonly [tcpSockBrand]: true;
+  readonly sndCwnd: u32; readonly srttUs: u32; readonly rttMin: u32; readonly sndSsthresh: u32;
+  readonly rcvNxt: u32; readonly sndNxt: u32; readonly sndUna: u32; readonly mssCache: u32;
+  readonly ecnFlags: u32; readonly rateDelivered: u32; readonly rateIntervalUs: u32; readonly packetsOut: u32;
+  readonly retransOut: u32; readonly totalRetrans: u32; readonly segsIn: u32; readonly dataSegsIn: u32;
+  readonly segsOut: u32; readonly dataSegsOut: u32; readonly lostOut: u32; readonly sackedOut: u32;
+  /** Bytes received and bytes the peer acknowledged (RFC 4898 tcpEStatsAppHCThruOctets…). */
+  readonly bytesReceived: u64; readonly bytesAcked: u64;
+  readonly dsackDups: u32; readonly delivered: u32; readonly deliveredCe: u32; readonly icskRetransmits: u32;
+}
+// Pointers derived from a socket (skFullsock, tcpSock, skcTo…) point into it: when it was looked
+// up, they die with skRelease (a use after it is a build error at the line, as the verifier
+// invalidates them), and a null result leaves the socket itself held.
+/** bpf_sk_fullsock: the full socket (struct bpf_sock) of sk, or null for a time-wait or request socket. */
+export function skFullsock(sk: SockCommon): Socket | null { return compiled(); }
+/** bpf_tcp_sock: sk's TCP counters, or null when sk is not a TCP socket. */
+export function tcpSock(sk: SockCommon): TcpSock | null { return compiled(); }
+/**
+ * bpf_get_listener_sock: the listener of sk (sk itself when it listens, the listener a request
+ * socket belongs to), or null. Not a reference: never skRelease it.
+ */
+export function getListenerSock(sk: SockCommon): Socket | null { return compiled(); }
+/** What the skcTo… casts take: a socket, its TCP counters or a kernel struct starting with struct sock_common. */
+export type SockPointer = SockCommon | TcpSock | Kernel<string, number>;
+/** bpf_skc_to_tcp_sock: sk as the kernel's struct tcp_sock (its members read directly), or null when sk is not a full TCP socket. */
+export function skcToTcpSock<T extends Kernel<'tcp_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_tcp6_sock: sk as struct tcp6_sock, or null when it is not a full IPv6 TCP socket. */
+export function skcToTcp6Sock<T extends Kernel<'tcp6_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_udp6_sock: sk as struct udp6_sock, or null when it is not an IPv6 UDP socket. */
+export function skcToUdp6Sock<T extends Kernel<'udp6_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_tcp_timewait_sock: sk as struct tcp_timewait_sock, or null when it is not in TIME_WAIT. */
+export function skcToTcpTimewaitSock<T extends Kernel<'tcp_timewait_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_tcp_request_sock: sk as struct tcp_request_sock, or null when it is not a request socket (SYN_RECV). */
+export function skcToTcpRequestSock<T extends Kernel<'tcp_request_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/** bpf_skc_to_unix_sock: sk as struct unix_sock, or null when it is not an AF_UNIX socket. */
+export function skcToUnixSock<T extends Kernel<'unix_sock', number>>(sk: SockPointer): T | null { return compiled(); }
+/**
+ * bpf_get_socket_cookie: the cookie of the packet's socket (tc, cgroup_skb, socket filter: skb->sk)
+ * or of the context's socket (sock_addr programs), as getsockopt(SO_COOKIE) gives it; made on first
+ * use; 0 when there is no socket. ctx is the program's parameter.
+ */
+export function getSocketCookie(ctx: object): u64 { return compiled(); }
+/** bpf_sk_cgroup_id (cgroup_skb): the id of the cgroup v2 the socket belongs to (the cgroup directory's inode number). */
+export function skCgroupId(sk: SockPointer): u64 { return compiled(); }
+/** bpf_sk_ancestor_cgroup_id (cgroup_skb): the id of that cgroup's ancestor at `level` (0: the root), or 0 past the cgroup's own level. */
+export function skAncestorCgroupId(sk: SockPointer, level: s32): u64 { return compiled(); }
 
 // ---- local storage: a value per kernel object (src/compiler/lower-storage.ts) -------------
 
@@ -483,6 +553,24 @@ export interface CgrpStorage<V extends Storable> {
 }
 /** BPF_MAP_TYPE_CGRP_STORAGE (user space reads a cgroup's value with the cgroup directory's fd as the key). */
 export function cgrpStorage<V extends Storable>(): CgrpStorage<V> { return compiled(); }
+/** An inode's value in an inode storage map (BPF_MAP_TYPE_INODE_STORAGE), held by the inode while it lives; LSM programs only. */
+export interface InodeStorage<V extends Storable> {
+  /** The value of `inode` (a BTF pointer: an lsm argument's `f_inode`, …), or null; with create, a zeroed one is made first. */
+  get(inode: Kernel<'inode', number>, create?: boolean): Ref<V> | null;
+  /** Removes the inode's value: 0, or -ENOENT when it had none. */
+  delete(inode: Kernel<'inode', number>): s64;
+}
+/** BPF_MAP_TYPE_INODE_STORAGE (user space reads an inode's value with an fd of the file as the key). */
+export function inodeStorage<V extends Storable>(): InodeStorage<V> { return compiled(); }
+/** A socket's value in a socket storage map (BPF_MAP_TYPE_SK_STORAGE), held by the socket while it lives. */
+export interface SkStorage<V extends Storable> {
+  /** The value of `sk` (any socket, or a kernel struct starting with struct sock_common), or null; with create, a zeroed one is made first. */
+  get(sk: SockPointer, create?: boolean): Ref<V> | null;
+  /** Removes the socket's value: 0, or -ENOENT when it had none. */
+  delete(sk: SockPointer): s64;
+}
+/** BPF_MAP_TYPE_SK_STORAGE (user space reads a socket's value with the socket's fd as the key). */
+export function skStorage<V extends Storable>(): SkStorage<V> { return compiled(); }
 
 // ---- maps of kernel objects: stack traces, devices, CPUs, AF_XDP sockets, cgroups -------
 // (src/compiler/object-maps.ts.) Programs pass them to helpers; user space fills or reads them.
@@ -542,6 +630,8 @@ export interface SkbPacket extends SkbFields {
   priority: u32;
   /** Bytes in the packet. */
   readonly length: u32;
+  /** skb->sk: the socket sending or receiving the packet, or null. Not a reference: never skRelease it. */
+  readonly sk: SockCommon | null;
   /** The IPv4 header (skb->protocol is ETH_P_IP and the packet holds 20 bytes), or null. */
   ipv4(): Ipv4Header | null;
 }

@@ -20,7 +20,7 @@ const PROBE_READ_KERNEL = 113;
 const GET_CURRENT_TASK = 35;
 const GET_CURRENT_TASK_BTF = 158;
 /** Program kinds that read kernel memory (tpBtf's BTF pointers directly, the others with bpf_probe_read_kernel). */
-const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'structOps']);
+const TRACING = new Set(['tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'structOps', 'lsm']);
 
 /**
  * resolvePath's BTF while lowering: ids and string offsets are given by the object's own BTF at
@@ -63,7 +63,7 @@ function getCurrentTask(L: Lowering, e: TS.CallExpression): Val {
   const ty = structArg(L, e, 'getCurrentTask');
   if (e.arguments.length > 0) L.fail(e, 'getCurrentTask takes no arguments');
   const d = L.newV();
-  const btf = L.prog.kind === 'tpBtf' || !TRACING.has(L.prog.kind);
+  const btf = L.prog.kind === 'tpBtf' || L.prog.kind === 'lsm' || !TRACING.has(L.prog.kind);
   L.emit({ op: 'call', helper: btf ? GET_CURRENT_TASK_BTF : GET_CURRENT_TASK, args: [], d });
   return { k: 'kernel', base: d, root: ty, path: [], ty, ...(btf ? { direct: true as const } : {}) };
 }
@@ -102,7 +102,7 @@ export function kernelMember(L: Lowering, obj: Kernel, e: TS.PropertyAccessExpre
     }
     if (t.kind === 'array') return { k: 'karr', base: obj.base, root: obj.root, path, arr: t, ...(obj.direct === true ? { direct: true as const } : {}) };
   }
-  tracing(L, e, `reading ${describe(obj.ty)}.${name}`);
+  if (obj.anyProgram !== true) tracing(L, e, `reading ${describe(obj.ty)}.${name}`);
   return kernelRead(L, e, obj, path);
 }
 
@@ -111,7 +111,7 @@ export function kernelAddress(L: Lowering, v: Kernel, n: TS.Node): Val & { k: 'r
   if (v.path.length === 0) return { k: 'reg', v: v.base, type: U64, owned: false };
   const last = v.path[v.path.length - 1]!;
   if (resolve(corePath(L, n, v, v.path).result).kind !== 'ptr') L.fail(n, `'${typeof last === 'number' ? `[${last}]` : last}' is a ${describe(v.ty)} held inside its parent, not a value: read its members`);
-  tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
+  if (v.anyProgram !== true) tracing(L, n, `reading a pointer of ${describe(v.ty)}`);
   return kernelRead(L, n, v, v.path) as Val & { k: 'reg' };
 }
 

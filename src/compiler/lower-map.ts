@@ -14,6 +14,7 @@ import { ringMethod } from './ringbuf.js';
 import { VALUE_MAP_KINDS, valueMapMethod } from './lower-queue.js';
 import { objectMapUse } from './object-maps.js';
 import { storageMethod } from './lower-storage.js';
+import { mapOfMapsMethod } from './maps-of-maps.js';
 import type { Val } from './values.js';
 
 const HASH_KINDS = new Set(['hashMap', 'lruHashMap', 'perCpuHashMap']);
@@ -36,6 +37,7 @@ export function mapAddress(L: Lowering, map: MapDecl): VReg {
   const refused = NO_SPIN_LOCK[L.prog.kind];
   if (refused !== undefined && holds(map.value, SPIN_LOCK)) throw new CompileError(`${map.name}'s values hold a SpinLock: ${refused} programs cannot use such a map (the kernel refuses them; tc, XDP, cgroup programs can)`, L.loc ?? L.at(L.prog.body));
   if (refused === 'tracing' && holds(map.value, TIMER)) throw new CompileError(`${map.name}'s values hold a Timer: tracing programs cannot use such a map (the kernel refuses them)`, L.loc ?? L.at(L.prog.body));
+  if (map.via !== undefined) return map.via;
   const v = L.newV();
   L.emit({ op: 'ldmap', d: v, map: map.name });
   return v;
@@ -66,7 +68,7 @@ export function argAddress(L: Lowering, a: TS.Expression | undefined, t: LType, 
 export function mapMethod(L: Lowering, map: MapDecl, method: string, e: TS.CallExpression): Val {
   if (map.kind === 'ringBuf' || map.kind === 'perfEventArray') return ringMethod(L, map, method, e);
   if (VALUE_MAP_KINDS.has(map.kind)) return valueMapMethod(L, map, method, e);
-  const storage = storageMethod(L, map, method, e);
+  const storage = storageMethod(L, map, method, e) ?? mapOfMapsMethod(L, map, method, e);
   if (storage !== undefined) return storage;
   const objectMap = objectMapUse(map.kind);
   if (objectMap !== undefined) return L.fail(e.expression, objectMap);

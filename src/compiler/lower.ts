@@ -37,7 +37,7 @@ import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
 import { skbFieldAssign, skbFieldRead } from './lower-skb-fields.js';
 import { ksymExistsBranch, ksymExistsValue } from './lower-weak-kfunc.js';
-import { socketCall, socketField } from './lower-socket.js';
+import { packetSocket, socketCall, socketField } from './lower-socket.js';
 import { spinLockCall } from './lower-spin-lock.js';
 import { loopCall } from './lower-loop.js';
 import { timerCall } from './lower-timer.js';
@@ -112,7 +112,7 @@ export class Lowering {
     this.ops.length = 0; // put back at the start once the body is known to use the context
     const scope = new Map<string, Binding>();
     this.scopes.push(scope);
-    const btf = this.prog.kind === 'tpBtf' || this.prog.kind === 'structOps';
+    const btf = this.prog.kind === 'tpBtf' || this.prog.kind === 'structOps' || this.prog.kind === 'lsm';
     if (this.opsSlot !== undefined) {
       if (fn.parameters.length > this.opsSlot.params.length) this.fail(fn.parameters[this.opsSlot.params.length]!, `member '${this.prog.slot!.member}' takes ${this.opsSlot.params.length} arguments`);
       btfArgs(this, fn.parameters, scope, this.opsSlot.params.map((t) => (typeof t === 'string' ? INT_TYPES[t] : t)));
@@ -456,6 +456,8 @@ export class Lowering {
       this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.v, b: { imm: 0n }, target });
       return;
     }
+    // An inner map a map of maps gave (maps-of-maps.ts): its null check.
+    if (v.k === 'map' && v.map.via !== undefined) { this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: v.map.via, b: { imm: 0n }, target }); return; }
     // A kernel struct pointer (a kfunc's result, a pointer member): its null check.
     if (v.k === 'kernel') { this.emit({ op: 'br', cmp: when ? 'jne' : 'jeq', w: 64, a: kernelAddress(this, v, e).v, b: { imm: 0n }, target }); return; }
     this.fail(e, 'this value is not a condition');
@@ -475,7 +477,7 @@ export class Lowering {
     if (pair === undefined) return undefined;
     const l = this.expr(e.left), r = this.expr(e.right);
     // A pointer against null: its null check.
-    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' || x.k === 'sock' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : undefined);
+    const ptr = (x: Val): VReg | undefined => (x.k === 'cell' || x.k === 'hdr' || x.k === 'sock' ? x.v : x.k === 'mem' && x.base !== 'fp' && x.off === 0 ? x.base : x.k === 'map' ? x.map.via : undefined);
     if ((pair[0] === 'jeq' || pair[0] === 'jne') && (ptr(l) !== undefined && r.k === 'null' || l.k === 'null' && ptr(r) !== undefined)) {
       return { a: { k: 'reg', v: ptr(l) ?? ptr(r)!, type: U64, owned: false }, b: { k: 'const', type: U64, c: 0n }, op: pair[0] };
     }
@@ -827,6 +829,7 @@ export class Lowering {
       } else this.emit({ op: 'ld', size: 4, d, base: this.ctxV, off: 0 });
       return { k: 'reg', v: d, type: U32, owned: true };
     }
+    if (obj.k === 'pkt' && name === 'sk') return packetSocket(this, e.name);
     if (obj.k === 'pkt') { const r = skbFieldRead(this, name, e.name); if (r !== undefined) return r; }
     return this.fail(e, `'${name}' is not a property this value has in eBPF programs`);
   }

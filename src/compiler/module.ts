@@ -14,6 +14,8 @@ import { EXTRA_MAP_CONSTRUCTORS, type ExtraMapKind, type ProgSlot, readExtraMap 
 import { OBJECT_MAP_CONSTRUCTORS, type ObjectMapKind, readObjectMap } from './object-maps.js';
 import { readStorageMap, STORAGE_MAP_CONSTRUCTORS, type StorageMapKind } from './lower-storage.js';
 import { isKfuncDeclaration } from './lower-kfunc.js';
+import { MAP_OF_MAPS_CONSTRUCTORS, type MapOfMapsKind, readMapOfMaps } from './maps-of-maps.js';
+import type { VReg } from './ir.js';
 import { SOCK_ADDR_HOOKS } from './lower-sock-addr.js';
 
 /** Module specifiers whose names are the language's. */
@@ -21,8 +23,8 @@ export function isLangSpecifier(spec: string): boolean {
   return spec === 'tsbpf/lang' || /(^|\/)src\/compiler\/lang(\.js|\.ts)?$/.test(spec);
 }
 
-export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind | ObjectMapKind | StorageMapKind;
-export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>, ...OBJECT_MAP_CONSTRUCTORS as ReadonlySet<ObjectMapKind>, ...STORAGE_MAP_CONSTRUCTORS as ReadonlySet<StorageMapKind>]);
+export type MapKindName = 'hashMap' | 'lruHashMap' | 'perCpuHashMap' | 'arrayMap' | 'perCpuArrayMap' | 'ringBuf' | 'perfEventArray' | ExtraMapKind | ObjectMapKind | StorageMapKind | MapOfMapsKind;
+export const MAP_CONSTRUCTORS: ReadonlySet<string> = new Set<MapKindName>(['hashMap', 'lruHashMap', 'perCpuHashMap', 'arrayMap', 'perCpuArrayMap', 'ringBuf', 'perfEventArray', ...EXTRA_MAP_CONSTRUCTORS as ReadonlySet<ExtraMapKind>, ...OBJECT_MAP_CONSTRUCTORS as ReadonlySet<ObjectMapKind>, ...STORAGE_MAP_CONSTRUCTORS as ReadonlySet<StorageMapKind>, ...MAP_OF_MAPS_CONSTRUCTORS as ReadonlySet<MapOfMapsKind>]);
 
 export interface MapDecl {
   readonly name: string;
@@ -37,10 +39,15 @@ export interface MapDecl {
   readonly slots?: readonly ProgSlot[];
   /** A stack trace map's addresses per stack. */
   readonly depth?: number;
+  /** A map of maps: its inner map's template, and the maps of its first slots (by name; null: empty). */
+  readonly inner?: MapDecl;
+  readonly innerSlots?: readonly (string | null)[];
+  /** An inner map a map of maps' lookup gave: the register holding its address (no relocation). */
+  readonly via?: VReg;
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr';
-export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr']);
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr' | 'lsm';
+export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr', 'lsm']);
 
 export interface ProgramDecl {
   readonly name: string;
@@ -124,7 +131,7 @@ export function intTypeOf(ts: typeof TS, imports: ReadonlyMap<string, string>, n
 const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
-  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, structOps: (a) => `struct_ops/${a}`,
+  uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, lsm: (a) => `lsm/${a}`, structOps: (a) => `struct_ops/${a}`,
   rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`, cgroupSockAddr: (a) => `cgroup/${a}`,
 };
 
@@ -192,6 +199,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
           maps.set(name, EXTRA_MAP_CONSTRUCTORS.has(callee) ? readExtraMap(reading, init as TS.CallExpression, name, callee as ExtraMapKind)
             : OBJECT_MAP_CONSTRUCTORS.has(callee) ? readObjectMap(reading, init as TS.CallExpression, name, callee as ObjectMapKind)
               : STORAGE_MAP_CONSTRUCTORS.has(callee) ? readStorageMap(reading, init as TS.CallExpression, name, callee as StorageMapKind)
+                : MAP_OF_MAPS_CONSTRUCTORS.has(callee) ? readMapOfMaps(reading, init as TS.CallExpression, name, callee as MapOfMapsKind, maps)
                 : readMap(init as TS.CallExpression, name, callee as MapKindName));
         } else if (callee !== undefined && SUBPROGRAM_MARKERS.has(callee)) {
           const f = (init as TS.CallExpression).arguments[0];
@@ -316,6 +324,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
       if (kind === 'tracepoint' && !/^[A-Za-z0-9_]+\/[A-Za-z0-9_]+$/.test(target)) fail(t, `tracepoint '${target}' is not CATEGORY/NAME`);
       if (kind === 'rawTracepoint' && !/^[A-Za-z0-9_]+$/.test(target)) fail(t, `raw tracepoint '${target}' is a tracepoint's name (sys_enter, sched_switch)`);
       if (kind === 'rawTracepoint') rawTracepointArgs(target, () => at(t));
+      if (kind === 'lsm' && !/^[a-z0-9_]+$/.test(target)) fail(t, `lsm '${target}' is an LSM hook's name (file_open, bprm_check_security)`);
       if (kind === 'cgroupSkb' && target !== 'ingress' && target !== 'egress') fail(t, `a cgroup_skb program attaches to 'ingress' or 'egress', not '${target}'`);
       if (kind === 'cgroupSockAddr' && !(SOCK_ADDR_HOOKS as readonly string[]).includes(target)) fail(t, `a cgroup sock_addr program attaches to ${SOCK_ADDR_HOOKS.map((h) => `'${h}'`).join(', ')}, not '${target}'`);
     }

@@ -10,6 +10,7 @@ import type { VReg } from './ir.js';
 import type { MapDecl } from './module.js';
 
 export type Hdr = 'eth' | 'ipv4' | 'udp' | 'tcp';
+export type SockShape = 'common' | 'full' | 'tcp';
 export type Val =
   | { readonly k: 'const'; readonly type: IntType; readonly c: bigint; readonly lit?: boolean }
   /** owned: a fresh temporary nobody else names (a local may take it over). */
@@ -20,8 +21,11 @@ export type Val =
   | { readonly k: 'ctx' }
   | { readonly k: 'map'; readonly map: MapDecl }
   | { readonly k: 'null' }
-  /** A socket a lookup returned (lower-socket.ts): `full` a struct bpf_sock, else a bpf_sock_common. */
-  | { readonly k: 'sock'; readonly v: VReg; readonly full: boolean }
+  /**
+   * A socket (lower-socket.ts): a struct bpf_sock_common, bpf_sock ('full') or bpf_tcp_sock ('tcp');
+   * `ref`: a lookup's reference, or a pointer derived from one (it dies with skRelease).
+   */
+  | { readonly k: 'sock'; readonly v: VReg; readonly shape: SockShape; readonly ref: boolean }
   | Kernel
   | KernelArray
   | Mem;
@@ -33,6 +37,8 @@ export type Val =
  */
 export interface Kernel {
   readonly k: 'kernel'; readonly base: VReg; readonly root: KernelComposite; readonly path: readonly PathElement[]; readonly ty: KernelComposite; readonly direct?: true;
+  /** A socket's BTF pointer (skcTo…): its members are read in any program type, not only in tracing ones. */
+  readonly anyProgram?: true;
 }
 
 /** An array member of a kernel struct (`task.comm`), not read yet: an element read, or a copy (lower-kernel-array.ts). */
