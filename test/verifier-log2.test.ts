@@ -6,39 +6,12 @@
 // kernel address a map's ld_imm64 prints (the model cannot know it).
 
 import { describe, expect, it } from 'vitest';
-import { encodeInstructions } from '../isa/index.js';
-import { functionsFromBtf, verifyProgram } from '../verifier/index.js';
-import { decodeBtf } from '../elf/index.js';
-import { kernelBtf } from '../loader/index.js';
 import { requireRoot } from './support/references.js';
-import { modelCases, type ModelCase } from './support/verifier-cases.js';
+import { modelCases } from './support/verifier-cases.js';
 import { log2Cases } from './support/verifier-cases-log2.js';
-import { assembleCase as assemble, createLiveMaps, functionsBtf, kernelVerify } from './support/verifier-live.js';
+import { levelTwoLogs } from './support/level-two-logs.js';
 
 const canLoad = requireRoot();
-
-const stackLiveness = (l: string): boolean => /^\([\d,]+\) (frame \d+ insn \d+ \+|live stack update done)/.test(l);
-/** A map's ld_imm64 prints its kernel address (the model: the fd); the `;` after it moves with the text's length. */
-const mapAddress = (l: string): string => l.replace(/\(18\) (r\d+) = 0x[0-9a-f]+( +;|$)/, (_, r: string, semi: string) => `(18) ${r} = ADDR${semi === '' ? '' : ' ;'}`);
-
-function levelTwoLogs(c: ModelCase): { kernel: string[]; model: string[]; verdict: string } {
-  const maps = createLiveMaps(c.maps ?? []);
-  try {
-    const insns = assemble(c.asm.map((l) => l.replace(/map_(fd|value)\((\d+)\)/, (_, k: string, i: string) => `map_${k}(${maps.fds[Number(i)]})`)));
-    const attachBtfId = c.attach === undefined ? undefined : kernelBtf().findOne(c.attach.name, c.attach.kind);
-    const extra = {
-      ...(c.expectedAttachType === undefined ? {} : { expectedAttachType: c.expectedAttachType }), ...(c.strictAlignment === true ? { strictAlignment: true } : {}),
-      ...(attachBtfId === undefined ? {} : { attachBtfId }), ...(c.sleepable === true ? { sleepable: true } : {}),
-    };
-    const k = kernelVerify(c.type, insns, { ...extra, logLevel: 2, ...(c.functions === undefined ? {} : { functions: c.functions }) });
-    const functions = c.functions === undefined ? undefined : functionsFromBtf(decodeBtf(functionsBtf(c.functions)), c.functions.map((f, i) => ({ insnOff: f.start, typeId: 4 + i })));
-    const m = verifyProgram(encodeInstructions(insns), { progType: c.type, maps: maps.info, kernelBtf: kernelBtf(), logLevel: 2, ...extra, ...(functions === undefined ? {} : { functions }) });
-    const kernel = k.log.replace(/\n$/, '').split('\n').filter((l) => !stackLiveness(l)).map(mapAddress);
-    return { kernel, model: m.log.map(mapAddress), verdict: m.verdict };
-  } finally {
-    maps.close();
-  }
-}
 
 /** The header: `func#N @start` lines and the `Live regs before insn:` table. */
 const header = (log: readonly string[]): string[] => {

@@ -9,7 +9,7 @@ import { asS32, asS64, asU32, cloneScalar, knownScalar, type Scalar, syncBounds,
 import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
 import { type Env, readReg, regs } from './env.js';
 import { reject } from './outcome.js';
-import { markPrecise, noteLinkedRegs } from './precision.js';
+import { markPrecise, noteJumpStackOperands, noteLinkedRegs } from './precision.js';
 import { AT_PKT_END, BEYOND_PKT_END, immReg, isPktAny, isPointer, type RegState } from './reg.js';
 import { cloneState, curFrame, forEachReg, type VerifierState } from './state.js';
 import { inferNotNullFromEquality, notNull } from './null-equality.js';
@@ -289,6 +289,7 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   const src = srcNo >= 0 ? rs[srcNo]! : immReg((insn.src as { value: number }).value);
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
+  noteJumpStackOperands(env, dst.type === 'stack', srcNo >= 0 && src.type === 'stack');
   noteLinkedRegs(env, dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0);
   const pred = branchTaken(dst, src, insn.op, is32);
   if (pred >= 0) {

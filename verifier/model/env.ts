@@ -9,6 +9,7 @@ import type { AluSanitation } from './cap-bpf-alu.js';
 import type { MapInfo } from './map-info.js';
 import { reject } from './outcome.js';
 import type { InsnPointerTypes } from './insn-pointer-type.js';
+import type { LoopInlineStates } from './loop-inline.js';
 import type { StackLiveness } from './liveness.js';
 import type { PrecisionContext } from './precision.js';
 import type { RegState } from './reg.js';
@@ -58,6 +59,8 @@ export interface Env {
   note(line: string): void;
   /** The first pointer type each load/store was verified with, across all paths. */
   readonly pointerTypes: InsnPointerTypes;
+  /** Whether each bpf_loop call may still be inlined (loop-inline.ts). */
+  readonly loopInline?: LoopInlineStates;
   /** Precision backtracking over the walk's instructions (precision.ts). */
   readonly precision?: PrecisionContext;
   /** The stack reads and whole-slot writes pruning needs (liveness.ts), when the program has no callbacks or kfuncs. */

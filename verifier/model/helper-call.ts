@@ -2,7 +2,8 @@
 // prototype in order, the memory a pointer argument names, then the caller-saved
 // registers are clobbered and R0 takes the return type.
 
-import { markPrecise } from './precision.js';
+import { markPrecise, markSlotPrecise } from './precision.js';
+import { updateLoopInline } from './loop-inline.js';
 import { tnumIsConst } from '../scalar/tnum.js';
 import type { HelperArgType, HelperPrototype } from '../tables/types.js';
 import { HELPER_ID_LIMIT } from '../tables/helpers.js';
@@ -17,7 +18,7 @@ const INT_SIZE = 4;
 import { mayHelperAccessPacket } from './packet-access.js';
 import { notModelled, reject } from './outcome.js';
 import { BPF_MAX_VAR_OFF } from './ptr-alu.js';
-import { recordTailCallMap, TAIL_CALL } from './tail-call.js';
+import { markTailCallKey, recordTailCallMap, TAIL_CALL } from './tail-call.js';
 import { isNullScalar, isPointer, notInit, pointerReg, type RegState, type RegType, regStr, regTypeStr, unknownReg } from './reg.js';
 import { checkStackBounds } from './memory.js';
 import { constantStackValue, stackHelperAccess, stackWriteFixed } from './stack.js';
@@ -183,7 +184,10 @@ function checkArg(env: Env, fn: HelperPrototype, i: number, meta: Meta): void {
       if (meta.map === undefined) reject('EACCES', 'invalid map_ptr to access map->key');
       helperMemAccess(env, regno, meta.map.keySize, false, false, undefined);
       if ((meta.map.type === MapType.ARRAY || meta.map.type === MapType.PERCPU_ARRAY) && (env.opts.privileged || env.opts.capBpfOnly === true) && env.opts.unprivileged !== true && reg.type === 'stack' && tnumIsConst(reg.s.varOff)) {
-        meta.constMapKey = constantStackValue(env.state.frames[reg.frameno]!, reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value)), meta.map.keySize);
+        const key = constantStackValue(env.state.frames[reg.frameno]!, reg.off + Number(BigInt.asIntN(64, reg.s.varOff.value)), meta.map.keySize);
+        // A key spilled from a register is relied on: its slot is marked precise.
+        if (key?.spi !== undefined) markSlotPrecise(env, reg.frameno, key.spi);
+        meta.constMapKey = key?.value;
       }
       break;
     }
@@ -252,7 +256,9 @@ export function checkHelperCall(env: Env, id: number): void {
   const meta: Meta = { rawMode: false, refObjId: 0 };
   for (let i = 0; i < 5; i++) checkArg(env, fn, i, meta);
   if (meta.map !== undefined) checkReadOnlyMap(fn, meta.map);
-  if (fn.id === GET_LOCAL_STORAGE) checkLocalStorageFlags(regs(env)[2]!);
+  // record_func_key: a tail call's index known in range is relied on (the call may be made direct).
+  if (fn.id === TAIL_CALL && meta.map !== undefined) markTailCallKey(env, meta.map);
+  if (fn.id === GET_LOCAL_STORAGE) { checkLocalStorageFlags(regs(env)[2]!); markPrecise(env, 2); }
   checkMapCompat(env, fn, meta);
   if (fn.id === TAIL_CALL && env.aluSanitation !== undefined) recordTailCallMap(env.aluSanitation, env.insnIdx, meta.map);
   const rs = regs(env);
@@ -263,8 +269,11 @@ export function checkHelperCall(env: Env, id: number): void {
     for (let b = 0; b < meta.rawAccess.size; b++) stackWriteFixed(env, frame, base + b, 1, undefined, undefined, () => {});
   }
   if (fn.releasesArg !== undefined && meta.refObjId !== 0) releaseReference(env, meta.refObjId);
-  // bpf_loop's iterations end by R1's value.
-  if (id === LOOP) markPrecise(env, 1);
+  if (id === LOOP) {
+    if (env.loopInline !== undefined) updateLoopInline(env, env.loopInline, rs[2]!.subprog);
+    // bpf_loop's iterations end by R1's value.
+    markPrecise(env, 1);
+  }
   for (const r of [1, 2, 3, 4, 5]) rs[r] = notInit();
   switch (fn.ret) {
     case 'integer': rs[0] = SIZE_BOUNDED_RESULT.has(fn.id) && meta.msizeMax !== undefined ? sizeBoundedResult(meta.msizeMax) : unknownReg(); break;

@@ -15,6 +15,7 @@ import { acquireReference, releaseReference } from './references.js';
 import { rcuLockKfunc } from './rcu.js';
 import { type IterArg, iterMethod, iterNextFork, iterNextReturn, processIterArg } from './iterators.js';
 import { castReturn, checkKernCtxArg, constantArg, isCastKfunc } from './casts.js';
+import { markPrecise } from './precision.js';
 import type { VerifierState } from './state.js';
 import { isIntOrEnum, resolvedType } from './btf-types.js';
 
@@ -72,7 +73,7 @@ function checkArgs(env: Env, btf: Btf, name: string, e: KfuncEntry, params: read
     if (p.name.endsWith('__ign')) return;
     if (i === 0 && method !== undefined) { meta.iter = processIterArg(env, btf, method, p.type); return; }
     if (name === 'bpf_cast_to_kern_ctx') { checkKernCtxArg(reg, regno); return; }
-    if (p.name.endsWith('__k') && isCastKfunc(name)) { meta.constant = constantArg(reg, regno); return; }
+    if (p.name.endsWith('__k') && isCastKfunc(name)) { meta.constant = constantArg(reg, regno); markPrecise(env, regno); return; }
     // Parameter name suffixes (__k, __sz, __nullable, __ign …) change how an argument is checked.
     if (/__[a-z]+$/.test(p.name) || /buf_size$/.test(p.name)) notModelled(`kfunc argument ${p.name} of ${name}`);
     const t = resolved(btf, p.type);

@@ -14,6 +14,7 @@ import { notModelled, reject } from './outcome.js';
 import { btfPointer } from './btf-pointer.js';
 import { structId, structIdsMatch } from './btf-walk.js';
 import { isNullScalar, type RegState, regStr, regTypeStr } from './reg.js';
+import { markPrecise } from './precision.js';
 import { heldLock } from './references.js';
 import { forEachReg } from './state.js';
 
@@ -65,6 +66,8 @@ export function checkMapKptrAccess(env: Env, field: MapKptr, a: KptrAccess, valu
   if (a.valueRegno >= 0) {
     // NULL always fits; anything else must be a pointer to the field's struct.
     if (!isNullScalar(value!)) kptrMatchType(env, field, value!, a.valueRegno);
+    // The store is valid only because the scalar is 0: another scalar must not be pruned against it.
+    else markPrecise(env, a.valueRegno);
   } else if (a.stImm !== 0) {
     reject('EACCES', `BPF_ST imm must be 0 when storing to kptr at off=${field.off}`);
   }

@@ -129,6 +129,15 @@ export function sccNumbers(succ: readonly (readonly number[] | undefined)[]): In
 }
 
 /**
+ * Each instruction's loop number (sccNumbers), also when some instruction did not decode: the
+ * walk rejects the program where it reaches one, so no path leaves it and it closes no loop.
+ */
+export function loopNumbers(insns: readonly (Instruction | undefined)[]): Int32Array {
+  const succ = insns.map((insn, i) => (insn !== undefined ? successors(insn, i) : i > 0 && insns[i - 1]?.kind === 'ldImm64' ? undefined : []));
+  return sccNumbers(succ);
+}
+
+/**
  * Each instruction's live registers (insn_aux_data.live_regs_before, bit r for Rr) and
  * successors, or undefined when some instruction did not decode.
  */

@@ -44,54 +44,15 @@ export class LevelTwoLog {
 
   constructor(private readonly lines: string[], private readonly btf: Btf | undefined) {}
 
-  /** Loop (SCC) numbers of the instructions, and the checkpoint through which the walk entered each loop, by call chain. */
-  private scc: Int32Array = new Int32Array(0);
-  private readonly sccEntries = new Map<string, object>();
-
   /** The start of a walk, after the header (live-regs.ts): every register of the initial state prints before the first instruction. */
-  begin(header: { readonly lines: readonly string[]; readonly scc: Int32Array }): void {
+  begin(header: { readonly lines: readonly string[] }): void {
     this.lines.push(...header.lines);
-    this.scc = header.scc;
     this.scratchAll();
   }
 
-  /**
-   * compute_scc_callchain: the call sites of the frames up to the first whose instruction is in
-   * a loop, and that loop's number (`(1)`, `(4,2)`); undefined when none is.
-   */
-  private callchain(state: VerifierState, insn: number): string | undefined {
-    const sites: number[] = [];
-    for (let i = 0; i < state.frames.length; i++) {
-      const at = i < state.frames.length - 1 ? state.frames[i + 1]!.callsite : insn;
-      const n = this.scc[at] ?? 0;
-      if (n !== 0) return `(${[...sites, n].join(',')})`;
-      sites.push(at);
-    }
-    return undefined;
-  }
-
-  /** maybe_enter_scc: a checkpoint kept at `insn` is the first of its loop on this call chain. */
-  checkpointKept(insn: number, state: VerifierState, checkpoint: object): void {
-    const chain = this.callchain(state, insn);
-    if (chain === undefined || this.sccEntries.has(chain)) return;
-    this.sccEntries.set(chain, checkpoint);
-    this.lines.push(`SCC enter ${chain}`);
-  }
-
-  /** A path pruned at `insn` by a state still being explored in a loop (add_scc_backedge): true when it is one. */
-  backedge(insn: number, state: VerifierState, incomplete: boolean): boolean {
-    const chain = incomplete ? this.callchain(state, insn) : undefined;
-    if (chain === undefined) return false;
-    this.lines.push(`SCC backedge ${chain}`);
-    return true;
-  }
-
-  /** maybe_exit_scc: every path from a checkpoint is explored; the loop it entered is left. */
-  checkpointDone(insn: number, state: VerifierState, checkpoint: object): void {
-    const chain = this.callchain(state, insn);
-    if (chain === undefined || this.sccEntries.get(chain) !== checkpoint) return;
-    this.sccEntries.delete(chain);
-    this.lines.push(`SCC exit ${chain}`);
+  /** A loop visit's line (`SCC enter (1)`, scc-visits.ts). */
+  sccLine(line: string): void {
+    this.lines.push(line);
   }
 
   private scratchAll(): void {

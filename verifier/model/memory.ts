@@ -212,7 +212,7 @@ export function checkMemAccess(env: Env, regno: number, insnOff: number, size: 1
           : stackReadVar(frame, min, max);
       } else if (constant) {
         env.stackLive?.write(reg.frameno, min, size);
-        stackWriteFixed(env, frame, min, size, value, o.stImm, o.link ?? (() => {}));
+        if (stackWriteFixed(env, frame, min, size, value, o.stImm, o.link ?? (() => {})) && o.valueRegno >= 0) markPrecise(env, o.valueRegno);
       } else {
         const zero = (value !== undefined && value.type === 'scalar' && tnumIsConst(value.s.varOff) && value.s.varOff.value === 0n) || (value === undefined && o.stImm === 0);
         if (stackWriteVar(frame, min, max, zero) && o.valueRegno >= 0) markPrecise(env, o.valueRegno);

@@ -3,8 +3,8 @@
 // prune points on the current path, together with every register and spilled slot its value came
 // from. The marks are found by walking the path's instructions backwards (backtrack_insn) through
 // the checkpoints (each state's `parent`), using the history of non-sequential steps and stack
-// accesses the walk records. The model uses the marks where the kernel's log shows them (`R0=P0`)
-// and to widen the imprecise scalars of a loop (widen.ts); pruning still compares every scalar.
+// accesses the walk records. Pruning ignores the scalars a finished state never relied on
+// (prune.ts), loops widen the imprecise ones (widen.ts), and the kernel's log shows the marks (`R0=P0`).
 
 import type { Instruction } from '../../isa/index.js';
 import { callsCallback } from './callbacks.js';
@@ -24,6 +24,8 @@ export interface HistEntry {
   stack?: { readonly frame: number; readonly spi: number };
   /** Scalars sharing an id at a conditional jump (linked_regs): precise together. */
   linked?: readonly LinkedReg[];
+  /** A conditional jump's operands that were stack pointers (INSN_F_DST_REG_STACK 1, INSN_F_SRC_REG_STACK 2): not backtracked. */
+  stackOperands?: number;
 }
 
 interface LinkedReg { readonly frame: number; readonly reg: number; readonly spi: number }
@@ -36,10 +38,12 @@ export interface PrecisionContext {
   /** First instructions of the global functions: their calls are stepped over, not entered. */
   readonly globalStarts: ReadonlySet<number>;
   /**
-   * Instructions backtracking may still walk: past it no more marks are made. Fewer marks widen
-   * more scalars to unknown at loop heads, an over-approximation: it may reject, never accept more.
+   * Instructions backtracking may still walk: past it no more marks are made, and `exhausted` is
+   * set. Missing marks would let pruning ignore a scalar a check relied on, so pruning then
+   * compares every scalar again (prune.ts).
    */
   budget: number;
+  exhausted: boolean;
   /** The level-2 log's `mark_precise:` and `propagating` lines (log-level2.ts), when that log is asked for. */
   log?: PrecisionLog;
 }
@@ -64,7 +68,7 @@ const REGS_ARGS = 0b111110;
 
 /** A walk's backtracking context, its budget full. */
 export function precisionContext(insns: PrecisionContext['insns'], globalStarts: ReadonlySet<number>): PrecisionContext {
-  return { insns, step: 0, globalStarts, budget: BACKTRACK_BUDGET };
+  return { insns, step: 0, globalStarts, budget: BACKTRACK_BUDGET, exhausted: false };
 }
 
 /** The registers and stack slots still to be found, per frame (struct backtrack_state). */
@@ -123,6 +127,13 @@ export function noteLinkedRegs(env: Env, a: number, b: number): void {
     f.stack.forEach((s, spi) => { const sc = spilledScalar(s); if (sc !== undefined && isLinked(sc.id)) linked.push({ frame: fi, reg: -1, spi }); });
   });
   if (linked.length > 1) stepEntry(env, ctx).linked = linked;
+}
+
+/** A conditional jump compares a stack pointer (dst, src): backtracking leaves that operand alone. */
+export function noteJumpStackOperands(env: Env, dst: boolean, src: boolean): void {
+  const ctx = env.precision;
+  if (ctx === undefined || (!dst && !src)) return;
+  stepEntry(env, ctx).stackOperands = (dst ? 1 : 0) | (src ? 2 : 0);
 }
 
 function syncLinked(bt: Backtrack, hist: HistEntry | undefined): void {
@@ -208,7 +219,11 @@ function backtrackInsn(ctx: PrecisionContext, idx: number, subseq: number, hist:
       return 'ok';
     }
     case 'jump':
-      if (insn.src.kind === 'reg' && (bt.isReg(insn.dst) || bt.isReg(insn.src.reg))) { bt.setReg(insn.src.reg); bt.setReg(insn.dst); }
+      if (insn.src.kind === 'reg' && (bt.isReg(insn.dst) || bt.isReg(insn.src.reg))) {
+        const stack = hist?.stackOperands ?? 0;
+        if ((stack & 2) === 0) bt.setReg(insn.src.reg);
+        if ((stack & 1) === 0) bt.setReg(insn.dst);
+      }
       break;
     case 'ldImm64':
       bt.clearReg(insn.dst);
@@ -227,11 +242,18 @@ function backtrackInsn(ctx: PrecisionContext, idx: number, subseq: number, hist:
 /** A copy of `slot` whose spilled register carries `precise`. */
 const markedSlot = (slot: StackSlot, precise: boolean): StackSlot => ({ bytes: slot.bytes, spilled: { ...slot.spilled!, precise } });
 
-/** mark_all_scalars_precise: the fallback when backtracking cannot follow the path. */
-function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
+/** Backtracking ran out of budget: marks are missing from now on. */
+function outOfBudget(ctx: PrecisionContext): boolean {
+  if (--ctx.budget > 0) return false;
+  ctx.exhausted = true;
+  return true;
+}
+
+/** mark_all_scalars_precise: the fallback when backtracking cannot follow the path from `cur`. */
+export function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
   ctx.log?.fallback(cur.frames.length - 1);
   for (let st = cur.parent; st !== undefined; st = st.parent) {
-    if (--ctx.budget <= 0) return;
+    if (outOfBudget(ctx)) return;
     for (const f of st.frames) {
       for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar') f.regs[r]!.precise = true;
       f.stack.forEach((slot, spi) => {
@@ -242,8 +264,9 @@ function markAllPrecise(cur: VerifierState, ctx: PrecisionContext): void {
   }
 }
 
-/** Marks in `st` what `bt` asks for; what was already precise there needs no further search. */
-function markInState(st: VerifierState, bt: Backtrack, log: PrecisionLog | undefined): void {
+/** Marks in `st` what `bt` asks for; what was already precise there needs no further search. Returns whether a mark is new. */
+function markInState(st: VerifierState, bt: Backtrack, log: PrecisionLog | undefined): boolean {
+  let changed = false;
   for (let fr = bt.frame; fr >= 0; fr--) {
     const f = st.frames[fr];
     if (f === undefined) { bt.regs[fr] = 0; bt.slots[fr] = 0n; continue; }
@@ -251,7 +274,7 @@ function markInState(st: VerifierState, bt: Backtrack, log: PrecisionLog | undef
       if (!bt.isReg(r, fr)) continue;
       const reg: RegState = f.regs[r]!;
       if (reg.type !== 'scalar' || reg.precise === true) bt.clearReg(r, fr);
-      else reg.precise = true;
+      else { reg.precise = true; changed = true; }
     }
     if (bt.slots[fr] === 0n) { log?.parent(fr, bt.regs[fr]!, 0n, st); continue; }
     for (let spi = 0; spi < 64; spi++) {
@@ -259,19 +282,23 @@ function markInState(st: VerifierState, bt: Backtrack, log: PrecisionLog | undef
       const slot = f.stack[spi];
       const spilled = spilledScalar(slot);
       if (spilled === undefined || spilled.precise === true) bt.clearSlot(spi, fr);
-      else f.stack[spi] = markedSlot(slot!, true);
+      else { f.stack[spi] = markedSlot(slot!, true); changed = true; }
     }
     log?.parent(fr, bt.regs[fr]!, bt.slots[fr]!, st);
   }
+  return changed;
 }
 
-/** __mark_chain_precision from the current instruction with the needs in `bt`. */
-function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
+/**
+ * __mark_chain_precision with the needs in `bt`, from instruction `last` of state `cur` (the
+ * current one, or a loop's back edge kept for later). Returns whether some mark is new.
+ */
+function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack, cur: VerifierState = env.state, last = env.insnIdx): boolean {
   // The kernel tracks precision whenever the loader has CAP_BPF (env->bpf_capable).
-  if (!(env.opts.privileged || env.opts.capBpfOnly === true) || env.opts.unprivileged === true || bt.empty() || ctx.budget <= 0) return;
-  const cur = env.state;
+  if (!(env.opts.privileged || env.opts.capBpfOnly === true) || env.opts.unprivileged === true || bt.empty()) return false;
+  if (ctx.budget <= 0) { ctx.exhausted = true; return false; }
+  let changed = false;
   let st: VerifierState = cur;
-  let last = env.insnIdx;
   let first = st.firstIdx ?? 0;
   let subseq = -1;
   let skipFirst = true;
@@ -281,32 +308,33 @@ function markChain(env: Env, ctx: PrecisionContext, bt: Backtrack): void {
     // The entries of this state's own segment: newer than its parent's last one.
     const inSegment = (n: HistEntry | undefined): n is HistEntry => n !== undefined && n !== boundary;
     ctx.log?.chain(bt.frame, last, first, subseq);
-    if (last < 0) return;
+    if (last < 0) return changed;
     for (let i = last; ;) {
       if (skipFirst) skipFirst = false;
       else {
-        if (--ctx.budget <= 0) return;
+        if (outOfBudget(ctx)) return changed;
         ctx.log?.before(bt.frame, bt.regs[bt.frame]!, bt.slots[bt.frame]!, i);
         const hist = inSegment(node) && node.idx === i ? node : undefined;
-        if (backtrackInsn(ctx, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur, ctx); return; }
+        if (backtrackInsn(ctx, i, subseq, hist, bt) === 'fallback') { markAllPrecise(cur, ctx); return true; }
       }
-      if (bt.empty()) return;
+      if (bt.empty()) return changed;
       subseq = i;
       // get_prev_insn_idx
       if (i === first && (!inSegment(node) || (node.idx === i && !inSegment(node.older)))) break;
       if (inSegment(node) && node.idx === i) { i = node.prevIdx; node = node.older; } else i--;
-      if (i < 0) { markAllPrecise(cur, ctx); return; }
+      if (i < 0) { markAllPrecise(cur, ctx); return true; }
     }
     const parent = st.parent;
     if (parent === undefined) break;
     st = parent;
-    markInState(st, bt, ctx.log);
-    if (bt.empty()) return;
+    if (markInState(st, bt, ctx.log)) changed = true;
+    if (bt.empty()) return changed;
     subseq = first;
     last = st.lastIdx ?? -1;
     first = st.firstIdx ?? 0;
   }
-  if (!bt.empty()) markAllPrecise(cur, ctx);
+  if (!bt.empty()) { markAllPrecise(cur, ctx); return true; }
+  return changed;
 }
 
 /** mark_chain_precision(regno) in the current frame. */
@@ -318,21 +346,31 @@ export function markPrecise(env: Env, regno: number): void {
   markChain(env, ctx, bt);
 }
 
-/**
- * propagate_precision: the current path was pruned against `old`; what is precise there must be
- * precise in the current path's checkpoints too. (Without liveness every precise mark counts.)
- */
-export function propagatePrecision(env: Env, old: VerifierState): void {
+/** mark_chain_precision_batch for one spilled slot `spi` of frame `frame` (a constant map key). */
+export function markSlotPrecise(env: Env, frame: number, spi: number): void {
   const ctx = env.precision;
   if (ctx === undefined) return;
   const bt = new Backtrack(env.state.frames.length - 1);
+  bt.setSlot(spi, frame);
+  markChain(env, ctx, bt);
+}
+
+/**
+ * propagate_precision: a path was pruned against `old`; what is precise there must be precise in
+ * the path's checkpoints too. `cur` at `last`: the current path, or a loop's back edge kept until
+ * the loop is left (scc-visits.ts). Returns whether some mark is new.
+ */
+export function propagatePrecision(env: Env, old: VerifierState, cur: VerifierState = env.state, last = env.insnIdx): boolean {
+  const ctx = env.precision;
+  if (ctx === undefined) return false;
+  const bt = new Backtrack(cur.frames.length - 1);
   for (let fr = old.frames.length - 1; fr >= 0; fr--) {
     const f = old.frames[fr]!;
     for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar' && f.regs[r]!.precise === true) bt.setReg(r, fr);
     f.stack.forEach((slot, spi) => { if (spilledScalar(slot)?.precise === true) bt.setSlot(spi, fr); });
     if (ctx.log !== undefined) ctx.log.propagating(fr, propagated(bt, fr));
   }
-  markChain(env, ctx, bt);
+  return markChain(env, ctx, bt, cur, last);
 }
 
 /** The kernel's names of what is needed in frame `fr`: `r1`, `fp-8`. */

@@ -1,15 +1,15 @@
 // State equivalence for pruning (states_equal, regsafe, stacksafe): a path
 // that reaches an instruction in a state contained in one already verified
 // from there is safe. Only the registers live at the instruction are compared
-// (liveness.ts); the model has no precision marks in pruning, so it compares
-// every live scalar — stricter than the kernel (it prunes less, never more).
+// (liveness.ts), and against a finished state, with CAP_BPF, only the scalars
+// its paths relied on (precise, precision.ts): any other scalar covers any.
 
 import type { Scalar } from '../scalar/scalar.js';
 import { tnumIn } from '../scalar/tnum.js';
-import type { RegState } from './reg.js';
+import { type RegState, unknownReg } from './reg.js';
 import { isSpilledSlot } from './stack.js';
 import { iterSlotsSafe } from './iterators.js';
-import { Byte, type FrameState, SLOT_BYTES, slotAt, type VerifierState } from './state.js';
+import { Byte, type FrameState, SLOT_BYTES, slotAt, spilledScalar, type StackSlot, type VerifierState } from './state.js';
 import { ALL_REGS, type LiveAt, liveRegsOfFrame } from './liveness.js';
 
 /** A bijection between the ids of the old state and the current one (check_ids). */
@@ -70,14 +70,22 @@ function topRegsMayMatch(old: VerifierState, cur: VerifierState): boolean {
  */
 export type StateMatch = 'exact' | 'range' | 'covers';
 
-function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch, exactScalars = false): boolean {
+/**
+ * Per comparison: `exactScalars` (explore_alu_limits) compares scalars exactly; `ignoreImprecise`
+ * lets an imprecise scalar of the old state cover any scalar ('covers' only).
+ */
+interface ScalarRule { readonly exactScalars: boolean; readonly ignoreImprecise: boolean }
+
+function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch, rule: ScalarRule): boolean {
   if (mode === 'exact') return regsExact(o, c, ids);
   if (o.type === 'not_init' && (mode === 'covers' || c.type === 'not_init')) return true;
   if (o.type !== c.type || !sameFlags(o, c)) return false;
   switch (o.type) {
     case 'scalar':
       // explore_alu_limits (cap-bpf-alu.ts): scalars match exactly.
-      if (exactScalars) return scalarEqual(o.s, c.s) && ids.check(o.id, c.id);
+      if (rule.exactScalars) return scalarEqual(o.s, c.s) && ids.check(o.id, c.id);
+      // No path from the old state relied on its value.
+      if (rule.ignoreImprecise && mode === 'covers' && o.precise !== true) return true;
       return (o.s === c.s || (rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff))) && ids.check(o.id, c.id);
     case 'map_value': case 'map_key': case 'mem':
       return o.off === c.off && o.map === c.map && o.memSize === c.memSize && rangeWithin(o.s, c.s) && tnumIn(o.s.varOff, c.s.varOff)
@@ -89,7 +97,17 @@ function regSafe(o: RegState, c: RegState, ids: IdMap, mode: StateMatch, exactSc
   }
 }
 
-function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean, exactScalars: boolean): boolean {
+/** An unknown imprecise scalar: what a load from misc (or, for root, uninitialised) bytes gives. */
+const UNBOUND: RegState = Object.freeze({ ...unknownReg(), precise: false });
+
+/** scalar_reg_for_stack: the scalar a slot holds, a 64-bit spill or all misc bytes; undefined otherwise. */
+function scalarOfSlot(slot: StackSlot, allowUninitStack: boolean): RegState | undefined {
+  const spilled = spilledScalar(slot);
+  if (spilled !== undefined && slot.bytes[0] === Byte.Spill) return spilled;
+  return slot.bytes.every((b) => b === Byte.Misc || (b === Byte.Invalid && allowUninitStack)) ? UNBOUND : undefined;
+}
+
+function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, allowUninitStack: boolean, rule: ScalarRule): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = Math.floor(i / SLOT_BYTES);
     const idx = i % SLOT_BYTES;
@@ -106,12 +124,22 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
       if (ob === Byte.Misc && i < c.allocated && (cb === Byte.Misc || cb === Byte.Zero)) continue;
     }
     if (i >= c.allocated) return false;
+    if (mode !== 'exact') {
+      // A 64-bit spilled scalar and misc data compare as scalars, either way round.
+      const oReg = scalarOfSlot(os, allowUninitStack);
+      const cReg = oReg === undefined ? undefined : scalarOfSlot(cs, allowUninitStack);
+      if (oReg !== undefined && cReg !== undefined) {
+        if (!regSafe(oReg, cReg, ids, mode, rule)) return false;
+        i += SLOT_BYTES - 1 - idx;
+        continue;
+      }
+    }
     if (ob !== cb) return false;
     if (idx !== SLOT_BYTES - 1) continue;
     if (ob === Byte.Iter && !iterSlotsSafe(os.iter, cs.iter, (a, b) => ids.check(a, b))) return false;
     if (ob === Byte.Spill) {
       if (!isSpilledSlot(os) || !isSpilledSlot(cs)) return false;
-      if (!regSafe(os.spilled!, cs.spilled!, ids, mode, exactScalars)) return false;
+      if (!regSafe(os.spilled!, cs.spilled!, ids, mode, rule)) return false;
       // The other bytes of a spill slot must be spilled alike.
       for (let k = 0; k < SLOT_BYTES; k++) if (os.bytes[k] !== cs.bytes[k] && os.bytes[k] !== Byte.Invalid && os.bytes[k] !== Byte.Misc) return false;
     }
@@ -121,9 +149,11 @@ function stackSafe(o: FrameState, c: FrameState, ids: IdMap, mode: StateMatch, a
 
 /**
  * Whether `cur` matches `old` as closely as `mode` asks (states_equal); `exactScalars`: scalars
- * compared exactly (explore_alu_limits); `live`: compare only the registers live there (liveness.ts).
+ * compared exactly (explore_alu_limits); `live`: compare only the registers live there (liveness.ts);
+ * `ignoreImprecise`: the old state's marks are final, and its imprecise scalars cover any scalar.
  */
-export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true, exactScalars = false, live?: LiveAt): boolean {
+export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateMatch, allowUninitStack = true, exactScalars = false, live?: LiveAt, ignoreImprecise = false): boolean {
+  const rule: ScalarRule = { exactScalars, ignoreImprecise };
   if (old.frames.length !== cur.frames.length) return false;
   // A speculative path's state never covers a real one.
   if (old.speculative === true && cur.speculative !== true) return false;
@@ -137,8 +167,8 @@ export function statesEqual(old: VerifierState, cur: VerifierState, mode: StateM
     // A state that has run more of a callback's iterations does not cover one that has run fewer (func_states_equal).
     if ((of.callbackDepth ?? 0) > (cf.callbackDepth ?? 0)) return false;
     const liveRegs = live === undefined ? ALL_REGS : liveRegsOfFrame(live, old, f);
-    for (let r = 0; r < of.regs.length; r++) if ((liveRegs & (1 << r)) !== 0 && !regSafe(of.regs[r]!, cf.regs[r]!, ids, mode, exactScalars)) return false;
-    if (!stackSafe(of, cf, ids, mode, allowUninitStack, exactScalars)) return false;
+    for (let r = 0; r < of.regs.length; r++) if ((liveRegs & (1 << r)) !== 0 && !regSafe(of.regs[r]!, cf.regs[r]!, ids, mode, rule)) return false;
+    if (!stackSafe(of, cf, ids, mode, allowUninitStack, rule)) return false;
   }
   if (old.refs.length !== cur.refs.length || (old.activeRcuLock === true) !== (cur.activeRcuLock === true)) return false;
   for (let i = 0; i < old.refs.length; i++) {

@@ -61,8 +61,10 @@ function scrubbed(slot: StackSlot): Byte[] {
 /**
  * A store of `size` bytes at constant offset `off` (check_stack_write_fixed_off). `value` is the
  * stored register (undefined for BPF_ST and helper writes); `stImm` the immediate of a BPF_ST.
+ * Returns whether the bytes became zero because the stored register is a known 0 without being
+ * spilled (the kernel then marks that register precise).
  */
-export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: number, value: RegState | undefined, stImm: number | undefined, link: (r: RegState) => void): void {
+export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: number, value: RegState | undefined, stImm: number | undefined, link: (r: RegState) => void): boolean {
   const foreign = frame !== env.state.frames[env.state.frames.length - 1];
   const { spi, idx } = slotOf(off);
   const aligned = off % SLOT_BYTES === 0;
@@ -74,25 +76,26 @@ export function stackWriteFixed(env: Env, frame: FrameState, off: number, size: 
     saveRegister(frame, spi, value, size);
     if (!fits) frame.stack[spi] = { ...frame.stack[spi]!, spilled: { ...frame.stack[spi]!.spilled!, id: 0 } };
     noteStackAccess(env, frame.frameno, off);
-    return;
+    return false;
   }
   if (value === undefined && aligned && stImm !== undefined && spillsScalars) {
     saveRegister(frame, spi, constReg(BigInt.asUintN(64, BigInt(stImm))), size);
     noteStackAccess(env, frame.frameno, off);
-    return;
+    return false;
   }
   if (value !== undefined && isSpillable(value)) {
     if (size !== SLOT_BYTES) reject('EACCES', 'invalid size of register spill');
     if (foreign && value.type === 'stack') reject('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
     saveRegister(frame, spi, value, size);
     noteStackAccess(env, frame.frameno, off);
-    return;
+    return false;
   }
   const old = slotAt(frame, spi);
   const bytes = isSpecialSlot(old) ? scrubbed(old) : [...old.bytes];
   const zero = (value !== undefined && isNullScalar(value)) || (value === undefined && stImm === 0);
   for (let i = 0; i < size; i++) bytes[(idx - i) % SLOT_BYTES] = zero ? Byte.Zero : Byte.Misc;
   setSlot(frame, spi, { bytes });
+  return zero && value !== undefined;
 }
 
 /**
@@ -211,18 +214,20 @@ export function stackHelperAccess(frame: FrameState, minOff: number, maxOff: num
   }
 }
 
-/** The constant a map key on the stack holds, if the kernel can see it (get_constant_map_key). */
-export function constantStackValue(frame: FrameState, off: number, keySize: number): bigint | undefined {
+/**
+ * get_constant_map_key: the constant a map key on the stack at `off` holds, from zero bytes or a
+ * spilled scalar of exactly `keySize` bytes; `spi` names the spilled slot the value came from.
+ */
+export function constantStackValue(frame: FrameState, off: number, keySize: number): { value: bigint; spi?: number } | undefined {
   const { spi, idx } = slotOf(off);
   const slot = slotAt(frame, spi);
   let zeroSize = 0;
   for (let i = idx; i >= 0 && slot.bytes[i] === Byte.Zero; i--) zeroSize++;
-  if (zeroSize >= keySize) return 0n;
+  if (zeroSize >= keySize) return { value: 0n };
   if (!isSpilledSlot(slot) || slot.spilled!.type !== 'scalar') return undefined;
   let spillSize = 0;
   for (let i = idx; i >= 0 && slot.bytes[i] === Byte.Spill; i--) spillSize++;
   if (spillSize !== keySize) return undefined;
   const s: Scalar = slot.spilled!.s;
-  return tnumIsConst(s.varOff) ? s.varOff.value : undefined;
+  return tnumIsConst(s.varOff) ? { value: s.varOff.value, spi } : undefined;
 }
-

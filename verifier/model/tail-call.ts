@@ -10,7 +10,9 @@ import type { AluSanitation } from './cap-bpf-alu.js';
 import type { Env } from './env.js';
 import type { MapInfo } from './map-info.js';
 import { notModelled, reject } from './outcome.js';
+import { markPrecise } from './precision.js';
 import { curFrame } from './state.js';
+import { tnumIsConst } from '../scalar/tnum.js';
 
 /** BPF_FUNC_tail_call. */
 export const TAIL_CALL = 12;
@@ -22,6 +24,12 @@ export function checkTailCall(env: Env): void {
   const leak = env.state.refs[0];
   if (leak !== undefined) reject('EINVAL', `Unreleased reference id=${leak.id} alloc_insn=${leak.insn}`, 'tail_call would lead to reference leak');
   if (curFrame(env.state).callback !== undefined) notModelled('tail calls inside a callback');
+}
+
+/** record_func_key: an index (R3) known to be in the prog array's range is relied on, so precise. */
+export function markTailCallKey(env: Env, map: MapInfo): void {
+  const key = curFrame(env.state).regs[3]!;
+  if (key.type === 'scalar' && tnumIsConst(key.s.varOff) && key.s.varOff.value < BigInt(map.maxEntries)) markPrecise(env, 3);
 }
 
 /**

@@ -8,7 +8,7 @@
 import { formatFrameState } from './state-format.js';
 import { type Instruction, decodeRawSlot, type RawSlot } from '../../isa/index.js';
 import { LevelTwoLog } from './log-level2.js';
-import { liveRegisters, liveRegsHeader, sccNumbers } from './live-regs.js';
+import { liveRegisters, liveRegsHeader, loopNumbers, sccNumbers } from './live-regs.js';
 import { cleanState, inLoop, StackLiveness } from './liveness.js';
 import type { InstructionFault } from '../verdict.js';
 import { checkAlu } from './alu.js';
@@ -28,8 +28,9 @@ import { checkHelperInRcu } from './rcu.js';
 import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
-import { longHistory, markPrecise, noteStep, precisionContext, propagatePrecision, startSegment } from './precision.js';
+import { longHistory, markAllPrecise, markPrecise, noteStep, precisionContext, propagatePrecision, startSegment } from './precision.js';
 import { statesEqual } from './prune.js';
+import { propagateBackedges, SccVisits } from './scc-visits.js';
 import { newAluSanitation } from './cap-bpf-alu.js';
 import { checkResourceLeak } from './references.js';
 import { checkMapProgCompat } from './map-fields.js';
@@ -220,6 +221,10 @@ export interface WalkInput {
 const sameCallsites = (a: VerifierState, b: VerifierState): boolean =>
   a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i]!.callsite);
 
+/** explored_state: the hash bucket of the states kept at `idx` with `state`'s top frame. */
+const stateBucket = (idx: number, state: VerifierState, len: number): number =>
+  ((idx ^ state.frames[state.frames.length - 1]!.callsite) >>> 0) % len;
+
 /** Runs the path walk over a structurally valid program. */
 export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const faults = new Map(input.faults.map((f) => [f.insnIndex, f]));
@@ -235,8 +240,9 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const regsBefore = liveRegs?.liveIn;
   const stackRecorded = !insns.some((insn) => (insn?.kind === 'call' && (insn.callee === 'kfunc' || callsCallback(insn))) || (insn?.kind === 'ldImm64' && insn.pseudo === 4));
   const stackLive = liveRegs !== undefined && stackRecorded ? new StackLiveness(liveRegs.succ, input.subprograms) : undefined;
+  const scc = liveRegs === undefined ? loopNumbers(insns) : sccNumbers(liveRegs.succ);
   // States in a loop are not cleaned: the kernel waits for the loop's exploration to end (incomplete_read_marks).
-  const loops = stackLive === undefined ? undefined : sccNumbers(liveRegs!.succ);
+  const loops = stackLive === undefined ? undefined : scc;
   let idGen = 0;
   let processed = 0;
   let jmpsProcessed = 0;
@@ -253,8 +259,13 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   let cur: Path = { state: initialState(), insn: 0, parent: undefined, prev: -1 };
   const precision = precisionContext(insns, new Set((input.options.functions ?? []).filter((f) => f.global).map((f) => f.start)));
   if (log2 !== undefined) precision.log = log2.precisionLog(insns);
+  const sccVisits = new SccVisits(scc, log2 === undefined ? undefined : (l) => log2.sccLine(l));
+  // With CAP_BPF, pruning ignores the scalars a finished state did not rely on (precision.ts); that
+  // needs every mark the kernel makes, so not once backtracking ran out.
+  const tracksPrecision = (input.options.privileged || input.options.capBpfOnly === true) && input.options.unprivileged !== true;
+  const ignoreImprecise = (): boolean => tracksPrecision && !precision.exhausted;
   const env: Env = {
-    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), precision,
+    state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), loopInline: new Map(), precision,
     ...(stackLive === undefined ? {} : { stackLive }),
     ...(input.options.capBpfOnly === true ? { aluSanitation: newAluSanitation((s, at) => fork(s, at, env.insnIdx)) } : {}),
   };
@@ -317,7 +328,8 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     log2?.pathEnd();
     for (let cp = cur.parent; cp !== undefined; cp = cp.parent) {
       if (--cp.branches > 0) break;
-      log2?.checkpointDone(cp.insn, cp.state, cp);
+      const backedges = sccVisits.exit(cp.insn, cp.state, cp);
+      if (backedges !== undefined) propagateBackedges(env, backedges);
     }
     const popped = pending.pop();
     poppedFresh = popped !== undefined;
@@ -329,18 +341,18 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     return true;
   };
 
-  /** A pruned path: what is precise in the state that covers it must be precise on its path too. */
-  const prunedBy = (idx: number, old: Checkpoint): void => {
+  /**
+   * A pruned path: what is precise in the state that covers it must be precise on its path too.
+   * Inside a loop (`loop`) the marks of `old` are not final: the path is kept as a back edge, and
+   * the marks are carried over again when the loop is left (scc-visits.ts).
+   */
+  const prunedBy = (idx: number, old: Checkpoint, loop: boolean): void => {
     noteStep(env, idx, cur.prev);
-    // A loop's back edge: the kernel defers this propagation to the loop's exit, and logs it there.
-    if (log2?.backedge(idx, cur.state, old.branches > 0) === true) {
-      const log = precision.log;
-      precision.log = undefined;
-      propagatePrecision(env, old.state);
-      precision.log = log;
-      return;
-    }
     propagatePrecision(env, old.state);
+    if (!loop) return;
+    if (!sccVisits.addBackedge(idx, old.state, { state: cloneState(cur.state), insn: idx, equal: old.state })) markAllPrecise(cur.state, precision);
+    // The kernel counts the back edges kept among its states (update_peak_states).
+    peakStates = Math.max(peakStates, liveStates + sccVisits.backedgeCount);
   };
 
   let lastProcessed = -1;
@@ -368,16 +380,21 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
         cleanState(sl.state, idx, regsBefore!, stackLive);
       }
     }
+    const bucket = stateBucket(idx, cur.state, insns.length);
     for (let k = 0; k < list.length; k++) {
       const sl = list[k]!;
+      // The kernel keeps states in a hash table by instruction and the top frame's call site: a
+      // state of another call of the subprogram is seen only when it falls in the same bucket.
+      if (stateBucket(idx, sl.state, insns.length) !== bucket) continue;
       let hit = false;
+      let loop = false;
       if (sl.branches > 0) {
         // A loop head against a state still being explored: RANGE_WITHIN, as the kernel.
         if (atIterNext) {
-          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live))) { sl.hits++; prunedBy(idx, sl); return true; }
+          if (iterLoopConverges(sl.state, cur.state, (o, c) => statesEqual(o, c, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live))) { sl.hits++; prunedBy(idx, sl, true); return true; }
         } else if (mayGoto) {
-          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl); return true; }
-        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl); return true; }
+          if (otherMayGotoIteration(sl.state, cur.state) && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl, true); return true; }
+        } else if (force && statesEqual(sl.state, cur.state, 'range', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) { sl.hits++; prunedBy(idx, sl, true); return true; }
         if ((!force || mayGoto) && statesEqual(sl.state, cur.state, 'exact', true, false, live) && (sl.state.callbackUnrollDepth ?? 0) === (cur.state.callbackUnrollDepth ?? 0)
           && !otherMayGotoIteration(sl.state, cur.state) && !iterDepthsDiffer(sl.state, cur.state)) {
           // The kernel's log ends with the instruction processed before the loop closed, or, on a
@@ -388,10 +405,12 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
           reject('EINVAL', `infinite loop detected at insn ${idx}`, `cur state:${formatFrameState(cur.state, cur.state.frames[top]!)}`, `old state:${formatFrameState(sl.state, sl.state.frames[top]!)}`);
         }
         if (!forceNew && jmpsProcessed - prevJmps < 20 && processed - prevInsns < 100) add = false;
-      } else if (statesEqual(sl.state, cur.state, 'covers', input.options.privileged, env.aluSanitation?.exploreAluLimits, live)) {
-        hit = true;
+      } else {
+        // A state in a loop still being explored may lack marks: compared by range, and kept as a back edge.
+        loop = sccVisits.incomplete(idx, sl.state) === true;
+        hit = statesEqual(sl.state, cur.state, loop ? 'range' : 'covers', input.options.privileged, env.aluSanitation?.exploreAluLimits, live, !loop && ignoreImprecise());
       }
-      if (hit) { sl.hits++; prunedBy(idx, sl); return true; }
+      if (hit) { sl.hits++; prunedBy(idx, sl, loop); return true; }
       if (add) sl.misses++;
       if (sl.misses > sl.hits * 3 + 3) { list.splice(k, 1); k--; liveStates--; }
     }
@@ -405,7 +424,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
     list.unshift(cp);
     explored.set(idx, list);
     cur.parent = cp;
-    log2?.checkpointKept(idx, cp.state, cp);
+    sccVisits.enter(idx, cp.state, cp);
     totalStates++;
     liveStates++;
     peakStates = Math.max(peakStates, liveStates);

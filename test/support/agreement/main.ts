@@ -4,7 +4,9 @@
 // --only REGEX runs the programs whose name matches; --verbose lists the ones left out;
 // --unknown lists the programs with no model verdict and the model's reason, by area, then the
 // joint accepts whose `processed N insns` is not within ±10 % of the kernel's;
-// --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs.
+// --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs;
+// --results-json FILE each program's outcome on both sides (verdict, message, instruction,
+// `processed N insns`), so that two runs can be compared program by program.
 // --caps bpf labels with a loader that has CAP_BPF alone (the harness runs itself again under
 // setpriv) and runs the model with the same privileges; --caps unpriv with an ordinary user
 // (nobody, no capability), kernel.unprivileged_bpf_disabled set to 0 for the run (unprivileged-run.ts).
@@ -60,6 +62,8 @@ function main(): void {
   console.log(`\n${speedReport(speed).join('\n')}`);
   const speedJson = optionValue('--speed-json');
   if (speedJson !== undefined) writeFileSync(speedJson, `${JSON.stringify(speed, null, 2)}\n`);
+  const resultsJson = optionValue('--results-json');
+  if (resultsJson !== undefined) writeFileSync(resultsJson, `${JSON.stringify(programResults(run), null, 1)}\n`);
   const dis = disagreements(run);
   if (process.argv.includes("--verbose")) for (const c of run.comparisons) if (c.kernel.kind !== "verdict") console.log(`${c.kernel.kind}: ${c.name}: ${"reason" in c.kernel ? c.kernel.reason : c.kernel.errno}`);
   if (process.argv.includes('--unknown')) for (const l of [...unknownList(run), ...processedMismatches(run)]) console.log(l);
@@ -91,6 +95,13 @@ function main(): void {
     writeFileSync(docs, next);
     console.log(`\nwrote docs/verifier.md and ${join('test/data/verifier-corpus', 'agreement.json')}`);
   }
+}
+
+/** Each program's outcome on both sides, by name. */
+function programResults(run: ReturnType<typeof runAgreement>): Record<string, unknown> {
+  const side = (o: (typeof run.comparisons)[number]['kernel'] | (typeof run.comparisons)[number]['model']): unknown =>
+    (o.kind === 'verdict' ? { verdict: o.verdict, message: o.message, insn: o.insnIndex, processed: o.insnsProcessed } : { kind: o.kind });
+  return Object.fromEntries(run.comparisons.map((c) => [c.name, { category: c.category, kernel: side(c.kernel), model: side(c.model) }]));
 }
 
 function runAgreementFiguresOf(run: ReturnType<typeof runAgreement>, suites: readonly string[]) {
