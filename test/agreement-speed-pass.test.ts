@@ -1,5 +1,5 @@
 // The agreement run's speed pass (test/support/agreement/speed-pass.ts): one untimed pass, then
-// the timed passes in corpus order, each program's median kept.
+// the timed passes in corpus order, each starting a third further in, each program's median kept.
 
 import { describe, expect, it } from 'vitest';
 import { type ModelJob, timeModel } from './support/agreement/speed-pass.js';
@@ -16,13 +16,17 @@ function burn(ms: number): void {
 }
 
 describe('the speed pass', () => {
-  it('runs every program once untimed, then once per pass, in corpus order', () => {
+  it('runs every program once untimed, then once per pass, in corpus order from a later start each pass', () => {
     const calls: number[] = [];
     const jobs: ModelJob[] = Array.from({ length: 40 }, (_, i) => ({ name: `p${i}`, run: () => calls.push(i) }));
     const t = timeModel(jobs, 3);
     expect(calls).toHaveLength(160);
     const inOrder = jobs.map((_, i) => i);
-    for (let k = 0; k < 4; k++) expect(calls.slice(k * 40, (k + 1) * 40)).toEqual(inOrder);
+    const rotated = (start: number): number[] => [...inOrder.slice(start), ...inOrder.slice(0, start)];
+    expect(calls.slice(0, 40)).toEqual(inOrder);
+    expect(calls.slice(40, 80)).toEqual(inOrder);
+    expect(calls.slice(80, 120)).toEqual(rotated(13));
+    expect(calls.slice(120, 160)).toEqual(rotated(26));
     expect([...t.perProgram.keys()]).toEqual(jobs.map((j) => j.name));
     expect(t.passCpuMs).toHaveLength(3);
   });

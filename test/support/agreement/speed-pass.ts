@@ -26,10 +26,12 @@ const cpuNow = (): number => {
 /**
  * One untimed pass (costs a process pays once are not any program's: V8 compiling the model's
  * paths, tables built on first use, the harness's helper probes), then `passes` timed ones, each
- * program's median kept (a collection's pause lands on whichever program allocates when the young
- * generation is full). CPU time is the process's (V8's GC and compiler threads included). Every
- * pass is in corpus order: in shuffled orders the same programs cost 12-18% more (the generated
- * programs, two alternating runs), presumably as neighbours of one family share the CPU's caches.
+ * program's median kept. CPU time is the process's (V8's GC and compiler threads included).
+ * Every pass allocates the same, so a full collection tends to come at the same point of each
+ * (--trace-gc: 24 and 54 s into passes of 30 s) and its marking to land on the same programs:
+ * pass k starts k/passes of the way into the corpus and wraps around. The order is otherwise the
+ * corpus's: in shuffled orders the same programs cost 12-18% more (the generated programs, two
+ * alternating runs), presumably as neighbours of one family share the CPU's caches.
  */
 export function timeModel(jobs: readonly ModelJob[], passes = 3): ModelTimes {
   const w0 = cpuNow();
@@ -40,7 +42,9 @@ export function timeModel(jobs: readonly ModelJob[], passes = 3): ModelTimes {
   const passCpuMs: number[] = [];
   for (let pass = 0; pass < passes; pass++) {
     const p0 = cpuNow();
-    for (let i = 0; i < jobs.length; i++) {
+    const start = Math.floor((pass * jobs.length) / passes);
+    for (let k = 0; k < jobs.length; k++) {
+      const i = (start + k) % jobs.length;
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       jobs[i]!.run();
