@@ -26,7 +26,7 @@ export function verifierBenchmarks({ from } = {}) {
   const s = JSON.parse(readFileSync(out, 'utf8'));
   return [{
     what: `${WHAT} (${s.programs} programs; model CPU time, ${s.modelWallMs.toFixed(0)} ms wall; ${s.over10} programs over 10×, worst ${s.worst[0]?.ratio.toFixed(0) ?? '–'}× ${s.worst[0]?.name ?? ''})`,
-    oursCmd: 'verifyProgram, the median of three runs of each corpus program (test/support/agreement/run.ts speed pass)',
+    oursCmd: 'verifyProgram, the median of three timed runs of each corpus program after an untimed one, before the kernel labels (test/support/agreement/speed-pass.ts)',
     theirsCmd: 'kernel: verification time N usec (BPF_LOG_STATS), summed',
     ours: s.modelMs, theirs: s.kernelMs,
     targetText: '≤ 3× the kernel\'s time in total, ≤ 10× per program', met: s.ratio <= 3 && s.over10 === 0,

@@ -6,6 +6,7 @@ import {
   type Tnum, TNUM_UNKNOWN, tnumConst, tnumConstSubreg, tnumIntersect, tnumRange,
 } from './tnum.js';
 import { syncSmallScalar } from './sync-small.js';
+import { syncRemembered } from './sync-memo.js';
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const U32_MAX = (1n << 32n) - 1n;
@@ -244,6 +245,11 @@ export function syncBounds(s: Scalar): void {
     && s.u32min === 0n && s.u32max === U32_MAX && s.s32min === S32_MIN && s.s32max === S32_MAX) return;
   // Values below 2^53: the same steps in doubles (sync-small.ts), which allocate no bigint per step.
   if (syncSmallScalar(s)) return;
+  syncRemembered(s, syncBoundsSteps);
+}
+
+/** reg_bounds_sync's steps in bigints. */
+function syncBoundsSteps(s: Scalar): void {
   updateBounds(s);
   const { smin, smax, umin, umax, s32min, s32max, u32min, u32max, varOff } = s;
   deduceBounds(s);

@@ -58,7 +58,7 @@ function main(): void {
   const t = run.total;
   console.log(table);
   console.log(`\n${t.programs} programs in ${seconds} s (model ${(run.modelMs / 1000).toFixed(2)} s); accept agreement ${pct(t.acceptAgree, t.kernelAccepts)}, reject agreement ${pct(t.rejectAgree, t.kernelRejects)}, unsound accepts ${t.unsound}`);
-  const speed = speedFigures(run.timings);
+  const speed = speedFigures(run.timings, run);
   console.log(`\n${speedReport(speed).join('\n')}`);
   const speedJson = optionValue('--speed-json');
   if (speedJson !== undefined) writeFileSync(speedJson, `${JSON.stringify(speed, null, 2)}\n`);

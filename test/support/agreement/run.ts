@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ModelOutcome, type ModelProfile, runModel } from './model-run.js';
+import { type ModelJob, timeModel } from './speed-pass.js';
 
 export interface AgreementRun {
   readonly comparisons: readonly Comparison[];
@@ -19,20 +20,47 @@ export interface AgreementRun {
   readonly modelMs: number;
   /** Per program with a kernel verdict: the model's time and the kernel's own verification time. */
   readonly timings: readonly ProgramTiming[];
+  /** The speed pass's CPU milliseconds per whole pass, and of its untimed first pass. */
+  readonly passCpuMs: readonly number[];
+  readonly warmUpCpuMs: number;
 }
 
 export type CorpusEntry = CorpusProgram | ObjectProgram;
 
+/** The model's run of each program the harness can prepare, for the speed pass (speed-pass.ts). */
+function modelJobs(corpus: readonly CorpusEntry[], profile: ModelProfile): ModelJob[] {
+  const jobs: ModelJob[] = [];
+  for (const p of corpus) {
+    if ('objectPath' in p) {
+      try {
+        const prepared = prepareObjectProgram(p);
+        jobs.push({ name: p.name, run: () => runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared, profile) });
+      } catch {
+        /* not prepared: the agreement counts it below */
+      }
+      continue;
+    }
+    // The model needs no open fd: it reads the map descriptions by number.
+    withPrepared(p, (prepared) => {
+      if (!('reason' in prepared)) jobs.push({ name: p.name, run: () => runModel(p, prepared, profile) });
+    });
+  }
+  return jobs;
+}
+
 export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfile = {}): AgreementRun {
+  // The model's speed first, while the heap holds no labels (speed-pass.ts).
+  const speed = timeModel(modelJobs(corpus, profile));
   const comparisons: Comparison[] = [];
   let modelMs = 0;
-  // Programs with a kernel verdict, for the speed pass: the kernel's time from a second load with
-  // BPF_LOG_STATS alone (log level 1 costs it time), and the model's run on the same input.
-  const speedJobs: { name: string; kernelUsec: number; model: () => unknown }[] = [];
-  const timed = (name: string, kernel: KernelOutcome, loadWithStats: () => KernelOutcome, model: () => unknown): void => {
-    if (kernel.kind !== 'verdict') return;
+  // Programs with a kernel verdict, for the speed figures: the kernel's time from a second load
+  // with BPF_LOG_STATS alone (log level 1 costs it time).
+  const timings: ProgramTiming[] = [];
+  const timed = (name: string, kernel: KernelOutcome, loadWithStats: () => KernelOutcome): void => {
+    const model = speed.perProgram.get(name);
+    if (kernel.kind !== 'verdict' || model === undefined) return;
     const usec = verificationUsec(loadWithStats());
-    if (usec !== undefined) speedJobs.push({ name, kernelUsec: usec, model });
+    if (usec !== undefined) timings.push({ name, modelMs: model.cpuMs, modelWallMs: model.wallMs, kernelUsec: usec });
   };
   // Maps with pinning by name must not meet the system's pins.
   const pinRoot = mkdtempSync(join(tmpdir(), 'tsbpf-agreement-pins-'));
@@ -43,9 +71,8 @@ export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfi
       let model: ModelOutcome;
       try {
         const prepared = prepareObjectProgram(p);
-        const run = (): ModelOutcome => runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared, profile);
-        model = run();
-        timed(p.name, kernel, () => labelObjectProgram(p, pinRoot, LOG_STATS), run);
+        model = runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared, profile);
+        timed(p.name, kernel, () => labelObjectProgram(p, pinRoot, LOG_STATS));
       } catch (e) {
         model = { kind: 'not-modelled', reason: `preparation: ${(e as Error).message}` };
       }
@@ -61,32 +88,10 @@ export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfi
       const t0 = performance.now();
       const model = runModel(p, prepared, profile);
       modelMs += performance.now() - t0;
-      // The model needs no open fd: it reads the map descriptions by number.
-      timed(p.name, kernel, () => labelWithKernel(p, prepared, LOG_STATS), () => runModel(p, prepared, profile));
+      timed(p.name, kernel, () => labelWithKernel(p, prepared, LOG_STATS));
       return compare(p.name, p.area, kernel, model, p.annotation);
     }));
   }
-  // The speed pass: the model alone over the prepared programs, one after the other in this
-  // process, without the harness's work (loads, object parsing) in between.
-  // CPU time as well as wall time: on a shared machine the wall time is mostly other processes'.
-  // Three passes, each program's median kept: the process's CPU time includes V8's concurrent
-  // GC threads, whose work on this large heap (every label and log of the run) landed on
-  // whichever program ran then: 4-7 ms charged to programs the model verifies in 0.06 ms.
-  const PASSES = 3;
-  const cpuMs: number[][] = speedJobs.map(() => []);
-  const wallMs: number[][] = speedJobs.map(() => []);
-  for (let pass = 0; pass < PASSES; pass++) {
-    speedJobs.forEach((j, i) => {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      j.model();
-      const cpu = process.cpuUsage(c0);
-      cpuMs[i]!.push((cpu.user + cpu.system) / 1000);
-      wallMs[i]!.push(performance.now() - t0);
-    });
-  }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-  const timings: ProgramTiming[] = speedJobs.map((j, i) => ({ name: j.name, modelMs: median(cpuMs[i]!), modelWallMs: median(wallMs[i]!), kernelUsec: j.kernelUsec }));
   rmSync(pinRoot, { recursive: true, force: true });
   const total = emptyFigures();
   const byArea = new Map<string, Figures>();
@@ -96,5 +101,5 @@ export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfi
     if (f === undefined) byArea.set(c.area, (f = emptyFigures()));
     addTo(f, c);
   }
-  return { comparisons, total, byArea: new Map([...byArea].sort(([a], [b]) => a.localeCompare(b))), modelMs, timings };
+  return { comparisons, total, byArea: new Map([...byArea].sort(([a], [b]) => a.localeCompare(b))), modelMs, timings, passCpuMs: speed.passCpuMs, warmUpCpuMs: speed.warmUpCpuMs };
 }
