@@ -148,6 +148,11 @@ export const capsCases: readonly CapsCase[] = [
     asm: ['*(u64 *)(r10 - 8) = 3', 'r1 = 1', 'r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)', 'r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
   { name: 'caps: atomic xchg on a spilled scalar after a decided branch', type: 'socket_filter',
     asm: ['call 7', '*(u64 *)(r10 - 8) = r0', 'r2 = 0', 'if r2 != 0 goto +2', 'r1 = 1', 'r1 = xchg_64(r10 - 8, r1)', 'r0 = *(u64 *)(r10 - 16)', 'r0 = 0', 'exit'], decided: true },
+  // The stored value's leak check comes before the write of the old value into r10 (read only).
+  { name: 'caps: atomic fetch-add of the frame pointer into itself', type: 'socket_filter',
+    asm: ['*(u64 *)(r10 - 8) = 0', 'r10 = atomic_fetch_add((u64 *)(r10 - 8), r10)', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: atomic fetch-add of the frame pointer into itself, scalar target', type: 'socket_filter',
+    asm: ['r1 = 0', 'r10 = atomic_fetch_add((u64 *)(r1 + 0), r10)', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: 32-bit copy of the frame pointer into r10', type: 'socket_filter', asm: ['w10 = w1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: 32-bit pointer minus pointer', type: 'socket_filter', asm: ['r0 = r10', 'w0 -= w1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: pointer plus pointer', type: 'socket_filter', asm: ['r0 = r10', 'r0 += r1', 'r0 = 0', 'exit'], decided: true },
