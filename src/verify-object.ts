@@ -5,7 +5,7 @@
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
 import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms, unprivilegedBpfSetting } from '../loader/index.js';
-import { type FunctionInfo, functionsFromBtf, isGplCompatible, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
+import { type FunctionInfo, functionsFromBtf, isGplCompatible, type LoadEnvironment, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
 export class VerifyInputError extends TsbpfError {
@@ -63,7 +63,7 @@ export interface VerifyAttach {
   readonly sleepable?: boolean;
 }
 
-export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach }): ProgramVerdict {
+export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach; helperAvailable?: LoadEnvironment['helperAvailable'] }): ProgramVerdict {
   const caps = options.caps ?? 'root';
   const maps = options.maps;
   const btf = targetBtf(options.btfPath);
@@ -74,6 +74,7 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?
     // Without CAP_BPF the kernel refuses the object's BTF, and libbpf (like tsbpf's loader) goes on without it.
     ...(maps === undefined ? {} : { maps: caps === 'unpriv' ? mapsWithoutBtf((fd) => maps.get(fd)) : (fd: number) => maps.get(fd) }),
     ...(options.functions === undefined || caps === 'unpriv' ? {} : { functions: options.functions }),
+    ...(options.helperAvailable === undefined ? {} : { environment: { helperAvailable: options.helperAvailable } }),
     ...options.attach,
   });
   const disabled = caps === 'unpriv' ? unprivilegedBpfDisabled() : undefined;
