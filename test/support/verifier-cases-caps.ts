@@ -156,5 +156,9 @@ export const capsCases: readonly CapsCase[] = [
   { name: 'caps: 32-bit copy of the frame pointer into r10', type: 'socket_filter', asm: ['w10 = w1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: 32-bit pointer minus pointer', type: 'socket_filter', asm: ['r0 = r10', 'w0 -= w1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: pointer plus pointer', type: 'socket_filter', asm: ['r0 = r10', 'r0 += r1', 'r0 = 0', 'exit'], decided: true },
-  { name: 'caps: atomic add over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = 1', 'lock *(u64 *)(r10 - 8) += r1', 'r0 = 0', 'exit'] },
+  // An atomic over a spilled pointer: the operand's read refuses it (all of it leaks, part of it is a bad fill).
+  { name: 'caps: atomic add over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = 1', 'lock *(u64 *)(r10 - 8) += r1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: 32-bit atomic add over half a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'w1 = 1', 'lock *(u32 *)(r10 - 8) += w1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: atomic fetch-or over a spilled map pointer', type: 'socket_filter', maps: [HASH_4_8],
+    asm: ['r1 = map_fd(0)', '*(u64 *)(r10 - 16) = r1', 'r1 = 1', 'r1 = atomic_fetch_or((u64 *)(r10 - 16), r1)', 'r0 = 0', 'exit'], decided: true },
 ];
