@@ -76,7 +76,7 @@ export function guardCapBpfInsn(env: Env, insn: Instruction, fenced: boolean): b
     case 'atomic':
       return guardAtomic(env, insn);
     case 'call':
-      if (insn.callee !== 'helper') notModelled(`a ${insn.callee === 'local' ? 'bpf-to-bpf' : 'kernel function'} call without CAP_PERFMON`);
+      if (insn.callee === 'kfunc') notModelled('a kernel function call without CAP_PERFMON');
       return false;
     case 'ldImm64':
       if (insn.pseudo === 4) notModelled('a callback without CAP_PERFMON');
