@@ -149,19 +149,46 @@ export function probeMapType(type: number): ProbeResult {
 
 /** Whether a program of `progType` may call helper number `helper` (the verifier's verdict). */
 export function probeHelper(progType: number, helper: number): ProbeResult {
+  const { refusedByVerifier: _, ...result } = probeHelperCall(progType, helper);
+  return result;
+}
+
+function probeHelperCall(progType: number, helper: number): ProbeResult & { readonly refusedByVerifier: boolean } {
   const call = Buffer.alloc(24);
   call.writeUInt8(0x85, 0); call.writeInt32LE(helper, 4); // call helper
   call.set(RETURN_ZERO, 8);
   const r = tryLoad(progType, call, loadExtras(progType));
-  if (r.errno === 0) return { supported: true, detail: 'ok' };
+  if (r.errno === 0) return { supported: true, detail: 'ok', refusedByVerifier: false };
   const last = lastLine(r.log);
-  if (r.log.trim() === '') return { supported: false, detail: `${errnoName(r.errno)} (program type not loadable)` };
+  if (r.log.trim() === '') return { supported: false, detail: `${errnoName(r.errno)} (program type not loadable)`, refusedByVerifier: false };
   // The verifier's words for a helper this type may not call, or one it does not know.
   if (/unknown func|invalid func|cannot use helper|helper call is not allowed|not supported for this program type/.test(r.log)) {
-    return { supported: false, detail: last };
+    return { supported: false, detail: last, refusedByVerifier: true };
   }
   // Refused for the arguments we did not set up: the call itself was accepted.
-  return { supported: true, detail: last };
+  return { supported: true, detail: last, refusedByVerifier: false };
+}
+
+const refusedHelpers = new Map<number, boolean>();
+
+/**
+ * Whether the running kernel's verifier refuses a call of helper number `helper` from programs of
+ * type `progType` (kernel builds and policies differ from the source: one build refuses
+ * bpf_xdp_adjust_meta to XDP). One probe load per pair and process; false where the kernel takes
+ * the call and where the probe cannot tell (the type does not load here, bpf(2) is unavailable).
+ */
+export function kernelRefusesHelper(progType: number, helper: number): boolean {
+  const key = progType * 0x10000 + helper;
+  let refused = refusedHelpers.get(key);
+  if (refused === undefined) {
+    try {
+      refused = probeHelperCall(progType, helper).refusedByVerifier;
+    } catch {
+      refused = false;
+    }
+    refusedHelpers.set(key, refused);
+  }
+  return refused;
 }
 
 /** Probes every program type and map type, and optionally every helper for every loadable program type. */

@@ -4,8 +4,8 @@
 
 import { TsbpfError } from '../isa/index.js';
 import type { Btf } from '../elf/index.js';
-import { attachTypeNumber, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms, unprivilegedBpfSetting } from '../loader/index.js';
-import { type FunctionInfo, functionsFromBtf, isGplCompatible, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
+import { attachTypeNumber, ExternError, kernelBtf, type PreparedMap, type PreparedProgram, prepareObjectPrograms, readKernelConfig, unprivilegedBpfSetting } from '../loader/index.js';
+import { type FunctionInfo, functionsFromBtf, isGplCompatible, type LoadEnvironment, mapsWithoutBtf, type ProgramVerdict, verify } from '../verifier/index.js';
 
 /** An input the verifier cannot take (raw bytecode of a bad length, no program type, no such program). */
 export class VerifyInputError extends TsbpfError {
@@ -63,7 +63,7 @@ export interface VerifyAttach {
   readonly sleepable?: boolean;
 }
 
-export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach }): ProgramVerdict {
+export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?: VerifyCaps; logLevel?: number; gpl?: boolean; maps?: ReadonlyMap<number, PreparedMap>; btfPath?: string; functions?: readonly FunctionInfo[]; attach?: VerifyAttach; helperAvailable?: LoadEnvironment['helperAvailable'] }): ProgramVerdict {
   const caps = options.caps ?? 'root';
   const maps = options.maps;
   const btf = targetBtf(options.btfPath);
@@ -74,6 +74,7 @@ export function verifyWithCaps(insns: Uint8Array, type: string, options: { caps?
     // Without CAP_BPF the kernel refuses the object's BTF, and libbpf (like tsbpf's loader) goes on without it.
     ...(maps === undefined ? {} : { maps: caps === 'unpriv' ? mapsWithoutBtf((fd) => maps.get(fd)) : (fd: number) => maps.get(fd) }),
     ...(options.functions === undefined || caps === 'unpriv' ? {} : { functions: options.functions }),
+    ...(options.helperAvailable === undefined ? {} : { environment: { helperAvailable: options.helperAvailable } }),
     ...options.attach,
   });
   const disabled = caps === 'unpriv' ? unprivilegedBpfDisabled() : undefined;
@@ -120,11 +121,7 @@ function attachTypeNumberOf(name: string): number | undefined {
 
 /** Verifies every entry program of an object (or those named in `options.programs`). */
 export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {}): ObjectProgramVerdict[] {
-  const prepared = prepareObjectPrograms(bytes, {
-    ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
-    ...(options.programs === undefined ? {} : { programs: options.programs }),
-    ...(options.objectName === undefined ? {} : { objectName: options.objectName }),
-  });
+  const { prepared, kconfigUnknown } = prepareForVerify(bytes, options);
   for (const name of options.programs ?? []) {
     if (!prepared.some((p) => p.name === name)) throw new VerifyInputError(`no program ${name}`);
   }
@@ -142,6 +139,33 @@ export function verifyObject(bytes: Uint8Array, options: VerifyObjectOptions = {
       ...(options.type === undefined ? { attach: attachOf(p) } : p.sleepable ? { attach: { sleepable: true } } : {}),
     });
     const insn = v.error?.insn;
-    return { ...v, name: p.name, section: p.section, type, source: insn === undefined || insn === null ? null : sourceAt(p, insn) };
+    const usesKconfig = kconfigUnknown !== undefined && [...p.maps.values()].some((m) => m.name.endsWith('.kconfig'));
+    return {
+      ...v, name: p.name, section: p.section, type, source: insn === undefined || insn === null ? null : sourceAt(p, insn),
+      ...(usesKconfig ? { assumptions: [...v.assumptions, kconfigUnknown] } : {}),
+    };
   });
+}
+
+/**
+ * The object's programs as the loader prepares them. For the running kernel the .kconfig externs
+ * hold its values, read as the loader reads them (readKernelConfig, LINUX_KERNEL_VERSION from the
+ * release); for another kernel (btfPath), or when the configuration cannot be read, they are
+ * unknown to the model and `kconfigUnknown` says why.
+ */
+function prepareForVerify(bytes: Uint8Array, options: VerifyObjectOptions): { prepared: PreparedProgram[]; kconfigUnknown?: string } {
+  const base = {
+    ...(options.btfPath === undefined ? {} : { btfPath: options.btfPath }),
+    ...(options.programs === undefined ? {} : { programs: options.programs }),
+    ...(options.objectName === undefined ? {} : { objectName: options.objectName }),
+  };
+  if (options.btfPath !== undefined) {
+    return { prepared: prepareObjectPrograms(bytes, base), kconfigUnknown: `the .kconfig externs' values are unknown: ${options.btfPath} describes another kernel, whose configuration is not read` };
+  }
+  try {
+    return { prepared: prepareObjectPrograms(bytes, { ...base, kconfig: readKernelConfig }) };
+  } catch (e) {
+    if (!(e instanceof ExternError)) throw e;
+    return { prepared: prepareObjectPrograms(bytes, base), kconfigUnknown: `the .kconfig externs' values are unknown: ${e.message}` };
+  }
 }

@@ -94,6 +94,33 @@ describe.skipIf(!live)('preverification in loadObject and tsbpf load', () => {
     expect(warnings).toEqual(["prog 'checked': the verifier model failed (boom); loading without its prediction"]);
   });
 
+  // A kernel build may refuse a helper Linux 6.18 offers (one here refuses bpf_xdp_adjust_meta to
+  // XDP): the preverification probes the running kernel, so the model's verdict is the kernel's.
+  it('a helper the running kernel refuses although the source offers it: no disagreement', () => {
+    const meta = join(dir, 'meta.bpf.o');
+    writeFileSync(join(dir, 'meta.bpf.c'), `#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int meta(struct xdp_md *ctx) { return bpf_xdp_adjust_meta(ctx, -4) ? XDP_ABORTED : XDP_PASS; }
+char LICENSE[] SEC("license") = "GPL";
+`);
+    run('clang-19', ['-O2', '-g', '-target', 'bpf', `-I/usr/include/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`, '-c', join(dir, 'meta.bpf.c'), '-o', meta]);
+    const outcome = (preverify: Parameters<typeof loadObject>[1] extends infer O ? O extends { preverify?: infer P } ? P : never : never, mismatchDir?: string): LoadError | undefined => {
+      try { loadObject(meta, { preverify, ...(mismatchDir === undefined ? {} : { mismatchDir }) }).close(); } catch (e) { if (e instanceof LoadError) return e; throw e; }
+      return undefined;
+    };
+    const kernel = outcome(false);
+    const reports = mkdtempSync(join(dir, 'r-'));
+    const withModel = outcome(modelPreverifier, reports);
+    expect(withModel?.code).toBe(kernel?.code);
+    if (kernel !== undefined) expect(withModel!.model).toMatchObject({ accepted: false, errno: kernel.code, message: kernel.log.trim().split('\n').filter((l) => !/^processed \d+ insns/.test(l)).at(-1) });
+    expect(withModel?.mismatchReport).toBeUndefined();
+    expect(readdirSync(reports)).toEqual([]);
+    // tsbpf load: the kernel's verdict, without a disagreement.
+    const cli = spawnSync(process.execPath, [CLI, 'load', meta], { encoding: 'utf8' });
+    expect(cli.status === 0).toBe(kernel === undefined);
+    expect(cli.stderr).not.toMatch(/verifier model/);
+  });
+
   it('tsbpf verify refuses a malformed report with one line, exit 2', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify({ tsbpfVerifierMismatch: 1, program: { name: 'x', section: 'xdp', type: 'xdp', license: 'GPL', insns: 'zz', maps: [] } }));

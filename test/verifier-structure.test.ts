@@ -678,7 +678,7 @@ describe('checkStructure: input and options', () => {
     expect(instructionFaultOf(S(0x3f, 1, 11), 4)).toEqual({ insnIndex: 4, message: 'R11 is invalid', errno: 'EINVAL', preconditions: [] });
     expect(instructionFaultOf(S(0xdb, 3, 10, 0, 0xe1), 0)).toEqual({
       insnIndex: 0, message: 'frame pointer is read only', errno: 'EACCES',
-      preconditions: [{ kind: 'initialised', reg: 3 }, { kind: 'atomic-target', reg: 3 }],
+      preconditions: [{ kind: 'initialised', reg: 3 }, { kind: 'not-pointer', reg: 10 }, { kind: 'atomic-target', reg: 3 }],
     });
     expect(instructionFaultOf(S(0x30), 0, { progType: 'xdp' })?.message).toBe('BPF_LD_[ABS|IND] instructions not allowed for this program type');
     expect(instructionFaultOf(S(0x30), 0, { progType: 'sched_cls' })).toBeUndefined();

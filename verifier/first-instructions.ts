@@ -57,7 +57,8 @@ export function firstReachedFault(slots: readonly RawSlot[], options: ResolvedOp
   let index: number | undefined = 0;
   while (index !== undefined && index >= 0 && index < slots.length && !visited.has(index)) {
     visited.add(index);
-    // Scalars pass the atomic destination check (the access itself fails later); pointers depend on their type.
+    // Scalars pass the atomic destination check (the access itself fails later); pointers depend on
+    // their type. A stored pointer depends on the loader (the walk decides).
     const result = runEntrySteps(slots[index]!, index, options, (condition) =>
       (condition.kind === 'initialised' ? regs[condition.reg] !== 'uninit' : regs[condition.reg] === 'scalar'));
     if (result !== undefined) return result === 'undecided' ? undefined : result;

@@ -9,6 +9,8 @@
 // first failure that depends on the encoding alone:
 // - read rN: SRC_OP register check (`R%d is invalid` for N > 10, `R%d !read_ok` if uninitialised),
 // - write rN: DST_OP register check (`R%d is invalid`, `frame pointer is read only` for r10),
+// - stored rN: the value a BPF_ATOMIC stores (and R0 that cmpxchg compares) must be no pointer
+//   unless the loader may leak pointers (`R%d leaks addr into mem`), checked before
 // - atomic-target rN: the BPF_ATOMIC destination-type check, which depends on
 //   the abstract state but comes before the check of the register a fetching
 //   atomic writes,
@@ -26,6 +28,7 @@ import type { Errno, FaultPrecondition, InstructionFault } from './verdict.js';
 export type EntryStep =
   | { readonly kind: 'read'; readonly reg: number }
   | { readonly kind: 'write'; readonly reg: number }
+  | { readonly kind: 'stored'; readonly reg: number }
   | { readonly kind: 'atomic-target'; readonly reg: number }
   | { readonly kind: 'fault'; readonly message: string; readonly errno: Errno };
 
@@ -98,8 +101,8 @@ function storeSteps(slot: RawSlot): EntryStep[] {
     if (readModifyWriteImms.has(imm)) {
       const size = sizeBitsOf(opcode);
       if (size !== SizeCode.W && size !== SizeCode.DW) return [fault('invalid atomic operand size')];
-      const steps = imm === AtomicImm.cmpxchg ? [read(src), read(dst), read(0)] : [read(src), read(dst)];
-      steps.push({ kind: 'atomic-target', reg: dst });
+      const steps: EntryStep[] = imm === AtomicImm.cmpxchg ? [read(src), read(dst), read(0), { kind: 'stored', reg: 0 }] : [read(src), read(dst)];
+      steps.push({ kind: 'stored', reg: src }, { kind: 'atomic-target', reg: dst });
       // A fetching operation returns the old value in src (r0 for cmpxchg).
       if ((imm & AtomicImm.fetch) !== 0) steps.push(write(imm === AtomicImm.cmpxchg ? 0 : src));
       return steps;
@@ -176,7 +179,7 @@ export function entrySteps(slot: RawSlot, options: ResolvedOptions): EntryStep[]
 /** The failure a register step causes regardless of state, if any. */
 export function registerFault(step: EntryStep): { message: string; errno: Errno } | undefined {
   if (step.kind === 'fault') return step;
-  if (step.kind === 'atomic-target') return undefined;
+  if (step.kind === 'atomic-target' || step.kind === 'stored') return undefined;
   if (step.reg > MAX_REGISTER) return { message: `R${step.reg} is invalid`, errno: 'EINVAL' };
   if (step.kind === 'write' && step.reg === FRAME_POINTER) return { message: 'frame pointer is read only', errno: 'EACCES' };
   return undefined;
@@ -197,6 +200,7 @@ export function runEntrySteps(
     if (failure !== undefined) return { insnIndex: index, message: failure.message, errno: failure.errno, preconditions };
     let condition: FaultPrecondition | undefined;
     if (step.kind === 'atomic-target') condition = { kind: 'atomic-target', reg: step.reg };
+    else if (step.kind === 'stored') condition = { kind: 'not-pointer', reg: step.reg };
     else if (step.kind === 'read' && step.reg !== FRAME_POINTER) condition = { kind: 'initialised', reg: step.reg };
     if (condition === undefined || preconditions.some((c) => c.kind === condition.kind && c.reg === condition.reg)) continue;
     if (!holds(condition)) return 'undecided';

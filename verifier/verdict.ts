@@ -53,6 +53,8 @@ export type StructuralPass =
  */
 export type FaultPrecondition =
   | { readonly kind: 'initialised'; readonly reg: number }
+  /** The value an atomic stores or compares is no pointer, or the loader may leak pointers (CAP_PERFMON). */
+  | { readonly kind: 'not-pointer'; readonly reg: number }
   | { readonly kind: 'atomic-target'; readonly reg: number };
 
 /**

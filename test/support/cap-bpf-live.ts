@@ -8,16 +8,14 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import type { ModelCase } from './verifier-cases.js';
 import type { KernelVerdict } from './verifier-live.js';
-import { enableUnprivilegedBpf, SETPRIV_UNPRIVILEGED } from './unprivileged-bpf.js';
+import { SETPRIV_CAP_BPF, SETPRIV_NO_CAPS, SETPRIV_UNPRIVILEGED } from './setpriv.js';
+import { enableUnprivilegedBpf } from './unprivileged-bpf.js';
 
 const repo = join(import.meta.dirname, '../..');
 const CHILD = 'test/support/cap-bpf-child.ts';
 
 /** setpriv's arguments for a child whose only capability is CAP_BPF, or that has none. */
-const SETPRIV: Readonly<Record<'bpf' | 'none', readonly string[]>> = {
-  bpf: ['--inh-caps=-all,+bpf', '--ambient-caps=+bpf', '--bounding-set=-all,+bpf'],
-  none: ['--inh-caps=-all', '--bounding-set=-all'],
-};
+const SETPRIV: Readonly<Record<'bpf' | 'none', readonly string[]>> = { bpf: SETPRIV_CAP_BPF, none: SETPRIV_NO_CAPS };
 
 function runChild(setpriv: readonly string[], entry: readonly string[], cases: readonly ModelCase[], what: string): KernelVerdict[] {
   const child = spawnSync('setpriv', [...setpriv, '--', process.execPath, ...entry], {

@@ -6,6 +6,7 @@
 
 import { probeHelper, probeMapType, probeProgramType, PROGRAM_TYPE_NAMES } from '../../loader/index.js';
 import { HELPER_TABLE, type LoadEnvironment } from '../../verifier/index.js';
+import { runningKernelHelperAvailable } from '../../src/kernel-helpers.js';
 import { NOT_AVAILABLE } from './not-available.js';
 import { isRoot } from './references.js';
 
@@ -64,17 +65,9 @@ export function helperRefusal(progType: string, helper: string): Refusal {
 
 /**
  * The running kernel's refusals of helpers tsbpf's table offers, for the verifier model's
- * environment (LoadEnvironment.helperAvailable): false where a probe proves the refusal,
- * undefined (the table decides) everywhere else.
+ * environment (LoadEnvironment.helperAvailable): the one `tsbpf load`'s preverification uses.
  */
-export const liveHelperAvailable: NonNullable<LoadEnvironment['helperAvailable']> = (progType, id) => {
-  const helper = HELPER_BY_ID.get(id);
-  if (helper === undefined || !HELPER_TABLE[helper]!.programTypes.includes(progType)) return undefined;
-  if (!PROGRAM_TYPE_NAMES.some(([name]) => name === progType)) return undefined;
-  return helperRefusal(progType, helper).refused ? false : undefined;
-};
-
-const HELPER_BY_ID = new Map(Object.entries(HELPER_TABLE).map(([name, e]) => [e.id, name]));
+export const liveHelperAvailable: NonNullable<LoadEnvironment['helperAvailable']> = runningKernelHelperAvailable;
 
 /** The skip note for a proven refusal. */
 export function notAvailable(feature: string, refusal: Refusal): string {

@@ -148,8 +148,26 @@ export const capsCases: readonly CapsCase[] = [
     asm: ['*(u64 *)(r10 - 8) = 3', 'r1 = 1', 'r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)', 'r0 = *(u64 *)(r10 - 8)', 'exit'], decided: true },
   { name: 'caps: atomic xchg on a spilled scalar after a decided branch', type: 'socket_filter',
     asm: ['call 7', '*(u64 *)(r10 - 8) = r0', 'r2 = 0', 'if r2 != 0 goto +2', 'r1 = 1', 'r1 = xchg_64(r10 - 8, r1)', 'r0 = *(u64 *)(r10 - 16)', 'r0 = 0', 'exit'], decided: true },
+  // The stored value's leak check comes before the write of the old value into r10 (read only).
+  { name: 'caps: atomic fetch-add of the frame pointer into itself', type: 'socket_filter',
+    asm: ['*(u64 *)(r10 - 8) = 0', 'r10 = atomic_fetch_add((u64 *)(r10 - 8), r10)', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: atomic fetch-add of the frame pointer into itself, scalar target', type: 'socket_filter',
+    asm: ['r1 = 0', 'r10 = atomic_fetch_add((u64 *)(r1 + 0), r10)', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: 32-bit copy of the frame pointer into r10', type: 'socket_filter', asm: ['w10 = w1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: 32-bit pointer minus pointer', type: 'socket_filter', asm: ['r0 = r10', 'w0 -= w1', 'r0 = 0', 'exit'], decided: true },
   { name: 'caps: pointer plus pointer', type: 'socket_filter', asm: ['r0 = r10', 'r0 += r1', 'r0 = 0', 'exit'], decided: true },
-  { name: 'caps: atomic add over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = 1', 'lock *(u64 *)(r10 - 8) += r1', 'r0 = 0', 'exit'] },
+  // An atomic over a spilled pointer: the operand's read refuses it (all of it leaks, part of it is a bad fill).
+  { name: 'caps: atomic add over a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'r1 = 1', 'lock *(u64 *)(r10 - 8) += r1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: 32-bit atomic add over half a spilled pointer', type: 'socket_filter', asm: ['*(u64 *)(r10 - 8) = r1', 'w1 = 1', 'lock *(u32 *)(r10 - 8) += w1', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: atomic fetch-or over a spilled map pointer', type: 'socket_filter', maps: [HASH_4_8],
+    asm: ['r1 = map_fd(0)', '*(u64 *)(r10 - 16) = r1', 'r1 = 1', 'r1 = atomic_fetch_or((u64 *)(r10 - 16), r1)', 'r0 = 0', 'exit'], decided: true },
+  // bpf-to-bpf calls: the callee runs under the same CAP_BPF-only rules, on its own frame and the caller's.
+  { name: 'caps: subprogram returns a scalar', type: 'socket_filter', asm: ['r1 = 5', 'call_local +2', 'r0 += 1', 'exit', 'r0 = r1', 'exit'], decided: true },
+  { name: 'caps: subprogram returns the context, main returns it', type: 'socket_filter', asm: ['call_local +1', 'exit', 'r0 = r1', 'exit'], decided: true },
+  { name: 'caps: subprogram compares the context with the frame pointer', type: 'socket_filter', asm: ['call_local +2', 'r0 = 0', 'exit', 'r0 = 0', 'if r1 == r10 goto +0', 'exit'], decided: true },
+  { name: 'caps: subprogram reads the caller\'s unwritten stack', type: 'socket_filter', asm: ['r1 = r10', 'r1 += -8', 'call_local +2', 'r0 = 0', 'exit', 'r0 = *(u64 *)(r1 + 0)', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: subprogram writes the caller\'s stack, caller reads it', type: 'socket_filter', asm: ['r1 = r10', 'r1 += -8', 'call_local +3', 'r0 = *(u64 *)(r10 - 8)', 'r0 = 0', 'exit', '*(u64 *)(r1 + 0) = 7', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: subprogram spills the context into the caller\'s stack', type: 'socket_filter', asm: ['r6 = r1', 'r1 = r10', 'r1 += -8', 'r2 = r6', 'call_local +3', 'r1 = *(u64 *)(r10 - 8)', 'r0 = *(u32 *)(r1 + 0)', 'exit', '*(u64 *)(r1 + 0) = r2', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: subprogram with a decided branch over a bad access', type: 'socket_filter', asm: ['call_local +2', 'r0 = 0', 'exit', 'r2 = 0', 'if r2 == 0 goto +1', 'r0 = *(u64 *)(r10 - 16)', 'r0 = 0', 'exit'], decided: true },
+  { name: 'caps: subprogram moves a stack pointer out of range', type: 'socket_filter', asm: ['r1 = r10', 'call_local +2', 'r0 = 0', 'exit', 'r1 += -600', 'r0 = 0', 'exit'], decided: true },
 ];

@@ -25,7 +25,7 @@ import { isIterNextCall, iterDepthsDiffer, iterLoopConverges } from './iterators
 import { KFUNCS } from '../tables/kfuncs.js';
 import { mayGotoFallThrough, otherMayGotoIteration } from './may-goto.js';
 import { checkHelperInRcu } from './rcu.js';
-import { constReg, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
+import { constReg, isPointer, notInit, pointerReg, regStr, type RegState, unknownReg } from './reg.js';
 import { checkMemAccess, checkPtrOffReg } from './memory.js';
 import { NotModelled, notModelled, reject, Rejection, type ModelErrno } from './outcome.js';
 import { longHistory, markAllPrecise, markPrecise, noteStep, precisionContext, propagatePrecision, startSegment } from './precision.js';
@@ -116,7 +116,10 @@ function decodeAll(slots: readonly RawSlot[], faults: ReadonlyMap<number, Instru
 function applyFault(env: Env, fault: InstructionFault): never {
   for (const p of fault.preconditions) {
     if (p.kind === 'initialised') readReg(env, p.reg);
-    else {
+    else if (p.kind === 'not-pointer') {
+      // check_atomic_rmw without allow_ptr_leaks, before the destination's type and the write of the old value.
+      if (env.opts.capBpfOnly === true && isPointer(regs(env)[p.reg]!)) reject('EACCES', `R${p.reg} leaks addr into mem`);
+    } else {
       const r = regs(env)[p.reg]!;
       if (r.type === 'ctx' || r.type === 'pkt' || r.type === 'pkt_meta' || r.type === 'flow_keys' || r.type === 'sock' || r.type === 'sock_common' || r.type === 'tcp_sock' || r.type === 'xdp_sock') {
         reject('EACCES', `BPF_ATOMIC stores into R${p.reg} ${regStr(r)} is not allowed`);

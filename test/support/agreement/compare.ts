@@ -12,11 +12,17 @@ import type { ModelOutcome } from './model-run.js';
  */
 export type Category = 'agree' | 'unsound' | 'false-reject' | 'other-message' | 'not-modelled' | 'refused' | 'not-replayed';
 
+/**
+ * The kernel's outcome as a comparison keeps it: without the log, which compare() reads once (the
+ * annotation drift), so that a run holds no log (some are tens of megabytes).
+ */
+export type KernelSummary = Omit<Extract<KernelOutcome, { kind: 'verdict' }>, 'log'> | Exclude<KernelOutcome, { kind: 'verdict' }>;
+
 export interface Comparison {
   readonly name: string;
   readonly area: string;
   readonly category: Category;
-  readonly kernel: KernelOutcome;
+  readonly kernel: KernelSummary;
   readonly model: ModelOutcome;
   /** For joint rejections: the same final line and the same failing instruction. */
   readonly sameMessage?: boolean;
@@ -26,7 +32,7 @@ export interface Comparison {
 }
 
 export function compare(name: string, area: string, kernel: KernelOutcome, model: ModelOutcome, annotation?: { result?: string; message?: string }): Comparison {
-  const base = { name, area, kernel, model };
+  const base = { name, area, kernel: withoutLog(kernel), model };
   if (kernel.kind === 'refused') return { ...base, category: 'refused' };
   if (kernel.kind === 'not-replayed') return { ...base, category: 'not-replayed' };
   const drift = annotationDrift(kernel, annotation);
@@ -38,6 +44,12 @@ export function compare(name: string, area: string, kernel: KernelOutcome, model
   const sameMessage = kernel.message === model.message;
   const sameInsn = kernel.insnIndex === null || model.insnIndex === null || kernel.insnIndex === model.insnIndex;
   return { ...withDrift, category: sameMessage && sameInsn ? 'agree' : 'other-message', sameMessage, sameInsn };
+}
+
+function withoutLog(kernel: KernelOutcome): KernelSummary {
+  if (kernel.kind !== 'verdict') return kernel;
+  const { log: _log, ...rest } = kernel;
+  return rest;
 }
 
 function annotationDrift(kernel: Extract<KernelOutcome, { kind: 'verdict' }>, a: { result?: string; message?: string } | undefined): string | undefined {

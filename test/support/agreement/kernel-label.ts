@@ -12,7 +12,7 @@ import { rawFunctions } from './functions.js';
 import { TEST_VERIFIER_BTF_BLOB } from './test-verifier-btf.js';
 
 export type KernelOutcome =
-  | (Verdict & { readonly log: string })
+  | (Verdict & { readonly log: string; readonly fromStatistics?: true })
   /** Refused before the verifier ran (EPERM with an empty log: this machine's policy). */
   | { readonly kind: 'refused'; readonly errno: string }
   /** The harness could not set the program up here (a map it cannot create, a missing kfunc). */
@@ -132,6 +132,33 @@ export function verificationUsec(outcome: KernelOutcome): number | undefined {
   if (outcome.kind !== 'verdict') return undefined;
   const m = VERIFICATION_TIME.exec(outcome.log);
   return m === null ? undefined : Number(m[1]);
+}
+
+/**
+ * Above this many processed instructions a load at log level 1 costs the kernel seconds and tens
+ * of megabytes of log (a program the CAP_BPF-only verifier walks to its 1M limit: 13 s and 55 MB
+ * per load, loaded twice as the first buffer is too small), against 1.6 s with statistics alone.
+ */
+export const FULL_LOG_MAX_PROCESSED = 100_000;
+
+/** A program's label and the kernel's own verification time (from the BPF_LOG_STATS load). */
+export interface KernelLabel {
+  readonly kernel: KernelOutcome;
+  readonly kernelUsec: number | undefined;
+}
+
+/**
+ * Loads with BPF_LOG_STATS (the kernel's time), then at log level 1 for the label, except when
+ * the statistics load processed more than FULL_LOG_MAX_PROCESSED instructions: then that load is
+ * the label (verdict, errno, message and count; no failing instruction, so none is compared).
+ */
+export function labelWithStatistics(load: (logLevel: number) => KernelOutcome): KernelLabel {
+  const stats = load(LOG_STATS);
+  const kernelUsec = verificationUsec(stats);
+  if (stats.kind === 'verdict' && (stats.insnsProcessed ?? 0) > FULL_LOG_MAX_PROCESSED) {
+    return { kernel: { ...stats, insnIndex: null, fromStatistics: true }, kernelUsec };
+  }
+  return { kernel: load(1), kernelUsec };
 }
 
 function processed(log: string): number | null {

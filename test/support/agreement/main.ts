@@ -7,21 +7,22 @@
 // --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs;
 // --results-json FILE each program's outcome on both sides (verdict, message, instruction,
 // `processed N insns`), so that two runs can be compared program by program.
-// --caps bpf labels with a loader that has CAP_BPF alone (the harness runs itself again under
-// setpriv) and runs the model with the same privileges; --caps unpriv with an ordinary user
-// (nobody, no capability), kernel.unprivileged_bpf_disabled set to 0 for the run (unprivileged-run.ts).
+// --caps bpf labels with a loader that has CAP_BPF alone and runs the model with the same
+// privileges; --caps unpriv with an ordinary user (nobody, no capability),
+// kernel.unprivileged_bpf_disabled set to 0 for the run (the harness runs itself again under
+// setpriv: caps-child.ts).
 
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORPUS_DIR } from './corpus.js';
 import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
 import { agreementTable, disagreements, driftList, processedMismatches, unknownList } from './report.js';
+import { FULL_LOG_MAX_PROCESSED } from './kernel-label.js';
 import { runAgreement } from './run.js';
 import { speedFigures, speedReport } from './speed.js';
-import { runUnprivilegedChild } from './unprivileged-run.js';
+import { runCapsChild } from './caps-child.js';
 
 const REPO = join(CORPUS_DIR, '../../..');
 const BEGIN = '<!-- agreement:begin (written by npm run verifier:agreement) -->';
@@ -37,17 +38,9 @@ function main(): void {
   const caps = optionValue('--caps') ?? 'root';
   if (caps !== 'root' && caps !== 'bpf' && caps !== 'unpriv') throw new Error(`--caps must be root, bpf or unpriv (got ${caps})`);
   if (write && caps !== 'root') throw new Error('--write-docs measures root loads: drop --caps');
-  if (caps === 'bpf' && process.env[CAPS_CHILD] === undefined) {
-    // process.argv[1] is scripts/run-ts.mjs, which took this file's name out of the arguments.
-    const child = spawnSync('setpriv', ['--inh-caps=-all,+bpf', '--ambient-caps=+bpf', '--bounding-set=-all,+bpf', '--', process.execPath, process.argv[1]!, relative(process.cwd(), join(REPO, 'test/support/agreement/main.ts')), ...process.argv.slice(2)], {
-      stdio: 'inherit', env: { ...process.env, [CAPS_CHILD]: '1' },
-    });
-    process.exitCode = child.status ?? 1;
-    return;
-  }
-  if (caps === 'unpriv' && process.env[CAPS_CHILD] === undefined) {
-    // This process runs from run-ts.mjs's bundle, which the child (another user) runs directly.
-    runUnprivilegedChild(fileURLToPath(import.meta.url), process.argv.slice(2), { ...process.env, [CAPS_CHILD]: '1' });
+  if (caps !== 'root' && process.env[CAPS_CHILD] === undefined) {
+    // This process runs from run-ts.mjs's bundle, which the child runs directly.
+    runCapsChild(caps, fileURLToPath(import.meta.url), process.argv.slice(2), { ...process.env, [CAPS_CHILD]: '1' });
     return;
   }
   const corpus = only === undefined ? fullCorpus() : fullCorpus().filter((p) => new RegExp(only).test(p.name));
@@ -58,8 +51,10 @@ function main(): void {
   const t = run.total;
   console.log(table);
   console.log(`\n${t.programs} programs in ${seconds} s (model ${(run.modelMs / 1000).toFixed(2)} s); accept agreement ${pct(t.acceptAgree, t.kernelAccepts)}, reject agreement ${pct(t.rejectAgree, t.kernelRejects)}, unsound accepts ${t.unsound}`);
+  const fromStatistics = run.comparisons.filter((c) => c.kernel.kind === 'verdict' && c.kernel.fromStatistics === true).length;
+  if (fromStatistics > 0) console.log(`${fromStatistics} programs processed more than ${FULL_LOG_MAX_PROCESSED} insns: labelled from their BPF_LOG_STATS load, failing instruction not compared`);
   const speed = speedFigures(run.timings, run);
-  console.log(`\n${speedReport(speed).join('\n')}`);
+  console.log(`\n${speedReport(speed).join('\n')}${run.speedPasses === 0 ? '\n(The model\'s times are its one labelling run each: the speed pass runs for root loads.)' : ''}`);
   const speedJson = optionValue('--speed-json');
   if (speedJson !== undefined) writeFileSync(speedJson, `${JSON.stringify(speed, null, 2)}\n`);
   const resultsJson = optionValue('--results-json');

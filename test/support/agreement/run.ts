@@ -3,7 +3,7 @@
 
 import type { CorpusProgram } from './corpus.js';
 import { addTo, compare, type Comparison, emptyFigures, type Figures } from './compare.js';
-import { type KernelOutcome, labelObjectProgram, labelWithKernel, LOG_STATS, verificationUsec, withPrepared } from './kernel-label.js';
+import { type KernelLabel, labelObjectProgram, labelWithKernel, labelWithStatistics, withPrepared } from './kernel-label.js';
 import type { ProgramTiming } from './speed.js';
 import { type ObjectProgram, prepareObjectProgram } from './object-corpus.js';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,10 +20,14 @@ export interface AgreementRun {
   readonly modelMs: number;
   /** Per program with a kernel verdict: the model's time and the kernel's own verification time. */
   readonly timings: readonly ProgramTiming[];
+  /** How many model-only passes gave the timings (0: the labelling run's one time). */
+  readonly speedPasses: number;
   /** The speed pass's CPU milliseconds per whole pass, and of its untimed first pass. */
   readonly passCpuMs: readonly number[];
   readonly warmUpCpuMs: number;
 }
+
+const profileIsRoot = (profile: ModelProfile): boolean => profile.capBpfOnly !== true && profile.unprivileged !== true;
 
 export type CorpusEntry = CorpusProgram | ObjectProgram;
 
@@ -49,47 +53,55 @@ function modelJobs(corpus: readonly CorpusEntry[], profile: ModelProfile): Model
 }
 
 export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfile = {}): AgreementRun {
-  // The model's speed first, while the heap holds no labels (speed-pass.ts).
-  const speed = timeModel(modelJobs(corpus, profile));
+  // Root runs (whose figures bench/verifier.mjs reports) time the model first, while the heap
+  // holds no labels (speed-pass.ts). The other profiles keep the labelling run's one time: their
+  // corpus has programs the model walks for seconds (the CAP_BPF-only verifier's 1M-instruction
+  // walks), which more passes would multiply.
+  const speed = profileIsRoot(profile) ? timeModel(modelJobs(corpus, profile)) : undefined;
   const comparisons: Comparison[] = [];
   let modelMs = 0;
-  // Programs with a kernel verdict, for the speed figures: the kernel's time from a second load
-  // with BPF_LOG_STATS alone (log level 1 costs it time).
+  // Programs with a kernel verdict and time (its load with BPF_LOG_STATS alone: log level 1 costs it time).
   const timings: ProgramTiming[] = [];
-  const timed = (name: string, kernel: KernelOutcome, loadWithStats: () => KernelOutcome): void => {
-    const model = speed.perProgram.get(name);
-    if (kernel.kind !== 'verdict' || model === undefined) return;
-    const usec = verificationUsec(loadWithStats());
-    if (usec !== undefined) timings.push({ name, modelMs: model.cpuMs, modelWallMs: model.wallMs, kernelUsec: usec });
+  // Runs the model once, timed; records the program's timing when the kernel gave a verdict.
+  const modelRun = (name: string, label: KernelLabel, model: () => ModelOutcome): ModelOutcome => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const outcome = model();
+    const cpu = process.cpuUsage(c0);
+    const wall = performance.now() - t0;
+    if (label.kernel.kind === 'verdict' && label.kernelUsec !== undefined) {
+      const timed = speed === undefined ? { cpuMs: (cpu.user + cpu.system) / 1000, wallMs: wall } : speed.perProgram.get(name);
+      if (timed !== undefined) timings.push({ name, modelMs: timed.cpuMs, modelWallMs: timed.wallMs, kernelUsec: label.kernelUsec });
+    }
+    return outcome;
   };
   // Maps with pinning by name must not meet the system's pins.
   const pinRoot = mkdtempSync(join(tmpdir(), 'tsbpf-agreement-pins-'));
   for (const p of corpus) {
     if ('objectPath' in p) {
-      const kernel = labelObjectProgram(p, pinRoot);
+      const label = labelWithStatistics((logLevel) => labelObjectProgram(p, pinRoot, logLevel));
       const t0 = performance.now();
       let model: ModelOutcome;
       try {
         const prepared = prepareObjectProgram(p);
-        model = runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared, profile);
-        timed(p.name, kernel, () => labelObjectProgram(p, pinRoot, LOG_STATS));
+        model = modelRun(p.name, label, () => runModel({ ...p, expectedAttachType: prepared.expectedAttachType }, prepared, profile));
       } catch (e) {
         model = { kind: 'not-modelled', reason: `preparation: ${(e as Error).message}` };
       }
       modelMs += performance.now() - t0;
-      comparisons.push(compare(p.name, p.area, kernel, model));
+      comparisons.push(compare(p.name, p.area, label.kernel, model));
       continue;
     }
     comparisons.push(withPrepared(p, (prepared) => {
       if ('reason' in prepared) {
         return compare(p.name, p.area, { kind: 'not-replayed', reason: prepared.reason }, { kind: 'not-modelled', reason: 'not replayed' });
       }
-      const kernel = labelWithKernel(p, prepared);
+      const label = labelWithStatistics((logLevel) => labelWithKernel(p, prepared, logLevel));
       const t0 = performance.now();
-      const model = runModel(p, prepared, profile);
+      // The model needs no open fd: it reads the map descriptions by number.
+      const model = modelRun(p.name, label, () => runModel(p, prepared, profile));
       modelMs += performance.now() - t0;
-      timed(p.name, kernel, () => labelWithKernel(p, prepared, LOG_STATS));
-      return compare(p.name, p.area, kernel, model, p.annotation);
+      return compare(p.name, p.area, label.kernel, model, p.annotation);
     }));
   }
   rmSync(pinRoot, { recursive: true, force: true });
@@ -101,5 +113,5 @@ export function runAgreement(corpus: readonly CorpusEntry[], profile: ModelProfi
     if (f === undefined) byArea.set(c.area, (f = emptyFigures()));
     addTo(f, c);
   }
-  return { comparisons, total, byArea: new Map([...byArea].sort(([a], [b]) => a.localeCompare(b))), modelMs, timings, passCpuMs: speed.passCpuMs, warmUpCpuMs: speed.warmUpCpuMs };
+  return { comparisons, total, speedPasses: speed === undefined ? 0 : speed.passCpuMs.length, byArea: new Map([...byArea].sort(([a], [b]) => a.localeCompare(b))), modelMs, timings, passCpuMs: speed?.passCpuMs ?? [], warmUpCpuMs: speed?.warmUpCpuMs ?? 0 };
 }
