@@ -237,14 +237,18 @@ export function uretprobe(target: string, body: (ctx: ProbeContext) => s32): Pro
 // in kprobe and tracepoint programs). See docs/dsl.md, "Kernel structs".
 
 declare const kernelBrand: unique symbol;
-/** A kernel struct (Union: true for a union) of Size bytes in the BTF it was generated from. */
-export interface Kernel<Name extends string, Size extends number, Union extends boolean = false> { readonly [kernelBrand]?: true }
+/**
+ * A kernel struct (Union: true for a union) of Size bytes in the BTF it was generated from. The
+ * brand is required and names the struct, so only a pointer to that struct fits where one is
+ * wanted: a number, a local struct or another kernel struct is a tsc error.
+ */
+export interface Kernel<Name extends string, Size extends number, Union extends boolean = false> { readonly [kernelBrand]: { readonly name: Name; readonly size: Size; readonly union: Union } }
 /** A member at bit offset Bit of its kernel struct; Bits > 0: a bitfield of that width. */
 export type At<Bit extends number, T, Bits extends number = 0> = T;
 /** A pointer member to a kernel struct (read through it as if it were the struct). */
 export type Ptr<T> = T;
-/** An anonymous struct or union member (the Index-th member, at bit offset Bit) whose fields are its parent's. */
-export type Anon<Index extends number, Bit extends number, T> = T;
+/** An anonymous struct or union member (the Index-th member, at bit offset Bit) whose fields are its parent's (its own brand is not). */
+export type Anon<Index extends number, Bit extends number, T> = { [K in keyof T as K extends typeof kernelBrand ? never : K]: T[K] };
 
 /**
  * A BTF tracepoint (tp_btf/NAME): the tracepoint's arguments as parameters, kernel structs typed
