@@ -146,6 +146,7 @@ describe('sock_ops mistakes: errors at the TypeScript line', () => {
     ['a store to a read-only field', 'export const p = sockOps((ctx) => {\n  ctx.family = 2;\n  return 1;\n});', 3, /a sock_ops program writes reply and skTxhash only \(not family\)/],
     ['a store into args', 'export const p = sockOps((ctx) => {\n  ctx.args[1] = 2;\n  return 1;\n});', 3, /writes reply and skTxhash only \(not an element of args\)/],
     ['a level without options', 'export const p = sockOps((ctx) => {\n  const v = zero<Arr<s32, 1>>();\n  setsockopt(ctx, 17, 1, v);\n  return 1;\n});', 4, /setsockopt: level 17 has no options a program may set/],
+    ['a return of 2', 'export const p = sockOps((ctx) => {\n  if (ctx.op === 3) return 2;\n  return 1;\n});', 3, /a sock_ops program returns 1 \(or 0\), not 2/],
     ['a context that is not one', 'export const p = sockOps((ctx) => {\n  const v = zero<Arr<s32, 1>>();\n  getsockopt(v, 1, 7, v);\n  return 1;\n});', 4, /argument 1 of getsockopt is the program's context parameter/],
   ];
   for (const [what, prog, line, msg] of cases) {
@@ -171,7 +172,7 @@ describe.skipIf(!requireRoot() || !clangOk)('sock_ops writes on the running kern
 SEC("sockops") int w(struct bpf_sock_ops *ctx) { if (ctx->op == BPF_SOCK_OPS_BASE_RTT) ctx->${field} = 40; return 1; }
 char LICENSE[] SEC("license") = "GPL";
 `;
-  it('the kernel loads the writes of reply and sk_txhash (tsbpf and clang) and refuses clang\'s of family', () => {
+  it('the kernel loads the writes of reply and sk_txhash (tsbpf and clang) and refuses clang\'s of family and its return of 2', () => {
     const ts = `import { sockOps, BPF_SOCK_OPS_BASE_RTT } from 'tsbpf/lang';
 export const w = sockOps((ctx) => {
   if (ctx.op === BPF_SOCK_OPS_BASE_RTT) { ctx.reply = 40; ctx.skTxhash = 40; }
@@ -180,6 +181,8 @@ export const w = sockOps((ctx) => {
 `;
     loadObject(twins.ts('w', ts), { name: 'sockops_w' }).close();
     for (const f of ['reply', 'sk_txhash']) loadObject(twins.c(`w_${f}`, C_WRITE(f)), { name: `sockops_${f}` }).close();
-    expect(() => loadObject(twins.c('w_family', C_WRITE('family')), { name: 'sockops_family' })).toThrow(/invalid bpf_context access/);
+    expect(() => loadObject(twins.c('w_family', C_WRITE('family')), { name: 'sockops_family', preverify: false })).toThrow(/invalid bpf_context access/);
+    const ret2 = '#include <linux/bpf.h>\n#include <bpf/bpf_helpers.h>\nSEC("sockops") int r(struct bpf_sock_ops *ctx) { return ctx->op == 3 ? 2 : 1; }\nchar LICENSE[] SEC("license") = "GPL";\n';
+    expect(() => loadObject(twins.c('ret2', ret2), { name: 'sockops_ret2', preverify: false })).toThrow(/should have been in \[0, 1\]/);
   });
 });

@@ -10,6 +10,7 @@ import { array, struct, u32, u64 } from '../dsl/index.js';
 import { U32, U64 } from './int-type.js';
 import { type Aggregate, intLType, type LType } from './layout.js';
 import type { Lowering } from './lower.js';
+import type { Val } from './values.js';
 
 const ctype = struct('bpf_sock_ops', {
   op: u32, args: array(u32, 4), family: u32, remote_ip4: u32, local_ip4: u32, remote_ip6: array(u32, 4), local_ip6: array(u32, 4),
@@ -60,4 +61,10 @@ export function checkSockOpsStore(L: Lowering, ty: LType, field: string, node: T
   if (L.prog.kind !== 'sockOps' || SOCK_OPS_WRITABLE.has(field)) return;
   if (ty !== sockOpsLayout()) field = `an element of ${field}`;
   L.fail(node, `a sock_ops program writes reply and skTxhash only (not ${field}): the kernel refuses a store to any other field of struct bpf_sock_ops`);
+}
+
+/** A constant a sock_ops program returns is 0 or 1 (the kernel's return range; a computed value is left to the verifier). */
+export function checkSockOpsReturn(L: Lowering, r: Val, node: TS.Node | undefined): void {
+  if (L.prog.kind !== 'sockOps' || r.k !== 'const' || r.c === 0n || r.c === 1n) return;
+  L.fail(node ?? L.prog.body, `a sock_ops program returns 1 (or 0), not ${r.c}: the kernel refuses any other value`);
 }

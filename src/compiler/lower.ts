@@ -32,7 +32,7 @@ import { zeroCell } from './lower-queue.js';
 import { tailCall } from './lower-tail-call.js';
 import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
 import { checkSockAddrReturn } from './lower-sock-addr.js';
-import { checkSockOpsStore, SOCK_OPS_CONSTANTS } from './lower-sock-ops.js';
+import { checkSockOpsReturn, checkSockOpsStore, SOCK_OPS_CONSTANTS } from './lower-sock-ops.js';
 import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-array.js';
 import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
@@ -280,6 +280,7 @@ export class Lowering {
     if (v.k !== 'const') return undefined;
     const c = this.convert(v, this.retType, e) as Val & { k: 'const' };
     checkSockAddrReturn(this, c, e);
+    checkSockOpsReturn(this, c, e);
     let label = this.sharedReturns.get(c.c);
     if (label === undefined) { label = this.label(`ret${c.c}_`); this.sharedReturns.set(c.c, label); }
     return label;
@@ -391,6 +392,7 @@ export class Lowering {
     }
     const r = this.convert(this.intVal(v, node), this.retType, node);
     checkSockAddrReturn(this, r, node);
+    checkSockOpsReturn(this, r, node);
     // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
     const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
     if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
