@@ -12,7 +12,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readObject } from '../elf/index.js';
-import { attachOptionsForSection, attachProgram, loadObject } from '../loader/index.js';
+import { attachOptionsForSection, attachProgram, kernelBtf, loadObject } from '../loader/index.js';
+import { sizeOf } from '../loader/btf-values.js';
+import { sockOpsLayout } from '../src/compiler/lower-sock-ops.js';
 import { compileError, tscError } from './support/lang-errors.js';
 import { slots, twinsDir } from './support/lang-twins.js';
 import { requireReferences, requireRoot } from './support/references.js';
@@ -264,5 +266,40 @@ describe.skipIf(!requireRoot() || !clangOk)('TCP header options on the running k
     expect(ours[4]! > 0n && ours[5]! > 0n).toBe(true);
     expect(ours).toEqual(theirs);
     expect(slots(twins.ts('hdr', HDR_SOURCE)).hdr).toBeLessThanOrEqual(Math.floor(slots(twins.c('hdr', HDR_C)).hdr! * 1.1));
+  });
+});
+
+describe('SockOps against the running kernel\'s struct bpf_sock_ops', () => {
+  const sockOpsFields = (): ReadonlyMap<string, { readonly off: number; readonly type: { readonly kind: string; readonly size: number } }> => {
+    const l = sockOpsLayout();
+    if (l.kind !== 'struct') throw new Error('SockOps is not a struct');
+    return l.fields;
+  };
+  const snake = (n: string): string => (n === 'cbFlags' ? 'bpf_sock_ops_cb_flags' : n.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+  it('each field is the kernel member of that name at the same offset and size; every other member is a pointer or replylong', () => {
+    const btf = kernelBtf();
+    const members = new Map<string, { off: number; size: number; pointer: boolean }>();
+    const walk = (id: number, base: number): void => {
+      const t = btf.requireType(id);
+      if (t.kind !== 'STRUCT' && t.kind !== 'UNION') throw new Error(`${t.kind} in struct bpf_sock_ops`);
+      for (const m of t.members) {
+        const off = base + m.bitsOffset / 8;
+        if (m.name === '') { walk(m.type, off); continue; }
+        members.set(m.name, { off, size: sizeOf(btf, m.type), pointer: btf.kindOf(m.type) === 'PTR' });
+      }
+    };
+    walk(btf.findOne('bpf_sock_ops', 'STRUCT')!, 0);
+    const fields = [...sockOpsFields()];
+    for (const [name, f] of fields) expect([name, members.get(snake(name))]).toEqual([name, { off: f.off, size: f.type.size, pointer: false }]);
+    // replylong[4] shares args' place (a program writes only its first element: reply).
+    const named = new Set([...fields.map(([n]) => snake(n)), 'replylong']);
+    expect([...members].filter(([n]) => !named.has(n)).map(([n, m]) => [n, m.pointer])).toEqual([...members].filter(([, m]) => m.pointer).map(([n]) => [n, true]));
+  });
+  it.skipIf(!requireRoot())('the kernel loads a program that reads every field at its size', () => {
+    const reads = [...sockOpsFields()].flatMap(([n, f]) => (f.type.kind === 'array' ? [0, 1, 2, 3].map((i) => `ctx.${n}[${i}]`) : [`ctx.${n}`]));
+    const src = `import { arrayMap, sockOps, type u64 } from 'tsbpf/lang';\nexport const out = arrayMap<u64>({ maxEntries: 1 });\nexport const all = sockOps((ctx) => {\n  let s: u64 = 0;\n${reads.map((r) => `  s += ${r};`).join('\n')}\n  out.update(0, s);\n  return 1;\n});\n`;
+    const o = twins.ts('all', src);
+    expect(reads.length).toBe(sockOpsFields().size + 3 * 3);
+    loadObject(o, { name: 'sockops_all', preverify: false }).close();
   });
 });
