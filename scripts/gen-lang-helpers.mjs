@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 /** Names lang.ts keeps by hand (typed beyond the C prototype): not generated. */
 const HAND = new Set(['getCurrentTask', 'tailCall', 'skLookupTcp', 'skLookupUdp', 'skcLookupTcp', 'skRelease', 'spinLock', 'spinUnlock', 'loop', 'timerInit', 'timerSetCallback', 'timerStart', 'timerCancel',
-  'skFullsock', 'tcpSock', 'getListenerSock', 'getSocketCookie', 'skcToTcpSock', 'skcToTcp6Sock', 'skcToUdp6Sock', 'skcToTcpTimewaitSock', 'skcToTcpRequestSock', 'skcToUnixSock', 'skCgroupId', 'skAncestorCgroupId']);
+  'skFullsock', 'tcpSock', 'getListenerSock', 'getSocketCookie', 'skcToTcpSock', 'skcToTcp6Sock', 'skcToUdp6Sock', 'skcToTcpTimewaitSock', 'skcToTcpRequestSock', 'skcToUnixSock', 'skCgroupId', 'skAncestorCgroupId', 'setsockopt', 'getsockopt']);
 /** Map arguments the language can type: the map interface each helper takes. */
 const MAP_TYPES = {
   ringbuf_output: 'RingBuf', ringbuf_query: 'RingBuf',

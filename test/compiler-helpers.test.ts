@@ -20,6 +20,7 @@ import { HELPER_CALLS, UNDECLARED_HELPERS } from '../src/compiler/helper-calls.g
 import { buildProgramFile } from '../src/index.js';
 import { HELPER_TABLE } from '../verifier/index.js';
 import { langCoreDir } from './support/lang-core.js';
+import { tscError } from './support/lang-errors.js';
 import { runArgsProgram } from './support/lang-kernel.js';
 import { requireReferences, requireRoot, run } from './support/references.js';
 
@@ -280,6 +281,18 @@ export const exec = tpBtf('sched_process_exec', (p: task_struct, oldPid: s32) =>
       return;
     }
     throw new Error('compiled');
+  });
+  it('tsc: a number, a local array or another kernel struct where a kernel struct pointer goes is an error at its line', () => {
+    work.moduleFile('typed', src(''));
+    const refused = (call: string): [number, string] => { const e = tscError(work.dir, src(call)); return [e.location.line, e.reason]; };
+    expect(refused('getTaskStack(5, stack, 0);')).toEqual([7, "Argument of type 'number' is not assignable to parameter of type 'Kernel<\"task_struct\", number, false>'."]);
+    expect(refused('const a: u64 = 0;\n  getTaskStack(a, stack, 0);')).toEqual([8, "Argument of type 'number' is not assignable to parameter of type 'Kernel<\"task_struct\", number, false>'."]);
+    expect(refused('getTaskStack(stack, stack, 0);')[0]).toBe(7);
+    expect(refused('getTaskStack(stack, stack, 0);')[1]).toMatch(/^Argument of type 'Arr<number, 4>' is not assignable to parameter of type 'Kernel<"task_struct", number, false>'\./);
+    expect(refused('dPath(p, path);')[1]).toMatch(/^Argument of type 'task_struct' is not assignable to parameter of type 'Kernel<"path", number, false>'\./);
+    // The task itself is what the parameter wants.
+    const file = work.moduleFile('fits', src('out.update(0, getTaskStack(p, stack, 0));'));
+    expect(() => typeCheck(ts, file)).not.toThrow();
   });
   it.skipIf(!requireRoot())("getTaskStack(p, stack, 0) of the exec'ing task: its kernel stack, 4 frames of 8 bytes", () => {
     const c = loadObject(work.compile(work.moduleFile('stack', src('out.update(0, getTaskStack(p, stack, 0));\n  out.update(1, stack[0] as s64);'))), { name: 'task_stack' });

@@ -11,10 +11,10 @@
 //   bpf_get_cgroup_classid: the header's prototype has 1 parameters, the kernel's 0
 //   bpf_get_current_task: declared by hand in lang.ts
 //   bpf_get_socket_cookie: declared by hand in lang.ts
-//   bpf_setsockopt: bpf_socket (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
+//   bpf_setsockopt: declared by hand in lang.ts
 //   bpf_sk_redirect_map: the kernel table has no prototype
 //   bpf_sock_map_update: the kernel table has no prototype
-//   bpf_getsockopt: bpf_socket (void *) is ARG_PTR_TO_BTF_ID_SOCK_COMMON
+//   bpf_getsockopt: declared by hand in lang.ts
 //   bpf_msg_redirect_map: the kernel table has no prototype
 //   bpf_sock_hash_update: the kernel table has no prototype
 //   bpf_msg_redirect_hash: the kernel table has no prototype

@@ -237,14 +237,18 @@ export function uretprobe(target: string, body: (ctx: ProbeContext) => s32): Pro
 // in kprobe and tracepoint programs). See docs/dsl.md, "Kernel structs".
 
 declare const kernelBrand: unique symbol;
-/** A kernel struct (Union: true for a union) of Size bytes in the BTF it was generated from. */
-export interface Kernel<Name extends string, Size extends number, Union extends boolean = false> { readonly [kernelBrand]?: true }
+/**
+ * A kernel struct (Union: true for a union) of Size bytes in the BTF it was generated from. The
+ * brand is required and names the struct, so only a pointer to that struct fits where one is
+ * wanted: a number, a local struct or another kernel struct is a tsc error.
+ */
+export interface Kernel<Name extends string, Size extends number, Union extends boolean = false> { readonly [kernelBrand]: { readonly name: Name; readonly size: Size; readonly union: Union } }
 /** A member at bit offset Bit of its kernel struct; Bits > 0: a bitfield of that width. */
 export type At<Bit extends number, T, Bits extends number = 0> = T;
 /** A pointer member to a kernel struct (read through it as if it were the struct). */
 export type Ptr<T> = T;
-/** An anonymous struct or union member (the Index-th member, at bit offset Bit) whose fields are its parent's. */
-export type Anon<Index extends number, Bit extends number, T> = T;
+/** An anonymous struct or union member (the Index-th member, at bit offset Bit) whose fields are its parent's (its own brand is not). */
+export type Anon<Index extends number, Bit extends number, T> = { [K in keyof T as K extends typeof kernelBrand ? never : K]: T[K] };
 
 /**
  * A BTF tracepoint (tp_btf/NAME): the tracepoint's arguments as parameters, kernel structs typed
@@ -678,3 +682,101 @@ export function cgroupSockAddr(hook: 'connect6' | 'bind6' | 'recvmsg6' | 'getpee
 export function cgroupSockAddr(hook: 'sendmsg4', body: (ctx: SendMsg4Addr) => u32): Program;
 export function cgroupSockAddr(hook: 'sendmsg6', body: (ctx: SendMsg6Addr) => u32): Program;
 export function cgroupSockAddr(hook: string, body: (ctx: never) => u32): Program { return compiled(); }
+
+/**
+ * What a sock_ops program sees (struct bpf_sock_ops): the operation, its arguments and the
+ * connection's addresses and TCP state. Only `reply` and `skTxhash` are written (the kernel
+ * refuses a store to any other field); TCP state fields read 0 when isFullsock is 0.
+ */
+export interface SockOps {
+  /** The operation: BPF_SOCK_OPS_TIMEOUT_INIT, BPF_SOCK_OPS_TCP_CONNECT_CB, BPF_SOCK_OPS_STATE_CB … */
+  readonly op: u32;
+  /** The operation's arguments (elements by a constant index; for STATE_CB args[0] is the old state, args[1] the new). */
+  readonly args: Readonly<Arr<u32, 4>>;
+  /** What the program answers to the operations that ask (TIMEOUT_INIT, RWND_INIT, NEEDS_ECN, BASE_RTT); args[0]'s place. */
+  reply: u32;
+  /** AF_INET (2) or AF_INET6 (10). */
+  readonly family: u32;
+  /** Addresses in network order; remotePort is the port as a network-order u32 (htonl(port)), localPort the port in host order. */
+  readonly remoteIp4: u32;
+  readonly localIp4: u32;
+  readonly remoteIp6: Readonly<Arr<u32, 4>>;
+  readonly localIp6: Readonly<Arr<u32, 4>>;
+  readonly remotePort: u32;
+  readonly localPort: u32;
+  /** 1 when the socket is a full socket (not a request socket): the TCP fields below are its own. */
+  readonly isFullsock: u32;
+  readonly sndCwnd: u32;
+  /** The smoothed RTT in microseconds, times 8 (tcp_sock's srtt_us). */
+  readonly srttUs: u32;
+  /** The BPF_SOCK_OPS_*_CB_FLAG bits set by sockOpsCbFlagsSet. */
+  readonly cbFlags: u32;
+  /** The TCP state (BPF_TCP_ESTABLISHED 1 … as in tcp_states.h). */
+  readonly state: u32;
+  readonly rttMin: u32;
+  readonly sndSsthresh: u32;
+  readonly rcvNxt: u32;
+  readonly sndNxt: u32;
+  readonly sndUna: u32;
+  readonly mssCache: u32;
+  readonly ecnFlags: u32;
+  readonly rateDelivered: u32;
+  readonly rateIntervalUs: u32;
+  readonly packetsOut: u32;
+  readonly retransOut: u32;
+  readonly totalRetrans: u32;
+  readonly segsIn: u32;
+  readonly dataSegsIn: u32;
+  readonly segsOut: u32;
+  readonly dataSegsOut: u32;
+  readonly lostOut: u32;
+  readonly sackedOut: u32;
+  /** The socket's transmit hash; writable. */
+  skTxhash: u32;
+  readonly bytesReceived: u64;
+  readonly bytesAcked: u64;
+  /** In the header option callbacks: the length, TCP flags and hardware timestamp of the skb. */
+  readonly skbLen: u32;
+  readonly skbTcpFlags: u32;
+  readonly skbHwtstamp: u64;
+}
+/**
+ * A sock_ops program (section sockops), attached to a cgroup v2: called for the TCP events of the
+ * cgroup's sockets (ctx.op says which). It returns 1; where an operation asks for an answer, the
+ * program writes ctx.reply.
+ */
+export function sockOps(body: (ctx: SockOps) => u32): Program { return compiled(); }
+export const BPF_SOCK_OPS_VOID = 0;
+export const BPF_SOCK_OPS_TIMEOUT_INIT = 1;
+export const BPF_SOCK_OPS_RWND_INIT = 2;
+export const BPF_SOCK_OPS_TCP_CONNECT_CB = 3;
+export const BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB = 4;
+export const BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB = 5;
+export const BPF_SOCK_OPS_NEEDS_ECN = 6;
+export const BPF_SOCK_OPS_BASE_RTT = 7;
+export const BPF_SOCK_OPS_RTO_CB = 8;
+export const BPF_SOCK_OPS_RETRANS_CB = 9;
+export const BPF_SOCK_OPS_STATE_CB = 10;
+export const BPF_SOCK_OPS_TCP_LISTEN_CB = 11;
+export const BPF_SOCK_OPS_RTT_CB = 12;
+export const BPF_SOCK_OPS_PARSE_HDR_OPT_CB = 13;
+export const BPF_SOCK_OPS_HDR_OPT_LEN_CB = 14;
+export const BPF_SOCK_OPS_WRITE_HDR_OPT_CB = 15;
+export const BPF_SOCK_OPS_RTO_CB_FLAG = 1;
+export const BPF_SOCK_OPS_RETRANS_CB_FLAG = 2;
+export const BPF_SOCK_OPS_STATE_CB_FLAG = 4;
+export const BPF_SOCK_OPS_RTT_CB_FLAG = 8;
+export const BPF_SOCK_OPS_PARSE_ALL_HDR_OPT_CB_FLAG = 16;
+export const BPF_SOCK_OPS_PARSE_UNKNOWN_HDR_OPT_CB_FLAG = 32;
+export const BPF_SOCK_OPS_WRITE_HDR_OPT_CB_FLAG = 64;
+export const BPF_SOCK_OPS_ALL_CB_FLAGS = 127;
+
+/**
+ * bpf_setsockopt from a sock_ops or cgroup sock_addr program: sets option `optname` of `level`
+ * (SOL_SOCKET 1, IPPROTO_TCP 6, IPPROTO_IP 0, IPPROTO_IPV6 41) on the context's socket to the
+ * bytes of `optval` (a struct or array: its address and size, as setsockopt(2) takes them).
+ * 0, or a negative errno (-EINVAL for an option the kernel does not let programs set).
+ */
+export function setsockopt(ctx: SockOps | SockAddrCommon, level: s32, optname: s32, optval: object): s64 { return compiled(); }
+/** bpf_getsockopt: reads option `optname` of `level` into `optval` (its size is the option's length); 0 or a negative errno (then optval is zeroed). */
+export function getsockopt(ctx: SockOps | SockAddrCommon, level: s32, optname: s32, optval: object): s64 { return compiled(); }

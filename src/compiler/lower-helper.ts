@@ -11,6 +11,7 @@
 import type TS from 'typescript';
 import { HELPER_TABLE, isGplCompatible } from '../../verifier/index.js';
 import { HELPER_CALLS, type HelperArg } from './helper-calls.generated.js';
+import { checkSockoptLevel, SOCKOPT_CALLS } from './sockopt.js';
 import { INT_TYPES, U64 } from './int-type.js';
 import type { Operand } from './ir.js';
 import type { Lowering } from './lower.js';
@@ -26,18 +27,19 @@ import type { Val } from './values.js';
 /** The kernel's program type of each kind of program, as the helper table names them (tp_btf and struct_ops were not probed). */
 const PROG_TYPE: Partial<Record<ProgramKind, string>> = {
   xdp: 'xdp', socketFilter: 'socket_filter', tc: 'sched_cls', tracepoint: 'tracepoint', kprobe: 'kprobe', kretprobe: 'kprobe',
-  uprobe: 'kprobe', uretprobe: 'kprobe', rawTracepoint: 'raw_tracepoint', cgroupSkb: 'cgroup_skb', cgroupSockAddr: 'cgroup_sock_addr',
+  uprobe: 'kprobe', uretprobe: 'kprobe', rawTracepoint: 'raw_tracepoint', cgroupSkb: 'cgroup_skb', cgroupSockAddr: 'cgroup_sock_addr', sockOps: 'sock_ops',
 };
 /** The language's map interface → the map declarations' kinds it stands for. */
 const MAP_KINDS: Readonly<Record<string, readonly string[]>> = { RingBuf: ['ringBuf'], PerfEventArray: ['perfEventArray'], ...OBJECT_MAP_INTERFACES };
 
 /** A call of a declared helper, or undefined when `name` is not one. */
 export function declaredHelperCall(L: Lowering, name: string, e: TS.CallExpression): Val | undefined {
-  if (!Object.hasOwn(HELPER_CALLS, name)) return undefined;
-  const h = HELPER_CALLS[name]!;
+  const h = Object.hasOwn(HELPER_CALLS, name) ? HELPER_CALLS[name]! : Object.hasOwn(SOCKOPT_CALLS, name) ? SOCKOPT_CALLS[name]! : undefined;
+  if (h === undefined) return undefined;
   const c = `bpf_${h.helper}`;
   checkAllowed(L, name, c, e);
   if (e.arguments.length !== h.args.length) L.fail(e, `${name} (${c}) takes ${h.args.length} argument${h.args.length === 1 ? '' : 's'}`);
+  if (h === SOCKOPT_CALLS[name]) checkSockoptLevel(L, name, e.arguments[1]!);
   const args = h.args.flatMap((k, i) => argument(L, name, k, e.arguments[i]!, i));
   const d = L.newV();
   L.emit({ op: 'call', helper: h.id, args, d });

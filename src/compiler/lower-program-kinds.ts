@@ -2,7 +2,8 @@
 // `ctx->args[n]` (struct bpf_raw_tracepoint_args: one u64 per argument). A cgroup_skb packet
 // starts at the IP header: `pkt.ipv4()` checks skb->protocol (ETH_P_IP) and that 20 bytes are
 // there, and gives the header at `data` itself; ip.udp()/tcp() are then as in xdp and tc. A
-// sock_addr program's context is struct bpf_sock_addr, read and written as the SockAddr struct.
+// sock_addr program's context is struct bpf_sock_addr, read and written as the SockAddr struct, a
+// sock_ops program's struct bpf_sock_ops as SockOps.
 
 import type TS from 'typescript';
 import { kernelBtf } from '../../loader/index.js';
@@ -13,6 +14,7 @@ import type { Operand } from './ir.js';
 import type { Lowering } from './lower.js';
 import type { Val } from './values.js';
 import { sockAddrContextType, sockAddrLayout } from './lower-sock-addr.js';
+import { sockOpsLayout } from './lower-sock-ops.js';
 
 /** The verifier lets a raw tracepoint read args[0..11] (MAX_BPF_FUNC_ARGS); attach checks the tracepoint has them. */
 const RAW_TP_MAX_ARGS = 12;
@@ -28,7 +30,7 @@ export function contextStoreOperand(L: Lowering, s: Operand): Operand {
   return { reg: d };
 }
 
-const CONTEXT_TYPE: Partial<Record<string, string>> = { rawTracepoint: 'RawTracepointContext', cgroupSkb: 'SkbPacket' };
+const CONTEXT_TYPE: Partial<Record<string, string>> = { rawTracepoint: 'RawTracepointContext', cgroupSkb: 'SkbPacket', sockOps: 'SockOps' };
 
 /** The context parameter of these kinds (undefined for the others). */
 export function programContext(L: Lowering, p: TS.ParameterDeclaration): Val | undefined {
@@ -41,6 +43,7 @@ export function programContext(L: Lowering, p: TS.ParameterDeclaration): Val | u
     L.fail(t, `a ${kind} program's parameter is its ${want} (leave the type out)`);
   }
   if (kind === 'cgroupSockAddr') return { k: 'mem', base: L.ctxV, off: 0, ty: sockAddrLayout(hook) };
+  if (kind === 'sockOps') return { k: 'mem', base: L.ctxV, off: 0, ty: sockOpsLayout() };
   return kind === 'rawTracepoint' ? { k: 'ctx' } : { k: 'pkt' };
 }
 

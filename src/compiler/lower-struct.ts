@@ -10,6 +10,7 @@ import type { Aggregate, LType } from './layout.js';
 import type { Size, VReg } from './ir.js';
 import type { Lowering } from './lower.js';
 import { contextStoreOperand } from './lower-program-kinds.js';
+import { checkSockOpsStore } from './lower-sock-ops.js';
 import { type Mem, memAlign, type Val } from './values.js';
 import { kernelElement } from './lower-kernel-array.js';
 import { settle, structElementPlace } from './lower-struct-elements.js';
@@ -133,9 +134,14 @@ export function load(L: Lowering, p: IntPlace): Val & { k: 'reg' } {
 /** The place an assignment writes, when `target` is a field or an element of memory. */
 export function placeOf(L: Lowering, target: TS.Expression): Mem | IntPlace | undefined {
   const ts = L.ts;
-  if (ts.isElementAccessExpression(target)) return elementPlace(L, target);
+  if (ts.isElementAccessExpression(target)) {
+    const obj = L.expr(target.expression);
+    if (obj.k === 'mem' && obj.base === L.ctxV) checkSockOpsStore(L, obj.ty, ts.isPropertyAccessExpression(target.expression) ? target.expression.name.text : '', target);
+    return elementPlace(L, target, undefined, obj);
+  }
   if (ts.isPropertyAccessExpression(target)) {
     const obj = L.expr(target.expression);
+    if (obj.k === 'mem' && obj.base === L.ctxV) checkSockOpsStore(L, obj.ty, target.name.text, target.name);
     if (obj.k === 'mem') return memberPlace(L, obj, target.name.text, target.name);
   }
   return undefined;

@@ -32,6 +32,7 @@ import { zeroCell } from './lower-queue.js';
 import { tailCall } from './lower-tail-call.js';
 import { programContext, rawTracepointMethod, skbHeader } from './lower-program-kinds.js';
 import { checkSockAddrReturn } from './lower-sock-addr.js';
+import { checkSockOpsReturn, checkSockOpsStore, SOCK_OPS_CONSTANTS } from './lower-sock-ops.js';
 import { asMemory, kernelArrayAssign, kernelArrayLocal } from './lower-kernel-array.js';
 import { enumCall } from './lower-enum.js';
 import { checkReleased, kfuncCall } from './lower-kfunc.js';
@@ -56,7 +57,7 @@ const HEADER_FIELDS: Record<Hdr, Record<string, { off: number; type: IntType }>>
 const HEADER_SIZE: Record<Hdr, number> = { eth: 14, ipv4: 20, udp: 8, tcp: 20 };
 
 const CONSTANTS: Record<string, bigint> = {
-  XDP_ABORTED: 0n, XDP_DROP: 1n, XDP_PASS: 2n, XDP_TX: 3n, XDP_REDIRECT: 4n, TC_ACT_OK: 0n, TC_ACT_SHOT: 2n,
+  XDP_ABORTED: 0n, XDP_DROP: 1n, XDP_PASS: 2n, XDP_TX: 3n, XDP_REDIRECT: 4n, TC_ACT_OK: 0n, TC_ACT_SHOT: 2n, ...SOCK_OPS_CONSTANTS,
 };
 const MAX_INLINE_DEPTH = 8;
 const STACK_LIMIT = 512;
@@ -279,6 +280,7 @@ export class Lowering {
     if (v.k !== 'const') return undefined;
     const c = this.convert(v, this.retType, e) as Val & { k: 'const' };
     checkSockAddrReturn(this, c, e);
+    checkSockOpsReturn(this, c, e);
     let label = this.sharedReturns.get(c.c);
     if (label === undefined) { label = this.label(`ret${c.c}_`); this.sharedReturns.set(c.c, label); }
     return label;
@@ -390,6 +392,7 @@ export class Lowering {
     }
     const r = this.convert(this.intVal(v, node), this.retType, node);
     checkSockAddrReturn(this, r, node);
+    checkSockOpsReturn(this, r, node);
     // A constant an early return already shares: jump to that block (no second `r0 = K; exit`).
     const shared = r.k === 'const' ? this.sharedReturns.get(r.c) : undefined;
     if (shared !== undefined) this.emit({ op: 'jmp', target: shared });
@@ -794,7 +797,10 @@ export class Lowering {
       const obj = object;
       if (obj.k === 'kernel') return kernelAssign(this, obj, target, f, old);
       if (obj.k === 'pkt') { const r = skbFieldAssign(this, target, f, old); if (r !== undefined) return r; }
-      if (obj.k === 'mem') return assignPlace(this, memberPlace(this, obj, target.name.text, target.name), target, f, old);
+      if (obj.k === 'mem') {
+        if (obj.base === this.ctxV) checkSockOpsStore(this, obj.ty, target.name.text, target.name);
+        return assignPlace(this, memberPlace(this, obj, target.name.text, target.name), target, f, old);
+      }
     }
     const p = placeOf(this, target);
     if (p !== undefined) return assignPlace(this, p, target, f, old);

@@ -46,8 +46,8 @@ export interface MapDecl {
   readonly via?: VReg;
 }
 
-export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr' | 'lsm';
-export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr', 'lsm']);
+export type ProgramKind = 'xdp' | 'socketFilter' | 'tc' | 'tracepoint' | 'kprobe' | 'kretprobe' | 'uprobe' | 'uretprobe' | 'tpBtf' | 'structOps' | 'rawTracepoint' | 'cgroupSkb' | 'cgroupSockAddr' | 'sockOps' | 'lsm';
+export const PROGRAM_CONSTRUCTORS: ReadonlySet<string> = new Set<ProgramKind>(['xdp', 'socketFilter', 'tc', 'tracepoint', 'kprobe', 'kretprobe', 'uprobe', 'uretprobe', 'tpBtf', 'rawTracepoint', 'cgroupSkb', 'cgroupSockAddr', 'sockOps', 'lsm']);
 
 export interface ProgramDecl {
   readonly name: string;
@@ -132,7 +132,7 @@ const SECTION: Record<ProgramKind, (arg: string) => string> = {
   xdp: () => 'xdp', socketFilter: () => 'socket', tc: () => 'tc',
   tracepoint: (a) => `tracepoint/${a}`, kprobe: (a) => `kprobe/${a}`, kretprobe: (a) => `kretprobe/${a}`,
   uprobe: (a) => `uprobe/${a}`, uretprobe: (a) => `uretprobe/${a}`, tpBtf: (a) => `tp_btf/${a}`, lsm: (a) => `lsm/${a}`, structOps: (a) => `struct_ops/${a}`,
-  rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`, cgroupSockAddr: (a) => `cgroup/${a}`,
+  rawTracepoint: (a) => `raw_tp/${a}`, cgroupSkb: (a) => `cgroup_skb/${a}`, cgroupSockAddr: (a) => `cgroup/${a}`, sockOps: () => 'sockops',
 };
 
 export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): ModuleInfo {
@@ -314,7 +314,7 @@ export function readModule(ts: typeof TS, sf: TS.SourceFile, file: string): Modu
 
   function readProgram(call: TS.CallExpression, name: string, kind: ProgramKind): ProgramDecl {
     const args = call.arguments;
-    const takesTarget = kind !== 'xdp' && kind !== 'socketFilter' && kind !== 'tc';
+    const takesTarget = kind !== 'xdp' && kind !== 'socketFilter' && kind !== 'tc' && kind !== 'sockOps';
     const body = args[takesTarget ? 1 : 0];
     let target = '';
     if (takesTarget) {

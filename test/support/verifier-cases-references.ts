@@ -104,6 +104,11 @@ export const referenceCases: readonly ModelCase[] = [
   { name: 'skc_to_tcp_sock result released without null check', type: 'sched_cls', asm: [...skLookup(), ...checked, 'r1 = r7', 'call 137', 'r1 = r0', 'call 86', ...done] },
   { name: 'skc_to_tcp_sock of a stack pointer', type: 'sched_cls', asm: ['r1 = r10', 'r1 += -8', 'call 137', ...done] },
   { name: 'skc_to_udp6_sock result used after release', type: 'sched_cls', asm: [...skLookup(85), ...checked, 'r1 = r7', 'call 140', 'r8 = r0', ...release(), 'if r8 == 0 goto +1', 'r0 = *(u32 *)(r8 + 0)', ...done] },
+  // bpf_skc_to_unix_sock: a BTF pointer to struct unix_sock or null, not a cast that carries the reference (is_ptr_cast_function).
+  { name: 'skc_to_unix_sock result used after release', type: 'sched_cls', asm: [...skLookup(), ...checked, 'r1 = r7', 'call 178', 'r8 = r0', ...release(), 'if r8 == 0 goto +1', 'r0 = *(u32 *)(r8 + 0)', ...done] },
+  { name: 'skc_to_unix_sock of skb->sk, load before null check', type: 'sched_cls', asm: ['r1 = *(u64 *)(r1 + 168)', 'if r1 != 0 goto +2', 'r0 = 0', 'exit', 'call 178', 'r0 = *(u8 *)(r0 + 0)', ...done] },
+  { name: 'skc_to_unix_sock of skb->sk, load after null check', type: 'sched_cls', asm: ['r1 = *(u64 *)(r1 + 168)', 'if r1 != 0 goto +2', 'r0 = 0', 'exit', 'call 178', 'if r0 == 0 goto +1', 'r0 = *(u8 *)(r0 + 0)', ...done] },
+  { name: 'skc_to_unix_sock result released', type: 'sched_cls', asm: [...skLookup(), ...checked, 'r1 = r7', 'call 178', 'if r0 != 0 goto +3', ...release(), ...done, 'r1 = r0', 'call 86', ...release(), ...done] },
   { name: 'sk_lookup_tcp in xdp', type: 'xdp', asm: [...skLookup(), ...checked, ...release(), ...done] },
   { name: 'sk_lookup_tcp in socket_filter', type: 'socket_filter', asm: [...skLookup(), ...checked, ...release(), ...done] },
 ];

@@ -28,6 +28,8 @@ export const SOCKET_HELPERS: readonly HelperPrototype[] = [
   proto(138, 'btf_id_or_null:tcp_timewait_sock', ['btf_id_sock_common'], { castsPointer: true }),
   proto(139, 'btf_id_or_null:tcp_request_sock', ['btf_id_sock_common'], { castsPointer: true }),
   proto(140, 'btf_id_or_null:udp6_sock', ['btf_id_sock_common'], { castsPointer: true }),
+  // bpf_skc_to_unix_sock is no cast to the verifier (is_ptr_cast_function): its result holds no reference.
+  proto(178, 'btf_id_or_null:unix_sock', ['btf_id_sock_common']),
   proto(107, 'map_value_or_null', ['const_map_ptr', 'btf_id_sock_common', 'map_value_or_null', 'anything'], { mapTypes: [SK_STORAGE] }),
   proto(108, 'integer', ['const_map_ptr', 'btf_id_sock_common'], { mapTypes: [SK_STORAGE] }),
   // Sockmap and sockhash helpers (net/core/sock_map.c, which the generated table does not read).
