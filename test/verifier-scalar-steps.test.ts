@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { scalarAlu, type ScalarAluOp } from '../verifier/scalar/alu.js';
 import { asS32, boundOffset, knownScalar, type Scalar, scalarContains, syncBounds, unknownScalar, updateBounds32, U32_MAX } from '../verifier/scalar/scalar.js';
-import { tnum, tnumClearSubreg, tnumIntersect, tnumOr, tnumRange, tnumSubreg } from '../verifier/scalar/tnum.js';
+import { tnum, tnumClearSubreg, tnumIntersect, tnumOr, tnumOverlap, tnumRange, tnumSubreg } from '../verifier/scalar/tnum.js';
+import { singleMemberInRange } from '../verifier/scalar/single-member.js';
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const u32 = fc.bigInt({ min: 0n, max: U32_MAX });
@@ -66,6 +67,34 @@ describe('scalar bound steps', () => {
       const xb = b.x & w;
       const concrete = op === 'add' ? xa + xb : op === 'sub' ? xa - xb : op === 'mul' ? xa * xb : op === 'and' ? xa & xb : op === 'or' ? xa | xb : xa ^ xb;
       expect(scalarContains(r, BigInt.asUintN(bits, concrete))).toBe(true);
+    }), { numRuns: 3000 });
+  });
+
+  /** A tnum of up to 10 unknown bits anywhere in 64, and its members, listed. */
+  const fewMembers = fc.tuple(u64, fc.array(fc.integer({ min: 0, max: 63 }), { maxLength: 10 })).map(([v, bits]) => {
+    const mask = bits.reduce((m, b) => m | (1n << BigInt(b)), 0n);
+    const free = [...new Set(bits)].map((b) => 1n << BigInt(b));
+    const members = Array.from({ length: 1 << free.length }, (_, k) => free.reduce((x, bit, i) => ((k >> i) & 1 ? x | bit : x), v & ~mask));
+    return { t: tnum(v & ~mask, mask), members };
+  });
+
+  it('singleMemberInRange is the one member of the tnum in the range, when there is exactly one', () => {
+    // Ranges from around the members, so that zero, one and several members fall inside.
+    fc.assert(fc.property(fewMembers, fc.nat(), fc.nat(), fc.integer({ min: -2, max: 2 }), fc.integer({ min: -2, max: 2 }), ({ t, members }, i, j, di, dj) => {
+      const at = (k: number, d: number): bigint => { const x = members[k % members.length]! + BigInt(d); return x < 0n ? 0n : x > (1n << 64n) - 1n ? (1n << 64n) - 1n : x; };
+      const [lo, hi] = ordered(at(i, di), at(j, dj));
+      const inside = members.filter((x) => x >= lo && x <= hi);
+      expect(singleMemberInRange(t, lo, hi)).toBe(t.mask !== 0n && inside.length === 1 ? inside[0] : undefined);
+    }), { numRuns: 5000 });
+  });
+
+  it('tnumOverlap says whether two tnums share a member', () => {
+    // b is another random tnum, or one made around a member of a (so that both answers come up).
+    fc.assert(fc.property(fewMembers, fewMembers, fc.boolean(), fc.nat(), fc.integer({ min: 0, max: 63 }), ({ t: a, members }, other, around, k, flip) => {
+      const x = members[k % members.length]! ^ (flip % 3 === 0 ? 1n << BigInt(flip) : 0n);
+      const b = around ? tnum(x & ~other.t.mask, other.t.mask) : other.t;
+      const shared = members.some((m) => (m & ~b.mask & ((1n << 64n) - 1n)) === b.value);
+      expect(tnumOverlap(a, b)).toBe(shared);
     }), { numRuns: 3000 });
   });
 });

@@ -1,6 +1,6 @@
 // syncBounds (the kernel's reg_bounds_sync) returns early for a constant that every bound admits
-// and for a scalar with nothing known. Those shortcuts must give exactly what its five steps give:
-// checked by property against the steps themselves, on constants, unknowns and random scalars
+// and for a scalar with nothing known. Those shortcuts must give exactly what its five steps give
+// (then the single-member step of single-member.ts): checked by property against the steps themselves, on constants, unknowns and random scalars
 // made by the ALU from random operands. tnumIn (pruning's tnum containment) decides an unknown or
 // constant old tnum by comparisons alone: checked against its two bigint steps the same way.
 
@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { scalarAlu, type ScalarAluOp } from '../verifier/scalar/alu.js';
 import { type Tnum, TNUM_UNKNOWN, tnumIn } from '../verifier/scalar/tnum.js';
 import { cloneScalar, knownScalar, type Scalar, syncBounds, unknownScalar } from '../verifier/scalar/scalar.js';
-import { syncBoundsStepByStep } from './support/scalar-sync-steps.js';
+import { syncBoundsReference } from './support/scalar-sync-steps.js';
 
-const steps = syncBoundsStepByStep;
+const steps = syncBoundsReference;
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const OPS: ScalarAluOp[] = ['add', 'sub', 'and', 'or', 'xor', 'mul', 'lsh', 'rsh'];
@@ -27,7 +27,7 @@ const scalar: fc.Arbitrary<Scalar> = fc.oneof(
 );
 
 describe('syncBounds', () => {
-  it('gives what the five steps give', () => {
+  it('gives what the five steps and the single-member step give', () => {
     fc.assert(fc.property(scalar, (s) => {
       const fast = cloneScalar(s);
       syncBounds(fast);

@@ -22,6 +22,7 @@ import { precisionCases } from './verifier-cases-precision.js';
 import { livenessCases } from './verifier-cases-liveness.js';
 import { log2Cases } from './verifier-cases-log2.js';
 import { corpusCases } from './verifier-cases-corpus.js';
+import { branchBoundsCases } from './verifier-cases-branch-bounds.js';
 
 export interface ModelCase {
   readonly name: string;
@@ -311,4 +312,5 @@ export const modelCases: readonly ModelCase[] = [
   ...livenessCases,
   ...log2Cases,
   ...corpusCases,
+  ...branchBoundsCases,
 ];

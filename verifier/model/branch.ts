@@ -5,13 +5,14 @@
 // (find_good_pkt_pointers).
 
 import type { JumpInstruction, JumpOp } from '../../isa/index.js';
-import { asS32, asS64, asU32, cloneScalar, knownScalar, type Scalar, syncBounds, U32_MAX, U64_MAX } from '../scalar/scalar.js';
-import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
+import { asS32, asS64, asU32, cloneScalar, knownScalar, markUnbounded32, markUnbounded64, type Scalar, syncBounds, U32_MAX, U64_MAX } from '../scalar/scalar.js';
+import { tnumAnd, tnumConst, tnumIntersect, tnumIsConst, tnumOr, tnumOverlap, tnumSubreg, tnumWithSubreg } from '../scalar/tnum.js';
 import { type Env, readReg, regs } from './env.js';
 import { reject } from './outcome.js';
 import { markPrecise, noteJumpStackOperands, noteLinkedRegs } from './precision.js';
-import { AT_PKT_END, BEYOND_PKT_END, immReg, isPktAny, isPointer, type RegState } from './reg.js';
+import { AT_PKT_END, BEYOND_PKT_END, cloneReg, immReg, isPktAny, isPointer, type RegState } from './reg.js';
 import { cloneState, curFrame, forEachReg, type VerifierState } from './state.js';
+import { linkableRegs } from './liveness.js';
 import { inferNotNullFromEquality, notNull } from './null-equality.js';
 
 type Op = JumpOp | 'jset_not';
@@ -63,6 +64,7 @@ function scalarBranchTaken(a: Scalar, b: Scalar, op: Op, is32: boolean): -1 | 0 
       const yes: 0 | 1 = op === 'jeq' ? 1 : 0;
       const no: 0 | 1 = op === 'jeq' ? 0 : 1;
       if (tnumIsConst(t1) && tnumIsConst(t2)) return t1.value === t2.value ? yes : no;
+      if (!tnumOverlap(t1, t2)) return no;
       if (x.umin > y.umax || x.umax < y.umin) return no;
       if (x.smin > y.smax || x.smax < y.smin) return no;
       if (!is32) {
@@ -157,6 +159,10 @@ function refine(a: Scalar, b: Scalar, op: Op, is32: boolean): void {
         if (v === 0n || (v & (v - 1n)) !== 0n) break;
         a.varOff = is32 ? tnumWithSubreg(a.varOff, tnumOr(tnumSubreg(a.varOff), tnumConst(v))) : tnumOr(a.varOff, tnumConst(v));
       } else {
+        // The ranges are forgotten first and come back from the narrowed tnum alone (on a dead
+        // branch, narrowing against them could leave bounds that describe no value).
+        markUnbounded64(a);
+        markUnbounded32(a);
         const notV = is32 ? asU32(~v) : BigInt.asUintN(64, ~v);
         a.varOff = is32 ? tnumWithSubreg(a.varOff, tnumAnd(tnumSubreg(a.varOff), tnumConst(notV))) : tnumAnd(a.varOff, tnumConst(notV));
       }
@@ -210,10 +216,32 @@ function refineOutcome(a: Scalar, b: Scalar, op: Op, is32: boolean, bNeeded: boo
   return [sane(x), sane(y)];
 }
 
-/** Every register sharing `id` (a linked scalar) takes the refined value (sync_linked_regs). */
-function syncLinked(state: VerifierState, id: number, s: Scalar): void {
+/**
+ * `a OP a` on one register: the kernel refines it as both operands, the second step reading what
+ * the first wrote (`if r1 < r1` leaves the jump with r1's umax lowered and its umin raised).
+ */
+function refineSelf(a: Scalar, op: Op, is32: boolean): Scalar {
+  const x = cloneScalar(a);
+  refine(x, x, op, is32);
+  syncBounds(x);
+  syncBounds(x);
+  return sane(x);
+}
+
+/** Every linkable register and spill sharing `id` (a linked scalar) takes the refined value (sync_linked_regs). */
+function syncLinked(state: VerifierState, id: number, s: Scalar, live: (frame: number) => number): void {
   if (id === 0) return;
-  forEachReg(state, (r) => { if (r.type === 'scalar' && r.id === id) r.s = cloneScalar(s); });
+  state.frames.forEach((f, fi) => {
+    const regs = live(fi);
+    f.regs.forEach((r, ri) => { if ((regs & (1 << ri)) !== 0 && r.type === 'scalar' && r.id === id) r.s = cloneScalar(s); });
+    f.stack.forEach((slot, spi) => {
+      const r = slot?.spilled;
+      if (r === undefined || r.type !== 'scalar' || r.id !== id) return;
+      const copy = cloneReg(r);
+      copy.s = cloneScalar(s);
+      f.stack[spi] = { bytes: slot!.bytes, spilled: copy };
+    });
+  });
 }
 
 /** mark_ptr_or_null_regs: a null-checked pointer and every copy of it (same id) become the pointer or 0. */
@@ -290,7 +318,6 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   if (!env.opts.privileged && isPointer(src) && !(isPktAny(dst) && isPktAny(src))) reject('EACCES', `R${srcNo} pointer comparison prohibited`);
   const is32 = insn.width === 32;
   noteJumpStackOperands(env, dst.type === 'stack', srcNo >= 0 && src.type === 'stack');
-  noteLinkedRegs(env, dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0);
   const pred = branchTaken(dst, src, insn.op, is32);
   if (pred >= 0) {
     // The outcome relied on the compared values.
@@ -299,17 +326,28 @@ export function checkCondJump(env: Env, insn: JumpInstruction): BranchOutcome {
   }
   if (pred === 1) return { kind: 'jump' };
   if (pred === 0) return { kind: 'fall' };
+  // Only a jump with both outcomes records the copies it links (backtracking meets them again).
+  noteLinkedRegs(env, dst.type === 'scalar' ? dst.id : 0, src.type === 'scalar' && srcNo >= 0 ? src.id : 0);
   const fall = env.state;
   const jump = cloneState(fall);
   const jr = curFrame(jump).regs;
-  if (dst.type === 'scalar' && src.type === 'scalar' && !(srcNo === insn.dst)) {
-    const [jd, js] = refineOutcome(dst.s, src.s, insn.op, is32, srcNo >= 0);
-    const [fd, fs] = refineOutcome(dst.s, src.s, negate[insn.op], is32, srcNo >= 0);
-    jr[insn.dst]!.s = jd;
-    rs[insn.dst]!.s = fd;
-    if (srcNo >= 0) { jr[srcNo]!.s = js; rs[srcNo]!.s = fs; }
-    if (srcNo >= 0 && src.id !== 0) { syncLinked(jump, src.id, js); syncLinked(fall, src.id, fs); }
-    if (dst.id !== 0) { syncLinked(jump, dst.id, jd); syncLinked(fall, dst.id, fd); }
+  if (dst.type === 'scalar' && src.type === 'scalar') {
+    if (srcNo === insn.dst) {
+      jr[insn.dst]!.s = refineSelf(dst.s, insn.op, is32);
+      rs[insn.dst]!.s = refineSelf(dst.s, negate[insn.op], is32);
+    } else {
+      const [jd, js] = refineOutcome(dst.s, src.s, insn.op, is32, srcNo >= 0);
+      const [fd, fs] = refineOutcome(dst.s, src.s, negate[insn.op], is32, srcNo >= 0);
+      jr[insn.dst]!.s = jd;
+      rs[insn.dst]!.s = fd;
+      if (srcNo >= 0) { jr[srcNo]!.s = js; rs[srcNo]!.s = fs; }
+    }
+    // The source's copies first, then the destination's, each from the register as it is then:
+    // when both share an id, the source's refinement has overwritten the destination, and that
+    // is what every copy keeps.
+    const live = linkableRegs(env.liveRegsBefore, fall, env.insnIdx);
+    if (srcNo >= 0 && src.id !== 0) { syncLinked(jump, src.id, jr[srcNo]!.s, live); syncLinked(fall, src.id, rs[srcNo]!.s, live); }
+    if (dst.id !== 0) { syncLinked(jump, dst.id, jr[insn.dst]!.s, live); syncLinked(fall, dst.id, rs[insn.dst]!.s, live); }
   }
   if (!is32 && srcNo >= 0) inferNotNullFromEquality(insn.op, dst, src, insn.op === 'jeq' ? { dst: jr[insn.dst]!, src: jr[srcNo]! } : { dst: rs[insn.dst]!, src: rs[srcNo]! });
   if (!is32 && srcNo < 0 && insn.src.kind === 'imm' && insn.src.value === 0 && (insn.op === 'jeq' || insn.op === 'jne') && dst.flags.maybeNull) {

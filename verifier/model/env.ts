@@ -67,6 +67,8 @@ export interface Env {
   readonly stackLive?: StackLiveness;
   /** Without CAP_PERFMON: the Spectre v1 sanitation of pointer arithmetic (cap-bpf-alu.ts). */
   readonly aluSanitation?: AluSanitation;
+  /** Each instruction's live registers (live-regs.ts), when computed: a jump links only live copies. */
+  readonly liveRegsBefore?: Int32Array;
 }
 
 export const regs = (env: Env): RegState[] => curFrame(env.state).regs;

@@ -26,6 +26,15 @@ export function liveRegsOfFrame(live: LiveAt, old: VerifierState, f: number): nu
 }
 
 /**
+ * The registers of each frame that a conditional jump at `insn` links with a compared scalar's
+ * copies: Linux 6.18's collect_linked_regs takes the live registers only (spilled copies as before).
+ */
+export function linkableRegs(regsBefore: Int32Array | undefined, state: VerifierState, insn: number): (frame: number) => number {
+  if (regsBefore === undefined) return () => ALL_REGS;
+  return (f) => liveRegsOfFrame({ regsBefore, insn }, state, f);
+}
+
+/**
  * Stack slot liveness (Linux 6.18, kernel/bpf/liveness.c), per call chain: a subprogram reached
  * through one chain of calls is a function instance, with, per instruction and per frame of the
  * chain, the slots the instruction may read (the union over the paths that ran it) and the slots

@@ -8,6 +8,7 @@
 
 import type { Instruction } from '../../isa/index.js';
 import { callsCallback } from './callbacks.js';
+import { linkableRegs } from './liveness.js';
 import type { Env } from './env.js';
 import type { RegState } from './reg.js';
 import { spiOf, spilledScalar, type StackSlot, type VerifierState } from './state.js';
@@ -122,8 +123,10 @@ export function noteLinkedRegs(env: Env, a: number, b: number): void {
   if (ctx === undefined || (a === 0 && b === 0)) return;
   const linked: LinkedReg[] = [];
   const isLinked = (id: number): boolean => id !== 0 && (id === a || id === b);
+  const live = linkableRegs(env.liveRegsBefore, env.state, env.insnIdx);
   env.state.frames.forEach((f, fi) => {
-    f.regs.forEach((r, ri) => { if (r.type === 'scalar' && isLinked(r.id)) linked.push({ frame: fi, reg: ri, spi: -1 }); });
+    const regs = live(fi);
+    f.regs.forEach((r, ri) => { if ((regs & (1 << ri)) !== 0 && r.type === 'scalar' && isLinked(r.id)) linked.push({ frame: fi, reg: ri, spi: -1 }); });
     f.stack.forEach((s, spi) => { const sc = spilledScalar(s); if (sc !== undefined && isLinked(sc.id)) linked.push({ frame: fi, reg: -1, spi }); });
   });
   if (linked.length > 1) stepEntry(env, ctx).linked = linked;

@@ -270,6 +270,7 @@ export function walk(input: WalkInput): WalkResult & { trace: string[] } {
   const env: Env = {
     state: cur.state, insnIdx: 0, opts: input.options, nextId: () => ++idGen, note: (l) => trace.push(l), pointerTypes: new Map(), loopInline: new Map(), precision,
     ...(stackLive === undefined ? {} : { stackLive }),
+    ...(regsBefore === undefined ? {} : { liveRegsBefore: regsBefore }),
     ...(input.options.capBpfOnly === true ? { aluSanitation: newAluSanitation((s, at) => fork(s, at, env.insnIdx)) } : {}),
   };
   // The deepest stack each subprogram used, and the calls each one makes, for the combined check.

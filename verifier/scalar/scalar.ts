@@ -7,6 +7,7 @@ import {
 } from './tnum.js';
 import { syncSmallScalar } from './sync-small.js';
 import { syncRemembered } from './sync-memo.js';
+import { singleMemberInRange } from './single-member.js';
 
 export const U64_MAX = (1n << 64n) - 1n;
 export const U32_MAX = (1n << 32n) - 1n;
@@ -244,8 +245,10 @@ export function syncBounds(s: Scalar): void {
   if (s.varOff.mask === U64_MAX && s.umin === 0n && s.umax === U64_MAX && s.smin === S64_MIN && s.smax === S64_MAX
     && s.u32min === 0n && s.u32max === U32_MAX && s.s32min === S32_MIN && s.s32max === S32_MAX) return;
   // Values below 2^53: the same steps in doubles (sync-small.ts), which allocate no bigint per step.
-  if (syncSmallScalar(s)) return;
-  syncRemembered(s, syncBoundsSteps);
+  if (!syncSmallScalar(s)) syncRemembered(s, syncBoundsSteps);
+  // Last: a branch can cut the range between two members of the tnum, leaving one.
+  const one = singleMemberInRange(s.varOff, s.umin, s.umax);
+  if (one !== undefined) markKnown(s, one);
 }
 
 /** reg_bounds_sync's steps in bigints. */

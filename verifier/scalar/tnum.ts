@@ -131,6 +131,12 @@ export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   return { value: v & ~mu & U64, mask: mu };
 }
 
+/** Whether some value is a member of both: no bit known in both is known differently. */
+export function tnumOverlap(a: Tnum, b: Tnum): boolean {
+  const known = ~a.mask & ~b.mask & U64;
+  return (a.value & known) === (b.value & known);
+}
+
 /** The low `size` bytes. */
 export function tnumCast(a: Tnum, size: 1 | 2 | 4 | 8): Tnum {
   if (size === 8) return a;

@@ -7,6 +7,8 @@
 // --speed-json FILE writes the model's time against the kernel's (speed.ts) for bench/verifier.mjs;
 // --results-json FILE each program's outcome on both sides (verdict, message, instruction,
 // `processed N insns`), so that two runs can be compared program by program.
+// --seeds FROM-TO runs the generated programs of those seeds (every kind) instead of the corpus:
+// new seeds find disagreements the fixed corpus does not hold.
 // --caps bpf labels with a loader that has CAP_BPF alone and runs the model with the same
 // privileges; --caps unpriv with an ordinary user (nobody, no capability),
 // kernel.unprivileged_bpf_disabled set to 0 for the run (the harness runs itself again under
@@ -20,7 +22,8 @@ import { fullCorpus, SLICE_SUITES } from './suites.js';
 import { pct } from './compare.js';
 import { agreementTable, disagreements, driftList, processedMismatches, unknownList } from './report.js';
 import { FULL_LOG_MAX_PROCESSED } from './kernel-label.js';
-import { runAgreement } from './run.js';
+import { type CorpusEntry, runAgreement } from './run.js';
+import { generatedCorpus } from './generated-corpus.js';
 import { speedFigures, speedReport } from './speed.js';
 import { runCapsChild } from './caps-child.js';
 
@@ -43,7 +46,10 @@ function main(): void {
     runCapsChild(caps, fileURLToPath(import.meta.url), process.argv.slice(2), { ...process.env, [CAPS_CHILD]: '1' });
     return;
   }
-  const corpus = only === undefined ? fullCorpus() : fullCorpus().filter((p) => new RegExp(only).test(p.name));
+  const seeds = optionValue('--seeds');
+  if (write && seeds !== undefined) throw new Error('--write-docs measures the whole corpus: drop --seeds');
+  const whole = seeds === undefined ? fullCorpus() : generatedSeeds(seeds);
+  const corpus = only === undefined ? whole : whole.filter((p) => new RegExp(only).test(p.name));
   const t0 = performance.now();
   const run = runAgreement(corpus, caps === 'bpf' ? { capBpfOnly: true } : caps === 'unpriv' ? { unprivileged: true } : {});
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
@@ -111,6 +117,13 @@ function runAgreementFiguresOf(run: ReturnType<typeof runAgreement>, suites: rea
     rejectAgreement: rej.filter((c) => c.model.kind === 'verdict' && c.model.verdict === 'reject').length / Math.max(1, rej.length),
     sameMessage: rej.filter((c) => c.sameMessage === true).length / Math.max(1, rej.length),
   };
+}
+
+/** `--seeds FROM-TO`: the generated programs of those seeds, every kind, in place of the corpus. */
+function generatedSeeds(range: string): CorpusEntry[] {
+  const m = /^(\d+)-(\d+)$/.exec(range);
+  if (m === null || Number(m[2]) < Number(m[1])) throw new Error(`--seeds must be FROM-TO with FROM <= TO (got ${range})`);
+  return generatedCorpus(Number(m[2]) - Number(m[1]) + 1, Number(m[1]));
 }
 
 /** The value after `name` on the command line (`--only REGEX`: only the programs whose name matches). */
