@@ -40,10 +40,11 @@ export function programTypeRefusal(name: string, type: number): Refusal {
 const helperRefusals = new Map<string, Refusal>();
 
 /**
- * Probes whether the running kernel refuses helper `helper` (HELPER_TABLE's name, without bpf_)
- * to programs of `progType` although tsbpf's table of Linux 6.18 offers it: kernel builds and
- * policies differ (one build seen here refuses bpf_xdp_adjust_meta to XDP). A real BPF_PROG_LOAD
- * of a call to the helper, refused with the verifier's 'cannot use helper' (loader/probes.ts).
+ * Whether the running kernel refuses helper `helper` (HELPER_TABLE's name, without bpf_) to
+ * programs of `progType` although tsbpf's table of Linux 6.18 offers it: kernel builds and
+ * policies differ (one build seen here refuses bpf_xdp_adjust_meta to XDP). The verdict is the
+ * loader's probe (kernelRefusesHelper, through runningKernelHelperAvailable), the one the
+ * model's environment uses; a refusal's skip note quotes the kernel's words.
  */
 export function helperRefusal(progType: string, helper: string): Refusal {
   const key = `${progType}/${helper}`;
@@ -55,10 +56,8 @@ export function helperRefusal(progType: string, helper: string): Refusal {
   let refusal: Refusal;
   if (!isRoot()) refusal = { refused: false, detail: 'not root: not probed' };
   else if (!entry.programTypes.includes(progType)) refusal = { refused: false, detail: `tsbpf's table does not offer bpf_${helper} to ${progType}` };
-  else {
-    const r = probeHelper(type, entry.id);
-    refusal = { refused: !r.supported && /cannot use helper|unknown func/.test(r.detail), detail: `BPF_PROG_LOAD of a ${progType} program calling bpf_${helper}: ${r.detail}` };
-  }
+  else if (runningKernelHelperAvailable(progType, entry.id) !== false) refusal = { refused: false, detail: `a ${progType} program may call bpf_${helper} here` };
+  else refusal = { refused: true, detail: `BPF_PROG_LOAD of a ${progType} program calling bpf_${helper}: ${probeHelper(type, entry.id).detail}` };
   helperRefusals.set(key, refusal);
   return refusal;
 }
